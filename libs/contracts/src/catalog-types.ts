@@ -1,0 +1,33 @@
+import type { ZodType } from 'zod';
+
+/**
+ * How a subject is used on the bus.
+ * - `event`:   core pub/sub, fire and forget (ticks, bars, status).
+ * - `request`: request/reply; `request` validates what the caller sends, `reply` what the responder answers.
+ * - `stream`:  JetStream (durable); `message` validates every stored message.
+ */
+export type SubjectKind = 'event' | 'request' | 'stream';
+
+/** One row of the message catalog: a subject pattern (NATS wildcards `*` and `>`) and its schema(s). */
+export interface CatalogEntry {
+  /** NATS subject pattern, e.g. `md.tick.*.*`. Tokens never contain dots. */
+  readonly pattern: string;
+  readonly kind: SubjectKind;
+  /** Human description for the generated subject reference. */
+  readonly description: string;
+  /** Who publishes (or answers) and who consumes, for the generated reference. */
+  readonly producer: string;
+  readonly consumers: string;
+  /** Schema of a published (event/stream) message. */
+  readonly message?: ZodType;
+  /** Schema of a request body (kind `request`). */
+  readonly request?: ZodType;
+  /** Schema of a reply body (kind `request`); replies are `{ ok: true, ... } | { ok: false, code, message }`. */
+  readonly reply?: ZodType;
+}
+
+/** Looks up the catalog entry that governs a concrete subject (most specific pattern wins). */
+export interface MessageCatalog {
+  readonly entries: readonly CatalogEntry[];
+  lookup(subject: string): CatalogEntry | undefined;
+}
