@@ -1,1 +1,2 @@
-export {};
+export * from './nats.js';
+export * from './postgres.js';
