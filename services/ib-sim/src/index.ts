@@ -1,1 +1,17 @@
-export {};
+export { type RunningSim, type SimOptions, startSim } from './app.js';
+export { type Clock, type ManualClock, manualClock, realClock, scaledClock } from './clock.js';
+export type { SessionInfo, SimControl } from './control.js';
+export { buildCatalog, Catalog } from './instruments/catalog.js';
+export { type ContractQuery, findInstruments, resolveInstrument } from './instruments/contract-query.js';
+export type { Instrument, SecType } from './instruments/instrument.js';
+export { isOpen, multiplierText } from './instruments/instrument.js';
+export type { Logger } from './logger.js';
+export { type Quote, QuoteSource, roundToTick } from './market/quote-source.js';
+export type { Handler } from './server/dispatcher.js';
+export { HandlerRegistry } from './server/dispatcher.js';
+export type { Session } from './server/session.js';
+export type { SimContext } from './server/sim-context.js';
+export { readContract } from './wire/contract-fields.js';
+export * as encoders from './wire/encoders.js';
+export { FieldReader, MessageParseError } from './wire/fields.js';
+export { IN, OUT, SERVER_VERSION_MAX, SERVER_VERSION_MIN } from './wire/message-ids.js';

@@ -295,3 +295,25 @@ export function currentBar(source: QuoteSource, q: Omit<BarQuery, 'endMs' | 'dur
   const slot = intradaySlots(instrument, session, barSize.seconds).find(([a, b]) => a <= tMs && tMs < b);
   return slot ? makeBar(source, full, slot[0], tMs + 1, session, false) : undefined;
 }
+
+/** One bar over an arbitrary [startMs, endMs) inside a session (real-time bars); undefined while closed. */
+export function barOver(
+  source: QuoteSource,
+  instrument: Instrument,
+  whatToShow: WhatToShow,
+  useRth: boolean,
+  startMs: number,
+  endMs: number,
+): Bar | undefined {
+  const session = instrument.schedule.sessionAt(startMs, !useRth);
+  if (!session || endMs > session.endMs) return undefined;
+  const q: BarQuery = {
+    instrument,
+    endMs,
+    duration: { count: 1, unit: 'D', seconds: 86_400 },
+    barSize: { text: '5 secs', seconds: (endMs - startMs) / 1000, unit: 'intraday' },
+    whatToShow,
+    useRth,
+  };
+  return makeBar(source, q, startMs, endMs, session, false);
+}

@@ -1,0 +1,98 @@
+/**
+ * `startSim(options)`: builds the catalog, price model, quote source and pacing, registers the handlers and
+ * listens. Returns the bound address, `stop()` and the control surface. Everything is in-process; tests start
+ * one sim per file on port 0.
+ */
+import { type Clock, realClock } from './clock.js';
+import { createControl, type SimControl } from './control.js';
+import { DEFAULT_PACING, HistoricalPacer, type PacingOptions } from './history/pacing.js';
+import { buildCatalog } from './instruments/catalog.js';
+import { type Logger, silentLogger } from './logger.js';
+import { PriceModel } from './market/price-model.js';
+import { QuoteSource } from './market/quote-source.js';
+import { DEFAULT_DATA_DIR, EMPTY_REPLAY, loadReplay } from './market/replay.js';
+import { HandlerRegistry } from './server/dispatcher.js';
+import { registerConnectionHandlers } from './server/handlers/connection.js';
+import { registerContractHandlers } from './server/handlers/contracts.js';
+import { registerHistoricalHandlers } from './server/handlers/historical.js';
+import { registerMarketDataHandlers } from './server/handlers/market-data.js';
+import { registerPlaceholderHandlers } from './server/handlers/placeholders.js';
+import { TwsServer } from './server/server.js';
+import { SimContext, type SimSettings } from './server/sim-context.js';
+
+export interface SimOptions {
+  /** TCP port; 0 picks a free one (tests). Default 7497 (TWS paper). */
+  readonly port?: number;
+  readonly host?: string;
+  /** Seed of every price path; the same seed gives the same prices on every run. Default 1. */
+  readonly seed?: number;
+  /** Default: real time. Tests pass a scaled or manual clock (see clock.ts). */
+  readonly clock?: Clock;
+  /** Managed accounts (first = default). Default `['DU1234567']`. */
+  readonly accounts?: readonly string[];
+  readonly pacing?: Partial<PacingOptions>;
+  /** > 0 switches streaming to N LAST+RTVolume ticks per second per subscription (benchmarks). */
+  readonly highRateTicksPerSec?: number;
+  readonly maxClients?: number;
+  readonly maxMessagesPerSecond?: number;
+  readonly maxMarketDataLines?: number;
+  /** Replay the real data files (default true) from `dataDir` (default services/ib-sim/data). */
+  readonly replay?: boolean;
+  readonly dataDir?: string;
+  readonly twsTimeZone?: string;
+  readonly logger?: Logger;
+  /** Hook for the exchange front: register more handlers before the server accepts connections. */
+  readonly register?: (control: SimControl) => void;
+}
+
+export interface RunningSim {
+  readonly port: number;
+  readonly host: string;
+  readonly control: SimControl;
+  stop(): Promise<void>;
+}
+
+export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
+  const log = options.logger ?? silentLogger;
+  const clock = options.clock ?? realClock();
+  const seed = options.seed ?? 1;
+  const catalog = buildCatalog(clock.now());
+  const sixE = catalog.instruments.find((i) => i.secType === 'FUT' && i.localSymbol === '6EH4');
+  const replay =
+    options.replay === false
+      ? EMPTY_REPLAY
+      : loadReplay(
+          { aapl: 265598, spy: 756733, spx: 416904, usdJpy: 15016059, sixEMarch2024: sixE?.conId },
+          options.dataDir ?? DEFAULT_DATA_DIR,
+        );
+  const quotes = new QuoteSource(catalog, new PriceModel(catalog, replay, seed), seed);
+  const settings: SimSettings = Object.freeze({
+    accounts: options.accounts ?? ['DU1234567'],
+    twsTimeZone: options.twsTimeZone ?? 'US/Eastern',
+    maxClients: options.maxClients ?? 32,
+    maxMessagesPerSecond: options.maxMessagesPerSecond ?? 50,
+    maxMarketDataLines: options.maxMarketDataLines ?? 100,
+    maxOpenHistorical: 50,
+    pacing: { ...DEFAULT_PACING, ...options.pacing },
+    highRateTicksPerSec: options.highRateTicksPerSec ?? 0,
+    delayedByMs: 15 * 60_000,
+  });
+  if (settings.accounts.length === 0) throw new RangeError('at least one account is required');
+  const sim = new SimContext(settings, clock, catalog, quotes, new HistoricalPacer(settings.pacing), log);
+  const registry = new HandlerRegistry();
+  registerConnectionHandlers(registry);
+  registerContractHandlers(registry);
+  registerMarketDataHandlers(registry);
+  registerHistoricalHandlers(registry);
+  registerPlaceholderHandlers(registry);
+  const control = createControl(sim, registry);
+  options.register?.(control);
+  const server = new TwsServer(sim, registry);
+  const address = await server.listen(options.port ?? 7497, options.host ?? '127.0.0.1');
+  log.info({ ...address, seed, instruments: catalog.instruments.length }, 'ib-sim listening');
+  return {
+    ...address,
+    control,
+    stop: () => server.close(),
+  };
+}

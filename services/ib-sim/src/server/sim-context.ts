@@ -1,0 +1,69 @@
+/**
+ * State shared by all connections of one simulated TWS: the clock, catalog and quotes, the market-data line
+ * budget, the historical pacing and open-request counters, the next order id per clientId, and the fault
+ * switches of the control surface.
+ */
+import type { Clock } from '../clock.js';
+import type { HistoricalPacer, PacingOptions } from '../history/pacing.js';
+import type { Catalog } from '../instruments/catalog.js';
+import { fmtYmd, toWall } from '../instruments/time-zone.js';
+import type { Logger } from '../logger.js';
+import type { QuoteSource } from '../market/quote-source.js';
+import type { Session } from './session.js';
+
+export interface SimSettings {
+  readonly accounts: readonly string[];
+  /** Zone TWS runs in: connection time and zone-less endDateTime. */
+  readonly twsTimeZone: string;
+  readonly maxClients: number;
+  readonly maxMessagesPerSecond: number;
+  readonly maxMarketDataLines: number;
+  readonly maxOpenHistorical: number;
+  readonly pacing: PacingOptions;
+  /** > 0: every streaming subscription emits this many LAST+RTVolume ticks per (wall) second. */
+  readonly highRateTicksPerSec: number;
+  /** Delay of delayed market data (types 3/4), sim ms. */
+  readonly delayedByMs: number;
+}
+
+export class SimContext {
+  readonly sessions = new Set<Session>();
+  /** Active streaming market-data lines across all clients (snapshots do not count). */
+  marketDataLines = 0;
+  /** Open historical requests: keepUpToDate subscriptions and stalled requests. */
+  openHistorical = 0;
+  /** Control: hold historical requests unanswered until released. */
+  historicalStalled = false;
+  /** Control: delay applied to every reply, also for sessions that connect later. */
+  replyDelayMs = 0;
+  readonly stalledHistorical: Array<() => void> = [];
+  private readonly nextOrderIds = new Map<number, number>();
+
+  constructor(
+    readonly settings: SimSettings,
+    readonly clock: Clock,
+    readonly catalog: Catalog,
+    readonly quotes: QuoteSource,
+    readonly pacer: HistoricalPacer,
+    readonly log: Logger,
+  ) {}
+
+  /** Next valid order id for a clientId: above every id that client ever used (kept across sessions). */
+  nextOrderId(clientId: number): number {
+    return this.nextOrderIds.get(clientId) ?? 1;
+  }
+
+  /** Records an order id used by a client (the exchange front calls this on placeOrder). */
+  noteOrderId(clientId: number, orderId: number): void {
+    if (orderId >= this.nextOrderId(clientId)) this.nextOrderIds.set(clientId, orderId + 1);
+  }
+
+  /** Today's date `yyyyMMdd` in a zone (for expiry filtering). */
+  todayYmd(zone = 'US/Eastern'): string {
+    return fmtYmd(toWall(this.clock.now(), zone));
+  }
+
+  readySessions(): Session[] {
+    return [...this.sessions].filter((s) => s.state === 'ready');
+  }
+}
