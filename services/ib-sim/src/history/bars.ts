@@ -183,7 +183,7 @@ function makeBar(
       Math.max(
         0,
         source.volumeAt(instrument, endMs - 1) -
-          (startMs <= session.startMs ? 0 : source.volumeAt(instrument, startMs)),
+          source.volumeAt(instrument, startMs),
       );
   }
   const tick = instrument.minTick;
