@@ -1,7 +1,7 @@
 import { type ContractDetails, EventName, SecType } from '@stoqey/ib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunningSim } from '../src/app.js';
-import { connectClient, nextEvent, type TestClient, startTestSim, withTimeout } from './helpers.js';
+import { connectClient, nextEvent, startTestSim, type TestClient, withTimeout } from './helpers.js';
 
 let sim: RunningSim;
 let c: TestClient;
@@ -47,7 +47,8 @@ function details(contract: Parameters<typeof c.ib.reqContractDetails>[1]): Promi
 }
 
 function one(result: ContractDetails[] | number): ContractDetails {
-  if (typeof result === 'number' || result.length !== 1 || !result[0]) throw new Error(`expected one detail, got ${JSON.stringify(result)}`);
+  if (typeof result === 'number' || result.length !== 1 || !result[0])
+    throw new Error(`expected one detail, got ${JSON.stringify(result)}`);
   return result[0];
 }
 
@@ -65,7 +66,10 @@ describe('reqContractDetails', () => {
   });
 
   test('EUR.USD, USD.JPY, SPY, MSFT, SPX, XAUUSD resolve to their conIds', async () => {
-    expect(one(await details({ symbol: 'EUR', secType: SecType.CASH, exchange: 'IDEALPRO', currency: 'USD' })).contract.conId).toBe(12087792);
+    expect(
+      one(await details({ symbol: 'EUR', secType: SecType.CASH, exchange: 'IDEALPRO', currency: 'USD' })).contract
+        .conId,
+    ).toBe(12087792);
     expect(one(await details({ localSymbol: 'USD.JPY', secType: SecType.CASH })).contract.conId).toBe(15016059);
     expect(one(await details({ symbol: 'SPY', secType: SecType.STK })).contract.conId).toBe(756733);
     expect(one(await details({ symbol: 'MSFT', secType: SecType.STK, currency: 'USD' })).contract.conId).toBe(272093);
@@ -76,7 +80,9 @@ describe('reqContractDetails', () => {
   test('a future without expiry is ambiguous (every live expiry); with a month it is one contract', async () => {
     const all = await details({ symbol: 'ES', secType: SecType.FUT, exchange: 'CME', currency: 'USD' });
     expect(Array.isArray(all) && all.length).toBeGreaterThan(1);
-    const es = one(await details({ symbol: 'ES', secType: SecType.FUT, exchange: 'CME', lastTradeDateOrContractMonth: '202406' }));
+    const es = one(
+      await details({ symbol: 'ES', secType: SecType.FUT, exchange: 'CME', lastTradeDateOrContractMonth: '202406' }),
+    );
     expect(es.contract.localSymbol).toBe('ESM4');
     expect(es.contract.multiplier).toBe(50);
     expect(es.timeZoneId).toBe('US/Central');
@@ -116,7 +122,9 @@ describe('reqContractDetails', () => {
 
 describe('reqMatchingSymbols', () => {
   test('returns descriptions with derivative types', async () => {
-    const reply = nextEvent<[number, Array<{ contract: { conId: number; symbol: string }; derivativeSecTypes: string[] }>]>(c.ib, EventName.symbolSamples);
+    const reply = nextEvent<
+      [number, Array<{ contract: { conId: number; symbol: string }; derivativeSecTypes: string[] }>]
+    >(c.ib, EventName.symbolSamples);
     c.ib.reqMatchingSymbols(7, 'AAP');
     const [reqId, descriptions] = await reply;
     expect(reqId).toBe(7);

@@ -42,7 +42,9 @@ export async function connectClient(port: number, clientId: number): Promise<Tes
   const infos: IbError[] = [];
   const accounts: string[] = [];
   ib.on(EventName.managedAccounts, (list: string) => accounts.push(list));
-  ib.on(EventName.error, (err: Error, code: number, reqId: number) => errors.push({ code, reqId, message: err.message }));
+  ib.on(EventName.error, (err: Error, code: number, reqId: number) =>
+    errors.push({ code, reqId, message: err.message }),
+  );
   ib.on(EventName.info, (message: string, code: number) => infos.push({ code, reqId: -1, message }));
   const ready = new Promise<void>((resolve) => ib.once(EventName.nextValidId, () => resolve()));
   ib.connect(clientId);
@@ -51,7 +53,12 @@ export async function connectClient(port: number, clientId: number): Promise<Tes
 }
 
 /** Resolves with the args of the first `event` whose args satisfy `match`. */
-export function nextEvent<A extends unknown[]>(ib: IBApi, event: EventName, match: (...args: A) => boolean = () => true, ms = 5_000): Promise<A> {
+export function nextEvent<A extends unknown[]>(
+  ib: IBApi,
+  event: EventName,
+  match: (...args: A) => boolean = () => true,
+  ms = 5_000,
+): Promise<A> {
   return withTimeout(
     new Promise<A>((resolve) => {
       const listener = (...args: unknown[]): void => {
@@ -104,7 +111,17 @@ export function fetchBars(
   const bars: TestBar[] = [];
   return withTimeout(
     new Promise<TestBar[]>((resolve, reject) => {
-      const onBar = (id: number, time: string, open: number, high: number, low: number, close: number, volume: number, count: number, wap: number): void => {
+      const onBar = (
+        id: number,
+        time: string,
+        open: number,
+        high: number,
+        low: number,
+        close: number,
+        volume: number,
+        count: number,
+        wap: number,
+      ): void => {
         if (id !== reqId) return;
         if (time.startsWith('finished')) {
           cleanup();
@@ -125,7 +142,17 @@ export function fetchBars(
       ib.on(EventName.historicalData, onBar);
       ib.on(EventName.error, onError);
       // biome-ignore lint/suspicious/noExplicitAny: @stoqey/ib types barSize/whatToShow as enums; tests pass IB's strings.
-      ib.reqHistoricalData(reqId, contract, end, duration, barSize as any, whatToShow as any, useRth, formatDate, false);
+      ib.reqHistoricalData(
+        reqId,
+        contract,
+        end,
+        duration,
+        barSize as any,
+        whatToShow as any,
+        useRth,
+        formatDate,
+        false,
+      );
     }),
     ms,
     `historical data ${reqId}`,
@@ -188,16 +215,24 @@ export class RawClient {
     const deadline = Date.now() + ms;
     while (!condition()) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await withTimeout(new Promise<void>((resolve) => this.waiters.push(resolve)), Math.max(1, deadline - Date.now()), what).catch(() => undefined);
+      await withTimeout(
+        new Promise<void>((resolve) => this.waiters.push(resolve)),
+        Math.max(1, deadline - Date.now()),
+        what,
+      ).catch(() => undefined);
     }
   }
 
   async waitFor(match: (m: string[]) => boolean, what = 'message', ms = 5_000): Promise<string[]> {
     let found: string[] | undefined;
-    await this.until(() => {
-      found = this.messages.find(match);
-      return found !== undefined || this.closed;
-    }, what, ms);
+    await this.until(
+      () => {
+        found = this.messages.find(match);
+        return found !== undefined || this.closed;
+      },
+      what,
+      ms,
+    );
     if (!found) throw new Error(`connection closed before ${what}`);
     return found;
   }

@@ -20,7 +20,11 @@ describe('framing', () => {
     const split = new FrameDecoder();
     const got: string[][] = [];
     for (const byte of all) for (const p of split.push(Buffer.from([byte]))) got.push(splitFields(p));
-    expect(got).toEqual([['49', '1'], ['8', '1', '1'], ['49', '1']]);
+    expect(got).toEqual([
+      ['49', '1'],
+      ['8', '1', '1'],
+      ['49', '1'],
+    ]);
     const merged = new FrameDecoder().push(all).map(splitFields);
     expect(merged).toEqual(got);
   });
@@ -50,7 +54,10 @@ describe('framing', () => {
 
 describe('field reader', () => {
   test('reads the lenient forms clients send', () => {
-    const r = new FieldReader(['1', '', '2147483647', '1.7976931348623157E308', '1.7976931348623157e+308', 'Infinite', '100.0', '1', '', '12'], 1);
+    const r = new FieldReader(
+      ['1', '', '2147483647', '1.7976931348623157E308', '1.7976931348623157e+308', 'Infinite', '100.0', '1', '', '12'],
+      1,
+    );
     expect(r.int()).toBe(0);
     expect(r.intMax()).toBeUndefined();
     expect(r.doubleMax()).toBeUndefined();

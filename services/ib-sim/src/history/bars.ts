@@ -178,13 +178,7 @@ function makeBar(
   const hasVolume = side === 'trade' && instrument.hasTrades;
   let volume = -1;
   if (hasVolume) {
-    volume =
-      ohlc.volume ??
-      Math.max(
-        0,
-        source.volumeAt(instrument, endMs - 1) -
-          source.volumeAt(instrument, startMs),
-      );
+    volume = ohlc.volume ?? Math.max(0, source.volumeAt(instrument, endMs - 1) - source.volumeAt(instrument, startMs));
   }
   const tick = instrument.minTick;
   const r = (p: number): number => roundToTick(p, side === 'mid' ? tick / 2 : tick);
