@@ -1,6 +1,6 @@
 /** Test helpers: start a sim in-process, connect @stoqey/ib or a raw TWS-protocol socket, await events. */
 import { connect as netConnect, type Socket } from 'node:net';
-import { type Contract, EventName, IBApi } from '@stoqey/ib';
+import { type BarSizeSetting, type Contract, EventName, IBApi, type WhatToShow } from '@stoqey/ib';
 import { type RunningSim, type SimOptions, startSim } from '../src/app.js';
 import { scaledClock } from '../src/clock.js';
 import { encodeFrame, FrameDecoder, splitFields } from '../src/wire/framing.js';
@@ -52,6 +52,16 @@ export async function connectClient(port: number, clientId: number): Promise<Tes
   return { ib, errors, infos, accounts, close: () => ib.disconnect() };
 }
 
+/** @stoqey/ib types `on` per event; generic helpers use this untyped view of the same emitter. */
+interface LooseEmitter {
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  off(event: string, listener: (...args: never[]) => void): unknown;
+}
+
+export function loose(ib: IBApi): LooseEmitter {
+  return ib as unknown as LooseEmitter;
+}
+
 /** Resolves with the args of the first `event` whose args satisfy `match`. */
 export function nextEvent<A extends unknown[]>(
   ib: IBApi,
@@ -63,11 +73,11 @@ export function nextEvent<A extends unknown[]>(
     new Promise<A>((resolve) => {
       const listener = (...args: unknown[]): void => {
         if (match(...(args as A))) {
-          ib.off(event, listener);
+          loose(ib).off(event, listener);
           resolve(args as A);
         }
       };
-      ib.on(event, listener);
+      loose(ib).on(event, listener);
     }),
     ms,
     `event ${event}`,
@@ -136,19 +146,18 @@ export function fetchBars(
         reject(new IbRequestError(code, err.message));
       };
       const cleanup = (): void => {
-        ib.off(EventName.historicalData, onBar);
-        ib.off(EventName.error, onError);
+        loose(ib).off(EventName.historicalData, onBar);
+        loose(ib).off(EventName.error, onError);
       };
-      ib.on(EventName.historicalData, onBar);
-      ib.on(EventName.error, onError);
-      // biome-ignore lint/suspicious/noExplicitAny: @stoqey/ib types barSize/whatToShow as enums; tests pass IB's strings.
+      loose(ib).on(EventName.historicalData, onBar);
+      loose(ib).on(EventName.error, onError);
       ib.reqHistoricalData(
         reqId,
         contract,
         end,
         duration,
-        barSize as any,
-        whatToShow as any,
+        barSize as BarSizeSetting,
+        whatToShow as WhatToShow,
         useRth,
         formatDate,
         false,

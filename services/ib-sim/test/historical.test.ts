@@ -1,4 +1,4 @@
-import { EventName, SecType } from '@stoqey/ib';
+import { BarSizeSetting, EventName, SecType, WhatToShow } from '@stoqey/ib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunningSim } from '../src/app.js';
 import { scaledClock } from '../src/clock.js';
@@ -136,12 +136,10 @@ describe('reqHistoricalData', () => {
 
   test('reqHeadTimestamp answers in both formats', async () => {
     const first = nextEvent<[number, string]>(c.ib, EventName.headTimestamp, (id) => id === 77);
-    // biome-ignore lint/suspicious/noExplicitAny: whatToShow enum
-    c.ib.reqHeadTimestamp(77, AAPL, 'TRADES' as any, true, 1);
+    c.ib.reqHeadTimestamp(77, AAPL, WhatToShow.TRADES, true, 1);
     expect((await first)[1]).toBe('19801212-14:30:00');
     const second = nextEvent<[number, string]>(c.ib, EventName.headTimestamp, (id) => id === 78);
-    // biome-ignore lint/suspicious/noExplicitAny: whatToShow enum
-    c.ib.reqHeadTimestamp(78, AAPL, 'TRADES' as any, true, 2);
+    c.ib.reqHeadTimestamp(78, AAPL, WhatToShow.TRADES, true, 2);
     expect((await second)[1]).toBe(String(Date.UTC(1980, 11, 12, 14, 30) / 1000));
   });
 });
@@ -155,8 +153,7 @@ describe('keepUpToDate, cancel and the open-request limit', () => {
       EventName.historicalDataUpdate,
       (id) => id === 5,
     );
-    // biome-ignore lint/suspicious/noExplicitAny: enum strings
-    f.ib.reqHistoricalData(5, AAPL, '', '1 D', '1 min' as any, 'TRADES' as any, 1, 1, true);
+    f.ib.reqHistoricalData(5, AAPL, '', '1 D', BarSizeSetting.MINUTES_ONE, WhatToShow.TRADES, 1, 1, true);
     const [, time, open, high, low, close] = await updates;
     expect(time).toMatch(/^20240312 11:0\d:00 US\/Eastern$/);
     expect(high).toBeGreaterThanOrEqual(Math.max(open, close));
