@@ -1,0 +1,59 @@
+import { sql } from '@trading-system/storage';
+import { openPgTestDatabase } from '@trading-system/testkit';
+import { expect, test } from 'vitest';
+import { runStorageSuite } from './behaviour.js';
+import type { TestDb } from './fixtures.js';
+
+runStorageSuite('Postgres (pg)', () => openPgTestDatabase<TestDb>());
+
+test('SELECT ... FOR UPDATE makes a second transaction wait until the first commits, then see its write', async () => {
+  const t = await openPgTestDatabase<TestDb>();
+  try {
+    const accounts = sql.table(`${t.schema}.accounts`);
+    await sql`create table ${accounts} (id int primary key, balance int not null)`.execute(t.db);
+    await sql`insert into ${accounts} values (1, 100)`.execute(t.db);
+
+    let releaseFirst!: () => void;
+    const firstMayCommit = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    let firstLocked!: (pid: number) => void;
+    const firstHasLock = new Promise<number>((resolve) => {
+      firstLocked = resolve;
+    });
+
+    const first = t.db.transaction().execute(async (trx) => {
+      await sql`select balance from ${accounts} where id = 1 for update`.execute(trx);
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+      firstLocked(rows[0]!.pid);
+      await firstMayCommit;
+      await sql`update ${accounts} set balance = balance - 30 where id = 1`.execute(trx);
+    });
+    const blockerPid = await firstHasLock;
+
+    const second = t.db.transaction().execute(async (trx) => {
+      const { rows: pidRows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+      const { rows } = await sql<{ balance: number }>`select balance from ${accounts} where id = 1 for update`.execute(
+        trx,
+      );
+      return { pid: pidRows[0]!.pid, balance: rows[0]!.balance };
+    });
+
+    // Await the observable fact that the second transaction is blocked by the first, then let the first finish.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const { rows } = await sql<{ n: string }>`
+        select count(*) as n from pg_stat_activity where ${blockerPid} = any(pg_blocking_pids(pid))`.execute(t.db);
+      if (rows[0]!.n === '1') break;
+      if (Date.now() > deadline) throw new Error('second transaction never blocked on the row lock');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    releaseFirst();
+    await first;
+    const seen = await second;
+    expect(seen.pid).not.toBe(blockerPid);
+    expect(seen.balance).toBe(70);
+  } finally {
+    await t.close();
+  }
+});
