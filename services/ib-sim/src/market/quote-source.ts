@@ -5,7 +5,7 @@
  */
 import type { Catalog } from '../instruments/catalog.js';
 import type { Instrument } from '../instruments/instrument.js';
-import { unit } from './hash.js';
+import { signedUnit, unit } from './hash.js';
 import type { PriceModel } from './price-model.js';
 
 export interface Quote {
@@ -77,7 +77,11 @@ export class QuoteSource {
     const replayed = this.prices.replayQuoteAt(instrument.conId, tMs);
     if (replayed) return replayed;
     const tick = instrument.minTick;
-    const mid = this.prices.midAt(instrument, tMs);
+    // Microstructure: quotes flicker by up to about a tick per bucket (100 ms FX, 250 ms others), as real books
+    // do far more than the diffusion at one-second scale would suggest. Still a pure function of time.
+    const bucketMs = instrument.secType === 'CASH' ? 100 : 250;
+    const flicker = tick * 0.9 * signedUnit(this.seed, instrument.conId, Math.floor(tMs / bucketMs), 11);
+    const mid = this.prices.midAt(instrument, tMs) + flicker;
     if (instrument.spreadTicks === 0) {
       const p = roundToTick(mid, tick);
       return { bid: p, ask: p };
