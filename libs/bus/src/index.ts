@@ -1,1 +1,13 @@
-export {};
+export * from './bus.js';
+export type { BusLogger, BusOptions } from './bus-context.js';
+export * from './errors.js';
+export { createMemoryBus, type MemoryBusOptions } from './memory-bus.js';
+export { MSG_ID_HEADER } from './memory-jetstream.js';
+export { createNatsBus, createNatsBusOnConnection, type NatsBus, type NatsBusOptions } from './nats-bus.js';
+export {
+  connectNats,
+  type NatsConnected,
+  type NatsConnectionConfig,
+  type NatsConnectionEvent,
+  redactUrl,
+} from './nats-connect.js';

@@ -1,0 +1,85 @@
+import type { MessageCatalog } from '@trading-system/contracts';
+import type { BusStats, RejectReason } from './bus.js';
+import type { InvalidMessageError } from './errors.js';
+
+/** The logging the bus needs; a pino Logger (or a child of one) satisfies it. */
+export interface BusLogger {
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface BusOptions {
+  readonly catalog: MessageCatalog;
+  readonly log: BusLogger;
+  /**
+   * Largest message accepted, in bytes of JSON, on publish and on receive (default and ceiling: the transport's
+   * limit, i.e. NATS max_payload, 1 MiB by default). Larger inbound messages are rejected as `oversize`.
+   */
+  readonly maxPayloadBytes?: number;
+  /** `code` of the error reply sent when a request body fails validation (default `VALIDATION_FAILED`). */
+  readonly invalidRequestCode?: string;
+  /** `code` of the error reply sent when a request handler throws or returns an invalid reply (`INTERNAL_ERROR`). */
+  readonly internalErrorCode?: string;
+}
+
+/** State shared by the core, request/reply and JetStream parts of one bus. */
+export class BusContext {
+  published = 0;
+  received = 0;
+  handlerErrors = 0;
+  exhausted = 0;
+  readonly rejected: Record<RejectReason, number> = { bad_json: 0, oversize: 0, schema: 0, unknown_subject: 0 };
+  readonly catalog: MessageCatalog;
+  readonly log: BusLogger;
+  readonly maxPayloadBytes: number;
+  readonly invalidRequestCode: string;
+  readonly internalErrorCode: string;
+
+  constructor(options: BusOptions, transportMaxPayload: number) {
+    this.catalog = options.catalog;
+    this.log = options.log;
+    this.maxPayloadBytes = Math.min(options.maxPayloadBytes ?? transportMaxPayload, transportMaxPayload);
+    this.invalidRequestCode = options.invalidRequestCode ?? 'VALIDATION_FAILED';
+    this.internalErrorCode = options.internalErrorCode ?? 'INTERNAL_ERROR';
+  }
+
+  /** Counts and logs an inbound message refused before any handler saw it. */
+  reject(error: InvalidMessageError): void {
+    const reason = error.reason === 'unserialisable' ? 'bad_json' : error.reason;
+    this.rejected[reason] += 1;
+    this.log.warn({ subject: error.subject, reason, err: error }, 'message rejected');
+  }
+
+  handlerFailed(subject: string, err: unknown, extra: object = {}): void {
+    this.handlerErrors += 1;
+    this.log.error({ subject, err, ...extra }, 'handler failed');
+  }
+
+  snapshot(): BusStats {
+    return {
+      published: this.published,
+      received: this.received,
+      rejected: { ...this.rejected },
+      handlerErrors: this.handlerErrors,
+      exhausted: this.exhausted,
+    };
+  }
+}
+
+/** Runs tasks one at a time in push order; a task never rejects (callers catch inside). */
+export class SerialQueue {
+  private tail: Promise<void> = Promise.resolve();
+
+  push(task: () => Promise<void>): void {
+    this.tail = this.tail.then(task);
+  }
+
+  idle(): Promise<void> {
+    return this.tail;
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,185 @@
+/**
+ * The bus port. Services depend on this interface only; `createNatsBus` (distributed mode) and `createMemoryBus`
+ * (embedded mode) implement it, and one behaviour suite (test/behaviour.ts) holds both to the same semantics.
+ *
+ * Contract shared by both implementations:
+ * - Subjects follow NATS rules: dot-separated tokens, `*` matches one token, `>` one or more trailing tokens.
+ * - Every message is JSON, UTF-8 encoded; the bytes are identical in both modes. Each subscriber decodes its own
+ *   copy, so a handler can never mutate what another handler sees.
+ * - Every publish is validated against the message catalog before anything is sent: a subject without a catalog
+ *   entry throws `UnknownSubjectError`, a body that fails its schema (or is larger than `maxPayloadBytes`) throws
+ *   `InvalidMessageError`. Validation runs on the decoded JSON, i.e. on exactly what a receiver will see.
+ * - Every receive is validated too. An invalid inbound message (reason `bad_json`, `oversize`, `schema`,
+ *   `unknown_subject`) is logged (`log.warn({ subject, reason, err })`), counted in `stats().rejected`, and never
+ *   reaches a handler; on a durable consumer it is terminated. The subscription goes on with the next message.
+ * - Handlers of one subscription or one durable consumer run one at a time, in arrival order. A handler that throws
+ *   is logged and counted (`handlerErrors`); it never stops the subscription.
+ */
+
+/** Why an inbound message was refused before reaching a handler. */
+export type RejectReason = 'bad_json' | 'oversize' | 'schema' | 'unknown_subject';
+export const REJECT_REASONS: readonly RejectReason[] = ['bad_json', 'oversize', 'schema', 'unknown_subject'];
+
+/** Message headers (NATS headers in distributed mode). Keys are case-sensitive; one value per key. */
+export type Headers = Readonly<Record<string, string>>;
+
+/** A validated inbound message. `data` is the schema's parse output, decoded for this subscriber alone. */
+export interface Received<T = unknown> {
+  readonly subject: string;
+  readonly data: T;
+  readonly headers: Headers;
+  /** Reply subject when the sender expects an answer (request/reply); `serve` uses it for you. */
+  readonly reply?: string;
+}
+
+export type MessageHandler<T = unknown> = (msg: Received<T>) => void | Promise<void>;
+
+export interface Subscription {
+  /** Stops delivery; messages already queued for this subscription are dropped. */
+  unsubscribe(): void;
+}
+
+export interface PublishOptions {
+  readonly headers?: Headers;
+}
+
+export interface RequestOptions {
+  /** How long to wait for the reply; `RequestTimeoutError` after that. */
+  readonly timeoutMs: number;
+  readonly headers?: Headers;
+}
+
+export interface SubscribeOptions {
+  /** Queue group: each message goes to one member of the group (round-robin in memory, server's choice on NATS). */
+  readonly queue?: string;
+}
+
+/**
+ * Answers requests on a subject. The resolved value is the reply body, validated against the catalog entry's
+ * `reply` schema. Errors travel as data: return `{ ok: false, code, message }` rather than throwing. A handler that
+ * throws anyway is answered with `{ ok: false, code: internalErrorCode, message }`; a request body that fails
+ * validation is answered with `{ ok: false, code: invalidRequestCode, message }` (see BusOptions).
+ * Requests on one `serve` subscription are handled concurrently (they are independent; ordering is not promised).
+ */
+export type RequestHandler<Req = unknown, Rep = unknown> = (body: Req, msg: Received<Req>) => Rep | Promise<Rep>;
+
+export interface BusStats {
+  /** Messages sent by publish / request / replies / JetStream publish (after validation). */
+  readonly published: number;
+  /** Inbound messages that passed validation and were handed to a handler. */
+  readonly received: number;
+  /** Inbound messages refused, by reason. */
+  readonly rejected: Readonly<Record<RejectReason, number>>;
+  /** Handlers that threw (core subscriptions, request handlers, JetStream handlers). */
+  readonly handlerErrors: number;
+  /** JetStream messages terminated because their last allowed delivery failed (maxDeliver reached). */
+  readonly exhausted: number;
+}
+
+export interface Bus {
+  /** Validates and publishes (core NATS: at most once). Throws UnknownSubjectError / InvalidMessageError. */
+  publish(subject: string, message: unknown, opts?: PublishOptions): void;
+  subscribe<T = unknown>(subject: string, handler: MessageHandler<T>, opts?: SubscribeOptions): Subscription;
+  /**
+   * Validates `body` with the entry's `request` schema, waits for one reply and validates it with the `reply` schema.
+   * Throws NoRespondersError (nobody serves the subject), RequestTimeoutError, InvalidMessageError (bad body, or
+   * an invalid reply — the latter also counted as a rejection). An `{ ok: false, ... }` reply is returned, not thrown.
+   */
+  request<T = unknown>(subject: string, body: unknown, opts: RequestOptions): Promise<T>;
+  serve<Req = unknown, Rep = unknown>(
+    subject: string,
+    handler: RequestHandler<Req, Rep>,
+    opts?: SubscribeOptions,
+  ): Subscription;
+  readonly jetstream: JetStreamPort;
+  /**
+   * Publishes bytes as they are, without validation (bridges, replays, tests of malformed input). Subject to the
+   * transport's own limit (NATS max_payload; 1 MiB in memory). Receivers still validate.
+   */
+  publishRaw(subject: string, bytes: Uint8Array, headers?: Headers): void;
+  stats(): BusStats;
+  /** Stops consumers, lets queued handlers finish, then closes the connection (NATS) or the bus (memory). */
+  drain(): Promise<void>;
+}
+
+export interface StreamConfig {
+  /** Stream name: letters, digits, `_` and `-` only. */
+  readonly name: string;
+  /** Subjects captured by the stream; any publish on them (core or JetStream) is stored. */
+  readonly subjects: readonly string[];
+  /** `file` survives a server restart; `memory` does not. The in-process bus keeps everything in memory. */
+  readonly storage: 'file' | 'memory';
+  /** Messages with the same msg-id inside this window are stored once (`duplicate: true` on the second publish). */
+  readonly duplicateWindowMs: number;
+  /** Messages older than this are discarded (no limit when absent). */
+  readonly maxAgeMs?: number;
+  /** The oldest messages are discarded beyond this count (no limit when absent). */
+  readonly maxMsgs?: number;
+}
+
+export interface JetStreamPublishOptions {
+  /** Deduplication key (NATS `Nats-Msg-Id`), e.g. the outbox event id. Required: every stored fact has one. */
+  readonly msgId: string;
+  readonly headers?: Headers;
+}
+
+export interface PubAck {
+  readonly stream: string;
+  /** Stream sequence of the stored message (of the original one when `duplicate`). */
+  readonly seq: number;
+  readonly duplicate: boolean;
+}
+
+export interface ConsumerConfig {
+  readonly stream: string;
+  /** Durable name: the consumer's position (ack floor) survives stop/start, restarts and reconnects. */
+  readonly durable: string;
+  /** Only messages on subjects matching this pattern (all the stream's subjects when absent). */
+  readonly filterSubject?: string;
+  /** A delivered message not acked/naked/termed within this time is delivered again. */
+  readonly ackWaitMs: number;
+  /** Deliveries per message at most. When the last one fails (handler throws) the bus terminates the message. */
+  readonly maxDeliver: number;
+  /** Where a new durable starts: every stored message, or only those published after its creation. */
+  readonly deliver: 'all' | 'new';
+  /** Delay before redelivering a message whose handler threw (default 0: at once). */
+  readonly retryDelayMs?: number;
+}
+
+/**
+ * A JetStream message handed to a consumer handler. Settling is explicit: call `ack()` once the message is fully
+ * handled. Returning without settling leaves it pending: it is delivered again after `ackWaitMs`. Throwing naks it
+ * (delivered again at once, up to `maxDeliver`; the last failed delivery is terminated). The first settle wins;
+ * later calls are ignored.
+ */
+export interface JetStreamMessage<T = unknown> extends Received<T> {
+  /** Stream sequence. */
+  readonly seq: number;
+  /** 1 on the first delivery. */
+  readonly deliveryCount: number;
+  readonly redelivered: boolean;
+  /** Resolves once the server has recorded the ack (NATS double ack), so "acked" survives a crash right after. */
+  ack(): Promise<void>;
+  /** Asks for redelivery, after `delayMs` when given. */
+  nak(delayMs?: number): void;
+  /** Never deliver this message again to this consumer. */
+  term(reason: string): void;
+}
+
+export type JetStreamHandler<T = unknown> = (msg: JetStreamMessage<T>) => Promise<void> | void;
+
+export interface Consumer {
+  /** Stops pulling and waits for the in-flight handler. Unacked messages are redelivered after their ack wait. */
+  stop(): Promise<void>;
+}
+
+export interface JetStreamPort {
+  /** Creates the stream, or updates subjects and limits of an existing one. */
+  ensureStream(cfg: StreamConfig): Promise<void>;
+  /** Deletes the stream and its consumers; false when it did not exist. */
+  deleteStream(name: string): Promise<boolean>;
+  /** Validates with the entry's `message` schema (kind `stream` only) and waits for the stream's ack. */
+  publish(subject: string, message: unknown, opts: JetStreamPublishOptions): Promise<PubAck>;
+  /** Creates or updates the durable consumer and starts handling its messages. */
+  consume<T = unknown>(cfg: ConsumerConfig, handler: JetStreamHandler<T>): Promise<Consumer>;
+}

@@ -1,0 +1,94 @@
+import type { RejectReason } from './bus.js';
+
+/** A zod issue, kept structurally so the bus's public errors do not depend on zod's types. */
+export interface ValidationIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+  readonly code?: string;
+}
+
+export type InvalidMessageReason = RejectReason | 'unserialisable';
+
+/**
+ * A message failed validation: on publish (thrown before anything is sent, `direction: 'outbound'`) or on receive
+ * (`direction: 'inbound'`: logged as the `err` of a rejection, or thrown by `request` for an invalid reply).
+ */
+export class InvalidMessageError extends Error {
+  override readonly name = 'InvalidMessageError';
+  constructor(
+    readonly subject: string,
+    readonly reason: InvalidMessageReason,
+    readonly direction: 'inbound' | 'outbound',
+    readonly issues: readonly ValidationIssue[],
+    options?: ErrorOptions,
+  ) {
+    super(`${direction} message on ${subject} rejected (${reason})${describe(issues)}`, options);
+  }
+}
+
+function describe(issues: readonly ValidationIssue[]): string {
+  if (issues.length === 0) return '';
+  return `: ${issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
+    .join('; ')}`;
+}
+
+/** The subject has no catalog entry (or its entry has no schema for this use): nothing is sent. */
+export class UnknownSubjectError extends Error {
+  override readonly name = 'UnknownSubjectError';
+  constructor(
+    readonly subject: string,
+    detail = 'no catalog entry matches it',
+  ) {
+    super(`subject ${subject}: ${detail}`);
+  }
+}
+
+/** Not a valid NATS subject (empty token, whitespace, or a wildcard where none is allowed). */
+export class InvalidSubjectError extends Error {
+  override readonly name = 'InvalidSubjectError';
+  constructor(readonly subject: string) {
+    super(`invalid subject: ${JSON.stringify(subject)}`);
+  }
+}
+
+/** Nobody serves the request subject (NATS 503 "no responders"; in memory: no matching subscription). */
+export class NoRespondersError extends Error {
+  override readonly name = 'NoRespondersError';
+  constructor(
+    readonly subject: string,
+    options?: ErrorOptions,
+  ) {
+    super(`no responders for ${subject}`, options);
+  }
+}
+
+export class RequestTimeoutError extends Error {
+  override readonly name = 'RequestTimeoutError';
+  constructor(
+    readonly subject: string,
+    readonly timeoutMs: number,
+    options?: ErrorOptions,
+  ) {
+    super(`request on ${subject} got no reply within ${timeoutMs} ms`, options);
+  }
+}
+
+/** A JetStream operation failed (no stream for the subject, stream config refused, server error). */
+export class JetStreamError extends Error {
+  override readonly name = 'JetStreamError';
+}
+
+/** The bus was drained; nothing more can be published or subscribed. */
+export class BusClosedError extends Error {
+  override readonly name = 'BusClosedError';
+  constructor(operation: string) {
+    super(`bus is closed: cannot ${operation}`);
+  }
+}
+
+/** The NATS connection could not be opened, or was lost for good (reconnect attempts exhausted). */
+export class BusConnectionError extends Error {
+  override readonly name = 'BusConnectionError';
+}

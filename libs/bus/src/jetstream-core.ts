@@ -1,0 +1,108 @@
+import type { Consumer, ConsumerConfig, JetStreamHandler, JetStreamMessage, JetStreamPort } from './bus.js';
+import type { BusContext } from './bus-context.js';
+import { decodeValidated, encodeValidated, findSchema, requireSchema } from './codec.js';
+import { UnknownSubjectError } from './errors.js';
+import type { RawConsumer, RawJetStream, RawJsMsg } from './transport.js';
+
+/**
+ * The JetStream half of the port over a raw JetStream. Settle policy, shared by both modes:
+ * invalid message → term (never reaches the handler); handler throws → nak, or term when it was the last allowed
+ * delivery (counted as `exhausted`); handler returns without settling → left pending, redelivered after ack wait.
+ */
+export function createJetStreamPort(
+  raw: RawJetStream,
+  ctx: BusContext,
+  assertOpen: (operation: string) => void,
+): { port: JetStreamPort; stopAll(): Promise<void> } {
+  const running = new Set<RawConsumer>();
+
+  async function handle<T>(cfg: ConsumerConfig, m: RawJsMsg, handler: JetStreamHandler<T>): Promise<void> {
+    const decoded = decodeValidated(m.subject, m.data, findSchema(ctx.catalog, m.subject), ctx.maxPayloadBytes);
+    if (!decoded.ok) {
+      ctx.reject(decoded.error);
+      m.term(`${decoded.error.reason}: ${decoded.error.message}`.slice(0, 256));
+      return;
+    }
+    ctx.received += 1;
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      return true;
+    };
+    const msg: JetStreamMessage<T> = {
+      subject: m.subject,
+      data: decoded.value as T,
+      headers: m.headers,
+      seq: m.seq,
+      deliveryCount: m.deliveryCount,
+      redelivered: m.redelivered,
+      ack: () => (settle() ? m.ack() : Promise.resolve()),
+      nak: (delayMs) => {
+        if (settle()) m.nak(delayMs);
+      },
+      term: (reason) => {
+        if (settle()) m.term(reason);
+      },
+    };
+    try {
+      await handler(msg);
+    } catch (err) {
+      const last = m.deliveryCount >= cfg.maxDeliver;
+      ctx.handlerFailed(m.subject, err, { stream: cfg.stream, durable: cfg.durable, seq: m.seq, last });
+      if (!settle()) return;
+      if (last) {
+        ctx.exhausted += 1;
+        ctx.log.error(
+          { subject: m.subject, stream: cfg.stream, durable: cfg.durable, seq: m.seq, deliveries: m.deliveryCount },
+          'message terminated: its last allowed delivery failed',
+        );
+        m.term('max_deliver');
+      } else {
+        m.nak(cfg.retryDelayMs);
+      }
+    }
+  }
+
+  const port: JetStreamPort = {
+    ensureStream(cfg) {
+      assertOpen(`ensure stream ${cfg.name}`);
+      return raw.ensureStream(cfg);
+    },
+    deleteStream(name) {
+      assertOpen(`delete stream ${name}`);
+      return raw.deleteStream(name);
+    },
+    async publish(subject, message, opts) {
+      assertOpen(`publish on ${subject}`);
+      const entry = ctx.catalog.lookup(subject);
+      if (entry !== undefined && entry.kind !== 'stream') {
+        throw new UnknownSubjectError(subject, `it is a ${entry.kind} subject, not a stream subject`);
+      }
+      const bytes = encodeValidated(subject, message, requireSchema(ctx.catalog, subject), ctx.maxPayloadBytes);
+      const ack = await raw.publish(subject, bytes, opts.msgId, opts.headers ?? {});
+      ctx.published += 1;
+      return ack;
+    },
+    async consume<T>(cfg: ConsumerConfig, handler: JetStreamHandler<T>): Promise<Consumer> {
+      assertOpen(`consume ${cfg.stream}/${cfg.durable}`);
+      const consumer = await raw.consume(cfg, (m) => handle(cfg, m, handler));
+      running.add(consumer);
+      return {
+        async stop() {
+          if (!running.delete(consumer)) return;
+          await consumer.stop();
+        },
+      };
+    },
+  };
+
+  return {
+    port,
+    async stopAll() {
+      const all = [...running];
+      running.clear();
+      await Promise.all(all.map((c) => c.stop()));
+    },
+  };
+}

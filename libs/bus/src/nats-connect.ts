@@ -1,0 +1,118 @@
+import { readFile } from 'node:fs/promises';
+import { type Authenticator, credsAuthenticator, type NatsConnection, nkeyAuthenticator } from '@nats-io/nats-core';
+import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
+import type { BusLogger } from './bus-context.js';
+import { BusConnectionError } from './errors.js';
+
+/**
+ * How a service reaches NATS. Parsed from the service's config (see libs/runtime); secrets have no defaults and
+ * are never logged (server URLs are logged with any `user:pass@` part redacted).
+ */
+export interface NatsConnectionConfig {
+  /** One or more server URLs, e.g. `nats://127.0.0.1:4222`. */
+  readonly servers: string | readonly string[];
+  /** Connection name shown by the server's monitoring, e.g. the service name. */
+  readonly name: string;
+  readonly user?: string;
+  readonly pass?: string;
+  readonly token?: string;
+  /** NKey seed (`SU...`), for nkey authentication. */
+  readonly nkeySeed?: string;
+  /** Path of a `.creds` file (JWT + NKey seed), for decentralised auth. */
+  readonly credsFile?: string;
+  /** TLS; a CA file alone verifies the server, cert + key add client authentication. */
+  readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
+  /** Reconnect attempts per server once connected before giving up for good (default 60; -1 forever). */
+  readonly maxReconnectAttempts?: number;
+  /** Wait between reconnect attempts to one server, ms (default 2000). */
+  readonly reconnectTimeWaitMs?: number;
+  /** Timeout of the first connection, ms (default 5000). */
+  readonly connectTimeoutMs?: number;
+}
+
+export type NatsConnectionEvent =
+  | { readonly type: 'disconnected'; readonly server: string }
+  | { readonly type: 'reconnecting' }
+  | { readonly type: 'reconnected'; readonly server: string }
+  | { readonly type: 'error'; readonly error: Error }
+  | { readonly type: 'closed'; readonly error: BusConnectionError | undefined };
+
+export interface NatsConnected {
+  readonly nc: NatsConnection;
+  /**
+   * Resolves when the connection is closed for good: `undefined` after an orderly drain/close, a
+   * BusConnectionError when it was lost (reconnect attempts exhausted, auth revoked). A service runtime awaits it
+   * and exits non-zero on an error instead of running on without a bus.
+   */
+  readonly closed: Promise<BusConnectionError | undefined>;
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+async function authenticators(cfg: NatsConnectionConfig): Promise<Authenticator[]> {
+  const out: Authenticator[] = [];
+  if (cfg.nkeySeed !== undefined) out.push(nkeyAuthenticator(new TextEncoder().encode(cfg.nkeySeed)));
+  if (cfg.credsFile !== undefined) out.push(credsAuthenticator(await readFile(cfg.credsFile)));
+  return out;
+}
+
+export async function connectNats(
+  cfg: NatsConnectionConfig,
+  log: BusLogger,
+  onEvent: (e: NatsConnectionEvent) => void = () => undefined,
+): Promise<NatsConnected> {
+  const servers = typeof cfg.servers === 'string' ? [cfg.servers] : [...cfg.servers];
+  const where = servers.map(redactUrl).join(',');
+  const auth = await authenticators(cfg);
+  const options: NodeConnectionOptions = {
+    servers,
+    name: cfg.name,
+    maxReconnectAttempts: cfg.maxReconnectAttempts ?? 60,
+    reconnectTimeWait: cfg.reconnectTimeWaitMs ?? 2000,
+    timeout: cfg.connectTimeoutMs ?? 5000,
+    ...(cfg.user === undefined ? {} : { user: cfg.user }),
+    ...(cfg.pass === undefined ? {} : { pass: cfg.pass }),
+    ...(cfg.token === undefined ? {} : { token: cfg.token }),
+    ...(auth.length === 0 ? {} : { authenticator: auth }),
+    ...(cfg.tls === undefined ? {} : { tls: { ...cfg.tls } }),
+  };
+  let nc: NatsConnection;
+  try {
+    nc = await connect(options);
+  } catch (err) {
+    throw new BusConnectionError(`cannot connect to NATS at ${where}: ${(err as Error).message}`, { cause: err });
+  }
+  let lost = false;
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') {
+        lost = true;
+        log.warn({ server: redactUrl(s.server) }, 'NATS disconnected');
+        onEvent({ type: 'disconnected', server: redactUrl(s.server) });
+      } else if (s.type === 'reconnecting') {
+        onEvent({ type: 'reconnecting' });
+      } else if (s.type === 'reconnect') {
+        lost = false;
+        log.warn({ server: redactUrl(s.server) }, 'NATS reconnected');
+        onEvent({ type: 'reconnected', server: redactUrl(s.server) });
+      } else if (s.type === 'error') {
+        log.error({ err: s.error }, 'NATS connection error');
+        onEvent({ type: 'error', error: s.error });
+      }
+    }
+  })();
+  const closed = nc.closed().then((err) => {
+    const error =
+      err instanceof Error
+        ? new BusConnectionError(`NATS connection to ${where} closed: ${err.message}`, { cause: err })
+        : lost
+          ? new BusConnectionError(`NATS connection to ${where} lost: reconnect attempts exhausted`)
+          : undefined;
+    if (error !== undefined) log.error({ err: error }, 'NATS connection closed for good');
+    onEvent({ type: 'closed', error });
+    return error;
+  });
+  return { nc, closed };
+}
