@@ -1,1 +1,31 @@
-export {};
+export { type DeepReadonly, deepFreeze, type Env, isSecretName, loadConfig } from './config.js';
+export {
+  checkIbConfig,
+  checkNatsConfig,
+  type DatabaseConfig,
+  databaseConfigShape,
+  defaultedEnv,
+  type IbConfig,
+  ibConfigShape,
+  LOG_LEVELS,
+  type LogConfig,
+  type LogLevel,
+  logConfigShape,
+  type NatsConfig,
+  natsConfigShape,
+  optionalEnv,
+  requiredEnv,
+} from './config-shapes.js';
+export { databaseOptions, type NatsConnectionSettings, natsConnectionSettings } from './connection-settings.js';
+export { ConfigError, type ConfigIssue, formatIssues, LifecycleError, StopTimeoutError } from './errors.js';
+export { Lifecycle, type LifecycleChange, type LifecycleState } from './lifecycle.js';
+export { createLogger, type Logger, type LoggerOptions, REDACT_PATHS, REDACTED } from './logger.js';
+export { maskUrlPassword, redactConfig } from './redact-config.js';
+export {
+  ExitCode,
+  type FatalDetails,
+  type RunServiceOptions,
+  runService,
+  type ServiceContext,
+  type ServiceHandle,
+} from './run-service.js';

@@ -1,0 +1,144 @@
+/**
+ * Reusable zod fragments for service configuration. Spread the shapes into one `z.object({...})` and add the
+ * matching cross-field checks with `.superRefine(...)`. Every field carries a `.describe()` text that loadConfig
+ * prints as the hint when the variable is wrong.
+ *
+ * Conventions: an empty variable counts as unset; secrets (passwords, tokens, seeds) never have defaults and are
+ * never echoed; cross-field checks run once every single field is valid (zod skips object refinements otherwise).
+ */
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+const blankToUndefined = (value: unknown): unknown => (value === '' ? undefined : value);
+
+/** An optional variable; '' counts as unset. */
+export function optionalEnv<T extends z.ZodType>(schema: T) {
+  return z.preprocess(blankToUndefined, schema.optional());
+}
+
+/** A variable with a default; '' counts as unset. */
+export function defaultedEnv<T extends z.ZodType>(schema: T, value: z.output<T>) {
+  return z.preprocess(blankToUndefined, schema.default(value as never));
+}
+
+/** A required variable; '' counts as unset. */
+export function requiredEnv<T extends z.ZodType>(schema: T) {
+  return z.preprocess(blankToUndefined, schema);
+}
+
+const intEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const existingFile = z.string().refine((path) => existsSync(path), { message: 'file not found' });
+
+const NATS_URL_PATTERN = /^(nats|tls|ws|wss):\/\/[^\s,]+$/;
+
+export const natsConfigShape = {
+  NATS_URL: optionalEnv(
+    z.string().refine((v) => v.split(',').every((url) => NATS_URL_PATTERN.test(url.trim())), {
+      message: 'expected nats://host:port (comma-separated for a cluster)',
+    }),
+  ).describe('NATS server URL(s), comma-separated, e.g. nats://127.0.0.1:4222; unset = embedded in-process bus'),
+  NATS_USER: optionalEnv(z.string()).describe('NATS user name; requires NATS_PASSWORD'),
+  NATS_PASSWORD: optionalEnv(z.string()).describe('NATS password for NATS_USER (secret, no default)'),
+  NATS_TOKEN: optionalEnv(z.string()).describe('NATS auth token (secret, no default)'),
+  NATS_NKEY_SEED: optionalEnv(
+    z.string().regex(/^SU[A-Z2-7]{56}$/, { message: 'expected an NKey user seed (58 characters starting SU)' }),
+  ).describe('NATS NKey user seed, SU... (secret, no default)'),
+  NATS_CREDS_FILE: optionalEnv(existingFile).describe('path to a NATS .creds file (JWT + NKey seed)'),
+  NATS_TLS_CA: optionalEnv(existingFile).describe('path to the CA certificate (PEM) that signed the NATS server'),
+  NATS_TLS_CERT: optionalEnv(existingFile).describe('path to the client certificate (PEM) for mutual TLS'),
+  NATS_TLS_KEY: optionalEnv(existingFile).describe('path to the client private key (PEM) for NATS_TLS_CERT'),
+  NATS_MAX_RECONNECTS: defaultedEnv(intEnv(0, 100_000), 60).describe(
+    'reconnect attempts before the service gives up and exits non-zero (bounded on purpose; default 60)',
+  ),
+  NATS_RECONNECT_WAIT_MS: defaultedEnv(intEnv(100, 600_000), 2_000).describe(
+    'milliseconds between reconnect attempts (default 2000)',
+  ),
+};
+export type NatsConfig = z.output<z.ZodObject<typeof natsConfigShape>>;
+
+/** Cross-field NATS rules: one auth method, user with password, cert with key, nothing set without a URL. */
+export function checkNatsConfig(config: NatsConfig, ctx: z.RefinementCtx): void {
+  const issue = (path: string, message: string): void => ctx.addIssue({ code: 'custom', path: [path], message });
+  if ((config.NATS_USER === undefined) !== (config.NATS_PASSWORD === undefined)) {
+    issue(config.NATS_USER === undefined ? 'NATS_USER' : 'NATS_PASSWORD', 'NATS_USER and NATS_PASSWORD go together');
+  }
+  const methods = [
+    config.NATS_USER !== undefined && 'NATS_USER/NATS_PASSWORD',
+    config.NATS_TOKEN !== undefined && 'NATS_TOKEN',
+    config.NATS_NKEY_SEED !== undefined && 'NATS_NKEY_SEED',
+    config.NATS_CREDS_FILE !== undefined && 'NATS_CREDS_FILE',
+  ].filter((m): m is string => m !== false);
+  if (methods.length > 1) issue('NATS_TOKEN', `choose one NATS auth method, got ${methods.join(' + ')}`);
+  if ((config.NATS_TLS_CERT === undefined) !== (config.NATS_TLS_KEY === undefined)) {
+    issue(
+      config.NATS_TLS_CERT === undefined ? 'NATS_TLS_CERT' : 'NATS_TLS_KEY',
+      'NATS_TLS_CERT and NATS_TLS_KEY go together',
+    );
+  }
+  if (config.NATS_URL === undefined) {
+    const optionalKeys = Object.keys(natsConfigShape).filter(
+      (k) => k !== 'NATS_URL' && k !== 'NATS_MAX_RECONNECTS' && k !== 'NATS_RECONNECT_WAIT_MS',
+    ) as Array<keyof NatsConfig>;
+    const stray = optionalKeys.filter((k) => config[k] !== undefined);
+    for (const key of stray) issue(key, 'is set but NATS_URL is not (embedded mode would ignore it); set NATS_URL');
+  }
+}
+
+export const databaseConfigShape = {
+  DATABASE_URL: optionalEnv(
+    z.string().regex(/^postgres(ql)?:\/\//, { message: 'expected postgres://user:password@host:port/database' }),
+  ).describe('PostgreSQL URL, e.g. postgres://app@127.0.0.1:5432/trading; unset = embedded PGlite'),
+  DATABASE_POOL_MAX: defaultedEnv(intEnv(1, 1_000), 10).describe('PostgreSQL pool size per service (default 10)'),
+  PGLITE_DATA_DIR: defaultedEnv(z.string(), '.data/pglite').describe(
+    'PGlite data directory used when DATABASE_URL is unset (default .data/pglite)',
+  ),
+};
+export type DatabaseConfig = z.output<z.ZodObject<typeof databaseConfigShape>>;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const logConfigShape = {
+  LOG_LEVEL: defaultedEnv(z.enum(LOG_LEVELS), 'info').describe(`one of ${LOG_LEVELS.join(', ')} (default info)`),
+  LOG_PRETTY: defaultedEnv(z.stringbool(), false).describe(
+    'true for human-readable logs in development (default false: JSON)',
+  ),
+};
+export type LogConfig = z.output<z.ZodObject<typeof logConfigShape>>;
+
+export const ibConfigShape = {
+  IB_HOST: defaultedEnv(z.string(), '127.0.0.1').describe('TWS / IB Gateway host (default 127.0.0.1)'),
+  IB_PORT: defaultedEnv(intEnv(1, 65_535), 7497).describe(
+    'TWS / IB Gateway API port: 7497 TWS paper (default), 7496 TWS live, 4002 Gateway paper, 4001 Gateway live',
+  ),
+  IB_CLIENT_ID: requiredEnv(intEnv(0, 2_147_483_647)).describe(
+    'API client id; keep it fixed for a service across restarts, IB ties open orders to it',
+  ),
+  IB_ACCOUNT: optionalEnv(
+    z.string().regex(/^[A-Z0-9]+$/, { message: 'expected an IB account id like DU1234567' }),
+  ).describe('IB account id; required when the login manages several accounts'),
+  IB_TRADING_MODE: defaultedEnv(z.enum(['paper', 'live']), 'paper').describe(
+    'paper (default) or live; must match the port and account kind',
+  ),
+};
+export type IbConfig = z.output<z.ZodObject<typeof ibConfigShape>>;
+
+const LIVE_PORTS = new Set([7496, 4001]);
+const PAPER_PORTS = new Set([7497, 4002]);
+
+/** Guards against pointing a paper configuration at a live session (and the reverse). */
+export function checkIbConfig(config: IbConfig, ctx: z.RefinementCtx): void {
+  const issue = (path: string, message: string): void => ctx.addIssue({ code: 'custom', path: [path], message });
+  const mode = config.IB_TRADING_MODE;
+  if (mode === 'paper' && LIVE_PORTS.has(config.IB_PORT)) {
+    issue('IB_PORT', `${config.IB_PORT} is a live-trading port but IB_TRADING_MODE is paper`);
+  }
+  if (mode === 'live' && PAPER_PORTS.has(config.IB_PORT)) {
+    issue('IB_PORT', `${config.IB_PORT} is a paper-trading port but IB_TRADING_MODE is live`);
+  }
+  // IB paper accounts start with D (DU individual, DF advisor); live ones do not.
+  const account = config.IB_ACCOUNT;
+  if (account !== undefined && (mode === 'paper') !== account.startsWith('D')) {
+    issue('IB_ACCOUNT', `${account} does not look like a ${mode} account (paper accounts start with D)`);
+  }
+}
