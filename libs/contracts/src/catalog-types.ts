@@ -24,6 +24,12 @@ export interface CatalogEntry {
   readonly request?: ZodType;
   /** Schema of a reply body (kind `request`); replies are `{ ok: true, ... } | { ok: false, code, message }`. */
   readonly reply?: ZodType;
+  /** The subject with named parameters, e.g. `md.tick.<broker>.<instrument>` (docs, examples). */
+  readonly template?: string;
+  /** JetStream stream holding the subject (kind `stream`, or an event kept as last value). */
+  readonly stream?: string;
+  /** Example payload (request body for `request`, message for `event`/`stream`); validated by the tests. */
+  readonly example?: unknown;
 }
 
 /** Looks up the catalog entry that governs a concrete subject (most specific pattern wins). */

@@ -1,0 +1,185 @@
+import { z } from 'zod';
+import { AccountSummary, Position } from './account.js';
+import { AccountId, ClientOrderId, DurationMs, EpochMs, RequestId, V1 } from './common.js';
+import { Price, Quantity } from './decimal.js';
+import { okReply } from './errors.js';
+import { Instrument, InstrumentByConId, InstrumentRef } from './instrument.js';
+import { BarData, MdStreamKind } from './market-data.js';
+import { OrderSide, OrderType, orderPriceProblems, TimeInForce } from './order-commands.js';
+import { IbBarSizeSchema, IbDurationSchema } from './timeframe.js';
+import { WhatToShow } from './what-to-show.js';
+
+/**
+ * Commands to one broker connection on `broker.<broker>.cmd.<verb>` (request/reply), answered by the gateway that
+ * hosts the broker (gateway-ib). Callers: orders (orders), market-data (md*), history (fetchHistory), operators.
+ * A reply to an order command only says the command was SENT; outcomes arrive as `broker.<broker>.evt.*`.
+ */
+
+/** The order as sent to the broker: fully resolved (conId, account). */
+const brokerOrderShape = {
+  v: V1,
+  /** Our id; sent as IB orderRef so every later broker event carries it back. */
+  clientOrderId: ClientOrderId,
+  account: AccountId,
+  instrument: InstrumentByConId,
+  side: OrderSide,
+  quantity: Quantity,
+  orderType: OrderType,
+  limitPrice: Price.optional(),
+  stopPrice: Price.optional(),
+  tif: TimeInForce,
+  outsideRth: z.boolean(),
+};
+const priceCheck = (ctx: z.core.ParsePayload<Parameters<typeof orderPriceProblems>[0]>) => {
+  for (const p of orderPriceProblems(ctx.value)) {
+    ctx.issues.push({ code: 'custom', message: p.message, input: ctx.value, path: [p.path] });
+  }
+};
+
+/** `placeOrder`: send a new order. The reply carries the IB orderId the gateway allocated. */
+export const PlaceOrderRequest = z.object(brokerOrderShape).check(priceCheck);
+export type PlaceOrderRequest = z.infer<typeof PlaceOrderRequest>;
+export const PlaceOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: z.int() });
+export type PlaceOrderReply = z.infer<typeof PlaceOrderReply>;
+
+/** `modifyOrder`: IB modifies by re-sending the full order under the same orderId, so the full new order is sent. */
+export const ModifyOrderRequest = z.object({ ...brokerOrderShape, orderId: z.int() }).check(priceCheck);
+export type ModifyOrderRequest = z.infer<typeof ModifyOrderRequest>;
+export const ModifyOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: z.int() });
+export type ModifyOrderReply = z.infer<typeof ModifyOrderReply>;
+
+/** `cancelOrder`: cancel one order by IB orderId. */
+export const CancelOrderRequest = z.object({ v: V1, clientOrderId: ClientOrderId, orderId: z.int() });
+export type CancelOrderRequest = z.infer<typeof CancelOrderRequest>;
+export const CancelOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: z.int() });
+export type CancelOrderReply = z.infer<typeof CancelOrderReply>;
+
+/** `cancelAll`: IB global cancel (every open order of the connection, including ones placed in TWS). */
+export const CancelAllRequest = z.object({ v: V1 });
+export type CancelAllRequest = z.infer<typeof CancelAllRequest>;
+export const CancelAllReply = okReply({});
+export type CancelAllReply = z.infer<typeof CancelAllReply>;
+
+/** `qualifyContract`: resolve an instrument reference to full contract details (IB reqContractDetails). */
+export const QualifyContractRequest = z.object({
+  v: V1,
+  instrument: InstrumentRef,
+  /** Return every match instead of failing with CONTRACT_AMBIGUOUS (at most 50). */
+  allowMany: z.boolean().default(false),
+});
+export type QualifyContractRequest = z.infer<typeof QualifyContractRequest>;
+export const QualifyContractReply = okReply({ instruments: z.array(Instrument).min(1) });
+export type QualifyContractReply = z.infer<typeof QualifyContractReply>;
+
+/**
+ * `mdSubscribe`: open broker market-data lines for a conId (market-data's line manager calls this; it owns the
+ * line budget and ref counting, the gateway does not). Data then flows on `md.tick.*` / `md.rtbar.*`.
+ */
+export const BrokerMdSubscribeRequest = z.object({
+  v: V1,
+  instrument: InstrumentByConId,
+  streams: z.array(MdStreamKind).min(1),
+  /** What 5-s real-time bars are built from (IB allows TRADES, MIDPOINT, BID, ASK). */
+  rtBarsWhatToShow: z.enum(['TRADES', 'MIDPOINT', 'BID', 'ASK']).default('TRADES'),
+  /** Accept delayed data when there is no live subscription (IB market data type 3). */
+  allowDelayed: z.boolean().default(false),
+});
+export type BrokerMdSubscribeRequest = z.infer<typeof BrokerMdSubscribeRequest>;
+export const BrokerMdSubscribeReply = okReply({
+  /** Concrete subjects now carrying the data. */
+  subjects: z.array(z.string()),
+  delayed: z.boolean(),
+});
+export type BrokerMdSubscribeReply = z.infer<typeof BrokerMdSubscribeReply>;
+
+/** `mdUnsubscribe`: close the lines for a conId. */
+export const BrokerMdUnsubscribeRequest = z.object({
+  v: V1,
+  instrument: InstrumentByConId,
+  streams: z.array(MdStreamKind).min(1),
+});
+export type BrokerMdUnsubscribeRequest = z.infer<typeof BrokerMdUnsubscribeRequest>;
+export const BrokerMdUnsubscribeReply = okReply({});
+export type BrokerMdUnsubscribeReply = z.infer<typeof BrokerMdUnsubscribeReply>;
+
+/**
+ * `fetchHistory`: ONE IB historical request (reqHistoricalData), already within IB's limits for the bar size.
+ * The history service plans, paces and splits big ranges; the gateway only queues it in its pacing governor.
+ * Replies larger than the payload limit are refused with PAYLOAD_TOO_LARGE: request shorter durations.
+ */
+export const FetchHistoryRequest = z.object({
+  v: V1,
+  /** Correlates log lines across history and gateway. */
+  requestId: RequestId,
+  instrument: InstrumentByConId,
+  /** End of the range, epoch ms; absent = now. Must be absent for ADJUSTED_LAST (IB rule). */
+  endMs: EpochMs.optional(),
+  duration: IbDurationSchema,
+  barSize: IbBarSizeSchema,
+  whatToShow: WhatToShow,
+  /** Regular trading hours only. */
+  useRth: z.boolean(),
+  /** Give up (TIMEOUT) after this long in the pacing queue plus at IB. */
+  timeoutMs: DurationMs.max(600_000).default(60_000),
+});
+export type FetchHistoryRequest = z.infer<typeof FetchHistoryRequest>;
+export const FetchHistoryReply = okReply({
+  requestId: RequestId,
+  /** Bars in time order; each bar's tsStartMs/tsEndMs are UTC epoch ms (daily bars start at session open). */
+  bars: z.array(BarData),
+  /** Range IB reported for the answer, epoch ms. */
+  startMs: EpochMs,
+  endMs: EpochMs,
+  /** Time spent waiting in the pacing queue, ms. */
+  queuedMs: DurationMs,
+});
+export type FetchHistoryReply = z.infer<typeof FetchHistoryReply>;
+
+/** `positions`: current positions of the connection's accounts (IB reqPositions). */
+export const BrokerPositionsRequest = z.object({ v: V1, account: AccountId.optional() });
+export type BrokerPositionsRequest = z.infer<typeof BrokerPositionsRequest>;
+export const BrokerPositionsReply = okReply({ positions: z.array(Position) });
+export type BrokerPositionsReply = z.infer<typeof BrokerPositionsReply>;
+
+/** `accountSummary`: account values and PnL (IB reqAccountSummary / reqPnL). */
+export const BrokerAccountSummaryRequest = z.object({ v: V1, account: AccountId.optional() });
+export type BrokerAccountSummaryRequest = z.infer<typeof BrokerAccountSummaryRequest>;
+export const BrokerAccountSummaryReply = okReply({ accounts: z.array(AccountSummary) });
+export type BrokerAccountSummaryReply = z.infer<typeof BrokerAccountSummaryReply>;
+
+/**
+ * `reconcile`: publish a reconciliation snapshot (open + completed orders, executions since, positions) on
+ * `broker.<broker>.evt.reconciliationSnapshot` under the returned reconId. Also done by the gateway on every
+ * (re)connect without being asked.
+ */
+export const ReconcileRequest = z.object({
+  v: V1,
+  /** Caller-chosen id of the snapshot to produce. */
+  reconId: RequestId,
+  /** Report executions since this time, epoch ms (IB keeps about a day). */
+  executionsSinceMs: EpochMs.optional(),
+});
+export type ReconcileRequest = z.infer<typeof ReconcileRequest>;
+export const ReconcileReply = okReply({
+  reconId: RequestId,
+  /** Number of snapshot parts that were published. */
+  parts: z.int().positive(),
+});
+export type ReconcileReply = z.infer<typeof ReconcileReply>;
+
+/** Request and reply schema of every broker command verb (catalog, gateway dispatch table). */
+export const BROKER_COMMANDS = {
+  placeOrder: { request: PlaceOrderRequest, reply: PlaceOrderReply },
+  modifyOrder: { request: ModifyOrderRequest, reply: ModifyOrderReply },
+  cancelOrder: { request: CancelOrderRequest, reply: CancelOrderReply },
+  cancelAll: { request: CancelAllRequest, reply: CancelAllReply },
+  qualifyContract: { request: QualifyContractRequest, reply: QualifyContractReply },
+  mdSubscribe: { request: BrokerMdSubscribeRequest, reply: BrokerMdSubscribeReply },
+  mdUnsubscribe: { request: BrokerMdUnsubscribeRequest, reply: BrokerMdUnsubscribeReply },
+  fetchHistory: { request: FetchHistoryRequest, reply: FetchHistoryReply },
+  positions: { request: BrokerPositionsRequest, reply: BrokerPositionsReply },
+  accountSummary: { request: BrokerAccountSummaryRequest, reply: BrokerAccountSummaryReply },
+  reconcile: { request: ReconcileRequest, reply: ReconcileReply },
+} as const;
+export type BrokerCommandVerb = keyof typeof BROKER_COMMANDS;
+export const BROKER_COMMAND_VERBS = Object.keys(BROKER_COMMANDS) as BrokerCommandVerb[];

@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import { AccountValue, Position } from './account.js';
+import { AccountId, BrokerName, ClientOrderId, ConId, Currency, EpochMs, EventId, RequestId, V1 } from './common.js';
+import { Decimal, Price, Quantity, SignedDecimal } from './decimal.js';
+import { Instrument } from './instrument.js';
+import { OrderSide, OrderType, TimeInForce } from './order-commands.js';
+
+/**
+ * Broker-side facts published by gateway-ib on `broker.<broker>.evt.<kind>` (JetStream stream BROKER_EVENTS,
+ * `Nats-Msg-Id` = eventId so a replay after reconnect is dropped as duplicate). Consumed by orders (state machine,
+ * ledger, reconciliation). These are the broker's words, converted to contract types but not interpreted: the OMS
+ * decides what they mean for its orders.
+ */
+const brokerEventBase = {
+  v: V1,
+  /** Deterministic where possible (`exec-<execId>`, `status-<permId>-<n>`), so a re-sent fact dedupes. */
+  eventId: EventId,
+  broker: BrokerName,
+  /** Broker time when the broker gives one (executions), else receipt time, epoch ms. */
+  tsEventMs: EpochMs,
+  /** When gateway-ib built the message, epoch ms. */
+  tsInitMs: EpochMs,
+};
+
+/** Identity of a broker order: IB orderId (per clientId session), permId (global) and our id from orderRef. */
+const orderIdentity = {
+  /** IB orderId; 0 or negative for orders placed outside the API (TWS) . */
+  orderId: z.int(),
+  /** IB permanent id, stable across sessions; 0 until IB assigned it. */
+  permId: z.int().nonnegative(),
+  /** Our clientOrderId read back from IB orderRef; absent for orders not placed by us. */
+  clientOrderId: ClientOrderId.optional(),
+};
+
+/** IB order status words, passed through. */
+export const IbOrderStatus = z.enum([
+  'ApiPending',
+  'PendingSubmit',
+  'PendingCancel',
+  'PreSubmitted',
+  'Submitted',
+  'ApiCancelled',
+  'Cancelled',
+  'Filled',
+  'Inactive',
+]);
+export type IbOrderStatus = z.infer<typeof IbOrderStatus>;
+
+/** `broker.<broker>.evt.orderStatus`: IB orderStatus callback. */
+export const BrokerOrderStatus = z.object({
+  ...brokerEventBase,
+  ...orderIdentity,
+  status: IbOrderStatus,
+  filled: Decimal,
+  remaining: Decimal,
+  avgFillPrice: Price.optional(),
+  lastFillPrice: Price.optional(),
+  /** Why IB holds the order (`locate`, ...), when it does. */
+  whyHeld: z.string().optional(),
+});
+export type BrokerOrderStatus = z.infer<typeof BrokerOrderStatus>;
+
+/** An order as the broker holds it (IB openOrder): used by openOrder, externalOrder and reconciliation. */
+export const BrokerOrder = z.object({
+  ...orderIdentity,
+  account: AccountId,
+  instrument: Instrument,
+  side: OrderSide,
+  quantity: Quantity,
+  orderType: OrderType,
+  limitPrice: Price.optional(),
+  stopPrice: Price.optional(),
+  tif: TimeInForce,
+  outsideRth: z.boolean(),
+  status: IbOrderStatus,
+  filled: Decimal,
+  remaining: Decimal,
+});
+export type BrokerOrder = z.infer<typeof BrokerOrder>;
+
+/** `broker.<broker>.evt.openOrder`: an order we placed, as the broker now holds it. */
+export const BrokerOpenOrder = z.object({ ...brokerEventBase, order: BrokerOrder });
+export type BrokerOpenOrder = z.infer<typeof BrokerOpenOrder>;
+
+/**
+ * `broker.<broker>.evt.externalOrder`: an order at the broker that we did not place (no known orderRef), e.g. typed
+ * into TWS. The OMS records it for visibility and risk, never manages it.
+ */
+export const BrokerExternalOrder = z.object({ ...brokerEventBase, order: BrokerOrder });
+export type BrokerExternalOrder = z.infer<typeof BrokerExternalOrder>;
+
+/** One execution (fill) as the broker reports it. */
+export const BrokerExecutionData = z.object({
+  ...orderIdentity,
+  /** Broker execution id; corrections carry a new execId with the same prefix (IB). */
+  execId: z.string().min(1).max(64),
+  account: AccountId,
+  conId: ConId,
+  /** IB BOT/SLD, converted to BUY/SELL. */
+  side: OrderSide,
+  quantity: Quantity,
+  price: Price,
+  cumQty: Quantity,
+  avgPrice: Price,
+  exchange: z.string().max(32),
+  /** Execution time at the broker, epoch ms. */
+  execTimeMs: EpochMs,
+});
+export type BrokerExecutionData = z.infer<typeof BrokerExecutionData>;
+
+/** `broker.<broker>.evt.execution`: IB execDetails. `eventId` = `exec-<execId>`. */
+export const BrokerExecution = z.object({ ...brokerEventBase, execution: BrokerExecutionData });
+export type BrokerExecution = z.infer<typeof BrokerExecution>;
+
+/** `broker.<broker>.evt.commissionReport`: IB commissionReport for an earlier execution. */
+export const BrokerCommissionReport = z.object({
+  ...brokerEventBase,
+  execId: z.string().min(1).max(64),
+  commission: SignedDecimal,
+  currency: Currency,
+  /** Absent when IB sends its "not available" sentinel. */
+  realizedPnl: SignedDecimal.optional(),
+});
+export type BrokerCommissionReport = z.infer<typeof BrokerCommissionReport>;
+
+/** `broker.<broker>.evt.position`: IB position update. */
+export const BrokerPosition = z.object({ ...brokerEventBase, position: Position });
+export type BrokerPosition = z.infer<typeof BrokerPosition>;
+
+/** `broker.<broker>.evt.accountValue`: one IB account value update. */
+export const BrokerAccountValue = z.object({ ...brokerEventBase, account: AccountId, value: AccountValue });
+export type BrokerAccountValue = z.infer<typeof BrokerAccountValue>;
+
+/**
+ * `broker.<broker>.evt.reconciliationSnapshot`: the broker's full view for reconciliation (on every connect and on
+ * `cmd.reconcile`), split into parts so each message stays well below 1 MB. The OMS diffs it against the ledger
+ * once it has parts 1..parts of the same reconId.
+ */
+export const BrokerReconciliationSnapshot = z.object({
+  ...brokerEventBase,
+  reconId: RequestId,
+  /** 1-based part number and total parts of this snapshot. */
+  part: z.int().positive(),
+  parts: z.int().positive(),
+  /** Executions reported since this time (IB ExecutionFilter time), epoch ms. */
+  executionsSinceMs: EpochMs.optional(),
+  openOrders: z.array(BrokerOrder),
+  /** Orders completed today (IB reqCompletedOrders). */
+  completedOrders: z.array(BrokerOrder),
+  executions: z.array(BrokerExecutionData),
+  positions: z.array(Position),
+});
+export type BrokerReconciliationSnapshot = z.infer<typeof BrokerReconciliationSnapshot>;
+
+export const BROKER_EVENT_SCHEMAS = {
+  orderStatus: BrokerOrderStatus,
+  openOrder: BrokerOpenOrder,
+  execution: BrokerExecution,
+  commissionReport: BrokerCommissionReport,
+  position: BrokerPosition,
+  accountValue: BrokerAccountValue,
+  reconciliationSnapshot: BrokerReconciliationSnapshot,
+  externalOrder: BrokerExternalOrder,
+} as const;
+export type BrokerEventKind = keyof typeof BROKER_EVENT_SCHEMAS;
+export const BROKER_EVENT_KINDS = Object.keys(BROKER_EVENT_SCHEMAS) as BrokerEventKind[];

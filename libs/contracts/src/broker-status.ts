@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { AccountId, BrokerName, DurationMs, EpochMs, GatewayType, V1 } from './common.js';
+import { okReply } from './errors.js';
+
+/**
+ * connected: API session up, all farms OK. degraded: session up but something is impaired (a data farm broken,
+ * IB 1100 connectivity lost while the socket stays open, messages overdue). disconnected: no usable session.
+ */
+export const ConnectionState = z.enum(['connected', 'degraded', 'disconnected']);
+export type ConnectionState = z.infer<typeof ConnectionState>;
+
+/** One IB data farm (from codes 2103/2104/2105/2106/2107/2108/2157/2158). */
+export const FarmStatus = z.object({
+  /** Farm name as IB reports it (`usfarm`, `ushmds`, `secdefnj`). */
+  name: z.string().min(1).max(64),
+  kind: z
+    .enum(['market', 'hmds', 'secdef'])
+    .meta({ description: 'market data, historical data, security definitions' }),
+  state: z.enum(['ok', 'broken', 'inactive']),
+  /** When the farm last changed state, epoch ms. */
+  sinceMs: EpochMs,
+});
+export type FarmStatus = z.infer<typeof FarmStatus>;
+
+/**
+ * `broker.<broker>.status` (gateway-ib → anyone): published on every change and every 5 s, and kept as the last
+ * value in stream BROKER_STATUS (one message per subject), so a newcomer reads the current state at once.
+ * Consumers: orders (refuse with BROKER_DISCONNECTED, reconcile on reconnect), market-data, dashboards.
+ */
+export const BrokerStatus = z.object({
+  v: V1,
+  broker: BrokerName,
+  /** Gateway type hosting the connection (`ib`). */
+  gatewayType: GatewayType,
+  state: ConnectionState,
+  /**
+   * Latest connectivity code from IB: 1100 connectivity lost, 1101 restored with data lost (resubscribe),
+   * 1102 restored with data kept, 2110 TWS↔server connectivity broken. Absent until one arrived.
+   */
+  lastCode: z.int().optional(),
+  lastCodeMessage: z.string().optional(),
+  /** When lastCode arrived, epoch ms. */
+  lastCodeAtMs: EpochMs.optional(),
+  farms: z.array(FarmStatus),
+  /** Age of the last message received from IB at tsMs, ms (stale socket detection). */
+  lastMessageAgeMs: DurationMs.optional(),
+  /** IB API clientId of the session (kept fixed across reconnects: IB ties orders to it). */
+  clientId: z.int().nonnegative(),
+  /** TWS / IB Gateway server version negotiated, once connected. */
+  serverVersion: z.int().optional(),
+  /** Accounts the session manages (IB managedAccounts). */
+  accounts: z.array(AccountId),
+  /** True for paper trading accounts. */
+  paper: z.boolean(),
+  /** Publisher time, epoch ms. */
+  tsMs: EpochMs,
+});
+export type BrokerStatus = z.infer<typeof BrokerStatus>;
+
+/** How to reach one IB session (TWS / IB Gateway / ib-sim). */
+export const IbConnectionConfig = z.object({
+  host: z.string().min(1).max(255),
+  port: z.int().min(1).max(65_535),
+  /** IB API clientId; must be unique per TWS and stay the same across restarts. */
+  clientId: z.int().nonnegative(),
+  /** Declared paper or live; the gateway refuses to connect when the session's accounts contradict it. */
+  paper: z.boolean().default(true),
+  /** IB market data type: live, frozen, delayed or delayed-frozen. */
+  marketDataType: z.enum(['live', 'frozen', 'delayed', 'delayedFrozen']).default('live'),
+  /** Outbound messages per second to IB (IB's limit is 50). */
+  maxMessagesPerSecond: z.int().min(1).max(50).default(40),
+  /** Concurrent market-data lines allowed by the account (IB default 100). */
+  marketDataLines: z.int().min(1).max(10_000).default(100),
+});
+export type IbConnectionConfig = z.infer<typeof IbConnectionConfig>;
+
+/** `gateway.<type>.cmd.addBroker` (operator / runtime → gateway of that type): open a named broker connection. */
+export const AddBrokerRequest = z.object({
+  v: V1,
+  name: BrokerName,
+  connection: IbConnectionConfig,
+});
+export type AddBrokerRequest = z.infer<typeof AddBrokerRequest>;
+
+/** What a gateway says about one broker connection it hosts. */
+export const BrokerInfo = z.object({
+  name: BrokerName,
+  gatewayType: GatewayType,
+  host: z.string(),
+  port: z.int(),
+  clientId: z.int(),
+  paper: z.boolean(),
+  state: ConnectionState,
+  accounts: z.array(AccountId),
+});
+export type BrokerInfo = z.infer<typeof BrokerInfo>;
+
+export const AddBrokerReply = okReply({ broker: BrokerInfo });
+export type AddBrokerReply = z.infer<typeof AddBrokerReply>;
+
+/** `gateway.<type>.cmd.removeBroker`: close and forget a broker connection (open orders stay at the broker). */
+export const RemoveBrokerRequest = z.object({ v: V1, name: BrokerName });
+export type RemoveBrokerRequest = z.infer<typeof RemoveBrokerRequest>;
+export const RemoveBrokerReply = okReply({ name: BrokerName });
+export type RemoveBrokerReply = z.infer<typeof RemoveBrokerReply>;
+
+/** `gateway.<type>.cmd.listBrokers`: the connections hosted by the gateway(s) of that type. */
+export const ListBrokersRequest = z.object({ v: V1 });
+export type ListBrokersRequest = z.infer<typeof ListBrokersRequest>;
+export const ListBrokersReply = okReply({ brokers: z.array(BrokerInfo) });
+export type ListBrokersReply = z.infer<typeof ListBrokersReply>;

@@ -1,0 +1,341 @@
+import type { ZodType } from 'zod';
+import {
+  ACCOUNT_EVENT_SCHEMAS,
+  AccountPositionsReply,
+  AccountPositionsRequest,
+  AccountSummaryReply,
+  AccountSummaryRequest,
+} from './account.js';
+import { BROKER_COMMANDS, type BrokerCommandVerb } from './broker-commands.js';
+import { BROKER_EVENT_SCHEMAS } from './broker-events.js';
+import {
+  AddBrokerReply,
+  AddBrokerRequest,
+  BrokerStatus,
+  ListBrokersReply,
+  ListBrokersRequest,
+  RemoveBrokerReply,
+  RemoveBrokerRequest,
+} from './broker-status.js';
+import { catalogExamples } from './catalog-examples.js';
+import type { CatalogEntry, MessageCatalog, SubjectKind } from './catalog-types.js';
+import {
+  HistBarsReply,
+  HistBarsRequest,
+  HistExportReply,
+  HistExportRequest,
+  HistOrdersReply,
+  HistOrdersRequest,
+  HistStreamMessage,
+  HistTradesReply,
+  HistTradesRequest,
+} from './history.js';
+import {
+  Bar,
+  FeedHealth,
+  MdSnapshotReply,
+  MdSnapshotRequest,
+  MdSubscribeReply,
+  MdSubscribeRequest,
+  MdUnsubscribeReply,
+  MdUnsubscribeRequest,
+  Tick,
+} from './market-data.js';
+import { CancelAllOrders, CancelOrder, ModifyOrder, SubmitOrder } from './order-commands.js';
+import { ORDER_EVENT_SCHEMAS } from './order-events.js';
+import {
+  CancelAllOrdersReply,
+  GetOrderReply,
+  GetOrderRequest,
+  ListOrdersReply,
+  ListOrdersRequest,
+  OrderCommandReply,
+  OrdersPositionsReply,
+  OrdersPositionsRequest,
+  RiskLimitsReply,
+  RiskLimitsRequest,
+  TradingStateReply,
+  TradingStateRequest,
+} from './orders-service.js';
+import { BROKER_EVENTS_STREAM, BROKER_STATUS_STREAM, ORDERS_STREAM } from './streams.js';
+import { createCatalog } from './subject-match.js';
+import { type GatewayCommandVerb, Subjects } from './subjects.js';
+
+interface Spec {
+  readonly description: string;
+  readonly producer: string;
+  readonly consumers: string;
+  readonly message?: ZodType;
+  readonly request?: ZodType;
+  readonly reply?: ZodType;
+  readonly stream?: string;
+}
+
+/** A catalog row from a template; `fixed` replaces named params by literals (e.g. `{ kind: 'filled' }`). */
+function row(
+  kind: SubjectKind,
+  t: { template: string; filter(p?: Record<string, string>): string },
+  spec: Spec,
+  fixed?: Record<string, string>,
+): CatalogEntry {
+  let template = t.template;
+  for (const [k, v] of Object.entries(fixed ?? {})) template = template.replace(`<${k}>`, v);
+  const pattern = t.filter(fixed);
+  const example = catalogExamples[pattern];
+  return { pattern, template, kind, ...spec, ...(example === undefined ? {} : { example }) };
+}
+
+const GW = 'gateway-ib';
+const CLIENTS = 'SDK, CLI, strategies';
+
+const brokerCommandText: Record<BrokerCommandVerb, [string, string]> = {
+  placeOrder: ['orders', 'Send a new order (IB placeOrder, orderRef = clientOrderId). Reply = sent, not filled.'],
+  modifyOrder: ['orders', 'Re-send the full order under its IB orderId to modify it.'],
+  cancelOrder: ['orders', 'Cancel one order by IB orderId.'],
+  cancelAll: ['orders, operators', 'IB global cancel: every open order of the connection.'],
+  qualifyContract: ['orders, market-data, history, SDK', 'Resolve an instrument reference to full contract details.'],
+  mdSubscribe: ['market-data', 'Open market-data lines for a conId (ticks / 5-s bars).'],
+  mdUnsubscribe: ['market-data', 'Close market-data lines for a conId.'],
+  fetchHistory: ['history', 'One paced IB historical-data request.'],
+  positions: ['orders, SDK', 'Positions as the broker reports them.'],
+  accountSummary: ['orders, SDK', 'Account values and PnL.'],
+  reconcile: ['orders', 'Publish a reconciliation snapshot on broker.<broker>.evt.reconciliationSnapshot.'],
+};
+
+const gatewayCommands: Record<GatewayCommandVerb, { request: ZodType; reply: ZodType; description: string }> = {
+  addBroker: { request: AddBrokerRequest, reply: AddBrokerReply, description: 'Open a named broker connection.' },
+  removeBroker: {
+    request: RemoveBrokerRequest,
+    reply: RemoveBrokerReply,
+    description: 'Close and forget a broker connection.',
+  },
+  listBrokers: { request: ListBrokersRequest, reply: ListBrokersReply, description: 'Broker connections hosted.' },
+};
+
+const entries: CatalogEntry[] = [
+  // Market data
+  row('event', Subjects.mdTick, {
+    message: Tick,
+    producer: GW,
+    consumers: 'market-data, orders, SDK',
+    description: 'L1 quote state (full state after each change) of one instrument; instrument token = conId.',
+  }),
+  row('event', Subjects.mdRtBar, {
+    message: Bar,
+    producer: GW,
+    consumers: 'market-data, SDK',
+    description: 'IB 5-second real-time bars (timeframe 5s).',
+  }),
+  row('event', Subjects.mdBar, {
+    message: Bar,
+    producer: 'market-data',
+    consumers: CLIENTS,
+    description: 'Completed bars of any timeframe (canonical token: 1s, 7m, 1h, 1d, ...).',
+  }),
+  row('event', Subjects.mdHealth, {
+    message: FeedHealth,
+    producer: 'market-data',
+    consumers: 'orders, dashboards, SDK',
+    description: 'Feed state of one instrument line (live / delayed / stale / down), on change and every 10 s.',
+  }),
+  row('request', Subjects.mdSubscribe, {
+    request: MdSubscribeRequest,
+    reply: MdSubscribeReply,
+    producer: 'market-data',
+    consumers: `${CLIENTS}, orders`,
+    description: 'Open or renew a market-data lease (ttlMs); lines are ref-counted across leases.',
+  }),
+  row('request', Subjects.mdUnsubscribe, {
+    request: MdUnsubscribeRequest,
+    reply: MdUnsubscribeReply,
+    producer: 'market-data',
+    consumers: CLIENTS,
+    description: 'End a lease now.',
+  }),
+  row('request', Subjects.mdSnapshot, {
+    request: MdSnapshotRequest,
+    reply: MdSnapshotReply,
+    producer: 'market-data',
+    consumers: CLIENTS,
+    description: 'Latest L1 state of up to 100 instruments.',
+  }),
+  // Orders service
+  row('request', Subjects.ordersSubmit, {
+    request: SubmitOrder,
+    reply: OrderCommandReply,
+    producer: 'orders',
+    consumers: CLIENTS,
+    description: 'Submit an order (idempotent on clientOrderId); risk-checked, denied with RISK_*/TRADING_* codes.',
+  }),
+  row('request', Subjects.ordersModify, {
+    request: ModifyOrder,
+    reply: OrderCommandReply,
+    producer: 'orders',
+    consumers: CLIENTS,
+    description: 'Modify quantity, prices or TIF of a working order.',
+  }),
+  row('request', Subjects.ordersCancel, {
+    request: CancelOrder,
+    reply: OrderCommandReply,
+    producer: 'orders',
+    consumers: CLIENTS,
+    description: 'Cancel one order (allowed even when trading is halted).',
+  }),
+  row('request', Subjects.ordersCancelAll, {
+    request: CancelAllOrders,
+    reply: CancelAllOrdersReply,
+    producer: 'orders',
+    consumers: `${CLIENTS}, operators`,
+    description: 'Cancel every open order matching the filters.',
+  }),
+  row('request', Subjects.ordersGet, {
+    request: GetOrderRequest,
+    reply: GetOrderReply,
+    producer: 'orders',
+    consumers: CLIENTS,
+    description: 'The OMS view of one order.',
+  }),
+  row('request', Subjects.ordersList, {
+    request: ListOrdersRequest,
+    reply: ListOrdersReply,
+    producer: 'orders',
+    consumers: CLIENTS,
+    description: 'Orders, newest first, paged.',
+  }),
+  row('request', Subjects.ordersPositions, {
+    request: OrdersPositionsRequest,
+    reply: OrdersPositionsReply,
+    producer: 'orders',
+    consumers: CLIENTS,
+    description: 'Positions according to the OMS ledger (from fills).',
+  }),
+  row('request', Subjects.ordersTradingState, {
+    request: TradingStateRequest,
+    reply: TradingStateReply,
+    producer: 'orders',
+    consumers: 'operators, SDK',
+    description: 'Read or set the trading mode: active / reducingOnly / halted.',
+  }),
+  row('request', Subjects.ordersRiskLimits, {
+    request: RiskLimitsRequest,
+    reply: RiskLimitsReply,
+    producer: 'orders',
+    consumers: 'operators, SDK',
+    description: 'Read or replace the pre-trade risk limits.',
+  }),
+  ...Object.entries(ORDER_EVENT_SCHEMAS).map(([kind, message]) =>
+    row(
+      'stream',
+      Subjects.orderEvent,
+      {
+        message,
+        stream: ORDERS_STREAM.name,
+        producer: 'orders',
+        consumers: 'history, SDK, dashboards',
+        description: `Order event \`${kind}\` (Nats-Msg-Id = eventId; per-order seq without gaps).`,
+      },
+      { kind },
+    ),
+  ),
+  // Brokers
+  ...Object.entries(BROKER_COMMANDS).map(([verb, { request, reply }]) => {
+    const [consumers, description] = brokerCommandText[verb as BrokerCommandVerb];
+    return row('request', Subjects.brokerCommand, { request, reply, producer: GW, consumers, description }, { verb });
+  }),
+  ...Object.entries(BROKER_EVENT_SCHEMAS).map(([kind, message]) =>
+    row(
+      'stream',
+      Subjects.brokerEvent,
+      {
+        message,
+        stream: BROKER_EVENTS_STREAM.name,
+        producer: GW,
+        consumers: 'orders',
+        description: `Broker event \`${kind}\` (Nats-Msg-Id = eventId).`,
+      },
+      { kind },
+    ),
+  ),
+  row('event', Subjects.brokerStatus, {
+    message: BrokerStatus,
+    stream: BROKER_STATUS_STREAM.name,
+    producer: GW,
+    consumers: 'orders, market-data, history, dashboards, SDK',
+    description: 'Connection state, last IB code, farms; on change and every 5 s; last value kept in BROKER_STATUS.',
+  }),
+  ...Object.entries(gatewayCommands).map(([verb, c]) =>
+    row(
+      'request',
+      Subjects.gatewayCommand,
+      {
+        request: c.request,
+        reply: c.reply,
+        producer: 'gateway of <type>',
+        consumers: 'runtime, operators',
+        description: c.description,
+      },
+      { verb },
+    ),
+  ),
+  // Accounts
+  row('request', Subjects.accountPositions, {
+    request: AccountPositionsRequest,
+    reply: AccountPositionsReply,
+    producer: GW,
+    consumers: CLIENTS,
+    description: 'Positions as the broker reports them.',
+  }),
+  row('request', Subjects.accountSummary, {
+    request: AccountSummaryRequest,
+    reply: AccountSummaryReply,
+    producer: GW,
+    consumers: CLIENTS,
+    description: 'Account values (net liquidation, cash, margin) and PnL.',
+  }),
+  ...Object.entries(ACCOUNT_EVENT_SCHEMAS).map(([kind, message]) =>
+    row(
+      'event',
+      Subjects.accountEvent,
+      { message, producer: GW, consumers: CLIENTS, description: `Account update \`${kind}\`.` },
+      { kind },
+    ),
+  ),
+  // History
+  row('request', Subjects.histBars, {
+    request: HistBarsRequest,
+    reply: HistBarsReply,
+    producer: 'history',
+    consumers: CLIENTS,
+    description: 'Historical bars; reply acknowledges, data streams on hist.stream.<requestId>.',
+  }),
+  row('request', Subjects.histOrders, {
+    request: HistOrdersRequest,
+    reply: HistOrdersReply,
+    producer: 'history',
+    consumers: CLIENTS,
+    description: 'Order audit trail, paged.',
+  }),
+  row('request', Subjects.histTrades, {
+    request: HistTradesRequest,
+    reply: HistTradesReply,
+    producer: 'history',
+    consumers: CLIENTS,
+    description: 'Fills, paged.',
+  }),
+  row('request', Subjects.histExport, {
+    request: HistExportRequest,
+    reply: HistExportReply,
+    producer: 'history',
+    consumers: CLIENTS,
+    description: 'CSV export of bars, orders or trades, streamed on hist.stream.<requestId>.',
+  }),
+  row('event', Subjects.histStream, {
+    message: HistStreamMessage,
+    producer: 'history',
+    consumers: 'the requester',
+    description: 'Chunks (bars / text), progress and the final `end` of one request; subscribe before requesting.',
+  }),
+];
+
+/** Every subject of the system with its schema(s); the bus validates every publish and receive against it. */
+export const catalog: MessageCatalog = createCatalog(entries);

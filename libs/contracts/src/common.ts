@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/**
+ * Building blocks shared by every message. Every top-level message carries `v: 1`. Within a version, fields are
+ * only ever ADDED as optional (receivers strip unknown keys, so old readers keep working); any other change is a
+ * new version.
+ */
+export const V1 = z.literal(1).meta({ description: 'Message schema version' });
+
+/** Milliseconds since the Unix epoch (UTC), integer. */
+export const EpochMs = z.int().nonnegative().meta({ description: 'Milliseconds since the Unix epoch (UTC)' });
+/** A duration in milliseconds, integer ≥ 0. */
+export const DurationMs = z.int().nonnegative().meta({ description: 'Duration in milliseconds' });
+
+/** Characters allowed in identifiers that may become subject tokens: dot-free, wildcard-free, no whitespace. */
+export const TOKEN_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
+const tokenId = (description: string) => z.string().regex(new RegExp(TOKEN_ID_PATTERN)).meta({ description });
+
+/** Name of a broker connection (`ib_paper`, `ib_live`, `sim`); a subject token in `broker.<broker>.*`. */
+export const BrokerName = tokenId('Broker connection name, e.g. "ib_paper" ([A-Za-z0-9_-], ≤ 64)');
+export type BrokerName = z.infer<typeof BrokerName>;
+/** Gateway type hosting broker connections (`ib`); a subject token in `gateway.<type>.cmd.*`. */
+export const GatewayType = tokenId('Gateway type, e.g. "ib"');
+export type GatewayType = z.infer<typeof GatewayType>;
+/** Broker account id (IB: `DU1234567`); a subject token in `orders.evt.<broker>.<account>.*`. */
+export const AccountId = tokenId('Broker account id, e.g. "DU1234567"');
+export type AccountId = z.infer<typeof AccountId>;
+/**
+ * Our id of an order, assigned before anything is sent (by the client for idempotent retries, else by the OMS).
+ * Travels as IB `orderRef`, as the JetStream `Nats-Msg-Id` prefix and as a unique key in the ledger.
+ */
+export const ClientOrderId = tokenId('Client order id, unique per order, e.g. "o-01J9Z3K8W2"');
+export type ClientOrderId = z.infer<typeof ClientOrderId>;
+/** Unique id of one event; used as the JetStream `Nats-Msg-Id` so a republished event is dropped as duplicate. */
+export const EventId = tokenId('Unique event id, used as the JetStream Nats-Msg-Id');
+export type EventId = z.infer<typeof EventId>;
+/** Caller-chosen id of a long request; a subject token of its stream subject (`hist.stream.<requestId>`). */
+export const RequestId = tokenId('Caller-chosen request id, unique per request');
+export type RequestId = z.infer<typeof RequestId>;
+/** Market-data lease id (md.subscribe), chosen by the caller so a retried subscribe renews the same lease. */
+export const LeaseId = tokenId('Market-data lease id');
+export type LeaseId = z.infer<typeof LeaseId>;
+/** Strategy tag carried on orders and fills for attribution (free text within the token alphabet). */
+export const StrategyTag = tokenId('Strategy tag for attribution');
+
+/** IB contract id: the dot-free instrument key used in subjects (`md.tick.<broker>.<conId>`). */
+export const ConId = z.int().positive().meta({ description: 'IB contract id (conId)' });
+export type ConId = z.infer<typeof ConId>;
+
+/** ISO 4217 currency (`USD`), or IB's pseudo-currencies (`BASE`) in account values. */
+export const Currency = z
+  .string()
+  .regex(/^[A-Z]{3,4}$/)
+  .meta({ description: 'Currency code, e.g. "USD" (IB also uses "BASE")' });
+
+/** An inclusive-start, exclusive-end time range in epoch ms. */
+export const TimeRange = z.object({ startMs: EpochMs, endMs: EpochMs });
+export type TimeRange = z.infer<typeof TimeRange>;
+
+/** Cursor-based paging: the reply's `nextCursor` (opaque string) is passed back to get the next page. */
+export const PageRequest = {
+  /** Maximum rows in one reply (keeps replies below the NATS payload limit). */
+  limit: z.int().min(1).max(1000).default(200),
+  /** Opaque cursor from a previous reply's `nextCursor`. */
+  cursor: z.string().max(256).optional(),
+};

@@ -1,0 +1,283 @@
+import { z } from 'zod';
+
+/**
+ * The ONE registry of error codes that cross process boundaries. Replies carry `{ ok: false, code, message }`;
+ * `code` is always a key of this table. `hint` tells a caller (human or program) what to do next; `retryable`
+ * says whether the same request may succeed later unchanged (after the hinted wait or reconnect).
+ * Codes are never renamed or removed; add new ones at the end of their group.
+ */
+export interface ErrorInfo {
+  readonly description: string;
+  readonly hint: string;
+  readonly retryable: boolean;
+}
+
+export const errorRegistry = {
+  // Generic / transport
+  VALIDATION_FAILED: {
+    description: 'The request or a value in it does not satisfy its schema or a field rule.',
+    hint: 'Fix the fields named in the message (see docs/schemas/) and send again; retrying unchanged fails again.',
+    retryable: false,
+  },
+  INVALID_MESSAGE: {
+    description: 'The payload is not JSON, has no `v`, or has an unsupported version.',
+    hint: 'Send UTF-8 JSON with `"v": 1` matching the schema for the subject (docs/subjects.md).',
+    retryable: false,
+  },
+  INVALID_SUBJECT_TOKEN: {
+    description: 'A subject token is empty or contains `.`, `*`, `>` or whitespace.',
+    hint: 'Use dot-free identifiers: broker names like `ib_paper`, instruments by IB conId.',
+    retryable: false,
+  },
+  NOT_FOUND: {
+    description: 'The requested object does not exist.',
+    hint: 'Check the identifier; list the collection to see what exists.',
+    retryable: false,
+  },
+  TIMEOUT: {
+    description: 'No reply arrived within the deadline; the request may or may not have been carried out.',
+    hint: 'Query the state (e.g. orders.get) before retrying anything that acts; retry reads freely.',
+    retryable: true,
+  },
+  NO_RESPONDERS: {
+    description: 'Nothing is subscribed to the request subject: the service is not running or not connected.',
+    hint: 'Start the service (or the broker connection) that answers this subject, then retry.',
+    retryable: true,
+  },
+  PAYLOAD_TOO_LARGE: {
+    description: 'The message would exceed the NATS maximum payload (1 MB by default).',
+    hint: 'Narrow the request (shorter range, fewer instruments) or use the chunked variant.',
+    retryable: false,
+  },
+  SERVICE_UNAVAILABLE: {
+    description: 'The service is starting, stopping or recovering and does not accept this request now.',
+    hint: 'Retry after a short wait (a second or two).',
+    retryable: true,
+  },
+  INTERNAL_ERROR: {
+    description: 'An unexpected failure inside the service; details are in its logs.',
+    hint: 'Report it with the time and request; reads may be retried, actions only after checking state.',
+    retryable: false,
+  },
+  // Brokers and gateways
+  BROKER_UNKNOWN: {
+    description: 'No broker connection with this name is configured.',
+    hint: 'List brokers with `gateway.<type>.cmd.listBrokers` or add one with `addBroker`.',
+    retryable: false,
+  },
+  BROKER_EXISTS: {
+    description: 'A broker connection with this name already exists.',
+    hint: 'Pick another name, or remove the existing one first.',
+    retryable: false,
+  },
+  BROKER_DISCONNECTED: {
+    description: 'The broker connection is down (socket closed or IB 1100 connectivity lost).',
+    hint: 'Wait for `broker.<name>.status` to report connected, then retry.',
+    retryable: true,
+  },
+  ACCOUNT_UNKNOWN: {
+    description: 'The account is not managed by this broker connection.',
+    hint: 'Use one of the accounts listed in the broker status / listBrokers reply.',
+    retryable: false,
+  },
+  CONTRACT_AMBIGUOUS: {
+    description: 'The instrument description matches more than one contract.',
+    hint: 'Add exchange, currency, expiry, strike, right or tradingClass, or use the conId from the candidates.',
+    retryable: false,
+  },
+  CONTRACT_UNKNOWN: {
+    description: 'No contract matches the instrument description or conId (IB error 200).',
+    hint: 'Check symbol, secType, exchange and currency; qualify with broker.<name>.cmd.qualifyContract.',
+    retryable: false,
+  },
+  MARKET_DATA_NOT_PERMITTED: {
+    description: 'The account has no market-data subscription for this instrument (IB 354/10167).',
+    hint: 'Subscribe to the data at the broker, or accept delayed data.',
+    retryable: false,
+  },
+  LINE_BUDGET_EXHAUSTED: {
+    description: 'All market-data lines of the broker account are in use.',
+    hint: 'Release leases you no longer need (md.unsubscribe) or wait for idle ones to expire.',
+    retryable: true,
+  },
+  LEASE_NOT_FOUND: {
+    description: 'The market-data lease id is unknown or has expired.',
+    hint: 'Subscribe again with md.subscribe; renew leases before ttlMs elapses.',
+    retryable: false,
+  },
+  PACING_VIOLATION: {
+    description: 'The broker refused a historical request for pacing (IB 162/366) or our pacing queue is full.',
+    hint: 'Retry after the delay given in details.retryAfterMs, or request a larger bar size / shorter range.',
+    retryable: true,
+  },
+  HISTORY_PARTIAL: {
+    description: 'Only part of the requested history could be fetched; missing ranges are listed.',
+    hint: 'Use the bars you got; request the missing ranges again later.',
+    retryable: true,
+  },
+  HISTORY_NO_DATA: {
+    description: 'The broker has no data for this instrument and range (IB 162 "HMDS query returned no data").',
+    hint: "Check the range against trading hours and the instrument's listing dates.",
+    retryable: false,
+  },
+  // Orders: intake
+  DUPLICATE_ORDER: {
+    description: 'An order with this clientOrderId already exists with different content.',
+    hint: 'Use a new clientOrderId for a new order; resending the same order returns the original reply.',
+    retryable: false,
+  },
+  ORDER_NOT_FOUND: {
+    description: 'No order with this clientOrderId is known to the OMS.',
+    hint: 'Check the id; orders.list shows known orders.',
+    retryable: false,
+  },
+  ORDER_NOT_CANCELLABLE: {
+    description: 'The order is already in a final state (filled, cancelled, rejected, expired, denied).',
+    hint: 'Nothing to do; read its final state with orders.get.',
+    retryable: false,
+  },
+  ORDER_NOT_MODIFIABLE: {
+    description: 'The order cannot be modified in its current state (final, pending cancel or unresolved).',
+    hint: 'Wait for it to settle, or cancel and submit a new order.',
+    retryable: false,
+  },
+  ORDER_TYPE_UNSUPPORTED: {
+    description: 'The broker does not accept this order type / time-in-force combination for the instrument.',
+    hint: 'Use one of MKT, LMT, STP, STP LMT with DAY, GTC, IOC, FOK as the broker allows.',
+    retryable: false,
+  },
+  PRICE_NOT_ON_TICK: {
+    description: "A limit or stop price is not a whole multiple of the instrument's minimum tick.",
+    hint: 'Round the price to the tick size in the instrument (minTick).',
+    retryable: false,
+  },
+  ORDER_REJECTED: {
+    description: "The broker rejected the order; details.brokerCode holds the broker's error code.",
+    hint: 'Read the broker message; fix the order (price, size, permissions) and submit a new one.',
+    retryable: false,
+  },
+  // Orders: risk and trading state (an order refused with one of these was DENIED: nothing reached the broker)
+  RISK_MAX_QUANTITY: {
+    description: 'The order quantity exceeds the per-order maximum.',
+    hint: 'Split the order or ask an operator to raise the limit (orders.riskLimits).',
+    retryable: false,
+  },
+  RISK_MAX_NOTIONAL: {
+    description: 'Price × quantity × multiplier exceeds the per-order notional maximum.',
+    hint: 'Reduce size, or ask an operator to raise the limit.',
+    retryable: false,
+  },
+  RISK_MAX_POSITION: {
+    description: 'The order would take the position beyond its maximum.',
+    hint: 'Reduce size, or close part of the position first.',
+    retryable: false,
+  },
+  RISK_PRICE_COLLAR: {
+    description: 'The limit/stop price is too far from the reference price (last/mid).',
+    hint: 'Price closer to the market, or check that market data is current.',
+    retryable: false,
+  },
+  RISK_NO_REFERENCE_PRICE: {
+    description: 'The price collar needs a current quote and there is none (no subscription or stale).',
+    hint: 'Subscribe to market data for the instrument (md.subscribe) and retry.',
+    retryable: true,
+  },
+  RISK_MAX_OPEN_ORDERS: {
+    description: 'The number of open orders reached its maximum.',
+    hint: 'Cancel or wait for open orders to complete.',
+    retryable: true,
+  },
+  RISK_RATE_LIMIT: {
+    description: 'Too many order commands per second.',
+    hint: 'Slow down; retry after details.retryAfterMs.',
+    retryable: true,
+  },
+  TRADING_HALTED: {
+    description: 'Trading is halted by an operator or a kill switch; no new orders or modifications are accepted.',
+    hint: 'Cancels are still accepted. Ask an operator to set orders.tradingState back to active.',
+    retryable: false,
+  },
+  TRADING_REDUCING_ONLY: {
+    description: 'Trading is reducing-only: orders that would open or increase a position are refused.',
+    hint: 'Only send orders that reduce an existing position, or ask an operator to set the state to active.',
+    retryable: false,
+  },
+} as const satisfies Record<string, ErrorInfo>;
+
+export type ErrorCode = keyof typeof errorRegistry;
+export const ERROR_CODES = Object.keys(errorRegistry) as [ErrorCode, ...ErrorCode[]];
+export const ErrorCodeSchema = z.enum(ERROR_CODES).meta({ description: 'Error code from the registry (errors.ts)' });
+
+export function isErrorCode(s: string): s is ErrorCode {
+  return Object.hasOwn(errorRegistry, s);
+}
+
+export function describeError(code: ErrorCode): ErrorInfo {
+  return errorRegistry[code];
+}
+
+/** JSON-safe extra facts of an error (issues, retryAfterMs, brokerCode, candidates, ...). */
+export type ErrorDetails = Readonly<Record<string, unknown>>;
+
+/**
+ * A typed error for local throwing. Handlers convert it to an error reply (`toReply()`); clients rebuild it from a
+ * reply (`ContractError.fromReply`). Subclasses keep `code` from the registry.
+ */
+export class ContractError extends Error {
+  override readonly name: string = 'ContractError';
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: ErrorDetails }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options?.details;
+  }
+
+  get retryable(): boolean {
+    return errorRegistry[this.code].retryable;
+  }
+
+  get hint(): string {
+    return errorRegistry[this.code].hint;
+  }
+
+  toReply(): ErrorReply {
+    return errorReply(this.code, this.message, this.details);
+  }
+
+  static fromReply(reply: ErrorReply): ContractError {
+    return new ContractError(reply.code, reply.message, reply.details === undefined ? {} : { details: reply.details });
+  }
+}
+
+/** Error reply, the `ok: false` arm of every reply schema (see `okReply`). */
+export const ErrorReply = z.object({
+  v: z.literal(1),
+  ok: z.literal(false),
+  code: ErrorCodeSchema,
+  /** Human-readable explanation for this occurrence (the registry's description is the general one). */
+  message: z.string(),
+  /** Optional machine-readable facts: `issues` (validation), `retryAfterMs`, `brokerCode`, `candidates`, ... */
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type ErrorReply = z.infer<typeof ErrorReply>;
+
+export function errorReply(code: ErrorCode, message: string, details?: ErrorDetails): ErrorReply {
+  return details === undefined ? { v: 1, ok: false, code, message } : { v: 1, ok: false, code, message, details };
+}
+
+/**
+ * Builds a reply schema: `{ v: 1, ok: true, ...shape } | ErrorReply`, discriminated on `ok`.
+ * Example: `export const GetOrderReply = okReply({ order: OrderView })`.
+ */
+export function okReply<S extends z.ZodRawShape>(shape: S) {
+  return z.discriminatedUnion('ok', [z.object({ v: z.literal(1), ok: z.literal(true), ...shape }), ErrorReply]);
+}
+
+/** Converts zod issues into a VALIDATION_FAILED error with `details.issues` as `{ path, message }[]`. */
+export function validationError(error: z.ZodError, what = 'message'): ContractError {
+  const issues = error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+  return new ContractError('VALIDATION_FAILED', `invalid ${what}: ${summary}`, { cause: error, details: { issues } });
+}

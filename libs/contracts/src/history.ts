@@ -1,0 +1,221 @@
+import { z } from 'zod';
+import {
+  AccountId,
+  BrokerName,
+  ClientOrderId,
+  ConId,
+  Currency,
+  DurationMs,
+  EpochMs,
+  PageRequest,
+  RequestId,
+  StrategyTag,
+  V1,
+} from './common.js';
+import { Price, Quantity, SignedDecimal } from './decimal.js';
+import { ErrorCodeSchema, okReply } from './errors.js';
+import { Instrument, InstrumentRef } from './instrument.js';
+import { BarData } from './market-data.js';
+import { OrderSide } from './order-commands.js';
+import { OrderEvent } from './order-events.js';
+import { OrderView } from './orders-service.js';
+import { BarSizeSpec, IbDurationSchema, Timeframe } from './timeframe.js';
+import { WhatToShow } from './what-to-show.js';
+
+/**
+ * History service (client → history). Large results never travel in the reply: the reply acknowledges and names
+ * `hist.stream.<requestId>`, where the service publishes chunks (each well below the 1 MB NATS payload), progress
+ * and one final `end` message. Subscribe to the stream subject BEFORE sending the request.
+ */
+
+/** Bars of one instrument over a range; range = `duration` back from `endMs` (default now) or `startMs`..`endMs`. */
+export const HistBarsQuery = z
+  .object({
+    broker: BrokerName,
+    /** A conId, or a description (symbol, secType, exchange, ...) the service qualifies. */
+    instrument: InstrumentRef,
+    /** Range start, epoch ms (with endMs); excludes `duration`. */
+    startMs: EpochMs.optional(),
+    /** Range end (exclusive), epoch ms; default now. */
+    endMs: EpochMs.optional(),
+    /** IB-style duration back from endMs ("5 D", "2 W", "1 Y"); excludes `startMs`. */
+    duration: IbDurationSchema.optional(),
+    /** "1 hour" / "5 mins" (IB) or any timeframe token ("7m", resampled from the largest IB size that tiles it). */
+    barSize: BarSizeSpec,
+    whatToShow: WhatToShow.default('TRADES'),
+    /** Regular trading hours only. */
+    useRth: z.boolean().default(true),
+    /** Answer only from the cache; missing ranges are reported, not fetched. */
+    cachedOnly: z.boolean().default(false),
+  })
+  .check((ctx) => {
+    const q = ctx.value;
+    if ((q.startMs === undefined) === (q.duration === undefined))
+      ctx.issues.push({ code: 'custom', message: 'give exactly one of startMs or duration', input: q });
+    if (q.startMs !== undefined && q.endMs !== undefined && q.startMs >= q.endMs)
+      ctx.issues.push({ code: 'custom', message: 'startMs must be before endMs', input: q, path: ['startMs'] });
+  });
+export type HistBarsQuery = z.infer<typeof HistBarsQuery>;
+
+/** `hist.bars`: historical bars, streamed on `hist.stream.<requestId>` as `bars` chunks. */
+export const HistBarsRequest = z.object({ v: V1, requestId: RequestId, query: HistBarsQuery });
+export type HistBarsRequest = z.infer<typeof HistBarsRequest>;
+
+/** Acknowledgement of a streamed history request. */
+export const HistStreamAck = okReply({
+  requestId: RequestId,
+  /** Where chunks, progress and the end message are published (`hist.stream.<requestId>`). */
+  streamSubject: z.string(),
+});
+export type HistStreamAck = z.infer<typeof HistStreamAck>;
+export const HistBarsReply = HistStreamAck;
+export type HistBarsReply = HistStreamAck;
+
+const streamBase = { v: V1, requestId: RequestId };
+
+/** A chunk of bars, in time order; chunks arrive in index order (one publisher, core NATS). */
+export const HistBarsChunk = z.object({
+  ...streamBase,
+  type: z.literal('bars'),
+  /** 0-based chunk index. */
+  index: z.int().nonnegative(),
+  /** Total chunks when already known; the `end` message always gives it. */
+  total: z.int().positive().optional(),
+  instrument: Instrument,
+  /** Canonical timeframe token of the bars. */
+  timeframe: Timeframe,
+  bars: z.array(BarData),
+});
+export type HistBarsChunk = z.infer<typeof HistBarsChunk>;
+
+/** A chunk of text (CSV export); concatenate `data` of all chunks in index order. */
+export const HistTextChunk = z.object({
+  ...streamBase,
+  type: z.literal('text'),
+  index: z.int().nonnegative(),
+  total: z.int().positive().optional(),
+  /** MIME type of the whole document (`text/csv`). */
+  contentType: z.string(),
+  data: z.string(),
+});
+export type HistTextChunk = z.infer<typeof HistTextChunk>;
+
+/** Progress of a long request (broker back-fill under pacing); at most one per second. */
+export const HistProgress = z.object({
+  ...streamBase,
+  type: z.literal('progress'),
+  /** Broker fetches (or chunks) done and planned. */
+  chunksDone: z.int().nonnegative(),
+  chunksTotal: z.int().nonnegative(),
+  /** Estimated time to completion, ms (pacing included). */
+  etaMs: DurationMs.optional(),
+});
+export type HistProgress = z.infer<typeof HistProgress>;
+
+/** A range that could not be served, and why. */
+export const MissingRange = z.object({
+  startMs: EpochMs,
+  endMs: EpochMs,
+  code: ErrorCodeSchema,
+  message: z.string(),
+});
+export type MissingRange = z.infer<typeof MissingRange>;
+
+/** The last message of every stream: totals, and what is missing. */
+export const HistEnd = z.object({
+  ...streamBase,
+  type: z.literal('end'),
+  /** Number of data chunks published (bars or text); the client checks it received all of them. */
+  chunks: z.int().nonnegative(),
+  /** Number of rows (bars, orders, trades) delivered in total. */
+  rows: z.int().nonnegative(),
+  /** True when some of the requested range is missing (see `missing`; code HISTORY_PARTIAL semantics). */
+  partial: z.boolean(),
+  missing: z.array(MissingRange),
+  /** Set when the request failed as a whole after the ack. */
+  error: z.object({ code: ErrorCodeSchema, message: z.string() }).optional(),
+  /** Wall time spent, ms. */
+  elapsedMs: DurationMs,
+});
+export type HistEnd = z.infer<typeof HistEnd>;
+
+/** Every message on `hist.stream.<requestId>`, discriminated on `type`. */
+export const HistStreamMessage = z.discriminatedUnion('type', [HistBarsChunk, HistTextChunk, HistProgress, HistEnd]);
+export type HistStreamMessage = z.infer<typeof HistStreamMessage>;
+
+/** Filters shared by order and trade history. */
+const auditFilter = {
+  broker: BrokerName.optional(),
+  account: AccountId.optional(),
+  strategy: StrategyTag.optional(),
+  clientOrderId: ClientOrderId.optional(),
+  conId: ConId.optional(),
+  /** Time window on tsEventMs, epoch ms (from inclusive, to exclusive). */
+  fromMs: EpochMs.optional(),
+  toMs: EpochMs.optional(),
+};
+
+export const HistOrdersQuery = z.object({
+  ...auditFilter,
+  /** Also return the order events (requires clientOrderId, to stay small). */
+  includeEvents: z.boolean().default(false),
+  ...PageRequest,
+});
+export type HistOrdersQuery = z.infer<typeof HistOrdersQuery>;
+
+/** `hist.orders`: the order audit trail (read model built from the ORDERS stream). Newest first, paged. */
+export const HistOrdersRequest = z.object({ v: V1, query: HistOrdersQuery });
+export type HistOrdersRequest = z.infer<typeof HistOrdersRequest>;
+export const HistOrdersReply = okReply({
+  orders: z.array(OrderView),
+  events: z.array(OrderEvent).optional(),
+  nextCursor: z.string().optional(),
+});
+export type HistOrdersReply = z.infer<typeof HistOrdersReply>;
+
+/** One fill as recorded in history. */
+export const TradeRecord = z.object({
+  execId: z.string().min(1).max(64),
+  clientOrderId: ClientOrderId,
+  broker: BrokerName,
+  account: AccountId,
+  conId: ConId,
+  symbol: z.string().max(64),
+  strategy: StrategyTag.optional(),
+  side: OrderSide,
+  quantity: Quantity,
+  price: Price,
+  commission: SignedDecimal.optional(),
+  commissionCurrency: Currency.optional(),
+  realizedPnl: SignedDecimal.optional(),
+  /** Execution time at the broker, epoch ms. */
+  tsEventMs: EpochMs,
+});
+export type TradeRecord = z.infer<typeof TradeRecord>;
+
+export const HistTradesQuery = z.object({ ...auditFilter, ...PageRequest });
+export type HistTradesQuery = z.infer<typeof HistTradesQuery>;
+
+/** `hist.trades`: fills, newest first, paged. */
+export const HistTradesRequest = z.object({ v: V1, query: HistTradesQuery });
+export type HistTradesRequest = z.infer<typeof HistTradesRequest>;
+export const HistTradesReply = okReply({ trades: z.array(TradeRecord), nextCursor: z.string().optional() });
+export type HistTradesReply = z.infer<typeof HistTradesReply>;
+
+/**
+ * `hist.export`: CSV of bars, orders or trades, streamed as `text` chunks on `hist.stream.<requestId>`
+ * (paging fields of the query are ignored: everything matching is exported).
+ */
+export const HistExportRequest = z.object({
+  v: V1,
+  requestId: RequestId,
+  format: z.literal('csv').default('csv'),
+  export: z.discriminatedUnion('what', [
+    z.object({ what: z.literal('bars'), query: HistBarsQuery }),
+    z.object({ what: z.literal('orders'), query: HistOrdersQuery }),
+    z.object({ what: z.literal('trades'), query: HistTradesQuery }),
+  ]),
+});
+export type HistExportRequest = z.infer<typeof HistExportRequest>;
+export const HistExportReply = HistStreamAck;
+export type HistExportReply = HistStreamAck;

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { ConId, Currency } from './common.js';
+import { PositiveDecimal, Price } from './decimal.js';
+
+/** Security types we trade or quote (IB `secType`). */
+export const SecType = z.enum(['STK', 'CASH', 'FUT', 'OPT', 'CMDTY', 'IND']).meta({
+  description: 'STK stock/ETF, CASH forex pair, FUT future, OPT option, CMDTY commodity (spot metal), IND index',
+});
+export type SecType = z.infer<typeof SecType>;
+
+export const OptionRight = z.enum(['C', 'P']).meta({ description: 'Option right: C call, P put' });
+export type OptionRight = z.infer<typeof OptionRight>;
+
+function validDate(s: string): boolean {
+  const y = Number(s.slice(0, 4));
+  const m = Number(s.slice(4, 6));
+  const d = Number(s.slice(6, 8));
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+}
+
+/** Expiry / last trade date `YYYYMMDD` (a real calendar date), as IB's lastTradeDateOrContractMonth. */
+export const Expiry = z
+  .string()
+  .regex(/^\d{8}$/, 'expiry must be YYYYMMDD')
+  .refine(validDate, 'expiry is not a calendar date')
+  .meta({ description: 'Expiry date YYYYMMDD (exchange local date)' });
+/** In a partial description a contract month `YYYYMM` is also accepted (IB resolves the exact date). */
+export const ExpiryOrMonth = z
+  .string()
+  .regex(/^\d{6}(\d{2})?$/, 'expiry must be YYYYMMDD or contract month YYYYMM')
+  .refine((s) => validDate(s.length === 6 ? `${s}01` : s), 'expiry is not a calendar date')
+  .meta({ description: 'Expiry YYYYMMDD, or contract month YYYYMM' });
+
+/** Exchange or routing destination as IB names it (`SMART`, `NASDAQ`, `IDEALPRO`, `CME`, `GLOBEX`). */
+export const Exchange = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,32}$/)
+  .meta({ description: 'Exchange / route as IB names it, e.g. "SMART", "NASDAQ", "IDEALPRO", "CME"' });
+
+/**
+ * A fully qualified instrument (IB contract details), as returned by `qualifyContract` and cached by services.
+ * Published by gateway-ib; consumed by every service that needs tick size, multiplier or trading hours.
+ */
+export const Instrument = z
+  .object({
+    /** IB contract id: the instrument's identity and its subject token. */
+    conId: ConId,
+    secType: SecType,
+    /** Underlying symbol (`AAPL`, `EUR` for EUR.USD, `ES`). */
+    symbol: z.string().min(1).max(32),
+    /** Exchange-local symbol (`AAPL`, `EUR.USD`, `ESZ5`, `AAPL  251219C00200000`). */
+    localSymbol: z.string().min(1).max(64),
+    /** Exchange the contract was qualified on (`SMART` for routed stocks). */
+    exchange: Exchange,
+    /** Listing exchange of a SMART-routed stock (`NASDAQ`); resolves ambiguity between listings. */
+    primaryExchange: Exchange.optional(),
+    currency: Currency,
+    /** FUT/OPT: last trade date YYYYMMDD. */
+    expiry: Expiry.optional(),
+    /** OPT: strike price. */
+    strike: Price.optional(),
+    /** OPT: call or put. */
+    right: OptionRight.optional(),
+    /** FUT/OPT: contract multiplier (`"50"` for ES, `"100"` for equity options); absent means 1. */
+    multiplier: PositiveDecimal.optional(),
+    /** Minimum price increment; order prices must be a whole multiple of it (PRICE_NOT_ON_TICK). */
+    minTick: PositiveDecimal,
+    /** IB trading class (`ES`, `NMS`); distinguishes e.g. weekly from monthly options. */
+    tradingClass: z.string().max(32).optional(),
+    /** IANA time zone of the trading hours (`America/New_York`). */
+    timeZone: z.string().max(64).optional(),
+    /** Human-readable name (`APPLE INC`). */
+    longName: z.string().max(256).optional(),
+  })
+  .check((ctx) => {
+    const i = ctx.value;
+    const need = (field: keyof typeof i, when: string) => {
+      if (i[field] === undefined)
+        ctx.issues.push({ code: 'custom', message: `${field} is required for ${when}`, input: i, path: [field] });
+    };
+    if (i.secType === 'OPT') {
+      need('expiry', 'OPT');
+      need('strike', 'OPT');
+      need('right', 'OPT');
+    }
+    if (i.secType === 'FUT') need('expiry', 'FUT');
+  });
+export type Instrument = z.infer<typeof Instrument>;
+
+/** An instrument by its IB contract id (fastest; no qualification round trip). */
+export const InstrumentByConId = z.object({
+  conId: ConId,
+  /** Routing exchange for orders/market data (default: the instrument's own, `SMART` for stocks). */
+  exchange: Exchange.optional(),
+});
+export type InstrumentByConId = z.infer<typeof InstrumentByConId>;
+
+/**
+ * A partial description to qualify (IB `reqContractDetails`): `{ secType: 'STK', symbol: 'AAPL' }` is enough for
+ * an unambiguous stock; options and futures need expiry (and strike/right). Ambiguity → CONTRACT_AMBIGUOUS with
+ * the candidates in `details.candidates`.
+ */
+export const InstrumentDescription = z.object({
+  secType: SecType,
+  symbol: z.string().min(1).max(32),
+  exchange: Exchange.optional(),
+  primaryExchange: Exchange.optional(),
+  currency: Currency.optional(),
+  localSymbol: z.string().min(1).max(64).optional(),
+  expiry: ExpiryOrMonth.optional(),
+  strike: Price.optional(),
+  right: OptionRight.optional(),
+  multiplier: PositiveDecimal.optional(),
+  tradingClass: z.string().max(32).optional(),
+});
+export type InstrumentDescription = z.infer<typeof InstrumentDescription>;
+
+/** What requests name an instrument with: a conId, or a description the receiver qualifies first. */
+export const InstrumentRef = z.union([InstrumentByConId, InstrumentDescription]).meta({
+  description: 'Instrument reference: { conId } or a partial description { secType, symbol, ... } to qualify',
+});
+export type InstrumentRef = z.infer<typeof InstrumentRef>;
+
+export function isConIdRef(ref: InstrumentRef): ref is InstrumentByConId {
+  return 'conId' in ref;
+}
+
+/** Short human label for logs and docs (`AAPL STK SMART`, `ESZ5 FUT CME`). */
+export function instrumentLabel(i: Instrument | InstrumentRef): string {
+  if ('localSymbol' in i && i.localSymbol !== undefined && 'secType' in i) return `${i.localSymbol} ${i.secType}`;
+  if ('symbol' in i) return `${i.symbol} ${i.secType}${i.exchange ? ` ${i.exchange}` : ''}`;
+  return `conId ${i.conId}`;
+}

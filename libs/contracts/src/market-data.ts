@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import { BrokerName, ConId, DurationMs, EpochMs, LeaseId, V1 } from './common.js';
+import { Decimal, Price } from './decimal.js';
+import { ErrorCodeSchema, okReply } from './errors.js';
+import { Instrument, InstrumentRef } from './instrument.js';
+import { Timeframe } from './timeframe.js';
+
+/**
+ * Level-1 quote state of one instrument on `md.tick.<broker>.<conId>`.
+ * Published by gateway-ib (conflated: each message is the FULL current state after a change, not a delta; a field
+ * is absent while unknown). Consumed by market-data (last-quote cache, bars), orders (price collar), SDK.
+ */
+export const Tick = z.object({
+  v: V1,
+  broker: BrokerName,
+  conId: ConId,
+  bid: Price.optional(),
+  ask: Price.optional(),
+  last: Price.optional(),
+  bidSize: Decimal.optional(),
+  askSize: Decimal.optional(),
+  lastSize: Decimal.optional(),
+  /** Session volume so far (IB reports some in lots; gateway-ib converts to shares/contracts). */
+  volume: Decimal.optional(),
+  /** Today's session open, high and low. */
+  open: Price.optional(),
+  high: Price.optional(),
+  low: Price.optional(),
+  /** Previous session's close (IB tick type 9). */
+  close: Price.optional(),
+  /** Broker (or ib-sim) time of the latest change, epoch ms. */
+  tsEventMs: EpochMs,
+  /** When gateway-ib built this message, epoch ms (latency = tsInitMs − tsEventMs). */
+  tsInitMs: EpochMs,
+  /** True when the data is IB delayed data (no live subscription); never trade on it blindly. */
+  delayed: z.boolean(),
+});
+export type Tick = z.infer<typeof Tick>;
+
+/** The OHLCV body of one bar, shared by live bars and historical chunks. */
+export const BarData = z.object({
+  /** Bar open time (inclusive), epoch ms. */
+  tsStartMs: EpochMs,
+  /** Bar close time (exclusive) = tsStartMs + timeframe, epoch ms. */
+  tsEndMs: EpochMs,
+  open: Price,
+  high: Price,
+  low: Price,
+  close: Price,
+  volume: Decimal,
+  /** Volume-weighted average price, when the source provides it. */
+  wap: Price.optional(),
+  /** Number of trades in the bar, when known. */
+  count: z.int().nonnegative().optional(),
+  /**
+   * True when the bar was synthesised across missing data (no ticks / feed outage): OHLC carried from the previous
+   * close, volume 0. Consumers computing indicators may want to skip it.
+   */
+  gap: z.boolean().default(false),
+});
+export type BarData = z.infer<typeof BarData>;
+
+/**
+ * A bar of any timeframe for one instrument.
+ * `md.rtbar.<broker>.<conId>`: IB 5-second real-time bars, published by gateway-ib (timeframe `5s`).
+ * `md.bar.<timeframe>.<broker>.<conId>`: completed bars aggregated by market-data. Consumers: strategies, SDK.
+ */
+export const Bar = BarData.extend({
+  v: V1,
+  broker: BrokerName,
+  conId: ConId,
+  timeframe: Timeframe,
+  /** False for an in-progress update of the current bar; completed bars (`md.bar.*`) always have true. */
+  complete: z.boolean(),
+  /** When the publisher built this message, epoch ms. */
+  tsInitMs: EpochMs,
+});
+export type Bar = z.infer<typeof Bar>;
+
+/** What a market-data subscription delivers. */
+export const MdStreamKind = z.enum(['ticks', 'rtbars']).meta({ description: 'ticks = L1 quotes, rtbars = 5-s bars' });
+export type MdStreamKind = z.infer<typeof MdStreamKind>;
+
+/**
+ * `md.subscribe` (client → market-data). Opens or renews a lease: the market-data line stays open while any lease
+ * on it is alive. Re-sending with the same leaseId before ttlMs elapses renews it (idempotent).
+ */
+export const MdSubscribeRequest = z.object({
+  v: V1,
+  /** Caller-chosen lease id; reuse it to renew. */
+  leaseId: LeaseId,
+  broker: BrokerName,
+  instrument: InstrumentRef,
+  /** Lease lifetime from now, ms (5 s .. 1 day); renew before it elapses, e.g. at ttlMs / 2. */
+  ttlMs: z.int().min(5_000).max(86_400_000),
+  /** Which live streams to open (default ticks). */
+  streams: z.array(MdStreamKind).min(1).default(['ticks']),
+  /** Completed-bar timeframes market-data should publish on `md.bar.<timeframe>.*`. */
+  timeframes: z.array(Timeframe).max(16).default([]),
+});
+export type MdSubscribeRequest = z.infer<typeof MdSubscribeRequest>;
+
+export const MdSubscribeReply = okReply({
+  leaseId: LeaseId,
+  /** The qualified instrument; its conId is the subject token. */
+  instrument: Instrument,
+  /** Concrete subjects to subscribe to for the requested data. */
+  subjects: z.array(z.string()),
+  /** Lease expiry, epoch ms. */
+  expiresAtMs: EpochMs,
+  /** True when only delayed data is available. */
+  delayed: z.boolean(),
+});
+export type MdSubscribeReply = z.infer<typeof MdSubscribeReply>;
+
+/** `md.unsubscribe` (client → market-data): ends a lease now (the line closes when no lease is left). */
+export const MdUnsubscribeRequest = z.object({ v: V1, leaseId: LeaseId });
+export type MdUnsubscribeRequest = z.infer<typeof MdUnsubscribeRequest>;
+export const MdUnsubscribeReply = okReply({
+  leaseId: LeaseId,
+  /** True when this was the last lease and the broker line was released. */
+  lineReleased: z.boolean(),
+});
+export type MdUnsubscribeReply = z.infer<typeof MdUnsubscribeReply>;
+
+/**
+ * `md.snapshot` (client → market-data): latest known L1 state for many instruments at once. Instruments without
+ * a live line are snapshotted from the broker (costs pacing) unless `cachedOnly`.
+ */
+export const MdSnapshotRequest = z.object({
+  v: V1,
+  broker: BrokerName,
+  instruments: z.array(InstrumentRef).min(1).max(100),
+  /** Answer from the cache only; missing instruments come back with an error instead of a broker round trip. */
+  cachedOnly: z.boolean().default(false),
+});
+export type MdSnapshotRequest = z.infer<typeof MdSnapshotRequest>;
+
+/** One snapshot result, in request order: the tick, or the reason there is none. */
+export const MdSnapshotItem = z.union([
+  z.object({ ok: z.literal(true), tick: Tick, ageMs: DurationMs }),
+  z.object({ ok: z.literal(false), code: ErrorCodeSchema, message: z.string() }),
+]);
+export const MdSnapshotReply = okReply({ items: z.array(MdSnapshotItem) });
+export type MdSnapshotReply = z.infer<typeof MdSnapshotReply>;
+
+/** Feed state of one instrument's line. */
+export const FeedState = z.enum(['live', 'delayed', 'stale', 'down']).meta({
+  description:
+    'live: ticks arriving; delayed: IB delayed data; stale: no tick for longer than expected; down: line lost (broker disconnected / farm broken)',
+});
+export type FeedState = z.infer<typeof FeedState>;
+
+/**
+ * `md.health.<broker>.<conId>` (market-data → anyone): published on every state change and every 10 s while a
+ * line is open. Consumers: orders (refuse collars on stale data), dashboards.
+ */
+export const FeedHealth = z.object({
+  v: V1,
+  broker: BrokerName,
+  conId: ConId,
+  state: FeedState,
+  /** Age of the latest tick at tsMs, ms; absent if none arrived yet. */
+  lastTickAgeMs: DurationMs.optional(),
+  /** Number of live leases on the line. */
+  leases: z.int().nonnegative(),
+  /** Publisher time, epoch ms. */
+  tsMs: EpochMs,
+});
+export type FeedHealth = z.infer<typeof FeedHealth>;

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { Position } from './account.js';
+import { AccountId, BrokerName, ClientOrderId, EpochMs, PageRequest, StrategyTag, V1 } from './common.js';
+import { Decimal, PositiveDecimal, Price, Quantity } from './decimal.js';
+import { okReply } from './errors.js';
+import { Instrument } from './instrument.js';
+import { OrderSide, OrderType, TimeInForce } from './order-commands.js';
+import { OrderState } from './order-events.js';
+
+/** The OMS's current view of one order (orders.get / orders.list / submit replies). */
+export const OrderView = z.object({
+  clientOrderId: ClientOrderId,
+  broker: BrokerName,
+  account: AccountId,
+  instrument: Instrument,
+  side: OrderSide,
+  quantity: Quantity,
+  orderType: OrderType,
+  limitPrice: Price.optional(),
+  stopPrice: Price.optional(),
+  tif: TimeInForce,
+  outsideRth: z.boolean(),
+  strategy: StrategyTag.optional(),
+  state: OrderState,
+  filledQty: Decimal,
+  /** Average fill price; absent before the first fill. */
+  avgFillPrice: Price.optional(),
+  /** IB orderId / permId once known. */
+  brokerOrderId: z.int().optional(),
+  permId: z.int().optional(),
+  /** Sequence number of the latest event of this order (see order events `seq`). */
+  lastSeq: z.int().nonnegative(),
+  createdAtMs: EpochMs,
+  updatedAtMs: EpochMs,
+});
+export type OrderView = z.infer<typeof OrderView>;
+
+/**
+ * Reply to orders.submit / modify / cancel: the order as the OMS now holds it. `ok: true` means the command was
+ * accepted (and sent where applicable); fills and broker outcomes arrive as `orders.evt.*` events. A denial is
+ * `ok: false` with a RISK_* / TRADING_* code (and an OrderDenied event).
+ */
+export const OrderCommandReply = okReply({ order: OrderView });
+export type OrderCommandReply = z.infer<typeof OrderCommandReply>;
+
+/** Reply to orders.cancelAll: the orders a cancel was sent for. */
+export const CancelAllOrdersReply = okReply({ cancelRequested: z.array(ClientOrderId) });
+export type CancelAllOrdersReply = z.infer<typeof CancelAllOrdersReply>;
+
+/** `orders.get` (client → orders). */
+export const GetOrderRequest = z.object({ v: V1, clientOrderId: ClientOrderId });
+export type GetOrderRequest = z.infer<typeof GetOrderRequest>;
+export const GetOrderReply = okReply({ order: OrderView });
+export type GetOrderReply = z.infer<typeof GetOrderReply>;
+
+/** `orders.list` (client → orders): newest first, filtered by all given fields. */
+export const ListOrdersRequest = z.object({
+  v: V1,
+  broker: BrokerName.optional(),
+  account: AccountId.optional(),
+  strategy: StrategyTag.optional(),
+  /** open = not in a final state; final = filled/cancelled/expired/rejected/denied. */
+  status: z.enum(['open', 'final', 'all']).default('open'),
+  /** Only orders created at or after this time, epoch ms. */
+  sinceMs: EpochMs.optional(),
+  ...PageRequest,
+});
+export type ListOrdersRequest = z.infer<typeof ListOrdersRequest>;
+export const ListOrdersReply = okReply({ orders: z.array(OrderView), nextCursor: z.string().optional() });
+export type ListOrdersReply = z.infer<typeof ListOrdersReply>;
+
+/** `orders.positions` (client → orders): positions according to the OMS ledger (fills), per broker/account. */
+export const OrdersPositionsRequest = z.object({
+  v: V1,
+  broker: BrokerName.optional(),
+  account: AccountId.optional(),
+});
+export type OrdersPositionsRequest = z.infer<typeof OrdersPositionsRequest>;
+export const OrdersPositionsReply = okReply({ positions: z.array(Position) });
+export type OrdersPositionsReply = z.infer<typeof OrdersPositionsReply>;
+
+/**
+ * active: everything allowed. reducingOnly: only orders that reduce a position (TRADING_REDUCING_ONLY otherwise).
+ * halted: no new orders or modifications (TRADING_HALTED); cancels still work.
+ */
+export const TradingMode = z.enum(['active', 'reducingOnly', 'halted']);
+export type TradingMode = z.infer<typeof TradingMode>;
+
+export const TradingState = z.object({
+  mode: TradingMode,
+  /** Why the mode was set (operator note or the automatic rule that tripped). */
+  reason: z.string().max(256).optional(),
+  /** Who set it (`operator:alice`, `rule:maxDailyLoss`). */
+  changedBy: z.string().max(64).optional(),
+  changedAtMs: EpochMs,
+});
+export type TradingState = z.infer<typeof TradingState>;
+
+/** `orders.tradingState` (operator → orders): read the mode, or set it when `set` is given. */
+export const TradingStateRequest = z.object({
+  v: V1,
+  set: z.object({ mode: TradingMode, reason: z.string().max(256), changedBy: z.string().max(64) }).optional(),
+});
+export type TradingStateRequest = z.infer<typeof TradingStateRequest>;
+export const TradingStateReply = okReply({ state: TradingState });
+export type TradingStateReply = z.infer<typeof TradingStateReply>;
+
+/** Pre-trade risk limits of the OMS; an absent limit is not checked. */
+export const RiskLimits = z.object({
+  /** Max quantity of one order (RISK_MAX_QUANTITY). */
+  maxOrderQuantity: PositiveDecimal.optional(),
+  /** Max price × quantity × multiplier of one order, in the instrument currency (RISK_MAX_NOTIONAL). */
+  maxOrderNotional: PositiveDecimal.optional(),
+  /** Max absolute position per instrument after the order (RISK_MAX_POSITION). */
+  maxPosition: PositiveDecimal.optional(),
+  /** Max distance of a limit/stop price from the reference price, in percent (RISK_PRICE_COLLAR). */
+  priceCollarPercent: PositiveDecimal.optional(),
+  /** Max open orders per account (RISK_MAX_OPEN_ORDERS). */
+  maxOpenOrders: z.int().positive().optional(),
+  /** Max order commands (submit+modify+cancel) per second per account (RISK_RATE_LIMIT). */
+  maxCommandsPerSecond: z.int().positive().optional(),
+});
+export type RiskLimits = z.infer<typeof RiskLimits>;
+
+/** `orders.riskLimits` (operator → orders): read the limits, or replace them when `set` is given. */
+export const RiskLimitsRequest = z.object({ v: V1, set: RiskLimits.optional() });
+export type RiskLimitsRequest = z.infer<typeof RiskLimitsRequest>;
+export const RiskLimitsReply = okReply({ limits: RiskLimits });
+export type RiskLimitsReply = z.infer<typeof RiskLimitsReply>;
