@@ -1,5 +1,6 @@
 import { sql } from '@trading-system/storage';
-import { openPgTestDatabase } from '@trading-system/testkit';
+import { databaseUrl, openPgTestDatabase } from '@trading-system/testkit';
+import pg from 'pg';
 import { expect, test } from 'vitest';
 import { runStorageSuite } from './behaviour.js';
 import type { TestDb } from './fixtures.js';
@@ -54,6 +55,23 @@ test('SELECT ... FOR UPDATE makes a second transaction wait until the first comm
     expect(seen.pid).not.toBe(blockerPid);
     expect(seen.balance).toBe(70);
   } finally {
+    await t.close();
+  }
+});
+
+test('type parsing is set per pool: a plain pg client in the same process keeps pg defaults', async () => {
+  const t = await openPgTestDatabase<TestDb>();
+  const plain = new pg.Client({ connectionString: await databaseUrl() });
+  await plain.connect();
+  try {
+    const query = "select array[1.5]::numeric[] as nums, '2024-02-29'::date as d";
+    const ours = await sql.raw<{ nums: unknown; d: unknown }>(query).execute(t.db);
+    expect(ours.rows[0]).toEqual({ nums: ['1.5'], d: '2024-02-29' });
+    const theirs = await plain.query(query);
+    expect(theirs.rows[0].nums).toEqual([1.5]);
+    expect(theirs.rows[0].d).toBeInstanceOf(Date);
+  } finally {
+    await plain.end();
     await t.close();
   }
 });
