@@ -178,4 +178,16 @@ describe('loadConfig', () => {
       loadConfig(Ib, { IB_CLIENT_ID: '1', IB_TRADING_MODE: 'live', IB_PORT: '4001', IB_ACCOUNT: 'U123' }).IB_PORT,
     ).toBe(4001);
   });
+
+  test('all fragments compose into one service schema with both cross-field checks', () => {
+    const All = z
+      .object({ ...logConfigShape, ...natsConfigShape, ...databaseConfigShape, ...ibConfigShape })
+      .superRefine((c, ctx) => {
+        checkNatsConfig(c, ctx);
+        checkIbConfig(c, ctx);
+      });
+    const issues = issuesOf(() => loadConfig(All, { IB_CLIENT_ID: '1', IB_PORT: '4001', NATS_USER: 'u' }));
+    expect(issues.map((i) => i.variable).sort()).toEqual(['IB_PORT', 'NATS_PASSWORD', 'NATS_USER']);
+    expect(loadConfig(All, { IB_CLIENT_ID: '1' }).IB_TRADING_MODE).toBe('paper');
+  });
 });
