@@ -37,28 +37,28 @@ const priceCheck = (ctx: z.core.ParsePayload<Parameters<typeof orderPriceProblem
 };
 
 /** `placeOrder`: send a new order. The reply carries the IB orderId the gateway allocated. */
-export const PlaceOrderRequest = z.object(brokerOrderShape).check(priceCheck);
-export type PlaceOrderRequest = z.infer<typeof PlaceOrderRequest>;
-export const PlaceOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: z.int() });
-export type PlaceOrderReply = z.infer<typeof PlaceOrderReply>;
+export const BrokerPlaceOrderRequest = z.object(brokerOrderShape).check(priceCheck);
+export type BrokerPlaceOrderRequest = z.infer<typeof BrokerPlaceOrderRequest>;
+export const BrokerPlaceOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: z.int() });
+export type BrokerPlaceOrderReply = z.infer<typeof BrokerPlaceOrderReply>;
 
 /** `modifyOrder`: IB modifies by re-sending the full order under the same orderId, so the full new order is sent. */
-export const ModifyOrderRequest = z.object({ ...brokerOrderShape, orderId: z.int() }).check(priceCheck);
-export type ModifyOrderRequest = z.infer<typeof ModifyOrderRequest>;
-export const ModifyOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: z.int() });
-export type ModifyOrderReply = z.infer<typeof ModifyOrderReply>;
+export const BrokerModifyOrderRequest = z.object({ ...brokerOrderShape, orderId: z.int() }).check(priceCheck);
+export type BrokerModifyOrderRequest = z.infer<typeof BrokerModifyOrderRequest>;
+export const BrokerModifyOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: z.int() });
+export type BrokerModifyOrderReply = z.infer<typeof BrokerModifyOrderReply>;
 
 /** `cancelOrder`: cancel one order by IB orderId. */
-export const CancelOrderRequest = z.object({ v: V1, clientOrderId: ClientOrderId, orderId: z.int() });
-export type CancelOrderRequest = z.infer<typeof CancelOrderRequest>;
-export const CancelOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: z.int() });
-export type CancelOrderReply = z.infer<typeof CancelOrderReply>;
+export const BrokerCancelOrderRequest = z.object({ v: V1, clientOrderId: ClientOrderId, orderId: z.int() });
+export type BrokerCancelOrderRequest = z.infer<typeof BrokerCancelOrderRequest>;
+export const BrokerCancelOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: z.int() });
+export type BrokerCancelOrderReply = z.infer<typeof BrokerCancelOrderReply>;
 
 /** `cancelAll`: IB global cancel (every open order of the connection, including ones placed in TWS). */
-export const CancelAllRequest = z.object({ v: V1 });
-export type CancelAllRequest = z.infer<typeof CancelAllRequest>;
-export const CancelAllReply = okReply({});
-export type CancelAllReply = z.infer<typeof CancelAllReply>;
+export const BrokerCancelAllRequest = z.object({ v: V1 });
+export type BrokerCancelAllRequest = z.infer<typeof BrokerCancelAllRequest>;
+export const BrokerCancelAllReply = okReply({});
+export type BrokerCancelAllReply = z.infer<typeof BrokerCancelAllReply>;
 
 /** `qualifyContract`: resolve an instrument reference to full contract details (IB reqContractDetails). */
 export const QualifyContractRequest = z.object({
@@ -169,10 +169,10 @@ export type ReconcileReply = z.infer<typeof ReconcileReply>;
 
 /** Request and reply schema of every broker command verb (catalog, gateway dispatch table). */
 export const BROKER_COMMANDS = {
-  placeOrder: { request: PlaceOrderRequest, reply: PlaceOrderReply },
-  modifyOrder: { request: ModifyOrderRequest, reply: ModifyOrderReply },
-  cancelOrder: { request: CancelOrderRequest, reply: CancelOrderReply },
-  cancelAll: { request: CancelAllRequest, reply: CancelAllReply },
+  placeOrder: { request: BrokerPlaceOrderRequest, reply: BrokerPlaceOrderReply },
+  modifyOrder: { request: BrokerModifyOrderRequest, reply: BrokerModifyOrderReply },
+  cancelOrder: { request: BrokerCancelOrderRequest, reply: BrokerCancelOrderReply },
+  cancelAll: { request: BrokerCancelAllRequest, reply: BrokerCancelAllReply },
   qualifyContract: { request: QualifyContractRequest, reply: QualifyContractReply },
   mdSubscribe: { request: BrokerMdSubscribeRequest, reply: BrokerMdSubscribeReply },
   mdUnsubscribe: { request: BrokerMdUnsubscribeRequest, reply: BrokerMdUnsubscribeReply },

@@ -61,15 +61,14 @@ export type HistBarsQuery = z.infer<typeof HistBarsQuery>;
 export const HistBarsRequest = z.object({ v: V1, requestId: RequestId, query: HistBarsQuery });
 export type HistBarsRequest = z.infer<typeof HistBarsRequest>;
 
-/** Acknowledgement of a streamed history request. */
-export const HistStreamAck = okReply({
+/** Acknowledgement of a streamed history request (hist.bars, hist.export). */
+const streamAckShape = {
   requestId: RequestId,
   /** Where chunks, progress and the end message are published (`hist.stream.<requestId>`). */
   streamSubject: z.string(),
-});
-export type HistStreamAck = z.infer<typeof HistStreamAck>;
-export const HistBarsReply = HistStreamAck;
-export type HistBarsReply = HistStreamAck;
+};
+export const HistBarsReply = okReply(streamAckShape);
+export type HistBarsReply = z.infer<typeof HistBarsReply>;
 
 const streamBase = { v: V1, requestId: RequestId };
 
@@ -217,5 +216,5 @@ export const HistExportRequest = z.object({
   ]),
 });
 export type HistExportRequest = z.infer<typeof HistExportRequest>;
-export const HistExportReply = HistStreamAck;
-export type HistExportReply = HistStreamAck;
+export const HistExportReply = okReply(streamAckShape);
+export type HistExportReply = z.infer<typeof HistExportReply>;
