@@ -16,10 +16,12 @@ import { fromNatsHeaders, toNatsHeaders } from './nats-headers.js';
 import type { RawConsumer, RawJetStream, RawJsMsg } from './transport.js';
 
 /**
- * Messages pulled ahead of the handler. Small on purpose: a pulled message's ack wait runs while it waits in the
- * buffer, so a large buffer behind a slow handler turns into needless redeliveries.
+ * One message pulled at a time, and the next pull only after the handler returned (nats.js queues the re-pull
+ * behind the yielded message). That keeps the embedded mode's semantics: a busy consumer holds one message, so a
+ * redelivery goes to another puller of the durable, and no message's ack wait runs out while it sits in a buffer.
+ * The cost is one round trip per message, which the order-event volumes here easily afford.
  */
-const PREFETCH = 8;
+const PREFETCH = 1;
 
 function isNotFound(err: unknown, code: number): boolean {
   return err instanceof JetStreamApiError && err.code === code;
@@ -31,6 +33,8 @@ export class NatsJetStream implements RawJetStream {
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly log: BusLogger,
+    /** `+TERM <reason>` exists from server 2.10; a 2.9 server ignores it as an unknown ack and redelivers. */
+    private readonly termWithReason: boolean,
   ) {}
 
   async ensureStream(cfg: StreamConfig): Promise<void> {
@@ -119,7 +123,7 @@ export class NatsJetStream implements RawJetStream {
       for await (const m of messages) {
         // Messages left in the buffer after stop() are not handled: their ack wait brings them back.
         if (stopped) break;
-        await handler(toRaw(m));
+        await handler(toRaw(m, this.termWithReason));
       }
     })().catch((err: unknown) => {
       this.log.error({ stream: cfg.stream, durable: cfg.durable, err }, 'JetStream consumer loop ended with an error');
@@ -134,7 +138,7 @@ export class NatsJetStream implements RawJetStream {
   }
 }
 
-function toRaw(m: JsMsg): RawJsMsg {
+function toRaw(m: JsMsg, termWithReason: boolean): RawJsMsg {
   return {
     subject: m.subject,
     data: m.data,
@@ -146,8 +150,14 @@ function toRaw(m: JsMsg): RawJsMsg {
       await m.ackAck();
     },
     nak: (delayMs) => m.nak(delayMs),
-    term: (reason) => m.term(reason),
+    term: (reason) => (termWithReason ? m.term(reason) : m.term()),
   };
+}
+
+/** True when the server version is at least major.minor. */
+export function serverAtLeast(version: string | undefined, major: number, minor: number): boolean {
+  const [ma = 0, mi = 0] = (version ?? '0.0').split('.').map((x) => Number.parseInt(x, 10));
+  return ma > major || (ma === major && mi >= minor);
 }
 
 function wrap(message: string, err: unknown): JetStreamError {

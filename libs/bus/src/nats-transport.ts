@@ -4,7 +4,7 @@ import type { Headers } from './bus.js';
 import type { BusLogger } from './bus-context.js';
 import { NoRespondersError, RequestTimeoutError } from './errors.js';
 import { fromNatsHeaders, toNatsHeaders } from './nats-headers.js';
-import { NatsJetStream } from './nats-jetstream.js';
+import { NatsJetStream, serverAtLeast } from './nats-jetstream.js';
 import type { RawMsg, RawSubscription, Transport } from './transport.js';
 
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -28,7 +28,8 @@ export class NatsTransport implements Transport {
 
   static async create(nc: NatsConnection, log: BusLogger): Promise<NatsTransport> {
     const jsm = await jetstreamManager(nc);
-    return new NatsTransport(nc, new NatsJetStream(jetstream(nc), jsm, log), log);
+    const termWithReason = serverAtLeast(nc.info?.version, 2, 10);
+    return new NatsTransport(nc, new NatsJetStream(jetstream(nc), jsm, log, termWithReason), log);
   }
 
   publish(subject: string, data: Uint8Array, headers: Headers, reply?: string): void {

@@ -1,0 +1,229 @@
+/** JetStream half of the shared behaviour suite: streams, dedup, durable consumers and their settle rules. */
+import type { TestBus, TestBusOptions } from '@trading-system/testkit';
+import { afterEach, describe, expect, test } from 'vitest';
+import {
+  type ConsumerConfig,
+  InvalidMessageError,
+  type JetStreamHandler,
+  type JetStreamMessage,
+  UnknownSubjectError,
+} from '../src/index.js';
+import type { MakeTestBus } from './behaviour.js';
+import { Collector, capturingLogger, deferred, type OrderEvent } from './support.js';
+
+interface Delivery {
+  readonly id: string;
+  readonly seq: number;
+  readonly count: number;
+  readonly redelivered: boolean;
+  readonly atMs: number;
+}
+
+const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+export function runJetStreamSuite(name: string, makeBus: MakeTestBus): void {
+  describe(`${name}: JetStream`, () => {
+    const open: TestBus[] = [];
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((t) => t.close()));
+    });
+
+    /** A bus, a fresh stream on `<prefix>.orders.>`, and a consumer config for it. */
+    async function setup(options: TestBusOptions = {}) {
+      const t = await makeBus(options);
+      open.push(t);
+      const stream = t.streamName('ORD');
+      await t.bus.jetstream.ensureStream({
+        name: stream,
+        subjects: [t.subject('orders', '>')],
+        storage: 'memory',
+        duplicateWindowMs: 60_000,
+      });
+      const cfg = (over: Partial<ConsumerConfig> = {}): ConsumerConfig => ({
+        stream,
+        durable: `d${t.prefix}`,
+        ackWaitMs: 5_000,
+        maxDeliver: 5,
+        deliver: 'all',
+        ...over,
+      });
+      const subject = t.subject('orders', 'acct1', 'filled');
+      const publish = (id: string, act: OrderEvent['act'] = 'ack', msgId = id) =>
+        t.bus.jetstream.publish(subject, { id, act }, { msgId });
+      return { t, stream, cfg, subject, publish };
+    }
+
+    /** A handler that records deliveries and acts as each message's `act` says. */
+    function recorder(log: Collector<Delivery>, hold?: Promise<void>): JetStreamHandler<OrderEvent> {
+      return async (m: JetStreamMessage<OrderEvent>) => {
+        log.push({ id: m.data.id, seq: m.seq, count: m.deliveryCount, redelivered: m.redelivered, atMs: Date.now() });
+        const act = m.deliveryCount > 1 && m.data.act !== 'throw' ? 'ack' : m.data.act;
+        if (act === 'ack') await m.ack();
+        else if (act === 'throw') throw new Error(`handler fails on ${m.data.id}`);
+        else if (act === 'nak') m.nak(300);
+        else if (act === 'hold') await hold;
+      };
+    }
+
+    test('msg-id deduplication: the same id is stored once and delivered once', async () => {
+      const { t, cfg, publish } = await setup();
+      const a = await publish('a');
+      const again = await publish('a');
+      const b = await publish('b');
+      expect(a).toMatchObject({ seq: 1, duplicate: false });
+      expect(again).toMatchObject({ seq: 1, duplicate: true });
+      expect(b).toMatchObject({ seq: 2, duplicate: false });
+      const got = new Collector<Delivery>();
+      const c = await t.bus.jetstream.consume(cfg(), recorder(got));
+      await publish('c');
+      expect((await got.waitFor(3)).map((d) => d.id)).toEqual(['a', 'b', 'c']);
+      await c.stop();
+    });
+
+    test('JetStream publish validates and refuses non-stream subjects; nothing is stored', async () => {
+      const { t, subject, publish } = await setup();
+      await expect(t.bus.jetstream.publish(subject, { id: 'x', act: 'fly' }, { msgId: 'x' })).rejects.toBeInstanceOf(
+        InvalidMessageError,
+      );
+      await expect(t.bus.jetstream.publish(t.subject('note', 'x'), { n: 1 }, { msgId: 'n' })).rejects.toBeInstanceOf(
+        UnknownSubjectError,
+      );
+      expect((await publish('ok')).seq).toBe(1);
+    });
+
+    test('a durable consumer resumes after stop/start without redelivering acked messages', async () => {
+      const { t, cfg, publish } = await setup();
+      for (const id of ['1', '2', '3']) await publish(id);
+      const first = new Collector<Delivery>();
+      const c1 = await t.bus.jetstream.consume(cfg(), recorder(first));
+      await first.waitFor(3);
+      await c1.stop();
+      for (const id of ['4', '5']) await publish(id);
+      const second = new Collector<Delivery>();
+      const c2 = await t.bus.jetstream.consume(cfg(), recorder(second));
+      await second.waitFor(2);
+      await publish('6');
+      const got = await second.waitFor(3);
+      expect(got.map((d) => [d.id, d.count])).toEqual([
+        ['4', 1],
+        ['5', 1],
+        ['6', 1],
+      ]);
+      await c2.stop();
+    });
+
+    test("deliver 'new' starts after what is already stored", async () => {
+      const { t, cfg, publish } = await setup();
+      await publish('old');
+      const got = new Collector<Delivery>();
+      const c = await t.bus.jetstream.consume(cfg({ deliver: 'new' }), recorder(got));
+      await publish('new');
+      expect((await got.waitFor(1)).map((d) => d.id)).toEqual(['new']);
+      await c.stop();
+    });
+
+    test('nak with a delay redelivers after the delay', async () => {
+      const { t, cfg, publish } = await setup();
+      const got = new Collector<Delivery>();
+      const c = await t.bus.jetstream.consume(cfg(), recorder(got));
+      await publish('n', 'nak');
+      const [d1, d2] = await got.waitFor(2);
+      expect([d1?.count, d2?.count, d2?.redelivered]).toEqual([1, 2, true]);
+      expect((d2?.atMs ?? 0) - (d1?.atMs ?? 0)).toBeGreaterThanOrEqual(250);
+      await c.stop();
+    });
+
+    test('a message left unsettled is redelivered after the ack wait', async () => {
+      const { t, cfg, publish } = await setup();
+      const got = new Collector<Delivery>();
+      const c = await t.bus.jetstream.consume(cfg({ ackWaitMs: 500 }), recorder(got));
+      await publish('slow', 'none');
+      const [d1, d2] = await got.waitFor(2);
+      expect([d1?.seq, d2?.seq, d2?.count, d2?.redelivered]).toEqual([1, 1, 2, true]);
+      expect((d2?.atMs ?? 0) - (d1?.atMs ?? 0)).toBeGreaterThanOrEqual(400);
+      await c.stop();
+    });
+
+    test('a handler crash naks: the message comes back and the next one is still processed', async () => {
+      const { t, cfg, publish } = await setup();
+      const got = new Collector<Delivery>();
+      let crashes = 0;
+      const record = recorder(got);
+      const c = await t.bus.jetstream.consume<OrderEvent>(cfg(), async (m) => {
+        if (m.data.id === 'crash' && m.deliveryCount === 1) {
+          crashes += 1;
+          throw new Error('crash on first delivery');
+        }
+        await record(m);
+      });
+      await publish('crash');
+      await publish('next');
+      const got2 = await got.waitFor(2);
+      expect(got2.map((d) => [d.id, d.count]).sort()).toEqual([
+        ['crash', 2],
+        ['next', 1],
+      ]);
+      expect(crashes).toBe(1);
+      expect(t.bus.stats().handlerErrors).toBe(1);
+      await c.stop();
+    });
+
+    test('maxDeliver: the last failed delivery is terminated and counted; the consumer goes on', async () => {
+      const { log, lines } = capturingLogger();
+      const { t, cfg, publish } = await setup({ log });
+      const got = new Collector<Delivery>();
+      const c = await t.bus.jetstream.consume(cfg({ maxDeliver: 3 }), recorder(got));
+      await publish('bad', 'throw');
+      await publish('good');
+      await got.waitFor(4);
+      await publish('sentinel');
+      await got.waitFor(5);
+      const bad = got.items.filter((d) => d.id === 'bad');
+      expect(bad.map((d) => d.count)).toEqual([1, 2, 3]);
+      expect(got.items.filter((d) => d.id !== 'bad').map((d) => d.id)).toEqual(['good', 'sentinel']);
+      expect(t.bus.stats().exhausted).toBe(1);
+      expect(lines.some((l) => l.msg === 'message terminated: its last allowed delivery failed')).toBe(true);
+      await c.stop();
+    });
+
+    test('poison messages (bad JSON, wrong type, NaN, oversize) are terminated, never handled, never redelivered', async () => {
+      const { log, lines } = capturingLogger();
+      const { t, cfg, subject } = await setup({ log, maxPayloadBytes: 4096 });
+      const got = new Collector<Delivery>();
+      const c = await t.bus.jetstream.consume(cfg({ ackWaitMs: 200 }), recorder(got));
+      t.bus.publishRaw(subject, utf8('{"id":'));
+      t.bus.publishRaw(subject, utf8('{"id":7,"act":"ack"}'));
+      t.bus.publishRaw(subject, utf8('{"id":"NaN","act":NaN}'));
+      t.bus.publishRaw(subject, utf8(JSON.stringify({ id: 'big', act: 'ack', pad: 'x'.repeat(8000) })));
+      await t.bus.jetstream.publish(subject, { id: 'valid', act: 'ack' }, { msgId: 'valid' });
+      expect((await got.waitFor(1)).map((d) => [d.id, d.seq])).toEqual([['valid', 5]]);
+      // Past several ack waits: a poison message that was not terminated would come back and be rejected again.
+      await new Promise((r) => setTimeout(r, 700));
+      await t.bus.jetstream.publish(subject, { id: 'after', act: 'ack' }, { msgId: 'after' });
+      await got.waitFor(2);
+      expect(t.bus.stats().rejected).toEqual({ bad_json: 2, schema: 1, oversize: 1, unknown_subject: 0 });
+      expect(lines.filter((l) => l.msg === 'message rejected').map((l) => l.reason)).toEqual([
+        'bad_json',
+        'schema',
+        'bad_json',
+        'oversize',
+      ]);
+      await c.stop();
+    });
+
+    test('two consumers on one durable share its messages; a held message goes to the other after ack wait', async () => {
+      const { t, cfg, publish } = await setup();
+      const hold = deferred();
+      const a = new Collector<Delivery>();
+      const b = new Collector<Delivery>();
+      const ca = await t.bus.jetstream.consume(cfg({ ackWaitMs: 400 }), recorder(a, hold.promise));
+      await publish('held', 'hold');
+      await a.waitFor(1);
+      const cb = await t.bus.jetstream.consume(cfg({ ackWaitMs: 400 }), recorder(b));
+      const [again] = await b.waitFor(1);
+      expect([again?.id, again?.count, again?.redelivered]).toEqual(['held', 2, true]);
+      hold.resolve();
+      await Promise.all([ca.stop(), cb.stop()]);
+    });
+  });
+}

@@ -1,0 +1,7 @@
+import { createTestNatsBus } from '@trading-system/testkit';
+import { runBusSuite } from './behaviour.js';
+import { runJetStreamSuite } from './behaviour-jetstream.js';
+import { testCatalog } from './support.js';
+
+runBusSuite('nats bus', (options) => createTestNatsBus(testCatalog, options));
+runJetStreamSuite('nats bus', (options) => createTestNatsBus(testCatalog, options));
