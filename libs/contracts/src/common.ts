@@ -34,11 +34,17 @@ export type ClientOrderId = z.infer<typeof ClientOrderId>;
 /** Unique id of one event; used as the JetStream `Nats-Msg-Id` so a republished event is dropped as duplicate. */
 export const EventId = tokenId('Unique event id, used as the JetStream Nats-Msg-Id');
 export type EventId = z.infer<typeof EventId>;
-/** Caller-chosen id of a long request; a subject token of its stream subject (`hist.stream.<requestId>`). */
-export const RequestId = tokenId('Caller-chosen request id, unique per request');
+/**
+ * Caller-chosen id of a long request; a subject token of its stream subject (`hist.stream.<requestId>`), so it
+ * must be globally unique: use a UUID or ULID (dashes allowed), never a counter.
+ */
+export const RequestId = tokenId('Caller-chosen request id, globally unique (UUID/ULID)');
 export type RequestId = z.infer<typeof RequestId>;
-/** Market-data lease id (md.subscribe), chosen by the caller so a retried subscribe renews the same lease. */
-export const LeaseId = tokenId('Market-data lease id');
+/**
+ * Market-data lease id (md.subscribe), chosen by the caller so a retried subscribe renews the same lease;
+ * globally unique (UUID/ULID), since two callers with one id would share a lease.
+ */
+export const LeaseId = tokenId('Market-data lease id, globally unique (UUID/ULID)');
 export type LeaseId = z.infer<typeof LeaseId>;
 /** Strategy tag carried on orders and fills for attribution (free text within the token alphabet). */
 export const StrategyTag = tokenId('Strategy tag for attribution');

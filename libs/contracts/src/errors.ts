@@ -281,3 +281,16 @@ export function validationError(error: z.ZodError, what = 'message'): ContractEr
   const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
   return new ContractError('VALIDATION_FAILED', `invalid ${what}: ${summary}`, { cause: error, details: { issues } });
 }
+
+/** Parses or throws ContractError (VALIDATION_FAILED) naming every failing field; for senders and handlers. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what = 'message'): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw validationError(r.error, what);
+  return r.data;
+}
+
+/** The ok payload of a reply, or throws the error reply as a ContractError (for clients and the SDK). */
+export function unwrapReply<T extends { ok: boolean }>(reply: T): Extract<T, { ok: true }> {
+  if (reply.ok) return reply as Extract<T, { ok: true }>;
+  throw ContractError.fromReply(reply as unknown as ErrorReply);
+}

@@ -20,8 +20,10 @@ import {
   OrderEvent,
   OrderFilled,
   okReply,
+  parseOrThrow,
   SubmitOrder,
   Tick,
+  unwrapReply,
   validationError,
 } from '../src/index.js';
 
@@ -195,6 +197,18 @@ describe('errors', () => {
     const back = ContractError.fromReply(reply);
     expect(back.code).toBe('BROKER_DISCONNECTED');
     expect(back.details).toEqual({ broker: 'ib_paper' });
+  });
+  test('unwrapReply returns the payload or throws the reply as ContractError', () => {
+    const R = okReply({ n: z.int() });
+    expect(unwrapReply(R.parse({ v: 1, ok: true, n: 3 })).n).toBe(3);
+    const failed = R.parse(errorReply('ORDER_NOT_FOUND', 'no such order'));
+    expect(() => unwrapReply(failed)).toThrow(expect.objectContaining({ code: 'ORDER_NOT_FOUND' }));
+  });
+  test('parseOrThrow returns parsed data or throws VALIDATION_FAILED', () => {
+    expect(parseOrThrow(SubmitOrder, order).tif).toBe('DAY');
+    expect(() => parseOrThrow(SubmitOrder, { ...order, side: 'HOLD' }, 'orders.submit')).toThrow(
+      /orders.submit: side|invalid orders.submit: side/,
+    );
   });
   test('validationError lists the failing paths', () => {
     const r = SubmitOrder.safeParse({ ...order, quantity: '1e3' });
