@@ -24,10 +24,14 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
   const queues = new Set<SerialQueue>();
   const rawSubs = new Set<RawSubscription>();
   const inFlight = new Set<Promise<void>>();
-  const js = createJetStreamPort(transport.jetstream, ctx, (operation) => assertOpen(operation));
+  const js = createJetStreamPort(transport.jetstream, ctx, (operation, intake) => assertUsable(operation, intake));
 
-  function assertOpen(operation: string): void {
-    if (state !== 'open') throw new BusClosedError(operation);
+  /**
+   * While draining, nothing new may start listening (`intake`), but handlers finishing their work may still
+   * publish, request and reply; once drained, nothing goes.
+   */
+  function assertUsable(operation: string, intake: boolean): void {
+    if (state === 'closed' || (intake && state === 'draining')) throw new BusClosedError(operation);
   }
 
   function send(subject: string, bytes: Uint8Array, headers: Headers, reply?: string): void {
@@ -58,7 +62,7 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
   }
 
   function subscribe<T>(subject: string, handler: MessageHandler<T>, opts: SubscribeOptions = {}): Subscription {
-    assertOpen(`subscribe to ${subject}`);
+    assertUsable(`subscribe to ${subject}`, true);
     const queue = new SerialQueue();
     let active = true;
     queues.add(queue);
@@ -138,7 +142,7 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
   }
 
   function serve<Req, Rep>(subject: string, handler: RequestHandler<Req, Rep>, opts: SubscribeOptions = {}) {
-    assertOpen(`serve ${subject}`);
+    assertUsable(`serve ${subject}`, true);
     let active = true;
     const raw = transport.subscribe(subject, opts.queue, (m) => {
       if (!active) return;
@@ -156,7 +160,7 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
   }
 
   async function request<T>(subject: string, body: unknown, opts: RequestOptions): Promise<T> {
-    assertOpen(`request on ${subject}`);
+    assertUsable(`request on ${subject}`, false);
     const replySchema = requireSchema(ctx.catalog, subject, 'reply');
     const bytes = encodeValidated(subject, body, requireSchema(ctx.catalog, subject, 'request'), ctx.maxPayloadBytes);
     const pending = transport.request(subject, bytes, opts.headers ?? NO_HEADERS, opts.timeoutMs);
@@ -173,7 +177,7 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
 
   return {
     publish(subject: string, message: unknown, opts: PublishOptions = {}) {
-      assertOpen(`publish on ${subject}`);
+      assertUsable(`publish on ${subject}`, false);
       const bytes = encodeValidated(subject, message, requireSchema(ctx.catalog, subject), ctx.maxPayloadBytes);
       send(subject, bytes, opts.headers ?? NO_HEADERS);
     },

@@ -12,7 +12,7 @@ import type { RawConsumer, RawJetStream, RawJsMsg } from './transport.js';
 export function createJetStreamPort(
   raw: RawJetStream,
   ctx: BusContext,
-  assertOpen: (operation: string) => void,
+  assertUsable: (operation: string, intake: boolean) => void,
 ): { port: JetStreamPort; stopAll(): Promise<void> } {
   const running = new Set<RawConsumer>();
 
@@ -66,15 +66,15 @@ export function createJetStreamPort(
 
   const port: JetStreamPort = {
     ensureStream(cfg) {
-      assertOpen(`ensure stream ${cfg.name}`);
+      assertUsable(`ensure stream ${cfg.name}`, false);
       return raw.ensureStream(cfg);
     },
     deleteStream(name) {
-      assertOpen(`delete stream ${name}`);
+      assertUsable(`delete stream ${name}`, false);
       return raw.deleteStream(name);
     },
     async publish(subject, message, opts) {
-      assertOpen(`publish on ${subject}`);
+      assertUsable(`publish on ${subject}`, false);
       const entry = ctx.catalog.lookup(subject);
       if (entry !== undefined && entry.kind !== 'stream') {
         throw new UnknownSubjectError(subject, `it is a ${entry.kind} subject, not a stream subject`);
@@ -85,7 +85,7 @@ export function createJetStreamPort(
       return ack;
     },
     async consume<T>(cfg: ConsumerConfig, handler: JetStreamHandler<T>): Promise<Consumer> {
-      assertOpen(`consume ${cfg.stream}/${cfg.durable}`);
+      assertUsable(`consume ${cfg.stream}/${cfg.durable}`, true);
       const consumer = await raw.consume(cfg, (m) => handle(cfg, m, handler));
       running.add(consumer);
       return {

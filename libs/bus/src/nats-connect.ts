@@ -102,7 +102,7 @@ export async function connectNats(
         onEvent({ type: 'error', error: s.error });
       }
     }
-  })();
+  })().catch((err: unknown) => log.error({ err }, 'NATS status monitor failed'));
   const closed = nc.closed().then((err) => {
     const error =
       err instanceof Error

@@ -144,6 +144,19 @@ export function runBusSuite(name: string, makeBus: MakeTestBus): void {
       expect(t.bus.stats().handlerErrors).toBe(2);
     });
 
+    test('an invalid reply from a foreign responder is rejected: request throws and the rejection is counted', async () => {
+      const t = await make();
+      // A responder outside our validation (another language, a bridge) answers with a wrong shape.
+      t.bus.subscribe(t.subject('echo'), (m) => {
+        if (m.reply !== undefined) t.bus.publishRaw(m.reply, utf8('{"ok":true,"text":42}'));
+      });
+      const err = await t.bus.request(t.subject('echo'), { text: 'hi' }, { timeoutMs: 2_000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidMessageError);
+      expect((err as InvalidMessageError).direction).toBe('inbound');
+      expect((err as InvalidMessageError).reason).toBe('schema');
+      expect(t.bus.stats().rejected.schema).toBe(1);
+    });
+
     test('request with nobody serving fails at once with NoRespondersError', async () => {
       const t = await make();
       const started = Date.now();
@@ -269,6 +282,8 @@ export function runBusSuite(name: string, makeBus: MakeTestBus): void {
       const done: number[] = [];
       t.bus.subscribe<{ n: number }>(t.subject('note', 'd'), async (m) => {
         await new Promise((r) => setTimeout(r, 20));
+        // Still allowed while draining: work in progress may publish its results.
+        t.bus.publish(t.subject('note', 'result'), { n: m.data.n });
         done.push(m.data.n);
       });
       const first = new Collector<number>();
@@ -277,6 +292,7 @@ export function runBusSuite(name: string, makeBus: MakeTestBus): void {
       await first.waitFor(3);
       await t.bus.drain();
       expect(done).toEqual([1, 2, 3]);
+      expect(t.bus.stats()).toMatchObject({ handlerErrors: 0, published: 6 });
       expect(() => t.bus.publish(t.subject('note', 'd'), { n: 4 })).toThrow(BusClosedError);
       expect(() => t.bus.subscribe(t.subject('note', 'd'), () => undefined)).toThrow(BusClosedError);
       await t.bus.drain();
