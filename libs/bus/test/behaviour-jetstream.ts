@@ -17,6 +17,7 @@ interface Delivery {
   readonly count: number;
   readonly redelivered: boolean;
   readonly atMs: number;
+  readonly msgId: string | undefined;
 }
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -56,7 +57,9 @@ export function runJetStreamSuite(name: string, makeBus: MakeTestBus): void {
     /** A handler that records deliveries and acts as each message's `act` says. */
     function recorder(log: Collector<Delivery>, hold?: Promise<void>): JetStreamHandler<OrderEvent> {
       return async (m: JetStreamMessage<OrderEvent>) => {
-        log.push({ id: m.data.id, seq: m.seq, count: m.deliveryCount, redelivered: m.redelivered, atMs: Date.now() });
+        const { id } = m.data;
+        const msgId = m.headers['Nats-Msg-Id'];
+        log.push({ id, seq: m.seq, count: m.deliveryCount, redelivered: m.redelivered, atMs: Date.now(), msgId });
         const act = m.deliveryCount > 1 && m.data.act !== 'throw' ? 'ack' : m.data.act;
         if (act === 'ack') await m.ack();
         else if (act === 'throw') throw new Error(`handler fails on ${m.data.id}`);
@@ -66,7 +69,10 @@ export function runJetStreamSuite(name: string, makeBus: MakeTestBus): void {
     }
 
     test('msg-id deduplication: the same id is stored once and delivered once', async () => {
-      const { t, cfg, publish } = await setup();
+      const { t, cfg, subject, publish } = await setup();
+      // A JetStream publish is a NATS publish: core subscribers see every one, duplicates included.
+      const core = new Collector<string>();
+      t.bus.subscribe<OrderEvent>(subject, (m) => core.push(m.data.id));
       const a = await publish('a');
       const again = await publish('a');
       const b = await publish('b');
@@ -76,7 +82,12 @@ export function runJetStreamSuite(name: string, makeBus: MakeTestBus): void {
       const got = new Collector<Delivery>();
       const c = await t.bus.jetstream.consume(cfg(), recorder(got));
       await publish('c');
-      expect((await got.waitFor(3)).map((d) => d.id)).toEqual(['a', 'b', 'c']);
+      expect((await got.waitFor(3)).map((d) => [d.id, d.msgId])).toEqual([
+        ['a', 'a'],
+        ['b', 'b'],
+        ['c', 'c'],
+      ]);
+      expect(await core.waitFor(4)).toEqual(['a', 'a', 'b', 'c']);
       await c.stop();
     });
 

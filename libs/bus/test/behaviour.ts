@@ -144,6 +144,23 @@ export function runBusSuite(name: string, makeBus: MakeTestBus): void {
       expect(t.bus.stats().handlerErrors).toBe(2);
     });
 
+    test('a malformed request is rejected and counted; the responder goes on answering', async () => {
+      const t = await make();
+      let calls = 0;
+      t.bus.serve(t.subject('echo'), ({ text }: { text: string }) => {
+        calls += 1;
+        return { ok: true, text };
+      });
+      t.bus.publishRaw(t.subject('echo'), utf8('{"text":'));
+      t.bus.publishRaw(t.subject('echo'), utf8('{"text":5}'));
+      expect(await t.bus.request(t.subject('echo'), { text: 'ok' }, { timeoutMs: 2_000 })).toEqual({
+        ok: true,
+        text: 'ok',
+      });
+      expect(calls).toBe(1);
+      expect(t.bus.stats().rejected).toMatchObject({ bad_json: 1, schema: 1 });
+    });
+
     test('an invalid reply from a foreign responder is rejected: request throws and the rejection is counted', async () => {
       const t = await make();
       // A responder outside our validation (another language, a bridge) answers with a wrong shape.
