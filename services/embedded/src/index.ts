@@ -1,0 +1,2 @@
+export { type Embedded, type EmbeddedDeps, startEmbedded } from './app.js';
+export { EmbeddedConfig } from './config.js';
