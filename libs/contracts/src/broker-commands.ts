@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AccountSummary, Position } from './account.js';
+import { BrokerStatus } from './broker-status.js';
 import { AccountId, ClientOrderId, DurationMs, EpochMs, RequestId, V1 } from './common.js';
 import { Price, Quantity } from './decimal.js';
 import { okReply } from './errors.js';
@@ -167,6 +168,15 @@ export const ReconcileReply = okReply({
 });
 export type ReconcileReply = z.infer<typeof ReconcileReply>;
 
+/**
+ * `status`: the connection's current BrokerStatus (same body as the last `broker.<broker>.status`), for a
+ * newcomer that cannot wait for the next periodic publish or read the BROKER_STATUS stream.
+ */
+export const BrokerStatusRequest = z.object({ v: V1 });
+export type BrokerStatusRequest = z.infer<typeof BrokerStatusRequest>;
+export const BrokerStatusReply = okReply({ status: BrokerStatus });
+export type BrokerStatusReply = z.infer<typeof BrokerStatusReply>;
+
 /** Request and reply schema of every broker command verb (catalog, gateway dispatch table). */
 export const BROKER_COMMANDS = {
   placeOrder: { request: BrokerPlaceOrderRequest, reply: BrokerPlaceOrderReply },
@@ -180,6 +190,7 @@ export const BROKER_COMMANDS = {
   positions: { request: BrokerPositionsRequest, reply: BrokerPositionsReply },
   accountSummary: { request: BrokerAccountSummaryRequest, reply: BrokerAccountSummaryReply },
   reconcile: { request: ReconcileRequest, reply: ReconcileReply },
+  status: { request: BrokerStatusRequest, reply: BrokerStatusReply },
 } as const;
 export type BrokerCommandVerb = keyof typeof BROKER_COMMANDS;
 export const BROKER_COMMAND_VERBS = Object.keys(BROKER_COMMANDS) as BrokerCommandVerb[];

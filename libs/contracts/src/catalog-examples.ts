@@ -88,6 +88,7 @@ export const catalogExamples: Readonly<Record<string, unknown>> = {
   'broker.*.cmd.positions': { v: 1 },
   'broker.*.cmd.accountSummary': { v: 1 },
   'broker.*.cmd.reconcile': { v: 1, reconId: 'recon-1' },
+  'broker.*.cmd.status': { v: 1 },
   'gateway.*.cmd.addBroker': {
     v: 1,
     name: 'ib_paper',

@@ -100,6 +100,7 @@ const brokerCommandText: Record<BrokerCommandVerb, [string, string]> = {
   positions: ['orders, SDK', 'Positions as the broker reports them.'],
   accountSummary: ['orders, SDK', 'Account values and PnL.'],
   reconcile: ['orders', 'Publish a reconciliation snapshot on broker.<broker>.evt.reconciliationSnapshot.'],
+  status: ['orders, market-data, history, SDK', 'Current connection status (same body as broker.<broker>.status).'],
 };
 
 const gatewayCommands: Record<GatewayCommandVerb, { request: ZodType; reply: ZodType; description: string }> = {
