@@ -177,6 +177,7 @@ export class MemoryJetStream implements RawJetStream {
 
   /** The next message for this durable: due redeliveries first, then the first new one matching the filter. */
   private next(stream: Stream, durable: Durable): Stored | undefined {
+    this.applyLimits(stream, Date.now());
     while (durable.redeliver.length > 0) {
       const seq = durable.redeliver.shift() as number;
       const stored = this.find(stream, seq);

@@ -123,6 +123,39 @@ export function runJetStreamSuite(name: string, makeBus: MakeTestBus): void {
       await c2.stop();
     });
 
+    test('ensureStream creates or updates: limits apply, subjects can be added', async () => {
+      const { t, stream, cfg, publish } = await setup();
+      const spec = { name: stream, storage: 'memory', duplicateWindowMs: 60_000 } as const;
+      await t.bus.jetstream.ensureStream({ ...spec, subjects: [t.subject('orders', '>')], maxMsgs: 2 });
+      for (const id of ['1', '2', '3']) await publish(id);
+      const got = new Collector<Delivery>();
+      const c = await t.bus.jetstream.consume(cfg(), recorder(got));
+      expect((await got.waitFor(2)).map((d) => [d.id, d.seq])).toEqual([
+        ['2', 2],
+        ['3', 3],
+      ]);
+      await t.bus.jetstream.ensureStream({ ...spec, subjects: [t.subject('orders', '>'), t.subject('audit', '>')] });
+      const ack = await t.bus.jetstream.publish(t.subject('orders', 'x'), { id: '4', act: 'ack' }, { msgId: '4' });
+      expect(ack).toMatchObject({ stream, seq: 4, duplicate: false });
+      await got.waitFor(3);
+      await c.stop();
+    });
+
+    test('consume updates an existing durable: a new ack wait takes effect', async () => {
+      const { t, cfg, publish } = await setup();
+      const first = new Collector<Delivery>();
+      const c1 = await t.bus.jetstream.consume(cfg({ ackWaitMs: 30_000 }), recorder(first));
+      await publish('1');
+      await first.waitFor(1);
+      await c1.stop();
+      const got = new Collector<Delivery>();
+      const c2 = await t.bus.jetstream.consume(cfg({ ackWaitMs: 300 }), recorder(got));
+      await publish('2', 'none');
+      const [d1, d2] = await got.waitFor(2, 3_000);
+      expect([d1?.id, d1?.count, d2?.id, d2?.count]).toEqual(['2', 1, '2', 2]);
+      await c2.stop();
+    });
+
     test("deliver 'new' starts after what is already stored", async () => {
       const { t, cfg, publish } = await setup();
       await publish('old');
