@@ -1,0 +1,219 @@
+/**
+ * Exchange core facade: the wire-independent broker behind ib-sim's TWS front (and later a paper broker and
+ * the backtester).
+ *
+ * Public API
+ * - `Exchange.open(options)`: a core on the given ports. With `store`, state is loaded from it when present
+ *   (GTC and unexpired DAY orders, positions, cash, executions survive restarts) and saved after every
+ *   change; `fresh: true` ignores a stored state (and overwrites it on the first change).
+ * - Commands, each returning the events it produced (also delivered to `onEvent` listeners, after the state
+ *   change is complete and saved):
+ *     `placeOrder(req)` new order, or modification when `req.orderId` is live for `req.clientId`;
+ *     `cancelOrder(clientId, orderId)`; `globalCancel()` (every client's live orders);
+ *     `step(tMs?)` expire DAY orders and match live orders against `quoteAt(conId, tMs)` (default: clock);
+ *     `rejectNext(reason, code = 201)` fault hook: the next new order is rejected (Inactive);
+ *     `reset()` back to the configured starting state.
+ * - Queries: `openOrders(clientId?)`, `completedOrders()`, `order(clientId, orderId)`, `nextOrderId(clientId)`,
+ *   `executions(filter)`, `positions(account?)`, `portfolio(account, tMs?)`, `accountSummary(account, tMs?)`,
+ *   `accountValues(account, tMs?)`, `accounts()`, `cashMicros(account, currency)`, `toSnapshot()`.
+ *
+ * Orders belong to (clientId, orderId) and live independently of connections: the core keeps matching and
+ * filling while no client is connected, and a reconnecting client reads what happened through the queries.
+ * Time comes from `clock.nowMs()` for commands and from the caller for `step`, so a manual clock makes every
+ * outcome deterministic. Listener exceptions propagate to the caller after the state is consistent.
+ */
+import {
+  type AccountSummary,
+  type AccountValue,
+  accountValues,
+  DEFAULT_MARGIN_RATES,
+  type MarginRates,
+  type PortfolioItem,
+  portfolioItem,
+  summarize,
+} from './account-summary.js';
+import { type AccountConfig, Accounts, DEFAULT_ACCOUNTS, openAccount, type PositionView } from './accounts.js';
+import { type CommissionSchedule, DEFAULT_COMMISSIONS } from './commissions.js';
+import { Engine } from './engine.js';
+import type { ExchangeEvent, ExchangeListener } from './events.js';
+import { type ExecutionFilter, type ExecutionRecord, filterExecutions } from './executions.js';
+import { OrderBook } from './order-book.js';
+import type { OrderRecord, OrderRequest } from './order-types.js';
+import type { Clock, FxRateToBase, InstrumentLookup, QuoteSource } from './ports.js';
+import { type CoreState, decodeSnapshot, type ExchangeSnapshot, encodeSnapshot } from './snapshot.js';
+import type { StateStore } from './state-store.js';
+
+export interface ExchangeOptions {
+  readonly quotes: QuoteSource;
+  readonly instruments: InstrumentLookup;
+  readonly clock: Clock;
+  /** Default: one paper account DU1234567 with 1,000,000 USD. The first account is the default one. */
+  readonly accounts?: readonly AccountConfig[];
+  readonly commissions?: CommissionSchedule;
+  readonly marginRates?: MarginRates;
+  readonly fxRateToBase?: FxRateToBase;
+  readonly store?: StateStore;
+  /** Start from the configured state even when the store holds one. */
+  readonly fresh?: boolean;
+}
+
+export class Exchange {
+  private readonly listeners = new Set<ExchangeListener>();
+  private engine: Engine;
+
+  private constructor(
+    private readonly options: ExchangeOptions,
+    state: CoreState,
+  ) {
+    this.engine = this.makeEngine(state);
+  }
+
+  static open(options: ExchangeOptions): Exchange {
+    const stored = options.fresh ? undefined : options.store?.load();
+    return new Exchange(options, stored === undefined ? Exchange.initialState(options) : decodeSnapshot(stored));
+  }
+
+  /** A core restored from a snapshot (e.g. one taken with `toSnapshot()`), on the given ports. */
+  static fromSnapshot(options: ExchangeOptions, snapshot: unknown): Exchange {
+    return new Exchange(options, decodeSnapshot(snapshot));
+  }
+
+  private static initialState(options: ExchangeOptions): CoreState {
+    return {
+      book: new OrderBook().state(),
+      execSequence: 0,
+      executions: [],
+      accounts: (options.accounts ?? DEFAULT_ACCOUNTS).map(openAccount),
+    };
+  }
+
+  private makeEngine(state: CoreState): Engine {
+    return new Engine(
+      {
+        quotes: this.options.quotes,
+        instruments: this.options.instruments,
+        commissions: this.options.commissions ?? DEFAULT_COMMISSIONS,
+        onAccountChange: (account, tMs, out) => {
+          for (const value of this.accountValues(account, tMs)) out.push({ kind: 'accountValue', value });
+        },
+      },
+      {
+        book: new OrderBook(state.book),
+        accounts: new Accounts(state.accounts),
+        executions: [...state.executions],
+        execSequence: state.execSequence,
+      },
+    );
+  }
+
+  onEvent(listener: ExchangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private run(action: (out: ExchangeEvent[]) => void): ExchangeEvent[] {
+    const out: ExchangeEvent[] = [];
+    action(out);
+    if (out.length > 0) this.persist();
+    for (const event of out) for (const listener of this.listeners) listener(event);
+    return out;
+  }
+
+  private persist(): void {
+    this.options.store?.save(this.toSnapshot());
+  }
+
+  placeOrder(req: OrderRequest): ExchangeEvent[] {
+    return this.run((out) => this.engine.place(req, this.options.clock.nowMs(), out));
+  }
+
+  cancelOrder(clientId: number, orderId: number): ExchangeEvent[] {
+    return this.run((out) => this.engine.cancel(clientId, orderId, this.options.clock.nowMs(), out));
+  }
+
+  globalCancel(): ExchangeEvent[] {
+    const now = this.options.clock.nowMs();
+    return this.run((out) => {
+      for (const o of this.engine.state.book.live()) this.engine.cancel(o.clientId, o.orderId, now, out);
+    });
+  }
+
+  step(tMs: number = this.options.clock.nowMs()): ExchangeEvent[] {
+    return this.run((out) => this.engine.step(tMs, out));
+  }
+
+  /** Fault hook: the next new order is rejected with `reason` (201 `Order rejected - reason:…` by default). */
+  rejectNext(reason: string, code = 201): void {
+    this.engine.pendingReject = { reason, code };
+  }
+
+  reset(): void {
+    this.options.store?.clear();
+    this.engine = this.makeEngine(Exchange.initialState(this.options));
+    this.persist();
+  }
+
+  openOrders(clientId?: number): OrderRecord[] {
+    return this.engine.state.book
+      .live()
+      .filter((o) => clientId === undefined || o.clientId === clientId)
+      .map((o) => ({ ...o }));
+  }
+
+  completedOrders(): OrderRecord[] {
+    return this.engine.state.book.completed().map((o) => ({ ...o }));
+  }
+
+  order(clientId: number, orderId: number): OrderRecord | undefined {
+    const o = this.engine.state.book.get(clientId, orderId);
+    return o && { ...o };
+  }
+
+  nextOrderId(clientId: number): number {
+    return this.engine.state.book.nextOrderId(clientId);
+  }
+
+  /** reqExecutions: throws FilterTimeError on an unparseable `time`. */
+  executions(filter: ExecutionFilter = {}): ExecutionRecord[] {
+    return filterExecutions(this.engine.state.executions, filter);
+  }
+
+  accounts(): string[] {
+    return this.engine.state.accounts.ids();
+  }
+
+  positions(account?: string): PositionView[] {
+    return this.engine.state.accounts.positions(account);
+  }
+
+  cashMicros(account: string, currency: string): bigint {
+    return this.engine.state.accounts.cashMicros(account, currency);
+  }
+
+  portfolio(account: string, tMs: number = this.options.clock.nowMs()): PortfolioItem[] {
+    const state = this.engine.state.accounts.get(account);
+    return [...state.positions.values()].map((p) => portfolioItem(p, this.options.quotes, tMs));
+  }
+
+  accountSummary(account: string, tMs: number = this.options.clock.nowMs()): AccountSummary {
+    return summarize(
+      this.engine.state.accounts.get(account),
+      this.options.quotes,
+      tMs,
+      this.options.marginRates ?? DEFAULT_MARGIN_RATES,
+      this.options.fxRateToBase,
+    );
+  }
+
+  accountValues(account: string, tMs: number = this.options.clock.nowMs()): AccountValue[] {
+    return accountValues(this.accountSummary(account, tMs));
+  }
+
+  toSnapshot(): ExchangeSnapshot {
+    const s = this.engine.state;
+    return encodeSnapshot(
+      { book: s.book.state(), execSequence: s.execSequence, executions: s.executions, accounts: s.accounts.all() },
+      this.options.clock.nowMs(),
+    );
+  }
+}

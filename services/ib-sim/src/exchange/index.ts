@@ -1,0 +1,41 @@
+export {
+  type AccountSummary,
+  type AccountValue,
+  accountValues,
+  BUYING_POWER_MULTIPLE,
+  DEFAULT_MARGIN_RATES,
+  type MarginRate,
+  type MarginRates,
+  type PortfolioItem,
+} from './account-summary.js';
+export { type AccountConfig, DEFAULT_ACCOUNTS, type PositionView } from './accounts.js';
+export {
+  type CommissionRule,
+  type CommissionSchedule,
+  DEFAULT_COMMISSIONS,
+  orderCommissionMicros,
+} from './commissions.js';
+export { ExchangeStateError, ORDER_ERRORS, StateFileError, type TwsNotice } from './errors.js';
+export type * from './events.js';
+export { Exchange, type ExchangeOptions } from './exchange.js';
+export {
+  type ExecutionFilter,
+  type ExecutionRecord,
+  FilterTimeError,
+  makeExecId,
+  parseFilterTime,
+} from './executions.js';
+export { formatMicros, microsToNumber, toMicros } from './money.js';
+export {
+  isLive,
+  type OrderAction,
+  type OrderRecord,
+  type OrderRequest,
+  type OrderStatus,
+  type OrderType,
+  remainingOf,
+  type TimeInForce,
+} from './order-types.js';
+export type * from './ports.js';
+export { type ExchangeSnapshot, SNAPSHOT_VERSION } from './snapshot.js';
+export { FileStateStore, MemoryStateStore, type StateStore } from './state-store.js';

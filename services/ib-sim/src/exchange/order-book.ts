@@ -1,0 +1,69 @@
+/**
+ * All orders the core knows, live and completed, keyed by (clientId, orderId), with the id bookkeeping TWS
+ * does: the highest order id each client used (a new order must go above it, else 103) and the account-wide
+ * permId sequence.
+ */
+import { isLive, type OrderRecord, orderKey } from './order-types.js';
+
+export interface OrderBookState {
+  readonly orders: readonly OrderRecord[];
+  readonly maxOrderIds: ReadonlyArray<readonly [number, number]>;
+  readonly nextPermId: number;
+}
+
+/** permIds look like IB's (nine/ten digit, account-wide). */
+export const FIRST_PERM_ID = 1_000_000_001;
+
+export class OrderBook {
+  private readonly orders = new Map<string, OrderRecord>();
+  private readonly maxOrderIds = new Map<number, number>();
+  private permIdSeq: number;
+
+  constructor(state?: OrderBookState) {
+    this.permIdSeq = state?.nextPermId ?? FIRST_PERM_ID;
+    for (const o of state?.orders ?? []) this.orders.set(orderKey(o.clientId, o.orderId), o);
+    for (const [clientId, id] of state?.maxOrderIds ?? []) this.maxOrderIds.set(clientId, id);
+  }
+
+  get(clientId: number, orderId: number): OrderRecord | undefined {
+    return this.orders.get(orderKey(clientId, orderId));
+  }
+
+  /** Whether a new order may use this id: above every id the client used before. */
+  idIsFresh(clientId: number, orderId: number): boolean {
+    return orderId > (this.maxOrderIds.get(clientId) ?? 0);
+  }
+
+  /** The lowest id a client may use next (nextValidId). */
+  nextOrderId(clientId: number): number {
+    return (this.maxOrderIds.get(clientId) ?? 0) + 1;
+  }
+
+  takePermId(): number {
+    return this.permIdSeq++;
+  }
+
+  add(order: OrderRecord): void {
+    this.orders.set(orderKey(order.clientId, order.orderId), order);
+    if (order.orderId > (this.maxOrderIds.get(order.clientId) ?? 0)) {
+      this.maxOrderIds.set(order.clientId, order.orderId);
+    }
+  }
+
+  /** Live orders in permId (= arrival) order, so matching is deterministic. */
+  live(): OrderRecord[] {
+    return [...this.orders.values()].filter((o) => isLive(o.status)).sort((a, b) => a.permId - b.permId);
+  }
+
+  completed(): OrderRecord[] {
+    return [...this.orders.values()].filter((o) => !isLive(o.status)).sort((a, b) => a.permId - b.permId);
+  }
+
+  state(): OrderBookState {
+    return {
+      orders: [...this.orders.values()].sort((a, b) => a.permId - b.permId),
+      maxOrderIds: [...this.maxOrderIds.entries()],
+      nextPermId: this.permIdSeq,
+    };
+  }
+}
