@@ -41,13 +41,13 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
   }
 
   /** Decodes and validates for one subscriber; undefined (after counting and logging) when rejected. */
-  function accept(m: RawMsg, role?: 'request'): { value: unknown } | undefined {
+  function accept(m: RawMsg): { value: unknown } | undefined {
     if (isInbox(m.subject)) {
       // Raw inbox traffic has no schema of its own; only `request` reads replies, with the request's reply schema.
       ctx.log.debug({ subject: m.subject }, 'inbox message ignored by a subscription');
       return undefined;
     }
-    const decoded = decodeValidated(m.subject, m.data, findSchema(ctx.catalog, m.subject, role), ctx.maxPayloadBytes);
+    const decoded = decodeValidated(m.subject, m.data, findSchema(ctx.catalog, m.subject), ctx.maxPayloadBytes);
     if (!decoded.ok) {
       ctx.reject(decoded.error);
       return undefined;

@@ -1,7 +1,9 @@
 import { createTestMemoryBus } from '@trading-system/testkit';
 import { runBusSuite } from './behaviour.js';
 import { runJetStreamSuite } from './behaviour-jetstream.js';
+import { runRequestSuite } from './behaviour-request.js';
 import { testCatalog } from './support.js';
 
 runBusSuite('memory bus', (options) => createTestMemoryBus(testCatalog, options));
+runRequestSuite('memory bus', (options) => createTestMemoryBus(testCatalog, options));
 runJetStreamSuite('memory bus', (options) => createTestMemoryBus(testCatalog, options));
