@@ -150,6 +150,10 @@ export async function runService<C extends object>(options: RunServiceOptions<C>
     exit(ExitCode.failure);
   }
   if (!shuttingDown) {
+    // A service runs until told to stop: without this, a service whose work is all event-driven on unref'd
+    // handles would see its event loop drain and exit 0 unnoticed. Cleared when shutdown begins.
+    const keepAlive = setInterval(() => undefined, 2 ** 30);
+    abort.signal.addEventListener('abort', () => clearInterval(keepAlive), { once: true });
     lifecycle.transition('running');
     logger.info('running');
   }

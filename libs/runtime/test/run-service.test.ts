@@ -31,7 +31,8 @@ function startFixture(env: Record<string, string>): Child {
     err += chunk.toString();
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.once('exit', (code, signal) => resolve({ code, signal })),
+    // 'close', not 'exit': only then has all of the child's stdout/stderr been read.
+    proc.once('close', (code, signal) => resolve({ code, signal })),
   );
   const findLog = (msg: string) => jsonLines(out).find((l) => l.msg === msg);
   const waitForLog = (msg: string, timeoutMs = 15_000) =>
@@ -105,8 +106,8 @@ describe('runService in a child process', () => {
     const child = startFixture({ NATS_URL: 'nats://127.0.0.1:4222', NATS_USER: 'svc', NATS_PASSWORD: 'hunter2' });
     await child.waitForLog('running');
     child.proc.kill('SIGTERM');
-    const { code } = await exitWithin(child);
-    expect(code).toBe(0);
+    const exit = await exitWithin(child);
+    expect({ ...exit, stderr: child.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
     const lines = jsonLines(child.stdout());
     expect(lines.map((l) => l.msg)).toEqual(['starting', 'ready', 'running', 'stopping', 'stop called', 'stopped']);
     expect(child.stdout()).not.toContain('hunter2');
