@@ -1,0 +1,180 @@
+/**
+ * The outbound governor: every message gateway-ib sends to one IB connection passes here, so IB's limit of
+ * 50 messages/second per connection (error 100, then disconnection) is never reached, whoever asks.
+ *
+ * Policy (pure, `RateWindow`): at most `perSecond` messages in any sliding 1 000 ms window and at most
+ * `perTick` in any sliding 100 ms window (smooth: a burst is spread instead of spent at once).
+ * Priorities: cancels first, then orders, then everything else (data, contracts, history), FIFO within one.
+ */
+
+export type Priority = 'cancel' | 'order' | 'data';
+const PRIORITY_ORDER: readonly Priority[] = ['cancel', 'order', 'data'];
+
+export interface RateWindowOptions {
+  /** Messages per sliding second (IB's ceiling is 50; default 40 leaves room for @stoqey/ib's own handshake). */
+  readonly perSecond: number;
+  /** Messages per sliding 100 ms (default ceil(perSecond / 10)). */
+  readonly perTick?: number;
+}
+
+/** Sliding-window accounting of sent messages. Pure: time is passed in. */
+export class RateWindow {
+  private readonly stamps: number[] = [];
+  readonly perSecond: number;
+  readonly perTick: number;
+
+  constructor(options: RateWindowOptions) {
+    if (!(options.perSecond >= 1)) throw new RangeError(`perSecond must be ≥ 1, got ${options.perSecond}`);
+    this.perSecond = options.perSecond;
+    this.perTick = options.perTick ?? Math.max(1, Math.ceil(options.perSecond / 10));
+  }
+
+  /** Milliseconds to wait before one more message may go at `nowMs` (0 = now). */
+  waitMs(nowMs: number): number {
+    this.prune(nowMs);
+    let wait = 0;
+    if (this.stamps.length >= this.perSecond) {
+      const oldest = this.stamps[this.stamps.length - this.perSecond] ?? nowMs;
+      wait = Math.max(wait, oldest + 1_000 - nowMs);
+    }
+    const inTick = this.countSince(nowMs - 100);
+    if (inTick >= this.perTick) {
+      const oldestInTick = this.stamps[this.stamps.length - this.perTick] ?? nowMs;
+      wait = Math.max(wait, oldestInTick + 100 - nowMs);
+    }
+    return Math.max(0, wait);
+  }
+
+  record(nowMs: number): void {
+    this.stamps.push(nowMs);
+  }
+
+  /** Messages sent in the sliding second ending at `nowMs`. */
+  countLastSecond(nowMs: number): number {
+    this.prune(nowMs);
+    return this.stamps.length;
+  }
+
+  private countSince(fromMs: number): number {
+    let n = 0;
+    for (let i = this.stamps.length - 1; i >= 0 && (this.stamps[i] ?? 0) > fromMs; i--) n++;
+    return n;
+  }
+
+  private prune(nowMs: number): void {
+    let drop = 0;
+    while (drop < this.stamps.length && (this.stamps[drop] ?? 0) <= nowMs - 1_000) drop++;
+    if (drop > 0) this.stamps.splice(0, drop);
+  }
+}
+
+/** Three FIFO lanes, drained highest priority first. Pure. */
+export class PriorityLanes<T> {
+  private readonly lanes: Record<Priority, T[]> = { cancel: [], order: [], data: [] };
+
+  push(priority: Priority, item: T): void {
+    this.lanes[priority].push(item);
+  }
+
+  shift(): T | undefined {
+    for (const p of PRIORITY_ORDER) {
+      const item = this.lanes[p].shift();
+      if (item !== undefined) return item;
+    }
+    return undefined;
+  }
+
+  get size(): number {
+    return this.lanes.cancel.length + this.lanes.order.length + this.lanes.data.length;
+  }
+
+  /** Removes every queued item (returned so callers can fail them). */
+  clear(): T[] {
+    const all = [...this.lanes.cancel, ...this.lanes.order, ...this.lanes.data];
+    this.lanes.cancel = [];
+    this.lanes.order = [];
+    this.lanes.data = [];
+    return all;
+  }
+}
+
+export interface GovernorClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): () => void;
+}
+
+export const systemClock: GovernorClock = {
+  now: () => Date.now(),
+  setTimeout(fn, ms) {
+    const h = setTimeout(fn, ms);
+    return () => clearTimeout(h);
+  },
+};
+
+/**
+ * Runs send functions in priority order within the rate window. A send that throws is reported to `onError`
+ * (the caller of `submit` learns of failures through its own request tracking, not through the governor).
+ */
+export class OutboundGovernor {
+  private readonly window: RateWindow;
+  private readonly lanes = new PriorityLanes<() => void>();
+  private cancelTimer: (() => void) | undefined;
+  private sent = 0;
+
+  constructor(
+    options: RateWindowOptions,
+    private readonly clock: GovernorClock = systemClock,
+    private readonly onError: (err: unknown) => void = () => undefined,
+  ) {
+    this.window = new RateWindow(options);
+  }
+
+  submit(priority: Priority, send: () => void): void {
+    this.lanes.push(priority, send);
+    this.pump();
+  }
+
+  /** Drops everything queued (on disconnect: the requests are re-issued or failed by their owners). */
+  clear(): number {
+    return this.lanes.clear().length;
+  }
+
+  get queued(): number {
+    return this.lanes.size;
+  }
+
+  get totalSent(): number {
+    return this.sent;
+  }
+
+  stop(): void {
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    this.lanes.clear();
+  }
+
+  private pump(): void {
+    if (this.cancelTimer !== undefined) return;
+    for (;;) {
+      if (this.lanes.size === 0) return;
+      const now = this.clock.now();
+      const wait = this.window.waitMs(now);
+      if (wait > 0) {
+        this.cancelTimer = this.clock.setTimeout(() => {
+          this.cancelTimer = undefined;
+          this.pump();
+        }, wait);
+        return;
+      }
+      const send = this.lanes.shift();
+      if (send === undefined) return;
+      this.window.record(now);
+      this.sent++;
+      try {
+        send();
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+  }
+}

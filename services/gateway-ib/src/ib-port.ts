@@ -1,0 +1,207 @@
+/**
+ * The narrow port around @stoqey/ib: only the calls and callbacks gateway-ib uses, with plain types. Nothing
+ * else in the service imports IBApi. One `IbPort` = one TCP session attempt sequence for one fixed clientId;
+ * `connect()` builds a fresh IBApi each time so no state of a dead socket leaks into the next session.
+ *
+ * Callbacks arrive through one `IbEvents` sink. IB's `error` and `info` events are merged into `onCode`
+ * (reqId -1 for connection-wide notices); classify them with ib-error-classes.ts.
+ */
+import {
+  type BarSizeSetting,
+  type Contract,
+  type ContractDetails,
+  EventName,
+  IBApi,
+  type WhatToShow as IbWhatToShow,
+} from '@stoqey/ib';
+import type { IbHistoricalBar } from './parsing/history.js';
+
+export interface IbEvents {
+  /** TCP + handshake done (not yet usable: wait for onNextValidId). */
+  onConnected(): void;
+  /** Socket closed, or a connect attempt failed. */
+  onDisconnected(): void;
+  /** Session usable; `orderId` is the next order id IB accepts for this clientId. */
+  onNextValidId(orderId: number): void;
+  onManagedAccounts(accounts: readonly string[]): void;
+  /** Every IB error / notice; reqId -1 when not tied to a request. */
+  onCode(code: number, reqId: number, message: string): void;
+  onTickPrice(reqId: number, field: number, value: number): void;
+  onTickSize(reqId: number, field: number, value: number | undefined): void;
+  onTickString(reqId: number, field: number, value: string): void;
+  onMarketDataType(reqId: number, type: number): void;
+  onTickSnapshotEnd(reqId: number): void;
+  onContractDetails(reqId: number, details: ContractDetails): void;
+  onContractDetailsEnd(reqId: number): void;
+  onHistoricalBar(reqId: number, bar: IbHistoricalBar): void;
+  /** After the last bar: IB's reported range strings (raw `finished-<start>-<end>` marker). */
+  onHistoricalEnd(reqId: number, marker: string): void;
+  onRealtimeBar(
+    reqId: number,
+    timeSec: number,
+    ohlc: readonly [number, number, number, number],
+    volume: number,
+    wap: number,
+    count: number,
+  ): void;
+}
+
+export interface IbEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly clientId: number;
+}
+
+/** IB market data types: 1 live, 2 frozen, 3 delayed, 4 delayed-frozen. */
+export type IbMarketDataType = 1 | 2 | 3 | 4;
+
+export interface IbPort {
+  readonly endpoint: IbEndpoint;
+  /** Negotiated server version of the current session, 0 when not connected. */
+  readonly serverVersion: number;
+  connect(): void;
+  disconnect(): void;
+  reqMarketDataType(type: IbMarketDataType): void;
+  reqMktData(reqId: number, contract: Contract, genericTicks: string, snapshot: boolean): void;
+  cancelMktData(reqId: number): void;
+  reqRealTimeBars(reqId: number, contract: Contract, whatToShow: string): void;
+  cancelRealTimeBars(reqId: number): void;
+  reqHistoricalData(
+    reqId: number,
+    contract: Contract,
+    endDateTime: string,
+    duration: string,
+    barSize: string,
+    whatToShow: string,
+    useRth: boolean,
+  ): void;
+  cancelHistoricalData(reqId: number): void;
+  reqContractDetails(reqId: number, contract: Contract): void;
+  reqIds(): void;
+}
+
+/** @stoqey/ib types `on` per event name; the port registers through this untyped view of the same emitter. */
+interface LooseEmitter {
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  removeAllListeners(): unknown;
+}
+
+export function createIbPort(endpoint: IbEndpoint, events: IbEvents): IbPort {
+  let api: IBApi | undefined;
+
+  const attach = (ib: IBApi): void => {
+    const on = (event: EventName, fn: (...args: never[]) => void): void => {
+      (ib as unknown as LooseEmitter).on(event, (...args: never[]) => {
+        if (api === ib) fn(...args);
+      });
+    };
+    on(EventName.connected, () => events.onConnected());
+    on(EventName.disconnected, () => events.onDisconnected());
+    on(EventName.nextValidId, (id: number) => events.onNextValidId(id));
+    on(EventName.managedAccounts, (list: string) =>
+      events.onManagedAccounts(
+        list
+          .split(',')
+          .map((a) => a.trim())
+          .filter((a) => a !== ''),
+      ),
+    );
+    on(EventName.error, (err: Error, code: number, reqId: number) =>
+      events.onCode(code, reqId ?? -1, err?.message ?? ''),
+    );
+    on(EventName.info, (message: string, code: number) => events.onCode(code, -1, message));
+    on(EventName.tickPrice, (reqId: number, field: number, value: number) => events.onTickPrice(reqId, field, value));
+    on(EventName.tickSize, (reqId: number, field: number, value: number) => events.onTickSize(reqId, field, value));
+    on(EventName.tickString, (reqId: number, field: number, value: string) => events.onTickString(reqId, field, value));
+    on(EventName.marketDataType, (reqId: number, type: number) => events.onMarketDataType(reqId, type));
+    on(EventName.tickSnapshotEnd, (reqId: number) => events.onTickSnapshotEnd(reqId));
+    on(EventName.contractDetails, (reqId: number, cd: ContractDetails) => events.onContractDetails(reqId, cd));
+    on(EventName.contractDetailsEnd, (reqId: number) => events.onContractDetailsEnd(reqId));
+    on(
+      EventName.historicalData,
+      (
+        reqId: number,
+        time: string,
+        open: number,
+        high: number,
+        low: number,
+        close: number,
+        volume: number,
+        count: number | undefined,
+        wap: number,
+      ) => {
+        if (time.startsWith('finished')) events.onHistoricalEnd(reqId, time);
+        else events.onHistoricalBar(reqId, { time, open, high, low, close, volume, count, wap });
+      },
+    );
+    on(
+      EventName.realtimeBar,
+      (
+        reqId: number,
+        time: number,
+        open: number,
+        high: number,
+        low: number,
+        close: number,
+        volume: number,
+        wap: number,
+        count: number,
+      ) => events.onRealtimeBar(reqId, time, [open, high, low, close], volume, wap, count),
+    );
+  };
+
+  const current = (): IBApi => {
+    if (api === undefined) throw new Error('IB port is not connected');
+    return api;
+  };
+
+  return {
+    endpoint,
+    get serverVersion() {
+      return api?.isConnected ? api.serverVersion : 0;
+    },
+    connect() {
+      if (api !== undefined) detach(api);
+      // The governor paces requests; @stoqey/ib's own FIFO limiter is set to IB's ceiling so it never reorders
+      // our priorities (its window is 100 ms: 5 messages, the governor allows at most 4).
+      const ib = new IBApi({ host: endpoint.host, port: endpoint.port, maxReqPerSec: 50 });
+      api = ib;
+      attach(ib);
+      ib.connect(endpoint.clientId);
+    },
+    disconnect() {
+      const ib = api;
+      api = undefined;
+      if (ib !== undefined) detach(ib);
+    },
+    reqMarketDataType: (type) => void current().reqMarketDataType(type),
+    reqMktData: (reqId, contract, genericTicks, snapshot) =>
+      void current().reqMktData(reqId, contract, genericTicks, snapshot, false),
+    cancelMktData: (reqId) => void current().cancelMktData(reqId),
+    reqRealTimeBars: (reqId, contract, whatToShow) =>
+      void current().reqRealTimeBars(reqId, contract, 5, whatToShow as IbWhatToShow, false),
+    cancelRealTimeBars: (reqId) => void current().cancelRealTimeBars(reqId),
+    reqHistoricalData: (reqId, contract, end, duration, barSize, whatToShow, useRth) =>
+      void current().reqHistoricalData(
+        reqId,
+        contract,
+        end,
+        duration,
+        barSize as BarSizeSetting,
+        whatToShow as IbWhatToShow,
+        useRth ? 1 : 0,
+        2,
+        false,
+      ),
+    cancelHistoricalData: (reqId) => void current().cancelHistoricalData(reqId),
+    reqContractDetails: (reqId, contract) => void current().reqContractDetails(reqId, contract),
+    reqIds: () => void current().reqIds(),
+  };
+}
+
+function detach(ib: IBApi): void {
+  (ib as unknown as LooseEmitter).removeAllListeners();
+  // A listener-less emitter would throw on 'error'; keep one that ignores late socket errors of a dead session.
+  ib.on(EventName.error, () => undefined);
+  ib.disconnect();
+}

@@ -1,0 +1,85 @@
+import type { BarData } from '@trading-system/contracts';
+import { priceOrUndefined, sizeOrUndefined, toDecimalString } from './numbers.js';
+
+export class HistoryParseError extends Error {
+  override readonly name = 'HistoryParseError';
+}
+
+/** End time for reqHistoricalData in IB's unambiguous UTC form `yyyyMMdd-HH:mm:ss`; '' = now. */
+export function toIbEndDateTime(endMs: number | undefined): string {
+  if (endMs === undefined) return '';
+  const iso = new Date(endMs).toISOString(); // 2024-03-12T15:00:00.000Z
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 19)}`;
+}
+
+/**
+ * A bar/range time as IB sends it with formatDate 2: epoch seconds for intraday bars, `yyyyMMdd` for daily and
+ * longer bars (taken as 00:00 UTC of that date: the session calendar lives in the history service), or
+ * `yyyyMMdd[ -]HH:mm:ss` (read as UTC). Throws HistoryParseError on anything else.
+ */
+export function parseIbTime(s: string): number {
+  const t = s.trim();
+  if (/^\d{9,11}$/.test(t)) return Number(t) * 1000;
+  const m = /^(\d{4})(\d{2})(\d{2})(?:[ -](\d{2}):(\d{2}):(\d{2}))?(?: .*)?$/.exec(t);
+  if (m === null) throw new HistoryParseError(`unrecognised IB time "${s}"`);
+  const [, y, mo, d, h, mi, se] = m;
+  return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(se ?? 0));
+}
+
+/** The `finished-<start>-<end>` marker @stoqey/ib emits after the last bar; undefined for a normal bar. */
+export function parseFinishedMarker(time: string): { startMs: number; endMs: number } | undefined {
+  if (!time.startsWith('finished')) return undefined;
+  const rest = time.slice('finished-'.length);
+  // Epoch-second form: finished-<digits>-<digits>; the date form contains '-' itself only in `yyyyMMdd-HH:mm:ss`.
+  const epoch = /^(\d+)-(\d+)$/.exec(rest);
+  if (epoch !== null) return { startMs: parseIbTime(epoch[1] ?? ''), endMs: parseIbTime(epoch[2] ?? '') };
+  const dated = /^(\d{8}(?:[ -]\d{2}:\d{2}:\d{2})?(?: \S+)?)-(\d{8}(?:[ -]\d{2}:\d{2}:\d{2})?(?: \S+)?)$/.exec(rest);
+  if (dated !== null) return { startMs: parseIbTime(dated[1] ?? ''), endMs: parseIbTime(dated[2] ?? '') };
+  throw new HistoryParseError(`unrecognised end-of-data marker "${time}"`);
+}
+
+export interface IbHistoricalBar {
+  readonly time: string;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+  readonly count: number | undefined;
+  readonly wap: number;
+}
+
+/** Bar end for an IB bar size: start + size, or the next calendar month's start (UTC) for monthly bars. */
+export function barEndFn(barSeconds: number | undefined): (startMs: number) => number {
+  if (barSeconds !== undefined) return (startMs) => startMs + barSeconds * 1000;
+  return (startMs) => {
+    const d = new Date(startMs);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
+  };
+}
+
+/** One IB historical bar → BarData; `endOf` gives the bar's exclusive end from its start (see barEndFn). */
+export function toBarData(b: IbHistoricalBar, endOf: (startMs: number) => number): BarData {
+  const tsStartMs = parseIbTime(b.time);
+  const open = priceOrUndefined(b.open);
+  const high = priceOrUndefined(b.high);
+  const low = priceOrUndefined(b.low);
+  const close = priceOrUndefined(b.close);
+  if (open === undefined || high === undefined || low === undefined || close === undefined) {
+    throw new HistoryParseError(`bar at ${b.time} has no OHLC`);
+  }
+  const bar: BarData = {
+    tsStartMs,
+    tsEndMs: endOf(tsStartMs),
+    open,
+    high,
+    low,
+    close,
+    volume: sizeOrUndefined(b.volume) ?? '0',
+    gap: false,
+  };
+  const wap = b.wap > 0 ? toDecimalString(b.wap) : undefined;
+  if (wap !== undefined) bar.wap = wap;
+  if (b.count !== undefined && b.count >= 0) bar.count = b.count;
+  return bar;
+}

@@ -1,0 +1,156 @@
+import { describe, expect, test } from 'vitest';
+import { type GovernorClock, OutboundGovernor, PriorityLanes, RateWindow } from '../src/governor.js';
+import { HistoryPacer, type PacedRequest } from '../src/history-pacing.js';
+
+describe('RateWindow', () => {
+  test('never more than perSecond in any sliding second, nor perTick in any 100 ms', () => {
+    const w = new RateWindow({ perSecond: 40 });
+    expect(w.perTick).toBe(4);
+    const sent: number[] = [];
+    let now = 0;
+    while (sent.length < 200) {
+      const wait = w.waitMs(now);
+      if (wait === 0) {
+        w.record(now);
+        sent.push(now);
+      } else now += wait;
+    }
+    for (let i = 0; i < sent.length; i++) {
+      const t = sent[i] as number;
+      expect(sent.filter((s) => s > t - 1_000 && s <= t).length).toBeLessThanOrEqual(40);
+      expect(sent.filter((s) => s > t - 100 && s <= t).length).toBeLessThanOrEqual(4);
+    }
+    // Throughput stays at the limit: 200 messages in about 5 s.
+    expect(sent.at(-1)).toBeGreaterThanOrEqual(4_000);
+    expect(sent.at(-1)).toBeLessThan(5_200);
+  });
+
+  test('refuses a nonsense limit', () => {
+    expect(() => new RateWindow({ perSecond: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('PriorityLanes', () => {
+  test('cancels first, then orders, then data; FIFO within a lane', () => {
+    const q = new PriorityLanes<string>();
+    q.push('data', 'd1');
+    q.push('order', 'o1');
+    q.push('data', 'd2');
+    q.push('cancel', 'c1');
+    q.push('order', 'o2');
+    expect([q.shift(), q.shift(), q.shift(), q.shift(), q.shift(), q.shift()]).toEqual([
+      'c1',
+      'o1',
+      'o2',
+      'd1',
+      'd2',
+      undefined,
+    ]);
+  });
+});
+
+/** A manual clock for the governor: time moves only when the test says so. */
+function manual(): GovernorClock & { advance(ms: number): void } {
+  let now = 0;
+  let timers: Array<{ at: number; fn: () => void }> = [];
+  return {
+    now: () => now,
+    setTimeout(fn, ms) {
+      const t = { at: now + ms, fn };
+      timers.push(t);
+      return () => {
+        timers = timers.filter((x) => x !== t);
+      };
+    },
+    advance(ms) {
+      const target = now + ms;
+      for (;;) {
+        const due = timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at)[0];
+        if (due === undefined) break;
+        timers = timers.filter((t) => t !== due);
+        now = due.at;
+        due.fn();
+      }
+      now = target;
+    },
+  };
+}
+
+describe('OutboundGovernor', () => {
+  test('a cancel submitted behind a data burst goes out before the queued data', () => {
+    const clock = manual();
+    const out: string[] = [];
+    const g = new OutboundGovernor({ perSecond: 10, perTick: 1 }, clock);
+    for (let i = 0; i < 5; i++) g.submit('data', () => out.push(`d${i}`));
+    expect(out).toEqual(['d0']);
+    g.submit('cancel', () => out.push('c'));
+    g.submit('order', () => out.push('o'));
+    clock.advance(1_000);
+    expect(out).toEqual(['d0', 'c', 'o', 'd1', 'd2', 'd3', 'd4']);
+    expect(g.totalSent).toBe(7);
+  });
+
+  test('a throwing send is reported and the queue goes on', () => {
+    const clock = manual();
+    const errors: unknown[] = [];
+    const out: number[] = [];
+    const g = new OutboundGovernor({ perSecond: 50 }, clock, (e) => errors.push(e));
+    g.submit('data', () => {
+      throw new Error('boom');
+    });
+    g.submit('data', () => out.push(1));
+    clock.advance(200);
+    expect(errors).toHaveLength(1);
+    expect(out).toEqual([1]);
+  });
+});
+
+describe('HistoryPacer', () => {
+  const req = (i: number, over: Partial<PacedRequest> = {}): PacedRequest => ({
+    identity: `r${i}`,
+    series: 'AAPL|TRADES',
+    barSeconds: 5,
+    bidAsk: false,
+    ...over,
+  });
+
+  test('identical requests wait 15 s', () => {
+    const p = new HistoryPacer({ marginMs: 0 });
+    p.recordSend(req(1), 0);
+    p.done();
+    expect(p.waitMs(req(1), 1_000)).toBe(14_000);
+    expect(p.waitMs(req(2, { series: 'other' }), 1_000)).toBe(0);
+  });
+
+  test('at most 5 per series in 2 s; BID_ASK weighs 2', () => {
+    const p = new HistoryPacer({ marginMs: 0 });
+    for (let i = 0; i < 5; i++) p.recordSend(req(i), i * 10);
+    expect(p.waitMs(req(9), 100)).toBe(2_000 - 100);
+    expect(p.waitMs(req(9, { series: 'MSFT|TRADES' }), 100)).toBe(0);
+    const q = new HistoryPacer({ marginMs: 0 });
+    for (let i = 0; i < 4; i++) q.recordSend(req(i), 0);
+    expect(q.waitMs(req(9), 10)).toBe(0);
+    expect(q.waitMs(req(9, { bidAsk: true }), 10)).toBe(1_990);
+  });
+
+  test('at most 60 in 10 minutes, scaled; unpaced bar sizes only count as open requests', () => {
+    const p = new HistoryPacer({ marginMs: 0, timeScale: 60 });
+    for (let i = 0; i < 60; i++) {
+      p.recordSend(req(i, { series: `s${i}` }), i * 100);
+      p.done();
+    }
+    expect(p.waitMs(req(100, { series: 'x' }), 6_000)).toBe(10_000 - 6_000);
+    expect(p.waitMs(req(101, { series: 'x', barSeconds: 3600 }), 6_000)).toBe(0);
+    expect(p.waitMs(req(100, { series: 'x' }), 9_999)).toBe(1);
+    expect(p.waitMs(req(100, { series: 'x' }), 10_000)).toBe(0);
+  });
+
+  test('50 open requests block everything until one is done', () => {
+    const p = new HistoryPacer({ marginMs: 0 });
+    for (let i = 0; i < 50; i++) p.recordSend(req(i, { series: `s${i}`, barSeconds: 86_400 }), 0);
+    expect(p.waitMs(req(99, { barSeconds: 86_400 }), 0)).toBe(Number.POSITIVE_INFINITY);
+    p.done();
+    expect(p.waitMs(req(99, { barSeconds: 86_400 }), 0)).toBe(0);
+    expect(p.openRequests).toBe(49);
+  });
+});

@@ -1,0 +1,217 @@
+import type { ContractDetails } from '@stoqey/ib';
+import { describe, expect, test } from 'vitest';
+import { classifyIbCode, isHistoryNoData, isPacingViolation } from '../src/ib-error-classes.js';
+import { descriptionKey, toIbContract, toInstrument } from '../src/parsing/contracts.js';
+import { barEndFn, parseFinishedMarker, parseIbTime, toBarData, toIbEndDateTime } from '../src/parsing/history.js';
+import { priceOrUndefined, sizeOrUndefined, toDecimalString } from '../src/parsing/numbers.js';
+import { toRtBar } from '../src/parsing/rtbars.js';
+import { applyTickPrice, applyTickSize, applyTickString, newTickState, toTick } from '../src/parsing/ticks.js';
+
+describe('numbers', () => {
+  test('doubles become decimal strings without exponent or float noise; sentinels vanish', () => {
+    expect(toDecimalString(187.25)).toBe('187.25');
+    expect(toDecimalString(0.1 + 0.2)).toBe('0.3');
+    expect(toDecimalString(1e-7)).toBe('0.0000001');
+    expect(toDecimalString(-0)).toBe('0');
+    expect(toDecimalString(1.7976931348623157e308)).toBeUndefined();
+    expect(toDecimalString(Number.NaN)).toBeUndefined();
+    expect(priceOrUndefined(-1)).toBeUndefined();
+    expect(priceOrUndefined(0)).toBe('0');
+    expect(sizeOrUndefined(-1)).toBeUndefined();
+    expect(sizeOrUndefined(300)).toBe('300');
+  });
+});
+
+describe('ticks', () => {
+  test('bid/ask/last/sizes/OHLC/volume map to the tick; -1 no-quote sentinels are ignored', () => {
+    const s = newTickState(1_000);
+    expect(applyTickPrice(s, 1, 187.24, 2_000)).toBe(true);
+    expect(applyTickPrice(s, 2, 187.26, 2_000)).toBe(true);
+    expect(applyTickPrice(s, 1, -1, 3_000)).toBe(false);
+    expect(applyTickPrice(s, 1, 187.24, 3_000)).toBe(false); // unchanged
+    expect(applyTickSize(s, 0, 300, 3_000)).toBe(true);
+    expect(applyTickSize(s, 3, -1, 3_000)).toBe(false);
+    for (const [f, v] of [
+      [6, 190],
+      [7, 185],
+      [9, 186],
+      [14, 186.5],
+      [4, 187.25],
+    ] as const)
+      applyTickPrice(s, f, v, 4_000);
+    applyTickSize(s, 8, 1_234_500, 4_000);
+    applyTickSize(s, 5, 100, 4_000);
+    expect(applyTickPrice(s, 99, 1, 4_000)).toBe(false); // unknown tick type
+    const t = toTick('sim', 265598, s, 5_000);
+    expect(t).toEqual({
+      v: 1,
+      broker: 'sim',
+      conId: 265598,
+      bid: '187.24',
+      ask: '187.26',
+      last: '187.25',
+      bidSize: '300',
+      lastSize: '100',
+      volume: '1234500',
+      open: '186.5',
+      high: '190',
+      low: '185',
+      close: '186',
+      tsEventMs: 4_000,
+      tsInitMs: 5_000,
+      delayed: false,
+    });
+    expect(t.askSize).toBeUndefined();
+  });
+
+  test('delayed tick types mark the state delayed; RTVolume carries trade and exchange time', () => {
+    const s = newTickState(0);
+    applyTickPrice(s, 66, 10.5, 1);
+    expect(s.delayed).toBe(true);
+    expect(s.bid).toBe('10.5');
+    expect(applyTickString(s, 48, '187.3;200;1710255600123;5000;187.2;true')).toBe(true);
+    expect(s.last).toBe('187.3');
+    expect(s.lastSize).toBe('200');
+    expect(s.volume).toBe('5000');
+    expect(s.tsEventMs).toBe(1710255600123);
+    expect(applyTickString(s, 48, ';0;1710255600999;5000;;false')).toBe(true);
+    applyTickString(s, 45, '1710255700');
+    expect(s.tsEventMs).toBe(1710255700000);
+  });
+});
+
+describe('contracts', () => {
+  const details = (over: Partial<ContractDetails['contract']>, minTick = 0.01): ContractDetails => ({
+    contract: {
+      conId: 265598,
+      symbol: 'AAPL',
+      secType: 'STK' as never,
+      exchange: 'SMART',
+      primaryExch: 'NASDAQ',
+      currency: 'USD',
+      localSymbol: 'AAPL',
+      tradingClass: 'NMS',
+      ...over,
+    },
+    minTick,
+    longName: 'APPLE INC',
+    timeZoneId: 'US/Eastern',
+  });
+
+  test('contract details become an Instrument', () => {
+    expect(toInstrument(details({}))).toEqual({
+      conId: 265598,
+      secType: 'STK',
+      symbol: 'AAPL',
+      localSymbol: 'AAPL',
+      exchange: 'SMART',
+      primaryExchange: 'NASDAQ',
+      currency: 'USD',
+      minTick: '0.01',
+      tradingClass: 'NMS',
+      timeZone: 'US/Eastern',
+      longName: 'APPLE INC',
+    });
+    const opt = toInstrument(
+      details({
+        secType: 'OPT' as never,
+        lastTradeDateOrContractMonth: '20240419',
+        strike: 180,
+        right: 'C' as never,
+        multiplier: 100,
+      }),
+    );
+    expect(opt).toMatchObject({ expiry: '20240419', strike: '180', right: 'C', multiplier: '100' });
+  });
+
+  test('an option without strike, or no minTick, is refused', () => {
+    expect(() => toInstrument(details({ secType: 'OPT' as never, lastTradeDateOrContractMonth: '20240419' }))).toThrow(
+      /strike/,
+    );
+    expect(() => toInstrument(details({}, Number.NaN))).toThrow(/minTick/);
+  });
+
+  test('references become IB contracts; description keys ignore field order', () => {
+    expect(toIbContract({ conId: 1, exchange: 'SMART' })).toEqual({ conId: 1, exchange: 'SMART' });
+    expect(toIbContract({ secType: 'OPT', symbol: 'AAPL', expiry: '202404', strike: '180', right: 'C' })).toEqual({
+      secType: 'OPT',
+      symbol: 'AAPL',
+      lastTradeDateOrContractMonth: '202404',
+      strike: 180,
+      right: 'C',
+    });
+    expect(descriptionKey({ symbol: 'A', secType: 'STK' })).toBe(descriptionKey({ secType: 'STK', symbol: 'A' }));
+  });
+});
+
+describe('history parsing', () => {
+  test('times: epoch seconds, dates, UTC end form, end-of-data marker', () => {
+    expect(toIbEndDateTime(Date.parse('2024-03-12T15:00:00Z'))).toBe('20240312-15:00:00');
+    expect(toIbEndDateTime(undefined)).toBe('');
+    expect(parseIbTime('1710255600')).toBe(1710255600000);
+    expect(parseIbTime('20240312')).toBe(Date.parse('2024-03-12T00:00:00Z'));
+    expect(parseFinishedMarker('finished-1710255600-1710259200')).toEqual({
+      startMs: 1710255600000,
+      endMs: 1710259200000,
+    });
+    expect(parseFinishedMarker('finished-20240311-20240312')).toEqual({
+      startMs: Date.parse('2024-03-11T00:00:00Z'),
+      endMs: Date.parse('2024-03-12T00:00:00Z'),
+    });
+    expect(parseFinishedMarker('1710255600')).toBeUndefined();
+    expect(() => parseIbTime('yesterday')).toThrow(/unrecognised/);
+  });
+
+  test('bars: OHLCV, WAP and count kept; month bars end at the next month', () => {
+    const bar = toBarData(
+      { time: '1710255600', open: 1, high: 2, low: 0.5, close: 1.5, volume: 100, count: 7, wap: 1.2 },
+      barEndFn(300),
+    );
+    expect(bar).toEqual({
+      tsStartMs: 1710255600000,
+      tsEndMs: 1710255900000,
+      open: '1',
+      high: '2',
+      low: '0.5',
+      close: '1.5',
+      volume: '100',
+      wap: '1.2',
+      count: 7,
+      gap: false,
+    });
+    expect(barEndFn(undefined)(Date.parse('2024-01-01T00:00:00Z'))).toBe(Date.parse('2024-02-01T00:00:00Z'));
+    expect(() =>
+      toBarData({ time: '1710255600', open: -1, high: 2, low: 1, close: 1, volume: 0, count: 0, wap: 0 }, barEndFn(5)),
+    ).toThrow(/OHLC/);
+  });
+
+  test('real-time bars become 5s Bars', () => {
+    const b = toRtBar('sim', 1, 1710255600, [1, 2, 0.5, 1.5], 10, 1.1, 3, 9);
+    expect(b).toMatchObject({ timeframe: '5s', tsStartMs: 1710255600000, tsEndMs: 1710255605000, complete: true });
+    expect(toRtBar('sim', 1, 1710255600, [-1, 2, 0.5, 1.5], 10, 1.1, 3, 9)).toBeUndefined();
+  });
+});
+
+describe('IB code classes', () => {
+  test('the table', () => {
+    expect(classifyIbCode(1100, -1).cls).toBe('connectivity-lost');
+    expect(classifyIbCode(2110, -1).cls).toBe('connectivity-lost');
+    expect(classifyIbCode(1101, -1).cls).toBe('restored-data-lost');
+    expect(classifyIbCode(1102, -1).cls).toBe('restored-data-kept');
+    expect(classifyIbCode(2103, -1)).toEqual({ cls: 'farm-broken', farm: 'market' });
+    expect(classifyIbCode(2106, -1)).toEqual({ cls: 'farm-ok', farm: 'hmds' });
+    expect(classifyIbCode(2108, -1)).toMatchObject({ cls: 'farm-ok', inactive: true });
+    expect(classifyIbCode(2158, -1)).toEqual({ cls: 'farm-ok', farm: 'secdef' });
+    expect(classifyIbCode(200, 5).cls).toBe('request-failed');
+    expect(classifyIbCode(201, 5).cls).toBe('order-rejected');
+    expect(classifyIbCode(326, -1).cls).toBe('fatal');
+    expect(classifyIbCode(2199, -1).cls).toBe('warning');
+    expect(classifyIbCode(99999, 7).cls).toBe('request-failed');
+    expect(classifyIbCode(99999, -1).cls).toBe('warning');
+    expect(
+      isPacingViolation(162, 'Historical Market Data Service error message:Historical data request pacing violation'),
+    ).toBe(true);
+    expect(isPacingViolation(162, 'HMDS query returned no data')).toBe(false);
+    expect(isHistoryNoData(162, 'HMDS query returned no data: AAPL@SMART Trades')).toBe(true);
+  });
+});
