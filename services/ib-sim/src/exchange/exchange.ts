@@ -12,7 +12,7 @@
  *     `cancelOrder(clientId, orderId)`; `globalCancel()` (every client's live orders);
  *     `step(tMs?)` expire DAY orders and match live orders against `quoteAt(conId, tMs)` (default: clock);
  *     `rejectNext(reason, code = 201)` fault hook: the next new order is rejected (Inactive);
- *     `reset()` back to the configured starting state.
+ *     `reset()` back to the configured starting state; `flush()` writes a throttled save now.
  * - Queries: `openOrders(clientId?)`, `completedOrders()`, `order(clientId, orderId)`, `nextOrderId(clientId)`,
  *   `executions(filter)`, `positions(account?)`, `portfolio(account, tMs?)`, `accountSummary(account, tMs?)`,
  *   `accountValues(account, tMs?)`, `accounts()`, `cashMicros(account, currency)`, `toSnapshot()`.
@@ -55,11 +55,27 @@ export interface ExchangeOptions {
   readonly store?: StateStore;
   /** Start from the configured state even when the store holds one. */
   readonly fresh?: boolean;
+  /**
+   * 0 (default): save after every change, before events are delivered. > 0: coalesce saves, at most one per
+   * this many wall-clock ms (a crash loses at most that window); call `flush()` on shutdown.
+   */
+  readonly saveThrottleMs?: number;
+  /**
+   * Completed orders and executions older than this (sim ms, default 7 days, IB's longest execution history)
+   * are dropped, which keeps the state file bounded.
+   */
+  readonly retentionMs?: number;
 }
+
+const DEFAULT_RETENTION_MS = 7 * 24 * 3_600_000;
+const PRUNE_EVERY_MS = 3_600_000;
 
 export class Exchange {
   private readonly listeners = new Set<ExchangeListener>();
   private engine: Engine;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private dirty = false;
+  private lastPruneMs = Number.NEGATIVE_INFINITY;
 
   private constructor(
     private readonly options: ExchangeOptions,
@@ -120,6 +136,24 @@ export class Exchange {
   }
 
   private persist(): void {
+    if (!this.options.store) return;
+    const throttle = this.options.saveThrottleMs ?? 0;
+    if (throttle <= 0) {
+      this.options.store.save(this.toSnapshot());
+      return;
+    }
+    this.dirty = true;
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => this.flush(), throttle);
+    this.saveTimer.unref();
+  }
+
+  /** Writes pending state now (throttled mode); a no-op when nothing is pending. */
+  flush(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    if (!this.dirty) return;
+    this.dirty = false;
     this.options.store?.save(this.toSnapshot());
   }
 
@@ -139,6 +173,15 @@ export class Exchange {
   }
 
   step(tMs: number = this.options.clock.nowMs()): ExchangeEvent[] {
+    if (tMs - this.lastPruneMs >= PRUNE_EVERY_MS) {
+      this.lastPruneMs = tMs;
+      const s = this.engine.state;
+      const cutoff = tMs - (this.options.retentionMs ?? DEFAULT_RETENTION_MS);
+      const dropped = s.book.prune(cutoff);
+      const before = s.executions.length;
+      s.executions.splice(0, s.executions.length, ...s.executions.filter((e) => e.timeMs >= cutoff));
+      if (dropped > 0 || s.executions.length !== before) this.persist();
+    }
     return this.run((out) => this.engine.step(tMs, out));
   }
 
@@ -148,6 +191,7 @@ export class Exchange {
   }
 
   reset(): void {
+    this.dirty = false;
     this.options.store?.clear();
     this.engine = this.makeEngine(Exchange.initialState(this.options));
     this.persist();

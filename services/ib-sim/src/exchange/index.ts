@@ -38,4 +38,4 @@ export {
 } from './order-types.js';
 export type * from './ports.js';
 export { type ExchangeSnapshot, SNAPSHOT_VERSION } from './snapshot.js';
-export { FileStateStore, MemoryStateStore, type StateStore } from './state-store.js';
+export { FileStateStore, type FileStateStoreOptions, MemoryStateStore, type StateStore } from './state-store.js';

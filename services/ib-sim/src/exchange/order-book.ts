@@ -59,6 +59,18 @@ export class OrderBook {
     return [...this.orders.values()].filter((o) => !isLive(o.status)).sort((a, b) => a.permId - b.permId);
   }
 
+  /** Drops completed orders finished before cutoffMs; returns how many. Ids stay used. */
+  prune(cutoffMs: number): number {
+    let n = 0;
+    for (const [key, o] of this.orders) {
+      if (!isLive(o.status) && (o.completedAtMs ?? o.updatedAtMs) < cutoffMs) {
+        this.orders.delete(key);
+        n++;
+      }
+    }
+    return n;
+  }
+
   state(): OrderBookState {
     return {
       orders: [...this.orders.values()].sort((a, b) => a.permId - b.permId),

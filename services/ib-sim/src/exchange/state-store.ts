@@ -14,8 +14,16 @@ export interface StateStore {
   clear(): void;
 }
 
+export interface FileStateStoreOptions {
+  /** fsync before rename (default true): survives power loss, costs a disk flush per save. */
+  readonly fsync?: boolean;
+}
+
 export class FileStateStore implements StateStore {
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    private readonly options: FileStateStoreOptions = {},
+  ) {}
 
   load(): unknown {
     let text: string;
@@ -39,7 +47,7 @@ export class FileStateStore implements StateStore {
       const fd = openSync(tmp, 'w');
       try {
         writeSync(fd, JSON.stringify(snapshot));
-        fsyncSync(fd);
+        if (this.options.fsync ?? true) fsyncSync(fd);
       } finally {
         closeSync(fd);
       }

@@ -95,6 +95,34 @@ describe('state file', () => {
     expect(() => harness({ store })).toThrow(/version/);
   });
 
+  test('throttled saving writes on flush() (or its timer), not on every change', () => {
+    const path = tempPath();
+    const h = harness({ store: new FileStateStore(path, { fsync: false }), saveThrottleMs: 60_000 });
+    h.ex.placeOrder(order({ orderId: 1 }));
+    h.ex.placeOrder(order({ orderId: 2 }));
+    expect(existsSync(path)).toBe(false);
+    h.ex.flush();
+    expect(JSON.parse(readFileSync(path, 'utf8')).executions).toHaveLength(2);
+    h.ex.flush(); // nothing pending: no rewrite needed, still the same content
+    expect(harness({ store: new FileStateStore(path) }).ex.executions()).toHaveLength(2);
+  });
+
+  test('completed orders and executions past the retention are dropped; their ids stay used', () => {
+    const h = harness({ retentionMs: 24 * 3_600_000 });
+    h.ex.placeOrder(order({ orderId: 1 }));
+    h.ex.placeOrder(order({ orderId: 2, orderType: 'LMT', lmtPrice: 90, tif: 'GTC' }));
+    h.clock.t += 23 * 3_600_000;
+    h.ex.step();
+    expect(h.ex.completedOrders()).toHaveLength(1);
+    h.clock.t += 2 * 3_600_000;
+    h.ex.step();
+    expect(h.ex.completedOrders()).toEqual([]);
+    expect(h.ex.executions()).toEqual([]);
+    expect(h.ex.openOrders().map((o) => o.orderId)).toEqual([2]);
+    expect(h.ex.positions()[0]?.position).toBe(100);
+    expect(h.ex.placeOrder(order({ orderId: 1 }))[0]).toMatchObject({ kind: 'error', code: 103 });
+  });
+
   test('a missing file means a clean start', () => {
     const h = harness({ store: new FileStateStore(tempPath()) });
     expect(h.ex.toSnapshot()).toMatchObject({ version: 1, orders: [], executions: [], savedAtMs: T0 });
