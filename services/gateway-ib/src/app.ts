@@ -1,0 +1,101 @@
+/**
+ * gateway-ib: hosts named IB broker connections (`ib_paper`, `ib_live`, ...) and exposes each on the
+ * `broker.<name>.*` contract; brokers are configured at start and added/removed at run time on
+ * `gateway.<type>.cmd.addBroker` / `removeBroker` / `listBrokers`.
+ */
+import type { Bus, Subscription } from '@trading-system/bus';
+import {
+  type AddBrokerRequest,
+  ContractError,
+  type IbConnectionConfig,
+  type RemoveBrokerRequest,
+  Subjects,
+} from '@trading-system/contracts';
+import type { Logger } from '@trading-system/runtime';
+import { type BrokerOptions, HostedBroker, toErrorReply } from './broker.js';
+
+export interface BrokerConfig {
+  readonly name: string;
+  readonly connection: IbConnectionConfig;
+}
+
+export interface GatewayDeps {
+  readonly bus: Bus;
+  readonly logger: Logger;
+  readonly brokers: readonly BrokerConfig[];
+  /** Gateway type token of `gateway.<type>.cmd.*` (default `ib`; tests use a unique one). */
+  readonly gatewayType?: string;
+  /** Tuning for tests (backoff, pacing scale, staleness). */
+  readonly brokerOptions?: BrokerOptions;
+}
+
+export interface Gateway {
+  broker(name: string): HostedBroker | undefined;
+  stop(): Promise<void>;
+}
+
+export async function start(deps: GatewayDeps): Promise<Gateway> {
+  const { bus, logger } = deps;
+  const type = deps.gatewayType ?? 'ib';
+  const brokers = new Map<string, HostedBroker>();
+  const subs: Subscription[] = [];
+
+  const add = (name: string, connection: IbConnectionConfig): HostedBroker => {
+    if (brokers.has(name)) throw new ContractError('BROKER_EXISTS', `broker ${name} already exists`);
+    for (const b of brokers.values()) {
+      const c = b.config;
+      if (c.host === connection.host && c.port === connection.port && c.clientId === connection.clientId) {
+        throw new ContractError(
+          'VALIDATION_FAILED',
+          `clientId ${c.clientId} at ${c.host}:${c.port} is used by ${b.name}`,
+        );
+      }
+    }
+    const b = new HostedBroker(name, connection, bus, logger.child({ broker: name }), type, deps.brokerOptions);
+    brokers.set(name, b);
+    b.start();
+    logger.info(
+      { broker: name, host: connection.host, port: connection.port, clientId: connection.clientId },
+      'broker added',
+    );
+    return b;
+  };
+
+  for (const b of deps.brokers) add(b.name, b.connection);
+
+  const serve = (verb: 'addBroker' | 'removeBroker' | 'listBrokers', fn: (body: never) => Promise<unknown>): void => {
+    const subject = Subjects.gatewayCommand.build({ type, verb });
+    subs.push(
+      bus.serve(subject, async (body) => {
+        try {
+          return await fn(body as never);
+        } catch (err) {
+          return toErrorReply(err, logger, subject);
+        }
+      }),
+    );
+  };
+  serve('addBroker', async (req: AddBrokerRequest) => ({
+    v: 1,
+    ok: true,
+    broker: add(req.name, req.connection).info(),
+  }));
+  serve('removeBroker', async (req: RemoveBrokerRequest) => {
+    const b = brokers.get(req.name);
+    if (b === undefined) throw new ContractError('BROKER_UNKNOWN', `no broker named ${req.name}`);
+    brokers.delete(req.name);
+    await b.stop();
+    logger.info({ broker: req.name }, 'broker removed');
+    return { v: 1, ok: true, name: req.name };
+  });
+  serve('listBrokers', async () => ({ v: 1, ok: true, brokers: [...brokers.values()].map((b) => b.info()) }));
+
+  return {
+    broker: (name) => brokers.get(name),
+    async stop() {
+      for (const s of subs.splice(0)) s.unsubscribe();
+      await Promise.all([...brokers.values()].map((b) => b.stop()));
+      brokers.clear();
+    },
+  };
+}

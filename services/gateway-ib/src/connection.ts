@@ -1,0 +1,391 @@
+/**
+ * One named broker connection: one IB API session with a FIXED clientId (IB ties orders to it), reconnected
+ * with exponential backoff, its health kept as data (`BrokerStatus`) and published on `broker.<name>.status`
+ * on every change and every `statusEveryMs`. Owns the outbound governor and the reqId space of the session,
+ * and routes every per-request callback to the sink registered for that reqId.
+ *
+ * Capabilities (market data, contracts, history) subscribe to session transitions:
+ * - `ready(kind)`: the session is usable; kind `first` or `reconnect`.
+ * - `dataLost()`: IB says live subscriptions are gone (1101, reconnect, market farm back after broken).
+ * - `down()`: the socket is gone; in-flight requests will never be answered.
+ */
+import type { ContractDetails } from '@stoqey/ib';
+import type { Bus } from '@trading-system/bus';
+import {
+  type BrokerStatus,
+  ContractError,
+  type FarmStatus,
+  type IbConnectionConfig,
+  Subjects,
+} from '@trading-system/contracts';
+import type { Logger } from '@trading-system/runtime';
+import { OutboundGovernor, type Priority, systemClock } from './governor.js';
+import { classifyIbCode, type IbCodeInfo } from './ib-error-classes.js';
+import { createIbPort, type IbEvents, type IbPort } from './ib-port.js';
+import type { IbHistoricalBar } from './parsing/history.js';
+
+/** Per-reqId callbacks; a capability registers one per request it sends. */
+export interface RequestSink {
+  tickPrice?(field: number, value: number): void;
+  tickSize?(field: number, value: number | undefined): void;
+  tickString?(field: number, value: string): void;
+  marketDataType?(type: number): void;
+  snapshotEnd?(): void;
+  contractDetails?(details: ContractDetails): void;
+  contractDetailsEnd?(): void;
+  historicalBar?(bar: IbHistoricalBar): void;
+  historicalEnd?(marker: string): void;
+  realtimeBar?(
+    timeSec: number,
+    ohlc: readonly [number, number, number, number],
+    volume: number,
+    wap: number,
+    count: number,
+  ): void;
+  /** An IB error/notice for this reqId, already classified. */
+  code?(code: number, message: string, info: IbCodeInfo): void;
+}
+
+export interface SessionListener {
+  ready?(kind: 'first' | 'reconnect'): void;
+  dataLost?(reason: string): void;
+  down?(): void;
+}
+
+export interface ConnectionOptions {
+  /** First reconnect delay, ms (doubles up to maxBackoffMs). */
+  readonly minBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /** Periodic status publish, ms. */
+  readonly statusEveryMs?: number;
+  readonly gatewayType?: string;
+}
+
+export type SessionPhase = 'connecting' | 'ready' | 'down' | 'stopped';
+
+export class BrokerConnection {
+  readonly name: string;
+  readonly config: IbConnectionConfig;
+  readonly governor: OutboundGovernor;
+  private readonly port: IbPort;
+  private readonly sinks = new Map<number, RequestSink>();
+  private readonly listeners: SessionListener[] = [];
+  private readonly farms = new Map<string, FarmStatus>();
+  private nextReqId = 1_000;
+  private phase: SessionPhase = 'down';
+  private ibLinkLost = false;
+  private lastCode: { code: number; message: string; atMs: number } | undefined;
+  private lastMessageMs: number | undefined;
+  private accounts: readonly string[] = [];
+  private everReady = false;
+  private attempts = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private statusScheduled = false;
+  private refused: string | undefined;
+  private nextOrderId = 0;
+  private readonly minBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly gatewayType: string;
+  /** Connections made (first + reconnects); tests and status use it. */
+  sessions = 0;
+
+  constructor(
+    name: string,
+    config: IbConnectionConfig,
+    private readonly bus: Bus,
+    private readonly log: Logger,
+    options: ConnectionOptions = {},
+  ) {
+    this.name = name;
+    this.config = config;
+    this.minBackoffMs = options.minBackoffMs ?? 250;
+    this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
+    this.gatewayType = options.gatewayType ?? 'ib';
+    this.governor = new OutboundGovernor({ perSecond: config.maxMessagesPerSecond }, systemClock, (err) =>
+      this.log.error({ err }, 'sending to IB failed'),
+    );
+    this.port = createIbPort({ host: config.host, port: config.port, clientId: config.clientId }, this.events());
+    this.statusTimer = setInterval(() => this.publishStatus(), options.statusEveryMs ?? 5_000);
+    this.statusTimer.unref();
+  }
+
+  get isReady(): boolean {
+    return this.phase === 'ready';
+  }
+
+  get managedAccounts(): readonly string[] {
+    return this.accounts;
+  }
+
+  on(listener: SessionListener): void {
+    this.listeners.push(listener);
+  }
+
+  start(): void {
+    this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.phase = 'stopped';
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.statusTimer);
+    this.governor.stop();
+    this.port.disconnect();
+    this.notify((l) => l.down?.());
+    this.sinks.clear();
+    this.publishStatus();
+  }
+
+  /** A fresh request id, never reused within the process (IB requires unique ids per session). */
+  allocReqId(): number {
+    return this.nextReqId++;
+  }
+
+  register(reqId: number, sink: RequestSink): void {
+    this.sinks.set(reqId, sink);
+  }
+
+  unregister(reqId: number): void {
+    this.sinks.delete(reqId);
+  }
+
+  /**
+   * Queues one outbound IB call in the governor. Throws BROKER_DISCONNECTED when the session is not usable, so
+   * callers never wait on a request that was never sent.
+   */
+  send(priority: Priority, what: string, call: (port: IbPort) => void): void {
+    this.requireReady();
+    this.governor.submit(priority, () => {
+      if (this.phase !== 'ready') {
+        this.log.debug({ what }, 'dropping queued IB call: session not ready');
+        return;
+      }
+      call(this.port);
+    });
+  }
+
+  requireReady(): void {
+    if (this.phase !== 'ready') {
+      throw new ContractError('BROKER_DISCONNECTED', `broker ${this.name} is not connected (${this.phase})`);
+    }
+  }
+
+  /** Next IB order id for this clientId (greater than any IB reported). */
+  takeOrderId(): number {
+    return this.nextOrderId++;
+  }
+
+  status(): BrokerStatus {
+    const now = Date.now();
+    const s: BrokerStatus = {
+      v: 1,
+      broker: this.name,
+      gatewayType: this.gatewayType,
+      state: this.state(),
+      farms: [...this.farms.values()],
+      clientId: this.config.clientId,
+      accounts: [...this.accounts],
+      paper: this.config.paper,
+      tsMs: now,
+    };
+    if (this.lastCode !== undefined) {
+      s.lastCode = this.lastCode.code;
+      s.lastCodeMessage = this.lastCode.message;
+      s.lastCodeAtMs = this.lastCode.atMs;
+    }
+    if (this.refused !== undefined) s.lastCodeMessage = this.refused;
+    if (this.lastMessageMs !== undefined) s.lastMessageAgeMs = Math.max(0, now - this.lastMessageMs);
+    const sv = this.port.serverVersion;
+    if (sv > 0) s.serverVersion = sv;
+    return s;
+  }
+
+  private state(): BrokerStatus['state'] {
+    if (this.phase !== 'ready') return 'disconnected';
+    if (this.ibLinkLost) return 'degraded';
+    for (const f of this.farms.values()) if (f.state === 'broken') return 'degraded';
+    return 'connected';
+  }
+
+  private connect(): void {
+    if (this.phase === 'stopped') return;
+    this.phase = 'connecting';
+    this.attempts++;
+    this.log.info({ host: this.config.host, port: this.config.port, clientId: this.config.clientId }, 'connecting');
+    this.port.connect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.phase === 'stopped' || this.refused !== undefined || this.reconnectTimer !== undefined) return;
+    const delay = Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** Math.max(0, this.attempts - 1));
+    this.log.info({ delayMs: delay, attempt: this.attempts }, 'reconnecting after backoff');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connect();
+    }, delay);
+  }
+
+  private goDown(reason: string): void {
+    if (this.phase === 'stopped') return;
+    const wasReady = this.phase === 'ready';
+    this.phase = 'down';
+    this.governor.clear();
+    this.port.disconnect();
+    if (wasReady) {
+      this.log.warn({ reason }, 'IB session down');
+      this.notify((l) => l.down?.());
+    }
+    this.scheduleStatus();
+    this.scheduleReconnect();
+  }
+
+  private becomeReady(orderId: number): void {
+    this.nextOrderId = Math.max(this.nextOrderId, orderId);
+    if (this.phase === 'ready') return; // later nextValidId answers (reqIds) only move the order id
+    const paperViolation = this.config.paper && this.accounts.some((a) => !a.startsWith('D'));
+    if (paperViolation) {
+      this.refused = `declared paper but the session manages live accounts (${this.accounts.join(',')}): refusing`;
+      this.log.error({ accounts: this.accounts }, this.refused);
+      this.goDown(this.refused);
+      return;
+    }
+    this.phase = 'ready';
+    this.attempts = 0;
+    this.sessions++;
+    this.ibLinkLost = false;
+    const kind = this.everReady ? 'reconnect' : 'first';
+    this.everReady = true;
+    this.log.info({ kind, serverVersion: this.port.serverVersion, accounts: this.accounts }, 'IB session ready');
+    const mdType = { live: 1, frozen: 2, delayed: 3, delayedFrozen: 4 } as const;
+    this.send('data', 'reqMarketDataType', (p) => p.reqMarketDataType(mdType[this.config.marketDataType]));
+    this.scheduleStatus();
+    this.notify((l) => l.ready?.(kind));
+    if (kind === 'reconnect') this.notify((l) => l.dataLost?.('reconnect'));
+  }
+
+  private onCode(code: number, reqId: number, message: string): void {
+    const info = classifyIbCode(code, reqId);
+    const sink = reqId >= 0 ? this.sinks.get(reqId) : undefined;
+    if (sink?.code !== undefined) {
+      sink.code(code, message, info);
+      if (info.cls === 'request-failed' || info.cls === 'warning' || info.cls === 'order-rejected') return;
+    }
+    switch (info.cls) {
+      case 'connectivity-lost':
+        this.ibLinkLost = true;
+        this.noteCode(code, message);
+        this.log.warn({ code, message }, 'IB connectivity lost');
+        return;
+      case 'restored-data-lost':
+        this.ibLinkLost = false;
+        this.noteCode(code, message);
+        this.log.warn({ code, message }, 'IB connectivity restored, data lost: resubscribing');
+        this.notify((l) => l.dataLost?.(`IB ${code}`));
+        return;
+      case 'restored-data-kept':
+        this.ibLinkLost = false;
+        this.noteCode(code, message);
+        this.log.info({ code, message }, 'IB connectivity restored, data kept');
+        return;
+      case 'farm-broken':
+      case 'farm-ok':
+        this.onFarm(code, message, info);
+        return;
+      case 'fatal':
+        this.noteCode(code, message);
+        this.log.error({ code, message, reqId }, 'IB session unusable');
+        if (this.phase !== 'ready' && this.phase !== 'stopped' && code !== 502) return;
+        this.goDown(`IB ${code}: ${message}`);
+        return;
+      case 'warning':
+        if (code === 100) this.log.error({ code, message }, 'IB message rate exceeded despite the governor');
+        else this.log.debug({ code, reqId, message }, 'IB notice');
+        return;
+      default:
+        if (sink === undefined) this.log.warn({ code, reqId, message, cls: info.cls }, 'IB error for unknown request');
+    }
+  }
+
+  private onFarm(code: number, message: string, info: IbCodeInfo): void {
+    const kind = info.farm ?? 'market';
+    const name = /:\s*([A-Za-z0-9._-]+)\s*$/.exec(message)?.[1] ?? kind;
+    const state: FarmStatus['state'] = info.cls === 'farm-broken' ? 'broken' : info.inactive ? 'inactive' : 'ok';
+    const prev = this.farms.get(name);
+    if (prev?.state === state) return;
+    this.farms.set(name, { name, kind, state, sinceMs: Date.now() });
+    this.scheduleStatus();
+    this.log.info({ farm: name, kind, state, code }, 'farm state');
+    if (state === 'ok' && prev?.state === 'broken' && kind === 'market') {
+      this.notify((l) => l.dataLost?.(`farm ${name} back`));
+    }
+  }
+
+  private noteCode(code: number, message: string): void {
+    this.lastCode = { code, message, atMs: Date.now() };
+    this.scheduleStatus();
+  }
+
+  private notify(fn: (l: SessionListener) => void): void {
+    for (const l of this.listeners) {
+      try {
+        fn(l);
+      } catch (err) {
+        this.log.error({ err }, 'session listener failed');
+      }
+    }
+  }
+
+  private scheduleStatus(): void {
+    if (this.statusScheduled) return;
+    this.statusScheduled = true;
+    queueMicrotask(() => {
+      this.statusScheduled = false;
+      this.publishStatus();
+    });
+  }
+
+  private publishStatus(): void {
+    try {
+      this.bus.publish(Subjects.brokerStatus.build({ broker: this.name }), this.status());
+    } catch (err) {
+      this.log.warn({ err }, 'publishing broker status failed');
+    }
+  }
+
+  private events(): IbEvents {
+    const seen = (): void => {
+      this.lastMessageMs = Date.now();
+    };
+    const sink = (reqId: number): RequestSink | undefined => {
+      this.lastMessageMs = Date.now();
+      return this.sinks.get(reqId);
+    };
+    return {
+      onConnected: seen,
+      onDisconnected: () => this.goDown('socket closed'),
+      onNextValidId: (id) => {
+        seen();
+        this.becomeReady(id);
+      },
+      onManagedAccounts: (accounts) => {
+        seen();
+        this.accounts = accounts;
+      },
+      onCode: (code, reqId, message) => {
+        seen();
+        this.onCode(code, reqId, message);
+      },
+      onTickPrice: (reqId, field, value) => sink(reqId)?.tickPrice?.(field, value),
+      onTickSize: (reqId, field, value) => sink(reqId)?.tickSize?.(field, value),
+      onTickString: (reqId, field, value) => sink(reqId)?.tickString?.(field, value),
+      onMarketDataType: (reqId, type) => sink(reqId)?.marketDataType?.(type),
+      onTickSnapshotEnd: (reqId) => sink(reqId)?.snapshotEnd?.(),
+      onContractDetails: (reqId, cd) => sink(reqId)?.contractDetails?.(cd),
+      onContractDetailsEnd: (reqId) => sink(reqId)?.contractDetailsEnd?.(),
+      onHistoricalBar: (reqId, bar) => sink(reqId)?.historicalBar?.(bar),
+      onHistoricalEnd: (reqId, marker) => sink(reqId)?.historicalEnd?.(marker),
+      onRealtimeBar: (reqId, t, ohlc, v, wap, count) => sink(reqId)?.realtimeBar?.(t, ohlc, v, wap, count),
+    };
+  }
+}

@@ -1,0 +1,128 @@
+import type {
+  AddBrokerReply,
+  BrokerStatus,
+  BrokerStatusReply,
+  ListBrokersReply,
+  RemoveBrokerReply,
+} from '@trading-system/contracts';
+import { Subjects } from '@trading-system/contracts';
+import { uniqueName } from '@trading-system/testkit';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type Harness, nextMessage, startHarness, until } from './helpers.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+  await until(() => h.gateway.broker(h.broker)?.conn.isReady === true, 5_000, 'session ready');
+});
+afterAll(async () => {
+  await h.close();
+});
+
+const statusSubject = () => Subjects.brokerStatus.build({ broker: h.broker });
+const requestStatus = async (): Promise<BrokerStatus> => {
+  const r = await h.bus.request<BrokerStatusReply>(
+    Subjects.brokerCommand.build({ broker: h.broker, verb: 'status' }),
+    { v: 1 },
+    { timeoutMs: 2_000 },
+  );
+  if (!r.ok) throw new Error(r.message);
+  return r.status;
+};
+
+describe('broker connection', () => {
+  test('a late joiner reads the current status on request: connected, fixed clientId, accounts, server version', async () => {
+    const s = await requestStatus();
+    expect(s).toMatchObject({
+      broker: h.broker,
+      state: 'connected',
+      clientId: h.clientId,
+      accounts: ['DU1234567'],
+      paper: true,
+      serverVersion: 178,
+    });
+    expect(s.lastMessageAgeMs).toBeGreaterThanOrEqual(0);
+  });
+
+  test('1100 degrades the connection, 1102 restores it; both published as data', async () => {
+    const degraded = nextMessage<BrokerStatus>(h.bus, statusSubject(), (s) => s.state === 'degraded');
+    h.sim.control.broadcast(1100);
+    expect(await degraded).toMatchObject({ lastCode: 1100 });
+    const restored = nextMessage<BrokerStatus>(h.bus, statusSubject(), (s) => s.state === 'connected');
+    h.sim.control.broadcast(1102);
+    expect(await restored).toMatchObject({ lastCode: 1102 });
+  });
+
+  test('a broken market farm is degraded with the farm named; OK again reconnects', async () => {
+    const broken = nextMessage<BrokerStatus>(h.bus, statusSubject(), (s) => s.state === 'degraded');
+    h.sim.control.broadcast(2103, { farm: 'usfarm' });
+    const s = await broken;
+    expect(s.farms).toContainEqual(expect.objectContaining({ name: 'usfarm', kind: 'market', state: 'broken' }));
+    const ok = nextMessage<BrokerStatus>(h.bus, statusSubject(), (x) => x.state === 'connected');
+    h.sim.control.broadcast(2104, { farm: 'usfarm' });
+    expect((await ok).farms).toContainEqual(expect.objectContaining({ name: 'usfarm', state: 'ok' }));
+  });
+
+  test('a socket drop is published as disconnected, then the session comes back with the same clientId', async () => {
+    const conn = h.gateway.broker(h.broker)?.conn;
+    const before = conn?.sessions ?? 0;
+    const down = nextMessage<BrokerStatus>(h.bus, statusSubject(), (s) => s.state === 'disconnected');
+    const up = nextMessage<BrokerStatus>(h.bus, statusSubject(), (s) => s.state === 'connected', 8_000);
+    expect(h.sim.control.dropClient(h.clientId)).toBe(1);
+    await down;
+    const s = await up;
+    expect(s.clientId).toBe(h.clientId);
+    expect(conn?.sessions).toBe(before + 1);
+    expect(h.sim.control.sessions().map((x) => x.clientId)).toEqual([h.clientId]);
+  });
+});
+
+describe('gateway commands', () => {
+  const cmd = (verb: 'addBroker' | 'removeBroker' | 'listBrokers') =>
+    Subjects.gatewayCommand.build({ type: h.gatewayType, verb });
+
+  test('add, list and remove a broker at run time; names are unique', async () => {
+    const name = uniqueName('extra');
+    const connected = nextMessage<BrokerStatus>(
+      h.bus,
+      Subjects.brokerStatus.build({ broker: name }),
+      (s) => s.state === 'connected',
+    );
+    const added = await h.bus.request<AddBrokerReply>(
+      cmd('addBroker'),
+      { v: 1, name, connection: { host: '127.0.0.1', port: h.sim.port, clientId: 77 } },
+      { timeoutMs: 2_000 },
+    );
+    expect(added).toMatchObject({ ok: true, broker: { name, clientId: 77 } });
+    await connected;
+    const dup = await h.bus.request<AddBrokerReply>(
+      cmd('addBroker'),
+      { v: 1, name, connection: { host: '127.0.0.1', port: h.sim.port, clientId: 78 } },
+      { timeoutMs: 2_000 },
+    );
+    expect(dup).toMatchObject({ ok: false, code: 'BROKER_EXISTS' });
+    const list = await h.bus.request<ListBrokersReply>(cmd('listBrokers'), { v: 1 }, { timeoutMs: 2_000 });
+    expect(list.ok && list.brokers.map((b) => b.name).sort()).toEqual([h.broker, name].sort());
+    const removed = await h.bus.request<RemoveBrokerReply>(cmd('removeBroker'), { v: 1, name }, { timeoutMs: 2_000 });
+    expect(removed).toMatchObject({ ok: true, name });
+    await until(() => h.sim.control.sessions().every((s) => s.clientId !== 77), 2_000, 'session 77 closed');
+    const again = await h.bus.request<RemoveBrokerReply>(cmd('removeBroker'), { v: 1, name }, { timeoutMs: 2_000 });
+    expect(again).toMatchObject({ ok: false, code: 'BROKER_UNKNOWN' });
+  });
+
+  test('a broker that cannot reach its host reports disconnected and keeps retrying', async () => {
+    const name = uniqueName('nohost');
+    const added = await h.bus.request<AddBrokerReply>(
+      cmd('addBroker'),
+      { v: 1, name, connection: { host: '127.0.0.1', port: 1, clientId: 79 } },
+      { timeoutMs: 2_000 },
+    );
+    expect(added).toMatchObject({ ok: true, broker: { state: 'disconnected' } });
+    await nextMessage<BrokerStatus>(
+      h.bus,
+      Subjects.brokerStatus.build({ broker: name }),
+      (s) => s.state === 'disconnected',
+    );
+    await h.bus.request(cmd('removeBroker'), { v: 1, name }, { timeoutMs: 2_000 });
+  });
+});

@@ -1,0 +1,108 @@
+/** Test wiring: ib-sim in-process over TCP, a real NATS bus, gateway-ib started in-process with unique names. */
+import type { Bus, Received } from '@trading-system/bus';
+import { catalog, IbConnectionConfig } from '@trading-system/contracts';
+import { type RunningSim, type SimOptions, scaledClock, startSim } from '@trading-system/ib-sim';
+import { createLogger } from '@trading-system/runtime';
+import { createTestNatsBus, type TestBus, uniqueName } from '@trading-system/testkit';
+import { type Gateway, type GatewayDeps, start } from '../src/app.js';
+import type { BrokerOptions } from '../src/broker.js';
+
+/** A Tuesday, 11:00 New York: US stocks, futures and FX are all open in ib-sim. */
+export const TUESDAY_1100_ET = Date.parse('2024-03-12T15:00:00Z');
+export const AAPL = 265598;
+
+export const testLogger = createLogger({
+  service: 'gateway-ib-test',
+  level: process.env.TEST_LOG_LEVEL ?? 'silent',
+} as never);
+
+export function startTestSim(options: SimOptions = {}): Promise<RunningSim> {
+  return startSim({ port: 0, clock: scaledClock(TUESDAY_1100_ET, 1), ...options });
+}
+
+export interface Harness {
+  readonly sim: RunningSim;
+  readonly nats: TestBus;
+  readonly bus: Bus;
+  readonly gateway: Gateway;
+  readonly broker: string;
+  readonly gatewayType: string;
+  readonly clientId: number;
+  close(): Promise<void>;
+}
+
+let nextClientId = 10;
+
+export async function startHarness(
+  opts: { sim?: SimOptions; connection?: Partial<IbConnectionConfig>; brokerOptions?: BrokerOptions } = {},
+): Promise<Harness> {
+  const sim = await startTestSim(opts.sim);
+  const nats = await createTestNatsBus(catalog);
+  const broker = uniqueName('b');
+  const gatewayType = uniqueName('g');
+  const clientId = nextClientId++;
+  const deps: GatewayDeps = {
+    bus: nats.bus,
+    logger: testLogger,
+    gatewayType,
+    brokers: [
+      {
+        name: broker,
+        connection: IbConnectionConfig.parse({ host: '127.0.0.1', port: sim.port, clientId, ...opts.connection }),
+      },
+    ],
+    brokerOptions: { connection: { minBackoffMs: 50, maxBackoffMs: 500, statusEveryMs: 1_000 }, ...opts.brokerOptions },
+  };
+  const gateway = await start(deps);
+  return {
+    sim,
+    nats,
+    bus: nats.bus,
+    gateway,
+    broker,
+    gatewayType,
+    clientId,
+    async close() {
+      await gateway.stop();
+      await nats.close();
+      await sim.stop();
+    },
+  };
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Resolves with the first message on `subject` that satisfies `match`. */
+export function nextMessage<T>(
+  bus: Bus,
+  subject: string,
+  match: (m: T) => boolean = () => true,
+  ms = 5_000,
+): Promise<T> {
+  let unsubscribe = (): void => undefined;
+  const p = new Promise<T>((resolve) => {
+    const sub = bus.subscribe<T>(subject, (msg: Received<T>) => {
+      if (match(msg.data)) {
+        sub.unsubscribe();
+        resolve(msg.data);
+      }
+    });
+    unsubscribe = () => sub.unsubscribe();
+  });
+  return withTimeout(p, ms, `a message on ${subject}`).finally(unsubscribe);
+}
+
+/** Polls `cond` (cheap, in-process state) until true; rejects after `ms`. */
+export async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const started = Date.now();
+  while (!cond()) {
+    if (Date.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

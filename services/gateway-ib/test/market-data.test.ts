@@ -1,0 +1,168 @@
+import type {
+  Bar,
+  BrokerMdSubscribeReply,
+  BrokerMdUnsubscribeReply,
+  FeedHealth,
+  QualifyContractReply,
+  Tick,
+} from '@trading-system/contracts';
+import { Subjects } from '@trading-system/contracts';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { AAPL, type Harness, nextMessage, startHarness, until } from './helpers.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({
+    connection: { marketDataLines: 3 },
+    brokerOptions: { marketData: { staleAfterMs: 400, checkEveryMs: 50 } },
+  });
+  await until(() => h.gateway.broker(h.broker)?.conn.isReady === true, 5_000, 'session ready');
+});
+afterAll(async () => {
+  await h.close();
+});
+
+const cmd = (verb: 'qualifyContract' | 'mdSubscribe' | 'mdUnsubscribe') =>
+  Subjects.brokerCommand.build({ broker: h.broker, verb });
+const qualify = (body: object) =>
+  h.bus.request<QualifyContractReply>(cmd('qualifyContract'), { v: 1, ...body }, { timeoutMs: 5_000 });
+const subscribe = (conId: number, streams: string[] = ['ticks']) =>
+  h.bus.request<BrokerMdSubscribeReply>(
+    cmd('mdSubscribe'),
+    { v: 1, instrument: { conId }, streams },
+    { timeoutMs: 5_000 },
+  );
+const unsubscribe = (conId: number, streams: string[] = ['ticks']) =>
+  h.bus.request<BrokerMdUnsubscribeReply>(
+    cmd('mdUnsubscribe'),
+    { v: 1, instrument: { conId }, streams },
+    { timeoutMs: 5_000 },
+  );
+const simLines = () => h.sim.control.sessions().flatMap((s) => s.marketDataTickerIds).length;
+const tickSubject = (conId: number) => Subjects.mdTick.build({ broker: h.broker, instrument: conId });
+
+describe('contracts', () => {
+  test('a description qualifies to one instrument, cached by conId afterwards', async () => {
+    const cache = h.gateway.broker(h.broker)?.contracts;
+    const r = await qualify({ instrument: { secType: 'STK', symbol: 'AAPL', exchange: 'SMART', currency: 'USD' } });
+    expect(r).toMatchObject({ ok: true, instruments: [{ conId: AAPL, symbol: 'AAPL', secType: 'STK' }] });
+    const calls = cache?.ibRequests;
+    const again = await qualify({ instrument: { conId: AAPL } });
+    expect(again).toMatchObject({ ok: true, instruments: [{ conId: AAPL }] });
+    const same = await qualify({ instrument: { currency: 'USD', exchange: 'SMART', symbol: 'AAPL', secType: 'STK' } });
+    expect(same.ok).toBe(true);
+    expect(cache?.ibRequests).toBe(calls);
+  });
+
+  test('unknown → CONTRACT_UNKNOWN; several matches → CONTRACT_AMBIGUOUS with candidates, or all with allowMany', async () => {
+    expect(await qualify({ instrument: { secType: 'STK', symbol: 'NOSUCH', currency: 'USD' } })).toMatchObject({
+      ok: false,
+      code: 'CONTRACT_UNKNOWN',
+    });
+    expect(await qualify({ instrument: { conId: 999_999_999 } })).toMatchObject({
+      ok: false,
+      code: 'CONTRACT_UNKNOWN',
+    });
+    const amb = await qualify({ instrument: { secType: 'FUT', symbol: 'ES' } });
+    expect(amb).toMatchObject({ ok: false, code: 'CONTRACT_AMBIGUOUS' });
+    const candidates = (amb as { details?: { candidates?: unknown[] } }).details?.candidates ?? [];
+    expect(candidates.length).toBeGreaterThan(1);
+    const many = await qualify({ instrument: { secType: 'FUT', symbol: 'ES' }, allowMany: true });
+    expect(many.ok && many.instruments.length).toBe(candidates.length);
+  });
+});
+
+describe('market data', () => {
+  test('three consumers of one instrument cost one IB line; ticks flow; the line closes with the last one', async () => {
+    const first = nextMessage<Tick>(h.bus, tickSubject(AAPL), (t) => t.bid !== undefined && t.ask !== undefined);
+    const replies = await Promise.all([subscribe(AAPL), subscribe(AAPL), subscribe(AAPL)]);
+    for (const r of replies) expect(r).toMatchObject({ ok: true, subjects: [tickSubject(AAPL)], delayed: false });
+    const t = await first;
+    expect(Number(t.ask)).toBeGreaterThan(Number(t.bid));
+    expect(t).toMatchObject({ broker: h.broker, conId: AAPL, delayed: false });
+    expect(t.tsInitMs).toBeGreaterThanOrEqual(t.tsEventMs - 1_000);
+    expect(simLines()).toBe(1);
+    const md = h.gateway.broker(h.broker)?.marketData;
+    expect(md?.refs(AAPL)).toEqual({ ticks: 3, rtbars: 0 });
+    await unsubscribe(AAPL);
+    await unsubscribe(AAPL);
+    expect(simLines()).toBe(1);
+    await unsubscribe(AAPL);
+    await until(() => simLines() === 0, 2_000, 'IB line cancelled');
+    expect(md?.linesInUse).toBe(0);
+  });
+
+  test('the line budget is enforced before anything is sent', async () => {
+    const ids = await qualify({ instrument: { secType: 'STK', symbol: 'MSFT' } });
+    const spy = await qualify({ instrument: { secType: 'STK', symbol: 'SPY' } });
+    const msft = ids.ok ? (ids.instruments[0]?.conId ?? 0) : 0;
+    const spyId = spy.ok ? (spy.instruments[0]?.conId ?? 0) : 0;
+    expect((await subscribe(AAPL)).ok).toBe(true);
+    expect((await subscribe(msft)).ok).toBe(true);
+    expect((await subscribe(spyId)).ok).toBe(true);
+    const over = await subscribe(15016059); // USD.JPY
+    expect(over).toMatchObject({ ok: false, code: 'LINE_BUDGET_EXHAUSTED' });
+    expect(simLines()).toBe(3);
+    // A second consumer of an open line costs nothing and is accepted.
+    expect((await subscribe(AAPL)).ok).toBe(true);
+    await unsubscribe(AAPL);
+    await unsubscribe(msft);
+    await unsubscribe(spyId);
+    await until(() => simLines() === 1, 2_000, 'lines released');
+    await unsubscribe(AAPL);
+  });
+
+  test('after 1101 (data lost) every live subscription is re-requested and ticks resume within 5 s', async () => {
+    await subscribe(AAPL);
+    await nextMessage<Tick>(h.bus, tickSubject(AAPL));
+    const started = Date.now();
+    h.sim.control.broadcast(1101);
+    expect(simLines()).toBe(0);
+    await until(() => simLines() === 1, 5_000, 'line re-requested');
+    await nextMessage<Tick>(h.bus, tickSubject(AAPL), (t) => t.tsInitMs > started);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await unsubscribe(AAPL);
+  });
+
+  test('after a socket drop the session reconnects and ticks resume within 5 s of the reconnect', async () => {
+    await subscribe(AAPL);
+    await nextMessage<Tick>(h.bus, tickSubject(AAPL));
+    const conn = h.gateway.broker(h.broker)?.conn;
+    const sessions = conn?.sessions ?? 0;
+    h.sim.control.dropClient(h.clientId);
+    await until(() => conn?.sessions === sessions + 1, 5_000, 'reconnected');
+    const reconnectedAt = Date.now();
+    await nextMessage<Tick>(h.bus, tickSubject(AAPL), (t) => t.tsInitMs >= reconnectedAt);
+    expect(Date.now() - reconnectedAt).toBeLessThan(5_000);
+    expect(simLines()).toBe(1);
+    await unsubscribe(AAPL);
+  });
+
+  test('a line that goes silent is reported stale, and live again when ticks resume', async () => {
+    await subscribe(AAPL);
+    await nextMessage<Tick>(h.bus, tickSubject(AAPL));
+    const healthSubject = Subjects.mdHealth.build({ broker: h.broker, instrument: AAPL });
+    const stale = nextMessage<FeedHealth>(h.bus, healthSubject, (x) => x.state === 'stale');
+    h.sim.control.setReplyDelay(1_500);
+    const s = await stale;
+    expect(s.lastTickAgeMs).toBeGreaterThanOrEqual(400);
+    const live = nextMessage<FeedHealth>(h.bus, healthSubject, (x) => x.state === 'live');
+    h.sim.control.setReplyDelay(0);
+    await live;
+    await unsubscribe(AAPL);
+  });
+
+  test('5-second real-time bars are published on md.rtbar', async () => {
+    const bar = nextMessage<Bar>(
+      h.bus,
+      Subjects.mdRtBar.build({ broker: h.broker, instrument: AAPL }),
+      () => true,
+      8_000,
+    );
+    expect(await subscribe(AAPL, ['rtbars'])).toMatchObject({ ok: true });
+    const b = await bar;
+    expect(b).toMatchObject({ conId: AAPL, timeframe: '5s', complete: true });
+    expect(b.tsEndMs - b.tsStartMs).toBe(5_000);
+    await unsubscribe(AAPL, ['rtbars']);
+  }, 10_000);
+});
