@@ -30,6 +30,8 @@ export interface EngineDeps {
   readonly commissions: CommissionSchedule;
   /** Called after each fill to append account-wide events (account values). */
   readonly onAccountChange: (account: string, tMs: number, out: ExchangeEvent[]) => void;
+  /** Pre-trade check of a new order; false rejects it (201, IB's margin text). */
+  readonly hasMarginFor: (order: OrderRecord, spec: InstrumentSpec, tMs: number) => boolean;
 }
 
 export interface EngineState {
@@ -82,19 +84,24 @@ export class Engine {
     const order = this.create(req, v.order, spec, now);
     this.state.book.add(order);
     this.emitStatus(order, out, 'both');
-    const reject = this.pendingReject;
-    if (reject || spec.secType === 'IND') {
-      this.pendingReject = undefined;
-      const notice = reject
-        ? reject.code === 201
-          ? ORDER_ERRORS.rejected(reject.reason)
-          : { code: reject.code, message: reject.reason }
-        : ORDER_ERRORS.rejected(REJECT_REASONS.notTradable(spec.secType));
+    const notice = this.rejection(order, spec, now);
+    if (notice) {
       error(notice);
       this.finish(order, 'Inactive', now, out, notice.message);
       return;
     }
     this.work(order, spec, now, true, out);
+  }
+
+  private rejection(order: OrderRecord, spec: InstrumentSpec, now: number): TwsNotice | undefined {
+    const reject = this.pendingReject;
+    if (reject) {
+      this.pendingReject = undefined;
+      return reject.code === 201 ? ORDER_ERRORS.rejected(reject.reason) : { code: reject.code, message: reject.reason };
+    }
+    if (spec.secType === 'IND') return ORDER_ERRORS.rejected(REJECT_REASONS.notTradable(spec.secType));
+    if (!this.deps.hasMarginFor(order, spec, now)) return ORDER_ERRORS.rejected(REJECT_REASONS.insufficientFunds);
+    return undefined;
   }
 
   private create(req: OrderRequest, v: ValidOrder, spec: InstrumentSpec, now: number): OrderRecord {

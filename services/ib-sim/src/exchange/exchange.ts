@@ -37,9 +37,10 @@ import { type CommissionSchedule, DEFAULT_COMMISSIONS } from './commissions.js';
 import { Engine } from './engine.js';
 import type { ExchangeEvent, ExchangeListener } from './events.js';
 import { type ExecutionFilter, type ExecutionRecord, filterExecutions } from './executions.js';
+import { microsToNumber } from './money.js';
 import { OrderBook } from './order-book.js';
 import type { OrderRecord, OrderRequest } from './order-types.js';
-import type { Clock, FxRateToBase, InstrumentLookup, QuoteSource } from './ports.js';
+import type { Clock, FxRateToBase, InstrumentLookup, InstrumentSpec, QuoteSource } from './ports.js';
 import { type CoreState, decodeSnapshot, type ExchangeSnapshot, encodeSnapshot } from './snapshot.js';
 import type { StateStore } from './state-store.js';
 
@@ -65,6 +66,11 @@ export interface ExchangeOptions {
    * are dropped, which keeps the state file bounded.
    */
   readonly retentionMs?: number;
+  /**
+   * Pre-trade margin check (default on): a new order whose opening quantity × price × multiplier × initial
+   * margin rate exceeds AvailableFunds is rejected with 201 and IB's margin text. Reducing quantity is free.
+   */
+  readonly marginCheck?: boolean;
 }
 
 const DEFAULT_RETENTION_MS = 7 * 24 * 3_600_000;
@@ -112,6 +118,7 @@ export class Exchange {
         onAccountChange: (account, tMs, out) => {
           for (const value of this.accountValues(account, tMs)) out.push({ kind: 'accountValue', value });
         },
+        hasMarginFor: (order, spec, tMs) => this.options.marginCheck === false || this.hasMarginFor(order, spec, tMs),
       },
       {
         book: new OrderBook(state.book),
@@ -120,6 +127,26 @@ export class Exchange {
         execSequence: state.execSequence,
       },
     );
+  }
+
+  private hasMarginFor(order: OrderRecord, spec: InstrumentSpec, tMs: number): boolean {
+    const account = this.engine.state.accounts.get(order.account);
+    const held = account.positions.get(spec.conId)?.qty ?? 0;
+    const side = order.action === 'BUY' ? 1 : -1;
+    const closing = held !== 0 && Math.sign(held) !== side ? Math.min(Math.abs(held), order.totalQuantity) : 0;
+    const opening = order.totalQuantity - closing;
+    if (opening === 0) return true;
+    const quote = this.options.quotes.quoteAt(spec.conId, tMs);
+    const price = order.lmtPrice ?? order.auxPrice ?? (side === 1 ? quote?.ask : quote?.bid);
+    const rate =
+      spec.currency === account.baseCurrency
+        ? 1
+        : this.options.fxRateToBase?.(spec.currency, account.baseCurrency, tMs);
+    // Without a price or FX rate there is nothing sound to check against: the order goes through.
+    if (price === undefined || !(price > 0) || rate === undefined) return true;
+    const margin = (this.options.marginRates ?? DEFAULT_MARGIN_RATES)[spec.secType].init;
+    const required = opening * price * spec.multiplier * margin * rate;
+    return required <= microsToNumber(this.accountSummary(order.account, tMs).availableFunds);
   }
 
   onEvent(listener: ExchangeListener): () => void {

@@ -98,6 +98,24 @@ describe('rejections', () => {
     expect(errors(ex.placeOrder(order()))[0]).toMatchObject({ code: 10999, message: 'Custom venue reject' });
   });
 
+  test('margin check: opening beyond AvailableFunds / initial margin is rejected; closing is always allowed', () => {
+    const { ex, quotes } = harness();
+    const tooBig = ex.placeOrder(order({ orderId: 32, totalQuantity: 40_000 })); // 4,000,800 × 25 % > 1,000,000
+    expect(errors(tooBig)[0]?.message).toBe(
+      'Order rejected - reason:YOUR ORDER IS NOT ACCEPTED. IN ORDER TO OBTAIN THE DESIRED POSITION YOUR EQUITY WITH LOAN VALUE MUST EXCEED THE INITIAL MARGIN.',
+    );
+    expect(ex.order(1, 32)?.status).toBe('Inactive');
+    quotes.set(AAPL.conId, { bid: 100, ask: 100.02, bidSize: 100_000, askSize: 100_000 });
+    expect(orderFlow(ex.placeOrder(order({ orderId: 33, totalQuantity: 39_000 })))).toContain('execution');
+    expect(errors(ex.placeOrder(order({ orderId: 34, totalQuantity: 5_000 })))[0]?.code).toBe(201);
+    expect(orderFlow(ex.placeOrder(order({ orderId: 35, action: 'SELL', totalQuantity: 39_000 })))).toContain(
+      'execution',
+    );
+    const unchecked = harness({ marginCheck: false });
+    expect(orderFlow(unchecked.ex.placeOrder(order({ totalQuantity: 900 })))).toContain('execution');
+    expect(errors(unchecked.ex.placeOrder(order({ totalQuantity: 40_000 })))).toEqual([]);
+  });
+
   test('indices are not tradable: 201 and Inactive', () => {
     const { ex } = harness();
     const events = ex.placeOrder(order({ conId: SPX.conId }));
