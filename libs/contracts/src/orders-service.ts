@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { Position } from './account.js';
 import { AccountId, BrokerName, ClientOrderId, EpochMs, PageRequest, StrategyTag, V1 } from './common.js';
-import { Decimal, PositiveDecimal, Price, Quantity } from './decimal.js';
+import { Decimal, PositiveDecimal, Price, Quantity, SignedDecimal } from './decimal.js';
 import { okReply } from './errors.js';
 import { Instrument } from './instrument.js';
 import { OrderSide, OrderType, TimeInForce } from './order-commands.js';
-import { OrderState } from './order-events.js';
+import { OrderEvent, OrderState } from './order-events.js';
 
 /** The OMS's current view of one order (orders.get / orders.list / submit replies). */
 export const OrderView = z.object({
@@ -50,7 +50,11 @@ export type CancelAllOrdersReply = z.infer<typeof CancelAllOrdersReply>;
 /** `orders.get` (client → orders). */
 export const GetOrderRequest = z.object({ v: V1, clientOrderId: ClientOrderId });
 export type GetOrderRequest = z.infer<typeof GetOrderRequest>;
-export const GetOrderReply = okReply({ order: OrderView });
+export const GetOrderReply = okReply({
+  order: OrderView,
+  /** The order's full event history in seq order (added in v1: absent from older OMS versions). */
+  events: z.array(OrderEvent).optional(),
+});
 export type GetOrderReply = z.infer<typeof GetOrderReply>;
 
 /** `orders.list` (client → orders): newest first, filtered by all given fields. */
@@ -76,7 +80,24 @@ export const OrdersPositionsRequest = z.object({
   account: AccountId.optional(),
 });
 export type OrdersPositionsRequest = z.infer<typeof OrdersPositionsRequest>;
-export const OrdersPositionsReply = okReply({ positions: z.array(Position) });
+/** One instrument whose ledger position (from fills) differs from the broker's last reported position. */
+export const PositionDifference = z.object({
+  broker: BrokerName,
+  account: AccountId,
+  conId: z.int().positive(),
+  /** Signed quantity from the OMS fills. */
+  ledgerQuantity: SignedDecimal,
+  /** Signed quantity the broker last reported ("0" when it reported none). */
+  brokerQuantity: SignedDecimal,
+});
+export type PositionDifference = z.infer<typeof PositionDifference>;
+export const OrdersPositionsReply = okReply({
+  positions: z.array(Position),
+  /** Positions as the broker last reported them (position events / reconciliation), when known. */
+  brokerPositions: z.array(Position).optional(),
+  /** Instruments where ledger and broker disagree; empty when they agree. */
+  differences: z.array(PositionDifference).optional(),
+});
 export type OrdersPositionsReply = z.infer<typeof OrdersPositionsReply>;
 
 /**
@@ -123,7 +144,13 @@ export const RiskLimits = z.object({
 export type RiskLimits = z.infer<typeof RiskLimits>;
 
 /** `orders.riskLimits` (operator → orders): read the limits, or replace them when `set` is given. */
-export const RiskLimitsRequest = z.object({ v: V1, set: RiskLimits.optional() });
+/**
+ * Which limit set a riskLimits request reads or replaces: the default set (no scope), one account's, or one
+ * strategy tag's. Every applicable set is checked for an order (the strictest wins).
+ */
+export const RiskLimitsScope = z.object({ account: AccountId.optional(), strategy: StrategyTag.optional() });
+export type RiskLimitsScope = z.infer<typeof RiskLimitsScope>;
+export const RiskLimitsRequest = z.object({ v: V1, set: RiskLimits.optional(), scope: RiskLimitsScope.optional() });
 export type RiskLimitsRequest = z.infer<typeof RiskLimitsRequest>;
 export const RiskLimitsReply = okReply({ limits: RiskLimits });
 export type RiskLimitsReply = z.infer<typeof RiskLimitsReply>;
