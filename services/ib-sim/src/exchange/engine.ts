@@ -6,12 +6,13 @@
 
 import { portfolioItem } from './account-summary.js';
 import { type Accounts, positionView } from './accounts.js';
-import { type CommissionSchedule, executionCommissionMicros, ruleFor } from './commissions.js';
+import type { CommissionSchedule } from './commissions.js';
 import { ORDER_ERRORS, REJECT_REASONS, type TwsNotice } from './errors.js';
 import type { ExchangeEvent } from './events.js';
-import { type ExecutionRecord, makeExecId } from './executions.js';
+import type { ExecutionRecord } from './executions.js';
+import { bookFill } from './fills.js';
 import { type Match, matchOnce, stopTriggered } from './matching.js';
-import { microsToNumber, notionalMicros } from './money.js';
+import { microsToNumber } from './money.js';
 import type { OrderBook } from './order-book.js';
 import {
   avgFillPriceOf,
@@ -239,45 +240,7 @@ export class Engine {
   }
 
   private fill(order: OrderRecord, spec: InstrumentSpec, match: Match, t: number, out: ExchangeEvent[]): void {
-    const notional = notionalMicros(match.qty, match.price, spec.multiplier);
-    order.filled += match.qty;
-    order.filledNotionalMicros += notional;
-    order.lastFillPrice = match.price;
-    order.updatedAtMs = t;
-    const rule = ruleFor(this.deps.commissions, spec.secType, spec.currency);
-    const commission = executionCommissionMicros(
-      rule,
-      order.filled,
-      order.filledNotionalMicros,
-      order.commissionMicros,
-    );
-    order.commissionMicros += commission;
-    const side = order.action === 'BUY' ? 1 : -1;
-    const booking = this.state.accounts.applyFill(order.account, spec, side, match.qty, match.price, commission);
-    const execution: ExecutionRecord = {
-      execId: makeExecId(++this.state.execSequence, t),
-      orderId: order.orderId,
-      clientId: order.clientId,
-      permId: order.permId,
-      account: order.account,
-      conId: order.conId,
-      symbol: order.symbol,
-      secType: order.secType,
-      currency: order.currency,
-      exchange: order.exchange,
-      side: side === 1 ? 'BOT' : 'SLD',
-      shares: match.qty,
-      price: match.price,
-      timeMs: t,
-      cumQty: order.filled,
-      avgPrice: avgFillPriceOf(order),
-      orderRef: order.orderRef,
-      lastLiquidity: 2,
-      commissionMicros: commission,
-      commissionCurrency: spec.currency,
-      realizedPnLMicros: booking.realizedMicros,
-    };
-    this.state.executions.push(execution);
+    const execution = bookFill(this.state, this.deps.commissions, order, spec, match, t);
     out.push({ kind: 'execution', clientId: order.clientId, execution });
     if (remainingOf(order) === 0) this.finish(order, 'Filled', t, out, 'Filled');
     else this.emitStatus(order, out, 'status');
@@ -285,9 +248,9 @@ export class Engine {
       kind: 'commission',
       clientId: order.clientId,
       execId: execution.execId,
-      commission: microsToNumber(commission),
+      commission: microsToNumber(execution.commissionMicros),
       currency: spec.currency,
-      realizedPnL: booking.realizedMicros === undefined ? undefined : microsToNumber(booking.realizedMicros),
+      realizedPnL: execution.realizedPnLMicros === undefined ? undefined : microsToNumber(execution.realizedPnLMicros),
     });
     const account = this.state.accounts.get(order.account);
     const position = account.positions.get(spec.conId);
