@@ -136,20 +136,28 @@ export const MdSnapshotRequest = z.object({
 });
 export type MdSnapshotRequest = z.infer<typeof MdSnapshotRequest>;
 
-/** One snapshot result, in request order: the tick, or the reason there is none. */
-export const MdSnapshotItem = z.union([
-  z.object({ ok: z.literal(true), tick: Tick, ageMs: DurationMs }),
-  z.object({ ok: z.literal(false), code: ErrorCodeSchema, message: z.string() }),
-]);
-export const MdSnapshotReply = okReply({ items: z.array(MdSnapshotItem) });
-export type MdSnapshotReply = z.infer<typeof MdSnapshotReply>;
-
 /** Feed state of one instrument's line. */
 export const FeedState = z.enum(['live', 'delayed', 'stale', 'down']).meta({
   description:
     'live: ticks arriving; delayed: IB delayed data; stale: no tick for longer than expected; down: line lost (broker disconnected / farm broken)',
 });
 export type FeedState = z.infer<typeof FeedState>;
+
+/** One snapshot result, in request order: the tick, or the reason there is none. */
+export const MdSnapshotItem = z.union([
+  z.object({
+    ok: z.literal(true),
+    tick: Tick,
+    /** Time since market-data last received a tick for the instrument, ms (its own clock). */
+    ageMs: DurationMs,
+    /** Feed state of the line when answered (`stale` once no tick came for the staleness threshold). */
+    state: FeedState.optional(),
+  }),
+  z.object({ ok: z.literal(false), code: ErrorCodeSchema, message: z.string() }),
+]);
+export const MdSnapshotReply = okReply({ items: z.array(MdSnapshotItem) });
+export type MdSnapshotReply = z.infer<typeof MdSnapshotReply>;
+
 
 /**
  * `md.health.<broker>.<conId>` (market-data → anyone): published on every state change and every 10 s while a
@@ -164,6 +172,8 @@ export const FeedHealth = z.object({
   lastTickAgeMs: DurationMs.optional(),
   /** Number of live leases on the line. */
   leases: z.int().nonnegative(),
+  /** Ticks received per second, averaged over the last health interval; absent when the publisher does not count. */
+  ticksPerSec: z.number().nonnegative().optional(),
   /** Publisher time, epoch ms. */
   tsMs: EpochMs,
 });
