@@ -158,7 +158,6 @@ export const MdSnapshotItem = z.union([
 export const MdSnapshotReply = okReply({ items: z.array(MdSnapshotItem) });
 export type MdSnapshotReply = z.infer<typeof MdSnapshotReply>;
 
-
 /**
  * `md.health.<broker>.<conId>` (market-data → anyone): published on every state change and every 10 s while a
  * line is open. Consumers: orders (refuse collars on stale data), dashboards.
