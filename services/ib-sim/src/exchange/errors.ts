@@ -53,3 +53,8 @@ export class ExchangeStateError extends Error {
 export class StateFileError extends Error {
   override readonly name = 'StateFileError';
 }
+
+/** A snapshot (from a state file or a caller) that does not match the snapshot schema. */
+export class InvalidSnapshotError extends Error {
+  override readonly name = 'InvalidSnapshotError';
+}

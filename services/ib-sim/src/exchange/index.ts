@@ -15,7 +15,7 @@ export {
   DEFAULT_COMMISSIONS,
   orderCommissionMicros,
 } from './commissions.js';
-export { ExchangeStateError, ORDER_ERRORS, StateFileError, type TwsNotice } from './errors.js';
+export { ExchangeStateError, InvalidSnapshotError, ORDER_ERRORS, StateFileError, type TwsNotice } from './errors.js';
 export type * from './events.js';
 export { Exchange, type ExchangeOptions } from './exchange.js';
 export {

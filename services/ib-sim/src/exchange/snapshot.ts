@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { AccountState, PositionState } from './accounts.js';
+import { InvalidSnapshotError } from './errors.js';
 import type { ExecutionRecord } from './executions.js';
 import type { OrderBookState } from './order-book.js';
 import type { OrderRecord } from './order-types.js';
@@ -149,9 +150,15 @@ export function encodeSnapshot(state: CoreState, savedAtMs: number): ExchangeSna
   };
 }
 
-/** Parses untrusted JSON (throws ZodError) into live state. */
+/** Parses untrusted JSON into live state; throws InvalidSnapshotError (with the zod issues as cause). */
 export function decodeSnapshot(input: unknown): CoreState {
-  const s = snapshotSchema.parse(input);
+  const parsed = snapshotSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new InvalidSnapshotError(`invalid exchange snapshot: ${z.prettifyError(parsed.error)}`, {
+      cause: parsed.error,
+    });
+  }
+  const s = parsed.data;
   const orders: OrderRecord[] = s.orders.map((o) => ({
     ...o,
     lmtPrice: orUndefined(o.lmtPrice),

@@ -2,7 +2,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { Exchange, FileStateStore, formatMicros, StateFileError } from '../../src/exchange/index.js';
+import {
+  Exchange,
+  FileStateStore,
+  formatMicros,
+  InvalidSnapshotError,
+  StateFileError,
+} from '../../src/exchange/index.js';
 import { AAPL, ES, harness, order, T0 } from './helpers.js';
 
 const dirs: string[] = [];
@@ -92,7 +98,9 @@ describe('state file', () => {
     writeFileSync(path, '{"version": 1, "orders": [');
     expect(() => harness({ store })).toThrow(StateFileError);
     writeFileSync(path, JSON.stringify({ version: 99 }));
+    expect(() => harness({ store })).toThrow(InvalidSnapshotError);
     expect(() => harness({ store })).toThrow(/version/);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ version: 99 });
   });
 
   test('throttled saving writes on flush() (or its timer), not on every change', () => {
