@@ -89,6 +89,8 @@ export class BrokerConnection {
   private readonly gatewayType: string;
   /** Connections made (first + reconnects); tests and status use it. */
   sessions = 0;
+  /** IB error 100 (message rate exceeded) seen: must stay 0, the governor exists to prevent it. */
+  rateViolations = 0;
 
   constructor(
     name: string,
@@ -299,6 +301,7 @@ export class BrokerConnection {
         this.goDown(`IB ${code}: ${message}`);
         return;
       case 'warning':
+        if (code === 100) this.rateViolations++;
         if (code === 100) this.log.error({ code, message }, 'IB message rate exceeded despite the governor');
         else this.log.debug({ code, reqId, message }, 'IB notice');
         return;

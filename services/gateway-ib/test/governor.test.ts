@@ -1,0 +1,38 @@
+import type { QualifyContractReply } from '@trading-system/contracts';
+import { Subjects } from '@trading-system/contracts';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type Harness, startHarness, until } from './helpers.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+  await until(() => h.gateway.broker(h.broker)?.conn.isReady === true, 5_000, 'session ready');
+});
+afterAll(async () => {
+  await h.close();
+});
+
+describe('outbound governor against ib-sim', () => {
+  test('a burst of 150 requests is paced: no error 100, the session survives, ≤ 40 msg/s', async () => {
+    const b = h.gateway.broker(h.broker);
+    const sentBefore = b?.conn.governor.totalSent ?? 0;
+    const started = Date.now();
+    // Distinct unknown conIds: each is its own IB reqContractDetails (no cache hit, no dedup).
+    const replies = await Promise.all(
+      Array.from({ length: 150 }, (_, i) =>
+        h.bus.request<QualifyContractReply>(
+          Subjects.brokerCommand.build({ broker: h.broker, verb: 'qualifyContract' }),
+          { v: 1, instrument: { conId: 900_000_000 + i } },
+          { timeoutMs: 15_000 },
+        ),
+      ),
+    );
+    const elapsed = Date.now() - started;
+    expect(replies.every((r) => !r.ok && r.code === 'CONTRACT_UNKNOWN')).toBe(true);
+    expect((b?.conn.governor.totalSent ?? 0) - sentBefore).toBe(150);
+    expect(b?.conn.rateViolations).toBe(0);
+    expect(b?.conn.sessions).toBe(1);
+    // 150 messages at ≤ 40 per sliding second cannot take less than ~2.75 s.
+    expect(elapsed).toBeGreaterThanOrEqual(2_700);
+  }, 20_000);
+});

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { FetchHistoryReply } from '@trading-system/contracts';
+import { Subjects } from '@trading-system/contracts';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { AAPL, type Harness, startHarness, TUESDAY_1100_ET, until } from './helpers.js';
+
+/** ib-sim and the gateway's queue shrink IB's pacing windows by the same factor (10 min → 5 s). */
+const SCALE = 120;
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({
+    sim: { pacing: { timeScale: SCALE } },
+    brokerOptions: { historyPacing: { timeScale: SCALE, marginMs: 30 } },
+  });
+  await until(() => h.gateway.broker(h.broker)?.conn.isReady === true, 5_000, 'session ready');
+});
+afterAll(async () => {
+  await h.close();
+});
+
+const fetchHistory = (body: object, timeoutMs = 30_000) =>
+  h.bus.request<FetchHistoryReply>(
+    Subjects.brokerCommand.build({ broker: h.broker, verb: 'fetchHistory' }),
+    {
+      v: 1,
+      requestId: randomUUID(),
+      instrument: { conId: AAPL },
+      duration: '60 S',
+      barSize: '5 secs',
+      whatToShow: 'TRADES',
+      useRth: false,
+      ...body,
+    },
+    { timeoutMs },
+  );
+
+describe('fetchHistory', () => {
+  test('61 small-bar requests are all served, with zero pacing errors from ib-sim', async () => {
+    const queue = h.gateway.broker(h.broker)?.history;
+    const started = Date.now();
+    const replies = await Promise.all(
+      Array.from({ length: 61 }, (_, i) => fetchHistory({ endMs: TUESDAY_1100_ET - i * 60_000 })),
+    );
+    const elapsed = Date.now() - started;
+    const failures = replies.filter((r) => !r.ok);
+    expect(failures).toEqual([]);
+    for (const r of replies) {
+      if (!r.ok) continue;
+      expect(r.bars).toHaveLength(12);
+      expect(r.bars.every((b) => b.tsEndMs - b.tsStartMs === 5_000)).toBe(true);
+    }
+    expect(queue?.stats.pacingViolations).toBe(0);
+    expect(queue?.stats.sent).toBeGreaterThanOrEqual(61);
+    // The 61st had to wait for the (scaled) 10-minute window: proof the queue, not luck, kept IB happy.
+    expect(elapsed).toBeGreaterThanOrEqual(600_000 / SCALE - 500);
+    const last = replies.at(-1);
+    expect(last?.ok && last.queuedMs).toBeGreaterThan(1_000);
+  }, 30_000);
+
+  test('identical requests in flight share one IB request; a repeat within 15 s is served from it', async () => {
+    const queue = h.gateway.broker(h.broker)?.history;
+    const sent = queue?.stats.sent ?? 0;
+    const body = { endMs: TUESDAY_1100_ET - 3 * 3_600_000, barSize: '1 hour', duration: '1 D' };
+    const [a, b] = await Promise.all([fetchHistory(body), fetchHistory(body)]);
+    expect(a.ok && b.ok).toBe(true);
+    expect(a.ok && b.ok && b.bars).toEqual(a.ok && a.bars);
+    const c = await fetchHistory(body);
+    expect(c.ok && c.bars).toEqual(a.ok && a.bars);
+    expect(queue?.stats.sent).toBe(sent + 1);
+    expect(queue?.stats.deduplicated).toBeGreaterThanOrEqual(1);
+    expect(queue?.stats.servedFromRecent).toBeGreaterThanOrEqual(1);
+  });
+
+  test('a request IB does not answer in time fails with TIMEOUT, never a partial result', async () => {
+    h.sim.control.stallHistorical(true);
+    try {
+      const r = await fetchHistory({
+        endMs: TUESDAY_1100_ET - 7_200_000,
+        barSize: '1 min',
+        duration: '1800 S',
+        timeoutMs: 300,
+      });
+      expect(r).toMatchObject({ ok: false, code: 'TIMEOUT' });
+    } finally {
+      h.sim.control.stallHistorical(false);
+    }
+  });
+
+  test('a disconnect while IB works on the request fails it with BROKER_DISCONNECTED', async () => {
+    h.sim.control.stallHistorical(true);
+    const conn = h.gateway.broker(h.broker)?.conn;
+    const pending = fetchHistory({ endMs: TUESDAY_1100_ET - 9_000_000, barSize: '1 min', duration: '1800 S' });
+    await until(() => h.sim.control.openHistoricalRequests > 0, 3_000, 'request at IB');
+    const sessions = conn?.sessions ?? 0;
+    h.sim.control.dropClient(h.clientId);
+    expect(await pending).toMatchObject({ ok: false, code: 'BROKER_DISCONNECTED' });
+    h.sim.control.stallHistorical(false);
+    await until(() => conn?.sessions === sessions + 1, 5_000, 'reconnected');
+  });
+
+  test('IB refusals come back as typed errors', async () => {
+    const cash = await fetchHistory({
+      instrument: { conId: 15016059 },
+      whatToShow: 'TRADES',
+      barSize: '1 hour',
+      duration: '1 D',
+      endMs: TUESDAY_1100_ET,
+    });
+    expect(cash).toMatchObject({ ok: false, code: 'VALIDATION_FAILED', details: { brokerCode: 162 } });
+    const unknown = await fetchHistory({ instrument: { conId: 999_999_999 } });
+    expect(unknown).toMatchObject({ ok: false, code: 'CONTRACT_UNKNOWN' });
+  });
+});
