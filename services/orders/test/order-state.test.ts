@@ -1,0 +1,93 @@
+import { OrderState } from '@trading-system/contracts';
+import { describe, expect, test } from 'vitest';
+import {
+  acceptsFill,
+  assertTransition,
+  canTransition,
+  InvalidTransitionError,
+  isCancellable,
+  isModifiable,
+  stateAfterFill,
+  stateFromBrokerStatus,
+  TRANSITIONS,
+} from '../src/order-state.js';
+
+describe('order state table', () => {
+  test('covers every contract state', () => {
+    expect(Object.keys(TRANSITIONS).sort()).toEqual([...OrderState.options].sort());
+  });
+
+  test('final states have no way out', () => {
+    for (const s of ['filled', 'cancelled', 'expired', 'rejected', 'denied'] as const) {
+      for (const to of OrderState.options) expect(canTransition(s, to)).toBe(false);
+    }
+  });
+
+  test.each([
+    ['accepted', 'submitted', true],
+    ['accepted', 'unresolved', true],
+    ['accepted', 'denied', false],
+    ['submitted', 'denied', false],
+    ['pendingCancel', 'filled', true], // fill after the cancel request
+    ['pendingCancel', 'partiallyFilled', true], // cancel failed after a partial fill
+    ['pendingCancel', 'submitted', true], // cancel failed
+    ['unresolved', 'filled', true],
+    ['unresolved', 'accepted', false],
+    ['partiallyFilled', 'submitted', false],
+    ['partiallyFilled', 'rejected', false],
+    ['submitted', 'submitted', true], // modification
+  ] as const)('%s → %s allowed: %s', (from, to, allowed) => {
+    expect(canTransition(from, to)).toBe(allowed);
+  });
+
+  test('nothing leads back to accepted or into denied', () => {
+    for (const from of OrderState.options) {
+      expect(canTransition(from, 'accepted')).toBe(false);
+      expect(canTransition(from, 'denied')).toBe(false);
+    }
+  });
+
+  test('assertTransition throws a named error', () => {
+    expect(() => assertTransition('filled', 'cancelled')).toThrow(InvalidTransitionError);
+    expect(() => assertTransition('submitted', 'filled')).not.toThrow();
+  });
+
+  test('cancel and modify rules', () => {
+    expect(isCancellable('submitted')).toBe(true);
+    expect(isCancellable('unresolved')).toBe(true);
+    expect(isCancellable('pendingCancel')).toBe(false);
+    expect(isCancellable('filled')).toBe(false);
+    expect(isModifiable('submitted')).toBe(true);
+    expect(isModifiable('unresolved')).toBe(false);
+    expect(isModifiable('pendingCancel')).toBe(false);
+  });
+});
+
+describe('fills and broker statuses', () => {
+  test('fills apply to working and late-reported cancelled orders, never to denied/rejected', () => {
+    expect(acceptsFill('submitted')).toBe(true);
+    expect(acceptsFill('cancelled')).toBe(true);
+    expect(acceptsFill('denied')).toBe(false);
+    expect(acceptsFill('rejected')).toBe(false);
+  });
+
+  test('state after a fill', () => {
+    expect(stateAfterFill('submitted', -1)).toBe('partiallyFilled');
+    expect(stateAfterFill('submitted', 0)).toBe('filled');
+    expect(stateAfterFill('pendingCancel', -1)).toBe('pendingCancel');
+    expect(stateAfterFill('pendingCancel', 0)).toBe('filled');
+    expect(stateAfterFill('cancelled', -1)).toBe('cancelled');
+    expect(stateAfterFill('unresolved', -1)).toBe('partiallyFilled');
+  });
+
+  test('IB statuses map to OMS states; Filled is left to executions', () => {
+    const day = { tif: 'DAY', hasFills: false } as const;
+    expect(stateFromBrokerStatus('Submitted', day)).toBe('submitted');
+    expect(stateFromBrokerStatus('PreSubmitted', { tif: 'DAY', hasFills: true })).toBe('partiallyFilled');
+    expect(stateFromBrokerStatus('PendingCancel', day)).toBe('pendingCancel');
+    expect(stateFromBrokerStatus('Cancelled', day)).toBe('cancelled');
+    expect(stateFromBrokerStatus('Cancelled', { tif: 'IOC', hasFills: true })).toBe('expired');
+    expect(stateFromBrokerStatus('Inactive', day)).toBe('rejected');
+    expect(stateFromBrokerStatus('Filled', day)).toBeUndefined();
+  });
+});

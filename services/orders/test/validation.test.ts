@@ -1,0 +1,63 @@
+import type { Instrument } from '@trading-system/contracts';
+import { describe, expect, test } from 'vitest';
+import { type OrderParams, resolveAccount, validateOrderParams } from '../src/validation.js';
+
+const stk: Instrument = {
+  conId: 265598,
+  secType: 'STK',
+  symbol: 'AAPL',
+  localSymbol: 'AAPL',
+  exchange: 'SMART',
+  currency: 'USD',
+  minTick: '0.01',
+};
+const fut: Instrument = { ...stk, conId: 1, secType: 'FUT', expiry: '20261218', minTick: '0.25', multiplier: '50' };
+const broker = { name: 'sim', allowGtc: true };
+const lmt: OrderParams = { orderType: 'LMT', tif: 'DAY', quantity: '10', limitPrice: '100.05', outsideRth: false };
+
+const code = (o: OrderParams, i: Instrument = stk, b = broker) => {
+  const v = validateOrderParams(o, i, b);
+  return v.ok ? 'ok' : `${v.code}/${v.rule}`;
+};
+
+describe('validateOrderParams', () => {
+  test('a well-formed limit order passes', () => expect(code(lmt)).toBe('ok'));
+
+  test('order type parameters', () => {
+    expect(code({ ...lmt, limitPrice: undefined })).toBe('VALIDATION_FAILED/limitPrice');
+    expect(code({ ...lmt, orderType: 'STP' })).toBe('VALIDATION_FAILED/limitPrice');
+    expect(code({ ...lmt, orderType: 'STP', limitPrice: undefined })).toBe('VALIDATION_FAILED/stopPrice');
+    expect(code({ ...lmt, orderType: 'STP LMT', stopPrice: '99' })).toBe('ok');
+    expect(code({ ...lmt, orderType: 'STP LMT' })).toBe('VALIDATION_FAILED/stopPrice');
+    expect(code({ ...lmt, orderType: 'MKT', limitPrice: undefined })).toBe('ok');
+  });
+
+  test('TIF rules', () => {
+    expect(code({ ...lmt, tif: 'IOC' })).toBe('ok');
+    expect(code({ ...lmt, orderType: 'STP', limitPrice: undefined, stopPrice: '99', tif: 'FOK' })).toBe(
+      'ORDER_TYPE_UNSUPPORTED/tif',
+    );
+    expect(code({ ...lmt, tif: 'GTC' }, stk, { name: 'x', allowGtc: false })).toBe('ORDER_TYPE_UNSUPPORTED/tif');
+    expect(code({ ...lmt, orderType: 'MKT', limitPrice: undefined, outsideRth: true })).toBe(
+      'ORDER_TYPE_UNSUPPORTED/outsideRth',
+    );
+  });
+
+  test('quantity and price rules of the instrument', () => {
+    expect(code({ ...lmt, quantity: '1.5' })).toBe('VALIDATION_FAILED/quantity');
+    expect(code({ ...lmt, quantity: '1.5' }, { ...stk, secType: 'CMDTY' })).toBe('ok');
+    expect(code({ ...lmt, limitPrice: '100.005' })).toBe('PRICE_NOT_ON_TICK/tickSize');
+    expect(code({ ...lmt, limitPrice: '0' })).toBe('VALIDATION_FAILED/limitPrice');
+    expect(code({ ...lmt, limitPrice: '-5.25' }, fut)).toBe('ok');
+    expect(code({ ...lmt, limitPrice: '5010.1' }, fut)).toBe('PRICE_NOT_ON_TICK/tickSize');
+  });
+});
+
+describe('resolveAccount', () => {
+  test('named, single and ambiguous', () => {
+    expect(resolveAccount('DU1', ['DU1', 'DU2'])).toEqual({ ok: true, value: 'DU1' });
+    expect(resolveAccount(undefined, ['DU1'])).toEqual({ ok: true, value: 'DU1' });
+    expect(resolveAccount(undefined, ['DU1', 'DU2'])).toMatchObject({ ok: false, code: 'ACCOUNT_UNKNOWN' });
+    expect(resolveAccount('DU9', ['DU1'])).toMatchObject({ ok: false, code: 'ACCOUNT_UNKNOWN', rule: 'account' });
+  });
+});
