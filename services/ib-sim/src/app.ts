@@ -3,8 +3,12 @@
  * listens. Returns the bound address, `stop()` and the control surface. Everything is in-process; tests start
  * one sim per file on port 0.
  */
+
+import { ExchangeFront } from './broker/front.js';
+import { coreClock, coreQuotes, instrumentLookup } from './broker/ports.js';
 import { type Clock, realClock } from './clock.js';
 import { createControl, type SimControl } from './control.js';
+import { type CommissionSchedule, Exchange, FileStateStore } from './exchange/index.js';
 import { DEFAULT_PACING, HistoricalPacer, type PacingOptions } from './history/pacing.js';
 import { buildCatalog } from './instruments/catalog.js';
 import { type Logger, silentLogger } from './logger.js';
@@ -12,11 +16,12 @@ import { PriceModel } from './market/price-model.js';
 import { QuoteSource } from './market/quote-source.js';
 import { DEFAULT_DATA_DIR, EMPTY_REPLAY, loadReplay } from './market/replay.js';
 import { HandlerRegistry } from './server/dispatcher.js';
+import { registerAccountHandlers } from './server/handlers/accounts.js';
 import { registerConnectionHandlers } from './server/handlers/connection.js';
 import { registerContractHandlers } from './server/handlers/contracts.js';
 import { registerHistoricalHandlers } from './server/handlers/historical.js';
 import { registerMarketDataHandlers } from './server/handlers/market-data.js';
-import { registerPlaceholderHandlers } from './server/handlers/placeholders.js';
+import { registerOrderHandlers } from './server/handlers/orders.js';
 import { TwsServer } from './server/server.js';
 import { SimContext, type SimSettings } from './server/sim-context.js';
 
@@ -41,6 +46,18 @@ export interface SimOptions {
   readonly dataDir?: string;
   readonly twsTimeZone?: string;
   readonly logger?: Logger;
+  /**
+   * Keep orders, positions, cash and executions in this JSON file: loaded at start when present, rewritten
+   * atomically after every change. Without it the exchange state lives in memory only.
+   */
+  readonly stateFile?: string;
+  /** Start from the configured accounts even when the state file holds a state (it is overwritten). */
+  readonly reset?: boolean;
+  /** Opening cash of every account, in its base currency (default 1,000,000). */
+  readonly startingCash?: number;
+  readonly commissions?: CommissionSchedule;
+  /** Sim ms between matching steps of resting orders (default 250, the stock tick cadence). */
+  readonly matchIntervalMs?: number;
   /** Hook for the exchange front: register more handlers before the server accepts connections. */
   readonly register?: (control: SimControl) => void;
 }
@@ -84,15 +101,36 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   registerContractHandlers(registry);
   registerMarketDataHandlers(registry);
   registerHistoricalHandlers(registry);
-  registerPlaceholderHandlers(registry);
-  const control = createControl(sim, registry);
+  const exchange = Exchange.open({
+    quotes: coreQuotes(catalog, quotes),
+    instruments: instrumentLookup(catalog),
+    clock: coreClock(clock),
+    accounts: settings.accounts.map((id) =>
+      options.startingCash === undefined ? { id } : { id, startingCash: { USD: options.startingCash } },
+    ),
+    ...(options.commissions ? { commissions: options.commissions } : {}),
+    ...(options.stateFile ? { store: new FileStateStore(options.stateFile) } : {}),
+    fresh: options.reset ?? false,
+  });
+  const front = new ExchangeFront(sim, exchange, { matchIntervalMs: options.matchIntervalMs ?? 250 });
+  registerOrderHandlers(registry, front);
+  registerAccountHandlers(registry, front);
+  const control = createControl(sim, registry, front);
   options.register?.(control);
   const server = new TwsServer(sim, registry);
   const address = await server.listen(options.port ?? 7497, options.host ?? '127.0.0.1');
-  log.info({ ...address, seed, instruments: catalog.instruments.length }, 'ib-sim listening');
+  front.start();
+  log.info(
+    { ...address, seed, instruments: catalog.instruments.length, stateFile: options.stateFile },
+    'ib-sim listening',
+  );
   return {
     ...address,
     control,
-    stop: () => server.close(),
+    stop: async () => {
+      front.stop();
+      await server.close();
+      exchange.flush();
+    },
   };
 }

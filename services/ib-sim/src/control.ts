@@ -1,8 +1,11 @@
 /**
- * The control surface: a programmatic handle on a running sim for tests and fault injection. Part 2 (the
- * exchange front) extends it with order faults.
+ * The control surface: a programmatic handle on a running sim for tests and fault injection (connections,
+ * notices, latency, historical stalls, order rejects, the nightly reset). `control-http.ts` exposes the same
+ * operations over HTTP for the command line.
  */
+import type { ExchangeFront } from './broker/front.js';
 import type { Clock } from './clock.js';
+import type { Exchange, OrderRecord, PositionView } from './exchange/index.js';
 import type { Catalog } from './instruments/catalog.js';
 import type { QuoteSource } from './market/quote-source.js';
 import type { HandlerRegistry } from './server/dispatcher.js';
@@ -42,10 +45,35 @@ export interface SimControl {
   stallHistorical(stalled: boolean): void;
   readonly marketDataLines: number;
   readonly openHistoricalRequests: number;
+  /** The exchange core behind the order/account messages (orders keep working with no client connected). */
+  readonly exchange: Exchange;
+  /** The next new order is rejected: 201 `Order rejected - reason:<reason>` (or `code` with `reason` as text). */
+  rejectNext(reason: string, code?: number): void;
+  /**
+   * The nightly-reset sequence in one call, to every connected client: 1100, farms broken (2103 usfarm,
+   * 2105 ushmds), farms OK (2104, 2106), then 1101 (data lost: market-data subscriptions dropped) or 1102.
+   */
+  nightlyReset(options?: { dataLost?: boolean }): void;
+  /** One farm notice: market (2103/2104), hmds (2105/2106) or secdef (2157/2158). */
+  farm(kind: FarmKind, ok: boolean, name?: string): void;
+  /** 10197 `No market data during competing live session` on every active market-data ticker. */
+  competingSession(): void;
+  /** One matching step now (the sim also steps on its own timer). */
+  step(): void;
+  orders(): { open: OrderRecord[]; completed: OrderRecord[] };
+  positions(): PositionView[];
 }
 
-export function createControl(sim: SimContext, registry: HandlerRegistry): SimControl {
-  return {
+export type FarmKind = 'market' | 'hmds' | 'secdef';
+
+const FARM_CODES: Readonly<Record<FarmKind, { broken: number; ok: number }>> = {
+  market: { broken: 2103, ok: 2104 },
+  hmds: { broken: 2105, ok: 2106 },
+  secdef: { broken: 2157, ok: 2158 },
+};
+
+export function createControl(sim: SimContext, registry: HandlerRegistry, front: ExchangeFront): SimControl {
+  const control: SimControl = {
     clock: sim.clock,
     catalog: sim.catalog,
     quotes: sim.quotes,
@@ -101,5 +129,34 @@ export function createControl(sim: SimContext, registry: HandlerRegistry): SimCo
     get openHistoricalRequests() {
       return sim.openHistorical;
     },
+    exchange: front.exchange,
+    rejectNext(reason, code) {
+      front.exchange.rejectNext(reason, code);
+    },
+    nightlyReset(options = {}) {
+      control.broadcast(1100);
+      control.farm('market', false);
+      control.farm('hmds', false);
+      control.farm('market', true);
+      control.farm('hmds', true);
+      control.broadcast(options.dataLost ? 1101 : 1102);
+    },
+    farm(kind, ok, name) {
+      const codes = FARM_CODES[kind];
+      control.broadcast(ok ? codes.ok : codes.broken, name === undefined ? {} : { farm: name });
+    },
+    competingSession() {
+      control.broadcast(10197);
+    },
+    step() {
+      front.step();
+    },
+    orders() {
+      return { open: front.exchange.openOrders(), completed: front.exchange.completedOrders() };
+    },
+    positions() {
+      return front.exchange.positions();
+    },
   };
+  return control;
 }
