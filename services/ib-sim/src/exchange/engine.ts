@@ -155,7 +155,9 @@ export class Engine {
       error(ORDER_ERRORS.noSecurityDefinition());
       return;
     }
-    if (req.conId !== order.conId || v.order.action !== order.action || v.order.account !== order.account) {
+    // An empty account on the modification means "unchanged", not "the default account".
+    const accountChanged = Boolean(req.account) && req.account !== order.account;
+    if (req.conId !== order.conId || v.order.action !== order.action || accountChanged) {
       error(ORDER_ERRORS.modifyMismatch());
       return;
     }

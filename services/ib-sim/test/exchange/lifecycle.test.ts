@@ -154,6 +154,15 @@ describe('modify', () => {
     expect(ex.order(1, 41)).toMatchObject({ action: 'BUY', conId: AAPL.conId, status: 'Submitted' });
   });
 
+  test('an empty account on the modification keeps the order account; another account is 105', () => {
+    const { ex } = harness({ accounts: [{ id: 'DU1111111' }, { id: 'DU2222222' }] });
+    ex.placeOrder(order({ orderId: 43, account: 'DU2222222', orderType: 'LMT', lmtPrice: 99 }));
+    ex.placeOrder(order({ orderId: 43, account: '', orderType: 'LMT', lmtPrice: 99.1 }));
+    expect(ex.order(1, 43)).toMatchObject({ account: 'DU2222222', lmtPrice: 99.1 });
+    const other = ex.placeOrder(order({ orderId: 43, account: 'DU1111111', orderType: 'LMT', lmtPrice: 99.2 }));
+    expect(errors(other)[0]?.code).toBe(105);
+  });
+
   test('TIF change from DAY to GTC removes the session expiry', () => {
     const { ex } = harness();
     ex.placeOrder(order({ orderId: 42, orderType: 'LMT', lmtPrice: 99 }));
