@@ -5,7 +5,14 @@
  * Public API
  * - `Exchange.open(options)`: a core on the given ports. With `store`, state is loaded from it when present
  *   (GTC and unexpired DAY orders, positions, cash, executions survive restarts) and saved after every
- *   change; `fresh: true` ignores a stored state (and overwrites it on the first change).
+ *   change, or at most once per `saveThrottleMs` (recommended for a server: a full save costs milliseconds
+ *   and grows with the day's activity; call `flush()` on stop); `fresh: true` ignores a stored state.
+ *   `marginCheck` (default on) rejects new orders beyond AvailableFunds / initial margin with 201.
+ *
+ * Conventions: average-cost positions (IB's avgCost, commission and multiplier included), money in bigint
+ * micros, commission minimums per order, fills at the opposite quote up to its displayed size per step, stops
+ * triggered by the last price. Not modelled: brackets/OCA (parentId is echoed only), TRAIL and other order
+ * types (321), whatIf, daily PnL, short-sale locates, FX conversion without `fxRateToBase`.
  * - Commands, each returning the events it produced (also delivered to `onEvent` listeners, after the state
  *   change is complete and saved):
  *     `placeOrder(req)` new order, or modification when `req.orderId` is live for `req.clientId`;
