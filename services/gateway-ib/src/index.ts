@@ -1,1 +1,4 @@
-export {};
+export { type BrokerConfig, type Gateway, type GatewayDeps, start } from './app.js';
+export type { BrokerOptions } from './broker.js';
+export { brokersFromConfig, GatewayConfig } from './config.js';
+export { classifyIbCode, type IbCodeClass } from './ib-error-classes.js';

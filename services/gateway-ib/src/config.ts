@@ -1,0 +1,78 @@
+/**
+ * gateway-ib configuration, from the environment. Brokers come either from `IB_BROKERS` (JSON array of
+ * `{ name, connection: IbConnectionConfig }`, several connections) or from IB_HOST / IB_PORT / IB_CLIENT_ID for
+ * a single connection named `BROKER_NAME` (default `ib_paper`); exactly one of the two forms.
+ */
+import { BrokerName, GatewayType, IbConnectionConfig } from '@trading-system/contracts';
+import {
+  checkNatsConfig,
+  type DeepReadonly,
+  defaultedEnv,
+  logConfigShape,
+  natsConfigShape,
+  optionalEnv,
+} from '@trading-system/runtime';
+import { z } from 'zod';
+import type { BrokerConfig } from './app.js';
+
+const intEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const BrokersJson = z
+  .string()
+  .transform((s, ctx) => {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'IB_BROKERS is not valid JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(z.object({ name: BrokerName, connection: IbConnectionConfig })).min(1));
+
+export const GatewayConfig = z
+  .object({
+    ...natsConfigShape,
+    ...logConfigShape,
+    GATEWAY_TYPE: defaultedEnv(GatewayType, 'ib').describe('gateway type token of gateway.<type>.cmd.* (default ib)'),
+    BROKER_NAME: defaultedEnv(BrokerName, 'ib_paper').describe('name of the single broker (default ib_paper)'),
+    IB_HOST: defaultedEnv(z.string(), '127.0.0.1').describe('TWS / IB Gateway host (default 127.0.0.1)'),
+    IB_PORT: defaultedEnv(intEnv(1, 65_535), 7497).describe('TWS / IB Gateway API port (default 7497, TWS paper)'),
+    IB_CLIENT_ID: optionalEnv(intEnv(0, 2_147_483_647)).describe(
+      'API client id of the single broker; keep it fixed across restarts (IB ties open orders to it)',
+    ),
+    IB_TRADING_MODE: defaultedEnv(z.enum(['paper', 'live']), 'paper').describe('paper (default) or live'),
+    IB_MARKET_DATA_LINES: defaultedEnv(intEnv(1, 10_000), 100).describe('market-data lines of the account'),
+    IB_BROKERS: optionalEnv(BrokersJson).describe(
+      'JSON array [{"name":"ib_paper","connection":{"host":"127.0.0.1","port":7497,"clientId":1}}, ...]',
+    ),
+    HISTORY_PACING_SCALE: defaultedEnv(z.coerce.number().positive(), 1).describe(
+      'divides IB historical pacing windows (1 = IB; match ib-sim --pacing-scale in tests)',
+    ),
+  })
+  .superRefine((c, ctx) => {
+    checkNatsConfig(c, ctx);
+    if ((c.IB_BROKERS === undefined) === (c.IB_CLIENT_ID === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['IB_CLIENT_ID'],
+        message: 'set either IB_CLIENT_ID (one broker) or IB_BROKERS (several), not both and not neither',
+      });
+    }
+  });
+export type GatewayConfig = z.output<typeof GatewayConfig>;
+
+export function brokersFromConfig(c: DeepReadonly<GatewayConfig>): BrokerConfig[] {
+  if (c.IB_BROKERS !== undefined) return c.IB_BROKERS.map((b) => ({ name: b.name, connection: { ...b.connection } }));
+  return [
+    {
+      name: c.BROKER_NAME,
+      connection: IbConnectionConfig.parse({
+        host: c.IB_HOST,
+        port: c.IB_PORT,
+        clientId: c.IB_CLIENT_ID,
+        paper: c.IB_TRADING_MODE === 'paper',
+        marketDataLines: c.IB_MARKET_DATA_LINES,
+      }),
+    },
+  ];
+}
