@@ -58,6 +58,7 @@ const RECORDED = [
   EventName.pnl,
   EventName.pnlSingle,
   EventName.disconnected,
+  EventName.nextValidId,
 ] as const;
 
 export interface Recorded {
