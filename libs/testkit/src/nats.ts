@@ -6,9 +6,9 @@
  * streams it names, so test files run in parallel on one server and leave nothing behind.
  */
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
 import { type Bus, BusClosedError, type BusLogger, createMemoryBus, createNatsBus } from '@trading-system/bus';
 import type { MessageCatalog } from '@trading-system/contracts';
+import { resolveServiceUrl } from './resolve-service.js';
 
 export const LOCAL_NATS_URL = 'nats://127.0.0.1:4222';
 
@@ -24,37 +24,26 @@ export function natsUrl(): Promise<string> {
   return resolved;
 }
 
-async function resolveNatsUrl(): Promise<string> {
-  const fromEnv = process.env.NATS_URL;
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  if (await portAnswers('127.0.0.1', 4222, 1_000)) return LOCAL_NATS_URL;
-  try {
-    const { GenericContainer, Wait } = await import('testcontainers');
-    const container = await new GenericContainer('nats:2.10')
-      .withCommand(['-js'])
-      .withExposedPorts(4222)
-      .withWaitStrategy(Wait.forLogMessage(/Server is ready/))
-      .start();
-    return `nats://${container.getHost()}:${container.getMappedPort(4222)}`;
-  } catch (err) {
-    throw new TestNatsUnavailableError(
-      'No NATS for tests: NATS_URL is unset, nothing answers on 127.0.0.1:4222, and a nats:2.10 container could ' +
-        'not be started. Set NATS_URL=nats://host:port or start `nats-server -js` (or Docker).',
-      { cause: err },
-    );
-  }
-}
-
-function portAnswers(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
+function resolveNatsUrl(): Promise<string> {
+  return resolveServiceUrl({
+    envVar: 'NATS_URL',
+    localUrl: LOCAL_NATS_URL,
+    localPort: 4222,
+    startContainer: async () => {
+      const { GenericContainer, Wait } = await import('testcontainers');
+      const container = await new GenericContainer('nats:2.10')
+        .withCommand(['-js'])
+        .withExposedPorts(4222)
+        .withWaitStrategy(Wait.forLogMessage(/Server is ready/))
+        .start();
+      return `nats://${container.getHost()}:${container.getMappedPort(4222)}`;
+    },
+    unavailable: (cause) =>
+      new TestNatsUnavailableError(
+        'No NATS for tests: NATS_URL is unset, nothing answers on 127.0.0.1:4222, and a nats:2.10 container could ' +
+          'not be started. Set NATS_URL=nats://host:port or start `nats-server -js` (or Docker).',
+        { cause },
+      ),
   });
 }
 

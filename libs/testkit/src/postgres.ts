@@ -6,8 +6,8 @@
  * so test files run in parallel against one database without colliding.
  */
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
 import { createDatabase, type Kysely, sql } from '@trading-system/storage';
+import { resolveServiceUrl } from './resolve-service.js';
 
 export const LOCAL_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -23,38 +23,27 @@ export function databaseUrl(): Promise<string> {
   return resolved;
 }
 
-async function resolveDatabaseUrl(): Promise<string> {
-  const fromEnv = process.env.DATABASE_URL;
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  if (await portAnswers('127.0.0.1', 5432, 1_000)) return LOCAL_DATABASE_URL;
-  try {
-    const { GenericContainer, Wait } = await import('testcontainers');
-    const container = await new GenericContainer('postgres:16')
-      .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: 'test' })
-      .withExposedPorts(5432)
-      // The entrypoint restarts the server once after initdb; the second "ready" is the real one.
-      .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
-      .start();
-    return `postgres://postgres@${container.getHost()}:${container.getMappedPort(5432)}/test`;
-  } catch (err) {
-    throw new TestDatabaseUnavailableError(
-      'No Postgres for tests: DATABASE_URL is unset, nothing answers on 127.0.0.1:5432, and a postgres:16 ' +
-        'container could not be started. Set DATABASE_URL=postgres://user@host:port/db or start Postgres/Docker.',
-      { cause: err },
-    );
-  }
-}
-
-function portAnswers(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
+function resolveDatabaseUrl(): Promise<string> {
+  return resolveServiceUrl({
+    envVar: 'DATABASE_URL',
+    localUrl: LOCAL_DATABASE_URL,
+    localPort: 5432,
+    startContainer: async () => {
+      const { GenericContainer, Wait } = await import('testcontainers');
+      const container = await new GenericContainer('postgres:16')
+        .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: 'test' })
+        .withExposedPorts(5432)
+        // The entrypoint restarts the server once after initdb; the second "ready" is the real one.
+        .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
+        .start();
+      return `postgres://postgres@${container.getHost()}:${container.getMappedPort(5432)}/test`;
+    },
+    unavailable: (cause) =>
+      new TestDatabaseUnavailableError(
+        'No Postgres for tests: DATABASE_URL is unset, nothing answers on 127.0.0.1:5432, and a postgres:16 ' +
+          'container could not be started. Set DATABASE_URL=postgres://user@host:port/db or start Postgres/Docker.',
+        { cause },
+      ),
   });
 }
 
