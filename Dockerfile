@@ -1,0 +1,27 @@
+# One image for every service: the workspace with its dependencies; each compose service picks its entry point.
+# Build: docker build -t trading-system .   Run one service: docker run trading-system services/orders/src/main.ts
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY libs/contracts/package.json libs/contracts/
+COPY libs/bus/package.json libs/bus/
+COPY libs/storage/package.json libs/storage/
+COPY libs/runtime/package.json libs/runtime/
+COPY libs/testkit/package.json libs/testkit/
+COPY services/ib-sim/package.json services/ib-sim/
+COPY services/gateway-ib/package.json services/gateway-ib/
+COPY services/orders/package.json services/orders/
+COPY services/market-data/package.json services/market-data/
+COPY services/history/package.json services/history/
+COPY services/embedded/package.json services/embedded/
+COPY scripts/ scripts/
+RUN npm ci --no-audit --no-fund
+
+FROM node:24-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY . .
+USER node
+ENTRYPOINT ["node", "--import", "tsx"]
+CMD ["services/embedded/src/main.ts"]
