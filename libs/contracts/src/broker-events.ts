@@ -60,6 +60,19 @@ export const BrokerOrderStatus = z.object({
 });
 export type BrokerOrderStatus = z.infer<typeof BrokerOrderStatus>;
 
+/**
+ * `broker.<broker>.evt.orderRejected`: the broker refused an order or a modification (IB error 201, 103, 110 ...
+ * for the orderId). The order's final status follows as an orderStatus (IB: Inactive or Cancelled); this event
+ * carries the broker's reason, for ORDER_REJECTED with `details.brokerCode`. eventId = `rej-<orderKey>-<code>`.
+ */
+export const BrokerOrderRejected = z.object({
+  ...brokerEventBase,
+  ...orderIdentity,
+  brokerCode: z.int(),
+  message: z.string().max(2048),
+});
+export type BrokerOrderRejected = z.infer<typeof BrokerOrderRejected>;
+
 /** An order as the broker holds it (IB openOrder): used by openOrder, externalOrder and reconciliation. */
 export const BrokerOrder = z.object({
   ...orderIdentity,
@@ -161,6 +174,7 @@ export const BROKER_EVENT_SCHEMAS = {
   accountValue: BrokerAccountValue,
   reconciliationSnapshot: BrokerReconciliationSnapshot,
   externalOrder: BrokerExternalOrder,
+  orderRejected: BrokerOrderRejected,
 } as const;
 export type BrokerEventKind = keyof typeof BROKER_EVENT_SCHEMAS;
 export const BROKER_EVENT_KINDS = Object.keys(BROKER_EVENT_SCHEMAS) as BrokerEventKind[];
