@@ -17,7 +17,7 @@ import { ErrorCodeSchema, okReply } from './errors.js';
 import { Instrument, InstrumentRef } from './instrument.js';
 import { BarData } from './market-data.js';
 import { OrderSide } from './order-commands.js';
-import { OrderEvent } from './order-events.js';
+import { OrderEvent, OrderState } from './order-events.js';
 import { OrderView } from './orders-service.js';
 import { BarSizeSpec, IbDurationSchema, Timeframe } from './timeframe.js';
 import { WhatToShow } from './what-to-show.js';
@@ -149,6 +149,8 @@ const auditFilter = {
   strategy: StrategyTag.optional(),
   clientOrderId: ClientOrderId.optional(),
   conId: ConId.optional(),
+  /** Underlying symbol of the instrument (`AAPL`), exact match (added in v1, optional). */
+  symbol: z.string().min(1).max(32).optional(),
   /** Time window on tsEventMs, epoch ms (from inclusive, to exclusive). */
   fromMs: EpochMs.optional(),
   toMs: EpochMs.optional(),
@@ -156,6 +158,12 @@ const auditFilter = {
 
 export const HistOrdersQuery = z.object({
   ...auditFilter,
+  /**
+   * open = not in a final state; final = filled/cancelled/expired/rejected/denied; all (default). Added in v1,
+   * optional. `states` narrows to exact states.
+   */
+  status: z.enum(['open', 'final', 'all']).optional(),
+  states: z.array(OrderState).min(1).optional(),
   /** Also return the order events (requires clientOrderId, to stay small). */
   includeEvents: z.boolean().default(false),
   ...PageRequest,
