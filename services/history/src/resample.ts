@@ -1,0 +1,101 @@
+import {
+  addDecimal,
+  type BarData,
+  compareDecimal,
+  divDecimal,
+  mulDecimal,
+  parseTimeframe,
+} from '@trading-system/contracts';
+
+/**
+ * Builds bars of a timeframe IB does not serve (7m, 90m, 2d, ...) from finer base bars. Buckets are aligned to the
+ * UTC epoch (7m buckets start at multiples of 7 minutes since 1970-01-01T00:00Z), weeks on Monday 00:00 UTC and
+ * months on the first of the UTC month: for intraday sizes that IB also serves, this is IB's own alignment, so a
+ * 5m bar resampled from 1m bars equals IB's 5m bar.
+ *
+ * OHLC: first open, max high, min low, last close; volume and count summed (count only when every base bar has
+ * one); wap = volume-weighted mean of the base waps when every base bar has a wap and the volume is positive,
+ * rounded to 8 places; gap only when every base bar is a gap. A bucket's tsEndMs is its nominal end, even when the
+ * session closes earlier (IB does the same).
+ */
+
+const MONDAY_OFFSET_MS = 4 * 86_400_000; // 1970-01-01 was a Thursday
+const WAP_DIGITS = 8;
+
+export function bucketStart(tsMs: number, timeframe: string): number {
+  const p = parseTimeframe(timeframe);
+  if (p.seconds === undefined) {
+    const d = new Date(tsMs);
+    const monthIndex = d.getUTCFullYear() * 12 + d.getUTCMonth();
+    const bucket = Math.floor(monthIndex / p.count) * p.count;
+    return Date.UTC(Math.floor(bucket / 12), bucket % 12, 1);
+  }
+  const len = p.seconds * 1_000;
+  const offset = p.unit === 'w' ? MONDAY_OFFSET_MS : 0;
+  return Math.floor((tsMs - offset) / len) * len + offset;
+}
+
+export function bucketEnd(start: number, timeframe: string): number {
+  const p = parseTimeframe(timeframe);
+  if (p.seconds === undefined) {
+    const d = new Date(start);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + p.count, 1);
+  }
+  return start + p.seconds * 1_000;
+}
+
+/** Resamples base bars (time order, one series) into `timeframe` bars, in time order. */
+export function resample(bars: readonly BarData[], timeframe: string): BarData[] {
+  const out: BarData[] = [];
+  let group: BarData[] = [];
+  let groupStart = Number.NaN;
+  const flush = (): void => {
+    if (group.length > 0) out.push(aggregate(group, groupStart, bucketEnd(groupStart, timeframe)));
+    group = [];
+  };
+  for (const bar of bars) {
+    const start = bucketStart(bar.tsStartMs, timeframe);
+    if (start !== groupStart) {
+      flush();
+      groupStart = start;
+    }
+    group.push(bar);
+  }
+  flush();
+  return out;
+}
+
+function aggregate(group: readonly BarData[], tsStartMs: number, tsEndMs: number): BarData {
+  const first = group[0] as BarData;
+  const last = group.at(-1) as BarData;
+  let high = first.high;
+  let low = first.low;
+  let volume = '0';
+  let count: number | undefined = 0;
+  let allGap = true;
+  let wapAvailable = true;
+  let wapVolume = '0';
+  for (const b of group) {
+    if (compareDecimal(b.high, high) > 0) high = b.high;
+    if (compareDecimal(b.low, low) < 0) low = b.low;
+    volume = addDecimal(volume, b.volume);
+    count = count === undefined || b.count === undefined ? undefined : count + b.count;
+    allGap &&= b.gap;
+    if (b.wap === undefined) wapAvailable = false;
+    else if (wapAvailable) wapVolume = addDecimal(wapVolume, mulDecimal(b.wap, b.volume));
+  }
+  const bar: BarData = {
+    tsStartMs,
+    tsEndMs,
+    open: first.open,
+    high,
+    low,
+    close: last.close,
+    volume,
+    gap: allGap,
+  };
+  if (count !== undefined) bar.count = count;
+  if (wapAvailable && compareDecimal(volume, '0') > 0) bar.wap = divDecimal(wapVolume, volume, WAP_DIGITS);
+  return bar;
+}
+

@@ -1,0 +1,113 @@
+import type { BarData } from '@trading-system/contracts';
+import { describe, expect, test } from 'vitest';
+import { barSizeMs, durationFor, planChunks } from '../src/chunk-plan.js';
+import { covers, intersect, subtract, totalMs, union } from '../src/coverage.js';
+import { bucketStart, resample } from '../src/resample.js';
+
+const r = (startMs: number, endMs: number) => ({ startMs, endMs });
+
+describe('coverage', () => {
+  test('union merges overlapping and adjacent ranges and drops empty ones', () => {
+    expect(union([r(5, 7), r(0, 2), r(2, 3), r(6, 9), r(4, 4)])).toEqual([r(0, 3), r(5, 9)]);
+  });
+  test('subtract returns the holes in order', () => {
+    expect(subtract(r(0, 100), [r(10, 20), r(15, 30), r(50, 60)])).toEqual([r(0, 10), r(30, 50), r(60, 100)]);
+    expect(subtract(r(0, 100), [r(-5, 200)])).toEqual([]);
+    expect(subtract(r(0, 100), [])).toEqual([r(0, 100)]);
+    expect(subtract(r(10, 20), [r(0, 5), r(25, 30)])).toEqual([r(10, 20)]);
+    expect(subtract(r(10, 10), [])).toEqual([]);
+  });
+  test('intersect, totalMs and covers', () => {
+    expect(intersect([r(0, 10), r(20, 30)], r(5, 25))).toEqual([r(5, 10), r(20, 25)]);
+    expect(totalMs([r(0, 10), r(5, 15)])).toBe(15);
+    expect(covers([r(0, 10), r(10, 20)], r(2, 18))).toBe(true);
+    expect(covers([r(0, 10), r(11, 20)], r(2, 18))).toBe(false);
+  });
+});
+
+describe('chunk plan', () => {
+  test('IB duration strings: seconds up to a day, then days, then years', () => {
+    expect(durationFor(60_000)).toBe('60 S');
+    expect(durationFor(86_400_000)).toBe('86400 S');
+    expect(durationFor(86_400_001)).toBe('2 D');
+    expect(durationFor(400 * 86_400_000)).toBe('2 Y');
+  });
+  test('one year of 1-minute bars is 365 one-day chunks that tile the range exactly', () => {
+    const start = Date.parse('2024-01-01T00:00:00Z');
+    const end = Date.parse('2024-12-31T00:00:00Z');
+    const chunks = planChunks([r(start, end)], '1 min');
+    expect(chunks).toHaveLength(365);
+    expect(chunks[0]).toEqual({ startMs: start, endMs: start + 86_400_000, duration: '86400 S' });
+    for (let i = 1; i < chunks.length; i++) expect(chunks[i]?.startMs).toBe(chunks[i - 1]?.endMs);
+    expect(chunks.at(-1)?.endMs).toBe(end);
+  });
+  test('unaligned ranges are cut at span boundaries; maxSpanMs shrinks chunks but never below one bar', () => {
+    const day = 86_400_000;
+    const chunks = planChunks([r(day / 2, 2 * day), r(3 * day, 3 * day + 60_000)], '1 min');
+    expect(chunks.map((c) => [c.startMs, c.endMs])).toEqual([
+      [day / 2, day],
+      [day, 2 * day],
+      [3 * day, 3 * day + 60_000],
+    ]);
+    expect(planChunks([r(0, 3_600_000)], '1 min', { maxSpanMs: 600_000 })).toHaveLength(6);
+    expect(planChunks([r(0, 3_600_000)], '1 hour', { maxSpanMs: 1 })).toHaveLength(1);
+    expect(barSizeMs('5 mins')).toBe(300_000);
+  });
+  test('a bigger bar size allows longer chunks', () => {
+    const year = 365 * 86_400_000;
+    expect(planChunks([r(0, year)], '1 day')).toHaveLength(1);
+    expect(planChunks([r(0, 28 * 86_400_000)], '1 hour')).toHaveLength(1);
+    expect(planChunks([r(0, 28 * 86_400_000)], '5 mins').length).toBeGreaterThanOrEqual(4);
+  });
+});
+
+const bar = (tsStartMs: number, o: string, h: string, l: string, c: string, v: string, extra = {}): BarData => ({
+  tsStartMs,
+  tsEndMs: tsStartMs + 60_000,
+  open: o,
+  high: h,
+  low: l,
+  close: c,
+  volume: v,
+  gap: false,
+  ...extra,
+});
+
+describe('resample', () => {
+  test('7-minute buckets are aligned to the epoch and aggregate OHLCV exactly', () => {
+    const t0 = 7 * 60_000 * 1000; // a bucket boundary
+    const bars = [
+      bar(t0 - 60_000, '1', '1', '1', '1', '1'),
+      bar(t0, '10.1', '10.5', '10', '10.2', '100', { count: 3, wap: '10.2' }),
+      bar(t0 + 60_000, '10.2', '10.9', '9.9', '10.7', '50.5', { count: 2, wap: '10.5' }),
+      bar(t0 + 6 * 60_000, '10.7', '10.8', '10.6', '10.65', '0.5', { count: 1, wap: '10.7' }),
+      bar(t0 + 7 * 60_000, '11', '11', '11', '11', '1'),
+    ];
+    const out = resample(bars, '7m');
+    expect(out.map((b) => b.tsStartMs)).toEqual([t0 - 7 * 60_000, t0, t0 + 7 * 60_000]);
+    expect(out[1]).toEqual({
+      tsStartMs: t0,
+      tsEndMs: t0 + 7 * 60_000,
+      open: '10.1',
+      high: '10.9',
+      low: '9.9',
+      close: '10.65',
+      volume: '151',
+      count: 6,
+      wap: '10.30198675', // (10.2*100 + 10.5*50.5 + 10.7*0.5) / 151
+      gap: false,
+    });
+    expect(out[0]?.count).toBeUndefined();
+    expect(out[0]?.wap).toBeUndefined();
+  });
+  test('weeks start on Monday 00:00 UTC, months on the 1st', () => {
+    const wed = Date.parse('2024-03-13T14:30:00Z');
+    expect(new Date(bucketStart(wed, '1w')).toISOString()).toBe('2024-03-11T00:00:00.000Z');
+    expect(new Date(bucketStart(wed, '1mo')).toISOString()).toBe('2024-03-01T00:00:00.000Z');
+    expect(new Date(bucketStart(wed, '2h')).toISOString()).toBe('2024-03-13T14:00:00.000Z');
+  });
+  test('a bucket of gap bars is a gap; an empty input gives no bars', () => {
+    expect(resample([bar(0, '1', '1', '1', '1', '0', { gap: true })], '5m')[0]?.gap).toBe(true);
+    expect(resample([], '5m')).toEqual([]);
+  });
+});
