@@ -2,11 +2,15 @@
  * ib-sim as a process: `tsx services/ib-sim/src/main.ts --port 7497 --host 127.0.0.1`.
  * Flags: --port N, --host H, --seed N, --time-scale X (sim runs X times faster), --start ISO (sim start
  * instant, with --time-scale), --no-pacing, --pacing-scale X (shrink pacing windows), --pace-all-bars,
- * --high-rate N (ticks/s per subscription), --accounts A,B, --max-lines N, --no-replay, --log-level L.
+ * --high-rate N (ticks/s per subscription), --accounts A,B, --max-lines N, --no-replay, --log-level L,
+ * --control-port N (HTTP control surface, see control-http.ts; 0 picks a free port), --state-file PATH
+ * (orders, positions and cash survive restarts), --reset (start clean, overwriting the state file),
+ * --starting-cash N.
  */
 import pino from 'pino';
 import { startSim } from './app.js';
 import { realClock, scaledClock } from './clock.js';
+import { startControlHttp } from './control-http.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -26,6 +30,10 @@ interface Args {
   maxLines: number;
   replay: boolean;
   logLevel: string;
+  controlPort: number | undefined;
+  stateFile: string | undefined;
+  reset: boolean;
+  startingCash: number | undefined;
 }
 
 export function parseArgs(argv: readonly string[]): Args {
@@ -43,6 +51,10 @@ export function parseArgs(argv: readonly string[]): Args {
     maxLines: 100,
     replay: true,
     logLevel: 'info',
+    controlPort: undefined,
+    stateFile: undefined,
+    reset: false,
+    startingCash: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] ?? '';
@@ -102,6 +114,18 @@ export function parseArgs(argv: readonly string[]): Args {
       case '--log-level':
         args.logLevel = value();
         break;
+      case '--control-port':
+        args.controlPort = number();
+        break;
+      case '--state-file':
+        args.stateFile = value();
+        break;
+      case '--reset':
+        args.reset = true;
+        break;
+      case '--starting-cash':
+        args.startingCash = number();
+        break;
       default:
         throw new UsageError(`unknown flag ${flag}`);
     }
@@ -127,10 +151,16 @@ async function main(): Promise<void> {
     maxMarketDataLines: args.maxLines,
     replay: args.replay,
     logger,
+    reset: args.reset,
+    ...(args.stateFile === undefined ? {} : { stateFile: args.stateFile }),
+    ...(args.startingCash === undefined ? {} : { startingCash: args.startingCash }),
   });
+  const controlHttp =
+    args.controlPort === undefined ? undefined : await startControlHttp(sim.control, args.controlPort, args.host);
+  if (controlHttp) logger.info({ port: controlHttp.port, host: controlHttp.host }, 'control port listening');
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'stopping');
-    sim.stop().then(
+    Promise.all([sim.stop(), controlHttp?.close()]).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'stop failed');

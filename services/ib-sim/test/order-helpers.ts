@@ -93,7 +93,10 @@ export class Recorder {
     return this.events.filter((e) => e.event === event).map((e) => e.args);
   }
 
-  /** Resolves when `condition` holds (checked on every event), rejects after `ms`. */
+  /**
+   * Resolves when `condition` holds, rejects after `ms`. Checked on every recorded event and every 20 ms, for
+   * conditions on sim state (sessions, lines) that no client event announces.
+   */
   async until<T>(condition: () => T | undefined | false, what: string, ms = 5_000): Promise<T> {
     const deadline = Date.now() + ms;
     for (;;) {
@@ -102,7 +105,7 @@ export class Recorder {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${what}`);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
+        const timer = setTimeout(resolve, Math.min(left, 20));
         this.waiters.push(() => {
           clearTimeout(timer);
           resolve();

@@ -60,7 +60,7 @@ test('a resting order fills while its client is away; reconnect sees it via reqE
   expect(again.of(EventName.openOrder).map((a) => a[0])).toEqual([42]);
   expect(again.statuses(42)).toEqual(['Submitted']);
 
-  again.ib.reqExecutions(77, { clientId: 3 });
+  again.ib.reqExecutions(77, { clientId: '3' });
   await again.waitFor(EventName.execDetailsEnd, (id: number) => id === 77);
   const execs = again.of(EventName.execDetails).map((a) => [a[0], a[2] as Execution, a[1] as Contract] as const);
   expect(execs).toHaveLength(1);
