@@ -112,6 +112,8 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
     ...(options.stateFile ? { store: new FileStateStore(options.stateFile) } : {}),
     fresh: options.reset ?? false,
   });
+  // A reset is for good: the stored state is replaced now, not at the first change.
+  if (options.reset) exchange.reset();
   const front = new ExchangeFront(sim, exchange, { matchIntervalMs: options.matchIntervalMs ?? 250 });
   registerOrderHandlers(registry, front);
   registerAccountHandlers(registry, front);
