@@ -172,6 +172,12 @@ export class LeaseTable {
     return out;
   }
 
+  /** Leases whose expiry is at or before now, without removing them (the caller removes each in its own turn). */
+  due(): Lease[] {
+    const t = this.now();
+    return [...this.leases.values()].filter((l) => l.expiresAtMs <= t);
+  }
+
   /** Earliest expiry of any lease, for timers; undefined when there is none. */
   nextExpiryMs(): number | undefined {
     let min: number | undefined;

@@ -1,0 +1,344 @@
+/**
+ * market-data: leases on `md.subscribe` / `md.unsubscribe` → one gateway subscription per broker + instrument
+ * (however many clients), the last-quote cache behind `md.snapshot`, bars of any timeframe on
+ * `md.bar.<timeframe>.<broker>.<conId>`, feed health on `md.health.<broker>.<conId>`.
+ *
+ * Run ONE instance per NATS system: leases live in this process (a second instance would hold a second set of
+ * gateway references). A crash loses the leases; clients renew with the same lease id and get them back.
+ */
+import type { Bus, Subscription } from '@trading-system/bus';
+import {
+  type Bar,
+  type BrokerStatus,
+  ContractError,
+  type FeedHealth,
+  type Instrument,
+  type InstrumentRef,
+  isConIdRef,
+  type MdSnapshotReply,
+  type MdSnapshotRequest,
+  type MdSubscribeReply,
+  type MdSubscribeRequest,
+  type MdUnsubscribeReply,
+  type MdUnsubscribeRequest,
+  parseTimeframe,
+  Subjects,
+  type Tick,
+} from '@trading-system/contracts';
+import type { Logger } from '@trading-system/runtime';
+import { DEFAULT_CONFIG, type MarketDataConfig } from './config.js';
+import { asContractError, toErrorReply } from './errors.js';
+import { GatewayClient } from './gateway-client.js';
+import { type LeaseSpec, LeaseTable, type LineChange, type StreamKind } from './lease-table.js';
+import { Line, lineKey } from './line.js';
+
+export interface MarketDataDeps {
+  readonly bus: Bus;
+  readonly logger: Logger;
+  readonly config?: Partial<MarketDataConfig>;
+  /** Epoch ms; injectable for tests. */
+  readonly clock?: () => number;
+  /**
+   * Request subjects to serve (default `md.subscribe` / `md.unsubscribe` / `md.snapshot`). Tests running several
+   * instances on one NATS server give each its own; the catalog must know them.
+   */
+  readonly subjects?: { readonly subscribe: string; readonly unsubscribe: string; readonly snapshot: string };
+}
+
+export interface MarketDataService {
+  /** Open lines (for tests and metrics). */
+  lines(): ReadonlyMap<string, Line>;
+  readonly leases: LeaseTable;
+  stop(): Promise<void>;
+}
+
+/** Serialises the operations on one line (gateway calls are async; leases of one line must not interleave). */
+class KeyedQueue {
+  private readonly tails = new Map<string, Promise<unknown>>();
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    const next = prev.then(task, task);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(key, settled);
+    void settled.then(() => {
+      if (this.tails.get(key) === settled) this.tails.delete(key);
+    });
+    return next;
+  }
+  idle(): Promise<unknown> {
+    return Promise.all([...this.tails.values()]);
+  }
+}
+
+export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
+  const { bus } = deps;
+  const log = deps.logger.child({ component: 'market-data' });
+  const cfg: MarketDataConfig = { ...DEFAULT_CONFIG, ...deps.config };
+  const now = deps.clock ?? Date.now;
+  const subjects = deps.subjects ?? {
+    subscribe: Subjects.mdSubscribe.build(),
+    unsubscribe: Subjects.mdUnsubscribe.build(),
+    snapshot: Subjects.mdSnapshot.build(),
+  };
+  const gateway = new GatewayClient(bus, cfg.gatewayTimeoutMs);
+  const table = new LeaseTable(now);
+  const lines = new Map<string, Line>();
+  const lineSubs = new Map<string, Map<StreamKind, Subscription>>();
+  const queue = new KeyedQueue();
+  const subs: Subscription[] = [];
+  let stopping = false;
+  let snapshotSeq = 0;
+
+  const publish = (subject: string, body: Bar | FeedHealth): void => {
+    try {
+      bus.publish(subject, body);
+    } catch (err) {
+      log.error({ err, subject }, 'publish failed');
+    }
+  };
+
+  const newLine = (broker: string, instrument: Instrument): Line => {
+    const line = new Line(
+      broker,
+      instrument,
+      cfg,
+      {
+        bar: (bar) => publish(Subjects.mdBar.build({ timeframe: bar.timeframe, broker, instrument: bar.conId }), bar),
+        health: (h, changed) => {
+          publish(Subjects.mdHealth.build({ broker, instrument: h.conId }), h);
+          const fields = { ...h, ...(changed === undefined ? {} : { from: changed.from }) };
+          if (changed === undefined) log.debug(fields, 'feed health');
+          else if (h.state === 'stale' || h.state === 'down') log.warn(fields, 'feed state changed');
+          else log.info(fields, 'feed state changed');
+        },
+      },
+      now,
+    );
+    lines.set(line.key, line);
+    lineSubs.set(line.key, new Map());
+    return line;
+  };
+
+  /** Opens gateway streams; the bus subscription comes first so no early tick is missed. */
+  const openStreams = async (line: Line, streams: readonly StreamKind[]): Promise<void> => {
+    if (streams.length === 0) return;
+    const byStream = lineSubs.get(line.key);
+    for (const s of streams) {
+      if (byStream?.has(s)) continue;
+      const sub =
+        s === 'ticks'
+          ? bus.subscribe<Tick>(Subjects.mdTick.build({ broker: line.broker, instrument: line.conId }), (m) =>
+              line.onTick(m.data),
+            )
+          : bus.subscribe<Bar>(Subjects.mdRtBar.build({ broker: line.broker, instrument: line.conId }), (m) =>
+              line.onRtBar(m.data),
+            );
+      byStream?.set(s, sub);
+    }
+    try {
+      const r = await gateway.subscribe(line.broker, line.instrument, streams);
+      for (const s of streams) line.gatewayStreams.add(s);
+      if (r.delayed) line.delayed = true;
+      log.info({ broker: line.broker, conId: line.conId, streams }, 'gateway line opened');
+    } catch (err) {
+      for (const s of streams) if (!line.gatewayStreams.has(s)) closeSub(line, s);
+      throw err;
+    }
+  };
+
+  const closeSub = (line: Line, s: StreamKind): void => {
+    const byStream = lineSubs.get(line.key);
+    byStream?.get(s)?.unsubscribe();
+    byStream?.delete(s);
+  };
+
+  const closeStreams = async (line: Line, streams: readonly StreamKind[]): Promise<void> => {
+    const open = streams.filter((s) => line.gatewayStreams.has(s));
+    for (const s of streams) {
+      closeSub(line, s);
+      line.gatewayStreams.delete(s);
+    }
+    if (streams.includes('rtbars')) line.rtbarsClosed();
+    if (open.length === 0) return;
+    try {
+      await gateway.unsubscribe(line.broker, line.conId, open);
+      log.info({ broker: line.broker, conId: line.conId, streams: open }, 'gateway line released');
+    } catch (err) {
+      // The gateway is unreachable or refused: its line is gone with its session, or it will be refused again.
+      log.warn({ err, broker: line.broker, conId: line.conId, streams: open }, 'gateway release failed');
+    }
+  };
+
+  const dropLine = (line: Line): void => {
+    for (const s of [...(lineSubs.get(line.key)?.keys() ?? [])]) closeSub(line, s);
+    lineSubs.delete(line.key);
+    lines.delete(line.key);
+  };
+
+  /** Applies what a lease change means for the line (inside the line's queue). */
+  const apply = async (line: Line, change: LineChange): Promise<void> => {
+    for (const tf of change.droppedTimeframes) line.dropTimeframe(tf);
+    await closeStreams(line, change.droppedStreams);
+    for (const tf of change.addedTimeframes) line.addTimeframe(tf);
+    line.leases = table.leasesOn(line.key);
+    if (change.lineReleased) dropLine(line);
+  };
+
+  /** Grants or renews a lease; opens what the line lacks first, so a failure leaves no lease behind. */
+  const grant = async (
+    leaseId: string,
+    broker: string,
+    instrument: Instrument,
+    streams: readonly StreamKind[],
+    timeframes: readonly string[],
+    ttlMs: number,
+  ): Promise<{ line: Line; expiresAtMs: number }> => {
+    const key = lineKey(broker, instrument.conId);
+    return queue.run(key, async () => {
+      const existing = table.get(leaseId);
+      if (existing !== undefined && existing.key !== key)
+        throw new ContractError('VALIDATION_FAILED', `lease ${leaseId} belongs to line ${existing.key}`);
+      const spec: LeaseSpec = { key, streams, timeframes };
+      const line = lines.get(key) ?? newLine(broker, instrument);
+      try {
+        await openStreams(line, table.preview(spec).addedStreams);
+      } catch (err) {
+        if (table.leasesOn(key) === 0) dropLine(line);
+        throw err;
+      }
+      const { lease, change, renewed } = table.upsert(leaseId, spec, ttlMs);
+      await apply(line, change);
+      log.debug({ leaseId, key, renewed, expiresAtMs: lease.expiresAtMs }, renewed ? 'lease renewed' : 'lease granted');
+      return { line, expiresAtMs: lease.expiresAtMs };
+    });
+  };
+
+  const release = (leaseId: string, why: 'unsubscribed' | 'expired'): Promise<boolean | undefined> => {
+    const lease = table.get(leaseId);
+    if (lease === undefined) return Promise.resolve(undefined);
+    return queue.run(lease.key, async () => {
+      const current = table.get(leaseId);
+      // an expiry raced with a renewal: the renewal won
+      if (current === undefined || (why === 'expired' && current.expiresAtMs > now())) return undefined;
+      const change = table.remove(leaseId);
+      const line = lines.get(current.key);
+      if (change === undefined || line === undefined) return undefined;
+      await apply(line, change);
+      log.info({ leaseId, key: current.key, why, lineReleased: change.lineReleased }, 'lease ended');
+      return change.lineReleased;
+    });
+  };
+
+  subs.push(
+    bus.serve<MdSubscribeRequest, MdSubscribeReply>(subjects.subscribe, async (req) => {
+      try {
+        for (const tf of req.timeframes) {
+          if (parseTimeframe(tf).seconds === undefined)
+            throw new ContractError('VALIDATION_FAILED', `timeframe ${tf}: calendar months are not aggregated live`);
+        }
+        const instrument = await gateway.qualify(req.broker, req.instrument);
+        const { line, expiresAtMs } = await grant(
+          req.leaseId,
+          req.broker,
+          instrument,
+          req.streams,
+          req.timeframes,
+          req.ttlMs,
+        );
+        const out: string[] = [];
+        const inst = { broker: req.broker, instrument: instrument.conId };
+        if (req.streams.includes('ticks')) out.push(Subjects.mdTick.build(inst));
+        if (req.streams.includes('rtbars')) out.push(Subjects.mdRtBar.build(inst));
+        for (const timeframe of req.timeframes) out.push(Subjects.mdBar.build({ ...inst, timeframe }));
+        return { v: 1, ok: true, leaseId: req.leaseId, instrument, subjects: out, expiresAtMs, delayed: line.delayed };
+      } catch (err) {
+        return toErrorReply(err, log, subjects.subscribe);
+      }
+    }),
+    bus.serve<MdUnsubscribeRequest, MdUnsubscribeReply>(subjects.unsubscribe, async (req) => {
+      try {
+        const released = await release(req.leaseId, 'unsubscribed');
+        if (released === undefined)
+          return { v: 1, ok: false, code: 'LEASE_NOT_FOUND', message: `no lease ${req.leaseId} (expired?)` };
+        return { v: 1, ok: true, leaseId: req.leaseId, lineReleased: released };
+      } catch (err) {
+        return toErrorReply(err, log, subjects.unsubscribe);
+      }
+    }),
+    bus.serve<MdSnapshotRequest, MdSnapshotReply>(subjects.snapshot, async (req) => {
+      const items = await Promise.all(req.instruments.map((ref) => snapshotOne(req.broker, ref, req.cachedOnly)));
+      return { v: 1, ok: true, items };
+    }),
+    bus.subscribe<BrokerStatus>(Subjects.brokerStatus.filter(), (m) => {
+      if (m.data.state !== 'disconnected') return;
+      for (const line of lines.values()) if (line.broker === m.data.broker) line.brokerDown();
+    }),
+  );
+
+  type Item = MdSnapshotReply extends infer R ? (R extends { ok: true; items: Array<infer I> } ? I : never) : never;
+  const snapshotOne = async (broker: string, ref: InstrumentRef, cachedOnly: boolean): Promise<Item> => {
+    try {
+      let line = isConIdRef(ref) ? lines.get(lineKey(broker, ref.conId)) : undefined;
+      if (line === undefined) {
+        const instrument = cachedOnly && isConIdRef(ref) ? undefined : await gateway.qualify(broker, ref);
+        line = instrument === undefined ? undefined : lines.get(lineKey(broker, instrument.conId));
+        if (line === undefined) {
+          if (cachedOnly || instrument === undefined)
+            return { ok: false, code: 'NOT_FOUND', message: 'no line open for the instrument (cachedOnly)' };
+          // An instrument nobody watches: take a short lease of our own; it keeps the line warm for follow-ups.
+          snapshotSeq++;
+          const leaseId = `snapshot-${process.pid}-${now()}-${snapshotSeq}`;
+          ({ line } = await grant(leaseId, broker, instrument, ['ticks'], [], cfg.snapshotLeaseMs));
+        }
+      }
+      if (line.lastTick === undefined && (cachedOnly || !(await line.waitForTick(cfg.snapshotWaitMs))))
+        return { ok: false, code: 'TIMEOUT', message: 'no tick arrived for the instrument yet' };
+      const tick = line.lastTick;
+      if (tick === undefined) return { ok: false, code: 'NOT_FOUND', message: 'the line closed meanwhile' };
+      return { ok: true, tick, ageMs: line.ageMs() ?? 0, state: line.state };
+    } catch (err) {
+      const e = asContractError(err);
+      if (e.code === 'INTERNAL_ERROR') log.error({ err, broker }, 'snapshot failed');
+      return { ok: false, code: e.code, message: e.message };
+    }
+  };
+
+  let summaryAtMs = now();
+  const sweep = (): void => {
+    if (stopping) return;
+    for (const lease of table.due()) {
+      release(lease.leaseId, 'expired').catch((err: unknown) =>
+        log.error({ err, leaseId: lease.leaseId }, 'expiring a lease failed'),
+      );
+    }
+    for (const line of lines.values()) line.sweep();
+    if (now() - summaryAtMs >= 60_000) {
+      summaryAtMs = now();
+      const states: Record<string, number> = {};
+      for (const l of lines.values()) states[l.state] = (states[l.state] ?? 0) + 1;
+      log.info({ lines: lines.size, leases: table.size, states }, 'market-data summary');
+    }
+  };
+  const timer = setInterval(sweep, cfg.sweepEveryMs);
+
+  return {
+    lines: () => lines,
+    leases: table,
+    async stop() {
+      stopping = true;
+      clearInterval(timer);
+      for (const s of subs.splice(0)) s.unsubscribe();
+      await queue.idle();
+      // Give the gateway its references back: its IB lines must not outlive us.
+      await Promise.all(
+        [...lines.values()].map(async (line) => {
+          await closeStreams(line, [...line.gatewayStreams]);
+          dropLine(line);
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * One open market-data line (broker + instrument) inside market-data: the last-quote cache entry, the feed state
+ * and rate, and the bar aggregators of the timeframes its leases asked for. No I/O: the app feeds it ticks and
+ * 5-s bars, calls `sweep(now)` from its timer, and publishes what the callbacks hand out.
+ */
+import {
+  type Bar,
+  type FeedHealth,
+  type FeedState,
+  type Instrument,
+  type Tick,
+  timeframeSeconds,
+} from '@trading-system/contracts';
+import { BarAggregator } from './bar-aggregator.js';
+import type { StreamKind } from './lease-table.js';
+import { type SessionSpec, sessionFor } from './sessions.js';
+import { TradeExtractor } from './tick-trades.js';
+
+export interface LineSettings {
+  readonly staleAfterMs: number;
+  readonly healthEveryMs: number;
+  readonly barGraceMs: number;
+}
+
+export interface LineEvents {
+  bar(bar: Bar): void;
+  health(h: FeedHealth, changed: { from: FeedState; to: FeedState } | undefined): void;
+}
+
+type Source = 'ticks' | 'rtbars';
+const RTBAR_MS = 5_000;
+
+export class Line {
+  readonly key: string;
+  readonly session: SessionSpec;
+  /** Streams open at the gateway for this line. */
+  readonly gatewayStreams = new Set<StreamKind>();
+  delayed = false;
+  lastTick: Tick | undefined;
+  /** Our clock when the last tick arrived. */
+  lastTickAtMs: number | undefined;
+  state: FeedState = 'live';
+  ticks = 0;
+  leases = 0;
+  readonly extractor = new TradeExtractor();
+  /** Aggregators fed by trades (hot path iterates this array). */
+  tickAggs: BarAggregator[] = [];
+  rtbarAggs: BarAggregator[] = [];
+  private readonly openedAtMs: number;
+  private healthAtMs: number;
+  private ticksAtHealth = 0;
+  private firstTickWaiters: Array<() => void> = [];
+
+  constructor(
+    readonly broker: string,
+    readonly instrument: Instrument,
+    private readonly settings: LineSettings,
+    private readonly events: LineEvents,
+    private readonly now: () => number,
+  ) {
+    this.key = lineKey(broker, instrument.conId);
+    this.session = sessionFor(instrument);
+    this.openedAtMs = now();
+    this.healthAtMs = this.openedAtMs;
+  }
+
+  get conId(): number {
+    return this.instrument.conId;
+  }
+
+  /** Hot path: one tick from `md.tick.<broker>.<conId>`. */
+  onTick(t: Tick): void {
+    this.lastTick = t;
+    this.lastTickAtMs = this.now();
+    this.ticks++;
+    const x = this.extractor;
+    if (x.next(t)) {
+      const aggs = this.tickAggs;
+      if (x.reset) for (const a of aggs) a.feedLost();
+      for (let i = 0; i < aggs.length; i++) aggs[i]?.addTrade(x.tsMs, x.price, x.priceNum, x.size);
+    }
+    if (this.state !== 'live' || t.delayed !== this.delayed) this.changeState(t.delayed ? 'delayed' : 'live');
+    if (this.firstTickWaiters.length > 0) for (const w of this.firstTickWaiters.splice(0)) w();
+  }
+
+  onRtBar(b: Bar): void {
+    for (const a of this.rtbarAggs) a.addBar(b);
+  }
+
+  /** Resolves at the first tick (at once if one is cached), or false after `ms`. */
+  waitForTick(ms: number): Promise<boolean> {
+    if (this.lastTick !== undefined) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.firstTickWaiters = this.firstTickWaiters.filter((w) => w !== done);
+        resolve(false);
+      }, ms);
+      this.firstTickWaiters.push(done);
+    });
+  }
+
+  ageMs(): number | undefined {
+    return this.lastTickAtMs === undefined ? undefined : Math.max(0, this.now() - this.lastTickAtMs);
+  }
+
+  timeframes(): string[] {
+    return [...this.tickAggs, ...this.rtbarAggs].map((a) => a.timeframe);
+  }
+
+  /**
+   * Starts aggregating `timeframe`. Source: 5-s bars when the line has them and the timeframe is a whole multiple
+   * of 5 s (IB's own bars are complete even when ticks were conflated), ticks otherwise.
+   */
+  addTimeframe(timeframe: string): void {
+    if (this.timeframes().includes(timeframe)) return;
+    const tfMs = timeframeSeconds(timeframe) * 1000;
+    const source: Source = this.gatewayStreams.has('rtbars') && tfMs % RTBAR_MS === 0 ? 'rtbars' : 'ticks';
+    const agg = new BarAggregator({
+      broker: this.broker,
+      conId: this.conId,
+      timeframe,
+      tfMs,
+      session: this.session,
+      onBar: (bar) => this.events.bar(bar),
+      now: this.now,
+    });
+    if (source === 'rtbars') this.rtbarAggs.push(agg);
+    else this.tickAggs = [...this.tickAggs, agg];
+  }
+
+  /** Stops aggregating `timeframe`; its unfinished bar is discarded (nobody wants it any more). */
+  dropTimeframe(timeframe: string): void {
+    this.tickAggs = this.tickAggs.filter((a) => a.timeframe !== timeframe);
+    this.rtbarAggs = this.rtbarAggs.filter((a) => a.timeframe !== timeframe);
+  }
+
+  /** The 5-s bars stopped: their timeframes continue from ticks (the next bar of each is flagged gap). */
+  rtbarsClosed(): void {
+    const moved = this.rtbarAggs.map((a) => a.timeframe);
+    this.rtbarAggs = [];
+    for (const tf of moved) this.addTimeframe(tf);
+    for (const a of this.tickAggs) if (moved.includes(a.timeframe)) a.feedLost();
+  }
+
+  /** The broker connection is down: the line is `down` until ticks flow again. */
+  brokerDown(): void {
+    if (this.state !== 'down') this.changeState('down');
+  }
+
+  /** Timer: completes due bars, detects staleness, publishes periodic health. */
+  sweep(): void {
+    const now = this.now();
+    for (const a of this.tickAggs) a.flush(now, this.settings.barGraceMs);
+    for (const a of this.rtbarAggs) a.flush(now, this.settings.barGraceMs + RTBAR_MS);
+    if (this.state === 'live' || this.state === 'delayed') {
+      const since = this.lastTickAtMs ?? this.openedAtMs;
+      if (now - since > this.settings.staleAfterMs) this.changeState('stale');
+    }
+    if (now - this.healthAtMs >= this.settings.healthEveryMs) this.emitHealth(undefined);
+  }
+
+  health(): FeedHealth {
+    const now = this.now();
+    const elapsed = now - this.healthAtMs;
+    const age = this.ageMs();
+    const h: FeedHealth = {
+      v: 1,
+      broker: this.broker,
+      conId: this.conId,
+      state: this.state,
+      leases: this.leases,
+      ticksPerSec: elapsed > 0 ? Math.round(((this.ticks - this.ticksAtHealth) * 1000 * 100) / elapsed) / 100 : 0,
+      tsMs: now,
+    };
+    if (age !== undefined) h.lastTickAgeMs = age;
+    return h;
+  }
+
+  private changeState(to: FeedState): void {
+    const from = this.state;
+    if (from === to) return;
+    this.state = to;
+    this.delayed = to === 'delayed' ? true : to === 'live' ? false : this.delayed;
+    if (to === 'stale' || to === 'down') {
+      for (const a of this.tickAggs) a.feedLost();
+      for (const a of this.rtbarAggs) a.feedLost();
+    }
+    this.emitHealth({ from, to });
+  }
+
+  private emitHealth(changed: { from: FeedState; to: FeedState } | undefined): void {
+    const h = this.health();
+    this.healthAtMs = h.tsMs;
+    this.ticksAtHealth = this.ticks;
+    this.events.health(h, changed);
+  }
+}
+
+export function lineKey(broker: string, conId: number): string {
+  return `${broker}/${conId}`;
+}

@@ -1,0 +1,253 @@
+import type {
+  Bar,
+  FeedHealth,
+  MdSnapshotReply,
+  MdSubscribeReply,
+  MdUnsubscribeReply,
+  Tick,
+} from '@trading-system/contracts';
+import { Subjects } from '@trading-system/contracts';
+import { uniqueName } from '@trading-system/testkit';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { collect, fakeGateway, type MdHarness, startMd, withTimeout } from './helpers.js';
+
+let h: MdHarness;
+let broker: string;
+let gw: ReturnType<typeof fakeGateway>;
+beforeAll(async () => {
+  h = await startMd({ staleAfterMs: 400, healthEveryMs: 5_000, barGraceMs: 5_000 });
+  broker = uniqueName('b');
+  gw = fakeGateway(h.bus, broker);
+});
+afterAll(async () => {
+  gw.stop();
+  await h.close();
+});
+
+let nextConId = 1000;
+const subscribe = (conId: number, leaseId: string, extra: object = {}) =>
+  h.bus.request<MdSubscribeReply>(
+    h.subjects.subscribe,
+    { v: 1, leaseId, broker, instrument: { conId }, ttlMs: 5_000, ...extra },
+    { timeoutMs: 5_000 },
+  );
+const unsubscribe = (leaseId: string) =>
+  h.bus.request<MdUnsubscribeReply>(h.subjects.unsubscribe, { v: 1, leaseId }, { timeoutMs: 5_000 });
+const snapshot = (conIds: number[], cachedOnly = false) =>
+  h.bus.request<MdSnapshotReply>(
+    h.subjects.snapshot,
+    { v: 1, broker, instruments: conIds.map((conId) => ({ conId })), cachedOnly },
+    { timeoutMs: 5_000 },
+  );
+const tick = (conId: number, over: Partial<Tick>): Tick => ({
+  v: 1,
+  broker,
+  conId,
+  tsEventMs: Date.now(),
+  tsInitMs: Date.now(),
+  delayed: false,
+  ...over,
+});
+const publishTick = (conId: number, over: Partial<Tick>) =>
+  h.bus.publish(Subjects.mdTick.build({ broker, instrument: conId }), tick(conId, over));
+const gatewayCalls = (conId: number, verb: string) => gw.calls.filter((c) => c.conId === conId && c.verb === verb);
+
+describe('leases and gateway lines', () => {
+  test('three clients on one instrument → one gateway line, released with the last lease', async () => {
+    const conId = nextConId++;
+    const replies = await Promise.all(['a', 'b', 'c'].map((id) => subscribe(conId, uniqueName(id))));
+    for (const r of replies) {
+      expect(r).toMatchObject({ ok: true, subjects: [Subjects.mdTick.build({ broker, instrument: conId })] });
+    }
+    expect(gatewayCalls(conId, 'mdSubscribe')).toHaveLength(1);
+    expect(h.md.leases.leasesOn(`${broker}/${conId}`)).toBe(3);
+    const ids = replies.map((r) => (r.ok ? r.leaseId : ''));
+    expect(await unsubscribe(ids[0] ?? '')).toMatchObject({ ok: true, lineReleased: false });
+    expect(await unsubscribe(ids[1] ?? '')).toMatchObject({ ok: true, lineReleased: false });
+    expect(gatewayCalls(conId, 'mdUnsubscribe')).toHaveLength(0);
+    expect(await unsubscribe(ids[2] ?? '')).toMatchObject({ ok: true, lineReleased: true });
+    expect(gatewayCalls(conId, 'mdUnsubscribe')).toHaveLength(1);
+    expect(gw.refs.get(conId)).toBe(0);
+    expect(await unsubscribe(ids[2] ?? '')).toMatchObject({ ok: false, code: 'LEASE_NOT_FOUND' });
+  });
+
+  test('a client that vanishes without unsubscribing frees the line when its lease ends; renewals keep it', async () => {
+    const conId = nextConId++;
+    const crashed = uniqueName('crash');
+    const renewing = uniqueName('renew');
+    expect((await subscribe(conId, crashed)).ok).toBe(true);
+    expect((await subscribe(conId, renewing)).ok).toBe(true);
+    h.advance(3_000);
+    expect((await subscribe(conId, renewing)).ok).toBe(true); // renewal before ttl
+    h.advance(2_500); // crashed lease is 5.5 s old: expired; the renewed one has 2.5 s left
+    await withTimeout(
+      (async () => {
+        while (h.md.leases.get(crashed) !== undefined) await new Promise((r) => setTimeout(r, 10));
+      })(),
+      3_000,
+      'the crashed lease to expire',
+    );
+    expect(gatewayCalls(conId, 'mdUnsubscribe')).toHaveLength(0);
+    h.advance(3_000); // now the renewing client stops renewing too
+    await gw.until(() => gatewayCalls(conId, 'mdUnsubscribe').length === 1, 3_000, 'the line release');
+    expect(gw.refs.get(conId)).toBe(0);
+    await withTimeout(
+      (async () => {
+        while (h.md.lines().has(`${broker}/${conId}`)) await new Promise((r) => setTimeout(r, 5));
+      })(),
+      3_000,
+      'the line to close',
+    );
+  });
+
+  test('a gateway refusal is passed on and leaves no lease or line behind', async () => {
+    const conId = nextConId++;
+    gw.refuseNext('LINE_BUDGET_EXHAUSTED');
+    const leaseId = uniqueName('l');
+    expect(await subscribe(conId, leaseId)).toMatchObject({ ok: false, code: 'LINE_BUDGET_EXHAUSTED' });
+    expect(h.md.leases.get(leaseId)).toBeUndefined();
+    expect(h.md.lines().has(`${broker}/${conId}`)).toBe(false);
+    expect((await subscribe(conId, leaseId)).ok).toBe(true);
+    await unsubscribe(leaseId);
+  });
+
+  test('invalid requests are refused with a code: monthly bars, a lease id reused on another line', async () => {
+    expect(await subscribe(nextConId++, uniqueName('m'), { timeframes: ['1mo'] })).toMatchObject({
+      ok: false,
+      code: 'VALIDATION_FAILED',
+    });
+    const id = uniqueName('dup');
+    expect((await subscribe(nextConId++, id)).ok).toBe(true);
+    expect(await subscribe(nextConId++, id)).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
+    await unsubscribe(id);
+  });
+});
+
+describe('last-quote cache and health', () => {
+  test('a newcomer gets the latest quote at once; many instruments in one request; cachedOnly misses', async () => {
+    const [a, b] = [nextConId++, nextConId++];
+    const leases = [uniqueName('q'), uniqueName('q')];
+    await subscribe(a, leases[0] ?? '');
+    await subscribe(b, leases[1] ?? '');
+    const ticks = collect<Tick>(h.bus, Subjects.mdTick.build({ broker, instrument: b }));
+    publishTick(a, { bid: '10', ask: '10.02', last: '10.01', volume: '500', open: '9.5', high: '10.5', low: '9.4' });
+    publishTick(b, { bid: '20', ask: '20.5' });
+    publishTick(b, { bid: '20.1', ask: '20.5', bidSize: '300' });
+    await ticks.next((t) => t.bid === '20.1');
+    ticks.stop();
+    const r = await snapshot([a, b, nextConId++], true);
+    expect(r.ok).toBe(true);
+    const items = r.ok ? r.items : [];
+    expect(items[0]).toMatchObject({
+      ok: true,
+      state: 'live',
+      tick: { bid: '10', ask: '10.02', last: '10.01', volume: '500', open: '9.5', high: '10.5', low: '9.4' },
+    });
+    expect(items[1]).toMatchObject({ ok: true, tick: { bid: '20.1', bidSize: '300' } });
+    expect(items[2]).toMatchObject({ ok: false, code: 'NOT_FOUND' });
+    for (const l of leases) await unsubscribe(l);
+  });
+
+  test('without cachedOnly, an unwatched instrument is fetched through a line of its own', async () => {
+    const c = nextConId++;
+    const pending = snapshot([c]);
+    await gw.until(() => gatewayCalls(c, 'mdSubscribe').length === 1, 3_000, 'the snapshot line');
+    // the line is open: ticks now reach the cache
+    await withTimeout(
+      (async () => {
+        while (!h.md.lines().has(`${broker}/${c}`)) await new Promise((r) => setTimeout(r, 5));
+      })(),
+      2_000,
+      'the line',
+    );
+    publishTick(c, { bid: '5', ask: '6' });
+    const r = await pending;
+    expect(r.ok && r.items[0]).toMatchObject({ ok: true, tick: { bid: '5', ask: '6' } });
+  });
+
+  test('a feed that stops is marked stale with its age (snapshot and md.health), live again with the next tick', async () => {
+    const conId = nextConId++;
+    const health = collect<FeedHealth>(h.bus, Subjects.mdHealth.build({ broker, instrument: conId }));
+    const leaseId = uniqueName('s');
+    await subscribe(conId, leaseId);
+    publishTick(conId, { bid: '1', ask: '2' });
+    const stale = await health.next((m) => m.state === 'stale', 3_000, 'stale health');
+    expect(stale.lastTickAgeMs).toBeGreaterThanOrEqual(400);
+    expect(stale.leases).toBe(1);
+    const r = await snapshot([conId], true);
+    const item = r.ok ? r.items[0] : undefined;
+    expect(item).toMatchObject({ ok: true, state: 'stale' });
+    expect(item?.ok && item.ageMs).toBeGreaterThanOrEqual(400);
+    publishTick(conId, { bid: '1.5', ask: '2' });
+    const live = await health.next((m) => m.state === 'live' && m.tsMs >= stale.tsMs, 3_000, 'live health');
+    expect(live.lastTickAgeMs).toBeLessThan(400);
+    health.stop();
+    await unsubscribe(leaseId);
+  });
+});
+
+describe('bars', () => {
+  test('1s and 3s bars from ticks, published complete; a stale feed flags the bars around the outage', async () => {
+    const conId = nextConId++;
+    const leaseId = uniqueName('bars');
+    // tick times 60 s ahead: only trades complete bars here, never the timer
+    const base = Math.ceil((Date.now() + 60_000) / 3_000) * 3_000;
+    const bars = collect<Bar>(h.bus, Subjects.mdBar.filter({ broker, instrument: conId }));
+    expect(await subscribe(conId, leaseId, { timeframes: ['1s', '3s'] })).toMatchObject({
+      ok: true,
+      subjects: [
+        Subjects.mdTick.build({ broker, instrument: conId }),
+        Subjects.mdBar.build({ timeframe: '1s', broker, instrument: conId }),
+        Subjects.mdBar.build({ timeframe: '3s', broker, instrument: conId }),
+      ],
+    });
+    const trade = (dt: number, last: string, volume: string) =>
+      publishTick(conId, { last, volume, bid: last, ask: last, tsEventMs: base + dt });
+    trade(-500, '100', '1000'); // baseline: not a trade
+    trade(100, '100.5', '1010');
+    trade(400, '101', '1015');
+    trade(900, '99.5', '1016');
+    trade(1_200, '100', '1020');
+    const first = await bars.next((b) => b.timeframe === '1s');
+    expect(first).toMatchObject({
+      timeframe: '1s',
+      complete: true,
+      tsStartMs: base,
+      tsEndMs: base + 1_000,
+      open: '100.5',
+      high: '101',
+      low: '99.5',
+      close: '99.5',
+      volume: '16',
+      count: 3,
+      gap: false,
+    });
+    await withTimeout(
+      (async () => {
+        while (h.md.lines().get(`${broker}/${conId}`)?.state !== 'stale') await new Promise((r) => setTimeout(r, 10));
+      })(),
+      3_000,
+      'the line to go stale',
+    );
+    trade(2_100, '102', '1030');
+    trade(3_100, '103', '1031');
+    trade(4_100, '104', '1032');
+    const got = await bars.count(5, () => true, 3_000);
+    const oneSecond = got
+      .filter((b) => b.timeframe === '1s')
+      .map((b) => [b.tsStartMs - base, b.close, b.volume, b.gap]);
+    expect(oneSecond).toEqual([
+      [0, '99.5', '16', false],
+      [1_000, '100', '4', true], // open while the feed went stale
+      [2_000, '102', '10', true], // first bar after the outage
+      [3_000, '103', '1', false],
+    ]);
+    const threeSecond = got.filter((b) => b.timeframe === '3s');
+    expect(threeSecond).toEqual([
+      expect.objectContaining({ tsStartMs: base, open: '100.5', high: '102', low: '99.5', close: '102', volume: '30' }),
+    ]);
+    expect(threeSecond[0]?.gap).toBe(true);
+    bars.stop();
+    await unsubscribe(leaseId);
+  });
+});
