@@ -67,6 +67,7 @@ describe.each([
     raw.send(['76', '1', '10', 'DU1234567', '', '0']);
     raw.send(['92', '12', 'DU1234567', '']);
     raw.send(['94', '13', 'DU1234567', '', '265598']);
+    raw.send(['74', '1', '14', 'DU1234567', '']);
     const needed = [
       '5',
       '3',
@@ -88,6 +89,8 @@ describe.each([
       '74',
       '94',
       '95',
+      '71',
+      '72',
     ];
     await raw.until(
       () =>
@@ -116,6 +119,8 @@ describe.each([
     expect(count(raw, '74')).toEqual([3]);
     expect(count(raw, '94')).toEqual([5]);
     expect(count(raw, '95')).toEqual([7]);
+    expect(count(raw, '71')).toEqual([18]);
+    expect(count(raw, '72')).toEqual([3]);
     // The cancel: 202 with the order id, ERR_MSG layout unchanged.
     expect(raw.messages.some((x) => x[0] === '4' && x[2] === '2' && x[3] === '202' && x.length === 6)).toBe(true);
     // Counts and flags are integers, never "" (ib_async int()): comboLegsCount, conditionsCount.

@@ -33,6 +33,22 @@ export function position(account: string, i: Instrument, qty: number, avgCost: n
   ];
 }
 
+/** positionMulti: 18 fields, like position with reqId first and modelCode last. */
+export function positionMulti(
+  reqId: number,
+  account: string,
+  i: Instrument,
+  qty: number,
+  avgCost: number,
+  modelCode: string,
+): Fields {
+  return ['71', '1', fmtInt(reqId), ...position(account, i, qty, avgCost).slice(2), modelCode];
+}
+
+export function positionMultiEnd(reqId: number): Fields {
+  return ['72', '1', fmtInt(reqId)];
+}
+
 export function positionEnd(): Fields {
   return [id(OUT.POSITION_END), '1'];
 }

@@ -28,6 +28,22 @@ export function registerAccountHandlers(registry: HandlerRegistry, front: Exchan
     session.release('positions');
   });
 
+  // One-shot answer: the sim has no model portfolios, so modelCode only echoes.
+  registry.register(IN.REQ_POSITIONS_MULTI, (session, r) => {
+    r.skip(); // version
+    const reqId = r.int();
+    const account = r.str();
+    const modelCode = r.optionalStr();
+    for (const p of exchange.positions()) {
+      if (account !== '' && p.account !== account) continue;
+      const i = front.instrument(p.conId);
+      if (i) session.send(acc.positionMulti(reqId, p.account, i, p.position, p.avgCost, modelCode));
+    }
+    session.send(acc.positionMultiEnd(reqId));
+  });
+
+  registry.register(IN.CANCEL_POSITIONS_MULTI, () => undefined);
+
   registry.register(IN.REQ_ACCOUNT_SUMMARY, (session, r) => {
     r.skip(); // version
     const reqId = r.int();
