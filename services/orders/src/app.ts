@@ -1,0 +1,169 @@
+/**
+ * The OMS as a component: `start(deps) → { stop }`. Migrates its schema, makes sure its streams exist, settles
+ * what a crash left in flight (orders still `accepted` become `unresolved`), then serves the orders.* subjects,
+ * consumes each configured broker's events and reconciles each broker on start and on every (re)connect.
+ * The caller owns bus and database and closes them after `stop()`.
+ */
+import type { Bus, Consumer, StreamConfig, Subscription } from '@trading-system/bus';
+import {
+  type BrokerStatus,
+  type CancelAllOrders,
+  type CancelOrder,
+  type GetOrderRequest,
+  type ListOrdersRequest,
+  type ModifyOrder,
+  type OrdersPositionsRequest,
+  type RiskLimitsRequest,
+  type StreamSpec,
+  Subjects,
+  type SubmitOrder,
+  type Tick,
+  type TradingStateRequest,
+} from '@trading-system/contracts';
+import type { Logger } from '@trading-system/runtime';
+import { type Kysely, migrateToLatest } from '@trading-system/storage';
+import { BrokerClient } from './broker-client.js';
+import { startBrokerEventConsumer } from './broker-events.js';
+import type { OmsContext, OrdersConfig } from './context.js';
+import type { OrdersDb } from './db-types.js';
+import { handleSubmit } from './intake.js';
+import { appendEvent, lockOrder, patchOrder, toOrderView } from './ledger.js';
+import { LiveState } from './live-state.js';
+import { migrations } from './migrations/index.js';
+import { handleCancel, handleCancelAll, handleModify } from './order-commands.js';
+import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
+import { handleGet, handleList, handlePositions } from './queries.js';
+import { reconcileSnapshot, requestReconciliation } from './reconciliation.js';
+import { handleRiskLimits, handleTradingState, loadSettings } from './settings.js';
+
+export interface OrdersDeps {
+  readonly bus: Bus;
+  /** Database handle (unscoped); the app works inside `config.schema`. */
+  readonly db: Kysely<OrdersDb>;
+  readonly logger: Logger;
+  readonly config: OrdersConfig;
+  /** Epoch ms; defaults to Date.now. */
+  readonly clock?: () => number;
+}
+
+export interface RunningOrders {
+  /** The outbox relay (tests flush it to wait for publication). */
+  readonly relay: OutboxRelay;
+  stop(): Promise<void>;
+}
+
+export function toStreamConfig(s: StreamSpec): StreamConfig {
+  return {
+    name: s.name,
+    subjects: s.subjects,
+    storage: s.storage,
+    duplicateWindowMs: s.duplicateWindowMs,
+    ...(s.maxAgeMs > 0 ? { maxAgeMs: s.maxAgeMs } : {}),
+  };
+}
+
+export async function start(deps: OrdersDeps): Promise<RunningOrders> {
+  const { bus, logger, config } = deps;
+  const clock = deps.clock ?? Date.now;
+  const log = logger.child({ component: 'orders' });
+  await migrateToLatest(deps.db, { schema: config.schema, migrations });
+  const db = deps.db.withSchema(config.schema);
+  await bus.jetstream.ensureStream(toStreamConfig(config.ordersStream));
+  await bus.jetstream.ensureStream(toStreamConfig(config.brokerEventsStream));
+
+  const relay = startOutboxRelay({ db, bus, logger: log.child({ component: 'outbox' }), pollMs: config.relayPollMs });
+  const ctx: OmsContext = {
+    db,
+    bus,
+    logger: log,
+    clock,
+    config,
+    live: new LiveState(),
+    brokers: new BrokerClient(bus, config.brokerTimeoutMs),
+    relay,
+    settings: await loadSettings(db, config.initialRisk, clock()),
+    instruments: new Map(),
+  };
+  await settleInFlight(ctx);
+  relay.kick();
+
+  const subs: Subscription[] = [];
+  const consumers: Consumer[] = [];
+  const known = new Set(config.brokers.map((b) => b.name));
+  const reconcile = (broker: string) => {
+    requestReconciliation(ctx, broker).catch((err: unknown) =>
+      log.error({ err, broker }, 'reconciliation request failed'),
+    );
+  };
+  try {
+    subs.push(bus.subscribe<Tick>(Subjects.mdTick.pattern, (m) => ctx.live.onTick(m.data)));
+    subs.push(
+      bus.subscribe<BrokerStatus>(Subjects.brokerStatus.pattern, (m) => {
+        if (ctx.live.onStatus(m.data) && known.has(m.data.broker)) reconcile(m.data.broker);
+      }),
+    );
+    for (const b of config.brokers) {
+      consumers.push(
+        await startBrokerEventConsumer(ctx, b.name, {
+          onSnapshot: async (broker, parts) => {
+            await reconcileSnapshot(ctx, broker, parts);
+          },
+        }),
+      );
+    }
+    subs.push(
+      bus.serve<SubmitOrder>(Subjects.ordersSubmit.build(), (req) => handleSubmit(ctx, req)),
+      bus.serve<ModifyOrder>(Subjects.ordersModify.build(), (req) => handleModify(ctx, req)),
+      bus.serve<CancelOrder>(Subjects.ordersCancel.build(), (req) => handleCancel(ctx, req)),
+      bus.serve<CancelAllOrders>(Subjects.ordersCancelAll.build(), (req) => handleCancelAll(ctx, req)),
+      bus.serve<GetOrderRequest>(Subjects.ordersGet.build(), (req) => handleGet(ctx, req)),
+      bus.serve<ListOrdersRequest>(Subjects.ordersList.build(), (req) => handleList(ctx, req)),
+      bus.serve<OrdersPositionsRequest>(Subjects.ordersPositions.build(), (req) => handlePositions(ctx, req)),
+      bus.serve<TradingStateRequest>(Subjects.ordersTradingState.build(), (req) => handleTradingState(ctx, req)),
+      bus.serve<RiskLimitsRequest>(Subjects.ordersRiskLimits.build(), (req) => handleRiskLimits(ctx, req)),
+    );
+  } catch (err) {
+    for (const s of subs) s.unsubscribe();
+    for (const c of consumers) await c.stop();
+    await relay.stop();
+    throw err;
+  }
+  for (const b of config.brokers) reconcile(b.name);
+  log.info({ brokers: [...known], schema: config.schema }, 'orders service started');
+
+  return {
+    relay,
+    async stop() {
+      for (const s of subs) s.unsubscribe();
+      for (const c of consumers) await c.stop();
+      await relay.stop();
+      log.info('orders service stopped');
+    },
+  };
+}
+
+/**
+ * Orders left `accepted` by a previous process may or may not have reached the broker: they become unresolved
+ * (never resent, never guessed) until reconciliation settles them.
+ */
+async function settleInFlight(ctx: OmsContext): Promise<void> {
+  const stuck = await ctx.db.selectFrom('orders').select('client_order_id').where('state', '=', 'accepted').execute();
+  for (const { client_order_id } of stuck) {
+    await ctx.db.transaction().execute(async (trx) => {
+      const row = await lockOrder(trx, client_order_id);
+      if (row === undefined || row.state !== 'accepted') return;
+      const now = ctx.clock();
+      const after = await appendEvent(
+        trx,
+        row,
+        'unresolved',
+        { reason: 'the OMS restarted while the order was being sent' },
+        { nowMs: now, tsEventMs: now, patch: { state: 'unresolved' } },
+      );
+      const order = toOrderView(after);
+      if (order !== undefined)
+        await patchOrder(trx, client_order_id, { submit_reply: JSON.stringify({ v: 1, ok: true, order }) });
+    });
+    ctx.logger.warn({ clientOrderId: client_order_id }, 'in-flight order left unresolved after restart');
+  }
+}

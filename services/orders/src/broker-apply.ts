@@ -1,0 +1,266 @@
+/**
+ * Applying broker facts to the ledger, inside the caller's transaction: executions (once per execId, overfills
+ * flagged instead of applied), commission reports, and order statuses (through the state table). Shared by the
+ * live broker-event consumer and by reconciliation, so a fact seen both ways is applied once.
+ */
+import {
+  addDecimal,
+  type BrokerExecutionData,
+  compareDecimal,
+  divDecimal,
+  type IbOrderStatus,
+  mulDecimal,
+  type OrderState,
+  subDecimal,
+  type TimeInForce,
+} from '@trading-system/contracts';
+import { sql } from '@trading-system/storage';
+import { appendEvent, lockOrder, type OrderRow, patchOrder, type Trx } from './ledger.js';
+import { acceptsFill, canTransition, stateAfterFill, stateFromBrokerStatus } from './order-state.js';
+
+export interface BrokerIds {
+  readonly orderId: number;
+  readonly permId: number;
+  readonly clientOrderId?: string | undefined;
+}
+
+/** The ledger order a broker fact is about (by our id from orderRef, else by IB orderId), locked. */
+export async function lockForBroker(trx: Trx, broker: string, ids: BrokerIds): Promise<OrderRow | undefined> {
+  if (ids.clientOrderId !== undefined) {
+    const row = await lockOrder(trx, ids.clientOrderId);
+    if (row !== undefined && row.broker === broker) return row;
+  }
+  if (ids.orderId <= 0) return undefined;
+  const found = await trx
+    .selectFrom('orders')
+    .select('client_order_id')
+    .where('broker', '=', broker)
+    .where('broker_order_id', '=', ids.orderId)
+    .orderBy('created_at_ms', 'desc')
+    .executeTakeFirst();
+  return found === undefined ? undefined : lockOrder(trx, found.client_order_id);
+}
+
+async function flag(trx: Trx, broker: string, e: BrokerExecutionData, reason: string, nowMs: number, coid?: string) {
+  await trx
+    .insertInto('flagged_executions')
+    .values({
+      exec_id: e.execId,
+      broker,
+      client_order_id: coid ?? null,
+      reason,
+      payload: JSON.stringify(e),
+      created_at_ms: String(nowMs),
+    })
+    .onConflict((oc) => oc.column('exec_id').doNothing())
+    .execute();
+}
+
+export type ExecutionResult = 'applied' | 'duplicate' | 'flagged' | 'unknownOrder';
+
+export async function applyExecution(
+  trx: Trx,
+  broker: string,
+  e: BrokerExecutionData,
+  nowMs: number,
+): Promise<ExecutionResult> {
+  const known = await trx.selectFrom('fills').select('exec_id').where('exec_id', '=', e.execId).executeTakeFirst();
+  if (known !== undefined) return 'duplicate';
+  const row = await lockForBroker(trx, broker, e);
+  if (row === undefined) {
+    await flag(trx, broker, e, 'unknownOrder', nowMs);
+    return 'unknownOrder';
+  }
+  const flagged = await trx
+    .selectFrom('flagged_executions')
+    .select('exec_id')
+    .where('exec_id', '=', e.execId)
+    .executeTakeFirst();
+  if (flagged !== undefined) return 'duplicate';
+  const cum = addDecimal(row.filled_qty, e.quantity);
+  const problem = !acceptsFill(row.state as OrderState)
+    ? `execution for a ${row.state} order`
+    : e.side !== row.side
+      ? `execution side ${e.side} differs from order side ${row.side}`
+      : compareDecimal(cum, row.quantity) > 0
+        ? `overfill: ${cum} filled of ${row.quantity}`
+        : undefined;
+  if (problem !== undefined) {
+    await flag(trx, broker, e, problem, nowMs, row.client_order_id);
+    await appendEvent(
+      trx,
+      row,
+      'reconciliationMismatch',
+      {
+        field: 'execution',
+        ledgerValue: row.filled_qty,
+        brokerValue: `${e.execId}: ${e.side} ${e.quantity} @ ${e.price}`,
+        resolution: 'flaggedForOperator',
+        message: problem,
+      },
+      { nowMs, tsEventMs: e.execTimeMs },
+    );
+    return 'flagged';
+  }
+  await trx
+    .insertInto('fills')
+    .values({
+      exec_id: e.execId,
+      client_order_id: row.client_order_id,
+      broker,
+      account: e.account,
+      con_id: e.conId,
+      side: e.side,
+      quantity: e.quantity,
+      price: e.price,
+      commission: null,
+      commission_currency: null,
+      realized_pnl: null,
+      exec_time_ms: String(e.execTimeMs),
+      created_at_ms: String(nowMs),
+    })
+    .execute();
+  const notional = addDecimal(row.fill_notional, mulDecimal(e.price, e.quantity));
+  const cmp = compareDecimal(cum, row.quantity);
+  const state = stateAfterFill(row.state as OrderState, cmp);
+  const kind = cmp >= 0 ? 'filled' : 'partiallyFilled';
+  await appendEvent(
+    trx,
+    row,
+    kind,
+    {
+      execId: e.execId,
+      side: e.side,
+      price: e.price,
+      quantity: e.quantity,
+      cumQty: cum,
+      leavesQty: subDecimal(row.quantity, cum),
+      avgPrice: divDecimal(notional, cum, 8),
+      exchange: e.exchange,
+    },
+    {
+      nowMs,
+      tsEventMs: e.execTimeMs,
+      patch: {
+        state,
+        filled_qty: cum,
+        fill_notional: notional,
+        ...(row.broker_order_id === null && e.orderId > 0 ? { broker_order_id: e.orderId } : {}),
+        ...(row.perm_id === null && e.permId > 0 ? { perm_id: String(e.permId) } : {}),
+      },
+    },
+  );
+  return 'applied';
+}
+
+export type CommissionResult = 'applied' | 'duplicate' | 'noFill';
+
+export async function applyCommission(
+  trx: Trx,
+  c: { execId: string; commission: string; currency: string; realizedPnl?: string | undefined },
+  tsEventMs: number,
+  nowMs: number,
+): Promise<CommissionResult> {
+  const fill = await trx.selectFrom('fills').selectAll().where('exec_id', '=', c.execId).executeTakeFirst();
+  if (fill === undefined) return 'noFill';
+  if (fill.commission !== null) return 'duplicate';
+  const row = await lockOrder(trx, fill.client_order_id);
+  if (row === undefined) return 'noFill';
+  await trx
+    .updateTable('fills')
+    .set({ commission: c.commission, commission_currency: c.currency, realized_pnl: c.realizedPnl ?? null })
+    .where('exec_id', '=', c.execId)
+    .execute();
+  await appendEvent(
+    trx,
+    row,
+    'commission',
+    {
+      execId: c.execId,
+      commission: c.commission,
+      currency: c.currency,
+      ...(c.realizedPnl === undefined ? {} : { realizedPnl: c.realizedPnl }),
+    },
+    { nowMs, tsEventMs },
+  );
+  return 'applied';
+}
+
+export interface StatusFact {
+  readonly status: IbOrderStatus;
+  readonly ids: BrokerIds;
+  readonly tsEventMs: number;
+  /** Set by reconciliation: the change is reported as a mismatch before it is applied. */
+  readonly reconciliation?: boolean;
+}
+
+/** Moves a locked order to the state the broker status points to, when the table allows it. */
+export async function applyBrokerStatus(trx: Trx, row: OrderRow, f: StatusFact, nowMs: number): Promise<OrderRow> {
+  let current = row;
+  const ids = {
+    ...(row.broker_order_id === null && f.ids.orderId > 0 ? { broker_order_id: f.ids.orderId } : {}),
+    ...(row.perm_id === null && f.ids.permId > 0 ? { perm_id: String(f.ids.permId) } : {}),
+  };
+  const from = row.state as OrderState;
+  const to = stateFromBrokerStatus(f.status, {
+    tif: row.tif as TimeInForce,
+    hasFills: compareDecimal(row.filled_qty, '0') > 0,
+  });
+  if (to === undefined || to === from || !canTransition(from, to)) {
+    if (Object.keys(ids).length > 0) await patchOrder(trx, row.client_order_id, ids);
+    return { ...row, ...ids };
+  }
+  const opts = { nowMs, tsEventMs: f.tsEventMs };
+  if (f.reconciliation)
+    current = await appendEvent(
+      trx,
+      current,
+      'reconciliationMismatch',
+      {
+        field: 'status',
+        ledgerValue: from,
+        brokerValue: f.status,
+        resolution: 'appliedBrokerState',
+        message: `ledger had ${from}, broker reports ${f.status}`,
+      },
+      opts,
+    );
+  const patch = { ...ids, state: to };
+  if (to === 'cancelled')
+    return appendEvent(trx, current, 'cancelled', { filledQty: row.filled_qty, reason: f.status }, { ...opts, patch });
+  if (to === 'expired') return appendEvent(trx, current, 'expired', { filledQty: row.filled_qty }, { ...opts, patch });
+  if (to === 'rejected')
+    return appendEvent(
+      trx,
+      current,
+      'rejected',
+      { brokerCode: 0, message: `broker status ${f.status}` },
+      { ...opts, patch },
+    );
+  if (to === 'pendingCancel') return appendEvent(trx, current, 'pendingCancel', {}, { ...opts, patch });
+  return appendEvent(
+    trx,
+    current,
+    'statusChanged',
+    {
+      from,
+      to,
+      brokerStatus: f.status,
+      ...(f.ids.orderId > 0 ? { brokerOrderId: f.ids.orderId } : {}),
+      ...(f.ids.permId > 0 ? { permId: f.ids.permId } : {}),
+    },
+    { ...opts, patch },
+  );
+}
+
+/** True when a reconciliationMismatch on `field` was already reported for the order (report once). */
+export async function mismatchReported(trx: Trx, clientOrderId: string, field: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom('order_events')
+    .select('id')
+    .where('client_order_id', '=', clientOrderId)
+    .where('kind', '=', 'reconciliationMismatch')
+    .where(sql<string>`payload->>'field'`, '=', field)
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -1,0 +1,144 @@
+/**
+ * Consumer of `broker.<broker>.evt.*` (stream BROKER_EVENTS) with an idempotent inbox: each event's id is
+ * inserted into `inbox` in the same transaction that applies it, so a redelivered or replayed event finds its id
+ * and changes nothing. The message is acked only after that transaction committed; a handler failure naks it
+ * (redelivered, then terminated after maxDeliver).
+ */
+import type { Consumer, JetStreamMessage } from '@trading-system/bus';
+import {
+  type BROKER_EVENT_SCHEMAS,
+  type BrokerEventKind,
+  type BrokerReconciliationSnapshot,
+  Subjects,
+} from '@trading-system/contracts';
+import type { z } from 'zod';
+import { applyBrokerStatus, applyCommission, applyExecution, lockForBroker } from './broker-apply.js';
+import type { OmsContext } from './context.js';
+import type { Trx } from './ledger.js';
+
+type BrokerEvent = { [K in BrokerEventKind]: z.output<(typeof BROKER_EVENT_SCHEMAS)[K]> };
+
+export class CommissionBeforeFillError extends Error {
+  override readonly name = 'CommissionBeforeFillError';
+}
+
+export interface BrokerEventConsumerOptions {
+  /** Called with a complete reconciliation snapshot (all parts of one reconId). */
+  readonly onSnapshot: (broker: string, parts: readonly BrokerReconciliationSnapshot[]) => Promise<void>;
+}
+
+export async function startBrokerEventConsumer(
+  ctx: OmsContext,
+  broker: string,
+  opts: BrokerEventConsumerOptions,
+): Promise<Consumer> {
+  const log = ctx.logger.child({ component: 'broker-events', broker });
+  const snapshots = new Map<string, BrokerReconciliationSnapshot[]>();
+
+  async function handle(msg: JetStreamMessage): Promise<void> {
+    const kind = msg.subject.split('.').at(-1) as BrokerEventKind;
+    const data = msg.data as BrokerEvent[BrokerEventKind];
+    const now = ctx.clock();
+    if (kind === 'reconciliationSnapshot') {
+      const snap = data as BrokerReconciliationSnapshot;
+      const parts = snapshots.get(snap.reconId) ?? [];
+      if (!parts.some((p) => p.part === snap.part)) parts.push(snap);
+      snapshots.set(snap.reconId, parts);
+      if (parts.length === snap.parts) {
+        snapshots.delete(snap.reconId);
+        await opts.onSnapshot(broker, parts);
+      }
+      await msg.ack();
+      return;
+    }
+    const applied = await ctx.db.transaction().execute(async (trx) => {
+      const claimed = await trx
+        .insertInto('inbox')
+        .values({ event_id: data.eventId, broker, kind, processed_at_ms: String(now) })
+        .onConflict((oc) => oc.column('event_id').doNothing())
+        .returning('event_id')
+        .executeTakeFirst();
+      if (claimed === undefined) return false;
+      await apply(trx, kind, data, now);
+      return true;
+    });
+    if (applied) ctx.relay.kick();
+    else log.debug({ eventId: data.eventId, kind }, 'broker event already processed');
+    await msg.ack();
+  }
+
+  async function apply(trx: Trx, kind: BrokerEventKind, data: BrokerEvent[BrokerEventKind], now: number) {
+    switch (kind) {
+      case 'execution': {
+        const e = (data as BrokerEvent['execution']).execution;
+        const r = await applyExecution(trx, broker, e, now);
+        if (r !== 'applied') log.warn({ execId: e.execId, result: r }, 'execution not applied');
+        return;
+      }
+      case 'commissionReport': {
+        const c = data as BrokerEvent['commissionReport'];
+        const r = await applyCommission(trx, c, c.tsEventMs, now);
+        if (r === 'noFill') {
+          const flagged = await trx
+            .selectFrom('flagged_executions')
+            .select('exec_id')
+            .where('exec_id', '=', c.execId)
+            .executeTakeFirst();
+          // The execution may still be on its way (redelivery after it is applied); a flagged one never will be.
+          if (flagged === undefined) throw new CommissionBeforeFillError(`no fill ${c.execId} yet for its commission`);
+        }
+        return;
+      }
+      case 'orderStatus': {
+        const s = data as BrokerEvent['orderStatus'];
+        const row = await lockForBroker(trx, broker, s);
+        if (row === undefined) return;
+        await applyBrokerStatus(trx, row, { status: s.status, ids: s, tsEventMs: s.tsEventMs }, now);
+        return;
+      }
+      case 'openOrder': {
+        const o = (data as BrokerEvent['openOrder']).order;
+        const row = await lockForBroker(trx, broker, o);
+        if (row === undefined) return;
+        await applyBrokerStatus(trx, row, { status: o.status, ids: o, tsEventMs: data.tsEventMs }, now);
+        return;
+      }
+      case 'position': {
+        const p = (data as BrokerEvent['position']).position;
+        await trx
+          .insertInto('broker_positions')
+          .values({
+            broker,
+            account: p.account,
+            con_id: p.conId,
+            position: JSON.stringify(p),
+            updated_at_ms: String(now),
+          })
+          .onConflict((oc) =>
+            oc
+              .columns(['broker', 'account', 'con_id'])
+              .doUpdateSet({ position: JSON.stringify(p), updated_at_ms: String(now) }),
+          )
+          .execute();
+        return;
+      }
+      case 'externalOrder':
+      case 'accountValue':
+      case 'reconciliationSnapshot':
+        return;
+    }
+  }
+
+  return ctx.bus.jetstream.consume(
+    {
+      stream: ctx.config.brokerEventsStream.name,
+      durable: `${ctx.config.durablePrefix}-${broker}`,
+      filterSubject: Subjects.brokerEvent.filter({ broker }),
+      ackWaitMs: ctx.config.ackWaitMs,
+      maxDeliver: 20,
+      deliver: 'all',
+      retryDelayMs: 250,
+    },
+    handle,
+  );
+}

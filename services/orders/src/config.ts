@@ -1,0 +1,63 @@
+/** Environment configuration of the orders service (validated once by main.ts, then frozen). */
+import { RiskLimits } from '@trading-system/contracts';
+import {
+  checkNatsConfig,
+  databaseConfigShape,
+  defaultedEnv,
+  logConfigShape,
+  natsConfigShape,
+  optionalEnv,
+} from '@trading-system/runtime';
+import { z } from 'zod';
+
+const BrokerList = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+(:nogtc)?(,[A-Za-z0-9_-]+(:nogtc)?)*$/, {
+    message: 'expected broker names separated by commas, each optionally suffixed :nogtc (e.g. sim,ib_paper:nogtc)',
+  })
+  .transform((s) =>
+    s.split(',').map((item) => {
+      const [name = '', flag] = item.split(':');
+      return { name, allowGtc: flag !== 'nogtc' };
+    }),
+  );
+
+const RiskConfigJson = z
+  .string()
+  .transform((s, ctx) => {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `not JSON: ${(err as Error).message}` });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.object({
+      default: RiskLimits.default({}),
+      accounts: z.record(z.string(), RiskLimits).default({}),
+      strategies: z.record(z.string(), RiskLimits).default({}),
+    }),
+  );
+
+export const OrdersEnv = z
+  .object({
+    ...logConfigShape,
+    ...natsConfigShape,
+    ...databaseConfigShape,
+    ORDERS_BROKERS: defaultedEnv(BrokerList, [{ name: 'sim', allowGtc: true }]).describe(
+      'broker connections the OMS routes to, comma-separated; ":nogtc" refuses GTC for one (default sim)',
+    ),
+    ORDERS_DB_SCHEMA: defaultedEnv(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/), 'orders').describe(
+      'Postgres schema of the ledger (default orders)',
+    ),
+    ORDERS_BROKER_TIMEOUT_MS: defaultedEnv(z.coerce.number().int().min(100).max(120_000), 5_000).describe(
+      'deadline of a broker command in ms; after it the order is unresolved until reconciliation (default 5000)',
+    ),
+    ORDERS_RISK_LIMITS: optionalEnv(RiskConfigJson).describe(
+      'initial risk limits as JSON {"default":{...},"accounts":{"DU1":{...}},"strategies":{"s1":{...}}}; ' +
+        'limits stored by an operator (orders.riskLimits) win after a restart',
+    ),
+  })
+  .superRefine((c, ctx) => checkNatsConfig(c, ctx));
+export type OrdersEnv = z.output<typeof OrdersEnv>;

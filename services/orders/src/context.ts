@@ -1,0 +1,52 @@
+/**
+ * Everything the handlers share: ports (db, bus), clock, configuration and the in-memory live state.
+ * Built once by app.ts; handlers receive it instead of importing singletons.
+ */
+import type { Bus } from '@trading-system/bus';
+import type { Instrument, StreamSpec, TradingState } from '@trading-system/contracts';
+import type { Logger } from '@trading-system/runtime';
+import type { BrokerClient } from './broker-client.js';
+import type { Db } from './ledger.js';
+import type { LiveState } from './live-state.js';
+import type { OutboxRelay } from './outbox-relay.js';
+import type { RiskConfig } from './risk-checks.js';
+import type { BrokerRules } from './validation.js';
+
+export interface OrdersConfig {
+  /** Postgres schema of the ledger ('orders'). */
+  readonly schema: string;
+  /** Broker connections the OMS routes to; anything else is BROKER_UNKNOWN. */
+  readonly brokers: readonly BrokerRules[];
+  /** Risk limits used until an operator stores others (orders.riskLimits); stored ones win after a restart. */
+  readonly initialRisk: RiskConfig;
+  /** Deadline of a broker command (placeOrder, cancelOrder, ...), ms; after it the outcome is unknown. */
+  readonly brokerTimeoutMs: number;
+  /** Outbox relay safety-net poll, ms. */
+  readonly relayPollMs: number;
+  readonly ordersStream: StreamSpec;
+  readonly brokerEventsStream: StreamSpec;
+  /** Durable consumer name prefix; the consumer of broker B is `<prefix>-<B>`. */
+  readonly durablePrefix: string;
+  /** Ack wait of the broker-event consumer, ms. */
+  readonly ackWaitMs: number;
+}
+
+/** Operator settings, kept in memory and persisted in the settings table. */
+export interface Settings {
+  tradingState: TradingState;
+  risk: RiskConfig;
+}
+
+export interface OmsContext {
+  readonly db: Db;
+  readonly bus: Bus;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  readonly config: OrdersConfig;
+  readonly live: LiveState;
+  readonly brokers: BrokerClient;
+  readonly relay: OutboxRelay;
+  readonly settings: Settings;
+  /** Qualified instruments by `<broker>:<conId>` (contract details do not change within a session). */
+  readonly instruments: Map<string, Instrument>;
+}

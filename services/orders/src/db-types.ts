@@ -1,0 +1,108 @@
+/** Row types of the orders schema (see migrations/). NUMERIC columns are exact decimal strings. */
+
+/** Kysely's Generated<T>, spelled structurally so this package needs no direct kysely dependency. */
+type Generated<S> = { readonly __select__: S; readonly __insert__: S | undefined; readonly __update__: S };
+
+export interface OrdersTable {
+  client_order_id: string;
+  broker: string;
+  account: string;
+  strategy: string | null;
+  con_id: number | null;
+  instrument: unknown;
+  side: string;
+  quantity: string;
+  order_type: string;
+  limit_price: string | null;
+  stop_price: string | null;
+  tif: string;
+  outside_rth: boolean;
+  state: string;
+  filled_qty: string;
+  /** Σ price × quantity of the fills, for the average fill price. */
+  fill_notional: string;
+  broker_order_id: number | null;
+  perm_id: string | null;
+  last_seq: number;
+  request_hash: string;
+  submit_reply: unknown;
+  created_at_ms: string;
+  updated_at_ms: string;
+}
+
+export interface OrderEventsTable {
+  id: Generated<string>;
+  event_id: string;
+  client_order_id: string;
+  seq: number;
+  kind: string;
+  subject: string;
+  payload: unknown;
+  created_at_ms: string;
+  published_at: Date | null;
+}
+
+export interface FillsTable {
+  exec_id: string;
+  client_order_id: string;
+  broker: string;
+  account: string;
+  con_id: number;
+  side: string;
+  quantity: string;
+  price: string;
+  commission: string | null;
+  commission_currency: string | null;
+  realized_pnl: string | null;
+  exec_time_ms: string;
+  created_at_ms: string;
+}
+
+export interface FlaggedExecutionsTable {
+  exec_id: string;
+  broker: string;
+  client_order_id: string | null;
+  reason: string;
+  payload: unknown;
+  created_at_ms: string;
+}
+
+export interface InboxTable {
+  event_id: string;
+  broker: string;
+  kind: string;
+  processed_at_ms: string;
+}
+
+export interface CommandsTable {
+  command_id: string;
+  client_order_id: string;
+  request_hash: string;
+  reply: unknown;
+  created_at_ms: string;
+}
+
+export interface BrokerPositionsTable {
+  broker: string;
+  account: string;
+  con_id: number;
+  position: unknown;
+  updated_at_ms: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: unknown;
+  updated_at_ms: string;
+}
+
+export interface OrdersDb {
+  orders: OrdersTable;
+  order_events: OrderEventsTable;
+  fills: FillsTable;
+  flagged_executions: FlaggedExecutionsTable;
+  inbox: InboxTable;
+  commands: CommandsTable;
+  broker_positions: BrokerPositionsTable;
+  settings: SettingsTable;
+}

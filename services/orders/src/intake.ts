@@ -1,0 +1,275 @@
+/**
+ * orders.submit: parse → resolve broker, account and instrument → validate → risk → ledger → send → reply.
+ * Idempotent on clientOrderId: the orders primary key decides races; a duplicate with the same content gets the
+ * first caller's stored reply (waiting for it while the first is still in flight), a different content gets
+ * DUPLICATE_ORDER. A denial is stored like an acceptance, so a retried denied order stays denied.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  type BrokerStatus,
+  type ErrorCode,
+  errorReply,
+  type Instrument,
+  isConIdRef,
+  type OrderCommandReply,
+  type SubmitOrder,
+} from '@trading-system/contracts';
+import { isUniqueViolation } from '@trading-system/storage';
+import type { OmsContext } from './context.js';
+import { appendEvent, findOrder, insertOrder, lockOrder, type NewOrder, patchOrder, toOrderView } from './ledger.js';
+import { countOpenOrders, ledgerPosition } from './positions.js';
+import { checkRisk } from './risk-checks.js';
+import { type Denial, deny, resolveAccount, validateOrderParams } from './validation.js';
+
+/** Stable hash of a request's content (keys sorted), to tell a retry from a different order under the same id. */
+export function requestHash(value: unknown): string {
+  const canonical = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canonical);
+    if (v !== null && typeof v === 'object')
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>)
+          .filter(([, x]) => x !== undefined)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([k, x]) => [k, canonical(x)]),
+      );
+    return v;
+  };
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(value)))
+    .digest('hex');
+}
+
+export const newClientOrderId = (): string => `o-${randomUUID()}`;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function handleSubmit(ctx: OmsContext, req: SubmitOrder): Promise<OrderCommandReply> {
+  const { clientOrderId: given, v: _v, ...content } = req;
+  const clientOrderId = given ?? newClientOrderId();
+  const hash = requestHash(content);
+  const existing = await findOrder(ctx.db, clientOrderId);
+  if (existing !== undefined) return duplicateReply(ctx, clientOrderId, hash);
+
+  const base: NewOrder = {
+    clientOrderId,
+    broker: req.broker,
+    account: req.account,
+    strategy: req.strategy,
+    instrument: undefined,
+    side: req.side,
+    quantity: req.quantity,
+    orderType: req.orderType,
+    limitPrice: req.limitPrice,
+    stopPrice: req.stopPrice,
+    tif: req.tif,
+    outsideRth: req.outsideRth,
+    requestHash: hash,
+  };
+  const rules = ctx.config.brokers.find((b) => b.name === req.broker);
+  if (rules === undefined)
+    return recordDenial(ctx, base, deny('BROKER_UNKNOWN', 'broker', `no broker connection named ${req.broker}`));
+
+  const status = await brokerStatus(ctx, req.broker);
+  if (!('broker' in status)) return recordDenial(ctx, base, status);
+  const account = resolveAccount(req.account, status.accounts);
+  if (!account.ok) return recordDenial(ctx, base, account);
+  const withAccount = { ...base, account: account.value };
+
+  const instrument = await qualify(ctx, req);
+  if (!('conId' in instrument)) return recordDenial(ctx, withAccount, instrument);
+  const order = { ...withAccount, instrument };
+
+  const invalid = validateOrderParams(req, instrument, rules);
+  if (!invalid.ok) return recordDenial(ctx, order, invalid);
+
+  const now = ctx.clock();
+  const rateAccount = ctx.live.countAndRecord(`account:${account.value}`, now);
+  const rateStrategy = req.strategy === undefined ? 0 : ctx.live.countAndRecord(`strategy:${req.strategy}`, now);
+  const denial = checkRisk({
+    order: {
+      account: account.value,
+      strategy: req.strategy,
+      side: req.side,
+      quantity: req.quantity,
+      orderType: req.orderType,
+      limitPrice: req.limitPrice,
+      stopPrice: req.stopPrice,
+      multiplier: instrument.multiplier ?? '1',
+    },
+    mode: ctx.settings.tradingState.mode,
+    config: ctx.settings.risk,
+    quote: ctx.live.quote(req.broker, instrument.conId),
+    position: await ledgerPosition(ctx.db, req.broker, account.value, instrument.conId),
+    accountCounts: {
+      openOrders: await countOpenOrders(ctx.db, { account: account.value }),
+      commandsLastSecond: rateAccount,
+    },
+    strategyCounts: {
+      openOrders: req.strategy === undefined ? 0 : await countOpenOrders(ctx.db, { strategy: req.strategy }),
+      commandsLastSecond: rateStrategy,
+    },
+  });
+  if (denial !== undefined) return recordDenial(ctx, order, denial);
+
+  try {
+    await ctx.db.transaction().execute((trx) =>
+      insertOrder(
+        trx,
+        order,
+        'accepted',
+        {
+          instrument,
+          side: req.side,
+          quantity: req.quantity,
+          orderType: req.orderType,
+          ...(req.limitPrice === undefined ? {} : { limitPrice: req.limitPrice }),
+          ...(req.stopPrice === undefined ? {} : { stopPrice: req.stopPrice }),
+          tif: req.tif,
+          outsideRth: req.outsideRth,
+        },
+        ctx.clock(),
+      ),
+    );
+  } catch (err) {
+    if (isUniqueViolation(err)) return duplicateReply(ctx, clientOrderId, hash);
+    throw err;
+  }
+  ctx.relay.kick();
+  return send(ctx, order, instrument);
+}
+
+async function send(ctx: OmsContext, order: NewOrder & { account: string }, instrument: Instrument) {
+  const outcome = await ctx.brokers.call(order.broker, 'placeOrder', {
+    v: 1,
+    clientOrderId: order.clientOrderId,
+    account: order.account,
+    instrument: { conId: instrument.conId, exchange: instrument.exchange },
+    side: order.side,
+    quantity: order.quantity,
+    orderType: order.orderType,
+    ...(order.limitPrice === undefined ? {} : { limitPrice: order.limitPrice }),
+    ...(order.stopPrice === undefined ? {} : { stopPrice: order.stopPrice }),
+    tif: order.tif,
+    outsideRth: order.outsideRth,
+  });
+  const reply = await ctx.db.transaction().execute(async (trx) => {
+    let row = await lockOrder(trx, order.clientOrderId);
+    if (row === undefined) throw new Error(`order ${order.clientOrderId} vanished from the ledger`);
+    const now = ctx.clock();
+    const opts = { nowMs: now, tsEventMs: now };
+    // Broker events may have moved the order on already (consumed concurrently): only `accepted` is ours to move.
+    if (outcome.kind === 'sent') {
+      const brokerOrderId = outcome.reply.orderId;
+      if (row.state === 'accepted')
+        row = await appendEvent(
+          trx,
+          row,
+          'statusChanged',
+          { from: 'accepted', to: 'submitted', brokerOrderId },
+          { ...opts, patch: { state: 'submitted', broker_order_id: brokerOrderId } },
+        );
+      else await patchOrder(trx, row.client_order_id, { broker_order_id: brokerOrderId });
+      row = { ...row, broker_order_id: brokerOrderId };
+    } else if (row.state === 'accepted' && outcome.kind === 'refused') {
+      row = await appendEvent(
+        trx,
+        row,
+        'rejected',
+        { brokerCode: outcome.brokerCode, message: `${outcome.code}: ${outcome.message}` },
+        { ...opts, patch: { state: 'rejected' } },
+      );
+    } else if (row.state === 'accepted' && outcome.kind === 'unknown') {
+      row = await appendEvent(
+        trx,
+        row,
+        'unresolved',
+        { reason: outcome.message },
+        { ...opts, patch: { state: 'unresolved' } },
+      );
+    }
+    const view = toOrderView(row);
+    const r: OrderCommandReply =
+      view === undefined ? errorReply('INTERNAL_ERROR', 'order without instrument') : { v: 1, ok: true, order: view };
+    await patchOrder(trx, row.client_order_id, { submit_reply: JSON.stringify(r) });
+    return r;
+  });
+  ctx.relay.kick();
+  return reply;
+}
+
+async function recordDenial(ctx: OmsContext, order: NewOrder, d: Denial): Promise<OrderCommandReply> {
+  const reply = errorReply(d.code, d.message, { rule: d.rule, clientOrderId: order.clientOrderId });
+  try {
+    await ctx.db.transaction().execute(async (trx) => {
+      const row = await insertOrder(
+        trx,
+        order,
+        'denied',
+        { reasonCode: d.code, rule: d.rule, message: d.message },
+        ctx.clock(),
+      );
+      await patchOrder(trx, row.client_order_id, { submit_reply: JSON.stringify(reply) });
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) return duplicateReply(ctx, order.clientOrderId, order.requestHash);
+    throw err;
+  }
+  ctx.relay.kick();
+  ctx.logger.info({ clientOrderId: order.clientOrderId, code: d.code, rule: d.rule }, 'order denied');
+  return reply;
+}
+
+/** The first caller's answer for a repeated clientOrderId (waiting while the first is still being handled). */
+async function duplicateReply(ctx: OmsContext, clientOrderId: string, hash: string): Promise<OrderCommandReply> {
+  const deadline = Date.now() + ctx.config.brokerTimeoutMs + 5_000;
+  for (;;) {
+    const row = await findOrder(ctx.db, clientOrderId);
+    if (row === undefined) return errorReply('INTERNAL_ERROR', `order ${clientOrderId} vanished`);
+    if (row.request_hash !== hash)
+      return errorReply('DUPLICATE_ORDER', `clientOrderId ${clientOrderId} is already used by a different order`);
+    if (row.submit_reply !== null)
+      return (
+        typeof row.submit_reply === 'string' ? JSON.parse(row.submit_reply) : row.submit_reply
+      ) as OrderCommandReply;
+    if (Date.now() > deadline) {
+      const view = toOrderView(row);
+      return view === undefined
+        ? errorReply('SERVICE_UNAVAILABLE', 'order still being handled')
+        : { v: 1, ok: true, order: view };
+    }
+    await pause(20);
+  }
+}
+
+async function brokerStatus(ctx: OmsContext, broker: string): Promise<BrokerStatus | Denial> {
+  let status = ctx.live.status(broker);
+  if (status === undefined) {
+    const outcome = await ctx.brokers.call(broker, 'status', { v: 1 });
+    if (outcome.kind !== 'sent')
+      return deny('BROKER_DISCONNECTED', 'brokerStatus', `broker ${broker} status unavailable: ${outcome.message}`);
+    status = outcome.reply.status;
+    ctx.live.onStatus(status);
+  }
+  if (status.state === 'disconnected')
+    return deny('BROKER_DISCONNECTED', 'brokerStatus', `broker ${broker} is disconnected`);
+  return status;
+}
+
+async function qualify(ctx: OmsContext, req: SubmitOrder): Promise<Instrument | Denial> {
+  const ref = req.instrument;
+  if (isConIdRef(ref)) {
+    const cached = ctx.instruments.get(`${req.broker}:${ref.conId}`);
+    if (cached !== undefined) return cached;
+  }
+  const outcome = await ctx.brokers.call(req.broker, 'qualifyContract', { v: 1, instrument: ref, allowMany: false });
+  if (outcome.kind === 'unknown') return deny('TIMEOUT', 'instrument', outcome.message);
+  if (outcome.kind === 'refused') {
+    const code: ErrorCode = outcome.code === 'NO_RESPONDERS' ? 'BROKER_DISCONNECTED' : outcome.code;
+    return deny(code, 'instrument', outcome.message);
+  }
+  const [instrument, second] = outcome.reply.instruments;
+  if (instrument === undefined || second !== undefined)
+    return deny('CONTRACT_AMBIGUOUS', 'instrument', 'the instrument reference matches several contracts');
+  ctx.instruments.set(`${req.broker}:${instrument.conId}`, instrument);
+  return instrument;
+}

@@ -1,0 +1,237 @@
+/**
+ * The ledger: the current order row and its append-only events, always written together in one transaction.
+ * Events get a per-order `seq` without gaps (the order row is locked while appending) and are published later
+ * by the outbox relay from the stored rows.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  compareDecimal,
+  divDecimal,
+  type Instrument,
+  isFinalOrderState,
+  ORDER_EVENT_SCHEMAS,
+  type OrderEvent,
+  type OrderEventKind,
+  type OrderSide,
+  type OrderState,
+  type OrderType,
+  type OrderView,
+  parseOrThrow,
+  Subjects,
+  type TimeInForce,
+  UNKNOWN_ACCOUNT,
+} from '@trading-system/contracts';
+import type { Kysely, Transaction } from '@trading-system/storage';
+import type { OrdersDb, OrdersTable } from './db-types.js';
+import { assertTransition } from './order-state.js';
+
+export type Db = Kysely<OrdersDb>;
+export type Trx = Transaction<OrdersDb>;
+export type OrderRow = OrdersTable;
+
+export const FINAL_STATES = ['filled', 'cancelled', 'expired', 'rejected', 'denied'] as const;
+
+type BaseKey = 'v' | 'eventId' | 'clientOrderId' | 'seq' | 'broker' | 'account' | 'strategy' | 'tsEventMs' | 'tsInitMs';
+/** The kind-specific fields of an order event. */
+export type EventBody<K extends OrderEventKind> = Omit<Extract<OrderEvent, { kind: K }>, BaseKey | 'kind'>;
+
+export class OrderNotFoundError extends Error {
+  override readonly name = 'OrderNotFoundError';
+  constructor(readonly clientOrderId: string) {
+    super(`order ${clientOrderId} is not in the ledger`);
+  }
+}
+
+export async function findOrder(db: Db | Trx, clientOrderId: string): Promise<OrderRow | undefined> {
+  return db.selectFrom('orders').selectAll().where('client_order_id', '=', clientOrderId).executeTakeFirst();
+}
+
+/** Locks the order row for the rest of the transaction (serialises event appends per order). */
+export async function lockOrder(trx: Trx, clientOrderId: string): Promise<OrderRow | undefined> {
+  return trx
+    .selectFrom('orders')
+    .selectAll()
+    .where('client_order_id', '=', clientOrderId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+export async function findByBrokerOrderId(
+  db: Db | Trx,
+  broker: string,
+  brokerOrderId: number,
+): Promise<OrderRow | undefined> {
+  return db
+    .selectFrom('orders')
+    .selectAll()
+    .where('broker', '=', broker)
+    .where('broker_order_id', '=', brokerOrderId)
+    .orderBy('created_at_ms', 'desc')
+    .executeTakeFirst();
+}
+
+export interface NewOrder {
+  readonly clientOrderId: string;
+  readonly broker: string;
+  readonly account: string | undefined;
+  readonly strategy: string | undefined;
+  readonly instrument: Instrument | undefined;
+  readonly side: OrderSide;
+  readonly quantity: string;
+  readonly orderType: OrderType;
+  readonly limitPrice: string | undefined;
+  readonly stopPrice: string | undefined;
+  readonly tif: TimeInForce;
+  readonly outsideRth: boolean;
+  readonly requestHash: string;
+}
+
+/**
+ * Inserts a new order in state `accepted` or `denied` together with its first event. A concurrent insert of the
+ * same clientOrderId fails with a unique violation: the caller treats that as a duplicate.
+ */
+export async function insertOrder<K extends 'accepted' | 'denied'>(
+  trx: Trx,
+  o: NewOrder,
+  kind: K,
+  body: EventBody<K>,
+  nowMs: number,
+): Promise<OrderRow> {
+  const row: OrderRow = {
+    client_order_id: o.clientOrderId,
+    broker: o.broker,
+    account: o.account ?? UNKNOWN_ACCOUNT,
+    strategy: o.strategy ?? null,
+    con_id: o.instrument?.conId ?? null,
+    instrument: o.instrument === undefined ? null : JSON.stringify(o.instrument),
+    side: o.side,
+    quantity: o.quantity,
+    order_type: o.orderType,
+    limit_price: o.limitPrice ?? null,
+    stop_price: o.stopPrice ?? null,
+    tif: o.tif,
+    outside_rth: o.outsideRth,
+    state: 'accepted',
+    filled_qty: '0',
+    fill_notional: '0',
+    broker_order_id: null,
+    perm_id: null,
+    last_seq: 0,
+    request_hash: o.requestHash,
+    submit_reply: null,
+    created_at_ms: String(nowMs),
+    updated_at_ms: String(nowMs),
+  };
+  await trx.insertInto('orders').values(row).execute();
+  return appendEvent(trx, { ...row, instrument: o.instrument ?? null }, kind, body, {
+    nowMs,
+    tsEventMs: nowMs,
+    patch: { state: kind },
+    initial: true,
+  });
+}
+
+export interface AppendOptions {
+  readonly nowMs: number;
+  /** Source time of the fact (broker time for broker events). */
+  readonly tsEventMs: number;
+  /** Column changes applied with the event (state, filled_qty, ...). A state change is checked against the table. */
+  readonly patch?: Partial<Omit<OrderRow, 'client_order_id' | 'last_seq'>>;
+  /** Set for the order's first event only (its state is set without a transition check). */
+  readonly initial?: boolean;
+}
+
+/** Appends one event to a locked (or just inserted) order and applies `patch`; returns the updated row. */
+export async function appendEvent<K extends OrderEventKind>(
+  trx: Trx,
+  order: OrderRow,
+  kind: K,
+  body: EventBody<K>,
+  opts: AppendOptions,
+): Promise<OrderRow> {
+  const to = opts.patch?.state as OrderState | undefined;
+  if (to !== undefined && !opts.initial && to !== order.state) assertTransition(order.state as OrderState, to);
+  const seq = order.last_seq + 1;
+  const event = parseOrThrow(
+    ORDER_EVENT_SCHEMAS[kind],
+    {
+      v: 1,
+      eventId: randomUUID(),
+      clientOrderId: order.client_order_id,
+      seq,
+      broker: order.broker,
+      account: order.account,
+      ...(order.strategy === null ? {} : { strategy: order.strategy }),
+      tsEventMs: opts.tsEventMs,
+      tsInitMs: opts.nowMs,
+      kind,
+      ...body,
+    },
+    `order event ${kind}`,
+  ) as OrderEvent;
+  const subject = Subjects.orderEvent.build({ broker: order.broker, account: order.account, kind });
+  await trx
+    .insertInto('order_events')
+    .values({
+      event_id: event.eventId,
+      client_order_id: order.client_order_id,
+      seq,
+      kind,
+      subject,
+      payload: JSON.stringify(event),
+      created_at_ms: String(opts.nowMs),
+    })
+    .execute();
+  const patch = { ...opts.patch, last_seq: seq, updated_at_ms: String(opts.nowMs) };
+  await trx.updateTable('orders').set(patch).where('client_order_id', '=', order.client_order_id).execute();
+  return { ...order, ...patch };
+}
+
+/** Sets columns without an event (broker ids, the stored submit reply). */
+export async function patchOrder(db: Db | Trx, clientOrderId: string, patch: Partial<OrderRow>): Promise<void> {
+  await db.updateTable('orders').set(patch).where('client_order_id', '=', clientOrderId).execute();
+}
+
+export function isOpenRow(row: OrderRow): boolean {
+  return !isFinalOrderState(row.state as OrderState);
+}
+
+function instrumentOf(row: OrderRow): Instrument | undefined {
+  const v = row.instrument;
+  if (v === null || v === undefined) return undefined;
+  return (typeof v === 'string' ? JSON.parse(v) : v) as Instrument;
+}
+
+/** The OMS view of an order; undefined when it was denied before its instrument was known. */
+export function toOrderView(row: OrderRow): OrderView | undefined {
+  const instrument = instrumentOf(row);
+  if (instrument === undefined) return undefined;
+  const filled = row.filled_qty;
+  return {
+    clientOrderId: row.client_order_id,
+    broker: row.broker,
+    account: row.account,
+    instrument,
+    side: row.side as OrderSide,
+    quantity: row.quantity,
+    orderType: row.order_type as OrderType,
+    ...(row.limit_price === null ? {} : { limitPrice: row.limit_price }),
+    ...(row.stop_price === null ? {} : { stopPrice: row.stop_price }),
+    tif: row.tif as TimeInForce,
+    outsideRth: row.outside_rth,
+    ...(row.strategy === null ? {} : { strategy: row.strategy }),
+    state: row.state as OrderState,
+    filledQty: filled,
+    ...(compareDecimal(filled, '0') === 0 ? {} : { avgFillPrice: divDecimal(row.fill_notional, filled, 8) }),
+    ...(row.broker_order_id === null ? {} : { brokerOrderId: row.broker_order_id }),
+    ...(row.perm_id === null ? {} : { permId: Number(row.perm_id) }),
+    lastSeq: row.last_seq,
+    createdAtMs: Number(row.created_at_ms),
+    updatedAtMs: Number(row.updated_at_ms),
+  };
+}
+
+/** Instrument of a stored row (for events that carry it). */
+export function rowInstrument(row: OrderRow): Instrument | undefined {
+  return instrumentOf(row);
+}

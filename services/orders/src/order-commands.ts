@@ -1,0 +1,264 @@
+/**
+ * orders.modify / orders.cancel / orders.cancelAll. A command is claimed in the `commands` table under its
+ * command id (`cancel:<clientOrderId>`, `modify:<clientOrderId>:<content hash>`) before anything is sent, so a
+ * repeated command is sent once and its repeats get the stored reply. A command refused before sending leaves no
+ * claim behind (it changed nothing, so a retry may act later).
+ */
+import {
+  type CancelAllOrders,
+  type CancelAllOrdersReply,
+  type CancelOrder,
+  compareDecimal,
+  errorReply,
+  type ModifyOrder,
+  type OrderCommandReply,
+  type OrderState,
+  type OrderType,
+  type TimeInForce,
+} from '@trading-system/contracts';
+import { isUniqueViolation } from '@trading-system/storage';
+import type { OmsContext } from './context.js';
+import { requestHash } from './intake.js';
+import {
+  appendEvent,
+  FINAL_STATES,
+  findOrder,
+  lockOrder,
+  type OrderRow,
+  rowInstrument,
+  toOrderView,
+} from './ledger.js';
+import { isCancellable, isModifiable } from './order-state.js';
+import { ledgerPosition } from './positions.js';
+import { checkRisk } from './risk-checks.js';
+import { validateOrderParams } from './validation.js';
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const viewReply = (row: OrderRow): OrderCommandReply => {
+  const view = toOrderView(row);
+  return view === undefined
+    ? errorReply('ORDER_NOT_FOUND', `order ${row.client_order_id} was denied before it had an instrument`)
+    : { v: 1, ok: true, order: view };
+};
+
+/** Runs `act` once per command id; repeats get the stored reply. Error replies release the claim. */
+async function once(
+  ctx: OmsContext,
+  commandId: string,
+  clientOrderId: string,
+  act: () => Promise<OrderCommandReply>,
+): Promise<OrderCommandReply> {
+  try {
+    await ctx.db
+      .insertInto('commands')
+      .values({
+        command_id: commandId,
+        client_order_id: clientOrderId,
+        request_hash: commandId,
+        reply: null,
+        created_at_ms: String(ctx.clock()),
+      })
+      .execute();
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const deadline = Date.now() + ctx.config.brokerTimeoutMs + 5_000;
+    for (;;) {
+      const row = await ctx.db
+        .selectFrom('commands')
+        .select('reply')
+        .where('command_id', '=', commandId)
+        .executeTakeFirst();
+      if (row === undefined) return once(ctx, commandId, clientOrderId, act);
+      if (row.reply !== null)
+        return (typeof row.reply === 'string' ? JSON.parse(row.reply) : row.reply) as OrderCommandReply;
+      if (Date.now() > deadline) return errorReply('SERVICE_UNAVAILABLE', `command ${commandId} is still in progress`);
+      await pause(20);
+    }
+  }
+  let reply: OrderCommandReply;
+  try {
+    reply = await act();
+  } catch (err) {
+    await ctx.db.deleteFrom('commands').where('command_id', '=', commandId).execute();
+    throw err;
+  }
+  if (reply.ok)
+    await ctx.db
+      .updateTable('commands')
+      .set({ reply: JSON.stringify(reply) })
+      .where('command_id', '=', commandId)
+      .execute();
+  else await ctx.db.deleteFrom('commands').where('command_id', '=', commandId).execute();
+  return reply;
+}
+
+export function handleCancel(ctx: OmsContext, req: CancelOrder): Promise<OrderCommandReply> {
+  return once(ctx, `cancel:${req.clientOrderId}`, req.clientOrderId, () => cancelOne(ctx, req.clientOrderId));
+}
+
+async function cancelOne(ctx: OmsContext, clientOrderId: string): Promise<OrderCommandReply> {
+  const current = await findOrder(ctx.db, clientOrderId);
+  if (current === undefined) return errorReply('ORDER_NOT_FOUND', `no order ${clientOrderId}`);
+  if (current.state === 'pendingCancel') return viewReply(current);
+  if (!isCancellable(current.state as OrderState))
+    return errorReply('ORDER_NOT_CANCELLABLE', `order ${clientOrderId} is ${current.state}`);
+  const brokerOrderId = current.broker_order_id;
+  if (brokerOrderId === null)
+    return errorReply('SERVICE_UNAVAILABLE', `order ${clientOrderId} has no broker order id yet; retry shortly`);
+  const before = await ctx.db.transaction().execute(async (trx) => {
+    const row = await lockOrder(trx, clientOrderId);
+    if (row === undefined || !isCancellable(row.state as OrderState)) return row;
+    const now = ctx.clock();
+    return appendEvent(
+      trx,
+      row,
+      'pendingCancel',
+      {},
+      { nowMs: now, tsEventMs: now, patch: { state: 'pendingCancel' } },
+    );
+  });
+  ctx.relay.kick();
+  if (before === undefined || before.state !== 'pendingCancel') return viewReply(before ?? current);
+  const outcome = await ctx.brokers.call(current.broker, 'cancelOrder', {
+    v: 1,
+    clientOrderId,
+    orderId: brokerOrderId,
+  });
+  if (outcome.kind !== 'refused') return viewReply((await findOrder(ctx.db, clientOrderId)) ?? before);
+  // The gateway did not pass the cancel on: the order keeps working as it was.
+  const after = await ctx.db.transaction().execute(async (trx) => {
+    const row = await lockOrder(trx, clientOrderId);
+    if (row === undefined || row.state !== 'pendingCancel') return row;
+    const back: OrderState = compareDecimal(row.filled_qty, '0') === 0 ? 'submitted' : 'partiallyFilled';
+    const now = ctx.clock();
+    return appendEvent(
+      trx,
+      row,
+      'statusChanged',
+      { from: 'pendingCancel', to: back, brokerStatus: `cancel refused: ${outcome.code}` },
+      { nowMs: now, tsEventMs: now, patch: { state: back } },
+    );
+  });
+  ctx.relay.kick();
+  return errorReply(outcome.code === 'NO_RESPONDERS' ? 'BROKER_DISCONNECTED' : outcome.code, outcome.message, {
+    clientOrderId,
+    state: after?.state,
+  });
+}
+
+export function handleModify(ctx: OmsContext, req: ModifyOrder): Promise<OrderCommandReply> {
+  const { v: _v, clientOrderId, ...change } = req;
+  return once(ctx, `modify:${clientOrderId}:${requestHash(change).slice(0, 24)}`, clientOrderId, () =>
+    modifyOne(ctx, req),
+  );
+}
+
+async function modifyOne(ctx: OmsContext, req: ModifyOrder): Promise<OrderCommandReply> {
+  const row = await findOrder(ctx.db, req.clientOrderId);
+  if (row === undefined) return errorReply('ORDER_NOT_FOUND', `no order ${req.clientOrderId}`);
+  const instrument = rowInstrument(row);
+  if (!isModifiable(row.state as OrderState) || instrument === undefined || row.broker_order_id === null)
+    return errorReply('ORDER_NOT_MODIFIABLE', `order ${req.clientOrderId} is ${row.state}`);
+  const next = {
+    orderType: row.order_type as OrderType,
+    tif: req.tif ?? (row.tif as TimeInForce),
+    quantity: req.quantity ?? row.quantity,
+    limitPrice: req.limitPrice ?? row.limit_price ?? undefined,
+    stopPrice: req.stopPrice ?? row.stop_price ?? undefined,
+    outsideRth: row.outside_rth,
+  };
+  const rules = ctx.config.brokers.find((b) => b.name === row.broker);
+  if (rules === undefined) return errorReply('BROKER_UNKNOWN', `no broker connection named ${row.broker}`);
+  const invalid = validateOrderParams(next, instrument, rules);
+  if (!invalid.ok) return errorReply(invalid.code, invalid.message, { rule: invalid.rule });
+  if (compareDecimal(next.quantity, row.filled_qty) < 0)
+    return errorReply('VALIDATION_FAILED', `quantity ${next.quantity} is below the filled ${row.filled_qty}`);
+  const now = ctx.clock();
+  const denial = checkRisk({
+    order: {
+      account: row.account,
+      strategy: row.strategy ?? undefined,
+      side: row.side as 'BUY' | 'SELL',
+      quantity: next.quantity,
+      orderType: next.orderType,
+      limitPrice: next.limitPrice,
+      stopPrice: next.stopPrice,
+      multiplier: instrument.multiplier ?? '1',
+    },
+    mode: ctx.settings.tradingState.mode,
+    config: ctx.settings.risk,
+    quote: ctx.live.quote(row.broker, instrument.conId),
+    position: await ledgerPosition(ctx.db, row.broker, row.account, instrument.conId),
+    // The order being modified is already open: it does not count against the open-order limit.
+    accountCounts: { openOrders: 0, commandsLastSecond: ctx.live.countAndRecord(`account:${row.account}`, now) },
+    strategyCounts: {
+      openOrders: 0,
+      commandsLastSecond: row.strategy === null ? 0 : ctx.live.countAndRecord(`strategy:${row.strategy}`, now),
+    },
+  });
+  if (denial !== undefined) return errorReply(denial.code, denial.message, { rule: denial.rule });
+  const outcome = await ctx.brokers.call(row.broker, 'modifyOrder', {
+    v: 1,
+    clientOrderId: row.client_order_id,
+    orderId: row.broker_order_id,
+    account: row.account,
+    instrument: { conId: instrument.conId, exchange: instrument.exchange },
+    side: row.side as 'BUY' | 'SELL',
+    quantity: next.quantity,
+    orderType: next.orderType,
+    ...(next.limitPrice === undefined ? {} : { limitPrice: next.limitPrice }),
+    ...(next.stopPrice === undefined ? {} : { stopPrice: next.stopPrice }),
+    tif: next.tif,
+    outsideRth: next.outsideRth,
+  });
+  if (outcome.kind === 'refused')
+    return errorReply(outcome.code === 'NO_RESPONDERS' ? 'BROKER_DISCONNECTED' : outcome.code, outcome.message);
+  if (outcome.kind === 'unknown') return errorReply('TIMEOUT', outcome.message);
+  const updated = await ctx.db.transaction().execute(async (trx) => {
+    const locked = await lockOrder(trx, req.clientOrderId);
+    if (locked === undefined) throw new Error(`order ${req.clientOrderId} vanished from the ledger`);
+    const t = ctx.clock();
+    return appendEvent(
+      trx,
+      locked,
+      'modified',
+      {
+        quantity: next.quantity,
+        ...(next.limitPrice === undefined ? {} : { limitPrice: next.limitPrice }),
+        ...(next.stopPrice === undefined ? {} : { stopPrice: next.stopPrice }),
+        tif: next.tif,
+      },
+      {
+        nowMs: t,
+        tsEventMs: t,
+        patch: {
+          quantity: next.quantity,
+          limit_price: next.limitPrice ?? null,
+          stop_price: next.stopPrice ?? null,
+          tif: next.tif,
+        },
+      },
+    );
+  });
+  ctx.relay.kick();
+  return viewReply(updated);
+}
+
+export async function handleCancelAll(ctx: OmsContext, req: CancelAllOrders): Promise<CancelAllOrdersReply> {
+  let q = ctx.db
+    .selectFrom('orders')
+    .select('client_order_id')
+    .where('state', 'not in', [...FINAL_STATES]);
+  if (req.broker !== undefined) q = q.where('broker', '=', req.broker);
+  if (req.account !== undefined) q = q.where('account', '=', req.account);
+  if (req.strategy !== undefined) q = q.where('strategy', '=', req.strategy);
+  const rows = await q.orderBy('created_at_ms').execute();
+  const requested: string[] = [];
+  for (const { client_order_id } of rows) {
+    const r = await handleCancel(ctx, { v: 1, clientOrderId: client_order_id });
+    if (r.ok) requested.push(client_order_id);
+    else ctx.logger.warn({ clientOrderId: client_order_id, code: r.code }, 'cancelAll: cancel not sent');
+  }
+  return { v: 1, ok: true, cancelRequested: requested };
+}

@@ -1,0 +1,118 @@
+/** Read side: orders.get (with the event history), orders.list (keyset paging) and orders.positions. */
+import {
+  compareDecimal,
+  errorReply,
+  type GetOrderReply,
+  type GetOrderRequest,
+  type Instrument,
+  type ListOrdersReply,
+  type ListOrdersRequest,
+  type OrderEvent,
+  type OrdersPositionsReply,
+  type OrdersPositionsRequest,
+  type OrderView,
+  type Position,
+  type PositionDifference,
+} from '@trading-system/contracts';
+import type { OmsContext } from './context.js';
+import { FINAL_STATES, findOrder, toOrderView } from './ledger.js';
+import { ledgerPositions } from './positions.js';
+
+const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+
+export async function handleGet(ctx: OmsContext, req: GetOrderRequest): Promise<GetOrderReply> {
+  const row = await findOrder(ctx.db, req.clientOrderId);
+  if (row === undefined) return errorReply('ORDER_NOT_FOUND', `no order ${req.clientOrderId}`);
+  const view = toOrderView(row);
+  // Denied before its instrument was known: the stored denial is all there is to say.
+  if (view === undefined) return json<GetOrderReply>(row.submit_reply);
+  const events = await ctx.db
+    .selectFrom('order_events')
+    .select('payload')
+    .where('client_order_id', '=', req.clientOrderId)
+    .orderBy('seq')
+    .execute();
+  return { v: 1, ok: true, order: view, events: events.map((e) => json<OrderEvent>(e.payload)) };
+}
+
+/** Cursor = `<createdAtMs>_<clientOrderId>` of the last row of the previous page (newest first). */
+export async function handleList(ctx: OmsContext, req: ListOrdersRequest): Promise<ListOrdersReply> {
+  let q = ctx.db.selectFrom('orders').selectAll().where('instrument', 'is not', null);
+  if (req.broker !== undefined) q = q.where('broker', '=', req.broker);
+  if (req.account !== undefined) q = q.where('account', '=', req.account);
+  if (req.strategy !== undefined) q = q.where('strategy', '=', req.strategy);
+  if (req.sinceMs !== undefined) q = q.where('created_at_ms', '>=', String(req.sinceMs));
+  if (req.status === 'open') q = q.where('state', 'not in', [...FINAL_STATES]);
+  if (req.status === 'final') q = q.where('state', 'in', [...FINAL_STATES]);
+  if (req.cursor !== undefined) {
+    const cut = req.cursor.indexOf('_');
+    const ms = req.cursor.slice(0, cut);
+    const id = req.cursor.slice(cut + 1);
+    if (cut <= 0 || !/^\d+$/.test(ms)) return errorReply('VALIDATION_FAILED', `malformed cursor ${req.cursor}`);
+    q = q.where((eb) =>
+      eb.or([eb('created_at_ms', '<', ms), eb.and([eb('created_at_ms', '=', ms), eb('client_order_id', '<', id)])]),
+    );
+  }
+  const rows = await q
+    .orderBy('created_at_ms', 'desc')
+    .orderBy('client_order_id', 'desc')
+    .limit(req.limit + 1)
+    .execute();
+  const page = rows.slice(0, req.limit);
+  const orders = page.map(toOrderView).filter((v): v is OrderView => v !== undefined);
+  const last = page.at(-1);
+  return {
+    v: 1,
+    ok: true,
+    orders,
+    ...(rows.length > req.limit && last !== undefined
+      ? { nextCursor: `${last.created_at_ms}_${last.client_order_id}` }
+      : {}),
+  };
+}
+
+export async function handlePositions(ctx: OmsContext, req: OrdersPositionsRequest): Promise<OrdersPositionsReply> {
+  const filter = {
+    ...(req.broker === undefined ? {} : { broker: req.broker }),
+    ...(req.account === undefined ? {} : { account: req.account }),
+  };
+  const ledger = await ledgerPositions(ctx.db, filter);
+  let bq = ctx.db.selectFrom('broker_positions').select('position');
+  if (req.broker !== undefined) bq = bq.where('broker', '=', req.broker);
+  if (req.account !== undefined) bq = bq.where('account', '=', req.account);
+  const brokerPositions = (await bq.execute()).map((r) => json<Position>(r.position));
+
+  const positions: Position[] = [];
+  for (const p of ledger) {
+    const sample = await ctx.db
+      .selectFrom('orders')
+      .select('instrument')
+      .where('broker', '=', p.broker)
+      .where('con_id', '=', p.conId)
+      .where('instrument', 'is not', null)
+      .executeTakeFirst();
+    const i = sample === undefined ? undefined : json<Instrument>(sample.instrument);
+    if (i === undefined) continue;
+    positions.push({
+      broker: p.broker,
+      account: p.account,
+      conId: p.conId,
+      symbol: i.localSymbol,
+      secType: i.secType,
+      currency: i.currency,
+      quantity: p.quantity,
+    });
+  }
+  const key = (b: string, a: string, c: number) => `${b}|${a}|${c}`;
+  const fromBroker = new Map(brokerPositions.map((p) => [key(p.broker, p.account, p.conId), p.quantity]));
+  const fromLedger = new Map(positions.map((p) => [key(p.broker, p.account, p.conId), p.quantity]));
+  const differences: PositionDifference[] = [];
+  for (const k of new Set([...fromBroker.keys(), ...fromLedger.keys()])) {
+    const [broker = '', account = '', conId = '0'] = k.split('|');
+    const l = fromLedger.get(k) ?? '0';
+    const b = fromBroker.get(k) ?? '0';
+    if (compareDecimal(l, b) !== 0)
+      differences.push({ broker, account, conId: Number(conId), ledgerQuantity: l, brokerQuantity: b });
+  }
+  return { v: 1, ok: true, positions, brokerPositions, differences };
+}
