@@ -132,13 +132,13 @@ export class ExchangeFront {
     }
   }
 
-  sendOpenOrder(s: Session, o: Readonly<OrderRecord>): void {
+  sendOpenOrder(s: Session, o: Readonly<OrderRecord>, whatIf?: ord.WhatIfState): void {
     const i = this.instrument(o.conId);
     if (!i) {
       this.sim.log.warn({ conId: o.conId, orderId: o.orderId }, 'order on an instrument missing from the catalog');
       return;
     }
-    s.send(ord.openOrder(s.serverVersion, o, i));
+    s.send(ord.openOrder(s.serverVersion, o, i, whatIf));
   }
 
   sendCompletedOrder(s: Session, o: Readonly<OrderRecord>): void {

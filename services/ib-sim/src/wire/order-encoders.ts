@@ -32,8 +32,21 @@ function contractBlock(i: Instrument, exchange: string): Fields {
   ];
 }
 
-/** orderState.status as TWS shows it; PendingCancel is reported as such, the rest one-to-one. */
-export function openOrder(serverVersion: number, o: Readonly<OrderRecord>, i: Instrument): Fields {
+/** The orderState of a whatIf reply: margin values as TWS's decimal strings, commission estimates. */
+export interface WhatIfState {
+  /** initMarginBefore, maintMarginBefore, equityWithLoanBefore, the three changes, the three afters. */
+  readonly margins: readonly [string, string, string, string, string, string, string, string, string];
+  readonly commission: number;
+  readonly currency: string;
+}
+
+/** orderState.status one-to-one; `whatIf` turns it into a preview (whatIf flag, margins, commission). */
+export function openOrder(
+  serverVersion: number,
+  o: Readonly<OrderRecord>,
+  i: Instrument,
+  whatIf?: WhatIfState,
+): Fields {
   const out: Fields = [
     id(OUT.OPEN_ORDER),
     fmtInt(o.orderId),
@@ -112,13 +125,13 @@ export function openOrder(serverVersion: number, o: Readonly<OrderRecord>, i: In
     '0', // deltaNeutralContract present
     '', // algoStrategy
     '0', // solicited
-    '0', // whatIf
+    whatIf ? '1' : '0',
     o.status,
-    ...Array<string>(9).fill(UNSET_DOUBLE_TEXT), // margin before/change/after (whatIf only)
-    UNSET_DOUBLE_TEXT, // commission
-    UNSET_DOUBLE_TEXT, // minCommission
-    UNSET_DOUBLE_TEXT, // maxCommission
-    '', // commissionCurrency
+    ...(whatIf ? whatIf.margins : Array<string>(9).fill(UNSET_DOUBLE_TEXT)),
+    whatIf ? fmtDouble(whatIf.commission) : UNSET_DOUBLE_TEXT, // commission
+    whatIf ? fmtDouble(whatIf.commission) : UNSET_DOUBLE_TEXT, // minCommission
+    whatIf ? fmtDouble(whatIf.commission) : UNSET_DOUBLE_TEXT, // maxCommission
+    whatIf ? whatIf.currency : '', // commissionCurrency
     '', // warningText
     '0', // randomizeSize
     '0', // randomizePrice

@@ -4,11 +4,13 @@
  * the session that placed them.
  */
 import type { ExchangeFront } from '../../broker/front.js';
+import { previewOrder } from '../../broker/what-if.js';
 import { FilterTimeError } from '../../exchange/index.js';
 import { resolveInstrument } from '../../instruments/contract-query.js';
+import { MessageParseError } from '../../wire/fields.js';
 import { IN } from '../../wire/message-ids.js';
 import * as ord from '../../wire/order-encoders.js';
-import { readCancelOrder, readPlaceOrder } from '../../wire/place-order.js';
+import { readCancelOrder, readPlaceOrder, readWhatIf } from '../../wire/place-order.js';
 import type { HandlerRegistry } from '../dispatcher.js';
 import { TWS_ERRORS, validationError } from '../tws-errors.js';
 
@@ -20,7 +22,7 @@ export function registerOrderHandlers(registry: HandlerRegistry, front: Exchange
     const clientId = session.clientId ?? 0;
     sim.noteOrderId(clientId, m.orderId);
     const instrument = resolveInstrument(sim.catalog, { ...m.contract, includeExpired: false }, sim.todayYmd());
-    exchange.placeOrder({
+    const req = {
       orderId: m.orderId,
       clientId,
       conId: instrument?.conId ?? 0,
@@ -34,7 +36,32 @@ export function registerOrderHandlers(registry: HandlerRegistry, front: Exchange
       account: m.account,
       orderRef: m.orderRef,
       parentId: m.parentId,
-    });
+    };
+    let whatIf = false;
+    try {
+      whatIf = readWhatIf(r, session.serverVersion, m.contract.secType);
+    } catch (err) {
+      // The head is what the sim acts on; a tail it cannot follow (an order type or group it does not know)
+      // must not cost the client its connection, so the order is taken as a real one and the reason logged.
+      if (!(err instanceof MessageParseError)) throw err;
+      session.log.warn({ err, orderId: m.orderId }, 'placeOrder tail unreadable: whatIf taken as false');
+    }
+    if (!whatIf) {
+      exchange.placeOrder(req);
+      return;
+    }
+    const preview = previewOrder(
+      exchange,
+      req,
+      instrument,
+      (conId, t) => sim.quotes.quoteAt(conId, t),
+      sim.clock.now(),
+    );
+    if (!preview.ok) {
+      session.error(m.orderId, preview.error.code, preview.error.message);
+      return;
+    }
+    front.sendOpenOrder(session, preview.order, preview.state);
   });
 
   registry.register(IN.CANCEL_ORDER, (session, r) => {
