@@ -1,4 +1,4 @@
-import { type IbBarSize, IB_BAR_SIZES, parseTimeframe } from '@trading-system/contracts';
+import { IB_BAR_SIZES, type IbBarSize, parseTimeframe } from '@trading-system/contracts';
 import type { Range } from './coverage.js';
 
 /**

@@ -98,4 +98,3 @@ function aggregate(group: readonly BarData[], tsStartMs: number, tsEndMs: number
   if (wapAvailable && compareDecimal(volume, '0') > 0) bar.wap = divDecimal(wapVolume, volume, WAP_DIGITS);
   return bar;
 }
-

@@ -1,0 +1,117 @@
+import type { Bus } from '@trading-system/bus';
+import { type FetchHistoryReply, type MissingRange, Subjects } from '@trading-system/contracts';
+import type { Logger } from '@trading-system/runtime';
+import type { BarStore } from './bar-store.js';
+import { type PlannedChunk, planChunks } from './chunk-plan.js';
+import type { Range } from './coverage.js';
+import { errorCode, errorMessage } from './errors.js';
+import type { SeriesKey } from './series.js';
+
+export interface BackfillOptions {
+  /** Broker fetches in flight at once per download (the gateway's pacing queue orders them). */
+  readonly concurrency: number;
+  /** Per fetch: time allowed in the gateway's pacing queue plus at IB, ms. */
+  readonly fetchTimeoutMs: number;
+  /** Caps each chunk's span below IB's table (tests use it to make many small chunks). */
+  readonly maxChunkSpanMs?: number;
+}
+
+export interface BackfillProgress {
+  readonly done: number;
+  readonly total: number;
+  readonly etaMs: number | undefined;
+}
+
+export interface BackfillResult {
+  readonly fetched: number;
+  readonly failed: MissingRange[];
+  readonly aborted: boolean;
+}
+
+/**
+ * Fetches the missing ranges of one series through the broker's gateway (`fetchHistory`), one chunk per IB
+ * request, and stores each chunk with its coverage as soon as it arrives. A failed chunk is reported as missing
+ * (never papered over); the others go on. `signal` stops issuing new chunks; a chunk answered after the abort is
+ * not stored, so a stopped service never writes behind its own back.
+ */
+export async function backfill(
+  deps: { bus: Bus; store: BarStore; log: Logger; now: () => number },
+  series: SeriesKey,
+  missing: readonly Range[],
+  requestId: string,
+  options: BackfillOptions,
+  onProgress: (p: BackfillProgress) => void,
+  signal: AbortSignal,
+): Promise<BackfillResult> {
+  const chunks = planChunks(
+    missing,
+    series.barSize,
+    options.maxChunkSpanMs === undefined ? {} : { maxSpanMs: options.maxChunkSpanMs },
+  );
+  const failed: MissingRange[] = [];
+  const started = deps.now();
+  let next = 0;
+  let done = 0;
+  let fetched = 0;
+  const subject = Subjects.brokerCommand.build({ broker: series.broker, verb: 'fetchHistory' });
+  const aborted = new Promise<'aborted'>((resolve) => {
+    if (signal.aborted) resolve('aborted');
+    else signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+  });
+
+  const fetchOne = async (chunk: PlannedChunk, i: number): Promise<void> => {
+    const request = deps.bus.request<FetchHistoryReply>(
+      subject,
+      {
+        v: 1,
+        requestId: `${requestId.slice(0, 52)}-${i}`,
+        instrument: { conId: series.conId },
+        endMs: chunk.endMs,
+        duration: chunk.duration,
+        barSize: series.barSize,
+        whatToShow: series.whatToShow,
+        useRth: series.useRth,
+        timeoutMs: options.fetchTimeoutMs,
+      },
+      { timeoutMs: options.fetchTimeoutMs + 5_000 },
+    );
+    const fail = (code: MissingRange['code'], message: string): void => {
+      failed.push({ startMs: chunk.startMs, endMs: chunk.endMs, code, message });
+    };
+    try {
+      const reply = await Promise.race([request, aborted]);
+      if (reply === 'aborted') {
+        request.catch(() => undefined); // its outcome no longer matters; the rejection must not go unhandled
+        return;
+      }
+      if (!reply.ok) {
+        fail(reply.code, reply.message);
+        return;
+      }
+      if (signal.aborted) return;
+      await deps.store.storeChunk(series, chunk, reply.bars);
+      fetched += 1;
+    } catch (err) {
+      deps.log.warn({ err, requestId, chunk }, 'history chunk failed');
+      fail(errorCode(err), errorMessage(err));
+    }
+  };
+
+  const worker = async (): Promise<void> => {
+    while (!signal.aborted) {
+      const i = next;
+      next += 1;
+      const chunk = chunks[i];
+      if (chunk === undefined) return;
+      await fetchOne(chunk, i);
+      done += 1;
+      const elapsed = deps.now() - started;
+      const remaining = chunks.length - done;
+      onProgress({ done, total: chunks.length, etaMs: remaining === 0 ? 0 : (elapsed / done) * remaining });
+    }
+  };
+
+  onProgress({ done: 0, total: chunks.length, etaMs: undefined });
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, chunks.length)) }, worker));
+  return { fetched, failed, aborted: signal.aborted };
+}

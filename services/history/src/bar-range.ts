@@ -1,0 +1,61 @@
+import {
+  barSizeToTimeframe,
+  type HistBarsQuery,
+  IB_BAR_SIZES,
+  type IbBarSize,
+  ibBaseBarSize,
+  parseIbDuration,
+  parseTimeframe,
+  toIbBarSize,
+} from '@trading-system/contracts';
+import type { Range } from './coverage.js';
+import { bucketEnd, bucketStart } from './resample.js';
+
+/** What a hist.bars query asks of the cache: which base series, over which range, and whether to resample. */
+export interface BarPlan {
+  /** Canonical token of the bars the caller gets. */
+  readonly timeframe: string;
+  /** IB bar size fetched and cached (the timeframe itself, or the largest IB size that tiles it). */
+  readonly baseBarSize: IbBarSize;
+  readonly resample: boolean;
+  /** Range of target bars (by tsStartMs) the caller asked for. */
+  readonly requested: Range;
+  /** Range of base bars to have in the cache: whole target buckets, capped at the last completed base bar. */
+  readonly base: Range;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A `duration` counts back from `endMs` in calendar time (IB's D/W/M/Y count trading periods; the calendar span
+ * is their upper bound, so the cache holds at least what IB would return). Intraday base ranges are aligned to
+ * bar boundaries; the end is capped at the last completed bar (the bar in progress is never cached).
+ */
+export function planBarRange(q: HistBarsQuery, nowMs: number): BarPlan {
+  const timeframe = barSizeToTimeframe(q.barSize);
+  const direct = toIbBarSize(timeframe);
+  const baseBarSize = direct ?? ibBaseBarSize(timeframe);
+  const endMs = q.endMs ?? nowMs;
+  const startMs = q.startMs ?? endMs - parseIbDuration(q.duration ?? '1 D').maxSeconds * 1_000;
+  const requested = { startMs, endMs };
+  const baseSeconds = parseTimeframe(IB_BAR_SIZES[baseBarSize]).seconds;
+  const intraday = baseSeconds !== undefined && baseSeconds * 1_000 < DAY_MS;
+  const baseMs = (baseSeconds ?? 0) * 1_000;
+  let bStart = startMs;
+  let bEnd = Math.min(endMs, nowMs);
+  if (direct === undefined) {
+    bStart = bucketStart(startMs, timeframe);
+    bEnd = Math.min(bucketEnd(bucketStart(Math.max(endMs - 1, bStart), timeframe), timeframe), nowMs);
+  }
+  if (intraday) {
+    bStart = Math.floor(bStart / baseMs) * baseMs;
+    bEnd = Math.floor(bEnd / baseMs) * baseMs;
+  }
+  return {
+    timeframe,
+    baseBarSize,
+    resample: direct === undefined,
+    requested,
+    base: { startMs: bStart, endMs: Math.max(bStart, bEnd) },
+  };
+}

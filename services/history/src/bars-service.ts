@@ -1,0 +1,128 @@
+import type { Bus } from '@trading-system/bus';
+import {
+  type BarData,
+  chunkBySize,
+  DEFAULT_CHUNK_BYTES,
+  type ErrorCode,
+  type HistBarsQuery,
+  type Instrument,
+  type MissingRange,
+} from '@trading-system/contracts';
+import type { Logger } from '@trading-system/runtime';
+import { type BackfillOptions, backfill } from './backfill.js';
+import { type BarPlan, planBarRange } from './bar-range.js';
+import type { BarStore } from './bar-store.js';
+import { type Range, subtract } from './coverage.js';
+import type { InstrumentResolver } from './instruments.js';
+import { resample } from './resample.js';
+import { type SeriesKey, seriesId } from './series.js';
+import type { StreamPublisher } from './stream-publisher.js';
+
+/** Bars per chunk on the warm path: ≤ ~350 bytes per bar worst case keeps a chunk far below 1 MiB. */
+const BARS_PER_CHUNK = 1_000;
+
+export interface BarsServiceDeps {
+  readonly bus: Bus;
+  readonly store: BarStore;
+  readonly instruments: InstrumentResolver;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly backfill: BackfillOptions;
+}
+
+export interface PreparedBars {
+  readonly instrument: Instrument;
+  readonly plan: BarPlan;
+  readonly series: SeriesKey;
+}
+
+/**
+ * hist.bars behind the handler: make the cache cover the range (fetching only what coverage lacks), then stream
+ * the bars. Downloads of one series are serialised in this process, so two overlapping requests never fetch the
+ * same chunk twice.
+ */
+export class BarsService {
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: BarsServiceDeps) {}
+
+  async prepare(q: HistBarsQuery): Promise<PreparedBars> {
+    const instrument = await this.deps.instruments.resolve(q.broker, q.instrument);
+    const plan = planBarRange(q, this.deps.now());
+    const series: SeriesKey = {
+      broker: q.broker,
+      conId: instrument.conId,
+      barSize: plan.baseBarSize,
+      whatToShow: q.whatToShow,
+      useRth: q.useRth,
+    };
+    return { instrument, plan, series };
+  }
+
+  /** Fills the cache for `p` (unless cachedOnly) and returns the ranges still missing, with the reason of each. */
+  async fill(
+    p: PreparedBars,
+    q: HistBarsQuery,
+    requestId: string,
+    out: StreamPublisher,
+    signal: AbortSignal,
+  ): Promise<MissingRange[]> {
+    return this.withLock(seriesId(p.series), async () => {
+      const range = p.plan.base;
+      const missing = subtract(range, await this.deps.store.coverage(p.series, range));
+      if (missing.length === 0) return [];
+      if (q.cachedOnly) return missing.map((m) => hole(m, 'HISTORY_PARTIAL', 'not in the cache (cachedOnly)'));
+      const result = await backfill(
+        this.deps,
+        p.series,
+        missing,
+        requestId,
+        this.deps.backfill,
+        (pr) => out.progress(pr.done, pr.total, pr.etaMs, pr.done === 0 || pr.done === pr.total),
+        signal,
+      );
+      const still = subtract(range, await this.deps.store.coverage(p.series, range));
+      return still.map((m) => {
+        const why = result.failed.find((f) => f.startMs < m.endMs && f.endMs > m.startMs);
+        if (why !== undefined) return hole(m, why.code, why.message);
+        return hole(m, 'SERVICE_UNAVAILABLE', 'download stopped before this range was fetched; request again');
+      });
+    });
+  }
+
+  /** Streams the cached bars of `p` as chunks. */
+  async stream(p: PreparedBars, out: StreamPublisher): Promise<void> {
+    if (!p.plan.resample) {
+      for (const g of await this.deps.store.barsJsonGroups(p.series, p.plan.base, BARS_PER_CHUNK)) {
+        out.publishBarsJson(p.instrument, p.plan.timeframe, g.json, g.n);
+      }
+      return;
+    }
+    const bars = await this.barObjects(p);
+    for (const chunk of chunkBySize(bars, DEFAULT_CHUNK_BYTES)) out.publishBars(p.instrument, p.plan.timeframe, chunk);
+  }
+
+  /** The bars of `p` as objects (resampled when the timeframe is not an IB size), in time order. */
+  async barObjects(p: PreparedBars): Promise<BarData[]> {
+    const base = await this.deps.store.bars(p.series, p.plan.base);
+    if (!p.plan.resample) return base;
+    const { startMs, endMs } = p.plan.requested;
+    return resample(base, p.plan.timeframe).filter((b) => b.tsEndMs > startMs && b.tsStartMs < endMs);
+  }
+
+  private async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(key, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    }
+  }
+}
+
+function hole(r: Range, code: ErrorCode, message: string): MissingRange {
+  return { startMs: r.startMs, endMs: r.endMs, code, message };
+}

@@ -1,0 +1,97 @@
+/** Row types of the `history` schema (see migrations/0001-init.ts). bigint columns read back as strings;
+ * columns the database fills (bigserial, defaults) are optional. */
+export interface BarsTable {
+  broker: string;
+  con_id: number;
+  bar_size: string;
+  what_to_show: string;
+  use_rth: boolean;
+  ts_start_ms: string | number;
+  ts_end_ms: string | number;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+  wap: string | null;
+  count: number | null;
+  gap: boolean;
+}
+
+export interface CoverageTable {
+  /** bigserial, set by the database. */
+  id?: string;
+  broker: string;
+  con_id: number;
+  bar_size: string;
+  what_to_show: string;
+  use_rth: boolean;
+  start_ms: string | number;
+  end_ms: string | number;
+  bar_count: number;
+  fetched_at?: Date;
+}
+
+export interface InstrumentsTable {
+  broker: string;
+  con_id: number;
+  instrument: unknown;
+  updated_at?: Date;
+}
+
+export interface OrdersTable {
+  client_order_id: string;
+  broker: string;
+  account: string;
+  con_id: number;
+  symbol: string;
+  strategy: string | null;
+  state: string;
+  view: unknown;
+  created_at_ms: string | number;
+  updated_at_ms: string | number;
+}
+
+export interface OrderEventsTable {
+  event_id: string;
+  client_order_id: string;
+  seq: number;
+  kind: string;
+  broker: string;
+  account: string;
+  ts_event_ms: string | number;
+  stream_seq: string | number;
+  event: unknown;
+}
+
+export interface TradesTable {
+  exec_id: string;
+  client_order_id: string;
+  broker: string;
+  account: string;
+  con_id: number;
+  symbol: string;
+  strategy: string | null;
+  side: string;
+  quantity: string;
+  price: string;
+  commission: string | null;
+  commission_currency: string | null;
+  realized_pnl: string | null;
+  ts_event_ms: string | number;
+}
+
+export interface ReadModelTable {
+  id: number;
+  generation: number;
+}
+
+export interface HistoryDb {
+  bars: BarsTable;
+  coverage: CoverageTable;
+  instruments: InstrumentsTable;
+  orders: OrdersTable;
+  order_events: OrderEventsTable;
+  trades: TradesTable;
+  read_model: ReadModelTable;
+}

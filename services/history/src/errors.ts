@@ -1,0 +1,35 @@
+import { NoRespondersError, RequestTimeoutError } from '@trading-system/bus';
+import { ContractError, type ErrorCode } from '@trading-system/contracts';
+
+/** Base of this package's errors; `code` is the registry code a reply carries. */
+export class HistoryError extends ContractError {
+  override readonly name: string = 'HistoryError';
+}
+
+/** A streamed reply did not arrive whole (missing chunk, row count mismatch, idle timeout). */
+export class HistoryStreamError extends HistoryError {
+  override readonly name = 'HistoryStreamError';
+  constructor(message: string, code: ErrorCode = 'INTERNAL_ERROR', options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** The service stopped while a request was still running. */
+export class HistoryStoppedError extends HistoryError {
+  override readonly name = 'HistoryStoppedError';
+  constructor() {
+    super('SERVICE_UNAVAILABLE', 'history service stopped while the request was running');
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The registry code of an error when it carries one, else INTERNAL_ERROR. */
+export function errorCode(err: unknown): ErrorCode {
+  if (err instanceof ContractError) return err.code;
+  if (err instanceof RequestTimeoutError) return 'TIMEOUT';
+  if (err instanceof NoRespondersError) return 'NO_RESPONDERS';
+  return 'INTERNAL_ERROR';
+}

@@ -1,0 +1,90 @@
+import type { OrderEvent, OrderState, OrderView, TradeRecord } from '@trading-system/contracts';
+
+/**
+ * Pure folding of order events into the read model: the OrderView an `accepted` event starts, each later event
+ * applied in stream order, and the TradeRecord of each fill. Events of an order never accepted (a denial before
+ * acceptance) have no view: they stay in the event log only.
+ */
+export function viewFromAccepted(e: Extract<OrderEvent, { kind: 'accepted' }>): OrderView {
+  const view: OrderView = {
+    clientOrderId: e.clientOrderId,
+    broker: e.broker,
+    account: e.account,
+    instrument: e.instrument,
+    side: e.side,
+    quantity: e.quantity,
+    orderType: e.orderType,
+    tif: e.tif,
+    outsideRth: e.outsideRth,
+    state: 'accepted',
+    filledQty: '0',
+    lastSeq: e.seq,
+    createdAtMs: e.tsEventMs,
+    updatedAtMs: e.tsEventMs,
+  };
+  if (e.limitPrice !== undefined) view.limitPrice = e.limitPrice;
+  if (e.stopPrice !== undefined) view.stopPrice = e.stopPrice;
+  if (e.strategy !== undefined) view.strategy = e.strategy;
+  return view;
+}
+
+const STATE_OF_KIND: Partial<Record<OrderEvent['kind'], OrderState>> = {
+  denied: 'denied',
+  rejected: 'rejected',
+  partiallyFilled: 'partiallyFilled',
+  filled: 'filled',
+  pendingCancel: 'pendingCancel',
+  cancelled: 'cancelled',
+  expired: 'expired',
+  unresolved: 'unresolved',
+};
+
+/** The view after `e` (a new object; the input is not changed). */
+export function applyEvent(view: OrderView, e: OrderEvent): OrderView {
+  const next: OrderView = { ...view, lastSeq: Math.max(view.lastSeq, e.seq), updatedAtMs: e.tsEventMs };
+  const state = STATE_OF_KIND[e.kind];
+  if (state !== undefined) next.state = state;
+  switch (e.kind) {
+    case 'statusChanged':
+      next.state = e.to;
+      if (e.brokerOrderId !== undefined) next.brokerOrderId = e.brokerOrderId;
+      if (e.permId !== undefined) next.permId = e.permId;
+      break;
+    case 'modified':
+      next.quantity = e.quantity;
+      next.tif = e.tif;
+      if (e.limitPrice !== undefined) next.limitPrice = e.limitPrice;
+      if (e.stopPrice !== undefined) next.stopPrice = e.stopPrice;
+      break;
+    case 'partiallyFilled':
+    case 'filled':
+      next.filledQty = e.cumQty;
+      next.avgFillPrice = e.avgPrice;
+      break;
+    default:
+      break;
+  }
+  return next;
+}
+
+export function tradeFromFill(
+  view: OrderView,
+  e: Extract<OrderEvent, { kind: 'filled' | 'partiallyFilled' }>,
+): TradeRecord {
+  const t: TradeRecord = {
+    execId: e.execId,
+    clientOrderId: e.clientOrderId,
+    broker: e.broker,
+    account: e.account,
+    conId: view.instrument.conId,
+    symbol: view.instrument.symbol,
+    side: e.side,
+    quantity: e.quantity,
+    price: e.price,
+    tsEventMs: e.tsEventMs,
+  };
+  if (view.strategy !== undefined) t.strategy = view.strategy;
+  if (e.commission !== undefined) t.commission = e.commission;
+  if (e.commissionCurrency !== undefined) t.commissionCurrency = e.commissionCurrency;
+  return t;
+}

@@ -1,0 +1,111 @@
+import type { Bus } from '@trading-system/bus';
+import {
+  type HistEnd,
+  type HistProgress,
+  type Instrument,
+  MAX_PAYLOAD_BYTES,
+  type MissingRange,
+  Subjects,
+} from '@trading-system/contracts';
+import { HistoryError } from './errors.js';
+
+const encoder = new TextEncoder();
+
+/**
+ * Publishes one request's stream on `hist.stream.<requestId>`: data chunks in index order, progress at most once
+ * per `progressEveryMs`, and exactly one `end`. Chunks built from stored bars are serialised without a per-bar
+ * object (`publishBarsJson`, via publishRaw: the rows were validated when stored; the receiver validates again).
+ */
+export class StreamPublisher {
+  readonly subject: string;
+  private index = 0;
+  private rows = 0;
+  private lastProgressMs = Number.NEGATIVE_INFINITY;
+  private ended = false;
+
+  constructor(
+    private readonly bus: Bus,
+    readonly requestId: string,
+    private readonly now: () => number,
+    private readonly startedMs: number,
+    private readonly progressEveryMs = 1_000,
+  ) {
+    this.subject = Subjects.histStream.build({ requestId });
+  }
+
+  get chunks(): number {
+    return this.index;
+  }
+
+  publishBarsJson(instrument: Instrument, timeframe: string, barsJson: string, n: number): void {
+    const head = JSON.stringify({
+      v: 1,
+      requestId: this.requestId,
+      type: 'bars',
+      index: this.index,
+      instrument,
+      timeframe,
+    });
+    const text = `${head.slice(0, -1)},"bars":[${barsJson}]}`;
+    const bytes = encoder.encode(text);
+    if (bytes.byteLength > MAX_PAYLOAD_BYTES - 4_096)
+      throw new HistoryError('PAYLOAD_TOO_LARGE', `bars chunk of ${bytes.byteLength} bytes exceeds the payload limit`);
+    this.bus.publishRaw(this.subject, bytes);
+    this.index += 1;
+    this.rows += n;
+  }
+
+  publishBars(instrument: Instrument, timeframe: string, bars: readonly unknown[]): void {
+    this.bus.publish(this.subject, {
+      v: 1,
+      requestId: this.requestId,
+      type: 'bars',
+      index: this.index,
+      instrument,
+      timeframe,
+      bars,
+    });
+    this.index += 1;
+    this.rows += bars.length;
+  }
+
+  publishText(contentType: string, data: string, rows: number): void {
+    this.bus.publish(this.subject, {
+      v: 1,
+      requestId: this.requestId,
+      type: 'text',
+      index: this.index,
+      contentType,
+      data,
+    });
+    this.index += 1;
+    this.rows += rows;
+  }
+
+  /** Progress, throttled; `force` for the first and last report. */
+  progress(chunksDone: number, chunksTotal: number, etaMs: number | undefined, force = false): void {
+    const now = this.now();
+    if (!force && now - this.lastProgressMs < this.progressEveryMs) return;
+    this.lastProgressMs = now;
+    const msg: HistProgress = { v: 1, requestId: this.requestId, type: 'progress', chunksDone, chunksTotal };
+    if (etaMs !== undefined) msg.etaMs = Math.max(0, Math.round(etaMs));
+    this.bus.publish(this.subject, msg);
+  }
+
+  end(missing: readonly MissingRange[], error?: HistEnd['error']): void {
+    if (this.ended) return;
+    this.ended = true;
+    const msg: HistEnd = {
+      v: 1,
+      requestId: this.requestId,
+      type: 'end',
+      chunks: this.index,
+      rows: this.rows,
+      partial: missing.length > 0 || error !== undefined,
+      missing: [...missing],
+      elapsedMs: Math.max(0, this.now() - this.startedMs),
+    };
+    if (error !== undefined) msg.error = error;
+    this.bus.publish(this.subject, msg);
+  }
+}
