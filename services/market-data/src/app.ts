@@ -182,7 +182,7 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
   const apply = async (line: Line, change: LineChange): Promise<void> => {
     for (const tf of change.droppedTimeframes) line.dropTimeframe(tf);
     await closeStreams(line, change.droppedStreams);
-    for (const tf of change.addedTimeframes) line.addTimeframe(tf);
+    for (const tf of change.addedTimeframes) line.addTimeframe(tf, line.gatewayStreams.has('rtbars'));
     line.leases = table.leasesOn(line.key);
     if (change.lineReleased) dropLine(line);
   };
@@ -203,9 +203,14 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
         throw new ContractError('VALIDATION_FAILED', `lease ${leaseId} belongs to line ${existing.key}`);
       const spec: LeaseSpec = { key, streams, timeframes };
       const line = lines.get(key) ?? newLine(broker, instrument);
+      const preview = table.preview(spec);
+      // aggregators exist before the first tick can arrive, so no trade of a new line escapes its bars
+      const rtbars = streams.includes('rtbars') || table.streamsOf(key).includes('rtbars');
+      for (const tf of preview.addedTimeframes) line.addTimeframe(tf, rtbars);
       try {
-        await openStreams(line, table.preview(spec).addedStreams);
+        await openStreams(line, preview.addedStreams);
       } catch (err) {
+        for (const tf of preview.addedTimeframes) line.dropTimeframe(tf);
         if (table.leasesOn(key) === 0) dropLine(line);
         throw err;
       }

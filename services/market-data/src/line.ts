@@ -112,13 +112,13 @@ export class Line {
   }
 
   /**
-   * Starts aggregating `timeframe`. Source: 5-s bars when the line has them and the timeframe is a whole multiple
-   * of 5 s (IB's own bars are complete even when ticks were conflated), ticks otherwise.
+   * Starts aggregating `timeframe`. Source: 5-s bars when the line has them (`withRtbars`) and the timeframe is a
+   * whole multiple of 5 s (IB's own bars are complete even when ticks were conflated), ticks otherwise.
    */
-  addTimeframe(timeframe: string): void {
+  addTimeframe(timeframe: string, withRtbars: boolean): void {
     if (this.timeframes().includes(timeframe)) return;
     const tfMs = timeframeSeconds(timeframe) * 1000;
-    const source: Source = this.gatewayStreams.has('rtbars') && tfMs % RTBAR_MS === 0 ? 'rtbars' : 'ticks';
+    const source: Source = withRtbars && tfMs % RTBAR_MS === 0 ? 'rtbars' : 'ticks';
     const agg = new BarAggregator({
       broker: this.broker,
       conId: this.conId,
@@ -142,7 +142,7 @@ export class Line {
   rtbarsClosed(): void {
     const moved = this.rtbarAggs.map((a) => a.timeframe);
     this.rtbarAggs = [];
-    for (const tf of moved) this.addTimeframe(tf);
+    for (const tf of moved) this.addTimeframe(tf, false);
     for (const a of this.tickAggs) if (moved.includes(a.timeframe)) a.feedLost();
   }
 
