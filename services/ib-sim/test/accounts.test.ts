@@ -97,6 +97,19 @@ describe('reqAccountSummary', () => {
     ]);
   });
 
+  test('subscriptions are re-sent every 3 sim minutes', async () => {
+    const ends = (): number => b.of(EventName.accountSummaryEnd).filter((x) => x[0] === 1).length;
+    const before = ends();
+    m.clock.advance(179_000);
+    await new Promise<void>((resolve) => {
+      b.ib.once(EventName.currentTime, () => resolve());
+      b.ib.reqCurrentTime();
+    });
+    expect(ends()).toBe(before);
+    m.clock.advance(1_000);
+    await b.until(() => ends() === before + 1, 're-send');
+  });
+
   test('a fill pushes the subscribed tags again; both clients agree with reqAccountUpdates', async () => {
     const before = b.of(EventName.accountSummaryEnd).filter((x) => x[0] === 1).length;
     a.ib.placeOrder(2, AAPL, market('SELL', 50));

@@ -32,6 +32,8 @@ export interface FrontOptions {
   readonly matchIntervalMs?: number;
   /** Sim ms between PnL pushes to reqPnL subscribers (default 1000). */
   readonly pnlIntervalMs?: number;
+  /** Sim ms between account summary re-sends to subscribers (default 3 minutes, as TWS). */
+  readonly summaryIntervalMs?: number;
 }
 
 export class ExchangeFront {
@@ -52,6 +54,7 @@ export class ExchangeFront {
     this.stops.push(this.exchange.onEvent((event) => this.route(event)));
     this.stops.push(this.sim.clock.setRepeating(() => this.step(), this.options.matchIntervalMs ?? 250));
     this.stops.push(this.sim.clock.setRepeating(() => this.pushPnl(), this.options.pnlIntervalMs ?? 1_000));
+    this.stops.push(this.sim.clock.setRepeating(() => this.pushSummaries(), this.options.summaryIntervalMs ?? 180_000));
   }
 
   stop(): void {
@@ -271,8 +274,14 @@ export class ExchangeFront {
   private flushAccountPush(): void {
     if (!this.summaryDirty) return;
     this.summaryDirty = false;
-    for (const [s, subs] of this.subs.summaries)
-      for (const sub of subs.values()) this.sendSummary(s, sub.reqId, sub.tags);
+    this.pushSummaries();
     this.pushPnl();
+  }
+
+  /** Every subscription gets its tags again (TWS re-sends about every 3 minutes). */
+  private pushSummaries(): void {
+    for (const [s, subs] of this.subs.summaries) {
+      for (const sub of subs.values()) this.sendSummary(s, sub.reqId, sub.tags);
+    }
   }
 }
