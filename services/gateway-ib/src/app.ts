@@ -6,6 +6,7 @@
 import type { Bus, Subscription } from '@trading-system/bus';
 import {
   type AddBrokerRequest,
+  BROKER_EVENTS_STREAM,
   ContractError,
   type IbConnectionConfig,
   type RemoveBrokerRequest,
@@ -39,6 +40,14 @@ export async function start(deps: GatewayDeps): Promise<Gateway> {
   const type = deps.gatewayType ?? 'ib';
   const brokers = new Map<string, HostedBroker>();
   const subs: Subscription[] = [];
+  // Broker facts are durable: the stream must exist before the first connection publishes into it.
+  await bus.jetstream.ensureStream({
+    name: BROKER_EVENTS_STREAM.name,
+    subjects: BROKER_EVENTS_STREAM.subjects,
+    storage: BROKER_EVENTS_STREAM.storage,
+    duplicateWindowMs: BROKER_EVENTS_STREAM.duplicateWindowMs,
+    maxAgeMs: BROKER_EVENTS_STREAM.maxAgeMs,
+  });
 
   const add = (name: string, connection: IbConnectionConfig): HostedBroker => {
     if (brokers.has(name)) throw new ContractError('BROKER_EXISTS', `broker ${name} already exists`);

@@ -5,23 +5,32 @@
  */
 import type { Bus, Subscription } from '@trading-system/bus';
 import {
+  type AccountPositionsRequest,
+  type AccountSummaryRequest,
+  type BrokerCancelOrderRequest,
   type BrokerCommandVerb,
   type BrokerInfo,
   type BrokerMdSubscribeRequest,
   type BrokerMdUnsubscribeRequest,
+  type BrokerModifyOrderRequest,
+  type BrokerPlaceOrderRequest,
   ContractError,
   type ErrorReply,
   type FetchHistoryRequest,
   type IbConnectionConfig,
   type QualifyContractRequest,
+  type ReconcileRequest,
   Subjects,
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
+import { Accounts } from './accounts.js';
 import { BrokerConnection, type ConnectionOptions } from './connection.js';
 import { ContractCache } from './contract-cache.js';
 import type { PacingRules } from './history-pacing.js';
 import { HistoryQueue } from './history-queue.js';
 import { MarketData, type MarketDataOptions } from './market-data.js';
+import { Orders } from './orders.js';
+import { Reconciliation } from './reconciliation.js';
 
 export interface BrokerOptions {
   readonly connection?: ConnectionOptions;
@@ -35,6 +44,9 @@ export class HostedBroker {
   readonly contracts: ContractCache;
   readonly marketData: MarketData;
   readonly history: HistoryQueue;
+  readonly orders: Orders;
+  readonly accounts: Accounts;
+  readonly reconciliation: Reconciliation;
   private readonly subs: Subscription[] = [];
 
   constructor(
@@ -60,6 +72,15 @@ export class HostedBroker {
       bus,
       log.child({ component: 'market-data' }),
       options.marketData,
+    );
+    this.orders = new Orders(this.conn, this.contracts, bus, log.child({ component: 'orders' }));
+    this.accounts = new Accounts(this.conn, bus, log.child({ component: 'accounts' }));
+    this.reconciliation = new Reconciliation(
+      this.conn,
+      this.orders,
+      this.accounts,
+      bus,
+      log.child({ component: 'reconciliation' }),
     );
     this.history = new HistoryQueue(
       this.conn,
@@ -89,6 +110,55 @@ export class HostedBroker {
       const r = await this.history.fetch(req);
       return { v: 1, ok: true, requestId: req.requestId, ...r };
     });
+    this.serve('placeOrder', async (req: BrokerPlaceOrderRequest) => ({
+      v: 1,
+      ok: true,
+      clientOrderId: req.clientOrderId,
+      ...(await this.orders.place(req)),
+    }));
+    this.serve('modifyOrder', async (req: BrokerModifyOrderRequest) => ({
+      v: 1,
+      ok: true,
+      clientOrderId: req.clientOrderId,
+      ...(await this.orders.modify(req)),
+    }));
+    this.serve('cancelOrder', async (req: BrokerCancelOrderRequest) => ({
+      v: 1,
+      ok: true,
+      clientOrderId: req.clientOrderId,
+      ...this.orders.cancel(req),
+    }));
+    this.serve('cancelAll', async () => {
+      this.orders.cancelAll();
+      return { v: 1, ok: true };
+    });
+    this.serve('reconcile', async (req: ReconcileRequest) => ({
+      v: 1,
+      ok: true,
+      ...(await this.reconciliation.reconcile(req.reconId, req.executionsSinceMs)),
+    }));
+    this.serve('positions', async (req: AccountPositionsRequest) => ({
+      v: 1,
+      ok: true,
+      positions: await this.accounts.currentPositions(req.account),
+    }));
+    this.serve('accountSummary', async (req: AccountSummaryRequest) => ({
+      v: 1,
+      ok: true,
+      accounts: await this.accounts.summary(req.account),
+    }));
+    this.serveSubject(Subjects.accountPositions.build({ broker: this.name }), async (req: AccountPositionsRequest) => ({
+      v: 1,
+      ok: true,
+      positions: await this.accounts.currentPositions(req.account),
+      tsInitMs: Date.now(),
+    }));
+    this.serveSubject(Subjects.accountSummary.build({ broker: this.name }), async (req: AccountSummaryRequest) => ({
+      v: 1,
+      ok: true,
+      accounts: await this.accounts.summary(req.account),
+      tsInitMs: Date.now(),
+    }));
     this.conn.start();
   }
 
@@ -113,7 +183,10 @@ export class HostedBroker {
   }
 
   private serve<Req>(verb: BrokerCommandVerb, handler: (req: Req) => Promise<unknown>): void {
-    const subject = Subjects.brokerCommand.build({ broker: this.name, verb });
+    this.serveSubject(Subjects.brokerCommand.build({ broker: this.name, verb }), handler);
+  }
+
+  private serveSubject<Req>(subject: string, handler: (req: Req) => Promise<unknown>): void {
     this.subs.push(
       this.bus.serve<Req>(subject, async (req) => {
         try {

@@ -21,7 +21,7 @@ import {
 import type { Logger } from '@trading-system/runtime';
 import { OutboundGovernor, type Priority, systemClock } from './governor.js';
 import { classifyIbCode, type IbCodeInfo } from './ib-error-classes.js';
-import { createIbPort, type IbEvents, type IbPort } from './ib-port.js';
+import { createIbPort, type IbEvents, type IbPort, type IbStreamEvents } from './ib-port.js';
 import type { IbHistoricalBar } from './parsing/history.js';
 
 /** Per-reqId callbacks; a capability registers one per request it sends. */
@@ -70,8 +70,10 @@ export class BrokerConnection {
   private readonly port: IbPort;
   private readonly sinks = new Map<number, RequestSink>();
   private readonly listeners: SessionListener[] = [];
+  private readonly streamListeners: Array<Partial<IbStreamEvents>> = [];
   private readonly farms = new Map<string, FarmStatus>();
-  private nextReqId = 1_000;
+  // Far above IB order ids: IB reports errors for both under one "id", so the two spaces must not overlap.
+  private nextReqId = 1_000_000_000;
   private phase: SessionPhase = 'down';
   private ibLinkLost = false;
   private lastCode: { code: number; message: string; atMs: number } | undefined;
@@ -120,8 +122,26 @@ export class BrokerConnection {
     return this.accounts;
   }
 
-  on(listener: SessionListener): void {
+  on(listener: SessionListener): () => void {
     this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** Order / account callbacks (every listener sees every callback; filter by reqId where there is one). */
+  onStream(listener: Partial<IbStreamEvents>): () => void {
+    this.streamListeners.push(listener);
+    return () => {
+      const i = this.streamListeners.indexOf(listener);
+      if (i >= 0) this.streamListeners.splice(i, 1);
+    };
+  }
+
+  /** Raises the next order id above one IB reported in use (openOrder, orderStatus, executions). */
+  noteOrderIdSeen(orderId: number): void {
+    if (orderId >= this.nextOrderId) this.nextOrderId = orderId + 1;
   }
 
   start(): void {
@@ -389,6 +409,41 @@ export class BrokerConnection {
       onHistoricalBar: (reqId, bar) => sink(reqId)?.historicalBar?.(bar),
       onHistoricalEnd: (reqId, marker) => sink(reqId)?.historicalEnd?.(marker),
       onRealtimeBar: (reqId, t, ohlc, v, wap, count) => sink(reqId)?.realtimeBar?.(t, ohlc, v, wap, count),
+      stream: this.streamRouter(seen),
+    };
+  }
+
+  private streamRouter(seen: () => void): IbStreamEvents {
+    const ls = this.streamListeners;
+    const each = <K extends keyof IbStreamEvents>(
+      key: K,
+      call: (fn: NonNullable<Partial<IbStreamEvents>[K]>) => void,
+    ) => {
+      seen();
+      for (const l of ls) {
+        const fn = l[key];
+        if (fn === undefined) continue;
+        try {
+          call(fn as NonNullable<Partial<IbStreamEvents>[K]>);
+        } catch (err) {
+          this.log.error({ err, event: key }, 'IB callback handler failed');
+        }
+      }
+    };
+    return {
+      onOpenOrder: (id, c, o, st) => each('onOpenOrder', (f) => f(id, c, o, st)),
+      onOpenOrderEnd: () => each('onOpenOrderEnd', (f) => f()),
+      onOrderStatus: (u) => each('onOrderStatus', (f) => f(u)),
+      onExecDetails: (reqId, c, e) => each('onExecDetails', (f) => f(reqId, c, e)),
+      onExecDetailsEnd: (reqId) => each('onExecDetailsEnd', (f) => f(reqId)),
+      onCommissionReport: (r) => each('onCommissionReport', (f) => f(r)),
+      onCompletedOrder: (c, o, st) => each('onCompletedOrder', (f) => f(c, o, st)),
+      onCompletedOrdersEnd: () => each('onCompletedOrdersEnd', (f) => f()),
+      onPosition: (a, c, pos, avg) => each('onPosition', (f) => f(a, c, pos, avg)),
+      onPositionEnd: () => each('onPositionEnd', (f) => f()),
+      onAccountSummary: (reqId, a, tag, v, ccy) => each('onAccountSummary', (f) => f(reqId, a, tag, v, ccy)),
+      onAccountSummaryEnd: (reqId) => each('onAccountSummaryEnd', (f) => f(reqId)),
+      onPnl: (reqId, d, u, r) => each('onPnl', (f) => f(reqId, d, u, r)),
     };
   }
 }

