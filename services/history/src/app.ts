@@ -158,6 +158,7 @@ export async function start(deps: HistoryDeps): Promise<History> {
       const prepared = await bars.prepare(req.query);
       return streamed(req.requestId, async (out) => {
         const missing = await bars.fill(prepared, req.query, req.requestId, out, abort.signal);
+        if (abort.signal.aborted) throw new HistoryStoppedError();
         await bars.stream(prepared, out);
         out.end(missing);
       });
@@ -174,6 +175,7 @@ export async function start(deps: HistoryDeps): Promise<History> {
         const prepared = await bars.prepare(q);
         return streamed(req.requestId, async (out) => {
           const missing = await bars.fill(prepared, q, req.requestId, out, abort.signal);
+          if (abort.signal.aborted) throw new HistoryStoppedError();
           await runExport({ db, bars, prepared }, req.export, out);
           out.end(missing);
         });

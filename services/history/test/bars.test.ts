@@ -1,0 +1,153 @@
+import type { HistBarsQuery, HistProgress } from '@trading-system/contracts';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { fetchBars } from '../src/client.js';
+import { CON_ID, DAY, type Fixture, HOUR, MIN, NOW, openFixture, syntheticBars, until } from './helpers.js';
+
+/** Real NATS + real Postgres. Each test uses its own range of the one cached series, or its own fixture. */
+let f: Fixture;
+beforeAll(async () => {
+  f = await openFixture('nats');
+  await f.startApp();
+});
+afterAll(async () => {
+  await f?.close();
+});
+
+const q = (over: Partial<HistBarsQuery>): HistBarsQuery => ({
+  broker: f.broker,
+  instrument: { conId: CON_ID },
+  barSize: '1 min',
+  whatToShow: 'TRADES',
+  useRth: true,
+  cachedOnly: false,
+  ...over,
+});
+
+/** Independent 7-minute resample of the synthetic minute bars (no code shared with src/resample.ts). */
+function expected7m(from: number, to: number) {
+  const minutes = syntheticBars(from, to, MIN);
+  const groups = new Map<number, typeof minutes>();
+  for (const b of minutes) {
+    const k = b.tsStartMs - (b.tsStartMs % (7 * MIN));
+    groups.set(k, [...(groups.get(k) ?? []), b]);
+  }
+  return [...groups.entries()].map(([k, g]) => ({
+    tsStartMs: k,
+    tsEndMs: k + 7 * MIN,
+    open: g[0]?.open,
+    high: g.map((b) => b.high).reduce((a, b) => (Number(b) > Number(a) ? b : a)),
+    low: g.map((b) => b.low).reduce((a, b) => (Number(b) < Number(a) ? b : a)),
+    close: g.at(-1)?.close,
+    volume: String(g.reduce((s, b) => s + Number(b.volume), 0)),
+    count: g.reduce((s, b) => s + (b.count ?? 0), 0),
+    gap: false,
+  }));
+}
+
+describe('hist.bars over NATS + Postgres', () => {
+  test('cold then warm: the warm request makes zero fetches and returns identical bars', async () => {
+    const query = q({ duration: '5 D' });
+    const progress: HistProgress[] = [];
+    const before = f.responder.fetches.length;
+    const cold = await fetchBars(f.bus, query, { onProgress: (p) => progress.push(p) });
+    const coldFetches = f.responder.fetches.length - before;
+    expect(coldFetches).toBe(6); // chunks end on UTC midnights: Fri 21:00–24:00, Sat, Sun, Mon, Tue, Wed 00:00–21:00
+    expect(cold.partial).toBe(false);
+    expect(cold.bars).toHaveLength(3 * 390); // Mon, Tue, Wed sessions; the weekend is known-empty
+    expect(cold.bars).toEqual(syntheticBars(NOW - 5 * DAY, NOW, MIN));
+    expect(cold.timeframe).toBe('1m');
+    expect(cold.instrument?.symbol).toBe('AAPL');
+    expect(progress.at(-1)).toMatchObject({ chunksDone: 6, chunksTotal: 6, etaMs: 0 });
+
+    const warm = await fetchBars(f.bus, query);
+    expect(f.responder.fetches.length - before).toBe(coldFetches);
+    expect(warm.bars).toEqual(cold.bars);
+    expect(warm.partial).toBe(false);
+  });
+
+  test('an overlapping request fetches only the difference', async () => {
+    // Cached so far: [NOW-5D, NOW). Ask for [NOW-7D, NOW-4D): only [NOW-7D, NOW-5D) is missing.
+    const before = f.responder.fetches.length;
+    const r = await fetchBars(f.bus, q({ startMs: NOW - 7 * DAY, endMs: NOW - 4 * DAY }));
+    const fetched = f.responder.fetches.slice(before);
+    expect(fetched.map((x) => x.endMs)).toEqual([NOW - 7 * DAY + 3 * HOUR, NOW - 6 * DAY + 3 * HOUR, NOW - 5 * DAY]);
+    expect(fetched.map((x) => x.duration)).toEqual(['10800 S', '86400 S', '75600 S']);
+    expect(r.bars).toEqual(syntheticBars(NOW - 7 * DAY, NOW - 4 * DAY, MIN));
+  });
+
+  test('7-minute bars equal an independent resample of the minute bars, with no extra fetch', async () => {
+    const before = f.responder.fetches.length;
+    const from = NOW - 2 * DAY;
+    const r = await fetchBars(f.bus, q({ startMs: from, endMs: NOW, barSize: '7m' }));
+    expect(f.responder.fetches.length).toBe(before);
+    expect(r.timeframe).toBe('7m');
+    expect(r.bars).toEqual(expected7m(from - (from % (7 * MIN)), NOW));
+  });
+
+  test('a failing chunk is reported as partial with its range and code; a repeat fetches only that range', async () => {
+    const from = NOW - 12 * DAY - 21 * HOUR; // Friday 2024-03-01 00:00 UTC
+    const to = from + 3 * DAY;
+    f.responder.failing = [{ startMs: from + DAY, endMs: from + 2 * DAY }];
+    const before = f.responder.fetches.length;
+    const r = await fetchBars(f.bus, q({ startMs: from, endMs: to }));
+    f.responder.failing = [];
+    expect(r.partial).toBe(true);
+    expect(r.missing).toEqual([
+      { startMs: from + DAY, endMs: from + 2 * DAY, code: 'PACING_VIOLATION', message: 'simulated pacing violation' },
+    ]);
+    expect(r.bars).toEqual(
+      syntheticBars(from, to, MIN).filter((b) => b.tsStartMs < from + DAY || b.tsStartMs >= from + 2 * DAY),
+    );
+    expect(f.responder.fetches.length - before).toBe(3);
+    const again = await fetchBars(f.bus, q({ startMs: from, endMs: to }));
+    expect(f.responder.fetches.length - before).toBe(4);
+    expect(again.partial).toBe(false);
+    expect(again.bars).toEqual(syntheticBars(from, to, MIN));
+  });
+
+  test('cachedOnly answers from the cache and lists what is missing without fetching', async () => {
+    const before = f.responder.fetches.length;
+    const r = await fetchBars(f.bus, q({ startMs: NOW - 30 * DAY, endMs: NOW - 29 * DAY, cachedOnly: true }));
+    expect(f.responder.fetches.length).toBe(before);
+    expect(r.partial).toBe(true);
+    expect(r.bars).toEqual([]);
+    expect(r.missing).toMatchObject([{ startMs: NOW - 30 * DAY, endMs: NOW - 29 * DAY, code: 'HISTORY_PARTIAL' }]);
+  });
+});
+
+describe('restart', () => {
+  test('a download interrupted by a restart resumes without refetching finished chunks', async () => {
+    const g = await openFixture('nats', { maxChunkSpanMs: HOUR, fetchConcurrency: 1 });
+    try {
+      const query: HistBarsQuery = {
+        broker: g.broker,
+        instrument: { conId: CON_ID },
+        barSize: '1 min',
+        whatToShow: 'TRADES',
+        useRth: true,
+        cachedOnly: false,
+        startMs: NOW - 12 * HOUR,
+        endMs: NOW,
+      };
+      const first = await g.startApp();
+      g.responder.holdAfter = 4;
+      const interrupted = fetchBars(g.bus, query, { idleTimeoutMs: 20_000 });
+      await until(() => g.responder.fetches.length === 5, 10_000, 'the fifth fetch');
+      await first.stop();
+      await expect(interrupted).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+      g.responder.release();
+
+      await g.startApp();
+      const r = await fetchBars(g.bus, query);
+      expect(r.partial).toBe(false);
+      expect(r.bars).toEqual(syntheticBars(NOW - 12 * HOUR, NOW, MIN));
+      // 12 one-hour chunks: 4 committed before the stop, the held 5th was dropped, 8 fetched after the restart.
+      expect(g.responder.fetches).toHaveLength(5 + 8);
+      expect(g.responder.fetches.slice(5).map((x) => x.endMs)).toEqual(
+        Array.from({ length: 8 }, (_, i) => NOW - 12 * HOUR + (i + 5) * HOUR),
+      );
+    } finally {
+      await g.close();
+    }
+  }, 30_000);
+});
