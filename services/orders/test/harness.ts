@@ -1,0 +1,243 @@
+/**
+ * Test harness: the orders app on a real bus (NATS or in-process) and a real database (Postgres or PGlite), with a
+ * fake gateway at the outermost wire (`broker.<b>.cmd.*` answered on the bus) that records what was sent.
+ * Every harness uses a fresh broker name (so subjects, durables and event filters never collide) and schema.
+ */
+import type { Bus } from '@trading-system/bus';
+import {
+  type BROKER_EVENT_SCHEMAS,
+  BROKER_EVENTS_STREAM,
+  type BrokerEventKind,
+  type BrokerReconciliationSnapshot,
+  catalog,
+  type Instrument,
+  ORDERS_STREAM,
+  type OrderEvent,
+  Subjects,
+} from '@trading-system/contracts';
+import { createLogger } from '@trading-system/runtime';
+import {
+  createTestMemoryBus,
+  createTestNatsBus,
+  openPgliteTestDatabase,
+  openPgTestDatabase,
+  type TestBus,
+  type TestDatabase,
+  uniqueName,
+} from '@trading-system/testkit';
+import type { z } from 'zod';
+import { type OrdersConfig, type OrdersDb, type RiskConfig, type RunningOrders, start } from '../src/index.js';
+import { EMPTY_RISK_CONFIG } from '../src/risk-checks.js';
+
+export const AAPL: Instrument = {
+  conId: 265598,
+  secType: 'STK',
+  symbol: 'AAPL',
+  localSymbol: 'AAPL',
+  exchange: 'SMART',
+  primaryExchange: 'NASDAQ',
+  currency: 'USD',
+  minTick: '0.01',
+};
+export const ACCOUNT = 'DU111';
+
+export type PlaceBehaviour = 'ok' | 'refuse' | 'hang';
+
+export interface FakeGateway {
+  readonly calls: Array<{ verb: string; body: Record<string, unknown> }>;
+  place: PlaceBehaviour;
+  /** Snapshot to publish on `reconcile` (none by default). */
+  snapshot:
+    | ((
+        reconId: string,
+      ) => Omit<
+        BrokerReconciliationSnapshot,
+        'v' | 'eventId' | 'broker' | 'reconId' | 'part' | 'parts' | 'tsEventMs' | 'tsInitMs'
+      >)
+    | undefined;
+  nextOrderId: number;
+  placed(): Array<Record<string, unknown>>;
+}
+
+export interface Harness {
+  readonly broker: string;
+  readonly bus: Bus;
+  readonly testBus: TestBus;
+  readonly database: TestDatabase<OrdersDb>;
+  readonly schema: string;
+  readonly gateway: FakeGateway;
+  /** Order events seen on `orders.evt.<broker>.>` (core subscription). */
+  readonly events: OrderEvent[];
+  app: RunningOrders;
+  config: OrdersConfig;
+  request<T = { ok: boolean } & Record<string, unknown>>(subject: string, body: unknown): Promise<T>;
+  /** Publishes a broker event on BROKER_EVENTS (msgId defaults to the eventId). */
+  brokerEvent<K extends BrokerEventKind>(
+    kind: K,
+    body: Omit<z.input<(typeof BROKER_EVENT_SCHEMAS)[K]>, 'v' | 'broker' | 'tsInitMs'>,
+    msgId?: string,
+  ): Promise<void>;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function waitUntil<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function startHarness(
+  kind: 'nats-pg' | 'memory-pglite',
+  opts: { risk?: RiskConfig; brokerTimeoutMs?: number } = {},
+): Promise<Harness> {
+  const testBus = kind === 'nats-pg' ? await createTestNatsBus(catalog) : await createTestMemoryBus(catalog);
+  const database = kind === 'nats-pg' ? await openPgTestDatabase<OrdersDb>() : await openPgliteTestDatabase<OrdersDb>();
+  const bus = testBus.bus;
+  const broker = uniqueName('b');
+  const schema = database.newSchema('orders');
+  const logger = createLogger({ service: 'orders-test', level: process.env.TEST_LOG === '1' ? 'debug' : 'silent' });
+
+  const gateway: FakeGateway = {
+    calls: [],
+    place: 'ok',
+    snapshot: undefined,
+    nextOrderId: 100,
+    placed() {
+      return this.calls.filter((c) => c.verb === 'placeOrder').map((c) => c.body);
+    },
+  };
+  const subs = [
+    bus.serve(Subjects.brokerCommand.build({ broker, verb: 'status' }), () => ({
+      v: 1,
+      ok: true,
+      status: {
+        v: 1,
+        broker,
+        gatewayType: 'ib',
+        state: 'connected',
+        farms: [],
+        clientId: 7,
+        accounts: [ACCOUNT],
+        paper: true,
+        tsMs: Date.now(),
+      },
+    })),
+    bus.serve(Subjects.brokerCommand.build({ broker, verb: 'qualifyContract' }), (body: Record<string, unknown>) => {
+      gateway.calls.push({ verb: 'qualifyContract', body });
+      const ref = body.instrument as { conId?: number; symbol?: string };
+      if (ref.conId === AAPL.conId || ref.symbol === 'AAPL') return { v: 1, ok: true, instruments: [AAPL] };
+      return { v: 1, ok: false, code: 'CONTRACT_UNKNOWN', message: 'no such contract' };
+    }),
+    bus.serve(Subjects.brokerCommand.build({ broker, verb: 'placeOrder' }), async (body: Record<string, unknown>) => {
+      gateway.calls.push({ verb: 'placeOrder', body });
+      // A reply that comes too late for the OMS (which gave up at brokerTimeoutMs): the outcome is unknown to it.
+      if (gateway.place === 'hang') await new Promise((r) => setTimeout(r, 2_000));
+      else if (gateway.place === 'refuse')
+        return { v: 1, ok: false, code: 'BROKER_DISCONNECTED', message: 'socket closed', details: { brokerCode: 504 } };
+      gateway.nextOrderId += 1;
+      return { v: 1, ok: true, clientOrderId: body.clientOrderId, orderId: gateway.nextOrderId };
+    }),
+    bus.serve(Subjects.brokerCommand.build({ broker, verb: 'cancelOrder' }), (body: Record<string, unknown>) => {
+      gateway.calls.push({ verb: 'cancelOrder', body });
+      return { v: 1, ok: true, clientOrderId: body.clientOrderId, orderId: body.orderId };
+    }),
+    bus.serve(Subjects.brokerCommand.build({ broker, verb: 'modifyOrder' }), (body: Record<string, unknown>) => {
+      gateway.calls.push({ verb: 'modifyOrder', body });
+      return { v: 1, ok: true, clientOrderId: body.clientOrderId, orderId: body.orderId };
+    }),
+    bus.serve(Subjects.brokerCommand.build({ broker, verb: 'reconcile' }), async (body: { reconId: string }) => {
+      gateway.calls.push({ verb: 'reconcile', body });
+      const snap = gateway.snapshot?.(body.reconId);
+      if (snap !== undefined) {
+        const now = Date.now();
+        const msg = {
+          v: 1,
+          eventId: `recon-${body.reconId}`,
+          broker,
+          reconId: body.reconId,
+          part: 1,
+          parts: 1,
+          tsEventMs: now,
+          tsInitMs: now,
+          ...snap,
+        };
+        await bus.jetstream.publish(Subjects.brokerEvent.build({ broker, kind: 'reconciliationSnapshot' }), msg, {
+          msgId: msg.eventId,
+        });
+      }
+      return { v: 1, ok: true, reconId: body.reconId, parts: 1 };
+    }),
+  ];
+  const events: OrderEvent[] = [];
+  subs.push(
+    bus.subscribe<OrderEvent>(Subjects.orderEvent.filter({ broker }), (m) => {
+      events.push(m.data);
+    }),
+  );
+
+  const config: OrdersConfig = {
+    schema,
+    brokers: [{ name: broker, allowGtc: true }],
+    initialRisk: opts.risk ?? EMPTY_RISK_CONFIG,
+    brokerTimeoutMs: opts.brokerTimeoutMs ?? 3_000,
+    relayPollMs: 200,
+    ordersStream: ORDERS_STREAM,
+    brokerEventsStream: BROKER_EVENTS_STREAM,
+    durablePrefix: `orders-${broker}`,
+    ackWaitMs: 5_000,
+  };
+  const run = () => start({ bus, db: database.db, logger, config });
+  let app = await run();
+
+  const h: Harness = {
+    broker,
+    bus,
+    testBus,
+    database,
+    schema,
+    gateway,
+    events,
+    get app() {
+      return app;
+    },
+    set app(a) {
+      app = a;
+    },
+    config,
+    request: (subject, body) => bus.request(subject, body, { timeoutMs: 15_000 }),
+    async brokerEvent(kind, body, msgId) {
+      const now = Date.now();
+      const msg = { v: 1, broker, tsInitMs: now, ...body } as { eventId: string };
+      await bus.jetstream.publish(Subjects.brokerEvent.build({ broker, kind }), msg, { msgId: msgId ?? msg.eventId });
+    },
+    async restart() {
+      await app.stop();
+      app = await run();
+    },
+    async close() {
+      await app.stop();
+      for (const s of subs) s.unsubscribe();
+      await testBus.close();
+      await database.close();
+    },
+  };
+  return h;
+}
+
+export const lmtBuy = (broker: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  v: 1,
+  broker,
+  account: ACCOUNT,
+  instrument: { conId: AAPL.conId },
+  side: 'BUY',
+  quantity: '100',
+  orderType: 'LMT',
+  limitPrice: '150.25',
+  tif: 'DAY',
+  ...extra,
+});
