@@ -251,3 +251,91 @@ describe('bars', () => {
     await unsubscribe(leaseId);
   });
 });
+
+describe('5-second bars, poison input, shutdown', () => {
+  test('with rtbars, 10s bars are built from the 5-s bars; without them, from trades', async () => {
+    const conId = nextConId++;
+    const leaseId = uniqueName('rt');
+    const bars = collect<Bar>(h.bus, Subjects.mdBar.filter({ broker, instrument: conId }));
+    const r = await subscribe(conId, leaseId, { streams: ['ticks', 'rtbars'], timeframes: ['10s', '3s'] });
+    expect(r.ok && r.subjects).toContain(Subjects.mdRtBar.build({ broker, instrument: conId }));
+    expect(gatewayCalls(conId, 'mdSubscribe')[0]?.streams).toEqual(['ticks', 'rtbars']);
+    const base = Math.ceil((Date.now() + 60_000) / 10_000) * 10_000;
+    const rt = (i: number, o: string, hi: string, lo: string, c: string) =>
+      h.bus.publish(Subjects.mdRtBar.build({ broker, instrument: conId }), {
+        v: 1,
+        broker,
+        conId,
+        timeframe: '5s',
+        complete: true,
+        tsInitMs: Date.now(),
+        tsStartMs: base + i * 5_000,
+        tsEndMs: base + (i + 1) * 5_000,
+        open: o,
+        high: hi,
+        low: lo,
+        close: c,
+        volume: '100',
+        count: 7,
+        gap: false,
+      });
+    rt(0, '50', '52', '49', '51');
+    rt(1, '51', '55', '50.5', '54');
+    const ten = await bars.next((b) => b.timeframe === '10s', 3_000, 'a 10s bar');
+    expect(ten).toMatchObject({
+      tsStartMs: base,
+      tsEndMs: base + 10_000,
+      open: '50',
+      high: '55',
+      low: '49',
+      close: '54',
+      volume: '200',
+      count: 14,
+      gap: false,
+    });
+    // 3s is not a multiple of 5 s: trades build it, 5-s bars do not
+    expect(bars.seen.filter((b) => b.timeframe === '3s')).toEqual([]);
+    bars.stop();
+    await unsubscribe(leaseId);
+    expect(gatewayCalls(conId, 'mdUnsubscribe')[0]?.streams?.sort()).toEqual(['rtbars', 'ticks']);
+  });
+
+  test('a malformed tick is refused by the bus; the cache keeps the last good one and goes on', async () => {
+    const conId = nextConId++;
+    const leaseId = uniqueName('p');
+    await subscribe(conId, leaseId);
+    const subject = Subjects.mdTick.build({ broker, instrument: conId });
+    const ticks = collect<Tick>(h.bus, subject);
+    const rejected = () => h.bus.stats().rejected.bad_json + h.bus.stats().rejected.schema;
+    const before = rejected();
+    publishTick(conId, { bid: '1', ask: '2' });
+    h.bus.publishRaw(subject, new TextEncoder().encode('{"v":1,"bid":"NaN"'));
+    h.bus.publishRaw(subject, new TextEncoder().encode(JSON.stringify(tick(conId, { bid: '1e5' }))));
+    publishTick(conId, { bid: '1.25', ask: '2' });
+    await ticks.next((t) => t.bid === '1.25');
+    ticks.stop();
+    expect(rejected() - before).toBeGreaterThanOrEqual(4); // two bad messages, two subscribers
+    const r = await snapshot([conId], true);
+    expect(r.ok && r.items[0]).toMatchObject({ ok: true, tick: { bid: '1.25' } });
+    await unsubscribe(leaseId);
+  });
+
+  test('stop() gives every gateway line back', async () => {
+    const own = await startMd({});
+    const b2 = uniqueName('b');
+    const gw2 = fakeGateway(own.bus, b2);
+    for (const conId of [1, 2]) {
+      const r = await own.bus.request<MdSubscribeReply>(
+        own.subjects.subscribe,
+        { v: 1, leaseId: uniqueName('s'), broker: b2, instrument: { conId }, ttlMs: 60_000 },
+        { timeoutMs: 5_000 },
+      );
+      expect(r.ok).toBe(true);
+    }
+    expect([...gw2.refs.values()]).toEqual([1, 1]);
+    await own.md.stop();
+    expect([...gw2.refs.values()]).toEqual([0, 0]);
+    gw2.stop();
+    await own.nats.close();
+  });
+});
