@@ -15,6 +15,7 @@ import {
   type Instrument,
   type InstrumentRef,
   isConIdRef,
+  type MdSnapshotItem,
   type MdSnapshotReply,
   type MdSnapshotRequest,
   type MdSubscribeReply,
@@ -26,6 +27,7 @@ import {
   type Tick,
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
+import type { z } from 'zod';
 import { DEFAULT_CONFIG, type MarketDataConfig } from './config.js';
 import { asContractError, toErrorReply } from './errors.js';
 import { GatewayClient } from './gateway-client.js';
@@ -283,8 +285,11 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
     }),
   );
 
-  type Item = MdSnapshotReply extends infer R ? (R extends { ok: true; items: Array<infer I> } ? I : never) : never;
-  const snapshotOne = async (broker: string, ref: InstrumentRef, cachedOnly: boolean): Promise<Item> => {
+  const snapshotOne = async (
+    broker: string,
+    ref: InstrumentRef,
+    cachedOnly: boolean,
+  ): Promise<z.infer<typeof MdSnapshotItem>> => {
     try {
       let line = isConIdRef(ref) ? lines.get(lineKey(broker, ref.conId)) : undefined;
       if (line === undefined) {

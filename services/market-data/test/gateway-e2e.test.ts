@@ -2,7 +2,7 @@
  * market-data against the real gateway-ib connected to ib-sim over TCP, all on real NATS. The sim streams 200
  * trades/s so ticks are conflated by the gateway the way a busy instrument's are.
  */
-import type { Bar, BrokerStatus, MdSubscribeReply, Tick } from '@trading-system/contracts';
+import type { Bar, BrokerStatus, FeedHealth, MdSubscribeReply, Tick } from '@trading-system/contracts';
 import { IbConnectionConfig, Subjects } from '@trading-system/contracts';
 import { type Gateway, start as startGateway } from '@trading-system/gateway-ib';
 import { type RunningSim, scaledClock, startSim } from '@trading-system/ib-sim';
@@ -112,6 +112,7 @@ describe('with gateway-ib and ib-sim', () => {
   test('after a sim nightly reset (every session dropped) the cache recovers and the bars mark the gap', async () => {
     const leaseId = uniqueName('reset');
     const status = collect<BrokerStatus>(h.bus, Subjects.brokerStatus.build({ broker }));
+    const health = collect<FeedHealth>(h.bus, Subjects.mdHealth.build({ broker, instrument: AAPL }));
     const bars = collect<Bar>(h.bus, Subjects.mdBar.build({ timeframe: '1s', broker, instrument: AAPL }));
     expect((await subscribeVia(h.bus, leaseId, { timeframes: ['1s'], ttlMs: 60_000 })).ok).toBe(true);
     await bars.next((b) => !b.gap, 10_000, 'a clean bar before the reset');
@@ -119,7 +120,8 @@ describe('with gateway-ib and ib-sim', () => {
     const resetAt = Date.now();
     sim.control.dropAll();
     await status.next((s) => s.state === 'disconnected', 10_000, 'the gateway to report the drop');
-    await waitFor(() => line?.state === 'down', 5_000, 'the line marked down');
+    // market-data's health carries ticksPerSec, gateway-ib's view of the line (same subject) does not
+    await health.next((m) => m.state === 'down' && m.ticksPerSec !== undefined, 5_000, 'the line marked down');
     await waitFor(() => line?.state === 'live', 15_000, 'ticks to flow again');
     const gapBar = await bars.next((b) => b.gap && b.tsEndMs > resetAt, 15_000, 'a bar flagged gap');
     expect(gapBar.complete).toBe(true);
@@ -132,6 +134,7 @@ describe('with gateway-ib and ib-sim', () => {
     expect(snap.items[0]?.tick?.tsEventMs ?? 0).toBeGreaterThan(resetAt);
     expect(snap.items[0]?.ageMs ?? 1e9).toBeLessThan(2_000);
     status.stop();
+    health.stop();
     bars.stop();
     await unsubscribe(leaseId);
   }, 60_000);
