@@ -35,10 +35,26 @@ export function instrumentLookup(catalog: Catalog): InstrumentLookup {
   };
 }
 
+/**
+ * Quotes for the core. A matching step asks for the same (conId, instant) once per resting order, so the
+ * quotes of the latest instant are memoised (the source is a pure function of both).
+ */
 export function coreQuotes(catalog: Catalog, quotes: SimQuotes): QuoteSource {
+  let instant = Number.NaN;
+  const memo = new Map<number, Quote>();
   return {
     quoteAt(conId: number, tMs: number): Quote | undefined {
-      return catalog.get(conId) ? quotes.quoteAt(conId, tMs) : undefined;
+      if (!catalog.get(conId)) return undefined;
+      if (tMs !== instant) {
+        instant = tMs;
+        memo.clear();
+      }
+      let q = memo.get(conId);
+      if (!q) {
+        q = quotes.quoteAt(conId, tMs);
+        memo.set(conId, q);
+      }
+      return q;
     },
   };
 }
