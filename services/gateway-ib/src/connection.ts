@@ -48,7 +48,12 @@ export interface RequestSink {
 
 export interface SessionListener {
   ready?(kind: 'first' | 'reconnect'): void;
-  dataLost?(reason: string): void;
+  /**
+   * Live market data must be re-requested. `sameSession`: the socket is the same, so IB may still hold some
+   * old requests (a farm came back, or a request queued before a 1101 reached IB after it): cancel them first.
+   * After a new socket the old request ids mean nothing.
+   */
+  dataLost?(reason: string, sameSession: boolean): void;
   down?(): void;
 }
 
@@ -283,7 +288,7 @@ export class BrokerConnection {
     this.send('data', 'reqMarketDataType', (p) => p.reqMarketDataType(mdType[this.config.marketDataType]));
     this.scheduleStatus();
     this.notify((l) => l.ready?.(kind));
-    if (kind === 'reconnect') this.notify((l) => l.dataLost?.('reconnect'));
+    if (kind === 'reconnect') this.notify((l) => l.dataLost?.('reconnect', false));
   }
 
   private onCode(code: number, reqId: number, message: string): void {
@@ -303,7 +308,7 @@ export class BrokerConnection {
         this.ibLinkLost = false;
         this.noteCode(code, message);
         this.log.warn({ code, message }, 'IB connectivity restored, data lost: resubscribing');
-        this.notify((l) => l.dataLost?.(`IB ${code}`));
+        this.notify((l) => l.dataLost?.(`IB ${code}`, true));
         return;
       case 'restored-data-kept':
         this.ibLinkLost = false;
@@ -326,7 +331,10 @@ export class BrokerConnection {
         else this.log.debug({ code, reqId, message }, 'IB notice');
         return;
       default:
-        if (sink === undefined) this.log.warn({ code, reqId, message, cls: info.cls }, 'IB error for unknown request');
+        // 300 "can't find id" answers a cancel of a request IB had already dropped (after 1101): expected.
+        if (sink === undefined && code !== 300) {
+          this.log.warn({ code, reqId, message, cls: info.cls }, 'IB error for unknown request');
+        }
     }
   }
 
@@ -340,7 +348,7 @@ export class BrokerConnection {
     this.scheduleStatus();
     this.log.info({ farm: name, kind, state, code }, 'farm state');
     if (state === 'ok' && prev?.state === 'broken' && kind === 'market') {
-      this.notify((l) => l.dataLost?.(`farm ${name} back`));
+      this.notify((l) => l.dataLost?.(`farm ${name} back`, true));
     }
   }
 

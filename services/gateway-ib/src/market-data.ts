@@ -89,7 +89,7 @@ export class MarketData {
     this.checkTimer = setInterval(() => this.checkStale(), options.checkEveryMs ?? 1_000);
     this.checkTimer.unref();
     conn.on({
-      dataLost: (reason) => this.resubscribeAll(reason),
+      dataLost: (reason, sameSession) => this.resubscribeAll(reason, sameSession),
       down: () => {
         for (const line of this.lines.values()) {
           if (line.tickReqId !== undefined) this.conn.unregister(line.tickReqId);
@@ -272,17 +272,19 @@ export class MarketData {
     else this.conn.send('cancel', 'cancelRealTimeBars', (p) => p.cancelRealTimeBars(reqId));
   }
 
-  private resubscribeAll(reason: string): void {
+  private resubscribeAll(reason: string, sameSession: boolean): void {
     if (!this.conn.isReady) return;
     let n = 0;
     for (const line of this.lines.values()) {
       if (line.tickRefs > 0) {
-        if (line.tickReqId !== undefined) this.conn.unregister(line.tickReqId);
+        if (sameSession) this.cancel(line, 'ticks');
+        else if (line.tickReqId !== undefined) this.conn.unregister(line.tickReqId);
         this.requestTicks(line);
         n++;
       }
       if (line.barRefs > 0) {
-        if (line.barReqId !== undefined) this.conn.unregister(line.barReqId);
+        if (sameSession) this.cancel(line, 'rtbars');
+        else if (line.barReqId !== undefined) this.conn.unregister(line.barReqId);
         this.requestBars(line);
         n++;
       }

@@ -2,6 +2,7 @@ import type {
   Bar,
   BrokerMdSubscribeReply,
   BrokerMdUnsubscribeReply,
+  BrokerStatus,
   FeedHealth,
   QualifyContractReply,
   Tick,
@@ -121,6 +122,41 @@ describe('market data', () => {
     await until(() => simLines() === 1, 5_000, 'line re-requested');
     await nextMessage<Tick>(h.bus, tickSubject(AAPL), (t) => t.tsInitMs > started);
     expect(Date.now() - started).toBeLessThan(5_000);
+    await unsubscribe(AAPL);
+  });
+
+  test('the nightly-reset sequence (1100, farms broken, farms OK, 1101): degraded, then resubscribed within 5 s', async () => {
+    await subscribe(AAPL);
+    await nextMessage<Tick>(h.bus, tickSubject(AAPL));
+    const statusSubject = Subjects.brokerStatus.build({ broker: h.broker });
+    const connected = nextMessage<BrokerStatus>(
+      h.bus,
+      statusSubject,
+      (s) => s.state === 'connected' && s.lastCode === 1101,
+    );
+    const started = Date.now();
+    h.sim.control.nightlyReset({ dataLost: true });
+    await until(() => simLines() === 1, 5_000, 'line re-requested');
+    await nextMessage<Tick>(h.bus, tickSubject(AAPL), (t) => t.tsInitMs > started);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const s = await connected;
+    expect(s.farms.every((f) => f.state !== 'broken')).toBe(true);
+    await until(() => simLines() === 1, 2_000, 'exactly one line');
+    await unsubscribe(AAPL);
+    await until(() => simLines() === 0, 2_000, 'no orphan line');
+  });
+
+  test('a reset where IB keeps the data (1102) re-requests without doubling the line', async () => {
+    await subscribe(AAPL);
+    await nextMessage<Tick>(h.bus, tickSubject(AAPL));
+    const md = h.gateway.broker(h.broker)?.marketData;
+    const before = md?.resubscriptions ?? 0;
+    const started = Date.now();
+    h.sim.control.nightlyReset({ dataLost: false });
+    await until(() => (md?.resubscriptions ?? 0) > before, 5_000, 'resubscribed after the farm came back');
+    await nextMessage<Tick>(h.bus, tickSubject(AAPL), (t) => t.tsInitMs > started);
+    await until(() => simLines() === 1, 2_000, 'one line');
+    expect(simLines()).toBe(1);
     await unsubscribe(AAPL);
   });
 
