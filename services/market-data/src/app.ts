@@ -317,6 +317,7 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
   };
 
   let summaryAtMs = now();
+  const ticksAtSummary = new Map<string, number>();
   const sweep = (): void => {
     if (stopping) return;
     for (const lease of table.due()) {
@@ -325,11 +326,27 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
       );
     }
     for (const line of lines.values()) line.sweep();
-    if (now() - summaryAtMs >= 60_000) {
-      summaryAtMs = now();
+    const t = now();
+    if (t - summaryAtMs >= cfg.summaryEveryMs) {
+      const elapsedS = (t - summaryAtMs) / 1000;
+      summaryAtMs = t;
       const states: Record<string, number> = {};
-      for (const l of lines.values()) states[l.state] = (states[l.state] ?? 0) + 1;
-      log.info({ lines: lines.size, leases: table.size, states }, 'market-data summary');
+      // per line: state, age of the last tick and tick rate since the last summary (first 100 lines, to bound the entry)
+      const feeds: Array<{ line: string; state: string; ageMs: number | undefined; ticksPerSec: number }> = [];
+      for (const l of lines.values()) {
+        states[l.state] = (states[l.state] ?? 0) + 1;
+        const before = ticksAtSummary.get(l.key) ?? 0;
+        ticksAtSummary.set(l.key, l.ticks);
+        if (feeds.length < 100)
+          feeds.push({
+            line: l.key,
+            state: l.state,
+            ageMs: l.ageMs(),
+            ticksPerSec: Math.round((l.ticks - before) / elapsedS),
+          });
+      }
+      for (const k of ticksAtSummary.keys()) if (!lines.has(k)) ticksAtSummary.delete(k);
+      log.info({ lines: lines.size, leases: table.size, states, feeds }, 'market-data summary');
     }
   };
   const timer = setInterval(sweep, cfg.sweepEveryMs);

@@ -44,6 +44,8 @@ export interface MarketDataConfig {
   readonly snapshotWaitMs: number;
   /** Lease md.snapshot takes on an instrument without a line (kept warm for follow-up snapshots), ms. */
   readonly snapshotLeaseMs: number;
+  /** Period of the info-level log summary (every line's state, tick age and rate), ms. */
+  readonly summaryEveryMs: number;
 }
 
 export function toMarketDataConfig(env: MarketDataEnv): MarketDataConfig {
@@ -55,6 +57,7 @@ export function toMarketDataConfig(env: MarketDataEnv): MarketDataConfig {
     gatewayTimeoutMs: env.MD_GATEWAY_TIMEOUT_MS,
     snapshotWaitMs: env.MD_SNAPSHOT_WAIT_MS,
     snapshotLeaseMs: 30_000,
+    summaryEveryMs: 60_000,
   };
 }
 
@@ -66,4 +69,5 @@ export const DEFAULT_CONFIG: MarketDataConfig = {
   gatewayTimeoutMs: 10_000,
   snapshotWaitMs: 5_000,
   snapshotLeaseMs: 30_000,
+  summaryEveryMs: 60_000,
 };

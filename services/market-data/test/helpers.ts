@@ -30,7 +30,11 @@ export interface MdHarness {
   close(): Promise<void>;
 }
 
-export async function startMd(config: Partial<MarketDataConfig> = {}, bus?: TestBus): Promise<MdHarness> {
+export async function startMd(
+  config: Partial<MarketDataConfig> = {},
+  bus?: TestBus,
+  logger: MarketDataDeps['logger'] = testLogger,
+): Promise<MdHarness> {
   const nats = bus ?? (await createTestNatsBus(testCatalog));
   let offset = 0;
   const subjects = {
@@ -40,7 +44,7 @@ export async function startMd(config: Partial<MarketDataConfig> = {}, bus?: Test
   };
   const deps: MarketDataDeps = {
     bus: nats.bus,
-    logger: testLogger,
+    logger,
     config: { sweepEveryMs: 20, ...config },
     clock: () => Date.now() + offset,
     subjects,

@@ -7,6 +7,7 @@ import type {
   Tick,
 } from '@trading-system/contracts';
 import { Subjects } from '@trading-system/contracts';
+import { createLogger } from '@trading-system/runtime';
 import { uniqueName } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { collect, fakeGateway, type MdHarness, startMd, withTimeout } from './helpers.js';
@@ -318,6 +319,45 @@ describe('5-second bars, poison input, shutdown', () => {
     const r = await snapshot([conId], true);
     expect(r.ok && r.items[0]).toMatchObject({ ok: true, tick: { bid: '1.25' } });
     await unsubscribe(leaseId);
+  });
+
+  test("the log carries every line's state, tick age and rate", async () => {
+    const entries: Array<{ msg?: string; feeds?: Array<{ line: string; state: string; ticksPerSec: number }> }> = [];
+    const logger = createLogger({
+      service: 'md-log-test',
+      level: 'info',
+      destination: { write: (line: string) => entries.push(JSON.parse(line)) },
+    });
+    const own = await startMd({ summaryEveryMs: 200 }, undefined, logger);
+    const b2 = uniqueName('b');
+    const gw2 = fakeGateway(own.bus, b2);
+    const r = await own.bus.request<MdSubscribeReply>(
+      own.subjects.subscribe,
+      { v: 1, leaseId: uniqueName('s'), broker: b2, instrument: { conId: 7 }, ttlMs: 60_000 },
+      { timeoutMs: 5_000 },
+    );
+    expect(r.ok).toBe(true);
+    for (let i = 0; i < 20; i++)
+      own.bus.publish(Subjects.mdTick.build({ broker: b2, instrument: 7 }), {
+        ...tick(7, { bid: String(i) }),
+        broker: b2,
+      });
+    const summary = () =>
+      entries.find(
+        (e) => e.msg === 'market-data summary' && e.feeds?.some((f) => f.line === `${b2}/7` && f.ticksPerSec > 0),
+      );
+    await withTimeout(
+      (async () => {
+        while (summary() === undefined) await new Promise((res) => setTimeout(res, 20));
+      })(),
+      5_000,
+      'a summary with the line',
+    );
+    expect(summary()?.feeds?.find((f) => f.line === `${b2}/7`)).toMatchObject({ state: 'live' });
+    expect(entries.some((e) => e.msg === 'gateway line opened')).toBe(true);
+    await own.md.stop();
+    gw2.stop();
+    await own.nats.close();
   });
 
   test('stop() gives every gateway line back', async () => {
