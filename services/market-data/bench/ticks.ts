@@ -1,9 +1,9 @@
 /**
  * Hot-path throughput: `npx tsx services/market-data/bench/ticks.ts [ticks]`.
  * 1. Line.onTick alone (quote cache + trade extraction + 3 bar aggregators), the per-tick work market-data adds;
- * 2. the same through the in-process bus (publish → validate → handler), i.e. what one process can take.
+ * 2. the same through the bus (publish → validate → handler): in-process, or NATS when NATS_URL is set.
  */
-import { createMemoryBus } from '@trading-system/bus';
+import { type Bus, createMemoryBus, createNatsBus } from '@trading-system/bus';
 import { type Bar, catalog, Subjects, type Tick } from '@trading-system/contracts';
 import { Line } from '../src/line.js';
 
@@ -58,26 +58,39 @@ console.log(
   `Line.onTick: ${N} ticks in ${dt.toFixed(0)} ms = ${Math.round(N / (dt / 1000)).toLocaleString()} ticks/s, ${bars} bars`,
 );
 
-const bus = createMemoryBus({
-  catalog,
-  log: { warn: () => undefined, error: () => undefined, debug: () => undefined },
-});
+const quiet = { warn: () => undefined, error: () => undefined, debug: () => undefined };
+const natsUrl = process.env.NATS_URL;
+const [pub, sub]: Bus[] = natsUrl
+  ? [
+      await createNatsBus({ catalog, log: quiet, connection: { servers: natsUrl, name: 'md-bench-pub' } }),
+      await createNatsBus({ catalog, log: quiet, connection: { servers: natsUrl, name: 'md-bench-sub' } }),
+    ]
+  : (() => {
+      const b = createMemoryBus({ catalog, log: quiet });
+      return [b, b];
+    })();
 const l2 = line(() => undefined);
 const M = Math.min(N, 200_000);
+const broker = `bench${process.pid}`;
+const subject = Subjects.mdTick.build({ broker, instrument: 265598 });
 let seen = 0;
 const done = new Promise<void>((resolve) =>
-  bus.subscribe<Tick>(Subjects.mdTick.build({ broker: 'sim', instrument: 265598 }), (m) => {
+  sub.subscribe<Tick>(subject, (m) => {
     l2.onTick(m.data);
     if (++seen === M) resolve();
   }),
 );
-const subject = Subjects.mdTick.build({ broker: 'sim', instrument: 265598 });
-const encoded = ticks.map((t) => new TextEncoder().encode(JSON.stringify(t)));
+if (natsUrl) await new Promise((r) => setTimeout(r, 200)); // let the SUB reach the server
+const encoded = ticks.map((t) => new TextEncoder().encode(JSON.stringify({ ...t, broker })));
 const t1 = performance.now();
-for (let i = 0; i < M; i++) bus.publishRaw(subject, encoded[i % encoded.length] as Uint8Array);
+for (let i = 0; i < M; i++) {
+  pub.publishRaw(subject, encoded[i % encoded.length] as Uint8Array);
+  if (natsUrl && i % 5_000 === 0) await new Promise((r) => setImmediate(r)); // let the socket drain
+}
 await done;
 const dt2 = performance.now() - t1;
 console.log(
-  `through the in-process bus (decode + zod validation + onTick): ${M} ticks in ${dt2.toFixed(0)} ms = ${Math.round(M / (dt2 / 1000)).toLocaleString()} ticks/s`,
+  `through the ${natsUrl ? `NATS bus (${natsUrl})` : 'in-process bus'} (decode + zod validation + onTick): ${M} ticks in ${dt2.toFixed(0)} ms = ${Math.round(M / (dt2 / 1000)).toLocaleString()} ticks/s`,
 );
-await bus.drain();
+await pub.drain();
+if (sub !== pub) await sub.drain();
