@@ -71,7 +71,13 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
   await bus.jetstream.ensureStream(toStreamConfig(config.ordersStream));
   await bus.jetstream.ensureStream(toStreamConfig(config.brokerEventsStream));
 
-  const relay = startOutboxRelay({ db, bus, logger: log.child({ component: 'outbox' }), pollMs: config.relayPollMs });
+  const relay = startOutboxRelay({
+    db,
+    bus,
+    logger: log.child({ component: 'outbox' }),
+    pollMs: config.relayPollMs,
+    paused: config.relayPaused === true,
+  });
   const ctx: OmsContext = {
     db,
     bus,

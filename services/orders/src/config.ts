@@ -58,6 +58,9 @@ export const OrdersEnv = z
       'initial risk limits as JSON {"default":{...},"accounts":{"DU1":{...}},"strategies":{"s1":{...}}}; ' +
         'limits stored by an operator (orders.riskLimits) win after a restart',
     ),
+    ORDERS_RELAY_PAUSED: defaultedEnv(z.stringbool(), false).describe(
+      'fault injection for crash tests: keep every order event unpublished in the outbox (default false)',
+    ),
   })
   .superRefine((c, ctx) => checkNatsConfig(c, ctx));
 export type OrdersEnv = z.output<typeof OrdersEnv>;

@@ -23,6 +23,8 @@ export interface OrdersConfig {
   readonly brokerTimeoutMs: number;
   /** Outbox relay safety-net poll, ms. */
   readonly relayPollMs: number;
+  /** Fault injection for crash tests only: never publish (see OutboxRelayOptions.paused). */
+  readonly relayPaused?: boolean;
   readonly ordersStream: StreamSpec;
   readonly brokerEventsStream: StreamSpec;
   /** Durable consumer name prefix; the consumer of broker B is `<prefix>-<B>`. */

@@ -35,6 +35,7 @@ await runService({
         initialRisk: config.ORDERS_RISK_LIMITS ?? EMPTY_RISK_CONFIG,
         brokerTimeoutMs: config.ORDERS_BROKER_TIMEOUT_MS,
         relayPollMs: 1_000,
+        relayPaused: config.ORDERS_RELAY_PAUSED,
         ordersStream: ORDERS_STREAM,
         brokerEventsStream: BROKER_EVENTS_STREAM,
         durablePrefix: DURABLE_CONSUMERS.ordersBrokerEvents,

@@ -25,6 +25,11 @@ export interface OutboxRelayOptions {
   /** Safety-net poll interval, ms (a missed kick or a failed publish is retried after it). */
   readonly pollMs: number;
   readonly batchSize?: number;
+  /**
+   * Fault injection for crash tests: the relay publishes nothing (the ledger keeps every event unpublished), so a
+   * process killed while paused has committed ledger rows that were never published.
+   */
+  readonly paused?: boolean;
 }
 
 export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
@@ -72,7 +77,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   }
 
   const kick = (): void => {
-    if (stopped) return;
+    if (stopped || opts.paused) return;
     run().catch((err: unknown) => logger.warn({ err }, 'outbox relay pass failed; retrying on the next poll'));
   };
   const timer = setInterval(kick, opts.pollMs);

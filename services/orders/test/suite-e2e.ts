@@ -1,0 +1,254 @@
+/**
+ * End to end, each part as its own process: ib-sim (TWS protocol over TCP), gateway-ib and the orders service
+ * (`node --import tsx services/orders/src/main.ts`) on real NATS and Postgres. Checked against ib-sim's own
+ * records (its HTTP control surface). Included by nats.test.ts so no other test serves orders.* meanwhile.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { type Bus, NoRespondersError } from '@trading-system/bus';
+import { catalog, type OrderEvent, Subjects } from '@trading-system/contracts';
+import {
+  createTestNatsBus,
+  databaseUrl,
+  natsUrl,
+  openPgTestDatabase,
+  type TestBus,
+  type TestDatabase,
+  uniqueName,
+} from '@trading-system/testkit';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { OrdersDb } from '../src/index.js';
+import { waitUntil } from './harness.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const AAPL = 265598;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+interface Proc {
+  readonly child: ChildProcess;
+  readonly output: string[];
+  readonly exited: Promise<number | null>;
+}
+
+function spawnTs(script: string, args: string[], env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output, exited };
+}
+
+async function stopProc(p: Proc | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (p === undefined || p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.kill(signal);
+  await p.exited;
+}
+
+async function ask<T>(bus: Bus, subject: string, body: unknown): Promise<T | undefined> {
+  try {
+    return await bus.request<T>(subject, body, { timeoutMs: 5_000 });
+  } catch (err) {
+    if (err instanceof NoRespondersError) return undefined;
+    throw err;
+  }
+}
+
+type Reply = { ok: boolean; code?: string; order?: Record<string, unknown>; events?: OrderEvent[] };
+
+describe('end to end: orders + gateway-ib + ib-sim as processes', () => {
+  let nats: TestBus;
+  let database: TestDatabase<OrdersDb>;
+  let sim: Proc | undefined;
+  let gateway: Proc | undefined;
+  let orders: Proc | undefined;
+  let controlPort = 0;
+  const broker = uniqueName('e');
+  let schema = '';
+  const events: OrderEvent[] = [];
+  let ordersEnv: Record<string, string> = {};
+
+  const startOrders = async (extra: Record<string, string> = {}) => {
+    orders = spawnTs('services/orders/src/main.ts', [], { ...ordersEnv, ...extra });
+    await waitUntil(() => ask(nats.bus, Subjects.ordersTradingState.build(), { v: 1 }), 60_000);
+  };
+  const get = (id: string) =>
+    nats.bus.request<Reply>(Subjects.ordersGet.build(), { v: 1, clientOrderId: id }, { timeoutMs: 5_000 });
+  const until = (id: string, state: string) =>
+    waitUntil(async () => {
+      const r = await get(id);
+      return r.order?.state === state ? r : undefined;
+    }, 30_000);
+  const simExecutions = async () =>
+    (
+      (await (await fetch(`http://127.0.0.1:${controlPort}/executions`)).json()) as {
+        executions: Array<{ execId: string; orderRef: string; shares: number }>;
+      }
+    ).executions;
+
+  beforeAll(async () => {
+    nats = await createTestNatsBus(catalog);
+    database = await openPgTestDatabase<OrdersDb>();
+    schema = database.newSchema('e2e');
+    nats.bus.subscribe<OrderEvent>(Subjects.orderEvent.filter({ broker }), (m) => {
+      events.push(m.data);
+    });
+    const simPort = await freePort();
+    controlPort = await freePort();
+    sim = spawnTs(
+      'services/ib-sim/src/main.ts',
+      [
+        '--port',
+        String(simPort),
+        '--control-port',
+        String(controlPort),
+        '--start',
+        '2024-03-12T15:00:00Z',
+        '--log-level',
+        'warn',
+      ],
+      {},
+    );
+    const common = { NATS_URL: await natsUrl(), LOG_LEVEL: 'warn' };
+    gateway = spawnTs('services/gateway-ib/src/main.ts', [], {
+      ...common,
+      BROKER_NAME: broker,
+      GATEWAY_TYPE: uniqueName('g'),
+      IB_HOST: '127.0.0.1',
+      IB_PORT: String(simPort),
+      IB_CLIENT_ID: String(100 + Math.floor(Math.random() * 1000)),
+    });
+    await waitUntil(async () => {
+      const r = await ask<{ ok: boolean; status?: { state: string } }>(
+        nats.bus,
+        Subjects.brokerCommand.build({ broker, verb: 'status' }),
+        { v: 1 },
+      );
+      return r?.ok && r.status?.state === 'connected' ? true : undefined;
+    }, 60_000);
+    ordersEnv = { ...common, DATABASE_URL: await databaseUrl(), ORDERS_BROKERS: broker, ORDERS_DB_SCHEMA: schema };
+    await startOrders();
+  }, 120_000);
+
+  afterAll(async () => {
+    await stopProc(orders);
+    await stopProc(gateway);
+    await stopProc(sim);
+    await nats?.close();
+    await database?.close();
+  });
+
+  test('submit → accepted → filled, the fill in the ledger matches ib-sim; cancel of a resting order', async () => {
+    const id = `e-${randomUUID()}`;
+    const r = await nats.bus.request<Reply>(
+      Subjects.ordersSubmit.build(),
+      { v: 1, clientOrderId: id, broker, instrument: { conId: AAPL }, side: 'BUY', quantity: '10', orderType: 'MKT' },
+      { timeoutMs: 15_000 },
+    );
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    const filled = await until(id, 'filled');
+    expect(filled.order?.filledQty).toBe('10');
+    const kinds = filled.events?.map((e) => e.kind) ?? [];
+    expect(kinds.slice(0, 2)).toEqual(['accepted', 'statusChanged']);
+    expect(kinds).toContain('filled');
+    const fills = await database.db
+      .withSchema(schema)
+      .selectFrom('fills')
+      .selectAll()
+      .where('client_order_id', '=', id)
+      .execute();
+    const simFills = (await simExecutions()).filter((e) => e.orderRef === id);
+    expect(fills.map((f) => f.exec_id).sort()).toEqual(simFills.map((e) => e.execId).sort());
+    await waitUntil(
+      async () => ((await get(id)).events?.some((e) => e.kind === 'commission') ? true : undefined),
+      15_000,
+    );
+
+    const rest = `e-${randomUUID()}`;
+    const placed = await nats.bus.request<Reply>(
+      Subjects.ordersSubmit.build(),
+      {
+        v: 1,
+        clientOrderId: rest,
+        broker,
+        instrument: { conId: AAPL },
+        side: 'BUY',
+        quantity: '5',
+        orderType: 'LMT',
+        limitPrice: '1.00',
+      },
+      { timeoutMs: 15_000 },
+    );
+    expect(placed.ok, JSON.stringify(placed)).toBe(true);
+    const c = await nats.bus.request<Reply>(
+      Subjects.ordersCancel.build(),
+      { v: 1, clientOrderId: rest },
+      { timeoutMs: 15_000 },
+    );
+    expect(c.ok, JSON.stringify(c)).toBe(true);
+    await until(rest, 'cancelled');
+  }, 90_000);
+
+  test('kill -9 between ledger write and publish: after restart every event is published once, fills match ib-sim', async () => {
+    await stopProc(orders);
+    await startOrders({ ORDERS_RELAY_PAUSED: 'true' });
+    const id = `k-${randomUUID()}`;
+    const r = await nats.bus.request<Reply>(
+      Subjects.ordersSubmit.build(),
+      { v: 1, clientOrderId: id, broker, instrument: { conId: AAPL }, side: 'BUY', quantity: '7', orderType: 'MKT' },
+      { timeoutMs: 15_000 },
+    );
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    await until(id, 'filled').catch(async (err: unknown) => {
+      throw new Error(`${JSON.stringify(await get(id))}\n${orders?.output.join('').slice(-3000)}`, { cause: err });
+    });
+    const ledger = database.db.withSchema(schema);
+    const unpublished = await ledger
+      .selectFrom('order_events')
+      .select('event_id')
+      .where('client_order_id', '=', id)
+      .where('published_at', 'is', null)
+      .execute();
+    expect(unpublished.length).toBeGreaterThanOrEqual(3);
+    expect(events.filter((e) => e.clientOrderId === id)).toEqual([]);
+
+    await stopProc(orders, 'SIGKILL');
+    await startOrders();
+    const rows = await ledger
+      .selectFrom('order_events')
+      .select(['event_id'])
+      .where('client_order_id', '=', id)
+      .execute();
+    await waitUntil(
+      () => (events.filter((e) => e.clientOrderId === id).length >= rows.length ? true : undefined),
+      20_000,
+    );
+    const seen = events.filter((e) => e.clientOrderId === id);
+    expect(seen.map((e) => e.eventId).sort()).toEqual(rows.map((x) => x.event_id).sort());
+    expect(seen.map((e) => e.seq)).toEqual(seen.map((_, i) => i + 1));
+    const fills = await ledger
+      .selectFrom('fills')
+      .select(['exec_id', 'quantity'])
+      .where('client_order_id', '=', id)
+      .execute();
+    const simFills = (await simExecutions()).filter((e) => e.orderRef === id);
+    expect(fills.map((f) => f.exec_id).sort()).toEqual(simFills.map((e) => e.execId).sort());
+    expect(simFills.reduce((n, e) => n + e.shares, 0)).toBe(7);
+  }, 120_000);
+});
