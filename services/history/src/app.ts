@@ -134,7 +134,7 @@ export async function start(deps: HistoryDeps): Promise<History> {
 
   /** Acknowledges a streamed request at once and runs `work` in the background until it publishes `end`. */
   function streamed(requestId: string, work: (out: StreamPublisher) => Promise<void>) {
-    const out = new StreamPublisher(deps.bus, requestId, now, now());
+    const out = new StreamPublisher(deps.bus, requestId, now);
     const task = (async () => {
       // Let the ack go out before the first chunk (the caller is subscribed either way).
       await new Promise((resolve) => setImmediate(resolve));

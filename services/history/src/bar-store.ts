@@ -1,5 +1,5 @@
 import { type BarData, IB_BAR_SIZES } from '@trading-system/contracts';
-import { insertMany, type Kysely, sql } from '@trading-system/storage';
+import { insertMany, type Kysely } from '@trading-system/storage';
 import type { Range } from './coverage.js';
 import type { HistoryDb } from './db-types.js';
 import type { SeriesKey } from './series.js';
@@ -108,27 +108,28 @@ export class BarStore {
   /**
    * The warm path: bars of `range` already serialised as JSON by Postgres, `perGroup` bars per string, each string
    * the comma-separated bar objects of one chunk (exactly the BarData JSON the schema describes, numerics as
-   * stored). One indexed range query; no per-bar object is built in JS.
+   * stored, from the generated `json` column). One indexed range query; no per-bar object is built in JS.
    */
   async barsJsonGroups(s: SeriesKey, range: Range, perGroup: number): Promise<{ json: string; n: number }[]> {
     const k = this.seriesWhere(s);
-    const result = await sql<{ json: string; n: string | number }>`
-      select string_agg(j, ',' order by ts_start_ms) as json, count(*) as n
-      from (
-        select ts_start_ms,
-          (row_number() over (order by ts_start_ms) - 1) / ${perGroup} as g,
-          '{"tsStartMs":' || ts_start_ms || ',"tsEndMs":' || ts_end_ms ||
-          ',"open":"' || open || '","high":"' || high || '","low":"' || low || '","close":"' || close ||
-          '","volume":"' || volume || '"' ||
-          coalesce(',"wap":"' || wap || '"', '') || coalesce(',"count":' || count, '') ||
-          ',"gap":' || gap || '}' as j
-        from ${sql.table(`${this.schema}.bars`)}
-        where broker = ${k.broker} and con_id = ${k.con_id} and bar_size = ${k.bar_size}
-          and what_to_show = ${k.what_to_show} and use_rth = ${k.use_rth}
-          and ts_start_ms >= ${range.startMs} and ts_start_ms < ${range.endMs}
-      ) t
-      group by g
-      order by g`.execute(this.db);
-    return result.rows.map((r) => ({ json: r.json, n: Number(r.n) }));
+    // Plain ordered index scan of one text column; grouping in SQL (row_number + string_agg) sorted on disk.
+    const rows = await this.db
+      .selectFrom('bars')
+      .select('json')
+      .where('broker', '=', k.broker)
+      .where('con_id', '=', k.con_id)
+      .where('bar_size', '=', k.bar_size)
+      .where('what_to_show', '=', k.what_to_show)
+      .where('use_rth', '=', k.use_rth)
+      .where('ts_start_ms', '>=', range.startMs)
+      .where('ts_start_ms', '<', range.endMs)
+      .orderBy('ts_start_ms')
+      .execute();
+    const groups: { json: string; n: number }[] = [];
+    for (let i = 0; i < rows.length; i += perGroup) {
+      const slice = rows.slice(i, i + perGroup);
+      groups.push({ json: slice.map((r) => r.json).join(','), n: slice.length });
+    }
+    return groups;
   }
 }

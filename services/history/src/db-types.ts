@@ -16,6 +16,8 @@ export interface BarsTable {
   wap: string | null;
   count: number | null;
   gap: boolean;
+  /** Generated: the bar's BarData JSON (migration 0002); never written. */
+  json?: string;
 }
 
 export interface CoverageTable {

@@ -22,12 +22,13 @@ export class StreamPublisher {
   private rows = 0;
   private lastProgressMs = Number.NEGATIVE_INFINITY;
   private ended = false;
+  /** Wall time for `elapsedMs` (monotonic; independent of the injected clock, which tests pin). */
+  private readonly startedAt = performance.now();
 
   constructor(
     private readonly bus: Bus,
     readonly requestId: string,
     private readonly now: () => number,
-    private readonly startedMs: number,
     private readonly progressEveryMs = 1_000,
   ) {
     this.subject = Subjects.histStream.build({ requestId });
@@ -103,7 +104,7 @@ export class StreamPublisher {
       rows: this.rows,
       partial: missing.length > 0 || error !== undefined,
       missing: [...missing],
-      elapsedMs: Math.max(0, this.now() - this.startedMs),
+      elapsedMs: Math.max(0, Math.round(performance.now() - this.startedAt)),
     };
     if (error !== undefined) msg.error = error;
     this.bus.publish(this.subject, msg);

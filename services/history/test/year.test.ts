@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { fetchBars } from '../src/client.js';
+import { CON_ID, DAY, type Fixture, MIN, NOW, openFixture, syntheticBars } from './helpers.js';
+
+/** One year of 1-minute bars (≈ 100k) through NATS + Postgres: arrives whole in one call, warm path timed. */
+let f: Fixture;
+beforeAll(async () => {
+  f = await openFixture('nats', { fetchConcurrency: 8 });
+  await f.startApp();
+});
+afterAll(async () => {
+  await f?.close();
+});
+
+test('a year of 1-minute bars: cold back-fill with progress, then a warm answer from one query', async () => {
+  const query = {
+    broker: f.broker,
+    instrument: { conId: CON_ID },
+    barSize: '1 min',
+    whatToShow: 'TRADES' as const,
+    useRth: true,
+    cachedOnly: false,
+    duration: '1 Y',
+  };
+  let progressMessages = 0;
+  const t0 = performance.now();
+  const cold = await fetchBars(f.bus, query, { onProgress: () => progressMessages++ });
+  const coldMs = performance.now() - t0;
+  const expected = syntheticBars(NOW - 366 * DAY, NOW, MIN);
+  expect(cold.partial).toBe(false);
+  expect(cold.bars.length).toBe(expected.length);
+  expect(cold.bars.length).toBeGreaterThan(98_000);
+  expect(progressMessages).toBeGreaterThanOrEqual(2);
+  const fetches = f.responder.fetches.length;
+  expect(fetches).toBe(367);
+
+  const timings: number[] = [];
+  let warm = cold;
+  for (let i = 0; i < 3; i++) {
+    const t1 = performance.now();
+    warm = await fetchBars(f.bus, query);
+    timings.push(performance.now() - t1);
+  }
+  expect(f.responder.fetches.length).toBe(fetches);
+  expect(warm.bars).toEqual(expected);
+  console.log(
+    `year of 1m bars: ${warm.bars.length} bars; cold ${Math.round(coldMs)} ms (${fetches} fetches); warm ${timings
+      .map(Math.round)
+      .join('/')} ms end-to-end, server ${warm.elapsedMs} ms`,
+  );
+}, 120_000);
