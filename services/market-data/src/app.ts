@@ -6,7 +6,7 @@
  * Run ONE instance per NATS system: leases live in this process (a second instance would hold a second set of
  * gateway references). A crash loses the leases; clients renew with the same lease id and get them back.
  */
-import type { Bus, Subscription } from '@trading-system/bus';
+import { type Bus, RequestTimeoutError, type Subscription } from '@trading-system/bus';
 import {
   type Bar,
   type BrokerStatus,
@@ -147,8 +147,29 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
       log.info({ broker: line.broker, conId: line.conId, streams }, 'gateway line opened');
     } catch (err) {
       for (const s of streams) if (!line.gatewayStreams.has(s)) closeSub(line, s);
+      if (err instanceof RequestTimeoutError) compensate(line, streams);
       throw err;
     }
+  };
+
+  /**
+   * A subscribe that timed out is unresolved: the gateway may still open the line. One timeout later (when the
+   * late subscribe has landed, if it ever does) the reference is given back; the gateway ignores a release of a
+   * line it does not hold, so this cannot close someone else's line. Pending ones run at once on stop().
+   */
+  const compensations = new Map<NodeJS.Timeout, () => Promise<void>>();
+  const compensate = (line: Line, streams: readonly StreamKind[]): void => {
+    const run = async (): Promise<void> => {
+      compensations.delete(timer);
+      try {
+        await gateway.unsubscribe(line.broker, line.conId, streams);
+        log.info({ key: line.key, streams }, 'unresolved gateway subscribe given back');
+      } catch (err) {
+        log.warn({ err, key: line.key, streams }, 'giving back an unresolved gateway subscribe failed');
+      }
+    };
+    const timer = setTimeout(() => void run(), cfg.gatewayTimeoutMs);
+    compensations.set(timer, run);
   };
 
   const closeSub = (line: Line, s: StreamKind): void => {
@@ -359,6 +380,9 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
       clearInterval(timer);
       for (const s of subs.splice(0)) s.unsubscribe();
       await queue.idle();
+      const pending = [...compensations.entries()];
+      for (const [t] of pending) clearTimeout(t);
+      await Promise.all(pending.map(([, run]) => run()));
       // Give the gateway its references back: its IB lines must not outlive us.
       await Promise.all(
         [...lines.values()].map(async (line) => {

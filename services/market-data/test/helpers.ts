@@ -83,6 +83,7 @@ export function fakeGateway(bus: Bus, broker: string) {
   const refs = new Map<number, number>();
   const calls: Array<{ verb: string; conId: number; streams?: string[] }> = [];
   let refuseNext: string | undefined;
+  let delayNextMs = 0;
   const waiters: Array<() => void> = [];
   const note = (c: (typeof calls)[number]) => {
     calls.push(c);
@@ -99,7 +100,13 @@ export function fakeGateway(bus: Bus, broker: string) {
     ),
     bus.serve(
       Subjects.brokerCommand.build({ broker, verb: 'mdSubscribe' }),
-      (req: { instrument: { conId: number }; streams: string[] }) => {
+      async (req: { instrument: { conId: number }; streams: string[] }) => {
+        if (delayNextMs > 0) {
+          // a slow gateway: the answer comes after the caller gave up
+          const ms = delayNextMs;
+          delayNextMs = 0;
+          await new Promise((r) => setTimeout(r, ms));
+        }
         if (refuseNext !== undefined) {
           const code = refuseNext;
           refuseNext = undefined;
@@ -126,6 +133,9 @@ export function fakeGateway(bus: Bus, broker: string) {
     calls,
     refuseNext(code: string) {
       refuseNext = code;
+    },
+    delayNext(ms: number) {
+      delayNextMs = ms;
     },
     /** Resolves once `cond()` holds, re-checked after every gateway call. */
     async until(cond: () => boolean, ms = 3_000, what = 'gateway calls'): Promise<void> {

@@ -112,6 +112,26 @@ describe('leases and gateway lines', () => {
     await unsubscribe(leaseId);
   });
 
+  test('a gateway answer that comes too late is given back, so the IB line cannot leak', async () => {
+    const own = await startMd({ gatewayTimeoutMs: 200 });
+    const b2 = uniqueName('b');
+    const gw2 = fakeGateway(own.bus, b2);
+    gw2.delayNext(400);
+    const r = await own.bus.request<MdSubscribeReply>(
+      own.subjects.subscribe,
+      { v: 1, leaseId: uniqueName('slow'), broker: b2, instrument: { conId: 9 }, ttlMs: 60_000 },
+      { timeoutMs: 5_000 },
+    );
+    expect(r).toMatchObject({ ok: false, code: 'TIMEOUT' });
+    await gw2.until(() => gw2.calls.some((c) => c.verb === 'mdUnsubscribe'), 3_000, 'the compensating release');
+    // given back after the late subscribe landed, not before (a release that overtook it would leave a line open)
+    expect(gw2.calls.map((c) => c.verb)).toEqual(['mdSubscribe', 'mdUnsubscribe']);
+    expect(gw2.refs.get(9)).toBe(0);
+    expect(own.md.lines().size).toBe(0);
+    gw2.stop();
+    await own.close();
+  });
+
   test('invalid requests are refused with a code: monthly bars, a lease id reused on another line', async () => {
     expect(await subscribe(nextConId++, uniqueName('m'), { timeframes: ['1mo'] })).toMatchObject({
       ok: false,
