@@ -2,5 +2,6 @@
  * Every test that serves orders.* on the shared NATS server lives behind this one file: vitest runs files in
  * parallel but the tests of one file in sequence, so two OMS instances never answer the same request subject.
  */
-import './suite-oms.js';
+import './suite-intake.js';
+import './suite-broker.js';
 import './suite-e2e.js';

@@ -1,0 +1,79 @@
+/** Request helpers and sentinels shared by the NATS suites. */
+import { randomUUID } from 'node:crypto';
+import { type OrderEvent, Subjects } from '@trading-system/contracts';
+import { AAPL, ACCOUNT, type Harness, lmtBuy, waitUntil } from './harness.js';
+
+export type Reply = {
+  ok: boolean;
+  code?: string;
+  order?: Record<string, unknown>;
+  details?: Record<string, unknown>;
+} & Record<string, unknown>;
+
+export const coid = () => `c-${randomUUID()}`;
+export const submit = (x: Harness, extra: Record<string, unknown> = {}) =>
+  x.request<Reply>(Subjects.ordersSubmit.build(), lmtBuy(x.broker, { clientOrderId: coid(), ...extra }));
+export const get = (x: Harness, clientOrderId: string) =>
+  x.request<Reply & { events?: OrderEvent[] }>(Subjects.ordersGet.build(), { v: 1, clientOrderId });
+export const stateOf = async (x: Harness, id: string) => (await get(x, id)).order?.state;
+export const db = (x: Harness) => x.database.db.withSchema(x.schema);
+
+export function exec(x: Harness, clientOrderId: string, orderId: number, execId: string, qty: string, cum: string) {
+  const now = Date.now();
+  return x.brokerEvent('execution', {
+    eventId: `exec-${execId}`,
+    tsEventMs: now,
+    execution: {
+      orderId,
+      permId: 9000 + orderId,
+      clientOrderId,
+      execId,
+      account: ACCOUNT,
+      conId: AAPL.conId,
+      side: 'BUY',
+      quantity: qty,
+      price: '150.2',
+      cumQty: cum,
+      avgPrice: '150.2',
+      exchange: 'NASDAQ',
+      execTimeMs: now,
+    },
+  });
+}
+
+export function status(x: Harness, clientOrderId: string, orderId: number, s: string, n: number) {
+  return x.brokerEvent('orderStatus', {
+    eventId: `status-${x.broker}-${orderId}-${n}`,
+    tsEventMs: Date.now(),
+    orderId,
+    permId: 9000 + orderId,
+    clientOrderId,
+    status: s as 'Submitted',
+    filled: '0',
+    remaining: '100',
+  });
+}
+
+/** A position event for a fresh conId: once it is visible, every earlier broker event has been consumed. */
+export async function sentinel(x: Harness, quantity = '1'): Promise<void> {
+  const conId = 1 + Math.floor(Math.random() * 1e9);
+  await x.brokerEvent('position', {
+    eventId: `pos-${randomUUID()}`,
+    tsEventMs: Date.now(),
+    position: { broker: x.broker, account: ACCOUNT, conId, symbol: 'X', secType: 'STK', currency: 'USD', quantity },
+  });
+  await waitUntil(async () => {
+    const r = await x.request<Reply & { brokerPositions?: Array<{ conId: number }> }>(
+      Subjects.ordersPositions.build(),
+      { v: 1, broker: x.broker },
+    );
+    return r.brokerPositions?.some((p) => p.conId === conId) ? true : undefined;
+  });
+}
+
+/** Publishes one more order's events and waits for them, so anything published before is in the stream too. */
+export async function sentinelOrders(x: Harness): Promise<void> {
+  const r = await submit(x);
+  await x.app.relay.flush();
+  await waitUntil(() => x.events.find((e) => e.clientOrderId === r.order?.clientOrderId && e.kind === 'statusChanged'));
+}

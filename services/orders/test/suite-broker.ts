@@ -1,0 +1,259 @@
+/** Broker events, inbox and reconciliation on real NATS + Postgres (run through nats.test.ts). */
+import { randomUUID } from 'node:crypto';
+import { BROKER_STATUS_STREAM, Subjects } from '@trading-system/contracts';
+import { afterEach, describe, expect, test } from 'vitest';
+import { AAPL, ACCOUNT, type Harness, startHarness, waitUntil } from './harness.js';
+import { db, exec, get, type Reply, sentinel, stateOf, status, submit } from './oms-helpers.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('broker events', () => {
+  test('fills apply once under replay, commissions once, overfills are flagged, positions compare', async () => {
+    h = await startHarness('nats-pg');
+    const x = h;
+    const r = await submit(x);
+    const id = String(r.order?.clientOrderId);
+    const orderId = Number(r.order?.brokerOrderId);
+    const publishAll = async (suffix?: string) => {
+      const m = (id2: string) => (suffix === undefined ? undefined : `${id2}-${suffix}`);
+      await x.brokerEvent(
+        'orderStatus',
+        {
+          eventId: `status-${x.broker}-${orderId}-1`,
+          tsEventMs: Date.now(),
+          orderId,
+          permId: 9000 + orderId,
+          clientOrderId: id,
+          status: 'Submitted',
+          filled: '0',
+          remaining: '100',
+        },
+        m(`status-${x.broker}-${orderId}-1`),
+      );
+      const now = Date.now();
+      for (const [execId, qty, cum] of [
+        [`e1-${x.broker}-${orderId}`, '60', '60'],
+        [`e2-${x.broker}-${orderId}`, '40', '100'],
+      ] as const) {
+        await x.brokerEvent(
+          'execution',
+          {
+            eventId: `exec-${execId}`,
+            tsEventMs: now,
+            execution: {
+              orderId,
+              permId: 9000 + orderId,
+              clientOrderId: id,
+              execId,
+              account: ACCOUNT,
+              conId: AAPL.conId,
+              side: 'BUY',
+              quantity: qty,
+              price: qty === '60' ? '150.2' : '150.25',
+              cumQty: cum,
+              avgPrice: '150.2',
+              exchange: 'NASDAQ',
+              execTimeMs: now,
+            },
+          },
+          m(`exec-${execId}`),
+        );
+        await x.brokerEvent(
+          'commissionReport',
+          { eventId: `comm-${execId}`, tsEventMs: now, execId, commission: '0.35', currency: 'USD' },
+          m(`comm-${execId}`),
+        );
+      }
+    };
+    await publishAll();
+    await waitUntil(async () => ((await stateOf(x, id)) === 'filled' ? true : undefined));
+    await sentinel(x);
+    const before = await get(x, id);
+    expect(before.order).toMatchObject({ filledQty: '100', avgFillPrice: '150.22' });
+
+    await publishAll('replay');
+    await sentinel(x);
+    const after = await get(x, id);
+    expect(after.events).toEqual(before.events);
+    const fills = await db(x).selectFrom('fills').selectAll().where('client_order_id', '=', id).execute();
+    expect(fills.map((f) => [f.quantity, f.commission])).toEqual([
+      ['60', '0.35'],
+      ['40', '0.35'],
+    ]);
+    expect(after.events?.filter((e) => e.kind === 'commission')).toHaveLength(2);
+
+    await exec(x, id, orderId, `e3-${x.broker}-${orderId}`, '10', '110');
+    const flagged = await waitUntil(async () =>
+      (await get(x, id)).events?.find((e) => e.kind === 'reconciliationMismatch'),
+    );
+    expect(flagged).toMatchObject({ field: 'execution', resolution: 'flaggedForOperator' });
+    expect((await get(x, id)).order?.filledQty).toBe('100');
+
+    await x.brokerEvent('position', {
+      eventId: `pos-${randomUUID()}`,
+      tsEventMs: Date.now(),
+      position: {
+        broker: x.broker,
+        account: ACCOUNT,
+        conId: AAPL.conId,
+        symbol: 'AAPL',
+        secType: 'STK',
+        currency: 'USD',
+        quantity: '90',
+      },
+    });
+    await sentinel(x);
+    const pos = await x.request<Reply & { positions: unknown[]; differences: unknown[] }>(
+      Subjects.ordersPositions.build(),
+      { v: 1, broker: x.broker },
+    );
+    expect(pos.positions).toEqual([
+      expect.objectContaining({ conId: AAPL.conId, quantity: '100', account: ACCOUNT, symbol: 'AAPL' }),
+    ]);
+    expect(pos.differences).toContainEqual({
+      broker: x.broker,
+      account: ACCOUNT,
+      conId: AAPL.conId,
+      ledgerQuantity: '100',
+      brokerQuantity: '90',
+    });
+  });
+
+  test('cancel: sent once, pending until the broker confirms; modify re-sends the order', async () => {
+    h = await startHarness('nats-pg');
+    const x = h;
+    const r = await submit(x);
+    const id = String(r.order?.clientOrderId);
+    const orderId = Number(r.order?.brokerOrderId);
+    const mod = await x.request<Reply>(Subjects.ordersModify.build(), { v: 1, clientOrderId: id, limitPrice: '150.3' });
+    expect(mod).toMatchObject({ ok: true, order: { limitPrice: '150.3' } });
+    expect(x.gateway.calls.filter((c) => c.verb === 'modifyOrder')).toHaveLength(1);
+
+    const cancels = await Promise.all(
+      [1, 2, 3].map(() => x.request<Reply>(Subjects.ordersCancel.build(), { v: 1, clientOrderId: id })),
+    );
+    expect(cancels.every((c) => c.ok && c.order?.state === 'pendingCancel')).toBe(true);
+    expect(x.gateway.calls.filter((c) => c.verb === 'cancelOrder')).toHaveLength(1);
+    await status(x, id, orderId, 'Cancelled', 2);
+    await waitUntil(async () => ((await stateOf(x, id)) === 'cancelled' ? true : undefined));
+    const again = await x.request<Reply>(Subjects.ordersModify.build(), {
+      v: 1,
+      clientOrderId: id,
+      limitPrice: '150.4',
+    });
+    expect(again).toMatchObject({ ok: false, code: 'ORDER_NOT_MODIFIABLE' });
+    const list = await x.request<Reply & { orders: Array<{ clientOrderId: string }> }>(Subjects.ordersList.build(), {
+      v: 1,
+      broker: x.broker,
+      status: 'final',
+    });
+    expect(list.orders.map((o) => o.clientOrderId)).toEqual([id]);
+  });
+});
+
+describe('poison broker events', () => {
+  test('a malformed broker event is terminated and the consumer goes on', async () => {
+    h = await startHarness('nats-pg');
+    const x = h;
+    const subject = Subjects.brokerEvent.build({ broker: x.broker, kind: 'execution' });
+    x.bus.publishRaw(subject, new TextEncoder().encode('{"v":1,"not":"an execution"'));
+    x.bus.publishRaw(subject, new TextEncoder().encode(JSON.stringify({ v: 1, eventId: 'x', broker: x.broker })));
+    await sentinel(x);
+    const inbox = await db(x).selectFrom('inbox').select('kind').execute();
+    expect(inbox.map((r) => r.kind)).toEqual(['position']);
+  });
+});
+
+describe('unresolved orders and reconciliation', () => {
+  test('a lost placeOrder reply leaves the order unresolved until a reconnect snapshot settles it, once', async () => {
+    h = await startHarness('nats-pg', { brokerTimeoutMs: 400 });
+    const x = h;
+    const reconciles = () => x.gateway.calls.filter((c) => c.verb === 'reconcile').length;
+    await waitUntil(() => (reconciles() >= 1 ? true : undefined));
+    x.gateway.place = 'hang';
+    const lost = await submit(x);
+    expect(lost).toMatchObject({ ok: true, order: { state: 'unresolved' } });
+    const lostId = String(lost.order?.clientOrderId);
+    const ghost = await submit(x);
+    const ghostId = String(ghost.order?.clientOrderId);
+    const now = Date.now();
+    x.gateway.snapshot = () => ({
+      openOrders: [
+        {
+          orderId: 555,
+          permId: 777,
+          clientOrderId: lostId,
+          account: ACCOUNT,
+          instrument: AAPL,
+          side: 'BUY',
+          quantity: '100',
+          orderType: 'LMT',
+          limitPrice: '150.25',
+          tif: 'DAY',
+          outsideRth: false,
+          status: 'Submitted',
+          filled: '50',
+          remaining: '50',
+        },
+      ],
+      completedOrders: [],
+      executions: [
+        {
+          orderId: 555,
+          permId: 777,
+          clientOrderId: lostId,
+          execId: `rx-${lostId}`,
+          account: ACCOUNT,
+          conId: AAPL.conId,
+          side: 'BUY',
+          quantity: '50',
+          price: '150.25',
+          cumQty: '50',
+          avgPrice: '150.25',
+          exchange: 'NASDAQ',
+          execTimeMs: now,
+        },
+      ],
+      positions: [],
+    });
+    const publishStatus = (state: 'connected' | 'disconnected') =>
+      x.bus.publish(Subjects.brokerStatus.build({ broker: x.broker }), {
+        v: 1,
+        broker: x.broker,
+        gatewayType: 'ib',
+        state,
+        farms: [],
+        clientId: 7,
+        accounts: [ACCOUNT],
+        paper: true,
+        tsMs: Date.now(),
+      });
+    const startCount = reconciles();
+    publishStatus('disconnected');
+    publishStatus('connected');
+    await waitUntil(async () => ((await stateOf(x, lostId)) === 'partiallyFilled' ? true : undefined));
+    await waitUntil(async () => ((await stateOf(x, ghostId)) === 'cancelled' ? true : undefined));
+    expect(reconciles()).toBe(startCount + 1);
+    await sentinel(x);
+    const first = await get(x, lostId);
+    expect(first.order).toMatchObject({ filledQty: '50', brokerOrderId: 555 });
+    expect(first.events?.map((e) => e.kind)).toEqual([
+      'accepted',
+      'unresolved',
+      'partiallyFilled', // the missing execution settles it: the broker's Submitted+fills then agrees
+    ]);
+    const ghostEvents = (await get(x, ghostId)).events ?? [];
+    expect(ghostEvents.find((e) => e.kind === 'reconciliationMismatch')).toMatchObject({ field: 'missingAtBroker' });
+
+    publishStatus('disconnected');
+    publishStatus('connected');
+    await waitUntil(() => (reconciles() === startCount + 2 ? true : undefined));
+    await sentinel(x);
+    expect((await get(x, lostId)).events).toEqual(first.events);
+    expect(BROKER_STATUS_STREAM.subjects).toContain('broker.*.status');
+  });
+});

@@ -1,0 +1,182 @@
+import { type OrderEvent, Subjects } from '@trading-system/contracts';
+import { uniqueName } from '@trading-system/testkit';
+import { afterEach, describe, expect, test } from 'vitest';
+import { appendEvent, lockOrder } from '../src/ledger.js';
+import { AAPL, ACCOUNT, type Harness, lmtBuy, startHarness, waitUntil } from './harness.js';
+import { coid, db, type Reply, sentinelOrders, submit } from './oms-helpers.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('intake', () => {
+  test('concurrent duplicates make one order and one broker order; repeats get the first answer', async () => {
+    h = await startHarness('nats-pg');
+    const req = lmtBuy(h.broker, { clientOrderId: coid() });
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, () => h?.request<Reply>(Subjects.ordersSubmit.build(), req)),
+    );
+    expect(replies[0]).toMatchObject({ ok: true, order: { state: 'submitted', clientOrderId: req.clientOrderId } });
+    expect(new Set(replies.map((r) => JSON.stringify(r))).size).toBe(1);
+    expect(h.gateway.placed()).toHaveLength(1);
+    const rows = await db(h).selectFrom('orders').select('client_order_id').execute();
+    expect(rows).toHaveLength(1);
+
+    await h.restart();
+    expect(await h.request(Subjects.ordersSubmit.build(), req)).toEqual(replies[0]);
+    const other = await h.request<Reply>(Subjects.ordersSubmit.build(), { ...req, quantity: '101' });
+    expect(other).toMatchObject({ ok: false, code: 'DUPLICATE_ORDER' });
+    expect(h.gateway.placed()).toHaveLength(1);
+  });
+
+  test('an order without clientOrderId gets one assigned and returned', async () => {
+    h = await startHarness('nats-pg');
+    const { clientOrderId: _none, ...req } = lmtBuy(h.broker, { clientOrderId: 'x' });
+    const r = await h.request<Reply>(Subjects.ordersSubmit.build(), req);
+    expect(r.ok).toBe(true);
+    expect(String(r.order?.clientOrderId)).toMatch(/^o-/);
+    expect(h.gateway.placed()[0]?.clientOrderId).toBe(r.order?.clientOrderId);
+  });
+
+  test('validation and risk denials name code and rule, send nothing and are events', async () => {
+    h = await startHarness('nats-pg', {
+      risk: { default: { maxOrderQuantity: '1000', priceCollarPercent: '5' }, accounts: {}, strategies: {} },
+    });
+    const x = h;
+    const denied = async (extra: Record<string, unknown>, code: string, rule?: string) => {
+      const r = await submit(x, extra);
+      expect(r, JSON.stringify(extra)).toMatchObject({ ok: false, code });
+      if (rule !== undefined) expect(r.details?.rule).toBe(rule);
+      return r;
+    };
+    await denied({ broker: uniqueName('nosuch') }, 'BROKER_UNKNOWN', 'broker');
+    await denied({ account: 'DU999' }, 'ACCOUNT_UNKNOWN', 'account');
+    await denied({ instrument: { conId: 1 } }, 'CONTRACT_UNKNOWN', 'instrument');
+    // Type parameters are checked by the schema already: the sender refuses before anything travels.
+    await expect(submit(x, { limitPrice: undefined })).rejects.toThrow(/LMT needs limitPrice/);
+    await denied({ limitPrice: '150.255' }, 'PRICE_NOT_ON_TICK', 'tickSize');
+    await denied({ orderType: 'STP', limitPrice: undefined, stopPrice: '150', tif: 'IOC' }, 'ORDER_TYPE_UNSUPPORTED');
+    await denied({ quantity: '1.5' }, 'VALIDATION_FAILED', 'quantity');
+    const noQuote = await denied({}, 'RISK_NO_REFERENCE_PRICE', 'priceCollar');
+
+    x.bus.publish(Subjects.mdTick.build({ broker: x.broker, instrument: AAPL.conId }), {
+      v: 1,
+      broker: x.broker,
+      conId: AAPL.conId,
+      bid: '150.1',
+      ask: '150.3',
+      last: '150.2',
+      tsEventMs: Date.now(),
+      tsInitMs: Date.now(),
+      delayed: false,
+    });
+    const first = await waitUntil(async () => {
+      const r = await submit(x);
+      return r.ok ? r : undefined;
+    });
+    expect(first.order?.state).toBe('submitted');
+    await denied({ limitPrice: '200' }, 'RISK_PRICE_COLLAR', 'priceCollar');
+    await denied({ quantity: '1001' }, 'RISK_MAX_QUANTITY', 'maxOrderQuantity');
+
+    const setState = (mode: string) =>
+      x.request<Reply>(Subjects.ordersTradingState.build(), {
+        v: 1,
+        set: { mode, reason: 'test', changedBy: 'operator:test' },
+      });
+    expect(await setState('halted')).toMatchObject({ ok: true, state: { mode: 'halted' } });
+    await denied({}, 'TRADING_HALTED', 'tradingState');
+    await setState('reducingOnly');
+    await denied({ side: 'SELL' }, 'TRADING_REDUCING_ONLY', 'tradingState');
+    await setState('active');
+
+    const limits = await x.request<Reply>(Subjects.ordersRiskLimits.build(), {
+      v: 1,
+      scope: { account: ACCOUNT },
+      set: { maxOpenOrders: 1 },
+    });
+    expect(limits).toMatchObject({ ok: true, limits: { maxOpenOrders: 1 } });
+    await denied({}, 'RISK_MAX_OPEN_ORDERS', 'maxOpenOrders');
+    await x.request(Subjects.ordersRiskLimits.build(), { v: 1, scope: { account: ACCOUNT }, set: {} });
+    await x.request(Subjects.ordersRiskLimits.build(), {
+      v: 1,
+      scope: { strategy: 'rate' },
+      set: { maxCommandsPerSecond: 2 },
+    });
+    const burst = await Promise.all([1, 2, 3, 4].map(() => submit(x, { strategy: 'rate' })));
+    expect(burst.filter((r) => r.code === 'RISK_RATE_LIMIT').length).toBeGreaterThanOrEqual(2);
+
+    const oks = 1 + burst.filter((r) => r.ok).length;
+    expect(x.gateway.placed()).toHaveLength(oks);
+    const deniedId = String(noQuote.details?.clientOrderId);
+    const ev = await waitUntil(() => x.events.find((e) => e.clientOrderId === deniedId));
+    expect(ev).toMatchObject({ kind: 'denied', reasonCode: 'RISK_NO_REFERENCE_PRICE', rule: 'priceCollar' });
+  });
+});
+
+describe('ledger and outbox', () => {
+  test('every event is published once, also after a relay restart and a late commit with a smaller id', async () => {
+    h = await startHarness('nats-pg');
+    const x = h;
+    const a = await submit(x);
+    const aId = String(a.order?.clientOrderId);
+    // Hold a transaction that appended an event (its id is taken now) while later commits get published.
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let appended: () => void = () => undefined;
+    const isAppended = new Promise<void>((r) => {
+      appended = r;
+    });
+    const held = db(x)
+      .transaction()
+      .execute(async (trx) => {
+        const row = await lockOrder(trx, aId);
+        if (row === undefined) throw new Error('no order');
+        const now = Date.now();
+        await appendEvent(trx, row, 'unresolved', { reason: 'test: late commit' }, { nowMs: now, tsEventMs: now });
+        appended();
+        await gate;
+      });
+    await isAppended;
+    const b = await submit(x);
+    await x.app.relay.flush();
+    expect(x.events.some((e) => e.clientOrderId === b.order?.clientOrderId && e.kind === 'statusChanged')).toBe(true);
+    release();
+    await held;
+    await x.app.relay.flush();
+    await waitUntil(() => x.events.find((e) => e.kind === 'unresolved' && e.clientOrderId === aId));
+
+    const stored = await db(x).selectFrom('order_events').select(['event_id', 'published_at']).execute();
+    expect(stored.every((r) => r.published_at !== null)).toBe(true);
+
+    // A crash between publish and mark: everything is republished on restart, the stream keeps one copy.
+    await x.app.stop();
+    await db(x).updateTable('order_events').set({ published_at: null }).execute();
+    await x.restart();
+    await x.app.relay.flush();
+    const seen: string[] = [];
+    const consumer = await x.bus.jetstream.consume(
+      {
+        stream: x.config.ordersStream.name,
+        durable: uniqueName('check'),
+        filterSubject: Subjects.orderEvent.filter({ broker: x.broker }),
+        ackWaitMs: 5_000,
+        maxDeliver: 1,
+        deliver: 'all',
+      },
+      async (m) => {
+        seen.push((m.data as OrderEvent).eventId);
+        await m.ack();
+      },
+    );
+    await waitUntil(() => (seen.length >= stored.length ? true : undefined));
+    await sentinelOrders(x);
+    await consumer.stop();
+    const all = await db(x).selectFrom('order_events').select('event_id').execute();
+    expect(all.length).toBe(stored.length + 2);
+    expect(seen.sort()).toEqual(all.map((r) => r.event_id).sort());
+  });
+});
