@@ -3,19 +3,10 @@
  * an event recorder on an @stoqey/ib client that keeps every order/account event so a test can await one that
  * may already have arrived, and order builders.
  */
-import {
-  type Contract,
-  EventName,
-  type IBApi,
-  type Order,
-  OrderAction,
-  OrderType,
-  SecType,
-  TimeInForce,
-} from '@stoqey/ib';
+import { type Contract, EventName, IBApi, type Order, OrderAction, OrderType, SecType, TimeInForce } from '@stoqey/ib';
 import type { RunningSim, SimOptions } from '../src/app.js';
 import { type ManualClock, manualClock } from '../src/clock.js';
-import { connectClient, loose, startTestSim, type TestClient, TUESDAY_1100_ET } from './helpers.js';
+import { loose, startTestSim, type TestClient, TUESDAY_1100_ET, withTimeout } from './helpers.js';
 
 export const AAPL_ID = 265598;
 export const AAPL: Contract = {
@@ -146,8 +137,20 @@ export class Recorder {
   }
 }
 
+/** Connects @stoqey/ib with the recorder attached first, so what the sim pushes at connect is kept too. */
 export async function connectRecorder(port: number, clientId: number): Promise<Recorder> {
-  return new Recorder(await connectClient(port, clientId));
+  const ib = new IBApi({ host: '127.0.0.1', port });
+  const client: TestClient = { ib, errors: [], infos: [], accounts: [], close: () => ib.disconnect() };
+  ib.on(EventName.managedAccounts, (list: string) => client.accounts.push(list));
+  ib.on(EventName.error, (err: Error, code: number, reqId: number) =>
+    client.errors.push({ code, reqId, message: err.message }),
+  );
+  ib.on(EventName.info, (message: string, code: number) => client.infos.push({ code, reqId: -1, message }));
+  const recorder = new Recorder(client);
+  const ready = new Promise<void>((resolve) => ib.once(EventName.nextValidId, () => resolve()));
+  ib.connect(clientId);
+  await withTimeout(ready, 5_000, 'nextValidId');
+  return recorder;
 }
 
 export function limit(action: 'BUY' | 'SELL', qty: number, price: number, extra: Partial<Order> = {}): Order {

@@ -55,10 +55,11 @@ test('a resting order fills while its client is away; reconnect sees it via reqE
 
   const again = await connectRecorder(m.sim.port, 3);
   expect(m.sim.control.context.nextOrderId(3)).toBe(43);
+  // Pushed unasked at connect, then again on request: only the still-working order.
   again.ib.reqOpenOrders();
   await again.waitFor(EventName.openOrderEnd);
-  expect(again.of(EventName.openOrder).map((a) => a[0])).toEqual([42]);
-  expect(again.statuses(42)).toEqual(['Submitted']);
+  expect(again.of(EventName.openOrder).map((a) => a[0])).toEqual([42, 42]);
+  expect(again.statuses(42)).toEqual(['Submitted', 'Submitted']);
 
   again.ib.reqExecutions(77, { clientId: '3' });
   await again.waitFor(EventName.execDetailsEnd, (id: number) => id === 77);

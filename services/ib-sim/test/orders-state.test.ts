@@ -29,9 +29,11 @@ test('restart with the state file keeps orders, positions, cash and executions; 
   expect(second.sim.control.context.nextOrderId(5)).toBe(9);
   expect(second.sim.control.exchange.cashMicros(ACCOUNT, 'USD')).toBe(cash);
   const again = await connectRecorder(second.sim.port, 5);
+  // Pushed at connect, then on request.
   again.ib.reqOpenOrders();
   await again.waitFor(EventName.openOrderEnd);
   expect(again.of(EventName.openOrder).map((a) => [a[0], (a[2] as { orderRef: string }).orderRef])).toEqual([
+    [7, 'gtc-7'],
     [7, 'gtc-7'],
   ]);
   again.ib.reqPositions();

@@ -52,6 +52,18 @@ export class ExchangeFront {
       this.sim.noteOrderId(o.clientId, o.orderId);
     }
     this.stops.push(this.exchange.onEvent((event) => this.route(event)));
+    // A (re)connecting client is told about its working orders unasked, as TWS does (spec §5.1).
+    const onStart = (s: Session): void => {
+      for (const o of this.exchange.openOrders(s.clientId ?? 0)) {
+        this.sendOpenOrder(s, o);
+        s.send(ord.orderStatusOf(o));
+      }
+    };
+    this.sim.apiStartListeners.push(onStart);
+    this.stops.push(() => {
+      const i = this.sim.apiStartListeners.indexOf(onStart);
+      if (i >= 0) this.sim.apiStartListeners.splice(i, 1);
+    });
     this.stops.push(this.sim.clock.setRepeating(() => this.step(), this.options.matchIntervalMs ?? 250));
     this.stops.push(this.sim.clock.setRepeating(() => this.pushPnl(), this.options.pnlIntervalMs ?? 1_000));
     this.stops.push(this.sim.clock.setRepeating(() => this.pushSummaries(), this.options.summaryIntervalMs ?? 180_000));

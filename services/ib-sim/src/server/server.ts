@@ -198,5 +198,6 @@ export class TwsServer {
     session.send(enc.nextValidId(this.sim.nextOrderId(clientId)));
     for (const [code, farm] of CONNECT_NOTICES) session.error(-1, code, noticeText(code, farm));
     session.log.info({ clientId }, 'api started');
+    for (const listener of this.sim.apiStartListeners) listener(session);
   }
 }

@@ -37,6 +37,8 @@ export class SimContext {
   /** Control: delay applied to every reply, also for sessions that connect later. */
   replyDelayMs = 0;
   readonly stalledHistorical: Array<() => void> = [];
+  /** Called once a session's API has started (after nextValidId and the farm notices). */
+  readonly apiStartListeners: Array<(session: Session) => void> = [];
   private readonly nextOrderIds = new Map<number, number>();
 
   constructor(
