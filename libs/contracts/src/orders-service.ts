@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Position } from './account.js';
-import { AccountId, BrokerName, ClientOrderId, EpochMs, PageRequest, StrategyTag, V1 } from './common.js';
+import { AccountId, BrokerName, ClientOrderId, ConId, EpochMs, PageRequest, StrategyTag, V1 } from './common.js';
 import { Decimal, PositiveDecimal, Price, Quantity, SignedDecimal } from './decimal.js';
 import { okReply } from './errors.js';
 import { Instrument } from './instrument.js';
@@ -67,6 +67,12 @@ export const ListOrdersRequest = z.object({
   status: z.enum(['open', 'final', 'all']).default('open'),
   /** Only orders created at or after this time, epoch ms. */
   sinceMs: EpochMs.optional(),
+  /** Only orders created before this time, epoch ms (with sinceMs: a date range). */
+  untilMs: EpochMs.optional(),
+  /** Only orders for this instrument (IB conId). */
+  conId: ConId.optional(),
+  /** Only orders whose instrument symbol is this (`AAPL`; all expiries/strikes of a future or option). */
+  symbol: z.string().min(1).max(32).optional(),
   ...PageRequest,
 });
 export type ListOrdersRequest = z.infer<typeof ListOrdersRequest>;
