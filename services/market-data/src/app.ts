@@ -141,6 +141,7 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
       byStream?.set(s, sub);
     }
     try {
+      await settleUnresolved(line.key, false);
       const r = await gateway.subscribe(line.broker, line.instrument, streams);
       for (const s of streams) line.gatewayStreams.add(s);
       if (r.delayed) line.delayed = true;
@@ -155,21 +156,46 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
   /**
    * A subscribe that timed out is unresolved: the gateway may still open the line. One timeout later (when the
    * late subscribe has landed, if it ever does) the reference is given back; the gateway ignores a release of a
-   * line it does not hold, so this cannot close someone else's line. Pending ones run at once on stop().
+   * line it does not hold. A new open of the same line waits for that give-back first (in the line's queue), so
+   * our release neither overtakes the late subscribe nor closes the new line. stop() gives back at once.
    */
-  const compensations = new Map<NodeJS.Timeout, () => Promise<void>>();
+  interface Unresolved {
+    done: boolean;
+    readonly dueAtMs: number;
+    readonly run: () => Promise<void>;
+  }
+  const unresolved = new Map<string, Unresolved[]>();
   const compensate = (line: Line, streams: readonly StreamKind[]): void => {
-    const run = async (): Promise<void> => {
-      compensations.delete(timer);
-      try {
-        await gateway.unsubscribe(line.broker, line.conId, streams);
-        log.info({ key: line.key, streams }, 'unresolved gateway subscribe given back');
-      } catch (err) {
-        log.warn({ err, key: line.key, streams }, 'giving back an unresolved gateway subscribe failed');
-      }
+    const u: Unresolved = {
+      done: false,
+      dueAtMs: Date.now() + cfg.gatewayTimeoutMs,
+      run: async () => {
+        if (u.done) return;
+        u.done = true;
+        clearTimeout(timer);
+        const rest = (unresolved.get(line.key) ?? []).filter((x) => x !== u);
+        if (rest.length === 0) unresolved.delete(line.key);
+        else unresolved.set(line.key, rest);
+        try {
+          await gateway.unsubscribe(line.broker, line.conId, streams);
+          log.info({ key: line.key, streams }, 'unresolved gateway subscribe given back');
+        } catch (err) {
+          log.warn({ err, key: line.key, streams }, 'giving back an unresolved gateway subscribe failed');
+        }
+      },
     };
-    const timer = setTimeout(() => void run(), cfg.gatewayTimeoutMs);
-    compensations.set(timer, run);
+    const timer = setTimeout(() => {
+      queue.run(line.key, u.run).catch((err: unknown) => log.error({ err, key: line.key }, 'give-back failed'));
+    }, cfg.gatewayTimeoutMs);
+    unresolved.set(line.key, [...(unresolved.get(line.key) ?? []), u]);
+  };
+  /** Gives back a line's unresolved subscribes, at their due time unless `now` (caller is in the line's queue). */
+  const settleUnresolved = async (key: string, immediately: boolean): Promise<void> => {
+    for (const u of unresolved.get(key) ?? []) {
+      const wait = u.dueAtMs - Date.now();
+      if (!immediately && wait > 0) await new Promise((r) => setTimeout(r, wait));
+      await u.run();
+    }
   };
 
   const closeSub = (line: Line, s: StreamKind): void => {
@@ -380,9 +406,7 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
       clearInterval(timer);
       for (const s of subs.splice(0)) s.unsubscribe();
       await queue.idle();
-      const pending = [...compensations.entries()];
-      for (const [t] of pending) clearTimeout(t);
-      await Promise.all(pending.map(([, run]) => run()));
+      await Promise.all([...unresolved.keys()].map((key) => settleUnresolved(key, true)));
       // Give the gateway its references back: its IB lines must not outlive us.
       await Promise.all(
         [...lines.values()].map(async (line) => {

@@ -122,7 +122,8 @@ export function fakeGateway(bus: Bus, broker: string) {
       Subjects.brokerCommand.build({ broker, verb: 'mdUnsubscribe' }),
       (req: { instrument: { conId: number }; streams: string[] }) => {
         const c = req.instrument.conId;
-        refs.set(c, (refs.get(c) ?? 0) - 1);
+        // like gateway-ib: releasing a line it does not hold changes nothing
+        if ((refs.get(c) ?? 0) > 0) refs.set(c, (refs.get(c) ?? 0) - 1);
         note({ verb: 'mdUnsubscribe', conId: c, streams: req.streams });
         return { v: 1, ok: true };
       },

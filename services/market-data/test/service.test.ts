@@ -116,7 +116,7 @@ describe('leases and gateway lines', () => {
     const own = await startMd({ gatewayTimeoutMs: 200 });
     const b2 = uniqueName('b');
     const gw2 = fakeGateway(own.bus, b2);
-    gw2.delayNext(400);
+    gw2.delayNext(300);
     const r = await own.bus.request<MdSubscribeReply>(
       own.subjects.subscribe,
       { v: 1, leaseId: uniqueName('slow'), broker: b2, instrument: { conId: 9 }, ttlMs: 60_000 },
@@ -128,6 +128,19 @@ describe('leases and gateway lines', () => {
     expect(gw2.calls.map((c) => c.verb)).toEqual(['mdSubscribe', 'mdUnsubscribe']);
     expect(gw2.refs.get(9)).toBe(0);
     expect(own.md.lines().size).toBe(0);
+    // a retry right after the timeout waits for the give-back, then opens the line once
+    gw2.delayNext(300);
+    const leaseId = uniqueName('retry');
+    const body = { v: 1, leaseId, broker: b2, instrument: { conId: 10 }, ttlMs: 60_000 };
+    const req = () => own.bus.request<MdSubscribeReply>(own.subjects.subscribe, body, { timeoutMs: 5_000 });
+    expect(await req()).toMatchObject({ ok: false, code: 'TIMEOUT' });
+    expect(await req()).toMatchObject({ ok: true });
+    expect(gw2.calls.filter((c) => c.conId === 10).map((c) => c.verb)).toEqual([
+      'mdSubscribe',
+      'mdUnsubscribe',
+      'mdSubscribe',
+    ]);
+    expect(gw2.refs.get(10)).toBe(1);
     gw2.stop();
     await own.close();
   });
