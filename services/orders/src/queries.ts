@@ -14,6 +14,7 @@ import {
   type Position,
   type PositionDifference,
 } from '@trading-system/contracts';
+import { sql } from '@trading-system/storage';
 import type { OmsContext } from './context.js';
 import { FINAL_STATES, findOrder, toOrderView } from './ledger.js';
 import { ledgerPositions } from './positions.js';
@@ -42,6 +43,9 @@ export async function handleList(ctx: OmsContext, req: ListOrdersRequest): Promi
   if (req.account !== undefined) q = q.where('account', '=', req.account);
   if (req.strategy !== undefined) q = q.where('strategy', '=', req.strategy);
   if (req.sinceMs !== undefined) q = q.where('created_at_ms', '>=', String(req.sinceMs));
+  if (req.untilMs !== undefined) q = q.where('created_at_ms', '<', String(req.untilMs));
+  if (req.conId !== undefined) q = q.where('con_id', '=', req.conId);
+  if (req.symbol !== undefined) q = q.where(sql<string>`instrument->>'symbol'`, '=', req.symbol);
   if (req.status === 'open') q = q.where('state', 'not in', [...FINAL_STATES]);
   if (req.status === 'final') q = q.where('state', 'in', [...FINAL_STATES]);
   if (req.cursor !== undefined) {

@@ -152,6 +152,18 @@ describe('broker events', () => {
       status: 'final',
     });
     expect(list.orders.map((o) => o.clientOrderId)).toEqual([id]);
+    const bySymbol = async (filter: Record<string, unknown>) =>
+      (
+        await x.request<Reply & { orders: Array<{ clientOrderId: string }> }>(Subjects.ordersList.build(), {
+          v: 1,
+          broker: x.broker,
+          status: 'all',
+          ...filter,
+        })
+      ).orders.map((o) => o.clientOrderId);
+    expect(await bySymbol({ symbol: 'AAPL', sinceMs: 0, untilMs: Date.now() + 1000 })).toEqual([id]);
+    expect(await bySymbol({ symbol: 'MSFT' })).toEqual([]);
+    expect(await bySymbol({ conId: AAPL.conId, untilMs: 1 })).toEqual([]);
   });
 });
 
