@@ -115,6 +115,37 @@ describe('hist.bars over NATS + Postgres', () => {
   });
 });
 
+describe('concurrency and bad input', () => {
+  test('two identical cold requests at once fetch each chunk once', async () => {
+    const from = NOW - 44 * DAY - 21 * HOUR; // Monday 2024-01-29 00:00 UTC, far from the other tests' ranges
+    const before = f.responder.fetches.length;
+    const [a, b] = await Promise.all([
+      fetchBars(f.bus, q({ startMs: from, endMs: from + 2 * DAY })),
+      fetchBars(f.bus, q({ startMs: from, endMs: from + 2 * DAY })),
+    ]);
+    expect(f.responder.fetches.length - before).toBe(2);
+    expect(a.bars).toEqual(b.bars);
+    expect(a.bars).toHaveLength(2 * 390);
+  });
+
+  test('an invalid query never leaves the caller; a broker nobody serves fails with NO_RESPONDERS', async () => {
+    await expect(fetchBars(f.bus, q({ duration: '5 D', startMs: NOW - DAY }))).rejects.toMatchObject({
+      name: 'InvalidMessageError',
+    });
+    const other = await openFixture('nats');
+    try {
+      // This app answers for its own broker only; the responder of that broker is stopped.
+      await other.startApp();
+      other.responder.close();
+      await expect(
+        fetchBars(other.bus, { ...q({ duration: '1 D' }), broker: other.broker }, { requestTimeoutMs: 20_000 }),
+      ).rejects.toMatchObject({ code: 'NO_RESPONDERS' });
+    } finally {
+      await other.close();
+    }
+  }, 30_000);
+});
+
 describe('restart', () => {
   test('a download interrupted by a restart resumes without refetching finished chunks', async () => {
     const g = await openFixture('nats', { maxChunkSpanMs: HOUR, fetchConcurrency: 1 });
