@@ -109,7 +109,8 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
       options.startingCash === undefined ? { id } : { id, startingCash: { USD: options.startingCash } },
     ),
     ...(options.commissions ? { commissions: options.commissions } : {}),
-    ...(options.stateFile ? { store: new FileStateStore(options.stateFile) } : {}),
+    // A full save costs milliseconds and grows with the state: at most one per 250 ms (flushed on stop).
+    ...(options.stateFile ? { store: new FileStateStore(options.stateFile), saveThrottleMs: 250 } : {}),
     fresh: options.reset ?? false,
   });
   // A reset is for good: the stored state is replaced now, not at the first change.
