@@ -31,6 +31,7 @@ import type { z } from 'zod';
 import { DEFAULT_CONFIG, type MarketDataConfig } from './config.js';
 import { asContractError, toErrorReply } from './errors.js';
 import { GatewayClient } from './gateway-client.js';
+import { KeyedQueue } from './keyed-queue.js';
 import { type LeaseSpec, LeaseTable, type LineChange, type StreamKind } from './lease-table.js';
 import { Line, lineKey } from './line.js';
 
@@ -52,27 +53,6 @@ export interface MarketDataService {
   lines(): ReadonlyMap<string, Line>;
   readonly leases: LeaseTable;
   stop(): Promise<void>;
-}
-
-/** Serialises the operations on one line (gateway calls are async; leases of one line must not interleave). */
-class KeyedQueue {
-  private readonly tails = new Map<string, Promise<unknown>>();
-  run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const prev = this.tails.get(key) ?? Promise.resolve();
-    const next = prev.then(task, task);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(key, settled);
-    void settled.then(() => {
-      if (this.tails.get(key) === settled) this.tails.delete(key);
-    });
-    return next;
-  }
-  idle(): Promise<unknown> {
-    return Promise.all([...this.tails.values()]);
-  }
 }
 
 export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
