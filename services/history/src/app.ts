@@ -122,10 +122,12 @@ export async function start(deps: HistoryDeps): Promise<History> {
           if (!mine(brokerOf(msg.data)) || msg.reply === undefined) return;
           const reply = msg.reply;
           // Not awaited: the subscription handles one message at a time, requests must not wait for each other.
-          void answer(msg.data).then((body) => {
-            const checked = replySchema === undefined ? body : replySchema.parse(body);
-            deps.bus.publishRaw(reply, encoder.encode(JSON.stringify(checked)));
-          });
+          answer(msg.data)
+            .then((body) => {
+              const checked = replySchema === undefined ? body : replySchema.parse(body);
+              deps.bus.publishRaw(reply, encoder.encode(JSON.stringify(checked)));
+            })
+            .catch((err: unknown) => log.error({ err, subject }, 'reply not sent; the requester will time out'));
         },
         { queue },
       ),

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { History } from '../src/app.js';
 import { fetchExport } from '../src/client.js';
 import { type Fixture, openFixture, until } from './helpers.js';
-import { orderStory } from './order-events.js';
+import { orderStory, T0 } from './order-events.js';
 
 /**
  * The read model over real NATS JetStream + Postgres. The events go to a stream of this test only
@@ -171,5 +171,24 @@ describe('order and trade history from the ORDERS stream', () => {
     );
     expect(lines[1]).toContain(',AAPL,265598,BUY,60,187.30,0.65,USD,,meanrev,');
     expect(lines).toHaveLength(4); // header, 2 fills, trailing empty after the last CRLF
+  });
+
+  test('CSV export of orders for a symbol and date range', async () => {
+    const csv = await fetchExport(f.bus, {
+      what: 'orders',
+      query: { broker: f.broker, symbol: 'MSFT', fromMs: T0, toMs: T0 + 1_000, includeEvents: false, limit: 200 },
+    });
+    const lines = csv.text.trimEnd().split('\r\n');
+    expect(lines[0]?.startsWith('clientOrderId,broker,account,symbol,conId,side,quantity,orderType,limitPrice')).toBe(
+      true,
+    );
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(`,${account},MSFT,272093,SELL,5,LMT,410.125,,GTC,,cancelled,0,,`);
+    const none = await fetchExport(f.bus, {
+      what: 'orders',
+      query: { broker: f.broker, fromMs: T0 + 1_000, includeEvents: false, limit: 200 },
+    });
+    expect(none.rows).toBe(0);
+    expect(none.text.split('\r\n')).toHaveLength(2); // header only
   });
 });
