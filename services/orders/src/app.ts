@@ -89,6 +89,7 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
     relay,
     settings: await loadSettings(db, config.initialRisk, clock()),
     instruments: new Map(),
+    inFlight: new Set(),
   };
   await settleInFlight(ctx);
   relay.kick();

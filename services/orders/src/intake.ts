@@ -111,6 +111,20 @@ export async function handleSubmit(ctx: OmsContext, req: SubmitOrder): Promise<O
   });
   if (denial !== undefined) return recordDenial(ctx, order, denial);
 
+  ctx.inFlight.add(clientOrderId);
+  try {
+    return await acceptAndSend(ctx, order, instrument, req);
+  } finally {
+    ctx.inFlight.delete(clientOrderId);
+  }
+}
+
+async function acceptAndSend(
+  ctx: OmsContext,
+  order: NewOrder & { account: string },
+  instrument: Instrument,
+  req: SubmitOrder,
+): Promise<OrderCommandReply> {
   try {
     await ctx.db.transaction().execute((trx) =>
       insertOrder(
@@ -131,7 +145,7 @@ export async function handleSubmit(ctx: OmsContext, req: SubmitOrder): Promise<O
       ),
     );
   } catch (err) {
-    if (isUniqueViolation(err)) return duplicateReply(ctx, clientOrderId, hash);
+    if (isUniqueViolation(err)) return duplicateReply(ctx, order.clientOrderId, order.requestHash);
     throw err;
   }
   ctx.relay.kick();

@@ -103,6 +103,8 @@ async function cancelOne(ctx: OmsContext, clientOrderId: string): Promise<OrderC
   if (current.state === 'pendingCancel') return viewReply(current);
   if (!isCancellable(current.state as OrderState))
     return errorReply('ORDER_NOT_CANCELLABLE', `order ${clientOrderId} is ${current.state}`);
+  // Cancels are never refused for rate, but they count towards it (submit + modify + cancel per account).
+  ctx.live.countAndRecord(`account:${current.account}`, ctx.clock());
   const brokerOrderId = current.broker_order_id;
   if (brokerOrderId === null)
     return errorReply('SERVICE_UNAVAILABLE', `order ${clientOrderId} has no broker order id yet; retry shortly`);

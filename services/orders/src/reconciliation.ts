@@ -45,6 +45,7 @@ export async function reconcileSnapshot(
   const executions = parts.flatMap((p) => p.executions).sort((a, b) => a.execTimeMs - b.execTimeMs);
   const positions = parts.flatMap((p) => p.positions);
   const tsEventMs = Math.max(...parts.map((p) => p.tsEventMs));
+  const snapshotTakenMs = Math.min(...parts.map((p) => p.tsEventMs));
 
   let executionsApplied = 0;
   for (const e of executions) {
@@ -72,15 +73,17 @@ export async function reconcileSnapshot(
     if (changed) statusesApplied += 1;
   }
 
+  // Orders still being sent, or created after the broker took its snapshot, cannot be judged by it.
   const open = await ctx.db
     .selectFrom('orders')
     .select(['client_order_id', 'state'])
     .where('broker', '=', broker)
     .where('state', 'not in', [...FINAL_STATES])
+    .where('created_at_ms', '<', String(snapshotTakenMs))
     .execute();
   let missingAtBroker = 0;
   for (const { client_order_id } of open) {
-    if (seen.has(client_order_id)) continue;
+    if (seen.has(client_order_id) || ctx.inFlight.has(client_order_id)) continue;
     const reported = await ctx.db.transaction().execute(async (trx) => {
       const row = await lockOrder(trx, client_order_id);
       if (row === undefined || (FINAL_STATES as readonly string[]).includes(row.state)) return false;

@@ -269,3 +269,36 @@ describe('unresolved orders and reconciliation', () => {
     expect(BROKER_STATUS_STREAM.subjects).toContain('broker.*.status');
   });
 });
+
+describe('reconciliation while an order is being sent', () => {
+  test('a snapshot taken while placeOrder is in flight does not judge that order', async () => {
+    h = await startHarness('nats-pg', { brokerTimeoutMs: 8_000 });
+    const x = h;
+    const reconciles = () => x.gateway.calls.filter((c) => c.verb === 'reconcile').length;
+    await waitUntil(() => (reconciles() >= 1 ? true : undefined));
+    x.gateway.place = 'hang'; // answers after 2 s, within the 8 s deadline
+    x.gateway.snapshot = () => ({ openOrders: [], completedOrders: [], executions: [], positions: [] });
+    const pending = submit(x);
+    await waitUntil(() => (x.gateway.placed().length === 1 ? true : undefined));
+    const publishStatus = (state: 'connected' | 'disconnected') =>
+      x.bus.publish(Subjects.brokerStatus.build({ broker: x.broker }), {
+        v: 1,
+        broker: x.broker,
+        gatewayType: 'ib',
+        state,
+        farms: [],
+        clientId: 7,
+        accounts: [ACCOUNT],
+        paper: true,
+        tsMs: Date.now(),
+      });
+    publishStatus('disconnected');
+    publishStatus('connected');
+    await waitUntil(() => (reconciles() === 2 ? true : undefined));
+    await sentinel(x);
+    const r = await pending;
+    expect(r).toMatchObject({ ok: true, order: { state: 'submitted' } });
+    const kinds = (await get(x, String(r.order?.clientOrderId))).events?.map((e) => e.kind);
+    expect(kinds).toEqual(['accepted', 'statusChanged']);
+  });
+});
