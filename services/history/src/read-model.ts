@@ -91,15 +91,30 @@ export class OrderReadModel {
   }
 
   private async handle(msg: JetStreamMessage<OrderEvent>): Promise<void> {
-    const fresh = await this.db.transaction().execute((trx) => applyToDb(trx, msg.data, msg.seq));
-    if (fresh) this.applied += 1;
+    const e = msg.data;
+    const outcome = await this.db.transaction().execute((trx) => applyToDb(trx, e, msg.seq));
+    if (outcome.fresh) this.applied += 1;
+    if (outcome.gapAfter !== undefined) {
+      // Applied anyway (the stream is the truth); a gap means an event never reached ORDERS: worth an operator's look.
+      this.log.warn(
+        { clientOrderId: e.clientOrderId, lastSeq: outcome.gapAfter, seq: e.seq, streamSeq: msg.seq },
+        'order event sequence gap',
+      );
+    }
     this.lastStreamSeq = Math.max(this.lastStreamSeq, msg.seq);
     await msg.ack();
   }
 }
 
-/** Applies one event; false when its eventId was already applied. */
-async function applyToDb(trx: Transaction<HistoryDb>, e: OrderEvent, streamSeq: number): Promise<boolean> {
+/**
+ * Applies one event. `fresh` is false when its eventId was already applied; `gapAfter` is the order's last seq when
+ * this event skips sequence numbers.
+ */
+async function applyToDb(
+  trx: Transaction<HistoryDb>,
+  e: OrderEvent,
+  streamSeq: number,
+): Promise<{ fresh: boolean; gapAfter?: number }> {
   const inserted = await trx
     .insertInto('order_events')
     .values({
@@ -115,7 +130,7 @@ async function applyToDb(trx: Transaction<HistoryDb>, e: OrderEvent, streamSeq: 
     })
     .onConflict((oc) => oc.column('event_id').doNothing())
     .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return { fresh: false };
 
   if (e.kind === 'accepted') {
     const view = viewFromAccepted(e);
@@ -124,7 +139,7 @@ async function applyToDb(trx: Transaction<HistoryDb>, e: OrderEvent, streamSeq: 
       .values(orderRow(view))
       .onConflict((oc) => oc.column('client_order_id').doNothing())
       .execute();
-    return true;
+    return { fresh: true };
   }
   const row = await trx
     .selectFrom('orders')
@@ -132,8 +147,9 @@ async function applyToDb(trx: Transaction<HistoryDb>, e: OrderEvent, streamSeq: 
     .where('client_order_id', '=', e.clientOrderId)
     .forUpdate()
     .executeTakeFirst();
-  if (row === undefined) return true; // never accepted (e.g. denied up front): the event log keeps it
+  if (row === undefined) return { fresh: true }; // never accepted (e.g. denied up front): the event log keeps it
   const view = OrderView.parse(row.view);
+  const gapAfter = e.seq > view.lastSeq + 1 ? view.lastSeq : undefined;
   const next = applyEvent(view, e);
   const { client_order_id: _id, ...changes } = orderRow(next);
   await trx.updateTable('orders').set(changes).where('client_order_id', '=', e.clientOrderId).execute();
@@ -167,7 +183,7 @@ async function applyToDb(trx: Transaction<HistoryDb>, e: OrderEvent, streamSeq: 
       .where('exec_id', '=', e.execId)
       .execute();
   }
-  return true;
+  return gapAfter === undefined ? { fresh: true } : { fresh: true, gapAfter };
 }
 
 function orderRow(v: OrderView) {

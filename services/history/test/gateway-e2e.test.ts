@@ -128,6 +128,15 @@ describe('history against gateway-ib + ib-sim over TCP', () => {
     const warm = await fetchBars(nats.bus, query());
     expect(sent() - before).toBe(coldSent);
     expect(warm.bars).toEqual(cold.bars);
+
+    // The original spec's way: symbol + exchange instead of a conId (qualified by the gateway, same cache).
+    const bySymbol = await fetchBars(
+      nats.bus,
+      query({ instrument: { secType: 'STK', symbol: 'AAPL', exchange: 'SMART', currency: 'USD' } }),
+    );
+    expect(sent() - before).toBe(coldSent);
+    expect(bySymbol.bars).toEqual(cold.bars);
+    expect(bySymbol.instrument?.conId).toBe(AAPL);
   }, 30_000);
 
   test("IB's own 5-minute bars line up with our resample of its 1-minute bars", async () => {
