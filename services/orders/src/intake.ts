@@ -202,8 +202,18 @@ async function send(ctx: OmsContext, order: NewOrder & { account: string }, inst
       );
     }
     const view = toOrderView(row);
+    // Refused by the gateway: the order is rejected and the caller hears why (a retryable code such as
+    // BROKER_DISCONNECTED means: submit again under a new clientOrderId once the broker is back).
     const r: OrderCommandReply =
-      view === undefined ? errorReply('INTERNAL_ERROR', 'order without instrument') : { v: 1, ok: true, order: view };
+      view === undefined
+        ? errorReply('INTERNAL_ERROR', 'order without instrument')
+        : outcome.kind === 'refused' && row.state === 'rejected'
+          ? errorReply(outcome.code === 'NO_RESPONDERS' ? 'BROKER_DISCONNECTED' : outcome.code, outcome.message, {
+              clientOrderId: row.client_order_id,
+              state: row.state,
+              brokerCode: outcome.brokerCode,
+            })
+          : { v: 1, ok: true, order: view };
     await patchOrder(trx, row.client_order_id, { submit_reply: JSON.stringify(r) });
     return r;
   });

@@ -3,7 +3,7 @@ import { uniqueName } from '@trading-system/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
 import { appendEvent, lockOrder } from '../src/ledger.js';
 import { AAPL, ACCOUNT, type Harness, lmtBuy, startHarness, waitUntil } from './harness.js';
-import { coid, db, type Reply, sentinelOrders, submit } from './oms-helpers.js';
+import { coid, db, type Reply, sentinelOrders, stateOf, submit } from './oms-helpers.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -38,6 +38,22 @@ describe('intake', () => {
     expect(r.ok).toBe(true);
     expect(String(r.order?.clientOrderId)).toMatch(/^o-/);
     expect(h.gateway.placed()[0]?.clientOrderId).toBe(r.order?.clientOrderId);
+  });
+
+  test('a placeOrder the gateway refuses is rejected, with the reason in the reply and an event', async () => {
+    h = await startHarness('nats-pg');
+    const x = h;
+    x.gateway.place = 'refuse';
+    const r = await submit(x);
+    expect(r).toMatchObject({
+      ok: false,
+      code: 'BROKER_DISCONNECTED',
+      details: { state: 'rejected', brokerCode: 504 },
+    });
+    const id = String(r.details?.clientOrderId);
+    expect(await stateOf(x, id)).toBe('rejected');
+    const ev = await waitUntil(() => x.events.find((e) => e.clientOrderId === id && e.kind === 'rejected'));
+    expect(ev).toMatchObject({ brokerCode: 504 });
   });
 
   test('validation and risk denials name code and rule, send nothing and are events', async () => {
