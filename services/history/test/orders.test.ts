@@ -151,6 +151,24 @@ describe('order and trade history from the ORDERS stream', () => {
     expect(window.ok && window.trades).toHaveLength(1);
   });
 
+  test('a poison message is terminated and the consumer goes on', async () => {
+    const subject = Subjects.orderEvent.build({ broker: f.broker, account, kind: 'filled' });
+    f.bus.publishRaw(subject, new TextEncoder().encode('{"v":1,"kind":"filled","not":"an order event"}'));
+    const late: OrderEvent = {
+      ...(events[6] as Extract<OrderEvent, { kind: 'statusChanged' }>),
+      eventId: `${events[6]?.clientOrderId}-late`,
+      seq: 9,
+      from: 'cancelled',
+      to: 'cancelled',
+      brokerStatus: 'Cancelled',
+    };
+    await publish(f.bus, late);
+    await until(() => app.readModel.stats.lastStreamSeq >= lastSeq, 10_000, 'the event after the poison one');
+    expect(app.readModel.stats.applied).toBe(events.length + 1);
+    expect(f.bus.stats().rejected.schema).toBeGreaterThanOrEqual(1);
+    events.push(late);
+  });
+
   test('a rebuild drops the read model and replays the stream to the same trades', async () => {
     const before = await trades();
     await app.readModel.rebuild();

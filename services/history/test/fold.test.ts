@@ -1,0 +1,50 @@
+import type { OrderEvent } from '@trading-system/contracts';
+import { describe, expect, test } from 'vitest';
+import { csvField, csvLine, textChunks } from '../src/csv.js';
+import { applyEvent, tradeFromFill, viewFromAccepted } from '../src/order-view.js';
+import { orderStory } from './order-events.js';
+
+describe('order view fold', () => {
+  test('the story folds to a filled order with the average price and the broker ids', () => {
+    const [accepted, ...rest] = orderStory('sim', 'DU1', 't').slice(0, 5);
+    if (accepted?.kind !== 'accepted') throw new Error('story starts with accepted');
+    const start = viewFromAccepted(accepted);
+    const view = rest.reduce((v, e) => applyEvent(v, e), start);
+    expect(view).toMatchObject({
+      state: 'filled',
+      filledQty: '100',
+      avgFillPrice: '187.28',
+      brokerOrderId: 7,
+      permId: 9001,
+      lastSeq: 5,
+      createdAtMs: accepted.tsEventMs,
+      updatedAtMs: rest.at(-1)?.tsEventMs,
+    });
+    expect(start.state).toBe('accepted'); // inputs are never changed
+    const fill = rest[3] as Extract<OrderEvent, { kind: 'filled' }>;
+    expect(tradeFromFill(view, fill)).toMatchObject({
+      conId: 265598,
+      symbol: 'AAPL',
+      strategy: 'meanrev',
+      price: '187.30',
+    });
+  });
+});
+
+describe('csv', () => {
+  test('fields with commas, quotes or line breaks are quoted; undefined is empty', () => {
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField(undefined)).toBe('');
+    expect(csvLine(['x', 1, true, undefined])).toBe('x,1,true,\r\n');
+  });
+  test('text chunks never split a line and count data rows only', () => {
+    const chunks = [...textChunks('h\r\n', ['aaaa\r\n', 'bbbb\r\n', 'cccc\r\n'], 10)];
+    expect(chunks).toEqual([
+      { data: 'h\r\naaaa\r\n', rows: 1 },
+      { data: 'bbbb\r\n', rows: 1 },
+      { data: 'cccc\r\n', rows: 1 },
+    ]);
+    expect(chunks.map((c) => c.data).join('')).toBe('h\r\naaaa\r\nbbbb\r\ncccc\r\n');
+  });
+});
