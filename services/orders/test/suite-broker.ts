@@ -167,6 +167,29 @@ describe('broker events', () => {
   });
 });
 
+describe('commission before its execution', () => {
+  test('is redelivered until the fill is there, then applied once', async () => {
+    h = await startHarness('nats-pg');
+    const x = h;
+    const r = await submit(x);
+    const id = String(r.order?.clientOrderId);
+    const orderId = Number(r.order?.brokerOrderId);
+    const execId = `early-${x.broker}`;
+    await x.brokerEvent('commissionReport', {
+      eventId: `comm-${execId}`,
+      tsEventMs: Date.now(),
+      execId,
+      commission: '1.05',
+      currency: 'USD',
+    });
+    await exec(x, id, orderId, execId, '100', '100');
+    const ev = await waitUntil(async () => (await get(x, id)).events?.find((e) => e.kind === 'commission'));
+    expect(ev).toMatchObject({ execId, commission: '1.05' });
+    const fill = await db(x).selectFrom('fills').selectAll().where('exec_id', '=', execId).executeTakeFirstOrThrow();
+    expect(fill.commission).toBe('1.05');
+  });
+});
+
 describe('poison broker events', () => {
   test('a malformed broker event is terminated and the consumer goes on', async () => {
     h = await startHarness('nats-pg');
