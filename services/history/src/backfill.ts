@@ -81,7 +81,8 @@ export async function backfill(
     try {
       const reply = await Promise.race([request, aborted]);
       if (reply === 'aborted') {
-        request.catch(() => undefined); // its outcome no longer matters; the rejection must not go unhandled
+        // Its outcome no longer matters (nothing is stored after an abort), but a rejection must not go unhandled.
+        request.catch((err: unknown) => deps.log.debug({ err, requestId, chunk }, 'chunk answered after the stop'));
         return;
       }
       if (!reply.ok) {

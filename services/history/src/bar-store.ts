@@ -78,7 +78,7 @@ export class BarStore {
     const k = this.seriesWhere(s);
     const rows = await this.db
       .selectFrom('bars')
-      .selectAll()
+      .select(['ts_start_ms', 'ts_end_ms', 'open', 'high', 'low', 'close', 'volume', 'wap', 'count', 'gap'])
       .where('broker', '=', k.broker)
       .where('con_id', '=', k.con_id)
       .where('bar_size', '=', k.bar_size)
