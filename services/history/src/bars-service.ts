@@ -113,6 +113,7 @@ export class BarsService {
   private async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.locks.get(key) ?? Promise.resolve();
     const run = previous.then(fn, fn);
+    // The next holder waits for this one to finish, not to succeed; `run`'s error goes to this caller.
     const tail = run.catch(() => undefined);
     this.locks.set(key, tail);
     try {

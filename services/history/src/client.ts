@@ -166,6 +166,7 @@ async function collect(
   } finally {
     clearTimeout(timer);
     sub?.unsubscribe();
+    // Any rejection of `ended` has been thrown to the caller above (or superseded by the error that was).
     ended.catch(() => undefined);
   }
 }
