@@ -1,6 +1,7 @@
 import { type BarData, IB_BAR_SIZES } from '@trading-system/contracts';
 import { insertMany, type Kysely } from '@trading-system/storage';
-import type { Range } from './coverage.js';
+import { barSizeMs } from './chunk-plan.js';
+import { type Range, splitCovered, union } from './coverage.js';
 import type { HistoryDb } from './db-types.js';
 import type { SeriesKey } from './series.js';
 
@@ -25,6 +26,24 @@ export class BarStore {
     };
   }
 
+  /** Known-empty ranges (no bars: closed, holiday, halt) overlapping `range`, merged. */
+  async emptyRanges(s: SeriesKey, range: Range): Promise<Range[]> {
+    const k = this.seriesWhere(s);
+    const rows = await this.db
+      .selectFrom('coverage')
+      .select(['start_ms', 'end_ms'])
+      .where('broker', '=', k.broker)
+      .where('con_id', '=', k.con_id)
+      .where('bar_size', '=', k.bar_size)
+      .where('what_to_show', '=', k.what_to_show)
+      .where('use_rth', '=', k.use_rth)
+      .where('bar_count', '=', 0)
+      .where('start_ms', '<', range.endMs)
+      .where('end_ms', '>', range.startMs)
+      .execute();
+    return union(rows.map((r) => ({ startMs: Number(r.start_ms), endMs: Number(r.end_ms) })));
+  }
+
   /** Coverage ranges overlapping `range` (not merged). */
   async coverage(s: SeriesKey, range: Range): Promise<Range[]> {
     const k = this.seriesWhere(s);
@@ -45,7 +64,9 @@ export class BarStore {
   /** Stores the bars of one fetched chunk (only those starting inside it) and marks the chunk covered. */
   async storeChunk(s: SeriesKey, chunk: Range, bars: readonly BarData[]): Promise<number> {
     const k = this.seriesWhere(s);
-    const inside = bars.filter((b) => b.tsStartMs >= chunk.startMs && b.tsStartMs < chunk.endMs);
+    const inside = bars
+      .filter((b) => b.tsStartMs >= chunk.startMs && b.tsStartMs < chunk.endMs)
+      .sort((a, b) => a.tsStartMs - b.tsStartMs);
     await this.db.transaction().execute(async (trx) => {
       await insertMany<HistoryDb, 'bars'>(
         trx,
@@ -65,9 +86,14 @@ export class BarStore {
         })),
         { schema: this.schema, onConflictDoNothing: true },
       );
+      const spans = splitCovered(
+        chunk,
+        inside.map((b) => b.tsStartMs),
+        barSizeMs(s.barSize),
+      );
       await trx
         .insertInto('coverage')
-        .values({ ...k, start_ms: chunk.startMs, end_ms: chunk.endMs, bar_count: inside.length })
+        .values(spans.map((sp) => ({ ...k, start_ms: sp.startMs, end_ms: sp.endMs, bar_count: sp.bars })))
         .execute();
     });
     return inside.length;

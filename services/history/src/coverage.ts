@@ -58,3 +58,35 @@ export function totalMs(ranges: readonly Range[]): number {
 export function covers(covered: readonly Range[], range: Range): boolean {
   return subtract(range, covered).length === 0;
 }
+
+/** A covered range and how many bars start in it (0 = known empty: closed market, holiday, halt). */
+export interface CoveredSpan extends Range {
+  readonly bars: number;
+}
+
+/**
+ * Splits a fetched chunk into spans with bars and known-empty spans. A run of bars whose starts are at most
+ * `barMs` apart forms one span (from its first start to its last start + barMs); the rest of the chunk is empty.
+ * `starts` must be sorted and inside the chunk.
+ */
+export function splitCovered(chunk: Range, starts: readonly number[], barMs: number): CoveredSpan[] {
+  const out: CoveredSpan[] = [];
+  let cursor = chunk.startMs;
+  let i = 0;
+  while (i < starts.length) {
+    const first = starts[i] as number;
+    let last = first;
+    let n = 1;
+    while (i + n < starts.length && (starts[i + n] as number) - last <= barMs) {
+      last = starts[i + n] as number;
+      n += 1;
+    }
+    if (first > cursor) out.push({ startMs: cursor, endMs: first, bars: 0 });
+    const end = Math.min(chunk.endMs, last + barMs);
+    out.push({ startMs: first, endMs: end, bars: n });
+    cursor = end;
+    i += n;
+  }
+  if (cursor < chunk.endMs) out.push({ startMs: cursor, endMs: chunk.endMs, bars: 0 });
+  return out;
+}

@@ -1,5 +1,6 @@
 import type { HistBarsQuery, HistProgress } from '@trading-system/contracts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { BarStore } from '../src/bar-store.js';
 import { fetchBars } from '../src/client.js';
 import { CON_ID, DAY, type Fixture, HOUR, MIN, NOW, openFixture, syntheticBars, until } from './helpers.js';
 
@@ -63,6 +64,19 @@ describe('hist.bars over NATS + Postgres', () => {
     expect(f.responder.fetches.length - before).toBe(coldFetches);
     expect(warm.bars).toEqual(cold.bars);
     expect(warm.partial).toBe(false);
+
+    // The coverage map knows the closed periods: nights and the whole weekend (Fri 21:00 → Mon 14:30).
+    const store = new BarStore(f.database.db.withSchema(f.schema) as never, f.schema);
+    const series = {
+      broker: f.broker,
+      conId: CON_ID,
+      barSize: '1 min' as const,
+      whatToShow: 'TRADES' as const,
+      useRth: true,
+    };
+    const empty = await store.emptyRanges(series, { startMs: NOW - 5 * DAY, endMs: NOW });
+    expect(empty[0]).toEqual({ startMs: NOW - 5 * DAY, endMs: NOW - 2 * DAY - 6.5 * HOUR });
+    expect(empty).toHaveLength(3); // the weekend, Mon night, Tue night
   });
 
   test('an overlapping request fetches only the difference', async () => {

@@ -1,7 +1,7 @@
 import type { BarData } from '@trading-system/contracts';
 import { describe, expect, test } from 'vitest';
 import { barSizeMs, durationFor, planChunks } from '../src/chunk-plan.js';
-import { covers, intersect, subtract, totalMs, union } from '../src/coverage.js';
+import { covers, intersect, splitCovered, subtract, totalMs, union } from '../src/coverage.js';
 import { bucketStart, resample } from '../src/resample.js';
 
 const r = (startMs: number, endMs: number) => ({ startMs, endMs });
@@ -16,6 +16,17 @@ describe('coverage', () => {
     expect(subtract(r(0, 100), [])).toEqual([r(0, 100)]);
     expect(subtract(r(10, 20), [r(0, 5), r(25, 30)])).toEqual([r(10, 20)]);
     expect(subtract(r(10, 10), [])).toEqual([]);
+  });
+  test('a fetched chunk splits into spans with bars and known-empty spans', () => {
+    expect(splitCovered(r(0, 100), [20, 30, 40, 70], 10)).toEqual([
+      { startMs: 0, endMs: 20, bars: 0 },
+      { startMs: 20, endMs: 50, bars: 3 },
+      { startMs: 50, endMs: 70, bars: 0 },
+      { startMs: 70, endMs: 80, bars: 1 },
+      { startMs: 80, endMs: 100, bars: 0 },
+    ]);
+    expect(splitCovered(r(0, 100), [], 10)).toEqual([{ startMs: 0, endMs: 100, bars: 0 }]);
+    expect(splitCovered(r(0, 30), [0, 10, 20], 10)).toEqual([{ startMs: 0, endMs: 30, bars: 3 }]);
   });
   test('intersect, totalMs and covers', () => {
     expect(intersect([r(0, 10), r(20, 30)], r(5, 25))).toEqual([r(5, 10), r(20, 25)]);

@@ -28,7 +28,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     )`.execute(db);
 
   // Coverage map: every bar of the series with tsStartMs in [start_ms, end_ms) is stored. bar_count = 0 marks a
-  // range known to be empty (weekend, holiday, halt). One row per fetched chunk, written in the chunk's transaction.
+  // range known to be empty (weekend, holiday, halt). Rows of one fetched chunk are written in its transaction.
   await sql`
     create table coverage (
       id bigserial primary key,
