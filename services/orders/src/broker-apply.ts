@@ -6,6 +6,7 @@
 import {
   addDecimal,
   type BrokerExecutionData,
+  type BrokerOrder,
   compareDecimal,
   divDecimal,
   type IbOrderStatus,
@@ -15,7 +16,7 @@ import {
   type TimeInForce,
 } from '@trading-system/contracts';
 import { sql } from '@trading-system/storage';
-import { appendEvent, lockOrder, type OrderRow, patchOrder, type Trx } from './ledger.js';
+import { appendEvent, isOpenRow, lockOrder, type OrderRow, patchOrder, type Trx } from './ledger.js';
 import { acceptsFill, canTransition, stateAfterFill, stateFromBrokerStatus } from './order-state.js';
 
 export interface BrokerIds {
@@ -263,4 +264,43 @@ export async function mismatchReported(trx: Trx, clientOrderId: string, field: s
     .where(sql<string>`payload->>'field'`, '=', field)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+const samePrice = (a: string | null, b: string | undefined): boolean =>
+  a === null || b === undefined ? a === null && b === undefined : compareDecimal(a, b) === 0;
+
+/**
+ * A modification takes effect when the broker shows the order with the new values (IB openOrder): then the
+ * `modified` event is recorded and the row updated. Final orders are left as they are.
+ */
+export async function applyOrderValues(
+  trx: Trx,
+  row: OrderRow,
+  o: BrokerOrder,
+  tsEventMs: number,
+  nowMs: number,
+): Promise<OrderRow> {
+  if (!isOpenRow(row)) return row;
+  const unchanged =
+    compareDecimal(row.quantity, o.quantity) === 0 &&
+    samePrice(row.limit_price, o.limitPrice) &&
+    samePrice(row.stop_price, o.stopPrice) &&
+    row.tif === o.tif;
+  if (unchanged) return row;
+  return appendEvent(
+    trx,
+    row,
+    'modified',
+    {
+      quantity: o.quantity,
+      ...(o.limitPrice === undefined ? {} : { limitPrice: o.limitPrice }),
+      ...(o.stopPrice === undefined ? {} : { stopPrice: o.stopPrice }),
+      tif: o.tif,
+    },
+    {
+      nowMs,
+      tsEventMs,
+      patch: { quantity: o.quantity, limit_price: o.limitPrice ?? null, stop_price: o.stopPrice ?? null, tif: o.tif },
+    },
+  );
 }

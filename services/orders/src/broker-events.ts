@@ -12,7 +12,7 @@ import {
   Subjects,
 } from '@trading-system/contracts';
 import type { z } from 'zod';
-import { applyBrokerStatus, applyCommission, applyExecution, lockForBroker } from './broker-apply.js';
+import { applyBrokerStatus, applyCommission, applyExecution, applyOrderValues, lockForBroker } from './broker-apply.js';
 import type { OmsContext } from './context.js';
 import type { Trx } from './ledger.js';
 
@@ -100,7 +100,8 @@ export async function startBrokerEventConsumer(
         const o = (data as BrokerEvent['openOrder']).order;
         const row = await lockForBroker(trx, broker, o);
         if (row === undefined) return;
-        await applyBrokerStatus(trx, row, { status: o.status, ids: o, tsEventMs: data.tsEventMs }, now);
+        const after = await applyBrokerStatus(trx, row, { status: o.status, ids: o, tsEventMs: data.tsEventMs }, now);
+        await applyOrderValues(trx, after, o, data.tsEventMs, now);
         return;
       }
       case 'position': {

@@ -217,34 +217,8 @@ async function modifyOne(ctx: OmsContext, req: ModifyOrder): Promise<OrderComman
   if (outcome.kind === 'refused')
     return errorReply(outcome.code === 'NO_RESPONDERS' ? 'BROKER_DISCONNECTED' : outcome.code, outcome.message);
   if (outcome.kind === 'unknown') return errorReply('TIMEOUT', outcome.message);
-  const updated = await ctx.db.transaction().execute(async (trx) => {
-    const locked = await lockOrder(trx, req.clientOrderId);
-    if (locked === undefined) throw new Error(`order ${req.clientOrderId} vanished from the ledger`);
-    const t = ctx.clock();
-    return appendEvent(
-      trx,
-      locked,
-      'modified',
-      {
-        quantity: next.quantity,
-        ...(next.limitPrice === undefined ? {} : { limitPrice: next.limitPrice }),
-        ...(next.stopPrice === undefined ? {} : { stopPrice: next.stopPrice }),
-        tif: next.tif,
-      },
-      {
-        nowMs: t,
-        tsEventMs: t,
-        patch: {
-          quantity: next.quantity,
-          limit_price: next.limitPrice ?? null,
-          stop_price: next.stopPrice ?? null,
-          tif: next.tif,
-        },
-      },
-    );
-  });
-  ctx.relay.kick();
-  return viewReply(updated);
+  // Sent: the `modified` event is recorded when the broker shows the new values (openOrder), not before.
+  return viewReply((await findOrder(ctx.db, req.clientOrderId)) ?? row);
 }
 
 export async function handleCancelAll(ctx: OmsContext, req: CancelAllOrders): Promise<CancelAllOrdersReply> {

@@ -12,7 +12,13 @@ import {
   compareDecimal,
   type Position,
 } from '@trading-system/contracts';
-import { applyBrokerStatus, applyExecution, lockForBroker, mismatchReported } from './broker-apply.js';
+import {
+  applyBrokerStatus,
+  applyExecution,
+  applyOrderValues,
+  lockForBroker,
+  mismatchReported,
+} from './broker-apply.js';
 import type { OmsContext } from './context.js';
 import { appendEvent, FINAL_STATES, lockOrder, type Trx } from './ledger.js';
 
@@ -67,8 +73,9 @@ export async function reconcileSnapshot(
         { status: o.status, ids: o, tsEventMs, reconciliation: true },
         ctx.clock(),
       );
-      await flagFilledDifference(ctx, trx, o, after.client_order_id, after.filled_qty, tsEventMs);
-      return after.last_seq !== row.last_seq;
+      const valued = await applyOrderValues(trx, after, o, tsEventMs, ctx.clock());
+      await flagFilledDifference(ctx, trx, o, valued.client_order_id, valued.filled_qty, tsEventMs);
+      return valued.last_seq !== row.last_seq;
     });
     if (changed) statusesApplied += 1;
   }

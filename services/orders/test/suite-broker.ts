@@ -130,8 +130,32 @@ describe('broker events', () => {
     const id = String(r.order?.clientOrderId);
     const orderId = Number(r.order?.brokerOrderId);
     const mod = await x.request<Reply>(Subjects.ordersModify.build(), { v: 1, clientOrderId: id, limitPrice: '150.3' });
-    expect(mod).toMatchObject({ ok: true, order: { limitPrice: '150.3' } });
+    // The reply says the modification was sent; it takes effect when the broker shows the new values.
+    expect(mod).toMatchObject({ ok: true, order: { limitPrice: '150.25' } });
     expect(x.gateway.calls.filter((c) => c.verb === 'modifyOrder')).toHaveLength(1);
+    expect(x.gateway.calls.find((c) => c.verb === 'modifyOrder')?.body).toMatchObject({ limitPrice: '150.3', orderId });
+    const brokerView = {
+      orderId,
+      permId: 9000 + orderId,
+      clientOrderId: id,
+      account: ACCOUNT,
+      instrument: AAPL,
+      side: 'BUY' as const,
+      quantity: '100',
+      orderType: 'LMT' as const,
+      limitPrice: '150.30',
+      tif: 'DAY' as const,
+      outsideRth: false,
+      status: 'Submitted' as const,
+      filled: '0',
+      remaining: '100',
+    };
+    for (const n of [1, 2]) // the second, identical view changes nothing
+      await x.brokerEvent('openOrder', { eventId: `oo-${x.broker}-${n}`, tsEventMs: Date.now(), order: brokerView });
+    await sentinel(x);
+    const modified = (await get(x, id)).events?.filter((e) => e.kind === 'modified') ?? [];
+    expect(modified).toEqual([expect.objectContaining({ limitPrice: '150.30', quantity: '100' })]);
+    expect((await get(x, id)).order?.limitPrice).toBe('150.30');
 
     const cancels = await Promise.all(
       [1, 2, 3].map(() => x.request<Reply>(Subjects.ordersCancel.build(), { v: 1, clientOrderId: id })),

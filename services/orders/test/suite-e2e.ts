@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type Bus, NoRespondersError } from '@trading-system/bus';
-import { catalog, type OrderEvent, Subjects } from '@trading-system/contracts';
+import { catalog, decimalEquals, type OrderEvent, Subjects } from '@trading-system/contracts';
 import {
   createTestNatsBus,
   databaseUrl,
@@ -154,7 +154,7 @@ describe('end to end: orders + gateway-ib + ib-sim as processes', () => {
     await database?.close();
   });
 
-  test('submit → accepted → filled, the fill in the ledger matches ib-sim; cancel of a resting order', async () => {
+  test('submit → accepted → filled, the fill in the ledger matches ib-sim; modify and cancel of a resting order', async () => {
     const id = `e-${randomUUID()}`;
     const r = await nats.bus.request<Reply>(
       Subjects.ordersSubmit.build(),
@@ -196,6 +196,16 @@ describe('end to end: orders + gateway-ib + ib-sim as processes', () => {
       { timeoutMs: 15_000 },
     );
     expect(placed.ok, JSON.stringify(placed)).toBe(true);
+    await until(rest, 'submitted');
+    const m = await nats.bus.request<Reply>(
+      Subjects.ordersModify.build(),
+      { v: 1, clientOrderId: rest, limitPrice: '1.5' },
+      { timeoutMs: 15_000 },
+    );
+    expect(m.ok, JSON.stringify(m)).toBe(true);
+    const modified = await waitUntil(async () => (await get(rest)).events?.find((e) => e.kind === 'modified'), 20_000);
+    expect(modified).toMatchObject({ kind: 'modified', quantity: '5' });
+    expect(decimalEquals((modified as { limitPrice?: string }).limitPrice ?? '0', '1.5')).toBe(true);
     const c = await nats.bus.request<Reply>(
       Subjects.ordersCancel.build(),
       { v: 1, clientOrderId: rest },
