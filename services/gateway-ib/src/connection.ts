@@ -66,6 +66,13 @@ export interface ConnectionOptions {
   readonly gatewayType?: string;
 }
 
+/** A call queued in the governor; `drop()` withdraws it if it has not gone out yet. */
+export interface QueuedCall {
+  readonly sent: boolean;
+  /** True when the call was withdrawn before sending (then no cancel needs to follow). */
+  drop(): boolean;
+}
+
 export type SessionPhase = 'connecting' | 'ready' | 'down' | 'stopped';
 
 export class BrokerConnection {
@@ -181,15 +188,29 @@ export class BrokerConnection {
    * Queues one outbound IB call in the governor. Throws BROKER_DISCONNECTED when the session is not usable, so
    * callers never wait on a request that was never sent.
    */
-  send(priority: Priority, what: string, call: (port: IbPort) => void): void {
+  send(priority: Priority, what: string, call: (port: IbPort) => void): QueuedCall {
     this.requireReady();
+    let sent = false;
+    let dropped = false;
     this.governor.submit(priority, () => {
+      if (dropped) return;
       if (this.phase !== 'ready') {
         this.log.debug({ what }, 'dropping queued IB call: session not ready');
         return;
       }
+      sent = true;
       call(this.port);
     });
+    return {
+      get sent() {
+        return sent;
+      },
+      drop() {
+        if (sent) return false;
+        dropped = true;
+        return true;
+      },
+    };
   }
 
   requireReady(): void {

@@ -53,8 +53,9 @@ export interface PacedRequest {
   readonly bidAsk: boolean;
 }
 
-interface SentEntry {
-  readonly atMs: number;
+/** A recorded send; `atMs` is moved to the real send time once the governor lets the request out. */
+export interface SentEntry {
+  atMs: number;
   readonly identity: string;
   readonly series: string;
   readonly weight: number;
@@ -97,11 +98,15 @@ export class HistoryPacer {
     return Math.max(0, Math.ceil(wait));
   }
 
-  /** Records a request as sent (and open until `done`). */
-  recordSend(r: PacedRequest, nowMs: number): void {
+  /**
+   * Records a request as sent (and open until `done`). The returned entry's `atMs` should be updated to the
+   * moment the request really leaves (it may wait in the outbound governor).
+   */
+  recordSend(r: PacedRequest, nowMs: number): SentEntry {
     this.open++;
-    if (!this.isPaced(r)) return;
-    this.sent.push({ atMs: nowMs, identity: r.identity, series: r.series, weight: r.bidAsk ? 2 : 1 });
+    const entry: SentEntry = { atMs: nowMs, identity: r.identity, series: r.series, weight: r.bidAsk ? 2 : 1 };
+    if (this.isPaced(r)) this.sent.push(entry);
+    return entry;
   }
 
   done(): void {

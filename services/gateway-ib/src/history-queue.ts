@@ -198,12 +198,13 @@ export class HistoryQueue {
         );
       },
     });
-    this.pacer.recordSend(job.paced, now);
+    const entry = this.pacer.recordSend(job.paced, now);
     this.atIb.add(job);
     this.stats.sent++;
     const contract = tradingContract(instrument, req.instrument.exchange);
     try {
-      this.conn.send('data', 'reqHistoricalData', (p) =>
+      this.conn.send('data', 'reqHistoricalData', (p) => {
+        entry.atMs = Date.now();
         p.reqHistoricalData(
           reqId,
           contract,
@@ -212,8 +213,8 @@ export class HistoryQueue {
           req.barSize,
           req.whatToShow,
           req.useRth,
-        ),
-      );
+        );
+      });
     } catch (err) {
       this.fail(job, asContractError(err));
     }

@@ -22,7 +22,7 @@ import {
   Subjects,
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
-import type { BrokerConnection } from './connection.js';
+import type { BrokerConnection, QueuedCall } from './connection.js';
 import type { ContractCache } from './contract-cache.js';
 import { isLineBudgetExceeded, isMarketDataNotPermitted } from './ib-error-classes.js';
 import { tradingContract } from './parsing/contracts.js';
@@ -53,6 +53,9 @@ interface Line {
   barRefs: number;
   tickReqId: number | undefined;
   barReqId: number | undefined;
+  /** The queued IB requests: a cancel must not overtake them in the governor (cancels go first). */
+  tickCall: QueuedCall | undefined;
+  barCall: QueuedCall | undefined;
   barWhatToShow: string;
   allowDelayed: boolean;
   readonly tickSubject: string;
@@ -176,6 +179,8 @@ export class MarketData {
       barRefs: 0,
       tickReqId: undefined,
       barReqId: undefined,
+      tickCall: undefined,
+      barCall: undefined,
       barWhatToShow: 'TRADES',
       allowDelayed: false,
       tickSubject: Subjects.mdTick.build({ broker, instrument: instrument.conId }),
@@ -228,7 +233,7 @@ export class MarketData {
     const contract = tradingContract(line.instrument, line.exchange);
     const allowDelayed = line.allowDelayed && this.conn.config.marketDataType === 'live';
     this.ibRequests++;
-    this.conn.send('data', 'reqMktData', (p) => {
+    line.tickCall = this.conn.send('data', 'reqMktData', (p) => {
       if (allowDelayed) p.reqMarketDataType(3);
       p.reqMktData(reqId, contract, GENERIC_TICKS, false);
     });
@@ -257,16 +262,21 @@ export class MarketData {
     });
     const contract = tradingContract(line.instrument, line.exchange);
     this.ibRequests++;
-    this.conn.send('data', 'reqRealTimeBars', (p) => p.reqRealTimeBars(reqId, contract, line.barWhatToShow));
+    line.barCall = this.conn.send('data', 'reqRealTimeBars', (p) =>
+      p.reqRealTimeBars(reqId, contract, line.barWhatToShow),
+    );
   }
 
   private cancel(line: Line, stream: MdStreamKind): void {
     const reqId = stream === 'ticks' ? line.tickReqId : line.barReqId;
     if (reqId === undefined) return;
     this.conn.unregister(reqId);
+    const call = stream === 'ticks' ? line.tickCall : line.barCall;
     if (stream === 'ticks') line.tickReqId = undefined;
     else line.barReqId = undefined;
     if (!this.conn.isReady) return;
+    // Still queued: withdraw it, or the cancel (higher priority) would reach IB before the request.
+    if (call?.drop() === true) return;
     // Cancels ride the highest priority lane: they free lines and never wait behind data requests.
     if (stream === 'ticks') this.conn.send('cancel', 'cancelMktData', (p) => p.cancelMktData(reqId));
     else this.conn.send('cancel', 'cancelRealTimeBars', (p) => p.cancelRealTimeBars(reqId));

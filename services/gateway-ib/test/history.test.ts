@@ -11,7 +11,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
     sim: { pacing: { timeScale: SCALE } },
-    brokerOptions: { historyPacing: { timeScale: SCALE, marginMs: 30 } },
+    brokerOptions: { historyPacing: { timeScale: SCALE, marginMs: 150 } },
   });
   await until(() => h.gateway.broker(h.broker)?.conn.isReady === true, 5_000, 'session ready');
 });
