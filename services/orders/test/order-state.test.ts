@@ -91,3 +91,32 @@ describe('fills and broker statuses', () => {
     expect(stateFromBrokerStatus('Filled', day)).toBeUndefined();
   });
 });
+
+describe('README state table', () => {
+  test('matches the transition table in code', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const lines = text.split('\n').filter((l) => l.startsWith('| '));
+    const header = lines.find((l) => l.startsWith('| from'));
+    expect(header).toBeDefined();
+    const targets = (header ?? '')
+      .split('|')
+      .slice(2, -1)
+      .map((c) => c.trim()) as OrderState[];
+    const documented: Record<string, OrderState[]> = {};
+    for (const line of lines.slice(lines.indexOf(header ?? '') + 1)) {
+      const cells = line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim());
+      const from = (cells[0] ?? '').replace('(new) ', '');
+      if (!Object.hasOwn(TRANSITIONS, from.split(',')[0] ?? '')) break;
+      for (const f of from.split(',').map((x) => x.trim()))
+        documented[f] = targets.filter((_, i) => (cells[i + 1] ?? '').startsWith('✓'));
+    }
+    for (const [from, to] of Object.entries(TRANSITIONS)) {
+      const expected = to.filter((t) => targets.includes(t));
+      expect(documented[from]?.sort(), from).toEqual([...expected].sort());
+    }
+  });
+});
