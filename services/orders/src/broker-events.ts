@@ -14,13 +14,10 @@ import {
 import type { z } from 'zod';
 import { applyBrokerStatus, applyCommission, applyExecution, applyOrderValues, lockForBroker } from './broker-apply.js';
 import type { OmsContext } from './context.js';
+import { CommissionBeforeFillError } from './errors.js';
 import type { Trx } from './ledger.js';
 
 type BrokerEvent = { [K in BrokerEventKind]: z.output<(typeof BROKER_EVENT_SCHEMAS)[K]> };
-
-export class CommissionBeforeFillError extends Error {
-  override readonly name = 'CommissionBeforeFillError';
-}
 
 export interface BrokerEventConsumerOptions {
   /** Called with a complete reconciliation snapshot (all parts of one reconId). */

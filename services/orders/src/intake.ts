@@ -16,6 +16,7 @@ import {
 } from '@trading-system/contracts';
 import { isUniqueViolation } from '@trading-system/storage';
 import type { OmsContext } from './context.js';
+import { OrderNotFoundError } from './errors.js';
 import { appendEvent, findOrder, insertOrder, lockOrder, type NewOrder, patchOrder, toOrderView } from './ledger.js';
 import { countOpenOrders, ledgerPosition } from './positions.js';
 import { checkRisk } from './risk-checks.js';
@@ -168,7 +169,7 @@ async function send(ctx: OmsContext, order: NewOrder & { account: string }, inst
   });
   const reply = await ctx.db.transaction().execute(async (trx) => {
     let row = await lockOrder(trx, order.clientOrderId);
-    if (row === undefined) throw new Error(`order ${order.clientOrderId} vanished from the ledger`);
+    if (row === undefined) throw new OrderNotFoundError(order.clientOrderId);
     const now = ctx.clock();
     const opts = { nowMs: now, tsEventMs: now };
     // Broker events may have moved the order on already (consumed concurrently): only `accepted` is ours to move.

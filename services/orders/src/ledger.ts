@@ -35,13 +35,6 @@ type BaseKey = 'v' | 'eventId' | 'clientOrderId' | 'seq' | 'broker' | 'account' 
 /** The kind-specific fields of an order event. */
 export type EventBody<K extends OrderEventKind> = Omit<Extract<OrderEvent, { kind: K }>, BaseKey | 'kind'>;
 
-export class OrderNotFoundError extends Error {
-  override readonly name = 'OrderNotFoundError';
-  constructor(readonly clientOrderId: string) {
-    super(`order ${clientOrderId} is not in the ledger`);
-  }
-}
-
 export async function findOrder(db: Db | Trx, clientOrderId: string): Promise<OrderRow | undefined> {
   return db.selectFrom('orders').selectAll().where('client_order_id', '=', clientOrderId).executeTakeFirst();
 }

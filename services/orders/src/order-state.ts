@@ -7,6 +7,7 @@
  * (events or a reconciliation snapshot), never by a guess.
  */
 import { type IbOrderStatus, isFinalOrderState, type OrderState, type TimeInForce } from '@trading-system/contracts';
+import { InvalidTransitionError } from './errors.js';
 
 const WORKING: readonly OrderState[] = ['submitted', 'partiallyFilled', 'pendingCancel'];
 
@@ -102,15 +103,7 @@ export function stateFromBrokerStatus(
   }
 }
 
-export class InvalidTransitionError extends Error {
-  override readonly name = 'InvalidTransitionError';
-  constructor(
-    readonly from: OrderState,
-    readonly to: OrderState,
-  ) {
-    super(`order state ${from} → ${to} is not allowed`);
-  }
-}
+export { InvalidTransitionError };
 
 export function assertTransition(from: OrderState, to: OrderState): void {
   if (!canTransition(from, to)) throw new InvalidTransitionError(from, to);
