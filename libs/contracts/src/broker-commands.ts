@@ -5,7 +5,7 @@ import { AccountId, ClientOrderId, DurationMs, EpochMs, RequestId, V1 } from './
 import { Price, Quantity } from './decimal.js';
 import { okReply } from './errors.js';
 import { Instrument, InstrumentByConId, InstrumentRef } from './instrument.js';
-import { BarData, MdStreamKind } from './market-data.js';
+import { BarData, MdStreamKind, Tick } from './market-data.js';
 import { OrderSide, OrderType, orderPriceProblems, TimeInForce } from './order-commands.js';
 import { IbBarSizeSchema, IbDurationSchema } from './timeframe.js';
 import { WhatToShow } from './what-to-show.js';
@@ -104,6 +104,20 @@ export const BrokerMdUnsubscribeReply = okReply({});
 export type BrokerMdUnsubscribeReply = z.infer<typeof BrokerMdUnsubscribeReply>;
 
 /**
+ * `mdSnapshot`: one L1 snapshot from the broker (IB reqMktData snapshot), for an instrument without a live line.
+ * Takes a market-data line while it runs (LINE_BUDGET_EXHAUSTED when none is free); IB answers within ~11 s.
+ */
+export const BrokerMdSnapshotRequest = z.object({
+  v: V1,
+  instrument: InstrumentByConId,
+  /** Accept delayed data when there is no live subscription (IB market data type 3). */
+  allowDelayed: z.boolean().default(false),
+});
+export type BrokerMdSnapshotRequest = z.infer<typeof BrokerMdSnapshotRequest>;
+export const BrokerMdSnapshotReply = okReply({ tick: Tick });
+export type BrokerMdSnapshotReply = z.infer<typeof BrokerMdSnapshotReply>;
+
+/**
  * `fetchHistory`: ONE IB historical request (reqHistoricalData), already within IB's limits for the bar size.
  * The history service plans, paces and splits big ranges; the gateway only queues it in its pacing governor.
  * Replies larger than the payload limit are refused with PAYLOAD_TOO_LARGE: request shorter durations.
@@ -186,6 +200,7 @@ export const BROKER_COMMANDS = {
   qualifyContract: { request: QualifyContractRequest, reply: QualifyContractReply },
   mdSubscribe: { request: BrokerMdSubscribeRequest, reply: BrokerMdSubscribeReply },
   mdUnsubscribe: { request: BrokerMdUnsubscribeRequest, reply: BrokerMdUnsubscribeReply },
+  mdSnapshot: { request: BrokerMdSnapshotRequest, reply: BrokerMdSnapshotReply },
   fetchHistory: { request: FetchHistoryRequest, reply: FetchHistoryReply },
   positions: { request: BrokerPositionsRequest, reply: BrokerPositionsReply },
   accountSummary: { request: BrokerAccountSummaryRequest, reply: BrokerAccountSummaryReply },

@@ -76,6 +76,7 @@ export const catalogExamples: Readonly<Record<string, unknown>> = {
   },
   'broker.*.cmd.mdSubscribe': { v: 1, instrument: aapl, streams: ['ticks'] },
   'broker.*.cmd.mdUnsubscribe': { v: 1, instrument: aapl, streams: ['ticks'] },
+  'broker.*.cmd.mdSnapshot': { v: 1, instrument: aapl },
   'broker.*.cmd.fetchHistory': {
     v: 1,
     requestId: 'h-1',

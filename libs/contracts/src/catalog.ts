@@ -96,6 +96,7 @@ const brokerCommandText: Record<BrokerCommandVerb, [string, string]> = {
   qualifyContract: ['orders, market-data, history, SDK', 'Resolve an instrument reference to full contract details.'],
   mdSubscribe: ['market-data', 'Open market-data lines for a conId (ticks / 5-s bars).'],
   mdUnsubscribe: ['market-data', 'Close market-data lines for a conId.'],
+  mdSnapshot: ['market-data', 'One L1 snapshot from the broker for a conId without a live line.'],
   fetchHistory: ['history', 'One paced IB historical-data request.'],
   positions: ['orders, SDK', 'Positions as the broker reports them.'],
   accountSummary: ['orders, SDK', 'Account values and PnL.'],
