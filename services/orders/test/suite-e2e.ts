@@ -165,7 +165,8 @@ describe('end to end: orders + gateway-ib + ib-sim as processes', () => {
     const filled = await until(id, 'filled');
     expect(filled.order?.filledQty).toBe('10');
     const kinds = filled.events?.map((e) => e.kind) ?? [];
-    expect(kinds.slice(0, 2)).toEqual(['accepted', 'statusChanged']);
+    // The fill may be consumed before the placeOrder reply: accepted → filled directly is a valid history.
+    expect(kinds[0]).toBe('accepted');
     expect(kinds).toContain('filled');
     const fills = await database.db
       .withSchema(schema)
@@ -229,13 +230,18 @@ describe('end to end: orders + gateway-ib + ib-sim as processes', () => {
       throw new Error(`${JSON.stringify(await get(id))}\n${orders?.output.join('').slice(-3000)}`, { cause: err });
     });
     const ledger = database.db.withSchema(schema);
-    const unpublished = await ledger
+    // Every fact of the order is in the ledger once its commission is: nothing of it was published.
+    await waitUntil(
+      async () => ((await get(id)).events?.some((e) => e.kind === 'commission') ? true : undefined),
+      20_000,
+    );
+    const all = await ledger
       .selectFrom('order_events')
-      .select('event_id')
+      .select(['event_id', 'published_at'])
       .where('client_order_id', '=', id)
-      .where('published_at', 'is', null)
       .execute();
-    expect(unpublished.length).toBeGreaterThanOrEqual(3);
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    expect(all.filter((e) => e.published_at !== null)).toEqual([]);
     expect(events.filter((e) => e.clientOrderId === id)).toEqual([]);
 
     await stopProc(orders, 'SIGKILL');
