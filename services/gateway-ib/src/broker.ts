@@ -10,6 +10,7 @@ import {
   type BrokerCancelOrderRequest,
   type BrokerCommandVerb,
   type BrokerInfo,
+  type BrokerMdSnapshotRequest,
   type BrokerMdSubscribeRequest,
   type BrokerMdUnsubscribeRequest,
   type BrokerModifyOrderRequest,
@@ -106,6 +107,11 @@ export class HostedBroker {
       this.marketData.unsubscribe(req);
       return { v: 1, ok: true };
     });
+    this.serve('mdSnapshot', async (req: BrokerMdSnapshotRequest) => ({
+      v: 1,
+      ok: true,
+      tick: await this.marketData.snapshot(req),
+    }));
     this.serve('fetchHistory', async (req: FetchHistoryRequest) => {
       const r = await this.history.fetch(req);
       return { v: 1, ok: true, requestId: req.requestId, ...r };

@@ -13,6 +13,7 @@
  */
 import type { Bus } from '@trading-system/bus';
 import {
+  type BrokerMdSnapshotRequest,
   type BrokerMdSubscribeRequest,
   type BrokerMdUnsubscribeRequest,
   ContractError,
@@ -20,6 +21,7 @@ import {
   type Instrument,
   type MdStreamKind,
   Subjects,
+  type Tick,
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import type { BrokerConnection, QueuedCall } from './connection.js';
@@ -41,6 +43,8 @@ export interface MarketDataOptions {
   readonly staleAfterMs?: number;
   /** How often staleness is checked, ms. */
   readonly checkEveryMs?: number;
+  /** Give up on a broker snapshot after this long (IB answers within ~11 s), ms. */
+  readonly snapshotTimeoutMs?: number;
 }
 
 type FeedMark = 'live' | 'stale' | 'down';
@@ -80,6 +84,10 @@ export class MarketData {
   ibRequests = 0;
   resubscriptions = 0;
   published = 0;
+  /** IB tick callbacks handled (price, size, string). */
+  ticksIn = 0;
+  private snapshotsRunning = 0;
+  private readonly snapshotTimeoutMs: number;
 
   constructor(
     private readonly conn: BrokerConnection,
@@ -89,6 +97,7 @@ export class MarketData {
     options: MarketDataOptions = {},
   ) {
     this.staleAfterMs = options.staleAfterMs ?? 30_000;
+    this.snapshotTimeoutMs = options.snapshotTimeoutMs ?? 12_000;
     this.checkTimer = setInterval(() => this.checkStale(), options.checkEveryMs ?? 1_000);
     this.checkTimer.unref();
     conn.on({
@@ -151,6 +160,74 @@ export class MarketData {
     return { subjects, delayed: line.state.delayed || mdType === 'delayed' || mdType === 'delayedFrozen' };
   }
 
+  /**
+   * One L1 snapshot from IB (reqMktData snapshot) for an instrument; it holds a line while it runs, so it counts
+   * against the budget. Resolves at IB's tickSnapshotEnd with whatever IB sent (absent fields stay absent).
+   */
+  async snapshot(req: BrokerMdSnapshotRequest): Promise<Tick> {
+    this.conn.requireReady();
+    const conId = req.instrument.conId;
+    const instrument = await this.contracts.qualifyOne({ conId });
+    if (this.linesInUse + this.snapshotsRunning >= this.conn.config.marketDataLines) {
+      throw new ContractError('LINE_BUDGET_EXHAUSTED', `no market-data line free on ${this.conn.name} for a snapshot`);
+    }
+    this.snapshotsRunning++;
+    const reqId = this.conn.allocReqId();
+    const state = newTickState(Date.now());
+    const broker = this.conn.name;
+    return new Promise<Tick>((resolve, reject) => {
+      let settled = false;
+      const finish = (err: ContractError | undefined): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        offDown();
+        this.conn.unregister(reqId);
+        this.snapshotsRunning--;
+        if (err === undefined) resolve(toTick(broker, conId, state, Date.now()));
+        else reject(err);
+      };
+      const timer = setTimeout(
+        () => finish(new ContractError('TIMEOUT', `no snapshot end from IB within ${this.snapshotTimeoutMs} ms`)),
+        this.snapshotTimeoutMs,
+      );
+      const offDown = this.conn.on({
+        down: () => finish(new ContractError('BROKER_DISCONNECTED', 'broker disconnected during the snapshot')),
+      });
+      this.conn.register(reqId, {
+        tickPrice: (field, value) => void applyTickPrice(state, field, value, Date.now()),
+        tickSize: (field, value) => void applyTickSize(state, field, value, Date.now()),
+        tickString: (field, value) => void applyTickString(state, field, value),
+        marketDataType: (type) => {
+          state.delayed = type === 3 || type === 4;
+        },
+        snapshotEnd: () => finish(undefined),
+        code: (code, message, info) => {
+          if (info.cls === 'warning') {
+            if (code === 10167) state.delayed = true;
+            return;
+          }
+          const details = { brokerCode: code };
+          if (isMarketDataNotPermitted(code))
+            finish(new ContractError('MARKET_DATA_NOT_PERMITTED', message, { details }));
+          else if (isLineBudgetExceeded(code, message))
+            finish(new ContractError('LINE_BUDGET_EXHAUSTED', message, { details }));
+          else finish(new ContractError('INTERNAL_ERROR', `IB refused the snapshot: ${code} ${message}`, { details }));
+        },
+      });
+      const contract = tradingContract(instrument, req.instrument.exchange);
+      const allowDelayed = req.allowDelayed && this.conn.config.marketDataType === 'live';
+      try {
+        this.conn.send('data', 'reqMktData snapshot', (p) => {
+          if (allowDelayed) p.reqMarketDataType(3);
+          p.reqMktData(reqId, contract, '', true);
+        });
+      } catch (err) {
+        finish(err instanceof ContractError ? err : new ContractError('INTERNAL_ERROR', String(err), { cause: err }));
+      }
+    });
+  }
+
   unsubscribe(req: BrokerMdUnsubscribeRequest): void {
     const line = this.lines.get(req.instrument.conId);
     if (line === undefined) return;
@@ -202,12 +279,15 @@ export class MarketData {
     const state = line.state;
     this.conn.register(reqId, {
       tickPrice: (field, value) => {
+        this.ticksIn++;
         if (applyTickPrice(state, field, value, Date.now())) this.touch(line);
       },
       tickSize: (field, value) => {
+        this.ticksIn++;
         if (applyTickSize(state, field, value, Date.now())) this.touch(line);
       },
       tickString: (field, value) => {
+        this.ticksIn++;
         if (applyTickString(state, field, value)) this.touch(line);
       },
       marketDataType: (type) => {

@@ -1,5 +1,6 @@
 import type {
   Bar,
+  BrokerMdSnapshotReply,
   BrokerMdSubscribeReply,
   BrokerMdUnsubscribeReply,
   BrokerStatus,
@@ -187,6 +188,25 @@ describe('market data', () => {
     await live;
     await unsubscribe(AAPL);
   });
+
+  test('a broker snapshot answers with the full L1 state and frees its line', async () => {
+    const r = await h.bus.request<BrokerMdSnapshotReply>(
+      Subjects.brokerCommand.build({ broker: h.broker, verb: 'mdSnapshot' }),
+      { v: 1, instrument: { conId: AAPL } },
+      { timeoutMs: 15_000 },
+    );
+    expect(r.ok).toBe(true);
+    const t = r.ok ? r.tick : undefined;
+    expect(t).toMatchObject({ broker: h.broker, conId: AAPL, delayed: false });
+    expect(Number(t?.ask)).toBeGreaterThan(Number(t?.bid));
+    expect(simLines()).toBe(0);
+    const unknown = await h.bus.request<BrokerMdSnapshotReply>(
+      Subjects.brokerCommand.build({ broker: h.broker, verb: 'mdSnapshot' }),
+      { v: 1, instrument: { conId: 999_999_999 } },
+      { timeoutMs: 15_000 },
+    );
+    expect(unknown).toMatchObject({ ok: false, code: 'CONTRACT_UNKNOWN' });
+  }, 20_000);
 
   test('5-second real-time bars are published on md.rtbar', async () => {
     const bar = nextMessage<Bar>(
