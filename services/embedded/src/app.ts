@@ -1,21 +1,64 @@
 /**
- * Every part of the system in one process: the bus (in-process unless NATS_URL is set), storage (PGlite unless
- * DATABASE_URL is set) and ib-sim as the broker. Services register here as they are built; each keeps its own
- * `start(deps) → { stop }` and is stopped in reverse order.
+ * Every part of the system in one process: the bus (in-process unless NATS_URL is set), one database (PGlite unless
+ * DATABASE_URL is set; each service migrates and uses its own schema), ib-sim as the broker, gateway-ib connected to
+ * it over TCP, then orders, market-data and history. Each keeps its own `start(deps) → { stop }`; they are stopped
+ * in reverse order of starting, then the database and the bus are closed.
  */
 import { type Bus, createMemoryBus, createNatsBus } from '@trading-system/bus';
-import { catalog } from '@trading-system/contracts';
+import {
+  BROKER_EVENTS_STREAM,
+  catalog,
+  DURABLE_CONSUMERS,
+  IbConnectionConfig,
+  ORDERS_STREAM,
+} from '@trading-system/contracts';
+import { type Gateway, start as startGateway } from '@trading-system/gateway-ib';
+import { type History, start as startHistory } from '@trading-system/history';
 import { type RunningSim, startSim } from '@trading-system/ib-sim';
-import { type Logger, type NatsConnectionSettings, natsConnectionSettings } from '@trading-system/runtime';
+import { type MarketDataService, start as startMarketData } from '@trading-system/market-data';
+import { EMPTY_RISK_CONFIG, type OrdersDb, type RunningOrders, start as startOrders } from '@trading-system/orders';
+import {
+  databaseOptions,
+  type Logger,
+  type NatsConnectionSettings,
+  natsConnectionSettings,
+} from '@trading-system/runtime';
+import { createDatabase, type Database } from '@trading-system/storage';
 import type { EmbeddedConfig } from './config.js';
+import { waitForBroker } from './wait-for-broker.js';
 
 export interface Embedded {
   readonly bus: Bus;
   readonly busKind: 'memory' | 'nats';
+  readonly databaseKind: 'pglite' | 'pg';
   readonly sim: RunningSim | undefined;
+  /** Name of the broker connection orders are routed to (`sim` by default). */
+  readonly broker: string;
+  /** Gateway type token of `gateway.<type>.cmd.*` (addBroker / removeBroker / listBrokers). */
+  readonly gatewayType: string;
+  readonly gateway: Gateway;
+  readonly orders: RunningOrders;
+  readonly marketData: MarketDataService;
+  readonly history: History;
+  /** True once the broker session was ready during start-up (false: still connecting, see the logs). */
+  readonly brokerReady: boolean;
   /** Lines telling a person where things are and how to connect. */
   describe(): string[];
+  /** Stops every service in reverse order, then closes the database and the bus. Idempotent. */
   stop(): Promise<void>;
+}
+
+/**
+ * Names that must differ when several systems share one NATS server and one Postgres database (tests). The
+ * defaults are the production names.
+ */
+export interface EmbeddedNaming {
+  /** Gateway type token (default `ib`). */
+  readonly gatewayType?: string;
+  /** Prefix of the services' schemas (default none: `orders`, `history`). */
+  readonly schemaPrefix?: string;
+  /** Suffix of the durable consumer names (default none). */
+  readonly durableSuffix?: string;
 }
 
 export interface EmbeddedDeps {
@@ -23,6 +66,7 @@ export interface EmbeddedDeps {
   readonly logger: Logger;
   /** Called when the NATS connection is gone for good (distributed bus only). */
   readonly onBusLost?: (err: Error) => void;
+  readonly naming?: EmbeddedNaming;
 }
 
 async function openBus(nats: NatsConnectionSettings | undefined, deps: EmbeddedDeps): Promise<Bus> {
@@ -37,32 +81,112 @@ async function openBus(nats: NatsConnectionSettings | undefined, deps: EmbeddedD
 
 export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
   const { config, logger } = deps;
+  const naming = deps.naming ?? {};
+  const gatewayType = naming.gatewayType ?? 'ib';
+  const schema = (name: string): string => `${naming.schemaPrefix ?? ''}${name}`;
+  const durable = (name: string): string => `${name}${naming.durableSuffix ?? ''}`;
+  const broker = config.BROKER_NAME;
   const nats = natsConnectionSettings(config);
   const bus = await openBus(nats, deps);
   const stops: Array<() => Promise<void>> = [() => bus.drain()];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        // Keep stopping the rest: one stuck component must not leave the others (and the database) open.
+        logger.error({ err }, 'stopping a component failed');
+      }
+    }
+  };
   try {
+    const dbOptions = databaseOptions(config, 'trading-system');
+    const database: Database<OrdersDb> = await createDatabase<OrdersDb>(dbOptions);
+    stops.push(() => database.close());
+
     const sim = config.SIM_ENABLED
       ? await startSim({ port: config.SIM_PORT, host: config.SIM_HOST, logger: logger.child({ component: 'ib-sim' }) })
       : undefined;
     if (sim !== undefined) stops.push(() => sim.stop());
+
+    const connection = IbConnectionConfig.parse({
+      host: sim === undefined ? config.IB_HOST : sim.host,
+      port: sim === undefined ? config.IB_PORT : sim.port,
+      clientId: config.IB_CLIENT_ID,
+      paper: true,
+    });
+    const gateway = await startGateway({
+      bus,
+      logger: logger.child({ service: 'gateway-ib' }),
+      brokers: [{ name: broker, connection }],
+      gatewayType,
+    });
+    stops.push(() => gateway.stop());
+    const hosted = gateway.broker(broker);
+    const brokerReady = hosted === undefined ? false : await waitForBroker(hosted.conn, config.BROKER_READY_TIMEOUT_MS);
+    if (!brokerReady)
+      logger.warn({ broker, host: connection.host, port: connection.port }, 'broker session not ready yet');
+
+    const orders = await startOrders({
+      bus,
+      db: database.db,
+      logger: logger.child({ service: 'orders' }),
+      config: {
+        schema: schema('orders'),
+        brokers: [{ name: broker, allowGtc: true }],
+        initialRisk: EMPTY_RISK_CONFIG,
+        brokerTimeoutMs: 5_000,
+        relayPollMs: 1_000,
+        ordersStream: ORDERS_STREAM,
+        brokerEventsStream: BROKER_EVENTS_STREAM,
+        durablePrefix: durable(DURABLE_CONSUMERS.ordersBrokerEvents),
+        ackWaitMs: 30_000,
+      },
+    });
+    stops.push(() => orders.stop());
+
+    const marketData = await startMarketData({ bus, logger: logger.child({ service: 'market-data' }) });
+    stops.push(() => marketData.stop());
+
+    const history = await startHistory({
+      bus,
+      db: database.db,
+      logger: logger.child({ service: 'history' }),
+      config: { schema: schema('history'), ordersDurable: durable('history-orders') },
+    });
+    stops.push(() => history.stop());
+
     return {
       bus,
       busKind: nats === undefined ? 'memory' : 'nats',
+      databaseKind: database.kind,
       sim,
+      broker,
+      gatewayType,
+      gateway,
+      orders,
+      marketData,
+      history,
+      brokerReady,
       describe: () => [
         nats === undefined
           ? 'bus: in-process (set NATS_URL to share the system with other processes and languages)'
           : `bus: NATS at ${nats.servers.join(',')}`,
+        dbOptions.kind === 'pg'
+          ? 'database: PostgreSQL (DATABASE_URL), schemas orders and history'
+          : `database: PGlite in ${config.PGLITE_DATA_DIR} (set DATABASE_URL for PostgreSQL)`,
         sim === undefined
-          ? 'broker: none started here (SIM_ENABLED=false)'
-          : `broker: ib-sim (TWS API, paper account) on ${sim.host}:${sim.port}; connect any IB client to it`,
+          ? `broker ${broker}: TWS / IB Gateway at ${connection.host}:${connection.port} (SIM_ENABLED=false)`
+          : `broker ${broker}: ib-sim (TWS API, paper account) on ${sim.host}:${sim.port}; connect any IB client to it`,
+        `services: gateway-ib (gateway.${gatewayType}.cmd.*), orders (orders.*), market-data (md.*), history (hist.*)`,
+        nats === undefined
+          ? 'connect: in this process only; the SDK (TradingSystem.open()) starts its own embedded system'
+          : `connect: TradingSystem.open({ natsUrl }) or any NATS client; subjects in docs/subjects.md`,
       ],
-      stop: async () => {
-        for (const stop of stops.reverse()) await stop();
-      },
+      stop: stopAll,
     };
   } catch (err) {
-    for (const stop of stops.reverse()) await stop();
+    await stopAll();
     throw err;
   }
 }

@@ -1,21 +1,41 @@
-import { databaseConfigShape, defaultedEnv, logConfigShape, natsConfigShape } from '@trading-system/runtime';
+import { BrokerName } from '@trading-system/contracts';
+import {
+  checkNatsConfig,
+  databaseConfigShape,
+  defaultedEnv,
+  logConfigShape,
+  natsConfigShape,
+} from '@trading-system/runtime';
 import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65_535);
 
 /**
  * The all-in-one runtime. With no NATS_URL the bus is in-process; with no DATABASE_URL storage is PGlite in
- * PGLITE_DATA_DIR. ib-sim is the default broker (SIM_PORT, 7497 like TWS paper trading; SIM_ENABLED=false when a
- * real TWS / IB Gateway is used instead).
+ * PGLITE_DATA_DIR (`memory://` keeps it in memory), one database shared by every service, each in its own schema.
+ * ib-sim is the default broker (SIM_PORT, 7497 like TWS paper trading) and gateway-ib connects to it over TCP as
+ * broker BROKER_NAME (`sim`); with SIM_ENABLED=false the gateway connects to a real TWS / IB Gateway at
+ * IB_HOST:IB_PORT instead.
  */
-export const EmbeddedConfig = z.object({
-  ...logConfigShape,
-  ...natsConfigShape,
-  ...databaseConfigShape,
-  SIM_ENABLED: defaultedEnv(z.enum(['true', 'false']), 'true')
-    .transform((v) => v === 'true')
-    .describe('start ib-sim in-process as the broker (true/false)'),
-  SIM_HOST: defaultedEnv(z.string(), '127.0.0.1').describe('address ib-sim listens on'),
-  SIM_PORT: defaultedEnv(z.coerce.number().int().min(0).max(65_535), 7497).describe(
-    'port ib-sim listens on (0 = any free port)',
-  ),
-});
+export const EmbeddedConfig = z
+  .object({
+    ...logConfigShape,
+    ...natsConfigShape,
+    ...databaseConfigShape,
+    SIM_ENABLED: defaultedEnv(z.enum(['true', 'false']), 'true')
+      .transform((v) => v === 'true')
+      .describe('start ib-sim in-process as the broker (true/false)'),
+    SIM_HOST: defaultedEnv(z.string(), '127.0.0.1').describe('address ib-sim listens on'),
+    SIM_PORT: defaultedEnv(port, 7497).describe('port ib-sim listens on (0 = any free port)'),
+    BROKER_NAME: defaultedEnv(BrokerName, 'sim').describe('name of the broker connection orders are routed to (sim)'),
+    IB_HOST: defaultedEnv(z.string(), '127.0.0.1').describe('TWS / IB Gateway host when SIM_ENABLED=false'),
+    IB_PORT: defaultedEnv(port.min(1), 7497).describe('TWS / IB Gateway API port when SIM_ENABLED=false'),
+    IB_CLIENT_ID: defaultedEnv(z.coerce.number().int().min(0), 1).describe(
+      'API client id of the broker connection; keep it fixed across restarts (IB ties open orders to it)',
+    ),
+    BROKER_READY_TIMEOUT_MS: defaultedEnv(z.coerce.number().int().min(0).max(600_000), 15_000).describe(
+      'how long start-up waits for the broker session before reporting "not connected yet" (ms)',
+    ),
+  })
+  .superRefine((c, ctx) => checkNatsConfig(c, ctx));
 export type EmbeddedConfig = z.output<typeof EmbeddedConfig>;

@@ -1,2 +1,2 @@
-export { type Embedded, type EmbeddedDeps, startEmbedded } from './app.js';
+export { type Embedded, type EmbeddedDeps, type EmbeddedNaming, startEmbedded } from './app.js';
 export { EmbeddedConfig } from './config.js';

@@ -1,5 +1,12 @@
 import { connect } from 'node:net';
-import { Subjects } from '@trading-system/contracts';
+import {
+  type GetOrderReply,
+  type ListBrokersReply,
+  type OrderCommandReply,
+  type OrderEvent,
+  Subjects,
+  unwrapReply,
+} from '@trading-system/contracts';
 import { createLogger, loadConfig } from '@trading-system/runtime';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type Embedded, EmbeddedConfig, startEmbedded } from '../src/index.js';
@@ -7,20 +14,21 @@ import { type Embedded, EmbeddedConfig, startEmbedded } from '../src/index.js';
 let system: Embedded;
 
 beforeAll(async () => {
-  const config = loadConfig(EmbeddedConfig, { SIM_PORT: '0', LOG_LEVEL: 'silent' });
+  const config = loadConfig(EmbeddedConfig, { SIM_PORT: '0', LOG_LEVEL: 'silent', PGLITE_DATA_DIR: 'memory://' });
   system = await startEmbedded({ config, logger: createLogger({ service: 'test', level: 'silent' }) });
-});
-afterAll(() => system.stop());
+}, 60_000);
+afterAll(() => system?.stop(), 30_000);
 
-test('with no NATS_URL the bus is in-process and validates against the catalog', async () => {
+test('with no NATS_URL and no DATABASE_URL: in-process bus validating against the catalog, PGlite', async () => {
   expect(system.busKind).toBe('memory');
+  expect(system.databaseKind).toBe('pglite');
   const subject = Subjects.ordersSubmit.build();
   await expect(system.bus.request(subject, { nonsense: true }, { timeoutMs: 1000 })).rejects.toMatchObject({
     name: 'InvalidMessageError',
   });
 });
 
-test('ib-sim listens on the port it reports', async () => {
+test('ib-sim listens on the port it reports, and gateway-ib is connected to it as broker sim', async () => {
   const sim = system.sim;
   if (sim === undefined) throw new Error('sim should be enabled by default');
   await new Promise<void>((resolve, reject) => {
@@ -31,4 +39,65 @@ test('ib-sim listens on the port it reports', async () => {
     socket.once('error', reject);
   });
   expect(system.describe().join('\n')).toContain(`${sim.host}:${sim.port}`);
+  expect(system.brokerReady).toBe(true);
+  const list = unwrapReply(
+    await system.bus.request<ListBrokersReply>(
+      Subjects.gatewayCommand.build({ type: 'ib', verb: 'listBrokers' }),
+      { v: 1 },
+      { timeoutMs: 5_000 },
+    ),
+  );
+  expect(list.brokers.map((b) => [b.name, b.state, b.port])).toEqual([['sim', 'connected', sim.port]]);
 });
+
+test('an order travels orders → gateway-ib → ib-sim and its status comes back as events', async () => {
+  const events: OrderEvent[] = [];
+  let onEvent: () => void = () => undefined;
+  const sub = system.bus.subscribe<OrderEvent>('orders.evt.sim.>', (m) => {
+    events.push(m.data);
+    onEvent();
+  });
+  try {
+    const reply = unwrapReply(
+      await system.bus.request<OrderCommandReply>(
+        Subjects.ordersSubmit.build(),
+        {
+          v: 1,
+          broker: 'sim',
+          instrument: { secType: 'STK', symbol: 'AAPL', exchange: 'SMART', currency: 'USD' },
+          side: 'BUY',
+          quantity: '5',
+          orderType: 'LMT',
+          limitPrice: '1.00',
+          tif: 'GTC',
+        },
+        { timeoutMs: 10_000 },
+      ),
+    );
+    const id = reply.order.clientOrderId;
+    expect(reply.order.instrument.conId).toBeGreaterThan(0);
+    const submitted = (): boolean =>
+      events.some((e) => e.clientOrderId === id && e.kind === 'statusChanged' && e.to === 'submitted');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no submitted event; saw ${JSON.stringify(events)}`)), 10_000);
+      onEvent = () => {
+        if (submitted()) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      onEvent();
+    });
+    const got = unwrapReply(
+      await system.bus.request<GetOrderReply>(
+        Subjects.ordersGet.build(),
+        { v: 1, clientOrderId: id },
+        { timeoutMs: 5_000 },
+      ),
+    );
+    expect(got.order.state).toBe('submitted');
+    expect(got.order.brokerOrderId).toBeGreaterThan(0);
+  } finally {
+    sub.unsubscribe();
+  }
+}, 30_000);
