@@ -217,6 +217,10 @@ export class Orders {
       known.filled = u.filled;
       if (u.permId > 0) known.permId = u.permId;
     }
+    // IB reports a refusal before the final status; after it nothing more can be refused for this id.
+    if (ours && (status === 'Filled' || status === 'Cancelled' || status === 'ApiCancelled' || status === 'Inactive')) {
+      queueMicrotask(() => this.conn.unregister(u.orderId));
+    }
     const now = Date.now();
     const body: Record<string, unknown> = {
       tsEventMs: now,
