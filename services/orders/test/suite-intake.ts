@@ -1,7 +1,8 @@
 import { type OrderEvent, Subjects } from '@trading-system/contracts';
 import { uniqueName } from '@trading-system/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
-import { appendEvent, lockOrder } from '../src/ledger.js';
+import { requestHash } from '../src/intake.js';
+import { appendEvent, insertOrder, lockOrder } from '../src/ledger.js';
 import { AAPL, ACCOUNT, type Harness, lmtBuy, startHarness, waitUntil } from './harness.js';
 import { coid, db, type Reply, sentinelOrders, stateOf, submit } from './oms-helpers.js';
 
@@ -194,5 +195,56 @@ describe('ledger and outbox', () => {
     const all = await db(x).selectFrom('order_events').select('event_id').execute();
     expect(all.length).toBe(stored.length + 2);
     expect(seen.sort()).toEqual(all.map((r) => r.event_id).sort());
+  });
+});
+
+describe('restart while an order is being sent', () => {
+  test('an order left accepted becomes unresolved, never resent, and its retry gets that answer', async () => {
+    h = await startHarness('nats-pg');
+    const x = h;
+    const id = coid();
+    const req = lmtBuy(x.broker, { clientOrderId: id });
+    // What a process killed between the ledger write and placeOrder leaves behind.
+    await x.app.stop();
+    await db(x)
+      .transaction()
+      .execute((trx) =>
+        insertOrder(
+          trx,
+          {
+            clientOrderId: id,
+            broker: x.broker,
+            account: ACCOUNT,
+            strategy: undefined,
+            instrument: AAPL,
+            side: 'BUY',
+            quantity: '100',
+            orderType: 'LMT',
+            limitPrice: '150.25',
+            stopPrice: undefined,
+            tif: 'DAY',
+            outsideRth: false,
+            requestHash: requestHash(
+              (({ v: _v, clientOrderId: _c, ...rest }) => ({ outsideRth: false, ...rest }))(req),
+            ),
+          },
+          'accepted',
+          {
+            instrument: AAPL,
+            side: 'BUY',
+            quantity: '100',
+            orderType: 'LMT',
+            limitPrice: '150.25',
+            tif: 'DAY',
+            outsideRth: false,
+          },
+          Date.now(),
+        ),
+      );
+    await x.restart();
+    expect(await stateOf(x, id)).toBe('unresolved');
+    const retry = await x.request<Reply>(Subjects.ordersSubmit.build(), req);
+    expect(retry).toMatchObject({ ok: true, order: { clientOrderId: id, state: 'unresolved' } });
+    expect(x.gateway.placed()).toEqual([]);
   });
 });
