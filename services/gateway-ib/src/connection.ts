@@ -23,6 +23,7 @@ import { OutboundGovernor, type Priority, systemClock } from './governor.js';
 import { classifyIbCode, type IbCodeInfo } from './ib-error-classes.js';
 import { createIbPort, type IbEvents, type IbPort, type IbStreamEvents } from './ib-port.js';
 import type { IbHistoricalBar } from './parsing/history.js';
+import { streamRouter } from './stream-router.js';
 
 /** Per-reqId callbacks; a capability registers one per request it sends. */
 export interface RequestSink {
@@ -438,41 +439,9 @@ export class BrokerConnection {
       onHistoricalBar: (reqId, bar) => sink(reqId)?.historicalBar?.(bar),
       onHistoricalEnd: (reqId, marker) => sink(reqId)?.historicalEnd?.(marker),
       onRealtimeBar: (reqId, t, ohlc, v, wap, count) => sink(reqId)?.realtimeBar?.(t, ohlc, v, wap, count),
-      stream: this.streamRouter(seen),
-    };
-  }
-
-  private streamRouter(seen: () => void): IbStreamEvents {
-    const ls = this.streamListeners;
-    const each = <K extends keyof IbStreamEvents>(
-      key: K,
-      call: (fn: NonNullable<Partial<IbStreamEvents>[K]>) => void,
-    ) => {
-      seen();
-      for (const l of ls) {
-        const fn = l[key];
-        if (fn === undefined) continue;
-        try {
-          call(fn as NonNullable<Partial<IbStreamEvents>[K]>);
-        } catch (err) {
-          this.log.error({ err, event: key }, 'IB callback handler failed');
-        }
-      }
-    };
-    return {
-      onOpenOrder: (id, c, o, st) => each('onOpenOrder', (f) => f(id, c, o, st)),
-      onOpenOrderEnd: () => each('onOpenOrderEnd', (f) => f()),
-      onOrderStatus: (u) => each('onOrderStatus', (f) => f(u)),
-      onExecDetails: (reqId, c, e) => each('onExecDetails', (f) => f(reqId, c, e)),
-      onExecDetailsEnd: (reqId) => each('onExecDetailsEnd', (f) => f(reqId)),
-      onCommissionReport: (r) => each('onCommissionReport', (f) => f(r)),
-      onCompletedOrder: (c, o, st) => each('onCompletedOrder', (f) => f(c, o, st)),
-      onCompletedOrdersEnd: () => each('onCompletedOrdersEnd', (f) => f()),
-      onPosition: (a, c, pos, avg) => each('onPosition', (f) => f(a, c, pos, avg)),
-      onPositionEnd: () => each('onPositionEnd', (f) => f()),
-      onAccountSummary: (reqId, a, tag, v, ccy) => each('onAccountSummary', (f) => f(reqId, a, tag, v, ccy)),
-      onAccountSummaryEnd: (reqId) => each('onAccountSummaryEnd', (f) => f(reqId)),
-      onPnl: (reqId, d, u, r) => each('onPnl', (f) => f(reqId, d, u, r)),
+      stream: streamRouter(this.streamListeners, seen, (err, event) =>
+        this.log.error({ err, event }, 'IB callback handler failed'),
+      ),
     };
   }
 }
