@@ -120,7 +120,21 @@ export async function startBrokerEventConsumer(
           .execute();
         return;
       }
-      case 'externalOrder':
+      case 'externalOrder': {
+        const o = (data as BrokerEvent['externalOrder']).order;
+        const values = {
+          account: o.account,
+          status: o.status,
+          order_json: JSON.stringify(o),
+          updated_at_ms: String(now),
+        };
+        await trx
+          .insertInto('external_orders')
+          .values({ broker, perm_id: String(o.permId), order_id: o.orderId, ...values })
+          .onConflict((oc) => oc.columns(['broker', 'perm_id', 'order_id']).doUpdateSet(values))
+          .execute();
+        return;
+      }
       case 'accountValue':
       case 'reconciliationSnapshot':
         return;

@@ -96,7 +96,18 @@ export interface SettingsTable {
   updated_at_ms: string;
 }
 
+export interface ExternalOrdersTable {
+  broker: string;
+  perm_id: string;
+  order_id: number;
+  account: string;
+  status: string;
+  order_json: unknown;
+  updated_at_ms: string;
+}
+
 export interface OrdersDb {
+  external_orders: ExternalOrdersTable;
   orders: OrdersTable;
   order_events: OrderEventsTable;
   fills: FillsTable;

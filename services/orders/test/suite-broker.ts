@@ -214,6 +214,38 @@ describe('commission before its execution', () => {
   });
 });
 
+describe('external orders', () => {
+  test('are recorded for visibility and never become OMS orders', async () => {
+    h = await startHarness('nats-pg');
+    const x = h;
+    const order = {
+      orderId: 0,
+      permId: 424242,
+      account: ACCOUNT,
+      instrument: AAPL,
+      side: 'SELL' as const,
+      quantity: '3',
+      orderType: 'LMT' as const,
+      limitPrice: '199',
+      tif: 'GTC' as const,
+      outsideRth: false,
+      status: 'Submitted' as const,
+      filled: '0',
+      remaining: '3',
+    };
+    await x.brokerEvent('externalOrder', { eventId: `xo-${x.broker}-1`, tsEventMs: Date.now(), order });
+    await x.brokerEvent('externalOrder', {
+      eventId: `xo-${x.broker}-2`,
+      tsEventMs: Date.now(),
+      order: { ...order, status: 'Cancelled' as const },
+    });
+    await sentinel(x);
+    const rows = await db(x).selectFrom('external_orders').select(['perm_id', 'status']).execute();
+    expect(rows).toEqual([{ perm_id: '424242', status: 'Cancelled' }]);
+    expect(await db(x).selectFrom('orders').select('client_order_id').execute()).toEqual([]);
+  });
+});
+
 describe('poison broker events', () => {
   test('a malformed broker event is terminated and the consumer goes on', async () => {
     h = await startHarness('nats-pg');
