@@ -1,0 +1,78 @@
+import { Subjects } from '@trading-system/contracts';
+import { afterEach, describe, expect, test } from 'vitest';
+import { AAPL, ACCOUNT, type Harness, startHarness, waitUntil } from './harness.js';
+import { db, exec, get, sentinel, submit } from './oms-helpers.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('commission before its execution', () => {
+  test('is redelivered until the fill is there, then applied once', async () => {
+    h = await startHarness('nats-pg');
+    const x = h;
+    const r = await submit(x);
+    const id = String(r.order?.clientOrderId);
+    const orderId = Number(r.order?.brokerOrderId);
+    const execId = `early-${x.broker}`;
+    await x.brokerEvent('commissionReport', {
+      eventId: `comm-${execId}`,
+      tsEventMs: Date.now(),
+      execId,
+      commission: '1.05',
+      currency: 'USD',
+    });
+    await exec(x, id, orderId, execId, '100', '100');
+    const ev = await waitUntil(async () => (await get(x, id)).events?.find((e) => e.kind === 'commission'));
+    expect(ev).toMatchObject({ execId, commission: '1.05' });
+    const fill = await db(x).selectFrom('fills').selectAll().where('exec_id', '=', execId).executeTakeFirstOrThrow();
+    expect(fill.commission).toBe('1.05');
+  });
+});
+
+describe('external orders', () => {
+  test('are recorded for visibility and never become OMS orders', async () => {
+    h = await startHarness('nats-pg');
+    const x = h;
+    const order = {
+      orderId: 0,
+      permId: 424242,
+      account: ACCOUNT,
+      instrument: AAPL,
+      side: 'SELL' as const,
+      quantity: '3',
+      orderType: 'LMT' as const,
+      limitPrice: '199',
+      tif: 'GTC' as const,
+      outsideRth: false,
+      status: 'Submitted' as const,
+      filled: '0',
+      remaining: '3',
+    };
+    await x.brokerEvent('externalOrder', { eventId: `xo-${x.broker}-1`, tsEventMs: Date.now(), order });
+    await x.brokerEvent('externalOrder', {
+      eventId: `xo-${x.broker}-2`,
+      tsEventMs: Date.now(),
+      order: { ...order, status: 'Cancelled' as const },
+    });
+    await sentinel(x);
+    const rows = await db(x).selectFrom('external_orders').select(['perm_id', 'status']).execute();
+    expect(rows).toEqual([{ perm_id: '424242', status: 'Cancelled' }]);
+    expect(await db(x).selectFrom('orders').select('client_order_id').execute()).toEqual([]);
+  });
+});
+
+describe('poison broker events', () => {
+  test('a malformed broker event is terminated and the consumer goes on', async () => {
+    h = await startHarness('nats-pg');
+    const x = h;
+    const subject = Subjects.brokerEvent.build({ broker: x.broker, kind: 'execution' });
+    x.bus.publishRaw(subject, new TextEncoder().encode('{"v":1,"not":"an execution"'));
+    x.bus.publishRaw(subject, new TextEncoder().encode(JSON.stringify({ v: 1, eventId: 'x', broker: x.broker })));
+    await sentinel(x);
+    const inbox = await db(x).selectFrom('inbox').select('kind').execute();
+    expect(inbox.map((r) => r.kind)).toEqual(['position']);
+  });
+});
