@@ -1,0 +1,81 @@
+/**
+ * How a TradingSystem reaches the system: a NATS connection to a deployed stack (NATS_URL / `natsUrl`), or the
+ * whole system started in this process (services/embedded: in-process bus, PGlite, ib-sim as broker `sim`).
+ */
+import { type Bus, createNatsBus } from '@trading-system/bus';
+import { catalog } from '@trading-system/contracts';
+import { type Embedded, EmbeddedConfig, type EmbeddedNaming, startEmbedded } from '@trading-system/embedded';
+import { createLogger, type Logger, type LogLevel, loadConfig } from '@trading-system/runtime';
+import { toSdkError } from './errors.js';
+
+export interface OpenOptions {
+  /** NATS server(s) of a deployed stack (default `process.env.NATS_URL`); unset = start the system in-process. */
+  readonly natsUrl?: string;
+  /** Broker connection used when a call names none (default `sim`, or BROKER_NAME). */
+  readonly defaultBroker?: string;
+  /** Gateway type token for addBroker / removeBroker / listBrokers (default `ib`). */
+  readonly gatewayType?: string;
+  /** Deadline of one request, ms (default 15 000). History downloads have their own idle timeout. */
+  readonly requestTimeoutMs?: number;
+  /** Log level of the SDK and, embedded, of every service (default LOG_LEVEL or `warn`); logs go to stderr. */
+  readonly logLevel?: LogLevel;
+  /** Environment read for defaults and the embedded system's config (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Embedded system only. */
+  readonly embedded?: {
+    /** ib-sim port (default SIM_PORT, else 0 = any free port). */
+    readonly simPort?: number;
+    /** PGlite data directory (default PGLITE_DATA_DIR, else `memory://`: nothing kept after shutdown). */
+    readonly pgliteDataDir?: string;
+    /** PostgreSQL instead of PGlite (DATABASE_URL of the environment is ignored here: embedded means self-contained). */
+    readonly databaseUrl?: string;
+    /** Names for several systems on one NATS server / database (tests). */
+    readonly naming?: EmbeddedNaming;
+  };
+}
+
+export interface Connection {
+  readonly bus: Bus;
+  readonly mode: 'embedded' | 'nats';
+  readonly logger: Logger;
+  /** The in-process system, when embedded. */
+  readonly embedded: Embedded | undefined;
+  close(): Promise<void>;
+}
+
+const LEVELS = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+export async function connect(options: OpenOptions): Promise<Connection> {
+  const env = options.env ?? process.env;
+  const envLevel = env.LOG_LEVEL !== undefined && LEVELS.has(env.LOG_LEVEL) ? (env.LOG_LEVEL as LogLevel) : undefined;
+  const level = options.logLevel ?? envLevel ?? 'warn';
+  const logger = createLogger({ service: 'sdk', level, destination: process.stderr });
+  const natsUrl = options.natsUrl ?? (env.NATS_URL === '' ? undefined : env.NATS_URL);
+  if (natsUrl !== undefined) {
+    try {
+      const bus = await createNatsBus({
+        catalog,
+        log: logger.child({ component: 'bus' }),
+        connection: { servers: natsUrl.split(','), name: 'trading-system-sdk' },
+      });
+      return { bus, mode: 'nats', logger, embedded: undefined, close: () => bus.drain() };
+    } catch (err) {
+      throw toSdkError(err, `connecting to NATS at ${natsUrl}`);
+    }
+  }
+  const config = loadConfig(EmbeddedConfig, {
+    ...env,
+    NATS_URL: undefined,
+    DATABASE_URL: options.embedded?.databaseUrl,
+    LOG_LEVEL: level,
+    SIM_PORT: String(options.embedded?.simPort ?? env.SIM_PORT ?? 0),
+    PGLITE_DATA_DIR: options.embedded?.pgliteDataDir ?? env.PGLITE_DATA_DIR ?? 'memory://',
+    ...(options.defaultBroker === undefined ? {} : { BROKER_NAME: options.defaultBroker }),
+  });
+  const embedded = await startEmbedded({
+    config,
+    logger,
+    ...(options.embedded?.naming === undefined ? {} : { naming: options.embedded.naming }),
+  });
+  return { bus: embedded.bus, mode: 'embedded', logger, embedded, close: () => embedded.stop() };
+}

@@ -1,0 +1,119 @@
+/**
+ * Live quotes through market-data leases: `md.subscribe` opens (or renews) a lease and names the tick subject;
+ * the lease is renewed at half its lifetime while the subscription lives, and released by `unsubscribe()`.
+ * A failed renewal is reported to `onError` and retried at the next renewal (the line may have been lost with a
+ * service restart; renewing with the same lease id re-opens it).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Bus, Subscription } from '@trading-system/bus';
+import {
+  type InstrumentRef,
+  type MdSubscribeReply,
+  type MdUnsubscribeReply,
+  Subjects,
+  type Tick,
+  unwrapReply,
+} from '@trading-system/contracts';
+import { toQuote } from './convert.js';
+import { toSdkError } from './errors.js';
+import type { MarketDataSubscription, Quote } from './types.js';
+
+export interface LeaseOptions {
+  readonly broker: string;
+  readonly instrument: InstrumentRef;
+  readonly ttlMs: number;
+  readonly timeoutMs: number;
+  readonly onError?: ((err: Error) => void) | undefined;
+}
+
+export async function openQuoteSubscription(
+  bus: Bus,
+  options: LeaseOptions,
+  onQuote: (q: Quote) => void,
+): Promise<MarketDataSubscription> {
+  const leaseId = `sdk-${randomUUID()}`;
+  const subscribe = async (): Promise<Extract<MdSubscribeReply, { ok: true }>> => {
+    try {
+      const reply = await bus.request<MdSubscribeReply>(
+        Subjects.mdSubscribe.build(),
+        {
+          v: 1,
+          leaseId,
+          broker: options.broker,
+          instrument: options.instrument,
+          ttlMs: options.ttlMs,
+          streams: ['ticks'],
+        },
+        { timeoutMs: options.timeoutMs },
+      );
+      return unwrapReply(reply);
+    } catch (err) {
+      throw toSdkError(err, 'market data subscription');
+    }
+  };
+  const first = await subscribe();
+  const { instrument } = first;
+  const tickSubject = Subjects.mdTick.build({ broker: options.broker, instrument: String(instrument.conId) });
+  const sub: Subscription = bus.subscribe<Tick>(tickSubject, (m) => onQuote(toQuote(m.data, instrument.localSymbol)));
+  const renew = setInterval(
+    () => {
+      subscribe().catch((err: unknown) => options.onError?.(err instanceof Error ? err : new Error(String(err))));
+    },
+    Math.max(1_000, Math.floor(options.ttlMs / 2)),
+  );
+  renew.unref();
+  let ended: Promise<void> | undefined;
+  return {
+    instrument,
+    unsubscribe() {
+      ended ??= (async () => {
+        clearInterval(renew);
+        sub.unsubscribe();
+        try {
+          const reply = await bus.request<MdUnsubscribeReply>(
+            Subjects.mdUnsubscribe.build(),
+            { v: 1, leaseId },
+            { timeoutMs: options.timeoutMs },
+          );
+          // An expired lease is already released: that is what unsubscribe wanted.
+          if (!reply.ok && reply.code !== 'LEASE_NOT_FOUND') unwrapReply(reply);
+        } catch (err) {
+          throw toSdkError(err, 'market data unsubscribe');
+        }
+      })();
+      return ended;
+    },
+  };
+}
+
+/**
+ * The async-iterator form: quotes are buffered (newest `bufferSize` kept: a slow consumer skips stale quotes rather
+ * than growing memory) and the lease ends when the loop ends (`break`, `return`, or an exception).
+ */
+export async function* quoteIterator(
+  open: (onQuote: (q: Quote) => void) => Promise<MarketDataSubscription>,
+  bufferSize = 1_000,
+): AsyncGenerator<Quote, void, undefined> {
+  const buffer: Quote[] = [];
+  let wake: (() => void) | undefined;
+  const subscription = await open((q) => {
+    buffer.push(q);
+    if (buffer.length > bufferSize) buffer.shift();
+    wake?.();
+  });
+  try {
+    for (;;) {
+      const next = buffer.shift();
+      if (next !== undefined) {
+        yield next;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = undefined;
+    }
+  } finally {
+    await subscription.unsubscribe();
+  }
+}

@@ -1,0 +1,519 @@
+/**
+ * The TradingSystem SDK: one object for brokers, historical data, live quotes, orders, positions and history.
+ * `TradingSystem.open()` connects to a deployed stack over NATS when NATS_URL is set, otherwise starts the whole
+ * system in this process (ib-sim as the default broker `sim`). Every call maps to one documented subject
+ * (docs/subjects.md); failures are TradingSystemError subclasses with the registry code and a hint.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { Bus, Subscription } from '@trading-system/bus';
+import {
+  type AccountPositionsReply,
+  type AccountSummary,
+  type AccountSummaryReply,
+  type AddBrokerReply,
+  type BrokerInfo,
+  type GetOrderReply,
+  type HistBarsQuery,
+  type HistOrdersReply,
+  type HistTradesReply,
+  IbConnectionConfig,
+  type ListBrokersReply,
+  type ListOrdersReply,
+  type OrderCommandReply,
+  type OrderEvent,
+  type OrderSide,
+  type OrderType,
+  type Position,
+  type RemoveBrokerReply,
+  Subjects,
+  unwrapReply,
+} from '@trading-system/contracts';
+import { fetchBars, fetchExport } from '@trading-system/history';
+import { type Connection, connect, type OpenOptions } from './connect.js';
+import { toBar, toDecimal, toInstrumentRef, toOrder, toTrade } from './convert.js';
+import { ClosedError, sdkError, toSdkError, ValidationError } from './errors.js';
+import { openQuoteSubscription, quoteIterator } from './market-data.js';
+import type {
+  BrokerConfig,
+  Contract,
+  DecimalInput,
+  ExportResult,
+  HistoricalData,
+  HistoricalDataOptions,
+  HistoryFilter,
+  MarketDataOptions,
+  MarketDataSubscription,
+  ModifyOrderChanges,
+  Order,
+  OrderFilter,
+  OrderOptions,
+  OrderResult,
+  Quote,
+  Trade,
+} from './types.js';
+
+type Symbolish = string | Contract;
+type Side = OrderSide | 'buy' | 'sell';
+
+export class TradingSystem {
+  /** `embedded`: the system runs inside this process; `nats`: connected to a deployed stack. */
+  readonly mode: 'embedded' | 'nats';
+  /** Broker used when a call names none. */
+  readonly defaultBroker: string;
+  readonly gatewayType: string;
+  private readonly conn: Connection;
+  private readonly timeoutMs: number;
+  private readonly cleanups = new Set<() => Promise<void>>();
+  private closed: Promise<void> | undefined;
+
+  private constructor(conn: Connection, options: OpenOptions) {
+    this.conn = conn;
+    this.mode = conn.mode;
+    const env = options.env ?? process.env;
+    this.defaultBroker = conn.embedded?.broker ?? options.defaultBroker ?? env.BROKER_NAME ?? 'sim';
+    this.gatewayType = conn.embedded?.gatewayType ?? options.gatewayType ?? 'ib';
+    this.timeoutMs = options.requestTimeoutMs ?? 15_000;
+  }
+
+  /** Connects (NATS_URL / `natsUrl`) or starts the embedded system; call `shutdown()` when done. */
+  static async open(options: OpenOptions = {}): Promise<TradingSystem> {
+    return new TradingSystem(await connect(options), options);
+  }
+
+  /** The underlying bus (for subjects the SDK does not wrap). */
+  get bus(): Bus {
+    return this.conn.bus;
+  }
+
+  /** Where things are (embedded: bus, database, broker port), one line each. */
+  describe(): string[] {
+    return this.conn.embedded?.describe() ?? [`bus: NATS (${this.mode})`, `default broker: ${this.defaultBroker}`];
+  }
+
+  // Brokers
+
+  /** Opens a named broker connection on the gateway of `type` (`ib`; ib-sim speaks the same protocol). */
+  async addBroker(name: string, type: string, config: BrokerConfig): Promise<BrokerInfo> {
+    const connection = IbConnectionConfig.safeParse(config);
+    if (!connection.success)
+      throw new ValidationError('VALIDATION_FAILED', `broker config: ${connection.error.message}`);
+    const r = await this.call<AddBrokerReply>(
+      Subjects.gatewayCommand.build({ type, verb: 'addBroker' }),
+      { v: 1, name, connection: connection.data },
+      `addBroker ${name}`,
+    );
+    return r.broker;
+  }
+
+  async removeBroker(name: string, type = this.gatewayType): Promise<void> {
+    await this.call<RemoveBrokerReply>(
+      Subjects.gatewayCommand.build({ type, verb: 'removeBroker' }),
+      { v: 1, name },
+      `removeBroker ${name}`,
+    );
+  }
+
+  async listBrokers(type = this.gatewayType): Promise<BrokerInfo[]> {
+    const r = await this.call<ListBrokersReply>(
+      Subjects.gatewayCommand.build({ type, verb: 'listBrokers' }),
+      { v: 1 },
+      'listBrokers',
+    );
+    return r.brokers;
+  }
+
+  // Historical data
+
+  /**
+   * Bars of `duration` ("5 D", "2 W", "1 Y") back from now (or `options.end`) in `barSize` ("1 hour", "5 mins",
+   * or any timeframe token like "7m"). Served from the history cache, back-filled from the broker under pacing.
+   */
+  async getHistoricalData(
+    symbol: Symbolish,
+    exchange: string | undefined,
+    duration: string,
+    barSize: string,
+    options: HistoricalDataOptions = {},
+  ): Promise<HistoricalData> {
+    const query = this.barsQuery(symbol, exchange, duration, barSize, options);
+    this.assertOpen();
+    try {
+      const r = await fetchBars(this.bus, query, { requestTimeoutMs: this.timeoutMs });
+      return Object.assign(r.bars.map(toBar), {
+        instrument: r.instrument,
+        timeframe: r.timeframe,
+        partial: r.partial,
+        missing: r.missing.map((m) => ({
+          start: new Date(m.startMs),
+          end: new Date(m.endMs),
+          code: m.code,
+          message: m.message,
+        })),
+      });
+    } catch (err) {
+      throw toSdkError(err, `historical data for ${describeSymbol(symbol)}`);
+    }
+  }
+
+  /** Writes the bars of a getHistoricalData query as CSV to `filename` (produced by the history service). */
+  async exportHistoricalData(
+    symbol: Symbolish,
+    exchange: string | undefined,
+    duration: string,
+    barSize: string,
+    filename: string,
+    options: HistoricalDataOptions = {},
+  ): Promise<ExportResult> {
+    const query = this.barsQuery(symbol, exchange, duration, barSize, options);
+    this.assertOpen();
+    let text: string;
+    let rows: number;
+    let partial: boolean;
+    try {
+      ({ text, rows, partial } = await fetchExport(
+        this.bus,
+        { what: 'bars', query },
+        { requestTimeoutMs: this.timeoutMs },
+      ));
+    } catch (err) {
+      throw toSdkError(err, `export of ${describeSymbol(symbol)}`);
+    }
+    await writeFile(filename, text, 'utf8');
+    return { filename, rows, partial };
+  }
+
+  // Market data
+
+  /** Calls `callback` with every quote change until the returned subscription is unsubscribed. */
+  async subscribeMarketData(
+    symbol: Symbolish,
+    exchange: string | undefined,
+    callback: (quote: Quote) => void,
+    options: MarketDataOptions = {},
+  ): Promise<MarketDataSubscription> {
+    this.assertOpen();
+    const subscription = await openQuoteSubscription(
+      this.bus,
+      {
+        broker: options.broker ?? this.defaultBroker,
+        instrument: toInstrumentRef(symbol, exchange, options),
+        ttlMs: options.leaseTtlMs ?? 60_000,
+        timeoutMs: this.timeoutMs,
+        onError: options.onError ?? ((err) => this.conn.logger.warn({ err }, 'market data lease renewal failed')),
+      },
+      callback,
+    );
+    const cleanup = async (): Promise<void> => subscription.unsubscribe();
+    this.cleanups.add(cleanup);
+    return {
+      instrument: subscription.instrument,
+      unsubscribe: async () => {
+        this.cleanups.delete(cleanup);
+        await subscription.unsubscribe();
+      },
+    };
+  }
+
+  /** Quotes as an async iterator: `for await (const q of ts.marketData('AAPL', 'SMART')) { ... break; }`. */
+  marketData(symbol: Symbolish, exchange?: string, options: MarketDataOptions = {}): AsyncGenerator<Quote, void> {
+    return quoteIterator((onQuote) => this.subscribeMarketData(symbol, exchange, onQuote, options));
+  }
+
+  // Orders
+
+  submitMarketOrder(
+    symbol: Symbolish,
+    exchange: string | undefined,
+    side: Side,
+    quantity: DecimalInput,
+    options?: OrderOptions,
+  ) {
+    return this.submit(symbol, exchange, side, quantity, 'MKT', {}, options);
+  }
+
+  submitLimitOrder(
+    symbol: Symbolish,
+    exchange: string | undefined,
+    side: Side,
+    quantity: DecimalInput,
+    limitPrice: DecimalInput,
+    options?: OrderOptions,
+  ): Promise<OrderResult> {
+    return this.submit(symbol, exchange, side, quantity, 'LMT', { limitPrice }, options);
+  }
+
+  submitStopOrder(
+    symbol: Symbolish,
+    exchange: string | undefined,
+    side: Side,
+    quantity: DecimalInput,
+    stopPrice: DecimalInput,
+    options?: OrderOptions,
+  ): Promise<OrderResult> {
+    return this.submit(symbol, exchange, side, quantity, 'STP', { stopPrice }, options);
+  }
+
+  submitStopLimitOrder(
+    symbol: Symbolish,
+    exchange: string | undefined,
+    side: Side,
+    quantity: DecimalInput,
+    stopPrice: DecimalInput,
+    limitPrice: DecimalInput,
+    options?: OrderOptions,
+  ): Promise<OrderResult> {
+    return this.submit(symbol, exchange, side, quantity, 'STP LMT', { stopPrice, limitPrice }, options);
+  }
+
+  /** Changes quantity (new total), prices or TIF of a working order; the outcome arrives as order updates. */
+  async modifyOrder(orderId: string, changes: ModifyOrderChanges): Promise<Order> {
+    const r = await this.call<OrderCommandReply>(
+      Subjects.ordersModify.build(),
+      {
+        v: 1,
+        clientOrderId: orderId,
+        ...(changes.quantity === undefined ? {} : { quantity: toDecimal(changes.quantity, 'quantity') }),
+        ...(changes.limitPrice === undefined ? {} : { limitPrice: toDecimal(changes.limitPrice, 'limitPrice') }),
+        ...(changes.stopPrice === undefined ? {} : { stopPrice: toDecimal(changes.stopPrice, 'stopPrice') }),
+        ...(changes.tif === undefined ? {} : { tif: changes.tif }),
+      },
+      `modify ${orderId}`,
+    );
+    return toOrder(r.order);
+  }
+
+  async cancelOrder(orderId: string): Promise<Order> {
+    const r = await this.call<OrderCommandReply>(
+      Subjects.ordersCancel.build(),
+      { v: 1, clientOrderId: orderId },
+      `cancel ${orderId}`,
+    );
+    return toOrder(r.order);
+  }
+
+  async getOrderStatus(orderId: string): Promise<Order> {
+    const r = await this.call<GetOrderReply>(
+      Subjects.ordersGet.build(),
+      { v: 1, clientOrderId: orderId },
+      `order ${orderId}`,
+    );
+    return toOrder(r.order);
+  }
+
+  /** Orders known to the OMS, newest first (default: open ones only), all pages. */
+  async getAllOrders(filter: OrderFilter = {}): Promise<Order[]> {
+    const out: Order[] = [];
+    let cursor: string | undefined;
+    do {
+      const r: Extract<ListOrdersReply, { ok: true }> = await this.call<ListOrdersReply>(
+        Subjects.ordersList.build(),
+        {
+          v: 1,
+          status: filter.status ?? 'open',
+          limit: 500,
+          ...optional({
+            broker: filter.broker,
+            account: filter.account,
+            strategy: filter.strategy,
+            symbol: filter.symbol,
+            sinceMs: filter.since?.getTime(),
+            untilMs: filter.until?.getTime(),
+            cursor,
+          }),
+        },
+        'list orders',
+      );
+      for (const o of r.orders) out.push(toOrder(o));
+      cursor = r.nextCursor;
+    } while (cursor !== undefined);
+    return out;
+  }
+
+  /**
+   * Every order event (accepted, statusChanged, partiallyFilled, filled, cancelled, rejected, ...) as it happens;
+   * returns the function that stops the updates. Filter by `broker` to see one broker's orders only.
+   */
+  onOrderUpdate(callback: (event: OrderEvent) => void, options: { broker?: string } = {}): () => void {
+    this.assertOpen();
+    const subject = `orders.evt.${options.broker ?? '*'}.>`;
+    const sub: Subscription = this.bus.subscribe<OrderEvent>(subject, (m) => callback(m.data));
+    const cleanup = async (): Promise<void> => sub.unsubscribe();
+    this.cleanups.add(cleanup);
+    return () => {
+      this.cleanups.delete(cleanup);
+      sub.unsubscribe();
+    };
+  }
+
+  // Account
+
+  /** Positions as the broker reports them. */
+  async getPositions(options: { broker?: string; account?: string } = {}): Promise<Position[]> {
+    const broker = options.broker ?? this.defaultBroker;
+    const r = await this.call<AccountPositionsReply>(
+      Subjects.accountPositions.build({ broker }),
+      { v: 1, ...optional({ account: options.account }) },
+      `positions of ${broker}`,
+    );
+    return r.positions;
+  }
+
+  /** Account values and PnL of `account` (or of the broker's only account). */
+  async getAccountInfo(options: { broker?: string; account?: string } = {}): Promise<AccountSummary> {
+    const broker = options.broker ?? this.defaultBroker;
+    const r = await this.call<AccountSummaryReply>(
+      Subjects.accountSummary.build({ broker }),
+      { v: 1, ...optional({ account: options.account }) },
+      `account of ${broker}`,
+    );
+    const first = r.accounts[0];
+    if (first === undefined || (options.account === undefined && r.accounts.length > 1))
+      throw sdkError(
+        'ACCOUNT_UNKNOWN',
+        `broker ${broker} reports accounts [${r.accounts.map((a) => a.account).join(', ')}]; name one with { account }`,
+      );
+    return first;
+  }
+
+  // History
+
+  /** Order audit trail (history read model), newest first, all pages. */
+  async getOrderHistory(filter: HistoryFilter & { status?: 'open' | 'final' | 'all' } = {}): Promise<Order[]> {
+    const out: Order[] = [];
+    let cursor: string | undefined;
+    do {
+      const r: Extract<HistOrdersReply, { ok: true }> = await this.call<HistOrdersReply>(
+        Subjects.histOrders.build(),
+        { v: 1, query: { ...historyQuery(filter), ...optional({ status: filter.status, cursor }), limit: 1000 } },
+        'order history',
+      );
+      for (const o of r.orders) out.push(toOrder(o));
+      cursor = r.nextCursor;
+    } while (cursor !== undefined);
+    return out;
+  }
+
+  /** Fills, newest first, all pages. */
+  async getTradeHistory(filter: HistoryFilter = {}): Promise<Trade[]> {
+    const out: Trade[] = [];
+    let cursor: string | undefined;
+    do {
+      const r: Extract<HistTradesReply, { ok: true }> = await this.call<HistTradesReply>(
+        Subjects.histTrades.build(),
+        { v: 1, query: { ...historyQuery(filter), ...optional({ cursor }), limit: 1000 } },
+        'trade history',
+      );
+      for (const t of r.trades) out.push(toTrade(t));
+      cursor = r.nextCursor;
+    } while (cursor !== undefined);
+    return out;
+  }
+
+  /** Ends subscriptions and order updates, then disconnects (or stops the embedded system). Idempotent. */
+  shutdown(): Promise<void> {
+    this.closed ??= (async () => {
+      for (const cleanup of [...this.cleanups].reverse()) {
+        try {
+          await cleanup();
+        } catch (err) {
+          this.conn.logger.warn({ err }, 'cleanup during shutdown failed');
+        }
+      }
+      this.cleanups.clear();
+      await this.conn.close();
+    })();
+    return this.closed;
+  }
+
+  private async submit(
+    symbol: Symbolish,
+    exchange: string | undefined,
+    side: Side,
+    quantity: DecimalInput,
+    orderType: OrderType,
+    prices: { limitPrice?: DecimalInput; stopPrice?: DecimalInput },
+    options: OrderOptions = {},
+  ): Promise<OrderResult> {
+    const upper = side.toUpperCase();
+    if (upper !== 'BUY' && upper !== 'SELL')
+      throw new ValidationError('VALIDATION_FAILED', `side must be BUY or SELL, got ${side}`);
+    const r = await this.call<OrderCommandReply>(
+      Subjects.ordersSubmit.build(),
+      {
+        v: 1,
+        broker: options.broker ?? this.defaultBroker,
+        instrument: toInstrumentRef(symbol, exchange, options),
+        side: upper,
+        quantity: toDecimal(quantity, 'quantity'),
+        orderType,
+        tif: options.tif ?? 'DAY',
+        outsideRth: options.outsideRth ?? false,
+        ...(prices.limitPrice === undefined ? {} : { limitPrice: toDecimal(prices.limitPrice, 'limitPrice') }),
+        ...(prices.stopPrice === undefined ? {} : { stopPrice: toDecimal(prices.stopPrice, 'stopPrice') }),
+        ...optional({ account: options.account, strategy: options.strategy, clientOrderId: options.orderId }),
+      },
+      `${orderType} order for ${describeSymbol(symbol)}`,
+    );
+    const order = toOrder(r.order);
+    return { orderId: order.orderId, status: order.status, order };
+  }
+
+  private barsQuery(
+    symbol: Symbolish,
+    exchange: string | undefined,
+    duration: string,
+    barSize: string,
+    options: HistoricalDataOptions,
+  ): HistBarsQuery {
+    return {
+      broker: options.broker ?? this.defaultBroker,
+      instrument: toInstrumentRef(symbol, exchange, options),
+      duration: duration as HistBarsQuery['duration'] & string,
+      barSize: barSize as HistBarsQuery['barSize'],
+      whatToShow: options.whatToShow ?? 'TRADES',
+      useRth: options.useRTH ?? true,
+      cachedOnly: options.cachedOnly ?? false,
+      ...(options.end === undefined ? {} : { endMs: options.end.getTime() }),
+    };
+  }
+
+  private async call<T extends { ok: boolean }>(
+    subject: string,
+    body: unknown,
+    what: string,
+  ): Promise<Extract<T, { ok: true }>> {
+    this.assertOpen();
+    try {
+      return unwrapReply(await this.bus.request<T>(subject, body, { timeoutMs: this.timeoutMs }));
+    } catch (err) {
+      throw toSdkError(err, what);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed !== undefined) throw new ClosedError('SERVICE_UNAVAILABLE', 'this TradingSystem was shut down');
+  }
+}
+
+function describeSymbol(s: Symbolish): string {
+  return typeof s === 'string' ? s : s.symbol;
+}
+
+/** Drops undefined values (the schemas are strict about optional fields being absent, not undefined). */
+function optional<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}
+
+function historyQuery(f: HistoryFilter) {
+  return optional({
+    broker: f.broker,
+    account: f.account,
+    strategy: f.strategy,
+    clientOrderId: f.orderId,
+    symbol: f.symbol,
+    fromMs: f.from?.getTime(),
+    toMs: f.to?.getTime(),
+  });
+}

@@ -1,0 +1,30 @@
+/** The SDK on the embedded default: no NATS_URL, so open() starts the system in-process (memory bus, PGlite, ib-sim). */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ClosedError, TradingSystem } from '../src/index.js';
+import { sdkScenarios } from './scenarios.js';
+
+let ts: TradingSystem;
+
+beforeAll(async () => {
+  ts = await TradingSystem.open({ env: {}, logLevel: 'silent' });
+}, 60_000);
+afterAll(() => ts?.shutdown(), 30_000);
+
+describe('embedded default', () => {
+  test('open() with no NATS_URL runs the system in this process, ib-sim as broker sim', () => {
+    expect(ts.mode).toBe('embedded');
+    expect(ts.defaultBroker).toBe('sim');
+    expect(ts.describe().join('\n')).toMatch(/ib-sim .* on 127\.0\.0\.1:\d+/);
+  });
+  sdkScenarios(
+    () => ts,
+    () => 'sim',
+  );
+});
+
+test('a TradingSystem that was shut down refuses further calls', async () => {
+  const other = await TradingSystem.open({ env: {}, logLevel: 'silent' });
+  await other.shutdown();
+  await expect(other.getAllOrders()).rejects.toBeInstanceOf(ClosedError);
+  await other.shutdown();
+}, 60_000);

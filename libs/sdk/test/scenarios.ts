@@ -1,0 +1,227 @@
+/**
+ * The SDK scenarios, run against both ways of deploying the system (embedded default, and NATS + Postgres with the
+ * services started in-process). Each file gives `system()` its own TradingSystem.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import {
+  ClosedError,
+  NotFoundError,
+  type OrderEvent,
+  type Quote,
+  type TradingSystem,
+  TradingSystemError,
+  ValidationError,
+} from '../src/index.js';
+
+/** Resolves when `predicate` holds for a value pushed by `watch`, rejects after `timeoutMs`. */
+export function waitFor<T>(
+  watch: (push: (v: T) => void) => () => void,
+  predicate: (v: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const seen: T[] = [];
+    let stop: () => void = () => undefined;
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`timed out waiting for ${what}; saw ${JSON.stringify(seen).slice(0, 2000)}`));
+    }, timeoutMs);
+    stop = watch((v) => {
+      seen.push(v);
+      if (predicate(v)) {
+        clearTimeout(timer);
+        stop();
+        resolve(v);
+      }
+    });
+  });
+}
+
+/** Polls a read (history's read model is eventually consistent with the order stream). */
+export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function sdkScenarios(system: () => TradingSystem, broker: () => string): void {
+  test('the default broker is connected', async () => {
+    const brokers = await system().listBrokers();
+    expect(brokers.find((b) => b.name === broker())?.state).toBe('connected');
+  });
+
+  test('5 D of 1-hour AAPL bars: numbers for analysis, exact strings kept, hourly over the last five days', async () => {
+    const bars = await system().getHistoricalData('AAPL', 'SMART', '5 D', '1 hour', {
+      whatToShow: 'TRADES',
+      useRTH: true,
+    });
+    expect(bars.partial).toBe(false);
+    expect(bars.instrument?.symbol).toBe('AAPL');
+    // history reads "5 D" as the 5 × 24 h before now: 3 to 5 sessions depending on weekends.
+    expect(bars.length).toBeGreaterThanOrEqual(14);
+    const days = new Set(bars.map((b) => b.time.toISOString().slice(0, 10)));
+    expect(days.size).toBeGreaterThanOrEqual(3);
+    expect(bars[0]?.time.getTime()).toBeGreaterThanOrEqual(Date.now() - 5 * 86_400_000 - 3_600_000);
+    expect(bars.every((b) => b.exact.tsEndMs - b.exact.tsStartMs <= 3_600_000)).toBe(true);
+    for (const b of bars) {
+      expect(b.time).toBeInstanceOf(Date);
+      expect(b.close).toBe(Number(b.exact.close));
+      expect(b.high).toBeGreaterThanOrEqual(b.low);
+    }
+    const times = bars.map((b) => b.time.getTime());
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+  });
+
+  test('historical data exported to CSV', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sdk-'));
+    try {
+      const file = join(dir, 'aapl.csv');
+      const r = await system().exportHistoricalData('AAPL', 'SMART', '2 D', '1 hour', file);
+      const lines = (await readFile(file, 'utf8')).trim().split('\n');
+      expect(r.rows).toBeGreaterThan(0);
+      expect(lines.length).toBe(r.rows + 1);
+      expect(lines[0]?.toLowerCase()).toContain('close');
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+
+  test('live quotes by callback and by async iterator; unsubscribe ends them', async () => {
+    let sub: Awaited<ReturnType<TradingSystem['subscribeMarketData']>> | undefined;
+    const quote = await waitFor<Quote>(
+      (push) => {
+        void system()
+          .subscribeMarketData('AAPL', 'SMART', push)
+          .then((s) => {
+            sub = s;
+          });
+        return () => undefined;
+      },
+      (q) => q.bid !== undefined || q.last !== undefined,
+      15_000,
+      'a quote',
+    );
+    expect(quote.conId).toBe(sub?.instrument.conId);
+    expect(quote.time).toBeInstanceOf(Date);
+    await sub?.unsubscribe();
+    for await (const q of system().marketData('AAPL', 'SMART')) {
+      expect(q.symbol).toBe('AAPL');
+      break;
+    }
+  });
+
+  test('a limit order: id and status at once, updates as events, modify, cancel, listed and in history', async () => {
+    const ts = system();
+    const events: OrderEvent[] = [];
+    const listeners = new Set<(e: OrderEvent) => void>();
+    const off = ts.onOrderUpdate(
+      (e) => {
+        events.push(e);
+        for (const l of listeners) l(e);
+      },
+      { broker: broker() },
+    );
+    const watch = (push: (e: OrderEvent) => void) => {
+      for (const e of events) push(e);
+      listeners.add(push);
+      return () => listeners.delete(push);
+    };
+    try {
+      const r = await ts.submitLimitOrder('AAPL', 'SMART', 'BUY', 5, 1.0, { tif: 'GTC', strategy: 'sdk-test' });
+      expect(['accepted', 'submitted']).toContain(r.status);
+      expect(r.order.limitPrice).toBe('1');
+      const id = r.orderId;
+      await waitFor(
+        watch,
+        (e) => e.clientOrderId === id && e.kind === 'statusChanged' && e.to === 'submitted',
+        15_000,
+        'submitted',
+      );
+      const status = await ts.getOrderStatus(id);
+      expect(status.status).toBe('submitted');
+      expect(status.strategy).toBe('sdk-test');
+
+      await ts.modifyOrder(id, { limitPrice: '1.01' });
+      await waitFor(watch, (e) => e.clientOrderId === id && e.kind === 'modified', 15_000, 'modified');
+      expect((await ts.getOrderStatus(id)).limitPrice).toBe('1.01');
+
+      expect((await ts.getAllOrders({ broker: broker() })).map((o) => o.orderId)).toContain(id);
+      await ts.cancelOrder(id);
+      await waitFor(watch, (e) => e.clientOrderId === id && e.kind === 'cancelled', 15_000, 'cancelled');
+      expect((await ts.getOrderStatus(id)).status).toBe('cancelled');
+      const history = await eventually(
+        () => ts.getOrderHistory({ orderId: id }),
+        (h) => h[0]?.status === 'cancelled',
+        10_000,
+      );
+      expect(history.map((o) => [o.orderId, o.status])).toEqual([[id, 'cancelled']]);
+    } finally {
+      off();
+    }
+  });
+
+  test('a marketable order fills; the fill shows in trades and positions', async () => {
+    const ts = system();
+    const filled = new Promise<OrderEvent>((resolve) => {
+      const off = ts.onOrderUpdate(
+        (e) => {
+          if (e.kind === 'filled') {
+            off();
+            resolve(e);
+          }
+        },
+        { broker: broker() },
+      );
+    });
+    // A marketable limit (10 % above the last close) with outsideRth fills whatever the time of day; a market order
+    // is refused outside regular hours.
+    const bars = await ts.getHistoricalData('AAPL', 'SMART', '1 D', '1 hour', { useRTH: false });
+    const last = bars.at(-1)?.close ?? 0;
+    expect(last).toBeGreaterThan(0);
+    const limit = (Math.round(last * 110) / 100).toFixed(2);
+    const r = await ts.submitLimitOrder('AAPL', 'SMART', 'BUY', 3, limit, { outsideRth: true, tif: 'GTC' });
+    const fill = await Promise.race([
+      filled,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no fill in 20 s')), 20_000)),
+    ]);
+    expect(fill.clientOrderId).toBe(r.orderId);
+    const trades = await eventually(
+      () => ts.getTradeHistory({ orderId: r.orderId }),
+      (t) => t.length > 0,
+      10_000,
+    );
+    expect(trades[0]?.quantity).toBe(3);
+    expect(trades[0]?.price).toBeGreaterThan(0);
+    const positions = await eventually(
+      () => ts.getPositions(),
+      (p) => p.some((x) => x.symbol === 'AAPL' && Number(x.quantity) > 0),
+      10_000,
+    );
+    expect(positions.some((x) => x.symbol === 'AAPL' && Number(x.quantity) >= 3)).toBe(true);
+    const account = await ts.getAccountInfo();
+    expect(account.broker).toBe(broker());
+    expect(account.values.length).toBeGreaterThan(0);
+  }, 45_000);
+
+  test('errors are typed, carry the registry code and say what to do next', async () => {
+    const ts = system();
+    const notOnTick = await ts.submitLimitOrder('AAPL', 'SMART', 'BUY', 1, '1.001').catch((e: unknown) => e);
+    expect(notOnTick).toBeInstanceOf(TradingSystemError);
+    expect(notOnTick).toMatchObject({ code: expect.stringMatching(/PRICE_NOT_ON_TICK|VALIDATION_FAILED/) });
+    expect((notOnTick as TradingSystemError).hint.length).toBeGreaterThan(10);
+    const missing = await ts.getOrderStatus('no-such-order').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(NotFoundError);
+    expect(missing).toMatchObject({ code: 'ORDER_NOT_FOUND', retryable: false });
+    await expect(ts.submitMarketOrder('AAPL', 'SMART', 'HOLD' as 'BUY', 1)).rejects.toBeInstanceOf(ValidationError);
+    await expect(ts.submitMarketOrder('AAPL', 'SMART', 'BUY', Number.NaN)).rejects.toBeInstanceOf(ValidationError);
+  });
+}
+
+export { ClosedError };
