@@ -1,8 +1,9 @@
 /**
  * Accounts of one broker connection: positions (a standing IB reqPositions subscription, kept as a map and
  * published as `account.<name>.evt.position` on every change after the initial download), account summary
- * (IB reqAccountSummary on request) and PnL (a standing reqPnL per managed account, published as
- * `account.<name>.evt.pnl`). Served on `broker.<name>.cmd.positions|accountSummary` and
+ * (IB reqAccountSummary on request; and from a standing reqAccountUpdates on the first managed account,
+ * published as `account.<name>.evt.summary` after each IB download, about every 3 minutes) and PnL (a standing
+ * reqPnL per managed account, published as `account.<name>.evt.pnl`). Served on `broker.<name>.cmd.positions|accountSummary` and
  * `account.<name>.positions|summary`.
  */
 import type { Contract } from '@stoqey/ib';
@@ -55,6 +56,8 @@ export class Accounts {
   private readonly pnl = new Map<string, AccountPnl>();
   private readonly pnlReqs = new Map<number, string>();
   private readonly summaryTimeoutMs: number;
+  /** Values of the reqAccountUpdates subscription, key|currency → value, per account. */
+  private readonly values = new Map<string, Map<string, AccountValue>>();
 
   constructor(
     private readonly conn: BrokerConnection,
@@ -75,6 +78,8 @@ export class Accounts {
           this.pnlReqs.set(reqId, account);
           conn.send('data', 'reqPnL', (p) => p.reqPnL(reqId, account));
         }
+        const first = conn.managedAccounts[0];
+        if (first !== undefined) conn.send('data', 'reqAccountUpdates', (p) => p.reqAccountUpdates(true, first));
       },
       down: () => {
         this.positionsReady = false;
@@ -85,6 +90,29 @@ export class Accounts {
       onPositionEnd: () => {
         this.positionsReady = true;
         for (const w of this.readyWaiters.splice(0)) w();
+      },
+      onAccountValue: (key, value, currency, account) => {
+        let m = this.values.get(account);
+        if (m === undefined) {
+          m = new Map();
+          this.values.set(account, m);
+        }
+        m.set(`${key}|${currency}`, accountValue(key, value, currency));
+      },
+      onAccountDownloadEnd: (account) => {
+        const m = this.values.get(account);
+        if (m === undefined) return;
+        const now = Date.now();
+        const summary = buildSummary(conn.name, account, [...m.values()], this.pnl.get(account), now);
+        this.emit('summary', {
+          v: 1,
+          eventId: `sum-${account}-${now}`,
+          broker: conn.name,
+          account,
+          tsEventMs: now,
+          tsInitMs: now,
+          summary,
+        });
       },
       onPnl: (reqId, daily, unrealized, realized) => {
         const account = this.pnlReqs.get(reqId);
@@ -157,29 +185,15 @@ export class Accounts {
       });
       this.conn.send('data', 'reqAccountSummary', (p) => p.reqAccountSummary(reqId, SUMMARY_TAGS));
     });
-    const byAccount = new Map<string, AccountSummary>();
-    const now = Date.now();
+    const byAccount = new Map<string, AccountValue[]>();
     for (const r of rows) {
       if (account !== undefined && r.account !== account) continue;
-      let s = byAccount.get(r.account);
-      if (s === undefined) {
-        s = { broker: this.conn.name, account: r.account, currency: 'USD', values: [], tsEventMs: now };
-        const pnl = this.pnl.get(r.account);
-        if (pnl !== undefined) s.pnl = pnl;
-        byAccount.set(r.account, s);
-      }
-      const value: AccountValue = /^[A-Z]{3,4}$/.test(r.currency)
-        ? { key: r.tag, value: r.value.slice(0, 128), currency: r.currency }
-        : { key: r.tag, value: r.value.slice(0, 128) };
-      s.values.push(value);
-      const field = FIELD_OF[r.tag];
-      const num = toDecimalString(Number(r.value));
-      if (field !== undefined && num !== undefined && r.value.trim() !== '') {
-        (s as unknown as Record<string, string>)[field] = num;
-        if (r.tag === 'NetLiquidation' && value.currency !== undefined) s.currency = value.currency;
-      }
+      const list = byAccount.get(r.account) ?? [];
+      list.push(accountValue(r.tag, r.value, r.currency));
+      byAccount.set(r.account, list);
     }
-    return [...byAccount.values()];
+    const now = Date.now();
+    return [...byAccount.entries()].map(([a, values]) => buildSummary(this.conn.name, a, values, this.pnl.get(a), now));
   }
 
   private checkAccount(account: string | undefined): void {
@@ -221,13 +235,41 @@ export class Accounts {
     });
   }
 
-  private emit(kind: 'position' | 'pnl', msg: object): void {
+  private emit(kind: 'position' | 'pnl' | 'summary', msg: object): void {
     try {
       this.bus.publish(Subjects.accountEvent.build({ broker: this.conn.name, kind }), msg);
     } catch (err) {
       this.log.error({ err, kind }, 'publishing an account event failed');
     }
   }
+}
+
+function accountValue(key: string, value: string, currency: string): AccountValue {
+  return /^[A-Z]{3,4}$/.test(currency)
+    ? { key: key.slice(0, 64), value: value.slice(0, 128), currency }
+    : { key: key.slice(0, 64), value: value.slice(0, 128) };
+}
+
+/** Main figures from raw values: the base-currency (or only) value of each known key. */
+function buildSummary(
+  broker: string,
+  account: string,
+  values: AccountValue[],
+  pnl: AccountPnl | undefined,
+  tsEventMs: number,
+): AccountSummary {
+  const s: AccountSummary = { broker, account, currency: 'USD', values, tsEventMs };
+  const base = values.find((v) => v.key === 'NetLiquidation' && v.currency !== undefined && v.currency !== 'BASE');
+  if (base?.currency !== undefined) s.currency = base.currency;
+  for (const v of values) {
+    const field = FIELD_OF[v.key];
+    if (field === undefined || (v.currency !== undefined && v.currency !== s.currency) || v.value.trim() === '')
+      continue;
+    const num = toDecimalString(Number(v.value));
+    if (num !== undefined) (s as unknown as Record<string, string>)[field] = num;
+  }
+  if (pnl !== undefined) s.pnl = pnl;
+  return s;
 }
 
 function dropUndefined<T extends Record<string, unknown>>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {

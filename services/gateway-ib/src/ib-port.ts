@@ -68,6 +68,9 @@ export interface IbStreamEvents {
   onAccountSummary(reqId: number, account: string, tag: string, value: string, currency: string): void;
   onAccountSummaryEnd(reqId: number): void;
   onPnl(reqId: number, daily: number, unrealized: number | undefined, realized: number | undefined): void;
+  onAccountValue(key: string, value: string, currency: string, account: string): void;
+  /** End of one reqAccountUpdates download (IB then pushes changes about every 3 minutes). */
+  onAccountDownloadEnd(account: string): void;
 }
 
 export interface IbOrderStatusUpdate {
@@ -127,6 +130,8 @@ export interface IbPort {
   cancelAccountSummary(reqId: number): void;
   reqPnL(reqId: number, account: string): void;
   cancelPnL(reqId: number): void;
+  /** IB streams values of ONE account at a time through this subscription. */
+  reqAccountUpdates(subscribe: boolean, account: string): void;
 }
 
 /** @stoqey/ib types `on` per event name; the port registers through this untyped view of the same emitter. */
@@ -239,6 +244,10 @@ export function createIbPort(endpoint: IbEndpoint, events: IbEvents): IbPort {
       st.onAccountSummary(reqId, a, tag, value, ccy),
     );
     on(EventName.accountSummaryEnd, (reqId: number) => st.onAccountSummaryEnd(reqId));
+    on(EventName.updateAccountValue, (key: string, value: string, ccy: string, account: string) =>
+      st.onAccountValue(key, value, ccy, account),
+    );
+    on(EventName.accountDownloadEnd, (account: string) => st.onAccountDownloadEnd(account));
     on(EventName.pnl, (reqId: number, daily: number, unrealized?: number, realized?: number) =>
       st.onPnl(reqId, daily, unrealized, realized),
     );
@@ -302,6 +311,7 @@ export function createIbPort(endpoint: IbEndpoint, events: IbEvents): IbPort {
     cancelAccountSummary: (reqId) => void current().cancelAccountSummary(reqId),
     reqPnL: (reqId, account) => void current().reqPnL(reqId, account, ''),
     cancelPnL: (reqId) => void current().cancelPnL(reqId),
+    reqAccountUpdates: (subscribe, account) => void current().reqAccountUpdates(subscribe, account),
   };
 }
 

@@ -38,5 +38,7 @@ export function streamRouter(
     onAccountSummary: (reqId, a, tag, v, ccy) => each('onAccountSummary', (f) => f(reqId, a, tag, v, ccy)),
     onAccountSummaryEnd: (reqId) => each('onAccountSummaryEnd', (f) => f(reqId)),
     onPnl: (reqId, d, u, r) => each('onPnl', (f) => f(reqId, d, u, r)),
+    onAccountValue: (k, v, ccy, a) => each('onAccountValue', (f) => f(k, v, ccy, a)),
+    onAccountDownloadEnd: (a) => each('onAccountDownloadEnd', (f) => f(a)),
   };
 }

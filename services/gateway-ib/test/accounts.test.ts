@@ -2,6 +2,7 @@ import type {
   AccountPnlUpdated,
   AccountPositionsReply,
   AccountPositionUpdated,
+  AccountSummaryUpdated,
   BrokerAccountSummaryReply,
   BrokerPlaceOrderReply,
   BrokerPositionsReply,
@@ -82,5 +83,19 @@ describe('accounts', () => {
       { timeoutMs: 5_000 },
     );
     expect(unknown).toMatchObject({ ok: false, code: 'ACCOUNT_UNKNOWN' });
+  });
+
+  test('after every (re)connect the account values download is published as a summary update', async () => {
+    const summary = nextMessage<AccountSummaryUpdated>(
+      h.bus,
+      Subjects.accountEvent.build({ broker: h.broker, kind: 'summary' }),
+      () => true,
+      8_000,
+    );
+    h.sim.control.dropClient(h.clientId);
+    const s = (await summary).summary;
+    expect(s).toMatchObject({ broker: h.broker, account: ACCOUNT, currency: 'USD' });
+    expect(Number(s.netLiquidation)).toBeGreaterThan(0);
+    expect(s.values.length).toBeGreaterThan(3);
   });
 });
