@@ -157,7 +157,7 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string):
       await waitFor(watch, (e) => e.clientOrderId === id && e.kind === 'cancelled', 15_000, 'cancelled');
       expect((await ts.getOrderStatus(id)).status).toBe('cancelled');
       const history = await eventually(
-        () => ts.getOrderHistory({ orderId: id }),
+        () => ts.getOrderHistory({ orderId: id, broker: broker() }),
         (h) => h[0]?.status === 'cancelled',
         10_000,
       );
@@ -193,7 +193,7 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string):
     ]);
     expect(fill.clientOrderId).toBe(r.orderId);
     const trades = await eventually(
-      () => ts.getTradeHistory({ orderId: r.orderId }),
+      () => ts.getTradeHistory({ orderId: r.orderId, broker: broker() }),
       (t) => t.length > 0,
       10_000,
     );

@@ -55,10 +55,15 @@ export interface Embedded {
 export interface EmbeddedNaming {
   /** Gateway type token (default `ib`). */
   readonly gatewayType?: string;
-  /** Prefix of the services' schemas (default none: `orders`, `history`). */
-  readonly schemaPrefix?: string;
+  /** Postgres schemas of the services (default `orders`, `history`). */
+  readonly schemas?: { readonly orders?: string; readonly history?: string };
   /** Suffix of the durable consumer names (default none). */
   readonly durableSuffix?: string;
+  /**
+   * History answers hist.* only for this system's broker and reads only its order events (default false: every
+   * broker). For a system sharing a NATS server with others.
+   */
+  readonly scopeHistoryToBroker?: boolean;
 }
 
 export interface EmbeddedDeps {
@@ -83,7 +88,6 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
   const { config, logger } = deps;
   const naming = deps.naming ?? {};
   const gatewayType = naming.gatewayType ?? 'ib';
-  const schema = (name: string): string => `${naming.schemaPrefix ?? ''}${name}`;
   const durable = (name: string): string => `${name}${naming.durableSuffix ?? ''}`;
   const broker = config.BROKER_NAME;
   const nats = natsConnectionSettings(config);
@@ -132,7 +136,7 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
       db: database.db,
       logger: logger.child({ service: 'orders' }),
       config: {
-        schema: schema('orders'),
+        schema: naming.schemas?.orders ?? 'orders',
         brokers: [{ name: broker, allowGtc: true }],
         initialRisk: EMPTY_RISK_CONFIG,
         brokerTimeoutMs: 5_000,
@@ -152,7 +156,13 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
       bus,
       db: database.db,
       logger: logger.child({ service: 'history' }),
-      config: { schema: schema('history'), ordersDurable: durable('history-orders') },
+      config: {
+        schema: naming.schemas?.history ?? 'history',
+        ordersDurable: durable(DURABLE_CONSUMERS.historyOrders),
+        ...(naming.scopeHistoryToBroker === true
+          ? { brokers: [broker], ordersFilterSubject: `orders.evt.${broker}.>` }
+          : {}),
+      },
     });
     stops.push(() => history.stop());
 
@@ -173,7 +183,7 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
           ? 'bus: in-process (set NATS_URL to share the system with other processes and languages)'
           : `bus: NATS at ${nats.servers.join(',')}`,
         dbOptions.kind === 'pg'
-          ? 'database: PostgreSQL (DATABASE_URL), schemas orders and history'
+          ? `database: PostgreSQL (DATABASE_URL), schemas ${naming.schemas?.orders ?? 'orders'} and ${naming.schemas?.history ?? 'history'}`
           : `database: PGlite in ${config.PGLITE_DATA_DIR} (set DATABASE_URL for PostgreSQL)`,
         sim === undefined
           ? `broker ${broker}: TWS / IB Gateway at ${connection.host}:${connection.port} (SIM_ENABLED=false)`
