@@ -65,14 +65,17 @@ async function startPrivateNats(): Promise<{ url: string; child: ChildProcess; d
   return { url: `nats://127.0.0.1:${port}`, child, dir };
 }
 
+/** A server the bench did not start is not the bench's to stop. */
+const nothingToClose = async (): Promise<void> => undefined;
+
 export async function openInfra(): Promise<Infra> {
   const dbUrl = await databaseUrl();
   const env = process.env.NATS_URL;
   if (env !== undefined && env !== '')
-    return { natsUrl: env, natsSource: 'env', databaseUrl: dbUrl, close: async () => {} };
+    return { natsUrl: env, natsSource: 'env', databaseUrl: dbUrl, close: nothingToClose };
   const priv = await startPrivateNats();
   if (priv === undefined)
-    return { natsUrl: await testkitNatsUrl(), natsSource: 'testkit', databaseUrl: dbUrl, close: async () => {} };
+    return { natsUrl: await testkitNatsUrl(), natsSource: 'testkit', databaseUrl: dbUrl, close: nothingToClose };
   return {
     natsUrl: priv.url,
     natsSource: 'private',
