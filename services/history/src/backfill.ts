@@ -85,12 +85,15 @@ export async function backfill(
         request.catch((err: unknown) => deps.log.debug({ err, requestId, chunk }, 'chunk answered after the stop'));
         return;
       }
-      if (!reply.ok) {
+      // IB answers a range without a single bar (weekend, holiday, before listing) with 162 "HMDS query returned
+      // no data", which the gateway forwards as HISTORY_NO_DATA: a complete answer, stored as known-empty.
+      const noData = !reply.ok && reply.code === 'HISTORY_NO_DATA';
+      if (!reply.ok && !noData) {
         fail(reply.code, reply.message);
         return;
       }
       if (signal.aborted) return;
-      await deps.store.storeChunk(series, chunk, reply.bars);
+      await deps.store.storeChunk(series, chunk, reply.ok ? reply.bars : []);
       fetched += 1;
     } catch (err) {
       deps.log.warn({ err, requestId, chunk }, 'history chunk failed');

@@ -54,7 +54,8 @@ describe('hist.bars over NATS + Postgres', () => {
     const coldFetches = f.responder.fetches.length - before;
     expect(coldFetches).toBe(6); // chunks end on UTC midnights: Fri 21:00–24:00, Sat, Sun, Mon, Tue, Wed 00:00–21:00
     expect(cold.partial).toBe(false);
-    expect(cold.bars).toHaveLength(3 * 390); // Mon, Tue, Wed sessions; the weekend is known-empty
+    // Mon, Tue, Wed sessions; Sat and Sun were answered HISTORY_NO_DATA (IB 162) and are known-empty, not missing.
+    expect(cold.bars).toHaveLength(3 * 390);
     expect(cold.bars).toEqual(syntheticBars(NOW - 5 * DAY, NOW, MIN));
     expect(cold.timeframe).toBe('1m');
     expect(cold.instrument?.symbol).toBe('AAPL');

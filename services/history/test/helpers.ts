@@ -154,6 +154,9 @@ export function startResponder(bus: Bus, broker: string, clock: () => number = (
         const span = d.unit === 'S' ? d.count * 1_000 : d.maxSeconds * 1_000;
         const barMs = (parseTimeframe(IB_BAR_SIZES[req.barSize]).seconds ?? 0) * 1_000;
         const bars = syntheticBars(end - span, Math.min(end, clock()), barMs);
+        // As gateway-ib: IB's 162 "HMDS query returned no data" for a range without bars.
+        if (bars.length === 0)
+          return { v: 1, ok: false, code: 'HISTORY_NO_DATA', message: 'HMDS query returned no data' };
         return { v: 1, ok: true, requestId: req.requestId, bars, startMs: end - span, endMs: end, queuedMs: 0 };
       },
     ),
