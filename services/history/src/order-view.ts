@@ -4,6 +4,8 @@ import type { OrderEvent, OrderState, OrderView, TradeRecord } from '@trading-sy
  * Pure folding of order events into the read model: the OrderView an `accepted` event starts, each later event
  * applied in stream order, and the TradeRecord of each fill. Events of an order never accepted (a denial before
  * acceptance) have no view: they stay in the event log only.
+ * The view's `createdAtMs` / `updatedAtMs` are the OMS's own (orders.get): when it recorded the first / latest event,
+ * i.e. the events' `tsInitMs`. `tsEventMs` is the source's time (a fill's execution time at the broker).
  */
 export function viewFromAccepted(e: Extract<OrderEvent, { kind: 'accepted' }>): OrderView {
   const view: OrderView = {
@@ -19,8 +21,8 @@ export function viewFromAccepted(e: Extract<OrderEvent, { kind: 'accepted' }>): 
     state: 'accepted',
     filledQty: '0',
     lastSeq: e.seq,
-    createdAtMs: e.tsEventMs,
-    updatedAtMs: e.tsEventMs,
+    createdAtMs: e.tsInitMs,
+    updatedAtMs: e.tsInitMs,
   };
   if (e.limitPrice !== undefined) view.limitPrice = e.limitPrice;
   if (e.stopPrice !== undefined) view.stopPrice = e.stopPrice;
@@ -41,7 +43,7 @@ const STATE_OF_KIND: Partial<Record<OrderEvent['kind'], OrderState>> = {
 
 /** The view after `e` (a new object; the input is not changed). */
 export function applyEvent(view: OrderView, e: OrderEvent): OrderView {
-  const next: OrderView = { ...view, lastSeq: Math.max(view.lastSeq, e.seq), updatedAtMs: e.tsEventMs };
+  const next: OrderView = { ...view, lastSeq: Math.max(view.lastSeq, e.seq), updatedAtMs: e.tsInitMs };
   const state = STATE_OF_KIND[e.kind];
   if (state !== undefined) next.state = state;
   switch (e.kind) {

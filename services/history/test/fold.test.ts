@@ -17,8 +17,9 @@ describe('order view fold', () => {
       brokerOrderId: 7,
       permId: 9001,
       lastSeq: 5,
-      createdAtMs: accepted.tsEventMs,
-      updatedAtMs: rest.at(-1)?.tsEventMs,
+      // The OMS's recording times (tsInitMs), as orders.get shows them; not the broker's execution time.
+      createdAtMs: accepted.tsInitMs,
+      updatedAtMs: rest.at(-1)?.tsInitMs,
     });
     expect(start.state).toBe('accepted'); // inputs are never changed
     const fill = rest[3] as Extract<OrderEvent, { kind: 'filled' }>;
