@@ -121,7 +121,7 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
     });
     const gateway = await startGateway({
       bus,
-      logger: logger.child({ service: 'gateway-ib' }),
+      logger: logger.child({ part: 'gateway-ib' }),
       brokers: [{ name: broker, connection }],
       gatewayType,
     });
@@ -134,7 +134,7 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
     const orders = await startOrders({
       bus,
       db: database.db,
-      logger: logger.child({ service: 'orders' }),
+      logger: logger.child({ part: 'orders' }),
       config: {
         schema: naming.schemas?.orders ?? 'orders',
         brokers: [{ name: broker, allowGtc: true }],
@@ -149,13 +149,13 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
     });
     stops.push(() => orders.stop());
 
-    const marketData = await startMarketData({ bus, logger: logger.child({ service: 'market-data' }) });
+    const marketData = await startMarketData({ bus, logger: logger.child({ part: 'market-data' }) });
     stops.push(() => marketData.stop());
 
     const history = await startHistory({
       bus,
       db: database.db,
-      logger: logger.child({ service: 'history' }),
+      logger: logger.child({ part: 'history' }),
       config: {
         schema: naming.schemas?.history ?? 'history',
         ordersDurable: durable(DURABLE_CONSUMERS.historyOrders),
