@@ -14,15 +14,21 @@ export interface SimProcOptions {
   readonly maxMessagesPerSecond?: number;
 }
 
+/** Tuesday 2024-03-12 11:00 New York (15:00 UTC): where the bench sim's clock starts (bench/proc/sim.ts). */
+export const SIM_START_MS = Date.parse('2024-03-12T15:00:00Z');
+
 export interface SimProc {
   readonly proc: Proc;
   readonly port: number;
+  /** The sim's clock now, epoch ms (it started at SIM_START_MS and runs at real speed). */
+  simNow(): number;
 }
 
 export async function startSimProc(options: SimProcOptions = {}, nodeArgs: readonly string[] = []): Promise<SimProc> {
   const proc = spawnTs('ib-sim', 'bench/proc/sim.ts', { args: [JSON.stringify(options)], nodeArgs });
   const ready = await proc.ready;
-  return { proc, port: Number(ready.port) };
+  const wallStartMs = Number(ready.wallStartMs);
+  return { proc, port: Number(ready.port), simNow: () => SIM_START_MS + (Date.now() - wallStartMs) };
 }
 
 export const uniqueToken = (prefix: string): string => `${prefix}${randomBytes(5).toString('hex')}`;

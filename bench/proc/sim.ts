@@ -13,9 +13,10 @@ const Options = z.object({
 });
 
 /** Tuesday 2024-03-12 11:00 New York (15:00 UTC). */
-export const SIM_START_MS = Date.parse('2024-03-12T15:00:00Z');
+const SIM_START_MS = Date.parse('2024-03-12T15:00:00Z');
 
 const options = Options.parse(JSON.parse(process.argv[2] ?? '{}'));
+const wallStartMs = Date.now();
 const sim = await startSim({
   port: 0,
   clock: scaledClock(SIM_START_MS, 1),
@@ -24,7 +25,7 @@ const sim = await startSim({
   maxClients: 64,
   ...options,
 });
-process.stdout.write(`READY ${JSON.stringify({ port: sim.port })}\n`);
+process.stdout.write(`READY ${JSON.stringify({ port: sim.port, wallStartMs })}\n`);
 const stop = (): void => {
   sim.stop().then(
     () => process.exit(0),

@@ -1,0 +1,128 @@
+/**
+ * Scenario 3, history: one year of 1-minute AAPL bars (RTH, ≈ 98k) through the history service → NATS →
+ * `fetchBars` in this process. Cold: empty cache, back-filled through gateway-ib from ib-sim (historical pacing
+ * off in the sim; gateway-ib keeps its own governor of 40 msg/s, and IB does not pace 1-minute bars). Warm: the
+ * same request again, served from Postgres. Then the cache is extended to 5 years and warm reads of 1 day → 5
+ * years give the cost per bar (the history part of the scaling curves). `tsx bench/history.ts`
+ */
+import type { HistBarsQuery } from '@trading-system/contracts';
+import { fetchBars } from '@trading-system/history';
+import { createDatabase, sql } from '@trading-system/storage';
+import { createTestSchemaName } from '@trading-system/testkit';
+import { AAPL_CONID } from './lib/ib-baseline.js';
+import { progress } from './lib/infra.js';
+import { spawnTs } from './lib/procs.js';
+import { isMain, type Outcome, runStandalone, type Scenario, type ScenarioContext } from './lib/scenario.js';
+import { fmtInt, fmtMs, percentiles, round } from './lib/stats.js';
+import { startGatewayProc, startSimProc } from './lib/system.js';
+
+const WARM_RUNS = 5;
+const CURVE: ReadonlyArray<readonly [string, number]> = [
+  ['1 D', 3],
+  ['1 W', 3],
+  ['1 M', 3],
+  ['1 Y', 3],
+  ['5 Y', 2],
+];
+
+export const history: Scenario = {
+  name: 'history',
+  title: 'History: 1 year of 1-minute bars, warm from the cache vs cold back-fill',
+  async run(ctx: ScenarioContext): Promise<Outcome> {
+    const sim = await startSimProc();
+    const schema = createTestSchemaName('bench_hist');
+    const database = await createDatabase<unknown>({ kind: 'pg', url: ctx.infra.databaseUrl, poolMax: 1 });
+    const stops: Array<() => Promise<void>> = [() => sim.proc.stop()];
+    try {
+      const gw = await startGatewayProc(ctx.bus, { natsUrl: ctx.infra.natsUrl, simPort: sim.port, clientId: 921 });
+      stops.unshift(() => gw.proc.stop());
+      const hist = spawnTs('history', 'bench/proc/history.ts', {
+        args: [
+          JSON.stringify({
+            natsUrl: ctx.infra.natsUrl,
+            databaseUrl: ctx.infra.databaseUrl,
+            schema,
+            broker: gw.broker,
+            clockStartMs: sim.simNow(),
+          }),
+        ],
+      });
+      stops.unshift(() => hist.stop());
+      await hist.ready;
+      const query = (duration: string): HistBarsQuery => ({
+        broker: gw.broker,
+        instrument: { conId: AAPL_CONID },
+        barSize: '1 min',
+        whatToShow: 'TRADES',
+        useRth: true,
+        cachedOnly: false,
+        duration,
+      });
+      const timed = async (duration: string) => {
+        const t0 = performance.now();
+        const r = await fetchBars(ctx.bus, query(duration), { idleTimeoutMs: 60_000 });
+        if (r.partial) throw new Error(`partial answer for ${duration}: ${JSON.stringify(r.missing.slice(0, 3))}`);
+        return { ms: performance.now() - t0, bars: r.bars.length, serverMs: r.elapsedMs };
+      };
+
+      progress('history: cold 1 Y (back-fill through gateway-ib ← ib-sim)');
+      const cold = await timed('1 Y');
+      progress(`history: cold ${fmtInt(cold.bars)} bars in ${fmtMs(cold.ms)}; warm ×${WARM_RUNS}`);
+      const warmRuns = [];
+      for (let i = 0; i < WARM_RUNS; i++) warmRuns.push(await timed('1 Y'));
+      const warm = percentiles(warmRuns.map((w) => w.ms));
+      if (warmRuns.some((w) => w.bars !== cold.bars)) throw new Error('warm and cold answers differ in size');
+
+      progress('history: extending the cache to 5 Y (cold)');
+      const cold5 = await timed('5 Y');
+      const curve = [];
+      for (const [duration, runs] of CURVE) {
+        const samples = [];
+        for (let i = 0; i < runs; i++) samples.push(await timed(duration));
+        const best = Math.min(...samples.map((s) => s.ms));
+        const bars = samples[0]?.bars ?? 0;
+        curve.push({ duration, bars, bestMs: round(best), usPerBar: round((best * 1000) / Math.max(1, bars), 3) });
+        progress(`history: warm ${duration}: ${fmtInt(bars)} bars, best ${fmtMs(best)}`);
+      }
+      const speedup = cold.ms / warm.p50;
+      return {
+        metrics: {
+          bars: cold.bars,
+          coldMs: round(cold.ms),
+          warmMs: warm,
+          warmRuns: warmRuns.map((w) => ({ ms: round(w.ms), serverMs: w.serverMs })),
+          speedup: round(speedup, 1),
+          cold5y: { bars: cold5.bars, ms: round(cold5.ms) },
+          warmCurve: curve,
+        },
+        checks: [
+          {
+            target: `warm 1 Y of 1-min bars (${fmtInt(cold.bars)}) ≤ 200 ms`,
+            measured: `p50 ${fmtMs(warm.p50)} (max ${fmtMs(warm.max)})`,
+            baseline: `cold ${fmtMs(cold.ms)}`,
+            pass: warm.p50 <= 200,
+          },
+          {
+            target: 'warm ≥ 50× faster than cold',
+            measured: `${round(speedup, 1)}×`,
+            baseline: '1× (cold, sim pacing off)',
+            pass: speedup >= 50,
+          },
+          ...curve.map((c) => ({
+            target: `scaling: warm ${c.duration} cached (info)`,
+            measured: `${fmtInt(c.bars)} bars in ${fmtMs(c.bestMs)} = ${c.usPerBar} µs/bar`,
+            baseline: '-',
+            pass: undefined,
+          })),
+        ],
+        notes: ['warm = median of 5 runs, client-side end to end (request → last chunk reassembled)'],
+      };
+    } finally {
+      for (const stop of stops) await stop();
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(database.db);
+      await database.close();
+    }
+  },
+};
+
+if (isMain(import.meta.url)) await runStandalone(history);
