@@ -30,7 +30,7 @@ import { handleSubmit } from './intake.js';
 import { appendEvent, lockOrder, patchOrder, toOrderView } from './ledger.js';
 import { LiveState } from './live-state.js';
 import { migrations } from './migrations/index.js';
-import { handleCancel, handleCancelAll, handleModify } from './order-commands.js';
+import { handleCancel, handleCancelAll, handleModify, releaseUnansweredCommands } from './order-commands.js';
 import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
 import { handleGet, handleList, handlePositions } from './queries.js';
 import { reconcileSnapshot, requestReconciliation } from './reconciliation.js';
@@ -92,6 +92,7 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
     inFlight: new Set(),
   };
   await settleInFlight(ctx);
+  await releaseUnansweredCommands(ctx);
   relay.kick();
 
   const subs: Subscription[] = [];

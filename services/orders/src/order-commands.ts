@@ -93,6 +93,18 @@ async function once(
   return reply;
 }
 
+/**
+ * Claims without a reply at start-up were made by a process that died while handling them (one OMS instance per
+ * schema): released, so a retry acts again instead of waiting for an answer that never comes. Acting again is
+ * safe: a cancel of a cancelled order and a modify to the values the order already has change nothing.
+ */
+export async function releaseUnansweredCommands(ctx: OmsContext): Promise<number> {
+  const released = await ctx.db.deleteFrom('commands').where('reply', 'is', null).returning('command_id').execute();
+  for (const { command_id } of released)
+    ctx.logger.warn({ commandId: command_id }, 'command left unanswered by a previous process released');
+  return released.length;
+}
+
 export function handleCancel(ctx: OmsContext, req: CancelOrder): Promise<OrderCommandReply> {
   return once(ctx, `cancel:${req.clientOrderId}`, req.clientOrderId, () => cancelOne(ctx, req.clientOrderId));
 }
@@ -100,8 +112,9 @@ export function handleCancel(ctx: OmsContext, req: CancelOrder): Promise<OrderCo
 async function cancelOne(ctx: OmsContext, clientOrderId: string): Promise<OrderCommandReply> {
   const current = await findOrder(ctx.db, clientOrderId);
   if (current === undefined) return errorReply('ORDER_NOT_FOUND', `no order ${clientOrderId}`);
-  if (current.state === 'pendingCancel') return viewReply(current);
-  if (!isCancellable(current.state as OrderState))
+  // pendingCancel without a claim: the process that claimed this cancel died before answering (its claim was
+  // released at start-up), so whether the cancel reached the broker is unknown; sending it again is harmless.
+  if (!isCancellable(current.state as OrderState) && current.state !== 'pendingCancel')
     return errorReply('ORDER_NOT_CANCELLABLE', `order ${clientOrderId} is ${current.state}`);
   // Cancels are never refused for rate, but they count towards it (submit + modify + cancel per account).
   ctx.live.countAndRecord(`account:${current.account}`, ctx.clock());
@@ -110,7 +123,7 @@ async function cancelOne(ctx: OmsContext, clientOrderId: string): Promise<OrderC
     return errorReply('SERVICE_UNAVAILABLE', `order ${clientOrderId} has no broker order id yet; retry shortly`);
   const before = await ctx.db.transaction().execute(async (trx) => {
     const row = await lockOrder(trx, clientOrderId);
-    if (row === undefined || !isCancellable(row.state as OrderState)) return row;
+    if (row === undefined || row.state === 'pendingCancel' || !isCancellable(row.state as OrderState)) return row;
     const now = ctx.clock();
     return appendEvent(
       trx,

@@ -1,7 +1,8 @@
 import { Subjects } from '@trading-system/contracts';
 import { afterEach, describe, expect, test } from 'vitest';
+import { appendEvent, lockOrder } from '../src/ledger.js';
 import { AAPL, ACCOUNT, type Harness, startHarness, waitUntil } from './harness.js';
-import { db, exec, get, sentinel, submit } from './oms-helpers.js';
+import { db, exec, get, type Reply, sentinel, stateOf, submit } from './oms-helpers.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -74,5 +75,51 @@ describe('poison broker events', () => {
     await sentinel(x);
     const inbox = await db(x).selectFrom('inbox').select('kind').execute();
     expect(inbox.map((r) => r.kind)).toEqual(['position']);
+  });
+});
+
+describe('restart while a cancel is being sent', () => {
+  // Found by the acceptance soak: the claim of a cancel whose process was killed before it answered stayed
+  // without a reply forever, so every retry got SERVICE_UNAVAILABLE and the order could never be cancelled.
+  test('the claim is released and the retried cancel is sent again', async () => {
+    h = await startHarness('nats-pg');
+    const x = h;
+    const r = await submit(x);
+    const id = String(r.order?.clientOrderId);
+    expect(await stateOf(x, id)).toBe('submitted');
+    // What a process killed after writing pendingCancel, before cancelOrder reached the gateway, leaves behind.
+    await x.app.stop();
+    await db(x)
+      .insertInto('commands')
+      .values({
+        command_id: `cancel:${id}`,
+        client_order_id: id,
+        request_hash: `cancel:${id}`,
+        reply: null,
+        created_at_ms: String(Date.now()),
+      })
+      .execute();
+    await db(x)
+      .transaction()
+      .execute(async (trx) => {
+        const row = await lockOrder(trx, id);
+        if (row === undefined) throw new Error('order missing');
+        const now = Date.now();
+        await appendEvent(
+          trx,
+          row,
+          'pendingCancel',
+          {},
+          { nowMs: now, tsEventMs: now, patch: { state: 'pendingCancel' } },
+        );
+      });
+    await x.restart();
+    const started = Date.now();
+    const c = await x.request<Reply>(Subjects.ordersCancel.build(), { v: 1, clientOrderId: id });
+    expect(c).toMatchObject({ ok: true, order: { state: 'pendingCancel' } });
+    expect(Date.now() - started).toBeLessThan(x.config.brokerTimeoutMs);
+    const again = await x.request<Reply>(Subjects.ordersCancel.build(), { v: 1, clientOrderId: id });
+    expect(again).toEqual(c);
+    expect(x.gateway.calls.filter((call) => call.verb === 'cancelOrder')).toHaveLength(1);
   });
 });
