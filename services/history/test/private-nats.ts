@@ -5,7 +5,7 @@
  * (testkit's natsUrl) when no nats-server binary is installed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -22,12 +22,8 @@ function findBinary(): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/bin'];
   for (const d of dirs) {
     const p = join(d, 'nats-server');
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // not in this directory: try the next one
-    }
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (st?.isFile() && (st.mode & 0o111) !== 0) return p;
   }
   return undefined;
 }
