@@ -9,6 +9,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Test files share one NATS server, and the services they start answer global subjects (orders.*, md.*,
+    // hist.*): two files running an OMS at once would answer each other's requests. One file at a time.
+    fileParallelism: false,
     reporters: ['default'],
   },
 });
