@@ -110,17 +110,18 @@ try {
   }
   const orders = await ts.getAllOrders({ strategy: STRATEGY, status: 'all' });
   console.log(`\n${quotes} quotes, ${orders.length} orders, position ${position} ${SYMBOL}`);
-  console.table(
-    orders.map((o) => ({
-      order: o.orderId,
-      side: o.side,
-      qty: o.quantity,
-      limit: o.limitPrice,
-      status: o.status,
-      filled: o.filledQuantity,
-      avg: o.avgFillPrice ?? '',
-    })),
-  );
+  if (orders.length > 0)
+    console.table(
+      orders.map((o) => ({
+        order: o.orderId,
+        side: o.side,
+        qty: o.quantity,
+        limit: o.limitPrice,
+        status: o.status,
+        filled: o.filledQuantity,
+        avg: o.avgFillPrice ?? '',
+      })),
+    );
 } finally {
   stopUpdates();
   await ts.shutdown();

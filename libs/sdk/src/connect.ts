@@ -2,7 +2,7 @@
  * How a TradingSystem reaches the system: a NATS connection to a deployed stack (NATS_URL / `natsUrl`), or the
  * whole system started in this process (services/embedded: in-process bus, PGlite, ib-sim as broker `sim`).
  */
-import { type Bus, createNatsBus } from '@trading-system/bus';
+import { type Bus, createNatsBus, redactUrl } from '@trading-system/bus';
 import { catalog } from '@trading-system/contracts';
 import { type Embedded, EmbeddedConfig, type EmbeddedNaming, startEmbedded } from '@trading-system/embedded';
 import { createLogger, type Logger, type LogLevel, loadConfig } from '@trading-system/runtime';
@@ -38,6 +38,8 @@ export interface Connection {
   readonly bus: Bus;
   readonly mode: 'embedded' | 'nats';
   readonly logger: Logger;
+  /** Where things are, for people (no credentials). */
+  readonly where: string[];
   /** The in-process system, when embedded. */
   readonly embedded: Embedded | undefined;
   close(): Promise<void>;
@@ -58,7 +60,8 @@ export async function connect(options: OpenOptions): Promise<Connection> {
         log: logger.child({ component: 'bus' }),
         connection: { servers: natsUrl.split(','), name: 'trading-system-sdk' },
       });
-      return { bus, mode: 'nats', logger, embedded: undefined, close: () => bus.drain() };
+      const where = [`bus: NATS at ${natsUrl.split(',').map(redactUrl).join(',')}`];
+      return { bus, mode: 'nats', logger, where, embedded: undefined, close: () => bus.drain() };
     } catch (err) {
       throw toSdkError(err, `connecting to NATS at ${natsUrl}`);
     }
@@ -77,5 +80,12 @@ export async function connect(options: OpenOptions): Promise<Connection> {
     logger,
     ...(options.embedded?.naming === undefined ? {} : { naming: options.embedded.naming }),
   });
-  return { bus: embedded.bus, mode: 'embedded', logger, embedded, close: () => embedded.stop() };
+  return {
+    bus: embedded.bus,
+    mode: 'embedded',
+    logger,
+    where: embedded.describe(),
+    embedded,
+    close: () => embedded.stop(),
+  };
 }

@@ -87,7 +87,7 @@ export class TradingSystem {
 
   /** Where things are (embedded: bus, database, broker port), one line each. */
   describe(): string[] {
-    return this.conn.embedded?.describe() ?? [`bus: NATS (${this.mode})`, `default broker: ${this.defaultBroker}`];
+    return [...this.conn.where, `default broker: ${this.defaultBroker}`];
   }
 
   // Brokers
