@@ -3,12 +3,16 @@ import type { BarData, InstrumentRef, OrderView, Tick, TradeRecord } from '@trad
 import { ValidationError } from './errors.js';
 import type { Contract, ContractOptions, DecimalInput, HistoricalBar, Order, Quote, Trade } from './types.js';
 
-/** A decimal string for the wire: numbers are written in plain notation with at most 12 fractional digits. */
+/**
+ * A decimal string for the wire: numbers are written in plain notation with at most 12 fractional digits (binary
+ * float noise below that is rounded away).
+ */
 export function toDecimal(value: DecimalInput, field: string): string {
   if (typeof value === 'string') return value.trim();
   if (!Number.isFinite(value)) throw new ValidationError('VALIDATION_FAILED', `${field} must be a finite number`);
   const plain = value.toFixed(12).replace(/\.?0+$/, '');
-  if (Number(plain) !== value)
+  // Float noise (0.1 + 0.2) is rounded away; a value that really needs a 13th decimal is refused, not truncated.
+  if (Math.abs(Number(plain) - value) > Number.EPSILON * 8 * Math.max(1, Math.abs(value)))
     throw new ValidationError('VALIDATION_FAILED', `${field} ${value} needs more than 12 decimals; pass a string`);
   return plain === '-0' ? '0' : plain;
 }
