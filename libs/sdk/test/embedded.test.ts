@@ -22,6 +22,35 @@ describe('embedded default', () => {
   );
 });
 
+test('quotes keep coming past the lease lifetime: the SDK renews the lease', async () => {
+  const started = Date.now();
+  let sub: Awaited<ReturnType<TradingSystem['subscribeMarketData']>> | undefined;
+  try {
+    const late = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no quote after the first lease lifetime')), 20_000);
+      void ts
+        .subscribeMarketData(
+          'MSFT',
+          'SMART',
+          (q) => {
+            // 5 s lease, renewed every 2.5 s: a quote 8 s later means the line is still open.
+            if (q.time.getTime() - started > 8_000) {
+              clearTimeout(timer);
+              resolve(q.time.getTime() - started);
+            }
+          },
+          { leaseTtlMs: 5_000, onError: reject },
+        )
+        .then((s) => {
+          sub = s;
+        }, reject);
+    });
+    expect(late).toBeGreaterThan(8_000);
+  } finally {
+    await sub?.unsubscribe();
+  }
+}, 30_000);
+
 test('a TradingSystem that was shut down refuses further calls', async () => {
   const other = await TradingSystem.open({ env: {}, logLevel: 'silent' });
   await other.shutdown();

@@ -9,6 +9,7 @@ import { expect, test } from 'vitest';
 import {
   ClosedError,
   NotFoundError,
+  OrderDeniedError,
   type OrderEvent,
   type Quote,
   type TradingSystem,
@@ -209,6 +210,23 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string):
     expect(account.broker).toBe(broker());
     expect(account.values.length).toBeGreaterThan(0);
   }, 45_000);
+
+  test('an order our risk limits refuse is an OrderDeniedError: nothing sent, the order recorded as denied', async () => {
+    const ts = system();
+    const strategy = `capped-${Date.now()}`;
+    await ts.bus.request(
+      'orders.riskLimits',
+      { v: 1, set: { maxOrderQuantity: '1' }, scope: { strategy } },
+      { timeoutMs: 5_000 },
+    );
+    const err = await ts
+      .submitLimitOrder('AAPL', 'SMART', 'BUY', 5, '1.00', { strategy, orderId: `${strategy}-1` })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OrderDeniedError);
+    expect(err).toMatchObject({ code: 'RISK_MAX_QUANTITY' });
+    expect((err as OrderDeniedError).hint).toMatch(/Split the order/);
+    expect((await ts.getOrderStatus(`${strategy}-1`)).status).toBe('denied');
+  });
 
   test('errors are typed, carry the registry code and say what to do next', async () => {
     const ts = system();
