@@ -22,10 +22,14 @@ const WINDOW_MS = 5_000;
 const HIGH_RATE = 120_000;
 const LATENCY_RATE = 10_000;
 const RT_VOLUME = 48;
+const SUBSCRIBE_CONCURRENCY = 20;
 
 export interface StreamStats {
   readonly tradesPerSec: number;
+  /** Messages per second as published (counted at the first consumer). */
   readonly messagesPerSec: number;
+  /** Messages per second delivered to all consumers together (= messagesPerSec with one consumer). */
+  readonly deliveredPerSec?: number;
   readonly latencyMs: Percentiles;
   /** CPU seconds per second of wall time over the window, per process. */
   readonly cpu: Record<string, number>;
@@ -88,34 +92,48 @@ async function measureSystem(
 }
 
 /** Subscribes `conIds` through the gateway, one bus subscriber per instrument, and measures one window. */
+export interface ThroughBusOptions {
+  /** Instruments to mdSubscribe first (default: all of `conIds`; the rest are subscribed already). */
+  readonly request?: readonly number[];
+  /** Bus connections that each subscribe to every instrument (default: `bus` alone). */
+  readonly consumers?: readonly Bus[];
+  readonly subscribeTimeoutMs?: number;
+}
+
+/**
+ * Listens to `conIds` through the gateway (one subscriber per instrument per consumer connection), subscribes
+ * `request` at the gateway, and measures one window. Latency covers every consumer; trades/s the first one.
+ */
 export async function measureThroughBus(
   bus: Bus,
   broker: string,
   conIds: readonly number[],
   cpuOf: Record<string, () => number>,
-  consumersPerInstrument = 1,
-  subscribeTimeoutMs = 60_000,
+  options: ThroughBusOptions = {},
 ): Promise<StreamStats & { subscribeMs: number }> {
+  const consumers = options.consumers ?? [bus];
   const win: Window = { measuring: false };
   const latency = new Reservoir();
   let messages = 0;
+  let delivered = 0;
   let trades = 0;
   const subs = [];
   for (const conId of conIds) {
     const subject = Subjects.mdTick.build({ broker, instrument: conId });
     let lastVolume = Number.NaN;
-    for (let k = 0; k < consumersPerInstrument; k++) {
+    for (const [k, consumer] of consumers.entries()) {
       const first = k === 0;
       subs.push(
-        bus.subscribe<Tick>(subject, (m) => {
+        consumer.subscribe<Tick>(subject, (m) => {
           const t = m.data;
           if (!win.measuring) {
             if (first) lastVolume = Number(t.volume);
             return;
           }
-          messages++;
+          delivered++;
           latency.add(Date.now() - t.tsEventMs);
           if (!first) return;
+          messages++;
           const v = Number(t.volume);
           if (Number.isFinite(lastVolume) && v > lastVolume) trades += v - lastVolume;
           lastVolume = v;
@@ -125,24 +143,27 @@ export async function measureThroughBus(
   }
   const t0 = performance.now();
   const subject = Subjects.brokerCommand.build({ broker, verb: 'mdSubscribe' });
-  await Promise.all(
-    conIds.flatMap((conId) =>
-      Array.from({ length: consumersPerInstrument }, async () => {
-        const r = await bus.request<BrokerMdSubscribeReply>(
-          subject,
-          { v: 1, instrument: { conId }, streams: ['ticks'] },
-          { timeoutMs: subscribeTimeoutMs },
-        );
-        if (!r.ok) throw new Error(`mdSubscribe ${conId}: ${r.code} ${r.message}`);
-      }),
-    ),
-  );
+  // At most SUBSCRIBE_CONCURRENCY in flight: gateway-ib's contract lookup times out (10 s) when hundreds of
+  // reqContractDetails wait behind its 40 msg/s governor at once.
+  const queue = [...(options.request ?? conIds)];
+  const worker = async (): Promise<void> => {
+    for (let conId = queue.shift(); conId !== undefined; conId = queue.shift()) {
+      const r = await bus.request<BrokerMdSubscribeReply>(
+        subject,
+        { v: 1, instrument: { conId }, streams: ['ticks'] },
+        { timeoutMs: options.subscribeTimeoutMs ?? 60_000 },
+      );
+      if (!r.ok) throw new Error(`mdSubscribe ${conId}: ${r.code} ${r.message}`);
+    }
+  };
+  await Promise.all(Array.from({ length: SUBSCRIBE_CONCURRENCY }, worker));
   const subscribeMs = performance.now() - t0;
   const { seconds, cpu } = await measureWindow(win, cpuOf);
   for (const s of subs) s.unsubscribe();
   return {
     tradesPerSec: trades / seconds,
     messagesPerSec: messages / seconds,
+    deliveredPerSec: delivered / seconds,
     latencyMs: latency.summary(),
     cpu,
     subscribeMs,

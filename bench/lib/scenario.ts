@@ -29,6 +29,8 @@ export interface ScenarioContext {
   readonly infra: Infra;
   /** The bench's own NATS connection (the client side of every measurement). */
   readonly bus: Bus;
+  /** Epoch ms by which the whole run should be over (bench/run.ts); scenarios with optional work check it. */
+  readonly deadlineMs?: number;
 }
 
 export interface Scenario {
