@@ -227,6 +227,7 @@ describe('acceptance: 50 instruments, 10 minutes, a socket drop in the middle', 
       // bars: equal to the reference, except the bars across the drop, which carry the gap flag
       let compared = 0;
       let gapBars = 0;
+      const gapPerTf: Record<string, number> = {};
       const perTf: Record<string, number> = {};
       for (const inst of instruments) {
         const ticks = rec.ticks.get(inst.conId) ?? [];
@@ -246,6 +247,7 @@ describe('acceptance: 50 instruments, 10 minutes, a socket drop in the middle', 
             if (b.gap) {
               expect(around.has(b.tsStartMs), `${where}: gap bar at ${new Date(b.tsStartMs).toISOString()}`).toBe(true);
               gapBars++;
+              gapPerTf[tf] = (gapPerTf[tf] ?? 0) + 1;
               continue;
             }
             expect({ ...b, tsInitMs: 0 }, `${where} at ${new Date(b.tsStartMs).toISOString()}`).toEqual({
@@ -275,15 +277,20 @@ describe('acceptance: 50 instruments, 10 minutes, a socket drop in the middle', 
           }
         }
       }
-      const totalTicks = rec.tickCount();
+      const all = [...rec.ticks.values()].flat();
+      const perInstrument = [...rec.ticks.values()].map((l) => l.length);
       console.info(
         JSON.stringify({
           runMs: RUN_MS,
-          ticks: totalTicks,
+          ticks: rec.tickCount(),
+          ticksPerInstrumentMin: Math.min(...perInstrument),
+          // ib-sim stamps LAST_TIMESTAMP with its (2024) sim clock, RTVolume and gateway-ib with the wall clock
+          ticksStampedInSimTime: all.filter((x) => Math.abs(x.tick.tsEventMs - x.tick.tsInitMs) > 3_600_000).length,
           gatewayPublished: md.published,
           barsComparedEqual: compared,
           perTimeframe: perTf,
           gapBars,
+          gapPerTimeframe: gapPerTf,
           slowestResumeMs,
           snapshotItems: snap.items.length,
         }),
