@@ -6,3 +6,4 @@ import './suite-intake.js';
 import './suite-broker.js';
 import './suite-broker-edge.js';
 import './suite-e2e.js';
+import './suite-acceptance-soak.js';

@@ -3,11 +3,7 @@
  * (`node --import tsx services/orders/src/main.ts`) on real NATS and Postgres. Checked against ib-sim's own
  * records (its HTTP control surface). Included by nats.test.ts so no other test serves orders.* meanwhile.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { type Bus, NoRespondersError } from '@trading-system/bus';
 import { catalog, decimalEquals, type OrderEvent, Subjects } from '@trading-system/contracts';
 import {
   createTestNatsBus,
@@ -21,54 +17,9 @@ import {
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { OrdersDb } from '../src/index.js';
 import { waitUntil } from './harness.js';
+import { ask, freePort, type Proc, spawnTs, stopProc } from './processes.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const AAPL = 265598;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-interface Proc {
-  readonly child: ChildProcess;
-  readonly output: string[];
-  readonly exited: Promise<number | null>;
-}
-
-function spawnTs(script: string, args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
-  child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output, exited };
-}
-
-async function stopProc(p: Proc | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (p === undefined || p.child.exitCode !== null || p.child.signalCode !== null) return;
-  p.child.kill(signal);
-  await p.exited;
-}
-
-async function ask<T>(bus: Bus, subject: string, body: unknown): Promise<T | undefined> {
-  try {
-    return await bus.request<T>(subject, body, { timeoutMs: 5_000 });
-  } catch (err) {
-    if (err instanceof NoRespondersError) return undefined;
-    throw err;
-  }
-}
 
 type Reply = { ok: boolean; code?: string; order?: Record<string, unknown>; events?: OrderEvent[] };
 

@@ -1,0 +1,395 @@
+/**
+ * Acceptance of the OMS (issue "orders: the OMS"): 2,000 orders from 4 concurrent NATS clients with random
+ * duplicates, cancels and modifies, while the orders process is SIGKILLed and restarted 5 times. Afterwards every
+ * order is at ib-sim at most once (exactly once unless a kill left it unsent), every ib-sim execution is in the
+ * ledger exactly once, and the ledger positions equal ib-sim's. ib-sim, gateway-ib and orders run as processes;
+ * included by nats.test.ts so no other OMS serves orders.* meanwhile. SOAK_ORDERS overrides the order count.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Bus, NoRespondersError, RequestTimeoutError } from '@trading-system/bus';
+import { catalog, normalizeDecimal, type OrderState, Subjects } from '@trading-system/contracts';
+import {
+  createTestNatsBus,
+  databaseUrl,
+  natsUrl,
+  openPgTestDatabase,
+  type TestBus,
+  type TestDatabase,
+  uniqueName,
+} from '@trading-system/testkit';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { OrdersDb } from '../src/index.js';
+import { waitUntil } from './harness.js';
+import { ask, freePort, type Proc, spawnTs, stopProc } from './processes.js';
+
+const ORDERS = Number(process.env.SOAK_ORDERS ?? 2_000);
+const CLIENTS = 4;
+const KILLS = 5;
+const INSTRUMENTS = [265598, 756733, 272093]; // AAPL, SPY, MSFT
+const FINAL: ReadonlySet<string> = new Set(['filled', 'cancelled', 'expired', 'rejected', 'denied']);
+
+type Reply = { ok: boolean; code?: string; message?: string; order?: { state: OrderState; account: string } };
+
+/** mulberry32: the run is reproducible from its seed (printed on failure). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Codes after which the same command is simply sent again (the OMS is down, restarting or still busy with it). */
+const RETRYABLE: ReadonlySet<string> = new Set(['SERVICE_UNAVAILABLE', 'TIMEOUT']);
+
+class StuckCommandError extends Error {
+  override name = 'StuckCommandError';
+}
+
+/**
+ * Sends one command until it gets an answer: timeouts and no-responders (the OMS killed or restarting) and
+ * retryable codes are retried with the same body, which idempotency makes safe.
+ */
+async function call(bus: Bus, subject: string, body: unknown, stats: { retries: number }): Promise<Reply> {
+  const deadline = Date.now() + 90_000;
+  let last = '';
+  for (;;) {
+    try {
+      const r = await bus.request<Reply>(subject, body, { timeoutMs: 12_000 });
+      if (r.ok || r.code === undefined || !RETRYABLE.has(r.code)) return r;
+      last = `${r.code}: ${r.message}`;
+    } catch (err) {
+      if (!(err instanceof NoRespondersError) && !(err instanceof RequestTimeoutError)) throw err;
+      last = err.name;
+    }
+    stats.retries += 1;
+    if (Date.now() > deadline)
+      throw new StuckCommandError(`${subject} ${JSON.stringify(body)} got no final answer in 90 s (last: ${last})`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+interface SimOrder {
+  readonly orderRef: string;
+  readonly status: string;
+}
+interface SimExecution {
+  readonly execId: string;
+  readonly orderRef: string;
+  readonly shares: number;
+  readonly side: 'BOT' | 'SLD';
+  readonly conId: number;
+  readonly account: string;
+}
+interface SimPosition {
+  readonly account: string;
+  readonly conId: number;
+  readonly position: number;
+}
+
+describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifies, 5 kills of the OMS', () => {
+  let nats: TestBus;
+  let database: TestDatabase<OrdersDb>;
+  let sim: Proc | undefined;
+  let gateway: Proc | undefined;
+  let orders: Proc | undefined;
+  let controlPort = 0;
+  const broker = uniqueName('s');
+  let schema = '';
+  let ordersEnv: Record<string, string> = {};
+  const outputs: string[][] = [];
+
+  const control = async <T>(path: string): Promise<T> =>
+    (await (await fetch(`http://127.0.0.1:${controlPort}${path}`)).json()) as T;
+  const startOrders = async () => {
+    orders = spawnTs('services/orders/src/main.ts', [], ordersEnv);
+    outputs.push(orders.output);
+    await waitUntil(() => ask(nats.bus, Subjects.ordersTradingState.build(), { v: 1 }), 60_000);
+  };
+
+  beforeAll(async () => {
+    nats = await createTestNatsBus(catalog);
+    database = await openPgTestDatabase<OrdersDb>();
+    schema = database.newSchema('soak');
+    const simPort = await freePort();
+    controlPort = await freePort();
+    sim = spawnTs(
+      'services/ib-sim/src/main.ts',
+      [
+        '--port',
+        String(simPort),
+        '--control-port',
+        String(controlPort),
+        '--start',
+        '2024-03-12T15:00:00Z',
+        '--log-level',
+        'warn',
+      ],
+      {},
+    );
+    const common = { NATS_URL: await natsUrl(), LOG_LEVEL: 'warn' };
+    gateway = spawnTs('services/gateway-ib/src/main.ts', [], {
+      ...common,
+      BROKER_NAME: broker,
+      GATEWAY_TYPE: uniqueName('g'),
+      IB_HOST: '127.0.0.1',
+      IB_PORT: String(simPort),
+      IB_CLIENT_ID: String(100 + Math.floor(Math.random() * 1000)),
+    });
+    await waitUntil(async () => {
+      const r = await ask<{ ok: boolean; status?: { state: string } }>(
+        nats.bus,
+        Subjects.brokerCommand.build({ broker, verb: 'status' }),
+        { v: 1 },
+      );
+      return r?.ok && r.status?.state === 'connected' ? true : undefined;
+    }, 60_000);
+    ordersEnv = { ...common, DATABASE_URL: await databaseUrl(), ORDERS_BROKERS: broker, ORDERS_DB_SCHEMA: schema };
+    await startOrders();
+  }, 120_000);
+
+  afterAll(async () => {
+    await stopProc(orders);
+    await stopProc(gateway);
+    await stopProc(sim);
+    await nats?.close();
+    await database?.close();
+  });
+
+  test('every order once at ib-sim, every fill once in the ledger, ledger positions = ib-sim positions', async () => {
+    const seed = Number(process.env.SOAK_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    const started = Date.now();
+    const bus = nats.bus;
+    const ledger = database.db.withSchema(schema);
+
+    // Reference prices for limit orders: some cross (fill at once), most rest near the market.
+    const ref = new Map<number, number>();
+    for (const conId of INSTRUMENTS) {
+      const r = await bus.request<{ ok: boolean; tick?: { bid?: string; ask?: string; last?: string } }>(
+        Subjects.brokerCommand.build({ broker, verb: 'mdSnapshot' }),
+        { v: 1, instrument: { conId } },
+        { timeoutMs: 20_000 },
+      );
+      const px = Number(r.tick?.last ?? r.tick?.bid ?? r.tick?.ask);
+      expect(px, JSON.stringify(r)).toBeGreaterThan(0);
+      ref.set(conId, px);
+    }
+
+    const stats = { retries: 0, duplicates: 0, cancels: 0, modifies: 0, kills: 0, submitted: 0 };
+    const firstReply = new Map<string, Reply>();
+    const mismatches: string[] = [];
+    let next = 0;
+    let done = false;
+
+    const client = async (n: number) => {
+      const random = rng(seed + n);
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+      const pending: Promise<void>[] = [];
+      for (;;) {
+        const i = next++;
+        if (i >= ORDERS) break;
+        const conId = pick(INSTRUMENTS);
+        const px = ref.get(conId) ?? 0;
+        const side = random() < 0.5 ? 'BUY' : 'SELL';
+        const market = random() < 0.4;
+        // Limit prices within ±1% of the reference: about a quarter cross, the rest rest on the book.
+        const offset = (random() * 0.012 - 0.009) * (side === 'BUY' ? 1 : -1);
+        const limitPrice = (px * (1 + offset)).toFixed(2);
+        const clientOrderId = `soak-${n}-${i}-${randomUUID().slice(0, 8)}`;
+        const body = {
+          v: 1,
+          clientOrderId,
+          broker,
+          instrument: { conId },
+          side,
+          quantity: String(1 + Math.floor(random() * 10)),
+          orderType: market ? 'MKT' : 'LMT',
+          ...(market ? {} : { limitPrice }),
+          tif: 'DAY',
+        };
+        const dup = random() < 0.1;
+        const dupConcurrent = dup && random() < 0.5;
+        const first = call(bus, Subjects.ordersSubmit.build(), body, stats);
+        const second = dupConcurrent ? call(bus, Subjects.ordersSubmit.build(), body, stats) : undefined;
+        const r = await first;
+        stats.submitted += 1;
+        firstReply.set(clientOrderId, r);
+        if (dup) {
+          stats.duplicates += 1;
+          const again = await (second ?? call(bus, Subjects.ordersSubmit.build(), body, stats));
+          if (JSON.stringify(again) !== JSON.stringify(r))
+            mismatches.push(`${clientOrderId}: first ${JSON.stringify(r)}\n  again ${JSON.stringify(again)}`);
+        }
+        if (!r.ok || market) continue;
+        // Modifies and cancels run beside the next submits, as a trader's would.
+        const roll = random();
+        if (roll < 0.12) {
+          stats.modifies += 1;
+          const newPrice = (Number(limitPrice) * (1 + (random() * 0.006 - 0.003))).toFixed(2);
+          const change =
+            random() < 0.5 ? { limitPrice: newPrice } : { quantity: String(2 + Math.floor(random() * 10)) };
+          pending.push(
+            call(bus, Subjects.ordersModify.build(), { v: 1, clientOrderId, ...change }, stats).then(() => undefined),
+          );
+        } else if (roll < 0.3) {
+          stats.cancels += 1;
+          const cancel = call(bus, Subjects.ordersCancel.build(), { v: 1, clientOrderId }, stats);
+          pending.push(
+            random() < 0.2
+              ? Promise.all([cancel, call(bus, Subjects.ordersCancel.build(), { v: 1, clientOrderId }, stats)]).then(
+                  () => undefined,
+                )
+              : cancel.then(() => undefined),
+          );
+        }
+      }
+      await Promise.all(pending);
+    };
+
+    // The killer: SIGKILL at evenly spread points of progress, restart at once, wait until it serves again.
+    const killer = async () => {
+      for (let k = 1; k <= KILLS; k++) {
+        const at = Math.floor((ORDERS * k) / (KILLS + 1));
+        await waitUntil(() => (stats.submitted >= at || done ? true : undefined), 600_000);
+        if (done) return;
+        await stopProc(orders, 'SIGKILL');
+        stats.kills += 1;
+        await startOrders();
+      }
+    };
+
+    const killing = killer();
+    try {
+      await Promise.all(Array.from({ length: CLIENTS }, (_, n) => client(n)));
+    } finally {
+      done = true;
+    }
+    await killing;
+    const runMs = Date.now() - started;
+
+    // Settle: nothing may keep working at ib-sim, so the comparison is not a race with the matching engine.
+    await call(bus, Subjects.ordersCancelAll.build(), { v: 1, broker }, stats);
+    const settled = await waitUntil(async () => {
+      const open = await ledger
+        .selectFrom('orders')
+        .select(['client_order_id', 'state'])
+        .where('state', 'not in', [...FINAL])
+        .execute();
+      const unpublished = await ledger
+        .selectFrom('order_events')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('published_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      const simOpen = (await control<{ open: SimOrder[] }>('/orders')).open;
+      const fills = await ledger
+        .selectFrom('fills')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow();
+      const execs = (await control<{ executions: SimExecution[] }>('/executions')).executions;
+      const state = { open, unpublished: Number(unpublished.n), simOpen: simOpen.length, fills: Number(fills.n) };
+      // Orders still open are cancelled again, as a client would (cancelAll may have met a restart).
+      for (const o of open.slice(0, 20))
+        if (o.state === 'submitted' || o.state === 'partiallyFilled')
+          await bus
+            .request(Subjects.ordersCancel.build(), { v: 1, clientOrderId: o.client_order_id }, { timeoutMs: 12_000 })
+            .catch((err: unknown) => {
+              if (!(err instanceof NoRespondersError) && !(err instanceof RequestTimeoutError)) throw err;
+            });
+      return open.length === 0 && state.unpublished === 0 && state.simOpen === 0 && state.fills === execs.length
+        ? state
+        : undefined;
+    }, 90_000).catch(async (err: unknown) => {
+      const open = await ledger
+        .selectFrom('orders')
+        .select(['client_order_id', 'state'])
+        .where('state', 'not in', [...FINAL])
+        .execute();
+      const sim = await control<{ open: SimOrder[]; completed: SimOrder[] }>('/orders');
+      const detail = [];
+      for (const o of open.slice(0, 5)) {
+        const evs = await ledger
+          .selectFrom('order_events')
+          .select(['kind', 'payload'])
+          .where('client_order_id', '=', o.client_order_id)
+          .orderBy('seq')
+          .execute();
+        const cmds = await ledger
+          .selectFrom('commands')
+          .select(['command_id', 'reply'])
+          .where('client_order_id', '=', o.client_order_id)
+          .execute();
+        const atSim = [...sim.open, ...sim.completed].filter((x) => x.orderRef === o.client_order_id);
+        detail.push({ ...o, events: evs, commands: cmds, atSim });
+      }
+      throw new Error(`not settled (seed ${seed}): ${open.length} open ${JSON.stringify(detail, null, 1)}`, {
+        cause: err,
+      });
+    });
+    expect(settled.open).toEqual([]);
+
+    const simOrders = await control<{ open: SimOrder[]; completed: SimOrder[] }>('/orders');
+    const execs = (await control<{ executions: SimExecution[] }>('/executions')).executions;
+    const simPositions = (await control<{ positions: SimPosition[] }>('/positions')).positions;
+    const rows = await ledger.selectFrom('orders').select(['client_order_id', 'state', 'filled_qty']).execute();
+    const fills = await ledger.selectFrom('fills').select(['exec_id', 'client_order_id', 'quantity']).execute();
+    const unresolvedIds = new Set(
+      (
+        await ledger.selectFrom('order_events').select('client_order_id').where('kind', '=', 'unresolved').execute()
+      ).map((r) => r.client_order_id),
+    );
+
+    // Every order at ib-sim exactly once; an order of ours missing there must be one a kill left unsent.
+    const atSim = new Map<string, number>();
+    for (const o of [...simOrders.open, ...simOrders.completed])
+      atSim.set(o.orderRef, (atSim.get(o.orderRef) ?? 0) + 1);
+    const twice = [...atSim].filter(([, c]) => c > 1);
+    expect(twice).toEqual([]);
+    const ours = new Set(rows.map((r) => r.client_order_id));
+    expect([...atSim.keys()].filter((ref) => !ours.has(ref))).toEqual([]);
+    const missing = rows.filter((r) => r.state !== 'denied' && !atSim.has(r.client_order_id));
+    expect(
+      missing.filter((r) => !(unresolvedIds.has(r.client_order_id) && r.state === 'cancelled' && r.filled_qty === '0')),
+    ).toEqual([]);
+    expect(rows.length).toBe(ORDERS);
+
+    // Every ib-sim execution exactly once in the ledger (fills are keyed by execId), and no fill without one.
+    const ledgerFills = new Map(fills.map((f) => [f.exec_id, f]));
+    const simExecIds = new Set(execs.map((e) => e.execId));
+    expect(execs.filter((e) => !ledgerFills.has(e.execId)).map((e) => e.execId)).toEqual([]);
+    expect(fills.filter((f) => !simExecIds.has(f.exec_id)).map((f) => f.exec_id)).toEqual([]);
+    expect(fills.length).toBe(execs.length);
+    for (const e of execs) {
+      const f = ledgerFills.get(e.execId);
+      expect({ order: f?.client_order_id, qty: f === undefined ? '' : normalizeDecimal(f.quantity) }).toEqual({
+        order: e.orderRef,
+        qty: String(e.shares),
+      });
+    }
+
+    // Ledger positions (orders.positions) equal ib-sim's per account and instrument, as exact decimal strings.
+    const pos = await call(bus, Subjects.ordersPositions.build(), { v: 1, broker }, stats);
+    const ledgerPos = new Map(
+      ((pos as { positions?: Array<{ account: string; conId: number; quantity: string }> }).positions ?? [])
+        .filter((p) => p.quantity !== '0')
+        .map((p) => [`${p.account}|${p.conId}`, p.quantity]),
+    );
+    const simPos = new Map(
+      simPositions.filter((p) => p.position !== 0).map((p) => [`${p.account}|${p.conId}`, String(p.position)]),
+    );
+    expect(Object.fromEntries(ledgerPos)).toEqual(Object.fromEntries(simPos));
+    expect(mismatches).toEqual([]);
+    expect(stats.kills).toBe(KILLS);
+
+    const byState: Record<string, number> = {};
+    for (const r of rows) byState[r.state] = (byState[r.state] ?? 0) + 1;
+    console.info(
+      `soak seed=${seed} orders=${rows.length} duplicates=${stats.duplicates} cancels=${stats.cancels} ` +
+        `modifies=${stats.modifies} kills=${stats.kills} retries=${stats.retries} fills=${fills.length} ` +
+        `atSim=${atSim.size} unsentAfterKill=${missing.length} states=${JSON.stringify(byState)} ` +
+        `positions=${JSON.stringify(Object.fromEntries(simPos))} run=${runMs}ms total=${Date.now() - started}ms`,
+    );
+  }, 600_000);
+});
