@@ -4,6 +4,8 @@
  * it over TCP, then orders, market-data and history. Each keeps its own `start(deps) → { stop }`; they are stopped
  * in reverse order of starting, then the database and the bus are closed.
  */
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { type Bus, createMemoryBus, createNatsBus } from '@trading-system/bus';
 import {
   BROKER_EVENTS_STREAM,
@@ -105,6 +107,9 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
   };
   try {
     const dbOptions = databaseOptions(config, 'trading-system');
+    // PGlite creates its own directory but not the parents: a fresh clone has no `.data/` yet.
+    if (dbOptions.kind === 'pglite' && dbOptions.dataDir !== undefined && !dbOptions.dataDir.includes('://'))
+      await mkdir(dirname(resolve(dbOptions.dataDir)), { recursive: true });
     const database: Database<OrdersDb> = await createDatabase<OrdersDb>(dbOptions);
     stops.push(() => database.close());
 

@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type GetOrderReply,
   type ListBrokersReply,
@@ -101,3 +104,50 @@ test('an order travels orders → gateway-ib → ib-sim and its status comes bac
     sub.unsubscribe();
   }
 }, 30_000);
+
+test('PGlite on disk: a fresh nested data directory is created, and the ledger survives a restart', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'embedded-'));
+  const env = { SIM_PORT: '0', LOG_LEVEL: 'silent', PGLITE_DATA_DIR: join(dir, 'nested', 'pglite') };
+  const logger = createLogger({ service: 'test', level: 'silent' });
+  try {
+    const first = await startEmbedded({ config: loadConfig(EmbeddedConfig, env), logger });
+    let id: string;
+    try {
+      const reply = unwrapReply(
+        await first.bus.request<OrderCommandReply>(
+          Subjects.ordersSubmit.build(),
+          {
+            v: 1,
+            broker: 'sim',
+            instrument: { secType: 'STK', symbol: 'AAPL', exchange: 'SMART', currency: 'USD' },
+            side: 'BUY',
+            quantity: '1',
+            orderType: 'LMT',
+            limitPrice: '1.00',
+            tif: 'GTC',
+          },
+          { timeoutMs: 10_000 },
+        ),
+      );
+      id = reply.order.clientOrderId;
+    } finally {
+      await first.stop();
+    }
+    const second = await startEmbedded({ config: loadConfig(EmbeddedConfig, env), logger });
+    try {
+      const got = unwrapReply(
+        await second.bus.request<GetOrderReply>(
+          Subjects.ordersGet.build(),
+          { v: 1, clientOrderId: id },
+          { timeoutMs: 5_000 },
+        ),
+      );
+      expect(got.order.clientOrderId).toBe(id);
+      expect(got.order.limitPrice).toBe('1.00');
+    } finally {
+      await second.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 90_000);
