@@ -88,21 +88,29 @@ export async function openQuoteSubscription(
 
 /**
  * The async-iterator form: quotes are buffered (newest `bufferSize` kept: a slow consumer skips stale quotes rather
- * than growing memory) and the lease ends when the loop ends (`break`, `return`, or an exception).
+ * than growing memory) and the lease ends when the loop ends (`break`, `return`, or an exception), or when the
+ * TradingSystem shuts down (the loop then simply ends).
  */
 export async function* quoteIterator(
   open: (onQuote: (q: Quote) => void) => Promise<MarketDataSubscription>,
+  /** Resolves when the TradingSystem shuts down: the loop then ends instead of waiting forever. */
+  stopped: Promise<void>,
   bufferSize = 1_000,
 ): AsyncGenerator<Quote, void, undefined> {
-  const buffer: Quote[] = [];
+  let ended = false;
   let wake: (() => void) | undefined;
+  void stopped.then(() => {
+    ended = true;
+    wake?.();
+  });
+  const buffer: Quote[] = [];
   const subscription = await open((q) => {
     buffer.push(q);
     if (buffer.length > bufferSize) buffer.shift();
     wake?.();
   });
   try {
-    for (;;) {
+    while (!ended) {
       const next = buffer.shift();
       if (next !== undefined) {
         yield next;

@@ -65,6 +65,11 @@ export class TradingSystem {
   private readonly timeoutMs: number;
   private readonly cleanups = new Set<() => Promise<void>>();
   private closed: Promise<void> | undefined;
+  private signalStopping: () => void = () => undefined;
+  /** Resolves when shutdown() starts (ends async iterators that wait for data). */
+  private readonly stopping = new Promise<void>((resolve) => {
+    this.signalStopping = resolve;
+  });
 
   private constructor(conn: Connection, options: OpenOptions) {
     this.conn = conn;
@@ -216,7 +221,7 @@ export class TradingSystem {
 
   /** Quotes as an async iterator: `for await (const q of ts.marketData('AAPL', 'SMART')) { ... break; }`. */
   marketData(symbol: Symbolish, exchange?: string, options: MarketDataOptions = {}): AsyncGenerator<Quote, void> {
-    return quoteIterator((onQuote) => this.subscribeMarketData(symbol, exchange, onQuote, options));
+    return quoteIterator((onQuote) => this.subscribeMarketData(symbol, exchange, onQuote, options), this.stopping);
   }
 
   // Orders
@@ -412,6 +417,7 @@ export class TradingSystem {
   /** Ends subscriptions and order updates, then disconnects (or stops the embedded system). Idempotent. */
   shutdown(): Promise<void> {
     this.closed ??= (async () => {
+      this.signalStopping();
       for (const cleanup of [...this.cleanups].reverse()) {
         try {
           await cleanup();

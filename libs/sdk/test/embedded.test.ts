@@ -53,6 +53,13 @@ test('quotes keep coming past the lease lifetime: the SDK renews the lease', asy
 
 test('a TradingSystem that was shut down refuses further calls', async () => {
   const other = await TradingSystem.open({ env: {}, logLevel: 'silent' });
+  // An async iterator waiting for quotes ends when the system shuts down, instead of hanging.
+  let seen = 0;
+  for await (const _ of other.marketData('AAPL', 'SMART')) {
+    seen += 1;
+    if (seen === 1) void other.shutdown();
+  }
+  expect(seen).toBeGreaterThanOrEqual(1);
   await other.shutdown();
   await expect(other.getAllOrders()).rejects.toBeInstanceOf(ClosedError);
   await other.shutdown();
