@@ -13,7 +13,6 @@ import {
   type AddBrokerReply,
   type BrokerInfo,
   type GetOrderReply,
-  type HistBarsQuery,
   type HistOrdersReply,
   type HistTradesReply,
   IbConnectionConfig,
@@ -21,7 +20,6 @@ import {
   type ListOrdersReply,
   type OrderCommandReply,
   type OrderEvent,
-  type OrderSide,
   type OrderType,
   type Position,
   type RemoveBrokerReply,
@@ -30,12 +28,23 @@ import {
 } from '@trading-system/contracts';
 import { fetchBars, fetchExport } from '@trading-system/history';
 import { type Connection, connect, type OpenOptions } from './connect.js';
-import { toBar, toDecimal, toInstrumentRef, toOrder, toTrade } from './convert.js';
+import { toBar, toInstrumentRef, toOrder, toTrade } from './convert.js';
 import { ClosedError, sdkError, toSdkError, ValidationError } from './errors.js';
 import { openQuoteSubscription, quoteIterator } from './market-data.js';
+import {
+  allPages,
+  barsQuery,
+  describeSymbol,
+  historyQuery,
+  listOrdersRequest,
+  modifyRequest,
+  optional,
+  type Side,
+  type Symbolish,
+  submitRequest,
+} from './requests.js';
 import type {
   BrokerConfig,
-  Contract,
   DecimalInput,
   ExportResult,
   HistoricalData,
@@ -51,9 +60,6 @@ import type {
   Quote,
   Trade,
 } from './types.js';
-
-type Symbolish = string | Contract;
-type Side = OrderSide | 'buy' | 'sell';
 
 export class TradingSystem {
   /** `embedded`: the system runs inside this process; `nats`: connected to a deployed stack. */
@@ -140,7 +146,7 @@ export class TradingSystem {
     barSize: string,
     options: HistoricalDataOptions = {},
   ): Promise<HistoricalData> {
-    const query = this.barsQuery(symbol, exchange, duration, barSize, options);
+    const query = barsQuery(this.defaultBroker, symbol, exchange, duration, barSize, options);
     this.assertOpen();
     try {
       const r = await fetchBars(this.bus, query, { requestTimeoutMs: this.timeoutMs });
@@ -169,7 +175,7 @@ export class TradingSystem {
     filename: string,
     options: HistoricalDataOptions = {},
   ): Promise<ExportResult> {
-    const query = this.barsQuery(symbol, exchange, duration, barSize, options);
+    const query = barsQuery(this.defaultBroker, symbol, exchange, duration, barSize, options);
     this.assertOpen();
     let text: string;
     let rows: number;
@@ -272,18 +278,8 @@ export class TradingSystem {
 
   /** Changes quantity (new total), prices or TIF of a working order; the outcome arrives as order updates. */
   async modifyOrder(orderId: string, changes: ModifyOrderChanges): Promise<Order> {
-    const r = await this.call<OrderCommandReply>(
-      Subjects.ordersModify.build(),
-      {
-        v: 1,
-        clientOrderId: orderId,
-        ...(changes.quantity === undefined ? {} : { quantity: toDecimal(changes.quantity, 'quantity') }),
-        ...(changes.limitPrice === undefined ? {} : { limitPrice: toDecimal(changes.limitPrice, 'limitPrice') }),
-        ...(changes.stopPrice === undefined ? {} : { stopPrice: toDecimal(changes.stopPrice, 'stopPrice') }),
-        ...(changes.tif === undefined ? {} : { tif: changes.tif }),
-      },
-      `modify ${orderId}`,
-    );
+    const body = modifyRequest(orderId, changes);
+    const r = await this.call<OrderCommandReply>(Subjects.ordersModify.build(), body, `modify ${orderId}`);
     return toOrder(r.order);
   }
 
@@ -307,31 +303,15 @@ export class TradingSystem {
 
   /** Orders known to the OMS, newest first (default: open ones only), all pages. */
   async getAllOrders(filter: OrderFilter = {}): Promise<Order[]> {
-    const out: Order[] = [];
-    let cursor: string | undefined;
-    do {
-      const r: Extract<ListOrdersReply, { ok: true }> = await this.call<ListOrdersReply>(
+    const orders = await allPages(async (cursor) => {
+      const r = await this.call<ListOrdersReply>(
         Subjects.ordersList.build(),
-        {
-          v: 1,
-          status: filter.status ?? 'open',
-          limit: 500,
-          ...optional({
-            broker: filter.broker,
-            account: filter.account,
-            strategy: filter.strategy,
-            symbol: filter.symbol,
-            sinceMs: filter.since?.getTime(),
-            untilMs: filter.until?.getTime(),
-            cursor,
-          }),
-        },
+        listOrdersRequest(filter, cursor),
         'list orders',
       );
-      for (const o of r.orders) out.push(toOrder(o));
-      cursor = r.nextCursor;
-    } while (cursor !== undefined);
-    return out;
+      return { items: r.orders, nextCursor: r.nextCursor };
+    });
+    return orders.map(toOrder);
   }
 
   /**
@@ -384,34 +364,22 @@ export class TradingSystem {
 
   /** Order audit trail (history read model), newest first, all pages. */
   async getOrderHistory(filter: HistoryFilter & { status?: 'open' | 'final' | 'all' } = {}): Promise<Order[]> {
-    const out: Order[] = [];
-    let cursor: string | undefined;
-    do {
-      const r: Extract<HistOrdersReply, { ok: true }> = await this.call<HistOrdersReply>(
-        Subjects.histOrders.build(),
-        { v: 1, query: { ...historyQuery(filter), ...optional({ status: filter.status, cursor }), limit: 1000 } },
-        'order history',
-      );
-      for (const o of r.orders) out.push(toOrder(o));
-      cursor = r.nextCursor;
-    } while (cursor !== undefined);
-    return out;
+    const orders = await allPages(async (cursor) => {
+      const query = { ...historyQuery(filter, cursor), ...optional({ status: filter.status }) };
+      const r = await this.call<HistOrdersReply>(Subjects.histOrders.build(), { v: 1, query }, 'order history');
+      return { items: r.orders, nextCursor: r.nextCursor };
+    });
+    return orders.map(toOrder);
   }
 
   /** Fills, newest first, all pages. */
   async getTradeHistory(filter: HistoryFilter = {}): Promise<Trade[]> {
-    const out: Trade[] = [];
-    let cursor: string | undefined;
-    do {
-      const r: Extract<HistTradesReply, { ok: true }> = await this.call<HistTradesReply>(
-        Subjects.histTrades.build(),
-        { v: 1, query: { ...historyQuery(filter), ...optional({ cursor }), limit: 1000 } },
-        'trade history',
-      );
-      for (const t of r.trades) out.push(toTrade(t));
-      cursor = r.nextCursor;
-    } while (cursor !== undefined);
-    return out;
+    const trades = await allPages(async (cursor) => {
+      const query = historyQuery(filter, cursor);
+      const r = await this.call<HistTradesReply>(Subjects.histTrades.build(), { v: 1, query }, 'trade history');
+      return { items: r.trades, nextCursor: r.nextCursor };
+    });
+    return trades.map(toTrade);
   }
 
   /** Ends subscriptions and order updates, then disconnects (or stops the embedded system). Idempotent. */
@@ -440,47 +408,11 @@ export class TradingSystem {
     prices: { limitPrice?: DecimalInput; stopPrice?: DecimalInput },
     options: OrderOptions = {},
   ): Promise<OrderResult> {
-    const upper = side.toUpperCase();
-    if (upper !== 'BUY' && upper !== 'SELL')
-      throw new ValidationError('VALIDATION_FAILED', `side must be BUY or SELL, got ${side}`);
-    const r = await this.call<OrderCommandReply>(
-      Subjects.ordersSubmit.build(),
-      {
-        v: 1,
-        broker: options.broker ?? this.defaultBroker,
-        instrument: toInstrumentRef(symbol, exchange, options),
-        side: upper,
-        quantity: toDecimal(quantity, 'quantity'),
-        orderType,
-        tif: options.tif ?? 'DAY',
-        outsideRth: options.outsideRth ?? false,
-        ...(prices.limitPrice === undefined ? {} : { limitPrice: toDecimal(prices.limitPrice, 'limitPrice') }),
-        ...(prices.stopPrice === undefined ? {} : { stopPrice: toDecimal(prices.stopPrice, 'stopPrice') }),
-        ...optional({ account: options.account, strategy: options.strategy, clientOrderId: options.orderId }),
-      },
-      `${orderType} order for ${describeSymbol(symbol)}`,
-    );
+    const body = submitRequest(this.defaultBroker, symbol, exchange, side, quantity, orderType, prices, options);
+    const what = `${orderType} order for ${describeSymbol(symbol)}`;
+    const r = await this.call<OrderCommandReply>(Subjects.ordersSubmit.build(), body, what);
     const order = toOrder(r.order);
     return { orderId: order.orderId, status: order.status, order };
-  }
-
-  private barsQuery(
-    symbol: Symbolish,
-    exchange: string | undefined,
-    duration: string,
-    barSize: string,
-    options: HistoricalDataOptions,
-  ): HistBarsQuery {
-    return {
-      broker: options.broker ?? this.defaultBroker,
-      instrument: toInstrumentRef(symbol, exchange, options),
-      duration: duration as HistBarsQuery['duration'] & string,
-      barSize: barSize as HistBarsQuery['barSize'],
-      whatToShow: options.whatToShow ?? 'TRADES',
-      useRth: options.useRTH ?? true,
-      cachedOnly: options.cachedOnly ?? false,
-      ...(options.end === undefined ? {} : { endMs: options.end.getTime() }),
-    };
   }
 
   private async call<T extends { ok: boolean }>(
@@ -499,27 +431,4 @@ export class TradingSystem {
   private assertOpen(): void {
     if (this.closed !== undefined) throw new ClosedError('SERVICE_UNAVAILABLE', 'this TradingSystem was shut down');
   }
-}
-
-function describeSymbol(s: Symbolish): string {
-  return typeof s === 'string' ? s : s.symbol;
-}
-
-/** Drops undefined values (the schemas are strict about optional fields being absent, not undefined). */
-function optional<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
-    [K in keyof T]?: Exclude<T[K], undefined>;
-  };
-}
-
-function historyQuery(f: HistoryFilter) {
-  return optional({
-    broker: f.broker,
-    account: f.account,
-    strategy: f.strategy,
-    clientOrderId: f.orderId,
-    symbol: f.symbol,
-    fromMs: f.from?.getTime(),
-    toMs: f.to?.getTime(),
-  });
 }

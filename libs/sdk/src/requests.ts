@@ -1,0 +1,134 @@
+/** Pure builders of the request bodies the TradingSystem sends, and the paging loop of list requests. */
+import type { HistBarsQuery, OrderSide, OrderType } from '@trading-system/contracts';
+import { toDecimal, toInstrumentRef } from './convert.js';
+import { ValidationError } from './errors.js';
+import type {
+  Contract,
+  DecimalInput,
+  HistoricalDataOptions,
+  HistoryFilter,
+  ModifyOrderChanges,
+  OrderFilter,
+  OrderOptions,
+} from './types.js';
+
+export type Symbolish = string | Contract;
+export type Side = OrderSide | 'buy' | 'sell';
+
+export function describeSymbol(s: Symbolish): string {
+  return typeof s === 'string' ? s : s.symbol;
+}
+
+/** Drops undefined values (the schemas are strict about optional fields being absent, not undefined). */
+export function optional<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}
+
+/** Reads every page of a list request (`cursor` → `nextCursor`). */
+export async function allPages<T>(
+  page: (cursor: string | undefined) => Promise<{ items: readonly T[]; nextCursor?: string | undefined }>,
+): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const r = await page(cursor);
+    out.push(...r.items);
+    cursor = r.nextCursor;
+  } while (cursor !== undefined);
+  return out;
+}
+
+export function barsQuery(
+  broker: string,
+  symbol: Symbolish,
+  exchange: string | undefined,
+  duration: string,
+  barSize: string,
+  options: HistoricalDataOptions,
+): HistBarsQuery {
+  return {
+    broker: options.broker ?? broker,
+    instrument: toInstrumentRef(symbol, exchange, options),
+    // Checked by the catalog schema when sent: a bad duration / bar size is a ValidationError naming the field.
+    duration: duration as NonNullable<HistBarsQuery['duration']>,
+    barSize: barSize as HistBarsQuery['barSize'],
+    whatToShow: options.whatToShow ?? 'TRADES',
+    useRth: options.useRTH ?? true,
+    cachedOnly: options.cachedOnly ?? false,
+    ...(options.end === undefined ? {} : { endMs: options.end.getTime() }),
+  };
+}
+
+export function submitRequest(
+  broker: string,
+  symbol: Symbolish,
+  exchange: string | undefined,
+  side: Side,
+  quantity: DecimalInput,
+  orderType: OrderType,
+  prices: { limitPrice?: DecimalInput; stopPrice?: DecimalInput },
+  options: OrderOptions,
+) {
+  const upper = side.toUpperCase();
+  if (upper !== 'BUY' && upper !== 'SELL')
+    throw new ValidationError('VALIDATION_FAILED', `side must be BUY or SELL, got ${side}`);
+  return {
+    v: 1,
+    broker: options.broker ?? broker,
+    instrument: toInstrumentRef(symbol, exchange, options),
+    side: upper,
+    quantity: toDecimal(quantity, 'quantity'),
+    orderType,
+    tif: options.tif ?? 'DAY',
+    outsideRth: options.outsideRth ?? false,
+    ...(prices.limitPrice === undefined ? {} : { limitPrice: toDecimal(prices.limitPrice, 'limitPrice') }),
+    ...(prices.stopPrice === undefined ? {} : { stopPrice: toDecimal(prices.stopPrice, 'stopPrice') }),
+    ...optional({ account: options.account, strategy: options.strategy, clientOrderId: options.orderId }),
+  };
+}
+
+export function modifyRequest(orderId: string, changes: ModifyOrderChanges) {
+  return {
+    v: 1,
+    clientOrderId: orderId,
+    ...(changes.quantity === undefined ? {} : { quantity: toDecimal(changes.quantity, 'quantity') }),
+    ...(changes.limitPrice === undefined ? {} : { limitPrice: toDecimal(changes.limitPrice, 'limitPrice') }),
+    ...(changes.stopPrice === undefined ? {} : { stopPrice: toDecimal(changes.stopPrice, 'stopPrice') }),
+    ...(changes.tif === undefined ? {} : { tif: changes.tif }),
+  };
+}
+
+export function listOrdersRequest(filter: OrderFilter, cursor: string | undefined) {
+  return {
+    v: 1,
+    status: filter.status ?? 'open',
+    limit: 500,
+    ...optional({
+      broker: filter.broker,
+      account: filter.account,
+      strategy: filter.strategy,
+      symbol: filter.symbol,
+      sinceMs: filter.since?.getTime(),
+      untilMs: filter.until?.getTime(),
+      cursor,
+    }),
+  };
+}
+
+export function historyQuery(f: HistoryFilter, cursor: string | undefined) {
+  return {
+    ...optional({
+      broker: f.broker,
+      account: f.account,
+      strategy: f.strategy,
+      clientOrderId: f.orderId,
+      symbol: f.symbol,
+      fromMs: f.from?.getTime(),
+      toMs: f.to?.getTime(),
+      cursor,
+    }),
+    limit: 1000,
+  };
+}
