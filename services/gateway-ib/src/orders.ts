@@ -61,6 +61,13 @@ const TWS_ZONE = 'US/Eastern';
 export class Orders {
   private readonly byOrderId = new Map<number, Known>();
   private readonly byClientOrderId = new Map<string, number>();
+  /**
+   * placeOrder calls (new or modify) per orderId still queued in the governor. A cancel behind one of them must
+   * queue behind it too: in its own faster lane it would reach IB first, be refused as unknown (10147) and leave
+   * the order working. A call dropped unsent on a disconnect leaves its count behind; that only routes a later
+   * cancel of that order through the order lane.
+   */
+  private readonly unsent = new Map<number, number>();
   private chain: Promise<void> = Promise.resolve();
   /** Latest execution time seen, epoch ms (reconciliation asks IB for executions since then). */
   lastExecTimeMs: number | undefined;
@@ -142,7 +149,8 @@ export class Orders {
   cancel(req: BrokerCancelOrderRequest): { orderId: number } {
     this.conn.requireReady();
     this.watchRejection(req.orderId, req.clientOrderId);
-    this.conn.send('cancel', 'cancelOrder', (p) => p.cancelOrder(req.orderId));
+    const lane = this.unsent.has(req.orderId) ? 'order' : 'cancel';
+    this.conn.send(lane, 'cancelOrder', (p) => p.cancelOrder(req.orderId));
     return { orderId: req.orderId };
   }
 
@@ -173,7 +181,21 @@ export class Orders {
   private sendOrder(orderId: number, instrument: Instrument, req: BrokerPlaceOrderRequest): void {
     const contract = tradingContract(instrument, req.instrument.exchange);
     const order = toIbOrder(req);
-    this.conn.send('order', 'placeOrder', (p) => p.placeOrder(orderId, contract, order));
+    const sent = () => {
+      const left = (this.unsent.get(orderId) ?? 1) - 1;
+      if (left > 0) this.unsent.set(orderId, left);
+      else this.unsent.delete(orderId);
+    };
+    this.unsent.set(orderId, (this.unsent.get(orderId) ?? 0) + 1);
+    try {
+      this.conn.send('order', 'placeOrder', (p) => {
+        sent();
+        p.placeOrder(orderId, contract, order);
+      });
+    } catch (err) {
+      sent();
+      throw err;
+    }
   }
 
   /** IB reports refusals as errors on the orderId: publish them as orderRejected facts. */

@@ -130,6 +130,41 @@ describe('orders', () => {
     await until(() => h.sim.control.orders().open.some((o) => o.orderRef === nextId), 2_000, 'order at the broker');
   });
 
+  test('a cancel sent while its placeOrder still waits in the governor queues behind it and ends the order', async () => {
+    // Found by the orders acceptance soak: in the faster cancel lane the cancel reached IB before the order
+    // (10147, unknown order), and the order then kept working.
+    const far = String((Math.round(quote().bid * 100) - 500) / 100);
+    const burst = await Promise.all(
+      Array.from({ length: 60 }, () => place(order(coid(), { orderType: 'LMT', limitPrice: far }))),
+    );
+    const id = coid();
+    const r = await place(order(id, { orderType: 'LMT', limitPrice: far }));
+    const orderId = r.ok ? r.orderId : -1;
+    const cancelled = nextMessage<BrokerOrderStatus>(
+      h.bus,
+      evt('orderStatus'),
+      (s) => s.orderId === orderId && s.status === 'Cancelled',
+      10_000,
+    );
+    const c = await h.bus.request<BrokerCancelOrderReply>(
+      cmd('cancelOrder'),
+      { v: 1, clientOrderId: id, orderId },
+      { timeoutMs: 5_000 },
+    );
+    expect(c).toMatchObject({ ok: true });
+    await cancelled;
+    expect(h.sim.control.orders().open.filter((o) => o.orderRef === id)).toEqual([]);
+    for (const b of burst)
+      if (b.ok)
+        await h.bus.request(
+          cmd('cancelOrder'),
+          { v: 1, clientOrderId: b.clientOrderId, orderId: b.orderId },
+          {
+            timeoutMs: 5_000,
+          },
+        );
+  });
+
   test('a broker rejection arrives as orderRejected with the code, then the final status', async () => {
     const id = coid();
     const rejected = nextMessage<BrokerOrderRejected>(h.bus, evt('orderRejected'), (x) => x.clientOrderId === id);
