@@ -76,7 +76,7 @@ export const history: Scenario = {
 
       // Back-filling N more years costs about N × the cold year; within a run's deadline, take the longest that fits.
       const remainingS = ctx.deadlineMs === undefined ? Number.POSITIVE_INFINITY : (ctx.deadlineMs - Date.now()) / 1000;
-      const years = LONGEST_YEARS.find((y) => ((y - 1) * cold.ms * 1.5) / 1000 + 30 < remainingS);
+      const years = LONGEST_YEARS.find((y) => ((y - 1) * cold.ms) / 1000 + 30 < remainingS);
       let coldLong: { ms: number; bars: number } | undefined;
       const points = [...CURVE];
       if (years !== undefined) {

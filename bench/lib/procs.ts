@@ -30,6 +30,15 @@ export interface SpawnOptions {
   readonly nodeArgs?: readonly string[];
 }
 
+/**
+ * BENCH_CPU_PROF_DIR=<dir>: every child writes a V8 CPU profile there when it exits (node refuses --cpu-prof in
+ * NODE_OPTIONS, so the flag is passed to each child instead; profile the bench itself with `node --cpu-prof`).
+ */
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROF_DIR;
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
 /** Every child still running; killed when the bench process exits, whatever the reason. */
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -39,7 +48,7 @@ process.once('exit', () => {
 export function spawnTs(name: string, script: string, options: SpawnOptions = {}): Proc {
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...(options.args ?? [])],
+    [...profileArgs(), ...(options.nodeArgs ?? []), '--import', 'tsx', script, ...(options.args ?? [])],
     { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   running.add(child);
