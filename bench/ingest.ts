@@ -21,6 +21,7 @@ import { fmtInt, round } from './lib/stats.js';
 
 const BARS = 100_000;
 const FILLS = 25_000;
+const ROUNDS = 2;
 const T0 = Date.parse('2024-01-02T14:30:00Z');
 
 type Row = Record<string, string | number | boolean | null>;
@@ -139,12 +140,17 @@ export const ingest: Scenario = {
       const metrics: Record<string, unknown> = {};
       const checks = [];
       for (const { table, rows } of sets) {
-        progress(`ingest: ${fmtInt(rows.length)} ${table} via insertMany`);
-        const t0 = performance.now();
-        await insertMany(database.db as Kysely<Record<string, Row>>, table, rows, { schema: ours });
-        const oursMs = performance.now() - t0;
-        progress(`ingest: ${fmtInt(rows.length)} ${table} via psql \\copy`);
-        const copyMs = copyWithPsql(ctx.infra.databaseUrl, `${copy}.${table}`, rows, dir);
+        // Best of ROUNDS, alternating the two, into emptied tables: a load spike from a neighbour hits one round.
+        let oursMs = Number.POSITIVE_INFINITY;
+        let copyMs = Number.POSITIVE_INFINITY;
+        for (let round = 1; round <= ROUNDS; round++) {
+          for (const schema of [ours, copy]) await sql`truncate ${sql.id(schema, table)}`.execute(database.db);
+          progress(`ingest: ${fmtInt(rows.length)} ${table} via insertMany and psql \\copy (round ${round}/${ROUNDS})`);
+          const t0 = performance.now();
+          await insertMany(database.db as Kysely<Record<string, Row>>, table, rows, { schema: ours });
+          oursMs = Math.min(oursMs, performance.now() - t0);
+          copyMs = Math.min(copyMs, copyWithPsql(ctx.infra.databaseUrl, `${copy}.${table}`, rows, dir));
+        }
         const [nOurs, nCopy] = [await count(database.db, ours, table), await count(database.db, copy, table)];
         if (nOurs !== rows.length || nCopy !== rows.length)
           throw new Error(`${table}: expected ${rows.length} rows, insertMany wrote ${nOurs}, COPY ${nCopy}`);
@@ -166,7 +172,10 @@ export const ingest: Scenario = {
       return {
         metrics,
         checks,
-        notes: ['baseline: psql \\copy (process start + COPY); insertMany: render + unnest insert + commit'],
+        notes: [
+          'baseline: psql \\copy (process start + COPY); insertMany: render + unnest insert + commit',
+          `best of ${ROUNDS} rounds each, alternating, into emptied tables`,
+        ],
       };
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { type Bus, createNatsBus } from '@trading-system/bus';
 import { catalog } from '@trading-system/contracts';
 import { databaseUrl, natsUrl as testkitNatsUrl } from '@trading-system/testkit';
+import { killOnExit } from './procs.js';
 
 export class BenchSetupError extends Error {
   override name = 'BenchSetupError';
@@ -61,6 +62,7 @@ async function startPrivateNats(): Promise<{ url: string; child: ChildProcess; d
   const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], {
     stdio: 'ignore',
   });
+  killOnExit(child);
   await waitFor(() => portAnswers(port), 10_000, 'the private nats-server');
   return { url: `nats://127.0.0.1:${port}`, child, dir };
 }

@@ -61,7 +61,7 @@ export function natsServerVersion(url: string): Promise<string> {
 export async function postgresVersion(url: string): Promise<string> {
   const database = await createDatabase<unknown>({ kind: 'pg', url, poolMax: 1 });
   try {
-    const { rows } = await sql<{ v: string }>`show server_version`.execute(database.db);
+    const { rows } = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(database.db);
     return rows[0]?.v ?? 'unknown';
   } finally {
     await database.close();

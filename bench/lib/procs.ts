@@ -44,6 +44,14 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const c of running) c.kill('SIGKILL');
 });
+// Ctrl-C / kill: exit through the hook above, so no child (nats-server included) outlives the bench.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
+/** Kills `child` when the bench process exits, unless it has exited by then. */
+export function killOnExit(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
 
 export function spawnTs(name: string, script: string, options: SpawnOptions = {}): Proc {
   const child = spawn(
