@@ -24,6 +24,8 @@ import { ask, freePort, type Proc, spawnTs, stopProc } from './processes.js';
 
 const ORDERS = Number(process.env.SOAK_ORDERS ?? 2_000);
 const CLIENTS = 4;
+/** Commands each client keeps in flight, so the gateway's 50 msg/s governor, not the round trip, sets the pace. */
+const WINDOW = 6;
 const KILLS = 5;
 const INSTRUMENTS = [265598, 756733, 272093]; // AAPL, SPY, MSFT
 const FINAL: ReadonlySet<string> = new Set(['filled', 'cancelled', 'expired', 'rejected', 'denied']);
@@ -92,6 +94,7 @@ interface SimPosition {
 
 describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifies, 5 kills of the OMS', () => {
   let nats: TestBus;
+  const clients: TestBus[] = [];
   let database: TestDatabase<OrdersDb>;
   let sim: Proc | undefined;
   let gateway: Proc | undefined;
@@ -112,6 +115,7 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
 
   beforeAll(async () => {
     nats = await createTestNatsBus(catalog);
+    for (let n = 0; n < CLIENTS; n++) clients.push(await createTestNatsBus(catalog));
     database = await openPgTestDatabase<OrdersDb>();
     schema = database.newSchema('soak');
     const simPort = await freePort();
@@ -155,6 +159,7 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
     await stopProc(orders);
     await stopProc(gateway);
     await stopProc(sim);
+    for (const c of clients) await c.close();
     await nats?.close();
     await database?.close();
   });
@@ -184,8 +189,11 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
     let next = 0;
     let done = false;
 
-    const client = async (n: number) => {
-      const random = rng(seed + n);
+    // One lane sends its orders one after another; a client (its own NATS connection) runs WINDOW lanes.
+    const lane = async (n: number, l: number) => {
+      const bus = clients[n]?.bus;
+      if (bus === undefined) throw new Error(`no client ${n}`);
+      const random = rng(seed + n * 1_000 + l);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
       const pending: Promise<void>[] = [];
       for (;;) {
@@ -198,7 +206,7 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
         // Limit prices within ±1% of the reference: about a quarter cross, the rest rest on the book.
         const offset = (random() * 0.012 - 0.009) * (side === 'BUY' ? 1 : -1);
         const limitPrice = (px * (1 + offset)).toFixed(2);
-        const clientOrderId = `soak-${n}-${i}-${randomUUID().slice(0, 8)}`;
+        const clientOrderId = `soak-${n}-${l}-${i}-${randomUUID().slice(0, 8)}`;
         const body = {
           v: 1,
           clientOrderId,
@@ -263,15 +271,21 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
 
     const killing = killer();
     try {
-      await Promise.all(Array.from({ length: CLIENTS }, (_, n) => client(n)));
+      await Promise.all(Array.from({ length: CLIENTS * WINDOW }, (_, k) => lane(Math.floor(k / WINDOW), k % WINDOW)));
     } finally {
       done = true;
     }
     await killing;
     const runMs = Date.now() - started;
 
-    // Settle: nothing may keep working at ib-sim, so the comparison is not a race with the matching engine.
-    await call(bus, Subjects.ordersCancelAll.build(), { v: 1, broker }, stats);
+    // Settle (cancelAll cancels one order after another: most of a minute for ~800 resting orders). Nothing may
+    // keep working at ib-sim, so the comparison is not a race with the matching engine.
+    const all = await bus.request<{ ok: boolean; cancelRequested?: string[] }>(
+      Subjects.ordersCancelAll.build(),
+      { v: 1, broker },
+      { timeoutMs: 240_000 },
+    );
+    expect(all.ok, JSON.stringify(all)).toBe(true);
     const settled = await waitUntil(async () => {
       const open = await ledger
         .selectFrom('orders')
@@ -301,7 +315,7 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
       return open.length === 0 && state.unpublished === 0 && state.simOpen === 0 && state.fills === execs.length
         ? state
         : undefined;
-    }, 90_000).catch(async (err: unknown) => {
+    }, 300_000).catch(async (err: unknown) => {
       const open = await ledger
         .selectFrom('orders')
         .select(['client_order_id', 'state'])
@@ -329,6 +343,7 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
       });
     });
     expect(settled.open).toEqual([]);
+    const settleMs = Date.now() - started - runMs;
 
     const simOrders = await control<{ open: SimOrder[]; completed: SimOrder[] }>('/orders');
     const execs = (await control<{ executions: SimExecution[] }>('/executions')).executions;
@@ -388,8 +403,8 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
     console.info(
       `soak seed=${seed} orders=${rows.length} duplicates=${stats.duplicates} cancels=${stats.cancels} ` +
         `modifies=${stats.modifies} kills=${stats.kills} retries=${stats.retries} fills=${fills.length} ` +
-        `atSim=${atSim.size} unsentAfterKill=${missing.length} states=${JSON.stringify(byState)} ` +
-        `positions=${JSON.stringify(Object.fromEntries(simPos))} run=${runMs}ms total=${Date.now() - started}ms`,
+        `atSim=${atSim.size} unsentAfterKill=${missing.length} cancelAll=${all.cancelRequested?.length} states=${JSON.stringify(byState)} ` +
+        `positions=${JSON.stringify(Object.fromEntries(simPos))} run=${runMs}ms settle=${settleMs}ms total=${Date.now() - started}ms`,
     );
-  }, 600_000);
+  }, 900_000);
 });
