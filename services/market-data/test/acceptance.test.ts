@@ -22,7 +22,13 @@ import { buildCatalog, type RunningSim, scaledClock, startSim } from '@trading-s
 import { createTestNatsBus, type TestBus, uniqueName } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type MdHarness, startMd, testCatalog, testLogger, withTimeout } from './helpers.js';
-import { type Received, type RefBarWithTiming, referenceBars, sessionRuleOf } from './reference-bars.js';
+import {
+  bucketStartEnd,
+  type Received,
+  type RefBarWithTiming,
+  referenceBars,
+  sessionRuleOf,
+} from './reference-bars.js';
 
 /** Tuesday 11:00 New York: stocks, options and futures all trade in the sim. */
 const SIM_START = Date.parse('2024-03-12T15:00:00Z');
@@ -99,6 +105,31 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
 /** The market runs for this long: the run is defined in wall time, nothing is awaited but the clock. */
 const letMarketRun = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
+/**
+ * When to start and when to drop the socket. After the drop the bar being built and the next one carry `gap`, so
+ * in 10 minutes the clean 7m bars are those that end before the drop. The plan starts the run (waiting at most a
+ * few minutes) so that a 7m boundary of every session grid in play (stocks/options: 09:30 New York; futures:
+ * 17:00 Chicago) falls at least a minute after the start (every instrument has traded by then) and 4 to 6 minutes
+ * in, and drops the socket just after the later of them: clean 7m bars before the drop, clean 1m bars after it.
+ */
+function planRun(secTypes: readonly string[], runMs: number): { startAtMs: number; dropAtMs: number } {
+  const shortRun = { startAtMs: Date.now(), dropAtMs: Date.now() + runMs / 2 };
+  if (runMs < 600_000) return shortRun;
+  const rules = [...new Set(secTypes)].map(sessionRuleOf);
+  const sevenMin = TIMEFRAMES[1].ms;
+  const earliestDrop = 4 * 60_000;
+  const latestDrop = 6 * 60_000;
+  const margin = GRACE_MS + SLACK_MS + 10_000;
+  const setupMs = 10_000; // subscribing 50 instruments
+  for (let waitMs = 0; waitMs <= sevenMin; waitMs += 5_000) {
+    const start = Date.now() + waitMs + setupMs;
+    const boundaries = rules.map((r) => bucketStartEnd(r, sevenMin, start + 60_000).end);
+    const dropAt = Math.max(start + earliestDrop, ...boundaries.map((b) => b + margin));
+    if (dropAt <= start + latestDrop) return { startAtMs: start - setupMs, dropAtMs: dropAt };
+  }
+  return shortRun; // grids this plan cannot serve: the 7m assertions will say so
+}
+
 /** Everything the client receives, in arrival order (one sequence across subjects: one connection, one socket). */
 function record(bus: Bus) {
   let seq = 0;
@@ -137,6 +168,12 @@ describe('acceptance: 50 instruments, 10 minutes, a socket drop in the middle', 
     async () => {
       const instruments = chooseInstruments();
       expect(instruments).toHaveLength(50);
+      const plan = planRun(
+        instruments.map((i) => i.secType),
+        RUN_MS,
+      );
+      console.info(`acceptance run: waiting ${Math.round((plan.startAtMs - Date.now()) / 1000)} s for the 7m grids`);
+      await letMarketRun(plan.startAtMs - Date.now());
       const rec = record(client.bus);
       const md = gateway.broker(broker)?.marketData;
       if (md === undefined) throw new Error('no broker in the gateway');
@@ -179,7 +216,7 @@ describe('acceptance: 50 instruments, 10 minutes, a socket drop in the middle', 
       });
 
       // the socket drop in the middle of the run
-      await letMarketRun(runStartMs + RUN_MS / 2 - Date.now());
+      await letMarketRun(plan.dropAtMs - Date.now());
       const dropAtMs = Date.now();
       expect(sim.control.dropClient(CLIENT_ID)).toBe(1);
       await until(() => rec.status.some((x) => x.s.state === 'disconnected'), 10_000, 'the gateway to report the drop');
@@ -229,6 +266,9 @@ describe('acceptance: 50 instruments, 10 minutes, a socket drop in the middle', 
       let gapBars = 0;
       const gapPerTf: Record<string, number> = {};
       const perTf: Record<string, number> = {};
+      // instruments (as `<tf>/<conId>`) with a bar equal to the reference before the drop / after the resumption
+      const cleanBefore = new Set<string>();
+      const cleanAfter = new Set<string>();
       for (const inst of instruments) {
         const ticks = rec.ticks.get(inst.conId) ?? [];
         const resumed = resumedAt.get(inst.conId) ?? dropAtMs;
@@ -259,6 +299,8 @@ describe('acceptance: 50 instruments, 10 minutes, a socket drop in the middle', 
             });
             compared++;
             perTf[tf] = (perTf[tf] ?? 0) + 1;
+            if (b.tsEndMs <= dropAtMs) cleanBefore.add(`${tf}/${inst.conId}`);
+            if (b.tsStartMs >= resumed) cleanAfter.add(`${tf}/${inst.conId}`);
           }
           // the bar being built when the socket dropped is flagged (when it completed within the run)
           const open = ref.find(
@@ -292,17 +334,26 @@ describe('acceptance: 50 instruments, 10 minutes, a socket drop in the middle', 
           gapBars,
           gapPerTimeframe: gapPerTf,
           slowestResumeMs,
+          dropAfterMs: dropAtMs - runStartMs,
+          instrumentsWithExactBarsBeforeDrop: { '1m': count(cleanBefore, '1m'), '7m': count(cleanBefore, '7m') },
+          instrumentsWithExactBarsAfterDrop: { '1m': count(cleanAfter, '1m'), '7m': count(cleanAfter, '7m') },
           snapshotItems: snap.items.length,
         }),
       );
-      expect(compared).toBeGreaterThan(0);
-      expect(perTf['1m'] ?? 0).toBeGreaterThanOrEqual(50);
-      if (RUN_MS >= 600_000) expect(perTf['7m'] ?? 0).toBeGreaterThan(0);
+      for (const inst of instruments) {
+        expect(cleanBefore.has(`1m/${inst.conId}`), `${inst.conId}: an exact 1m bar before the drop`).toBe(true);
+        expect(cleanAfter.has(`1m/${inst.conId}`), `${inst.conId}: an exact 1m bar after the drop`).toBe(true);
+        // the plan puts a 7m boundary of every grid between the start and the drop (not in a shortened run)
+        if (RUN_MS >= 600_000)
+          expect(cleanBefore.has(`7m/${inst.conId}`), `${inst.conId}: an exact 7m bar before the drop`).toBe(true);
+      }
       expect(gapBars).toBeGreaterThan(0);
     },
-    RUN_MS + 180_000,
+    RUN_MS + 7 * 60_000,
   );
 });
+
+const count = (keys: ReadonlySet<string>, tf: string) => [...keys].filter((k) => k.startsWith(`${tf}/`)).length;
 
 /**
  * The bars the drop may flag: those that were still open or opened between the drop and the instrument's first

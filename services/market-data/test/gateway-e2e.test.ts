@@ -67,7 +67,8 @@ describe('with gateway-ib and ib-sim', () => {
     const ids = clients.map(() => uniqueName('c'));
     const replies = await Promise.all(clients.map((c, i) => subscribeVia(c.bus, ids[i] ?? '')));
     for (const r of replies) expect(r).toMatchObject({ ok: true, instrument: { conId: AAPL, symbol: 'AAPL' } });
-    expect(simLines()).toBe(1);
+    // the reply means the gateway queued reqMktData; the sim gets it a moment later
+    await waitFor(() => simLines() === 1, 5_000, 'the IB line at the sim');
     expect(gateway.broker(broker)?.marketData.refs(AAPL).ticks).toBe(1);
     await unsubscribe(ids[0] ?? '');
     await unsubscribe(ids[1] ?? '');

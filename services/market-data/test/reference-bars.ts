@@ -4,7 +4,8 @@
  * Intl's `longOffset` instead of wall-clock parts).
  * - a trade is a rise of the cumulative `volume` (the first tick is the baseline); its size is the rise (a fall is
  *   a reset: the new volume is the size, and the open bar and the next one are flagged gap), its price `last`, its
- *   time `tsEventMs`; a rise without `last` is no trade;
+ *   time `tsEventMs`; a rise without `last` is no trade. A tick without `volume` (the first ones of a line can come
+ *   before the volume field) trades when `last` or `lastSize` differs from the tick before, of size `lastSize`;
  * - bucket: the latest session open ≤ t, then every timeframe, cut short at the next session open;
  * - a trade whose bucket starts before the newest bucket opened so far is dropped (bars are never reopened);
  * - OHLC from trade prices, volume the sum of sizes, count the number of trades.
@@ -87,24 +88,36 @@ interface Building {
   firstTradeAtMs: number;
 }
 
+function whole(decimal: string): bigint {
+  if (!/^\d+$/.test(decimal)) throw new Error(`reference: ${decimal} is not a whole number`);
+  return BigInt(decimal);
+}
+
 export function referenceBars(ticks: readonly Received[], tfMs: number, rule: SessionRule): RefBarWithTiming[] {
   const bars: Building[] = [];
   let prevVolume: bigint | undefined;
+  let prevTick: Tick | undefined;
   let gapNext = false;
   for (const { tick, atMs } of ticks) {
-    if (tick.volume === undefined) continue;
-    if (!/^\d+$/.test(tick.volume)) throw new Error(`reference: volume ${tick.volume} is not whole`);
-    const v = BigInt(tick.volume);
-    const prev = prevVolume;
-    prevVolume = v;
-    if (prev === undefined || v === prev) continue;
-    const size = v > prev ? v - prev : v;
+    const before = prevTick;
+    prevTick = tick;
     const newest = bars[bars.length - 1];
-    if (v < prev) {
-      if (newest !== undefined) newest.bar.gap = true;
-      gapNext = true;
+    let size: bigint;
+    if (tick.volume !== undefined) {
+      const v = whole(tick.volume);
+      const prev = prevVolume;
+      prevVolume = v;
+      if (prev === undefined || v === prev) continue;
+      size = v > prev ? v - prev : v;
+      if (v < prev) {
+        if (newest !== undefined) newest.bar.gap = true;
+        gapNext = true;
+      }
+    } else {
+      if (before === undefined || (tick.last === before.last && tick.lastSize === before.lastSize)) continue;
+      size = whole(tick.lastSize ?? '0');
     }
-    if (tick.last === undefined || size === 0n) continue;
+    if (tick.last === undefined) continue;
     const { start, end } = bucketStartEnd(rule, tfMs, tick.tsEventMs);
     if (newest !== undefined && start < newest.bar.tsStartMs) continue;
     if (newest !== undefined && start === newest.bar.tsStartMs) {
