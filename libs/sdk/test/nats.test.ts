@@ -1,23 +1,28 @@
 /**
  * The SDK against a deployed stack: real NATS and Postgres, every service started in this process on them
  * (services/embedded with NATS_URL and DATABASE_URL), and the SDK connected over NATS like any other process.
- * Broker name, gateway type, schemas and durables are unique so parallel test files never collide.
+ * NATS is a private nats-server where installed (see private-nats.ts: a whole system must not share the fixed
+ * request subjects with other tests' services); broker name, gateway type, schemas and durables are unique anyway.
  */
 
 import { type Embedded, EmbeddedConfig, startEmbedded } from '@trading-system/embedded';
 import { createLogger, loadConfig } from '@trading-system/runtime';
-import { databaseUrl, natsUrl, openPgTestDatabase, type TestDatabase, uniqueName } from '@trading-system/testkit';
+import { databaseUrl, openPgTestDatabase, type TestDatabase, uniqueName } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TradingSystem } from '../src/index.js';
+import { startTestNats, type TestNats } from './private-nats.js';
 import { sdkScenarios } from './scenarios.js';
 
 const broker = uniqueName('sdk').replace(/[^A-Za-z0-9_-]/g, '_');
+let testNats: TestNats;
 let database: TestDatabase<unknown>;
 let system: Embedded;
 let ts: TradingSystem;
 
 beforeAll(async () => {
-  const [nats, pg] = await Promise.all([natsUrl(), databaseUrl()]);
+  testNats = await startTestNats();
+  const nats = testNats.url;
+  const pg = await databaseUrl();
   database = await openPgTestDatabase<unknown>({ poolMax: 1 });
   const config = loadConfig(EmbeddedConfig, {
     NATS_URL: nats,
@@ -50,6 +55,7 @@ afterAll(async () => {
   await ts?.shutdown();
   await system?.stop();
   await database?.close();
+  await testNats?.stop();
 }, 30_000);
 
 describe('NATS + Postgres, services started in-process, SDK over NATS', () => {
