@@ -6,4 +6,3 @@ import './suite-intake.js';
 import './suite-broker.js';
 import './suite-broker-edge.js';
 import './suite-e2e.js';
-import './suite-acceptance-soak.js';
