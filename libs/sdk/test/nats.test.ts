@@ -7,20 +7,26 @@
 
 import { type Embedded, EmbeddedConfig, startEmbedded } from '@trading-system/embedded';
 import { createLogger, loadConfig } from '@trading-system/runtime';
-import { databaseUrl, openPgTestDatabase, type TestDatabase, uniqueName } from '@trading-system/testkit';
+import {
+  databaseUrl,
+  openPgTestDatabase,
+  type PrivateNats,
+  startPrivateNats,
+  type TestDatabase,
+  uniqueName,
+} from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TradingSystem } from '../src/index.js';
-import { startTestNats, type TestNats } from './private-nats.js';
 import { sdkScenarios } from './scenarios.js';
 
 const broker = uniqueName('sdk').replace(/[^A-Za-z0-9_-]/g, '_');
-let testNats: TestNats;
+let testNats: PrivateNats;
 let database: TestDatabase<unknown>;
 let system: Embedded;
 let ts: TradingSystem;
 
 beforeAll(async () => {
-  testNats = await startTestNats();
+  testNats = await startPrivateNats();
   const nats = testNats.url;
   const pg = await databaseUrl();
   database = await openPgTestDatabase<unknown>({ poolMax: 1 });

@@ -1,2 +1,3 @@
 export * from './nats.js';
 export * from './postgres.js';
+export * from './private-nats.js';

@@ -33,11 +33,17 @@ import { type Gateway, start as startGateway } from '@trading-system/gateway-ib'
 import { type RunningSim, scaledClock, startSim } from '@trading-system/ib-sim';
 import { EMPTY_RISK_CONFIG, type OrdersDb, type RunningOrders, start as startOrders } from '@trading-system/orders';
 import type { Kysely } from '@trading-system/storage';
-import { openPgTestDatabase, silentBusLogger, type TestDatabase, uniqueName } from '@trading-system/testkit';
+import {
+  openPgTestDatabase,
+  type PrivateNats,
+  silentBusLogger,
+  startPrivateNats,
+  type TestDatabase,
+  uniqueName,
+} from '@trading-system/testkit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type History, start as startHistory } from '../src/app.js';
 import { testLogger, until } from './helpers.js';
-import { type PrivateNats, startPrivateNats } from './private-nats.js';
 
 /** Tuesday 2024-03-12 11:00 New York: the session is open, market orders fill at once. */
 const TUESDAY_1100_ET = Date.parse('2024-03-12T15:00:00Z');

@@ -12,14 +12,15 @@ import { catalog, normalizeDecimal, type OrderState, Subjects } from '@trading-s
 import {
   databaseUrl,
   openPgTestDatabase,
+  type PrivateNats,
   silentBusLogger,
+  startPrivateNats,
   type TestDatabase,
   uniqueName,
 } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { OrdersDb } from '../src/index.js';
 import { waitUntil } from './harness.js';
-import { type PrivateNats, startPrivateNats } from './private-nats.js';
 import { ask, freePort, type Proc, spawnTs, stopProc } from './processes.js';
 
 const ORDERS = Number(process.env.SOAK_ORDERS ?? 2_000);

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { natsUrl } from '@trading-system/testkit';
+import { natsUrl } from './nats.js';
 
 export interface PrivateNats {
   readonly url: string;
@@ -43,7 +43,7 @@ export async function startPrivateNats(): Promise<PrivateNats> {
   const bin = findBinary();
   if (bin === undefined) return { url: await natsUrl(), private: false, stop: async () => undefined };
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'hist-nats-'));
+  const dir = mkdtempSync(join(tmpdir(), 'test-nats-'));
   const child: ChildProcess = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
