@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { type Bus, NoRespondersError } from '@trading-system/bus';
+import { type Bus, NoRespondersError, RequestTimeoutError } from '@trading-system/bus';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -42,12 +42,15 @@ export async function stopProc(p: Proc | undefined, signal: NodeJS.Signals = 'SI
   await p.exited;
 }
 
-/** A request that answers undefined while nobody serves the subject (a service still starting). */
+/**
+ * A readiness probe: undefined while nobody serves the subject or the server does not answer in time (a service
+ * still starting: subscribed, but busy with its start-up reconciliation after a kill).
+ */
 export async function ask<T>(bus: Bus, subject: string, body: unknown): Promise<T | undefined> {
   try {
     return await bus.request<T>(subject, body, { timeoutMs: 5_000 });
   } catch (err) {
-    if (err instanceof NoRespondersError) return undefined;
+    if (err instanceof NoRespondersError || err instanceof RequestTimeoutError) return undefined;
     throw err;
   }
 }
