@@ -11,3 +11,4 @@ export {
   type NatsConnectionEvent,
   redactUrl,
 } from './nats-connect.js';
+export { type OpenBusOptions, openBus } from './open-bus.js';

@@ -6,7 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { type Bus, createMemoryBus, createNatsBus } from '@trading-system/bus';
+import { type Bus, openBus } from '@trading-system/bus';
 import {
   BROKER_EVENTS_STREAM,
   catalog,
@@ -19,12 +19,7 @@ import { type History, start as startHistory } from '@trading-system/history';
 import { type RunningSim, startSim } from '@trading-system/ib-sim';
 import { type MarketDataService, start as startMarketData } from '@trading-system/market-data';
 import { EMPTY_RISK_CONFIG, type OrdersDb, type RunningOrders, start as startOrders } from '@trading-system/orders';
-import {
-  databaseOptions,
-  type Logger,
-  type NatsConnectionSettings,
-  natsConnectionSettings,
-} from '@trading-system/runtime';
+import { databaseOptions, type Logger, natsConnectionSettings } from '@trading-system/runtime';
 import { createDatabase, type Database } from '@trading-system/storage';
 import type { EmbeddedConfig } from './config.js';
 import { waitForBroker } from './wait-for-broker.js';
@@ -76,16 +71,6 @@ export interface EmbeddedDeps {
   readonly naming?: EmbeddedNaming;
 }
 
-async function openBus(nats: NatsConnectionSettings | undefined, deps: EmbeddedDeps): Promise<Bus> {
-  const log = deps.logger.child({ component: 'bus' });
-  if (nats === undefined) return createMemoryBus({ catalog, log });
-  const bus = await createNatsBus({ catalog, log, connection: { ...nats, name: 'trading-system' } });
-  void bus.closed.then((err) => {
-    if (err !== undefined) deps.onBusLost?.(err);
-  });
-  return bus;
-}
-
 export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
   const { config, logger } = deps;
   const naming = deps.naming ?? {};
@@ -93,7 +78,13 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
   const durable = (name: string): string => `${name}${naming.durableSuffix ?? ''}`;
   const broker = config.BROKER_NAME;
   const nats = natsConnectionSettings(config);
-  const bus = await openBus(nats, deps);
+  const bus = await openBus({
+    connection: nats,
+    name: 'trading-system',
+    catalog,
+    log: logger.child({ component: 'bus' }),
+    onLost: (err) => deps.onBusLost?.(err),
+  });
   const stops: Array<() => Promise<void>> = [() => bus.drain()];
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.splice(0).reverse()) {

@@ -1,5 +1,5 @@
 /** gateway-ib as a process: wiring only (config → bus → start). */
-import { type Bus, createMemoryBus, createNatsBus } from '@trading-system/bus';
+import { openBus } from '@trading-system/bus';
 import { catalog } from '@trading-system/contracts';
 import { loadConfig, natsConnectionSettings, runService } from '@trading-system/runtime';
 import { start } from './app.js';
@@ -11,21 +11,14 @@ await runService({
   start: async ({ config, logger, fatal }) => {
     const busLog = logger.child({ component: 'bus' });
     const settings = natsConnectionSettings(config);
-    let bus: Bus;
-    if (settings === undefined) {
-      logger.warn('NATS_URL unset: in-process bus, reachable only from this process');
-      bus = createMemoryBus({ catalog, log: busLog });
-    } else {
-      const nats = await createNatsBus({ catalog, log: busLog, connection: { ...settings, name: 'gateway-ib' } });
-      nats.closed.then(
-        (err) => {
-          if (err !== undefined)
-            fatal('NATS connection closed for good', { err, hint: 'check NATS_URL and nats-server' });
-        },
-        (err: unknown) => fatal('NATS connection failed', { err }),
-      );
-      bus = nats;
-    }
+    if (settings === undefined) logger.warn('NATS_URL unset: in-process bus, reachable only from this process');
+    const bus = await openBus({
+      connection: settings,
+      name: 'gateway-ib',
+      catalog,
+      log: busLog,
+      onLost: (err) => fatal('NATS connection closed for good', { err, hint: 'check NATS_URL and nats-server' }),
+    });
     const gateway = await start({
       bus,
       logger,

@@ -1,4 +1,4 @@
-import { type Bus, createMemoryBus, createNatsBus } from '@trading-system/bus';
+import { openBus } from '@trading-system/bus';
 import { BROKER_EVENTS_STREAM, catalog, DURABLE_CONSUMERS, ORDERS_STREAM } from '@trading-system/contracts';
 import { databaseOptions, loadConfig, natsConnectionSettings, runService } from '@trading-system/runtime';
 import { createDatabase } from '@trading-system/storage';
@@ -14,16 +14,13 @@ await runService({
   start: async ({ config, logger, fatal }) => {
     const nats = natsConnectionSettings(config);
     const busLog = logger.child({ component: 'bus' });
-    let bus: Bus;
-    if (nats === undefined) bus = createMemoryBus({ catalog, log: busLog });
-    else {
-      const natsBus = await createNatsBus({ catalog, log: busLog, connection: { ...nats, name: 'orders' } });
-      void natsBus.closed.then((err) => {
-        if (err !== undefined)
-          fatal('NATS connection closed for good', { err, hint: 'check NATS_URL and nats-server' });
-      });
-      bus = natsBus;
-    }
+    const bus = await openBus({
+      connection: nats,
+      name: 'orders',
+      catalog,
+      log: busLog,
+      onLost: (err) => fatal('NATS connection closed for good', { err, hint: 'check NATS_URL and nats-server' }),
+    });
     const database = await createDatabase<OrdersDb>(databaseOptions(config, 'orders'));
     const app = await start({
       bus,
