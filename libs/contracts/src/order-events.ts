@@ -82,6 +82,19 @@ export const OrderDenied = event('denied', {
   /** Name of the rule that fired (`maxQuantity`, `priceCollar`, ...), for operators. */
   rule: z.string().max(64),
   message: z.string(),
+  /**
+   * The order as it was refused, so a consumer of the stream alone (history, an audit tool) can show the denied
+   * order like any other. Optional: absent in events written before these fields existed, and `instrument` is
+   * absent when the order was refused before its instrument could be resolved.
+   */
+  instrument: Instrument.optional(),
+  side: OrderSide.optional(),
+  quantity: Quantity.optional(),
+  orderType: OrderType.optional(),
+  limitPrice: Price.optional(),
+  stopPrice: Price.optional(),
+  tif: TimeInForce.optional(),
+  outsideRth: z.boolean().optional(),
 });
 export type OrderDenied = z.infer<typeof OrderDenied>;
 
@@ -134,6 +147,12 @@ const fillShape = {
   commissionCurrency: Currency.optional(),
   /** Execution venue. */
   exchange: z.string().max(32).optional(),
+  /**
+   * Broker's order id and IB permanent id as the execution reports them. An order may learn its permId only
+   * here (no orderStatus before the fill), so stream consumers need it on the fill to match the OMS's view.
+   */
+  brokerOrderId: z.int().optional(),
+  permId: z.int().optional(),
 };
 /** Part of the order was filled; it keeps working. */
 export const OrderPartiallyFilled = event('partiallyFilled', fillShape);

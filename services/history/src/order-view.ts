@@ -1,9 +1,10 @@
 import type { OrderEvent, OrderState, OrderView, TradeRecord } from '@trading-system/contracts';
 
 /**
- * Pure folding of order events into the read model: the OrderView an `accepted` event starts, each later event
- * applied in stream order, and the TradeRecord of each fill. Events of an order never accepted (a denial before
- * acceptance) have no view: they stay in the event log only.
+ * Pure folding of order events into the read model: the OrderView an `accepted` (or `denied`) event starts, each
+ * later event applied in stream order, and the TradeRecord of each fill. A denial without the order's fields (an
+ * event written before OrderDenied carried them, or refused before the instrument was known) has no view: it stays
+ * in the event log only.
  * The view's `createdAtMs` / `updatedAtMs` are the OMS's own (orders.get): when it recorded the first / latest event,
  * i.e. the events' `tsInitMs`. `tsEventMs` is the source's time (a fill's execution time at the broker).
  */
@@ -19,6 +20,40 @@ export function viewFromAccepted(e: Extract<OrderEvent, { kind: 'accepted' }>): 
     tif: e.tif,
     outsideRth: e.outsideRth,
     state: 'accepted',
+    filledQty: '0',
+    lastSeq: e.seq,
+    createdAtMs: e.tsInitMs,
+    updatedAtMs: e.tsInitMs,
+  };
+  if (e.limitPrice !== undefined) view.limitPrice = e.limitPrice;
+  if (e.stopPrice !== undefined) view.stopPrice = e.stopPrice;
+  if (e.strategy !== undefined) view.strategy = e.strategy;
+  return view;
+}
+
+/** The view of a denied order, as orders.list shows it; undefined when the event does not carry the order. */
+export function viewFromDenied(e: Extract<OrderEvent, { kind: 'denied' }>): OrderView | undefined {
+  const { instrument, side, quantity, orderType, tif, outsideRth } = e;
+  if (
+    instrument === undefined ||
+    side === undefined ||
+    quantity === undefined ||
+    orderType === undefined ||
+    tif === undefined ||
+    outsideRth === undefined
+  )
+    return undefined;
+  const view: OrderView = {
+    clientOrderId: e.clientOrderId,
+    broker: e.broker,
+    account: e.account,
+    instrument,
+    side,
+    quantity,
+    orderType,
+    tif,
+    outsideRth,
+    state: 'denied',
     filledQty: '0',
     lastSeq: e.seq,
     createdAtMs: e.tsInitMs,
@@ -62,6 +97,8 @@ export function applyEvent(view: OrderView, e: OrderEvent): OrderView {
     case 'filled':
       next.filledQty = e.cumQty;
       next.avgFillPrice = e.avgPrice;
+      if (next.brokerOrderId === undefined && e.brokerOrderId !== undefined) next.brokerOrderId = e.brokerOrderId;
+      if (next.permId === undefined && e.permId !== undefined) next.permId = e.permId;
       break;
     default:
       break;

@@ -3,7 +3,7 @@ import { type OrderEvent, OrderView } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import { type Kysely, sql, type Transaction } from '@trading-system/storage';
 import type { HistoryDb } from './db-types.js';
-import { applyEvent, tradeFromFill, viewFromAccepted } from './order-view.js';
+import { applyEvent, tradeFromFill, viewFromAccepted, viewFromDenied } from './order-view.js';
 
 export interface ReadModelOptions {
   /** JetStream stream holding the order events (ORDERS). */
@@ -132,8 +132,9 @@ async function applyToDb(
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return { fresh: false };
 
-  if (e.kind === 'accepted') {
-    const view = viewFromAccepted(e);
+  const first = e.kind === 'accepted' ? viewFromAccepted(e) : e.kind === 'denied' ? viewFromDenied(e) : undefined;
+  if (first !== undefined) {
+    const view = first;
     await trx
       .insertInto('orders')
       .values(orderRow(view))
@@ -147,7 +148,7 @@ async function applyToDb(
     .where('client_order_id', '=', e.clientOrderId)
     .forUpdate()
     .executeTakeFirst();
-  if (row === undefined) return { fresh: true }; // never accepted (e.g. denied up front): the event log keeps it
+  if (row === undefined) return { fresh: true }; // no view (a denial without its order): the event log keeps it
   const view = OrderView.parse(row.view);
   const gapAfter = e.seq > view.lastSeq + 1 ? view.lastSeq : undefined;
   const next = applyEvent(view, e);

@@ -1,7 +1,7 @@
 import type { OrderEvent } from '@trading-system/contracts';
 import { describe, expect, test } from 'vitest';
 import { csvField, csvLine, textChunks } from '../src/csv.js';
-import { applyEvent, tradeFromFill, viewFromAccepted } from '../src/order-view.js';
+import { applyEvent, tradeFromFill, viewFromAccepted, viewFromDenied } from '../src/order-view.js';
 import { orderStory } from './order-events.js';
 
 describe('order view fold', () => {
@@ -29,6 +29,38 @@ describe('order view fold', () => {
       strategy: 'meanrev',
       price: '187.30',
     });
+  });
+
+  test('a fill carrying the broker ids sets them when no status event did; first known ids win', () => {
+    const [accepted, , , , fill] = orderStory('sim', 'DU1', 't');
+    if (accepted?.kind !== 'accepted' || fill?.kind !== 'filled') throw new Error('story shape changed');
+    const start = viewFromAccepted(accepted);
+    expect(applyEvent(start, { ...fill, brokerOrderId: 11, permId: 4242 })).toMatchObject({
+      brokerOrderId: 11,
+      permId: 4242,
+    });
+    const known = { ...start, brokerOrderId: 7, permId: 9001 };
+    expect(applyEvent(known, { ...fill, brokerOrderId: 11, permId: 4242 })).toMatchObject({
+      brokerOrderId: 7,
+      permId: 9001,
+    });
+  });
+
+  test('a denial carrying its order starts a denied view; one without it has none', () => {
+    const [accepted] = orderStory('sim', 'DU1', 't');
+    if (accepted?.kind !== 'accepted') throw new Error('story starts with accepted');
+    const { instrument, side, quantity, orderType, limitPrice, tif, outsideRth } = accepted;
+    const bare = {
+      ...accepted,
+      kind: 'denied' as const,
+      reasonCode: 'RISK_MAX_QUANTITY' as const,
+      rule: 'maxQuantity',
+      message: 'too big',
+    };
+    const denied = { ...bare, instrument, side, quantity, orderType, limitPrice, tif, outsideRth };
+    expect(viewFromDenied(denied)).toMatchObject({ state: 'denied', filledQty: '0', quantity, side, limitPrice });
+    const { instrument: _i, side: _s, quantity: _q, orderType: _o, tif: _t, outsideRth: _r, ...old } = bare;
+    expect(viewFromDenied(old)).toBeUndefined();
   });
 });
 

@@ -138,6 +138,7 @@ export async function applyExecution(
       leavesQty: subDecimal(row.quantity, cum),
       avgPrice: divDecimal(notional, cum, 8),
       exchange: e.exchange,
+      ...knownIds(row, e),
     },
     {
       nowMs,
@@ -152,6 +153,16 @@ export async function applyExecution(
     },
   );
   return 'applied';
+}
+
+/** The broker ids the order has after this execution: the ledger's first-known ones win, as in the patch. */
+function knownIds(row: OrderRow, e: { orderId: number; permId: number }): { brokerOrderId?: number; permId?: number } {
+  const brokerOrderId = row.broker_order_id ?? (e.orderId > 0 ? e.orderId : undefined);
+  const permId = row.perm_id !== null ? Number(row.perm_id) : e.permId > 0 ? e.permId : undefined;
+  return {
+    ...(brokerOrderId === undefined ? {} : { brokerOrderId }),
+    ...(permId === undefined ? {} : { permId }),
+  };
 }
 
 export type CommissionResult = 'applied' | 'duplicate' | 'noFill';

@@ -230,7 +230,7 @@ async function recordDenial(ctx: OmsContext, order: NewOrder, d: Denial): Promis
         trx,
         order,
         'denied',
-        { reasonCode: d.code, rule: d.rule, message: d.message },
+        { reasonCode: d.code, rule: d.rule, message: d.message, ...deniedOrderFields(order) },
         ctx.clock(),
       );
       await patchOrder(trx, row.client_order_id, { submit_reply: JSON.stringify(reply) });
@@ -242,6 +242,20 @@ async function recordDenial(ctx: OmsContext, order: NewOrder, d: Denial): Promis
   ctx.relay.kick();
   ctx.logger.info({ clientOrderId: order.clientOrderId, code: d.code, rule: d.rule }, 'order denied');
   return reply;
+}
+
+/** The refused order as the OrderDenied event carries it (see its contract). */
+function deniedOrderFields(o: NewOrder) {
+  return {
+    ...(o.instrument === undefined ? {} : { instrument: o.instrument }),
+    side: o.side,
+    quantity: o.quantity,
+    orderType: o.orderType,
+    ...(o.limitPrice === undefined ? {} : { limitPrice: o.limitPrice }),
+    ...(o.stopPrice === undefined ? {} : { stopPrice: o.stopPrice }),
+    tif: o.tif,
+    outsideRth: o.outsideRth,
+  };
 }
 
 /** The first caller's answer for a repeated clientOrderId (waiting while the first is still being handled). */
