@@ -27,6 +27,7 @@ import type { HistoryDb } from './db-types.js';
 import { errorCode, errorMessage, HistoryStoppedError } from './errors.js';
 import { runExport } from './export.js';
 import { InstrumentResolver } from './instruments.js';
+import { type LiveBarStats, startLiveBars } from './live-bars.js';
 import { migrations } from './migrations/index.js';
 import { OrderReadModel } from './read-model.js';
 import { StreamPublisher } from './stream-publisher.js';
@@ -44,6 +45,8 @@ export interface HistoryDeps {
 
 export interface History {
   readonly readModel: OrderReadModel;
+  /** Live bars cached from market-data (zero when `liveBars` is off). */
+  readonly liveBars: Readonly<LiveBarStats>;
   /** Streamed requests still running. */
   readonly running: () => number;
   stop(): Promise<void>;
@@ -200,9 +203,13 @@ export async function start(deps: HistoryDeps): Promise<History> {
     async (req) => ({ v: 1, ok: true, ...(await queryTrades(db, req.query)) }),
   );
 
-  log.info({ schema: config.schema, brokers: config.brokers ?? 'all' }, 'history started');
+  const live = config.liveBars ? startLiveBars({ bus: deps.bus, store, log, queue, mine }) : undefined;
+  if (live !== undefined) subs.push(live.subscription);
+
+  log.info({ schema: config.schema, brokers: config.brokers ?? 'all', liveBars: config.liveBars }, 'history started');
   return {
     readModel,
+    liveBars: live?.stats ?? { stored: 0, known: 0, skipped: 0 },
     running: () => tasks.size,
     async stop() {
       abort.abort();

@@ -99,6 +99,53 @@ export class BarStore {
     return inside.length;
   }
 
+  /**
+   * Stores one completed live bar (built by market-data) unless the series already has a bar at that time — a
+   * broker's own bar is never replaced — and marks its span covered: the coverage row ending where this bar starts
+   * is extended, so a steady live feed adds one row per uninterrupted run, not one per bar. Returns whether the
+   * bar was new.
+   */
+  async storeLiveBar(s: SeriesKey, b: BarData): Promise<boolean> {
+    const k = this.seriesWhere(s);
+    return this.db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('bars')
+        .values({
+          ...k,
+          ts_start_ms: b.tsStartMs,
+          ts_end_ms: b.tsEndMs,
+          open: b.open,
+          high: b.high,
+          low: b.low,
+          close: b.close,
+          volume: b.volume,
+          wap: b.wap ?? null,
+          count: b.count ?? null,
+          gap: b.gap,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
+      const extended = await trx
+        .updateTable('coverage')
+        .set((eb) => ({ end_ms: b.tsEndMs, bar_count: eb('bar_count', '+', 1) }))
+        .where('broker', '=', k.broker)
+        .where('con_id', '=', k.con_id)
+        .where('bar_size', '=', k.bar_size)
+        .where('what_to_show', '=', k.what_to_show)
+        .where('use_rth', '=', k.use_rth)
+        .where('end_ms', '=', b.tsStartMs)
+        .where('bar_count', '>', 0)
+        .executeTakeFirst();
+      if (Number(extended.numUpdatedRows) === 0)
+        await trx
+          .insertInto('coverage')
+          .values({ ...k, start_ms: b.tsStartMs, end_ms: b.tsEndMs, bar_count: 1 })
+          .execute();
+      return true;
+    });
+  }
+
   /** Bars with tsStartMs in `range`, in time order, as objects (resampling, CSV). */
   async bars(s: SeriesKey, range: Range): Promise<BarData[]> {
     const k = this.seriesWhere(s);

@@ -22,6 +22,9 @@ export const HistoryEnvConfig = z
     HISTORY_FETCH_TIMEOUT_MS: defaultedEnv(intEnv(1_000, 600_000), 120_000).describe(
       'per fetchHistory: time in the gateway pacing queue plus at IB, ms (default 120000)',
     ),
+    HISTORY_LIVE_BARS: defaultedEnv(z.stringbool(), true).describe(
+      'cache completed intraday md.bar.* bars from market-data, so the cache grows from live data (default true)',
+    ),
     HISTORY_BROKERS: optionalEnv(z.string().regex(/^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$/)).describe(
       'comma-separated broker names this instance answers hist.* for; unset = every broker',
     ),
@@ -48,6 +51,8 @@ export interface HistoryConfig {
   readonly ordersStream: string;
   readonly ordersFilterSubject: string;
   readonly ordersDurable: string;
+  /** Cache completed live bars from market-data (`md.bar.*`). */
+  readonly liveBars: boolean;
   /** Ensure the ORDERS stream exists at start (production: true; tests with their own stream: false). */
   readonly ensureOrdersStream: boolean;
 }
@@ -61,4 +66,5 @@ export const DEFAULT_HISTORY_CONFIG: HistoryConfig = {
   ordersFilterSubject: 'orders.evt.>',
   ordersDurable: 'history-orders',
   ensureOrdersStream: true,
+  liveBars: true,
 };

@@ -28,6 +28,7 @@ await runService({
       config: {
         fetchConcurrency: config.HISTORY_FETCH_CONCURRENCY,
         fetchTimeoutMs: config.HISTORY_FETCH_TIMEOUT_MS,
+        liveBars: config.HISTORY_LIVE_BARS,
         ...(config.HISTORY_BROKERS === undefined ? {} : { brokers: config.HISTORY_BROKERS.split(',') }),
       },
     });
