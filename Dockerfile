@@ -1,5 +1,6 @@
 # One image for every service: the workspace with its dependencies; each compose service picks its entry point.
 # Build: docker build -t trading-system .   Run one service: docker run trading-system services/orders/src/main.ts
+# The deps stage copies every workspace's package.json (npm ci needs them all); infra/test/compose.test.ts checks it.
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -7,6 +8,7 @@ COPY libs/contracts/package.json libs/contracts/
 COPY libs/bus/package.json libs/bus/
 COPY libs/storage/package.json libs/storage/
 COPY libs/runtime/package.json libs/runtime/
+COPY libs/sdk/package.json libs/sdk/
 COPY libs/testkit/package.json libs/testkit/
 COPY services/ib-sim/package.json services/ib-sim/
 COPY services/gateway-ib/package.json services/gateway-ib/
@@ -22,6 +24,8 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
+# Named volumes mounted at /data (ib-sim's state file) take this directory's owner on first use.
+RUN mkdir -p /data && chown node:node /data
 USER node
 ENTRYPOINT ["node", "--import", "tsx"]
 CMD ["services/embedded/src/main.ts"]

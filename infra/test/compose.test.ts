@@ -1,0 +1,290 @@
+/**
+ * docker-compose.yml checked without Docker (CI cannot run it):
+ * 1. the file, merged (`<<:`) and interpolated like `docker compose config`, is valid against the Compose
+ *    Specification JSON schema (infra/compose/compose-spec.json, see SOURCE.md there);
+ * 2. the topology matches the code: every container of our image runs an entry file that exists in the image
+ *    (Dockerfile layout), sets only variables that service reads (its loadConfig schema) and every variable it
+ *    requires, with values its schema accepts; healthchecks, restart policies, the sim and live profiles, paper by
+ *    default, no literal secrets; NATS with JetStream and fsync on every write.
+ * The same topology runs as separate processes on real NATS and Postgres in topology.test.ts.
+ */
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Compose interpolation syntax, not JavaScript templates
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isSecretName, loadConfig } from '@trading-system/runtime';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { describe, expect, test } from 'vitest';
+import { PROBED_SERVICES } from '../healthcheck.js';
+import {
+  type ComposeFile,
+  type ComposeService,
+  commandOf,
+  environmentOf,
+  InterpolationError,
+  interpolate,
+  loadComposeFile,
+  parseComposeYaml,
+} from './compose-file.js';
+import { readDockerfile, readDockerignore } from './dockerfile.js';
+import { envSchemaOf, flagsOf, readsEnvironment } from './service-config.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const COMPOSE_PATH = join(ROOT, 'docker-compose.yml');
+/** What a sim user's .env holds: only the database password. */
+const SIM_ENV = { POSTGRES_PASSWORD: 'compose-test-password' };
+/** A live-money .env: every IB_* variable the README tells the user to set for it. */
+const LIVE_ENV = {
+  ...SIM_ENV,
+  TWS_USERID: 'someone',
+  IB_TRADING_MODE: 'live',
+  IB_GATEWAY_PORT: '4003',
+  IB_BROKER_NAME: 'ib_live',
+  ORDERS_BROKERS: 'ib_live',
+};
+
+const compose = loadComposeFile(COMPOSE_PATH, SIM_ENV);
+const raw = parseComposeYaml(readFileSync(COMPOSE_PATH, 'utf8')) as ComposeFile;
+const services = Object.entries(compose.services);
+/** Containers built from our Dockerfile (the others are third-party images: nats, postgres, ib-gateway). */
+const ours = services.filter(([, s]) => s.build !== undefined);
+
+describe('compose interpolation and merge keys', () => {
+  test('interpolation follows the Compose Specification', () => {
+    const env = { SET: 'x', EMPTY: '' };
+    expect(interpolate('$SET ${SET} $${SET} $$', env)).toBe('x x ${SET} $');
+    expect(interpolate('${UNSET:-d} ${EMPTY:-d} ${EMPTY-d} ${UNSET-d}', env)).toBe('d d  d');
+    expect(interpolate('${SET:+r} ${EMPTY:+r} ${EMPTY+r}', env)).toBe('r  r');
+    expect(interpolate('${UNSET:-${SET}}', env)).toBe('x');
+    expect(() => interpolate('${EMPTY:?needed}', env)).toThrow(new InterpolationError('EMPTY: needed'));
+    expect(interpolate('${EMPTY?needed}', env)).toBe('');
+  });
+
+  test('without POSTGRES_PASSWORD the file does not load, and says what to set', () => {
+    expect(() => loadComposeFile(COMPOSE_PATH, {})).toThrow(/POSTGRES_PASSWORD: set POSTGRES_PASSWORD in \.env/);
+  });
+
+  test('merge keys are resolved: the anchors land in the services', () => {
+    const orders = compose.services.orders as ComposeService;
+    expect(orders.restart).toBe('unless-stopped');
+    expect(environmentOf(orders)).toMatchObject({
+      NATS_URL: 'nats://nats:4222',
+      DATABASE_URL: 'postgres://trading:compose-test-password@postgres:5432/trading',
+    });
+    expect(JSON.stringify(compose)).not.toContain('<<');
+  });
+});
+
+describe('Compose Specification schema', () => {
+  const spec = JSON.parse(readFileSync(join(ROOT, 'infra/compose/compose-spec.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  // The spec still carries draft-04 `id` members (annotations here; Ajv would refuse them as the old $id);
+  // `format: expose` is Compose's own (a port or port range).
+  const ajv = new Ajv2019({ allErrors: true, strict: false });
+  ajv.removeKeyword('id');
+  ajv.addKeyword({ keyword: 'id', schemaType: 'string' });
+  ajv.addFormat('expose', /^\d+(-\d+)?(\/[a-z]+)?$/);
+  const { $schema: _drop, ...schema } = spec;
+  const validate = ajv.compile(schema);
+
+  test.each([
+    ['sim', SIM_ENV],
+    ['live', LIVE_ENV],
+  ])('docker-compose.yml is valid (%s .env)', (_name, env) => {
+    const file = loadComposeFile(COMPOSE_PATH, env);
+    const ok = validate(file);
+    expect(validate.errors ?? [], ajv.errorsText(validate.errors)).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  test('the validator rejects what Compose rejects (a misspelt key, a wrong type)', () => {
+    const broken = structuredClone(compose) as { services: Record<string, Record<string, unknown>> };
+    (broken.services.orders as Record<string, unknown>).healtcheck = {};
+    expect(validate(broken)).toBe(false);
+    const wrongType = structuredClone(compose) as { services: Record<string, Record<string, unknown>> };
+    (wrongType.services.orders as Record<string, unknown>).depends_on = { nats: { condition: 'healthy' } };
+    expect(validate(wrongType)).toBe(false);
+  });
+});
+
+describe('topology: the compose file against the code', () => {
+  const stages = readDockerfile(join(ROOT, 'Dockerfile'));
+  const runtime = stages.at(-1);
+  const ignored = readDockerignore(join(ROOT, '.dockerignore'));
+
+  test('the image: node --import tsx in /app with the whole repository; every workspace installed', () => {
+    expect(runtime?.entrypoint).toEqual(['node', '--import', 'tsx']);
+    expect(runtime?.workdir).toBe('/app');
+    expect(runtime?.copies.some((c) => c.from === undefined && c.args.join(' ') === '. .')).toBe(true);
+    // npm ci in the deps stage needs every workspace's package.json (the lock file names them all).
+    const deps = stages.find((s) => s.copies.some((c) => c.args.includes('package-lock.json')));
+    const copied = new Set(deps?.copies.flatMap((c) => c.args.slice(0, -1)));
+    const rootPkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { workspaces: string[] };
+    const workspaces = rootPkg.workspaces.flatMap((glob) => {
+      const base = glob.replace(/\/\*$/, '');
+      if (base === glob) return [glob];
+      return readdirSync(join(ROOT, base)).map((d) => `${base}/${d}`);
+    });
+    const manifests = workspaces.map((w) => `${w}/package.json`).filter((p) => existsSync(join(ROOT, p)));
+    expect(manifests.length).toBeGreaterThan(5);
+    expect(manifests.filter((m) => !copied.has(m))).toEqual([]);
+  });
+
+  test.each(ours)('%s runs an entry file that exists in the image', (_name, service) => {
+    const [entry] = commandOf(service);
+    expect(entry).toMatch(/^services\/[a-z-]+\/src\/main\.ts$/);
+    expect(existsSync(join(ROOT, entry as string))).toBe(true);
+    expect(ignored).not.toContain((entry as string).split('/')[0]);
+  });
+
+  test.each(ours)('%s sets exactly what its service reads, and all it requires', async (_name, service) => {
+    const [entry = '', ...args] = commandOf(service);
+    const env = environmentOf(service);
+    const schema = await envSchemaOf(join(ROOT, entry));
+    if (schema === undefined) {
+      // An args-driven process (ib-sim): known flags only, and no environment it would ignore.
+      const flags = flagsOf(join(ROOT, entry));
+      expect(args.filter((a) => a.startsWith('--') && !flags.has(a))).toEqual([]);
+      const src = join(ROOT, entry, '..');
+      const files = readdirSync(src, { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(src, f));
+      expect(readsEnvironment(files)).toBe(false);
+      expect(env).toEqual({});
+      return;
+    }
+    expect(args).toEqual([]);
+    expect(Object.keys(env).filter((k) => !schema.variables.includes(k))).toEqual([]);
+    expect(schema.required.filter((k) => env[k] === undefined)).toEqual([]);
+    // The service's own loader: required-together rules, value formats, paper/live port guards.
+    expect(() => loadConfig(schema.schema, env)).not.toThrow();
+  });
+
+  test('every NATS service runs on nats, and the database ones on postgres', () => {
+    for (const [name, service] of ours) {
+      const env = environmentOf(service);
+      if (env.NATS_URL !== undefined) expect(env.NATS_URL, name).toBe('nats://nats:4222');
+      if (env.DATABASE_URL !== undefined) expect(env.DATABASE_URL, name).toMatch(/@postgres:5432\/trading$/);
+    }
+  });
+
+  test('orders routes to every broker a gateway container serves (default and live-money .env)', async () => {
+    for (const env of [SIM_ENV, LIVE_ENV]) {
+      const file = loadComposeFile(COMPOSE_PATH, env);
+      const gateways = Object.values(file.services).filter((s) => commandOf(s)[0]?.startsWith('services/gateway-ib/'));
+      expect(gateways.length).toBe(2);
+      const orders = await envSchemaOf(join(ROOT, 'services/orders/src/main.ts'));
+      const config = loadConfig(orders?.schema as never, environmentOf(file.services.orders as ComposeService)) as {
+        ORDERS_BROKERS: { name: string }[];
+      };
+      const routed = config.ORDERS_BROKERS.map((b) => b.name);
+      const served = gateways.map((g) => environmentOf(g).BROKER_NAME);
+      const active = env === LIVE_ENV ? served.filter((b) => b !== 'sim') : served;
+      expect(active.filter((b) => !routed.includes(b as string))).toEqual([]);
+    }
+  });
+
+  test('every container has a restart policy and a healthcheck; ours ask the service over NATS', () => {
+    for (const [name, service] of services) {
+      expect(['always', 'unless-stopped', 'on-failure'], name).toContain(service.restart);
+      expect(service.healthcheck?.test, name).toBeDefined();
+      expect(service.healthcheck?.disable, name).not.toBe(true);
+    }
+    expect(existsSync(join(ROOT, 'infra/healthcheck.ts'))).toBe(true);
+    for (const [name, service] of ours) {
+      const kind = /^services\/([a-z-]+)\//.exec(commandOf(service)[0] ?? '')?.[1];
+      if (kind === 'ib-sim') continue; // not a NATS service: a TCP probe of its API port
+      expect(PROBED_SERVICES as readonly string[], name).toContain(kind);
+      expect(service.healthcheck?.test, name).toEqual(['CMD', 'node', '--import', 'tsx', 'infra/healthcheck.ts', kind]);
+    }
+  });
+
+  test('depends_on: targets exist in the same profile, service_healthy only on services with a healthcheck', () => {
+    for (const [name, service] of services) {
+      const deps = service.depends_on ?? {};
+      const entries = Array.isArray(deps)
+        ? (deps as string[]).map((d) => [d, 'service_started'] as const)
+        : Object.entries(deps as Record<string, { condition: string }>).map(([d, c]) => [d, c.condition] as const);
+      for (const [dep, condition] of entries) {
+        const target = compose.services[dep];
+        expect(target, `${name} → ${dep}`).toBeDefined();
+        const targetProfiles = target?.profiles ?? [];
+        // A service that runs in every profile must not wait for one that runs in some only.
+        if (targetProfiles.length > 0) {
+          expect(service.profiles ?? [], `${name} → ${dep}`).not.toHaveLength(0);
+          for (const p of service.profiles ?? []) expect(targetProfiles, `${name} → ${dep}`).toContain(p);
+        }
+        if (condition === 'service_healthy') expect(target?.healthcheck, `${name} → ${dep}`).toBeDefined();
+      }
+    }
+  });
+
+  test('sim and live profiles: one broker each; the core runs in both', () => {
+    const inProfile = (p: string) => services.filter(([, s]) => s.profiles?.includes(p)).map(([n]) => n);
+    const core = services.filter(([, s]) => (s.profiles ?? []).length === 0).map(([n]) => n);
+    expect(core.sort()).toEqual(['history', 'market-data', 'nats', 'orders', 'postgres']);
+    expect(inProfile('sim').sort()).toEqual(['gateway-ib-sim', 'ib-sim']);
+    expect(inProfile('live').sort()).toEqual(['gateway-ib-live', 'ib-gateway']);
+    const sim = environmentOf(compose.services['gateway-ib-sim'] as ComposeService);
+    expect(sim).toMatchObject({ IB_HOST: 'ib-sim', IB_PORT: '7497', IB_TRADING_MODE: 'paper' });
+  });
+
+  test('live: IB Gateway is paper by default and gets its credentials only from .env and a secret file', () => {
+    const gateway = compose.services['ib-gateway'] as ComposeService;
+    expect(environmentOf(gateway).TRADING_MODE).toBe('paper');
+    const live = environmentOf(compose.services['gateway-ib-live'] as ComposeService);
+    // 4004: the image's relay of the paper API port 4002 to other containers (4003 relays live 4001).
+    expect(live).toMatchObject({ IB_HOST: 'ib-gateway', IB_PORT: '4004', IB_TRADING_MODE: 'paper' });
+    const password = environmentOf(gateway).TWS_PASSWORD_FILE ?? '';
+    expect(password).toMatch(/^\/run\/secrets\//);
+    expect(gateway.secrets).toContain(password.split('/').pop());
+    expect(environmentOf(gateway).TWS_PASSWORD).toBeUndefined();
+    expect(raw.secrets?.tws_password?.file).toMatch(/^\$\{TWS_PASSWORD_FILE:-\.\/\.secrets\/[^}]+\}$/);
+  });
+
+  test('no literal secret anywhere: secret-named values and URL passwords come from interpolation', () => {
+    for (const [name, service] of Object.entries(raw.services)) {
+      for (const [key, value] of Object.entries(environmentOf(service))) {
+        if (isSecretName(key) || /^TWS_(USERID|PASSWORD)$/.test(key)) {
+          expect(value, `${name}.${key}`).toMatch(/^\$\{[A-Z_]+(:?[-?][^}]*)?\}$/);
+          expect(value, `${name}.${key}`).not.toMatch(/:-[^}]/); // and no default value
+        }
+        const userinfo = /^[a-z]+:\/\/[^:/@]+:([^@]+)@/.exec(value)?.[1];
+        if (userinfo !== undefined) expect(userinfo, `${name}.${key}`).toMatch(/^\$\{[A-Z_]+:\?[^}]*\}$/);
+      }
+    }
+  });
+
+  test('the live-money .env loads every gateway config as live, with no paper/live mismatch', async () => {
+    const file = loadComposeFile(COMPOSE_PATH, LIVE_ENV);
+    expect(environmentOf(file.services['ib-gateway'] as ComposeService).TRADING_MODE).toBe('live');
+    const env = environmentOf(file.services['gateway-ib-live'] as ComposeService);
+    expect(env).toMatchObject({ IB_PORT: '4003', IB_TRADING_MODE: 'live', BROKER_NAME: 'ib_live' });
+    const gateway = await envSchemaOf(join(ROOT, 'services/gateway-ib/src/main.ts'));
+    expect(() => loadConfig(gateway?.schema as never, env)).not.toThrow();
+  });
+});
+
+describe('NATS configuration (infra/nats/nats.conf)', () => {
+  const conf = readFileSync(join(ROOT, 'infra/nats/nats.conf'), 'utf8').replace(/#.*$/gm, '');
+  const nats = compose.services.nats as ComposeService;
+
+  test('JetStream on, stored on the nats-data volume, fsync on every write (the ORDERS stream is file-backed)', () => {
+    const block = /jetstream\s*\{([^}]*)\}/.exec(conf)?.[1];
+    expect(block).toBeDefined();
+    expect(block).toMatch(/sync_interval\s*:\s*always\b/);
+    expect(block).toMatch(/store_dir\s*:\s*\/data\//);
+    expect(nats.volumes).toContain('nats-data:/data');
+  });
+
+  test('compose mounts this file and points the server at it; the image supports sync_interval (>= 2.10)', () => {
+    expect(nats.volumes).toContain('./infra/nats/nats.conf:/etc/nats/nats.conf:ro');
+    expect(commandOf(nats)).toEqual(['-c', '/etc/nats/nats.conf']);
+    const [major = 0, minor = 0] = (/^nats:(\d+)\.(\d+)/.exec(nats.image ?? '') ?? []).slice(1).map(Number);
+    expect(major * 100 + minor).toBeGreaterThanOrEqual(210);
+    expect(conf).toMatch(/^\s*port\s*:\s*4222\b/m);
+    expect(conf).toMatch(/^\s*http_port\s*:\s*8222\b/m);
+  });
+});
