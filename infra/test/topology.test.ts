@@ -1,0 +1,200 @@
+/**
+ * The compose topology as separate processes, on real NATS and Postgres, without Docker: every container of the
+ * `sim` profile that runs our image (ib-sim, gateway-ib-sim, orders, market-data, history) is started with its
+ * compose command and environment, only the addresses mapped to this machine (a private nats-server, a database of
+ * the test's own, a free port for ib-sim, a temporary state file). Each is declared ready by its own compose
+ * healthcheck (infra/healthcheck.ts), then `examples/basic-usage.ts` runs against them with NATS_URL and must print
+ * what it prints on the embedded default (libs/sdk/test/examples.test.ts): 5 days of hourly AAPL bars and a
+ * working limit order's status.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Bus, openBus } from '@trading-system/bus';
+import { type BrokerInfo, catalog, Subjects } from '@trading-system/contracts';
+import { createDatabase, sql } from '@trading-system/storage';
+import { databaseUrl, type PrivateNats, startPrivateNats } from '@trading-system/testkit';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { type ComposeService, commandOf, environmentOf, loadComposeFile } from './compose-file.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SIM_SERVICES = ['ib-sim', 'gateway-ib-sim', 'orders', 'market-data', 'history'] as const;
+
+interface Proc {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly output: string[];
+  readonly exited: Promise<number | null>;
+}
+
+let nats: PrivateNats;
+let adminUrl: string;
+let database: string;
+let stateDir: string;
+let bus: Bus;
+const procs: Proc[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** The inherited environment without anything that would point a child at another NATS or database. */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !/^(NATS_|DATABASE_|PGLITE_|IB_|BROKER_|ORDERS_|HISTORY_|MD_|LOG_)/.test(k)) env[k] = v;
+  }
+  return env;
+}
+
+function spawnService(name: string, args: readonly string[], env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: ROOT,
+    env: { ...baseEnv(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { name, child, output, exited };
+}
+
+function run(
+  args: readonly string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', ...args],
+      { cwd: ROOT, env: { ...baseEnv(), ...env }, timeout: timeoutMs, maxBuffer: 10_000_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr }),
+    );
+  });
+}
+
+/** Retries `attempt` until it returns true; fails with the services' output when the deadline passes or one dies. */
+async function until(what: string, deadlineMs: number, attempt: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const dead = procs.find((p) => p.child.exitCode !== null);
+    if (dead)
+      throw new Error(
+        `${dead.name} exited with ${dead.child.exitCode} while waiting for ${what}:\n${dead.output.join('')}`,
+      );
+    if (await attempt()) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${what} not within ${deadlineMs} ms:\n${procs.map((p) => `--- ${p.name}\n${p.output.join('').slice(-2_000)}`).join('\n')}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+beforeAll(async () => {
+  nats = await startPrivateNats();
+  // A database of the test's own: history keeps its tables in a fixed schema, like the compose deployment.
+  adminUrl = await databaseUrl();
+  database = `topology_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = await createDatabase({ kind: 'pg', url: adminUrl, poolMax: 1 });
+  await sql`create database ${sql.id(database)}`.execute(admin.db);
+  await admin.close();
+  const dbUrl = new URL(adminUrl);
+  dbUrl.pathname = `/${database}`;
+  stateDir = mkdtempSync(join(tmpdir(), 'topology-'));
+  const simPort = await freePort();
+
+  // The compose file as a sim user's .env makes it, then mapped to this machine.
+  const compose = loadComposeFile(join(ROOT, 'docker-compose.yml'), { POSTGRES_PASSWORD: 'unused', LOG_LEVEL: 'warn' });
+  const mapValue = (v: string): string => {
+    if (v === 'nats://nats:4222') return nats.url;
+    if (/@postgres:5432\/trading$/.test(v)) return dbUrl.href;
+    if (v === 'ib-sim' || v === '0.0.0.0') return '127.0.0.1';
+    if (v === '7497') return String(simPort);
+    if (v.startsWith('/data/')) return join(stateDir, v.slice('/data/'.length));
+    return v;
+  };
+  for (const name of SIM_SERVICES) {
+    const service = compose.services[name] as ComposeService;
+    const env = Object.fromEntries(Object.entries(environmentOf(service)).map(([k, v]) => [k, mapValue(v)]));
+    procs.push(spawnService(name, commandOf(service).map(mapValue), env));
+  }
+
+  bus = await openBus({
+    connection: { servers: [nats.url], maxReconnectAttempts: 0, reconnectTimeWaitMs: 1_000 },
+    name: 'topology-test',
+    catalog,
+    log: { warn: () => undefined, error: () => undefined, debug: () => undefined },
+    onLost: () => undefined,
+  });
+  // Ready as compose would see it: each NATS service passes its own healthcheck command.
+  await Promise.all(
+    ['gateway-ib', 'orders', 'market-data', 'history'].map((kind) =>
+      until(`${kind} healthcheck`, 60_000, async () => {
+        const probe = await run(['infra/healthcheck.ts', kind], { NATS_URL: nats.url }, 15_000);
+        return probe.code === 0;
+      }),
+    ),
+  );
+  await until('broker sim connected to ib-sim', 30_000, async () => {
+    const reply = await bus.request<{ ok: boolean; brokers?: BrokerInfo[] }>(
+      Subjects.gatewayCommand.build({ type: 'ib', verb: 'listBrokers' }),
+      { v: 1 },
+      { timeoutMs: 5_000 },
+    );
+    return reply.brokers?.some((b) => b.name === 'sim' && b.state === 'connected') === true;
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await bus?.drain();
+  for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+  const codes = await Promise.all(procs.map((p) => p.exited));
+  await nats?.stop();
+  if (database !== undefined) {
+    const admin = await createDatabase({ kind: 'pg', url: adminUrl, poolMax: 1 });
+    await sql`drop database if exists ${sql.id(database)} with (force)`.execute(admin.db);
+    await admin.close();
+  }
+  if (stateDir !== undefined) rmSync(stateDir, { recursive: true, force: true });
+  // Every service stops cleanly on SIGTERM (what `docker compose stop` sends).
+  expect(Object.fromEntries(procs.map((p, i) => [p.name, codes[i]]))).toEqual(
+    Object.fromEntries(procs.map((p) => [p.name, 0])),
+  );
+}, 60_000);
+
+test('examples/basic-usage.ts with NATS_URL against the compose services as separate processes', async () => {
+  const { code, stdout, stderr } = await run(
+    ['examples/basic-usage.ts'],
+    { NATS_URL: nats.url, LOG_LEVEL: 'warn' },
+    90_000,
+  );
+  expect(code, stderr + stdout).toBe(0);
+  expect(stdout).toMatch(/connected \(nats\)/);
+  // The same output as on the embedded default (libs/sdk/test/examples.test.ts).
+  const rows = [...stdout.matchAll(/│ '(\d{4}-\d\d-\d\d) \d\d:\d\d'(?:\s*│\s*[\d.]+){5}\s*│/g)];
+  expect(rows.length).toBeGreaterThanOrEqual(14);
+  const days = new Set(rows.map((r) => r[1]));
+  expect(days.size).toBeGreaterThanOrEqual(3);
+  const summary = /AAPL: (\d+) bars of 1 hour over (\d+) trading days/.exec(stdout);
+  expect(Number(summary?.[1])).toBe(rows.length);
+  expect(Number(summary?.[2])).toBe(days.size);
+  expect(stdout).toMatch(/order quickstart-[0-9a-f-]+: BUY 10 AAPL LMT \d+\.\d\d GTC/);
+  expect(stdout).toMatch(/status: submitted \(filled 0 of 10, broker order id \d+\)/);
+  expect(stdout).toMatch(/cancel requested: /);
+}, 100_000);
