@@ -12,9 +12,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isSecretName, loadConfig } from '@trading-system/runtime';
+import { checkIbConfig, ibConfigShape, isSecretName, loadConfig } from '@trading-system/runtime';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, test } from 'vitest';
+import { z } from 'zod';
 import { PROBED_SERVICES } from '../healthcheck.js';
 import {
   type ComposeFile,
@@ -158,7 +159,7 @@ describe('topology: the compose file against the code', () => {
     expect(args).toEqual([]);
     expect(Object.keys(env).filter((k) => !schema.variables.includes(k))).toEqual([]);
     expect(schema.required.filter((k) => env[k] === undefined)).toEqual([]);
-    // The service's own loader: required-together rules, value formats, paper/live port guards.
+    // The service's own loader: required-together rules, value formats, cross-field checks.
     expect(() => loadConfig(schema.schema, env)).not.toThrow();
   });
 
@@ -265,6 +266,19 @@ describe('topology: the compose file against the code', () => {
     const gateway = await envSchemaOf(join(ROOT, 'services/gateway-ib/src/main.ts'));
     expect(() => loadConfig(gateway?.schema as never, env)).not.toThrow();
   });
+});
+
+test.each([
+  ['sim', SIM_ENV],
+  ['live', LIVE_ENV],
+])('gateway containers pass the runtime paper/live port guard (checkIbConfig) with a %s .env', (_name, env) => {
+  const Ib = z.object(ibConfigShape).superRefine(checkIbConfig);
+  const file = loadComposeFile(COMPOSE_PATH, env);
+  for (const service of Object.values(file.services)) {
+    if (!commandOf(service)[0]?.startsWith('services/gateway-ib/')) continue;
+    const ib = Object.fromEntries(Object.entries(environmentOf(service)).filter(([k]) => k.startsWith('IB_')));
+    expect(() => loadConfig(Ib, ib)).not.toThrow();
+  }
 });
 
 describe('NATS configuration (infra/nats/nats.conf)', () => {
