@@ -1,0 +1,191 @@
+/** `history <symbol>`: historical bars as a table, JSON or a CSV file, with a progress bar on stderr. */
+import { writeFile } from 'node:fs/promises';
+import {
+  BarSizeSpec,
+  type HistBarsQuery,
+  type HistProgress,
+  IbDurationSchema,
+  WhatToShow,
+} from '@trading-system/contracts';
+import { fetchBars, fetchExport } from '@trading-system/history';
+import { oneOf, parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import type { Io } from '../context.js';
+import { CommandFailedError, UsageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { renderProgress } from '../format/progress.js';
+import { formatTime, renderTable } from '../format/table.js';
+import { INSTRUMENT_HELP, INSTRUMENT_OPTIONS, instrumentFrom } from '../instrument-args.js';
+import { writeJson } from '../output.js';
+
+const usage =
+  'trading-system history <symbol> [--duration "5 D"] [--bar "1 hour"] [--what TRADES] [--rth|--no-rth] [--csv FILE] [--json]';
+
+const options = {
+  ...INSTRUMENT_OPTIONS,
+  duration: { type: 'string', default: '5 D' },
+  bar: { type: 'string', default: '1 hour' },
+  what: { type: 'string', default: 'TRADES' },
+  rth: { type: 'boolean', default: true },
+  csv: { type: 'string' },
+} as const;
+
+export interface HistoryArgs {
+  readonly query: Omit<HistBarsQuery, 'broker'>;
+  readonly csv: string | undefined;
+  readonly json: boolean;
+  readonly broker: string | undefined;
+  readonly help: boolean;
+}
+
+export function parseHistoryArgs(argv: readonly string[]): HistoryArgs {
+  const { values, positionals } = parseCommandArgs(argv, options, usage, { min: 1, max: 1 }, { allowNegative: true });
+  const duration = IbDurationSchema.safeParse(values.duration);
+  if (!duration.success)
+    throw new UsageError(`bad --duration '${values.duration}'`, 'an IB duration: "30 S", "5 D", "2 W", "1 M", "1 Y"');
+  const bar = BarSizeSpec.safeParse(values.bar);
+  if (!bar.success)
+    throw new UsageError(
+      `bad --bar '${values.bar}'`,
+      'an IB bar size ("1 min", "5 mins", "1 hour", "1 day") or a timeframe ("7m")',
+    );
+  return {
+    query: {
+      instrument: instrumentFrom(positionals[0] ?? '', values),
+      duration: duration.data,
+      barSize: bar.data,
+      whatToShow: oneOf(values.what, WhatToShow.options, 'what'),
+      useRth: values.rth,
+      cachedOnly: false,
+    },
+    csv: values.csv,
+    json: values.json,
+    broker: values.broker,
+    help: values.help,
+  };
+}
+
+/** Redraws the progress line on a terminal; elsewhere (pipes, CI) prints a line per completed request. */
+function progressReporter(io: Io): { update: (p: HistProgress) => void; end: () => void } {
+  const started = Date.now();
+  const tty = io.stderr.isTTY === true;
+  let lastDone = -1;
+  let drawn = false;
+  return {
+    update(p) {
+      const line = renderProgress({
+        done: p.chunksDone,
+        total: p.chunksTotal,
+        etaMs: p.etaMs,
+        elapsedMs: Date.now() - started,
+      });
+      if (tty) {
+        io.stderr.write(`\r${line}\u001b[K`);
+        drawn = true;
+      } else if (p.chunksDone !== lastDone) {
+        io.stderr.write(`${line}\n`);
+      }
+      lastDone = p.chunksDone;
+    },
+    end() {
+      if (drawn) io.stderr.write('\n');
+    },
+  };
+}
+
+async function run(argv: readonly string[], io: Io): Promise<number> {
+  const args = parseHistoryArgs(argv);
+  if (args.help) {
+    io.stdout.write(`${usage}\n\n${historyCommand.help}\n`);
+    return ExitCode.ok;
+  }
+  const ts = await io.system({ broker: args.broker });
+  const query: HistBarsQuery = { ...args.query, broker: args.broker ?? ts.defaultBroker };
+  const progress = progressReporter(io);
+  const started = Date.now();
+  const label = `${args.query.duration} of ${args.query.barSize} ${symbolOf(query)}`;
+  try {
+    if (args.csv !== undefined) {
+      const r = await fetchExport(ts.bus, { what: 'bars', query }, { onProgress: progress.update });
+      progress.end();
+      await writeFile(args.csv, r.text, 'utf8');
+      const summary = {
+        file: args.csv,
+        rows: r.rows,
+        partial: r.partial,
+        missing: r.missing,
+        elapsedMs: Date.now() - started,
+      };
+      if (args.json) writeJson(io.stdout, summary);
+      else
+        io.stdout.write(
+          `wrote ${r.rows} bars (${label}) to ${args.csv} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+        );
+      return reportPartial(io, r.partial, r.missing);
+    }
+    const r = await fetchBars(ts.bus, query, { onProgress: progress.update });
+    progress.end();
+    if (args.json) {
+      writeJson(io.stdout, {
+        instrument: r.instrument,
+        timeframe: r.timeframe,
+        partial: r.partial,
+        missing: r.missing,
+        bars: r.bars,
+      });
+    } else {
+      io.stdout.write(
+        renderTable(r.bars, [
+          { header: 'time (UTC)', value: (b) => formatTime(b.tsStartMs) },
+          { header: 'open', value: (b) => b.open },
+          { header: 'high', value: (b) => b.high },
+          { header: 'low', value: (b) => b.low },
+          { header: 'close', value: (b) => b.close },
+          { header: 'volume', value: (b) => b.volume },
+        ]),
+      );
+      io.stderr.write(`${r.bars.length} bars (${label}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    }
+    return reportPartial(io, r.partial, r.missing);
+  } catch (err) {
+    progress.end();
+    throw err;
+  }
+}
+
+function symbolOf(q: HistBarsQuery): string {
+  return 'symbol' in q.instrument ? q.instrument.symbol : `conId ${q.instrument.conId}`;
+}
+
+function reportPartial(
+  io: Io,
+  partial: boolean,
+  missing: ReadonlyArray<{ startMs: number; endMs: number; code: string; message: string }>,
+): number {
+  if (!partial) return ExitCode.ok;
+  for (const m of missing)
+    io.stderr.write(`missing ${formatTime(m.startMs)} .. ${formatTime(m.endMs)}: ${m.code} ${m.message}\n`);
+  throw new CommandFailedError('part of the range could not be served (see the missing ranges above)', {
+    hint: 'run the same command again later: what was fetched is cached, only the missing ranges are requested',
+  });
+}
+
+export const historyCommand: Command = {
+  name: 'history',
+  usage,
+  summary: 'historical bars as a table, JSON or CSV file (progress bar and ETA on stderr)',
+  help: `Flags:
+  --duration D     how far back from now: "30 S", "5 D" (default), "2 W", "1 M", "1 Y"
+  --bar B          bar size: "1 min", "5 mins", "1 hour" (default), "1 day", or a timeframe like "7m"
+  --what W         TRADES (default), MIDPOINT, BID, ASK, BID_ASK, ADJUSTED_LAST
+  --rth, --no-rth  regular trading hours only (default) or all hours
+  --csv FILE       write the bars as CSV to FILE (header: time,open,high,low,close,volume,...)
+  --json           one JSON document with the instrument, the bars (exact decimal strings) and missing ranges
+  --broker NAME    broker connection (default sim, or BROKER_NAME)
+${INSTRUMENT_HELP}
+
+Examples:
+  trading-system history AAPL --duration "1 M" --bar "1 min" --csv aapl.csv
+  trading-system history EUR --sec-type CASH --what MIDPOINT --duration "1 D" --bar "5 mins" --json`,
+  run,
+};
