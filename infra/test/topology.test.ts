@@ -14,11 +14,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Bus, openBus } from '@trading-system/bus';
+import { type Bus, NoRespondersError, openBus, RequestTimeoutError } from '@trading-system/bus';
 import { type BrokerInfo, catalog, Subjects } from '@trading-system/contracts';
 import { createDatabase, sql } from '@trading-system/storage';
 import { databaseUrl, type PrivateNats, startPrivateNats } from '@trading-system/testkit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { PROBED_SERVICES, probeFor } from '../healthcheck.js';
 import { type ComposeService, commandOf, environmentOf, loadComposeFile } from './compose-file.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -142,15 +143,25 @@ beforeAll(async () => {
     log: { warn: () => undefined, error: () => undefined, debug: () => undefined },
     onLost: () => undefined,
   });
-  // Ready as compose would see it: each NATS service passes its own healthcheck command.
-  await Promise.all(
-    ['gateway-ib', 'orders', 'market-data', 'history'].map((kind) =>
-      until(`${kind} healthcheck`, 60_000, async () => {
-        const probe = await run(['infra/healthcheck.ts', kind], { NATS_URL: nats.url }, 15_000);
-        return probe.code === 0;
-      }),
-    ),
+  // Ready when each NATS service answers its healthcheck request (asked here, cheaply); then the healthcheck
+  // commands themselves must pass, as Docker runs them.
+  for (const kind of PROBED_SERVICES) {
+    const probe = probeFor(kind, 'ib');
+    if (probe === undefined) throw new Error(`no probe for ${kind}`);
+    await until(`${kind} answering ${probe.subject}`, 60_000, async () => {
+      try {
+        await bus.request(probe.subject, probe.body, { timeoutMs: 2_000 });
+        return true;
+      } catch (err) {
+        if (err instanceof NoRespondersError || err instanceof RequestTimeoutError) return false;
+        throw err;
+      }
+    });
+  }
+  const checks = await Promise.all(
+    PROBED_SERVICES.map((kind) => run(['infra/healthcheck.ts', kind], { NATS_URL: nats.url }, 30_000)),
   );
+  expect(checks.map((c) => c.code)).toEqual(PROBED_SERVICES.map(() => 0));
   await until('broker sim connected to ib-sim', 30_000, async () => {
     const reply = await bus.request<{ ok: boolean; brokers?: BrokerInfo[] }>(
       Subjects.gatewayCommand.build({ type: 'ib', verb: 'listBrokers' }),
@@ -198,3 +209,14 @@ test('examples/basic-usage.ts with NATS_URL against the compose services as sepa
   expect(stdout).toMatch(/status: submitted \(filled 0 of 10, broker order id \d+\)/);
   expect(stdout).toMatch(/cancel requested: /);
 }, 100_000);
+
+test('a service that stopped fails its healthcheck (exit 1), the others still pass', async () => {
+  const marketData = procs.find((p) => p.name === 'market-data');
+  marketData?.child.kill('SIGTERM');
+  expect(await marketData?.exited).toBe(0);
+  const down = await run(['infra/healthcheck.ts', 'market-data'], { NATS_URL: nats.url }, 30_000);
+  expect(down.code, down.stderr).toBe(1);
+  expect(down.stderr).toMatch(/market-data did not answer md\.unsubscribe/);
+  const up = await run(['infra/healthcheck.ts', 'orders'], { NATS_URL: nats.url }, 30_000);
+  expect(up.code, up.stderr).toBe(0);
+}, 60_000);
