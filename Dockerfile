@@ -16,6 +16,9 @@ COPY services/orders/package.json services/orders/
 COPY services/market-data/package.json services/market-data/
 COPY services/history/package.json services/history/
 COPY services/embedded/package.json services/embedded/
+COPY apps/cli/package.json apps/cli/
+# The CLI's bin script, so npm ci can link node_modules/.bin/trading-system to it.
+COPY apps/cli/bin/ apps/cli/bin/
 COPY scripts/ scripts/
 RUN npm ci --no-audit --no-fund
 
