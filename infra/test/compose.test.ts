@@ -133,6 +133,11 @@ describe('topology: the compose file against the code', () => {
     expect(manifests.filter((m) => !copied.has(m))).toEqual([]);
   });
 
+  test('the build context leaves out .env and .secrets/ (COPY . . would bake the credentials into the image)', () => {
+    expect(ignored).toEqual(expect.arrayContaining(['.env', '.secrets', 'node_modules', '.git']));
+    expect(raw.secrets?.tws_password?.file).toContain('./.secrets/');
+  });
+
   test.each(ours)('%s runs an entry file that exists in the image', (_name, service) => {
     const [entry] = commandOf(service);
     expect(entry).toMatch(/^services\/[a-z-]+\/src\/main\.ts$/);
