@@ -227,6 +227,12 @@ describe('topology: the compose file against the code', () => {
     }
   });
 
+  test('published ports bind to 127.0.0.1 only (NATS has no auth in this file: whoever reaches it can trade)', () => {
+    const published = services.flatMap(([name, s]) => (s.ports ?? []).map((p) => [name, String(p)] as const));
+    expect(published.length).toBeGreaterThan(0);
+    expect(published.filter(([, p]) => !p.startsWith('127.0.0.1:'))).toEqual([]);
+  });
+
   test('sim and live profiles: one broker each; the core runs in both', () => {
     const inProfile = (p: string) => services.filter(([, s]) => s.profiles?.includes(p)).map(([n]) => n);
     const core = services.filter(([, s]) => (s.profiles ?? []).length === 0).map(([n]) => n);
