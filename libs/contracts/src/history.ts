@@ -19,6 +19,7 @@ import { BarData } from './market-data.js';
 import { OrderSide } from './order-commands.js';
 import { OrderEvent, OrderState } from './order-events.js';
 import { OrderView } from './orders-service.js';
+import { countPackedBars, PACKED_BARS_PATTERN } from './packed-bars.js';
 import { BarSizeSpec, IbDurationSchema, Timeframe } from './timeframe.js';
 import { WhatToShow } from './what-to-show.js';
 
@@ -57,8 +58,22 @@ export const HistBarsQuery = z
   });
 export type HistBarsQuery = z.infer<typeof HistBarsQuery>;
 
-/** `hist.bars`: historical bars, streamed on `hist.stream.<requestId>` as `bars` chunks. */
-export const HistBarsRequest = z.object({ v: V1, requestId: RequestId, query: HistBarsQuery });
+/**
+ * How `hist.bars` streams the bars: `objects` = `bars` chunks (one JSON object per bar, the default), `packed` =
+ * `bars-packed` chunks (one string per chunk, see packed-bars.ts). Added in v1: a service that predates it ignores
+ * the field and sends `objects`, so a client asking for `packed` must accept both.
+ */
+export const BarEncoding = z.enum(['objects', 'packed']);
+export type BarEncoding = z.infer<typeof BarEncoding>;
+
+/** `hist.bars`: historical bars, streamed on `hist.stream.<requestId>` as `bars` (or `bars-packed`) chunks. */
+export const HistBarsRequest = z.object({
+  v: V1,
+  requestId: RequestId,
+  query: HistBarsQuery,
+  /** Chunk form of the bars (default objects). */
+  encoding: BarEncoding.optional(),
+});
 export type HistBarsRequest = z.infer<typeof HistBarsRequest>;
 
 /** Acknowledgement of a streamed history request (hist.bars, hist.export). */
@@ -86,6 +101,42 @@ export const HistBarsChunk = z.object({
   bars: z.array(BarData),
 });
 export type HistBarsChunk = z.infer<typeof HistBarsChunk>;
+
+/**
+ * A chunk of bars in the packed form (asked for with `encoding: 'packed'`), in time order; chunks arrive in index
+ * order. `rows` = `tsStartMs,tsEndMs,open,high,low,close,volume,wap,count,gap` per bar, bars separated by `;`
+ * (wap and count empty when absent, gap 1/0; decimals as in BarData; integers at most 15 digits).
+ */
+export const HistPackedBarsChunk = z
+  .object({
+    ...streamBase,
+    type: z.literal('bars-packed'),
+    index: z.int().nonnegative(),
+    total: z.int().positive().optional(),
+    instrument: Instrument,
+    timeframe: Timeframe,
+    /** Number of bars in `rows`. */
+    count: z.int().nonnegative(),
+    rows: z.string().meta({ pattern: PACKED_BARS_PATTERN }),
+  })
+  .check((ctx) => {
+    const n = countPackedBars(ctx.value.rows);
+    if (n === undefined)
+      ctx.issues.push({
+        code: 'custom',
+        message: 'rows is not in the packed bar form',
+        input: ctx.value,
+        path: ['rows'],
+      });
+    else if (n !== ctx.value.count)
+      ctx.issues.push({
+        code: 'custom',
+        message: `rows holds ${n} bars, count says ${ctx.value.count}`,
+        input: ctx.value,
+        path: ['count'],
+      });
+  });
+export type HistPackedBarsChunk = z.infer<typeof HistPackedBarsChunk>;
 
 /** A chunk of text (CSV export); concatenate `data` of all chunks in index order. */
 export const HistTextChunk = z.object({
@@ -139,7 +190,13 @@ export const HistEnd = z.object({
 export type HistEnd = z.infer<typeof HistEnd>;
 
 /** Every message on `hist.stream.<requestId>`, discriminated on `type`. */
-export const HistStreamMessage = z.discriminatedUnion('type', [HistBarsChunk, HistTextChunk, HistProgress, HistEnd]);
+export const HistStreamMessage = z.discriminatedUnion('type', [
+  HistBarsChunk,
+  HistPackedBarsChunk,
+  HistTextChunk,
+  HistProgress,
+  HistEnd,
+]);
 export type HistStreamMessage = z.infer<typeof HistStreamMessage>;
 
 /** Filters shared by order and trade history. */

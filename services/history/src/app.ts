@@ -164,7 +164,7 @@ export async function start(deps: HistoryDeps): Promise<History> {
       return streamed(req.requestId, async (out) => {
         const missing = await bars.fill(prepared, req.query, req.requestId, out, abort.signal);
         if (abort.signal.aborted) throw new HistoryStoppedError();
-        await bars.stream(prepared, out);
+        await bars.stream(prepared, out, req.encoding ?? 'objects');
         out.end(missing);
       });
     },

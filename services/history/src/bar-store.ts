@@ -1,5 +1,5 @@
 import { type BarData, IB_BAR_SIZES } from '@trading-system/contracts';
-import { insertMany, type Kysely } from '@trading-system/storage';
+import { insertMany, type Kysely, sql } from '@trading-system/storage';
 import { barSizeMs } from './chunk-plan.js';
 import { type Range, splitCovered, union } from './coverage.js';
 import type { HistoryDb } from './db-types.js';
@@ -204,5 +204,44 @@ export class BarStore {
       groups.push({ json: slice.map((r) => r.json).join(','), n: slice.length });
     }
     return groups;
+  }
+
+  /**
+   * The packed warm path: bars of `range` in time order, `perChunk` at a time, each chunk one string of packed rows
+   * (contracts packed-bars.ts) joined by Postgres from the generated `packed` column. One indexed query per chunk
+   * (keyset: the next starts after the last bar of the previous), so the first chunk goes out while later ones
+   * are still being read.
+   */
+  async *packedChunks(s: SeriesKey, range: Range, perChunk: number): AsyncGenerator<{ rows: string; n: number }> {
+    const k = this.seriesWhere(s);
+    let from = range.startMs;
+    for (;;) {
+      const page = this.db
+        .selectFrom('bars')
+        .select(['packed', 'ts_start_ms'])
+        .where('broker', '=', k.broker)
+        .where('con_id', '=', k.con_id)
+        .where('bar_size', '=', k.bar_size)
+        .where('what_to_show', '=', k.what_to_show)
+        .where('use_rth', '=', k.use_rth)
+        .where('ts_start_ms', '>=', from)
+        .where('ts_start_ms', '<', range.endMs)
+        .orderBy('ts_start_ms')
+        .limit(perChunk)
+        .as('p');
+      const row = await this.db
+        .selectFrom(page)
+        .select([
+          sql<string | null>`string_agg(p.packed, ';' order by p.ts_start_ms)`.as('rows'),
+          sql<string>`count(*)`.as('n'),
+          sql<string | null>`max(p.ts_start_ms)`.as('last'),
+        ])
+        .executeTakeFirstOrThrow();
+      const n = Number(row.n);
+      if (n === 0 || row.rows === null || row.last === null) return;
+      yield { rows: row.rows, n };
+      if (n < perChunk) return;
+      from = Number(row.last) + 1;
+    }
   }
 }

@@ -1,12 +1,16 @@
 import type { Bus } from '@trading-system/bus';
 import {
   type BarData,
+  type BarEncoding,
   chunkBySize,
   DEFAULT_CHUNK_BYTES,
   type ErrorCode,
   type HistBarsQuery,
   type Instrument,
   type MissingRange,
+  PACKED_MAX_INT,
+  packable,
+  packBars,
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import { type BackfillOptions, backfill } from './backfill.js';
@@ -20,6 +24,10 @@ import type { StreamPublisher } from './stream-publisher.js';
 
 /** Bars per chunk on the warm path: ≤ ~350 bytes per bar worst case keeps a chunk far below 1 MiB. */
 const BARS_PER_CHUNK = 1_000;
+/** Bars per packed chunk: ≤ ~260 bytes per row worst case (six 32-character decimals) stays below 1 MiB. */
+const PACKED_BARS_PER_CHUNK = 3_000;
+/** Packed integers have at most 15 digits: ranges ending later (with a year to spare for tsEndMs) go as objects. */
+const PACKED_LAST_END_MS = PACKED_MAX_INT - 366 * 86_400_000;
 
 export interface BarsServiceDeps {
   readonly bus: Bus;
@@ -90,8 +98,25 @@ export class BarsService {
     });
   }
 
-  /** Streams the cached bars of `p` as chunks. */
-  async stream(p: PreparedBars, out: StreamPublisher): Promise<void> {
+  /** Streams the cached bars of `p` as chunks, packed when asked (and representable). */
+  async stream(p: PreparedBars, out: StreamPublisher, encoding: BarEncoding = 'objects'): Promise<void> {
+    const packed = encoding === 'packed' && p.plan.base.endMs <= PACKED_LAST_END_MS;
+    if (packed && !p.plan.resample) {
+      for await (const c of this.deps.store.packedChunks(p.series, p.plan.base, PACKED_BARS_PER_CHUNK)) {
+        out.publishPackedBars(p.instrument, p.plan.timeframe, c.rows, c.n);
+      }
+      return;
+    }
+    if (packed) {
+      const bars = await this.barObjects(p);
+      if (bars.every(packable)) {
+        for (let i = 0; i < bars.length; i += PACKED_BARS_PER_CHUNK) {
+          const chunk = bars.slice(i, i + PACKED_BARS_PER_CHUNK);
+          out.publishPackedBars(p.instrument, p.plan.timeframe, packBars(chunk), chunk.length);
+        }
+        return;
+      }
+    }
     if (!p.plan.resample) {
       for (const g of await this.deps.store.barsJsonGroups(p.series, p.plan.base, BARS_PER_CHUNK)) {
         out.publishBarsJson(p.instrument, p.plan.timeframe, g.json, g.n);

@@ -18,6 +18,8 @@ export interface BarsTable {
   gap: boolean;
   /** Generated: the bar's BarData JSON (migration 0002); never written. */
   json?: string;
+  /** Generated: the bar's row of the packed chunk form (migration 0003); never written. */
+  packed?: string;
 }
 
 export interface CoverageTable {

@@ -65,6 +65,8 @@ describe('hist.bars over NATS + Postgres', () => {
     expect(f.responder.fetches.length - before).toBe(coldFetches);
     expect(warm.bars).toEqual(cold.bars);
     expect(warm.partial).toBe(false);
+    // Packed chunks (fetchBars' default) and object chunks carry the same bars.
+    expect((await fetchBars(f.bus, query, { encoding: 'objects' })).bars).toEqual(warm.bars);
 
     // The coverage map knows the closed periods: nights and the whole weekend (Fri 21:00 → Mon 14:30).
     const store = new BarStore(f.database.db.withSchema(f.schema) as never, f.schema);
@@ -97,6 +99,8 @@ describe('hist.bars over NATS + Postgres', () => {
     expect(f.responder.fetches.length).toBe(before);
     expect(r.timeframe).toBe('7m');
     expect(r.bars).toEqual(expected7m(from - (from % (7 * MIN)), NOW));
+    const asObjects = await fetchBars(f.bus, q({ startMs: from, endMs: NOW, barSize: '7m' }), { encoding: 'objects' });
+    expect(asObjects.bars).toEqual(r.bars);
   });
 
   test('a failing chunk is reported as partial with its range and code; a repeat fetches only that range', async () => {

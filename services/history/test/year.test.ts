@@ -43,6 +43,8 @@ test('a year of 1-minute bars: cold back-fill with progress, then a warm answer 
   }
   expect(f.responder.fetches.length).toBe(fetches);
   expect(warm.bars).toEqual(expected);
+  // ~33 packed chunks of 3,000 (fetchBars' default) and ~100 object chunks of 1,000 give the same year.
+  expect((await fetchBars(f.bus, query, { encoding: 'objects' })).bars).toEqual(expected);
   console.log(
     `year of 1m bars: ${warm.bars.length} bars; cold ${Math.round(coldMs)} ms (${fetches} fetches); warm ${timings
       .map(Math.round)

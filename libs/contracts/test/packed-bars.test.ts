@@ -1,0 +1,131 @@
+import { describe, expect, test } from 'vitest';
+import {
+  type BarData,
+  BarData as BarDataSchema,
+  countPackedBars,
+  Decimal,
+  HistStreamMessage,
+  PACKED_MAX_INT,
+  Price,
+  packBars,
+  unpackBars,
+} from '../src/index.js';
+
+const bar: BarData = {
+  tsStartMs: 1_710_255_600_000,
+  tsEndMs: 1_710_255_660_000,
+  open: '187.25',
+  high: '187.5',
+  low: '187.01',
+  close: '187.33',
+  volume: '12345',
+  wap: '187.2675',
+  count: 123,
+  gap: false,
+};
+
+function unpack(rows: string): BarData[] {
+  const out: BarData[] = [];
+  unpackBars(rows, out);
+  return out;
+}
+
+const FIELDS = ['open', 'high', 'low', 'close', 'wap'] as const;
+const DECIMALS = [
+  '0',
+  '-0',
+  '1',
+  '-1',
+  '187.25',
+  '1.50',
+  '0.000000000001',
+  '1'.repeat(32),
+  `-${'1'.repeat(31)}`,
+  '1'.repeat(33),
+  `${'1'.repeat(19)}.${'2'.repeat(12)}`,
+  `${'1'.repeat(20)}.${'2'.repeat(12)}`,
+  '',
+  ' 1',
+  '+1',
+  '1e5',
+  'NaN',
+  '.5',
+  '5.',
+  '007',
+  '-',
+  '0.1234567890123',
+  '1,2',
+  '1;2',
+];
+
+describe('packed bars', () => {
+  test('pack → unpack gives the bars back, absent wap/count included', () => {
+    const bars: BarData[] = [
+      bar,
+      { ...bar, tsStartMs: 0, tsEndMs: PACKED_MAX_INT, open: '-3.5', volume: '0', gap: true },
+      { tsStartMs: 5, tsEndMs: 6, open: '1', high: '1', low: '1', close: '1', volume: '1', gap: false },
+      { ...bar, count: 0, wap: '-0.000000000001' },
+    ];
+    const rows = packBars(bars);
+    expect(countPackedBars(rows)).toBe(bars.length);
+    expect(unpack(rows)).toEqual(bars);
+    for (const b of unpack(rows)) expect(BarDataSchema.parse(b)).toEqual(b);
+    expect(countPackedBars('')).toBe(0);
+    expect(unpack('')).toEqual([]);
+  });
+
+  test('a decimal field is accepted exactly when the JSON form accepts it (Price, and Decimal for volume)', () => {
+    for (const d of DECIMALS) {
+      // (an empty wap is how the packed form spells an absent one, so '' is checked on the other fields)
+      for (const field of d === '' ? (['open', 'high', 'low', 'close'] as const) : FIELDS) {
+        const row = packBars([{ ...bar, [field]: d }]);
+        expect(countPackedBars(row) === 1, `${field} '${d}'`).toBe(Price.safeParse(d).success);
+      }
+      const row = packBars([{ ...bar, volume: d }]);
+      expect(countPackedBars(row) === 1, `volume '${d}'`).toBe(Decimal.safeParse(d).success);
+    }
+  });
+
+  test('malformed rows are refused', () => {
+    const good = packBars([bar]);
+    const [ts, te, o, h, l, c, v, w, n] = good.split(',');
+    const bad = [
+      `${good};`,
+      `;${good}`,
+      `${good};;${good}`,
+      good.replace(/,0$/, ',2'),
+      good.replace(/,0$/, ','),
+      good.replace(/,0$/, ',0,'),
+      `0${ts},${te},${o},${h},${l},${c},${v},${w},${n},0`,
+      `${'9'.repeat(16)},${te},${o},${h},${l},${c},${v},${w},${n},0`,
+      `${ts},-1,${o},${h},${l},${c},${v},${w},${n},0`,
+      `${ts},${te},${o},${h},${l},${c},${v},${w},-1,0`,
+      `${ts},${te},${o},${h},${l},${c},${v},${w},1.5,0`,
+      `${ts},${te},${o},${h},${l},${c},${v},${w},0`,
+      `${ts},${te},${o},${h},${l},${c},${v},${w},${n},0,0`,
+      `${ts},${te},${o},${h},${l},${c},,${w},${n},0`,
+      good.replace(',', ', '),
+      `${good}\n`,
+    ];
+    for (const rows of bad) expect(countPackedBars(rows), rows).toBeUndefined();
+  });
+
+  test('the bars-packed chunk schema checks the rows and their count', () => {
+    const instrument = {
+      conId: 265598,
+      secType: 'STK',
+      symbol: 'AAPL',
+      localSymbol: 'AAPL',
+      exchange: 'SMART',
+      currency: 'USD',
+      minTick: '0.01',
+    };
+    const rows = packBars([bar, { ...bar, gap: true }]);
+    const base = { v: 1, requestId: 'r', type: 'bars-packed', index: 0, instrument, timeframe: '1m' };
+    expect(HistStreamMessage.safeParse({ ...base, count: 2, rows }).success).toBe(true);
+    const wrongCount = HistStreamMessage.safeParse({ ...base, count: 3, rows });
+    expect(wrongCount.error?.issues[0]).toMatchObject({ path: ['count'], message: 'rows holds 2 bars, count says 3' });
+    const badRows = HistStreamMessage.safeParse({ ...base, count: 2, rows: rows.replace('187.25', '187,25') });
+    expect(badRows.error?.issues[0]).toMatchObject({ path: ['rows'] });
+  });
+});
