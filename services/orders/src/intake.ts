@@ -17,7 +17,16 @@ import {
 import { isUniqueViolation } from '@trading-system/storage';
 import type { OmsContext } from './context.js';
 import { OrderNotFoundError } from './errors.js';
-import { appendEvent, findOrder, insertOrder, lockOrder, type NewOrder, patchOrder, toOrderView } from './ledger.js';
+import {
+  appendEvent,
+  findOrder,
+  insertOrder,
+  lockOrder,
+  type NewOrder,
+  type OrderRow,
+  patchOrder,
+  toOrderView,
+} from './ledger.js';
 import { countOpenOrders, ledgerPosition } from './positions.js';
 import { checkRisk } from './risk-checks.js';
 import { type Denial, deny, resolveAccount, validateOrderParams } from './validation.js';
@@ -83,6 +92,12 @@ export async function handleSubmit(ctx: OmsContext, req: SubmitOrder): Promise<O
   const invalid = validateOrderParams(req, instrument, rules);
   if (!invalid.ok) return recordDenial(ctx, order, invalid);
 
+  // Independent reads: in flight together (one round trip of latency on a pool).
+  const [position, accountOpen, strategyOpen] = await Promise.all([
+    ledgerPosition(ctx.db, req.broker, account.value, instrument.conId),
+    countOpenOrders(ctx.db, { account: account.value }),
+    req.strategy === undefined ? 0 : countOpenOrders(ctx.db, { strategy: req.strategy }),
+  ]);
   const now = ctx.clock();
   const rateAccount = ctx.live.countAndRecord(`account:${account.value}`, now);
   const rateStrategy = req.strategy === undefined ? 0 : ctx.live.countAndRecord(`strategy:${req.strategy}`, now);
@@ -100,13 +115,13 @@ export async function handleSubmit(ctx: OmsContext, req: SubmitOrder): Promise<O
     mode: ctx.settings.tradingState.mode,
     config: ctx.settings.risk,
     quote: ctx.live.quote(req.broker, instrument.conId),
-    position: await ledgerPosition(ctx.db, req.broker, account.value, instrument.conId),
+    position,
     accountCounts: {
-      openOrders: await countOpenOrders(ctx.db, { account: account.value }),
+      openOrders: accountOpen,
       commandsLastSecond: rateAccount,
     },
     strategyCounts: {
-      openOrders: req.strategy === undefined ? 0 : await countOpenOrders(ctx.db, { strategy: req.strategy }),
+      openOrders: strategyOpen,
       commandsLastSecond: rateStrategy,
     },
   });
@@ -127,23 +142,21 @@ async function acceptAndSend(
   req: SubmitOrder,
 ): Promise<OrderCommandReply> {
   try {
-    await ctx.db.transaction().execute((trx) =>
-      insertOrder(
-        trx,
-        order,
-        'accepted',
-        {
-          instrument,
-          side: req.side,
-          quantity: req.quantity,
-          orderType: req.orderType,
-          ...(req.limitPrice === undefined ? {} : { limitPrice: req.limitPrice }),
-          ...(req.stopPrice === undefined ? {} : { stopPrice: req.stopPrice }),
-          tif: req.tif,
-          outsideRth: req.outsideRth,
-        },
-        ctx.clock(),
-      ),
+    await insertOrder(
+      ctx.db,
+      order,
+      'accepted',
+      {
+        instrument,
+        side: req.side,
+        quantity: req.quantity,
+        orderType: req.orderType,
+        ...(req.limitPrice === undefined ? {} : { limitPrice: req.limitPrice }),
+        ...(req.stopPrice === undefined ? {} : { stopPrice: req.stopPrice }),
+        tif: req.tif,
+        outsideRth: req.outsideRth,
+      },
+      ctx.clock(),
     );
   } catch (err) {
     if (isUniqueViolation(err)) return duplicateReply(ctx, order.clientOrderId, order.requestHash);
@@ -167,24 +180,39 @@ async function send(ctx: OmsContext, order: NewOrder & { account: string }, inst
     tif: order.tif,
     outsideRth: order.outsideRth,
   });
+  // Refused by the gateway: the order is rejected and the caller hears why (a retryable code such as
+  // BROKER_DISCONNECTED means: submit again under a new clientOrderId once the broker is back).
+  const replyFor = (row: OrderRow): OrderCommandReply => {
+    const view = toOrderView(row);
+    if (view === undefined) return errorReply('INTERNAL_ERROR', 'order without instrument');
+    if (outcome.kind === 'refused' && row.state === 'rejected')
+      return errorReply(outcome.code === 'NO_RESPONDERS' ? 'BROKER_DISCONNECTED' : outcome.code, outcome.message, {
+        clientOrderId: row.client_order_id,
+        state: row.state,
+        brokerCode: outcome.brokerCode,
+      });
+    return { v: 1, ok: true, order: view };
+  };
+  // The stored reply is written in the same statement as the order's change.
+  const withReply = (row: OrderRow) => ({ submit_reply: JSON.stringify(replyFor(row)) });
   const reply = await ctx.db.transaction().execute(async (trx) => {
     let row = await lockOrder(trx, order.clientOrderId);
     if (row === undefined) throw new OrderNotFoundError(order.clientOrderId);
     const now = ctx.clock();
-    const opts = { nowMs: now, tsEventMs: now };
+    const opts = { nowMs: now, tsEventMs: now, derive: withReply };
     // Broker events may have moved the order on already (consumed concurrently): only `accepted` is ours to move.
-    if (outcome.kind === 'sent') {
+    if (outcome.kind === 'sent' && row.state === 'accepted') {
       const brokerOrderId = outcome.reply.orderId;
-      if (row.state === 'accepted')
-        row = await appendEvent(
-          trx,
-          row,
-          'statusChanged',
-          { from: 'accepted', to: 'submitted', brokerOrderId },
-          { ...opts, patch: { state: 'submitted', broker_order_id: brokerOrderId } },
-        );
-      else await patchOrder(trx, row.client_order_id, { broker_order_id: brokerOrderId });
-      row = { ...row, broker_order_id: brokerOrderId };
+      row = await appendEvent(
+        trx,
+        row,
+        'statusChanged',
+        { from: 'accepted', to: 'submitted', brokerOrderId },
+        { ...opts, patch: { state: 'submitted', broker_order_id: brokerOrderId } },
+      );
+    } else if (outcome.kind === 'sent') {
+      row = { ...row, broker_order_id: outcome.reply.orderId };
+      await patchOrder(trx, row.client_order_id, { broker_order_id: outcome.reply.orderId, ...withReply(row) });
     } else if (row.state === 'accepted' && outcome.kind === 'refused') {
       row = await appendEvent(
         trx,
@@ -201,22 +229,8 @@ async function send(ctx: OmsContext, order: NewOrder & { account: string }, inst
         { reason: outcome.message },
         { ...opts, patch: { state: 'unresolved' } },
       );
-    }
-    const view = toOrderView(row);
-    // Refused by the gateway: the order is rejected and the caller hears why (a retryable code such as
-    // BROKER_DISCONNECTED means: submit again under a new clientOrderId once the broker is back).
-    const r: OrderCommandReply =
-      view === undefined
-        ? errorReply('INTERNAL_ERROR', 'order without instrument')
-        : outcome.kind === 'refused' && row.state === 'rejected'
-          ? errorReply(outcome.code === 'NO_RESPONDERS' ? 'BROKER_DISCONNECTED' : outcome.code, outcome.message, {
-              clientOrderId: row.client_order_id,
-              state: row.state,
-              brokerCode: outcome.brokerCode,
-            })
-          : { v: 1, ok: true, order: view };
-    await patchOrder(trx, row.client_order_id, { submit_reply: JSON.stringify(r) });
-    return r;
+    } else await patchOrder(trx, row.client_order_id, withReply(row));
+    return replyFor(row);
   });
   ctx.relay.kick();
   return reply;
@@ -225,16 +239,14 @@ async function send(ctx: OmsContext, order: NewOrder & { account: string }, inst
 async function recordDenial(ctx: OmsContext, order: NewOrder, d: Denial): Promise<OrderCommandReply> {
   const reply = errorReply(d.code, d.message, { rule: d.rule, clientOrderId: order.clientOrderId });
   try {
-    await ctx.db.transaction().execute(async (trx) => {
-      const row = await insertOrder(
-        trx,
-        order,
-        'denied',
-        { reasonCode: d.code, rule: d.rule, message: d.message, ...deniedOrderFields(order) },
-        ctx.clock(),
-      );
-      await patchOrder(trx, row.client_order_id, { submit_reply: JSON.stringify(reply) });
-    });
+    await insertOrder(
+      ctx.db,
+      order,
+      'denied',
+      { reasonCode: d.code, rule: d.rule, message: d.message, ...deniedOrderFields(order) },
+      ctx.clock(),
+      { submit_reply: JSON.stringify(reply) },
+    );
   } catch (err) {
     if (isUniqueViolation(err)) return duplicateReply(ctx, order.clientOrderId, order.requestHash);
     throw err;

@@ -80,15 +80,17 @@ export interface NewOrder {
 }
 
 /**
- * Inserts a new order in state `accepted` or `denied` together with its first event. A concurrent insert of the
- * same clientOrderId fails with a unique violation: the caller treats that as a duplicate.
+ * Inserts a new order in state `accepted` or `denied` together with its first event, in ONE statement (no
+ * transaction needed). A concurrent insert of the same clientOrderId fails with a unique violation: the caller
+ * treats that as a duplicate. `extra` sets further columns in the same statement (a denial's stored reply).
  */
 export async function insertOrder<K extends 'accepted' | 'denied'>(
-  trx: Trx,
+  db: Db | Trx,
   o: NewOrder,
   kind: K,
   body: EventBody<K>,
   nowMs: number,
+  extra: Pick<Partial<OrderRow>, 'submit_reply'> = {},
 ): Promise<OrderRow> {
   const row: OrderRow = {
     client_order_id: o.clientOrderId,
@@ -104,24 +106,26 @@ export async function insertOrder<K extends 'accepted' | 'denied'>(
     stop_price: o.stopPrice ?? null,
     tif: o.tif,
     outside_rth: o.outsideRth,
-    state: 'accepted',
+    state: kind,
     filled_qty: '0',
     fill_notional: '0',
     broker_order_id: null,
     perm_id: null,
-    last_seq: 0,
+    last_seq: 1,
     request_hash: o.requestHash,
     submit_reply: null,
     created_at_ms: String(nowMs),
     updated_at_ms: String(nowMs),
+    ...extra,
   };
-  await trx.insertInto('orders').values(row).execute();
-  return appendEvent(trx, { ...row, instrument: o.instrument ?? null }, kind, body, {
-    nowMs,
-    tsEventMs: nowMs,
-    patch: { state: kind },
-    initial: true,
-  });
+  const ev = eventRow(row, kind, body, { nowMs, tsEventMs: nowMs }, 1);
+  // The order's row in a CTE: the foreign key of its event is checked at the end of the statement, when both exist.
+  await db
+    .with('o', (q) => q.insertInto('orders').values(row).returning('client_order_id'))
+    .insertInto('order_events')
+    .values(ev)
+    .execute();
+  return { ...row, instrument: o.instrument ?? null };
 }
 
 export interface AppendOptions {
@@ -130,21 +134,18 @@ export interface AppendOptions {
   readonly tsEventMs: number;
   /** Column changes applied with the event (state, filled_qty, ...). A state change is checked against the table. */
   readonly patch?: Partial<Omit<OrderRow, 'client_order_id' | 'last_seq'>>;
-  /** Set for the order's first event only (its state is set without a transition check). */
-  readonly initial?: boolean;
+  /** Further columns computed from the row as it will be after this event, written in the same statement. */
+  readonly derive?: (next: OrderRow) => Partial<Omit<OrderRow, 'client_order_id' | 'last_seq'>>;
 }
 
-/** Appends one event to a locked (or just inserted) order and applies `patch`; returns the updated row. */
-export async function appendEvent<K extends OrderEventKind>(
-  trx: Trx,
+/** The stored row of event number `seq` of `order`, validated against its contract (a bad event never lands). */
+function eventRow<K extends OrderEventKind>(
   order: OrderRow,
   kind: K,
   body: EventBody<K>,
-  opts: AppendOptions,
-): Promise<OrderRow> {
-  const to = opts.patch?.state as OrderState | undefined;
-  if (to !== undefined && !opts.initial && to !== order.state) assertTransition(order.state as OrderState, to);
-  const seq = order.last_seq + 1;
+  opts: { nowMs: number; tsEventMs: number },
+  seq: number,
+) {
   const event = parseOrThrow(
     ORDER_EVENT_SCHEMAS[kind],
     {
@@ -162,21 +163,38 @@ export async function appendEvent<K extends OrderEventKind>(
     },
     `order event ${kind}`,
   ) as OrderEvent;
-  const subject = Subjects.orderEvent.build({ broker: order.broker, account: order.account, kind });
+  return {
+    event_id: event.eventId,
+    client_order_id: order.client_order_id,
+    seq,
+    kind,
+    subject: Subjects.orderEvent.build({ broker: order.broker, account: order.account, kind }),
+    payload: JSON.stringify(event),
+    created_at_ms: String(opts.nowMs),
+  };
+}
+
+/** Appends one event to a locked order and applies `patch`; returns the updated row. */
+export async function appendEvent<K extends OrderEventKind>(
+  trx: Trx,
+  order: OrderRow,
+  kind: K,
+  body: EventBody<K>,
+  opts: AppendOptions,
+): Promise<OrderRow> {
+  const to = opts.patch?.state as OrderState | undefined;
+  if (to !== undefined && to !== order.state) assertTransition(order.state as OrderState, to);
+  const seq = order.last_seq + 1;
+  const ev = eventRow(order, kind, body, opts, seq);
+  const changes = { ...opts.patch, last_seq: seq, updated_at_ms: String(opts.nowMs) };
+  const patch = opts.derive === undefined ? changes : { ...changes, ...opts.derive({ ...order, ...changes }) };
+  // One statement (a data-modifying CTE): the event row and the order's new columns in a single round trip.
   await trx
-    .insertInto('order_events')
-    .values({
-      event_id: event.eventId,
-      client_order_id: order.client_order_id,
-      seq,
-      kind,
-      subject,
-      payload: JSON.stringify(event),
-      created_at_ms: String(opts.nowMs),
-    })
+    .with('ev', (q) => q.insertInto('order_events').values(ev).returning('id'))
+    .updateTable('orders')
+    .set(patch)
+    .where('client_order_id', '=', order.client_order_id)
     .execute();
-  const patch = { ...opts.patch, last_seq: seq, updated_at_ms: String(opts.nowMs) };
-  await trx.updateTable('orders').set(patch).where('client_order_id', '=', order.client_order_id).execute();
   return { ...order, ...patch };
 }
 

@@ -47,15 +47,31 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       .orderBy('id')
       .limit(batchSize)
       .execute();
-    let published = 0;
-    for (const row of rows) {
-      if (stopped) break;
-      const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
-      await bus.jetstream.publish(row.subject, payload, { msgId: row.event_id });
-      await db.updateTable('order_events').set({ published_at: sql<Date>`now()` }).where('id', '=', row.id).execute();
-      published += 1;
-    }
-    return rows.length === batchSize && !stopped ? published + (await pass()) : published;
+    if (rows.length === 0 || stopped) return 0;
+    // Published back to back (one connection keeps their order) and acknowledged together; the rows of the acked
+    // prefix are marked in one statement. A failed publish leaves it and every later row unmarked for the next pass
+    // (an acked later row published again is dropped by the stream's duplicate window).
+    const acks = await Promise.allSettled(
+      rows.map((row) =>
+        bus.jetstream.publish(row.subject, typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload, {
+          msgId: row.event_id,
+        }),
+      ),
+    );
+    const failed = acks.findIndex((a) => a.status === 'rejected');
+    const acked = failed === -1 ? rows : rows.slice(0, failed);
+    if (acked.length > 0)
+      await db
+        .updateTable('order_events')
+        .set({ published_at: sql<Date>`now()` })
+        .where(
+          'id',
+          'in',
+          acked.map((r) => r.id),
+        )
+        .execute();
+    if (failed !== -1) throw (acks[failed] as PromiseRejectedResult).reason;
+    return rows.length === batchSize && !stopped ? acked.length + (await pass()) : acked.length;
   }
 
   function run(): Promise<number> {
