@@ -51,19 +51,22 @@ export async function main(argv: readonly string[], env: Env): Promise<number> {
     },
   };
 
-  let code: number;
+  let exitCode: number;
   try {
-    code = command.ownsInterrupt
+    exitCode = command.ownsInterrupt
       ? await command.run(rest, io)
       : await Promise.race([command.run(rest, io), interrupted.then(() => ExitCode.interrupted as number)]);
   } catch (err) {
     const f = describeFailure(err, natsUrlOf(env));
     if (json)
       writeJson(process.stdout, { ok: false, code: f.code, message: f.message, hint: f.hint, exitCode: f.exitCode });
-    process.stderr.write(`trading-system ${name}: ${f.message}\n${f.hint === undefined ? '' : `hint: ${f.hint}\n`}`);
-    code = f.exitCode;
+    const codeNote = f.code === 'USAGE' || f.code === 'FAILED' || f.code === 'INTERNAL_ERROR' ? '' : ` (${f.code})`;
+    process.stderr.write(
+      `trading-system ${name}: ${f.message}${codeNote}\n${f.hint === undefined ? '' : `hint: ${f.hint}\n`}`,
+    );
+    exitCode = f.exitCode;
   }
-  if (interruptedOnce) code = ExitCode.interrupted;
+  if (interruptedOnce) exitCode = ExitCode.interrupted;
   if (system !== undefined) {
     try {
       await (await system).shutdown();
@@ -71,7 +74,7 @@ export async function main(argv: readonly string[], env: Env): Promise<number> {
       // Opening failed (already reported above) or the system was already stopping: nothing left to shut down.
     }
   }
-  return code;
+  return exitCode;
 }
 
 const code = await main(process.argv.slice(2), process.env);

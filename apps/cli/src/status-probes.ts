@@ -88,7 +88,7 @@ export function probeSystem(bus: Bus, broker: string, timeoutMs: number): Promis
     ),
     probe(
       'history',
-      () => bus.request<HistOrdersReply>(Subjects.histOrders.build(), { v: 1, query: { limit: 1 } }, opts),
+      () => bus.request<HistOrdersReply>(Subjects.histOrders.build(), { v: 1, query: { broker, limit: 1 } }, opts),
       () => ({ state: 'ok', detail: 'answers hist.orders' }),
     ),
   ]);

@@ -1,0 +1,178 @@
+/**
+ * The CLI against a deployed system: a private nats-server, Postgres, every service started in this process on
+ * them (services/embedded with NATS_URL and DATABASE_URL), and the CLI as a child process with NATS_URL set, like
+ * a user's shell next to a running stack. Broker name and schemas are unique to this file.
+ */
+import { type Embedded, EmbeddedConfig, startEmbedded } from '@trading-system/embedded';
+import { createLogger, loadConfig } from '@trading-system/runtime';
+import { type Order, TradingSystem } from '@trading-system/sdk';
+import {
+  databaseUrl,
+  openPgTestDatabase,
+  type PrivateNats,
+  startPrivateNats,
+  type TestDatabase,
+  uniqueName,
+} from '@trading-system/testkit';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runCli } from './run-cli.js';
+
+const broker = uniqueName('cli').replace(/[^A-Za-z0-9_-]/g, '_');
+let testNats: PrivateNats;
+let database: TestDatabase<unknown>;
+let system: Embedded;
+let ts: TradingSystem;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  testNats = await startPrivateNats();
+  database = await openPgTestDatabase<unknown>({ poolMax: 1 });
+  const config = loadConfig(EmbeddedConfig, {
+    NATS_URL: testNats.url,
+    DATABASE_URL: await databaseUrl(),
+    DATABASE_POOL_MAX: '4',
+    SIM_PORT: '0',
+    BROKER_NAME: broker,
+    LOG_LEVEL: 'silent',
+  });
+  system = await startEmbedded({
+    config,
+    logger: createLogger({ service: 'cli-test', level: 'silent' }),
+    naming: {
+      gatewayType: uniqueName('g').replace(/[^A-Za-z0-9_-]/g, '_'),
+      schemas: { orders: database.newSchema('orders'), history: database.newSchema('hist') },
+      durableSuffix: `-${broker}`,
+      scopeHistoryToBroker: true,
+    },
+  });
+  ts = await TradingSystem.open({ natsUrl: testNats.url, defaultBroker: broker, env: {}, logLevel: 'silent' });
+  env = { NATS_URL: testNats.url, BROKER_NAME: broker };
+}, 90_000);
+
+afterAll(async () => {
+  await ts?.shutdown();
+  await system?.stop();
+  await database?.close();
+  await testNats?.stop();
+}, 30_000);
+
+describe('with NATS_URL: the CLI talks to the running services', () => {
+  test('status, quote, account, positions and history answer (in parallel)', async () => {
+    const [status, statusJson, quote, account, positions, history] = await Promise.all([
+      runCli(['status'], { env }),
+      runCli(['status', '--json'], { env }),
+      runCli(['quote', 'AAPL', 'MSFT'], { env }),
+      runCli(['account'], { env }),
+      runCli(['positions', '--json'], { env }),
+      runCli(['history', 'AAPL', '--duration', '1 D', '--bar', '5 mins', '--json'], { env }),
+    ]);
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+    expect(status.stderr).not.toMatch(/starting the system/);
+    expect(status.stdout).toMatch(
+      new RegExp(`broker ${broker} \\(gateway-ib\\)\\s+ok\\s+\\d+\\s+connected, accounts DU1234567, paper`),
+    );
+    for (const c of ['orders', 'market-data', 'history'])
+      expect(status.stdout).toMatch(new RegExp(`^${c}\\s+ok\\s+\\d+`, 'm'));
+    const sj = JSON.parse(statusJson.stdout) as { mode: string; components: { state: string }[] };
+    expect(sj.mode).toBe('nats');
+    expect(sj.components.map((c) => c.state)).toEqual(['ok', 'ok', 'ok', 'ok']);
+
+    expect(quote.code, quote.stderr).toBe(0);
+    expect(quote.stdout).toMatch(/^symbol\s+bid\s+ask\s+last/);
+    expect(quote.stdout).toMatch(/^AAPL\s+\d+(\.\d+)?\s+\d+(\.\d+)?\s+\d+(\.\d+)?\s/m);
+    expect(quote.stdout).toMatch(/^MSFT\s+\d/m);
+
+    expect(account.code, account.stderr).toBe(0);
+    expect(account.stdout).toMatch(new RegExp(`^account\\s+DU1234567 \\(${broker}\\)$`, 'm'));
+    expect(account.stdout).toMatch(/^net liquidation\s+-?\d+(\.\d+)?$/m);
+
+    expect(positions.code, positions.stderr).toBe(0);
+    expect(Array.isArray(JSON.parse(positions.stdout))).toBe(true);
+
+    expect(history.code, history.stderr).toBe(0);
+    const h = JSON.parse(history.stdout) as {
+      timeframe: string;
+      partial: boolean;
+      bars: { tsStartMs: number; close: string }[];
+    };
+    expect(h.timeframe).toBe('5m');
+    expect(h.bars.length).toBeGreaterThan(0);
+    expect(h.bars[0]?.close).toMatch(/^\d+(\.\d+)?$/);
+  }, 60_000);
+
+  test('order buy lmt → submitted; orders --json lists it; cancel → cancelled; cancel again / unknown → exit 1', async () => {
+    const placed = await runCli(['order', 'buy', '10', 'AAPL', '--type', 'lmt', '--limit', '100.50', '--tif', 'GTC'], {
+      env,
+    });
+    expect(placed.code, placed.stderr).toBe(0);
+    const id = /order (cli-[0-9a-f-]+): BUY 10 AAPL LMT 100.50 GTC/.exec(placed.stdout)?.[1];
+    expect(id, placed.stdout).toBeDefined();
+    expect(placed.stdout).toMatch(/status: submitted \(filled 0 of 10, broker order id \d+\)/);
+
+    const [listed, open] = await Promise.all([
+      runCli(['orders', '--json'], { env }),
+      runCli(['orders', '--open'], { env }),
+    ]);
+    expect(listed.code, listed.stderr).toBe(0);
+    const orders = JSON.parse(listed.stdout) as Order[];
+    expect(orders.find((o) => o.orderId === id)).toMatchObject({
+      status: 'submitted',
+      quantity: '10',
+      limitPrice: '100.50',
+      tif: 'GTC',
+    });
+    expect(open.stdout).toMatch(new RegExp(`^${id}\\s+BUY\\s+10\\s+AAPL\\s+LMT\\s+100.50\\s+GTC\\s+submitted`, 'm'));
+
+    const cancelled = await runCli(['cancel', id ?? '', '--json'], { env });
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect((JSON.parse(cancelled.stdout) as Order).status).toMatch(/^(pendingCancel|cancelled)$/);
+    await expect.poll(async () => (await ts.getOrderStatus(id ?? '')).status, { timeout: 10_000 }).toBe('cancelled');
+
+    const unknown = await runCli(['cancel', 'no-such-order'], { env });
+    expect(unknown.code, unknown.stderr).toBe(1);
+    expect(unknown.stderr).toMatch(/ORDER_NOT_FOUND|not found/i);
+    expect(unknown.stderr).toMatch(/^hint: /m);
+  }, 60_000);
+
+  test('tail and watch stream NDJSON; --count ends them with 0, Ctrl-C with 130', async () => {
+    const sub = await ts.subscribeMarketData('AAPL', 'SMART', () => undefined);
+    try {
+      const [tail, watch, interrupted] = await Promise.all([
+        runCli(['tail', `md.tick.${broker}.>`, '--count', '2', '--json'], { env }),
+        runCli(['watch', 'AAPL', '--count', '2', '--json'], { env }),
+        runCli(['tail', `md.tick.${broker}.>`], {
+          env,
+          onStderr: (text, child) => {
+            if (/listening on/.test(text)) child.kill('SIGINT');
+          },
+        }),
+      ]);
+      expect(tail.code, tail.stderr).toBe(0);
+      const messages = tail.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { subject: string; data: { broker: string } });
+      expect(messages).toHaveLength(2);
+      expect(messages[0]?.subject).toMatch(new RegExp(`^md\\.tick\\.${broker}\\.\\d+$`));
+      expect(messages[0]?.data.broker).toBe(broker);
+
+      expect(watch.code, watch.stderr).toBe(0);
+      const quotes = watch.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { symbol: string });
+      expect(quotes.map((q) => q.symbol)).toEqual(['AAPL', 'AAPL']);
+
+      expect(interrupted.code, interrupted.stderr).toBe(130);
+    } finally {
+      await sub.unsubscribe();
+    }
+  }, 60_000);
+
+  test('NATS not reachable: exit 3 and what to do', async () => {
+    const r = await runCli(['orders'], { env: { NATS_URL: 'nats://127.0.0.1:1' } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/cannot connect to NATS at nats:\/\/127\.0\.0\.1:1/);
+    expect(r.stderr).toMatch(/^hint: .*trading-system start/m);
+  }, 30_000);
+});

@@ -1,0 +1,58 @@
+/** Runs `trading-system` as a user does: the bin as a child process, judged by exit code, stdout and stderr. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const root = fileURLToPath(new URL('../../../', import.meta.url));
+const bin = fileURLToPath(new URL('../bin/trading-system.mjs', import.meta.url));
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+}
+
+/**
+ * `env` is added to this process's environment minus NATS_URL / DATABASE_URL / LOG_LEVEL: a test says
+ * explicitly whether the CLI talks to NATS. `onStdout` sees output as it arrives (to act on a streaming command).
+ */
+export function runCli(
+  args: readonly string[],
+  options: {
+    env?: Record<string, string>;
+    cwd?: string;
+    timeoutMs?: number;
+    onStdout?: (text: string) => void;
+    onStderr?: (text: string, child: ChildProcess) => void;
+  } = {},
+): Promise<CliResult> {
+  const { NATS_URL: _n, DATABASE_URL: _d, LOG_LEVEL: _l, BROKER_NAME: _b, ...rest } = process.env;
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: options.cwd ?? root,
+      env: { ...rest, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      options.onStdout?.(stdout);
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      options.onStderr?.(stderr, child);
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`trading-system ${args.join(' ')} did not end in ${options.timeoutMs ?? 60_000} ms\n${stderr}`));
+    }, options.timeoutMs ?? 60_000);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
