@@ -210,15 +210,21 @@ export class BarStore {
    * The packed warm path: bars of `range` in time order, `perChunk` at a time, each chunk one string of packed rows
    * (contracts packed-bars.ts) joined by Postgres from the generated `packed` column. One indexed query per chunk
    * (keyset: the next starts after the last bar of the previous), so the first chunk goes out while later ones
-   * are still being read.
+   * are still being read. `array(select … order by …)` keeps the index order without the sort an ordered
+   * string_agg costs (it spilled to disk at 30k rows).
    */
-  async *packedChunks(s: SeriesKey, range: Range, perChunk: number): AsyncGenerator<{ rows: string; n: number }> {
+  async *packedChunks(
+    s: SeriesKey,
+    range: Range,
+    perChunk: number,
+    chunksPerQuery = 3,
+  ): AsyncGenerator<{ rows: string; n: number }> {
     const k = this.seriesWhere(s);
     let from = range.startMs;
     for (;;) {
       const page = this.db
         .selectFrom('bars')
-        .select(['packed', 'ts_start_ms'])
+        .select('packed')
         .where('broker', '=', k.broker)
         .where('con_id', '=', k.con_id)
         .where('bar_size', '=', k.bar_size)
@@ -227,21 +233,31 @@ export class BarStore {
         .where('ts_start_ms', '>=', from)
         .where('ts_start_ms', '<', range.endMs)
         .orderBy('ts_start_ms')
-        .limit(perChunk)
-        .as('p');
-      const row = await this.db
-        .selectFrom(page)
-        .select([
-          sql<string | null>`string_agg(p.packed, ';' order by p.ts_start_ms)`.as('rows'),
-          sql<string>`count(*)`.as('n'),
-          sql<string | null>`max(p.ts_start_ms)`.as('last'),
-        ])
+        .limit(perChunk * chunksPerQuery);
+      const { rows } = await this.db
+        .selectNoFrom(sql<string>`array_to_string(array(${page}), ';')`.as('rows'))
         .executeTakeFirstOrThrow();
-      const n = Number(row.n);
-      if (n === 0 || row.rows === null || row.last === null) return;
-      yield { rows: row.rows, n };
-      if (n < perChunk) return;
-      from = Number(row.last) + 1;
+      if (rows.length === 0) return;
+      // Cut the page into chunks of perChunk rows at the row separators.
+      let start = 0;
+      let n = 0;
+      let total = 0;
+      let i = rows.indexOf(';');
+      for (;;) {
+        n += 1;
+        total += 1;
+        if (i === -1 || n === perChunk) {
+          yield { rows: i === -1 ? rows.slice(start) : rows.slice(start, i), n };
+          if (i === -1) break;
+          start = i + 1;
+          n = 0;
+        }
+        i = rows.indexOf(';', i + 1);
+      }
+      if (total < perChunk * chunksPerQuery) return;
+      // The next page starts after this one's last bar (its row starts with tsStartMs).
+      const last = rows.lastIndexOf(';') + 1;
+      from = Number(rows.slice(last, rows.indexOf(',', last))) + 1;
     }
   }
 }
