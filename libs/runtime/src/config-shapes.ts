@@ -126,6 +126,17 @@ export type IbConfig = z.output<z.ZodObject<typeof ibConfigShape>>;
 const LIVE_PORTS = new Set([7496, 4001]);
 const PAPER_PORTS = new Set([7497, 4002]);
 
+/**
+ * Why `port` contradicts the declared mode (7496/4001 are IB's live ports, 7497/4002 its paper ones), or undefined.
+ * Other ports (a proxy, ib-sim) are not judged here: the gateway also checks the session's accounts on connect.
+ */
+export function ibPortMismatch(port: number, paper: boolean): string | undefined {
+  if (paper && LIVE_PORTS.has(port))
+    return `${port} is a live-trading port but the connection is declared paper; use 7497 (TWS) / 4002 (IB Gateway) or declare live trading`;
+  if (!paper && PAPER_PORTS.has(port)) return `${port} is a paper-trading port but the connection is declared live`;
+  return undefined;
+}
+
 /** Guards against pointing a paper configuration at a live session (and the reverse). */
 export function checkIbConfig(config: IbConfig, ctx: z.RefinementCtx): void {
   const issue = (path: string, message: string): void => ctx.addIssue({ code: 'custom', path: [path], message });

@@ -7,6 +7,7 @@ export {
   defaultedEnv,
   type IbConfig,
   ibConfigShape,
+  ibPortMismatch,
   LOG_LEVELS,
   type LogConfig,
   type LogLevel,

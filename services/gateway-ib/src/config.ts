@@ -8,6 +8,7 @@ import {
   checkNatsConfig,
   type DeepReadonly,
   defaultedEnv,
+  ibPortMismatch,
   logConfigShape,
   natsConfigShape,
   optionalEnv,
@@ -57,6 +58,15 @@ export const GatewayConfig = z
         path: ['IB_CLIENT_ID'],
         message: 'set either IB_CLIENT_ID (one broker) or IB_BROKERS (several), not both and not neither',
       });
+    }
+    // Paper by default: a paper configuration pointed at a live port is refused before any connection is made.
+    const single = ibPortMismatch(c.IB_PORT, c.IB_TRADING_MODE === 'paper');
+    if (c.IB_BROKERS === undefined && single !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['IB_PORT'], message: `${single} (IB_TRADING_MODE=live)` });
+    for (const [i, b] of (c.IB_BROKERS ?? []).entries()) {
+      const why = ibPortMismatch(b.connection.port, b.connection.paper);
+      if (why !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['IB_BROKERS', i], message: `${b.name}: ${why} ("paper": false)` });
     }
   });
 export type GatewayConfig = z.output<typeof GatewayConfig>;

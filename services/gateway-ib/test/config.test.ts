@@ -37,4 +37,21 @@ describe('gateway-ib config', () => {
     expect(() => loadConfig(GatewayConfig, { IB_BROKERS: '[{' })).toThrow(/IB_BROKERS/);
     expect(() => loadConfig(GatewayConfig, { IB_CLIENT_ID: '1', BROKER_NAME: 'a.b' })).toThrow(/BROKER_NAME/);
   });
+
+  test("paper by default: IB's live ports are refused unless live trading is declared, and the reverse", () => {
+    for (const port of ['7496', '4001'])
+      expect(() => loadConfig(GatewayConfig, { IB_CLIENT_ID: '1', IB_PORT: port })).toThrow(/live-trading port/);
+    expect(loadConfig(GatewayConfig, { IB_CLIENT_ID: '1', IB_PORT: '7496', IB_TRADING_MODE: 'live' }).IB_PORT).toBe(
+      7496,
+    );
+    expect(() => loadConfig(GatewayConfig, { IB_CLIENT_ID: '1', IB_PORT: '4002', IB_TRADING_MODE: 'live' })).toThrow(
+      /paper-trading port/,
+    );
+    const brokers = (paper: boolean) =>
+      JSON.stringify([{ name: 'x', connection: { host: 'h', port: 4001, clientId: 1, ...(paper ? {} : { paper }) } }]);
+    expect(() => loadConfig(GatewayConfig, { IB_BROKERS: brokers(true) })).toThrow(/x: 4001 is a live-trading port/);
+    expect(loadConfig(GatewayConfig, { IB_BROKERS: brokers(false) }).IB_BROKERS).toHaveLength(1);
+    // ib-sim and proxies listen elsewhere: not judged by port (the session's accounts are checked on connect).
+    expect(loadConfig(GatewayConfig, { IB_CLIENT_ID: '1', IB_PORT: '7500' }).IB_PORT).toBe(7500);
+  });
 });
