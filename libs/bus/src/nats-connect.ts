@@ -72,6 +72,9 @@ export async function connectNats(
     maxReconnectAttempts: cfg.maxReconnectAttempts ?? 60,
     reconnectTimeWait: cfg.reconnectTimeWaitMs ?? 2000,
     timeout: cfg.connectTimeoutMs ?? 5000,
+    // Without it every request builds an Error up front for its stack trace (a measurable share of a request's
+    // cost in the order round trip); our errors say which subject failed, which is what the trace gave.
+    noAsyncTraces: true,
     ...(cfg.user === undefined ? {} : { user: cfg.user }),
     ...(cfg.pass === undefined ? {} : { pass: cfg.pass }),
     ...(cfg.token === undefined ? {} : { token: cfg.token }),
