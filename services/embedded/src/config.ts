@@ -3,6 +3,7 @@ import {
   checkNatsConfig,
   databaseConfigShape,
   defaultedEnv,
+  ibPortMismatch,
   logConfigShape,
   natsConfigShape,
 } from '@trading-system/runtime';
@@ -37,5 +38,11 @@ export const EmbeddedConfig = z
       'how long start-up waits for the broker session before reporting "not connected yet" (ms)',
     ),
   })
-  .superRefine((c, ctx) => checkNatsConfig(c, ctx));
+  .superRefine((c, ctx) => {
+    checkNatsConfig(c, ctx);
+    // The all-in-one runtime is for paper trading: IB's live ports are refused (run the services to trade live).
+    const why = !c.SIM_ENABLED ? ibPortMismatch(c.IB_PORT, true) : undefined;
+    if (why !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['IB_PORT'], message: `${why} (live trading: run the services)` });
+  });
 export type EmbeddedConfig = z.output<typeof EmbeddedConfig>;

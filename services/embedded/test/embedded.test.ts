@@ -151,3 +151,11 @@ test('PGlite on disk: a fresh nested data directory is created, and the ledger s
     await rm(dir, { recursive: true, force: true });
   }
 }, 90_000);
+
+test('the all-in-one runtime is for paper trading: a real TWS on a live port is refused at start', () => {
+  const env = { SIM_ENABLED: 'false', IB_PORT: '7496', LOG_LEVEL: 'silent' };
+  expect(() => loadConfig(EmbeddedConfig, env)).toThrow(/IB_PORT: 7496 is a live-trading port/);
+  expect(loadConfig(EmbeddedConfig, { ...env, IB_PORT: '7497' }).IB_PORT).toBe(7497);
+  // ib-sim on any port is the default broker: never judged.
+  expect(loadConfig(EmbeddedConfig, { SIM_PORT: '7496', LOG_LEVEL: 'silent' }).SIM_PORT).toBe(7496);
+});
