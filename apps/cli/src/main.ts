@@ -38,6 +38,13 @@ export async function main(argv: readonly string[], env: Env): Promise<number> {
     onInterrupt();
   });
   process.on('SIGTERM', () => onInterrupt());
+  // `trading-system watch AAPL | head`: the reader went away; end like Ctrl-C, but that is a normal end (exit 0).
+  let pipeClosed = false;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && !pipeClosed) throw err;
+    pipeClosed = true;
+    onInterrupt();
+  });
 
   let system: Promise<TradingSystem> | undefined;
   const io: Io = {
@@ -67,6 +74,7 @@ export async function main(argv: readonly string[], env: Env): Promise<number> {
     exitCode = f.exitCode;
   }
   if (interruptedOnce) exitCode = ExitCode.interrupted;
+  if (pipeClosed) exitCode = ExitCode.ok;
   if (system !== undefined) {
     try {
       await (await system).shutdown();

@@ -13,7 +13,10 @@ export function serviceMain(packageName: string): string {
 
 export function runScript(script: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: 'inherit', env });
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script, ...args], {
+      stdio: 'inherit',
+      env,
+    });
     const forward = (signal: NodeJS.Signals): void => {
       child.kill(signal);
     };

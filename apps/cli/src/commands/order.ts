@@ -185,7 +185,13 @@ async function awaitOrder(
     latest = now;
     if (done(now.status)) return now;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([finished, interrupted, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+    // No deadline (--wait): only the final state or Ctrl-C ends the wait.
+    const deadline = Number.isFinite(timeoutMs)
+      ? new Promise<void>((r) => {
+          timer = setTimeout(r, timeoutMs);
+        })
+      : new Promise<void>(() => undefined);
+    await Promise.race([finished, interrupted, deadline]);
     clearTimeout(timer);
     await checking;
     return latest;
