@@ -9,26 +9,7 @@ import type { OrderEvent, OrderState, OrderView, TradeRecord } from '@trading-sy
  * i.e. the events' `tsInitMs`. `tsEventMs` is the source's time (a fill's execution time at the broker).
  */
 export function viewFromAccepted(e: Extract<OrderEvent, { kind: 'accepted' }>): OrderView {
-  const view: OrderView = {
-    clientOrderId: e.clientOrderId,
-    broker: e.broker,
-    account: e.account,
-    instrument: e.instrument,
-    side: e.side,
-    quantity: e.quantity,
-    orderType: e.orderType,
-    tif: e.tif,
-    outsideRth: e.outsideRth,
-    state: 'accepted',
-    filledQty: '0',
-    lastSeq: e.seq,
-    createdAtMs: e.tsInitMs,
-    updatedAtMs: e.tsInitMs,
-  };
-  if (e.limitPrice !== undefined) view.limitPrice = e.limitPrice;
-  if (e.stopPrice !== undefined) view.stopPrice = e.stopPrice;
-  if (e.strategy !== undefined) view.strategy = e.strategy;
-  return view;
+  return startView(e, e, 'accepted');
 }
 
 /** The view of a denied order, as orders.list shows it; undefined when the event does not carry the order. */
@@ -43,24 +24,34 @@ export function viewFromDenied(e: Extract<OrderEvent, { kind: 'denied' }>): Orde
     outsideRth === undefined
   )
     return undefined;
+  return startView(e, { ...e, instrument, side, quantity, orderType, tif, outsideRth }, 'denied');
+}
+
+type OrderFields = Pick<
+  OrderView,
+  'instrument' | 'side' | 'quantity' | 'orderType' | 'tif' | 'outsideRth' | 'limitPrice' | 'stopPrice'
+>;
+
+/** The view an order's first event starts (times are the OMS's recording time, tsInitMs). */
+function startView(e: OrderEvent, o: OrderFields, state: 'accepted' | 'denied'): OrderView {
   const view: OrderView = {
     clientOrderId: e.clientOrderId,
     broker: e.broker,
     account: e.account,
-    instrument,
-    side,
-    quantity,
-    orderType,
-    tif,
-    outsideRth,
-    state: 'denied',
+    instrument: o.instrument,
+    side: o.side,
+    quantity: o.quantity,
+    orderType: o.orderType,
+    tif: o.tif,
+    outsideRth: o.outsideRth,
+    state,
     filledQty: '0',
     lastSeq: e.seq,
     createdAtMs: e.tsInitMs,
     updatedAtMs: e.tsInitMs,
   };
-  if (e.limitPrice !== undefined) view.limitPrice = e.limitPrice;
-  if (e.stopPrice !== undefined) view.stopPrice = e.stopPrice;
+  if (o.limitPrice !== undefined) view.limitPrice = o.limitPrice;
+  if (o.stopPrice !== undefined) view.stopPrice = o.stopPrice;
   if (e.strategy !== undefined) view.strategy = e.strategy;
   return view;
 }
