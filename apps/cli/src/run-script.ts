@@ -4,6 +4,7 @@
  * cleanly and its exit code becomes ours.
  */
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 /** Absolute path of `src/main.ts` of a workspace package, found through its package entry (`src/index.ts`). */
@@ -26,7 +27,8 @@ export function runScript(script: string, args: readonly string[], env: NodeJS.P
     child.once('exit', (code, signal) => {
       process.off('SIGTERM', forward);
       process.off('SIGHUP', forward);
-      resolve(code ?? (signal === 'SIGINT' ? 130 : 1));
+      // Killed by a signal: the shell's convention, 128 + its number (SIGINT 130, SIGTERM 143).
+      resolve(code ?? 128 + (signal === null ? 0 : constants.signals[signal]));
     });
   });
 }

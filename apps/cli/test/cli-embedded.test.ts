@@ -10,6 +10,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-test-'));
+let child: number | undefined;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('embedded default (no NATS_URL)', () => {
@@ -65,6 +66,24 @@ describe('embedded default (no NATS_URL)', () => {
       expect(r?.stderr).not.toMatch(/starting the system/);
     });
   });
+
+  test('sim runs ib-sim from any directory, passes its flags through, and stops on SIGTERM', async () => {
+    // `control port listening` is logged in the same tick as ib-sim installs its signal handlers.
+    const r = await runCli(['sim', '--port', '0', '--control-port', '0', '--log-level', 'info'], {
+      cwd: dir,
+      onStdout: (text) => {
+        if (/control port listening/.test(text)) process.kill(child ?? 0, 'SIGTERM');
+      },
+      onSpawn: (c) => {
+        child = c.pid;
+      },
+    });
+    expect(r.stdout).toMatch(/ib-sim listening/);
+    expect(r.code, r.stdout.slice(-2000) + r.stderr).toBe(0);
+    const bad = await runCli(['sim', '--bogus'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown flag --bogus/);
+  }, 60_000);
 
   test('--help documents the commands and the exit codes', async () => {
     const r = await runCli(['--help']);

@@ -134,6 +134,23 @@ describe('with NATS_URL: the CLI talks to the running services', () => {
     expect(unknown.stderr).toMatch(/^hint: /m);
   }, 60_000);
 
+  test('order --wait follows the order until it is final (cancelled from another shell)', async () => {
+    let cancelling: Promise<unknown> | undefined;
+    const waited = await runCli(['order', 'buy', '3', 'AAPL', '--limit', '100', '--wait'], {
+      env,
+      onStdout: (text) => {
+        const id = /order (cli-[0-9a-f-]+):/.exec(text)?.[1];
+        if (id !== undefined && cancelling === undefined && /status: submitted/.test(text))
+          cancelling = runCli(['cancel', id], { env });
+      },
+    });
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(waited.stdout).toMatch(
+      /status: submitted .*\n(status: pendingCancel .*\n)?status: cancelled \(filled 0 of 3/,
+    );
+    expect(await cancelling).toMatchObject({ code: 0 });
+  }, 60_000);
+
   test('tail and watch stream NDJSON; --count ends them with 0, Ctrl-C with 130', async () => {
     const sub = await ts.subscribeMarketData('AAPL', 'SMART', () => undefined);
     try {

@@ -25,6 +25,7 @@ export function runCli(
     timeoutMs?: number;
     onStdout?: (text: string) => void;
     onStderr?: (text: string, child: ChildProcess) => void;
+    onSpawn?: (child: ChildProcess) => void;
   } = {},
 ): Promise<CliResult> {
   const { NATS_URL: _n, DATABASE_URL: _d, LOG_LEVEL: _l, BROKER_NAME: _b, ...rest } = process.env;
@@ -35,6 +36,7 @@ export function runCli(
       env: { ...rest, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
