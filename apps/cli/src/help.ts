@@ -20,7 +20,8 @@ Connection:
                    and positions are gone when the command ends
 
 Output: human tables on stdout; --json for one JSON document (NDJSON, one object per line, for watch and tail);
-progress, notes and errors on stderr.
+progress, notes and errors on stderr (with --json a failure is also one JSON document on stdout:
+{ ok: false, code, message, hint, exitCode }).
 
 ${EXIT_CODES_HELP}
 `;
