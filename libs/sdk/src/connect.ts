@@ -4,7 +4,7 @@
  */
 import { type Bus, createNatsBus, redactUrl } from '@trading-system/bus';
 import { catalog } from '@trading-system/contracts';
-import { type Embedded, EmbeddedConfig, type EmbeddedNaming, startEmbedded } from '@trading-system/embedded';
+import type { Embedded, EmbeddedNaming } from '@trading-system/embedded';
 import { createLogger, type Logger, type LogLevel, loadConfig } from '@trading-system/runtime';
 import { toSdkError } from './errors.js';
 
@@ -66,6 +66,8 @@ export async function connect(options: OpenOptions): Promise<Connection> {
       throw toSdkError(err, `connecting to NATS at ${natsUrl}`);
     }
   }
+  // Loaded only here: a client of a deployed system (NATS_URL) never loads the services' code (~2 s per process).
+  const { EmbeddedConfig, startEmbedded } = await import('@trading-system/embedded');
   const config = loadConfig(EmbeddedConfig, {
     ...env,
     NATS_URL: undefined,
