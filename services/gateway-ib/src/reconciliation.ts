@@ -52,7 +52,12 @@ export class Reconciliation {
       ready: (kind) => {
         this.reconcile(`auto-${randomUUID()}`, this.orders.lastExecTimeMs).then(
           (r) => this.log.info({ kind, ...r }, 'reconciled after connect'),
-          (err: unknown) => this.log.error({ err, kind }, 'reconciliation after connect failed'),
+          (err: unknown) =>
+            // The session went away during the run (a drop, or a stop right after start): the next connect
+            // reconciles again, so this is not an operator's problem.
+            this.conn.isReady
+              ? this.log.error({ err, kind }, 'reconciliation after connect failed')
+              : this.log.warn({ err, kind }, 'reconciliation interrupted by the session ending; runs again on connect'),
         );
       },
     });
