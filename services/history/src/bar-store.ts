@@ -208,10 +208,10 @@ export class BarStore {
 
   /**
    * The packed warm path: bars of `range` in time order, `perChunk` at a time, each chunk one string of packed rows
-   * (contracts packed-bars.ts) joined by Postgres from the generated `packed` column. One indexed query per chunk
-   * (keyset: the next starts after the last bar of the previous), so the first chunk goes out while later ones
-   * are still being read. `array(select … order by …)` keeps the index order without the sort an ordered
-   * string_agg costs (it spilled to disk at 30k rows).
+   * (contracts packed-bars.ts) joined by Postgres from the generated `packed` column. One indexed query per
+   * `chunksPerQuery` chunks (keyset: the next page starts after the last bar of the previous one, and is read while
+   * the previous is sent), so the first chunk goes out while later ones are still being read. `array(select …
+   * order by …)` keeps the index order without the sort an ordered string_agg costs (it spilled to disk at 30k).
    */
   async *packedChunks(
     s: SeriesKey,
@@ -220,8 +220,8 @@ export class BarStore {
     chunksPerQuery = 3,
   ): AsyncGenerator<{ rows: string; n: number }> {
     const k = this.seriesWhere(s);
-    let from = range.startMs;
-    for (;;) {
+    const perPage = perChunk * chunksPerQuery;
+    const read = async (from: number): Promise<string> => {
       const page = this.db
         .selectFrom('bars')
         .select('packed')
@@ -233,31 +233,32 @@ export class BarStore {
         .where('ts_start_ms', '>=', from)
         .where('ts_start_ms', '<', range.endMs)
         .orderBy('ts_start_ms')
-        .limit(perChunk * chunksPerQuery);
-      const { rows } = await this.db
+        .limit(perPage);
+      const r = await this.db
         .selectNoFrom(sql<string>`array_to_string(array(${page}), ';')`.as('rows'))
         .executeTakeFirstOrThrow();
+      return r.rows;
+    };
+    let pending: Promise<string> | undefined = read(range.startMs);
+    while (pending !== undefined) {
+      const rows: string = await pending;
+      pending = undefined;
       if (rows.length === 0) return;
-      // Cut the page into chunks of perChunk rows at the row separators.
-      let start = 0;
-      let n = 0;
-      let total = 0;
-      let i = rows.indexOf(';');
-      for (;;) {
-        n += 1;
-        total += 1;
-        if (i === -1 || n === perChunk) {
-          yield { rows: i === -1 ? rows.slice(start) : rows.slice(start, i), n };
-          if (i === -1) break;
-          start = i + 1;
-          n = 0;
-        }
-        i = rows.indexOf(';', i + 1);
+      const cuts: number[] = [];
+      for (let i = rows.indexOf(';'); i !== -1; i = rows.indexOf(';', i + 1)) cuts.push(i);
+      if (cuts.length + 1 === perPage) {
+        // A full page: the next one (after this page's last bar; a row starts with tsStartMs) is read while this
+        // one is sent. Its error, if the caller stops early, is nobody's to handle.
+        const last = (cuts.at(-1) ?? -1) + 1;
+        pending = read(Number(rows.slice(last, rows.indexOf(',', last))) + 1);
+        pending.catch(() => undefined);
       }
-      if (total < perChunk * chunksPerQuery) return;
-      // The next page starts after this one's last bar (its row starts with tsStartMs).
-      const last = rows.lastIndexOf(';') + 1;
-      from = Number(rows.slice(last, rows.indexOf(',', last))) + 1;
+      // Chunks of perChunk rows, cut at the row separators.
+      for (let c = 0, start = 0; start < rows.length; c += perChunk) {
+        const end = cuts[c + perChunk - 1] ?? rows.length;
+        yield { rows: rows.slice(start, end), n: Math.min(perChunk, cuts.length + 1 - c) };
+        start = end + 1;
+      }
     }
   }
 }

@@ -9,6 +9,7 @@ import {
   type HistEnd,
   type HistExportReply,
   type HistExportRequest,
+  type HistPackedBarsChunk,
   type HistProgress,
   type HistStreamMessage,
   type Instrument,
@@ -78,7 +79,6 @@ export async function fetchBars(bus: Bus, query: HistBarsQuery, options: StreamO
   let timeframe: string | undefined;
   for (const c of chunks) {
     if (c.type === 'bars') for (const b of c.bars) bars.push(b);
-    else if (c.type === 'bars-packed') unpackBars(c.rows, bars);
     else throw new HistoryStreamError(`unexpected ${c.type} chunk in a bars stream`);
     instrument = c.instrument;
     timeframe = c.timeframe;
@@ -124,7 +124,15 @@ export async function fetchExport(
   return { requestId, contentType, text, rows: end.rows, partial: end.partial, missing: end.missing };
 }
 
-type DataChunk = Extract<HistStreamMessage, { type: 'bars' | 'bars-packed' | 'text' }>;
+type DataChunk = Extract<HistStreamMessage, { type: 'bars' | 'text' }>;
+
+/** A packed chunk as the object form, unpacked on arrival (while later chunks are still being read and sent). */
+function unpacked(m: HistPackedBarsChunk): DataChunk {
+  const bars: BarData[] = [];
+  unpackBars(m.rows, bars);
+  const { rows: _rows, count: _count, ...rest } = m;
+  return { ...rest, type: 'bars', bars };
+}
 
 async function collect(
   bus: Bus,
@@ -152,7 +160,7 @@ async function collect(
       const m = msg.data;
       if (m.type === 'progress') options.onProgress?.(m);
       else if (m.type === 'end') resolve(m);
-      else chunks.set(m.index, m);
+      else chunks.set(m.index, m.type === 'bars-packed' ? unpacked(m) : m);
     });
   });
   try {

@@ -1,4 +1,4 @@
-import type { HistBarsQuery, HistProgress } from '@trading-system/contracts';
+import { type HistBarsQuery, type HistProgress, packBars } from '@trading-system/contracts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BarStore } from '../src/bar-store.js';
 import { fetchBars } from '../src/client.js';
@@ -80,6 +80,22 @@ describe('hist.bars over NATS + Postgres', () => {
     const empty = await store.emptyRanges(series, { startMs: NOW - 5 * DAY, endMs: NOW });
     expect(empty[0]).toEqual({ startMs: NOW - 5 * DAY, endMs: NOW - 2 * DAY - 6.5 * HOUR });
     expect(empty).toHaveLength(3); // the weekend, Mon night, Tue night
+
+    // Packed pages cut into chunks: every bar once, in order, whatever the page and chunk sizes (1,170 bars).
+    const range = { startMs: NOW - 5 * DAY, endMs: NOW };
+    for (const [perChunk, perQuery] of [
+      [100, 3],
+      [390, 1],
+      [390, 3],
+      [1, 7],
+      [5_000, 3],
+    ] as const) {
+      const chunks = [];
+      for await (const c of store.packedChunks(series, range, perChunk, perQuery)) chunks.push(c);
+      expect(chunks.map((c) => c.rows).join(';')).toBe(packBars(cold.bars));
+      expect(chunks.every((c) => c.n <= perChunk && c.rows.split(';').length === c.n)).toBe(true);
+      expect(chunks).toHaveLength(Math.ceil(1170 / perChunk));
+    }
   });
 
   test('an overlapping request fetches only the difference', async () => {
