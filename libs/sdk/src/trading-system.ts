@@ -12,6 +12,7 @@ import {
   type AccountSummaryReply,
   type AddBrokerReply,
   type BrokerInfo,
+  type BrokerStatus,
   type GetOrderReply,
   type HistOrdersReply,
   type HistTradesReply,
@@ -103,17 +104,54 @@ export class TradingSystem {
 
   // Brokers
 
-  /** Opens a named broker connection on the gateway of `type` (`ib`; ib-sim speaks the same protocol). */
-  async addBroker(name: string, type: string, config: BrokerConfig): Promise<BrokerInfo> {
+  /**
+   * Opens a named broker connection on the gateway of `type` (`ib`; ib-sim speaks the same protocol) and resolves
+   * once its session is connected, so the next call can use it (`waitMs`, default 15 s; 0 = do not wait). On the
+   * embedded default the OMS routes orders to it at once; a deployed OMS needs it in ORDERS_BROKERS (or
+   * ORDERS_ADOPT_BROKERS=true).
+   */
+  async addBroker(
+    name: string,
+    type: string,
+    config: BrokerConfig,
+    options: { readonly waitMs?: number } = {},
+  ): Promise<BrokerInfo> {
     const connection = IbConnectionConfig.safeParse(config);
     if (!connection.success)
       throw new ValidationError('VALIDATION_FAILED', `broker config: ${connection.error.message}`);
-    const r = await this.call<AddBrokerReply>(
-      Subjects.gatewayCommand.build({ type, verb: 'addBroker' }),
-      { v: 1, name, connection: connection.data },
-      `addBroker ${name}`,
-    );
-    return r.broker;
+    const waitMs = options.waitMs ?? 15_000;
+    let connected: (info: BrokerStatus) => void = () => undefined;
+    const status = new Promise<BrokerStatus>((resolve) => {
+      connected = resolve;
+    });
+    // Subscribed before asking, so a session that connects at once is not missed.
+    const sub = this.bus.subscribe<BrokerStatus>(Subjects.brokerStatus.build({ broker: name }), (m) => {
+      if (m.data.state === 'connected') connected(m.data);
+    });
+    try {
+      const r = await this.call<AddBrokerReply>(
+        Subjects.gatewayCommand.build({ type, verb: 'addBroker' }),
+        { v: 1, name, connection: connection.data },
+        `addBroker ${name}`,
+      );
+      if (waitMs === 0 || r.broker.state === 'connected') return r.broker;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), waitMs);
+      });
+      const seen = await Promise.race([status, late]);
+      clearTimeout(timer);
+      if (seen === undefined)
+        throw sdkError(
+          'BROKER_DISCONNECTED',
+          `broker ${name} was added but its session did not connect within ${waitMs} ms: check that TWS / IB ` +
+            `Gateway runs at ${config.host}:${config.port} with the API enabled and clientId ${config.clientId} free ` +
+            `(broker.${name}.status says why; removeBroker('${name}') to give up)`,
+        );
+      return { ...r.broker, state: 'connected', accounts: seen.accounts };
+    } finally {
+      sub.unsubscribe();
+    }
   }
 
   async removeBroker(name: string, type = this.gatewayType): Promise<void> {

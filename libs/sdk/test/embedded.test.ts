@@ -22,6 +22,29 @@ describe('embedded default', () => {
   );
 });
 
+test('a broker added at run time is connected when addBroker resolves and takes orders at once', async () => {
+  const port = Number(/ib-sim .* on 127\.0\.0\.1:(\d+)/.exec(ts.describe().join('\n'))?.[1]);
+  expect(port).toBeGreaterThan(0);
+  const info = await ts.addBroker('sim2', 'ib', { host: '127.0.0.1', port, clientId: 77 });
+  try {
+    expect(info).toMatchObject({ name: 'sim2', state: 'connected', paper: true });
+    expect(info.accounts.length).toBeGreaterThan(0);
+    const r = await ts.submitLimitOrder('AAPL', 'SMART', 'BUY', 1, '1.00', { broker: 'sim2' });
+    expect(r.order).toMatchObject({ broker: 'sim2', side: 'BUY' });
+    expect(['submitted', 'accepted']).toContain(r.status);
+    expect((await ts.cancelOrder(r.orderId)).broker).toBe('sim2');
+    expect((await ts.listBrokers()).map((b) => b.name).sort()).toEqual(['sim', 'sim2']);
+  } finally {
+    await ts.removeBroker('sim2');
+  }
+  expect((await ts.listBrokers()).map((b) => b.name)).toEqual(['sim']);
+  // Nothing listens there: a clear error naming what to check, within the wait asked for.
+  await expect(
+    ts.addBroker('nowhere', 'ib', { host: '127.0.0.1', port: 1, clientId: 78 }, { waitMs: 1_000 }),
+  ).rejects.toThrow(/broker nowhere was added but its session did not connect within 1000 ms: check that TWS/);
+  await ts.removeBroker('nowhere');
+}, 60_000);
+
 test('quotes keep coming past the lease lifetime: the SDK renews the lease', async () => {
   const started = Date.now();
   let sub: Awaited<ReturnType<TradingSystem['subscribeMarketData']>> | undefined;

@@ -134,6 +134,9 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
       config: {
         schema: naming.schemas?.orders ?? 'orders',
         brokers: [{ name: broker, allowGtc: true }],
+        // One process, one OMS: a broker added at run time (SDK addBroker) is tradable at once. On a shared NATS
+        // other systems' brokers are announced too, so there the configured broker only.
+        adoptBrokers: config.NATS_URL === undefined,
         initialRisk: EMPTY_RISK_CONFIG,
         brokerTimeoutMs: 5_000,
         relayPollMs: 1_000,

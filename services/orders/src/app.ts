@@ -23,6 +23,7 @@ import {
 import type { Logger } from '@trading-system/runtime';
 import { type Kysely, migrateToLatest } from '@trading-system/storage';
 import { BrokerClient } from './broker-client.js';
+import { BrokerRoutes } from './broker-routes.js';
 import { startBrokerEventConsumer } from './broker-events.js';
 import type { OmsContext, OrdersConfig } from './context.js';
 import type { OrdersDb } from './db-types.js';
@@ -86,6 +87,7 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
     config,
     live: new LiveState(),
     brokers: new BrokerClient(bus, config.brokerTimeoutMs),
+    routes: new BrokerRoutes(config.brokers, config.adoptBrokers === true),
     relay,
     settings: await loadSettings(db, config.initialRisk, clock()),
     instruments: new Map(),
@@ -97,28 +99,39 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
 
   const subs: Subscription[] = [];
   const consumers: Consumer[] = [];
-  const known = new Set(config.brokers.map((b) => b.name));
   const reconcile = (broker: string) => {
     requestReconciliation(ctx, broker).catch((err: unknown) =>
       log.error({ err, broker }, 'reconciliation request failed'),
+    );
+  };
+  let stopping = false;
+  const consume = async (broker: string) => {
+    const c = await startBrokerEventConsumer(ctx, broker, {
+      onSnapshot: async (b, parts) => {
+        await reconcileSnapshot(ctx, b, parts);
+      },
+    });
+    if (stopping) await c.stop(); // adopted while the service was stopping
+    else consumers.push(c);
+  };
+  /** A broker announced after start: its events consumed from now on (and back to the stream's start), then reconciled. */
+  const adopt = (broker: string) => {
+    log.info({ broker }, 'routing orders to a broker announced at run time');
+    consume(broker).then(
+      () => reconcile(broker),
+      (err: unknown) => log.error({ err, broker }, 'broker adopted, but its event consumer did not start'),
     );
   };
   try {
     subs.push(bus.subscribe<Tick>(Subjects.mdTick.pattern, (m) => ctx.live.onTick(m.data)));
     subs.push(
       bus.subscribe<BrokerStatus>(Subjects.brokerStatus.pattern, (m) => {
-        if (ctx.live.onStatus(m.data) && known.has(m.data.broker)) reconcile(m.data.broker);
+        const changed = ctx.live.onStatus(m.data);
+        if (ctx.routes.adoptIfNew(m.data.broker)) adopt(m.data.broker);
+        else if (changed && ctx.routes.has(m.data.broker)) reconcile(m.data.broker);
       }),
     );
-    for (const b of config.brokers) {
-      consumers.push(
-        await startBrokerEventConsumer(ctx, b.name, {
-          onSnapshot: async (broker, parts) => {
-            await reconcileSnapshot(ctx, broker, parts);
-          },
-        }),
-      );
-    }
+    for (const b of config.brokers) await consume(b.name);
     subs.push(
       bus.serve<SubmitOrder>(Subjects.ordersSubmit.build(), (req) => handleSubmit(ctx, req)),
       bus.serve<ModifyOrder>(Subjects.ordersModify.build(), (req) => handleModify(ctx, req)),
@@ -137,11 +150,15 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
     throw err;
   }
   for (const b of config.brokers) reconcile(b.name);
-  log.info({ brokers: [...known], schema: config.schema }, 'orders service started');
+  log.info(
+    { brokers: ctx.routes.names(), adoptBrokers: config.adoptBrokers === true, schema: config.schema },
+    'orders service started',
+  );
 
   return {
     relay,
     async stop() {
+      stopping = true;
       for (const s of subs) s.unsubscribe();
       for (const c of consumers) await c.stop();
       await relay.stop();

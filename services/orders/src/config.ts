@@ -48,6 +48,10 @@ export const OrdersEnv = z
     ORDERS_BROKERS: defaultedEnv(BrokerList, [{ name: 'sim', allowGtc: true }]).describe(
       'broker connections the OMS routes to, comma-separated; ":nogtc" refuses GTC for one (default sim)',
     ),
+    ORDERS_ADOPT_BROKERS: defaultedEnv(z.stringbool(), false).describe(
+      'also route to brokers a gateway announces later (SDK addBroker), with default rules; keep false when ' +
+        'several OMS instances split the brokers between them (default false)',
+    ),
     ORDERS_DB_SCHEMA: defaultedEnv(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/), 'orders').describe(
       'Postgres schema of the ledger (default orders)',
     ),

@@ -6,6 +6,7 @@ import type { Bus } from '@trading-system/bus';
 import type { Instrument, StreamSpec, TradingState } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import type { BrokerClient } from './broker-client.js';
+import type { BrokerRoutes } from './broker-routes.js';
 import type { Db } from './ledger.js';
 import type { LiveState } from './live-state.js';
 import type { OutboxRelay } from './outbox-relay.js';
@@ -15,8 +16,13 @@ import type { BrokerRules } from './validation.js';
 export interface OrdersConfig {
   /** Postgres schema of the ledger ('orders'). */
   readonly schema: string;
-  /** Broker connections the OMS routes to; anything else is BROKER_UNKNOWN. */
+  /** Broker connections the OMS routes to; anything else is BROKER_UNKNOWN (unless adopted, below). */
   readonly brokers: readonly BrokerRules[];
+  /**
+   * Also route to brokers a gateway announces later (`broker.<name>.status`, e.g. after an SDK addBroker), with the
+   * default rules. Off by default: with several OMS instances each must own a fixed set of brokers.
+   */
+  readonly adoptBrokers?: boolean;
   /** Risk limits used until an operator stores others (orders.riskLimits); stored ones win after a restart. */
   readonly initialRisk: RiskConfig;
   /** Deadline of a broker command (placeOrder, cancelOrder, ...), ms; after it the outcome is unknown. */
@@ -47,6 +53,8 @@ export interface OmsContext {
   readonly config: OrdersConfig;
   readonly live: LiveState;
   readonly brokers: BrokerClient;
+  /** Where orders may go, and each broker's rules. */
+  readonly routes: BrokerRoutes;
   readonly relay: OutboxRelay;
   readonly settings: Settings;
   /** Orders whose placeOrder is in flight in this process: reconciliation must not judge them yet. */

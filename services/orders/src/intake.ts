@@ -75,7 +75,7 @@ export async function handleSubmit(ctx: OmsContext, req: SubmitOrder): Promise<O
     outsideRth: req.outsideRth,
     requestHash: hash,
   };
-  const rules = ctx.config.brokers.find((b) => b.name === req.broker);
+  const rules = ctx.routes.rules(req.broker);
   if (rules === undefined)
     return recordDenial(ctx, base, deny('BROKER_UNKNOWN', 'broker', `no broker connection named ${req.broker}`));
 

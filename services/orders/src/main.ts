@@ -29,6 +29,7 @@ await runService({
       config: {
         schema: config.ORDERS_DB_SCHEMA,
         brokers: config.ORDERS_BROKERS,
+        adoptBrokers: config.ORDERS_ADOPT_BROKERS,
         initialRisk: config.ORDERS_RISK_LIMITS ?? EMPTY_RISK_CONFIG,
         brokerTimeoutMs: config.ORDERS_BROKER_TIMEOUT_MS,
         relayPollMs: 1_000,

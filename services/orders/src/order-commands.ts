@@ -183,7 +183,7 @@ async function modifyOne(ctx: OmsContext, req: ModifyOrder): Promise<OrderComman
     stopPrice: req.stopPrice ?? row.stop_price ?? undefined,
     outsideRth: row.outside_rth,
   };
-  const rules = ctx.config.brokers.find((b) => b.name === row.broker);
+  const rules = ctx.routes.rules(row.broker);
   if (rules === undefined) return errorReply('BROKER_UNKNOWN', `no broker connection named ${row.broker}`);
   const invalid = validateOrderParams(next, instrument, rules);
   if (!invalid.ok) return errorReply(invalid.code, invalid.message, { rule: invalid.rule });
