@@ -23,8 +23,8 @@ import {
 import type { Logger } from '@trading-system/runtime';
 import { type Kysely, migrateToLatest } from '@trading-system/storage';
 import { BrokerClient } from './broker-client.js';
-import { BrokerRoutes } from './broker-routes.js';
 import { startBrokerEventConsumer } from './broker-events.js';
+import { BrokerRoutes } from './broker-routes.js';
 import type { OmsContext, OrdersConfig } from './context.js';
 import type { OrdersDb } from './db-types.js';
 import { handleSubmit } from './intake.js';
@@ -111,7 +111,8 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
         await reconcileSnapshot(ctx, b, parts);
       },
     });
-    if (stopping) await c.stop(); // adopted while the service was stopping
+    if (stopping)
+      await c.stop(); // adopted while the service was stopping
     else consumers.push(c);
   };
   /** A broker announced after start: its events consumed from now on (and back to the stream's start), then reconciled. */
