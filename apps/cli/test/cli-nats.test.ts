@@ -64,7 +64,7 @@ describe('with NATS_URL: the CLI talks to the running services', () => {
       runCli(['quote', 'AAPL', 'MSFT'], { env }),
       runCli(['account'], { env }),
       runCli(['positions', '--json'], { env }),
-      runCli(['history', 'AAPL', '--duration', '1 D', '--bar', '5 mins', '--json'], { env }),
+      runCli(['history', 'AAPL', '--duration', '2 D', '--bar', '5 mins', '--json'], { env }), // 2 D: yesterday's session even before today's opens
     ]);
     expect(status.code, status.stdout + status.stderr).toBe(0);
     expect(status.stderr).not.toMatch(/starting the system/);

@@ -22,3 +22,4 @@ export * from './subject-template.js';
 export * from './subjects.js';
 export * from './timeframe.js';
 export * from './what-to-show.js';
+export * from './zoned-time.js';

@@ -5,6 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { localDay, weekdaysBackStart } from '@trading-system/contracts';
 import { expect, test } from 'vitest';
 import {
   ClosedError,
@@ -65,11 +66,12 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string):
     });
     expect(bars.partial).toBe(false);
     expect(bars.instrument?.symbol).toBe('AAPL');
-    // history reads "5 D" as the 5 × 24 h before now: 3 to 5 sessions depending on weekends.
-    expect(bars.length).toBeGreaterThanOrEqual(14);
-    const days = new Set(bars.map((b) => b.time.toISOString().slice(0, 10)));
-    expect(days.size).toBeGreaterThanOrEqual(3);
-    expect(bars[0]?.time.getTime()).toBeGreaterThanOrEqual(Date.now() - 5 * 86_400_000 - 3_600_000);
+    // "5 D" = five trading days as at IB: today (once its session has opened) and the four weekdays before it.
+    const days = new Set(bars.map((b) => localDay('America/New_York', b.time.getTime())));
+    expect(days.size).toBeGreaterThanOrEqual(4);
+    expect(days.size).toBeLessThanOrEqual(5);
+    expect(bars.length).toBeGreaterThanOrEqual(4 * 7);
+    expect(bars[0]?.time.getTime()).toBeGreaterThanOrEqual(weekdaysBackStart('America/New_York', Date.now(), 5));
     expect(bars.every((b) => b.exact.tsEndMs - b.exact.tsStartMs <= 3_600_000)).toBe(true);
     for (const b of bars) {
       expect(b.time).toBeInstanceOf(Date);
@@ -183,7 +185,8 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string):
     });
     // A marketable limit (10 % above the last close) with outsideRth fills whatever the time of day; a market order
     // is refused outside regular hours.
-    const bars = await ts.getHistoricalData('AAPL', 'SMART', '1 D', '1 hour', { useRTH: false });
+    // 2 trading days: bars exist whatever the time of day (today's session may not have opened yet).
+    const bars = await ts.getHistoricalData('AAPL', 'SMART', '2 D', '1 hour', { useRTH: false });
     const last = bars.at(-1)?.close ?? 0;
     expect(last).toBeGreaterThan(0);
     const limit = (Math.round(last * 110) / 100).toFixed(2);

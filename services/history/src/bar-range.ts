@@ -7,6 +7,7 @@ import {
   parseIbDuration,
   parseTimeframe,
   toIbBarSize,
+  weekdaysBackStart,
 } from '@trading-system/contracts';
 import type { Range } from './coverage.js';
 import { bucketEnd, bucketStart } from './resample.js';
@@ -27,16 +28,26 @@ export interface BarPlan {
 const DAY_MS = 86_400_000;
 
 /**
- * A `duration` counts back from `endMs` in calendar time (IB's D/W/M/Y count trading periods; the calendar span
- * is their upper bound, so the cache holds at least what IB would return). Intraday base ranges are aligned to
- * bar boundaries; the end is capped at the last completed bar (the bar in progress is never cached).
+ * Start of a `duration` back from `endMs`. "N D" means N trading days as at IB: from local midnight (in the
+ * instrument's zone) of the N-th weekday back, the end's own day included — "5 D" on a Tuesday covers Wednesday to
+ * Tuesday, not 120 hours. W/M/Y and S are calendar spans (the most IB would return for them).
  */
-export function planBarRange(q: HistBarsQuery, nowMs: number): BarPlan {
+export function durationStart(duration: string, endMs: number, timeZone: string | undefined): number {
+  const d = parseIbDuration(duration);
+  if (d.unit === 'D' && timeZone !== undefined) return weekdaysBackStart(timeZone, endMs, d.count);
+  return endMs - d.maxSeconds * 1_000;
+}
+
+/**
+ * The range a query asks for (see durationStart for `duration`). Intraday base ranges are aligned to bar
+ * boundaries; the end is capped at the last completed bar (the bar in progress is never cached).
+ */
+export function planBarRange(q: HistBarsQuery, nowMs: number, timeZone?: string): BarPlan {
   const timeframe = barSizeToTimeframe(q.barSize);
   const direct = toIbBarSize(timeframe);
   const baseBarSize = direct ?? ibBaseBarSize(timeframe);
   const endMs = q.endMs ?? nowMs;
-  const startMs = q.startMs ?? endMs - parseIbDuration(q.duration ?? '1 D').maxSeconds * 1_000;
+  const startMs = q.startMs ?? durationStart(q.duration ?? '1 D', endMs, timeZone);
   const requested = { startMs, endMs };
   const baseSeconds = parseTimeframe(IB_BAR_SIZES[baseBarSize]).seconds;
   const intraday = baseSeconds !== undefined && baseSeconds * 1_000 < DAY_MS;

@@ -56,7 +56,7 @@ export class BarsService {
 
   async prepare(q: HistBarsQuery): Promise<PreparedBars> {
     const instrument = await this.deps.instruments.resolve(q.broker, q.instrument);
-    const plan = planBarRange(q, this.deps.now());
+    const plan = planBarRange(q, this.deps.now(), instrument.timeZone ?? 'UTC');
     const series: SeriesKey = {
       broker: q.broker,
       conId: instrument.conId,

@@ -47,7 +47,7 @@ function expected7m(from: number, to: number) {
 
 describe('hist.bars over NATS + Postgres', () => {
   test('cold then warm: the warm request makes zero fetches and returns identical bars', async () => {
-    const query = q({ duration: '5 D' });
+    const query = q({ startMs: NOW - 5 * DAY, endMs: NOW }); // five calendar days ("5 D" = trading days: pure.test)
     const progress: HistProgress[] = [];
     const before = f.responder.fetches.length;
     const cold = await fetchBars(f.bus, query, { onProgress: (p) => progress.push(p) });

@@ -1,5 +1,6 @@
 import type { BarData } from '@trading-system/contracts';
 import { describe, expect, test } from 'vitest';
+import { durationStart, planBarRange } from '../src/bar-range.js';
 import { barSizeMs, durationFor, planChunks } from '../src/chunk-plan.js';
 import { covers, intersect, splitCovered, subtract, totalMs, union } from '../src/coverage.js';
 import { bucketStart, resample } from '../src/resample.js';
@@ -120,5 +121,31 @@ describe('resample', () => {
   test('a bucket of gap bars is a gap; an empty input gives no bars', () => {
     expect(resample([bar(0, '1', '1', '1', '1', '0', { gap: true })], '5m')[0]?.gap).toBe(true);
     expect(resample([], '5m')).toEqual([]);
+  });
+});
+
+describe('durations', () => {
+  const tuesday = Date.parse('2024-03-12T15:00:00Z'); // 11:00 in New York
+  test('"5 D" is five trading days in the exchange zone (IB), W/M/Y and S are calendar spans', () => {
+    // Tue, Mon, Fri, Thu, Wed: from Wednesday 00:00 New York (EST, before the DST change).
+    expect(durationStart('5 D', tuesday, 'America/New_York')).toBe(Date.parse('2024-03-06T05:00:00Z'));
+    expect(durationStart('1 D', tuesday, 'America/New_York')).toBe(Date.parse('2024-03-12T04:00:00Z'));
+    expect(durationStart('2 W', tuesday, 'America/New_York')).toBe(tuesday - 14 * 86_400_000);
+    expect(durationStart('3600 S', tuesday, 'America/New_York')).toBe(tuesday - 3_600_000);
+    expect(durationStart('5 D', tuesday, undefined)).toBe(tuesday - 5 * 86_400_000);
+  });
+  test('planBarRange applies it to a query with a duration; explicit start/end win', () => {
+    const q = {
+      broker: 'sim',
+      instrument: { conId: 1 },
+      barSize: '1 hour',
+      whatToShow: 'TRADES',
+      useRth: true,
+      cachedOnly: false,
+    } as const;
+    const plan = planBarRange({ ...q, duration: '5 D', endMs: tuesday }, tuesday, 'America/New_York');
+    expect(plan.requested).toEqual({ startMs: Date.parse('2024-03-06T05:00:00Z'), endMs: tuesday });
+    const explicit = planBarRange({ ...q, startMs: tuesday - 1_000, endMs: tuesday }, tuesday, 'America/New_York');
+    expect(explicit.requested.startMs).toBe(tuesday - 1_000);
   });
 });

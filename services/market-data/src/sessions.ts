@@ -9,6 +9,8 @@
  *   00:00 local. Day and week buckets follow the calendar (23 h or 25 h on DST days).
  */
 
+import { localDay, localToInstant, weekdayOfDay } from '@trading-system/contracts';
+
 export interface SessionSpec {
   /** IANA zone the session times are given in. */
   readonly timeZone: string;
@@ -58,50 +60,8 @@ export function sessionFor(instrument: {
   }
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-/** Local wall time of `t` in `zone`, expressed as if it were UTC (so Date.UTC arithmetic works on it). */
-function localAsUtc(zone: string, t: number): number {
-  const p: Record<string, number> = {};
-  for (const part of formatter(zone).formatToParts(t)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  const y = p.year ?? 1970;
-  const mo = p.month ?? 1;
-  const d = p.day ?? 1;
-  return Date.UTC(y, mo - 1, d, p.hour ?? 0, p.minute ?? 0, p.second ?? 0) + (((t % 1000) + 1000) % 1000);
-}
-
-/** The instant at which the local wall clock in `zone` shows `localMs` (a local time written as UTC). */
-export function localToInstant(zone: string, localMs: number): number {
-  let t = localMs - (localAsUtc(zone, localMs) - localMs);
-  const offset = localAsUtc(zone, t) - t;
-  t = localMs - offset;
-  return t;
-}
-
-/** Local day index (days since 1970-01-01 in `zone`) of instant t. */
-export function localDay(zone: string, t: number): number {
-  return Math.floor(localAsUtc(zone, t) / DAY);
-}
-
 function openOnDay(spec: SessionSpec, day: number): number | undefined {
-  const weekday = (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
+  const weekday = weekdayOfDay(day);
   if (!spec.openDays.includes(weekday)) return undefined;
   return localToInstant(spec.timeZone, day * DAY + spec.openMin * MINUTE);
 }
