@@ -56,7 +56,7 @@ export async function insertMany<DB, T extends keyof DB & string>(
     for (let start = 0; start < rows.length; start += chunkRows) {
       const chunk = rows.slice(start, start + chunkRows);
       const arrays = columns.map((column) =>
-        chunk.map((row, i) => renderValue(row as Record<string, unknown>, column, start + i)),
+        textArrayLiteral(chunk.map((row, i) => renderValue(row as Record<string, unknown>, column, start + i))),
       );
       const result = await sql`insert into ${sql.table(qualified)} (${sql.join(columns.map((c) => sql.ref(c.name)))})
         select ${sql.join(columns.map((c, i) => sql`${sql.ref(`u.c${i}`)}::${sql.raw(c.type)}`))}
@@ -89,6 +89,24 @@ async function readColumns<DB>(db: Kysely<DB>, table: string, names: readonly st
     if (!info) throw new InsertManyError(`insertMany: table ${regclass} has no column "${name}"`);
     return { name, type: info.type, isJson: info.base === 'json' || info.base === 'jsonb' };
   });
+}
+
+/** Plain array elements: no quoting needed (and not the word NULL, which an unquoted element would mean). */
+const PLAIN = /^[A-Za-z0-9._:+-]+$/;
+
+/**
+ * The `text[]` literal of `values`, built here rather than by the driver: plain values (numbers, ids, times)
+ * unquoted, others quoted with `\` and `"` escaped. About half the bytes and work of the generic serialiser.
+ */
+export function textArrayLiteral(values: readonly (string | null)[]): string {
+  const out: string[] = new Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) out[i] = 'NULL';
+    else if (PLAIN.test(v) && (v.length !== 4 || v.toUpperCase() !== 'NULL')) out[i] = v;
+    else out[i] = `"${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+  }
+  return `{${out.join(',')}}`;
 }
 
 function renderValue(row: Record<string, unknown>, column: ColumnInfo, index: number): string | null {

@@ -257,7 +257,20 @@ export function runStorageSuite(name: string, makeDb: MakeDb): void {
 
     test('insertMany writes 10k rows exactly, in chunks, with awkward values intact', async () =>
       withService(makeDb, async ({ db, schema }) => {
-        const awkward = ['a"b', 'back\\slash', '{braces}', 'comma,here', 'NULL', '', ' spaced ', 'ünï'];
+        const awkward = [
+          'a"b',
+          'back\\slash',
+          '{braces}',
+          'comma,here',
+          'NULL',
+          '',
+          ' spaced ',
+          'ünï',
+          'null',
+          'tab\there',
+          'line\nbreak',
+          '-1.5e+3',
+        ];
         const rows = Array.from({ length: 10_000 }, (_, i) => ({
           sku: `sku-${i}`,
           amount: `${i}.${String(i % 1000).padStart(3, '0')}000001`,
@@ -278,7 +291,7 @@ export function runStorageSuite(name: string, makeDb: MakeDb): void {
         const expectedTotal = rows.reduce((acc, r) => acc + BigInt(r.amount.replace('.', '')), 0n);
         expect(totals.n).toBe('10000');
         expect(totals.total.replace('.', '')).toBe(expectedTotal.toString());
-        const back = await db.selectFrom('items').selectAll().orderBy('id').limit(10).execute();
+        const back = await db.selectFrom('items').selectAll().orderBy('id').limit(30).execute();
         for (const [i, row] of back.entries()) {
           const sent = rows[i]!;
           expect({ ...row, id: undefined }).toEqual({ ...sent, id: undefined });
