@@ -5,6 +5,32 @@ import { type Range, splitCovered, union } from './coverage.js';
 import type { HistoryDb } from './db-types.js';
 import type { SeriesKey } from './series.js';
 
+/** The key columns of a series' rows. */
+interface SeriesColumns {
+  readonly broker: string;
+  readonly con_id: number;
+  readonly bar_size: string;
+  readonly what_to_show: string;
+  readonly use_rth: boolean;
+}
+
+/** The stored row of one bar of a series. */
+function barRow(k: SeriesColumns, b: BarData) {
+  return {
+    ...k,
+    ts_start_ms: b.tsStartMs,
+    ts_end_ms: b.tsEndMs,
+    open: b.open,
+    high: b.high,
+    low: b.low,
+    close: b.close,
+    volume: b.volume,
+    wap: b.wap ?? null,
+    count: b.count ?? null,
+    gap: b.gap,
+  };
+}
+
 /**
  * Bars and coverage of cached series. A chunk's bars and its coverage row are written in ONE transaction, so a
  * crash never leaves coverage claiming bars that are not there (a restarted download refetches only what no
@@ -16,7 +42,7 @@ export class BarStore {
     private readonly schema: string,
   ) {}
 
-  private seriesWhere(s: SeriesKey) {
+  private seriesWhere(s: SeriesKey): SeriesColumns {
     return {
       broker: s.broker,
       con_id: s.conId,
@@ -71,19 +97,7 @@ export class BarStore {
       await insertMany<HistoryDb, 'bars'>(
         trx,
         'bars',
-        inside.map((b) => ({
-          ...k,
-          ts_start_ms: b.tsStartMs,
-          ts_end_ms: b.tsEndMs,
-          open: b.open,
-          high: b.high,
-          low: b.low,
-          close: b.close,
-          volume: b.volume,
-          wap: b.wap ?? null,
-          count: b.count ?? null,
-          gap: b.gap,
-        })),
+        inside.map((b) => barRow(k, b)),
         { schema: this.schema, onConflictDoNothing: true },
       );
       const spans = splitCovered(
@@ -110,19 +124,7 @@ export class BarStore {
     return this.db.transaction().execute(async (trx) => {
       const inserted = await trx
         .insertInto('bars')
-        .values({
-          ...k,
-          ts_start_ms: b.tsStartMs,
-          ts_end_ms: b.tsEndMs,
-          open: b.open,
-          high: b.high,
-          low: b.low,
-          close: b.close,
-          volume: b.volume,
-          wap: b.wap ?? null,
-          count: b.count ?? null,
-          gap: b.gap,
-        })
+        .values(barRow(k, b))
         .onConflict((oc) => oc.doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
