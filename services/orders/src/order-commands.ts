@@ -243,11 +243,21 @@ export async function handleCancelAll(ctx: OmsContext, req: CancelAllOrders): Pr
   if (req.account !== undefined) q = q.where('account', '=', req.account);
   if (req.strategy !== undefined) q = q.where('strategy', '=', req.strategy);
   const rows = await q.orderBy('created_at_ms').execute();
-  const requested: string[] = [];
-  for (const { client_order_id } of rows) {
-    const r = await handleCancel(ctx, { v: 1, clientOrderId: client_order_id });
-    if (r.ok) requested.push(client_order_id);
-    else ctx.logger.warn({ clientOrderId: client_order_id, code: r.code }, 'cancelAll: cancel not sent');
-  }
-  return { v: 1, ok: true, cancelRequested: requested };
+  // Several cancels in flight (each order is its own command): the gateway's governor sends cancels first and
+  // paces them at IB's rate, so a kill switch is bound by IB, not by one round trip after another.
+  const sent: boolean[] = new Array(rows.length).fill(false);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < rows.length; i = next++) {
+      const id = (rows[i] as { client_order_id: string }).client_order_id;
+      const r = await handleCancel(ctx, { v: 1, clientOrderId: id });
+      if (r.ok) sent[i] = true;
+      else ctx.logger.warn({ clientOrderId: id, code: r.code }, 'cancelAll: cancel not sent');
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CANCEL_ALL_IN_FLIGHT, rows.length) }, worker));
+  return { v: 1, ok: true, cancelRequested: rows.filter((_, i) => sent[i]).map((r) => r.client_order_id) };
 }
+
+/** Cancels of one orders.cancelAll in flight at once. */
+const CANCEL_ALL_IN_FLIGHT = 16;

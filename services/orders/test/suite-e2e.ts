@@ -218,4 +218,44 @@ describe('end to end: orders + gateway-ib + ib-sim as processes', () => {
     expect(fills.map((f) => f.exec_id).sort()).toEqual(simFills.map((e) => e.execId).sort());
     expect(simFills.reduce((n, e) => n + e.shares, 0)).toBe(7);
   }, 120_000);
+
+  test('cancelAll cancels every open order of a strategy, several at once, and leaves the others', async () => {
+    const strategy = uniqueName('kill');
+    const submit = (id: string, strat?: string) =>
+      nats.bus.request<Reply>(
+        Subjects.ordersSubmit.build(),
+        {
+          v: 1,
+          clientOrderId: id,
+          broker,
+          instrument: { conId: AAPL },
+          side: 'BUY',
+          quantity: '1',
+          orderType: 'LMT',
+          limitPrice: '1.00',
+          ...(strat === undefined ? {} : { strategy: strat }),
+        },
+        { timeoutMs: 15_000 },
+      );
+    const ids = Array.from({ length: 24 }, (_, i) => `k${i}-${randomUUID()}`);
+    for (const id of ids) expect((await submit(id, strategy)).ok).toBe(true);
+    const other = `keep-${randomUUID()}`;
+    expect((await submit(other)).ok).toBe(true);
+    await until(ids.at(-1) ?? '', 'submitted');
+    const r = await nats.bus.request<{ ok: boolean; cancelRequested?: string[] }>(
+      Subjects.ordersCancelAll.build(),
+      { v: 1, broker, strategy },
+      { timeoutMs: 30_000 },
+    );
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    expect([...(r.cancelRequested ?? [])].sort()).toEqual([...ids].sort());
+    for (const id of ids) await until(id, 'cancelled');
+    expect((await get(other)).order?.state).toBe('submitted');
+    const c = await nats.bus.request<Reply>(
+      Subjects.ordersCancel.build(),
+      { v: 1, clientOrderId: other },
+      { timeoutMs: 15_000 },
+    );
+    expect(c.ok).toBe(true);
+  }, 120_000);
 });
