@@ -141,12 +141,8 @@ export function ibPortMismatch(port: number, paper: boolean): string | undefined
 export function checkIbConfig(config: IbConfig, ctx: z.RefinementCtx): void {
   const issue = (path: string, message: string): void => ctx.addIssue({ code: 'custom', path: [path], message });
   const mode = config.IB_TRADING_MODE;
-  if (mode === 'paper' && LIVE_PORTS.has(config.IB_PORT)) {
-    issue('IB_PORT', `${config.IB_PORT} is a live-trading port but IB_TRADING_MODE is paper`);
-  }
-  if (mode === 'live' && PAPER_PORTS.has(config.IB_PORT)) {
-    issue('IB_PORT', `${config.IB_PORT} is a paper-trading port but IB_TRADING_MODE is live`);
-  }
+  const port = ibPortMismatch(config.IB_PORT, mode === 'paper');
+  if (port !== undefined) issue('IB_PORT', `${port} (IB_TRADING_MODE=${mode})`);
   // IB paper accounts start with D (DU individual, DF advisor); live ones do not.
   const account = config.IB_ACCOUNT;
   if (account !== undefined && (mode === 'paper') !== account.startsWith('D')) {
