@@ -10,6 +10,7 @@ COPY libs/storage/package.json libs/storage/
 COPY libs/runtime/package.json libs/runtime/
 COPY libs/sdk/package.json libs/sdk/
 COPY libs/testkit/package.json libs/testkit/
+COPY libs/exchange/package.json libs/exchange/
 COPY services/ib-sim/package.json services/ib-sim/
 COPY services/gateway-ib/package.json services/gateway-ib/
 COPY services/orders/package.json services/orders/

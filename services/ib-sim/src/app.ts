@@ -4,11 +4,11 @@
  * one sim per file on port 0.
  */
 
+import { type CommissionSchedule, Exchange, FileStateStore } from '@trading-system/exchange';
 import { ExchangeFront } from './broker/front.js';
 import { coreClock, coreQuotes, instrumentLookup } from './broker/ports.js';
 import { type Clock, realClock } from './clock.js';
 import { createControl, type SimControl } from './control.js';
-import { type CommissionSchedule, Exchange, FileStateStore } from './exchange/index.js';
 import { DEFAULT_PACING, HistoricalPacer, type PacingOptions } from './history/pacing.js';
 import { buildCatalog } from './instruments/catalog.js';
 import { type Logger, silentLogger } from './logger.js';

@@ -3,9 +3,10 @@
  * notices, latency, historical stalls, order rejects, the nightly reset). `control-http.ts` exposes the same
  * operations over HTTP for the command line.
  */
+
+import type { Exchange, OrderRecord, PositionView } from '@trading-system/exchange';
 import type { ExchangeFront } from './broker/front.js';
 import type { Clock } from './clock.js';
-import type { Exchange, OrderRecord, PositionView } from './exchange/index.js';
 import type { Catalog } from './instruments/catalog.js';
 import type { QuoteSource } from './market/quote-source.js';
 import type { HandlerRegistry } from './server/dispatcher.js';

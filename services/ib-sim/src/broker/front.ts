@@ -7,8 +7,8 @@
  * Orders outlive connections: an event for a clientId with no session is not sent anywhere, the core keeps
  * the state, and the reconnecting client reads it back (reqOpenOrders, reqExecutions, reqPositions).
  */
-import type { Exchange, ExchangeEvent, ExecutionRecord, OrderRecord, PortfolioItem } from '../exchange/index.js';
-import { microsToNumber } from '../exchange/index.js';
+import type { Exchange, ExchangeEvent, ExecutionRecord, OrderRecord, PortfolioItem } from '@trading-system/exchange';
+import { microsToNumber } from '@trading-system/exchange';
 import { formatTwsTime } from '../history/dates.js';
 import type { Instrument } from '../instruments/instrument.js';
 import { fmtHms, toWall } from '../instruments/time-zone.js';

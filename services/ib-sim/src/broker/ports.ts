@@ -2,8 +2,15 @@
  * The sim's catalog, quote source and clock in the shapes of the exchange core's ports. DAY orders expire at
  * the end of the instrument's regular session (the one in progress, else the next one).
  */
+
+import type {
+  Clock as CoreClock,
+  InstrumentLookup,
+  InstrumentSpec,
+  Quote,
+  QuoteSource,
+} from '@trading-system/exchange';
 import type { Clock } from '../clock.js';
-import type { Clock as CoreClock, InstrumentLookup, InstrumentSpec, Quote, QuoteSource } from '../exchange/index.js';
 import type { Catalog } from '../instruments/catalog.js';
 import type { Instrument } from '../instruments/instrument.js';
 import type { QuoteSource as SimQuotes } from '../market/quote-source.js';

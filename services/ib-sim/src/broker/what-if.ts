@@ -9,14 +9,14 @@ import {
   type Exchange,
   formatMicros,
   microsToNumber,
+  notionalMicros,
   type OrderRecord,
   type OrderRequest,
   orderCommissionMicros,
   type Quote,
   type TwsNotice,
-} from '../exchange/index.js';
-import { notionalMicros } from '../exchange/money.js';
-import { validateOrder } from '../exchange/validation.js';
+  validateOrder,
+} from '@trading-system/exchange';
 import type { Instrument } from '../instruments/instrument.js';
 import type { WhatIfState } from '../wire/order-encoders.js';
 import { instrumentSpec } from './ports.js';

@@ -4,8 +4,8 @@
  * commissionReport (8) and the end markers. Everything the sim does not model is sent as TWS's "unset"
  * value; field counts are pinned by the golden tests.
  */
-import type { ExecutionRecord, OrderRecord, OrderStatusEvent } from '../exchange/index.js';
-import { avgFillPriceOf } from '../exchange/order-types.js';
+import type { ExecutionRecord, OrderRecord, OrderStatusEvent } from '@trading-system/exchange';
+import { avgFillPriceOf } from '@trading-system/exchange';
 import type { Instrument } from '../instruments/instrument.js';
 import { multiplierText } from '../instruments/instrument.js';
 import type { Fields } from './encoders.js';

@@ -3,9 +3,10 @@
  * reqCompletedOrders and reqExecutions, answered from the exchange core. Orders belong to the clientId of
  * the session that placed them.
  */
+
+import { FilterTimeError } from '@trading-system/exchange';
 import type { ExchangeFront } from '../../broker/front.js';
 import { previewOrder } from '../../broker/what-if.js';
-import { FilterTimeError } from '../../exchange/index.js';
 import { resolveInstrument } from '../../instruments/contract-query.js';
 import { MessageParseError } from '../../wire/fields.js';
 import { IN } from '../../wire/message-ids.js';

@@ -25,8 +25,9 @@ export {
   makeExecId,
   parseFilterTime,
 } from './executions.js';
-export { formatMicros, microsToNumber, toMicros } from './money.js';
+export { formatMicros, microsToNumber, notionalMicros, toMicros } from './money.js';
 export {
+  avgFillPriceOf,
   isLive,
   type OrderAction,
   type OrderRecord,
@@ -39,3 +40,4 @@ export {
 export type * from './ports.js';
 export { type ExchangeSnapshot, SNAPSHOT_VERSION } from './snapshot.js';
 export { FileStateStore, type FileStateStoreOptions, MemoryStateStore, type StateStore } from './state-store.js';
+export { conformsToTick, type Validation, type ValidOrder, validateOrder } from './validation.js';

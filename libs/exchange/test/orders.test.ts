@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { ExecutionEvent, OrderStatusEvent } from '../../src/exchange/index.js';
+import type { ExecutionEvent, OrderStatusEvent } from '../src/index.js';
 import { AAPL, HOUR, harness, order, orderFlow, T0 } from './helpers.js';
 
 const execs = (events: readonly { kind: string }[]) =>

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import type { AccountValue, CommissionEvent, ExchangeEvent, ExecutionRecord } from '../../src/exchange/index.js';
-import { formatMicros, toMicros } from '../../src/exchange/index.js';
+import type { AccountValue, CommissionEvent, ExchangeEvent, ExecutionRecord } from '../src/index.js';
+import { formatMicros, toMicros } from '../src/index.js';
 import { AAPL, AAPL_C, ES, EURUSD, harness, order, SAP } from './helpers.js';
 
 const ACCT = 'DU1234567';

@@ -5,7 +5,7 @@ import {
   formatMicros,
   orderCommissionMicros,
   toMicros,
-} from '../../src/exchange/index.js';
+} from '../src/index.js';
 import { AAPL, AAPL_C, ES, EURUSD, harness, order, SAP } from './helpers.js';
 
 const rule = (k: string) => DEFAULT_COMMISSIONS[k] ?? {};

@@ -2,13 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import {
-  Exchange,
-  FileStateStore,
-  formatMicros,
-  InvalidSnapshotError,
-  StateFileError,
-} from '../../src/exchange/index.js';
+import { Exchange, FileStateStore, formatMicros, InvalidSnapshotError, StateFileError } from '../src/index.js';
 import { AAPL, ES, harness, order, T0 } from './helpers.js';
 
 const dirs: string[] = [];

@@ -1,6 +1,6 @@
 /**
- * Exchange core facade: the wire-independent broker behind ib-sim's TWS front (and later a paper broker and
- * the backtester).
+ * Exchange core facade: the wire-independent broker behind ib-sim's TWS front, the backtester and (later) the
+ * paper broker.
  *
  * Public API
  * - `Exchange.open(options)`: a core on the given ports. With `store`, state is loaded from it when present

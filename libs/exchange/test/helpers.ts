@@ -2,15 +2,8 @@
  * Outermost-boundary fakes for the exchange core's ports: a quote path scripted tick by tick, a handful of
  * instruments on a simple UTC schedule, and a settable clock.
  */
-import type {
-  ExchangeEvent,
-  InstrumentSpec,
-  OrderRequest,
-  Quote,
-  QuoteSource,
-  SecType,
-} from '../../src/exchange/index.js';
-import { Exchange, type ExchangeOptions } from '../../src/exchange/index.js';
+import type { ExchangeEvent, InstrumentSpec, OrderRequest, Quote, QuoteSource, SecType } from '../src/index.js';
+import { Exchange, type ExchangeOptions } from '../src/index.js';
 
 export const T0 = Date.parse('2024-01-16T15:00:00Z'); // a Tuesday, inside regular hours
 export const HOUR = 3_600_000;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { MemoryStateStore } from '../../src/exchange/index.js';
+import { MemoryStateStore } from '../src/index.js';
 import { AAPL, HOUR, harness, order, orderFlow, rthEnd, T0 } from './helpers.js';
 
 describe('DAY', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { ErrorEvent } from '../../src/exchange/index.js';
+import type { ErrorEvent } from '../src/index.js';
 import { AAPL, ES, harness, order, orderFlow, SPX } from './helpers.js';
 
 const errors = (events: readonly { kind: string }[]) => events.filter((e): e is ErrorEvent => e.kind === 'error');

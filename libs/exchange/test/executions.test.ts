@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { FilterTimeError, makeExecId, parseFilterTime } from '../../src/exchange/index.js';
+import { FilterTimeError, makeExecId, parseFilterTime } from '../src/index.js';
 import { AAPL, ES, harness, order, T0 } from './helpers.js';
 
 describe('execIds', () => {
