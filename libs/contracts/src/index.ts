@@ -2,6 +2,7 @@ export * from './account.js';
 export * from './broker-commands.js';
 export * from './broker-events.js';
 export * from './broker-status.js';
+export * from './calendar/index.js';
 export * from './catalog.js';
 export * from './catalog-types.js';
 export * from './common.js';
