@@ -43,6 +43,76 @@ describe('createLogger', () => {
   });
 });
 
+describe('createLogger: no repeated keys, secrets masked by value', () => {
+  function raw() {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    return { lines, destination };
+  }
+  const count = (line: string, key: string) => line.split(`"${key}":`).length - 1;
+
+  test('nested children with the same keys log each key once, the innermost value, in every line', () => {
+    const { lines, destination } = raw();
+    const logger = createLogger({ service: 'orders', level: 'debug', destination });
+    const reconciliation = logger
+      .child({ component: 'orders' })
+      .child({ component: 'reconciliation', broker: 'sim' })
+      .child({ broker: 'sim', clientOrderId: 'c1' });
+    reconciliation.info({ n: 1 }, 'settled');
+    reconciliation.debug('details');
+    logger.child({ service: 'inner' }).warn('override');
+    expect(lines).toHaveLength(3);
+    for (const line of lines)
+      for (const key of ['service', 'pid', 'component', 'broker']) expect(count(line, key)).toBeLessThanOrEqual(1);
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({
+      service: 'orders',
+      pid: process.pid,
+      component: 'reconciliation',
+      broker: 'sim',
+      clientOrderId: 'c1',
+      n: 1,
+      msg: 'settled',
+    });
+    expect(JSON.parse(lines[2] ?? '')).toMatchObject({ service: 'inner', msg: 'override' });
+  });
+
+  test('a child keeps its parent level, and a level set on the child applies below it', () => {
+    const { lines, destination } = raw();
+    const logger = createLogger({ service: 's', level: 'info', destination });
+    const quiet = logger.child({ a: 1 }, { level: 'warn' }).child({ b: 2 });
+    quiet.info('dropped');
+    quiet.warn('kept');
+    logger.child({ c: 3 }).debug('dropped too');
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['kept']);
+  });
+
+  test('secret values are masked wherever they appear: message, error text, stack, any key', () => {
+    const { lines, destination } = raw();
+    const logger = createLogger({ service: 's', destination, secrets: ['hunter2-pw', 'quo"te\\d', 'ab'] });
+    logger
+      .child({ component: 'db' })
+      .error(
+        { err: new Error('connect postgres://app:hunter2-pw@db/x failed'), note: 'quo"te\\d', short: 'ab' },
+        'login with hunter2-pw refused',
+      );
+    const text = lines.join('\n');
+    expect(text).not.toContain('hunter2-pw');
+    expect(text).not.toContain('quo\\"te');
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({
+      msg: 'login with [redacted] refused',
+      note: '[redacted]',
+      // Too short to mask by value: it would mask ordinary words.
+      short: 'ab',
+      err: { message: 'connect postgres://app:[redacted]@db/x failed' },
+    });
+  });
+});
+
 describe('Lifecycle', () => {
   test('follows the diagram, reports changes, and refuses forbidden transitions', async () => {
     const lifecycle = new Lifecycle('conn');
