@@ -3,7 +3,7 @@
  * shut down by main). Without NATS_URL the system is started in this process, as TradingSystem.open() does.
  */
 import { type OpenOptions, TradingSystem } from '@trading-system/sdk';
-import { CommandFailedError } from './errors.js';
+import { CommandFailedError, redactUrls } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -49,7 +49,7 @@ export async function openSystem(
     return await TradingSystem.open({ ...options, natsUrl });
   } catch (err) {
     throw new CommandFailedError(
-      `cannot connect to NATS at ${natsUrl}: ${err instanceof Error ? err.message : String(err)}`,
+      `cannot connect to NATS at ${redactUrls(natsUrl)}: ${err instanceof Error ? err.message : String(err)}`,
       {
         exitCode: ExitCode.unreachable,
         hint: 'is nats-server running? start one (nats-server -js) and the services (NATS_URL=... trading-system start), or unset NATS_URL to run on an embedded system',

@@ -3,7 +3,7 @@
  * registry code (SDK TradingSystemError, contracts ContractError, bus errors): a request the system calls invalid is
  * a usage error, a system that does not answer is unreachable, anything else a failed command.
  */
-import { BusClosedError, NoRespondersError, RequestTimeoutError } from '@trading-system/bus';
+import { BusClosedError, NoRespondersError, RequestTimeoutError, redactUrl } from '@trading-system/bus';
 import { ContractError, errorRegistry } from '@trading-system/contracts';
 import { ClosedError, TradingSystemError } from '@trading-system/sdk';
 import { ExitCode } from './exit-codes.js';
@@ -48,10 +48,18 @@ function isUsageCode(code: string): boolean {
   );
 }
 
+/** NATS_URL fit for a message: credentials written into it are masked. */
+export function redactUrls(natsUrl: string): string {
+  return natsUrl
+    .split(',')
+    .map((u) => redactUrl(u.trim()))
+    .join(',');
+}
+
 function systemHint(natsUrl: string | undefined): string {
   return natsUrl === undefined
     ? 'the embedded system did not answer in time; try again, or start a system (trading-system start with NATS_URL) and set NATS_URL'
-    : `no service answers at NATS_URL=${natsUrl}: start the system there (NATS_URL=${natsUrl} trading-system start, or npm run start:<service> each), check with trading-system status, or unset NATS_URL to run embedded`;
+    : `no service answers at NATS_URL=${redactUrls(natsUrl)}: start the system there (NATS_URL=${redactUrls(natsUrl)} trading-system start, or npm run start:<service> each), check with trading-system status, or unset NATS_URL to run embedded`;
 }
 
 /** Exit code, registry code, message and hint of anything a command threw. */

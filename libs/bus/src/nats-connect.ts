@@ -20,6 +20,11 @@ export interface NatsConnectionConfig {
   readonly nkeySeed?: string;
   /** Path of a `.creds` file (JWT + NKey seed), for decentralised auth. */
   readonly credsFile?: string;
+  /**
+   * Prefix of this connection's reply inboxes (requests and JetStream pulls); default `_INBOX`. The NATS users of
+   * infra/nats may only receive on `_INBOX.<user>.>`, so no one reads another's replies.
+   */
+  readonly inboxPrefix?: string;
   /** TLS; a CA file alone verifies the server, cert + key add client authentication. */
   readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
   /** Reconnect attempts per server once connected before giving up for good (default 60; -1 forever). */
@@ -80,6 +85,7 @@ export async function connectNats(
     ...(cfg.token === undefined ? {} : { token: cfg.token }),
     ...(auth.length === 0 ? {} : { authenticator: auth }),
     ...(cfg.tls === undefined ? {} : { tls: { ...cfg.tls } }),
+    ...(cfg.inboxPrefix === undefined ? {} : { inboxPrefix: cfg.inboxPrefix }),
   };
   let nc: NatsConnection;
   try {

@@ -8,6 +8,7 @@
  */
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { maskForEcho } from './redact-config.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -37,7 +38,7 @@ function toConfigIssue(schema: z.ZodType, issue: z.core.$ZodIssue, env: Env): Co
       ? 'is required but not set'
       : raw === undefined || isSecretName(variable)
         ? issue.message
-        : `${issue.message} (got "${raw}")`;
+        : `${issue.message} (got "${maskForEcho(raw)}")`;
   return { variable, problem, hint: typeof key === 'string' ? describeField(schema, key) : undefined };
 }
 

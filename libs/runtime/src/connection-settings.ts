@@ -2,8 +2,10 @@
  * Turns validated config into connection settings, so every service wires NATS and storage the same way.
  * The NATS settings use nats.js option names; `@trading-system/bus`'s connectNats takes them.
  */
+
+import { readFileSync } from 'node:fs';
 import type { DatabaseOptions } from '@trading-system/storage';
-import type { DatabaseConfig, NatsConfig } from './config-shapes.js';
+import { type DatabaseConfig, type NatsConfig, readSeedFile, splitNatsUrls } from './config-shapes.js';
 
 export interface NatsConnectionSettings {
   readonly servers: readonly string[];
@@ -14,6 +16,8 @@ export interface NatsConnectionSettings {
   readonly nkeySeed?: string;
   /** Path to a .creds file (JWT + seed); the bus turns it into an authenticator. */
   readonly credsFile?: string;
+  /** Reply inbox prefix (NATS_INBOX_PREFIX); undefined = nats.js's _INBOX. */
+  readonly inboxPrefix?: string;
   /** Present when any TLS file is set, or when a server URL uses tls://. Paths, read by the bus. */
   readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
   /** Bounded: after this many failed attempts the connection closes for good and the service calls fatal(). */
@@ -21,21 +25,32 @@ export interface NatsConnectionSettings {
   readonly reconnectTimeWaitMs: number;
 }
 
-/** Undefined when NATS_URL is unset: the service runs with the embedded in-process bus. */
+/**
+ * Undefined when NATS_URL is unset: the service runs with the embedded in-process bus. Credentials written into
+ * NATS_URL are taken out of the server URLs and used as user/password (or token); checkNatsConfig has made sure
+ * they are the only auth method.
+ */
 export function natsConnectionSettings(config: NatsConfig): NatsConnectionSettings | undefined {
   if (config.NATS_URL === undefined) return undefined;
-  const servers = config.NATS_URL.split(',').map((s) => s.trim());
+  const { servers, credentials: inUrl } = splitNatsUrls(config.NATS_URL);
+  const user = config.NATS_USER ?? inUrl?.user;
+  const pass = config.NATS_PASSWORD ?? inUrl?.pass;
+  const token = config.NATS_TOKEN ?? inUrl?.token;
+  const nkeySeed =
+    config.NATS_NKEY_SEED ??
+    (config.NATS_NKEY_SEED_FILE === undefined ? undefined : readSeedFile(config.NATS_NKEY_SEED_FILE));
   const wantsTls =
     config.NATS_TLS_CA !== undefined ||
     config.NATS_TLS_CERT !== undefined ||
     servers.some((s) => s.startsWith('tls://'));
   return {
     servers,
-    ...(config.NATS_USER === undefined ? {} : { user: config.NATS_USER }),
-    ...(config.NATS_PASSWORD === undefined ? {} : { pass: config.NATS_PASSWORD }),
-    ...(config.NATS_TOKEN === undefined ? {} : { token: config.NATS_TOKEN }),
-    ...(config.NATS_NKEY_SEED === undefined ? {} : { nkeySeed: config.NATS_NKEY_SEED }),
+    ...(user === undefined ? {} : { user }),
+    ...(pass === undefined ? {} : { pass }),
+    ...(token === undefined ? {} : { token }),
+    ...(nkeySeed === undefined ? {} : { nkeySeed }),
     ...(config.NATS_CREDS_FILE === undefined ? {} : { credsFile: config.NATS_CREDS_FILE }),
+    ...(config.NATS_INBOX_PREFIX === undefined ? {} : { inboxPrefix: config.NATS_INBOX_PREFIX }),
     ...(wantsTls
       ? {
           tls: {
@@ -50,12 +65,18 @@ export function natsConnectionSettings(config: NatsConfig): NatsConnectionSettin
   };
 }
 
-/** pg when DATABASE_URL is set, else PGlite in PGLITE_DATA_DIR. */
+/** pg when DATABASE_URL is set (with DATABASE_PASSWORD_FILE's password put in), else PGlite in PGLITE_DATA_DIR. */
 export function databaseOptions(config: DatabaseConfig, applicationName?: string): DatabaseOptions {
   if (config.DATABASE_URL !== undefined) {
+    let url = config.DATABASE_URL;
+    if (config.DATABASE_PASSWORD_FILE !== undefined) {
+      const withPassword = new URL(url);
+      withPassword.password = encodeURIComponent(readFileSync(config.DATABASE_PASSWORD_FILE, 'utf8').trim());
+      url = withPassword.href;
+    }
     return {
       kind: 'pg',
-      url: config.DATABASE_URL,
+      url,
       poolMax: config.DATABASE_POOL_MAX,
       ...(applicationName === undefined ? {} : { applicationName }),
     };

@@ -19,8 +19,8 @@ import type { Env } from './config.js';
 import type { LogLevel } from './config-shapes.js';
 import { ConfigError, StopTimeoutError } from './errors.js';
 import { Lifecycle } from './lifecycle.js';
-import { createLogger, type Logger } from './logger.js';
-import { redactConfig } from './redact-config.js';
+import { createLogger, type Logger, secretMasker } from './logger.js';
+import { maskUrlPassword, redactConfig, secretValues } from './redact-config.js';
 
 export const ExitCode = { ok: 0, failure: 1, unavailable: 69, config: 78 } as const;
 
@@ -69,11 +69,15 @@ export async function runService<C extends object>(options: RunServiceOptions<C>
       process.stderr.write(`${name}: ${err.message}\n`);
       process.exit(ExitCode.config);
     }
-    process.stderr.write(`${name}: loading the configuration failed: ${describe(err)}\n`);
+    process.stderr.write(`${name}: loading the configuration failed: ${maskUrlPassword(describe(err))}\n`);
     process.exit(ExitCode.config);
   }
 
-  const logger = createLogger({ service: name, ...logSettings(config) });
+  // Every secret value of the config is masked wherever it appears in a log line or on stderr, not only under a
+  // secret-looking key: a driver error quoting a connection string is masked too.
+  const secrets = secretValues(config);
+  const mask = secretMasker(secrets) ?? ((text: string) => text);
+  const logger = createLogger({ service: name, ...logSettings(config), secrets });
   const lifecycle = new Lifecycle(name);
   const abort = new AbortController();
   let handle: ServiceHandle | undefined;
@@ -136,7 +140,9 @@ export async function runService<C extends object>(options: RunServiceOptions<C>
   const fatal = (reason: string, details: FatalDetails = {}): void => {
     const exitCode = details.exitCode ?? ExitCode.unavailable;
     logger.fatal({ err: details.err, hint: details.hint, exitCode }, reason);
-    process.stderr.write(`${name}: fatal: ${reason}${details.hint === undefined ? '' : `\n  next: ${details.hint}`}\n`);
+    process.stderr.write(
+      mask(`${name}: fatal: ${reason}${details.hint === undefined ? '' : `\n  next: ${details.hint}`}\n`),
+    );
     void shutdown('fatal', exitCode);
   };
 

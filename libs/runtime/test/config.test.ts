@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ConfigError,
+  checkDatabaseConfig,
   checkIbConfig,
   checkNatsConfig,
   databaseConfigShape,
@@ -10,9 +11,11 @@ import {
   ibConfigShape,
   loadConfig,
   logConfigShape,
+  maskUrlPassword,
   natsConfigShape,
   natsConnectionSettings,
   redactConfig,
+  secretValues,
 } from '@trading-system/runtime';
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
@@ -160,6 +163,102 @@ describe('loadConfig', () => {
       applicationName: 'orders',
     });
     expect(redactConfig(config).DATABASE_URL).toBe('postgres://app:[redacted]@db:5432/trading');
+  });
+
+  test('a malformed DATABASE_URL is reported without its password, whatever the shape of the mistake', () => {
+    for (const url of [
+      'postgresql//app:hunter2@db/trading',
+      'postgres://app:hunter2@db:port/trading',
+      'postgres:/app:hunter2@db/trading',
+      'mysql://app:hunter2@db/trading',
+    ]) {
+      const issues = issuesOf(() => loadConfig(Service, { DATABASE_URL: url }));
+      expect(issues.map((i) => i.variable)).toEqual(['DATABASE_URL']);
+      const text = new ConfigError(issues).message;
+      expect(text).not.toContain('hunter2');
+      expect(text).toContain('[redacted]@');
+    }
+  });
+
+  test('credentials inside NATS_URL are used (taken out of the server URLs) or refused explicitly', () => {
+    const settings = natsConnectionSettings(
+      loadConfig(Service, { NATS_URL: 'nats://orders:s3cr%40t@a:4222, nats://orders:s3cr%40t@b:4222' }),
+    );
+    expect(settings).toMatchObject({ servers: ['nats://a:4222', 'nats://b:4222'], user: 'orders', pass: 's3cr@t' });
+    expect(natsConnectionSettings(loadConfig(Service, { NATS_URL: 'nats://t0ken-value@a:4222' }))).toMatchObject({
+      servers: ['nats://a:4222'],
+      token: 't0ken-value',
+    });
+    const twoMethods = issuesOf(() =>
+      loadConfig(Service, { NATS_URL: 'nats://u:s3cret-1@a:4222', NATS_USER: 'u', NATS_PASSWORD: 's3cret-2' }),
+    );
+    expect(twoMethods).toEqual([
+      expect.objectContaining({
+        variable: 'NATS_URL',
+        problem: expect.stringContaining('choose one NATS auth method'),
+      }),
+    ]);
+    const different = issuesOf(() => loadConfig(Service, { NATS_URL: 'nats://u:s3cret-1@a:4222,nats://u:s3cret-2@b' }));
+    expect(different[0]?.problem).toContain('different credentials');
+    expect(JSON.stringify([...twoMethods, ...different])).not.toMatch(/s3cret/);
+    const config = loadConfig(Service, { NATS_URL: 'nats://t0ken-value@a:4222,nats://t0ken-value@b:4222' });
+    expect(redactConfig(config).NATS_URL).toBe('nats://[redacted]@a:4222,nats://[redacted]@b:4222');
+  });
+
+  test('NATS_NKEY_SEED_FILE: the seed is read from the file, a file without a seed is refused unquoted', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const seed = `SU${'B'.repeat(56)}`;
+    writeFileSync(join(dir, 'orders.nk'), `${seed}\n`);
+    writeFileSync(join(dir, 'bad.nk'), 'not-a-seed-but-secret\n');
+    const config = loadConfig(Service, {
+      NATS_URL: 'nats://a:4222',
+      NATS_NKEY_SEED_FILE: join(dir, 'orders.nk'),
+      NATS_INBOX_PREFIX: '_INBOX.orders',
+    });
+    expect(natsConnectionSettings(config)).toMatchObject({ nkeySeed: seed, inboxPrefix: '_INBOX.orders' });
+    expect(secretValues(config)).toContain(seed);
+    expect(redactConfig(config).NATS_NKEY_SEED_FILE).toBe(join(dir, 'orders.nk'));
+    const bad = issuesOf(() =>
+      loadConfig(Service, { NATS_URL: 'nats://a:4222', NATS_NKEY_SEED_FILE: join(dir, 'bad.nk') }),
+    );
+    expect(bad).toEqual([expect.objectContaining({ variable: 'NATS_NKEY_SEED_FILE' })]);
+    expect(JSON.stringify(bad)).not.toContain('not-a-seed');
+    expect(
+      issuesOf(() => loadConfig(Service, { NATS_URL: 'nats://a:4222', NATS_INBOX_PREFIX: '_INBOX.*' }))[0]?.variable,
+    ).toBe('NATS_INBOX_PREFIX');
+  });
+
+  test('DATABASE_PASSWORD_FILE puts its password into the URL; a URL with its own password is refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'orders.password');
+    writeFileSync(file, 'p@ss/word:1\n');
+    const Db = z.object({ ...databaseConfigShape }).superRefine(checkDatabaseConfig);
+    const config = loadConfig(Db, { DATABASE_URL: 'postgres://orders@db:5432/trading', DATABASE_PASSWORD_FILE: file });
+    const options = databaseOptions(config);
+    expect(options.kind === 'pg' && new URL(options.url)).toMatchObject({ username: 'orders', hostname: 'db' });
+    expect(options.kind === 'pg' && decodeURIComponent(new URL(options.url).password)).toBe('p@ss/word:1');
+    expect(secretValues(config)).toContain('p@ss/word:1');
+    expect(
+      issuesOf(() => loadConfig(Db, { DATABASE_URL: 'postgres://orders:x@db/trading', DATABASE_PASSWORD_FILE: file })),
+    ).toEqual([expect.objectContaining({ variable: 'DATABASE_PASSWORD_FILE' })]);
+    expect(issuesOf(() => loadConfig(Db, { DATABASE_PASSWORD_FILE: file }))[0]?.variable).toBe(
+      'DATABASE_PASSWORD_FILE',
+    );
+  });
+
+  test('maskUrlPassword masks credentials anywhere in a text; secretValues finds every secret of a config', () => {
+    expect(maskUrlPassword('connect to postgres://app:pw1@db/x?sslmode=require&password=pw2 failed')).toBe(
+      'connect to postgres://app:[redacted]@db/x?sslmode=require&password=[redacted] failed',
+    );
+    expect(maskUrlPassword('postgres://app@db/x')).toBe('postgres://app@db/x');
+    expect(
+      secretValues({
+        DATABASE_URL: 'postgres://app:p%40ss@db/x',
+        NATS_URL: 'nats://tok123@a:4222',
+        NATS_PASSWORD: 'np',
+        LOG_LEVEL: 'info',
+      }).sort(),
+    ).toEqual(['np', 'p%40ss', 'p@ss', 'tok123'].sort());
   });
 
   test('IB: paper by default on 7497; port and account must match the trading mode', () => {

@@ -139,6 +139,21 @@ describe('runService in a child process', () => {
     expect(lines.some((l) => l.msg === 'stop called')).toBe(true);
   });
 
+  test('secret values never reach stdout or stderr, even inside messages, error texts and fatal hints', async () => {
+    const child = startFixture({
+      MODE: 'leak',
+      NATS_URL: 'nats://127.0.0.1:4222',
+      NATS_USER: 'svc',
+      NATS_PASSWORD: 'pw-hunter2',
+    });
+    const { code } = await exitWithin(child);
+    expect(code).toBe(69);
+    const all = child.stdout() + child.stderr();
+    expect(all).toContain('logging in with [redacted]');
+    expect(child.stderr()).toContain('fatal: login with [redacted] refused');
+    expect(all).not.toContain('pw-hunter2');
+  });
+
   test('a stop() that hangs is cut at stopTimeoutMs and exits 1', async () => {
     const child = startFixture({ MODE: 'slow-stop', STOP_TIMEOUT_MS: '300' });
     await child.waitForLog('running');

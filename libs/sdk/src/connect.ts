@@ -5,7 +5,15 @@
 import { type Bus, createNatsBus, redactUrl } from '@trading-system/bus';
 import { catalog } from '@trading-system/contracts';
 import type { Embedded, EmbeddedNaming } from '@trading-system/embedded';
-import { createLogger, type Logger, type LogLevel, loadConfig } from '@trading-system/runtime';
+import {
+  createLogger,
+  type Logger,
+  type LogLevel,
+  loadConfig,
+  NatsOnlyConfig,
+  natsConnectionSettings,
+  secretValues,
+} from '@trading-system/runtime';
 import { toSdkError } from './errors.js';
 
 export interface OpenOptions {
@@ -51,21 +59,31 @@ export async function connect(options: OpenOptions): Promise<Connection> {
   const env = options.env ?? process.env;
   const envLevel = env.LOG_LEVEL !== undefined && LEVELS.has(env.LOG_LEVEL) ? (env.LOG_LEVEL as LogLevel) : undefined;
   const level = options.logLevel ?? envLevel ?? 'warn';
-  const logger = createLogger({ service: 'sdk', level, destination: process.stderr });
   const natsUrl = options.natsUrl ?? (env.NATS_URL === '' ? undefined : env.NATS_URL);
   if (natsUrl !== undefined) {
+    const shown = natsUrl
+      .split(',')
+      .map((u) => redactUrl(u.trim()))
+      .join(',');
     try {
+      // Read as the services read theirs: credentials (also inside the URL), TLS files, the inbox prefix.
+      const natsConfig = loadConfig(NatsOnlyConfig, { ...env, NATS_URL: natsUrl });
+      const settings = natsConnectionSettings(natsConfig);
+      if (settings === undefined) throw new Error('NATS_URL is empty');
+      const secrets = secretValues(natsConfig);
+      const logger = createLogger({ service: 'sdk', level, destination: process.stderr, secrets });
       const bus = await createNatsBus({
         catalog,
         log: logger.child({ component: 'bus' }),
-        connection: { servers: natsUrl.split(','), name: 'trading-system-sdk' },
+        connection: { ...settings, name: 'trading-system-sdk' },
       });
-      const where = [`bus: NATS at ${natsUrl.split(',').map(redactUrl).join(',')}`];
+      const where = [`bus: NATS at ${shown}`];
       return { bus, mode: 'nats', logger, where, embedded: undefined, close: () => bus.drain() };
     } catch (err) {
-      throw toSdkError(err, `connecting to NATS at ${natsUrl}`);
+      throw toSdkError(err, `connecting to NATS at ${shown}`);
     }
   }
+  const logger = createLogger({ service: 'sdk', level, destination: process.stderr });
   // Loaded only here: a client of a deployed system (NATS_URL) never loads the services' code (~2 s per process).
   const { EmbeddedConfig, startEmbedded } = await import('@trading-system/embedded');
   const config = loadConfig(EmbeddedConfig, {

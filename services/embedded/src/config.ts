@@ -1,5 +1,6 @@
 import { BrokerName } from '@trading-system/contracts';
 import {
+  checkDatabaseConfig,
   checkNatsConfig,
   databaseConfigShape,
   defaultedEnv,
@@ -40,6 +41,7 @@ export const EmbeddedConfig = z
   })
   .superRefine((c, ctx) => {
     checkNatsConfig(c, ctx);
+    checkDatabaseConfig(c, ctx);
     // The all-in-one runtime is for paper trading: IB's live ports are refused (run the services to trade live).
     const why = !c.SIM_ENABLED ? ibPortMismatch(c.IB_PORT, true) : undefined;
     if (why !== undefined)

@@ -1,4 +1,5 @@
 import {
+  checkDatabaseConfig,
   checkNatsConfig,
   databaseConfigShape,
   defaultedEnv,
@@ -29,7 +30,10 @@ export const HistoryEnvConfig = z
       'comma-separated broker names this instance answers hist.* for; unset = every broker',
     ),
   })
-  .superRefine((c, ctx) => checkNatsConfig(c, ctx));
+  .superRefine((c, ctx) => {
+    checkNatsConfig(c, ctx);
+    checkDatabaseConfig(c, ctx);
+  });
 export type HistoryEnvConfig = z.output<typeof HistoryEnvConfig>;
 
 /** What app.start needs; main.ts derives it from the environment, tests write it directly. */

@@ -1,6 +1,7 @@
 /** Environment configuration of the orders service (validated once by main.ts, then frozen). */
 import { RiskLimits } from '@trading-system/contracts';
 import {
+  checkDatabaseConfig,
   checkNatsConfig,
   databaseConfigShape,
   defaultedEnv,
@@ -66,5 +67,8 @@ export const OrdersEnv = z
       'fault injection for crash tests: keep every order event unpublished in the outbox (default false)',
     ),
   })
-  .superRefine((c, ctx) => checkNatsConfig(c, ctx));
+  .superRefine((c, ctx) => {
+    checkNatsConfig(c, ctx);
+    checkDatabaseConfig(c, ctx);
+  });
 export type OrdersEnv = z.output<typeof OrdersEnv>;
