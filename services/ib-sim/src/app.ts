@@ -21,6 +21,7 @@ import { registerConnectionHandlers } from './server/handlers/connection.js';
 import { registerContractHandlers } from './server/handlers/contracts.js';
 import { registerHistoricalHandlers } from './server/handlers/historical.js';
 import { registerMarketDataHandlers } from './server/handlers/market-data.js';
+import { registerOptionHandlers } from './server/handlers/options.js';
 import { registerOrderHandlers } from './server/handlers/orders.js';
 import { TwsServer } from './server/server.js';
 import { SimContext, type SimSettings } from './server/sim-context.js';
@@ -101,6 +102,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   registerContractHandlers(registry);
   registerMarketDataHandlers(registry);
   registerHistoricalHandlers(registry);
+  registerOptionHandlers(registry);
   const exchange = Exchange.open({
     quotes: coreQuotes(catalog, quotes),
     instruments: instrumentLookup(catalog),

@@ -42,7 +42,16 @@ describe.each(['v100..193', 'v157..176'])('field counts (client %s)', (versions)
     raw.send(['76', '1', '10', 'DU1234567', '', '0']);
     raw.send(['62', '1', '11', 'All', 'NetLiquidation']);
     raw.send(['2', '1', '404']);
+    const opt = sim.control.catalog.instruments.find((i) => i.secType === 'OPT' && i.symbol === 'AAPL');
+    const OPT = [String(opt?.conId), '', '', '', '', '', '', 'SMART', '', '', '', ''];
+    raw.send(['78', '12', 'AAPL', '', 'STK', '265598']);
+    raw.send(['1', '11', '13', ...OPT, '0', '', '0', '0', '']);
+    raw.send(['54', '2', '14', ...OPT, '2.5', '180', '']);
+    raw.send(['55', '2', '15', ...OPT, '0.3', '180', '0', '']); // ib_async's form: a count before the options
     const needed = [
+      '21',
+      '75',
+      '76',
       '49',
       '10',
       '52',
@@ -72,6 +81,8 @@ describe.each(['v100..193', 'v157..176'])('field counts (client %s)', (versions)
       `all of ${needed.join(',')}`,
       10_000,
     );
+    // The calculation replies (tick type 53) come last: their requests were sent last.
+    await raw.until(() => raw.messages.some((m) => m[0] === '21' && m[1] === '15'), 'calculateOptionPrice reply');
     expect(count(raw, '15')).toEqual([3]);
     expect(count(raw, '9')).toEqual([3]);
     expect(count(raw, '4')).toEqual([6]);
@@ -95,6 +106,14 @@ describe.each(['v100..193', 'v157..176'])('field counts (client %s)', (versions)
     expect(count(raw, '54')).toEqual([3]);
     expect(count(raw, '74')).toEqual([3]);
     expect(count(raw, '64')).toEqual([3]);
+    expect(count(raw, '76')).toEqual([2]);
+    expect(count(raw, '21')).toEqual([12]);
+    for (const m of raw.messages.filter((x) => x[0] === '75')) {
+      const expirations = Number(m[6]);
+      expect(m.length).toBe(8 + expirations + Number(m[7 + expirations]));
+    }
+    const computations = raw.messages.filter((m) => m[0] === '21');
+    expect(new Set(computations.map((m) => m[2]))).toEqual(new Set(['10', '11', '12', '13', '53']));
     for (const m of raw.messages.filter((x) => x[0] === '17')) expect(m.length).toBe(5 + 8 * Number(m[4]));
     const samples = raw.messages.find((m) => m[0] === '79') ?? [];
     let i = 3;

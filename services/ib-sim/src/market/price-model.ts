@@ -7,10 +7,20 @@ import type { Catalog } from '../instruments/catalog.js';
 import { FUTURE_ROOTS } from '../instruments/catalog-data.js';
 import type { Instrument } from '../instruments/instrument.js';
 import { fromWall } from '../instruments/time-zone.js';
-import { blackScholes, logNoise, pathSeed } from './price-path.js';
+import {
+  dividendYield,
+  forward,
+  type OptionSpec,
+  RISK_FREE_RATE,
+  surfaceVolatility,
+  valueOption,
+} from './option-model.js';
+import { logNoise, pathSeed } from './price-path.js';
 import { type BarSeries, floorIndex, type ReplayBar, type ReplayStore } from './replay.js';
 
 const YEAR_MS = 365.25 * 86_400_000;
+/** Option time is calendar days / 365, as IB's option analytics count it. */
+const OPTION_YEAR_MS = 365 * 86_400_000;
 
 export class PriceModel {
   private readonly expiryMs = new Map<number, number>();
@@ -90,11 +100,24 @@ export class PriceModel {
   }
 
   private optionMid(instrument: Instrument, tMs: number): number {
+    const { spec, vol } = this.optionAt(instrument, tMs);
+    return valueOption(spec, vol).price;
+  }
+
+  /** The model inputs of an option at tMs: underlying mid, time to expiry, rate, yield and surface volatility. */
+  optionAt(instrument: Instrument, tMs: number): { spec: OptionSpec; vol: number } {
     const under = this.catalog.get(instrument.underConId);
     if (!under) throw new Error(`option ${instrument.localSymbol} has no underlying`);
-    const spot = this.midAt(under, tMs);
-    const years = (this.expiry(instrument) - tMs) / YEAR_MS;
-    return blackScholes(spot, instrument.strike, years, instrument.annualVol, 0.04, instrument.right === 'C');
+    const spec: OptionSpec = {
+      spot: this.midAt(under, tMs),
+      strike: instrument.strike,
+      years: Math.max(0, (this.expiry(instrument) - tMs) / OPTION_YEAR_MS),
+      rate: RISK_FREE_RATE,
+      dividendYield: dividendYield(under.symbol),
+      call: instrument.right === 'C',
+    };
+    const fwd = forward(spec.spot, spec.years, spec.rate, spec.dividendYield);
+    return { spec, vol: surfaceVolatility(under.annualVol, fwd, spec.strike, spec.years) };
   }
 
   /** Last trading instant of a derivative: 16:00 in its time zone on lastTradeDate. */

@@ -36,28 +36,3 @@ export function logNoise(
 export function pathSeed(globalSeed: number, conId: number): number {
   return mix(globalSeed, conId);
 }
-
-/** Black-Scholes price (no dividends); `years` ≤ 0 gives intrinsic value. */
-export function blackScholes(
-  spot: number,
-  strike: number,
-  years: number,
-  vol: number,
-  rate: number,
-  call: boolean,
-): number {
-  if (years <= 0 || vol <= 0) return Math.max(0, call ? spot - strike : strike - spot);
-  const sqrtT = Math.sqrt(years);
-  const d1 = (Math.log(spot / strike) + (rate + (vol * vol) / 2) * years) / (vol * sqrtT);
-  const d2 = d1 - vol * sqrtT;
-  const discounted = strike * Math.exp(-rate * years);
-  return call ? spot * normCdf(d1) - discounted * normCdf(d2) : discounted * normCdf(-d2) - spot * normCdf(-d1);
-}
-
-function normCdf(x: number): number {
-  // Abramowitz–Stegun 26.2.17, error < 7.5e-8: plenty for a simulator's option quotes.
-  const t = 1 / (1 + 0.2316419 * Math.abs(x));
-  const poly = t * (0.31938153 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
-  const tail = (Math.exp((-x * x) / 2) / Math.sqrt(2 * Math.PI)) * poly;
-  return x >= 0 ? 1 - tail : tail;
-}

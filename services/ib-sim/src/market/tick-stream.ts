@@ -5,6 +5,7 @@
  */
 import type { Instrument } from '../instruments/instrument.js';
 import * as enc from '../wire/encoders.js';
+import { optionComputations } from './option-ticks.js';
 import type { Quote, QuoteSource } from './quote-source.js';
 import { DELAYED, TICK } from './tick-types.js';
 
@@ -18,6 +19,7 @@ export class TickStream {
   private sessionStart = -1;
   private tradedVolume = 0;
   private tradedNotional = 0;
+  private sentModelPrice: number | undefined;
 
   constructor(
     private readonly quotes: QuoteSource,
@@ -76,6 +78,7 @@ export class TickStream {
     }
     if (this.instrument.hasTrades) out.push(enc.tickGeneric(id, TICK.HALTED, 0));
     out.push(...this.genericInitial(q, day.prevClose));
+    if (this.instrument.secType === 'OPT') out.push(...this.optionTicks(t, q, undefined));
     this.sent = q;
     this.high = day.high;
     this.low = day.low;
@@ -183,7 +186,31 @@ export class TickStream {
       this.low = q.last;
       out.push(enc.tickPrice(id, this.type(TICK.LOW), q.last, '0', 0));
     }
+    if (this.instrument.secType === 'OPT') out.push(...this.optionTicks(t, q, prev));
     this.sent = q;
+    return out;
+  }
+
+  /**
+   * tickOptionComputation for the bid, ask and last (price-based, tickAttrib 1) when that price changed, and
+   * the model (tickAttrib 0) when the model price moved; everything on the first call.
+   */
+  private optionTicks(t: number, q: Quote, prev: Quote | undefined): enc.Fields[] {
+    const at = this.quotes.effectiveTime(this.instrument, t);
+    const c = optionComputations(this.quotes.prices, this.instrument, at, q);
+    const id = this.tickerId;
+    const out: enc.Fields[] = [];
+    if (prev === undefined || prev.bid !== q.bid)
+      out.push(enc.tickOptionComputation(id, this.type(TICK.BID_OPTION), 1, c.bid));
+    if (prev === undefined || prev.ask !== q.ask)
+      out.push(enc.tickOptionComputation(id, this.type(TICK.ASK_OPTION), 1, c.ask));
+    if (prev === undefined || prev.last !== q.last)
+      out.push(enc.tickOptionComputation(id, this.type(TICK.LAST_OPTION), 1, c.last));
+    const model = c.model.optPrice;
+    if (prev === undefined || model === undefined || Math.abs(model - (this.sentModelPrice ?? Number.NaN)) >= 0.0005) {
+      this.sentModelPrice = model;
+      out.push(enc.tickOptionComputation(id, this.type(TICK.MODEL_OPTION), 0, c.model));
+    }
     return out;
   }
 

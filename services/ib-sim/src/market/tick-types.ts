@@ -11,6 +11,10 @@ export const TICK = {
   LOW: 7,
   VOLUME: 8,
   CLOSE: 9,
+  BID_OPTION: 10,
+  ASK_OPTION: 11,
+  LAST_OPTION: 12,
+  MODEL_OPTION: 13,
   OPEN: 14,
   LOW_13_WEEK: 15,
   HIGH_13_WEEK: 16,
@@ -32,6 +36,7 @@ export const TICK = {
   SHORTABLE: 46,
   RT_VOLUME: 48,
   HALTED: 49,
+  CUST_OPTION_COMPUTATION: 53,
   TRADE_COUNT: 54,
   TRADE_RATE: 55,
   VOLUME_RATE: 56,
@@ -55,6 +60,10 @@ export const DELAYED: Readonly<Record<number, number>> = {
   [TICK.CLOSE]: 75,
   [TICK.OPEN]: 76,
   [TICK.LAST_TIMESTAMP]: 88,
+  [TICK.BID_OPTION]: 80,
+  [TICK.ASK_OPTION]: 81,
+  [TICK.LAST_OPTION]: 82,
+  [TICK.MODEL_OPTION]: 83,
 };
 
 /** Generic tick ids TWS accepts for reqMktData (others are refused with 321). */

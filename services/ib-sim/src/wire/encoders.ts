@@ -151,6 +151,76 @@ export function tickString(tickerId: number, tickType: number, value: string): F
   return [id(OUT.TICK_STRING), '6', fmtInt(tickerId), fmtInt(tickType), value];
 }
 
+/** An option computation; undefined values go out as TWS's "not computed" sentinels. */
+export interface OptionComputationFields {
+  readonly impliedVol?: number | undefined;
+  readonly delta?: number | undefined;
+  readonly optPrice?: number | undefined;
+  readonly pvDividend?: number | undefined;
+  readonly gamma?: number | undefined;
+  readonly vega?: number | undefined;
+  readonly theta?: number | undefined;
+  readonly undPrice?: number | undefined;
+}
+
+const orSentinel = (value: number | undefined, sentinel: number): string =>
+  value === undefined || !Number.isFinite(value) ? String(sentinel) : fmtDouble(value);
+
+/**
+ * TICK_OPTION_COMPUTATION at sv ≥ 156: no version, tickAttrib (0 return-based, 1 price-based), then always all
+ * eight numbers (ib_async unpacks exactly 12 fields); −1 = not computed for iv/optPrice/pvDividend/undPrice,
+ * −2 for delta/gamma/vega/theta.
+ */
+export function tickOptionComputation(
+  tickerId: number,
+  tickType: number,
+  tickAttrib: number,
+  c: OptionComputationFields,
+): Fields {
+  return [
+    id(OUT.TICK_OPTION_COMPUTATION),
+    fmtInt(tickerId),
+    fmtInt(tickType),
+    fmtInt(tickAttrib),
+    orSentinel(c.impliedVol, -1),
+    orSentinel(c.delta, -2),
+    orSentinel(c.optPrice, -1),
+    orSentinel(c.pvDividend, -1),
+    orSentinel(c.gamma, -2),
+    orSentinel(c.vega, -2),
+    orSentinel(c.theta, -2),
+    orSentinel(c.undPrice, -1),
+  ];
+}
+
+/** SECURITY_DEFINITION_OPTION_PARAMETER: one per exchange; no version field. */
+export function secDefOptParams(
+  reqId: number,
+  exchange: string,
+  underlyingConId: number,
+  tradingClass: string,
+  multiplier: string,
+  expirations: readonly string[],
+  strikes: readonly number[],
+): Fields {
+  return [
+    id(OUT.SECURITY_DEFINITION_OPTION_PARAMETER),
+    fmtInt(reqId),
+    exchange,
+    fmtInt(underlyingConId),
+    tradingClass,
+    multiplier,
+    fmtInt(expirations.length),
+    ...expirations,
+    fmtInt(strikes.length),
+    ...strikes.map(fmtDouble),
+  ];
+}
+
+export function secDefOptParamsEnd(reqId: number): Fields {
+  return [id(OUT.SECURITY_DEFINITION_OPTION_PARAMETER_END), fmtInt(reqId)];
+}
+
 export function tickSnapshotEnd(tickerId: number): Fields {
   return [id(OUT.TICK_SNAPSHOT_END), '1', fmtInt(tickerId)];
 }
