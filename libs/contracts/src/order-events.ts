@@ -34,16 +34,25 @@ export function isFinalOrderState(s: OrderState): boolean {
   return FINAL_ORDER_STATES.has(s);
 }
 
+/**
+ * JetStream `Nats-Msg-Id` of an order event on ORDERS: the eventId scoped by broker, like the broker facts on
+ * BROKER_EVENTS, since one duplicate window holds every broker's events. Event ids are the OMS's UUIDs today; the
+ * scope keeps a republished event a duplicate and two brokers' events distinct whatever the ids become.
+ */
+export function orderEventMsgId(broker: string, eventId: string): string {
+  return `${broker}:${eventId}`;
+}
+
 /** Account token used in `orders.evt.<broker>.<account>.*` when a denial happens before the account is known. */
 export const UNKNOWN_ACCOUNT = '_';
 
 /**
  * Fields of every order event on `orders.evt.<broker>.<account>.<kind>` (JetStream stream ORDERS).
- * Published by orders (from its outbox, `Nats-Msg-Id` = eventId); consumed by history, SDK, dashboards.
+ * Published by orders (from its outbox, `Nats-Msg-Id` = orderEventMsgId); consumed by history, SDK, dashboards.
  */
 const eventBase = {
   v: V1,
-  /** Unique event id (also the JetStream msg-id, so a republished event is dropped as duplicate). */
+  /** Unique event id (in the JetStream msg-id, so a republished event is dropped as duplicate). */
   eventId: EventId,
   clientOrderId: ClientOrderId,
   /** Per-order sequence number, 1, 2, 3, … without gaps: a consumer seeing a gap has missed an event. */

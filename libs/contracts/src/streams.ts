@@ -26,7 +26,8 @@ const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
 /**
- * ORDERS: every order event (`orders.evt.>`), published by orders from its outbox with `Nats-Msg-Id` = eventId.
+ * ORDERS: every order event (`orders.evt.>`), published by orders from its outbox with `Nats-Msg-Id` =
+ * `<broker>:<eventId>`.
  * Kept forever: history rebuilds its read model from it. The duplicate window covers the outbox relay's retry
  * horizon (a relay restarted within it republishes without creating duplicates); beyond it, consumers still
  * dedupe on eventId / (clientOrderId, seq).
@@ -45,7 +46,8 @@ export const ORDERS_STREAM: StreamSpec = {
 };
 
 /**
- * BROKER_EVENTS: broker facts from the gateways (`broker.*.evt.>`), `Nats-Msg-Id` = eventId (e.g. exec-<execId>),
+ * BROKER_EVENTS: broker facts from the gateways (`broker.*.evt.>`), `Nats-Msg-Id` = `<broker>:<eventId>` (e.g.
+ * `sim:exec-<execId>`: broker-side ids are unique per broker only),
  * consumed by orders with a durable consumer. Kept 30 days for diagnosis and replay.
  */
 export const BROKER_EVENTS_STREAM: StreamSpec = {

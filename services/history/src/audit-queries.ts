@@ -89,18 +89,29 @@ export async function queryTrades(
   if (q.toMs !== undefined) s = s.where('ts_event_ms', '<', q.toMs);
   if (q.cursor !== undefined) {
     const c = decodeCursor(q.cursor);
+    // id = `<broker>:<execId>` (exec ids are unique per broker only); a cursor from before has no broker: ''.
+    const cut = c.id.indexOf(':');
+    const broker = cut < 0 ? '' : c.id.slice(0, cut);
+    const execId = cut < 0 ? c.id : c.id.slice(cut + 1);
     s = s.where((eb) =>
-      eb.or([eb('ts_event_ms', '<', c.ms), eb.and([eb('ts_event_ms', '=', c.ms), eb('exec_id', '<', c.id)])]),
+      eb.or([
+        eb('ts_event_ms', '<', c.ms),
+        eb.and([
+          eb('ts_event_ms', '=', c.ms),
+          eb.or([eb('exec_id', '<', execId), eb.and([eb('exec_id', '=', execId), eb('broker', '<', broker)])]),
+        ]),
+      ]),
     );
   }
-  s = s.orderBy('ts_event_ms', 'desc').orderBy('exec_id', 'desc');
+  s = s.orderBy('ts_event_ms', 'desc').orderBy('exec_id', 'desc').orderBy('broker', 'desc');
   if (q.limit !== undefined) s = s.limit(q.limit + 1);
   const rows = await s.execute();
   const more = q.limit !== undefined && rows.length > q.limit;
   const page = more ? rows.slice(0, q.limit) : rows;
   const out: { trades: TradeRecord[]; nextCursor?: string } = { trades: page.map(toTrade) };
   const last = page.at(-1);
-  if (more && last !== undefined) out.nextCursor = encodeCursor(Number(last.ts_event_ms), last.exec_id);
+  if (more && last !== undefined)
+    out.nextCursor = encodeCursor(Number(last.ts_event_ms), `${last.broker}:${last.exec_id}`);
   return out;
 }
 

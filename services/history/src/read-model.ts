@@ -175,12 +175,13 @@ async function applyToDb(
         realized_pnl: null,
         ts_event_ms: t.tsEventMs,
       })
-      .onConflict((oc) => oc.column('exec_id').doNothing())
+      .onConflict((oc) => oc.columns(['broker', 'exec_id']).doNothing())
       .execute();
   } else if (e.kind === 'commission') {
     await trx
       .updateTable('trades')
       .set({ commission: e.commission, commission_currency: e.currency, realized_pnl: e.realizedPnl ?? null })
+      .where('broker', '=', e.broker)
       .where('exec_id', '=', e.execId)
       .execute();
   }

@@ -1,7 +1,7 @@
 /**
- * Applying broker facts to the ledger, inside the caller's transaction: executions (once per execId, overfills
- * flagged instead of applied), commission reports, and order statuses (through the state table). Shared by the
- * live broker-event consumer and by reconciliation, so a fact seen both ways is applied once.
+ * Applying broker facts to the ledger, inside the caller's transaction: executions (once per broker and execId,
+ * overfills flagged instead of applied), commission reports, and order statuses (through the state table). Shared
+ * by the live broker-event consumer and by reconciliation, so a fact seen both ways is applied once.
  */
 import {
   addDecimal,
@@ -53,7 +53,7 @@ async function flag(trx: Trx, broker: string, e: BrokerExecutionData, reason: st
       payload: JSON.stringify(e),
       created_at_ms: String(nowMs),
     })
-    .onConflict((oc) => oc.column('exec_id').doNothing())
+    .onConflict((oc) => oc.columns(['broker', 'exec_id']).doNothing())
     .execute();
 }
 
@@ -65,7 +65,13 @@ export async function applyExecution(
   e: BrokerExecutionData,
   nowMs: number,
 ): Promise<ExecutionResult> {
-  const known = await trx.selectFrom('fills').select('exec_id').where('exec_id', '=', e.execId).executeTakeFirst();
+  // Exec ids are unique per broker only (two brokers may issue the same one): every lookup is by both.
+  const known = await trx
+    .selectFrom('fills')
+    .select('exec_id')
+    .where('broker', '=', broker)
+    .where('exec_id', '=', e.execId)
+    .executeTakeFirst();
   if (known !== undefined) return 'duplicate';
   const row = await lockForBroker(trx, broker, e);
   if (row === undefined) {
@@ -75,6 +81,7 @@ export async function applyExecution(
   const flagged = await trx
     .selectFrom('flagged_executions')
     .select('exec_id')
+    .where('broker', '=', broker)
     .where('exec_id', '=', e.execId)
     .executeTakeFirst();
   if (flagged !== undefined) return 'duplicate';
@@ -169,11 +176,17 @@ export type CommissionResult = 'applied' | 'duplicate' | 'noFill';
 
 export async function applyCommission(
   trx: Trx,
+  broker: string,
   c: { execId: string; commission: string; currency: string; realizedPnl?: string | undefined },
   tsEventMs: number,
   nowMs: number,
 ): Promise<CommissionResult> {
-  const fill = await trx.selectFrom('fills').selectAll().where('exec_id', '=', c.execId).executeTakeFirst();
+  const fill = await trx
+    .selectFrom('fills')
+    .selectAll()
+    .where('broker', '=', broker)
+    .where('exec_id', '=', c.execId)
+    .executeTakeFirst();
   if (fill === undefined) return 'noFill';
   if (fill.commission !== null) return 'duplicate';
   const row = await lockOrder(trx, fill.client_order_id);
@@ -181,6 +194,7 @@ export async function applyCommission(
   await trx
     .updateTable('fills')
     .set({ commission: c.commission, commission_currency: c.currency, realized_pnl: c.realizedPnl ?? null })
+    .where('broker', '=', broker)
     .where('exec_id', '=', c.execId)
     .execute();
   await appendEvent(

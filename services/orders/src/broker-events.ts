@@ -52,7 +52,7 @@ export async function startBrokerEventConsumer(
       const claimed = await trx
         .insertInto('inbox')
         .values({ event_id: data.eventId, broker, kind, processed_at_ms: String(now) })
-        .onConflict((oc) => oc.column('event_id').doNothing())
+        .onConflict((oc) => oc.columns(['broker', 'event_id']).doNothing())
         .returning('event_id')
         .executeTakeFirst();
       if (claimed === undefined) return false;
@@ -74,11 +74,12 @@ export async function startBrokerEventConsumer(
       }
       case 'commissionReport': {
         const c = data as BrokerEvent['commissionReport'];
-        const r = await applyCommission(trx, c, c.tsEventMs, now);
+        const r = await applyCommission(trx, broker, c, c.tsEventMs, now);
         if (r === 'noFill') {
           const flagged = await trx
             .selectFrom('flagged_executions')
             .select('exec_id')
+            .where('broker', '=', broker)
             .where('exec_id', '=', c.execId)
             .executeTakeFirst();
           // The execution may still be on its way (redelivery after it is applied); a flagged one never will be.
@@ -131,7 +132,7 @@ export async function startBrokerEventConsumer(
         await trx
           .insertInto('external_orders')
           .values({ broker, perm_id: String(o.permId), order_id: o.orderId, ...values })
-          .onConflict((oc) => oc.columns(['broker', 'perm_id', 'order_id']).doUpdateSet(values))
+          .onConflict((oc) => oc.columns(['broker', 'account', 'perm_id', 'order_id']).doUpdateSet(values))
           .execute();
         return;
       }

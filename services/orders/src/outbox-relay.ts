@@ -1,11 +1,13 @@
 /**
- * Outbox relay: publishes stored order events to the ORDERS stream with `Nats-Msg-Id` = eventId, in id order,
- * and marks each row `published_at` only after JetStream acknowledged it. It selects rows that are still
+ * Outbox relay: publishes stored order events to the ORDERS stream with `Nats-Msg-Id` = `<broker>:<eventId>`
+ * (orderEventMsgId), in id order, and marks each row `published_at` only after JetStream acknowledged it. It
+ * selects rows that are still
  * unpublished rather than "id > last published", so a row committed late with a smaller id (concurrent
  * transactions) is picked up on the next pass instead of being skipped. A crash between publish and mark
  * republishes the row on restart; the stream's duplicate window drops the copy.
  */
 import type { Bus } from '@trading-system/bus';
+import { type OrderEvent, orderEventMsgId } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import { sql } from '@trading-system/storage';
 import type { Db } from './ledger.js';
@@ -52,11 +54,10 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     // prefix are marked in one statement. A failed publish leaves it and every later row unmarked for the next pass
     // (an acked later row published again is dropped by the stream's duplicate window).
     const acks = await Promise.allSettled(
-      rows.map((row) =>
-        bus.jetstream.publish(row.subject, typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload, {
-          msgId: row.event_id,
-        }),
-      ),
+      rows.map((row) => {
+        const event = (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as OrderEvent;
+        return bus.jetstream.publish(row.subject, event, { msgId: orderEventMsgId(event.broker, row.event_id) });
+      }),
     );
     const failed = acks.findIndex((a) => a.status === 'rejected');
     const acked = failed === -1 ? rows : rows.slice(0, failed);

@@ -3,7 +3,7 @@
  * fake gateway at the outermost wire (`broker.<b>.cmd.*` answered on the bus) that records what was sent.
  * Every harness uses a fresh broker name (so subjects, durables and event filters never collide) and schema.
  */
-import type { Bus } from '@trading-system/bus';
+import type { Bus, Subscription } from '@trading-system/bus';
 import {
   type BROKER_EVENT_SCHEMAS,
   BROKER_EVENTS_STREAM,
@@ -16,6 +16,7 @@ import {
   Subjects,
 } from '@trading-system/contracts';
 import { createLogger } from '@trading-system/runtime';
+import type { Kysely } from '@trading-system/storage';
 import {
   createTestMemoryBus,
   createTestNatsBus,
@@ -66,16 +67,22 @@ export interface Harness {
   readonly database: TestDatabase<OrdersDb>;
   readonly schema: string;
   readonly gateway: FakeGateway;
+  /** The further brokers of `otherBrokers`, in order. */
+  readonly others: ReadonlyArray<{ readonly broker: string; readonly gateway: FakeGateway }>;
   /** Order events seen on `orders.evt.<broker>.>` (core subscription). */
   readonly events: OrderEvent[];
   app: RunningOrders;
   config: OrdersConfig;
   request<T = { ok: boolean } & Record<string, unknown>>(subject: string, body: unknown): Promise<T>;
-  /** Publishes a broker event on BROKER_EVENTS (msgId defaults to the eventId). */
+  /**
+   * Publishes a broker event of `from` (default the first broker) on BROKER_EVENTS; msgId defaults to
+   * `<broker>:<eventId>` as gateway-ib sets it.
+   */
   brokerEvent<K extends BrokerEventKind>(
     kind: K,
     body: Omit<z.input<(typeof BROKER_EVENT_SCHEMAS)[K]>, 'v' | 'broker' | 'tsInitMs'>,
     msgId?: string,
+    from?: string,
   ): Promise<void>;
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -91,17 +98,8 @@ export async function waitUntil<T>(fn: () => Promise<T | undefined> | T | undefi
   }
 }
 
-export async function startHarness(
-  kind: 'nats-pg' | 'memory-pglite',
-  opts: { risk?: RiskConfig; brokerTimeoutMs?: number } = {},
-): Promise<Harness> {
-  const testBus = kind === 'nats-pg' ? await createTestNatsBus(catalog) : await createTestMemoryBus(catalog);
-  const database = kind === 'nats-pg' ? await openPgTestDatabase<OrdersDb>() : await openPgliteTestDatabase<OrdersDb>();
-  const bus = testBus.bus;
-  const broker = uniqueName('b');
-  const schema = database.newSchema('orders');
-  const logger = createLogger({ service: 'orders-test', level: process.env.TEST_LOG === '1' ? 'debug' : 'silent' });
-
+/** The fake gateway of one broker: answers `broker.<broker>.cmd.*` on the bus and records what was sent. */
+function serveFakeGateway(bus: Bus, broker: string): { gateway: FakeGateway; subs: Subscription[] } {
   const gateway: FakeGateway = {
     calls: [],
     place: 'ok',
@@ -167,22 +165,56 @@ export async function startHarness(
           ...snap,
         };
         await bus.jetstream.publish(Subjects.brokerEvent.build({ broker, kind: 'reconciliationSnapshot' }), msg, {
-          msgId: msg.eventId,
+          msgId: `${broker}:${msg.eventId}`,
         });
       }
       return { v: 1, ok: true, reconId: body.reconId, parts: 1 };
     }),
   ];
+  return { gateway, subs };
+}
+
+export interface HarnessOptions {
+  readonly risk?: RiskConfig;
+  readonly brokerTimeoutMs?: number;
+  /** Further brokers routed to by the same OMS, each with its own fake gateway (`others`). */
+  readonly otherBrokers?: number;
+  /**
+   * Runs on the fresh schema before the OMS starts (and migrates it): a ledger left by an earlier version.
+   * Receives the unscoped database, the schema and the (first) broker's name.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: a ledger of an earlier version has no type of today
+  readonly prepare?: (db: Kysely<any>, schema: string, broker: string) => Promise<void>;
+}
+
+export async function startHarness(kind: 'nats-pg' | 'memory-pglite', opts: HarnessOptions = {}): Promise<Harness> {
+  const testBus = kind === 'nats-pg' ? await createTestNatsBus(catalog) : await createTestMemoryBus(catalog);
+  const database = kind === 'nats-pg' ? await openPgTestDatabase<OrdersDb>() : await openPgliteTestDatabase<OrdersDb>();
+  const bus = testBus.bus;
+  const broker = uniqueName('b');
+  const schema = database.newSchema('orders');
+  const logger = createLogger({ service: 'orders-test', level: process.env.TEST_LOG === '1' ? 'debug' : 'silent' });
+  if (opts.prepare !== undefined) await opts.prepare(database.db, schema, broker);
+
+  const { gateway, subs } = serveFakeGateway(bus, broker);
+  const others: Array<{ broker: string; gateway: FakeGateway }> = [];
+  for (let i = 0; i < (opts.otherBrokers ?? 0); i++) {
+    const other = uniqueName('b');
+    const served = serveFakeGateway(bus, other);
+    subs.push(...served.subs);
+    others.push({ broker: other, gateway: served.gateway });
+  }
   const events: OrderEvent[] = [];
-  subs.push(
-    bus.subscribe<OrderEvent>(Subjects.orderEvent.filter({ broker }), (m) => {
-      events.push(m.data);
-    }),
-  );
+  for (const b of [broker, ...others.map((o) => o.broker)])
+    subs.push(
+      bus.subscribe<OrderEvent>(Subjects.orderEvent.filter({ broker: b }), (m) => {
+        events.push(m.data);
+      }),
+    );
 
   const config: OrdersConfig = {
     schema,
-    brokers: [{ name: broker, allowGtc: true }],
+    brokers: [broker, ...others.map((o) => o.broker)].map((name) => ({ name, allowGtc: true })),
     initialRisk: opts.risk ?? EMPTY_RISK_CONFIG,
     brokerTimeoutMs: opts.brokerTimeoutMs ?? 3_000,
     relayPollMs: 200,
@@ -201,6 +233,7 @@ export async function startHarness(
     database,
     schema,
     gateway,
+    others,
     events,
     get app() {
       return app;
@@ -210,10 +243,12 @@ export async function startHarness(
     },
     config,
     request: (subject, body) => bus.request(subject, body, { timeoutMs: 15_000 }),
-    async brokerEvent(kind, body, msgId) {
+    async brokerEvent(kind, body, msgId, from = broker) {
       const now = Date.now();
-      const msg = { v: 1, broker, tsInitMs: now, ...body } as { eventId: string };
-      await bus.jetstream.publish(Subjects.brokerEvent.build({ broker, kind }), msg, { msgId: msgId ?? msg.eventId });
+      const msg = { v: 1, broker: from, tsInitMs: now, ...body } as { eventId: string };
+      await bus.jetstream.publish(Subjects.brokerEvent.build({ broker: from, kind }), msg, {
+        msgId: msgId ?? `${from}:${msg.eventId}`,
+      });
     },
     async restart() {
       await app.stop();

@@ -5,4 +5,5 @@
 import './suite-intake.js';
 import './suite-broker.js';
 import './suite-broker-edge.js';
+import './suite-broker-ids.js';
 import './suite-e2e.js';

@@ -67,4 +67,4 @@ test('embedded mode: submit, fill from a broker event, get with history, positio
   } finally {
     await h.close();
   }
-});
+}, 90_000); // PGlite on a busy 2-core machine takes ~35 s for this

@@ -1,8 +1,10 @@
 import type { Migration } from '@trading-system/storage';
 import * as init from './0001-init.js';
 import * as externalOrders from './0002-external-orders.js';
+import * as brokerScopedIds from './0003-broker-scoped-ids.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-init': init,
   '0002-external-orders': externalOrders,
+  '0003-broker-scoped-ids': brokerScopedIds,
 };
