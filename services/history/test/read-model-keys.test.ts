@@ -4,12 +4,20 @@
  * dropped from the fill events it had stored. In-process bus + PGlite, and the migration on Postgres too.
  */
 import type { Bus } from '@trading-system/bus';
-import { type HistTradesReply, type OrderEvent, Subjects } from '@trading-system/contracts';
+import { catalog, type HistTradesReply, type OrderEvent, Subjects } from '@trading-system/contracts';
 import { type Kysely, migrateToLatest } from '@trading-system/storage';
-import { openPgliteTestDatabase, openPgTestDatabase, type TestDatabase, uniqueName } from '@trading-system/testkit';
+import {
+  createTestMemoryBus,
+  openPgliteTestDatabase,
+  openPgTestDatabase,
+  type TestBus,
+  type TestDatabase,
+  uniqueName,
+} from '@trading-system/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
+import { type History, start } from '../src/app.js';
 import { migrations } from '../src/migrations/index.js';
-import { type Fixture, INSTRUMENT, openFixture, until } from './helpers.js';
+import { INSTRUMENT, testLogger, until } from './helpers.js';
 import { T0 } from './order-events.js';
 
 const ACCOUNT = 'DU1234567';
@@ -61,39 +69,54 @@ async function publishAll(bus: Bus, events: readonly OrderEvent[]): Promise<void
     });
 }
 
-let f: Fixture | undefined;
+let app: History | undefined;
+let testBus: TestBus | undefined;
 const dbs: TestDatabase<unknown>[] = [];
 afterEach(async () => {
-  await f?.close();
-  f = undefined;
+  await app?.stop();
+  app = undefined;
+  await testBus?.close();
+  testBus = undefined;
   for (const d of dbs.splice(0)) await d.close();
 });
 
 describe('trades are keyed by broker and exec id', () => {
   test('two brokers with the same exec id: two trades, each with its own commission', async () => {
-    f = await openFixture('memory');
-    const fx = f;
-    const other = uniqueName('b');
+    testBus = await createTestMemoryBus(catalog);
+    const bus = testBus.bus;
+    const database = await openPgTestDatabase<unknown>();
+    dbs.push(database);
+    const [one, other] = [uniqueName('b'), uniqueName('b')];
     const stream = uniqueName('ORDERS_');
-    await fx.bus.jetstream.ensureStream({
+    await bus.jetstream.ensureStream({
       name: stream,
       subjects: ['orders.evt.>'],
       storage: 'memory',
       duplicateWindowMs: 60_000,
     });
-    const events = [...filledOrder(fx.broker, '1.00'), ...filledOrder(other, '2.00')];
-    await publishAll(fx.bus, events);
-    const app = await fx.startApp({
-      ordersStream: stream,
-      ordersFilterSubject: 'orders.evt.>',
-      brokers: [fx.broker, other],
+    const events = [...filledOrder(one, '1.00'), ...filledOrder(other, '2.00')];
+    await publishAll(bus, events);
+    const history = await start({
+      bus,
+      db: database.db as never,
+      logger: testLogger,
+      config: {
+        schema: database.newSchema('hist'),
+        brokers: [one, other],
+        ensureOrdersStream: false,
+        ordersStream: stream,
+        ordersFilterSubject: 'orders.evt.>',
+        ordersDurable: uniqueName('d'),
+        liveBars: false,
+      },
     });
-    await until(() => app.readModel.stats.applied === events.length, 10_000, 'every event applied');
+    app = history;
+    await until(() => history.readModel.stats.applied === events.length, 10_000, 'every event applied');
     for (const [broker, commission] of [
-      [fx.broker, '1.00'],
+      [one, '1.00'],
       [other, '2.00'],
     ] as const) {
-      const r = await fx.bus.request<HistTradesReply>(
+      const r = await bus.request<HistTradesReply>(
         Subjects.histTrades.build(),
         { v: 1, query: { broker } },
         { timeoutMs: 5_000 },
@@ -180,5 +203,5 @@ describe('migration 0004-trades-by-broker', () => {
         { broker: 'ib2', exec_id: EXEC_ID, client_order_id: b[0]?.clientOrderId, quantity: '10', commission: '2.00' },
         { broker: 'sim', exec_id: EXEC_ID, client_order_id: a[0]?.clientOrderId, quantity: '10', commission: '1.00' },
       ]);
-    });
+    }, 120_000); // PGlite on a busy machine
 });
