@@ -31,6 +31,8 @@ export interface EngineDeps {
   readonly commissions: CommissionSchedule;
   /** Called after each fill to append account-wide events (account values). */
   readonly onAccountChange: (account: string, tMs: number, out: ExchangeEvent[]) => void;
+  /** Position, portfolio and account-value events after each fill (a backtest that reads state directly skips them). */
+  readonly accountEvents: boolean;
   /** Pre-trade check of a new order; false rejects it (201, IB's margin text). */
   readonly hasMarginFor: (order: OrderRecord, spec: InstrumentSpec, tMs: number) => boolean;
 }
@@ -254,6 +256,7 @@ export class Engine {
       currency: spec.currency,
       realizedPnL: execution.realizedPnLMicros === undefined ? undefined : microsToNumber(execution.realizedPnLMicros),
     });
+    if (!this.deps.accountEvents) return;
     const account = this.state.accounts.get(order.account);
     const position = account.positions.get(spec.conId);
     if (position) {

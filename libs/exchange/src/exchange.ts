@@ -20,7 +20,7 @@
  *     `step(tMs?)` expire DAY orders and match live orders against `quoteAt(conId, tMs)` (default: clock);
  *     `rejectNext(reason, code = 201)` fault hook: the next new order is rejected (Inactive);
  *     `reset()` back to the configured starting state; `flush()` writes a throttled save now.
- * - Queries: `openOrders(clientId?)`, `completedOrders()`, `order(clientId, orderId)`, `nextOrderId(clientId)`,
+ * - Queries: `hasOpenOrders()`, `openOrders(clientId?)`, `completedOrders()`, `order(clientId, orderId)`, `nextOrderId(clientId)`,
  *   `executions(filter)`, `positions(account?)`, `portfolio(account, tMs?)`, `accountSummary(account, tMs?)`,
  *   `accountValues(account, tMs?)`, `accounts()`, `cashMicros(account, currency)`, `toSnapshot()`.
  *
@@ -78,6 +78,11 @@ export interface ExchangeOptions {
    * margin rate exceeds AvailableFunds is rejected with 201 and IB's margin text. Reducing quantity is free.
    */
   readonly marginCheck?: boolean;
+  /**
+   * Position, portfolio and account-value events after every fill (default true: the TWS front forwards them). A
+   * backtest reads positions and cash through the queries instead and saves the cost of ~40 events per fill.
+   */
+  readonly accountEvents?: boolean;
 }
 
 const DEFAULT_RETENTION_MS = 7 * 24 * 3_600_000;
@@ -125,6 +130,7 @@ export class Exchange {
         onAccountChange: (account, tMs, out) => {
           for (const value of this.accountValues(account, tMs)) out.push({ kind: 'accountValue', value });
         },
+        accountEvents: this.options.accountEvents ?? true,
         hasMarginFor: (order, spec, tMs) => this.options.marginCheck === false || this.hasMarginFor(order, spec, tMs),
       },
       {
@@ -229,6 +235,11 @@ export class Exchange {
     this.options.store?.clear();
     this.engine = this.makeEngine(Exchange.initialState(this.options));
     this.persist();
+  }
+
+  /** Whether any order is working (cheap). */
+  hasOpenOrders(): boolean {
+    return this.engine.state.book.hasLive();
   }
 
   openOrders(clientId?: number): OrderRecord[] {

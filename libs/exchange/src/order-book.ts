@@ -16,12 +16,22 @@ export const FIRST_PERM_ID = 1_000_000_001;
 
 export class OrderBook {
   private readonly orders = new Map<string, OrderRecord>();
+  /**
+   * Orders that were live when last seen, in permId order (insertion order: permIds are taken in placement order
+   * and a restored state is sorted). `live()` drops the ones that finished since, so a matching step costs the
+   * live orders, not every order of the retention window.
+   */
+  private readonly maybeLive = new Map<string, OrderRecord>();
   private readonly maxOrderIds = new Map<number, number>();
   private permIdSeq: number;
 
   constructor(state?: OrderBookState) {
     this.permIdSeq = state?.nextPermId ?? FIRST_PERM_ID;
-    for (const o of state?.orders ?? []) this.orders.set(orderKey(o.clientId, o.orderId), o);
+    for (const o of state?.orders ?? []) {
+      const key = orderKey(o.clientId, o.orderId);
+      this.orders.set(key, o);
+      if (isLive(o.status)) this.maybeLive.set(key, o);
+    }
     for (const [clientId, id] of state?.maxOrderIds ?? []) this.maxOrderIds.set(clientId, id);
   }
 
@@ -44,7 +54,9 @@ export class OrderBook {
   }
 
   add(order: OrderRecord): void {
-    this.orders.set(orderKey(order.clientId, order.orderId), order);
+    const key = orderKey(order.clientId, order.orderId);
+    this.orders.set(key, order);
+    if (isLive(order.status)) this.maybeLive.set(key, order);
     if (order.orderId > (this.maxOrderIds.get(order.clientId) ?? 0)) {
       this.maxOrderIds.set(order.clientId, order.orderId);
     }
@@ -52,7 +64,21 @@ export class OrderBook {
 
   /** Live orders in permId (= arrival) order, so matching is deterministic. */
   live(): OrderRecord[] {
-    return [...this.orders.values()].filter((o) => isLive(o.status)).sort((a, b) => a.permId - b.permId);
+    const out: OrderRecord[] = [];
+    for (const [key, o] of this.maybeLive) {
+      if (isLive(o.status)) out.push(o);
+      else this.maybeLive.delete(key);
+    }
+    return out;
+  }
+
+  /** Whether any order is live (cheap: a backtest asks before every matching step). */
+  hasLive(): boolean {
+    for (const [key, o] of this.maybeLive) {
+      if (isLive(o.status)) return true;
+      this.maybeLive.delete(key);
+    }
+    return false;
   }
 
   completed(): OrderRecord[] {

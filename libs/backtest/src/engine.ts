@@ -1,0 +1,519 @@
+/**
+ * The backtest engine: bars in time order (several symbols merged), a market built from them for the exchange
+ * core, the strategy's callbacks, and the statistics, curves and records of the run. Synchronous and
+ * deterministic: the same inputs give byte-identical results (no wall clock, no randomness, stable orderings).
+ *
+ * Timeline of one bar [time, endTime) (bar-driven fills, the default):
+ *   1. The market walks the bar: open at `time`, then the extreme nearer the open, then the other one, then the
+ *      close at `endTime − 1 ms` (open → low → high → close when close ≥ open, open → high → low → close
+ *      otherwise), at `time + span/3` and `time + 2·span/3` for the extremes. Between two points the price
+ *      passes through every level in between, so a resting limit fills at its limit and a stop triggers at its
+ *      stop when a leg crosses them; a gap (previous close → open) jumps, and orders it crosses fill at the open.
+ *   2. Orders the strategy sent reach the exchange `latencyMs` later, at the first point at or after their
+ *      arrival: an order sent on a bar's close reaches, with no latency, the next bar's open.
+ *   3. Timers due by `endTime` fire, then `onBar` receives the bar (and bars of longer timeframes completed by it).
+ *   4. Equity (cash + positions at the close) is sampled for the statistics and the curve.
+ * Quotes at a point: bid = price − spread/2 − slippage, ask = price + spread/2 + slippage, last = price, sizes
+ * unlimited (no partial fills from bars). At a level a leg crosses, a limit sees the level itself (it fills at its
+ * price) and a stop sees the level with spread and slippage (it fills as a market order there).
+ *
+ * Quote-driven fills (`fills: { mode: 'quotes', source }`): the exchange core reads `source.quoteAt(conId, t)`, e.g.
+ * ib-sim's own price model of the same data; orders act at exactly their arrival time and resting orders are
+ * matched every `stepMs` (250 ms, as ib-sim does). Bars still drive `onBar`.
+ */
+import {
+  type CommissionSchedule,
+  Exchange,
+  type InstrumentSpec,
+  type Quote,
+  type QuoteSource,
+} from '@trading-system/exchange';
+import {
+  type Bar,
+  createStrategyLogger,
+  type LogLevel,
+  type ParamValue,
+  resolveParams,
+  type Strategy,
+  type StrategyLogger,
+  streamSink,
+  TimeframeFanout,
+  timeframeMs,
+} from '@trading-system/strategy';
+import { BacktestContext } from './context.js';
+import { type Candle, CandleSeries, type CurvePoint, EquityCurve } from './curve.js';
+import { type InstrumentOptions, instrumentSpec } from './instruments.js';
+import type { FillRecord, MutableOrder, PositionChange, TradeRecord } from './records.js';
+import { ACCOUNT, CLIENT_ID, type PositionState, SimBroker } from './sim-broker.js';
+import { type ReturnPeriod, type Statistics, StatsAccumulator } from './stats.js';
+
+/** One bar of input; `volume` may be absent. */
+export interface InputBar {
+  readonly time: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume?: number | undefined;
+}
+
+export interface BarSeriesInput {
+  readonly instrument: InstrumentOptions;
+  /** Bars in time order, all of the run's timeframe. */
+  readonly bars: Iterable<InputBar>;
+  /** Number of bars, when known (progress). */
+  readonly length?: number;
+}
+
+export type FillModel =
+  | { readonly mode: 'bars'; readonly spreadTicks?: number; readonly slippageTicks?: number }
+  | { readonly mode: 'quotes'; readonly source: QuoteSource; readonly stepMs?: number };
+
+export interface BacktestOptions {
+  readonly strategy: Strategy;
+  /** Order tag and id prefix (default: the strategy's name). */
+  readonly strategyId?: string;
+  readonly params?: Readonly<Record<string, ParamValue | string>>;
+  readonly data: readonly BarSeriesInput[];
+  /** Timeframe of the input bars (`1m`, `1d`, ...). */
+  readonly timeframe: string;
+  /** Only bars starting in [from, to) (epoch ms). */
+  readonly from?: number;
+  readonly to?: number;
+  /** Starting cash in `currency` (default 100,000). */
+  readonly cash?: number;
+  readonly currency?: string;
+  readonly fills?: FillModel;
+  /** Market-time delay between an order call and its arrival at the exchange (default 0). */
+  readonly latencyMs?: number;
+  readonly commissions?: CommissionSchedule;
+  /** Reject orders beyond the margin of the account, as ib-sim does (default true). */
+  readonly marginCheck?: boolean;
+  readonly returnPeriod?: ReturnPeriod;
+  readonly periodsPerYear?: number;
+  readonly riskFreeRate?: number;
+  /** A logger, or a level for lines on stderr (default 'warn'). */
+  readonly log?: StrategyLogger | LogLevel;
+  readonly onProgress?: (barsDone: number, barsTotal: number | undefined) => void;
+  /** Points kept for the equity curve and candles per symbol (default 4096). */
+  readonly maxCurvePoints?: number;
+}
+
+export interface BacktestResult {
+  readonly strategy: string;
+  readonly strategyId: string;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly symbols: readonly string[];
+  readonly timeframe: string;
+  readonly firstBarTime: number | null;
+  readonly lastBarEnd: number | null;
+  readonly bars: number;
+  readonly cash: number;
+  readonly currency: string;
+  readonly fillModel: string;
+  readonly latencyMs: number;
+  readonly statistics: Statistics;
+  readonly orders: readonly Omit<MutableOrder, 'coreId'>[];
+  readonly fills: readonly FillRecord[];
+  readonly trades: readonly TradeRecord[];
+  readonly openTrades: number;
+  readonly positions: readonly PositionChange[];
+  readonly equity: readonly CurvePoint[];
+  readonly candles: Readonly<Record<string, { readonly candles: readonly Candle[]; readonly barsPerCandle: number }>>;
+}
+
+/** A strategy callback threw: the run stops there. */
+export class StrategyFailedError extends Error {
+  override readonly name = 'StrategyFailedError';
+}
+
+const UNLIMITED = Number.MAX_SAFE_INTEGER;
+
+interface MutableQuote {
+  bid: number;
+  ask: number;
+  last: number;
+  bidSize: number;
+  askSize: number;
+  lastSize: number;
+  volume: number;
+}
+
+export function runBacktest(o: BacktestOptions): BacktestResult {
+  return new BacktestRun(o).run();
+}
+
+/** One run. A class, not closures: the per-bar loop reads fields of one object, which V8 keeps fast. */
+class BacktestRun {
+  private readonly spanMs: number;
+  private readonly currency: string;
+  private readonly startCash: number;
+  private readonly latencyMs: number;
+  private readonly fills: FillModel;
+  private readonly strategy: Strategy;
+  private readonly strategyName: string;
+  private readonly strategyId: string;
+  private readonly symbols: string[];
+  private readonly specList: InstrumentSpec[];
+  private readonly multipliers: number[];
+  private readonly quotes = new Map<number, MutableQuote>();
+  private readonly clock = { t: 0 };
+  private readonly exchange: Exchange;
+  private readonly stats: StatsAccumulator;
+  private readonly broker: SimBroker;
+  private readonly ctx: BacktestContext;
+  private readonly firstTime: number;
+  private readonly spread: number;
+  private readonly slippage: number;
+  private readonly stepMs: number;
+  private lastStep = Number.NEGATIVE_INFINITY;
+  /** What runs now, for the error message when a strategy callback throws. */
+  private phase = 'onStart';
+
+  constructor(private readonly o: BacktestOptions) {
+    if (o.data.length === 0) throw new RangeError('a backtest needs at least one bar series');
+    this.spanMs = timeframeMs(o.timeframe);
+    this.currency = o.currency ?? 'USD';
+    this.startCash = o.cash ?? 100_000;
+    this.latencyMs = o.latencyMs ?? 0;
+    this.fills = o.fills ?? { mode: 'bars' };
+    this.strategy = o.strategy;
+    this.strategyName = o.strategy.name ?? o.strategy.constructor?.name ?? 'strategy';
+    this.strategyId = o.strategyId ?? this.strategyName;
+    this.symbols = o.data.map((d) => d.instrument.symbol);
+    if (new Set(this.symbols).size !== this.symbols.length)
+      throw new RangeError(`a symbol appears twice: ${this.symbols.join(', ')}`);
+    const specs = new Map<string, InstrumentSpec>();
+    for (const [i, d] of o.data.entries()) specs.set(d.instrument.symbol, instrumentSpec(d.instrument, 1_000 + i));
+    this.specList = this.symbols.map((s) => specs.get(s) as InstrumentSpec);
+    this.multipliers = this.specList.map((s) => s.multiplier);
+    const byConId = new Map<number, InstrumentSpec>();
+    for (const s of this.specList) {
+      if (s.currency !== this.currency)
+        throw new RangeError(
+          `${s.symbol} trades in ${s.currency}; this backtester values the account in one currency (${this.currency})`,
+        );
+      byConId.set(s.conId, s);
+    }
+    const barQuotes: QuoteSource = { quoteAt: (conId) => this.quotes.get(conId) as Quote | undefined };
+    this.exchange = Exchange.open({
+      quotes: this.fills.mode === 'quotes' ? this.fills.source : barQuotes,
+      instruments: (conId) => byConId.get(conId),
+      clock: { nowMs: () => this.clock.t },
+      accounts: [{ id: ACCOUNT, baseCurrency: this.currency, startingCash: { [this.currency]: this.startCash } }],
+      ...(o.commissions === undefined ? {} : { commissions: o.commissions }),
+      marginCheck: o.marginCheck ?? true,
+      accountEvents: false,
+      // The run keeps its own records: the core may forget finished orders and executions (pruned hourly).
+      retentionMs: 0,
+    });
+    this.firstTime = o.from ?? Number.NEGATIVE_INFINITY;
+    this.stats = new StatsAccumulator({
+      startEquity: this.startCash,
+      startTime: Number.isFinite(this.firstTime) ? this.firstTime : 0,
+      returnPeriod: o.returnPeriod ?? (this.spanMs >= 86_400_000 ? 'bar' : 'day'),
+      ...(o.periodsPerYear === undefined ? {} : { periodsPerYear: o.periodsPerYear }),
+      ...(o.riskFreeRate === undefined ? {} : { riskFreeRate: o.riskFreeRate }),
+    });
+    this.broker = new SimBroker(this.exchange, specs, this.strategyId, this.latencyMs, this.currency, this.stats);
+    const log: StrategyLogger =
+      typeof o.log === 'object'
+        ? o.log
+        : createStrategyLogger(() => this.broker.now, streamSink(process.stderr), o.log ?? 'warn');
+    const params = resolveParams(this.strategy, o.params ?? {});
+    const multipliers = new Map(this.specList.map((s) => [s.symbol, s.multiplier]));
+    this.ctx = new BacktestContext(this.broker, params, this.strategyId, this.symbols, log, multipliers);
+    const strategy = this.strategy;
+    const ctx = this.ctx;
+    this.broker.hooks = {
+      fill: (f) => {
+        if (strategy.onFill === undefined) return;
+        const outer = this.phase;
+        this.phase = 'onFill';
+        strategy.onFill(f, ctx);
+        this.phase = outer;
+      },
+      update: (u) => {
+        if (strategy.onOrderUpdate === undefined) return;
+        const outer = this.phase;
+        this.phase = 'onOrderUpdate';
+        strategy.onOrderUpdate(u, ctx);
+        this.phase = outer;
+      },
+    };
+    this.spread = this.fills.mode === 'bars' ? (this.fills.spreadTicks ?? 0) : 0;
+    this.slippage = this.fills.mode === 'bars' ? (this.fills.slippageTicks ?? 0) : 0;
+    this.stepMs = this.fills.mode === 'quotes' ? (this.fills.stepMs ?? 250) : 0;
+  }
+
+  private setNow(t: number): void {
+    this.broker.now = t;
+    this.clock.t = t;
+  }
+
+  private setQuote(spec: InstrumentSpec, price: number, exact: boolean): void {
+    const off = exact ? 0 : (this.spread / 2 + this.slippage) * spec.minTick;
+    let q = this.quotes.get(spec.conId);
+    if (q === undefined) {
+      q = { bid: 0, ask: 0, last: 0, bidSize: UNLIMITED, askSize: UNLIMITED, lastSize: 0, volume: 0 };
+      this.quotes.set(spec.conId, q);
+    }
+    q.bid = price - off;
+    q.ask = price + off;
+    q.last = price;
+  }
+
+  private step(t: number): void {
+    if (this.exchange.hasOpenOrders()) this.broker.process(this.exchange.step(t));
+  }
+
+  /** Steps the exchange at every resting order's level between `from` (excluded) and `to`, in travel order. */
+  private crossLevels(spec: InstrumentSpec, from: number, to: number, t: number): void {
+    const up = to > from;
+    const levels: Array<{ price: number; exact: boolean }> = [];
+    const inLeg = (p: number): boolean => (up ? p > from && p <= to : p < from && p >= to);
+    for (const ord of this.exchange.openOrders(CLIENT_ID)) {
+      if (ord.conId !== spec.conId) continue;
+      const buy = ord.action === 'BUY';
+      const stopPending = (ord.orderType === 'STP' || ord.orderType === 'STP LMT') && !ord.triggered;
+      const limited = ord.orderType === 'LMT' || (ord.orderType === 'STP LMT' && ord.triggered);
+      if (stopPending && ord.auxPrice !== undefined && buy === up && inLeg(ord.auxPrice))
+        levels.push({ price: ord.auxPrice, exact: false });
+      if (limited && ord.lmtPrice !== undefined && buy !== up && inLeg(ord.lmtPrice))
+        levels.push({ price: ord.lmtPrice, exact: true });
+    }
+    if (levels.length === 0) return;
+    levels.sort((a, b) => (up ? a.price - b.price : b.price - a.price) || (a.exact === b.exact ? 0 : a.exact ? -1 : 1));
+    for (const l of levels) {
+      this.setQuote(spec, l.price, l.exact);
+      this.step(t);
+    }
+  }
+
+  private walkBar(spec: InstrumentSpec, bar: InputBar, previousClose: number): void {
+    const span = this.spanMs;
+    const up = bar.close >= bar.open;
+    const prices = [bar.open, up ? bar.low : bar.high, up ? bar.high : bar.low, bar.close];
+    const times = [
+      bar.time,
+      bar.time + Math.floor(span / 3),
+      bar.time + Math.floor((2 * span) / 3),
+      bar.time + span - 1,
+    ];
+    let prev = previousClose;
+    for (let i = 0; i < 4; i++) {
+      const p = prices[i] as number;
+      const t = times[i] as number;
+      this.setNow(t);
+      if (i > 0 && !Number.isNaN(prev) && this.exchange.hasOpenOrders()) this.crossLevels(spec, prev, p, t);
+      this.setQuote(spec, p, false);
+      this.step(t);
+      if (this.broker.nextArrival() <= t) this.broker.applyArrived(t);
+      prev = p;
+    }
+  }
+
+  /** Quote-driven fills: arrivals at their instant, resting orders on the `stepMs` grid, up to `end`. */
+  private advanceTo(end: number): void {
+    const stepMs = this.stepMs;
+    for (;;) {
+      const arrival = this.broker.nextArrival();
+      const gridNext = this.exchange.hasOpenOrders()
+        ? Math.max(Math.floor(this.lastStep / stepMs) + 1, Math.ceil(this.broker.now / stepMs)) * stepMs
+        : Number.POSITIVE_INFINITY;
+      const t = Math.min(arrival, gridNext);
+      if (t > end || !Number.isFinite(t)) return;
+      this.setNow(Math.max(t, this.broker.now));
+      if (gridNext <= arrival) {
+        this.lastStep = t;
+        this.broker.process(this.exchange.step(t));
+      } else this.broker.applyArrived(t);
+    }
+  }
+
+  private fireTimers(upTo: number): void {
+    for (;;) {
+      const timer = this.ctx.takeDueTimer(upTo);
+      if (timer === undefined) return;
+      this.setNow(timer.due);
+      if (timer.everyMs === undefined) this.ctx.timers.delete(timer.name);
+      else timer.due += timer.everyMs;
+      this.ctx.refreshTimers();
+      this.phase = 'onTimer';
+      this.strategy.onTimer?.(timer.name, this.ctx);
+    }
+  }
+
+  run(): BacktestResult {
+    try {
+      return this.loop();
+    } catch (err) {
+      if (this.phase === 'engine') throw err;
+      throw new StrategyFailedError(
+        `${this.phase} threw at ${new Date(this.broker.now).toISOString()}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+  }
+
+  private loop(): BacktestResult {
+    const { o, strategy, ctx, broker, exchange, stats, symbols, specList, spanMs } = this;
+    const n = symbols.length;
+    const iters = o.data.map((d) => d.bars[Symbol.iterator]());
+    const heads: Array<InputBar | undefined> = new Array(n).fill(undefined);
+    const firstTime = this.firstTime;
+    const to = o.to ?? Number.POSITIVE_INFINITY;
+    const advanceHead = (i: number): void => {
+      const it = iters[i] as Iterator<InputBar>;
+      for (;;) {
+        const r = it.next();
+        if (r.done === true) {
+          heads[i] = undefined;
+          return;
+        }
+        const b = r.value;
+        if (b.time < firstTime) continue;
+        heads[i] = b.time >= to ? undefined : b;
+        return;
+      }
+    };
+    for (let i = 0; i < n; i++) advanceHead(i);
+    const lastClose = new Float64Array(n).fill(Number.NaN);
+    let nextPrune = Number.NEGATIVE_INFINITY;
+    const lastPrices = ctx.lastPrices;
+    const fanout = new TimeframeFanout(symbols, o.timeframe, strategy.timeframes ?? []);
+    const passthrough = fanout.passthroughOnly;
+    const curve = new EquityCurve(o.maxCurvePoints);
+    const candleSeries = symbols.map(() => new CandleSeries(o.maxCurvePoints));
+    const total = o.data.every((d) => d.length !== undefined)
+      ? o.data.reduce((k, d) => k + (d.length ?? 0), 0)
+      : undefined;
+    const positions = broker.positionList;
+    const multipliers = this.multipliers;
+    const barMode = this.fills.mode === 'bars';
+    const onBar = strategy.onBar?.bind(strategy);
+    const onProgress = o.onProgress;
+    const groupBars: Bar[] = [];
+    const groupIdx: number[] = [];
+    let barsDone = 0;
+    let firstBarTime: number | null = null;
+    let lastBarEnd: number | null = null;
+
+    this.setNow(Number.isFinite(firstTime) ? firstTime : 0);
+    strategy.onStart?.(ctx);
+    for (;;) {
+      this.phase = 'engine';
+      let t = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < n; i++) {
+        const h = heads[i];
+        if (h !== undefined && h.time < t) t = h.time;
+      }
+      if (t === Number.POSITIVE_INFINITY) break;
+      if (firstBarTime === null) {
+        firstBarTime = t;
+        if (!Number.isFinite(firstTime)) stats.setStartTime(t);
+      }
+      const end = t + spanMs;
+      if (!barMode) this.advanceTo(end - 1);
+      groupBars.length = 0;
+      groupIdx.length = 0;
+      for (let i = 0; i < n; i++) {
+        const input = heads[i];
+        if (input === undefined || input.time !== t) continue;
+        if (barMode && (broker.open.size > 0 || broker.nextArrival() <= end))
+          this.walkBar(specList[i] as InstrumentSpec, input, lastClose[i] as number);
+        lastClose[i] = input.close;
+        const symbol = symbols[i] as string;
+        lastPrices.set(symbol, input.close);
+        const volume = input.volume ?? 0;
+        (candleSeries[i] as CandleSeries).add(t, input.open, input.high, input.low, input.close, volume);
+        groupBars.push({
+          symbol,
+          timeframe: o.timeframe,
+          time: t,
+          endTime: end,
+          open: input.open,
+          high: input.high,
+          low: input.low,
+          close: input.close,
+          volume,
+        });
+        groupIdx.push(i);
+        advanceHead(i);
+      }
+      if (ctx.nextTimerDue <= end) this.fireTimers(end);
+      this.setNow(end);
+      if (onBar !== undefined) {
+        this.phase = 'onBar';
+        for (let k = 0; k < groupBars.length; k++) {
+          const b = groupBars[k] as Bar;
+          if (passthrough) onBar(b, ctx);
+          else {
+            const out = fanout.push(b);
+            for (let j = 0; j < out.length; j++) onBar(out[j] as Bar, ctx);
+          }
+        }
+        this.phase = 'engine';
+      }
+      let equity = broker.cash;
+      let exposed = false;
+      for (let i = 0; i < n; i++) {
+        const qty = (positions[i] as PositionState).qty;
+        if (qty !== 0) {
+          exposed = true;
+          equity += qty * (lastClose[i] as number) * (multipliers[i] as number);
+        }
+      }
+      if (end >= nextPrune && !exchange.hasOpenOrders()) {
+        // A step with nothing working only prunes the core's finished orders (memory stays flat).
+        exchange.step(end);
+        nextPrune = end + 3_600_000;
+      }
+      stats.addSample(end, equity, exposed);
+      curve.add(end, equity, stats.drawdownOf(equity));
+      lastBarEnd = end;
+      barsDone += groupIdx.length;
+      if (onProgress !== undefined && (barsDone & 0xffff) < groupIdx.length) onProgress(barsDone, total);
+    }
+    if (onBar !== undefined) {
+      this.phase = 'onBar';
+      for (const b of fanout.flush()) onBar(b, ctx);
+    }
+    this.phase = 'engine';
+    if (!barMode && lastBarEnd !== null) this.advanceTo(lastBarEnd + this.latencyMs);
+    this.phase = 'onStop';
+    strategy.onStop?.(ctx);
+    this.phase = 'engine';
+    onProgress?.(barsDone, total);
+
+    const candles: Record<string, { candles: Candle[]; barsPerCandle: number }> = {};
+    symbols.forEach((s, i) => {
+      candles[s] = (candleSeries[i] as CandleSeries).finish();
+    });
+    return {
+      strategy: this.strategyName,
+      strategyId: this.strategyId,
+      params: ctx.params,
+      symbols,
+      timeframe: o.timeframe,
+      firstBarTime,
+      lastBarEnd,
+      bars: barsDone,
+      cash: this.startCash,
+      currency: this.currency,
+      fillModel:
+        this.fills.mode === 'bars'
+          ? `bars (spread ${this.spread} ticks, slippage ${this.slippage} ticks)`
+          : `quotes (step ${this.stepMs} ms)`,
+      latencyMs: this.latencyMs,
+      statistics: stats.result(),
+      orders: broker.orderList.map(({ coreId: _coreId, ...rest }) => rest),
+      fills: broker.fills,
+      trades: broker.trades,
+      openTrades: broker.openTradeCount(),
+      positions: broker.positionChanges,
+      equity: curve.finish(lastBarEnd ?? 0, ctx.equity()),
+      candles,
+    };
+  }
+}

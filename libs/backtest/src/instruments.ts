@@ -1,0 +1,44 @@
+/**
+ * What the backtester knows about an instrument: the exchange core's InstrumentSpec (tick, multiplier, currency,
+ * session hours). Data without a calendar (a CSV file) trades around the clock and its DAY orders expire at the
+ * next UTC midnight; a caller that knows the real schedule (the CLI for ib-sim's instruments) passes its own.
+ */
+import type { InstrumentSpec, SecType } from '@trading-system/exchange';
+
+export interface InstrumentOptions {
+  readonly symbol: string;
+  readonly secType?: SecType;
+  readonly currency?: string;
+  readonly exchange?: string;
+  readonly minTick?: number;
+  readonly multiplier?: number;
+  /** The broker's contract id when known (ib-sim's catalog); otherwise one is assigned. */
+  readonly conId?: number;
+  readonly isOpen?: (tMs: number, outsideRth: boolean) => boolean;
+  readonly sessionEndAfter?: (tMs: number) => number;
+}
+
+const DAY_MS = 86_400_000;
+
+export function instrumentSpec(o: InstrumentOptions, fallbackConId: number): InstrumentSpec {
+  const secType = o.secType ?? 'STK';
+  return {
+    conId: o.conId ?? fallbackConId,
+    secType,
+    symbol: o.symbol,
+    currency: o.currency ?? 'USD',
+    exchange: o.exchange ?? (secType === 'CASH' ? 'IDEALPRO' : 'SMART'),
+    minTick: o.minTick ?? 0.01,
+    multiplier: o.multiplier ?? 1,
+    isOpen: o.isOpen ?? (() => true),
+    sessionEndAfter: o.sessionEndAfter ?? ((tMs) => (Math.floor(tMs / DAY_MS) + 1) * DAY_MS),
+  };
+}
+
+/** Nearest price on the tick grid, without binary noise (`roundToTick(1.23456, 0.0001)` is `1.2346`). */
+export function roundToTick(price: number, tick: number): number {
+  const steps = Math.round(price / tick);
+  const text = String(tick);
+  const decimals = text.includes('e-') ? Number(text.split('e-')[1]) : (text.split('.')[1]?.length ?? 0);
+  return Number((steps * tick).toFixed(decimals));
+}
