@@ -17,10 +17,6 @@ export interface BusOptions {
    * limit, i.e. NATS max_payload, 1 MiB by default). Larger inbound messages are rejected as `oversize`.
    */
   readonly maxPayloadBytes?: number;
-  /** `code` of the error reply sent when a request body fails validation (default `VALIDATION_FAILED`). */
-  readonly invalidRequestCode?: string;
-  /** `code` of the error reply sent when a request handler throws or returns an invalid reply (`INTERNAL_ERROR`). */
-  readonly internalErrorCode?: string;
 }
 
 /** State shared by the core, request/reply and JetStream parts of one bus. */
@@ -33,15 +29,11 @@ export class BusContext {
   readonly catalog: MessageCatalog;
   readonly log: BusLogger;
   readonly maxPayloadBytes: number;
-  readonly invalidRequestCode: string;
-  readonly internalErrorCode: string;
 
   constructor(options: BusOptions, transportMaxPayload: number) {
     this.catalog = options.catalog;
     this.log = options.log;
     this.maxPayloadBytes = Math.min(options.maxPayloadBytes ?? transportMaxPayload, transportMaxPayload);
-    this.invalidRequestCode = options.invalidRequestCode ?? 'VALIDATION_FAILED';
-    this.internalErrorCode = options.internalErrorCode ?? 'INTERNAL_ERROR';
   }
 
   /** Counts and logs an inbound message refused before any handler saw it. */
@@ -49,6 +41,16 @@ export class BusContext {
     const reason = error.reason === 'unserialisable' ? 'bad_json' : error.reason;
     this.rejected[reason] += 1;
     this.log.warn({ subject: error.subject, reason, err: error }, 'message rejected');
+  }
+
+  /**
+   * Counts a request refused before its handler ran. The caller's mistake, answered with a typed reply: a debug
+   * line without a stack, so a client sending garbage cannot flood the service's log with errors.
+   */
+  refuse(error: InvalidMessageError, code: string): void {
+    const reason = error.reason === 'unserialisable' ? 'bad_json' : error.reason;
+    this.rejected[reason] += 1;
+    this.log.debug({ subject: error.subject, reason, code, issues: error.issues.slice(0, 5) }, 'request refused');
   }
 
   handlerFailed(subject: string, err: unknown, extra: object = {}): void {

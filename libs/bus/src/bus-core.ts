@@ -1,3 +1,10 @@
+import {
+  type ErrorCode,
+  errorRegistry,
+  errorReply,
+  MAX_REQUEST_BYTES,
+  registryCodeOf,
+} from '@trading-system/contracts';
 import type {
   Bus,
   Headers,
@@ -6,16 +13,19 @@ import type {
   Received,
   RequestHandler,
   RequestOptions,
+  ServeOptions,
   SubscribeOptions,
   Subscription,
 } from './bus.js';
 import { BusContext, type BusOptions, errorMessage, SerialQueue } from './bus-context.js';
 import { decodeValidated, encodeValidated, findSchema, isInbox, requireSchema } from './codec.js';
-import { BusClosedError, InvalidMessageError } from './errors.js';
+import { handlerErrorReply, refusalCode, refusalReply } from './error-replies.js';
+import { BusClosedError, InvalidMessageError, UnknownSubjectError } from './errors.js';
 import { createJetStreamPort } from './jetstream-core.js';
 import type { RawMsg, RawSubscription, Transport } from './transport.js';
 
 const NO_HEADERS: Headers = Object.freeze({});
+const encoder = new TextEncoder();
 
 /** Builds the Bus on a transport: every rule of the port (validation, stats, ordering, replies) lives here. */
 export function createBusOnTransport(transport: Transport, options: BusOptions): Bus {
@@ -89,64 +99,105 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
     };
   }
 
-  function sendReply(m: RawMsg & { reply: string }, body: unknown): void {
-    const schema = requireSchema(ctx.catalog, m.subject, 'reply');
-    send(m.reply, encodeValidated(m.subject, body, schema, ctx.maxPayloadBytes), NO_HEADERS);
+  /** Largest request body on `subject`: its catalog entry's limit, else MAX_REQUEST_BYTES; never above max_payload. */
+  function requestLimit(subject: string): number {
+    const own = ctx.catalog.lookup(subject)?.maxRequestBytes ?? MAX_REQUEST_BYTES;
+    return Math.min(own, ctx.maxPayloadBytes);
   }
 
-  function answer(m: RawMsg & { reply: string }, body: unknown): void {
+  /**
+   * Sends a reply validated against the entry's reply schema. A handler's reply that fails is replaced by an
+   * INTERNAL_ERROR reply (and counted as a handler failure). Should an error reply fail too (a foreign catalog
+   * whose reply schema has no ErrorReply arm), it goes out unvalidated: the requester hears at once (and its own
+   * validation judges it) instead of waiting for its timeout.
+   */
+  function answer(m: RawMsg & { reply: string }, body: unknown, from: 'handler' | 'bus'): void {
+    const schema = findSchema(ctx.catalog, m.subject, 'reply');
+    const validated = (b: unknown): Uint8Array => {
+      if (schema === undefined) throw new UnknownSubjectError(m.subject, 'its entry has no reply schema');
+      return encodeValidated(m.subject, b, schema, ctx.maxPayloadBytes);
+    };
+    let error = from === 'bus' ? body : undefined;
     try {
-      sendReply(m, body);
-    } catch (err) {
-      if (!(err instanceof InvalidMessageError)) {
-        ctx.log.error({ subject: m.subject, err }, 'reply not sent');
-        return;
+      if (error === undefined) {
+        try {
+          send(m.reply, validated(body), NO_HEADERS);
+          return;
+        } catch (err) {
+          if (!(err instanceof InvalidMessageError || err instanceof UnknownSubjectError)) throw err;
+          ctx.handlerFailed(m.subject, err, { reason: 'invalid reply' });
+          error = errorReply('INTERNAL_ERROR', `the service produced an invalid reply: ${err.message}`);
+        }
       }
-      ctx.handlerFailed(m.subject, err, { reason: 'invalid reply' });
+      let bytes: Uint8Array;
       try {
-        sendReply(m, { ok: false, code: ctx.internalErrorCode, message: `invalid reply: ${err.message}` });
-      } catch (again) {
-        ctx.log.error({ subject: m.subject, err: again }, 'error reply not sent either; the requester will time out');
+        bytes = validated(error);
+      } catch (err) {
+        ctx.log.error({ subject: m.subject, err }, 'an error reply fails the reply schema; sent unvalidated');
+        bytes = encoder.encode(JSON.stringify(error));
       }
+      send(m.reply, bytes, NO_HEADERS);
+    } catch (err) {
+      ctx.log.error({ subject: m.subject, err }, 'reply not sent');
     }
   }
 
-  async function handleRequest<Req, Rep>(m: RawMsg, handler: RequestHandler<Req, Rep>): Promise<void> {
+  async function handleRequest<Req, Rep>(
+    m: RawMsg,
+    handler: RequestHandler<Req, Rep>,
+    claim: ((body: Req) => boolean) | undefined,
+  ): Promise<void> {
     const decoded = decodeValidated(
       m.subject,
       m.data,
       findSchema(ctx.catalog, m.subject, 'request'),
-      ctx.maxPayloadBytes,
+      requestLimit(m.subject),
     );
     const reply = m.reply;
     if (!decoded.ok) {
-      ctx.reject(decoded.error);
-      if (reply !== undefined) {
-        answer({ ...m, reply }, { ok: false, code: ctx.invalidRequestCode, message: decoded.error.message });
-      }
+      ctx.refuse(decoded.error, refusalCode(decoded.error));
+      if (reply !== undefined) answer({ ...m, reply }, refusalReply(decoded.error), 'bus');
       return;
     }
+    if (claim !== undefined && !claim(decoded.value as Req)) return;
     ctx.received += 1;
     let body: unknown;
+    let from: 'handler' | 'bus' = 'handler';
     try {
       body = await handler(decoded.value as Req, received<Req>(m, decoded.value));
     } catch (err) {
-      ctx.handlerFailed(m.subject, err);
-      body = { ok: false, code: ctx.internalErrorCode, message: errorMessage(err) };
+      const failed = handlerErrorReply(err);
+      logHandlerError(m.subject, err, failed.code);
+      body = failed;
+      from = 'bus';
     }
     if (reply === undefined) {
       ctx.log.warn({ subject: m.subject }, 'request without a reply subject: answer dropped');
       return;
     }
-    answer({ ...m, reply }, body);
+    answer({ ...m, reply }, body, from);
   }
 
-  function serve<Req, Rep>(subject: string, handler: RequestHandler<Req, Rep>, opts: SubscribeOptions = {}) {
+  /**
+   * A handler that threw. Without a registry code it is a failure of ours (counted, logged with its stack); with
+   * one it was answered as that code: a server-side condition (retryable codes) is a warning, anything else the
+   * caller's business (debug).
+   */
+  function logHandlerError(subject: string, err: unknown, code: ErrorCode): void {
+    if (registryCodeOf(err) === undefined || code === 'INTERNAL_ERROR') {
+      ctx.handlerFailed(subject, err);
+      return;
+    }
+    if (errorRegistry[code].retryable) ctx.log.warn({ subject, code, err }, 'request failed');
+    else ctx.log.debug({ subject, code, msg: errorMessage(err) }, 'request answered with an error');
+  }
+
+  function serve<Req, Rep>(subject: string, handler: RequestHandler<Req, Rep>, opts: ServeOptions<Req> = {}) {
     assertUsable(`serve ${subject}`, true);
     let active = true;
     const raw = transport.subscribe(subject, opts.queue, (m) => {
       if (!active) return;
-      const p = handleRequest(m, handler).finally(() => inFlight.delete(p));
+      const p = handleRequest(m, handler, opts.claim).finally(() => inFlight.delete(p));
       inFlight.add(p);
     });
     rawSubs.add(raw);
@@ -162,7 +213,7 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
   async function request<T>(subject: string, body: unknown, opts: RequestOptions): Promise<T> {
     assertUsable(`request on ${subject}`, false);
     const replySchema = requireSchema(ctx.catalog, subject, 'reply');
-    const bytes = encodeValidated(subject, body, requireSchema(ctx.catalog, subject, 'request'), ctx.maxPayloadBytes);
+    const bytes = encodeValidated(subject, body, requireSchema(ctx.catalog, subject, 'request'), requestLimit(subject));
     const pending = transport.request(subject, bytes, opts.headers ?? NO_HEADERS, opts.timeoutMs);
     ctx.published += 1;
     const m = await pending;
@@ -183,6 +234,12 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
     },
     publishRaw(subject, bytes, headers = NO_HEADERS) {
       send(subject, bytes, headers);
+    },
+    async requestRaw(subject, bytes, opts) {
+      assertUsable(`request on ${subject}`, false);
+      const pending = transport.request(subject, bytes, opts.headers ?? NO_HEADERS, opts.timeoutMs);
+      ctx.published += 1;
+      return (await pending).data;
     },
     subscribe,
     serve,

@@ -54,11 +54,27 @@ export interface SubscribeOptions {
   readonly queue?: string;
 }
 
+export interface ServeOptions<Req = unknown> extends SubscribeOptions {
+  /**
+   * For a responder that serves only part of a subject's requests (history scoped to some brokers): a valid
+   * request it does not claim gets no answer from it (another responder answers). A malformed request cannot be
+   * attributed, so every responder that hears it refuses it (the requester takes the first answer).
+   */
+  readonly claim?: (body: Req) => boolean;
+}
+
 /**
  * Answers requests on a subject. The resolved value is the reply body, validated against the catalog entry's
- * `reply` schema. Errors travel as data: return `{ ok: false, code, message }` rather than throwing. A handler that
- * throws anyway is answered with `{ ok: false, code: internalErrorCode, message }`; a request body that fails
- * validation is answered with `{ ok: false, code: invalidRequestCode, message }` (see BusOptions).
+ * `reply` schema. Errors travel as data: return an ErrorReply (`errorReply(code, message)`) rather than throwing.
+ * Every request gets an answer, typed as an ErrorReply (`v: 1`, registry code, a message naming what was wrong,
+ * the registry hint) when it is not the handler's own:
+ * - a body that is not UTF-8 JSON, not an object, or without `"v": 1` → INVALID_MESSAGE; larger than the entry's
+ *   request limit (MAX_REQUEST_BYTES, 64 KiB, by default) → PAYLOAD_TOO_LARGE; failing its schema →
+ *   VALIDATION_FAILED with `details.issues` (`{ path, message }`). The handler never runs; the refusal is counted
+ *   in `stats().rejected` and logged at debug level only (a client's mistake is not the service's error).
+ * - a handler that throws an error carrying a registry code (ContractError, or any error with such a `code`, e.g.
+ *   SERVICE_UNAVAILABLE from storage) → that code, message and details; any other throw, or a reply that fails
+ *   the reply schema → INTERNAL_ERROR (counted in `handlerErrors`, logged with its stack).
  * Requests on one `serve` subscription are handled concurrently (they are independent; ordering is not promised).
  */
 export type RequestHandler<Req = unknown, Rep = unknown> = (body: Req, msg: Received<Req>) => Rep | Promise<Rep>;
@@ -70,7 +86,10 @@ export interface BusStats {
   readonly received: number;
   /** Inbound messages refused, by reason. */
   readonly rejected: Readonly<Record<RejectReason, number>>;
-  /** Handlers that threw (core subscriptions, request handlers, JetStream handlers). */
+  /**
+   * Handlers that failed: threw (core subscriptions, JetStream handlers; request handlers when the error carries
+   * no registry code) or answered a reply that fails its schema.
+   */
   readonly handlerErrors: number;
   /** JetStream messages terminated because their last allowed delivery failed (maxDeliver reached). */
   readonly exhausted: number;
@@ -89,7 +108,7 @@ export interface Bus {
   serve<Req = unknown, Rep = unknown>(
     subject: string,
     handler: RequestHandler<Req, Rep>,
-    opts?: SubscribeOptions,
+    opts?: ServeOptions<Req>,
   ): Subscription;
   readonly jetstream: JetStreamPort;
   /**
@@ -97,6 +116,11 @@ export interface Bus {
    * transport's own limit (NATS max_payload; 1 MiB in memory). Receivers still validate.
    */
   publishRaw(subject: string, bytes: Uint8Array, headers?: Headers): void;
+  /**
+   * Sends bytes as they are as a request and returns the reply's bytes, both unvalidated (bridges, tests of
+   * malformed input). Throws NoRespondersError / RequestTimeoutError like `request`.
+   */
+  requestRaw(subject: string, bytes: Uint8Array, opts: RequestOptions): Promise<Uint8Array>;
   stats(): BusStats;
   /** Stops consumers, lets queued handlers finish, then closes the connection (NATS) or the bus (memory). */
   drain(): Promise<void>;

@@ -1,11 +1,14 @@
 /** Request/reply half of the shared behaviour suite. */
+
+import { ContractError, ErrorReply, errorRegistry } from '@trading-system/contracts';
 import type { TestBus, TestBusOptions } from '@trading-system/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
 import { InvalidMessageError, NoRespondersError, RequestTimeoutError } from '../src/index.js';
 import type { MakeTestBus } from './behaviour.js';
-import { deferred, type EchoReply } from './support.js';
+import { capturingLogger, deferred, type EchoReply, type VersionedReply } from './support.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+const decode = (b: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(b));
 
 export function runRequestSuite(name: string, makeBus: MakeTestBus): void {
   describe(`${name}: request/reply`, () => {
@@ -70,6 +73,100 @@ export function runRequestSuite(name: string, makeBus: MakeTestBus): void {
       });
       expect(calls).toBe(1);
       expect(t.bus.stats().rejected).toMatchObject({ bad_json: 1, schema: 1 });
+    });
+
+    test('every malformed request gets an immediate typed error reply; the handler never runs, nothing is logged above debug', async () => {
+      const { log, lines } = capturingLogger();
+      const t = await make({ log });
+      let calls = 0;
+      t.bus.serve<{ text: string }, VersionedReply>(t.subject('versioned'), ({ text }) => {
+        calls += 1;
+        return { v: 1, ok: true, text };
+      });
+      const raw = async (body: string) => {
+        const started = performance.now();
+        const bytes = await t.bus.requestRaw(t.subject('versioned'), utf8(body), { timeoutMs: 2_000 });
+        return { reply: ErrorReply.parse(decode(bytes)), ms: performance.now() - started };
+      };
+      const cases: Array<[string, string, RegExp]> = [
+        ['{"v":1,"text":', 'INVALID_MESSAGE', /not UTF-8 JSON/],
+        ['[1,2]', 'INVALID_MESSAGE', /must be a JSON object/],
+        ['"hi"', 'INVALID_MESSAGE', /must be a JSON object/],
+        ['{"text":"hi"}', 'INVALID_MESSAGE', /needs "v": 1/],
+        ['{"v":2,"text":"hi"}', 'INVALID_MESSAGE', /needs "v": 1/],
+        ['{"v":1,"text":5}', 'VALIDATION_FAILED', /text: .*expected string/],
+        ['{"v":1,"text":"hi","shard":1.5}', 'VALIDATION_FAILED', /shard: /],
+        [JSON.stringify({ v: 1, text: 'hi', pad: 'x'.repeat(70_000) }), 'PAYLOAD_TOO_LARGE', /too large/],
+      ];
+      for (const [body, code, message] of cases) {
+        const { reply, ms } = await raw(body);
+        expect(reply, body.slice(0, 40)).toMatchObject({
+          v: 1,
+          ok: false,
+          code,
+          message: expect.stringMatching(message),
+        });
+        expect(reply.hint).toBe(errorRegistry[code as keyof typeof errorRegistry].hint);
+        expect(ms).toBeLessThan(1_000);
+      }
+      const wrongType = (await raw('{"v":1,"text":5}')).reply;
+      expect(wrongType.details?.issues).toEqual([{ path: 'text', message: expect.any(String) }]);
+      expect(calls).toBe(0);
+      expect(t.bus.stats().rejected).toMatchObject({ bad_json: 1, oversize: 1, schema: 7 });
+      expect(t.bus.stats().handlerErrors).toBe(0);
+      expect(lines.filter((l) => l.level >= 30)).toEqual([]);
+      // The responder is unharmed.
+      const ok = await t.bus.request(t.subject('versioned'), { v: 1, text: 'fine' }, { timeoutMs: 2_000 });
+      expect(ok).toEqual({ v: 1, ok: true, text: 'fine' });
+    });
+
+    test('a handler throwing an error that carries a registry code is answered with that code', async () => {
+      const { log, lines } = capturingLogger();
+      const t = await make({ log });
+      t.bus.serve(t.subject('versioned'), ({ text }: { text: string }): VersionedReply => {
+        if (text === 'missing') throw new ContractError('ORDER_NOT_FOUND', 'no order x', { details: { id: 'x' } });
+        if (text === 'db down') throw Object.assign(new Error('database unreachable'), { code: 'SERVICE_UNAVAILABLE' });
+        if (text === 'econn') throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+        return { v: 1, ok: true, text };
+      });
+      const ask = (text: string) =>
+        t.bus.request<VersionedReply>(t.subject('versioned'), { v: 1, text }, { timeoutMs: 2_000 });
+      expect(await ask('missing')).toEqual({
+        v: 1,
+        ok: false,
+        code: 'ORDER_NOT_FOUND',
+        message: 'no order x',
+        details: { id: 'x' },
+        hint: errorRegistry.ORDER_NOT_FOUND.hint,
+      });
+      expect(await ask('db down')).toMatchObject({
+        ok: false,
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'database unreachable',
+      });
+      expect(await ask('econn')).toMatchObject({ ok: false, code: 'INTERNAL_ERROR', message: 'read ECONNRESET' });
+      // Only the uncoded failure is the service's own error.
+      expect(t.bus.stats().handlerErrors).toBe(1);
+      expect(lines.filter((l) => l.level >= 50).map((l) => l.err?.message)).toEqual(['read ECONNRESET']);
+      expect(lines.filter((l) => l.level === 40).map((l) => l.err?.message)).toEqual(['database unreachable']);
+    });
+
+    test('claim: a responder answers the valid requests it claims and refuses every malformed one', async () => {
+      const t = await make();
+      for (const shard of [1, 2]) {
+        t.bus.serve<{ text: string; shard?: number }, VersionedReply>(
+          t.subject('versioned'),
+          ({ text }) => ({ v: 1, ok: true, text: `${shard}:${text}` }),
+          { queue: `shard-${shard}`, claim: (body) => body.shard === shard },
+        );
+      }
+      const ask = (shard: number) =>
+        t.bus.request(t.subject('versioned'), { v: 1, text: 'x', shard }, { timeoutMs: shard === 3 ? 300 : 2_000 });
+      expect(await ask(1)).toEqual({ v: 1, ok: true, text: '1:x' });
+      expect(await ask(2)).toEqual({ v: 1, ok: true, text: '2:x' });
+      const bad = await t.bus.requestRaw(t.subject('versioned'), utf8('{"v":1}'), { timeoutMs: 2_000 });
+      expect(decode(bad)).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
+      await expect(ask(3)).rejects.toBeInstanceOf(RequestTimeoutError);
     });
 
     test('an invalid reply from a foreign responder is rejected: request throws and the rejection is counted', async () => {

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createCatalog, type MessageCatalog } from '@trading-system/contracts';
+import { createCatalog, type MessageCatalog, okReply } from '@trading-system/contracts';
 import { type Logger, pino } from 'pino';
 import { z } from 'zod';
 
@@ -18,6 +18,11 @@ export const EchoReply = z.discriminatedUnion('ok', [
 ]);
 export type EchoReply = z.infer<typeof EchoReply>;
 
+/** A request shaped like the system's own: versioned, with the registry ErrorReply as its error arm. */
+export const VersionedRequest = z.object({ v: z.literal(1), text: z.string().max(100), shard: z.int().optional() });
+export const VersionedReply = okReply({ text: z.string() });
+export type VersionedReply = z.infer<typeof VersionedReply>;
+
 /** `act` tells a JetStream test handler what to do with the message. */
 export const OrderEvent = z.object({ id: z.string(), act: z.enum(['ack', 'throw', 'nak', 'none', 'hold']) });
 export type OrderEvent = z.infer<typeof OrderEvent>;
@@ -29,6 +34,14 @@ export const testCatalog: MessageCatalog = createCatalog([
   { pattern: '*.tick.*', kind: 'event', description: 'ticks', message: Tick, ...who },
   { pattern: '*.note.>', kind: 'event', description: 'notes', message: Note, ...who },
   { pattern: '*.echo', kind: 'request', description: 'echo', request: EchoRequest, reply: EchoReply, ...who },
+  {
+    pattern: '*.versioned',
+    kind: 'request',
+    description: 'versioned echo',
+    request: VersionedRequest,
+    reply: VersionedReply,
+    ...who,
+  },
   { pattern: '*.orders.>', kind: 'stream', description: 'order events', message: OrderEvent, ...who },
 ]);
 

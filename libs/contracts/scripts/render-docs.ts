@@ -1,7 +1,7 @@
 import { type ZodType, z } from 'zod';
 import type { CatalogEntry } from '../src/index.js';
 import * as contracts from '../src/index.js';
-import { catalog, ERROR_CODES, errorRegistry, STREAMS } from '../src/index.js';
+import { catalog, ERROR_CODES, errorRegistry, MAX_REQUEST_BYTES, STREAMS } from '../src/index.js';
 
 /**
  * Pure rendering of the generated documentation: JSON Schema per message (`docs/schemas/<Name>.json`) and the
@@ -142,8 +142,11 @@ function subjectsMarkdown(): string {
     '  digits, at most 32 characters. Quantities are positive; positions and PnL are signed.',
     '- Timestamps are integer epoch milliseconds with the unit in the name: `tsEventMs` (broker/source time),',
     '  `tsInitMs` (when our process built the message), `tsMs` (publisher time).',
-    '- Replies are `{"v":1,"ok":true,...}` or `{"v":1,"ok":false,"code":"...","message":"..."}` with a code from the',
-    '  [error codes](#error-codes) below.',
+    '- Replies are `{"v":1,"ok":true,...}` or `{"v":1,"ok":false,"code":"...","message":"...","hint":"..."}` with a',
+    '  code from the [error codes](#error-codes) below (`details` may add facts, e.g. `issues`: `[{path, message}]`).',
+    '- Every request gets a reply. A malformed one is refused at once, before any handler runs: not UTF-8 JSON, not',
+    `  an object or without \`"v": 1\` → \`INVALID_MESSAGE\`; larger than ${MAX_REQUEST_BYTES / 1024} KiB → \`PAYLOAD_TOO_LARGE\`; failing its`,
+    '  schema → `VALIDATION_FAILED`, the message naming each bad field.',
     '- Kinds: **event** = core NATS publish/subscribe, **request** = request/reply, **stream** = JetStream.',
     '',
     '## Streams',

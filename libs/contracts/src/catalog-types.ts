@@ -22,12 +22,18 @@ export interface CatalogEntry {
   readonly message?: ZodType;
   /** Schema of a request body (kind `request`). */
   readonly request?: ZodType;
-  /** Schema of a reply body (kind `request`); replies are `{ ok: true, ... } | { ok: false, code, message }`. */
+  /**
+   * Schema of a reply body (kind `request`); replies are `{ v: 1, ok: true, ... } | ErrorReply`. The bus answers a
+   * refused request (bad JSON, no `v`, schema, oversize) and a failed handler with an ErrorReply, so every reply
+   * schema must accept one (tested for the catalog).
+   */
   readonly reply?: ZodType;
   /** The subject with named parameters, e.g. `md.tick.<broker>.<instrument>` (docs, examples). */
   readonly template?: string;
   /** JetStream stream holding the subject (kind `stream`, or an event kept as last value). */
   readonly stream?: string;
+  /** Largest request body accepted, JSON bytes (kind `request`; default MAX_REQUEST_BYTES, 64 KiB). */
+  readonly maxRequestBytes?: number;
   /** Example payload (request body for `request`, message for `event`/`stream`); validated by the tests. */
   readonly example?: unknown;
 }

@@ -260,11 +260,44 @@ export const ErrorReply = z.object({
   message: z.string(),
   /** Optional machine-readable facts: `issues` (validation), `retryAfterMs`, `brokerCode`, `candidates`, ... */
   details: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * What to do next: the registry's hint for `code` (added in v1; replies of older services lack it). Carried on
+   * the wire so a client in any language can show it without a copy of the registry.
+   */
+  hint: z.string().max(1024).optional(),
 });
 export type ErrorReply = z.infer<typeof ErrorReply>;
 
+/** An error reply with the registry's hint for `code`. */
 export function errorReply(code: ErrorCode, message: string, details?: ErrorDetails): ErrorReply {
-  return details === undefined ? { v: 1, ok: false, code, message } : { v: 1, ok: false, code, message, details };
+  const hint = errorRegistry[code].hint;
+  return details === undefined
+    ? { v: 1, ok: false, code, message, hint }
+    : { v: 1, ok: false, code, message, details, hint };
+}
+
+/**
+ * The registry code an error carries (a ContractError, or any error with a `code` property naming a registry
+ * code, e.g. a storage error marked SERVICE_UNAVAILABLE), or undefined. Node's own codes (`ECONNRESET`) are not
+ * registry codes.
+ */
+export function registryCodeOf(err: unknown): ErrorCode | undefined {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
+  const code = (err as { code: unknown }).code;
+  return typeof code === 'string' && isErrorCode(code) ? code : undefined;
+}
+
+/**
+ * The error reply for a thrown error that carries a registry code (its message and, when they are a plain object,
+ * its `details`), or undefined for any other error.
+ */
+export function errorReplyOf(err: unknown): ErrorReply | undefined {
+  const code = registryCodeOf(err);
+  if (code === undefined) return undefined;
+  const message = err instanceof Error ? err.message : String((err as { message?: unknown }).message ?? code);
+  const details = (err as { details?: unknown }).details;
+  const plain = typeof details === 'object' && details !== null && !Array.isArray(details);
+  return errorReply(code, message, plain ? (details as ErrorDetails) : undefined);
 }
 
 /**

@@ -4,6 +4,12 @@
  */
 export const MAX_PAYLOAD_BYTES = 1024 * 1024;
 export const DEFAULT_CHUNK_BYTES = 256 * 1024;
+/**
+ * Largest request body a service accepts (JSON bytes), unless its catalog entry says otherwise
+ * (`maxRequestBytes`). Far above any real request (100 instruments in one md.snapshot are ~15 KiB) and far below
+ * max_payload, so a runaway or hostile body is refused with PAYLOAD_TOO_LARGE before it is parsed.
+ */
+export const MAX_REQUEST_BYTES = 64 * 1024;
 
 /** UTF-8 size of a value's JSON encoding, in bytes. */
 export function jsonByteLength(value: unknown): number {

@@ -1,7 +1,15 @@
 import { describe, expect, test } from 'vitest';
 import { type ZodType, z } from 'zod';
 import { schemaNames } from '../scripts/render-docs.js';
-import { type CatalogEntry, catalog, STREAMS, subjectMatches } from '../src/index.js';
+import {
+  type CatalogEntry,
+  catalog,
+  ERROR_CODES,
+  errorReply,
+  MAX_REQUEST_BYTES,
+  STREAMS,
+  subjectMatches,
+} from '../src/index.js';
 
 const TOKENS: Record<string, string> = {
   broker: 'sim',
@@ -98,6 +106,22 @@ describe('catalog', () => {
       expect(e.reply!.safeParse({ v: 1, ok: false, code: 'TIMEOUT', message: 'late' }).success).toBe(true);
       expect(e.reply!.safeParse({ v: 1, ok: false, code: 'NOPE', message: 'x' }).success).toBe(false);
       expect(e.reply!.safeParse({ ok: false, code: 'TIMEOUT', message: 'late' }).success).toBe(false);
+    }
+  });
+
+  test('every reply schema accepts every registry error reply as the bus builds it (hint, details)', () => {
+    for (const e of catalog.entries.filter((x) => x.kind === 'request')) {
+      for (const code of ERROR_CODES) {
+        const reply = errorReply(code, 'why', { issues: [{ path: 'quantity', message: 'too big' }] });
+        expect(e.reply!.safeParse(reply).error?.issues ?? [], `${e.pattern} ${code}`).toEqual([]);
+        expect(e.reply!.parse(reply)).toEqual(reply);
+      }
+    }
+  });
+
+  test('every request example is far below its request size limit', () => {
+    for (const e of catalog.entries.filter((x) => x.kind === 'request')) {
+      expect(JSON.stringify(e.example).length * 20).toBeLessThan(e.maxRequestBytes ?? MAX_REQUEST_BYTES);
     }
   });
 

@@ -7,7 +7,9 @@ import {
   describeError,
   ERROR_CODES,
   ErrorReply,
+  errorRegistry,
   errorReply,
+  errorReplyOf,
   HistBarsQuery,
   HistStreamMessage,
   Instrument,
@@ -21,6 +23,7 @@ import {
   OrderFilled,
   okReply,
   parseOrThrow,
+  registryCodeOf,
   SubmitOrder,
   Tick,
   unwrapReply,
@@ -197,6 +200,25 @@ describe('errors', () => {
     const back = ContractError.fromReply(reply);
     expect(back.code).toBe('BROKER_DISCONNECTED');
     expect(back.details).toEqual({ broker: 'ib_paper' });
+  });
+  test('errorReply carries the registry hint; errorReplyOf types any error that carries a registry code', () => {
+    expect(errorReply('TIMEOUT', 'late')).toEqual({
+      v: 1,
+      ok: false,
+      code: 'TIMEOUT',
+      message: 'late',
+      hint: errorRegistry.TIMEOUT.hint,
+    });
+    const storage = Object.assign(new Error('database unreachable'), { code: 'SERVICE_UNAVAILABLE' });
+    expect(registryCodeOf(storage)).toBe('SERVICE_UNAVAILABLE');
+    expect(errorReplyOf(storage)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: 'database unreachable' });
+    expect(errorReplyOf(new ContractError('NOT_FOUND', 'gone', { details: { id: 'x' } }))).toMatchObject({
+      code: 'NOT_FOUND',
+      details: { id: 'x' },
+    });
+    expect(registryCodeOf(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBeUndefined();
+    expect(registryCodeOf('SERVICE_UNAVAILABLE')).toBeUndefined();
+    expect(errorReplyOf(new Error('plain'))).toBeUndefined();
   });
   test('unwrapReply returns the payload or throws the reply as ContractError', () => {
     const R = okReply({ n: z.int() });
