@@ -4,7 +4,6 @@
  */
 import type { Bus, Subscription } from '@trading-system/bus';
 import {
-  catalog,
   type ErrorReply,
   type HistBarsReply,
   type HistBarsRequest,
@@ -52,8 +51,6 @@ export interface History {
   stop(): Promise<void>;
 }
 
-const encoder = new TextEncoder();
-
 export async function start(deps: HistoryDeps): Promise<History> {
   const config: HistoryConfig = { ...DEFAULT_HISTORY_CONFIG, ...deps.config };
   const now = deps.clock ?? Date.now;
@@ -99,7 +96,10 @@ export async function start(deps: HistoryDeps): Promise<History> {
   const mine = (broker: string | undefined): boolean =>
     brokers === undefined || (broker !== undefined && brokers.has(broker));
 
-  /** Serves `subject`; with a broker filter, requests for other brokers get no answer from this instance. */
+  /**
+   * Serves `subject`; with a broker filter, valid requests for other brokers get no answer from this instance
+   * (the bus's `claim`), while a malformed request is refused by every instance that hears it.
+   */
   function serve<Req, Rep>(
     subject: string,
     brokerOf: (r: Req) => string | undefined,
@@ -113,27 +113,9 @@ export async function start(deps: HistoryDeps): Promise<History> {
         return { v: 1, ok: false, code: errorCode(err), message: errorMessage(err) };
       }
     };
-    if (brokers === undefined) {
-      subs.push(deps.bus.serve<Req, Rep | ErrorReply>(subject, answer, { queue }));
-      return;
-    }
-    const replySchema = catalog.lookup(subject)?.reply;
+    const claim = brokers === undefined ? undefined : (r: Req) => mine(brokerOf(r));
     subs.push(
-      deps.bus.subscribe<Req>(
-        subject,
-        (msg) => {
-          if (!mine(brokerOf(msg.data)) || msg.reply === undefined) return;
-          const reply = msg.reply;
-          // Not awaited: the subscription handles one message at a time, requests must not wait for each other.
-          answer(msg.data)
-            .then((body) => {
-              const checked = replySchema === undefined ? body : replySchema.parse(body);
-              deps.bus.publishRaw(reply, encoder.encode(JSON.stringify(checked)));
-            })
-            .catch((err: unknown) => log.error({ err, subject }, 'reply not sent; the requester will time out'));
-        },
-        { queue },
-      ),
+      deps.bus.serve<Req, Rep | ErrorReply>(subject, answer, { queue, ...(claim === undefined ? {} : { claim }) }),
     );
   }
 
