@@ -15,13 +15,27 @@ import {
   ORDERS_STREAM,
 } from '@trading-system/contracts';
 import { type Gateway, start as startGateway } from '@trading-system/gateway-ib';
-import { type History, start as startHistory } from '@trading-system/history';
+import { type History, migrations as historyMigrations, start as startHistory } from '@trading-system/history';
 import { type RunningSim, startSim } from '@trading-system/ib-sim';
 import { type MarketDataService, start as startMarketData } from '@trading-system/market-data';
-import { EMPTY_RISK_CONFIG, type OrdersDb, type RunningOrders, start as startOrders } from '@trading-system/orders';
+import {
+  EMPTY_RISK_CONFIG,
+  type OrdersDb,
+  migrations as ordersMigrations,
+  type RunningOrders,
+  start as startOrders,
+} from '@trading-system/orders';
 import { databaseOptions, type Logger, natsConnectionSettings } from '@trading-system/runtime';
-import { createDatabase, type Database } from '@trading-system/storage';
+import {
+  createDatabase,
+  type Database,
+  type Kysely,
+  type Migration,
+  migrateToLatest,
+  sql,
+} from '@trading-system/storage';
 import type { EmbeddedConfig } from './config.js';
+import { preparePgliteDataDir } from './pglite-template.js';
 import { waitForBroker } from './wait-for-broker.js';
 
 export interface Embedded {
@@ -71,6 +85,32 @@ export interface EmbeddedDeps {
   readonly naming?: EmbeddedNaming;
 }
 
+/**
+ * The template holds the services' schemas already migrated (default schema names only: tests that pick their own
+ * names migrate them at start). Its key is every migration's name and source text, so a changed or added migration
+ * makes a new template.
+ */
+const SHARED_BUFFERS = '32MB';
+
+function migratedTemplate(naming: EmbeddedNaming) {
+  const sets: Array<{ schema: string; migrations: Readonly<Record<string, Migration>> }> = [
+    { schema: naming.schemas?.orders ?? 'orders', migrations: ordersMigrations },
+    { schema: naming.schemas?.history ?? 'history', migrations: historyMigrations },
+  ].filter((s) => s.schema === 'orders' || s.schema === 'history');
+  const key = JSON.stringify([
+    SHARED_BUFFERS,
+    sets.map((s) => [s.schema, Object.entries(s.migrations).map(([name, m]) => [name, String(m.up)])]),
+  ]);
+  return {
+    key,
+    fill: async (db: Kysely<unknown>) => {
+      // Postgres' default 128 MB buffer pool lives inside PGlite's WASM memory; one local user needs far less.
+      await sql`alter system set shared_buffers = ${sql.lit(SHARED_BUFFERS)}`.execute(db);
+      for (const s of sets) await migrateToLatest(db, s);
+    },
+  };
+}
+
 export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
   const { config, logger } = deps;
   const naming = deps.naming ?? {};
@@ -97,10 +137,17 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
     }
   };
   try {
-    const dbOptions = databaseOptions(config, 'trading-system');
-    // PGlite creates its own directory but not the parents: a fresh clone has no `.data/` yet.
-    if (dbOptions.kind === 'pglite' && dbOptions.dataDir !== undefined && !dbOptions.dataDir.includes('://'))
-      await mkdir(dirname(resolve(dbOptions.dataDir)), { recursive: true });
+    let dbOptions = databaseOptions(config, 'trading-system');
+    if (dbOptions.kind === 'pglite' && dbOptions.dataDir !== undefined) {
+      // PGlite creates its own directory but not the parents: a fresh clone has no `.data/` yet.
+      if (!dbOptions.dataDir.includes('://')) await mkdir(dirname(resolve(dbOptions.dataDir)), { recursive: true });
+      const prepared = await preparePgliteDataDir(dbOptions.dataDir, {
+        log: logger.child({ component: 'pglite' }),
+        ...migratedTemplate(naming),
+      });
+      stops.push(() => prepared.release()); // after the database is closed (stops run in reverse)
+      dbOptions = { ...dbOptions, dataDir: prepared.dataDir };
+    }
     const database: Database<OrdersDb> = await createDatabase<OrdersDb>(dbOptions);
     stops.push(() => database.close());
 
@@ -183,7 +230,9 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
           : `bus: NATS at ${nats.servers.join(',')}`,
         dbOptions.kind === 'pg'
           ? `database: PostgreSQL (DATABASE_URL), schemas ${naming.schemas?.orders ?? 'orders'} and ${naming.schemas?.history ?? 'history'}`
-          : `database: PGlite in ${config.PGLITE_DATA_DIR} (set DATABASE_URL for PostgreSQL)`,
+          : config.PGLITE_DATA_DIR.startsWith('memory://')
+            ? 'database: PGlite, nothing kept after shutdown (set PGLITE_DATA_DIR to keep it, DATABASE_URL for PostgreSQL)'
+            : `database: PGlite in ${config.PGLITE_DATA_DIR} (set DATABASE_URL for PostgreSQL)`,
         sim === undefined
           ? `broker ${broker}: TWS / IB Gateway at ${connection.host}:${connection.port} (SIM_ENABLED=false)`
           : `broker ${broker}: ib-sim (TWS API, paper account) on ${sim.host}:${sim.port}; connect any IB client to it`,
