@@ -120,6 +120,12 @@ export const errorRegistry = {
     hint: "Check the range against trading hours and the instrument's listing dates.",
     retryable: false,
   },
+  HISTORY_DATA_TYPE_REFUSED: {
+    description:
+      'The broker has no historical data of the requested whatToShow for this instrument (IB 162 "No historical market data for …": forex and spot metals have no TRADES).',
+    hint: "Ask for one of the types in details.supported (forex and metals: MIDPOINT, BID, ASK, BID_ASK), or leave whatToShow out for the instrument's default.",
+    retryable: false,
+  },
   // Orders: intake
   DUPLICATE_ORDER: {
     description: 'An order with this clientOrderId already exists with different content.',

@@ -43,7 +43,11 @@ export const HistBarsQuery = z
     duration: IbDurationSchema.optional(),
     /** "1 hour" / "5 mins" (IB) or any timeframe token ("7m", resampled from the largest IB size that tiles it). */
     barSize: BarSizeSpec,
-    whatToShow: WhatToShow.default('TRADES'),
+    /**
+     * What the bars are built from; absent = the instrument's default (MIDPOINT for CASH and CMDTY, TRADES
+     * otherwise). A type the instrument has no data of is refused with HISTORY_DATA_TYPE_REFUSED.
+     */
+    whatToShow: WhatToShow.optional(),
     /** Regular trading hours only. */
     useRth: z.boolean().default(true),
     /** Answer only from the cache; missing ranges are reported, not fetched. */

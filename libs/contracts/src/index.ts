@@ -21,6 +21,7 @@ export * from './streams.js';
 export * from './subject-match.js';
 export * from './subject-template.js';
 export * from './subjects.js';
+export * from './symbol-forms.js';
 export * from './timeframe.js';
 export * from './what-to-show.js';
 export * from './zoned-time.js';

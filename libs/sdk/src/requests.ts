@@ -54,7 +54,8 @@ export function barsQuery(
     // Checked by the catalog schema when sent: a bad duration / bar size is a ValidationError naming the field.
     duration: duration as NonNullable<HistBarsQuery['duration']>,
     barSize: barSize as HistBarsQuery['barSize'],
-    whatToShow: options.whatToShow ?? 'TRADES',
+    // None given: history applies the instrument's default (MIDPOINT for forex and metals, TRADES otherwise).
+    ...(options.whatToShow === undefined ? {} : { whatToShow: options.whatToShow }),
     useRth: options.useRTH ?? true,
     cachedOnly: options.cachedOnly ?? false,
     ...(options.end === undefined ? {} : { endMs: options.end.getTime() }),

@@ -6,7 +6,13 @@
  * details), TIMEOUT, BROKER_DISCONNECTED.
  */
 import type { ContractDetails } from '@stoqey/ib';
-import { ContractError, type Instrument, type InstrumentRef, isConIdRef } from '@trading-system/contracts';
+import {
+  ContractError,
+  canonicalInstrumentRef,
+  type Instrument,
+  type InstrumentRef,
+  isConIdRef,
+} from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import type { BrokerConnection } from './connection.js';
 import { descriptionKey, toIbContract, toInstrument } from './parsing/contracts.js';
@@ -55,7 +61,9 @@ export class ContractCache {
   }
 
   /** Every match when `allowMany` (at most 50), else exactly one. */
-  async qualify(ref: InstrumentRef, allowMany: boolean): Promise<readonly Instrument[]> {
+  async qualify(asGiven: InstrumentRef, allowMany: boolean): Promise<readonly Instrument[]> {
+    // `EUR.USD` / `EURUSD` typed as a stock is the forex pair (contracts symbol-forms.ts): one rule for all callers.
+    const ref = canonicalInstrumentRef(asGiven);
     const found = this.cached(ref) ?? (await this.lookup(ref));
     if (found.length === 0) throw new ContractError('CONTRACT_UNKNOWN', `no contract matches ${describe(ref)}`);
     if (found.length > 1 && !allowMany) {

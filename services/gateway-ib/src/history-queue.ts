@@ -11,6 +11,7 @@ import {
   type FetchHistoryRequest,
   parseIbBarSize,
   parseTimeframe,
+  supportedWhatToShow,
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import type { BrokerConnection } from './connection.js';
@@ -189,6 +190,18 @@ export class HistoryQueue {
           this.fail(job, new ContractError('HISTORY_NO_DATA', message, { details: { brokerCode: code } }));
           return;
         }
+        if (isDataTypeRefused(code, message)) {
+          const supported = supportedWhatToShow(instrument.secType);
+          this.fail(
+            job,
+            new ContractError(
+              'HISTORY_DATA_TYPE_REFUSED',
+              `${message} (whatToShow ${req.whatToShow}; ${instrument.secType} has ${supported.join(', ')})`,
+              { details: { brokerCode: code, whatToShow: req.whatToShow, supported: [...supported] } },
+            ),
+          );
+          return;
+        }
         const err = new ContractError('VALIDATION_FAILED', `IB refused the history request: ${code} ${message}`, {
           details: { brokerCode: code },
         });
@@ -275,6 +288,11 @@ function pacedOf(req: FetchHistoryRequest): PacedRequest {
     barSeconds: parseTimeframe(parseIbBarSize(req.barSize)).seconds,
     bidAsk: req.whatToShow === 'BID_ASK',
   };
+}
+
+/** IB 162 "No historical market data for EUR/CASH@IDEALPRO Last 1 day": no data of this whatToShow at all. */
+function isDataTypeRefused(code: number, message: string): boolean {
+  return code === 162 && /no historical market data for/i.test(message);
 }
 
 function asContractError(err: unknown): ContractError {

@@ -107,7 +107,12 @@ describe('fetchHistory', () => {
       duration: '1 D',
       endMs: TUESDAY_1100_ET,
     });
-    expect(cash).toMatchObject({ ok: false, code: 'VALIDATION_FAILED', details: { brokerCode: 162 } });
+    // IB 162 "No historical market data for EUR/CASH@IDEALPRO Last": no TRADES for forex, say which types work.
+    expect(cash).toMatchObject({
+      ok: false,
+      code: 'HISTORY_DATA_TYPE_REFUSED',
+      details: { brokerCode: 162, supported: ['MIDPOINT', 'BID', 'ASK', 'BID_ASK'] },
+    });
     const unknown = await fetchHistory({ instrument: { conId: 999_999_999 } });
     expect(unknown).toMatchObject({ ok: false, code: 'CONTRACT_UNKNOWN' });
   });

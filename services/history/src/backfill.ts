@@ -4,7 +4,7 @@ import type { Logger } from '@trading-system/runtime';
 import type { BarStore } from './bar-store.js';
 import { type PlannedChunk, planChunks } from './chunk-plan.js';
 import type { Range } from './coverage.js';
-import { errorCode, errorMessage } from './errors.js';
+import { errorCode, errorMessage, HistoryError } from './errors.js';
 import type { SeriesKey } from './series.js';
 
 export interface BackfillOptions {
@@ -26,7 +26,12 @@ export interface BackfillResult {
   readonly fetched: number;
   readonly failed: MissingRange[];
   readonly aborted: boolean;
+  /** The broker refused the request as such (not one range of it): the download stopped; report this error. */
+  readonly refused: HistoryError | undefined;
 }
+
+/** Replies that would be the same for every chunk: the download stops at the first one. */
+const WHOLE_REQUEST_CODES: ReadonlySet<string> = new Set(['HISTORY_DATA_TYPE_REFUSED', 'CONTRACT_UNKNOWN']);
 
 /**
  * Fetches the missing ranges of one series through the broker's gateway (`fetchHistory`), one chunk per IB
@@ -53,6 +58,7 @@ export async function backfill(
   let next = 0;
   let done = 0;
   let fetched = 0;
+  let refused: HistoryError | undefined;
   const subject = Subjects.brokerCommand.build({ broker: series.broker, verb: 'fetchHistory' });
   const aborted = new Promise<'aborted'>((resolve) => {
     if (signal.aborted) resolve('aborted');
@@ -89,6 +95,14 @@ export async function backfill(
       // no data", which the gateway forwards as HISTORY_NO_DATA: a complete answer, stored as known-empty.
       const noData = !reply.ok && reply.code === 'HISTORY_NO_DATA';
       if (!reply.ok && !noData) {
+        if (WHOLE_REQUEST_CODES.has(reply.code)) {
+          refused ??= new HistoryError(
+            reply.code,
+            reply.message,
+            reply.details === undefined ? {} : { details: reply.details },
+          );
+          return;
+        }
         fail(reply.code, reply.message);
         return;
       }
@@ -102,7 +116,7 @@ export async function backfill(
   };
 
   const worker = async (): Promise<void> => {
-    while (!signal.aborted) {
+    while (!signal.aborted && refused === undefined) {
       const i = next;
       next += 1;
       const chunk = chunks[i];
@@ -117,5 +131,5 @@ export async function backfill(
 
   onProgress({ done: 0, total: chunks.length, etaMs: undefined });
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, chunks.length)) }, worker));
-  return { fetched, failed, aborted: signal.aborted };
+  return { fetched, failed, aborted: signal.aborted, refused };
 }

@@ -4,19 +4,24 @@ import {
   type BarEncoding,
   chunkBySize,
   DEFAULT_CHUNK_BYTES,
+  defaultWhatToShow,
   type ErrorCode,
   type HistBarsQuery,
   type Instrument,
+  instrumentLabel,
   type MissingRange,
   PACKED_MAX_INT,
   packable,
   packBars,
+  supportedWhatToShow,
+  type WhatToShow,
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import { type BackfillOptions, backfill } from './backfill.js';
 import { type BarPlan, planBarRange } from './bar-range.js';
 import type { BarStore } from './bar-store.js';
 import { type Range, subtract } from './coverage.js';
+import { HistoryError } from './errors.js';
 import type { InstrumentResolver } from './instruments.js';
 import { resample } from './resample.js';
 import { type SeriesKey, seriesId } from './series.js';
@@ -56,12 +61,15 @@ export class BarsService {
 
   async prepare(q: HistBarsQuery): Promise<PreparedBars> {
     const instrument = await this.deps.instruments.resolve(q.broker, q.instrument);
+    const whatToShow = q.whatToShow ?? defaultWhatToShow(instrument.secType);
+    const supported = supportedWhatToShow(instrument.secType);
+    if (!supported.includes(whatToShow)) throw whatToShowRefused(instrument, whatToShow, supported);
     const plan = planBarRange(q, this.deps.now(), instrument.timeZone ?? 'UTC');
     const series: SeriesKey = {
       broker: q.broker,
       conId: instrument.conId,
       barSize: plan.baseBarSize,
-      whatToShow: q.whatToShow,
+      whatToShow,
       useRth: q.useRth,
     };
     return { instrument, plan, series };
@@ -89,6 +97,7 @@ export class BarsService {
         (pr) => out.progress(pr.done, pr.total, pr.etaMs, pr.done === 0 || pr.done === pr.total),
         signal,
       );
+      if (result.refused !== undefined) throw result.refused;
       const still = subtract(range, await this.deps.store.coverage(p.series, range));
       return still.map((m) => {
         const why = result.failed.find((f) => f.startMs < m.endMs && f.endMs > m.startMs);
@@ -147,6 +156,20 @@ export class BarsService {
       if (this.locks.get(key) === tail) this.locks.delete(key);
     }
   }
+}
+
+/** The typed refusal of a whatToShow the instrument has no data of, naming the ones it has. */
+export function whatToShowRefused(
+  instrument: Instrument,
+  whatToShow: WhatToShow,
+  supported: readonly WhatToShow[],
+): HistoryError {
+  return new HistoryError(
+    'HISTORY_DATA_TYPE_REFUSED',
+    `${instrumentLabel(instrument)} has no ${whatToShow} history; use one of ${supported.join(', ')} ` +
+      `(or leave whatToShow out: ${defaultWhatToShow(instrument.secType)} for ${instrument.secType})`,
+    { details: { whatToShow, supported: [...supported] } },
+  );
 }
 
 function hole(r: Range, code: ErrorCode, message: string): MissingRange {

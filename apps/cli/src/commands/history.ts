@@ -25,7 +25,7 @@ const options = {
   ...INSTRUMENT_OPTIONS,
   duration: { type: 'string', default: '5 D' },
   bar: { type: 'string', default: '1 hour' },
-  what: { type: 'string', default: 'TRADES' },
+  what: { type: 'string' },
   rth: { type: 'boolean', default: true },
   csv: { type: 'string' },
 } as const;
@@ -54,7 +54,7 @@ export function parseHistoryArgs(argv: readonly string[]): HistoryArgs {
       instrument: instrumentFrom(positionals[0] ?? '', values),
       duration: duration.data,
       barSize: bar.data,
-      whatToShow: oneOf(values.what, WhatToShow.options, 'what'),
+      ...(values.what === undefined ? {} : { whatToShow: oneOf(values.what, WhatToShow.options, 'what') }),
       useRth: values.rth,
       cachedOnly: false,
     },
@@ -177,7 +177,8 @@ export const historyCommand: Command = {
   help: `Flags:
   --duration D     how far back from now: "30 S", "5 D" (default), "2 W", "1 M", "1 Y"
   --bar B          bar size: "1 min", "5 mins", "1 hour" (default), "1 day", or a timeframe like "7m"
-  --what W         TRADES (default), MIDPOINT, BID, ASK, BID_ASK, ADJUSTED_LAST
+  --what W         TRADES, MIDPOINT, BID, ASK, BID_ASK, ADJUSTED_LAST (default: MIDPOINT for forex and metals,
+                   TRADES otherwise)
   --rth, --no-rth  regular trading hours only (default) or all hours
   --csv FILE       write the bars as CSV to FILE (header: time,open,high,low,close,volume,...)
   --json           one JSON document with the instrument, the bars (exact decimal strings) and missing ranges
