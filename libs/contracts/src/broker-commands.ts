@@ -6,6 +6,7 @@ import { Price, Quantity } from './decimal.js';
 import { okReply } from './errors.js';
 import { Instrument, InstrumentByConId, InstrumentRef } from './instrument.js';
 import { BarData, MdStreamKind, Tick } from './market-data.js';
+import { OptionChainReply, OptionChainRequest } from './options.js';
 import { OrderSide, OrderType, orderPriceProblems, TimeInForce } from './order-commands.js';
 import { IbBarSizeSchema, IbDurationSchema } from './timeframe.js';
 import { WhatToShow } from './what-to-show.js';
@@ -198,6 +199,7 @@ export const BROKER_COMMANDS = {
   cancelOrder: { request: BrokerCancelOrderRequest, reply: BrokerCancelOrderReply },
   cancelAll: { request: BrokerCancelAllRequest, reply: BrokerCancelAllReply },
   qualifyContract: { request: QualifyContractRequest, reply: QualifyContractReply },
+  optionChain: { request: OptionChainRequest, reply: OptionChainReply },
   mdSubscribe: { request: BrokerMdSubscribeRequest, reply: BrokerMdSubscribeReply },
   mdUnsubscribe: { request: BrokerMdUnsubscribeRequest, reply: BrokerMdUnsubscribeReply },
   mdSnapshot: { request: BrokerMdSnapshotRequest, reply: BrokerMdSnapshotReply },

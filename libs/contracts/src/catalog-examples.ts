@@ -70,6 +70,7 @@ export const catalogExamples: Readonly<Record<string, unknown>> = {
   },
   'broker.*.cmd.cancelOrder': { v: 1, clientOrderId: 'demo-1', orderId: 7 },
   'broker.*.cmd.cancelAll': { v: 1 },
+  'broker.*.cmd.optionChain': { v: 1, underlying: { secType: 'STK', symbol: 'AAPL' } },
   'broker.*.cmd.qualifyContract': {
     v: 1,
     instrument: { secType: 'STK', symbol: 'AAPL', exchange: 'SMART', currency: 'USD' },

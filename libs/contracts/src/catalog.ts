@@ -94,6 +94,7 @@ const brokerCommandText: Record<BrokerCommandVerb, [string, string]> = {
   cancelOrder: ['orders', 'Cancel one order by IB orderId.'],
   cancelAll: ['orders, operators', 'IB global cancel: every open order of the connection.'],
   qualifyContract: ['orders, market-data, history, SDK', 'Resolve an instrument reference to full contract details.'],
+  optionChain: ['SDK, CLI', 'Option chain of an underlying: expirations and strikes per exchange (cached).'],
   mdSubscribe: ['market-data', 'Open market-data lines for a conId (ticks / 5-s bars).'],
   mdUnsubscribe: ['market-data', 'Close market-data lines for a conId.'],
   mdSnapshot: ['market-data', 'One L1 snapshot from the broker for a conId without a live line.'],

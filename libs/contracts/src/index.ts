@@ -12,6 +12,7 @@ export * from './fast-checks.js';
 export * from './history.js';
 export * from './instrument.js';
 export * from './market-data.js';
+export * from './options.js';
 export * from './order-commands.js';
 export * from './order-events.js';
 export * from './orders-service.js';

@@ -3,6 +3,7 @@ import { BrokerName, ConId, DurationMs, EpochMs, LeaseId, V1 } from './common.js
 import { Decimal, Price } from './decimal.js';
 import { ErrorCodeSchema, okReply } from './errors.js';
 import { Instrument, InstrumentRef } from './instrument.js';
+import { OptionGreeks } from './options.js';
 import { Timeframe } from './timeframe.js';
 
 /**
@@ -28,6 +29,8 @@ export const Tick = z.object({
   low: Price.optional(),
   /** Previous session's close (IB tick type 9). */
   close: Price.optional(),
+  /** Options only: implied volatility and greeks (see OptionGreeks). */
+  greeks: OptionGreeks.optional(),
   /** Broker (or ib-sim) time of the latest change, epoch ms. */
   tsEventMs: EpochMs,
   /** When gateway-ib built this message, epoch ms (latency = tsInitMs − tsEventMs). */

@@ -19,6 +19,7 @@ import {
   type ErrorReply,
   type FetchHistoryRequest,
   type IbConnectionConfig,
+  type OptionChainRequest,
   type QualifyContractRequest,
   type ReconcileRequest,
   Subjects,
@@ -30,6 +31,7 @@ import { ContractCache } from './contract-cache.js';
 import type { PacingRules } from './history-pacing.js';
 import { HistoryQueue } from './history-queue.js';
 import { MarketData, type MarketDataOptions } from './market-data.js';
+import { OptionChainCache } from './option-chains.js';
 import { Orders } from './orders.js';
 import { Reconciliation } from './reconciliation.js';
 
@@ -43,6 +45,7 @@ export interface BrokerOptions {
 export class HostedBroker {
   readonly conn: BrokerConnection;
   readonly contracts: ContractCache;
+  readonly optionChains: OptionChainCache;
   readonly marketData: MarketData;
   readonly history: HistoryQueue;
   readonly orders: Orders;
@@ -65,6 +68,12 @@ export class HostedBroker {
     this.contracts = new ContractCache(
       this.conn,
       log.child({ component: 'contracts' }),
+      options.contractTimeoutMs === undefined ? {} : { timeoutMs: options.contractTimeoutMs },
+    );
+    this.optionChains = new OptionChainCache(
+      this.conn,
+      this.contracts,
+      log.child({ component: 'option-chains' }),
       options.contractTimeoutMs === undefined ? {} : { timeoutMs: options.contractTimeoutMs },
     );
     this.marketData = new MarketData(
@@ -97,6 +106,11 @@ export class HostedBroker {
       v: 1,
       ok: true,
       instruments: [...(await this.contracts.qualify(req.instrument, req.allowMany))],
+    }));
+    this.serve('optionChain', async (req: OptionChainRequest) => ({
+      v: 1,
+      ok: true,
+      chain: await this.optionChains.chain(req),
     }));
     this.serve('mdSubscribe', async (req: BrokerMdSubscribeRequest) => ({
       v: 1,

@@ -21,7 +21,14 @@ import {
 import type { Logger } from '@trading-system/runtime';
 import { OutboundGovernor, type Priority, systemClock } from './governor.js';
 import { classifyIbCode, type IbCodeInfo } from './ib-error-classes.js';
-import { createIbPort, type IbEvents, type IbPort, type IbStreamEvents } from './ib-port.js';
+import {
+  createIbPort,
+  type IbEvents,
+  type IbOptionChainListing,
+  type IbOptionComputation,
+  type IbPort,
+  type IbStreamEvents,
+} from './ib-port.js';
 import type { IbHistoricalBar } from './parsing/history.js';
 import { streamRouter } from './stream-router.js';
 
@@ -34,6 +41,9 @@ export interface RequestSink {
   snapshotEnd?(): void;
   contractDetails?(details: ContractDetails): void;
   contractDetailsEnd?(): void;
+  optionComputation?(c: IbOptionComputation): void;
+  secDefOptParams?(listing: IbOptionChainListing): void;
+  secDefOptParamsEnd?(): void;
   historicalBar?(bar: IbHistoricalBar): void;
   historicalEnd?(marker: string): void;
   realtimeBar?(
@@ -436,6 +446,9 @@ export class BrokerConnection {
       onTickSnapshotEnd: (reqId) => sink(reqId)?.snapshotEnd?.(),
       onContractDetails: (reqId, cd) => sink(reqId)?.contractDetails?.(cd),
       onContractDetailsEnd: (reqId) => sink(reqId)?.contractDetailsEnd?.(),
+      onOptionComputation: (reqId, c) => sink(reqId)?.optionComputation?.(c),
+      onSecDefOptParams: (reqId, listing) => sink(reqId)?.secDefOptParams?.(listing),
+      onSecDefOptParamsEnd: (reqId) => sink(reqId)?.secDefOptParamsEnd?.(),
       onHistoricalBar: (reqId, bar) => sink(reqId)?.historicalBar?.(bar),
       onHistoricalEnd: (reqId, marker) => sink(reqId)?.historicalEnd?.(marker),
       onRealtimeBar: (reqId, t, ohlc, v, wap, count) => sink(reqId)?.realtimeBar?.(t, ohlc, v, wap, count),

@@ -38,6 +38,11 @@ export interface IbEvents {
   onTickSnapshotEnd(reqId: number): void;
   onContractDetails(reqId: number, details: ContractDetails): void;
   onContractDetailsEnd(reqId: number): void;
+  /** Option computation of a market-data line or a calculation (IB tickOptionComputation). */
+  onOptionComputation(reqId: number, c: IbOptionComputation): void;
+  /** One exchange's listing of an option chain (IB securityDefinitionOptionParameter). */
+  onSecDefOptParams(reqId: number, listing: IbOptionChainListing): void;
+  onSecDefOptParamsEnd(reqId: number): void;
   onHistoricalBar(reqId: number, bar: IbHistoricalBar): void;
   /** After the last bar: IB's reported range strings (raw `finished-<start>-<end>` marker). */
   onHistoricalEnd(reqId: number, marker: string): void;
@@ -85,6 +90,27 @@ export interface IbOrderStatusUpdate {
   readonly whyHeld: string;
 }
 
+export interface IbOptionComputation {
+  readonly tickType: number;
+  readonly impliedVol: number | undefined;
+  readonly delta: number | undefined;
+  readonly optPrice: number | undefined;
+  readonly pvDividend: number | undefined;
+  readonly gamma: number | undefined;
+  readonly vega: number | undefined;
+  readonly theta: number | undefined;
+  readonly undPrice: number | undefined;
+}
+
+export interface IbOptionChainListing {
+  readonly exchange: string;
+  readonly underlyingConId: number;
+  readonly tradingClass: string;
+  readonly multiplier: number | undefined;
+  readonly expirations: readonly string[];
+  readonly strikes: readonly number[];
+}
+
 export interface IbEndpoint {
   readonly host: string;
   readonly port: number;
@@ -116,6 +142,7 @@ export interface IbPort {
   ): void;
   cancelHistoricalData(reqId: number): void;
   reqContractDetails(reqId: number, contract: Contract): void;
+  reqSecDefOptParams(reqId: number, symbol: string, futFopExchange: string, secType: string, conId: number): void;
   reqIds(): void;
   placeOrder(orderId: number, contract: Contract, order: Order): void;
   cancelOrder(orderId: number): void;
@@ -171,6 +198,47 @@ export function createIbPort(endpoint: IbEndpoint, events: IbEvents): IbPort {
     on(EventName.tickSnapshotEnd, (reqId: number) => events.onTickSnapshotEnd(reqId));
     on(EventName.contractDetails, (reqId: number, cd: ContractDetails) => events.onContractDetails(reqId, cd));
     on(EventName.contractDetailsEnd, (reqId: number) => events.onContractDetailsEnd(reqId));
+    on(
+      EventName.tickOptionComputation,
+      (
+        reqId: number,
+        tickType: number,
+        _tickAttrib: number | undefined,
+        impliedVol: number | undefined,
+        delta: number | undefined,
+        optPrice: number | undefined,
+        pvDividend: number | undefined,
+        gamma: number | undefined,
+        vega: number | undefined,
+        theta: number | undefined,
+        undPrice: number | undefined,
+      ) =>
+        events.onOptionComputation(reqId, {
+          tickType,
+          impliedVol,
+          delta,
+          optPrice,
+          pvDividend,
+          gamma,
+          vega,
+          theta,
+          undPrice,
+        }),
+    );
+    on(
+      EventName.securityDefinitionOptionParameter,
+      (
+        reqId: number,
+        exchange: string,
+        underlyingConId: number,
+        tradingClass: string,
+        multiplier: number | undefined,
+        expirations: string[],
+        strikes: number[],
+      ) =>
+        events.onSecDefOptParams(reqId, { exchange, underlyingConId, tradingClass, multiplier, expirations, strikes }),
+    );
+    on(EventName.securityDefinitionOptionParameterEnd, (reqId: number) => events.onSecDefOptParamsEnd(reqId));
     on(
       EventName.historicalData,
       (
@@ -298,6 +366,8 @@ export function createIbPort(endpoint: IbEndpoint, events: IbEvents): IbPort {
       ),
     cancelHistoricalData: (reqId) => void current().cancelHistoricalData(reqId),
     reqContractDetails: (reqId, contract) => void current().reqContractDetails(reqId, contract),
+    reqSecDefOptParams: (reqId, symbol, futFopExchange, secType, conId) =>
+      void current().reqSecDefOptParams(reqId, symbol, futFopExchange, secType, conId),
     reqIds: () => void current().reqIds(),
     placeOrder: (orderId, contract, order) => void current().placeOrder(orderId, contract, order),
     cancelOrder: (orderId) => void current().cancelOrder(orderId),

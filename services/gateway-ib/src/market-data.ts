@@ -30,6 +30,7 @@ import { isLineBudgetExceeded, isMarketDataNotPermitted } from './ib-error-class
 import { tradingContract } from './parsing/contracts.js';
 import { toRtBar } from './parsing/rtbars.js';
 import {
+  applyOptionComputation,
   applyTickPrice,
   applyTickSize,
   applyTickString,
@@ -198,6 +199,7 @@ export class MarketData {
         tickPrice: (field, value) => void applyTickPrice(state, field, value, Date.now()),
         tickSize: (field, value) => void applyTickSize(state, field, value, Date.now()),
         tickString: (field, value) => void applyTickString(state, field, value),
+        optionComputation: (c) => void applyOptionComputation(state, c, Date.now()),
         marketDataType: (type) => {
           state.delayed = type === 3 || type === 4;
         },
@@ -289,6 +291,10 @@ export class MarketData {
       tickString: (field, value) => {
         this.ticksIn++;
         if (applyTickString(state, field, value)) this.touch(line);
+      },
+      optionComputation: (c) => {
+        this.ticksIn++;
+        if (applyOptionComputation(state, c, Date.now())) this.touch(line);
       },
       marketDataType: (type) => {
         state.delayed = type === 3 || type === 4;

@@ -1,4 +1,5 @@
-import type { Tick } from '@trading-system/contracts';
+import type { OptionGreeks, Tick } from '@trading-system/contracts';
+import type { IbOptionComputation } from '../ib-port.js';
 import { priceOrUndefined, sizeOrUndefined } from './numbers.js';
 
 /**
@@ -19,8 +20,10 @@ export interface TickState {
   close?: string;
   /** Broker time of the latest change, epoch ms (RTVolume / last timestamp), else receipt time. */
   tsEventMs: number;
-  /** True once any delayed tick type (66..76) arrived on the line. */
+  /** True once any delayed tick type (66..76, 80..83) arrived on the line. */
   delayed: boolean;
+  /** Options: the latest computations (IB tickOptionComputation), merged. */
+  greeks?: { -readonly [K in keyof OptionGreeks]: OptionGreeks[K] };
 }
 
 type PriceField = 'bid' | 'ask' | 'last' | 'open' | 'high' | 'low' | 'close';
@@ -124,6 +127,55 @@ export function applyTickString(s: TickState, field: number, value: string): boo
   return changed;
 }
 
+const BID_OPTION = 10;
+const ASK_OPTION = 11;
+const LAST_OPTION = 12;
+const MODEL_OPTION = 13;
+const DELAYED_OPTION_OFFSET = 70; // 80..83 are the delayed 10..13
+
+/** A usable analytic number: IB's "not computed" values arrive as undefined, NaN or the max-double sentinel. */
+function num(v: number | undefined, min = Number.NEGATIVE_INFINITY): number | undefined {
+  return v !== undefined && Number.isFinite(v) && Math.abs(v) < 1e100 && v >= min ? v : undefined;
+}
+
+/**
+ * tickOptionComputation: the model computation (13, delayed 83) carries IV and greeks, the bid/ask/last ones
+ * (10/11/12, delayed 80-82) the implied volatility of that price. Returns true when the state changed.
+ */
+export function applyOptionComputation(s: TickState, c: IbOptionComputation, nowMs: number): boolean {
+  const delayed = c.tickType >= 80 && c.tickType <= 83;
+  const type = delayed ? c.tickType - DELAYED_OPTION_OFFSET : c.tickType;
+  const g = s.greeks ?? {};
+  const before = JSON.stringify(g);
+  const iv = num(c.impliedVol, 0);
+  if (type === MODEL_OPTION) {
+    const set = <K extends keyof OptionGreeks>(k: K, v: OptionGreeks[K]): void => {
+      if (v === undefined) delete g[k];
+      else g[k] = v;
+    };
+    set('iv', iv);
+    const delta = num(c.delta);
+    set('delta', delta !== undefined && Math.abs(delta) <= 1.5 ? delta : undefined);
+    set('gamma', num(c.gamma));
+    set('vega', num(c.vega));
+    set('theta', num(c.theta));
+    set('modelPrice', num(c.optPrice, 0));
+    set('underlyingPrice', num(c.undPrice, 0));
+    set('pvDividend', num(c.pvDividend, 0));
+  } else if (type === BID_OPTION || type === ASK_OPTION || type === LAST_OPTION) {
+    const key = type === BID_OPTION ? 'bidIv' : type === ASK_OPTION ? 'askIv' : 'lastIv';
+    if (iv === undefined) delete g[key];
+    else g[key] = iv;
+  } else {
+    return false;
+  }
+  s.greeks = g;
+  if (delayed) s.delayed = true;
+  if (JSON.stringify(g) === before) return false;
+  s.tsEventMs = nowMs;
+  return true;
+}
+
 /** The contract message for the current state (absent fields stay absent). */
 export function toTick(broker: string, conId: number, s: TickState, tsInitMs: number): Tick {
   const t: Tick = { v: 1, broker, conId, tsEventMs: Math.floor(s.tsEventMs), tsInitMs, delayed: s.delayed };
@@ -138,5 +190,6 @@ export function toTick(broker: string, conId: number, s: TickState, tsInitMs: nu
   if (s.high !== undefined) t.high = s.high;
   if (s.low !== undefined) t.low = s.low;
   if (s.close !== undefined) t.close = s.close;
+  if (s.greeks !== undefined && Object.keys(s.greeks).length > 0) t.greeks = { ...s.greeks };
   return t;
 }
