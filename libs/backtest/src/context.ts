@@ -86,6 +86,10 @@ export class BacktestContext implements StrategyContext {
     return this.lastPrices.get(this.symbolOr(symbol));
   }
 
+  tickSize(symbol?: string): number {
+    return this.broker.spec(this.symbolOr(symbol)).minTick;
+  }
+
   roundToTick(price: number, symbol?: string): number {
     return roundToTick(price, this.broker.spec(this.symbolOr(symbol)).minTick);
   }

@@ -2,6 +2,7 @@
  * Performance statistics, computed online (constant memory whatever the number of bars) and defined here once:
  *
  *   period returns  r_i = E_i / E_{i-1} − 1 over `returnPeriod`: 'day' = equity at the last sample of each UTC day
+ *                   (a sample at 00:00 closes the day before)
  *                   (the first day against the starting equity), 'bar' = every sample. Intraday bars use 'day'.
  *   totalReturn     E_end / E_start − 1
  *   cagr            (E_end / E_start)^(1 / years) − 1, years = (t_end − t_start) / 365.25 days; null under one day
@@ -136,7 +137,8 @@ export class StatsAccumulator {
       this.addReturn(equity / this.prevClose - 1);
       this.prevClose = equity;
     } else {
-      const key = Math.floor(time / DAY_MS);
+      // A sample is stamped with its bar's end: the bar ending at midnight belongs to the day before.
+      const key = Math.floor((time - 1) / DAY_MS);
       if (key !== this.dayKey) {
         if (!Number.isNaN(this.dayKey)) {
           this.addReturn(this.dayLast / this.prevClose - 1);

@@ -171,6 +171,8 @@ export interface StrategyContext {
   order(id: string): StrategyOrder | undefined;
   /** The last price seen for a symbol (bar close or quote), undefined before any. */
   lastPrice(symbol?: string): number | undefined;
+  /** The instrument's minimum price increment. */
+  tickSize(symbol?: string): number;
   /** Rounds a price to the instrument's tick (the exchange refuses off-tick prices). */
   roundToTick(price: number, symbol?: string): number;
 

@@ -1,6 +1,7 @@
 /** Every command, in the order `--help` lists them. */
 import type { Command } from '../command.js';
 import { accountCommand } from './account.js';
+import { backtestCommand } from './backtest.js';
 import { cancelCommand } from './cancel.js';
 import { historyCommand } from './history.js';
 import { orderCommand } from './order.js';
@@ -26,4 +27,5 @@ export const COMMANDS: readonly Command[] = [
   positionsCommand,
   accountCommand,
   tailCommand,
+  backtestCommand,
 ];
