@@ -75,6 +75,7 @@ export function toQuote(t: Tick, symbol: string): Quote {
     const v = num(t[k]);
     if (v !== undefined) q[k] = v;
   }
+  if (t.greeks !== undefined) q.greeks = t.greeks;
   return q as unknown as Quote;
 }
 

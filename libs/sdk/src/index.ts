@@ -1,4 +1,6 @@
 /** Public surface of @trading-system/sdk. */
+
+export type { OptionGreeks } from '@trading-system/contracts';
 export type { OpenOptions } from './connect.js';
 export { toDecimal, toInstrumentRef } from './convert.js';
 export {
@@ -12,5 +14,11 @@ export {
   TradingSystemError,
   ValidationError,
 } from './errors.js';
+export {
+  type OptionChain,
+  type OptionChainListing,
+  type OptionChainOptions,
+  optionContract,
+} from './options.js';
 export { TradingSystem } from './trading-system.js';
 export type * from './types.js';

@@ -19,6 +19,7 @@ import {
   IbConnectionConfig,
   type ListBrokersReply,
   type ListOrdersReply,
+  type OptionChainReply,
   type OrderCommandReply,
   type OrderEvent,
   type OrderType,
@@ -32,6 +33,7 @@ import { type Connection, connect, type OpenOptions } from './connect.js';
 import { toBar, toInstrumentRef, toOrder, toTrade } from './convert.js';
 import { ClosedError, sdkError, toSdkError, ValidationError } from './errors.js';
 import { openQuoteSubscription, quoteIterator } from './market-data.js';
+import { type OptionChain, type OptionChainOptions, optionChainRequest, toOptionChain } from './options.js';
 import {
   allPages,
   barsQuery,
@@ -261,6 +263,16 @@ export class TradingSystem {
         await subscription.unsubscribe();
       },
     };
+  }
+
+  /**
+   * The option chain of an underlying (expirations, strikes, listings per exchange), cached by the gateway; pick a
+   * contract with `optionContract(chain, expiry, strike, right)`. Option quotes carry `greeks`.
+   */
+  async getOptionChain(symbol: Symbolish, options: OptionChainOptions = {}): Promise<OptionChain> {
+    const subject = Subjects.brokerCommand.build({ broker: options.broker ?? this.defaultBroker, verb: 'optionChain' });
+    const what = `option chain of ${describeSymbol(symbol)}`;
+    return toOptionChain((await this.call<OptionChainReply>(subject, optionChainRequest(symbol, options), what)).chain);
   }
 
   /** Quotes as an async iterator: `for await (const q of ts.marketData('AAPL', 'SMART')) { ... break; }`. */

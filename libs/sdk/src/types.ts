@@ -8,6 +8,7 @@ import type {
   BarData,
   BrokerInfo,
   Instrument,
+  OptionGreeks,
   OrderEvent,
   OrderSide,
   OrderState,
@@ -131,6 +132,8 @@ export interface Quote {
   readonly time: Date;
   /** True for delayed data: never trade on it blindly. */
   readonly delayed: boolean;
+  /** Options: implied volatility and greeks (iv, delta, gamma, vega, theta, underlyingPrice, …). */
+  readonly greeks?: OptionGreeks;
   /** The tick exactly as published (decimal strings). */
   readonly exact: Tick;
 }

@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { accountCommand } from './account.js';
 import { backtestCommand } from './backtest.js';
 import { cancelCommand } from './cancel.js';
+import { chainCommand } from './chain.js';
 import { historyCommand } from './history.js';
 import { orderCommand } from './order.js';
 import { ordersCommand } from './orders.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   historyCommand,
   quoteCommand,
+  chainCommand,
   watchCommand,
   orderCommand,
   cancelCommand,

@@ -26,6 +26,7 @@ const schedules = {
   usOption: new TradingSchedule(SCHEDULES.usOption),
   usIndex: new TradingSchedule(SCHEDULES.usIndex),
   cmeGlobex: new TradingSchedule(SCHEDULES.cmeGlobex),
+  cmeFx: new TradingSchedule(SCHEDULES.cmeFx),
   idealPro: new TradingSchedule(SCHEDULES.idealPro),
   metals: new TradingSchedule(SCHEDULES.metals),
 };
@@ -167,7 +168,7 @@ function buildFutures(todayDay: number): Instrument[] {
           minSize: '1',
           sizeIncrement: '1',
           suggestedSizeIncrement: '1',
-          schedule: schedules.cmeGlobex,
+          schedule: root.symbol === 'EUR' ? schedules.cmeFx : schedules.cmeGlobex,
           marketDataFarm: 'usfuture',
           basePrice: 0,
           annualVol: 0,

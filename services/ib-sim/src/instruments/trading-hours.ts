@@ -1,24 +1,16 @@
 /**
- * Trading schedules. A schedule is a weekly pattern of sessions in the instrument's time zone; a session is
- * identified by its trade date and may start on the previous calendar day (CME Globex opens 17:00 CT the
- * evening before). Holidays are not modelled. Pure functions of time.
+ * Trading schedules on the project's trading calendar (`@trading-system/contracts` calendar): sessions, holidays
+ * and early closes per exchange. A session is identified by its trade date and may start on the previous calendar
+ * day (CME Globex opens 17:00 CT the evening before). Trading hours (outsideRth) are the calendar's extended
+ * hours, liquid hours its regular ones. Pure functions of time.
  */
-import { dayNumber, dayNumberToDate, fromWall, toWall } from './time-zone.js';
-
-export interface SessionTemplate {
-  /** Weekdays (0 = Sunday) of the trade dates that have this session. */
-  readonly weekdays: readonly number[];
-  /** Start, in minutes from the trade date's local midnight; negative = previous evening. */
-  readonly startMin: number;
-  readonly endMin: number;
-}
+import { type CalendarId, sessionOnDay } from '@trading-system/contracts';
+import { dayNumber, dayNumberToDate, toWall } from './time-zone.js';
 
 export interface ScheduleSpec {
+  /** IB's zone id reported in contract details (`US/Eastern`); the calendar's IANA zone is the same zone. */
   readonly timeZoneId: string;
-  /** Full trading hours (useRTH=0, outsideRth orders). */
-  readonly trading: SessionTemplate;
-  /** Liquid / regular trading hours (useRTH=1). */
-  readonly liquid: SessionTemplate;
+  readonly calendar: CalendarId;
 }
 
 export interface Session {
@@ -29,39 +21,14 @@ export interface Session {
   readonly endMs: number;
 }
 
-const WEEKDAYS_MON_FRI = [1, 2, 3, 4, 5] as const;
-
 export const SCHEDULES = {
-  usEquity: {
-    timeZoneId: 'US/Eastern',
-    trading: { weekdays: WEEKDAYS_MON_FRI, startMin: 4 * 60, endMin: 20 * 60 },
-    liquid: { weekdays: WEEKDAYS_MON_FRI, startMin: 9 * 60 + 30, endMin: 16 * 60 },
-  },
-  usOption: {
-    timeZoneId: 'US/Eastern',
-    trading: { weekdays: WEEKDAYS_MON_FRI, startMin: 9 * 60 + 30, endMin: 16 * 60 },
-    liquid: { weekdays: WEEKDAYS_MON_FRI, startMin: 9 * 60 + 30, endMin: 16 * 60 },
-  },
-  usIndex: {
-    timeZoneId: 'US/Eastern',
-    trading: { weekdays: WEEKDAYS_MON_FRI, startMin: 9 * 60 + 30, endMin: 16 * 60 + 15 },
-    liquid: { weekdays: WEEKDAYS_MON_FRI, startMin: 9 * 60 + 30, endMin: 16 * 60 },
-  },
-  cmeGlobex: {
-    timeZoneId: 'US/Central',
-    trading: { weekdays: WEEKDAYS_MON_FRI, startMin: -7 * 60, endMin: 16 * 60 },
-    liquid: { weekdays: WEEKDAYS_MON_FRI, startMin: 8 * 60 + 30, endMin: 15 * 60 },
-  },
-  idealPro: {
-    timeZoneId: 'US/Eastern',
-    trading: { weekdays: WEEKDAYS_MON_FRI, startMin: -(6 * 60 + 45), endMin: 17 * 60 },
-    liquid: { weekdays: WEEKDAYS_MON_FRI, startMin: -(6 * 60 + 45), endMin: 17 * 60 },
-  },
-  metals: {
-    timeZoneId: 'US/Eastern',
-    trading: { weekdays: WEEKDAYS_MON_FRI, startMin: -6 * 60, endMin: 17 * 60 },
-    liquid: { weekdays: WEEKDAYS_MON_FRI, startMin: -6 * 60, endMin: 17 * 60 },
-  },
+  usEquity: { timeZoneId: 'US/Eastern', calendar: 'NYSE' },
+  usOption: { timeZoneId: 'US/Eastern', calendar: 'US_OPTIONS' },
+  usIndex: { timeZoneId: 'US/Eastern', calendar: 'US_INDEX' },
+  cmeGlobex: { timeZoneId: 'US/Central', calendar: 'CME_EQUITY' },
+  cmeFx: { timeZoneId: 'US/Central', calendar: 'CME_FX' },
+  idealPro: { timeZoneId: 'US/Eastern', calendar: 'FOREX' },
+  metals: { timeZoneId: 'US/Eastern', calendar: 'METALS' },
 } as const satisfies Record<string, ScheduleSpec>;
 
 /** Answers "is it open" and "where are the sessions" for one schedule; caches sessions per trade date. */
@@ -79,17 +46,19 @@ export class TradingSchedule {
     const key = `${outsideRth ? 'T' : 'L'}${day}`;
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached;
-    const template = outsideRth ? this.spec.trading : this.spec.liquid;
     const date = dayNumberToDate(day);
-    let session: Session | null = null;
-    if (template.weekdays.includes(date.weekday)) {
-      session = {
-        dayNumber: day,
-        tradeDate: `${date.year}${String(date.month).padStart(2, '0')}${String(date.day).padStart(2, '0')}`,
-        startMs: fromWall(date.year, date.month, date.day, template.startMin, this.spec.timeZoneId),
-        endMs: fromWall(date.year, date.month, date.day, template.endMin, this.spec.timeZoneId),
-      };
-    }
+    const s = sessionOnDay(this.spec.calendar, day);
+    const w = s === undefined ? undefined : outsideRth ? s.extended : s.regular;
+    // A day without liquid hours (CME's Good Friday short session) has no regular session.
+    const session: Session | null =
+      w === undefined || w.closeMs <= w.openMs
+        ? null
+        : {
+            dayNumber: day,
+            tradeDate: `${date.year}${String(date.month).padStart(2, '0')}${String(date.day).padStart(2, '0')}`,
+            startMs: w.openMs,
+            endMs: w.closeMs,
+          };
     if (this.cache.size > 20_000) this.cache.clear();
     this.cache.set(key, session);
     return session;
@@ -152,7 +121,10 @@ export class TradingSchedule {
     return Math.min(s.endMs - 1, tMs);
   }
 
-  /** IB's `tradingHours`/`liquidHours` text: `YYYYMMDD:HHMM-YYYYMMDD:HHMM;…;YYYYMMDD:CLOSED` for a week. */
+  /**
+   * IB's `tradingHours`/`liquidHours` text for a week: `YYYYMMDD:HHMM-YYYYMMDD:HHMM;…`, a holiday or weekend as
+   * `YYYYMMDD:CLOSED` (as TWS shows them), early closes with their real close.
+   */
   describe(fromMs: number, outsideRth: boolean, days = 7): string {
     const parts: string[] = [];
     const first = this.localDay(fromMs);

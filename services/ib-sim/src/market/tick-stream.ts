@@ -48,7 +48,8 @@ export class TickStream {
     const q = this.quotes.quoteAt(this.instrument.conId, t);
     const day = this.quotes.daySummary(this.instrument.conId, t);
     const id = this.tickerId;
-    const out: enc.Fields[] = [];
+    // Option computations first: a consumer publishing its first quote on the first price then has the greeks too.
+    const out: enc.Fields[] = this.instrument.secType === 'OPT' ? this.optionTicks(t, q, undefined) : [];
     if (this.hasBook) {
       out.push(enc.tickPrice(id, this.type(TICK.BID), q.bid, size(q.bidSize), 1));
       out.push(enc.tickSize(id, this.type(TICK.BID_SIZE), size(q.bidSize)));
@@ -78,7 +79,6 @@ export class TickStream {
     }
     if (this.instrument.hasTrades) out.push(enc.tickGeneric(id, TICK.HALTED, 0));
     out.push(...this.genericInitial(q, day.prevClose));
-    if (this.instrument.secType === 'OPT') out.push(...this.optionTicks(t, q, undefined));
     this.sent = q;
     this.high = day.high;
     this.low = day.low;
