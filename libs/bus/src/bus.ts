@@ -139,6 +139,8 @@ export interface StreamConfig {
   readonly maxAgeMs?: number;
   /** The oldest messages are discarded beyond this count (no limit when absent). */
   readonly maxMsgs?: number;
+  /** The oldest messages of a subject are discarded beyond this count per subject (1 = a last-value stream). */
+  readonly maxMsgsPerSubject?: number;
 }
 
 export interface JetStreamPublishOptions {
@@ -190,6 +192,15 @@ export interface JetStreamMessage<T = unknown> extends Received<T> {
   term(reason: string): void;
 }
 
+/** A message read from a stream's storage (not delivered through a consumer: nothing to settle). */
+export interface StoredMessage<T = unknown> {
+  readonly subject: string;
+  readonly data: T;
+  readonly headers: Headers;
+  /** Stream sequence. */
+  readonly seq: number;
+}
+
 export type JetStreamHandler<T = unknown> = (msg: JetStreamMessage<T>) => Promise<void> | void;
 
 export interface Consumer {
@@ -206,4 +217,12 @@ export interface JetStreamPort {
   publish(subject: string, message: unknown, opts: JetStreamPublishOptions): Promise<PubAck>;
   /** Creates or updates the durable consumer and starts handling its messages. */
   consume<T = unknown>(cfg: ConsumerConfig, handler: JetStreamHandler<T>): Promise<Consumer>;
+  /**
+   * The newest message stored on `subject` (an exact subject, no wildcards) in `stream`, read straight from the
+   * stream (NATS: STREAM.MSG.GET last_by_subj), validated with the entry's `message` schema; undefined when the
+   * stream holds none. With a stream acknowledged publish before it, this is a read-your-writes last value: what a
+   * key-value bucket is built from. Throws JetStreamError when the stream does not exist, InvalidMessageError when
+   * the stored message fails its schema.
+   */
+  lastMessage<T = unknown>(stream: string, subject: string): Promise<StoredMessage<T> | undefined>;
 }

@@ -84,6 +84,18 @@ export function createJetStreamPort(
       ctx.published += 1;
       return ack;
     },
+    async lastMessage<T>(stream: string, subject: string) {
+      assertUsable(`read ${stream} ${subject}`, false);
+      const m = await raw.lastMessage(stream, subject);
+      if (m === undefined) return undefined;
+      const decoded = decodeValidated(m.subject, m.data, findSchema(ctx.catalog, m.subject), ctx.maxPayloadBytes);
+      if (!decoded.ok) {
+        ctx.reject(decoded.error);
+        throw decoded.error;
+      }
+      ctx.received += 1;
+      return { subject: m.subject, data: decoded.value as T, headers: m.headers, seq: m.seq };
+    },
     async consume<T>(cfg: ConsumerConfig, handler: JetStreamHandler<T>): Promise<Consumer> {
       assertUsable(`consume ${cfg.stream}/${cfg.durable}`, true);
       const consumer = await raw.consume(cfg, (m) => handle(cfg, m, handler));

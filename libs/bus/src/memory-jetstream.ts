@@ -135,6 +135,17 @@ export class MemoryJetStream implements RawJetStream {
     };
   }
 
+  async lastMessage(name: string, subject: string): Promise<(RawMsg & { readonly seq: number }) | undefined> {
+    const stream = this.streams.get(name);
+    if (stream === undefined) throw new JetStreamError(`stream ${name} not found`);
+    this.applyLimits(stream, Date.now());
+    for (let i = stream.msgs.length - 1; i >= 0; i--) {
+      const stored = stream.msgs[i] as Stored;
+      if (stored.msg.subject === subject) return { ...stored.msg, seq: stored.seq };
+    }
+    return undefined;
+  }
+
   /** Drops every stream, timer and puller: nothing keeps the process alive after the bus is drained. */
   close(): void {
     for (const stream of this.streams.values()) this.dispose(stream);
@@ -151,7 +162,16 @@ export class MemoryJetStream implements RawJetStream {
   }
 
   private applyLimits(stream: Stream, now: number): void {
-    const { maxMsgs, maxAgeMs } = stream.cfg;
+    const { maxMsgs, maxAgeMs, maxMsgsPerSubject } = stream.cfg;
+    if (maxMsgsPerSubject !== undefined && maxMsgsPerSubject > 0) {
+      const left = new Map<string, number>();
+      for (let i = stream.msgs.length - 1; i >= 0; i--) {
+        const subject = (stream.msgs[i] as Stored).msg.subject;
+        const n = left.get(subject) ?? maxMsgsPerSubject;
+        if (n > 0) left.set(subject, n - 1);
+        else stream.msgs.splice(i, 1);
+      }
+    }
     while (maxMsgs !== undefined && stream.msgs.length > maxMsgs) stream.msgs.shift();
     while (maxAgeMs !== undefined && stream.msgs.length > 0 && now - (stream.msgs[0]?.tsMs ?? now) > maxAgeMs) {
       stream.msgs.shift();

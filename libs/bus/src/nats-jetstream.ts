@@ -13,7 +13,7 @@ import type { ConsumerConfig, PubAck, StreamConfig } from './bus.js';
 import type { BusLogger } from './bus-context.js';
 import { JetStreamError } from './errors.js';
 import { fromNatsHeaders, toNatsHeaders } from './nats-headers.js';
-import type { RawConsumer, RawJetStream, RawJsMsg } from './transport.js';
+import type { RawConsumer, RawJetStream, RawJsMsg, RawMsg } from './transport.js';
 
 /**
  * One message pulled at a time, and the next pull only after the handler returned (nats.js queues the re-pull
@@ -43,6 +43,7 @@ export class NatsJetStream implements RawJetStream {
       duplicate_window: nanos(cfg.duplicateWindowMs),
       max_age: nanos(cfg.maxAgeMs ?? 0),
       max_msgs: cfg.maxMsgs ?? -1,
+      max_msgs_per_subject: cfg.maxMsgsPerSubject ?? -1,
     };
     try {
       await this.jsm.streams.info(cfg.name);
@@ -80,6 +81,17 @@ export class NatsJetStream implements RawJetStream {
     } catch (err) {
       throw wrap(`JetStream publish on ${subject} failed (is a stream bound to it?)`, err);
     }
+  }
+
+  async lastMessage(stream: string, subject: string): Promise<(RawMsg & { readonly seq: number }) | undefined> {
+    let m: Awaited<ReturnType<JetStreamManager['streams']['getMessage']>>;
+    try {
+      m = await this.jsm.streams.getMessage(stream, { last_by_subj: subject });
+    } catch (err) {
+      throw wrap(`stream ${stream}: reading the last message on ${subject} failed`, err);
+    }
+    if (m === null) return undefined;
+    return { subject: m.subject, data: m.data, headers: fromNatsHeaders(m.header), seq: m.seq };
   }
 
   private async ensureConsumer(cfg: ConsumerConfig): Promise<void> {

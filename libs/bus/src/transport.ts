@@ -36,6 +36,8 @@ export interface RawJetStream {
   publish(subject: string, data: Uint8Array, msgId: string, headers: Headers): Promise<PubAck>;
   /** Calls `handler` serially: the next message only after the previous call's promise settled. */
   consume(cfg: ConsumerConfig, handler: (m: RawJsMsg) => Promise<void>): Promise<RawConsumer>;
+  /** The newest stored message on an exact subject; undefined when none; throws when the stream is missing. */
+  lastMessage(stream: string, subject: string): Promise<(RawMsg & { readonly seq: number }) | undefined>;
 }
 
 export interface Transport {

@@ -141,6 +141,41 @@ export function runJetStreamSuite(name: string, makeBus: MakeTestBus): void {
       await c.stop();
     });
 
+    test('lastMessage reads the newest message of one subject; maxMsgsPerSubject keeps a last-value stream', async () => {
+      const { t, stream } = await setup();
+      const a = t.subject('orders', 'a');
+      const b = t.subject('orders', 'b');
+      expect(await t.bus.jetstream.lastMessage(stream, a)).toBeUndefined();
+      await t.bus.jetstream.ensureStream({
+        name: stream,
+        subjects: [t.subject('orders', '>')],
+        storage: 'memory',
+        duplicateWindowMs: 60_000,
+        maxMsgsPerSubject: 1,
+      });
+      for (const [subject, id] of [
+        [a, 'a1'],
+        [b, 'b1'],
+        [a, 'a2'],
+      ] as const)
+        await t.bus.jetstream.publish(subject, { id, act: 'ack' }, { msgId: id });
+      const last = await t.bus.jetstream.lastMessage<OrderEvent>(stream, a);
+      expect(last).toMatchObject({ subject: a, seq: 3, data: { id: 'a2' } });
+      expect(last?.headers['Nats-Msg-Id']).toBe('a2');
+      expect((await t.bus.jetstream.lastMessage<OrderEvent>(stream, b))?.data.id).toBe('b1');
+      // One message per subject is kept: a fresh durable sees b1 and a2 only.
+      const got = new Collector<Delivery>();
+      const c = await t.bus.jetstream.consume(
+        { stream, durable: `lv${t.prefix}`, ackWaitMs: 5_000, maxDeliver: 5, deliver: 'all' },
+        recorder(got),
+      );
+      expect((await got.waitFor(2)).map((d) => d.id)).toEqual(['b1', 'a2']);
+      await c.stop();
+      t.bus.publishRaw(b, utf8('{"id":7}'));
+      await expect(t.bus.jetstream.lastMessage(stream, b)).rejects.toBeInstanceOf(InvalidMessageError);
+      await expect(t.bus.jetstream.lastMessage(`${stream}_none`, a)).rejects.toThrow(/none/);
+    });
+
     test('consume updates an existing durable: a new ack wait takes effect', async () => {
       const { t, cfg, publish } = await setup();
       const first = new Collector<Delivery>();
