@@ -14,7 +14,18 @@ import { WhatToShow } from './what-to-show.js';
 /**
  * Commands to one broker connection on `broker.<broker>.cmd.<verb>` (request/reply), answered by the gateway that
  * hosts the broker (gateway-ib). Callers: orders (orders), market-data (md*), history (fetchHistory), operators.
- * A reply to an order command only says the command was SENT; outcomes arrive as `broker.<broker>.evt.*`.
+ *
+ * Order commands (placeOrder, modifyOrder, cancelOrder) have three outcomes, and only three:
+ * - ok: the command's message was WRITTEN to the broker's socket (not merely queued in the gateway). Whether the
+ *   broker accepted it arrives as `broker.<broker>.evt.*` (openOrder / orderStatus, or orderRejected).
+ * - an error reply: NOTHING was sent for this command. Retryable codes: BROKER_BUSY (the gateway's outbound queue
+ *   could not send it within its budget; details.retryAfterMs), BROKER_DISCONNECTED, SERVICE_UNAVAILABLE (the
+ *   order id store is unreachable). Final: BROKER_ORDER_MISMATCH (cancel/modify: the broker's order with this
+ *   orderId is not this clientOrderId's, or not open), ACCOUNT_UNKNOWN, CONTRACT_UNKNOWN, ORDER_REJECTED (refused
+ *   before sending, details.brokerCode), VALIDATION_FAILED.
+ * - no reply before the caller's timeout: unknown; reconcile (`reconcile`) to learn whether the broker has it.
+ * The gateway never holds an order message longer than its queue budget (default 2 s): callers' timeouts must be
+ * longer, so that "unknown" only happens when the gateway itself died or hung.
  */
 
 /** The order as sent to the broker: fully resolved (conId, account). */
@@ -38,20 +49,35 @@ const priceCheck = (ctx: z.core.ParsePayload<Parameters<typeof orderPriceProblem
   }
 };
 
-/** `placeOrder`: send a new order. The reply carries the IB orderId the gateway allocated. */
+/**
+ * `placeOrder`: send a new order. The ok reply carries the IB orderId the gateway allocated; it comes once the
+ * order is written to the broker's socket. Order ids are never reused, across gateway restarts included. A retry
+ * with the same clientOrderId while the order is in flight or known to the gateway (placed by this gateway
+ * instance, or reported open by the broker) answers the same orderId and sends nothing new.
+ */
 export const BrokerPlaceOrderRequest = z.object(brokerOrderShape).check(priceCheck);
 export type BrokerPlaceOrderRequest = z.infer<typeof BrokerPlaceOrderRequest>;
 export const BrokerPlaceOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: z.int() });
 export type BrokerPlaceOrderReply = z.infer<typeof BrokerPlaceOrderReply>;
 
-/** `modifyOrder`: IB modifies by re-sending the full order under the same orderId, so the full new order is sent. */
-export const BrokerModifyOrderRequest = z.object({ ...brokerOrderShape, orderId: z.int() }).check(priceCheck);
+/** IB order id of an existing order: positive (0 and negatives are not orders of ours and are refused unsent). */
+const ExistingOrderId = z.int().positive().max(2_147_483_647);
+
+/**
+ * `modifyOrder`: IB modifies by re-sending the full order under the same orderId, so the full new order is sent.
+ * Sent only when the broker's order with `orderId` carries orderRef = `clientOrderId` (else BROKER_ORDER_MISMATCH).
+ */
+export const BrokerModifyOrderRequest = z.object({ ...brokerOrderShape, orderId: ExistingOrderId }).check(priceCheck);
 export type BrokerModifyOrderRequest = z.infer<typeof BrokerModifyOrderRequest>;
 export const BrokerModifyOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: z.int() });
 export type BrokerModifyOrderReply = z.infer<typeof BrokerModifyOrderReply>;
 
-/** `cancelOrder`: cancel one order by IB orderId. */
-export const BrokerCancelOrderRequest = z.object({ v: V1, clientOrderId: ClientOrderId, orderId: z.int() });
+/**
+ * `cancelOrder`: cancel one order by IB orderId. Sent only when the broker's order with `orderId` carries
+ * orderRef = `clientOrderId` (known to the gateway, or found among the broker's open orders); otherwise
+ * BROKER_ORDER_MISMATCH and nothing is sent, so a cancel can never reach another order.
+ */
+export const BrokerCancelOrderRequest = z.object({ v: V1, clientOrderId: ClientOrderId, orderId: ExistingOrderId });
 export type BrokerCancelOrderRequest = z.infer<typeof BrokerCancelOrderRequest>;
 export const BrokerCancelOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: z.int() });
 export type BrokerCancelOrderReply = z.infer<typeof BrokerCancelOrderReply>;
@@ -166,7 +192,7 @@ export type BrokerAccountSummaryReply = z.infer<typeof BrokerAccountSummaryReply
 /**
  * `reconcile`: publish a reconciliation snapshot (open + completed orders, executions since, positions) on
  * `broker.<broker>.evt.reconciliationSnapshot` under the returned reconId. Also done by the gateway on every
- * (re)connect without being asked.
+ * (re)connect without being asked. Cheap enough to run periodically while orders are pending or unresolved.
  */
 export const ReconcileRequest = z.object({
   v: V1,
@@ -180,6 +206,10 @@ export const ReconcileReply = okReply({
   reconId: RequestId,
   /** Number of snapshot parts that were published. */
   parts: z.int().positive(),
+  /** Same as the snapshot's requestedAtMs (absent from older gateways). */
+  requestedAtMs: EpochMs.optional(),
+  /** Same as the snapshot's instanceId (absent from older gateways). */
+  instanceId: z.string().min(1).max(64).optional(),
 });
 export type ReconcileReply = z.infer<typeof ReconcileReply>;
 

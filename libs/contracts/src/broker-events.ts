@@ -60,16 +60,28 @@ export const BrokerOrderStatus = z.object({
 });
 export type BrokerOrderStatus = z.infer<typeof BrokerOrderStatus>;
 
+/** Which of our requests a broker refusal answers (BrokerOrderRejected.action). */
+export const RefusedAction = z.enum(['place', 'modify', 'cancel', 'broker']);
+export type RefusedAction = z.infer<typeof RefusedAction>;
+
 /**
- * `broker.<broker>.evt.orderRejected`: the broker refused an order or a modification (IB error 201, 103, 110 ...
- * for the orderId). The order's final status follows as an orderStatus (IB: Inactive or Cancelled); this event
- * carries the broker's reason, for ORDER_REJECTED with `details.brokerCode`. eventId = `rej-<orderKey>-<code>`.
+ * `broker.<broker>.evt.orderRejected`: the broker refused one of our requests for an order, with its code and text
+ * (IB 201, 103, 110, 321 ... for a place or modify; 10147, 10148, 161 for a cancel; 202 when IB cancelled the
+ * order on its own). `action` says what was refused:
+ * - `place`: the new order (it is dead; a final status may follow, IB: Inactive — or none, after a 321);
+ * - `modify`: the modification (the order keeps working with its previous terms);
+ * - `cancel`: the cancel (the order is unchanged: it may be filled already, or unknown to the broker);
+ * - `broker`: not an answer to a request of ours: IB cancelled the order itself (202 with its reason, e.g. an IOC
+ *   remainder or a venue's refusal after acceptance); the Cancelled status follows.
+ * Absent `action` (older gateways): `place`. A 202 confirming a cancel of ours is not published here.
+ * eventId = `rej-<orderKey>-<action>-<code>-<instance>-<n>`: unique per refusal (IB never re-sends errors).
  */
 export const BrokerOrderRejected = z.object({
   ...brokerEventBase,
   ...orderIdentity,
   brokerCode: z.int(),
   message: z.string().max(2048),
+  action: RefusedAction.optional(),
 });
 export type BrokerOrderRejected = z.infer<typeof BrokerOrderRejected>;
 
@@ -157,8 +169,23 @@ export const BrokerReconciliationSnapshot = z.object({
   parts: z.int().positive(),
   /** Executions reported since this time (IB ExecutionFilter time), epoch ms. */
   executionsSinceMs: EpochMs.optional(),
+  /**
+   * When the gateway asked the broker, epoch ms. Every order message the same gateway instance wrote before this
+   * is reflected in the snapshot (one socket, answered in order), and so is every message of an earlier instance
+   * (IB accepts a new session of the same clientId only after the old socket closed). So an order whose place
+   * was answered ok, or whose place request ended before this instant, and which is in neither openOrders nor
+   * completedOrders (by clientOrderId), never reached the broker.
+   */
+  requestedAtMs: EpochMs.optional(),
+  /** BrokerStatus.instanceId of the gateway instance that took the snapshot. */
+  instanceId: z.string().min(1).max(64).optional(),
+  /** BrokerStatus.session of the IB session the snapshot was taken on. */
+  session: z.int().nonnegative().optional(),
   openOrders: z.array(BrokerOrder),
-  /** Orders completed today (IB reqCompletedOrders). */
+  /**
+   * Orders completed today (IB reqCompletedOrders: filled, cancelled, inactive). IB gives no orderId for them
+   * (orderId is 0): match by clientOrderId (our orderRef) or permId.
+   */
   completedOrders: z.array(BrokerOrder),
   executions: z.array(BrokerExecutionData),
   positions: z.array(Position),

@@ -54,8 +54,39 @@ export const BrokerStatus = z.object({
   paper: z.boolean(),
   /** Publisher time, epoch ms. */
   tsMs: EpochMs,
+  /**
+   * Identity of the gateway instance hosting the connection: new on every gateway start (process start, or the
+   * broker added again), never reused. A change means the previous instance is gone with whatever it held in
+   * memory (queued commands it had not written to the broker): reconcile then. Optional only for gateways older
+   * than this field; gateway-ib always sets it.
+   */
+  instanceId: z.string().min(1).max(64).optional(),
+  /**
+   * IB sessions this instance has opened so far (1 after the first connect, +1 per reconnect); 0 before the first.
+   * With instanceId it names one broker session: `<instanceId>/<session>`.
+   */
+  session: z.int().nonnegative().optional(),
 });
 export type BrokerStatus = z.infer<typeof BrokerStatus>;
+
+/**
+ * `broker.<broker>.orderIds` (stream BROKER_ORDER_IDS, last value per broker): the gateway's reserved high-water
+ * mark of broker order ids. Written, and acknowledged by the stream, before any id below `highWater` is handed
+ * out; a gateway starting (after a crash, a kill -9, a redeploy) hands out ids only at or above the stored mark
+ * (and above the broker's nextValidId). Only the gateway hosting the broker reads and writes it.
+ */
+export const BrokerOrderIdReservation = z.object({
+  v: V1,
+  broker: BrokerName,
+  /** Every broker order id handed out so far for this broker is below this (exclusive bound). */
+  highWater: z.int().positive().max(2_147_483_647),
+  /** The IB clientId the ids belong to (IB order ids are per clientId). */
+  clientId: z.int().nonnegative(),
+  /** The gateway instance that reserved the block (BrokerStatus.instanceId). */
+  instanceId: z.string().min(1).max(64),
+  tsMs: EpochMs,
+});
+export type BrokerOrderIdReservation = z.infer<typeof BrokerOrderIdReservation>;
 
 /** How to reach one IB session (TWS / IB Gateway / ib-sim). */
 export const IbConnectionConfig = z.object({

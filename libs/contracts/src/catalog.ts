@@ -11,6 +11,7 @@ import { BROKER_EVENT_SCHEMAS } from './broker-events.js';
 import {
   AddBrokerReply,
   AddBrokerRequest,
+  BrokerOrderIdReservation,
   BrokerStatus,
   ListBrokersReply,
   ListBrokersRequest,
@@ -57,7 +58,7 @@ import {
   TradingStateReply,
   TradingStateRequest,
 } from './orders-service.js';
-import { BROKER_EVENTS_STREAM, BROKER_STATUS_STREAM, ORDERS_STREAM } from './streams.js';
+import { BROKER_EVENTS_STREAM, BROKER_ORDER_IDS_STREAM, BROKER_STATUS_STREAM, ORDERS_STREAM } from './streams.js';
 import { createCatalog } from './subject-match.js';
 import { type GatewayCommandVerb, Subjects } from './subjects.js';
 
@@ -265,6 +266,13 @@ const entries: CatalogEntry[] = [
     producer: GW,
     consumers: 'orders, market-data, history, dashboards, SDK',
     description: 'Connection state, last IB code, farms; on change and every 5 s; last value kept in BROKER_STATUS.',
+  }),
+  row('stream', Subjects.brokerOrderIds, {
+    message: BrokerOrderIdReservation,
+    stream: BROKER_ORDER_IDS_STREAM.name,
+    producer: GW,
+    consumers: 'gateway-ib (the same broker, after a restart)',
+    description: 'Reserved broker order id high-water mark; written before any id below it is handed out.',
   }),
   ...Object.entries(gatewayCommands).map(([verb, c]) =>
     row(

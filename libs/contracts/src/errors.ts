@@ -126,6 +126,18 @@ export const errorRegistry = {
     hint: "Ask for one of the types in details.supported (forex and metals: MIDPOINT, BID, ASK, BID_ASK), or leave whatToShow out for the instrument's default.",
     retryable: false,
   },
+  BROKER_BUSY: {
+    description:
+      'The gateway could not write the order command to the broker within its queue budget (IB takes about 50 messages/s per connection): nothing was sent.',
+    hint: 'Nothing reached the broker. Retry after details.retryAfterMs, and keep the order rate below what the broker accepts.',
+    retryable: true,
+  },
+  BROKER_ORDER_MISMATCH: {
+    description:
+      'The broker order with this orderId is not the order named by clientOrderId (its orderRef differs), or the broker has no open order with this orderId placed by this connection: nothing was sent.',
+    hint: "Never resend by orderId alone: reconcile (broker.<name>.cmd.reconcile) to learn the order's fate at the broker, then act on what it shows (details.reason says which case).",
+    retryable: false,
+  },
   // Orders: intake
   DUPLICATE_ORDER: {
     description: 'An order with this clientOrderId already exists with different content.',

@@ -77,7 +77,27 @@ export const BROKER_STATUS_STREAM: StreamSpec = {
   numReplicas: 1,
 };
 
-export const STREAMS = [ORDERS_STREAM, BROKER_EVENTS_STREAM, BROKER_STATUS_STREAM] as const;
+/**
+ * BROKER_ORDER_IDS: per broker, the gateway's reserved high-water mark of broker order ids
+ * (`broker.<broker>.orderIds`, one message kept per subject). A gateway writes a new mark, and waits for the
+ * stream's ack, before it hands out any id below it; after a restart (kill -9 included) it starts at or above the
+ * stored mark, so an id that was handed out but never reached the broker (IB's nextValidId does not know it) is
+ * never given to another order. Kept forever; file storage (must survive a NATS restart).
+ */
+export const BROKER_ORDER_IDS_STREAM: StreamSpec = {
+  name: 'BROKER_ORDER_IDS',
+  description: 'Reserved broker order id high-water mark per broker (broker.<broker>.orderIds)',
+  subjects: ['broker.*.orderIds'],
+  storage: 'file',
+  retention: 'limits',
+  duplicateWindowMs: 2 * MINUTE_MS,
+  maxAgeMs: 0,
+  maxMsgsPerSubject: 1,
+  discard: 'old',
+  numReplicas: 1,
+};
+
+export const STREAMS = [ORDERS_STREAM, BROKER_EVENTS_STREAM, BROKER_STATUS_STREAM, BROKER_ORDER_IDS_STREAM] as const;
 export type StreamName = (typeof STREAMS)[number]['name'];
 
 /** Durable consumer names, fixed so a restarted service resumes where it stopped. */

@@ -55,6 +55,8 @@ export const Subjects = {
   brokerEvent: subjectTemplate<'broker.<broker>.evt.<kind>', { kind: BrokerEventKind }>('broker.<broker>.evt.<kind>'),
   /** Connection status, gateway → anyone (last value kept in stream BROKER_STATUS). */
   brokerStatus: subjectTemplate('broker.<broker>.status'),
+  /** Reserved order-id high-water mark of a broker, its gateway → its gateway after a restart (BROKER_ORDER_IDS). */
+  brokerOrderIds: subjectTemplate('broker.<broker>.orderIds'),
   gatewayCommand: subjectTemplate<'gateway.<type>.cmd.<verb>', { verb: GatewayCommandVerb }>(
     'gateway.<type>.cmd.<verb>',
   ),
