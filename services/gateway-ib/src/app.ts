@@ -7,6 +7,7 @@ import type { Bus, Subscription } from '@trading-system/bus';
 import {
   type AddBrokerRequest,
   BROKER_EVENTS_STREAM,
+  BROKER_ORDER_IDS_STREAM,
   ContractError,
   type IbConnectionConfig,
   type RemoveBrokerRequest,
@@ -47,6 +48,14 @@ export async function start(deps: GatewayDeps): Promise<Gateway> {
     storage: BROKER_EVENTS_STREAM.storage,
     duplicateWindowMs: BROKER_EVENTS_STREAM.duplicateWindowMs,
     maxAgeMs: BROKER_EVENTS_STREAM.maxAgeMs,
+  });
+  // Order id high-water marks: read before a broker's first order id, written before any id below them is used.
+  await bus.jetstream.ensureStream({
+    name: BROKER_ORDER_IDS_STREAM.name,
+    subjects: BROKER_ORDER_IDS_STREAM.subjects,
+    storage: BROKER_ORDER_IDS_STREAM.storage,
+    duplicateWindowMs: BROKER_ORDER_IDS_STREAM.duplicateWindowMs,
+    maxMsgsPerSubject: BROKER_ORDER_IDS_STREAM.maxMsgsPerSubject,
   });
 
   const add = (name: string, connection: IbConnectionConfig): HostedBroker => {

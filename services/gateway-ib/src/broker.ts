@@ -3,6 +3,7 @@
  * them. Handlers parse (the bus already validated the body), call the capability, and turn typed errors into
  * `{ ok: false, code }` replies; nothing here knows IB details.
  */
+import { randomUUID } from 'node:crypto';
 import type { Bus, Subscription } from '@trading-system/bus';
 import {
   type AccountPositionsRequest,
@@ -31,7 +32,9 @@ import { ContractCache } from './contract-cache.js';
 import type { PacingRules } from './history-pacing.js';
 import { HistoryQueue } from './history-queue.js';
 import { MarketData, type MarketDataOptions } from './market-data.js';
+import { OpenOrderRounds } from './open-orders.js';
 import { OptionChainCache } from './option-chains.js';
+import { busOrderIdStore, OrderIdAllocator } from './order-ids.js';
 import { Orders } from './orders.js';
 import { Reconciliation } from './reconciliation.js';
 
@@ -40,7 +43,17 @@ export interface BrokerOptions {
   readonly marketData?: MarketDataOptions;
   readonly historyPacing?: Partial<PacingRules>;
   readonly contractTimeoutMs?: number;
+  /**
+   * Longest an order message (place, modify, cancel) may wait in the outbound governor, ms (default 2 000). Beyond
+   * it the command is refused unsent with BROKER_BUSY; keep it well below the OMS's broker command timeout, so
+   * the OMS always hears "sent" or "not sent" instead of a timeout.
+   */
+  readonly orderQueueBudgetMs?: number;
+  /** Order ids reserved per durable high-water mark write (default 1 000). */
+  readonly orderIdBlockSize?: number;
 }
+
+export const DEFAULT_ORDER_QUEUE_BUDGET_MS = 2_000;
 
 export class HostedBroker {
   readonly conn: BrokerConnection;
@@ -51,6 +64,10 @@ export class HostedBroker {
   readonly orders: Orders;
   readonly accounts: Accounts;
   readonly reconciliation: Reconciliation;
+  readonly openOrders: OpenOrderRounds;
+  readonly orderIds: OrderIdAllocator;
+  /** New for every HostedBroker (gateway start, or the broker added again): BrokerStatus.instanceId. */
+  readonly instanceId = randomUUID();
   private readonly subs: Subscription[] = [];
 
   constructor(
@@ -61,10 +78,19 @@ export class HostedBroker {
     private readonly gatewayType: string,
     options: BrokerOptions = {},
   ) {
-    this.conn = new BrokerConnection(name, config, bus, log.child({ component: 'connection' }), {
-      gatewayType,
-      ...options.connection,
-    });
+    this.orderIds = new OrderIdAllocator(
+      busOrderIdStore(bus, name, config.clientId, this.instanceId),
+      options.orderIdBlockSize,
+    );
+    this.conn = new BrokerConnection(
+      name,
+      config,
+      bus,
+      log.child({ component: 'connection' }),
+      { instanceId: this.instanceId, orderIds: this.orderIds },
+      { gatewayType, ...options.connection },
+    );
+    this.openOrders = new OpenOrderRounds(this.conn);
     this.contracts = new ContractCache(
       this.conn,
       log.child({ component: 'contracts' }),
@@ -83,11 +109,16 @@ export class HostedBroker {
       log.child({ component: 'market-data' }),
       options.marketData,
     );
-    this.orders = new Orders(this.conn, this.contracts, bus, log.child({ component: 'orders' }));
+    this.orders = new Orders(this.conn, this.contracts, bus, log.child({ component: 'orders' }), {
+      instanceId: this.instanceId,
+      queueBudgetMs: options.orderQueueBudgetMs ?? DEFAULT_ORDER_QUEUE_BUDGET_MS,
+      openOrders: this.openOrders,
+    });
     this.accounts = new Accounts(this.conn, bus, log.child({ component: 'accounts' }));
     this.reconciliation = new Reconciliation(
       this.conn,
       this.orders,
+      this.openOrders,
       this.accounts,
       bus,
       log.child({ component: 'reconciliation' }),
@@ -146,7 +177,7 @@ export class HostedBroker {
       v: 1,
       ok: true,
       clientOrderId: req.clientOrderId,
-      ...this.orders.cancel(req),
+      ...(await this.orders.cancel(req)),
     }));
     this.serve('cancelAll', async () => {
       this.orders.cancelAll();
@@ -155,6 +186,7 @@ export class HostedBroker {
     this.serve('reconcile', async (req: ReconcileRequest) => ({
       v: 1,
       ok: true,
+      instanceId: this.instanceId,
       ...(await this.reconciliation.reconcile(req.reconId, req.executionsSinceMs)),
     }));
     this.serve('positions', async (req: AccountPositionsRequest) => ({
@@ -179,6 +211,8 @@ export class HostedBroker {
       accounts: await this.accounts.summary(req.account),
       tsInitMs: Date.now(),
     }));
+    // The order id mark is read before the first order needs it (a failure is retried by that order).
+    void this.orderIds.preload();
     this.conn.start();
   }
 

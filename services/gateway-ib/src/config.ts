@@ -46,6 +46,9 @@ export const GatewayConfig = z
     IB_BROKERS: optionalEnv(BrokersJson).describe(
       'JSON array [{"name":"ib_paper","connection":{"host":"127.0.0.1","port":7497,"clientId":1}}, ...]',
     ),
+    IB_ORDER_QUEUE_MS: defaultedEnv(intEnv(100, 60_000), 2_000).describe(
+      'longest an order message waits in the outbound governor before it is refused unsent (BROKER_BUSY), ms; keep it below the OMS broker timeout',
+    ),
     HISTORY_PACING_SCALE: defaultedEnv(z.coerce.number().positive(), 1).describe(
       'divides IB historical pacing windows (1 = IB; match ib-sim --pacing-scale in tests)',
     ),

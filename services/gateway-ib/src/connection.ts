@@ -29,6 +29,8 @@ import {
   type IbPort,
   type IbStreamEvents,
 } from './ib-port.js';
+import { IbWriteError } from './ib-writes.js';
+import type { OrderIdAllocator } from './order-ids.js';
 import type { IbHistoricalBar } from './parsing/history.js';
 import { streamRouter } from './stream-router.js';
 
@@ -77,6 +79,13 @@ export interface ConnectionOptions {
   readonly gatewayType?: string;
 }
 
+/** What the hosting broker gives its connection: who it is, and where its order ids come from. */
+export interface ConnectionIdentity {
+  /** New on every gateway start (BrokerStatus.instanceId). */
+  readonly instanceId: string;
+  readonly orderIds: OrderIdAllocator;
+}
+
 /** A call queued in the governor; `drop()` withdraws it if it has not gone out yet. */
 export interface QueuedCall {
   readonly sent: boolean;
@@ -85,6 +94,12 @@ export interface QueuedCall {
 }
 
 export type SessionPhase = 'connecting' | 'ready' | 'down' | 'stopped';
+
+/** Receives every IB code whose id is an order id (below the reqId space), whether or not a sink is registered. */
+export type OrderCodeHandler = (orderId: number, code: number, message: string, info: IbCodeInfo) => void;
+
+/** Request ids start here; IB order ids stay below (IB reports errors for both under one "id"). */
+export const FIRST_REQ_ID = 1_000_000_000;
 
 export class BrokerConnection {
   readonly name: string;
@@ -96,7 +111,8 @@ export class BrokerConnection {
   private readonly streamListeners: Array<Partial<IbStreamEvents>> = [];
   private readonly farms = new Map<string, FarmStatus>();
   // Far above IB order ids: IB reports errors for both under one "id", so the two spaces must not overlap.
-  private nextReqId = 1_000_000_000;
+  private nextReqId = FIRST_REQ_ID;
+  private orderCodes: OrderCodeHandler | undefined;
   private phase: SessionPhase = 'down';
   private ibLinkLost = false;
   private lastCode: { code: number; message: string; atMs: number } | undefined;
@@ -108,7 +124,9 @@ export class BrokerConnection {
   private statusTimer: NodeJS.Timeout | undefined;
   private statusScheduled = false;
   private refused: string | undefined;
-  private nextOrderId = 0;
+  /** BrokerStatus.instanceId of the hosting gateway instance. */
+  readonly instanceId: string;
+  private readonly orderIds: OrderIdAllocator;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly gatewayType: string;
@@ -122,10 +140,13 @@ export class BrokerConnection {
     config: IbConnectionConfig,
     private readonly bus: Bus,
     private readonly log: Logger,
+    identity: ConnectionIdentity,
     options: ConnectionOptions = {},
   ) {
     this.name = name;
     this.config = config;
+    this.instanceId = identity.instanceId;
+    this.orderIds = identity.orderIds;
     this.minBackoffMs = options.minBackoffMs ?? 250;
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
     this.gatewayType = options.gatewayType ?? 'ib';
@@ -164,7 +185,7 @@ export class BrokerConnection {
 
   /** Raises the next order id above one IB reported in use (openOrder, orderStatus, executions). */
   noteOrderIdSeen(orderId: number): void {
-    if (orderId >= this.nextOrderId) this.nextOrderId = orderId + 1;
+    this.orderIds.raiseTo(orderId + 1);
   }
 
   start(): void {
@@ -180,6 +201,11 @@ export class BrokerConnection {
     this.notify((l) => l.down?.());
     this.sinks.clear();
     this.publishStatus();
+  }
+
+  /** The one handler of IB codes for order ids (orders.ts: rejections of places, modifies and cancels). */
+  onOrderCode(handler: OrderCodeHandler): void {
+    this.orderCodes = handler;
   }
 
   /** A fresh request id, never reused within the process (IB requires unique ids per session). */
@@ -224,15 +250,81 @@ export class BrokerConnection {
     };
   }
 
+  /**
+   * Queues one order message (placeOrder for a new order or a modification, cancelOrder) and resolves once
+   * @stoqey/ib has written it to the socket. Every failure means nothing was sent: BROKER_BUSY at once when the
+   * messages ahead cannot drain within `budgetMs` (details.retryAfterMs), or when its turn did not come within
+   * `budgetMs` after all (cancels jumped ahead); BROKER_DISCONNECTED when the session went down first;
+   * ORDER_REJECTED when the library refused to encode it (details.brokerCode).
+   */
+  writeOrderMessage(
+    priority: 'order' | 'cancel',
+    what: string,
+    budgetMs: number,
+    call: (port: IbPort) => Promise<void>,
+  ): Promise<void> {
+    this.requireReady();
+    const waitMs = this.governor.estimateWaitMs(priority);
+    // A tenth of the budget in reserve for timer drift: what is admitted goes out in time, what is not is refused now.
+    if (waitMs > budgetMs * 0.9) return Promise.reject(this.busy(what, waitMs, budgetMs * 0.9));
+    const started = Date.now();
+    return new Promise<void>((resolve, reject) => {
+      const notSent = (err: unknown): void => {
+        if (err instanceof IbWriteError && err.code !== undefined) {
+          reject(
+            new ContractError('ORDER_REJECTED', `${what} refused before sending: ${err.message}`, {
+              cause: err,
+              details: { brokerCode: err.code },
+            }),
+          );
+          return;
+        }
+        reject(
+          new ContractError('BROKER_DISCONNECTED', `${what} not sent: ${this.name} session ended`, { cause: err }),
+        );
+      };
+      this.governor.submit(
+        priority,
+        () => {
+          if (this.phase !== 'ready') {
+            notSent(undefined);
+            return;
+          }
+          try {
+            call(this.port).then(resolve, notSent);
+          } catch (err) {
+            notSent(err);
+          }
+        },
+        {
+          deadlineMs: started + budgetMs,
+          onDrop: (reason) =>
+            reason === 'deadline'
+              ? reject(this.busy(what, this.governor.estimateWaitMs(priority), budgetMs))
+              : notSent(undefined),
+        },
+      );
+    });
+  }
+
+  private busy(what: string, waitMs: number, budgetMs: number): ContractError {
+    const retryAfterMs = Math.max(100, Math.ceil(waitMs - budgetMs));
+    return new ContractError(
+      'BROKER_BUSY',
+      `${what} not sent: ${this.name}'s outbound queue needs ~${Math.ceil(waitMs)} ms, budget ${budgetMs} ms`,
+      { details: { retryAfterMs, queued: this.governor.queued } },
+    );
+  }
+
   requireReady(): void {
     if (this.phase !== 'ready') {
       throw new ContractError('BROKER_DISCONNECTED', `broker ${this.name} is not connected (${this.phase})`);
     }
   }
 
-  /** Next IB order id for this clientId (greater than any IB reported). */
-  takeOrderId(): number {
-    return this.nextOrderId++;
+  /** Next IB order id for this clientId: above any IB reported, and never handed out before (order-ids.ts). */
+  takeOrderId(): Promise<number> {
+    return this.orderIds.take();
   }
 
   status(): BrokerStatus {
@@ -247,6 +339,8 @@ export class BrokerConnection {
       accounts: [...this.accounts],
       paper: this.config.paper,
       tsMs: now,
+      instanceId: this.instanceId,
+      session: this.sessions,
     };
     if (this.lastCode !== undefined) {
       s.lastCode = this.lastCode.code;
@@ -300,7 +394,7 @@ export class BrokerConnection {
   }
 
   private becomeReady(orderId: number): void {
-    this.nextOrderId = Math.max(this.nextOrderId, orderId);
+    this.orderIds.raiseTo(orderId);
     if (this.phase === 'ready') return; // later nextValidId answers (reqIds) only move the order id
     const paperViolation = this.config.paper && this.accounts.some((a) => !a.startsWith('D'));
     if (paperViolation) {
@@ -328,6 +422,9 @@ export class BrokerConnection {
     const sink = reqId >= 0 ? this.sinks.get(reqId) : undefined;
     if (sink?.code !== undefined) {
       sink.code(code, message, info);
+      if (info.cls === 'request-failed' || info.cls === 'warning' || info.cls === 'order-rejected') return;
+    } else if (reqId > 0 && reqId < FIRST_REQ_ID && this.orderCodes !== undefined) {
+      this.orderCodes(reqId, code, message, info);
       if (info.cls === 'request-failed' || info.cls === 'warning' || info.cls === 'order-rejected') return;
     }
     switch (info.cls) {

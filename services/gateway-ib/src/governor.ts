@@ -5,6 +5,11 @@
  * Policy (pure, `RateWindow`): at most `perSecond` messages in any sliding 1 000 ms window and at most
  * `perTick` in any sliding 100 ms window (smooth: a burst is spread instead of spent at once).
  * Priorities: cancels first, then orders, then everything else (data, contracts, history), FIFO within one.
+ *
+ * Nothing leaves the queue silently: an entry is either sent or dropped with a reason (`onDrop`): its deadline
+ * passed before its turn came (the order path gives every order message one, so an order never waits longer than
+ * the gateway's queue budget), the session went down (`clear`), or the governor stopped. `estimateWaitMs` lets a
+ * caller refuse at once instead of queueing behind a backlog that cannot drain within its budget.
  */
 
 export type Priority = 'cancel' | 'order' | 'data';
@@ -88,6 +93,16 @@ export class PriorityLanes<T> {
     return this.lanes.cancel.length + this.lanes.order.length + this.lanes.data.length;
   }
 
+  /** Items queued in `priority`'s lane and every lane before it (what must go out first). */
+  aheadOf(priority: Priority): number {
+    let n = 0;
+    for (const p of PRIORITY_ORDER) {
+      n += this.lanes[p].length;
+      if (p === priority) break;
+    }
+    return n;
+  }
+
   /** Removes every queued item (returned so callers can fail them). */
   clear(): T[] {
     const all = [...this.lanes.cancel, ...this.lanes.order, ...this.lanes.data];
@@ -111,13 +126,29 @@ export const systemClock: GovernorClock = {
   },
 };
 
+/** Why a queued entry left the queue unsent. */
+export type DropReason = 'deadline' | 'cleared' | 'stopped';
+
+export interface SubmitOptions {
+  /** Clock ms after which the entry must not be sent any more: it is dropped with reason `deadline` instead. */
+  readonly deadlineMs?: number;
+  /** Called once when the entry leaves the queue unsent. */
+  readonly onDrop?: (reason: DropReason) => void;
+}
+
+interface Entry {
+  readonly send: () => void;
+  readonly deadlineMs: number | undefined;
+  readonly onDrop: ((reason: DropReason) => void) | undefined;
+}
+
 /**
  * Runs send functions in priority order within the rate window. A send that throws is reported to `onError`
  * (the caller of `submit` learns of failures through its own request tracking, not through the governor).
  */
 export class OutboundGovernor {
   private readonly window: RateWindow;
-  private readonly lanes = new PriorityLanes<() => void>();
+  private readonly lanes = new PriorityLanes<Entry>();
   private cancelTimer: (() => void) | undefined;
   private sent = 0;
 
@@ -129,14 +160,24 @@ export class OutboundGovernor {
     this.window = new RateWindow(options);
   }
 
-  submit(priority: Priority, send: () => void): void {
-    this.lanes.push(priority, send);
+  submit(priority: Priority, send: () => void, options: SubmitOptions = {}): void {
+    this.lanes.push(priority, { send, deadlineMs: options.deadlineMs, onDrop: options.onDrop });
     this.pump();
   }
 
-  /** Drops everything queued (on disconnect: the requests are re-issued or failed by their owners). */
+  /**
+   * How long an entry submitted now in `priority` would wait for its turn, ms: the entries that go before it at
+   * the sustained rate, plus what the window makes the next one wait. An estimate (later cancels may still jump
+   * ahead); the deadline given to `submit` is the hard bound.
+   */
+  estimateWaitMs(priority: Priority): number {
+    const ahead = this.lanes.aheadOf(priority);
+    return Math.ceil((ahead * 1_000) / this.window.perSecond) + this.window.waitMs(this.clock.now());
+  }
+
+  /** Drops everything queued (on disconnect), telling each entry's owner (reason `cleared`). */
   clear(): number {
-    return this.lanes.clear().length;
+    return this.drop(this.lanes.clear(), 'cleared');
   }
 
   get queued(): number {
@@ -150,7 +191,20 @@ export class OutboundGovernor {
   stop(): void {
     this.cancelTimer?.();
     this.cancelTimer = undefined;
-    this.lanes.clear();
+    this.drop(this.lanes.clear(), 'stopped');
+  }
+
+  private drop(entries: readonly Entry[], reason: DropReason): number {
+    for (const e of entries) this.dropOne(e, reason);
+    return entries.length;
+  }
+
+  private dropOne(e: Entry, reason: DropReason): void {
+    try {
+      e.onDrop?.(reason);
+    } catch (err) {
+      this.onError(err);
+    }
   }
 
   private pump(): void {
@@ -166,12 +220,16 @@ export class OutboundGovernor {
         }, wait);
         return;
       }
-      const send = this.lanes.shift();
-      if (send === undefined) return;
+      const entry = this.lanes.shift();
+      if (entry === undefined) return;
+      if (entry.deadlineMs !== undefined && now > entry.deadlineMs) {
+        this.dropOne(entry, 'deadline');
+        continue;
+      }
       this.window.record(now);
       this.sent++;
       try {
-        send();
+        entry.send();
       } catch (err) {
         this.onError(err);
       }

@@ -124,3 +124,19 @@ export function isMarketDataNotPermitted(code: number): boolean {
 export function isLineBudgetExceeded(code: number, message: string): boolean {
   return code === 101 || /max(imum)? number of tickers/i.test(message);
 }
+
+/**
+ * IB codes refusing a cancel: 10147 order id not found, 10148 not cancellable in its state, 10149 invalid order id,
+ * 161 not in a cancellable state. The order itself is unchanged by them.
+ */
+export function isCancelRefusal(code: number): boolean {
+  return code === 10147 || code === 10148 || code === 10149 || code === 161;
+}
+
+/**
+ * IB 202 "Order Canceled - reason:…": the order was cancelled, by a cancel of ours or by the broker on its own
+ * (IOC remainder, day expiry, a venue's refusal after acceptance — then the text carries the reason).
+ */
+export function isOrderCancelledNotice(code: number): boolean {
+  return code === 202;
+}

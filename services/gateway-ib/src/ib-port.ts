@@ -19,6 +19,7 @@ import {
   type Order,
   type OrderState,
 } from '@stoqey/ib';
+import { type OrderMessageKind, PendingWrites } from './ib-writes.js';
 import type { IbHistoricalBar } from './parsing/history.js';
 
 export interface IbEvents {
@@ -144,8 +145,15 @@ export interface IbPort {
   reqContractDetails(reqId: number, contract: Contract): void;
   reqSecDefOptParams(reqId: number, symbol: string, futFopExchange: string, secType: string, conId: number): void;
   reqIds(): void;
-  placeOrder(orderId: number, contract: Contract, order: Order): void;
-  cancelOrder(orderId: number): void;
+  /**
+   * Sends placeOrder (new order or modification). The promise resolves once the message has been handed to the
+   * TCP socket (@stoqey/ib's `sent` event for this orderId: its own command buffer and rate limiter are behind
+   * us) and rejects with `IbWriteError` when it cannot be: the library refused to encode it (an IB code for the
+   * orderId, e.g. a field this server version lacks), or the session closed first.
+   */
+  placeOrder(orderId: number, contract: Contract, order: Order): Promise<void>;
+  /** Sends cancelOrder; resolves / rejects as placeOrder. */
+  cancelOrder(orderId: number): Promise<void>;
   reqGlobalCancel(): void;
   /** Open orders of every client and TWS (ours and external). */
   reqAllOpenOrders(): void;
@@ -169,6 +177,10 @@ interface LooseEmitter {
 
 export function createIbPort(endpoint: IbEndpoint, events: IbEvents): IbPort {
   let api: IBApi | undefined;
+  const writes = new PendingWrites();
+  // Set while @stoqey/ib encodes one of our order messages: an error for its orderId then is the encoder's refusal
+  // (it writes nothing); any later error for the id is the broker's answer to a message that went out.
+  let encoding: { kind: OrderMessageKind; orderId: number; refused: boolean } | undefined;
 
   const attach = (ib: IBApi): void => {
     const on = (event: EventName, fn: (...args: never[]) => void): void => {
@@ -177,7 +189,11 @@ export function createIbPort(endpoint: IbEndpoint, events: IbEvents): IbPort {
       });
     };
     on(EventName.connected, () => events.onConnected());
-    on(EventName.disconnected, () => events.onDisconnected());
+    on(EventName.disconnected, () => {
+      writes.failAll('IB socket closed before the message was written');
+      events.onDisconnected();
+    });
+    on(EventName.sent, (tokens: unknown[]) => writes.sent(tokens, ib.serverVersion));
     on(EventName.nextValidId, (id: number) => events.onNextValidId(id));
     on(EventName.managedAccounts, (list: string) =>
       events.onManagedAccounts(
@@ -187,9 +203,13 @@ export function createIbPort(endpoint: IbEndpoint, events: IbEvents): IbPort {
           .filter((a) => a !== ''),
       ),
     );
-    on(EventName.error, (err: Error, code: number, reqId: number) =>
-      events.onCode(code, reqId ?? -1, err?.message ?? ''),
-    );
+    on(EventName.error, (err: Error, code: number, reqId: number) => {
+      if (encoding !== undefined && encoding.orderId === reqId && !encoding.refused) {
+        encoding.refused = true;
+        writes.refused(encoding.kind, reqId, code, err?.message ?? '');
+      }
+      events.onCode(code, reqId ?? -1, err?.message ?? '');
+    });
     on(EventName.info, (message: string, code: number) => events.onCode(code, -1, message));
     on(EventName.tickPrice, (reqId: number, field: number, value: number) => events.onTickPrice(reqId, field, value));
     on(EventName.tickSize, (reqId: number, field: number, value: number) => events.onTickSize(reqId, field, value));
@@ -325,6 +345,17 @@ export function createIbPort(endpoint: IbEndpoint, events: IbEvents): IbPort {
     if (api === undefined) throw new Error('IB port is not connected');
     return api;
   };
+  const orderMessage = (kind: OrderMessageKind, orderId: number, send: (ib: IBApi) => void): Promise<void> => {
+    const ib = current();
+    const written = writes.expect(kind, orderId);
+    encoding = { kind, orderId, refused: false };
+    try {
+      send(ib);
+    } finally {
+      encoding = undefined;
+    }
+    return written;
+  };
 
   return {
     endpoint,
@@ -332,6 +363,7 @@ export function createIbPort(endpoint: IbEndpoint, events: IbEvents): IbPort {
       return api?.isConnected ? api.serverVersion : 0;
     },
     connect() {
+      writes.failAll('IB session replaced before the message was written');
       if (api !== undefined) detach(api);
       // The governor paces requests; @stoqey/ib's own FIFO limiter is set to IB's ceiling so it never reorders
       // our priorities (its window is 100 ms: 5 messages, the governor allows at most 4).
@@ -341,6 +373,7 @@ export function createIbPort(endpoint: IbEndpoint, events: IbEvents): IbPort {
       ib.connect(endpoint.clientId);
     },
     disconnect() {
+      writes.failAll('IB session closed before the message was written');
       const ib = api;
       api = undefined;
       if (ib !== undefined) detach(ib);
@@ -369,8 +402,9 @@ export function createIbPort(endpoint: IbEndpoint, events: IbEvents): IbPort {
     reqSecDefOptParams: (reqId, symbol, futFopExchange, secType, conId) =>
       void current().reqSecDefOptParams(reqId, symbol, futFopExchange, secType, conId),
     reqIds: () => void current().reqIds(),
-    placeOrder: (orderId, contract, order) => void current().placeOrder(orderId, contract, order),
-    cancelOrder: (orderId) => void current().cancelOrder(orderId),
+    placeOrder: (orderId, contract, order) =>
+      orderMessage('place', orderId, (ib) => ib.placeOrder(orderId, contract, order)),
+    cancelOrder: (orderId) => orderMessage('cancel', orderId, (ib) => ib.cancelOrder(orderId)),
     reqGlobalCancel: () => void current().reqGlobalCancel(),
     reqAllOpenOrders: () => void current().reqAllOpenOrders(),
     reqCompletedOrders: (apiOnly) => void current().reqCompletedOrders(apiOnly),

@@ -24,7 +24,10 @@ await runService({
       logger,
       brokers: brokersFromConfig(config),
       gatewayType: config.GATEWAY_TYPE,
-      brokerOptions: { historyPacing: { timeScale: config.HISTORY_PACING_SCALE } },
+      brokerOptions: {
+        historyPacing: { timeScale: config.HISTORY_PACING_SCALE },
+        orderQueueBudgetMs: config.IB_ORDER_QUEUE_MS,
+      },
     });
     return {
       async stop() {

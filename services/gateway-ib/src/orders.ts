@@ -1,14 +1,15 @@
 /**
  * Orders of one broker connection: place / modify / cancel / cancelAll commands from the OMS, and every IB
- * openOrder / orderStatus / execDetails / commissionReport turned into a fact on the durable
- * `broker.<name>.evt.*` stream (BROKER_EVENTS), each with a deterministic event id used as `Nats-Msg-Id`:
- * `exec-<execId>` for fills, `comm-<execId>`, `st-<orderKey>-<fingerprint>`, `oo-<orderKey>-<fingerprint>`,
- * so whatever IB re-sends (reconnect, reconciliation) is dropped by JetStream as a duplicate (msg id =
- * `<broker>:<eventId>`, see brokerMsgId).
+ * openOrder / orderStatus / execDetails / commissionReport / order error turned into a fact on the durable
+ * `broker.<name>.evt.*` stream (BROKER_EVENTS), each with a deterministic event id used as `Nats-Msg-Id`
+ * (`<broker>:<eventId>`, see brokerMsgId), so whatever IB re-sends (reconnect, reconciliation) is dropped by
+ * JetStream as a duplicate.
  *
- * Our clientOrderId travels as IB orderRef. IB order ids come from nextValidId, are never reused and are kept
- * above any id IB reports for this clientId. An order at the broker that we did not place (another clientId,
- * TWS, or no orderRef) is published as `externalOrder`. A reply to a command only says "sent".
+ * A command's ok reply means its message was WRITTEN to the broker's socket; a refusal means nothing was sent
+ * (BROKER_BUSY, BROKER_DISCONNECTED, BROKER_ORDER_MISMATCH, ...); no reply (the caller's timeout) means either.
+ * Our clientOrderId travels as IB orderRef. Order ids come from order-ids.ts (never reused, across restarts too).
+ * A cancel or modify is sent only for the broker order whose orderRef is the request's clientOrderId
+ * (order-registry.ts). An order at the broker that we did not place is published as `externalOrder`.
  * Facts are published in arrival order through one chain (an execution before its commission).
  */
 import type { Contract, Order, OrderState } from '@stoqey/ib';
@@ -26,7 +27,11 @@ import {
 import type { Logger } from '@trading-system/runtime';
 import type { BrokerConnection } from './connection.js';
 import type { ContractCache } from './contract-cache.js';
+import type { IbCodeInfo } from './ib-error-classes.js';
+import { isCancelRefusal, isOrderCancelledNotice } from './ib-error-classes.js';
 import type { IbOrderStatusUpdate } from './ib-port.js';
+import type { OpenOrderRounds } from './open-orders.js';
+import { type KnownOrder, mismatch, OrderRegistry } from './order-registry.js';
 import { tradingContract } from './parsing/contracts.js';
 import { priceOrUndefined, toDecimalString } from './parsing/numbers.js';
 import {
@@ -43,32 +48,30 @@ import {
 
 /**
  * The JetStream `Nats-Msg-Id` of a broker fact: the event id scoped by broker, since BROKER_EVENTS holds every
- * broker's facts in one dedup window and ids like permIds are only unique within one IB account.
+ * broker's facts in one dedup window and broker ids (exec ids, order ids, perm ids) are only unique per broker.
  */
 export function brokerMsgId(broker: string, eventId: string): string {
   return `${broker}:${eventId}`;
 }
 
-interface Known {
-  clientOrderId: string | undefined;
-  permId: number;
-  filled: number | undefined;
+export interface OrdersOptions {
+  /** BrokerStatus.instanceId: makes the ids of one-off facts (refusals) unique across restarts. */
+  readonly instanceId: string;
+  /** Longest an order message may wait in the governor before it is refused unsent (BROKER_BUSY), ms. */
+  readonly queueBudgetMs: number;
+  readonly openOrders: OpenOrderRounds;
 }
 
 /** TWS login time zone of execution times (ib-sim and a default TWS install: US/Eastern). */
 const TWS_ZONE = 'US/Eastern';
+const FINAL = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
 
 export class Orders {
-  private readonly byOrderId = new Map<number, Known>();
-  private readonly byClientOrderId = new Map<string, number>();
-  /**
-   * placeOrder calls (new or modify) per orderId still queued in the governor. A cancel behind one of them must
-   * queue behind it too: in its own faster lane it would reach IB first, be refused as unknown (10147) and leave
-   * the order working. A call dropped unsent on a disconnect leaves its count behind; that only routes a later
-   * cancel of that order through the order lane.
-   */
-  private readonly unsent = new Map<number, number>();
+  readonly registry = new OrderRegistry();
+  /** placeOrder commands in flight by clientOrderId: a retry while the first is queued gets the same outcome. */
+  private readonly placing = new Map<string, Promise<{ orderId: number }>>();
   private chain: Promise<void> = Promise.resolve();
+  private refusals = 0;
   /** Latest execution time seen, epoch ms (reconciliation asks IB for executions since then). */
   lastExecTimeMs: number | undefined;
   readonly stats = { published: 0, duplicates: 0, external: 0, failed: 0 };
@@ -78,6 +81,7 @@ export class Orders {
     private readonly contracts: ContractCache,
     private readonly bus: Bus,
     private readonly log: Logger,
+    private readonly options: OrdersOptions,
   ) {
     conn.onStream({
       onOpenOrder: (id, c, o, st) => this.onOpenOrder(id, c, o, st),
@@ -107,6 +111,7 @@ export class Orders {
         }
       },
     });
+    conn.onOrderCode((orderId, code, message, info) => this.onOrderCode(orderId, code, message, info));
   }
 
   /** Resolves once every fact received so far is on the stream. */
@@ -114,59 +119,149 @@ export class Orders {
     return this.chain;
   }
 
-  async place(req: BrokerPlaceOrderRequest): Promise<{ orderId: number }> {
+  /** Sends a new order; resolves with its IB orderId once placeOrder is written to the socket. */
+  place(req: BrokerPlaceOrderRequest): Promise<{ orderId: number }> {
     this.conn.requireReady();
-    const existing = this.byClientOrderId.get(req.clientOrderId);
-    if (existing !== undefined) return { orderId: existing }; // a retried command changes nothing
-    this.checkAccount(req.account);
-    const instrument = await this.contracts.qualifyOne({ conId: req.instrument.conId });
-    const again = this.byClientOrderId.get(req.clientOrderId);
-    if (again !== undefined) return { orderId: again };
-    const orderId = this.conn.takeOrderId();
-    this.byClientOrderId.set(req.clientOrderId, orderId);
-    this.byOrderId.set(orderId, { clientOrderId: req.clientOrderId, permId: 0, filled: undefined });
-    this.watchRejection(orderId, req.clientOrderId);
-    this.sendOrder(orderId, instrument, req);
-    return { orderId };
+    const inFlight = this.placing.get(req.clientOrderId);
+    if (inFlight !== undefined) return inFlight;
+    // A retried command changes nothing: the order is known (placed here, or reported by IB as open).
+    const known = this.registry.byClientOrderId(req.clientOrderId);
+    if (known !== undefined) return Promise.resolve({ orderId: known.orderId });
+    const p = this.placeNew(req).finally(() => this.placing.delete(req.clientOrderId));
+    this.placing.set(req.clientOrderId, p);
+    return p;
   }
 
+  /** Re-sends the order under its id; only when the broker's order with that id is the request's clientOrderId. */
   async modify(req: BrokerModifyOrderRequest): Promise<{ orderId: number }> {
+    const deadline = this.deadline();
     this.conn.requireReady();
     this.checkAccount(req.account);
-    const known = this.byOrderId.get(req.orderId);
-    if (known?.clientOrderId !== undefined && known.clientOrderId !== req.clientOrderId) {
-      throw new ContractError(
-        'VALIDATION_FAILED',
-        `order ${req.orderId} belongs to ${known.clientOrderId}, not ${req.clientOrderId}`,
-      );
-    }
-    const instrument = await this.contracts.qualifyOne({ conId: req.instrument.conId });
-    this.watchRejection(req.orderId, req.clientOrderId);
-    this.sendOrder(req.orderId, instrument, req);
+    const known = await this.verify(req.orderId, req.clientOrderId, deadline);
+    const instrument = await this.within(deadline, 'qualifying the contract', () =>
+      this.contracts.qualifyOne({ conId: req.instrument.conId }),
+    );
+    await this.writePlace(known, 'modify', instrument, req, deadline);
     return { orderId: req.orderId };
   }
 
-  cancel(req: BrokerCancelOrderRequest): { orderId: number } {
+  /** Cancels one order; only when the broker's order with that id is the request's clientOrderId. */
+  async cancel(req: BrokerCancelOrderRequest): Promise<{ orderId: number }> {
+    const deadline = this.deadline();
     this.conn.requireReady();
-    this.watchRejection(req.orderId, req.clientOrderId);
-    const lane = this.unsent.has(req.orderId) ? 'order' : 'cancel';
-    this.conn.send(lane, 'cancelOrder', (p) => p.cancelOrder(req.orderId));
+    const known = await this.verify(req.orderId, req.clientOrderId, deadline);
+    // Its placeOrder (and any modify) goes first: a cancel overtaking it would meet an id IB does not know yet.
+    const placed = await this.within(deadline, 'waiting for the placeOrder', () => known.placeWritten);
+    if (!placed) throw mismatch(req.orderId, req.clientOrderId, 'neverSent');
+    await this.within(deadline, 'waiting for the modifyOrder', () => known.lastWrite);
+    const before = known.cancelRequested;
+    known.cancelRequested = true;
+    try {
+      await this.conn.writeOrderMessage('cancel', 'cancelOrder', this.left(deadline, 'cancelOrder'), (p) =>
+        p.cancelOrder(req.orderId),
+      );
+    } catch (err) {
+      known.cancelRequested = before;
+      throw err;
+    }
     return { orderId: req.orderId };
   }
 
   cancelAll(): void {
-    this.conn.send('cancel', 'reqGlobalCancel', (p) => p.reqGlobalCancel());
+    this.conn.send('cancel', 'reqGlobalCancel', (p) => {
+      for (const k of this.registry.open()) k.cancelRequested = true;
+      p.reqGlobalCancel();
+    });
   }
 
   /** A BrokerOrder from IB's openOrder / completedOrder (qualifies the conId when not cached). */
   async brokerOrder(orderId: number, contract: Contract, order: Order, state: OrderState): Promise<BrokerOrder> {
     const instrument = await this.instrumentOf(contract);
-    return toBrokerOrder(orderId, instrument, order, state, this.byOrderId.get(orderId)?.filled);
+    return toBrokerOrder(orderId, instrument, order, state, this.registry.get(orderId)?.filled);
   }
 
   /** True when IB says the order was placed by this connection's clientId with one of our orderRefs. */
   isOurs(order: Order): boolean {
     return order.clientId === this.conn.config.clientId && clientOrderIdOf(order.orderRef) !== undefined;
+  }
+
+  private async placeNew(req: BrokerPlaceOrderRequest): Promise<{ orderId: number }> {
+    const deadline = this.deadline();
+    this.checkAccount(req.account);
+    const instrument = await this.within(deadline, 'qualifying the contract', () =>
+      this.contracts.qualifyOne({ conId: req.instrument.conId }),
+    );
+    this.conn.requireReady();
+    // An id taken but then refused for time is simply never used: ids may be skipped, never reused.
+    const orderId = await this.within(deadline, 'reserving an order id', () => this.conn.takeOrderId());
+    let written!: (ok: boolean) => void;
+    const known = this.registry.placed(orderId, req.clientOrderId, new Promise<boolean>((r) => (written = r)));
+    try {
+      await this.writePlace(known, 'place', instrument, req, deadline);
+      written(true);
+    } catch (err) {
+      // Refused unsent: the id never reached the broker, and nothing may be sent for this order under it.
+      this.registry.forget(orderId);
+      written(false);
+      throw err;
+    }
+    return { orderId };
+  }
+
+  private async writePlace(
+    known: KnownOrder,
+    kind: 'place' | 'modify',
+    instrument: Instrument,
+    req: BrokerPlaceOrderRequest,
+    deadline: number,
+  ): Promise<void> {
+    const contract = tradingContract(instrument, req.instrument.exchange);
+    const order = toIbOrder(req);
+    const what = kind === 'place' ? 'placeOrder' : 'modifyOrder';
+    const write = this.conn.writeOrderMessage('order', what, this.left(deadline, what), (p) => {
+      known.lastSent = kind;
+      return p.placeOrder(known.orderId, contract, order);
+    });
+    known.lastWrite = write.catch(() => undefined);
+    await write;
+  }
+
+  private verify(orderId: number, clientOrderId: string, deadline: number): Promise<KnownOrder> {
+    return this.registry.verify(orderId, clientOrderId, () =>
+      this.within(deadline, "listing the broker's open orders", () => this.options.openOrders.refresh()),
+    );
+  }
+
+  /** Every order command is answered within the queue budget: sent, or refused unsent. */
+  private deadline(): number {
+    return Date.now() + this.options.queueBudgetMs;
+  }
+
+  private left(deadline: number, what: string): number {
+    const ms = deadline - Date.now();
+    if (ms <= 0) throw this.late(what);
+    return ms;
+  }
+
+  /** `step()`, or BROKER_BUSY once the command's budget is spent (nothing of it was sent yet). */
+  private async within<T>(deadline: number, what: string, step: () => Promise<T>): Promise<T> {
+    const p = step();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(this.late(what)), Math.max(0, deadline - Date.now()));
+    });
+    p.catch(() => undefined);
+    try {
+      return await Promise.race([p, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private late(what: string): ContractError {
+    return new ContractError('BROKER_BUSY', `${what} took longer than the order budget: nothing sent`, {
+      details: { retryAfterMs: this.options.queueBudgetMs },
+    });
   }
 
   private checkAccount(account: string): void {
@@ -178,52 +273,45 @@ export class Orders {
     }
   }
 
-  private sendOrder(orderId: number, instrument: Instrument, req: BrokerPlaceOrderRequest): void {
-    const contract = tradingContract(instrument, req.instrument.exchange);
-    const order = toIbOrder(req);
-    const sent = () => {
-      const left = (this.unsent.get(orderId) ?? 1) - 1;
-      if (left > 0) this.unsent.set(orderId, left);
-      else this.unsent.delete(orderId);
-    };
-    this.unsent.set(orderId, (this.unsent.get(orderId) ?? 0) + 1);
-    try {
-      this.conn.send('order', 'placeOrder', (p) => {
-        sent();
-        p.placeOrder(orderId, contract, order);
-      });
-    } catch (err) {
-      sent();
-      throw err;
+  /**
+   * Every IB code for one of our order ids. Refusals are published as orderRejected with the broker's code and
+   * text and which of our requests they answer: `place`, `modify` (the order keeps its previous terms), `cancel`
+   * (the order is unchanged), or `broker` (IB cancelled the order itself, 202 with its reason). A 202 answering a
+   * cancel of ours is its confirmation, not a refusal: the Cancelled status follows.
+   */
+  private onOrderCode(orderId: number, code: number, message: string, info: IbCodeInfo): void {
+    if (info.cls === 'warning') {
+      this.log.info({ orderId, code, message }, 'IB order notice');
+      return;
     }
-  }
-
-  /** IB reports refusals as errors on the orderId: publish them as orderRejected facts. */
-  private watchRejection(orderId: number, clientOrderId: string): void {
-    this.conn.register(orderId, {
-      code: (code, message, info) => {
-        if (info.cls !== 'order-rejected') {
-          if (info.cls === 'request-failed' && code !== 202)
-            this.log.warn({ orderId, code, message }, 'IB refused an order request');
-          return;
-        }
-        const known = this.byOrderId.get(orderId);
-        const now = Date.now();
-        this.publish(
-          'orderRejected',
-          `rej-${orderKey(known?.permId ?? 0, this.conn.config.clientId, orderId)}-${code}`,
-          {
-            tsEventMs: now,
-            tsInitMs: now,
-            orderId,
-            permId: known?.permId ?? 0,
-            clientOrderId,
-            brokerCode: code,
-            message: message.slice(0, 2048),
-          },
-        );
-      },
-    });
+    if (info.cls !== 'order-rejected' && info.cls !== 'request-failed') return;
+    const known = this.registry.get(orderId);
+    let action: 'place' | 'modify' | 'cancel' | 'broker';
+    if (isOrderCancelledNotice(code)) {
+      if (known?.cancelRequested === true) return;
+      action = 'broker';
+    } else if (isCancelRefusal(code)) {
+      action = 'cancel';
+      if (known !== undefined) known.cancelRequested = false;
+    } else action = known?.lastSent ?? 'broker';
+    this.log.info({ orderId, code, message, action }, 'IB refused an order request');
+    const now = Date.now();
+    const permId = known?.permId ?? 0;
+    const key = orderKey(permId, this.conn.config.clientId, orderId);
+    this.refusals += 1;
+    const body: Record<string, unknown> = {
+      tsEventMs: now,
+      tsInitMs: now,
+      orderId,
+      permId,
+      brokerCode: code,
+      message: message.slice(0, 2048),
+      action,
+    };
+    if (known !== undefined && clientOrderIdOf(known.clientOrderId) !== undefined)
+      body.clientOrderId = known.clientOrderId;
+    const id = `rej-${key}-${action}-${code}-${this.options.instanceId.slice(0, 8)}-${this.refusals}`;
+    this.publish('orderRejected', id, body);
   }
 
   private onOrderStatus(u: IbOrderStatusUpdate): void {
@@ -234,15 +322,7 @@ export class Orders {
       this.log.warn({ orderId: u.orderId, status: u.status }, 'unknown IB order status: not published');
       return;
     }
-    const known = ours ? this.byOrderId.get(u.orderId) : undefined;
-    if (known !== undefined) {
-      known.filled = u.filled;
-      if (u.permId > 0) known.permId = u.permId;
-    }
-    // IB reports a refusal before the final status; after it nothing more can be refused for this id.
-    if (ours && (status === 'Filled' || status === 'Cancelled' || status === 'ApiCancelled' || status === 'Inactive')) {
-      queueMicrotask(() => this.conn.unregister(u.orderId));
-    }
+    const known = ours ? this.registry.status(u.orderId, u.filled, u.permId, FINAL.has(status)) : undefined;
     const now = Date.now();
     const body: Record<string, unknown> = {
       tsEventMs: now,
@@ -253,7 +333,8 @@ export class Orders {
       filled: toDecimalString(u.filled) ?? '0',
       remaining: toDecimalString(u.remaining) ?? '0',
     };
-    if (known?.clientOrderId !== undefined) body.clientOrderId = known.clientOrderId;
+    const coid = clientOrderIdOf(known?.clientOrderId);
+    if (coid !== undefined) body.clientOrderId = coid;
     if (u.filled > 0) {
       const avg = priceOrUndefined(u.avgFillPrice);
       const last = priceOrUndefined(u.lastFillPrice);
@@ -267,14 +348,16 @@ export class Orders {
 
   private onOpenOrder(orderId: number, contract: Contract, order: Order, state: OrderState): void {
     const ours = this.isOurs(order);
-    const coid = clientOrderIdOf(order.orderRef);
-    if (order.clientId === this.conn.config.clientId) this.conn.noteOrderIdSeen(orderId);
-    if (ours && coid !== undefined) {
-      const known = this.byOrderId.get(orderId) ?? { clientOrderId: coid, permId: 0, filled: undefined };
-      known.clientOrderId = coid;
-      if ((order.permId ?? 0) > 0) known.permId = order.permId ?? 0;
-      this.byOrderId.set(orderId, known);
-      this.byClientOrderId.set(coid, orderId);
+    if (order.clientId === this.conn.config.clientId && orderId > 0) {
+      this.conn.noteOrderIdSeen(orderId);
+      const { conflict } = this.registry.learned(orderId, order.orderRef ?? '', order.permId ?? 0);
+      if (conflict !== undefined) {
+        this.log.error(
+          { orderId, held: conflict, orderRef: order.orderRef },
+          'IB reports another orderRef for an order id we placed: trusting IB, commands for the old one are refused',
+        );
+      }
+      if (FINAL.has(String(state.status ?? ''))) this.registry.status(orderId, order.filledQuantity ?? 0, 0, true);
     }
     const kind: BrokerEventKind = ours ? 'openOrder' : 'externalOrder';
     if (!ours) this.stats.external++;

@@ -19,8 +19,9 @@ import {
 import type { Logger } from '@trading-system/runtime';
 import type { Accounts } from './accounts.js';
 import type { BrokerConnection } from './connection.js';
+import type { OpenOrderRounds } from './open-orders.js';
 import { brokerMsgId, type Orders } from './orders.js';
-import { toExecution } from './parsing/orders.js';
+import { orderKey, toExecution } from './parsing/orders.js';
 import { toIbUtcTime } from './parsing/time.js';
 
 export interface ReconcileOptions {
@@ -42,6 +43,7 @@ export class Reconciliation {
   constructor(
     private readonly conn: BrokerConnection,
     private readonly orders: Orders,
+    private readonly openOrders: OpenOrderRounds,
     private readonly accounts: Accounts,
     private readonly bus: Bus,
     private readonly log: Logger,
@@ -64,7 +66,10 @@ export class Reconciliation {
   }
 
   /** Runs one reconciliation (after any running one) and publishes its snapshot; resolves with the part count. */
-  reconcile(reconId: string, executionsSinceMs?: number): Promise<{ reconId: string; parts: number }> {
+  reconcile(
+    reconId: string,
+    executionsSinceMs?: number,
+  ): Promise<{ reconId: string; parts: number; requestedAtMs: number }> {
     const run = this.running.then(
       () => this.run(reconId, executionsSinceMs),
       () => this.run(reconId, executionsSinceMs),
@@ -73,11 +78,13 @@ export class Reconciliation {
     return run;
   }
 
-  private async run(reconId: string, sinceMs: number | undefined): Promise<{ reconId: string; parts: number }> {
+  private async run(
+    reconId: string,
+    sinceMs: number | undefined,
+  ): Promise<{ reconId: string; parts: number; requestedAtMs: number }> {
     this.conn.requireReady();
     const conn = this.conn;
     const pending: Array<Promise<BrokerOrder | undefined>> = [];
-    const open: Array<Promise<BrokerOrder | undefined>> = [];
     const completed: Array<Promise<BrokerOrder | undefined>> = [];
     const executions: BrokerExecutionData[] = [];
     const execReqId = conn.allocReqId();
@@ -86,19 +93,11 @@ export class Reconciliation {
         this.log.warn({ err }, 'order left out of the reconciliation snapshot');
         return undefined;
       });
-    let openDone!: () => void;
     let completedDone!: () => void;
     let execDone!: () => void;
-    const openEnd = new Promise<void>((r) => (openDone = r));
     const completedEnd = new Promise<void>((r) => (completedDone = r));
     const execEnd = new Promise<void>((r) => (execDone = r));
     const off = conn.onStream({
-      onOpenOrder: (id, c, o, st) => {
-        const p = safe(this.orders.brokerOrder(id, c, o, st));
-        open.push(p);
-        pending.push(p);
-      },
-      onOpenOrderEnd: () => openDone(),
       onCompletedOrder: (c, o, st) => {
         const p = safe(this.orders.brokerOrder(o.orderId ?? 0, c, o, st));
         completed.push(p);
@@ -135,19 +134,27 @@ export class Reconciliation {
     try {
       // Since a little before the last fill we saw: IB's filter has 1-s resolution and we must not miss one.
       const filter = sinceMs === undefined ? {} : { time: toIbUtcTime(Math.max(0, sinceMs - 1_000)) };
-      conn.send('data', 'reqAllOpenOrders', (p) => p.reqAllOpenOrders());
-      conn.send('data', 'reqCompletedOrders', (p) => p.reqCompletedOrders(false));
-      conn.send('data', 'reqExecutions', (p) => p.reqExecutions(execReqId, filter));
+      // Every order message this instance wrote before now is in IB's answers (one socket, answered in order).
+      const requestedAtMs = Date.now();
+      const openEnd = this.openOrders.request(this.timeoutMs);
+      openEnd.catch(() => undefined);
+      conn.send('order', 'reqCompletedOrders', (p) => p.reqCompletedOrders(false));
+      conn.send('order', 'reqExecutions', (p) => p.reqExecutions(execReqId, filter));
       const positions = this.accounts.currentPositions(undefined, this.timeoutMs);
       const all = Promise.all([openEnd, completedEnd, execEnd, positions]);
-      const [, , , pos] = await Promise.race([all, timeout, down]);
-      await Promise.race([Promise.all(pending), timeout, down]);
+      const [reported, , , pos] = await Promise.race([all, timeout, down]);
+      // Only the callbacks answering this run's own request (open-orders.ts), latest per order.
+      const byKey = new Map(reported.map((r) => [orderKey(r.order.permId ?? 0, r.order.clientId ?? -1, r.orderId), r]));
+      const open = [...byKey.values()].map((r) =>
+        safe(this.orders.brokerOrder(r.orderId, r.contract, r.order, r.state)),
+      );
+      await Promise.race([Promise.all([...pending, ...open]), timeout, down]);
       const openOrders = (await Promise.all(open)).filter((o): o is BrokerOrder => o !== undefined);
       const completedOrders = (await Promise.all(completed)).filter((o): o is BrokerOrder => o !== undefined);
       await this.orders.flushed();
-      const parts = await this.publish(reconId, sinceMs, openOrders, completedOrders, executions, pos);
+      const parts = await this.publish(reconId, sinceMs, requestedAtMs, openOrders, completedOrders, executions, pos);
       this.runs++;
-      return { reconId, parts };
+      return { reconId, parts, requestedAtMs };
     } finally {
       clearTimeout(timer);
       off();
@@ -158,6 +165,7 @@ export class Reconciliation {
   private async publish(
     reconId: string,
     sinceMs: number | undefined,
+    requestedAtMs: number,
     openOrders: BrokerOrder[],
     completedOrders: BrokerOrder[],
     executions: BrokerExecutionData[],
@@ -184,6 +192,9 @@ export class Reconciliation {
         part: i + 1,
         parts: chunks.length,
         ...(sinceMs === undefined ? {} : { executionsSinceMs: sinceMs }),
+        instanceId: this.conn.instanceId,
+        session: this.conn.sessions,
+        requestedAtMs,
         openOrders: chunk.flatMap((x) => (x.t === 'open' ? [x.v] : [])),
         completedOrders: chunk.flatMap((x) => (x.t === 'completed' ? [x.v] : [])),
         executions: chunk.flatMap((x) => (x.t === 'exec' ? [x.v] : [])),

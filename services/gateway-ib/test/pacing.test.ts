@@ -90,6 +90,38 @@ describe('OutboundGovernor', () => {
     expect(g.totalSent).toBe(7);
   });
 
+  test('an entry whose deadline passed before its turn is dropped with a reason, never sent', () => {
+    const clock = manual();
+    const out: string[] = [];
+    const dropped: string[] = [];
+    const g = new OutboundGovernor({ perSecond: 10, perTick: 1 }, clock);
+    g.submit('data', () => out.push('d0'));
+    // Two orders with a 350 ms budget; cancels arriving later jump ahead of them (one per 100 ms).
+    for (const o of ['o1', 'o2'])
+      g.submit('order', () => out.push(o), { deadlineMs: 350, onDrop: (r) => dropped.push(`${o}:${r}`) });
+    g.submit('cancel', () => out.push('c1'));
+    g.submit('cancel', () => out.push('c2'));
+    expect(g.estimateWaitMs('order')).toBeGreaterThanOrEqual(400);
+    expect(g.estimateWaitMs('cancel')).toBeLessThan(g.estimateWaitMs('order'));
+    clock.advance(1_000);
+    expect(out).toEqual(['d0', 'c1', 'c2', 'o1']);
+    expect(dropped).toEqual(['o2:deadline']);
+    expect(g.totalSent).toBe(4);
+  });
+
+  test('clear and stop tell every queued entry it was not sent', () => {
+    const clock = manual();
+    const dropped: string[] = [];
+    const g = new OutboundGovernor({ perSecond: 10, perTick: 1 }, clock);
+    g.submit('order', () => undefined);
+    g.submit('order', () => undefined, { onDrop: (r) => dropped.push(`a:${r}`) });
+    g.submit('cancel', () => undefined, { onDrop: (r) => dropped.push(`b:${r}`) });
+    expect(g.clear()).toBe(2);
+    g.submit('order', () => undefined, { onDrop: (r) => dropped.push(`c:${r}`) });
+    g.stop();
+    expect(dropped).toEqual(['b:cleared', 'a:cleared', 'c:stopped']);
+  });
+
   test('a throwing send is reported and the queue goes on', () => {
     const clock = manual();
     const errors: unknown[] = [];
