@@ -264,9 +264,11 @@ export class BrokerConnection {
     call: (port: IbPort) => Promise<void>,
   ): Promise<void> {
     this.requireReady();
-    const waitMs = this.governor.estimateWaitMs(priority);
-    // A tenth of the budget in reserve for timer drift: what is admitted goes out in time, what is not is refused now.
-    if (waitMs > budgetMs * 0.9) return Promise.reject(this.busy(what, waitMs, budgetMs * 0.9));
+    try {
+      this.admit(priority, what, budgetMs);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const started = Date.now();
     return new Promise<void>((resolve, reject) => {
       const notSent = (err: unknown): void => {
@@ -305,6 +307,15 @@ export class BrokerConnection {
         },
       );
     });
+  }
+
+  /**
+   * Throws BROKER_BUSY when an order message submitted now could not be written within `budgetMs`. A tenth of
+   * the budget is held back for timer drift: what is admitted goes out in time, what is not is refused at once.
+   */
+  admit(priority: 'order' | 'cancel', what: string, budgetMs: number): void {
+    const waitMs = this.governor.estimateWaitMs(priority);
+    if (waitMs > budgetMs * 0.9) throw this.busy(what, waitMs, budgetMs * 0.9);
   }
 
   private busy(what: string, waitMs: number, budgetMs: number): ContractError {

@@ -192,6 +192,8 @@ export class Orders {
       this.contracts.qualifyOne({ conId: req.instrument.conId }),
     );
     this.conn.requireReady();
+    // Refused before an id is spent on it when the queue is already too long.
+    this.conn.admit('order', 'placeOrder', this.left(deadline, 'placeOrder'));
     // An id taken but then refused for time is simply never used: ids may be skipped, never reused.
     const orderId = await this.within(deadline, 'reserving an order id', () => this.conn.takeOrderId());
     let written!: (ok: boolean) => void;

@@ -88,7 +88,7 @@ function start(): GatewayProcess {
 
 const atBroker = () => {
   const { open, completed } = sim.control.orders();
-  return [...open, ...completed].filter((o) => o.clientId === clientId);
+  return [...open, ...completed].filter((o) => o.clientId === clientId && o.orderRef.startsWith('k-'));
 };
 
 test('kill -9 mid-flow: no acknowledged order lost, no order id reused, no cancel misdirected', async () => {
@@ -96,6 +96,17 @@ test('kill -9 mid-flow: no acknowledged order lost, no order id reused, no cance
   const statusA = await waitConnected(nats.bus, broker);
   const instanceA = statusA.ok ? statusA.status.instanceId : undefined;
   expect(instanceA).toBeDefined();
+  // One fill before the kill: the new instance's reconciliation must report it.
+  const filledRef = `f-${randomUUID().slice(0, 20)}`;
+  const fill = await nats.bus.request<BrokerPlaceOrderReply>(
+    cmd('placeOrder'),
+    { ...limitBuy(filledRef), orderType: 'MKT', limitPrice: undefined, tif: 'DAY' },
+    { timeoutMs: 5_000 },
+  );
+  expect(fill).toMatchObject({ ok: true });
+  await expect
+    .poll(() => sim.control.orders().completed.some((o) => o.orderRef === filledRef && o.status === 'Filled'))
+    .toBe(true);
 
   // Unpaced: 400 orders/s offered against IB's ~40 messages/s. Kill once 60 are acknowledged.
   const outcomes = new Map<string, Promise<Outcome>>();
@@ -155,8 +166,8 @@ test('kill -9 mid-flow: no acknowledged order lost, no order id reused, no cance
   for (const [, orderId] of okB) expect(orderId).toBeGreaterThanOrEqual(highWaterA);
 
   // Lost 0: every acknowledged order is at the broker, under its id, with its orderRef.
-  await expect.poll(() => atBroker().length, { timeout: 5_000 }).toBeGreaterThanOrEqual(okA.length + okB.length);
-  const held = atBroker();
+  await expect.poll(() => atBroker().length, { timeout: 5_000 }).toBeGreaterThanOrEqual(okA.length);
+  const held = [...sim.control.orders().open, ...sim.control.orders().completed].filter((o) => o.clientId === clientId);
   const byOrderId = new Map(held.map((o) => [o.orderId, o]));
   for (const [id, o] of okA) expect(byOrderId.get(o.orderId)?.orderRef, id).toBe(id);
   for (const [id, orderId] of okB) expect(byOrderId.get(orderId)?.orderRef, id).toBe(id);
@@ -196,7 +207,7 @@ test('kill -9 mid-flow: no acknowledged order lost, no order id reused, no cance
       timeout: 5_000,
     })
     .toBe(toCancel.length);
-  expect(sim.control.orders().completed.filter((o) => o.clientId === clientId).length).toBe(toCancel.length);
+  expect(sim.control.orders().completed.filter((o) => o.clientId === clientId).length).toBe(toCancel.length + 1);
 
   // Reconciliation from the new instance: open and completed orders with their clientOrderIds.
   const reconId = randomUUID();
@@ -215,6 +226,8 @@ test('kill -9 mid-flow: no acknowledged order lost, no order id reused, no cance
   const doneRefs = new Set(snap.completedOrders.map((o) => o.clientOrderId));
   for (const [id] of okA) expect(cancelledRefs.has(id) ? doneRefs.has(id) : openRefs.has(id), id).toBe(true);
   for (const [id] of lost) expect(openRefs.has(id) || doneRefs.has(id), id).toBe(false);
+  expect(snap.completedOrders.find((o) => o.clientOrderId === filledRef)?.status).toBe('Filled');
+  expect(snap.executions.filter((x) => x.clientOrderId === filledRef).map((x) => x.quantity)).toEqual(['1']);
   expect(snap.requestedAtMs).toBeGreaterThanOrEqual(started - 1);
 
   console.info(

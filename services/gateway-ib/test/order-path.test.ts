@@ -72,9 +72,11 @@ describe('ack after write', () => {
     const busy = replies.filter((x) => !x.r.ok && x.r.code === 'BROKER_BUSY');
     expect(ok.length + busy.length).toBe(ids.length);
     expect(busy.length).toBeGreaterThan(0);
-    // Refused at admission: well before the queue budget (2 s) ran out, with when to retry.
+    // Refused at admission, at once; an admitted one whose turn did not come in time (a loaded machine's timers
+    // run late), when its budget (2 s) ran out — never later. Each says when to retry.
+    expect(Math.min(...busy.map((x) => x.atMs))).toBeLessThan(1_000);
     for (const x of busy) {
-      expect(x.atMs).toBeLessThan(1_000);
+      expect(x.atMs).toBeLessThan(2_500);
       expect(!x.r.ok && (x.r.details?.retryAfterMs as number)).toBeGreaterThan(0);
     }
     // What was admitted went out within the budget (plus scheduling slack): no hidden backlog.
