@@ -161,7 +161,11 @@ export const FetchHistoryRequest = z.object({
   whatToShow: WhatToShow,
   /** Regular trading hours only. */
   useRth: z.boolean(),
-  /** Give up (TIMEOUT) after this long in the pacing queue plus at IB. */
+  /**
+   * Give up (TIMEOUT) after this long at IB plus waiting for anything but IB's pacing rules (a broker connection
+   * that is down, 50 requests open). Time held back by the pacing rules does not count: it is bounded by the rules
+   * and `historyForecast` says how long it is.
+   */
   timeoutMs: DurationMs.max(600_000).default(60_000),
 });
 export type FetchHistoryRequest = z.infer<typeof FetchHistoryRequest>;
@@ -176,6 +180,40 @@ export const FetchHistoryReply = okReply({
   queuedMs: DurationMs,
 });
 export type FetchHistoryReply = z.infer<typeof FetchHistoryReply>;
+
+/**
+ * `historyForecast`: when the broker's pacing queue will send historical requests. The queue is shared by every
+ * client of the IB login, so the answer includes everyone's requests ahead. Covers the queued `fetchHistory`
+ * requests whose requestId starts with `requestIdPrefix`, and `more` requests for `instrument` not queued yet (as if
+ * queued now, behind everything queued). History reports it as the ETA of a download that IB's pacing holds back.
+ */
+export const HistoryForecastRequest = z.object({
+  v: V1,
+  requestIdPrefix: z.string().min(1).max(64).optional(),
+  more: z
+    .object({
+      instrument: InstrumentByConId,
+      barSize: IbBarSizeSchema,
+      whatToShow: WhatToShow,
+      count: z.int().nonnegative().max(10_000_000),
+    })
+    .optional(),
+});
+export type HistoryForecastRequest = z.infer<typeof HistoryForecastRequest>;
+export const HistoryForecastReply = okReply({
+  /** The gateway's clock when it forecast; the send times below are on the same clock. */
+  nowMs: EpochMs,
+  /** Typical time from sending a request to IB's first answer (recent average), ms. */
+  answerMs: DurationMs,
+  /** Requests waiting in the queue (all clients) and open at IB. */
+  queued: z.int().nonnegative(),
+  open: z.int().nonnegative(),
+  /** Queued requests matching `requestIdPrefix`: predicted send time (absent: not before their connection is back). */
+  waiting: z.array(z.object({ requestId: RequestId, sendAtMs: EpochMs.optional() })).max(10_000),
+  /** Predicted send times of the first and last of `more`. */
+  more: z.object({ firstSendAtMs: EpochMs, lastSendAtMs: EpochMs }).optional(),
+});
+export type HistoryForecastReply = z.infer<typeof HistoryForecastReply>;
 
 /** `positions`: current positions of the connection's accounts (IB reqPositions). */
 export const BrokerPositionsRequest = z.object({ v: V1, account: AccountId.optional() });
@@ -234,6 +272,7 @@ export const BROKER_COMMANDS = {
   mdUnsubscribe: { request: BrokerMdUnsubscribeRequest, reply: BrokerMdUnsubscribeReply },
   mdSnapshot: { request: BrokerMdSnapshotRequest, reply: BrokerMdSnapshotReply },
   fetchHistory: { request: FetchHistoryRequest, reply: FetchHistoryReply },
+  historyForecast: { request: HistoryForecastRequest, reply: HistoryForecastReply },
   positions: { request: BrokerPositionsRequest, reply: BrokerPositionsReply },
   accountSummary: { request: BrokerAccountSummaryRequest, reply: BrokerAccountSummaryReply },
   reconcile: { request: ReconcileRequest, reply: ReconcileReply },

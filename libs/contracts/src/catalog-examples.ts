@@ -78,6 +78,11 @@ export const catalogExamples: Readonly<Record<string, unknown>> = {
   'broker.*.cmd.mdSubscribe': { v: 1, instrument: aapl, streams: ['ticks'] },
   'broker.*.cmd.mdUnsubscribe': { v: 1, instrument: aapl, streams: ['ticks'] },
   'broker.*.cmd.mdSnapshot': { v: 1, instrument: aapl },
+  'broker.*.cmd.historyForecast': {
+    v: 1,
+    requestIdPrefix: 'h-1-',
+    more: { instrument: aapl, barSize: '5 secs', whatToShow: 'TRADES', count: 24 },
+  },
   'broker.*.cmd.fetchHistory': {
     v: 1,
     requestId: 'h-1',

@@ -100,6 +100,7 @@ const brokerCommandText: Record<BrokerCommandVerb, [string, string]> = {
   mdUnsubscribe: ['market-data', 'Close market-data lines for a conId.'],
   mdSnapshot: ['market-data', 'One L1 snapshot from the broker for a conId without a live line.'],
   fetchHistory: ['history', 'One paced IB historical-data request.'],
+  historyForecast: ['history', "When the login's pacing queue will send queued (and more) historical requests."],
   positions: ['orders, SDK', 'Positions as the broker reports them.'],
   accountSummary: ['orders, SDK', 'Account values and PnL.'],
   reconcile: ['orders', 'Publish a reconciliation snapshot on broker.<broker>.evt.reconciliationSnapshot.'],

@@ -15,6 +15,8 @@ import {
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import { type BrokerOptions, HostedBroker, toErrorReply } from './broker.js';
+import { HistoryPacer } from './history-pacing.js';
+import { HistoryScheduler } from './history-scheduler.js';
 
 export interface BrokerConfig {
   readonly name: string;
@@ -58,6 +60,18 @@ export async function start(deps: GatewayDeps): Promise<Gateway> {
     maxMsgsPerSubject: BROKER_ORDER_IDS_STREAM.maxMsgsPerSubject,
   });
 
+  // IB paces historical data per login, not per API client: connections to one host:port share one scheduler.
+  const historySchedulers = new Map<string, HistoryScheduler>();
+  const historySchedulerOf = (c: IbConnectionConfig): HistoryScheduler => {
+    const key = `${c.host}:${c.port}`;
+    let s = historySchedulers.get(key);
+    if (s === undefined) {
+      s = new HistoryScheduler(new HistoryPacer(deps.brokerOptions?.historyPacing));
+      historySchedulers.set(key, s);
+    }
+    return s;
+  };
+
   const add = (name: string, connection: IbConnectionConfig): HostedBroker => {
     if (brokers.has(name)) throw new ContractError('BROKER_EXISTS', `broker ${name} already exists`);
     for (const b of brokers.values()) {
@@ -69,7 +83,15 @@ export async function start(deps: GatewayDeps): Promise<Gateway> {
         );
       }
     }
-    const b = new HostedBroker(name, connection, bus, logger.child({ broker: name }), type, deps.brokerOptions);
+    const b = new HostedBroker(
+      name,
+      connection,
+      bus,
+      logger.child({ broker: name }),
+      type,
+      deps.brokerOptions,
+      historySchedulerOf(connection),
+    );
     brokers.set(name, b);
     b.start();
     logger.info(
@@ -114,6 +136,7 @@ export async function start(deps: GatewayDeps): Promise<Gateway> {
       for (const s of subs.splice(0)) s.unsubscribe();
       await Promise.all([...brokers.values()].map((b) => b.stop()));
       brokers.clear();
+      for (const s of historySchedulers.values()) s.stop();
     },
   };
 }

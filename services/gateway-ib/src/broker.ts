@@ -19,6 +19,7 @@ import {
   ContractError,
   type ErrorReply,
   type FetchHistoryRequest,
+  type HistoryForecastRequest,
   type IbConnectionConfig,
   type OptionChainRequest,
   type QualifyContractRequest,
@@ -31,6 +32,7 @@ import { BrokerConnection, type ConnectionOptions } from './connection.js';
 import { ContractCache } from './contract-cache.js';
 import type { PacingRules } from './history-pacing.js';
 import { HistoryQueue } from './history-queue.js';
+import type { HistoryScheduler } from './history-scheduler.js';
 import { MarketData, type MarketDataOptions } from './market-data.js';
 import { OpenOrderRounds } from './open-orders.js';
 import { OptionChainCache } from './option-chains.js';
@@ -77,6 +79,8 @@ export class HostedBroker {
     private readonly log: Logger,
     private readonly gatewayType: string,
     options: BrokerOptions = {},
+    /** The historical-data scheduler of this connection's IB login, shared with other connections to it. */
+    historyScheduler?: HistoryScheduler,
   ) {
     this.orderIds = new OrderIdAllocator(
       busOrderIdStore(bus, name, config.clientId, this.instanceId),
@@ -128,6 +132,7 @@ export class HostedBroker {
       this.contracts,
       log.child({ component: 'history' }),
       options.historyPacing,
+      historyScheduler,
     );
   }
 
@@ -160,6 +165,19 @@ export class HostedBroker {
     this.serve('fetchHistory', async (req: FetchHistoryRequest) => {
       const r = await this.history.fetch(req);
       return { v: 1, ok: true, requestId: req.requestId, ...r };
+    });
+    this.serve('historyForecast', async (req: HistoryForecastRequest) => {
+      const f = this.history.forecast(req.requestIdPrefix, req.more);
+      return {
+        v: 1,
+        ok: true,
+        nowMs: f.nowMs,
+        answerMs: f.answerMs,
+        queued: f.queued,
+        open: f.open,
+        waiting: f.waiting.map((w) => (w.sendAtMs === undefined ? { requestId: w.requestId } : w)),
+        ...(f.more === undefined ? {} : { more: f.more }),
+      };
     });
     this.serve('placeOrder', async (req: BrokerPlaceOrderRequest) => ({
       v: 1,

@@ -1,9 +1,15 @@
 /**
- * The historical-data queue of one broker connection (`broker.<name>.cmd.fetchHistory`). Every request waits
- * here until the pacer (history-pacing.ts) lets it go, so IB never sees a pacing violation. Identical requests
- * in flight share one IB request; an identical request completed within IB's 15 s "identical" window is served
- * from that answer (IB would refuse to repeat it). An answer is only ever returned whole: bars are collected
- * until IB's end marker; an IB error, a timeout or a disconnect fails the request (no partial result as ok).
+ * The historical-data requests of one broker connection (`broker.<name>.cmd.fetchHistory`). Every request waits
+ * in the scheduler of its IB login (history-scheduler.ts: shared by all connections to that TWS / IB Gateway)
+ * until IB's pacing rules let it go, so IB never sees a pacing violation. Identical requests in flight share one
+ * IB request; an identical request completed within IB's 15 s "identical" window is served from that answer (IB
+ * would refuse to repeat it). An answer is only ever returned whole: bars are collected until IB's end marker; an
+ * IB error, a timeout or a disconnect fails the request (no partial result as ok). Should IB still report a
+ * pacing violation (another program on the same login), the request is queued again behind a pause, not failed.
+ *
+ * Timeouts: `timeoutMs` counts time at IB and waits for anything but pacing (a connection that is down, 50
+ * requests open); waiting for IB's pacing rules does not count — it is bounded by the rules and reported by
+ * `forecast` (`broker.<name>.cmd.historyForecast`).
  */
 import {
   type BarData,
@@ -16,7 +22,8 @@ import {
 import type { Logger } from '@trading-system/runtime';
 import type { BrokerConnection } from './connection.js';
 import type { ContractCache } from './contract-cache.js';
-import { HistoryPacer, type PacedRequest, type PacingRules } from './history-pacing.js';
+import { HistoryPacer, type PacedRequest, type PacingRules, type SentEntry } from './history-pacing.js';
+import { type Forecast, HistoryScheduler, type ScheduledJob } from './history-scheduler.js';
 import { isHistoryNoData, isPacingViolation } from './ib-error-classes.js';
 import { tradingContract } from './parsing/contracts.js';
 import { barEndFn, parseFinishedMarker, toBarData, toIbEndDateTime } from './parsing/history.js';
@@ -28,36 +35,43 @@ export interface HistoryResult {
   readonly queuedMs: number;
 }
 
-interface Job {
+/** A pacing violation IB reports anyway is retried this often (each after a pause) before it fails the request. */
+const MAX_PACING_RETRIES = 3;
+
+interface Job extends ScheduledJob {
   readonly req: FetchHistoryRequest;
-  readonly paced: PacedRequest;
-  readonly enqueuedMs: number;
-  readonly deadlineMs: number;
   readonly waiters: Array<{ resolve: (r: HistoryResult) => void; reject: (e: ContractError) => void }>;
   reqId: number | undefined;
+  entry: SentEntry | undefined;
+  sentMs: number | undefined;
   settled: boolean;
   timer: NodeJS.Timeout | undefined;
+  retries: number;
 }
 
 export class HistoryQueue {
-  readonly pacer: HistoryPacer;
-  private readonly queue: Job[] = [];
+  readonly scheduler: HistoryScheduler;
   private readonly byIdentity = new Map<string, Job>();
   private readonly recent = new Map<string, { atMs: number; result: HistoryResult }>();
   private readonly atIb = new Set<Job>();
-  private pumpTimer: NodeJS.Timeout | undefined;
+  private readonly mine = new Set<Job>();
   /** Counters for tests and metrics. */
   readonly stats = { sent: 0, deduplicated: 0, servedFromRecent: 0, pacingViolations: 0, failed: 0 };
 
+  /**
+   * `scheduler`: the one of this connection's IB login when several connections share it (see gateway app.ts);
+   * otherwise one of its own with `rules`.
+   */
   constructor(
     private readonly conn: BrokerConnection,
     private readonly contracts: ContractCache,
     private readonly log: Logger,
     rules: Partial<PacingRules> = {},
+    scheduler?: HistoryScheduler,
   ) {
-    this.pacer = new HistoryPacer(rules);
+    this.scheduler = scheduler ?? new HistoryScheduler(new HistoryPacer(rules));
     conn.on({
-      ready: () => this.pump(),
+      ready: () => this.scheduler.pump(),
       down: () => {
         for (const job of [...this.atIb]) {
           this.fail(
@@ -69,8 +83,15 @@ export class HistoryQueue {
     });
   }
 
+  get pacer(): HistoryPacer {
+    return this.scheduler.pacer;
+  }
+
+  /** Requests of this connection waiting for their turn. */
   get queued(): number {
-    return this.queue.length;
+    let n = 0;
+    for (const j of this.mine) if (!this.atIb.has(j)) n++;
+    return n;
   }
 
   /** Qualifies the conId (cached: one IB lookup per instrument), then queues the request. */
@@ -79,6 +100,19 @@ export class HistoryQueue {
       await this.contracts.qualifyOne({ conId: req.instrument.conId });
     }
     return this.enqueue(req);
+  }
+
+  /** When this login's queued requests (and `more` like `req`, not queued yet) will be sent. */
+  forecast(
+    requestIdPrefix: string | undefined,
+    more?: Pick<FetchHistoryRequest, 'instrument' | 'barSize' | 'whatToShow'> & { readonly count: number },
+  ): Forecast {
+    const like =
+      more === undefined ? undefined : pacedOf({ ...more, endMs: undefined, duration: 'forecast', useRth: false });
+    return this.scheduler.forecast({
+      ...(requestIdPrefix === undefined ? {} : { requestIdPrefix }),
+      ...(more === undefined || like === undefined ? {} : { more: { paced: like, count: more.count } }),
+    });
   }
 
   private enqueue(req: FetchHistoryRequest): Promise<HistoryResult> {
@@ -97,56 +131,38 @@ export class HistoryQueue {
         return;
       }
       const job: Job = {
+        requestId: req.requestId,
         req,
         paced,
+        timeoutMs: req.timeoutMs,
         enqueuedMs: now,
-        deadlineMs: now + req.timeoutMs,
         waiters: [{ resolve, reject }],
         reqId: undefined,
+        entry: undefined,
+        sentMs: undefined,
         settled: false,
         timer: undefined,
+        retries: 0,
+        ready: () => this.conn.isReady,
+        send: (entry, budgetMs) => this.send(job, entry, budgetMs),
+        expire: () =>
+          this.fail(job, new ContractError('TIMEOUT', `history request ${req.requestId} timed out in the queue`)),
       };
-      job.timer = setTimeout(
-        () => this.fail(job, new ContractError('TIMEOUT', `history request ${req.requestId} timed out`)),
-        req.timeoutMs,
-      );
       this.byIdentity.set(paced.identity, job);
-      this.queue.push(job);
-      this.pump();
+      this.mine.add(job);
+      this.scheduler.enqueue(job);
     });
   }
 
   stop(): void {
-    clearTimeout(this.pumpTimer);
-    for (const job of [...this.queue, ...this.atIb]) {
-      this.fail(job, new ContractError('SERVICE_UNAVAILABLE', 'gateway stopping'));
-    }
+    for (const job of [...this.mine]) this.fail(job, new ContractError('SERVICE_UNAVAILABLE', 'gateway stopping'));
   }
 
-  private pump(): void {
-    clearTimeout(this.pumpTimer);
-    this.pumpTimer = undefined;
-    if (!this.conn.isReady) return;
-    const now = Date.now();
-    let soonest = Number.POSITIVE_INFINITY;
-    // In arrival order; a request held by its own series' burst does not block other series.
-    for (let i = 0; i < this.queue.length; ) {
-      const job = this.queue[i] as Job;
-      const wait = this.pacer.waitMs(job.paced, now);
-      if (wait > 0) {
-        soonest = Math.min(soonest, wait);
-        if (wait === Number.POSITIVE_INFINITY) break; // 50 open: nothing can go
-        i++;
-        continue;
-      }
-      this.queue.splice(i, 1);
-      this.send(job, now);
-    }
-    if (Number.isFinite(soonest)) this.pumpTimer = setTimeout(() => this.pump(), soonest);
-  }
-
-  private send(job: Job, now: number): void {
+  private send(job: Job, entry: SentEntry, budgetMs: number): void {
     const req = job.req;
+    job.entry = entry;
+    // At IB from here on for the scheduler's count of open requests, whatever happens next.
+    this.atIb.add(job);
     const instrument = this.contracts.get(req.instrument.conId);
     if (instrument === undefined) {
       this.fail(job, new ContractError('INTERNAL_ERROR', `conId ${req.instrument.conId} was not qualified`));
@@ -154,10 +170,13 @@ export class HistoryQueue {
     }
     const reqId = this.conn.allocReqId();
     job.reqId = reqId;
+    job.sentMs = Date.now();
     const bars: BarData[] = [];
     const endOf = barEndFn(job.paced.barSeconds);
+    const answered = (): void => this.scheduler.answered(entry);
     this.conn.register(reqId, {
       historicalBar: (b) => {
+        answered();
         try {
           bars.push(toBarData(b, endOf));
         } catch (err) {
@@ -166,24 +185,27 @@ export class HistoryQueue {
         }
       },
       historicalEnd: (marker) => {
+        answered();
         try {
-          const range = parseFinishedMarker(marker) ?? { startMs: bars[0]?.tsStartMs ?? 0, endMs: req.endMs ?? now };
-          this.succeed(job, { bars, startMs: range.startMs, endMs: range.endMs, queuedMs: now - job.enqueuedMs });
+          const range = parseFinishedMarker(marker) ?? {
+            startMs: bars[0]?.tsStartMs ?? 0,
+            endMs: req.endMs ?? job.sentMs ?? 0,
+          };
+          this.succeed(job, {
+            bars,
+            startMs: range.startMs,
+            endMs: range.endMs,
+            queuedMs: (job.sentMs ?? job.enqueuedMs) - job.enqueuedMs,
+          });
         } catch (err) {
           this.fail(job, new ContractError('INTERNAL_ERROR', 'IB sent an unusable end marker', { cause: err }));
         }
       },
       code: (code, message, info) => {
         if (info.cls === 'warning') return;
+        answered();
         if (isPacingViolation(code, message)) {
-          this.stats.pacingViolations++;
-          this.log.error({ code, message, requestId: req.requestId }, 'IB pacing violation despite the queue');
-          this.fail(
-            job,
-            new ContractError('PACING_VIOLATION', message, {
-              details: { brokerCode: code, retryAfterMs: Math.ceil(15_000 / this.pacer.rules.timeScale) },
-            }),
-          );
+          this.pacingViolation(job, code, message);
           return;
         }
         if (isHistoryNoData(code, message)) {
@@ -211,13 +233,14 @@ export class HistoryQueue {
         );
       },
     });
-    const entry = this.pacer.recordSend(job.paced, now);
-    this.atIb.add(job);
     this.stats.sent++;
+    job.timer = setTimeout(
+      () => this.fail(job, new ContractError('TIMEOUT', `history request ${req.requestId} timed out at IB`)),
+      budgetMs,
+    );
     const contract = tradingContract(instrument, req.instrument.exchange);
     try {
       this.conn.send('data', 'reqHistoricalData', (p) => {
-        entry.atMs = Date.now();
         p.reqHistoricalData(
           reqId,
           contract,
@@ -233,6 +256,32 @@ export class HistoryQueue {
     }
   }
 
+  /**
+   * IB refused for pacing although the scheduler kept its rules: another program uses the same login, or the
+   * gateway restarted within IB's windows. The series pauses for IB's identical-request window and the request
+   * goes back to the head of the queue; after MAX_PACING_RETRIES it fails.
+   */
+  private pacingViolation(job: Job, code: number, message: string): void {
+    this.stats.pacingViolations++;
+    const pauseMs = Math.ceil(this.pacer.rules.identicalMs / this.pacer.rules.timeScale);
+    if (job.retries >= MAX_PACING_RETRIES) {
+      this.log.error({ code, message, requestId: job.req.requestId }, 'IB pacing violation despite the queue');
+      this.fail(
+        job,
+        new ContractError('PACING_VIOLATION', message, { details: { brokerCode: code, retryAfterMs: pauseMs } }),
+      );
+      return;
+    }
+    this.log.warn(
+      { code, message, requestId: job.req.requestId, retry: job.retries + 1, pauseMs },
+      'IB reported a pacing violation (another client on this login?); the request waits and goes again',
+    );
+    job.retries++;
+    this.leaveIb(job);
+    this.pacer.holdSeries(job.paced.series, Date.now() + pauseMs);
+    this.scheduler.requeue(job);
+  }
+
   private succeed(job: Job, result: HistoryResult): void {
     if (job.settled) return;
     this.settle(job);
@@ -244,24 +293,31 @@ export class HistoryQueue {
   private fail(job: Job, err: ContractError): void {
     if (job.settled) return;
     const wasAtIb = this.atIb.has(job);
+    const reqId = job.reqId;
     this.settle(job);
-    const i = this.queue.indexOf(job);
-    if (i >= 0) this.queue.splice(i, 1);
-    if (wasAtIb && job.reqId !== undefined && err.code === 'TIMEOUT' && this.conn.isReady) {
-      const reqId = job.reqId;
+    if (wasAtIb && reqId !== undefined && err.code === 'TIMEOUT' && this.conn.isReady) {
       this.conn.send('cancel', 'cancelHistoricalData', (p) => p.cancelHistoricalData(reqId));
     }
     this.stats.failed++;
     for (const w of job.waiters) w.reject(err);
   }
 
+  /** The request is no longer at IB (answered, refused, cancelled or its session dropped). */
+  private leaveIb(job: Job): void {
+    clearTimeout(job.timer);
+    job.timer = undefined;
+    if (job.reqId !== undefined) this.conn.unregister(job.reqId);
+    job.reqId = undefined;
+    if (this.atIb.delete(job) && job.entry !== undefined) this.scheduler.done(job.entry);
+    job.entry = undefined;
+  }
+
   private settle(job: Job): void {
     job.settled = true;
-    clearTimeout(job.timer);
-    if (job.reqId !== undefined) this.conn.unregister(job.reqId);
-    if (this.atIb.delete(job)) this.pacer.done();
+    this.leaveIb(job);
+    this.scheduler.remove(job);
+    this.mine.delete(job);
     if (this.byIdentity.get(job.paced.identity) === job) this.byIdentity.delete(job.paced.identity);
-    queueMicrotask(() => this.pump());
   }
 
   private pruneRecent(): void {
@@ -271,7 +327,9 @@ export class HistoryQueue {
   }
 }
 
-function pacedOf(req: FetchHistoryRequest): PacedRequest {
+function pacedOf(
+  req: Pick<FetchHistoryRequest, 'instrument' | 'endMs' | 'duration' | 'barSize' | 'whatToShow' | 'useRth'>,
+): PacedRequest {
   const exchange = req.instrument.exchange ?? '';
   const identity = [
     req.instrument.conId,
@@ -284,7 +342,8 @@ function pacedOf(req: FetchHistoryRequest): PacedRequest {
   ].join('|');
   return {
     identity,
-    series: `${req.instrument.conId}|${exchange}|${req.whatToShow}`,
+    // By conId and whatToShow only: IB counts a contract's requests together whatever route a client names.
+    series: `${req.instrument.conId}|${req.whatToShow}`,
     barSeconds: parseTimeframe(parseIbBarSize(req.barSize)).seconds,
     bidAsk: req.whatToShow === 'BID_ASK',
   };

@@ -4,13 +4,14 @@ import type { Logger } from '@trading-system/runtime';
 import type { BarStore } from './bar-store.js';
 import { type PlannedChunk, planChunks } from './chunk-plan.js';
 import type { Range } from './coverage.js';
+import { DownloadEta } from './download-eta.js';
 import { errorCode, errorMessage, HistoryError } from './errors.js';
 import type { SeriesKey } from './series.js';
 
 export interface BackfillOptions {
   /** Broker fetches in flight at once per download (the gateway's pacing queue orders them). */
   readonly concurrency: number;
-  /** Per fetch: time allowed in the gateway's pacing queue plus at IB, ms. */
+  /** Per fetch: time allowed at IB plus waits that are not IB's pacing (the gateway forecasts those), ms. */
   readonly fetchTimeoutMs: number;
   /** Caps each chunk's span below IB's table (tests use it to make many small chunks). */
   readonly maxChunkSpanMs?: number;
@@ -20,7 +21,14 @@ export interface BackfillProgress {
   readonly done: number;
   readonly total: number;
   readonly etaMs: number | undefined;
+  /** A periodic report while requests wait (publish it even when nothing finished since the last one). */
+  readonly tick: boolean;
 }
+
+/** Progress is reported at least this often while a download runs, ms (the client's stream stays alive). */
+const PROGRESS_TICK_MS = 1_000;
+/** How long a periodic report waits for a fresh pacing forecast before it goes out with the last one, ms. */
+const FORECAST_WAIT_MS = 300;
 
 export interface BackfillResult {
   readonly fetched: number;
@@ -54,7 +62,6 @@ export async function backfill(
     options.maxChunkSpanMs === undefined ? {} : { maxSpanMs: options.maxChunkSpanMs },
   );
   const failed: MissingRange[] = [];
-  const started = deps.now();
   let next = 0;
   let done = 0;
   let fetched = 0;
@@ -65,12 +72,20 @@ export async function backfill(
     else signal.addEventListener('abort', () => resolve('aborted'), { once: true });
   });
 
+  const prefix = `${requestId.slice(0, 52)}-`;
+  const concurrency = Math.max(1, Math.min(options.concurrency, chunks.length));
+  const eta = new DownloadEta(deps.bus, deps.log, series, prefix, concurrency);
+
   const fetchOne = async (chunk: PlannedChunk, i: number): Promise<void> => {
+    const startedMs = performance.now();
+    // IB's pacing may hold the chunk for minutes; the gateway does not count that wait against timeoutMs, so
+    // neither may we: allow the wait the broker forecasts for it, with room for the forecast to be late.
+    const pacingWaitMs = eta.nextChunkWaitMs();
     const request = deps.bus.request<FetchHistoryReply>(
       subject,
       {
         v: 1,
-        requestId: `${requestId.slice(0, 52)}-${i}`,
+        requestId: `${prefix}${i}`,
         instrument: { conId: series.conId },
         endMs: chunk.endMs,
         duration: chunk.duration,
@@ -79,7 +94,7 @@ export async function backfill(
         useRth: series.useRth,
         timeoutMs: options.fetchTimeoutMs,
       },
-      { timeoutMs: options.fetchTimeoutMs + 5_000 },
+      { timeoutMs: options.fetchTimeoutMs + 5_000 + Math.ceil(pacingWaitMs * 1.5) },
     );
     const fail = (code: MissingRange['code'], message: string): void => {
       failed.push({ startMs: chunk.startMs, endMs: chunk.endMs, code, message });
@@ -109,6 +124,7 @@ export async function backfill(
       if (signal.aborted) return;
       await deps.store.storeChunk(series, chunk, reply.ok ? reply.bars : []);
       fetched += 1;
+      eta.chunkDone(performance.now() - startedMs, reply.ok ? reply.queuedMs : 0);
     } catch (err) {
       deps.log.warn({ err, requestId, chunk }, 'history chunk failed');
       fail(errorCode(err), errorMessage(err));
@@ -123,13 +139,31 @@ export async function backfill(
       if (chunk === undefined) return;
       await fetchOne(chunk, i);
       done += 1;
-      const elapsed = deps.now() - started;
-      const remaining = chunks.length - done;
-      onProgress({ done, total: chunks.length, etaMs: remaining === 0 ? 0 : (elapsed / done) * remaining });
+      onProgress({ done, total: chunks.length, etaMs: eta.etaMs(done, chunks.length), tick: false });
     }
   };
 
-  onProgress({ done: 0, total: chunks.length, etaMs: undefined });
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, chunks.length)) }, worker));
+  await eta.refresh(chunks.length);
+  onProgress({ done: 0, total: chunks.length, etaMs: eta.etaMs(0, chunks.length), tick: true });
+  let finished = false;
+  const ticker = setInterval(() => {
+    // A fresh forecast when it comes quickly; a slow one must not stall progress (the last one is used then).
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, FORECAST_WAIT_MS);
+    });
+    void Promise.race([eta.refresh(chunks.length - next), late]).then(() => {
+      clearTimeout(timer);
+      if (!finished && done < chunks.length && !signal.aborted && refused === undefined)
+        onProgress({ done, total: chunks.length, etaMs: eta.etaMs(done, chunks.length), tick: true });
+    });
+  }, PROGRESS_TICK_MS);
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    finished = true;
+    clearInterval(ticker);
+    eta.release();
+  }
   return { fetched, failed, aborted: signal.aborted, refused };
 }

@@ -94,7 +94,7 @@ export class BarsService {
         missing,
         requestId,
         this.deps.backfill,
-        (pr) => out.progress(pr.done, pr.total, pr.etaMs, pr.done === 0 || pr.done === pr.total),
+        (pr) => out.progress(pr.done, pr.total, pr.etaMs, pr.tick || pr.done === pr.total),
         signal,
       );
       if (result.refused !== undefined) throw result.refused;

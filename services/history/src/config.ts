@@ -21,7 +21,7 @@ export const HistoryEnvConfig = z
       'broker fetches in flight per download (the gateway paces them; default 4)',
     ),
     HISTORY_FETCH_TIMEOUT_MS: defaultedEnv(intEnv(1_000, 600_000), 120_000).describe(
-      'per fetchHistory: time in the gateway pacing queue plus at IB, ms (default 120000)',
+      "per fetchHistory: time at IB plus waits for anything but IB's pacing rules (those are forecast and allowed for), ms (default 120000)",
     ),
     HISTORY_LIVE_BARS: defaultedEnv(z.stringbool(), true).describe(
       'cache completed intraday md.bar.* bars from market-data, so the cache grows from live data (default true)',
