@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localDay, weekdaysBackStart } from '@trading-system/contracts';
+import { localDay, tradingDaysBackStart } from '@trading-system/contracts';
 import { expect, test } from 'vitest';
 import {
   ClosedError,
@@ -66,12 +66,13 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string):
     });
     expect(bars.partial).toBe(false);
     expect(bars.instrument?.symbol).toBe('AAPL');
-    // "5 D" = five trading days as at IB: today (once its session has opened) and the four weekdays before it.
+    // "5 D" = five trading days as at IB: today (once its session has opened) and the four sessions before it,
+    // holidays skipped (the trading calendar).
     const days = new Set(bars.map((b) => localDay('America/New_York', b.time.getTime())));
     expect(days.size).toBeGreaterThanOrEqual(4);
     expect(days.size).toBeLessThanOrEqual(5);
     expect(bars.length).toBeGreaterThanOrEqual(4 * 7);
-    expect(bars[0]?.time.getTime()).toBeGreaterThanOrEqual(weekdaysBackStart('America/New_York', Date.now(), 5));
+    expect(bars[0]?.time.getTime()).toBeGreaterThanOrEqual(tradingDaysBackStart('NASDAQ', Date.now(), 5));
     expect(bars.every((b) => b.exact.tsEndMs - b.exact.tsStartMs <= 3_600_000)).toBe(true);
     for (const b of bars) {
       expect(b.time).toBeInstanceOf(Date);

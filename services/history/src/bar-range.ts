@@ -1,5 +1,6 @@
 import {
   barSizeToTimeframe,
+  type CalendarId,
   type HistBarsQuery,
   IB_BAR_SIZES,
   type IbBarSize,
@@ -7,6 +8,7 @@ import {
   parseIbDuration,
   parseTimeframe,
   toIbBarSize,
+  tradingDaysBackStart,
   weekdaysBackStart,
 } from '@trading-system/contracts';
 import type { Range } from './coverage.js';
@@ -28,12 +30,19 @@ export interface BarPlan {
 const DAY_MS = 86_400_000;
 
 /**
- * Start of a `duration` back from `endMs`. "N D" means N trading days as at IB: from local midnight (in the
- * instrument's zone) of the N-th weekday back, the end's own day included — "5 D" on a Tuesday covers Wednesday to
- * Tuesday, not 120 hours. W/M/Y and S are calendar spans (the most IB would return for them).
+ * Start of a `duration` back from `endMs`. "N D" means N trading days as at IB: N sessions of the instrument's
+ * trading calendar, the end's trade date included, holidays skipped — "5 D" ending the Tuesday after Labor Day
+ * covers Tuesday to Tuesday (five sessions), not 120 hours. Without a calendar, N weekdays from local midnight in
+ * `timeZone`. W/M/Y and S are calendar spans (the most IB would return for them).
  */
-export function durationStart(duration: string, endMs: number, timeZone: string | undefined): number {
+export function durationStart(
+  duration: string,
+  endMs: number,
+  timeZone: string | undefined,
+  calendar?: CalendarId,
+): number {
   const d = parseIbDuration(duration);
+  if (d.unit === 'D' && calendar !== undefined) return tradingDaysBackStart(calendar, endMs, d.count);
   if (d.unit === 'D' && timeZone !== undefined) return weekdaysBackStart(timeZone, endMs, d.count);
   return endMs - d.maxSeconds * 1_000;
 }
@@ -42,12 +51,12 @@ export function durationStart(duration: string, endMs: number, timeZone: string 
  * The range a query asks for (see durationStart for `duration`). Intraday base ranges are aligned to bar
  * boundaries; the end is capped at the last completed bar (the bar in progress is never cached).
  */
-export function planBarRange(q: HistBarsQuery, nowMs: number, timeZone?: string): BarPlan {
+export function planBarRange(q: HistBarsQuery, nowMs: number, timeZone?: string, calendar?: CalendarId): BarPlan {
   const timeframe = barSizeToTimeframe(q.barSize);
   const direct = toIbBarSize(timeframe);
   const baseBarSize = direct ?? ibBaseBarSize(timeframe);
   const endMs = q.endMs ?? nowMs;
-  const startMs = q.startMs ?? durationStart(q.duration ?? '1 D', endMs, timeZone);
+  const startMs = q.startMs ?? durationStart(q.duration ?? '1 D', endMs, timeZone, calendar);
   const requested = { startMs, endMs };
   const baseSeconds = parseTimeframe(IB_BAR_SIZES[baseBarSize]).seconds;
   const intraday = baseSeconds !== undefined && baseSeconds * 1_000 < DAY_MS;

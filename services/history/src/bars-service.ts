@@ -2,6 +2,7 @@ import type { Bus } from '@trading-system/bus';
 import {
   type BarData,
   type BarEncoding,
+  calendarForInstrument,
   chunkBySize,
   DEFAULT_CHUNK_BYTES,
   defaultWhatToShow,
@@ -64,7 +65,7 @@ export class BarsService {
     const whatToShow = q.whatToShow ?? defaultWhatToShow(instrument.secType);
     const supported = supportedWhatToShow(instrument.secType);
     if (!supported.includes(whatToShow)) throw whatToShowRefused(instrument, whatToShow, supported);
-    const plan = planBarRange(q, this.deps.now(), instrument.timeZone ?? 'UTC');
+    const plan = planBarRange(q, this.deps.now(), instrument.timeZone ?? 'UTC', calendarForInstrument(instrument));
     const series: SeriesKey = {
       broker: q.broker,
       conId: instrument.conId,

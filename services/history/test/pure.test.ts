@@ -134,6 +134,18 @@ describe('durations', () => {
     expect(durationStart('3600 S', tuesday, 'America/New_York')).toBe(tuesday - 3_600_000);
     expect(durationStart('5 D', tuesday, undefined)).toBe(tuesday - 5 * 86_400_000);
   });
+
+  test('"5 D" ending the day after a holiday holds five sessions (the calendar skips the holiday)', () => {
+    // Tuesday after Labor Day 2024, 16:00 New York: Tue 3, Fri 30, Thu 29, Wed 28, Tue 27 (Monday 2 is closed).
+    const tuesday = Date.parse('2024-09-03T20:00:00Z');
+    expect(durationStart('5 D', tuesday, 'America/New_York', 'NYSE')).toBe(Date.parse('2024-08-27T04:00:00Z'));
+    // Weekdays alone count the holiday and reach back only to Wednesday: four sessions.
+    expect(durationStart('5 D', tuesday, 'America/New_York')).toBe(Date.parse('2024-08-28T04:00:00Z'));
+    // The day after Thanksgiving: Fri 29, Wed 27, Tue 26, Mon 25, Fri 22.
+    expect(durationStart('5 D', Date.parse('2024-11-29T18:00:00Z'), undefined, 'NYSE')).toBe(
+      Date.parse('2024-11-22T05:00:00Z'),
+    );
+  });
   test('planBarRange applies it to a query with a duration; explicit start/end win', () => {
     const q = {
       broker: 'sim',

@@ -7,7 +7,7 @@ import { type ContractDetails, EventName, OrderStatus } from '@stoqey/ib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunningSim } from '../src/app.js';
 import { manualClock } from '../src/clock.js';
-import { nextEvent, startTestSim } from './helpers.js';
+import { fetchBars, nextEvent, startTestSim } from './helpers.js';
 import { AAPL, connectRecorder, limit, type Recorder } from './order-helpers.js';
 
 /** Wednesday 2024-11-27 17:00 New York, after the close before Thanksgiving. */
@@ -35,6 +35,11 @@ describe('trading hours from the calendar', () => {
     expect(cd.liquidHours).toContain('20241127:0930-20241127:1600');
     expect(cd.liquidHours).toContain('20241129:0930-20241129:1300');
     expect(cd.liquidHours).toContain('20241130:CLOSED');
+  });
+
+  test('"5 D" of daily bars ending the day after Labor Day: five sessions, the holiday skipped', async () => {
+    const bars = await fetchBars(c.ib, 2, AAPL, '20240903 16:00:00 US/Eastern', '5 D', '1 day', 'TRADES');
+    expect(bars.map((b) => b.time)).toEqual(['20240827', '20240828', '20240829', '20240830', '20240903']);
   });
 
   test('a DAY order placed the evening before Thanksgiving expires at Friday 13:00', async () => {

@@ -9,7 +9,16 @@
  *   00:00 local. Day and week buckets follow the calendar (23 h or 25 h on DST days).
  */
 
-import { localDay, localToInstant, weekdayOfDay } from '@trading-system/contracts';
+import {
+  type CalendarId,
+  calendarForInstrument,
+  latestSession,
+  localDay,
+  localToInstant,
+  nextSession,
+  type SessionHours,
+  weekdayOfDay,
+} from '@trading-system/contracts';
 
 export interface SessionSpec {
   /** IANA zone the session times are given in. */
@@ -20,6 +29,13 @@ export interface SessionSpec {
   readonly openDays: readonly number[];
   /** IANA zone whose midnight starts daily bars (the instrument's own zone). */
   readonly dayZone: string;
+  /**
+   * The instrument's trading calendar: when set, session opens come from it (holidays have none, so a bar grid
+   * never starts on a closed day) and `openMin` / `openDays` are only its usual shape.
+   */
+  readonly calendar?: CalendarId;
+  /** Which of the calendar's sessions anchors the grid: regular (stocks, options, indices) or extended. */
+  readonly hours?: SessionHours;
 }
 
 export interface Bucket {
@@ -42,19 +58,51 @@ const EVERY_DAY = [0, 1, 2, 3, 4, 5, 6];
 export function sessionFor(instrument: {
   readonly secType: string;
   readonly timeZone?: string | undefined;
+  readonly symbol?: string | undefined;
+  readonly primaryExchange?: string | undefined;
+  readonly tradingClass?: string | undefined;
 }): SessionSpec {
   const dayZone = instrument.timeZone ?? 'America/New_York';
+  const calendar = calendarForInstrument(instrument);
   switch (instrument.secType) {
     case 'STK':
     case 'OPT':
     case 'IND':
-      return { timeZone: 'America/New_York', openMin: 9 * 60 + 30, openDays: WEEKDAYS, dayZone };
+      return {
+        timeZone: 'America/New_York',
+        openMin: 9 * 60 + 30,
+        openDays: WEEKDAYS,
+        dayZone,
+        calendar,
+        hours: 'regular',
+      };
     case 'FUT':
-      return { timeZone: 'America/Chicago', openMin: 17 * 60, openDays: SUN_TO_THU, dayZone };
+      return {
+        timeZone: 'America/Chicago',
+        openMin: 17 * 60,
+        openDays: SUN_TO_THU,
+        dayZone,
+        calendar,
+        hours: 'extended',
+      };
     case 'CASH':
-      return { timeZone: 'America/New_York', openMin: 17 * 60 + 15, openDays: SUN_TO_THU, dayZone };
+      return {
+        timeZone: 'America/New_York',
+        openMin: 17 * 60 + 15,
+        openDays: SUN_TO_THU,
+        dayZone,
+        calendar,
+        hours: 'extended',
+      };
     case 'CMDTY':
-      return { timeZone: 'America/New_York', openMin: 18 * 60, openDays: SUN_TO_THU, dayZone };
+      return {
+        timeZone: 'America/New_York',
+        openMin: 18 * 60,
+        openDays: SUN_TO_THU,
+        dayZone,
+        calendar,
+        hours: 'extended',
+      };
     default:
       return { timeZone: dayZone, openMin: 0, openDays: EVERY_DAY, dayZone };
   }
@@ -68,6 +116,10 @@ function openOnDay(spec: SessionSpec, day: number): number | undefined {
 
 /** The latest session open at or before t. */
 export function sessionOpenAtOrBefore(spec: SessionSpec, t: number): number {
+  if (spec.calendar !== undefined) {
+    const hours = spec.hours ?? 'regular';
+    return latestSession(spec.calendar, t, hours)[hours].openMs;
+  }
   const today = localDay(spec.timeZone, t);
   for (let d = today + 1; d >= today - 8; d--) {
     const open = openOnDay(spec, d);
@@ -78,6 +130,10 @@ export function sessionOpenAtOrBefore(spec: SessionSpec, t: number): number {
 
 /** The first session open strictly after t. */
 export function sessionOpenAfter(spec: SessionSpec, t: number): number {
+  if (spec.calendar !== undefined) {
+    const hours = spec.hours ?? 'regular';
+    return nextSession(spec.calendar, t, hours)[hours].openMs;
+  }
   const today = localDay(spec.timeZone, t);
   for (let d = today - 1; d <= today + 9; d++) {
     const open = openOnDay(spec, d);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { bucketOf, sessionFor, sessionOpenAtOrBefore } from '../src/sessions.js';
+import { bucketOf, sessionFor, sessionOpenAfter, sessionOpenAtOrBefore } from '../src/sessions.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const stk = sessionFor({ secType: 'STK', timeZone: 'America/New_York' });
@@ -22,6 +22,15 @@ describe('sessions and alignment', () => {
     expect(b.endMs - b.startMs).toBeLessThanOrEqual(7 * 60_000);
     // Monday morning: latest open is Friday's
     expect(iso(sessionOpenAtOrBefore(stk, Date.parse('2024-03-11T12:00:00Z')))).toBe('2024-03-08T14:30:00.000Z');
+  });
+
+  test('holidays from the trading calendar: no session on Thanksgiving, the grid resumes Friday', () => {
+    const thanksgivingNoon = Date.parse('2024-11-28T17:00:00Z');
+    expect(iso(sessionOpenAtOrBefore(stk, thanksgivingNoon))).toBe('2024-11-27T14:30:00.000Z');
+    expect(iso(sessionOpenAfter(stk, thanksgivingNoon))).toBe('2024-11-29T14:30:00.000Z');
+    // Futures: no Globex session opens on Christmas Eve evening for the 25th; the 26th opens the 25th at 17:00.
+    const fut = sessionFor({ secType: 'FUT', symbol: 'ES', timeZone: 'America/Chicago' });
+    expect(iso(sessionOpenAfter(fut, Date.parse('2024-12-24T20:00:00Z')))).toBe('2024-12-25T23:00:00.000Z');
   });
 
   test('DST: the same local open maps to a different UTC hour before and after the switch', () => {
