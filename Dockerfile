@@ -11,6 +11,9 @@ COPY libs/runtime/package.json libs/runtime/
 COPY libs/sdk/package.json libs/sdk/
 COPY libs/testkit/package.json libs/testkit/
 COPY libs/exchange/package.json libs/exchange/
+COPY libs/strategy/package.json libs/strategy/
+COPY libs/backtest/package.json libs/backtest/
+COPY libs/metrics/package.json libs/metrics/
 COPY services/ib-sim/package.json services/ib-sim/
 COPY services/gateway-ib/package.json services/gateway-ib/
 COPY services/orders/package.json services/orders/

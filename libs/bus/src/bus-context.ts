@@ -1,5 +1,5 @@
 import type { MessageCatalog } from '@trading-system/contracts';
-import type { BusStats, RejectReason } from './bus.js';
+import type { BusObserver, BusStats, RejectReason } from './bus.js';
 import type { InvalidMessageError } from './errors.js';
 
 /** The logging the bus needs; a pino Logger (or a child of one) satisfies it. */
@@ -17,7 +17,17 @@ export interface BusOptions {
    * limit, i.e. NATS max_payload, 1 MiB by default). Larger inbound messages are rejected as `oversize`.
    */
   readonly maxPayloadBytes?: number;
+  /** Told about every message in and out and every handler run (metrics); absent = nothing is measured. */
+  readonly observer?: BusObserver;
 }
+
+const NO_OBSERVER: BusObserver = {
+  sent: () => undefined,
+  received: () => undefined,
+  handled: () => undefined,
+  rejected: () => undefined,
+  requested: () => undefined,
+};
 
 /** State shared by the core, request/reply and JetStream parts of one bus. */
 export class BusContext {
@@ -29,10 +39,12 @@ export class BusContext {
   readonly catalog: MessageCatalog;
   readonly log: BusLogger;
   readonly maxPayloadBytes: number;
+  readonly observe: BusObserver;
 
   constructor(options: BusOptions, transportMaxPayload: number) {
     this.catalog = options.catalog;
     this.log = options.log;
+    this.observe = options.observer ?? NO_OBSERVER;
     this.maxPayloadBytes = Math.min(options.maxPayloadBytes ?? transportMaxPayload, transportMaxPayload);
   }
 
@@ -40,6 +52,7 @@ export class BusContext {
   reject(error: InvalidMessageError): void {
     const reason = error.reason === 'unserialisable' ? 'bad_json' : error.reason;
     this.rejected[reason] += 1;
+    this.observe.rejected(this.family(error.subject), reason);
     this.log.warn({ subject: error.subject, reason, err: error }, 'message rejected');
   }
 
@@ -50,7 +63,13 @@ export class BusContext {
   refuse(error: InvalidMessageError, code: string): void {
     const reason = error.reason === 'unserialisable' ? 'bad_json' : error.reason;
     this.rejected[reason] += 1;
+    this.observe.rejected(this.family(error.subject), reason);
     this.log.debug({ subject: error.subject, reason, code, issues: error.issues.slice(0, 5) }, 'request refused');
+  }
+
+  /** The catalog pattern a subject belongs to (`md.tick.*.*`): a bounded label for metrics. */
+  family(subject: string): string {
+    return this.catalog.lookup(subject)?.pattern ?? UNCATALOGUED;
   }
 
   handlerFailed(subject: string, err: unknown, extra: object = {}): void {
@@ -67,6 +86,14 @@ export class BusContext {
       exhausted: this.exhausted,
     };
   }
+}
+
+/** Family of subjects without a catalog entry (raw publishes, malformed traffic). */
+export const UNCATALOGUED = 'uncatalogued';
+
+/** Seconds since `start` (a `performance.now()` reading). */
+export function secondsSince(start: number): number {
+  return (performance.now() - start) / 1_000;
 }
 
 /** Runs tasks one at a time in push order; a task never rejects (callers catch inside). */

@@ -13,14 +13,21 @@ import type {
   Received,
   RequestHandler,
   RequestOptions,
+  SentKind,
   ServeOptions,
   SubscribeOptions,
   Subscription,
 } from './bus.js';
-import { BusContext, type BusOptions, errorMessage, SerialQueue } from './bus-context.js';
+import { BusContext, type BusOptions, errorMessage, SerialQueue, secondsSince } from './bus-context.js';
 import { decodeValidated, encodeValidated, findSchema, isInbox, requireSchema } from './codec.js';
 import { handlerErrorReply, refusalCode, refusalReply } from './error-replies.js';
-import { BusClosedError, InvalidMessageError, UnknownSubjectError } from './errors.js';
+import {
+  BusClosedError,
+  InvalidMessageError,
+  NoRespondersError,
+  RequestTimeoutError,
+  UnknownSubjectError,
+} from './errors.js';
 import { createJetStreamPort } from './jetstream-core.js';
 import type { RawMsg, RawSubscription, Transport } from './transport.js';
 
@@ -44,10 +51,12 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
     if (state === 'closed' || (intake && state === 'draining')) throw new BusClosedError(operation);
   }
 
-  function send(subject: string, bytes: Uint8Array, headers: Headers, reply?: string): void {
+  /** `family` names what is sent for metrics: a reply goes to an inbox but counts under its request's family. */
+  function send(subject: string, bytes: Uint8Array, headers: Headers, kind: SentKind, family: string): void {
     if (state === 'closed') throw new BusClosedError(`publish on ${subject}`);
-    transport.publish(subject, bytes, headers, reply);
+    transport.publish(subject, bytes, headers);
     ctx.published += 1;
+    ctx.observe.sent(family, kind);
   }
 
   /** Decodes and validates for one subscriber; undefined (after counting and logging) when rejected. */
@@ -63,6 +72,7 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
       return undefined;
     }
     ctx.received += 1;
+    ctx.observe.received(ctx.family(m.subject), 'subscription');
     return { value: decoded.value };
   }
 
@@ -81,11 +91,15 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
         if (!active) return;
         const ok = accept(m);
         if (ok === undefined) return;
+        const started = performance.now();
+        let failed = false;
         try {
           await handler(received<T>(m, ok.value));
         } catch (err) {
+          failed = true;
           ctx.handlerFailed(m.subject, err);
         }
+        ctx.observe.handled(ctx.family(m.subject), 'subscription', secondsSince(started), failed);
       });
     });
     rawSubs.add(raw);
@@ -121,7 +135,7 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
     try {
       if (error === undefined) {
         try {
-          send(m.reply, validated(body), NO_HEADERS);
+          send(m.reply, validated(body), NO_HEADERS, 'reply', ctx.family(m.subject));
           return;
         } catch (err) {
           if (!(err instanceof InvalidMessageError || err instanceof UnknownSubjectError)) throw err;
@@ -136,7 +150,7 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
         ctx.log.error({ subject: m.subject, err }, 'an error reply fails the reply schema; sent unvalidated');
         bytes = encoder.encode(JSON.stringify(error));
       }
-      send(m.reply, bytes, NO_HEADERS);
+      send(m.reply, bytes, NO_HEADERS, 'reply', ctx.family(m.subject));
     } catch (err) {
       ctx.log.error({ subject: m.subject, err }, 'reply not sent');
     }
@@ -161,6 +175,9 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
     }
     if (claim !== undefined && !claim(decoded.value as Req)) return;
     ctx.received += 1;
+    const family = ctx.family(m.subject);
+    ctx.observe.received(family, 'request');
+    const started = performance.now();
     let body: unknown;
     let from: 'handler' | 'bus' = 'handler';
     try {
@@ -171,6 +188,7 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
       body = failed;
       from = 'bus';
     }
+    ctx.observe.handled(family, 'request', secondsSince(started), from === 'bus');
     if (reply === undefined) {
       ctx.log.warn({ subject: m.subject }, 'request without a reply subject: answer dropped');
       return;
@@ -214,15 +232,29 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
     assertUsable(`request on ${subject}`, false);
     const replySchema = requireSchema(ctx.catalog, subject, 'reply');
     const bytes = encodeValidated(subject, body, requireSchema(ctx.catalog, subject, 'request'), requestLimit(subject));
+    const family = ctx.family(subject);
+    const started = performance.now();
     const pending = transport.request(subject, bytes, opts.headers ?? NO_HEADERS, opts.timeoutMs);
     ctx.published += 1;
-    const m = await pending;
+    ctx.observe.sent(family, 'request');
+    let m: Awaited<typeof pending>;
+    try {
+      m = await pending;
+    } catch (err) {
+      const outcome =
+        err instanceof RequestTimeoutError ? 'timeout' : err instanceof NoRespondersError ? 'no_responders' : 'error';
+      ctx.observe.requested(family, secondsSince(started), outcome);
+      throw err;
+    }
     const decoded = decodeValidated(subject, m.data, replySchema, ctx.maxPayloadBytes);
     if (!decoded.ok) {
+      ctx.observe.requested(family, secondsSince(started), 'error');
       ctx.reject(decoded.error);
       throw decoded.error;
     }
     ctx.received += 1;
+    ctx.observe.received(family, 'reply');
+    ctx.observe.requested(family, secondsSince(started), 'ok');
     return decoded.value as T;
   }
 
@@ -230,15 +262,16 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
     publish(subject: string, message: unknown, opts: PublishOptions = {}) {
       assertUsable(`publish on ${subject}`, false);
       const bytes = encodeValidated(subject, message, requireSchema(ctx.catalog, subject), ctx.maxPayloadBytes);
-      send(subject, bytes, opts.headers ?? NO_HEADERS);
+      send(subject, bytes, opts.headers ?? NO_HEADERS, 'publish', ctx.family(subject));
     },
     publishRaw(subject, bytes, headers = NO_HEADERS) {
-      send(subject, bytes, headers);
+      send(subject, bytes, headers, 'publish', ctx.family(subject));
     },
     async requestRaw(subject, bytes, opts) {
       assertUsable(`request on ${subject}`, false);
       const pending = transport.request(subject, bytes, opts.headers ?? NO_HEADERS, opts.timeoutMs);
       ctx.published += 1;
+      ctx.observe.sent(ctx.family(subject), 'request');
       return (await pending).data;
     },
     subscribe,

@@ -95,6 +95,32 @@ export interface BusStats {
   readonly exhausted: number;
 }
 
+/** How a message left the bus: core publish, request, reply to a request, JetStream publish. */
+export type SentKind = 'publish' | 'request' | 'reply' | 'stream';
+/** What a handler ran for: a core subscription, a served request, a JetStream consumer. */
+export type HandlerKind = 'subscription' | 'request' | 'stream';
+/** How a `request` ended. */
+export type RequestOutcome = 'ok' | 'timeout' | 'no_responders' | 'error';
+
+/**
+ * Told about the bus's traffic, for metrics (libs/metrics turns it into Prometheus counters and histograms).
+ * `family` is the catalog pattern of the subject (`md.tick.*.*`, `orders.submit`; a reply carries its request's),
+ * so labels stay bounded whatever the instruments and brokers. Called synchronously on the message path: every
+ * method must be cheap and must not throw.
+ */
+export interface BusObserver {
+  /** A message went out (after validation). */
+  sent(family: string, kind: SentKind): void;
+  /** A valid inbound message reached a handler: an event, a request, a stream message, or a request's reply. */
+  received(family: string, kind: HandlerKind | 'reply'): void;
+  /** A handler finished after `seconds`; `failed` when it threw (or answered with an error of ours). */
+  handled(family: string, kind: HandlerKind, seconds: number, failed: boolean): void;
+  /** An inbound message was refused before any handler saw it. */
+  rejected(family: string, reason: RejectReason): void;
+  /** A `request` ended after `seconds` (round trip, as the requester saw it). */
+  requested(family: string, seconds: number, outcome: RequestOutcome): void;
+}
+
 export interface Bus {
   /** Validates and publishes (core NATS: at most once). Throws UnknownSubjectError / InvalidMessageError. */
   publish(subject: string, message: unknown, opts?: PublishOptions): void;

@@ -1,5 +1,5 @@
 import type { Consumer, ConsumerConfig, JetStreamHandler, JetStreamMessage, JetStreamPort } from './bus.js';
-import type { BusContext } from './bus-context.js';
+import { type BusContext, secondsSince } from './bus-context.js';
 import { decodeValidated, encodeValidated, findSchema, requireSchema } from './codec.js';
 import { UnknownSubjectError } from './errors.js';
 import type { RawConsumer, RawJetStream, RawJsMsg } from './transport.js';
@@ -24,6 +24,9 @@ export function createJetStreamPort(
       return;
     }
     ctx.received += 1;
+    const family = ctx.family(m.subject);
+    ctx.observe.received(family, 'stream');
+    const started = performance.now();
     let settled = false;
     const settle = (): boolean => {
       if (settled) return false;
@@ -47,7 +50,9 @@ export function createJetStreamPort(
     };
     try {
       await handler(msg);
+      ctx.observe.handled(family, 'stream', secondsSince(started), false);
     } catch (err) {
+      ctx.observe.handled(family, 'stream', secondsSince(started), true);
       const last = m.deliveryCount >= cfg.maxDeliver;
       ctx.handlerFailed(m.subject, err, { stream: cfg.stream, durable: cfg.durable, seq: m.seq, last });
       if (!settle()) return;
@@ -82,6 +87,7 @@ export function createJetStreamPort(
       const bytes = encodeValidated(subject, message, requireSchema(ctx.catalog, subject), ctx.maxPayloadBytes);
       const ack = await raw.publish(subject, bytes, opts.msgId, opts.headers ?? {});
       ctx.published += 1;
+      ctx.observe.sent(ctx.family(subject), 'stream');
       return ack;
     },
     async lastMessage<T>(stream: string, subject: string) {

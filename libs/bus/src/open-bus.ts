@@ -1,5 +1,5 @@
 import type { MessageCatalog } from '@trading-system/contracts';
-import type { Bus } from './bus.js';
+import type { Bus, BusObserver } from './bus.js';
 import type { BusLogger } from './bus-context.js';
 import type { BusConnectionError } from './errors.js';
 import { createMemoryBus } from './memory-bus.js';
@@ -18,13 +18,16 @@ export interface OpenBusOptions {
    * runtime's `fatal` here so it exits non-zero instead of running on without a bus.
    */
   readonly onLost: (err: BusConnectionError) => void;
+  /** Metrics of the bus's traffic (libs/metrics `busObserver`); absent = not measured. */
+  readonly observer?: BusObserver;
 }
 
 /** The bus a service's main.ts wires: NATS when configured, otherwise in-process. */
 export async function openBus(options: OpenBusOptions): Promise<Bus> {
   const { connection, name, catalog, log, onLost } = options;
-  if (connection === undefined) return createMemoryBus({ catalog, log });
-  const bus = await createNatsBus({ catalog, log, connection: { ...connection, name } });
+  const observer = options.observer === undefined ? {} : { observer: options.observer };
+  if (connection === undefined) return createMemoryBus({ catalog, log, ...observer });
+  const bus = await createNatsBus({ catalog, log, ...observer, connection: { ...connection, name } });
   void bus.closed.then((err) => {
     if (err !== undefined) onLost(err);
   });

@@ -6,7 +6,14 @@
  * streams it names, so test files run in parallel on one server and leave nothing behind.
  */
 import { randomBytes } from 'node:crypto';
-import { type Bus, BusClosedError, type BusLogger, createMemoryBus, createNatsBus } from '@trading-system/bus';
+import {
+  type Bus,
+  BusClosedError,
+  type BusLogger,
+  type BusObserver,
+  createMemoryBus,
+  createNatsBus,
+} from '@trading-system/bus';
 import type { MessageCatalog } from '@trading-system/contracts';
 import { resolveServiceUrl } from './resolve-service.js';
 
@@ -71,6 +78,7 @@ export interface TestBus {
 export interface TestBusOptions {
   readonly log?: BusLogger;
   readonly maxPayloadBytes?: number;
+  readonly observer?: BusObserver;
 }
 
 function fixture(kind: 'nats' | 'memory', bus: Bus, cleanupBus: () => Promise<Bus | undefined>): TestBus {
@@ -118,6 +126,7 @@ export async function createTestNatsBus(catalog: MessageCatalog, options: TestBu
       log,
       connection: { servers: url, name: `test-${process.pid}`, maxReconnectAttempts: 2 },
       ...(options.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: options.maxPayloadBytes }),
+      ...(options.observer === undefined ? {} : { observer: options.observer }),
     });
   const bus = await make(options.log ?? silentBusLogger);
   return fixture('nats', bus, () => make(silentBusLogger));
@@ -129,6 +138,7 @@ export async function createTestMemoryBus(catalog: MessageCatalog, options: Test
     catalog,
     log: options.log ?? silentBusLogger,
     ...(options.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: options.maxPayloadBytes }),
+    ...(options.observer === undefined ? {} : { observer: options.observer }),
   });
   // Streams of a memory bus die with it: draining it is the whole cleanup.
   return fixture('memory', bus, async () => undefined);
