@@ -4,7 +4,7 @@ import { Decimal, Price } from './decimal.js';
 import { ErrorCodeSchema, okReply } from './errors.js';
 import { Instrument, InstrumentRef } from './instrument.js';
 import { OptionGreeks } from './options.js';
-import { Timeframe } from './timeframe.js';
+import { BarSizeSpec, Timeframe } from './timeframe.js';
 
 /**
  * Level-1 quote state of one instrument on `md.tick.<broker>.<conId>`.
@@ -98,8 +98,11 @@ export const MdSubscribeRequest = z.object({
   ttlMs: z.int().min(5_000).max(86_400_000),
   /** Which live streams to open (default ticks). */
   streams: z.array(MdStreamKind).min(1).default(['ticks']),
-  /** Completed-bar timeframes market-data should publish on `md.bar.<timeframe>.*`. */
-  timeframes: z.array(Timeframe).max(16).default([]),
+  /**
+   * Completed-bar timeframes market-data should publish on `md.bar.<timeframe>.*`, written any way a bar size is
+   * ("7m", "7 mins", "15min", "1H"); the reply's subjects carry the canonical token.
+   */
+  timeframes: z.array(BarSizeSpec).max(16).default([]),
 });
 export type MdSubscribeRequest = z.infer<typeof MdSubscribeRequest>;
 

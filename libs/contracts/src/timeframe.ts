@@ -155,12 +155,83 @@ export function ibBaseBarSize(token: string): IbBarSize {
   return best;
 }
 
-/** Either a timeframe token or an IB bar size string; `barSizeToTimeframe` normalises both. */
-export const BarSizeSpec = z.union([Timeframe, IbBarSizeSchema]).meta({
-  description: 'Bar size: a timeframe token ("7m", "1h") or an IB bar size string ("5 mins", "1 hour")',
-});
+/**
+ * Bar-size units as IB, pandas and trading tools spell them. Case matters only where the spellings collide:
+ * `m` is minutes and `M` months (pandas, ccxt); `T` minutes and `B` business (trading) days are pandas aliases,
+ * `MS`/`ME` pandas month start/end. Words are case-insensitive (`Mins`, `HOUR`).
+ */
+const UNIT_WORDS: Readonly<Record<string, FixedUnit | 'mo'>> = {
+  s: 's',
+  sec: 's',
+  secs: 's',
+  second: 's',
+  seconds: 's',
+  min: 'm',
+  mins: 'm',
+  minute: 'm',
+  minutes: 'm',
+  h: 'h',
+  hr: 'h',
+  hrs: 'h',
+  hour: 'h',
+  hours: 'h',
+  d: 'd',
+  day: 'd',
+  days: 'd',
+  w: 'w',
+  wk: 'w',
+  wks: 'w',
+  week: 'w',
+  weeks: 'w',
+  mo: 'mo',
+  mon: 'mo',
+  mons: 'mo',
+  month: 'mo',
+  months: 'mo',
+};
+const UNIT_EXACT: Readonly<Record<string, FixedUnit | 'mo'>> = { m: 'm', T: 'm', B: 'd', M: 'mo', MS: 'mo', ME: 'mo' };
+const SPEC_RE = /^([1-9][0-9]{0,8})?\s*([A-Za-z]+)$/;
+
+/** What a bar-size error lists: the forms accepted. */
+export const BAR_SIZE_FORMS =
+  'IB ("5 secs", "7 mins", "1 hour", "3 days", "1 week", "1 month"), a token ("7m", "1h", "1d", "1w", "1mo") or ' +
+  'pandas ("15min", "15T", "1H", "1D", "1B", "1W", "1M"); whole seconds or more (1s is the finest)';
+
+/**
+ * Canonical timeframe token of a bar size written any way IB, pandas and trading-tool users write it: `'7 mins'`,
+ * `'45 mins'`, `'3 days'`, `'60m'`, `'1 hour'`, `'1h'`, `'1H'`, `'15min'`, `'15T'`, `'1D'`, `'1W'`, `'1M'`
+ * (→ `7m`, `45m`, `3d`, `1h`, `1h`, `1h`, `1h`, `15m`, `15m`, `1d`, `1w`, `1mo`). A count of 1 may be left out
+ * (`'H'`, `'min'`). Throws TimeframeError naming the accepted forms otherwise.
+ */
+export function parseBarSize(text: string): string {
+  const m = SPEC_RE.exec(text.trim());
+  const unit = m === null ? undefined : (UNIT_EXACT[m[2] as string] ?? UNIT_WORDS[(m[2] as string).toLowerCase()]);
+  if (m === null || unit === undefined)
+    throw new TimeframeError(`'${text}' is not a bar size; write it as ${BAR_SIZE_FORMS}`, text);
+  const token = `${m[1] ?? '1'}${unit}`;
+  return unit === 'mo' ? token : normalizeTimeframe(token);
+}
+
+/** A bar size as IB, pandas or a timeframe token writes it (see parseBarSize); `barSizeToTimeframe` normalises. */
+export const BarSizeSpec = z
+  .string()
+  .check((ctx) => {
+    try {
+      parseBarSize(ctx.value);
+    } catch (err) {
+      ctx.issues.push({
+        code: 'custom',
+        message: err instanceof Error ? err.message : String(err),
+        input: ctx.value,
+      });
+    }
+  })
+  .meta({
+    description: `Bar size, written as ${BAR_SIZE_FORMS}`,
+    examples: ['1 hour', '5 mins', '7m', '15min', '1D'],
+  });
 export function barSizeToTimeframe(spec: string): string {
-  return TOKEN_RE.test(spec) ? normalizeTimeframe(spec) : parseIbBarSize(spec);
+  return parseBarSize(spec);
 }
 
 /** IB duration string units: seconds, days, weeks, months, years ("30 S", "5 D", "2 W", "6 M", "1 Y"). */

@@ -6,6 +6,7 @@ import {
   IbDurationSchema,
   ibBaseBarSize,
   ibDurationCovering,
+  parseBarSize,
   parseIbBarSize,
   parseIbDuration,
   parseTimeframe,
@@ -87,13 +88,71 @@ describe('IB bar sizes', () => {
     expect(() => parseIbBarSize('5 minutes')).toThrow(TimeframeError);
     expect(() => parseIbBarSize('5mins')).toThrow(TimeframeError);
   });
-  test('a bar size spec is a timeframe token or an IB string', () => {
+  test('a bar size spec is kept as written; barSizeToTimeframe gives the token', () => {
     expect(BarSizeSpec.parse('1 hour')).toBe('1 hour');
     expect(BarSizeSpec.parse('7m')).toBe('7m');
-    expect(BarSizeSpec.safeParse('7 mins').success).toBe(false);
     expect(barSizeToTimeframe('1 hour')).toBe('1h');
     expect(barSizeToTimeframe('7m')).toBe('7m');
   });
+});
+
+describe('bar sizes as IB, pandas and trading tools write them (issue 14.7)', () => {
+  test.each([
+    // IB, written out, singular and plural, any count
+    ['7 mins', '7m'],
+    ['45 mins', '45m'],
+    ['3 days', '3d'],
+    ['1 hour', '1h'],
+    ['2 hours', '2h'],
+    ['1 sec', '1s'],
+    ['30 secs', '30s'],
+    ['1 day', '1d'],
+    ['2 weeks', '2w'],
+    ['1 month', '1mo'],
+    ['5 minutes', '5m'],
+    ['10 seconds', '10s'],
+    ['1 hr', '1h'],
+    ['4 hrs', '4h'],
+    ['1 wk', '1w'],
+    // tokens, canonical or not
+    ['60m', '1h'],
+    ['90m', '90m'],
+    ['1h', '1h'],
+    ['120s', '2m'],
+    ['7d', '1w'],
+    ['3mo', '3mo'],
+    // pandas offset aliases
+    ['1H', '1h'],
+    ['H', '1h'],
+    ['15min', '15m'],
+    ['min', '1m'],
+    ['15T', '15m'],
+    ['30S', '30s'],
+    ['1D', '1d'],
+    ['1B', '1d'],
+    ['1W', '1w'],
+    ['1M', '1mo'],
+    ['1MS', '1mo'],
+    ['3ME', '3mo'],
+    // spacing and case of words
+    ['5mins', '5m'],
+    ['5  Mins', '5m'],
+    [' 1 HOUR ', '1h'],
+  ])('%j → %s', (text, token) => {
+    expect(parseBarSize(text)).toBe(token);
+    expect(BarSizeSpec.safeParse(text).success).toBe(true);
+    expect(barSizeToTimeframe(text)).toBe(token);
+  });
+
+  test.each(['', '0m', '1.5h', 'fortnight', '1 fortnight', '500ms', '1L', 'W-SUN', '1y', '60', '-1m', '5 t'])(
+    '%j is refused with the accepted forms',
+    (text) => {
+      expect(() => parseBarSize(text)).toThrow(TimeframeError);
+      const r = BarSizeSpec.safeParse(text);
+      expect(r.success).toBe(false);
+      expect(r.error?.issues[0]?.message).toMatch(/"7 mins".*"7m".*"15min"/);
+    },
+  );
 });
 
 describe('IB durations', () => {

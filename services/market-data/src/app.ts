@@ -10,6 +10,7 @@ import { type Bus, RequestTimeoutError, type Subscription } from '@trading-syste
 import {
   type Bar,
   type BrokerStatus,
+  barSizeToTimeframe,
   ContractError,
   type FeedHealth,
   type Instrument,
@@ -269,7 +270,9 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
   subs.push(
     bus.serve<MdSubscribeRequest, MdSubscribeReply>(subjects.subscribe, async (req) => {
       try {
-        for (const tf of req.timeframes) {
+        // Any spelling ('7 mins', '15min', '1H'): one canonical token per timeframe, so one subject and one line.
+        const timeframes = [...new Set(req.timeframes.map(barSizeToTimeframe))];
+        for (const tf of timeframes) {
           if (parseTimeframe(tf).seconds === undefined)
             throw new ContractError('VALIDATION_FAILED', `timeframe ${tf}: calendar months are not aggregated live`);
         }
@@ -279,14 +282,14 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
           req.broker,
           instrument,
           req.streams,
-          req.timeframes,
+          timeframes,
           req.ttlMs,
         );
         const out: string[] = [];
         const inst = { broker: req.broker, instrument: instrument.conId };
         if (req.streams.includes('ticks')) out.push(Subjects.mdTick.build(inst));
         if (req.streams.includes('rtbars')) out.push(Subjects.mdRtBar.build(inst));
-        for (const timeframe of req.timeframes) out.push(Subjects.mdBar.build({ ...inst, timeframe }));
+        for (const timeframe of timeframes) out.push(Subjects.mdBar.build({ ...inst, timeframe }));
         return { v: 1, ok: true, leaseId: req.leaseId, instrument, subjects: out, expiresAtMs, delayed: line.delayed };
       } catch (err) {
         return toErrorReply(err, log, subjects.subscribe);

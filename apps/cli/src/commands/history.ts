@@ -1,6 +1,7 @@
 /** `history <symbol>`: historical bars as a table, JSON or a CSV file, with a progress bar on stderr. */
 import { writeFile } from 'node:fs/promises';
 import {
+  BAR_SIZE_FORMS,
   BarSizeSpec,
   type HistBarsQuery,
   type HistProgress,
@@ -44,11 +45,7 @@ export function parseHistoryArgs(argv: readonly string[]): HistoryArgs {
   if (!duration.success)
     throw new UsageError(`bad --duration '${values.duration}'`, 'an IB duration: "30 S", "5 D", "2 W", "1 M", "1 Y"');
   const bar = BarSizeSpec.safeParse(values.bar);
-  if (!bar.success)
-    throw new UsageError(
-      `bad --bar '${values.bar}'`,
-      'an IB bar size ("1 min", "5 mins", "1 hour", "1 day") or a timeframe ("7m")',
-    );
+  if (!bar.success) throw new UsageError(`bad --bar '${values.bar}'`, `a bar size as ${BAR_SIZE_FORMS}`);
   return {
     query: {
       instrument: instrumentFrom(positionals[0] ?? '', values),
@@ -176,7 +173,7 @@ export const historyCommand: Command = {
   summary: 'historical bars as a table, JSON or CSV file (progress bar and ETA on stderr)',
   help: `Flags:
   --duration D     how far back from now: "30 S", "5 D" (default), "2 W", "1 M", "1 Y"
-  --bar B          bar size: "1 min", "5 mins", "1 hour" (default), "1 day", or a timeframe like "7m"
+  --bar B          bar size: "1 min", "7 mins", "1 hour" (default), "3 days", "7m", "15min", "1H", "1D"
   --what W         TRADES, MIDPOINT, BID, ASK, BID_ASK, ADJUSTED_LAST (default: MIDPOINT for forex and metals,
                    TRADES otherwise)
   --rth, --no-rth  regular trading hours only (default) or all hours
