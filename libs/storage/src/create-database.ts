@@ -3,8 +3,9 @@
  * the type mapping (see type-parsing.ts) is identical on both.
  */
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
+import { classifyDatabaseError } from './availability.js';
 import { PgliteDialect } from './pglite-dialect.js';
 import { pgliteParsers, pgTypeOverrides } from './type-parsing.js';
 
@@ -18,10 +19,13 @@ export type DatabaseOptions =
       /** Pool `application_name`, visible in pg_stat_activity. */
       readonly applicationName?: string;
       /**
-       * Called when an idle pooled client loses its server (restart, failover). The next query gets a fresh
-       * client and reports its own failure; default: a process warning.
+       * Called when a pooled client loses its server (reset, restart, failover), idle in the pool or checked out
+       * between two statements. The client is dropped; the next query gets a fresh one and reports its own failure
+       * (as DatabaseUnavailableError while the server is unreachable). Default: a process warning.
        */
       readonly onIdleClientError?: (err: Error) => void;
+      /** Bound on opening a connection, ms (default 5 000): a server that does not answer is unavailable. */
+      readonly connectTimeoutMs?: number;
     }
   | {
       readonly kind: 'pglite';
@@ -44,11 +48,16 @@ export async function createDatabase<DB>(options: DatabaseOptions): Promise<Data
       connectionString: options.url,
       max: options.poolMax ?? 10,
       types: pgTypeOverrides,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      // A peer that vanished without a FIN/RST (a cut link) is found by TCP keepalive instead of never.
+      keepAlive: true,
       ...(options.applicationName === undefined ? {} : { application_name: options.applicationName }),
     });
+    const onClientError =
+      options.onIdleClientError ?? ((err: Error) => process.emitWarning(err, 'PgPoolIdleClientError'));
     // Unhandled, an idle client's 'error' event would crash the process.
-    pool.on('error', options.onIdleClientError ?? ((err) => process.emitWarning(err, 'PgPoolIdleClientError')));
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    pool.on('error', onClientError);
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: availabilityAwarePool(pool, onClientError) }) });
     return { db, kind: 'pg', close: once(() => db.destroy()) };
   }
 
@@ -69,6 +78,46 @@ export async function createDatabase<DB>(options: DatabaseOptions): Promise<Data
       await db.destroy();
       if (!pglite.closed) await pglite.close();
     }),
+  };
+}
+
+const PREPARED = Symbol('availability-aware');
+
+/**
+ * The pool as Kysely sees it, with two repairs:
+ * - pg-pool removes its error listener from a client while it is checked out, so a connection reset between two
+ *   statements of a transaction (no query active to receive it) was an uncaught 'error' that killed the process.
+ *   Each client gets a listener of its own for its whole life;
+ * - connect and query failures that mean "server unreachable" become DatabaseUnavailableError (SERVICE_UNAVAILABLE).
+ */
+function availabilityAwarePool(pool: pg.Pool, onClientError: (err: Error) => void): PostgresPool {
+  const prepare = (client: pg.PoolClient & { [PREPARED]?: true }): PostgresPoolClient => {
+    if (client[PREPARED] === undefined) {
+      client[PREPARED] = true;
+      client.on('error', onClientError);
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as { query: unknown }).query = (...args: unknown[]) => {
+        const result = query(...args);
+        // Kysely passes (sql, params) and gets a promise; a cursor (streaming) is returned as it is.
+        return result instanceof Promise
+          ? result.catch((err: unknown) => {
+              throw classifyDatabaseError(err);
+            })
+          : result;
+      };
+    }
+    return client as unknown as PostgresPoolClient;
+  };
+  return {
+    async connect() {
+      try {
+        return prepare(await pool.connect());
+      } catch (err) {
+        throw classifyDatabaseError(err);
+      }
+    },
+    end: () => pool.end(),
+    options: pool.options,
   };
 }
 

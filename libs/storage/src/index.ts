@@ -1,5 +1,12 @@
 export { type Kysely, sql, type Transaction } from 'kysely';
 export type { Migration } from 'kysely/migration';
+export {
+  classifyDatabaseError,
+  DatabaseUnavailableError,
+  isDatabaseUnavailable,
+  type WaitForDatabaseOptions,
+  waitForDatabase,
+} from './availability.js';
 export { createDatabase, type Database, type DatabaseOptions } from './create-database.js';
 export {
   ConnectionBusyError,

@@ -1,3 +1,4 @@
 export * from './nats.js';
 export * from './postgres.js';
 export * from './private-nats.js';
+export * from './tcp-proxy.js';
