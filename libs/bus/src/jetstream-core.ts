@@ -8,7 +8,40 @@ import type { RawConsumer, RawJetStream, RawJsMsg } from './transport.js';
  * The JetStream half of the port over a raw JetStream. Settle policy, shared by both modes:
  * invalid message → term (never reaches the handler); handler throws → nak, or term when it was the last allowed
  * delivery (counted as `exhausted`); handler returns without settling → left pending, redelivered after ack wait.
+ *
+ * Except: a handler that throws an error with the registry code SERVICE_UNAVAILABLE (its database is unreachable,
+ * say) keeps its message. Naks would spend the message's deliveries on the outage and terminate it after a few
+ * seconds; instead the bus holds it (restarting its ack wait), calls the handler again with backoff until it gets
+ * through, and the consumer takes nothing else meanwhile, so order is kept and nothing is lost. Stopping the
+ * consumer ends the hold and leaves the message pending.
  */
+
+/** Pauses between attempts on a held message: from HOLD_FIRST_MS doubling to HOLD_MAX_MS. */
+const HOLD_FIRST_MS = 250;
+const HOLD_MAX_MS = 5_000;
+
+/** The registry code SERVICE_UNAVAILABLE, on the error or in its cause chain. */
+function isUnavailable(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth += 1) {
+    if ((current as { code?: unknown }).code === 'SERVICE_UNAVAILABLE') return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 export function createJetStreamPort(
   raw: RawJetStream,
   ctx: BusContext,
@@ -16,7 +49,12 @@ export function createJetStreamPort(
 ): { port: JetStreamPort; stopAll(): Promise<void> } {
   const running = new Set<RawConsumer>();
 
-  async function handle<T>(cfg: ConsumerConfig, m: RawJsMsg, handler: JetStreamHandler<T>): Promise<void> {
+  async function handle<T>(
+    cfg: ConsumerConfig,
+    m: RawJsMsg,
+    handler: JetStreamHandler<T>,
+    stopping: AbortSignal,
+  ): Promise<void> {
     const decoded = decodeValidated(m.subject, m.data, findSchema(ctx.catalog, m.subject), ctx.maxPayloadBytes);
     if (!decoded.ok) {
       ctx.reject(decoded.error);
@@ -48,24 +86,46 @@ export function createJetStreamPort(
         if (settle()) m.term(reason);
       },
     };
-    try {
-      await handler(msg);
-      ctx.observe.handled(family, 'stream', secondsSince(started), false);
-    } catch (err) {
-      ctx.observe.handled(family, 'stream', secondsSince(started), true);
-      const last = m.deliveryCount >= cfg.maxDeliver;
-      ctx.handlerFailed(m.subject, err, { stream: cfg.stream, durable: cfg.durable, seq: m.seq, last });
-      if (!settle()) return;
-      if (last) {
-        ctx.exhausted += 1;
-        ctx.log.error(
-          { subject: m.subject, stream: cfg.stream, durable: cfg.durable, seq: m.seq, deliveries: m.deliveryCount },
-          'message terminated: its last allowed delivery failed',
-        );
-        m.term('max_deliver');
-      } else {
-        m.nak(cfg.retryDelayMs);
+    let err: unknown;
+    for (let held = 0, delayMs = HOLD_FIRST_MS; ; held += 1) {
+      try {
+        await handler(msg);
+        ctx.observe.handled(family, 'stream', secondsSince(started), false);
+        if (held > 0)
+          ctx.log.warn(
+            { subject: m.subject, stream: cfg.stream, durable: cfg.durable, seq: m.seq, held },
+            'held message handled',
+          );
+        return;
+      } catch (e) {
+        err = e;
       }
+      if (!isUnavailable(err) || settled || stopping.aborted) break;
+      if (held === 0)
+        ctx.log.warn(
+          { subject: m.subject, stream: cfg.stream, durable: cfg.durable, seq: m.seq, err },
+          'handler unavailable (SERVICE_UNAVAILABLE): message held and retried until it gets through',
+        );
+      // Keep the delivery ours while waiting: the pause stays well inside the ack wait.
+      m.working();
+      await pause(Math.min(delayMs, Math.max(50, Math.floor(cfg.ackWaitMs / 3))), stopping);
+      if (stopping.aborted) return; // left pending: redelivered after its ack wait, to whoever consumes next
+      m.working();
+      delayMs = Math.min(delayMs * 2, HOLD_MAX_MS);
+    }
+    ctx.observe.handled(family, 'stream', secondsSince(started), true);
+    const last = m.deliveryCount >= cfg.maxDeliver;
+    ctx.handlerFailed(m.subject, err, { stream: cfg.stream, durable: cfg.durable, seq: m.seq, last });
+    if (!settle()) return;
+    if (last) {
+      ctx.exhausted += 1;
+      ctx.log.error(
+        { subject: m.subject, stream: cfg.stream, durable: cfg.durable, seq: m.seq, deliveries: m.deliveryCount },
+        'message terminated: its last allowed delivery failed',
+      );
+      m.term('max_deliver');
+    } else {
+      m.nak(cfg.retryDelayMs);
     }
   }
 
@@ -104,7 +164,14 @@ export function createJetStreamPort(
     },
     async consume<T>(cfg: ConsumerConfig, handler: JetStreamHandler<T>): Promise<Consumer> {
       assertUsable(`consume ${cfg.stream}/${cfg.durable}`, true);
-      const consumer = await raw.consume(cfg, (m) => handle(cfg, m, handler));
+      const stopping = new AbortController();
+      const inner = await raw.consume(cfg, (m) => handle(cfg, m, handler, stopping.signal));
+      const consumer: RawConsumer = {
+        async stop() {
+          stopping.abort();
+          await inner.stop();
+        },
+      };
       running.add(consumer);
       return {
         async stop() {

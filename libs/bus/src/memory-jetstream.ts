@@ -247,10 +247,13 @@ export class MemoryJetStream implements RawJetStream {
       if (delayMs > 0) pending.timer = setTimeout(requeue, delayMs).unref();
       else requeue();
     };
-    clearTimeout(pending.timer);
-    pending.timer = setTimeout(() => {
-      if (durable.pending.get(seq) === pending && pending.deliveries === delivery) retry(0);
-    }, durable.cfg.ackWaitMs).unref();
+    const armAckWait = (): void => {
+      clearTimeout(pending.timer);
+      pending.timer = setTimeout(() => {
+        if (durable.pending.get(seq) === pending && pending.deliveries === delivery) retry(0);
+      }, durable.cfg.ackWaitMs).unref();
+    };
+    armAckWait();
     const msg: RawJsMsg = {
       ...stored.msg,
       seq,
@@ -259,6 +262,9 @@ export class MemoryJetStream implements RawJetStream {
       ack: async () => settleAt(() => durable.pending.delete(seq))(),
       nak: (delayMs) => settleAt(() => retry(delayMs ?? 0))(),
       term: () => settleAt(() => durable.pending.delete(seq))(),
+      working: () => {
+        if (durable.pending.get(seq) === pending && pending.deliveries === delivery) armAckWait();
+      },
     };
     puller.busy = true;
     // The core's handler never rejects (it catches and settles); a rejection here is a bug and surfaces as one.

@@ -163,6 +163,7 @@ function toRaw(m: JsMsg, termWithReason: boolean): RawJsMsg {
     },
     nak: (delayMs) => m.nak(delayMs),
     term: (reason) => (termWithReason ? m.term(reason) : m.term()),
+    working: () => m.working(),
   };
 }
 

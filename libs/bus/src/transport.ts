@@ -23,6 +23,8 @@ export interface RawJsMsg extends RawMsg {
   ack(): Promise<void>;
   nak(delayMs?: number): void;
   term(reason: string): void;
+  /** Restarts the ack wait of this delivery: the message is still being worked on. */
+  working(): void;
 }
 
 export interface RawConsumer {

@@ -265,6 +265,36 @@ export function runJetStreamSuite(name: string, makeBus: MakeTestBus): void {
       await c.stop();
     });
 
+    test('SERVICE_UNAVAILABLE from the handler holds the message past ack wait and maxDeliver: no redelivery, no term, order kept', async () => {
+      const { t, cfg, publish } = await setup();
+      const got = new Collector<Delivery>();
+      const record = recorder(got);
+      const attempts: string[] = [];
+      let available = false;
+      const unavailable = Object.assign(new Error('database unreachable: connect ECONNREFUSED'), {
+        code: 'SERVICE_UNAVAILABLE',
+      });
+      // The outage outlasts maxDeliver x ackWait: naks or ack-wait expiries would have terminated the message.
+      const c = await t.bus.jetstream.consume<OrderEvent>(cfg({ ackWaitMs: 300, maxDeliver: 2 }), async (m) => {
+        attempts.push(m.data.id);
+        if (!available) throw new Error('ledger write failed', { cause: unavailable });
+        await record(m);
+      });
+      await publish('first');
+      await publish('second');
+      await expect.poll(() => attempts.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(new Set(attempts)).toEqual(new Set(['first']));
+      available = true;
+      const delivered = await got.waitFor(2);
+      expect(delivered.map((d) => [d.id, d.count])).toEqual([
+        ['first', 1],
+        ['second', 1],
+      ]);
+      expect(t.bus.stats().exhausted).toBe(0);
+      await c.stop();
+    });
+
     test('poison messages (bad JSON, wrong type, NaN, oversize) are terminated, never handled, never redelivered', async () => {
       const { log, lines } = capturingLogger();
       const { t, cfg, subject } = await setup({ log, maxPayloadBytes: 4096 });
