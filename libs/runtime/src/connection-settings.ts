@@ -66,7 +66,12 @@ export function natsConnectionSettings(config: NatsConfig): NatsConnectionSettin
 }
 
 /** pg when DATABASE_URL is set (with DATABASE_PASSWORD_FILE's password put in), else PGlite in PGLITE_DATA_DIR. */
-export function databaseOptions(config: DatabaseConfig, applicationName?: string): DatabaseOptions {
+export function databaseOptions(
+  config: DatabaseConfig,
+  applicationName?: string,
+  /** pg only: told when a pooled connection loses its server (log it; the next query opens a new one). */
+  onConnectionLost?: (err: Error) => void,
+): DatabaseOptions {
   if (config.DATABASE_URL !== undefined) {
     let url = config.DATABASE_URL;
     if (config.DATABASE_PASSWORD_FILE !== undefined) {
@@ -79,6 +84,7 @@ export function databaseOptions(config: DatabaseConfig, applicationName?: string
       url,
       poolMax: config.DATABASE_POOL_MAX,
       ...(applicationName === undefined ? {} : { applicationName }),
+      ...(onConnectionLost === undefined ? {} : { onIdleClientError: onConnectionLost }),
     };
   }
   return { kind: 'pglite', dataDir: config.PGLITE_DATA_DIR };

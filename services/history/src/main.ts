@@ -1,7 +1,13 @@
 /** history as a process: wiring only (config → bus, database → start). */
 import { openBus } from '@trading-system/bus';
 import { catalog } from '@trading-system/contracts';
-import { databaseOptions, loadConfig, natsConnectionSettings, runService } from '@trading-system/runtime';
+import {
+  databaseOptions,
+  loadConfig,
+  natsConnectionSettings,
+  runService,
+  startWhenDatabaseReady,
+} from '@trading-system/runtime';
 import { createDatabase } from '@trading-system/storage';
 import { start } from './app.js';
 import { HistoryEnvConfig } from './config.js';
@@ -9,7 +15,7 @@ import { HistoryEnvConfig } from './config.js';
 await runService({
   name: 'history',
   loadConfig: (env) => loadConfig(HistoryEnvConfig, env),
-  start: async ({ config, logger, fatal }) => {
+  start: async ({ config, logger, fatal, shutdownSignal }) => {
     const busLog = logger.child({ component: 'bus' });
     const settings = natsConnectionSettings(config);
     if (settings === undefined) logger.warn('NATS_URL unset: in-process bus, reachable only from this process');
@@ -20,17 +26,31 @@ await runService({
       log: busLog,
       onLost: (err) => fatal('NATS connection closed for good', { err, hint: 'check NATS_URL and nats-server' }),
     });
-    const database = await createDatabase(databaseOptions(config, 'history'));
-    const history = await start({
+    const dbLog = logger.child({ component: 'database' });
+    const database = await createDatabase(
+      databaseOptions(config, 'history', (err) =>
+        dbLog.warn({ err }, 'database connection lost; the next query opens a new one'),
+      ),
+    );
+    const history = await startWhenDatabaseReady({
+      service: 'history',
       bus,
-      db: database.db,
+      catalog,
+      database,
       logger,
-      config: {
-        fetchConcurrency: config.HISTORY_FETCH_CONCURRENCY,
-        fetchTimeoutMs: config.HISTORY_FETCH_TIMEOUT_MS,
-        liveBars: config.HISTORY_LIVE_BARS,
-        ...(config.HISTORY_BROKERS === undefined ? {} : { brokers: config.HISTORY_BROKERS.split(',') }),
-      },
+      signal: shutdownSignal,
+      start: () =>
+        start({
+          bus,
+          db: database.db,
+          logger,
+          config: {
+            fetchConcurrency: config.HISTORY_FETCH_CONCURRENCY,
+            fetchTimeoutMs: config.HISTORY_FETCH_TIMEOUT_MS,
+            liveBars: config.HISTORY_LIVE_BARS,
+            ...(config.HISTORY_BROKERS === undefined ? {} : { brokers: config.HISTORY_BROKERS.split(',') }),
+          },
+        }),
     });
     return {
       async stop() {

@@ -1,6 +1,12 @@
 import { openBus } from '@trading-system/bus';
 import { BROKER_EVENTS_STREAM, catalog, DURABLE_CONSUMERS, ORDERS_STREAM } from '@trading-system/contracts';
-import { databaseOptions, loadConfig, natsConnectionSettings, runService } from '@trading-system/runtime';
+import {
+  databaseOptions,
+  loadConfig,
+  natsConnectionSettings,
+  runService,
+  startWhenDatabaseReady,
+} from '@trading-system/runtime';
 import { createDatabase } from '@trading-system/storage';
 import { start } from './app.js';
 import { OrdersEnv } from './config.js';
@@ -11,7 +17,7 @@ await runService({
   name: 'orders',
   loadConfig: (env) => loadConfig(OrdersEnv, env),
   stopTimeoutMs: 10_000,
-  start: async ({ config, logger, fatal }) => {
+  start: async ({ config, logger, fatal, shutdownSignal }) => {
     const nats = natsConnectionSettings(config);
     const busLog = logger.child({ component: 'bus' });
     const bus = await openBus({
@@ -21,24 +27,38 @@ await runService({
       log: busLog,
       onLost: (err) => fatal('NATS connection closed for good', { err, hint: 'check NATS_URL and nats-server' }),
     });
-    const database = await createDatabase<OrdersDb>(databaseOptions(config, 'orders'));
-    const app = await start({
+    const dbLog = logger.child({ component: 'database' });
+    const database = await createDatabase<OrdersDb>(
+      databaseOptions(config, 'orders', (err) =>
+        dbLog.warn({ err }, 'database connection lost; the next query opens a new one'),
+      ),
+    );
+    const app = await startWhenDatabaseReady({
+      service: 'orders',
       bus,
-      db: database.db,
+      catalog,
+      database,
       logger,
-      config: {
-        schema: config.ORDERS_DB_SCHEMA,
-        brokers: config.ORDERS_BROKERS,
-        adoptBrokers: config.ORDERS_ADOPT_BROKERS,
-        initialRisk: config.ORDERS_RISK_LIMITS ?? EMPTY_RISK_CONFIG,
-        brokerTimeoutMs: config.ORDERS_BROKER_TIMEOUT_MS,
-        relayPollMs: 1_000,
-        relayPaused: config.ORDERS_RELAY_PAUSED,
-        ordersStream: ORDERS_STREAM,
-        brokerEventsStream: BROKER_EVENTS_STREAM,
-        durablePrefix: DURABLE_CONSUMERS.ordersBrokerEvents,
-        ackWaitMs: 30_000,
-      },
+      signal: shutdownSignal,
+      start: () =>
+        start({
+          bus,
+          db: database.db,
+          logger,
+          config: {
+            schema: config.ORDERS_DB_SCHEMA,
+            brokers: config.ORDERS_BROKERS,
+            adoptBrokers: config.ORDERS_ADOPT_BROKERS,
+            initialRisk: config.ORDERS_RISK_LIMITS ?? EMPTY_RISK_CONFIG,
+            brokerTimeoutMs: config.ORDERS_BROKER_TIMEOUT_MS,
+            relayPollMs: 1_000,
+            relayPaused: config.ORDERS_RELAY_PAUSED,
+            ordersStream: ORDERS_STREAM,
+            brokerEventsStream: BROKER_EVENTS_STREAM,
+            durablePrefix: DURABLE_CONSUMERS.ordersBrokerEvents,
+            ackWaitMs: 30_000,
+          },
+        }),
     });
     return {
       stop: async () => {
