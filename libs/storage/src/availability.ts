@@ -95,10 +95,7 @@ export interface WaitForDatabaseOptions {
  * (calling onRetry each time). Rethrows at once any error that is not unavailability (bad credentials, no such
  * database): waiting would not fix those.
  */
-export async function waitForDatabase<DB>(
-  database: Database<DB>,
-  options: WaitForDatabaseOptions = {},
-): Promise<void> {
+export async function waitForDatabase<DB>(database: Database<DB>, options: WaitForDatabaseOptions = {}): Promise<void> {
   const maxDelayMs = options.maxDelayMs ?? 5_000;
   let delayMs = options.initialDelayMs ?? 250;
   for (let attempt = 1; ; attempt += 1) {
