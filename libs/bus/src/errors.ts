@@ -53,6 +53,22 @@ export class InvalidSubjectError extends Error {
   }
 }
 
+/**
+ * The server refused a publish or subscribe for this connection's user (NATS permissions). Carries the registry
+ * code PERMISSION_DENIED.
+ */
+export class PermissionDeniedError extends Error {
+  override readonly name = 'PermissionDeniedError';
+  readonly code = 'PERMISSION_DENIED';
+  constructor(
+    readonly subject: string,
+    readonly operation: 'publish' | 'subscribe',
+    options?: ErrorOptions,
+  ) {
+    super(`this NATS user may not ${operation === 'publish' ? 'publish to' : 'subscribe to'} ${subject}`, options);
+  }
+}
+
 /** Nobody serves the request subject (NATS 503 "no responders"; in memory: no matching subscription). */
 export class NoRespondersError extends Error {
   override readonly name = 'NoRespondersError';

@@ -11,4 +11,5 @@ export {
   type NatsConnectionEvent,
   redactUrl,
 } from './nats-connect.js';
+export { createUserNkey, publicKeyOfSeed } from './nkeys.js';
 export { type OpenBusOptions, openBus } from './open-bus.js';

@@ -1,5 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { type Authenticator, credsAuthenticator, type NatsConnection, nkeyAuthenticator } from '@nats-io/nats-core';
+import {
+  type Authenticator,
+  credsAuthenticator,
+  type NatsConnection,
+  nkeyAuthenticator,
+  PermissionViolationError,
+} from '@nats-io/nats-core';
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import type { BusLogger } from './bus-context.js';
 import { BusConnectionError } from './errors.js';
@@ -33,6 +39,12 @@ export interface NatsConnectionConfig {
   readonly reconnectTimeWaitMs?: number;
   /** Timeout of the first connection, ms (default 5000). */
   readonly connectTimeoutMs?: number;
+  /**
+   * Keep trying the first connection (maxReconnectAttempts times, reconnectTimeWaitMs apart, each logged) instead of
+   * failing at once: a service started while NATS restarts, or on a machine too busy to finish the handshake in
+   * time, waits for it. A refused login still fails at once (waiting would not fix it). Default false (clients).
+   */
+  readonly waitOnFirstConnect?: boolean;
 }
 
 export type NatsConnectionEvent =
@@ -88,10 +100,18 @@ export async function connectNats(
     ...(cfg.inboxPrefix === undefined ? {} : { inboxPrefix: cfg.inboxPrefix }),
   };
   let nc: NatsConnection;
-  try {
-    nc = await connect(options);
-  } catch (err) {
-    throw new BusConnectionError(`cannot connect to NATS at ${where}: ${(err as Error).message}`, { cause: err });
+  const attempts = cfg.waitOnFirstConnect === true ? Math.max(1, (cfg.maxReconnectAttempts ?? 60) + 1) : 1;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      nc = await connect(options);
+      break;
+    } catch (err) {
+      const refused = /authoriz|authentication|permission/i.test((err as Error).message);
+      if (attempt >= attempts || refused)
+        throw new BusConnectionError(`cannot connect to NATS at ${where}: ${(err as Error).message}`, { cause: err });
+      log.warn({ server: where, attempt, err }, 'NATS not reachable yet; trying again');
+      await new Promise((resolve) => setTimeout(resolve, cfg.reconnectTimeWaitMs ?? 2000));
+    }
   }
   let lost = false;
   void (async () => {
@@ -106,6 +126,13 @@ export async function connectNats(
         lost = false;
         log.warn({ server: redactUrl(s.server) }, 'NATS reconnected');
         onEvent({ type: 'reconnected', server: redactUrl(s.server) });
+      } else if (s.type === 'error' && s.error instanceof PermissionViolationError) {
+        // A refused publish or subscribe: the user's permissions (infra/nats), not a broken connection.
+        log.warn(
+          { operation: s.error.operation, subject: s.error.subject, queue: s.error.queue },
+          'NATS refused this for our user (permissions)',
+        );
+        onEvent({ type: 'error', error: s.error });
       } else if (s.type === 'error') {
         log.error({ err: s.error }, 'NATS connection error');
         onEvent({ type: 'error', error: s.error });

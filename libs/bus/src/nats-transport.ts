@@ -1,8 +1,14 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { type Msg, type NatsConnection, RequestError, TimeoutError } from '@nats-io/nats-core';
+import {
+  type Msg,
+  type NatsConnection,
+  PermissionViolationError,
+  RequestError,
+  TimeoutError,
+} from '@nats-io/nats-core';
 import type { Headers } from './bus.js';
 import type { BusLogger } from './bus-context.js';
-import { NoRespondersError, RequestTimeoutError } from './errors.js';
+import { NoRespondersError, PermissionDeniedError, RequestTimeoutError } from './errors.js';
 import { fromNatsHeaders, toNatsHeaders } from './nats-headers.js';
 import { NatsJetStream, serverAtLeast } from './nats-jetstream.js';
 import type { RawMsg, RawSubscription, Transport } from './transport.js';
@@ -62,6 +68,8 @@ export class NatsTransport implements Transport {
     } catch (err) {
       if (err instanceof TimeoutError) throw new RequestTimeoutError(subject, timeoutMs, { cause: err });
       if (err instanceof RequestError && err.isNoResponders()) throw new NoRespondersError(subject, { cause: err });
+      if (err instanceof RequestError && err.cause instanceof PermissionViolationError)
+        throw new PermissionDeniedError(subject, 'publish', { cause: err });
       throw err;
     }
   }

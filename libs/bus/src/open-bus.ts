@@ -27,7 +27,13 @@ export async function openBus(options: OpenBusOptions): Promise<Bus> {
   const { connection, name, catalog, log, onLost } = options;
   const observer = options.observer === undefined ? {} : { observer: options.observer };
   if (connection === undefined) return createMemoryBus({ catalog, log, ...observer });
-  const bus = await createNatsBus({ catalog, log, ...observer, connection: { ...connection, name } });
+  // A service waits for NATS at start (bounded by its reconnect policy) rather than exiting at the first refusal.
+  const bus = await createNatsBus({
+    catalog,
+    log,
+    ...observer,
+    connection: { waitOnFirstConnect: true, ...connection, name },
+  });
   void bus.closed.then((err) => {
     if (err !== undefined) onLost(err);
   });

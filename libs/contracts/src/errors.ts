@@ -59,6 +59,13 @@ export const errorRegistry = {
     hint: 'Report it with the time and request; reads may be retried, actions only after checking state.',
     retryable: false,
   },
+  PERMISSION_DENIED: {
+    description:
+      'The NATS user this client is connected as may not publish or subscribe on this subject (the permission ' +
+      'matrix of infra/nats/permissions.ts); nothing was sent.',
+    hint: 'Connect as a user allowed to (operators change trading state, risk limits, brokers and streams: see the README, "Users and permissions"), or ask an operator.',
+    retryable: false,
+  },
   // Brokers and gateways
   BROKER_UNKNOWN: {
     description: 'No broker connection with this name is configured.',

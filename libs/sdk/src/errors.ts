@@ -3,7 +3,13 @@
  * the registry `code` (libs/contracts errors.ts), the registry's `hint` (what to do next), `retryable` and the
  * service's `details`. Callers branch with `instanceof` on the subclass or on `err.code`.
  */
-import { BusClosedError, InvalidMessageError, NoRespondersError, RequestTimeoutError } from '@trading-system/bus';
+import {
+  BusClosedError,
+  InvalidMessageError,
+  NoRespondersError,
+  PermissionDeniedError,
+  RequestTimeoutError,
+} from '@trading-system/bus';
 import { ContractError, type ErrorCode, type ErrorDetails, errorRegistry } from '@trading-system/contracts';
 
 export class TradingSystemError extends Error {
@@ -107,6 +113,8 @@ export function toSdkError(err: unknown, what: string): TradingSystemError {
       cause: err,
       ...(err.details === undefined ? {} : { details: err.details }),
     });
+  if (err instanceof PermissionDeniedError)
+    return sdkError('PERMISSION_DENIED', `${what}: ${err.message}`, { cause: err });
   if (err instanceof NoRespondersError)
     return sdkError('NO_RESPONDERS', `${what}: no service answers (${err.message})`, { cause: err });
   if (err instanceof RequestTimeoutError) return sdkError('TIMEOUT', `${what}: ${err.message}`, { cause: err });
