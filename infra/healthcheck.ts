@@ -4,7 +4,8 @@
  * Any reply counts, an error reply too: it proves the process is subscribed and its handlers run. Connects with
  * the container's own NATS_* variables (same parsing as the services, credentials included).
  *
- *   orders       orders.tradingState          (reads the OMS's in-memory state)
+ *   orders       orders.get of an id no order has (a primary-key read; answered ORDER_NOT_FOUND, or
+ *                SERVICE_UNAVAILABLE while its database is away: alive either way, a restart would not help)
  *   market-data  md.unsubscribe of no lease   (touches no broker line)
  *   history      hist.orders, limit 1         (a query on its Postgres read model)
  *   gateway-ib   gateway.<GATEWAY_TYPE>.cmd.listBrokers (the process, not the IB session: that has its own
@@ -34,7 +35,7 @@ const ProbeEnv = z
 export function probeFor(service: string, gatewayType: string): { subject: string; body: unknown } | undefined {
   switch (service) {
     case 'orders':
-      return { subject: Subjects.ordersTradingState.build(), body: { v: 1 } };
+      return { subject: Subjects.ordersGet.build(), body: { v: 1, clientOrderId: 'healthcheck' } };
     case 'market-data':
       return { subject: Subjects.mdUnsubscribe.build(), body: { v: 1, leaseId: 'healthcheck' } };
     case 'history':

@@ -103,6 +103,7 @@ export interface ComposeService {
   readonly healthcheck?: { readonly test?: string | readonly string[]; readonly disable?: boolean };
   readonly depends_on?: Readonly<Record<string, { condition: string }>> | readonly string[];
   readonly secrets?: readonly (string | { source: string })[];
+  readonly env_file?: string | readonly string[];
   readonly volumes?: readonly (string | { source?: string; target?: string })[];
   readonly ports?: readonly (string | number)[];
 }
@@ -141,4 +142,28 @@ export function commandOf(service: ComposeService): string[] {
   const c = service.command;
   if (c === undefined) return [];
   return typeof c === 'string' ? c.trim().split(/\s+/) : [...c];
+}
+
+/** The names of the secrets a service mounts (at /run/secrets/<name>). */
+export function secretsOf(service: ComposeService): string[] {
+  return (service.secrets ?? []).map((s) => (typeof s === 'string' ? s : s.source));
+}
+
+/**
+ * `env` with every `/run/secrets/<name>` value replaced by where that secret's file is on this machine: the
+ * compose file's `./.secrets/...` paths resolved under `secretsDir` (a directory `npm run secrets` wrote).
+ */
+export function withLocalSecrets(
+  env: Record<string, string>,
+  file: ComposeFile,
+  secretsDir: string,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).map(([k, v]) => {
+      const name = /^\/run\/secrets\/([a-z0-9_]+)$/.exec(v)?.[1];
+      const source = name === undefined ? undefined : file.secrets?.[name]?.file;
+      if (source === undefined || !source.startsWith('./.secrets/')) return [k, v];
+      return [k, `${secretsDir}/${source.slice('./.secrets/'.length)}`];
+    }),
+  );
 }

@@ -5,11 +5,15 @@
  * 2. the topology matches the code: every container of our image runs an entry file that exists in the image
  *    (Dockerfile layout), sets only variables that service reads (its loadConfig schema) and every variable it
  *    requires, with values its schema accepts; healthchecks, restart policies, the sim and live profiles, paper by
- *    default, no literal secrets; NATS with JetStream and fsync on every write.
+ *    default, no literal secrets; NATS with JetStream and fsync on every write;
+ * 3. authorization on: every service connects to NATS as its own user and to Postgres as its own role, with
+ *    credentials from Docker secrets that `npm run secrets` writes (checked by generating them); the optional TLS
+ *    override switches every NATS service over.
  * The same topology runs as separate processes on real NATS and Postgres in topology.test.ts.
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Compose interpolation syntax, not JavaScript templates
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkIbConfig, ibConfigShape, isSecretName, loadConfig } from '@trading-system/runtime';
@@ -17,6 +21,8 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { PROBED_SERVICES } from '../healthcheck.js';
+import { inboxPrefixOf, type NatsUser, SERVICE_USERS } from '../nats/permissions.js';
+import { generateSecrets } from '../secrets.js';
 import {
   type ComposeFile,
   type ComposeService,
@@ -26,14 +32,16 @@ import {
   interpolate,
   loadComposeFile,
   parseComposeYaml,
+  secretsOf,
+  withLocalSecrets,
 } from './compose-file.js';
 import { readDockerfile, readDockerignore } from './dockerfile.js';
 import { envSchemaOf, flagsOf, readsEnvironment } from './service-config.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const COMPOSE_PATH = join(ROOT, 'docker-compose.yml');
-/** What a sim user's .env holds: only the database password. */
-const SIM_ENV = { POSTGRES_PASSWORD: 'compose-test-password' };
+/** What a sim user's .env holds: nothing (every credential is a secret file from `npm run secrets`). */
+const SIM_ENV = {};
 /** A live-money .env: every IB_* variable the README tells the user to set for it. */
 const LIVE_ENV = {
   ...SIM_ENV,
@@ -45,6 +53,9 @@ const LIVE_ENV = {
 };
 
 const compose = loadComposeFile(COMPOSE_PATH, SIM_ENV);
+/** What `npm run secrets` writes, here in a temporary directory standing for ./.secrets. */
+const SECRETS_DIR = mkdtempSync(join(tmpdir(), 'compose-secrets-'));
+generateSecrets({ dir: SECRETS_DIR, tls: true });
 const raw = parseComposeYaml(readFileSync(COMPOSE_PATH, 'utf8')) as ComposeFile;
 const services = Object.entries(compose.services);
 /** Containers built from our Dockerfile (the others are third-party images: nats, postgres, ib-gateway). */
@@ -61,16 +72,13 @@ describe('compose interpolation and merge keys', () => {
     expect(interpolate('${EMPTY?needed}', env)).toBe('');
   });
 
-  test('without POSTGRES_PASSWORD the file does not load, and says what to set', () => {
-    expect(() => loadComposeFile(COMPOSE_PATH, {})).toThrow(/POSTGRES_PASSWORD: set POSTGRES_PASSWORD in \.env/);
-  });
-
   test('merge keys are resolved: the anchors land in the services', () => {
     const orders = compose.services.orders as ComposeService;
     expect(orders.restart).toBe('unless-stopped');
     expect(environmentOf(orders)).toMatchObject({
       NATS_URL: 'nats://nats:4222',
-      DATABASE_URL: 'postgres://trading:compose-test-password@postgres:5432/trading',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: 'postgres://orders@postgres:5432/trading',
     });
     expect(JSON.stringify(compose)).not.toContain('<<');
   });
@@ -98,6 +106,11 @@ describe('Compose Specification schema', () => {
     const ok = validate(file);
     expect(validate.errors ?? [], ajv.errorsText(validate.errors)).toEqual([]);
     expect(ok).toBe(true);
+  });
+
+  test('docker-compose.tls.yml (the TLS override) is valid too', () => {
+    const file = loadComposeFile(join(ROOT, 'docker-compose.tls.yml'), {});
+    expect(validate(file), ajv.errorsText(validate.errors)).toBe(true);
   });
 
   test('the validator rejects what Compose rejects (a misspelt key, a wrong type)', () => {
@@ -164,8 +177,9 @@ describe('topology: the compose file against the code', () => {
     expect(args).toEqual([]);
     expect(Object.keys(env).filter((k) => !schema.variables.includes(k))).toEqual([]);
     expect(schema.required.filter((k) => env[k] === undefined)).toEqual([]);
-    // The service's own loader: required-together rules, value formats, cross-field checks.
-    expect(() => loadConfig(schema.schema, env)).not.toThrow();
+    // The service's own loader: required-together rules, value formats, cross-field checks (with the secret files
+    // where Docker mounts them standing for the ones `npm run secrets` wrote).
+    expect(() => loadConfig(schema.schema, withLocalSecrets(env, compose, SECRETS_DIR))).not.toThrow();
   });
 
   test('every NATS service runs on nats, and the database ones on postgres', () => {
@@ -182,7 +196,8 @@ describe('topology: the compose file against the code', () => {
       const gateways = Object.values(file.services).filter((s) => commandOf(s)[0]?.startsWith('services/gateway-ib/'));
       expect(gateways.length).toBe(2);
       const orders = await envSchemaOf(join(ROOT, 'services/orders/src/main.ts'));
-      const config = loadConfig(orders?.schema as never, environmentOf(file.services.orders as ComposeService)) as {
+      const ordersEnv = withLocalSecrets(environmentOf(file.services.orders as ComposeService), file, SECRETS_DIR);
+      const config = loadConfig(orders?.schema as never, ordersEnv) as {
         ORDERS_BROKERS: { name: string }[];
       };
       const routed = config.ORDERS_BROKERS.map((b) => b.name);
@@ -227,7 +242,7 @@ describe('topology: the compose file against the code', () => {
     }
   });
 
-  test('published ports bind to 127.0.0.1 only (NATS has no auth in this file: whoever reaches it can trade)', () => {
+  test('published ports bind to 127.0.0.1 only (defence in depth: NATS and Postgres are authenticated too)', () => {
     const published = services.flatMap(([name, s]) => (s.ports ?? []).map((p) => [name, String(p)] as const));
     expect(published.length).toBeGreaterThan(0);
     expect(published.filter(([, p]) => !p.startsWith('127.0.0.1:'))).toEqual([]);
@@ -275,7 +290,95 @@ describe('topology: the compose file against the code', () => {
     const env = environmentOf(file.services['gateway-ib-live'] as ComposeService);
     expect(env).toMatchObject({ IB_PORT: '4003', IB_TRADING_MODE: 'live', BROKER_NAME: 'ib_live' });
     const gateway = await envSchemaOf(join(ROOT, 'services/gateway-ib/src/main.ts'));
-    expect(() => loadConfig(gateway?.schema as never, env)).not.toThrow();
+    expect(() => loadConfig(gateway?.schema as never, withLocalSecrets(env, file, SECRETS_DIR))).not.toThrow();
+  });
+});
+
+/** The NATS user a container of ours connects as, by the service its command runs. */
+function userOf(service: ComposeService): NatsUser | undefined {
+  const kind = /^services\/([a-z-]+)\//.exec(commandOf(service)[0] ?? '')?.[1];
+  return (SERVICE_USERS as readonly string[]).includes(kind ?? '') ? (kind as NatsUser) : undefined;
+}
+
+describe('authorization on by default', () => {
+  test('the sim profile needs no .env: every credential is a secret file that `npm run secrets` writes', () => {
+    expect(loadComposeFile(COMPOSE_PATH, {}).services.orders).toBeDefined();
+    const files = Object.entries(raw.secrets ?? {}).filter(([name]) => name !== 'tws_password');
+    expect(files.length).toBeGreaterThanOrEqual(7);
+    for (const [name, spec] of files) {
+      expect(spec.file, name).toMatch(/^\.\/\.secrets\//);
+      expect(existsSync(join(SECRETS_DIR, (spec.file ?? '').slice('./.secrets/'.length))), name).toBe(true);
+    }
+    const nats = compose.services.nats as ComposeService;
+    expect(nats.env_file).toEqual(['.secrets/nats/users.env']);
+    expect(existsSync(join(SECRETS_DIR, 'nats/users.env'))).toBe(true);
+  });
+
+  test.each(ours.filter(([, s]) => environmentOf(s).NATS_URL !== undefined))(
+    '%s connects to NATS as its own user, with its own reply inbox, from a secret',
+    (_name, service) => {
+      const env = environmentOf(service);
+      const user = userOf(service);
+      expect(user).toBeDefined();
+      expect(env.NATS_NKEY_SEED_FILE).toBe(`/run/secrets/nats_${(user ?? '').replaceAll('-', '_')}`);
+      expect(secretsOf(service)).toContain(`nats_${(user ?? '').replaceAll('-', '_')}`);
+      expect(raw.secrets?.[`nats_${(user ?? '').replaceAll('-', '_')}`]?.file).toBe(`./.secrets/nats/${user}.nk`);
+      expect(env.NATS_INBOX_PREFIX).toBe(inboxPrefixOf(user as NatsUser));
+      for (const key of ['NATS_USER', 'NATS_PASSWORD', 'NATS_TOKEN', 'NATS_NKEY_SEED'])
+        expect(env[key]).toBeUndefined();
+    },
+  );
+
+  test('orders and history connect to Postgres as their own roles, the password from a secret; no superuser URL', () => {
+    const withDb = ours.filter(([, s]) => environmentOf(s).DATABASE_URL !== undefined);
+    expect(withDb.map(([n]) => n).sort()).toEqual(['history', 'orders']);
+    for (const [name, service] of withDb) {
+      const env = environmentOf(service);
+      expect(env.DATABASE_URL).toBe(`postgres://${name}@postgres:5432/trading`);
+      expect(env.DATABASE_PASSWORD_FILE).toBe(`/run/secrets/pg_${name}`);
+      expect(secretsOf(service)).toContain(`pg_${name}`);
+    }
+    const postgres = compose.services.postgres as ComposeService;
+    const env = environmentOf(postgres);
+    expect(env.POSTGRES_PASSWORD_FILE).toBe('/run/secrets/pg_superuser');
+    expect(env.POSTGRES_PASSWORD).toBeUndefined();
+    expect(secretsOf(postgres).sort()).toEqual(['pg_history', 'pg_orders', 'pg_superuser']);
+    expect(postgres.volumes).toEqual(
+      expect.arrayContaining([
+        './infra/postgres/init-roles.sh:/docker-entrypoint-initdb.d/10-roles.sh:ro',
+        './infra/postgres/roles.psql:/etc/trading/roles.psql:ro',
+      ]),
+    );
+    const script = readFileSync(join(ROOT, 'infra/postgres/init-roles.sh'), 'utf8');
+    for (const role of ['orders', 'history']) {
+      expect(script).toContain(`-v ${role}_role=${role} -v ${role}_schema=${role}`);
+      expect(script).toContain(`/run/secrets/pg_${role}`);
+    }
+  });
+
+  test('the TLS override (docker-compose.tls.yml) is valid and switches every NATS service to tls:// with the CA', () => {
+    const tlsPath = join(ROOT, 'docker-compose.tls.yml');
+    const tls = loadComposeFile(tlsPath, {});
+    const nats = tls.services.nats as ComposeService;
+    expect(commandOf(nats)).toEqual(['-c', '/etc/nats/tls.conf']);
+    for (const [name] of ours.filter(([, s]) => environmentOf(s).NATS_URL !== undefined)) {
+      const over = tls.services[name] as ComposeService | undefined;
+      expect(over, name).toBeDefined();
+      expect(environmentOf(over as ComposeService), name).toEqual({
+        NATS_URL: 'tls://nats:4222',
+        NATS_TLS_CA: '/run/secrets/nats_ca',
+      });
+      expect(secretsOf(over as ComposeService), name).toContain('nats_ca');
+    }
+    expect(tls.secrets?.nats_ca?.file).toBe('./.secrets/nats/tls/ca.pem');
+    expect(existsSync(join(SECRETS_DIR, 'nats/tls/ca.pem'))).toBe(true);
+    const conf = readFileSync(join(ROOT, 'infra/nats/tls.conf'), 'utf8');
+    expect(conf).toMatch(/include "nats\.conf"/);
+    for (const v of nats.volumes ?? []) {
+      const [source = '', target = ''] = String(v).split(':');
+      if (source.startsWith('./.secrets/')) expect(existsSync(join(SECRETS_DIR, source.slice(10))), source).toBe(true);
+      if (target.startsWith('/etc/nats/tls/')) expect(conf).toContain(target);
+    }
   });
 });
 
@@ -306,6 +409,9 @@ describe('NATS configuration (infra/nats/nats.conf)', () => {
 
   test('compose mounts this file and points the server at it; the image supports sync_interval (>= 2.10)', () => {
     expect(nats.volumes).toContain('./infra/nats/nats.conf:/etc/nats/nats.conf:ro');
+    // Authorization: the generated users file beside it, included.
+    expect(nats.volumes).toContain('./infra/nats/auth.conf:/etc/nats/auth.conf:ro');
+    expect(conf).toMatch(/^\s*include\s+"auth\.conf"/m);
     expect(commandOf(nats)).toEqual(['-c', '/etc/nats/nats.conf']);
     const [major = 0, minor = 0] = (/^nats:(\d+)\.(\d+)/.exec(nats.image ?? '') ?? []).slice(1).map(Number);
     expect(major * 100 + minor).toBeGreaterThanOrEqual(210);

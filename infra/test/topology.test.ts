@@ -1,14 +1,15 @@
 /**
  * The compose topology as separate processes, on real NATS and Postgres, without Docker: every container of the
  * `sim` profile that runs our image (ib-sim, gateway-ib-sim, orders, market-data, history) is started with its
- * compose command and environment, only the addresses mapped to this machine (a private nats-server, a database of
- * the test's own, a free port for ib-sim, a temporary state file). Each is declared ready by its own compose
- * healthcheck (infra/healthcheck.ts), then `examples/basic-usage.ts` runs against them with NATS_URL and must print
- * what it prints on the embedded default (libs/sdk/test/examples.test.ts): 5 days of hourly AAPL bars and a
- * working limit order's status.
+ * compose command and environment, only the addresses mapped to this machine (a private nats-server running
+ * infra/nats/auth.conf with users from `npm run secrets`, a database of the test's own with the roles of
+ * infra/postgres/roles.psql, a free port for ib-sim, a temporary state file); the secrets compose mounts at
+ * /run/secrets/ are the generated files. Each is declared ready by its own compose healthcheck
+ * (infra/healthcheck.ts, with the container's own credentials), then `examples/basic-usage.ts` runs against them as
+ * the `client` user and must print what it prints on the embedded default (libs/sdk/test/examples.test.ts): 5 days
+ * of hourly AAPL bars and a working limit order's status.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,11 +17,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Bus, NoRespondersError, openBus, RequestTimeoutError } from '@trading-system/bus';
 import { type BrokerInfo, catalog, Subjects } from '@trading-system/contracts';
-import { createDatabase, sql } from '@trading-system/storage';
-import { databaseUrl, type PrivateNats, startPrivateNats } from '@trading-system/testkit';
+import type { PrivateNats } from '@trading-system/testkit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { PROBED_SERVICES, probeFor } from '../healthcheck.js';
-import { type ComposeService, commandOf, environmentOf, loadComposeFile } from './compose-file.js';
+import { inboxPrefixOf } from '../nats/permissions.js';
+import { type ComposeService, commandOf, environmentOf, loadComposeFile, withLocalSecrets } from './compose-file.js';
+import { type AuthSecrets, makeSecrets, startAuthNats } from './support/auth.js';
+import { createServiceDatabase, type ServiceDatabase } from './support/database.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SIM_SERVICES = ['ib-sim', 'gateway-ib-sim', 'orders', 'market-data', 'history'] as const;
@@ -33,11 +36,18 @@ interface Proc {
 }
 
 let nats: PrivateNats;
-let adminUrl: string;
-let database: string;
+let secrets: AuthSecrets;
+let database: ServiceDatabase;
 let stateDir: string;
 let bus: Bus;
 const procs: Proc[] = [];
+/** Each compose service's environment as mapped to this machine (the healthchecks run with it, as in Docker). */
+const envs = new Map<string, Record<string, string>>();
+const healthEnv = (kind: string): Record<string, string> => {
+  const service = kind === 'gateway-ib' ? 'gateway-ib-sim' : kind;
+  const env = envs.get(service) ?? {};
+  return Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('NATS_')));
+};
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -108,23 +118,23 @@ async function until(what: string, deadlineMs: number, attempt: () => Promise<bo
 }
 
 beforeAll(async () => {
-  nats = await startPrivateNats();
-  // A database of the test's own: history keeps its tables in a fixed schema, like the compose deployment.
-  adminUrl = await databaseUrl();
-  database = `topology_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = await createDatabase({ kind: 'pg', url: adminUrl, poolMax: 1 });
-  await sql`create database ${sql.id(database)}`.execute(admin.db);
-  await admin.close();
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/${database}`;
+  secrets = makeSecrets();
+  nats = await startAuthNats(secrets);
+  // A database of the test's own with the service roles: history keeps its tables in a fixed schema, like the
+  // compose deployment.
+  database = await createServiceDatabase('topology');
   stateDir = mkdtempSync(join(tmpdir(), 'topology-'));
   const simPort = await freePort();
 
-  // The compose file as a sim user's .env makes it, then mapped to this machine.
-  const compose = loadComposeFile(join(ROOT, 'docker-compose.yml'), { POSTGRES_PASSWORD: 'unused', LOG_LEVEL: 'warn' });
+  // The compose file as a sim user runs it (no .env needed), then mapped to this machine.
+  const compose = loadComposeFile(join(ROOT, 'docker-compose.yml'), { LOG_LEVEL: 'warn' });
+  const dbEnv = { orders: database.envFor('orders'), history: database.envFor('history') };
   const mapValue = (v: string): string => {
     if (v === 'nats://nats:4222') return nats.url;
-    if (/@postgres:5432\/trading$/.test(v)) return dbUrl.href;
+    for (const role of ['orders', 'history'] as const) {
+      if (v === `postgres://${role}@postgres:5432/trading`) return dbEnv[role].DATABASE_URL as string;
+      if (v === `/run/secrets/pg_${role}`) return dbEnv[role].DATABASE_PASSWORD_FILE as string;
+    }
     if (v === 'ib-sim' || v === '0.0.0.0') return '127.0.0.1';
     if (v === '7497') return String(simPort);
     if (v.startsWith('/data/')) return join(stateDir, v.slice('/data/'.length));
@@ -132,12 +142,20 @@ beforeAll(async () => {
   };
   for (const name of SIM_SERVICES) {
     const service = compose.services[name] as ComposeService;
-    const env = Object.fromEntries(Object.entries(environmentOf(service)).map(([k, v]) => [k, mapValue(v)]));
+    const mapped = Object.fromEntries(Object.entries(environmentOf(service)).map(([k, v]) => [k, mapValue(v)]));
+    const env = withLocalSecrets(mapped, compose, secrets.dir);
+    envs.set(name, env);
     procs.push(spawnService(name, commandOf(service).map(mapValue), env));
   }
 
   bus = await openBus({
-    connection: { servers: [nats.url], maxReconnectAttempts: 0, reconnectTimeWaitMs: 1_000 },
+    connection: {
+      servers: [nats.url],
+      maxReconnectAttempts: 0,
+      reconnectTimeWaitMs: 1_000,
+      nkeySeed: secrets.seed('operator'),
+      inboxPrefix: inboxPrefixOf('operator'),
+    },
     name: 'topology-test',
     catalog,
     log: { warn: () => undefined, error: () => undefined, debug: () => undefined },
@@ -159,9 +177,12 @@ beforeAll(async () => {
     });
   }
   const checks = await Promise.all(
-    PROBED_SERVICES.map((kind) => run(['infra/healthcheck.ts', kind], { NATS_URL: nats.url }, 30_000)),
+    PROBED_SERVICES.map((kind) => run(['infra/healthcheck.ts', kind], healthEnv(kind), 30_000)),
   );
-  expect(checks.map((c) => c.code)).toEqual(PROBED_SERVICES.map(() => 0));
+  expect(
+    checks.map((c) => c.code),
+    checks.map((c) => c.stderr).join('\n'),
+  ).toEqual(PROBED_SERVICES.map(() => 0));
   await until('broker sim connected to ib-sim', 30_000, async () => {
     const reply = await bus.request<{ ok: boolean; brokers?: BrokerInfo[] }>(
       Subjects.gatewayCommand.build({ type: 'ib', verb: 'listBrokers' }),
@@ -177,11 +198,7 @@ afterAll(async () => {
   for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
   const codes = await Promise.all(procs.map((p) => p.exited));
   await nats?.stop();
-  if (database !== undefined) {
-    const admin = await createDatabase({ kind: 'pg', url: adminUrl, poolMax: 1 });
-    await sql`drop database if exists ${sql.id(database)} with (force)`.execute(admin.db);
-    await admin.close();
-  }
+  await database?.drop();
   if (stateDir !== undefined) rmSync(stateDir, { recursive: true, force: true });
   // Every service stops cleanly on SIGTERM (what `docker compose stop` sends).
   expect(Object.fromEntries(procs.map((p, i) => [p.name, codes[i]]))).toEqual(
@@ -192,7 +209,7 @@ afterAll(async () => {
 test('examples/basic-usage.ts with NATS_URL against the compose services as separate processes', async () => {
   const { code, stdout, stderr } = await run(
     ['examples/basic-usage.ts'],
-    { NATS_URL: nats.url, LOG_LEVEL: 'warn' },
+    { NATS_URL: nats.url, LOG_LEVEL: 'warn', ...secrets.natsEnv('client') },
     90_000,
   );
   expect(code, stderr + stdout).toBe(0);
@@ -214,9 +231,9 @@ test('a service that stopped fails its healthcheck (exit 1), the others still pa
   const marketData = procs.find((p) => p.name === 'market-data');
   marketData?.child.kill('SIGTERM');
   expect(await marketData?.exited).toBe(0);
-  const down = await run(['infra/healthcheck.ts', 'market-data'], { NATS_URL: nats.url }, 30_000);
+  const down = await run(['infra/healthcheck.ts', 'market-data'], healthEnv('market-data'), 30_000);
   expect(down.code, down.stderr).toBe(1);
   expect(down.stderr).toMatch(/market-data did not answer md\.unsubscribe/);
-  const up = await run(['infra/healthcheck.ts', 'orders'], { NATS_URL: nats.url }, 30_000);
+  const up = await run(['infra/healthcheck.ts', 'orders'], healthEnv('orders'), 30_000);
   expect(up.code, up.stderr).toBe(0);
 }, 60_000);
