@@ -19,6 +19,7 @@
  */
 import {
   BROKER_EVENTS_STREAM,
+  BROKER_ORDER_IDS_STREAM,
   type CatalogEntry,
   catalog,
   DURABLE_CONSUMERS,
@@ -109,12 +110,15 @@ export const RULES: readonly Rule[] = [
   rule('broker.*.cmd.mdUnsubscribe', ['market-data'], ['gateway-ib']),
   rule('broker.*.cmd.mdSnapshot', ['market-data', 'operator'], ['gateway-ib']),
   rule('broker.*.cmd.fetchHistory', ['history'], ['gateway-ib']),
+  rule('broker.*.cmd.optionChain', READERS, ['gateway-ib']),
   rule('broker.*.cmd.positions', ['orders', ...READERS], ['gateway-ib']),
   rule('broker.*.cmd.accountSummary', ['orders', ...READERS], ['gateway-ib']),
   rule('broker.*.cmd.status', ['orders', 'market-data', 'history', ...READERS], ['gateway-ib']),
   // Broker facts: from gateways only.
   rule('broker.*.evt.*', ['gateway-ib'], ['operator']),
   rule('broker.*.status', ['gateway-ib'], ['orders', 'market-data', 'history', ...READERS]),
+  // The gateways' reserved broker order ids (never reused across restarts): theirs alone to write.
+  rule('broker.*.orderIds', ['gateway-ib'], ['operator']),
   // Broker connections: operators add and remove them.
   rule('gateway.*.cmd.addBroker', ['operator'], ['gateway-ib']),
   rule('gateway.*.cmd.removeBroker', ['operator'], ['gateway-ib']),
@@ -194,7 +198,13 @@ const JS_INFO = '$JS.API.INFO';
 
 /** System subjects (not in the catalog) each user may publish. */
 export const SYSTEM_PUBLISH: Readonly<Record<NatsUser, readonly string[]>> = {
-  'gateway-ib': [JS_INFO, ...streamOwner(BROKER_EVENTS_STREAM.name)],
+  'gateway-ib': [
+    JS_INFO,
+    ...streamOwner(BROKER_EVENTS_STREAM.name),
+    ...streamOwner(BROKER_ORDER_IDS_STREAM.name),
+    // Its last reserved id after a restart (the newest message of broker.<name>.orderIds).
+    `$JS.API.STREAM.MSG.GET.${BROKER_ORDER_IDS_STREAM.name}`,
+  ],
   orders: [
     JS_INFO,
     ...streamOwner(ORDERS_STREAM.name),

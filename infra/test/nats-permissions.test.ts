@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { type NatsConnection, nkeyAuthenticator } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { BROKER_EVENTS_STREAM, BROKER_STATUS_STREAM, catalog, ORDERS_STREAM } from '@trading-system/contracts';
+import { BROKER_EVENTS_STREAM, catalog, ORDERS_STREAM, STREAMS as STREAM_SPECS } from '@trading-system/contracts';
 import type { PrivateNats } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AUTH_CONF_PATH } from '../nats/config.js';
@@ -33,7 +33,7 @@ const concrete = (pattern: string): string =>
     .map((t) => (t === '*' ? 'probe' : t === '>' ? 'probe.more' : t))
     .join('.');
 
-const STREAMS = [ORDERS_STREAM.name, BROKER_EVENTS_STREAM.name, BROKER_STATUS_STREAM.name];
+const STREAMS = STREAM_SPECS.map((s) => s.name);
 
 /** Non-catalog subjects a user could abuse: stream and consumer administration, acks, KV, system, inboxes. */
 const SYSTEM_PROBES: readonly string[] = [
@@ -230,6 +230,7 @@ describe('the rules of issue 15, checked on the server without the rule table', 
       sample('broker.*.cmd.status'),
       sample('broker.*.cmd.positions'),
       sample('broker.*.cmd.accountSummary'),
+      sample('broker.*.cmd.optionChain'),
       sample('gateway.*.cmd.listBrokers'),
       '$JS.API.INFO',
     ]);
