@@ -177,7 +177,8 @@ beforeAll(async () => {
     });
   }
   const checks = await Promise.all(
-    PROBED_SERVICES.map((kind) => run(['infra/healthcheck.ts', kind], healthEnv(kind), 30_000)),
+    // Generous: four tsx processes at once on a loaded machine take a while to start.
+    PROBED_SERVICES.map((kind) => run(['infra/healthcheck.ts', kind], healthEnv(kind), 90_000)),
   );
   expect(
     checks.map((c) => c.code),
@@ -191,7 +192,7 @@ beforeAll(async () => {
     );
     return reply.brokers?.some((b) => b.name === 'sim' && b.state === 'connected') === true;
   });
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await bus?.drain();
