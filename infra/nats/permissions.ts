@@ -110,6 +110,7 @@ export const RULES: readonly Rule[] = [
   rule('broker.*.cmd.mdUnsubscribe', ['market-data'], ['gateway-ib']),
   rule('broker.*.cmd.mdSnapshot', ['market-data', 'operator'], ['gateway-ib']),
   rule('broker.*.cmd.fetchHistory', ['history'], ['gateway-ib']),
+  rule('broker.*.cmd.historyForecast', ['history', 'operator'], ['gateway-ib']),
   rule('broker.*.cmd.optionChain', READERS, ['gateway-ib']),
   rule('broker.*.cmd.positions', ['orders', ...READERS], ['gateway-ib']),
   rule('broker.*.cmd.accountSummary', ['orders', ...READERS], ['gateway-ib']),
