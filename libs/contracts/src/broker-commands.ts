@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { AccountSummary, Position } from './account.js';
 import { BrokerStatus } from './broker-status.js';
-import { AccountId, ClientOrderId, DurationMs, EpochMs, RequestId, V1 } from './common.js';
-import { Price, Quantity } from './decimal.js';
+import { AccountId, BrokerOrderId, ClientOrderId, DurationMs, EpochMs, RequestId, V1 } from './common.js';
+import { OrderPrice, OrderQuantity } from './decimal.js';
 import { okReply } from './errors.js';
 import { Instrument, InstrumentByConId, InstrumentRef } from './instrument.js';
 import { BarData, MdStreamKind, Tick } from './market-data.js';
@@ -36,10 +36,11 @@ const brokerOrderShape = {
   account: AccountId,
   instrument: InstrumentByConId,
   side: OrderSide,
-  quantity: Quantity,
+  /** At most 15 significant digits: what @stoqey/ib's double carries exactly. */
+  quantity: OrderQuantity,
   orderType: OrderType,
-  limitPrice: Price.optional(),
-  stopPrice: Price.optional(),
+  limitPrice: OrderPrice.optional(),
+  stopPrice: OrderPrice.optional(),
   tif: TimeInForce,
   outsideRth: z.boolean(),
 };
@@ -60,14 +61,11 @@ export type BrokerPlaceOrderRequest = z.infer<typeof BrokerPlaceOrderRequest>;
 export const BrokerPlaceOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: z.int() });
 export type BrokerPlaceOrderReply = z.infer<typeof BrokerPlaceOrderReply>;
 
-/** IB order id of an existing order: positive (0 and negatives are not orders of ours and are refused unsent). */
-const ExistingOrderId = z.int().positive().max(2_147_483_647);
-
 /**
  * `modifyOrder`: IB modifies by re-sending the full order under the same orderId, so the full new order is sent.
  * Sent only when the broker's order with `orderId` carries orderRef = `clientOrderId` (else BROKER_ORDER_MISMATCH).
  */
-export const BrokerModifyOrderRequest = z.object({ ...brokerOrderShape, orderId: ExistingOrderId }).check(priceCheck);
+export const BrokerModifyOrderRequest = z.object({ ...brokerOrderShape, orderId: BrokerOrderId }).check(priceCheck);
 export type BrokerModifyOrderRequest = z.infer<typeof BrokerModifyOrderRequest>;
 export const BrokerModifyOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: z.int() });
 export type BrokerModifyOrderReply = z.infer<typeof BrokerModifyOrderReply>;
@@ -77,7 +75,7 @@ export type BrokerModifyOrderReply = z.infer<typeof BrokerModifyOrderReply>;
  * orderRef = `clientOrderId` (known to the gateway, or found among the broker's open orders); otherwise
  * BROKER_ORDER_MISMATCH and nothing is sent, so a cancel can never reach another order.
  */
-export const BrokerCancelOrderRequest = z.object({ v: V1, clientOrderId: ClientOrderId, orderId: ExistingOrderId });
+export const BrokerCancelOrderRequest = z.object({ v: V1, clientOrderId: ClientOrderId, orderId: BrokerOrderId });
 export type BrokerCancelOrderRequest = z.infer<typeof BrokerCancelOrderRequest>;
 export const BrokerCancelOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: z.int() });
 export type BrokerCancelOrderReply = z.infer<typeof BrokerCancelOrderReply>;

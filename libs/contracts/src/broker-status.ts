@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AccountId, BrokerName, DurationMs, EpochMs, GatewayType, V1 } from './common.js';
+import { AccountId, BrokerName, DurationMs, EpochMs, GatewayType, MAX_INT32, V1 } from './common.js';
 import { okReply } from './errors.js';
 
 /**
@@ -92,8 +92,8 @@ export type BrokerOrderIdReservation = z.infer<typeof BrokerOrderIdReservation>;
 export const IbConnectionConfig = z.object({
   host: z.string().min(1).max(255),
   port: z.int().min(1).max(65_535),
-  /** IB API clientId; must be unique per TWS and stay the same across restarts. */
-  clientId: z.int().nonnegative(),
+  /** IB API clientId (0..2^31-1); must be unique per TWS and stay the same across restarts. */
+  clientId: z.int().nonnegative().max(MAX_INT32),
   /** Declared paper or live; the gateway refuses to connect when the session's accounts contradict it. */
   paper: z.boolean().default(true),
   /** IB market data type: live, frozen, delayed or delayed-frozen. */

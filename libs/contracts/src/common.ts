@@ -49,9 +49,24 @@ export type LeaseId = z.infer<typeof LeaseId>;
 /** Strategy tag carried on orders and fills for attribution (free text within the token alphabet). */
 export const StrategyTag = tokenId('Strategy tag for attribution');
 
-/** IB contract id: the dot-free instrument key used in subjects (`md.tick.<broker>.<conId>`). */
-export const ConId = z.int().positive().meta({ description: 'IB contract id (conId)' });
+/** Largest value of a 32-bit signed integer: TWS keeps conIds, order ids and client ids as Java ints. */
+export const MAX_INT32 = 2_147_483_647;
+
+/** IB contract id: the dot-free instrument key used in subjects (`md.tick.<broker>.<conId>`); 1..2^31-1. */
+export const ConId = z.int().positive().max(MAX_INT32).meta({ description: 'IB contract id (conId), 1..2147483647' });
 export type ConId = z.infer<typeof ConId>;
+
+/**
+ * A broker's id of an order in a command (IB orderId): 1..2^31-1. IB allocates them from nextValidId upward;
+ * 0 and negative ids are not orders (IB uses 0 for orders of other clients), so a command naming one is refused
+ * before it can reach the broker.
+ */
+export const BrokerOrderId = z
+  .int()
+  .positive()
+  .max(MAX_INT32)
+  .meta({ description: 'Broker order id (IB orderId), 1..2147483647' });
+export type BrokerOrderId = z.infer<typeof BrokerOrderId>;
 
 /** ISO 4217 currency (`USD`), or IB's pseudo-currencies (`BASE`) in account values. */
 export const Currency = z

@@ -48,7 +48,26 @@ export function decimalProblem(s: string, signed: boolean): string | undefined {
   return undefined;
 }
 
-function decimalSchema(signed: boolean, positive: boolean, description: string) {
+/**
+ * Most significant digits of a value that goes to a broker. IB's API (and @stoqey/ib, TWS itself) carries
+ * quantities and prices as IEEE doubles; a double holds any decimal of at most 15 significant digits exactly
+ * (it round-trips), and no more: `9007199254740993` becomes …992, `1000000000000000000000` is written `1e+21`.
+ * So an order's quantity and prices are refused beyond 15 significant digits at the boundary (VALIDATION_FAILED)
+ * instead of being changed on their way to the broker. Well above any real order: 999,999,999,999,999 shares,
+ * or 0.000000001 with 12 fractional digits.
+ */
+export const MAX_SIGNIFICANT_DIGITS = 15;
+
+/**
+ * Digits of a valid decimal string from its first non-zero digit to its last digit, trailing fractional zeros
+ * dropped (`'0.00120'` → 2, `'187.25'` → 5), an integer's trailing zeros kept (`'1500'` → 4,
+ * `'1000000000000000000000'` → 22: as a double it is written `1e+21`).
+ */
+export function significantDigits(s: string): number {
+  return normalizeDecimal(s).replace('-', '').replace('.', '').replace(/^0+/, '').length;
+}
+
+function decimalSchema(signed: boolean, positive: boolean, description: string, maxDigits?: number) {
   return z
     .string()
     .check((ctx) => {
@@ -56,6 +75,12 @@ function decimalSchema(signed: boolean, positive: boolean, description: string) 
       if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
       else if (positive && compareDecimal(ctx.value, '0') <= 0)
         ctx.issues.push({ code: 'custom', message: 'decimal must be greater than 0', input: ctx.value });
+      else if (maxDigits !== undefined && significantDigits(ctx.value) > maxDigits)
+        ctx.issues.push({
+          code: 'custom',
+          message: `more than ${maxDigits} significant digits: a broker carries it as a double and would change it`,
+          input: ctx.value,
+        });
     })
     .meta({
       description,
@@ -82,6 +107,30 @@ export type Price = z.infer<typeof Price>;
 /** A quantity of an order or fill: strictly positive; the side says the direction. */
 export const Quantity = PositiveDecimal;
 export type Quantity = PositiveDecimal;
+/**
+ * The quantity of an order a client sends (orders.submit / modify, broker placeOrder / modifyOrder): a Quantity
+ * of at most MAX_SIGNIFICANT_DIGITS digits, so the broker receives exactly it.
+ */
+export const OrderQuantity = decimalSchema(
+  false,
+  true,
+  'Order quantity: decimal string > 0 with at most 15 significant digits, e.g. "100"',
+  MAX_SIGNIFICANT_DIGITS,
+);
+/** A positive decimal a request passes on to a broker (a contract multiplier): at most 15 significant digits. */
+export const BrokerPositiveDecimal = decimalSchema(
+  false,
+  true,
+  'Decimal string > 0 with at most 15 significant digits, e.g. "50"',
+  MAX_SIGNIFICANT_DIGITS,
+);
+/** A limit or stop price a client sends: a Price of at most MAX_SIGNIFICANT_DIGITS digits (exact at the broker). */
+export const OrderPrice = decimalSchema(
+  true,
+  false,
+  'Order price: decimal string with at most 15 significant digits, e.g. "187.25"',
+  MAX_SIGNIFICANT_DIGITS,
+);
 
 /** A decimal as an exact scaled integer: value = units / 10^scale. */
 interface Scaled {

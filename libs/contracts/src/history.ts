@@ -14,7 +14,7 @@ import {
 } from './common.js';
 import { Price, Quantity, SignedDecimal } from './decimal.js';
 import { ErrorCodeSchema, okReply } from './errors.js';
-import { Instrument, InstrumentRef } from './instrument.js';
+import { Instrument, InstrumentRef, SymbolName } from './instrument.js';
 import { BarData } from './market-data.js';
 import { OrderSide } from './order-commands.js';
 import { OrderEvent, OrderState } from './order-events.js';
@@ -210,8 +210,8 @@ const auditFilter = {
   strategy: StrategyTag.optional(),
   clientOrderId: ClientOrderId.optional(),
   conId: ConId.optional(),
-  /** Underlying symbol of the instrument (`AAPL`), exact match (added in v1, optional). */
-  symbol: z.string().min(1).max(32).optional(),
+  /** Underlying symbol of the instrument (`AAPL`; trimmed and upper-cased), exact match (added in v1, optional). */
+  symbol: SymbolName.optional(),
   /** Time window on tsEventMs, epoch ms (from inclusive, to exclusive). */
   fromMs: EpochMs.optional(),
   toMs: EpochMs.optional(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConId, Currency } from './common.js';
-import { PositiveDecimal, Price } from './decimal.js';
+import { BrokerPositiveDecimal, OrderPrice, PositiveDecimal, Price } from './decimal.js';
 
 /** Security types we trade or quote (IB `secType`). */
 export const SecType = z.enum(['STK', 'CASH', 'FUT', 'OPT', 'CMDTY', 'IND']).meta({
@@ -38,6 +38,49 @@ export const Exchange = z
   .regex(/^[A-Za-z0-9_.-]{1,32}$/)
   .meta({ description: 'Exchange / route as IB names it, e.g. "SMART", "NASDAQ", "IDEALPRO", "CME"' });
 
+/*
+ * Names in requests are normalized, never guessed: surrounding whitespace is trimmed and, where IB's names are
+ * upper-case (symbols, exchanges, currencies), letters are upper-cased, so `'aapl'`, `'AAPL '` and `'AAPL'` are
+ * one instrument everywhere after the boundary (qualification, the ledger, idempotency hashes, filters). What is
+ * still malformed after that (control characters, inner runs of spaces, a wrong length) is refused with
+ * VALIDATION_FAILED naming the field. Exchange-local spellings keep their case in `localSymbol` (trimmed only).
+ * Broker output (`Instrument`) is taken as the broker writes it.
+ */
+const PRINTABLE_WORDS = /^[!-~]+( [!-~]+)*$/;
+const PRINTABLE = /^[!-~]([ -~]*[!-~])?$/;
+
+/** An instrument symbol in a request: trimmed, upper-cased, printable ASCII words with single spaces (`BRK B`). */
+export const SymbolName = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .min(1)
+  .max(32)
+  .regex(PRINTABLE_WORDS, 'symbol must be printable ASCII words separated by single spaces, e.g. "AAPL" or "BRK B"')
+  .meta({ description: 'Symbol, e.g. "AAPL" (trimmed and upper-cased: "aapl " is AAPL)' });
+/** An exchange-local symbol in a request: trimmed only (OCC option symbols have inner double spaces). */
+export const LocalSymbolName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(PRINTABLE, 'localSymbol must be printable ASCII')
+  .meta({ description: 'Exchange-local symbol, e.g. "ESZ5" or "AAPL  251219C00200000" (trimmed)' });
+/** An exchange in a request: trimmed and upper-cased (`smart` is SMART). */
+export const RequestedExchange = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z0-9_.-]{1,32}$/, 'exchange must be 1..32 of A-Z 0-9 _ . - (e.g. "SMART", "NASDAQ")')
+  .meta({ description: 'Exchange / route, e.g. "SMART" (trimmed and upper-cased)' });
+/** A currency in a request: trimmed and upper-cased (`usd` is USD). */
+export const RequestedCurrency = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z]{3,4}$/, 'currency must be a 3-letter ISO code, e.g. "USD"')
+  .meta({ description: 'Currency code, e.g. "USD" (trimmed and upper-cased)' });
+
 /**
  * A fully qualified instrument (IB contract details), as returned by `qualifyContract` and cached by services.
  * Published by gateway-ib; consumed by every service that needs tick size, multiplier or trading hours.
@@ -66,6 +109,10 @@ export const Instrument = z
     multiplier: PositiveDecimal.optional(),
     /** Minimum price increment; order prices must be a whole multiple of it (PRICE_NOT_ON_TICK). */
     minTick: PositiveDecimal,
+    /** Smallest order quantity the broker accepts (IB ContractDetails.minSize), when the broker says. */
+    minSize: PositiveDecimal.optional(),
+    /** Order quantities must be a whole multiple of it (IB ContractDetails.sizeIncrement), when the broker says. */
+    sizeIncrement: PositiveDecimal.optional(),
     /** IB trading class (`ES`, `NMS`); distinguishes e.g. weekly from monthly options. */
     tradingClass: z.string().max(32).optional(),
     /** IANA time zone of the trading hours (`America/New_York`). */
@@ -92,7 +139,7 @@ export type Instrument = z.infer<typeof Instrument>;
 export const InstrumentByConId = z.object({
   conId: ConId,
   /** Routing exchange for orders/market data (default: the instrument's own, `SMART` for stocks). */
-  exchange: Exchange.optional(),
+  exchange: RequestedExchange.optional(),
 });
 export type InstrumentByConId = z.infer<typeof InstrumentByConId>;
 
@@ -103,16 +150,17 @@ export type InstrumentByConId = z.infer<typeof InstrumentByConId>;
  */
 export const InstrumentDescription = z.object({
   secType: SecType,
-  symbol: z.string().min(1).max(32),
-  exchange: Exchange.optional(),
-  primaryExchange: Exchange.optional(),
-  currency: Currency.optional(),
-  localSymbol: z.string().min(1).max(64).optional(),
+  symbol: SymbolName,
+  exchange: RequestedExchange.optional(),
+  primaryExchange: RequestedExchange.optional(),
+  currency: RequestedCurrency.optional(),
+  localSymbol: LocalSymbolName.optional(),
   expiry: ExpiryOrMonth.optional(),
-  strike: Price.optional(),
+  /** Goes to the broker as a double: at most 15 significant digits. */
+  strike: OrderPrice.optional(),
   right: OptionRight.optional(),
-  multiplier: PositiveDecimal.optional(),
-  tradingClass: z.string().max(32).optional(),
+  multiplier: BrokerPositiveDecimal.optional(),
+  tradingClass: z.string().trim().min(1).max(32).regex(PRINTABLE, 'tradingClass must be printable ASCII').optional(),
 });
 export type InstrumentDescription = z.infer<typeof InstrumentDescription>;
 

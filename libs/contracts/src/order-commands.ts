@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AccountId, BrokerName, ClientOrderId, StrategyTag, V1 } from './common.js';
-import { Price, Quantity } from './decimal.js';
+import { OrderPrice, OrderQuantity } from './decimal.js';
 import { InstrumentRef } from './instrument.js';
 
 export const OrderSide = z.enum(['BUY', 'SELL']);
@@ -49,13 +49,16 @@ export const orderSpecShape = {
   account: AccountId.optional(),
   instrument: InstrumentRef,
   side: OrderSide,
-  /** Positive quantity in shares / contracts / base currency units; the side gives the direction. */
-  quantity: Quantity,
+  /**
+   * Positive quantity in shares / contracts / base currency units; the side gives the direction. At most 15
+   * significant digits (the broker carries it as a double); the OMS bounds it further (risk limits, instrument).
+   */
+  quantity: OrderQuantity,
   orderType: OrderType,
-  /** LMT and STP LMT: limit price, on the instrument's tick grid. */
-  limitPrice: Price.optional(),
-  /** STP and STP LMT: trigger price, on the tick grid. */
-  stopPrice: Price.optional(),
+  /** LMT and STP LMT: limit price, on the instrument's tick grid; at most 15 significant digits. */
+  limitPrice: OrderPrice.optional(),
+  /** STP and STP LMT: trigger price, on the tick grid; at most 15 significant digits. */
+  stopPrice: OrderPrice.optional(),
   tif: TimeInForce.default('DAY'),
   /** Allow execution outside regular trading hours (IB `outsideRth`). */
   outsideRth: z.boolean().default(false),
@@ -95,9 +98,9 @@ export const ModifyOrder = z
     v: V1,
     clientOrderId: ClientOrderId,
     /** New total quantity (not a delta); must not be below the filled quantity. */
-    quantity: Quantity.optional(),
-    limitPrice: Price.optional(),
-    stopPrice: Price.optional(),
+    quantity: OrderQuantity.optional(),
+    limitPrice: OrderPrice.optional(),
+    stopPrice: OrderPrice.optional(),
     tif: TimeInForce.optional(),
   })
   .check((ctx) => {

@@ -3,7 +3,7 @@ import { Position } from './account.js';
 import { AccountId, BrokerName, ClientOrderId, ConId, EpochMs, PageRequest, StrategyTag, V1 } from './common.js';
 import { Decimal, PositiveDecimal, Price, Quantity, SignedDecimal } from './decimal.js';
 import { okReply } from './errors.js';
-import { Instrument } from './instrument.js';
+import { Instrument, SymbolName } from './instrument.js';
 import { OrderSide, OrderType, TimeInForce } from './order-commands.js';
 import { OrderEvent, OrderState } from './order-events.js';
 
@@ -72,7 +72,7 @@ export const ListOrdersRequest = z.object({
   /** Only orders for this instrument (IB conId). */
   conId: ConId.optional(),
   /** Only orders whose instrument symbol is this (`AAPL`; all expiries/strikes of a future or option). */
-  symbol: z.string().min(1).max(32).optional(),
+  symbol: SymbolName.optional(),
   ...PageRequest,
 });
 export type ListOrdersRequest = z.infer<typeof ListOrdersRequest>;

@@ -9,10 +9,13 @@ import {
   mulDecimal,
   negateDecimal,
   normalizeDecimal,
+  OrderPrice,
+  OrderQuantity,
   PositiveDecimal,
   Price,
   roundDecimal,
   SignedDecimal,
+  significantDigits,
   subDecimal,
 } from '../src/index.js';
 
@@ -115,6 +118,30 @@ describe('decimal arithmetic is exact', () => {
       expect(err).toBeInstanceOf(DecimalError);
       expect((err as DecimalError).code).toBe('VALIDATION_FAILED');
     }
+  });
+});
+
+describe('significant digits (what a broker double carries exactly)', () => {
+  test.each([
+    ['0', 0],
+    ['187.25', 5],
+    ['0.00120', 2],
+    ['1500', 4],
+    ['-1.5', 2],
+    ['9007199254740993', 16],
+    ['1000000000000000000000', 22],
+    ['99999999999999999999.99', 22],
+  ])('%s has %i', (s, n) => expect(significantDigits(s)).toBe(n));
+  test('order quantities and prices stop at 15 digits', () => {
+    expect(OrderQuantity.safeParse('999999999999999').success).toBe(true);
+    expect(OrderQuantity.safeParse('1000000000000000').success).toBe(false);
+    expect(OrderQuantity.safeParse('0').success).toBe(false);
+    expect(OrderPrice.safeParse('-12345.678901234').success).toBe(true);
+    expect(OrderPrice.safeParse('-123456.6789012345').success).toBe(false);
+    // An accepted value comes back unchanged from a double (what @stoqey/ib and TWS carry).
+    for (const v of ['999999999999999', '123456789.012345', '4500.25', '-0.5'])
+      expect(String(Number(v))).toBe(normalizeDecimal(v));
+    expect(String(Number('9007199254740993'))).not.toBe('9007199254740993');
   });
 });
 

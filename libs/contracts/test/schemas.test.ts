@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import {
+  BrokerCancelOrderRequest,
   BrokerPlaceOrderRequest,
   ContractError,
   chunkBySize,
@@ -68,6 +69,54 @@ describe('order commands', () => {
   test('modify needs something to change', () => {
     expect(ModifyOrder.safeParse({ v: 1, clientOrderId: 'a' }).success).toBe(false);
     expect(ModifyOrder.safeParse({ v: 1, clientOrderId: 'a', quantity: '5' }).success).toBe(true);
+  });
+  test('numbers a broker would change are refused at the boundary, naming the field (issue 15.5)', () => {
+    const issue = (patch: Record<string, unknown>) =>
+      SubmitOrder.safeParse({ ...order, ...patch }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(issue({ quantity: '1000000000000000000000' })).toEqual([
+      expect.stringMatching(/^quantity: more than 15 significant digits/),
+    ]);
+    expect(issue({ quantity: '9007199254740993' })).toEqual([expect.stringMatching(/^quantity: more than 15/)]);
+    expect(issue({ limitPrice: '99999999999999999999.99' })).toEqual([expect.stringMatching(/^limitPrice: more/)]);
+    expect(issue({ quantity: '999999999999999' })).toBeUndefined();
+    expect(issue({ limitPrice: '0.000000000001' })).toBeUndefined();
+    // A JSON integer beyond 2^53 arrives rounded; it is never a valid id or time.
+    expect(issue({ instrument: { conId: JSON.parse('9007199254740993') } })?.[0]).toMatch(/^instrument/);
+    const modify = (patch: Record<string, unknown>) =>
+      ModifyOrder.safeParse({ v: 1, clientOrderId: 'a', ...patch }).success;
+    expect(modify({ quantity: '12345678901234567' })).toBe(false);
+    expect(modify({ stopPrice: '1234567890123456' })).toBe(false);
+    expect(modify({ quantity: '123456789012345' })).toBe(true);
+  });
+  test('symbols, exchanges and currencies are normalized, or refused naming the field', () => {
+    const desc = (patch: Record<string, unknown>) =>
+      InstrumentRef.safeParse({ secType: 'STK', symbol: 'AAPL', ...patch });
+    for (const symbol of ['AAPL', 'aapl', 'AAPL ', ' aApL\t'])
+      expect(desc({ symbol }).data).toEqual({ secType: 'STK', symbol: 'AAPL' });
+    expect(desc({ symbol: 'brk b', exchange: ' smart', currency: 'usd' }).data).toEqual({
+      secType: 'STK',
+      symbol: 'BRK B',
+      exchange: 'SMART',
+      currency: 'USD',
+    });
+    expect(desc({ localSymbol: ' AAPL  261218C00200000 ' }).data).toMatchObject({
+      localSymbol: 'AAPL  261218C00200000',
+    });
+    for (const symbol of ['', '   ', 'BRK  B', 'A\nB', 'X'.repeat(33), 'AAPL\u0000'])
+      expect(desc({ symbol }).error?.issues[0]?.path, JSON.stringify(symbol)).toEqual(['symbol']);
+    expect(desc({ currency: 'dollars' }).success).toBe(false);
+    expect(SubmitOrder.parse({ ...order, instrument: { conId: 265598, exchange: 'smart' } }).instrument).toEqual({
+      conId: 265598,
+      exchange: 'SMART',
+    });
+  });
+  test('broker ids in commands are positive 32-bit integers', () => {
+    for (const orderId of [0, -1, 1.5, 2 ** 31, '7'])
+      expect(BrokerCancelOrderRequest.safeParse({ v: 1, clientOrderId: 'c', orderId }).success, String(orderId)).toBe(
+        false,
+      );
+    expect(BrokerCancelOrderRequest.safeParse({ v: 1, clientOrderId: 'c', orderId: 2 ** 31 - 1 }).success).toBe(true);
+    expect(InstrumentRef.safeParse({ conId: 2 ** 31 }).success).toBe(false);
   });
   test('broker placeOrder applies the same price rules', () => {
     const place = { ...order, clientOrderId: 'c1', account: 'DU1', tif: 'DAY', outsideRth: false };

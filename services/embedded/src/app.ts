@@ -19,7 +19,7 @@ import { type History, migrations as historyMigrations, start as startHistory } 
 import { type RunningSim, startSim } from '@trading-system/ib-sim';
 import { type MarketDataService, start as startMarketData } from '@trading-system/market-data';
 import {
-  EMPTY_RISK_CONFIG,
+  DEFAULT_RISK_CONFIG,
   type OrdersDb,
   migrations as ordersMigrations,
   type RunningOrders,
@@ -184,7 +184,7 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
         // One process, one OMS: a broker added at run time (SDK addBroker) is tradable at once. On a shared NATS
         // other systems' brokers are announced too, so there the configured broker only.
         adoptBrokers: config.NATS_URL === undefined,
-        initialRisk: EMPTY_RISK_CONFIG,
+        initialRisk: DEFAULT_RISK_CONFIG,
         brokerTimeoutMs: 5_000,
         relayPollMs: 1_000,
         ordersStream: ORDERS_STREAM,

@@ -7,9 +7,9 @@ import {
   defaultedEnv,
   logConfigShape,
   natsConfigShape,
-  optionalEnv,
 } from '@trading-system/runtime';
 import { z } from 'zod';
+import { DEFAULT_RISK_CONFIG, withShippedDefaults } from './risk-checks.js';
 
 const BrokerList = z
   .string()
@@ -39,7 +39,8 @@ const RiskConfigJson = z
       accounts: z.record(z.string(), RiskLimits).default({}),
       strategies: z.record(z.string(), RiskLimits).default({}),
     }),
-  );
+  )
+  .transform(withShippedDefaults);
 
 export const OrdersEnv = z
   .object({
@@ -59,8 +60,10 @@ export const OrdersEnv = z
     ORDERS_BROKER_TIMEOUT_MS: defaultedEnv(z.coerce.number().int().min(100).max(120_000), 5_000).describe(
       'deadline of a broker command in ms; after it the order is unresolved until reconciliation (default 5000)',
     ),
-    ORDERS_RISK_LIMITS: optionalEnv(RiskConfigJson).describe(
+    ORDERS_RISK_LIMITS: defaultedEnv(RiskConfigJson, DEFAULT_RISK_CONFIG).describe(
       'initial risk limits as JSON {"default":{...},"accounts":{"DU1":{...}},"strategies":{"s1":{...}}}; ' +
+        'the default set always keeps maxOrderQuantity 100000, maxOrderNotional 1000000 and ' +
+        'priceCollarPercent 20 unless it sets them (raise or lower, never remove; services/orders/README.md); ' +
         'limits stored by an operator (orders.riskLimits) win after a restart',
     ),
     ORDERS_RELAY_PAUSED: defaultedEnv(z.stringbool(), false).describe(

@@ -2,4 +2,10 @@ export { type OrdersDeps, type RunningOrders, start, toStreamConfig } from './ap
 export type { OrdersConfig } from './context.js';
 export type { OrdersDb } from './db-types.js';
 export { migrations } from './migrations/index.js';
-export { EMPTY_RISK_CONFIG, type RiskConfig } from './risk-checks.js';
+export {
+  DEFAULT_RISK_CONFIG,
+  DEFAULT_RISK_LIMITS,
+  EMPTY_RISK_CONFIG,
+  type RiskConfig,
+  withShippedDefaults,
+} from './risk-checks.js';

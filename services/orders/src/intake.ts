@@ -28,7 +28,7 @@ import {
   toOrderView,
 } from './ledger.js';
 import { countOpenOrders, ledgerPosition } from './positions.js';
-import { checkRisk } from './risk-checks.js';
+import { checkRiskWithQuote } from './reference-price.js';
 import { type Denial, deny, resolveAccount, validateOrderParams } from './validation.js';
 
 /** Stable hash of a request's content (keys sorted), to tell a retry from a different order under the same id. */
@@ -101,7 +101,7 @@ export async function handleSubmit(ctx: OmsContext, req: SubmitOrder): Promise<O
   const now = ctx.clock();
   const rateAccount = ctx.live.countAndRecord(`account:${account.value}`, now);
   const rateStrategy = req.strategy === undefined ? 0 : ctx.live.countAndRecord(`strategy:${req.strategy}`, now);
-  const denial = checkRisk({
+  const denial = await checkRiskWithQuote(ctx, req.broker, instrument.conId, {
     order: {
       account: account.value,
       strategy: req.strategy,
@@ -114,7 +114,6 @@ export async function handleSubmit(ctx: OmsContext, req: SubmitOrder): Promise<O
     },
     mode: ctx.settings.tradingState.mode,
     config: ctx.settings.risk,
-    quote: ctx.live.quote(req.broker, instrument.conId),
     position,
     accountCounts: {
       openOrders: accountOpen,

@@ -11,7 +11,6 @@ import { createDatabase } from '@trading-system/storage';
 import { start } from './app.js';
 import { OrdersEnv } from './config.js';
 import type { OrdersDb } from './db-types.js';
-import { EMPTY_RISK_CONFIG } from './risk-checks.js';
 
 await runService({
   name: 'orders',
@@ -49,7 +48,7 @@ await runService({
             schema: config.ORDERS_DB_SCHEMA,
             brokers: config.ORDERS_BROKERS,
             adoptBrokers: config.ORDERS_ADOPT_BROKERS,
-            initialRisk: config.ORDERS_RISK_LIMITS ?? EMPTY_RISK_CONFIG,
+            initialRisk: config.ORDERS_RISK_LIMITS,
             brokerTimeoutMs: config.ORDERS_BROKER_TIMEOUT_MS,
             relayPollMs: 1_000,
             relayPaused: config.ORDERS_RELAY_PAUSED,

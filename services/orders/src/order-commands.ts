@@ -30,7 +30,7 @@ import {
 } from './ledger.js';
 import { isCancellable, isModifiable } from './order-state.js';
 import { ledgerPosition } from './positions.js';
-import { checkRisk } from './risk-checks.js';
+import { checkRiskWithQuote } from './reference-price.js';
 import { validateOrderParams } from './validation.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -190,7 +190,7 @@ async function modifyOne(ctx: OmsContext, req: ModifyOrder): Promise<OrderComman
   if (compareDecimal(next.quantity, row.filled_qty) < 0)
     return errorReply('VALIDATION_FAILED', `quantity ${next.quantity} is below the filled ${row.filled_qty}`);
   const now = ctx.clock();
-  const denial = checkRisk({
+  const denial = await checkRiskWithQuote(ctx, row.broker, instrument.conId, {
     order: {
       account: row.account,
       strategy: row.strategy ?? undefined,
@@ -203,7 +203,6 @@ async function modifyOne(ctx: OmsContext, req: ModifyOrder): Promise<OrderComman
     },
     mode: ctx.settings.tradingState.mode,
     config: ctx.settings.risk,
-    quote: ctx.live.quote(row.broker, instrument.conId),
     position: await ledgerPosition(ctx.db, row.broker, row.account, instrument.conId),
     // The order being modified is already open: it does not count against the open-order limit.
     accountCounts: { openOrders: 0, commandsLastSecond: ctx.live.countAndRecord(`account:${row.account}`, now) },

@@ -4,7 +4,8 @@
  *
  * Limit sets: a default set, one per account and one per strategy tag. Every set that applies to the order is
  * checked (so the strictest limit wins); counts are per account for the default/account sets and per strategy
- * for strategy sets.
+ * for strategy sets. The default set always carries the shipped limits (DEFAULT_RISK_LIMITS), raised or lowered
+ * by the operator but never absent.
  */
 import {
   addDecimal,
@@ -26,6 +27,43 @@ export interface RiskConfig {
   readonly strategies: Readonly<Record<string, RiskLimits>>;
 }
 
+/**
+ * The limits every deployment starts with (orders' main.ts when ORDERS_RISK_LIMITS is unset, the embedded
+ * runtime) and keeps: a default set given without one of them (ORDERS_RISK_LIMITS, orders.riskLimits, a stored
+ * setting) gets the shipped value. A guard against fat fingers and runaway programs, not a trading policy:
+ * - maxOrderQuantity 100,000 units (shares, contracts, base currency) per order;
+ * - maxOrderNotional 1,000,000 per order, in the instrument's currency (worst fill price × quantity × multiplier);
+ * - priceCollarPercent 20: a limit price more than 20% through the reference price (the last quote) is denied.
+ */
+export const DEFAULT_RISK_LIMITS: Readonly<
+  Required<Pick<RiskLimits, 'maxOrderQuantity' | 'maxOrderNotional' | 'priceCollarPercent'>>
+> = Object.freeze({ maxOrderQuantity: '100000', maxOrderNotional: '1000000', priceCollarPercent: '20' });
+
+const SHIPPED = Object.keys(DEFAULT_RISK_LIMITS) as Array<keyof typeof DEFAULT_RISK_LIMITS>;
+
+/** A default limit set with each shipped limit it lacks taken from `from` (the shipped values by default). */
+export function withShippedLimits(limits: RiskLimits, from: RiskLimits = DEFAULT_RISK_LIMITS): RiskLimits {
+  const out: RiskLimits = { ...limits };
+  for (const k of SHIPPED) if (out[k] === undefined && from[k] !== undefined) out[k] = from[k];
+  return out;
+}
+
+/** `config` with the shipped limits in its default set (see DEFAULT_RISK_LIMITS). */
+export function withShippedDefaults(config: RiskConfig): RiskConfig {
+  return { ...config, default: withShippedLimits(config.default) };
+}
+
+/** What a deployment starts with: the shipped default set, no account or strategy sets. */
+export const DEFAULT_RISK_CONFIG: RiskConfig = Object.freeze({
+  default: DEFAULT_RISK_LIMITS,
+  accounts: {},
+  strategies: {},
+});
+
+/**
+ * No limits at all, for tests of other rules only. No deployment path starts from it: main.ts and the embedded
+ * runtime start from DEFAULT_RISK_CONFIG.
+ */
 export const EMPTY_RISK_CONFIG: RiskConfig = { default: {}, accounts: {}, strategies: {} };
 
 export interface RiskOrder {
@@ -88,6 +126,65 @@ export function isReducing(position: string, side: OrderSide, quantity: string):
   return compareDecimal(quantity, abs(position)) <= 0;
 }
 
+/** The limit sets that apply to an order: the default, its account's and its strategy's. */
+function applicableSets(input: Pick<RiskInput, 'order' | 'config'>): Array<RiskLimits | undefined> {
+  const { order, config } = input;
+  return [
+    config.default,
+    config.accounts[order.account],
+    order.strategy === undefined ? undefined : config.strategies[order.strategy],
+  ];
+}
+
+/**
+ * Whether the checks of this order need a reference price (a quote): a LMT order under a price collar, or a
+ * market order under a notional limit. The OMS fetches one from the broker when it has none and this says so.
+ */
+export function referenceNeeded(input: Pick<RiskInput, 'order' | 'config' | 'mode'>): boolean {
+  if (input.mode === 'halted') return false;
+  const { orderType } = input.order;
+  return applicableSets(input).some(
+    (l) =>
+      (l?.priceCollarPercent !== undefined && orderType === 'LMT') ||
+      (l?.maxOrderNotional !== undefined && orderType === 'MKT'),
+  );
+}
+
+/**
+ * The worst price the order can fill at, as far as it is known: a BUY's limit caps it; otherwise the largest (in
+ * magnitude) of its limit, its stop and the reference. Undefined when none is known (a market order without a quote).
+ */
+export function valuationPrice(order: RiskOrder, reference: string | undefined): string | undefined {
+  if (order.side === 'BUY' && order.limitPrice !== undefined) return order.limitPrice;
+  const known = [order.limitPrice, order.stopPrice, reference].filter((p): p is string => p !== undefined);
+  return known.reduce<string | undefined>(
+    (max, p) => (max === undefined || compareDecimal(abs(p), abs(max)) > 0 ? p : max),
+    undefined,
+  );
+}
+
+/**
+ * A limit price more than `percent` % through its reference: a BUY above ref × (1 + p/100), a SELL below
+ * ref × (1 − p/100). Only the aggressive side is collared: a limit on the passive side cannot fill worse than
+ * itself (a bid far below the market is legitimate and harmless). The reference of a LMT order is the quote, of
+ * a STP LMT its own stop price (its limit applies once the stop has triggered). STP orders have no limit; once
+ * triggered they are market orders, bounded by the notional limit.
+ */
+export function collarBreach(
+  order: RiskOrder,
+  reference: string | undefined,
+  percent: string,
+): { price: string; reference: string } | 'noReference' | undefined {
+  if (order.limitPrice === undefined) return undefined;
+  const ref = order.orderType === 'STP LMT' ? order.stopPrice : reference;
+  if (ref === undefined) return 'noReference';
+  // Exact: (price − ref) × 100 compared with percent × |ref|, signed by the side.
+  const through = mulDecimal(subDecimal(order.limitPrice, ref), order.side === 'BUY' ? '100' : '-100');
+  return compareDecimal(through, mulDecimal(percent, abs(ref))) > 0
+    ? { price: order.limitPrice, reference: ref }
+    : undefined;
+}
+
 /** The first failing check, or undefined when the order passes. */
 export function checkRisk(input: RiskInput): Denial | undefined {
   const { order, mode } = input;
@@ -140,23 +237,18 @@ function checkLimits(input: RiskInput, limits: RiskLimits, counts: Counts, scope
   }
   const reference = referencePrice(input.quote);
   if (limits.priceCollarPercent !== undefined) {
-    if (reference === undefined)
+    const breach = collarBreach(order, reference, limits.priceCollarPercent);
+    if (breach === 'noReference')
       return deny('RISK_NO_REFERENCE_PRICE', 'priceCollar', `no quote seen for the instrument${where}`);
-    for (const price of [order.limitPrice, order.stopPrice]) {
-      if (price === undefined) continue;
-      // |price − ref| × 100 > collar × |ref|, exact
-      const lhs = mulDecimal(abs(subDecimal(price, reference)), '100');
-      const rhs = mulDecimal(limits.priceCollarPercent, abs(reference));
-      if (compareDecimal(lhs, rhs) > 0)
-        return deny(
-          'RISK_PRICE_COLLAR',
-          'priceCollar',
-          `price ${price} is more than ${limits.priceCollarPercent}% from reference ${reference}${where}`,
-        );
-    }
+    if (breach !== undefined)
+      return deny(
+        'RISK_PRICE_COLLAR',
+        'priceCollar',
+        `${order.side} limit ${breach.price} is more than ${limits.priceCollarPercent}% through reference ${breach.reference}${where}`,
+      );
   }
   if (limits.maxOrderNotional !== undefined) {
-    const price = order.limitPrice ?? order.stopPrice ?? reference;
+    const price = valuationPrice(order, reference);
     if (price === undefined)
       return deny('RISK_NO_REFERENCE_PRICE', 'maxOrderNotional', `no price to value a ${order.orderType} order`);
     const notional = abs(mulDecimal(mulDecimal(price, order.quantity), order.multiplier));

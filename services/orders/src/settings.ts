@@ -11,7 +11,7 @@ import type {
 } from '@trading-system/contracts';
 import type { OmsContext, Settings } from './context.js';
 import type { Db } from './ledger.js';
-import type { RiskConfig } from './risk-checks.js';
+import { type RiskConfig, withShippedLimits } from './risk-checks.js';
 
 const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
@@ -23,8 +23,13 @@ export async function loadSettings(db: Db, initialRisk: RiskConfig, nowMs: numbe
   return {
     tradingState:
       state === undefined ? { mode: 'active', changedBy: 'default', changedAtMs: nowMs } : json<TradingState>(state),
-    risk: risk === undefined ? initialRisk : json<RiskConfig>(risk),
+    risk: risk === undefined ? initialRisk : keepShipped(json<RiskConfig>(risk), initialRisk),
   };
+}
+
+/** Stored limits (possibly from before shipped limits existed) keep the shipped limits the start config carries. */
+function keepShipped(stored: RiskConfig, initial: RiskConfig): RiskConfig {
+  return { ...stored, default: withShippedLimits(stored.default, initial.default) };
 }
 
 async function store(ctx: OmsContext, key: string, value: unknown): Promise<void> {
@@ -57,7 +62,7 @@ export async function handleRiskLimits(ctx: OmsContext, req: RiskLimitsRequest):
         ? { ...current, accounts: { ...current.accounts, [scope.account]: req.set } }
         : scope.strategy !== undefined
           ? { ...current, strategies: { ...current.strategies, [scope.strategy]: req.set } }
-          : { ...current, default: req.set };
+          : { ...current, default: withShippedLimits(req.set) };
     await store(ctx, 'risk', next);
     ctx.settings.risk = next;
     ctx.logger.warn({ scope, limits: req.set }, 'risk limits changed');

@@ -1,6 +1,9 @@
 /**
  * Order validation beyond the schema, pure: order-type parameters, TIF rules per broker, quantity and price rules
- * of the instrument, known account. A failure is a denial (nothing is sent) naming its code and rule.
+ * of the instrument (whole units, the broker's minimum size and size increment when it gives them, prices on the
+ * tick grid and positive where the asset class requires it), known account. A failure is a denial (nothing is
+ * sent) naming its code and rule. Magnitudes are bounded before this (the schemas: at most 15 significant digits)
+ * and after it (the risk limits, shipped on: risk-checks.ts).
  */
 import {
   compareDecimal,
@@ -60,6 +63,15 @@ export function validateOrderParams(o: OrderParams, instrument: Instrument, brok
   if (compareDecimal(o.quantity, '0') <= 0) return deny('VALIDATION_FAILED', 'quantity', 'quantity must be positive');
   if (WHOLE_UNITS.has(instrument.secType) && !isMultipleOf(o.quantity, '1'))
     return deny('VALIDATION_FAILED', 'quantity', `${instrument.secType} quantities are whole units, got ${o.quantity}`);
+  // The broker's own size rules, when its contract details give them.
+  if (instrument.minSize !== undefined && compareDecimal(o.quantity, instrument.minSize) < 0)
+    return deny('VALIDATION_FAILED', 'minSize', `quantity ${o.quantity} is below the minimum ${instrument.minSize}`);
+  if (instrument.sizeIncrement !== undefined && !isMultipleOf(o.quantity, instrument.sizeIncrement))
+    return deny(
+      'VALIDATION_FAILED',
+      'sizeIncrement',
+      `quantity ${o.quantity} is not a multiple of the size increment ${instrument.sizeIncrement}`,
+    );
 
   for (const [field, price] of [
     ['limitPrice', o.limitPrice],

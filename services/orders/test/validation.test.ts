@@ -51,6 +51,15 @@ describe('validateOrderParams', () => {
     expect(code({ ...lmt, limitPrice: '-5.25' }, fut)).toBe('ok');
     expect(code({ ...lmt, limitPrice: '5010.1' }, fut)).toBe('PRICE_NOT_ON_TICK/tickSize');
   });
+
+  test("the broker's size rules, when its contract details give them", () => {
+    const lots = { ...stk, secType: 'CMDTY' as const, minSize: '1', sizeIncrement: '0.5' };
+    expect(code({ ...lmt, quantity: '1.5' }, lots)).toBe('ok');
+    expect(code({ ...lmt, quantity: '0.5' }, lots)).toBe('VALIDATION_FAILED/minSize');
+    expect(code({ ...lmt, quantity: '1.25' }, lots)).toBe('VALIDATION_FAILED/sizeIncrement');
+    expect(code({ ...lmt, quantity: '100' }, { ...stk, sizeIncrement: '100' })).toBe('ok');
+    expect(code({ ...lmt, quantity: '150' }, { ...stk, sizeIncrement: '100' })).toBe('VALIDATION_FAILED/sizeIncrement');
+  });
 });
 
 describe('resolveAccount', () => {

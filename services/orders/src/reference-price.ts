@@ -1,0 +1,60 @@
+/**
+ * The quote the risk checks judge an order against (price collar, a market order's notional): the last tick the
+ * OMS saw on md.tick.* for the instrument, or, when it has none and a limit in force needs one
+ * (`referenceNeeded`), a snapshot from the broker (`broker.<b>.cmd.mdSnapshot`, delayed data accepted), kept for
+ * SNAPSHOT_TTL_MS so a burst of orders costs one snapshot. With no quote either way the checks deny with
+ * RISK_NO_REFERENCE_PRICE (retryable): a limit is never skipped for want of a price.
+ */
+import type { OmsContext } from './context.js';
+import { checkRisk, type Quote, type RiskInput, referenceNeeded } from './risk-checks.js';
+import type { Denial } from './validation.js';
+
+/** How long a broker snapshot serves as the reference, ms. */
+export const SNAPSHOT_TTL_MS = 10_000;
+
+interface Snapshot {
+  readonly quote: Quote;
+  readonly atMs: number;
+}
+
+/** Snapshots per OMS (its live state), so two OMS instances in one process never share them. */
+const snapshots = new WeakMap<object, Map<string, Snapshot>>();
+
+export async function referenceQuote(
+  ctx: OmsContext,
+  broker: string,
+  conId: number,
+  needed: boolean,
+): Promise<Quote | undefined> {
+  const live = ctx.live.quote(broker, conId);
+  if (live !== undefined || !needed) return live;
+  let mine = snapshots.get(ctx.live);
+  if (mine === undefined) {
+    mine = new Map();
+    snapshots.set(ctx.live, mine);
+  }
+  const key = `${broker}:${conId}`;
+  const now = ctx.clock();
+  const kept = mine.get(key);
+  if (kept !== undefined && now - kept.atMs < SNAPSHOT_TTL_MS) return kept.quote;
+  const outcome = await ctx.brokers.call(broker, 'mdSnapshot', { v: 1, instrument: { conId }, allowDelayed: true });
+  if (outcome.kind !== 'sent') {
+    ctx.logger.debug({ broker, conId, outcome }, 'no broker snapshot for a reference price');
+    return undefined;
+  }
+  const { bid, ask, last } = outcome.reply.tick;
+  const quote: Quote = { bid, ask, last };
+  mine.set(key, { quote, atMs: now });
+  return quote;
+}
+
+/** checkRisk with the reference quote looked up (and fetched from the broker when a limit needs one). */
+export async function checkRiskWithQuote(
+  ctx: OmsContext,
+  broker: string,
+  conId: number,
+  input: Omit<RiskInput, 'quote'>,
+): Promise<Denial | undefined> {
+  const quote = await referenceQuote(ctx, broker, conId, referenceNeeded(input));
+  return checkRisk({ ...input, quote });
+}
