@@ -49,6 +49,9 @@ export interface AccountsOptions {
   readonly summaryTimeoutMs?: number;
 }
 
+/** IB serves at most two account summary requests at a time (a third gets error 322); more wait their turn. */
+const MAX_SUMMARIES_IN_FLIGHT = 2;
+
 export class Accounts {
   private readonly positions = new Map<string, Position>();
   private positionsReady = false;
@@ -56,6 +59,8 @@ export class Accounts {
   private readonly pnl = new Map<string, AccountPnl>();
   private readonly pnlReqs = new Map<number, string>();
   private readonly summaryTimeoutMs: number;
+  private summariesInFlight = 0;
+  private readonly summaryWaiters: Array<() => void> = [];
   /** Values of the reqAccountUpdates subscription, key|currency → value, per account. */
   private readonly values = new Map<string, Map<string, AccountValue>>();
 
@@ -158,6 +163,19 @@ export class Accounts {
   async summary(account?: string): Promise<AccountSummary[]> {
     this.conn.requireReady();
     this.checkAccount(account);
+    if (this.summariesInFlight >= MAX_SUMMARIES_IN_FLIGHT)
+      await new Promise<void>((resolve) => this.summaryWaiters.push(resolve));
+    this.summariesInFlight++;
+    try {
+      return await this.requestSummary(account);
+    } finally {
+      this.summariesInFlight--;
+      this.summaryWaiters.shift()?.();
+    }
+  }
+
+  private async requestSummary(account: string | undefined): Promise<AccountSummary[]> {
+    this.conn.requireReady();
     const reqId = this.conn.allocReqId();
     const rows: Array<{ account: string; tag: string; value: string; currency: string }> = [];
     await new Promise<void>((resolve, reject) => {
@@ -171,8 +189,17 @@ export class Accounts {
         if (!active) return;
         active = false;
         off();
+        this.conn.unregister(reqId);
         if (this.conn.isReady) this.conn.send('cancel', 'cancelAccountSummary', (p) => p.cancelAccountSummary(reqId));
       };
+      // An IB error for the request (322: too many summaries, e.g. from another client) ends it at once.
+      this.conn.register(reqId, {
+        code: (code, message, info) => {
+          if (info.cls === 'warning') return;
+          done();
+          reject(new ContractError('SERVICE_UNAVAILABLE', `IB refused the account summary: ${code} ${message}`));
+        },
+      });
       const off = this.conn.onStream({
         onAccountSummary: (id, a, tag, value, currency) => {
           if (id === reqId) rows.push({ account: a, tag, value, currency });
