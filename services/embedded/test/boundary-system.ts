@@ -1,7 +1,7 @@
 /**
  * The whole system as a deployment runs it, for tests of its boundary: a private nats-server, Postgres, every
  * service started in this process on them (services/embedded with NATS_URL and DATABASE_URL: ib-sim, gateway-ib,
- * orders, market-data, history scoped to its broker as HISTORY_BROKERS does), and a plain NATS connection of the
+ * orders, market-data, history — scoped to its broker as HISTORY_BROKERS does, unless told otherwise), and a plain NATS connection of the
  * test's own playing a client in another language: it sends bytes, nothing on its side validates them.
  */
 import { Writable } from 'node:stream';
@@ -38,7 +38,16 @@ export interface BoundarySystem {
   close(): Promise<void>;
 }
 
-export async function startBoundarySystem(): Promise<BoundarySystem> {
+export interface BoundaryOptions {
+  /**
+   * History answers only this system's broker, as with HISTORY_BROKERS (default true): a malformed hist.*
+   * request is refused by every scoped instance; a valid one for another broker is left to the instance that
+   * serves that broker.
+   */
+  readonly scopeHistory?: boolean;
+}
+
+export async function startBoundarySystem(options: BoundaryOptions = {}): Promise<BoundarySystem> {
   const nats: PrivateNats = await startPrivateNats();
   const database = await openPgTestDatabase<unknown>({ poolMax: 1 });
   const broker = uniqueName('bnd').replace(/[^A-Za-z0-9_-]/g, '_');
@@ -66,7 +75,7 @@ export async function startBoundarySystem(): Promise<BoundarySystem> {
       gatewayType,
       schemas: { orders: ordersSchema, history: database.newSchema('hist') },
       durableSuffix: `-${broker}`,
-      scopeHistoryToBroker: true,
+      scopeHistoryToBroker: options.scopeHistory ?? true,
     },
   });
   const nc = await connect({ servers: nats.url, name: 'boundary-client' });
