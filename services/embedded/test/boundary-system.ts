@@ -48,8 +48,21 @@ export interface BoundaryOptions {
 }
 
 export async function startBoundarySystem(options: BoundaryOptions = {}): Promise<BoundarySystem> {
+  // What is started so far is stopped again when a later step fails, so a failed start leaks no nats-server.
+  const undo: Array<() => Promise<unknown>> = [];
+  try {
+    return await startParts(options, undo);
+  } catch (err) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function startParts(options: BoundaryOptions, undo: Array<() => Promise<unknown>>): Promise<BoundarySystem> {
   const nats: PrivateNats = await startPrivateNats();
+  undo.push(() => nats.stop());
   const database = await openPgTestDatabase<unknown>({ poolMax: 1 });
+  undo.push(() => database.close());
   const broker = uniqueName('bnd').replace(/[^A-Za-z0-9_-]/g, '_');
   const gatewayType = uniqueName('g').replace(/[^A-Za-z0-9_-]/g, '_');
   const ordersSchema = database.newSchema('orders');
@@ -78,6 +91,7 @@ export async function startBoundarySystem(options: BoundaryOptions = {}): Promis
       scopeHistoryToBroker: options.scopeHistory ?? true,
     },
   });
+  undo.push(() => system.stop());
   const nc = await connect({ servers: nats.url, name: 'boundary-client' });
   const tokens: Record<string, string> = { broker, type: gatewayType };
   const requestSubjects = catalog.entries
