@@ -6,6 +6,10 @@
  * no-responders, and the wait is logged with its backoff. Once the database answers, the stand-in goes and the
  * service starts (migrations first); if the database vanishes again during start-up, the same wait repeats instead
  * of a crash loop. Anything else that fails start-up is rethrown.
+ *
+ * The stand-in keeps answering through migrations and recovery until the service calls `handOver()` right before it
+ * serves its own subjects: the stand-in's UNSUB and the service's SUB travel in that order on the same connection,
+ * so a client never meets a window of no-responders and never gets two replies.
  */
 import type { Bus, Subscription } from '@trading-system/bus';
 import { errorReply, type MessageCatalog } from '@trading-system/contracts';
@@ -21,7 +25,8 @@ export interface StartWhenDatabaseReadyOptions<T, DB> {
   readonly logger: Logger;
   /** The service's shutdown signal: ends the wait. */
   readonly signal: AbortSignal;
-  readonly start: () => Promise<T>;
+  /** Starts the service; it calls `handOver` just before it serves its request subjects (idempotent). */
+  readonly start: (handOver: () => void) => Promise<T>;
   /** Backoff of the wait (default 250 ms doubling to 5 s). */
   readonly initialDelayMs?: number;
   readonly maxDelayMs?: number;
@@ -37,7 +42,11 @@ export async function startWhenDatabaseReady<T, DB>(options: StartWhenDatabaseRe
   const log = logger.child({ component: 'database-wait' });
   const subjects = requestSubjectsOf(options.catalog, service);
   for (;;) {
-    const standIn = serveUnavailable(bus, subjects, `${service} is waiting for its database; retry shortly`);
+    let standIn = serveUnavailable(bus, subjects, `${service} is starting (waiting for its database); retry shortly`);
+    const handOver = () => {
+      for (const s of standIn) s.unsubscribe();
+      standIn = [];
+    };
     try {
       await waitForDatabase(options.database, {
         signal,
@@ -49,14 +58,12 @@ export async function startWhenDatabaseReady<T, DB>(options: StartWhenDatabaseRe
             'database unreachable; waiting for it before starting (requests are answered SERVICE_UNAVAILABLE)',
           ),
       });
-    } finally {
-      for (const s of standIn) s.unsubscribe();
-    }
-    try {
-      return await options.start();
+      return await options.start(handOver);
     } catch (err) {
       if (!isDatabaseUnavailable(err) || signal.aborted) throw err;
       log.warn({ err }, 'the database went away during start-up; waiting for it again');
+    } finally {
+      handOver();
     }
   }
 }

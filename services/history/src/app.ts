@@ -40,6 +40,8 @@ export interface HistoryDeps {
   readonly config?: Partial<HistoryConfig>;
   /** Epoch-ms clock (tests pin "now"); default Date.now. */
   readonly clock?: () => number;
+  /** Called once, right before the request subjects are served (the database-wait stand-in hands over). */
+  readonly beforeServe?: () => void;
 }
 
 export interface History {
@@ -114,6 +116,7 @@ export async function start(deps: HistoryDeps): Promise<History> {
       }
     };
     const claim = brokers === undefined ? undefined : (r: Req) => mine(brokerOf(r));
+    deps.beforeServe?.();
     subs.push(
       deps.bus.serve<Req, Rep | ErrorReply>(subject, answer, { queue, ...(claim === undefined ? {} : { claim }) }),
     );

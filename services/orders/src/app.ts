@@ -45,6 +45,8 @@ export interface OrdersDeps {
   readonly config: OrdersConfig;
   /** Epoch ms; defaults to Date.now. */
   readonly clock?: () => number;
+  /** Called once, right before the request subjects are served (the database-wait stand-in hands over). */
+  readonly beforeServe?: () => void;
 }
 
 export interface RunningOrders {
@@ -133,6 +135,7 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
       }),
     );
     for (const b of config.brokers) await consume(b.name);
+    deps.beforeServe?.();
     subs.push(
       bus.serve<SubmitOrder>(Subjects.ordersSubmit.build(), (req) => handleSubmit(ctx, req)),
       bus.serve<ModifyOrder>(Subjects.ordersModify.build(), (req) => handleModify(ctx, req)),

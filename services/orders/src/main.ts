@@ -39,9 +39,10 @@ await runService({
       database,
       logger,
       signal: shutdownSignal,
-      start: () =>
+      start: (handOver) =>
         start({
           bus,
+          beforeServe: handOver,
           db: database.db,
           logger,
           config: {

@@ -37,7 +37,11 @@ describe('end to end: orders + gateway-ib + ib-sim as processes', () => {
 
   const startOrders = async (extra: Record<string, string> = {}) => {
     orders = spawnTs('services/orders/src/main.ts', [], { ...ordersEnv, ...extra });
-    await waitUntil(() => ask(nats.bus, Subjects.ordersTradingState.build(), { v: 1 }), 60_000);
+    // Until it has migrated and serves, the OMS's stand-in answers SERVICE_UNAVAILABLE: wait for a real answer.
+    await waitUntil(async () => {
+      const r = await ask<{ ok: boolean }>(nats.bus, Subjects.ordersTradingState.build(), { v: 1 });
+      return r?.ok === true ? true : undefined;
+    }, 60_000);
   };
   const get = (id: string) =>
     nats.bus.request<Reply>(Subjects.ordersGet.build(), { v: 1, clientOrderId: id }, { timeoutMs: 5_000 });
