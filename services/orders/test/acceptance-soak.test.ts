@@ -114,7 +114,11 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
   const startOrders = async () => {
     orders = spawnTs('services/orders/src/main.ts', [], ordersEnv);
     outputs.push(orders.output);
-    await waitUntil(() => ask(nats, Subjects.ordersTradingState.build(), { v: 1 }), 60_000);
+    // Until it has migrated and serves, the OMS's stand-in answers SERVICE_UNAVAILABLE: wait for a real answer.
+    await waitUntil(async () => {
+      const r = await ask<{ ok: boolean }>(nats, Subjects.ordersTradingState.build(), { v: 1 });
+      return r?.ok === true ? true : undefined;
+    }, 60_000);
   };
 
   beforeAll(async () => {
@@ -189,6 +193,17 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
       const px = Number(r.tick?.last ?? r.tick?.bid ?? r.tick?.ask);
       expect(px, JSON.stringify(r)).toBeGreaterThan(0);
       ref.set(conId, px);
+    }
+
+    // A trader trades what they watch: streaming quotes give the OMS the reference price its default risk limits
+    // need (collar, a market order's notional) without a broker snapshot per order, also after each restart.
+    for (const conId of INSTRUMENTS) {
+      const r = await bus.request<{ ok: boolean }>(
+        Subjects.brokerCommand.build({ broker, verb: 'mdSubscribe' }),
+        { v: 1, instrument: { conId }, streams: ['ticks'] },
+        { timeoutMs: 20_000 },
+      );
+      expect(r.ok, JSON.stringify(r)).toBe(true);
     }
 
     const stats = { retries: 0, duplicates: 0, cancels: 0, modifies: 0, kills: 0, submitted: 0 };
