@@ -80,7 +80,7 @@ export async function backfill(
     const startedMs = performance.now();
     // IB's pacing may hold the chunk for minutes; the gateway does not count that wait against timeoutMs, so
     // neither may we: allow the wait the broker forecasts for it, with room for the forecast to be late.
-    const pacingWaitMs = eta.nextChunkWaitMs();
+    const pacingWaitMs = Math.max(eta.nextChunkWaitMs(), eta.queueDrainMs());
     const request = deps.bus.request<FetchHistoryReply>(
       subject,
       {

@@ -58,6 +58,22 @@ export class DownloadEta {
     return Math.max(0, f.reply.more.firstSendAtMs - f.reply.nowMs - (performance.now() - f.atMs));
   }
 
+  /**
+   * Until the last request of this download known to the broker is sent, ms (0 when unknown): a bound for the wait
+   * of any chunk submitted now. A chunk's reply deadline uses it rather than nextChunkWaitMs, since a forecast is
+   * older than the queue (another download's demand may have pushed this one back since): a deadline that ends
+   * while the gateway still holds the chunk in its queue turns a paced chunk into a missing range.
+   */
+  queueDrainMs(): number {
+    const f = this.forecast;
+    if (f === undefined) return 0;
+    const sends = [...f.reply.waiting.map((w) => w.sendAtMs), f.reply.more?.lastSendAtMs].filter(
+      (t): t is number => t !== undefined,
+    );
+    if (sends.length === 0) return 0;
+    return Math.max(0, Math.max(...sends) - f.reply.nowMs - (performance.now() - f.atMs));
+  }
+
   /** Time to completion with `done` of `total` chunks finished, ms; undefined before anything is known. */
   etaMs(done: number, total: number): number | undefined {
     const left = total - done;
