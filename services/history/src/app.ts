@@ -88,6 +88,7 @@ export async function start(deps: HistoryDeps): Promise<History> {
     ackWaitMs: 30_000,
     maxDeliver: 10,
   });
+  await readModel.refoldOnce();
   await readModel.start();
 
   const abort = new AbortController();

@@ -88,6 +88,8 @@ export interface TradesTable {
 export interface ReadModelTable {
   id: number;
   generation: number;
+  /** Fold version the order rows were last derived with (migration 0005); defaults to 0. */
+  folded_version?: number;
 }
 
 export interface HistoryDb {

@@ -2,7 +2,7 @@ import type { OrderEvent, OrderState, OrderView, TradeRecord } from '@trading-sy
 
 /**
  * Pure folding of order events into the read model: the OrderView an `accepted` (or `denied`) event starts, each
- * later event applied in stream order, and the TradeRecord of each fill. A denial without the order's fields (an
+ * later event applied in the order's sequence (`seq`), and the TradeRecord of each fill. A denial without the order's fields (an
  * event written before OrderDenied carried them, or refused before the instrument was known) has no view: it stays
  * in the event log only.
  * The view's `createdAtMs` / `updatedAtMs` are the OMS's own (orders.get): when it recorded the first / latest event,
@@ -117,4 +117,61 @@ export function tradeFromFill(
   if (e.commission !== undefined) t.commission = e.commission;
   if (e.commissionCurrency !== undefined) t.commissionCurrency = e.commissionCurrency;
   return t;
+}
+
+/** What an order's stored events fold to. */
+export interface FoldedOrder {
+  /** Undefined while the event that starts the order (accepted, or a denial carrying it) has not arrived. */
+  readonly view: OrderView | undefined;
+  /** One per fill event, each with its own broker's latest commission report; empty while `view` is. */
+  readonly trades: readonly TradeRecord[];
+  /** Sequence numbers below the highest one that no stored event has: events still on their way (or lost). */
+  readonly missingSeqs: readonly number[];
+}
+
+/** Sequence order, ties (two event ids with one seq) by event id, so every arrival order folds the same way. */
+function bySeq(a: OrderEvent, b: OrderEvent): number {
+  return a.seq - b.seq || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
+}
+
+/**
+ * Folds every stored event of one order, whatever order they arrived in: the view starts at the order's first
+ * starting event and takes the others in `seq` order; every fill is a trade, and a commission report sets its
+ * fill's commission whether it arrived before or after the fill. Duplicates must be removed by the caller (by
+ * eventId); the result depends only on the set of events.
+ */
+export function foldOrder(events: readonly OrderEvent[]): FoldedOrder {
+  const sorted = [...events].sort(bySeq);
+  const seen = new Set(sorted.map((e) => e.seq));
+  const top = sorted.at(-1)?.seq ?? 0;
+  const missingSeqs: number[] = [];
+  for (let s = 1; s < top; s += 1) if (!seen.has(s)) missingSeqs.push(s);
+
+  let start: { view: OrderView; event: OrderEvent } | undefined;
+  for (const e of sorted) {
+    const v = e.kind === 'accepted' ? viewFromAccepted(e) : e.kind === 'denied' ? viewFromDenied(e) : undefined;
+    if (v !== undefined) {
+      start = { view: v, event: e };
+      break;
+    }
+  }
+  if (start === undefined) return { view: undefined, trades: [], missingSeqs };
+  const first = start.event;
+  const view = sorted.reduce((v, e) => (e === first ? v : applyEvent(v, e)), start.view);
+
+  const commissions = new Map<string, Extract<OrderEvent, { kind: 'commission' }>>();
+  for (const e of sorted) if (e.kind === 'commission') commissions.set(`${e.broker}|${e.execId}`, e);
+  const trades: TradeRecord[] = [];
+  for (const e of sorted) {
+    if (e.kind !== 'filled' && e.kind !== 'partiallyFilled') continue;
+    const t = tradeFromFill(view, e);
+    const c = commissions.get(`${e.broker}|${e.execId}`);
+    if (c !== undefined) {
+      t.commission = c.commission;
+      t.commissionCurrency = c.currency;
+      if (c.realizedPnl !== undefined) t.realizedPnl = c.realizedPnl;
+    }
+    trades.push(t);
+  }
+  return { view, trades, missingSeqs };
 }

@@ -1,9 +1,12 @@
 import type { Bus, Consumer, JetStreamMessage } from '@trading-system/bus';
-import { type OrderEvent, OrderView } from '@trading-system/contracts';
+import { OrderEvent, type OrderView, type TradeRecord } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import { type Kysely, sql, type Transaction } from '@trading-system/storage';
 import type { HistoryDb } from './db-types.js';
-import { applyEvent, tradeFromFill, viewFromAccepted, viewFromDenied } from './order-view.js';
+import { type FoldedOrder, foldOrder } from './order-view.js';
+
+/** Version of the fold the rows were last derived with (read_model.folded_version); raise it to refold at start. */
+const FOLD_VERSION = 1;
 
 export interface ReadModelOptions {
   /** JetStream stream holding the order events (ORDERS). */
@@ -17,9 +20,13 @@ export interface ReadModelOptions {
 }
 
 /**
- * The order/trade read model, built only from the ORDERS stream (never from the OMS tables). Every event is
- * applied in one transaction keyed by its eventId: a redelivered or republished event changes nothing. `rebuild`
- * drops the model and replays the stream from its start with a fresh durable.
+ * The order/trade read model, built only from the ORDERS stream (never from the OMS tables). Each event is stored
+ * once, keyed by (broker, eventId), and the order's row and trades are then derived again from all of the order's
+ * stored events (`foldOrder`), under a lock on the order: events may arrive in any order (a redelivery after a
+ * failed attempt, a republish, a fill before the order's first event) and the rows converge to the same result.
+ * An event whose order has not started yet is kept and counted in its fold once the start arrives; nothing is
+ * acknowledged without being stored. `rebuild` drops the model and replays the stream from its start with a fresh
+ * durable.
  */
 export class OrderReadModel {
   private consumer: Consumer | undefined;
@@ -33,7 +40,7 @@ export class OrderReadModel {
     private readonly options: ReadModelOptions,
   ) {}
 
-  /** Events applied since start (duplicates excluded) and the last stream sequence handled. */
+  /** Events stored since start (duplicates excluded) and the last stream sequence handled. */
   get stats(): { applied: number; lastStreamSeq: number } {
     return { applied: this.applied, lastStreamSeq: this.lastStreamSeq };
   }
@@ -75,6 +82,29 @@ export class OrderReadModel {
     return generation;
   }
 
+  /**
+   * Derives every order's row and trades again from the stored events, once per database: an earlier version
+   * acknowledged events of orders it had no row for yet and never applied them, so its rows may be stale.
+   */
+  async refoldOnce(): Promise<void> {
+    const row = await this.db
+      .selectFrom('read_model')
+      .select('folded_version')
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    if ((row.folded_version ?? 0) >= FOLD_VERSION) return;
+    const n = await this.refoldAll();
+    await this.db.updateTable('read_model').set({ folded_version: FOLD_VERSION }).where('id', '=', 1).execute();
+    this.log.info({ orders: n }, 'order read model derived again from the stored events');
+  }
+
+  /** Derives every order's row and trades again from the stored events; returns the number of orders. */
+  async refoldAll(): Promise<number> {
+    const ids = await this.db.selectFrom('order_events').select('client_order_id').distinct().execute();
+    for (const { client_order_id: id } of ids) await this.db.transaction().execute((trx) => refold(trx, id));
+    return ids.length;
+  }
+
   private async consume(generation: number): Promise<void> {
     this.consumer = await this.bus.jetstream.consume<OrderEvent>(
       {
@@ -92,14 +122,20 @@ export class OrderReadModel {
 
   private async handle(msg: JetStreamMessage<OrderEvent>): Promise<void> {
     const e = msg.data;
-    const outcome = await this.db.transaction().execute((trx) => applyToDb(trx, e, msg.seq));
-    if (outcome.fresh) this.applied += 1;
-    if (outcome.gapAfter !== undefined) {
-      // Applied anyway (the stream is the truth); a gap means an event never reached ORDERS: worth an operator's look.
-      this.log.warn(
-        { clientOrderId: e.clientOrderId, lastSeq: outcome.gapAfter, seq: e.seq, streamSeq: msg.seq },
-        'order event sequence gap',
-      );
+    const outcome = await this.db.transaction().execute((trx) => store(trx, e, msg.seq));
+    if (outcome !== undefined) {
+      this.applied += 1;
+      if (outcome.view === undefined)
+        this.log.info(
+          { clientOrderId: e.clientOrderId, seq: e.seq, kind: e.kind, streamSeq: msg.seq },
+          'order event stored before the event that starts its order; folded in when that arrives',
+        );
+      else if (outcome.missingSeqs.length > 0)
+        // Folded anyway (the stream is the truth); a hole that stays means an event never reached ORDERS.
+        this.log.warn(
+          { clientOrderId: e.clientOrderId, missingSeqs: outcome.missingSeqs.slice(0, 20), seq: e.seq },
+          'order event sequence gap',
+        );
     }
     this.lastStreamSeq = Math.max(this.lastStreamSeq, msg.seq);
     await msg.ack();
@@ -107,14 +143,16 @@ export class OrderReadModel {
 }
 
 /**
- * Applies one event. `fresh` is false when its eventId was already applied; `gapAfter` is the order's last seq when
- * this event skips sequence numbers.
+ * Serialises everything done to one order (two history instances, or a redelivery racing a slow first attempt):
+ * without it two transactions could each fold without the other's new event and the last commit would lose one.
  */
-async function applyToDb(
-  trx: Transaction<HistoryDb>,
-  e: OrderEvent,
-  streamSeq: number,
-): Promise<{ fresh: boolean; gapAfter?: number }> {
+async function lockOrder(trx: Transaction<HistoryDb>, clientOrderId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`history.order:${clientOrderId}`}, 0))`.execute(trx);
+}
+
+/** Stores `e` and derives its order again; undefined when the event was already stored (a duplicate). */
+async function store(trx: Transaction<HistoryDb>, e: OrderEvent, streamSeq: number): Promise<FoldedOrder | undefined> {
+  await lockOrder(trx, e.clientOrderId);
   const inserted = await trx
     .insertInto('order_events')
     .values({
@@ -128,64 +166,56 @@ async function applyToDb(
       stream_seq: streamSeq,
       event: JSON.stringify(e),
     })
-    .onConflict((oc) => oc.column('event_id').doNothing())
+    .onConflict((oc) => oc.columns(['broker', 'event_id']).doNothing())
     .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return { fresh: false };
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return undefined;
+  return refold(trx, e.clientOrderId);
+}
 
-  const first = e.kind === 'accepted' ? viewFromAccepted(e) : e.kind === 'denied' ? viewFromDenied(e) : undefined;
-  if (first !== undefined) {
-    const view = first;
-    await trx
-      .insertInto('orders')
-      .values(orderRow(view))
-      .onConflict((oc) => oc.column('client_order_id').doNothing())
-      .execute();
-    return { fresh: true };
-  }
-  const row = await trx
-    .selectFrom('orders')
-    .select('view')
-    .where('client_order_id', '=', e.clientOrderId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (row === undefined) return { fresh: true }; // no view (a denial without its order): the event log keeps it
-  const view = OrderView.parse(row.view);
-  const gapAfter = e.seq > view.lastSeq + 1 ? view.lastSeq : undefined;
-  const next = applyEvent(view, e);
-  const { client_order_id: _id, ...changes } = orderRow(next);
-  await trx.updateTable('orders').set(changes).where('client_order_id', '=', e.clientOrderId).execute();
-
-  if (e.kind === 'filled' || e.kind === 'partiallyFilled') {
-    const t = tradeFromFill(next, e);
+/** Writes the order's row and trades as its stored events fold (the caller holds, or takes here, the order's lock). */
+async function refold(trx: Transaction<HistoryDb>, clientOrderId: string): Promise<FoldedOrder> {
+  await lockOrder(trx, clientOrderId);
+  const rows = await trx
+    .selectFrom('order_events')
+    .select('event')
+    .where('client_order_id', '=', clientOrderId)
+    .execute();
+  const folded = foldOrder(rows.map((r) => OrderEvent.parse(r.event)));
+  if (folded.view === undefined) return folded;
+  const { client_order_id: _id, ...changes } = orderRow(folded.view);
+  await trx
+    .insertInto('orders')
+    .values(orderRow(folded.view))
+    .onConflict((oc) => oc.column('client_order_id').doUpdateSet(changes))
+    .execute();
+  for (const t of folded.trades) {
+    const { exec_id: _e, broker: _b, ...values } = tradeRow(t);
     await trx
       .insertInto('trades')
-      .values({
-        exec_id: t.execId,
-        client_order_id: t.clientOrderId,
-        broker: t.broker,
-        account: t.account,
-        con_id: t.conId,
-        symbol: t.symbol,
-        strategy: t.strategy ?? null,
-        side: t.side,
-        quantity: t.quantity,
-        price: t.price,
-        commission: t.commission ?? null,
-        commission_currency: t.commissionCurrency ?? null,
-        realized_pnl: null,
-        ts_event_ms: t.tsEventMs,
-      })
-      .onConflict((oc) => oc.columns(['broker', 'exec_id']).doNothing())
-      .execute();
-  } else if (e.kind === 'commission') {
-    await trx
-      .updateTable('trades')
-      .set({ commission: e.commission, commission_currency: e.currency, realized_pnl: e.realizedPnl ?? null })
-      .where('broker', '=', e.broker)
-      .where('exec_id', '=', e.execId)
+      .values(tradeRow(t))
+      .onConflict((oc) => oc.columns(['broker', 'exec_id']).doUpdateSet(values))
       .execute();
   }
-  return gapAfter === undefined ? { fresh: true } : { fresh: true, gapAfter };
+  return folded;
+}
+
+function tradeRow(t: TradeRecord) {
+  return {
+    exec_id: t.execId,
+    client_order_id: t.clientOrderId,
+    broker: t.broker,
+    account: t.account,
+    con_id: t.conId,
+    symbol: t.symbol,
+    strategy: t.strategy ?? null,
+    side: t.side,
+    quantity: t.quantity,
+    price: t.price,
+    commission: t.commission ?? null,
+    commission_currency: t.commissionCurrency ?? null,
+    realized_pnl: t.realizedPnl ?? null,
+    ts_event_ms: t.tsEventMs,
+  };
 }
 
 function orderRow(v: OrderView) {

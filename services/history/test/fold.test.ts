@@ -1,7 +1,7 @@
 import type { OrderEvent } from '@trading-system/contracts';
 import { describe, expect, test } from 'vitest';
 import { csvField, csvLine, textChunks } from '../src/csv.js';
-import { applyEvent, tradeFromFill, viewFromAccepted, viewFromDenied } from '../src/order-view.js';
+import { applyEvent, foldOrder, tradeFromFill, viewFromAccepted, viewFromDenied } from '../src/order-view.js';
 import { orderStory } from './order-events.js';
 
 describe('order view fold', () => {
@@ -61,6 +61,49 @@ describe('order view fold', () => {
     expect(viewFromDenied(denied)).toMatchObject({ state: 'denied', filledQty: '0', quantity, side, limitPrice });
     const { instrument: _i, side: _s, quantity: _q, orderType: _o, tif: _t, outsideRth: _r, ...old } = bare;
     expect(viewFromDenied(old)).toBeUndefined();
+  });
+});
+
+function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((x, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((p) => [x, ...p]));
+}
+
+describe('foldOrder: the fold of an order depends on its events, not on their arrival order', () => {
+  const o1 = orderStory('sim', 'DU1', 't').slice(0, 5);
+
+  test('all 120 arrival orders of a five-event order fold to the same view and trades', () => {
+    const reference = foldOrder(o1);
+    expect(reference.view).toMatchObject({ state: 'filled', filledQty: '100', avgFillPrice: '187.28', lastSeq: 5 });
+    expect(reference.trades.map((t) => [t.execId, t.commission])).toEqual([
+      ['t.e1', '0.35'],
+      ['t.e2', '0.65'],
+    ]);
+    expect(reference.missingSeqs).toEqual([]);
+    const all = permutations(o1);
+    expect(all).toHaveLength(120);
+    for (const p of all) expect(foldOrder(p)).toEqual(reference);
+  });
+
+  test('without its starting event an order has no view and no trades yet, and says which seqs are missing', () => {
+    expect(foldOrder(o1.slice(2))).toEqual({ view: undefined, trades: [], missingSeqs: [1, 2] });
+  });
+
+  test('a commission report sets its fill’s commission whichever arrived first; a later report wins', () => {
+    const [accepted, , , commission, fill] = o1;
+    if (accepted === undefined || commission?.kind !== 'commission' || fill?.kind !== 'filled')
+      throw new Error('story shape changed');
+    const report = { ...commission, eventId: 'c2', seq: 6, execId: fill.execId, commission: '1.10', realizedPnl: '-3' };
+    const folded = foldOrder([report, fill, accepted]);
+    expect(folded.trades).toEqual([
+      expect.objectContaining({
+        execId: fill.execId,
+        commission: '1.10',
+        commissionCurrency: 'USD',
+        realizedPnl: '-3',
+      }),
+    ]);
+    expect(folded.missingSeqs).toEqual([2, 3, 4]);
   });
 });
 

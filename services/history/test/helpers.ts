@@ -11,6 +11,7 @@ import {
   type FetchHistoryRequest,
   IB_BAR_SIZES,
   type Instrument,
+  ORDERS_STREAM,
   parseIbDuration,
   parseTimeframe,
   type QualifyContractReply,
@@ -235,5 +236,32 @@ export async function until(cond: () => boolean, ms: number, what: string): Prom
   while (!cond()) {
     if (Date.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * A stream of this test's order events only (`orders.evt.<broker>.>`); where the server already has the system's
+ * ORDERS stream (which captures `orders.evt.>` and so overlaps), that one, the test's messages confined to its
+ * unique broker token. `own` says whether the test should delete it.
+ */
+export async function ensureTestStream(bus: Bus, broker: string): Promise<{ name: string; own: boolean }> {
+  const name = uniqueName('HIST_ORDERS_');
+  try {
+    await bus.jetstream.ensureStream({
+      name,
+      subjects: [`orders.evt.${broker}.>`],
+      storage: 'memory',
+      duplicateWindowMs: 60_000,
+    });
+    return { name, own: true };
+  } catch (err) {
+    console.warn(`own test stream refused (${String(err)}); using ${ORDERS_STREAM.name}`);
+    await bus.jetstream.ensureStream({
+      name: ORDERS_STREAM.name,
+      subjects: ORDERS_STREAM.subjects,
+      storage: ORDERS_STREAM.storage,
+      duplicateWindowMs: ORDERS_STREAM.duplicateWindowMs,
+    });
+    return { name: ORDERS_STREAM.name, own: false };
   }
 }

@@ -10,7 +10,7 @@ import { uniqueName } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { History } from '../src/app.js';
 import { fetchExport } from '../src/client.js';
-import { type Fixture, openFixture, until } from './helpers.js';
+import { ensureTestStream, type Fixture, openFixture, until } from './helpers.js';
 import { orderStory, T0 } from './order-events.js';
 
 /**
@@ -24,29 +24,6 @@ let stream: string;
 const account = 'DU1234567';
 let events: OrderEvent[];
 let lastSeq = 0;
-
-async function ensureTestStream(bus: Bus, broker: string): Promise<{ name: string; own: boolean }> {
-  const name = uniqueName('HIST_ORDERS_');
-  try {
-    await bus.jetstream.ensureStream({
-      name,
-      subjects: [`orders.evt.${broker}.>`],
-      storage: 'memory',
-      duplicateWindowMs: 60_000,
-    });
-    return { name, own: true };
-  } catch (err) {
-    // Overlap with an existing ORDERS stream: use it (messages are confined to this test's broker token).
-    console.warn(`own test stream refused (${String(err)}); using ${ORDERS_STREAM.name}`);
-    await bus.jetstream.ensureStream({
-      name: ORDERS_STREAM.name,
-      subjects: ORDERS_STREAM.subjects,
-      storage: ORDERS_STREAM.storage,
-      duplicateWindowMs: ORDERS_STREAM.duplicateWindowMs,
-    });
-    return { name: ORDERS_STREAM.name, own: false };
-  }
-}
 
 async function publish(bus: Bus, e: OrderEvent, msgId = e.eventId): Promise<void> {
   const ack = await bus.jetstream.publish(

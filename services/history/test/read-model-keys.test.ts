@@ -191,7 +191,10 @@ describe('migration 0004-trades-by-broker', () => {
         })
         .execute();
 
-      expect(await migrateToLatest(db, { schema, migrations })).toEqual(['0004-trades-by-broker']);
+      expect(await migrateToLatest(db, { schema, migrations })).toEqual([
+        '0004-trades-by-broker',
+        '0005-events-by-broker',
+      ]);
       const trades = await s
         .selectFrom('trades')
         .select(['broker', 'exec_id', 'client_order_id', 'quantity', 'commission'])

@@ -3,10 +3,12 @@ import * as init from './0001-init.js';
 import * as barJson from './0002-bar-json.js';
 import * as barPacked from './0003-bar-packed.js';
 import * as tradesByBroker from './0004-trades-by-broker.js';
+import * as eventsByBroker from './0005-events-by-broker.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-init': init,
   '0002-bar-json': barJson,
   '0003-bar-packed': barPacked,
   '0004-trades-by-broker': tradesByBroker,
+  '0005-events-by-broker': eventsByBroker,
 };
