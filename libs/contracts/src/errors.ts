@@ -82,6 +82,15 @@ export const errorRegistry = {
     hint: 'Wait for `broker.<name>.status` to report connected, then retry.',
     retryable: true,
   },
+  BROKER_UNREACHABLE: {
+    description:
+      'Nothing accepts connections at the broker address (host:port) given to addBroker: no TWS / IB Gateway runs ' +
+      'there, or its API socket is off. Nothing was added.',
+    hint:
+      'Start TWS or IB Gateway with the API enabled (TWS: File → Global Configuration → API → Settings, "Enable ' +
+      'ActiveX and Socket Clients"; ports 7497 TWS paper, 4002 Gateway paper), or trade on the built-in paper broker `sim`.',
+    retryable: true,
+  },
   ACCOUNT_UNKNOWN: {
     description: 'The account is not managed by this broker connection.',
     hint: 'Use one of the accounts listed in the broker status / listBrokers reply.',

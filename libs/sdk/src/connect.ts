@@ -31,7 +31,7 @@ export interface OpenOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Embedded system only. */
   readonly embedded?: {
-    /** ib-sim port (default SIM_PORT, else 0 = any free port). */
+    /** ib-sim port (default SIM_PORT, else 7497 when free, else any free port; 0 = any free port). */
     readonly simPort?: number;
     /** PGlite data directory (default PGLITE_DATA_DIR, else `memory://`: nothing kept after shutdown). */
     readonly pgliteDataDir?: string;
@@ -86,12 +86,16 @@ export async function connect(options: OpenOptions): Promise<Connection> {
   const logger = createLogger({ service: 'sdk', level, destination: process.stderr });
   // Loaded only here: a client of a deployed system (NATS_URL) never loads the services' code (~2 s per process).
   const { EmbeddedConfig, startEmbedded } = await import('@trading-system/embedded');
+  const simPort = options.embedded?.simPort ?? (env.SIM_PORT === '' ? undefined : env.SIM_PORT);
   const config = loadConfig(EmbeddedConfig, {
     ...env,
     NATS_URL: undefined,
     DATABASE_URL: options.embedded?.databaseUrl,
     LOG_LEVEL: level,
-    SIM_PORT: String(options.embedded?.simPort ?? env.SIM_PORT ?? 0),
+    // TWS paper's port, so code written for paper TWS (`port: 7497`) reaches the built-in ib-sim; when a TWS or
+    // another system holds it, any free port (and 7497 keeps reaching whoever holds it).
+    SIM_PORT: String(simPort ?? 7497),
+    SIM_PORT_FALLBACK: simPort === undefined ? 'true' : 'false',
     PGLITE_DATA_DIR: options.embedded?.pgliteDataDir ?? env.PGLITE_DATA_DIR ?? 'memory://',
     ...(options.defaultBroker === undefined ? {} : { BROKER_NAME: options.defaultBroker }),
   });

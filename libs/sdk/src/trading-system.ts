@@ -29,6 +29,7 @@ import {
   unwrapReply,
 } from '@trading-system/contracts';
 import { fetchBars, fetchExport } from '@trading-system/history';
+import { unreachableReason } from './broker-probe.js';
 import { type Connection, connect, type OpenOptions } from './connect.js';
 import { toBar, toInstrumentRef, toOrder, toTrade } from './convert.js';
 import { ClosedError, sdkError, toSdkError, ValidationError } from './errors.js';
@@ -108,9 +109,10 @@ export class TradingSystem {
 
   /**
    * Opens a named broker connection on the gateway of `type` (`ib`; ib-sim speaks the same protocol) and resolves
-   * once its session is connected, so the next call can use it (`waitMs`, default 15 s; 0 = do not wait). On the
-   * embedded default the OMS routes orders to it at once; a deployed OMS needs it in ORDERS_BROKERS (or
-   * ORDERS_ADOPT_BROKERS=true).
+   * once its session is connected, so the next call can use it (`waitMs`, default 15 s; 0 = do not wait). The OMS
+   * routes orders to it at once (a deployed OMS adopts announced brokers unless its operator set
+   * ORDERS_ADOPT_BROKERS=false). Embedded, where the gateway runs in this process, nothing listening at host:port
+   * is a BrokerError `BROKER_UNREACHABLE` at once, and nothing is added.
    */
   async addBroker(
     name: string,
@@ -122,6 +124,19 @@ export class TradingSystem {
     if (!connection.success)
       throw new ValidationError('VALIDATION_FAILED', `broker config: ${connection.error.message}`);
     const waitMs = options.waitMs ?? 15_000;
+    if (this.conn.embedded !== undefined) {
+      const why = await unreachableReason(connection.data.host, connection.data.port, 3_000);
+      if (why !== undefined)
+        throw sdkError(
+          'BROKER_UNREACHABLE',
+          `broker ${name}: nothing accepts connections at ${connection.data.host}:${connection.data.port} (${why}). ` +
+            'Start TWS or IB Gateway there with the API enabled, or use the built-in paper broker ' +
+            `'${this.conn.embedded.broker}'` +
+            (this.conn.embedded.sim === undefined
+              ? ''
+              : ` (ib-sim on ${this.conn.embedded.sim.host}:${this.conn.embedded.sim.port})`),
+        );
+    }
     let connected: (info: BrokerStatus) => void = () => undefined;
     const status = new Promise<BrokerStatus>((resolve) => {
       connected = resolve;

@@ -16,7 +16,7 @@ import {
 } from '@trading-system/contracts';
 import { type Gateway, start as startGateway } from '@trading-system/gateway-ib';
 import { type History, migrations as historyMigrations, start as startHistory } from '@trading-system/history';
-import { type RunningSim, startSim } from '@trading-system/ib-sim';
+import type { RunningSim } from '@trading-system/ib-sim';
 import { type MarketDataService, start as startMarketData } from '@trading-system/market-data';
 import {
   DEFAULT_RISK_CONFIG,
@@ -36,6 +36,7 @@ import {
 } from '@trading-system/storage';
 import type { EmbeddedConfig } from './config.js';
 import { preparePgliteDataDir } from './pglite-template.js';
+import { startSimOn } from './sim-port.js';
 import { waitForBroker } from './wait-for-broker.js';
 
 export interface Embedded {
@@ -151,15 +152,13 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
     const database: Database<OrdersDb> = await createDatabase<OrdersDb>(dbOptions);
     stops.push(() => database.close());
 
-    const sim = config.SIM_ENABLED
-      ? await startSim({ port: config.SIM_PORT, host: config.SIM_HOST, logger: logger.child({ component: 'ib-sim' }) })
-      : undefined;
+    const sim = config.SIM_ENABLED ? await startSimOn(config, logger.child({ component: 'ib-sim' })) : undefined;
     if (sim !== undefined) stops.push(() => sim.stop());
 
     const connection = IbConnectionConfig.parse({
       host: sim === undefined ? config.IB_HOST : sim.host,
       port: sim === undefined ? config.IB_PORT : sim.port,
-      clientId: config.IB_CLIENT_ID,
+      clientId: sim === undefined ? config.IB_CLIENT_ID : config.SIM_CLIENT_ID,
       paper: true,
     });
     const gateway = await startGateway({

@@ -50,9 +50,11 @@ export const OrdersEnv = z
     ORDERS_BROKERS: defaultedEnv(BrokerList, [{ name: 'sim', allowGtc: true }]).describe(
       'broker connections the OMS routes to, comma-separated; ":nogtc" refuses GTC for one (default sim)',
     ),
-    ORDERS_ADOPT_BROKERS: defaultedEnv(z.stringbool(), false).describe(
-      'also route to brokers a gateway announces later (SDK addBroker), with default rules; keep false when ' +
-        'several OMS instances split the brokers between them (default false)',
+    // On by default: a broker added through the SDK's addBroker must take orders in every deployment, as it does
+    // embedded. An operator who wants an allow-list sets it false and lists the brokers in ORDERS_BROKERS.
+    ORDERS_ADOPT_BROKERS: defaultedEnv(z.stringbool(), true).describe(
+      'also route to brokers a gateway announces later (SDK addBroker), with default rules; false = route only to ' +
+        'ORDERS_BROKERS (an allow-list; also when several OMS instances split the brokers between them) (default true)',
     ),
     ORDERS_DB_SCHEMA: defaultedEnv(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/), 'orders').describe(
       'Postgres schema of the ledger (default orders)',

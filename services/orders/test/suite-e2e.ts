@@ -97,7 +97,14 @@ describe('end to end: orders + gateway-ib + ib-sim as processes', () => {
       );
       return r?.ok && r.status?.state === 'connected' ? true : undefined;
     }, 60_000);
-    ordersEnv = { ...common, DATABASE_URL: await databaseUrl(), ORDERS_BROKERS: broker, ORDERS_DB_SCHEMA: schema };
+    ordersEnv = {
+      ...common,
+      DATABASE_URL: await databaseUrl(),
+      ORDERS_BROKERS: broker,
+      ORDERS_DB_SCHEMA: schema,
+      // The shared NATS announces other tests' brokers too: route to this test's broker only (the allow-list).
+      ORDERS_ADOPT_BROKERS: 'false',
+    };
     await startOrders();
   }, 120_000);
 
