@@ -212,7 +212,8 @@ const entries: CatalogEntry[] = [
     reply: OrdersPositionsReply,
     producer: 'orders',
     consumers: CLIENTS,
-    description: 'Positions according to the OMS ledger (from fills).',
+    description:
+      'Positions according to the OMS ledger (from fills) and their differences from a broker snapshot taken for the request.',
   }),
   row('request', Subjects.ordersTradingState, {
     request: TradingStateRequest,

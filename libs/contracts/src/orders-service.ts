@@ -79,29 +79,35 @@ export type ListOrdersRequest = z.infer<typeof ListOrdersRequest>;
 export const ListOrdersReply = okReply({ orders: z.array(OrderView), nextCursor: z.string().optional() });
 export type ListOrdersReply = z.infer<typeof ListOrdersReply>;
 
-/** `orders.positions` (client → orders): positions according to the OMS ledger (fills), per broker/account. */
+/**
+ * `orders.positions` (client → orders): positions according to the OMS ledger (fills), per broker/account, compared
+ * with each broker's positions in a snapshot the OMS takes for this request (`broker.<b>.cmd.positions`) — of the
+ * requested broker, else of every broker it routes to or has fills at. A broker that does not answer fails the
+ * request with a retryable code (BROKER_DISCONNECTED, TIMEOUT; `details.broker` names it); an unknown one with
+ * BROKER_UNKNOWN.
+ */
 export const OrdersPositionsRequest = z.object({
   v: V1,
   broker: BrokerName.optional(),
   account: AccountId.optional(),
 });
 export type OrdersPositionsRequest = z.infer<typeof OrdersPositionsRequest>;
-/** One instrument whose ledger position (from fills) differs from the broker's last reported position. */
+/** One account × instrument whose ledger position (from fills) differs from the broker's, as exact decimals. */
 export const PositionDifference = z.object({
   broker: BrokerName,
   account: AccountId,
   conId: z.int().positive(),
   /** Signed quantity from the OMS fills. */
   ledgerQuantity: SignedDecimal,
-  /** Signed quantity the broker last reported ("0" when it reported none). */
+  /** Signed quantity in the broker's snapshot taken for this comparison ("0" when it holds none). */
   brokerQuantity: SignedDecimal,
 });
 export type PositionDifference = z.infer<typeof PositionDifference>;
 export const OrdersPositionsReply = okReply({
   positions: z.array(Position),
-  /** Positions as the broker last reported them (position events / reconciliation), when known. */
+  /** The brokers' positions in the snapshots taken for this request (non-zero ones, the account filter applied). */
   brokerPositions: z.array(Position).optional(),
-  /** Instruments where ledger and broker disagree; empty when they agree. */
+  /** Accounts × instruments where ledger and broker snapshot disagree, by broker, account, conId; empty when equal. */
   differences: z.array(PositionDifference).optional(),
 });
 export type OrdersPositionsReply = z.infer<typeof OrdersPositionsReply>;

@@ -1,6 +1,17 @@
-/** Ledger-derived figures: positions from fills (exact NUMERIC sums in SQL) and open-order counts. */
-import { normalizeDecimal } from '@trading-system/contracts';
+/**
+ * Ledger-derived figures: positions from fills (exact NUMERIC sums in SQL) and open-order counts; and the comparison
+ * of ledger positions with a broker snapshot taken for it (`orders.positions`).
+ */
+import {
+  ContractError,
+  compareDecimal,
+  type ErrorCode,
+  normalizeDecimal,
+  type Position,
+  type PositionDifference,
+} from '@trading-system/contracts';
 import { sql } from '@trading-system/storage';
+import type { BrokerClient } from './broker-client.js';
 import { type Db, FINAL_STATES, type Trx } from './ledger.js';
 
 const signedQty = sql<string>`sum(case when side = 'BUY' then quantity else -quantity end)`;
@@ -60,4 +71,73 @@ export async function countOpenOrders(db: Db, filter: { account?: string; strate
   if (filter.strategy !== undefined) q = q.where('strategy', '=', filter.strategy);
   const row = await q.executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/**
+ * The broker's positions right now, from its gateway (`broker.<b>.cmd.positions`: the gateway's mirror of IB's
+ * position subscription, which IB updates on every change), never a stored copy: a comparison with positions the
+ * broker reported some time ago reports differences that are not there and misses those that are. A broker that
+ * does not answer is an error, retryable, never an empty list (which would read as "flat at the broker").
+ */
+export async function brokerPositionsSnapshot(brokers: BrokerClient, broker: string): Promise<Position[]> {
+  const outcome = await brokers.call(broker, 'positions', { v: 1 });
+  if (outcome.kind === 'sent') return outcome.reply.positions.filter((p) => p.broker === broker);
+  const what = `broker ${broker} did not answer a positions snapshot`;
+  if (outcome.kind === 'unknown')
+    throw new BrokerSnapshotUnavailableError('TIMEOUT', `${what}: ${outcome.message}`, broker);
+  // No gateway for it: the broker is out of reach, as when its socket is down.
+  if (outcome.code === 'NO_RESPONDERS')
+    throw new BrokerSnapshotUnavailableError('BROKER_DISCONNECTED', `${what}: ${outcome.message}`, broker);
+  // The gateway's own refusal (BROKER_DISCONNECTED, TIMEOUT while IB's position download runs, ...) as it said it.
+  throw new BrokerSnapshotUnavailableError(outcome.code, `${what}: ${outcome.message}`, broker);
+}
+
+/** No positions snapshot from a broker, so no comparison: the code says whether asking again may help. */
+export class BrokerSnapshotUnavailableError extends ContractError {
+  override readonly name = 'BrokerSnapshotUnavailableError';
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly broker: string,
+  ) {
+    super(code, message, { details: { broker } });
+  }
+}
+
+/**
+ * Differences per broker, account and instrument between ledger and broker quantities, compared as exact decimals
+ * ("0" where one side has none), sorted by broker, account, conId. Only the brokers in `compared` are compared.
+ */
+export function positionDifferences(
+  ledger: readonly Pick<Position, 'broker' | 'account' | 'conId' | 'quantity'>[],
+  broker: readonly Pick<Position, 'broker' | 'account' | 'conId' | 'quantity'>[],
+  compared: ReadonlySet<string>,
+): PositionDifference[] {
+  const key = (p: { broker: string; account: string; conId: number }) =>
+    `${p.broker}\u0000${p.account}\u0000${p.conId}`;
+  const rows = new Map<string, PositionDifference>();
+  const row = (p: { broker: string; account: string; conId: number }) => {
+    const k = key(p);
+    let r = rows.get(k);
+    if (r === undefined) {
+      r = { broker: p.broker, account: p.account, conId: p.conId, ledgerQuantity: '0', brokerQuantity: '0' };
+      rows.set(k, r);
+    }
+    return r;
+  };
+  for (const p of ledger) if (compared.has(p.broker)) row(p).ledgerQuantity = normalizeDecimal(p.quantity);
+  for (const p of broker) if (compared.has(p.broker)) row(p).brokerQuantity = normalizeDecimal(p.quantity);
+  return [...rows.values()]
+    .filter((d) => compareDecimal(d.ledgerQuantity, d.brokerQuantity) !== 0)
+    .sort((a, b) =>
+      a.broker !== b.broker
+        ? a.broker < b.broker
+          ? -1
+          : 1
+        : a.account !== b.account
+          ? a.account < b.account
+            ? -1
+            : 1
+          : a.conId - b.conId,
+    );
 }

@@ -1,6 +1,5 @@
 /** Read side: orders.get (with the event history), orders.list (keyset paging) and orders.positions. */
 import {
-  compareDecimal,
   errorReply,
   type GetOrderReply,
   type GetOrderRequest,
@@ -12,12 +11,16 @@ import {
   type OrdersPositionsRequest,
   type OrderView,
   type Position,
-  type PositionDifference,
 } from '@trading-system/contracts';
 import { sql } from '@trading-system/storage';
 import type { OmsContext } from './context.js';
 import { FINAL_STATES, findOrder, toOrderView } from './ledger.js';
-import { ledgerPositions } from './positions.js';
+import {
+  BrokerSnapshotUnavailableError,
+  brokerPositionsSnapshot,
+  ledgerPositions,
+  positionDifferences,
+} from './positions.js';
 
 const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
@@ -75,16 +78,31 @@ export async function handleList(ctx: OmsContext, req: ListOrdersRequest): Promi
   };
 }
 
+/**
+ * Ledger positions, and their differences from the brokers' positions in snapshots taken for this request (every
+ * broker in scope: the requested one, else every routed broker and every broker the ledger has fills of). A broker
+ * that does not answer makes the reply its typed error: a comparison without it would call its positions flat.
+ */
 export async function handlePositions(ctx: OmsContext, req: OrdersPositionsRequest): Promise<OrdersPositionsReply> {
   const filter = {
     ...(req.broker === undefined ? {} : { broker: req.broker }),
     ...(req.account === undefined ? {} : { account: req.account }),
   };
   const ledger = await ledgerPositions(ctx.db, filter);
-  let bq = ctx.db.selectFrom('broker_positions').select('position');
-  if (req.broker !== undefined) bq = bq.where('broker', '=', req.broker);
-  if (req.account !== undefined) bq = bq.where('account', '=', req.account);
-  const brokerPositions = (await bq.execute()).map((r) => json<Position>(r.position));
+  const scope =
+    req.broker === undefined
+      ? [...new Set([...ctx.routes.names(), ...ledger.map((p) => p.broker)])].sort()
+      : [req.broker];
+  if (req.broker !== undefined && !ctx.routes.has(req.broker) && ledger.length === 0)
+    return errorReply('BROKER_UNKNOWN', `the OMS routes to no broker ${req.broker} and its ledger has no fills there`);
+  let brokerPositions: Position[];
+  try {
+    const snapshots = await Promise.all(scope.map((b) => brokerPositionsSnapshot(ctx.brokers, b)));
+    brokerPositions = snapshots.flat().filter((p) => req.account === undefined || p.account === req.account);
+  } catch (err) {
+    if (err instanceof BrokerSnapshotUnavailableError) return errorReply(err.code, err.message, err.details);
+    throw err;
+  }
 
   const positions: Position[] = [];
   for (const p of ledger) {
@@ -107,16 +125,6 @@ export async function handlePositions(ctx: OmsContext, req: OrdersPositionsReque
       quantity: p.quantity,
     });
   }
-  const key = (b: string, a: string, c: number) => `${b}|${a}|${c}`;
-  const fromBroker = new Map(brokerPositions.map((p) => [key(p.broker, p.account, p.conId), p.quantity]));
-  const fromLedger = new Map(positions.map((p) => [key(p.broker, p.account, p.conId), p.quantity]));
-  const differences: PositionDifference[] = [];
-  for (const k of new Set([...fromBroker.keys(), ...fromLedger.keys()])) {
-    const [broker = '', account = '', conId = '0'] = k.split('|');
-    const l = fromLedger.get(k) ?? '0';
-    const b = fromBroker.get(k) ?? '0';
-    if (compareDecimal(l, b) !== 0)
-      differences.push({ broker, account, conId: Number(conId), ledgerQuantity: l, brokerQuantity: b });
-  }
+  const differences = positionDifferences(ledger, brokerPositions, new Set(scope));
   return { v: 1, ok: true, positions, brokerPositions, differences };
 }

@@ -13,6 +13,7 @@ import {
   type Instrument,
   ORDERS_STREAM,
   type OrderEvent,
+  type Position,
   Subjects,
 } from '@trading-system/contracts';
 import { createLogger } from '@trading-system/runtime';
@@ -57,6 +58,8 @@ export interface FakeGateway {
       >)
     | undefined;
   nextOrderId: number;
+  /** What `positions` answers (the broker's positions now); `'silent'`: no answer, as a gateway that hangs. */
+  positions: Position[] | 'silent';
   placed(): Array<Record<string, unknown>>;
 }
 
@@ -105,6 +108,7 @@ function serveFakeGateway(bus: Bus, broker: string): { gateway: FakeGateway; sub
     place: 'ok',
     snapshot: undefined,
     nextOrderId: 100,
+    positions: [],
     placed() {
       return this.calls.filter((c) => c.verb === 'placeOrder').map((c) => c.body);
     },
@@ -147,6 +151,11 @@ function serveFakeGateway(bus: Bus, broker: string): { gateway: FakeGateway; sub
     bus.serve(Subjects.brokerCommand.build({ broker, verb: 'modifyOrder' }), (body: Record<string, unknown>) => {
       gateway.calls.push({ verb: 'modifyOrder', body });
       return { v: 1, ok: true, clientOrderId: body.clientOrderId, orderId: body.orderId };
+    }),
+    bus.serve(Subjects.brokerCommand.build({ broker, verb: 'positions' }), async (body: Record<string, unknown>) => {
+      gateway.calls.push({ verb: 'positions', body });
+      if (gateway.positions === 'silent') await new Promise((r) => setTimeout(r, 5_000));
+      return { v: 1, ok: true, positions: gateway.positions === 'silent' ? [] : gateway.positions };
     }),
     bus.serve(Subjects.brokerCommand.build({ broker, verb: 'reconcile' }), async (body: { reconId: string }) => {
       gateway.calls.push({ verb: 'reconcile', body });

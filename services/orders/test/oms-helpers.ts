@@ -62,13 +62,17 @@ export async function sentinel(x: Harness, quantity = '1'): Promise<void> {
     tsEventMs: Date.now(),
     position: { broker: x.broker, account: ACCOUNT, conId, symbol: 'X', secType: 'STK', currency: 'USD', quantity },
   });
-  await waitUntil(async () => {
-    const r = await x.request<Reply & { brokerPositions?: Array<{ conId: number }> }>(
-      Subjects.ordersPositions.build(),
-      { v: 1, broker: x.broker },
-    );
-    return r.brokerPositions?.some((p) => p.conId === conId) ? true : undefined;
-  });
+  // Read from the table the broker-event consumer writes (orders.positions compares with a fresh broker snapshot).
+  await waitUntil(async () =>
+    (await db(x)
+      .selectFrom('broker_positions')
+      .select('con_id')
+      .where('broker', '=', x.broker)
+      .where('con_id', '=', conId)
+      .executeTakeFirst()) === undefined
+      ? undefined
+      : true,
+  );
 }
 
 /** Publishes one more order's events and waits for them, so anything published before is in the stream too. */
