@@ -7,9 +7,11 @@ import type {
   DecimalInput,
   HistoricalDataOptions,
   HistoryFilter,
+  HistoryRange,
   ModifyOrderChanges,
   OrderFilter,
   OrderOptions,
+  RiskLimitsInput,
 } from './types.js';
 
 export type Symbolish = string | Contract;
@@ -44,22 +46,44 @@ export function barsQuery(
   broker: string,
   symbol: Symbolish,
   exchange: string | undefined,
-  duration: string,
+  duration: string | HistoryRange,
   barSize: string,
   options: HistoricalDataOptions,
 ): HistBarsQuery {
+  const span =
+    typeof duration === 'string'
+      ? {
+          // Checked by the catalog schema when sent: a bad duration / bar size is a ValidationError naming the field.
+          duration: duration as NonNullable<HistBarsQuery['duration']>,
+          ...(options.end === undefined ? {} : { endMs: options.end.getTime() }),
+        }
+      : {
+          startMs: toEpochMs(duration.start, 'start'),
+          ...(duration.end === undefined && options.end === undefined
+            ? {}
+            : { endMs: toEpochMs(duration.end ?? options.end ?? new Date(), 'end') }),
+        };
   return {
     broker: options.broker ?? broker,
     instrument: toInstrumentRef(symbol, exchange, options),
-    // Checked by the catalog schema when sent: a bad duration / bar size is a ValidationError naming the field.
-    duration: duration as NonNullable<HistBarsQuery['duration']>,
+    ...span,
     barSize: barSize as HistBarsQuery['barSize'],
     // None given: history applies the instrument's default (MIDPOINT for forex and metals, TRADES otherwise).
     ...(options.whatToShow === undefined ? {} : { whatToShow: options.whatToShow }),
     useRth: options.useRTH ?? true,
     cachedOnly: options.cachedOnly ?? false,
-    ...(options.end === undefined ? {} : { endMs: options.end.getTime() }),
   };
+}
+
+/**
+ * A Date, or a date / date-time string: `'2024-01-02'` is that day's UTC midnight, `'2024-01-02T14:30:00Z'` as
+ * written (the seed's start_date / end_date).
+ */
+function toEpochMs(value: Date | string, field: string): number {
+  const ms = value instanceof Date ? value.getTime() : Date.parse(value);
+  if (!Number.isFinite(ms))
+    throw new ValidationError('VALIDATION_FAILED', `${field} '${String(value)}' is not a date (e.g. '2024-01-02')`);
+  return ms;
 }
 
 export function submitRequest(
@@ -132,4 +156,20 @@ export function historyQuery(f: HistoryFilter, cursor: string | undefined) {
     }),
     limit: 1000,
   };
+}
+
+/** The decimal strings of a risk limits set (numbers accepted); integer limits stay integers. */
+export function riskLimitsRequest(limits: RiskLimitsInput) {
+  const dec = (k: 'maxOrderQuantity' | 'maxOrderNotional' | 'maxPosition' | 'priceCollarPercent') => {
+    const v = limits[k];
+    return v === undefined ? undefined : toDecimal(v, k);
+  };
+  return optional({
+    maxOrderQuantity: dec('maxOrderQuantity'),
+    maxOrderNotional: dec('maxOrderNotional'),
+    maxPosition: dec('maxPosition'),
+    priceCollarPercent: dec('priceCollarPercent'),
+    maxOpenOrders: limits.maxOpenOrders,
+    maxCommandsPerSecond: limits.maxCommandsPerSecond,
+  });
 }

@@ -5,6 +5,7 @@
  * (docs/subjects.md); failures are TradingSystemError subclasses with the registry code and a hint.
  */
 import { writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import type { Bus, Subscription } from '@trading-system/bus';
 import {
   type AccountPositionsReply,
@@ -13,6 +14,7 @@ import {
   type AddBrokerReply,
   type BrokerInfo,
   type BrokerStatus,
+  type CancelAllOrdersReply,
   type GetOrderReply,
   type HistOrdersReply,
   type HistTradesReply,
@@ -25,10 +27,16 @@ import {
   type OrderType,
   type Position,
   type RemoveBrokerReply,
+  type RiskLimits,
+  type RiskLimitsReply,
   Subjects,
+  type TradingMode,
+  type TradingState,
+  type TradingStateReply,
   unwrapReply,
 } from '@trading-system/contracts';
 import { fetchBars, fetchExport } from '@trading-system/history';
+import { type AcrossBrokers, acrossBrokers, valuePositions } from './accounts.js';
 import { unreachableReason } from './broker-probe.js';
 import { type Connection, connect, type OpenOptions } from './connect.js';
 import { toBar, toInstrumentRef, toOrder, toTrade } from './convert.js';
@@ -43,6 +51,7 @@ import {
   listOrdersRequest,
   modifyRequest,
   optional,
+  riskLimitsRequest,
   type Side,
   type Symbolish,
   submitRequest,
@@ -54,6 +63,7 @@ import type {
   HistoricalData,
   HistoricalDataOptions,
   HistoryFilter,
+  HistoryRange,
   MarketDataOptions,
   MarketDataSubscription,
   ModifyOrderChanges,
@@ -62,6 +72,7 @@ import type {
   OrderOptions,
   OrderResult,
   Quote,
+  RiskLimitsInput,
   Trade,
 } from './types.js';
 
@@ -191,13 +202,13 @@ export class TradingSystem {
   // Historical data
 
   /**
-   * Bars of `duration` ("5 D", "2 W", "1 Y") back from now (or `options.end`) in `barSize` ("1 hour", "5 mins",
-   * or any timeframe token like "7m"). Served from the history cache, back-filled from the broker under pacing.
+   * Bars of `duration` ("5 D", "2 W", "1 Y") back from now (or `options.end`), or of a range `{ start, end }`, in
+   * `barSize` ("1 hour", "5 mins", or any timeframe token like "7m"). Served from the history cache, back-filled from the broker under pacing.
    */
   async getHistoricalData(
     symbol: Symbolish,
     exchange: string | undefined,
-    duration: string,
+    duration: string | HistoryRange,
     barSize: string,
     options: HistoricalDataOptions = {},
   ): Promise<HistoricalData> {
@@ -221,11 +232,14 @@ export class TradingSystem {
     }
   }
 
-  /** Writes the bars of a getHistoricalData query as CSV to `filename` (produced by the history service). */
+  /**
+   * Writes the bars of a getHistoricalData query as CSV to `filename` (produced by the history service). The span
+   * is a duration back from now (`'1 M'`) or a range: `{ start: '2024-01-02', end: '2024-02-01' }`.
+   */
   async exportHistoricalData(
     symbol: Symbolish,
     exchange: string | undefined,
-    duration: string,
+    duration: string | HistoryRange,
     barSize: string,
     filename: string,
     options: HistoricalDataOptions = {},
@@ -397,32 +411,111 @@ export class TradingSystem {
 
   // Account
 
-  /** Positions as the broker reports them. */
-  async getPositions(options: { broker?: string; account?: string } = {}): Promise<Position[]> {
-    const broker = options.broker ?? this.defaultBroker;
-    const r = await this.call<AccountPositionsReply>(
-      Subjects.accountPositions.build({ broker }),
-      { v: 1, ...optional({ account: options.account }) },
-      `positions of ${broker}`,
-    );
-    return r.positions;
+  /**
+   * Positions as the broker reports them, of `broker` or, with none named, of every broker (the gateway's
+   * listBrokers); brokers that did not answer are listed in `unavailable`. Price, value and unrealized PnL the
+   * broker left out are filled from a quote snapshot (`value: false` skips that).
+   */
+  async getPositions(
+    options: { broker?: string; account?: string; value?: boolean } = {},
+  ): Promise<AcrossBrokers<Position>> {
+    const one = async (broker: string): Promise<Position[]> => {
+      const r = await this.call<AccountPositionsReply>(
+        Subjects.accountPositions.build({ broker }),
+        { v: 1, ...optional({ account: options.account }) },
+        `positions of ${broker}`,
+      );
+      if (options.value === false) return r.positions;
+      return valuePositions(this.bus, broker, r.positions, this.timeoutMs, (p, why) =>
+        this.conn.logger.debug({ broker, conId: p.conId, symbol: p.symbol, why }, 'position left without a price'),
+      );
+    };
+    if (options.broker !== undefined) return Object.assign(await one(options.broker), { unavailable: [] });
+    return acrossBrokers(await this.brokerNames(), one);
   }
 
-  /** Account values and PnL of `account` (or of the broker's only account). */
-  async getAccountInfo(options: { broker?: string; account?: string } = {}): Promise<AccountSummary> {
-    const broker = options.broker ?? this.defaultBroker;
-    const r = await this.call<AccountSummaryReply>(
-      Subjects.accountSummary.build({ broker }),
-      { v: 1, ...optional({ account: options.account }) },
-      `account of ${broker}`,
-    );
-    const first = r.accounts[0];
-    if (first === undefined || (options.account === undefined && r.accounts.length > 1))
+  /**
+   * Account values and PnL. With `broker`: that broker's `account` (or its only account). Without: every account of
+   * every broker (brokers that did not answer listed in `unavailable`), only `account` when given.
+   */
+  async getAccountInfo(options: { broker: string; account?: string }): Promise<AccountSummary>;
+  async getAccountInfo(options?: { account?: string }): Promise<AcrossBrokers<AccountSummary>>;
+  async getAccountInfo(
+    options: { broker?: string; account?: string } = {},
+  ): Promise<AccountSummary | AcrossBrokers<AccountSummary>> {
+    const accountsOf = async (broker: string): Promise<AccountSummary[]> => {
+      const r = await this.call<AccountSummaryReply>(
+        Subjects.accountSummary.build({ broker }),
+        { v: 1, ...optional({ account: options.account }) },
+        `account of ${broker}`,
+      );
+      return r.accounts;
+    };
+    if (options.broker === undefined) return acrossBrokers(await this.brokerNames(), accountsOf);
+    const broker = options.broker;
+    const accounts = await accountsOf(broker);
+    const first = accounts[0];
+    if (first === undefined || (options.account === undefined && accounts.length > 1))
       throw sdkError(
         'ACCOUNT_UNKNOWN',
-        `broker ${broker} reports accounts [${r.accounts.map((a) => a.account).join(', ')}]; name one with { account }`,
+        `broker ${broker} reports accounts [${accounts.map((a) => a.account).join(', ')}]; name one with { account }`,
       );
     return first;
+  }
+
+  // Operator: cancel everything, trading state, risk limits (the OMS's orders.cancelAll / tradingState / riskLimits)
+
+  /** Asks the OMS to cancel every open order (of one broker, account or strategy when given); the ids it asked for. */
+  async cancelAll(filter: { broker?: string; account?: string; strategy?: string } = {}): Promise<string[]> {
+    const r = await this.call<CancelAllOrdersReply>(
+      Subjects.ordersCancelAll.build(),
+      { v: 1, ...optional(filter) },
+      'cancel all orders',
+    );
+    return r.cancelRequested;
+  }
+
+  /** The OMS's trading mode: `active`, `reducingOnly` (only orders that reduce a position) or `halted`. */
+  async getTradingState(): Promise<TradingState> {
+    return (await this.call<TradingStateReply>(Subjects.ordersTradingState.build(), { v: 1 }, 'trading state')).state;
+  }
+
+  /**
+   * Sets the trading mode. `halted`: no new orders or modifications (cancels still work); `reducingOnly`: only
+   * orders that reduce a position; `active`: everything. Needs the operator's permission on a secured NATS.
+   */
+  async setTradingState(
+    mode: TradingMode,
+    options: { reason?: string; changedBy?: string } = {},
+  ): Promise<TradingState> {
+    const set = { mode, reason: options.reason ?? `set to ${mode}`, changedBy: options.changedBy ?? whoAmI() };
+    const r = await this.call<TradingStateReply>(Subjects.ordersTradingState.build(), { v: 1, set }, `trading ${mode}`);
+    return r.state;
+  }
+
+  /** The OMS's risk limits: the default set, or one account's / strategy's (`scope`). Absent = not checked. */
+  async getRiskLimits(scope: { account?: string; strategy?: string } = {}): Promise<RiskLimits> {
+    const body = {
+      v: 1,
+      ...(scope.account === undefined && scope.strategy === undefined ? {} : { scope: optional(scope) }),
+    };
+    return (await this.call<RiskLimitsReply>(Subjects.ordersRiskLimits.build(), body, 'risk limits')).limits;
+  }
+
+  /**
+   * Replaces a set of risk limits (the default set, or one account's / strategy's); numbers or decimal strings.
+   * The default set keeps the shipped limits it does not name (services/orders README: raise or lower, never remove).
+   */
+  async setRiskLimits(
+    limits: RiskLimitsInput,
+    scope: { account?: string; strategy?: string } = {},
+  ): Promise<RiskLimits> {
+    const body = {
+      v: 1,
+      set: riskLimitsRequest(limits),
+      ...(scope.account === undefined && scope.strategy === undefined ? {} : { scope: optional(scope) }),
+    };
+    return (await this.call<RiskLimitsReply>(Subjects.ordersRiskLimits.build(), body, 'set risk limits')).limits;
   }
 
   // History
@@ -464,6 +557,11 @@ export class TradingSystem {
     return this.closed;
   }
 
+  /** Names of every broker connection of this system's gateway type. */
+  private async brokerNames(): Promise<string[]> {
+    return (await this.listBrokers()).map((b) => b.name);
+  }
+
   private async submit(
     symbol: Symbolish,
     exchange: string | undefined,
@@ -495,5 +593,15 @@ export class TradingSystem {
 
   private assertOpen(): void {
     if (this.closed !== undefined) throw new ClosedError('SERVICE_UNAVAILABLE', 'this TradingSystem was shut down');
+  }
+}
+
+/** Who changed the trading state, as the OMS records it (`sdk:<user>`). */
+function whoAmI(): string {
+  try {
+    return `sdk:${userInfo().username}`.slice(0, 64);
+  } catch {
+    // No user entry (a container with an arbitrary uid): the OMS still records that the SDK did it.
+    return 'sdk';
   }
 }

@@ -73,6 +73,12 @@ export interface BrokerOption {
   readonly broker?: string;
 }
 
+/** A date range instead of a duration: from `start` to `end` (default now); Dates or `'2024-01-02'` strings. */
+export interface HistoryRange {
+  readonly start: Date | string;
+  readonly end?: Date | string;
+}
+
 export interface HistoricalDataOptions extends ContractOptions, BrokerOption {
   /** TRADES (default), MIDPOINT, BID, ASK, ... */
   readonly whatToShow?: WhatToShow;
@@ -251,10 +257,28 @@ export interface BrokerConfig {
   readonly marketDataLines?: number;
 }
 
+/** Risk limits as given to setRiskLimits: decimals as numbers or strings; an absent limit is not checked. */
+export interface RiskLimitsInput {
+  /** Max quantity of one order. */
+  readonly maxOrderQuantity?: DecimalInput;
+  /** Max price × quantity × multiplier of one order, in the instrument's currency. */
+  readonly maxOrderNotional?: DecimalInput;
+  /** Max absolute position per instrument after the order. */
+  readonly maxPosition?: DecimalInput;
+  /** Max distance of a limit / stop price from the last quote, percent. */
+  readonly priceCollarPercent?: DecimalInput;
+  /** Max open orders per account. */
+  readonly maxOpenOrders?: number;
+  /** Max order commands (submit, modify, cancel) per second per account. */
+  readonly maxCommandsPerSecond?: number;
+}
+
 export interface ExportResult {
   readonly filename: string;
   readonly rows: number;
   readonly partial: boolean;
 }
 
+export type { RiskLimits, TradingMode, TradingState } from '@trading-system/contracts';
+export type { AcrossBrokers, UnavailableBroker } from './accounts.js';
 export type { AccountSummary as AccountInfo };

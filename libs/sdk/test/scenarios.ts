@@ -210,7 +210,7 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string):
       10_000,
     );
     expect(positions.some((x) => x.symbol === 'AAPL' && Number(x.quantity) >= 3)).toBe(true);
-    const account = await ts.getAccountInfo();
+    const account = await ts.getAccountInfo({ broker: broker() });
     expect(account.broker).toBe(broker());
     expect(account.values.length).toBeGreaterThan(0);
   }, 45_000);

@@ -112,8 +112,12 @@ export async function start(deps: HistoryDeps): Promise<History> {
       try {
         return await handle(body);
       } catch (err) {
-        log.warn({ err, subject }, 'request failed');
-        return { v: 1, ok: false, code: errorCode(err), message: errorMessage(err) };
+        const code = errorCode(err);
+        // A typed refusal (an unknown contract, a bad range) is the requester's answer, not a fault of ours: one
+        // line without a stack. Only what we did not expect is logged with its stack.
+        if (code === 'INTERNAL_ERROR') log.warn({ err, subject }, 'request failed');
+        else log.info({ subject, code, message: errorMessage(err) }, 'request refused');
+        return { v: 1, ok: false, code, message: errorMessage(err) };
       }
     };
     const claim = brokers === undefined ? undefined : (r: Req) => mine(brokerOf(r));

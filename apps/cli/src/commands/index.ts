@@ -9,10 +9,12 @@ import { orderCommand } from './order.js';
 import { ordersCommand } from './orders.js';
 import { positionsCommand } from './positions.js';
 import { quoteCommand } from './quote.js';
+import { riskCommand } from './risk.js';
 import { simCommand } from './sim.js';
 import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
 import { tailCommand } from './tail.js';
+import { tradingCommand } from './trading.js';
 import { watchCommand } from './watch.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -28,6 +30,8 @@ export const COMMANDS: readonly Command[] = [
   ordersCommand,
   positionsCommand,
   accountCommand,
+  tradingCommand,
+  riskCommand,
   tailCommand,
   backtestCommand,
 ];

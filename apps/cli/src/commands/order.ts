@@ -1,6 +1,7 @@
 /**
  * `order buy|sell <qty> <symbol>`: one order through the OMS. Prints the order and its status once the broker
- * has answered (submitted, filled or rejected; at most --timeout seconds), or with --wait once it is final.
+ * has answered (submitted, filled or rejected; at most --timeout seconds), or with --wait once it is final (or
+ * working, --until working), never waiting longer than --timeout: a resting stop may work for days.
  */
 import { randomUUID } from 'node:crypto';
 import { isFinalOrderState, type OrderState, type TimeInForce } from '@trading-system/contracts';
@@ -15,7 +16,7 @@ import { contractOptions, INSTRUMENT_HELP, INSTRUMENT_OPTIONS } from '../instrum
 import { writeJson } from '../output.js';
 
 const usage =
-  'trading-system order buy|sell <qty> <symbol> [--type mkt|lmt|stp|stp-lmt] [--limit PX] [--stop PX] [--tif DAY|GTC|IOC|FOK] [--wait]';
+  'trading-system order buy|sell <qty> <symbol> [--type mkt|lmt|stp|stp-lmt] [--limit PX] [--stop PX] [--tif DAY|GTC|IOC|FOK] [--wait [--until working]] [--timeout S]';
 
 const options = {
   ...INSTRUMENT_OPTIONS,
@@ -28,8 +29,14 @@ const options = {
   account: { type: 'string' },
   strategy: { type: 'string' },
   id: { type: 'string' },
-  timeout: { type: 'string', default: '10' },
+  until: { type: 'string' },
+  timeout: { type: 'string' },
 } as const;
+
+/** How long a command waits by default: for the broker's first answer, and with --wait for the final state. */
+const ANSWER_TIMEOUT_S = 10;
+const WAIT_TIMEOUT_S = 30;
+const WORKING: readonly OrderState[] = ['submitted', 'partiallyFilled'];
 
 const TYPES = ['mkt', 'lmt', 'stp', 'stp-lmt'] as const;
 type CliOrderType = (typeof TYPES)[number];
@@ -44,6 +51,8 @@ export interface OrderArgs {
   readonly stopPrice: string | undefined;
   readonly tif: TimeInForce;
   readonly wait: boolean;
+  /** With --wait: `final` (filled, cancelled, expired, rejected) or `working` (resting at the broker, or final). */
+  readonly until: 'final' | 'working';
   readonly timeoutMs: number;
   readonly orderId: string;
   readonly outsideRth: boolean;
@@ -94,7 +103,9 @@ export function parseOrderArgs(argv: readonly string[]): OrderArgs {
       `--stop does not apply to a ${type} order`,
       'use --type stp or --type stp-lmt, or drop --stop',
     );
-  const timeout = Number(values.timeout);
+  const timeout = Number(values.timeout ?? (values.wait ? WAIT_TIMEOUT_S : ANSWER_TIMEOUT_S));
+  if (values.until !== undefined && !values.wait)
+    throw new UsageError('--until applies to --wait', 'e.g. --wait --until working');
   if (!Number.isFinite(timeout) || timeout <= 0)
     throw new UsageError(
       `--timeout must be a positive number of seconds, got '${values.timeout}'`,
@@ -109,6 +120,7 @@ export function parseOrderArgs(argv: readonly string[]): OrderArgs {
     stopPrice: values.stop === undefined ? undefined : positiveDecimal(values.stop, '--stop', usage),
     tif: oneOf(values.tif, TIFS, 'tif'),
     wait: values.wait,
+    until: values.until === undefined ? 'final' : oneOf(values.until, ['final', 'working'] as const, 'until'),
     timeoutMs: timeout * 1000,
     orderId: values.id ?? `cli-${randomUUID()}`,
     outsideRth: values['outside-rth'],
@@ -185,12 +197,10 @@ async function awaitOrder(
     latest = now;
     if (done(now.status)) return now;
     let timer: NodeJS.Timeout | undefined;
-    // No deadline (--wait): only the final state or Ctrl-C ends the wait.
-    const deadline = Number.isFinite(timeoutMs)
-      ? new Promise<void>((r) => {
-          timer = setTimeout(r, timeoutMs);
-        })
-      : new Promise<void>(() => undefined);
+    // Always a deadline: a resting order (a stop far from the market) may stay working for days.
+    const deadline = new Promise<void>((r) => {
+      timer = setTimeout(r, timeoutMs);
+    });
     await Promise.race([finished, interrupted, deadline]);
     clearTimeout(timer);
     await checking;
@@ -212,19 +222,16 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
     io.stdout.write(
       `order ${result.orderId}: ${describeOrder(result.order)}\nstatus: ${describeStatus(result.order)}\n`,
     );
-  // Without --wait: until the broker has answered (anything but `accepted`); with --wait: until final.
-  const done = a.wait ? isFinalOrderState : (s: OrderState) => s !== 'accepted';
-  const order = await awaitOrder(
-    ts,
-    result.orderId,
-    result.order,
-    done,
-    a.wait ? Number.POSITIVE_INFINITY : a.timeoutMs,
-    io.interrupted,
-    (o) => {
-      if (!a.json) io.stdout.write(`status: ${describeStatus(o)}\n`);
-    },
-  );
+  // Without --wait: until the broker has answered (anything but `accepted`); with --wait: until final (or working
+  // with --until working); never longer than the timeout.
+  const done = !a.wait
+    ? (s: OrderState) => s !== 'accepted'
+    : a.until === 'working'
+      ? (s: OrderState) => isFinalOrderState(s) || WORKING.includes(s)
+      : isFinalOrderState;
+  const order = await awaitOrder(ts, result.orderId, result.order, done, a.timeoutMs, io.interrupted, (o) => {
+    if (!a.json) io.stdout.write(`status: ${describeStatus(o)}\n`);
+  });
   if (a.json) writeJson(io.stdout, order);
   if (order.status === 'rejected' || order.status === 'denied') {
     io.stderr.write(
@@ -232,8 +239,14 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
     );
     return ExitCode.failed;
   }
-  if (!a.wait && order.status === 'accepted' && !a.json)
+  if (order.status === 'accepted')
     io.stderr.write(`no broker answer within ${a.timeoutMs / 1000} s; follow it with: trading-system orders --open\n`);
+  else if (a.wait && !done(order.status))
+    io.stderr.write(
+      `order ${order.orderId} is still ${order.status} after ${a.timeoutMs / 1000} s: it works at the broker until ` +
+        `its price is reached, it expires or it is cancelled.\nfollow it with: trading-system orders --open; ` +
+        `cancel it with: trading-system cancel ${order.orderId}; wait longer with --timeout S\n`,
+    );
   return ExitCode.ok;
 }
 
@@ -246,8 +259,11 @@ export const orderCommand: Command = {
   --limit PX       limit price (lmt, stp-lmt)
   --stop PX        stop (trigger) price (stp, stp-lmt)
   --tif T          DAY (default), GTC, IOC, FOK
-  --wait           wait until the order is final (filled, cancelled, expired, rejected), printing each change
-  --timeout S      without --wait: how long to wait for the broker's first answer (default 10)
+  --wait           wait until the order is final (filled, cancelled, expired, rejected), printing each change;
+                   a resting order is reported as still working when the timeout passes (exit 0)
+  --until working  with --wait: stop waiting once the order works at the broker (or is final)
+  --timeout S      how long to wait: for the broker's first answer (default ${ANSWER_TIMEOUT_S}), with --wait for the
+                   final state (default ${WAIT_TIMEOUT_S})
   --outside-rth    allow execution outside regular trading hours
   --account A      broker account (when the connection manages several)
   --strategy TAG   strategy tag for attribution

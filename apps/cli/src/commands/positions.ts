@@ -1,4 +1,4 @@
-/** `positions`: positions as the broker reports them. */
+/** `positions`: every broker's positions (or --broker's) with market price, value and PnL. */
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
@@ -10,8 +10,10 @@ const usage = 'trading-system positions [--account A] [--json]';
 export const positionsCommand: Command = {
   name: 'positions',
   usage,
-  summary: 'positions as the broker reports them',
-  help: 'Flags:\n  --account A   one account of the broker connection\n  --json        a JSON array (exact decimal strings)',
+  summary: 'positions of every broker, with market price, value and PnL',
+  help:
+    'Flags:\n  --account A   one account\n  --broker B    one broker (default: every broker)\n' +
+    '  --json        a JSON array (exact decimal strings)',
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { account: { type: 'string' } }, usage, { min: 0, max: 0 });
     if (values.help) {
@@ -19,7 +21,13 @@ export const positionsCommand: Command = {
       return ExitCode.ok;
     }
     const ts = await io.system({ broker: values.broker });
-    const positions = await ts.getPositions(values.account === undefined ? {} : { account: values.account });
+    // Every broker's positions unless --broker names one; price, value and PnL filled from quotes where the broker
+    // reports none.
+    const positions = await ts.getPositions({
+      ...(values.broker === undefined ? {} : { broker: values.broker }),
+      ...(values.account === undefined ? {} : { account: values.account }),
+    });
+    for (const u of positions.unavailable) io.stderr.write(`broker ${u.broker}: ${u.code} ${u.message}\n`);
     if (values.json) {
       writeJson(io.stdout, positions);
       return ExitCode.ok;
@@ -29,6 +37,7 @@ export const positionsCommand: Command = {
     else
       io.stdout.write(
         renderTable(open, [
+          { header: 'broker', value: (p) => p.broker },
           { header: 'account', value: (p) => p.account },
           { header: 'symbol', value: (p) => p.symbol },
           { header: 'type', value: (p) => p.secType },
