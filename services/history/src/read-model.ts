@@ -169,11 +169,15 @@ async function store(trx: Transaction<HistoryDb>, e: OrderEvent, streamSeq: numb
     .onConflict((oc) => oc.columns(['broker', 'event_id']).doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return undefined;
-  return refold(trx, e.clientOrderId);
+  return refold(trx, e.clientOrderId, e);
 }
 
-/** Writes the order's row and trades as its stored events fold (the caller holds, or takes here, the order's lock). */
-async function refold(trx: Transaction<HistoryDb>, clientOrderId: string): Promise<FoldedOrder> {
+/**
+ * Writes the order's row as its stored events fold, and the trades `touched` can have changed: a fill's or a
+ * commission's own trade, every trade when it starts the order (the fills before it become trades now) or when
+ * undefined (a repair). The caller holds, or takes here, the order's lock.
+ */
+async function refold(trx: Transaction<HistoryDb>, clientOrderId: string, touched?: OrderEvent): Promise<FoldedOrder> {
   await lockOrder(trx, clientOrderId);
   const rows = await trx
     .selectFrom('order_events')
@@ -188,14 +192,34 @@ async function refold(trx: Transaction<HistoryDb>, clientOrderId: string): Promi
     .values(orderRow(folded.view))
     .onConflict((oc) => oc.column('client_order_id').doUpdateSet(changes))
     .execute();
-  for (const t of folded.trades) {
-    const { exec_id: _e, broker: _b, ...values } = tradeRow(t);
+  const trades = folded.trades.filter((t) =>
+    touched === undefined || touched.kind === 'accepted' || touched.kind === 'denied'
+      ? true
+      : touched.kind === 'filled' || touched.kind === 'partiallyFilled' || touched.kind === 'commission'
+        ? t.execId === touched.execId && t.broker === touched.broker
+        : false,
+  );
+  if (trades.length > 0)
     await trx
       .insertInto('trades')
-      .values(tradeRow(t))
-      .onConflict((oc) => oc.columns(['broker', 'exec_id']).doUpdateSet(values))
+      .values(trades.map(tradeRow))
+      .onConflict((oc) =>
+        oc.columns(['broker', 'exec_id']).doUpdateSet((eb) => ({
+          client_order_id: eb.ref('excluded.client_order_id'),
+          account: eb.ref('excluded.account'),
+          con_id: eb.ref('excluded.con_id'),
+          symbol: eb.ref('excluded.symbol'),
+          strategy: eb.ref('excluded.strategy'),
+          side: eb.ref('excluded.side'),
+          quantity: eb.ref('excluded.quantity'),
+          price: eb.ref('excluded.price'),
+          commission: eb.ref('excluded.commission'),
+          commission_currency: eb.ref('excluded.commission_currency'),
+          realized_pnl: eb.ref('excluded.realized_pnl'),
+          ts_event_ms: eb.ref('excluded.ts_event_ms'),
+        })),
+      )
       .execute();
-  }
   return folded;
 }
 

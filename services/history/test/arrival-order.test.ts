@@ -172,6 +172,20 @@ describe('order read model: every arrival order converges (NATS JetStream + Post
     }
   }, 30_000);
 
+  test('two instances on one durable (the stream split between them) converge too: the order lock', async () => {
+    const second = await f.startApp({ ordersStream: stream.name });
+    try {
+      const tags = Array.from({ length: 12 }, (_, i) => [uniqueName(`c${i}`), i] as const);
+      // Interleaved stories, each shuffled: events of one order reach both instances at about the same time.
+      const all = tags.flatMap(([tag, i]) => shuffled(orderStory(f.broker, ACCOUNT, tag), 100 + i));
+      for (const e of shuffled(all, 5)) await publish(f.bus, e);
+      for (const [tag] of tags) await converges(f.bus, f.broker, tag, reference, `two instances, story ${tag}`);
+      expect(second.readModel.stats.applied).toBeGreaterThan(0); // both did take part
+    } finally {
+      await second.stop();
+    }
+  }, 60_000);
+
   test('a restart between the parts of a reversed story converges too (the durable resumes)', async () => {
     const tag = uniqueName('s');
     const events = orderStory(f.broker, ACCOUNT, tag).reverse();
