@@ -4,6 +4,7 @@
  * a user's shell next to a running stack. Broker name and schemas are unique to this file.
  */
 import { type Embedded, EmbeddedConfig, startEmbedded } from '@trading-system/embedded';
+import { type RunningSim, scaledClock, startSim } from '@trading-system/ib-sim';
 import { createLogger, loadConfig } from '@trading-system/runtime';
 import { type Order, TradingSystem } from '@trading-system/sdk';
 import {
@@ -23,6 +24,7 @@ let database: TestDatabase<unknown>;
 let system: Embedded;
 let ts: TradingSystem;
 let env: Record<string, string>;
+let sim2: RunningSim;
 
 beforeAll(async () => {
   testNats = await startPrivateNats();
@@ -44,13 +46,24 @@ beforeAll(async () => {
       durableSuffix: `-${broker}`,
       scopeHistoryToBroker: true,
     },
+    // The NATS server is this file's own: a broker added here (sim2 below) takes orders, as on a deployed stack.
+    adoptBrokers: testNats.private,
   });
-  ts = await TradingSystem.open({ natsUrl: testNats.url, defaultBroker: broker, env: {}, logLevel: 'silent' });
-  env = { NATS_URL: testNats.url, BROKER_NAME: broker };
+  ts = await TradingSystem.open({
+    natsUrl: testNats.url,
+    defaultBroker: broker,
+    gatewayType: system.gatewayType,
+    env: {},
+    logLevel: 'silent',
+  });
+  env = { NATS_URL: testNats.url, BROKER_NAME: broker, GATEWAY_TYPE: system.gatewayType };
+  // A second broker on an ib-sim whose clock is inside a regular session, so an order fills at any real hour.
+  sim2 = await startSim({ port: 0, clock: scaledClock(Date.parse('2024-03-13T15:00:00Z'), 1) });
 }, 90_000);
 
 afterAll(async () => {
   await ts?.shutdown();
+  await sim2?.stop();
   await system?.stop();
   await database?.close();
   await testNats?.stop();
@@ -150,6 +163,105 @@ describe('with NATS_URL: the CLI talks to the running services', () => {
     );
     expect(await cancelling).toMatchObject({ code: 0 });
   }, 60_000);
+
+  test('order --wait on a resting stop-limit: reported as still working when --timeout passes, exit 0', async () => {
+    const r = await runCli(
+      [
+        'order',
+        'sell',
+        '5',
+        'AAPL',
+        '--type',
+        'stp-lmt',
+        '--stop',
+        '140',
+        '--limit',
+        '139.50',
+        '--wait',
+        '--timeout',
+        '3',
+      ],
+      { env, timeoutMs: 30_000 },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/order (cli-[0-9a-f-]+): SELL 5 AAPL STP LMT/);
+    expect(r.stderr).toMatch(/order cli-[0-9a-f-]+ is still submitted after 3 s: it works at the broker until/);
+    expect(r.stderr).toMatch(/cancel it with: trading-system cancel cli-/);
+    const working = await runCli(['order', 'buy', '1', 'AAPL', '--limit', '100', '--wait', '--until', 'working'], {
+      env,
+      timeoutMs: 30_000,
+    });
+    expect(working.code, working.stderr).toBe(0);
+    expect(working.stdout).toMatch(/status: submitted/);
+    expect(working.stderr).not.toMatch(/still/);
+    expect(await ts.cancelAll({ broker })).toHaveLength(2);
+  }, 60_000);
+
+  test('trading halted / active, risk --set, cancel --all: the operator commands', async () => {
+    const halted = await runCli(['trading', 'halted', '--reason', 'drill'], { env });
+    expect(halted.code, halted.stderr).toBe(0);
+    expect(halted.stdout).toMatch(/^trading: halted \(drill\), set by sdk:\S+ at \d{4}-/);
+    const refused = await runCli(['order', 'buy', '1', 'AAPL', '--limit', '100'], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/TRADING_HALTED/);
+    const active = await runCli(['trading', 'active'], { env });
+    expect(active.stdout).toMatch(/^trading: active/);
+    expect((await runCli(['trading', '--json'], { env })).stdout).toMatch(/"mode": ?"active"/);
+
+    const strategy = `cli-capped-${Date.now()}`;
+    const risk = await runCli(
+      ['risk', '--set', 'maxOrderQuantity=5', '--set', 'maxOpenOrders=2', '--strategy', strategy],
+      {
+        env,
+      },
+    );
+    expect(risk.code, risk.stderr).toBe(0);
+    expect(risk.stdout).toMatch(new RegExp(`^limits of ${strategy}$`, 'm'));
+    expect(risk.stdout).toMatch(/^maxOrderQuantity\s+5$/m);
+    expect(risk.stdout).toMatch(/^maxOpenOrders\s+2$/m);
+    expect((await runCli(['risk', '--set', 'maxOrderQuantity=lots'], { env })).code).toBe(2);
+    const capped = await runCli(['order', 'buy', '6', 'AAPL', '--limit', '100', '--strategy', strategy], { env });
+    expect(capped.stderr).toMatch(/RISK_MAX_QUANTITY/);
+
+    await runCli(['order', 'buy', '1', 'AAPL', '--limit', '100', '--tif', 'GTC'], { env });
+    await runCli(['order', 'buy', '2', 'AAPL', '--limit', '101', '--tif', 'GTC'], { env });
+    const all = await runCli(['cancel', '--all', '--broker', broker], { env });
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/^cancel requested for 2 orders:\n {2}cli-/);
+    expect((await runCli(['cancel', '--all'], { env })).stdout).toMatch(/^no open orders to cancel/);
+  }, 90_000);
+
+  test('positions: every broker, with market price, value and PnL filled', async () => {
+    await ts.addBroker('sim2', system.gatewayType, { host: '127.0.0.1', port: sim2.port, clientId: 6 });
+    try {
+      const quote = await new Promise<number>((resolve, reject) => {
+        void ts
+          .subscribeMarketData('AAPL', 'SMART', (q) => q.ask !== undefined && resolve(q.ask), { broker: 'sim2' })
+          .then((s) => setTimeout(() => void s.unsubscribe(), 5_000), reject);
+      });
+      const r = await ts.submitLimitOrder('AAPL', 'SMART', 'BUY', 4, (Math.ceil(quote * 101) / 100).toFixed(2), {
+        broker: 'sim2',
+      });
+      await expect.poll(async () => (await ts.getOrderStatus(r.orderId)).status, { timeout: 20_000 }).toBe('filled');
+      await expect
+        .poll(async () => (await ts.getPositions({ broker: 'sim2' })).map((p) => p.quantity), { timeout: 10_000 })
+        .toContain('4');
+      const table = await runCli(['positions'], { env });
+      expect(table.code, table.stderr).toBe(0);
+      expect(table.stdout).toMatch(
+        /^broker\s+account\s+symbol\s+type\s+qty\s+avg cost\s+mkt price\s+mkt value\s+unreal\. PnL/,
+      );
+      // broker, account, AAPL, STK, 4, avg cost, then price, value and PnL all present.
+      expect(table.stdout).toMatch(/^sim2\s+DU1234567\s+AAPL\s+STK\s+4\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+-?[\d.]+\s/m);
+      const accounts = await runCli(['account', '--json'], { env });
+      expect((JSON.parse(accounts.stdout) as { broker: string }[]).map((a) => a.broker).sort()).toEqual(
+        [broker, 'sim2'].sort(),
+      );
+    } finally {
+      await ts.cancelAll({ broker: 'sim2' });
+      await ts.removeBroker('sim2');
+    }
+  }, 90_000);
 
   test('tail and watch stream NDJSON; --count ends them with 0, Ctrl-C with 130', async () => {
     const sub = await ts.subscribeMarketData('AAPL', 'SMART', () => undefined);

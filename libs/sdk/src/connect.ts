@@ -21,7 +21,7 @@ export interface OpenOptions {
   readonly natsUrl?: string;
   /** Broker connection used when a call names none (default `sim`, or BROKER_NAME). */
   readonly defaultBroker?: string;
-  /** Gateway type token for addBroker / removeBroker / listBrokers (default `ib`). */
+  /** Gateway type token for addBroker / removeBroker / listBrokers (default GATEWAY_TYPE, else `ib`). */
   readonly gatewayType?: string;
   /** Deadline of one request, ms (default 15 000). History downloads have their own idle timeout. */
   readonly requestTimeoutMs?: number;

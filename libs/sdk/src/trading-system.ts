@@ -97,7 +97,7 @@ export class TradingSystem {
     this.mode = conn.mode;
     const env = options.env ?? process.env;
     this.defaultBroker = conn.embedded?.broker ?? options.defaultBroker ?? env.BROKER_NAME ?? 'sim';
-    this.gatewayType = conn.embedded?.gatewayType ?? options.gatewayType ?? 'ib';
+    this.gatewayType = conn.embedded?.gatewayType ?? options.gatewayType ?? env.GATEWAY_TYPE ?? 'ib';
     this.timeoutMs = options.requestTimeoutMs ?? 15_000;
   }
 

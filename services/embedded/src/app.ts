@@ -84,6 +84,11 @@ export interface EmbeddedDeps {
   /** Called when the NATS connection is gone for good (distributed bus only). */
   readonly onBusLost?: (err: Error) => void;
   readonly naming?: EmbeddedNaming;
+  /**
+   * Route orders to brokers added at run time (default: on with the in-process bus; on a NATS server only when
+   * asked, since a shared server announces other systems' brokers too).
+   */
+  readonly adoptBrokers?: boolean;
 }
 
 /**
@@ -182,7 +187,7 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
         brokers: [{ name: broker, allowGtc: true }],
         // One process, one OMS: a broker added at run time (SDK addBroker) is tradable at once. On a shared NATS
         // other systems' brokers are announced too, so there the configured broker only.
-        adoptBrokers: config.NATS_URL === undefined,
+        adoptBrokers: deps.adoptBrokers ?? config.NATS_URL === undefined,
         initialRisk: DEFAULT_RISK_CONFIG,
         brokerTimeoutMs: 5_000,
         relayPollMs: 1_000,
