@@ -7,6 +7,7 @@
  *   POST /drop-client {clientId}        POST /drop-all
  *   POST /nightly-reset {dataLost?}     POST /farm {kind: market|hmds|secdef, ok, name?}
  *   POST /reject-next {reason, code?}   POST /delay {ms}          POST /stall-history {stalled}
+ *   POST /lose-next {count?}            (the next placeOrder messages vanish without a trace)
  *   POST /competing-session             POST /broadcast {code, text?, farm?}    POST /step
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -72,6 +73,11 @@ function routes(control: SimControl): Record<string, Route> {
     'POST /reject-next': (b) => {
       control.rejectNext(text(b, 'reason'), b.code === undefined ? undefined : int(b, 'code'));
       return {};
+    },
+    'POST /lose-next': (b) => {
+      const count = int(b, 'count', 1);
+      if (count < 1) throw new ControlRequestError('count must be >= 1');
+      return { pending: control.loseNextOrders(count) };
     },
     'POST /delay': (b) => {
       const ms = int(b, 'ms');

@@ -51,6 +51,11 @@ export interface SimControl {
   /** The next new order is rejected: 201 `Order rejected - reason:<reason>` (or `code` with `reason` as text). */
   rejectNext(reason: string, code?: number): void;
   /**
+   * The next `count` placeOrder messages are lost: read from the socket and dropped without a trace (no order, no
+   * status, no error), as if the write never reached TWS. Returns how many are now pending.
+   */
+  loseNextOrders(count?: number): number;
+  /**
    * The nightly-reset sequence in one call, to every connected client: 1100, farms broken (2103 usfarm,
    * 2105 ushmds), farms OK (2104, 2106), then 1101 (data lost: market-data subscriptions dropped) or 1102.
    */
@@ -133,6 +138,10 @@ export function createControl(sim: SimContext, registry: HandlerRegistry, front:
     exchange: front.exchange,
     rejectNext(reason, code) {
       front.exchange.rejectNext(reason, code);
+    },
+    loseNextOrders(count = 1) {
+      sim.placeOrdersToLose += count;
+      return sim.placeOrdersToLose;
     },
     nightlyReset(options = {}) {
       control.broadcast(1100);

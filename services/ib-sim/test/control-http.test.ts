@@ -119,6 +119,23 @@ describe('HTTP control port', () => {
     expect((await call('POST', '/step')).json).toEqual({ ok: true });
   });
 
+  test('POST /lose-next: the next placeOrder vanishes without a trace, the one after it is taken', async () => {
+    expect(await call('POST', '/lose-next', {})).toEqual({ status: 200, json: { ok: true, pending: 1 } });
+    const errors = c.client.errors.length;
+    c.ib.placeOrder(6, AAPL, limit('BUY', 5, 1, { orderRef: 'lost-6' }));
+    c.ib.placeOrder(7, AAPL, limit('BUY', 5, 1, { orderRef: 'kept-7' }));
+    await c.waitFor(EventName.orderStatus, (id: number, s: string) => id === 7 && s === 'Submitted');
+    const orders = (await call('GET', '/orders')).json as {
+      open: Array<{ orderRef: string }>;
+      completed: Array<{ orderRef: string }>;
+    };
+    const refs = [...orders.open, ...orders.completed].map((o) => o.orderRef);
+    expect(refs).toContain('kept-7');
+    expect(refs).not.toContain('lost-6');
+    expect(c.client.errors.length).toBe(errors);
+    expect((await call('POST', '/lose-next', { count: 0 })).status).toBe(400);
+  });
+
   test('refusals: 400 with a reason for bad bodies, 404 for unknown routes', async () => {
     expect(await call('POST', '/drop-client', { clientId: 'x' })).toEqual({
       status: 400,

@@ -36,6 +36,8 @@ export class SimContext {
   historicalStalled = false;
   /** Control: delay applied to every reply, also for sessions that connect later. */
   replyDelayMs = 0;
+  /** Control: this many next placeOrder messages are discarded unread, as if lost on the way (no trace kept). */
+  placeOrdersToLose = 0;
   readonly stalledHistorical: Array<() => void> = [];
   /** Called once a session's API has started (after nextValidId and the farm notices). */
   readonly apiStartListeners: Array<(session: Session) => void> = [];

@@ -21,6 +21,12 @@ export function registerOrderHandlers(registry: HandlerRegistry, front: Exchange
   registry.register(IN.PLACE_ORDER, (session, r, sim) => {
     const m = readPlaceOrder(r);
     const clientId = session.clientId ?? 0;
+    if (sim.placeOrdersToLose > 0) {
+      // Fault injection: the order never reached TWS (no order, no id noted, no answer of any kind).
+      sim.placeOrdersToLose -= 1;
+      session.log.warn({ orderId: m.orderId, orderRef: m.orderRef }, 'placeOrder lost on purpose (control)');
+      return;
+    }
     sim.noteOrderId(clientId, m.orderId);
     const instrument = resolveInstrument(sim.catalog, { ...m.contract, includeExpired: false }, sim.todayYmd());
     const req = {
