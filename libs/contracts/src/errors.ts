@@ -190,6 +190,12 @@ export const errorRegistry = {
     hint: 'Read the broker message; fix the order (price, size, permissions) and submit a new one.',
     retryable: false,
   },
+  NEVER_REACHED_BROKER: {
+    description:
+      'Reconciliation established that the broker never received the order: a broker snapshot taken after its place request ended holds neither the order nor an execution of it. The order is rejected (final) with this reasonCode.',
+    hint: 'Nothing was traded. Submit it again under a NEW clientOrderId if it is still wanted.',
+    retryable: false,
+  },
   // Orders: risk and trading state (an order refused with one of these was DENIED: nothing reached the broker)
   RISK_MAX_QUANTITY: {
     description: 'The order quantity exceeds the per-order maximum.',

@@ -110,7 +110,13 @@ export const ModifyOrder = z
   });
 export type ModifyOrder = z.infer<typeof ModifyOrder>;
 
-/** `orders.cancel` (client → orders). Cancels are accepted even when trading is halted. */
+/**
+ * `orders.cancel` (client → orders). Cancels are accepted even when trading is halted. An order the broker has an
+ * id for gets its cancel sent now (state pendingCancel). An order without one yet (accepted, or unresolved after a
+ * lost place reply) has its cancel remembered: the reply is ok with the order as it is, the cancel is sent as soon
+ * as reconciliation finds the order at the broker, and an order the broker never received is resolved rejected
+ * (NEVER_REACHED_BROKER), after which a cancel answers ORDER_NOT_CANCELLABLE at once.
+ */
 export const CancelOrder = z.object({ v: V1, clientOrderId: ClientOrderId });
 export type CancelOrder = z.infer<typeof CancelOrder>;
 

@@ -7,11 +7,16 @@ import { OrderSide, OrderType, TimeInForce } from './order-commands.js';
 
 /**
  * Life cycle of an order in the OMS. Final states: filled, cancelled, expired, rejected, denied.
- * denied = our own checks said no (nothing sent); rejected = the broker said no; unresolved = sent but the answer
- * was lost (timeout/disconnect): the order stays open until reconciliation settles it.
+ * accepted = our checks passed, the place request is on its way to the gateway; pendingSubmit = the gateway wrote
+ * the order to the broker's socket, the broker has not acknowledged it yet; submitted = the broker acknowledged it
+ * (an open-order or status report: only a broker fact makes an order submitted, never our own send).
+ * denied = our own checks said no (nothing sent); rejected = the broker said no, or reconciliation established
+ * that the broker never received the order (reasonCode NEVER_REACHED_BROKER); unresolved = the place request's
+ * answer was lost (timeout/disconnect): the order stays open until reconciliation settles it.
  */
 export const OrderState = z.enum([
   'accepted',
+  'pendingSubmit',
   'submitted',
   'partiallyFilled',
   'pendingCancel',
@@ -107,15 +112,27 @@ export const OrderDenied = event('denied', {
 });
 export type OrderDenied = z.infer<typeof OrderDenied>;
 
-/** The broker refused the order (or a modification). Final when the order never worked. */
+/**
+ * The broker refused the order (or a modification), or reconciliation established that the broker never received
+ * it. Final when the order never worked.
+ */
 export const OrderRejected = event('rejected', {
-  /** Broker's error code (IB: 201 order rejected, 202 cancelled, 110 price not on tick, ...). */
+  /** Broker's error code (IB: 201 order rejected, 202 cancelled, 110 price not on tick, ...); 0 when none. */
   brokerCode: z.int(),
   message: z.string(),
+  /**
+   * Our classification when the broker gave no code of its own: NEVER_REACHED_BROKER = a reconciliation snapshot
+   * taken after the place request ended holds neither the order nor an execution of it (safe to submit again
+   * under a new clientOrderId). Absent for the broker's own refusals.
+   */
+  reasonCode: ErrorCodeSchema.optional(),
 });
 export type OrderRejected = z.infer<typeof OrderRejected>;
 
-/** The OMS state changed for a reason not covered by a more specific event (e.g. accepted → submitted). */
+/**
+ * The OMS state changed for a reason not covered by a more specific event: accepted → pendingSubmit (the gateway
+ * wrote the order to the broker), pendingSubmit → submitted (the broker acknowledged it: brokerStatus set), ...
+ */
 export const OrderStatusChanged = event('statusChanged', {
   from: OrderState,
   to: OrderState,

@@ -37,8 +37,10 @@ export type OrderView = z.infer<typeof OrderView>;
 
 /**
  * Reply to orders.submit / modify / cancel: the order as the OMS now holds it. `ok: true` means the command was
- * accepted (and sent where applicable); fills and broker outcomes arrive as `orders.evt.*` events. A denial is
- * `ok: false` with a RISK_* / TRADING_* code (and an OrderDenied event).
+ * accepted (and sent where applicable); fills and broker outcomes arrive as `orders.evt.*` events. A submit's order
+ * is usually `pendingSubmit` (written to the broker, not acknowledged yet: `submitted` follows as an event) and may
+ * be `unresolved` (the gateway's answer was lost: reconciliation settles it). A denial is `ok: false` with a
+ * RISK_* / TRADING_* code (and an OrderDenied event).
  */
 export const OrderCommandReply = okReply({ order: OrderView });
 export type OrderCommandReply = z.infer<typeof OrderCommandReply>;

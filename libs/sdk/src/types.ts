@@ -186,7 +186,10 @@ export interface Order {
   readonly tif: TimeInForce;
   readonly outsideRth: boolean;
   readonly strategy?: string;
-  /** accepted, submitted, partiallyFilled, pendingCancel, filled, cancelled, expired, rejected, denied, unresolved. */
+  /**
+   * accepted, pendingSubmit (written to the broker, not acknowledged yet), submitted, partiallyFilled,
+   * pendingCancel, filled, cancelled, expired, rejected, denied, unresolved.
+   */
   readonly status: OrderState;
   readonly filledQuantity: string;
   readonly avgFillPrice?: string;

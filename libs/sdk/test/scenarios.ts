@@ -139,7 +139,7 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string):
     };
     try {
       const r = await ts.submitLimitOrder('AAPL', 'SMART', 'BUY', 5, 1.0, { tif: 'GTC', strategy: 'sdk-test' });
-      expect(['accepted', 'submitted']).toContain(r.status);
+      expect(['accepted', 'pendingSubmit', 'submitted']).toContain(r.status);
       expect(r.order.limitPrice).toBe('1');
       const id = r.orderId;
       await waitFor(

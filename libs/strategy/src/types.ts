@@ -43,6 +43,7 @@ export interface QuoteUpdate {
 /** Order states as the OMS names them (denied: our own risk checks said no; rejected: the broker did). */
 export type OrderStatus =
   | 'accepted'
+  | 'pendingSubmit'
   | 'submitted'
   | 'partiallyFilled'
   | 'pendingCancel'

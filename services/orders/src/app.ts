@@ -1,7 +1,8 @@
 /**
  * The OMS as a component: `start(deps) → { stop }`. Migrates its schema, makes sure its streams exist, settles
  * what a crash left in flight (orders still `accepted` become `unresolved`), then serves the orders.* subjects,
- * consumes each configured broker's events and reconciles each broker on start and on every (re)connect.
+ * consumes each configured broker's events and reconciles each broker on start, on every (re)connect, on every
+ * gateway restart and periodically while an order awaits the broker (reconcile-scheduler.ts).
  * The caller owns bus and database and closes them after `stop()`.
  */
 import type { Bus, Consumer, StreamConfig, Subscription } from '@trading-system/bus';
@@ -34,7 +35,8 @@ import { migrations } from './migrations/index.js';
 import { handleCancel, handleCancelAll, handleModify, releaseUnansweredCommands } from './order-commands.js';
 import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
 import { handleGet, handleList, handlePositions } from './queries.js';
-import { reconcileSnapshot, requestReconciliation } from './reconciliation.js';
+import { ReconcileScheduler } from './reconcile-scheduler.js';
+import { reconcileSnapshot } from './reconciliation.js';
 import { handleRiskLimits, handleTradingState, loadSettings } from './settings.js';
 
 export interface OrdersDeps {
@@ -101,16 +103,14 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
 
   const subs: Subscription[] = [];
   const consumers: Consumer[] = [];
-  const reconcile = (broker: string) => {
-    requestReconciliation(ctx, broker).catch((err: unknown) =>
-      log.error({ err, broker }, 'reconciliation request failed'),
-    );
-  };
+  const scheduler = new ReconcileScheduler(ctx, () => ctx.routes.names());
+  const reconcile = (broker: string, reason: string) => scheduler.now(broker, reason);
   let stopping = false;
   const consume = async (broker: string) => {
     const c = await startBrokerEventConsumer(ctx, broker, {
       onSnapshot: async (b, parts) => {
         await reconcileSnapshot(ctx, b, parts);
+        scheduler.applied(b);
       },
     });
     if (stopping)
@@ -121,7 +121,7 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
   const adopt = (broker: string) => {
     log.info({ broker }, 'routing orders to a broker announced at run time');
     consume(broker).then(
-      () => reconcile(broker),
+      () => reconcile(broker, 'adopted'),
       (err: unknown) => log.error({ err, broker }, 'broker adopted, but its event consumer did not start'),
     );
   };
@@ -129,9 +129,11 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
     subs.push(bus.subscribe<Tick>(Subjects.mdTick.pattern, (m) => ctx.live.onTick(m.data)));
     subs.push(
       bus.subscribe<BrokerStatus>(Subjects.brokerStatus.pattern, (m) => {
-        const changed = ctx.live.onStatus(m.data);
+        const change = ctx.live.onStatus(m.data);
         if (ctx.routes.adoptIfNew(m.data.broker)) adopt(m.data.broker);
-        else if (changed && ctx.routes.has(m.data.broker)) reconcile(m.data.broker);
+        else if (!ctx.routes.has(m.data.broker)) return;
+        else if (change.restarted) reconcile(m.data.broker, 'gateway restarted');
+        else if (change.connected) reconcile(m.data.broker, 'connected');
       }),
     );
     for (const b of config.brokers) await consume(b.name);
@@ -153,7 +155,8 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
     await relay.stop();
     throw err;
   }
-  for (const b of config.brokers) reconcile(b.name);
+  for (const b of config.brokers) reconcile(b.name, 'start');
+  scheduler.start();
   log.info(
     { brokers: ctx.routes.names(), adoptBrokers: config.adoptBrokers === true, schema: config.schema },
     'orders service started',
@@ -163,6 +166,7 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
     relay,
     async stop() {
       stopping = true;
+      scheduler.stop();
       for (const s of subs) s.unsubscribe();
       for (const c of consumers) await c.stop();
       await relay.stop();

@@ -156,6 +156,7 @@ export async function applyExecution(
         fill_notional: notional,
         ...(row.broker_order_id === null && e.orderId > 0 ? { broker_order_id: e.orderId } : {}),
         ...(row.perm_id === null && e.permId > 0 ? { perm_id: String(e.permId) } : {}),
+        ...(row.broker_acked_at_ms === null ? { broker_acked_at_ms: String(nowMs) } : {}),
       },
     },
   );
@@ -220,12 +221,16 @@ export interface StatusFact {
   readonly reconciliation?: boolean;
 }
 
-/** Moves a locked order to the state the broker status points to, when the table allows it. */
+/**
+ * Moves a locked order to the state the broker status points to, when the table allows it. Any status is the
+ * broker's acknowledgement: it has the order (pendingSubmit → submitted; recorded in broker_acked_at_ms).
+ */
 export async function applyBrokerStatus(trx: Trx, row: OrderRow, f: StatusFact, nowMs: number): Promise<OrderRow> {
   let current = row;
   const ids = {
     ...(row.broker_order_id === null && f.ids.orderId > 0 ? { broker_order_id: f.ids.orderId } : {}),
     ...(row.perm_id === null && f.ids.permId > 0 ? { perm_id: String(f.ids.permId) } : {}),
+    ...(row.broker_acked_at_ms === null ? { broker_acked_at_ms: String(nowMs) } : {}),
   };
   const from = row.state as OrderState;
   const to = stateFromBrokerStatus(f.status, {
@@ -276,6 +281,29 @@ export async function applyBrokerStatus(trx: Trx, row: OrderRow, f: StatusFact, 
       ...(f.ids.permId > 0 ? { permId: f.ids.permId } : {}),
     },
     { ...opts, patch },
+  );
+}
+
+/**
+ * The broker refused our place request (orderRejected, action `place`): the new order is dead. An order without
+ * fills that is not final yet is rejected with the broker's code and text; IB may send no final status after such
+ * a refusal (a 321 validation error), so waiting for one could leave the order open. Modify and cancel refusals
+ * change nothing (the order keeps its terms or keeps working); an order with fills waits for the final status.
+ */
+export async function applyPlaceRefusal(
+  trx: Trx,
+  row: OrderRow,
+  r: { readonly brokerCode: number; readonly message: string; readonly tsEventMs: number },
+  nowMs: number,
+): Promise<OrderRow> {
+  if (!isOpenRow(row) || compareDecimal(row.filled_qty, '0') !== 0) return row;
+  if (!canTransition(row.state as OrderState, 'rejected')) return row;
+  return appendEvent(
+    trx,
+    row,
+    'rejected',
+    { brokerCode: r.brokerCode, message: r.message },
+    { nowMs, tsEventMs: r.tsEventMs, patch: { state: 'rejected' } },
   );
 }
 

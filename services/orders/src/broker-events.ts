@@ -12,7 +12,14 @@ import {
   Subjects,
 } from '@trading-system/contracts';
 import type { z } from 'zod';
-import { applyBrokerStatus, applyCommission, applyExecution, applyOrderValues, lockForBroker } from './broker-apply.js';
+import {
+  applyBrokerStatus,
+  applyCommission,
+  applyExecution,
+  applyOrderValues,
+  applyPlaceRefusal,
+  lockForBroker,
+} from './broker-apply.js';
 import type { OmsContext } from './context.js';
 import { CommissionBeforeFillError } from './errors.js';
 import type { Trx } from './ledger.js';
@@ -134,6 +141,14 @@ export async function startBrokerEventConsumer(
           .values({ broker, perm_id: String(o.permId), order_id: o.orderId, ...values })
           .onConflict((oc) => oc.columns(['broker', 'account', 'perm_id', 'order_id']).doUpdateSet(values))
           .execute();
+        return;
+      }
+      case 'orderRejected': {
+        const r = data as BrokerEvent['orderRejected'];
+        if ((r.action ?? 'place') !== 'place') return;
+        const row = await lockForBroker(trx, broker, r);
+        if (row === undefined) return;
+        await applyPlaceRefusal(trx, row, r, now);
         return;
       }
       case 'accountValue':

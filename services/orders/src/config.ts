@@ -62,6 +62,16 @@ export const OrdersEnv = z
     ORDERS_BROKER_TIMEOUT_MS: defaultedEnv(z.coerce.number().int().min(100).max(120_000), 5_000).describe(
       'deadline of a broker command in ms; after it the order is unresolved until reconciliation (default 5000)',
     ),
+    ORDERS_RECONCILE_INTERVAL_MS: defaultedEnv(z.coerce.number().int().min(100).max(600_000), 5_000).describe(
+      'how often the OMS checks, per broker, for orders awaiting the broker (accepted, pendingSubmit, unresolved, ' +
+        'pendingCancel or a remembered cancel) for longer than ORDERS_RECONCILE_GRACE_MS, and then asks the ' +
+        'gateway for a reconciliation snapshot that settles them, in ms (default 5000)',
+    ),
+    ORDERS_RECONCILE_GRACE_MS: defaultedEnv(z.coerce.number().int().min(0).max(600_000), 2_000).describe(
+      'time after an order was last changed (its place request ended) before a snapshot that does not list it ' +
+        'may resolve it as never sent (rejected NEVER_REACHED_BROKER), in ms; covers clock skew between the OMS ' +
+        'and the gateway (default 2000)',
+    ),
     ORDERS_RISK_LIMITS: defaultedEnv(RiskConfigJson, DEFAULT_RISK_CONFIG).describe(
       'initial risk limits as JSON {"default":{...},"accounts":{"DU1":{...}},"strategies":{"s1":{...}}}; ' +
         'the default set always keeps maxOrderQuantity 100000, maxOrderNotional 1000000 and ' +

@@ -37,6 +37,16 @@ export interface OrdersConfig {
   readonly durablePrefix: string;
   /** Ack wait of the broker-event consumer, ms. */
   readonly ackWaitMs: number;
+  /**
+   * Period of the check whether a broker needs reconciling (an order awaiting it for longer than the grace), ms;
+   * default 5000 (reconcile-scheduler.ts).
+   */
+  readonly reconcileIntervalMs?: number;
+  /**
+   * Time after an order's last change (the end of its place request at the latest) before a snapshot may judge it
+   * never sent, ms; covers clock skew between OMS and gateway and messages still on their way. Default 2000.
+   */
+  readonly reconcileGraceMs?: number;
 }
 
 /** Operator settings, kept in memory and persisted in the settings table. */

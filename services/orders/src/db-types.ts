@@ -28,6 +28,10 @@ export interface OrdersTable {
   submit_reply: unknown;
   created_at_ms: string;
   updated_at_ms: string;
+  /** When the first broker fact about the order (open order, status, execution) was applied; null until then. */
+  broker_acked_at_ms: string | null;
+  /** A cancel asked while the order had no broker order id: sent once it has one (reconciliation), then null. */
+  cancel_requested_at_ms: string | null;
 }
 
 export interface OrderEventsTable {

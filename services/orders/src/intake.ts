@@ -4,7 +4,7 @@
  * first caller's stored reply (waiting for it while the first is still in flight), a different content gets
  * DUPLICATE_ORDER. A denial is stored like an acceptance, so a retried denied order stays denied.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   type BrokerStatus,
   type ErrorCode,
@@ -27,27 +27,13 @@ import {
   patchOrder,
   toOrderView,
 } from './ledger.js';
+import { sendRememberedCancel } from './order-commands.js';
 import { countOpenOrders, ledgerPosition } from './positions.js';
 import { checkRiskWithQuote } from './reference-price.js';
+import { requestHash } from './request-hash.js';
 import { type Denial, deny, resolveAccount, validateOrderParams } from './validation.js';
 
-/** Stable hash of a request's content (keys sorted), to tell a retry from a different order under the same id. */
-export function requestHash(value: unknown): string {
-  const canonical = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(canonical);
-    if (v !== null && typeof v === 'object')
-      return Object.fromEntries(
-        Object.entries(v as Record<string, unknown>)
-          .filter(([, x]) => x !== undefined)
-          .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([k, x]) => [k, canonical(x)]),
-      );
-    return v;
-  };
-  return createHash('sha256')
-    .update(JSON.stringify(canonical(value)))
-    .digest('hex');
-}
+export { requestHash };
 
 export const newClientOrderId = (): string => `o-${randomUUID()}`;
 
@@ -200,14 +186,15 @@ async function send(ctx: OmsContext, order: NewOrder & { account: string }, inst
     const now = ctx.clock();
     const opts = { nowMs: now, tsEventMs: now, derive: withReply };
     // Broker events may have moved the order on already (consumed concurrently): only `accepted` is ours to move.
+    // "sent" means written to the broker's socket, not that the broker has it: pendingSubmit until it says so.
     if (outcome.kind === 'sent' && row.state === 'accepted') {
       const brokerOrderId = outcome.reply.orderId;
       row = await appendEvent(
         trx,
         row,
         'statusChanged',
-        { from: 'accepted', to: 'submitted', brokerOrderId },
-        { ...opts, patch: { state: 'submitted', broker_order_id: brokerOrderId } },
+        { from: 'accepted', to: 'pendingSubmit', brokerOrderId },
+        { ...opts, patch: { state: 'pendingSubmit', broker_order_id: brokerOrderId } },
       );
     } else if (outcome.kind === 'sent') {
       row = { ...row, broker_order_id: outcome.reply.orderId };
@@ -229,10 +216,12 @@ async function send(ctx: OmsContext, order: NewOrder & { account: string }, inst
         { ...opts, patch: { state: 'unresolved' } },
       );
     } else await patchOrder(trx, row.client_order_id, withReply(row));
-    return replyFor(row);
+    return { reply: replyFor(row), cancelWaiting: row.cancel_requested_at_ms !== null && row.broker_order_id !== null };
   });
   ctx.relay.kick();
-  return reply;
+  // A cancel asked while the place request was in flight waited for the broker order id: it has one now.
+  if (reply.cancelWaiting) sendRememberedCancel(ctx, order.clientOrderId);
+  return reply.reply;
 }
 
 async function recordDenial(ctx: OmsContext, order: NewOrder, d: Denial): Promise<OrderCommandReply> {

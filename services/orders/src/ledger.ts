@@ -116,6 +116,8 @@ export async function insertOrder<K extends 'accepted' | 'denied'>(
     submit_reply: null,
     created_at_ms: String(nowMs),
     updated_at_ms: String(nowMs),
+    broker_acked_at_ms: null,
+    cancel_requested_at_ms: null,
     ...extra,
   };
   const ev = eventRow(row, kind, body, { nowMs, tsEventMs: nowMs }, 1);

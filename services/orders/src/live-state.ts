@@ -19,11 +19,17 @@ export class LiveState {
     return this.quotes.get(`${broker}:${conId}`);
   }
 
-  /** Records a status; returns true when the broker just became connected (first sight or from another state). */
-  onStatus(s: BrokerStatus): boolean {
+  /**
+   * Records a status; says when the broker just became connected (first sight or from another state) and when its
+   * gateway instance changed (a restart: whatever the old instance held in memory is gone).
+   */
+  onStatus(s: BrokerStatus): { readonly connected: boolean; readonly restarted: boolean } {
     const prev = this.statuses.get(s.broker);
     this.statuses.set(s.broker, s);
-    return s.state === 'connected' && prev?.state !== 'connected';
+    return {
+      connected: s.state === 'connected' && prev?.state !== 'connected',
+      restarted: prev?.instanceId !== undefined && s.instanceId !== undefined && prev.instanceId !== s.instanceId,
+    };
   }
 
   status(broker: string): BrokerStatus | undefined {

@@ -51,6 +51,8 @@ await runService({
             adoptBrokers: config.ORDERS_ADOPT_BROKERS,
             initialRisk: config.ORDERS_RISK_LIMITS,
             brokerTimeoutMs: config.ORDERS_BROKER_TIMEOUT_MS,
+            reconcileIntervalMs: config.ORDERS_RECONCILE_INTERVAL_MS,
+            reconcileGraceMs: config.ORDERS_RECONCILE_GRACE_MS,
             relayPollMs: 1_000,
             relayPaused: config.ORDERS_RELAY_PAUSED,
             ordersStream: ORDERS_STREAM,

@@ -18,19 +18,20 @@ import {
 } from '@trading-system/contracts';
 import { isUniqueViolation } from '@trading-system/storage';
 import type { OmsContext } from './context.js';
-import { requestHash } from './intake.js';
 import {
   appendEvent,
   FINAL_STATES,
   findOrder,
   lockOrder,
   type OrderRow,
+  patchOrder,
   rowInstrument,
   toOrderView,
 } from './ledger.js';
 import { isCancellable, isModifiable } from './order-state.js';
 import { ledgerPosition } from './positions.js';
 import { checkRiskWithQuote } from './reference-price.js';
+import { requestHash } from './request-hash.js';
 import { validateOrderParams } from './validation.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -105,8 +106,46 @@ export async function releaseUnansweredCommands(ctx: OmsContext): Promise<number
   return released.length;
 }
 
-export function handleCancel(ctx: OmsContext, req: CancelOrder): Promise<OrderCommandReply> {
+export async function handleCancel(ctx: OmsContext, req: CancelOrder): Promise<OrderCommandReply> {
+  const remembered = await rememberCancel(ctx, req.clientOrderId);
+  if (remembered !== undefined) return remembered;
   return once(ctx, `cancel:${req.clientOrderId}`, req.clientOrderId, () => cancelOne(ctx, req.clientOrderId));
+}
+
+/**
+ * A cancel of an order the broker has no id for yet (accepted: its place request in flight; unresolved: the
+ * answer was lost) cannot be sent: it is remembered (cancel_requested_at_ms) and the reply is the order as it is.
+ * It is sent once the order has a broker order id (the place reply, or reconciliation finding the order at the
+ * broker); an order the broker never received is rejected by reconciliation instead. No command claim is kept,
+ * so a repeated cancel looks at the order afresh (and answers ORDER_NOT_CANCELLABLE at once once it is final).
+ * Undefined when the order has a broker order id (or is final, or unknown): the ordinary path answers.
+ */
+async function rememberCancel(ctx: OmsContext, clientOrderId: string): Promise<OrderCommandReply | undefined> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await lockOrder(trx, clientOrderId);
+    if (row === undefined || row.broker_order_id !== null || !isCancellable(row.state as OrderState)) return undefined;
+    if (row.cancel_requested_at_ms === null) {
+      await patchOrder(trx, clientOrderId, { cancel_requested_at_ms: String(ctx.clock()) });
+      ctx.logger.info({ clientOrderId, state: row.state }, 'cancel remembered until the order has a broker order id');
+    }
+    return viewReply(row);
+  });
+}
+
+/**
+ * Sends a remembered cancel now that the order has a broker order id (after the place reply or reconciliation).
+ * Forgotten once sent or once there is nothing left to cancel; kept when the gateway refused it for now (busy,
+ * disconnected), so the next reconciliation tries again. Never throws (runs beside the caller).
+ */
+export function sendRememberedCancel(ctx: OmsContext, clientOrderId: string): void {
+  const run = async () => {
+    const r = await once(ctx, `cancel:${clientOrderId}`, clientOrderId, () => cancelOne(ctx, clientOrderId));
+    if (r.ok || r.code === 'ORDER_NOT_CANCELLABLE' || r.code === 'ORDER_NOT_FOUND') {
+      await patchOrder(ctx.db, clientOrderId, { cancel_requested_at_ms: null });
+      ctx.logger.info({ clientOrderId, ok: r.ok, code: r.ok ? undefined : r.code }, 'remembered cancel sent');
+    } else ctx.logger.warn({ clientOrderId, code: r.code }, 'remembered cancel not sent yet; retried later');
+  };
+  run().catch((err: unknown) => ctx.logger.error({ err, clientOrderId }, 'remembered cancel failed'));
 }
 
 async function cancelOne(ctx: OmsContext, clientOrderId: string): Promise<OrderCommandReply> {
@@ -119,11 +158,15 @@ async function cancelOne(ctx: OmsContext, clientOrderId: string): Promise<OrderC
   // Cancels are never refused for rate, but they count towards it (submit + modify + cancel per account).
   ctx.live.countAndRecord(`account:${current.account}`, ctx.clock());
   const brokerOrderId = current.broker_order_id;
+  // handleCancel remembers cancels of orders without a broker order id; this one lost its id meanwhile (not
+  // expected): answered retryable rather than sent without one.
   if (brokerOrderId === null)
     return errorReply('SERVICE_UNAVAILABLE', `order ${clientOrderId} has no broker order id yet; retry shortly`);
+  let previous: OrderState = current.state as OrderState;
   const before = await ctx.db.transaction().execute(async (trx) => {
     const row = await lockOrder(trx, clientOrderId);
     if (row === undefined || row.state === 'pendingCancel' || !isCancellable(row.state as OrderState)) return row;
+    previous = row.state as OrderState;
     const now = ctx.clock();
     return appendEvent(
       trx,
@@ -141,11 +184,16 @@ async function cancelOne(ctx: OmsContext, clientOrderId: string): Promise<OrderC
     orderId: brokerOrderId,
   });
   if (outcome.kind !== 'refused') return viewReply((await findOrder(ctx.db, clientOrderId)) ?? before);
-  // The gateway did not pass the cancel on: the order keeps working as it was.
+  // The gateway did not pass the cancel on: the order keeps working as it was (not yet acknowledged: pendingSubmit).
   const after = await ctx.db.transaction().execute(async (trx) => {
     const row = await lockOrder(trx, clientOrderId);
     if (row === undefined || row.state !== 'pendingCancel') return row;
-    const back: OrderState = compareDecimal(row.filled_qty, '0') === 0 ? 'submitted' : 'partiallyFilled';
+    const back: OrderState =
+      compareDecimal(row.filled_qty, '0') !== 0
+        ? 'partiallyFilled'
+        : previous === 'pendingSubmit' || previous === 'unresolved'
+          ? previous
+          : 'submitted';
     const now = ctx.clock();
     return appendEvent(
       trx,

@@ -1,20 +1,35 @@
 /**
  * The order state machine of the OMS, pure. `accepted` is the contract's name for "pending new": our checks
- * passed and the order is on its way to the broker. The table is documented in services/orders/README.md.
+ * passed and the order is on its way to the gateway. `pendingSubmit`: the gateway wrote it to the broker's socket
+ * (it has a broker order id) but the broker has not acknowledged it; only a broker fact (open order, status,
+ * execution) moves it on. The table is documented in services/orders/README.md.
  *
  * Denied ≠ rejected ≠ unresolved: denied = our checks said no (nothing sent, final); rejected = the broker said
- * no (final); unresolved = sent, answer lost (timeout/disconnect). Unresolved is left only by facts from the broker
- * (events or a reconciliation snapshot), never by a guess.
+ * no, or reconciliation established it never received the order (final); unresolved = place request sent, answer
+ * lost (timeout/disconnect). Unresolved and pendingSubmit are left only by facts from the broker (events or a
+ * reconciliation snapshot), never by a guess.
  */
 import { type IbOrderStatus, isFinalOrderState, type OrderState, type TimeInForce } from '@trading-system/contracts';
 import { InvalidTransitionError } from './errors.js';
 
-const WORKING: readonly OrderState[] = ['submitted', 'partiallyFilled', 'pendingCancel'];
+const WORKING: readonly OrderState[] = ['pendingSubmit', 'submitted', 'partiallyFilled', 'pendingCancel'];
 
 /** Allowed transitions: from → set of targets. A self-transition is allowed where listed (a modification). */
 export const TRANSITIONS: Readonly<Record<OrderState, readonly OrderState[]>> = {
-  // pending new: the placeOrder request is in flight
-  accepted: ['submitted', 'partiallyFilled', 'filled', 'pendingCancel', 'cancelled', 'rejected', 'unresolved'],
+  // pending new: the placeOrder request is in flight (broker events may overtake its reply)
+  accepted: [
+    'pendingSubmit',
+    'submitted',
+    'partiallyFilled',
+    'filled',
+    'pendingCancel',
+    'cancelled',
+    'rejected',
+    'unresolved',
+  ],
+  // written to the broker, not acknowledged: its acknowledgement, a fill or a refusal moves it on; reconciliation
+  // rejects it when the broker never received it
+  pendingSubmit: ['submitted', 'partiallyFilled', 'filled', 'pendingCancel', 'cancelled', 'expired', 'rejected'],
   submitted: [
     'submitted',
     'partiallyFilled',
@@ -27,8 +42,17 @@ export const TRANSITIONS: Readonly<Record<OrderState, readonly OrderState[]>> = 
   ],
   partiallyFilled: ['partiallyFilled', 'filled', 'pendingCancel', 'cancelled', 'expired', 'unresolved'],
   // A fill can still arrive after the cancel request (partiallyFilled / filled); a cancel that fails returns the
-  // order to working (submitted / partiallyFilled).
-  pendingCancel: ['submitted', 'partiallyFilled', 'filled', 'cancelled', 'expired', 'rejected', 'unresolved'],
+  // order to where it was (pendingSubmit / submitted / partiallyFilled).
+  pendingCancel: [
+    'pendingSubmit',
+    'submitted',
+    'partiallyFilled',
+    'filled',
+    'cancelled',
+    'expired',
+    'rejected',
+    'unresolved',
+  ],
   // Only broker facts settle it; a cancel may also be requested while unresolved.
   unresolved: ['submitted', 'partiallyFilled', 'filled', 'pendingCancel', 'cancelled', 'expired', 'rejected'],
   filled: [],
@@ -46,14 +70,25 @@ export function isWorking(s: OrderState): boolean {
   return WORKING.includes(s);
 }
 
+/**
+ * States whose fate only the broker can tell: the place request may not have reached it (accepted, unresolved),
+ * it was written but not acknowledged (pendingSubmit), or a cancel awaits its answer (pendingCancel). While an
+ * order is in one of these, its broker is reconciled periodically.
+ */
+export const AWAITING_BROKER: readonly OrderState[] = ['accepted', 'pendingSubmit', 'unresolved', 'pendingCancel'];
+
 /** States in which a cancel is sent to the broker. */
 export function isCancellable(s: OrderState): boolean {
   return !isFinalOrderState(s) && s !== 'pendingCancel';
 }
 
-/** States in which a modification is sent (not final, not pending cancel, not unresolved, already at the broker). */
+/**
+ * States in which a modification is sent: at the broker or written to it (pendingSubmit: the broker reads one
+ * socket in order, so the modification follows the place; it carries the same orderRef, so even a place that got
+ * lost cannot turn it into another order), not final, not pending cancel, not unresolved (no broker order id).
+ */
 export function isModifiable(s: OrderState): boolean {
-  return s === 'submitted' || s === 'partiallyFilled';
+  return s === 'pendingSubmit' || s === 'submitted' || s === 'partiallyFilled';
 }
 
 /**

@@ -159,6 +159,8 @@ function serveFakeGateway(bus: Bus, broker: string): { gateway: FakeGateway; sub
     }),
     bus.serve(Subjects.brokerCommand.build({ broker, verb: 'reconcile' }), async (body: { reconId: string }) => {
       gateway.calls.push({ verb: 'reconcile', body });
+      // As gateway-ib: the time it asked the broker, before the snapshot is taken.
+      const requestedAtMs = Date.now();
       const snap = gateway.snapshot?.(body.reconId);
       if (snap !== undefined) {
         const now = Date.now();
@@ -171,6 +173,7 @@ function serveFakeGateway(bus: Bus, broker: string): { gateway: FakeGateway; sub
           parts: 1,
           tsEventMs: now,
           tsInitMs: now,
+          requestedAtMs,
           ...snap,
         };
         await bus.jetstream.publish(Subjects.brokerEvent.build({ broker, kind: 'reconciliationSnapshot' }), msg, {
@@ -186,6 +189,9 @@ function serveFakeGateway(bus: Bus, broker: string): { gateway: FakeGateway; sub
 export interface HarnessOptions {
   readonly risk?: RiskConfig;
   readonly brokerTimeoutMs?: number;
+  /** OrdersConfig.reconcileIntervalMs / reconcileGraceMs (the service's defaults when absent). */
+  readonly reconcileIntervalMs?: number;
+  readonly reconcileGraceMs?: number;
   /** Further brokers routed to by the same OMS, each with its own fake gateway (`others`). */
   readonly otherBrokers?: number;
   /**
@@ -231,6 +237,8 @@ export async function startHarness(kind: 'nats-pg' | 'memory-pglite', opts: Harn
     brokerEventsStream: BROKER_EVENTS_STREAM,
     durablePrefix: `orders-${broker}`,
     ackWaitMs: 5_000,
+    ...(opts.reconcileIntervalMs === undefined ? {} : { reconcileIntervalMs: opts.reconcileIntervalMs }),
+    ...(opts.reconcileGraceMs === undefined ? {} : { reconcileGraceMs: opts.reconcileGraceMs }),
   };
   const run = () => start({ bus, db: database.db, logger, config });
   let app = await run();

@@ -7,3 +7,4 @@ import './suite-broker.js';
 import './suite-broker-edge.js';
 import './suite-broker-ids.js';
 import './suite-e2e.js';
+import './suite-order-fate.js';

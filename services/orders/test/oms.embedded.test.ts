@@ -12,7 +12,7 @@ test('embedded mode: submit, fill from a broker event, get with history, positio
       Subjects.ordersSubmit.build(),
       lmtBuy(h.broker, { clientOrderId }),
     );
-    expect(r).toMatchObject({ ok: true, order: { state: 'submitted' } });
+    expect(r).toMatchObject({ ok: true, order: { state: 'pendingSubmit' } });
     const now = Date.now();
     const fill = {
       eventId: `exec-${h.broker}-1`,

@@ -24,8 +24,16 @@ describe('order state table', () => {
   });
 
   test.each([
-    ['accepted', 'submitted', true],
+    ['accepted', 'pendingSubmit', true], // written to the broker
+    ['accepted', 'submitted', true], // the broker's acknowledgement overtook the place reply
     ['accepted', 'unresolved', true],
+    ['pendingSubmit', 'submitted', true], // the broker's acknowledgement
+    ['pendingSubmit', 'filled', true], // a fill before any status
+    ['pendingSubmit', 'rejected', true], // refused by the broker, or never reached it
+    ['pendingSubmit', 'unresolved', false],
+    ['pendingSubmit', 'accepted', false],
+    ['pendingCancel', 'pendingSubmit', true], // cancel refused before the broker acknowledged the order
+    ['submitted', 'pendingSubmit', false],
     ['accepted', 'denied', false],
     ['submitted', 'denied', false],
     ['pendingCancel', 'filled', true], // fill after the cancel request
@@ -58,6 +66,8 @@ describe('order state table', () => {
     expect(isCancellable('pendingCancel')).toBe(false);
     expect(isCancellable('filled')).toBe(false);
     expect(isModifiable('submitted')).toBe(true);
+    expect(isModifiable('pendingSubmit')).toBe(true);
+    expect(isCancellable('pendingSubmit')).toBe(true);
     expect(isModifiable('unresolved')).toBe(false);
     expect(isModifiable('pendingCancel')).toBe(false);
   });

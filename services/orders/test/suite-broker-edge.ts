@@ -86,7 +86,7 @@ describe('restart while a cancel is being sent', () => {
     const x = h;
     const r = await submit(x);
     const id = String(r.order?.clientOrderId);
-    expect(await stateOf(x, id)).toBe('submitted');
+    expect(await stateOf(x, id)).toBe('pendingSubmit');
     // What a process killed after writing pendingCancel, before cancelOrder reached the gateway, leaves behind.
     await x.app.stop();
     await db(x)

@@ -19,7 +19,10 @@ describe('intake', () => {
     const replies = await Promise.all(
       Array.from({ length: 8 }, () => h?.request<Reply>(Subjects.ordersSubmit.build(), req)),
     );
-    expect(replies[0]).toMatchObject({ ok: true, order: { state: 'submitted', clientOrderId: req.clientOrderId } });
+    expect(replies[0]).toMatchObject({
+      ok: true,
+      order: { state: 'pendingSubmit', clientOrderId: req.clientOrderId },
+    });
     expect(new Set(replies.map((r) => JSON.stringify(r))).size).toBe(1);
     expect(h.gateway.placed()).toHaveLength(1);
     const rows = await db(h).selectFrom('orders').select('client_order_id').execute();
@@ -93,7 +96,7 @@ describe('intake', () => {
       const r = await submit(x);
       return r.ok ? r : undefined;
     });
-    expect(first.order?.state).toBe('submitted');
+    expect(first.order?.state).toBe('pendingSubmit');
     await denied({ limitPrice: '200' }, 'RISK_PRICE_COLLAR', 'priceCollar');
     await denied({ quantity: '1001' }, 'RISK_MAX_QUANTITY', 'maxOrderQuantity');
 

@@ -222,10 +222,11 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
     io.stdout.write(
       `order ${result.orderId}: ${describeOrder(result.order)}\nstatus: ${describeStatus(result.order)}\n`,
     );
-  // Without --wait: until the broker has answered (anything but `accepted`); with --wait: until final (or working
-  // with --until working); never longer than the timeout.
+  // Without --wait: until the broker has answered (anything but `accepted`, or `pendingSubmit`: written to the
+  // broker, not acknowledged yet); with --wait: until final (or working with --until working); never longer than
+  // the timeout.
   const done = !a.wait
-    ? (s: OrderState) => s !== 'accepted'
+    ? (s: OrderState) => s !== 'accepted' && s !== 'pendingSubmit'
     : a.until === 'working'
       ? (s: OrderState) => isFinalOrderState(s) || WORKING.includes(s)
       : isFinalOrderState;
@@ -239,7 +240,7 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
     );
     return ExitCode.failed;
   }
-  if (order.status === 'accepted')
+  if (order.status === 'accepted' || order.status === 'pendingSubmit')
     io.stderr.write(`no broker answer within ${a.timeoutMs / 1000} s; follow it with: trading-system orders --open\n`);
   else if (a.wait && !done(order.status))
     io.stderr.write(

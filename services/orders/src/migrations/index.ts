@@ -2,9 +2,11 @@ import type { Migration } from '@trading-system/storage';
 import * as init from './0001-init.js';
 import * as externalOrders from './0002-external-orders.js';
 import * as brokerScopedIds from './0003-broker-scoped-ids.js';
+import * as brokerAcknowledgement from './0004-broker-acknowledgement.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-init': init,
   '0002-external-orders': externalOrders,
   '0003-broker-scoped-ids': brokerScopedIds,
+  '0004-broker-acknowledgement': brokerAcknowledgement,
 };
