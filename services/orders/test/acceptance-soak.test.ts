@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Bus, createNatsBus, NoRespondersError, RequestTimeoutError } from '@trading-system/bus';
 import { catalog, normalizeDecimal, type OrderState, Subjects } from '@trading-system/contracts';
+import { sql } from '@trading-system/storage';
 import {
   databaseUrl,
   openPgTestDatabase,
@@ -57,8 +58,8 @@ class StuckCommandError extends Error {
  * retryable codes are retried with the same body, which idempotency makes safe.
  */
 async function call(bus: Bus, subject: string, body: unknown, stats: { retries: number }): Promise<Reply> {
-  // Generous: an order a kill left unresolved waits for reconciliation (after the broker events the killed process
-  // had not acknowledged are redelivered, 30 s ack wait) before it has a broker order id to cancel.
+  // Generous: a restarted OMS is busy with its start-up for a while (an order a kill left unresolved no longer
+  // holds a cancel back: the cancel is remembered until reconciliation finds the order or rejects it).
   const deadline = Date.now() + 180_000;
   let last = '';
   for (;;) {
@@ -337,7 +338,7 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
       const state = { open, unpublished: Number(unpublished.n), simOpen: simOpen.length, fills: Number(fills.n) };
       // Orders still open are cancelled again, as a client would (cancelAll may have met a restart).
       for (const o of open.slice(0, 20))
-        if (o.state === 'submitted' || o.state === 'partiallyFilled')
+        if (o.state === 'pendingSubmit' || o.state === 'submitted' || o.state === 'partiallyFilled')
           await bus
             .request(Subjects.ordersCancel.build(), { v: 1, clientOrderId: o.client_order_id }, { timeoutMs: 12_000 })
             .catch((err: unknown) => {
@@ -386,6 +387,17 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
         await ledger.selectFrom('order_events').select('client_order_id').where('kind', '=', 'unresolved').execute()
       ).map((r) => r.client_order_id),
     );
+    // Orders reconciliation established the broker never received (rejected with this reason code).
+    const neverReached = new Set(
+      (
+        await ledger
+          .selectFrom('order_events')
+          .select('client_order_id')
+          .where('kind', '=', 'rejected')
+          .where(sql<string>`payload->>'reasonCode'`, '=', 'NEVER_REACHED_BROKER')
+          .execute()
+      ).map((r) => r.client_order_id),
+    );
 
     // Every order at ib-sim exactly once; an order of ours missing there must be one a kill left unsent.
     const atSim = new Map<string, number>();
@@ -397,8 +409,18 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
     expect([...atSim.keys()].filter((ref) => !ours.has(ref))).toEqual([]);
     const missing = rows.filter((r) => r.state !== 'denied' && !atSim.has(r.client_order_id));
     expect(
-      missing.filter((r) => !(unresolvedIds.has(r.client_order_id) && r.state === 'cancelled' && r.filled_qty === '0')),
+      missing.filter(
+        (r) =>
+          !(
+            unresolvedIds.has(r.client_order_id) &&
+            neverReached.has(r.client_order_id) &&
+            r.state === 'rejected' &&
+            r.filled_qty === '0'
+          ),
+      ),
     ).toEqual([]);
+    // ... and no order ib-sim has was judged never sent.
+    expect([...neverReached].filter((id) => atSim.has(id))).toEqual([]);
     expect(rows.length).toBe(ORDERS);
 
     // Every ib-sim execution exactly once in the ledger (fills are keyed by execId), and no fill without one.
