@@ -11,9 +11,7 @@ import {
   type AccountPositionsReply,
   type AccountSummary,
   type AccountSummaryReply,
-  type AddBrokerReply,
   type BrokerInfo,
-  type BrokerStatus,
   type CancelAllOrdersReply,
   type GetOrderReply,
   type HistOrdersReply,
@@ -37,7 +35,7 @@ import {
 } from '@trading-system/contracts';
 import { fetchBars, fetchExport } from '@trading-system/history';
 import { type AcrossBrokers, acrossBrokers, valuePositions } from './accounts.js';
-import { unreachableReason } from './broker-probe.js';
+import { addBroker } from './add-broker.js';
 import { type Connection, connect, type OpenOptions } from './connect.js';
 import { toBar, toInstrumentRef, toOrder, toTrade } from './convert.js';
 import { ClosedError, sdkError, toSdkError, ValidationError } from './errors.js';
@@ -122,8 +120,8 @@ export class TradingSystem {
    * Opens a named broker connection on the gateway of `type` (`ib`; ib-sim speaks the same protocol) and resolves
    * once its session is connected, so the next call can use it (`waitMs`, default 15 s; 0 = do not wait). The OMS
    * routes orders to it at once (a deployed OMS adopts announced brokers unless its operator set
-   * ORDERS_ADOPT_BROKERS=false). Embedded, where the gateway runs in this process, nothing listening at host:port
-   * is a BrokerError `BROKER_UNREACHABLE` at once, and nothing is added.
+   * ORDERS_ADOPT_BROKERS=false). Nothing listening at host:port is a BrokerError `BROKER_UNREACHABLE` at once
+   * (embedded and deployed), and nothing stays added.
    */
   async addBroker(
     name: string,
@@ -134,52 +132,26 @@ export class TradingSystem {
     const connection = IbConnectionConfig.safeParse(config);
     if (!connection.success)
       throw new ValidationError('VALIDATION_FAILED', `broker config: ${connection.error.message}`);
-    const waitMs = options.waitMs ?? 15_000;
-    if (this.conn.embedded !== undefined) {
-      const why = await unreachableReason(connection.data.host, connection.data.port, 3_000);
-      if (why !== undefined)
-        throw sdkError(
-          'BROKER_UNREACHABLE',
-          `broker ${name}: nothing accepts connections at ${connection.data.host}:${connection.data.port} (${why}). ` +
-            'Start TWS or IB Gateway there with the API enabled, or use the built-in paper broker ' +
-            `'${this.conn.embedded.broker}'` +
-            (this.conn.embedded.sim === undefined
-              ? ''
-              : ` (ib-sim on ${this.conn.embedded.sim.host}:${this.conn.embedded.sim.port})`),
-        );
-    }
-    let connected: (info: BrokerStatus) => void = () => undefined;
-    const status = new Promise<BrokerStatus>((resolve) => {
-      connected = resolve;
-    });
-    // Subscribed before asking, so a session that connects at once is not missed.
-    const sub = this.bus.subscribe<BrokerStatus>(Subjects.brokerStatus.build({ broker: name }), (m) => {
-      if (m.data.state === 'connected') connected(m.data);
-    });
-    try {
-      const r = await this.call<AddBrokerReply>(
-        Subjects.gatewayCommand.build({ type, verb: 'addBroker' }),
-        { v: 1, name, connection: connection.data },
-        `addBroker ${name}`,
-      );
-      if (waitMs === 0 || r.broker.state === 'connected') return r.broker;
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), waitMs);
-      });
-      const seen = await Promise.race([status, late]);
-      clearTimeout(timer);
-      if (seen === undefined)
-        throw sdkError(
-          'BROKER_DISCONNECTED',
-          `broker ${name} was added but its session did not connect within ${waitMs} ms: check that TWS / IB ` +
-            `Gateway runs at ${config.host}:${config.port} with the API enabled and clientId ${config.clientId} free ` +
-            `(broker.${name}.status says why; removeBroker('${name}') to give up)`,
-        );
-      return { ...r.broker, state: 'connected', accounts: seen.accounts };
-    } finally {
-      sub.unsubscribe();
-    }
+    const embedded = this.conn.embedded;
+    return addBroker(
+      {
+        bus: this.bus,
+        call: (subject, body, what) => this.call(subject, body, what),
+        remove: (n, t) => this.removeBroker(n, t),
+        builtIn:
+          embedded === undefined
+            ? undefined
+            : {
+                broker: embedded.broker,
+                ...(embedded.sim === undefined ? {} : { at: `${embedded.sim.host}:${embedded.sim.port}` }),
+              },
+        gatewayLocal: embedded !== undefined,
+      },
+      name,
+      type,
+      connection.data,
+      options.waitMs ?? 15_000,
+    );
   }
 
   async removeBroker(name: string, type = this.gatewayType): Promise<void> {

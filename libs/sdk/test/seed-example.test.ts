@@ -86,12 +86,7 @@ test('embedded: nothing listening at the broker address is reported at once, wit
   }) as typeof process.stderr.write;
   const ts = await TradingSystem.open({ env: {}, logLevel: 'info', embedded: { simPort: 0 } });
   try {
-    const closed = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const port = (s.address() as { port: number }).port;
-        s.close(() => resolve(port));
-      });
-    });
+    const closed = await closedPort();
     const started = Date.now();
     const err = await ts.addBroker('ib_paper', 'ib', { host: '127.0.0.1', port: closed, clientId: 1 }).then(
       () => undefined,
@@ -205,4 +200,37 @@ test('NATS + Postgres, each service its own process: the seed example runs uncha
   expect(listed?.orders?.filter((o) => o.broker === 'ib_paper').map((o) => [o.quantity, o.limitPrice])).toEqual([
     ['100', '150'],
   ]);
+
+  // Deployed, an address where nothing listens is reported at once too, from the gateway's first status, and the
+  // connection is not left retrying.
+  const client = await TradingSystem.open({ natsUrl: nats.url, env: {}, logLevel: 'silent' });
+  try {
+    const closed = await closedPort();
+    const started = Date.now();
+    const err = await client.addBroker('nowhere', 'ib', { host: '127.0.0.1', port: closed, clientId: 9 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(err).toBeInstanceOf(BrokerError);
+    expect(err).toMatchObject({ code: 'BROKER_UNREACHABLE' });
+    expect((err as BrokerError).message).toMatch(
+      new RegExp(
+        `nothing accepts connections at 127\\.0\\.0\\.1:${closed} \\(.*ECONNREFUSED.*\\)\\. Start TWS or IB Gateway`,
+      ),
+    );
+    expect((await client.listBrokers()).map((b) => b.name).sort()).toEqual(['ib_paper', 'sim']);
+  } finally {
+    await client.shutdown();
+  }
 }, 240_000);
+
+/** A port nothing listens on (taken from the OS, then released). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
