@@ -62,7 +62,7 @@ function expectSeedOutput({ code, stdout, stderr }: { code: number; stdout: stri
   const rows = [...stdout.matchAll(/│ (\d{4}-\d\d-\d\d)T\d\d:\d\d:00\.000Z(?:\s*│\s*[\d.]+){5}\s*│/g)];
   expect(rows.length, stdout).toBeGreaterThanOrEqual(14);
   expect(new Set(rows.map((r) => r[1])).size).toBeGreaterThanOrEqual(3);
-  expect(stdout).toMatch(/order \S+ on ib_paper: BUY 100 AAPL LMT 150(\.0+)? → (accepted|submitted)\b/);
+  expect(stdout).toMatch(/order \S+ on ib_paper: BUY 100 AAPL LMT 150(\.0+)? → (accepted|pendingSubmit|submitted)\b/);
 }
 
 function listensOn(port: number): Promise<boolean> {
