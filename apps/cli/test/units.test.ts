@@ -83,6 +83,16 @@ describe('history arguments', () => {
     expect(() => parseHistoryArgs(['AAPL', '--what', 'PRICES'])).toThrow(/what must be one of/);
     expect(() => parseHistoryArgs([])).toThrow(/missing argument/);
   });
+  test("a date range: --from / --to instead of --duration (the seed's start_date, end_date)", () => {
+    const r = parseHistoryArgs(['AAPL', '--from', '2024-01-02', '--to', '2024-02-01T00:00:00Z']);
+    expect(r.query).toMatchObject({ startMs: Date.parse('2024-01-02'), endMs: Date.parse('2024-02-01') });
+    expect(r.query.duration).toBeUndefined();
+    expect(parseHistoryArgs(['AAPL', '--from', '2024-01-02']).query.endMs).toBeUndefined();
+    expect(() => parseHistoryArgs(['AAPL', '--from', '2024-01-02', '--duration', '1 M'])).toThrow(/not both/);
+    expect(() => parseHistoryArgs(['AAPL', '--to', '2024-01-02'])).toThrow(/--to needs --from/);
+    expect(() => parseHistoryArgs(['AAPL', '--from', 'monday'])).toThrow(/bad --from 'monday'/);
+    expect(() => parseHistoryArgs(['AAPL', '--from', '2024-02-01', '--to', '2024-01-02'])).toThrow(/is not after/);
+  });
 });
 
 test('subject patterns', () => {

@@ -20,11 +20,13 @@ import { INSTRUMENT_HELP, INSTRUMENT_OPTIONS, instrumentFrom } from '../instrume
 import { writeJson } from '../output.js';
 
 const usage =
-  'trading-system history <symbol> [--duration "5 D"] [--bar "1 hour"] [--what TRADES] [--rth|--no-rth] [--csv FILE] [--json]';
+  'trading-system history <symbol> [--duration "5 D" | --from DATE [--to DATE]] [--bar "1 hour"] [--what TRADES] [--rth|--no-rth] [--csv FILE] [--json]';
 
 const options = {
   ...INSTRUMENT_OPTIONS,
-  duration: { type: 'string', default: '5 D' },
+  duration: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
   bar: { type: 'string', default: '1 hour' },
   what: { type: 'string' },
   rth: { type: 'boolean', default: true },
@@ -39,17 +41,45 @@ export interface HistoryArgs {
   readonly help: boolean;
 }
 
+function durationSpan(text: string): { duration: NonNullable<HistBarsQuery['duration']> } {
+  const duration = IbDurationSchema.safeParse(text);
+  if (!duration.success)
+    throw new UsageError(`bad --duration '${text}'`, 'an IB duration: "30 S", "5 D", "2 W", "1 M", "1 Y"');
+  return { duration: duration.data };
+}
+
+/** `--from 2024-01-02 [--to 2024-02-01]`: dates are UTC midnights; date-times are taken as written. */
+function rangeSpan(from: string, to: string | undefined): { startMs: number; endMs?: number } {
+  const ms = (text: string, flag: string): number => {
+    const v = Date.parse(text);
+    if (!Number.isFinite(v))
+      throw new UsageError(`bad ${flag} '${text}'`, 'a date (2024-01-02) or date-time (2024-01-02T14:30:00Z)');
+    return v;
+  };
+  const startMs = ms(from, '--from');
+  if (to === undefined) return { startMs };
+  const endMs = ms(to, '--to');
+  if (endMs <= startMs)
+    throw new UsageError(`--to ${to} is not after --from ${from}`, 'e.g. --from 2024-01-02 --to 2024-02-01');
+  return { startMs, endMs };
+}
+
 export function parseHistoryArgs(argv: readonly string[]): HistoryArgs {
   const { values, positionals } = parseCommandArgs(argv, options, usage, { min: 1, max: 1 }, { allowNegative: true });
-  const duration = IbDurationSchema.safeParse(values.duration);
-  if (!duration.success)
-    throw new UsageError(`bad --duration '${values.duration}'`, 'an IB duration: "30 S", "5 D", "2 W", "1 M", "1 Y"');
+  if (values.from !== undefined && values.duration !== undefined)
+    throw new UsageError(
+      'give --duration or --from, not both',
+      'e.g. --from 2024-01-02 --to 2024-02-01, or --duration "1 M"',
+    );
+  if (values.to !== undefined && values.from === undefined)
+    throw new UsageError('--to needs --from', 'e.g. --from 2024-01-02 --to 2024-02-01');
+  const span = values.from === undefined ? durationSpan(values.duration ?? '5 D') : rangeSpan(values.from, values.to);
   const bar = BarSizeSpec.safeParse(values.bar);
   if (!bar.success) throw new UsageError(`bad --bar '${values.bar}'`, `a bar size as ${BAR_SIZE_FORMS}`);
   return {
     query: {
       instrument: instrumentFrom(positionals[0] ?? '', values),
-      duration: duration.data,
+      ...span,
       barSize: bar.data,
       ...(values.what === undefined ? {} : { whatToShow: oneOf(values.what, WhatToShow.options, 'what') }),
       useRth: values.rth,
@@ -100,7 +130,10 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
   const query: HistBarsQuery = { ...args.query, broker: args.broker ?? ts.defaultBroker };
   const progress = progressReporter(io);
   const started = Date.now();
-  const label = `${args.query.duration} of ${args.query.barSize} ${symbolOf(query)}`;
+  const span =
+    args.query.duration ??
+    `${new Date(args.query.startMs ?? 0).toISOString().slice(0, 10)} to ${args.query.endMs === undefined ? 'now' : new Date(args.query.endMs).toISOString().slice(0, 10)}`;
+  const label = `${span} of ${args.query.barSize} ${symbolOf(query)}`;
   try {
     if (args.csv !== undefined) {
       const r = await fetchExport(ts.bus, { what: 'bars', query }, { onProgress: progress.update });
@@ -173,6 +206,8 @@ export const historyCommand: Command = {
   summary: 'historical bars as a table, JSON or CSV file (progress bar and ETA on stderr)',
   help: `Flags:
   --duration D     how far back from now: "30 S", "5 D" (default), "2 W", "1 M", "1 Y"
+  --from DATE      a date range instead: from DATE (2024-01-02, UTC) ...
+  --to DATE        ... to DATE (default now)
   --bar B          bar size: "1 min", "7 mins", "1 hour" (default), "3 days", "7m", "15min", "1H", "1D"
   --what W         TRADES, MIDPOINT, BID, ASK, BID_ASK, ADJUSTED_LAST (default: MIDPOINT for forex and metals,
                    TRADES otherwise)
