@@ -162,8 +162,12 @@ export function foldOrder(events: readonly OrderEvent[]): FoldedOrder {
   const commissions = new Map<string, Extract<OrderEvent, { kind: 'commission' }>>();
   for (const e of sorted) if (e.kind === 'commission') commissions.set(`${e.broker}|${e.execId}`, e);
   const trades: TradeRecord[] = [];
+  const traded = new Set<string>();
   for (const e of sorted) {
     if (e.kind !== 'filled' && e.kind !== 'partiallyFilled') continue;
+    // One trade per execution: a second fill event of one exec id (republished under a new eventId) is no trade.
+    if (traded.has(`${e.broker}|${e.execId}`)) continue;
+    traded.add(`${e.broker}|${e.execId}`);
     const t = tradeFromFill(view, e);
     const c = commissions.get(`${e.broker}|${e.execId}`);
     if (c !== undefined) {

@@ -205,20 +205,24 @@ async function refold(trx: Transaction<HistoryDb>, clientOrderId: string, touche
       .insertInto('trades')
       .values(trades.map(tradeRow))
       .onConflict((oc) =>
-        oc.columns(['broker', 'exec_id']).doUpdateSet((eb) => ({
-          client_order_id: eb.ref('excluded.client_order_id'),
-          account: eb.ref('excluded.account'),
-          con_id: eb.ref('excluded.con_id'),
-          symbol: eb.ref('excluded.symbol'),
-          strategy: eb.ref('excluded.strategy'),
-          side: eb.ref('excluded.side'),
-          quantity: eb.ref('excluded.quantity'),
-          price: eb.ref('excluded.price'),
-          commission: eb.ref('excluded.commission'),
-          commission_currency: eb.ref('excluded.commission_currency'),
-          realized_pnl: eb.ref('excluded.realized_pnl'),
-          ts_event_ms: eb.ref('excluded.ts_event_ms'),
-        })),
+        oc
+          .columns(['broker', 'exec_id'])
+          .doUpdateSet((eb) => ({
+            client_order_id: eb.ref('excluded.client_order_id'),
+            account: eb.ref('excluded.account'),
+            con_id: eb.ref('excluded.con_id'),
+            symbol: eb.ref('excluded.symbol'),
+            strategy: eb.ref('excluded.strategy'),
+            side: eb.ref('excluded.side'),
+            quantity: eb.ref('excluded.quantity'),
+            price: eb.ref('excluded.price'),
+            commission: eb.ref('excluded.commission'),
+            commission_currency: eb.ref('excluded.commission_currency'),
+            realized_pnl: eb.ref('excluded.realized_pnl'),
+            ts_event_ms: eb.ref('excluded.ts_event_ms'),
+          }))
+          // An exec id another order of the broker already traded keeps its first order's trade, as before.
+          .where('trades.client_order_id', '=', (eb) => eb.ref('excluded.client_order_id')),
       )
       .execute();
   return folded;

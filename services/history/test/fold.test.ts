@@ -89,6 +89,13 @@ describe('foldOrder: the fold of an order depends on its events, not on their ar
     expect(foldOrder(o1.slice(2))).toEqual({ view: undefined, trades: [], missingSeqs: [1, 2] });
   });
 
+  test('a fill republished under a new event id is one trade', () => {
+    const [accepted, , partial] = o1;
+    if (accepted === undefined || partial?.kind !== 'partiallyFilled') throw new Error('story shape changed');
+    const again = { ...partial, eventId: 'again', seq: 9 };
+    expect(foldOrder([again, accepted, partial]).trades.map((t) => t.execId)).toEqual([partial.execId]);
+  });
+
   test('a commission report sets its fill’s commission whichever arrived first; a later report wins', () => {
     const [accepted, , , commission, fill] = o1;
     if (accepted === undefined || commission?.kind !== 'commission' || fill?.kind !== 'filled')
