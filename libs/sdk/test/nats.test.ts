@@ -76,3 +76,17 @@ describe('NATS + Postgres, services started in-process, SDK over NATS', () => {
     () => broker,
   );
 });
+
+test('a broker added over NATS takes orders at once: the OMS adopts it (ORDERS_ADOPT_BROKERS defaults to true)', async () => {
+  const port = system.sim?.port ?? 0;
+  const name = `${broker}_2`;
+  const info = await ts.addBroker(name, system.gatewayType, { host: '127.0.0.1', port, clientId: 77 });
+  try {
+    expect(info).toMatchObject({ name, state: 'connected' });
+    const r = await ts.submitLimitOrder('AAPL', 'SMART', 'BUY', 1, '100', { broker: name });
+    expect(r.order.broker).toBe(name);
+    expect((await ts.cancelOrder(r.orderId)).broker).toBe(name);
+  } finally {
+    await ts.removeBroker(name, system.gatewayType);
+  }
+}, 60_000);

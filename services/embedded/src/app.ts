@@ -84,10 +84,7 @@ export interface EmbeddedDeps {
   /** Called when the NATS connection is gone for good (distributed bus only). */
   readonly onBusLost?: (err: Error) => void;
   readonly naming?: EmbeddedNaming;
-  /**
-   * Route orders to brokers added at run time (default: on with the in-process bus; on a NATS server only when
-   * asked, since a shared server announces other systems' brokers too).
-   */
+  /** Route orders to brokers added at run time (default ORDERS_ADOPT_BROKERS, true). */
   readonly adoptBrokers?: boolean;
 }
 
@@ -185,9 +182,9 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
       config: {
         schema: naming.schemas?.orders ?? 'orders',
         brokers: [{ name: broker, allowGtc: true }],
-        // One process, one OMS: a broker added at run time (SDK addBroker) is tradable at once. On a shared NATS
-        // other systems' brokers are announced too, so there the configured broker only.
-        adoptBrokers: deps.adoptBrokers ?? config.NATS_URL === undefined,
+        // A broker added at run time (SDK addBroker) is tradable at once, on the in-process bus and on NATS alike;
+        // several systems sharing one NATS server set ORDERS_ADOPT_BROKERS=false.
+        adoptBrokers: deps.adoptBrokers ?? config.ORDERS_ADOPT_BROKERS,
         initialRisk: DEFAULT_RISK_CONFIG,
         brokerTimeoutMs: 5_000,
         relayPollMs: 1_000,

@@ -54,6 +54,10 @@ export const EmbeddedConfig = z
       'API client id of the broker connection when SIM_ENABLED=false; keep it fixed across restarts (IB ties open ' +
         'orders to it)',
     ),
+    ORDERS_ADOPT_BROKERS: defaultedEnv(z.stringbool(), true).describe(
+      'the OMS also routes to brokers added at run time (SDK addBroker), as the orders service does; false = only ' +
+        "BROKER_NAME (e.g. several systems on one NATS server, which announce each other's brokers)",
+    ),
     BROKER_READY_TIMEOUT_MS: defaultedEnv(z.coerce.number().int().min(0).max(600_000), 15_000).describe(
       'how long start-up waits for the broker session before reporting "not connected yet" (ms)',
     ),
