@@ -45,7 +45,10 @@ export type OrderView = z.infer<typeof OrderView>;
 export const OrderCommandReply = okReply({ order: OrderView });
 export type OrderCommandReply = z.infer<typeof OrderCommandReply>;
 
-/** Reply to orders.cancelAll: the orders a cancel was sent for. */
+/**
+ * Reply to orders.cancelAll: the orders a cancel was sent for (or, for an order without a broker order id yet,
+ * remembered: see orders.cancel).
+ */
 export const CancelAllOrdersReply = okReply({ cancelRequested: z.array(ClientOrderId) });
 export type CancelAllOrdersReply = z.infer<typeof CancelAllOrdersReply>;
 

@@ -22,7 +22,8 @@ import {
 } from './broker-apply.js';
 import type { OmsContext } from './context.js';
 import { CommissionBeforeFillError } from './errors.js';
-import type { Trx } from './ledger.js';
+import { isOpenRow, type OrderRow, type Trx } from './ledger.js';
+import { sendRememberedCancel } from './order-commands.js';
 
 type BrokerEvent = { [K in BrokerEventKind]: z.output<(typeof BROKER_EVENT_SCHEMAS)[K]> };
 
@@ -55,7 +56,9 @@ export async function startBrokerEventConsumer(
       await msg.ack();
       return;
     }
+    let remembered: string | undefined;
     const applied = await ctx.db.transaction().execute(async (trx) => {
+      remembered = undefined;
       const claimed = await trx
         .insertInto('inbox')
         .values({ event_id: data.eventId, broker, kind, processed_at_ms: String(now) })
@@ -63,15 +66,23 @@ export async function startBrokerEventConsumer(
         .returning('event_id')
         .executeTakeFirst();
       if (claimed === undefined) return false;
-      await apply(trx, kind, data, now);
+      remembered = cancelWaiting(await apply(trx, kind, data, now));
       return true;
     });
     if (applied) ctx.relay.kick();
+    // A cancel asked before the order had a broker order id: this event gave it one.
+    if (remembered !== undefined) sendRememberedCancel(ctx, remembered);
     else log.debug({ eventId: data.eventId, kind }, 'broker event already processed');
     await msg.ack();
   }
 
-  async function apply(trx: Trx, kind: BrokerEventKind, data: BrokerEvent[BrokerEventKind], now: number) {
+  /** Applies one event; returns the order row an order status or open order left (for a remembered cancel). */
+  async function apply(
+    trx: Trx,
+    kind: BrokerEventKind,
+    data: BrokerEvent[BrokerEventKind],
+    now: number,
+  ): Promise<OrderRow | undefined> {
     switch (kind) {
       case 'execution': {
         const e = (data as BrokerEvent['execution']).execution;
@@ -98,16 +109,14 @@ export async function startBrokerEventConsumer(
         const s = data as BrokerEvent['orderStatus'];
         const row = await lockForBroker(trx, broker, s);
         if (row === undefined) return;
-        await applyBrokerStatus(trx, row, { status: s.status, ids: s, tsEventMs: s.tsEventMs }, now);
-        return;
+        return applyBrokerStatus(trx, row, { status: s.status, ids: s, tsEventMs: s.tsEventMs }, now);
       }
       case 'openOrder': {
         const o = (data as BrokerEvent['openOrder']).order;
         const row = await lockForBroker(trx, broker, o);
         if (row === undefined) return;
         const after = await applyBrokerStatus(trx, row, { status: o.status, ids: o, tsEventMs: data.tsEventMs }, now);
-        await applyOrderValues(trx, after, o, data.tsEventMs, now);
-        return;
+        return applyOrderValues(trx, after, o, data.tsEventMs, now);
       }
       case 'position': {
         const p = (data as BrokerEvent['position']).position;
@@ -169,4 +178,11 @@ export async function startBrokerEventConsumer(
     },
     handle,
   );
+}
+
+/** The order to send a remembered cancel for: open, with a broker order id now, and a cancel waiting. */
+function cancelWaiting(row: OrderRow | undefined): string | undefined {
+  return row !== undefined && row.cancel_requested_at_ms !== null && row.broker_order_id !== null && isOpenRow(row)
+    ? row.client_order_id
+    : undefined;
 }

@@ -252,6 +252,21 @@ describe('a cancel of an order without a broker order id', () => {
     expect(cancelsSent(x)).toHaveLength(1);
   });
 
+  test('is sent as soon as a live broker event gives the order its broker order id', async () => {
+    h = await startHarness('nats-pg', { brokerTimeoutMs: 300, reconcileIntervalMs: 600_000 });
+    const x = h;
+    x.gateway.place = 'hang';
+    const r = await submit(x);
+    const id = String(r.order?.clientOrderId);
+    expect(await cancel(x, id)).toMatchObject({ ok: true, order: { state: 'unresolved' } });
+    const requests = reconciles(x);
+    await status(x, id, 6160, 'Submitted', 1); // the order did reach the broker
+    await waitUntil(() => (cancelsSent(x).length > 0 ? true : undefined));
+    expect(cancelsSent(x)[0]?.body).toMatchObject({ clientOrderId: id, orderId: 6160 });
+    await untilState(x, id, 'pendingCancel');
+    expect(reconciles(x)).toBe(requests); // no snapshot was needed
+  });
+
   test('of an order that never reached the broker: once it is rejected, a cancel answers final at once', async () => {
     h = await startHarness('nats-pg', { brokerTimeoutMs: 300, reconcileIntervalMs: 300, reconcileGraceMs: 300 });
     const x = h;
