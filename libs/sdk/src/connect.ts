@@ -14,7 +14,8 @@ import {
   natsConnectionSettings,
   secretValues,
 } from '@trading-system/runtime';
-import { toSdkError } from './errors.js';
+import { unreachableReason } from './broker-probe.js';
+import { sdkError, toSdkError } from './errors.js';
 
 export interface OpenOptions {
   /** NATS server(s) of a deployed stack (default `process.env.NATS_URL`); unset = start the system in-process. */
@@ -99,6 +100,17 @@ export async function connect(options: OpenOptions): Promise<Connection> {
     PGLITE_DATA_DIR: options.embedded?.pgliteDataDir ?? env.PGLITE_DATA_DIR ?? 'memory://',
     ...(options.defaultBroker === undefined ? {} : { BROKER_NAME: options.defaultBroker }),
   });
+  if (!config.SIM_ENABLED) {
+    // A script on a real TWS / IB Gateway: nothing there is said at once, not after the broker wait and its retries.
+    const why = await unreachableReason(config.IB_HOST, config.IB_PORT, 3_000);
+    if (why !== undefined)
+      throw sdkError(
+        'BROKER_UNREACHABLE',
+        `broker ${config.BROKER_NAME}: nothing accepts connections at ${config.IB_HOST}:${config.IB_PORT} (${why}). ` +
+          'Start TWS or IB Gateway there with the API enabled, or leave SIM_ENABLED unset to trade on the built-in ' +
+          'paper broker `sim` (ib-sim)',
+      );
+  }
   const embedded = await startEmbedded({
     config,
     logger,

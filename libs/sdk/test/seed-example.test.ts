@@ -110,6 +110,29 @@ test('embedded: nothing listening at the broker address is reported at once, wit
   expect(lines.join('').match(/.*"level":(50|60).*/g) ?? []).toEqual([]);
 }, 60_000);
 
+test('embedded on a real TWS (SIM_ENABLED=false) with nothing at IB_HOST:IB_PORT: open() says so at once', async () => {
+  const closed = await closedPort();
+  const started = Date.now();
+  const err = await TradingSystem.open({
+    env: { SIM_ENABLED: 'false', BROKER_NAME: 'ib_paper', IB_PORT: String(closed), IB_CLIENT_ID: '7' },
+    logLevel: 'silent',
+  }).then(
+    async (ts) => {
+      await ts.shutdown();
+      return undefined;
+    },
+    (e: unknown) => e,
+  );
+  expect(Date.now() - started).toBeLessThan(3_000);
+  expect(err).toBeInstanceOf(BrokerError);
+  expect(err).toMatchObject({ code: 'BROKER_UNREACHABLE' });
+  expect((err as BrokerError).message).toMatch(
+    new RegExp(
+      `broker ib_paper: nothing accepts connections at 127\\.0\\.0\\.1:${closed} \\(ECONNREFUSED\\)\\. Start TWS`,
+    ),
+  );
+}, 30_000);
+
 // NATS + Postgres, one process per service.
 let nats: PrivateNats | undefined;
 let sim: RunningSim | undefined;
