@@ -219,7 +219,9 @@ describe('with NATS_URL: the CLI talks to the running services', () => {
     expect(risk.stdout).toMatch(new RegExp(`^limits of ${strategy}$`, 'm'));
     expect(risk.stdout).toMatch(/^maxOrderQuantity\s+5$/m);
     expect(risk.stdout).toMatch(/^maxOpenOrders\s+2$/m);
-    expect((await runCli(['risk', '--set', 'maxOrderQuantity=lots'], { env })).code).toBe(2);
+    const bad = await runCli(['risk', '--set', 'maxOrderQuantity=lots'], { env });
+    expect(bad.code, bad.stderr).toBe(2);
+    expect(bad.stderr).toMatch(/bad value 'lots' for maxOrderQuantity/);
     const capped = await runCli(['order', 'buy', '6', 'AAPL', '--limit', '100', '--strategy', strategy], { env });
     expect(capped.stderr).toMatch(/RISK_MAX_QUANTITY/);
 
