@@ -1,0 +1,40 @@
+/**
+ * Chaos (issue 15.8), processes: the OMS, history, market-data and nats-server killed with SIGKILL in the middle of an unpaced
+ * order flow and started again (nats-server on the same store directory), each its own scenario on one system of
+ * separate processes (ib-sim, gateway-ib, orders, market-data, history on a private nats-server and a database
+ * behind a TCP proxy). After each: lost 0, duplicated 0, misdirected 0, every order final, ledger = broker
+ * (orders, fills, positions), history = ledger, refusals typed, crashes 0 (support/audit.ts says how each is counted).
+ * gateway-ib's kill is gateway-kill.test.ts.
+ */
+import { afterAll, beforeAll, test } from 'vitest';
+import type { ServiceName } from '../support/system.js';
+import { type ChaosSuite, startChaosSuite } from './support/scenario.js';
+
+let suite: ChaosSuite;
+
+beforeAll(async () => {
+  suite = await startChaosSuite();
+}, 300_000);
+
+afterAll(async () => {
+  await suite?.stop();
+}, 60_000);
+
+const restart = async (name: ServiceName) => {
+  await suite.system.kill(name, 'SIGKILL');
+  await suite.system.start(name);
+  await suite.system.ready(name, 120_000);
+};
+
+for (const name of ['orders', 'history', 'market-data'] as const)
+  test(`kill -9 of ${name} mid-flow`, async () => {
+    await suite.scenario(`kill ${name}`, () => restart(name));
+  }, 420_000);
+
+test('kill -9 of nats-server mid-flow, restarted on the same store', async () => {
+  await suite.scenario('kill nats-server', async () => {
+    await suite.system.nats.kill('SIGKILL');
+    await suite.system.nats.start();
+    await suite.allReady();
+  });
+}, 420_000);
