@@ -168,7 +168,7 @@ export class Auditor {
         .selectFrom('fills')
         .select((eb) => eb.fn.countAll<string>().as('n'))
         .executeTakeFirstOrThrow();
-      const history = await this.historyDifferences(ledger);
+      const history = await this.historyDifferences(ledger, record.prefix);
       why =
         `open ${open.length} (${[...new Set(open.map((o) => o.state))].join(',')}), unpublished ${unpublished.n}, ` +
         `working at ib-sim ${simOpen.length}, fills ${fills.n}/${execs.length} executions, history behind ${history.length}`;
@@ -203,7 +203,7 @@ export class Auditor {
    * history holds a view of (history keeps no view of a denial made before the order's fields were known: its
    * event only), the same trades as fills.
    */
-  private async historyDifferences(ledger: readonly LedgerOrder[]): Promise<string[]> {
+  private async historyDifferences(ledger: readonly LedgerOrder[], prefix?: string): Promise<string[]> {
     const orders = this.db.withSchema('orders');
     const history = this.db.withSchema('history');
     const views = await history.selectFrom('orders').select(['client_order_id', 'state']).execute();
@@ -218,6 +218,8 @@ export class Auditor {
       out.push(`history holds ${events.length} order events, the ledger ${ledgerEvents.length}`);
     const inHistory = new Map(views.map((r) => [r.client_order_id, r.state]));
     for (const o of ledger) {
+      // States of one scenario's orders (an earlier scenario's are that scenario's count); events and trades all.
+      if (prefix !== undefined && !o.client_order_id.startsWith(`${prefix}-`)) continue;
       const h = inHistory.get(o.client_order_id);
       if (h === undefined ? o.state !== 'denied' : h !== o.state)
         out.push(`${o.client_order_id}: ledger ${o.state}, history ${h ?? 'missing'}`);
@@ -341,7 +343,7 @@ export class Auditor {
       if (ledgerPos.get(key) !== simPos.get(key))
         note('positionDifferences', `${key}: ledger ${ledgerPos.get(key) ?? 0}, ib-sim ${simPos.get(key) ?? 0}`);
 
-    for (const line of await this.historyDifferences(ledger)) note('historyDifferences', line);
+    for (const line of await this.historyDifferences(ledger, record.prefix)) note('historyDifferences', line);
     for (const line of record.untyped) note('untyped', line);
     for (const line of record.unanswered) note('unanswered', line);
     for (const c of this.system.crashes) note('crashes', `${c.name} exited ${c.code ?? c.signal}`);
