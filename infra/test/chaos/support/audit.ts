@@ -46,11 +46,12 @@ interface LedgerOrder {
   readonly client_order_id: string;
   readonly state: string;
   readonly filled_qty: string;
+  readonly broker_order_id: number | null;
 }
 
 /** The columns the audit reads, of schema `orders` (orders, order_events, fills) and `history` (orders, trades). */
 interface AuditDb {
-  orders: { client_order_id: string; state: string; filled_qty: string };
+  orders: { client_order_id: string; state: string; filled_qty: string; broker_order_id: number | null };
   order_events: { event_id: string; published_at: Date | null };
   fills: { exec_id: string; client_order_id: string; quantity: string };
   trades: { exec_id: string };
@@ -122,7 +123,7 @@ export class Auditor {
     return this.db
       .withSchema('orders')
       .selectFrom('orders')
-      .select(['client_order_id', 'state', 'filled_qty'])
+      .select(['client_order_id', 'state', 'filled_qty', 'broker_order_id'])
       .execute();
   }
 
@@ -131,12 +132,21 @@ export class Auditor {
     return [...r.open, ...r.completed];
   }
 
+  /** The last answer to the settle phase's cancel of each order (why an order stayed open). */
+  private readonly cancelAnswers = new Map<string, string>();
+
   private async cancel(clientOrderId: string, record: FlowRecord): Promise<void> {
     record.cancelsAsked.add(clientOrderId);
     try {
-      await this.bus.request(Subjects.ordersCancel.build(), { v: 1, clientOrderId }, { timeoutMs: 10_000 });
+      const r = await this.bus.request<{ ok: boolean; code?: string; message?: string; order?: { state: string } }>(
+        Subjects.ordersCancel.build(),
+        { v: 1, clientOrderId },
+        { timeoutMs: 15_000 },
+      );
+      this.cancelAnswers.set(clientOrderId, r.ok ? `ok (${r.order?.state})` : `${r.code}: ${r.message}`);
     } catch (err) {
       if (!(err instanceof NoRespondersError) && !(err instanceof RequestTimeoutError)) throw err;
+      this.cancelAnswers.set(clientOrderId, err.name);
     }
   }
 
@@ -310,8 +320,13 @@ export class Auditor {
 
     // State differences and orders not final (this scenario's).
     for (const o of ledger.filter((x) => mine(x.client_order_id))) {
-      if (!FINAL_ORDER_STATES.has(o.state as OrderState)) note('notFinal', `${o.client_order_id}: ${o.state}`);
       const s = simByRef.get(o.client_order_id)?.[0];
+      if (!FINAL_ORDER_STATES.has(o.state as OrderState))
+        note(
+          'notFinal',
+          `${o.client_order_id}: ${o.state} (broker order id ${o.broker_order_id}), ib-sim ` +
+            `${s === undefined ? 'none' : `${s.orderId} ${s.status}`}, last cancel: ${this.cancelAnswers.get(o.client_order_id) ?? 'none'}`,
+        );
       const brokerFilled = execShares.get(o.client_order_id) ?? 0;
       if (num(o.filled_qty) !== brokerFilled)
         note('stateDifferences', `${o.client_order_id}: ledger filled ${o.filled_qty}, ib-sim ${brokerFilled}`);
