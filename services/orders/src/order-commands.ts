@@ -43,6 +43,22 @@ const viewReply = (row: OrderRow): OrderCommandReply => {
     : { v: 1, ok: true, order: view };
 };
 
+/**
+ * Claims this process is acting on, per OMS. A claim without a reply that is not here was left by an act whose
+ * release failed (the database went away between the claim and the answer): a repeat takes it over instead of
+ * waiting for an answer that never comes (one OMS instance per schema, as releaseUnansweredCommands assumes).
+ */
+const acting = new WeakMap<OmsContext, Set<string>>();
+
+function claimsOf(ctx: OmsContext): Set<string> {
+  let claims = acting.get(ctx);
+  if (claims === undefined) {
+    claims = new Set();
+    acting.set(ctx, claims);
+  }
+  return claims;
+}
+
 /** Runs `act` once per command id; repeats get the stored reply. Error replies release the claim. */
 async function once(
   ctx: OmsContext,
@@ -73,25 +89,36 @@ async function once(
       if (row === undefined) return once(ctx, commandId, clientOrderId, act);
       if (row.reply !== null)
         return (typeof row.reply === 'string' ? JSON.parse(row.reply) : row.reply) as OrderCommandReply;
+      if (!claimsOf(ctx).has(commandId)) {
+        await ctx.db.deleteFrom('commands').where('command_id', '=', commandId).where('reply', 'is', null).execute();
+        ctx.logger.warn({ commandId }, 'command claim left without an answer taken over');
+        return once(ctx, commandId, clientOrderId, act);
+      }
       if (Date.now() > deadline) return errorReply('SERVICE_UNAVAILABLE', `command ${commandId} is still in progress`);
       await pause(20);
     }
   }
-  let reply: OrderCommandReply;
+  const claims = claimsOf(ctx);
+  claims.add(commandId);
   try {
-    reply = await act();
-  } catch (err) {
-    await ctx.db.deleteFrom('commands').where('command_id', '=', commandId).execute();
-    throw err;
+    let reply: OrderCommandReply;
+    try {
+      reply = await act();
+    } catch (err) {
+      await ctx.db.deleteFrom('commands').where('command_id', '=', commandId).execute();
+      throw err;
+    }
+    if (reply.ok)
+      await ctx.db
+        .updateTable('commands')
+        .set({ reply: JSON.stringify(reply) })
+        .where('command_id', '=', commandId)
+        .execute();
+    else await ctx.db.deleteFrom('commands').where('command_id', '=', commandId).execute();
+    return reply;
+  } finally {
+    claims.delete(commandId);
   }
-  if (reply.ok)
-    await ctx.db
-      .updateTable('commands')
-      .set({ reply: JSON.stringify(reply) })
-      .where('command_id', '=', commandId)
-      .execute();
-  else await ctx.db.deleteFrom('commands').where('command_id', '=', commandId).execute();
-  return reply;
 }
 
 /**
@@ -109,6 +136,16 @@ export async function releaseUnansweredCommands(ctx: OmsContext): Promise<number
 export async function handleCancel(ctx: OmsContext, req: CancelOrder): Promise<OrderCommandReply> {
   const remembered = await rememberCancel(ctx, req.clientOrderId);
   if (remembered !== undefined) return remembered;
+  // A cancel answered before whose order works again (it never reached the broker: the gateway died with it, and
+  // reconciliation put the order back to what the broker reports): its stored answer must not stand for this
+  // request, or the order could never be cancelled. While the earlier cancel is pending (pendingCancel) it stands.
+  const current = await findOrder(ctx.db, req.clientOrderId);
+  if (current !== undefined && isCancellable(current.state as OrderState))
+    await ctx.db
+      .deleteFrom('commands')
+      .where('command_id', '=', `cancel:${req.clientOrderId}`)
+      .where('reply', 'is not', null)
+      .execute();
   return once(ctx, `cancel:${req.clientOrderId}`, req.clientOrderId, () => cancelOne(ctx, req.clientOrderId));
 }
 

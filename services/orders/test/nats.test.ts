@@ -8,3 +8,4 @@ import './suite-broker-edge.js';
 import './suite-broker-ids.js';
 import './suite-e2e.js';
 import './suite-order-fate.js';
+import './suite-command-claims.js';
