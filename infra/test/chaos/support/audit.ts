@@ -369,7 +369,7 @@ export class Auditor {
     const n = (key: string) => details[key]?.length ?? 0;
     return {
       counts: {
-        orders: record.answered,
+        orders: record.submits.size,
         accepted,
         refused: record.submits.size - accepted,
         lost: n('lost'),

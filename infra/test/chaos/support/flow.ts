@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Bus, NoRespondersError, RequestTimeoutError } from '@trading-system/bus';
-import { isErrorCode, Subjects } from '@trading-system/contracts';
+import { describeError, isErrorCode, Subjects } from '@trading-system/contracts';
 
 /** AAPL, SPY, MSFT in ib-sim's catalog. */
 export const INSTRUMENTS = [265598, 756733, 272093] as const;
@@ -37,12 +37,14 @@ export function flowScale(env: NodeJS.ProcessEnv = process.env): FlowScale {
 export type Reply = { ok: boolean; code?: string; message?: string; order?: { state: string } };
 
 const RETRYABLE: ReadonlySet<string> = new Set(['SERVICE_UNAVAILABLE', 'TIMEOUT']);
+/** Resubmits of one order after retryable refusals (each under its own clientOrderId). */
+const MAX_RESUBMITS = 6;
 
 /** What one scenario's clients did. */
 export interface FlowRecord {
   /** Prefix of every clientOrderId of the scenario. */
   readonly prefix: string;
-  /** clientOrderId → first final answer to its submit. */
+  /** clientOrderId → first final answer to its submit (every attempt of an order is its own clientOrderId). */
   readonly submits: Map<string, Reply>;
   /** clientOrderId → the quantities it may have at the broker (the original and every modify asked for). */
   readonly quantities: Map<string, Set<string>>;
@@ -52,10 +54,15 @@ export interface FlowRecord {
   readonly untyped: string[];
   /** Answers per code, over every command ('ok' for successes). */
   readonly codes: Record<string, number>;
+  /** When the scenario started (epoch ms), and per refusal code the first and last answer, ms after it. */
+  readonly startedAtMs: number;
+  readonly codeTimes: Record<string, { first: number; last: number }>;
   /** Commands that got no final answer within the deadline. */
   readonly unanswered: string[];
   retries: number;
-  /** Submits answered so far (the fault schedule keys on it). */
+  /** Orders submitted again under a new clientOrderId after a retryable refusal. */
+  resubmits: number;
+  /** Orders (of the flow, resubmits not counted) answered so far (the fault schedule keys on it). */
   answered: number;
 }
 
@@ -67,8 +74,11 @@ export function newRecord(prefix: string): FlowRecord {
     cancelsAsked: new Set(),
     untyped: [],
     codes: {},
+    startedAtMs: Date.now(),
+    codeTimes: {},
     unanswered: [],
     retries: 0,
+    resubmits: 0,
     answered: 0,
   };
 }
@@ -91,6 +101,11 @@ export async function command(
       if (r.ok || r.code === undefined || !RETRYABLE.has(r.code)) {
         const code = r.ok ? 'ok' : (r.code ?? 'none');
         record.codes[code] = (record.codes[code] ?? 0) + 1;
+        if (!r.ok) {
+          const at = Date.now() - record.startedAtMs;
+          const t = record.codeTimes[code];
+          record.codeTimes[code] = { first: t?.first ?? at, last: at };
+        }
         if (!r.ok && (r.code === undefined || !isErrorCode(r.code)))
           record.untyped.push(`${subject} ${JSON.stringify(body)} → ${JSON.stringify(r)}`);
         return r;
@@ -133,7 +148,8 @@ export interface FlowOptions {
 
 /**
  * Sends `scale.orders` orders: 30 % MKT (fill at once), the rest LMT within ±1 % of the reference (about a quarter
- * cross). Of the accepted limit orders 35 % are cancelled and 10 % modified (new quantity) right away.
+ * cross). Of the accepted limit orders 35 % are cancelled and 10 % modified (new quantity) right away. An order
+ * refused with a retryable code is submitted again under a new clientOrderId (at most MAX_RESUBMITS times).
  */
 export async function runFlow(o: FlowOptions): Promise<void> {
   const { record } = o;
@@ -150,10 +166,8 @@ export async function runFlow(o: FlowOptions): Promise<void> {
       const market = random() < 0.3;
       const offset = (random() * 0.02 - 0.015) * (side === 'BUY' ? 1 : -1);
       const quantity = String(1 + Math.floor(random() * 5));
-      const clientOrderId = `${record.prefix}-${i}-${randomUUID().slice(0, 8)}`;
-      const body = {
+      const spec = {
         v: 1,
-        clientOrderId,
         broker: o.broker,
         instrument: { conId },
         side,
@@ -162,12 +176,23 @@ export async function runFlow(o: FlowOptions): Promise<void> {
         ...(market ? {} : { limitPrice: (px * (1 + offset)).toFixed(2) }),
         tif: 'DAY',
       };
-      record.quantities.set(clientOrderId, new Set([quantity]));
-      const r = await command(client, Subjects.ordersSubmit.build(), body, record);
+      // A refusal the registry calls retryable (broker disconnected or busy, no reference price yet) is submitted
+      // again under a new clientOrderId after a pause, as its hint says: the flow goes on through the fault.
+      let clientOrderId = '';
+      let r: Reply | undefined;
+      for (let attempt = 0; ; attempt++) {
+        clientOrderId = `${record.prefix}-${i}-${randomUUID().slice(0, 8)}`;
+        record.quantities.set(clientOrderId, new Set([quantity]));
+        r = await command(client, Subjects.ordersSubmit.build(), { ...spec, clientOrderId }, record);
+        if (r !== undefined) record.submits.set(clientOrderId, r);
+        const again =
+          r !== undefined && !r.ok && r.code !== undefined && isErrorCode(r.code) && describeError(r.code).retryable;
+        if (!again || attempt >= MAX_RESUBMITS) break;
+        record.resubmits += 1;
+        await new Promise((done) => setTimeout(done, 250 * (attempt + 1)));
+      }
       record.answered += 1;
-      if (r === undefined) continue;
-      record.submits.set(clientOrderId, r);
-      if (!r.ok || market) continue;
+      if (r === undefined || !r.ok || market) continue;
       const roll = random();
       if (roll < 0.35) {
         record.cancelsAsked.add(clientOrderId);

@@ -15,8 +15,15 @@ import { type FlowRecord, flowScale, INSTRUMENTS, newRecord, runFlow } from './f
 
 export interface ChaosSuite {
   readonly system: System;
-  /** Runs the flow with `fault` injected at `at` (share of submits answered, default 0.3), settles, counts. */
-  scenario(name: string, fault: () => Promise<void>, at?: number): Promise<Audit>;
+  /**
+   * Runs the flow with `fault` injected at `at` (share of the flow's orders answered, default 0.3), settles,
+   * counts. `fault` gets `until(share)` to inject a second fault later in the same flow.
+   */
+  scenario(
+    name: string,
+    fault: (until: (share: number) => Promise<void>) => Promise<void>,
+    at?: number,
+  ): Promise<Audit>;
   /** Every service answers again (after a fault that took them away). */
   allReady(): Promise<void>;
   stop(): Promise<void>;
@@ -64,13 +71,17 @@ export async function startChaosSuite(): Promise<ChaosSuite> {
       records.push(record);
       const started = Date.now();
       let faultMs = 0;
+      let faultAt = 0;
       const flow = runFlow({ broker: system.broker, clients, scale, seed, reference, record });
+      const until = (share: number) =>
+        waitFor(`${name}: ${Math.round(share * 100)} % of the flow answered`, 120_000, async () =>
+          record.answered >= Math.floor(scale.orders * share) ? true : undefined,
+        ).then(() => undefined);
       const injected = (async () => {
-        await waitFor(`${name}: ${Math.round(at * 100)} % of the flow answered`, 120_000, async () =>
-          record.answered >= Math.floor(scale.orders * at) ? true : undefined,
-        );
+        await until(at);
         const t = Date.now();
-        await fault();
+        faultAt = t - record.startedAtMs;
+        await fault(until);
         faultMs = Date.now() - t;
       })();
       await Promise.all([flow, injected]);
@@ -79,7 +90,8 @@ export async function startChaosSuite(): Promise<ChaosSuite> {
       const result = await audit.count(record, records);
       console.info(
         `chaos ${name}: ${JSON.stringify(result.counts)} seed=${seed} flow=${flowMs}ms fault=${faultMs}ms ` +
-          `settle=${settled.ms}ms retries=${record.retries} replies=${JSON.stringify(result.codes)} ` +
+          `settle=${settled.ms}ms retries=${record.retries} resubmits=${record.resubmits} replies=${JSON.stringify(result.codes)} ` +
+          `fault from +${faultAt}ms, refusals (first..last, ms) ${JSON.stringify(record.codeTimes)} ` +
           `states=${JSON.stringify(result.states)}${settled.settled ? '' : ` unsettled: ${settled.why}`}`,
       );
       const zero = Object.fromEntries(MUST_BE_ZERO.map((k) => [k, result.counts[k]]));
