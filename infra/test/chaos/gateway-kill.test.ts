@@ -4,7 +4,7 @@
  * received must be settled by the OMS's reconciliation: every order final, lost 0, duplicated 0 (no order id
  * reused), misdirected 0 (no cancel reaches another order), ledger = broker. Counted as in kills.test.ts.
  */
-import { afterAll, beforeAll, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type ChaosSuite, startChaosSuite } from './support/scenario.js';
 
 let suite: ChaosSuite;
@@ -14,7 +14,9 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await suite?.stop();
+  const codes = await suite?.stop();
+  // Whatever the faults did, every process (the restarted ones too) stops cleanly when asked.
+  if (codes !== undefined) expect(codes).toEqual(Object.fromEntries(Object.keys(codes).map((k) => [k, 0])));
 }, 60_000);
 
 const restart = async () => {

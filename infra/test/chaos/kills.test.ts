@@ -6,7 +6,7 @@
  * (orders, fills, positions), history = ledger, refusals typed, crashes 0 (support/audit.ts says how each is counted).
  * gateway-ib's kill is gateway-kill.test.ts.
  */
-import { afterAll, beforeAll, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { ServiceName } from '../support/system.js';
 import { type ChaosSuite, startChaosSuite } from './support/scenario.js';
 
@@ -17,7 +17,9 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await suite?.stop();
+  const codes = await suite?.stop();
+  // Whatever the faults did, every process (the restarted ones too) stops cleanly when asked.
+  if (codes !== undefined) expect(codes).toEqual(Object.fromEntries(Object.keys(codes).map((k) => [k, 0])));
 }, 60_000);
 
 const restart = async (name: ServiceName) => {

@@ -19,7 +19,9 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await suite?.stop();
+  const codes = await suite?.stop();
+  // Whatever the faults did, every process (the restarted ones too) stops cleanly when asked.
+  if (codes !== undefined) expect(codes).toEqual(Object.fromEntries(Object.keys(codes).map((k) => [k, 0])));
 }, 60_000);
 
 /** The fault's duration: the flow keeps running against the outage meanwhile. */

@@ -26,7 +26,8 @@ export interface ChaosSuite {
   ): Promise<Audit>;
   /** Every service answers again (after a fault that took them away). */
   allReady(): Promise<void>;
-  stop(): Promise<void>;
+  /** Stops everything with SIGTERM; each process's exit code (0 when it stopped cleanly). */
+  stop(): Promise<Record<string, number | null>>;
 }
 
 export async function startChaosSuite(): Promise<ChaosSuite> {
@@ -106,7 +107,7 @@ export async function startChaosSuite(): Promise<ChaosSuite> {
     async stop() {
       for (const c of clients) await c.drain().catch(() => undefined);
       await audit.close();
-      await system.stop();
+      return system.stop();
     },
   };
 }
