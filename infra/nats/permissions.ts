@@ -108,7 +108,8 @@ export const RULES: readonly Rule[] = [
   rule('broker.*.cmd.qualifyContract', ['orders', 'market-data', 'history', ...PEOPLE], ['gateway-ib']),
   rule('broker.*.cmd.mdSubscribe', ['market-data'], ['gateway-ib']),
   rule('broker.*.cmd.mdUnsubscribe', ['market-data'], ['gateway-ib']),
-  rule('broker.*.cmd.mdSnapshot', ['market-data', 'operator'], ['gateway-ib']),
+  // orders asks for a reference price (risk's price collar, notional) when no quote of the instrument is cached.
+  rule('broker.*.cmd.mdSnapshot', ['market-data', 'orders', 'operator'], ['gateway-ib']),
   rule('broker.*.cmd.fetchHistory', ['history'], ['gateway-ib']),
   rule('broker.*.cmd.historyForecast', ['history', 'operator'], ['gateway-ib']),
   rule('broker.*.cmd.optionChain', READERS, ['gateway-ib']),
