@@ -1,4 +1,5 @@
 import { type OrderEvent, Subjects } from '@trading-system/contracts';
+import { sql } from '@trading-system/storage';
 import { uniqueName } from '@trading-system/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
 import { requestHash } from '../src/intake.js';
@@ -199,6 +200,46 @@ describe('ledger and outbox', () => {
     expect(all.length).toBe(stored.length + 2);
     expect(seen.sort()).toEqual(all.map((r) => r.event_id).sort());
   });
+});
+
+describe('the audit trail is append-only in the database', () => {
+  for (const kind of ['nats-pg', 'memory-pglite'] as const) {
+    test(`${kind}: order_events refuses DELETE, TRUNCATE and any change but published_at`, async () => {
+      h = await startHarness(kind);
+      const x = h;
+      const r = await submit(x);
+      expect(r.ok).toBe(true);
+      await x.app.relay.flush();
+      const events = () => db(x).selectFrom('order_events').selectAll().orderBy('id').execute();
+      const before = await events();
+      expect(before.length).toBeGreaterThan(0);
+      const refused = (p: Promise<unknown>) =>
+        p.then(
+          () => 'allowed',
+          (e: unknown) => String((e as Error).message),
+        );
+      expect(await refused(db(x).deleteFrom('order_events').execute())).toMatch(/append-only: DELETE refused/);
+      expect(await refused(db(x).updateTable('order_events').set({ kind: 'filled' }).execute())).toMatch(
+        /append-only: UPDATE refused/,
+      );
+      expect(
+        await refused(
+          db(x)
+            .updateTable('order_events')
+            .set({ payload: JSON.stringify({ rewritten: true }), published_at: null })
+            .execute(),
+        ),
+      ).toMatch(/append-only: UPDATE refused/);
+      expect(await refused(sql`truncate ${sql.table(`${x.schema}.order_events`)}`.execute(x.database.db))).toMatch(
+        /append-only: TRUNCATE refused/,
+      );
+      expect(await events()).toEqual(before);
+      // The relay's mark (and a recovery clearing it) stay possible.
+      await db(x).updateTable('order_events').set({ published_at: null }).execute();
+      await x.app.relay.flush();
+      expect((await events()).every((e) => e.published_at !== null)).toBe(true);
+    });
+  }
 });
 
 describe('restart while an order is being sent', () => {

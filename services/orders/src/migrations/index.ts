@@ -3,10 +3,12 @@ import * as init from './0001-init.js';
 import * as externalOrders from './0002-external-orders.js';
 import * as brokerScopedIds from './0003-broker-scoped-ids.js';
 import * as brokerAcknowledgement from './0004-broker-acknowledgement.js';
+import * as appendOnlyEvents from './0005-append-only-events.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-init': init,
   '0002-external-orders': externalOrders,
   '0003-broker-scoped-ids': brokerScopedIds,
   '0004-broker-acknowledgement': brokerAcknowledgement,
+  '0005-append-only-events': appendOnlyEvents,
 };
