@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localDay, tradingDaysBackStart } from '@trading-system/contracts';
+import { isoFromDay, localDay, sessionOnDay, tradingDaysBackStart } from '@trading-system/contracts';
 import { expect, test } from 'vitest';
 import {
   ClosedError,
@@ -53,6 +53,36 @@ export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolea
   }
 }
 
+const NEW_YORK = 'America/New_York';
+const HOUR_MS = 3_600_000;
+
+/**
+ * The 1-hour RTH bars of AAPL a "5 D" request ending at `nowMs` holds, per trade day (day number), from the
+ * trading calendar: the sessions of the span (tradingDaysBackStart: the end's trade date and the four trading days
+ * before it, holidays skipped), each cut on the hour grid and clipped to its regular hours — 09:30-10:00 first,
+ * 7 bars a full day, 4 on a 13:00 early close. `done` bars have ended by nowMs; `forming` is 1 when a bar is in
+ * progress (IB includes it; the history cache serves completed bars only, so either count is right).
+ */
+function hourlyBarsByDay(nowMs: number): Map<number, { done: number; forming: number }> {
+  const out = new Map<number, { done: number; forming: number }>();
+  const start = tradingDaysBackStart('NASDAQ', nowMs, 5);
+  for (let day = localDay(NEW_YORK, start); day <= localDay(NEW_YORK, nowMs); day++) {
+    const session = sessionOnDay('NASDAQ', day);
+    if (session === undefined) continue;
+    const { openMs, closeMs } = session.regular;
+    let done = 0;
+    let forming = 0;
+    // New York is a whole number of hours off UTC, so its hour grid is the UTC one.
+    for (let a = openMs; a < closeMs && a < nowMs; a = Math.floor(a / HOUR_MS) * HOUR_MS + HOUR_MS) {
+      const end = Math.min(closeMs, Math.floor(a / HOUR_MS) * HOUR_MS + HOUR_MS);
+      if (end <= nowMs) done += 1;
+      else forming = 1;
+    }
+    if (done + forming > 0) out.set(day, { done, forming });
+  }
+  return out;
+}
+
 export function sdkScenarios(system: () => TradingSystem, broker: () => string): void {
   test('the default broker is connected', async () => {
     const brokers = await system().listBrokers();
@@ -60,19 +90,33 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string):
   });
 
   test('5 D of 1-hour AAPL bars: numbers for analysis, exact strings kept, hourly over the last five days', async () => {
+    const before = Date.now();
     const bars = await system().getHistoricalData('AAPL', 'SMART', '5 D', '1 hour', {
       whatToShow: 'TRADES',
       useRTH: true,
     });
+    const after = Date.now();
     expect(bars.partial).toBe(false);
     expect(bars.instrument?.symbol).toBe('AAPL');
     // "5 D" = five trading days as at IB: today (once its session has opened) and the four sessions before it,
     // holidays skipped (the trading calendar).
-    const days = new Set(bars.map((b) => localDay('America/New_York', b.time.getTime())));
+    const barDays = bars.map((b) => localDay(NEW_YORK, b.time.getTime()));
+    const days = new Set(barDays);
     expect(days.size).toBeGreaterThanOrEqual(4);
     expect(days.size).toBeLessThanOrEqual(5);
-    expect(bars.length).toBeGreaterThanOrEqual(4 * 7);
-    expect(bars[0]?.time.getTime()).toBeGreaterThanOrEqual(tradingDaysBackStart('NASDAQ', Date.now(), 5));
+    // Every day holds the bars its session has, from the calendar (a half day has 4): as expected when the request
+    // began or when it ended, should a bar or the span have moved on meanwhile.
+    const perDay = new Map<number, number>();
+    for (const day of barDays) perDay.set(day, (perDay.get(day) ?? 0) + 1);
+    const [atStart, atEnd] = [hourlyBarsByDay(before), hourlyBarsByDay(after)];
+    const none = { done: 0, forming: 0 };
+    for (const day of new Set([...atStart.keys(), ...atEnd.keys(), ...perDay.keys()])) {
+      const [s, e] = [atStart.get(day) ?? none, atEnd.get(day) ?? none];
+      const n = perDay.get(day) ?? 0;
+      expect(n, `bars on ${isoFromDay(day)}`).toBeGreaterThanOrEqual(Math.min(s.done, e.done));
+      expect(n, `bars on ${isoFromDay(day)}`).toBeLessThanOrEqual(Math.max(s.done + s.forming, e.done + e.forming));
+    }
+    expect(bars[0]?.time.getTime()).toBeGreaterThanOrEqual(tradingDaysBackStart('NASDAQ', before, 5));
     expect(bars.every((b) => b.exact.tsEndMs - b.exact.tsStartMs <= 3_600_000)).toBe(true);
     for (const b of bars) {
       expect(b.time).toBeInstanceOf(Date);
