@@ -1,11 +1,14 @@
 /**
  * The SDK against a deployed stack: real NATS and Postgres, every service started in this process on them
  * (services/embedded with NATS_URL and DATABASE_URL), and the SDK connected over NATS like any other process.
- * NATS is a private nats-server where installed (see private-nats.ts: a whole system must not share the fixed
- * request subjects with other tests' services); broker name, gateway type, schemas and durables are unique anyway.
+ * NATS is a private nats-server, required (see private-nats.ts: a whole system must not share the fixed request
+ * subjects with other tests' services). On it history is unscoped, as deployed by default, so it serves the broker
+ * added at run time (`live`, see scenarios.ts) too: a history scoped to one broker, the only safe way on a shared
+ * server, reads no other broker's order events. Broker name, gateway type, schemas and durables are unique anyway.
  */
 
 import { type Embedded, EmbeddedConfig, startEmbedded } from '@trading-system/embedded';
+import type { RunningSim } from '@trading-system/ib-sim';
 import { createLogger, loadConfig } from '@trading-system/runtime';
 import {
   databaseUrl,
@@ -17,16 +20,22 @@ import {
 } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TradingSystem } from '../src/index.js';
-import { sdkScenarios } from './scenarios.js';
+import { sdkScenarios, startSessionSim } from './scenarios.js';
 
 const broker = uniqueName('sdk').replace(/[^A-Za-z0-9_-]/g, '_');
+/** A broker whose sim is inside a regular session: quotes and fills at any hour (see startSessionSim). */
+const live = `${broker}_live`;
 let testNats: PrivateNats;
 let database: TestDatabase<unknown>;
 let system: Embedded;
 let ts: TradingSystem;
+let liveSim: RunningSim;
+let liveAdded = false;
 
 beforeAll(async () => {
   testNats = await startPrivateNats();
+  if (!testNats.private)
+    throw new Error('nats-server is not installed: this file runs a whole system on a NATS server of its own');
   const nats = testNats.url;
   const pg = await databaseUrl();
   database = await openPgTestDatabase<unknown>({ poolMax: 1 });
@@ -45,7 +54,6 @@ beforeAll(async () => {
       gatewayType: uniqueName('g').replace(/[^A-Za-z0-9_-]/g, '_'),
       schemas: { orders: database.newSchema('orders'), history: database.newSchema('hist') },
       durableSuffix: `-${broker}`,
-      scopeHistoryToBroker: true,
     },
   });
   ts = await TradingSystem.open({
@@ -55,11 +63,17 @@ beforeAll(async () => {
     env: {},
     logLevel: 'silent',
   });
+  liveSim = await startSessionSim();
+  await ts.addBroker(live, system.gatewayType, { host: '127.0.0.1', port: liveSim.port, clientId: 11 });
+  liveAdded = true;
 }, 60_000);
 
 afterAll(async () => {
+  // Only when added: a failed start must still reach the stops below.
+  if (liveAdded) await ts.removeBroker(live, system.gatewayType);
   await ts?.shutdown();
   await system?.stop();
+  await liveSim?.stop();
   await database?.close();
   await testNats?.stop();
 }, 30_000);
@@ -74,6 +88,7 @@ describe('NATS + Postgres, services started in-process, SDK over NATS', () => {
   sdkScenarios(
     () => ts,
     () => broker,
+    () => live,
   );
 });
 

@@ -1,11 +1,15 @@
 /**
  * The SDK scenarios, run against both ways of deploying the system (embedded default, and NATS + Postgres with the
- * services started in-process). Each file gives `system()` its own TradingSystem.
+ * services started in-process). Each file gives `system()` its own TradingSystem, with two brokers: the default
+ * one (ib-sim on the wall clock, as a user gets it) and `live`, an ib-sim on a clock inside a regular session
+ * (startSessionSim), for what needs quote ticks or fills: the wall-clock sim sends neither outside trading hours,
+ * and CI runs at any hour.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isoFromDay, localDay, sessionOnDay, tradingDaysBackStart } from '@trading-system/contracts';
+import { type RunningSim, scaledClock, startSim } from '@trading-system/ib-sim';
 import { expect, test } from 'vitest';
 import {
   ClosedError,
@@ -53,6 +57,48 @@ export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolea
   }
 }
 
+/**
+ * An ib-sim whose clock starts inside a regular US session (Wednesday 2024-03-13 11:00 New York, five hours before
+ * the close) and runs at wall speed: it streams quotes and fills marketable orders whatever the hour of the real
+ * day. The caller adds it as a broker (`addBroker`) and stops it.
+ */
+export function startSessionSim(): Promise<RunningSim> {
+  return startSim({ port: 0, clock: scaledClock(Date.parse('2024-03-13T15:00:00Z'), 1) });
+}
+
+/** The first quote of `symbol` from `broker` that satisfies `ok`; the subscription ends before it returns. */
+export async function quoteFrom(
+  ts: TradingSystem,
+  symbol: string,
+  broker: string,
+  ok: (q: Quote) => boolean,
+  timeoutMs = 15_000,
+): Promise<Quote> {
+  let timer: NodeJS.Timeout | undefined;
+  let resolve: (q: Quote) => void = () => undefined;
+  let reject: (err: Error) => void = () => undefined;
+  const quote = new Promise<Quote>((res, rej) => {
+    resolve = res;
+    reject = rej;
+    timer = setTimeout(() => rej(new Error(`no ${symbol} quote from ${broker} in ${timeoutMs} ms`)), timeoutMs);
+  });
+  let sub: Awaited<ReturnType<TradingSystem['subscribeMarketData']>> | undefined;
+  try {
+    sub = await ts.subscribeMarketData(
+      symbol,
+      'SMART',
+      (q) => {
+        if (ok(q)) resolve(q);
+      },
+      { broker, onError: reject },
+    );
+    return await quote;
+  } finally {
+    clearTimeout(timer);
+    await sub?.unsubscribe();
+  }
+}
+
 const NEW_YORK = 'America/New_York';
 const HOUR_MS = 3_600_000;
 
@@ -83,7 +129,7 @@ function hourlyBarsByDay(nowMs: number): Map<number, { done: number; forming: nu
   return out;
 }
 
-export function sdkScenarios(system: () => TradingSystem, broker: () => string): void {
+export function sdkScenarios(system: () => TradingSystem, broker: () => string, live: () => string): void {
   test('the default broker is connected', async () => {
     const brokers = await system().listBrokers();
     expect(brokers.find((b) => b.name === broker())?.state).toBe('connected');
@@ -146,7 +192,7 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string):
     const quote = await waitFor<Quote>(
       (push) => {
         void system()
-          .subscribeMarketData('AAPL', 'SMART', push)
+          .subscribeMarketData('AAPL', 'SMART', push, { broker: live() })
           .then((s) => {
             sub = s;
           });
@@ -159,7 +205,7 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string):
     expect(quote.conId).toBe(sub?.instrument.conId);
     expect(quote.time).toBeInstanceOf(Date);
     await sub?.unsubscribe();
-    for await (const q of system().marketData('AAPL', 'SMART')) {
+    for await (const q of system().marketData('AAPL', 'SMART', { broker: live() })) {
       expect(q.symbol).toBe('AAPL');
       break;
     }
@@ -217,6 +263,7 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string):
 
   test('a marketable order fills; the fill shows in trades and positions', async () => {
     const ts = system();
+    const on = live();
     const filled = new Promise<OrderEvent>((resolve) => {
       const off = ts.onOrderUpdate(
         (e) => {
@@ -225,37 +272,35 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string):
             resolve(e);
           }
         },
-        { broker: broker() },
+        { broker: on },
       );
     });
-    // A marketable limit (10 % above the last close) with outsideRth fills whatever the time of day; a market order
-    // is refused outside regular hours.
-    // 2 trading days: bars exist whatever the time of day (today's session may not have opened yet).
-    const bars = await ts.getHistoricalData('AAPL', 'SMART', '2 D', '1 hour', { useRTH: false });
-    const last = bars.at(-1)?.close ?? 0;
-    expect(last).toBeGreaterThan(0);
-    const limit = (Math.round(last * 110) / 100).toFixed(2);
-    const r = await ts.submitLimitOrder('AAPL', 'SMART', 'BUY', 3, limit, { outsideRth: true, tif: 'GTC' });
+    // A limit 1 % above the live broker's ask is marketable: its sim is inside a regular session, so it fills.
+    const quote = await quoteFrom(ts, 'AAPL', on, (q) => q.ask !== undefined);
+    const limit = (Math.ceil((quote.ask ?? 0) * 101) / 100).toFixed(2);
+    expect(Number(limit)).toBeGreaterThan(0);
+    const r = await ts.submitLimitOrder('AAPL', 'SMART', 'BUY', 3, limit, { broker: on, tif: 'GTC' });
+    expect(r.order.broker).toBe(on);
     const fill = await Promise.race([
       filled,
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no fill in 20 s')), 20_000)),
     ]);
     expect(fill.clientOrderId).toBe(r.orderId);
     const trades = await eventually(
-      () => ts.getTradeHistory({ orderId: r.orderId, broker: broker() }),
+      () => ts.getTradeHistory({ orderId: r.orderId, broker: on }),
       (t) => t.length > 0,
       10_000,
     );
     expect(trades[0]?.quantity).toBe(3);
     expect(trades[0]?.price).toBeGreaterThan(0);
     const positions = await eventually(
-      () => ts.getPositions(),
+      () => ts.getPositions({ broker: on }),
       (p) => p.some((x) => x.symbol === 'AAPL' && Number(x.quantity) > 0),
       10_000,
     );
-    expect(positions.some((x) => x.symbol === 'AAPL' && Number(x.quantity) >= 3)).toBe(true);
-    const account = await ts.getAccountInfo({ broker: broker() });
-    expect(account.broker).toBe(broker());
+    expect(positions.some((x) => x.broker === on && x.symbol === 'AAPL' && Number(x.quantity) >= 3)).toBe(true);
+    const account = await ts.getAccountInfo({ broker: on });
+    expect(account.broker).toBe(on);
     expect(account.values.length).toBeGreaterThan(0);
   }, 45_000);
 
