@@ -1,5 +1,7 @@
 import {
+  type BarGrid,
   barSizeToTimeframe,
+  CALENDARS,
   type CalendarId,
   type HistBarsQuery,
   IB_BAR_SIZES,
@@ -25,6 +27,8 @@ export interface BarPlan {
   readonly requested: Range;
   /** Range of base bars to have in the cache: whole target buckets, capped at the last completed base bar. */
   readonly base: Range;
+  /** The trading calendar resampled buckets follow (session-aligned intraday, N trading days), when known. */
+  readonly grid?: BarGrid;
 }
 
 const DAY_MS = 86_400_000;
@@ -61,11 +65,17 @@ export function planBarRange(q: HistBarsQuery, nowMs: number, timeZone?: string,
   const baseSeconds = parseTimeframe(IB_BAR_SIZES[baseBarSize]).seconds;
   const intraday = baseSeconds !== undefined && baseSeconds * 1_000 < DAY_MS;
   const baseMs = (baseSeconds ?? 0) * 1_000;
+  // As market-data's live bars: day bars follow the calendar's trading days only where its zone is the instrument's.
+  const targetMs = (parseTimeframe(timeframe).seconds ?? Number.POSITIVE_INFINITY) * 1_000;
+  const onCalendar =
+    calendar !== undefined &&
+    (targetMs < DAY_MS || timeZone === undefined || CALENDARS[calendar].timeZone === timeZone);
+  const grid: BarGrid | undefined = onCalendar ? { calendar, hours: q.useRth ? 'regular' : 'extended' } : undefined;
   let bStart = startMs;
   let bEnd = Math.min(endMs, nowMs);
   if (direct === undefined) {
-    bStart = bucketStart(startMs, timeframe);
-    bEnd = Math.min(bucketEnd(bucketStart(Math.max(endMs - 1, bStart), timeframe), timeframe), nowMs);
+    bStart = bucketStart(startMs, timeframe, grid);
+    bEnd = Math.min(bucketEnd(bucketStart(Math.max(endMs - 1, bStart), timeframe, grid), timeframe, grid), nowMs);
   }
   if (intraday) {
     bStart = Math.floor(bStart / baseMs) * baseMs;
@@ -77,5 +87,6 @@ export function planBarRange(q: HistBarsQuery, nowMs: number, timeZone?: string,
     resample: direct === undefined,
     requested,
     base: { startMs: bStart, endMs: Math.max(bStart, bEnd) },
+    ...(grid === undefined ? {} : { grid }),
   };
 }

@@ -142,7 +142,7 @@ export class BarsService {
     const base = await this.deps.store.bars(p.series, p.plan.base);
     if (!p.plan.resample) return base;
     const { startMs, endMs } = p.plan.requested;
-    return resample(base, p.plan.timeframe).filter((b) => b.tsEndMs > startMs && b.tsStartMs < endMs);
+    return resample(base, p.plan.timeframe, p.plan.grid).filter((b) => b.tsEndMs > startMs && b.tsStartMs < endMs);
   }
 
   private async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {

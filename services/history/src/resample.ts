@@ -1,6 +1,8 @@
 import {
   addDecimal,
   type BarData,
+  type BarGrid,
+  calendarBucket,
   compareDecimal,
   divDecimal,
   mulDecimal,
@@ -8,10 +10,11 @@ import {
 } from '@trading-system/contracts';
 
 /**
- * Builds bars of a timeframe IB does not serve (7m, 90m, 2d, ...) from finer base bars. Buckets are aligned to the
- * UTC epoch (7m buckets start at multiples of 7 minutes since 1970-01-01T00:00Z), weeks on Monday 00:00 UTC and
- * months on the first of the UTC month: for intraday sizes that IB also serves, this is IB's own alignment, so a
- * 5m bar resampled from 1m bars equals IB's 5m bar.
+ * Builds bars of a timeframe IB does not serve (7m, 90m, 2d, ...) from finer base bars. With the instrument's
+ * trading calendar (`grid`), buckets follow it as market-data's live bars do (calendarBucket): intraday grids start
+ * at each session's open (7m bars at 09:30, 09:37, …) and N-day bars hold N trading days. Without one, buckets are
+ * aligned to the UTC epoch (7m buckets at multiples of 7 minutes since 1970-01-01T00:00Z). Weeks start on Monday
+ * 00:00 UTC and months on the first of the UTC month either way.
  *
  * OHLC: first open, max high, min low, last close; volume and count summed (count only when every base bar has
  * one); wap = volume-weighted mean of the base waps when every base bar has a wap and the volume is positive,
@@ -22,7 +25,7 @@ import {
 const MONDAY_OFFSET_MS = 4 * 86_400_000; // 1970-01-01 was a Thursday
 const WAP_DIGITS = 8;
 
-export function bucketStart(tsMs: number, timeframe: string): number {
+export function bucketStart(tsMs: number, timeframe: string, grid?: BarGrid): number {
   const p = parseTimeframe(timeframe);
   if (p.seconds === undefined) {
     const d = new Date(tsMs);
@@ -31,30 +34,33 @@ export function bucketStart(tsMs: number, timeframe: string): number {
     return Date.UTC(Math.floor(bucket / 12), bucket % 12, 1);
   }
   const len = p.seconds * 1_000;
+  const onCalendar = grid === undefined ? undefined : calendarBucket(grid, len, tsMs);
+  if (onCalendar !== undefined) return onCalendar.startMs;
   const offset = p.unit === 'w' ? MONDAY_OFFSET_MS : 0;
   return Math.floor((tsMs - offset) / len) * len + offset;
 }
 
-export function bucketEnd(start: number, timeframe: string): number {
+export function bucketEnd(start: number, timeframe: string, grid?: BarGrid): number {
   const p = parseTimeframe(timeframe);
   if (p.seconds === undefined) {
     const d = new Date(start);
     return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + p.count, 1);
   }
-  return start + p.seconds * 1_000;
+  const onCalendar = grid === undefined ? undefined : calendarBucket(grid, p.seconds * 1_000, start);
+  return onCalendar?.endMs ?? start + p.seconds * 1_000;
 }
 
 /** Resamples base bars (time order, one series) into `timeframe` bars, in time order. */
-export function resample(bars: readonly BarData[], timeframe: string): BarData[] {
+export function resample(bars: readonly BarData[], timeframe: string, grid?: BarGrid): BarData[] {
   const out: BarData[] = [];
   let group: BarData[] = [];
   let groupStart = Number.NaN;
   const flush = (): void => {
-    if (group.length > 0) out.push(aggregate(group, groupStart, bucketEnd(groupStart, timeframe)));
+    if (group.length > 0) out.push(aggregate(group, groupStart, bucketEnd(groupStart, timeframe, grid)));
     group = [];
   };
   for (const bar of bars) {
-    const start = bucketStart(bar.tsStartMs, timeframe);
+    const start = bucketStart(bar.tsStartMs, timeframe, grid);
     if (start !== groupStart) {
       flush();
       groupStart = start;

@@ -1,4 +1,4 @@
-import { type HistBarsQuery, type HistProgress, packBars } from '@trading-system/contracts';
+import { type HistBarsQuery, type HistProgress, latestSession, nextSession, packBars } from '@trading-system/contracts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BarStore } from '../src/bar-store.js';
 import { fetchBars } from '../src/client.js';
@@ -24,17 +24,27 @@ const q = (over: Partial<HistBarsQuery>): HistBarsQuery => ({
   ...over,
 });
 
-/** Independent 7-minute resample of the synthetic minute bars (no code shared with src/resample.ts). */
+/**
+ * Independent 7-minute resample of the synthetic minute bars (no code shared with src/resample.ts): AAPL is on the
+ * NASDAQ calendar, so with useRth every regular session's open starts a fresh 7-minute grid, the last bucket before
+ * the next open cut at it. Buckets overlapping [from, to).
+ */
 function expected7m(from: number, to: number) {
-  const minutes = syntheticBars(from, to, MIN);
+  const grid = (t: number) => {
+    const open = latestSession('NASDAQ', t, 'regular').regular.openMs;
+    const next = nextSession('NASDAQ', open, 'regular').regular.openMs;
+    const start = open + Math.floor((t - open) / (7 * MIN)) * 7 * MIN;
+    return { start, end: Math.min(start + 7 * MIN, next) };
+  };
+  const minutes = syntheticBars(grid(from).start, to, MIN);
   const groups = new Map<number, typeof minutes>();
   for (const b of minutes) {
-    const k = b.tsStartMs - (b.tsStartMs % (7 * MIN));
+    const k = grid(b.tsStartMs).start;
     groups.set(k, [...(groups.get(k) ?? []), b]);
   }
   return [...groups.entries()].map(([k, g]) => ({
     tsStartMs: k,
-    tsEndMs: k + 7 * MIN,
+    tsEndMs: grid(k).end,
     open: g[0]?.open,
     high: g.map((b) => b.high).reduce((a, b) => (Number(b) > Number(a) ? b : a)),
     low: g.map((b) => b.low).reduce((a, b) => (Number(b) < Number(a) ? b : a)),
@@ -114,7 +124,7 @@ describe('hist.bars over NATS + Postgres', () => {
     const r = await fetchBars(f.bus, q({ startMs: from, endMs: NOW, barSize: '7m' }));
     expect(f.responder.fetches.length).toBe(before);
     expect(r.timeframe).toBe('7m');
-    expect(r.bars).toEqual(expected7m(from - (from % (7 * MIN)), NOW));
+    expect(r.bars).toEqual(expected7m(from, NOW));
     const asObjects = await fetchBars(f.bus, q({ startMs: from, endMs: NOW, barSize: '7m' }), { encoding: 'objects' });
     expect(asObjects.bars).toEqual(r.bars);
   });

@@ -169,9 +169,12 @@ describe('history against gateway-ib + ib-sim over TCP', () => {
 
     const before7 = sent();
     const sevens = await fetchBars(nats.bus, query({ endMs: MONDAY_CLOSE, barSize: '7m' }));
-    // Resampled from the cached minutes; only the slivers of the first and last 7-minute buckets that fall
-    // outside the cached [open, close) are fetched (and found empty).
+    // Resampled from the cached minutes on the session's grid (AAPL trades on the NASDAQ calendar: 09:30, 09:37 …);
+    // at most the sliver of the last 7-minute bucket past the cached close is fetched (and found empty).
     expect(sent() - before7).toBeLessThanOrEqual(2);
-    expect(sevens.bars.map(pick)).toEqual(resample(minutes.bars, '7m').map(pick));
+    expect(sevens.bars.map(pick)).toEqual(
+      resample(minutes.bars, '7m', { calendar: 'NASDAQ', hours: 'regular' }).map(pick),
+    );
+    expect(sevens.bars[0]?.tsStartMs).toBe(minutes.bars[0]?.tsStartMs);
   }, 30_000);
 });

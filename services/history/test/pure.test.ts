@@ -1,4 +1,4 @@
-import type { BarData } from '@trading-system/contracts';
+import { type BarData, calendarBucket } from '@trading-system/contracts';
 import { describe, expect, test } from 'vitest';
 import { durationStart, planBarRange } from '../src/bar-range.js';
 import { barSizeMs, durationFor, planChunks } from '../src/chunk-plan.js';
@@ -117,6 +117,52 @@ describe('resample', () => {
     expect(new Date(bucketStart(wed, '1w')).toISOString()).toBe('2024-03-11T00:00:00.000Z');
     expect(new Date(bucketStart(wed, '1mo')).toISOString()).toBe('2024-03-01T00:00:00.000Z');
     expect(new Date(bucketStart(wed, '2h')).toISOString()).toBe('2024-03-13T14:00:00.000Z');
+  });
+  test('on a trading calendar, 7m bars start at the session open (09:30, 09:37 …) as market-data builds them live', () => {
+    const grid = { calendar: 'NYSE', hours: 'regular' } as const;
+    const open = Date.parse('2024-03-14T13:30:00Z'); // Thu 09:30 New York; not a multiple of 7 minutes since 1970
+    const bars = Array.from({ length: 20 }, (_, i) => bar(open + i * 60_000, '10', '11', '9', '10.5', '1'));
+    const out = resample(bars, '7m', grid);
+    expect(out.map((b) => [new Date(b.tsStartMs).toISOString(), b.volume])).toEqual([
+      ['2024-03-14T13:30:00.000Z', '7'],
+      ['2024-03-14T13:37:00.000Z', '7'],
+      ['2024-03-14T13:44:00.000Z', '6'],
+    ]);
+    expect(out.map((b) => b.tsStartMs)).toEqual(out.map((b) => calendarBucket(grid, 7 * 60_000, b.tsStartMs)?.startMs));
+    // The epoch grid would have cut a 09:26 bucket first.
+    expect(resample(bars, '7m')[0]?.tsStartMs).toBeLessThan(open);
+  });
+  test('on a trading calendar, a 3d bar resampled from daily bars holds three sessions, never starting on a closed day', () => {
+    const grid = { calendar: 'NYSE', hours: 'regular' } as const;
+    // Daily bars (New York midnight) from Wed 2024-11-20 to Wed 2024-12-04; Thanksgiving (28th) has none.
+    const days = ['11-20', '11-21', '11-22', '11-25', '11-26', '11-27', '11-29', '12-02', '12-03', '12-04'];
+    const daily = days.map((d) => ({
+      ...bar(Date.parse(`2024-${d}T05:00:00Z`), '1', '1', '1', '1', '1'),
+      tsEndMs: Date.parse(`2024-${d}T05:00:00Z`) + 86_400_000,
+    }));
+    const out = resample(daily, '3d', grid);
+    expect(out.every((b) => ['1', '2', '3'].includes(b.volume))).toBe(true);
+    const full = out.filter((b) => b.volume === '3');
+    expect(full.length).toBeGreaterThanOrEqual(2);
+    for (const b of out) expect([0, 6]).not.toContain(new Date(b.tsStartMs - 5 * 3_600_000).getUTCDay());
+    expect(out.map((b) => new Date(b.tsStartMs).toISOString().slice(5, 10))).not.toContain('11-28');
+    const plan = planBarRange(
+      {
+        broker: 'sim',
+        instrument: { conId: 1 },
+        barSize: '3 days',
+        whatToShow: 'TRADES',
+        useRth: true,
+        cachedOnly: false,
+        startMs: Date.parse('2024-11-27T17:00:00Z'),
+        endMs: Date.parse('2024-11-29T17:00:00Z'),
+      },
+      Date.parse('2024-12-10T00:00:00Z'),
+      'America/New_York',
+      'NYSE',
+    );
+    expect(plan.grid).toEqual(grid);
+    expect(plan.base.startMs).toBe(calendarBucket(grid, 3 * 86_400_000, Date.parse('2024-11-27T17:00:00Z'))?.startMs);
   });
   test('a bucket of gap bars is a gap; an empty input gives no bars', () => {
     expect(resample([bar(0, '1', '1', '1', '1', '0', { gap: true })], '5m')[0]?.gap).toBe(true);

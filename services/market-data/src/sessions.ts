@@ -5,12 +5,16 @@
  * Alignment rules (documented in README.md):
  * - intraday timeframes: buckets start at the latest session open ≤ t, every `tf` after it; a bucket is cut
  *   short at the next session open, so every session starts a fresh grid (7m bars: 09:30, 09:37, …);
- * - whole-day timeframes (`1d`, `2d`): local midnight in the instrument's zone; whole weeks (`1w`): Monday
- *   00:00 local. Day and week buckets follow the calendar (23 h or 25 h on DST days).
+ * - whole-day timeframes (`1d`, `2d`): with a trading calendar, N trading days from the local midnight of the
+ *   first (calendarBucket in libs/contracts, shared with history's resampling), else local midnight in the
+ *   instrument's zone on the epoch-day grid; whole weeks (`1w`): Monday 00:00 local. Day and week buckets follow
+ *   the calendar (23 h or 25 h on DST days).
  */
 
 import {
+  CALENDARS,
   type CalendarId,
+  calendarBucket,
   calendarForInstrument,
   latestSession,
   localDay,
@@ -144,6 +148,12 @@ export function sessionOpenAfter(spec: SessionSpec, t: number): number {
 
 /** The bucket of timeframe `tfMs` containing t (see the alignment rules above). */
 export function bucketOf(spec: SessionSpec, tfMs: number, t: number): Bucket {
+  // Day bars follow the calendar's trading days only where its days are the instrument's own (a Tokyo listing
+  // mapped to a US calendar keeps Tokyo's civil days).
+  if (spec.calendar !== undefined && (tfMs < DAY || CALENDARS[spec.calendar].timeZone === spec.dayZone)) {
+    const onCalendar = calendarBucket({ calendar: spec.calendar, hours: spec.hours ?? 'regular' }, tfMs, t);
+    if (onCalendar !== undefined) return onCalendar;
+  }
   if (tfMs % DAY === 0) {
     const n = tfMs / DAY;
     const day = localDay(spec.dayZone, t);

@@ -39,10 +39,14 @@ describe('sessions and alignment', () => {
     expect(iso(sessionOpenAtOrBefore(stk, Date.parse('2024-03-11T16:00:00Z')))).toBe('2024-03-11T13:30:00.000Z');
   });
 
-  test('daily bars start at midnight in the instrument zone; the DST day lasts 23 h', () => {
+  test('daily bars start at midnight in the instrument zone, on trading days; the DST day lasts 23 h', () => {
     const d = bucketOf(stk, 86_400_000, Date.parse('2024-03-12T03:00:00Z')); // 23:00 Mar 11 local
     expect([iso(d.startMs), iso(d.endMs)]).toEqual(['2024-03-11T04:00:00.000Z', '2024-03-12T04:00:00.000Z']);
-    const dst = bucketOf(stk, 86_400_000, Date.parse('2024-03-10T12:00:00Z'));
+    // Sunday 2024-03-10 (the DST switch) is no trading day of a stock: it maps to Friday's bar, closed at midnight.
+    const sunday = bucketOf(stk, 86_400_000, Date.parse('2024-03-10T12:00:00Z'));
+    expect([iso(sunday.startMs), iso(sunday.endMs)]).toEqual(['2024-03-08T05:00:00.000Z', '2024-03-09T05:00:00.000Z']);
+    // Without a trading calendar the civil day applies, 23 h long on the switch.
+    const dst = bucketOf({ ...stk, calendar: undefined }, 86_400_000, Date.parse('2024-03-10T12:00:00Z'));
     expect(dst.endMs - dst.startMs).toBe(23 * 3_600_000);
     const tokyo = sessionFor({ secType: 'STK', timeZone: 'Asia/Tokyo' });
     const t = bucketOf(tokyo, 86_400_000, Date.parse('2024-03-12T16:00:00Z')); // 01:00 Mar 13 in Tokyo

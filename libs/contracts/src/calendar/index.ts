@@ -1,3 +1,4 @@
+export * from './bar-buckets.js';
 export * from './calendar.js';
 export * from './calendars.js';
 export { dayFromIso, type IsoDate, isoFromDay } from './days.js';
