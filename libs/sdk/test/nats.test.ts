@@ -8,7 +8,7 @@
  */
 
 import { type Embedded, EmbeddedConfig, startEmbedded } from '@trading-system/embedded';
-import type { RunningSim } from '@trading-system/ib-sim';
+import { type RunningSim, scaledClock, startSim } from '@trading-system/ib-sim';
 import { createLogger, loadConfig } from '@trading-system/runtime';
 import {
   databaseUrl,
@@ -19,7 +19,7 @@ import {
   uniqueName,
 } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { TradingSystem } from '../src/index.js';
+import { type Quote, TradingSystem } from '../src/index.js';
 import { sdkScenarios, startSessionSim } from './scenarios.js';
 
 const broker = uniqueName('sdk').replace(/[^A-Za-z0-9_-]/g, '_');
@@ -103,5 +103,46 @@ test('a broker added over NATS takes orders at once: the OMS adopts it (ORDERS_A
     expect((await ts.cancelOrder(r.orderId)).broker).toBe(name);
   } finally {
     await ts.removeBroker(name, system.gatewayType);
+  }
+}, 60_000);
+
+test('outside trading hours every subscriber still gets a first quote, each quote once', async () => {
+  // A Saturday: the sim sends one batch of ticks when a line opens and nothing after it.
+  const closed = await startSim({ port: 0, clock: scaledClock(Date.parse('2024-03-16T15:00:00Z'), 1) });
+  const name = `${broker}_closed`;
+  await ts.addBroker(name, system.gatewayType, { host: '127.0.0.1', port: closed.port, clientId: 12 });
+  try {
+    for (const who of ['first', 'second']) {
+      const quotes: Quote[] = [];
+      let arrived: () => void = () => undefined;
+      const first = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      const sub = await ts.subscribeMarketData(
+        'AAPL',
+        'SMART',
+        (q) => {
+          quotes.push(q);
+          arrived();
+        },
+        { broker: name },
+      );
+      try {
+        await Promise.race([
+          first,
+          new Promise((_, reject) =>
+            setTimeout(() => reject(new Error(`${who} subscriber: no quote in 10 s`)), 10_000),
+          ),
+        ]);
+        expect(quotes[0]?.symbol, who).toBe('AAPL');
+        expect(quotes[0]?.last ?? quotes[0]?.bid, who).toBeGreaterThan(0);
+        expect(new Set(quotes.map((q) => JSON.stringify(q))).size, who).toBe(quotes.length);
+      } finally {
+        await sub.unsubscribe();
+      }
+    }
+  } finally {
+    await ts.removeBroker(name, system.gatewayType);
+    await closed.stop();
   }
 }, 60_000);
