@@ -2,6 +2,9 @@
  * The CLI against a deployed system: a private nats-server, Postgres, every service started in this process on
  * them (services/embedded with NATS_URL and DATABASE_URL), and the CLI as a child process with NATS_URL set, like
  * a user's shell next to a running stack. Broker name and schemas are unique to this file.
+ * The built-in broker's ib-sim follows the wall clock: outside trading hours it sends no ticks and fills nothing.
+ * What needs a live market (a fill, streaming ticks) runs on a broker added on `sim2`, an ib-sim whose clock is
+ * inside a regular session, so this file passes at any hour CI runs it.
  */
 import { type Embedded, EmbeddedConfig, startEmbedded } from '@trading-system/embedded';
 import { type RunningSim, scaledClock, startSim } from '@trading-system/ib-sim';
@@ -57,7 +60,8 @@ beforeAll(async () => {
     logLevel: 'silent',
   });
   env = { NATS_URL: testNats.url, BROKER_NAME: broker, GATEWAY_TYPE: system.gatewayType };
-  // A second broker on an ib-sim whose clock is inside a regular session, so an order fills at any real hour.
+  // A second ib-sim whose clock is inside a regular session, so an order fills and quotes stream at any real hour.
+  // Tests add it as a broker and remove it again, so the others see only the built-in broker.
   sim2 = await startSim({ port: 0, clock: scaledClock(Date.parse('2024-03-13T15:00:00Z'), 1) });
 }, 90_000);
 
@@ -266,11 +270,16 @@ describe('with NATS_URL: the CLI talks to the running services', () => {
   }, 90_000);
 
   test('tail and watch stream NDJSON; --count ends them with 0, Ctrl-C with 130', async () => {
-    const sub = await ts.subscribeMarketData('AAPL', 'SMART', () => undefined);
+    // Ticks stream only while a market is open: from sim2, whose clock is in a session at every real hour. A broker
+    // name of its own: the positions test's quote subscription on `sim2` outlives that broker by a few seconds, and
+    // market-data would hand a subscriber of a re-added `sim2` that old line, which nothing feeds any more.
+    await ts.addBroker('live', system.gatewayType, { host: '127.0.0.1', port: sim2.port, clientId: 7 });
+    const sub = await ts.subscribeMarketData('AAPL', 'SMART', () => undefined, { broker: 'live' });
     try {
+      // Shorter than the test's timeout, so a stream that never ends fails with its command line and stderr.
       const [tail, watch, interrupted] = await Promise.all([
-        runCli(['tail', `md.tick.${broker}.>`, '--count', '2', '--json'], { env }),
-        runCli(['watch', 'AAPL', '--count', '2', '--json'], { env }),
+        runCli(['tail', 'md.tick.live.>', '--count', '2', '--json'], { env, timeoutMs: 20_000 }),
+        runCli(['watch', 'AAPL', '--broker', 'live', '--count', '2', '--json'], { env, timeoutMs: 20_000 }),
         runCli(['tail', `md.tick.${broker}.>`], {
           env,
           onStderr: (text, child) => {
@@ -284,8 +293,8 @@ describe('with NATS_URL: the CLI talks to the running services', () => {
         .split('\n')
         .map((l) => JSON.parse(l) as { subject: string; data: { broker: string } });
       expect(messages).toHaveLength(2);
-      expect(messages[0]?.subject).toMatch(new RegExp(`^md\\.tick\\.${broker}\\.\\d+$`));
-      expect(messages[0]?.data.broker).toBe(broker);
+      expect(messages[0]?.subject).toMatch(/^md\.tick\.live\.\d+$/);
+      expect(messages[0]?.data.broker).toBe('live');
 
       expect(watch.code, watch.stderr).toBe(0);
       const quotes = watch.stdout
@@ -297,6 +306,7 @@ describe('with NATS_URL: the CLI talks to the running services', () => {
       expect(interrupted.code, interrupted.stderr).toBe(130);
     } finally {
       await sub.unsubscribe();
+      await ts.removeBroker('live');
     }
   }, 60_000);
 
