@@ -22,12 +22,13 @@ import {
 } from './lib/scenario.js';
 import { orderRoundTrip } from './order-roundtrip.js';
 import { scaling } from './scaling.js';
+import { startup } from './startup.js';
 import { tickFanout } from './tick-fanout.js';
 
 const SOFT_LIMIT_MS = 8.5 * 60_000;
 const HARD_LIMIT_MS = 9.75 * 60_000;
 // History last: it spends whatever time is left on its longest back-fill.
-const SCENARIOS: readonly Scenario[] = [tickFanout, orderRoundTrip, ingest, scaling, backtest, history];
+const SCENARIOS: readonly Scenario[] = [tickFanout, orderRoundTrip, ingest, scaling, backtest, startup, history];
 
 const only = process.argv.slice(2);
 const selected = only.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => only.includes(s.name));
