@@ -1,0 +1,9 @@
+export { BrokerClient, type EventOf, type RecordedEvent } from './broker-client.js';
+export { brokerConformanceSuite } from './suite.js';
+export {
+  ASSET_CLASS_SEC_TYPES,
+  type AssetClass,
+  type ConformanceFactory,
+  type ConformanceTarget,
+  type DeclaredCapabilities,
+} from './target.js';

@@ -1,0 +1,316 @@
+/**
+ * The broker conformance suite (issue 16 item 4): what any gateway must do on the bus contract, run against a
+ * started gateway + broker. A gateway's test calls `brokerConformanceSuite(factory)` at top level; the tests run in
+ * order on one gateway, and the account checks at the end add up every fill of the tests before them.
+ */
+
+import type { Subscription } from '@trading-system/bus';
+import {
+  type BrokerStatus,
+  type ConnectionState,
+  OrderType,
+  Subjects,
+  type Tick,
+  TimeInForce,
+} from '@trading-system/contracts';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { BrokerClient } from './broker-client.js';
+import { ledgerOf, toMicros } from './ledger.js';
+import { buyPrices, claimedCombos, newClientOrderId, OrderDriver, type PriceGrid, priceGrid } from './orders.js';
+import { ASSET_CLASS_SEC_TYPES, type AssetClass, type ConformanceFactory, type ConformanceTarget } from './target.js';
+
+export function brokerConformanceSuite(factory: ConformanceFactory, opts: { timeoutMs?: number } = {}): void {
+  describe(`broker conformance: ${factory.name}`, { timeout: opts.timeoutMs ?? 20_000 }, () => {
+    let t: ConformanceTarget;
+    let c: BrokerClient;
+    let o: OrderDriver;
+    let minTick: string;
+    let cashAtStartMicros: bigint | undefined;
+
+    /** Resolves when the broker's status (periodic `broker.<b>.status`, or the `status` command) shows `state`. */
+    const statusIs = async (state: ConnectionState): Promise<BrokerStatus> => {
+      let sub: Subscription | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const seen = new Promise<BrokerStatus>((resolve, reject) => {
+          sub = t.bus.subscribe<BrokerStatus>(Subjects.brokerStatus.build({ broker: t.broker }), (m) => {
+            if (m.data.state === state) resolve(m.data);
+          });
+          timer = setTimeout(() => reject(new Error(`status never became ${state}`)), 10_000);
+        });
+        const now = await c.command('status', { v: 1 });
+        if (now.ok && now.status.state === state) return now.status;
+        return await seen;
+      } finally {
+        sub?.unsubscribe();
+        clearTimeout(timer);
+      }
+    };
+
+    const quote = async (): Promise<PriceGrid> => {
+      const r = await c.command('mdSnapshot', { v: 1, instrument: t.orderInstrument });
+      if (!r.ok) throw new Error(`mdSnapshot refused: ${r.code} ${r.message}`);
+      const { bid, ask } = r.tick;
+      if (bid === undefined || ask === undefined) throw new Error('the order instrument has no two-sided quote now');
+      return priceGrid(minTick, Number(bid), Number(ask));
+    };
+
+    const cash = async (): Promise<bigint | undefined> => {
+      const r = await c.command('accountSummary', { v: 1, account: t.account });
+      const total = r.ok ? r.accounts.find((a) => a.account === t.account)?.totalCashValue : undefined;
+      return total === undefined ? undefined : toMicros(total);
+    };
+
+    beforeAll(async () => {
+      t = await factory.start();
+      c = new BrokerClient(t.bus, t.broker);
+      o = new OrderDriver(t, c);
+      await c.record();
+      await statusIs('connected');
+      const q = await c.command('qualifyContract', { v: 1, instrument: t.orderInstrument, allowMany: false });
+      if (!q.ok) throw new Error(`the order instrument does not qualify: ${q.code} ${q.message}`);
+      minTick = q.instruments[0]?.minTick ?? '0.01';
+      cashAtStartMicros = await cash();
+    }, 60_000);
+    afterAll(async () => {
+      await c?.stop();
+      await t?.stop();
+    });
+
+    test('connects and reports its status: connected, its name, the trading account', async () => {
+      const r = await c.command('status', { v: 1 });
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      expect(r.status).toMatchObject({ broker: t.broker, state: 'connected' });
+      expect(r.status.accounts).toContain(t.account);
+    });
+
+    // BrokerStatus carries no capabilities yet: the suite holds the gateway to the list its test declares.
+    test.todo('announces its capabilities in its status (issue 16 item 2)');
+
+    for (const [assetClass, ref] of Object.entries(factory.capabilities.assetClasses)) {
+      test(`qualifies a ${assetClass} instrument`, async () => {
+        if (ref === undefined) return;
+        const r = await c.command('qualifyContract', { v: 1, instrument: ref, allowMany: true });
+        expect(r).toMatchObject({ ok: true });
+        if (!r.ok) return;
+        for (const i of r.instruments) expect(i.secType).toBe(ASSET_CLASS_SEC_TYPES[assetClass as AssetClass]);
+      });
+    }
+
+    test('refuses to qualify an instrument that does not exist', async () => {
+      const r = await c.command('qualifyContract', { v: 1, instrument: { secType: 'STK', symbol: 'ZZNOSUCHZZ' } });
+      expect(r).toMatchObject({ ok: false, code: 'CONTRACT_UNKNOWN' });
+    });
+
+    for (const [type, tif] of claimedCombos(factory.capabilities.orderTypes)) {
+      const immediate = tif === 'IOC' || tif === 'FOK';
+      if (type !== 'MKT' && !immediate) {
+        test(`${type} ${tif}: rests, is modified, is cancelled`, async () => {
+          const id = newClientOrderId();
+          const body = o.body(id, { orderType: type, tif, ...buyPrices(type, await quote(), 'rest') });
+          const orderId = await o.place(body);
+          await o.working(id);
+          const more = String(Number(body.quantity) + 1);
+          const m = await c.command('modifyOrder', { ...body, quantity: more, orderId });
+          expect(m).toMatchObject({ ok: true, orderId });
+          await c.waitFor('openOrder', (x) => x.order.clientOrderId === id && x.order.quantity === more, 'modified');
+          await o.cancel(id, orderId);
+          expect(await o.final(id)).toMatchObject({ status: 'Cancelled', filled: '0' });
+          expect(o.executions(id)).toEqual([]);
+        });
+      }
+      if (type !== 'MKT' && immediate) {
+        test(`${type} ${tif}: away from the market, cancelled at once with nothing filled`, async () => {
+          const id = newClientOrderId();
+          await o.place(o.body(id, { orderType: type, tif, ...buyPrices(type, await quote(), 'rest') }));
+          expect(await o.final(id)).toMatchObject({ status: 'Cancelled', filled: '0' });
+          expect(o.executions(id)).toEqual([]);
+        });
+      }
+      test(`${type} ${tif}: marketable, fills in full with one commission per execution`, async () => {
+        const id = newClientOrderId();
+        const orderId = await o.place(
+          o.body(id, { orderType: type, tif, ...buyPrices(type, await quote(), 'execute') }),
+        );
+        expect(await o.final(id)).toMatchObject({ status: 'Filled', remaining: '0' });
+        const xs = await o.fillsComplete(id, Number(t.orderQuantity));
+        for (const x of xs) expect(x).toMatchObject({ orderId, account: t.account, conId: t.orderInstrument.conId });
+      });
+    }
+
+    for (const type of OrderType.options) {
+      for (const tif of TimeInForce.options) {
+        if (factory.capabilities.orderTypes[type]?.includes(tif)) continue;
+        test(`refuses ${type} ${tif}, which it does not claim`, async () => {
+          const body = o.body(newClientOrderId(), { orderType: type, tif, ...buyPrices(type, await quote(), 'rest') });
+          expect(await o.refused(body)).toBe(true);
+        });
+      }
+    }
+
+    if (!factory.capabilities.fractionalQuantity) {
+      test('refuses a fractional quantity, which it does not claim', async () => {
+        expect(await o.refused(o.body(newClientOrderId(), { quantity: '0.5' }))).toBe(true);
+      });
+    }
+
+    const quantity = factory.capabilities.partialFillQuantity;
+    if (quantity !== undefined) {
+      test('IOC beyond the displayed size: a partial fill, the rest cancelled; FOK of that size: nothing', async () => {
+        const limitPrice = buyPrices('LMT', await quote(), 'execute').limitPrice;
+        const ioc = newClientOrderId();
+        await o.place(o.body(ioc, { orderType: 'LMT', tif: 'IOC', quantity, limitPrice }));
+        const end = await o.final(ioc);
+        expect(end.status).toBe('Cancelled');
+        const filled = Number(end.filled);
+        expect(filled).toBeGreaterThan(0);
+        expect(filled).toBeLessThan(Number(quantity));
+        await o.fillsComplete(ioc, filled);
+        const fok = newClientOrderId();
+        await o.place(o.body(fok, { orderType: 'LMT', tif: 'FOK', quantity, limitPrice }));
+        expect(await o.final(fok)).toMatchObject({ status: 'Cancelled', filled: '0' });
+        expect(o.executions(fok)).toEqual([]);
+      });
+    }
+
+    test('cancelAll ends every open order', async () => {
+      const g = await quote();
+      const ids = [newClientOrderId(), newClientOrderId()];
+      for (const id of ids) await o.place(o.body(id, { orderType: 'LMT', tif: 'GTC', ...buyPrices('LMT', g, 'rest') }));
+      for (const id of ids) await o.working(id);
+      expect(await c.command('cancelAll', { v: 1 })).toMatchObject({ ok: true });
+      for (const id of ids) expect(await o.final(id)).toMatchObject({ status: 'Cancelled', filled: '0' });
+    });
+
+    test('link lost while orders fill: missed fills reported once after reconnect, open orders reported again', async () => {
+      const g = await quote();
+      // One order just under the touch (it rests now, the broker fills it while we are away), one far away.
+      const near = newClientOrderId();
+      const far = newClientOrderId();
+      await o.place(o.body(near, { orderType: 'LMT', tif: 'GTC', limitPrice: g.round(g.bid, 'down') }));
+      const farId = await o.place(o.body(far, { orderType: 'LMT', tif: 'GTC', ...buyPrices('LMT', g, 'rest') }));
+      await o.working(near);
+      await o.working(far);
+
+      await t.cutLink();
+      await statusIs('disconnected');
+      await t.fillWhileCut([near]);
+      const restoredAt = Date.now();
+      await t.restoreLink();
+      await statusIs('connected');
+
+      // IB-like brokers say nothing more about an order that ended while away but its fills and the snapshot.
+      const xs = await o.fillsComplete(near, Number(t.orderQuantity));
+      await c.waitUntil(
+        () =>
+          c.all('reconciliationSnapshot', (s) => {
+            const after = c.events.some((e) => e.data === s && e.receivedAtMs >= restoredAt);
+            const open = s.openOrders.some((x) => x.clientOrderId === far);
+            const done = s.completedOrders.some((x) => x.clientOrderId === near && x.status === 'Filled');
+            return after && open && done;
+          })[0],
+        'a snapshot after the reconnect: the far order open, the near one filled',
+      );
+
+      // Ask again: a second report of the same fills must not add a copy.
+      const reconId = newClientOrderId();
+      expect(await c.command('reconcile', { v: 1, reconId })).toMatchObject({ ok: true });
+      await c.waitFor('reconciliationSnapshot', (s) => s.reconId === reconId, 'the asked snapshot');
+      expect(o.executions(near).map((x) => x.execId)).toEqual(xs.map((x) => x.execId));
+      for (const x of xs) expect(c.all('commissionReport', (r) => r.execId === x.execId)).toHaveLength(1);
+
+      await o.cancel(far, farId);
+      expect(await o.final(far)).toMatchObject({ status: 'Cancelled' });
+    }, 40_000);
+
+    test('every execution is reported once, with exactly one commission report', () => {
+      const execs = c.all('execution');
+      expect(execs.length).toBeGreaterThan(0);
+      const ids = execs.map((e) => e.execution.execId);
+      expect(new Set(ids).size).toBe(ids.length);
+      const reports = c.all('commissionReport');
+      for (const id of ids) expect(reports.filter((r) => r.execId === id)).toHaveLength(1);
+      expect(reports.every((r) => ids.includes(r.execId))).toBe(true);
+    });
+
+    test('positions and account cash agree with the fills, to the cent', async () => {
+      const ledger = ledgerOf(
+        c.all('execution').map((e) => e.execution),
+        c.all('commissionReport'),
+      );
+      const conId = t.orderInstrument.conId;
+      await vi.waitFor(
+        async () => {
+          const r = await c.command('positions', { v: 1, account: t.account });
+          expect(r.ok).toBe(true);
+          const held = r.ok ? r.positions.find((p) => p.conId === conId && p.account === t.account) : undefined;
+          expect(BigInt(held?.quantity ?? '0')).toBe(ledger.position.get(conId) ?? 0n);
+        },
+        { timeout: 10_000, interval: 200 },
+      );
+      if (cashAtStartMicros === undefined) throw new Error('the account summary reports no totalCashValue');
+      const start = cashAtStartMicros;
+      const cents = (micros: bigint): bigint => (micros >= 0n ? micros + 5_000n : micros - 5_000n) / 10_000n;
+      await vi.waitFor(
+        async () => {
+          const now = await cash();
+          expect(now).toBeDefined();
+          expect(cents((now ?? 0n) - start)).toBe(cents(ledger.cashMicros));
+        },
+        { timeout: 10_000, interval: 200 },
+      );
+    });
+
+    test('serves historical bars within its limits, in time order', async () => {
+      const h = factory.capabilities.history;
+      const r = await c.command(
+        'fetchHistory',
+        { v: 1, requestId: newClientOrderId(), instrument: t.orderInstrument, ...h },
+        30_000,
+      );
+      expect(r).toMatchObject({ ok: true });
+      if (!r.ok) return;
+      expect(r.bars.length).toBeGreaterThan(0);
+      for (const [i, b] of r.bars.entries()) {
+        expect(b.tsEndMs).toBeGreaterThan(b.tsStartMs);
+        if (i > 0) expect(b.tsStartMs).toBeGreaterThanOrEqual(r.bars[i - 1]?.tsEndMs ?? 0);
+      }
+    });
+
+    test('market data: ticks after subscribe, none after unsubscribe, ticks again after a reconnect', async () => {
+      const conId = t.orderInstrument.conId;
+      const other = t.quoteInstrument.conId;
+      const ticks: { conId: number; atMs: number }[] = [];
+      const subs = [conId, other].map((id) =>
+        t.bus.subscribe<Tick>(Subjects.mdTick.build({ broker: t.broker, instrument: id }), (m) => {
+          ticks.push({ conId: m.data.conId, atMs: Date.now() });
+        }),
+      );
+      const ticksOf = (id: number, since: number) => ticks.filter((x) => x.conId === id && x.atMs >= since).length;
+      try {
+        const sub = (id: number) => c.command('mdSubscribe', { v: 1, instrument: { conId: id }, streams: ['ticks'] });
+        expect(await sub(conId)).toMatchObject({ ok: true });
+        await vi.waitFor(() => expect(ticksOf(conId, 0)).toBeGreaterThan(0), { timeout: 10_000 });
+
+        const un = await c.command('mdUnsubscribe', { v: 1, instrument: { conId }, streams: ['ticks'] });
+        expect(un).toMatchObject({ ok: true });
+        const unsubscribedAt = Date.now();
+        // No quiet period to wait out: another line's ticks show time passing while this one stays silent.
+        expect(await sub(other)).toMatchObject({ ok: true });
+        await vi.waitFor(() => expect(ticksOf(other, unsubscribedAt)).toBeGreaterThanOrEqual(5), { timeout: 10_000 });
+        expect(ticksOf(conId, unsubscribedAt)).toBe(0);
+
+        await t.cutLink();
+        await statusIs('disconnected');
+        const restoredAt = Date.now();
+        await t.restoreLink();
+        await statusIs('connected');
+        await vi.waitFor(() => expect(ticksOf(other, restoredAt)).toBeGreaterThan(0), { timeout: 10_000 });
+        await c.command('mdUnsubscribe', { v: 1, instrument: { conId: other }, streams: ['ticks'] });
+      } finally {
+        for (const s of subs) s.unsubscribe();
+      }
+    }, 40_000);
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * gateway-ib + ib-sim through the broker conformance suite of libs/testkit: ib-sim over a real socket (behind a TCP
+ * proxy, so the link can stay cut while the sim keeps filling), a private nats-server (the suite's durable
+ * consumer on BROKER_EVENTS goes away with it).
+ */
+import { createNatsBus } from '@trading-system/bus';
+import { catalog, IbConnectionConfig } from '@trading-system/contracts';
+import { type ManualClock, manualClock, type RunningSim, startSim } from '@trading-system/ib-sim';
+import {
+  brokerConformanceSuite,
+  type ConformanceFactory,
+  type PrivateNats,
+  silentBusLogger,
+  startPrivateNats,
+  startTcpProxy,
+  type TcpProxy,
+  uniqueName,
+} from '@trading-system/testkit';
+import { start } from '../src/app.js';
+import { testLogger } from './helpers.js';
+
+/** A Wednesday, 11:00 New York: US stocks and FX are open in ib-sim (outside a session it fills nothing). */
+const SESSION_START = Date.parse('2024-03-13T15:00:00Z');
+const AAPL = 265598;
+const EURUSD = 12087792;
+const ACCOUNT = 'DU1234567';
+
+/**
+ * The sim runs on a manual clock that a wall-time driver advances, so it behaves live, and `fillWhileCut` can jump
+ * it to the moment the market reaches a resting order.
+ */
+function runClock(clock: ManualClock): () => void {
+  let last = Date.now();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    clock.advance(now - last);
+    last = now;
+  }, 10);
+  return () => clearInterval(timer);
+}
+
+/** Jumps the sim's clock to the first moment (within 30 sim minutes) its market fills each resting limit order. */
+function fillWhileCut(sim: RunningSim, clock: ManualClock, clientOrderIds: readonly string[]): void {
+  for (const id of clientOrderIds) {
+    const o = sim.control.orders().open.find((x) => x.orderRef === id);
+    if (o === undefined || o.lmtPrice === undefined) throw new Error(`${id} is not a resting limit order at the sim`);
+    const limit = o.lmtPrice;
+    const reaches = (t: number): boolean => {
+      const q = sim.control.quotes.quoteAt(o.conId, t);
+      return o.action === 'BUY' ? q.ask <= limit : q.bid >= limit;
+    };
+    let t = clock.now();
+    const until = t + 30 * 60_000;
+    while (t < until && !reaches(t)) t += 250;
+    if (t >= until) throw new Error(`the sim's market does not reach ${limit} for ${id} within 30 minutes`);
+    clock.set(t);
+    sim.control.step();
+    if (!sim.control.orders().completed.some((x) => x.orderRef === id && x.status === 'Filled'))
+      throw new Error(`${id} did not fill at ${new Date(t).toISOString()}`);
+  }
+}
+
+const factory: ConformanceFactory = {
+  name: 'gateway-ib on ib-sim',
+  capabilities: {
+    assetClasses: {
+      stock: { secType: 'STK', symbol: 'AAPL' },
+      forex: { secType: 'CASH', symbol: 'EUR', currency: 'USD' },
+      future: { secType: 'FUT', symbol: 'ES' },
+      option: { secType: 'OPT', symbol: 'AAPL' },
+    },
+    orderTypes: {
+      MKT: ['DAY', 'GTC', 'IOC', 'FOK'],
+      LMT: ['DAY', 'GTC', 'IOC', 'FOK'],
+      STP: ['DAY', 'GTC', 'IOC', 'FOK'],
+      'STP LMT': ['DAY', 'GTC', 'IOC', 'FOK'],
+    },
+    fractionalQuantity: false,
+    // ib-sim shows at most 30 lots of 100 shares at the touch.
+    partialFillQuantity: '3100',
+    history: { duration: '1800 S', barSize: '1 min', whatToShow: 'TRADES', useRth: true },
+  },
+  async start() {
+    const clock = manualClock(SESSION_START);
+    const stopClock = runClock(clock);
+    const sim = await startSim({ port: 0, clock });
+    const proxy: TcpProxy = await startTcpProxy({ host: '127.0.0.1', port: sim.port });
+    const nats: PrivateNats = await startPrivateNats();
+    const bus = await createNatsBus({
+      catalog,
+      log: silentBusLogger,
+      connection: { servers: nats.url, name: 'gateway-ib-conformance' },
+    });
+    const broker = uniqueName('cf');
+    const gateway = await start({
+      bus,
+      logger: testLogger,
+      gatewayType: uniqueName('g'),
+      brokers: [
+        {
+          name: broker,
+          connection: IbConnectionConfig.parse({ host: '127.0.0.1', port: proxy.port, clientId: 7 }),
+        },
+      ],
+      brokerOptions: { connection: { minBackoffMs: 50, maxBackoffMs: 300, statusEveryMs: 1_000 } },
+    });
+    return {
+      broker,
+      bus,
+      account: ACCOUNT,
+      orderInstrument: { conId: AAPL },
+      orderQuantity: '100',
+      quoteInstrument: { conId: EURUSD },
+      async cutLink() {
+        proxy.cut();
+      },
+      async restoreLink() {
+        proxy.restore();
+      },
+      async fillWhileCut(ids) {
+        fillWhileCut(sim, clock, ids);
+      },
+      async stop() {
+        await gateway.stop();
+        await bus.drain();
+        await proxy.stop();
+        await sim.stop();
+        await nats.stop();
+        stopClock();
+      },
+    };
+  },
+};
+
+brokerConformanceSuite(factory);
