@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Position } from './account.js';
 import { AccountId, BrokerName, ClientOrderId, ConId, EpochMs, PageRequest, StrategyTag, V1 } from './common.js';
 import { Decimal, PositiveDecimal, Price, Quantity, SignedDecimal } from './decimal.js';
-import { okReply } from './errors.js';
+import { ErrorCodeSchema, okReply } from './errors.js';
 import { Instrument, SymbolName } from './instrument.js';
 import { OrderSide, OrderType, TimeInForce } from './order-commands.js';
 import { OrderEvent, OrderState } from './order-events.js';
@@ -28,6 +28,21 @@ export const OrderView = z.object({
   /** IB orderId / permId once known. */
   brokerOrderId: z.int().optional(),
   permId: z.int().optional(),
+  /**
+   * The latest refusal of the order or of a change to it, kept on the order: `denied` by our checks (code = the
+   * rule's registry code) or `rejected` by the broker (brokerCode and its text, e.g. IB 201 with the reason; code
+   * NEVER_REACHED_BROKER when reconciliation established the broker never had it). A working order keeps the
+   * refusal of a modification here too.
+   */
+  lastRejection: z
+    .object({
+      kind: z.enum(['denied', 'rejected']),
+      code: ErrorCodeSchema.optional(),
+      brokerCode: z.int().optional(),
+      message: z.string(),
+      atMs: EpochMs,
+    })
+    .optional(),
   /** Sequence number of the latest event of this order (see order events `seq`). */
   lastSeq: z.int().nonnegative(),
   createdAtMs: EpochMs,

@@ -98,6 +98,17 @@ export function toOrder(v: OrderView): Order {
     filledQuantity: v.filledQty,
     ...(v.avgFillPrice === undefined ? {} : { avgFillPrice: v.avgFillPrice }),
     ...(v.brokerOrderId === undefined ? {} : { brokerOrderId: v.brokerOrderId }),
+    ...(v.lastRejection === undefined
+      ? {}
+      : {
+          rejection: {
+            kind: v.lastRejection.kind,
+            ...(v.lastRejection.code === undefined ? {} : { code: v.lastRejection.code }),
+            ...(v.lastRejection.brokerCode === undefined ? {} : { brokerCode: v.lastRejection.brokerCode }),
+            message: v.lastRejection.message,
+            at: new Date(v.lastRejection.atMs),
+          },
+        }),
     createdAt: new Date(v.createdAtMs),
     updatedAt: new Date(v.updatedAtMs),
   };

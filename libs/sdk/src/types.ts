@@ -195,8 +195,23 @@ export interface Order {
   readonly avgFillPrice?: string;
   /** IB orderId once known. */
   readonly brokerOrderId?: number;
+  /**
+   * Why the order (or its latest modification) was refused: `denied` by our checks (`code`: RISK_*, TRADING_*, …)
+   * or `rejected` by the broker (`brokerCode` and the broker's text, e.g. IB 201 with its reason).
+   */
+  readonly rejection?: OrderRejection;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+}
+
+export interface OrderRejection {
+  readonly kind: 'denied' | 'rejected';
+  /** Registry code (RISK_MAX_QUANTITY, NEVER_REACHED_BROKER, …) when there is one. */
+  readonly code?: string;
+  /** The broker's own code (IB: 201, 202, 110, …) when the broker refused. */
+  readonly brokerCode?: number;
+  readonly message: string;
+  readonly at: Date;
 }
 
 /** What a submit returns: the order id and the status the OMS reported at once. */

@@ -318,7 +318,11 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string, 
     expect(err).toBeInstanceOf(OrderDeniedError);
     expect(err).toMatchObject({ code: 'RISK_MAX_QUANTITY' });
     expect((err as OrderDeniedError).hint).toMatch(/Split the order/);
-    expect((await ts.getOrderStatus(`${strategy}-1`)).status).toBe('denied');
+    const status = await ts.getOrderStatus(`${strategy}-1`);
+    expect(status.status).toBe('denied');
+    // The reason stays on the order for anyone reading it later.
+    expect(status.rejection).toMatchObject({ kind: 'denied', code: 'RISK_MAX_QUANTITY' });
+    expect((err as OrderDeniedError).message).toContain(status.rejection?.message);
   });
 
   test('errors are typed, carry the registry code and say what to do next', async () => {

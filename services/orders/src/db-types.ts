@@ -32,6 +32,8 @@ export interface OrdersTable {
   broker_acked_at_ms: string | null;
   /** A cancel asked while the order had no broker order id: sent once it has one (reconciliation), then null. */
   cancel_requested_at_ms: string | null;
+  /** The latest denial or broker rejection of the order or of a change to it (OrderView.lastRejection), JSON. */
+  last_rejection: unknown;
 }
 
 export interface OrderEventsTable {

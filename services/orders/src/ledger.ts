@@ -118,6 +118,7 @@ export async function insertOrder<K extends 'accepted' | 'denied'>(
     updated_at_ms: String(nowMs),
     broker_acked_at_ms: null,
     cancel_requested_at_ms: null,
+    last_rejection: rejectionOf(kind, body, nowMs) ?? null,
     ...extra,
   };
   const ev = eventRow(row, kind, body, { nowMs, tsEventMs: nowMs }, 1);
@@ -188,7 +189,13 @@ export async function appendEvent<K extends OrderEventKind>(
   if (to !== undefined && to !== order.state) assertTransition(order.state as OrderState, to);
   const seq = order.last_seq + 1;
   const ev = eventRow(order, kind, body, opts, seq);
-  const changes = { ...opts.patch, last_seq: seq, updated_at_ms: String(opts.nowMs) };
+  const rejection = rejectionOf(kind, body, opts.nowMs);
+  const changes = {
+    ...opts.patch,
+    last_seq: seq,
+    updated_at_ms: String(opts.nowMs),
+    ...(rejection === undefined ? {} : { last_rejection: rejection }),
+  };
   const patch = opts.derive === undefined ? changes : { ...changes, ...opts.derive({ ...order, ...changes }) };
   // One statement (a data-modifying CTE): the event row and the order's new columns in a single round trip.
   await trx
@@ -198,6 +205,19 @@ export async function appendEvent<K extends OrderEventKind>(
     .where('client_order_id', '=', order.client_order_id)
     .execute();
   return { ...order, ...patch };
+}
+
+/** The refusal a denied or rejected event records on its order (OrderView.lastRejection), as stored JSON. */
+function rejectionOf(kind: OrderEventKind, body: unknown, nowMs: number): string | undefined {
+  if (kind !== 'denied' && kind !== 'rejected') return undefined;
+  const b = body as { reasonCode?: string; brokerCode?: number; message: string };
+  return JSON.stringify({
+    kind,
+    ...(b.reasonCode === undefined ? {} : { code: b.reasonCode }),
+    ...(b.brokerCode === undefined || b.brokerCode === 0 ? {} : { brokerCode: b.brokerCode }),
+    message: b.message,
+    atMs: nowMs,
+  });
 }
 
 /** Sets columns without an event (broker ids, the stored submit reply). */
@@ -238,6 +258,13 @@ export function toOrderView(row: OrderRow): OrderView | undefined {
     ...(compareDecimal(filled, '0') === 0 ? {} : { avgFillPrice: divDecimal(row.fill_notional, filled, 8) }),
     ...(row.broker_order_id === null ? {} : { brokerOrderId: row.broker_order_id }),
     ...(row.perm_id === null ? {} : { permId: Number(row.perm_id) }),
+    ...(row.last_rejection === null || row.last_rejection === undefined
+      ? {}
+      : {
+          lastRejection: (typeof row.last_rejection === 'string'
+            ? JSON.parse(row.last_rejection)
+            : row.last_rejection) as NonNullable<OrderView['lastRejection']>,
+        }),
     lastSeq: row.last_seq,
     createdAtMs: Number(row.created_at_ms),
     updatedAtMs: Number(row.updated_at_ms),

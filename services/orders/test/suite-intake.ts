@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { type OrderEvent, Subjects } from '@trading-system/contracts';
-import { sql } from '@trading-system/storage';
+import { migrateToLatest, sql } from '@trading-system/storage';
 import { uniqueName } from '@trading-system/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
 import { requestHash } from '../src/intake.js';
 import { appendEvent, insertOrder, lockOrder } from '../src/ledger.js';
+import { migrations } from '../src/migrations/index.js';
 import { AAPL, ACCOUNT, type Harness, lmtBuy, startHarness, waitUntil } from './harness.js';
 import { coid, db, type Reply, sentinelOrders, stateOf, submit } from './oms-helpers.js';
 
@@ -59,6 +61,12 @@ describe('intake', () => {
     expect(await stateOf(x, id)).toBe('rejected');
     const ev = await waitUntil(() => x.events.find((e) => e.clientOrderId === id && e.kind === 'rejected'));
     expect(ev).toMatchObject({ brokerCode: 504 });
+    // The reason stays on the order, not only in the stream.
+    const got = await x.request<Reply>(Subjects.ordersGet.build(), { v: 1, clientOrderId: id });
+    expect(got.order).toMatchObject({
+      state: 'rejected',
+      lastRejection: { kind: 'rejected', brokerCode: 504, message: expect.stringMatching(/.+/) },
+    });
   });
 
   test('validation and risk denials name code and rule, send nothing and are events', async () => {
@@ -81,6 +89,14 @@ describe('intake', () => {
     await denied({ orderType: 'STP', limitPrice: undefined, stopPrice: '150', tif: 'IOC' }, 'ORDER_TYPE_UNSUPPORTED');
     await denied({ quantity: '1.5' }, 'VALIDATION_FAILED', 'quantity');
     const noQuote = await denied({}, 'RISK_NO_REFERENCE_PRICE', 'priceCollar');
+    const noQuoteView = await x.request<Reply>(Subjects.ordersGet.build(), {
+      v: 1,
+      clientOrderId: String(noQuote.details?.clientOrderId),
+    });
+    expect(noQuoteView.order).toMatchObject({
+      state: 'denied',
+      lastRejection: { kind: 'denied', code: 'RISK_NO_REFERENCE_PRICE', message: noQuote.message },
+    });
 
     x.bus.publish(Subjects.mdTick.build({ broker: x.broker, instrument: AAPL.conId }), {
       v: 1,
@@ -240,6 +256,77 @@ describe('the audit trail is append-only in the database', () => {
       expect((await events()).every((e) => e.published_at !== null)).toBe(true);
     });
   }
+});
+
+describe('migration 0006-last-rejection', () => {
+  test('orders refused before it show their reason: the latest denied or rejected event', async () => {
+    const id = `old-${coid()}`;
+    h = await startHarness('nats-pg', {
+      prepare: async (database, schema, broker) => {
+        const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '0006'));
+        await migrateToLatest(database, { schema, migrations: before });
+        const s = database.withSchema(schema);
+        const now = Date.now();
+        await s
+          .insertInto('orders')
+          .values({
+            client_order_id: id,
+            broker,
+            account: ACCOUNT,
+            con_id: AAPL.conId,
+            instrument: JSON.stringify(AAPL),
+            side: 'BUY',
+            quantity: '10',
+            order_type: 'LMT',
+            limit_price: '150',
+            tif: 'DAY',
+            outside_rth: false,
+            state: 'rejected',
+            filled_qty: '0',
+            fill_notional: '0',
+            broker_order_id: 41,
+            last_seq: 1,
+            request_hash: 'x',
+            created_at_ms: now,
+            updated_at_ms: now,
+          })
+          .execute();
+        const eventId = randomUUID();
+        const rejected = {
+          v: 1,
+          eventId,
+          clientOrderId: id,
+          seq: 1,
+          broker,
+          account: ACCOUNT,
+          tsEventMs: now,
+          tsInitMs: now,
+          kind: 'rejected',
+          brokerCode: 201,
+          message: 'Order rejected - reason: not enough equity',
+        };
+        await s
+          .insertInto('order_events')
+          .values({
+            event_id: eventId,
+            client_order_id: id,
+            seq: 1,
+            kind: 'rejected',
+            subject: `orders.evt.${broker}.rejected`,
+            payload: JSON.stringify(rejected),
+            created_at_ms: now,
+          })
+          .execute();
+      },
+    });
+    const got = await h.request<Reply>(Subjects.ordersGet.build(), { v: 1, clientOrderId: id });
+    expect(got, JSON.stringify(got)).toMatchObject({ ok: true });
+    expect(got.order).toMatchObject({
+      state: 'rejected',
+      lastRejection: { kind: 'rejected', brokerCode: 201, message: 'Order rejected - reason: not enough equity' },
+    });
+    expect(got.order?.lastRejection).not.toHaveProperty('code');
+  });
 });
 
 describe('restart while an order is being sent', () => {

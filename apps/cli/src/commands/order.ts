@@ -235,9 +235,7 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
   });
   if (a.json) writeJson(io.stdout, order);
   if (order.status === 'rejected' || order.status === 'denied') {
-    io.stderr.write(
-      `order ${order.orderId} was ${order.status}; see \`trading-system tail 'orders.evt.>'\` or the service logs for the reason\n`,
-    );
+    io.stderr.write(`order ${order.orderId} was ${order.status}: ${rejectionText(order)}\n`);
     return ExitCode.failed;
   }
   if (order.status === 'accepted' || order.status === 'pendingSubmit')
@@ -278,3 +276,11 @@ Examples:
   trading-system order sell 5 AAPL --type stp-lmt --stop 140 --limit 139.50 --wait`,
   run,
 };
+
+/** The refusal's reason as the OMS keeps it on the order: our code, or the broker's code and text. */
+function rejectionText(order: Order): string {
+  const r = order.rejection;
+  if (r === undefined) return "no reason recorded; see `trading-system tail 'orders.evt.>'`";
+  const codes = [r.code, r.brokerCode === undefined ? undefined : `broker code ${r.brokerCode}`].filter(Boolean);
+  return `${r.message}${codes.length > 0 ? ` (${codes.join(', ')})` : ''}`;
+}

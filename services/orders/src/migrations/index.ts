@@ -4,6 +4,7 @@ import * as externalOrders from './0002-external-orders.js';
 import * as brokerScopedIds from './0003-broker-scoped-ids.js';
 import * as brokerAcknowledgement from './0004-broker-acknowledgement.js';
 import * as appendOnlyEvents from './0005-append-only-events.js';
+import * as lastRejection from './0006-last-rejection.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-init': init,
@@ -11,4 +12,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-broker-scoped-ids': brokerScopedIds,
   '0004-broker-acknowledgement': brokerAcknowledgement,
   '0005-append-only-events': appendOnlyEvents,
+  '0006-last-rejection': lastRejection,
 };
