@@ -16,6 +16,21 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+export const USAGE = `ib-sim: a TWS / IB Gateway simulator speaking the TWS API on a TCP port (paper account).
+
+usage: npm run sim -- [flags]
+  --port N             TCP port (default 7497, TWS paper)        --host H          address (default 127.0.0.1)
+  --seed N             price paths and ids (default 1)           --accounts A,B    account ids (default DU1234567)
+  --time-scale X       simulated time runs X times faster        --start ISO       simulated start instant
+  --no-pacing          no historical-data pacing                 --pacing-scale X  shrink the pacing windows
+  --pace-all-bars      pace every bar size, not only small ones  --high-rate N     ticks/s per subscription
+  --max-lines N        market-data line budget (default 100)     --no-replay       no order/exec replay on connect
+  --control-port N     HTTP control surface (0: a free port)     --log-level L     pino level (default info)
+  --state-file PATH    orders, positions and cash survive restarts
+  --reset              start clean, overwriting the state file   --starting-cash N cash of a new account
+  --help               this text
+`;
+
 interface Args {
   port: number;
   host: string;
@@ -34,6 +49,7 @@ interface Args {
   stateFile: string | undefined;
   reset: boolean;
   startingCash: number | undefined;
+  help: boolean;
 }
 
 export function parseArgs(argv: readonly string[]): Args {
@@ -55,6 +71,7 @@ export function parseArgs(argv: readonly string[]): Args {
     stateFile: undefined,
     reset: false,
     startingCash: undefined,
+    help: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] ?? '';
@@ -126,8 +143,12 @@ export function parseArgs(argv: readonly string[]): Args {
       case '--starting-cash':
         args.startingCash = number();
         break;
+      case '--help':
+      case '-h':
+        args.help = true;
+        break;
       default:
-        throw new UsageError(`unknown flag ${flag}`);
+        throw new UsageError(`unknown flag ${flag}; run with --help for the flags`);
     }
   }
   return args;
@@ -135,6 +156,10 @@ export function parseArgs(argv: readonly string[]): Args {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const logger = pino({ level: args.logLevel, base: { service: 'ib-sim' } });
   const clock =
     args.timeScale === 1 && args.startMs === undefined
