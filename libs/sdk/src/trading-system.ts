@@ -33,7 +33,9 @@ import {
   type TradingStateReply,
   unwrapReply,
 } from '@trading-system/contracts';
+import type { Embedded } from '@trading-system/embedded';
 import { fetchBars, fetchExport } from '@trading-system/history';
+import { createLogger, type Logger } from '@trading-system/runtime';
 import { type AcrossBrokers, acrossBrokers, valuePositions } from './accounts.js';
 import { addBroker } from './add-broker.js';
 import { type Connection, connect, type OpenOptions } from './connect.js';
@@ -102,6 +104,26 @@ export class TradingSystem {
   /** Connects (NATS_URL / `natsUrl`) or starts the embedded system; call `shutdown()` when done. */
   static async open(options: OpenOptions = {}): Promise<TradingSystem> {
     return new TradingSystem(await connect(options), options);
+  }
+
+  /**
+   * A TradingSystem over a system this process already runs (`startEmbedded` of services/embedded: what `npm start`
+   * hands the dashboard). shutdown() ends this object's subscriptions and leaves the system running: its owner
+   * stops it.
+   */
+  static attach(
+    system: Embedded,
+    options: { readonly logger?: Logger; readonly requestTimeoutMs?: number } = {},
+  ): TradingSystem {
+    const conn: Connection = {
+      bus: system.bus,
+      mode: 'embedded',
+      logger: options.logger ?? createLogger({ service: 'sdk', level: 'warn', destination: process.stderr }),
+      where: system.describe(),
+      embedded: system,
+      close: async () => undefined,
+    };
+    return new TradingSystem(conn, { env: {}, ...optional({ requestTimeoutMs: options.requestTimeoutMs }) });
   }
 
   /** The underlying bus (for subjects the SDK does not wrap). */
