@@ -21,6 +21,7 @@ COPY services/market-data/package.json services/market-data/
 COPY services/history/package.json services/history/
 COPY services/embedded/package.json services/embedded/
 COPY apps/cli/package.json apps/cli/
+COPY apps/dashboard/package.json apps/dashboard/
 # The CLI's bin script, so npm ci can link node_modules/.bin/trading-system to it.
 COPY apps/cli/bin/ apps/cli/bin/
 COPY scripts/ scripts/

@@ -19,6 +19,7 @@ const PROCESSES = [
   ['orders', 'services/orders/src/main.ts'],
   ['market-data', 'services/market-data/src/main.ts'],
   ['history', 'services/history/src/main.ts'],
+  ['dashboard (`apps/dashboard`; `npm start` reads the same `DASHBOARD_*` variables)', 'apps/dashboard/src/main.ts'],
 ] as const;
 
 const cell = (s: string): string => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
