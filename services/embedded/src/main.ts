@@ -1,11 +1,13 @@
+import { type Dashboard, DashboardConfig, describeDashboard, startDashboard } from '@trading-system/dashboard';
 import { ExitCode, loadConfig, runService } from '@trading-system/runtime';
+import { TradingSystem } from '@trading-system/sdk';
 import { startEmbedded } from './app.js';
 import { EmbeddedConfig } from './config.js';
 import { SimPortTakenError } from './sim-port.js';
 
 await runService({
   name: 'trading-system',
-  loadConfig: (env) => loadConfig(EmbeddedConfig, env),
+  loadConfig: (env) => ({ ...loadConfig(EmbeddedConfig, env), ...loadConfig(DashboardConfig, env) }),
   start: async ({ config, logger, fatal }) => {
     let system: Awaited<ReturnType<typeof startEmbedded>>;
     try {
@@ -21,13 +23,27 @@ await runService({
       fatal(err.message, { hint: err.hint, exitCode: ExitCode.config });
       return { stop: async () => undefined };
     }
-    for (const line of system.describe()) logger.info(line);
-    process.stdout.write(
-      `\ntrading-system is running.\n${system
-        .describe()
-        .map((l) => `  ${l}`)
-        .join('\n')}\n  stop: Ctrl-C\n\n`,
-    );
-    return { stop: () => system.stop() };
+    // The dashboard is wired here, not in app.ts: the system runs without it (SDK, tests), and a dashboard that
+    // cannot start is reported while the trading system goes on.
+    let dashboard: Dashboard | undefined;
+    const lines = system.describe();
+    if (config.DASHBOARD_ENABLED) {
+      try {
+        const ts = TradingSystem.attach(system, { logger: logger.child({ part: 'sdk' }) });
+        dashboard = await startDashboard({ system: ts, config, logger: logger.child({ part: 'dashboard' }) });
+        lines.push(...describeDashboard(dashboard, config));
+      } catch (err) {
+        logger.error({ err }, 'the dashboard did not start');
+        lines.push(`dashboard: did not start (${(err as Error).message}); DASHBOARD_ENABLED=false turns it off`);
+      }
+    }
+    for (const line of lines) logger.info(line);
+    process.stdout.write(`\ntrading-system is running.\n${lines.map((l) => `  ${l}`).join('\n')}\n  stop: Ctrl-C\n\n`);
+    return {
+      stop: async () => {
+        await dashboard?.stop();
+        await system.stop();
+      },
+    };
   },
 });
