@@ -2,8 +2,8 @@
  * The bus side of the dashboard: what the server listens to and pushes to every page (EventHub). Quotes of the
  * watchlist on every connected broker (market-data leases through the SDK, renewed while the dashboard runs), every
  * order event (orders.evt.>) and every broker status (broker.*.status). It keeps the latest quote and status so a
- * page that opens or reconnects starts from the current picture, and why each order ended (denied, rejected,
- * cancelled: the OMS's order view does not carry the reason, its events do).
+ * page that opens or reconnects starts from the current picture, and why orders it saw end were cancelled (the
+ * OMS's order view carries a denial's or rejection's reason, `rejection`, but not a cancellation's).
  */
 import { type BrokerStatus, type OrderEvent, Subjects } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';

@@ -17,9 +17,17 @@ export function sectionOf(order: Pick<Order, 'status'>): BlotterSection {
   return 'cancelled'; // cancelled, expired
 }
 
+/** Why an order ended: the OMS's record of a denial or rejection, else what an event said (a cancellation). */
+export function reasonFor(order: Order, fromEvents: string | undefined): string | undefined {
+  const r = order.rejection;
+  if (r === undefined) return fromEvents;
+  const code = r.code ?? (r.brokerCode === undefined ? undefined : String(r.brokerCode));
+  return code === undefined ? r.message : `${code}: ${r.message}`;
+}
+
 export function blotter(orders: readonly Order[], reasonOf: (orderId: string) => string | undefined): BlotterRow[] {
   return orders.map((o) => {
-    const reason = reasonOf(o.orderId);
+    const reason = reasonFor(o, reasonOf(o.orderId));
     return { ...o, section: sectionOf(o), ...(reason === undefined ? {} : { reason }) };
   });
 }
