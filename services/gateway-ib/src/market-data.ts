@@ -407,6 +407,9 @@ export class MarketData {
     const broker = this.conn.name;
     for (const line of this.dirty) {
       line.dirty = false;
+      // Unsubscribed since the tick arrived (the same event-loop turn): its unsubscribe was answered ok already,
+      // and nothing may be published for a closed line (found by the broker conformance suite).
+      if (line.tickRefs === 0) continue;
       try {
         this.bus.publish(line.tickSubject, toTick(broker, line.conId, line.state, now));
         this.published++;
