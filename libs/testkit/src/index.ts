@@ -3,4 +3,3 @@ export * from './postgres.js';
 export * from './private-nats.js';
 export * from './processes.js';
 export * from './tcp-proxy.js';
-export * from './conformance/index.js';

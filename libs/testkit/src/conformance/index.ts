@@ -1,3 +1,7 @@
+/**
+ * The broker conformance suite, a separate entry point (`@trading-system/testkit/conformance`): it imports vitest,
+ * and the main entry is also loaded outside vitest (bench/).
+ */
 export { BrokerClient, type EventOf, type RecordedEvent } from './broker-client.js';
 export { brokerConformanceSuite } from './suite.js';
 export {

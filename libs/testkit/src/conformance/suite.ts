@@ -47,6 +47,24 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
       }
     };
 
+    /**
+     * Cuts the broker link, runs `away` once the gateway says it is disconnected, and restores the link even when
+     * `away` fails (the tests after it need a connected broker). Resolves with the wall time of the restore.
+     */
+    const whileCut = async (away: () => Promise<void>): Promise<number> => {
+      await t.cutLink();
+      let restoredAt = Date.now();
+      try {
+        await statusIs('disconnected');
+        await away();
+      } finally {
+        restoredAt = Date.now();
+        await t.restoreLink();
+      }
+      await statusIs('connected');
+      return restoredAt;
+    };
+
     const quote = async (): Promise<PriceGrid> => {
       const r = await c.command('mdSnapshot', { v: 1, instrument: t.orderInstrument });
       if (!r.ok) throw new Error(`mdSnapshot refused: ${r.code} ${r.message}`);
@@ -185,7 +203,7 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
 
     test('link lost while orders fill: missed fills reported once after reconnect, open orders reported again', async () => {
       const g = await quote();
-      // One order just under the touch (it rests now, the broker fills it while we are away), one far away.
+      // One order at the bid (it rests now; the broker fills it while we are away), one far away.
       const near = newClientOrderId();
       const far = newClientOrderId();
       await o.place(o.body(near, { orderType: 'LMT', tif: 'GTC', limitPrice: g.round(g.bid, 'down') }));
@@ -193,12 +211,7 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
       await o.working(near);
       await o.working(far);
 
-      await t.cutLink();
-      await statusIs('disconnected');
-      await t.fillWhileCut([near]);
-      const restoredAt = Date.now();
-      await t.restoreLink();
-      await statusIs('connected');
+      const restoredAt = await whileCut(() => t.fillWhileCut([near]));
 
       // IB-like brokers say nothing more about an order that ended while away but its fills and the snapshot.
       const xs = await o.fillsComplete(near, Number(t.orderQuantity));
@@ -301,11 +314,7 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
         await vi.waitFor(() => expect(ticksOf(other, unsubscribedAt)).toBeGreaterThanOrEqual(5), { timeout: 10_000 });
         expect(ticksOf(conId, unsubscribedAt)).toBe(0);
 
-        await t.cutLink();
-        await statusIs('disconnected');
-        const restoredAt = Date.now();
-        await t.restoreLink();
-        await statusIs('connected');
+        const restoredAt = await whileCut(async () => undefined);
         await vi.waitFor(() => expect(ticksOf(other, restoredAt)).toBeGreaterThan(0), { timeout: 10_000 });
         await c.command('mdUnsubscribe', { v: 1, instrument: { conId: other }, streams: ['ticks'] });
       } finally {

@@ -67,7 +67,10 @@ export interface ConformanceTarget {
   cutLink(): Promise<void>;
   /** Lets the gateway reach the broker again (it reconnects on its own). */
   restoreLink(): Promise<void>;
-  /** While the link is cut: makes the broker fill these resting orders (by clientOrderId), e.g. by moving its market. */
+  /**
+   * While the link is cut: makes the broker fill these resting limit orders (by clientOrderId), e.g. by moving its
+   * market to them; one the market reached just before the cut is filled already and stays as it is.
+   */
   fillWhileCut(clientOrderIds: readonly string[]): Promise<void>;
   /** Stops the gateway and the broker and releases everything. */
   stop(): Promise<void>;
