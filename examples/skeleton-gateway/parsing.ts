@@ -1,0 +1,76 @@
+/**
+ * Pure conversions from the venue's objects to contract messages. Venue words stop here: nothing past this file
+ * sees `filled`/`canceled` spelled the venue's way. (Until issue 16 item 1, the contract's statuses are IB's words,
+ * so a gateway maps its venue's states onto them.)
+ */
+import type { BrokerCommissionReport, BrokerExecution, BrokerOrderStatus } from '@trading-system/contracts';
+import type { VenueFill, VenueOrder } from './port.js';
+
+const STATUS: Readonly<Record<VenueOrder['state'], BrokerOrderStatus['status']>> = {
+  new: 'PreSubmitted',
+  working: 'Submitted',
+  filled: 'Filled',
+  canceled: 'Cancelled',
+  rejected: 'Inactive',
+};
+
+/** Broker order ids are integers in today's contract: the venue's id must map to one (here: its digits). */
+export const brokerOrderIdOf = (venueOrderId: string): number => Number.parseInt(venueOrderId, 10);
+
+export function toOrderStatus(broker: string, o: VenueOrder, nowMs: number, n: number): BrokerOrderStatus {
+  return {
+    v: 1,
+    // Deterministic per state change, so a re-sent fact is dropped by the stream's deduplication.
+    eventId: `status-${token(o.venueOrderId)}-${n}`,
+    broker,
+    tsEventMs: nowMs,
+    tsInitMs: nowMs,
+    orderId: brokerOrderIdOf(o.venueOrderId),
+    permId: brokerOrderIdOf(o.venueOrderId),
+    clientOrderId: o.clientRef,
+    status: STATUS[o.state],
+    filled: String(o.filledQty),
+    remaining: String(o.state === 'filled' || o.state === 'canceled' ? 0 : o.qty - o.filledQty),
+  };
+}
+
+/** Event ids are subject-safe tokens; a venue's fill id may hold dots or colons. */
+const token = (id: string): string => id.replace(/[^A-Za-z0-9_-]/g, '_');
+
+export function toExecution(broker: string, account: string, f: VenueFill, nowMs: number): BrokerExecution {
+  return {
+    v: 1,
+    eventId: `exec-${token(f.fillId)}`,
+    broker,
+    tsEventMs: f.timeMs,
+    tsInitMs: nowMs,
+    execution: {
+      orderId: brokerOrderIdOf(f.venueOrderId),
+      permId: brokerOrderIdOf(f.venueOrderId),
+      clientOrderId: f.clientRef,
+      execId: f.fillId,
+      account,
+      conId: f.symbolId,
+      side: f.side === 'buy' ? 'BUY' : 'SELL',
+      quantity: String(f.qty),
+      price: String(f.price),
+      cumQty: String(f.qty),
+      avgPrice: String(f.price),
+      exchange: 'VENUE',
+      execTimeMs: f.timeMs,
+    },
+  };
+}
+
+export function toCommission(broker: string, f: VenueFill, nowMs: number): BrokerCommissionReport {
+  return {
+    v: 1,
+    eventId: `comm-${token(f.fillId)}`,
+    broker,
+    tsEventMs: f.timeMs,
+    tsInitMs: nowMs,
+    execId: f.fillId,
+    commission: f.fee.toFixed(2),
+    currency: 'USD',
+  };
+}
