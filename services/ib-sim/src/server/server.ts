@@ -37,7 +37,6 @@ export class TwsServer {
     private readonly registry: HandlerRegistry,
   ) {
     this.server = createServer((socket) => this.accept(socket));
-    this.server.on('error', (err) => sim.log.error({ err }, 'server error'));
   }
 
   listen(port: number, host: string): Promise<{ port: number; host: string }> {
@@ -45,6 +44,9 @@ export class TwsServer {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
         this.server.off('error', reject);
+        // From here on an error is the server's own; a refused listen (EADDRINUSE) before it is the caller's to
+        // report or handle (the embedded runtime falls back to a free port), not a level-50 line of ours.
+        this.server.on('error', (err) => this.sim.log.error({ err }, 'server error'));
         const address = this.server.address();
         if (address === null || typeof address === 'string') {
           reject(new Error('server has no TCP address'));
