@@ -121,6 +121,12 @@ const factory: ConformanceFactory = {
       async fillWhileCut(ids) {
         fillWhileCut(sim, clock, ids);
       },
+      async endSession() {
+        const session = sim.control.catalog.get(AAPL)?.schedule.sessionAt(clock.now(), false);
+        if (session == null) throw new Error('AAPL is not in a regular session at the sim');
+        clock.set(session.endMs + 1_000);
+        sim.control.step();
+      },
       async stop() {
         await gateway.stop();
         await bus.drain();

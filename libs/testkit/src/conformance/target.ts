@@ -72,6 +72,11 @@ export interface ConformanceTarget {
    * market to them; one the market reached just before the cut is filled already and stays as it is.
    */
   fillWhileCut(clientOrderIds: readonly string[]): Promise<void>;
+  /**
+   * Moves the broker past the end of the order instrument's current regular session, so its DAY orders expire.
+   * Optional: without it DAY expiry is not tested. The suite calls it last (the market is closed afterwards).
+   */
+  endSession?(): Promise<void>;
   /** Stops the gateway and the broker and releases everything. */
   stop(): Promise<void>;
 }
