@@ -158,6 +158,13 @@ export const MdSnapshotItem = z.union([
     ageMs: DurationMs,
     /** Feed state of the line when answered (`stale` once no tick came for the staleness threshold). */
     state: FeedState.optional(),
+    /**
+     * False when the tick is not a whole quote: it lacks the bid or the ask (an index: both last and close), or,
+     * for an option, its greeks. A new line's first ticks can hold only part of the broker's opening burst;
+     * market-data waits for the rest until its deadline (MD_SNAPSHOT_WAIT_MS) and answers with what it has.
+     * Absent from older market-data.
+     */
+    complete: z.boolean().optional(),
   }),
   z.object({ ok: z.literal(false), code: ErrorCodeSchema, message: z.string() }),
 ]);

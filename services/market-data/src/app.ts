@@ -334,11 +334,21 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
           ({ line } = await grant(leaseId, broker, instrument, ['ticks'], [], cfg.snapshotLeaseMs));
         }
       }
-      if (line.lastTick === undefined && (cachedOnly || !(await line.waitForTick(cfg.snapshotWaitMs))))
-        return { ok: false, code: 'TIMEOUT', message: 'no tick arrived for the instrument yet' };
+      // A line in its opening burst (just opened here or by a subscriber, or re-requested from a new gateway
+      // instance) answers once its state is a complete quote, or at the deadline with what it has (complete:
+      // false). Waiting here rather than asking the broker for a snapshot (broker.<b>.cmd.mdSnapshot, which ends
+      // at IB's tickSnapshotEnd): the line is already streaming and stays warm for follow-ups, while a broker
+      // snapshot would take a second IB line of the budget per instrument, up to ~11 s each, and give a quote
+      // from outside the cache the next snapshot answers from. A line past its burst answers at once: what it
+      // lacks then (an option IB computes no greeks for) will not come within the deadline either.
+      if (!cachedOnly) {
+        const opening = line.opening(cfg.snapshotWaitMs);
+        const l = line;
+        await line.waitUntil(opening ? () => l.quoteComplete() : () => l.lastTick !== undefined, cfg.snapshotWaitMs);
+      }
       const tick = line.lastTick;
-      if (tick === undefined) return { ok: false, code: 'NOT_FOUND', message: 'the line closed meanwhile' };
-      return { ok: true, tick, ageMs: line.ageMs() ?? 0, state: line.state };
+      if (tick === undefined) return { ok: false, code: 'TIMEOUT', message: 'no tick arrived for the instrument yet' };
+      return { ok: true, tick, ageMs: line.ageMs() ?? 0, state: line.state, complete: line.quoteComplete() };
     } catch (err) {
       const e = asContractError(err);
       if (e.code === 'INTERNAL_ERROR') log.error({ err, broker }, 'snapshot failed');

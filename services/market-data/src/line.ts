@@ -47,9 +47,12 @@ export class Line {
   tickAggs: BarAggregator[] = [];
   rtbarAggs: BarAggregator[] = [];
   private readonly openedAtMs: number;
+  /** When the gateway last (re)opened the line: its opening burst of ticks may still be arriving after this. */
+  private requestedAtMs: number;
   private healthAtMs: number;
   private ticksAtHealth = 0;
-  private firstTickWaiters: Array<() => void> = [];
+  /** Called after every tick; each returns true once it is satisfied (and is then dropped). */
+  private tickWaiters: Array<() => boolean> = [];
 
   constructor(
     readonly broker: string,
@@ -61,6 +64,7 @@ export class Line {
     this.key = lineKey(broker, instrument.conId);
     this.session = sessionFor(instrument);
     this.openedAtMs = now();
+    this.requestedAtMs = this.openedAtMs;
     this.healthAtMs = this.openedAtMs;
   }
 
@@ -80,7 +84,7 @@ export class Line {
       for (let i = 0; i < aggs.length; i++) aggs[i]?.addTrade(x.tsMs, x.price, x.priceNum, x.size);
     }
     if (this.state !== 'live' || t.delayed !== this.delayed) this.changeState(t.delayed ? 'delayed' : 'live');
-    if (this.firstTickWaiters.length > 0) for (const w of this.firstTickWaiters.splice(0)) w();
+    if (this.tickWaiters.length > 0) this.tickWaiters = this.tickWaiters.filter((w) => !w());
   }
 
   onRtBar(b: Bar): void {
@@ -89,17 +93,48 @@ export class Line {
 
   /** Resolves at the first tick (at once if one is cached), or false after `ms`. */
   waitForTick(ms: number): Promise<boolean> {
-    if (this.lastTick !== undefined) return Promise.resolve(true);
+    return this.waitUntil(() => this.lastTick !== undefined, ms);
+  }
+
+  /**
+   * Whether the cached state is a whole quote: bid and ask (an index, which has no quotes: a last or close), plus
+   * greeks for options. gateway-ib publishes the state after each event-loop turn, so the first ticks of a line may
+   * hold only part of IB's opening burst (a bid without the ask, greeks without bid/ask, only the conId).
+   */
+  quoteComplete(): boolean {
+    const t = this.lastTick;
+    if (t === undefined) return false;
+    const st = this.instrument.secType;
+    if (st === 'IND') return t.last !== undefined || t.close !== undefined;
+    if (t.bid === undefined || t.ask === undefined) return false;
+    return st !== 'OPT' || t.greeks?.delta !== undefined;
+  }
+
+  /** True while the line's opening burst may still be arriving: opened (or re-requested) less than `ms` ago. */
+  opening(ms: number): boolean {
+    return this.now() - this.requestedAtMs < ms;
+  }
+
+  /** The gateway was asked for the line again (a new gateway instance): a new opening burst follows. */
+  requested(): void {
+    this.requestedAtMs = this.now();
+  }
+
+  /** Resolves true once `cond` holds (checked now and after each tick), or false after `ms`. */
+  waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
+    if (cond()) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const done = (): void => {
+      const check = (): boolean => {
+        if (!cond()) return false;
         clearTimeout(timer);
         resolve(true);
+        return true;
       };
       const timer = setTimeout(() => {
-        this.firstTickWaiters = this.firstTickWaiters.filter((w) => w !== done);
+        this.tickWaiters = this.tickWaiters.filter((w) => w !== check);
         resolve(false);
       }, ms);
-      this.firstTickWaiters.push(done);
+      this.tickWaiters.push(check);
     });
   }
 
