@@ -115,6 +115,11 @@ export const BrokerMdSubscribeReply = okReply({
   /** Concrete subjects now carrying the data. */
   subjects: z.array(z.string()),
   delayed: z.boolean(),
+  /**
+   * The gateway instance now holding the subscription (BrokerStatus.instanceId). A status with another instanceId
+   * means the subscription went with that instance: subscribe again. Optional only for older gateways.
+   */
+  instanceId: z.string().min(1).max(64).optional(),
 });
 export type BrokerMdSubscribeReply = z.infer<typeof BrokerMdSubscribeReply>;
 

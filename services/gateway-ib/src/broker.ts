@@ -152,6 +152,8 @@ export class HostedBroker {
       v: 1,
       ok: true,
       ...(await this.marketData.subscribe(req)),
+      // the subscriber asks again when this instance is gone (the broker removed and added, a restart)
+      instanceId: this.instanceId,
     }));
     this.serve('mdUnsubscribe', async (req: BrokerMdUnsubscribeRequest) => {
       this.marketData.unsubscribe(req);

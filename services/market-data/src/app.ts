@@ -124,7 +124,10 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
     try {
       await settleUnresolved(line.key, false);
       const r = await gateway.subscribe(line.broker, line.instrument, streams);
-      for (const s of streams) line.gatewayStreams.add(s);
+      for (const s of streams) {
+        line.gatewayStreams.add(s);
+        if (r.instanceId !== undefined) line.streamInstance.set(s, r.instanceId);
+      }
       if (r.delayed) line.delayed = true;
       log.info({ broker: line.broker, conId: line.conId, streams }, 'gateway line opened');
     } catch (err) {
@@ -190,6 +193,7 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
     for (const s of streams) {
       closeSub(line, s);
       line.gatewayStreams.delete(s);
+      line.streamInstance.delete(s);
     }
     if (streams.includes('rtbars')) line.rtbarsClosed();
     if (open.length === 0) return;
@@ -201,6 +205,38 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
       log.warn({ err, broker: line.broker, conId: line.conId, streams: open }, 'gateway release failed');
     }
   };
+
+  /** A line's gateway streams held by another gateway instance than `instanceId` (the one now serving). */
+  const heldElsewhere = (line: Line, instanceId: string): StreamKind[] =>
+    [...line.gatewayStreams].filter((s) => {
+      const held = line.streamInstance.get(s);
+      return held !== undefined && held !== instanceId;
+    });
+
+  /**
+   * The broker's gateway instance changed (the broker removed and added again under the same name, or gateway-ib
+   * restarted): the new instance holds none of our subscriptions, so nothing would feed the line. Ask it again,
+   * in the line's queue so a concurrent grant or release sees the result. A failure is retried at the broker's next
+   * status (every few seconds); a timeout is given back like any unresolved subscribe first. (A reconnect of the
+   * same instance needs nothing: gateway-ib re-requests its own lines then.)
+   */
+  const requestAgain = (line: Line, instanceId: string): Promise<void> =>
+    queue.run(line.key, async () => {
+      if (lines.get(line.key) !== line) return;
+      const streams = heldElsewhere(line, instanceId);
+      if (streams.length === 0) return;
+      await settleUnresolved(line.key, false);
+      try {
+        const r = await gateway.subscribe(line.broker, line.instrument, streams);
+        for (const s of streams) if (r.instanceId !== undefined) line.streamInstance.set(s, r.instanceId);
+        if (r.delayed) line.delayed = true;
+        line.requested();
+        log.info({ broker: line.broker, conId: line.conId, streams, instanceId }, 'gateway line asked for again');
+      } catch (err) {
+        if (err instanceof RequestTimeoutError) compensate(line, streams);
+        log.warn({ err, broker: line.broker, conId: line.conId, streams }, 'asking a new gateway instance failed');
+      }
+    });
 
   const dropLine = (line: Line): void => {
     for (const s of [...(lineSubs.get(line.key)?.keys() ?? [])]) closeSub(line, s);
@@ -310,8 +346,18 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
       return { v: 1, ok: true, items };
     }),
     bus.subscribe<BrokerStatus>(Subjects.brokerStatus.filter(), (m) => {
-      if (m.data.state !== 'disconnected') return;
-      for (const line of lines.values()) if (line.broker === m.data.broker) line.brokerDown();
+      const { broker, state, instanceId } = m.data;
+      if (state === 'disconnected') {
+        for (const line of lines.values()) if (line.broker === broker) line.brokerDown();
+        return;
+      }
+      if (instanceId === undefined) return;
+      for (const line of lines.values()) {
+        if (line.broker !== broker || heldElsewhere(line, instanceId).length === 0) continue;
+        requestAgain(line, instanceId).catch((err: unknown) =>
+          log.error({ err, key: line.key }, 'asking the gateway again failed'),
+        );
+      }
     }),
   );
 

@@ -48,13 +48,13 @@ export class GatewayClient {
     broker: string,
     instrument: Instrument,
     streams: readonly StreamKind[],
-  ): Promise<{ subjects: string[]; delayed: boolean }> {
+  ): Promise<{ subjects: string[]; delayed: boolean; instanceId: string | undefined }> {
     const r = await this.request<BrokerMdSubscribeReply>(broker, 'mdSubscribe', {
       v: 1,
       instrument: { conId: instrument.conId },
       streams,
     });
-    return { subjects: r.subjects, delayed: r.delayed };
+    return { subjects: r.subjects, delayed: r.delayed, instanceId: r.instanceId };
   }
 
   async unsubscribe(broker: string, conId: number, streams: readonly StreamKind[]): Promise<void> {

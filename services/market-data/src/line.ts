@@ -35,6 +35,11 @@ export class Line {
   readonly session: SessionSpec;
   /** Streams open at the gateway for this line. */
   readonly gatewayStreams = new Set<StreamKind>();
+  /**
+   * Per stream, BrokerStatus.instanceId of the gateway instance holding it (none: an older gateway that does not
+   * say). A status with another instanceId means the stream went with that instance and must be asked for again.
+   */
+  readonly streamInstance = new Map<StreamKind, string>();
   delayed = false;
   lastTick: Tick | undefined;
   /** Our clock when the last tick arrived. */
