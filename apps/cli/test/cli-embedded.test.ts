@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseIbDuration, sessionOn, tradingDaysBetween } from '@trading-system/contracts';
 import { afterAll, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
 
@@ -16,9 +17,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('embedded default (no NATS_URL)', () => {
   test('history AAPL --duration "1 M" --bar "1 min" --csv: a month of minute bars in a CSV, progress on stderr', async () => {
     const file = join(dir, 'aapl.csv');
+    const before = Date.now();
     const r = await runCli(['history', 'AAPL', '--duration', '1 M', '--bar', '1 min', '--csv', file], {
       timeoutMs: 90_000,
     });
+    const after = Date.now();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/no NATS_URL: starting the system in this process/);
     // Progress lines with request counts, percentage and an ETA; the last one complete.
@@ -30,12 +33,21 @@ describe('embedded default (no NATS_URL)', () => {
     expect(lines[0]).toBe('symbol,conId,timeframe,tsStartMs,start,open,high,low,close,volume,wap,count,gap');
     expect(lines.length - 1).toBe(Number(wrote?.[1]));
     const starts = lines.slice(1).map((l) => Number(l.split(',')[3]));
-    // One bar per RTH minute (390 a full day) over about 21 trading days, strictly in time order.
-    expect(starts.length).toBeGreaterThan(19 * 390);
+    // One bar per RTH minute (390 a full day, fewer on an early close) of every session of the span, strictly in
+    // time order. The span is "1 M" back from the run's end (somewhere between `before` and `after`): at least
+    // the AAPL (NASDAQ) sessions wholly inside [after − 1 M, before] — 18 in a holiday-heavy January, 22 in others.
+    const spanMs = parseIbDuration('1 M').maxSeconds * 1_000;
+    const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const sessions = tradingDaysBetween('NASDAQ', iso(after - spanMs), iso(before))
+      .map((d) => sessionOn('NASDAQ', d)?.regular)
+      .filter((w) => w !== undefined && w.openMs >= after - spanMs && w.closeMs <= before);
+    const minBars = sessions.reduce((n, w) => n + ((w?.closeMs ?? 0) - (w?.openMs ?? 0)) / 60_000, 0);
+    expect(sessions.length).toBeGreaterThanOrEqual(15);
+    expect(starts.length).toBeGreaterThanOrEqual(minBars);
     expect(starts.every((t, i) => i === 0 || t - (starts[i - 1] ?? 0) >= 60_000)).toBe(true);
     expect(new Set(lines.slice(1).map((l) => l.split(',')[2]))).toEqual(new Set(['1m']));
     const days = new Set(lines.slice(1).map((l) => l.split(',')[4]?.slice(0, 10)));
-    expect(days.size).toBeGreaterThanOrEqual(20);
+    expect(days.size).toBeGreaterThanOrEqual(sessions.length);
   }, 100_000);
 
   test('order buy lmt on the embedded system: submitted, exit 0', async () => {
