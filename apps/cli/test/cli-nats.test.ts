@@ -270,16 +270,17 @@ describe('with NATS_URL: the CLI talks to the running services', () => {
   }, 90_000);
 
   test('tail and watch stream NDJSON; --count ends them with 0, Ctrl-C with 130', async () => {
-    // Ticks stream only while a market is open: from sim2, whose clock is in a session at every real hour. A broker
-    // name of its own: the positions test's quote subscription on `sim2` outlives that broker by a few seconds, and
-    // market-data would hand a subscriber of a re-added `sim2` that old line, which nothing feeds any more.
-    await ts.addBroker('live', system.gatewayType, { host: '127.0.0.1', port: sim2.port, clientId: 7 });
-    const sub = await ts.subscribeMarketData('AAPL', 'SMART', () => undefined, { broker: 'live' });
+    // Ticks stream only while a market is open: from sim2, whose clock is in a session at every real hour. Added
+    // again under the positions test's name: that test's quote subscription on `sim2` may outlive the removed
+    // broker by a few seconds, and market-data then asks the new gateway instance for that line again
+    // (services/market-data/test/broker-readded.test.ts pins that down; here it depends on timing).
+    await ts.addBroker('sim2', system.gatewayType, { host: '127.0.0.1', port: sim2.port, clientId: 7 });
+    const sub = await ts.subscribeMarketData('AAPL', 'SMART', () => undefined, { broker: 'sim2' });
     try {
       // Shorter than the test's timeout, so a stream that never ends fails with its command line and stderr.
       const [tail, watch, interrupted] = await Promise.all([
-        runCli(['tail', 'md.tick.live.>', '--count', '2', '--json'], { env, timeoutMs: 20_000 }),
-        runCli(['watch', 'AAPL', '--broker', 'live', '--count', '2', '--json'], { env, timeoutMs: 20_000 }),
+        runCli(['tail', 'md.tick.sim2.>', '--count', '2', '--json'], { env, timeoutMs: 20_000 }),
+        runCli(['watch', 'AAPL', '--broker', 'sim2', '--count', '2', '--json'], { env, timeoutMs: 20_000 }),
         runCli(['tail', `md.tick.${broker}.>`], {
           env,
           onStderr: (text, child) => {
@@ -293,8 +294,8 @@ describe('with NATS_URL: the CLI talks to the running services', () => {
         .split('\n')
         .map((l) => JSON.parse(l) as { subject: string; data: { broker: string } });
       expect(messages).toHaveLength(2);
-      expect(messages[0]?.subject).toMatch(/^md\.tick\.live\.\d+$/);
-      expect(messages[0]?.data.broker).toBe('live');
+      expect(messages[0]?.subject).toMatch(/^md\.tick\.sim2\.\d+$/);
+      expect(messages[0]?.data.broker).toBe('sim2');
 
       expect(watch.code, watch.stderr).toBe(0);
       const quotes = watch.stdout
@@ -306,7 +307,7 @@ describe('with NATS_URL: the CLI talks to the running services', () => {
       expect(interrupted.code, interrupted.stderr).toBe(130);
     } finally {
       await sub.unsubscribe();
-      await ts.removeBroker('live');
+      await ts.removeBroker('sim2');
     }
   }, 60_000);
 
