@@ -10,6 +10,7 @@ import { ordersCommand } from './orders.js';
 import { positionsCommand } from './positions.js';
 import { quoteCommand } from './quote.js';
 import { riskCommand } from './risk.js';
+import { runCommand } from './run.js';
 import { simCommand } from './sim.js';
 import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
@@ -34,4 +35,5 @@ export const COMMANDS: readonly Command[] = [
   riskCommand,
   tailCommand,
   backtestCommand,
+  runCommand,
 ];
