@@ -26,6 +26,11 @@ export function runCli(
     onStdout?: (text: string) => void;
     onStderr?: (text: string, child: ChildProcess) => void;
     onSpawn?: (child: ChildProcess) => void;
+    /**
+     * Its own process group, so `process.kill(-child.pid, 'SIGINT')` is a terminal's Ctrl-C: the embedded CLI runs
+     * in a child of the bin, which leaves SIGINT to the group.
+     */
+    processGroup?: boolean;
   } = {},
 ): Promise<CliResult> {
   const { NATS_URL: _n, DATABASE_URL: _d, LOG_LEVEL: _l, BROKER_NAME: _b, ...rest } = process.env;
@@ -35,6 +40,7 @@ export function runCli(
       cwd: options.cwd ?? root,
       env: { ...rest, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.processGroup ?? false,
     });
     options.onSpawn?.(child);
     let stdout = '';
