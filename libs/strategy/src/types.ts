@@ -1,7 +1,7 @@
 /**
  * The strategy API: what a strategy file implements and what its context offers. One file runs unchanged in the
- * backtester (`libs/backtest`), on a paper broker and live (`LiveRunner`, through the SDK); only the context's
- * implementation differs. Prices and quantities are plain numbers here (a strategy computes with them); the
+ * backtester (`libs/backtest`), on a paper broker and live (`LiveRun` of `@trading-system/strategy/live`, through
+ * the SDK); only the context's implementation differs. Prices and quantities are plain numbers here (a strategy computes with them); the
  * ledger behind the context keeps exact integers (the exchange core) or exact decimal strings (the OMS).
  *
  * Time: every timestamp is epoch milliseconds of the market's clock (the data's time in a backtest, the

@@ -157,7 +157,7 @@ Flags:
   --param k=v      strategy parameter (repeat); unknown names are refused
   --seconds N      stop after N seconds (default: run until Ctrl-C)
   --strategy-id ID order tag (default: the strategy's name); the OMS's per-strategy risk limits key on it
-                   (trading-system risk set --strategy ID ...)
+                   (trading-system risk --set maxOrderQuantity=10 --strategy ID)
   --mode M         paper (default) or live: what ctx.mode tells the strategy; the broker decides the rest
   --keep-orders    leave the run's working orders at the broker when it stops (default: cancel them)
   --log-level L    strategy log lines on stderr: debug, info (default), warn, error, silent
