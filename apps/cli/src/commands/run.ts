@@ -17,12 +17,13 @@ import { renderTable } from '../format/table.js';
 import { contractOptions, INSTRUMENT_HELP, INSTRUMENT_OPTIONS } from '../instrument-args.js';
 
 const usage =
-  'trading-system run <strategy file> --symbol S... [--broker NAME] [--bar B] [--param k=v...] [--seconds N] [--strategy-id ID] [--mode paper|live] [--keep-orders] [--json]';
+  'trading-system run <strategy file> --symbol S... [--broker NAME] [--bar B] [--bars quotes|broker] [--param k=v...] [--seconds N] [--strategy-id ID] [--mode paper|live] [--keep-orders] [--json]';
 
 const options = {
   ...INSTRUMENT_OPTIONS,
   symbol: { type: 'string', multiple: true },
   bar: { type: 'string', default: '1m' },
+  bars: { type: 'string', default: 'quotes' },
   param: { type: 'string', multiple: true },
   seconds: { type: 'string' },
   'strategy-id': { type: 'string' },
@@ -99,6 +100,7 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
     throw new UsageError(`bad --bar '${v.bar}': ${(err as Error).message}`, 'e.g. --bar 1m, --bar "5 mins", --bar 5s');
   }
   const mode = oneOf(v.mode, ['paper', 'live'] as const, 'mode');
+  const bars = oneOf(v.bars, ['quotes', 'broker'] as const, 'bars');
   const logLevel = oneOf(v['log-level'], LOG_LEVELS, 'log-level') as LogLevel;
   const exported = await importStrategy(positionals[0] as string);
   const params = parseParamAssignments(v.param ?? []);
@@ -115,6 +117,7 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
     params,
     instruments,
     timeframe,
+    bars,
     mode,
     log: logLevel,
     keepOrdersOnStop: v['keep-orders'],
@@ -154,6 +157,8 @@ Flags:
   --broker NAME    broker connection (default: BROKER_NAME, else sim, the built-in ib-sim)
   --bar B          bar size of onBar, built from the broker's quotes: 1m (default), 5s, "5 mins", 1h; the
                    strategy's own timeframes (7m, 2h, ...) are built from these bars, as in a backtest
+  --bars SOURCE    quotes (default): bars built from the quotes; broker: each completed bar from the broker's
+                   history (its own OHLCV, volume included; one history request per bar and symbol)
   --param k=v      strategy parameter (repeat); unknown names are refused
   --seconds N      stop after N seconds (default: run until Ctrl-C)
   --strategy-id ID order tag (default: the strategy's name); the OMS's per-strategy risk limits key on it
@@ -164,8 +169,8 @@ Flags:
   --json           the summary as JSON
 ${INSTRUMENT_HELP}
 
-Bars complete at the first quote after their end (the broker's clock), so a quiet market delivers a bar late;
-timers run on this machine's clock.
+Bars are slots of this machine's clock, completed by a timer at their end (a slot without any quote has no bar);
+the slot the run starts in is skipped. Timers run on the same clock.
 
 Examples:
   trading-system run examples/strategies/ma-crossover.ts --broker sim --symbol AAPL --bar 1m

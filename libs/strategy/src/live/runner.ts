@@ -7,9 +7,13 @@
  * Callbacks never interleave (each runs to its end on the event loop before the next event is handled). A callback
  * that throws ends the run (`failed` resolves with the error), as it ends a backtest. `stop()` calls `onStop`,
  * cancels the run's working orders (unless `keepOrdersOnStop`), waits for the OMS to settle them and returns the
- * summary. Market time (`ctx.now()`) is this process's clock, and bars and timers follow it: a live broker's
- * market runs on the wall clock, and the quotes' own stamps are no clock to build bars on (see quote-bars.ts). A
- * time-scaled ib-sim therefore gives wall-clock bars of its faster-moving prices, not bars of its own minutes.
+ * summary. Market time (`ctx.now()`) is the run's clock (`clock`: the wall clock by default, as a live broker's
+ * market runs on it; an ib-sim's own clock for a run against a time-scaled or stepped sim), and bars and timers
+ * follow it; the quotes' own stamps are no clock to build bars on (see quote-bars.ts).
+ *
+ * Bars come from one of two sources (`bars`): `quotes` (default) builds them from the quotes received in each slot;
+ * `broker` asks the broker's history (through the history service) for each completed bar at its end: the
+ * exchange's own OHLCV, volume included, one request per bar and symbol, delivered in slot order.
  */
 import type { OrderEvent } from '@trading-system/contracts';
 import {
@@ -22,7 +26,7 @@ import {
 import { StrategyUsageError } from '../errors.js';
 import { resolveParams, strategyName } from '../load.js';
 import { createStrategyLogger, type LogLevel, streamSink } from '../logger.js';
-import { TimeframeFanout } from '../timeframes.js';
+import { TimeframeFanout, timeframeMs } from '../timeframes.js';
 import type {
   Bar,
   ModifyChanges,
@@ -35,6 +39,7 @@ import type {
   StrategyLogger,
   StrategyOrder,
 } from '../types.js';
+import { type MarketClock, wallClock } from './clock.js';
 import { LiveContext } from './context.js';
 import { type FillRecord, type LedgerOutput, LiveLedger } from './ledger.js';
 import { QuoteBarBuilder, quotePrice } from './quote-bars.js';
@@ -61,6 +66,10 @@ export interface LiveRunOptions {
   readonly keepOrdersOnStop?: boolean;
   /** How long stop() waits for the OMS to settle orders and report commissions (default 10 s). */
   readonly settleMs?: number;
+  /** Market time: the wall clock (default) or the clock of the ib-sim the broker connection reaches. */
+  readonly clock?: MarketClock;
+  /** Where bars come from: `quotes` (default, built from the quotes) or `broker` (the broker's completed bars). */
+  readonly bars?: 'quotes' | 'broker';
 }
 
 export interface LiveRunSummary {
@@ -92,9 +101,12 @@ interface Line {
   readonly conId: number;
   readonly minTick: number;
   readonly bars: QuoteBarBuilder;
+  readonly contract: Contract;
   /** The timer completing the slot in progress, and that slot's end. */
-  closeTimer: NodeJS.Timeout | undefined;
+  cancelClose: (() => void) | undefined;
   closeDue: number;
+  /** Broker bars: the requests of this symbol, one after the other. */
+  barChain: Promise<void>;
 }
 
 let runCounter = 0;
@@ -113,7 +125,12 @@ export class LiveRun {
   private readonly broker: string;
   private readonly lines = new Map<string, Line>();
   private readonly subscriptions: MarketDataSubscription[] = [];
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, () => void>();
+  private readonly clock: MarketClock;
+  private readonly brokerBars: boolean;
+  private readonly spanMs: number;
+  private barsPending = 0;
+  private readonly quietWaiters: Array<() => void> = [];
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly idPrefix: string;
   private ctx: LiveContext | undefined;
@@ -140,6 +157,9 @@ export class LiveRun {
         `strategy id '${this.strategyId}' must be letters, digits, _ and - (at most 64): the OMS tags orders with it`,
       );
     this.broker = o.broker ?? o.ts.defaultBroker;
+    this.clock = o.clock ?? wallClock;
+    this.brokerBars = o.bars === 'broker';
+    this.spanMs = timeframeMs(o.timeframe);
     // Order ids unique across runs of the same strategy (the OMS refuses a reused clientOrderId with other fields).
     this.idPrefix = `${this.strategyId.slice(0, 36)}-${Date.now().toString(36)}${(runCounter++).toString(36)}`;
     this.failed = new Promise((resolve) => {
@@ -179,20 +199,24 @@ export class LiveRun {
         conId: sub.instrument.conId,
         minTick: Number(sub.instrument.minTick),
         bars: new QuoteBarBuilder(symbol, o.timeframe),
-        closeTimer: undefined,
+        contract: { symbol, conId: sub.instrument.conId },
+        cancelClose: undefined,
         closeDue: Number.NaN,
+        barChain: Promise.resolve(),
       };
       this.lines.set(symbol, line);
     }
     this.startedAt = Date.now();
     // onStart sees every line (tick sizes, orders); quotes reach the strategy only after it.
-    if (this.call('onStart', () => this.strategy.onStart?.(this.ctx as LiveContext))) this.started = true;
+    if (!this.call('onStart', () => this.strategy.onStart?.(this.ctx as LiveContext))) return;
+    this.started = true;
+    if (this.brokerBars) for (const line of this.lines.values()) this.scheduleBrokerBar(line);
   }
 
   // The port the context uses.
 
   now(): number {
-    return Date.now();
+    return this.clock.now();
   }
 
   minTick(symbol: string): number {
@@ -265,16 +289,15 @@ export class LiveRun {
   setTimer(name: string, ms: number, repeat: boolean): void {
     this.clearTimer(name);
     const fire = (): void => {
-      if (!repeat) this.timers.delete(name);
+      if (repeat) this.timers.set(name, this.clock.setTimer(fire, ms));
+      else this.timers.delete(name);
       this.call('onTimer', () => this.strategy.onTimer?.(name, this.ctx as LiveContext));
     };
-    const handle = repeat ? setInterval(fire, ms) : setTimeout(fire, ms);
-    this.timers.set(name, handle);
+    this.timers.set(name, this.clock.setTimer(fire, ms));
   }
 
   clearTimer(name: string): void {
-    const handle = this.timers.get(name);
-    if (handle !== undefined) clearTimeout(handle);
+    this.timers.get(name)?.();
     this.timers.delete(name);
   }
 
@@ -289,9 +312,11 @@ export class LiveRun {
     if (price !== undefined && line !== undefined) {
       this.lastPrices.set(symbol, price);
       // A bar completed before this quote (its timer is late) reaches the strategy first.
-      const bar = line.bars.add(Date.now(), price);
-      if (bar !== undefined) this.deliverBar(bar);
-      this.scheduleClose(line);
+      if (!this.brokerBars) {
+        const bar = line.bars.add(this.clock.now(), price);
+        if (bar !== undefined) this.deliverBar(bar);
+        this.scheduleClose(line);
+      }
     }
     this.call('onQuote', () => this.strategy.onQuote?.(update, this.ctx as LiveContext));
   }
@@ -299,15 +324,15 @@ export class LiveRun {
   private scheduleClose(line: Line): void {
     const end = line.bars.slotEnd;
     if (Number.isNaN(end) || line.closeDue === end) return;
-    clearTimeout(line.closeTimer);
+    line.cancelClose?.();
     line.closeDue = end;
-    line.closeTimer = setTimeout(() => this.closeSlot(line), Math.max(0, end - Date.now()));
+    line.cancelClose = this.clock.setTimer(() => this.closeSlot(line), end - this.clock.now());
   }
 
   private closeSlot(line: Line): void {
     line.closeDue = Number.NaN;
     if (this.failure !== undefined || this.stopping !== undefined) return;
-    const now = Date.now();
+    const now = this.clock.now();
     // Timers may fire a millisecond early: the slot is not over yet.
     if (now < line.bars.slotEnd) {
       this.scheduleClose(line);
@@ -315,6 +340,56 @@ export class LiveRun {
     }
     const bar = line.bars.closeAt(now);
     if (bar !== undefined) this.deliverBar(bar);
+  }
+
+  /** Broker bars: a timer at the end of the slot in progress requests its bar, then the next slot's is set. */
+  private scheduleBrokerBar(line: Line): void {
+    const now = this.clock.now();
+    const end = (Math.floor(now / this.spanMs) + 1) * this.spanMs;
+    line.closeDue = end;
+    line.cancelClose = this.clock.setTimer(() => {
+      if (this.failure !== undefined || this.stopping !== undefined) return;
+      if (this.clock.now() < end) {
+        this.scheduleBrokerBar(line);
+        return;
+      }
+      this.requestBar(line, end - this.spanMs);
+      this.scheduleBrokerBar(line);
+    }, end - now);
+  }
+
+  private requestBar(line: Line, start: number): void {
+    this.barsPending++;
+    line.barChain = line.barChain.then(async () => {
+      try {
+        const bars = await this.ts.getHistoricalData(
+          line.contract,
+          undefined,
+          { start: new Date(start), end: new Date(start + this.spanMs) },
+          this.o.timeframe,
+          { broker: this.broker, useRTH: false },
+        );
+        const b = bars.find((x) => x.time.getTime() === start);
+        // No bar: nothing traded in the slot (or outside the instrument's hours); a quote-built bar would be empty too.
+        if (b !== undefined && this.failure === undefined && this.stopping === undefined)
+          this.deliverBar({
+            symbol: line.symbol,
+            timeframe: this.o.timeframe,
+            time: start,
+            endTime: start + this.spanMs,
+            open: b.open,
+            high: b.high,
+            low: b.low,
+            close: b.close,
+            volume: b.volume,
+          });
+      } catch (err) {
+        this.ctx?.log.warn(`bar ${new Date(start).toISOString()} of ${line.symbol}: ${(err as Error).message}`);
+      } finally {
+        this.barsPending--;
+        this.checkSettled();
+      }
+    });
   }
 
   private deliverBar(bar: Bar): void {
@@ -378,7 +453,10 @@ export class LiveRun {
       },
     );
     this.inFlight.add(tracked);
-    void tracked.finally(() => this.inFlight.delete(tracked));
+    void tracked.finally(() => {
+      this.inFlight.delete(tracked);
+      this.checkSettled();
+    });
   }
 
   private async refreshAccount(): Promise<void> {
@@ -396,8 +474,21 @@ export class LiveRun {
   }
 
   private checkSettled(): void {
-    if (this.settled === undefined) return;
-    if (this.ledger.open().length === 0 && this.ledger.commissions().pending === 0) this.settled();
+    const settled = this.ledger.open().length === 0 && this.ledger.commissions().pending === 0;
+    if (settled && this.barsPending === 0 && this.inFlight.size === 0)
+      for (const resolve of this.quietWaiters.splice(0)) resolve();
+    if (this.settled !== undefined && settled) this.settled();
+  }
+
+  /**
+   * Resolves once nothing of the run is under way: no bar request pending, no SDK command unanswered, every order
+   * final with its commissions reported. A run against a stepped sim clock waits for it before the next step.
+   */
+  whenQuiet(): Promise<void> {
+    return new Promise((resolve) => {
+      this.quietWaiters.push(resolve);
+      this.checkSettled();
+    });
   }
 
   /** Calls `onStop`, cancels what still works (unless kept), waits for the OMS, and returns the summary. */
@@ -408,7 +499,7 @@ export class LiveRun {
 
   private async finish(): Promise<LiveRunSummary> {
     for (const name of [...this.timers.keys()]) this.clearTimer(name);
-    for (const line of this.lines.values()) clearTimeout(line.closeTimer);
+    for (const line of this.lines.values()) line.cancelClose?.();
     await Promise.allSettled(this.subscriptions.map((s) => s.unsubscribe()));
     // Orders the strategy sends from onStop (closing a position) are left to fill; the ones working before it are
     // cancelled, unless kept or cancelled by onStop itself.
