@@ -24,7 +24,10 @@ export function viewFromDenied(e: Extract<OrderEvent, { kind: 'denied' }>): Orde
     outsideRth === undefined
   )
     return undefined;
-  return startView(e, { ...e, instrument, side, quantity, orderType, tif, outsideRth }, 'denied');
+  return {
+    ...startView(e, { ...e, instrument, side, quantity, orderType, tif, outsideRth }, 'denied'),
+    lastRejection: { kind: 'denied', code: e.reasonCode, message: e.message, atMs: e.tsInitMs },
+  };
 }
 
 type OrderFields = Pick<
@@ -83,6 +86,16 @@ export function applyEvent(view: OrderView, e: OrderEvent): OrderView {
       next.tif = e.tif;
       if (e.limitPrice !== undefined) next.limitPrice = e.limitPrice;
       if (e.stopPrice !== undefined) next.stopPrice = e.stopPrice;
+      break;
+    case 'rejected':
+      // As the OMS keeps it on the order (OrderView.lastRejection): the broker's code only when it gave one.
+      next.lastRejection = {
+        kind: 'rejected',
+        ...(e.reasonCode === undefined ? {} : { code: e.reasonCode }),
+        ...(e.brokerCode === 0 ? {} : { brokerCode: e.brokerCode }),
+        message: e.message,
+        atMs: e.tsInitMs,
+      };
       break;
     case 'partiallyFilled':
     case 'filled':

@@ -6,7 +6,8 @@ import type { HistoryDb } from './db-types.js';
 import { type FoldedOrder, foldOrder } from './order-view.js';
 
 /** Version of the fold the rows were last derived with (read_model.folded_version); raise it to refold at start. */
-const FOLD_VERSION = 1;
+// 2: views carry lastRejection (the reason of a denial or broker rejection, as the OMS keeps it).
+const FOLD_VERSION = 2;
 
 export interface ReadModelOptions {
   /** JetStream stream holding the order events (ORDERS). */

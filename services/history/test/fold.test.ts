@@ -58,9 +58,43 @@ describe('order view fold', () => {
       message: 'too big',
     };
     const denied = { ...bare, instrument, side, quantity, orderType, limitPrice, tif, outsideRth };
-    expect(viewFromDenied(denied)).toMatchObject({ state: 'denied', filledQty: '0', quantity, side, limitPrice });
+    expect(viewFromDenied(denied)).toMatchObject({
+      state: 'denied',
+      filledQty: '0',
+      quantity,
+      side,
+      limitPrice,
+      lastRejection: { kind: 'denied', code: 'RISK_MAX_QUANTITY', message: 'too big', atMs: accepted.tsInitMs },
+    });
     const { instrument: _i, side: _s, quantity: _q, orderType: _o, tif: _t, outsideRth: _r, ...old } = bare;
     expect(viewFromDenied(old)).toBeUndefined();
+  });
+
+  test("a broker's rejection is kept on the view as the OMS keeps it (code and text; no code 0)", () => {
+    const [accepted] = orderStory('sim', 'DU1', 't');
+    if (accepted?.kind !== 'accepted') throw new Error('story starts with accepted');
+    const view = viewFromAccepted(accepted);
+    const rejected = {
+      ...accepted,
+      seq: 2,
+      kind: 'rejected' as const,
+      brokerCode: 201,
+      message: 'Order rejected - reason: margin',
+      tsInitMs: accepted.tsInitMs + 5,
+    };
+    expect(applyEvent(view, rejected).lastRejection).toEqual({
+      kind: 'rejected',
+      brokerCode: 201,
+      message: 'Order rejected - reason: margin',
+      atMs: accepted.tsInitMs + 5,
+    });
+    const never = { ...rejected, brokerCode: 0, reasonCode: 'NEVER_REACHED_BROKER' as const, message: 'never sent' };
+    expect(applyEvent(view, never).lastRejection).toEqual({
+      kind: 'rejected',
+      code: 'NEVER_REACHED_BROKER',
+      message: 'never sent',
+      atMs: accepted.tsInitMs + 5,
+    });
   });
 });
 
