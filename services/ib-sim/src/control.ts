@@ -68,6 +68,8 @@ export interface SimControl {
   step(): void;
   orders(): { open: OrderRecord[]; completed: OrderRecord[] };
   positions(): PositionView[];
+  /** How many API messages of this id (IN.* of the TWS protocol) clients have sent since the sim started. */
+  receivedCount(messageId: number): number;
 }
 
 export type FarmKind = 'market' | 'hmds' | 'secdef';
@@ -166,6 +168,9 @@ export function createControl(sim: SimContext, registry: HandlerRegistry, front:
     },
     positions() {
       return front.exchange.positions();
+    },
+    receivedCount(messageId) {
+      return sim.received.get(messageId) ?? 0;
     },
   };
   return control;

@@ -166,6 +166,7 @@ export class TwsServer {
         this.startApi(session, reader);
         return;
       }
+      this.sim.received.set(messageId, (this.sim.received.get(messageId) ?? 0) + 1);
       const handler = this.registry.get(messageId);
       if (!handler) {
         session.log.warn({ messageId }, 'unsupported message ignored');

@@ -39,6 +39,8 @@ export class SimContext {
   /** Control: this many next placeOrder messages are discarded unread, as if lost on the way (no trace kept). */
   placeOrdersToLose = 0;
   readonly stalledHistorical: Array<() => void> = [];
+  /** API messages received after START_API, by message id (what a client actually sent the broker). */
+  readonly received = new Map<number, number>();
   /** Called once a session's API has started (after nextValidId and the farm notices). */
   readonly apiStartListeners: Array<(session: Session) => void> = [];
   private readonly nextOrderIds = new Map<number, number>();
