@@ -388,9 +388,9 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
       // from outside the cache the next snapshot answers from. A line past its burst answers at once: what it
       // lacks then (an option IB computes no greeks for) will not come within the deadline either.
       if (!cachedOnly) {
-        const opening = line.opening(cfg.snapshotWaitMs);
         const l = line;
-        await line.waitUntil(opening ? () => l.quoteComplete() : () => l.lastTick !== undefined, cfg.snapshotWaitMs);
+        const ready = l.opening(cfg.snapshotWaitMs) ? () => l.quoteComplete() : () => l.lastTick !== undefined;
+        await l.waitUntil(ready, cfg.snapshotWaitMs);
       }
       const tick = line.lastTick;
       if (tick === undefined) return { ok: false, code: 'TIMEOUT', message: 'no tick arrived for the instrument yet' };

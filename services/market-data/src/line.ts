@@ -96,11 +96,6 @@ export class Line {
     for (const a of this.rtbarAggs) a.addBar(b);
   }
 
-  /** Resolves at the first tick (at once if one is cached), or false after `ms`. */
-  waitForTick(ms: number): Promise<boolean> {
-    return this.waitUntil(() => this.lastTick !== undefined, ms);
-  }
-
   /**
    * Whether the cached state is a whole quote: bid and ask (an index, which has no quotes: a last or close), plus
    * greeks for options. gateway-ib publishes the state after each event-loop turn, so the first ticks of a line may
