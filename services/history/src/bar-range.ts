@@ -1,7 +1,7 @@
 import {
   type BarGrid,
+  barGridFor,
   barSizeToTimeframe,
-  CALENDARS,
   type CalendarId,
   type HistBarsQuery,
   IB_BAR_SIZES,
@@ -65,12 +65,8 @@ export function planBarRange(q: HistBarsQuery, nowMs: number, timeZone?: string,
   const baseSeconds = parseTimeframe(IB_BAR_SIZES[baseBarSize]).seconds;
   const intraday = baseSeconds !== undefined && baseSeconds * 1_000 < DAY_MS;
   const baseMs = (baseSeconds ?? 0) * 1_000;
-  // As market-data's live bars: day bars follow the calendar's trading days only where its zone is the instrument's.
   const targetMs = (parseTimeframe(timeframe).seconds ?? Number.POSITIVE_INFINITY) * 1_000;
-  const onCalendar =
-    calendar !== undefined &&
-    (targetMs < DAY_MS || timeZone === undefined || CALENDARS[calendar].timeZone === timeZone);
-  const grid: BarGrid | undefined = onCalendar ? { calendar, hours: q.useRth ? 'regular' : 'extended' } : undefined;
+  const grid = barGridFor(calendar, q.useRth ? 'regular' : 'extended', timeZone, targetMs);
   let bStart = startMs;
   let bEnd = Math.min(endMs, nowMs);
   if (direct === undefined) {

@@ -12,7 +12,7 @@
  */
 
 import {
-  CALENDARS,
+  barGridFor,
   type CalendarId,
   calendarBucket,
   calendarForInstrument,
@@ -148,12 +148,9 @@ export function sessionOpenAfter(spec: SessionSpec, t: number): number {
 
 /** The bucket of timeframe `tfMs` containing t (see the alignment rules above). */
 export function bucketOf(spec: SessionSpec, tfMs: number, t: number): Bucket {
-  // Day bars follow the calendar's trading days only where its days are the instrument's own (a Tokyo listing
-  // mapped to a US calendar keeps Tokyo's civil days).
-  if (spec.calendar !== undefined && (tfMs < DAY || CALENDARS[spec.calendar].timeZone === spec.dayZone)) {
-    const onCalendar = calendarBucket({ calendar: spec.calendar, hours: spec.hours ?? 'regular' }, tfMs, t);
-    if (onCalendar !== undefined) return onCalendar;
-  }
+  const grid = barGridFor(spec.calendar, spec.hours ?? 'regular', spec.dayZone, tfMs);
+  const onCalendar = grid === undefined ? undefined : calendarBucket(grid, tfMs, t);
+  if (onCalendar !== undefined) return onCalendar;
   if (tfMs % DAY === 0) {
     const n = tfMs / DAY;
     const day = localDay(spec.dayZone, t);

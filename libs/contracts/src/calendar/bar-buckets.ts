@@ -35,6 +35,23 @@ const FIRST_COUNTED_YEAR = 1990;
 const FIRST_COUNTED_DAY = dayOf(FIRST_COUNTED_YEAR, 1, 1);
 
 /**
+ * The grid bars of `tfMs` follow for an instrument on `calendar` (undefined: none, the caller's civil grid applies).
+ * Day bars follow the calendar's trading days only where its days are the instrument's own (`dayZone`, when known):
+ * a Tokyo listing mapped to a US calendar keeps Tokyo's civil days. One rule for market-data's live bars and
+ * history's resampling.
+ */
+export function barGridFor(
+  calendar: CalendarId | undefined,
+  hours: SessionHours,
+  dayZone: string | undefined,
+  tfMs: number,
+): BarGrid | undefined {
+  if (calendar === undefined) return undefined;
+  if (tfMs >= DAY_MS && dayZone !== undefined && CALENDARS[calendar].timeZone !== dayZone) return undefined;
+  return { calendar, hours };
+}
+
+/**
  * The bucket of an intraday timeframe (`tfMs` < 1 day) or of a whole number of days (not weeks) containing t, on
  * `grid`'s calendar; undefined for weeks (the caller's civil grid applies) and for days before 1990.
  */
