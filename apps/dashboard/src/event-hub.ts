@@ -35,6 +35,9 @@ export class EventHub {
   }
 
   send(event: string, data: unknown): void {
+    // Every quote of the watchlist passes here, also while no page is open (npm start serves the dashboard by
+    // default): serialise only for someone.
+    if (this.clients.size === 0) return;
     this.write(frame({ event, data }));
   }
 
