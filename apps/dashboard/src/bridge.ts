@@ -5,7 +5,7 @@
  * page that opens or reconnects starts from the current picture, and why orders it saw end were cancelled (the
  * OMS's order view carries a denial's or rejection's reason, `rejection`, but not a cancellation's).
  */
-import { type BrokerStatus, type OrderEvent, Subjects } from '@trading-system/contracts';
+import { type BrokerStatus, Subjects } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import type { MarketDataSubscription, Quote, TradingSystem } from '@trading-system/sdk';
 import type { EventHub, HubMessage } from './event-hub.js';
@@ -34,15 +34,8 @@ export interface Bridge {
   stop(): Promise<void>;
 }
 
-/** Reasons kept for the blotter (oldest forgotten first). */
+/** Cancellation reasons kept for the blotter (oldest forgotten first). */
 const MAX_REASONS = 10_000;
-
-function reasonIn(ev: OrderEvent): string | undefined {
-  if (ev.kind === 'denied') return `${ev.reasonCode}: ${ev.message}`;
-  if (ev.kind === 'rejected') return ev.reasonCode === undefined ? ev.message : `${ev.reasonCode}: ${ev.message}`;
-  if (ev.kind === 'cancelled') return ev.reason;
-  return undefined;
-}
 
 const toView = (q: Quote): QuoteView => ({
   broker: q.broker,
@@ -116,10 +109,10 @@ export async function startBridge(deps: {
 
   const statusSub = system.bus.subscribe<BrokerStatus>(Subjects.brokerStatus.pattern, (m) => onStatus(m.data));
   const stopOrders = system.onOrderUpdate((ev) => {
-    const reason = reasonIn(ev);
-    if (reason !== undefined) {
+    // Only cancellations: the blotter takes a denial's or rejection's reason from the order view (views.ts reasonFor).
+    if (ev.kind === 'cancelled' && ev.reason !== undefined) {
       if (reasons.size >= MAX_REASONS) reasons.delete(reasons.keys().next().value as string);
-      reasons.set(ev.clientOrderId, reason);
+      reasons.set(ev.clientOrderId, ev.reason);
     }
     hub.send('order', ev);
   });
