@@ -95,8 +95,11 @@ export async function startDashboard(deps: DashboardDeps): Promise<Dashboard> {
     stop: async () => {
       hub.close();
       await bridge.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // close() waits for every connection to end: cut them now (a read still waiting on the bus, a keep-alive
+      // socket), or closeAllConnections() after the wait would have nothing left to close.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
     },
   };
 }
