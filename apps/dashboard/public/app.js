@@ -1,7 +1,8 @@
 // The dashboard page: plain script, no build step. It reads the starting picture from the JSON endpoints, then
 // lives on the server's event stream (/api/events): quotes and broker statuses are drawn as they arrive; an order
-// event redraws the blotter from /api/orders, a fill adds its row and reads positions and account again. Nothing
-// is polled on a timer except positions and account values every 30 s, whose prices move without an event here.
+// event (a commission aside) redraws the blotter from /api/orders, a fill adds its row and reads positions and
+// account again. Nothing is polled on a timer except positions and account values every 30 s, whose prices move
+// without an event here.
 
 const $ = (sel) => document.querySelector(sel);
 const state = { trading: false, brokers: new Map(), quotes: new Map(), fills: new Map() };
@@ -295,7 +296,8 @@ function showResult(ok, text) {
 }
 
 function onOrderEvent(ev) {
-  refreshOrders();
+  // A commission changes nothing the blotter shows (it lands on the fill): no need to read every order again.
+  if (ev.kind !== 'commission') refreshOrders();
   if (ev.kind === 'filled' || ev.kind === 'partiallyFilled') {
     const prev = state.fills.get(ev.execId);
     state.fills.set(ev.execId, {
