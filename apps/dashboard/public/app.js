@@ -5,7 +5,8 @@
 // without an event here.
 
 const $ = (sel) => document.querySelector(sel);
-const state = { trading: false, brokers: new Map(), quotes: new Map(), fills: new Map() };
+// symbols: order id → symbol, from `accepted` events (a fill event does not name its instrument).
+const state = { trading: false, brokers: new Map(), quotes: new Map(), fills: new Map(), symbols: new Map() };
 
 async function getJson(path) {
   const res = await fetch(path, { headers: { accept: 'application/json' } });
@@ -306,7 +307,7 @@ function onOrderEvent(ev) {
       broker: ev.broker,
       orderId: ev.clientOrderId,
       side: ev.side,
-      symbol: prev?.symbol || state.symbols?.get(ev.clientOrderId) || '',
+      symbol: prev?.symbol || state.symbols.get(ev.clientOrderId) || '',
       quantity: ev.quantity,
       price: ev.price,
       commission: ev.commission ?? prev?.commission,
@@ -350,7 +351,6 @@ function connectEvents() {
 }
 
 async function main() {
-  state.symbols = new Map();
   const config = await getJson('/api/config');
   state.trading = config.trading;
   $('#mode').textContent = config.trading ? 'trading ON' : 'view only';
