@@ -98,9 +98,9 @@ export class LiveStrategyFailedError extends Error {
 
 interface Line {
   readonly symbol: string;
-  readonly conId: number;
   readonly minTick: number;
   readonly bars: QuoteBarBuilder;
+  /** The qualified contract (by conId) the run's orders and bar requests name. */
   readonly contract: Contract;
   /** The timer completing the slot in progress, and that slot's end. */
   cancelClose: (() => void) | undefined;
@@ -196,7 +196,6 @@ export class LiveRun {
       this.subscriptions.push(sub);
       const line: Line = {
         symbol,
-        conId: sub.instrument.conId,
         minTick: Number(sub.instrument.minTick),
         bars: new QuoteBarBuilder(symbol, o.timeframe),
         contract: { symbol, conId: sub.instrument.conId },
@@ -245,7 +244,7 @@ export class LiveRun {
     if (line === undefined) throw new StrategyUsageError(`${order.symbol}: no quote line yet (the run is starting)`);
     const id = `${this.idPrefix}-${++this.nextId}`;
     this.ledger.add(id, order, this.now());
-    const contract: Contract = { symbol: line.symbol, conId: line.conId };
+    const contract = line.contract;
     const options = {
       broker: this.broker,
       tif: order.tif ?? 'DAY',
