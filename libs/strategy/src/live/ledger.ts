@@ -32,18 +32,23 @@ export class LiveLedger {
   readonly orderIds: string[] = [];
   readonly fillList: FillRecord[] = [];
 
-  /** Records an order the strategy just sent; it is open from now on (the OMS's answer follows as events). */
+  /**
+   * Records an order the strategy just sent, with the defaults filled in (what the runner sends to the OMS); it is
+   * open from now on (the OMS's answer follows as events).
+   */
   add(id: string, o: OrderRequest, now: number): StrategyOrder {
+    const type = o.type ?? 'MKT';
     const order: Mutable = {
       id,
       symbol: o.symbol,
       side: o.side,
       quantity: o.quantity,
-      type: o.type ?? 'MKT',
+      type,
       limitPrice: o.limitPrice,
       stopPrice: o.stopPrice,
       tif: o.tif ?? 'DAY',
-      outsideRth: o.outsideRth ?? (o.type ?? 'MKT') !== 'MKT',
+      // IB (and the OMS) refuse market orders flagged for outside regular hours; other types may work there.
+      outsideRth: o.outsideRth ?? type !== 'MKT',
       status: 'accepted',
       filledQuantity: 0,
       avgFillPrice: undefined,

@@ -243,13 +243,13 @@ export class LiveRun {
     const line = this.lines.get(order.symbol);
     if (line === undefined) throw new StrategyUsageError(`${order.symbol}: no quote line yet (the run is starting)`);
     const id = `${this.idPrefix}-${++this.nextId}`;
-    this.ledger.add(id, order, this.now());
+    // The ledger fills in the defaults (type, tif, outsideRth); the OMS gets the order exactly as the strategy sees it.
+    const placed = this.ledger.add(id, order, this.now());
     const contract = line.contract;
     const options = {
       broker: this.broker,
-      tif: order.tif ?? 'DAY',
-      // IB (and the OMS) refuse market orders flagged for outside regular hours; other types may work there.
-      outsideRth: order.outsideRth ?? type !== 'MKT',
+      tif: placed.tif,
+      outsideRth: placed.outsideRth,
       strategy: this.strategyId,
       orderId: id,
       ...(this.o.account === undefined ? {} : { account: this.o.account }),
