@@ -140,6 +140,9 @@ export class LiveRun {
   private nextId = 0;
   private accountCash = Number.NaN;
   private accountEquity = Number.NaN;
+  /** An account read is under way; a fill came since the last read began (see accountAfterFill). */
+  private accountReading = false;
+  private accountStale = false;
   private started = false;
   private quoteCount = 0;
   private barCount = 0;
@@ -402,7 +405,7 @@ export class LiveRun {
     const out: LedgerOutput = { updates: [], fills: [] };
     this.ledger.apply(e, out);
     this.dispatch(out);
-    if (e.kind === 'filled' || e.kind === 'partiallyFilled') this.track(this.refreshAccount(), undefined, 'account');
+    if (out.fills.length > 0) this.accountAfterFill();
     this.checkSettled();
   }
 
@@ -456,6 +459,25 @@ export class LiveRun {
       this.inFlight.delete(tracked);
       this.checkSettled();
     });
+  }
+
+  /**
+   * Reads the account again after a new execution. Each read is a broker round trip (IB's account summary, of which
+   * a gateway runs only a few at a time): fills arriving while one is under way ask for a single read after it,
+   * which sees them all, instead of one each.
+   */
+  private accountAfterFill(): void {
+    this.accountStale = true;
+    if (this.accountReading) return;
+    this.accountReading = true;
+    const read = async (): Promise<void> => {
+      while (this.accountStale) {
+        this.accountStale = false;
+        await this.refreshAccount();
+      }
+      this.accountReading = false;
+    };
+    this.track(read(), undefined, 'account');
   }
 
   private async refreshAccount(): Promise<void> {
