@@ -49,6 +49,23 @@ export const OrderView = z.object({
   updatedAtMs: EpochMs,
 });
 export type OrderView = z.infer<typeof OrderView>;
+export type OrderRejection = NonNullable<OrderView['lastRejection']>;
+
+/**
+ * The refusal a denied or rejected event records on its order (OrderView.lastRejection): one derivation for the
+ * OMS's row and history's read model, so the two views agree. The broker's code only when it gave one (not 0).
+ */
+export function orderRejectionOf(e: OrderEvent): OrderRejection | undefined {
+  if (e.kind === 'denied') return { kind: 'denied', code: e.reasonCode, message: e.message, atMs: e.tsInitMs };
+  if (e.kind !== 'rejected') return undefined;
+  return {
+    kind: 'rejected',
+    ...(e.reasonCode === undefined ? {} : { code: e.reasonCode }),
+    ...(e.brokerCode === 0 ? {} : { brokerCode: e.brokerCode }),
+    message: e.message,
+    atMs: e.tsInitMs,
+  };
+}
 
 /**
  * Reply to orders.submit / modify / cancel: the order as the OMS now holds it. `ok: true` means the command was

@@ -1,4 +1,10 @@
-import type { OrderEvent, OrderState, OrderView, TradeRecord } from '@trading-system/contracts';
+import {
+  type OrderEvent,
+  type OrderState,
+  type OrderView,
+  orderRejectionOf,
+  type TradeRecord,
+} from '@trading-system/contracts';
 
 /**
  * Pure folding of order events into the read model: the OrderView an `accepted` (or `denied`) event starts, each
@@ -26,7 +32,7 @@ export function viewFromDenied(e: Extract<OrderEvent, { kind: 'denied' }>): Orde
     return undefined;
   return {
     ...startView(e, { ...e, instrument, side, quantity, orderType, tif, outsideRth }, 'denied'),
-    lastRejection: { kind: 'denied', code: e.reasonCode, message: e.message, atMs: e.tsInitMs },
+    lastRejection: orderRejectionOf(e),
   };
 }
 
@@ -88,14 +94,8 @@ export function applyEvent(view: OrderView, e: OrderEvent): OrderView {
       if (e.stopPrice !== undefined) next.stopPrice = e.stopPrice;
       break;
     case 'rejected':
-      // As the OMS keeps it on the order (OrderView.lastRejection): the broker's code only when it gave one.
-      next.lastRejection = {
-        kind: 'rejected',
-        ...(e.reasonCode === undefined ? {} : { code: e.reasonCode }),
-        ...(e.brokerCode === 0 ? {} : { brokerCode: e.brokerCode }),
-        message: e.message,
-        atMs: e.tsInitMs,
-      };
+      // As the OMS keeps it on the order (one derivation in contracts).
+      next.lastRejection = orderRejectionOf(e);
       break;
     case 'partiallyFilled':
     case 'filled':

@@ -16,6 +16,7 @@ import {
   type OrderState,
   type OrderType,
   type OrderView,
+  orderRejectionOf,
   parseOrThrow,
   Subjects,
   type TimeInForce,
@@ -118,10 +119,11 @@ export async function insertOrder<K extends 'accepted' | 'denied'>(
     updated_at_ms: String(nowMs),
     broker_acked_at_ms: null,
     cancel_requested_at_ms: null,
-    last_rejection: rejectionOf(kind, body, nowMs) ?? null,
+    last_rejection: null,
     ...extra,
   };
-  const ev = eventRow(row, kind, body, { nowMs, tsEventMs: nowMs }, 1);
+  const { row: ev, event } = eventRow(row, kind, body, { nowMs, tsEventMs: nowMs }, 1);
+  row.last_rejection = storedRejection(event) ?? null;
   // The order's row in a CTE: the foreign key of its event is checked at the end of the statement, when both exist.
   await db
     .with('o', (q) => q.insertInto('orders').values(row).returning('client_order_id'))
@@ -166,7 +168,7 @@ function eventRow<K extends OrderEventKind>(
     },
     `order event ${kind}`,
   ) as OrderEvent;
-  return {
+  const row = {
     event_id: event.eventId,
     client_order_id: order.client_order_id,
     seq,
@@ -175,6 +177,7 @@ function eventRow<K extends OrderEventKind>(
     payload: JSON.stringify(event),
     created_at_ms: String(opts.nowMs),
   };
+  return { row, event };
 }
 
 /** Appends one event to a locked order and applies `patch`; returns the updated row. */
@@ -188,8 +191,8 @@ export async function appendEvent<K extends OrderEventKind>(
   const to = opts.patch?.state as OrderState | undefined;
   if (to !== undefined && to !== order.state) assertTransition(order.state as OrderState, to);
   const seq = order.last_seq + 1;
-  const ev = eventRow(order, kind, body, opts, seq);
-  const rejection = rejectionOf(kind, body, opts.nowMs);
+  const { row: ev, event } = eventRow(order, kind, body, opts, seq);
+  const rejection = storedRejection(event);
   const changes = {
     ...opts.patch,
     last_seq: seq,
@@ -208,16 +211,9 @@ export async function appendEvent<K extends OrderEventKind>(
 }
 
 /** The refusal a denied or rejected event records on its order (OrderView.lastRejection), as stored JSON. */
-function rejectionOf(kind: OrderEventKind, body: unknown, nowMs: number): string | undefined {
-  if (kind !== 'denied' && kind !== 'rejected') return undefined;
-  const b = body as { reasonCode?: string; brokerCode?: number; message: string };
-  return JSON.stringify({
-    kind,
-    ...(b.reasonCode === undefined ? {} : { code: b.reasonCode }),
-    ...(b.brokerCode === undefined || b.brokerCode === 0 ? {} : { brokerCode: b.brokerCode }),
-    message: b.message,
-    atMs: nowMs,
-  });
+function storedRejection(event: OrderEvent): string | undefined {
+  const rejection = orderRejectionOf(event);
+  return rejection === undefined ? undefined : JSON.stringify(rejection);
 }
 
 /** Sets columns without an event (broker ids, the stored submit reply). */
