@@ -35,10 +35,5 @@ export function instrumentSpec(o: InstrumentOptions, fallbackConId: number): Ins
   };
 }
 
-/** Nearest price on the tick grid, without binary noise (`roundToTick(1.23456, 0.0001)` is `1.2346`). */
-export function roundToTick(price: number, tick: number): number {
-  const steps = Math.round(price / tick);
-  const text = String(tick);
-  const decimals = text.includes('e-') ? Number(text.split('e-')[1]) : (text.split('.')[1]?.length ?? 0);
-  return Number((steps * tick).toFixed(decimals));
-}
+/** The strategy API's one tick rounding, re-exported for the backtester's users. */
+export { roundToTick } from '@trading-system/strategy';

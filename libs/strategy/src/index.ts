@@ -9,5 +9,6 @@ export {
   strategyName,
 } from './load.js';
 export { createStrategyLogger, type LogLevel, type LogLine, streamSink } from './logger.js';
+export { roundToTick } from './ticks.js';
 export { BarAggregator, TimeframeFanout, timeframeMs } from './timeframes.js';
 export * from './types.js';

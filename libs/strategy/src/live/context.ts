@@ -5,6 +5,7 @@
  */
 import * as indicators from 'trading-signals';
 import { StrategyUsageError } from '../errors.js';
+import { roundToTick } from '../ticks.js';
 import type {
   Indicators,
   ModifyChanges,
@@ -31,13 +32,6 @@ export interface LiveRunPort {
   modify(orderId: string, changes: ModifyChanges): void;
   setTimer(name: string, ms: number, repeat: boolean): void;
   clearTimer(name: string): void;
-}
-
-/** Rounds to the nearest multiple of `tick`, printed with the tick's decimals (no binary residue reaches the OMS). */
-export function roundToTick(price: number, tick: number): number {
-  const text = String(tick);
-  const decimals = text.includes('e-') ? Number(text.split('e-')[1]) : (text.split('.')[1]?.length ?? 0);
-  return Number((Math.round(price / tick) * tick).toFixed(decimals));
 }
 
 export class LiveContext implements StrategyContext {
