@@ -8,7 +8,7 @@
  * - baseline, same run: Node with tsx loading nothing (the floor every TypeScript entry point pays).
  * The PGlite template (one initdb) is made before measuring, as any second start finds it.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,17 +26,22 @@ interface Run {
   readonly output: string;
   /** The process, still running when `done` held before it exited. */
   readonly pid: number | undefined;
+  /** SIGTERM (SIGKILL after 15 s) unless it has exited; resolves once it has. */
+  stop(): Promise<void>;
 }
 
 /** VmRSS and VmHWM of a process in MB (Linux /proc); NaN once it is gone. */
 function memory(pid: number | undefined): { rss: number; peak: number } {
+  let status: string;
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? Number.NaN);
-    return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
-  } catch {
-    return { rss: Number.NaN, peak: Number.NaN };
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch (err) {
+    // The process has exited (its /proc entry is gone): nothing more to sample.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { rss: Number.NaN, peak: Number.NaN };
+    throw err;
   }
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
 /** The environment of a newcomer's machine: no NATS_URL or DATABASE_URL, a fresh PGlite directory. */
@@ -76,7 +81,7 @@ function measure(args: readonly string[], env: NodeJS.ProcessEnv, done: (output:
         reject(new Error(`node ${args.join(' ')} exited ${code}:\n${output.slice(-3_000)}`));
         return;
       }
-      resolve({ ms, peakMb: peak, output, pid: child.pid });
+      resolve({ ms, peakMb: peak, output, pid: child.pid, stop: () => stopChild(child) });
     };
     const onData = (d: Buffer) => {
       output += d.toString();
@@ -88,15 +93,13 @@ function measure(args: readonly string[], env: NodeJS.ProcessEnv, done: (output:
   });
 }
 
-async function stopChild(pid: number | undefined): Promise<void> {
-  if (pid === undefined) return;
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline && !Number.isNaN(memory(pid).rss)) await new Promise((r) => setTimeout(r, 100));
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 const mb = (v: number) => `${Math.round(v)} MB`;
@@ -112,14 +115,14 @@ export const startup: Scenario = {
 
       // The first start ever makes the PGlite template (one initdb): not what a user pays on any later start.
       progress('startup: warming the PGlite template');
-      await stopChild((await startEmbedded(join(dir, 'warm'))).pid);
+      await (await startEmbedded(join(dir, 'warm'))).stop();
 
       progress('startup: embedded process');
       const embedded = await startEmbedded(join(dir, 'measured'));
       const atReady = memory(embedded.pid).rss;
       await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
       const settled = memory(embedded.pid);
-      await stopChild(embedded.pid);
+      await embedded.stop();
 
       progress('startup: trading-system status (embedded)');
       const cli = await measure(['apps/cli/src/main.ts', 'status'], embeddedEnv(join(dir, 'cli')), () => false);
