@@ -116,12 +116,10 @@ export async function connect(options: OpenOptions): Promise<Connection> {
     logger,
     ...(options.embedded?.naming === undefined ? {} : { naming: options.embedded.naming }),
   });
-  return {
-    bus: embedded.bus,
-    mode: 'embedded',
-    logger,
-    where: embedded.describe(),
-    embedded,
-    close: () => embedded.stop(),
-  };
+  return embeddedConnection(embedded, logger, () => embedded.stop());
+}
+
+/** A connection to an in-process system; `close` is what ending the connection does to it (stop it, or nothing). */
+export function embeddedConnection(embedded: Embedded, logger: Logger, close: () => Promise<void>): Connection {
+  return { bus: embedded.bus, mode: 'embedded', logger, where: embedded.describe(), embedded, close };
 }

@@ -38,7 +38,7 @@ import { fetchBars, fetchExport } from '@trading-system/history';
 import { createLogger, type Logger } from '@trading-system/runtime';
 import { type AcrossBrokers, acrossBrokers, valuePositions } from './accounts.js';
 import { addBroker } from './add-broker.js';
-import { type Connection, connect, type OpenOptions } from './connect.js';
+import { type Connection, connect, embeddedConnection, type OpenOptions } from './connect.js';
 import { toBar, toInstrumentRef, toOrder, toTrade } from './convert.js';
 import { ClosedError, sdkError, toSdkError, ValidationError } from './errors.js';
 import { openQuoteSubscription, quoteIterator } from './market-data.js';
@@ -115,14 +115,8 @@ export class TradingSystem {
     system: Embedded,
     options: { readonly logger?: Logger; readonly requestTimeoutMs?: number } = {},
   ): TradingSystem {
-    const conn: Connection = {
-      bus: system.bus,
-      mode: 'embedded',
-      logger: options.logger ?? createLogger({ service: 'sdk', level: 'warn', destination: process.stderr }),
-      where: system.describe(),
-      embedded: system,
-      close: async () => undefined,
-    };
+    const logger = options.logger ?? createLogger({ service: 'sdk', level: 'warn', destination: process.stderr });
+    const conn = embeddedConnection(system, logger, async () => undefined);
     return new TradingSystem(conn, { env: {}, ...optional({ requestTimeoutMs: options.requestTimeoutMs }) });
   }
 
