@@ -1,12 +1,4 @@
-/**
- * ib-sim as a process: `tsx services/ib-sim/src/main.ts --port 7497 --host 127.0.0.1`.
- * Flags: --port N, --host H, --seed N, --time-scale X (sim runs X times faster), --start ISO (sim start
- * instant, with --time-scale), --no-pacing, --pacing-scale X (shrink pacing windows), --pace-all-bars,
- * --high-rate N (ticks/s per subscription), --accounts A,B, --max-lines N, --no-replay, --log-level L,
- * --control-port N (HTTP control surface, see control-http.ts; 0 picks a free port), --state-file PATH
- * (orders, positions and cash survive restarts), --reset (start clean, overwriting the state file),
- * --starting-cash N.
- */
+/** ib-sim as a process: `tsx services/ib-sim/src/main.ts --port 7497 --host 127.0.0.1`; the flags are in USAGE. */
 import pino from 'pino';
 import { startSim } from './app.js';
 import { realClock, scaledClock } from './clock.js';
