@@ -74,7 +74,8 @@ export interface ConformanceTarget {
   fillWhileCut(clientOrderIds: readonly string[]): Promise<void>;
   /**
    * Moves the broker past the end of the order instrument's current regular session, so its DAY orders expire.
-   * Optional: without it DAY expiry is not tested. The suite calls it last (the market is closed afterwards).
+   * Required when the gateway claims DAY and GTC limit orders (the suite fails without it). The suite calls it last
+   * (the market is closed afterwards).
    */
   endSession?(): Promise<void>;
   /** Stops the gateway and the broker and releases everything. */
