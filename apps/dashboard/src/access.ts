@@ -43,15 +43,15 @@ export function checkAccess(req: IncomingMessage, url: URL, token: string | unde
     if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
       return { status: 415, message: 'commands are JSON (Content-Type: application/json)' };
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== 'null') {
-      let host: string;
-      try {
-        host = new URL(origin).host;
-      } catch {
-        return { status: 403, message: 'unreadable Origin' };
-      }
-      if (host !== req.headers.host) return { status: 403, message: 'commands only from the dashboard page itself' };
-    } else if (origin === 'null') return { status: 403, message: 'commands only from the dashboard page itself' };
+    // A browser sends its page's origin with a command; an opaque one ('null', a sandboxed or file page) or another
+    // site's is refused. No Origin at all: not a browser (curl, a script), which the token already governs.
+    if (origin !== undefined && originHost(origin) !== req.headers.host)
+      return { status: 403, message: 'commands only from the dashboard page itself' };
   }
   return undefined;
+}
+
+/** The host of an Origin header; undefined for 'null' and anything unreadable. */
+function originHost(origin: string): string | undefined {
+  return URL.canParse(origin) ? new URL(origin).host : undefined;
 }
