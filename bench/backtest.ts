@@ -9,8 +9,8 @@
 import { fromShared, runBacktest, type SharedSeries } from '@trading-system/backtest';
 import { SMA } from 'trading-signals';
 import MovingAverageCrossover from '../examples/strategies/ma-crossover.js';
-import { isMain, runStandalone, type Scenario } from './lib/scenario.js';
 import { retainedHeap } from './lib/gc.js';
+import { isMain, runStandalone, type Scenario } from './lib/scenario.js';
 import { fmtInt, round } from './lib/stats.js';
 
 const BARS = 1_000_000;
