@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BrokerCapabilities } from './broker-capabilities.js';
 import { AccountId, BrokerName, DurationMs, EpochMs, GatewayType, MAX_INT32, V1 } from './common.js';
 import { okReply } from './errors.js';
 
@@ -66,6 +67,12 @@ export const BrokerStatus = z.object({
    * With instanceId it names one broker session: `<instanceId>/<session>`.
    */
   session: z.int().nonnegative().optional(),
+  /**
+   * What the broker takes and serves (broker-capabilities.ts), in every status so a newcomer learns it with the
+   * connection state. The OMS validates orders against it and denies every order while it is absent
+   * (BROKER_CAPABILITIES_UNKNOWN); optional only for gateways older than this field, gateway-ib always sets it.
+   */
+  capabilities: BrokerCapabilities.optional(),
 });
 export type BrokerStatus = z.infer<typeof BrokerStatus>;
 
@@ -123,6 +130,8 @@ export const BrokerInfo = z.object({
   paper: z.boolean(),
   state: ConnectionState,
   accounts: z.array(AccountId),
+  /** The connection's announced capabilities (as in its BrokerStatus). */
+  capabilities: BrokerCapabilities.optional(),
 });
 export type BrokerInfo = z.infer<typeof BrokerInfo>;
 

@@ -154,6 +154,12 @@ export const errorRegistry = {
     hint: "Never resend by orderId alone: reconcile (broker.<name>.cmd.reconcile) to learn the order's fate at the broker, then act on what it shows (details.reason says which case).",
     retryable: false,
   },
+  BROKER_CAPABILITIES_UNKNOWN: {
+    description:
+      'The broker has not announced its capabilities (its gateway predates them, or no status has arrived yet), so the OMS cannot tell whether it takes the order: nothing was sent.',
+    hint: 'Wait for `broker.<name>.status` to carry `capabilities` (upgrade the gateway if it never does), then retry.',
+    retryable: true,
+  },
   // Orders: intake
   DUPLICATE_ORDER: {
     description: 'An order with this clientOrderId already exists with different content.',
@@ -176,8 +182,9 @@ export const errorRegistry = {
     retryable: false,
   },
   ORDER_TYPE_UNSUPPORTED: {
-    description: 'The broker does not accept this order type / time-in-force combination for the instrument.',
-    hint: 'Use one of MKT, LMT, STP, STP LMT with DAY, GTC, IOC, FOK as the broker allows.',
+    description:
+      'The broker does not take this order: its order type, its time-in-force for that type, the outside-RTH flag for that type or a fractional quantity is not among the capabilities the broker announces (details say which rule). Nothing was sent.',
+    hint: "Read the broker's capabilities (`broker.<name>.status` → capabilities) and use an order type, TIF and quantity it takes.",
     retryable: false,
   },
   PRICE_NOT_ON_TICK: {
@@ -194,6 +201,18 @@ export const errorRegistry = {
     description:
       'Reconciliation established that the broker never received the order: a broker snapshot taken after its place request ended holds neither the order nor an execution of it. The order is rejected (final) with this reasonCode.',
     hint: 'Nothing was traded. Submit it again under a NEW clientOrderId if it is still wanted.',
+    retryable: false,
+  },
+  ORDER_ASSET_CLASS_UNSUPPORTED: {
+    description:
+      "The broker does not trade the instrument's asset class (secType), per the capabilities it announces (indices are quoted, never traded). Nothing was sent.",
+    hint: 'Route the order to a broker whose capabilities list the asset class (`broker.<name>.status` → capabilities.assetClasses).',
+    retryable: false,
+  },
+  ORDER_MODIFY_UNSUPPORTED: {
+    description:
+      'The broker does not modify working orders (its capabilities announce modify: false). Nothing was sent.',
+    hint: 'Cancel the order and submit a new one with the new terms.',
     retryable: false,
   },
   // Orders: risk and trading state (an order refused with one of these was DENIED: nothing reached the broker)

@@ -82,7 +82,9 @@ function classOf(code: ErrorCode): ErrorClass {
   if (code.startsWith('ORDER_') || code === 'DUPLICATE_ORDER') {
     return code === 'ORDER_NOT_FOUND'
       ? NotFoundError
-      : code === 'ORDER_TYPE_UNSUPPORTED'
+      : code === 'ORDER_TYPE_UNSUPPORTED' ||
+          code === 'ORDER_ASSET_CLASS_UNSUPPORTED' ||
+          code === 'ORDER_MODIFY_UNSUPPORTED'
         ? ValidationError
         : OrderRejectedError;
   }
