@@ -377,6 +377,8 @@ export class BrokerConnection {
     this.phase = 'connecting';
     this.attempts++;
     this.log.info({ host: this.config.host, port: this.config.port, clientId: this.config.clientId }, 'connecting');
+    // @stoqey/ib sends START_API itself on connect: TWS counts it, so the window must too.
+    this.governor.noteUnpaced();
     this.port.connect();
   }
 

@@ -2,8 +2,12 @@
  * The outbound governor: every message gateway-ib sends to one IB connection passes here, so IB's limit of
  * 50 messages/second per connection (error 100, then disconnection) is never reached, whoever asks.
  *
- * Policy (pure, `RateWindow`): at most `perSecond` messages in any sliding 1 000 ms window and at most
- * `perTick` in any sliding 100 ms window (smooth: a burst is spread instead of spent at once).
+ * Policy (pure, `RateWindow`): at most `perSecond` messages in any sliding window of 1 000 ms + `guardMs` and at
+ * most `perTick` in any sliding 100 ms window (smooth: a burst is spread instead of spent at once). TWS counts a
+ * sliding second at *arrival*; we stamp at *send*. A message delayed on the way (the event loop, the socket, TWS
+ * reading late and stamping a batch at once) moves closer to the ones after it, so a window that is exactly one
+ * second at the sender can hold 51 at TWS: the guard absorbs that jitter (50 ms costs 5 % of the ceiling).
+ * Messages sent outside the governor (the API handshake's START_API) are recorded with `noteUnpaced` so they count.
  * Priorities: cancels first, then orders, then everything else (data, contracts, history), FIFO within one.
  *
  * Nothing leaves the queue silently: an entry is either sent or dropped with a reason (`onDrop`): its deadline
@@ -20,18 +24,28 @@ export interface RateWindowOptions {
   readonly perSecond: number;
   /** Messages per sliding 100 ms (default ceil(perSecond / 10)). */
   readonly perTick?: number;
+  /** Added to the one-second window to absorb send→arrival jitter (default 50 ms). */
+  readonly guardMs?: number;
 }
+
+/** Default `guardMs`: covers a TWS (or ib-sim) event loop busy for tens of ms before it reads and stamps. */
+export const DEFAULT_GUARD_MS = 50;
 
 /** Sliding-window accounting of sent messages. Pure: time is passed in. */
 export class RateWindow {
   private readonly stamps: number[] = [];
   readonly perSecond: number;
   readonly perTick: number;
+  /** The sliding window the per-second budget is counted over, ms (1 000 + guard). */
+  readonly windowMs: number;
 
   constructor(options: RateWindowOptions) {
     if (!(options.perSecond >= 1)) throw new RangeError(`perSecond must be ≥ 1, got ${options.perSecond}`);
+    const guard = options.guardMs ?? DEFAULT_GUARD_MS;
+    if (!(guard >= 0)) throw new RangeError(`guardMs must be ≥ 0, got ${guard}`);
     this.perSecond = options.perSecond;
     this.perTick = options.perTick ?? Math.max(1, Math.ceil(options.perSecond / 10));
+    this.windowMs = 1_000 + guard;
   }
 
   /** Milliseconds to wait before one more message may go at `nowMs` (0 = now). */
@@ -40,7 +54,7 @@ export class RateWindow {
     let wait = 0;
     if (this.stamps.length >= this.perSecond) {
       const oldest = this.stamps[this.stamps.length - this.perSecond] ?? nowMs;
-      wait = Math.max(wait, oldest + 1_000 - nowMs);
+      wait = Math.max(wait, oldest + this.windowMs - nowMs);
     }
     const inTick = this.countSince(nowMs - 100);
     if (inTick >= this.perTick) {
@@ -54,7 +68,7 @@ export class RateWindow {
     this.stamps.push(nowMs);
   }
 
-  /** Messages sent in the sliding second ending at `nowMs`. */
+  /** Messages sent in the sliding window (1 000 ms + guard) ending at `nowMs`. */
   countLastSecond(nowMs: number): number {
     this.prune(nowMs);
     return this.stamps.length;
@@ -68,7 +82,7 @@ export class RateWindow {
 
   private prune(nowMs: number): void {
     let drop = 0;
-    while (drop < this.stamps.length && (this.stamps[drop] ?? 0) <= nowMs - 1_000) drop++;
+    while (drop < this.stamps.length && (this.stamps[drop] ?? 0) <= nowMs - this.windowMs) drop++;
     if (drop > 0) this.stamps.splice(0, drop);
   }
 }
@@ -172,7 +186,12 @@ export class OutboundGovernor {
    */
   estimateWaitMs(priority: Priority): number {
     const ahead = this.lanes.aheadOf(priority);
-    return Math.ceil((ahead * 1_000) / this.window.perSecond) + this.window.waitMs(this.clock.now());
+    return Math.ceil((ahead * this.window.windowMs) / this.window.perSecond) + this.window.waitMs(this.clock.now());
+  }
+
+  /** Counts one message that was sent without the governor (START_API in the handshake) against the window. */
+  noteUnpaced(): void {
+    this.window.record(this.clock.now());
   }
 
   /** Drops everything queued (on disconnect), telling each entry's owner (reason `cleared`). */

@@ -365,9 +365,10 @@ export function createIbPort(endpoint: IbEndpoint, events: IbEvents): IbPort {
     connect() {
       writes.failAll('IB session replaced before the message was written');
       if (api !== undefined) detach(api);
-      // The governor paces requests; @stoqey/ib's own FIFO limiter is set to IB's ceiling so it never reorders
-      // our priorities (its window is 100 ms: 5 messages, the governor allows at most 4).
-      const ib = new IBApi({ host: endpoint.host, port: endpoint.port, maxReqPerSec: 50 });
+      // The governor is the only pacer. @stoqey/ib's own limiter re-times messages on setTimeout chains (tokens come
+      // back 100 ms after each send, late under load), which shifts them against the governor's window and could
+      // bunch them at TWS; set far above anything the governor lets through, it passes every message at once.
+      const ib = new IBApi({ host: endpoint.host, port: endpoint.port, maxReqPerSec: 10_000 });
       api = ib;
       attach(ib);
       ib.connect(endpoint.clientId);

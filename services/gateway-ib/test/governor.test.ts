@@ -31,6 +31,10 @@ describe('outbound governor against ib-sim', () => {
     expect(replies.every((r) => !r.ok && r.code === 'CONTRACT_UNKNOWN')).toBe(true);
     expect((b?.conn.governor.totalSent ?? 0) - sentBefore).toBeGreaterThanOrEqual(150);
     expect(b?.conn.rateViolations).toBe(0);
+    // As ib-sim counted at arrival (a sliding second, as TWS does): never over IB's 50.
+    const seen = h.sim.control.rateSeen();
+    expect(seen.exceeded).toBe(0);
+    expect(seen.peakPerSecond).toBeLessThanOrEqual(50);
     expect(b?.conn.sessions).toBe(1);
     // 150 messages at ≤ 40 per sliding second cannot take less than ~2.75 s.
     expect(elapsed).toBeGreaterThanOrEqual(2_700);

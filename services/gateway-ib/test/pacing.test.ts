@@ -27,6 +27,36 @@ describe('RateWindow', () => {
 
   test('refuses a nonsense limit', () => {
     expect(() => new RateWindow({ perSecond: 0 })).toThrow(RangeError);
+    expect(() => new RateWindow({ perSecond: 50, guardMs: -1 })).toThrow(RangeError);
+  });
+
+  /** Most messages the receiver sees in one sliding second when each arrives `delay(i)` ms after it was sent. */
+  function peakAtReceiver(w: RateWindow, count: number, delay: (i: number) => number): number {
+    const sent: number[] = [];
+    let now = 0;
+    while (sent.length < count) {
+      const wait = w.waitMs(now);
+      if (wait === 0) {
+        w.record(now);
+        sent.push(now);
+      } else now += wait;
+    }
+    const arrived = sent.map((t, i) => t + delay(i)).sort((a, b) => a - b);
+    let peak = 0;
+    for (let i = 0, j = 0; i < arrived.length; i++) {
+      while ((arrived[j] as number) <= (arrived[i] as number) - 1_000) j++;
+      peak = Math.max(peak, i - j + 1);
+    }
+    return peak;
+  }
+
+  test('TWS counts at arrival: jitter below the guard never puts more than perSecond in its second', () => {
+    // The first tick of every other second is held up on the way (a busy event loop at either end).
+    const delay = (ms: number) => (i: number) => (i % 100 < 5 ? ms : 0);
+    expect(peakAtReceiver(new RateWindow({ perSecond: 50 }), 1_000, delay(40))).toBeLessThanOrEqual(50);
+    expect(peakAtReceiver(new RateWindow({ perSecond: 50, guardMs: 20 }), 1_000, delay(19))).toBeLessThanOrEqual(50);
+    // Without the guard the same jitter breaks IB's limit: what the guard is for.
+    expect(peakAtReceiver(new RateWindow({ perSecond: 50, guardMs: 0 }), 1_000, delay(10))).toBeGreaterThan(50);
   });
 });
 
@@ -88,6 +118,17 @@ describe('OutboundGovernor', () => {
     clock.advance(1_000);
     expect(out).toEqual(['d0', 'c', 'o', 'd1', 'd2', 'd3', 'd4']);
     expect(g.totalSent).toBe(7);
+  });
+
+  test('a message sent outside the governor (START_API) counts against the window', () => {
+    const clock = manual();
+    const out: number[] = [];
+    const g = new OutboundGovernor({ perSecond: 3, perTick: 3 }, clock);
+    g.noteUnpaced();
+    for (let i = 0; i < 3; i++) g.submit('data', () => out.push(i));
+    expect(out).toEqual([0, 1]);
+    clock.advance(1_050);
+    expect(out).toEqual([0, 1, 2]);
   });
 
   test('an entry whose deadline passed before its turn is dropped with a reason, never sent', () => {

@@ -70,6 +70,11 @@ export interface SimControl {
   positions(): PositionView[];
   /** How many API messages of this id (IN.* of the TWS protocol) clients have sent since the sim started. */
   receivedCount(messageId: number): number;
+  /**
+   * The client message rate as the sim measured it (at arrival, sliding second, every connection since start):
+   * the peak count and how many messages went over the limit.
+   */
+  rateSeen(): { peakPerSecond: number; exceeded: number };
 }
 
 export type FarmKind = 'market' | 'hmds' | 'secdef';
@@ -171,6 +176,9 @@ export function createControl(sim: SimContext, registry: HandlerRegistry, front:
     },
     receivedCount(messageId) {
       return sim.received.get(messageId) ?? 0;
+    },
+    rateSeen() {
+      return { ...sim.rate };
     },
   };
   return control;

@@ -11,6 +11,8 @@ export class RateLimiter {
   private readonly stamps: number[] = [];
   private breachStartMs: number | undefined;
   private lastBreachMs = 0;
+  /** Most messages seen in one sliding second on this connection. */
+  peak = 0;
 
   constructor(
     private readonly maxPerSecond: number,
@@ -21,6 +23,7 @@ export class RateLimiter {
   hit(nowMs: number): RateVerdict {
     while (this.stamps.length > 0 && (this.stamps[0] ?? 0) <= nowMs - 1_000) this.stamps.shift();
     this.stamps.push(nowMs);
+    if (this.stamps.length > this.peak) this.peak = this.stamps.length;
     if (this.stamps.length <= this.maxPerSecond) {
       if (this.breachStartMs !== undefined && nowMs - this.lastBreachMs > 1_000) this.breachStartMs = undefined;
       return 'ok';

@@ -135,6 +135,9 @@ export class TwsServer {
 
   private onMessage(session: Session, payload: Buffer, limiter: RateLimiter): void {
     const verdict = limiter.hit(Date.now());
+    const rate = this.sim.rate;
+    if (limiter.peak > rate.peakPerSecond) rate.peakPerSecond = limiter.peak;
+    if (verdict !== 'ok') rate.exceeded++;
     if (verdict === 'warn') session.error(-1, TWS_ERRORS.rateExceeded.code, TWS_ERRORS.rateExceeded.text);
     if (verdict === 'disconnect') {
       session.close('sustained message rate above limit');

@@ -41,6 +41,8 @@ export class SimContext {
   readonly stalledHistorical: Array<() => void> = [];
   /** API messages received after START_API, by message id (what a client actually sent the broker). */
   readonly received = new Map<number, number>();
+  /** The message-rate limit as the sim measured it, over every connection: what a client's pacing achieved. */
+  readonly rate = { peakPerSecond: 0, exceeded: 0 };
   /** Called once a session's API has started (after nextValidId and the farm notices). */
   readonly apiStartListeners: Array<(session: Session) => void> = [];
   private readonly nextOrderIds = new Map<number, number>();
