@@ -9,6 +9,7 @@ import {
   type AccountPositionsRequest,
   type AccountSummaryRequest,
   type BrokerCancelOrderRequest,
+  type BrokerCapabilities,
   type BrokerCommandVerb,
   type BrokerInfo,
   type BrokerMdSnapshotRequest,
@@ -28,9 +29,10 @@ import {
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import { Accounts } from './accounts.js';
+import { type CapabilitySettings, ibCapabilities } from './capabilities.js';
 import { BrokerConnection, type ConnectionOptions } from './connection.js';
 import { ContractCache } from './contract-cache.js';
-import type { PacingRules } from './history-pacing.js';
+import { IB_PACING_RULES, type PacingRules } from './history-pacing.js';
 import { HistoryQueue } from './history-queue.js';
 import type { HistoryScheduler } from './history-scheduler.js';
 import { MarketData, type MarketDataOptions } from './market-data.js';
@@ -53,6 +55,8 @@ export interface BrokerOptions {
   readonly orderQueueBudgetMs?: number;
   /** Order ids reserved per durable high-water mark write (default 1 000). */
   readonly orderIdBlockSize?: number;
+  /** Narrows what every connection announces and takes (capabilities.ts); absent = IB's. */
+  readonly capabilities?: CapabilitySettings;
 }
 
 export const DEFAULT_ORDER_QUEUE_BUDGET_MS = 2_000;
@@ -68,6 +72,8 @@ export class HostedBroker {
   readonly reconciliation: Reconciliation;
   readonly openOrders: OpenOrderRounds;
   readonly orderIds: OrderIdAllocator;
+  /** What this connection announces in its status and takes (it refuses the rest). */
+  readonly capabilities: BrokerCapabilities;
   /** New for every HostedBroker (gateway start, or the broker added again): BrokerStatus.instanceId. */
   readonly instanceId = randomUUID();
   private readonly subs: Subscription[] = [];
@@ -82,6 +88,10 @@ export class HostedBroker {
     /** The historical-data scheduler of this connection's IB login, shared with other connections to it. */
     historyScheduler?: HistoryScheduler,
   ) {
+    this.capabilities = ibCapabilities(config.marketDataLines, options.capabilities, {
+      ...IB_PACING_RULES,
+      ...options.historyPacing,
+    });
     this.orderIds = new OrderIdAllocator(
       busOrderIdStore(bus, name, config.clientId, this.instanceId),
       options.orderIdBlockSize,
@@ -91,7 +101,7 @@ export class HostedBroker {
       config,
       bus,
       log.child({ component: 'connection' }),
-      { instanceId: this.instanceId, orderIds: this.orderIds },
+      { instanceId: this.instanceId, orderIds: this.orderIds, capabilities: this.capabilities },
       { gatewayType, ...options.connection },
     );
     this.openOrders = new OpenOrderRounds(this.conn);
@@ -117,6 +127,7 @@ export class HostedBroker {
       instanceId: this.instanceId,
       queueBudgetMs: options.orderQueueBudgetMs ?? DEFAULT_ORDER_QUEUE_BUDGET_MS,
       openOrders: this.openOrders,
+      capabilities: this.capabilities,
     });
     this.accounts = new Accounts(this.conn, bus, log.child({ component: 'accounts' }));
     this.reconciliation = new Reconciliation(
@@ -246,6 +257,7 @@ export class HostedBroker {
       paper: this.config.paper,
       state: this.conn.status().state,
       accounts: [...this.conn.managedAccounts],
+      capabilities: this.capabilities,
     };
   }
 

@@ -3,7 +3,7 @@
  * `{ name, connection: IbConnectionConfig }`, several connections) or from IB_HOST / IB_PORT / IB_CLIENT_ID for
  * a single connection named `BROKER_NAME` (default `ib_paper`); exactly one of the two forms.
  */
-import { BrokerName, GatewayType, IbConnectionConfig } from '@trading-system/contracts';
+import { BrokerName, GatewayType, IbConnectionConfig, OrderType, TimeInForce } from '@trading-system/contracts';
 import {
   checkNatsConfig,
   type DeepReadonly,
@@ -15,8 +15,15 @@ import {
 } from '@trading-system/runtime';
 import { z } from 'zod';
 import type { BrokerConfig } from './app.js';
+import type { CapabilitySettings } from './capabilities.js';
 
 const intEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A comma-separated list of one enum's values (`DAY,IOC`). */
+const listEnv = <T extends string>(values: z.ZodEnum<{ [K in T]: K }>) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()))
+    .pipe(z.array(values).min(1));
 
 const BrokersJson = z
   .string()
@@ -48,6 +55,16 @@ export const GatewayConfig = z
     ),
     IB_ORDER_QUEUE_MS: defaultedEnv(intEnv(100, 60_000), 2_000).describe(
       'longest an order message waits in the outbound governor before it is refused unsent (BROKER_BUSY), ms; keep it below the OMS broker timeout',
+    ),
+    IB_ORDER_TYPES: optionalEnv(listEnv(OrderType)).describe(
+      'order types every connection announces and takes, comma-separated (default all IB takes: MKT,LMT,STP,STP LMT)',
+    ),
+    IB_TIFS: optionalEnv(listEnv(TimeInForce)).describe(
+      'times-in-force announced and taken for every order type, comma-separated (default what IB takes per type); ' +
+        'DAY,IOC,FOK refuses GTC (what the OMS setting ORDERS_BROKERS=<name>:nogtc used to do)',
+    ),
+    IB_OUTSIDE_RTH: defaultedEnv(z.stringbool(), true).describe(
+      'false: no connection announces or takes orders flagged outsideRth (default true: LMT, STP, STP LMT)',
     ),
     HISTORY_PACING_SCALE: defaultedEnv(z.coerce.number().positive(), 1).describe(
       'divides IB historical pacing windows (1 = IB; match ib-sim --pacing-scale in tests)',
@@ -88,4 +105,13 @@ export function brokersFromConfig(c: DeepReadonly<GatewayConfig>): BrokerConfig[
       }),
     },
   ];
+}
+
+/** The operator's narrowing of what every connection announces and takes (capabilities.ts). */
+export function capabilitySettings(c: DeepReadonly<GatewayConfig>): CapabilitySettings {
+  return {
+    ...(c.IB_ORDER_TYPES === undefined ? {} : { orderTypes: [...c.IB_ORDER_TYPES] }),
+    ...(c.IB_TIFS === undefined ? {} : { tifs: [...c.IB_TIFS] }),
+    outsideRth: c.IB_OUTSIDE_RTH,
+  };
 }

@@ -12,6 +12,7 @@
 import type { ContractDetails } from '@stoqey/ib';
 import type { Bus } from '@trading-system/bus';
 import {
+  type BrokerCapabilities,
   type BrokerStatus,
   ContractError,
   type FarmStatus,
@@ -84,6 +85,8 @@ export interface ConnectionIdentity {
   /** New on every gateway start (BrokerStatus.instanceId). */
   readonly instanceId: string;
   readonly orderIds: OrderIdAllocator;
+  /** Announced in every status (BrokerStatus.capabilities). */
+  readonly capabilities: BrokerCapabilities;
 }
 
 /** A call queued in the governor; `drop()` withdraws it if it has not gone out yet. */
@@ -126,6 +129,7 @@ export class BrokerConnection {
   private refused: string | undefined;
   /** BrokerStatus.instanceId of the hosting gateway instance. */
   readonly instanceId: string;
+  readonly capabilities: BrokerCapabilities;
   private readonly orderIds: OrderIdAllocator;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
@@ -147,6 +151,7 @@ export class BrokerConnection {
     this.config = config;
     this.instanceId = identity.instanceId;
     this.orderIds = identity.orderIds;
+    this.capabilities = identity.capabilities;
     this.minBackoffMs = options.minBackoffMs ?? 250;
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
     this.gatewayType = options.gatewayType ?? 'ib';
@@ -352,6 +357,7 @@ export class BrokerConnection {
       tsMs: now,
       instanceId: this.instanceId,
       session: this.sessions,
+      capabilities: this.capabilities,
     };
     if (this.lastCode !== undefined) {
       s.lastCode = this.lastCode.code;

@@ -3,7 +3,7 @@ import { openBus } from '@trading-system/bus';
 import { catalog } from '@trading-system/contracts';
 import { loadConfig, natsConnectionSettings, runService } from '@trading-system/runtime';
 import { start } from './app.js';
-import { brokersFromConfig, GatewayConfig } from './config.js';
+import { brokersFromConfig, capabilitySettings, GatewayConfig } from './config.js';
 
 await runService({
   name: 'gateway-ib',
@@ -27,6 +27,7 @@ await runService({
       brokerOptions: {
         historyPacing: { timeScale: config.HISTORY_PACING_SCALE },
         orderQueueBudgetMs: config.IB_ORDER_QUEUE_MS,
+        capabilities: capabilitySettings(config),
       },
     });
     return {

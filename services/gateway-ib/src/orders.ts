@@ -16,12 +16,14 @@ import type { Contract, Order, OrderState } from '@stoqey/ib';
 import type { Bus } from '@trading-system/bus';
 import {
   type BrokerCancelOrderRequest,
+  type BrokerCapabilities,
   type BrokerEventKind,
   type BrokerModifyOrderRequest,
   type BrokerOrder,
   type BrokerPlaceOrderRequest,
   ContractError,
   type Instrument,
+  orderCapabilityProblem,
   Subjects,
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
@@ -60,6 +62,8 @@ export interface OrdersOptions {
   /** Longest an order message may wait in the governor before it is refused unsent (BROKER_BUSY), ms. */
   readonly queueBudgetMs: number;
   readonly openOrders: OpenOrderRounds;
+  /** What the connection announces: an order outside it is refused unsent. */
+  readonly capabilities: BrokerCapabilities;
 }
 
 /** TWS login time zone of execution times (ib-sim and a default TWS install: US/Eastern). */
@@ -134,6 +138,8 @@ export class Orders {
 
   /** Re-sends the order under its id; only when the broker's order with that id is the request's clientOrderId. */
   async modify(req: BrokerModifyOrderRequest): Promise<{ orderId: number }> {
+    if (!this.options.capabilities.modify)
+      throw new ContractError('ORDER_MODIFY_UNSUPPORTED', `${this.conn.name} does not modify working orders`);
     const deadline = this.deadline();
     this.conn.requireReady();
     this.checkAccount(req.account);
@@ -141,6 +147,7 @@ export class Orders {
     const instrument = await this.within(deadline, 'qualifying the contract', () =>
       this.contracts.qualifyOne({ conId: req.instrument.conId }),
     );
+    this.checkCapabilities(req, instrument);
     await this.writePlace(known, 'modify', instrument, req, deadline);
     return { orderId: req.orderId };
   }
@@ -191,6 +198,7 @@ export class Orders {
     const instrument = await this.within(deadline, 'qualifying the contract', () =>
       this.contracts.qualifyOne({ conId: req.instrument.conId }),
     );
+    this.checkCapabilities(req, instrument);
     this.conn.requireReady();
     // Refused before an id is spent on it when the queue is already too long.
     this.conn.admit('order', 'placeOrder', this.left(deadline, 'placeOrder'));
@@ -264,6 +272,15 @@ export class Orders {
     return new ContractError('BROKER_BUSY', `${what} took longer than the order budget: nothing sent`, {
       details: { retryAfterMs: this.options.queueBudgetMs },
     });
+  }
+
+  /** What the connection does not announce is refused before anything is sent (the OMS denies it earlier). */
+  private checkCapabilities(req: BrokerPlaceOrderRequest, instrument: Instrument): void {
+    const problem = orderCapabilityProblem(this.options.capabilities, { ...req, secType: instrument.secType });
+    if (problem !== undefined)
+      throw new ContractError(problem.code, `${this.conn.name}: ${problem.message}`, {
+        details: { rule: problem.rule },
+      });
   }
 
   private checkAccount(account: string): void {

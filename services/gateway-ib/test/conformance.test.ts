@@ -73,8 +73,8 @@ const factory: ConformanceFactory = {
     orderTypes: {
       MKT: ['DAY', 'GTC', 'IOC', 'FOK'],
       LMT: ['DAY', 'GTC', 'IOC', 'FOK'],
-      STP: ['DAY', 'GTC', 'IOC', 'FOK'],
-      'STP LMT': ['DAY', 'GTC', 'IOC', 'FOK'],
+      STP: ['DAY', 'GTC'],
+      'STP LMT': ['DAY', 'GTC'],
     },
     fractionalQuantity: false,
     // ib-sim shows at most 30 lots of 100 shares at the touch.

@@ -67,9 +67,10 @@ describe('orderRejected carries the broker code, text and the refused request', 
   test('a new order the broker finds invalid: 321 and its text, though no status ever follows', async () => {
     const id = coid();
     const rej = rejection((r) => r.clientOrderId === id);
-    const orderId = await placed(order(id, { quantity: '1.5' }));
+    // A negative limit price passes the contract (futures may trade below zero); ib-sim refuses it for a stock.
+    const orderId = await placed(order(id, { orderType: 'LMT', limitPrice: '-1.00' }));
     expect(await rej).toMatchObject({ orderId, brokerCode: 321, action: 'place' });
-    expect((await rej).message).toMatch(/Fractional/);
+    expect((await rej).message).toMatch(/positive/);
   });
 
   test('a modification: 105 (side changed) leaves the order working; 104 (already filled)', async () => {
