@@ -40,6 +40,23 @@ describe('QuoteBarBuilder', () => {
     expect(b.add(T + 61_000, 2)).toMatchObject({ time: T, close: 1 });
   });
 
+  test("a bar's volume is the session's cumulative volume over its slot; a drop is a new session", () => {
+    const b = new QuoteBarBuilder('X', '1m');
+    b.add(T + 30_000, 10, 1_000); // the dropped first slot: its last figure is the next slot's base
+    b.add(T + 50_000, 10, 1_200);
+    b.add(T + 61_000, 11, 1_250);
+    b.add(T + 119_000, 12, 1_500);
+    expect(b.closeAt(T + 120_000)).toMatchObject({ time: T + 60_000, volume: 300 });
+    b.add(T + 125_000, 12); // a quote without a volume figure changes nothing
+    b.add(T + 170_000, 12, 40); // the broker's session counter restarted
+    expect(b.closeAt(T + 180_000)).toMatchObject({ time: T + 120_000, volume: 40 });
+    // A broker that sends no volume at all: 0, never NaN.
+    const none = new QuoteBarBuilder('Y', '1m');
+    none.add(T, 1);
+    none.add(T + 30_000, 2);
+    expect(none.closeAt(T + 60_000)).toMatchObject({ volume: 0 });
+  });
+
   test('quotePrice: last, else mid, else nothing', () => {
     expect(quotePrice({ symbol: 'X', time: 0, bid: 1, ask: 2, last: 5 })).toBe(5);
     expect(quotePrice({ symbol: 'X', time: 0, bid: 1, ask: 2, last: undefined })).toBe(1.5);

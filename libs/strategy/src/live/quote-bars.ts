@@ -5,8 +5,9 @@
  * clock, and the runner completes each one by a timer at its end, so a bar arrives on time even when the market
  * is quiet. Not the quotes' own stamps: a broker's tick times mix exchange stamps (IB's last-trade time) and
  * receive times, and would open and close slots out of order. The slot the run starts in is dropped (its bar would
- * hold only the prices after the start), and so is the one in progress when the run stops. Volume is 0: quotes
- * carry the session's cumulative volume, not the trades inside one slot.
+ * hold only the prices after the start), and so is the one in progress when the run stops. Volume: quotes carry
+ * the session's cumulative volume, so a slot's volume is the last cumulative figure inside it minus the last one
+ * before it (a figure lower than the one before is a new session: counted from zero); 0 when the broker sends none.
  */
 import { timeframeMs } from '../timeframes.js';
 import type { Bar, QuoteUpdate } from '../types.js';
@@ -28,6 +29,9 @@ export class QuoteBarBuilder {
   /** Whether the slot in progress has a price; false for the slot the run started inside (never delivered). */
   private priced = false;
   private whole = false;
+  /** The session's cumulative volume, as last seen; and as it stood when the slot in progress began. */
+  private cumVolume: number | undefined;
+  private slotBaseVolume: number | undefined;
 
   constructor(
     readonly symbol: string,
@@ -45,7 +49,7 @@ export class QuoteBarBuilder {
    * Adds a price received at `time`. Returns the bar of an earlier slot this completes, when its closing timer has
    * not run yet (a busy event loop); the caller then delivers it before anything of the new slot.
    */
-  add(time: number, price: number): Bar | undefined {
+  add(time: number, price: number, cumVolume?: number): Bar | undefined {
     const slot = Math.floor(time / this.spanMs) * this.spanMs;
     let done: Bar | undefined;
     if (slot !== this.slot) {
@@ -54,7 +58,9 @@ export class QuoteBarBuilder {
       this.whole = !Number.isNaN(this.slot) || time === slot;
       this.slot = slot;
       this.priced = false;
+      this.slotBaseVolume = this.cumVolume;
     }
+    if (cumVolume !== undefined && Number.isFinite(cumVolume)) this.cumVolume = cumVolume;
     if (!this.priced) {
       this.open = price;
       this.high = price;
@@ -86,13 +92,22 @@ export class QuoteBarBuilder {
             high: this.high,
             low: this.low,
             close: this.close,
-            volume: 0,
+            volume: this.slotVolume(),
           }
         : undefined;
     // Following slots are whole: the run was already receiving prices when they began.
     this.whole = true;
     this.priced = false;
     this.slot = Math.floor(time / this.spanMs) * this.spanMs;
+    this.slotBaseVolume = this.cumVolume;
     return bar;
+  }
+
+  private slotVolume(): number {
+    const now = this.cumVolume;
+    const before = this.slotBaseVolume;
+    if (now === undefined) return 0;
+    if (before === undefined) return 0; // no figure before the slot: its own share is unknown
+    return now >= before ? now - before : now;
   }
 }

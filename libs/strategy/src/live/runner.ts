@@ -315,7 +315,7 @@ export class LiveRun {
       this.lastPrices.set(symbol, price);
       // A bar completed before this quote (its timer is late) reaches the strategy first.
       if (!this.brokerBars) {
-        const bar = line.bars.add(this.clock.now(), price);
+        const bar = line.bars.add(this.clock.now(), price, q.volume);
         if (bar !== undefined) this.deliverBar(bar);
         this.scheduleClose(line);
       }
