@@ -40,6 +40,17 @@ describe('trading-system backtest', () => {
     );
   }, 120_000);
 
+  test('orders too large for the cash: the run says how many were rejected, why, and what to change', async () => {
+    // 100 6E contracts (the example's default quantity) need far more initial margin than 100,000 of cash.
+    const r = await runCli(['backtest', 'examples/strategies/ma-crossover.ts', ...day], { timeoutMs: 90_000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/(\d+) orders, 0 fills/);
+    const orders = Number(/(\d+) orders, 0 fills/.exec(r.stdout)?.[1]);
+    expect(r.stderr).toContain(`${orders} of ${orders} orders were rejected:`);
+    expect(r.stderr).toMatch(/\d+ × 201 Order rejected.*INITIAL MARGIN/);
+    expect(r.stderr).toContain('--param quantity=');
+  }, 120_000);
+
   test('the stop-limit example on a custom 7-minute timeframe: its protective STP LMT orders are placed, moved and cancelled', async () => {
     const r = await runCli(
       [

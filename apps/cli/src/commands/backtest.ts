@@ -216,6 +216,27 @@ function printResult(io: Io, r: BacktestResult): void {
       { header: 'value', value: (row) => row[1] },
     ]),
   );
+  const refused = rejectionSummary(r);
+  if (refused !== undefined) io.stderr.write(`${refused}\n`);
+}
+
+/**
+ * Orders the exchange core refused, said plainly: a run whose every order was rejected (the default quantity over
+ * the margin of the cash given, say) otherwise shows only flat statistics.
+ */
+export function rejectionSummary(r: Pick<BacktestResult, 'orders'>): string | undefined {
+  const rejected = r.orders.filter((o) => o.status === 'rejected');
+  if (rejected.length === 0) return undefined;
+  const byReason = new Map<string, number>();
+  for (const o of rejected)
+    byReason.set(o.reason ?? 'no reason given', (byReason.get(o.reason ?? 'no reason given') ?? 0) + 1);
+  const lines = [...byReason].sort((a, b) => b[1] - a[1]).map(([reason, n]) => `  ${n} × ${reason}`);
+  return [
+    `${rejected.length} of ${r.orders.length} orders were rejected:`,
+    ...lines,
+    'A margin or buying-power rejection means the orders are too large for the cash: lower the quantity',
+    '(--param quantity=…) or raise --cash. Each order and its reason: orders.csv under --out.',
+  ].join('\n');
 }
 
 async function run(argv: readonly string[], io: Io): Promise<number> {
