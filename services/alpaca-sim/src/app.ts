@@ -35,6 +35,8 @@ export interface AlpacaSimOptions {
   readonly startingCash?: number;
   /** REST requests per minute per key before 429 (Alpaca: 200). */
   readonly rateLimitPerMinute?: number;
+  /** The wall clock of the rate-limit windows (tests pin it so a minute boundary cannot split a test). */
+  readonly rateLimitClock?: () => number;
   /** Wall ms between automatic matching steps and data pumps; 0 disables them (tests drive both). Default 250. */
   readonly tickMs?: number;
   /** Authenticated data-stream connections per feed (default 1, as on most Alpaca plans). */
@@ -84,7 +86,7 @@ export async function startAlpacaSim(options: AlpacaSimOptions = {}): Promise<Ru
     routes: [...tradingRoutes({ broker, catalog, model, clock, identity }), ...dataRoutes({ catalog, model, clock })],
     credentials,
     faults,
-    limiter: new RateLimiter(options.rateLimitPerMinute ?? 200),
+    limiter: new RateLimiter(options.rateLimitPerMinute ?? 200, options.rateLimitClock),
     log: log.child({ component: 'rest' }),
   });
   const trading = new TradingStream(credentials, log.child({ component: 'trading-stream' }));
