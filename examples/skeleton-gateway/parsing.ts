@@ -1,17 +1,17 @@
 /**
  * Pure conversions from the venue's objects to contract messages. Venue words stop here: nothing past this file
- * sees `filled`/`canceled` spelled the venue's way. (Until issue 16 item 1, the contract's statuses are IB's words,
- * so a gateway maps its venue's states onto them.)
+ * sees `filled`/`canceled` spelled the venue's way: its states become the contract's BrokerOrderState.
  */
 import type { BrokerCommissionReport, BrokerExecution, BrokerOrderStatus } from '@trading-system/contracts';
 import type { VenueFill, VenueOrder } from './port.js';
 
 const STATUS: Readonly<Record<VenueOrder['state'], BrokerOrderStatus['status']>> = {
-  new: 'PreSubmitted',
-  working: 'Submitted',
-  filled: 'Filled',
-  canceled: 'Cancelled',
-  rejected: 'Inactive',
+  // Taken by the venue, not yet working there.
+  new: 'held',
+  working: 'working',
+  filled: 'filled',
+  canceled: 'cancelled',
+  rejected: 'rejected',
 };
 
 /** Broker order ids are integers in today's contract: the venue's id must map to one (here: its digits). */

@@ -32,25 +32,48 @@ const orderIdentity = {
   clientOrderId: ClientOrderId.optional(),
 };
 
-/** IB order status words, passed through. */
-export const IbOrderStatus = z.enum([
-  'ApiPending',
-  'PendingSubmit',
-  'PendingCancel',
-  'PreSubmitted',
-  'Submitted',
-  'ApiCancelled',
-  'Cancelled',
-  'Filled',
-  'Inactive',
+/**
+ * An order's status as its broker reports it, in the domain's words (not any broker's): each gateway maps its
+ * broker's own words to these in its parsing layer, and the OMS decides what they mean for its order (order-state.ts).
+ * - `pendingSubmit`: the broker has the order but has not yet confirmed it is accepted (IB: ApiPending,
+ *   PendingSubmit).
+ * - `held`: accepted by the broker, not yet working at the venue: it waits for its trigger, its session or a
+ *   condition (IB: PreSubmitted; a stop order before it triggers).
+ * - `working`: working at the venue (IB: Submitted).
+ * - `pendingCancel`: a cancel was requested and is not confirmed yet (IB: PendingCancel).
+ * - `cancelled`: ended by a cancel, ours or the broker's/venue's; fills before it stand (IB: Cancelled,
+ *   ApiCancelled). A broker that cannot tell a time-in-force expiry from a cancel says `cancelled`; the OMS reads a
+ *   cancelled IOC/FOK as expired.
+ * - `expired`: ended because its time in force ran out (for brokers that say so; IB does not).
+ * - `filled`: completely filled. The OMS takes fills from executions only, never from this word.
+ * - `rejected`: the broker or venue refused or deactivated the order after receiving it; no further fills (IB:
+ *   Inactive). With fills already, the OMS records the rest as cancelled.
+ */
+export const BrokerOrderState = z.enum([
+  'pendingSubmit',
+  'held',
+  'working',
+  'pendingCancel',
+  'cancelled',
+  'expired',
+  'filled',
+  'rejected',
 ]);
-export type IbOrderStatus = z.infer<typeof IbOrderStatus>;
+export type BrokerOrderState = z.infer<typeof BrokerOrderState>;
 
-/** `broker.<broker>.evt.orderStatus`: IB orderStatus callback. */
+/** Broker order states after which the order never changes again (no more fills, no more statuses). */
+export const FINAL_BROKER_ORDER_STATES: ReadonlySet<BrokerOrderState> = new Set([
+  'cancelled',
+  'expired',
+  'filled',
+  'rejected',
+]);
+
+/** `broker.<broker>.evt.orderStatus`: the broker reports an order's status (IB: the orderStatus callback). */
 export const BrokerOrderStatus = z.object({
   ...brokerEventBase,
   ...orderIdentity,
-  status: IbOrderStatus,
+  status: BrokerOrderState,
   filled: Decimal,
   remaining: Decimal,
   avgFillPrice: Price.optional(),
@@ -68,11 +91,11 @@ export type RefusedAction = z.infer<typeof RefusedAction>;
  * `broker.<broker>.evt.orderRejected`: the broker refused one of our requests for an order, with its code and text
  * (IB 201, 103, 110, 321 ... for a place or modify; 10147, 10148, 161 for a cancel; 202 when IB cancelled the
  * order on its own). `action` says what was refused:
- * - `place`: the new order (it is dead; a final status may follow, IB: Inactive — or none, after a 321);
+ * - `place`: the new order (it is dead; a final `rejected` status may follow — or none, IB after a 321);
  * - `modify`: the modification (the order keeps working with its previous terms);
  * - `cancel`: the cancel (the order is unchanged: it may be filled already, or unknown to the broker);
  * - `broker`: not an answer to a request of ours: IB cancelled the order itself (202 with its reason, e.g. an IOC
- *   remainder or a venue's refusal after acceptance); the Cancelled status follows.
+ *   remainder or a venue's refusal after acceptance); the `cancelled` status follows.
  * Absent `action` (older gateways): `place`. A 202 confirming a cancel of ours is not published here.
  * eventId = `rej-<orderKey>-<action>-<code>-<instance>-<n>`: unique per refusal (IB never re-sends errors).
  */
@@ -97,7 +120,7 @@ export const BrokerOrder = z.object({
   stopPrice: Price.optional(),
   tif: TimeInForce,
   outsideRth: z.boolean(),
-  status: IbOrderStatus,
+  status: BrokerOrderState,
   filled: Decimal,
   remaining: Decimal,
 });

@@ -19,6 +19,7 @@ export * from './order-events.js';
 export * from './orders-service.js';
 export * from './packed-bars.js';
 export * from './payload.js';
+export * from './recorded-broker-status.js';
 export * from './streams.js';
 export * from './subject-match.js';
 export * from './subject-template.js';

@@ -136,8 +136,14 @@ export type OrderRejected = z.infer<typeof OrderRejected>;
 export const OrderStatusChanged = event('statusChanged', {
   from: OrderState,
   to: OrderState,
-  /** Raw broker status (IB: PreSubmitted, Submitted, Inactive, ...), for diagnosis. */
+  /**
+   * The broker's status that moved the order, for diagnosis: a BrokerOrderState. Typed as any text because stored
+   * history is read with this schema and older events hold other words here (IB's statuses, `cancel refused:
+   * <code>`); recorded-broker-status.ts reads them.
+   */
   brokerStatus: z.string().optional(),
+  /** Why the OMS moved the order itself, when no broker status did (e.g. `cancel refused: <code>`). */
+  reason: z.string().max(256).optional(),
   /** Broker's order id (IB orderId) once known. */
   brokerOrderId: z.int().optional(),
   /** IB permanent id once known. */

@@ -22,6 +22,7 @@ import {
   type BrokerOrder,
   type BrokerPlaceOrderRequest,
   ContractError,
+  FINAL_BROKER_ORDER_STATES,
   type Instrument,
   orderCapabilityProblem,
   Subjects,
@@ -39,6 +40,7 @@ import { priceOrUndefined, toDecimalString } from './parsing/numbers.js';
 import {
   clientOrderIdOf,
   fingerprint,
+  isFinalIbStatus,
   orderKey,
   parseIbStatus,
   toBrokerOrder,
@@ -68,7 +70,6 @@ export interface OrdersOptions {
 
 /** TWS login time zone of execution times (ib-sim and a default TWS install: US/Eastern). */
 const TWS_ZONE = 'US/Eastern';
-const FINAL = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
 
 export class Orders {
   readonly registry = new OrderRegistry();
@@ -341,7 +342,9 @@ export class Orders {
       this.log.warn({ orderId: u.orderId, status: u.status }, 'unknown IB order status: not published');
       return;
     }
-    const known = ours ? this.registry.status(u.orderId, u.filled, u.permId, FINAL.has(status)) : undefined;
+    const known = ours
+      ? this.registry.status(u.orderId, u.filled, u.permId, FINAL_BROKER_ORDER_STATES.has(status))
+      : undefined;
     const now = Date.now();
     const body: Record<string, unknown> = {
       tsEventMs: now,
@@ -361,7 +364,8 @@ export class Orders {
       if (last !== undefined && u.lastFillPrice !== 0) body.lastFillPrice = last;
     }
     if (u.whyHeld !== '') body.whyHeld = u.whyHeld;
-    const fp = fingerprint(`${status}|${body.filled}|${body.remaining}|${body.avgFillPrice ?? ''}`);
+    // The IB word, not the mapped one, as before the mapping: the same IB fact keeps its event id across versions.
+    const fp = fingerprint(`${u.status}|${body.filled}|${body.remaining}|${body.avgFillPrice ?? ''}`);
     this.publish('orderStatus', `st-${orderKey(u.permId, u.clientId, u.orderId)}-${fp}`, body);
   }
 
@@ -376,7 +380,7 @@ export class Orders {
           'IB reports another orderRef for an order id we placed: trusting IB, commands for the old one are refused',
         );
       }
-      if (FINAL.has(String(state.status ?? ''))) this.registry.status(orderId, order.filledQuantity ?? 0, 0, true);
+      if (isFinalIbStatus(state.status)) this.registry.status(orderId, order.filledQuantity ?? 0, 0, true);
     }
     const kind: BrokerEventKind = ours ? 'openOrder' : 'externalOrder';
     if (!ours) this.stats.external++;

@@ -138,7 +138,7 @@ test('ticks and fills survive a dropped connection: back within 5 s, nothing dup
   const lmt = `acc-lmt-${randomUUID().slice(0, 8)}`;
   const resting = first<{ status: string; clientOrderId?: string }>(
     `broker.${broker}.evt.orderStatus`,
-    (s) => s.clientOrderId === lmt && s.status === 'Submitted',
+    (s) => s.clientOrderId === lmt && s.status === 'working',
   );
   expect(
     await request(`broker.${broker}.cmd.placeOrder`, order(lmt, { orderType: 'LMT', limitPrice: String(target) })),

@@ -226,7 +226,7 @@ test('kill -9 mid-flow: no acknowledged order lost, no order id reused, no cance
   const doneRefs = new Set(snap.completedOrders.map((o) => o.clientOrderId));
   for (const [id] of okA) expect(cancelledRefs.has(id) ? doneRefs.has(id) : openRefs.has(id), id).toBe(true);
   for (const [id] of lost) expect(openRefs.has(id) || doneRefs.has(id), id).toBe(false);
-  expect(snap.completedOrders.find((o) => o.clientOrderId === filledRef)?.status).toBe('Filled');
+  expect(snap.completedOrders.find((o) => o.clientOrderId === filledRef)?.status).toBe('filled');
   expect(snap.executions.filter((x) => x.clientOrderId === filledRef).map((x) => x.quantity)).toEqual(['1']);
   expect(snap.requestedAtMs).toBeGreaterThanOrEqual(started - 1);
 

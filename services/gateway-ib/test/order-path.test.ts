@@ -191,7 +191,7 @@ describe('same order', () => {
       const cancelled = nextMessage<BrokerOrderStatus>(
         h.bus,
         `broker.${h.broker}.evt.orderStatus`,
-        (s) => s.orderId === ra.orderId && s.status === 'Cancelled',
+        (s) => s.orderId === ra.orderId && s.status === 'cancelled',
       );
       expect(await cancel(a, ra.orderId)).toMatchObject({ ok: true, orderId: ra.orderId });
       expect((await cancelled).clientOrderId).toBe(a);

@@ -64,7 +64,7 @@ describe('orders', () => {
     const filled = nextMessage<BrokerOrderStatus>(
       h.bus,
       evt('orderStatus'),
-      (s) => s.clientOrderId === id && s.status === 'Filled',
+      (s) => s.clientOrderId === id && s.status === 'filled',
     );
     const exec = nextMessage<BrokerExecution>(h.bus, evt('execution'), (e) => e.execution.clientOrderId === id);
     const r = await place(order(id));
@@ -98,7 +98,7 @@ describe('orders', () => {
     const submitted = nextMessage<BrokerOrderStatus>(
       h.bus,
       evt('orderStatus'),
-      (s) => s.clientOrderId === id && s.status === 'Submitted',
+      (s) => s.clientOrderId === id && s.status === 'working',
     );
     const r = await place(order(id, { orderType: 'LMT', limitPrice: String(far) }));
     const orderId = r.ok ? r.orderId : -1;
@@ -111,11 +111,11 @@ describe('orders', () => {
       { timeoutMs: 5_000 },
     );
     expect(m).toMatchObject({ ok: true, orderId });
-    expect((await modified).order).toMatchObject({ orderId, clientOrderId: id, status: 'Submitted' });
+    expect((await modified).order).toMatchObject({ orderId, clientOrderId: id, status: 'working' });
     const cancelled = nextMessage<BrokerOrderStatus>(
       h.bus,
       evt('orderStatus'),
-      (s) => s.orderId === orderId && s.status === 'Cancelled',
+      (s) => s.orderId === orderId && s.status === 'cancelled',
     );
     const c = await h.bus.request<BrokerCancelOrderReply>(
       cmd('cancelOrder'),
@@ -143,7 +143,7 @@ describe('orders', () => {
     const cancelled = nextMessage<BrokerOrderStatus>(
       h.bus,
       evt('orderStatus'),
-      (s) => s.orderId === orderId && s.status === 'Cancelled',
+      (s) => s.orderId === orderId && s.status === 'cancelled',
       10_000,
     );
     const c = await h.bus.request<BrokerCancelOrderReply>(
@@ -171,7 +171,7 @@ describe('orders', () => {
     const inactive = nextMessage<BrokerOrderStatus>(
       h.bus,
       evt('orderStatus'),
-      (s) => s.clientOrderId === id && s.status === 'Inactive',
+      (s) => s.clientOrderId === id && s.status === 'rejected',
     );
     h.sim.control.rejectNext('test says no');
     expect(await place(order(id))).toMatchObject({ ok: true });
@@ -246,7 +246,7 @@ describe('reconciliation', () => {
     const submitted = nextMessage<BrokerOrderStatus>(
       h.bus,
       evt('orderStatus'),
-      (s) => s.clientOrderId === id && s.status === 'Submitted',
+      (s) => s.clientOrderId === id && s.status === 'working',
     );
     const r = await place(order(id, { orderType: 'LMT', limitPrice: String(target), tif: 'GTC' }));
     const orderId = r.ok ? r.orderId : -1;
@@ -269,7 +269,7 @@ describe('reconciliation', () => {
     expect(Date.now() - reconnectedAt).toBeLessThan(5_000);
     const fill = snap.executions.find((x) => x.orderId === orderId);
     expect(fill).toMatchObject({ clientOrderId: id, price: String(target), quantity: '100' });
-    expect(snap.completedOrders.some((o) => o.clientOrderId === id && o.status === 'Filled')).toBe(true);
+    expect(snap.completedOrders.some((o) => o.clientOrderId === id && o.status === 'filled')).toBe(true);
 
     // A second drop: reconciliation reports the same fill again; the stream still holds it once.
     const again = nextMessage<BrokerReconciliationSnapshot>(h.bus, evt('reconciliationSnapshot'), () => true, 10_000);

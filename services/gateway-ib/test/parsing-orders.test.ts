@@ -2,7 +2,9 @@ import { describe, expect, test } from 'vitest';
 import {
   clientOrderIdOf,
   fingerprint,
+  isFinalIbStatus,
   orderKey,
+  parseIbStatus,
   toBrokerOrder,
   toCommission,
   toExecution,
@@ -94,7 +96,7 @@ describe('orders', () => {
       limitPrice: '187.5',
       tif: 'DAY',
       outsideRth: false,
-      status: 'Submitted',
+      status: 'working',
       filled: '40',
       remaining: '60',
     });
@@ -116,6 +118,18 @@ describe('orders', () => {
         0,
       ),
     ).toThrow(/unsupported/);
+  });
+
+  test("IB's status words map to BrokerOrderState, the only place they are read; unknown words to nothing", () => {
+    const words = ['ApiPending', 'PendingSubmit', 'PreSubmitted', 'Submitted', 'PendingCancel'];
+    expect(words.map(parseIbStatus)).toEqual(['pendingSubmit', 'pendingSubmit', 'held', 'working', 'pendingCancel']);
+    const final = ['ApiCancelled', 'Cancelled', 'Filled', 'Inactive'];
+    expect(final.map(parseIbStatus)).toEqual(['cancelled', 'cancelled', 'filled', 'rejected']);
+    expect(final.every(isFinalIbStatus)).toBe(true);
+    expect(words.some(isFinalIbStatus)).toBe(false);
+    for (const unknown of ['Unknown', 'submitted', 'working', 'toString', ''])
+      expect(parseIbStatus(unknown)).toBe(undefined);
+    expect(isFinalIbStatus(undefined)).toBe(false);
   });
 
   test('execution and commission', () => {

@@ -79,7 +79,7 @@ describe('orderRejected carries the broker code, text and the refused request', 
     const submitted = nextMessage<BrokerOrderStatus>(
       h.bus,
       evt('orderStatus'),
-      (s) => s.clientOrderId === id && s.status === 'Submitted',
+      (s) => s.clientOrderId === id && s.status === 'working',
     );
     const orderId = await placed(order(id, { orderType: 'LMT', limitPrice: far }));
     await submitted;
@@ -97,7 +97,7 @@ describe('orderRejected carries the broker code, text and the refused request', 
     const filled = nextMessage<BrokerOrderStatus>(
       h.bus,
       evt('orderStatus'),
-      (s) => s.clientOrderId === filledId && s.status === 'Filled',
+      (s) => s.clientOrderId === filledId && s.status === 'filled',
     );
     const fid = await placed(order(filledId));
     await filled;
@@ -116,7 +116,7 @@ describe('orderRejected carries the broker code, text and the refused request', 
     const filled = nextMessage<BrokerOrderStatus>(
       h.bus,
       evt('orderStatus'),
-      (s) => s.clientOrderId === id && s.status === 'Filled',
+      (s) => s.clientOrderId === id && s.status === 'filled',
     );
     const orderId = await placed(order(id));
     await filled;
@@ -140,7 +140,7 @@ describe('orderRejected carries the broker code, text and the refused request', 
 
     const mine = coid();
     const mineId = await placed(order(mine, { orderType: 'LMT', limitPrice: far }));
-    const cancelled = status(mineId, 'Cancelled');
+    const cancelled = status(mineId, 'cancelled');
     await h.bus.request(cmd('cancelOrder'), { v: 1, clientOrderId: mine, orderId: mineId }, { timeoutMs: 5_000 });
     await cancelled;
     await h.gateway.broker(h.broker)?.orders.flushed();

@@ -2,6 +2,7 @@ import {
   FINAL_ORDER_STATES,
   type HistOrdersQuery,
   type HistTradesQuery,
+  inCurrentWords,
   OrderEvent,
   OrderView,
   type TradeRecord,
@@ -68,7 +69,7 @@ export async function queryOrders(
       .where('client_order_id', '=', q.clientOrderId)
       .orderBy('seq')
       .execute();
-    out.events = ev.map((r) => OrderEvent.parse(r.event));
+    out.events = ev.map((r) => inCurrentWords(OrderEvent.parse(r.event)));
   }
   return out;
 }

@@ -137,7 +137,7 @@ describe('order and trade history from the ORDERS stream', () => {
       seq: 9,
       from: 'cancelled',
       to: 'cancelled',
-      brokerStatus: 'Cancelled',
+      brokerStatus: 'cancelled',
     };
     await publish(f.bus, late);
     await until(() => app.readModel.stats.lastStreamSeq >= lastSeq, 10_000, 'the event after the poison one');

@@ -7,9 +7,9 @@ import {
   addDecimal,
   type BrokerExecutionData,
   type BrokerOrder,
+  type BrokerOrderState,
   compareDecimal,
   divDecimal,
-  type IbOrderStatus,
   mulDecimal,
   type OrderState,
   subDecimal,
@@ -214,7 +214,7 @@ export async function applyCommission(
 }
 
 export interface StatusFact {
-  readonly status: IbOrderStatus;
+  readonly status: BrokerOrderState;
   readonly ids: BrokerIds;
   readonly tsEventMs: number;
   /** Set by reconciliation: the change is reported as a mismatch before it is applied. */

@@ -107,6 +107,7 @@ export interface ExternalOrdersTable {
   perm_id: string;
   order_id: number;
   account: string;
+  /** BrokerOrderState (IB words before migration 0007). */
   status: string;
   order_json: unknown;
   updated_at_ms: string;

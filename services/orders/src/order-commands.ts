@@ -236,7 +236,7 @@ async function cancelOne(ctx: OmsContext, clientOrderId: string): Promise<OrderC
       trx,
       row,
       'statusChanged',
-      { from: 'pendingCancel', to: back, brokerStatus: `cancel refused: ${outcome.code}` },
+      { from: 'pendingCancel', to: back, reason: `cancel refused: ${outcome.code}` },
       { nowMs: now, tsEventMs: now, patch: { state: back } },
     );
   });

@@ -9,7 +9,7 @@
  * lost (timeout/disconnect). Unresolved and pendingSubmit are left only by facts from the broker (events or a
  * reconciliation snapshot), never by a guess.
  */
-import { type IbOrderStatus, isFinalOrderState, type OrderState, type TimeInForce } from '@trading-system/contracts';
+import { type BrokerOrderState, isFinalOrderState, type OrderState, type TimeInForce } from '@trading-system/contracts';
 import { InvalidTransitionError } from './errors.js';
 
 const WORKING: readonly OrderState[] = ['pendingSubmit', 'submitted', 'partiallyFilled', 'pendingCancel'];
@@ -111,29 +111,32 @@ export function stateAfterFill(current: OrderState, cmp: -1 | 0 | 1): OrderState
 }
 
 /**
- * The OMS state an IB order status points to, or undefined when the status says nothing new (fills are driven by
- * executions, so `Filled` is only taken from executions / reconciliation, never from orderStatus alone).
- * `hasFills` tells working-with-fills (partiallyFilled) from plain working.
+ * The OMS state a broker's order status points to, or undefined when the status says nothing new (fills are driven
+ * by executions, so `filled` is only taken from executions / reconciliation, never from a status alone).
+ * `hasFills` tells working-with-fills (partiallyFilled) from plain working. Every status is the broker's
+ * acknowledgement that it has the order, so even `pendingSubmit` at the broker is `submitted` here (the OMS's
+ * pendingSubmit means "written to the broker, not acknowledged"); `held` and `working` are both submitted.
  */
 export function stateFromBrokerStatus(
-  status: IbOrderStatus,
+  status: BrokerOrderState,
   ctx: { readonly tif: TimeInForce; readonly hasFills: boolean },
 ): OrderState | undefined {
   switch (status) {
-    case 'ApiPending':
-    case 'PendingSubmit':
-    case 'PreSubmitted':
-    case 'Submitted':
+    case 'pendingSubmit':
+    case 'held':
+    case 'working':
       return ctx.hasFills ? 'partiallyFilled' : 'submitted';
-    case 'PendingCancel':
+    case 'pendingCancel':
       return 'pendingCancel';
-    case 'ApiCancelled':
-    case 'Cancelled':
-      // IOC/FOK remainders are cancelled by the exchange: their time in force ran out.
+    case 'cancelled':
+      // IOC/FOK remainders are cancelled by the venue: their time in force ran out (a broker may not say expired).
       return ctx.tif === 'IOC' || ctx.tif === 'FOK' ? 'expired' : 'cancelled';
-    case 'Inactive':
+    case 'expired':
+      return 'expired';
+    case 'rejected':
+      // Refused after receipt; with fills already, the remainder is what ended.
       return ctx.hasFills ? 'cancelled' : 'rejected';
-    case 'Filled':
+    case 'filled':
       return undefined;
   }
 }

@@ -4,6 +4,7 @@ import {
   type GetOrderReply,
   type GetOrderRequest,
   type Instrument,
+  inCurrentWords,
   type ListOrdersReply,
   type ListOrdersRequest,
   type OrderEvent,
@@ -36,7 +37,7 @@ export async function handleGet(ctx: OmsContext, req: GetOrderRequest): Promise<
     .where('client_order_id', '=', req.clientOrderId)
     .orderBy('seq')
     .execute();
-  return { v: 1, ok: true, order: view, events: events.map((e) => json<OrderEvent>(e.payload)) };
+  return { v: 1, ok: true, order: view, events: events.map((e) => inCurrentWords(json<OrderEvent>(e.payload))) };
 }
 
 /** Cursor = `<createdAtMs>_<clientOrderId>` of the last row of the previous page (newest first). */

@@ -48,7 +48,7 @@ export function status(x: Harness, clientOrderId: string, orderId: number, s: st
     orderId,
     permId: 9000 + orderId,
     clientOrderId,
-    status: s as 'Submitted',
+    status: s as 'working',
     filled: '0',
     remaining: '100',
   });

@@ -90,15 +90,21 @@ describe('fills and broker statuses', () => {
     expect(stateAfterFill('unresolved', -1)).toBe('partiallyFilled');
   });
 
-  test('IB statuses map to OMS states; Filled is left to executions', () => {
+  test('broker statuses map to OMS states; filled is left to executions', () => {
     const day = { tif: 'DAY', hasFills: false } as const;
-    expect(stateFromBrokerStatus('Submitted', day)).toBe('submitted');
-    expect(stateFromBrokerStatus('PreSubmitted', { tif: 'DAY', hasFills: true })).toBe('partiallyFilled');
-    expect(stateFromBrokerStatus('PendingCancel', day)).toBe('pendingCancel');
-    expect(stateFromBrokerStatus('Cancelled', day)).toBe('cancelled');
-    expect(stateFromBrokerStatus('Cancelled', { tif: 'IOC', hasFills: true })).toBe('expired');
-    expect(stateFromBrokerStatus('Inactive', day)).toBe('rejected');
-    expect(stateFromBrokerStatus('Filled', day)).toBeUndefined();
+    expect(stateFromBrokerStatus('pendingSubmit', day)).toBe('submitted');
+    expect(stateFromBrokerStatus('held', day)).toBe('submitted');
+    expect(stateFromBrokerStatus('working', day)).toBe('submitted');
+    expect(stateFromBrokerStatus('working', { tif: 'DAY', hasFills: true })).toBe('partiallyFilled');
+    expect(stateFromBrokerStatus('held', { tif: 'DAY', hasFills: true })).toBe('partiallyFilled');
+    expect(stateFromBrokerStatus('pendingCancel', day)).toBe('pendingCancel');
+    expect(stateFromBrokerStatus('cancelled', day)).toBe('cancelled');
+    expect(stateFromBrokerStatus('cancelled', { tif: 'IOC', hasFills: true })).toBe('expired');
+    expect(stateFromBrokerStatus('cancelled', { tif: 'FOK', hasFills: false })).toBe('expired');
+    expect(stateFromBrokerStatus('expired', day)).toBe('expired');
+    expect(stateFromBrokerStatus('rejected', day)).toBe('rejected');
+    expect(stateFromBrokerStatus('rejected', { tif: 'DAY', hasFills: true })).toBe('cancelled');
+    expect(stateFromBrokerStatus('filled', day)).toBeUndefined();
   });
 });
 

@@ -48,7 +48,7 @@ describe('external orders', () => {
       limitPrice: '199',
       tif: 'GTC' as const,
       outsideRth: false,
-      status: 'Submitted' as const,
+      status: 'working' as const,
       filled: '0',
       remaining: '3',
     };
@@ -56,11 +56,11 @@ describe('external orders', () => {
     await x.brokerEvent('externalOrder', {
       eventId: `xo-${x.broker}-2`,
       tsEventMs: Date.now(),
-      order: { ...order, status: 'Cancelled' as const },
+      order: { ...order, status: 'cancelled' as const },
     });
     await sentinel(x);
     const rows = await db(x).selectFrom('external_orders').select(['perm_id', 'status']).execute();
-    expect(rows).toEqual([{ perm_id: '424242', status: 'Cancelled' }]);
+    expect(rows).toEqual([{ perm_id: '424242', status: 'cancelled' }]);
     expect(await db(x).selectFrom('orders').select('client_order_id').execute()).toEqual([]);
   });
 });

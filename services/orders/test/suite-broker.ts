@@ -26,7 +26,7 @@ describe('broker events', () => {
           orderId,
           permId: 9000 + orderId,
           clientOrderId: id,
-          status: 'Submitted',
+          status: 'working',
           filled: '0',
           remaining: '100',
         },
@@ -142,7 +142,7 @@ describe('broker events', () => {
       limitPrice: '150.30',
       tif: 'DAY' as const,
       outsideRth: false,
-      status: 'Submitted' as const,
+      status: 'working' as const,
       filled: '0',
       remaining: '100',
     };
@@ -158,7 +158,7 @@ describe('broker events', () => {
     );
     expect(cancels.every((c) => c.ok && c.order?.state === 'pendingCancel')).toBe(true);
     expect(x.gateway.calls.filter((c) => c.verb === 'cancelOrder')).toHaveLength(1);
-    await status(x, id, orderId, 'Cancelled', 2);
+    await status(x, id, orderId, 'cancelled', 2);
     await waitUntil(async () => ((await stateOf(x, id)) === 'cancelled' ? true : undefined));
     const again = await x.request<Reply>(Subjects.ordersModify.build(), {
       v: 1,
@@ -215,7 +215,7 @@ describe('unresolved orders and reconciliation', () => {
           limitPrice: '150.25',
           tif: 'DAY',
           outsideRth: false,
-          status: 'Submitted',
+          status: 'working',
           filled: '50',
           remaining: '50',
         },

@@ -63,7 +63,7 @@ describe('command claims under faults', () => {
           trx,
           row,
           'statusChanged',
-          { from: 'pendingCancel', to: 'pendingSubmit', brokerStatus: 'Submitted' },
+          { from: 'pendingCancel', to: 'pendingSubmit', brokerStatus: 'working' },
           { nowMs: now, tsEventMs: now, patch: { state: 'pendingSubmit' } },
         );
       });

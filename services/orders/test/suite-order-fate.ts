@@ -23,7 +23,7 @@ type Snapshot = Omit<
 >;
 const EMPTY: Snapshot = { openOrders: [], completedOrders: [], executions: [], positions: [] };
 
-const openAtBroker = (clientOrderId: string, orderId: number, s: BrokerOrder['status'] = 'Submitted'): BrokerOrder => ({
+const openAtBroker = (clientOrderId: string, orderId: number, s: BrokerOrder['status'] = 'working'): BrokerOrder => ({
   orderId,
   permId: 9000 + orderId,
   clientOrderId,
@@ -76,12 +76,12 @@ describe('pendingSubmit: written to the broker, submitted only on its acknowledg
     const orderId = Number(r.order?.brokerOrderId);
     expect(r).toMatchObject({ ok: true, order: { state: 'pendingSubmit', brokerOrderId: orderId } });
     expect(await stateOf(x, id)).toBe('pendingSubmit');
-    await status(x, id, orderId, 'PreSubmitted', 1);
+    await status(x, id, orderId, 'held', 1);
     const acked = await untilState(x, id, 'submitted');
     const changes = (acked.events ?? []).filter((e) => e.kind === 'statusChanged');
     expect(changes).toMatchObject([
       { from: 'accepted', to: 'pendingSubmit', brokerOrderId: orderId },
-      { from: 'pendingSubmit', to: 'submitted', brokerStatus: 'PreSubmitted' },
+      { from: 'pendingSubmit', to: 'submitted', brokerStatus: 'held' },
     ]);
     const row = await db(x).selectFrom('orders').selectAll().where('client_order_id', '=', id).executeTakeFirst();
     expect(row?.broker_acked_at_ms).not.toBeNull();
@@ -117,7 +117,7 @@ describe('pendingSubmit: written to the broker, submitted only on its acknowledg
     const c = await submit(x);
     const cId = String(c.order?.clientOrderId);
     const cOrderId = Number(c.order?.brokerOrderId);
-    await status(x, cId, cOrderId, 'Submitted', 1);
+    await status(x, cId, cOrderId, 'working', 1);
     await untilState(x, cId, 'submitted');
     await x.brokerEvent('orderRejected', {
       eventId: `rej-${x.broker}-${cOrderId}-cancel`,
@@ -191,7 +191,7 @@ describe('periodic reconciliation: no order awaits the broker for ever', () => {
     const x = h;
     const r = await submit(x);
     const id = String(r.order?.clientOrderId);
-    await status(x, id, Number(r.order?.brokerOrderId), 'Submitted', 1);
+    await status(x, id, Number(r.order?.brokerOrderId), 'working', 1);
     await untilState(x, id, 'submitted');
     // A cancel keeps it awaiting the broker (pendingCancel), so snapshots keep coming.
     await cancel(x, id);
@@ -244,8 +244,8 @@ describe('a cancel of an order without a broker order id', () => {
     expect(cancelsSent(x)).toHaveLength(1);
     expect(cancelsSent(x)[0]?.body).toMatchObject({ clientOrderId: id, orderId: 5150 });
     await untilState(x, id, 'pendingCancel');
-    x.gateway.snapshot = () => ({ ...EMPTY, completedOrders: [openAtBroker(id, 5150, 'Cancelled')] });
-    await status(x, id, 5150, 'Cancelled', 1);
+    x.gateway.snapshot = () => ({ ...EMPTY, completedOrders: [openAtBroker(id, 5150, 'cancelled')] });
+    await status(x, id, 5150, 'cancelled', 1);
     await untilState(x, id, 'cancelled');
     const row = await db(x).selectFrom('orders').selectAll().where('client_order_id', '=', id).executeTakeFirst();
     expect(row?.cancel_requested_at_ms).toBeNull();
@@ -260,7 +260,7 @@ describe('a cancel of an order without a broker order id', () => {
     const id = String(r.order?.clientOrderId);
     expect(await cancel(x, id)).toMatchObject({ ok: true, order: { state: 'unresolved' } });
     const requests = reconciles(x);
-    await status(x, id, 6160, 'Submitted', 1); // the order did reach the broker
+    await status(x, id, 6160, 'working', 1); // the order did reach the broker
     await waitUntil(() => (cancelsSent(x).length > 0 ? true : undefined));
     expect(cancelsSent(x)[0]?.body).toMatchObject({ clientOrderId: id, orderId: 6160 });
     await untilState(x, id, 'pendingCancel');

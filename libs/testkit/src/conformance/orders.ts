@@ -1,15 +1,22 @@
 /**
  * Order helpers of the conformance suite: prices on the instrument's tick grid around the current quote, placing
- * through `placeOrder`, and the event sequences an order must produce (status words are still IB's: issue 16 item 1
- * maps them to the domain's inside each gateway, and these sets shrink to the domain's states then).
+ * through `placeOrder`, and the event sequences an order must produce (in the contract's BrokerOrderState words:
+ * each gateway maps its broker's own words to them).
  */
 import { randomUUID } from 'node:crypto';
-import type { BrokerPlaceOrderRequest, OrderType, TimeInForce } from '@trading-system/contracts';
+import {
+  type BrokerOrderState,
+  type BrokerPlaceOrderRequest,
+  FINAL_BROKER_ORDER_STATES,
+  type OrderType,
+  type TimeInForce,
+} from '@trading-system/contracts';
 import type { BrokerClient, EventOf } from './broker-client.js';
 import type { ConformanceTarget } from './target.js';
 
-export const WORKING = new Set(['PreSubmitted', 'Submitted']);
-export const FINAL = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
+/** Accepted by the broker and resting: held (waiting for a trigger or session) or working at the venue. */
+export const WORKING: ReadonlySet<string> = new Set<BrokerOrderState>(['held', 'working']);
+export const FINAL: ReadonlySet<string> = FINAL_BROKER_ORDER_STATES;
 
 export const newClientOrderId = (): string => `cf-${randomUUID().slice(0, 23)}`;
 

@@ -134,7 +134,7 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
           expect(m).toMatchObject({ ok: true, orderId });
           await c.waitFor('openOrder', (x) => x.order.clientOrderId === id && x.order.quantity === more, 'modified');
           await o.cancel(id, orderId);
-          expect(await o.final(id)).toMatchObject({ status: 'Cancelled', filled: '0' });
+          expect(await o.final(id)).toMatchObject({ status: 'cancelled', filled: '0' });
           expect(o.executions(id)).toEqual([]);
         });
       }
@@ -142,7 +142,7 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
         test(`${type} ${tif}: away from the market, cancelled at once with nothing filled`, async () => {
           const id = newClientOrderId();
           await o.place(o.body(id, { orderType: type, tif, ...buyPrices(type, await quote(), 'rest') }));
-          expect(await o.final(id)).toMatchObject({ status: 'Cancelled', filled: '0' });
+          expect(await o.final(id)).toMatchObject({ status: 'cancelled', filled: '0' });
           expect(o.executions(id)).toEqual([]);
         });
       }
@@ -151,7 +151,7 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
         const orderId = await o.place(
           o.body(id, { orderType: type, tif, ...buyPrices(type, await quote(), 'execute') }),
         );
-        expect(await o.final(id)).toMatchObject({ status: 'Filled', remaining: '0' });
+        expect(await o.final(id)).toMatchObject({ status: 'filled', remaining: '0' });
         const xs = await o.fillsComplete(id, Number(t.orderQuantity));
         for (const x of xs) expect(x).toMatchObject({ orderId, account: t.account, conId: t.orderInstrument.conId });
       });
@@ -180,14 +180,14 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
         const ioc = newClientOrderId();
         await o.place(o.body(ioc, { orderType: 'LMT', tif: 'IOC', quantity, limitPrice }));
         const end = await o.final(ioc);
-        expect(end.status).toBe('Cancelled');
+        expect(end.status).toBe('cancelled');
         const filled = Number(end.filled);
         expect(filled).toBeGreaterThan(0);
         expect(filled).toBeLessThan(Number(quantity));
         await o.fillsComplete(ioc, filled);
         const fok = newClientOrderId();
         await o.place(o.body(fok, { orderType: 'LMT', tif: 'FOK', quantity, limitPrice }));
-        expect(await o.final(fok)).toMatchObject({ status: 'Cancelled', filled: '0' });
+        expect(await o.final(fok)).toMatchObject({ status: 'cancelled', filled: '0' });
         expect(o.executions(fok)).toEqual([]);
       });
     }
@@ -198,7 +198,7 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
       for (const id of ids) await o.place(o.body(id, { orderType: 'LMT', tif: 'GTC', ...buyPrices('LMT', g, 'rest') }));
       for (const id of ids) await o.working(id);
       expect(await c.command('cancelAll', { v: 1 })).toMatchObject({ ok: true });
-      for (const id of ids) expect(await o.final(id)).toMatchObject({ status: 'Cancelled', filled: '0' });
+      for (const id of ids) expect(await o.final(id)).toMatchObject({ status: 'cancelled', filled: '0' });
     });
 
     test('link lost while orders fill: missed fills reported once after reconnect, open orders reported again', async () => {
@@ -220,7 +220,7 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
           c.all('reconciliationSnapshot', (s) => {
             const after = c.events.some((e) => e.data === s && e.receivedAtMs >= restoredAt);
             const open = s.openOrders.some((x) => x.clientOrderId === far);
-            const done = s.completedOrders.some((x) => x.clientOrderId === near && x.status === 'Filled');
+            const done = s.completedOrders.some((x) => x.clientOrderId === near && x.status === 'filled');
             return after && open && done;
           })[0],
         'a snapshot after the reconnect: the far order open, the near one filled',
@@ -234,7 +234,7 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
       for (const x of xs) expect(c.all('commissionReport', (r) => r.execId === x.execId)).toHaveLength(1);
 
       await o.cancel(far, farId);
-      expect(await o.final(far)).toMatchObject({ status: 'Cancelled' });
+      expect(await o.final(far)).toMatchObject({ status: 'cancelled' });
     }, 40_000);
 
     test('every execution is reported once, with exactly one commission report', () => {
@@ -339,14 +339,14 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
         await o.working(day);
         await o.working(gtc);
         await endSession.call(t);
-        expect(await o.final(day)).toMatchObject({ status: 'Cancelled', filled: '0' });
+        expect(await o.final(day)).toMatchObject({ status: 'cancelled', filled: '0' });
         const reconId = newClientOrderId();
         expect(await c.command('reconcile', { v: 1, reconId })).toMatchObject({ ok: true });
         const snap = await c.waitFor('reconciliationSnapshot', (s) => s.reconId === reconId, 'the asked snapshot');
         expect(snap.openOrders.map((x) => x.clientOrderId)).toContain(gtc);
         expect(snap.openOrders.map((x) => x.clientOrderId)).not.toContain(day);
         await o.cancel(gtc, gtcId);
-        expect(await o.final(gtc)).toMatchObject({ status: 'Cancelled' });
+        expect(await o.final(gtc)).toMatchObject({ status: 'cancelled' });
       });
   });
 }

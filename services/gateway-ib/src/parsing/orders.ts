@@ -6,9 +6,10 @@ import type { CommissionReport, Contract, Execution, Order, OrderState } from '@
 import {
   type BrokerExecutionData,
   type BrokerOrder,
+  type BrokerOrderState,
   type BrokerPlaceOrderRequest,
   ClientOrderId,
-  IbOrderStatus,
+  FINAL_BROKER_ORDER_STATES,
   type Instrument,
 } from '@trading-system/contracts';
 import { priceOrUndefined, toDecimalString } from './numbers.js';
@@ -60,9 +61,30 @@ export function clientOrderIdOf(orderRef: string | undefined): string | undefine
   return ClientOrderId.safeParse(orderRef).success ? orderRef : undefined;
 }
 
-export function parseIbStatus(status: string): IbOrderStatus | undefined {
-  const r = IbOrderStatus.safeParse(status);
-  return r.success ? r.data : undefined;
+/**
+ * IB's order status words → the contract's BrokerOrderState: the only place IB's words are read. Undefined for a
+ * word IB may add later (the status is then not published, and reconciliation reports the order again).
+ */
+const IB_STATUS: Readonly<Record<string, BrokerOrderState>> = {
+  ApiPending: 'pendingSubmit',
+  PendingSubmit: 'pendingSubmit',
+  PreSubmitted: 'held',
+  Submitted: 'working',
+  PendingCancel: 'pendingCancel',
+  ApiCancelled: 'cancelled',
+  Cancelled: 'cancelled',
+  Filled: 'filled',
+  Inactive: 'rejected',
+};
+
+export function parseIbStatus(status: string): BrokerOrderState | undefined {
+  return Object.hasOwn(IB_STATUS, status) ? IB_STATUS[status] : undefined;
+}
+
+/** Whether an IB status word (as IB's callbacks carry it) is final: no more fills or statuses follow. */
+export function isFinalIbStatus(status: unknown): boolean {
+  const s = parseIbStatus(String(status ?? ''));
+  return s !== undefined && FINAL_BROKER_ORDER_STATES.has(s);
 }
 
 /** IB openOrder / completedOrder → BrokerOrder; `filled` from the last orderStatus when known. */
@@ -83,7 +105,7 @@ export function toBrokerOrder(
   const type = ['MKT', 'LMT', 'STP', 'STP LMT'].includes(String(order.orderType)) ? order.orderType : undefined;
   if (type === undefined) throw new OrderParseError(`order ${orderId} has unsupported type ${order.orderType}`);
   const tif = ['DAY', 'GTC', 'IOC', 'FOK'].includes(String(order.tif)) ? order.tif : 'DAY';
-  const done = Math.max(0, Math.min(total, filled ?? (status === 'Filled' ? total : 0)));
+  const done = Math.max(0, Math.min(total, filled ?? (status === 'filled' ? total : 0)));
   const b: BrokerOrder = {
     orderId,
     permId: Math.max(0, order.permId ?? 0),

@@ -5,6 +5,7 @@ import * as brokerScopedIds from './0003-broker-scoped-ids.js';
 import * as brokerAcknowledgement from './0004-broker-acknowledgement.js';
 import * as appendOnlyEvents from './0005-append-only-events.js';
 import * as lastRejection from './0006-last-rejection.js';
+import * as brokerNeutralStatus from './0007-broker-neutral-status.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-init': init,
@@ -13,4 +14,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004-broker-acknowledgement': brokerAcknowledgement,
   '0005-append-only-events': appendOnlyEvents,
   '0006-last-rejection': lastRejection,
+  '0007-broker-neutral-status': brokerNeutralStatus,
 };

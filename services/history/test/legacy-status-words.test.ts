@@ -1,0 +1,141 @@
+/**
+ * Order events the version before the broker-neutral contract published: IB's status words (and the `cancel
+ * refused` note) in statusChanged.brokerStatus, IB's word as a cancellation's reason. The ORDERS stream keeps them
+ * for good, so the read model must fold them, after a rebuild too, and its audit query hands them out in the
+ * current words. In-process bus with PGlite and with Postgres.
+ */
+import { catalog, type HistOrdersReply, type OrderEvent, Subjects } from '@trading-system/contracts';
+import { type Kysely, sql } from '@trading-system/storage';
+import {
+  createTestMemoryBus,
+  openPgliteTestDatabase,
+  openPgTestDatabase,
+  type TestBus,
+  type TestDatabase,
+  uniqueName,
+} from '@trading-system/testkit';
+import { afterEach, describe, expect, test } from 'vitest';
+import { type History, start } from '../src/app.js';
+import { INSTRUMENT, testLogger, until } from './helpers.js';
+import { T0 } from './order-events.js';
+
+const ACCOUNT = 'DU1234567';
+
+function oldWordsOrder(broker: string): OrderEvent[] {
+  const id = uniqueName('o');
+  const base = (seq: number) => ({
+    v: 1 as const,
+    eventId: `${id}-${seq}`,
+    clientOrderId: id,
+    seq,
+    broker,
+    account: ACCOUNT,
+    tsEventMs: T0 + seq,
+    tsInitMs: T0 + seq,
+  });
+  return [
+    {
+      ...base(1),
+      kind: 'accepted',
+      instrument: INSTRUMENT,
+      side: 'BUY',
+      quantity: '10',
+      orderType: 'LMT',
+      limitPrice: '150',
+      tif: 'DAY',
+      outsideRth: false,
+    },
+    {
+      ...base(2),
+      kind: 'statusChanged',
+      from: 'accepted',
+      to: 'submitted',
+      brokerStatus: 'PreSubmitted',
+      brokerOrderId: 7,
+    },
+    { ...base(3), kind: 'pendingCancel' },
+    {
+      ...base(4),
+      kind: 'statusChanged',
+      from: 'pendingCancel',
+      to: 'submitted',
+      brokerStatus: 'cancel refused: TIMEOUT',
+    },
+    { ...base(5), kind: 'cancelled', filledQty: '0', reason: 'Cancelled' },
+  ];
+}
+
+let app: History | undefined;
+let testBus: TestBus | undefined;
+let database: TestDatabase<unknown> | undefined;
+afterEach(async () => {
+  await app?.stop();
+  app = undefined;
+  await testBus?.close();
+  testBus = undefined;
+  await database?.close();
+  database = undefined;
+});
+
+describe.each(['pglite', 'pg'] as const)('events in the old status words (%s)', (kind) => {
+  test('fold, survive a rebuild, and read in the current words', async () => {
+    testBus = await createTestMemoryBus(catalog);
+    const bus = testBus.bus;
+    database = kind === 'pg' ? await openPgTestDatabase<unknown>() : await openPgliteTestDatabase<unknown>();
+    const broker = uniqueName('b');
+    const stream = uniqueName('ORDERS_');
+    await bus.jetstream.ensureStream({
+      name: stream,
+      subjects: ['orders.evt.>'],
+      storage: 'memory',
+      duplicateWindowMs: 60_000,
+    });
+    const events = oldWordsOrder(broker);
+    for (const e of events)
+      await bus.jetstream.publish(Subjects.orderEvent.build({ broker, account: ACCOUNT, kind: e.kind }), e, {
+        msgId: `${broker}:${e.eventId}`,
+      });
+    const schema = database.newSchema('hist');
+    const history = await start({
+      bus,
+      db: database.db as never,
+      logger: testLogger,
+      config: {
+        schema,
+        brokers: [broker],
+        ensureOrdersStream: false,
+        ordersStream: stream,
+        ordersFilterSubject: 'orders.evt.>',
+        ordersDurable: uniqueName('d'),
+        liveBars: false,
+      },
+    });
+    app = history;
+    const read = async () => {
+      await until(() => history.readModel.stats.applied === events.length, 10_000, 'every event applied');
+      return bus.request<HistOrdersReply>(
+        Subjects.histOrders.build(),
+        { v: 1, query: { broker, clientOrderId: events[0]?.clientOrderId, includeEvents: true } },
+        { timeoutMs: 5_000 },
+      );
+    };
+    const first = await read();
+    expect(first.ok && first.orders.map((o) => [o.state, o.brokerOrderId])).toEqual([['cancelled', 7]]);
+    expect(
+      first.ok && first.events?.map((e) => (e.kind === 'statusChanged' ? [e.brokerStatus, e.reason] : e.kind)),
+    ).toEqual(['accepted', ['held', undefined], 'pendingCancel', [undefined, 'cancel refused: TIMEOUT'], 'cancelled']);
+    // Stored as published: the words are mapped when read, never rewritten.
+    // biome-ignore lint/suspicious/noExplicitAny: the test reads the stored rows untyped
+    const stored = await (database.db as Kysely<any>)
+      .withSchema(schema)
+      .selectFrom('order_events')
+      .select(sql<string>`event->>'brokerStatus'`.as('word'))
+      .where('kind', '=', 'statusChanged')
+      .orderBy('seq')
+      .execute();
+    expect(stored.map((r) => r.word)).toEqual(['PreSubmitted', 'cancel refused: TIMEOUT']);
+
+    await history.readModel.rebuild();
+    expect(await read()).toEqual(first);
+  });
+});
