@@ -190,6 +190,28 @@ describe('limit order', () => {
   });
 });
 
+describe('outside the session', () => {
+  it('a stock order sent before the open is accepted, becomes new at the open, then fills', async () => {
+    const start = sim.clock.now();
+    sim.clock.set(Date.parse('2024-03-06T13:00:00Z')); // 08:00 New York
+    const r = await api(sim, 'POST', '/v2/orders', {
+      symbol: 'IBM',
+      qty: '1',
+      side: 'buy',
+      type: 'market',
+      time_in_force: 'day',
+    });
+    expect(r.body.status).toBe('accepted');
+    sim.control.step();
+    expect((await api(sim, 'GET', `/v2/orders/${r.body.id}`)).body.status).toBe('accepted');
+    sim.clock.set(Date.parse('2024-03-06T14:30:00Z')); // 09:30
+    sim.control.step();
+    await nextUpdate(updates, r.body.id, 'new');
+    await nextUpdate(updates, r.body.id, 'fill');
+    sim.clock.set(start);
+  });
+});
+
 describe('rejections', () => {
   it('an order the exchange rejects gets a rejected event', async () => {
     sim.control.rejectNext('simulated venue reject');
