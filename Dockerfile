@@ -19,6 +19,7 @@ COPY services/gateway-ib/package.json services/gateway-ib/
 COPY services/orders/package.json services/orders/
 COPY services/market-data/package.json services/market-data/
 COPY services/history/package.json services/history/
+COPY services/alpaca-sim/package.json services/alpaca-sim/
 COPY services/embedded/package.json services/embedded/
 COPY apps/cli/package.json apps/cli/
 COPY apps/dashboard/package.json apps/dashboard/

@@ -7,6 +7,7 @@
  *   nats/<user>.env         for people: NATS_NKEY_SEED_FILE and NATS_INBOX_PREFIX of client, operator, dashboard,
  *                           e.g. `set -a; . .secrets/nats/operator.env; set +a` before the CLI
  *   postgres/<role>.password  the Postgres superuser's and each service role's password (Docker secrets)
+ *   grafana/admin.password    the observability profile's Grafana admin password (a Docker secret)
  *   nats/tls/               with --tls: a CA and a server certificate for nats (needs openssl)
  *
  * Existing files are kept (so a running deployment keeps working); --force replaces them. The directory is 0700,
@@ -48,6 +49,8 @@ export const natsSeedFile = (dir: string, user: NatsUser): string => join(dir, '
 export const postgresPasswordFile = (dir: string, role: PostgresRole): string =>
   join(dir, 'postgres', `${role}.password`);
 
+export const grafanaPasswordFile = (dir: string): string => join(dir, 'grafana', 'admin.password');
+
 export function generateSecrets(options: SecretsOptions = {}): SecretsResult {
   const dir = resolve(options.dir ?? join(ROOT, '.secrets'));
   const written: string[] = [];
@@ -66,7 +69,7 @@ export function generateSecrets(options: SecretsOptions = {}): SecretsResult {
     write(path, content);
     return content;
   };
-  for (const sub of ['', 'nats', 'postgres']) {
+  for (const sub of ['', 'nats', 'postgres', 'grafana']) {
     mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
   }
   chmodSync(dir, 0o700);
@@ -88,6 +91,8 @@ export function generateSecrets(options: SecretsOptions = {}): SecretsResult {
     // URL-safe: it may end up in a connection string.
     ensure(postgresPasswordFile(dir, role), () => `${randomBytes(24).toString('base64url')}\n`);
   }
+  // No trailing newline: Grafana takes a __FILE variable's content as it is.
+  ensure(grafanaPasswordFile(dir), () => randomBytes(24).toString('base64url'));
   if (options.tls === true) {
     const tls = join(dir, 'nats', 'tls');
     mkdirSync(tls, { recursive: true, mode: 0o700 });

@@ -419,3 +419,57 @@ describe('NATS configuration (infra/nats/nats.conf)', () => {
     expect(conf).toMatch(/^\s*http_port\s*:\s*8222\b/m);
   });
 });
+
+describe('observability profile', () => {
+  const withMetrics = ours.filter(([, s]) => environmentOf(s).METRICS_PORT !== undefined);
+  const prometheusConfig = parseComposeYaml(readFileSync(join(ROOT, 'infra/prometheus/prometheus.yml'), 'utf8')) as {
+    scrape_configs: { static_configs: { targets: string[] }[] }[];
+  };
+  const targets = prometheusConfig.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
+
+  test('every NATS service of ours has a metrics endpoint on the compose network, and Prometheus scrapes each', () => {
+    const natsServices = ours.filter(([, s]) => environmentOf(s).NATS_URL !== undefined).map(([n]) => n);
+    expect(withMetrics.map(([n]) => n).sort()).toEqual(natsServices.sort());
+    for (const [name, service] of withMetrics) {
+      const env = environmentOf(service);
+      expect(env.METRICS_HOST, name).toBe('0.0.0.0'); // reachable by Prometheus; never published on the host
+      expect(service.ports ?? [], name).toEqual([]);
+      expect(targets, name).toContain(`${name}:${env.METRICS_PORT}`);
+    }
+    expect(targets.length).toBe(withMetrics.length);
+  });
+
+  test('Prometheus and Grafana run only in the profile; Grafana provisioned, its admin password a secret file', () => {
+    const prometheus = compose.services.prometheus as ComposeService;
+    const grafana = compose.services.grafana as ComposeService;
+    expect(prometheus.profiles).toEqual(['observability']);
+    expect(grafana.profiles).toEqual(['observability']);
+    const env = environmentOf(grafana);
+    expect(env.GF_SECURITY_ADMIN_PASSWORD).toBeUndefined();
+    expect(env.GF_SECURITY_ADMIN_PASSWORD__FILE).toBe('/run/secrets/grafana_admin');
+    expect(raw.secrets?.grafana_admin?.file).toBe('./.secrets/grafana/admin.password');
+    expect(readFileSync(join(SECRETS_DIR, 'grafana/admin.password'), 'utf8')).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    for (const f of ['provisioning/datasources/prometheus.yml', 'provisioning/dashboards/trading.yml'])
+      expect(existsSync(join(ROOT, 'infra/grafana', f)), f).toBe(true);
+  });
+
+  test("the Grafana dashboard's queries name only series the services export", () => {
+    const dashboard = JSON.parse(readFileSync(join(ROOT, 'infra/grafana/dashboards/trading.json'), 'utf8')) as {
+      panels: { targets: { expr: string }[] }[];
+    };
+    const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+    expect(exprs.length).toBeGreaterThanOrEqual(10);
+    const sources = ['libs/metrics/src', 'services/orders/src', 'services/gateway-ib/src', 'services/market-data/src']
+      .flatMap((d) =>
+        readdirSync(join(ROOT, d))
+          .filter((f) => f.endsWith('.ts'))
+          .map((f) => readFileSync(join(ROOT, d, f), 'utf8')),
+      )
+      .join('\n');
+    for (const expr of exprs)
+      for (const series of expr.match(/trading_[a-z_]+/g) ?? []) {
+        const base = series.replace(/_(bucket|sum|count)$/, '');
+        expect(sources, `${series} in "${expr}"`).toContain(`'${base}'`);
+      }
+  });
+});

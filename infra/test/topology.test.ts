@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Bus, NoRespondersError, openBus, RequestTimeoutError } from '@trading-system/bus';
 import { type BrokerInfo, catalog, Subjects } from '@trading-system/contracts';
+import { scrape, sumOf } from '@trading-system/metrics';
 import type { PrivateNats } from '@trading-system/testkit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { PROBED_SERVICES, probeFor } from '../healthcheck.js';
@@ -144,6 +145,8 @@ beforeAll(async () => {
     const service = compose.services[name] as ComposeService;
     const mapped = Object.fromEntries(Object.entries(environmentOf(service)).map(([k, v]) => [k, mapValue(v)]));
     const env = withLocalSecrets(mapped, compose, secrets.dir);
+    // Compose gives every container the same metrics port; here they share one host.
+    if (env.METRICS_PORT !== undefined) env.METRICS_PORT = String(await freePort());
     envs.set(name, env);
     procs.push(spawnService(name, commandOf(service).map(mapValue), env));
   }
@@ -227,6 +230,41 @@ test('examples/basic-usage.ts with NATS_URL against the compose services as sepa
   expect(stdout).toMatch(/status: submitted \(filled 0 of 10, broker order id \d+\)/);
   expect(stdout).toMatch(/cancel requested: /);
 }, 100_000);
+
+test("each service's metrics endpoint is ready and its series moved with the example's work", async () => {
+  const url = (name: string) => `http://127.0.0.1:${envs.get(name)?.METRICS_PORT}`;
+  for (const name of ['gateway-ib-sim', 'orders', 'market-data', 'history']) {
+    expect((await fetch(`${url(name)}/readyz`)).status, name).toBe(200);
+    expect((await fetch(`${url(name)}/healthz`)).status, name).toBe(200);
+  }
+  const orders = await scrape(url('orders'));
+  // The example's limit order, then its cancel: in the ledger, requested over the bus, written to order_events.
+  expect(sumOf(orders, 'trading_oms_orders')).toBeGreaterThanOrEqual(1);
+  expect(
+    sumOf(orders, 'trading_bus_messages_total', { family: 'orders.submit', direction: 'in' }),
+  ).toBeGreaterThanOrEqual(1);
+  expect(
+    orders.some(
+      (x) =>
+        x.name === 'trading_db_query_seconds_count' &&
+        x.labels.op === 'insert' &&
+        x.labels.table?.endsWith('order_events') &&
+        x.value > 0,
+    ),
+  ).toBe(true);
+  expect(sumOf(orders, 'trading_oms_outbox_pending')).toBe(0);
+  const gateway = await scrape(url('gateway-ib-sim'));
+  expect(sumOf(gateway, 'trading_broker_connection_state', { broker: 'sim', state: 'connected' })).toBe(1);
+  expect(sumOf(gateway, 'trading_governor_sent', { broker: 'sim' })).toBeGreaterThan(0);
+  expect(sumOf(gateway, 'trading_broker_rate_violations', { broker: 'sim' })).toBe(0);
+  expect(sumOf(gateway, 'trading_market_data_lines_budget', { broker: 'sim' })).toBeGreaterThan(0);
+  const history = await scrape(url('history'));
+  expect(sumOf(history, 'trading_bus_messages_total', { family: 'hist.bars', direction: 'in' })).toBeGreaterThanOrEqual(
+    1,
+  );
+  const marketData = await scrape(url('market-data'));
+  expect(sumOf(marketData, 'trading_bus_messages_total', { direction: 'in' })).toBeGreaterThan(0);
+}, 30_000);
 
 test('a service that stopped fails its healthcheck (exit 1), the others still pass', async () => {
   const marketData = procs.find((p) => p.name === 'market-data');

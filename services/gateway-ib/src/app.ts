@@ -35,6 +35,8 @@ export interface GatewayDeps {
 
 export interface Gateway {
   broker(name: string): HostedBroker | undefined;
+  /** Every connection hosted now (for metrics). */
+  brokers(): readonly HostedBroker[];
   stop(): Promise<void>;
 }
 
@@ -132,6 +134,7 @@ export async function start(deps: GatewayDeps): Promise<Gateway> {
 
   return {
     broker: (name) => brokers.get(name),
+    brokers: () => [...brokers.values()],
     async stop() {
       for (const s of subs.splice(0)) s.unsubscribe();
       await Promise.all([...brokers.values()].map((b) => b.stop()));

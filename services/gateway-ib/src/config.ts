@@ -4,6 +4,7 @@
  * a single connection named `BROKER_NAME` (default `ib_paper`); exactly one of the two forms.
  */
 import { BrokerName, GatewayType, IbConnectionConfig, OrderType, TimeInForce } from '@trading-system/contracts';
+import { metricsConfigShape } from '@trading-system/metrics';
 import {
   checkNatsConfig,
   type DeepReadonly,
@@ -41,6 +42,7 @@ export const GatewayConfig = z
   .object({
     ...natsConfigShape,
     ...logConfigShape,
+    ...metricsConfigShape,
     GATEWAY_TYPE: defaultedEnv(GatewayType, 'ib').describe('gateway type token of gateway.<type>.cmd.* (default ib)'),
     BROKER_NAME: defaultedEnv(BrokerName, 'ib_paper').describe('name of the single broker (default ib_paper)'),
     IB_HOST: defaultedEnv(z.string(), '127.0.0.1').describe('TWS / IB Gateway host (default 127.0.0.1)'),

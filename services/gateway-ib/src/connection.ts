@@ -371,6 +371,11 @@ export class BrokerConnection {
     return s;
   }
 
+  /** The session's state as its status says it (connected, degraded, disconnected). */
+  get connectionState(): BrokerStatus['state'] {
+    return this.state();
+  }
+
   private state(): BrokerStatus['state'] {
     if (this.phase !== 'ready') return 'disconnected';
     if (this.ibLinkLost) return 'degraded';

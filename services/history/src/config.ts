@@ -1,3 +1,4 @@
+import { metricsConfigShape } from '@trading-system/metrics';
 import {
   checkDatabaseConfig,
   checkNatsConfig,
@@ -17,6 +18,7 @@ export const HistoryEnvConfig = z
     ...logConfigShape,
     ...natsConfigShape,
     ...databaseConfigShape,
+    ...metricsConfigShape,
     HISTORY_FETCH_CONCURRENCY: defaultedEnv(intEnv(1, 50), 4).describe(
       'broker fetches in flight per download (the gateway paces them; default 4)',
     ),

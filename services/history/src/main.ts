@@ -1,6 +1,7 @@
 /** history as a process: wiring only (config → bus, database → start). */
 import { openBus } from '@trading-system/bus';
 import { catalog } from '@trading-system/contracts';
+import { startServiceMetrics } from '@trading-system/metrics';
 import {
   databaseOptions,
   loadConfig,
@@ -16,6 +17,7 @@ await runService({
   name: 'history',
   loadConfig: (env) => loadConfig(HistoryEnvConfig, env),
   start: async ({ config, logger, fatal, shutdownSignal }) => {
+    const metrics = await startServiceMetrics({ service: 'history', config, logger });
     const busLog = logger.child({ component: 'bus' });
     const settings = natsConnectionSettings(config);
     if (settings === undefined) logger.warn('NATS_URL unset: in-process bus, reachable only from this process');
@@ -24,6 +26,7 @@ await runService({
       name: 'history',
       catalog,
       log: busLog,
+      observer: metrics.bus,
       onLost: (err) => fatal('NATS connection closed for good', { err, hint: 'check NATS_URL and nats-server' }),
     });
     const dbLog = logger.child({ component: 'database' });
@@ -43,7 +46,7 @@ await runService({
         start({
           bus,
           beforeServe: handOver,
-          db: database.db,
+          db: metrics.database(database.db),
           logger,
           config: {
             fetchConcurrency: config.HISTORY_FETCH_CONCURRENCY,
@@ -53,11 +56,14 @@ await runService({
           },
         }),
     });
+    metrics.ready();
     return {
       async stop() {
+        metrics.stopping();
         await history.stop();
         await bus.drain();
         await database.close();
+        await metrics.stop();
       },
     };
   },

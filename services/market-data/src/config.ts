@@ -1,3 +1,4 @@
+import { metricsConfigShape } from '@trading-system/metrics';
 import { checkNatsConfig, defaultedEnv, logConfigShape, natsConfigShape } from '@trading-system/runtime';
 import { z } from 'zod';
 
@@ -8,6 +9,7 @@ export const MarketDataEnv = z
   .object({
     ...logConfigShape,
     ...natsConfigShape,
+    ...metricsConfigShape,
     MD_STALE_AFTER_MS: defaultedEnv(ms(100, 3_600_000), 15_000).describe(
       'a line with no tick for this long is reported stale and its bars get the gap flag (default 15000)',
     ),

@@ -1,5 +1,6 @@
 /** Environment configuration of the orders service (validated once by main.ts, then frozen). */
 import { RiskLimits } from '@trading-system/contracts';
+import { metricsConfigShape } from '@trading-system/metrics';
 import {
   checkDatabaseConfig,
   checkNatsConfig,
@@ -47,6 +48,7 @@ export const OrdersEnv = z
     ...logConfigShape,
     ...natsConfigShape,
     ...databaseConfigShape,
+    ...metricsConfigShape,
     ORDERS_BROKERS: defaultedEnv(BrokerList, [{ name: 'sim', allowGtc: true }]).describe(
       'broker connections the OMS routes to, comma-separated; ":nogtc" refuses GTC for one (default sim)',
     ),

@@ -1,5 +1,6 @@
 import { openBus } from '@trading-system/bus';
 import { BROKER_EVENTS_STREAM, catalog, DURABLE_CONSUMERS, ORDERS_STREAM } from '@trading-system/contracts';
+import { startServiceMetrics } from '@trading-system/metrics';
 import {
   databaseOptions,
   loadConfig,
@@ -11,12 +12,14 @@ import { createDatabase } from '@trading-system/storage';
 import { start } from './app.js';
 import { OrdersEnv } from './config.js';
 import type { OrdersDb } from './db-types.js';
+import { registerOmsMetrics } from './metrics.js';
 
 await runService({
   name: 'orders',
   loadConfig: (env) => loadConfig(OrdersEnv, env),
   stopTimeoutMs: 10_000,
   start: async ({ config, logger, fatal, shutdownSignal }) => {
+    const metrics = await startServiceMetrics({ service: 'orders', config, logger });
     const nats = natsConnectionSettings(config);
     const busLog = logger.child({ component: 'bus' });
     const bus = await openBus({
@@ -24,6 +27,7 @@ await runService({
       name: 'orders',
       catalog,
       log: busLog,
+      observer: metrics.bus,
       onLost: (err) => fatal('NATS connection closed for good', { err, hint: 'check NATS_URL and nats-server' }),
     });
     const dbLog = logger.child({ component: 'database' });
@@ -43,7 +47,7 @@ await runService({
         start({
           bus,
           beforeServe: handOver,
-          db: database.db,
+          db: metrics.database(database.db),
           logger,
           config: {
             schema: config.ORDERS_DB_SCHEMA,
@@ -62,11 +66,15 @@ await runService({
           },
         }),
     });
+    registerOmsMetrics(metrics.registry, database.db.withSchema(config.ORDERS_DB_SCHEMA));
+    metrics.ready();
     return {
       stop: async () => {
+        metrics.stopping();
         await app.stop();
         await bus.drain();
         await database.close();
+        await metrics.stop();
       },
     };
   },
