@@ -90,6 +90,24 @@ describe('historical bars', () => {
     expect(r.body.bars.map((b: WireBar) => b.t)).toEqual(['2024-03-01T05:00:00Z', '2024-03-04T05:00:00Z']);
   });
 
+  it('follows the NYSE calendar: no bars on a holiday, a short day after Thanksgiving', async () => {
+    const before = sim.clock.now();
+    sim.clock.set(Date.parse('2024-12-02T15:00:00Z'));
+    const july4 = await api(
+      sim,
+      'GET',
+      '/v2/stocks/AAPL/bars?timeframe=1Day&start=2024-07-03&end=2024-07-06T00:00:00Z',
+    );
+    expect(july4.body.bars.map((b: WireBar) => b.t)).toEqual(['2024-07-03T04:00:00Z', '2024-07-05T04:00:00Z']);
+    const short = await api(
+      sim,
+      'GET',
+      '/v2/stocks/SPY/bars?timeframe=1Min&start=2024-11-29T00:00:00Z&end=2024-11-30T00:00:00Z&limit=10000',
+    );
+    expect(short.body.bars).toHaveLength(210); // 09:30–13:00
+    sim.clock.set(before);
+  });
+
   it('crypto bars exist around the clock, with fractional volume', async () => {
     const r = await api(
       sim,

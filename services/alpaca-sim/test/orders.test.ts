@@ -212,6 +212,29 @@ describe('outside the session', () => {
   });
 });
 
+describe('short sale', () => {
+  it('sells a shortable stock short, then buys to cover', async () => {
+    const sell = await api(sim, 'POST', '/v2/orders', {
+      symbol: 'AMZN',
+      qty: '7',
+      side: 'sell',
+      type: 'market',
+      time_in_force: 'day',
+    });
+    expect(sell.body).toMatchObject({ status: 'filled' });
+    expect((await api(sim, 'GET', '/v2/positions/AMZN')).body).toMatchObject({ qty: '-7', side: 'short' });
+    const cover = await api(sim, 'POST', '/v2/orders', {
+      symbol: 'AMZN',
+      qty: '7',
+      side: 'buy',
+      type: 'market',
+      time_in_force: 'day',
+    });
+    expect(cover.body.status).toBe('filled');
+    expect((await api(sim, 'GET', '/v2/positions/AMZN')).status).toBe(404);
+  });
+});
+
 describe('rejections', () => {
   it('an order the exchange rejects gets a rejected event', async () => {
     sim.control.rejectNext('simulated venue reject');
@@ -291,6 +314,7 @@ describe('crypto and cancel all', () => {
     expect(r.body).toMatchObject({ status: 'filled', filled_qty: '0.0125', asset_class: 'crypto', symbol: 'BTC/USD' });
     const position = await api(sim, 'GET', '/v2/positions/BTCUSD');
     expect(position.body).toMatchObject({ symbol: 'BTCUSD', qty: '0.0125', asset_class: 'crypto' });
+    expect((await api(sim, 'GET', `/v2/positions/${encodeURIComponent('BTC/USD')}`)).body.qty).toBe('0.0125');
     sim.clock.set(Date.parse('2024-03-05T15:30:00Z'));
   });
 

@@ -155,6 +155,8 @@ export class Broker {
       }
       if (held > 0) return;
     }
+    // Buying to cover a short spends nothing on margin: only the part beyond the short needs funds.
+    if (o.side === 'buy' && held < 0 && o.qtyUnits <= -held) return;
     const quote = this.model.quoteAt(o.asset, now);
     const price = o.limitPrice ?? o.stopPrice ?? (o.side === 'buy' ? quote.ask : quote.bid);
     const cost = valueMicros(o.qtyUnits, price);

@@ -120,7 +120,7 @@ export function tradingRoutes(d: TradingDeps): Route[] {
       ),
     })),
     route('GET', /^\/v2\/positions$/, () => ({ status: 200, body: positionsJson() })),
-    route('GET', /^\/v2\/positions\/([^/]+)$/, (r) => {
+    route('GET', /^\/v2\/positions\/(.+)$/, (r) => {
       const asset = catalog.find(r.params[0] ?? '');
       const p = asset && broker.exchange.positions('SIMACCT').find((x) => x.conId === asset.conId && x.position !== 0);
       if (!asset || !p) throw API_ERRORS.notFound('position does not exist');

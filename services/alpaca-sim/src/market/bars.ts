@@ -4,7 +4,7 @@
  * session traded, and lazy enumeration so a page of 1,000 one-minute bars never computes the rest of the year.
  */
 import type { Asset } from './assets.js';
-import { isWeekday, nyDay, nyWallToMs, sessionOf } from './calendar.js';
+import { nyDay, nyWallToMs, sessionOf } from './calendar.js';
 import { unit } from './hash.js';
 import { type MarketModel, roundTo } from './prices.js';
 
@@ -71,8 +71,8 @@ function bucketAt(tf: Timeframe, tMs: number): Bucket {
 function tradedPart(asset: Asset, b: Bucket): Bucket | undefined {
   if (asset.class === 'crypto') return b;
   for (let day = nyDay(b.startMs); day <= nyDay(b.endMs - 1); day++) {
-    if (!isWeekday(day)) continue;
     const s = sessionOf(day);
+    if (!s) continue;
     const start = Math.max(b.startMs, s.openMs);
     const end = Math.min(b.endMs, s.closeMs);
     if (start < end) return { startMs: start, endMs: end };
@@ -150,9 +150,8 @@ export function* bucketStarts(
 function nextTradingBucket(asset: Asset, tf: Timeframe, tMs: number): number {
   if (asset.class === 'crypto' || tf.unit === 'Day') return bucketAt(tf, tMs).startMs;
   for (let day = nyDay(tMs); ; day++) {
-    if (!isWeekday(day)) continue;
     const s = sessionOf(day);
-    if (tMs >= s.closeMs) continue;
+    if (!s || tMs >= s.closeMs) continue;
     return bucketAt(tf, Math.max(tMs, s.openMs)).startMs;
   }
 }
@@ -160,9 +159,8 @@ function nextTradingBucket(asset: Asset, tf: Timeframe, tMs: number): number {
 function previousTradingBucket(asset: Asset, tf: Timeframe, tMs: number): number {
   if (asset.class === 'crypto' || tf.unit === 'Day') return bucketAt(tf, tMs).startMs;
   for (let day = nyDay(tMs); day > 0; day--) {
-    if (!isWeekday(day)) continue;
     const s = sessionOf(day);
-    if (tMs < s.openMs) continue;
+    if (!s || tMs < s.openMs) continue;
     return bucketAt(tf, Math.min(tMs, s.closeMs - 1)).startMs;
   }
   return Number.NEGATIVE_INFINITY;

@@ -1,106 +1,92 @@
 /**
- * US equity trading calendar in New York time: regular session 09:30–16:00 ET, extended 04:00–20:00 ET,
- * Monday to Friday. Exchange holidays are not modelled (every weekday is a trading day). Daylight saving follows
- * the US rule (second Sunday of March to first Sunday of November, 02:00 local), computed without Intl so the
- * functions stay cheap and pure.
+ * US equity sessions for the sim, in the shapes the market and broker modules use, over the shared NYSE
+ * calendar of `@trading-system/contracts` (holidays, early closes, regular 09:30–16:00 and extended 04:00–20:00
+ * New York time) and its zoned-time arithmetic, so alpaca-sim, ib-sim and history agree on what a trading day is.
  */
+import {
+  currentOrNextSession as calendarCurrentOrNext,
+  latestSession,
+  localAsUtc,
+  localDay,
+  localToInstant,
+  nextSession,
+  sessionAt,
+  sessionOnDay,
+  type TradingSession,
+} from '@trading-system/contracts';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-
-/** Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-function daysFromCivil(y: number, m: number, d: number): number {
-  return Math.floor(Date.UTC(y, m - 1, d) / DAY);
-}
-
-/** Day of the month of the n-th Sunday of a month. */
-function nthSunday(year: number, month: number, n: number): number {
-  const firstWeekday = new Date(Date.UTC(year, month - 1, 1)).getUTCDay();
-  return 1 + ((7 - firstWeekday) % 7) + (n - 1) * 7;
-}
-
-/** New York's offset from UTC at the instant tMs, in ms (−4 h in summer, −5 h in winter). */
-export function nyOffsetMs(tMs: number): number {
-  const year = new Date(tMs).getUTCFullYear();
-  // DST starts 02:00 EST (07:00 UTC) and ends 02:00 EDT (06:00 UTC).
-  const start = Date.UTC(year, 2, nthSunday(year, 3, 2), 7);
-  const end = Date.UTC(year, 10, nthSunday(year, 11, 1), 6);
-  return tMs >= start && tMs < end ? -4 * HOUR : -5 * HOUR;
-}
-
-/** The New York calendar day (days since epoch) containing tMs. */
-export function nyDay(tMs: number): number {
-  return Math.floor((tMs + nyOffsetMs(tMs)) / DAY);
-}
-
-/** Epoch ms of a New York wall time (day number, minutes after midnight). */
-export function nyWallToMs(day: number, minutes: number): number {
-  const guess = day * DAY + minutes * 60_000;
-  // The offset at the wall instant; one correction settles it (no session edge falls in a DST gap).
-  const offset = nyOffsetMs(guess - nyOffsetMs(guess));
-  return guess - offset;
-}
-
-export function isWeekday(day: number): boolean {
-  const weekday = (day + 4) % 7; // 1970-01-01 was a Thursday (4)
-  return weekday >= 1 && weekday <= 5;
-}
+const ZONE = 'America/New_York';
+const CALENDAR = 'NYSE';
+const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
 
 export interface Session {
-  /** New York day number. */
+  /** New York day number (days since 1970-01-01). */
   readonly day: number;
   readonly openMs: number;
   readonly closeMs: number;
 }
 
-const REGULAR = { open: 9 * 60 + 30, close: 16 * 60 };
-const EXTENDED = { open: 4 * 60, close: 20 * 60 };
-
-export function sessionOf(day: number, extended = false): Session {
-  const hours = extended ? EXTENDED : REGULAR;
-  return { day, openMs: nyWallToMs(day, hours.open), closeMs: nyWallToMs(day, hours.close) };
+function window(s: TradingSession, extended: boolean): Session {
+  const w = extended ? s.extended : s.regular;
+  return { day: s.day, openMs: w.openMs, closeMs: w.closeMs };
 }
+
+/** New York's offset from UTC at tMs, ms (−4 h in summer, −5 h in winter). */
+export function nyOffsetMs(tMs: number): number {
+  return localAsUtc(ZONE, tMs) - tMs;
+}
+
+export function nyDay(tMs: number): number {
+  return localDay(ZONE, tMs);
+}
+
+/** Epoch ms of a New York wall time (day number, minutes after midnight). */
+export function nyWallToMs(day: number, minutes: number): number {
+  return localToInstant(ZONE, day * DAY_MS + minutes * MINUTE_MS);
+}
+
+/** The regular (or extended) session of a New York day; undefined on weekends and holidays. */
+export function sessionOf(day: number, extended = false): Session | undefined {
+  const s = sessionOnDay(CALENDAR, day);
+  return s && window(s, extended);
+}
+
+// Sessions open and close on whole minutes: whether the market is open is memoised per minute, since the price
+// model asks for every sampled second of every bar.
+const openMemo = [new Map<number, boolean>(), new Map<number, boolean>()];
 
 export function isMarketOpen(tMs: number, extended = false): boolean {
-  const day = nyDay(tMs);
-  if (!isWeekday(day)) return false;
-  const s = sessionOf(day, extended);
-  return tMs >= s.openMs && tMs < s.closeMs;
+  const memo = openMemo[extended ? 1 : 0] as Map<number, boolean>;
+  const minute = Math.floor(tMs / MINUTE_MS);
+  let open = memo.get(minute);
+  if (open === undefined) {
+    open = sessionAt(CALENDAR, minute * MINUTE_MS, extended ? 'extended' : 'regular') !== undefined;
+    if (memo.size > 200_000) memo.clear();
+    memo.set(minute, open);
+  }
+  return open;
 }
 
-/** The session in progress at tMs, else the next one to open. */
+/** The session in progress at tMs, else the next one to open (a DAY order's session). */
 export function currentOrNextSession(tMs: number, extended = false): Session {
-  for (let day = nyDay(tMs); ; day++) {
-    if (!isWeekday(day)) continue;
-    const s = sessionOf(day, extended);
-    if (tMs < s.closeMs) return s;
-  }
+  return window(calendarCurrentOrNext(CALENDAR, tMs, extended ? 'extended' : 'regular'), extended);
 }
 
-/** The next session opening strictly after tMs. */
+/** The next regular session opening strictly after tMs. */
 export function nextOpenAfter(tMs: number): Session {
-  for (let day = nyDay(tMs); ; day++) {
-    if (!isWeekday(day)) continue;
-    const s = sessionOf(day);
-    if (s.openMs > tMs) return s;
-  }
+  return window(nextSession(CALENDAR, tMs), false);
 }
 
 /** The last regular session that opened at or before tMs. */
 export function lastSessionAtOrBefore(tMs: number): Session {
-  for (let day = nyDay(tMs); ; day--) {
-    if (!isWeekday(day)) continue;
-    const s = sessionOf(day);
-    if (s.openMs <= tMs) return s;
-  }
+  return window(latestSession(CALENDAR, tMs), false);
 }
-
-export { daysFromCivil };
 
 /** ISO-8601 with New York's offset, as Alpaca's clock endpoint writes times (`2024-01-02T09:30:00-05:00`). */
 export function nyIso(tMs: number): string {
   const offset = nyOffsetMs(tMs);
   const wall = new Date(tMs + offset).toISOString().slice(0, 19);
-  const hours = Math.abs(offset) / HOUR;
+  const hours = Math.abs(offset) / 3_600_000;
   return `${wall}${offset < 0 ? '-' : '+'}${String(hours).padStart(2, '0')}:00`;
 }
