@@ -44,6 +44,14 @@ export interface DeclaredCapabilities {
   readonly partialFillQuantity?: string;
   /** One historical request within the broker's limits (bar size, duration) that must be answered with bars. */
   readonly history: Pick<FetchHistoryRequest, 'duration' | 'barSize' | 'useRth'> & { readonly whatToShow: WhatToShow };
+  /**
+   * Where the broker runs. `remote` (default): behind a link the test can cut (`cutLink`, `restoreLink`,
+   * `fillWhileCut` required); the suite proves that fills made while the link was down are reported after the
+   * reconnect, once, and that ticks resume. `in-process`: the broker lives inside the gateway (a paper broker), so
+   * there is no link to lose and those scenarios cannot apply; instead the target must give `restartGateway`, and
+   * the suite proves that a restart of the gateway loses no open order and duplicates no fill.
+   */
+  readonly brokerLink?: 'remote' | 'in-process';
 }
 
 /** A running gateway + broker under test. */
@@ -63,15 +71,20 @@ export interface ConformanceTarget {
   readonly orderQuantity: string;
   /** A second instrument with live quotes now (market-data scenarios watch it beside the order instrument). */
   readonly quoteInstrument: { readonly conId: number };
-  /** Cuts the gateway↔broker link and keeps it cut: the broker keeps working (orders rest and fill). */
-  cutLink(): Promise<void>;
-  /** Lets the gateway reach the broker again (it reconnects on its own). */
-  restoreLink(): Promise<void>;
+  /** Cuts the gateway↔broker link and keeps it cut: the broker keeps working (orders rest and fill). Remote only. */
+  cutLink?(): Promise<void>;
+  /** Lets the gateway reach the broker again (it reconnects on its own). Remote only. */
+  restoreLink?(): Promise<void>;
   /**
    * While the link is cut: makes the broker fill these resting limit orders (by clientOrderId), e.g. by moving its
-   * market to them; one the market reached just before the cut is filled already and stays as it is.
+   * market to them; one the market reached just before the cut is filled already and stays as it is. Remote only.
    */
-  fillWhileCut(clientOrderIds: readonly string[]): Promise<void>;
+  fillWhileCut?(clientOrderIds: readonly string[]): Promise<void>;
+  /**
+   * In-process brokers: stops the gateway and starts it again on the same state (its database), as a crash and a
+   * restart would. Resolves once the new instance serves commands.
+   */
+  restartGateway?(): Promise<void>;
   /**
    * Moves the broker past the end of the order instrument's current regular session, so its DAY orders expire.
    * Required when the gateway claims DAY and GTC limit orders (the suite fails without it). The suite calls it last
