@@ -1,0 +1,433 @@
+/**
+ * One hosted paper broker: its venue (the exchange core and its books), its quote source, and the thin
+ * `broker.<name>.cmd.*` handlers (parse → venue → reply). Its status follows the quote source: `connected` while
+ * the source is, `degraded` otherwise (orders are still taken and rest; nothing matches without quotes). It is
+ * never `disconnected` while running: the broker runs inside this process, there is no link to lose.
+ */
+import type { Bus, Subscription } from '@trading-system/bus';
+import {
+  BROKER_COMMAND_VERBS,
+  type BrokerCapabilities,
+  type BrokerCommandVerb,
+  type BrokerInfo,
+  type BrokerMdSnapshotRequest,
+  type BrokerMdSubscribeRequest,
+  type BrokerMdUnsubscribeRequest,
+  type BrokerModifyOrderRequest,
+  type BrokerPlaceOrderRequest,
+  type BrokerStatus,
+  type ConnectionState,
+  errorReply,
+  orderCapabilityProblem,
+  type ReconcileRequest,
+  Subjects,
+  type Tick,
+  type TimeInForce,
+} from '@trading-system/contracts';
+import type { AccountConfig, Clock } from '@trading-system/exchange';
+import type { Logger } from '@trading-system/runtime';
+import type { Kysely } from '@trading-system/storage';
+import type { PaperDb } from './db-types.js';
+import { Refusal } from './errors.js';
+import { toAccountSummary, toBrokerOrder, toExecutionData, toPosition } from './facts.js';
+import type { MarketHours } from './instruments.js';
+import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
+import { Shadow } from './shadow.js';
+import { PaperStore } from './store.js';
+import { PaperVenue, type PlaceRequest } from './venue.js';
+
+export interface PaperBrokerConfig {
+  /** Broker connection name: the `<broker>` token of its subjects. */
+  readonly name: string;
+  /** The broker whose quotes, instruments and history it uses (`sim`, `ib_paper`). */
+  readonly quotesFrom: string;
+  /** The paper account (default `PAPER`), with its opening cash in USD (default 1,000,000). */
+  readonly account?: string;
+  readonly startingCash?: number;
+  readonly marketHours?: MarketHours;
+}
+
+export interface BrokerOptions {
+  readonly clock: Clock;
+  /** Status publish period, ms. */
+  readonly statusEveryMs: number;
+  /** Matching / DAY-expiry period when no tick arrives, ms. */
+  readonly stepEveryMs: number;
+  /** Timeout of a command to the quote source, ms. */
+  readonly sourceTimeoutMs: number;
+}
+
+export class PaperBroker {
+  private readonly subs: Subscription[] = [];
+  /** Instruments whose source ticks are re-published under our name (subscribed through us). */
+  private readonly tickLines = new Set<number>();
+  /** Source 5-s bar subscriptions re-published under our name, by conId. */
+  private readonly barLines = new Map<number, Subscription>();
+  private readonly instanceId = `paper-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  private state: ConnectionState = 'degraded';
+  private timers: NodeJS.Timeout[] = [];
+  private readonly log: Logger;
+
+  private constructor(
+    private readonly bus: Bus,
+    readonly config: PaperBrokerConfig,
+    private readonly venue: PaperVenue,
+    private readonly shadow: Shadow,
+    private readonly relay: OutboxRelay,
+    private readonly options: BrokerOptions,
+    log: Logger,
+  ) {
+    this.log = log;
+  }
+
+  static async start(
+    bus: Bus,
+    db: Kysely<PaperDb>,
+    config: PaperBrokerConfig,
+    options: BrokerOptions,
+    logger: Logger,
+  ): Promise<PaperBroker> {
+    const log = logger.child({ component: 'paper-broker', broker: config.name });
+    const store = new PaperStore(db, config.name);
+    const relay = startOutboxRelay({ bus, store, log, retryMs: 500 });
+    const accounts: AccountConfig[] = [
+      { id: config.account ?? 'PAPER', startingCash: { USD: config.startingCash ?? 1_000_000 } },
+    ];
+    const venue = await PaperVenue.open(
+      {
+        broker: config.name,
+        store,
+        clock: options.clock,
+        accounts,
+        hours: config.marketHours ?? 'calendar',
+        onCommitted: () => relay.kick(),
+      },
+      await store.loadInstruments(),
+    );
+    let broker: PaperBroker | undefined;
+    const shadow = new Shadow(
+      bus,
+      config.quotesFrom,
+      options.sourceTimeoutMs,
+      {
+        tick: (t) => broker?.onTick(t),
+        status: (s) => broker?.onSourceStatus(s),
+      },
+      (err, what) => log.warn({ err }, `quote source: ${what} failed`),
+    );
+    broker = new PaperBroker(bus, config, venue, shadow, relay, options, log);
+    broker.serve();
+    await shadow.start();
+    broker.timers.push(
+      setInterval(() => broker?.publishStatus(), options.statusEveryMs),
+      setInterval(() => {
+        if (venue.hasOpenOrders()) broker?.step();
+      }, options.stepEveryMs),
+    );
+    broker.publishStatus();
+    // Crash-only: every start announces the whole truth, as a broker does on every (re)connect.
+    await broker.reconcile({ v: 1, reconId: `start-${broker.instanceId}` }).catch((err: unknown) => {
+      log.warn({ err }, 'start-up reconciliation snapshot not published');
+    });
+    return broker;
+  }
+
+  private step(): void {
+    this.venue.step().catch((err: unknown) => this.log.error({ err }, 'matching step failed'));
+  }
+
+  private onTick(t: Tick): void {
+    if (this.venue.quotes.update(t) && this.venue.hasOpenOrders()) this.step();
+    if (this.tickLines.has(t.conId))
+      this.bus.publish(Subjects.mdTick.build({ broker: this.config.name, instrument: t.conId }), {
+        ...t,
+        broker: this.config.name,
+      });
+  }
+
+  private onSourceStatus(s: BrokerStatus): void {
+    const next: ConnectionState = s.state === 'connected' ? 'connected' : 'degraded';
+    if (next === 'connected') this.watchOpenOrders();
+    if (next !== this.state) {
+      this.state = next;
+      this.publishStatus();
+    }
+  }
+
+  /** Quote lines for every working order's instrument (after a start, or when the source comes back). */
+  private watchOpenOrders(): void {
+    for (const conId of new Set(this.venue.openOrders().map((o) => o.conId)))
+      if (!this.shadow.watching(conId))
+        this.shadow.watch(conId).catch((err: unknown) => this.log.warn({ err, conId }, 'no quote line'));
+  }
+
+  /**
+   * What the exchange core takes (every order type and TIF, outside-RTH by session, whole units; no IND), and what
+   * the source serves for us (its history limits and market-data lines: our quotes are its lines).
+   */
+  capabilities(): BrokerCapabilities {
+    const source = this.shadow.last?.capabilities;
+    const tifs: TimeInForce[] = ['DAY', 'GTC', 'IOC', 'FOK'];
+    return {
+      assetClasses: ['STK', 'CASH', 'FUT', 'OPT', 'CMDTY'],
+      orderTypes: { MKT: tifs, LMT: tifs, STP: tifs, 'STP LMT': tifs },
+      outsideRth: ['MKT', 'LMT', 'STP', 'STP LMT'],
+      fractionalQuantity: [],
+      modify: true,
+      ...(source?.history === undefined ? {} : { history: source.history }),
+      marketDataLines: source?.marketDataLines ?? 0,
+    };
+  }
+
+  status(): BrokerStatus {
+    const source = this.shadow.last;
+    return {
+      v: 1,
+      broker: this.config.name,
+      gatewayType: 'paper',
+      state: this.state,
+      ...(this.state === 'connected'
+        ? {}
+        : { lastCodeMessage: `quote source ${this.config.quotesFrom} is ${source?.state ?? 'unknown'}` }),
+      farms: [],
+      clientId: 0,
+      accounts: this.venue.accounts(),
+      paper: true,
+      tsMs: Date.now(),
+      instanceId: this.instanceId,
+      session: 1,
+      capabilities: this.capabilities(),
+    };
+  }
+
+  info(): BrokerInfo {
+    return {
+      name: this.config.name,
+      gatewayType: 'paper',
+      host: this.config.quotesFrom,
+      port: 0,
+      clientId: 0,
+      paper: true,
+      state: this.state,
+      accounts: this.venue.accounts(),
+      capabilities: this.capabilities(),
+    };
+  }
+
+  private publishStatus(): void {
+    this.bus.publish(Subjects.brokerStatus.build({ broker: this.config.name }), this.status());
+  }
+
+  private serve(): void {
+    const handlers: Record<BrokerCommandVerb, (body: never) => Promise<unknown>> = {
+      status: async () => ({ v: 1, ok: true, status: this.status() }),
+      placeOrder: (b: BrokerPlaceOrderRequest) => this.placeOrder(b),
+      modifyOrder: (b: BrokerModifyOrderRequest) => this.modifyOrder(b),
+      cancelOrder: async (b: { clientOrderId: string; orderId: number }) => {
+        await this.venue.cancel(b.orderId, b.clientOrderId);
+        return { v: 1, ok: true, clientOrderId: b.clientOrderId, orderId: b.orderId };
+      },
+      cancelAll: async () => {
+        await this.venue.cancelAll();
+        return { v: 1, ok: true };
+      },
+      reconcile: (b: ReconcileRequest) => this.reconcile(b),
+      qualifyContract: (b: object) => this.shadow.command('qualifyContract', b as never),
+      optionChain: (b: object) => this.shadow.command('optionChain', b as never),
+      fetchHistory: (b: { timeoutMs?: number }) =>
+        this.shadow.command('fetchHistory', b as never, (b.timeoutMs ?? 60_000) + 5_000),
+      historyForecast: (b: object) => this.shadow.command('historyForecast', b as never),
+      mdSubscribe: (b: BrokerMdSubscribeRequest) => this.mdSubscribe(b),
+      mdUnsubscribe: async (b: BrokerMdUnsubscribeRequest) => {
+        const conId = b.instrument.conId;
+        if (b.streams.includes('ticks')) this.tickLines.delete(conId);
+        if (b.streams.includes('rtbars')) {
+          this.barLines.get(conId)?.unsubscribe();
+          this.barLines.delete(conId);
+        }
+        return { v: 1, ok: true };
+      },
+      mdSnapshot: (b: BrokerMdSnapshotRequest) => this.mdSnapshot(b),
+      positions: async (b: { account?: string }) => {
+        const account = b.account;
+        if (account !== undefined) this.knownAccount(account);
+        const marks = new Map(
+          this.venue.accounts().flatMap((a) => this.venue.portfolio(a).map((p) => [`${a}/${p.conId}`, p] as const)),
+        );
+        const positions = this.venue
+          .positions(account)
+          .filter((p) => p.position !== 0)
+          .map((p) => toPosition(this.config.name, p, marks.get(`${p.account}/${p.conId}`)));
+        return { v: 1, ok: true, positions };
+      },
+      accountSummary: async (b: { account?: string }) => {
+        if (b.account !== undefined) this.knownAccount(b.account);
+        const ids = b.account === undefined ? this.venue.accounts() : [b.account];
+        const now = this.options.clock.nowMs();
+        return {
+          v: 1,
+          ok: true,
+          accounts: ids.map((a) => toAccountSummary(this.config.name, this.venue.accountSummary(a), now)),
+        };
+      },
+    };
+    for (const verb of BROKER_COMMAND_VERBS) {
+      const handler = handlers[verb];
+      this.subs.push(
+        this.bus.serve(Subjects.brokerCommand.build({ broker: this.config.name, verb }), async (body) => {
+          try {
+            return await handler(body as never);
+          } catch (err) {
+            if (err instanceof Refusal) return errorReply(err.code, err.message, err.details);
+            this.log.error({ err, verb }, 'paper broker command failed');
+            return errorReply('INTERNAL_ERROR', `${verb} failed: ${(err as Error).message}`);
+          }
+        }),
+      );
+    }
+  }
+
+  private knownAccount(account: string): void {
+    if (!this.venue.accounts().includes(account))
+      throw new Refusal('ACCOUNT_UNKNOWN', `${this.config.name} has no account ${account}`);
+  }
+
+  /** The instrument qualified by the source (cached in our books) and a quote line for it. */
+  private async prepare(conId: number): Promise<void> {
+    if (this.venue.instrument(conId) === undefined) {
+      const r = await this.shadow.command('qualifyContract', { v: 1, instrument: { conId }, allowMany: false });
+      const i = r.instruments[0];
+      if (i === undefined) throw new Refusal('CONTRACT_UNKNOWN', `conId ${conId} is unknown to the quote source`);
+      await this.venue.addInstrument(i);
+    }
+    await this.shadow.watch(conId);
+  }
+
+  private toPlace(b: BrokerPlaceOrderRequest): PlaceRequest {
+    this.knownAccount(b.account);
+    return {
+      clientOrderId: b.clientOrderId,
+      account: b.account,
+      conId: b.instrument.conId,
+      side: b.side,
+      quantity: b.quantity,
+      orderType: b.orderType,
+      limitPrice: b.limitPrice,
+      stopPrice: b.stopPrice,
+      tif: b.tif,
+      outsideRth: b.outsideRth,
+    };
+  }
+
+  /** What the broker does not announce is refused here, unsent, with the announcement's own reading. */
+  private checkCapabilities(b: BrokerPlaceOrderRequest): void {
+    const i = this.venue.instrument(b.instrument.conId);
+    if (i === undefined) throw new Refusal('CONTRACT_UNKNOWN', `conId ${b.instrument.conId} is not qualified`);
+    const problem = orderCapabilityProblem(this.capabilities(), { ...b, secType: i.secType });
+    if (problem !== undefined) throw new Refusal(problem.code, problem.message, { rule: problem.rule });
+  }
+
+  private async placeOrder(b: BrokerPlaceOrderRequest) {
+    const req = this.toPlace(b);
+    await this.prepare(req.conId);
+    this.checkCapabilities(b);
+    const orderId = await this.venue.place(req);
+    return { v: 1, ok: true, clientOrderId: b.clientOrderId, orderId };
+  }
+
+  private async modifyOrder(b: BrokerModifyOrderRequest) {
+    const req = this.toPlace(b);
+    await this.prepare(req.conId);
+    this.checkCapabilities(b);
+    await this.venue.modify(b.orderId, req);
+    return { v: 1, ok: true, clientOrderId: b.clientOrderId, orderId: b.orderId };
+  }
+
+  private async mdSubscribe(b: BrokerMdSubscribeRequest) {
+    const conId = b.instrument.conId;
+    const subjects: string[] = [];
+    if (b.streams.includes('ticks')) {
+      await this.shadow.watch(conId);
+      this.tickLines.add(conId);
+      subjects.push(Subjects.mdTick.build({ broker: this.config.name, instrument: conId }));
+    }
+    if (b.streams.includes('rtbars')) {
+      // Bars are the source's, re-published under our name while subscribed.
+      await this.shadow.command('mdSubscribe', { ...b, streams: ['rtbars'] });
+      if (!this.barLines.has(conId))
+        this.barLines.set(
+          conId,
+          this.bus.subscribe<Record<string, unknown>>(
+            Subjects.mdRtBar.build({ broker: this.config.quotesFrom, instrument: conId }),
+            (m) =>
+              this.bus.publish(Subjects.mdRtBar.build({ broker: this.config.name, instrument: conId }), {
+                ...m.data,
+                broker: this.config.name,
+              }),
+          ),
+        );
+      subjects.push(Subjects.mdRtBar.build({ broker: this.config.name, instrument: conId }));
+    }
+    return { v: 1, ok: true, subjects, delayed: false, instanceId: this.instanceId };
+  }
+
+  /** Our latest quote when we hold a line; else the source's snapshot, which also primes the quotes we match on. */
+  private async mdSnapshot(b: BrokerMdSnapshotRequest) {
+    const conId = b.instrument.conId;
+    await this.prepare(conId);
+    const last = this.venue.quotes.lastTick(conId);
+    if (last !== undefined && this.venue.quotes.quoteAt(conId) !== undefined)
+      return { v: 1, ok: true, tick: { ...last, broker: this.config.name } };
+    const r = await this.shadow.command('mdSnapshot', b);
+    this.venue.quotes.update(r.tick);
+    return { v: 1, ok: true, tick: { ...r.tick, broker: this.config.name } };
+  }
+
+  async reconcile(b: ReconcileRequest) {
+    await this.venue.settled();
+    await this.relay.flushed();
+    const now = Date.now();
+    const order = (o: Parameters<typeof toBrokerOrder>[0]) => {
+      const i = this.venue.instrument(o.conId);
+      return i === undefined ? [] : [toBrokerOrder(o, i)];
+    };
+    const eventId = `recon-${b.reconId}-1`.slice(0, 64);
+    const snapshot = {
+      v: 1,
+      eventId,
+      broker: this.config.name,
+      tsEventMs: now,
+      tsInitMs: now,
+      reconId: b.reconId,
+      part: 1,
+      parts: 1,
+      ...(b.executionsSinceMs === undefined ? {} : { executionsSinceMs: b.executionsSinceMs }),
+      requestedAtMs: now,
+      instanceId: this.instanceId,
+      session: 1,
+      openOrders: this.venue.openOrders().flatMap(order),
+      completedOrders: this.venue.completedOrders().flatMap(order),
+      executions: this.venue.executions(b.executionsSinceMs).map(toExecutionData),
+      positions: this.venue.positions().map((p) => toPosition(this.config.name, p, undefined)),
+    };
+    await this.bus.jetstream.publish(
+      Subjects.brokerEvent.build({ broker: this.config.name, kind: 'reconciliationSnapshot' }),
+      snapshot,
+      { msgId: `${this.config.name}:${eventId}` },
+    );
+    return { v: 1, ok: true, reconId: b.reconId, parts: 1, requestedAtMs: now, instanceId: this.instanceId };
+  }
+
+  /** Stops serving; the books stay in the database (a restart resumes them). */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    for (const s of this.subs) s.unsubscribe();
+    for (const s of this.barLines.values()) s.unsubscribe();
+    this.barLines.clear();
+    this.tickLines.clear();
+    await this.venue.settled();
+    await this.relay.flushed();
+    await this.relay.stop();
+    await this.shadow.stop();
+  }
+}

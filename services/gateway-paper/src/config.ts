@@ -1,0 +1,44 @@
+/**
+ * gateway-paper configuration, from the environment: one paper broker (`BROKER_NAME`) shadowing the quotes of
+ * another (`PAPER_QUOTES_FROM`), its books in Postgres schema `PAPER_DB_SCHEMA` (PGlite without DATABASE_URL).
+ */
+import { AccountId, BrokerName, GatewayType } from '@trading-system/contracts';
+import {
+  checkDatabaseConfig,
+  checkNatsConfig,
+  databaseConfigShape,
+  defaultedEnv,
+  logConfigShape,
+  natsConfigShape,
+} from '@trading-system/runtime';
+import { z } from 'zod';
+
+export const PaperGatewayConfig = z
+  .object({
+    ...natsConfigShape,
+    ...databaseConfigShape,
+    ...logConfigShape,
+    GATEWAY_TYPE: defaultedEnv(GatewayType, 'paper').describe(
+      'gateway type token of gateway.<type>.cmd.* (default paper)',
+    ),
+    BROKER_NAME: defaultedEnv(BrokerName, 'paper').describe('name of the paper broker (default paper)'),
+    PAPER_QUOTES_FROM: defaultedEnv(BrokerName, 'sim').describe(
+      'broker whose live quotes, instruments and history the paper broker uses (default sim)',
+    ),
+    PAPER_ACCOUNT: defaultedEnv(AccountId, 'PAPER').describe('the paper account id (default PAPER)'),
+    PAPER_STARTING_CASH: defaultedEnv(z.coerce.number().int().positive().max(1e12), 1_000_000).describe(
+      'opening cash of a new paper account, USD (default 1000000); a stored account keeps its own',
+    ),
+    PAPER_MARKET_HOURS: defaultedEnv(z.enum(['calendar', 'always']), 'calendar').describe(
+      'calendar: orders match only in the instrument session (extended with outsideRth); always: whenever the ' +
+        'source quotes (a source on its own clock, e.g. a replay) (default calendar)',
+    ),
+    PAPER_DB_SCHEMA: defaultedEnv(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/), 'paper').describe(
+      'Postgres schema of the paper books (default paper)',
+    ),
+  })
+  .superRefine((c, ctx) => {
+    checkNatsConfig(c, ctx);
+    checkDatabaseConfig(c, ctx);
+  });
+export type PaperGatewayConfig = z.output<typeof PaperGatewayConfig>;

@@ -1,0 +1,1 @@
+export { type PaperBrokerConfig, type PaperGateway, type PaperGatewayDeps, start } from './app.js';

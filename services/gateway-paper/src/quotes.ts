@@ -1,0 +1,74 @@
+/**
+ * The latest quote per instrument, as the exchange core reads it (`QuoteSource`), fed by the shadowed broker's
+ * ticks. The core's quote source is a function of time; a live feed has only "now", so `quoteAt` answers the
+ * latest quote whatever the time asked (the core asks for now, and marks positions with it).
+ */
+import type { Tick } from '@trading-system/contracts';
+import type { Quote, QuoteSource } from '@trading-system/exchange';
+
+/**
+ * Displayed size when the source shows none: the source is a price feed, not a book, so the order fills as if the
+ * touch held it (documented in the README; an IOC then never fills partially).
+ */
+export const UNLIMITED_SIZE = 1e12;
+
+export class QuoteBook implements QuoteSource {
+  private readonly quotes = new Map<number, Quote>();
+  private readonly ticks = new Map<number, Tick>();
+
+  quoteAt(conId: number): Quote | undefined {
+    return this.quotes.get(conId);
+  }
+
+  /** The last tick of the source for an instrument (its fields are what `mdSnapshot` answers). */
+  lastTick(conId: number): Tick | undefined {
+    return this.ticks.get(conId);
+  }
+
+  /** Takes a tick; true when the instrument now has a two-sided quote the core can match against. */
+  update(t: Tick): boolean {
+    const prev = this.ticks.get(t.conId);
+    // Ticks may carry only what changed: keep the fields the new one leaves out.
+    const merged: Tick = prev === undefined ? t : { ...prev, ...stripUndefined(t) };
+    this.ticks.set(t.conId, merged);
+    const q = toQuote(merged);
+    if (q === undefined) this.quotes.delete(t.conId);
+    else this.quotes.set(t.conId, q);
+    return q !== undefined;
+  }
+
+  forget(conId: number): void {
+    this.quotes.delete(conId);
+    this.ticks.delete(conId);
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** A tick as the core's quote; undefined without a bid and an ask above zero (nothing sound to fill at). */
+export function toQuote(t: Tick): Quote | undefined {
+  const bid = num(t.bid);
+  const ask = num(t.ask);
+  if (bid === undefined || ask === undefined || !(bid > 0) || !(ask > 0) || ask < bid) return undefined;
+  const size = (s: string | undefined): number => {
+    const n = num(s);
+    return n === undefined || n <= 0 ? UNLIMITED_SIZE : n;
+  };
+  return {
+    bid,
+    ask,
+    last: num(t.last) ?? (bid + ask) / 2,
+    bidSize: size(t.bidSize),
+    askSize: size(t.askSize),
+    lastSize: num(t.lastSize) ?? 0,
+    volume: num(t.volume) ?? 0,
+  };
+}
+
+const num = (s: string | undefined): number | undefined => {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : undefined;
+};

@@ -1,0 +1,117 @@
+/**
+ * The broker the paper broker shadows (its quote source): instruments are qualified by it (its conIds), quotes are
+ * its `md.tick.<source>.<conId>` ticks, history and option chains are its answers. Only the bus contract is used,
+ * so any gateway type can be shadowed. Lines are opened with the source's `mdSubscribe` and reopened when its
+ * gateway instance changes (a restarted gateway has forgotten them).
+ */
+import type { Bus, Subscription } from '@trading-system/bus';
+import {
+  type BROKER_COMMANDS,
+  type BrokerCommandVerb,
+  type BrokerStatus,
+  type ErrorReply,
+  Subjects,
+  type Tick,
+} from '@trading-system/contracts';
+import type { z } from 'zod';
+import { Refusal } from './errors.js';
+
+type Reply<V extends BrokerCommandVerb> = Extract<z.infer<(typeof BROKER_COMMANDS)[V]['reply']>, { ok: true }>;
+
+export interface ShadowListener {
+  tick(t: Tick): void;
+  status(s: BrokerStatus): void;
+}
+
+export class Shadow {
+  private readonly lines = new Map<number, Subscription>();
+  private statusSub: Subscription | undefined;
+  private instanceId: string | undefined;
+  last: BrokerStatus | undefined;
+
+  constructor(
+    private readonly bus: Bus,
+    readonly name: string,
+    private readonly timeoutMs: number,
+    private readonly listener: ShadowListener,
+    private readonly onError: (err: unknown, what: string) => void,
+  ) {}
+
+  /** Follows the source's status; its first answer may be absent (the source starts later): the stream tells. */
+  async start(): Promise<void> {
+    this.statusSub = this.bus.subscribe<BrokerStatus>(Subjects.brokerStatus.build({ broker: this.name }), (m) =>
+      this.onStatus(m.data),
+    );
+    try {
+      const r = await this.command('status', { v: 1 });
+      this.onStatus(r.status);
+    } catch (err) {
+      this.onError(err, 'status of the quote source');
+    }
+  }
+
+  private onStatus(s: BrokerStatus): void {
+    const restarted = this.instanceId !== undefined && s.instanceId !== undefined && s.instanceId !== this.instanceId;
+    if (s.instanceId !== undefined) this.instanceId = s.instanceId;
+    this.last = s;
+    this.listener.status(s);
+    if (restarted) for (const conId of this.lines.keys()) this.reopen(conId);
+  }
+
+  private reopen(conId: number): void {
+    this.command('mdSubscribe', { v: 1, instrument: { conId }, streams: ['ticks'] }).catch((err: unknown) =>
+      this.onError(err, `reopening the quote line of ${conId}`),
+    );
+  }
+
+  /** Opens the source's tick line for an instrument (once; later calls are free). */
+  async watch(conId: number): Promise<void> {
+    if (this.lines.has(conId)) return;
+    const sub = this.bus.subscribe<Tick>(Subjects.mdTick.build({ broker: this.name, instrument: conId }), (m) =>
+      this.listener.tick(m.data),
+    );
+    this.lines.set(conId, sub);
+    try {
+      await this.command('mdSubscribe', { v: 1, instrument: { conId }, streams: ['ticks'] });
+    } catch (err) {
+      sub.unsubscribe();
+      this.lines.delete(conId);
+      throw err;
+    }
+  }
+
+  watching(conId: number): boolean {
+    return this.lines.has(conId);
+  }
+
+  /** Sends a command to the source; an error reply becomes a Refusal with the source's code. */
+  async command<V extends BrokerCommandVerb>(
+    verb: V,
+    body: z.input<(typeof BROKER_COMMANDS)[V]['request']>,
+    timeoutMs = this.timeoutMs,
+  ): Promise<Reply<V>> {
+    const subject = Subjects.brokerCommand.build({ broker: this.name, verb });
+    let reply: { ok: boolean };
+    try {
+      reply = await this.bus.request<{ ok: boolean }>(subject, body, { timeoutMs });
+    } catch (err) {
+      throw new Refusal('SERVICE_UNAVAILABLE', `quote source ${this.name} did not answer ${verb}`, undefined, {
+        cause: err,
+      });
+    }
+    if (reply.ok) return reply as Reply<V>;
+    const e = reply as unknown as ErrorReply;
+    throw new Refusal(e.code, `${this.name}: ${e.message}`, e.details);
+  }
+
+  async stop(): Promise<void> {
+    this.statusSub?.unsubscribe();
+    const conIds = [...this.lines.keys()];
+    for (const s of this.lines.values()) s.unsubscribe();
+    this.lines.clear();
+    // Our lines at the source are closed politely; a source already gone is no error of ours.
+    await Promise.allSettled(
+      conIds.map((conId) => this.command('mdUnsubscribe', { v: 1, instrument: { conId }, streams: ['ticks'] }, 2_000)),
+    );
+  }
+}

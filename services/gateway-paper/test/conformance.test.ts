@@ -1,0 +1,56 @@
+/**
+ * gateway-paper through the broker conformance suite of libs/testkit, shadowing gateway-ib on ib-sim (its quotes,
+ * instruments and history). The paper broker runs inside its gateway, so it declares `brokerLink: 'in-process'`:
+ * the link-loss scenarios cannot apply, and the suite restarts the gateway on its database instead.
+ */
+import { currentOrNextSession } from '@trading-system/contracts';
+import { brokerConformanceSuite, type ConformanceFactory } from '@trading-system/testkit/conformance';
+import { AAPL, ACCOUNT, EURUSD, startHarness } from './helpers.js';
+
+const factory: ConformanceFactory = {
+  name: 'gateway-paper shadowing gateway-ib on ib-sim',
+  capabilities: {
+    assetClasses: {
+      stock: { secType: 'STK', symbol: 'AAPL' },
+      forex: { secType: 'CASH', symbol: 'EUR', currency: 'USD' },
+      future: { secType: 'FUT', symbol: 'ES' },
+      option: { secType: 'OPT', symbol: 'AAPL' },
+    },
+    // Every order type and TIF of the exchange core.
+    orderTypes: {
+      MKT: ['DAY', 'GTC', 'IOC', 'FOK'],
+      LMT: ['DAY', 'GTC', 'IOC', 'FOK'],
+      STP: ['DAY', 'GTC', 'IOC', 'FOK'],
+      'STP LMT': ['DAY', 'GTC', 'IOC', 'FOK'],
+    },
+    fractionalQuantity: false,
+    // The source shows at most 30 lots of 100 shares at the touch; the core fills at most what is shown.
+    partialFillQuantity: '3100',
+    history: { duration: '1800 S', barSize: '1 min', whatToShow: 'TRADES', useRth: true },
+    brokerLink: 'in-process',
+  },
+  async start() {
+    const h = await startHarness();
+    return {
+      broker: h.broker,
+      bus: h.bus,
+      account: ACCOUNT,
+      orderInstrument: { conId: AAPL },
+      orderQuantity: '100',
+      quoteInstrument: { conId: EURUSD },
+      async restartGateway() {
+        await h.stopPaper();
+        await h.startPaper();
+      },
+      async endSession() {
+        // DAY orders end with the calendar's session (extended hours) of the paper market's day.
+        const now = Date.now() + h.offsetMs;
+        const close = currentOrNextSession('NYSE', now, 'extended').extended.closeMs;
+        h.offsetMs = close + 1_000 - Date.now();
+      },
+      stop: () => h.stop(),
+    };
+  },
+};
+
+brokerConformanceSuite(factory, { timeoutMs: 30_000 });
