@@ -20,6 +20,7 @@ COPY services/orders/package.json services/orders/
 COPY services/market-data/package.json services/market-data/
 COPY services/history/package.json services/history/
 COPY services/alpaca-sim/package.json services/alpaca-sim/
+COPY services/gateway-paper/package.json services/gateway-paper/
 COPY services/embedded/package.json services/embedded/
 COPY apps/cli/package.json apps/cli/
 COPY apps/dashboard/package.json apps/dashboard/

@@ -459,7 +459,13 @@ describe('observability profile', () => {
     };
     const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
     expect(exprs.length).toBeGreaterThanOrEqual(10);
-    const sources = ['libs/metrics/src', 'services/orders/src', 'services/gateway-ib/src', 'services/market-data/src']
+    const sources = [
+      'libs/metrics/src',
+      'services/orders/src',
+      'services/gateway-ib/src',
+      'services/market-data/src',
+      'services/history/src',
+    ]
       .flatMap((d) =>
         readdirSync(join(ROOT, d))
           .filter((f) => f.endsWith('.ts'))

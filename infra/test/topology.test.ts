@@ -262,6 +262,9 @@ test("each service's metrics endpoint is ready and its series moved with the exa
   expect(sumOf(history, 'trading_bus_messages_total', { family: 'hist.bars', direction: 'in' })).toBeGreaterThanOrEqual(
     1,
   );
+  // The example's hourly bars: looked up (a first request downloads), then sent.
+  expect(sumOf(history, 'trading_history_lookups_total')).toBeGreaterThanOrEqual(1);
+  expect(sumOf(history, 'trading_history_bars_served_total')).toBeGreaterThanOrEqual(14);
   const marketData = await scrape(url('market-data'));
   expect(sumOf(marketData, 'trading_bus_messages_total', { direction: 'in' })).toBeGreaterThan(0);
 }, 30_000);

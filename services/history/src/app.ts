@@ -28,6 +28,7 @@ import { runExport } from './export.js';
 import { InstrumentResolver } from './instruments.js';
 import { type LiveBarStats, startLiveBars } from './live-bars.js';
 import { migrations } from './migrations/index.js';
+import { type HistoryObserver, NO_HISTORY_OBSERVER } from './observer.js';
 import { OrderReadModel } from './read-model.js';
 import { StreamPublisher } from './stream-publisher.js';
 
@@ -42,6 +43,8 @@ export interface HistoryDeps {
   readonly clock?: () => number;
   /** Called once, right before the request subjects are served (the database-wait stand-in hands over). */
   readonly beforeServe?: () => void;
+  /** Cache lookups and bars served, for metrics (default: none). */
+  readonly observer?: HistoryObserver;
 }
 
 export interface History {
@@ -60,12 +63,14 @@ export async function start(deps: HistoryDeps): Promise<History> {
   await migrateToLatest(deps.db, { schema: config.schema, migrations });
   const db = deps.db.withSchema(config.schema) as Kysely<HistoryDb>;
   const store = new BarStore(db, config.schema);
+  const observer = deps.observer ?? NO_HISTORY_OBSERVER;
   const bars = new BarsService({
     bus: deps.bus,
     store,
     instruments: new InstrumentResolver(db, deps.bus, config.qualifyTimeoutMs),
     log,
     now,
+    observer,
     backfill: {
       concurrency: config.fetchConcurrency,
       fetchTimeoutMs: config.fetchTimeoutMs,
@@ -155,6 +160,7 @@ export async function start(deps: HistoryDeps): Promise<History> {
         const missing = await bars.fill(prepared, req.query, req.requestId, out, abort.signal);
         if (abort.signal.aborted) throw new HistoryStoppedError();
         await bars.stream(prepared, out, req.encoding ?? 'objects');
+        observer.served(out.barsPublished);
         out.end(missing);
       });
     },

@@ -24,6 +24,7 @@ import type { BarStore } from './bar-store.js';
 import { type Range, subtract } from './coverage.js';
 import { HistoryError } from './errors.js';
 import type { InstrumentResolver } from './instruments.js';
+import type { HistoryObserver } from './observer.js';
 import { resample } from './resample.js';
 import { type SeriesKey, seriesId } from './series.js';
 import type { StreamPublisher } from './stream-publisher.js';
@@ -42,6 +43,7 @@ export interface BarsServiceDeps {
   readonly log: Logger;
   readonly now: () => number;
   readonly backfill: BackfillOptions;
+  readonly observer: HistoryObserver;
 }
 
 export interface PreparedBars {
@@ -87,6 +89,7 @@ export class BarsService {
     return this.withLock(seriesId(p.series), async () => {
       const range = p.plan.base;
       const missing = subtract(range, await this.deps.store.coverage(p.series, range));
+      this.deps.observer.lookup(missing.length === 0 ? 'hit' : q.cachedOnly ? 'cachedOnlyPartial' : 'miss');
       if (missing.length === 0) return [];
       if (q.cachedOnly) return missing.map((m) => hole(m, 'HISTORY_PARTIAL', 'not in the cache (cachedOnly)'));
       const result = await backfill(

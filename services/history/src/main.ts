@@ -12,6 +12,7 @@ import {
 import { createDatabase } from '@trading-system/storage';
 import { start } from './app.js';
 import { HistoryEnvConfig } from './config.js';
+import { historyMetrics } from './metrics.js';
 
 await runService({
   name: 'history',
@@ -47,6 +48,7 @@ await runService({
           bus,
           beforeServe: handOver,
           db: metrics.database(database.db),
+          observer: historyMetrics(metrics.registry),
           logger,
           config: {
             fetchConcurrency: config.HISTORY_FETCH_CONCURRENCY,

@@ -38,6 +38,11 @@ export class StreamPublisher {
     return this.index;
   }
 
+  /** Bars published so far on this stream. */
+  get barsPublished(): number {
+    return this.rows;
+  }
+
   publishBarsJson(instrument: Instrument, timeframe: string, barsJson: string, n: number): void {
     const head = JSON.stringify({
       v: 1,
