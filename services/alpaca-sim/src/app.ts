@@ -74,7 +74,7 @@ export async function startAlpacaSim(options: AlpacaSimOptions = {}): Promise<Ru
     marginCheck: false,
     accountEvents: false,
   });
-  const broker = new Broker(exchange, catalog, model, clock);
+  const broker = new Broker(exchange, catalog, model, clock, log.child({ component: 'broker' }));
   const identity: AccountIdentity = {
     id: stableUuid('account'),
     accountNumber: 'PA3SIM000001',

@@ -41,7 +41,9 @@ test('reject-next makes the next order rejected', async () => {
     type: 'market',
     time_in_force: 'day',
   });
-  expect(r.body.status).toBe('rejected');
+  expect(r.body.status).toBe('accepted');
+  // The exchange sees the order after the reply; no stream client here, so read it back until it settles.
+  await expect.poll(async () => (await api(sim, 'GET', `/v2/orders/${r.body.id}`)).body.status).toBe('rejected');
   const orders = (await (await fetch(`http://127.0.0.1:${control.port}/orders`)).json()) as {
     orders: { id: string }[];
   };

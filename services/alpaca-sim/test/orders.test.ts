@@ -35,8 +35,8 @@ describe('market order', () => {
       client_order_id: 'mkt-1',
     });
     expect(r.status).toBe(200);
-    expect(r.body.status).toBe('filled');
-    expect(r.body.client_order_id).toBe('mkt-1');
+    // The reply is the order as accepted: everything after acceptance comes on the stream, as with Alpaca.
+    expect(r.body).toMatchObject({ status: 'accepted', filled_qty: '0', client_order_id: 'mkt-1' });
     const created = await nextUpdate(updates, r.body.id, 'new');
     expect(created.data.order.status).toBe('new');
     const fill = await nextUpdate(updates, r.body.id, 'fill');
@@ -84,7 +84,8 @@ describe('market order', () => {
       type: 'market',
       time_in_force: 'day',
     });
-    expect(r.body).toMatchObject({ status: 'filled', filled_qty: '0.5' });
+    const fill = await nextUpdate(updates, r.body.id, 'fill');
+    expect(fill.data.order).toMatchObject({ status: 'filled', filled_qty: '0.5' });
   });
 });
 
@@ -100,7 +101,7 @@ describe('limit order', () => {
       limit_price: limit,
       time_in_force: 'gtc',
     });
-    expect(r.body).toMatchObject({ status: 'new', limit_price: String(Number(limit)), filled_avg_price: null });
+    expect(r.body).toMatchObject({ status: 'accepted', limit_price: String(Number(limit)), filled_avg_price: null });
     await nextUpdate(updates, r.body.id, 'new');
     const open = await api(sim, 'GET', '/v2/orders?status=open');
     expect(open.body.map((o: { id: string }) => o.id)).toContain(r.body.id);
@@ -152,7 +153,7 @@ describe('limit order', () => {
       limit_price: (Math.floor(quote.bp * 0.5 * 100) / 100).toFixed(2),
       time_in_force: 'ioc',
     });
-    expect(r.body.status).toBe('expired');
+    expect(r.body.status).toBe('accepted');
     const expired = await nextUpdate(updates, r.body.id, 'expired');
     expect(expired.data.order.expired_at).not.toBeNull();
   });
@@ -166,8 +167,8 @@ describe('limit order', () => {
       type: 'market',
       time_in_force: 'fok',
     });
-    expect(r.body).toMatchObject({ status: 'expired', filled_qty: '0' });
-    await nextUpdate(updates, r.body.id, 'expired');
+    const expired = await nextUpdate(updates, r.body.id, 'expired');
+    expect(expired.data.order).toMatchObject({ status: 'expired', filled_qty: '0' });
   });
 
   it('DAY order expires at the close', async () => {
@@ -221,7 +222,7 @@ describe('short sale', () => {
       type: 'market',
       time_in_force: 'day',
     });
-    expect(sell.body).toMatchObject({ status: 'filled' });
+    await nextUpdate(updates, sell.body.id, 'fill');
     expect((await api(sim, 'GET', '/v2/positions/AMZN')).body).toMatchObject({ qty: '-7', side: 'short' });
     const cover = await api(sim, 'POST', '/v2/orders', {
       symbol: 'AMZN',
@@ -230,7 +231,7 @@ describe('short sale', () => {
       type: 'market',
       time_in_force: 'day',
     });
-    expect(cover.body.status).toBe('filled');
+    await nextUpdate(updates, cover.body.id, 'fill');
     expect((await api(sim, 'GET', '/v2/positions/AMZN')).status).toBe(404);
   });
 });
@@ -245,7 +246,6 @@ describe('rejections', () => {
       type: 'market',
       time_in_force: 'day',
     });
-    expect(r.body.status).toBe('rejected');
     const rejected = await nextUpdate(updates, r.body.id, 'rejected');
     expect(rejected.data.order.failed_at).not.toBeNull();
   });
@@ -311,7 +311,8 @@ describe('crypto and cancel all', () => {
       type: 'market',
       time_in_force: 'gtc',
     });
-    expect(r.body).toMatchObject({ status: 'filled', filled_qty: '0.0125', asset_class: 'crypto', symbol: 'BTC/USD' });
+    const fill = await nextUpdate(updates, r.body.id, 'fill');
+    expect(fill.data.order).toMatchObject({ filled_qty: '0.0125', asset_class: 'crypto', symbol: 'BTC/USD' });
     const position = await api(sim, 'GET', '/v2/positions/BTCUSD');
     expect(position.body).toMatchObject({ symbol: 'BTCUSD', qty: '0.0125', asset_class: 'crypto' });
     expect((await api(sim, 'GET', `/v2/positions/${encodeURIComponent('BTC/USD')}`)).body.qty).toBe('0.0125');

@@ -3,6 +3,9 @@
  * integer ids, Alpaca's statuses, pre-trade checks (buying power, available quantity, crypto balance), replace as
  * a new order that `replaces` the old one, and `trade_updates` events derived from the core's events.
  *
+ * POST and PATCH answer with the order as accepted; the exchange core sees it on the next turn of the event loop,
+ * so everything after acceptance reaches the client on trade_updates only, as with Alpaca.
+ *
  * Event mapping (core → trade_updates): an order the market can work now is `new` at once (else `accepted`,
  * then `new` when its session opens); each core execution is `fill` or `partial_fill` with that execution's
  * price and qty and the position after it; a core cancel is `canceled`, or `expired` when the time in force
@@ -12,12 +15,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Exchange, ExchangeEvent } from '@trading-system/exchange';
 import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
 import { type Asset, type AssetCatalog, QTY_SCALE } from '../market/assets.js';
 import { isMarketOpen } from '../market/calendar.js';
 import type { MarketModel } from '../market/prices.js';
 import { CORE_ACCOUNT, marksOf, totals, valueMicros } from './account.js';
 import { unitsText } from './decimal.js';
-import { API_ERRORS } from './errors.js';
+import { API_ERRORS, ApiError } from './errors.js';
 import {
   LIVE,
   type OrderSide,
@@ -82,6 +86,7 @@ export class Broker {
   /** core order id → the Alpaca order currently holding it. */
   private readonly byCore = new Map<number, SimOrder>();
   private readonly listeners = new Set<(u: TradeUpdate) => void>();
+  private readonly pending = new Set<SimOrder>();
   private nextCoreId = 1;
 
   constructor(
@@ -89,6 +94,7 @@ export class Broker {
     private readonly catalog: AssetCatalog,
     private readonly model: MarketModel,
     private readonly clock: Clock,
+    private readonly log: Logger,
   ) {}
 
   onUpdate(listener: (u: TradeUpdate) => void): () => void {
@@ -175,16 +181,27 @@ export class Broker {
     if (cost > power) throw API_ERRORS.forbidden('insufficient buying power');
   }
 
+  /**
+   * POST /v2/orders: checks now, answers with the order as accepted; the exchange sees it on the next turn of
+   * the event loop, as Alpaca routes orders asynchronously, so `new`, fills and rejections arrive on the stream
+   * after (or around) the HTTP reply, never in it.
+   */
   submit(o: NewOrder): SimOrder {
     const clientOrderId = o.clientOrderId ?? randomUUID();
     if (this.byClientId.has(clientOrderId)) throw API_ERRORS.invalid('client_order_id must be unique');
     this.checkFunds(o);
-    const now = this.clock.now();
-    const record = this.record(o, clientOrderId, this.nextCoreId++, 0, undefined, now);
-    this.runCore(record, o.qtyUnits);
+    const record = this.record(o, clientOrderId, this.nextCoreId++, undefined, this.clock.now());
+    this.byCore.set(record.coreOrderId, record);
+    this.defer(record, () => this.runCore(record, o.qtyUnits));
     return record;
   }
 
+  /**
+   * PATCH /v2/orders/{id}: answers with the replacement (status accepted, `replaces` the old id); on the next turn
+   * the old order becomes `replaced` and the replacement takes over its exchange order with the new terms. If the
+   * old order is no longer open by then, or the exchange refuses the terms, the replacement is `rejected` and the
+   * old order carries on.
+   */
   replace(id: string, changes: OrderChanges): SimOrder {
     const old = this.orders.get(id);
     if (!old) throw API_ERRORS.notFound('order not found');
@@ -203,22 +220,28 @@ export class Broker {
       clientOrderId,
     };
     this.checkFunds(next, old);
-    const now = this.clock.now();
-    const coreFilled = old.coreFilledBefore + old.filledUnits;
-    const record = this.record(next, clientOrderId, old.coreOrderId, coreFilled, old.id, now);
-    const before = { status: old.status, updatedAtMs: old.updatedAtMs };
-    old.status = 'replaced';
-    old.replacedAtMs = now;
-    old.updatedAtMs = now;
-    old.replacedBy = record.id;
-    try {
-      this.runCore(record, coreFilled + next.qtyUnits, old);
-    } catch (err) {
-      // The core kept the old terms: so does the old order.
-      Object.assign(old, before, { replacedAtMs: undefined, replacedBy: undefined });
-      this.byCore.set(old.coreOrderId, old);
-      throw err;
-    }
+    const record = this.record(next, clientOrderId, old.coreOrderId, old.id, this.clock.now());
+    this.defer(record, () => {
+      if (!LIVE.has(old.status) || this.pending.has(old)) {
+        throw API_ERRORS.unprocessable(`order is not replaceable (status ${old.status})`);
+      }
+      const now = this.clock.now();
+      record.coreFilledBefore = old.coreFilledBefore + old.filledUnits;
+      const before = { status: old.status, updatedAtMs: old.updatedAtMs };
+      old.status = 'replaced';
+      old.replacedAtMs = now;
+      old.updatedAtMs = now;
+      old.replacedBy = record.id;
+      this.byCore.set(record.coreOrderId, record);
+      try {
+        this.runCore(record, record.coreFilledBefore + next.qtyUnits, old);
+      } catch (err) {
+        // The exchange kept the old terms: so does the old order.
+        Object.assign(old, before, { replacedAtMs: undefined, replacedBy: undefined });
+        this.byCore.set(old.coreOrderId, old);
+        throw err;
+      }
+    });
     return record;
   }
 
@@ -227,13 +250,47 @@ export class Broker {
     const o = this.orders.get(id);
     if (!o) throw API_ERRORS.notFound('order not found');
     if (!LIVE.has(o.status)) throw API_ERRORS.unprocessable(`order is not cancelable (status ${o.status})`);
-    this.apply(this.exchange.cancelOrder(CLIENT, o.coreOrderId));
+    this.cancelLive(o);
   }
 
   cancelAll(): { id: string; status: number }[] {
     const live = this.all().filter((o) => LIVE.has(o.status));
-    for (const o of live) this.apply(this.exchange.cancelOrder(CLIENT, o.coreOrderId));
+    for (const o of live) this.cancelLive(o);
     return live.map((o) => ({ id: o.id, status: 200 }));
+  }
+
+  private cancelLive(o: SimOrder): void {
+    if (this.pending.delete(o)) {
+      // Canceled before it reached the exchange.
+      const now = this.clock.now();
+      this.transition(o, 'canceled', now);
+      o.canceledAtMs = now;
+      this.emit({ event: 'canceled', timestamp: new Date(now).toISOString(), order: orderJson(o) });
+      return;
+    }
+    this.apply(this.exchange.cancelOrder(CLIENT, o.coreOrderId));
+  }
+
+  /** Runs `work` on the next turn of the event loop unless the order was canceled meanwhile. */
+  private defer(record: SimOrder, work: () => void): void {
+    this.pending.add(record);
+    setImmediate(() => {
+      if (!this.pending.delete(record)) return;
+      try {
+        work();
+      } catch (err) {
+        if (!(err instanceof ApiError)) this.log.error({ err, orderId: record.id }, 'order processing failed');
+        const now = this.clock.now();
+        this.transition(record, 'rejected', now);
+        record.failedAtMs = now;
+        this.emit({ event: 'rejected', timestamp: new Date(now).toISOString(), order: orderJson(record) });
+      }
+    });
+  }
+
+  /** Orders accepted but not yet at the exchange (tests wait for this to be 0). */
+  get pendingCount(): number {
+    return this.pending.size;
   }
 
   /** One matching step: expiries, fills of resting orders, and `new` for orders whose session just opened. */
@@ -251,7 +308,6 @@ export class Broker {
     o: NewOrder,
     clientOrderId: string,
     coreOrderId: number,
-    coreFilledBefore: number,
     replaces: string | undefined,
     now: number,
   ): SimOrder {
@@ -267,7 +323,7 @@ export class Broker {
       stopPrice: o.stopPrice,
       extendedHours: o.extendedHours,
       coreOrderId,
-      coreFilledBefore,
+      coreFilledBefore: 0,
       createdAtMs: now,
       replaces,
       status: 'accepted',
@@ -283,11 +339,10 @@ export class Broker {
     };
     this.orders.set(record.id, record);
     this.byClientId.set(clientOrderId, record);
-    this.byCore.set(coreOrderId, record);
     return record;
   }
 
-  /** Places (or, for a replacement, modifies) the core order; a core refusal becomes a 422 and nothing changes. */
+  /** Places (or, for a replacement, modifies) the core order; a core refusal throws and nothing changes there. */
   private runCore(record: SimOrder, coreTotalUnits: number, replacing?: SimOrder): void {
     const events = this.exchange.placeOrder({
       orderId: record.coreOrderId,
@@ -307,8 +362,6 @@ export class Broker {
     // order the core did take.
     const refused = events.find((e) => e.kind === 'error' && e.code !== 201 && e.code !== 202);
     if (refused?.kind === 'error' && !events.some((e) => e.kind === 'orderStatus')) {
-      this.orders.delete(record.id);
-      this.byClientId.delete(record.clientOrderId);
       throw API_ERRORS.unprocessable(refused.message);
     }
     if (replacing) {
@@ -325,7 +378,7 @@ export class Broker {
   private announceWorkable(): void {
     const now = this.clock.now();
     for (const o of this.orders.values()) {
-      if (o.status !== 'accepted') continue;
+      if (o.status !== 'accepted' || this.pending.has(o)) continue;
       const open = o.asset.class === 'crypto' || isMarketOpen(now, o.extendedHours);
       if (!open) continue;
       this.transition(o, 'new', now);

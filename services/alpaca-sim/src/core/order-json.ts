@@ -34,8 +34,9 @@ export interface SimOrder {
   readonly extendedHours: boolean;
   /** The core order behind it (a replacement keeps its predecessor's core order). */
   readonly coreOrderId: number;
-  /** Core units already filled on the core order when this record took it over (0 for a new order). */
-  readonly coreFilledBefore: number;
+  /** Core units already filled on the core order when this record took it over (0 for a new order; set when a
+   * replacement reaches the exchange). */
+  coreFilledBefore: number;
   readonly createdAtMs: number;
   readonly replaces: string | undefined;
   status: OrderStatus;
