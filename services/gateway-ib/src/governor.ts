@@ -152,6 +152,8 @@ export interface SubmitOptions {
 
 interface Entry {
   readonly send: () => void;
+  /** Clock ms when it was queued (its wait is counted when it goes). */
+  readonly queuedAtMs: number;
   readonly deadlineMs: number | undefined;
   readonly onDrop: ((reason: DropReason) => void) | undefined;
 }
@@ -165,6 +167,7 @@ export class OutboundGovernor {
   private readonly lanes = new PriorityLanes<Entry>();
   private cancelTimer: (() => void) | undefined;
   private sent = 0;
+  private waited = 0;
 
   constructor(
     options: RateWindowOptions,
@@ -175,7 +178,12 @@ export class OutboundGovernor {
   }
 
   submit(priority: Priority, send: () => void, options: SubmitOptions = {}): void {
-    this.lanes.push(priority, { send, deadlineMs: options.deadlineMs, onDrop: options.onDrop });
+    this.lanes.push(priority, {
+      send,
+      queuedAtMs: this.clock.now(),
+      deadlineMs: options.deadlineMs,
+      onDrop: options.onDrop,
+    });
     this.pump();
   }
 
@@ -205,6 +213,11 @@ export class OutboundGovernor {
 
   get totalSent(): number {
     return this.sent;
+  }
+
+  /** Summed time the sent entries waited in the queue, ms (÷ totalSent: the mean wait). */
+  get totalWaitMs(): number {
+    return this.waited;
   }
 
   stop(): void {
@@ -247,6 +260,7 @@ export class OutboundGovernor {
       }
       this.window.record(now);
       this.sent++;
+      this.waited += now - entry.queuedAtMs;
       try {
         entry.send();
       } catch (err) {

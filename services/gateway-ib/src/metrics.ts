@@ -28,6 +28,11 @@ export function registerGatewayMetrics(registry: Registry, gateway: Gateway): vo
   perBroker('trading_governor_queue_depth', 'Messages waiting in the outbound governor', (b) => b.conn.governor.queued);
   perBroker('trading_governor_sent', 'Messages the outbound governor has sent to IB', (b) => b.conn.governor.totalSent);
   perBroker(
+    'trading_governor_waited_seconds',
+    'Time the sent messages waited in the governor, seconds, summed (÷ trading_governor_sent: the mean wait)',
+    (b) => b.conn.governor.totalWaitMs / 1_000,
+  );
+  perBroker(
     'trading_broker_rate_violations',
     'IB error 100 (message rate exceeded) received',
     (b) => b.conn.rateViolations,

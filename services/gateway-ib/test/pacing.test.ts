@@ -118,6 +118,8 @@ describe('OutboundGovernor', () => {
     clock.advance(1_000);
     expect(out).toEqual(['d0', 'c', 'o', 'd1', 'd2', 'd3', 'd4']);
     expect(g.totalSent).toBe(7);
+    // d0 went at once; the six others waited for the window, each at least the 100 ms tick.
+    expect(g.totalWaitMs).toBeGreaterThanOrEqual(600);
   });
 
   test('a message sent outside the governor (START_API) counts against the window', () => {
