@@ -181,7 +181,7 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
       logger: logger.child({ part: 'orders' }),
       config: {
         schema: naming.schemas?.orders ?? 'orders',
-        brokers: [{ name: broker, allowGtc: true }],
+        brokers: [{ name: broker }],
         // A broker added at run time (SDK addBroker) is tradable at once, on the in-process bus and on NATS alike;
         // several systems sharing one NATS server set ORDERS_ADOPT_BROKERS=false.
         adoptBrokers: deps.adoptBrokers ?? config.ORDERS_ADOPT_BROKERS,

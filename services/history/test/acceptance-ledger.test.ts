@@ -92,7 +92,7 @@ beforeAll(async () => {
     logger: testLogger,
     config: {
       schema: ordersSchema,
-      brokers: [{ name: broker, allowGtc: true }],
+      brokers: [{ name: broker }],
       initialRisk: EMPTY_RISK_CONFIG,
       brokerTimeoutMs: 10_000,
       relayPollMs: 200,

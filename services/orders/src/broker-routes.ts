@@ -1,21 +1,16 @@
-import type { BrokerRules } from './validation.js';
-
 /**
  * The brokers the OMS routes to: the configured ones, plus — when adoption is on — every broker a gateway
- * announces on `broker.<name>.status` later (an SDK `addBroker` at run time), with the default rules.
+ * announces on `broker.<name>.status` later (an SDK `addBroker` at run time). What each takes is not configured
+ * here: it comes from the broker's own announcement (BrokerStatus.capabilities).
  */
 export class BrokerRoutes {
-  private readonly routes = new Map<string, BrokerRules>();
+  private readonly routes = new Set<string>();
 
   constructor(
-    configured: readonly BrokerRules[],
+    configured: readonly { readonly name: string }[],
     private readonly adopt: boolean,
   ) {
-    for (const r of configured) this.routes.set(r.name, r);
-  }
-
-  rules(name: string): BrokerRules | undefined {
-    return this.routes.get(name);
+    for (const r of configured) this.routes.add(r.name);
   }
 
   has(name: string): boolean {
@@ -23,13 +18,13 @@ export class BrokerRoutes {
   }
 
   names(): string[] {
-    return [...this.routes.keys()];
+    return [...this.routes];
   }
 
-  /** Adds `name` with the default rules when adoption is on and it is new; true when it was added. */
+  /** Adds `name` when adoption is on and it is new; true when it was added. */
   adoptIfNew(name: string): boolean {
     if (!this.adopt || this.routes.has(name)) return false;
-    this.routes.set(name, { name, allowGtc: true });
+    this.routes.add(name);
     return true;
   }
 }

@@ -12,17 +12,19 @@ import {
 import { z } from 'zod';
 import { DEFAULT_RISK_CONFIG, withShippedDefaults } from './risk-checks.js';
 
+// What a broker takes is its own announcement now (BrokerStatus.capabilities); the per-broker ':nogtc' suffix of
+// earlier versions is refused by name, so a deployment relying on it learns where the setting went instead of
+// silently sending GTC orders.
 const BrokerList = z
   .string()
-  .regex(/^[A-Za-z0-9_-]+(:nogtc)?(,[A-Za-z0-9_-]+(:nogtc)?)*$/, {
-    message: 'expected broker names separated by commas, each optionally suffixed :nogtc (e.g. sim,ib_paper:nogtc)',
+  .refine((s) => !s.includes(':nogtc'), {
+    message:
+      "':nogtc' moved to the gateway: a broker announces the TIFs it takes (gateway-ib: IB_TIFS=DAY,IOC,FOK refuses GTC)",
   })
-  .transform((s) =>
-    s.split(',').map((item) => {
-      const [name = '', flag] = item.split(':');
-      return { name, allowGtc: flag !== 'nogtc' };
-    }),
-  );
+  .regex(/^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$/, {
+    message: 'expected broker names separated by commas (e.g. sim,ib_paper)',
+  })
+  .transform((s) => s.split(',').map((name) => ({ name })));
 
 const RiskConfigJson = z
   .string()
@@ -49,13 +51,14 @@ export const OrdersEnv = z
     ...natsConfigShape,
     ...databaseConfigShape,
     ...metricsConfigShape,
-    ORDERS_BROKERS: defaultedEnv(BrokerList, [{ name: 'sim', allowGtc: true }]).describe(
-      'broker connections the OMS routes to, comma-separated; ":nogtc" refuses GTC for one (default sim)',
+    ORDERS_BROKERS: defaultedEnv(BrokerList, [{ name: 'sim' }]).describe(
+      'broker connections the OMS routes to, comma-separated (default sim); what each takes is what its gateway ' +
+        'announces (BrokerStatus.capabilities)',
     ),
     // On by default: a broker added through the SDK's addBroker must take orders in every deployment, as it does
     // embedded. An operator who wants an allow-list sets it false and lists the brokers in ORDERS_BROKERS.
     ORDERS_ADOPT_BROKERS: defaultedEnv(z.stringbool(), true).describe(
-      'also route to brokers a gateway announces later (SDK addBroker), with default rules; false = route only to ' +
+      'also route to brokers a gateway announces later (SDK addBroker); false = route only to ' +
         'ORDERS_BROKERS (an allow-list; also when several OMS instances split the brokers between them) (default true)',
     ),
     ORDERS_DB_SCHEMA: defaultedEnv(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/), 'orders').describe(

@@ -11,16 +11,18 @@ import type { Db } from './ledger.js';
 import type { LiveState } from './live-state.js';
 import type { OutboxRelay } from './outbox-relay.js';
 import type { RiskConfig } from './risk-checks.js';
-import type { BrokerRules } from './validation.js';
 
 export interface OrdersConfig {
   /** Postgres schema of the ledger ('orders'). */
   readonly schema: string;
-  /** Broker connections the OMS routes to; anything else is BROKER_UNKNOWN (unless adopted, below). */
-  readonly brokers: readonly BrokerRules[];
+  /**
+   * Broker connections the OMS routes to; anything else is BROKER_UNKNOWN (unless adopted, below). What each takes
+   * is its own announcement (BrokerStatus.capabilities), not configured here.
+   */
+  readonly brokers: readonly { readonly name: string }[];
   /**
    * Also route to brokers a gateway announces later (`broker.<name>.status`, e.g. after an SDK addBroker), with the
-   * default rules. Off by default: with several OMS instances each must own a fixed set of brokers.
+   * capabilities it announces. Off by default: with several OMS instances each must own a fixed set of brokers.
    */
   readonly adoptBrokers?: boolean;
   /** Risk limits used until an operator stores others (orders.riskLimits); stored ones win after a restart. */

@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  type BrokerStatus,
   type ErrorCode,
   errorReply,
   type Instrument,
@@ -15,6 +14,7 @@ import {
   type SubmitOrder,
 } from '@trading-system/contracts';
 import { isUniqueViolation } from '@trading-system/storage';
+import { brokerStatus } from './broker-status.js';
 import type { OmsContext } from './context.js';
 import { OrderNotFoundError } from './errors.js';
 import {
@@ -61,8 +61,7 @@ export async function handleSubmit(ctx: OmsContext, req: SubmitOrder): Promise<O
     outsideRth: req.outsideRth,
     requestHash: hash,
   };
-  const rules = ctx.routes.rules(req.broker);
-  if (rules === undefined)
+  if (!ctx.routes.has(req.broker))
     return recordDenial(ctx, base, deny('BROKER_UNKNOWN', 'broker', `no broker connection named ${req.broker}`));
 
   const status = await brokerStatus(ctx, req.broker);
@@ -75,7 +74,7 @@ export async function handleSubmit(ctx: OmsContext, req: SubmitOrder): Promise<O
   if (!('conId' in instrument)) return recordDenial(ctx, withAccount, instrument);
   const order = { ...withAccount, instrument };
 
-  const invalid = validateOrderParams(req, instrument, rules);
+  const invalid = validateOrderParams(req, instrument, status.capabilities);
   if (!invalid.ok) return recordDenial(ctx, order, invalid);
 
   // Independent reads: in flight together (one round trip of latency on a pool).
@@ -278,20 +277,6 @@ async function duplicateReply(ctx: OmsContext, clientOrderId: string, hash: stri
     }
     await pause(20);
   }
-}
-
-async function brokerStatus(ctx: OmsContext, broker: string): Promise<BrokerStatus | Denial> {
-  let status = ctx.live.status(broker);
-  if (status === undefined) {
-    const outcome = await ctx.brokers.call(broker, 'status', { v: 1 });
-    if (outcome.kind !== 'sent')
-      return deny('BROKER_DISCONNECTED', 'brokerStatus', `broker ${broker} status unavailable: ${outcome.message}`);
-    status = outcome.reply.status;
-    ctx.live.onStatus(status);
-  }
-  if (status.state === 'disconnected')
-    return deny('BROKER_DISCONNECTED', 'brokerStatus', `broker ${broker} is disconnected`);
-  return status;
 }
 
 async function qualify(ctx: OmsContext, req: SubmitOrder): Promise<Instrument | Denial> {

@@ -17,6 +17,7 @@ import {
   type TimeInForce,
 } from '@trading-system/contracts';
 import { isUniqueViolation } from '@trading-system/storage';
+import { brokerStatus } from './broker-status.js';
 import type { OmsContext } from './context.js';
 import {
   appendEvent,
@@ -268,9 +269,14 @@ async function modifyOne(ctx: OmsContext, req: ModifyOrder): Promise<OrderComman
     stopPrice: req.stopPrice ?? row.stop_price ?? undefined,
     outsideRth: row.outside_rth,
   };
-  const rules = ctx.routes.rules(row.broker);
-  if (rules === undefined) return errorReply('BROKER_UNKNOWN', `no broker connection named ${row.broker}`);
-  const invalid = validateOrderParams(next, instrument, rules);
+  if (!ctx.routes.has(row.broker)) return errorReply('BROKER_UNKNOWN', `no broker connection named ${row.broker}`);
+  const status = await brokerStatus(ctx, row.broker);
+  if (!('broker' in status)) return errorReply(status.code, status.message, { rule: status.rule });
+  if (status.capabilities?.modify === false)
+    return errorReply('ORDER_MODIFY_UNSUPPORTED', `broker ${row.broker} does not modify working orders`, {
+      rule: 'modify',
+    });
+  const invalid = validateOrderParams(next, instrument, status.capabilities);
   if (!invalid.ok) return errorReply(invalid.code, invalid.message, { rule: invalid.rule });
   if (compareDecimal(next.quantity, row.filled_qty) < 0)
     return errorReply('VALIDATION_FAILED', `quantity ${next.quantity} is below the filled ${row.filled_qty}`);

@@ -1,26 +1,22 @@
 /**
- * Order validation beyond the schema, pure: order-type parameters, TIF rules per broker, quantity and price rules
- * of the instrument (whole units, the broker's minimum size and size increment when it gives them, prices on the
- * tick grid and positive where the asset class requires it), known account. A failure is a denial (nothing is
- * sent) naming its code and rule. Magnitudes are bounded before this (the schemas: at most 15 significant digits)
+ * Order validation beyond the schema, pure: order-type parameters, what the broker announces it takes (its
+ * capabilities: order type, TIF for the type, asset class, outside-RTH, fractional quantities), quantity and price
+ * rules of the instrument (the broker's minimum size and size increment when it gives them, prices on the tick grid
+ * and positive where the asset class requires it), known account. A failure is a denial (nothing is sent) naming
+ * its code and rule. Magnitudes are bounded before this (the schemas: at most 15 significant digits)
  * and after it (the risk limits, shipped on: risk-checks.ts).
  */
 import {
+  type BrokerCapabilities,
   compareDecimal,
   type ErrorCode,
   type Instrument,
   isMultipleOf,
   type OrderType,
+  orderCapabilityProblem,
   orderPriceProblems,
   type TimeInForce,
 } from '@trading-system/contracts';
-
-/** What the OMS knows about one broker connection's rules (static configuration). */
-export interface BrokerRules {
-  readonly name: string;
-  /** Whether GTC orders are accepted for this broker (some paper/sim setups refuse them). */
-  readonly allowGtc: boolean;
-}
 
 export interface Denial {
   readonly ok: false;
@@ -43,26 +39,27 @@ export interface OrderParams {
   readonly outsideRth: boolean;
 }
 
-/** Instruments traded in whole units (no fractional quantities). */
-const WHOLE_UNITS = new Set(['STK', 'FUT', 'OPT', 'CASH']);
 /** Instruments whose prices may legitimately be zero or negative (futures, e.g. WTI 2020). */
 const SIGNED_PRICE = new Set(['FUT']);
 
-export function validateOrderParams(o: OrderParams, instrument: Instrument, broker: BrokerRules): Verdict {
+/**
+ * `capabilities`: what the target broker announces (BrokerStatus.capabilities); undefined when it announced none,
+ * and then nothing is sent to it (BROKER_CAPABILITIES_UNKNOWN): the OMS cannot tell what it would take.
+ */
+export function validateOrderParams(
+  o: OrderParams,
+  instrument: Instrument,
+  capabilities: BrokerCapabilities | undefined,
+): Verdict {
   const priceProblem = orderPriceProblems(o)[0];
   if (priceProblem !== undefined) return deny('VALIDATION_FAILED', priceProblem.path, priceProblem.message);
-
-  if ((o.tif === 'IOC' || o.tif === 'FOK') && o.orderType !== 'MKT' && o.orderType !== 'LMT')
-    return deny('ORDER_TYPE_UNSUPPORTED', 'tif', `${o.tif} is only accepted for MKT and LMT orders`);
-  if (o.tif === 'GTC' && !broker.allowGtc)
-    return deny('ORDER_TYPE_UNSUPPORTED', 'tif', `broker ${broker.name} does not accept GTC orders`);
-  if (o.outsideRth && o.orderType === 'MKT')
-    return deny('ORDER_TYPE_UNSUPPORTED', 'outsideRth', 'MKT orders cannot execute outside regular trading hours');
-  if (instrument.secType === 'IND') return deny('ORDER_TYPE_UNSUPPORTED', 'secType', 'indices are not tradable');
-
   if (compareDecimal(o.quantity, '0') <= 0) return deny('VALIDATION_FAILED', 'quantity', 'quantity must be positive');
-  if (WHOLE_UNITS.has(instrument.secType) && !isMultipleOf(o.quantity, '1'))
-    return deny('VALIDATION_FAILED', 'quantity', `${instrument.secType} quantities are whole units, got ${o.quantity}`);
+
+  if (capabilities === undefined)
+    return deny('BROKER_CAPABILITIES_UNKNOWN', 'capabilities', 'the broker has not announced what orders it takes');
+  const unsupported = orderCapabilityProblem(capabilities, { ...o, secType: instrument.secType });
+  if (unsupported !== undefined) return deny(unsupported.code, unsupported.rule, unsupported.message);
+
   // The broker's own size rules, when its contract details give them.
   if (instrument.minSize !== undefined && compareDecimal(o.quantity, instrument.minSize) < 0)
     return deny('VALIDATION_FAILED', 'minSize', `quantity ${o.quantity} is below the minimum ${instrument.minSize}`);

@@ -98,7 +98,7 @@ beforeAll(async () => {
     logger,
     config: {
       schema: ordersSchema,
-      brokers: BROKERS.map((name) => ({ name, allowGtc: true })),
+      brokers: BROKERS.map((name) => ({ name })),
       initialRisk: EMPTY_RISK_CONFIG,
       brokerTimeoutMs: 10_000,
       relayPollMs: 200,

@@ -30,3 +30,20 @@ describe('OrdersEnv reconciliation settings', () => {
     }
   });
 });
+
+describe('OrdersEnv brokers', () => {
+  test('are names only; the :nogtc rule of earlier versions is refused, naming where it went', () => {
+    expect(loadConfig(OrdersEnv, { ORDERS_BROKERS: 'sim,ib_paper' }).ORDERS_BROKERS).toEqual([
+      { name: 'sim' },
+      { name: 'ib_paper' },
+    ]);
+    let err: unknown;
+    try {
+      loadConfig(OrdersEnv, { ORDERS_BROKERS: 'sim,ib_paper:nogtc' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).issues.map((i) => i.problem).join(' ')).toContain('IB_TIFS');
+  });
+});

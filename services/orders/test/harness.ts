@@ -7,6 +7,7 @@ import type { Bus, Subscription } from '@trading-system/bus';
 import {
   type BROKER_EVENT_SCHEMAS,
   BROKER_EVENTS_STREAM,
+  type BrokerCapabilities,
   type BrokerEventKind,
   type BrokerReconciliationSnapshot,
   catalog,
@@ -43,6 +44,21 @@ export const AAPL: Instrument = {
 };
 export const ACCOUNT = 'DU111';
 
+/** What the fake gateways announce unless a test changes it: IB's capabilities (gateway-ib's defaults). */
+export const TEST_CAPABILITIES: BrokerCapabilities = {
+  assetClasses: ['STK', 'CASH', 'FUT', 'OPT'],
+  orderTypes: {
+    MKT: ['DAY', 'GTC', 'IOC', 'FOK'],
+    LMT: ['DAY', 'GTC', 'IOC', 'FOK'],
+    STP: ['DAY', 'GTC'],
+    'STP LMT': ['DAY', 'GTC'],
+  },
+  outsideRth: ['LMT', 'STP', 'STP LMT'],
+  fractionalQuantity: [],
+  modify: true,
+  marketDataLines: 100,
+};
+
 export type PlaceBehaviour = 'ok' | 'refuse' | 'hang';
 
 export interface FakeGateway {
@@ -58,6 +74,8 @@ export interface FakeGateway {
       >)
     | undefined;
   nextOrderId: number;
+  /** What `status` announces (BrokerStatus.capabilities); undefined: a gateway older than capabilities. */
+  capabilities: BrokerCapabilities | undefined;
   /** What `positions` answers (the broker's positions now); `'silent'`: no answer, as a gateway that hangs. */
   positions: Position[] | 'silent';
   placed(): Array<Record<string, unknown>>;
@@ -108,6 +126,7 @@ function serveFakeGateway(bus: Bus, broker: string): { gateway: FakeGateway; sub
     place: 'ok',
     snapshot: undefined,
     nextOrderId: 100,
+    capabilities: TEST_CAPABILITIES,
     positions: [],
     placed() {
       return this.calls.filter((c) => c.verb === 'placeOrder').map((c) => c.body);
@@ -127,6 +146,7 @@ function serveFakeGateway(bus: Bus, broker: string): { gateway: FakeGateway; sub
         accounts: [ACCOUNT],
         paper: true,
         tsMs: Date.now(),
+        ...(gateway.capabilities === undefined ? {} : { capabilities: gateway.capabilities }),
       },
     })),
     bus.serve(Subjects.brokerCommand.build({ broker, verb: 'qualifyContract' }), (body: Record<string, unknown>) => {
@@ -229,7 +249,7 @@ export async function startHarness(kind: 'nats-pg' | 'memory-pglite', opts: Harn
 
   const config: OrdersConfig = {
     schema,
-    brokers: [broker, ...others.map((o) => o.broker)].map((name) => ({ name, allowGtc: true })),
+    brokers: [broker, ...others.map((o) => o.broker)].map((name) => ({ name })),
     initialRisk: opts.risk ?? EMPTY_RISK_CONFIG,
     brokerTimeoutMs: opts.brokerTimeoutMs ?? 3_000,
     relayPollMs: 200,

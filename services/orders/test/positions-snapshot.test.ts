@@ -81,7 +81,7 @@ beforeAll(async () => {
     logger,
     config: {
       schema: database.newSchema('oms'),
-      brokers: [{ name: BROKER, allowGtc: true }],
+      brokers: [{ name: BROKER }],
       initialRisk: EMPTY_RISK_CONFIG,
       brokerTimeoutMs: 5_000,
       relayPollMs: 200,

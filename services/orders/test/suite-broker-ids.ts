@@ -149,6 +149,7 @@ describe('broker-side ids are scoped by broker', () => {
         accounts: [ACCOUNT],
         paper: true,
         tsMs: Date.now(),
+        capabilities: second.gateway.capabilities,
       });
     const filled = await waitUntil(async () => {
       const r = await get(x, b.id);

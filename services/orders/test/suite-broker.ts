@@ -251,6 +251,7 @@ describe('unresolved orders and reconciliation', () => {
         accounts: [ACCOUNT],
         paper: true,
         tsMs: Date.now(),
+        capabilities: x.gateway.capabilities,
       });
     const startCount = reconciles();
     publishStatus('disconnected');

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { requestHash } from '../src/intake.js';
 import { appendEvent, insertOrder, lockOrder } from '../src/ledger.js';
 import { migrations } from '../src/migrations/index.js';
-import { AAPL, ACCOUNT, type Harness, lmtBuy, startHarness, waitUntil } from './harness.js';
+import { AAPL, ACCOUNT, type Harness, lmtBuy, startHarness, TEST_CAPABILITIES, waitUntil } from './harness.js';
 import { coid, db, type Reply, sentinelOrders, stateOf, submit } from './oms-helpers.js';
 
 let h: Harness | undefined;
@@ -86,8 +86,12 @@ describe('intake', () => {
     // Type parameters are checked by the schema already: the sender refuses before anything travels.
     await expect(submit(x, { limitPrice: undefined })).rejects.toThrow(/LMT needs limitPrice/);
     await denied({ limitPrice: '150.255' }, 'PRICE_NOT_ON_TICK', 'tickSize');
-    await denied({ orderType: 'STP', limitPrice: undefined, stopPrice: '150', tif: 'IOC' }, 'ORDER_TYPE_UNSUPPORTED');
-    await denied({ quantity: '1.5' }, 'VALIDATION_FAILED', 'quantity');
+    await denied(
+      { orderType: 'STP', limitPrice: undefined, stopPrice: '150', tif: 'IOC' },
+      'ORDER_TYPE_UNSUPPORTED',
+      'tif',
+    );
+    await denied({ quantity: '1.5' }, 'ORDER_TYPE_UNSUPPORTED', 'fractionalQuantity');
     const noQuote = await denied({}, 'RISK_NO_REFERENCE_PRICE', 'priceCollar');
     const noQuoteView = await x.request<Reply>(Subjects.ordersGet.build(), {
       v: 1,
@@ -149,6 +153,35 @@ describe('intake', () => {
     const deniedId = String(noQuote.details?.clientOrderId);
     const ev = await waitUntil(() => x.events.find((e) => e.clientOrderId === deniedId));
     expect(ev).toMatchObject({ kind: 'denied', reasonCode: 'RISK_NO_REFERENCE_PRICE', rule: 'priceCollar' });
+  });
+});
+
+describe("the broker's announced capabilities", () => {
+  test('none announced: every order is denied unsent; modify: false announced later: a modify is refused unsent', async () => {
+    h = await startHarness('nats-pg');
+    const x = h;
+    x.gateway.capabilities = undefined;
+    expect(await submit(x)).toMatchObject({ ok: false, code: 'BROKER_CAPABILITIES_UNKNOWN' });
+    expect(x.gateway.placed()).toEqual([]);
+
+    // The OMS follows what the broker publishes on broker.<name>.status, not what it asked for first.
+    const status = { v: 1, broker: x.broker, gatewayType: 'ib', state: 'connected', farms: [], clientId: 7 };
+    x.bus.publish(Subjects.brokerStatus.build({ broker: x.broker }), {
+      ...status,
+      accounts: [ACCOUNT],
+      paper: true,
+      tsMs: Date.now(),
+      capabilities: { ...TEST_CAPABILITIES, modify: false },
+    });
+    const placed = await waitUntil(async () => {
+      const r = await submit(x);
+      return r.ok ? r : undefined;
+    });
+    const id = String(placed.order?.clientOrderId);
+    await waitUntil(async () => ((await stateOf(x, id)) === 'pendingSubmit' ? true : undefined));
+    const m = await x.request<Reply>(Subjects.ordersModify.build(), { v: 1, clientOrderId: id, quantity: '50' });
+    expect(m).toMatchObject({ ok: false, code: 'ORDER_MODIFY_UNSUPPORTED' });
+    expect(x.gateway.calls.filter((c) => c.verb === 'modifyOrder')).toEqual([]);
   });
 });
 

@@ -57,6 +57,7 @@ function publishStatus(x: Harness, state: 'connected' | 'disconnected', instance
     paper: true,
     tsMs: Date.now(),
     instanceId,
+    capabilities: x.gateway.capabilities,
   });
 }
 

@@ -1,0 +1,22 @@
+/**
+ * The latest status of a broker the OMS routes to: its connection state, managed accounts and announced
+ * capabilities, from the bus (LiveState, fed by `broker.<name>.status`), or asked for once when none arrived yet.
+ */
+import type { BrokerStatus } from '@trading-system/contracts';
+import type { OmsContext } from './context.js';
+import { type Denial, deny } from './validation.js';
+
+/** The broker's latest status (its connection state, accounts and capabilities); asked for when none arrived yet. */
+export async function brokerStatus(ctx: OmsContext, broker: string): Promise<BrokerStatus | Denial> {
+  let status = ctx.live.status(broker);
+  if (status === undefined) {
+    const outcome = await ctx.brokers.call(broker, 'status', { v: 1 });
+    if (outcome.kind !== 'sent')
+      return deny('BROKER_DISCONNECTED', 'brokerStatus', `broker ${broker} status unavailable: ${outcome.message}`);
+    status = outcome.reply.status;
+    ctx.live.onStatus(status);
+  }
+  if (status.state === 'disconnected')
+    return deny('BROKER_DISCONNECTED', 'brokerStatus', `broker ${broker} is disconnected`);
+  return status;
+}
