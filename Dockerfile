@@ -14,6 +14,7 @@ COPY libs/exchange/package.json libs/exchange/
 COPY libs/strategy/package.json libs/strategy/
 COPY libs/backtest/package.json libs/backtest/
 COPY libs/metrics/package.json libs/metrics/
+COPY libs/clients/package.json libs/clients/
 COPY services/ib-sim/package.json services/ib-sim/
 COPY services/gateway-ib/package.json services/gateway-ib/
 COPY services/orders/package.json services/orders/

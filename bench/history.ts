@@ -6,8 +6,9 @@
  * deadline is near) and warm reads of 1 day → 5 years give the cost per bar (the history part of the scaling
  * curves). `tsx bench/history.ts`
  */
+
+import { fetchBars } from '@trading-system/clients';
 import type { HistBarsQuery } from '@trading-system/contracts';
-import { fetchBars } from '@trading-system/history';
 import { createDatabase, sql } from '@trading-system/storage';
 import { createTestSchemaName } from '@trading-system/testkit';
 import { AAPL_CONID } from './lib/ib-baseline.js';

@@ -7,6 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import type { Bus, Subscription } from '@trading-system/bus';
+import { fetchBars, fetchExport } from '@trading-system/clients';
 import {
   type AccountPositionsReply,
   type AccountSummary,
@@ -34,7 +35,6 @@ import {
   unwrapReply,
 } from '@trading-system/contracts';
 import type { Embedded } from '@trading-system/embedded';
-import { fetchBars, fetchExport } from '@trading-system/history';
 import { createLogger, type Logger } from '@trading-system/runtime';
 import { type AcrossBrokers, acrossBrokers, valuePositions } from './accounts.js';
 import { addBroker } from './add-broker.js';

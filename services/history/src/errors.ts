@@ -6,13 +6,8 @@ export class HistoryError extends ContractError {
   override readonly name: string = 'HistoryError';
 }
 
-/** A streamed reply did not arrive whole (missing chunk, row count mismatch, idle timeout). */
-export class HistoryStreamError extends HistoryError {
-  override readonly name = 'HistoryStreamError';
-  constructor(message: string, code: ErrorCode = 'INTERNAL_ERROR', options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+/** The client's error for a streamed reply that did not arrive whole; defined with the client. */
+export { HistoryStreamError } from '@trading-system/clients';
 
 /** The service stopped while a request was still running. */
 export class HistoryStoppedError extends HistoryError {

@@ -13,6 +13,8 @@
  * ib-sim's own reqHistoricalData handler (requests received, 162 "pacing violation" errors sent), installed via
  * the sim's public `register` hook.
  */
+
+import { fetchBars } from '@trading-system/clients';
 import { catalog, IbConnectionConfig } from '@trading-system/contracts';
 import { type Gateway, start as startGateway } from '@trading-system/gateway-ib';
 import { IN, type RunningSim, type Session, scaledClock, startSim } from '@trading-system/ib-sim';
@@ -25,7 +27,6 @@ import {
 } from '@trading-system/testkit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type History, start } from '../src/app.js';
-import { fetchBars } from '../src/client.js';
 import { testLogger, until } from './helpers.js';
 
 /** IB's windows divided by this: 10 min → 5 s, 15 s → 125 ms, 2 s → 17 ms. */

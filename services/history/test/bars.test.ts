@@ -1,7 +1,7 @@
+import { fetchBars } from '@trading-system/clients';
 import { type HistBarsQuery, type HistProgress, latestSession, nextSession, packBars } from '@trading-system/contracts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BarStore } from '../src/bar-store.js';
-import { fetchBars } from '../src/client.js';
 import { CON_ID, DAY, type Fixture, HOUR, MIN, NOW, openFixture, syntheticBars, until } from './helpers.js';
 
 /** Real NATS + real Postgres. Each test uses its own range of the one cached series, or its own fixture. */

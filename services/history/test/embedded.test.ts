@@ -1,7 +1,7 @@
+import { fetchBars, fetchExport } from '@trading-system/clients';
 import { type HistTradesReply, Subjects } from '@trading-system/contracts';
 import { uniqueName } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { fetchBars, fetchExport } from '../src/client.js';
 import { CON_ID, DAY, type Fixture, MIN, NOW, openFixture, syntheticBars, until } from './helpers.js';
 import { orderStory } from './order-events.js';
 

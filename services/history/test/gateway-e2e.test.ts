@@ -2,6 +2,8 @@
  * End to end over real sockets: history → NATS → gateway-ib → TCP (TWS protocol) → ib-sim, with Postgres.
  * IB traffic is counted by the gateway's historical queue (`stats.sent`: requests actually sent to IB).
  */
+
+import { fetchBars } from '@trading-system/clients';
 import { catalog, IbConnectionConfig } from '@trading-system/contracts';
 import { type Gateway, start as startGateway } from '@trading-system/gateway-ib';
 import { type RunningSim, scaledClock, startSim } from '@trading-system/ib-sim';
@@ -14,7 +16,6 @@ import {
 } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type History, start } from '../src/app.js';
-import { fetchBars } from '../src/client.js';
 import { resample } from '../src/resample.js';
 import { testLogger, until } from './helpers.js';
 

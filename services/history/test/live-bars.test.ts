@@ -3,6 +3,8 @@
  * hist.bars over that span costs no IB request. Real parts: ib-sim over TCP, gateway-ib, market-data and history
  * in-process on real NATS and Postgres.
  */
+
+import { fetchBars } from '@trading-system/clients';
 import type { Bar, BarData } from '@trading-system/contracts';
 import { type CatalogEntry, catalog, createCatalog, IbConnectionConfig, Subjects } from '@trading-system/contracts';
 import { type Gateway, start as startGateway } from '@trading-system/gateway-ib';
@@ -18,7 +20,6 @@ import {
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type History, start } from '../src/app.js';
 import { BarStore } from '../src/bar-store.js';
-import { fetchBars } from '../src/client.js';
 import { liveSeriesOf } from '../src/live-bars.js';
 import { testLogger, until } from './helpers.js';
 

@@ -1,4 +1,5 @@
 import type { Bus } from '@trading-system/bus';
+import { fetchExport } from '@trading-system/clients';
 import {
   type HistOrdersReply,
   type HistTradesReply,
@@ -9,7 +10,6 @@ import {
 import { uniqueName } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { History } from '../src/app.js';
-import { fetchExport } from '../src/client.js';
 import { ensureTestStream, type Fixture, openFixture, until } from './helpers.js';
 import { orderStory, T0 } from './order-events.js';
 

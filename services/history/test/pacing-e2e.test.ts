@@ -6,10 +6,10 @@
  * intervals than they were sent — as over a real network or a busy event loop.
  */
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
+import { fetchBars } from '@trading-system/clients';
 import type { HistBarsQuery, HistProgress } from '@trading-system/contracts';
 import { IN, type Session, type SimControl } from '@trading-system/ib-sim';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { fetchBars } from '../src/client.js';
 import { type SimStack, startSimStack } from './sim-stack.js';
 
 /** IB's windows ÷ 60: 10 minutes → 10 s, 2 s → 33 ms, 15 s → 250 ms. */

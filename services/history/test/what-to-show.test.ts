@@ -5,9 +5,9 @@
  * that work — never 0 bars marked partial. Over real sockets: history → NATS → gateway-ib → TCP → ib-sim.
  */
 import { randomUUID } from 'node:crypto';
+import { fetchBars } from '@trading-system/clients';
 import { type FetchHistoryReply, type HistBarsQuery, type InstrumentRef, Subjects } from '@trading-system/contracts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { fetchBars } from '../src/client.js';
 import { type SimStack, startSimStack } from './sim-stack.js';
 
 /** Tuesday 2024-03-12 11:00 New York: forex and metals trade. */

@@ -1,5 +1,5 @@
+import { fetchBars } from '@trading-system/clients';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { fetchBars } from '../src/client.js';
 import { CON_ID, DAY, type Fixture, MIN, NOW, openFixture, syntheticBars } from './helpers.js';
 
 /** One year of 1-minute bars (≈ 100k) through NATS + Postgres: arrives whole in one call, warm path timed. */

@@ -1,5 +1,6 @@
 /** `history <symbol>`: historical bars as a table, JSON or a CSV file, with a progress bar on stderr. */
 import { writeFile } from 'node:fs/promises';
+import { fetchBars, fetchExport } from '@trading-system/clients';
 import {
   BAR_SIZE_FORMS,
   BarSizeSpec,
@@ -8,7 +9,6 @@ import {
   IbDurationSchema,
   WhatToShow,
 } from '@trading-system/contracts';
-import { fetchBars, fetchExport } from '@trading-system/history';
 import { oneOf, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import type { Io } from '../context.js';

@@ -4,6 +4,7 @@ import {
   type BarData,
   type BarEncoding,
   ContractError,
+  type ErrorCode,
   type HistBarsQuery,
   type HistBarsReply,
   type HistEnd,
@@ -17,7 +18,14 @@ import {
   Subjects,
   unpackBars,
 } from '@trading-system/contracts';
-import { HistoryStreamError } from './errors.js';
+
+/** A streamed reply did not arrive whole (missing chunk, row count mismatch, idle timeout). */
+export class HistoryStreamError extends ContractError {
+  override readonly name = 'HistoryStreamError';
+  constructor(message: string, code: ErrorCode = 'INTERNAL_ERROR', options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
 
 /**
  * Client side of the streamed history requests, for the SDK and tests: subscribe to `hist.stream.<requestId>`,
