@@ -61,6 +61,10 @@ describe('rate limit and injected failures', () => {
     expect(limited).toMatchObject({ status: 429, body: { code: 42910000, message: 'rate limit exceeded' } });
     expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
     expect(limited.headers.get('x-ratelimit-reset')).toBe(String(Date.parse('2026-01-01T00:01:00Z') / 1000));
+    // The data host has a budget of its own.
+    const data = await api(sim, 'GET', '/v2/stocks/AAPL/quotes/latest');
+    expect(data.status).toBe(200);
+    expect(data.headers.get('x-ratelimit-remaining')).toBe('4');
   });
 });
 

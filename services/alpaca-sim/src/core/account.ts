@@ -3,8 +3,8 @@
  * computed in bigint micros and written as decimal strings.
  *
  * Margin model (Reg T, multiplier 2): stocks need 50 % initial and 25 % maintenance margin, crypto 100 % (it is
- * not marginable). buying_power = regt_buying_power = 2 × max(equity − initial_margin, 0); crypto buys are limited
- * by non_marginable_buying_power = max(cash − what open buy orders reserve, 0)... see broker.ts for the check.
+ * not marginable). buying_power = regt_buying_power = 2 × max(equity − initial_margin, 0); non_marginable_buying_power
+ * (what crypto buys may spend) = max(cash − what open buy orders reserve, 0). broker.ts applies both before an order.
  */
 import type { Exchange, PositionView } from '@trading-system/exchange';
 import { type Asset, type AssetCatalog, positionSymbol, QTY_SCALE } from '../market/assets.js';
@@ -20,8 +20,8 @@ export interface AccountIdentity {
   readonly lastEquityMicros: bigint;
 }
 
-const ACCOUNT = 'SIMACCT';
-export const CORE_ACCOUNT = ACCOUNT;
+/** The one account of the sim, as the exchange core names it. */
+export const CORE_ACCOUNT = 'SIMACCT';
 
 export function priceMicros(price: number): bigint {
   return BigInt(Math.round(price * 1_000_000));
@@ -57,12 +57,12 @@ export interface Totals {
 }
 
 export function totals(exchange: Exchange, catalog: AssetCatalog, model: MarketModel, tMs: number): Totals {
-  const cash = exchange.cashMicros(ACCOUNT, 'USD');
+  const cash = exchange.cashMicros(CORE_ACCOUNT, 'USD');
   let longValue = 0n;
   let shortValue = 0n;
   let initial = 0n;
   let maintenance = 0n;
-  for (const p of exchange.positions(ACCOUNT)) {
+  for (const p of exchange.positions(CORE_ACCOUNT)) {
     const asset = catalog.byConIdOf(p.conId);
     if (!asset || p.position === 0) continue;
     const value = valueMicros(p.position, marksOf(model, asset, tMs).current);

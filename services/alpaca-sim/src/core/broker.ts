@@ -19,7 +19,7 @@ import type { Logger } from '../logger.js';
 import { type Asset, type AssetCatalog, QTY_SCALE } from '../market/assets.js';
 import { isMarketOpen } from '../market/calendar.js';
 import type { MarketModel } from '../market/prices.js';
-import { CORE_ACCOUNT, marksOf, totals, valueMicros } from './account.js';
+import { CORE_ACCOUNT, type Marks, marksOf, totals, valueMicros } from './account.js';
 import { unitsText } from './decimal.js';
 import { API_ERRORS, ApiError } from './errors.js';
 import {
@@ -122,11 +122,10 @@ export class Broker {
   }
 
   /** Money open buy orders would spend, micros (at their limit/stop, or the ask for market orders). */
-  reservedForBuys(assetClass?: Asset['class']): bigint {
+  reservedForBuys(): bigint {
     let reserved = 0n;
     for (const o of this.orders.values()) {
       if (o.side !== 'buy' || !LIVE.has(o.status)) continue;
-      if (assetClass && o.asset.class !== assetClass) continue;
       const price = o.limitPrice ?? o.stopPrice ?? this.model.quoteAt(o.asset, this.clock.now()).ask;
       reserved += valueMicros(o.qtyUnits - o.filledUnits, price);
     }
@@ -448,8 +447,8 @@ export class Broker {
     for (const listener of this.listeners) listener(update);
   }
 
-  /** Position JSON inputs for the routes. */
-  marks(asset: Asset) {
+  /** Current and previous-close prices of an asset (positions are marked at them). */
+  marks(asset: Asset): Marks {
     return marksOf(this.model, asset, this.clock.now());
   }
 }

@@ -97,7 +97,8 @@ export function createRestServer(deps: RestDeps): Server {
       if (key !== credentials.keyId || secret !== credentials.secretKey) throw authError(api);
       const forced = faults.rateLimitNext > 0;
       if (forced) faults.rateLimitNext--;
-      const window = limiter.take(credentials.keyId, forced);
+      // Alpaca budgets the trading and the data host separately.
+      const window = limiter.take(`${api}:${credentials.keyId}`, forced);
       headers = rateHeaders(window);
       if (window.exceeded) throw API_ERRORS.rateLimited(headers);
       if (faults.failNext > 0) {

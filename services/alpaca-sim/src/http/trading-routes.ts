@@ -5,7 +5,7 @@
 
 import type { Clock } from '../clock.js';
 import type { AccountIdentity } from '../core/account.js';
-import { accountJson, positionJson, totals } from '../core/account.js';
+import { accountJson, CORE_ACCOUNT, positionJson, totals } from '../core/account.js';
 import type { Broker } from '../core/broker.js';
 import { API_ERRORS } from '../core/errors.js';
 import { LIVE, orderJson, type SimOrder } from '../core/order-json.js';
@@ -94,7 +94,7 @@ export function tradingRoutes(d: TradingDeps): Route[] {
   const { broker, catalog, model, clock } = d;
   const positionsJson = () =>
     broker.exchange
-      .positions('SIMACCT')
+      .positions(CORE_ACCOUNT)
       .filter((p) => p.position !== 0)
       .flatMap((p) => {
         const asset = catalog.byConIdOf(p.conId);
@@ -122,7 +122,8 @@ export function tradingRoutes(d: TradingDeps): Route[] {
     route('GET', /^\/v2\/positions$/, () => ({ status: 200, body: positionsJson() })),
     route('GET', /^\/v2\/positions\/(.+)$/, (r) => {
       const asset = catalog.find(r.params[0] ?? '');
-      const p = asset && broker.exchange.positions('SIMACCT').find((x) => x.conId === asset.conId && x.position !== 0);
+      const p =
+        asset && broker.exchange.positions(CORE_ACCOUNT).find((x) => x.conId === asset.conId && x.position !== 0);
       if (!asset || !p) throw API_ERRORS.notFound('position does not exist');
       return { status: 200, body: positionJson(asset, p, broker.marks(asset), broker.heldForSells(asset)) };
     }),
