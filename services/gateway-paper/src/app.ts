@@ -2,14 +2,23 @@
  * gateway-paper: hosts paper brokers. Each is the shared exchange core matching orders against another broker's
  * live quotes, with its books in Postgres (its own schema), behind the same bus contract as gateway-ib:
  * `broker.<name>.cmd.*`, facts on `broker.<name>.evt.*` (BROKER_EVENTS), `broker.<name>.status`, and
- * `gateway.<type>.cmd.listBrokers`.
+ * `gateway.<type>.cmd.addBroker` / `removeBroker` / `listBrokers` (a broker added again under its name resumes
+ * its books).
  */
 import type { Bus, Subscription } from '@trading-system/bus';
-import { BROKER_EVENTS_STREAM, Subjects } from '@trading-system/contracts';
+import {
+  BROKER_EVENTS_STREAM,
+  ContractError,
+  errorReply,
+  errorReplyOf,
+  type GatewayCommandVerb,
+  Subjects,
+} from '@trading-system/contracts';
 import type { Clock } from '@trading-system/exchange';
 import type { Logger } from '@trading-system/runtime';
 import { type Kysely, migrateToLatest } from '@trading-system/storage';
 import { type BrokerOptions, PaperBroker, type PaperBrokerConfig } from './broker.js';
+import { PaperBrokerConnection } from './connection.js';
 import type { PaperDb } from './db-types.js';
 import { migrations } from './migrations/index.js';
 
@@ -53,22 +62,78 @@ export async function start(deps: PaperGatewayDeps): Promise<PaperGateway> {
     stepEveryMs: deps.brokerOptions?.stepEveryMs ?? 1_000,
     sourceTimeoutMs: deps.brokerOptions?.sourceTimeoutMs ?? 15_000,
   };
-  const brokers: PaperBroker[] = [];
-  for (const config of deps.brokers) brokers.push(await PaperBroker.start(deps.bus, db, config, options, log));
-  log.info({ brokers: brokers.map((b) => b.config.name) }, 'paper brokers started');
+  const brokers = new Map<string, PaperBroker>();
+  /** Names being added: a second addBroker of the same name while the first starts is refused, not doubled. */
+  const starting = new Set<string>();
+  const add = async (config: PaperBrokerConfig): Promise<PaperBroker> => {
+    if (brokers.has(config.name) || starting.has(config.name))
+      throw new ContractError('BROKER_EXISTS', `broker ${config.name} already exists`);
+    starting.add(config.name);
+    try {
+      const b = await PaperBroker.start(deps.bus, db, config, options, log);
+      brokers.set(config.name, b);
+      log.info({ broker: config.name, quotesFrom: config.quotesFrom }, 'paper broker added');
+      return b;
+    } finally {
+      starting.delete(config.name);
+    }
+  };
+  for (const config of deps.brokers) await add(config);
 
-  const subs: Subscription[] = [
-    deps.bus.serve(Subjects.gatewayCommand.build({ type: gatewayType, verb: 'listBrokers' }), async () => ({
-      v: 1,
-      ok: true,
-      brokers: brokers.map((b) => b.info()),
-    })),
-  ];
+  const subs: Subscription[] = [];
+  const serve = (verb: GatewayCommandVerb, fn: (body: never) => Promise<unknown>): void => {
+    const subject = Subjects.gatewayCommand.build({ type: gatewayType, verb });
+    subs.push(
+      deps.bus.serve(subject, async (body) => {
+        try {
+          return await fn(body as never);
+        } catch (err) {
+          const reply = errorReplyOf(err);
+          if (reply !== undefined) return reply;
+          log.error({ err, subject }, 'gateway command failed');
+          return errorReply('INTERNAL_ERROR', `${verb} failed: ${(err as Error).message}`);
+        }
+      }),
+    );
+  };
+  serve('addBroker', async (req: { name: string; connection: { type: string } }) => {
+    if (req.connection.type !== 'paper')
+      throw new ContractError(
+        'VALIDATION_FAILED',
+        `gateway ${gatewayType} hosts paper brokers, not ${req.connection.type}`,
+      );
+    const parsed = PaperBrokerConnection.safeParse(req.connection);
+    if (!parsed.success)
+      throw new ContractError(
+        'VALIDATION_FAILED',
+        `connection: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    const c = parsed.data;
+    const b = await add({
+      name: req.name,
+      quotesFrom: c.quotesFrom,
+      account: c.account,
+      startingCash: c.startingCash,
+      marketHours: c.marketHours,
+      ...(c.replay === undefined ? {} : { replay: c.replay }),
+    });
+    return { v: 1, ok: true, broker: b.info() };
+  });
+  serve('removeBroker', async (req: { name: string }) => {
+    const b = brokers.get(req.name);
+    if (b === undefined) throw new ContractError('BROKER_UNKNOWN', `no broker named ${req.name}`);
+    brokers.delete(req.name);
+    await b.stop();
+    log.info({ broker: req.name }, 'paper broker removed (its books stay: adding it again resumes them)');
+    return { v: 1, ok: true, name: req.name };
+  });
+  serve('listBrokers', async () => ({ v: 1, ok: true, brokers: [...brokers.values()].map((b) => b.info()) }));
 
   return {
     async stop() {
-      for (const s of subs) s.unsubscribe();
-      for (const b of brokers) await b.stop();
+      for (const s of subs.splice(0)) s.unsubscribe();
+      await Promise.all([...brokers.values()].map((b) => b.stop()));
+      brokers.clear();
     },
   };
 }

@@ -18,6 +18,7 @@ import {
   type BrokerStatus,
   type ConnectionState,
   errorReply,
+  type Instrument,
   orderCapabilityProblem,
   type ReconcileRequest,
   Subjects,
@@ -32,6 +33,7 @@ import { Refusal } from './errors.js';
 import { toAccountSummary, toBrokerOrder, toExecutionData, toPosition } from './facts.js';
 import type { MarketHours } from './instruments.js';
 import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
+import { ReplayFeed, type ReplayOptions, replayClock } from './replay.js';
 import { Shadow } from './shadow.js';
 import { PaperStore } from './store.js';
 import { PaperVenue, type PlaceRequest } from './venue.js';
@@ -45,6 +47,11 @@ export interface PaperBrokerConfig {
   readonly account?: string;
   readonly startingCash?: number;
   readonly marketHours?: MarketHours;
+  /**
+   * Prices from a replay of the source's history instead of its live quotes: from `fromMs` at `speed` × wall time.
+   * The replay's time is the paper market's (a restart resumes at the last committed moment).
+   */
+  readonly replay?: ReplayOptions;
 }
 
 export interface BrokerOptions {
@@ -74,7 +81,8 @@ export class PaperBroker {
     private readonly venue: PaperVenue,
     private readonly shadow: Shadow,
     private readonly relay: OutboxRelay,
-    private readonly options: BrokerOptions,
+    private readonly clock: Clock,
+    private readonly replay: ReplayFeed | undefined,
     log: Logger,
   ) {
     this.log = log;
@@ -93,11 +101,12 @@ export class PaperBroker {
     const accounts: AccountConfig[] = [
       { id: config.account ?? 'PAPER', startingCash: { USD: config.startingCash ?? 1_000_000 } },
     ];
+    const clock = config.replay === undefined ? options.clock : replayClock(config.replay, await store.loadSavedAt());
     const venue = await PaperVenue.open(
       {
         broker: config.name,
         store,
-        clock: options.clock,
+        clock,
         accounts,
         hours: config.marketHours ?? 'calendar',
         onCommitted: () => relay.kick(),
@@ -115,7 +124,17 @@ export class PaperBroker {
       },
       (err, what) => log.warn({ err }, `quote source: ${what} failed`),
     );
-    broker = new PaperBroker(bus, config, venue, shadow, relay, options, log);
+    const replay =
+      config.replay === undefined
+        ? undefined
+        : new ReplayFeed(
+            shadow,
+            clock,
+            config.quotesFrom,
+            (t) => broker?.onTick(t),
+            (err, what) => log.warn({ err }, `replay: ${what} failed`),
+          );
+    broker = new PaperBroker(bus, config, venue, shadow, relay, clock, replay, log);
     broker.serve();
     await shadow.start();
     broker.timers.push(
@@ -154,11 +173,22 @@ export class PaperBroker {
     }
   }
 
+  /** A quote line for an instrument: the source's live ticks, or its history replayed. */
+  private async watch(conId: number): Promise<void> {
+    if (this.replay === undefined) return this.shadow.watch(conId);
+    const i = await this.ensureInstrument(conId);
+    await this.replay.watch(conId, Number(i.minTick));
+  }
+
+  private watching(conId: number): boolean {
+    return this.replay === undefined ? this.shadow.watching(conId) : this.replay.watching(conId);
+  }
+
   /** Quote lines for every working order's instrument (after a start, or when the source comes back). */
   private watchOpenOrders(): void {
     for (const conId of new Set(this.venue.openOrders().map((o) => o.conId)))
-      if (!this.shadow.watching(conId))
-        this.shadow.watch(conId).catch((err: unknown) => this.log.warn({ err, conId }, 'no quote line'));
+      if (!this.watching(conId))
+        this.watch(conId).catch((err: unknown) => this.log.warn({ err, conId }, 'no quote line'));
   }
 
   /**
@@ -242,6 +272,8 @@ export class PaperBroker {
         const conId = b.instrument.conId;
         if (b.streams.includes('ticks')) this.tickLines.delete(conId);
         if (b.streams.includes('rtbars')) {
+          if (this.replay !== undefined)
+            throw new Refusal('SERVICE_UNAVAILABLE', 'a replaying paper broker serves ticks only, no 5-s bars');
           this.barLines.get(conId)?.unsubscribe();
           this.barLines.delete(conId);
         }
@@ -263,7 +295,7 @@ export class PaperBroker {
       accountSummary: async (b: { account?: string }) => {
         if (b.account !== undefined) this.knownAccount(b.account);
         const ids = b.account === undefined ? this.venue.accounts() : [b.account];
-        const now = this.options.clock.nowMs();
+        const now = this.clock.nowMs();
         return {
           v: 1,
           ok: true,
@@ -292,15 +324,21 @@ export class PaperBroker {
       throw new Refusal('ACCOUNT_UNKNOWN', `${this.config.name} has no account ${account}`);
   }
 
-  /** The instrument qualified by the source (cached in our books) and a quote line for it. */
+  /** The instrument as the source qualifies it, cached in our books. */
+  private async ensureInstrument(conId: number): Promise<Instrument> {
+    const known = this.venue.instrument(conId);
+    if (known !== undefined) return known;
+    const r = await this.shadow.command('qualifyContract', { v: 1, instrument: { conId }, allowMany: false });
+    const i = r.instruments[0];
+    if (i === undefined) throw new Refusal('CONTRACT_UNKNOWN', `conId ${conId} is unknown to the quote source`);
+    await this.venue.addInstrument(i);
+    return i;
+  }
+
+  /** The instrument and a quote line for it. */
   private async prepare(conId: number): Promise<void> {
-    if (this.venue.instrument(conId) === undefined) {
-      const r = await this.shadow.command('qualifyContract', { v: 1, instrument: { conId }, allowMany: false });
-      const i = r.instruments[0];
-      if (i === undefined) throw new Refusal('CONTRACT_UNKNOWN', `conId ${conId} is unknown to the quote source`);
-      await this.venue.addInstrument(i);
-    }
-    await this.shadow.watch(conId);
+    await this.ensureInstrument(conId);
+    await this.watch(conId);
   }
 
   private toPlace(b: BrokerPlaceOrderRequest): PlaceRequest {
@@ -347,11 +385,13 @@ export class PaperBroker {
     const conId = b.instrument.conId;
     const subjects: string[] = [];
     if (b.streams.includes('ticks')) {
-      await this.shadow.watch(conId);
+      await this.watch(conId);
       this.tickLines.add(conId);
       subjects.push(Subjects.mdTick.build({ broker: this.config.name, instrument: conId }));
     }
     if (b.streams.includes('rtbars')) {
+      if (this.replay !== undefined)
+        throw new Refusal('SERVICE_UNAVAILABLE', 'a replaying paper broker serves ticks only, no 5-s bars');
       // Bars are the source's, re-published under our name while subscribed.
       await this.shadow.command('mdSubscribe', { ...b, streams: ['rtbars'] });
       if (!this.barLines.has(conId))
@@ -378,6 +418,11 @@ export class PaperBroker {
     const last = this.venue.quotes.lastTick(conId);
     if (last !== undefined && this.venue.quotes.quoteAt(conId) !== undefined)
       return { v: 1, ok: true, tick: { ...last, broker: this.config.name } };
+    if (this.replay !== undefined)
+      throw new Refusal(
+        'HISTORY_NO_DATA',
+        `the replay has no quote for ${conId} at ${new Date(this.clock.nowMs()).toISOString()}`,
+      );
     const r = await this.shadow.command('mdSnapshot', b);
     this.venue.quotes.update(r.tick);
     return { v: 1, ok: true, tick: { ...r.tick, broker: this.config.name } };
@@ -421,6 +466,7 @@ export class PaperBroker {
   /** Stops serving; the books stay in the database (a restart resumes them). */
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    this.replay?.stop();
     for (const s of this.subs) s.unsubscribe();
     for (const s of this.barLines.values()) s.unsubscribe();
     this.barLines.clear();

@@ -10,6 +10,7 @@ import {
   defaultedEnv,
   logConfigShape,
   natsConfigShape,
+  optionalEnv,
 } from '@trading-system/runtime';
 import { z } from 'zod';
 
@@ -32,6 +33,13 @@ export const PaperGatewayConfig = z
     PAPER_MARKET_HOURS: defaultedEnv(z.enum(['calendar', 'always']), 'calendar').describe(
       'calendar: orders match only in the instrument session (extended with outsideRth); always: whenever the ' +
         'source quotes (a source on its own clock, e.g. a replay) (default calendar)',
+    ),
+    PAPER_REPLAY_FROM: optionalEnv(z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))).describe(
+      'prices from a replay of the source history starting at this ISO time (e.g. 2024-03-12T13:30:00Z) instead of ' +
+        'its live quotes; unset: live quotes',
+    ),
+    PAPER_REPLAY_SPEED: defaultedEnv(z.coerce.number().positive().max(100_000), 1).describe(
+      'market milliseconds per wall millisecond of the replay (60: an hour of history per minute) (default 1)',
     ),
     PAPER_DB_SCHEMA: defaultedEnv(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/), 'paper').describe(
       'Postgres schema of the paper books (default paper)',

@@ -39,6 +39,9 @@ await runService({
           account: config.PAPER_ACCOUNT,
           startingCash: config.PAPER_STARTING_CASH,
           marketHours: config.PAPER_MARKET_HOURS,
+          ...(config.PAPER_REPLAY_FROM === undefined
+            ? {}
+            : { replay: { fromMs: config.PAPER_REPLAY_FROM, speed: config.PAPER_REPLAY_SPEED } }),
         },
       ],
     });

@@ -47,6 +47,16 @@ export class PaperStore {
     return row?.snapshot;
   }
 
+  /** The paper market's time of the last commit (a replay resumes there), if any. */
+  async loadSavedAt(): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('state')
+      .select('saved_at_ms')
+      .where('broker', '=', this.broker)
+      .executeTakeFirst();
+    return row === undefined ? undefined : Number(row.saved_at_ms);
+  }
+
   async loadInstruments(): Promise<Instrument[]> {
     const rows = await this.db
       .selectFrom('instruments')
