@@ -112,7 +112,7 @@ export async function startAlpacaSim(options: AlpacaSimOptions = {}): Promise<Ru
     data.pump(pumpedTo, now);
     pumpedTo = now;
   };
-  const control = createControl({ clock, broker, faults, trading, data, pump });
+  const control = createControl({ clock, catalog, model, broker, faults, trading, data, pump });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8788, options.host ?? '127.0.0.1', () => {

@@ -191,6 +191,33 @@ describe('limit order', () => {
   });
 });
 
+describe('moving the market to an order', () => {
+  it('whenFillable finds when the market reaches a resting limit; stepping there fills it', async () => {
+    const start = sim.clock.now();
+    const { bid } = sim.control.quote('MSFT');
+    const r = await api(sim, 'POST', '/v2/orders', {
+      symbol: 'MSFT',
+      qty: '1',
+      side: 'buy',
+      type: 'limit',
+      limit_price: bid.toFixed(2),
+      time_in_force: 'gtc',
+      client_order_id: 'reach-1',
+    });
+    await nextUpdate(updates, r.body.id, 'new');
+    const at = sim.control.whenFillable('reach-1');
+    expect(at).toBeGreaterThan(start);
+    expect(sim.control.quote('MSFT', at).ask).toBeLessThanOrEqual(bid);
+    sim.clock.set(at as number);
+    sim.control.step();
+    const fill = await nextUpdate(updates, r.body.id, 'fill');
+    expect(Number(fill.data.price)).toBeLessThanOrEqual(bid);
+    expect(sim.control.whenFillable('reach-1')).toBeUndefined(); // filled: nothing left to reach
+    expect(sim.control.sessionClose(start)).toBe(Date.parse('2024-03-05T21:00:00Z'));
+    sim.clock.set(start);
+  });
+});
+
 describe('outside the session', () => {
   it('a stock order sent before the open is accepted, becomes new at the open, then fills', async () => {
     const start = sim.clock.now();
