@@ -63,23 +63,16 @@ function fillWhileCut(sim: RunningSim, clock: ManualClock, clientOrderIds: reado
 
 const factory: ConformanceFactory = {
   name: 'gateway-ib on ib-sim',
-  capabilities: {
-    assetClasses: {
-      stock: { secType: 'STK', symbol: 'AAPL' },
-      forex: { secType: 'CASH', symbol: 'EUR', currency: 'USD' },
-      future: { secType: 'FUT', symbol: 'ES' },
-      option: { secType: 'OPT', symbol: 'AAPL' },
+  // What gateway-ib takes is what it announces in its status; the suite reads it there. Here only what proves it.
+  setup: {
+    instruments: {
+      STK: { secType: 'STK', symbol: 'AAPL' },
+      CASH: { secType: 'CASH', symbol: 'EUR', currency: 'USD' },
+      FUT: { secType: 'FUT', symbol: 'ES' },
+      OPT: { secType: 'OPT', symbol: 'AAPL' },
     },
-    orderTypes: {
-      MKT: ['DAY', 'GTC', 'IOC', 'FOK'],
-      LMT: ['DAY', 'GTC', 'IOC', 'FOK'],
-      STP: ['DAY', 'GTC'],
-      'STP LMT': ['DAY', 'GTC'],
-    },
-    fractionalQuantity: false,
     // ib-sim shows at most 30 lots of 100 shares at the touch.
     partialFillQuantity: '3100',
-    history: { duration: '1800 S', barSize: '1 min', whatToShow: 'TRADES', useRth: true },
   },
   async start() {
     const clock = manualClock(SESSION_START);

@@ -21,6 +21,7 @@ import {
   type Instrument,
   orderCapabilityProblem,
   type ReconcileRequest,
+  type SecType,
   Subjects,
   type Tick,
   type TimeInForce,
@@ -193,13 +194,15 @@ export class PaperBroker {
 
   /**
    * What the exchange core takes (every order type and TIF, outside-RTH by session, whole units; no IND), and what
-   * the source serves for us (its history limits and market-data lines: our quotes are its lines).
+   * the source serves for us (its history limits and market-data lines: our quotes are its lines). Asset classes
+   * are the core's that the source trades too: the source qualifies and quotes every instrument we trade.
    */
   capabilities(): BrokerCapabilities {
     const source = this.shadow.last?.capabilities;
     const tifs: TimeInForce[] = ['DAY', 'GTC', 'IOC', 'FOK'];
+    const core: SecType[] = ['STK', 'CASH', 'FUT', 'OPT', 'CMDTY'];
     return {
-      assetClasses: ['STK', 'CASH', 'FUT', 'OPT', 'CMDTY'],
+      assetClasses: core.filter((a) => source?.assetClasses.includes(a) === true),
       orderTypes: { MKT: tifs, LMT: tifs, STP: tifs, 'STP LMT': tifs },
       outsideRth: ['MKT', 'LMT', 'STP', 'STP LMT'],
       fractionalQuantity: [],

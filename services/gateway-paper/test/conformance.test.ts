@@ -9,24 +9,17 @@ import { AAPL, ACCOUNT, EURUSD, startHarness } from './helpers.js';
 
 const factory: ConformanceFactory = {
   name: 'gateway-paper shadowing gateway-ib on ib-sim',
-  capabilities: {
-    assetClasses: {
-      stock: { secType: 'STK', symbol: 'AAPL' },
-      forex: { secType: 'CASH', symbol: 'EUR', currency: 'USD' },
-      future: { secType: 'FUT', symbol: 'ES' },
-      option: { secType: 'OPT', symbol: 'AAPL' },
+  // What the paper broker takes is what it announces in its status (every order type and TIF of the exchange core);
+  // the suite reads it there. Here only what proves it.
+  setup: {
+    instruments: {
+      STK: { secType: 'STK', symbol: 'AAPL' },
+      CASH: { secType: 'CASH', symbol: 'EUR', currency: 'USD' },
+      FUT: { secType: 'FUT', symbol: 'ES' },
+      OPT: { secType: 'OPT', symbol: 'AAPL' },
     },
-    // Every order type and TIF of the exchange core.
-    orderTypes: {
-      MKT: ['DAY', 'GTC', 'IOC', 'FOK'],
-      LMT: ['DAY', 'GTC', 'IOC', 'FOK'],
-      STP: ['DAY', 'GTC', 'IOC', 'FOK'],
-      'STP LMT': ['DAY', 'GTC', 'IOC', 'FOK'],
-    },
-    fractionalQuantity: false,
     // The source shows at most 30 lots of 100 shares at the touch; the core fills at most what is shown.
     partialFillQuantity: '3100',
-    history: { duration: '1800 S', barSize: '1 min', whatToShow: 'TRADES', useRth: true },
     brokerLink: 'in-process',
   },
   async start() {

@@ -4,10 +4,8 @@
  */
 export { BrokerClient, type EventOf, type RecordedEvent } from './broker-client.js';
 export { brokerConformanceSuite } from './suite.js';
-export {
-  ASSET_CLASS_SEC_TYPES,
-  type AssetClass,
-  type ConformanceFactory,
-  type ConformanceTarget,
-  type DeclaredCapabilities,
+export type {
+  ConformanceFactory,
+  ConformanceSetup,
+  ConformanceTarget,
 } from './target.js';

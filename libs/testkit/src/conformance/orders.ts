@@ -9,7 +9,6 @@ import {
   type BrokerPlaceOrderRequest,
   FINAL_BROKER_ORDER_STATES,
   type OrderType,
-  type TimeInForce,
 } from '@trading-system/contracts';
 import type { BrokerClient, EventOf } from './broker-client.js';
 import type { ConformanceTarget } from './target.js';
@@ -142,10 +141,3 @@ export class OrderDriver {
     return this.executions(body.clientOrderId).length === 0;
   }
 }
-
-export const claimedCombos = (
-  orderTypes: Readonly<Partial<Record<OrderType, readonly TimeInForce[]>>>,
-): [OrderType, TimeInForce][] =>
-  Object.entries(orderTypes).flatMap(([type, tifs]) =>
-    (tifs ?? []).map((tif): [OrderType, TimeInForce] => [type as OrderType, tif]),
-  );

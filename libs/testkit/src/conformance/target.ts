@@ -5,45 +5,29 @@
  * is a lib and never imports a service.
  */
 import type { Bus } from '@trading-system/bus';
-import type {
-  FetchHistoryRequest,
-  InstrumentRef,
-  OrderType,
-  SecType,
-  TimeInForce,
-  WhatToShow,
-} from '@trading-system/contracts';
-
-/** Asset classes a broker may claim, and the secType a qualified instrument of each must carry. */
-export const ASSET_CLASS_SEC_TYPES = {
-  stock: 'STK',
-  forex: 'CASH',
-  future: 'FUT',
-  option: 'OPT',
-  commodity: 'CMDTY',
-} as const satisfies Record<string, SecType>;
-export type AssetClass = keyof typeof ASSET_CLASS_SEC_TYPES;
+import type { InstrumentRef, SecType, WhatToShow } from '@trading-system/contracts';
 
 /**
- * What the broker claims to support. Issue 16 item 2 wants the broker to announce this in its status message;
- * until it does (BrokerStatus has no capabilities today), the gateway's test declares it here, and the suite holds
- * the gateway to it: everything claimed must work, and what is not claimed must be refused.
+ * What the gateway's test knows about its broker that the broker does not announce: an instrument to prove each
+ * asset class with, how its fills can be provoked, where it runs. What the broker takes and serves is NOT declared
+ * here: the suite reads it from the broker's own status (`BrokerStatus.capabilities`) and holds the gateway to it,
+ * so the announcement the OMS validates against is the one proven here: everything announced must work, everything
+ * else must be refused.
  */
-export interface DeclaredCapabilities {
-  /** One reference per claimed asset class; qualifying it must give at least one instrument of that class. */
-  readonly assetClasses: Readonly<Partial<Record<AssetClass, InstrumentRef>>>;
-  /** Claimed time-in-force values per order type; a type absent here, or a TIF not listed, must be refused. */
-  readonly orderTypes: Readonly<Partial<Record<OrderType, readonly TimeInForce[]>>>;
-  /** False: a quantity of 0.5 must be refused. */
-  readonly fractionalQuantity: boolean;
+export interface ConformanceSetup {
+  /**
+   * A reference to qualify per asset class the broker may announce: qualifying it must give instruments of that
+   * class. A class the broker announces without a reference here fails the suite (an unproven claim).
+   */
+  readonly instruments: Readonly<Partial<Record<SecType, InstrumentRef>>>;
   /**
    * A quantity larger than the broker ever shows at the touch of the order instrument, when its IOC orders fill
    * only what is shown (a partial fill, the rest cancelled) and its FOK orders of that size fill nothing. Absent:
    * the broker cannot be made to fill partially, and the suite does not try.
    */
   readonly partialFillQuantity?: string;
-  /** One historical request within the broker's limits (bar size, duration) that must be answered with bars. */
-  readonly history: Pick<FetchHistoryRequest, 'duration' | 'barSize' | 'useRth'> & { readonly whatToShow: WhatToShow };
+  /** The price series the historical request asks for (default TRADES). */
+  readonly historyWhatToShow?: WhatToShow;
   /**
    * Where the broker runs. `remote` (default): behind a link the test can cut (`cutLink`, `restoreLink`,
    * `fillWhileCut` required); the suite proves that fills made while the link was down are reported after the
@@ -63,8 +47,8 @@ export interface ConformanceTarget {
   /** The trading account orders go to; the broker must report it in its status. */
   readonly account: string;
   /**
-   * The instrument the order scenarios trade, by conId (liquid, open now, priced in the account's currency). It
-   * must be one of the claimed asset classes' instruments and start flat.
+   * The instrument the order scenarios trade, by conId (liquid, open now, priced in the account's currency). Its
+   * asset class must be one the broker announces, and it must start flat.
    */
   readonly orderInstrument: { readonly conId: number; readonly exchange?: string };
   /** Quantity of one order in the scenarios (whole units). */
@@ -87,7 +71,7 @@ export interface ConformanceTarget {
   restartGateway?(): Promise<void>;
   /**
    * Moves the broker past the end of the order instrument's current regular session, so its DAY orders expire.
-   * Required when the gateway claims DAY and GTC limit orders (the suite fails without it). The suite calls it last
+   * Required when the broker announces DAY and GTC limit orders (the suite fails without it). The suite calls it last
    * (the market is closed afterwards).
    */
   endSession?(): Promise<void>;
@@ -98,7 +82,7 @@ export interface ConformanceTarget {
 export interface ConformanceFactory {
   /** Names the gateway in test titles (`gateway-ib on ib-sim`). */
   readonly name: string;
-  /** Known before start: the suite's test list is built from it. */
-  readonly capabilities: DeclaredCapabilities;
+  /** Known before start: which scenarios apply (the broker link) and what proves its claims. */
+  readonly setup: ConformanceSetup;
   start(): Promise<ConformanceTarget>;
 }
