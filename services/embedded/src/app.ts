@@ -1,7 +1,8 @@
 /**
  * Every part of the system in one process: the bus (in-process unless NATS_URL is set), one database (PGlite unless
  * DATABASE_URL is set; each service migrates and uses its own schema), ib-sim as the broker, gateway-ib connected to
- * it over TCP, then orders, market-data and history. Each keeps its own `start(deps) → { stop }`; they are stopped
+ * it over TCP, gateway-paper (paper brokers on another broker's quotes, added at run time: `addBroker('paper1',
+ * 'paper', { quotesFrom: 'sim' })`), then orders, market-data and history. Each keeps its own `start(deps) → { stop }`; they are stopped
  * in reverse order of starting, then the database and the bus are closed.
  */
 import { mkdir } from 'node:fs/promises';
@@ -15,6 +16,11 @@ import {
   ORDERS_STREAM,
 } from '@trading-system/contracts';
 import { type Gateway, start as startGateway } from '@trading-system/gateway-ib';
+import {
+  type PaperGateway,
+  migrations as paperMigrations,
+  start as startPaperGateway,
+} from '@trading-system/gateway-paper';
 import { type History, migrations as historyMigrations, start as startHistory } from '@trading-system/history';
 import type { RunningSim } from '@trading-system/ib-sim';
 import { type MarketDataService, start as startMarketData } from '@trading-system/market-data';
@@ -49,6 +55,9 @@ export interface Embedded {
   /** Gateway type token of `gateway.<type>.cmd.*` (addBroker / removeBroker / listBrokers). */
   readonly gatewayType: string;
   readonly gateway: Gateway;
+  /** Gateway type token of the paper gateway's `gateway.<type>.cmd.*` (default `paper`). */
+  readonly paperGatewayType: string;
+  readonly paperGateway: PaperGateway;
   readonly orders: RunningOrders;
   readonly marketData: MarketDataService;
   readonly history: History;
@@ -67,8 +76,10 @@ export interface Embedded {
 export interface EmbeddedNaming {
   /** Gateway type token (default `ib`). */
   readonly gatewayType?: string;
-  /** Postgres schemas of the services (default `orders`, `history`). */
-  readonly schemas?: { readonly orders?: string; readonly history?: string };
+  /** Gateway type token of the paper gateway (default `paper`). */
+  readonly paperGatewayType?: string;
+  /** Postgres schemas of the services (default `orders`, `history`, `paper`). */
+  readonly schemas?: { readonly orders?: string; readonly history?: string; readonly paper?: string };
   /** Suffix of the durable consumer names (default none). */
   readonly durableSuffix?: string;
   /**
@@ -99,7 +110,8 @@ function migratedTemplate(naming: EmbeddedNaming) {
   const sets: Array<{ schema: string; migrations: Readonly<Record<string, Migration>> }> = [
     { schema: naming.schemas?.orders ?? 'orders', migrations: ordersMigrations },
     { schema: naming.schemas?.history ?? 'history', migrations: historyMigrations },
-  ].filter((s) => s.schema === 'orders' || s.schema === 'history');
+    { schema: naming.schemas?.paper ?? 'paper', migrations: paperMigrations },
+  ].filter((s) => s.schema === 'orders' || s.schema === 'history' || s.schema === 'paper');
   const key = JSON.stringify([
     SHARED_BUFFERS,
     sets.map((s) => [s.schema, Object.entries(s.migrations).map(([name, m]) => [name, String(m.up)])]),
@@ -118,6 +130,7 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
   const { config, logger } = deps;
   const naming = deps.naming ?? {};
   const gatewayType = naming.gatewayType ?? 'ib';
+  const paperGatewayType = naming.paperGatewayType ?? 'paper';
   const durable = (name: string): string => `${name}${naming.durableSuffix ?? ''}`;
   const broker = config.BROKER_NAME;
   const nats = natsConnectionSettings(config);
@@ -175,6 +188,17 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
     if (!brokerReady)
       logger.warn({ broker, host: connection.host, port: connection.port }, 'broker session not ready yet');
 
+    // Paper brokers are added at run time; their books live in schema `paper` of the same database.
+    const paperGateway = await startPaperGateway({
+      bus,
+      db: database.db,
+      logger: logger.child({ part: 'gateway-paper' }),
+      schema: naming.schemas?.paper ?? 'paper',
+      gatewayType: paperGatewayType,
+      brokers: [],
+    });
+    stops.push(() => paperGateway.stop());
+
     const orders = await startOrders({
       bus,
       db: database.db,
@@ -221,6 +245,8 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
       broker,
       gatewayType,
       gateway,
+      paperGatewayType,
+      paperGateway,
       orders,
       marketData,
       history,
@@ -237,7 +263,7 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
         sim === undefined
           ? `broker ${broker}: TWS / IB Gateway at ${connection.host}:${connection.port} (SIM_ENABLED=false)`
           : `broker ${broker}: ib-sim (TWS API, paper account) on ${sim.host}:${sim.port}; connect any IB client to it`,
-        `services: gateway-ib (gateway.${gatewayType}.cmd.*), orders (orders.*), market-data (md.*), history (hist.*)`,
+        `services: gateway-ib (gateway.${gatewayType}.cmd.*), gateway-paper (gateway.${paperGatewayType}.cmd.*), orders (orders.*), market-data (md.*), history (hist.*)`,
         nats === undefined
           ? 'connect: in this process only; the SDK (TradingSystem.open()) starts its own embedded system'
           : `connect: TradingSystem.open({ natsUrl }) or any NATS client; subjects in docs/subjects.md`,
