@@ -191,6 +191,54 @@ describe('limit order', () => {
   });
 });
 
+describe('stop orders', () => {
+  it('a buy stop below the last trade triggers at once and fills; a stop_limit above the ask fills too', async () => {
+    const last = (await api(sim, 'GET', '/v2/stocks/NVDA/trades/latest')).body.trade.p as number;
+    const { ask } = sim.control.quote('NVDA');
+    const stop = await api(sim, 'POST', '/v2/orders', {
+      symbol: 'NVDA',
+      qty: '1',
+      side: 'buy',
+      type: 'stop',
+      stop_price: (last - 1).toFixed(2),
+      time_in_force: 'day',
+    });
+    expect(stop.body).toMatchObject({
+      type: 'stop',
+      stop_price: String(Number((last - 1).toFixed(2))),
+      limit_price: null,
+    });
+    expect((await nextUpdate(updates, stop.body.id, 'fill')).data.order.filled_avg_price).toBe(String(ask));
+    const stopLimit = await api(sim, 'POST', '/v2/orders', {
+      symbol: 'NVDA',
+      qty: '1',
+      side: 'buy',
+      type: 'stop_limit',
+      stop_price: (last - 1).toFixed(2),
+      limit_price: (ask + 1).toFixed(2),
+      time_in_force: 'gtc',
+    });
+    await nextUpdate(updates, stopLimit.body.id, 'fill');
+  });
+
+  it('a buy stop above the market rests as new until the price gets there', async () => {
+    const last = (await api(sim, 'GET', '/v2/stocks/IBM/trades/latest')).body.trade.p as number;
+    const r = await api(sim, 'POST', '/v2/orders', {
+      symbol: 'IBM',
+      qty: '1',
+      side: 'buy',
+      type: 'stop',
+      stop_price: (last * 1.5).toFixed(2),
+      time_in_force: 'gtc',
+    });
+    await nextUpdate(updates, r.body.id, 'new');
+    sim.control.step();
+    expect((await api(sim, 'GET', `/v2/orders/${r.body.id}`)).body).toMatchObject({ status: 'new', filled_qty: '0' });
+    expect((await api(sim, 'DELETE', `/v2/orders/${r.body.id}`)).status).toBe(204);
+    await nextUpdate(updates, r.body.id, 'canceled');
+  });
+});
+
 describe('moving the market to an order', () => {
   it('whenFillable finds when the market reaches a resting limit; stepping there fills it', async () => {
     const start = sim.clock.now();
