@@ -2,7 +2,7 @@
 // lives on the server's event stream (/api/events): quotes and broker statuses are drawn as they arrive; an order
 // event (a commission aside) redraws the blotter from /api/orders, a fill adds its row and reads positions and
 // account again. Nothing is polled on a timer except positions and account values every 30 s, whose prices move
-// without an event here.
+// without an event here. The chart (chart.js) and the backtest reports (reports.js) are loaded before this file.
 
 const $ = (sel) => document.querySelector(sel);
 // symbols: order id → symbol, from `accepted` events (a fill event does not name its instrument).
@@ -77,22 +77,33 @@ function drawBrokers() {
         cell(b.state, `state-${b.state}`),
         cell((b.accounts || []).join(', ')),
         cell((b.farms || []).map((f) => `${f.name}:${f.state}`).join(' ')),
+        cell(`${fmtNum(b.linesUsed ?? '?')} / ${fmtNum(b.linesBudget ?? '?')}`, 'num lines'),
+        pacingCell(b),
+        cell(b.historyBudget ? `${b.historyBudget.max} per ${Math.round(b.historyBudget.windowMs / 60000)} min` : ''),
         cell(b.lastCode ? `${b.lastCode} ${b.lastCodeMessage || ''}` : ''),
       ],
       { 'data-broker': b.broker },
     ),
   );
-  fill($('#brokers tbody'), rows, 5);
-  const select = $('#ticket-broker');
-  const chosen = select.value;
-  select.replaceChildren(
-    ...[...state.brokers.values()].map((b) => {
-      const o = document.createElement('option');
-      o.textContent = b.broker;
-      return o;
-    }),
-  );
-  if (chosen) select.value = chosen;
+  fill($('#brokers tbody'), rows, 8);
+  for (const select of [$('#ticket-broker'), $('#chart-broker')]) {
+    const chosen = select.value;
+    select.replaceChildren(
+      ...[...state.brokers.values()].map((b) => {
+        const o = document.createElement('option');
+        o.textContent = b.broker;
+        return o;
+      }),
+    );
+    if (chosen) select.value = chosen;
+  }
+}
+
+function pacingCell(b) {
+  if (b.pacing) return cell(`${b.pacing.queued} / ${b.pacing.open}`, 'num pacing');
+  const c = cell(b.pacingProblem ? 'n/a' : '', 'num pacing');
+  if (b.pacingProblem) c.title = b.pacingProblem;
+  return c;
 }
 
 function drawQuote(q) {
@@ -195,6 +206,7 @@ function drawFills() {
       ),
     );
   fill($('#fills tbody'), rows, 8);
+  chartFillsChanged();
 }
 
 async function loadFills() {
@@ -372,6 +384,8 @@ async function main() {
   for (const b of brokers) state.brokers.set(b.broker, b);
   drawBrokers();
   fill($('#quotes tbody'), [], 6);
+  initChart(config);
+  initReports().catch((err) => console.error(err));
   connectEvents();
   await loadFills().catch((err) => console.error(err));
   setInterval(() => {

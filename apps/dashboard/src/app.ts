@@ -13,15 +13,23 @@ import type { Logger } from '@trading-system/runtime';
 import type { TradingSystem } from '@trading-system/sdk';
 import { checkAccess, tokenCookie } from './access.js';
 import { startBridge } from './bridge.js';
-import type { DashboardConfig } from './config.js';
+import { ChartFeeds } from './chart-feed.js';
+import { type DashboardConfig, dashboardToken } from './config.js';
 import { EventHub } from './event-hub.js';
+import { ReportLibrary } from './reports.js';
 import { routes, sendJson } from './routes.js';
 
 export interface DashboardDeps {
   readonly system: TradingSystem;
   readonly config: Pick<
     DashboardConfig,
-    'DASHBOARD_HOST' | 'DASHBOARD_PORT' | 'DASHBOARD_TRADING' | 'DASHBOARD_TOKEN' | 'DASHBOARD_WATCHLIST'
+    | 'DASHBOARD_HOST'
+    | 'DASHBOARD_PORT'
+    | 'DASHBOARD_TRADING'
+    | 'DASHBOARD_TOKEN'
+    | 'DASHBOARD_TOKEN_FILE'
+    | 'DASHBOARD_WATCHLIST'
+    | 'DASHBOARD_REPORTS_DIR'
   >;
   readonly logger: Logger;
 }
@@ -48,25 +56,28 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 
 export async function startDashboard(deps: DashboardDeps): Promise<Dashboard> {
   const { config, logger } = deps;
+  const token = dashboardToken(config);
   const hub = new EventHub();
   const bridge = await startBridge({ system: deps.system, watchlist: config.DASHBOARD_WATCHLIST, hub, logger });
+  const charts = new ChartFeeds({ bus: deps.system.bus, logger, timeoutMs: 15_000 });
   const handle = routes({
     system: deps.system,
     bridge,
     hub,
+    charts,
+    reports: new ReportLibrary(config.DASHBOARD_REPORTS_DIR),
     trading: config.DASHBOARD_TRADING,
     watchlist: config.DASHBOARD_WATCHLIST,
     logger,
   });
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://dashboard');
-    const refusal = checkAccess(req, url, config.DASHBOARD_TOKEN);
+    const refusal = checkAccess(req, url, token);
     if (refusal !== undefined) {
       sendJson(res, refusal.status, { ok: false, code: 'FORBIDDEN', message: refusal.message });
       return;
     }
-    if (config.DASHBOARD_TOKEN !== undefined && url.searchParams.has('token'))
-      res.setHeader('set-cookie', tokenCookie(config.DASHBOARD_TOKEN));
+    if (token !== undefined && url.searchParams.has('token')) res.setHeader('set-cookie', tokenCookie(token));
     void handle(req, res, url);
   });
   const host = config.DASHBOARD_HOST;
@@ -84,6 +95,7 @@ export async function startDashboard(deps: DashboardDeps): Promise<Dashboard> {
     }
   } catch (err) {
     hub.close();
+    await charts.close();
     await bridge.stop();
     throw err;
   }
@@ -94,6 +106,7 @@ export async function startDashboard(deps: DashboardDeps): Promise<Dashboard> {
     ...(portTaken === undefined ? {} : { portTaken }),
     stop: async () => {
       hub.close();
+      await charts.close();
       await bridge.stop();
       // close() waits for every connection to end: cut them now (a read still waiting on the bus, a keep-alive
       // socket), or closeAllConnections() after the wait would have nothing left to close.
@@ -110,7 +123,7 @@ export function describeDashboard(d: Dashboard, config: DashboardDeps['config'])
     ...(d.portTaken === undefined
       ? []
       : [`dashboard: port ${d.portTaken} is taken (another system?); using ${d.port} (set DASHBOARD_PORT)`]),
-    `dashboard: ${d.url}${config.DASHBOARD_TOKEN === undefined ? '' : ' (add ?token=<DASHBOARD_TOKEN>)'}` +
+    `dashboard: ${d.url}${dashboardToken(config) === undefined ? '' : ' (add ?token=<DASHBOARD_TOKEN>)'}` +
       (config.DASHBOARD_TRADING ? ' — trading ON' : ''),
   ];
 }

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import {
   checkNatsConfig,
   type DeepReadonly,
@@ -34,6 +35,13 @@ export const dashboardConfigShape = {
     'token every request must carry (Authorization: Bearer, or ?token= in the address); required when ' +
       'DASHBOARD_HOST is not loopback (secret, no default, at least 16 characters)',
   ),
+  DASHBOARD_TOKEN_FILE: optionalEnv(
+    z.string().refine((path) => existsSync(path), { message: 'file not found' }),
+  ).describe('path to a file holding DASHBOARD_TOKEN (a Docker secret in compose); give the token in one place only'),
+  DASHBOARD_REPORTS_DIR: defaultedEnv(z.string().min(1), 'out').describe(
+    "directory of backtest results the dashboard lists and serves (each run's `backtest --out DIR` below it: " +
+      'result.json and report.html); relative to the working directory; nothing outside it is served',
+  ),
   DASHBOARD_WATCHLIST: defaultedEnv(z.string(), 'AAPL,MSFT,SPY')
     .transform((v) =>
       v
@@ -46,15 +54,36 @@ export const dashboardConfigShape = {
 };
 
 function checkDashboardConfig(
-  c: { readonly DASHBOARD_HOST: string; readonly DASHBOARD_TOKEN?: string | undefined },
+  c: {
+    readonly DASHBOARD_HOST: string;
+    readonly DASHBOARD_TOKEN?: string | undefined;
+    readonly DASHBOARD_TOKEN_FILE?: string | undefined;
+  },
   ctx: z.RefinementCtx,
 ): void {
+  if (c.DASHBOARD_TOKEN_FILE !== undefined) {
+    const issue = (message: string): void => ctx.addIssue({ code: 'custom', path: ['DASHBOARD_TOKEN_FILE'], message });
+    if (c.DASHBOARD_TOKEN !== undefined) issue('DASHBOARD_TOKEN is set too; give the token in one place');
+    // A missing file is already an issue of the field itself (zod runs this refinement anyway).
+    else if (existsSync(c.DASHBOARD_TOKEN_FILE) && readFileSync(c.DASHBOARD_TOKEN_FILE, 'utf8').trim().length < 16)
+      issue('the file holds no token of at least 16 characters');
+    return;
+  }
   if (!isLoopback(c.DASHBOARD_HOST) && c.DASHBOARD_TOKEN === undefined)
     ctx.addIssue({
       code: 'custom',
       path: ['DASHBOARD_TOKEN'],
       message: `required when DASHBOARD_HOST (${c.DASHBOARD_HOST}) is not loopback: the page shows accounts and orders`,
     });
+}
+
+/** The token requests must carry: DASHBOARD_TOKEN, or the content of DASHBOARD_TOKEN_FILE (trimmed); none = open. */
+export function dashboardToken(c: {
+  readonly DASHBOARD_TOKEN?: string | undefined;
+  readonly DASHBOARD_TOKEN_FILE?: string | undefined;
+}): string | undefined {
+  if (c.DASHBOARD_TOKEN_FILE === undefined) return c.DASHBOARD_TOKEN;
+  return readFileSync(c.DASHBOARD_TOKEN_FILE, 'utf8').trim();
 }
 
 export const DashboardConfig = z.object(dashboardConfigShape).superRefine(checkDashboardConfig);

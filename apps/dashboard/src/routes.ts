@@ -1,31 +1,58 @@
 /**
- * The HTTP surface: the page, its script, the event stream and the JSON views (GET), and, only with trading on,
- * the order ticket and cancel (POST). Every read is one SDK call (the same subjects any client uses); every command
- * goes to the OMS through the SDK and its answer, a denial's code and reason included, is returned as it came.
+ * The HTTP surface: the page, its scripts, the event streams and the JSON views (GET), backtest reports, and, only
+ * with trading on, the order ticket and cancel (POST). Every read is one SDK call (the same subjects any client
+ * uses); every command goes to the OMS through the SDK and its answer, a denial's code and reason included, is
+ * returned as it came.
  */
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from '@trading-system/runtime';
 import { type TradingSystem, TradingSystemError } from '@trading-system/sdk';
 import type { Bridge } from './bridge.js';
+import { type ChartFeeds, toBarView } from './chart-feed.js';
+import { BarsQuery, LiveBarsQuery, queryOf } from './chart-query.js';
 import type { EventHub } from './event-hub.js';
 import { OrderTicket } from './order-ticket.js';
+import { type ReportLibrary, ReportPathError } from './reports.js';
 import { aggregateAccounts, aggregatePositions, blotter } from './views.js';
 
 export interface RouteDeps {
   readonly system: TradingSystem;
   readonly bridge: Bridge;
   readonly hub: EventHub;
+  readonly charts: ChartFeeds;
+  readonly reports: ReportLibrary;
   readonly trading: boolean;
   readonly watchlist: readonly string[];
   readonly logger: Logger;
 }
 
-const PUBLIC = new URL('../public/', import.meta.url);
+const PUBLIC = fileURLToPath(new URL('../public/', import.meta.url));
+const JS = 'text/javascript; charset=utf-8';
+/**
+ * TradingView's Lightweight Charts (Apache-2.0), its standalone build from the installed package, the same one the
+ * backtest report inlines: served from here, nothing fetched from a CDN (the page's CSP allows only its own origin).
+ */
+const CHARTS_LIBRARY = join(
+  dirname(fileURLToPath(import.meta.resolve('lightweight-charts'))),
+  'lightweight-charts.standalone.production.js',
+);
 const STATIC: Readonly<Record<string, { file: string; type: string }>> = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/': { file: join(PUBLIC, 'index.html'), type: 'text/html; charset=utf-8' },
+  '/app.js': { file: join(PUBLIC, 'app.js'), type: JS },
+  '/chart.js': { file: join(PUBLIC, 'chart.js'), type: JS },
+  '/reports.js': { file: join(PUBLIC, 'reports.js'), type: JS },
+  '/vendor/lightweight-charts.js': { file: CHARTS_LIBRARY, type: JS },
 };
+/**
+ * A report.html is a file from disk, written by whoever ran the backtest: it runs in a sandbox (an opaque origin,
+ * so it cannot read the dashboard's API with the operator's cookie or send it commands), may run its own inline
+ * script (the charts), and may load nothing from anywhere.
+ */
+const REPORT_CSP =
+  "sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
 const MAX_BODY = 16 * 1024;
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -62,6 +89,23 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 export function routes(deps: RouteDeps): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
   const { system, bridge, hub } = deps;
 
+  const bars = async (q: BarsQuery): Promise<unknown> => {
+    const data = await system.getHistoricalData(q.symbol, 'SMART', q.duration, q.timeframe, {
+      broker: q.broker,
+      cachedOnly: q.cachedOnly,
+      ...(q.end === undefined ? {} : { end: new Date(q.end) }),
+    });
+    return {
+      broker: q.broker,
+      symbol: data.instrument?.localSymbol ?? q.symbol,
+      conId: data.instrument?.conId,
+      timeframe: data.timeframe,
+      bars: data.map((b) => toBarView(b.exact)),
+      partial: data.partial,
+      missing: data.missing,
+    };
+  };
+
   const get: Record<string, () => Promise<unknown>> = {
     '/api/config': async () => ({ trading: deps.trading, watchlist: deps.watchlist }),
     '/api/brokers': async () => ({ brokers: bridge.brokers() }),
@@ -71,6 +115,7 @@ export function routes(deps: RouteDeps): (req: IncomingMessage, res: ServerRespo
       const positions = await system.getPositions();
       return { positions, aggregated: aggregatePositions(positions), unavailable: positions.unavailable };
     },
+    '/api/reports': async () => deps.reports.list(),
     '/api/account': async () => {
       const accounts = await system.getAccountInfo();
       return { accounts, aggregated: aggregateAccounts(accounts), unavailable: accounts.unavailable };
@@ -103,6 +148,32 @@ export function routes(deps: RouteDeps): (req: IncomingMessage, res: ServerRespo
     sendJson(res, 200, { ok: true, order: r.order });
   };
 
+  const report = async (res: ServerResponse, encodedId: string): Promise<void> => {
+    let file: string | undefined;
+    let id = encodedId;
+    try {
+      // Decoded first, then every segment checked (reports.ts): an encoded separator or dot-segment is refused
+      // like a plain one, never interpreted.
+      id = decodeURIComponent(encodedId);
+      file = await deps.reports.reportFile(id);
+    } catch (err) {
+      if (!(err instanceof ReportPathError) && !(err instanceof URIError)) throw err;
+      sendJson(res, 400, { ok: false, code: 'VALIDATION_FAILED', message: (err as Error).message });
+      return;
+    }
+    if (file === undefined) {
+      sendJson(res, 404, { ok: false, code: 'NOT_FOUND', message: `no report ${id}` });
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-security-policy': REPORT_CSP,
+      'x-content-type-options': 'nosniff',
+    });
+    res.end(await readFile(file));
+  };
+
   return async (req, res, url) => {
     try {
       const path = url.pathname;
@@ -115,11 +186,34 @@ export function routes(deps: RouteDeps): (req: IncomingMessage, res: ServerRespo
           'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
           'x-frame-options': 'DENY',
         });
-        res.end(await readFile(new URL(page.file, PUBLIC)));
+        res.end(await readFile(page.file));
         return;
       }
       if (req.method === 'GET' && path === '/api/events') {
         hub.attach(res, bridge.snapshot());
+        return;
+      }
+      if (req.method === 'GET' && path === '/api/bars') {
+        const parsed = BarsQuery.safeParse(queryOf(url));
+        if (!parsed.success) {
+          sendJson(res, 400, { ok: false, code: 'VALIDATION_FAILED', message: parsed.error.message });
+          return;
+        }
+        sendJson(res, 200, await bars(parsed.data));
+        return;
+      }
+      if (req.method === 'GET' && path === '/api/bars/live') {
+        const parsed = LiveBarsQuery.safeParse(queryOf(url));
+        if (!parsed.success) {
+          sendJson(res, 400, { ok: false, code: 'VALIDATION_FAILED', message: parsed.error.message });
+          return;
+        }
+        await deps.charts.attach(res, parsed.data);
+        return;
+      }
+      const reportPath = /^\/reports\/(.+)\/report\.html$/.exec(path);
+      if (req.method === 'GET' && reportPath !== null) {
+        await report(res, reportPath[1] ?? '');
         return;
       }
       const read = get[path];

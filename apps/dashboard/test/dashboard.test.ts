@@ -8,17 +8,21 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeResult } from '@trading-system/backtest';
 import { type RunningSim, scaledClock, startSim } from '@trading-system/ib-sim';
 import { createLogger } from '@trading-system/runtime';
 import { TradingSystem } from '@trading-system/sdk';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type Dashboard, DashboardConfig, startDashboard } from '../src/index.js';
+import { smallRun } from './fixtures.js';
 
 const LIVE = 'live';
 const logger = createLogger({ service: 'dashboard-test', level: 'silent' });
 let ts: TradingSystem;
 let liveSim: RunningSim;
+// Wednesday 2024-03-13 11:00 New York, at wall speed: quotes tick and marketable orders fill.
+const liveClock = scaledClock(Date.parse('2024-03-13T15:00:00Z'), 1);
 let browser: Browser;
 let shots: string;
 const dashboards: Dashboard[] = [];
@@ -44,8 +48,7 @@ beforeAll(async () => {
   shots = await mkdtemp(join(tmpdir(), 'dashboard-test-'));
   process.stdout.write(`dashboard screenshots: ${shots}\n`);
   ts = await TradingSystem.open({ env: {}, logLevel: 'silent' });
-  // Wednesday 2024-03-13 11:00 New York, at wall speed: quotes tick and marketable orders fill.
-  liveSim = await startSim({ port: 0, clock: scaledClock(Date.parse('2024-03-13T15:00:00Z'), 1) });
+  liveSim = await startSim({ port: 0, clock: liveClock });
   await ts.addBroker(LIVE, 'ib', { host: '127.0.0.1', port: liveSim.port, clientId: 21 });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
 }, 90_000);
@@ -209,3 +212,72 @@ test('a port in use: the dashboard says so and serves on another port', async ()
   expect(second.port).not.toBe(first.port);
   expect((await fetch(`${second.url}/api/config`)).status).toBe(200);
 });
+
+test('the chart: candles of a cached series, a live bar, a fill marked; broker load; a backtest report opens', async () => {
+  const reports = await mkdtemp(join(tmpdir(), 'dashboard-reports-'));
+  writeResult(join(reports, 'ma-cross'), smallRun('ma-cross'));
+  const d = await dashboard({ DASHBOARD_REPORTS_DIR: reports });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
+  await page.goto(d.url);
+  await page.locator('#link', { hasText: 'live' }).waitFor();
+  await page.locator(`#chart-broker option[value="${LIVE}"], #chart-broker option:text-is("${LIVE}")`).first().waitFor({
+    state: 'attached',
+  });
+
+  // The last half hour of 5-second bars up to the sim's now: back-filled into the history cache by this request,
+  // then the same series from the cache alone.
+  const status = page.locator('#chart-status');
+  const show = async (cachedOnly: boolean): Promise<number> => {
+    await page.selectOption('#chart-broker', LIVE);
+    await page.fill('#chart-form input[name=symbol]', 'AAPL');
+    await page.fill('#chart-form input[name=timeframe]', '5s');
+    await page.fill('#chart-form input[name=duration]', '1800 S');
+    await page.fill('#chart-form input[name=end]', new Date(liveClock.now()).toISOString());
+    await page.setChecked('#chart-form input[name=cachedOnly]', cachedOnly);
+    const before = await status.textContent();
+    await page.click('#chart-show');
+    await expect.poll(async () => status.textContent(), { timeout: 60_000 }).not.toBe(before);
+    await expect.poll(async () => status.textContent(), { timeout: 60_000 }).not.toBe('loading…');
+    return Number(await status.getAttribute('data-candles'));
+  };
+  expect(await show(false), (await status.textContent()) ?? '').toBeGreaterThan(100);
+  const cached = await show(true);
+  expect(cached, (await status.textContent()) ?? '').toBeGreaterThan(100);
+  expect(await page.locator('#chart canvas').count()).toBeGreaterThan(0);
+  await page.locator('#chart-live', { hasText: 'live 5s' }).waitFor({ timeout: 20_000 });
+
+  // A completed 5-second bar from market-data arrives on the chart's stream and is drawn after the cached ones.
+  const lastBefore = Number(await status.getAttribute('data-last-time'));
+  await expect
+    .poll(async () => Number(await status.getAttribute('data-live-bars')), { timeout: 30_000 })
+    .toBeGreaterThan(0);
+  expect(Number(await status.getAttribute('data-last-time'))).toBeGreaterThanOrEqual(lastBefore);
+  await screenshot(page, '6-chart');
+
+  // A fill of this series (an order from any client: the page sees every order event) is marked on its candle.
+  const fills = page.locator('#chart-fills');
+  const markersBefore = Number((await fills.getAttribute('data-markers')) ?? '0');
+  const ask = Number(await page.locator(`#quotes tr[data-quote="${LIVE}:AAPL"] td.ask`).textContent());
+  await ts.submitLimitOrder('AAPL', 'SMART', 'BUY', 1, (Math.ceil(ask * 1.005 * 100) / 100).toFixed(2), {
+    broker: LIVE,
+  });
+  await expect
+    .poll(async () => Number((await fills.getAttribute('data-markers')) ?? '0'), { timeout: 20_000 })
+    .toBeGreaterThan(markersBefore);
+  await screenshot(page, '7-chart-fill');
+
+  // Broker load: market-data lines held of the announced budget, and the historical pacing queue.
+  const broker = page.locator(`#brokers tr[data-broker="${LIVE}"]`);
+  await expect.poll(async () => broker.locator('td.lines').textContent(), { timeout: 30_000 }).toMatch(/^\d+ \/ \d+$/);
+  await expect.poll(async () => broker.locator('td.pacing').textContent(), { timeout: 15_000 }).toMatch(/^\d+ \/ \d+$/);
+
+  // The backtest report: listed with its summary, and its link opens the report with its charts drawn.
+  const link = page.locator('#reports tr[data-report="ma-cross"] a.report-link');
+  await link.waitFor();
+  const [report] = await Promise.all([page.waitForEvent('popup'), link.click()]);
+  await report.waitForFunction('window.__reportReady === true');
+  expect(await report.title()).toBe('ma-cross on AAPL');
+  await screenshot(report, '8-report');
+  await report.close();
+  await page.close();
+}, 180_000);
