@@ -238,7 +238,7 @@ describe('with NATS_URL: the CLI talks to the running services', () => {
   }, 90_000);
 
   test('positions: every broker, with market price, value and PnL filled', async () => {
-    await ts.addBroker('sim2', system.gatewayType, { host: '127.0.0.1', port: sim2.port, clientId: 6 });
+    await ts.addBroker('sim2', 'ib', { host: '127.0.0.1', port: sim2.port, clientId: 6 });
     try {
       const quote = await new Promise<number>((resolve, reject) => {
         void ts
@@ -274,7 +274,7 @@ describe('with NATS_URL: the CLI talks to the running services', () => {
     // again under the positions test's name: that test's quote subscription on `sim2` may outlive the removed
     // broker by a few seconds, and market-data then asks the new gateway instance for that line again
     // (services/market-data/test/broker-readded.test.ts pins that down; here it depends on timing).
-    await ts.addBroker('sim2', system.gatewayType, { host: '127.0.0.1', port: sim2.port, clientId: 7 });
+    await ts.addBroker('sim2', 'ib', { host: '127.0.0.1', port: sim2.port, clientId: 7 });
     const sub = await ts.subscribeMarketData('AAPL', 'SMART', () => undefined, { broker: 'sim2' });
     try {
       // Shorter than the test's timeout, so a stream that never ends fails with its command line and stderr.

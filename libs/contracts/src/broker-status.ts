@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BrokerCapabilities } from './broker-capabilities.js';
-import { AccountId, BrokerName, DurationMs, EpochMs, GatewayType, MAX_INT32, V1 } from './common.js';
+import { BrokerConnection } from './brokers/index.js';
+import { AccountId, BrokerName, DurationMs, EpochMs, GatewayType, V1 } from './common.js';
 import { okReply } from './errors.js';
 
 /**
@@ -95,28 +96,14 @@ export const BrokerOrderIdReservation = z.object({
 });
 export type BrokerOrderIdReservation = z.infer<typeof BrokerOrderIdReservation>;
 
-/** How to reach one IB session (TWS / IB Gateway / ib-sim). */
-export const IbConnectionConfig = z.object({
-  host: z.string().min(1).max(255),
-  port: z.int().min(1).max(65_535),
-  /** IB API clientId (0..2^31-1); must be unique per TWS and stay the same across restarts. */
-  clientId: z.int().nonnegative().max(MAX_INT32),
-  /** Declared paper or live; the gateway refuses to connect when the session's accounts contradict it. */
-  paper: z.boolean().default(true),
-  /** IB market data type: live, frozen, delayed or delayed-frozen. */
-  marketDataType: z.enum(['live', 'frozen', 'delayed', 'delayedFrozen']).default('live'),
-  /** Outbound messages per second to IB (IB's limit is 50). */
-  maxMessagesPerSecond: z.int().min(1).max(50).default(40),
-  /** Concurrent market-data lines allowed by the account (IB default 100). */
-  marketDataLines: z.int().min(1).max(10_000).default(100),
-});
-export type IbConnectionConfig = z.infer<typeof IbConnectionConfig>;
-
-/** `gateway.<type>.cmd.addBroker` (operator / runtime → gateway of that type): open a named broker connection. */
+/**
+ * `gateway.<type>.cmd.addBroker` (operator / runtime → gateway of that type): open a named broker connection.
+ * `connection.type` says which broker type's settings follow (brokers/); a gateway refuses a type it does not host.
+ */
 export const AddBrokerRequest = z.object({
   v: V1,
   name: BrokerName,
-  connection: IbConnectionConfig,
+  connection: BrokerConnection,
 });
 export type AddBrokerRequest = z.infer<typeof AddBrokerRequest>;
 

@@ -99,7 +99,7 @@ export const catalogExamples: Readonly<Record<string, unknown>> = {
   'gateway.*.cmd.addBroker': {
     v: 1,
     name: 'ib_paper',
-    connection: { host: '127.0.0.1', port: 4002, clientId: 17, paper: true },
+    connection: { type: 'ib', host: '127.0.0.1', port: 4002, clientId: 17, paper: true },
   },
   'gateway.*.cmd.removeBroker': { v: 1, name: 'ib_paper' },
   'gateway.*.cmd.listBrokers': { v: 1 },

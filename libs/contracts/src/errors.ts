@@ -72,6 +72,11 @@ export const errorRegistry = {
     hint: 'List brokers with `gateway.<type>.cmd.listBrokers` or add one with `addBroker`.',
     retryable: false,
   },
+  BROKER_TYPE_UNKNOWN: {
+    description: 'No broker type of this name is known: addBroker names the type its connection settings are for.',
+    hint: 'Use one of the known broker types (details.known; contracts BROKER_TYPES), e.g. addBroker(name, "ib", {...}).',
+    retryable: false,
+  },
   BROKER_EXISTS: {
     description: 'A broker connection with this name already exists.',
     hint: 'Pick another name, or remove the existing one first.',

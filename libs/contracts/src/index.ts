@@ -3,6 +3,7 @@ export * from './broker-capabilities.js';
 export * from './broker-commands.js';
 export * from './broker-events.js';
 export * from './broker-status.js';
+export * from './brokers/index.js';
 export * from './calendar/index.js';
 export * from './catalog.js';
 export * from './catalog-types.js';

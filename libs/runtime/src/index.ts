@@ -1,14 +1,10 @@
 export { type DeepReadonly, deepFreeze, type Env, isSecretName, loadConfig } from './config.js';
 export {
   checkDatabaseConfig,
-  checkIbConfig,
   checkNatsConfig,
   type DatabaseConfig,
   databaseConfigShape,
   defaultedEnv,
-  type IbConfig,
-  ibConfigShape,
-  ibPortMismatch,
   LOG_LEVELS,
   type LogConfig,
   type LogLevel,

@@ -4,17 +4,17 @@ import { join } from 'node:path';
 import {
   ConfigError,
   checkDatabaseConfig,
-  checkIbConfig,
   checkNatsConfig,
   databaseConfigShape,
   databaseOptions,
-  ibConfigShape,
+  defaultedEnv,
   loadConfig,
   logConfigShape,
   maskUrlPassword,
   natsConfigShape,
   natsConnectionSettings,
   redactConfig,
+  requiredEnv,
   secretValues,
 } from '@trading-system/runtime';
 import { describe, expect, test } from 'vitest';
@@ -23,7 +23,17 @@ import { z } from 'zod';
 const Service = z
   .object({ ...logConfigShape, ...natsConfigShape, ...databaseConfigShape })
   .superRefine(checkNatsConfig);
-const Ib = z.object(ibConfigShape).superRefine(checkIbConfig);
+// A service's own settings beside the shared fragments, with a cross-field rule of its own.
+const workerShape = {
+  WORKER_ID: requiredEnv(z.coerce.number().int().min(0)).describe('worker id of this instance; keep it fixed'),
+  WORKER_PORT: defaultedEnv(z.coerce.number().int().min(1).max(65_535), 7497).describe('port (default 7497)'),
+  WORKER_MODE: defaultedEnv(z.enum(['paper', 'live']), 'paper').describe('paper (default) or live'),
+};
+function checkWorker(c: { WORKER_PORT: number; WORKER_MODE: string }, ctx: z.RefinementCtx): void {
+  if (c.WORKER_MODE === 'paper' && c.WORKER_PORT === 4001)
+    ctx.addIssue({ code: 'custom', path: ['WORKER_PORT'], message: '4001 is the live port' });
+}
+const Worker = z.object(workerShape).superRefine(checkWorker);
 
 function issuesOf(fn: () => unknown) {
   try {
@@ -84,9 +94,9 @@ describe('loadConfig', () => {
 
   test('blank variables count as unset: defaults apply and required ones are reported missing', () => {
     expect(loadConfig(Service, { LOG_LEVEL: '', NATS_URL: '' }).LOG_LEVEL).toBe('info');
-    const issues = issuesOf(() => loadConfig(Ib, { IB_CLIENT_ID: '' }));
+    const issues = issuesOf(() => loadConfig(Worker, { WORKER_ID: '' }));
     expect(issues).toEqual([
-      { variable: 'IB_CLIENT_ID', problem: 'is required but not set', hint: expect.stringContaining('client id') },
+      { variable: 'WORKER_ID', problem: 'is required but not set', hint: expect.stringContaining('worker id') },
     ]);
   });
 
@@ -261,32 +271,15 @@ describe('loadConfig', () => {
     ).toEqual(['np', 'p%40ss', 'p@ss', 'tok123'].sort());
   });
 
-  test('IB: paper by default on 7497; port and account must match the trading mode', () => {
-    expect(loadConfig(Ib, { IB_CLIENT_ID: '1' })).toEqual({
-      IB_HOST: '127.0.0.1',
-      IB_PORT: 7497,
-      IB_CLIENT_ID: 1,
-      IB_TRADING_MODE: 'paper',
-    });
-    expect(issuesOf(() => loadConfig(Ib, { IB_CLIENT_ID: '1', IB_PORT: '7496' }))[0]?.variable).toBe('IB_PORT');
-    expect(
-      issuesOf(() => loadConfig(Ib, { IB_CLIENT_ID: '1', IB_TRADING_MODE: 'live', IB_PORT: '4002' }))[0]?.variable,
-    ).toBe('IB_PORT');
-    expect(issuesOf(() => loadConfig(Ib, { IB_CLIENT_ID: '1', IB_ACCOUNT: 'U123' }))[0]?.variable).toBe('IB_ACCOUNT');
-    expect(
-      loadConfig(Ib, { IB_CLIENT_ID: '1', IB_TRADING_MODE: 'live', IB_PORT: '4001', IB_ACCOUNT: 'U123' }).IB_PORT,
-    ).toBe(4001);
-  });
-
   test('all fragments compose into one service schema with both cross-field checks', () => {
     const All = z
-      .object({ ...logConfigShape, ...natsConfigShape, ...databaseConfigShape, ...ibConfigShape })
+      .object({ ...logConfigShape, ...natsConfigShape, ...databaseConfigShape, ...workerShape })
       .superRefine((c, ctx) => {
         checkNatsConfig(c, ctx);
-        checkIbConfig(c, ctx);
+        checkWorker(c, ctx);
       });
-    const issues = issuesOf(() => loadConfig(All, { IB_CLIENT_ID: '1', IB_PORT: '4001', NATS_USER: 'u' }));
-    expect(issues.map((i) => i.variable).sort()).toEqual(['IB_PORT', 'NATS_PASSWORD', 'NATS_USER']);
-    expect(loadConfig(All, { IB_CLIENT_ID: '1' }).IB_TRADING_MODE).toBe('paper');
+    const issues = issuesOf(() => loadConfig(All, { WORKER_ID: '1', WORKER_PORT: '4001', NATS_USER: 'u' }));
+    expect(issues.map((i) => i.variable).sort()).toEqual(['NATS_PASSWORD', 'NATS_USER', 'WORKER_PORT']);
+    expect(loadConfig(All, { WORKER_ID: '1' }).WORKER_MODE).toBe('paper');
   });
 });

@@ -14,10 +14,10 @@ interface Child {
 }
 
 function startFixture(env: Record<string, string>): Child {
-  // A clean environment: the machine's NATS_* / IB_* variables must not leak into the child's config.
+  // A clean environment: the machine's NATS_* / WORKER_* variables must not leak into the child's config.
   const proc = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', IB_CLIENT_ID: '7', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', WORKER_ID: '7', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -84,8 +84,8 @@ async function exitWithin(child: Child, timeoutMs = 15_000) {
 describe('runService in a child process', () => {
   test('bad config exits 78 and prints every problem with its hint', async () => {
     const child = startFixture({
-      IB_CLIENT_ID: '',
-      IB_PORT: 'abc',
+      WORKER_ID: '',
+      WORKER_PORT: 'abc',
       NATS_URL: 'http://wrong',
       NATS_NKEY_SEED: 'SUsecretbutmalformed',
       LOG_LEVEL: 'loud',
@@ -93,11 +93,11 @@ describe('runService in a child process', () => {
     const { code } = await exitWithin(child);
     expect(code).toBe(78);
     const err = child.stderr();
-    for (const variable of ['IB_CLIENT_ID', 'IB_PORT', 'NATS_URL', 'NATS_NKEY_SEED', 'LOG_LEVEL']) {
+    for (const variable of ['WORKER_ID', 'WORKER_PORT', 'NATS_URL', 'NATS_NKEY_SEED', 'LOG_LEVEL']) {
       expect(err).toContain(`- ${variable}:`);
     }
-    expect(err).toContain('IB_CLIENT_ID: is required but not set');
-    expect(err).toContain('hint: API client id');
+    expect(err).toContain('WORKER_ID: is required but not set');
+    expect(err).toContain('hint: worker id');
     expect(err).not.toContain('SUsecretbutmalformed');
     expect(child.stdout()).toBe('');
   });
@@ -121,7 +121,7 @@ describe('runService in a child process', () => {
     });
     const starting = lines.find((l) => l.msg === 'starting');
     expect(starting).toMatchObject({
-      config: { NATS_PASSWORD: '[redacted]', IB_TRADING_MODE: 'paper', IB_PORT: 7497 },
+      config: { NATS_PASSWORD: '[redacted]', WORKER_MODE: 'paper', WORKER_PORT: 7497 },
     });
     expect(lines.find((l) => l.msg === 'stop called')).toMatchObject({ aborted: true });
   });

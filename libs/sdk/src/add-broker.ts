@@ -8,9 +8,9 @@
 import type { Bus } from '@trading-system/bus';
 import {
   type AddBrokerReply,
+  type BrokerConnection,
   type BrokerInfo,
   type BrokerStatus,
-  type IbConnectionConfig,
   Subjects,
 } from '@trading-system/contracts';
 import { unreachableReason } from './broker-probe.js';
@@ -36,8 +36,9 @@ export interface AddBrokerDeps {
 export async function addBroker(
   deps: AddBrokerDeps,
   name: string,
-  type: string,
-  connection: IbConnectionConfig,
+  /** Subject token of the gateway to ask (`gateway.<gateway>.cmd.addBroker`). */
+  gateway: string,
+  connection: BrokerConnection,
   waitMs: number,
 ): Promise<BrokerInfo> {
   const where = `${connection.host}:${connection.port}`;
@@ -67,7 +68,7 @@ export async function addBroker(
   });
   try {
     const r = await deps.call<AddBrokerReply>(
-      Subjects.gatewayCommand.build({ type, verb: 'addBroker' }),
+      Subjects.gatewayCommand.build({ type: gateway, verb: 'addBroker' }),
       { v: 1, name, connection },
       `addBroker ${name}`,
     );
@@ -86,7 +87,7 @@ export async function addBroker(
           `(broker.${name}.status says why; removeBroker('${name}') to give up)`,
       );
     if (seen.state !== 'connected') {
-      await deps.remove(name, type);
+      await deps.remove(name, gateway);
       throw unreachable(seen.lastCodeMessage ?? `IB code ${IB_CANNOT_CONNECT}`);
     }
     return { ...r.broker, state: 'connected', accounts: seen.accounts };

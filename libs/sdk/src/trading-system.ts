@@ -12,12 +12,14 @@ import {
   type AccountPositionsReply,
   type AccountSummary,
   type AccountSummaryReply,
+  BROKER_TYPES,
+  BrokerConnection,
   type BrokerInfo,
   type CancelAllOrdersReply,
   type GetOrderReply,
   type HistOrdersReply,
   type HistTradesReply,
-  IbConnectionConfig,
+  isBrokerType,
   type ListBrokersReply,
   type ListOrdersReply,
   type OptionChainReply,
@@ -76,6 +78,12 @@ import type {
   Trade,
 } from './types.js';
 
+/**
+ * The broker type of the gateway a system brings with it (the embedded system's gateway-ib; a deployed stack's
+ * GATEWAY_TYPE gateway): addBroker of this type goes to that gateway's token.
+ */
+const SYSTEM_GATEWAY_BROKER_TYPE = 'ib';
+
 export class TradingSystem {
   /** `embedded`: the system runs inside this process; `nats`: connected to a deployed stack. */
   readonly mode: 'embedded' | 'nats';
@@ -133,21 +141,29 @@ export class TradingSystem {
   // Brokers
 
   /**
-   * Opens a named broker connection on the gateway of `type` (`ib`; ib-sim speaks the same protocol) and resolves
-   * once its session is connected, so the next call can use it (`waitMs`, default 15 s; 0 = do not wait). The OMS
+   * Opens a named broker connection of broker `type` (one of contracts' BROKER_TYPES: `ib`, which ib-sim speaks
+   * too) with that type's settings (`config`, its schema in contracts brokers/), and resolves once its session is
+   * connected, so the next call can use it (`waitMs`, default 15 s; 0 = do not wait). The OMS
    * routes orders to it at once (a deployed OMS adopts announced brokers unless its operator set
    * ORDERS_ADOPT_BROKERS=false). Nothing listening at host:port is a BrokerError `BROKER_UNREACHABLE` at once
-   * (embedded and deployed), and nothing stays added.
+   * (embedded and deployed), and nothing stays added. A type the contract does not know is a BrokerError
+   * `BROKER_TYPE_UNKNOWN` at once, naming the known ones (details.known); nothing is asked.
    */
-  async addBroker(
+  async addBroker<T extends string>(
     name: string,
-    type: string,
-    config: BrokerConfig,
+    type: T,
+    config: BrokerConfig<T>,
     options: { readonly waitMs?: number } = {},
   ): Promise<BrokerInfo> {
-    const connection = IbConnectionConfig.safeParse(config);
+    if (!isBrokerType(type))
+      throw sdkError(
+        'BROKER_TYPE_UNKNOWN',
+        `addBroker ${name}: unknown broker type '${type}'; known types: ${BROKER_TYPES.join(', ')}`,
+        { details: { type, known: [...BROKER_TYPES] } },
+      );
+    const connection = BrokerConnection.safeParse({ ...config, type });
     if (!connection.success)
-      throw new ValidationError('VALIDATION_FAILED', `broker config: ${connection.error.message}`);
+      throw new ValidationError('VALIDATION_FAILED', `broker config (${type}): ${connection.error.message}`);
     const embedded = this.conn.embedded;
     return addBroker(
       {
@@ -164,15 +180,24 @@ export class TradingSystem {
         gatewayLocal: embedded !== undefined,
       },
       name,
-      type,
+      this.gatewayOf(type),
       connection.data,
       options.waitMs ?? 15_000,
     );
   }
 
+  /**
+   * The subject token of the gateway hosting broker type `t` (`gateway.<token>.cmd.*`): this system's own token
+   * (embedded, `gatewayType`, GATEWAY_TYPE) for its gateway's type, `ib`; any other type's gateway answers on its
+   * type's name. Anything else is taken as a token already (removeBroker / listBrokers callers that pass one).
+   */
+  private gatewayOf(t: string): string {
+    return t === SYSTEM_GATEWAY_BROKER_TYPE ? this.gatewayType : t;
+  }
+
   async removeBroker(name: string, type = this.gatewayType): Promise<void> {
     await this.call<RemoveBrokerReply>(
-      Subjects.gatewayCommand.build({ type, verb: 'removeBroker' }),
+      Subjects.gatewayCommand.build({ type: this.gatewayOf(type), verb: 'removeBroker' }),
       { v: 1, name },
       `removeBroker ${name}`,
     );
@@ -180,7 +205,7 @@ export class TradingSystem {
 
   async listBrokers(type = this.gatewayType): Promise<BrokerInfo[]> {
     const r = await this.call<ListBrokersReply>(
-      Subjects.gatewayCommand.build({ type, verb: 'listBrokers' }),
+      Subjects.gatewayCommand.build({ type: this.gatewayOf(type), verb: 'listBrokers' }),
       { v: 1 },
       'listBrokers',
     );

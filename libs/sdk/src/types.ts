@@ -6,7 +6,9 @@
 import type {
   AccountSummary,
   BarData,
+  BrokerConnectionInput,
   BrokerInfo,
+  BrokerType,
   Instrument,
   OptionGreeks,
   OrderEvent,
@@ -265,15 +267,14 @@ export interface Trade {
   readonly exact: TradeRecord;
 }
 
-/** The IB connection settings of addBroker (host, port, clientId required; paper defaults to true). */
-export interface BrokerConfig {
-  readonly host: string;
-  readonly port: number;
-  readonly clientId: number;
-  readonly paper?: boolean;
-  readonly marketDataType?: 'live' | 'frozen' | 'delayed' | 'delayedFrozen';
-  readonly marketDataLines?: number;
-}
+/**
+ * The connection settings of addBroker for broker type `T`, as contracts publish them (libs/contracts/src/brokers/,
+ * one file per type), without the `type` tag the SDK adds. For `ib`: host, port, clientId required, paper defaults
+ * to true. A type the contract does not know takes any object and is refused with BROKER_TYPE_UNKNOWN.
+ */
+export type BrokerConfig<T extends string = BrokerType> = T extends BrokerType
+  ? Readonly<Omit<Extract<BrokerConnectionInput, { type: T }>, 'type'>>
+  : Readonly<Record<string, unknown>>;
 
 /** Risk limits as given to setRiskLimits: decimals as numbers or strings; an absent limit is not checked. */
 export interface RiskLimitsInput {

@@ -59,6 +59,13 @@ test('a broker added at run time is connected when addBroker resolves and takes 
   await expect(ts.addBroker('nowhere', 'ib', { host: '127.0.0.1', port: 1, clientId: 78 })).rejects.toThrow(
     /broker nowhere: nothing accepts connections at 127\.0\.0\.1:1 \(ECONNREFUSED\)\. Start TWS or IB Gateway/,
   );
+  // A broker type the contract does not know: a typed error naming it and the known types (before: NO_RESPONDERS).
+  await expect(ts.addBroker('other', 'nosuch', { host: '127.0.0.1', port: 1 })).rejects.toMatchObject({
+    name: 'BrokerError',
+    code: 'BROKER_TYPE_UNKNOWN',
+    message: "addBroker other: unknown broker type 'nosuch'; known types: ib",
+    details: { type: 'nosuch', known: ['ib'] },
+  });
   expect(await names()).toEqual(before);
 }, 60_000);
 

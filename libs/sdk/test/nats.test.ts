@@ -19,7 +19,7 @@ import {
   uniqueName,
 } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type Quote, TradingSystem } from '../src/index.js';
+import { BrokerError, type Quote, TradingSystem } from '../src/index.js';
 import { sdkScenarios, startSessionSim } from './scenarios.js';
 
 const broker = uniqueName('sdk').replace(/[^A-Za-z0-9_-]/g, '_');
@@ -64,7 +64,7 @@ beforeAll(async () => {
     logLevel: 'silent',
   });
   liveSim = await startSessionSim();
-  await ts.addBroker(live, system.gatewayType, { host: '127.0.0.1', port: liveSim.port, clientId: 11 });
+  await ts.addBroker(live, 'ib', { host: '127.0.0.1', port: liveSim.port, clientId: 11 });
   liveAdded = true;
 }, 60_000);
 
@@ -95,7 +95,7 @@ describe('NATS + Postgres, services started in-process, SDK over NATS', () => {
 test('a broker added over NATS takes orders at once: the OMS adopts it (ORDERS_ADOPT_BROKERS defaults to true)', async () => {
   const port = system.sim?.port ?? 0;
   const name = `${broker}_2`;
-  const info = await ts.addBroker(name, system.gatewayType, { host: '127.0.0.1', port, clientId: 77 });
+  const info = await ts.addBroker(name, 'ib', { host: '127.0.0.1', port, clientId: 77 });
   try {
     expect(info).toMatchObject({ name, state: 'connected' });
     const r = await ts.submitLimitOrder('AAPL', 'SMART', 'BUY', 1, '100', { broker: name });
@@ -106,11 +106,34 @@ test('a broker added over NATS takes orders at once: the OMS adopts it (ORDERS_A
   }
 }, 60_000);
 
+test('a broker type nobody knows: BROKER_TYPE_UNKNOWN naming it and the known types, at once, nothing asked', async () => {
+  // Before: the request went to gateway.<type>.cmd.addBroker and came back NO_RESPONDERS, naming only a subject.
+  const asked: string[] = [];
+  const spy = ts.bus.subscribe('gateway.*.cmd.addBroker', (m) => {
+    asked.push(m.subject);
+  });
+  try {
+    const started = Date.now();
+    const err = await ts.addBroker(`${broker}_x`, 'nosuch', { host: '127.0.0.1', port: 1 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(BrokerError);
+    expect(err).toMatchObject({ code: 'BROKER_TYPE_UNKNOWN', details: { type: 'nosuch', known: ['ib'] } });
+    expect(String(err)).toContain("unknown broker type 'nosuch'; known types: ib");
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await ts.listBrokers(); // a round trip after: a request sent before it would have arrived by now
+    expect(asked).toEqual([]);
+  } finally {
+    spy.unsubscribe();
+  }
+});
+
 test('outside trading hours every subscriber still gets a first quote, each quote once', async () => {
   // A Saturday: the sim sends one batch of ticks when a line opens and nothing after it.
   const closed = await startSim({ port: 0, clock: scaledClock(Date.parse('2024-03-16T15:00:00Z'), 1) });
   const name = `${broker}_closed`;
-  await ts.addBroker(name, system.gatewayType, { host: '127.0.0.1', port: closed.port, clientId: 12 });
+  await ts.addBroker(name, 'ib', { host: '127.0.0.1', port: closed.port, clientId: 12 });
   try {
     for (const who of ['first', 'second']) {
       const quotes: Quote[] = [];

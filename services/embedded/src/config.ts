@@ -1,10 +1,10 @@
 import { BrokerName } from '@trading-system/contracts';
+import { ibPortMismatch } from '@trading-system/gateway-ib';
 import {
   checkDatabaseConfig,
   checkNatsConfig,
   databaseConfigShape,
   defaultedEnv,
-  ibPortMismatch,
   logConfigShape,
   natsConfigShape,
 } from '@trading-system/runtime';

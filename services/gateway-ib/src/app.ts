@@ -17,6 +17,10 @@ import type { Logger } from '@trading-system/runtime';
 import { type BrokerOptions, HostedBroker, toErrorReply } from './broker.js';
 import { HistoryPacer } from './history-pacing.js';
 import { HistoryScheduler } from './history-scheduler.js';
+import { assertPaperGuard } from './paper-guard.js';
+
+/** The broker type whose connections this gateway opens (contracts brokers/ib.ts). */
+const HOSTED_TYPE = 'ib';
 
 export interface BrokerConfig {
   readonly name: string;
@@ -76,6 +80,7 @@ export async function start(deps: GatewayDeps): Promise<Gateway> {
 
   const add = (name: string, connection: IbConnectionConfig): HostedBroker => {
     if (brokers.has(name)) throw new ContractError('BROKER_EXISTS', `broker ${name} already exists`);
+    assertPaperGuard(name, connection);
     for (const b of brokers.values()) {
       const c = b.config;
       if (c.host === connection.host && c.port === connection.port && c.clientId === connection.clientId) {
@@ -117,11 +122,15 @@ export async function start(deps: GatewayDeps): Promise<Gateway> {
       }),
     );
   };
-  serve('addBroker', async (req: AddBrokerRequest) => ({
-    v: 1,
-    ok: true,
-    broker: add(req.name, req.connection).info(),
-  }));
+  serve('addBroker', async (req: AddBrokerRequest) => {
+    // The contract's union may hold types this gateway does not host (another gateway's): refuse them by name.
+    const { type: brokerType, ...connection } = req.connection;
+    if (brokerType !== HOSTED_TYPE)
+      throw new ContractError('BROKER_TYPE_UNKNOWN', `gateway-ib hosts broker type ${HOSTED_TYPE}, not ${brokerType}`, {
+        details: { type: brokerType, known: [HOSTED_TYPE] },
+      });
+    return { v: 1, ok: true, broker: add(req.name, connection).info() };
+  });
   serve('removeBroker', async (req: RemoveBrokerRequest) => {
     const b = brokers.get(req.name);
     if (b === undefined) throw new ContractError('BROKER_UNKNOWN', `no broker named ${req.name}`);

@@ -9,7 +9,6 @@ import {
   checkNatsConfig,
   type DeepReadonly,
   defaultedEnv,
-  ibPortMismatch,
   logConfigShape,
   natsConfigShape,
   optionalEnv,
@@ -17,6 +16,7 @@ import {
 import { z } from 'zod';
 import type { BrokerConfig } from './app.js';
 import type { CapabilitySettings } from './capabilities.js';
+import { ibPortMismatch } from './paper-guard.js';
 
 const intEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 /** A comma-separated list of one enum's values (`DAY,IOC`). */

@@ -32,6 +32,7 @@ import {
 } from './ib-port.js';
 import { IbWriteError } from './ib-writes.js';
 import type { OrderIdAllocator } from './order-ids.js';
+import { isPaperAccount } from './paper-guard.js';
 import type { IbHistoricalBar } from './parsing/history.js';
 import { streamRouter } from './stream-router.js';
 
@@ -420,7 +421,7 @@ export class BrokerConnection {
   private becomeReady(orderId: number): void {
     this.orderIds.raiseTo(orderId);
     if (this.phase === 'ready') return; // later nextValidId answers (reqIds) only move the order id
-    const paperViolation = this.config.paper && this.accounts.some((a) => !a.startsWith('D'));
+    const paperViolation = this.config.paper && this.accounts.some((a) => !isPaperAccount(a));
     if (paperViolation) {
       this.refused = `declared paper but the session manages live accounts (${this.accounts.join(',')}): refusing`;
       this.log.error({ accounts: this.accounts }, this.refused);

@@ -90,14 +90,14 @@ describe('gateway commands', () => {
     );
     const added = await h.bus.request<AddBrokerReply>(
       cmd('addBroker'),
-      { v: 1, name, connection: { host: '127.0.0.1', port: h.sim.port, clientId: 77 } },
+      { v: 1, name, connection: { type: 'ib', host: '127.0.0.1', port: h.sim.port, clientId: 77 } },
       { timeoutMs: 2_000 },
     );
     expect(added).toMatchObject({ ok: true, broker: { name, clientId: 77 } });
     await connected;
     const dup = await h.bus.request<AddBrokerReply>(
       cmd('addBroker'),
-      { v: 1, name, connection: { host: '127.0.0.1', port: h.sim.port, clientId: 78 } },
+      { v: 1, name, connection: { type: 'ib', host: '127.0.0.1', port: h.sim.port, clientId: 78 } },
       { timeoutMs: 2_000 },
     );
     expect(dup).toMatchObject({ ok: false, code: 'BROKER_EXISTS' });
@@ -110,11 +110,27 @@ describe('gateway commands', () => {
     expect(again).toMatchObject({ ok: false, code: 'BROKER_UNKNOWN' });
   });
 
+  test("a connection must say its broker type, and an ib one must pass gateway-ib's paper/live guard", async () => {
+    const name = uniqueName('refused');
+    const add = (connection: Record<string, unknown>) =>
+      h.bus.request<AddBrokerReply>(cmd('addBroker'), { v: 1, name, connection }, { timeoutMs: 2_000 });
+    const untagged = await add({ host: '127.0.0.1', port: h.sim.port, clientId: 80 });
+    expect(untagged).toMatchObject({ ok: false, code: 'INVALID_MESSAGE' });
+    expect(JSON.stringify(untagged)).toContain('type');
+    const livePort = await add({ type: 'ib', host: '127.0.0.1', port: 7496, clientId: 80 });
+    expect(livePort).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
+    expect(livePort.ok === false && livePort.message).toContain('7496 is a live-trading port');
+    const paperPort = await add({ type: 'ib', host: '127.0.0.1', port: 4002, clientId: 80, paper: false });
+    expect(paperPort.ok === false && paperPort.message).toContain('4002 is a paper-trading port');
+    const list = await h.bus.request<ListBrokersReply>(cmd('listBrokers'), { v: 1 }, { timeoutMs: 2_000 });
+    expect(list.ok && list.brokers.map((b) => b.name)).not.toContain(name);
+  });
+
   test('a broker that cannot reach its host reports disconnected and keeps retrying', async () => {
     const name = uniqueName('nohost');
     const added = await h.bus.request<AddBrokerReply>(
       cmd('addBroker'),
-      { v: 1, name, connection: { host: '127.0.0.1', port: 1, clientId: 79 } },
+      { v: 1, name, connection: { type: 'ib', host: '127.0.0.1', port: 1, clientId: 79 } },
       { timeoutMs: 2_000 },
     );
     expect(added).toMatchObject({ ok: true, broker: { state: 'disconnected' } });

@@ -79,7 +79,9 @@ describe('a broker removed and added again under the same name', () => {
     const gone = await status.next((s) => s.state === 'disconnected', 10_000, 'the removed broker reported down');
     await waitFor(() => h.md.lines().get(`${broker}/${AAPL}`)?.state === 'down', 5_000, 'the line marked down');
 
-    expect((await gatewayCmd('addBroker', { v: 1, name: broker, connection: connection() })).ok).toBe(true);
+    expect(
+      (await gatewayCmd('addBroker', { v: 1, name: broker, connection: { type: 'ib', ...connection() } })).ok,
+    ).toBe(true);
     await status.next(
       (s) => s.state === 'connected' && s.instanceId !== gone.instanceId,
       10_000,
