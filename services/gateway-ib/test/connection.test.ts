@@ -114,9 +114,17 @@ describe('gateway commands', () => {
     const name = uniqueName('refused');
     const add = (connection: Record<string, unknown>) =>
       h.bus.request<AddBrokerReply>(cmd('addBroker'), { v: 1, name, connection }, { timeoutMs: 2_000 });
-    const untagged = await add({ host: '127.0.0.1', port: h.sim.port, clientId: 80 });
-    expect(untagged).toMatchObject({ ok: false, code: 'INVALID_MESSAGE' });
-    expect(JSON.stringify(untagged)).toContain('type');
+    // Sent raw: the bus refuses to send an invalid request, the gateway must refuse to take one too.
+    const raw = await h.bus.requestRaw(
+      cmd('addBroker'),
+      new TextEncoder().encode(
+        JSON.stringify({ v: 1, name, connection: { host: '127.0.0.1', port: 1, clientId: 80 } }),
+      ),
+      { timeoutMs: 2_000 },
+    );
+    const untagged = JSON.parse(new TextDecoder().decode(raw)) as { ok: boolean; code?: string; message?: string };
+    expect(untagged).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
+    expect(untagged.message).toContain('connection.type');
     const livePort = await add({ type: 'ib', host: '127.0.0.1', port: 7496, clientId: 80 });
     expect(livePort).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
     expect(livePort.ok === false && livePort.message).toContain('7496 is a live-trading port');
