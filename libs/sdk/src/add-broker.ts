@@ -41,7 +41,9 @@ export async function addBroker(
   connection: BrokerConnection,
   waitMs: number,
 ): Promise<BrokerInfo> {
-  const where = `${connection.host}:${connection.port}`;
+  // Types reached at a network address (ib) are probed and diagnosed by it; others (paper) have none to check.
+  const address = 'host' in connection ? { host: connection.host, port: connection.port } : undefined;
+  const where = address === undefined ? `broker type ${connection.type}` : `${address.host}:${address.port}`;
   const unreachable = (why: string): TradingSystemError =>
     sdkError(
       'BROKER_UNREACHABLE',
@@ -51,8 +53,8 @@ export async function addBroker(
           ? ', or trade on the paper broker `sim` (ib-sim)'
           : `, or use the built-in paper broker '${deps.builtIn.broker}'${deps.builtIn.at === undefined ? '' : ` (ib-sim on ${deps.builtIn.at})`}`),
     );
-  if (deps.gatewayLocal) {
-    const why = await unreachableReason(connection.host, connection.port, 3_000);
+  if (deps.gatewayLocal && address !== undefined) {
+    const why = await unreachableReason(address.host, address.port, 3_000);
     if (why !== undefined) throw unreachable(why);
   }
   const askedAt = Date.now();
@@ -82,8 +84,10 @@ export async function addBroker(
     if (seen === undefined)
       throw sdkError(
         'BROKER_DISCONNECTED',
-        `broker ${name} was added but its session did not connect within ${waitMs} ms: check that TWS / IB ` +
-          `Gateway runs at ${where} with the API enabled and clientId ${connection.clientId} free ` +
+        `broker ${name} was added but its session did not connect within ${waitMs} ms: ` +
+          (connection.type === 'ib'
+            ? `check that TWS / IB Gateway runs at ${where} with the API enabled and clientId ${connection.clientId} free `
+            : `check what it connects to (${where}) `) +
           `(broker.${name}.status says why; removeBroker('${name}') to give up)`,
       );
     if (seen.state !== 'connected') {

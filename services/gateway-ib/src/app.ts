@@ -124,11 +124,12 @@ export async function start(deps: GatewayDeps): Promise<Gateway> {
   };
   serve('addBroker', async (req: AddBrokerRequest) => {
     // The contract's union may hold types this gateway does not host (another gateway's): refuse them by name.
-    const { type: brokerType, ...connection } = req.connection;
-    if (brokerType !== HOSTED_TYPE)
-      throw new ContractError('BROKER_TYPE_UNKNOWN', `gateway-ib hosts broker type ${HOSTED_TYPE}, not ${brokerType}`, {
-        details: { type: brokerType, known: [HOSTED_TYPE] },
+    const c = req.connection;
+    if (c.type !== HOSTED_TYPE)
+      throw new ContractError('BROKER_TYPE_UNKNOWN', `gateway-ib hosts broker type ${HOSTED_TYPE}, not ${c.type}`, {
+        details: { type: c.type, known: [HOSTED_TYPE] },
       });
+    const { type: _type, ...connection } = c;
     return { v: 1, ok: true, broker: add(req.name, connection).info() };
   });
   serve('removeBroker', async (req: RemoveBrokerRequest) => {

@@ -110,7 +110,7 @@ describe('gateway commands', () => {
     expect(again).toMatchObject({ ok: false, code: 'BROKER_UNKNOWN' });
   });
 
-  test("a connection must say its broker type, and an ib one must pass gateway-ib's paper/live guard", async () => {
+  test("a connection must say its broker type, be an ib one, and pass gateway-ib's paper/live guard", async () => {
     const name = uniqueName('refused');
     const add = (connection: Record<string, unknown>) =>
       h.bus.request<AddBrokerReply>(cmd('addBroker'), { v: 1, name, connection }, { timeoutMs: 2_000 });
@@ -130,6 +130,9 @@ describe('gateway commands', () => {
     expect(livePort.ok === false && livePort.message).toContain('7496 is a live-trading port');
     const paperPort = await add({ type: 'ib', host: '127.0.0.1', port: 4002, clientId: 80, paper: false });
     expect(paperPort.ok === false && paperPort.message).toContain('4002 is a paper-trading port');
+    // Another gateway's broker type: named in the refusal, never opened here.
+    const paper = await add({ type: 'paper', quotesFrom: h.broker });
+    expect(paper).toMatchObject({ ok: false, code: 'BROKER_TYPE_UNKNOWN', details: { type: 'paper', known: ['ib'] } });
     const list = await h.bus.request<ListBrokersReply>(cmd('listBrokers'), { v: 1 }, { timeoutMs: 2_000 });
     expect(list.ok && list.brokers.map((b) => b.name)).not.toContain(name);
   });

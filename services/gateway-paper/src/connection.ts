@@ -1,32 +1,8 @@
 /**
- * The settings of broker type `paper`: a paper broker of our own, the exchange core of libs/exchange filling orders
- * at another broker's live quotes (or a replay of its history), its books in the gateway's database. Owned by
- * gateway-paper; it moves into libs/contracts/src/brokers/ beside `ib` once addBroker's connection is a union by
- * broker type.
+ * The settings of broker type `paper`, owned by gateway-paper and published by contracts (src/brokers/paper.ts)
+ * beside the other types of addBroker's connection union.
  */
-import { AccountId, BrokerName, EpochMs } from '@trading-system/contracts';
-import { z } from 'zod';
-
-export const PaperConnectionConfig = z.object({
-  /** The broker whose live quotes price the orders, and whose instruments (conIds) and history it uses (`sim`). */
-  quotesFrom: BrokerName,
-  /** The paper account's id (default `PAPER`). */
-  account: AccountId.default('PAPER'),
-  /** Opening cash of a new account, USD (default 1,000,000); an account already in the books keeps its own. */
-  startingCash: z.int().positive().max(1_000_000_000_000).default(1_000_000),
-  /**
-   * `calendar` (default): orders match only inside the instrument's trading session (extended hours with
-   * outsideRth). `always`: whenever the quote source quotes (a source on its own clock, such as a replay).
-   */
-  marketHours: z.enum(['calendar', 'always']).default('calendar'),
-  /**
-   * Prices from a replay of the source's history instead of its live quotes: 1-minute bars from `fromMs` (market
-   * time), played at `speed` market ms per wall ms. The replay's time is the paper market's.
-   */
-  replay: z.object({ fromMs: EpochMs, speed: z.number().positive().max(100_000) }).optional(),
-});
-export type PaperConnectionConfig = z.infer<typeof PaperConnectionConfig>;
-
-/** A `paper` connection as addBroker carries it: the settings, tagged with their broker type. */
-export const PaperBrokerConnection = PaperConnectionConfig.extend({ type: z.literal('paper') });
-export type PaperBrokerConnection = z.infer<typeof PaperBrokerConnection>;
+export {
+  PaperBrokerConnection,
+  PaperConnectionConfig,
+} from '@trading-system/contracts';

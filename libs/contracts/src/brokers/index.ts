@@ -5,10 +5,12 @@
  */
 import { z } from 'zod';
 import { IbBrokerConnection } from './ib.js';
+import { PaperBrokerConnection } from './paper.js';
 
 export * from './ib.js';
+export * from './paper.js';
 
-export const BrokerConnection = z.discriminatedUnion('type', [IbBrokerConnection]);
+export const BrokerConnection = z.discriminatedUnion('type', [IbBrokerConnection, PaperBrokerConnection]);
 export type BrokerConnection = z.infer<typeof BrokerConnection>;
 /** What a caller writes (defaults not applied yet). */
 export type BrokerConnectionInput = z.input<typeof BrokerConnection>;
