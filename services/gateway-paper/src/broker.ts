@@ -283,43 +283,56 @@ export class PaperBroker {
         return { v: 1, ok: true };
       },
       mdSnapshot: (b: BrokerMdSnapshotRequest) => this.mdSnapshot(b),
-      positions: async (b: { account?: string }) => {
-        const account = b.account;
-        if (account !== undefined) this.knownAccount(account);
-        const marks = new Map(
-          this.venue.accounts().flatMap((a) => this.venue.portfolio(a).map((p) => [`${a}/${p.conId}`, p] as const)),
-        );
-        const positions = this.venue
-          .positions(account)
-          .filter((p) => p.position !== 0)
-          .map((p) => toPosition(this.config.name, p, marks.get(`${p.account}/${p.conId}`)));
-        return { v: 1, ok: true, positions };
-      },
-      accountSummary: async (b: { account?: string }) => {
-        if (b.account !== undefined) this.knownAccount(b.account);
-        const ids = b.account === undefined ? this.venue.accounts() : [b.account];
-        const now = this.clock.nowMs();
-        return {
-          v: 1,
-          ok: true,
-          accounts: ids.map((a) => toAccountSummary(this.config.name, this.venue.accountSummary(a), now)),
-        };
-      },
+      positions: async (b: { account?: string }) => ({ v: 1, ok: true, positions: this.positions(b.account) }),
+      accountSummary: async (b: { account?: string }) => ({ v: 1, ok: true, accounts: this.summaries(b.account) }),
     };
-    for (const verb of BROKER_COMMAND_VERBS) {
-      const handler = handlers[verb];
+    const serve = (subject: string, handler: (body: never) => Promise<unknown>): void => {
       this.subs.push(
-        this.bus.serve(Subjects.brokerCommand.build({ broker: this.config.name, verb }), async (body) => {
+        this.bus.serve(subject, async (body) => {
           try {
             return await handler(body as never);
           } catch (err) {
             if (err instanceof Refusal) return errorReply(err.code, err.message, err.details);
-            this.log.error({ err, verb }, 'paper broker command failed');
-            return errorReply('INTERNAL_ERROR', `${verb} failed: ${(err as Error).message}`);
+            this.log.error({ err, subject }, 'paper broker command failed');
+            return errorReply('INTERNAL_ERROR', `${subject} failed: ${(err as Error).message}`);
           }
         }),
       );
-    }
+    };
+    for (const verb of BROKER_COMMAND_VERBS)
+      serve(Subjects.brokerCommand.build({ broker: this.config.name, verb }), handlers[verb]);
+    // The account views clients (SDK, CLI, dashboard) read, as gateway-ib serves them.
+    serve(Subjects.accountPositions.build({ broker: this.config.name }), async (b: { account?: string }) => ({
+      v: 1,
+      ok: true,
+      positions: this.positions(b.account),
+      tsInitMs: Date.now(),
+    }));
+    serve(Subjects.accountSummary.build({ broker: this.config.name }), async (b: { account?: string }) => ({
+      v: 1,
+      ok: true,
+      accounts: this.summaries(b.account),
+      tsInitMs: Date.now(),
+    }));
+  }
+
+  /** Open positions, marked at the latest quotes. */
+  private positions(account: string | undefined) {
+    if (account !== undefined) this.knownAccount(account);
+    const marks = new Map(
+      this.venue.accounts().flatMap((a) => this.venue.portfolio(a).map((p) => [`${a}/${p.conId}`, p] as const)),
+    );
+    return this.venue
+      .positions(account)
+      .filter((p) => p.position !== 0)
+      .map((p) => toPosition(this.config.name, p, marks.get(`${p.account}/${p.conId}`)));
+  }
+
+  private summaries(account: string | undefined) {
+    if (account !== undefined) this.knownAccount(account);
+    const ids = account === undefined ? this.venue.accounts() : [account];
+    const now = this.clock.nowMs();
+    return ids.map((a) => toAccountSummary(this.config.name, this.venue.accountSummary(a), now));
   }
 
   private knownAccount(account: string): void {

@@ -4,7 +4,7 @@
  * price.
  */
 import { randomUUID } from 'node:crypto';
-import { Subjects, type Tick } from '@trading-system/contracts';
+import { type AccountPositionsReply, type AccountSummaryReply, Subjects, type Tick } from '@trading-system/contracts';
 import { uniqueName } from '@trading-system/testkit';
 import { BrokerClient } from '@trading-system/testkit/conformance';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
@@ -104,6 +104,20 @@ describe('gateway-paper replaying history', () => {
       expect(x.execution.execTimeMs).toBeLessThan(FROM + 3_600_000);
       expect(Number(x.execution.price)).toBeGreaterThanOrEqual(low);
       expect(Number(x.execution.price)).toBeLessThanOrEqual(high + 0.01);
+
+      // The account views clients read (account.<broker>.*) show the fill too.
+      const held = await src.bus.request<AccountPositionsReply>(
+        Subjects.accountPositions.build({ broker }),
+        { v: 1 },
+        { timeoutMs: 5_000 },
+      );
+      expect(held.ok && held.positions.find((p) => p.conId === AAPL)?.quantity).toBe('10');
+      const summary = await src.bus.request<AccountSummaryReply>(
+        Subjects.accountSummary.build({ broker }),
+        { v: 1, account: ACCOUNT },
+        { timeoutMs: 5_000 },
+      );
+      expect(summary.ok && summary.accounts[0]?.account).toBe(ACCOUNT);
     } finally {
       sub.unsubscribe();
     }
