@@ -52,20 +52,39 @@ export function sessionOf(day: number, extended = false): Session | undefined {
   return s && window(s, extended);
 }
 
-// Sessions open and close on whole minutes: whether the market is open is memoised per minute, since the price
-// model asks for every sampled second of every bar.
-const openMemo = [new Map<number, boolean>(), new Map<number, boolean>()];
+/**
+ * Whether the market is open at tMs. The price model asks for every sampled second of every bar, so the answer is
+ * kept as an interval known to be all open (a session) or all shut (the gap between two sessions), per kind of
+ * hours; consecutive questions nearly always fall in the same one.
+ */
+interface Known {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly open: boolean;
+}
+
+const known: (Known | undefined)[] = [undefined, undefined];
 
 export function isMarketOpen(tMs: number, extended = false): boolean {
-  const memo = openMemo[extended ? 1 : 0] as Map<number, boolean>;
-  const minute = Math.floor(tMs / MINUTE_MS);
-  let open = memo.get(minute);
-  if (open === undefined) {
-    open = sessionAt(CALENDAR, minute * MINUTE_MS, extended ? 'extended' : 'regular') !== undefined;
-    if (memo.size > 200_000) memo.clear();
-    memo.set(minute, open);
+  const k = extended ? 1 : 0;
+  const hit = known[k];
+  if (hit && tMs >= hit.fromMs && tMs < hit.toMs) return hit.open;
+  const hours = extended ? 'extended' : 'regular';
+  const session = sessionAt(CALENDAR, tMs, hours);
+  let interval: Known;
+  if (session) {
+    const w = window(session, extended);
+    interval = { fromMs: w.openMs, toMs: w.closeMs, open: true };
+  } else {
+    const before = latestSession(CALENDAR, tMs, hours);
+    interval = {
+      fromMs: window(before, extended).closeMs,
+      toMs: window(nextSession(CALENDAR, tMs, hours), extended).openMs,
+      open: false,
+    };
   }
-  return open;
+  known[k] = interval;
+  return interval.open;
 }
 
 /** The session in progress at tMs, else the next one to open (a DAY order's session). */
