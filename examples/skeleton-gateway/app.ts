@@ -9,15 +9,32 @@ import {
   BROKER_COMMAND_VERBS,
   BROKER_EVENTS_STREAM,
   type BrokerCancelOrderRequest,
+  type BrokerCapabilities,
   type BrokerCommandVerb,
   type BrokerEventKind,
   type BrokerPlaceOrderRequest,
   type BrokerStatus,
   type ErrorCode,
   errorReply,
+  orderCapabilityProblem,
   Subjects,
 } from '@trading-system/contracts';
 import { brokerOrderIdOf, toCommission, toExecution, toOrderStatus } from './parsing.js';
+
+/**
+ * What the venue takes and serves, announced in every status (BrokerStatus.capabilities): the OMS denies orders
+ * outside it before they are sent, and the conformance suite holds the gateway to it. No history, no streaming
+ * market data, no modify in this skeleton.
+ */
+export const CAPABILITIES: BrokerCapabilities = {
+  assetClasses: ['STK'],
+  orderTypes: { MKT: ['DAY'], LMT: ['DAY'] },
+  outsideRth: [],
+  fractionalQuantity: [],
+  modify: false,
+  marketDataLines: 0,
+};
+
 import type { VenueOrder, VenuePort } from './port.js';
 
 export interface SkeletonDeps {
@@ -73,6 +90,7 @@ export async function start(deps: SkeletonDeps): Promise<SkeletonGateway> {
     tsMs: Date.now(),
     instanceId,
     session,
+    capabilities: CAPABILITIES,
   });
   const publishStatus = (): void => bus.publish(Subjects.brokerStatus.build({ broker }), status());
   // The stream drops a second message with the same id: a re-sent venue fact (after a reconnect) is stored once.
@@ -108,9 +126,10 @@ export async function start(deps: SkeletonDeps): Promise<SkeletonGateway> {
   const placeOrder = async (req: BrokerPlaceOrderRequest) => {
     if (state !== 'connected') throw new Refusal('BROKER_DISCONNECTED', 'venue not connected');
     if (!accounts.includes(req.account)) throw new Refusal('ACCOUNT_UNKNOWN', `no account ${req.account}`);
-    // What the venue does not take is refused here, unsent (the conformance suite checks it).
-    if ((req.orderType !== 'MKT' && req.orderType !== 'LMT') || req.tif !== 'DAY')
-      throw new Refusal('ORDER_TYPE_UNSUPPORTED', `${req.orderType} ${req.tif} is not supported`);
+    // What the venue does not announce is refused here, unsent (the conformance suite checks it). It lists stocks
+    // only, so every instrument is one.
+    const problem = orderCapabilityProblem(CAPABILITIES, { ...req, secType: 'STK' });
+    if (problem !== undefined) throw new Refusal(problem.code, problem.message);
     const venueOrderId = await venue.submit({
       clientRef: req.clientOrderId,
       symbolId: req.instrument.conId,

@@ -60,7 +60,9 @@ test('a market order fills: status Filled, one execution, one commission', async
   await client.waitFor('commissionReport', (c) => c.execId === x.execution.execId, 'commission');
 });
 
-test('what it does not support is refused unsent; unimplemented verbs answer at once', async () => {
+test('what it does not announce is refused unsent; unimplemented verbs answer at once', async () => {
+  const s = await client.command('status', { v: 1 });
+  expect(s.ok && s.status.capabilities?.orderTypes).toEqual({ MKT: ['DAY'], LMT: ['DAY'] });
   expect(await client.command('placeOrder', order('skel-2', { tif: 'GTC' }))).toMatchObject({
     ok: false,
     code: 'ORDER_TYPE_UNSUPPORTED',
