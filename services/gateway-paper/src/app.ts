@@ -99,8 +99,9 @@ export async function start(deps: PaperGatewayDeps): Promise<PaperGateway> {
   serve('addBroker', async (req: { name: string; connection: { type: string } }) => {
     if (req.connection.type !== 'paper')
       throw new ContractError(
-        'VALIDATION_FAILED',
-        `gateway ${gatewayType} hosts paper brokers, not ${req.connection.type}`,
+        'BROKER_TYPE_UNKNOWN',
+        `gateway-paper hosts broker type paper, not ${req.connection.type}`,
+        { details: { type: req.connection.type, known: ['paper'] } },
       );
     const parsed = PaperBrokerConnection.safeParse(req.connection);
     if (!parsed.success)
