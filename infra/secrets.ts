@@ -8,6 +8,8 @@
  *                           e.g. `set -a; . .secrets/nats/operator.env; set +a` before the CLI
  *   postgres/<role>.password  the Postgres superuser's and each service role's password (Docker secrets)
  *   grafana/admin.password    the observability profile's Grafana admin password (a Docker secret)
+ *   dashboard/token           the token the dashboard container requires (it listens beyond loopback in its
+ *                             container); open http://127.0.0.1:8686/?token=<its content>
  *   nats/tls/               with --tls: a CA and a server certificate for nats (needs openssl)
  *
  * Existing files are kept (so a running deployment keeps working); --force replaces them. The directory is 0700,
@@ -50,6 +52,7 @@ export const postgresPasswordFile = (dir: string, role: PostgresRole): string =>
   join(dir, 'postgres', `${role}.password`);
 
 export const grafanaPasswordFile = (dir: string): string => join(dir, 'grafana', 'admin.password');
+export const dashboardTokenFile = (dir: string): string => join(dir, 'dashboard', 'token');
 
 export function generateSecrets(options: SecretsOptions = {}): SecretsResult {
   const dir = resolve(options.dir ?? join(ROOT, '.secrets'));
@@ -69,7 +72,7 @@ export function generateSecrets(options: SecretsOptions = {}): SecretsResult {
     write(path, content);
     return content;
   };
-  for (const sub of ['', 'nats', 'postgres', 'grafana']) {
+  for (const sub of ['', 'nats', 'postgres', 'grafana', 'dashboard']) {
     mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
   }
   chmodSync(dir, 0o700);
@@ -93,6 +96,8 @@ export function generateSecrets(options: SecretsOptions = {}): SecretsResult {
   }
   // No trailing newline: Grafana takes a __FILE variable's content as it is.
   ensure(grafanaPasswordFile(dir), () => randomBytes(24).toString('base64url'));
+  // URL-safe: the operator opens the dashboard with it in the address (?token=).
+  ensure(dashboardTokenFile(dir), () => `${randomBytes(24).toString('base64url')}\n`);
   if (options.tls === true) {
     const tls = join(dir, 'nats', 'tls');
     mkdirSync(tls, { recursive: true, mode: 0o700 });
@@ -163,7 +168,8 @@ function main(argv: readonly string[]): void {
       `  written: ${result.written.map(shown).join(', ') || 'none'}\n` +
       `  kept:    ${result.kept.map(shown).join(', ') || 'none'} (--force replaces them)\n` +
       'next: docker compose --profile sim up -d; for the CLI or SDK on this machine:\n' +
-      `  set -a; . ${join(result.dir, 'nats', 'client.env')}; set +a   (or operator.env, dashboard.env)\n`,
+      `  set -a; . ${join(result.dir, 'nats', 'client.env')}; set +a   (or operator.env, dashboard.env)\n` +
+      `the dashboard: http://127.0.0.1:8686/?token=<content of ${dashboardTokenFile(result.dir)}>\n`,
   );
 }
 

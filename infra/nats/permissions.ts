@@ -111,7 +111,8 @@ export const RULES: readonly Rule[] = [
   // orders asks for a reference price (risk's price collar, notional) when no quote of the instrument is cached.
   rule('broker.*.cmd.mdSnapshot', ['market-data', 'orders', 'operator'], ['gateway-ib']),
   rule('broker.*.cmd.fetchHistory', ['history'], ['gateway-ib']),
-  rule('broker.*.cmd.historyForecast', ['history', 'operator'], ['gateway-ib']),
+  // The dashboard shows the depth of each broker's historical pacing queue (a read: it queues nothing).
+  rule('broker.*.cmd.historyForecast', ['history', 'operator', 'dashboard'], ['gateway-ib']),
   rule('broker.*.cmd.optionChain', READERS, ['gateway-ib']),
   rule('broker.*.cmd.positions', ['orders', ...READERS], ['gateway-ib']),
   rule('broker.*.cmd.accountSummary', ['orders', ...READERS], ['gateway-ib']),

@@ -153,7 +153,7 @@ describe('topology: the compose file against the code', () => {
 
   test.each(ours)('%s runs an entry file that exists in the image', (_name, service) => {
     const [entry] = commandOf(service);
-    expect(entry).toMatch(/^services\/[a-z-]+\/src\/main\.ts$/);
+    expect(entry).toMatch(/^(services|apps)\/[a-z-]+\/src\/main\.ts$/);
     expect(existsSync(join(ROOT, entry as string))).toBe(true);
     expect(ignored).not.toContain((entry as string).split('/')[0]);
   });
@@ -216,7 +216,8 @@ describe('topology: the compose file against the code', () => {
     expect(existsSync(join(ROOT, 'infra/healthcheck.ts'))).toBe(true);
     for (const [name, service] of ours) {
       const kind = /^services\/([a-z-]+)\//.exec(commandOf(service)[0] ?? '')?.[1];
-      if (kind === 'ib-sim') continue; // not a NATS service: a TCP probe of its API port
+      // ib-sim: not a NATS service, a TCP probe of its API port; the dashboard: its HTTP page (tested below).
+      if (kind === 'ib-sim' || kind === undefined) continue;
       expect(PROBED_SERVICES as readonly string[], name).toContain(kind);
       expect(service.healthcheck?.test, name).toEqual(['CMD', 'node', '--import', 'tsx', 'infra/healthcheck.ts', kind]);
     }
@@ -251,7 +252,7 @@ describe('topology: the compose file against the code', () => {
   test('sim and live profiles: one broker each; the core runs in both', () => {
     const inProfile = (p: string) => services.filter(([, s]) => s.profiles?.includes(p)).map(([n]) => n);
     const core = services.filter(([, s]) => (s.profiles ?? []).length === 0).map(([n]) => n);
-    expect(core.sort()).toEqual(['history', 'market-data', 'nats', 'orders', 'postgres']);
+    expect(core.sort()).toEqual(['dashboard', 'history', 'market-data', 'nats', 'orders', 'postgres']);
     expect(inProfile('sim').sort()).toEqual(['gateway-ib-sim', 'ib-sim']);
     expect(inProfile('live').sort()).toEqual(['gateway-ib-live', 'ib-gateway']);
     const sim = environmentOf(compose.services['gateway-ib-sim'] as ComposeService);
@@ -284,6 +285,31 @@ describe('topology: the compose file against the code', () => {
     }
   });
 
+  test('the dashboard: listens beyond loopback in its container, so its token comes from a secret file; published on this machine only; read-only', async () => {
+    const dashboard = compose.services.dashboard as ComposeService;
+    const env = environmentOf(dashboard);
+    expect(env).toMatchObject({ DASHBOARD_HOST: '0.0.0.0', DASHBOARD_TOKEN_FILE: '/run/secrets/dashboard_token' });
+    expect(env.DASHBOARD_TOKEN).toBeUndefined();
+    expect(env.DASHBOARD_TRADING).toBeUndefined(); // off by default, and its NATS user could not submit anyway
+    expect(secretsOf(dashboard)).toContain('dashboard_token');
+    expect(raw.secrets?.dashboard_token?.file).toBe('./.secrets/dashboard/token');
+    expect(readFileSync(join(SECRETS_DIR, 'dashboard/token'), 'utf8').trim()).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(dashboard.ports).toEqual([`127.0.0.1:8686:${env.DASHBOARD_PORT}`]);
+    expect(dashboard.volumes).toEqual([`./out:${env.DASHBOARD_REPORTS_DIR}:ro`]);
+    expect(dashboard.healthcheck?.test).toEqual([
+      'CMD',
+      'node',
+      '--import',
+      'tsx',
+      'apps/dashboard/src/healthcheck.ts',
+    ]);
+    expect(existsSync(join(ROOT, 'apps/dashboard/src/healthcheck.ts'))).toBe(true);
+    // Without the token file the dashboard refuses to start bound there (its own loader says so).
+    const schema = await envSchemaOf(join(ROOT, 'apps/dashboard/src/main.ts'));
+    const { DASHBOARD_TOKEN_FILE: _, ...open } = withLocalSecrets(env, compose, SECRETS_DIR);
+    expect(() => loadConfig(schema?.schema as never, open)).toThrow(/DASHBOARD_TOKEN/);
+  });
+
   test('the live-money .env loads every gateway config as live, with no paper/live mismatch', async () => {
     const file = loadComposeFile(COMPOSE_PATH, LIVE_ENV);
     expect(environmentOf(file.services['ib-gateway'] as ComposeService).TRADING_MODE).toBe('live');
@@ -296,7 +322,9 @@ describe('topology: the compose file against the code', () => {
 
 /** The NATS user a container of ours connects as, by the service its command runs. */
 function userOf(service: ComposeService): NatsUser | undefined {
-  const kind = /^services\/([a-z-]+)\//.exec(commandOf(service)[0] ?? '')?.[1];
+  const entry = commandOf(service)[0] ?? '';
+  if (entry === 'apps/dashboard/src/main.ts') return 'dashboard';
+  const kind = /^services\/([a-z-]+)\//.exec(entry)?.[1];
   return (SERVICE_USERS as readonly string[]).includes(kind ?? '') ? (kind as NatsUser) : undefined;
 }
 
@@ -430,7 +458,10 @@ describe('observability profile', () => {
   const targets = prometheusConfig.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
 
   test('every NATS service of ours has a metrics endpoint on the compose network, and Prometheus scrapes each', () => {
-    const natsServices = ours.filter(([, s]) => environmentOf(s).NATS_URL !== undefined).map(([n]) => n);
+    // The services; the dashboard is a viewer of them (its health is its page, see the dashboard's test).
+    const natsServices = ours
+      .filter(([, s]) => environmentOf(s).NATS_URL !== undefined && commandOf(s)[0]?.startsWith('services/'))
+      .map(([n]) => n);
     expect(withMetrics.map(([n]) => n).sort()).toEqual(natsServices.sort());
     for (const [name, service] of withMetrics) {
       const env = environmentOf(service);

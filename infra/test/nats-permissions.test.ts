@@ -231,6 +231,7 @@ describe('the rules of issue 15, checked on the server without the rule table', 
       sample('broker.*.cmd.positions'),
       sample('broker.*.cmd.accountSummary'),
       sample('broker.*.cmd.optionChain'),
+      sample('broker.*.cmd.historyForecast'),
       sample('gateway.*.cmd.listBrokers'),
       '$JS.API.INFO',
     ]);

@@ -11,6 +11,7 @@ import { writeResult } from '@trading-system/backtest';
 import { createLogger } from '@trading-system/runtime';
 import { TradingSystem } from '@trading-system/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { probeDashboard } from '../src/healthcheck.js';
 import { type Dashboard, DashboardConfig, startDashboard } from '../src/index.js';
 import { ReportLibrary, ReportPathError, reportSegments } from '../src/reports.js';
 import { smallRun } from './fixtures.js';
@@ -85,6 +86,27 @@ describe('over HTTP', () => {
   afterAll(async () => {
     await d?.stop();
     await ts?.shutdown();
+  });
+
+  test("the container's healthcheck: its page answers with the token read as the dashboard reads it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dashboard-token-'));
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'a-healthcheck-test-token-0123\n');
+    const guarded = await startDashboard({
+      system: ts,
+      config: DashboardConfig.parse({ DASHBOARD_PORT: '0', DASHBOARD_WATCHLIST: '', DASHBOARD_TOKEN_FILE: tokenFile }),
+      logger: createLogger({ service: 'test', level: 'silent' }),
+    });
+    try {
+      const env = { DASHBOARD_PORT: String(guarded.port), DASHBOARD_TOKEN_FILE: tokenFile };
+      expect(await probeDashboard(env)).toBe(0);
+      expect((await fetch(`${guarded.url}/api/config`)).status).toBe(401);
+      writeFileSync(join(dir, 'wrong'), 'not-the-token-of-this-dashboard\n');
+      expect(await probeDashboard({ ...env, DASHBOARD_TOKEN_FILE: join(dir, 'wrong') })).toBe(1);
+    } finally {
+      await guarded.stop();
+    }
+    expect(await probeDashboard({ DASHBOARD_PORT: String(guarded.port) })).toBe(1); // nothing listens now
   });
 
   /** A GET with the path exactly as written (fetch would normalise dot segments before sending). */
