@@ -412,7 +412,10 @@ describe('crypto and cancel all', () => {
     const r = await api(sim, 'DELETE', '/v2/orders');
     expect(r.status).toBe(207);
     expect(r.body.map((x: { id: string }) => x.id).sort()).toEqual([...ids].sort());
-    expect(r.body.every((x: { status: number }) => x.status === 200)).toBe(true);
+    expect(
+      r.body.every((x: { id: string; status: number; body: { id: string } }) => x.status === 200 && x.body.id === x.id),
+    ).toBe(true);
+    expect(r.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
     for (const id of ids) await nextUpdate(updates, id, 'canceled');
   });
 });

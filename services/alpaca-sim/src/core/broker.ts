@@ -252,10 +252,11 @@ export class Broker {
     this.cancelLive(o);
   }
 
-  cancelAll(): { id: string; status: number }[] {
+  /** DELETE /v2/orders: every open order, as Alpaca's multi-status items `{ id, status, body }`. */
+  cancelAll(): { id: string; status: number; body: Record<string, unknown> }[] {
     const live = this.all().filter((o) => LIVE.has(o.status));
     for (const o of live) this.cancelLive(o);
-    return live.map((o) => ({ id: o.id, status: 200 }));
+    return live.map((o) => ({ id: o.id, status: 200, body: orderJson(o) }));
   }
 
   private cancelLive(o: SimOrder): void {

@@ -4,6 +4,7 @@
  * 5xx, then the handler; errors are Alpaca's `{ code, message }` bodies. WebSocket upgrades are handed to the
  * stream servers by app.ts.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { API_ERRORS, ApiError } from '../core/errors.js';
@@ -55,7 +56,9 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
+function send(res: ServerResponse, status: number, body: unknown, extra: Record<string, string>): void {
+  // Alpaca tags every reply with a request id (support asks for it); clients log it.
+  const headers = { ...extra, 'X-Request-ID': randomUUID().replaceAll('-', '') };
   if (body === undefined) {
     res.writeHead(status, headers);
     res.end();

@@ -121,7 +121,7 @@ export const CLOCK: Shape = {
   next_close: 'timestamp',
 };
 
-export const CANCEL_ALL_ITEM: Shape = { id: 'uuid', status: 'integer' };
+export const CANCEL_ALL_ITEM: Shape = { id: 'uuid', status: 'integer', body: 'object' };
 
 export const ERROR_BODY: Shape = { code: 'integer', message: 'string' };
 
