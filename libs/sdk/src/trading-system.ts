@@ -42,7 +42,7 @@ import { type AcrossBrokers, acrossBrokers, valuePositions } from './accounts.js
 import { addBroker } from './add-broker.js';
 import { type Connection, connect, embeddedConnection, type OpenOptions } from './connect.js';
 import { toBar, toInstrumentRef, toOrder, toTrade } from './convert.js';
-import { ClosedError, sdkError, toSdkError, ValidationError } from './errors.js';
+import { ClosedError, sdkError, TradingSystemError, toSdkError, ValidationError } from './errors.js';
 import { openQuoteSubscription, quoteIterator } from './market-data.js';
 import { type OptionChain, type OptionChainOptions, optionChainRequest, toOptionChain } from './options.js';
 import {
@@ -425,7 +425,7 @@ export class TradingSystem {
   // Account
 
   /**
-   * Positions as the broker reports them, of `broker` or, with none named, of every broker (the gateway's
+   * Positions as the broker reports them, of `broker` or, with none named, of every broker (every gateway's
    * listBrokers); brokers that did not answer are listed in `unavailable`. Price, value and unrealized PnL the
    * broker left out are filled from a quote snapshot (`value: false` skips that).
    */
@@ -570,9 +570,18 @@ export class TradingSystem {
     return this.closed;
   }
 
-  /** Names of every broker connection of this system's gateway type. */
+  /** Names of every broker connection of every broker type (the gateways of ib, paper, ...). */
   private async brokerNames(): Promise<string[]> {
-    return (await this.listBrokers()).map((b) => b.name);
+    // Every broker type's gateway is asked; a type no gateway hosts here (no responders) has no brokers.
+    const lists = await Promise.all(
+      BROKER_TYPES.map((t) =>
+        this.listBrokers(t).catch((err: unknown) => {
+          if (err instanceof TradingSystemError && err.code === 'NO_RESPONDERS') return [];
+          throw err;
+        }),
+      ),
+    );
+    return [...new Set(lists.flat().map((b) => b.name))];
   }
 
   private async submit(

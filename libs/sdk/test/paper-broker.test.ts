@@ -49,4 +49,10 @@ test('an order routed to a paper broker fills at its quote source prices; positi
   // The IB brokers are untouched by the paper fill.
   const live = await ts.getPositions({ broker: LIVE, value: false });
   expect(live.find((p) => p.symbol === 'AAPL')).toBeUndefined();
+  // Across brokers: every gateway's brokers, the paper one included.
+  const all = await ts.getPositions({ value: false });
+  expect(all.unavailable).toEqual([]);
+  expect(all.filter((p) => p.symbol === 'AAPL').map((p) => [p.broker, p.quantity])).toEqual([['paper2', '10']]);
+  const accounts = await ts.getAccountInfo();
+  expect(accounts.map((a) => a.broker).sort()).toEqual(expect.arrayContaining(['live', 'paper2', 'sim']));
 }, 60_000);
