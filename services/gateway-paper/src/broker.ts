@@ -36,6 +36,7 @@ import type { MarketHours } from './instruments.js';
 import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
 import { ReplayFeed, type ReplayOptions, replayClock } from './replay.js';
 import { Shadow } from './shadow.js';
+import { snapshotParts } from './snapshot-parts.js';
 import { PaperStore } from './store.js';
 import { PaperVenue, type PlaceRequest } from './venue.js';
 
@@ -452,31 +453,40 @@ export class PaperBroker {
       const i = this.venue.instrument(o.conId);
       return i === undefined ? [] : [toBrokerOrder(o, i)];
     };
-    const eventId = `recon-${b.reconId}-1`.slice(0, 64);
-    const snapshot = {
-      v: 1,
-      eventId,
-      broker: this.config.name,
-      tsEventMs: now,
-      tsInitMs: now,
-      reconId: b.reconId,
-      part: 1,
-      parts: 1,
-      ...(b.executionsSinceMs === undefined ? {} : { executionsSinceMs: b.executionsSinceMs }),
-      requestedAtMs: now,
-      instanceId: this.instanceId,
-      session: 1,
+    const parts = snapshotParts({
       openOrders: this.venue.openOrders().flatMap(order),
       completedOrders: this.venue.completedOrders().flatMap(order),
       executions: this.venue.executions(b.executionsSinceMs).map(toExecutionData),
       positions: this.venue.positions().map((p) => toPosition(this.config.name, p, undefined)),
+    });
+    const subject = Subjects.brokerEvent.build({ broker: this.config.name, kind: 'reconciliationSnapshot' });
+    for (const [i, lists] of parts.entries()) {
+      const eventId = `recon-${b.reconId}-${i + 1}`.slice(0, 64);
+      const msg = {
+        v: 1,
+        eventId,
+        broker: this.config.name,
+        tsEventMs: now,
+        tsInitMs: now,
+        reconId: b.reconId,
+        part: i + 1,
+        parts: parts.length,
+        ...(b.executionsSinceMs === undefined ? {} : { executionsSinceMs: b.executionsSinceMs }),
+        requestedAtMs: now,
+        instanceId: this.instanceId,
+        session: 1,
+        ...lists,
+      };
+      await this.bus.jetstream.publish(subject, msg, { msgId: `${this.config.name}:${eventId}` });
+    }
+    return {
+      v: 1,
+      ok: true,
+      reconId: b.reconId,
+      parts: parts.length,
+      requestedAtMs: now,
+      instanceId: this.instanceId,
     };
-    await this.bus.jetstream.publish(
-      Subjects.brokerEvent.build({ broker: this.config.name, kind: 'reconciliationSnapshot' }),
-      snapshot,
-      { msgId: `${this.config.name}:${eventId}` },
-    );
-    return { v: 1, ok: true, reconId: b.reconId, parts: 1, requestedAtMs: now, instanceId: this.instanceId };
   }
 
   /** Stops serving; the books stay in the database (a restart resumes them). */
