@@ -188,6 +188,7 @@ async function showChart(form) {
   const generation = ++chart.generation;
   chart.source?.close();
   chart.source = undefined;
+  document.querySelector('#chart-live').textContent = '';
   ensureChart();
   const params = new URLSearchParams();
   for (const name of ['broker', 'symbol', 'timeframe', 'duration']) params.set(name, form.get(name) || '');
@@ -214,7 +215,11 @@ async function showChart(form) {
   drawChartMarkers();
   const missing = body.partial ? ` · partial: ${body.missing.map((m) => m.message).join('; ')}` : '';
   chartStatus(chartSummary() + missing);
-  if (body.conId === undefined) return;
+  if (body.conId === undefined) {
+    // Nothing came back to name the instrument by (an empty cache): no live stream to open for it.
+    document.querySelector('#chart-live').textContent = 'no live bars: the instrument is unknown (nothing cached)';
+    return;
+  }
   const live = new URLSearchParams({ broker: body.broker, conId: String(body.conId), timeframe: body.timeframe });
   const source = new EventSource(`/api/bars/live?${live}`);
   chart.source = source;

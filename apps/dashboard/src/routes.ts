@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseBarSize } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import { type TradingSystem, TradingSystemError } from '@trading-system/sdk';
 import type { Bridge } from './bridge.js';
@@ -99,7 +100,8 @@ export function routes(deps: RouteDeps): (req: IncomingMessage, res: ServerRespo
       broker: q.broker,
       symbol: data.instrument?.localSymbol ?? q.symbol,
       conId: data.instrument?.conId,
-      timeframe: data.timeframe,
+      // An empty answer names no timeframe: the canonical form of the one asked for.
+      timeframe: data.timeframe ?? parseBarSize(q.timeframe),
       bars: data.map((b) => toBarView(b.exact)),
       partial: data.partial,
       missing: data.missing,

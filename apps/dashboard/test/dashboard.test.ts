@@ -268,7 +268,12 @@ test('the chart: candles of a cached series, a live bar, a fill marked; broker l
 
   // Broker load: market-data lines held of the announced budget, and the historical pacing queue.
   const broker = page.locator(`#brokers tr[data-broker="${LIVE}"]`);
-  await expect.poll(async () => broker.locator('td.lines').textContent(), { timeout: 30_000 }).toMatch(/^\d+ \/ \d+$/);
+  // At least the line of AAPL (the watchlist's and the chart's leases share it), of the sim's 100-line budget.
+  await expect
+    .poll(async () => /^(\d+) \/ 100$/.exec((await broker.locator('td.lines').textContent()) ?? '')?.[1], {
+      timeout: 30_000,
+    })
+    .toSatisfy((used: string | undefined) => used !== undefined && Number(used) >= 1);
   await expect.poll(async () => broker.locator('td.pacing').textContent(), { timeout: 15_000 }).toMatch(/^\d+ \/ \d+$/);
 
   // The backtest report: listed with its summary, and its link opens the report with its charts drawn.

@@ -88,6 +88,23 @@ describe('over HTTP', () => {
     await ts?.shutdown();
   });
 
+  test('chart queries: a malformed one is a 400 naming the field; cache only answers from the cache alone', async () => {
+    const get = async (q: string) => {
+      const res = await fetch(`${d.url}${q}`);
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const bad = await get('/api/bars?broker=sim&symbol=AAPL&timeframe=soon');
+    expect(bad).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
+    expect(String(bad.body.message)).toMatch(/timeframe/);
+    expect((await get('/api/bars?broker=sim&symbol=AAPL&timeframe=1m&duration=forever')).status).toBe(400);
+    expect((await get('/api/bars/live?broker=sim&conId=AAPL&timeframe=1m')).status).toBe(400);
+    expect((await get('/api/bars/live?broker=sim&conId=265598&timeframe=60s')).status).toBe(400); // not canonical
+    const cached = await get('/api/bars?broker=sim&symbol=AAPL&timeframe=1d&duration=5%20D&cachedOnly=true');
+    expect(cached.status, JSON.stringify(cached.body)).toBe(200);
+    expect(cached.body).toMatchObject({ broker: 'sim', symbol: 'AAPL', timeframe: '1d', partial: true });
+    expect(cached.body.bars).toEqual([]);
+  });
+
   test("the container's healthcheck: its page answers with the token read as the dashboard reads it", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dashboard-token-'));
     const tokenFile = join(dir, 'token');
