@@ -15,20 +15,31 @@ import {
   IbConnectionConfig,
   ORDERS_STREAM,
 } from '@trading-system/contracts';
-import { type Gateway, start as startGateway } from '@trading-system/gateway-ib';
+import { type Gateway, registerGatewayMetrics, start as startGateway } from '@trading-system/gateway-ib';
 import {
   type PaperGateway,
   migrations as paperMigrations,
   start as startPaperGateway,
 } from '@trading-system/gateway-paper';
-import { type History, migrations as historyMigrations, start as startHistory } from '@trading-system/history';
+import {
+  type History,
+  historyMetrics,
+  migrations as historyMigrations,
+  start as startHistory,
+} from '@trading-system/history';
 import type { RunningSim } from '@trading-system/ib-sim';
-import { type MarketDataService, start as startMarketData } from '@trading-system/market-data';
+import {
+  type MarketDataService,
+  registerMarketDataMetrics,
+  start as startMarketData,
+} from '@trading-system/market-data';
+import type { ServiceMetrics } from '@trading-system/metrics';
 import {
   DEFAULT_RISK_CONFIG,
   type OrdersDb,
   migrations as ordersMigrations,
   type RunningOrders,
+  registerOmsMetrics,
   start as startOrders,
 } from '@trading-system/orders';
 import { databaseOptions, type Logger, natsConnectionSettings } from '@trading-system/runtime';
@@ -97,6 +108,8 @@ export interface EmbeddedDeps {
   readonly naming?: EmbeddedNaming;
   /** Route orders to brokers added at run time (default ORDERS_ADOPT_BROKERS, true). */
   readonly adoptBrokers?: boolean;
+  /** The process's metrics (METRICS_PORT): every service's series in one registry (default: none). */
+  readonly metrics?: ServiceMetrics;
 }
 
 /**
@@ -139,6 +152,7 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
     name: 'trading-system',
     catalog,
     log: logger.child({ component: 'bus' }),
+    ...(deps.metrics === undefined ? {} : { observer: deps.metrics.bus }),
     onLost: (err) => deps.onBusLost?.(err),
   });
   const stops: Array<() => Promise<void>> = [() => bus.drain()];
@@ -166,6 +180,8 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
     }
     const database: Database<OrdersDb> = await createDatabase<OrdersDb>(dbOptions);
     stops.push(() => database.close());
+    // Statement latency per table when metrics are on (the OMS's ledger writes among them).
+    const db = deps.metrics === undefined ? database.db : deps.metrics.database(database.db);
 
     const sim = config.SIM_ENABLED ? await startSimOn(config, logger.child({ component: 'ib-sim' })) : undefined;
     if (sim !== undefined) stops.push(() => sim.stop());
@@ -191,7 +207,7 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
     // Paper brokers are added at run time; their books live in schema `paper` of the same database.
     const paperGateway = await startPaperGateway({
       bus,
-      db: database.db,
+      db,
       logger: logger.child({ part: 'gateway-paper' }),
       schema: naming.schemas?.paper ?? 'paper',
       gatewayType: paperGatewayType,
@@ -201,7 +217,7 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
 
     const orders = await startOrders({
       bus,
-      db: database.db,
+      db,
       logger: logger.child({ part: 'orders' }),
       config: {
         schema: naming.schemas?.orders ?? 'orders',
@@ -225,8 +241,9 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
 
     const history = await startHistory({
       bus,
-      db: database.db,
+      db,
       logger: logger.child({ part: 'history' }),
+      ...(deps.metrics === undefined ? {} : { observer: historyMetrics(deps.metrics.registry) }),
       config: {
         schema: naming.schemas?.history ?? 'history',
         ordersDurable: durable(DURABLE_CONSUMERS.historyOrders),
@@ -236,6 +253,13 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
       },
     });
     stops.push(() => history.stop());
+
+    if (deps.metrics !== undefined) {
+      const registry = deps.metrics.registry;
+      registerOmsMetrics(registry, database.db.withSchema(naming.schemas?.orders ?? 'orders'));
+      registerGatewayMetrics(registry, gateway);
+      registerMarketDataMetrics(registry, marketData);
+    }
 
     return {
       bus,

@@ -1,5 +1,6 @@
 import { BrokerName } from '@trading-system/contracts';
 import { ibPortMismatch } from '@trading-system/gateway-ib';
+import { metricsConfigShape } from '@trading-system/metrics';
 import {
   checkDatabaseConfig,
   checkNatsConfig,
@@ -30,6 +31,7 @@ export const EmbeddedConfig = z
     ...logConfigShape,
     ...natsConfigShape,
     ...databaseConfigShape,
+    ...metricsConfigShape,
     SIM_ENABLED: defaultedEnv(z.enum(['true', 'false']), 'true')
       .transform((v) => v === 'true')
       .describe('start ib-sim in-process as the broker (true/false)'),

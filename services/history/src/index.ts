@@ -5,5 +5,6 @@ export { barSizeMs, durationFor, IB_MAX_SPAN_SECONDS, type PlannedChunk, planChu
 export { DEFAULT_HISTORY_CONFIG, type HistoryConfig, HistoryEnvConfig } from './config.js';
 export { covers, intersect, type Range, subtract, totalMs, union } from './coverage.js';
 export { HistoryError, HistoryStoppedError, HistoryStreamError } from './errors.js';
+export { historyMetrics } from './metrics.js';
 export { migrations } from './migrations/index.js';
 export { bucketEnd, bucketStart, resample } from './resample.js';

@@ -1,6 +1,7 @@
 export { type OrdersDeps, type RunningOrders, start, toStreamConfig } from './app.js';
 export type { OrdersConfig } from './context.js';
 export type { OrdersDb } from './db-types.js';
+export { registerOmsMetrics } from './metrics.js';
 export { migrations } from './migrations/index.js';
 export {
   DEFAULT_RISK_CONFIG,
