@@ -63,8 +63,8 @@ test('a broker added at run time is connected when addBroker resolves and takes 
   await expect(ts.addBroker('other', 'nosuch', { host: '127.0.0.1', port: 1 })).rejects.toMatchObject({
     name: 'BrokerError',
     code: 'BROKER_TYPE_UNKNOWN',
-    message: "addBroker other: unknown broker type 'nosuch'; known types: ib, paper",
-    details: { type: 'nosuch', known: ['ib', 'paper'] },
+    message: "addBroker other: unknown broker type 'nosuch'; known types: ib, paper, alpaca",
+    details: { type: 'nosuch', known: ['ib', 'paper', 'alpaca'] },
   });
   expect(await names()).toEqual(before);
 }, 60_000);

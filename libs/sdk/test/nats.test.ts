@@ -119,8 +119,11 @@ test('a broker type nobody knows: BROKER_TYPE_UNKNOWN naming it and the known ty
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(BrokerError);
-    expect(err).toMatchObject({ code: 'BROKER_TYPE_UNKNOWN', details: { type: 'nosuch', known: ['ib', 'paper'] } });
-    expect(String(err)).toContain("unknown broker type 'nosuch'; known types: ib, paper");
+    expect(err).toMatchObject({
+      code: 'BROKER_TYPE_UNKNOWN',
+      details: { type: 'nosuch', known: ['ib', 'paper', 'alpaca'] },
+    });
+    expect(String(err)).toContain("unknown broker type 'nosuch'; known types: ib, paper, alpaca");
     expect(Date.now() - started).toBeLessThan(1_000);
     await ts.listBrokers(); // a round trip after: a request sent before it would have arrived by now
     expect(asked).toEqual([]);

@@ -4,13 +4,19 @@
  * broker type adds its file and one member below, and nothing else in the contract changes.
  */
 import { z } from 'zod';
+import { AlpacaBrokerConnection } from './alpaca.js';
 import { IbBrokerConnection } from './ib.js';
 import { PaperBrokerConnection } from './paper.js';
 
+export * from './alpaca.js';
 export * from './ib.js';
 export * from './paper.js';
 
-export const BrokerConnection = z.discriminatedUnion('type', [IbBrokerConnection, PaperBrokerConnection]);
+export const BrokerConnection = z.discriminatedUnion('type', [
+  IbBrokerConnection,
+  PaperBrokerConnection,
+  AlpacaBrokerConnection,
+]);
 export type BrokerConnection = z.infer<typeof BrokerConnection>;
 /** What a caller writes (defaults not applied yet). */
 export type BrokerConnectionInput = z.input<typeof BrokerConnection>;
