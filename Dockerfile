@@ -22,6 +22,7 @@ COPY services/market-data/package.json services/market-data/
 COPY services/history/package.json services/history/
 COPY services/alpaca-sim/package.json services/alpaca-sim/
 COPY services/gateway-paper/package.json services/gateway-paper/
+COPY services/gateway-alpaca/package.json services/gateway-alpaca/
 COPY services/embedded/package.json services/embedded/
 COPY apps/cli/package.json apps/cli/
 COPY apps/dashboard/package.json apps/dashboard/

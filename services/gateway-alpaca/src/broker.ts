@@ -1,0 +1,630 @@
+/**
+ * One hosted Alpaca broker connection: the `broker.<name>.cmd.*` handlers (parse → port → reply), the
+ * `trade_updates` stream turned into broker events, and its status. It is `connected` while the stream is
+ * authorized and listening and the catch-up after it is done; `disconnected` otherwise (commands that need Alpaca
+ * are refused with BROKER_DISCONNECTED, nothing sent).
+ *
+ * Alpaca does not replay trade_updates after a reconnect, so every (re)connect reads the orders over REST: a fill
+ * or status missed while away is published from the order's filled fields (same ids as the stream would have
+ * given them: mapping.ts execIdOf), and a reconciliation snapshot follows, as gateway-ib does on every connect.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Bus, Subscription } from '@trading-system/bus';
+import {
+  BROKER_COMMAND_VERBS,
+  type BrokerCapabilities,
+  type BrokerCommandVerb,
+  type BrokerEventKind,
+  type BrokerExecutionData,
+  type BrokerInfo,
+  type BrokerMdSnapshotRequest,
+  type BrokerModifyOrderRequest,
+  type BrokerOrder,
+  type BrokerPlaceOrderRequest,
+  type BrokerStatus,
+  type ConnectionState,
+  ContractError,
+  compareDecimal,
+  errorReply,
+  errorReplyOf,
+  type Instrument,
+  normalizeDecimal,
+  orderCapabilityProblem,
+  type QualifyContractRequest,
+  type ReconcileRequest,
+  Subjects,
+} from '@trading-system/contracts';
+import type { Logger } from '@trading-system/runtime';
+import { AlpacaApiError, type AlpacaPort, AlpacaUnreachable } from './alpaca-port.js';
+import {
+  alpacaTif,
+  brokerState,
+  conIdOf,
+  execIdOf,
+  fillBetween,
+  orderIdOf,
+  replacementClientOrderId,
+  rootClientOrderId,
+  toAccountSummary,
+  toAlpacaOrder,
+  toBrokerOrder,
+  toExecution,
+  toInstrument,
+  toPosition,
+  toTick,
+} from './mapping.js';
+import { TradeStream } from './trade-stream.js';
+import type { AlpacaAsset, AlpacaOrder, AlpacaTradeUpdate } from './wire.js';
+
+export interface AlpacaBrokerConfig {
+  readonly name: string;
+  readonly paper: boolean;
+  /** Trading API base URL (also the host of the trade_updates stream, at `/stream`). */
+  readonly tradingUrl: string;
+  readonly feed: 'iex' | 'sip';
+}
+
+export interface AlpacaBrokerOptions {
+  readonly statusEveryMs: number;
+  readonly minBackoffMs: number;
+  readonly maxBackoffMs: number;
+}
+
+/**
+ * What this gateway takes, as proven by its conformance run against alpaca-sim: US stocks; market, limit, stop and
+ * stop-limit orders with DAY, GTC, IOC and FOK; outside-RTH for limit DAY orders (Alpaca's rule: extended_hours
+ * only for limit day orders; a GTC one is refused here); fractional stock quantities (Alpaca takes them as DAY
+ * orders only and refuses the rest itself); modify by PATCH (replace). No history and no streaming market data yet:
+ * fetchHistory and mdSubscribe are refused, and announced as such.
+ */
+export const ALPACA_CAPABILITIES: BrokerCapabilities = {
+  assetClasses: ['STK'],
+  orderTypes: {
+    MKT: ['DAY', 'GTC', 'IOC', 'FOK'],
+    LMT: ['DAY', 'GTC', 'IOC', 'FOK'],
+    STP: ['DAY', 'GTC', 'IOC', 'FOK'],
+    'STP LMT': ['DAY', 'GTC', 'IOC', 'FOK'],
+  },
+  outsideRth: ['LMT'],
+  fractionalQuantity: ['STK'],
+  modify: true,
+  marketDataLines: 0,
+};
+
+/** An event id within the contract's token pattern (≤ 64 of [A-Za-z0-9_-]); long ones are hashed. */
+function eventIdOf(...parts: string[]): string {
+  const raw = parts.join('-').replace(/[^A-Za-z0-9_-]/g, '_');
+  if (raw.length <= 64) return raw;
+  return `${parts[0]}-${createHash('sha256').update(raw).digest('hex').slice(0, 48)}`;
+}
+
+export class AlpacaBroker {
+  private readonly subs: Subscription[] = [];
+  private readonly instanceId = `alpaca-${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`;
+  private session = 0;
+  private stopped = false;
+  private state: ConnectionState = 'disconnected';
+  private lastProblem: string | undefined = 'not connected yet';
+  private accounts: string[] = [];
+  private readonly assetsByConId = new Map<number, AlpacaAsset>();
+  private readonly assetsBySymbol = new Map<string, AlpacaAsset>();
+  /** Our orders by clientOrderId: the Alpaca order that currently carries it (a replace moves it on). */
+  private readonly orders = new Map<string, AlpacaOrder>();
+  /** What we last reported per Alpaca order: filled quantity and average price, and status. */
+  private readonly seen = new Map<string, { filled: string; avgPrice: string | undefined; status: string }>();
+  /** Executions reported by this instance, for reconciliation snapshots. */
+  private readonly executions: BrokerExecutionData[] = [];
+  private readonly stream: TradeStream;
+  private timer: NodeJS.Timeout | undefined;
+  /** Serialises catch-ups and stream updates, so a reconnect's REST reading and live updates never interleave. */
+  private work: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly bus: Bus,
+    readonly config: AlpacaBrokerConfig,
+    private readonly port: AlpacaPort,
+    keys: { keyId: string; secretKey: string },
+    private readonly options: AlpacaBrokerOptions,
+    private readonly log: Logger,
+  ) {
+    const streamUrl = new URL('/stream', config.tradingUrl);
+    streamUrl.protocol = streamUrl.protocol === 'https:' ? 'wss:' : 'ws:';
+    this.stream = new TradeStream(
+      {
+        url: streamUrl.toString(),
+        keys,
+        minBackoffMs: options.minBackoffMs,
+        maxBackoffMs: options.maxBackoffMs,
+      },
+      {
+        update: (u) => this.enqueue(() => this.onUpdate(u), 'trade update'),
+        state: (s, why) => {
+          if (s === 'up') this.enqueue(() => this.onConnected(), 'catch-up after connect');
+          else this.setState('disconnected', why);
+        },
+        malformed: (err) => this.log.warn({ err }, 'malformed trade_updates message ignored'),
+      },
+    );
+  }
+
+  start(): void {
+    this.serve();
+    this.stream.start();
+    this.timer = setInterval(() => this.publishStatus(), this.options.statusEveryMs);
+    this.publishStatus();
+  }
+
+  private enqueue(fn: () => Promise<void>, what: string): void {
+    this.work = this.work.then(fn).catch((err: unknown) => this.log.error({ err }, `${what} failed`));
+  }
+
+  private setState(next: ConnectionState, problem?: string): void {
+    this.lastProblem = next === 'connected' ? undefined : problem;
+    if (next === this.state) return;
+    this.state = next;
+    this.log.info({ state: next, problem }, 'alpaca connection state');
+    this.publishStatus();
+  }
+
+  capabilities(): BrokerCapabilities {
+    return ALPACA_CAPABILITIES;
+  }
+
+  status(): BrokerStatus {
+    return {
+      v: 1,
+      broker: this.config.name,
+      gatewayType: 'alpaca',
+      state: this.state,
+      ...(this.lastProblem === undefined ? {} : { lastCodeMessage: this.lastProblem }),
+      farms: [],
+      clientId: 0,
+      accounts: this.accounts,
+      paper: this.config.paper,
+      tsMs: Date.now(),
+      instanceId: this.instanceId,
+      session: this.session,
+      capabilities: this.capabilities(),
+    };
+  }
+
+  info(): BrokerInfo {
+    const url = new URL(this.config.tradingUrl);
+    return {
+      name: this.config.name,
+      gatewayType: 'alpaca',
+      host: url.hostname,
+      port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+      clientId: 0,
+      paper: this.config.paper,
+      state: this.state,
+      accounts: this.accounts,
+      capabilities: this.capabilities(),
+    };
+  }
+
+  private publishStatus(): void {
+    if (this.stopped) return;
+    this.bus.publish(Subjects.brokerStatus.build({ broker: this.config.name }), this.status());
+  }
+
+  private async publishEvent(kind: BrokerEventKind, body: { eventId: string } & Record<string, unknown>) {
+    const now = Date.now();
+    await this.bus.jetstream.publish(
+      Subjects.brokerEvent.build({ broker: this.config.name, kind }),
+      { v: 1, broker: this.config.name, tsEventMs: now, tsInitMs: now, ...body },
+      { msgId: `${this.config.name}:${body.eventId}` },
+    );
+  }
+
+  // --- instruments -------------------------------------------------------------------------------------------
+
+  private async loadAssets(): Promise<void> {
+    for (const a of await this.port.assets()) {
+      if (a.class !== 'us_equity') continue; // crypto is not announced yet (the contract has no crypto SecType)
+      this.assetsByConId.set(conIdOf(a.id), a);
+      this.assetsBySymbol.set(a.symbol.toUpperCase(), a);
+    }
+  }
+
+  private instrumentOf(conId: number): Instrument | undefined {
+    const a = this.assetsByConId.get(conId);
+    return a === undefined ? undefined : toInstrument(a);
+  }
+
+  // --- the stream and the catch-up ---------------------------------------------------------------------------
+
+  private async onConnected(): Promise<void> {
+    try {
+      const account = await this.port.account();
+      this.accounts = [account.account_number];
+      if (this.assetsByConId.size === 0) await this.loadAssets();
+      const first = this.session === 0;
+      this.session += 1;
+      const orders = await this.recentOrders();
+      for (const o of orders) {
+        this.track(o);
+        // The first connect of an instance only learns where things stand (the snapshot below reports them);
+        // a reconnect reports what changed while away, as the stream would have.
+        if (first) this.remember(o);
+        else await this.report(o, undefined);
+      }
+      this.setState('connected');
+      await this.snapshot(`connect-${this.instanceId}-${this.session}`, undefined, orders);
+    } catch (err) {
+      this.log.warn({ err }, 'catch-up after connect failed: reconnecting');
+      this.setState('disconnected', `catch-up failed: ${(err as Error).message}`);
+      // Drop the stream: its reconnect runs the catch-up again (with the stream's backoff).
+      this.stream.reconnect();
+    }
+  }
+
+  /**
+   * The newest 500 orders, every status (newest first: Alpaca's page limit). Not filtered by time: Alpaca's
+   * `after` is its own clock (alpaca-sim's is a simulated one), and the newest page holds every order still open
+   * and every one that changed recently.
+   */
+  private recentOrders(): Promise<AlpacaOrder[]> {
+    return this.port.orders({ status: 'all', limit: 500 });
+  }
+
+  private track(o: AlpacaOrder): void {
+    const root = rootClientOrderId(o.client_order_id);
+    const known = this.orders.get(root);
+    // A replaced order never takes the name back from its replacement.
+    if (known === undefined || o.status !== 'replaced' || known.id === o.id) this.orders.set(root, o);
+  }
+
+  private remember(o: AlpacaOrder): void {
+    this.seen.set(o.id, {
+      filled: normalizeDecimal(o.filled_qty),
+      avgPrice: o.filled_avg_price ?? undefined,
+      status: o.status,
+    });
+  }
+
+  /**
+   * Publishes what changed in `o` since we last reported it: a fill (from the stream's own fill, or recovered
+   * from the filled fields), then the order and its status.
+   */
+  private async report(o: AlpacaOrder, u: AlpacaTradeUpdate | undefined): Promise<void> {
+    const before = this.seen.get(o.id) ?? { filled: '0', avgPrice: undefined, status: '' };
+    const filled = normalizeDecimal(o.filled_qty);
+    const account = this.accounts[0] ?? 'ALPACA';
+    const conId = conIdOf(o.asset_id);
+    if (compareDecimal(filled, before.filled) > 0) {
+      const isStreamFill = u !== undefined && (u.event === 'fill' || u.event === 'partial_fill');
+      const recovered = fillBetween(before, { filled, avgPrice: o.filled_avg_price ?? undefined });
+      const fill =
+        isStreamFill && u.qty !== undefined && u.price !== undefined && compareDecimal(u.qty, '0') > 0
+          ? // The stream's own fill, unless we missed an earlier one (then the gap is recovered in one piece).
+            compareDecimal(u.qty, recovered?.quantity ?? '0') === 0
+            ? { quantity: normalizeDecimal(u.qty), price: normalizeDecimal(u.price) }
+            : recovered
+          : recovered;
+      if (fill !== undefined) {
+        const t = Date.parse(u?.timestamp ?? o.filled_at ?? o.updated_at ?? '');
+        const x = toExecution(o, account, conId, { ...fill, cumQty: filled, timeMs: Number.isNaN(t) ? Date.now() : t });
+        this.executions.push(x);
+        await this.publishEvent('execution', { eventId: eventIdOf('exec', x.execId), execution: x });
+        // Alpaca charges no commission on stocks: one report of 0 per execution, as the contract wants one.
+        await this.publishEvent('commissionReport', {
+          eventId: eventIdOf('comm', x.execId),
+          execId: x.execId,
+          commission: '0',
+          currency: 'USD',
+        });
+      }
+    }
+    this.remember(o);
+    if (before.status === o.status && compareDecimal(filled, before.filled) === 0 && u === undefined) return;
+    const instrument = this.instrumentOf(conId);
+    const order = instrument === undefined ? undefined : toBrokerOrder(o, instrument, account);
+    if (order === undefined) return;
+    const key = [o.id, o.status, filled];
+    if (u?.event === 'rejected' || (u === undefined && o.status === 'rejected' && before.status !== 'rejected'))
+      await this.publishEvent('orderRejected', {
+        eventId: eventIdOf('rej', o.id),
+        orderId: order.orderId,
+        permId: order.permId,
+        clientOrderId: order.clientOrderId,
+        brokerCode: 0,
+        message: `alpaca rejected the order${u?.timestamp === undefined ? '' : ` at ${u.timestamp}`}`,
+        action: 'place',
+      });
+    await this.publishEvent('openOrder', { eventId: eventIdOf('oo', ...key), order });
+    await this.publishEvent('orderStatus', {
+      eventId: eventIdOf('st', ...key),
+      orderId: order.orderId,
+      permId: order.permId,
+      clientOrderId: order.clientOrderId,
+      status: order.status,
+      filled: order.filled,
+      remaining: order.remaining,
+      ...(o.filled_avg_price == null ? {} : { avgFillPrice: normalizeDecimal(o.filled_avg_price) }),
+    });
+  }
+
+  private async onUpdate(u: AlpacaTradeUpdate): Promise<void> {
+    if (this.state !== 'connected') return; // the catch-up after the connect reads it from REST
+    this.track(u.order);
+    if (u.event === 'replaced' || brokerState(u.order.status) === undefined) {
+      this.remember(u.order);
+      return;
+    }
+    await this.report(u.order, u);
+  }
+
+  // --- commands ----------------------------------------------------------------------------------------------
+
+  private serve(): void {
+    const handlers: Record<BrokerCommandVerb, (body: never) => Promise<unknown>> = {
+      status: async () => ({ v: 1, ok: true, status: this.status() }),
+      placeOrder: (b: BrokerPlaceOrderRequest) => this.placeOrder(b),
+      modifyOrder: (b: BrokerModifyOrderRequest) => this.modifyOrder(b),
+      cancelOrder: async (b: { clientOrderId: string; orderId: number }) => {
+        const o = await this.ourOpenOrder(b.clientOrderId, b.orderId);
+        await this.alpaca('cancel', () => this.port.cancelOrder(o.id));
+        return { v: 1, ok: true, clientOrderId: b.clientOrderId, orderId: b.orderId };
+      },
+      cancelAll: async () => {
+        this.connected();
+        await this.alpaca('cancel', () => this.port.cancelAll());
+        return { v: 1, ok: true };
+      },
+      reconcile: async (b: ReconcileRequest) => {
+        this.connected();
+        const now = Date.now();
+        const orders = await this.alpaca('reconcile', () => this.recentOrders());
+        await this.snapshot(b.reconId, b.executionsSinceMs, orders, now);
+        return { v: 1, ok: true, reconId: b.reconId, parts: 1, requestedAtMs: now, instanceId: this.instanceId };
+      },
+      qualifyContract: async (b: QualifyContractRequest) => this.qualify(b),
+      optionChain: async () => {
+        throw new ContractError('SERVICE_UNAVAILABLE', 'the alpaca gateway serves no option chains');
+      },
+      fetchHistory: async () => {
+        throw new ContractError('SERVICE_UNAVAILABLE', 'the alpaca gateway serves no history yet (none announced)');
+      },
+      historyForecast: async () => {
+        throw new ContractError('SERVICE_UNAVAILABLE', 'the alpaca gateway serves no history yet (none announced)');
+      },
+      mdSubscribe: async () => {
+        throw new ContractError(
+          'LINE_BUDGET_EXHAUSTED',
+          'the alpaca gateway streams no market data yet (it announces 0 lines); use mdSnapshot',
+        );
+      },
+      mdUnsubscribe: async () => ({ v: 1, ok: true }),
+      mdSnapshot: (b: BrokerMdSnapshotRequest) => this.mdSnapshot(b),
+      positions: async (b: { account?: string }) => {
+        this.connected();
+        if (b.account !== undefined) this.knownAccount(b.account);
+        const account = this.accounts[0] ?? 'ALPACA';
+        const list = await this.alpaca('read', () => this.port.positions());
+        return {
+          v: 1,
+          ok: true,
+          positions: list
+            .filter((p) => p.asset_class === 'us_equity')
+            .map((p) => toPosition(this.config.name, account, p)),
+        };
+      },
+      accountSummary: async (b: { account?: string }) => {
+        this.connected();
+        if (b.account !== undefined) this.knownAccount(b.account);
+        const a = await this.alpaca('read', () => this.port.account());
+        return { v: 1, ok: true, accounts: [toAccountSummary(this.config.name, a, Date.now())] };
+      },
+    };
+    for (const verb of BROKER_COMMAND_VERBS) {
+      const handler = handlers[verb];
+      this.subs.push(
+        this.bus.serve(Subjects.brokerCommand.build({ broker: this.config.name, verb }), async (body) => {
+          try {
+            return await handler(body as never);
+          } catch (err) {
+            const reply = errorReplyOf(err);
+            if (reply !== undefined) return reply;
+            this.log.error({ err, verb }, 'alpaca broker command failed');
+            return errorReply('INTERNAL_ERROR', `${verb} failed: ${(err as Error).message}`);
+          }
+        }),
+      );
+    }
+  }
+
+  private connected(): void {
+    if (this.state !== 'connected')
+      throw new ContractError('BROKER_DISCONNECTED', `${this.config.name} is not connected to Alpaca`);
+  }
+
+  private knownAccount(account: string): void {
+    if (!this.accounts.includes(account))
+      throw new ContractError('ACCOUNT_UNKNOWN', `${this.config.name} has no account ${account}`);
+  }
+
+  /**
+   * Runs one Alpaca call and turns its failure into the contract's words. `place`/`modify`/`cancel`: Alpaca's
+   * refusal (4xx) is final; a 429 is BROKER_BUSY with the wait; no answer is BROKER_UNREACHABLE (unknown outcome:
+   * reconcile).
+   */
+  private async alpaca<T>(action: 'place' | 'modify' | 'cancel' | 'read' | 'reconcile', fn: () => Promise<T>) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof AlpacaApiError) {
+        const details = { brokerCode: err.code ?? err.status, httpStatus: err.status };
+        if (err.status === 429)
+          throw new ContractError('BROKER_BUSY', err.message, {
+            details: { ...details, retryAfterMs: Math.max(0, (err.resetAtMs ?? Date.now() + 1_000) - Date.now()) },
+          });
+        if (err.status >= 500) throw new ContractError('SERVICE_UNAVAILABLE', err.message, { details });
+        if (err.status === 401 || err.status === 403) {
+          if (action === 'place' || action === 'modify')
+            throw new ContractError('ORDER_REJECTED', err.message, { details });
+          throw new ContractError('PERMISSION_DENIED', err.message, { details });
+        }
+        if (err.status === 404 || (action === 'cancel' && err.status === 422))
+          throw new ContractError('BROKER_ORDER_MISMATCH', err.message, { details });
+        if (action === 'place' || action === 'modify')
+          throw new ContractError('ORDER_REJECTED', err.message, { details });
+        throw new ContractError('VALIDATION_FAILED', err.message, { details });
+      }
+      if (err instanceof AlpacaUnreachable) throw new ContractError('BROKER_UNREACHABLE', err.message);
+      throw err;
+    }
+  }
+
+  private qualify(b: QualifyContractRequest) {
+    const ref = b.instrument as { conId?: number; secType?: string; symbol?: string };
+    let a: AlpacaAsset | undefined;
+    if (ref.conId !== undefined) a = this.assetsByConId.get(ref.conId);
+    else if (ref.symbol !== undefined && (ref.secType === undefined || ref.secType === 'STK'))
+      a = this.assetsBySymbol.get(ref.symbol.toUpperCase());
+    if (a === undefined)
+      throw new ContractError(
+        'CONTRACT_UNKNOWN',
+        this.assetsByConId.size === 0
+          ? `${this.config.name} has not loaded Alpaca's assets yet (not connected)`
+          : 'no such US stock at Alpaca',
+      );
+    return { v: 1, ok: true, instruments: [toInstrument(a)] };
+  }
+
+  private checkOrder(b: BrokerPlaceOrderRequest): AlpacaAsset {
+    this.connected();
+    this.knownAccount(b.account);
+    const a = this.assetsByConId.get(b.instrument.conId);
+    if (a === undefined)
+      throw new ContractError('CONTRACT_UNKNOWN', `conId ${b.instrument.conId} is not a US stock at Alpaca`);
+    const problem = orderCapabilityProblem(this.capabilities(), { ...b, secType: 'STK' });
+    if (problem !== undefined)
+      throw new ContractError(problem.code, problem.message, { details: { rule: problem.rule } });
+    if (b.outsideRth && (b.orderType !== 'LMT' || b.tif !== 'DAY'))
+      throw new ContractError('ORDER_TYPE_UNSUPPORTED', 'Alpaca executes outside regular hours only limit DAY orders', {
+        details: { rule: 'outsideRth' },
+      });
+    return a;
+  }
+
+  private async placeOrder(b: BrokerPlaceOrderRequest) {
+    const a = this.checkOrder(b);
+    const orderId = orderIdOf(b.clientOrderId);
+    // A retry of an order we already placed answers the same id and sends nothing.
+    if (this.orders.has(b.clientOrderId)) return { v: 1, ok: true, clientOrderId: b.clientOrderId, orderId };
+    try {
+      const o = await this.alpaca('place', () => this.port.placeOrder(toAlpacaOrder(b, a.symbol)));
+      if (!this.orders.has(b.clientOrderId)) this.orders.set(b.clientOrderId, o);
+    } catch (err) {
+      // Alpaca refuses a second order with the same client_order_id: the first one reached it.
+      const dup = err instanceof ContractError && /client_order_id must be unique/i.test(err.message);
+      if (!dup) throw err;
+    }
+    return { v: 1, ok: true, clientOrderId: b.clientOrderId, orderId };
+  }
+
+  /** The Alpaca order now carrying our clientOrderId, checked against the orderId the caller names. */
+  private async ourOpenOrder(clientOrderId: string, orderId: number): Promise<AlpacaOrder> {
+    this.connected();
+    if (orderIdOf(clientOrderId) !== orderId)
+      throw new ContractError('BROKER_ORDER_MISMATCH', `order ${orderId} is not ${clientOrderId}'s`);
+    let o =
+      this.orders.get(clientOrderId) ?? (await this.alpaca('cancel', () => this.port.orderByClientId(clientOrderId)));
+    // Follow replacements to the order now working.
+    for (let hops = 0; o.replaced_by != null && hops < 50; hops += 1) {
+      const next = o.replaced_by;
+      o = await this.alpaca('cancel', () => this.port.order(next));
+    }
+    return o;
+  }
+
+  private async modifyOrder(b: BrokerModifyOrderRequest) {
+    this.checkOrder(b);
+    const o = await this.ourOpenOrder(b.clientOrderId, b.orderId);
+    const same = toAlpacaOrder(b, o.symbol);
+    if (same.side !== o.side || same.type !== o.type || o.symbol !== this.assetsByConId.get(b.instrument.conId)?.symbol)
+      throw new ContractError('ORDER_MODIFY_UNSUPPORTED', 'Alpaca replaces quantity, prices and TIF only');
+    const r = await this.alpaca('modify', () =>
+      this.port.replaceOrder(o.id, {
+        qty: b.quantity,
+        time_in_force: alpacaTif(b.tif),
+        ...(b.limitPrice === undefined ? {} : { limit_price: b.limitPrice }),
+        ...(b.stopPrice === undefined ? {} : { stop_price: b.stopPrice }),
+        client_order_id: replacementClientOrderId(b.clientOrderId, Date.now()),
+      }),
+    );
+    this.track(r);
+    return { v: 1, ok: true, clientOrderId: b.clientOrderId, orderId: b.orderId };
+  }
+
+  private async mdSnapshot(b: BrokerMdSnapshotRequest) {
+    this.connected();
+    const a = this.assetsByConId.get(b.instrument.conId);
+    if (a === undefined)
+      throw new ContractError('CONTRACT_UNKNOWN', `conId ${b.instrument.conId} is not a US stock at Alpaca`);
+    const q = await this.alpaca('read', () => this.port.latestQuote(a.symbol, this.config.feed));
+    return { v: 1, ok: true, tick: toTick(this.config.name, b.instrument.conId, q, Date.now()) };
+  }
+
+  /** Publishes a reconciliation snapshot of `orders` (Alpaca's, one page) and the positions. */
+  private async snapshot(reconId: string, sinceMs: number | undefined, orders: AlpacaOrder[], atMs = Date.now()) {
+    const account = this.accounts[0] ?? 'ALPACA';
+    const openOrders: BrokerOrder[] = [];
+    const completedOrders: BrokerOrder[] = [];
+    const executions: BrokerExecutionData[] = [];
+    for (const o of orders) {
+      const instrument = this.instrumentOf(conIdOf(o.asset_id));
+      const order = instrument === undefined ? undefined : toBrokerOrder(o, instrument, account);
+      if (order === undefined) continue;
+      const final = ['cancelled', 'expired', 'filled', 'rejected'].includes(order.status);
+      (final ? completedOrders : openOrders).push(order);
+      // Fills: ours as reported, and for an order filled beyond them (before this instance), one recovered piece.
+      const mine = this.executions.filter((x) => x.execId.startsWith(`${o.id}-`));
+      executions.push(...mine);
+      const reported = mine.reduce((max, x) => (compareDecimal(x.cumQty, max) > 0 ? x.cumQty : max), '0');
+      const before = mine.length === 0 ? { filled: '0', avgPrice: undefined } : undefined;
+      if (before !== undefined && compareDecimal(o.filled_qty, '0') > 0) {
+        const fill = fillBetween(before, { filled: o.filled_qty, avgPrice: o.filled_avg_price ?? undefined });
+        const t = Date.parse(o.filled_at ?? o.updated_at ?? '');
+        if (fill !== undefined)
+          executions.push(
+            toExecution(o, account, conIdOf(o.asset_id), {
+              ...fill,
+              cumQty: o.filled_qty,
+              timeMs: Number.isNaN(t) ? atMs : t,
+            }),
+          );
+      } else if (compareDecimal(reported, o.filled_qty) < 0) {
+        this.log.warn({ order: o.id }, 'fills of an order not all reported yet (the next catch-up reports them)');
+      }
+    }
+    const positions = (await this.port.positions())
+      .filter((p) => p.asset_class === 'us_equity')
+      .map((p) => toPosition(this.config.name, account, p));
+    await this.publishEvent('reconciliationSnapshot', {
+      eventId: eventIdOf('recon', reconId, '1'),
+      reconId,
+      part: 1,
+      parts: 1,
+      ...(sinceMs === undefined ? {} : { executionsSinceMs: sinceMs }),
+      requestedAtMs: atMs,
+      instanceId: this.instanceId,
+      session: this.session,
+      openOrders,
+      completedOrders,
+      executions: sinceMs === undefined ? executions : executions.filter((x) => x.execTimeMs >= sinceMs),
+      positions,
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    for (const s of this.subs.splice(0)) s.unsubscribe();
+    this.stream.stop();
+    await this.work;
+  }
+}
+
+export { execIdOf };
