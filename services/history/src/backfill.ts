@@ -1,5 +1,12 @@
 import type { Bus } from '@trading-system/bus';
-import { type FetchHistoryReply, type MissingRange, Subjects } from '@trading-system/contracts';
+import {
+  type BrokerStatusReply,
+  type FetchHistoryReply,
+  historyBarLimit,
+  IB_BAR_SIZES,
+  type MissingRange,
+  Subjects,
+} from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import type { BarStore } from './bar-store.js';
 import { type PlannedChunk, planChunks } from './chunk-plan.js';
@@ -13,7 +20,7 @@ export interface BackfillOptions {
   readonly concurrency: number;
   /** Per fetch: time allowed at IB plus waits that are not IB's pacing (the gateway forecasts those), ms. */
   readonly fetchTimeoutMs: number;
-  /** Caps each chunk's span below IB's table (tests use it to make many small chunks). */
+  /** Caps each chunk's span below the broker's announced span (tests use it to make many small chunks). */
   readonly maxChunkSpanMs?: number;
 }
 
@@ -56,11 +63,9 @@ export async function backfill(
   onProgress: (p: BackfillProgress) => void,
   signal: AbortSignal,
 ): Promise<BackfillResult> {
-  const chunks = planChunks(
-    missing,
-    series.barSize,
-    options.maxChunkSpanMs === undefined ? {} : { maxSpanMs: options.maxChunkSpanMs },
-  );
+  const announced = await announcedSpanMs(deps.bus, series, options.fetchTimeoutMs);
+  if (announced instanceof HistoryError) return { fetched: 0, failed: [], aborted: false, refused: announced };
+  const chunks = planChunks(missing, series.barSize, Math.min(announced, options.maxChunkSpanMs ?? announced));
   const failed: MissingRange[] = [];
   let next = 0;
   let done = 0;
@@ -166,4 +171,33 @@ export async function backfill(
     eta.release();
   }
   return { fetched, failed, aborted: signal.aborted, refused };
+}
+
+/**
+ * The longest span one request for the series' bars may cover, as its broker announces it in its status
+ * (`capabilities.history`), or why the download cannot be planned: the status unavailable, or the bar size not
+ * among those the broker serves.
+ */
+async function announcedSpanMs(bus: Bus, series: SeriesKey, timeoutMs: number): Promise<number | HistoryError> {
+  let reply: BrokerStatusReply;
+  try {
+    reply = await bus.request<BrokerStatusReply>(
+      Subjects.brokerCommand.build({ broker: series.broker, verb: 'status' }),
+      { v: 1 },
+      { timeoutMs },
+    );
+  } catch (err) {
+    return new HistoryError(errorCode(err), `status of broker ${series.broker}: ${errorMessage(err)}`);
+  }
+  if (!reply.ok) return new HistoryError(reply.code, reply.message);
+  const caps = reply.status.capabilities;
+  if (caps?.history === undefined)
+    return new HistoryError('BROKER_CAPABILITIES_UNKNOWN', `broker ${series.broker} announces no historical data`);
+  const timeframe = IB_BAR_SIZES[series.barSize];
+  const limit = historyBarLimit(caps, timeframe);
+  if (limit === undefined)
+    return new HistoryError('VALIDATION_FAILED', `broker ${series.broker} does not serve ${timeframe} bars`, {
+      details: { served: caps.history.bars.map((b) => b.timeframe) },
+    });
+  return limit.maxSpanMs;
 }

@@ -227,3 +227,51 @@ describe('restart', () => {
     }
   }, 30_000);
 });
+
+describe('chunks follow what the broker announces', () => {
+  test("each request stays within the broker's announced span; a bar size it does not announce is refused", async () => {
+    const g = await openFixture('nats');
+    try {
+      await g.startApp();
+      const ib = g.responder.capabilities;
+      // A broker serving 1-minute bars only two hours per request (IB: a day).
+      g.responder.capabilities = {
+        ...ib,
+        history: { bars: [{ timeframe: '1m', maxSpanMs: 2 * HOUR }] },
+      };
+      const r = await fetchBars(g.bus, {
+        broker: g.broker,
+        instrument: { conId: CON_ID },
+        barSize: '1 min',
+        whatToShow: 'TRADES',
+        useRth: true,
+        cachedOnly: false,
+        startMs: NOW - DAY,
+        endMs: NOW,
+      });
+      expect(r.bars.length).toBeGreaterThan(0);
+      expect(g.responder.fetches.length).toBeGreaterThanOrEqual(12);
+      for (const x of g.responder.fetches) expect(x.duration).toMatch(/^\d+ S$/);
+      for (const x of g.responder.fetches) expect(Number.parseInt(x.duration, 10)).toBeLessThanOrEqual(7_200);
+
+      const before = g.responder.fetches.length;
+      const refused = await fetchBars(g.bus, {
+        broker: g.broker,
+        instrument: { conId: CON_ID },
+        barSize: '1 hour',
+        whatToShow: 'TRADES',
+        useRth: true,
+        cachedOnly: false,
+        startMs: NOW - DAY,
+        endMs: NOW,
+      }).then(
+        () => undefined,
+        (e: unknown) => e as { code?: string },
+      );
+      expect(refused?.code).toBe('VALIDATION_FAILED');
+      expect(g.responder.fetches.length).toBe(before);
+    } finally {
+      await g.close();
+    }
+  }, 30_000);
+});

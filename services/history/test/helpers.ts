@@ -6,6 +6,7 @@
 import type { Bus, Subscription } from '@trading-system/bus';
 import {
   type BarData,
+  type BrokerCapabilities,
   catalog,
   type FetchHistoryReply,
   type FetchHistoryRequest,
@@ -17,6 +18,7 @@ import {
   type QualifyContractReply,
   Subjects,
 } from '@trading-system/contracts';
+import { ibCapabilities } from '@trading-system/gateway-ib';
 import { createLogger } from '@trading-system/runtime';
 import {
   createTestMemoryBus,
@@ -118,6 +120,8 @@ export interface Responder {
   readonly fetches: FetchHistoryRequest[];
   /** Answer with this error for chunks whose end falls in one of these ranges. */
   failing: { startMs: number; endMs: number }[];
+  /** What the status announces (gateway-ib's capabilities unless a test changes them). */
+  capabilities: BrokerCapabilities;
   /** Hold every fetch after this many until release() (undefined = answer at once). */
   holdAfter: number | undefined;
   release(): void;
@@ -130,6 +134,7 @@ export function startResponder(bus: Bus, broker: string, clock: () => number = (
   const r: Responder = {
     fetches: [],
     failing: [],
+    capabilities: ibCapabilities(100),
     holdAfter: undefined,
     release() {
       for (const go of held.splice(0)) go();
@@ -161,6 +166,25 @@ export function startResponder(bus: Bus, broker: string, clock: () => number = (
         return { v: 1, ok: true, requestId: req.requestId, bars, startMs: end - span, endMs: end, queuedMs: 0 };
       },
     ),
+  );
+  // As gateway-ib: IB's historical limits announced in the status (history plans its chunks from them).
+  subs.push(
+    bus.serve(Subjects.brokerCommand.build({ broker, verb: 'status' }), () => ({
+      v: 1,
+      ok: true,
+      status: {
+        v: 1,
+        broker,
+        gatewayType: 'ib',
+        state: 'connected',
+        farms: [],
+        clientId: 1,
+        accounts: [],
+        paper: true,
+        tsMs: clock(),
+        capabilities: r.capabilities,
+      },
+    })),
   );
   subs.push(
     bus.serve<unknown, QualifyContractReply>(Subjects.brokerCommand.build({ broker, verb: 'qualifyContract' }), () => ({

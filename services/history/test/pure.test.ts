@@ -37,6 +37,9 @@ describe('coverage', () => {
   });
 });
 
+/** IB's announced spans (gateway-ib's capabilities): a day of 1-min bars, 7 days of 5-min, 31 of hourly, a year of daily. */
+const DAY_MS = 86_400_000;
+
 describe('chunk plan', () => {
   test('IB duration strings: seconds up to a day, then days, then years', () => {
     expect(durationFor(60_000)).toBe('60 S');
@@ -47,29 +50,29 @@ describe('chunk plan', () => {
   test('one year of 1-minute bars is 365 one-day chunks that tile the range exactly', () => {
     const start = Date.parse('2024-01-01T00:00:00Z');
     const end = Date.parse('2024-12-31T00:00:00Z');
-    const chunks = planChunks([r(start, end)], '1 min');
+    const chunks = planChunks([r(start, end)], '1 min', DAY_MS);
     expect(chunks).toHaveLength(365);
     expect(chunks[0]).toEqual({ startMs: start, endMs: start + 86_400_000, duration: '86400 S' });
     for (let i = 1; i < chunks.length; i++) expect(chunks[i]?.startMs).toBe(chunks[i - 1]?.endMs);
     expect(chunks.at(-1)?.endMs).toBe(end);
   });
-  test('unaligned ranges are cut at span boundaries; maxSpanMs shrinks chunks but never below one bar', () => {
+  test('unaligned ranges are cut at span boundaries; a smaller span shrinks chunks but never below one bar', () => {
     const day = 86_400_000;
-    const chunks = planChunks([r(day / 2, 2 * day), r(3 * day, 3 * day + 60_000)], '1 min');
+    const chunks = planChunks([r(day / 2, 2 * day), r(3 * day, 3 * day + 60_000)], '1 min', DAY_MS);
     expect(chunks.map((c) => [c.startMs, c.endMs])).toEqual([
       [day / 2, day],
       [day, 2 * day],
       [3 * day, 3 * day + 60_000],
     ]);
-    expect(planChunks([r(0, 3_600_000)], '1 min', { maxSpanMs: 600_000 })).toHaveLength(6);
-    expect(planChunks([r(0, 3_600_000)], '1 hour', { maxSpanMs: 1 })).toHaveLength(1);
+    expect(planChunks([r(0, 3_600_000)], '1 min', 600_000)).toHaveLength(6);
+    expect(planChunks([r(0, 3_600_000)], '1 hour', 1)).toHaveLength(1);
     expect(barSizeMs('5 mins')).toBe(300_000);
   });
   test('a bigger bar size allows longer chunks', () => {
     const year = 365 * 86_400_000;
-    expect(planChunks([r(0, year)], '1 day')).toHaveLength(1);
-    expect(planChunks([r(0, 28 * 86_400_000)], '1 hour')).toHaveLength(1);
-    expect(planChunks([r(0, 28 * 86_400_000)], '5 mins').length).toBeGreaterThanOrEqual(4);
+    expect(planChunks([r(0, year)], '1 day', 365 * DAY_MS)).toHaveLength(1);
+    expect(planChunks([r(0, 28 * 86_400_000)], '1 hour', 31 * DAY_MS)).toHaveLength(1);
+    expect(planChunks([r(0, 28 * 86_400_000)], '5 mins', 7 * DAY_MS).length).toBeGreaterThanOrEqual(4);
   });
 });
 
