@@ -18,7 +18,7 @@ import type { Logger } from '@trading-system/runtime';
 import { AlpacaHttpPort, type AlpacaKeys, type AlpacaPort } from './alpaca-port.js';
 import { AlpacaBroker, type AlpacaBrokerConfig, type AlpacaBrokerOptions } from './broker.js';
 import { RequestGovernor } from './governor.js';
-import { DATA_URL, resolveKeys, tradingUrlOf } from './keys.js';
+import { DATA_URL, dataStreamUrlOf, resolveKeys, tradingUrlOf } from './keys.js';
 
 /** One broker to host: its settings (as addBroker carries them) under a name. */
 export interface AlpacaBrokerSpec {
@@ -67,7 +67,13 @@ export async function start(deps: AlpacaGatewayDeps): Promise<AlpacaGateway> {
       keys,
       governor: new RequestGovernor(c.maxRequestsPerMinute),
     });
-    const config: AlpacaBrokerConfig = { name: spec.name, paper: c.paper, tradingUrl, feed: c.feed };
+    const config: AlpacaBrokerConfig = {
+      name: spec.name,
+      paper: c.paper,
+      tradingUrl,
+      feed: c.feed,
+      dataStreamUrl: dataStreamUrlOf(c.dataUrl, c.feed),
+    };
     const b = new AlpacaBroker(deps.bus, config, port, keys, options, log.child({ broker: spec.name }));
     brokers.set(spec.name, b);
     b.start();

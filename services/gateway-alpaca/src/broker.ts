@@ -18,6 +18,8 @@ import {
   type BrokerExecutionData,
   type BrokerInfo,
   type BrokerMdSnapshotRequest,
+  type BrokerMdSubscribeRequest,
+  type BrokerMdUnsubscribeRequest,
   type BrokerModifyOrderRequest,
   type BrokerOrder,
   type BrokerPlaceOrderRequest,
@@ -36,6 +38,7 @@ import {
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import { AlpacaApiError, type AlpacaPort, AlpacaUnreachable } from './alpaca-port.js';
+import { DataStream, type StreamQuote } from './data-stream.js';
 import {
   alpacaTif,
   brokerState,
@@ -62,6 +65,8 @@ export interface AlpacaBrokerConfig {
   /** Trading API base URL (also the host of the trade_updates stream, at `/stream`). */
   readonly tradingUrl: string;
   readonly feed: 'iex' | 'sip';
+  /** The market-data stream's URL (`wss://stream.data.alpaca.markets/v2/<feed>`). */
+  readonly dataStreamUrl: string;
 }
 
 export interface AlpacaBrokerOptions {
@@ -74,8 +79,8 @@ export interface AlpacaBrokerOptions {
  * What this gateway takes, as proven by its conformance run against alpaca-sim: US stocks; market, limit, stop and
  * stop-limit orders with DAY, GTC, IOC and FOK; outside-RTH for limit DAY orders (Alpaca's rule: extended_hours
  * only for limit day orders; a GTC one is refused here); fractional stock quantities (Alpaca takes them as DAY
- * orders only and refuses the rest itself); modify by PATCH (replace). No history and no streaming market data yet:
- * fetchHistory and mdSubscribe are refused, and announced as such.
+ * orders only and refuses the rest itself); modify by PATCH (replace); 30 streaming lines (quotes and trades of 30
+ * symbols: Alpaca's free IEX plan). No history yet: fetchHistory is refused, and announced as such.
  */
 export const ALPACA_CAPABILITIES: BrokerCapabilities = {
   assetClasses: ['STK'],
@@ -88,7 +93,7 @@ export const ALPACA_CAPABILITIES: BrokerCapabilities = {
   outsideRth: ['LMT'],
   fractionalQuantity: ['STK'],
   modify: true,
-  marketDataLines: 0,
+  marketDataLines: 30,
 };
 
 /** An event id within the contract's token pattern (≤ 64 of [A-Za-z0-9_-]); long ones are hashed. */
@@ -115,6 +120,9 @@ export class AlpacaBroker {
   /** Executions reported by this instance, for reconciliation snapshots. */
   private readonly executions: BrokerExecutionData[] = [];
   private readonly stream: TradeStream;
+  private readonly data: DataStream;
+  /** conId of each symbol we hold a line for (stream messages name symbols). */
+  private readonly lineConIds = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   /** Serialises catch-ups and stream updates, so a reconnect's REST reading and live updates never interleave. */
   private work: Promise<void> = Promise.resolve();
@@ -145,6 +153,36 @@ export class AlpacaBroker {
         malformed: (err) => this.log.warn({ err }, 'malformed trade_updates message ignored'),
       },
     );
+    this.data = new DataStream(
+      { url: config.dataStreamUrl, keys, minBackoffMs: options.minBackoffMs, maxBackoffMs: options.maxBackoffMs },
+      (q) => this.onQuote(q),
+      (message) => this.log.warn({ message }, 'market-data stream'),
+    );
+  }
+
+  private onQuote(q: StreamQuote): void {
+    const conId = this.lineConIds.get(q.symbol);
+    if (conId === undefined || this.stopped) return;
+    const num = (n: number | undefined) => (n === undefined ? undefined : normalizeDecimal(n.toFixed(10)));
+    const t = Date.parse(q.t);
+    const now = Date.now();
+    const fields = {
+      bid: num(q.bid),
+      ask: num(q.ask),
+      bidSize: num(q.bidSize),
+      askSize: num(q.askSize),
+      last: num(q.last),
+      lastSize: num(q.lastSize),
+    };
+    this.bus.publish(Subjects.mdTick.build({ broker: this.config.name, instrument: conId }), {
+      v: 1,
+      broker: this.config.name,
+      conId,
+      ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
+      tsEventMs: Number.isNaN(t) ? now : t,
+      tsInitMs: now,
+      delayed: false,
+    });
   }
 
   start(): void {
@@ -389,13 +427,15 @@ export class AlpacaBroker {
       historyForecast: async () => {
         throw new ContractError('SERVICE_UNAVAILABLE', 'the alpaca gateway serves no history yet (none announced)');
       },
-      mdSubscribe: async () => {
-        throw new ContractError(
-          'LINE_BUDGET_EXHAUSTED',
-          'the alpaca gateway streams no market data yet (it announces 0 lines); use mdSnapshot',
-        );
+      mdSubscribe: (b: BrokerMdSubscribeRequest) => this.mdSubscribe(b),
+      mdUnsubscribe: async (b: BrokerMdUnsubscribeRequest) => {
+        const a = this.assetsByConId.get(b.instrument.conId);
+        if (a !== undefined && b.streams.includes('ticks')) {
+          this.data.unsubscribe(a.symbol);
+          this.lineConIds.delete(a.symbol);
+        }
+        return { v: 1, ok: true };
       },
-      mdUnsubscribe: async () => ({ v: 1, ok: true }),
       mdSnapshot: (b: BrokerMdSnapshotRequest) => this.mdSnapshot(b),
       positions: async (b: { account?: string }) => {
         this.connected();
@@ -558,6 +598,26 @@ export class AlpacaBroker {
     return { v: 1, ok: true, clientOrderId: b.clientOrderId, orderId: b.orderId };
   }
 
+  private async mdSubscribe(b: BrokerMdSubscribeRequest) {
+    this.connected();
+    const a = this.assetsByConId.get(b.instrument.conId);
+    if (a === undefined)
+      throw new ContractError('CONTRACT_UNKNOWN', `conId ${b.instrument.conId} is not a US stock at Alpaca`);
+    if (b.streams.includes('rtbars'))
+      throw new ContractError('SERVICE_UNAVAILABLE', 'Alpaca streams 1-minute bars, not 5-second bars: ticks only');
+    if (!this.data.has(a.symbol) && this.data.lines >= this.capabilities().marketDataLines)
+      throw new ContractError('LINE_BUDGET_EXHAUSTED', `all ${this.capabilities().marketDataLines} lines are in use`);
+    this.lineConIds.set(a.symbol, b.instrument.conId);
+    this.data.subscribe(a.symbol);
+    return {
+      v: 1,
+      ok: true,
+      subjects: [Subjects.mdTick.build({ broker: this.config.name, instrument: b.instrument.conId })],
+      delayed: false,
+      instanceId: this.instanceId,
+    };
+  }
+
   private async mdSnapshot(b: BrokerMdSnapshotRequest) {
     this.connected();
     const a = this.assetsByConId.get(b.instrument.conId);
@@ -623,6 +683,7 @@ export class AlpacaBroker {
     clearInterval(this.timer);
     for (const s of this.subs.splice(0)) s.unsubscribe();
     this.stream.stop();
+    this.data.stop();
     await this.work;
   }
 }

@@ -58,3 +58,15 @@ export function tradingUrlOf(c: { paper: boolean; tradingUrl?: string | undefine
     );
   return url;
 }
+
+/**
+ * The market-data stream's URL: Alpaca's stream host for its own data host, else the data URL's host itself with a
+ * ws scheme (alpaca-sim serves REST and streams on one port).
+ */
+export function dataStreamUrlOf(dataUrl: string | undefined, feed: string): string {
+  if (dataUrl === undefined || new URL(dataUrl).hostname === 'data.alpaca.markets')
+    return `wss://stream.data.alpaca.markets/v2/${feed}`;
+  const u = new URL(`/v2/${feed}`, dataUrl);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  return u.toString();
+}
