@@ -437,41 +437,57 @@ export class AlpacaBroker {
         return { v: 1, ok: true };
       },
       mdSnapshot: (b: BrokerMdSnapshotRequest) => this.mdSnapshot(b),
-      positions: async (b: { account?: string }) => {
-        this.connected();
-        if (b.account !== undefined) this.knownAccount(b.account);
-        const account = this.accounts[0] ?? 'ALPACA';
-        const list = await this.alpaca('read', () => this.port.positions());
-        return {
-          v: 1,
-          ok: true,
-          positions: list
-            .filter((p) => p.asset_class === 'us_equity')
-            .map((p) => toPosition(this.config.name, account, p)),
-        };
-      },
-      accountSummary: async (b: { account?: string }) => {
-        this.connected();
-        if (b.account !== undefined) this.knownAccount(b.account);
-        const a = await this.alpaca('read', () => this.port.account());
-        return { v: 1, ok: true, accounts: [toAccountSummary(this.config.name, a, Date.now())] };
-      },
+      positions: async (b: { account?: string }) => ({ v: 1, ok: true, positions: await this.positions(b.account) }),
+      accountSummary: async (b: { account?: string }) => ({
+        v: 1,
+        ok: true,
+        accounts: await this.summaries(b.account),
+      }),
     };
-    for (const verb of BROKER_COMMAND_VERBS) {
-      const handler = handlers[verb];
+    const serve = (subject: string, handler: (body: never) => Promise<unknown>): void => {
       this.subs.push(
-        this.bus.serve(Subjects.brokerCommand.build({ broker: this.config.name, verb }), async (body) => {
+        this.bus.serve(subject, async (body) => {
           try {
             return await handler(body as never);
           } catch (err) {
             const reply = errorReplyOf(err);
             if (reply !== undefined) return reply;
-            this.log.error({ err, verb }, 'alpaca broker command failed');
-            return errorReply('INTERNAL_ERROR', `${verb} failed: ${(err as Error).message}`);
+            this.log.error({ err, subject }, 'alpaca broker command failed');
+            return errorReply('INTERNAL_ERROR', `${subject} failed: ${(err as Error).message}`);
           }
         }),
       );
-    }
+    };
+    for (const verb of BROKER_COMMAND_VERBS)
+      serve(Subjects.brokerCommand.build({ broker: this.config.name, verb }), handlers[verb]);
+    // The account subjects gateway-ib serves too (the SDK, CLI and dashboard read positions and values there).
+    serve(Subjects.accountPositions.build({ broker: this.config.name }), async (b: { account?: string }) => ({
+      v: 1,
+      ok: true,
+      positions: await this.positions(b.account),
+      tsInitMs: Date.now(),
+    }));
+    serve(Subjects.accountSummary.build({ broker: this.config.name }), async (b: { account?: string }) => ({
+      v: 1,
+      ok: true,
+      accounts: await this.summaries(b.account),
+      tsInitMs: Date.now(),
+    }));
+  }
+
+  private async positions(account: string | undefined) {
+    this.connected();
+    if (account !== undefined) this.knownAccount(account);
+    const mine = this.accounts[0] ?? 'ALPACA';
+    const list = await this.alpaca('read', () => this.port.positions());
+    return list.filter((p) => p.asset_class === 'us_equity').map((p) => toPosition(this.config.name, mine, p));
+  }
+
+  private async summaries(account: string | undefined) {
+    this.connected();
+    if (account !== undefined) this.knownAccount(account);
+    const a = await this.alpaca('read', () => this.port.account());
+    return [toAccountSummary(this.config.name, a, Date.now())];
   }
 
   private connected(): void {
