@@ -12,6 +12,9 @@ import type { RequestGovernor } from './governor.js';
 import {
   AlpacaAccount,
   AlpacaAsset,
+  type AlpacaBar,
+  AlpacaBarsPage,
+  AlpacaClock,
   AlpacaErrorBody,
   AlpacaLatestQuote,
   AlpacaOrder,
@@ -58,6 +61,13 @@ export interface AlpacaPort {
   cancelOrder(id: string): Promise<void>;
   cancelAll(): Promise<void>;
   latestQuote(symbol: string, feed: string): Promise<AlpacaQuote>;
+  /** One page of bars (Alpaca's `timeframe` spelling, RFC 3339 times); `next` continues it. */
+  bars(
+    symbol: string,
+    q: { timeframe: string; start: string; end: string; feed: string; limit: number; pageToken?: string },
+  ): Promise<{ bars: AlpacaBar[]; next: string | undefined }>;
+  /** The broker's time (its clock, not ours: alpaca-sim's runs in the past). */
+  clock(): Promise<{ nowMs: number; isOpen: boolean }>;
 }
 
 /** Alpaca answered with an error status. */
@@ -198,5 +208,26 @@ export class AlpacaHttpPort implements AlpacaPort {
       AlpacaLatestQuote,
     );
     return r.quote;
+  }
+
+  async bars(
+    symbol: string,
+    q: { timeframe: string; start: string; end: string; feed: string; limit: number; pageToken?: string },
+  ) {
+    const p = new URLSearchParams({
+      timeframe: q.timeframe,
+      start: q.start,
+      end: q.end,
+      feed: q.feed,
+      limit: String(q.limit),
+      adjustment: 'raw',
+    });
+    if (q.pageToken !== undefined) p.set('page_token', q.pageToken);
+    const r = await this.call('data', 'GET', `/v2/stocks/${encodeURIComponent(symbol)}/bars?${p}`, AlpacaBarsPage);
+    return { bars: r.bars ?? [], next: r.next_page_token ?? undefined };
+  }
+  async clock() {
+    const r = await this.call('trading', 'GET', '/v2/clock', AlpacaClock);
+    return { nowMs: Date.parse(r.timestamp), isOpen: r.is_open };
   }
 }

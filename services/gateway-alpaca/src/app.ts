@@ -73,6 +73,7 @@ export async function start(deps: AlpacaGatewayDeps): Promise<AlpacaGateway> {
       tradingUrl,
       feed: c.feed,
       dataStreamUrl: dataStreamUrlOf(c.dataUrl, c.feed),
+      maxRequestsPerMinute: c.maxRequestsPerMinute,
     };
     const b = new AlpacaBroker(deps.bus, config, port, keys, options, log.child({ broker: spec.name }));
     brokers.set(spec.name, b);

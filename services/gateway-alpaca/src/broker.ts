@@ -29,9 +29,13 @@ import {
   compareDecimal,
   errorReply,
   errorReplyOf,
+  type FetchHistoryRequest,
   type Instrument,
   normalizeDecimal,
   orderCapabilityProblem,
+  parseIbBarSize,
+  parseIbDuration,
+  parseTimeframe,
   type QualifyContractRequest,
   type ReconcileRequest,
   Subjects,
@@ -39,6 +43,7 @@ import {
 import type { Logger } from '@trading-system/runtime';
 import { AlpacaApiError, type AlpacaPort, AlpacaUnreachable } from './alpaca-port.js';
 import { DataStream, type StreamQuote } from './data-stream.js';
+import { alpacaTimeframe, historyCapabilities, toBarData } from './history.js';
 import {
   alpacaTif,
   brokerState,
@@ -67,6 +72,8 @@ export interface AlpacaBrokerConfig {
   readonly feed: 'iex' | 'sip';
   /** The market-data stream's URL (`wss://stream.data.alpaca.markets/v2/<feed>`). */
   readonly dataStreamUrl: string;
+  /** The request budget (also announced as the history request window). */
+  readonly maxRequestsPerMinute: number;
 }
 
 export interface AlpacaBrokerOptions {
@@ -80,7 +87,7 @@ export interface AlpacaBrokerOptions {
  * stop-limit orders with DAY, GTC, IOC and FOK; outside-RTH for limit DAY orders (Alpaca's rule: extended_hours
  * only for limit day orders; a GTC one is refused here); fractional stock quantities (Alpaca takes them as DAY
  * orders only and refuses the rest itself); modify by PATCH (replace); 30 streaming lines (quotes and trades of 30
- * symbols: Alpaca's free IEX plan). No history yet: fetchHistory is refused, and announced as such.
+ * symbols: Alpaca's free IEX plan); 1m, 1h and 1d bars (history.ts).
  */
 export const ALPACA_CAPABILITIES: BrokerCapabilities = {
   assetClasses: ['STK'],
@@ -205,7 +212,7 @@ export class AlpacaBroker {
   }
 
   capabilities(): BrokerCapabilities {
-    return ALPACA_CAPABILITIES;
+    return { ...ALPACA_CAPABILITIES, history: historyCapabilities(this.config.maxRequestsPerMinute) };
   }
 
   status(): BrokerStatus {
@@ -421,9 +428,7 @@ export class AlpacaBroker {
       optionChain: async () => {
         throw new ContractError('SERVICE_UNAVAILABLE', 'the alpaca gateway serves no option chains');
       },
-      fetchHistory: async () => {
-        throw new ContractError('SERVICE_UNAVAILABLE', 'the alpaca gateway serves no history yet (none announced)');
-      },
+      fetchHistory: (b: FetchHistoryRequest) => this.fetchHistory(b),
       historyForecast: async () => {
         throw new ContractError('SERVICE_UNAVAILABLE', 'the alpaca gateway serves no history yet (none announced)');
       },
@@ -612,6 +617,48 @@ export class AlpacaBroker {
     );
     this.track(r);
     return { v: 1, ok: true, clientOrderId: b.clientOrderId, orderId: b.orderId };
+  }
+
+  /**
+   * One fetchHistory: bars of a size Alpaca serves, over the duration ending at `endMs` (absent: the broker's
+   * now, read from its clock), every page of it (next_page_token) within the request's timeout. TRADES only.
+   */
+  private async fetchHistory(b: FetchHistoryRequest) {
+    this.connected();
+    const began = Date.now();
+    const a = this.assetsByConId.get(b.instrument.conId);
+    if (a === undefined)
+      throw new ContractError('CONTRACT_UNKNOWN', `conId ${b.instrument.conId} is not a US stock at Alpaca`);
+    if (b.whatToShow !== 'TRADES')
+      throw new ContractError('HISTORY_DATA_TYPE_REFUSED', `Alpaca's bars are trades only, not ${b.whatToShow}`);
+    const token = parseIbBarSize(b.barSize);
+    const timeframe = alpacaTimeframe(token);
+    if (timeframe === undefined)
+      throw new ContractError('VALIDATION_FAILED', `barSize: Alpaca serves no ${b.barSize} bars`);
+    const seconds = parseTimeframe(token).seconds ?? 31 * 86_400;
+    const endMs = b.endMs ?? (await this.alpaca('read', () => this.port.clock())).nowMs;
+    const startMs = endMs - parseIbDuration(b.duration).maxSeconds * 1_000;
+    const bars = [];
+    let pageToken: string | undefined;
+    do {
+      if (Date.now() - began > b.timeoutMs) throw new ContractError('TIMEOUT', `fetchHistory ${b.requestId} timed out`);
+      const page = await this.alpaca('read', () =>
+        this.port.bars(a.symbol, {
+          timeframe,
+          start: new Date(startMs).toISOString(),
+          end: new Date(endMs).toISOString(),
+          feed: this.config.feed,
+          limit: 10_000,
+          ...(pageToken === undefined ? {} : { pageToken }),
+        }),
+      );
+      for (const x of page.bars) bars.push(toBarData(x, seconds));
+      if (bars.length > 50_000)
+        throw new ContractError('PAYLOAD_TOO_LARGE', `more than 50,000 bars: ask for a shorter duration`);
+      pageToken = page.next;
+    } while (pageToken !== undefined);
+    // Alpaca's minute and hour bars include extended hours; regular hours only is not filtered yet (sim: RTH only).
+    return { v: 1, ok: true, requestId: b.requestId, bars, startMs, endMs, queuedMs: 0 };
   }
 
   private async mdSubscribe(b: BrokerMdSubscribeRequest) {

@@ -100,3 +100,25 @@ export type AlpacaTradeUpdate = z.infer<typeof AlpacaTradeUpdate>;
 
 /** Alpaca's error body: `{ code, message }` (the data host sometimes sends only `message`). */
 export const AlpacaErrorBody = z.looseObject({ code: z.number().optional(), message: z.string().optional() });
+
+/** One bar of the Market Data API (REST and stream `b` messages). */
+export const AlpacaBar = z.looseObject({
+  t: z.string(),
+  o: z.number(),
+  h: z.number(),
+  l: z.number(),
+  c: z.number(),
+  v: z.number(),
+  n: z.number().optional(),
+  vw: z.number().optional(),
+});
+export type AlpacaBar = z.infer<typeof AlpacaBar>;
+
+/** GET /v2/stocks/{symbol}/bars: one page (`bars` is null when the page is empty). */
+export const AlpacaBarsPage = z.looseObject({
+  bars: z.array(AlpacaBar).nullable(),
+  next_page_token: z.string().nullable().optional(),
+});
+
+/** GET /v2/clock: the broker's time and whether the market is open. */
+export const AlpacaClock = z.looseObject({ timestamp: z.string(), is_open: z.boolean() });

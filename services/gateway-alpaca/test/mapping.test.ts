@@ -1,4 +1,5 @@
 import { expect, test } from 'vitest';
+import { alpacaTimeframe } from '../src/history.js';
 import {
   brokerState,
   execIdOf,
@@ -46,4 +47,13 @@ test('execution ids come from the cumulative quantity (stream and recovery agree
   const id = execIdOf('0d6a3f58-8c4e-4a47-9b3e-3e1f9b0c2a11', '2.5000');
   expect(id).toBe('0d6a3f58-8c4e-4a47-9b3e-3e1f9b0c2a11-2_5');
   expect(id).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+});
+
+test("our bar sizes in Alpaca's spelling; sizes Alpaca has not are undefined", () => {
+  expect(alpacaTimeframe('1m')).toBe('1Min');
+  expect(alpacaTimeframe('15m')).toBe('15Min');
+  expect(alpacaTimeframe('1h')).toBe('1Hour');
+  expect(alpacaTimeframe('1d')).toBe('1Day');
+  expect(alpacaTimeframe('2d')).toBeUndefined();
+  expect(alpacaTimeframe('5s')).toBeUndefined();
 });

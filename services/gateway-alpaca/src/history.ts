@@ -1,0 +1,58 @@
+/**
+ * Historical bars, pure parts: our timeframes in Alpaca's spelling, Alpaca's bars as the contract's, and what
+ * the gateway announces it serves (the history service plans its chunks from that announcement).
+ */
+import { type BarData, type HistoryCapabilities, normalizeDecimal, parseTimeframe } from '@trading-system/contracts';
+import type { AlpacaBar } from './wire.js';
+
+/** Bar sizes served directly, and the span one request may cover (kept well below the bus payload limit). */
+export function historyCapabilities(requestsPerMinute: number): HistoryCapabilities {
+  return {
+    bars: [
+      { timeframe: '1m', maxSpanMs: 86_400_000 },
+      { timeframe: '1h', maxSpanMs: 30 * 86_400_000 },
+      { timeframe: '1d', maxSpanMs: 366 * 86_400_000 },
+    ],
+    requestWindow: { max: requestsPerMinute, windowMs: 60_000 },
+  };
+}
+
+/** Alpaca's `timeframe` for one of ours (`5m` → `5Min`), or undefined when Alpaca has no such bar size. */
+export function alpacaTimeframe(token: string): string | undefined {
+  const m = /^([1-9][0-9]*)(m|h|d|w|mo)$/.exec(token);
+  if (m === null) return undefined;
+  const n = Number(m[1]);
+  switch (m[2]) {
+    case 'm':
+      return n <= 59 ? `${n}Min` : undefined;
+    case 'h':
+      return n <= 23 ? `${n}Hour` : undefined;
+    case 'd':
+      return n === 1 ? '1Day' : undefined;
+    case 'w':
+      return n === 1 ? '1Week' : undefined;
+    case 'mo':
+      return [1, 2, 3, 4, 6, 12].includes(n) ? `${n}Month` : undefined;
+    default:
+      return undefined;
+  }
+}
+
+const text = (n: number): string => normalizeDecimal(n.toFixed(10));
+
+/** An Alpaca bar (stamped at its start) as the contract's bar of `seconds`. */
+export function toBarData(b: AlpacaBar, seconds: number): BarData {
+  const start = Date.parse(b.t);
+  return {
+    tsStartMs: start,
+    tsEndMs: start + seconds * 1_000,
+    open: text(b.o),
+    high: text(b.h),
+    low: text(b.l),
+    close: text(b.c),
+    volume: text(b.v),
+    ...(b.vw === undefined ? {} : { wap: text(b.vw) }),
+    ...(b.n === undefined ? {} : { count: b.n }),
+    gap: false,
+  };
+}
