@@ -4,6 +4,8 @@
  * sim runs on a manual clock advanced at wall speed, so it behaves live, and `fillWhileCut` / `endSession` jump it
  * to the moment the market reaches an order or the session closes.
  */
+
+import type { RunningAlpacaSim } from '@trading-system/alpaca-sim';
 import { DEFAULT_CREDENTIALS, type ManualClock, manualClock, startAlpacaSim } from '@trading-system/alpaca-sim';
 import { createNatsBus } from '@trading-system/bus';
 import { AlpacaBrokerConnection, catalog } from '@trading-system/contracts';
@@ -40,7 +42,7 @@ function runClock(clock: ManualClock): () => void {
 }
 
 /** alpaca-sim, the proxy, NATS and gateway-alpaca with one broker on them, as a conformance target. */
-export async function startHarness(): Promise<ConformanceTarget> {
+export async function startHarness(): Promise<ConformanceTarget & { readonly sim: RunningAlpacaSim }> {
   const clock = manualClock(SESSION_START);
   const stopClock = runClock(clock);
   const sim = await startAlpacaSim({ port: 0, clock, tickMs: 100 });
@@ -82,6 +84,7 @@ export async function startHarness(): Promise<ConformanceTarget> {
     brokerOptions: { minBackoffMs: 50, maxBackoffMs: 300, statusEveryMs: 1_000 },
   });
   return {
+    sim,
     broker,
     bus,
     account: ACCOUNT,

@@ -1,6 +1,7 @@
 /**
  * The account subjects gateway-ib serves too (`account.<broker>.positions` / `.summary`), which the SDK, CLI and
- * dashboard read: answered from Alpaca's account and positions, with the account the status names.
+ * dashboard read: answered from Alpaca's account and positions, with the account the status names. And Alpaca's
+ * rate limit as the caller sees it: a 429 is BROKER_BUSY with the wait, never a hidden retry.
  */
 import { Subjects } from '@trading-system/contracts';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
@@ -45,4 +46,14 @@ test('account.<broker>.summary: the account with its cash; positions: none yet; 
     { timeoutMs: 5_000 },
   );
   expect(other).toMatchObject({ ok: false, code: 'ACCOUNT_UNKNOWN' });
+});
+
+test("a 429 from Alpaca is BROKER_BUSY with the wait until its reset, never retried behind the caller's back", async () => {
+  // Last in the file: after a 429 the governor sends nothing before the reset Alpaca named (up to a minute).
+  h.sim.control.rateLimitNext(1);
+  const r = await h.bus.request(Subjects.accountSummary.build({ broker: h.broker }), { v: 1 }, { timeoutMs: 5_000 });
+  expect(r).toMatchObject({ ok: false, code: 'BROKER_BUSY', details: { httpStatus: 429 } });
+  const wait = (r as { details?: { retryAfterMs?: number } }).details?.retryAfterMs;
+  expect(wait).toBeGreaterThanOrEqual(0);
+  expect(wait).toBeLessThanOrEqual(60_000);
 });
