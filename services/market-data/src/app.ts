@@ -71,6 +71,10 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
   const lines = new Map<string, Line>();
   const lineSubs = new Map<string, Map<StreamKind, Subscription>>();
   const queue = new KeyedQueue();
+  /** Streaming lines each broker announces it may hold (BrokerStatus.capabilities.marketDataLines). */
+  const lineBudgets = new Map<string, number>();
+  /** Lines whose ticks are being opened at the gateway now (they count against the budget already). */
+  const openingTicks = new Set<string>();
   const subs: Subscription[] = [];
   let stopping = false;
   let snapshotSeq = 0;
@@ -105,9 +109,35 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
     return line;
   };
 
+  /**
+   * Refuses, before asking the gateway, a new tick line beyond the budget the broker announces: lines already open,
+   * and being opened, count. A broker that announced no budget is left to refuse on its own.
+   */
+  const checkLineBudget = (line: Line, streams: readonly StreamKind[]): void => {
+    const budget = lineBudgets.get(line.broker);
+    if (budget === undefined || !streams.includes('ticks') || line.gatewayStreams.has('ticks')) return;
+    let used = 0;
+    for (const l of lines.values())
+      if (l.broker === line.broker && (l.gatewayStreams.has('ticks') || openingTicks.has(l.key))) used++;
+    if (used >= budget)
+      throw new ContractError('LINE_BUDGET_EXHAUSTED', `all ${budget} market-data lines of ${line.broker} are in use`, {
+        details: { lines: budget },
+      });
+  };
+
   /** Opens gateway streams; the bus subscription comes first so no early tick is missed. */
   const openStreams = async (line: Line, streams: readonly StreamKind[]): Promise<void> => {
     if (streams.length === 0) return;
+    checkLineBudget(line, streams);
+    if (streams.includes('ticks')) openingTicks.add(line.key);
+    try {
+      await openGatewayStreams(line, streams);
+    } finally {
+      openingTicks.delete(line.key);
+    }
+  };
+
+  const openGatewayStreams = async (line: Line, streams: readonly StreamKind[]): Promise<void> => {
     const byStream = lineSubs.get(line.key);
     for (const s of streams) {
       if (byStream?.has(s)) continue;
@@ -346,7 +376,8 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
       return { v: 1, ok: true, items };
     }),
     bus.subscribe<BrokerStatus>(Subjects.brokerStatus.filter(), (m) => {
-      const { broker, state, instanceId } = m.data;
+      const { broker, state, instanceId, capabilities } = m.data;
+      if (capabilities !== undefined) lineBudgets.set(broker, capabilities.marketDataLines);
       if (state === 'disconnected') {
         for (const line of lines.values()) if (line.broker === broker) line.brokerDown();
         return;

@@ -112,6 +112,50 @@ describe('leases and gateway lines', () => {
     await unsubscribe(leaseId);
   });
 
+  test("a new line beyond the broker's announced budget is refused without asking the gateway", async () => {
+    const other = uniqueName('b');
+    const g2 = fakeGateway(h.bus, other);
+    try {
+      const status = { v: 1, broker: other, gatewayType: 'ib', state: 'connected', farms: [], clientId: 1 };
+      const capabilities = {
+        assetClasses: ['STK'],
+        orderTypes: { MKT: ['DAY'] },
+        outsideRth: [],
+        fractionalQuantity: [],
+        modify: true,
+        marketDataLines: 1,
+      };
+      // The service reads the same subject: once this subscriber has the status, so has the service's.
+      const announced = collect(h.bus, Subjects.brokerStatus.build({ broker: other }));
+      const seen = announced.next();
+      h.bus.publish(Subjects.brokerStatus.build({ broker: other }), {
+        ...status,
+        accounts: [],
+        paper: true,
+        tsMs: Date.now(),
+        capabilities,
+      });
+      await seen;
+      announced.stop();
+      const sub = (conId: number, leaseId: string) =>
+        h.bus.request<MdSubscribeReply>(
+          h.subjects.subscribe,
+          { v: 1, leaseId, broker: other, instrument: { conId }, ttlMs: 5_000 },
+          { timeoutMs: 5_000 },
+        );
+      const [a, b] = [nextConId++, nextConId++];
+      const first = uniqueName('l');
+      expect((await sub(a, first)).ok).toBe(true);
+      expect(await sub(b, uniqueName('l'))).toMatchObject({ ok: false, code: 'LINE_BUDGET_EXHAUSTED' });
+      expect(g2.calls.filter((c) => c.conId === b)).toEqual([]);
+      // A second lease on the open line needs no new line.
+      expect((await sub(a, uniqueName('l'))).ok).toBe(true);
+      await unsubscribe(first);
+    } finally {
+      g2.stop();
+    }
+  });
+
   test('a gateway answer that comes too late is given back, so the IB line cannot leak', async () => {
     const own = await startMd({ gatewayTimeoutMs: 200 });
     const b2 = uniqueName('b');
