@@ -2,7 +2,7 @@
  * Historical bars, pure parts: our timeframes in Alpaca's spelling, Alpaca's bars as the contract's, and what
  * the gateway announces it serves (the history service plans its chunks from that announcement).
  */
-import { type BarData, type HistoryCapabilities, normalizeDecimal, parseTimeframe } from '@trading-system/contracts';
+import { type BarData, type HistoryCapabilities, normalizeDecimal } from '@trading-system/contracts';
 import type { AlpacaBar } from './wire.js';
 
 /** Bar sizes served directly, and the span one request may cover (kept well below the bus payload limit). */
