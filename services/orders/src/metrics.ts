@@ -21,17 +21,28 @@ export function registerOmsMetrics(registry: Registry, db: Db, clock: () => numb
       for (const r of rows) g.set({ state: r.state }, Number(r.n));
     },
   );
+  // Both outbox gauges from one statement per scrape (the partial index of unpublished rows answers it).
+  let outbox: { at: number; read: Promise<{ pending: number; oldestMs: number | undefined }> } | undefined;
+  const readOutbox = () => {
+    const now = clock();
+    if (outbox === undefined || now - outbox.at > 1_000) {
+      const read = db
+        .selectFrom('order_events')
+        .select([(eb) => eb.fn.countAll<string>().as('n'), sql<string | null>`min(created_at_ms)`.as('oldest')])
+        .where('published_at', 'is', null)
+        .executeTakeFirst()
+        .then((r) => ({
+          pending: Number(r?.n ?? 0),
+          oldestMs: r?.oldest === null || r?.oldest === undefined ? undefined : Number(r.oldest),
+        }));
+      outbox = { at: now, read };
+    }
+    return outbox.read;
+  };
   sampledGauge(
     registry,
     { name: 'trading_oms_outbox_pending', help: 'Order events committed to the ledger and not yet on the stream' },
-    async (g) => {
-      const r = await db
-        .selectFrom('order_events')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('published_at', 'is', null)
-        .executeTakeFirst();
-      g.set(Number(r?.n ?? 0));
-    },
+    async (g) => g.set((await readOutbox()).pending),
   );
   sampledGauge(
     registry,
@@ -40,13 +51,8 @@ export function registerOmsMetrics(registry: Registry, db: Db, clock: () => numb
       help: 'Age of the oldest order event not yet on the stream, seconds (0 when none waits)',
     },
     async (g) => {
-      const r = await db
-        .selectFrom('order_events')
-        .select(sql<string | null>`min(created_at_ms)`.as('oldest'))
-        .where('published_at', 'is', null)
-        .executeTakeFirst();
-      const oldest = r?.oldest === null || r?.oldest === undefined ? undefined : Number(r.oldest);
-      g.set(oldest === undefined ? 0 : Math.max(0, (clock() - oldest) / 1_000));
+      const { oldestMs } = await readOutbox();
+      g.set(oldestMs === undefined ? 0 : Math.max(0, (clock() - oldestMs) / 1_000));
     },
   );
 }
