@@ -2,8 +2,10 @@
  * Every part of the system in one process: the bus (in-process unless NATS_URL is set), one database (PGlite unless
  * DATABASE_URL is set; each service migrates and uses its own schema), ib-sim as the broker, gateway-ib connected to
  * it over TCP, gateway-paper (paper brokers on another broker's quotes, added at run time: `addBroker('paper1',
- * 'paper', { quotesFrom: 'sim' })`), then orders, market-data and history. Each keeps its own `start(deps) → { stop }`; they are stopped
- * in reverse order of starting, then the database and the bus are closed.
+ * 'paper', { quotesFrom: 'sim' })`), gateway-alpaca (Alpaca brokers added at run time: `addBroker('alpaca1',
+ * 'alpaca', { tradingUrl, ... })`, on Alpaca or an alpaca-sim), then orders, market-data and history. Each keeps its
+ * own `start(deps) → { stop }`; they are stopped in reverse order of starting, then the database and the bus are
+ * closed.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -15,6 +17,7 @@ import {
   IbConnectionConfig,
   ORDERS_STREAM,
 } from '@trading-system/contracts';
+import { type AlpacaGateway, start as startAlpacaGateway } from '@trading-system/gateway-alpaca';
 import { type Gateway, registerGatewayMetrics, start as startGateway } from '@trading-system/gateway-ib';
 import {
   type PaperGateway,
@@ -69,6 +72,9 @@ export interface Embedded {
   /** Gateway type token of the paper gateway's `gateway.<type>.cmd.*` (default `paper`). */
   readonly paperGatewayType: string;
   readonly paperGateway: PaperGateway;
+  /** Gateway type token of the Alpaca gateway's `gateway.<type>.cmd.*` (default `alpaca`). */
+  readonly alpacaGatewayType: string;
+  readonly alpacaGateway: AlpacaGateway;
   readonly orders: RunningOrders;
   readonly marketData: MarketDataService;
   readonly history: History;
@@ -89,6 +95,8 @@ export interface EmbeddedNaming {
   readonly gatewayType?: string;
   /** Gateway type token of the paper gateway (default `paper`). */
   readonly paperGatewayType?: string;
+  /** Gateway type token of the Alpaca gateway (default `alpaca`). */
+  readonly alpacaGatewayType?: string;
   /** Postgres schemas of the services (default `orders`, `history`, `paper`). */
   readonly schemas?: { readonly orders?: string; readonly history?: string; readonly paper?: string };
   /** Suffix of the durable consumer names (default none). */
@@ -110,6 +118,11 @@ export interface EmbeddedDeps {
   readonly adoptBrokers?: boolean;
   /** The process's metrics (METRICS_PORT): every service's series in one registry (default: none). */
   readonly metrics?: ServiceMetrics;
+  /**
+   * Where gateway-alpaca reads the API keys an Alpaca broker's settings name (`keyIdEnv`, `secretKeyEnv`; default
+   * process.env): keys stay in this process, never on the bus.
+   */
+  readonly alpacaEnv?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -144,6 +157,7 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
   const naming = deps.naming ?? {};
   const gatewayType = naming.gatewayType ?? 'ib';
   const paperGatewayType = naming.paperGatewayType ?? 'paper';
+  const alpacaGatewayType = naming.alpacaGatewayType ?? 'alpaca';
   const durable = (name: string): string => `${name}${naming.durableSuffix ?? ''}`;
   const broker = config.BROKER_NAME;
   const nats = natsConnectionSettings(config);
@@ -215,6 +229,16 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
     });
     stops.push(() => paperGateway.stop());
 
+    // Alpaca brokers are added at run time too; gateway-alpaca keeps no state (Alpaca holds the orders).
+    const alpacaGateway = await startAlpacaGateway({
+      bus,
+      logger: logger.child({ part: 'gateway-alpaca' }),
+      gatewayType: alpacaGatewayType,
+      brokers: [],
+      ...(deps.alpacaEnv === undefined ? {} : { env: deps.alpacaEnv }),
+    });
+    stops.push(() => alpacaGateway.stop());
+
     const orders = await startOrders({
       bus,
       db,
@@ -271,6 +295,8 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
       gateway,
       paperGatewayType,
       paperGateway,
+      alpacaGatewayType,
+      alpacaGateway,
       orders,
       marketData,
       history,
@@ -287,7 +313,8 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
         sim === undefined
           ? `broker ${broker}: TWS / IB Gateway at ${connection.host}:${connection.port} (SIM_ENABLED=false)`
           : `broker ${broker}: ib-sim (TWS API, paper account) on ${sim.host}:${sim.port}; connect any IB client to it`,
-        `services: gateway-ib (gateway.${gatewayType}.cmd.*), gateway-paper (gateway.${paperGatewayType}.cmd.*), orders (orders.*), market-data (md.*), history (hist.*)`,
+        `services: gateway-ib (gateway.${gatewayType}.cmd.*), gateway-paper (gateway.${paperGatewayType}.cmd.*), ` +
+          `gateway-alpaca (gateway.${alpacaGatewayType}.cmd.*), orders (orders.*), market-data (md.*), history (hist.*)`,
         nats === undefined
           ? 'connect: in this process only; the SDK (TradingSystem.open()) starts its own embedded system'
           : `connect: TradingSystem.open({ natsUrl }) or any NATS client; subjects in docs/subjects.md`,
