@@ -48,10 +48,10 @@ export const replacementClientOrderId = (clientOrderId: string, nowMs: number): 
   `${clientOrderId}.r${nowMs.toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
 
 /**
- * Alpaca order status → BrokerOrderState. `expired` (DAY at the close, IOC/FOK remainders) is reported as
- * `cancelled`: the contract allows it for a TIF end (the OMS reads a cancelled IOC/FOK as expired) and the
- * conformance suite expects `cancelled` for both; `replaced` is not a state of our order (its replacement
- * continues it) and gives undefined.
+ * Alpaca order status → BrokerOrderState. Alpaca tells a time-in-force end (`expired`: DAY at the close, IOC/FOK
+ * remainders) from a cancel (`canceled`), and so do we: the OMS records a DAY order's expiry as `expired`, which it
+ * could not infer from `cancelled` (only IOC/FOK are read as expired). `replaced` is not a state of our order (its
+ * replacement continues it) and gives undefined.
  */
 export function brokerState(status: string): BrokerOrderState | undefined {
   switch (status) {
@@ -72,8 +72,9 @@ export function brokerState(status: string): BrokerOrderState | undefined {
     case 'pending_cancel':
       return 'pendingCancel';
     case 'canceled':
-    case 'expired':
       return 'cancelled';
+    case 'expired':
+      return 'expired';
     case 'filled':
       return 'filled';
     case 'rejected':

@@ -15,7 +15,7 @@ test("Alpaca's order statuses in the contract's words", () => {
   expect(brokerState('partially_filled')).toBe('working');
   expect(brokerState('pending_cancel')).toBe('pendingCancel');
   expect(brokerState('canceled')).toBe('cancelled');
-  expect(brokerState('expired')).toBe('cancelled');
+  expect(brokerState('expired')).toBe('expired');
   expect(brokerState('filled')).toBe('filled');
   expect(brokerState('rejected')).toBe('rejected');
   expect(brokerState('replaced')).toBeUndefined();

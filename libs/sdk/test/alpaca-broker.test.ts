@@ -1,0 +1,71 @@
+/**
+ * The alpaca broker type through the SDK on the embedded default (which hosts gateway-alpaca): an alpaca-sim added
+ * with `addBroker(name, 'alpaca', …)`, orders routed to it by name, and the OMS's reading of Alpaca's words: a DAY
+ * order still working at the close is `expired` in the ledger, not `cancelled`.
+ */
+import {
+  DEFAULT_CREDENTIALS,
+  type ManualClock,
+  manualClock,
+  type RunningAlpacaSim,
+  startAlpacaSim,
+} from '@trading-system/alpaca-sim';
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
+import { TradingSystem } from '../src/index.js';
+
+/** A Wednesday, 11:00 New York: the sim's stocks trade. */
+const SESSION_START = Date.parse('2024-03-13T15:00:00Z');
+const BROKER = 'alpaca1';
+let ts: TradingSystem;
+let sim: RunningAlpacaSim;
+let clock: ManualClock;
+let stopClock: () => void = () => undefined;
+
+beforeAll(async () => {
+  // The gateway runs in this process and reads the keys the settings name from its environment.
+  process.env.SDK_TEST_ALPACA_KEY = DEFAULT_CREDENTIALS.keyId;
+  process.env.SDK_TEST_ALPACA_SECRET = DEFAULT_CREDENTIALS.secretKey;
+  clock = manualClock(SESSION_START);
+  // Wall speed, so the sim behaves live; endSession-like jumps set it forward.
+  let last = Date.now();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    clock.advance(now - last);
+    last = now;
+  }, 10);
+  stopClock = () => clearInterval(timer);
+  sim = await startAlpacaSim({ port: 0, clock, tickMs: 100 });
+  ts = await TradingSystem.open({ env: {}, logLevel: 'silent' });
+  await ts.addBroker(BROKER, 'alpaca', {
+    tradingUrl: sim.baseUrl,
+    dataUrl: sim.baseUrl,
+    keyIdEnv: 'SDK_TEST_ALPACA_KEY',
+    secretKeyEnv: 'SDK_TEST_ALPACA_SECRET',
+  });
+}, 90_000);
+afterAll(async () => {
+  await ts?.shutdown();
+  await sim?.stop();
+  stopClock();
+}, 30_000);
+
+const awayLimit = (symbol: string): string => (Math.floor(sim.control.quote(symbol).ask * 50) / 100).toFixed(2);
+
+test('the embedded system lists the alpaca broker on its gateway', async () => {
+  const listed = await ts.listBrokers('alpaca');
+  expect(listed.find((b) => b.name === BROKER)).toMatchObject({ state: 'connected', paper: true });
+});
+
+test('a DAY order working at the close is expired in the OMS (Alpaca says expired, not canceled)', async () => {
+  const r = await ts.submitLimitOrder('AAPL', 'SMART', 'BUY', 5, awayLimit('AAPL'), { broker: BROKER, tif: 'DAY' });
+  await vi.waitFor(async () => expect((await ts.getOrderStatus(r.orderId)).status).toBe('submitted'), {
+    timeout: 15_000,
+    interval: 100,
+  });
+  clock.set(sim.control.sessionClose() + 1_000);
+  sim.control.step();
+  await vi.waitFor(async () => expect((await ts.getOrderStatus(r.orderId)).status).toBe('expired'), {
+    timeout: 15_000,
+    interval: 100,
+  });
+});
