@@ -17,6 +17,7 @@ const PROCESSES = [
   ['embedded (`npm start`)', 'services/embedded/src/main.ts'],
   ['gateway-ib', 'services/gateway-ib/src/main.ts'],
   ['gateway-paper', 'services/gateway-paper/src/main.ts'],
+  ['gateway-alpaca', 'services/gateway-alpaca/src/main.ts'],
   ['orders', 'services/orders/src/main.ts'],
   ['market-data', 'services/market-data/src/main.ts'],
   ['history', 'services/history/src/main.ts'],

@@ -5,6 +5,7 @@
  * dump of the service's start-up log.
  */
 import { BrokerName, GatewayType } from '@trading-system/contracts';
+import { metricsConfigShape } from '@trading-system/metrics';
 import { checkNatsConfig, defaultedEnv, logConfigShape, natsConfigShape, optionalEnv } from '@trading-system/runtime';
 import { z } from 'zod';
 
@@ -12,6 +13,7 @@ export const AlpacaGatewayConfig = z
   .object({
     ...natsConfigShape,
     ...logConfigShape,
+    ...metricsConfigShape,
     GATEWAY_TYPE: defaultedEnv(GatewayType, 'alpaca').describe(
       'gateway type token of gateway.<type>.cmd.* (default alpaca)',
     ),

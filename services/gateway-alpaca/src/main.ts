@@ -1,6 +1,7 @@
 /** gateway-alpaca as a process: wiring only (config → bus → start). */
 import { openBus } from '@trading-system/bus';
 import { AlpacaBrokerConnection, catalog } from '@trading-system/contracts';
+import { startServiceMetrics } from '@trading-system/metrics';
 import { loadConfig, natsConnectionSettings, runService } from '@trading-system/runtime';
 import { start } from './app.js';
 import { AlpacaGatewayConfig } from './config.js';
@@ -9,6 +10,7 @@ await runService({
   name: 'gateway-alpaca',
   loadConfig: (env) => loadConfig(AlpacaGatewayConfig, env),
   start: async ({ config, logger, fatal }) => {
+    const metrics = await startServiceMetrics({ service: 'gateway-alpaca', config, logger });
     const settings = natsConnectionSettings(config);
     if (settings === undefined) logger.warn('NATS_URL unset: in-process bus, reachable only from this process');
     const bus = await openBus({
@@ -16,6 +18,7 @@ await runService({
       name: 'gateway-alpaca',
       catalog,
       log: logger.child({ component: 'bus' }),
+      observer: metrics.bus,
       onLost: (err) => fatal('NATS connection closed for good', { err, hint: 'check NATS_URL and nats-server' }),
     });
     const gateway = await start({
@@ -37,10 +40,13 @@ await runService({
         },
       ],
     });
+    metrics.ready();
     return {
       async stop() {
+        metrics.stopping();
         await gateway.stop();
         await bus.drain();
+        await metrics.stop();
       },
     };
   },

@@ -3,6 +3,7 @@
  * another (`PAPER_QUOTES_FROM`), its books in Postgres schema `PAPER_DB_SCHEMA` (PGlite without DATABASE_URL).
  */
 import { AccountId, BrokerName, GatewayType } from '@trading-system/contracts';
+import { metricsConfigShape } from '@trading-system/metrics';
 import {
   checkDatabaseConfig,
   checkNatsConfig,
@@ -19,6 +20,7 @@ export const PaperGatewayConfig = z
     ...natsConfigShape,
     ...databaseConfigShape,
     ...logConfigShape,
+    ...metricsConfigShape,
     GATEWAY_TYPE: defaultedEnv(GatewayType, 'paper').describe(
       'gateway type token of gateway.<type>.cmd.* (default paper)',
     ),

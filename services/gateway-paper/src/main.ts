@@ -1,6 +1,7 @@
 /** gateway-paper as a process: wiring only (config → bus → database → start). */
 import { openBus } from '@trading-system/bus';
 import { catalog } from '@trading-system/contracts';
+import { startServiceMetrics } from '@trading-system/metrics';
 import { databaseOptions, loadConfig, natsConnectionSettings, runService } from '@trading-system/runtime';
 import { createDatabase, waitForDatabase } from '@trading-system/storage';
 import { start } from './app.js';
@@ -10,6 +11,7 @@ await runService({
   name: 'gateway-paper',
   loadConfig: (env) => loadConfig(PaperGatewayConfig, env),
   start: async ({ config, logger, fatal, shutdownSignal }) => {
+    const metrics = await startServiceMetrics({ service: 'gateway-paper', config, logger });
     const settings = natsConnectionSettings(config);
     if (settings === undefined) logger.warn('NATS_URL unset: in-process bus, reachable only from this process');
     const bus = await openBus({
@@ -17,6 +19,7 @@ await runService({
       name: 'gateway-paper',
       catalog,
       log: logger.child({ component: 'bus' }),
+      observer: metrics.bus,
       onLost: (err) => fatal('NATS connection closed for good', { err, hint: 'check NATS_URL and nats-server' }),
     });
     const dbLog = logger.child({ component: 'database' });
@@ -28,7 +31,7 @@ await runService({
     await waitForDatabase(database, { signal: shutdownSignal });
     const gateway = await start({
       bus,
-      db: database.db,
+      db: metrics.database(database.db),
       logger,
       schema: config.PAPER_DB_SCHEMA,
       gatewayType: config.GATEWAY_TYPE,
@@ -45,11 +48,14 @@ await runService({
         },
       ],
     });
+    metrics.ready();
     return {
       async stop() {
+        metrics.stopping();
         await gateway.stop();
         await bus.drain();
         await database.close();
+        await metrics.stop();
       },
     };
   },
