@@ -1,4 +1,5 @@
 /** alpaca-sim as a process: `npm run alpaca-sim -- --port 8788`; the flags are in USAGE. */
+import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { startAlpacaSim } from './app.js';
 import { realClock, scaledClock } from './clock.js';
@@ -15,6 +16,7 @@ usage: npm run alpaca-sim -- [flags]
   --port N             TCP port (default 8788)                  --host H          address (default 127.0.0.1)
   --key-id K           accepted APCA-API-KEY-ID (env ALPACA_SIM_KEY_ID, default SIMKEY)
   --secret-key S       accepted APCA-API-SECRET-KEY (env ALPACA_SIM_SECRET_KEY, default SIMSECRET)
+  --keys-file F        both from a JSON file {"keyId","secretKey"} (a docker secret; gateway-alpaca's format)
   --seed N             price paths (default 1)                  --starting-cash N opening cash (default 100000)
   --time-scale X       simulated time runs X times faster       --start ISO       simulated start instant
   --rate-limit N       requests per minute per key (default 200)
@@ -80,6 +82,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       case '--secret-key':
         args.secretKey = value();
         break;
+      case '--keys-file':
+        Object.assign(args, keysFromFile(value()));
+        break;
       case '--seed':
         args.seed = number();
         break;
@@ -116,6 +121,20 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
     }
   }
   return args;
+}
+
+/** The keys of a secrets file, so they never appear on a command line (ps) or in the compose file. */
+function keysFromFile(path: string): { keyId: string; secretKey: string } {
+  let parsed: { keyId?: unknown; secretKey?: unknown };
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8')) as typeof parsed;
+  } catch {
+    // Not the parser's message: it quotes the file's text, the keys.
+    throw new UsageError(`--keys-file: cannot read ${path} as JSON`);
+  }
+  if (typeof parsed.keyId !== 'string' || parsed.keyId === '' || typeof parsed.secretKey !== 'string')
+    throw new UsageError(`--keys-file: ${path} needs "keyId" and "secretKey"`);
+  return { keyId: parsed.keyId, secretKey: parsed.secretKey };
 }
 
 async function main(): Promise<void> {
