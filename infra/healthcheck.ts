@@ -10,6 +10,7 @@
  *   history      hist.orders, limit 1         (a query on its Postgres read model)
  *   gateway-ib   gateway.<GATEWAY_TYPE>.cmd.listBrokers (the process, not the IB session: that has its own
  *                status on broker.<name>.status and reconnects by itself, so a restart would not help)
+ *   gateway-paper, gateway-alpaca   the same, GATEWAY_TYPE defaulting to paper / alpaca as the services do
  */
 import { pathToFileURL } from 'node:url';
 import { openBus } from '@trading-system/bus';
@@ -20,19 +21,30 @@ import {
   loadConfig,
   natsConfigShape,
   natsConnectionSettings,
+  optionalEnv,
 } from '@trading-system/runtime';
 import { z } from 'zod';
 
 const ProbeEnv = z
   .object({
     ...natsConfigShape,
-    GATEWAY_TYPE: defaultedEnv(GatewayType, 'ib'),
+    GATEWAY_TYPE: optionalEnv(GatewayType),
     HEALTHCHECK_TIMEOUT_MS: defaultedEnv(z.coerce.number().int().min(100).max(60_000), 2_500),
   })
   .superRefine(checkNatsConfig);
 
-/** The request each service answers, by compose service kind. */
-export function probeFor(service: string, gatewayType: string): { subject: string; body: unknown } | undefined {
+/** The gateway type token each gateway service serves `gateway.<type>.cmd.*` under unless GATEWAY_TYPE says. */
+const DEFAULT_GATEWAY_TYPE: Readonly<Record<string, string>> = {
+  'gateway-ib': 'ib',
+  'gateway-paper': 'paper',
+  'gateway-alpaca': 'alpaca',
+};
+
+/** The request each service answers, by compose service kind (gatewayType: the gateway's GATEWAY_TYPE, if set). */
+export function probeFor(
+  service: string,
+  gatewayType?: string | undefined,
+): { subject: string; body: unknown } | undefined {
   switch (service) {
     case 'orders':
       return { subject: Subjects.ordersGet.build(), body: { v: 1, clientOrderId: 'healthcheck' } };
@@ -41,13 +53,24 @@ export function probeFor(service: string, gatewayType: string): { subject: strin
     case 'history':
       return { subject: Subjects.histOrders.build(), body: { v: 1, query: { limit: 1 } } };
     case 'gateway-ib':
-      return { subject: Subjects.gatewayCommand.build({ type: gatewayType, verb: 'listBrokers' }), body: { v: 1 } };
+    case 'gateway-paper':
+    case 'gateway-alpaca': {
+      const type = gatewayType ?? (DEFAULT_GATEWAY_TYPE[service] as string);
+      return { subject: Subjects.gatewayCommand.build({ type, verb: 'listBrokers' }), body: { v: 1 } };
+    }
     default:
       return undefined;
   }
 }
 
-export const PROBED_SERVICES = ['orders', 'market-data', 'history', 'gateway-ib'] as const;
+export const PROBED_SERVICES = [
+  'orders',
+  'market-data',
+  'history',
+  'gateway-ib',
+  'gateway-paper',
+  'gateway-alpaca',
+] as const;
 
 async function main(): Promise<number> {
   const service = process.argv[2] ?? '';

@@ -10,6 +10,9 @@
  *   grafana/admin.password    the observability profile's Grafana admin password (a Docker secret)
  *   dashboard/token           the token the dashboard container requires (it listens beyond loopback in its
  *                             container); open http://127.0.0.1:8686/?token=<its content>
+ *   alpaca/sim-keys.json      the API keys alpaca-sim accepts and gateway-alpaca presents in the `alpaca` profile
+ *                             (JSON {"keyId","secretKey"}, gateway-alpaca's secrets-file format); Alpaca's own keys
+ *                             are yours to put in a file of that form (ALPACA_KEYS_FILE in .env), never made here
  *   nats/tls/               with --tls: a CA and a server certificate for nats (needs openssl)
  *
  * Existing files are kept (so a running deployment keeps working); --force replaces them. The directory is 0700,
@@ -27,7 +30,7 @@ import { inboxPrefixOf, NATS_USERS, type NatsUser, nkeyVariableOf, SERVICE_USERS
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** Postgres roles: the image's superuser (administration only) and one login role per service with a database. */
-export const POSTGRES_ROLES = ['superuser', 'orders', 'history'] as const;
+export const POSTGRES_ROLES = ['superuser', 'orders', 'history', 'gateway-paper'] as const;
 export type PostgresRole = (typeof POSTGRES_ROLES)[number];
 
 export interface SecretsOptions {
@@ -53,6 +56,7 @@ export const postgresPasswordFile = (dir: string, role: PostgresRole): string =>
 
 export const grafanaPasswordFile = (dir: string): string => join(dir, 'grafana', 'admin.password');
 export const dashboardTokenFile = (dir: string): string => join(dir, 'dashboard', 'token');
+export const alpacaSimKeysFile = (dir: string): string => join(dir, 'alpaca', 'sim-keys.json');
 
 export function generateSecrets(options: SecretsOptions = {}): SecretsResult {
   const dir = resolve(options.dir ?? join(ROOT, '.secrets'));
@@ -72,7 +76,7 @@ export function generateSecrets(options: SecretsOptions = {}): SecretsResult {
     write(path, content);
     return content;
   };
-  for (const sub of ['', 'nats', 'postgres', 'grafana', 'dashboard']) {
+  for (const sub of ['', 'nats', 'postgres', 'grafana', 'dashboard', 'alpaca']) {
     mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
   }
   chmodSync(dir, 0o700);
@@ -98,6 +102,11 @@ export function generateSecrets(options: SecretsOptions = {}): SecretsResult {
   ensure(grafanaPasswordFile(dir), () => randomBytes(24).toString('base64url'));
   // URL-safe: the operator opens the dashboard with it in the address (?token=).
   ensure(dashboardTokenFile(dir), () => `${randomBytes(24).toString('base64url')}\n`);
+  // Shaped like Alpaca's keys (an id of capitals and digits, a longer secret): the sim's, not Alpaca's.
+  ensure(alpacaSimKeysFile(dir), () => {
+    const keyId = `PKSIM${randomBytes(10).toString('hex').toUpperCase()}`.slice(0, 20);
+    return `${JSON.stringify({ keyId, secretKey: randomBytes(30).toString('base64url') })}\n`;
+  });
   if (options.tls === true) {
     const tls = join(dir, 'nats', 'tls');
     mkdirSync(tls, { recursive: true, mode: 0o700 });

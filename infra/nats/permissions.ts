@@ -11,7 +11,9 @@
  *
  * The rules of issue 15 in one place:
  * - only the OMS (`orders`) sends broker order commands (place, modify, cancel);
- * - only gateways (`gateway-ib`) publish broker events, broker status and market ticks;
+ * - only gateways (`gateway-ib`, `gateway-paper`, `gateway-alpaca`) serve broker commands and publish broker events,
+ *   broker status and market ticks; gateway-paper also reads its quote source (another broker's ticks, 5-s bars,
+ *   status, and its read commands: qualify, market data, history), never its order commands;
  * - only operators change trading state, risk limits, brokers (add/remove) and streams (delete, purge, edit);
  * - clients (SDK, CLI, strategies) submit through the OMS and read market data, orders, history and accounts;
  * - dashboards read, and change nothing.
@@ -30,6 +32,8 @@ import { probeFor } from '../healthcheck.js';
 
 export const NATS_USERS = [
   'gateway-ib',
+  'gateway-paper',
+  'gateway-alpaca',
   'orders',
   'market-data',
   'history',
@@ -40,10 +44,22 @@ export const NATS_USERS = [
 export type NatsUser = (typeof NATS_USERS)[number];
 
 /** The users the services run as (compose gives each its seed); the others are for people and their programs. */
-export const SERVICE_USERS = ['gateway-ib', 'orders', 'market-data', 'history'] as const satisfies readonly NatsUser[];
+export const SERVICE_USERS = [
+  'gateway-ib',
+  'gateway-paper',
+  'gateway-alpaca',
+  'orders',
+  'market-data',
+  'history',
+] as const satisfies readonly NatsUser[];
 
 export const USER_DESCRIPTIONS: Readonly<Record<NatsUser, string>> = {
   'gateway-ib': 'gateway-ib: serves broker.*.cmd.*, gateway.*.cmd.*, account.*; publishes broker events, status, ticks',
+  'gateway-paper':
+    'gateway-paper: serves broker.*.cmd.*, gateway.*.cmd.*, account.*; publishes broker events, status, ticks; ' +
+    'reads its quote source (ticks, bars, status, read commands)',
+  'gateway-alpaca':
+    'gateway-alpaca: serves broker.*.cmd.*, gateway.*.cmd.*, account.*; publishes broker events, status, ticks',
   orders: 'orders (the OMS): serves orders.*; the only sender of broker order commands; publishes the ORDERS stream',
   'market-data': 'market-data: serves md.subscribe/unsubscribe/snapshot; publishes bars and feed health',
   history: 'history: serves hist.*; streams hist.stream.*; reads the ORDERS stream into its read model',
@@ -64,6 +80,10 @@ export function nkeyVariableOf(user: NatsUser): string {
 
 const PEOPLE: readonly NatsUser[] = ['operator', 'client'];
 const READERS: readonly NatsUser[] = ['operator', 'client', 'dashboard'];
+/** The gateways: each serves the broker contract for the brokers it hosts. */
+const GATEWAYS: readonly NatsUser[] = ['gateway-ib', 'gateway-paper', 'gateway-alpaca'];
+/** gateway-paper shadows another broker: it reads that broker's market data and asks its read commands. */
+const SHADOW: readonly NatsUser[] = ['gateway-paper'];
 
 interface Rule {
   /** A pattern over catalog patterns: `*` matches one token (also a `*` of the catalog), `>` the rest. */
@@ -81,8 +101,9 @@ const rule = (match: string, publish: readonly NatsUser[], subscribe: readonly N
 /** One rule per family of catalog subjects. Requests: publish = who asks, subscribe = who answers. */
 export const RULES: readonly Rule[] = [
   // Market data
-  rule('md.tick.*.*', ['gateway-ib'], ['market-data', 'orders', ...READERS]),
-  rule('md.rtbar.*.*', ['gateway-ib'], ['market-data', ...READERS]),
+  rule('md.tick.*.*', GATEWAYS, ['market-data', 'orders', ...SHADOW, ...READERS]),
+  // gateway-alpaca streams no 5-s bars.
+  rule('md.rtbar.*.*', ['gateway-ib', 'gateway-paper'], ['market-data', ...SHADOW, ...READERS]),
   rule('md.bar.*.*.*', ['market-data'], ['history', ...READERS]),
   rule('md.health.*.*', ['gateway-ib', 'market-data'], ['orders', ...READERS]),
   rule('md.subscribe', ['orders', ...READERS], ['market-data']),
@@ -100,35 +121,36 @@ export const RULES: readonly Rule[] = [
   rule('orders.riskLimits', ['operator'], ['orders']),
   rule('orders.evt.*.*.*', ['orders'], READERS),
   // Broker commands: order commands from the OMS only; reads for whoever needs them.
-  rule('broker.*.cmd.placeOrder', ['orders'], ['gateway-ib']),
-  rule('broker.*.cmd.modifyOrder', ['orders'], ['gateway-ib']),
-  rule('broker.*.cmd.cancelOrder', ['orders'], ['gateway-ib']),
-  rule('broker.*.cmd.cancelAll', ['orders', 'operator'], ['gateway-ib']),
-  rule('broker.*.cmd.reconcile', ['orders', 'operator'], ['gateway-ib']),
-  rule('broker.*.cmd.qualifyContract', ['orders', 'market-data', 'history', ...PEOPLE], ['gateway-ib']),
-  rule('broker.*.cmd.mdSubscribe', ['market-data'], ['gateway-ib']),
-  rule('broker.*.cmd.mdUnsubscribe', ['market-data'], ['gateway-ib']),
+  rule('broker.*.cmd.placeOrder', ['orders'], GATEWAYS),
+  rule('broker.*.cmd.modifyOrder', ['orders'], GATEWAYS),
+  rule('broker.*.cmd.cancelOrder', ['orders'], GATEWAYS),
+  rule('broker.*.cmd.cancelAll', ['orders', 'operator'], GATEWAYS),
+  rule('broker.*.cmd.reconcile', ['orders', 'operator'], GATEWAYS),
+  rule('broker.*.cmd.qualifyContract', ['orders', 'market-data', 'history', ...PEOPLE, ...SHADOW], GATEWAYS),
+  rule('broker.*.cmd.mdSubscribe', ['market-data', ...SHADOW], GATEWAYS),
+  rule('broker.*.cmd.mdUnsubscribe', ['market-data', ...SHADOW], GATEWAYS),
   // orders asks for a reference price (risk's price collar, notional) when no quote of the instrument is cached.
-  rule('broker.*.cmd.mdSnapshot', ['market-data', 'orders', 'operator'], ['gateway-ib']),
-  rule('broker.*.cmd.fetchHistory', ['history'], ['gateway-ib']),
+  rule('broker.*.cmd.mdSnapshot', ['market-data', 'orders', 'operator', ...SHADOW], GATEWAYS),
+  rule('broker.*.cmd.fetchHistory', ['history', ...SHADOW], GATEWAYS),
   // The dashboard shows the depth of each broker's historical pacing queue (a read: it queues nothing).
-  rule('broker.*.cmd.historyForecast', ['history', 'operator', 'dashboard'], ['gateway-ib']),
-  rule('broker.*.cmd.optionChain', READERS, ['gateway-ib']),
-  rule('broker.*.cmd.positions', ['orders', ...READERS], ['gateway-ib']),
-  rule('broker.*.cmd.accountSummary', ['orders', ...READERS], ['gateway-ib']),
-  rule('broker.*.cmd.status', ['orders', 'market-data', 'history', ...READERS], ['gateway-ib']),
+  rule('broker.*.cmd.historyForecast', ['history', 'operator', 'dashboard', ...SHADOW], GATEWAYS),
+  rule('broker.*.cmd.optionChain', [...READERS, ...SHADOW], GATEWAYS),
+  rule('broker.*.cmd.positions', ['orders', ...READERS], GATEWAYS),
+  rule('broker.*.cmd.accountSummary', ['orders', ...READERS], GATEWAYS),
+  rule('broker.*.cmd.status', ['orders', 'market-data', 'history', ...READERS, ...SHADOW], GATEWAYS),
   // Broker facts: from gateways only.
-  rule('broker.*.evt.*', ['gateway-ib'], ['operator']),
-  rule('broker.*.status', ['gateway-ib'], ['orders', 'market-data', 'history', ...READERS]),
-  // The gateways' reserved broker order ids (never reused across restarts): theirs alone to write.
+  rule('broker.*.evt.*', GATEWAYS, ['operator']),
+  rule('broker.*.status', GATEWAYS, ['orders', 'market-data', 'history', ...SHADOW, ...READERS]),
+  // gateway-ib's reserved broker order ids (never reused across restarts): its alone to write (the paper and Alpaca
+  // gateways keep their ids in Postgres and at Alpaca).
   rule('broker.*.orderIds', ['gateway-ib'], ['operator']),
   // Broker connections: operators add and remove them.
-  rule('gateway.*.cmd.addBroker', ['operator'], ['gateway-ib']),
-  rule('gateway.*.cmd.removeBroker', ['operator'], ['gateway-ib']),
-  rule('gateway.*.cmd.listBrokers', READERS, ['gateway-ib']),
+  rule('gateway.*.cmd.addBroker', ['operator'], GATEWAYS),
+  rule('gateway.*.cmd.removeBroker', ['operator'], GATEWAYS),
+  rule('gateway.*.cmd.listBrokers', READERS, GATEWAYS),
   // Accounts
-  rule('account.*.positions', READERS, ['gateway-ib']),
-  rule('account.*.summary', READERS, ['gateway-ib']),
+  rule('account.*.positions', READERS, GATEWAYS),
+  rule('account.*.summary', READERS, GATEWAYS),
   rule('account.*.evt.*', ['gateway-ib'], READERS),
   // History
   rule('hist.bars', READERS, ['history']),
@@ -208,6 +230,8 @@ export const SYSTEM_PUBLISH: Readonly<Record<NatsUser, readonly string[]>> = {
     // Its last reserved id after a restart (the newest message of broker.<name>.orderIds).
     `$JS.API.STREAM.MSG.GET.${BROKER_ORDER_IDS_STREAM.name}`,
   ],
+  'gateway-paper': [JS_INFO, ...streamOwner(BROKER_EVENTS_STREAM.name)],
+  'gateway-alpaca': [JS_INFO, ...streamOwner(BROKER_EVENTS_STREAM.name)],
   orders: [
     JS_INFO,
     ...streamOwner(ORDERS_STREAM.name),
@@ -231,6 +255,8 @@ export const DURABLES: Readonly<Partial<Record<NatsUser, string>>> = {
 /** The compose service a healthcheck probe runs in, by user (infra/healthcheck.ts asks with the service's seed). */
 const PROBED: Readonly<Partial<Record<NatsUser, string>>> = {
   'gateway-ib': 'gateway-ib',
+  'gateway-paper': 'gateway-paper',
+  'gateway-alpaca': 'gateway-alpaca',
   orders: 'orders',
   'market-data': 'market-data',
   history: 'history',
@@ -266,7 +292,7 @@ export function natsPermissions(cat: MessageCatalog = catalog): UserPermissions[
     const serves = [...byEntry].some(([entry, r]) => entry.kind === 'request' && r.subscribe.includes(user));
     const service = PROBED[user];
     // The container healthcheck asks the service itself one cheap question, with the service's own user.
-    const probeSubject = service === undefined ? undefined : probeFor(service, 'ib')?.subject;
+    const probeSubject = service === undefined ? undefined : probeFor(service)?.subject;
     const probe = probeSubject === undefined ? undefined : cat.lookup(probeSubject)?.pattern;
     if (probe !== undefined && !publish.includes(probe)) publish.push(probe);
     return {

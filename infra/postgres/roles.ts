@@ -16,6 +16,9 @@ export interface RoleVariables {
   readonly history_role: string;
   readonly history_schema: string;
   readonly history_password: string;
+  readonly gateway_paper_role: string;
+  readonly gateway_paper_schema: string;
+  readonly gateway_paper_password: string;
 }
 
 /** The statements of roles.psql with the variables substituted, in order. */

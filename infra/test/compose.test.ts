@@ -4,8 +4,9 @@
  *    Specification JSON schema (infra/compose/compose-spec.json, see SOURCE.md there);
  * 2. the topology matches the code: every container of our image runs an entry file that exists in the image
  *    (Dockerfile layout), sets only variables that service reads (its loadConfig schema) and every variable it
- *    requires, with values its schema accepts; healthchecks, restart policies, the sim and live profiles, paper by
- *    default, no literal secrets; NATS with JetStream and fsync on every write;
+ *    requires, with values its schema accepts; healthchecks, restart policies, the sim, live, paper and alpaca
+ *    profiles, paper by default (alpaca-sim unless .env names Alpaca), no literal secrets; NATS with JetStream and
+ *    fsync on every write;
  * 3. authorization on: every service connects to NATS as its own user and to Postgres as its own role, with
  *    credentials from Docker secrets that `npm run secrets` writes (checked by generating them); the optional TLS
  *    override switches every NATS service over.
@@ -20,6 +21,7 @@ import { GatewayConfig } from '@trading-system/gateway-ib';
 import { isSecretName, loadConfig } from '@trading-system/runtime';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, test } from 'vitest';
+import { tradingUrlOf } from '../../services/gateway-alpaca/src/keys.js';
 import { PROBED_SERVICES } from '../healthcheck.js';
 import { inboxPrefixOf, type NatsUser, SERVICE_USERS } from '../nats/permissions.js';
 import { generateSecrets } from '../secrets.js';
@@ -51,6 +53,18 @@ const LIVE_ENV = {
   IB_BROKER_NAME: 'ib_live',
   ORDERS_BROKERS: 'ib_live',
 };
+/** An .env for Alpaca itself (live money), every ALPACA_* variable the README tells the user to set for it. */
+const ALPACA_LIVE_ENV = {
+  ...SIM_ENV,
+  ALPACA_PAPER: 'false',
+  ALPACA_TRADING_URL: 'https://api.alpaca.markets',
+  ALPACA_DATA_URL: 'https://data.alpaca.markets',
+  ALPACA_FEED: 'sip',
+  ALPACA_KEYS_FILE: './.secrets/alpaca/keys.json',
+  ALPACA_BROKER_NAME: 'alpaca_live',
+};
+/** Secret files that are the user's, named in .env (the others `npm run secrets` writes). */
+const USER_SECRETS = ['tws_password', 'alpaca_keys'];
 
 const compose = loadComposeFile(COMPOSE_PATH, SIM_ENV);
 /** What `npm run secrets` writes, here in a temporary directory standing for ./.secrets. */
@@ -101,6 +115,7 @@ describe('Compose Specification schema', () => {
   test.each([
     ['sim', SIM_ENV],
     ['live', LIVE_ENV],
+    ['alpaca live', ALPACA_LIVE_ENV],
   ])('docker-compose.yml is valid (%s .env)', (_name, env) => {
     const file = loadComposeFile(COMPOSE_PATH, env);
     const ok = validate(file);
@@ -163,15 +178,20 @@ describe('topology: the compose file against the code', () => {
     const env = environmentOf(service);
     const schema = await envSchemaOf(join(ROOT, entry));
     if (schema === undefined) {
-      // An args-driven process (ib-sim): known flags only, and no environment it would ignore.
+      // An args-driven process (ib-sim, alpaca-sim): known flags only, and no environment it would ignore.
       const flags = flagsOf(join(ROOT, entry));
       expect(args.filter((a) => a.startsWith('--') && !flags.has(a))).toEqual([]);
       const src = join(ROOT, entry, '..');
       const files = readdirSync(src, { recursive: true, encoding: 'utf8' })
         .filter((f) => f.endsWith('.ts'))
         .map((f) => join(src, f));
-      expect(readsEnvironment(files)).toBe(false);
+      // alpaca-sim reads ALPACA_SIM_KEY_ID / _SECRET_KEY as defaults of --key-id / --secret-key; compose gives it
+      // neither (its keys come from --keys-file, a secret), so nothing set here could be ignored.
+      if (!entry.startsWith('services/alpaca-sim/')) expect(readsEnvironment(files)).toBe(false);
       expect(env).toEqual({});
+      // Flag values naming a secret point at one this service mounts.
+      for (const a of args.filter((x) => x.startsWith('/run/secrets/')))
+        expect(secretsOf(service)).toContain(a.slice('/run/secrets/'.length));
       return;
     }
     expect(args).toEqual([]);
@@ -193,8 +213,13 @@ describe('topology: the compose file against the code', () => {
   test('orders routes to every broker a gateway container serves (default and live-money .env)', async () => {
     for (const env of [SIM_ENV, LIVE_ENV]) {
       const file = loadComposeFile(COMPOSE_PATH, env);
-      const gateways = Object.values(file.services).filter((s) => commandOf(s)[0]?.startsWith('services/gateway-ib/'));
-      expect(gateways.length).toBe(2);
+      // The live-money .env runs the live profile only.
+      const gateways = Object.values(file.services).filter(
+        (s) =>
+          /^services\/gateway-[a-z]+\//.test(commandOf(s)[0] ?? '') &&
+          (env !== LIVE_ENV || s.profiles?.includes('live') === true),
+      );
+      expect(gateways.length).toBe(env === LIVE_ENV ? 1 : 4);
       const orders = await envSchemaOf(join(ROOT, 'services/orders/src/main.ts'));
       const ordersEnv = withLocalSecrets(environmentOf(file.services.orders as ComposeService), file, SECRETS_DIR);
       const config = loadConfig(orders?.schema as never, ordersEnv) as {
@@ -216,8 +241,8 @@ describe('topology: the compose file against the code', () => {
     expect(existsSync(join(ROOT, 'infra/healthcheck.ts'))).toBe(true);
     for (const [name, service] of ours) {
       const kind = /^services\/([a-z-]+)\//.exec(commandOf(service)[0] ?? '')?.[1];
-      // ib-sim: not a NATS service, a TCP probe of its API port; the dashboard: its HTTP page (tested below).
-      if (kind === 'ib-sim' || kind === undefined) continue;
+      // ib-sim, alpaca-sim: not NATS services, a probe of their API port; the dashboard: its HTTP page (below).
+      if (kind === 'ib-sim' || kind === 'alpaca-sim' || kind === undefined) continue;
       expect(PROBED_SERVICES as readonly string[], name).toContain(kind);
       expect(service.healthcheck?.test, name).toEqual(['CMD', 'node', '--import', 'tsx', 'infra/healthcheck.ts', kind]);
     }
@@ -255,6 +280,8 @@ describe('topology: the compose file against the code', () => {
     expect(core.sort()).toEqual(['dashboard', 'history', 'market-data', 'nats', 'orders', 'postgres']);
     expect(inProfile('sim').sort()).toEqual(['gateway-ib-sim', 'ib-sim']);
     expect(inProfile('live').sort()).toEqual(['gateway-ib-live', 'ib-gateway']);
+    expect(inProfile('paper')).toEqual(['gateway-paper']);
+    expect(inProfile('alpaca').sort()).toEqual(['alpaca-sim', 'gateway-alpaca']);
     const sim = environmentOf(compose.services['gateway-ib-sim'] as ComposeService);
     expect(sim).toMatchObject({ IB_HOST: 'ib-sim', IB_PORT: '7497', IB_TRADING_MODE: 'paper' });
   });
@@ -318,6 +345,69 @@ describe('topology: the compose file against the code', () => {
     const gateway = await envSchemaOf(join(ROOT, 'services/gateway-ib/src/main.ts'));
     expect(() => loadConfig(gateway?.schema as never, withLocalSecrets(env, file, SECRETS_DIR))).not.toThrow();
   });
+
+  test("paper: a paper broker on sim's quotes, its books in its own schema, no order command to the source", () => {
+    const paper = compose.services['gateway-paper'] as ComposeService;
+    expect(environmentOf(paper)).toMatchObject({
+      BROKER_NAME: 'paper',
+      PAPER_QUOTES_FROM: 'sim',
+      PAPER_DB_SCHEMA: 'paper',
+      DATABASE_URL: 'postgres://gateway_paper@postgres:5432/trading',
+    });
+    // Its source runs in another profile: no depends_on across profiles (Compose would refuse it).
+    expect(Object.keys(paper.depends_on ?? {}).sort()).toEqual(['nats', 'postgres']);
+    const source = environmentOf(compose.services['gateway-ib-sim'] as ComposeService).BROKER_NAME;
+    expect(environmentOf(paper).PAPER_QUOTES_FROM).toBe(source);
+  });
+
+  test("alpaca: alpaca-sim and paper by default; the keys only from a secret file, alpaca-sim's the same file", () => {
+    const gateway = compose.services['gateway-alpaca'] as ComposeService;
+    const env = environmentOf(gateway);
+    expect(env).toMatchObject({
+      ALPACA_PAPER: 'true',
+      ALPACA_TRADING_URL: 'http://alpaca-sim:8788',
+      ALPACA_DATA_URL: 'http://alpaca-sim:8788',
+      ALPACA_SECRETS_FILE: '/run/secrets/alpaca_keys',
+    });
+    expect(Object.keys(env).filter((k) => /^ALPACA_API_/.test(k))).toEqual([]);
+    expect(secretsOf(gateway)).toContain('alpaca_keys');
+    const sim = compose.services['alpaca-sim'] as ComposeService;
+    expect(commandOf(sim)).toEqual(
+      expect.arrayContaining(['--port', '8788', '--keys-file', '/run/secrets/alpaca_sim_keys']),
+    );
+    expect(commandOf(sim).filter((a) => /^--(key-id|secret-key)$/.test(a))).toEqual([]);
+    // Both mount the keys `npm run secrets` wrote, so the gateway's keys are the ones the sim accepts.
+    expect(compose.secrets?.alpaca_keys?.file).toBe('./.secrets/alpaca/sim-keys.json');
+    expect(compose.secrets?.alpaca_sim_keys?.file).toBe('./.secrets/alpaca/sim-keys.json');
+    const keys = JSON.parse(readFileSync(join(SECRETS_DIR, 'alpaca/sim-keys.json'), 'utf8')) as Record<string, string>;
+    expect(Object.keys(keys).sort()).toEqual(['keyId', 'secretKey']);
+    expect(keys.secretKey?.length).toBeGreaterThanOrEqual(32);
+    expect(raw.secrets?.alpaca_keys?.file).toMatch(/^\$\{ALPACA_KEYS_FILE:-\.\/\.secrets\/[^}]+\}$/);
+  });
+
+  test('alpaca: Alpaca itself only when .env names its hosts, a keys file and (for live money) ALPACA_PAPER=false', async () => {
+    const file = loadComposeFile(COMPOSE_PATH, ALPACA_LIVE_ENV);
+    const env = environmentOf(file.services['gateway-alpaca'] as ComposeService);
+    expect(env).toMatchObject({
+      ALPACA_PAPER: 'false',
+      ALPACA_TRADING_URL: 'https://api.alpaca.markets',
+      BROKER_NAME: 'alpaca_live',
+    });
+    expect(file.secrets?.alpaca_keys?.file).toBe('./.secrets/alpaca/keys.json');
+    const schema = await envSchemaOf(join(ROOT, 'services/gateway-alpaca/src/main.ts'));
+    const config = loadConfig(schema?.schema as never, withLocalSecrets(env, file, SECRETS_DIR)) as {
+      ALPACA_PAPER: boolean;
+    };
+    expect(config.ALPACA_PAPER).toBe(false);
+    // The paper default of a partial .env (only the URL) is refused by the gateway's paper/live guard.
+    const partial = environmentOf(
+      loadComposeFile(COMPOSE_PATH, { ALPACA_TRADING_URL: 'https://api.alpaca.markets' }).services[
+        'gateway-alpaca'
+      ] as ComposeService,
+    );
+    expect(partial.ALPACA_PAPER).toBe('true');
+    expect(() => tradingUrlOf({ paper: true, tradingUrl: partial.ALPACA_TRADING_URL })).toThrow(/live host/);
+  });
 });
 
 /** The NATS user a container of ours connects as, by the service its command runs. */
@@ -331,8 +421,8 @@ function userOf(service: ComposeService): NatsUser | undefined {
 describe('authorization on by default', () => {
   test('the sim profile needs no .env: every credential is a secret file that `npm run secrets` writes', () => {
     expect(loadComposeFile(COMPOSE_PATH, {}).services.orders).toBeDefined();
-    const files = Object.entries(raw.secrets ?? {}).filter(([name]) => name !== 'tws_password');
-    expect(files.length).toBeGreaterThanOrEqual(7);
+    const files = Object.entries(raw.secrets ?? {}).filter(([name]) => !USER_SECRETS.includes(name));
+    expect(files.length).toBeGreaterThanOrEqual(12);
     for (const [name, spec] of files) {
       expect(spec.file, name).toMatch(/^\.\/\.secrets\//);
       expect(existsSync(join(SECRETS_DIR, (spec.file ?? '').slice('./.secrets/'.length))), name).toBe(true);
@@ -357,20 +447,28 @@ describe('authorization on by default', () => {
     },
   );
 
-  test('orders and history connect to Postgres as their own roles, the password from a secret; no superuser URL', () => {
+  test('orders, history and gateway-paper connect to Postgres as their own roles, the password from a secret; no superuser URL', () => {
+    /** Each service with a database: its role and schema (infra/postgres/roles.psql), its password's secret. */
+    const ROLES: Record<string, { role: string; schema: string; secret: string }> = {
+      orders: { role: 'orders', schema: 'orders', secret: 'pg_orders' },
+      history: { role: 'history', schema: 'history', secret: 'pg_history' },
+      'gateway-paper': { role: 'gateway_paper', schema: 'paper', secret: 'pg_gateway_paper' },
+    };
     const withDb = ours.filter(([, s]) => environmentOf(s).DATABASE_URL !== undefined);
-    expect(withDb.map(([n]) => n).sort()).toEqual(['history', 'orders']);
+    expect(withDb.map(([n]) => n).sort()).toEqual(Object.keys(ROLES).sort());
     for (const [name, service] of withDb) {
       const env = environmentOf(service);
-      expect(env.DATABASE_URL).toBe(`postgres://${name}@postgres:5432/trading`);
-      expect(env.DATABASE_PASSWORD_FILE).toBe(`/run/secrets/pg_${name}`);
-      expect(secretsOf(service)).toContain(`pg_${name}`);
+      const { role, secret } = ROLES[name] as { role: string; secret: string };
+      expect(env.DATABASE_URL).toBe(`postgres://${role}@postgres:5432/trading`);
+      expect(env.DATABASE_PASSWORD_FILE).toBe(`/run/secrets/${secret}`);
+      expect(secretsOf(service)).toContain(secret);
+      expect(raw.secrets?.[secret]?.file).toBe(`./.secrets/postgres/${name}.password`);
     }
     const postgres = compose.services.postgres as ComposeService;
     const env = environmentOf(postgres);
     expect(env.POSTGRES_PASSWORD_FILE).toBe('/run/secrets/pg_superuser');
     expect(env.POSTGRES_PASSWORD).toBeUndefined();
-    expect(secretsOf(postgres).sort()).toEqual(['pg_history', 'pg_orders', 'pg_superuser']);
+    expect(secretsOf(postgres).sort()).toEqual(['pg_gateway_paper', 'pg_history', 'pg_orders', 'pg_superuser']);
     expect(postgres.volumes).toEqual(
       expect.arrayContaining([
         './infra/postgres/init-roles.sh:/docker-entrypoint-initdb.d/10-roles.sh:ro',
@@ -378,10 +476,13 @@ describe('authorization on by default', () => {
       ]),
     );
     const script = readFileSync(join(ROOT, 'infra/postgres/init-roles.sh'), 'utf8');
-    for (const role of ['orders', 'history']) {
-      expect(script).toContain(`-v ${role}_role=${role} -v ${role}_schema=${role}`);
-      expect(script).toContain(`/run/secrets/pg_${role}`);
+    for (const { role, schema, secret } of Object.values(ROLES)) {
+      expect(script.replace(/\\\n\s*/g, '')).toContain(`-v ${role}_role=${role} -v ${role}_schema=${schema}`);
+      expect(script).toContain(`/run/secrets/${secret}`);
     }
+    // The paper gateway's schema is the one its configuration names.
+    const paper = environmentOf(compose.services['gateway-paper'] as ComposeService);
+    expect(paper.PAPER_DB_SCHEMA).toBe(ROLES['gateway-paper']?.schema);
   });
 
   test('the TLS override (docker-compose.tls.yml) is valid and switches every NATS service to tls:// with the CA', () => {

@@ -34,6 +34,7 @@ const concrete = (pattern: string): string =>
     .join('.');
 
 const STREAMS = STREAM_SPECS.map((s) => s.name);
+const GATEWAYS: NatsUser[] = ['gateway-ib', 'gateway-paper', 'gateway-alpaca'];
 
 /** Non-catalog subjects a user could abuse: stream and consumer administration, acks, KV, system, inboxes. */
 const SYSTEM_PROBES: readonly string[] = [
@@ -181,14 +182,38 @@ describe('the rules of issue 15, checked on the server without the rule table', 
   test('only the OMS sends broker order commands; only gateways serve them', () => {
     for (const verb of ['placeOrder', 'modifyOrder', 'cancelOrder']) {
       expect(allowedTo('publish', sample(`broker.*.cmd.${verb}`)), verb).toEqual(['orders']);
-      expect(allowedTo('subscribe', sample(`broker.*.cmd.${verb}`)), verb).toEqual(['gateway-ib']);
+      expect(allowedTo('subscribe', sample(`broker.*.cmd.${verb}`)), verb).toEqual(GATEWAYS);
     }
   });
 
   test('only gateways publish broker events (a forged execution), broker status and ticks', () => {
     for (const e of catalog.entries.filter((x) => /^broker\.\*\.(evt\.|status$)/.test(x.pattern)))
-      expect(allowedTo('publish', sample(e.pattern)), e.pattern).toEqual(['gateway-ib']);
-    expect(allowedTo('publish', sample('md.tick.*.*'))).toEqual(['gateway-ib']);
+      expect(allowedTo('publish', sample(e.pattern)), e.pattern).toEqual(GATEWAYS);
+    expect(allowedTo('publish', sample('md.tick.*.*'))).toEqual(GATEWAYS);
+  });
+
+  test('the paper gateway reads its quote source but cannot trade on it; the Alpaca gateway asks no broker anything', () => {
+    const paper = observed.get('gateway-paper');
+    for (const verb of ['qualifyContract', 'mdSubscribe', 'mdUnsubscribe', 'mdSnapshot', 'fetchHistory', 'status'])
+      expect(paper?.publish, verb).toContain(sample(`broker.*.cmd.${verb}`));
+    expect(paper?.subscribe).toEqual(
+      expect.arrayContaining([sample('md.tick.*.*'), sample('md.rtbar.*.*'), sample('broker.*.status')]),
+    );
+    for (const gateway of ['gateway-paper', 'gateway-alpaca'] as const) {
+      const seen = observed.get(gateway);
+      expect(
+        seen?.publish.filter((s) =>
+          /^broker\.[^.]+\.cmd\.(place|modify|cancel)Order$|\.cancelAll$|\.reconcile$/.test(s),
+        ),
+        gateway,
+      ).toEqual([]);
+      // Neither writes gateway-ib's order-id stream nor account events, nor consumes anyone's stream.
+      expect(
+        seen?.publish.filter((s) => /orderIds|^account\.|^\$JS\.ACK|CONSUMER/.test(s)),
+        gateway,
+      ).toEqual([]);
+    }
+    expect(observed.get('gateway-alpaca')?.publish.filter((s) => /^broker\.[^.]+\.cmd\./.test(s))).toEqual([]);
   });
 
   test('only operators change trading state, risk limits, brokers and streams', () => {

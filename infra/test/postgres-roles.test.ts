@@ -4,13 +4,14 @@
  * object in public, no role attributes beyond LOGIN. The services connect with DATABASE_URL + DATABASE_PASSWORD_FILE
  * as compose gives them.
  */
+import { migrations as paperMigrations } from '@trading-system/gateway-paper';
 import { migrations as historyMigrations } from '@trading-system/history';
 import { checkDatabaseConfig, databaseConfigShape, databaseOptions, loadConfig } from '@trading-system/runtime';
 import { createDatabase, type Database, migrateToLatest, sql } from '@trading-system/storage';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { migrations as ordersMigrations } from '../../services/orders/src/migrations/index.js';
-import { createServiceDatabase, type ServiceDatabase } from './support/database.js';
+import { createServiceDatabase, type DatabaseService, type ServiceDatabase } from './support/database.js';
 
 const DbEnv = z.object(databaseConfigShape).superRefine(checkDatabaseConfig);
 
@@ -18,7 +19,7 @@ let database: ServiceDatabase;
 const open: Database<unknown>[] = [];
 
 /** A pool as the service's main.ts opens it: from its environment, the password read from the file. */
-async function connectAs(service: 'orders' | 'history'): Promise<Database<unknown>> {
+async function connectAs(service: DatabaseService): Promise<Database<unknown>> {
   const config = loadConfig(DbEnv, database.envFor(service));
   const db = await createDatabase<unknown>(databaseOptions(config, service));
   open.push(db);
@@ -56,6 +57,10 @@ describe('service roles of infra/postgres/roles.psql', () => {
     expect(
       (await migrateToLatest(history.db, { schema: 'history', migrations: historyMigrations })).length,
     ).toBeGreaterThan(0);
+    const paper = await connectAs('gateway-paper');
+    expect((await migrateToLatest(paper.db, { schema: 'paper', migrations: paperMigrations })).length).toBeGreaterThan(
+      0,
+    );
     // Idempotent on restart: nothing pending, and no CREATE SCHEMA (which the role may not do) is attempted.
     expect(await migrateToLatest(orders.db, { schema: 'orders', migrations: ordersMigrations })).toEqual([]);
     const { rows } = await sql<{ current_user: string }>`select current_user`.execute(orders.db);
@@ -73,10 +78,9 @@ describe('service roles of infra/postgres/roles.psql', () => {
       rolreplication: boolean;
       rolbypassrls: boolean;
     }>`select rolname, rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls from pg_roles
-       where rolname in (${database.roles.orders_role}, ${database.roles.history_role}) order by rolname`.execute(
-      admin.db,
-    );
-    expect(rows).toHaveLength(2);
+       where rolname in (${database.roles.orders_role}, ${database.roles.history_role},
+         ${database.roles.gateway_paper_role}) order by rolname`.execute(admin.db);
+    expect(rows).toHaveLength(3);
     for (const r of rows)
       expect(r, r.rolname).toMatchObject({
         rolsuper: false,
@@ -98,5 +102,11 @@ describe('service roles of infra/postgres/roles.psql', () => {
     expect(await denied(orders, 'create table history.sneaky (x int)')).toMatch(/^42501: permission denied/);
     expect(await denied(history, 'select * from orders.orders limit 1')).toMatch(/^42501: permission denied/);
     expect(await denied(history, 'delete from orders.fills')).toMatch(/^42501: permission denied/);
+    // The paper books are the paper gateway's alone, and it reaches no one else's.
+    const paper = await connectAs('gateway-paper');
+    expect(await denied(paper, 'select * from orders.orders limit 1')).toMatch(/^42501: permission denied/);
+    expect(await denied(paper, 'select * from history.orders limit 1')).toMatch(/^42501: permission denied/);
+    expect(await denied(orders, 'select * from paper.kysely_migration limit 1')).toMatch(/^42501: permission denied/);
+    expect(await denied(paper, 'create schema sneaky')).toMatch(/^42501: permission denied/);
   });
 });

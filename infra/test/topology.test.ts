@@ -1,16 +1,18 @@
 /**
  * The compose topology as separate processes, on real NATS and Postgres, without Docker: every container of the
- * `sim` profile that runs our image (ib-sim, gateway-ib-sim, orders, market-data, history) is started with its
- * compose command and environment, only the addresses mapped to this machine (a private nats-server running
- * infra/nats/auth.conf with users from `npm run secrets`, a database of the test's own with the roles of
- * infra/postgres/roles.psql, a free port for ib-sim, a temporary state file); the secrets compose mounts at
- * /run/secrets/ are the generated files. Each is declared ready by its own compose healthcheck
- * (infra/healthcheck.ts, with the container's own credentials), then `examples/basic-usage.ts` runs against them as
- * the `client` user and must print what it prints on the embedded default (libs/sdk/test/examples.test.ts): 5 days
- * of hourly AAPL bars and a working limit order's status.
+ * `sim`, `paper` and `alpaca` profiles that runs our image (ib-sim, gateway-ib-sim, orders, market-data, history,
+ * gateway-paper, alpaca-sim, gateway-alpaca) is started with its compose command and environment, only the
+ * addresses mapped to this machine (a private nats-server running infra/nats/auth.conf with users from
+ * `npm run secrets`, a database of the test's own with the roles of infra/postgres/roles.psql, free ports for the
+ * simulators, a temporary state file); the secrets compose mounts at /run/secrets/ are the generated files. Each is
+ * declared ready by its own compose healthcheck (infra/healthcheck.ts, with the container's own credentials), then
+ * `examples/basic-usage.ts` runs against them as the `client` user and must print what it prints on the embedded
+ * default (libs/sdk/test/examples.test.ts): 5 days of hourly AAPL bars and a working limit order's status; the same
+ * script then trades the `paper` and `alpaca` brokers. Every service runs as its own NATS user, and none may have
+ * been refused a publish or subscribe by the server: the permissions cover what the services actually do.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +29,18 @@ import { type AuthSecrets, makeSecrets, startAuthNats } from './support/auth.js'
 import { createServiceDatabase, type ServiceDatabase } from './support/database.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SIM_SERVICES = ['ib-sim', 'gateway-ib-sim', 'orders', 'market-data', 'history'] as const;
+const SERVICES = [
+  'ib-sim',
+  'gateway-ib-sim',
+  'orders',
+  'market-data',
+  'history',
+  'gateway-paper',
+  'alpaca-sim',
+  'gateway-alpaca',
+] as const;
+/** What a service logs when the NATS server refuses one of its publishes or subscriptions (libs/bus). */
+const REFUSED = 'NATS refused this for our user';
 
 interface Proc {
   readonly name: string;
@@ -45,6 +58,7 @@ const procs: Proc[] = [];
 /** Each compose service's environment as mapped to this machine (the healthchecks run with it, as in Docker). */
 const envs = new Map<string, Record<string, string>>();
 const healthEnv = (kind: string): Record<string, string> => {
+  // The healthcheck's kind is the service's but for gateway-ib, whose compose service is named by its profile.
   const service = kind === 'gateway-ib' ? 'gateway-ib-sim' : kind;
   const env = envs.get(service) ?? {};
   return Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('NATS_')));
@@ -126,29 +140,39 @@ beforeAll(async () => {
   database = await createServiceDatabase('topology');
   stateDir = mkdtempSync(join(tmpdir(), 'topology-'));
   const simPort = await freePort();
+  const alpacaPort = await freePort();
 
   // The compose file as a sim user runs it (no .env needed), then mapped to this machine.
   const compose = loadComposeFile(join(ROOT, 'docker-compose.yml'), { LOG_LEVEL: 'warn' });
-  const dbEnv = { orders: database.envFor('orders'), history: database.envFor('history') };
+  const roles = [
+    ['orders', 'orders', 'pg_orders'],
+    ['history', 'history', 'pg_history'],
+    ['gateway-paper', 'gateway_paper', 'pg_gateway_paper'],
+  ] as const;
   const mapValue = (v: string): string => {
     if (v === 'nats://nats:4222') return nats.url;
-    for (const role of ['orders', 'history'] as const) {
-      if (v === `postgres://${role}@postgres:5432/trading`) return dbEnv[role].DATABASE_URL as string;
-      if (v === `/run/secrets/pg_${role}`) return dbEnv[role].DATABASE_PASSWORD_FILE as string;
+    for (const [service, role, secret] of roles) {
+      const db = database.envFor(service);
+      if (v === `postgres://${role}@postgres:5432/trading`) return db.DATABASE_URL as string;
+      if (v === `/run/secrets/${secret}`) return db.DATABASE_PASSWORD_FILE as string;
     }
     if (v === 'ib-sim' || v === '0.0.0.0') return '127.0.0.1';
     if (v === '7497') return String(simPort);
+    if (v === '8788') return String(alpacaPort);
+    if (v === 'http://alpaca-sim:8788') return `http://127.0.0.1:${alpacaPort}`;
     if (v.startsWith('/data/')) return join(stateDir, v.slice('/data/'.length));
     return v;
   };
-  for (const name of SIM_SERVICES) {
+  for (const name of SERVICES) {
     const service = compose.services[name] as ComposeService;
     const mapped = Object.fromEntries(Object.entries(environmentOf(service)).map(([k, v]) => [k, mapValue(v)]));
     const env = withLocalSecrets(mapped, compose, secrets.dir);
     // Compose gives every container the same metrics port; here they share one host.
     if (env.METRICS_PORT !== undefined) env.METRICS_PORT = String(await freePort());
     envs.set(name, env);
-    procs.push(spawnService(name, commandOf(service).map(mapValue), env));
+    // Secret files named by a flag (alpaca-sim's --keys-file) too.
+    const args = commandOf(service).map((a) => withLocalSecrets({ a: mapValue(a) }, compose, secrets.dir).a as string);
+    procs.push(spawnService(name, args, env));
   }
 
   bus = await openBus({
@@ -167,7 +191,7 @@ beforeAll(async () => {
   // Ready when each NATS service answers its healthcheck request (asked here, cheaply); then the healthcheck
   // commands themselves must pass, as Docker runs them.
   for (const kind of PROBED_SERVICES) {
-    const probe = probeFor(kind, 'ib');
+    const probe = probeFor(kind);
     if (probe === undefined) throw new Error(`no probe for ${kind}`);
     await until(`${kind} answering ${probe.subject}`, 60_000, async () => {
       try {
@@ -180,21 +204,28 @@ beforeAll(async () => {
     });
   }
   const checks = await Promise.all(
-    // Generous: four tsx processes at once on a loaded machine take a while to start.
+    // Generous: six tsx processes at once on a loaded machine take a while to start.
     PROBED_SERVICES.map((kind) => run(['infra/healthcheck.ts', kind], healthEnv(kind), 90_000)),
   );
   expect(
     checks.map((c) => c.code),
     checks.map((c) => c.stderr).join('\n'),
   ).toEqual(PROBED_SERVICES.map(() => 0));
-  await until('broker sim connected to ib-sim', 30_000, async () => {
-    const reply = await bus.request<{ ok: boolean; brokers?: BrokerInfo[] }>(
-      Subjects.gatewayCommand.build({ type: 'ib', verb: 'listBrokers' }),
-      { v: 1 },
-      { timeoutMs: 5_000 },
-    );
-    return reply.brokers?.some((b) => b.name === 'sim' && b.state === 'connected') === true;
-  });
+  // sim on ib-sim; paper on sim's quotes (connected once its source is); alpaca on alpaca-sim.
+  for (const [type, broker] of [
+    ['ib', 'sim'],
+    ['paper', 'paper'],
+    ['alpaca', 'alpaca'],
+  ] as const) {
+    await until(`broker ${broker} connected`, 30_000, async () => {
+      const reply = await bus.request<{ ok: boolean; brokers?: BrokerInfo[] }>(
+        Subjects.gatewayCommand.build({ type, verb: 'listBrokers' }),
+        { v: 1 },
+        { timeoutMs: 5_000 },
+      );
+      return reply.brokers?.some((b) => b.name === broker && b.state === 'connected') === true;
+    });
+  }
 }, 240_000);
 
 afterAll(async () => {
@@ -231,9 +262,47 @@ test('examples/basic-usage.ts with NATS_URL against the compose services as sepa
   expect(stdout).toMatch(/cancel requested: /);
 }, 100_000);
 
+test.each([
+  ['paper', 'paper'],
+  ['alpaca', 'alpaca'],
+])(
+  'the same example trades the %s broker (gateway-%s of its compose profile) through the OMS',
+  async (broker, type) => {
+    const { code, stdout, stderr } = await run(
+      ['examples/basic-usage.ts'],
+      { NATS_URL: nats.url, LOG_LEVEL: 'warn', BROKER_NAME: broker, GATEWAY_TYPE: type, ...secrets.natsEnv('client') },
+      90_000,
+    );
+    expect(code, stderr + stdout).toBe(0);
+    expect(stdout).toMatch(new RegExp(`broker ${broker}: connected`));
+    expect(stdout).toMatch(/AAPL: \d+ bars of 1 hour over \d+ trading days/);
+    expect(stdout).toMatch(/order quickstart-[0-9a-f-]+: BUY 10 AAPL LMT \d+\.\d\d GTC/);
+    expect(stdout).toMatch(/status: submitted \(filled 0 of 10, broker order id \S+\)/);
+    expect(stdout).toMatch(/cancel requested: /);
+  },
+  100_000,
+);
+
+test('no service was refused a publish or subscribe by NATS: each user covers what its service does', () => {
+  const refused = procs.filter((p) => p.output.join('').includes(REFUSED));
+  expect(
+    refused.map(
+      (p) =>
+        `${p.name}: ${p.output
+          .join('')
+          .split('\n')
+          .filter((l) => l.includes(REFUSED))
+          .slice(0, 3)
+          .join('\n')}`,
+    ),
+  ).toEqual([]);
+  // The check can fail: the same words are what libs/bus logs for a refusal.
+  expect(readFileSync(join(ROOT, 'libs/bus/src/nats-connect.ts'), 'utf8')).toContain(REFUSED);
+});
+
 test("each service's metrics endpoint is ready and its series moved with the example's work", async () => {
   const url = (name: string) => `http://127.0.0.1:${envs.get(name)?.METRICS_PORT}`;
-  for (const name of ['gateway-ib-sim', 'orders', 'market-data', 'history']) {
+  for (const name of ['gateway-ib-sim', 'orders', 'market-data', 'history', 'gateway-paper', 'gateway-alpaca']) {
     expect((await fetch(`${url(name)}/readyz`)).status, name).toBe(200);
     expect((await fetch(`${url(name)}/healthz`)).status, name).toBe(200);
   }
@@ -265,6 +334,11 @@ test("each service's metrics endpoint is ready and its series moved with the exa
   // The example's hourly bars: looked up (a first request downloads), then sent.
   expect(sumOf(history, 'trading_history_lookups_total')).toBeGreaterThanOrEqual(1);
   expect(sumOf(history, 'trading_history_bars_served_total')).toBeGreaterThanOrEqual(14);
+  // The paper and Alpaca gateways served the examples' orders over the bus.
+  for (const name of ['gateway-paper', 'gateway-alpaca']) {
+    const m = await scrape(url(name));
+    expect(sumOf(m, 'trading_bus_messages_total', { direction: 'in' }), name).toBeGreaterThan(0);
+  }
   const marketData = await scrape(url('market-data'));
   expect(sumOf(marketData, 'trading_bus_messages_total', { direction: 'in' })).toBeGreaterThan(0);
 }, 30_000);

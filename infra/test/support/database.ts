@@ -11,6 +11,10 @@ import { createDatabase, sql } from '@trading-system/storage';
 import { databaseUrl } from '@trading-system/testkit';
 import { type RoleVariables, rolesStatements } from '../../postgres/roles.js';
 
+/** The services with a Postgres role of their own. */
+export type DatabaseService = 'orders' | 'history' | 'gateway-paper';
+const roleKey = (service: DatabaseService) => service.replace('-', '_') as 'orders' | 'history' | 'gateway_paper';
+
 export interface ServiceDatabase {
   /** Name of the database. */
   readonly name: string;
@@ -18,7 +22,7 @@ export interface ServiceDatabase {
   /** Superuser URL of the test database (for the test's own checks). */
   readonly adminUrl: string;
   /** What a service gets: DATABASE_URL without password, DATABASE_PASSWORD_FILE with it. */
-  envFor(service: 'orders' | 'history', via?: { host: string; port: number }): Record<string, string>;
+  envFor(service: DatabaseService, via?: { host: string; port: number }): Record<string, string>;
   /** Drops the database (forcing connections out) and the roles. */
   drop(): Promise<void>;
 }
@@ -35,6 +39,9 @@ export async function createServiceDatabase(prefix = 'sys'): Promise<ServiceData
     history_role: `history_${id}`,
     history_schema: 'history',
     history_password: randomBytes(12).toString('base64url'),
+    gateway_paper_role: `gateway_paper_${id}`,
+    gateway_paper_schema: 'paper',
+    gateway_paper_password: randomBytes(12).toString('base64url'),
   };
   const admin = await createDatabase({ kind: 'pg', url: base, poolMax: 1 });
   try {
@@ -50,19 +57,23 @@ export async function createServiceDatabase(prefix = 'sys'): Promise<ServiceData
     await db.close();
   }
   const dir = mkdtempSync(join(tmpdir(), 'pg-secrets-'));
-  const passwordFile = (service: 'orders' | 'history') => {
+  const passwordFile = (service: DatabaseService) => {
     const file = join(dir, `${service}.password`);
-    writeFileSync(file, `${roles[`${service}_password`]}\n`, { mode: 0o600 });
+    writeFileSync(file, `${roles[`${roleKey(service)}_password`]}\n`, { mode: 0o600 });
     return file;
   };
-  const files = { orders: passwordFile('orders'), history: passwordFile('history') };
+  const files = {
+    orders: passwordFile('orders'),
+    history: passwordFile('history'),
+    'gateway-paper': passwordFile('gateway-paper'),
+  };
   return {
     name,
     roles,
     adminUrl,
     envFor(service, via) {
       const url = new URL(adminUrl);
-      url.username = roles[`${service}_role`];
+      url.username = roles[`${roleKey(service)}_role`];
       url.password = '';
       if (via !== undefined) {
         url.hostname = via.host;
@@ -74,7 +85,7 @@ export async function createServiceDatabase(prefix = 'sys'): Promise<ServiceData
       const a = await createDatabase({ kind: 'pg', url: base, poolMax: 1 });
       try {
         await sql`drop database if exists ${sql.id(name)} with (force)`.execute(a.db);
-        for (const role of [roles.orders_role, roles.history_role])
+        for (const role of [roles.orders_role, roles.history_role, roles.gateway_paper_role])
           await sql`drop role if exists ${sql.id(role)}`.execute(a.db);
       } finally {
         await a.close();
