@@ -299,6 +299,21 @@ describe('topology: the compose file against the code', () => {
     expect(raw.secrets?.tws_password?.file).toMatch(/^\$\{TWS_PASSWORD_FILE:-\.\/\.secrets\/[^}]+\}$/);
   });
 
+  test('.env.example names every variable the compose files read, and no other; it sets none and holds no secret', () => {
+    const read = new Set(
+      ['docker-compose.yml', 'docker-compose.tls.yml'].flatMap((f) =>
+        [...readFileSync(join(ROOT, f), 'utf8').matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1] as string),
+      ),
+    );
+    const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
+    const documented = new Set([...example.matchAll(/^# ([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1] as string));
+    expect([...read].filter((v) => !documented.has(v)).sort()).toEqual([]);
+    expect([...documented].filter((v) => !read.has(v)).sort()).toEqual([]);
+    // Every line a comment: copied to .env as it is, it changes nothing.
+    expect(example.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'))).toEqual([]);
+    for (const v of documented) if (isSecretName(v)) expect(v, 'a secret is a file').toMatch(/_FILE$/);
+  });
+
   test('no literal secret anywhere: secret-named values and URL passwords come from interpolation', () => {
     for (const [name, service] of Object.entries(raw.services)) {
       for (const [key, value] of Object.entries(environmentOf(service))) {
