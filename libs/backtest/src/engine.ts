@@ -46,6 +46,7 @@ import { type InstrumentOptions, instrumentSpec } from './instruments.js';
 import type { FillRecord, MutableOrder, PositionChange, TradeRecord } from './records.js';
 import { ACCOUNT, CLIENT_ID, type PositionState, SimBroker } from './sim-broker.js';
 import { type ReturnPeriod, type Statistics, StatsAccumulator } from './stats.js';
+import { ColumnBars } from './sweep/columns.js';
 
 /** One bar of input; `volume` may be absent. */
 export interface InputBar {
@@ -290,27 +291,26 @@ class BacktestRun {
     }
   }
 
-  private walkBar(spec: InstrumentSpec, bar: InputBar, previousClose: number): void {
+  /** The bar's four points in order (see the timeline above). */
+  private walkBar(spec: InstrumentSpec, time: number, open: number, high: number, low: number, close: number): void {
     const span = this.spanMs;
-    const up = bar.close >= bar.open;
-    const prices = [bar.open, up ? bar.low : bar.high, up ? bar.high : bar.low, bar.close];
-    const times = [
-      bar.time,
-      bar.time + Math.floor(span / 3),
-      bar.time + Math.floor((2 * span) / 3),
-      bar.time + span - 1,
-    ];
-    let prev = previousClose;
-    for (let i = 0; i < 4; i++) {
-      const p = prices[i] as number;
-      const t = times[i] as number;
-      this.setNow(t);
-      if (i > 0 && !Number.isNaN(prev) && this.exchange.hasOpenOrders()) this.crossLevels(spec, prev, p, t);
-      this.setQuote(spec, p, false);
-      this.step(t);
-      if (this.broker.nextArrival() <= t) this.broker.applyArrived(t);
-      prev = p;
-    }
+    const up = close >= open;
+    const first = up ? low : high;
+    const second = up ? high : low;
+    // The open is reached by a jump (a gap), not a leg: orders it crosses fill at the open itself.
+    this.walkPoint(spec, time, open, Number.NaN);
+    this.walkPoint(spec, time + Math.floor(span / 3), first, open);
+    this.walkPoint(spec, time + Math.floor((2 * span) / 3), second, first);
+    this.walkPoint(spec, time + span - 1, close, second);
+  }
+
+  /** One point of a bar at `t`; `prev`: where the leg to it starts (NaN: no leg). */
+  private walkPoint(spec: InstrumentSpec, t: number, p: number, prev: number): void {
+    this.setNow(t);
+    if (!Number.isNaN(prev) && this.exchange.hasOpenOrders()) this.crossLevels(spec, prev, p, t);
+    this.setQuote(spec, p, false);
+    this.step(t);
+    if (this.broker.nextArrival() <= t) this.broker.applyArrived(t);
   }
 
   /** Quote-driven fills: arrivals at their instant, resting orders on the `stepMs` grid, up to `end`. */
@@ -359,28 +359,12 @@ class BacktestRun {
   private loop(): BacktestResult {
     const { o, strategy, ctx, broker, exchange, stats, symbols, specList, spanMs } = this;
     const n = symbols.length;
-    const iters = o.data.map((d) => d.bars[Symbol.iterator]());
-    const heads: Array<InputBar | undefined> = new Array(n).fill(undefined);
     const firstTime = this.firstTime;
-    const to = o.to ?? Number.POSITIVE_INFINITY;
-    const advanceHead = (i: number): void => {
-      const it = iters[i] as Iterator<InputBar>;
-      for (;;) {
-        const r = it.next();
-        if (r.done === true) {
-          heads[i] = undefined;
-          return;
-        }
-        const b = r.value;
-        if (b.time < firstTime) continue;
-        heads[i] = b.time >= to ? undefined : b;
-        return;
-      }
-    };
-    for (let i = 0; i < n; i++) advanceHead(i);
-    const lastClose = new Float64Array(n).fill(Number.NaN);
+    const heads = new Heads(o.data, firstTime, o.to ?? Number.POSITIVE_INFINITY);
+    const { live, time: hTime, open: hOpen, high: hHigh, low: hLow, close: hClose, volume: hVolume } = heads;
+    // The context reads the same array (lastPrice, equity): one write per bar.
+    const lastClose = ctx.lastCloses;
     let nextPrune = Number.NEGATIVE_INFINITY;
-    const lastPrices = ctx.lastPrices;
     const fanout = new TimeframeFanout(symbols, o.timeframe, strategy.timeframes ?? []);
     const passthrough = fanout.passthroughOnly;
     const curve = new EquityCurve(o.maxCurvePoints);
@@ -393,8 +377,9 @@ class BacktestRun {
     const barMode = this.fills.mode === 'bars';
     const onBar = strategy.onBar?.bind(strategy);
     const onProgress = o.onProgress;
-    const groupBars: Bar[] = [];
-    const groupIdx: number[] = [];
+    // The bars of one instant (one per symbol at most); `grouped` of them are this instant's.
+    const groupBars: Bar[] = new Array(n);
+    let grouped = 0;
     let barsDone = 0;
     let firstBarTime: number | null = null;
     let lastBarEnd: number | null = null;
@@ -404,10 +389,7 @@ class BacktestRun {
     for (;;) {
       this.phase = 'engine';
       let t = Number.POSITIVE_INFINITY;
-      for (let i = 0; i < n; i++) {
-        const h = heads[i];
-        if (h !== undefined && h.time < t) t = h.time;
-      }
+      for (let i = 0; i < n; i++) if (live[i] === 1 && (hTime[i] as number) < t) t = hTime[i] as number;
       if (t === Number.POSITIVE_INFINITY) break;
       if (firstBarTime === null) {
         firstBarTime = t;
@@ -415,37 +397,37 @@ class BacktestRun {
       }
       const end = t + spanMs;
       if (!barMode) this.advanceTo(end - 1);
-      groupBars.length = 0;
-      groupIdx.length = 0;
+      grouped = 0;
       for (let i = 0; i < n; i++) {
-        const input = heads[i];
-        if (input === undefined || input.time !== t) continue;
+        if (live[i] !== 1 || hTime[i] !== t) continue;
+        const open = hOpen[i] as number;
+        const high = hHigh[i] as number;
+        const low = hLow[i] as number;
+        const close = hClose[i] as number;
+        const volume = hVolume[i] as number;
         if (barMode && (broker.open.size > 0 || broker.nextArrival() <= end))
-          this.walkBar(specList[i] as InstrumentSpec, input, lastClose[i] as number);
-        lastClose[i] = input.close;
-        const symbol = symbols[i] as string;
-        lastPrices.set(symbol, input.close);
-        const volume = input.volume ?? 0;
-        (candleSeries[i] as CandleSeries).add(t, input.open, input.high, input.low, input.close, volume);
-        groupBars.push({
-          symbol,
+          this.walkBar(specList[i] as InstrumentSpec, t, open, high, low, close);
+        lastClose[i] = close;
+        (candleSeries[i] as CandleSeries).add(t, open, high, low, close, volume);
+        // A fresh object per bar: a strategy may keep the bars it is given.
+        groupBars[grouped++] = {
+          symbol: symbols[i] as string,
           timeframe: o.timeframe,
           time: t,
           endTime: end,
-          open: input.open,
-          high: input.high,
-          low: input.low,
-          close: input.close,
+          open,
+          high,
+          low,
+          close,
           volume,
-        });
-        groupIdx.push(i);
-        advanceHead(i);
+        };
+        heads.advance(i);
       }
       if (ctx.nextTimerDue <= end) this.fireTimers(end);
       this.setNow(end);
       if (onBar !== undefined) {
         this.phase = 'onBar';
-        for (let k = 0; k < groupBars.length; k++) {
+        for (let k = 0; k < grouped; k++) {
           const b = groupBars[k] as Bar;
           if (passthrough) onBar(b, ctx);
           else {
@@ -472,8 +454,8 @@ class BacktestRun {
       stats.addSample(end, equity, exposed);
       curve.add(end, equity, stats.drawdownOf(equity));
       lastBarEnd = end;
-      barsDone += groupIdx.length;
-      if (onProgress !== undefined && (barsDone & 0xffff) < groupIdx.length) onProgress(barsDone, total);
+      barsDone += grouped;
+      if (onProgress !== undefined && (barsDone & 0xffff) < grouped) onProgress(barsDone, total);
     }
     if (onBar !== undefined) {
       this.phase = 'onBar';
@@ -515,5 +497,94 @@ class BacktestRun {
       equity: curve.finish(lastBarEnd ?? 0, ctx.equity()),
       candles,
     };
+  }
+}
+
+/**
+ * The next bar of every series as numbers, so the loop allocates no object per input bar: columns (ColumnBars,
+ * what sweeps and the benchmark use) are read in place, any other iterable is iterated and its bars copied.
+ * Bars before `from` are skipped; a series ends at its first bar at or after `to`.
+ */
+class Heads {
+  /** 1 while the series has a bar to give. */
+  readonly live: Uint8Array;
+  readonly time: Float64Array;
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  readonly volume: Float64Array;
+  private readonly columns: Array<ColumnBars['columns'] | undefined>;
+  private readonly iterators: Array<Iterator<InputBar> | undefined>;
+  /** Next row of each column series. */
+  private readonly row: Float64Array;
+
+  constructor(
+    data: readonly BarSeriesInput[],
+    private readonly from: number,
+    private readonly to: number,
+  ) {
+    const n = data.length;
+    this.live = new Uint8Array(n);
+    this.time = new Float64Array(n);
+    this.open = new Float64Array(n);
+    this.high = new Float64Array(n);
+    this.low = new Float64Array(n);
+    this.close = new Float64Array(n);
+    this.volume = new Float64Array(n);
+    this.row = new Float64Array(n);
+    this.columns = data.map((d) => (d.bars instanceof ColumnBars ? d.bars.columns : undefined));
+    this.iterators = data.map((d) => (d.bars instanceof ColumnBars ? undefined : d.bars[Symbol.iterator]()));
+    for (let i = 0; i < n; i++) this.advance(i);
+  }
+
+  advance(i: number): void {
+    const c = this.columns[i];
+    if (c !== undefined) {
+      let k = this.row[i] as number;
+      while (k < c.length && (c.time[k] as number) < this.from) k++;
+      if (k >= c.length || (c.time[k] as number) >= this.to) {
+        this.live[i] = 0;
+        this.row[i] = c.length;
+        return;
+      }
+      this.set(
+        i,
+        c.time[k] as number,
+        c.open[k] as number,
+        c.high[k] as number,
+        c.low[k] as number,
+        c.close[k] as number,
+        c.volume[k] as number,
+      );
+      this.row[i] = k + 1;
+      return;
+    }
+    const it = this.iterators[i] as Iterator<InputBar>;
+    for (;;) {
+      const r = it.next();
+      if (r.done === true) {
+        this.live[i] = 0;
+        return;
+      }
+      const b = r.value;
+      if (b.time < this.from) continue;
+      if (b.time >= this.to) {
+        this.live[i] = 0;
+        return;
+      }
+      this.set(i, b.time, b.open, b.high, b.low, b.close, b.volume ?? 0);
+      return;
+    }
+  }
+
+  private set(i: number, time: number, open: number, high: number, low: number, close: number, volume: number): void {
+    this.live[i] = 1;
+    this.time[i] = time;
+    this.open[i] = open;
+    this.high[i] = high;
+    this.low[i] = low;
+    this.close[i] = close;
+    this.volume[i] = volume;
   }
 }

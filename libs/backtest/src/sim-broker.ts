@@ -91,6 +91,11 @@ export class SimBroker {
   /** The same position objects, in the run's symbol order (the engine's per-bar equity reads these). */
   readonly positionList: PositionState[] = [];
   hooks: BrokerHooks | undefined;
+  /**
+   * Bumped on every change to an order (new, status, fill price, modify, reason): the context's read-only
+   * snapshots of the working orders stay valid until it moves, so a strategy that asks every bar copies nothing.
+   */
+  ordersVersion = 0;
   private readonly byCoreId = new Map<number, MutableOrder>();
   private readonly openTrades = new Map<string, OpenTrade>();
   private readonly pending: Action[] = [];
@@ -149,6 +154,7 @@ export class SimBroker {
     this.byCoreId.set(coreId, order);
     this.orderList.push(order);
     this.open.set(order.id, order);
+    this.ordersVersion++;
     this.pending.push({ kind: 'submit', arrival: this.now + this.latencyMs, order });
     return order.id;
   }
@@ -199,6 +205,7 @@ export class SimBroker {
       o.limitPrice = c.limitPrice ?? o.limitPrice;
       o.stopPrice = c.stopPrice ?? o.stopPrice;
       o.tif = c.tif ?? o.tif;
+      this.ordersVersion++;
     }
     const events = this.exchange.placeOrder({
       orderId: o.coreId,
@@ -233,6 +240,7 @@ export class SimBroker {
         this.setStatus(o, mapStatus(e.status, e.filled, text), e.filled);
       } else if (e.kind === 'error') {
         const o = this.byCoreId.get(e.id);
+        if (o !== undefined) this.ordersVersion++;
         if (o !== undefined && e.code !== 202) {
           o.reason = `${e.code} ${e.message}`;
           if (o === placed) refusal = o.reason;
@@ -250,6 +258,7 @@ export class SimBroker {
     o.status = status;
     o.filledQuantity = filled;
     o.updatedAt = this.now;
+    this.ordersVersion++;
     if (FINAL_STATUSES.has(status)) this.open.delete(o.id);
     this.hooks?.update({ order: { ...o }, previousStatus: previous, time: this.now });
   }
@@ -261,6 +270,7 @@ export class SimBroker {
     const commission = microsToNumber(x.commissionMicros);
     const side = x.side === 'BOT' ? 1 : -1;
     o.avgFillPrice = x.avgPrice;
+    this.ordersVersion++;
     const record: FillRecord = {
       orderId: o.id,
       execId: x.execId,

@@ -4,7 +4,7 @@
  */
 import type { Bar, OrderUpdate, Strategy, StrategyContext } from '@trading-system/strategy';
 import { describe, expect, test } from 'vitest';
-import { type InputBar, runBacktest, StrategyFailedError } from '../src/index.js';
+import { fromShared, type InputBar, runBacktest, StrategyFailedError, toShared } from '../src/index.js';
 
 const T0 = Date.parse('2024-01-02T14:30:00Z');
 const MIN = 60_000;
@@ -222,6 +222,64 @@ describe('timeline', () => {
         }),
       );
     expect(run()).toBe(run());
+  });
+
+  test('columns (sweeps, the benchmark) are read in place with the same result as bar objects, from/to included', () => {
+    const rows: Array<[number, number, number, number]> = [...flat, ...flat, ...flat];
+    const run = (series: 'objects' | 'columns', from?: number, to?: number) => {
+      const input = { instrument: { symbol: 'X' }, bars: bars(rows) };
+      return JSON.stringify(
+        runBacktest({
+          strategy: scripted({ 0: (ctx) => ctx.buy('X', 3), 4: (ctx) => ctx.sell('X', 3) }),
+          data: [series === 'objects' ? input : fromShared(toShared(input))],
+          timeframe: '1m',
+          ...(from === undefined ? {} : { from }),
+          ...(to === undefined ? {} : { to }),
+        }),
+      );
+    };
+    expect(run('columns')).toBe(run('objects'));
+    expect(run('columns', T0 + 2 * MIN, T0 + 9 * MIN)).toBe(run('objects', T0 + 2 * MIN, T0 + 9 * MIN));
+    expect(JSON.parse(run('columns', T0 + 2 * MIN, T0 + 9 * MIN)).bars).toBe(7);
+  });
+
+  test('openOrders: a frozen snapshot, the same array until an order changes, never changed afterwards', () => {
+    const seen: Array<readonly unknown[]> = [];
+    let firstSnapshot: readonly unknown[] = [];
+    runBacktest({
+      strategy: scripted({
+        0: (ctx) => {
+          expect(ctx.openOrders()).toEqual([]);
+          expect(Object.isFrozen(ctx.openOrders())).toBe(true);
+          ctx.buy('X', 1, { type: 'LMT', limitPrice: 50 }); // far below: rests
+          firstSnapshot = ctx.openOrders();
+          expect(firstSnapshot).toMatchObject([{ status: 'accepted', symbol: 'X' }]);
+          expect(Object.isFrozen(firstSnapshot) && Object.isFrozen(firstSnapshot[0])).toBe(true);
+          expect(ctx.openOrders()).toBe(firstSnapshot);
+          expect(ctx.openOrders('X')).toEqual(firstSnapshot);
+          expect(ctx.openOrders('Y')).toEqual([]);
+        },
+        // two symbols: calls 0-1 are the first instant's bars, 2-3 the second's
+        2: (ctx) => {
+          // it reached the exchange at this bar's open: a new snapshot, the old one as it was
+          seen.push(ctx.openOrders());
+          expect(ctx.openOrders()).toMatchObject([{ status: 'submitted' }]);
+          expect(firstSnapshot).toMatchObject([{ status: 'accepted' }]);
+          expect(ctx.openOrders()).toBe(ctx.openOrders());
+          ctx.cancelAll();
+        },
+        4: (ctx) => {
+          expect(ctx.openOrders()).toEqual([]);
+          expect(seen[0]).toMatchObject([{ status: 'submitted' }]);
+        },
+      }),
+      data: [
+        { instrument: { symbol: 'X' }, bars: bars(flat) },
+        { instrument: { symbol: 'Y' }, bars: bars(flat) },
+      ],
+      timeframe: '1m',
+    });
+    expect(seen).toHaveLength(1);
   });
 
   test('a throwing callback stops the run with the callback and the time', () => {

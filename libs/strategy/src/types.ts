@@ -167,8 +167,11 @@ export interface StrategyContext {
   cash(): number;
   /** Cash plus positions at their last price. */
   equity(): number;
-  /** Working orders of this strategy, oldest first. */
-  openOrders(symbol?: string): StrategyOrder[];
+  /**
+   * Working orders of this strategy, oldest first: a read-only snapshot (a backtest hands out the same frozen array
+   * until an order changes, so asking on every bar costs nothing; copy it to sort or filter in place).
+   */
+  openOrders(symbol?: string): readonly StrategyOrder[];
   order(id: string): StrategyOrder | undefined;
   /** The last price seen for a symbol (bar close or quote), undefined before any. */
   lastPrice(symbol?: string): number | undefined;

@@ -50,10 +50,11 @@ export function toShared(series: BarSeriesInput): SharedSeries {
 
 /** Iterates columns as bars (a fresh object per bar: the strategy may keep them). */
 export class ColumnBars implements Iterable<InputBar> {
-  constructor(private readonly s: Omit<SharedSeries, 'instrument'>) {}
+  /** The engine reads these directly (no bar object per row); iterating still gives fresh bars. */
+  constructor(readonly columns: Omit<SharedSeries, 'instrument'>) {}
 
   [Symbol.iterator](): Iterator<InputBar> {
-    const s = this.s;
+    const s = this.columns;
     let i = 0;
     return {
       next(): IteratorResult<InputBar> {

@@ -74,7 +74,7 @@ export class LiveContext implements StrategyContext {
     return this.run.equity();
   }
 
-  openOrders(symbol?: string): StrategyOrder[] {
+  openOrders(symbol?: string): readonly StrategyOrder[] {
     return this.run.ledger.open(symbol === undefined ? undefined : this.symbolOr(symbol));
   }
 
