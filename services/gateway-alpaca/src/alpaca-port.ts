@@ -49,11 +49,22 @@ export interface AlpacaReplaceRequest {
   readonly client_order_id?: string;
 }
 
+export interface OrdersQuery {
+  readonly status: 'open' | 'closed' | 'all';
+  readonly after?: string;
+  readonly until?: string;
+  readonly limit?: number;
+}
+
 export interface AlpacaPort {
   account(): Promise<AlpacaAccount>;
   positions(): Promise<AlpacaPosition[]>;
   assets(): Promise<AlpacaAsset[]>;
-  orders(q: { status: 'open' | 'closed' | 'all'; after?: string; limit?: number }): Promise<AlpacaOrder[]>;
+  /**
+   * GET /v2/orders, newest first: at most `limit` (Alpaca's maximum 500) orders submitted after `after` and before
+   * `until` (both exclusive, RFC 3339).
+   */
+  orders(q: OrdersQuery): Promise<AlpacaOrder[]>;
   order(id: string): Promise<AlpacaOrder>;
   orderByClientId(clientOrderId: string): Promise<AlpacaOrder>;
   placeOrder(o: AlpacaOrderRequest): Promise<AlpacaOrder>;
@@ -175,9 +186,10 @@ export class AlpacaHttpPort implements AlpacaPort {
   assets() {
     return this.call('trading', 'GET', '/v2/assets?status=active', AlpacaAsset.array());
   }
-  orders(q: { status: 'open' | 'closed' | 'all'; after?: string; limit?: number }) {
+  orders(q: OrdersQuery) {
     const p = new URLSearchParams({ status: q.status, limit: String(q.limit ?? 500), direction: 'desc' });
     if (q.after !== undefined) p.set('after', q.after);
+    if (q.until !== undefined) p.set('until', q.until);
     return this.call('trading', 'GET', `/v2/orders?${p}`, AlpacaOrder.array());
   }
   order(id: string) {

@@ -41,7 +41,7 @@ import {
   Subjects,
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
-import { AlpacaApiError, type AlpacaPort, AlpacaUnreachable } from './alpaca-port.js';
+import { AlpacaApiError, type AlpacaPort, AlpacaUnreachable, type OrdersQuery } from './alpaca-port.js';
 import { DataStream, type StreamQuote } from './data-stream.js';
 import { alpacaTimeframe, historyCapabilities, toBarData } from './history.js';
 import {
@@ -61,6 +61,7 @@ import {
   toPosition,
   toTick,
 } from './mapping.js';
+import { allOrders, submittedMs } from './order-pages.js';
 import { TradeStream } from './trade-stream.js';
 import type { AlpacaAsset, AlpacaOrder, AlpacaTradeUpdate } from './wire.js';
 
@@ -89,6 +90,11 @@ export interface AlpacaBrokerOptions {
  * orders only and refuses the rest itself); modify by PATCH (replace); 30 streaming lines (quotes and trades of 30
  * symbols: Alpaca's free IEX plan); 1m, 1h and 1d bars (history.ts).
  */
+/** How far back, before the newest order, reconciliation reads closed orders (IB keeps about a day too). */
+const RECENT_CLOSED_MS = 24 * 3_600_000;
+/** Alpaca's statuses after which an order changes no more. */
+const ALPACA_FINAL: ReadonlySet<string> = new Set(['filled', 'canceled', 'expired', 'replaced', 'rejected']);
+
 export const ALPACA_CAPABILITIES: BrokerCapabilities = {
   assetClasses: ['STK'],
   orderTypes: {
@@ -305,12 +311,28 @@ export class AlpacaBroker {
   }
 
   /**
-   * The newest 500 orders, every status (newest first: Alpaca's page limit). Not filtered by time: Alpaca's
-   * `after` is its own clock (alpaca-sim's is a simulated one), and the newest page holds every order still open
-   * and every one that changed recently.
+   * Every open order; the closed ones submitted within a day of the newest (or since `sinceMs`, whichever reaches
+   * further back), measured on Alpaca's clock, not ours (alpaca-sim's is a simulated one); and each order we last
+   * saw open that neither list holds (an old GTC order that ended while we were away). Newest first. Alpaca answers
+   * 500 orders per request at most, so both lists are read page by page (order-pages.ts).
    */
-  private recentOrders(): Promise<AlpacaOrder[]> {
-    return this.port.orders({ status: 'all', limit: 500 });
+  private async recentOrders(sinceMs?: number): Promise<AlpacaOrder[]> {
+    const fetchPage = (q: OrdersQuery) => this.port.orders(q);
+    const open = await allOrders(fetchPage, 'open');
+    const closed = await allOrders(fetchPage, 'closed', {
+      horizonMs: (newestMs) => Math.min(sinceMs ?? newestMs, newestMs - RECENT_CLOSED_MS),
+    });
+    if (!open.complete || !closed.complete)
+      this.log.warn(
+        { open: open.orders.length, closed: closed.orders.length },
+        'orders not all read: over 500 in one millisecond, or past the page limit',
+      );
+    const byId = new Map([...open.orders, ...closed.orders].map((o) => [o.id, o]));
+    for (const [id, last] of this.seen) {
+      if (byId.has(id) || ALPACA_FINAL.has(last.status)) continue;
+      byId.set(id, await this.port.order(id));
+    }
+    return [...byId.values()].sort((a, b) => submittedMs(b) - submittedMs(a));
   }
 
   private track(o: AlpacaOrder): void {
@@ -420,7 +442,7 @@ export class AlpacaBroker {
       reconcile: async (b: ReconcileRequest) => {
         this.connected();
         const now = Date.now();
-        const orders = await this.alpaca('reconcile', () => this.recentOrders());
+        const orders = await this.alpaca('reconcile', () => this.recentOrders(b.executionsSinceMs));
         await this.snapshot(b.reconId, b.executionsSinceMs, orders, now);
         return { v: 1, ok: true, reconId: b.reconId, parts: 1, requestedAtMs: now, instanceId: this.instanceId };
       },

@@ -11,6 +11,7 @@ export const AlpacaOrder = z.looseObject({
   id: z.string(),
   client_order_id: z.string(),
   created_at: z.string(),
+  submitted_at: z.string().nullable().optional(),
   updated_at: z.string().nullable().optional(),
   filled_at: z.string().nullable().optional(),
   replaced_by: z.string().nullable().optional(),

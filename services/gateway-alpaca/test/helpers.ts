@@ -42,10 +42,17 @@ function runClock(clock: ManualClock): () => void {
 }
 
 /** alpaca-sim, the proxy, NATS and gateway-alpaca with one broker on them, as a conformance target. */
-export async function startHarness(): Promise<ConformanceTarget & { readonly sim: RunningAlpacaSim }> {
+export async function startHarness(
+  options: { readonly rateLimitPerMinute?: number } = {},
+): Promise<ConformanceTarget & { readonly sim: RunningAlpacaSim }> {
   const clock = manualClock(SESSION_START);
   const stopClock = runClock(clock);
-  const sim = await startAlpacaSim({ port: 0, clock, tickMs: 100 });
+  const sim = await startAlpacaSim({
+    port: 0,
+    clock,
+    tickMs: 100,
+    ...(options.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: options.rateLimitPerMinute }),
+  });
   const proxy: TcpProxy = await startTcpProxy({ host: '127.0.0.1', port: sim.port });
   const nats: PrivateNats = await startPrivateNats();
   const bus = await createNatsBus({
