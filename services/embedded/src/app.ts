@@ -10,13 +10,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type Bus, openBus } from '@trading-system/bus';
-import {
-  BROKER_EVENTS_STREAM,
-  catalog,
-  DURABLE_CONSUMERS,
-  IbConnectionConfig,
-  ORDERS_STREAM,
-} from '@trading-system/contracts';
+import { catalog, DURABLE_CONSUMERS, IbConnectionConfig } from '@trading-system/contracts';
 import { type AlpacaGateway, start as startAlpacaGateway } from '@trading-system/gateway-alpaca';
 import { type Gateway, registerGatewayMetrics, start as startGateway } from '@trading-system/gateway-ib';
 import {
@@ -38,7 +32,7 @@ import {
 } from '@trading-system/market-data';
 import type { ServiceMetrics } from '@trading-system/metrics';
 import {
-  DEFAULT_RISK_CONFIG,
+  ORDERS_DEFAULTS,
   type OrdersDb,
   migrations as ordersMigrations,
   type RunningOrders,
@@ -134,7 +128,7 @@ const SHARED_BUFFERS = '32MB';
 
 function migratedTemplate(naming: EmbeddedNaming) {
   const sets: Array<{ schema: string; migrations: Readonly<Record<string, Migration>> }> = [
-    { schema: naming.schemas?.orders ?? 'orders', migrations: ordersMigrations },
+    { schema: naming.schemas?.orders ?? ORDERS_DEFAULTS.schema, migrations: ordersMigrations },
     { schema: naming.schemas?.history ?? 'history', migrations: historyMigrations },
     { schema: naming.schemas?.paper ?? 'paper', migrations: paperMigrations },
   ].filter((s) => s.schema === 'orders' || s.schema === 'history' || s.schema === 'paper');
@@ -244,18 +238,13 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
       db,
       logger: logger.child({ part: 'orders' }),
       config: {
-        schema: naming.schemas?.orders ?? 'orders',
+        ...ORDERS_DEFAULTS,
+        schema: naming.schemas?.orders ?? ORDERS_DEFAULTS.schema,
         brokers: [{ name: broker }],
         // A broker added at run time (SDK addBroker) is tradable at once, on the in-process bus and on NATS alike;
         // several systems sharing one NATS server set ORDERS_ADOPT_BROKERS=false.
         adoptBrokers: deps.adoptBrokers ?? config.ORDERS_ADOPT_BROKERS,
-        initialRisk: DEFAULT_RISK_CONFIG,
-        brokerTimeoutMs: 5_000,
-        relayPollMs: 1_000,
-        ordersStream: ORDERS_STREAM,
-        brokerEventsStream: BROKER_EVENTS_STREAM,
-        durablePrefix: durable(DURABLE_CONSUMERS.ordersBrokerEvents),
-        ackWaitMs: 30_000,
+        durablePrefix: durable(ORDERS_DEFAULTS.durablePrefix),
       },
     });
     stops.push(() => orders.stop());
@@ -280,7 +269,7 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
 
     if (deps.metrics !== undefined) {
       const registry = deps.metrics.registry;
-      registerOmsMetrics(registry, database.db.withSchema(naming.schemas?.orders ?? 'orders'));
+      registerOmsMetrics(registry, database.db.withSchema(naming.schemas?.orders ?? ORDERS_DEFAULTS.schema));
       registerGatewayMetrics(registry, gateway);
       registerMarketDataMetrics(registry, marketData);
     }

@@ -1,6 +1,7 @@
 import { BrokerName } from '@trading-system/contracts';
 import { ibPortMismatch } from '@trading-system/gateway-ib';
 import { metricsConfigShape } from '@trading-system/metrics';
+import { ORDERS_DEFAULTS } from '@trading-system/orders';
 import {
   checkDatabaseConfig,
   checkNatsConfig,
@@ -56,7 +57,7 @@ export const EmbeddedConfig = z
       'API client id of the broker connection when SIM_ENABLED=false; keep it fixed across restarts (IB ties open ' +
         'orders to it)',
     ),
-    ORDERS_ADOPT_BROKERS: defaultedEnv(z.stringbool(), true).describe(
+    ORDERS_ADOPT_BROKERS: defaultedEnv(z.stringbool(), ORDERS_DEFAULTS.adoptBrokers).describe(
       'the OMS also routes to brokers added at run time (SDK addBroker), as the orders service does; false = only ' +
         "BROKER_NAME (e.g. several systems on one NATS server, which announce each other's brokers)",
     ),

@@ -1,5 +1,5 @@
 import { openBus } from '@trading-system/bus';
-import { BROKER_EVENTS_STREAM, catalog, DURABLE_CONSUMERS, ORDERS_STREAM } from '@trading-system/contracts';
+import { catalog } from '@trading-system/contracts';
 import { startServiceMetrics } from '@trading-system/metrics';
 import {
   databaseOptions,
@@ -10,7 +10,7 @@ import {
 } from '@trading-system/runtime';
 import { createDatabase } from '@trading-system/storage';
 import { start } from './app.js';
-import { OrdersEnv } from './config.js';
+import { OrdersEnv, ordersConfig } from './config.js';
 import type { OrdersDb } from './db-types.js';
 import { registerOmsMetrics } from './metrics.js';
 
@@ -49,21 +49,7 @@ await runService({
           beforeServe: handOver,
           db: metrics.database(database.db),
           logger,
-          config: {
-            schema: config.ORDERS_DB_SCHEMA,
-            brokers: config.ORDERS_BROKERS,
-            adoptBrokers: config.ORDERS_ADOPT_BROKERS,
-            initialRisk: config.ORDERS_RISK_LIMITS,
-            brokerTimeoutMs: config.ORDERS_BROKER_TIMEOUT_MS,
-            reconcileIntervalMs: config.ORDERS_RECONCILE_INTERVAL_MS,
-            reconcileGraceMs: config.ORDERS_RECONCILE_GRACE_MS,
-            relayPollMs: 1_000,
-            relayPaused: config.ORDERS_RELAY_PAUSED,
-            ordersStream: ORDERS_STREAM,
-            brokerEventsStream: BROKER_EVENTS_STREAM,
-            durablePrefix: DURABLE_CONSUMERS.ordersBrokerEvents,
-            ackWaitMs: 30_000,
-          },
+          config: ordersConfig(config),
         }),
     });
     registerOmsMetrics(metrics.registry, database.db.withSchema(config.ORDERS_DB_SCHEMA));
