@@ -4,7 +4,7 @@
  * from now" is a year the sim can serve. Prints `READY {}` once serving; SIGTERM stops it.
  */
 import { createNatsBus } from '@trading-system/bus';
-import { catalog } from '@trading-system/contracts';
+import { catalog, Subjects } from '@trading-system/contracts';
 import { start } from '@trading-system/history';
 import { createLogger } from '@trading-system/runtime';
 import { createDatabase } from '@trading-system/storage';
@@ -37,7 +37,7 @@ const history = await start({
     brokers: [o.broker],
     fetchConcurrency: o.fetchConcurrency,
     ensureOrdersStream: true,
-    ordersFilterSubject: `orders.evt.${o.broker}.>`,
+    ordersFilterSubject: Subjects.orderEvent.filter({ broker: o.broker }),
     ordersDurable: `history-${o.broker}`,
   },
 });

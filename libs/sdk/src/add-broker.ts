@@ -88,7 +88,7 @@ export async function addBroker(
           (connection.type === 'ib'
             ? `check that TWS / IB Gateway runs at ${where} with the API enabled and clientId ${connection.clientId} free `
             : `check what it connects to (${where}) `) +
-          `(broker.${name}.status says why; removeBroker('${name}') to give up)`,
+          `(${Subjects.brokerStatus.build({ broker: name })} says why; removeBroker('${name}') to give up)`,
       );
     if (seen.state !== 'connected') {
       await deps.remove(name, gateway);

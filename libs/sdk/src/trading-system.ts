@@ -412,7 +412,7 @@ export class TradingSystem {
    */
   onOrderUpdate(callback: (event: OrderEvent) => void, options: { broker?: string } = {}): () => void {
     this.assertOpen();
-    const subject = `orders.evt.${options.broker ?? '*'}.>`;
+    const subject = Subjects.orderEvent.filter({ broker: options.broker });
     const sub: Subscription = this.bus.subscribe<OrderEvent>(subject, (m) => callback(m.data));
     const cleanup = async (): Promise<void> => sub.unsubscribe();
     this.cleanups.add(cleanup);

@@ -10,7 +10,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type Bus, openBus } from '@trading-system/bus';
-import { catalog, DURABLE_CONSUMERS, IbConnectionConfig } from '@trading-system/contracts';
+import { catalog, DURABLE_CONSUMERS, IbConnectionConfig, Subjects } from '@trading-system/contracts';
 import { type AlpacaGateway, start as startAlpacaGateway } from '@trading-system/gateway-alpaca';
 import { type Gateway, registerGatewayMetrics, start as startGateway } from '@trading-system/gateway-ib';
 import {
@@ -261,7 +261,7 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
         schema: naming.schemas?.history ?? 'history',
         ordersDurable: durable(DURABLE_CONSUMERS.historyOrders),
         ...(naming.scopeHistoryToBroker === true
-          ? { brokers: [broker], ordersFilterSubject: `orders.evt.${broker}.>` }
+          ? { brokers: [broker], ordersFilterSubject: Subjects.orderEvent.filter({ broker }) }
           : {}),
       },
     });

@@ -1,3 +1,4 @@
+import { DURABLE_CONSUMERS, ORDERS_STREAM, Subjects } from '@trading-system/contracts';
 import { metricsConfigShape } from '@trading-system/metrics';
 import {
   checkDatabaseConfig,
@@ -68,9 +69,9 @@ export const DEFAULT_HISTORY_CONFIG: HistoryConfig = {
   fetchConcurrency: 4,
   fetchTimeoutMs: 120_000,
   qualifyTimeoutMs: 15_000,
-  ordersStream: 'ORDERS',
-  ordersFilterSubject: 'orders.evt.>',
-  ordersDurable: 'history-orders',
+  ordersStream: ORDERS_STREAM.name,
+  ordersFilterSubject: Subjects.orderEvent.pattern,
+  ordersDurable: DURABLE_CONSUMERS.historyOrders,
   ensureOrdersStream: true,
   liveBars: true,
 };
