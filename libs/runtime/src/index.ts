@@ -19,6 +19,7 @@ export {
 } from './config-shapes.js';
 export { databaseOptions, type NatsConnectionSettings, natsConnectionSettings } from './connection-settings.js';
 export { ConfigError, type ConfigIssue, formatIssues, LifecycleError, StopTimeoutError } from './errors.js';
+export { FlagsError, flagValues, loadFlags } from './flags.js';
 export { Lifecycle, type LifecycleChange, type LifecycleState } from './lifecycle.js';
 export {
   createLogger,

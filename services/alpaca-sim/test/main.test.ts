@@ -1,6 +1,9 @@
-/** alpaca-sim as a process: --help, a refused flag, and a real start whose port serves Alpaca's clock. */
+/** alpaca-sim as a process: --help, a refused flag or value, and a real start whose port serves Alpaca's clock. */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 
@@ -20,7 +23,29 @@ test('--help prints the flags and exits 0 without starting a server', () => {
 test('an unknown flag exits 2 and points at --help', () => {
   const r = run('--bogus');
   expect(r.status).toBe(2);
-  expect(r.stderr).toMatch(/unknown flag --bogus; run with --help/);
+  expect(r.stderr).toMatch(/unknown option '--bogus'.*run with --help/);
+});
+
+test('a bad value exits 2 naming the flag, what it got and what it expects', () => {
+  const r = run('--tick-ms', '0', '--rate-limit', 'lots');
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/--tick-ms: .*\(got "0"\), expected milliseconds, 1 or more/);
+  expect(r.stderr).toMatch(/--rate-limit: expected a whole number \(got "lots"\)/);
+  expect(r.stderr).toContain('run with --help');
+});
+
+test('a keys file that is not JSON is refused without quoting it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'alpaca-sim-keys-'));
+  const file = join(dir, 'keys.json');
+  writeFileSync(file, 'keyId=TOPSECRET');
+  try {
+    const r = run('--keys-file', file);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`--keys-file: cannot read ${file} as JSON`);
+    expect(r.stderr).not.toContain('TOPSECRET');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('starts with the given keys, serves the clock, stops on SIGTERM', async () => {

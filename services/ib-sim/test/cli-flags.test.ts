@@ -1,4 +1,4 @@
-/** ib-sim as a process: --help answers with the flags (it used to be refused as an unknown flag). */
+/** ib-sim as a process: --help answers with the flags; a bad flag or value is refused naming the flag. */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
@@ -18,5 +18,14 @@ test('--help prints every flag and exits 0 without starting a server', () => {
 test('an unknown flag exits 2 and points at --help', () => {
   const r = run('--bogus');
   expect(r.status).toBe(2);
-  expect(r.stderr).toMatch(/unknown flag --bogus; run with --help/);
+  expect(r.stderr).toMatch(/unknown option '--bogus'.*run with --help/);
+});
+
+test('a bad value exits 2 naming the flag, what it got and what it expects', () => {
+  const r = run('--port', 'seventy', '--start', 'yesterday');
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/--port: .*\(got "seventy"\), expected a TCP port/);
+  expect(r.stderr).toMatch(/--start: .*\(got "yesterday"\)/);
+  expect(r.stderr).toContain('run with --help');
+  expect(r.stdout).not.toContain('listening');
 });
