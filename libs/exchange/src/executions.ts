@@ -2,6 +2,7 @@
  * Executions as IB reports them (spec §3.8) and reqExecutions' filter. execIds follow IB's shape
  * `0000e0d5.65a3c2b1.01.01`: an 8-hex-digit sequence, the fill's epoch seconds in hex, then `.01.01`.
  */
+import { isValidZone, localToInstant } from '@trading-system/contracts';
 import type { SecType } from './ports.js';
 
 export interface ExecutionRecord {
@@ -56,22 +57,6 @@ export class FilterTimeError extends Error {
   override readonly name = 'FilterTimeError';
 }
 
-function zoneOffsetMs(zone: string, utcMs: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(utcMs));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return local - Math.floor(utcMs / 1000) * 1000;
-}
-
 /** Parses the filter's time; throws FilterTimeError on anything else. */
 export function parseFilterTime(text: string): number {
   const m = /^(\d{4})(\d{2})(\d{2})[ -]+(\d{2}):(\d{2}):(\d{2})(?:\s+(\S+))?$/.exec(text.trim());
@@ -79,11 +64,8 @@ export function parseFilterTime(text: string): number {
   const [, y, mo, d, h, mi, s, zone] = m;
   const asUtc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
   if (!zone || zone === 'UTC' || zone === 'GMT') return asUtc;
-  try {
-    return asUtc - zoneOffsetMs(zone, asUtc - zoneOffsetMs(zone, asUtc));
-  } catch (err) {
-    throw new FilterTimeError(`unknown time zone in execution filter: ${zone}`, { cause: err });
-  }
+  if (!isValidZone(zone)) throw new FilterTimeError(`unknown time zone in execution filter: ${zone}`);
+  return localToInstant(zone, asUtc);
 }
 
 export function matchesFilter(e: ExecutionRecord, f: ExecutionFilter, sinceMs: number | undefined): boolean {

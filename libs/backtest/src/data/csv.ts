@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { localToInstant } from '@trading-system/contracts';
 import type { InputBar } from '../engine.js';
 
 export class DataFormatError extends Error {
@@ -26,27 +27,10 @@ export interface CsvOptions {
 
 const TIME_NAMES = ['datetime', 'timestamp_utc', 'timestamp', 'date', 'time', 'ts'];
 
-function offsetMs(zone: string, utcMs: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(utcMs));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - Math.floor(utcMs / 1000) * 1000;
-}
-
 /** Epoch ms of a wall time in `zone`. */
 export function wallToEpoch(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, zone: string): number {
   const asUtc = Date.UTC(y, mo - 1, d, h, mi, s, ms);
-  if (zone === 'UTC') return asUtc;
-  const first = asUtc - offsetMs(zone, asUtc);
-  return asUtc - offsetMs(zone, first);
+  return zone === 'UTC' ? asUtc : localToInstant(zone, asUtc);
 }
 
 /** Parses one time text; undefined when it is none of the supported shapes. */

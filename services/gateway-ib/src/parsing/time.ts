@@ -1,42 +1,8 @@
-/** TWS time strings → epoch ms. */
+/** TWS time strings → epoch ms; the zone arithmetic is contracts' zoned-time. */
+import { isValidZone, localToInstant } from '@trading-system/contracts';
 
 export class TwsTimeError extends Error {
   override readonly name = 'TwsTimeError';
-}
-
-const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Offset of `zone` from UTC at instant `utcMs`, ms (positive east of Greenwich). */
-export function zoneOffsetMs(zone: string, utcMs: number): number {
-  let f = offsetFormatters.get(zone);
-  if (f === undefined) {
-    try {
-      f = new Intl.DateTimeFormat('en-US', {
-        timeZone: zone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-      });
-    } catch (err) {
-      throw new TwsTimeError(`unknown time zone "${zone}"`, { cause: err });
-    }
-    offsetFormatters.set(zone, f);
-  }
-  const parts: Record<string, number> = {};
-  for (const p of f.formatToParts(new Date(utcMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  const asUtc = Date.UTC(
-    parts.year ?? 1970,
-    (parts.month ?? 1) - 1,
-    parts.day ?? 1,
-    parts.hour ?? 0,
-    parts.minute ?? 0,
-    parts.second ?? 0,
-  );
-  return asUtc - Math.floor(utcMs / 1000) * 1000;
 }
 
 /**
@@ -52,8 +18,8 @@ export function parseTwsTime(s: string, defaultZone = 'UTC'): number {
   const local = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(se));
   const zone = sep === '-' ? 'UTC' : (zoneText ?? defaultZone);
   if (zone === 'UTC' || zone === 'GMT') return local;
-  const first = local - zoneOffsetMs(zone, local);
-  return local - zoneOffsetMs(zone, first);
+  if (!isValidZone(zone)) throw new TwsTimeError(`unknown time zone "${zone}" in TWS time "${s}"`);
+  return localToInstant(zone, local);
 }
 
 /** IB ExecutionFilter time in the unambiguous UTC form `yyyyMMdd-HH:mm:ss`. */

@@ -7,11 +7,12 @@
  * Orders outlive connections: an event for a clientId with no session is not sent anywhere, the core keeps
  * the state, and the reconnecting client reads it back (reqOpenOrders, reqExecutions, reqPositions).
  */
+
+import { toWall } from '@trading-system/contracts';
 import type { Exchange, ExchangeEvent, ExecutionRecord, OrderRecord, PortfolioItem } from '@trading-system/exchange';
 import { microsToNumber } from '@trading-system/exchange';
-import { formatTwsTime } from '../history/dates.js';
+import { fmtHms, formatTwsTime } from '../history/dates.js';
 import type { Instrument } from '../instruments/instrument.js';
-import { fmtHms, toWall } from '../instruments/time-zone.js';
 import type { Session } from '../server/session.js';
 import type { SimContext } from '../server/sim-context.js';
 import * as acc from '../wire/account-encoders.js';
@@ -206,7 +207,7 @@ export class ExchangeFront {
       s.send(acc.accountValue(v.tag, v.value, v.currency, v.account));
     }
     for (const item of this.exchange.portfolio(account, now)) this.sendPortfolio(s, account, item);
-    s.send(acc.accountUpdateTime(fmtHms(toWall(now, this.sim.settings.twsTimeZone)).slice(0, 5)));
+    s.send(acc.accountUpdateTime(fmtHms(toWall(this.sim.settings.twsTimeZone, now)).slice(0, 5)));
     s.send(acc.accountDownloadEnd(account));
   }
 

@@ -3,8 +3,9 @@
  * a grid aligned to local midnight in the instrument's time zone and are clipped to sessions (so a US stock's
  * first 1-hour RTH bar is 09:30–10:00); daily bars are one per session, weekly/monthly group daily bars.
  */
+
+import { dayNumberToDate, fromWall, toWall } from '@trading-system/contracts';
 import type { Instrument } from '../instruments/instrument.js';
-import { dayNumberToDate, fromWall, toWall } from '../instruments/time-zone.js';
 import type { Session } from '../instruments/trading-hours.js';
 import type { QuoteSource } from '../market/quote-source.js';
 import { roundToTick } from '../market/quote-source.js';
@@ -227,8 +228,8 @@ function mergeBars(group: Bar[], tradeDate: string): Bar {
 /** Intraday grid slots of a session, aligned to local midnight of the session's calendar days. */
 function intradaySlots(instrument: Instrument, session: Session, seconds: number): Array<[number, number]> {
   const zone = instrument.schedule.timeZoneId;
-  const w = toWall(session.startMs, zone);
-  const midnight = fromWall(w.year, w.month, w.day, 0, zone);
+  const w = toWall(zone, session.startMs);
+  const midnight = fromWall(zone, w.year, w.month, w.day, 0);
   const stepMs = seconds * 1000;
   const slots: Array<[number, number]> = [];
   let slot = midnight + Math.floor((session.startMs - midnight) / stepMs) * stepMs;

@@ -1,5 +1,5 @@
 /** endDateTime parsing and bar date formatting for historical data (spec §3.6). */
-import { fmtHms, fmtYmd, fromWall, isValidZone, toWall } from '../instruments/time-zone.js';
+import { fromWall, isValidZone, toWall, type WallTime } from '@trading-system/contracts';
 
 export type EndDateResult = { ok: true; endMs: number; impliedZone: boolean } | { ok: false };
 
@@ -28,7 +28,7 @@ export function parseEndDate(text: string, nowMs: number, twsZone: string): EndD
   if (!validParts(mo, d, h, mi, s)) return { ok: false };
   const zone = zoned[7];
   if (zone !== undefined && !isValidZone(zone)) return { ok: false };
-  const endMs = fromWall(y, mo, d, h * 60 + mi, zone ?? twsZone) + s * 1000;
+  const endMs = fromWall(zone ?? twsZone, y, mo, d, h * 60 + mi) + s * 1000;
   return { ok: true, endMs, impliedZone: zone === undefined };
 }
 
@@ -39,19 +39,31 @@ function validParts(month: number, day: number, hour: number, minute: number, se
 /** Intraday bar date: formatDate 1 → `yyyyMMdd HH:mm:ss <zone>`, 2 → epoch seconds. */
 export function formatBarTime(ms: number, formatDate: number, zone: string): string {
   if (formatDate === 2) return String(Math.floor(ms / 1000));
-  const w = toWall(ms, zone);
+  const w = toWall(zone, ms);
   return `${fmtYmd(w)} ${fmtHms(w)} ${zone}`;
 }
 
 /** reqHeadTimestamp answer: formatDate 1 → `yyyyMMdd-HH:mm:ss` (UTC), 2 → epoch seconds. */
 export function formatHeadTimestamp(ms: number, formatDate: number): string {
   if (formatDate === 2) return String(Math.floor(ms / 1000));
-  const w = toWall(ms, 'UTC');
+  const w = toWall('UTC', ms);
   return `${fmtYmd(w)}-${fmtHms(w)}`;
 }
 
 /** `yyyyMMdd HH:mm:ss <zone>` for connection time, execution times, etc., with a short zone name. */
 export function formatTwsTime(ms: number, zone: string, zoneLabel: string): string {
-  const w = toWall(ms, zone);
+  const w = toWall(zone, ms);
   return `${fmtYmd(w)} ${fmtHms(w)} ${zoneLabel}`;
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** `yyyyMMdd` of a wall time, as TWS writes dates. */
+export function fmtYmd(w: WallTime): string {
+  return `${w.year}${pad(w.month)}${pad(w.day)}`;
+}
+
+/** `HH:mm:ss` of a wall time. */
+export function fmtHms(w: WallTime): string {
+  return `${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
 }

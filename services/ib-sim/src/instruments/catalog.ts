@@ -3,6 +3,8 @@
  * Built once from a reference instant (derivative expiries are listed relative to it); every conId is stable
  * across runs (real IB conIds for the well-known contracts, a hash of the contract's identity otherwise).
  */
+
+import { dayNumber, dayNumberToDate, toWall } from '@trading-system/contracts';
 import { hashString } from '../market/hash.js';
 import {
   FUT_ORDER_TYPES,
@@ -18,7 +20,6 @@ import {
   STOCKS,
 } from './catalog-data.js';
 import type { Instrument } from './instrument.js';
-import { dayNumber, dayNumberToDate, toWall } from './time-zone.js';
 import { SCHEDULES, TradingSchedule } from './trading-hours.js';
 
 const schedules = {
@@ -326,7 +327,7 @@ export class Catalog {
 
 /** Builds the catalog; `nowMs` decides which derivative expiries are listed (today's chain). */
 export function buildCatalog(nowMs: number): Catalog {
-  const et = toWall(nowMs, 'US/Eastern');
+  const et = toWall('US/Eastern', nowMs);
   const todayDay = dayNumber(et.year, et.month, et.day);
   const stocks = buildStocks();
   const options = OPTION_ROOTS.flatMap((root) => {

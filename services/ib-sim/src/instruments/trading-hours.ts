@@ -4,8 +4,7 @@
  * day (CME Globex opens 17:00 CT the evening before). Trading hours (outsideRth) are the calendar's extended
  * hours, liquid hours its regular ones. Pure functions of time.
  */
-import { type CalendarId, sessionOnDay } from '@trading-system/contracts';
-import { dayNumber, dayNumberToDate, toWall } from './time-zone.js';
+import { type CalendarId, dayNumber, dayNumberToDate, sessionOnDay, toWall } from '@trading-system/contracts';
 
 export interface ScheduleSpec {
   /** IB's zone id reported in contract details (`US/Eastern`); the calendar's IANA zone is the same zone. */
@@ -65,7 +64,7 @@ export class TradingSchedule {
   }
 
   private localDay(tMs: number): number {
-    const w = toWall(tMs, this.spec.timeZoneId);
+    const w = toWall(this.spec.timeZoneId, tMs);
     return dayNumber(w.year, w.month, w.day);
   }
 
@@ -143,7 +142,7 @@ export class TradingSchedule {
 }
 
 function stamp(ms: number, zone: string): string {
-  const w = toWall(ms, zone);
+  const w = toWall(zone, ms);
   const p = (n: number): string => String(n).padStart(2, '0');
   return `${w.year}${p(w.month)}${p(w.day)}:${p(w.hour)}${p(w.minute)}`;
 }

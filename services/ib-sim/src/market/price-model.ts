@@ -3,10 +3,11 @@
  * otherwise the synthetic path. Futures follow their underlying's path plus carry; options are priced with
  * Black-Scholes off their underlying. No trading-hours clamping here (QuoteSource does that).
  */
+
+import { fromWall } from '@trading-system/contracts';
 import type { Catalog } from '../instruments/catalog.js';
 import { FUTURE_ROOTS } from '../instruments/catalog-data.js';
 import type { Instrument } from '../instruments/instrument.js';
-import { fromWall } from '../instruments/time-zone.js';
 import {
   dividendYield,
   forward,
@@ -126,11 +127,11 @@ export class PriceModel {
     if (ms === undefined) {
       const d = instrument.lastTradeDate;
       ms = fromWall(
+        instrument.schedule.timeZoneId,
         Number(d.slice(0, 4)),
         Number(d.slice(4, 6)),
         Number(d.slice(6, 8)),
         16 * 60,
-        instrument.schedule.timeZoneId,
       );
       this.expiryMs.set(instrument.conId, ms);
     }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { fromWall } from '../instruments/time-zone.js';
+import { fromWall } from '@trading-system/contracts';
 
 export interface ReplayBar {
   readonly startMs: number;
@@ -95,7 +95,7 @@ function spxMinutes(conId: number, text: string, file: string): BarSeries {
     const where = `${file}:${i + 2}`;
     const m = /^(\d+)\/(\d+)\/(\d{4}) (\d+):(\d+)$/.exec(date ?? '');
     if (!m) throw new ReplayError(`bad date in ${where}`);
-    const startMs = fromWall(Number(m[3]), Number(m[1]), Number(m[2]), Number(m[4]) * 60 + Number(m[5]), 'US/Eastern');
+    const startMs = fromWall('US/Eastern', Number(m[3]), Number(m[1]), Number(m[2]), Number(m[4]) * 60 + Number(m[5]));
     return {
       startMs,
       open: num(o, where),

@@ -5,8 +5,8 @@
  * server (every handler runs inside a guard that logs and answers instead).
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { zoneAbbreviation } from '@trading-system/contracts';
 import { formatTwsTime } from '../history/dates.js';
-import { zoneAbbreviation } from '../instruments/time-zone.js';
 import * as enc from '../wire/encoders.js';
 import { FieldReader, MessageParseError } from '../wire/fields.js';
 import { FrameDecoder, FramingError, parseHandshake, splitFields } from '../wire/framing.js';
@@ -128,7 +128,7 @@ export class TwsServer {
     session.state = 'awaiting-start';
     const now = this.sim.clock.now();
     const zone = this.sim.settings.twsTimeZone;
-    session.send(enc.serverHello(chosen, formatTwsTime(now, zone, zoneAbbreviation(now, zone))));
+    session.send(enc.serverHello(chosen, formatTwsTime(now, zone, zoneAbbreviation(zone, now))));
     session.log.info({ serverVersion: chosen, min, max }, 'handshake');
     return true;
   }

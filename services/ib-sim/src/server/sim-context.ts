@@ -3,10 +3,12 @@
  * budget, the historical pacing and open-request counters, the next order id per clientId, and the fault
  * switches of the control surface.
  */
+
+import { toWall } from '@trading-system/contracts';
 import type { Clock } from '../clock.js';
+import { fmtYmd } from '../history/dates.js';
 import type { HistoricalPacer, PacingOptions } from '../history/pacing.js';
 import type { Catalog } from '../instruments/catalog.js';
-import { fmtYmd, toWall } from '../instruments/time-zone.js';
 import type { Logger } from '../logger.js';
 import type { QuoteSource } from '../market/quote-source.js';
 import type { Session } from './session.js';
@@ -68,7 +70,7 @@ export class SimContext {
 
   /** Today's date `yyyyMMdd` in a zone (for expiry filtering). */
   todayYmd(zone = 'US/Eastern'): string {
-    return fmtYmd(toWall(this.clock.now(), zone));
+    return fmtYmd(toWall(zone, this.clock.now()));
   }
 
   readySessions(): Session[] {
