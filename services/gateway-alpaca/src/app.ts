@@ -8,6 +8,7 @@ import type { Bus, Subscription } from '@trading-system/bus';
 import {
   AlpacaBrokerConnection,
   BROKER_EVENTS_STREAM,
+  type BrokerInfo,
   ContractError,
   errorReply,
   errorReplyOf,
@@ -38,6 +39,8 @@ export interface AlpacaGatewayDeps {
 }
 
 export interface AlpacaGateway {
+  /** The hosted brokers as listBrokers answers (the metrics read their state at scrape time). */
+  brokers(): BrokerInfo[];
   stop(): Promise<void>;
 }
 
@@ -125,6 +128,7 @@ export async function start(deps: AlpacaGatewayDeps): Promise<AlpacaGateway> {
   serve('listBrokers', async () => ({ v: 1, ok: true, brokers: [...brokers.values()].map((b) => b.info()) }));
 
   return {
+    brokers: () => [...brokers.values()].map((b) => b.info()),
     async stop() {
       for (const s of subs.splice(0)) s.unsubscribe();
       await Promise.all([...brokers.values()].map((b) => b.stop()));

@@ -5,6 +5,7 @@ import { startServiceMetrics } from '@trading-system/metrics';
 import { loadConfig, natsConnectionSettings, runService } from '@trading-system/runtime';
 import { start } from './app.js';
 import { AlpacaGatewayConfig } from './config.js';
+import { registerGatewayMetrics } from './metrics.js';
 
 await runService({
   name: 'gateway-alpaca',
@@ -40,6 +41,7 @@ await runService({
         },
       ],
     });
+    registerGatewayMetrics(metrics.registry, gateway);
     metrics.ready();
     return {
       async stop() {

@@ -8,6 +8,7 @@
 import type { Bus, Subscription } from '@trading-system/bus';
 import {
   BROKER_EVENTS_STREAM,
+  type BrokerInfo,
   ContractError,
   errorReply,
   errorReplyOf,
@@ -41,6 +42,8 @@ export interface PaperGatewayDeps {
 }
 
 export interface PaperGateway {
+  /** The hosted brokers as listBrokers answers (the metrics read their state at scrape time). */
+  brokers(): BrokerInfo[];
   stop(): Promise<void>;
 }
 
@@ -131,6 +134,7 @@ export async function start(deps: PaperGatewayDeps): Promise<PaperGateway> {
   serve('listBrokers', async () => ({ v: 1, ok: true, brokers: [...brokers.values()].map((b) => b.info()) }));
 
   return {
+    brokers: () => [...brokers.values()].map((b) => b.info()),
     async stop() {
       for (const s of subs.splice(0)) s.unsubscribe();
       await Promise.all([...brokers.values()].map((b) => b.stop()));

@@ -6,6 +6,7 @@ import { databaseOptions, loadConfig, natsConnectionSettings, runService } from 
 import { createDatabase, waitForDatabase } from '@trading-system/storage';
 import { start } from './app.js';
 import { PaperGatewayConfig } from './config.js';
+import { registerGatewayMetrics } from './metrics.js';
 
 await runService({
   name: 'gateway-paper',
@@ -48,6 +49,7 @@ await runService({
         },
       ],
     });
+    registerGatewayMetrics(metrics.registry, gateway);
     metrics.ready();
     return {
       async stop() {
