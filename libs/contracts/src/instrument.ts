@@ -3,8 +3,10 @@ import { ConId, Currency } from './common.js';
 import { BrokerPositiveDecimal, OrderPrice, PositiveDecimal, Price } from './decimal.js';
 
 /** Security types we trade or quote (IB `secType`). */
-export const SecType = z.enum(['STK', 'CASH', 'FUT', 'OPT', 'CMDTY', 'IND']).meta({
-  description: 'STK stock/ETF, CASH forex pair, FUT future, OPT option, CMDTY commodity (spot metal), IND index',
+export const SecType = z.enum(['STK', 'CASH', 'FUT', 'OPT', 'CMDTY', 'IND', 'CRYPTO']).meta({
+  description:
+    'STK stock/ETF, CASH forex pair, FUT future, OPT option, CMDTY commodity (spot metal), IND index, ' +
+    'CRYPTO crypto pair (Alpaca: symbol BTC/USD, traded around the clock, fractional)',
 });
 export type SecType = z.infer<typeof SecType>;
 

@@ -69,3 +69,23 @@ test('a DAY order working at the close is expired in the OMS (Alpaca says expire
     interval: 100,
   });
 });
+
+test('crypto through the OMS: a fractional GTC market order on BTC/USD fills; the position is listed as CRYPTO', async () => {
+  const r = await ts.submitMarketOrder({ symbol: 'BTC/USD', secType: 'CRYPTO' }, undefined, 'BUY', '0.015', {
+    broker: BROKER,
+    tif: 'GTC',
+  });
+  await vi.waitFor(async () => expect((await ts.getOrderStatus(r.orderId)).status).toBe('filled'), {
+    timeout: 15_000,
+    interval: 100,
+  });
+  const held = await ts.getPositions({ broker: BROKER, value: false });
+  expect(held.find((p) => p.symbol === 'BTC/USD')).toMatchObject({ secType: 'CRYPTO', quantity: '0.015' });
+  // Alpaca's crypto rules reach the caller before the order does: DAY is not a crypto time in force.
+  await expect(
+    ts.submitMarketOrder({ symbol: 'BTC/USD', secType: 'CRYPTO' }, undefined, 'BUY', '0.015', {
+      broker: BROKER,
+      tif: 'DAY',
+    }),
+  ).rejects.toThrow(/GTC or IOC/);
+});

@@ -16,6 +16,7 @@ import {
   AlpacaBarsPage,
   AlpacaClock,
   AlpacaErrorBody,
+  AlpacaLatestCryptoQuotes,
   AlpacaLatestQuote,
   AlpacaOrder,
   AlpacaPosition,
@@ -49,6 +50,9 @@ export interface AlpacaReplaceRequest {
   readonly client_order_id?: string;
 }
 
+/** Alpaca's asset classes the gateway trades: US stocks and crypto pairs (`BTC/USD`). */
+export type AssetClass = 'us_equity' | 'crypto';
+
 export interface OrdersQuery {
   readonly status: 'open' | 'closed' | 'all';
   readonly after?: string;
@@ -59,7 +63,8 @@ export interface OrdersQuery {
 export interface AlpacaPort {
   account(): Promise<AlpacaAccount>;
   positions(): Promise<AlpacaPosition[]>;
-  assets(): Promise<AlpacaAsset[]>;
+  /** Active assets of one class (Alpaca lists us_equity when no class is asked for). */
+  assets(assetClass: AssetClass): Promise<AlpacaAsset[]>;
   /**
    * GET /v2/orders, newest first: at most `limit` (Alpaca's maximum 500) orders submitted after `after` and before
    * `until` (both exclusive, RFC 3339).
@@ -72,6 +77,8 @@ export interface AlpacaPort {
   cancelOrder(id: string): Promise<void>;
   cancelAll(): Promise<void>;
   latestQuote(symbol: string, feed: string): Promise<AlpacaQuote>;
+  /** The latest quote of a crypto pair (`BTC/USD`), from the crypto data API (no feed: one US crypto venue). */
+  latestCryptoQuote(symbol: string): Promise<AlpacaQuote>;
   /** One page of bars (Alpaca's `timeframe` spelling, RFC 3339 times); `next` continues it. */
   bars(
     symbol: string,
@@ -183,8 +190,9 @@ export class AlpacaHttpPort implements AlpacaPort {
   positions() {
     return this.call('trading', 'GET', '/v2/positions', AlpacaPosition.array());
   }
-  assets() {
-    return this.call('trading', 'GET', '/v2/assets?status=active', AlpacaAsset.array());
+  assets(assetClass: AssetClass) {
+    const p = new URLSearchParams({ status: 'active', asset_class: assetClass });
+    return this.call('trading', 'GET', `/v2/assets?${p}`, AlpacaAsset.array());
   }
   orders(q: OrdersQuery) {
     const p = new URLSearchParams({ status: q.status, limit: String(q.limit ?? 500), direction: 'desc' });
@@ -220,6 +228,14 @@ export class AlpacaHttpPort implements AlpacaPort {
       AlpacaLatestQuote,
     );
     return r.quote;
+  }
+
+  async latestCryptoQuote(symbol: string) {
+    const p = new URLSearchParams({ symbols: symbol });
+    const r = await this.call('data', 'GET', `/v1beta3/crypto/us/latest/quotes?${p}`, AlpacaLatestCryptoQuotes);
+    const q = r.quotes[symbol];
+    if (q === undefined) throw new AlpacaApiError(404, undefined, `no latest quote of ${symbol}`);
+    return q;
   }
 
   async bars(

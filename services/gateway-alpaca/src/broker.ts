@@ -53,6 +53,7 @@ import {
   orderIdOf,
   replacementClientOrderId,
   rootClientOrderId,
+  secTypeOf,
   toAccountSummary,
   toAlpacaOrder,
   toBrokerOrder,
@@ -63,7 +64,7 @@ import {
 } from './mapping.js';
 import { allOrders, submittedMs } from './order-pages.js';
 import { TradeStream } from './trade-stream.js';
-import type { AlpacaAsset, AlpacaOrder, AlpacaTradeUpdate } from './wire.js';
+import type { AlpacaAsset, AlpacaOrder, AlpacaPosition, AlpacaTradeUpdate } from './wire.js';
 
 export interface AlpacaBrokerConfig {
   readonly name: string;
@@ -90,13 +91,18 @@ export interface AlpacaBrokerOptions {
  * orders only and refuses the rest itself); modify by PATCH (replace); 30 streaming lines (quotes and trades of 30
  * symbols: Alpaca's free IEX plan); 1m, 1h and 1d bars (history.ts).
  */
+/** Alpaca's crypto orders: market, limit and stop limit, good till cancelled or immediate or cancel. */
+const CRYPTO_TYPES: ReadonlySet<string> = new Set(['MKT', 'LMT', 'STP LMT']);
+const CRYPTO_TIFS: ReadonlySet<string> = new Set(['GTC', 'IOC']);
 /** How far back, before the newest order, reconciliation reads closed orders (IB keeps about a day too). */
 const RECENT_CLOSED_MS = 24 * 3_600_000;
 /** Alpaca's statuses after which an order changes no more. */
 const ALPACA_FINAL: ReadonlySet<string> = new Set(['filled', 'canceled', 'expired', 'replaced', 'rejected']);
 
 export const ALPACA_CAPABILITIES: BrokerCapabilities = {
-  assetClasses: ['STK'],
+  // Crypto takes only MKT, LMT and STP LMT with GTC or IOC at Alpaca: the matrix holds per class no TIFs, so those
+  // limits are checked in checkOrder (CRYPTO_TYPES, CRYPTO_TIFS) and the refusal names them.
+  assetClasses: ['STK', 'CRYPTO'],
   orderTypes: {
     MKT: ['DAY', 'GTC', 'IOC', 'FOK'],
     LMT: ['DAY', 'GTC', 'IOC', 'FOK'],
@@ -104,7 +110,7 @@ export const ALPACA_CAPABILITIES: BrokerCapabilities = {
     'STP LMT': ['DAY', 'GTC', 'IOC', 'FOK'],
   },
   outsideRth: ['LMT'],
-  fractionalQuantity: ['STK'],
+  fractionalQuantity: ['STK', 'CRYPTO'],
   modify: true,
   marketDataLines: 30,
 };
@@ -271,11 +277,18 @@ export class AlpacaBroker {
   // --- instruments -------------------------------------------------------------------------------------------
 
   private async loadAssets(): Promise<void> {
-    for (const a of await this.port.assets()) {
-      if (a.class !== 'us_equity') continue; // crypto is not announced yet (the contract has no crypto SecType)
+    const stocks = await this.port.assets('us_equity');
+    const crypto = await this.port.assets('crypto');
+    for (const a of [...stocks, ...crypto]) {
+      if (secTypeOf(a.class) === undefined) continue;
       this.assetsByConId.set(conIdOf(a.id), a);
       this.assetsBySymbol.set(a.symbol.toUpperCase(), a);
     }
+  }
+
+  /** The asset's symbol for a position (Alpaca names crypto positions without the slash). */
+  private positionSymbol(p: AlpacaPosition): string {
+    return this.assetsByConId.get(conIdOf(p.asset_id))?.symbol ?? p.symbol;
   }
 
   private instrumentOf(conId: number): Instrument | undefined {
@@ -507,7 +520,9 @@ export class AlpacaBroker {
     if (account !== undefined) this.knownAccount(account);
     const mine = this.accounts[0] ?? 'ALPACA';
     const list = await this.alpaca('read', () => this.port.positions());
-    return list.filter((p) => p.asset_class === 'us_equity').map((p) => toPosition(this.config.name, mine, p));
+    return list
+      .filter((p) => secTypeOf(p.asset_class) !== undefined)
+      .map((p) => toPosition(this.config.name, mine, p, this.positionSymbol(p)));
   }
 
   private async summaries(account: string | undefined) {
@@ -563,14 +578,16 @@ export class AlpacaBroker {
     const ref = b.instrument as { conId?: number; secType?: string; symbol?: string };
     let a: AlpacaAsset | undefined;
     if (ref.conId !== undefined) a = this.assetsByConId.get(ref.conId);
-    else if (ref.symbol !== undefined && (ref.secType === undefined || ref.secType === 'STK'))
-      a = this.assetsBySymbol.get(ref.symbol.toUpperCase());
+    else if (ref.symbol !== undefined) {
+      const found = this.assetsBySymbol.get(ref.symbol.toUpperCase());
+      if (found !== undefined && (ref.secType === undefined || ref.secType === secTypeOf(found.class))) a = found;
+    }
     if (a === undefined)
       throw new ContractError(
         'CONTRACT_UNKNOWN',
         this.assetsByConId.size === 0
           ? `${this.config.name} has not loaded Alpaca's assets yet (not connected)`
-          : 'no such US stock at Alpaca',
+          : 'no such US stock or crypto pair at Alpaca',
       );
     return { v: 1, ok: true, instruments: [toInstrument(a)] };
   }
@@ -580,10 +597,28 @@ export class AlpacaBroker {
     this.knownAccount(b.account);
     const a = this.assetsByConId.get(b.instrument.conId);
     if (a === undefined)
-      throw new ContractError('CONTRACT_UNKNOWN', `conId ${b.instrument.conId} is not a US stock at Alpaca`);
-    const problem = orderCapabilityProblem(this.capabilities(), { ...b, secType: 'STK' });
+      throw new ContractError(
+        'CONTRACT_UNKNOWN',
+        `conId ${b.instrument.conId} is not a US stock or crypto pair at Alpaca`,
+      );
+    const secType = secTypeOf(a.class) ?? 'STK';
+    const problem = orderCapabilityProblem(this.capabilities(), { ...b, secType });
     if (problem !== undefined)
       throw new ContractError(problem.code, problem.message, { details: { rule: problem.rule } });
+    if (secType === 'CRYPTO') {
+      if (!CRYPTO_TYPES.has(b.orderType))
+        throw new ContractError('ORDER_TYPE_UNSUPPORTED', 'Alpaca takes crypto orders as MKT, LMT or STP LMT only', {
+          details: { rule: 'orderType' },
+        });
+      if (!CRYPTO_TIFS.has(b.tif))
+        throw new ContractError('ORDER_TYPE_UNSUPPORTED', `Alpaca takes crypto orders as GTC or IOC, not ${b.tif}`, {
+          details: { rule: 'tif' },
+        });
+      if (b.outsideRth)
+        throw new ContractError('ORDER_TYPE_UNSUPPORTED', 'crypto trades around the clock: outsideRth does not apply', {
+          details: { rule: 'outsideRth' },
+        });
+    }
     if (b.outsideRth && (b.orderType !== 'LMT' || b.tif !== 'DAY'))
       throw new ContractError('ORDER_TYPE_UNSUPPORTED', 'Alpaca executes outside regular hours only limit DAY orders', {
         details: { rule: 'outsideRth' },
@@ -690,6 +725,8 @@ export class AlpacaBroker {
       throw new ContractError('CONTRACT_UNKNOWN', `conId ${b.instrument.conId} is not a US stock at Alpaca`);
     if (b.streams.includes('rtbars'))
       throw new ContractError('SERVICE_UNAVAILABLE', 'Alpaca streams 1-minute bars, not 5-second bars: ticks only');
+    if (a.class === 'crypto')
+      throw new ContractError('SERVICE_UNAVAILABLE', `no streaming of crypto quotes yet (${a.symbol}): mdSnapshot`);
     if (!this.data.has(a.symbol) && this.data.lines >= this.capabilities().marketDataLines)
       throw new ContractError('LINE_BUDGET_EXHAUSTED', `all ${this.capabilities().marketDataLines} lines are in use`);
     this.lineConIds.set(a.symbol, b.instrument.conId);
@@ -708,7 +745,9 @@ export class AlpacaBroker {
     const a = this.assetsByConId.get(b.instrument.conId);
     if (a === undefined)
       throw new ContractError('CONTRACT_UNKNOWN', `conId ${b.instrument.conId} is not a US stock at Alpaca`);
-    const q = await this.alpaca('read', () => this.port.latestQuote(a.symbol, this.config.feed));
+    const q = await this.alpaca('read', () =>
+      a.class === 'crypto' ? this.port.latestCryptoQuote(a.symbol) : this.port.latestQuote(a.symbol, this.config.feed),
+    );
     return { v: 1, ok: true, tick: toTick(this.config.name, b.instrument.conId, q, Date.now()) };
   }
 
@@ -745,8 +784,8 @@ export class AlpacaBroker {
       }
     }
     const positions = (await this.port.positions())
-      .filter((p) => p.asset_class === 'us_equity')
-      .map((p) => toPosition(this.config.name, account, p));
+      .filter((p) => secTypeOf(p.asset_class) !== undefined)
+      .map((p) => toPosition(this.config.name, account, p, this.positionSymbol(p)));
     await this.publishEvent('reconciliationSnapshot', {
       eventId: eventIdOf('recon', reconId, '1'),
       reconId,

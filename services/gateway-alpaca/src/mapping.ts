@@ -112,19 +112,34 @@ export function toAlpacaOrder(b: BrokerPlaceOrderRequest, symbol: string): Alpac
   };
 }
 
-/** An asset as the contract's instrument (US stocks: SMART-like routing is Alpaca's, the listing is `exchange`). */
+/** The contract's asset class of an Alpaca asset class (undefined: one the gateway does not trade). */
+export function secTypeOf(assetClass: string | undefined): 'STK' | 'CRYPTO' | undefined {
+  return assetClass === 'us_equity' ? 'STK' : assetClass === 'crypto' ? 'CRYPTO' : undefined;
+}
+
+/**
+ * An asset as the contract's instrument (US stocks: SMART-like routing is Alpaca's, the listing is `exchange`;
+ * crypto pairs as Alpaca names them, `BTC/USD`, quoted in the pair's second currency, in steps of
+ * `min_trade_increment`).
+ */
 export function toInstrument(a: AlpacaAsset): Instrument {
+  const crypto = a.class === 'crypto';
+  const quoteCurrency = crypto ? (a.symbol.split('/')[1] ?? 'USD') : 'USD';
   return {
     conId: conIdOf(a.id),
-    secType: 'STK',
+    secType: crypto ? 'CRYPTO' : 'STK',
     symbol: a.symbol,
     localSymbol: a.symbol,
     exchange: 'ALPACA',
     ...(/^[A-Za-z0-9_.-]{1,32}$/.test(a.exchange) ? { primaryExchange: a.exchange } : {}),
-    currency: 'USD',
+    currency: /^[A-Z]{3}$/.test(quoteCurrency) ? quoteCurrency : 'USD',
     minTick: normalizeDecimal(a.price_increment ?? '0.01'),
-    ...(a.fractionable === true ? { sizeIncrement: '0.0001' } : { sizeIncrement: '1' }),
-    timeZone: 'America/New_York',
+    sizeIncrement: crypto
+      ? normalizeDecimal(a.min_trade_increment ?? '0.000000001')
+      : a.fractionable === true
+        ? '0.0001'
+        : '1',
+    timeZone: crypto ? 'UTC' : 'America/New_York',
     ...(a.name === undefined ? {} : { longName: a.name.slice(0, 256) }),
   };
 }
@@ -210,14 +225,15 @@ export function toExecution(
   };
 }
 
-export function toPosition(broker: string, account: string, p: AlpacaPosition): Position {
+/** A position; `symbol` is the asset's (Alpaca names crypto positions without the slash: BTCUSD for BTC/USD). */
+export function toPosition(broker: string, account: string, p: AlpacaPosition, symbol = p.symbol): Position {
   const qty = normalizeDecimal(p.qty);
   return {
     broker,
     account,
     conId: conIdOf(p.asset_id),
-    symbol: p.symbol,
-    secType: 'STK',
+    symbol,
+    secType: secTypeOf(p.asset_class) ?? 'STK',
     currency: 'USD',
     quantity: qty,
     avgCost: normalizeDecimal(p.avg_entry_price),

@@ -86,6 +86,8 @@ export const AlpacaQuote = z.looseObject({
 export type AlpacaQuote = z.infer<typeof AlpacaQuote>;
 
 export const AlpacaLatestQuote = z.looseObject({ symbol: z.string(), quote: AlpacaQuote });
+/** GET /v1beta3/crypto/us/latest/quotes: the latest quote of each asked pair, by symbol. */
+export const AlpacaLatestCryptoQuotes = z.looseObject({ quotes: z.record(z.string(), AlpacaQuote) });
 
 /** One event of the `trade_updates` stream. */
 export const AlpacaTradeUpdate = z.looseObject({

@@ -2,7 +2,13 @@
  * What the exchange core needs to know about an instrument, derived from the instrument the shadowed broker
  * qualified (tick, multiplier, currency) and from our trading calendars (sessions, the end of a DAY order).
  */
-import { calendarForInstrument, currentOrNextSession, type Instrument, sessionAt } from '@trading-system/contracts';
+import {
+  ContractError,
+  calendarForInstrument,
+  currentOrNextSession,
+  type Instrument,
+  sessionAt,
+} from '@trading-system/contracts';
 import type { InstrumentSpec } from '@trading-system/exchange';
 
 /**
@@ -14,6 +20,12 @@ import type { InstrumentSpec } from '@trading-system/exchange';
 export type MarketHours = 'calendar' | 'always';
 
 export function toSpec(i: Instrument, hours: MarketHours): InstrumentSpec {
+  // The core's asset classes are IB's; a crypto pair (an Alpaca source) is never announced, so never traded here.
+  if (i.secType === 'CRYPTO')
+    throw new ContractError(
+      'ORDER_ASSET_CLASS_UNSUPPORTED',
+      `the paper exchange core does not trade crypto (${i.symbol})`,
+    );
   const calendar = calendarForInstrument(i);
   return {
     conId: i.conId,

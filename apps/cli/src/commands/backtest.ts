@@ -187,7 +187,13 @@ async function loadData(
         symbol,
         ...(i === undefined
           ? {}
-          : { conId: i.conId, secType: i.secType, currency: i.currency, exchange: i.exchange ?? 'SMART' }),
+          : {
+              conId: i.conId,
+              // The backtest core knows IB's asset classes; a crypto pair's bars run as the default class.
+              ...(i.secType === 'CRYPTO' ? {} : { secType: i.secType }),
+              currency: i.currency,
+              exchange: i.exchange ?? 'SMART',
+            }),
       },
       bars: inRange.map((b) => ({
         time: b.time.getTime(),

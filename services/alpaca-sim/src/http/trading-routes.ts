@@ -151,8 +151,9 @@ export function tradingRoutes(d: TradingDeps): Route[] {
       return { status: 204 };
     }),
     route('GET', /^\/v2\/assets$/, (r) => {
-      const cls = r.query.get('asset_class');
-      return { status: 200, body: catalog.all.filter((a) => !cls || a.class === cls).map(assetJson) };
+      // Alpaca lists US equities unless asked for another class (asset_class defaults to us_equity).
+      const cls = r.query.get('asset_class') ?? 'us_equity';
+      return { status: 200, body: catalog.all.filter((a) => a.class === cls).map(assetJson) };
     }),
     route('GET', /^\/v2\/assets\/(.+)$/, (r) => {
       const asset = catalog.find(r.params[0] ?? '');
