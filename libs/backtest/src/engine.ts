@@ -234,11 +234,11 @@ class BacktestRun {
         strategy.onFill(f, ctx);
         this.phase = outer;
       },
-      update: (u) => {
+      update: (order, previousStatus, time) => {
         if (strategy.onOrderUpdate === undefined) return;
         const outer = this.phase;
         this.phase = 'onOrderUpdate';
-        strategy.onOrderUpdate(u, ctx);
+        strategy.onOrderUpdate({ order: { ...order }, previousStatus, time }, ctx);
         this.phase = outer;
       },
     };

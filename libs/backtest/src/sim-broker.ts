@@ -18,7 +18,6 @@ import {
   type ModifyChanges,
   type OrderRequest,
   type OrderStatus,
-  type OrderUpdate,
   StrategyUsageError,
 } from '@trading-system/strategy';
 import type { FillRecord, MutableOrder, PositionChange, TradeRecord } from './records.js';
@@ -58,7 +57,8 @@ interface OpenTrade {
 
 export interface BrokerHooks {
   fill(fill: Fill): void;
-  update(update: OrderUpdate): void;
+  /** An order changed; the hook copies it only when the strategy listens (most do not, and runs place many). */
+  update(order: MutableOrder, previousStatus: OrderStatus, time: number): void;
 }
 
 function mapStatus(status: CoreStatus, filled: number, completedText: string | undefined): OrderStatus {
@@ -260,7 +260,7 @@ export class SimBroker {
     o.updatedAt = this.now;
     this.ordersVersion++;
     if (FINAL_STATUSES.has(status)) this.open.delete(o.id);
-    this.hooks?.update({ order: { ...o }, previousStatus: previous, time: this.now });
+    this.hooks?.update(o, previous, this.now);
   }
 
   private onExecution(x: ExecutionRecord): void {
@@ -305,24 +305,9 @@ export class SimBroker {
     multiplier: number,
     commission: number,
   ): void {
-    const open = (qty: number, share: number): void => {
-      this.openTrades.set(symbol, {
-        symbol,
-        side: after > 0 ? 'long' : 'short',
-        entryTime: x.timeMs,
-        entryQty: qty,
-        entryNotional: qty * x.price,
-        exitQty: 0,
-        exitNotional: 0,
-        exitTime: x.timeMs,
-        pnl: 0,
-        commission: share,
-        maxQty: qty,
-      });
-    };
     const t = this.openTrades.get(symbol);
     if (t === undefined || before === 0) {
-      open(x.shares, commission);
+      this.openTrade(symbol, after, x, x.shares, commission);
       return;
     }
     if (Math.sign(before) === Math.sign(after) && Math.abs(after) > Math.abs(before)) {
@@ -355,7 +340,23 @@ export class SimBroker {
       returnPct: t.pnl / (entryPrice * t.maxQty * multiplier),
     });
     this.stats.addTrade(t.pnl);
-    if (after !== 0) open(Math.abs(after), commission - closeShare);
+    if (after !== 0) this.openTrade(symbol, after, x, Math.abs(after), commission - closeShare);
+  }
+
+  private openTrade(symbol: string, after: number, x: ExecutionRecord, qty: number, commissionShare: number): void {
+    this.openTrades.set(symbol, {
+      symbol,
+      side: after > 0 ? 'long' : 'short',
+      entryTime: x.timeMs,
+      entryQty: qty,
+      entryNotional: qty * x.price,
+      exitQty: 0,
+      exitNotional: 0,
+      exitTime: x.timeMs,
+      pnl: 0,
+      commission: commissionShare,
+      maxQty: qty,
+    });
   }
 
   /** Trades still open at the end of the run (not counted in the statistics). */

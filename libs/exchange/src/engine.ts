@@ -59,29 +59,30 @@ export class Engine {
 
   place(req: OrderRequest, now: number, out: ExchangeEvent[]): void {
     const existing = this.state.book.get(req.clientId, req.orderId);
-    const error = (n: TwsNotice): void => {
-      out.push({ kind: 'error', clientId: req.clientId, id: req.orderId, ...n });
-    };
     if (existing && isLive(existing.status)) {
       this.modify(existing, req, now, out);
       return;
     }
     if (existing) {
-      error(existing.status === 'Filled' ? ORDER_ERRORS.cantModifyFilled() : ORDER_ERRORS.duplicateOrderId());
+      this.refuse(
+        req,
+        existing.status === 'Filled' ? ORDER_ERRORS.cantModifyFilled() : ORDER_ERRORS.duplicateOrderId(),
+        out,
+      );
       return;
     }
     if (!this.state.book.idIsFresh(req.clientId, req.orderId)) {
-      error(ORDER_ERRORS.duplicateOrderId());
+      this.refuse(req, ORDER_ERRORS.duplicateOrderId(), out);
       return;
     }
     const spec = this.deps.instruments(req.conId);
     const v = validateOrder(req, spec, this.state.accounts.ids());
     if (!v.ok) {
-      error(v.error);
+      this.refuse(req, v.error, out);
       return;
     }
     if (!spec) {
-      error(ORDER_ERRORS.noSecurityDefinition());
+      this.refuse(req, ORDER_ERRORS.noSecurityDefinition(), out);
       return;
     }
     const order = this.create(req, v.order, spec, now);
@@ -89,11 +90,16 @@ export class Engine {
     this.emitStatus(order, out, 'both');
     const notice = this.rejection(order, spec, now);
     if (notice) {
-      error(notice);
+      this.refuse(req, notice, out);
       this.finish(order, 'Inactive', now, out, notice.message);
       return;
     }
     this.work(order, spec, now, true, out);
+  }
+
+  /** A refusal of a place or modify request (methods, not per-call closures: a backtest places orders by the thousand). */
+  private refuse(req: OrderRequest, n: TwsNotice, out: ExchangeEvent[]): void {
+    out.push({ kind: 'error', clientId: req.clientId, id: req.orderId, ...n });
   }
 
   private rejection(order: OrderRecord, spec: InstrumentSpec, now: number): TwsNotice | undefined {
@@ -144,27 +150,24 @@ export class Engine {
   }
 
   private modify(order: OrderRecord, req: OrderRequest, now: number, out: ExchangeEvent[]): void {
-    const error = (n: TwsNotice): void => {
-      out.push({ kind: 'error', clientId: req.clientId, id: req.orderId, ...n });
-    };
     const spec = this.deps.instruments(order.conId);
     const v = validateOrder(req, spec, this.state.accounts.ids());
     if (!v.ok) {
-      error(v.error);
+      this.refuse(req, v.error, out);
       return;
     }
     if (!spec) {
-      error(ORDER_ERRORS.noSecurityDefinition());
+      this.refuse(req, ORDER_ERRORS.noSecurityDefinition(), out);
       return;
     }
     // An empty account on the modification means "unchanged", not "the default account".
     const accountChanged = Boolean(req.account) && req.account !== order.account;
     if (req.conId !== order.conId || v.order.action !== order.action || accountChanged) {
-      error(ORDER_ERRORS.modifyMismatch());
+      this.refuse(req, ORDER_ERRORS.modifyMismatch(), out);
       return;
     }
     if (v.order.totalQuantity < order.filled) {
-      error(ORDER_ERRORS.validation(REJECT_REASONS.quantityBelowFilled));
+      this.refuse(req, ORDER_ERRORS.validation(REJECT_REASONS.quantityBelowFilled), out);
       return;
     }
     const m = v.order;
@@ -226,15 +229,25 @@ export class Engine {
     const open = spec.isOpen(t, order.outsideRth);
     const quote = open ? this.deps.quotes.quoteAt(order.conId, t) : undefined;
     if (quote) {
-      const view = { ...order, remaining: remainingOf(order) };
+      // The matching rules read six fields: a small view, not a copy of the whole record, per look.
+      const remaining = remainingOf(order);
+      const view = {
+        action: order.action,
+        orderType: order.orderType,
+        lmtPrice: order.lmtPrice,
+        auxPrice: order.auxPrice,
+        triggered: order.triggered,
+        remaining,
+      };
       if (!order.triggered && stopTriggered(view, quote)) order.triggered = true;
       const held = (order.orderType === 'STP' || order.orderType === 'STP LMT') && !order.triggered;
       if (!held && order.status === 'PreSubmitted') {
         order.status = 'Submitted';
         this.emitStatus(order, out, 'both');
       }
-      const match = matchOnce({ ...view, triggered: order.triggered }, quote);
-      const fillable = match && !(order.tif === 'FOK' && match.qty < view.remaining);
+      view.triggered = order.triggered;
+      const match = matchOnce(view, quote);
+      const fillable = match && !(order.tif === 'FOK' && match.qty < remaining);
       if (match && fillable) this.fill(order, spec, match, t, out);
     }
     if (immediate && isLive(order.status)) {
@@ -278,10 +291,7 @@ export class Engine {
 
   /** orderStatus, with openOrder when the order's terms or state are news (spec §4.2). */
   emitStatus(order: OrderRecord, out: ExchangeEvent[], mode: 'status' | 'both' | 'statusThenOpen'): void {
-    const openOrder = (): void => {
-      out.push({ kind: 'openOrder', clientId: order.clientId, order: { ...order } });
-    };
-    if (mode === 'both') openOrder();
+    if (mode === 'both') out.push({ kind: 'openOrder', clientId: order.clientId, order: { ...order } });
     out.push({
       kind: 'orderStatus',
       orderId: order.orderId,
@@ -296,6 +306,6 @@ export class Engine {
       whyHeld: order.whyHeld,
       mktCapPrice: 0,
     });
-    if (mode === 'statusThenOpen') openOrder();
+    if (mode === 'statusThenOpen') out.push({ kind: 'openOrder', clientId: order.clientId, order: { ...order } });
   }
 }

@@ -167,9 +167,8 @@ export class Exchange {
     return () => this.listeners.delete(listener);
   }
 
-  private run(action: (out: ExchangeEvent[]) => void): ExchangeEvent[] {
-    const out: ExchangeEvent[] = [];
-    action(out);
+  /** After a command filled `out`: persist, then tell the listeners. (No closure per command: see placeOrder.) */
+  private deliver(out: ExchangeEvent[]): ExchangeEvent[] {
     if (out.length > 0) this.persist();
     for (const event of out) for (const listener of this.listeners) listener(event);
     return out;
@@ -198,18 +197,22 @@ export class Exchange {
   }
 
   placeOrder(req: OrderRequest): ExchangeEvent[] {
-    return this.run((out) => this.engine.place(req, this.options.clock.nowMs(), out));
+    const out: ExchangeEvent[] = [];
+    this.engine.place(req, this.options.clock.nowMs(), out);
+    return this.deliver(out);
   }
 
   cancelOrder(clientId: number, orderId: number): ExchangeEvent[] {
-    return this.run((out) => this.engine.cancel(clientId, orderId, this.options.clock.nowMs(), out));
+    const out: ExchangeEvent[] = [];
+    this.engine.cancel(clientId, orderId, this.options.clock.nowMs(), out);
+    return this.deliver(out);
   }
 
   globalCancel(): ExchangeEvent[] {
     const now = this.options.clock.nowMs();
-    return this.run((out) => {
-      for (const o of this.engine.state.book.live()) this.engine.cancel(o.clientId, o.orderId, now, out);
-    });
+    const out: ExchangeEvent[] = [];
+    for (const o of this.engine.state.book.live()) this.engine.cancel(o.clientId, o.orderId, now, out);
+    return this.deliver(out);
   }
 
   step(tMs: number = this.options.clock.nowMs()): ExchangeEvent[] {
@@ -222,7 +225,9 @@ export class Exchange {
       s.executions.splice(0, s.executions.length, ...s.executions.filter((e) => e.timeMs >= cutoff));
       if (dropped > 0 || s.executions.length !== before) this.persist();
     }
-    return this.run((out) => this.engine.step(tMs, out));
+    const out: ExchangeEvent[] = [];
+    this.engine.step(tMs, out);
+    return this.deliver(out);
   }
 
   /** Fault hook: the next new order is rejected with `reason` (201 `Order rejected - reason:…` by default). */
