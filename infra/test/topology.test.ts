@@ -11,6 +11,7 @@
  * script then trades the `paper` and `alpaca` brokers. Every service runs as its own NATS user, and none may have
  * been refused a publish or subscribe by the server: the permissions cover what the services actually do.
  */
+
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -21,6 +22,7 @@ import { type Bus, NoRespondersError, openBus, RequestTimeoutError } from '@trad
 import { type BrokerInfo, catalog, Subjects } from '@trading-system/contracts';
 import { scrape, sumOf } from '@trading-system/metrics';
 import type { PrivateNats } from '@trading-system/testkit';
+import { poll } from '@trading-system/testkit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { PROBED_SERVICES, probeFor } from '../healthcheck.js';
 import { inboxPrefixOf } from '../nats/permissions.js';
@@ -115,21 +117,22 @@ function run(
 
 /** Retries `attempt` until it returns true; fails with the services' output when the deadline passes or one dies. */
 async function until(what: string, deadlineMs: number, attempt: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const dead = procs.find((p) => p.child.exitCode !== null);
-    if (dead)
-      throw new Error(
-        `${dead.name} exited with ${dead.child.exitCode} while waiting for ${what}:\n${dead.output.join('')}`,
-      );
-    if (await attempt()) return;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `${what} not within ${deadlineMs} ms:\n${procs.map((p) => `--- ${p.name}\n${p.output.join('').slice(-2_000)}`).join('\n')}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await poll(
+    what,
+    () => {
+      const dead = procs.find((p) => p.child.exitCode !== null);
+      if (dead)
+        throw new Error(
+          `${dead.name} exited with ${dead.child.exitCode} while waiting for ${what}:\n${dead.output.join('')}`,
+        );
+      return attempt();
+    },
+    {
+      timeoutMs: deadlineMs,
+      intervalMs: 250,
+      detail: () => procs.map((p) => `--- ${p.name}\n${p.output.join('').slice(-2_000)}`).join('\n'),
+    },
+  );
 }
 
 beforeAll(async () => {

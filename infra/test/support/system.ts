@@ -15,6 +15,7 @@ import {
   isRunning,
   type PrivateNats,
   type Proc,
+  poll,
   silentBusLogger,
   spawnTs,
   startPrivateNats,
@@ -73,19 +74,14 @@ export interface System {
   stop(): Promise<Record<string, number | null>>;
 }
 
-export async function waitFor<T>(
+/** Polls `attempt` until it gives a value (testkit's poll, every 100 ms); `onTimeout` adds what the services said. */
+export function waitFor<T>(
   what: string,
   timeoutMs: number,
   attempt: () => Promise<T | undefined>,
   onTimeout: () => string = () => '',
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await attempt();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms\n${onTimeout()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return poll(what, attempt, { timeoutMs, intervalMs: 100, detail: onTimeout });
 }
 
 const SCRIPTS: Record<ServiceName, string> = {

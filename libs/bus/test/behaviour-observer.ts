@@ -3,10 +3,11 @@
  * publishes, subscriptions, requests (served and made), JetStream publishes and consumers, and refusals.
  */
 import type { TestBus } from '@trading-system/testkit';
+import { until } from '@trading-system/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
 import { type BusObserver, NoRespondersError, RequestTimeoutError } from '../src/index.js';
 import type { MakeTestBus } from './behaviour.js';
-import { Collector, type EchoReply, until } from './support.js';
+import { Collector, type EchoReply } from './support.js';
 
 type Seen =
   | { readonly what: 'sent'; readonly family: string; readonly kind: string }
@@ -56,7 +57,7 @@ export function runObserverSuite(name: string, makeBus: MakeTestBus): void {
       t.bus.publish(t.subject('tick', 'BAD'), { symbol: 'BAD', price: '1.5', size: 1 });
       t.bus.publishRaw(t.subject('tick', 'X'), new TextEncoder().encode('{"symbol":'));
       await got.waitFor(2);
-      await until(() => of(seen, 'handled').length === 2 && of(seen, 'rejected').length === 1, 'observations');
+      await until(() => of(seen, 'handled').length === 2 && of(seen, 'rejected').length === 1, 5_000, 'observations');
       expect(of(seen, 'sent')).toEqual([
         { what: 'sent', family: '*.tick.*', kind: 'publish' },
         { what: 'sent', family: '*.tick.*', kind: 'publish' },
@@ -91,7 +92,7 @@ export function runObserverSuite(name: string, makeBus: MakeTestBus): void {
       await expect(
         t.bus.request(t.subject('versioned'), { v: 1, text: 'x' }, { timeoutMs: 2_000 }),
       ).rejects.toBeInstanceOf(NoRespondersError);
-      await until(() => of(seen, 'handled').length === 3, 'the slow handler finishes');
+      await until(() => of(seen, 'handled').length === 3, 5_000, 'the slow handler finishes');
       const requested = of(seen, 'requested') as Extract<Seen, { what: 'requested' }>[];
       expect(requested.map((r) => [r.family, r.outcome])).toEqual([
         ['*.echo', 'ok'],
@@ -139,7 +140,7 @@ export function runObserverSuite(name: string, makeBus: MakeTestBus): void {
           await m.ack();
         },
       );
-      await until(() => of(seen, 'handled').length === 2, 'both deliveries handled');
+      await until(() => of(seen, 'handled').length === 2, 5_000, 'both deliveries handled');
       await consumer.stop();
       expect(of(seen, 'sent')).toEqual([
         { what: 'sent', family: '*.orders.>', kind: 'stream' },

@@ -5,11 +5,13 @@
  * (startSessionSim), for what needs quote ticks or fills: the wall-clock sim sends neither outside trading hours,
  * and CI runs at any hour.
  */
+
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isoFromDay, localDay, sessionOnDay, tradingDaysBackStart } from '@trading-system/contracts';
 import { type RunningSim, scaledClock, startSim } from '@trading-system/ib-sim';
+import { poll } from '@trading-system/testkit';
 import { expect, test } from 'vitest';
 import {
   ClosedError,
@@ -47,14 +49,17 @@ export function waitFor<T>(
   });
 }
 
-/** Polls a read (history's read model is eventually consistent with the order stream). */
-export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Polls a read (history's read model is eventually consistent with the order stream) until `ok` holds for it. */
+export function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
+  let last: T | undefined;
+  return poll(
+    'a read that passes the check',
+    async () => {
+      last = await read();
+      return ok(last) ? last : undefined;
+    },
+    { timeoutMs, intervalMs: 100, detail: () => `last read: ${JSON.stringify(last)?.slice(0, 2000)}` },
+  );
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   databaseUrl,
   type PrivateNats,
   type Proc,
+  poll,
   REPO_ROOT,
   silentBusLogger,
   spawnTs,
@@ -155,19 +156,20 @@ afterAll(async () => {
   }
 }, 60_000);
 
-async function until<T>(what: string, deadlineMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const dead = procs.find(({ proc }) => proc.child.exitCode !== null);
-    if (dead) throw new Error(`${dead.name} exited while waiting for ${what}:\n${dead.proc.output.join('')}`);
-    const r = await attempt();
-    if (r !== undefined) return r;
-    if (Date.now() > deadline)
-      throw new Error(
-        `${what} not within ${deadlineMs} ms:\n${procs.map((p) => `--- ${p.name}\n${p.proc.output.join('').slice(-2_000)}`).join('\n')}`,
-      );
-    await new Promise((r) => setTimeout(r, 250));
-  }
+function until<T>(what: string, deadlineMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
+  return poll(
+    what,
+    () => {
+      const dead = procs.find(({ proc }) => proc.child.exitCode !== null);
+      if (dead) throw new Error(`${dead.name} exited while waiting for ${what}:\n${dead.proc.output.join('')}`);
+      return attempt();
+    },
+    {
+      timeoutMs: deadlineMs,
+      intervalMs: 250,
+      detail: () => procs.map((p) => `--- ${p.name}\n${p.proc.output.join('').slice(-2_000)}`).join('\n'),
+    },
+  );
 }
 
 test('NATS + Postgres, each service its own process: the seed example runs unchanged and its order is taken', async () => {

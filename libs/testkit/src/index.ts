@@ -1,4 +1,5 @@
 export * from './nats.js';
+export * from './poll.js';
 export * from './postgres.js';
 export * from './private-nats.js';
 export * from './processes.js';

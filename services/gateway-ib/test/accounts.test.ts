@@ -8,8 +8,9 @@ import type {
   BrokerPositionsReply,
 } from '@trading-system/contracts';
 import { Subjects } from '@trading-system/contracts';
+import { until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AAPL, type Harness, nextMessage, startHarness, until } from './helpers.js';
+import { AAPL, type Harness, nextMessage, startHarness } from './helpers.js';
 
 const ACCOUNT = 'DU1234567';
 let h: Harness;

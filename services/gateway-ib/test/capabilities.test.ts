@@ -3,6 +3,7 @@
  * not announce: IB's own limits (stop orders are not IOC/FOK, market orders not outside RTH, whole units) and an
  * operator's narrowing (here: GTC refused, as an account without GTC permission).
  */
+
 import { randomUUID } from 'node:crypto';
 import {
   type BrokerPlaceOrderReply,
@@ -12,9 +13,10 @@ import {
   type ListBrokersReply,
   Subjects,
 } from '@trading-system/contracts';
+import { until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ibCapabilities } from '../src/capabilities.js';
-import { AAPL, type Harness, nextMessage, startHarness, until } from './helpers.js';
+import { AAPL, type Harness, nextMessage, startHarness } from './helpers.js';
 
 const ACCOUNT = 'DU1234567';
 let h: Harness;

@@ -6,9 +6,9 @@ import type {
   RemoveBrokerReply,
 } from '@trading-system/contracts';
 import { Subjects } from '@trading-system/contracts';
-import { uniqueName } from '@trading-system/testkit';
+import { uniqueName, until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type Harness, nextMessage, startHarness, until } from './helpers.js';
+import { type Harness, nextMessage, startHarness } from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => {

@@ -1,7 +1,8 @@
 import type { QualifyContractReply } from '@trading-system/contracts';
 import { Subjects } from '@trading-system/contracts';
+import { until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type Harness, startHarness, until } from './helpers.js';
+import { type Harness, startHarness } from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => {

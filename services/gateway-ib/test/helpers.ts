@@ -100,15 +100,6 @@ export function nextMessage<T>(
   return withTimeout(p, ms, `a message on ${subject}`).finally(unsubscribe);
 }
 
-/** Polls `cond` (cheap, in-process state) until true; rejects after `ms`. */
-export async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const started = Date.now();
-  while (!cond()) {
-    if (Date.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** Every message stored in BROKER_EVENTS under `filter` (an ephemeral ordered consumer: nothing left behind). */
 export async function storedEvents<T = Record<string, unknown>>(
   filter: string,

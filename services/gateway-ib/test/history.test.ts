@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FetchHistoryReply } from '@trading-system/contracts';
 import { Subjects } from '@trading-system/contracts';
+import { until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AAPL, type Harness, startHarness, TUESDAY_1100_ET, until } from './helpers.js';
+import { AAPL, type Harness, startHarness, TUESDAY_1100_ET } from './helpers.js';
 
 /** ib-sim and the gateway's queue shrink IB's pacing windows by the same factor (10 min → 5 s). */
 const SCALE = 120;

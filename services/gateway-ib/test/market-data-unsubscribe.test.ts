@@ -3,10 +3,12 @@
  * in the same turn as the unsubscribe used to be flushed after the ok reply (found by the broker conformance suite,
  * rarely at ib-sim's normal rate). At a high tick rate the race is hit within a few rounds.
  */
+
 import type { BrokerMdSubscribeReply, BrokerMdUnsubscribeReply, BrokerStatusReply } from '@trading-system/contracts';
 import { Subjects } from '@trading-system/contracts';
+import { until } from '@trading-system/testkit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { AAPL, type Harness, nextMessage, startHarness, until } from './helpers.js';
+import { AAPL, type Harness, nextMessage, startHarness } from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => {

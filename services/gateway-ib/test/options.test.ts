@@ -2,10 +2,12 @@
  * Option chains and greeks through gateway-ib against ib-sim over TCP: `broker.<name>.cmd.optionChain` answers
  * the broker-neutral chain (cached per underlying), and an option's quote stream carries `greeks`.
  */
+
 import type { BrokerMdSubscribeReply, OptionChainReply, QualifyContractReply, Tick } from '@trading-system/contracts';
 import { Subjects } from '@trading-system/contracts';
+import { until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type Harness, nextMessage, startHarness, until } from './helpers.js';
+import { type Harness, nextMessage, startHarness } from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => {

@@ -14,10 +14,10 @@ import type {
 } from '@trading-system/contracts';
 import { IbConnectionConfig, Subjects } from '@trading-system/contracts';
 import { IN } from '@trading-system/ib-sim';
-import { natsUrl } from '@trading-system/testkit';
+import { natsUrl, until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Gateway, start } from '../src/app.js';
-import { AAPL, type Harness, nextMessage, startHarness, testLogger, until } from './helpers.js';
+import { AAPL, type Harness, nextMessage, startHarness, testLogger } from './helpers.js';
 
 const ACCOUNT = 'DU1234567';
 let h: Harness;

@@ -13,6 +13,7 @@ import type {
 } from '@trading-system/contracts';
 import { Subjects } from '@trading-system/contracts';
 import { type ManualClock, manualClock } from '@trading-system/ib-sim';
+import { until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   AAPL,
@@ -21,7 +22,6 @@ import {
   startHarness,
   storedEvents,
   TUESDAY_1100_ET,
-  until,
   withTimeout,
 } from './helpers.js';
 

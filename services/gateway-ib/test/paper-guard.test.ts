@@ -1,7 +1,8 @@
 import type { BrokerStatus } from '@trading-system/contracts';
 import { Subjects } from '@trading-system/contracts';
+import { until } from '@trading-system/testkit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type Harness, nextMessage, startHarness, until } from './helpers.js';
+import { type Harness, nextMessage, startHarness } from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => {

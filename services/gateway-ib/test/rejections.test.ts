@@ -3,6 +3,7 @@
  * a new order (201, 321), a modification (104, 105), a cancel (10148), and IB's own cancellation (202 of an IOC
  * remainder). A 202 that confirms our own cancel is not a refusal.
  */
+
 import { randomUUID } from 'node:crypto';
 import type {
   BrokerCancelOrderReply,
@@ -13,8 +14,9 @@ import type {
 } from '@trading-system/contracts';
 import { Subjects } from '@trading-system/contracts';
 import { type ManualClock, manualClock } from '@trading-system/ib-sim';
+import { until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AAPL, type Harness, nextMessage, startHarness, storedEvents, TUESDAY_1100_ET, until } from './helpers.js';
+import { AAPL, type Harness, nextMessage, startHarness, storedEvents, TUESDAY_1100_ET } from './helpers.js';
 
 const ACCOUNT = 'DU1234567';
 let h: Harness;

@@ -8,10 +8,10 @@ import { randomUUID } from 'node:crypto';
 import type { BrokerExecution, BrokerPlaceOrderReply } from '@trading-system/contracts';
 import { catalog, IbConnectionConfig, Subjects } from '@trading-system/contracts';
 import { manualClock, type RunningSim } from '@trading-system/ib-sim';
-import { createTestNatsBus, type TestBus, uniqueName } from '@trading-system/testkit';
+import { createTestNatsBus, type TestBus, uniqueName, until } from '@trading-system/testkit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type Gateway, start } from '../src/app.js';
-import { AAPL, nextMessage, startTestSim, storedEvents, TUESDAY_1100_ET, testLogger, until } from './helpers.js';
+import { AAPL, nextMessage, startTestSim, storedEvents, TUESDAY_1100_ET, testLogger } from './helpers.js';
 
 const sims: RunningSim[] = [];
 const names = [uniqueName('xa'), uniqueName('xb')];

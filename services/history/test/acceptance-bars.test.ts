@@ -24,10 +24,11 @@ import {
   type TestBus,
   type TestDatabase,
   uniqueName,
+  until,
 } from '@trading-system/testkit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type History, start } from '../src/app.js';
-import { testLogger, until } from './helpers.js';
+import { testLogger } from './helpers.js';
 
 /** IB's windows divided by this: 10 min → 5 s, 15 s → 125 ms, 2 s → 17 ms. */
 const SCALE = 120;

@@ -36,14 +36,16 @@ import type { Kysely } from '@trading-system/storage';
 import {
   openPgTestDatabase,
   type PrivateNats,
+  poll,
   silentBusLogger,
   startPrivateNats,
   type TestDatabase,
   uniqueName,
+  until,
 } from '@trading-system/testkit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type History, start as startHistory } from '../src/app.js';
-import { testLogger, until } from './helpers.js';
+import { testLogger } from './helpers.js';
 
 /** Tuesday 2024-03-12 11:00 New York: the session is open, market orders fill at once. */
 const TUESDAY_1100_ET = Date.parse('2024-03-12T15:00:00Z');
@@ -145,13 +147,15 @@ async function submit(body: Record<string, unknown>): Promise<{ id: string; repl
 
 /** Polls orders.get until the order is in `state` (the OMS is a separate component: its answer is the truth). */
 async function untilState(id: string, states: readonly string[], ms = 30_000): Promise<GetOrderReply> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const r = await getOrder(id);
-    if (r.ok && states.includes(r.order.state)) return r;
-    if (Date.now() > deadline) throw new Error(`order ${id} not ${states.join('/')} in ${ms} ms: ${JSON.stringify(r)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  let last: GetOrderReply | undefined;
+  return poll(
+    `order ${id} ${states.join('/')}`,
+    async () => {
+      last = await getOrder(id);
+      return last.ok && states.includes(last.order.state) ? last : undefined;
+    },
+    { timeoutMs: ms, intervalMs: 50, detail: () => JSON.stringify(last) },
+  );
 }
 
 /** Decimal strings compare by value (Postgres NUMERIC may render `10` as `10.00`). */

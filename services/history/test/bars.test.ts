@@ -1,8 +1,9 @@
 import { fetchBars } from '@trading-system/clients';
 import { type HistBarsQuery, type HistProgress, latestSession, nextSession, packBars } from '@trading-system/contracts';
+import { until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BarStore } from '../src/bar-store.js';
-import { CON_ID, DAY, type Fixture, HOUR, MIN, NOW, openFixture, syntheticBars, until } from './helpers.js';
+import { CON_ID, DAY, type Fixture, HOUR, MIN, NOW, openFixture, syntheticBars } from './helpers.js';
 
 /** Real NATS + real Postgres. Each test uses its own range of the one cached series, or its own fixture. */
 let f: Fixture;

@@ -1,8 +1,8 @@
 import { fetchBars, fetchExport } from '@trading-system/clients';
 import { type HistTradesReply, Subjects } from '@trading-system/contracts';
-import { uniqueName } from '@trading-system/testkit';
+import { uniqueName, until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CON_ID, DAY, type Fixture, MIN, NOW, openFixture, syntheticBars, until } from './helpers.js';
+import { CON_ID, DAY, type Fixture, MIN, NOW, openFixture, syntheticBars } from './helpers.js';
 import { orderStory } from './order-events.js';
 
 /** The embedded mode: in-process bus + PGlite, same app, same client. */

@@ -13,11 +13,12 @@ import {
   type TestBus,
   type TestDatabase,
   uniqueName,
+  until,
 } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type History, start } from '../src/app.js';
 import { resample } from '../src/resample.js';
-import { testLogger, until } from './helpers.js';
+import { testLogger } from './helpers.js';
 
 /** Tuesday 2024-03-12 11:00 New York (15:00 UTC): the session is open in ib-sim. */
 const TUESDAY_1100_ET = Date.parse('2024-03-12T15:00:00Z');

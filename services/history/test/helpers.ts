@@ -254,15 +254,6 @@ export async function openFixture(kind: 'nats' | 'memory', config: Partial<Histo
   };
 }
 
-/** Polls cheap in-process state until `cond` holds; rejects after `ms`. */
-export async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const started = Date.now();
-  while (!cond()) {
-    if (Date.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /**
  * A stream of this test's order events only (`orders.evt.<broker>.>`); where the server already has the system's
  * ORDERS stream (which captures `orders.evt.>` and so overlaps), that one, the test's messages confined to its

@@ -16,12 +16,13 @@ import {
   type TestBus,
   type TestDatabase,
   uniqueName,
+  until,
 } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type History, start } from '../src/app.js';
 import { BarStore } from '../src/bar-store.js';
 import { liveSeriesOf } from '../src/live-bars.js';
-import { testLogger, until } from './helpers.js';
+import { testLogger } from './helpers.js';
 
 /** ib-sim's session is open at this instant; ticks are stamped with real time by the gateway. */
 const TUESDAY_1100_ET = Date.parse('2024-03-12T15:00:00Z');

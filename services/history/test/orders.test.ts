@@ -7,10 +7,10 @@ import {
   type OrderEvent,
   Subjects,
 } from '@trading-system/contracts';
-import { uniqueName } from '@trading-system/testkit';
+import { uniqueName, until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { History } from '../src/app.js';
-import { ensureTestStream, type Fixture, openFixture, until } from './helpers.js';
+import { ensureTestStream, type Fixture, openFixture } from './helpers.js';
 import { orderStory, T0 } from './order-events.js';
 
 /**

@@ -13,11 +13,12 @@ import {
   type TestBus,
   type TestDatabase,
   uniqueName,
+  until,
 } from '@trading-system/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
 import { type History, start } from '../src/app.js';
 import { migrations } from '../src/migrations/index.js';
-import { INSTRUMENT, testLogger, until } from './helpers.js';
+import { INSTRUMENT, testLogger } from './helpers.js';
 import { T0 } from './order-events.js';
 
 const ACCOUNT = 'DU1234567';

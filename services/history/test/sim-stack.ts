@@ -12,10 +12,11 @@ import {
   type TestBus,
   type TestDatabase,
   uniqueName,
+  until,
 } from '@trading-system/testkit';
 import { type History, start } from '../src/app.js';
 import type { HistoryConfig } from '../src/config.js';
-import { testLogger, until } from './helpers.js';
+import { testLogger } from './helpers.js';
 
 export interface SimStack {
   readonly sim: RunningSim;

@@ -19,9 +19,9 @@ import type { Bar, BrokerStatus, MdSnapshotReply, MdSubscribeReply, Tick } from 
 import { IbConnectionConfig, Subjects } from '@trading-system/contracts';
 import { type Gateway, start as startGateway } from '@trading-system/gateway-ib';
 import { buildCatalog, type RunningSim, scaledClock, startSim } from '@trading-system/ib-sim';
-import { createTestNatsBus, type TestBus, uniqueName } from '@trading-system/testkit';
+import { createTestNatsBus, type TestBus, uniqueName, until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type MdHarness, startMd, testCatalog, testLogger, withTimeout } from './helpers.js';
+import { type MdHarness, startMd, testCatalog, testLogger } from './helpers.js';
 import {
   bucketStartEnd,
   type Received,
@@ -93,15 +93,6 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  await withTimeout(
-    (async () => {
-      while (!cond()) await new Promise((r) => setTimeout(r, 20));
-    })(),
-    ms,
-    what,
-  );
-}
 /** The market runs for this long: the run is defined in wall time, nothing is awaited but the clock. */
 const letMarketRun = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 

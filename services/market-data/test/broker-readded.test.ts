@@ -7,9 +7,9 @@ import type { BrokerStatus, MdSubscribeReply, Tick } from '@trading-system/contr
 import { IbConnectionConfig, Subjects } from '@trading-system/contracts';
 import { type Gateway, start as startGateway } from '@trading-system/gateway-ib';
 import { type RunningSim, scaledClock, startSim } from '@trading-system/ib-sim';
-import { createTestNatsBus, type TestBus, uniqueName } from '@trading-system/testkit';
+import { createTestNatsBus, type TestBus, uniqueName, until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { collect, type MdHarness, startMd, testCatalog, testLogger, withTimeout } from './helpers.js';
+import { collect, type MdHarness, startMd, testCatalog, testLogger } from './helpers.js';
 
 const AAPL = 265598;
 // Inside a regular session (Wednesday 11:00 New York): the sim streams ticks.
@@ -34,7 +34,7 @@ beforeAll(async () => {
     brokers: [{ name: broker, connection: connection() }],
     brokerOptions: { connection: { minBackoffMs: 50, maxBackoffMs: 500, statusEveryMs: 1_000 } },
   });
-  await waitFor(() => gateway.broker(broker)?.conn.isReady === true, 10_000, 'the gateway session');
+  await until(() => gateway.broker(broker)?.conn.isReady === true, 10_000, 'the gateway session');
   h = await startMd({}, nats);
 }, 30_000);
 afterAll(async () => {
@@ -46,15 +46,6 @@ afterAll(async () => {
 
 function connection(): IbConnectionConfig {
   return IbConnectionConfig.parse({ host: '127.0.0.1', port: sim.port, clientId: 7 });
-}
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  await withTimeout(
-    (async () => {
-      while (!cond()) await new Promise((r) => setTimeout(r, 10));
-    })(),
-    ms,
-    what,
-  );
 }
 const subscribe = (leaseId: string) =>
   h.bus.request<MdSubscribeReply>(
@@ -77,7 +68,7 @@ describe('a broker removed and added again under the same name', () => {
 
     expect((await gatewayCmd('removeBroker', { v: 1, name: broker })).ok).toBe(true);
     const gone = await status.next((s) => s.state === 'disconnected', 10_000, 'the removed broker reported down');
-    await waitFor(() => h.md.lines().get(`${broker}/${AAPL}`)?.state === 'down', 5_000, 'the line marked down');
+    await until(() => h.md.lines().get(`${broker}/${AAPL}`)?.state === 'down', 5_000, 'the line marked down');
 
     expect(
       (await gatewayCmd('addBroker', { v: 1, name: broker, connection: { type: 'ib', ...connection() } })).ok,
@@ -92,7 +83,7 @@ describe('a broker removed and added again under the same name', () => {
     await after.next(() => true, 10_000, 'a tick from the broker added again');
     after.stop();
     status.stop();
-    await waitFor(() => h.md.lines().get(`${broker}/${AAPL}`)?.state === 'live', 5_000, 'the line live again');
+    await until(() => h.md.lines().get(`${broker}/${AAPL}`)?.state === 'live', 5_000, 'the line live again');
     // asked once at the new instance, not once per status or per lease
     expect(gateway.broker(broker)?.marketData.refs(AAPL).ticks).toBe(1);
   }, 60_000);

@@ -6,9 +6,9 @@ import type { Bar, BrokerStatus, FeedHealth, MdSubscribeReply, Tick } from '@tra
 import { IbConnectionConfig, Subjects } from '@trading-system/contracts';
 import { type Gateway, start as startGateway } from '@trading-system/gateway-ib';
 import { type RunningSim, scaledClock, startSim } from '@trading-system/ib-sim';
-import { createTestNatsBus, type TestBus, uniqueName } from '@trading-system/testkit';
+import { createTestNatsBus, type TestBus, uniqueName, until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { collect, type MdHarness, startMd, testCatalog, testLogger, withTimeout } from './helpers.js';
+import { collect, type MdHarness, startMd, testCatalog, testLogger } from './helpers.js';
 
 const AAPL = 265598;
 const TUESDAY_1100_ET = Date.parse('2024-03-12T15:00:00Z');
@@ -32,7 +32,7 @@ beforeAll(async () => {
     ],
     brokerOptions: { connection: { minBackoffMs: 50, maxBackoffMs: 500, statusEveryMs: 1_000 } },
   });
-  await waitFor(() => gateway.broker(broker)?.conn.isReady === true, 10_000, 'the gateway session');
+  await until(() => gateway.broker(broker)?.conn.isReady === true, 10_000, 'the gateway session');
   h = await startMd({ barGraceMs: 3_000, staleAfterMs: 5_000 }, nats);
 }, 30_000);
 afterAll(async () => {
@@ -42,15 +42,6 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  await withTimeout(
-    (async () => {
-      while (!cond()) await new Promise((r) => setTimeout(r, 10));
-    })(),
-    ms,
-    what,
-  );
-}
 const simLines = () => sim.control.sessions().flatMap((s) => s.marketDataTickerIds).length;
 const subscribeVia = (bus: TestBus['bus'], leaseId: string, extra: object = {}) =>
   bus.request<MdSubscribeReply>(
@@ -68,7 +59,7 @@ describe('with gateway-ib and ib-sim', () => {
     const replies = await Promise.all(clients.map((c, i) => subscribeVia(c.bus, ids[i] ?? '')));
     for (const r of replies) expect(r).toMatchObject({ ok: true, instrument: { conId: AAPL, symbol: 'AAPL' } });
     // the reply means the gateway queued reqMktData; the sim gets it a moment later
-    await waitFor(() => simLines() === 1, 5_000, 'the IB line at the sim');
+    await until(() => simLines() === 1, 5_000, 'the IB line at the sim');
     expect(gateway.broker(broker)?.marketData.refs(AAPL).ticks).toBe(1);
     await unsubscribe(ids[0] ?? '');
     await unsubscribe(ids[1] ?? '');
@@ -77,7 +68,7 @@ describe('with gateway-ib and ib-sim', () => {
     for (const c of clients) await c.close();
     expect(simLines()).toBe(1);
     h.advance(5_001);
-    await waitFor(() => simLines() === 0, 5_000, 'the IB line to close after the lease expired');
+    await until(() => simLines() === 0, 5_000, 'the IB line to close after the lease expired');
     expect(gateway.broker(broker)?.marketData.refs(AAPL).ticks).toBe(0);
     h.advance(-5_001); // back to real time: the bar timer of the next tests runs on the same clock as the ticks
   }, 30_000);
@@ -123,7 +114,7 @@ describe('with gateway-ib and ib-sim', () => {
     await status.next((s) => s.state === 'disconnected', 10_000, 'the gateway to report the drop');
     // market-data's health carries ticksPerSec, gateway-ib's view of the line (same subject) does not
     await health.next((m) => m.state === 'down' && m.ticksPerSec !== undefined, 5_000, 'the line marked down');
-    await waitFor(() => line?.state === 'live', 15_000, 'ticks to flow again');
+    await until(() => line?.state === 'live', 15_000, 'ticks to flow again');
     const gapBar = await bars.next((b) => b.gap && b.tsEndMs > resetAt, 15_000, 'a bar flagged gap');
     expect(gapBar.complete).toBe(true);
     await bars.next((b) => !b.gap && b.tsStartMs > gapBar.tsStartMs, 15_000, 'clean bars after the reset');

@@ -9,9 +9,9 @@ import type { MdSnapshotReply, OptionChainReply } from '@trading-system/contract
 import { IbConnectionConfig, Subjects } from '@trading-system/contracts';
 import { type Gateway, start as startGateway } from '@trading-system/gateway-ib';
 import { type RunningSim, scaledClock, startSim } from '@trading-system/ib-sim';
-import { createTestNatsBus, type TestBus, uniqueName } from '@trading-system/testkit';
+import { createTestNatsBus, type TestBus, uniqueName, until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type MdHarness, startMd, testCatalog, testLogger, withTimeout } from './helpers.js';
+import { type MdHarness, startMd, testCatalog, testLogger } from './helpers.js';
 
 // A Wednesday 11:00 New York: inside a regular session, quotes move.
 const WEDNESDAY_1100_ET = Date.parse('2024-03-13T15:00:00Z');
@@ -36,7 +36,7 @@ beforeAll(async () => {
       { name: broker, connection: IbConnectionConfig.parse({ host: '127.0.0.1', port: sim.port, clientId: 7 }) },
     ],
   });
-  await waitFor(() => gateway.broker(broker)?.conn.isReady === true, 10_000, 'the gateway session');
+  await until(() => gateway.broker(broker)?.conn.isReady === true, 10_000, 'the gateway session');
   h = await startMd({ snapshotLeaseMs: SNAPSHOT_LEASE_MS }, nats);
 }, 30_000);
 afterAll(async () => {
@@ -45,16 +45,6 @@ afterAll(async () => {
   await nats?.close();
   await sim?.stop();
 });
-
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  await withTimeout(
-    (async () => {
-      while (!cond()) await new Promise((r) => setTimeout(r, 10));
-    })(),
-    ms,
-    what,
-  );
-}
 
 async function optionRefs(symbol: string) {
   const r = await nats.bus.request<OptionChainReply>(
@@ -106,7 +96,7 @@ describe('md.snapshot of instruments without a line', () => {
       }
       // The snapshot leases end: every line closes, so the next round opens fresh ones.
       h.advance(SNAPSHOT_LEASE_MS + 1);
-      await waitFor(() => h.md.lines().size === 0, 10_000, 'the snapshot lines to close');
+      await until(() => h.md.lines().size === 0, 10_000, 'the snapshot lines to close');
     }
     expect(partial).toEqual([]);
   }, 120_000);

@@ -24,6 +24,7 @@ import {
   createTestNatsBus,
   openPgliteTestDatabase,
   openPgTestDatabase,
+  poll,
   type TestBus,
   type TestDatabase,
   uniqueName,
@@ -109,14 +110,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function waitUntil<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** Polls `fn` until it gives a value (testkit's poll, every 25 ms); the OMS suites' name for it. */
+export function waitUntil<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  return poll('the condition', fn, { timeoutMs, intervalMs: 25 });
 }
 
 /** The fake gateway of one broker: answers `broker.<broker>.cmd.*` on the bus and records what was sent. */
