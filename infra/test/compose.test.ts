@@ -38,7 +38,7 @@ import {
   withLocalSecrets,
 } from './compose-file.js';
 import { readDockerfile, readDockerignore } from './dockerfile.js';
-import { envSchemaOf, flagsOf, readsEnvironment } from './service-config.js';
+import { envSchemaOf, flagsLoaderOf, readsEnvironment } from './service-config.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const COMPOSE_PATH = join(ROOT, 'docker-compose.yml');
@@ -178,9 +178,13 @@ describe('topology: the compose file against the code', () => {
     const env = environmentOf(service);
     const schema = await envSchemaOf(join(ROOT, entry));
     if (schema === undefined) {
-      // An args-driven process (ib-sim, alpaca-sim): known flags only, and no environment it would ignore.
-      const flags = flagsOf(join(ROOT, entry));
-      expect(args.filter((a) => a.startsWith('--') && !flags.has(a))).toEqual([]);
+      // An args-driven process (ib-sim, alpaca-sim): its own flag loader accepts the command (known flags, valid
+      // values; a flag naming a secret file reads the one `npm run secrets` wrote), and no environment it would ignore.
+      const loadFlags = await flagsLoaderOf(join(ROOT, entry));
+      expect(loadFlags, `${entry}: no load*Flags(process.argv…)`).toBeDefined();
+      const localArgs = args.map((a) => withLocalSecrets({ a }, compose, SECRETS_DIR).a as string);
+      expect(() => loadFlags?.(localArgs, {})).not.toThrow();
+      expect(() => loadFlags?.([...localArgs, '--no-such-flag'], {})).toThrow(/no-such-flag/);
       const src = join(ROOT, entry, '..');
       const files = readdirSync(src, { recursive: true, encoding: 'utf8' })
         .filter((f) => f.endsWith('.ts'))

@@ -2,7 +2,7 @@
  * What a service process reads, derived from its code rather than copied by hand: its `src/main.ts` passes one
  * zod schema to `loadConfig(Schema, env)`; the schema's keys are the variables it reads, and loading the compose
  * environment through that very schema proves every required variable is set and every value valid.
- * ib-sim takes flags instead (`case '--port':` in its main.ts) and reads no environment.
+ * ib-sim and alpaca-sim take flags instead, parsed by their own `load*Flags` (see flagsLoaderOf).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -38,10 +38,25 @@ export async function envSchemaOf(entryFile: string): Promise<EnvSchemaOf | unde
   return { name, schema, variables, required };
 }
 
-/** Flags an args-driven entry (ib-sim) understands: its `case '--flag':` labels. */
-export function flagsOf(entryFile: string): Set<string> {
+/**
+ * The flag loader an args-driven entry (ib-sim, alpaca-sim) parses its argv with: the `load*Flags(argv, env?)` its
+ * main.ts imports from a local module (libs/runtime loadFlags: unknown flags and bad values throw FlagsError), so the
+ * compose command is checked by the very code that will read it. Undefined when the entry has none.
+ */
+export async function flagsLoaderOf(
+  entryFile: string,
+): Promise<((argv: readonly string[], env: Readonly<Record<string, string>>) => unknown) | undefined> {
   const source = readFileSync(entryFile, 'utf8');
-  return new Set([...source.matchAll(/case '(--[a-z][a-z-]*)':/g)].map((m) => m[1] as string));
+  const name = /\b(load[A-Za-z]*Flags)\(\s*process\.argv/.exec(source)?.[1];
+  if (name === undefined) return undefined;
+  const imports = [...source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'(\.[^']+)'/g)];
+  const from = imports.find((m) => (m[1] ?? '').split(',').some((n) => n.trim() === name))?.[2];
+  if (from === undefined) throw new Error(`${entryFile}: ${name}(process.argv…) but ${name} is not imported locally`);
+  const modulePath = join(dirname(entryFile), from.replace(/\.js$/, '.ts'));
+  const mod = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
+  const loader = mod[name];
+  if (typeof loader !== 'function') throw new Error(`${modulePath}: ${name} is not a function`);
+  return loader as (argv: readonly string[], env: Readonly<Record<string, string>>) => unknown;
 }
 
 /** Whether any source file under `dir` reads process.env. */
