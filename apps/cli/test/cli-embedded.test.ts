@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseIbDuration, sessionOn, tradingDaysBetween } from '@trading-system/contracts';
+import { parseSpan, sessionOn, tradingDaysBetween } from '@trading-system/contracts';
 import { afterAll, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
 
@@ -36,7 +36,7 @@ describe('embedded default (no NATS_URL)', () => {
     // One bar per RTH minute (390 a full day, fewer on an early close) of every session of the span, strictly in
     // time order. The span is "1 M" back from the run's end (somewhere between `before` and `after`): at least
     // the AAPL (NASDAQ) sessions wholly inside [after − 1 M, before] — 18 in a holiday-heavy January, 22 in others.
-    const spanMs = parseIbDuration('1 M').maxSeconds * 1_000;
+    const spanMs = parseSpan('1 M').maxSeconds * 1_000;
     const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
     const sessions = tradingDaysBetween('NASDAQ', iso(after - spanMs), iso(before))
       .map((d) => sessionOn('NASDAQ', d)?.regular)
@@ -64,7 +64,7 @@ describe('embedded default (no NATS_URL)', () => {
       /usage: trading-system order/,
     ],
     [['order', 'buy', '5', 'AAPL', '--type', 'lmt'], /a lmt order needs --limit/, /--limit 150\.25/],
-    [['history', 'AAPL', '--duration', 'forever'], /bad --duration/, /"5 D"/],
+    [['history', 'AAPL', '--duration', 'forever'], /bad --duration/, /"5d".*"5 D"/],
     [['tail', 'md..tick'], /bad subject pattern/, /md\.tick\.>/],
     [['frobnicate'], /unknown command 'frobnicate'/, /trading-system --help/],
   ];

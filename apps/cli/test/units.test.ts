@@ -55,7 +55,7 @@ describe('order arguments', () => {
 describe('history arguments', () => {
   test('defaults and flags', () => {
     const a = parseHistoryArgs(['aapl']);
-    expect(a.query).toMatchObject({ duration: '5 D', barSize: '1 hour', useRth: true });
+    expect(a.query).toMatchObject({ duration: '5d', barSize: '1 hour', useRth: true });
     // No --what: history picks the instrument's default (MIDPOINT for forex and metals, TRADES otherwise).
     expect(a.query.whatToShow).toBeUndefined();
     expect(a.query.instrument).toMatchObject({ symbol: 'AAPL', secType: 'STK', exchange: 'SMART', currency: 'USD' });

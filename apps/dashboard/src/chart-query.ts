@@ -3,7 +3,7 @@
  * for the history (`GET /api/bars`), the qualified series for the live stream (`GET /api/bars/live`). Checked here
  * so that a malformed address is a 400 naming the field; history and market-data check again.
  */
-import { BarSizeSpec, IbDurationSchema, Timeframe } from '@trading-system/contracts';
+import { BarSizeSpec, SpanSpec, Timeframe } from '@trading-system/contracts';
 import { z } from 'zod';
 
 const broker = z.string().min(1).max(64);
@@ -15,10 +15,10 @@ export const BarsQuery = z.object({
     .trim()
     .toUpperCase()
     .regex(/^[A-Z0-9.]{1,12}$/),
-  /** Any bar size history takes: a timeframe token (`5s`, `1m`, `1h`, `7m`) or IB's (`5 mins`). */
+  /** Any bar size history takes: a timeframe token (`5s`, `1m`, `1h`, `7m`) or as people write it (`5 mins`). */
   timeframe: BarSizeSpec,
-  /** IB-style span back from `end`: `1 D`, `3600 S`, `2 W`. */
-  duration: IbDurationSchema.default('1 D'),
+  /** Span back from `end`: `1d` (a session), `3600s`, `2w`; IB's spelling (`1 D`) is taken too. */
+  duration: SpanSpec.default('1d'),
   /** End of the span (ISO date-time); absent = now. */
   end: z.iso.datetime({ offset: true }).optional(),
   /** Only what the history cache holds (no broker back-fill, no pacing spent). */

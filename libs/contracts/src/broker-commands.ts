@@ -8,7 +8,7 @@ import { Instrument, InstrumentByConId, InstrumentRef } from './instrument.js';
 import { BarData, MdStreamKind, Tick } from './market-data.js';
 import { OptionChainReply, OptionChainRequest } from './options.js';
 import { OrderSide, OrderType, orderPriceProblems, TimeInForce } from './order-commands.js';
-import { IbBarSizeSchema, IbDurationSchema } from './timeframe.js';
+import { Timeframe } from './timeframe.js';
 import { WhatToShow } from './what-to-show.js';
 
 /**
@@ -148,35 +148,56 @@ export const BrokerMdSnapshotReply = okReply({ tick: Tick });
 export type BrokerMdSnapshotReply = z.infer<typeof BrokerMdSnapshotReply>;
 
 /**
- * `fetchHistory`: ONE IB historical request (reqHistoricalData), already within IB's limits for the bar size.
- * The history service plans, paces and splits big ranges; the gateway only queues it in its pacing governor.
- * Replies larger than the payload limit are refused with PAYLOAD_TOO_LARGE: request shorter durations.
+ * `fetchHistory`: ONE historical request, in the domain's terms: bars of `timeframe` with tsStartMs in
+ * [startMs, endMs) (or in the `spanMs` before endMs). The timeframe must be one the broker announces (`capabilities.history.bars`; others are refused
+ * with VALIDATION_FAILED) and the span should stay within its announced `maxSpanMs` and `maxLookbackMs`. Each gateway
+ * turns it into its broker's request (gateway-ib: IB's barSizeSetting and durationStr). The history service plans,
+ * paces and splits big ranges; the gateway only queues the request in its pacing governor. Replies larger than the
+ * payload limit are refused with PAYLOAD_TOO_LARGE: request shorter spans.
  */
-export const FetchHistoryRequest = z.object({
-  v: V1,
-  /** Correlates log lines across history and gateway. */
-  requestId: RequestId,
-  instrument: InstrumentByConId,
-  /** End of the range, epoch ms; absent = now. Must be absent for ADJUSTED_LAST (IB rule). */
-  endMs: EpochMs.optional(),
-  duration: IbDurationSchema,
-  barSize: IbBarSizeSchema,
-  whatToShow: WhatToShow,
-  /** Regular trading hours only. */
-  useRth: z.boolean(),
-  /**
-   * Give up (TIMEOUT) after this long at IB plus waiting for anything but IB's pacing rules (a broker connection
-   * that is down, 50 requests open). Time held back by the pacing rules does not count: it is bounded by the rules
-   * and `historyForecast` says how long it is.
-   */
-  timeoutMs: DurationMs.max(600_000).default(60_000),
-});
+export const FetchHistoryRequest = z
+  .object({
+    v: V1,
+    /** Correlates log lines across history and gateway. */
+    requestId: RequestId,
+    instrument: InstrumentByConId,
+    /** Bar size, a canonical timeframe token the broker serves directly ("1m", "5m", "1h", "1d"). */
+    timeframe: Timeframe,
+    /** Start of the range, epoch ms (inclusive, by bar start); excludes `spanMs`. */
+    startMs: EpochMs.optional(),
+    /**
+     * Length of the range back from its end, ms; excludes `startMs`. For a range ending at the broker's now when its
+     * clock is not the caller's (a simulator, a replay).
+     */
+    spanMs: DurationMs.min(1).optional(),
+    /** End of the range, epoch ms (exclusive); absent = the broker's now. Must be absent for ADJUSTED_LAST (IB). */
+    endMs: EpochMs.optional(),
+    whatToShow: WhatToShow,
+    /** Regular trading hours only. */
+    useRth: z.boolean(),
+    /**
+     * Give up (TIMEOUT) after this long at the broker plus waiting for anything but its pacing rules (a broker
+     * connection that is down, too many requests open). Time held back by the pacing rules does not count: it is
+     * bounded by the rules and `historyForecast` says how long it is.
+     */
+    timeoutMs: DurationMs.max(600_000).default(60_000),
+  })
+  .check((ctx) => {
+    const r = ctx.value;
+    if ((r.startMs === undefined) === (r.spanMs === undefined))
+      ctx.issues.push({ code: 'custom', message: 'give exactly one of startMs or spanMs', input: r });
+    if (r.startMs !== undefined && r.endMs !== undefined && r.startMs >= r.endMs)
+      ctx.issues.push({ code: 'custom', message: 'startMs must be before endMs', input: r, path: ['startMs'] });
+  });
 export type FetchHistoryRequest = z.infer<typeof FetchHistoryRequest>;
 export const FetchHistoryReply = okReply({
   requestId: RequestId,
-  /** Bars in time order; each bar's tsStartMs/tsEndMs are UTC epoch ms (daily bars start at session open). */
+  /**
+   * Bars in time order with tsStartMs in [startMs, endMs) of the request; each bar's tsStartMs/tsEndMs are UTC
+   * epoch ms (daily bars start at session open).
+   */
   bars: z.array(BarData),
-  /** Range IB reported for the answer, epoch ms. */
+  /** Range the broker reported for the answer, epoch ms. */
   startMs: EpochMs,
   endMs: EpochMs,
   /** Time spent waiting in the pacing queue, ms. */
@@ -185,8 +206,8 @@ export const FetchHistoryReply = okReply({
 export type FetchHistoryReply = z.infer<typeof FetchHistoryReply>;
 
 /**
- * `historyForecast`: when the broker's pacing queue will send historical requests. The queue is shared by every
- * client of the IB login, so the answer includes everyone's requests ahead. Covers the queued `fetchHistory`
+ * `historyForecast`: when the broker's pacing queue will send historical requests. The queue may be shared by every
+ * client of the broker's login (IB), so the answer includes everyone's requests ahead. Covers the queued `fetchHistory`
  * requests whose requestId starts with `requestIdPrefix`, and `more` requests for `instrument` not queued yet (as if
  * queued now, behind everything queued). History reports it as the ETA of a download that IB's pacing holds back.
  */
@@ -196,7 +217,7 @@ export const HistoryForecastRequest = z.object({
   more: z
     .object({
       instrument: InstrumentByConId,
-      barSize: IbBarSizeSchema,
+      timeframe: Timeframe,
       whatToShow: WhatToShow,
       count: z.int().nonnegative().max(10_000_000),
     })

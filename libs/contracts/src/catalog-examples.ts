@@ -81,14 +81,15 @@ export const catalogExamples: Readonly<Record<string, unknown>> = {
   'broker.*.cmd.historyForecast': {
     v: 1,
     requestIdPrefix: 'h-1-',
-    more: { instrument: aapl, barSize: '5 secs', whatToShow: 'TRADES', count: 24 },
+    more: { instrument: aapl, timeframe: '5s', whatToShow: 'TRADES', count: 24 },
   },
   'broker.*.cmd.fetchHistory': {
     v: 1,
     requestId: 'h-1',
     instrument: aapl,
-    duration: '1 D',
-    barSize: '5 mins',
+    timeframe: '5m',
+    startMs: 1_710_336_600_000,
+    endMs: 1_710_360_000_000,
     whatToShow: 'TRADES',
     useRth: true,
   },

@@ -20,7 +20,7 @@ import { OrderSide } from './order-commands.js';
 import { OrderEvent, OrderState } from './order-events.js';
 import { OrderView } from './orders-service.js';
 import { countPackedBars, PACKED_BARS_PATTERN } from './packed-bars.js';
-import { BarSizeSpec, IbDurationSchema, Timeframe } from './timeframe.js';
+import { BarSizeSpec, SpanSpec, Timeframe } from './timeframe.js';
 import { WhatToShow } from './what-to-show.js';
 
 /**
@@ -39,9 +39,12 @@ export const HistBarsQuery = z
     startMs: EpochMs.optional(),
     /** Range end (exclusive), epoch ms; default now. */
     endMs: EpochMs.optional(),
-    /** IB-style duration back from endMs ("5 D", "2 W", "1 Y"); excludes `startMs`. */
-    duration: IbDurationSchema.optional(),
-    /** "1 hour" / "5 mins" (IB) or any timeframe token ("7m", resampled from the largest IB size that tiles it). */
+    /** Span back from endMs ("5d" = five sessions, "2w", "1y"; IB's "5 D" is accepted too); excludes `startMs`. */
+    duration: SpanSpec.optional(),
+    /**
+     * Any timeframe token ("1h", "5m", "7m") or a spelling people use ("1 hour", "5 mins"); a size the broker does not
+     * serve is resampled from the largest size it announces that tiles it.
+     */
     barSize: BarSizeSpec,
     /**
      * What the bars are built from; absent = the instrument's default (MIDPOINT for CASH and CMDTY, TRADES

@@ -87,74 +87,6 @@ export const Timeframe = z
   });
 export type Timeframe = z.infer<typeof Timeframe>;
 
-/** IB historical/real-time bar size strings, in IB's spelling, with their timeframe token. */
-export const IB_BAR_SIZES = {
-  '1 secs': '1s',
-  '5 secs': '5s',
-  '10 secs': '10s',
-  '15 secs': '15s',
-  '30 secs': '30s',
-  '1 min': '1m',
-  '2 mins': '2m',
-  '3 mins': '3m',
-  '5 mins': '5m',
-  '10 mins': '10m',
-  '15 mins': '15m',
-  '20 mins': '20m',
-  '30 mins': '30m',
-  '1 hour': '1h',
-  '2 hours': '2h',
-  '3 hours': '3h',
-  '4 hours': '4h',
-  '8 hours': '8h',
-  '1 day': '1d',
-  '1 week': '1w',
-  '1 month': '1mo',
-} as const;
-export type IbBarSize = keyof typeof IB_BAR_SIZES;
-export const IbBarSizeSchema = z
-  .enum(Object.keys(IB_BAR_SIZES) as [IbBarSize, ...IbBarSize[]])
-  .meta({ description: 'IB bar size string, e.g. "5 mins", "1 hour", "1 day"' });
-
-/**
- * Timeframe token of an IB bar size ("5 mins" → `5m`). Accepts singular and plural unit words (secs/sec,
- * min/mins, hour/hours, day/days, week/weeks, month/months) as people write them; `toIbBarSize` gives IB's spelling.
- */
-export function parseIbBarSize(barSize: string): string {
-  const m = /^([1-9][0-9]*) (secs?|mins?|hours?|days?|weeks?|months?)$/.exec(barSize);
-  if (m === null) throw new TimeframeError(`'${barSize}' is not an IB bar size like "5 mins" or "1 hour"`, barSize);
-  const unit = { sec: 's', min: 'm', hour: 'h', day: 'd', week: 'w', month: 'mo' }[m[2]!.replace(/s$/, '')];
-  const token = `${m[1]}${unit}`;
-  return unit === 'mo' ? token : normalizeTimeframe(token);
-}
-
-/** IB bar size string for a timeframe IB serves directly, or undefined (then resample from `ibBaseBarSize`). */
-export function toIbBarSize(token: string): IbBarSize | undefined {
-  const canonical = normalizeTimeframe(token);
-  const hit = Object.entries(IB_BAR_SIZES).find(([, t]) => t === canonical);
-  return hit?.[0] as IbBarSize | undefined;
-}
-
-/**
- * The largest IB bar size whose bars tile `token` exactly (e.g. `7m` → "1 min", `45m` → "15 mins", `2d` → "1 day"),
- * from which a timeframe IB does not serve is resampled.
- */
-export function ibBaseBarSize(token: string): IbBarSize {
-  const p = parseTimeframe(token);
-  if (p.seconds === undefined) return '1 month';
-  const target = p.seconds;
-  let best: IbBarSize = '1 secs';
-  let bestSeconds = 1;
-  for (const [ib, t] of Object.entries(IB_BAR_SIZES) as [IbBarSize, string][]) {
-    const s = parseTimeframe(t).seconds;
-    if (s !== undefined && target % s === 0 && s > bestSeconds) {
-      best = ib;
-      bestSeconds = s;
-    }
-  }
-  return best;
-}
-
 /**
  * Bar-size units as IB, pandas and trading tools spell them. Case matters only where the spellings collide:
  * `m` is minutes and `M` months (pandas, ccxt); `T` minutes and `B` business (trading) days are pandas aliases,
@@ -234,49 +166,71 @@ export function barSizeToTimeframe(spec: string): string {
   return parseBarSize(spec);
 }
 
-/** IB duration string units: seconds, days, weeks, months, years ("30 S", "5 D", "2 W", "6 M", "1 Y"). */
-export type IbDurationUnit = 'S' | 'D' | 'W' | 'M' | 'Y';
-export interface IbDuration {
+/**
+ * A span back from a range's end, in the domain's words: `<n>s` seconds, `<n>d` trading days (n sessions of the
+ * instrument's calendar, the end's trade date included; n weekdays without a calendar), `<n>w` weeks, `<n>mo`
+ * months, `<n>y` years (calendar spans). People also write spans as IB does ("30 S", "5 D", "2 W", "6 M", "1 Y"):
+ * that spelling is accepted as an alias and means the same.
+ */
+export type SpanUnit = 's' | 'd' | 'w' | 'mo' | 'y';
+export interface ParsedSpan {
   readonly count: number;
-  readonly unit: IbDurationUnit;
+  readonly unit: SpanUnit;
   /**
-   * Upper bound of the span in calendar seconds (D = 86 400 s, W = 7 d, M = 31 d, Y = 366 d); IB counts D/W/M/Y in
-   * trading periods ending at endDateTime, so the bars returned may cover less.
+   * Upper bound of the span in calendar seconds (d = 86 400 s, w = 7 d, mo = 31 d, y = 366 d); `d` counts sessions
+   * back from the end, so the bars returned may cover less.
    */
   readonly maxSeconds: number;
 }
-const DURATION_UNIT_SECONDS: Record<IbDurationUnit, number> = {
-  S: 1,
-  D: 86_400,
-  W: 7 * 86_400,
-  M: 31 * 86_400,
-  Y: 366 * 86_400,
+const SPAN_UNIT_SECONDS: Record<SpanUnit, number> = {
+  s: 1,
+  d: 86_400,
+  w: 7 * 86_400,
+  mo: 31 * 86_400,
+  y: 366 * 86_400,
 };
-const DURATION_PATTERN = '^[1-9][0-9]{0,8} [SDWMY]$';
+const SPAN_RE = /^([1-9][0-9]{0,8})(s|d|w|mo|y)$/;
+const SPAN_ALIAS_RE = /^([1-9][0-9]{0,8}) ([SDWMY])$/;
+const SPAN_ALIAS_UNITS: Record<string, SpanUnit> = { S: 's', D: 'd', W: 'w', M: 'mo', Y: 'y' };
+const SPAN_FORMS = '"30s", "5d", "2w", "6mo", "1y" (or "30 S", "5 D", "2 W", "6 M", "1 Y")';
 
-export function parseIbDuration(duration: string): IbDuration {
-  const m = /^([1-9][0-9]{0,8}) ([SDWMY])$/.exec(duration);
-  if (m === null)
-    throw new TimeframeError(`'${duration}' is not an IB duration like "30 S", "5 D", "2 W", "6 M", "1 Y"`, duration);
-  const count = Number(m[1]);
-  const unit = m[2] as IbDurationUnit;
-  return { count, unit, maxSeconds: count * DURATION_UNIT_SECONDS[unit] };
+/** A span written as a token ("5d") or in IB's spelling ("5 D"); throws TimeframeError naming the forms otherwise. */
+export function parseSpan(text: string): ParsedSpan {
+  const t = text.trim();
+  const m = SPAN_RE.exec(t);
+  const alias = m === null ? SPAN_ALIAS_RE.exec(t) : null;
+  const count = Number((m ?? alias)?.[1]);
+  const unit = m !== null ? (m[2] as SpanUnit) : alias !== null ? SPAN_ALIAS_UNITS[alias[2] as string] : undefined;
+  if (unit === undefined) throw new TimeframeError(`'${text}' is not a span; write it as ${SPAN_FORMS}`, text);
+  return { count, unit, maxSeconds: count * SPAN_UNIT_SECONDS[unit] };
 }
 
-export function formatIbDuration(d: { count: number; unit: IbDurationUnit }): string {
-  return `${d.count} ${d.unit}`;
+/** Canonical token of a span ("5 D" → "5d"). */
+export function normalizeSpan(text: string): string {
+  const p = parseSpan(text);
+  return `${p.count}${p.unit}`;
 }
 
-/** Smallest IB duration string covering `seconds` (S up to a day, then D, W, M, Y as IB prefers). */
-export function ibDurationCovering(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new TimeframeError('duration must be positive', String(seconds));
-  if (seconds <= 86_400) return `${Math.ceil(seconds)} S`;
+/** Smallest span token covering `seconds`: seconds up to a day, then days (sessions) up to a year, else years. */
+export function spanCovering(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new TimeframeError('span must be positive', String(seconds));
+  if (seconds <= 86_400) return `${Math.ceil(seconds)}s`;
   const days = Math.ceil(seconds / 86_400);
-  if (days <= 365) return `${days} D`;
-  return `${Math.ceil(days / 365)} Y`;
+  if (days <= 365) return `${days}d`;
+  return `${Math.ceil(days / 365)}y`;
 }
 
-export const IbDurationSchema = z
+/** A span back from a range's end (see parseSpan): "5d", "2w", "6mo", "1y", "30s", or IB's "5 D". */
+export const SpanSpec = z
   .string()
-  .regex(new RegExp(DURATION_PATTERN), 'IB duration like "30 S", "5 D", "2 W", "6 M", "1 Y"')
-  .meta({ description: 'IB duration string: "<n> S|D|W|M|Y", e.g. "5 D"' });
+  .check((ctx) => {
+    try {
+      parseSpan(ctx.value);
+    } catch (err) {
+      ctx.issues.push({ code: 'custom', message: err instanceof Error ? err.message : String(err), input: ctx.value });
+    }
+  })
+  .meta({
+    description: `Span back from a range's end: ${SPAN_FORMS}; d counts trading sessions`,
+    examples: ['5d', '2w', '6mo', '1y', '5 D'],
+  });

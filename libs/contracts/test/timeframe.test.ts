@@ -3,17 +3,15 @@ import {
   BarSizeSpec,
   barSizeToTimeframe,
   formatTimeframe,
-  IbDurationSchema,
-  ibBaseBarSize,
-  ibDurationCovering,
+  normalizeSpan,
   parseBarSize,
-  parseIbBarSize,
-  parseIbDuration,
+  parseSpan,
   parseTimeframe,
+  SpanSpec,
+  spanCovering,
   Timeframe,
   TimeframeError,
   timeframeSeconds,
-  toIbBarSize,
 } from '../src/index.js';
 
 describe('timeframe tokens', () => {
@@ -62,32 +60,7 @@ describe('timeframe tokens', () => {
   });
 });
 
-describe('IB bar sizes', () => {
-  test.each([
-    ['1 secs', '1s'],
-    ['5 secs', '5s'],
-    ['1 min', '1m'],
-    ['5 mins', '5m'],
-    ['1 hour', '1h'],
-    ['4 hours', '4h'],
-    ['1 day', '1d'],
-    ['1 week', '1w'],
-    ['1 month', '1mo'],
-  ])('%s ↔ %s', (ib, token) => {
-    expect(parseIbBarSize(ib)).toBe(token);
-    expect(toIbBarSize(token)).toBe(ib);
-  });
-  test('IB has no 7-minute bars: resample from 1 min', () => {
-    expect(toIbBarSize('7m')).toBeUndefined();
-    expect(ibBaseBarSize('7m')).toBe('1 min');
-    expect(ibBaseBarSize('45m')).toBe('15 mins');
-    expect(ibBaseBarSize('2d')).toBe('1 day');
-    expect(ibBaseBarSize('1h')).toBe('1 hour');
-  });
-  test('bad bar sizes are rejected', () => {
-    expect(() => parseIbBarSize('5 minutes')).toThrow(TimeframeError);
-    expect(() => parseIbBarSize('5mins')).toThrow(TimeframeError);
-  });
+describe('bar size specs', () => {
   test('a bar size spec is kept as written; barSizeToTimeframe gives the token', () => {
     expect(BarSizeSpec.parse('1 hour')).toBe('1 hour');
     expect(BarSizeSpec.parse('7m')).toBe('7m');
@@ -155,24 +128,33 @@ describe('bar sizes as IB, pandas and trading tools write them (issue 14.7)', ()
   );
 });
 
-describe('IB durations', () => {
+describe('spans', () => {
   test.each([
-    ['30 S', 30, 'S', 30],
-    ['5 D', 5, 'D', 5 * 86_400],
-    ['2 W', 2, 'W', 14 * 86_400],
-    ['6 M', 6, 'M', 6 * 31 * 86_400],
-    ['1 Y', 1, 'Y', 366 * 86_400],
+    ['30s', 30, 's', 30],
+    ['5d', 5, 'd', 5 * 86_400],
+    ['2w', 2, 'w', 14 * 86_400],
+    ['6mo', 6, 'mo', 6 * 31 * 86_400],
+    ['1y', 1, 'y', 366 * 86_400],
+    // IB's spelling, as people write it, is an alias
+    ['30 S', 30, 's', 30],
+    ['5 D', 5, 'd', 5 * 86_400],
+    ['2 W', 2, 'w', 14 * 86_400],
+    ['6 M', 6, 'mo', 6 * 31 * 86_400],
+    ['1 Y', 1, 'y', 366 * 86_400],
   ])('%s', (s, count, unit, maxSeconds) => {
-    expect(parseIbDuration(s)).toEqual({ count, unit, maxSeconds });
-    expect(IbDurationSchema.parse(s)).toBe(s);
+    expect(parseSpan(s)).toEqual({ count, unit, maxSeconds });
+    expect(SpanSpec.parse(s)).toBe(s);
+    expect(normalizeSpan(s)).toBe(`${count}${unit}`);
   });
-  test.each(['5D', '5 d', '0 D', '5 H', ' 5 D', '1.5 D', ''])('%j is rejected', (s) => {
-    expect(() => parseIbDuration(s)).toThrow(TimeframeError);
-    expect(IbDurationSchema.safeParse(s).success).toBe(false);
+  test.each(['5D', '5 d', '0 D', '5 H', '0d', '5h', '1.5d', '5m', ''])('%j is refused with the accepted forms', (s) => {
+    expect(() => parseSpan(s)).toThrow(TimeframeError);
+    const r = SpanSpec.safeParse(s);
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.message).toMatch(/"5d".*"5 D"/);
   });
-  test('covering duration', () => {
-    expect(ibDurationCovering(1800)).toBe('1800 S');
-    expect(ibDurationCovering(3 * 86_400 + 1)).toBe('4 D');
-    expect(ibDurationCovering(400 * 86_400)).toBe('2 Y');
+  test('covering span', () => {
+    expect(spanCovering(1800)).toBe('1800s');
+    expect(spanCovering(3 * 86_400 + 1)).toBe('4d');
+    expect(spanCovering(400 * 86_400)).toBe('2y');
   });
 });

@@ -215,7 +215,7 @@ export class TradingSystem {
   // Historical data
 
   /**
-   * Bars of `duration` ("5 D", "2 W", "1 Y") back from now (or `options.end`), or of a range `{ start, end }`, in
+   * Bars of `duration` ("5d" = five sessions, "2w", "1y"; IB's "5 D" is taken too) back from now (or `options.end`), or of a range `{ start, end }`, in
    * `barSize` ("1 hour", "5 mins", or any timeframe token like "7m"). Served from the history cache, back-filled from the broker under pacing.
    */
   async getHistoricalData(
@@ -247,7 +247,7 @@ export class TradingSystem {
 
   /**
    * Writes the bars of a getHistoricalData query as CSV to `filename` (produced by the history service). The span
-   * is a duration back from now (`'1 M'`) or a range: `{ start: '2024-01-02', end: '2024-02-01' }`.
+   * is a duration back from now (`'1mo'`) or a range: `{ start: '2024-01-02', end: '2024-02-01' }`.
    */
   async exportHistoricalData(
     symbol: Symbolish,

@@ -33,8 +33,6 @@ import {
   type Instrument,
   normalizeDecimal,
   orderCapabilityProblem,
-  parseIbBarSize,
-  parseIbDuration,
   parseTimeframe,
   type QualifyContractRequest,
   type ReconcileRequest,
@@ -677,8 +675,8 @@ export class AlpacaBroker {
   }
 
   /**
-   * One fetchHistory: bars of a size Alpaca serves, over the duration ending at `endMs` (absent: the broker's
-   * now, read from its clock), every page of it (next_page_token) within the request's timeout. TRADES only.
+   * One fetchHistory: bars of a size Alpaca serves starting in [startMs, endMs) (or spanMs before endMs; endMs absent: the broker's now,
+   * read from its clock), every page of it (next_page_token) within the request's timeout. TRADES only.
    */
   private async fetchHistory(b: FetchHistoryRequest) {
     this.connected();
@@ -688,13 +686,12 @@ export class AlpacaBroker {
       throw new ContractError('CONTRACT_UNKNOWN', `conId ${b.instrument.conId} is not a US stock at Alpaca`);
     if (b.whatToShow !== 'TRADES')
       throw new ContractError('HISTORY_DATA_TYPE_REFUSED', `Alpaca's bars are trades only, not ${b.whatToShow}`);
-    const token = parseIbBarSize(b.barSize);
-    const timeframe = alpacaTimeframe(token);
+    const timeframe = alpacaTimeframe(b.timeframe);
     if (timeframe === undefined)
-      throw new ContractError('VALIDATION_FAILED', `barSize: Alpaca serves no ${b.barSize} bars`);
-    const seconds = parseTimeframe(token).seconds ?? 31 * 86_400;
+      throw new ContractError('VALIDATION_FAILED', `timeframe: Alpaca serves no ${b.timeframe} bars`);
+    const seconds = parseTimeframe(b.timeframe).seconds ?? 31 * 86_400;
     const endMs = b.endMs ?? (await this.alpaca('read', () => this.port.clock())).nowMs;
-    const startMs = endMs - parseIbDuration(b.duration).maxSeconds * 1_000;
+    const startMs = b.startMs ?? endMs - (b.spanMs ?? 0);
     const bars = [];
     let pageToken: string | undefined;
     do {
@@ -709,9 +706,13 @@ export class AlpacaBroker {
           ...(pageToken === undefined ? {} : { pageToken }),
         }),
       );
-      for (const x of page.bars) bars.push(toBarData(x, seconds));
+      // Alpaca's end is inclusive; the contract's is not.
+      for (const x of page.bars) {
+        const bar = toBarData(x, seconds);
+        if (bar.tsStartMs >= startMs && bar.tsStartMs < endMs) bars.push(bar);
+      }
       if (bars.length > 50_000)
-        throw new ContractError('PAYLOAD_TOO_LARGE', `more than 50,000 bars: ask for a shorter duration`);
+        throw new ContractError('PAYLOAD_TOO_LARGE', `more than 50,000 bars: ask for a shorter span`);
       pageToken = page.next;
     } while (pageToken !== undefined);
     // Alpaca's minute and hour bars include extended hours; regular hours only is not filtered yet (sim: RTH only).

@@ -8,14 +8,13 @@
 import {
   type BrokerCapabilities,
   type HistoryBarLimit,
-  IB_BAR_SIZES,
-  type IbBarSize,
   OrderType,
   type SecType,
   type TimeInForce,
   timeframeSeconds,
 } from '@trading-system/contracts';
 import { IB_PACING_RULES, type PacingRules } from './history-pacing.js';
+import { IB_BAR_SIZES, type IbBarSize } from './parsing/bar-sizes.js';
 
 const DAY_MS = 86_400_000;
 

@@ -11,20 +11,14 @@
  * requests open); waiting for IB's pacing rules does not count — it is bounded by the rules and reported by
  * `forecast` (`broker.<name>.cmd.historyForecast`).
  */
-import {
-  type BarData,
-  ContractError,
-  type FetchHistoryRequest,
-  parseIbBarSize,
-  parseTimeframe,
-  supportedWhatToShow,
-} from '@trading-system/contracts';
+import { type BarData, ContractError, type FetchHistoryRequest, supportedWhatToShow } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import type { BrokerConnection } from './connection.js';
 import type { ContractCache } from './contract-cache.js';
 import { HistoryPacer, type PacedRequest, type PacingRules, type SentEntry } from './history-pacing.js';
 import { type Forecast, HistoryScheduler, type ScheduledJob } from './history-scheduler.js';
 import { isHistoryNoData, isPacingViolation } from './ib-error-classes.js';
+import { type IbBarSize, ibDurationCovering, toIbHistoryParams } from './parsing/bar-sizes.js';
 import { tradingContract } from './parsing/contracts.js';
 import { barEndFn, parseFinishedMarker, toBarData, toIbEndDateTime } from './parsing/history.js';
 
@@ -38,8 +32,15 @@ export interface HistoryResult {
 /** A pacing violation IB reports anyway is retried this often (each after a pause) before it fails the request. */
 const MAX_PACING_RETRIES = 3;
 
+/** A fetchHistory request in IB's words (bar size, duration back from endMs), as queued and sent. */
+export interface IbHistoryRequest extends Omit<FetchHistoryRequest, 'timeframe'> {
+  readonly barSize: IbBarSize;
+  readonly duration: string;
+  readonly barSeconds: number | undefined;
+}
+
 interface Job extends ScheduledJob {
-  readonly req: FetchHistoryRequest;
+  readonly req: IbHistoryRequest;
   readonly waiters: Array<{ resolve: (r: HistoryResult) => void; reject: (e: ContractError) => void }>;
   reqId: number | undefined;
   entry: SentEntry | undefined;
@@ -94,28 +95,45 @@ export class HistoryQueue {
     return n;
   }
 
-  /** Qualifies the conId (cached: one IB lookup per instrument), then queues the request. */
+  /**
+   * Qualifies the conId (cached: one IB lookup per instrument), then queues the request in IB's words; the answer
+   * keeps the bars starting in the range (IB counts D and Y durations in sessions, which may reach further).
+   */
   async fetch(req: FetchHistoryRequest): Promise<HistoryResult> {
+    const spanMs = req.startMs === undefined ? (req.spanMs ?? 0) : (req.endMs ?? Date.now()) - req.startMs;
+    const ib = toIbHistoryParams(req.timeframe, spanMs);
     if (this.contracts.get(req.instrument.conId) === undefined) {
       await this.contracts.qualifyOne({ conId: req.instrument.conId });
     }
-    return this.enqueue(req);
+    const { timeframe: _, ...rest } = req;
+    const r = await this.enqueue({ ...rest, ...ib });
+    const from = req.startMs ?? (req.endMs === undefined ? Number.NEGATIVE_INFINITY : req.endMs - spanMs);
+    const to = req.endMs ?? Number.POSITIVE_INFINITY;
+    return { ...r, bars: r.bars.filter((b) => b.tsStartMs >= from && b.tsStartMs < to) };
   }
 
   /** When this login's queued requests (and `more` like `req`, not queued yet) will be sent. */
   forecast(
     requestIdPrefix: string | undefined,
-    more?: Pick<FetchHistoryRequest, 'instrument' | 'barSize' | 'whatToShow'> & { readonly count: number },
+    more?: Pick<FetchHistoryRequest, 'instrument' | 'timeframe' | 'whatToShow'> & { readonly count: number },
   ): Forecast {
     const like =
-      more === undefined ? undefined : pacedOf({ ...more, endMs: undefined, duration: 'forecast', useRth: false });
+      more === undefined
+        ? undefined
+        : pacedOf({
+            ...more,
+            ...toIbHistoryParams(more.timeframe, 1_000),
+            endMs: undefined,
+            duration: 'forecast',
+            useRth: false,
+          });
     return this.scheduler.forecast({
       ...(requestIdPrefix === undefined ? {} : { requestIdPrefix }),
       ...(more === undefined || like === undefined ? {} : { more: { paced: like, count: more.count } }),
     });
   }
 
-  private enqueue(req: FetchHistoryRequest): Promise<HistoryResult> {
+  private enqueue(req: IbHistoryRequest): Promise<HistoryResult> {
     const paced = pacedOf(req);
     const now = Date.now();
     const recent = this.recent.get(paced.identity);
@@ -245,7 +263,10 @@ export class HistoryQueue {
           reqId,
           contract,
           toIbEndDateTime(req.endMs),
-          req.duration,
+          // Up to now: the span back from when it is sent (a paced request may have waited since it was queued).
+          req.endMs === undefined && req.startMs !== undefined
+            ? ibDurationCovering(Date.now() - req.startMs)
+            : req.duration,
           req.barSize,
           req.whatToShow,
           req.useRth,
@@ -328,7 +349,7 @@ export class HistoryQueue {
 }
 
 function pacedOf(
-  req: Pick<FetchHistoryRequest, 'instrument' | 'endMs' | 'duration' | 'barSize' | 'whatToShow' | 'useRth'>,
+  req: Pick<IbHistoryRequest, 'instrument' | 'endMs' | 'duration' | 'barSize' | 'barSeconds' | 'whatToShow' | 'useRth'>,
 ): PacedRequest {
   const exchange = req.instrument.exchange ?? '';
   const identity = [
@@ -344,7 +365,7 @@ function pacedOf(
     identity,
     // By conId and whatToShow only: IB counts a contract's requests together whatever route a client names.
     series: `${req.instrument.conId}|${req.whatToShow}`,
-    barSeconds: parseTimeframe(parseIbBarSize(req.barSize)).seconds,
+    barSeconds: req.barSeconds,
     bidAsk: req.whatToShow === 'BID_ASK',
   };
 }

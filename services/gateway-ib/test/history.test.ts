@@ -20,15 +20,19 @@ afterAll(async () => {
   await h.close();
 });
 
-const fetchHistory = (body: object, timeoutMs = 30_000) =>
+/** One fetchHistory of `spanMs` (default a minute) back from `endMs` (default now). */
+const fetchHistory = (
+  { spanMs = 60_000, ...body }: { spanMs?: number; endMs?: number } & Record<string, unknown>,
+  timeoutMs = 30_000,
+) =>
   h.bus.request<FetchHistoryReply>(
     Subjects.brokerCommand.build({ broker: h.broker, verb: 'fetchHistory' }),
     {
       v: 1,
       requestId: randomUUID(),
       instrument: { conId: AAPL },
-      duration: '60 S',
-      barSize: '5 secs',
+      startMs: (body.endMs ?? Date.now()) - spanMs,
+      timeframe: '5s',
       whatToShow: 'TRADES',
       useRth: false,
       ...body,
@@ -62,7 +66,7 @@ describe('fetchHistory', () => {
   test('identical requests in flight share one IB request; a repeat within 15 s is served from it', async () => {
     const queue = h.gateway.broker(h.broker)?.history;
     const sent = queue?.stats.sent ?? 0;
-    const body = { endMs: TUESDAY_1100_ET - 3 * 3_600_000, barSize: '1 hour', duration: '1 D' };
+    const body = { endMs: TUESDAY_1100_ET - 3 * 3_600_000, timeframe: '1h', spanMs: 86_400_000 };
     const [a, b] = await Promise.all([fetchHistory(body), fetchHistory(body)]);
     expect(a.ok && b.ok).toBe(true);
     expect(a.ok && b.ok && b.bars).toEqual(a.ok && a.bars);
@@ -73,13 +77,26 @@ describe('fetchHistory', () => {
     expect(queue?.stats.servedFromRecent).toBeGreaterThanOrEqual(1);
   });
 
+  test("a request in the domain's terms: bars start in [startMs, endMs); a size IB does not serve is refused", async () => {
+    const endMs = TUESDAY_1100_ET - 5 * 3_600_000;
+    const startMs = endMs - 37 * 60_000;
+    const r = await fetchHistory({ timeframe: '1m', startMs, endMs });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.bars).toHaveLength(37);
+    expect(r.bars[0]?.tsStartMs).toBe(startMs);
+    expect(r.bars.at(-1)?.tsStartMs).toBe(endMs - 60_000);
+    const odd = await fetchHistory({ timeframe: '7m', endMs });
+    expect(odd).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
+  });
+
   test('a request IB does not answer in time fails with TIMEOUT, never a partial result', async () => {
     h.sim.control.stallHistorical(true);
     try {
       const r = await fetchHistory({
         endMs: TUESDAY_1100_ET - 7_200_000,
-        barSize: '1 min',
-        duration: '1800 S',
+        timeframe: '1m',
+        spanMs: 1_800_000,
         timeoutMs: 300,
       });
       expect(r).toMatchObject({ ok: false, code: 'TIMEOUT' });
@@ -91,7 +108,7 @@ describe('fetchHistory', () => {
   test('a disconnect while IB works on the request fails it with BROKER_DISCONNECTED', async () => {
     h.sim.control.stallHistorical(true);
     const conn = h.gateway.broker(h.broker)?.conn;
-    const pending = fetchHistory({ endMs: TUESDAY_1100_ET - 9_000_000, barSize: '1 min', duration: '1800 S' });
+    const pending = fetchHistory({ endMs: TUESDAY_1100_ET - 9_000_000, timeframe: '1m', spanMs: 1_800_000 });
     await until(() => h.sim.control.openHistoricalRequests > 0, 3_000, 'request at IB');
     const sessions = conn?.sessions ?? 0;
     h.sim.control.dropClient(h.clientId);
@@ -104,8 +121,8 @@ describe('fetchHistory', () => {
     const cash = await fetchHistory({
       instrument: { conId: 15016059 },
       whatToShow: 'TRADES',
-      barSize: '1 hour',
-      duration: '1 D',
+      timeframe: '1h',
+      spanMs: 86_400_000,
       endMs: TUESDAY_1100_ET,
     });
     // IB 162 "No historical market data for EUR/CASH@IDEALPRO Last": no TRADES for forex, say which types work.

@@ -19,7 +19,6 @@ export interface ReplayOptions {
 
 /** Bars fetched per request: 8 hours of 1-minute bars (IB serves up to a day of them per request). */
 const CHUNK_MS = 8 * 3_600_000;
-const CHUNK_DURATION = '28800 S';
 /** Wait after a failed history request before the next (the source may be reconnecting). */
 const RETRY_MS = 1_000;
 const TICK_EVERY_MS = 100;
@@ -101,9 +100,9 @@ export class ReplayFeed {
           v: 1,
           requestId: randomUUID(),
           instrument: { conId: line.conId },
+          startMs: endMs - CHUNK_MS,
           endMs,
-          duration: CHUNK_DURATION,
-          barSize: '1 min',
+          timeframe: '1m',
           whatToShow: 'TRADES',
           useRth: false,
         },

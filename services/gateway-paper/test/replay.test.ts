@@ -76,9 +76,9 @@ describe('gateway-paper replaying history', () => {
         v: 1,
         requestId: randomUUID(),
         instrument: { conId: AAPL },
+        startMs: FROM,
         endMs: FROM + 3_600_000,
-        duration: '3600 S',
-        barSize: '1 min',
+        timeframe: '1m',
         whatToShow: 'TRADES',
         useRth: false,
       });

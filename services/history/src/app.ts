@@ -21,6 +21,7 @@ import { type Kysely, migrateToLatest } from '@trading-system/storage';
 import { queryOrders, queryTrades } from './audit-queries.js';
 import { BarStore } from './bar-store.js';
 import { BarsService } from './bars-service.js';
+import { BrokerHistory } from './broker-history.js';
 import { DEFAULT_HISTORY_CONFIG, type HistoryConfig } from './config.js';
 import type { HistoryDb } from './db-types.js';
 import { errorCode, errorMessage, HistoryStoppedError } from './errors.js';
@@ -64,8 +65,10 @@ export async function start(deps: HistoryDeps): Promise<History> {
   const db = deps.db.withSchema(config.schema) as Kysely<HistoryDb>;
   const store = new BarStore(db, config.schema);
   const observer = deps.observer ?? NO_HISTORY_OBSERVER;
+  const brokerHistory = new BrokerHistory(deps.bus, config.fetchTimeoutMs);
   const bars = new BarsService({
     bus: deps.bus,
+    brokers: brokerHistory,
     store,
     instruments: new InstrumentResolver(db, deps.bus, config.qualifyTimeoutMs),
     log,
@@ -199,7 +202,9 @@ export async function start(deps: HistoryDeps): Promise<History> {
     async (req) => ({ v: 1, ok: true, ...(await queryTrades(db, req.query)) }),
   );
 
-  const live = config.liveBars ? startLiveBars({ bus: deps.bus, store, log, queue, mine }) : undefined;
+  const live = config.liveBars
+    ? startLiveBars({ bus: deps.bus, store, log, queue, mine, brokers: brokerHistory })
+    : undefined;
   if (live !== undefined) subs.push(live.subscription);
 
   log.info({ schema: config.schema, brokers: config.brokers ?? 'all', liveBars: config.liveBars }, 'history started');

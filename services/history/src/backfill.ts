@@ -1,9 +1,8 @@
 import type { Bus } from '@trading-system/bus';
 import {
-  type BrokerStatusReply,
   type FetchHistoryReply,
-  historyBarLimit,
-  IB_BAR_SIZES,
+  type HistoryBarLimit,
+  type HistoryCapabilities,
   type MissingRange,
   Subjects,
 } from '@trading-system/contracts';
@@ -49,7 +48,7 @@ export interface BackfillResult {
 const WHOLE_REQUEST_CODES: ReadonlySet<string> = new Set(['HISTORY_DATA_TYPE_REFUSED', 'CONTRACT_UNKNOWN']);
 
 /**
- * Fetches the missing ranges of one series through the broker's gateway (`fetchHistory`), one chunk per IB
+ * Fetches the missing ranges of one series through the broker's gateway (`fetchHistory`), one chunk per broker
  * request, and stores each chunk with its coverage as soon as it arrives. A failed chunk is reported as missing
  * (never papered over); the others go on. `signal` stops issuing new chunks; a chunk answered after the abort is
  * not stored, so a stopped service never writes behind its own back.
@@ -57,15 +56,17 @@ const WHOLE_REQUEST_CODES: ReadonlySet<string> = new Set(['HISTORY_DATA_TYPE_REF
 export async function backfill(
   deps: { bus: Bus; store: BarStore; log: Logger; now: () => number },
   series: SeriesKey,
+  history: HistoryCapabilities,
   missing: readonly Range[],
   requestId: string,
   options: BackfillOptions,
   onProgress: (p: BackfillProgress) => void,
   signal: AbortSignal,
 ): Promise<BackfillResult> {
-  const announced = await announcedSpanMs(deps.bus, series, options.fetchTimeoutMs);
-  if (announced instanceof HistoryError) return { fetched: 0, failed: [], aborted: false, refused: announced };
-  const chunks = planChunks(missing, series.barSize, Math.min(announced, options.maxChunkSpanMs ?? announced));
+  const limit = barLimit(series, history);
+  if (limit instanceof HistoryError) return { fetched: 0, failed: [], aborted: false, refused: limit };
+  const announced = limit.maxSpanMs;
+  const chunks = planChunks(missing, series.timeframe, Math.min(announced, options.maxChunkSpanMs ?? announced));
   const failed: MissingRange[] = [];
   let next = 0;
   let done = 0;
@@ -92,9 +93,9 @@ export async function backfill(
         v: 1,
         requestId: `${prefix}${i}`,
         instrument: { conId: series.conId },
+        timeframe: series.timeframe,
+        startMs: chunk.startMs,
         endMs: chunk.endMs,
-        duration: chunk.duration,
-        barSize: series.barSize,
         whatToShow: series.whatToShow,
         useRth: series.useRth,
         timeoutMs: options.fetchTimeoutMs,
@@ -173,31 +174,12 @@ export async function backfill(
   return { fetched, failed, aborted: signal.aborted, refused };
 }
 
-/**
- * The longest span one request for the series' bars may cover, as its broker announces it in its status
- * (`capabilities.history`), or why the download cannot be planned: the status unavailable, or the bar size not
- * among those the broker serves.
- */
-async function announcedSpanMs(bus: Bus, series: SeriesKey, timeoutMs: number): Promise<number | HistoryError> {
-  let reply: BrokerStatusReply;
-  try {
-    reply = await bus.request<BrokerStatusReply>(
-      Subjects.brokerCommand.build({ broker: series.broker, verb: 'status' }),
-      { v: 1 },
-      { timeoutMs },
-    );
-  } catch (err) {
-    return new HistoryError(errorCode(err), `status of broker ${series.broker}: ${errorMessage(err)}`);
-  }
-  if (!reply.ok) return new HistoryError(reply.code, reply.message);
-  const caps = reply.status.capabilities;
-  if (caps?.history === undefined)
-    return new HistoryError('BROKER_CAPABILITIES_UNKNOWN', `broker ${series.broker} announces no historical data`);
-  const timeframe = IB_BAR_SIZES[series.barSize];
-  const limit = historyBarLimit(caps, timeframe);
+/** The broker's announced limits for the series' bar size, or why it cannot be fetched (not a size it serves). */
+function barLimit(series: SeriesKey, history: HistoryCapabilities): HistoryBarLimit | HistoryError {
+  const limit = history.bars.find((b) => b.timeframe === series.timeframe);
   if (limit === undefined)
-    return new HistoryError('VALIDATION_FAILED', `broker ${series.broker} does not serve ${timeframe} bars`, {
-      details: { served: caps.history.bars.map((b) => b.timeframe) },
+    return new HistoryError('VALIDATION_FAILED', `broker ${series.broker} does not serve ${series.timeframe} bars`, {
+      details: { served: history.bars.map((b) => b.timeframe) },
     });
-  return limit.maxSpanMs;
+  return limit;
 }

@@ -4,24 +4,22 @@ import {
   barSizeToTimeframe,
   type CalendarId,
   type HistBarsQuery,
-  IB_BAR_SIZES,
-  type IbBarSize,
-  ibBaseBarSize,
-  parseIbDuration,
+  parseSpan,
   parseTimeframe,
-  toIbBarSize,
   tradingDaysBackStart,
   weekdaysBackStart,
 } from '@trading-system/contracts';
+import { sourceTimeframe } from './broker-history.js';
 import type { Range } from './coverage.js';
+import { HistoryError } from './errors.js';
 import { bucketEnd, bucketStart } from './resample.js';
 
 /** What a hist.bars query asks of the cache: which base series, over which range, and whether to resample. */
 export interface BarPlan {
   /** Canonical token of the bars the caller gets. */
   readonly timeframe: string;
-  /** IB bar size fetched and cached (the timeframe itself, or the largest IB size that tiles it). */
-  readonly baseBarSize: IbBarSize;
+  /** Bar size fetched and cached: the timeframe itself, or the largest size the broker serves that tiles it. */
+  readonly baseTimeframe: string;
   readonly resample: boolean;
   /** Range of target bars (by tsStartMs) the caller asked for. */
   readonly requested: Range;
@@ -34,10 +32,10 @@ export interface BarPlan {
 const DAY_MS = 86_400_000;
 
 /**
- * Start of a `duration` back from `endMs`. "N D" means N trading days as at IB: N sessions of the instrument's
- * trading calendar, the end's trade date included, holidays skipped — "5 D" ending the Tuesday after Labor Day
- * covers Tuesday to Tuesday (five sessions), not 120 hours. Without a calendar, N weekdays from local midnight in
- * `timeZone`. W/M/Y and S are calendar spans (the most IB would return for them).
+ * Start of a `duration` (a span, see parseSpan) back from `endMs`. "5d" means five trading days: five sessions of
+ * the instrument's trading calendar, the end's trade date included, holidays skipped — "5d" ending the Tuesday after
+ * Labor Day covers Tuesday to Tuesday (five sessions), not 120 hours. Without a calendar, N weekdays from local
+ * midnight in `timeZone`. Weeks, months, years and seconds are calendar spans.
  */
 export function durationStart(
   duration: string,
@@ -45,31 +43,44 @@ export function durationStart(
   timeZone: string | undefined,
   calendar?: CalendarId,
 ): number {
-  const d = parseIbDuration(duration);
-  if (d.unit === 'D' && calendar !== undefined) return tradingDaysBackStart(calendar, endMs, d.count);
-  if (d.unit === 'D' && timeZone !== undefined) return weekdaysBackStart(timeZone, endMs, d.count);
+  const d = parseSpan(duration);
+  if (d.unit === 'd' && calendar !== undefined) return tradingDaysBackStart(calendar, endMs, d.count);
+  if (d.unit === 'd' && timeZone !== undefined) return weekdaysBackStart(timeZone, endMs, d.count);
   return endMs - d.maxSeconds * 1_000;
 }
 
 /**
- * The range a query asks for (see durationStart for `duration`). Intraday base ranges are aligned to bar
- * boundaries; the end is capped at the last completed bar (the bar in progress is never cached).
+ * The range a query asks for (see durationStart for `duration`), fetched in bar sizes the broker serves (`served`,
+ * its announcement). Intraday base ranges are aligned to bar boundaries; the end is capped at the last completed bar
+ * (the bar in progress is never cached). Throws VALIDATION_FAILED when no served size tiles the timeframe.
  */
-export function planBarRange(q: HistBarsQuery, nowMs: number, timeZone?: string, calendar?: CalendarId): BarPlan {
+export function planBarRange(
+  q: HistBarsQuery,
+  nowMs: number,
+  served: readonly string[],
+  timeZone?: string,
+  calendar?: CalendarId,
+): BarPlan {
   const timeframe = barSizeToTimeframe(q.barSize);
-  const direct = toIbBarSize(timeframe);
-  const baseBarSize = direct ?? ibBaseBarSize(timeframe);
+  const baseTimeframe = sourceTimeframe(timeframe, served);
+  if (baseTimeframe === undefined)
+    throw new HistoryError(
+      'VALIDATION_FAILED',
+      `broker ${q.broker} serves no bar size that ${timeframe} bars can be built from (it serves ${served.join(', ')})`,
+      { details: { served: [...served] } },
+    );
+  const direct = baseTimeframe === timeframe;
   const endMs = q.endMs ?? nowMs;
-  const startMs = q.startMs ?? durationStart(q.duration ?? '1 D', endMs, timeZone, calendar);
+  const startMs = q.startMs ?? durationStart(q.duration ?? '1d', endMs, timeZone, calendar);
   const requested = { startMs, endMs };
-  const baseSeconds = parseTimeframe(IB_BAR_SIZES[baseBarSize]).seconds;
+  const baseSeconds = parseTimeframe(baseTimeframe).seconds;
   const intraday = baseSeconds !== undefined && baseSeconds * 1_000 < DAY_MS;
   const baseMs = (baseSeconds ?? 0) * 1_000;
   const targetMs = (parseTimeframe(timeframe).seconds ?? Number.POSITIVE_INFINITY) * 1_000;
   const grid = barGridFor(calendar, q.useRth ? 'regular' : 'extended', timeZone, targetMs);
   let bStart = startMs;
   let bEnd = Math.min(endMs, nowMs);
-  if (direct === undefined) {
+  if (!direct) {
     bStart = bucketStart(startMs, timeframe, grid);
     bEnd = Math.min(bucketEnd(bucketStart(Math.max(endMs - 1, bStart), timeframe, grid), timeframe, grid), nowMs);
   }
@@ -79,8 +90,8 @@ export function planBarRange(q: HistBarsQuery, nowMs: number, timeZone?: string,
   }
   return {
     timeframe,
-    baseBarSize,
-    resample: direct === undefined,
+    baseTimeframe,
+    resample: !direct,
     requested,
     base: { startMs: bStart, endMs: Math.max(bStart, bEnd) },
     ...(grid === undefined ? {} : { grid }),

@@ -1,4 +1,4 @@
-import { type BarData, IB_BAR_SIZES } from '@trading-system/contracts';
+import type { BarData } from '@trading-system/contracts';
 import { insertMany, type Kysely, sql } from '@trading-system/storage';
 import { barSizeMs } from './chunk-plan.js';
 import { type Range, splitCovered, union } from './coverage.js';
@@ -46,7 +46,7 @@ export class BarStore {
     return {
       broker: s.broker,
       con_id: s.conId,
-      bar_size: IB_BAR_SIZES[s.barSize],
+      bar_size: s.timeframe,
       what_to_show: s.whatToShow,
       use_rth: s.useRth,
     };
@@ -95,7 +95,7 @@ export class BarStore {
       const spans = splitCovered(
         chunk,
         inside.map((b) => b.tsStartMs),
-        barSizeMs(s.barSize),
+        barSizeMs(s.timeframe),
       );
       await trx
         .insertInto('coverage')

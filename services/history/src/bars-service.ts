@@ -8,6 +8,7 @@ import {
   defaultWhatToShow,
   type ErrorCode,
   type HistBarsQuery,
+  type HistoryCapabilities,
   type Instrument,
   instrumentLabel,
   type MissingRange,
@@ -21,6 +22,7 @@ import type { Logger } from '@trading-system/runtime';
 import { type BackfillOptions, backfill } from './backfill.js';
 import { type BarPlan, planBarRange } from './bar-range.js';
 import type { BarStore } from './bar-store.js';
+import type { BrokerHistory } from './broker-history.js';
 import { type Range, subtract } from './coverage.js';
 import { HistoryError } from './errors.js';
 import type { InstrumentResolver } from './instruments.js';
@@ -38,6 +40,7 @@ const PACKED_LAST_END_MS = PACKED_MAX_INT - 366 * 86_400_000;
 
 export interface BarsServiceDeps {
   readonly bus: Bus;
+  readonly brokers: BrokerHistory;
   readonly store: BarStore;
   readonly instruments: InstrumentResolver;
   readonly log: Logger;
@@ -48,6 +51,8 @@ export interface BarsServiceDeps {
 
 export interface PreparedBars {
   readonly instrument: Instrument;
+  /** The broker's announcement the plan was made from. */
+  readonly history: HistoryCapabilities;
   readonly plan: BarPlan;
   readonly series: SeriesKey;
 }
@@ -67,15 +72,23 @@ export class BarsService {
     const whatToShow = q.whatToShow ?? defaultWhatToShow(instrument.secType);
     const supported = supportedWhatToShow(instrument.secType);
     if (!supported.includes(whatToShow)) throw whatToShowRefused(instrument, whatToShow, supported);
-    const plan = planBarRange(q, this.deps.now(), instrument.timeZone ?? 'UTC', calendarForInstrument(instrument));
+    const history = await this.deps.brokers.of(q.broker);
+    const served = history.bars.map((b) => b.timeframe);
+    const plan = planBarRange(
+      q,
+      this.deps.now(),
+      served,
+      instrument.timeZone ?? 'UTC',
+      calendarForInstrument(instrument),
+    );
     const series: SeriesKey = {
       broker: q.broker,
       conId: instrument.conId,
-      barSize: plan.baseBarSize,
+      timeframe: plan.baseTimeframe,
       whatToShow,
       useRth: q.useRth,
     };
-    return { instrument, plan, series };
+    return { instrument, history, plan, series };
   }
 
   /** Fills the cache for `p` (unless cachedOnly) and returns the ranges still missing, with the reason of each. */
@@ -95,6 +108,7 @@ export class BarsService {
       const result = await backfill(
         this.deps,
         p.series,
+        p.history,
         missing,
         requestId,
         this.deps.backfill,

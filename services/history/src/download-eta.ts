@@ -105,7 +105,12 @@ export class DownloadEta {
         {
           v: 1,
           requestIdPrefix: this.prefix,
-          more: { instrument: { conId: s.conId }, barSize: s.barSize, whatToShow: s.whatToShow, count: notSubmitted },
+          more: {
+            instrument: { conId: s.conId },
+            timeframe: s.timeframe,
+            whatToShow: s.whatToShow,
+            count: notSubmitted,
+          },
         },
         { timeoutMs: FORECAST_TIMEOUT_MS },
       );

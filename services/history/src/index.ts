@@ -1,7 +1,8 @@
 /** Public surface of @trading-system/history: the app, its client helpers and the pure building blocks. */
 export { type History, type HistoryDeps, start } from './app.js';
 export { type BarPlan, planBarRange } from './bar-range.js';
-export { barSizeMs, durationFor, type PlannedChunk, planChunks } from './chunk-plan.js';
+export { sourceTimeframe } from './broker-history.js';
+export { barSizeMs, type PlannedChunk, planChunks } from './chunk-plan.js';
 export { DEFAULT_HISTORY_CONFIG, type HistoryConfig, HistoryEnvConfig } from './config.js';
 export { covers, intersect, type Range, subtract, totalMs, union } from './coverage.js';
 export { HistoryError, HistoryStoppedError, HistoryStreamError } from './errors.js';

@@ -1,23 +1,24 @@
 import type { Bus, Subscription } from '@trading-system/bus';
-import { type Bar, type IbBarSize, Subjects, timeframeSeconds, toIbBarSize } from '@trading-system/contracts';
+import { type Bar, type HistoryCapabilities, Subjects, timeframeSeconds } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import type { BarStore } from './bar-store.js';
+import type { BrokerHistory } from './broker-history.js';
 import type { SeriesKey } from './series.js';
 
-/** Longest live timeframe cached: daily and longer bars depend on session conventions IB applies differently. */
+/** Longest live timeframe cached: daily and longer bars depend on session conventions brokers apply differently. */
 const MAX_LIVE_SECONDS = 8 * 3600;
 
 /**
  * The cached series a completed live bar belongs to, or undefined when it is not cached: in-progress or
  * gap-flagged bars (built across missing data, so not what the broker would return), and timeframes that are not
- * an intraday IB bar size (a 7m bar is resampled from cached 1m bars on request instead).
- * Live bars come from trades over the whole session: TRADES, all hours.
+ * an intraday size the broker serves (`history`, its announcement: a 7m bar is resampled from cached 1m bars on
+ * request instead). Live bars come from trades over the whole session: TRADES, all hours.
  */
-export function liveSeriesOf(bar: Bar): SeriesKey | undefined {
+export function liveSeriesOf(bar: Bar, history: HistoryCapabilities | undefined): SeriesKey | undefined {
   if (!bar.complete || bar.gap) return undefined;
-  const barSize: IbBarSize | undefined = toIbBarSize(bar.timeframe);
-  if (barSize === undefined || timeframeSeconds(bar.timeframe) > MAX_LIVE_SECONDS) return undefined;
-  return { broker: bar.broker, conId: bar.conId, barSize, whatToShow: 'TRADES', useRth: false };
+  if (history?.bars.some((b) => b.timeframe === bar.timeframe) !== true) return undefined;
+  if (bar.timeframe.endsWith('mo') || timeframeSeconds(bar.timeframe) > MAX_LIVE_SECONDS) return undefined;
+  return { broker: bar.broker, conId: bar.conId, timeframe: bar.timeframe, whatToShow: 'TRADES', useRth: false };
 }
 
 export interface LiveBarStats {
@@ -40,13 +41,20 @@ export function startLiveBars(deps: {
   readonly log: Logger;
   readonly queue: string;
   readonly mine: (broker: string) => boolean;
+  readonly brokers: BrokerHistory;
 }): { readonly stats: LiveBarStats; readonly subscription: Subscription } {
   const stats: LiveBarStats = { stored: 0, known: 0, skipped: 0 };
   const subscription = deps.bus.subscribe<Bar>(
     Subjects.mdBar.filter({}),
     async (msg) => {
       const bar = msg.data;
-      const series = deps.mine(bar.broker) ? liveSeriesOf(bar) : undefined;
+      let series: SeriesKey | undefined;
+      try {
+        series = deps.mine(bar.broker) ? liveSeriesOf(bar, await deps.brokers.of(bar.broker)) : undefined;
+      } catch (err) {
+        // Without the broker's announcement the bar's series is unknown; its range is fetched on request instead.
+        deps.log.debug({ err, broker: bar.broker }, 'live bar not cached: broker history capabilities unknown');
+      }
       if (series === undefined) {
         stats.skipped++;
         return;

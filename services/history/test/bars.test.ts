@@ -84,7 +84,7 @@ describe('hist.bars over NATS + Postgres', () => {
     const series = {
       broker: f.broker,
       conId: CON_ID,
-      barSize: '1 min' as const,
+      timeframe: '1m',
       whatToShow: 'TRADES' as const,
       useRth: true,
     };
@@ -115,7 +115,7 @@ describe('hist.bars over NATS + Postgres', () => {
     const r = await fetchBars(f.bus, q({ startMs: NOW - 7 * DAY, endMs: NOW - 4 * DAY }));
     const fetched = f.responder.fetches.slice(before);
     expect(fetched.map((x) => x.endMs)).toEqual([NOW - 7 * DAY + 3 * HOUR, NOW - 6 * DAY + 3 * HOUR, NOW - 5 * DAY]);
-    expect(fetched.map((x) => x.duration)).toEqual(['10800 S', '86400 S', '75600 S']);
+    expect(fetched.map((x) => x.startMs)).toEqual([NOW - 7 * DAY, NOW - 7 * DAY + 3 * HOUR, NOW - 6 * DAY + 3 * HOUR]);
     expect(r.bars).toEqual(syntheticBars(NOW - 7 * DAY, NOW - 4 * DAY, MIN));
   });
 
@@ -230,7 +230,7 @@ describe('restart', () => {
 });
 
 describe('chunks follow what the broker announces', () => {
-  test("each request stays within the broker's announced span; a bar size it does not announce is refused", async () => {
+  test("each request stays within the broker's announced span; other sizes are built from announced ones or refused", async () => {
     const g = await openFixture('nats');
     try {
       await g.startApp();
@@ -252,14 +252,29 @@ describe('chunks follow what the broker announces', () => {
       });
       expect(r.bars.length).toBeGreaterThan(0);
       expect(g.responder.fetches.length).toBeGreaterThanOrEqual(12);
-      for (const x of g.responder.fetches) expect(x.duration).toMatch(/^\d+ S$/);
-      for (const x of g.responder.fetches) expect(Number.parseInt(x.duration, 10)).toBeLessThanOrEqual(7_200);
+      for (const x of g.responder.fetches) expect((x.endMs ?? 0) - (x.startMs ?? 0)).toBeLessThanOrEqual(2 * HOUR);
 
+      // Hourly bars are built from the broker's minute bars: nothing is asked in hours.
       const before = g.responder.fetches.length;
-      const refused = await fetchBars(g.bus, {
+      const hourly = await fetchBars(g.bus, {
         broker: g.broker,
         instrument: { conId: CON_ID },
         barSize: '1 hour',
+        whatToShow: 'TRADES',
+        useRth: true,
+        cachedOnly: false,
+        startMs: NOW - DAY,
+        endMs: NOW,
+      });
+      expect(hourly.bars.length).toBeGreaterThan(0);
+      expect(hourly.bars.every((b) => b.tsEndMs - b.tsStartMs === HOUR)).toBe(true);
+      expect(g.responder.fetches.slice(before).every((x) => x.timeframe === '1m')).toBe(true);
+      const beforeRefused = g.responder.fetches.length;
+      // 30-second bars cannot be built from minute bars: refused, nothing asked.
+      const refused = await fetchBars(g.bus, {
+        broker: g.broker,
+        instrument: { conId: CON_ID },
+        barSize: '30s',
         whatToShow: 'TRADES',
         useRth: true,
         cachedOnly: false,
@@ -270,7 +285,7 @@ describe('chunks follow what the broker announces', () => {
         (e: unknown) => e as { code?: string },
       );
       expect(refused?.code).toBe('VALIDATION_FAILED');
-      expect(g.responder.fetches.length).toBe(before);
+      expect(g.responder.fetches.length).toBe(beforeRefused);
     } finally {
       await g.close();
     }

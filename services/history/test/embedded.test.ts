@@ -44,7 +44,7 @@ describe('embedded: in-process bus + PGlite', () => {
 
     const hourly = await fetchBars(f.bus, { ...query, barSize: '1 hour' });
     expect(hourly.bars).toEqual(syntheticBars(NOW - 2 * DAY, NOW, 60 * MIN));
-    expect(f.responder.fetches.at(-1)?.barSize).toBe('1 hour');
+    expect(f.responder.fetches.at(-1)?.timeframe).toBe('1h');
 
     const csv = await fetchExport(f.bus, { what: 'bars', query: { ...query, barSize: '1 hour' } });
     const lines = csv.text.trimEnd().split('\r\n');

@@ -10,10 +10,8 @@ import {
   catalog,
   type FetchHistoryReply,
   type FetchHistoryRequest,
-  IB_BAR_SIZES,
   type Instrument,
   ORDERS_STREAM,
-  parseIbDuration,
   parseTimeframe,
   type QualifyContractReply,
   Subjects,
@@ -156,14 +154,13 @@ export function startResponder(bus: Bus, broker: string, clock: () => number = (
         if (r.failing.some((f) => end > f.startMs && end <= f.endMs)) {
           return { v: 1, ok: false, code: 'PACING_VIOLATION', message: 'simulated pacing violation' };
         }
-        const d = parseIbDuration(req.duration);
-        const span = d.unit === 'S' ? d.count * 1_000 : d.maxSeconds * 1_000;
-        const barMs = (parseTimeframe(IB_BAR_SIZES[req.barSize]).seconds ?? 0) * 1_000;
-        const bars = syntheticBars(end - span, Math.min(end, clock()), barMs);
+        const start = req.startMs ?? end - (req.spanMs ?? 0);
+        const barMs = (parseTimeframe(req.timeframe).seconds ?? 0) * 1_000;
+        const bars = syntheticBars(start, Math.min(end, clock()), barMs);
         // As gateway-ib: IB's 162 "HMDS query returned no data" for a range without bars.
         if (bars.length === 0)
           return { v: 1, ok: false, code: 'HISTORY_NO_DATA', message: 'HMDS query returned no data' };
-        return { v: 1, ok: true, requestId: req.requestId, bars, startMs: end - span, endMs: end, queuedMs: 0 };
+        return { v: 1, ok: true, requestId: req.requestId, bars, startMs: start, endMs: end, queuedMs: 0 };
       },
     ),
   );

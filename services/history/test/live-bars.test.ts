@@ -7,7 +7,7 @@
 import { fetchBars } from '@trading-system/clients';
 import type { Bar, BarData } from '@trading-system/contracts';
 import { type CatalogEntry, catalog, createCatalog, IbConnectionConfig, Subjects } from '@trading-system/contracts';
-import { type Gateway, start as startGateway } from '@trading-system/gateway-ib';
+import { type Gateway, ibCapabilities, start as startGateway } from '@trading-system/gateway-ib';
 import { type RunningSim, scaledClock, startSim } from '@trading-system/ib-sim';
 import { type MarketDataService, start as startMarketData } from '@trading-system/market-data';
 import {
@@ -23,6 +23,10 @@ import { type History, start } from '../src/app.js';
 import { BarStore } from '../src/bar-store.js';
 import { liveSeriesOf } from '../src/live-bars.js';
 import { testLogger } from './helpers.js';
+
+/** What gateway-ib announces about its historical data. */
+const IB_HISTORY = ibCapabilities(100).history;
+const DAY_MS = 86_400_000;
 
 /** ib-sim's session is open at this instant; ticks are stamped with real time by the gateway. */
 const TUESDAY_1100_ET = Date.parse('2024-03-12T15:00:00Z');
@@ -118,7 +122,7 @@ describe('live bars into the history cache', () => {
     sub.unsubscribe();
 
     // The bars history stored are exactly the complete, gap-free ones market-data published.
-    const stored = published.filter((b) => liveSeriesOf(b) !== undefined).slice(0, history.liveBars.stored);
+    const stored = published.filter((b) => liveSeriesOf(b, IB_HISTORY) !== undefined).slice(0, history.liveBars.stored);
     expect(stored.length).toBeGreaterThanOrEqual(3);
     const first = stored[0] as Bar;
     const last = stored.at(-1) as Bar;
@@ -139,7 +143,7 @@ describe('live bars into the history cache', () => {
 
   test("a live bar never replaces the broker's bar at the same time, and its coverage extends the run before it", async () => {
     const store = new BarStore(database.db.withSchema(schema) as never, schema);
-    const series = { broker, conId: 1, barSize: '1 min' as const, whatToShow: 'TRADES' as const, useRth: false };
+    const series = { broker, conId: 1, timeframe: '1m', whatToShow: 'TRADES' as const, useRth: false };
     const t0 = Date.parse('2026-03-10T14:30:00Z');
     const bar = (i: number, close: string): BarData => ({
       tsStartMs: t0 + i * 60_000,
@@ -163,7 +167,7 @@ describe('live bars into the history cache', () => {
     expect(rows[0]).toEqual({ startMs: t0, endMs: t0 + 4 * 60_000 });
   });
 
-  test('in-progress and gap-flagged bars, and timeframes IB has no bar size for, are not cached', () => {
+  test('in-progress and gap-flagged bars, and timeframes the broker serves no bars of, are not cached', () => {
     const base: Bar = {
       v: 1,
       broker,
@@ -180,10 +184,13 @@ describe('live bars into the history cache', () => {
       volume: '0',
       gap: false,
     };
-    expect(liveSeriesOf(base)).toMatchObject({ barSize: '1 min', whatToShow: 'TRADES', useRth: false });
-    expect(liveSeriesOf({ ...base, complete: false })).toBeUndefined();
-    expect(liveSeriesOf({ ...base, gap: true })).toBeUndefined();
-    expect(liveSeriesOf({ ...base, timeframe: '7m' })).toBeUndefined();
-    expect(liveSeriesOf({ ...base, timeframe: '1d' })).toBeUndefined();
+    expect(liveSeriesOf(base, IB_HISTORY)).toMatchObject({ timeframe: '1m', whatToShow: 'TRADES', useRth: false });
+    expect(liveSeriesOf({ ...base, complete: false }, IB_HISTORY)).toBeUndefined();
+    expect(liveSeriesOf({ ...base, gap: true }, IB_HISTORY)).toBeUndefined();
+    expect(liveSeriesOf({ ...base, timeframe: '7m' }, IB_HISTORY)).toBeUndefined();
+    expect(liveSeriesOf({ ...base, timeframe: '1d' }, IB_HISTORY)).toBeUndefined();
+    // A broker serving no 1m bars, or one whose announcement is not known: nothing to cache them under.
+    expect(liveSeriesOf(base, { bars: [{ timeframe: '5m', maxSpanMs: DAY_MS }] })).toBeUndefined();
+    expect(liveSeriesOf(base, undefined)).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 import { type BarData, calendarBucket } from '@trading-system/contracts';
 import { describe, expect, test } from 'vitest';
 import { durationStart, planBarRange } from '../src/bar-range.js';
-import { barSizeMs, durationFor, planChunks } from '../src/chunk-plan.js';
+import { sourceTimeframe } from '../src/broker-history.js';
+import { barSizeMs, planChunks } from '../src/chunk-plan.js';
 import { covers, intersect, splitCovered, subtract, totalMs, union } from '../src/coverage.js';
 import { bucketStart, resample } from '../src/resample.js';
 
@@ -39,40 +40,73 @@ describe('coverage', () => {
 
 /** IB's announced spans (gateway-ib's capabilities): a day of 1-min bars, 7 days of 5-min, 31 of hourly, a year of daily. */
 const DAY_MS = 86_400_000;
+/** The bar sizes gateway-ib announces. */
+const IB_SERVED = [
+  '1s',
+  '5s',
+  '10s',
+  '15s',
+  '30s',
+  '1m',
+  '2m',
+  '3m',
+  '5m',
+  '10m',
+  '15m',
+  '20m',
+  '30m',
+  '1h',
+  '2h',
+  '3h',
+  '4h',
+  '8h',
+  '1d',
+  '1w',
+  '1mo',
+];
 
 describe('chunk plan', () => {
-  test('IB duration strings: seconds up to a day, then days, then years', () => {
-    expect(durationFor(60_000)).toBe('60 S');
-    expect(durationFor(86_400_000)).toBe('86400 S');
-    expect(durationFor(86_400_001)).toBe('2 D');
-    expect(durationFor(400 * 86_400_000)).toBe('2 Y');
+  test('the source bar size is one the broker announces: the timeframe itself, else the largest that tiles it', () => {
+    const ib = ['1s', '5s', '1m', '5m', '15m', '30m', '1h', '4h', '1d', '1w', '1mo'];
+    expect(sourceTimeframe('5m', ib)).toBe('5m');
+    expect(sourceTimeframe('7m', ib)).toBe('1m');
+    expect(sourceTimeframe('45m', ib)).toBe('15m');
+    expect(sourceTimeframe('2h', ib)).toBe('1h');
+    expect(sourceTimeframe('2d', ib)).toBe('1d');
+    expect(sourceTimeframe('3mo', ib)).toBe('1mo');
+    // A broker serving minutes, hours and days only (Alpaca-like): 5m is resampled from 1m, 1w from 1d.
+    const coarse = ['1m', '1h', '1d'];
+    expect(sourceTimeframe('5m', coarse)).toBe('1m');
+    expect(sourceTimeframe('1w', coarse)).toBe('1d');
+    expect(sourceTimeframe('1mo', coarse)).toBeUndefined();
+    expect(sourceTimeframe('30s', coarse)).toBeUndefined();
   });
   test('one year of 1-minute bars is 365 one-day chunks that tile the range exactly', () => {
     const start = Date.parse('2024-01-01T00:00:00Z');
     const end = Date.parse('2024-12-31T00:00:00Z');
-    const chunks = planChunks([r(start, end)], '1 min', DAY_MS);
+    const chunks = planChunks([r(start, end)], '1m', DAY_MS);
     expect(chunks).toHaveLength(365);
-    expect(chunks[0]).toEqual({ startMs: start, endMs: start + 86_400_000, duration: '86400 S' });
+    expect(chunks[0]).toEqual({ startMs: start, endMs: start + 86_400_000 });
     for (let i = 1; i < chunks.length; i++) expect(chunks[i]?.startMs).toBe(chunks[i - 1]?.endMs);
     expect(chunks.at(-1)?.endMs).toBe(end);
   });
   test('unaligned ranges are cut at span boundaries; a smaller span shrinks chunks but never below one bar', () => {
     const day = 86_400_000;
-    const chunks = planChunks([r(day / 2, 2 * day), r(3 * day, 3 * day + 60_000)], '1 min', DAY_MS);
+    const chunks = planChunks([r(day / 2, 2 * day), r(3 * day, 3 * day + 60_000)], '1m', DAY_MS);
     expect(chunks.map((c) => [c.startMs, c.endMs])).toEqual([
       [day / 2, day],
       [day, 2 * day],
       [3 * day, 3 * day + 60_000],
     ]);
-    expect(planChunks([r(0, 3_600_000)], '1 min', 600_000)).toHaveLength(6);
-    expect(planChunks([r(0, 3_600_000)], '1 hour', 1)).toHaveLength(1);
-    expect(barSizeMs('5 mins')).toBe(300_000);
+    expect(planChunks([r(0, 3_600_000)], '1m', 600_000)).toHaveLength(6);
+    expect(planChunks([r(0, 3_600_000)], '1h', 1)).toHaveLength(1);
+    expect(barSizeMs('5m')).toBe(300_000);
   });
   test('a bigger bar size allows longer chunks', () => {
     const year = 365 * 86_400_000;
-    expect(planChunks([r(0, year)], '1 day', 365 * DAY_MS)).toHaveLength(1);
-    expect(planChunks([r(0, 28 * 86_400_000)], '1 hour', 31 * DAY_MS)).toHaveLength(1);
-    expect(planChunks([r(0, 28 * 86_400_000)], '5 mins', 7 * DAY_MS).length).toBeGreaterThanOrEqual(4);
+    expect(planChunks([r(0, year)], '1d', 365 * DAY_MS)).toHaveLength(1);
+    expect(planChunks([r(0, 28 * 86_400_000)], '1h', 31 * DAY_MS)).toHaveLength(1);
+    expect(planChunks([r(0, 28 * 86_400_000)], '5m', 7 * DAY_MS).length).toBeGreaterThanOrEqual(4);
   });
 });
 
@@ -161,6 +195,7 @@ describe('resample', () => {
         endMs: Date.parse('2024-11-29T17:00:00Z'),
       },
       Date.parse('2024-12-10T00:00:00Z'),
+      IB_SERVED,
       'America/New_York',
       'NYSE',
     );
@@ -175,7 +210,10 @@ describe('resample', () => {
 
 describe('durations', () => {
   const tuesday = Date.parse('2024-03-12T15:00:00Z'); // 11:00 in New York
-  test('"5 D" is five trading days in the exchange zone (IB), W/M/Y and S are calendar spans', () => {
+  test('"5d" is five trading days in the exchange zone, w/mo/y and s are calendar spans; IB\'s "5 D" is the same', () => {
+    expect(durationStart('5d', tuesday, 'America/New_York')).toBe(Date.parse('2024-03-06T05:00:00Z'));
+    expect(durationStart('2w', tuesday, 'America/New_York')).toBe(tuesday - 14 * 86_400_000);
+    expect(durationStart('3600s', tuesday, 'America/New_York')).toBe(tuesday - 3_600_000);
     // Tue, Mon, Fri, Thu, Wed: from Wednesday 00:00 New York (EST, before the DST change).
     expect(durationStart('5 D', tuesday, 'America/New_York')).toBe(Date.parse('2024-03-06T05:00:00Z'));
     expect(durationStart('1 D', tuesday, 'America/New_York')).toBe(Date.parse('2024-03-12T04:00:00Z'));
@@ -204,9 +242,14 @@ describe('durations', () => {
       useRth: true,
       cachedOnly: false,
     } as const;
-    const plan = planBarRange({ ...q, duration: '5 D', endMs: tuesday }, tuesday, 'America/New_York');
+    const plan = planBarRange({ ...q, duration: '5 D', endMs: tuesday }, tuesday, IB_SERVED, 'America/New_York');
     expect(plan.requested).toEqual({ startMs: Date.parse('2024-03-06T05:00:00Z'), endMs: tuesday });
-    const explicit = planBarRange({ ...q, startMs: tuesday - 1_000, endMs: tuesday }, tuesday, 'America/New_York');
+    const explicit = planBarRange(
+      { ...q, startMs: tuesday - 1_000, endMs: tuesday },
+      tuesday,
+      IB_SERVED,
+      'America/New_York',
+    );
     expect(explicit.requested.startMs).toBe(tuesday - 1_000);
   });
 });

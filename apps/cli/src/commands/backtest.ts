@@ -21,7 +21,7 @@ import {
   writePngs,
   writeResult,
 } from '@trading-system/backtest';
-import { barSizeToTimeframe, ibDurationCovering } from '@trading-system/contracts';
+import { barSizeToTimeframe, spanCovering } from '@trading-system/contracts';
 import {
   importStrategy,
   instantiate,
@@ -167,19 +167,13 @@ async function loadData(
   const ts = await io.system({ broker: v.broker });
   const data: BarSeriesInput[] = [];
   for (const symbol of symbols) {
-    const bars = await ts.getHistoricalData(
-      symbol,
-      v.exchange,
-      ibDurationCovering((to - from) / 1000),
-      v.bar ?? '1 min',
-      {
-        end: new Date(to),
-        useRTH: false,
-        ...(v['sec-type'] === undefined ? {} : { secType: v['sec-type'].toUpperCase() as never }),
-        ...(v.currency === undefined ? {} : { currency: v.currency.toUpperCase() }),
-        ...(v.expiry === undefined ? {} : { expiry: v.expiry }),
-      },
-    );
+    const bars = await ts.getHistoricalData(symbol, v.exchange, spanCovering((to - from) / 1000), v.bar ?? '1 min', {
+      end: new Date(to),
+      useRTH: false,
+      ...(v['sec-type'] === undefined ? {} : { secType: v['sec-type'].toUpperCase() as never }),
+      ...(v.currency === undefined ? {} : { currency: v.currency.toUpperCase() }),
+      ...(v.expiry === undefined ? {} : { expiry: v.expiry }),
+    });
     const inRange = bars.filter((b) => b.time.getTime() >= from && b.time.getTime() < to);
     const i = bars.instrument;
     data.push({

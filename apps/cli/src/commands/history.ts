@@ -6,7 +6,7 @@ import {
   BarSizeSpec,
   type HistBarsQuery,
   type HistProgress,
-  IbDurationSchema,
+  SpanSpec,
   WhatToShow,
 } from '@trading-system/contracts';
 import { oneOf, parseCommandArgs } from '../args.js';
@@ -20,7 +20,7 @@ import { INSTRUMENT_HELP, INSTRUMENT_OPTIONS, instrumentFrom } from '../instrume
 import { writeJson } from '../output.js';
 
 const usage =
-  'trading-system history <symbol> [--duration "5 D" | --from DATE [--to DATE]] [--bar "1 hour"] [--what TRADES] [--rth|--no-rth] [--csv FILE] [--json]';
+  'trading-system history <symbol> [--duration 5d | --from DATE [--to DATE]] [--bar "1 hour"] [--what TRADES] [--rth|--no-rth] [--csv FILE] [--json]';
 
 const options = {
   ...INSTRUMENT_OPTIONS,
@@ -42,9 +42,12 @@ export interface HistoryArgs {
 }
 
 function durationSpan(text: string): { duration: NonNullable<HistBarsQuery['duration']> } {
-  const duration = IbDurationSchema.safeParse(text);
+  const duration = SpanSpec.safeParse(text);
   if (!duration.success)
-    throw new UsageError(`bad --duration '${text}'`, 'an IB duration: "30 S", "5 D", "2 W", "1 M", "1 Y"');
+    throw new UsageError(
+      `bad --duration '${text}'`,
+      'a span: "30s", "5d" (sessions), "2w", "1mo", "1y" (or as IB writes it: "5 D", "1 M")',
+    );
   return { duration: duration.data };
 }
 
@@ -69,11 +72,11 @@ export function parseHistoryArgs(argv: readonly string[]): HistoryArgs {
   if (values.from !== undefined && values.duration !== undefined)
     throw new UsageError(
       'give --duration or --from, not both',
-      'e.g. --from 2024-01-02 --to 2024-02-01, or --duration "1 M"',
+      'e.g. --from 2024-01-02 --to 2024-02-01, or --duration 1mo',
     );
   if (values.to !== undefined && values.from === undefined)
     throw new UsageError('--to needs --from', 'e.g. --from 2024-01-02 --to 2024-02-01');
-  const span = values.from === undefined ? durationSpan(values.duration ?? '5 D') : rangeSpan(values.from, values.to);
+  const span = values.from === undefined ? durationSpan(values.duration ?? '5d') : rangeSpan(values.from, values.to);
   const bar = BarSizeSpec.safeParse(values.bar);
   if (!bar.success) throw new UsageError(`bad --bar '${values.bar}'`, `a bar size as ${BAR_SIZE_FORMS}`);
   return {
@@ -205,7 +208,8 @@ export const historyCommand: Command = {
   usage,
   summary: 'historical bars as a table, JSON or CSV file (progress bar and ETA on stderr)',
   help: `Flags:
-  --duration D     how far back from now: "30 S", "5 D" (default), "2 W", "1 M", "1 Y"
+  --duration D     how far back from now: "30s", "5d" (five sessions; default), "2w", "1mo", "1y"; IB's
+                   spelling ("5 D", "1 M") is taken too
   --from DATE      a date range instead: from DATE (2024-01-02, UTC) ...
   --to DATE        ... to DATE (default now)
   --bar B          bar size: "1 min", "7 mins", "1 hour" (default), "3 days", "7m", "15min", "1H", "1D"
@@ -218,7 +222,7 @@ export const historyCommand: Command = {
 ${INSTRUMENT_HELP}
 
 Examples:
-  trading-system history AAPL --duration "1 M" --bar "1 min" --csv aapl.csv
-  trading-system history EUR --sec-type CASH --what MIDPOINT --duration "1 D" --bar "5 mins" --json`,
+  trading-system history AAPL --duration 1mo --bar 1m --csv aapl.csv
+  trading-system history EUR --sec-type CASH --what MIDPOINT --duration 1d --bar 5m --json`,
   run,
 };

@@ -20,7 +20,6 @@ import {
   Subjects,
   type Tick,
   TimeInForce,
-  toIbBarSize,
 } from '@trading-system/contracts';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { BrokerClient } from './broker-client.js';
@@ -409,17 +408,15 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
       const request = { v: 1 as const, requestId: newClientOrderId(), instrument: t.orderInstrument, useRth: true };
       const whatToShow = setup.historyWhatToShow ?? 'TRADES';
       if (history === undefined) {
-        const r = await c.command('fetchHistory', { ...request, duration: '1 D', barSize: '1 min', whatToShow });
+        const r = await c.command('fetchHistory', { ...request, spanMs: 86_400_000, timeframe: '1m', whatToShow });
         expect(r, 'no history announced: fetchHistory is refused').toMatchObject({ ok: false });
         return;
       }
       // Minute bars when announced (many bars in a short span), else the smallest size; at most 30 minutes of them.
       const bar = history.bars.find((b) => b.timeframe === '1m') ?? history.bars[0];
-      const barSize = bar === undefined ? undefined : toIbBarSize(bar.timeframe);
-      if (bar === undefined || barSize === undefined)
-        throw new Error(`no announced bar size maps to a request the contract can carry (${bar?.timeframe})`);
-      const seconds = Math.floor(Math.min(bar.maxSpanMs, 1_800_000) / 1_000);
-      const r = await c.command('fetchHistory', { ...request, duration: `${seconds} S`, barSize, whatToShow }, 30_000);
+      if (bar === undefined) throw new Error('history announced without bar sizes');
+      const spanMs = Math.min(bar.maxSpanMs, 1_800_000);
+      const r = await c.command('fetchHistory', { ...request, spanMs, timeframe: bar.timeframe, whatToShow }, 30_000);
       expect(r).toMatchObject({ ok: true });
       if (!r.ok) return;
       expect(r.bars.length).toBeGreaterThan(0);

@@ -1,0 +1,85 @@
+import type { Bus } from '@trading-system/bus';
+import { type BrokerStatusReply, type HistoryCapabilities, parseTimeframe, Subjects } from '@trading-system/contracts';
+import { errorCode, errorMessage, HistoryError } from './errors.js';
+
+/** A broker's announcement is asked again after this long, ms (it changes only with its gateway's settings). */
+const FRESH_MS = 30_000;
+
+/**
+ * What each broker announces about its historical data (`BrokerStatus.capabilities.history`, asked with the `status`
+ * command): the bar sizes it serves, how long a request may span and how far back, its request budget. History plans
+ * every download from it. An announcement is reused for FRESH_MS; when the broker cannot be asked, the last one it
+ * gave is used (it is the broker's own word, only older), and without one the request is refused.
+ */
+export class BrokerHistory {
+  private readonly known = new Map<string, { caps: HistoryCapabilities; atMs: number }>();
+  /** One question per broker at a time: a burst of requests (or live bars) shares it. */
+  private readonly asking = new Map<string, Promise<HistoryCapabilities | HistoryError>>();
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async of(broker: string): Promise<HistoryCapabilities> {
+    const last = this.known.get(broker);
+    if (last !== undefined && performance.now() - last.atMs < FRESH_MS) return last.caps;
+    let question = this.asking.get(broker);
+    if (question === undefined) {
+      question = this.ask(broker).finally(() => this.asking.delete(broker));
+      this.asking.set(broker, question);
+    }
+    const asked = await question;
+    if (!(asked instanceof HistoryError)) {
+      this.known.set(broker, { caps: asked, atMs: performance.now() });
+      return asked;
+    }
+    if (last !== undefined && asked.code !== 'BROKER_CAPABILITIES_UNKNOWN') return last.caps;
+    throw asked;
+  }
+
+  /** The last announcement, when one was had: for callers that must not wait for the broker (live bars). */
+  lastKnown(broker: string): HistoryCapabilities | undefined {
+    return this.known.get(broker)?.caps;
+  }
+
+  private async ask(broker: string): Promise<HistoryCapabilities | HistoryError> {
+    let reply: BrokerStatusReply;
+    try {
+      reply = await this.bus.request<BrokerStatusReply>(
+        Subjects.brokerCommand.build({ broker, verb: 'status' }),
+        { v: 1 },
+        { timeoutMs: this.timeoutMs },
+      );
+    } catch (err) {
+      return new HistoryError(errorCode(err), `status of broker ${broker}: ${errorMessage(err)}`);
+    }
+    if (!reply.ok) return new HistoryError(reply.code, reply.message);
+    const history = reply.status.capabilities?.history;
+    if (history === undefined)
+      return new HistoryError('BROKER_CAPABILITIES_UNKNOWN', `broker ${broker} announces no historical data`);
+    return history;
+  }
+}
+
+const lengthMs = (timeframe: string): number => (parseTimeframe(timeframe).seconds ?? 31 * 86_400) * 1_000;
+
+/**
+ * The bar size to fetch for `timeframe`: the timeframe itself when the broker serves it, else the largest size it
+ * serves whose bars tile it exactly (7m from 1m, 45m from 15m, 2d from 1d), resampled. Calendar months tile only
+ * from months. Undefined when no served size tiles it.
+ */
+export function sourceTimeframe(timeframe: string, served: readonly string[]): string | undefined {
+  if (served.includes(timeframe)) return timeframe;
+  const target = parseTimeframe(timeframe);
+  let best: string | undefined;
+  for (const s of served) {
+    const p = parseTimeframe(s);
+    const tiles =
+      target.seconds === undefined
+        ? p.unit === 'mo' && target.count % p.count === 0
+        : p.seconds !== undefined && target.seconds % p.seconds === 0;
+    if (tiles && (best === undefined || lengthMs(s) > lengthMs(best))) best = s;
+  }
+  return best;
+}
