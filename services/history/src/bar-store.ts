@@ -1,5 +1,6 @@
 import type { BarData } from '@trading-system/contracts';
 import { insertMany, type Kysely, sql } from '@trading-system/storage';
+import { blockSpanMs, blockStart, type PackedRun, regroup, trimRows } from './bar-blocks.js';
 import { barSizeMs } from './chunk-plan.js';
 import { type Range, splitCovered, union } from './coverage.js';
 import type { HistoryDb } from './db-types.js';
@@ -31,10 +32,12 @@ function barRow(k: SeriesColumns, b: BarData) {
   };
 }
 
+type Trx = Kysely<HistoryDb>;
+
 /**
- * Bars and coverage of cached series. A chunk's bars and its coverage row are written in ONE transaction, so a
- * crash never leaves coverage claiming bars that are not there (a restarted download refetches only what no
- * committed chunk covers).
+ * Bars and coverage of cached series. A chunk's bars, the blocks they fall in (bar-blocks.ts) and its coverage row
+ * are written in ONE transaction, so a crash never leaves coverage claiming bars that are not there (a restarted
+ * download refetches only what no committed chunk covers), nor a block that lacks a stored bar.
  */
 export class BarStore {
   constructor(
@@ -50,6 +53,45 @@ export class BarStore {
       what_to_show: s.whatToShow,
       use_rth: s.useRth,
     };
+  }
+
+  /**
+   * Serialises writers of the blocks holding bars that start in [firstMs, lastMs] until this transaction ends:
+   * a block is rebuilt from the committed bars of its span, so a second writer must see the first one's bars
+   * (read committed: it does once the first commits). Taken before any bar is written, in ascending block order,
+   * so two writers of overlapping spans queue instead of deadlocking.
+   */
+  private async lockBlocks(trx: Trx, s: SeriesKey, firstMs: number, lastMs: number): Promise<void> {
+    const span = blockSpanMs(s.barSize);
+    const key = `${this.schema}/${s.broker}/${s.conId}/${IB_BAR_SIZES[s.barSize]}/${s.whatToShow}/${s.useRth}/`;
+    await sql`
+      select pg_advisory_xact_lock(hashtextextended(${key} || b::text, 0))
+        from generate_series(${blockStart(firstMs, span)}::bigint, ${blockStart(lastMs, span)}::bigint, ${span}::bigint) b`.execute(
+      trx,
+    );
+  }
+
+  /** Rebuilds, from `bars`, the blocks holding bars that start in [firstMs, lastMs] (under lockBlocks). */
+  private async rebuildBlocks(trx: Trx, s: SeriesKey, firstMs: number, lastMs: number): Promise<void> {
+    const k = this.seriesWhere(s);
+    const span = blockSpanMs(s.barSize);
+    const lo = blockStart(firstMs, span);
+    const hi = blockStart(lastMs, span) + span;
+    await sql`
+      insert into ${sql.table(`${this.schema}.bar_blocks`)}
+             (broker, con_id, bar_size, what_to_show, use_rth, block_ms, first_ms, last_ms, n, rows)
+      select broker, con_id, bar_size, what_to_show, use_rth,
+             ts_start_ms - ((ts_start_ms % ${span}::bigint) + ${span}::bigint) % ${span}::bigint,
+             min(ts_start_ms), max(ts_start_ms), count(*), string_agg(packed, ';' order by ts_start_ms)
+        from ${sql.table(`${this.schema}.bars`)}
+       where broker = ${k.broker} and con_id = ${k.con_id} and bar_size = ${k.bar_size}
+         and what_to_show = ${k.what_to_show} and use_rth = ${k.use_rth}
+         and ts_start_ms >= ${lo}::bigint and ts_start_ms < ${hi}::bigint
+       group by 1, 2, 3, 4, 5, 6
+      on conflict (broker, con_id, bar_size, what_to_show, use_rth, block_ms) do update
+         set first_ms = excluded.first_ms, last_ms = excluded.last_ms, n = excluded.n, rows = excluded.rows`.execute(
+      trx,
+    );
   }
 
   /** Known-empty ranges (no bars: closed, holiday, halt) overlapping `range`, merged. */
@@ -86,12 +128,16 @@ export class BarStore {
       .filter((b) => b.tsStartMs >= chunk.startMs && b.tsStartMs < chunk.endMs)
       .sort((a, b) => a.tsStartMs - b.tsStartMs);
     await this.db.transaction().execute(async (trx) => {
+      const first = inside[0];
+      const last = inside.at(-1);
+      if (first !== undefined && last !== undefined) await this.lockBlocks(trx, s, first.tsStartMs, last.tsStartMs);
       await insertMany<HistoryDb, 'bars'>(
         trx,
         'bars',
         inside.map((b) => barRow(k, b)),
         { schema: this.schema, onConflictDoNothing: true },
       );
+      if (first !== undefined && last !== undefined) await this.rebuildBlocks(trx, s, first.tsStartMs, last.tsStartMs);
       const spans = splitCovered(
         chunk,
         inside.map((b) => b.tsStartMs),
@@ -114,12 +160,14 @@ export class BarStore {
   async storeLiveBar(s: SeriesKey, b: BarData): Promise<boolean> {
     const k = this.seriesWhere(s);
     return this.db.transaction().execute(async (trx) => {
+      await this.lockBlocks(trx, s, b.tsStartMs, b.tsStartMs);
       const inserted = await trx
         .insertInto('bars')
         .values(barRow(k, b))
         .onConflict((oc) => oc.doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
+      await this.rebuildBlocks(trx, s, b.tsStartMs, b.tsStartMs);
       const extended = await trx
         .updateTable('coverage')
         .set((eb) => ({ end_ms: b.tsEndMs, bar_count: eb('bar_count', '+', 1) }))
@@ -189,53 +237,42 @@ export class BarStore {
   }
 
   /**
-   * The packed warm path: bars of `range` in time order, `perChunk` at a time, each chunk one string of packed rows
-   * (contracts packed-bars.ts) joined by Postgres from the generated `packed` column. One indexed query per
-   * `chunksPerQuery` chunks (keyset: the next page starts after the last bar of the previous one, and is read while
-   * the previous is sent), so the first chunk goes out while later ones are still being read. `array(select …
-   * order by …)` keeps the index order without the sort an ordered string_agg costs (it spilled to disk at 30k).
+   * The packed warm path: bars of `range` in time order, at most `perChunk` per chunk, each chunk one string of
+   * packed rows (contracts packed-bars.ts) joined from whole blocks; only the first and last block are trimmed to
+   * the range. Blocks are read `blocksPerPage` rows per query (keyset on block_ms), the next page while the
+   * previous one is sent, so the first chunk goes out while later ones are still being read.
    */
-  async *packedChunks(
-    s: SeriesKey,
-    range: Range,
-    perChunk: number,
-    chunksPerQuery = 3,
-  ): AsyncGenerator<{ rows: string; n: number }> {
+  packedChunks(s: SeriesKey, range: Range, perChunk: number, blocksPerPage = 64): AsyncGenerator<PackedRun> {
+    return regroup(this.blockRuns(s, range, blocksPerPage), perChunk);
+  }
+
+  private async *blockRuns(s: SeriesKey, range: Range, blocksPerPage: number): AsyncGenerator<PackedRun> {
     const k = this.seriesWhere(s);
-    const perPage = perChunk * chunksPerQuery;
-    const read = async (from: number): Promise<string> => {
-      const page = this.db
-        .selectFrom('bars')
-        .select('packed')
+    const read = (fromBlockMs: number) =>
+      this.db
+        .selectFrom('bar_blocks')
+        .select(['block_ms', 'first_ms', 'last_ms', 'n', 'rows'])
         .where((eb) => eb.and(k))
-        .where('ts_start_ms', '>=', from)
-        .where('ts_start_ms', '<', range.endMs)
-        .orderBy('ts_start_ms')
-        .limit(perPage);
-      const r = await this.db
-        .selectNoFrom(sql<string>`array_to_string(array(${page}), ';')`.as('rows'))
-        .executeTakeFirstOrThrow();
-      return r.rows;
-    };
-    let pending: Promise<string> | undefined = read(range.startMs);
+        .where('block_ms', '>=', fromBlockMs)
+        .where('block_ms', '<', range.endMs)
+        .orderBy('block_ms')
+        .limit(blocksPerPage)
+        .execute();
+    let pending: ReturnType<typeof read> | undefined = read(blockStart(range.startMs, blockSpanMs(s.barSize)));
     while (pending !== undefined) {
-      const rows: string = await pending;
+      const page = await pending;
       pending = undefined;
-      if (rows.length === 0) return;
-      const cuts: number[] = [];
-      for (let i = rows.indexOf(';'); i !== -1; i = rows.indexOf(';', i + 1)) cuts.push(i);
-      if (cuts.length + 1 === perPage) {
-        // A full page: the next one (after this page's last bar; a row starts with tsStartMs) is read while this
-        // one is sent. Its error, if the caller stops early, is nobody's to handle.
-        const last = (cuts.at(-1) ?? -1) + 1;
-        pending = read(Number(rows.slice(last, rows.indexOf(',', last))) + 1);
+      const lastBlock = page.at(-1);
+      if (page.length === blocksPerPage && lastBlock !== undefined) {
+        // A full page: the next one is read while this one is sent. Its error, if the caller stops early, is
+        // nobody's to handle.
+        pending = read(Number(lastBlock.block_ms) + 1);
         pending.catch(() => undefined);
       }
-      // Chunks of perChunk rows, cut at the row separators.
-      for (let c = 0, start = 0; start < rows.length; c += perChunk) {
-        const end = cuts[c + perChunk - 1] ?? rows.length;
-        yield { rows: rows.slice(start, end), n: Math.min(perChunk, cuts.length + 1 - c) };
-        start = end + 1;
+      for (const b of page) {
+        const run = { rows: b.rows, n: b.n };
+        if (Number(b.first_ms) >= range.startMs && Number(b.last_ms) < range.endMs) yield run;
+        else yield trimRows(run, range.startMs, range.endMs);
       }
     }
   }

@@ -22,6 +22,20 @@ export interface BarsTable {
   packed?: string;
 }
 
+/** Packed rows of a series' bars per block span (migration 0006, bar-blocks.ts), derived from `bars`. */
+export interface BarBlocksTable {
+  broker: string;
+  con_id: number;
+  bar_size: string;
+  what_to_show: string;
+  use_rth: boolean;
+  block_ms: string | number;
+  first_ms: string | number;
+  last_ms: string | number;
+  n: number;
+  rows: string;
+}
+
 export interface CoverageTable {
   /** bigserial, set by the database. */
   id?: string;
@@ -94,6 +108,7 @@ export interface ReadModelTable {
 
 export interface HistoryDb {
   bars: BarsTable;
+  bar_blocks: BarBlocksTable;
   coverage: CoverageTable;
   instruments: InstrumentsTable;
   orders: OrdersTable;

@@ -192,7 +192,8 @@ describe('migration 0004-trades-by-broker', () => {
         })
         .execute();
 
-      expect(await migrateToLatest(db, { schema, migrations })).toEqual([
+      // Those two first; later migrations follow.
+      expect((await migrateToLatest(db, { schema, migrations })).slice(0, 2)).toEqual([
         '0004-trades-by-broker',
         '0005-events-by-broker',
       ]);

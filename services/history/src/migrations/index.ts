@@ -4,6 +4,7 @@ import * as barJson from './0002-bar-json.js';
 import * as barPacked from './0003-bar-packed.js';
 import * as tradesByBroker from './0004-trades-by-broker.js';
 import * as eventsByBroker from './0005-events-by-broker.js';
+import * as barBlocks from './0006-bar-blocks.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-init': init,
@@ -11,4 +12,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-bar-packed': barPacked,
   '0004-trades-by-broker': tradesByBroker,
   '0005-events-by-broker': eventsByBroker,
+  '0006-bar-blocks': barBlocks,
 };

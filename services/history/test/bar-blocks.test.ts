@@ -1,0 +1,211 @@
+/**
+ * Bar blocks (issue 21.3): the packed warm read comes from one row per series × block span, rebuilt from `bars` in
+ * the transaction that adds bars to it. Blocks always equal the bars they are derived from: after chunks written
+ * concurrently into shared blocks, after live bars filling a hole or extending a block, and after the migration
+ * fills them for bars an earlier version stored. Pure parts on their own; storage on PGlite and Postgres.
+ */
+import { type BarData, packBars } from '@trading-system/contracts';
+import { insertMany, type Kysely, migrateToLatest } from '@trading-system/storage';
+import { openPgliteTestDatabase, openPgTestDatabase, type TestDatabase } from '@trading-system/testkit';
+import { afterAll, describe, expect, test } from 'vitest';
+import { BARS_PER_BLOCK, blockSpanMs, blockStart, type PackedRun, regroup, trimRows } from '../src/bar-blocks.js';
+import { BarStore } from '../src/bar-store.js';
+import { migrations } from '../src/migrations/index.js';
+import type { SeriesKey } from '../src/series.js';
+import { DAY, HOUR, MIN, NOW, syntheticBars } from './helpers.js';
+
+const dbs: TestDatabase<unknown>[] = [];
+afterAll(async () => {
+  for (const d of dbs) await d.close();
+});
+
+async function collect(runs: AsyncIterable<PackedRun>): Promise<PackedRun[]> {
+  const out: PackedRun[] = [];
+  for await (const r of runs) out.push(r);
+  return out;
+}
+
+async function* runsOf(runs: readonly PackedRun[]): AsyncGenerator<PackedRun> {
+  yield* runs;
+}
+
+describe('pure', () => {
+  test('a block of 1-minute bars is a UTC day; blocks are floored before 1970 too', () => {
+    expect(blockSpanMs('1 min')).toBe(DAY);
+    expect(blockSpanMs('5 secs')).toBe(2 * HOUR);
+    expect(blockStart(NOW, DAY)).toBe(NOW - 21 * HOUR);
+    expect(blockStart(-1, DAY)).toBe(-DAY);
+    expect(blockStart(-DAY, DAY)).toBe(-DAY);
+  });
+
+  test('trimRows keeps the rows starting inside the range', () => {
+    const bars = syntheticBars(NOW - 2 * HOUR, NOW, MIN);
+    const run = { rows: packBars(bars), n: bars.length };
+    for (const [from, to] of [
+      [NOW - 2 * HOUR, NOW],
+      [NOW - 90 * MIN, NOW - 30 * MIN],
+      [NOW - 90 * MIN + 1, NOW - 30 * MIN + 1],
+      [0, NOW - 119 * MIN],
+      [NOW - MIN, NOW + DAY],
+      [NOW, NOW + DAY],
+      [0, NOW - 3 * HOUR],
+    ] as const) {
+      const kept = bars.filter((b) => b.tsStartMs >= from && b.tsStartMs < to);
+      expect(trimRows(run, from, to)).toEqual({ rows: packBars(kept), n: kept.length });
+    }
+  });
+
+  test('regroup makes full chunks of whole and cut runs, every row once and in order', async () => {
+    const bars = syntheticBars(NOW - 3 * DAY, NOW, MIN);
+    const byDay = new Map<number, BarData[]>();
+    for (const b of bars)
+      byDay.set(blockStart(b.tsStartMs, DAY), [...(byDay.get(blockStart(b.tsStartMs, DAY)) ?? []), b]);
+    const runs = [...byDay.values()].map((d) => ({ rows: packBars(d), n: d.length }));
+    for (const perChunk of [1, 7, 389, 390, 391, 1_000, 5_000]) {
+      const chunks = await collect(regroup(runsOf(runs), perChunk));
+      expect(chunks.map((c) => c.rows).join(';')).toBe(packBars(bars));
+      expect(chunks.map((c) => c.n)).toEqual(
+        Array.from({ length: Math.ceil(bars.length / perChunk) }, (_, i) =>
+          Math.min(perChunk, bars.length - i * perChunk),
+        ),
+      );
+      expect(chunks.every((c) => c.rows.split(';').length === c.n)).toBe(true);
+    }
+  });
+});
+
+const series = (broker: string, barSize: SeriesKey['barSize'] = '1 min'): SeriesKey => ({
+  broker,
+  conId: 265598,
+  barSize,
+  whatToShow: 'TRADES',
+  useRth: false,
+});
+
+/** The packed warm read of `range` equals the bars stored in it, as `bars` holds them. */
+async function expectBlocksMatch(store: BarStore, s: SeriesKey, startMs: number, endMs: number): Promise<number> {
+  const stored = await store.bars(s, { startMs, endMs });
+  const chunks = await collect(store.packedChunks(s, { startMs, endMs }, 1_000, 2));
+  expect(chunks.map((c) => c.rows).join(';')).toBe(packBars(stored));
+  expect(chunks.reduce((n, c) => n + c.n, 0)).toBe(stored.length);
+  return stored.length;
+}
+
+async function openStore(
+  kind: 'pg' | 'pglite',
+): Promise<{ store: BarStore; db: TestDatabase<unknown>; schema: string }> {
+  const db = kind === 'pg' ? await openPgTestDatabase<unknown>() : await openPgliteTestDatabase<unknown>();
+  dbs.push(db);
+  const schema = db.newSchema('hist');
+  await migrateToLatest(db.db as Kysely<never>, { schema, migrations });
+  return { store: new BarStore(db.db.withSchema(schema) as never, schema), db, schema };
+}
+
+describe('blocks follow the bars', () => {
+  test('chunks written at once into shared blocks leave every block whole (Postgres)', async () => {
+    const { store } = await openStore('pg');
+    const s = series('blk');
+    // Twelve 7-hour chunks across four UTC days, all in flight together: most blocks get bars from two of them.
+    const from = NOW - 4 * DAY;
+    const chunks = Array.from({ length: 12 }, (_, i) => ({
+      startMs: from + i * 7 * HOUR,
+      endMs: from + (i + 1) * 7 * HOUR,
+    }));
+    await Promise.all(chunks.map((c) => store.storeChunk(s, c, syntheticBars(c.startMs, c.endMs, MIN))));
+    const n = await expectBlocksMatch(store, s, from, from + 84 * HOUR);
+    expect(n).toBe(syntheticBars(from, from + 84 * HOUR, MIN).length);
+    // Edges inside blocks, and a chunk stored again (its bars already there) changes nothing.
+    await expectBlocksMatch(store, s, from + 17 * HOUR + 3 * MIN, from + 62 * HOUR + 1);
+    await store.storeChunk(s, chunks[3] as never, syntheticBars(chunks[3]?.startMs ?? 0, chunks[3]?.endMs ?? 0, MIN));
+    await expectBlocksMatch(store, s, from, from + 84 * HOUR);
+  });
+
+  for (const kind of ['pglite', 'pg'] as const)
+    test(`live bars filling a hole or extending a block are in the packed read (${kind})`, async () => {
+      const { store } = await openStore(kind);
+      const s = series('live');
+      const day = blockStart(NOW, DAY);
+      const bars = syntheticBars(day + 14 * HOUR, day + 15 * HOUR, MIN);
+      // A chunk with a hole at minutes 10-19, then live bars into the hole, after the chunk and in the next block.
+      const hole = (b: BarData) =>
+        b.tsStartMs >= day + 14 * HOUR + 10 * MIN && b.tsStartMs < day + 14 * HOUR + 20 * MIN;
+      await store.storeChunk(
+        s,
+        { startMs: day + 14 * HOUR, endMs: day + 15 * HOUR },
+        bars.filter((b) => !hole(b)),
+      );
+      for (const b of bars.filter(hole)) expect(await store.storeLiveBar(s, b)).toBe(true);
+      const next = { ...(bars.at(-1) as BarData), tsStartMs: day + 15 * HOUR, tsEndMs: day + 15 * HOUR + MIN };
+      expect(await store.storeLiveBar(s, next)).toBe(true);
+      const tomorrow = { ...next, tsStartMs: day + DAY, tsEndMs: day + DAY + MIN };
+      expect(await store.storeLiveBar(s, tomorrow)).toBe(true);
+      expect(await store.storeLiveBar(s, { ...next, close: '1' })).toBe(false);
+      expect(await expectBlocksMatch(store, s, day, day + 2 * DAY)).toBe(bars.length + 2);
+    });
+
+  test('blocks of 5-second bars hold at most 1,440 bars and cut into chunks across blocks', async () => {
+    const { store } = await openStore('pglite');
+    const s = series('secs', '5 secs');
+    const start = blockStart(NOW, 2 * HOUR) - HOUR;
+    const bars: BarData[] = [];
+    for (let t = start; t < start + 3 * HOUR; t += 5_000)
+      bars.push({
+        tsStartMs: t,
+        tsEndMs: t + 5_000,
+        open: '1',
+        high: '2',
+        low: '0.5',
+        close: '1.5',
+        volume: '7',
+        gap: false,
+      });
+    await store.storeChunk(s, { startMs: start, endMs: start + 3 * HOUR }, bars);
+    expect(await expectBlocksMatch(store, s, start, start + 3 * HOUR)).toBe(bars.length);
+    expect(await expectBlocksMatch(store, s, start + 1_234, start + 2 * HOUR + 5_000)).toBe(BARS_PER_BLOCK);
+  });
+});
+
+describe('migration 0006-bar-blocks', () => {
+  for (const kind of ['pglite', 'pg'] as const)
+    test(`fills the blocks of the bars an earlier version stored (${kind})`, async () => {
+      const database = kind === 'pg' ? await openPgTestDatabase<unknown>() : await openPgliteTestDatabase<unknown>();
+      dbs.push(database);
+      const schema = database.newSchema('hist');
+      // biome-ignore lint/suspicious/noExplicitAny: the tables of an earlier version
+      const db = database.db as Kysely<any>;
+      await migrateToLatest(db, {
+        schema,
+        migrations: Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '0006')),
+      });
+      // Rows as the earlier version wrote them: two series, minute bars over three days and hourly bars.
+      const rows = (s: SeriesKey, token: string, bars: readonly BarData[]) =>
+        bars.map((b) => ({
+          broker: s.broker,
+          con_id: s.conId,
+          bar_size: token,
+          what_to_show: s.whatToShow,
+          use_rth: s.useRth,
+          ts_start_ms: b.tsStartMs,
+          ts_end_ms: b.tsEndMs,
+          open: b.open,
+          high: b.high,
+          low: b.low,
+          close: b.close,
+          volume: b.volume,
+          wap: b.wap ?? null,
+          count: b.count ?? null,
+          gap: b.gap,
+        }));
+      const minutes = series('old');
+      const hours = series('old', '1 hour');
+      await insertMany(db, 'bars', rows(minutes, '1m', syntheticBars(NOW - 3 * DAY, NOW, MIN)), { schema });
+      await insertMany(db, 'bars', rows(hours, '1h', syntheticBars(NOW - 100 * DAY, NOW, HOUR)), { schema });
+
+      expect(await migrateToLatest(db, { schema, migrations })).toContain('0006-bar-blocks');
+      const store = new BarStore(db.withSchema(schema) as never, schema);
+      expect(await expectBlocksMatch(store, minutes, NOW - 3 * DAY, NOW)).toBe(3 * 390);
+      expect(await expectBlocksMatch(store, hours, NOW - 100 * DAY, NOW)).toBe(
+        syntheticBars(NOW - 100 * DAY, NOW, HOUR).length,
+      );
+    });
+});
