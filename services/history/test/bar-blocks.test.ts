@@ -97,7 +97,7 @@ async function openStore(
   const db = kind === 'pg' ? await openPgTestDatabase<unknown>() : await openPgliteTestDatabase<unknown>();
   dbs.push(db);
   const schema = db.newSchema('hist');
-  await migrateToLatest(db.db as Kysely<never>, { schema, migrations });
+  await migrateToLatest(db.db as never, { schema, migrations });
   return { store: new BarStore(db.db.withSchema(schema) as never, schema), db, schema };
 }
 
