@@ -28,6 +28,12 @@ export interface PackedRun {
   readonly n: number;
 }
 
+/** A chunk of `n` packed rows as the runs it is made of, in order (joined by ';' they are its `rows`). */
+export interface PackedParts {
+  readonly parts: readonly string[];
+  readonly n: number;
+}
+
 /** tsStartMs of the row of `rows` starting at `at` (a row starts with its tsStartMs digits, then a comma). */
 function rowStart(rows: string, at: number): number {
   let v = 0;
@@ -68,9 +74,10 @@ export function trimRows(block: PackedRun, fromMs: number, toMs: number): Packed
 /**
  * Regroups runs of packed rows into chunks of exactly `perChunk` rows (the last one may have fewer): runs are
  * joined while they fit, and the run that overflows a chunk is cut at a row separator, its rest starting the next.
- * A chunk is yielded as soon as it is full, so the first goes out while later runs are still being read.
+ * A chunk is yielded as soon as it is full, so the first goes out while later runs are still being read. Its runs
+ * are not joined here: the publisher copies them once, into the message's bytes.
  */
-export async function* regroup(runs: AsyncIterable<PackedRun>, perChunk: number): AsyncGenerator<PackedRun> {
+export async function* regroup(runs: AsyncIterable<PackedRun>, perChunk: number): AsyncGenerator<PackedParts> {
   let parts: string[] = [];
   let n = 0;
   for await (const run of runs) {
@@ -85,16 +92,16 @@ export async function* regroup(runs: AsyncIterable<PackedRun>, perChunk: number)
       let cut = -1;
       for (let i = 0; i < room; i++) cut = rest.rows.indexOf(';', cut + 1);
       parts.push(rest.rows.slice(0, cut));
-      yield { rows: parts.join(';'), n: perChunk };
+      yield { parts, n: perChunk };
       parts = [];
       n = 0;
       rest = { rows: rest.rows.slice(cut + 1), n: rest.n - room };
     }
     if (n === perChunk) {
-      yield { rows: parts.join(';'), n };
+      yield { parts, n };
       parts = [];
       n = 0;
     }
   }
-  if (n > 0) yield { rows: parts.join(';'), n };
+  if (n > 0) yield { parts, n };
 }

@@ -1,6 +1,6 @@
 import type { BarData } from '@trading-system/contracts';
 import { insertMany, type Kysely, sql } from '@trading-system/storage';
-import { blockSpanMs, blockStart, type PackedRun, regroup, trimRows } from './bar-blocks.js';
+import { blockSpanMs, blockStart, type PackedParts, type PackedRun, regroup, trimRows } from './bar-blocks.js';
 import { barSizeMs } from './chunk-plan.js';
 import { type Range, splitCovered, union } from './coverage.js';
 import type { HistoryDb } from './db-types.js';
@@ -237,12 +237,12 @@ export class BarStore {
   }
 
   /**
-   * The packed warm path: bars of `range` in time order, at most `perChunk` per chunk, each chunk one string of
-   * packed rows (contracts packed-bars.ts) joined from whole blocks; only the first and last block are trimmed to
+   * The packed warm path: bars of `range` in time order, `perChunk` per chunk (the last may have fewer), each chunk
+   * the packed rows (contracts packed-bars.ts) of whole blocks and cut ones, as parts to be joined by ';'; only the first and last block are trimmed to
    * the range. Blocks are read `blocksPerPage` rows per query (keyset on block_ms), the next page while the
    * previous one is sent, so the first chunk goes out while later ones are still being read.
    */
-  packedChunks(s: SeriesKey, range: Range, perChunk: number, blocksPerPage = 64): AsyncGenerator<PackedRun> {
+  packedChunks(s: SeriesKey, range: Range, perChunk: number, blocksPerPage = 64): AsyncGenerator<PackedParts> {
     return regroup(this.blockRuns(s, range, blocksPerPage), perChunk);
   }
 

@@ -130,7 +130,7 @@ export class BarsService {
     const packed = encoding === 'packed' && p.plan.base.endMs <= PACKED_LAST_END_MS;
     if (packed && !p.plan.resample) {
       for await (const c of this.deps.store.packedChunks(p.series, p.plan.base, PACKED_BARS_PER_CHUNK)) {
-        out.publishPackedBars(p.instrument, p.plan.timeframe, c.rows, c.n);
+        out.publishPackedBars(p.instrument, p.plan.timeframe, c.parts, c.n);
       }
       return;
     }
@@ -139,7 +139,7 @@ export class BarsService {
       if (bars.every(packable)) {
         for (let i = 0; i < bars.length; i += PACKED_BARS_PER_CHUNK) {
           const chunk = bars.slice(i, i + PACKED_BARS_PER_CHUNK);
-          out.publishPackedBars(p.instrument, p.plan.timeframe, packBars(chunk), chunk.length);
+          out.publishPackedBars(p.instrument, p.plan.timeframe, [packBars(chunk)], chunk.length);
         }
         return;
       }

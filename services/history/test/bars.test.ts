@@ -103,8 +103,8 @@ describe('hist.bars over NATS + Postgres', () => {
     ] as const) {
       const chunks = [];
       for await (const c of store.packedChunks(series, range, perChunk, perQuery)) chunks.push(c);
-      expect(chunks.map((c) => c.rows).join(';')).toBe(packBars(cold.bars));
-      expect(chunks.every((c) => c.n <= perChunk && c.rows.split(';').length === c.n)).toBe(true);
+      expect(chunks.map((c) => c.parts.join(';')).join(';')).toBe(packBars(cold.bars));
+      expect(chunks.every((c) => c.n <= perChunk && c.parts.join(';').split(';').length === c.n)).toBe(true);
       expect(chunks).toHaveLength(Math.ceil(1170 / perChunk));
     }
   });
