@@ -21,6 +21,7 @@ export * from './orders-service.js';
 export * from './packed-bars.js';
 export * from './payload.js';
 export * from './recorded-broker-status.js';
+export * from './snapshot-parts.js';
 export * from './streams.js';
 export * from './subject-match.js';
 export * from './subject-template.js';

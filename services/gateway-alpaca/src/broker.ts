@@ -37,6 +37,7 @@ import {
   type QualifyContractRequest,
   type ReconcileRequest,
   Subjects,
+  snapshotParts,
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import { AlpacaApiError, type AlpacaPort, AlpacaUnreachable, type OrdersQuery } from './alpaca-port.js';
@@ -454,8 +455,8 @@ export class AlpacaBroker {
         this.connected();
         const now = Date.now();
         const orders = await this.alpaca('reconcile', () => this.recentOrders(b.executionsSinceMs));
-        await this.snapshot(b.reconId, b.executionsSinceMs, orders, now);
-        return { v: 1, ok: true, reconId: b.reconId, parts: 1, requestedAtMs: now, instanceId: this.instanceId };
+        const parts = await this.snapshot(b.reconId, b.executionsSinceMs, orders, now);
+        return { v: 1, ok: true, reconId: b.reconId, parts, requestedAtMs: now, instanceId: this.instanceId };
       },
       qualifyContract: async (b: QualifyContractRequest) => this.qualify(b),
       optionChain: async () => {
@@ -752,7 +753,7 @@ export class AlpacaBroker {
     return { v: 1, ok: true, tick: toTick(this.config.name, b.instrument.conId, q, Date.now()) };
   }
 
-  /** Publishes a reconciliation snapshot of `orders` (Alpaca's, one page) and the positions. */
+  /** Publishes a reconciliation snapshot of `orders` and the positions, in parts that fit a message; their count. */
   private async snapshot(reconId: string, sinceMs: number | undefined, orders: AlpacaOrder[], atMs = Date.now()) {
     const account = this.accounts[0] ?? 'ALPACA';
     const openOrders: BrokerOrder[] = [];
@@ -787,20 +788,25 @@ export class AlpacaBroker {
     const positions = (await this.port.positions())
       .filter((p) => secTypeOf(p.asset_class) !== undefined)
       .map((p) => toPosition(this.config.name, account, p, this.positionSymbol(p)));
-    await this.publishEvent('reconciliationSnapshot', {
-      eventId: eventIdOf('recon', reconId, '1'),
-      reconId,
-      part: 1,
-      parts: 1,
-      ...(sinceMs === undefined ? {} : { executionsSinceMs: sinceMs }),
-      requestedAtMs: atMs,
-      instanceId: this.instanceId,
-      session: this.session,
+    const parts = snapshotParts({
       openOrders,
       completedOrders,
       executions: sinceMs === undefined ? executions : executions.filter((x) => x.execTimeMs >= sinceMs),
       positions,
     });
+    for (const [i, lists] of parts.entries())
+      await this.publishEvent('reconciliationSnapshot', {
+        eventId: eventIdOf('recon', reconId, String(i + 1)),
+        reconId,
+        part: i + 1,
+        parts: parts.length,
+        ...(sinceMs === undefined ? {} : { executionsSinceMs: sinceMs }),
+        requestedAtMs: atMs,
+        instanceId: this.instanceId,
+        session: this.session,
+        ...lists,
+      });
+    return parts.length;
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * Reconciliation reads every page of Alpaca's orders, not only the newest 500 (Alpaca's page limit): on alpaca-sim
- * with 600 orders, the oldest (still open) is in openOrders and an early fill is in completedOrders with its
- * execution. allOrders' paging on its own: orders sharing a millisecond across a page boundary are all read, and a
+ * with 1,102 orders, the oldest (still open) is in openOrders and an early fill is in completedOrders with its
+ * execution, the snapshot split into parts that fit a message. allOrders' paging on its own: orders sharing a millisecond across a page boundary are all read, and a
  * horizon stops it.
  */
 import { DEFAULT_CREDENTIALS } from '@trading-system/alpaca-sim';
@@ -26,6 +26,8 @@ afterAll(async () => {
   await h?.stop();
 });
 
+const N = 1_100;
+
 async function post(body: Record<string, unknown>): Promise<void> {
   const r = await fetch(`${h.sim.baseUrl}/v2/orders`, {
     method: 'POST',
@@ -39,7 +41,7 @@ async function post(body: Record<string, unknown>): Promise<void> {
   if (r.status !== 200) throw new Error(`POST /v2/orders: ${r.status} ${await r.text()}`);
 }
 
-test('reconcile finds the oldest open order and an early fill behind 600 newer orders', async () => {
+test('reconcile finds the oldest open order and an early fill behind 1,100 newer orders, in parts', async () => {
   const away = (Math.floor(h.sim.control.quote('AAPL').ask * 50) / 100).toFixed(2);
   const limit = { symbol: 'AAPL', qty: '1', side: 'buy', type: 'limit', limit_price: away };
   await post({ ...limit, time_in_force: 'gtc', client_order_id: 'pages-old-open' });
@@ -52,20 +54,30 @@ test('reconcile finds the oldest open order and an early fill behind 600 newer o
     client_order_id: 'pages-old-fill',
   });
   // IOC orders away from the market: each expires at once, a closed order newer than the two above.
-  for (let i = 0; i < 600; i += 1) await post({ ...limit, time_in_force: 'ioc', client_order_id: `pages-ioc-${i}` });
+  for (let i = 0; i < N; i += 1) await post({ ...limit, time_in_force: 'ioc', client_order_id: `pages-ioc-${i}` });
   await c.waitUntil(
-    () => (h.sim.control.broker.byClientOrderId('pages-ioc-599')?.status === 'expired' ? true : undefined),
+    () => (h.sim.control.broker.byClientOrderId(`pages-ioc-${N - 1}`)?.status === 'expired' ? true : undefined),
     'the last IOC order expired',
   );
   const reconId = 'pages-recon-1';
-  expect(await c.command('reconcile', { v: 1, reconId })).toMatchObject({ ok: true });
-  const snap = await c.waitFor('reconciliationSnapshot', (s) => s.reconId === reconId, 'the snapshot');
-  expect(snap.openOrders.map((o) => o.clientOrderId)).toContain('pages-old-open');
-  const completed = new Set(snap.completedOrders.map((o) => o.clientOrderId));
+  const reply = await c.command('reconcile', { v: 1, reconId });
+  if (!reply.ok) throw new Error(`reconcile: ${reply.code}`);
+  // Over 1,000 items do not go in one message: the snapshot comes in parts, each saying how many.
+  expect(reply.parts).toBeGreaterThan(1);
+  const parts = await c.waitUntil(() => {
+    const got = c.all('reconciliationSnapshot', (s) => s.reconId === reconId);
+    return got.length === reply.parts ? got : undefined;
+  }, 'every part of the snapshot');
+  expect(parts.map((p) => [p.part, p.parts]).sort()).toEqual(
+    Array.from({ length: reply.parts }, (_, i) => [i + 1, reply.parts]),
+  );
+  expect(parts.flatMap((p) => p.openOrders).map((o) => o.clientOrderId)).toContain('pages-old-open');
+  const completed = new Set(parts.flatMap((p) => p.completedOrders).map((o) => o.clientOrderId));
   expect(completed.has('pages-old-fill')).toBe(true);
-  for (let i = 0; i < 600; i += 1) expect(completed.has(`pages-ioc-${i}`), `pages-ioc-${i}`).toBe(true);
-  expect(snap.executions.filter((x) => x.clientOrderId === 'pages-old-fill').map((x) => x.cumQty)).toEqual(['1']);
-}, 60_000);
+  for (let i = 0; i < N; i += 1) expect(completed.has(`pages-ioc-${i}`), `pages-ioc-${i}`).toBe(true);
+  const fills = parts.flatMap((p) => p.executions).filter((x) => x.clientOrderId === 'pages-old-fill');
+  expect(fills.map((x) => x.cumQty)).toEqual(['1']);
+}, 90_000);
 
 /** A fake Alpaca order list, newest first, answering limit/until as Alpaca documents them. */
 function pagedList(orders: AlpacaOrder[]) {

@@ -23,6 +23,7 @@ import {
   type ReconcileRequest,
   type SecType,
   Subjects,
+  snapshotParts,
   type Tick,
   type TimeInForce,
 } from '@trading-system/contracts';
@@ -36,7 +37,7 @@ import type { MarketHours } from './instruments.js';
 import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
 import { ReplayFeed, type ReplayOptions, replayClock } from './replay.js';
 import { Shadow } from './shadow.js';
-import { snapshotParts } from './snapshot-parts.js';
+
 import { PaperStore } from './store.js';
 import { PaperVenue, type PlaceRequest } from './venue.js';
 

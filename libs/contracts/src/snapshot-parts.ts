@@ -1,10 +1,13 @@
 /**
- * A reconciliation snapshot split into parts small enough for one bus message each: a paper broker keeps a week of
- * completed orders and executions, which in one message could exceed the payload limit and leave reconcile broken.
+ * A reconciliation snapshot split into parts small enough for one bus message each (`part` of `parts`): a paper
+ * broker keeps a week of completed orders and executions, an Alpaca account a day of closed orders read page by page,
+ * which in one message could exceed the payload limit and leave reconcile broken.
  * Items keep their order; a part holds at most `maxItems` items and about `maxBytes` of JSON (an item larger than
  * that goes alone).
  */
-import type { BrokerExecutionData, BrokerOrder, Position } from '@trading-system/contracts';
+
+import type { Position } from './account.js';
+import type { BrokerExecutionData, BrokerOrder } from './broker-events.js';
 
 export interface SnapshotLists {
   readonly openOrders: readonly BrokerOrder[];
