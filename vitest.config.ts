@@ -1,22 +1,92 @@
 import { defineConfig } from 'vitest/config';
 
-// One runner for the whole workspace. Integration tests talk to real NATS and Postgres: the testkit
-// resolves them from NATS_URL / DATABASE_URL (or local defaults, or testcontainers where Docker exists)
-// and fails, never skips, when neither can be had.
+const ALL_TESTS = [
+  'libs/*/test/**/*.test.ts',
+  'services/*/test/**/*.test.ts',
+  'apps/*/test/**/*.test.ts',
+  'infra/test/**/*.test.ts',
+];
+
+/**
+ * The pure tests: no NATS, Postgres, sockets, simulators or child processes, so they run in parallel in seconds
+ * (`npm run test:unit`). A new test file that needs none of those belongs here.
+ */
+const UNIT_TESTS = [
+  'apps/cli/test/units.test.ts',
+  'apps/dashboard/test/config.test.ts',
+  'apps/dashboard/test/line-tally.test.ts',
+  'apps/dashboard/test/views.test.ts',
+  'infra/test/config-docs.test.ts',
+  'infra/test/readme.test.ts',
+  'libs/backtest/test/csv-time.test.ts',
+  'libs/backtest/test/engine.test.ts',
+  'libs/backtest/test/stats.test.ts',
+  'libs/contracts/test/bar-buckets.test.ts',
+  'libs/contracts/test/broker-capabilities.test.ts',
+  'libs/contracts/test/calendar.test.ts',
+  'libs/contracts/test/catalog.test.ts',
+  'libs/contracts/test/decimal.test.ts',
+  'libs/contracts/test/fast-checks.test.ts',
+  'libs/contracts/test/packed-bars.test.ts',
+  'libs/contracts/test/recorded-broker-status.test.ts',
+  'libs/contracts/test/schemas.test.ts',
+  'libs/contracts/test/subject-match.test.ts',
+  'libs/contracts/test/subjects.test.ts',
+  'libs/contracts/test/symbol-forms.test.ts',
+  'libs/contracts/test/timeframe.test.ts',
+  'libs/contracts/test/zoned-time.test.ts',
+  'libs/runtime/test/flags.test.ts',
+  'libs/runtime/test/logger-lifecycle.test.ts',
+  'libs/sdk/test/options.test.ts',
+  'libs/strategy/test/live-units.test.ts',
+  'libs/strategy/test/strategy.test.ts',
+  'services/gateway-alpaca/test/governor.test.ts',
+  'services/gateway-alpaca/test/keys.test.ts',
+  'services/gateway-alpaca/test/mapping.test.ts',
+  'services/gateway-ib/test/config.test.ts',
+  'services/gateway-ib/test/history-scheduler.test.ts',
+  'services/gateway-ib/test/pacing.test.ts',
+  'services/gateway-ib/test/parsing-orders.test.ts',
+  'services/gateway-ib/test/parsing.test.ts',
+  'services/gateway-paper/test/snapshot-parts.test.ts',
+  'services/history/test/fold.test.ts',
+  'services/history/test/pure.test.ts',
+  'services/ib-sim/test/market.test.ts',
+  'services/ib-sim/test/option-model.test.ts',
+  'services/ib-sim/test/wire.test.ts',
+  'services/market-data/test/bar-aggregator.test.ts',
+  'services/market-data/test/lease-table.test.ts',
+  'services/market-data/test/sessions.test.ts',
+  'services/orders/test/config.test.ts',
+  'services/orders/test/order-state.test.ts',
+  'services/orders/test/position-differences.test.ts',
+  'services/orders/test/risk-checks.test.ts',
+];
+
+// One runner for the whole workspace, two projects: `unit` (the list above, files in parallel) and `integration`
+// (everything else). Integration tests talk to real NATS and Postgres: the testkit resolves them from NATS_URL /
+// DATABASE_URL (or local defaults, or testcontainers where Docker exists) and fails, never skips, when neither can
+// be had. `npm test` runs both.
 export default defineConfig({
   test: {
-    include: [
-      'libs/*/test/**/*.test.ts',
-      'services/*/test/**/*.test.ts',
-      'apps/*/test/**/*.test.ts',
-      'infra/test/**/*.test.ts',
-    ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Test files share one NATS server, and the services they start answer global subjects (orders.*, md.*,
-    // hist.*): two files running an OMS at once would answer each other's requests. One file at a time.
-    fileParallelism: false,
     reporters: ['default'],
+    projects: [
+      // Pure modules share no state worth isolating: one worker thread reuses what earlier files imported.
+      { extends: true, test: { name: 'unit', include: UNIT_TESTS, pool: 'threads', isolate: false } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ALL_TESTS,
+          exclude: ['**/node_modules/**', ...UNIT_TESTS],
+          // Test files share one NATS server, and the services they start answer global subjects (orders.*, md.*,
+          // hist.*): two files running an OMS at once would answer each other's requests. One file at a time.
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });
