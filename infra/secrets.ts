@@ -176,7 +176,8 @@ function main(argv: readonly string[]): void {
     `secrets in ${result.dir} (git-ignored; values are never printed)\n` +
       `  written: ${result.written.map(shown).join(', ') || 'none'}\n` +
       `  kept:    ${result.kept.map(shown).join(', ') || 'none'} (--force replaces them)\n` +
-      'next: docker compose --profile sim up -d; for the CLI or SDK on this machine:\n' +
+      'next: docker compose --profile sim up -d (add --profile paper, --profile alpaca for those brokers);\n' +
+      'for the CLI or SDK on this machine:\n' +
       `  set -a; . ${join(result.dir, 'nats', 'client.env')}; set +a   (or operator.env, dashboard.env)\n` +
       `the dashboard: http://127.0.0.1:8686/?token=<content of ${dashboardTokenFile(result.dir)}>\n`,
   );

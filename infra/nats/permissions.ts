@@ -334,6 +334,9 @@ export function renderAuthConf(cat: MessageCatalog = catalog): string {
 # environment (${nkeyVariableOf('orders')}, ...: \`npm run nats:users\` writes them to .secrets/nats/users.env and
 # each user's seed beside it). A user may do only what is listed; everything else is refused by the server.
 authorization {
+  # Seconds a client has to answer the server's NKey challenge (default 2): the services of a deployment start at
+  # once, and on a loaded host a starting process answered late and was refused (Authentication Timeout).
+  timeout: 10
   users = [
 ${users.join('\n')}
   ]
