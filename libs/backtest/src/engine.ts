@@ -205,6 +205,7 @@ class BacktestRun {
       ...(o.commissions === undefined ? {} : { commissions: o.commissions }),
       marginCheck: o.marginCheck ?? true,
       accountEvents: false,
+      openOrderEvents: false,
       // The run keeps its own records: the core may forget finished orders and executions (pruned hourly).
       retentionMs: 0,
     });

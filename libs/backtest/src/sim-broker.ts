@@ -96,7 +96,6 @@ export class SimBroker {
    * snapshots of the working orders stay valid until it moves, so a strategy that asks every bar copies nothing.
    */
   ordersVersion = 0;
-  private readonly byCoreId = new Map<number, MutableOrder>();
   private readonly openTrades = new Map<string, OpenTrade>();
   private readonly pending: Action[] = [];
   private pendingHead = 0;
@@ -125,6 +124,11 @@ export class SimBroker {
     return s;
   }
 
+  /** Core ids are 1, 2, 3... in submission order: the order list is the index (no map that grows with the run). */
+  private byCoreId(coreId: number): MutableOrder | undefined {
+    return this.orderList[coreId - 1];
+  }
+
   // Strategy side: orders are queued until they reach the exchange.
 
   submit(req: OrderRequest): string {
@@ -151,7 +155,6 @@ export class SimBroker {
       reason: undefined,
     };
     this.orders.set(order.id, order);
-    this.byCoreId.set(coreId, order);
     this.orderList.push(order);
     this.open.set(order.id, order);
     this.ordersVersion++;
@@ -233,13 +236,13 @@ export class SimBroker {
     for (const e of events) {
       if (e.kind === 'execution') this.onExecution(e.execution);
       else if (e.kind === 'orderStatus') {
-        const o = this.byCoreId.get(e.orderId);
+        const o = this.byCoreId(e.orderId);
         if (o === undefined) continue;
         if (o === placed) placedSeen = true;
         const text = e.status === 'Cancelled' ? this.exchange.order(CLIENT_ID, e.orderId)?.completedStatus : undefined;
         this.setStatus(o, mapStatus(e.status, e.filled, text), e.filled);
       } else if (e.kind === 'error') {
-        const o = this.byCoreId.get(e.id);
+        const o = this.byCoreId(e.id);
         if (o !== undefined) this.ordersVersion++;
         if (o !== undefined && e.code !== 202) {
           o.reason = `${e.code} ${e.message}`;
@@ -264,7 +267,7 @@ export class SimBroker {
   }
 
   private onExecution(x: ExecutionRecord): void {
-    const o = this.byCoreId.get(x.orderId);
+    const o = this.byCoreId(x.orderId);
     if (o === undefined) return;
     const spec = this.spec(o.symbol);
     const commission = microsToNumber(x.commissionMicros);

@@ -90,6 +90,22 @@ function scaled(micros: bigint, factor: number): bigint {
   return (micros * toMicros(factor)) / 1_000_000n;
 }
 
+type LedgerRow = { cash: bigint; marketValue: bigint; unrealized: bigint; realized: bigint };
+
+// Module functions, not closures made per call: a backtest summarizes the account for every order's margin check.
+function ledgerRow(ledger: Map<string, LedgerRow>, currency: string): LedgerRow {
+  let r = ledger.get(currency);
+  if (!r) {
+    r = { cash: 0n, marketValue: 0n, unrealized: 0n, realized: 0n };
+    ledger.set(currency, r);
+  }
+  return r;
+}
+
+function rateToBase(account: AccountState, currency: string, tMs: number, fx?: FxRateToBase): number | undefined {
+  return currency === account.baseCurrency ? 1 : fx?.(currency, account.baseCurrency, tMs);
+}
+
 export function summarize(
   account: AccountState,
   quotes: QuoteSource,
@@ -97,31 +113,20 @@ export function summarize(
   rates: MarginRates,
   fx?: FxRateToBase,
 ): AccountSummary {
-  type Row = { cash: bigint; marketValue: bigint; unrealized: bigint; realized: bigint };
-  const ledger = new Map<string, Row>();
-  const row = (currency: string): Row => {
-    let r = ledger.get(currency);
-    if (!r) {
-      r = { cash: 0n, marketValue: 0n, unrealized: 0n, realized: 0n };
-      ledger.set(currency, r);
-    }
-    return r;
-  };
-  for (const [currency, cash] of account.cash) row(currency).cash += cash;
+  const ledger = new Map<string, LedgerRow>();
+  for (const [currency, cash] of account.cash) ledgerRow(ledger, currency).cash += cash;
   let gross = 0n;
   let stocks = 0n;
   let init = 0n;
   let maint = 0n;
   const unconverted = new Set<string>();
-  const toBase = (currency: string): number | undefined =>
-    currency === account.baseCurrency ? 1 : fx?.(currency, account.baseCurrency, tMs);
   for (const p of account.positions.values()) {
     const item = portfolioItem(p, quotes, tMs);
-    const r = row(p.currency);
+    const r = ledgerRow(ledger, p.currency);
     r.marketValue += item.marketValueMicros;
     r.unrealized += item.unrealizedPnLMicros;
     r.realized += item.realizedPnLMicros;
-    const rate = toBase(p.currency);
+    const rate = rateToBase(account, p.currency, tMs, fx);
     if (rate === undefined) continue;
     const abs = scaled(item.marketValueMicros < 0n ? -item.marketValueMicros : item.marketValueMicros, rate);
     gross += abs;
@@ -134,7 +139,7 @@ export function summarize(
   let unrealized = 0n;
   let realized = 0n;
   for (const [currency, r] of ledger) {
-    const rate = toBase(currency);
+    const rate = rateToBase(account, currency, tMs, fx);
     if (rate === undefined) {
       if (r.cash !== 0n || r.marketValue !== 0n) unconverted.add(currency);
       continue;

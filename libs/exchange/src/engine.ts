@@ -33,6 +33,8 @@ export interface EngineDeps {
   readonly onAccountChange: (account: string, tMs: number, out: ExchangeEvent[]) => void;
   /** Position, portfolio and account-value events after each fill (a backtest that reads state directly skips them). */
   readonly accountEvents: boolean;
+  /** openOrder events (a copy of the whole order each); a backtest that reads orderStatus only skips them. */
+  readonly openOrderEvents: boolean;
   /** Pre-trade check of a new order; false rejects it (201, IB's margin text). */
   readonly hasMarginFor: (order: OrderRecord, spec: InstrumentSpec, tMs: number) => boolean;
 }
@@ -291,7 +293,8 @@ export class Engine {
 
   /** orderStatus, with openOrder when the order's terms or state are news (spec §4.2). */
   emitStatus(order: OrderRecord, out: ExchangeEvent[], mode: 'status' | 'both' | 'statusThenOpen'): void {
-    if (mode === 'both') out.push({ kind: 'openOrder', clientId: order.clientId, order: { ...order } });
+    const withOpen = this.deps.openOrderEvents;
+    if (mode === 'both' && withOpen) out.push({ kind: 'openOrder', clientId: order.clientId, order: { ...order } });
     out.push({
       kind: 'orderStatus',
       orderId: order.orderId,
@@ -306,6 +309,7 @@ export class Engine {
       whyHeld: order.whyHeld,
       mktCapPrice: 0,
     });
-    if (mode === 'statusThenOpen') out.push({ kind: 'openOrder', clientId: order.clientId, order: { ...order } });
+    if (mode === 'statusThenOpen' && withOpen)
+      out.push({ kind: 'openOrder', clientId: order.clientId, order: { ...order } });
   }
 }

@@ -83,6 +83,11 @@ export interface ExchangeOptions {
    * backtest reads positions and cash through the queries instead and saves the cost of ~40 events per fill.
    */
   readonly accountEvents?: boolean;
+  /**
+   * openOrder events, each with a copy of the order (default true: the TWS front forwards them). A backtest follows
+   * orders through orderStatus and execution events only.
+   */
+  readonly openOrderEvents?: boolean;
 }
 
 const DEFAULT_RETENTION_MS = 7 * 24 * 3_600_000;
@@ -131,6 +136,7 @@ export class Exchange {
           for (const value of this.accountValues(account, tMs)) out.push({ kind: 'accountValue', value });
         },
         accountEvents: this.options.accountEvents ?? true,
+        openOrderEvents: this.options.openOrderEvents ?? true,
         hasMarginFor: (order, spec, tMs) => this.options.marginCheck === false || this.hasMarginFor(order, spec, tMs),
       },
       {
