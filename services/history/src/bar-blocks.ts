@@ -1,4 +1,3 @@
-import type { IbBarSize } from '@trading-system/contracts';
 import { barSizeMs } from './chunk-plan.js';
 
 /**
@@ -12,9 +11,9 @@ import { barSizeMs } from './chunk-plan.js';
  */
 export const BARS_PER_BLOCK = 1_440;
 
-/** Length of one block of `barSize`, ms. Migration 0006 holds a frozen copy of these values. */
-export function blockSpanMs(barSize: IbBarSize): number {
-  return barSizeMs(barSize) * BARS_PER_BLOCK;
+/** Length of one block of bars of `timeframe`, ms. Migration 0006 computes the same in SQL (a frozen copy). */
+export function blockSpanMs(timeframe: string): number {
+  return barSizeMs(timeframe) * BARS_PER_BLOCK;
 }
 
 /** Start of the block holding a bar that starts at `tsMs` (floor, also before 1970). */

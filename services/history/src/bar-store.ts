@@ -62,8 +62,8 @@ export class BarStore {
    * so two writers of overlapping spans queue instead of deadlocking.
    */
   private async lockBlocks(trx: Trx, s: SeriesKey, firstMs: number, lastMs: number): Promise<void> {
-    const span = blockSpanMs(s.barSize);
-    const key = `${this.schema}/${s.broker}/${s.conId}/${IB_BAR_SIZES[s.barSize]}/${s.whatToShow}/${s.useRth}/`;
+    const span = blockSpanMs(s.timeframe);
+    const key = `${this.schema}/${s.broker}/${s.conId}/${s.timeframe}/${s.whatToShow}/${s.useRth}/`;
     await sql`
       select pg_advisory_xact_lock(hashtextextended(${key} || b::text, 0))
         from generate_series(${blockStart(firstMs, span)}::bigint, ${blockStart(lastMs, span)}::bigint, ${span}::bigint) b`.execute(
@@ -74,7 +74,7 @@ export class BarStore {
   /** Rebuilds, from `bars`, the blocks holding bars that start in [firstMs, lastMs] (under lockBlocks). */
   private async rebuildBlocks(trx: Trx, s: SeriesKey, firstMs: number, lastMs: number): Promise<void> {
     const k = this.seriesWhere(s);
-    const span = blockSpanMs(s.barSize);
+    const span = blockSpanMs(s.timeframe);
     const lo = blockStart(firstMs, span);
     const hi = blockStart(lastMs, span) + span;
     await sql`
@@ -258,7 +258,7 @@ export class BarStore {
         .orderBy('block_ms')
         .limit(blocksPerPage)
         .execute();
-    let pending: ReturnType<typeof read> | undefined = read(blockStart(range.startMs, blockSpanMs(s.barSize)));
+    let pending: ReturnType<typeof read> | undefined = read(blockStart(range.startMs, blockSpanMs(s.timeframe)));
     while (pending !== undefined) {
       const page = await pending;
       pending = undefined;

@@ -31,8 +31,9 @@ async function* runsOf(runs: readonly PackedRun[]): AsyncGenerator<PackedRun> {
 
 describe('pure', () => {
   test('a block of 1-minute bars is a UTC day; blocks are floored before 1970 too', () => {
-    expect(blockSpanMs('1 min')).toBe(DAY);
-    expect(blockSpanMs('5 secs')).toBe(2 * HOUR);
+    expect(blockSpanMs('1m')).toBe(DAY);
+    expect(blockSpanMs('5s')).toBe(2 * HOUR);
+    expect(blockSpanMs('1mo')).toBe(31 * 1_440 * DAY);
     expect(blockStart(NOW, DAY)).toBe(NOW - 21 * HOUR);
     expect(blockStart(-1, DAY)).toBe(-DAY);
     expect(blockStart(-DAY, DAY)).toBe(-DAY);
@@ -74,10 +75,10 @@ describe('pure', () => {
   });
 });
 
-const series = (broker: string, barSize: SeriesKey['barSize'] = '1 min'): SeriesKey => ({
+const series = (broker: string, timeframe = '1m'): SeriesKey => ({
   broker,
   conId: 265598,
-  barSize,
+  timeframe,
   whatToShow: 'TRADES',
   useRth: false,
 });
@@ -145,7 +146,7 @@ describe('blocks follow the bars', () => {
 
   test('blocks of 5-second bars hold at most 1,440 bars and cut into chunks across blocks', async () => {
     const { store } = await openStore('pglite');
-    const s = series('secs', '5 secs');
+    const s = series('secs', '5s');
     const start = blockStart(NOW, 2 * HOUR) - HOUR;
     const bars: BarData[] = [];
     for (let t = start; t < start + 3 * HOUR; t += 5_000)
@@ -197,7 +198,7 @@ describe('migration 0006-bar-blocks', () => {
           gap: b.gap,
         }));
       const minutes = series('old');
-      const hours = series('old', '1 hour');
+      const hours = series('old', '1h');
       await insertMany(db, 'bars', rows(minutes, '1m', syntheticBars(NOW - 3 * DAY, NOW, MIN)), { schema });
       await insertMany(db, 'bars', rows(hours, '1h', syntheticBars(NOW - 100 * DAY, NOW, HOUR)), { schema });
 
