@@ -126,6 +126,8 @@ export interface EmbeddedDeps {
  */
 const SHARED_BUFFERS = '32MB';
 
+const gatewayCommands = (type: string): string => Subjects.gatewayCommand.filter({ type });
+
 function migratedTemplate(naming: EmbeddedNaming) {
   const sets: Array<{ schema: string; migrations: Readonly<Record<string, Migration>> }> = [
     { schema: naming.schemas?.orders ?? ORDERS_DEFAULTS.schema, migrations: ordersMigrations },
@@ -302,8 +304,8 @@ export async function startEmbedded(deps: EmbeddedDeps): Promise<Embedded> {
         sim === undefined
           ? `broker ${broker}: TWS / IB Gateway at ${connection.host}:${connection.port} (SIM_ENABLED=false)`
           : `broker ${broker}: ib-sim (TWS API, paper account) on ${sim.host}:${sim.port}; connect any IB client to it`,
-        `services: gateway-ib (gateway.${gatewayType}.cmd.*), gateway-paper (gateway.${paperGatewayType}.cmd.*), ` +
-          `gateway-alpaca (gateway.${alpacaGatewayType}.cmd.*), orders (orders.*), market-data (md.*), history (hist.*)`,
+        `services: gateway-ib (${gatewayCommands(gatewayType)}), gateway-paper (${gatewayCommands(paperGatewayType)}), ` +
+          `gateway-alpaca (${gatewayCommands(alpacaGatewayType)}), orders (orders.*), market-data (md.*), history (hist.*)`,
         nats === undefined
           ? 'connect: in this process only; the SDK (TradingSystem.open()) starts its own embedded system'
           : `connect: TradingSystem.open({ natsUrl }) or any NATS client; subjects in docs/subjects.md`,
