@@ -685,6 +685,9 @@ export class AlpacaBroker {
     const a = this.assetsByConId.get(b.instrument.conId);
     if (a === undefined)
       throw new ContractError('CONTRACT_UNKNOWN', `conId ${b.instrument.conId} is not a US stock at Alpaca`);
+    // Crypto bars live on another data API (v1beta3/crypto/us/bars), not read yet: said, not answered with an error.
+    if (a.class === 'crypto')
+      throw new ContractError('SERVICE_UNAVAILABLE', `no crypto history from Alpaca yet (${a.symbol}): stocks only`);
     if (b.whatToShow !== 'TRADES')
       throw new ContractError('HISTORY_DATA_TYPE_REFUSED', `Alpaca's bars are trades only, not ${b.whatToShow}`);
     const timeframe = alpacaTimeframe(b.timeframe);

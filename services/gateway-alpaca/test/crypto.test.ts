@@ -83,3 +83,20 @@ test('mdSnapshot of BTC/USD: a quote from the crypto data API', async () => {
   expect(Number(r.tick.ask)).toBeGreaterThan(Number(r.tick.bid));
   expect(Number(r.tick.bid)).toBeGreaterThan(1_000);
 });
+
+test('crypto history and streaming are refused as not served yet, naming the pair', async () => {
+  const now = Date.now();
+  const h1 = await c.command('fetchHistory', {
+    v: 1,
+    requestId: 'btc-hist-1',
+    instrument: { conId: btc.conId },
+    timeframe: '1h',
+    whatToShow: 'TRADES',
+    useRth: false,
+    startMs: now - 86_400_000,
+    endMs: now,
+  });
+  expect(h1).toMatchObject({ ok: false, code: 'SERVICE_UNAVAILABLE' });
+  const md = await c.command('mdSubscribe', { v: 1, instrument: { conId: btc.conId }, streams: ['ticks'] });
+  expect(md).toMatchObject({ ok: false, code: 'SERVICE_UNAVAILABLE' });
+});
