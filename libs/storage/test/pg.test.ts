@@ -1,5 +1,5 @@
 import { sql } from '@trading-system/storage';
-import { databaseUrl, openPgTestDatabase } from '@trading-system/testkit';
+import { databaseUrl, openPgTestDatabase, poll } from '@trading-system/testkit';
 import pg from 'pg';
 import { expect, test } from 'vitest';
 import { runStorageSuite } from './behaviour.js';
@@ -41,14 +41,15 @@ test('SELECT ... FOR UPDATE makes a second transaction wait until the first comm
     });
 
     // Await the observable fact that the second transaction is blocked by the first, then let the first finish.
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const { rows } = await sql<{ n: string }>`
-        select count(*) as n from pg_stat_activity where ${blockerPid} = any(pg_blocking_pids(pid))`.execute(t.db);
-      if (rows[0]!.n === '1') break;
-      if (Date.now() > deadline) throw new Error('second transaction never blocked on the row lock');
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    await poll(
+      'the second transaction to block on the row lock',
+      async () => {
+        const { rows } = await sql<{ n: string }>`
+          select count(*) as n from pg_stat_activity where ${blockerPid} = any(pg_blocking_pids(pid))`.execute(t.db);
+        return rows[0]!.n === '1';
+      },
+      { timeoutMs: 10_000, intervalMs: 1 },
+    );
     releaseFirst();
     await first;
     const seen = await second;

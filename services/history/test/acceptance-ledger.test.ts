@@ -247,11 +247,10 @@ test('orders through orders.submit settle at the OMS; history is rebuilt from th
     if (where !== undefined) q = q.where(where as never, 'is', null);
     return Number((await q.executeTakeFirstOrThrow()).n);
   };
-  const deadline = Date.now() + 30_000;
-  while ((await count('fills', 'commission')) > 0) {
-    if (Date.now() > deadline) throw new Error('fills still without commission after 30 s');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await poll('every fill with its commission', async () => (await count('fills', 'commission')) === 0, {
+    timeoutMs: 30_000,
+    intervalMs: 50,
+  });
   await orders.relay.flush();
   expect(await count('order_events', 'published_at')).toBe(0);
   const eventCount = await count('order_events');
