@@ -19,7 +19,7 @@ import type { Logger } from '@trading-system/runtime';
 import { AlpacaHttpPort, type AlpacaKeys, type AlpacaPort } from './alpaca-port.js';
 import { AlpacaBroker, type AlpacaBrokerConfig, type AlpacaBrokerOptions } from './broker.js';
 import { RequestGovernor } from './governor.js';
-import { DATA_URL, dataStreamUrlOf, resolveKeys, tradingUrlOf } from './keys.js';
+import { cryptoStreamUrlOf, DATA_URL, dataStreamUrlOf, resolveKeys, tradingUrlOf } from './keys.js';
 
 /** One broker to host: its settings (as addBroker carries them) under a name. */
 export interface AlpacaBrokerSpec {
@@ -76,6 +76,7 @@ export async function start(deps: AlpacaGatewayDeps): Promise<AlpacaGateway> {
       tradingUrl,
       feed: c.feed,
       dataStreamUrl: dataStreamUrlOf(c.dataUrl, c.feed),
+      cryptoStreamUrl: cryptoStreamUrlOf(c.dataUrl),
       maxRequestsPerMinute: c.maxRequestsPerMinute,
     };
     const b = new AlpacaBroker(deps.bus, config, port, keys, options, log.child({ broker: spec.name }));

@@ -73,6 +73,8 @@ export interface AlpacaBrokerConfig {
   readonly feed: 'iex' | 'sip';
   /** The market-data stream's URL (`wss://stream.data.alpaca.markets/v2/<feed>`). */
   readonly dataStreamUrl: string;
+  /** The crypto data stream (Alpaca: one US crypto feed, its own connection). */
+  readonly cryptoStreamUrl: string;
   /** The request budget (also announced as the history request window). */
   readonly maxRequestsPerMinute: number;
 }
@@ -139,6 +141,7 @@ export class AlpacaBroker {
   private readonly executions: BrokerExecutionData[] = [];
   private readonly stream: TradeStream;
   private readonly data: DataStream;
+  private readonly cryptoData: DataStream;
   /** conId of each symbol we hold a line for (stream messages name symbols). */
   private readonly lineConIds = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
@@ -176,6 +179,16 @@ export class AlpacaBroker {
       (q) => this.onQuote(q),
       (message) => this.log.warn({ message }, 'market-data stream'),
     );
+    this.cryptoData = new DataStream(
+      { url: config.cryptoStreamUrl, keys, minBackoffMs: options.minBackoffMs, maxBackoffMs: options.maxBackoffMs },
+      (q) => this.onQuote(q),
+      (message) => this.log.warn({ message }, 'crypto market-data stream'),
+    );
+  }
+
+  /** The stream carrying an asset's quotes: stocks on the feed's, crypto pairs on the crypto one. */
+  private streamOf(a: AlpacaAsset): DataStream {
+    return a.class === 'crypto' ? this.cryptoData : this.data;
   }
 
   private onQuote(q: StreamQuote): void {
@@ -470,7 +483,7 @@ export class AlpacaBroker {
       mdUnsubscribe: async (b: BrokerMdUnsubscribeRequest) => {
         const a = this.assetsByConId.get(b.instrument.conId);
         if (a !== undefined && b.streams.includes('ticks')) {
-          this.data.unsubscribe(a.symbol);
+          this.streamOf(a).unsubscribe(a.symbol);
           this.lineConIds.delete(a.symbol);
         }
         return { v: 1, ok: true };
@@ -730,12 +743,11 @@ export class AlpacaBroker {
       throw new ContractError('CONTRACT_UNKNOWN', `conId ${b.instrument.conId} is not a US stock at Alpaca`);
     if (b.streams.includes('rtbars'))
       throw new ContractError('SERVICE_UNAVAILABLE', 'Alpaca streams 1-minute bars, not 5-second bars: ticks only');
-    if (a.class === 'crypto')
-      throw new ContractError('SERVICE_UNAVAILABLE', `no streaming of crypto quotes yet (${a.symbol}): mdSnapshot`);
-    if (!this.data.has(a.symbol) && this.data.lines >= this.capabilities().marketDataLines)
+    const stream = this.streamOf(a);
+    if (!stream.has(a.symbol) && this.data.lines + this.cryptoData.lines >= this.capabilities().marketDataLines)
       throw new ContractError('LINE_BUDGET_EXHAUSTED', `all ${this.capabilities().marketDataLines} lines are in use`);
     this.lineConIds.set(a.symbol, b.instrument.conId);
-    this.data.subscribe(a.symbol);
+    stream.subscribe(a.symbol);
     return {
       v: 1,
       ok: true,
@@ -818,6 +830,7 @@ export class AlpacaBroker {
     for (const s of this.subs.splice(0)) s.unsubscribe();
     this.stream.stop();
     this.data.stop();
+    this.cryptoData.stop();
     await this.work;
   }
 }

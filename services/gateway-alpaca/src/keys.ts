@@ -64,9 +64,18 @@ export function tradingUrlOf(c: { paper: boolean; tradingUrl?: string | undefine
  * ws scheme (alpaca-sim serves REST and streams on one port).
  */
 export function dataStreamUrlOf(dataUrl: string | undefined, feed: string): string {
+  return streamUrlOf(dataUrl, `/v2/${feed}`);
+}
+
+/** The crypto data stream's URL (Alpaca's one US crypto feed), found as dataStreamUrlOf finds the stocks'. */
+export function cryptoStreamUrlOf(dataUrl: string | undefined): string {
+  return streamUrlOf(dataUrl, '/v1beta3/crypto/us');
+}
+
+function streamUrlOf(dataUrl: string | undefined, path: string): string {
   if (dataUrl === undefined || new URL(dataUrl).hostname === 'data.alpaca.markets')
-    return `wss://stream.data.alpaca.markets/v2/${feed}`;
-  const u = new URL(`/v2/${feed}`, dataUrl);
+    return `wss://stream.data.alpaca.markets${path}`;
+  const u = new URL(path, dataUrl);
   u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
   return u.toString();
 }

@@ -3,9 +3,9 @@
  * quantities, MKT/LMT/STP LMT with GTC or IOC only (Alpaca's rules for crypto), positions reported under the pair's
  * symbol (Alpaca lists them as BTCUSD), and a latest-quote snapshot from the crypto data API; on alpaca-sim.
  */
-import type { Instrument } from '@trading-system/contracts';
+import { type Instrument, Subjects, type Tick } from '@trading-system/contracts';
 import { BrokerClient } from '@trading-system/testkit/conformance';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { ACCOUNT, startHarness } from './helpers.js';
 
 let h: Awaited<ReturnType<typeof startHarness>>;
@@ -84,7 +84,7 @@ test('mdSnapshot of BTC/USD: a quote from the crypto data API', async () => {
   expect(Number(r.tick.bid)).toBeGreaterThan(1_000);
 });
 
-test('crypto history and streaming are refused as not served yet, naming the pair', async () => {
+test('crypto history is refused as not served yet, naming the pair', async () => {
   const now = Date.now();
   const h1 = await c.command('fetchHistory', {
     v: 1,
@@ -97,6 +97,22 @@ test('crypto history and streaming are refused as not served yet, naming the pai
     endMs: now,
   });
   expect(h1).toMatchObject({ ok: false, code: 'SERVICE_UNAVAILABLE' });
-  const md = await c.command('mdSubscribe', { v: 1, instrument: { conId: btc.conId }, streams: ['ticks'] });
-  expect(md).toMatchObject({ ok: false, code: 'SERVICE_UNAVAILABLE' });
+});
+
+test('BTC/USD quotes stream on the crypto data stream: ticks after mdSubscribe', async () => {
+  const ticks: Tick[] = [];
+  const sub = h.bus.subscribe<Tick>(Subjects.mdTick.build({ broker: h.broker, instrument: btc.conId }), (m) => {
+    ticks.push(m.data);
+  });
+  try {
+    const md = await c.command('mdSubscribe', { v: 1, instrument: { conId: btc.conId }, streams: ['ticks'] });
+    expect(md).toMatchObject({ ok: true });
+    // Quotes (bid/ask) and trades (last) of the pair, at a bitcoin's price.
+    await vi.waitFor(() => expect(ticks.some((t) => Number(t.ask ?? t.last) > 1_000)).toBe(true), { timeout: 10_000 });
+    expect(
+      await c.command('mdUnsubscribe', { v: 1, instrument: { conId: btc.conId }, streams: ['ticks'] }),
+    ).toMatchObject({ ok: true });
+  } finally {
+    sub.unsubscribe();
+  }
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { dataStreamUrlOf, resolveKeys, tradingUrlOf } from '../src/keys.js';
+import { cryptoStreamUrlOf, dataStreamUrlOf, resolveKeys, tradingUrlOf } from '../src/keys.js';
 
 test('paper by default; live only when asked; a paper connection never reaches the live host, nor the reverse', () => {
   expect(tradingUrlOf({ paper: true })).toBe('https://paper-api.alpaca.markets');
@@ -32,4 +32,6 @@ test('keys from the named environment variables or a secrets file; errors name w
 test("the data stream: Alpaca's stream host for Alpaca's data host, else the data host itself", () => {
   expect(dataStreamUrlOf(undefined, 'iex')).toBe('wss://stream.data.alpaca.markets/v2/iex');
   expect(dataStreamUrlOf('http://127.0.0.1:8788', 'sip')).toBe('ws://127.0.0.1:8788/v2/sip');
+  expect(cryptoStreamUrlOf(undefined)).toBe('wss://stream.data.alpaca.markets/v1beta3/crypto/us');
+  expect(cryptoStreamUrlOf('http://127.0.0.1:8788')).toBe('ws://127.0.0.1:8788/v1beta3/crypto/us');
 });
