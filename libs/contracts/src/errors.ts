@@ -147,6 +147,12 @@ export const errorRegistry = {
     hint: "Ask for one of the types in details.supported (forex and metals: MIDPOINT, BID, ASK, BID_ASK), or leave whatToShow out for the instrument's default.",
     retryable: false,
   },
+  HISTORY_BEYOND_LOOKBACK: {
+    description:
+      'This part of the range is older than the broker keeps bars of the size it is built from (its announced capabilities.history maxLookbackMs, e.g. IB: bars of 30 s and less for about six months): it was not asked for.',
+    hint: 'Ask for a bar size the broker keeps longer (a larger one), or a range after the oldest time the message names; bars cached before they aged out are still served.',
+    retryable: false,
+  },
   BROKER_BUSY: {
     description:
       'The gateway could not write the order command to the broker within its queue budget (IB takes about 50 messages/s per connection): nothing was sent.',

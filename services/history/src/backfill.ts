@@ -79,8 +79,12 @@ export async function backfill(
   });
 
   const prefix = `${requestId.slice(0, 52)}-`;
-  const concurrency = Math.max(1, Math.min(options.concurrency, chunks.length));
-  const eta = new DownloadEta(deps.bus, deps.log, series, prefix, concurrency);
+  // More at once than the broker lets open would only wait in its gateway.
+  const concurrency = Math.max(
+    1,
+    Math.min(options.concurrency, chunks.length, history.maxOpenRequests ?? Number.POSITIVE_INFINITY),
+  );
+  const eta = new DownloadEta(deps.bus, deps.log, series, prefix, concurrency, history.requestWindow);
 
   const fetchOne = async (chunk: PlannedChunk, i: number): Promise<void> => {
     const startedMs = performance.now();

@@ -23,6 +23,7 @@ import { type BackfillOptions, backfill } from './backfill.js';
 import { type BarPlan, planBarRange } from './bar-range.js';
 import type { BarStore } from './bar-store.js';
 import type { BrokerHistory } from './broker-history.js';
+import { barSizeMs } from './chunk-plan.js';
 import { type Range, subtract } from './coverage.js';
 import { HistoryError } from './errors.js';
 import type { InstrumentResolver } from './instruments.js';
@@ -91,7 +92,11 @@ export class BarsService {
     return { instrument, history, plan, series };
   }
 
-  /** Fills the cache for `p` (unless cachedOnly) and returns the ranges still missing, with the reason of each. */
+  /**
+   * Fills the cache for `p` (unless cachedOnly) and returns the ranges still missing, with the reason of each. The
+   * part of the range older than the broker keeps bars of the series' size (its announced `maxLookbackMs`) is never
+   * asked for: it is served from the cache when the cache has it, else reported missing as HISTORY_BEYOND_LOOKBACK.
+   */
   async fill(
     p: PreparedBars,
     q: HistBarsQuery,
@@ -101,24 +106,40 @@ export class BarsService {
   ): Promise<MissingRange[]> {
     return this.withLock(seriesId(p.series), async () => {
       const range = p.plan.base;
+      const oldest = oldestServedMs(p, this.deps.now());
+      const beyond = (m: Range): MissingRange =>
+        hole(
+          m,
+          'HISTORY_BEYOND_LOOKBACK',
+          `broker ${p.series.broker} keeps ${p.series.timeframe} bars back to ${new Date(oldest ?? 0).toISOString()} only`,
+        );
+      const explain = (holes: readonly Range[], why: (m: Range) => MissingRange): MissingRange[] =>
+        holes.flatMap((m) => {
+          const [old, recent] = splitAt(m, oldest);
+          return [...(old === undefined ? [] : [beyond(old)]), ...(recent === undefined ? [] : [why(recent)])];
+        });
       const missing = subtract(range, await this.deps.store.coverage(p.series, range));
       this.deps.observer.lookup(missing.length === 0 ? 'hit' : q.cachedOnly ? 'cachedOnlyPartial' : 'miss');
       if (missing.length === 0) return [];
-      if (q.cachedOnly) return missing.map((m) => hole(m, 'HISTORY_PARTIAL', 'not in the cache (cachedOnly)'));
-      const result = await backfill(
-        this.deps,
-        p.series,
-        p.history,
-        missing,
-        requestId,
-        this.deps.backfill,
-        (pr) => out.progress(pr.done, pr.total, pr.etaMs, pr.tick || pr.done === pr.total),
-        signal,
-      );
-      if (result.refused !== undefined) throw result.refused;
+      if (q.cachedOnly) return explain(missing, (m) => hole(m, 'HISTORY_PARTIAL', 'not in the cache (cachedOnly)'));
+      const fetchable = missing.flatMap((m) => splitAt(m, oldest)[1] ?? []);
+      const result =
+        fetchable.length === 0
+          ? undefined
+          : await backfill(
+              this.deps,
+              p.series,
+              p.history,
+              fetchable,
+              requestId,
+              this.deps.backfill,
+              (pr) => out.progress(pr.done, pr.total, pr.etaMs, pr.tick || pr.done === pr.total),
+              signal,
+            );
+      if (result?.refused !== undefined) throw result.refused;
       const still = subtract(range, await this.deps.store.coverage(p.series, range));
-      return still.map((m) => {
-        const why = result.failed.find((f) => f.startMs < m.endMs && f.endMs > m.startMs);
+      return explain(still, (m) => {
+        const why = result?.failed.find((f) => f.startMs < m.endMs && f.endMs > m.startMs);
         if (why !== undefined) return hole(m, why.code, why.message);
         return hole(m, 'SERVICE_UNAVAILABLE', 'download stopped before this range was fetched; request again');
       });
@@ -192,4 +213,25 @@ export function whatToShowRefused(
 
 function hole(r: Range, code: ErrorCode, message: string): MissingRange {
   return { startMs: r.startMs, endMs: r.endMs, code, message };
+}
+
+/**
+ * The oldest bar start the broker serves for the series' bar size now (its announced maxLookbackMs back from now,
+ * rounded up to a bar boundary so chunks stay aligned), or undefined when it announces no limit.
+ */
+function oldestServedMs(p: PreparedBars, nowMs: number): number | undefined {
+  const lookback = p.history.bars.find((b) => b.timeframe === p.series.timeframe)?.maxLookbackMs;
+  if (lookback === undefined) return undefined;
+  const barMs = barSizeMs(p.series.timeframe);
+  return Math.ceil((nowMs - lookback) / barMs) * barMs;
+}
+
+/** `r` cut at `t`: the part before it and the part from it on (either absent when empty). */
+function splitAt(r: Range, t: number | undefined): [Range | undefined, Range | undefined] {
+  if (t === undefined || t <= r.startMs) return [undefined, r];
+  if (t >= r.endMs) return [r, undefined];
+  return [
+    { startMs: r.startMs, endMs: t },
+    { startMs: t, endMs: r.endMs },
+  ];
 }

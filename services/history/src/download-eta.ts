@@ -1,5 +1,5 @@
 import { type Bus, NoRespondersError } from '@trading-system/bus';
-import { type HistoryForecastReply, Subjects } from '@trading-system/contracts';
+import { type HistoryCapabilities, type HistoryForecastReply, Subjects } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import type { SeriesKey } from './series.js';
 
@@ -11,7 +11,9 @@ const FORECAST_TIMEOUT_MS = 2_000;
  * - pacing: the broker's `historyForecast` (the pacing queue of the IB login, shared with every other client) says
  *   when this download's queued chunks and the ones not submitted yet will be sent; + IB's typical answer time;
  * - work: chunks left ÷ concurrency × the average time a chunk took apart from its wait in the pacing queue.
- * A gateway without `historyForecast` leaves the work bound (and the old extrapolation from elapsed time).
+ * A gateway without `historyForecast` leaves the work bound, the old extrapolation from elapsed time, and the
+ * broker's announced request budget (`requestWindow`: n requests need at least ⌊(n-1)/max⌋ windows). History does
+ * not pace by that budget itself: the gateway does (its requests wait there), and pacing twice would wait twice.
  * Times are wall-clock (`performance.now()`), independent of the service's injected clock.
  */
 export class DownloadEta {
@@ -29,6 +31,8 @@ export class DownloadEta {
     /** Every chunk's requestId starts with this. */
     private readonly prefix: string,
     private readonly concurrency: number,
+    /** The broker's announced request budget, when it announces one. */
+    private readonly requestWindow?: HistoryCapabilities['requestWindow'],
   ) {}
 
   /** Asks the broker for a new forecast (`notSubmitted` chunks not queued yet); at most one at a time. */
@@ -93,6 +97,10 @@ export class DownloadEta {
       }
     } else if (!this.supported && done > 0) {
       eta = Math.max(eta ?? 0, ((performance.now() - this.startedMs) / done) * left);
+    }
+    const w = this.requestWindow;
+    if (f === undefined && w !== undefined && left > w.max) {
+      eta = Math.max(eta ?? 0, Math.floor((left - 1) / w.max) * w.windowMs);
     }
     return eta === undefined ? undefined : Math.max(0, eta);
   }

@@ -290,4 +290,46 @@ describe('chunks follow what the broker announces', () => {
       await g.close();
     }
   }, 30_000);
+
+  test('a range older than the broker keeps bars of the size is not asked for: reported HISTORY_BEYOND_LOOKBACK', async () => {
+    const g = await openFixture('nats');
+    try {
+      await g.startApp();
+      // A broker keeping minute bars for three days back.
+      g.responder.capabilities = {
+        ...g.responder.capabilities,
+        history: { bars: [{ timeframe: '1m', maxSpanMs: DAY, maxLookbackMs: 3 * DAY }] },
+      };
+      const query = {
+        broker: g.broker,
+        instrument: { conId: CON_ID },
+        barSize: '1 min',
+        whatToShow: 'TRADES' as const,
+        useRth: true,
+        cachedOnly: false,
+        startMs: NOW - 5 * DAY,
+        endMs: NOW,
+      };
+      const r = await fetchBars(g.bus, query);
+      expect(g.responder.fetches.length).toBeGreaterThan(0);
+      expect(g.responder.fetches.every((x) => (x.startMs ?? 0) >= NOW - 3 * DAY)).toBe(true);
+      expect(r.partial).toBe(true);
+      expect(r.missing).toEqual([
+        expect.objectContaining({ startMs: NOW - 5 * DAY, endMs: NOW - 3 * DAY, code: 'HISTORY_BEYOND_LOOKBACK' }),
+      ]);
+      expect(r.missing[0]?.message).toMatch(/keeps 1m bars back to 2024-03-10T21:00:00.000Z only/);
+      expect(r.bars).toEqual(syntheticBars(NOW - 3 * DAY, NOW, MIN));
+
+      // Entirely beyond: nothing asked, all of it reported (from the cache alone it would be the same).
+      const before = g.responder.fetches.length;
+      const old = await fetchBars(g.bus, { ...query, startMs: NOW - 10 * DAY, endMs: NOW - 8 * DAY });
+      expect(g.responder.fetches.length).toBe(before);
+      expect(old.bars).toEqual([]);
+      expect(old.missing.map((m) => m.code)).toEqual(['HISTORY_BEYOND_LOOKBACK']);
+      const cached = await fetchBars(g.bus, { ...query, cachedOnly: true });
+      expect(cached.missing.map((m) => m.code)).toEqual(['HISTORY_BEYOND_LOOKBACK']);
+    } finally {
+      await g.close();
+    }
+  }, 60_000);
 });
