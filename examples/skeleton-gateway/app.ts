@@ -68,7 +68,7 @@ export async function start(deps: SkeletonDeps): Promise<SkeletonGateway> {
   let accounts: readonly string[] = [];
   let state: BrokerStatus['state'] = 'disconnected';
   let session = 0;
-  const orders = new Map<number, VenueOrder>();
+  const orders = new Map<string, VenueOrder>();
   const statusCounts = new Map<string, number>();
 
   await bus.jetstream.ensureStream({

@@ -2,7 +2,12 @@
  * Pure conversions from the venue's objects to contract messages. Venue words stop here: nothing past this file
  * sees `filled`/`canceled` spelled the venue's way: its states become the contract's BrokerOrderState.
  */
-import type { BrokerCommissionReport, BrokerExecution, BrokerOrderStatus } from '@trading-system/contracts';
+import {
+  type BrokerCommissionReport,
+  type BrokerExecution,
+  BrokerOrderId,
+  type BrokerOrderStatus,
+} from '@trading-system/contracts';
 import type { VenueFill, VenueOrder } from './port.js';
 
 const STATUS: Readonly<Record<VenueOrder['state'], BrokerOrderStatus['status']>> = {
@@ -14,8 +19,12 @@ const STATUS: Readonly<Record<VenueOrder['state'], BrokerOrderStatus['status']>>
   rejected: 'rejected',
 };
 
-/** Broker order ids are integers in today's contract: the venue's id must map to one (here: its digits). */
-export const brokerOrderIdOf = (venueOrderId: string): number => Number.parseInt(venueOrderId, 10);
+/**
+ * Broker order ids are opaque strings in the subject-token alphabet ([A-Za-z0-9_-], at most 64): this venue's own
+ * ids fit, so they are used as they are (parse throws if the venue ever changes that). A venue whose ids hold other
+ * characters would encode them here, reversibly, since commands name the order by it.
+ */
+export const brokerOrderIdOf = (venueOrderId: string): string => BrokerOrderId.parse(venueOrderId);
 
 export function toOrderStatus(broker: string, o: VenueOrder, nowMs: number, n: number): BrokerOrderStatus {
   return {

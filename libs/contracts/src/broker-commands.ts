@@ -51,33 +51,34 @@ const priceCheck = (ctx: z.core.ParsePayload<Parameters<typeof orderPriceProblem
 };
 
 /**
- * `placeOrder`: send a new order. The ok reply carries the IB orderId the gateway allocated; it comes once the
+ * `placeOrder`: send a new order. The ok reply carries the broker order id the gateway allocated (or the broker
+ * chose); it comes once the
  * order is written to the broker's socket. Order ids are never reused, across gateway restarts included. A retry
  * with the same clientOrderId while the order is in flight or known to the gateway (placed by this gateway
  * instance, or reported open by the broker) answers the same orderId and sends nothing new.
  */
 export const BrokerPlaceOrderRequest = z.object(brokerOrderShape).check(priceCheck);
 export type BrokerPlaceOrderRequest = z.infer<typeof BrokerPlaceOrderRequest>;
-export const BrokerPlaceOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: z.int() });
+export const BrokerPlaceOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: BrokerOrderId });
 export type BrokerPlaceOrderReply = z.infer<typeof BrokerPlaceOrderReply>;
 
 /**
- * `modifyOrder`: IB modifies by re-sending the full order under the same orderId, so the full new order is sent.
+ * `modifyOrder`: the full new order is sent (IB modifies by re-sending the whole order under the same orderId).
  * Sent only when the broker's order with `orderId` carries orderRef = `clientOrderId` (else BROKER_ORDER_MISMATCH).
  */
 export const BrokerModifyOrderRequest = z.object({ ...brokerOrderShape, orderId: BrokerOrderId }).check(priceCheck);
 export type BrokerModifyOrderRequest = z.infer<typeof BrokerModifyOrderRequest>;
-export const BrokerModifyOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: z.int() });
+export const BrokerModifyOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: BrokerOrderId });
 export type BrokerModifyOrderReply = z.infer<typeof BrokerModifyOrderReply>;
 
 /**
- * `cancelOrder`: cancel one order by IB orderId. Sent only when the broker's order with `orderId` carries
+ * `cancelOrder`: cancel one order by its broker order id. Sent only when the broker's order with `orderId` carries
  * orderRef = `clientOrderId` (known to the gateway, or found among the broker's open orders); otherwise
  * BROKER_ORDER_MISMATCH and nothing is sent, so a cancel can never reach another order.
  */
 export const BrokerCancelOrderRequest = z.object({ v: V1, clientOrderId: ClientOrderId, orderId: BrokerOrderId });
 export type BrokerCancelOrderRequest = z.infer<typeof BrokerCancelOrderRequest>;
-export const BrokerCancelOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: z.int() });
+export const BrokerCancelOrderReply = okReply({ clientOrderId: ClientOrderId, orderId: BrokerOrderId });
 export type BrokerCancelOrderReply = z.infer<typeof BrokerCancelOrderReply>;
 
 /** `cancelAll`: IB global cancel (every open order of the connection, including ones placed in TWS). */

@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { AccountValue, Position } from './account.js';
-import { AccountId, BrokerName, ClientOrderId, ConId, Currency, EpochMs, EventId, RequestId, V1 } from './common.js';
+import {
+  AccountId,
+  BrokerName,
+  ClientOrderId,
+  ConId,
+  Currency,
+  EpochMs,
+  EventId,
+  RecordedBrokerOrderId,
+  RequestId,
+  V1,
+} from './common.js';
 import { Decimal, Price, Quantity, SignedDecimal } from './decimal.js';
 import { Instrument } from './instrument.js';
 import { OrderSide, OrderType, TimeInForce } from './order-commands.js';
@@ -22,12 +33,21 @@ const brokerEventBase = {
   tsInitMs: EpochMs,
 };
 
-/** Identity of a broker order: IB orderId (per clientId session), permId (global) and our id from orderRef. */
+/**
+ * Identity of a broker order: the broker's ids (opaque strings, see BrokerOrderId) and our id read back from it.
+ * A broker may have two ids for an order: the one its commands take (`orderId`) and a permanent one (`permId`)
+ * when the first is not stable (IB: orderId is per clientId session, permId global); a broker with one id gives it
+ * as `orderId` and may repeat it as `permId`. Integers from gateways before the broker-neutral contract are read
+ * as their decimal strings (RecordedBrokerOrderId).
+ */
 const orderIdentity = {
-  /** IB orderId; 0 or negative for orders placed outside the API (TWS) . */
-  orderId: z.int(),
-  /** IB permanent id, stable across sessions; 0 until IB assigned it. */
-  permId: z.int().nonnegative(),
+  /**
+   * The id the broker knows this order by in commands. Absent when the broker gives none (IB: 0, for completed
+   * orders and orders of other API clients; an order typed into TWS has a negative one, e.g. "-5").
+   */
+  orderId: RecordedBrokerOrderId.optional(),
+  /** The broker's permanent id, stable across sessions; absent until the broker assigned it (IB permId 0). */
+  permId: RecordedBrokerOrderId.optional(),
   /** Our clientOrderId read back from IB orderRef; absent for orders not placed by us. */
   clientOrderId: ClientOrderId.optional(),
 };
@@ -206,8 +226,8 @@ export const BrokerReconciliationSnapshot = z.object({
   session: z.int().nonnegative().optional(),
   openOrders: z.array(BrokerOrder),
   /**
-   * Orders completed today (IB reqCompletedOrders: filled, cancelled, inactive). IB gives no orderId for them
-   * (orderId is 0): match by clientOrderId (our orderRef) or permId.
+   * Orders completed today (IB reqCompletedOrders: filled, cancelled, inactive). A broker may give no orderId for
+   * them (IB does not): match by clientOrderId (our orderRef) or permId.
    */
   completedOrders: z.array(BrokerOrder),
   executions: z.array(BrokerExecutionData),

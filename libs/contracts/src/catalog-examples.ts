@@ -58,7 +58,7 @@ export const catalogExamples: Readonly<Record<string, unknown>> = {
   'broker.*.cmd.modifyOrder': {
     v: 1,
     clientOrderId: 'demo-1',
-    orderId: 7,
+    orderId: '7',
     account: 'DU1234567',
     instrument: { conId: 265598, exchange: 'SMART' },
     side: 'BUY',
@@ -68,7 +68,7 @@ export const catalogExamples: Readonly<Record<string, unknown>> = {
     tif: 'DAY',
     outsideRth: false,
   },
-  'broker.*.cmd.cancelOrder': { v: 1, clientOrderId: 'demo-1', orderId: 7 },
+  'broker.*.cmd.cancelOrder': { v: 1, clientOrderId: 'demo-1', orderId: '7' },
   'broker.*.cmd.cancelAll': { v: 1 },
   'broker.*.cmd.optionChain': { v: 1, underlying: { secType: 'STK', symbol: 'AAPL' } },
   'broker.*.cmd.qualifyContract': {

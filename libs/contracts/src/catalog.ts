@@ -91,8 +91,8 @@ const CLIENTS = 'SDK, CLI, strategies';
 
 const brokerCommandText: Record<BrokerCommandVerb, [string, string]> = {
   placeOrder: ['orders', 'Send a new order (IB placeOrder, orderRef = clientOrderId). Reply = sent, not filled.'],
-  modifyOrder: ['orders', 'Re-send the full order under its IB orderId to modify it.'],
-  cancelOrder: ['orders', 'Cancel one order by IB orderId.'],
+  modifyOrder: ['orders', 'Send the full modified order under its broker order id.'],
+  cancelOrder: ['orders', 'Cancel one order by its broker order id.'],
   cancelAll: ['orders, operators', 'IB global cancel: every open order of the connection.'],
   qualifyContract: ['orders, market-data, history, SDK', 'Resolve an instrument reference to full contract details.'],
   optionChain: ['SDK, CLI', 'Option chain of an underlying: expirations and strikes per exchange (cached).'],

@@ -49,7 +49,7 @@ export type LeaseId = z.infer<typeof LeaseId>;
 /** Strategy tag carried on orders and fills for attribution (free text within the token alphabet). */
 export const StrategyTag = tokenId('Strategy tag for attribution');
 
-/** Largest value of a 32-bit signed integer: TWS keeps conIds, order ids and client ids as Java ints. */
+/** Largest value of a 32-bit signed integer: TWS keeps conIds and client ids as Java ints. */
 export const MAX_INT32 = 2_147_483_647;
 
 /** IB contract id: the dot-free instrument key used in subjects (`md.tick.<broker>.<conId>`); 1..2^31-1. */
@@ -57,16 +57,27 @@ export const ConId = z.int().positive().max(MAX_INT32).meta({ description: 'IB c
 export type ConId = z.infer<typeof ConId>;
 
 /**
- * A broker's id of an order in a command (IB orderId): 1..2^31-1. IB allocates them from nextValidId upward;
- * 0 and negative ids are not orders (IB uses 0 for orders of other clients), so a command naming one is refused
- * before it can reach the broker.
+ * A broker's id of one of its orders: an opaque string the broker (its gateway) chose, in the token alphabet so it
+ * may become a subject token, a log field or a ledger key without escaping. Each gateway turns its venue's ids into
+ * this in its parsing layer (IB's integer orderId and permId as decimal strings, Alpaca's order UUID as it is), and
+ * only that gateway reads them back; everyone else compares them for equality only, never orders or parses them.
  */
-export const BrokerOrderId = z
-  .int()
-  .positive()
-  .max(MAX_INT32)
-  .meta({ description: 'Broker order id (IB orderId), 1..2147483647' });
+export const BrokerOrderId = tokenId('Broker order id, opaque, e.g. "1042" (IB) or a UUID ([A-Za-z0-9_-], ≤ 64)');
 export type BrokerOrderId = z.infer<typeof BrokerOrderId>;
+
+/**
+ * A broker order id in a message that may have been recorded before the broker-neutral contract: a BrokerOrderId
+ * string, or IB's integer as the version before wrote it (0 meant no id: read as absent). Stored history
+ * cannot be rewritten (the OMS's order_events are append-only, the ORDERS and BROKER_EVENTS streams are immutable),
+ * so readers take an old integer as its decimal string. Nothing writes an integer any more. Use it `.optional()`.
+ */
+export const RecordedBrokerOrderId = z.union([
+  BrokerOrderId,
+  z
+    .int()
+    .meta({ description: 'Broker order id as written before the broker-neutral contract (IB integer); read only' })
+    .transform((n) => (n === 0 ? undefined : String(n))),
+]);
 
 /** ISO 4217 currency (`USD`), or IB's pseudo-currencies (`BASE`) in account values. */
 export const Currency = z

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { AccountId, BrokerName, ClientOrderId, Currency, EpochMs, EventId, StrategyTag, V1 } from './common.js';
+import {
+  AccountId,
+  BrokerName,
+  ClientOrderId,
+  Currency,
+  EpochMs,
+  EventId,
+  RecordedBrokerOrderId,
+  StrategyTag,
+  V1,
+} from './common.js';
 import { Decimal, Price, Quantity, SignedDecimal } from './decimal.js';
 import { ErrorCodeSchema } from './errors.js';
 import { Instrument } from './instrument.js';
@@ -144,10 +154,12 @@ export const OrderStatusChanged = event('statusChanged', {
   brokerStatus: z.string().optional(),
   /** Why the OMS moved the order itself, when no broker status did (e.g. `cancel refused: <code>`). */
   reason: z.string().max(256).optional(),
-  /** Broker's order id (IB orderId) once known. */
-  brokerOrderId: z.int().optional(),
-  /** IB permanent id once known. */
-  permId: z.int().optional(),
+  /**
+   * The broker's order id and permanent id once known (BrokerOrderId strings; events recorded before the
+   * broker-neutral contract hold IB's integers, read as their decimal strings).
+   */
+  brokerOrderId: RecordedBrokerOrderId.optional(),
+  permId: RecordedBrokerOrderId.optional(),
 });
 export type OrderStatusChanged = z.infer<typeof OrderStatusChanged>;
 
@@ -180,11 +192,12 @@ const fillShape = {
   /** Execution venue. */
   exchange: z.string().max(32).optional(),
   /**
-   * Broker's order id and IB permanent id as the execution reports them. An order may learn its permId only
-   * here (no orderStatus before the fill), so stream consumers need it on the fill to match the OMS's view.
+   * The broker's order id and permanent id as the execution reports them (strings; recorded integers are read as
+   * their decimal strings). An order may learn its permId only here (no orderStatus before the fill), so stream
+   * consumers need it on the fill to match the OMS's view.
    */
-  brokerOrderId: z.int().optional(),
-  permId: z.int().optional(),
+  brokerOrderId: RecordedBrokerOrderId.optional(),
+  permId: RecordedBrokerOrderId.optional(),
 };
 /** Part of the order was filled; it keeps working. */
 export const OrderPartiallyFilled = event('partiallyFilled', fillShape);

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { Position } from './account.js';
-import { AccountId, BrokerName, ClientOrderId, ConId, EpochMs, PageRequest, StrategyTag, V1 } from './common.js';
+import {
+  AccountId,
+  BrokerName,
+  BrokerOrderId,
+  ClientOrderId,
+  ConId,
+  EpochMs,
+  PageRequest,
+  StrategyTag,
+  V1,
+} from './common.js';
 import { Decimal, PositiveDecimal, Price, Quantity, SignedDecimal } from './decimal.js';
 import { ErrorCodeSchema, okReply } from './errors.js';
 import { Instrument, SymbolName } from './instrument.js';
@@ -25,9 +35,9 @@ export const OrderView = z.object({
   filledQty: Decimal,
   /** Average fill price; absent before the first fill. */
   avgFillPrice: Price.optional(),
-  /** IB orderId / permId once known. */
-  brokerOrderId: z.int().optional(),
-  permId: z.int().optional(),
+  /** The broker's order id and permanent id once known (opaque strings, see BrokerOrderId). */
+  brokerOrderId: BrokerOrderId.optional(),
+  permId: BrokerOrderId.optional(),
   /**
    * The latest refusal of the order or of a change to it, kept on the order: `denied` by our checks (code = the
    * rule's registry code) or `rejected` by the broker (brokerCode and its text, e.g. IB 201 with the reason; code

@@ -34,7 +34,10 @@ describe('recorded broker statuses', () => {
 
   test('an event recorded in the old words parses and is handed out in the current ones', () => {
     const old = OrderEvent.parse({ ...base, brokerStatus: 'PreSubmitted', brokerOrderId: 7 });
-    expect(inCurrentWords(old)).toEqual({ ...base, brokerStatus: 'held', brokerOrderId: 7 });
+    expect(inCurrentWords(old)).toEqual({ ...base, brokerStatus: 'held', brokerOrderId: '7' });
+    // Read without parsing (a stored payload): the integer ids become their strings all the same.
+    const raw = { ...base, brokerStatus: 'PreSubmitted', brokerOrderId: 7, permId: 1007 } as unknown as OrderEvent;
+    expect(inCurrentWords(raw)).toEqual({ ...base, brokerStatus: 'held', brokerOrderId: '7', permId: '1007' });
     const note = OrderEvent.parse({ ...base, brokerStatus: 'cancel refused: TIMEOUT' });
     expect(inCurrentWords(note)).toEqual({ ...base, reason: 'cancel refused: TIMEOUT' });
     const current = OrderEvent.parse({ ...base, brokerStatus: 'working' });

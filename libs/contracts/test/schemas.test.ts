@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import {
   BrokerCancelOrderRequest,
+  BrokerOrderStatus,
   BrokerPlaceOrderRequest,
   ContractError,
   chunkBySize,
@@ -110,13 +111,34 @@ describe('order commands', () => {
       exchange: 'SMART',
     });
   });
-  test('broker ids in commands are positive 32-bit integers', () => {
-    for (const orderId of [0, -1, 1.5, 2 ** 31, '7'])
+  test('broker order ids are opaque subject-safe strings; recorded integers read as their decimal strings', () => {
+    const uuid = '61e69015-8549-4bfd-b9c3-01e75843f47d';
+    for (const orderId of ['7', uuid, 'A_1'])
+      expect(BrokerCancelOrderRequest.parse({ v: 1, clientOrderId: 'c', orderId }).orderId).toBe(orderId);
+    for (const orderId of [7, '', 'a.b', 'a*', 'a b', 'x'.repeat(65)])
       expect(BrokerCancelOrderRequest.safeParse({ v: 1, clientOrderId: 'c', orderId }).success, String(orderId)).toBe(
         false,
       );
-    expect(BrokerCancelOrderRequest.safeParse({ v: 1, clientOrderId: 'c', orderId: 2 ** 31 - 1 }).success).toBe(true);
     expect(InstrumentRef.safeParse({ conId: 2 ** 31 }).success).toBe(false);
+    const status = {
+      v: 1,
+      eventId: 'e1',
+      broker: 'ib_paper',
+      tsEventMs: 1,
+      tsInitMs: 1,
+      status: 'working',
+      filled: '0',
+      remaining: '1',
+    };
+    // A gateway before the broker-neutral contract wrote IB's integers, 0 for "none".
+    expect(BrokerOrderStatus.parse({ ...status, orderId: 12, permId: 0 })).toMatchObject({ orderId: '12' });
+    expect(BrokerOrderStatus.parse({ ...status, orderId: 0, permId: 0 })).toMatchObject({ orderId: undefined });
+    expect(BrokerOrderStatus.parse({ ...status, orderId: -3, permId: 99 })).toMatchObject({
+      orderId: '-3',
+      permId: '99',
+    });
+    expect(BrokerOrderStatus.parse({ ...status, orderId: uuid, permId: uuid })).toMatchObject({ orderId: uuid });
+    expect(BrokerOrderStatus.parse(status).permId).toBeUndefined();
   });
   test('broker placeOrder applies the same price rules', () => {
     const place = { ...order, clientOrderId: 'c1', account: 'DU1', tif: 'DAY', outsideRth: false };

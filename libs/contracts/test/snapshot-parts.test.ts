@@ -3,8 +3,8 @@ import { expect, test } from 'vitest';
 import { snapshotParts } from '../src/snapshot-parts.js';
 
 const exec = (i: number): BrokerExecutionData => ({
-  orderId: i,
-  permId: i,
+  orderId: String(i),
+  permId: String(i),
   clientOrderId: `c-${i}`,
   execId: `x-${i}`,
   account: 'PAPER',

@@ -195,8 +195,8 @@ export interface Order {
   readonly status: OrderState;
   readonly filledQuantity: string;
   readonly avgFillPrice?: string;
-  /** IB orderId once known. */
-  readonly brokerOrderId?: number;
+  /** The broker's id of the order once known (opaque: IB's orderId as a decimal string, another broker's own id). */
+  readonly brokerOrderId?: string;
   /**
    * Why the order (or its latest modification) was refused: `denied` by our checks (`code`: RISK_*, TRADING_*, …)
    * or `rejected` by the broker (`brokerCode` and the broker's text, e.g. IB 201 with its reason).

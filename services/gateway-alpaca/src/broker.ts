@@ -454,7 +454,7 @@ export class AlpacaBroker {
       status: async () => ({ v: 1, ok: true, status: this.status() }),
       placeOrder: (b: BrokerPlaceOrderRequest) => this.placeOrder(b),
       modifyOrder: (b: BrokerModifyOrderRequest) => this.modifyOrder(b),
-      cancelOrder: async (b: { clientOrderId: string; orderId: number }) => {
+      cancelOrder: async (b: { clientOrderId: string; orderId: string }) => {
         const o = await this.ourOpenOrder(b.clientOrderId, b.orderId);
         await this.alpaca('cancel', () => this.port.cancelOrder(o.id));
         return { v: 1, ok: true, clientOrderId: b.clientOrderId, orderId: b.orderId };
@@ -655,7 +655,7 @@ export class AlpacaBroker {
   }
 
   /** The Alpaca order now carrying our clientOrderId, checked against the orderId the caller names. */
-  private async ourOpenOrder(clientOrderId: string, orderId: number): Promise<AlpacaOrder> {
+  private async ourOpenOrder(clientOrderId: string, orderId: string): Promise<AlpacaOrder> {
     this.connected();
     if (orderIdOf(clientOrderId) !== orderId)
       throw new ContractError('BROKER_ORDER_MISMATCH', `order ${orderId} is not ${clientOrderId}'s`);

@@ -2,12 +2,12 @@
  * Alpaca's words to the contract's and back, pure: order statuses to BrokerOrderState, orders, fills, positions,
  * the account and quotes to contract messages, and our placeOrder to Alpaca's order request.
  *
- * Identities. The contract names instruments and orders by 31-bit integers (IB's conId and orderId); Alpaca by
- * UUIDs. Both integers here are derived, not allocated, so every gateway instance (and a restart) computes the same
- * ones with no table to keep: conId = hash(asset id); orderId = hash(our clientOrderId). The orderId survives a
- * replace, which Alpaca answers with a new order (new UUID): the replacement carries `<clientOrderId>.<suffix>` as
- * its client_order_id (ours never contain a dot), so the root is always ours. A hash can collide (about one chance
- * in 2^31 per pair); commands are checked by clientOrderId, which is the real key.
+ * Identities. The contract names instruments by 31-bit integers (IB's conId), Alpaca by UUIDs: conId = hash(asset
+ * id), derived rather than allocated, so every gateway instance (and a restart) computes the same one with no table
+ * to keep; a hash can collide (about one chance in 2^31 per pair). Broker order ids are strings: ours is the order's
+ * client_order_id at Alpaca, which Alpaca keys orders by too (orders:by_client_order_id). Not Alpaca's UUID, since a
+ * replace answers with a new order (new UUID) while the order id must stay: the replacement carries
+ * `<clientOrderId>.<suffix>` as its client_order_id (ours never contain a dot), so the root is always ours.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -38,7 +38,8 @@ export function stableInt(s: string): number {
 }
 
 export const conIdOf = (assetId: string): number => stableInt(`asset:${assetId}`);
-export const orderIdOf = (clientOrderId: string): number => stableInt(`order:${clientOrderId}`);
+/** The broker order id of our order: its root client_order_id at Alpaca, stable across replaces (see above). */
+export const orderIdOf = (rootClientOrderId: string): string => rootClientOrderId;
 
 /** Our clientOrderId from Alpaca's client_order_id (a replacement's carries a `.<suffix>`). */
 export const rootClientOrderId = (alpacaClientOrderId: string): string => alpacaClientOrderId.split('.')[0] ?? '';

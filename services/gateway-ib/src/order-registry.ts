@@ -31,7 +31,8 @@ export interface KnownOrder {
 export type MismatchReason = 'notOpen' | 'otherOrder' | 'neverSent';
 
 export function mismatch(
-  orderId: number,
+  /** The broker order id as the command named it. */
+  orderId: number | string,
   clientOrderId: string,
   reason: MismatchReason,
   found?: string,
@@ -43,7 +44,12 @@ export function mismatch(
         ? `order ${clientOrderId} (${orderId}) was never sent to the broker`
         : `the broker has no open order ${orderId} of this connection`;
   return new ContractError('BROKER_ORDER_MISMATCH', `${what}: nothing sent`, {
-    details: { reason, orderId, clientOrderId, ...(found === undefined ? {} : { brokerClientOrderId: found }) },
+    details: {
+      reason,
+      orderId: String(orderId),
+      clientOrderId,
+      ...(found === undefined ? {} : { brokerClientOrderId: found }),
+    },
   });
 }
 

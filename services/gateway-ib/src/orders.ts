@@ -38,8 +38,10 @@ import { type KnownOrder, mismatch, OrderRegistry } from './order-registry.js';
 import { tradingContract } from './parsing/contracts.js';
 import { priceOrUndefined, toDecimalString } from './parsing/numbers.js';
 import {
+  brokerIds,
   clientOrderIdOf,
   fingerprint,
+  ibOrderIdOf,
   isFinalIbStatus,
   orderKey,
   parseIbStatus,
@@ -74,7 +76,7 @@ const TWS_ZONE = 'US/Eastern';
 export class Orders {
   readonly registry = new OrderRegistry();
   /** placeOrder commands in flight by clientOrderId: a retry while the first is queued gets the same outcome. */
-  private readonly placing = new Map<string, Promise<{ orderId: number }>>();
+  private readonly placing = new Map<string, Promise<{ orderId: string }>>();
   private chain: Promise<void> = Promise.resolve();
   private refusals = 0;
   /** Latest execution time seen, epoch ms (reconciliation asks IB for executions since then). */
@@ -94,7 +96,8 @@ export class Orders {
       onExecDetails: (_reqId, c, e) => {
         try {
           const x = toExecution(c, e, TWS_ZONE);
-          if (x.orderId > 0 && e.clientId === conn.config.clientId) conn.noteOrderIdSeen(x.orderId);
+          if (e.orderId !== undefined && e.orderId > 0 && e.clientId === conn.config.clientId)
+            conn.noteOrderIdSeen(e.orderId);
           this.lastExecTimeMs = Math.max(this.lastExecTimeMs ?? 0, x.execTimeMs);
           const now = Date.now();
           this.publish('execution', `exec-${tokenSafe(x.execId)}`, {
@@ -124,27 +127,27 @@ export class Orders {
     return this.chain;
   }
 
-  /** Sends a new order; resolves with its IB orderId once placeOrder is written to the socket. */
-  place(req: BrokerPlaceOrderRequest): Promise<{ orderId: number }> {
+  /** Sends a new order; resolves with its IB orderId (as the contract's string) once placeOrder is written. */
+  place(req: BrokerPlaceOrderRequest): Promise<{ orderId: string }> {
     this.conn.requireReady();
     const inFlight = this.placing.get(req.clientOrderId);
     if (inFlight !== undefined) return inFlight;
     // A retried command changes nothing: the order is known (placed here, or reported by IB as open).
     const known = this.registry.byClientOrderId(req.clientOrderId);
-    if (known !== undefined) return Promise.resolve({ orderId: known.orderId });
+    if (known !== undefined) return Promise.resolve({ orderId: String(known.orderId) });
     const p = this.placeNew(req).finally(() => this.placing.delete(req.clientOrderId));
     this.placing.set(req.clientOrderId, p);
     return p;
   }
 
   /** Re-sends the order under its id; only when the broker's order with that id is the request's clientOrderId. */
-  async modify(req: BrokerModifyOrderRequest): Promise<{ orderId: number }> {
+  async modify(req: BrokerModifyOrderRequest): Promise<{ orderId: string }> {
     if (!this.options.capabilities.modify)
       throw new ContractError('ORDER_MODIFY_UNSUPPORTED', `${this.conn.name} does not modify working orders`);
     const deadline = this.deadline();
     this.conn.requireReady();
     this.checkAccount(req.account);
-    const known = await this.verify(req.orderId, req.clientOrderId, deadline);
+    const known = await this.verify(ibOrderIdOf(req.orderId), req, deadline);
     const instrument = await this.within(deadline, 'qualifying the contract', () =>
       this.contracts.qualifyOne({ conId: req.instrument.conId }),
     );
@@ -154,10 +157,10 @@ export class Orders {
   }
 
   /** Cancels one order; only when the broker's order with that id is the request's clientOrderId. */
-  async cancel(req: BrokerCancelOrderRequest): Promise<{ orderId: number }> {
+  async cancel(req: BrokerCancelOrderRequest): Promise<{ orderId: string }> {
     const deadline = this.deadline();
     this.conn.requireReady();
-    const known = await this.verify(req.orderId, req.clientOrderId, deadline);
+    const known = await this.verify(ibOrderIdOf(req.orderId), req, deadline);
     // Its placeOrder (and any modify) goes first: a cancel overtaking it would meet an id IB does not know yet.
     const placed = await this.within(deadline, 'waiting for the placeOrder', () => known.placeWritten);
     if (!placed) throw mismatch(req.orderId, req.clientOrderId, 'neverSent');
@@ -166,7 +169,7 @@ export class Orders {
     known.cancelRequested = true;
     try {
       await this.conn.writeOrderMessage('cancel', 'cancelOrder', this.left(deadline, 'cancelOrder'), (p) =>
-        p.cancelOrder(req.orderId),
+        p.cancelOrder(known.orderId),
       );
     } catch (err) {
       known.cancelRequested = before;
@@ -193,7 +196,7 @@ export class Orders {
     return order.clientId === this.conn.config.clientId && clientOrderIdOf(order.orderRef) !== undefined;
   }
 
-  private async placeNew(req: BrokerPlaceOrderRequest): Promise<{ orderId: number }> {
+  private async placeNew(req: BrokerPlaceOrderRequest): Promise<{ orderId: string }> {
     const deadline = this.deadline();
     this.checkAccount(req.account);
     const instrument = await this.within(deadline, 'qualifying the contract', () =>
@@ -216,7 +219,7 @@ export class Orders {
       written(false);
       throw err;
     }
-    return { orderId };
+    return { orderId: String(orderId) };
   }
 
   private async writePlace(
@@ -237,8 +240,14 @@ export class Orders {
     await write;
   }
 
-  private verify(orderId: number, clientOrderId: string, deadline: number): Promise<KnownOrder> {
-    return this.registry.verify(orderId, clientOrderId, () =>
+  /** `orderId` undefined: the command's id is not one IB could know (ibOrderIdOf), so it names no order of ours. */
+  private verify(
+    orderId: number | undefined,
+    req: { readonly orderId: string; readonly clientOrderId: string },
+    deadline: number,
+  ): Promise<KnownOrder> {
+    if (orderId === undefined) return Promise.reject(mismatch(req.orderId, req.clientOrderId, 'notOpen'));
+    return this.registry.verify(orderId, req.clientOrderId, () =>
       this.within(deadline, "listing the broker's open orders", () => this.options.openOrders.refresh()),
     );
   }
@@ -322,8 +331,7 @@ export class Orders {
     const body: Record<string, unknown> = {
       tsEventMs: now,
       tsInitMs: now,
-      orderId,
-      permId,
+      ...brokerIds(orderId, permId),
       brokerCode: code,
       message: message.slice(0, 2048),
       action,
@@ -349,8 +357,7 @@ export class Orders {
     const body: Record<string, unknown> = {
       tsEventMs: now,
       tsInitMs: now,
-      orderId: u.orderId,
-      permId: Math.max(0, u.permId),
+      ...brokerIds(u.orderId, u.permId),
       status,
       filled: toDecimalString(u.filled) ?? '0',
       remaining: toDecimalString(u.remaining) ?? '0',
@@ -388,7 +395,7 @@ export class Orders {
     this.enqueue(async () => {
       const b = await this.brokerOrder(orderId, contract, order, state);
       const now = Date.now();
-      const key = orderKey(b.permId, order.clientId ?? -1, orderId);
+      const key = orderKey(order.permId ?? 0, order.clientId ?? -1, orderId);
       const id = `${ours ? 'oo' : 'xo'}-${key}-${fingerprint(JSON.stringify(b))}`;
       await this.publishNow(kind, id, { tsEventMs: now, tsInitMs: now, order: b });
     });

@@ -50,7 +50,7 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-type Outcome = { kind: 'ok'; orderId: number } | { kind: 'refused'; code: string } | { kind: 'unknown'; why: string };
+type Outcome = { kind: 'ok'; orderId: string } | { kind: 'refused'; code: string } | { kind: 'unknown'; why: string };
 
 const cmd = (verb: 'placeOrder' | 'cancelOrder' | 'reconcile') => Subjects.brokerCommand.build({ broker, verb });
 const limitBuy = (clientOrderId: string) => ({
@@ -140,7 +140,7 @@ test('kill -9 mid-flow: no acknowledged order lost, no order id reused, no cance
   const settled = new Map<string, Outcome>();
   for (const [id, p] of outcomes) settled.set(id, await p);
   const byKind = (k: Outcome['kind']) => [...settled].filter(([, o]) => o.kind === k);
-  const okA = byKind('ok') as Array<[string, { kind: 'ok'; orderId: number }]>;
+  const okA = byKind('ok') as Array<[string, { kind: 'ok'; orderId: string }]>;
   // Mid-flow: orders were waiting in the gateway when it died.
   expect(inFlightAtKill).toBeGreaterThan(0);
 
@@ -151,24 +151,25 @@ test('kill -9 mid-flow: no acknowledged order lost, no order id reused, no cance
   );
   expect(mark?.data.instanceId).toBe(instanceA);
   const highWaterA = mark?.data.highWater ?? 0;
-  expect(Math.max(...okA.map(([, o]) => o.orderId))).toBeLessThan(highWaterA);
+  // gateway-ib's broker order ids are IB's integers in decimal.
+  expect(Math.max(...okA.map(([, o]) => Number(o.orderId)))).toBeLessThan(highWaterA);
 
   start();
   const statusB = await waitConnected(nats.bus, broker);
   expect(statusB.ok && statusB.status.instanceId).not.toBe(instanceA);
-  const okB: Array<[string, number]> = [];
+  const okB: Array<[string, string]> = [];
   for (let i = 0; i < 20; i++) {
     const id = `r-${randomUUID().slice(0, 20)}`;
     const o = await place(id);
     expect(o.kind).toBe('ok');
     if (o.kind === 'ok') okB.push([id, o.orderId]);
   }
-  for (const [, orderId] of okB) expect(orderId).toBeGreaterThanOrEqual(highWaterA);
+  for (const [, orderId] of okB) expect(Number(orderId)).toBeGreaterThanOrEqual(highWaterA);
 
   // Lost 0: every acknowledged order is at the broker, under its id, with its orderRef.
   await expect.poll(() => atBroker().length, { timeout: 5_000 }).toBeGreaterThanOrEqual(okA.length);
   const held = [...sim.control.orders().open, ...sim.control.orders().completed].filter((o) => o.clientId === clientId);
-  const byOrderId = new Map(held.map((o) => [o.orderId, o]));
+  const byOrderId = new Map(held.map((o) => [String(o.orderId), o]));
   for (const [id, o] of okA) expect(byOrderId.get(o.orderId)?.orderRef, id).toBe(id);
   for (const [id, orderId] of okB) expect(byOrderId.get(orderId)?.orderRef, id).toBe(id);
   // No id shared: one order per id, one id per orderRef.
@@ -180,7 +181,7 @@ test('kill -9 mid-flow: no acknowledged order lost, no order id reused, no cance
   const lost = [...settled].filter(([id, o]) => o.kind === 'unknown' && !refs.has(id));
 
   // A cancel naming a lost order (never at the broker) with a live order's id is refused; that order lives on.
-  const [liveRef, liveId] = okB[0] as [string, number];
+  const [liveRef, liveId] = okB[0] as [string, string];
   for (const [id] of lost.slice(0, 10)) {
     const r = await nats.bus.request<BrokerCancelOrderReply>(
       cmd('cancelOrder'),

@@ -46,7 +46,7 @@ const resting = (clientOrderId: string, over: Record<string, unknown> = {}) => (
   ...over,
 });
 const place = (body: object) => h.bus.request<BrokerPlaceOrderReply>(cmd('placeOrder'), body, { timeoutMs: 8_000 });
-const cancel = (clientOrderId: string, orderId: number) =>
+const cancel = (clientOrderId: string, orderId: string) =>
   h.bus.request<BrokerCancelOrderReply>(cmd('cancelOrder'), { v: 1, clientOrderId, orderId }, { timeoutMs: 8_000 });
 const open = () => h.sim.control.orders().open.filter((o) => o.clientId === h.clientId);
 const atBroker = (ref: string) =>
@@ -54,7 +54,7 @@ const atBroker = (ref: string) =>
 
 async function cancelAllOpen(): Promise<void> {
   for (const o of open()) {
-    if (o.orderRef.startsWith('p-')) expect(await cancel(o.orderRef, o.orderId)).toMatchObject({ ok: true });
+    if (o.orderRef.startsWith('p-')) expect(await cancel(o.orderRef, String(o.orderId))).toMatchObject({ ok: true });
   }
   await until(() => open().length === 0, 5_000, 'open orders cancelled');
 }
@@ -106,20 +106,28 @@ describe('ack after write', () => {
 });
 
 describe('same order', () => {
-  test('orderId 0 or negative is refused with a typed error, nothing reaches IB', async () => {
+  test('an orderId that is no IB order id of ours is refused with a typed error, nothing reaches IB', async () => {
     const nc = await connect({ servers: await natsUrl() });
     try {
       // Counted at ib-sim (what reached the broker), not by the gateway's total of sent messages: that one also
       // moves with background traffic (a stale line re-requested, status), which made this test flaky.
       const cancels = () => h.sim.control.receivedCount(IN.CANCEL_ORDER);
       const before = cancels();
-      for (const orderId of [0, -1]) {
+      // Not a broker order id at all (ids are strings): refused by the contract.
+      for (const orderId of [7, 0, -1, '', 'a.b']) {
         const started = Date.now();
         const m = await nc.request(cmd('cancelOrder'), JSON.stringify({ v: 1, clientOrderId: coid(), orderId }), {
           timeout: 2_000,
         });
         expect(Date.now() - started).toBeLessThan(500);
         expect(m.json()).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
+      }
+      // A broker order id, but not the decimal form of one IB could hold: names no order of ours.
+      for (const orderId of ['0', '-1', '007', '2147483648', 'x1']) {
+        const m = await nc.request(cmd('cancelOrder'), JSON.stringify({ v: 1, clientOrderId: coid(), orderId }), {
+          timeout: 2_000,
+        });
+        expect(m.json()).toMatchObject({ ok: false, code: 'BROKER_ORDER_MISMATCH', details: { reason: 'notOpen' } });
       }
       // An account-summary round trip on the same socket (the sim answers each request): anything the gateway
       // wrote before it has reached the sim by the time the reply is here.
@@ -155,10 +163,10 @@ describe('same order', () => {
       { timeoutMs: 5_000 },
     );
     expect(m).toMatchObject({ ok: false, code: 'BROKER_ORDER_MISMATCH' });
-    const unknown = await cancel(a, 1_999_999);
+    const unknown = await cancel(a, '1999999');
     expect(unknown).toMatchObject({ ok: false, code: 'BROKER_ORDER_MISMATCH', details: { reason: 'notOpen' } });
     const held = h.sim.control.orders().open.find((o) => o.orderRef === a);
-    expect(held).toMatchObject({ orderId: ra.orderId, lmtPrice: 1 });
+    expect(held).toMatchObject({ orderId: Number(ra.orderId), lmtPrice: 1 });
     await cancelAllOpen();
   });
 
@@ -197,7 +205,7 @@ describe('same order', () => {
       expect((await cancelled).clientOrderId).toBe(a);
       // New ids start above everything the old instance reserved.
       const rn = await place(resting(coid()));
-      expect(rn.ok && rn.orderId).toBeGreaterThan(ra.orderId);
+      expect(rn.ok && Number(rn.orderId)).toBeGreaterThan(Number(ra.orderId));
       await cancelAllOpen();
     } finally {
       await next?.stop();

@@ -69,7 +69,7 @@ describe('orders', () => {
     const exec = nextMessage<BrokerExecution>(h.bus, evt('execution'), (e) => e.execution.clientOrderId === id);
     const r = await place(order(id));
     expect(r).toMatchObject({ ok: true, clientOrderId: id });
-    const orderId = r.ok ? r.orderId : -1;
+    const orderId = r.ok ? r.orderId : 'none';
     const x = (await exec).execution;
     expect(x).toMatchObject({ orderId, side: 'BUY', quantity: '100', account: ACCOUNT, conId: AAPL });
     expect(x.price).toBe(String(quote().ask));
@@ -101,7 +101,7 @@ describe('orders', () => {
       (s) => s.clientOrderId === id && s.status === 'working',
     );
     const r = await place(order(id, { orderType: 'LMT', limitPrice: String(far) }));
-    const orderId = r.ok ? r.orderId : -1;
+    const orderId = r.ok ? r.orderId : 'none';
     await submitted;
     const lower = (Math.round(far * 100) - 100) / 100;
     const modified = nextMessage<BrokerOpenOrder>(h.bus, evt('openOrder'), (o) => o.order.limitPrice === String(lower));
@@ -126,7 +126,7 @@ describe('orders', () => {
     await cancelled;
     const nextId = coid();
     const next = await place(order(nextId, { orderType: 'LMT', limitPrice: '1' }));
-    expect(next.ok && next.orderId).toBeGreaterThan(orderId);
+    expect(next.ok && Number(next.orderId)).toBeGreaterThan(Number(orderId));
     await until(() => h.sim.control.orders().open.some((o) => o.orderRef === nextId), 2_000, 'order at the broker');
   });
 
@@ -139,7 +139,7 @@ describe('orders', () => {
     );
     const id = coid();
     const r = await place(order(id, { orderType: 'LMT', limitPrice: far }));
-    const orderId = r.ok ? r.orderId : -1;
+    const orderId = r.ok ? r.orderId : 'none';
     const cancelled = nextMessage<BrokerOrderStatus>(
       h.bus,
       evt('orderStatus'),
@@ -249,7 +249,7 @@ describe('reconciliation', () => {
       (s) => s.clientOrderId === id && s.status === 'working',
     );
     const r = await place(order(id, { orderType: 'LMT', limitPrice: String(target), tif: 'GTC' }));
-    const orderId = r.ok ? r.orderId : -1;
+    const orderId = r.ok ? r.orderId : 'none';
     await submitted;
 
     const c = conn();

@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import {
+  brokerIds,
   clientOrderIdOf,
   fingerprint,
+  ibOrderIdOf,
   isFinalIbStatus,
   orderKey,
   parseIbStatus,
@@ -85,8 +87,8 @@ describe('orders', () => {
       40,
     );
     expect(b).toEqual({
-      orderId: 7,
-      permId: 123,
+      orderId: '7',
+      permId: '123',
       clientOrderId: 'o-7',
       account: 'DU1',
       instrument: AAPL,
@@ -165,6 +167,17 @@ describe('orders', () => {
       commission: '0.35',
       currency: 'USD',
     });
+  });
+
+  test("IB's integer ids ↔ broker order id strings: 0 is no id, commands take only the decimal form of one", () => {
+    expect(brokerIds(7, 123)).toEqual({ orderId: '7', permId: '123' });
+    expect(brokerIds(0, 0)).toEqual({});
+    expect(brokerIds(-5, 0)).toEqual({ orderId: '-5' });
+    expect(brokerIds(undefined, 9)).toEqual({ permId: '9' });
+    expect(ibOrderIdOf('7')).toBe(7);
+    expect(ibOrderIdOf('2147483647')).toBe(2_147_483_647);
+    for (const id of ['0', '-5', '007', '7.0', '1e3', '2147483648', 'abc', ''])
+      expect(ibOrderIdOf(id), id).toBeUndefined();
   });
 
   test('event id building blocks are token-safe and stable', () => {

@@ -46,14 +46,14 @@ const order = (clientOrderId: string, over: Record<string, unknown> = {}) => ({
   outsideRth: false,
   ...over,
 });
-const placed = async (body: object): Promise<number> => {
+const placed = async (body: object): Promise<string> => {
   const r = await h.bus.request<BrokerPlaceOrderReply>(cmd('placeOrder'), body, { timeoutMs: 5_000 });
   if (!r.ok) throw new Error(`place refused: ${r.code}`);
   return r.orderId;
 };
 const rejection = (match: (r: BrokerOrderRejected) => boolean) =>
   nextMessage<BrokerOrderRejected>(h.bus, evt('orderRejected'), match);
-const status = (orderId: number, s: string) =>
+const status = (orderId: string, s: string) =>
   nextMessage<BrokerOrderStatus>(h.bus, evt('orderStatus'), (x) => x.orderId === orderId && x.status === s);
 
 describe('orderRejected carries the broker code, text and the refused request', () => {

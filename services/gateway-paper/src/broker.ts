@@ -7,6 +7,7 @@
 import type { Bus, Subscription } from '@trading-system/bus';
 import {
   BROKER_COMMAND_VERBS,
+  type BrokerCancelOrderRequest,
   type BrokerCapabilities,
   type BrokerCommandVerb,
   type BrokerInfo,
@@ -32,7 +33,7 @@ import type { Logger } from '@trading-system/runtime';
 import type { Kysely } from '@trading-system/storage';
 import type { PaperDb } from './db-types.js';
 import { Refusal } from './errors.js';
-import { toAccountSummary, toBrokerOrder, toExecutionData, toPosition } from './facts.js';
+import { coreOrderIdOf, toAccountSummary, toBrokerOrder, toExecutionData, toPosition } from './facts.js';
 import type { MarketHours } from './instruments.js';
 import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
 import { ReplayFeed, type ReplayOptions, replayClock } from './replay.js';
@@ -258,8 +259,8 @@ export class PaperBroker {
       status: async () => ({ v: 1, ok: true, status: this.status() }),
       placeOrder: (b: BrokerPlaceOrderRequest) => this.placeOrder(b),
       modifyOrder: (b: BrokerModifyOrderRequest) => this.modifyOrder(b),
-      cancelOrder: async (b: { clientOrderId: string; orderId: number }) => {
-        await this.venue.cancel(b.orderId, b.clientOrderId);
+      cancelOrder: async (b: BrokerCancelOrderRequest) => {
+        await this.venue.cancel(this.coreOrderId(b), b.clientOrderId);
         return { v: 1, ok: true, clientOrderId: b.clientOrderId, orderId: b.orderId };
       },
       cancelAll: async () => {
@@ -388,15 +389,22 @@ export class PaperBroker {
     await this.prepare(req.conId);
     this.checkCapabilities(b);
     const orderId = await this.venue.place(req);
-    return { v: 1, ok: true, clientOrderId: b.clientOrderId, orderId };
+    return { v: 1, ok: true, clientOrderId: b.clientOrderId, orderId: String(orderId) };
   }
 
   private async modifyOrder(b: BrokerModifyOrderRequest) {
     const req = this.toPlace(b);
     await this.prepare(req.conId);
     this.checkCapabilities(b);
-    await this.venue.modify(b.orderId, req);
+    await this.venue.modify(this.coreOrderId(b), req);
     return { v: 1, ok: true, clientOrderId: b.clientOrderId, orderId: b.orderId };
+  }
+
+  /** The core's id of the order a command names; an id the core never handed out names no order of ours. */
+  private coreOrderId(b: { readonly orderId: string; readonly clientOrderId: string }): number {
+    const id = coreOrderIdOf(b.orderId);
+    if (id === undefined) throw new Refusal('BROKER_ORDER_MISMATCH', `order ${b.orderId} is not ${b.clientOrderId}'s`);
+    return id;
   }
 
   private async mdSubscribe(b: BrokerMdSubscribeRequest) {

@@ -56,10 +56,23 @@ const STATE: Readonly<Record<OrderStatus, BrokerOrderState>> = {
 
 export const stateOf = (status: OrderStatus): BrokerOrderState => STATE[status];
 
+/** The core's integer order ids → the contract's broker order ids: their decimal strings (0: no id, left out). */
+export function idsOf(o: { readonly orderId: number; readonly permId: number }): { orderId?: string; permId?: string } {
+  return {
+    ...(o.orderId === 0 ? {} : { orderId: String(o.orderId) }),
+    ...(o.permId <= 0 ? {} : { permId: String(o.permId) }),
+  };
+}
+
+/** A command's broker order id → the core's order id: only the plain decimal form of one the core handed out. */
+export function coreOrderIdOf(id: string): number | undefined {
+  if (!/^[1-9][0-9]{0,14}$/.test(id)) return undefined;
+  return Number(id);
+}
+
 export function toBrokerOrder(o: OrderRecord, instrument: Instrument): BrokerOrder {
   return {
-    orderId: o.orderId,
-    permId: o.permId,
+    ...idsOf(o),
     ...(o.orderRef === '' ? {} : { clientOrderId: o.orderRef }),
     account: o.account,
     instrument,
@@ -102,8 +115,7 @@ export function orderStatusFact(e: OrderStatusEvent, o: OrderRecord | undefined,
     body: {
       tsEventMs: o?.updatedAtMs ?? nowMs,
       tsInitMs: nowMs,
-      orderId: e.orderId,
-      permId: e.permId,
+      ...idsOf(e),
       ...(o === undefined || o.orderRef === '' ? {} : { clientOrderId: o.orderRef }),
       status: stateOf(e.status),
       filled,
@@ -115,8 +127,7 @@ export function orderStatusFact(e: OrderStatusEvent, o: OrderRecord | undefined,
 
 export function toExecutionData(x: ExecutionRecord): BrokerExecutionData {
   return {
-    orderId: x.orderId,
-    permId: x.permId,
+    ...idsOf(x),
     ...(x.orderRef === '' ? {} : { clientOrderId: x.orderRef }),
     execId: x.execId,
     account: x.account,
@@ -170,8 +181,7 @@ export function rejectionFact(
     body: {
       tsEventMs: nowMs,
       tsInitMs: nowMs,
-      orderId: o.orderId,
-      permId: o.permId,
+      ...idsOf(o),
       ...(o.orderRef === '' ? {} : { clientOrderId: o.orderRef }),
       brokerCode: code,
       message: message.slice(0, 2048),

@@ -86,7 +86,7 @@ describe('gateway-paper: kill -9 mid-flow and restart on the same database', () 
       tif: i % 2 === 0 ? 'DAY' : 'GTC',
       outsideRth: false,
     }));
-    const answered = new Map<string, number>();
+    const answered = new Map<string, string>();
     const subject = Subjects.brokerCommand.build({ broker, verb: 'placeOrder' });
     let killed: Promise<void> | undefined;
     // Sent back to back; the gateway dies once a third of them are answered, others in flight.
@@ -138,8 +138,10 @@ describe('gateway-paper: kill -9 mid-flow and restart on the same database', () 
     const final = [...s2.openOrders, ...s2.completedOrders];
     expect(final).toHaveLength(ORDERS);
     // Ids are never reused across the kill: the orders of the second instance are above every earlier one.
-    const maxBefore = Math.max(...answered.values());
-    for (const o of final) if (!answered.has(o.clientOrderId ?? '')) expect(o.orderId).toBeGreaterThan(maxBefore);
+    // The paper venue's order ids are its core's integers, in decimal.
+    const maxBefore = Math.max(...[...answered.values()].map(Number));
+    for (const o of final)
+      if (!answered.has(o.clientOrderId ?? '')) expect(Number(o.orderId)).toBeGreaterThan(maxBefore);
 
     // Every committed fill is on the stream once, with one commission; the stream and the broker agree.
     await c.waitUntil(

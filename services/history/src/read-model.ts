@@ -1,5 +1,5 @@
 import type { Bus, Consumer, JetStreamMessage } from '@trading-system/bus';
-import type { OrderEvent, OrderView, TradeRecord } from '@trading-system/contracts';
+import { inCurrentWords, type OrderEvent, type OrderView, type TradeRecord } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import { type Kysely, sql, type Transaction } from '@trading-system/storage';
 import type { HistoryDb } from './db-types.js';
@@ -185,8 +185,9 @@ async function refold(trx: Transaction<HistoryDb>, clientOrderId: string, touche
     .select('event')
     .where('client_order_id', '=', clientOrderId)
     .execute();
-  // Stored as parsed on receipt: not validated again, or a later, stricter schema would stop the order's fold.
-  const folded = foldOrder(rows.map((r) => r.event as OrderEvent));
+  // Stored as parsed on receipt: not validated again, or a later, stricter schema would stop the order's fold; an
+  // older event's broker ids (IB integers) are read as the strings they are now.
+  const folded = foldOrder(rows.map((r) => inCurrentWords(r.event as OrderEvent)));
   if (folded.view === undefined) return folded;
   const { client_order_id: _id, ...changes } = orderRow(folded.view);
   await trx

@@ -14,8 +14,8 @@ describe('order view fold', () => {
       state: 'filled',
       filledQty: '100',
       avgFillPrice: '187.28',
-      brokerOrderId: 7,
-      permId: 9001,
+      brokerOrderId: '7',
+      permId: '9001',
       lastSeq: 5,
       // The OMS's recording times (tsInitMs), as orders.get shows them; not the broker's execution time.
       createdAtMs: accepted.tsInitMs,
@@ -35,14 +35,14 @@ describe('order view fold', () => {
     const [accepted, , , , fill] = orderStory('sim', 'DU1', 't');
     if (accepted?.kind !== 'accepted' || fill?.kind !== 'filled') throw new Error('story shape changed');
     const start = viewFromAccepted(accepted);
-    expect(applyEvent(start, { ...fill, brokerOrderId: 11, permId: 4242 })).toMatchObject({
-      brokerOrderId: 11,
-      permId: 4242,
+    expect(applyEvent(start, { ...fill, brokerOrderId: '11', permId: '4242' })).toMatchObject({
+      brokerOrderId: '11',
+      permId: '4242',
     });
-    const known = { ...start, brokerOrderId: 7, permId: 9001 };
-    expect(applyEvent(known, { ...fill, brokerOrderId: 11, permId: 4242 })).toMatchObject({
-      brokerOrderId: 7,
-      permId: 9001,
+    const known = { ...start, brokerOrderId: '7', permId: '9001' };
+    expect(applyEvent(known, { ...fill, brokerOrderId: '11', permId: '4242' })).toMatchObject({
+      brokerOrderId: '7',
+      permId: '9001',
     });
   });
 

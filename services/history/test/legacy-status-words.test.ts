@@ -52,7 +52,8 @@ function oldWordsOrder(broker: string): OrderEvent[] {
       from: 'accepted',
       to: 'submitted',
       brokerStatus: 'PreSubmitted',
-      brokerOrderId: 7,
+      // IB's integer, as the version before wrote broker order ids.
+      brokerOrderId: 7 as unknown as string,
     },
     { ...base(3), kind: 'pendingCancel' },
     {
@@ -121,7 +122,7 @@ describe.each(['pglite', 'pg'] as const)('events in the old status words (%s)', 
       );
     };
     const first = await read();
-    expect(first.ok && first.orders.map((o) => [o.state, o.brokerOrderId])).toEqual([['cancelled', 7]]);
+    expect(first.ok && first.orders.map((o) => [o.state, o.brokerOrderId])).toEqual([['cancelled', '7']]);
     expect(
       first.ok && first.events?.map((e) => (e.kind === 'statusChanged' ? [e.brokerStatus, e.reason] : e.kind)),
     ).toEqual(['accepted', ['held', undefined], 'pendingCancel', [undefined, 'cancel refused: TIMEOUT'], 'cancelled']);

@@ -32,7 +32,14 @@ export function orderStory(broker: string, account: string, tag: string): OrderE
       tif: 'DAY',
       outsideRth: false,
     },
-    { ...base(o1, 2, 10), kind: 'statusChanged', from: 'accepted', to: 'submitted', brokerOrderId: 7, permId: 9001 },
+    {
+      ...base(o1, 2, 10),
+      kind: 'statusChanged',
+      from: 'accepted',
+      to: 'submitted',
+      brokerOrderId: '7',
+      permId: '9001',
+    },
     {
       ...base(o1, 3, 20),
       kind: 'partiallyFilled',

@@ -112,7 +112,7 @@ describe('order and trade history from the ORDERS stream', () => {
       ['AAPL', 'filled', '100'],
     ]);
     const aapl = await orders({ symbol: 'AAPL' });
-    expect(aapl.ok && aapl.orders[0]).toMatchObject({ avgFillPrice: '187.28', brokerOrderId: 7, permId: 9001 });
+    expect(aapl.ok && aapl.orders[0]).toMatchObject({ avgFillPrice: '187.28', brokerOrderId: '7', permId: '9001' });
     const open = await orders({ status: 'open' });
     expect(open.ok && open.orders).toEqual([]);
     const cancelled = await orders({ states: ['cancelled'] });

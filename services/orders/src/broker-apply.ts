@@ -20,18 +20,18 @@ import { appendEvent, isOpenRow, lockOrder, type OrderRow, patchOrder, type Trx 
 import { acceptsFill, canTransition, stateAfterFill, stateFromBrokerStatus } from './order-state.js';
 
 export interface BrokerIds {
-  readonly orderId: number;
-  readonly permId: number;
+  readonly orderId?: string | undefined;
+  readonly permId?: string | undefined;
   readonly clientOrderId?: string | undefined;
 }
 
-/** The ledger order a broker fact is about (by our id from orderRef, else by IB orderId), locked. */
+/** The ledger order a broker fact is about (by our id from orderRef, else by the broker's order id), locked. */
 export async function lockForBroker(trx: Trx, broker: string, ids: BrokerIds): Promise<OrderRow | undefined> {
   if (ids.clientOrderId !== undefined) {
     const row = await lockOrder(trx, ids.clientOrderId);
     if (row !== undefined && row.broker === broker) return row;
   }
-  if (ids.orderId <= 0) return undefined;
+  if (ids.orderId === undefined) return undefined;
   const found = await trx
     .selectFrom('orders')
     .select('client_order_id')
@@ -154,8 +154,8 @@ export async function applyExecution(
         state,
         filled_qty: cum,
         fill_notional: notional,
-        ...(row.broker_order_id === null && e.orderId > 0 ? { broker_order_id: e.orderId } : {}),
-        ...(row.perm_id === null && e.permId > 0 ? { perm_id: String(e.permId) } : {}),
+        ...(row.broker_order_id === null && e.orderId !== undefined ? { broker_order_id: e.orderId } : {}),
+        ...(row.perm_id === null && e.permId !== undefined ? { perm_id: e.permId } : {}),
         ...(row.broker_acked_at_ms === null ? { broker_acked_at_ms: String(nowMs) } : {}),
       },
     },
@@ -164,9 +164,9 @@ export async function applyExecution(
 }
 
 /** The broker ids the order has after this execution: the ledger's first-known ones win, as in the patch. */
-function knownIds(row: OrderRow, e: { orderId: number; permId: number }): { brokerOrderId?: number; permId?: number } {
-  const brokerOrderId = row.broker_order_id ?? (e.orderId > 0 ? e.orderId : undefined);
-  const permId = row.perm_id !== null ? Number(row.perm_id) : e.permId > 0 ? e.permId : undefined;
+function knownIds(row: OrderRow, e: BrokerIds): { brokerOrderId?: string; permId?: string } {
+  const brokerOrderId = row.broker_order_id ?? e.orderId;
+  const permId = row.perm_id ?? e.permId;
   return {
     ...(brokerOrderId === undefined ? {} : { brokerOrderId }),
     ...(permId === undefined ? {} : { permId }),
@@ -228,8 +228,8 @@ export interface StatusFact {
 export async function applyBrokerStatus(trx: Trx, row: OrderRow, f: StatusFact, nowMs: number): Promise<OrderRow> {
   let current = row;
   const ids = {
-    ...(row.broker_order_id === null && f.ids.orderId > 0 ? { broker_order_id: f.ids.orderId } : {}),
-    ...(row.perm_id === null && f.ids.permId > 0 ? { perm_id: String(f.ids.permId) } : {}),
+    ...(row.broker_order_id === null && f.ids.orderId !== undefined ? { broker_order_id: f.ids.orderId } : {}),
+    ...(row.perm_id === null && f.ids.permId !== undefined ? { perm_id: f.ids.permId } : {}),
     ...(row.broker_acked_at_ms === null ? { broker_acked_at_ms: String(nowMs) } : {}),
   };
   const from = row.state as OrderState;
@@ -277,8 +277,8 @@ export async function applyBrokerStatus(trx: Trx, row: OrderRow, f: StatusFact, 
       from,
       to,
       brokerStatus: f.status,
-      ...(f.ids.orderId > 0 ? { brokerOrderId: f.ids.orderId } : {}),
-      ...(f.ids.permId > 0 ? { permId: f.ids.permId } : {}),
+      ...(f.ids.orderId === undefined ? {} : { brokerOrderId: f.ids.orderId }),
+      ...(f.ids.permId === undefined ? {} : { permId: f.ids.permId }),
     },
     { ...opts, patch },
   );

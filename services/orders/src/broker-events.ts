@@ -147,7 +147,7 @@ export async function startBrokerEventConsumer(
         };
         await trx
           .insertInto('external_orders')
-          .values({ broker, perm_id: String(o.permId), order_id: o.orderId, ...values })
+          .values({ broker, perm_id: o.permId ?? '', order_id: o.orderId ?? '', ...values })
           .onConflict((oc) => oc.columns(['broker', 'account', 'perm_id', 'order_id']).doUpdateSet(values))
           .execute();
         return;

@@ -21,7 +21,7 @@ export interface OrdersTable {
   filled_qty: string;
   /** Σ price × quantity of the fills, for the average fill price. */
   fill_notional: string;
-  broker_order_id: number | null;
+  broker_order_id: string | null;
   perm_id: string | null;
   last_seq: number;
   request_hash: string;
@@ -104,8 +104,9 @@ export interface SettingsTable {
 
 export interface ExternalOrdersTable {
   broker: string;
+  /** BrokerOrderId, '' when the broker gave none (IB 0 before migration 0008). */
   perm_id: string;
-  order_id: number;
+  order_id: string;
   account: string;
   /** BrokerOrderState (IB words before migration 0007). */
   status: string;

@@ -53,7 +53,7 @@ export async function lockOrder(trx: Trx, clientOrderId: string): Promise<OrderR
 export async function findByBrokerOrderId(
   db: Db | Trx,
   broker: string,
-  brokerOrderId: number,
+  brokerOrderId: string,
 ): Promise<OrderRow | undefined> {
   return db
     .selectFrom('orders')
@@ -253,7 +253,7 @@ export function toOrderView(row: OrderRow): OrderView | undefined {
     filledQty: filled,
     ...(compareDecimal(filled, '0') === 0 ? {} : { avgFillPrice: divDecimal(row.fill_notional, filled, 8) }),
     ...(row.broker_order_id === null ? {} : { brokerOrderId: row.broker_order_id }),
-    ...(row.perm_id === null ? {} : { permId: Number(row.perm_id) }),
+    ...(row.perm_id === null ? {} : { permId: row.perm_id }),
     ...(row.last_rejection === null || row.last_rejection === undefined
       ? {}
       : {

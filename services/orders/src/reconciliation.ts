@@ -58,8 +58,8 @@ const samePrice = (a: string | null, b: string | undefined): boolean =>
 /** True when applying `o` to `row` would change nothing (no transaction needed for it). */
 function changesNothing(row: OrderRow, o: BrokerOrder): boolean {
   if (row.broker_acked_at_ms === null) return false;
-  if (row.broker_order_id === null && o.orderId > 0) return false;
-  if (row.perm_id === null && o.permId > 0) return false;
+  if (row.broker_order_id === null && o.orderId !== undefined) return false;
+  if (row.perm_id === null && o.permId !== undefined) return false;
   if (compareDecimal(o.filled, row.filled_qty) !== 0) return false;
   const from = row.state as OrderState;
   const to = stateFromBrokerStatus(o.status, {

@@ -234,6 +234,7 @@ describe('end to end: the fate of every order is established from the broker', (
       const next = `a-${randomUUID()}`;
       const placed = await submit(next);
       expect(placed.ok, JSON.stringify(placed)).toBe(true);
+      // gateway-ib hands out IB order ids as decimal strings: their numbers never go back.
       after.push(Number(placed.order?.brokerOrderId));
       await until(next, 'submitted');
     }

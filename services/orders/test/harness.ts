@@ -158,7 +158,7 @@ function serveFakeGateway(bus: Bus, broker: string): { gateway: FakeGateway; sub
       else if (gateway.place === 'refuse')
         return { v: 1, ok: false, code: 'BROKER_DISCONNECTED', message: 'socket closed', details: { brokerCode: 504 } };
       gateway.nextOrderId += 1;
-      return { v: 1, ok: true, clientOrderId: body.clientOrderId, orderId: gateway.nextOrderId };
+      return { v: 1, ok: true, clientOrderId: body.clientOrderId, orderId: String(gateway.nextOrderId) };
     }),
     bus.serve(Subjects.brokerCommand.build({ broker, verb: 'cancelOrder' }), (body: Record<string, unknown>) => {
       gateway.calls.push({ verb: 'cancelOrder', body });

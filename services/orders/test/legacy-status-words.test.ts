@@ -118,7 +118,7 @@ describe.each(['nats-pg', 'memory-pglite'] as const)('a ledger from before migra
     const external = await db(x).selectFrom('external_orders').select(['perm_id', 'status']).execute();
     expect(external).toEqual([{ perm_id: '777', status: 'working' }]);
 
-    await status(x, id, ORDER_ID, 'cancelled', 1);
+    await status(x, id, String(ORDER_ID), 'cancelled', 1);
     const after = await waitUntil(async () => {
       const g = await get(x, id);
       return g.order?.state === 'cancelled' ? g : undefined;

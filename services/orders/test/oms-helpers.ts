@@ -18,14 +18,14 @@ export const get = (x: Harness, clientOrderId: string) =>
 export const stateOf = async (x: Harness, id: string) => (await get(x, id)).order?.state;
 export const db = (x: Harness) => x.database.db.withSchema(x.schema);
 
-export function exec(x: Harness, clientOrderId: string, orderId: number, execId: string, qty: string, cum: string) {
+export function exec(x: Harness, clientOrderId: string, orderId: string, execId: string, qty: string, cum: string) {
   const now = Date.now();
   return x.brokerEvent('execution', {
     eventId: `exec-${execId}`,
     tsEventMs: now,
     execution: {
       orderId,
-      permId: 9000 + orderId,
+      permId: `p${orderId}`,
       clientOrderId,
       execId,
       account: ACCOUNT,
@@ -41,12 +41,12 @@ export function exec(x: Harness, clientOrderId: string, orderId: number, execId:
   });
 }
 
-export function status(x: Harness, clientOrderId: string, orderId: number, s: string, n: number) {
+export function status(x: Harness, clientOrderId: string, orderId: string, s: string, n: number) {
   return x.brokerEvent('orderStatus', {
     eventId: `status-${x.broker}-${orderId}-${n}`,
     tsEventMs: Date.now(),
     orderId,
-    permId: 9000 + orderId,
+    permId: `p${orderId}`,
     clientOrderId,
     status: s as 'working',
     filled: '0',

@@ -8,7 +8,7 @@ test('embedded mode: submit, fill from a broker event, get with history, positio
   const h = await startHarness('memory-pglite');
   try {
     const clientOrderId = `c-${randomUUID()}`;
-    const r = await h.request<{ ok: boolean; order: { brokerOrderId: number; state: string } }>(
+    const r = await h.request<{ ok: boolean; order: { brokerOrderId: string; state: string } }>(
       Subjects.ordersSubmit.build(),
       lmtBuy(h.broker, { clientOrderId }),
     );
@@ -19,7 +19,7 @@ test('embedded mode: submit, fill from a broker event, get with history, positio
       tsEventMs: now,
       execution: {
         orderId: r.order.brokerOrderId,
-        permId: 1,
+        permId: '1',
         clientOrderId,
         execId: `${h.broker}-1`,
         account: ACCOUNT,

@@ -16,7 +16,7 @@ describe('commission before its execution', () => {
     const x = h;
     const r = await submit(x);
     const id = String(r.order?.clientOrderId);
-    const orderId = Number(r.order?.brokerOrderId);
+    const orderId = String(r.order?.brokerOrderId);
     const execId = `early-${x.broker}`;
     await x.brokerEvent('commissionReport', {
       eventId: `comm-${execId}`,
@@ -38,8 +38,7 @@ describe('external orders', () => {
     h = await startHarness('nats-pg');
     const x = h;
     const order = {
-      orderId: 0,
-      permId: 424242,
+      permId: '424242',
       account: ACCOUNT,
       instrument: AAPL,
       side: 'SELL' as const,

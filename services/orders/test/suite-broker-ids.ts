@@ -19,9 +19,9 @@ afterEach(async () => {
 /** As gateway-ib makes an exec id safe for an event id. */
 const tok = (execId: string) => execId.replace(/[^A-Za-z0-9_-]/g, '_');
 
-const execution = (clientOrderId: string, orderId: number, execId: string, quantity: string) => ({
+const execution = (clientOrderId: string, orderId: string, execId: string, quantity: string) => ({
   orderId,
-  permId: 9000 + orderId,
+  permId: `p${orderId}`,
   clientOrderId,
   execId,
   account: ACCOUNT,
@@ -35,7 +35,7 @@ const execution = (clientOrderId: string, orderId: number, execId: string, quant
   execTimeMs: Date.now(),
 });
 
-async function submitTo(x: Harness, broker: string, quantity = '100'): Promise<{ id: string; orderId: number }> {
+async function submitTo(x: Harness, broker: string, quantity = '100'): Promise<{ id: string; orderId: string }> {
   const r = await x.request<Reply>(Subjects.ordersSubmit.build(), {
     v: 1,
     clientOrderId: coid(),
@@ -48,7 +48,7 @@ async function submitTo(x: Harness, broker: string, quantity = '100'): Promise<{
     tif: 'DAY',
   });
   expect(r.ok, JSON.stringify(r)).toBe(true);
-  return { id: String(r.order?.clientOrderId), orderId: Number(r.order?.brokerOrderId) };
+  return { id: String(r.order?.clientOrderId), orderId: String(r.order?.brokerOrderId) };
 }
 
 describe('broker-side ids are scoped by broker', () => {
@@ -226,7 +226,7 @@ describe('broker-side ids are scoped by broker', () => {
       {
         eventId: `exec-${tok(old.execId)}`,
         tsEventMs: Date.now(),
-        execution: execution(old.id, 41, old.execId, '10'),
+        execution: execution(old.id, '41', old.execId, '10'),
       },
       `${x.broker}:exec-${tok(old.execId)}-replay`,
     );

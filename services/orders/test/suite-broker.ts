@@ -15,7 +15,7 @@ describe('broker events', () => {
     const x = h;
     const r = await submit(x);
     const id = String(r.order?.clientOrderId);
-    const orderId = Number(r.order?.brokerOrderId);
+    const orderId = String(r.order?.brokerOrderId);
     const publishAll = async (suffix?: string) => {
       const m = (id2: string) => (suffix === undefined ? undefined : `${id2}-${suffix}`);
       await x.brokerEvent(
@@ -24,7 +24,7 @@ describe('broker events', () => {
           eventId: `status-${x.broker}-${orderId}-1`,
           tsEventMs: Date.now(),
           orderId,
-          permId: 9000 + orderId,
+          permId: `p${orderId}`,
           clientOrderId: id,
           status: 'working',
           filled: '0',
@@ -44,7 +44,7 @@ describe('broker events', () => {
             tsEventMs: now,
             execution: {
               orderId,
-              permId: 9000 + orderId,
+              permId: `p${orderId}`,
               clientOrderId: id,
               execId,
               account: ACCOUNT,
@@ -124,7 +124,7 @@ describe('broker events', () => {
     const x = h;
     const r = await submit(x);
     const id = String(r.order?.clientOrderId);
-    const orderId = Number(r.order?.brokerOrderId);
+    const orderId = String(r.order?.brokerOrderId);
     const mod = await x.request<Reply>(Subjects.ordersModify.build(), { v: 1, clientOrderId: id, limitPrice: '150.3' });
     // The reply says the modification was sent; it takes effect when the broker shows the new values.
     expect(mod).toMatchObject({ ok: true, order: { limitPrice: '150.25' } });
@@ -132,7 +132,7 @@ describe('broker events', () => {
     expect(x.gateway.calls.find((c) => c.verb === 'modifyOrder')?.body).toMatchObject({ limitPrice: '150.3', orderId });
     const brokerView = {
       orderId,
-      permId: 9000 + orderId,
+      permId: `p${orderId}`,
       clientOrderId: id,
       account: ACCOUNT,
       instrument: AAPL,
@@ -204,8 +204,8 @@ describe('unresolved orders and reconciliation', () => {
     x.gateway.snapshot = () => ({
       openOrders: [
         {
-          orderId: 555,
-          permId: 777,
+          orderId: '555',
+          permId: '777',
           clientOrderId: lostId,
           account: ACCOUNT,
           instrument: AAPL,
@@ -223,8 +223,8 @@ describe('unresolved orders and reconciliation', () => {
       completedOrders: [],
       executions: [
         {
-          orderId: 555,
-          permId: 777,
+          orderId: '555',
+          permId: '777',
           clientOrderId: lostId,
           execId: `rx-${lostId}`,
           account: ACCOUNT,
@@ -261,7 +261,7 @@ describe('unresolved orders and reconciliation', () => {
     expect(reconciles()).toBe(startCount + 1);
     await sentinel(x);
     const first = await get(x, lostId);
-    expect(first.order).toMatchObject({ filledQty: '50', brokerOrderId: 555 });
+    expect(first.order).toMatchObject({ filledQty: '50', brokerOrderId: '555' });
     expect(first.events?.map((e) => e.kind)).toEqual([
       'accepted',
       'unresolved',

@@ -23,9 +23,9 @@ type Snapshot = Omit<
 >;
 const EMPTY: Snapshot = { openOrders: [], completedOrders: [], executions: [], positions: [] };
 
-const openAtBroker = (clientOrderId: string, orderId: number, s: BrokerOrder['status'] = 'working'): BrokerOrder => ({
+const openAtBroker = (clientOrderId: string, orderId: string, s: BrokerOrder['status'] = 'working'): BrokerOrder => ({
   orderId,
-  permId: 9000 + orderId,
+  permId: `p${orderId}`,
   clientOrderId,
   account: ACCOUNT,
   instrument: AAPL,
@@ -74,7 +74,7 @@ describe('pendingSubmit: written to the broker, submitted only on its acknowledg
     const x = h;
     const r = await submit(x);
     const id = String(r.order?.clientOrderId);
-    const orderId = Number(r.order?.brokerOrderId);
+    const orderId = String(r.order?.brokerOrderId);
     expect(r).toMatchObject({ ok: true, order: { state: 'pendingSubmit', brokerOrderId: orderId } });
     expect(await stateOf(x, id)).toBe('pendingSubmit');
     await status(x, id, orderId, 'held', 1);
@@ -93,19 +93,18 @@ describe('pendingSubmit: written to the broker, submitted only on its acknowledg
     const x = h;
     const a = await submit(x);
     const aId = String(a.order?.clientOrderId);
-    await exec(x, aId, Number(a.order?.brokerOrderId), `fx-${x.broker}`, '100', '100');
+    await exec(x, aId, String(a.order?.brokerOrderId), `fx-${x.broker}`, '100', '100');
     await untilState(x, aId, 'filled');
 
     const b = await submit(x);
     const bId = String(b.order?.clientOrderId);
-    const bOrderId = Number(b.order?.brokerOrderId);
+    const bOrderId = String(b.order?.brokerOrderId);
     expect(b.order?.state).toBe('pendingSubmit');
     // IB 321 (a validation error) kills the order without any status: the refusal itself must settle it.
     await x.brokerEvent('orderRejected', {
       eventId: `rej-${x.broker}-${bOrderId}`,
       tsEventMs: Date.now(),
       orderId: bOrderId,
-      permId: 0,
       clientOrderId: bId,
       brokerCode: 321,
       message: 'Error validating request',
@@ -117,14 +116,14 @@ describe('pendingSubmit: written to the broker, submitted only on its acknowledg
     // A refused cancel changes nothing: the order keeps working.
     const c = await submit(x);
     const cId = String(c.order?.clientOrderId);
-    const cOrderId = Number(c.order?.brokerOrderId);
+    const cOrderId = String(c.order?.brokerOrderId);
     await status(x, cId, cOrderId, 'working', 1);
     await untilState(x, cId, 'submitted');
     await x.brokerEvent('orderRejected', {
       eventId: `rej-${x.broker}-${cOrderId}-cancel`,
       tsEventMs: Date.now(),
       orderId: cOrderId,
-      permId: 9000 + cOrderId,
+      permId: `p${cOrderId}`,
       clientOrderId: cId,
       brokerCode: 10148,
       message: 'OrderId that needs to be cancelled can not be cancelled',
@@ -142,7 +141,7 @@ describe('periodic reconciliation: no order awaits the broker for ever', () => {
     const x = h;
     const known = await submit(x);
     const knownId = String(known.order?.clientOrderId);
-    const knownOrderId = Number(known.order?.brokerOrderId);
+    const knownOrderId = String(known.order?.brokerOrderId);
     const lost = await submit(x);
     const lostId = String(lost.order?.clientOrderId);
     expect(lost.order?.state).toBe('pendingSubmit');
@@ -177,9 +176,9 @@ describe('periodic reconciliation: no order awaits the broker for ever', () => {
     const foundId = String(found.order?.clientOrderId);
     const lostId = String(lost.order?.clientOrderId);
     expect([found.order?.state, lost.order?.state]).toEqual(['unresolved', 'unresolved']);
-    x.gateway.snapshot = () => ({ ...EMPTY, openOrders: [openAtBroker(foundId, 4242)] });
+    x.gateway.snapshot = () => ({ ...EMPTY, openOrders: [openAtBroker(foundId, '4242')] });
     const submitted = await untilState(x, foundId, 'submitted');
-    expect(submitted.order).toMatchObject({ brokerOrderId: 4242, permId: 9000 + 4242 });
+    expect(submitted.order).toMatchObject({ brokerOrderId: '4242', permId: 'p4242' });
     const rejected = await untilState(x, lostId, 'rejected');
     expect(rejected.events?.at(-1)).toMatchObject({ reasonCode: 'NEVER_REACHED_BROKER' });
     expect(rejected.events?.find((e) => e.kind === 'reconciliationMismatch')).toMatchObject({
@@ -192,7 +191,7 @@ describe('periodic reconciliation: no order awaits the broker for ever', () => {
     const x = h;
     const r = await submit(x);
     const id = String(r.order?.clientOrderId);
-    await status(x, id, Number(r.order?.brokerOrderId), 'working', 1);
+    await status(x, id, String(r.order?.brokerOrderId), 'working', 1);
     await untilState(x, id, 'submitted');
     // A cancel keeps it awaiting the broker (pendingCancel), so snapshots keep coming.
     await cancel(x, id);
@@ -240,13 +239,13 @@ describe('a cancel of an order without a broker order id', () => {
     expect(await cancel(x, id)).toMatchObject({ ok: true, order: { state: 'unresolved' } });
     expect(cancelsSent(x)).toHaveLength(0);
 
-    x.gateway.snapshot = () => ({ ...EMPTY, openOrders: [openAtBroker(id, 5150)] });
+    x.gateway.snapshot = () => ({ ...EMPTY, openOrders: [openAtBroker(id, '5150')] });
     await waitUntil(() => (cancelsSent(x).length > 0 ? true : undefined));
     expect(cancelsSent(x)).toHaveLength(1);
-    expect(cancelsSent(x)[0]?.body).toMatchObject({ clientOrderId: id, orderId: 5150 });
+    expect(cancelsSent(x)[0]?.body).toMatchObject({ clientOrderId: id, orderId: '5150' });
     await untilState(x, id, 'pendingCancel');
-    x.gateway.snapshot = () => ({ ...EMPTY, completedOrders: [openAtBroker(id, 5150, 'cancelled')] });
-    await status(x, id, 5150, 'cancelled', 1);
+    x.gateway.snapshot = () => ({ ...EMPTY, completedOrders: [openAtBroker(id, '5150', 'cancelled')] });
+    await status(x, id, '5150', 'cancelled', 1);
     await untilState(x, id, 'cancelled');
     const row = await db(x).selectFrom('orders').selectAll().where('client_order_id', '=', id).executeTakeFirst();
     expect(row?.cancel_requested_at_ms).toBeNull();
@@ -261,9 +260,9 @@ describe('a cancel of an order without a broker order id', () => {
     const id = String(r.order?.clientOrderId);
     expect(await cancel(x, id)).toMatchObject({ ok: true, order: { state: 'unresolved' } });
     const requests = reconciles(x);
-    await status(x, id, 6160, 'working', 1); // the order did reach the broker
+    await status(x, id, '6160', 'working', 1); // the order did reach the broker
     await waitUntil(() => (cancelsSent(x).length > 0 ? true : undefined));
-    expect(cancelsSent(x)[0]?.body).toMatchObject({ clientOrderId: id, orderId: 6160 });
+    expect(cancelsSent(x)[0]?.body).toMatchObject({ clientOrderId: id, orderId: '6160' });
     await untilState(x, id, 'pendingCancel');
     expect(reconciles(x)).toBe(requests); // no snapshot was needed
   });

@@ -84,7 +84,7 @@ export class OrderDriver {
   }
 
   /** Places the order and returns the broker order id; throws with the error reply when refused. */
-  async place(body: BrokerPlaceOrderRequest): Promise<number> {
+  async place(body: BrokerPlaceOrderRequest): Promise<string> {
     const r = await this.c.command('placeOrder', body);
     if (!r.ok) throw new Error(`placeOrder ${body.clientOrderId} refused: ${r.code} ${r.message}`);
     return r.orderId;
@@ -121,7 +121,7 @@ export class OrderDriver {
     }, `${clientOrderId}: executions of ${filled} with commissions`);
   }
 
-  async cancel(clientOrderId: string, orderId: number): Promise<void> {
+  async cancel(clientOrderId: string, orderId: string): Promise<void> {
     const r = await this.c.command('cancelOrder', { v: 1, clientOrderId, orderId });
     if (!r.ok) throw new Error(`cancelOrder ${clientOrderId} refused: ${r.code} ${r.message}`);
   }

@@ -187,7 +187,11 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
       const id = newClientOrderId();
       const body = o.body(id, { orderType: type, tif, ...buyPrices(type, await quote(), 'rest') });
       const orderId = await o.place(body);
-      await o.working(id);
+      // Broker order ids are the broker's opaque strings; its events name the order by the id placeOrder answered.
+      expect(await o.working(id)).toMatchObject({ orderId });
+      // An id the broker never gave names no order of ours: refused, nothing sent, the order keeps working.
+      const stranger = await c.command('cancelOrder', { v: 1, clientOrderId: id, orderId: 'not-an-order-id' });
+      expect(stranger).toMatchObject({ ok: false, code: 'BROKER_ORDER_MISMATCH' });
       const more = String(Number(body.quantity) + 1);
       const m = await c.command('modifyOrder', { ...body, quantity: more, orderId });
       if (announced().modify) {

@@ -11,6 +11,7 @@ import {
   ClientOrderId,
   FINAL_BROKER_ORDER_STATES,
   type Instrument,
+  MAX_INT32,
 } from '@trading-system/contracts';
 import { priceOrUndefined, toDecimalString } from './numbers.js';
 import { parseTwsTime } from './time.js';
@@ -49,6 +50,39 @@ export function fingerprint(s: string): string {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h.toString(36);
+}
+
+/**
+ * IB's orderId → the contract's broker order id (an opaque string): its decimal form. IB's 0 means "no id" (a
+ * completed order, another client's order) and is left out; an order typed into TWS keeps its negative id ("-5").
+ */
+export function brokerOrderIdOf(orderId: number | undefined): string | undefined {
+  return orderId === undefined || orderId === 0 ? undefined : String(orderId);
+}
+
+/** IB's permId → the contract's permanent id; 0 (not assigned yet) is left out. */
+export function brokerPermIdOf(permId: number | undefined): string | undefined {
+  return permId === undefined || permId <= 0 ? undefined : String(permId);
+}
+
+/** The identity fields of a broker event for IB's two ids, absent ones left out. */
+export function brokerIds(
+  orderId: number | undefined,
+  permId: number | undefined,
+): { orderId?: string; permId?: string } {
+  const o = brokerOrderIdOf(orderId);
+  const p = brokerPermIdOf(permId);
+  return { ...(o === undefined ? {} : { orderId: o }), ...(p === undefined ? {} : { permId: p }) };
+}
+
+/**
+ * A command's broker order id → IB's orderId, when it is one this gateway could have handed out: the plain
+ * decimal form of 1..2^31-1 (no sign, no leading zero). Anything else names no order of ours: undefined.
+ */
+export function ibOrderIdOf(id: string): number | undefined {
+  if (!/^[1-9][0-9]{0,9}$/.test(id)) return undefined;
+  const n = Number(id);
+  return n <= MAX_INT32 ? n : undefined;
 }
 
 /** Stable identity of an order in event ids: its permId, else clientId + orderId. */
@@ -107,8 +141,7 @@ export function toBrokerOrder(
   const tif = ['DAY', 'GTC', 'IOC', 'FOK'].includes(String(order.tif)) ? order.tif : 'DAY';
   const done = Math.max(0, Math.min(total, filled ?? (status === 'filled' ? total : 0)));
   const b: BrokerOrder = {
-    orderId,
-    permId: Math.max(0, order.permId ?? 0),
+    ...brokerIds(orderId, order.permId),
     account: order.account ?? '',
     instrument,
     side,
@@ -140,8 +173,7 @@ export function toExecution(contract: Contract, e: Execution, zone = 'UTC'): Bro
     throw new OrderParseError(`execution ${e.execId} lacks shares, price or conId`);
   }
   const x: BrokerExecutionData = {
-    orderId: e.orderId ?? 0,
-    permId: Math.max(0, e.permId ?? 0),
+    ...brokerIds(e.orderId, e.permId),
     execId: e.execId,
     account: e.acctNumber ?? '',
     conId: contract.conId,

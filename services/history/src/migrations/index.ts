@@ -5,6 +5,7 @@ import * as barPacked from './0003-bar-packed.js';
 import * as tradesByBroker from './0004-trades-by-broker.js';
 import * as eventsByBroker from './0005-events-by-broker.js';
 import * as barBlocks from './0006-bar-blocks.js';
+import * as stringBrokerOrderIds from './0007-string-broker-order-ids.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-init': init,
@@ -13,4 +14,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004-trades-by-broker': tradesByBroker,
   '0005-events-by-broker': eventsByBroker,
   '0006-bar-blocks': barBlocks,
+  '0007-string-broker-order-ids': stringBrokerOrderIds,
 };

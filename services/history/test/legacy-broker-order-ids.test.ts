@@ -1,0 +1,145 @@
+/**
+ * A read model written by the version before broker order ids became strings: its order views and stored events
+ * hold IB's integers. After the upgrade (migration 0007) every order is found and hist.orders hands its ids out as
+ * strings, its events as well, and a rebuild from the ORDERS stream (the same integers) gives the same. PGlite and Postgres.
+ */
+import { catalog, type HistOrdersReply, Subjects } from '@trading-system/contracts';
+import { type Kysely, migrateToLatest, sql } from '@trading-system/storage';
+import {
+  createTestMemoryBus,
+  openPgliteTestDatabase,
+  openPgTestDatabase,
+  type TestBus,
+  type TestDatabase,
+  uniqueName,
+} from '@trading-system/testkit';
+import { afterEach, describe, expect, test } from 'vitest';
+import { type History, start } from '../src/app.js';
+import { migrations } from '../src/migrations/index.js';
+import { foldOrder } from '../src/order-view.js';
+import { testLogger, until } from './helpers.js';
+import { orderStory } from './order-events.js';
+
+const ACCOUNT = 'DU1234567';
+
+let app: History | undefined;
+let testBus: TestBus | undefined;
+let database: TestDatabase<unknown> | undefined;
+afterEach(async () => {
+  await app?.stop();
+  app = undefined;
+  await testBus?.close();
+  testBus = undefined;
+  await database?.close();
+  database = undefined;
+});
+
+describe.each(['pglite', 'pg'] as const)('a read model from before migration 0007 (%s)', (kind) => {
+  test('its integer broker ids read as strings; every order found, after a rebuild too', async () => {
+    testBus = await createTestMemoryBus(catalog);
+    const bus = testBus.bus;
+    database = kind === 'pg' ? await openPgTestDatabase<unknown>() : await openPgliteTestDatabase<unknown>();
+    const broker = uniqueName('b');
+    const stream = uniqueName('ORDERS_');
+    await bus.jetstream.ensureStream({
+      name: stream,
+      subjects: ['orders.evt.>'],
+      storage: 'memory',
+      duplicateWindowMs: 60_000,
+    });
+    const schema = database.newSchema('hist');
+    // biome-ignore lint/suspicious/noExplicitAny: the old version's rows are written untyped, as it wrote them
+    const db = database.db as Kysely<any>;
+    await migrateToLatest(db, {
+      schema,
+      migrations: Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '0007')),
+    });
+    // The first order of the story, its ids as the old version wrote them: IB's integers.
+    const story = orderStory(broker, ACCOUNT, uniqueName('t'));
+    const id = story[0]?.clientOrderId;
+    const events = story
+      .filter((e) => e.clientOrderId === id)
+      .map((e) => ('brokerOrderId' in e ? { ...e, brokerOrderId: 7, permId: 9001 } : e));
+    const { view } = foldOrder(events as never);
+    if (view === undefined) throw new Error('the story has no view');
+    const s = db.withSchema(schema);
+    await s
+      .insertInto('orders')
+      .values({
+        client_order_id: view.clientOrderId,
+        broker,
+        account: ACCOUNT,
+        con_id: view.instrument.conId,
+        symbol: view.instrument.symbol,
+        strategy: view.strategy ?? null,
+        state: view.state,
+        view: JSON.stringify({ ...view, brokerOrderId: 7, permId: 9001 }),
+        created_at_ms: view.createdAtMs,
+        updated_at_ms: view.updatedAtMs,
+      })
+      .execute();
+    for (const [n, e] of events.entries())
+      await s
+        .insertInto('order_events')
+        .values({
+          broker,
+          event_id: e.eventId,
+          client_order_id: e.clientOrderId,
+          seq: e.seq,
+          kind: e.kind,
+          account: ACCOUNT,
+          ts_event_ms: e.tsEventMs,
+          stream_seq: n + 1,
+          event: JSON.stringify(e),
+        })
+        .execute();
+    // The ORDERS stream keeps the same events as published then (a rebuild replays it).
+    for (const e of events)
+      await bus.jetstream.publish(Subjects.orderEvent.build({ broker, account: ACCOUNT, kind: e.kind }), e, {
+        msgId: `${broker}:${e.eventId}`,
+      });
+    // Folded by the current fold already: the start does not fold again, the migration alone makes the ids strings.
+    await s.updateTable('read_model').set({ folded_version: 2 }).execute();
+
+    const history = await start({
+      bus,
+      db: database.db as never,
+      logger: testLogger,
+      config: {
+        schema,
+        brokers: [broker],
+        ensureOrdersStream: false,
+        ordersStream: stream,
+        ordersFilterSubject: 'orders.evt.>',
+        ordersDurable: uniqueName('d'),
+        liveBars: false,
+      },
+    });
+    app = history;
+    const read = () =>
+      bus.request<HistOrdersReply>(
+        Subjects.histOrders.build(),
+        { v: 1, query: { broker, clientOrderId: id, includeEvents: true } },
+        { timeoutMs: 5_000 },
+      );
+    const first = await read();
+    expect(first, JSON.stringify(first)).toMatchObject({
+      ok: true,
+      orders: [{ clientOrderId: id, state: view.state, brokerOrderId: '7', permId: '9001' }],
+    });
+    const ids = first.ok
+      ? first.events?.flatMap((e) => ('brokerOrderId' in e ? [[e.brokerOrderId, e.permId]] : []))
+      : [];
+    expect(ids?.length).toBeGreaterThan(0);
+    expect(new Set(ids?.map((x) => JSON.stringify(x)))).toEqual(new Set([JSON.stringify(['7', '9001'])]));
+    const stored = await s
+      .selectFrom('orders')
+      .select(sql<string>`jsonb_typeof(view->'brokerOrderId')`.as('type'))
+      .executeTakeFirstOrThrow();
+    expect(stored.type).toBe('string');
+
+    await history.readModel.rebuild();
+    await until(() => history.readModel.stats.applied === events.length, 10_000, 'every event applied again');
+    expect(await read()).toEqual(first);
+  });
+});
