@@ -53,7 +53,7 @@ test('status: connected, with its account', async () => {
 
 test('a market order fills: status Filled, one execution, one commission', async () => {
   const r = await client.command('placeOrder', order('skel-1'));
-  expect(r).toMatchObject({ ok: true, orderId: 1 });
+  expect(r).toMatchObject({ ok: true, orderId: '1' });
   await client.waitFor('orderStatus', (s) => s.clientOrderId === 'skel-1' && s.status === 'filled', 'filled');
   const x = await client.waitFor('execution', (e) => e.execution.clientOrderId === 'skel-1', 'execution');
   expect(x.execution).toMatchObject({ quantity: '3', price: '100' });
