@@ -12,12 +12,13 @@ import {
   type TestBus,
   type TestDatabase,
   uniqueName,
+  until,
 } from '@trading-system/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
 import { type History, start } from '../src/app.js';
 import { migrations } from '../src/migrations/index.js';
 import { foldOrder } from '../src/order-view.js';
-import { testLogger, until } from './helpers.js';
+import { testLogger } from './helpers.js';
 import { orderStory } from './order-events.js';
 
 const ACCOUNT = 'DU1234567';
