@@ -142,5 +142,5 @@ describe.each(['pglite', 'pg'] as const)('a read model from before migration 000
     await history.readModel.rebuild();
     await until(() => history.readModel.stats.applied === events.length, 10_000, 'every event applied again');
     expect(await read()).toEqual(first);
-  }, 120_000); // PGlite's start-up alone takes most of the default 30 s on a loaded machine
+  }, 120_000); // PGlite's start-up alone takes ~24 s at load 18 on two cores
 });

@@ -232,5 +232,5 @@ describe.each(['nats-pg', 'memory-pglite'] as const)('a ledger from before migra
     });
     expect(after.order).toMatchObject({ filledQty: '100', brokerOrderId: '51', permId: '9051' });
     expect(after.events?.at(-1)).toMatchObject({ kind: 'filled', seq: 5, brokerOrderId: '51', permId: '9051' });
-  }, 120_000); // PGlite's start-up alone takes most of the default 30 s on a loaded machine
+  }, 120_000); // PGlite's start-up alone takes ~24 s at load 18 on two cores
 });

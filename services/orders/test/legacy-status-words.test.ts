@@ -124,5 +124,5 @@ describe.each(['nats-pg', 'memory-pglite'] as const)('a ledger from before migra
       return g.order?.state === 'cancelled' ? g : undefined;
     });
     expect(after.events?.at(-1)).toMatchObject({ kind: 'cancelled', seq: 3, reason: 'cancelled' });
-  });
+  }, 120_000); // PGlite's start-up alone takes ~24 s at load 18 on two cores
 });
