@@ -196,7 +196,6 @@ describe('migration 0004-trades-by-broker', () => {
       expect((await migrateToLatest(db, { schema, migrations })).slice(0, 2)).toEqual([
         '0004-trades-by-broker',
         '0005-events-by-broker',
-        '0006-string-broker-order-ids',
       ]);
       const trades = await s
         .selectFrom('trades')
