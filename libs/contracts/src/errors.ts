@@ -149,7 +149,7 @@ export const errorRegistry = {
   },
   HISTORY_BEYOND_LOOKBACK: {
     description:
-      'This part of the range is older than the broker keeps bars of the size it is built from (its announced capabilities.history maxLookbackMs, e.g. IB: bars of 30 s and less for about six months): it was not asked for.',
+      'This part of the range is older than the broker keeps bars of the size it is built from (its announced capabilities.history maxLookbackMs, e.g. IB: bars of 30 s and less for about six months), and the broker did not serve it.',
     hint: 'Ask for a bar size the broker keeps longer (a larger one), or a range after the oldest time the message names; bars cached before they aged out are still served.',
     retryable: false,
   },

@@ -93,9 +93,10 @@ export class BarsService {
   }
 
   /**
-   * Fills the cache for `p` (unless cachedOnly) and returns the ranges still missing, with the reason of each. The
-   * part of the range older than the broker keeps bars of the series' size (its announced `maxLookbackMs`) is never
-   * asked for: it is served from the cache when the cache has it, else reported missing as HISTORY_BEYOND_LOOKBACK.
+   * Fills the cache for `p` (unless cachedOnly) and returns the ranges still missing, with the reason of each. A
+   * hole older than the broker keeps bars of the series' size (its announced `maxLookbackMs` back from this
+   * service's clock) is reported as HISTORY_BEYOND_LOOKBACK. It is still asked for: the limit is counted from the
+   * broker's now, which a simulator or a replay sets in the past, so only the broker's answer is final.
    */
   async fill(
     p: PreparedBars,
@@ -122,24 +123,20 @@ export class BarsService {
       this.deps.observer.lookup(missing.length === 0 ? 'hit' : q.cachedOnly ? 'cachedOnlyPartial' : 'miss');
       if (missing.length === 0) return [];
       if (q.cachedOnly) return explain(missing, (m) => hole(m, 'HISTORY_PARTIAL', 'not in the cache (cachedOnly)'));
-      const fetchable = missing.flatMap((m) => splitAt(m, oldest)[1] ?? []);
-      const result =
-        fetchable.length === 0
-          ? undefined
-          : await backfill(
-              this.deps,
-              p.series,
-              p.history,
-              fetchable,
-              requestId,
-              this.deps.backfill,
-              (pr) => out.progress(pr.done, pr.total, pr.etaMs, pr.tick || pr.done === pr.total),
-              signal,
-            );
-      if (result?.refused !== undefined) throw result.refused;
+      const result = await backfill(
+        this.deps,
+        p.series,
+        p.history,
+        missing,
+        requestId,
+        this.deps.backfill,
+        (pr) => out.progress(pr.done, pr.total, pr.etaMs, pr.tick || pr.done === pr.total),
+        signal,
+      );
+      if (result.refused !== undefined) throw result.refused;
       const still = subtract(range, await this.deps.store.coverage(p.series, range));
       return explain(still, (m) => {
-        const why = result?.failed.find((f) => f.startMs < m.endMs && f.endMs > m.startMs);
+        const why = result.failed.find((f) => f.startMs < m.endMs && f.endMs > m.startMs);
         if (why !== undefined) return hole(m, why.code, why.message);
         return hole(m, 'SERVICE_UNAVAILABLE', 'download stopped before this range was fetched; request again');
       });
