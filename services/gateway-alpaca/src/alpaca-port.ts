@@ -15,6 +15,7 @@ import {
   type AlpacaBar,
   AlpacaBarsPage,
   AlpacaClock,
+  AlpacaCryptoBarsPage,
   AlpacaErrorBody,
   AlpacaLatestCryptoQuotes,
   AlpacaLatestQuote,
@@ -83,6 +84,14 @@ export interface AlpacaPort {
   bars(
     symbol: string,
     q: { timeframe: string; start: string; end: string; feed: string; limit: number; pageToken?: string },
+  ): Promise<{ bars: AlpacaBar[]; next: string | undefined }>;
+  /**
+   * One page of a crypto pair's bars from the crypto data API (GET /v1beta3/crypto/us/bars; no feed, no
+   * adjustment: one US crypto venue, no corporate actions); trades around the clock, weekends included.
+   */
+  cryptoBars(
+    symbol: string,
+    q: { timeframe: string; start: string; end: string; limit: number; pageToken?: string },
   ): Promise<{ bars: AlpacaBar[]; next: string | undefined }>;
   /** The broker's time (its clock, not ours: alpaca-sim's runs in the past). */
   clock(): Promise<{ nowMs: number; isOpen: boolean }>;
@@ -253,6 +262,21 @@ export class AlpacaHttpPort implements AlpacaPort {
     if (q.pageToken !== undefined) p.set('page_token', q.pageToken);
     const r = await this.call('data', 'GET', `/v2/stocks/${encodeURIComponent(symbol)}/bars?${p}`, AlpacaBarsPage);
     return { bars: r.bars ?? [], next: r.next_page_token ?? undefined };
+  }
+  async cryptoBars(
+    symbol: string,
+    q: { timeframe: string; start: string; end: string; limit: number; pageToken?: string },
+  ) {
+    const p = new URLSearchParams({
+      symbols: symbol,
+      timeframe: q.timeframe,
+      start: q.start,
+      end: q.end,
+      limit: String(q.limit),
+    });
+    if (q.pageToken !== undefined) p.set('page_token', q.pageToken);
+    const r = await this.call('data', 'GET', `/v1beta3/crypto/us/bars?${p}`, AlpacaCryptoBarsPage);
+    return { bars: r.bars?.[symbol] ?? [], next: r.next_page_token ?? undefined };
   }
   async clock() {
     const r = await this.call('trading', 'GET', '/v2/clock', AlpacaClock);

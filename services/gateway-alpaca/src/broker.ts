@@ -698,9 +698,6 @@ export class AlpacaBroker {
     const a = this.assetsByConId.get(b.instrument.conId);
     if (a === undefined)
       throw new ContractError('CONTRACT_UNKNOWN', `conId ${b.instrument.conId} is not a US stock at Alpaca`);
-    // Crypto bars live on another data API (v1beta3/crypto/us/bars), not read yet: said, not answered with an error.
-    if (a.class === 'crypto')
-      throw new ContractError('SERVICE_UNAVAILABLE', `no crypto history from Alpaca yet (${a.symbol}): stocks only`);
     if (b.whatToShow !== 'TRADES')
       throw new ContractError('HISTORY_DATA_TYPE_REFUSED', `Alpaca's bars are trades only, not ${b.whatToShow}`);
     const timeframe = alpacaTimeframe(b.timeframe);
@@ -713,15 +710,18 @@ export class AlpacaBroker {
     let pageToken: string | undefined;
     do {
       if (Date.now() - began > b.timeoutMs) throw new ContractError('TIMEOUT', `fetchHistory ${b.requestId} timed out`);
+      const q = {
+        timeframe,
+        start: new Date(startMs).toISOString(),
+        end: new Date(endMs).toISOString(),
+        limit: 10_000,
+        ...(pageToken === undefined ? {} : { pageToken }),
+      };
+      // Crypto pairs have their own data API (no feed); it trades around the clock, so no session filter applies.
       const page = await this.alpaca('read', () =>
-        this.port.bars(a.symbol, {
-          timeframe,
-          start: new Date(startMs).toISOString(),
-          end: new Date(endMs).toISOString(),
-          feed: this.config.feed,
-          limit: 10_000,
-          ...(pageToken === undefined ? {} : { pageToken }),
-        }),
+        a.class === 'crypto'
+          ? this.port.cryptoBars(a.symbol, q)
+          : this.port.bars(a.symbol, { ...q, feed: this.config.feed }),
       );
       // Alpaca's end is inclusive; the contract's is not.
       for (const x of page.bars) {

@@ -38,7 +38,18 @@ export function alpacaTimeframe(token: string): string | undefined {
   }
 }
 
-const text = (n: number): string => normalizeDecimal(n.toFixed(10));
+/**
+ * A JSON number as the contract's decimal text, Alpaca's digits kept: the shortest text that reads back as the same
+ * double is the text Alpaca sent whenever it had at most 15 significant digits (crypto volumes such as 0.0123456 or
+ * 12.3456789 stay exactly that). Only beyond the contract's 12 decimal places (or in exponent form) is it rounded,
+ * to 12 places; a fixed toFixed would instead add or drop digits the broker never sent.
+ */
+export function decimalText(n: number): string {
+  const s = String(n);
+  if (!/e/i.test(s) && (s.split('.')[1]?.length ?? 0) <= 12) return normalizeDecimal(s);
+  return normalizeDecimal(n.toFixed(12));
+}
+const text = decimalText;
 
 /** An Alpaca bar (stamped at its start) as the contract's bar of `seconds`. */
 export function toBarData(b: AlpacaBar, seconds: number): BarData {

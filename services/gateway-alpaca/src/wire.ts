@@ -123,5 +123,14 @@ export const AlpacaBarsPage = z.looseObject({
   next_page_token: z.string().nullable().optional(),
 });
 
+/**
+ * GET /v1beta3/crypto/us/bars: one page, bars by pair (`{ "BTC/USD": [...] }`; a pair with none is left out, and
+ * Alpaca has sent `bars: null` for an empty page). Volumes are fractional (coins, not shares).
+ */
+export const AlpacaCryptoBarsPage = z.looseObject({
+  bars: z.record(z.string(), z.array(AlpacaBar)).nullable(),
+  next_page_token: z.string().nullable().optional(),
+});
+
 /** GET /v2/clock: the broker's time and whether the market is open. */
 export const AlpacaClock = z.looseObject({ timestamp: z.string(), is_open: z.boolean() });
