@@ -29,6 +29,11 @@ export const HistoryCapabilities = z.object({
   /** Bar sizes served, smallest first. */
   bars: z.array(HistoryBarLimit).min(1),
   /**
+   * Asset classes whose bars are served (each one of the connection's `assetClasses`); absent: all of them. Said
+   * explicitly where a broker serves classes from different data sources (Alpaca: stocks and crypto pairs).
+   */
+  assetClasses: z.array(SecType).min(1).optional(),
+  /**
    * Request budget: at most `max` historical requests within any `windowMs` (IB: 60 per 10 minutes). The gateway
    * paces its requests to it (they wait, they are not refused); planners use it to estimate how long a back-fill
    * takes. Absent: no announced limit.
@@ -141,6 +146,11 @@ export function capabilityProblems(caps: BrokerCapabilities): string[] {
   ] as const)
     if (new Set<string>(list).size !== list.length) out.push(`${name}: an entry is listed twice`);
   for (const t of caps.outsideRth) if (caps.orderTypes[t] === undefined) out.push(`outsideRth: ${t} is not taken`);
+  const historyClasses = caps.history?.assetClasses ?? [];
+  if (new Set(historyClasses).size !== historyClasses.length)
+    out.push('history.assetClasses: an entry is listed twice');
+  for (const c of historyClasses)
+    if (!caps.assetClasses.includes(c)) out.push(`history.assetClasses: ${c} is not one of assetClasses`);
   const bars = caps.history?.bars ?? [];
   const lengthMs = (tf: string) => (parseTimeframe(tf).seconds ?? 31 * 86_400) * 1_000;
   for (const [i, b] of bars.entries()) {

@@ -60,6 +60,7 @@ describe('announcements', () => {
       orderTypes: { LMT: ['DAY', 'DAY'] },
       outsideRth: ['MKT'],
       history: {
+        assetClasses: ['STK', 'CRYPTO', 'STK'],
         bars: [
           { timeframe: '1d', maxSpanMs: 1_000 },
           { timeframe: '1m', maxSpanMs: 86_400_000 },
@@ -69,6 +70,8 @@ describe('announcements', () => {
     expect(capabilityProblems(bad)).toEqual([
       'LMT: a TIF is listed twice',
       'outsideRth: MKT is not taken',
+      'history.assetClasses: an entry is listed twice',
+      'history.assetClasses: CRYPTO is not one of assetClasses',
       'history: 1d spans more than its maxSpanMs',
       'history: 1m is not larger than 1d before it',
     ]);

@@ -5,9 +5,13 @@
 import { type BarData, type HistoryCapabilities, normalizeDecimal } from '@trading-system/contracts';
 import type { AlpacaBar } from './wire.js';
 
-/** Bar sizes served directly, and the span one request may cover (kept well below the bus payload limit). */
+/**
+ * Bar sizes served directly, and the span one request may cover (kept well below the bus payload limit: a day of
+ * crypto minutes is 1,440 bars). Stocks from the stock data API, crypto pairs from the crypto data API.
+ */
 export function historyCapabilities(requestsPerMinute: number): HistoryCapabilities {
   return {
+    assetClasses: ['STK', 'CRYPTO'],
     bars: [
       { timeframe: '1m', maxSpanMs: 86_400_000 },
       { timeframe: '1h', maxSpanMs: 30 * 86_400_000 },

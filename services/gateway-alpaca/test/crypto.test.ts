@@ -112,6 +112,7 @@ test('fetchHistory of BTC/USD: 1-minute bars from the crypto data API through a 
   expect(r.bars.some((b) => b.volume.includes('.'))).toBe(true);
   const s = await c.command('status', { v: 1 });
   if (!s.ok) throw new Error('no status');
+  expect(s.status.capabilities?.history?.assetClasses).toContain('CRYPTO');
   expect(s.status.capabilities?.history?.bars.map((b) => b.timeframe)).toContain('1m');
 });
 
