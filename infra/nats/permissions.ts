@@ -22,6 +22,7 @@
 import {
   BROKER_EVENTS_STREAM,
   BROKER_ORDER_IDS_STREAM,
+  BROKER_STATUS_STREAM,
   type CatalogEntry,
   catalog,
   DURABLE_CONSUMERS,
@@ -227,11 +228,12 @@ export const SYSTEM_PUBLISH: Readonly<Record<NatsUser, readonly string[]>> = {
     JS_INFO,
     ...streamOwner(BROKER_EVENTS_STREAM.name),
     ...streamOwner(BROKER_ORDER_IDS_STREAM.name),
+    ...streamOwner(BROKER_STATUS_STREAM.name),
     // Its last reserved id after a restart (the newest message of broker.<name>.orderIds).
     `$JS.API.STREAM.MSG.GET.${BROKER_ORDER_IDS_STREAM.name}`,
   ],
-  'gateway-paper': [JS_INFO, ...streamOwner(BROKER_EVENTS_STREAM.name)],
-  'gateway-alpaca': [JS_INFO, ...streamOwner(BROKER_EVENTS_STREAM.name)],
+  'gateway-paper': [JS_INFO, ...streamOwner(BROKER_EVENTS_STREAM.name), ...streamOwner(BROKER_STATUS_STREAM.name)],
+  'gateway-alpaca': [JS_INFO, ...streamOwner(BROKER_EVENTS_STREAM.name), ...streamOwner(BROKER_STATUS_STREAM.name)],
   orders: [
     JS_INFO,
     ...streamOwner(ORDERS_STREAM.name),
@@ -239,7 +241,13 @@ export const SYSTEM_PUBLISH: Readonly<Record<NatsUser, readonly string[]>> = {
     ...consumerOwner(BROKER_EVENTS_STREAM.name),
   ],
   'market-data': [JS_INFO],
-  history: [JS_INFO, ...streamOwner(ORDERS_STREAM.name), ...consumerOwner(ORDERS_STREAM.name)],
+  history: [
+    JS_INFO,
+    ...streamOwner(ORDERS_STREAM.name),
+    ...consumerOwner(ORDERS_STREAM.name),
+    // A broker's last status (its history announcement) while its gateway is down: the cache stays readable.
+    `$JS.API.STREAM.MSG.GET.${BROKER_STATUS_STREAM.name}`,
+  ],
   // Streams and consumers: create, edit, delete, purge. Not $JS.ACK: acking another's messages would lose them.
   operator: ['$JS.API.>'],
   client: [JS_INFO],

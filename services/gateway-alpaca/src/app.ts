@@ -8,6 +8,7 @@ import type { Bus, Subscription } from '@trading-system/bus';
 import {
   AlpacaBrokerConnection,
   BROKER_EVENTS_STREAM,
+  BROKER_STATUS_STREAM,
   type BrokerInfo,
   ContractError,
   errorReply,
@@ -47,6 +48,14 @@ export interface AlpacaGateway {
 export async function start(deps: AlpacaGatewayDeps): Promise<AlpacaGateway> {
   const gatewayType = deps.gatewayType ?? 'alpaca';
   const log = deps.logger.child({ component: 'gateway-alpaca' });
+  // The last status per broker, kept so a newcomer (or history while this gateway is down) reads it at once.
+  await deps.bus.jetstream.ensureStream({
+    name: BROKER_STATUS_STREAM.name,
+    subjects: BROKER_STATUS_STREAM.subjects,
+    storage: BROKER_STATUS_STREAM.storage,
+    duplicateWindowMs: BROKER_STATUS_STREAM.duplicateWindowMs,
+    maxMsgsPerSubject: BROKER_STATUS_STREAM.maxMsgsPerSubject,
+  });
   await deps.bus.jetstream.ensureStream({
     name: BROKER_EVENTS_STREAM.name,
     subjects: BROKER_EVENTS_STREAM.subjects,

@@ -8,6 +8,7 @@ import {
   type AddBrokerRequest,
   BROKER_EVENTS_STREAM,
   BROKER_ORDER_IDS_STREAM,
+  BROKER_STATUS_STREAM,
   ContractError,
   type IbConnectionConfig,
   type RemoveBrokerRequest,
@@ -50,6 +51,14 @@ export async function start(deps: GatewayDeps): Promise<Gateway> {
   const brokers = new Map<string, HostedBroker>();
   const subs: Subscription[] = [];
   // Broker facts are durable: the stream must exist before the first connection publishes into it.
+  // The last status per broker, kept so a newcomer (or history while this gateway is down) reads it at once.
+  await bus.jetstream.ensureStream({
+    name: BROKER_STATUS_STREAM.name,
+    subjects: BROKER_STATUS_STREAM.subjects,
+    storage: BROKER_STATUS_STREAM.storage,
+    duplicateWindowMs: BROKER_STATUS_STREAM.duplicateWindowMs,
+    maxMsgsPerSubject: BROKER_STATUS_STREAM.maxMsgsPerSubject,
+  });
   await bus.jetstream.ensureStream({
     name: BROKER_EVENTS_STREAM.name,
     subjects: BROKER_EVENTS_STREAM.subjects,

@@ -8,6 +8,7 @@
 import type { Bus, Subscription } from '@trading-system/bus';
 import {
   BROKER_EVENTS_STREAM,
+  BROKER_STATUS_STREAM,
   type BrokerInfo,
   ContractError,
   errorReply,
@@ -53,6 +54,14 @@ export async function start(deps: PaperGatewayDeps): Promise<PaperGateway> {
   const log = deps.logger.child({ component: 'gateway-paper' });
   await migrateToLatest(deps.db, { schema, migrations });
   const db = deps.db.withSchema(schema) as Kysely<PaperDb>;
+  // The last status per broker, kept so a newcomer (or history while this gateway is down) reads it at once.
+  await deps.bus.jetstream.ensureStream({
+    name: BROKER_STATUS_STREAM.name,
+    subjects: BROKER_STATUS_STREAM.subjects,
+    storage: BROKER_STATUS_STREAM.storage,
+    duplicateWindowMs: BROKER_STATUS_STREAM.duplicateWindowMs,
+    maxMsgsPerSubject: BROKER_STATUS_STREAM.maxMsgsPerSubject,
+  });
   await deps.bus.jetstream.ensureStream({
     name: BROKER_EVENTS_STREAM.name,
     subjects: BROKER_EVENTS_STREAM.subjects,

@@ -1,5 +1,12 @@
-import type { Bus } from '@trading-system/bus';
-import { type BrokerStatusReply, type HistoryCapabilities, parseTimeframe, Subjects } from '@trading-system/contracts';
+import { type Bus, InvalidMessageError, JetStreamError } from '@trading-system/bus';
+import {
+  BROKER_STATUS_STREAM,
+  type BrokerStatus,
+  type BrokerStatusReply,
+  type HistoryCapabilities,
+  parseTimeframe,
+  Subjects,
+} from '@trading-system/contracts';
 import { errorCode, errorMessage, HistoryError } from './errors.js';
 
 /** A broker's announcement is asked again after this long, ms (it changes only with its gateway's settings). */
@@ -9,7 +16,9 @@ const FRESH_MS = 30_000;
  * What each broker announces about its historical data (`BrokerStatus.capabilities.history`, asked with the `status`
  * command): the bar sizes it serves, how long a request may span and how far back, its request budget. History plans
  * every download from it. An announcement is reused for FRESH_MS; when the broker cannot be asked, the last one it
- * gave is used (it is the broker's own word, only older), and without one the request is refused.
+ * gave is used (it is the broker's own word, only older): this process's, else the status the gateway last left in
+ * stream BROKER_STATUS — so the cache stays readable (cachedOnly, dashboards, notebooks) while the gateway is down,
+ * even right after this service restarted. Without any, the request is refused.
  */
 export class BrokerHistory {
   private readonly known = new Map<string, { caps: HistoryCapabilities; atMs: number }>();
@@ -52,6 +61,8 @@ export class BrokerHistory {
         { timeoutMs: this.timeoutMs },
       );
     } catch (err) {
+      const retained = await this.retained(broker);
+      if (retained !== undefined) return retained;
       return new HistoryError(errorCode(err), `status of broker ${broker}: ${errorMessage(err)}`);
     }
     if (!reply.ok) return new HistoryError(reply.code, reply.message);
@@ -59,6 +70,22 @@ export class BrokerHistory {
     if (history === undefined)
       return new HistoryError('BROKER_CAPABILITIES_UNKNOWN', `broker ${broker} announces no historical data`);
     return history;
+  }
+
+  /** The history announcement of the status the broker's gateway last published (kept in BROKER_STATUS). */
+  private async retained(broker: string): Promise<HistoryCapabilities | undefined> {
+    try {
+      const last = await this.bus.jetstream.lastMessage<BrokerStatus>(
+        BROKER_STATUS_STREAM.name,
+        Subjects.brokerStatus.build({ broker }),
+      );
+      return last?.data.capabilities?.history;
+    } catch (err) {
+      // No BROKER_STATUS stream (nothing set it up on this server) or a status of an older shape: there is no
+      // retained word to fall back on, and the caller reports the failed question itself.
+      if (err instanceof JetStreamError || err instanceof InvalidMessageError) return undefined;
+      throw err;
+    }
   }
 }
 

@@ -1,6 +1,14 @@
 import { fetchBars } from '@trading-system/clients';
-import { type HistBarsQuery, type HistProgress, latestSession, nextSession, packBars } from '@trading-system/contracts';
-import { until } from '@trading-system/testkit';
+import {
+  BROKER_STATUS_STREAM,
+  type HistBarsQuery,
+  type HistProgress,
+  latestSession,
+  nextSession,
+  packBars,
+  Subjects,
+} from '@trading-system/contracts';
+import { poll, until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BarStore } from '../src/bar-store.js';
 import { CON_ID, DAY, type Fixture, HOUR, MIN, NOW, openFixture, syntheticBars } from './helpers.js';
@@ -332,6 +340,55 @@ describe('chunks follow what the broker announces', () => {
       const old = await fetchBars(g.bus, { ...query, startMs: NOW - 10 * DAY, endMs: NOW - 8 * DAY });
       expect(old.missing).toEqual([]);
       expect(old.bars).toEqual(syntheticBars(NOW - 10 * DAY, NOW - 8 * DAY, MIN));
+    } finally {
+      await g.close();
+    }
+  }, 60_000);
+  test("with the gateway down, a restarted history serves the cache on the broker's last status kept in BROKER_STATUS", async () => {
+    const g = await openFixture('nats');
+    try {
+      const first = await g.startApp();
+      const query = q({ broker: g.broker, startMs: NOW - 2 * DAY, endMs: NOW });
+      const cold = await fetchBars(g.bus, query);
+      expect(cold.bars.length).toBeGreaterThan(0);
+      await first.stop();
+      // What a gateway leaves behind: its last status in the last-value stream (gateways ensure it at start).
+      await g.bus.jetstream.ensureStream({
+        name: BROKER_STATUS_STREAM.name,
+        subjects: BROKER_STATUS_STREAM.subjects,
+        storage: BROKER_STATUS_STREAM.storage,
+        duplicateWindowMs: BROKER_STATUS_STREAM.duplicateWindowMs,
+        maxMsgsPerSubject: BROKER_STATUS_STREAM.maxMsgsPerSubject,
+      });
+      const status = Subjects.brokerStatus.build({ broker: g.broker });
+      g.bus.publish(status, {
+        v: 1,
+        broker: g.broker,
+        gatewayType: 'ib',
+        state: 'connected',
+        farms: [],
+        clientId: 1,
+        accounts: [],
+        paper: true,
+        tsMs: NOW,
+        capabilities: g.responder.capabilities,
+      });
+      await poll('the status stored', () => g.bus.jetstream.lastMessage(BROKER_STATUS_STREAM.name, status), {
+        timeoutMs: 10_000,
+      });
+      g.responder.close(); // the gateway is gone: status and fetchHistory have no responder
+      await g.startApp(); // a fresh process: no announcement in memory
+      const cached = await fetchBars(g.bus, { ...query, cachedOnly: true });
+      expect(cached.missing).toEqual([]);
+      expect(cached.bars).toEqual(cold.bars);
+      // A range not cached says so instead of failing on the missing gateway.
+      const older = await fetchBars(g.bus, {
+        ...query,
+        startMs: NOW - 9 * DAY,
+        endMs: NOW - 8 * DAY,
+        cachedOnly: true,
+      });
+      expect(older.missing.map((m) => m.code)).toEqual(['HISTORY_PARTIAL']);
     } finally {
       await g.close();
     }
