@@ -143,6 +143,22 @@ describe('forex 24x5', () => {
   });
 });
 
+describe('crypto 24x7', () => {
+  test('every day is a trade date of whole UTC days: weekends and US holidays trade, sessions abut', () => {
+    const christmas = sessionOn('CRYPTO', '2024-12-25');
+    expect(iso(christmas?.regular.openMs)).toBe('2024-12-25T00:00:00.000Z');
+    expect(iso(christmas?.regular.closeMs)).toBe('2024-12-26T00:00:00.000Z');
+    expect(isTradingDay('CRYPTO', '2024-12-28')).toBe(true); // a Saturday
+    expect(closureReason('CRYPTO', '2024-12-29')).toBeUndefined(); // a Sunday
+    const saturdayNight = Date.parse('2024-12-28T23:59:00Z');
+    expect(sessionAt('CRYPTO', saturdayNight)?.date).toBe('2024-12-28');
+    expect(nextSession('CRYPTO', saturdayNight).date).toBe('2024-12-29');
+    expect(previousSession('CRYPTO', saturdayNight).date).toBe('2024-12-27');
+    expect(tradingDaysBetween('CRYPTO', '2024-12-23', '2024-12-30')).toHaveLength(8); // both ends, the weekend too
+    expect(specialDays('CRYPTO', 2024)).toEqual([]);
+  });
+});
+
 describe('session navigation', () => {
   const wednesdayEvening = Date.parse('2024-11-27T21:00:00Z'); // 16:00 New York, before Thanksgiving
 
@@ -196,5 +212,6 @@ describe('instrument to calendar', () => {
     expect(calendarForInstrument({ secType: 'FUT', symbol: 'ES' })).toBe('CME_EQUITY');
     expect(calendarForInstrument({ secType: 'FUT', symbol: 'EUR', tradingClass: '6E' })).toBe('CME_FX');
     expect(calendarForInstrument({ secType: 'CASH' })).toBe('FOREX');
+    expect(calendarForInstrument({ secType: 'CRYPTO', symbol: 'BTC/USD' })).toBe('CRYPTO');
   });
 });

@@ -16,10 +16,11 @@ export const CALENDAR_IDS = [
   'CME_FX',
   'FOREX',
   'METALS',
+  'CRYPTO',
 ] as const;
 export const CalendarId = z.enum(CALENDAR_IDS).meta({
   description:
-    'Trading calendar: NYSE / NASDAQ (US stocks, 04:00-20:00 with 09:30-16:00 regular), US_OPTIONS (US equity options), US_INDEX (cash indices), CME_EQUITY / CME_FX (CME Globex futures, Chicago time), FOREX (24x5, IDEALPRO hours), METALS (spot metals, 23x5)',
+    'Trading calendar: NYSE / NASDAQ (US stocks, 04:00-20:00 with 09:30-16:00 regular), US_OPTIONS (US equity options), US_INDEX (cash indices), CME_EQUITY / CME_FX (CME Globex futures, Chicago time), FOREX (24x5, IDEALPRO hours), METALS (spot metals, 23x5), CRYPTO (24x7, UTC days)',
 });
 export type CalendarId = z.infer<typeof CalendarId>;
 
@@ -136,6 +137,16 @@ export const CALENDARS: Readonly<Record<CalendarId, CalendarSpec>> = {
     rules: [],
     source: 'IB spot metals hours; no holidays modelled',
   },
+  CRYPTO: {
+    id: 'CRYPTO',
+    name: 'Crypto 24x7 (trade dates are UTC days)',
+    timeZone: 'UTC',
+    weekdays: [0, 1, 2, 3, 4, 5, 6],
+    regular: { openMin: 0, closeMin: HM(24) },
+    extended: { openMin: 0, closeMin: HM(24) },
+    rules: [],
+    source: 'Crypto venues (Alpaca, Coinbase) trade around the clock every day; UTC day boundaries, no holidays',
+  },
 };
 
 const CME_FX_SYMBOLS = new Set(['EUR', 'GBP', 'JPY', 'AUD', 'CAD', 'CHF', 'MXN', 'NZD', 'M6E', 'M6A', 'M6B']);
@@ -143,7 +154,8 @@ const CME_FX_SYMBOLS = new Set(['EUR', 'GBP', 'JPY', 'AUD', 'CAD', 'CHF', 'MXN',
 /**
  * The calendar of an instrument, from what every message carries (security type, exchange, symbol). US
  * instruments only: STK by listing (NASDAQ or NYSE, same holidays), OPT US_OPTIONS, IND US_INDEX, FUT CME_FX for
- * currency futures (IB names 6E `EUR`, trading class `6E`) else CME_EQUITY, CASH FOREX, CMDTY METALS.
+ * currency futures (IB names 6E `EUR`, trading class `6E`) else CME_EQUITY, CASH FOREX, CMDTY METALS, CRYPTO CRYPTO
+ * (round the clock).
  */
 export function calendarForInstrument(i: {
   readonly secType: string;
@@ -164,6 +176,8 @@ export function calendarForInstrument(i: {
       return 'FOREX';
     case 'CMDTY':
       return 'METALS';
+    case 'CRYPTO':
+      return 'CRYPTO';
     default:
       return 'NYSE';
   }
