@@ -99,7 +99,7 @@ test('an order travels orders → gateway-ib → ib-sim and its status comes bac
       ),
     );
     expect(got.order.state).toBe('submitted');
-    expect(got.order.brokerOrderId).toBeGreaterThan(0);
+    expect(got.order.brokerOrderId).toMatch(/^[1-9][0-9]*$/); // IB's order id, as the contract's opaque string
   } finally {
     sub.unsubscribe();
   }
