@@ -94,6 +94,26 @@ export class BarStore {
     );
   }
 
+  /**
+   * A live bar later than every bar of its block is appended to the block's rows in place (under lockBlocks),
+   * instead of the block being rebuilt from up to a whole block of `bars` rows on every live bar. False when the
+   * block does not exist yet or the bar falls before its last one (a hole filled): the caller rebuilds it.
+   */
+  private async appendToBlock(trx: Trx, s: SeriesKey, tsStartMs: number, packed: string): Promise<boolean> {
+    const r = await trx
+      .updateTable('bar_blocks')
+      .set((eb) => ({
+        rows: sql<string>`${sql.ref('rows')} || ';' || ${packed}`,
+        last_ms: tsStartMs,
+        n: eb('n', '+', 1),
+      }))
+      .where((eb) => eb.and(this.seriesWhere(s)))
+      .where('block_ms', '=', blockStart(tsStartMs, blockSpanMs(s.timeframe)))
+      .where('last_ms', '<', tsStartMs)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   /** Known-empty ranges (no bars: closed, holiday, halt) overlapping `range`, merged. */
   async emptyRanges(s: SeriesKey, range: Range): Promise<Range[]> {
     const k = this.seriesWhere(s);
@@ -165,9 +185,11 @@ export class BarStore {
         .insertInto('bars')
         .values(barRow(k, b))
         .onConflict((oc) => oc.doNothing())
+        .returning('packed')
         .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
-      await this.rebuildBlocks(trx, s, b.tsStartMs, b.tsStartMs);
+      if (inserted?.packed === undefined) return false;
+      if (!(await this.appendToBlock(trx, s, b.tsStartMs, inserted.packed)))
+        await this.rebuildBlocks(trx, s, b.tsStartMs, b.tsStartMs);
       const extended = await trx
         .updateTable('coverage')
         .set((eb) => ({ end_ms: b.tsEndMs, bar_count: eb('bar_count', '+', 1) }))
