@@ -4,7 +4,7 @@
  * check what the contract says must be refused, call the port, reply; the venue's callbacks go through the
  * pure conversions of `parsing.ts` onto the bus. Read docs/adding-a-broker.md first.
  */
-import type { Bus, Subscription } from '@trading-system/bus';
+import { type Bus, type Subscription, toStreamConfig } from '@trading-system/bus';
 import {
   BROKER_COMMAND_VERBS,
   BROKER_EVENTS_STREAM,
@@ -71,12 +71,7 @@ export async function start(deps: SkeletonDeps): Promise<SkeletonGateway> {
   const orders = new Map<string, VenueOrder>();
   const statusCounts = new Map<string, number>();
 
-  await bus.jetstream.ensureStream({
-    name: BROKER_EVENTS_STREAM.name,
-    subjects: BROKER_EVENTS_STREAM.subjects,
-    storage: BROKER_EVENTS_STREAM.storage,
-    duplicateWindowMs: BROKER_EVENTS_STREAM.duplicateWindowMs,
-  });
+  await bus.jetstream.ensureStream(toStreamConfig(BROKER_EVENTS_STREAM));
 
   const status = (): BrokerStatus => ({
     v: 1,

@@ -13,3 +13,4 @@ export {
 } from './nats-connect.js';
 export { createUserNkey, publicKeyOfSeed } from './nkeys.js';
 export { type OpenBusOptions, openBus } from './open-bus.js';
+export { toStreamConfig } from './stream-spec.js';

@@ -4,7 +4,7 @@
  * `gateway.<type>.cmd.addBroker` / `removeBroker` / `listBrokers`. It keeps no state of its own: Alpaca holds the
  * orders, and every identity the contract needs is derived from Alpaca's (mapping.ts).
  */
-import type { Bus, Subscription } from '@trading-system/bus';
+import { type Bus, type Subscription, toStreamConfig } from '@trading-system/bus';
 import {
   AlpacaBrokerConnection,
   BROKER_EVENTS_STREAM,
@@ -49,19 +49,8 @@ export async function start(deps: AlpacaGatewayDeps): Promise<AlpacaGateway> {
   const gatewayType = deps.gatewayType ?? 'alpaca';
   const log = deps.logger.child({ component: 'gateway-alpaca' });
   // The last status per broker, kept so a newcomer (or history while this gateway is down) reads it at once.
-  await deps.bus.jetstream.ensureStream({
-    name: BROKER_STATUS_STREAM.name,
-    subjects: BROKER_STATUS_STREAM.subjects,
-    storage: BROKER_STATUS_STREAM.storage,
-    duplicateWindowMs: BROKER_STATUS_STREAM.duplicateWindowMs,
-    maxMsgsPerSubject: BROKER_STATUS_STREAM.maxMsgsPerSubject,
-  });
-  await deps.bus.jetstream.ensureStream({
-    name: BROKER_EVENTS_STREAM.name,
-    subjects: BROKER_EVENTS_STREAM.subjects,
-    storage: BROKER_EVENTS_STREAM.storage,
-    duplicateWindowMs: BROKER_EVENTS_STREAM.duplicateWindowMs,
-  });
+  await deps.bus.jetstream.ensureStream(toStreamConfig(BROKER_STATUS_STREAM));
+  await deps.bus.jetstream.ensureStream(toStreamConfig(BROKER_EVENTS_STREAM));
   const options: AlpacaBrokerOptions = {
     statusEveryMs: deps.brokerOptions?.statusEveryMs ?? 5_000,
     minBackoffMs: deps.brokerOptions?.minBackoffMs ?? 250,

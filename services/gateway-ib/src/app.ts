@@ -3,7 +3,7 @@
  * `broker.<name>.*` contract; brokers are configured at start and added/removed at run time on
  * `gateway.<type>.cmd.addBroker` / `removeBroker` / `listBrokers`.
  */
-import type { Bus, Subscription } from '@trading-system/bus';
+import { type Bus, type Subscription, toStreamConfig } from '@trading-system/bus';
 import {
   type AddBrokerRequest,
   BROKER_EVENTS_STREAM,
@@ -50,30 +50,12 @@ export async function start(deps: GatewayDeps): Promise<Gateway> {
   const type = deps.gatewayType ?? 'ib';
   const brokers = new Map<string, HostedBroker>();
   const subs: Subscription[] = [];
-  // Broker facts are durable: the stream must exist before the first connection publishes into it.
   // The last status per broker, kept so a newcomer (or history while this gateway is down) reads it at once.
-  await bus.jetstream.ensureStream({
-    name: BROKER_STATUS_STREAM.name,
-    subjects: BROKER_STATUS_STREAM.subjects,
-    storage: BROKER_STATUS_STREAM.storage,
-    duplicateWindowMs: BROKER_STATUS_STREAM.duplicateWindowMs,
-    maxMsgsPerSubject: BROKER_STATUS_STREAM.maxMsgsPerSubject,
-  });
-  await bus.jetstream.ensureStream({
-    name: BROKER_EVENTS_STREAM.name,
-    subjects: BROKER_EVENTS_STREAM.subjects,
-    storage: BROKER_EVENTS_STREAM.storage,
-    duplicateWindowMs: BROKER_EVENTS_STREAM.duplicateWindowMs,
-    maxAgeMs: BROKER_EVENTS_STREAM.maxAgeMs,
-  });
+  await bus.jetstream.ensureStream(toStreamConfig(BROKER_STATUS_STREAM));
+  // Broker facts are durable: the stream must exist before the first connection publishes into it.
+  await bus.jetstream.ensureStream(toStreamConfig(BROKER_EVENTS_STREAM));
   // Order id high-water marks: read before a broker's first order id, written before any id below them is used.
-  await bus.jetstream.ensureStream({
-    name: BROKER_ORDER_IDS_STREAM.name,
-    subjects: BROKER_ORDER_IDS_STREAM.subjects,
-    storage: BROKER_ORDER_IDS_STREAM.storage,
-    duplicateWindowMs: BROKER_ORDER_IDS_STREAM.duplicateWindowMs,
-    maxMsgsPerSubject: BROKER_ORDER_IDS_STREAM.maxMsgsPerSubject,
-  });
+  await bus.jetstream.ensureStream(toStreamConfig(BROKER_ORDER_IDS_STREAM));
 
   // IB paces historical data per login, not per API client: connections to one host:port share one scheduler.
   const historySchedulers = new Map<string, HistoryScheduler>();

@@ -5,7 +5,7 @@
  * `gateway.<type>.cmd.addBroker` / `removeBroker` / `listBrokers` (a broker added again under its name resumes
  * its books).
  */
-import type { Bus, Subscription } from '@trading-system/bus';
+import { type Bus, type Subscription, toStreamConfig } from '@trading-system/bus';
 import {
   BROKER_EVENTS_STREAM,
   BROKER_STATUS_STREAM,
@@ -55,19 +55,8 @@ export async function start(deps: PaperGatewayDeps): Promise<PaperGateway> {
   await migrateToLatest(deps.db, { schema, migrations });
   const db = deps.db.withSchema(schema) as Kysely<PaperDb>;
   // The last status per broker, kept so a newcomer (or history while this gateway is down) reads it at once.
-  await deps.bus.jetstream.ensureStream({
-    name: BROKER_STATUS_STREAM.name,
-    subjects: BROKER_STATUS_STREAM.subjects,
-    storage: BROKER_STATUS_STREAM.storage,
-    duplicateWindowMs: BROKER_STATUS_STREAM.duplicateWindowMs,
-    maxMsgsPerSubject: BROKER_STATUS_STREAM.maxMsgsPerSubject,
-  });
-  await deps.bus.jetstream.ensureStream({
-    name: BROKER_EVENTS_STREAM.name,
-    subjects: BROKER_EVENTS_STREAM.subjects,
-    storage: BROKER_EVENTS_STREAM.storage,
-    duplicateWindowMs: BROKER_EVENTS_STREAM.duplicateWindowMs,
-  });
+  await deps.bus.jetstream.ensureStream(toStreamConfig(BROKER_STATUS_STREAM));
+  await deps.bus.jetstream.ensureStream(toStreamConfig(BROKER_EVENTS_STREAM));
   const options: BrokerOptions = {
     clock: deps.clock ?? { nowMs: () => Date.now() },
     statusEveryMs: deps.brokerOptions?.statusEveryMs ?? 5_000,

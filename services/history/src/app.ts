@@ -2,7 +2,7 @@
  * history: bars cache with coverage map and pacing-aware back-fill (`hist.bars`), CSV export (`hist.export`), and
  * the order/trade read model built from the ORDERS stream (`hist.orders`, `hist.trades`).
  */
-import type { Bus, Subscription } from '@trading-system/bus';
+import { type Bus, type Subscription, toStreamConfig } from '@trading-system/bus';
 import {
   type ErrorReply,
   type HistBarsReply,
@@ -82,12 +82,7 @@ export async function start(deps: HistoryDeps): Promise<History> {
   });
 
   if (config.ensureOrdersStream) {
-    await deps.bus.jetstream.ensureStream({
-      name: ORDERS_STREAM.name,
-      subjects: ORDERS_STREAM.subjects,
-      storage: ORDERS_STREAM.storage,
-      duplicateWindowMs: ORDERS_STREAM.duplicateWindowMs,
-    });
+    await deps.bus.jetstream.ensureStream(toStreamConfig(ORDERS_STREAM));
   }
   const readModel = new OrderReadModel(db, deps.bus, log.child({ component: 'read-model' }), {
     stream: config.ordersStream,

@@ -5,7 +5,7 @@
  * gateway restart and periodically while an order awaits the broker (reconcile-scheduler.ts).
  * The caller owns bus and database and closes them after `stop()`.
  */
-import type { Bus, Consumer, StreamConfig, Subscription } from '@trading-system/bus';
+import { type Bus, type Consumer, type Subscription, toStreamConfig } from '@trading-system/bus';
 import {
   type BrokerStatus,
   type CancelAllOrders,
@@ -15,7 +15,6 @@ import {
   type ModifyOrder,
   type OrdersPositionsRequest,
   type RiskLimitsRequest,
-  type StreamSpec,
   Subjects,
   type SubmitOrder,
   type Tick,
@@ -55,16 +54,6 @@ export interface RunningOrders {
   /** The outbox relay (tests flush it to wait for publication). */
   readonly relay: OutboxRelay;
   stop(): Promise<void>;
-}
-
-export function toStreamConfig(s: StreamSpec): StreamConfig {
-  return {
-    name: s.name,
-    subjects: s.subjects,
-    storage: s.storage,
-    duplicateWindowMs: s.duplicateWindowMs,
-    ...(s.maxAgeMs > 0 ? { maxAgeMs: s.maxAgeMs } : {}),
-  };
 }
 
 export async function start(deps: OrdersDeps): Promise<RunningOrders> {

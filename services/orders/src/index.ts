@@ -1,4 +1,4 @@
-export { type OrdersDeps, type RunningOrders, start, toStreamConfig } from './app.js';
+export { type OrdersDeps, type RunningOrders, start } from './app.js';
 export { ORDERS_DEFAULTS } from './config.js';
 export type { OrdersConfig } from './context.js';
 export type { OrdersDb } from './db-types.js';
