@@ -1,4 +1,5 @@
 /** Public surface of @trading-system/metrics: Prometheus metrics of every process (prom-client). */
+export { type BrokerConnectionReading, brokerConnectionStateGauge } from './broker-connection.js';
 export { busObserver } from './bus-observer.js';
 export { type MetricsConfig, metricsConfigShape } from './config.js';
 export { instrumentDatabase, queryTimingPlugin } from './database.js';

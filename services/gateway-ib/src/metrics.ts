@@ -3,27 +3,16 @@
  * governor's queue and what it has sent, IB error 100 seen (must stay 0), the historical-data pacing queue, and
  * market-data lines in use against the account's budget. One series per hosted connection (`broker` label).
  */
-import { type Registry, sampledGauge } from '@trading-system/metrics';
+import { brokerConnectionStateGauge, type Registry, sampledGauge } from '@trading-system/metrics';
 import type { Gateway } from './app.js';
-
-const STATES = ['connected', 'degraded', 'disconnected'] as const;
 
 export function registerGatewayMetrics(registry: Registry, gateway: Gateway): void {
   const perBroker = (name: string, help: string, read: (b: ReturnType<Gateway['brokers']>[number]) => number) =>
     sampledGauge(registry, { name, help, labelNames: ['broker'] }, (g) => {
       for (const b of gateway.brokers()) g.set({ broker: b.conn.name }, read(b));
     });
-  sampledGauge(
-    registry,
-    {
-      name: 'trading_broker_connection_state',
-      help: 'Broker connection state: 1 for the state it is in (connected, degraded, disconnected), else 0',
-      labelNames: ['broker', 'state'],
-    },
-    (g) => {
-      for (const b of gateway.brokers())
-        for (const state of STATES) g.set({ broker: b.conn.name, state }, b.conn.connectionState === state ? 1 : 0);
-    },
+  brokerConnectionStateGauge(registry, () =>
+    gateway.brokers().map((b) => ({ broker: b.conn.name, state: b.conn.connectionState })),
   );
   perBroker('trading_governor_queue_depth', 'Messages waiting in the outbound governor', (b) => b.conn.governor.queued);
   perBroker('trading_governor_sent', 'Messages the outbound governor has sent to IB', (b) => b.conn.governor.totalSent);
