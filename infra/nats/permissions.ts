@@ -31,19 +31,6 @@ import {
 } from '@trading-system/contracts';
 import { probeFor } from '../healthcheck.js';
 
-export const NATS_USERS = [
-  'gateway-ib',
-  'gateway-paper',
-  'gateway-alpaca',
-  'orders',
-  'market-data',
-  'history',
-  'operator',
-  'client',
-  'dashboard',
-] as const;
-export type NatsUser = (typeof NATS_USERS)[number];
-
 /** The users the services run as (compose gives each its seed); the others are for people and their programs. */
 export const SERVICE_USERS = [
   'gateway-ib',
@@ -52,7 +39,10 @@ export const SERVICE_USERS = [
   'orders',
   'market-data',
   'history',
-] as const satisfies readonly NatsUser[];
+] as const;
+
+export const NATS_USERS = [...SERVICE_USERS, 'operator', 'client', 'dashboard'] as const;
+export type NatsUser = (typeof NATS_USERS)[number];
 
 export const USER_DESCRIPTIONS: Readonly<Record<NatsUser, string>> = {
   'gateway-ib': 'gateway-ib: serves broker.*.cmd.*, gateway.*.cmd.*, account.*; publishes broker events, status, ticks',
