@@ -6,22 +6,19 @@
  */
 import { DEFAULT_CREDENTIALS } from '@trading-system/alpaca-sim';
 import { type Instrument, normalizeDecimal, Subjects, type Tick } from '@trading-system/contracts';
-import { BrokerClient } from '@trading-system/testkit/conformance';
+import type { BrokerClient } from '@trading-system/testkit/conformance';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { AlpacaHttpPort } from '../src/alpaca-port.js';
 import { RequestGovernor } from '../src/governor.js';
 import { decimalText } from '../src/history.js';
 import type { AlpacaBar } from '../src/wire.js';
-import { ACCOUNT, startHarness } from './helpers.js';
+import { ACCOUNT, type startHarness, startRecordedHarness } from './helpers.js';
 
 let h: Awaited<ReturnType<typeof startHarness>>;
 let c: BrokerClient;
 let btc: Instrument;
 beforeAll(async () => {
-  h = await startHarness();
-  c = new BrokerClient(h.bus, h.broker);
-  await c.record();
-  await c.waitUntil(() => c.all('reconciliationSnapshot')[0], 'the snapshot after the first connect');
+  ({ h, c } = await startRecordedHarness());
   const r = await c.command('qualifyContract', { v: 1, instrument: { secType: 'CRYPTO', symbol: 'BTC/USD' } });
   if (!r.ok || r.instruments[0] === undefined) throw new Error(`BTC/USD not qualified: ${JSON.stringify(r)}`);
   btc = r.instruments[0];

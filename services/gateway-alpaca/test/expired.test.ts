@@ -4,20 +4,14 @@
  * `cancelled`. The OMS records `expired` as it is (services/orders order-state.ts), where from `cancelled` it could
  * only guess it for IOC/FOK.
  */
-import { BrokerClient } from '@trading-system/testkit/conformance';
+import type { BrokerClient } from '@trading-system/testkit/conformance';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { ACCOUNT, startHarness } from './helpers.js';
+import { ACCOUNT, type startHarness, startRecordedHarness } from './helpers.js';
 
 let h: Awaited<ReturnType<typeof startHarness>>;
 let c: BrokerClient;
 beforeAll(async () => {
-  h = await startHarness();
-  c = new BrokerClient(h.bus, h.broker);
-  await c.record();
-  await c.waitUntil(
-    () => c.all('reconciliationSnapshot')[0],
-    'the snapshot after the first connect (the broker is connected)',
-  );
+  ({ h, c } = await startRecordedHarness());
 }, 30_000);
 afterAll(async () => {
   await c?.stop();

@@ -3,20 +3,14 @@
  * a fractional DAY market order fills in full at alpaca-sim, reported as an execution of that fraction; a
  * fractional GTC order is refused by Alpaca (fractions are DAY only there) with nothing filled.
  */
-import { BrokerClient } from '@trading-system/testkit/conformance';
+import type { BrokerClient } from '@trading-system/testkit/conformance';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { ACCOUNT, startHarness } from './helpers.js';
+import { ACCOUNT, type startHarness, startRecordedHarness } from './helpers.js';
 
 let h: Awaited<ReturnType<typeof startHarness>>;
 let c: BrokerClient;
 beforeAll(async () => {
-  h = await startHarness();
-  c = new BrokerClient(h.bus, h.broker);
-  await c.record();
-  await c.waitUntil(
-    () => c.all('reconciliationSnapshot')[0],
-    'the snapshot after the first connect (the broker is connected)',
-  );
+  ({ h, c } = await startRecordedHarness());
 }, 30_000);
 afterAll(async () => {
   await c?.stop();

@@ -18,7 +18,7 @@ import {
   type TcpProxy,
   uniqueName,
 } from '@trading-system/testkit';
-import type { ConformanceTarget } from '@trading-system/testkit/conformance';
+import { BrokerClient, type ConformanceTarget } from '@trading-system/testkit/conformance';
 import { start } from '../src/app.js';
 import { conIdOf } from '../src/mapping.js';
 
@@ -128,4 +128,18 @@ export async function startHarness(
       stopClock();
     },
   };
+}
+
+/**
+ * The harness and a client recording the broker's events from before its first connect's reconciliation snapshot
+ * (so the broker is connected when it returns): what the gateway's own tests beside the conformance suite start from.
+ */
+export async function startRecordedHarness(
+  options: { readonly rateLimitPerMinute?: number } = {},
+): Promise<{ readonly h: Awaited<ReturnType<typeof startHarness>>; readonly c: BrokerClient }> {
+  const h = await startHarness(options);
+  const c = new BrokerClient(h.bus, h.broker);
+  await c.record();
+  await c.waitUntil(() => c.all('reconciliationSnapshot')[0], 'the snapshot after the first connect');
+  return { h, c };
 }

@@ -5,21 +5,18 @@
  * horizon stops it.
  */
 import { DEFAULT_CREDENTIALS } from '@trading-system/alpaca-sim';
-import { BrokerClient } from '@trading-system/testkit/conformance';
+import type { BrokerClient } from '@trading-system/testkit/conformance';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { OrdersQuery } from '../src/alpaca-port.js';
 import { allOrders, PAGE_LIMIT } from '../src/order-pages.js';
 import type { AlpacaOrder } from '../src/wire.js';
-import { startHarness } from './helpers.js';
+import { type startHarness, startRecordedHarness } from './helpers.js';
 
 let h: Awaited<ReturnType<typeof startHarness>>;
 let c: BrokerClient;
 beforeAll(async () => {
   // Six hundred orders straight to the sim in a few seconds: beyond Alpaca's 200 requests a minute.
-  h = await startHarness({ rateLimitPerMinute: 1_000_000 });
-  c = new BrokerClient(h.bus, h.broker);
-  await c.record();
-  await c.waitUntil(() => c.all('reconciliationSnapshot')[0], 'the snapshot after the first connect');
+  ({ h, c } = await startRecordedHarness({ rateLimitPerMinute: 1_000_000 }));
 }, 30_000);
 afterAll(async () => {
   await c?.stop();
