@@ -176,6 +176,57 @@ export function summarize(
   };
 }
 
+/**
+ * `summarize(...).availableFunds` alone, for the pre-trade margin check: the same sums in the same exact integer
+ * arithmetic (so always the same value; a property test holds it to `summarize`), without the ledger map, the
+ * PnL sums and the summary object. A backtest checks margin on every order, and the whole summary was most of
+ * that check. Like `summarize`, it asks the quote source once per position (a quote source may be a price model
+ * that advances as it is asked) and the FX rate per position and per ledger currency.
+ */
+export function availableFundsMicros(
+  account: AccountState,
+  quotes: QuoteSource,
+  tMs: number,
+  rates: MarginRates,
+  fx?: FxRateToBase,
+): bigint {
+  const base = account.baseCurrency;
+  let netLiquidation = 0n;
+  let init = 0n;
+  // Other currencies' ledger rows: summarize converts each row's cash and market value sums, not each position.
+  let foreign: Map<string, LedgerRow> | undefined;
+  for (const p of account.positions.values()) {
+    const marketPrice = quotes.quoteAt(p.conId, tMs)?.last ?? p.lastFillPrice;
+    const marketValue = p.qty === 0 ? 0n : notionalMicros(p.qty, marketPrice, p.multiplier);
+    const abs = marketValue < 0n ? -marketValue : marketValue;
+    if (p.currency === base) {
+      netLiquidation += marketValue;
+      // scaled(x, 1) is x exactly: x × 1,000,000 / 1,000,000.
+      init += scaled(abs, rates[p.secType].init);
+      continue;
+    }
+    foreign ??= new Map();
+    ledgerRow(foreign, p.currency).marketValue += marketValue;
+    const rate = rateToBase(account, p.currency, tMs, fx);
+    if (rate === undefined) continue;
+    init += scaled(scaled(abs, rate), rates[p.secType].init);
+  }
+  for (const [currency, cash] of account.cash) {
+    if (currency === base) netLiquidation += cash;
+    else {
+      foreign ??= new Map();
+      ledgerRow(foreign, currency).cash += cash;
+    }
+  }
+  if (foreign !== undefined)
+    for (const [currency, r] of foreign) {
+      const rate = rateToBase(account, currency, tMs, fx);
+      if (rate === undefined) continue;
+      netLiquidation += scaled(r.cash, rate) + scaled(r.marketValue, rate);
+    }
+  return netLiquidation - init;
+}
+
 export interface AccountValue {
   readonly account: string;
   readonly tag: string;

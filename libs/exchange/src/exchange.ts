@@ -33,6 +33,7 @@ import {
   type AccountSummary,
   type AccountValue,
   accountValues,
+  availableFundsMicros,
   DEFAULT_MARGIN_RATES,
   type MarginRates,
   type PortfolioItem,
@@ -163,9 +164,10 @@ export class Exchange {
         : this.options.fxRateToBase?.(spec.currency, account.baseCurrency, tMs);
     // Without a price or FX rate there is nothing sound to check against: the order goes through.
     if (price === undefined || !(price > 0) || rate === undefined) return true;
-    const margin = (this.options.marginRates ?? DEFAULT_MARGIN_RATES)[spec.secType].init;
-    const required = opening * price * spec.multiplier * margin * rate;
-    return required <= microsToNumber(this.accountSummary(order.account, tMs).availableFunds);
+    const rates = this.options.marginRates ?? DEFAULT_MARGIN_RATES;
+    const required = opening * price * spec.multiplier * rates[spec.secType].init * rate;
+    const available = availableFundsMicros(account, this.options.quotes, tMs, rates, this.options.fxRateToBase);
+    return required <= microsToNumber(available);
   }
 
   onEvent(listener: ExchangeListener): () => void {
