@@ -28,9 +28,13 @@ export class EquityCurve {
 
   constructor(private readonly max = 4096) {}
 
+  /** Called on every bar: kept small so V8 inlines it into the engine loop; the rare work is in `close`. */
   add(time: number, equity: number, drawdown: number): void {
     if (drawdown > this.worst) this.worst = drawdown;
-    if (++this.inStride < this.stride) return;
+    if (++this.inStride >= this.stride) this.close(time, equity);
+  }
+
+  private close(time: number, equity: number): void {
     this.points.push({ time, equity, drawdown: this.worst });
     this.inStride = 0;
     this.worst = 0;
@@ -57,23 +61,40 @@ export class EquityCurve {
 export class CandleSeries {
   private candles: Candle[] = [];
   private stride = 1;
-  private current: { time: number; open: number; high: number; low: number; close: number; volume: number } | undefined;
+  /** Bars in the candle being built (0: none); its fields are numbers here, an object only once it is complete. */
   private inStride = 0;
+  private time = 0;
+  private open = 0;
+  private high = 0;
+  private low = 0;
+  private close = 0;
+  private volume = 0;
 
   constructor(private readonly max = 4096) {}
 
+  /** Called on every bar: kept small so V8 inlines it into the engine loop; the rare work is in `complete`. */
   add(time: number, open: number, high: number, low: number, close: number, volume: number): void {
-    const c = this.current;
-    if (c === undefined) this.current = { time, open, high, low, close, volume };
-    else {
-      if (high > c.high) c.high = high;
-      if (low < c.low) c.low = low;
-      c.close = close;
-      c.volume += volume;
+    if (this.inStride === 0) {
+      this.time = time;
+      this.open = open;
+      this.high = high;
+      this.low = low;
+      this.volume = volume;
+    } else {
+      if (high > this.high) this.high = high;
+      if (low < this.low) this.low = low;
+      this.volume += volume;
     }
-    if (++this.inStride < this.stride) return;
-    this.candles.push(this.current as Candle);
-    this.current = undefined;
+    this.close = close;
+    if (++this.inStride >= this.stride) this.complete();
+  }
+
+  private current(): Candle {
+    return { time: this.time, open: this.open, high: this.high, low: this.low, close: this.close, volume: this.volume };
+  }
+
+  private complete(): void {
+    this.candles.push(this.current());
     this.inStride = 0;
     if (this.candles.length >= this.max) {
       const merged: Candle[] = [];
@@ -97,7 +118,7 @@ export class CandleSeries {
   /** Candles in time order; each spans `barsPerCandle` of the run's bars. */
   finish(): { candles: Candle[]; barsPerCandle: number } {
     const out = [...this.candles];
-    if (this.current !== undefined) out.push({ ...this.current });
+    if (this.inStride > 0) out.push(this.current());
     return { candles: out, barsPerCandle: this.stride };
   }
 }

@@ -93,14 +93,21 @@ export function openAccount(config: AccountConfig): AccountState {
 
 export class Accounts {
   private readonly byId = new Map<string, AccountState>();
+  /**
+   * The account codes, default first: fixed at construction, so order validation (every placeOrder) reads this
+   * one frozen list instead of copying the keys.
+   */
+  readonly idList: readonly string[];
 
   constructor(states: readonly AccountState[]) {
     if (states.length === 0) throw new ExchangeStateError('at least one account is required');
     for (const s of states) this.byId.set(s.id, s);
+    this.idList = Object.freeze([...this.byId.keys()]);
   }
 
+  /** A copy the caller may keep or change. */
   ids(): string[] {
-    return [...this.byId.keys()];
+    return [...this.idList];
   }
 
   get(id: string): AccountState {

@@ -78,7 +78,7 @@ export class Engine {
       return;
     }
     const spec = this.deps.instruments(req.conId);
-    const v = validateOrder(req, spec, this.state.accounts.ids());
+    const v = validateOrder(req, spec, this.state.accounts.idList);
     if (!v.ok) {
       this.refuse(req, v.error, out);
       return;
@@ -153,7 +153,7 @@ export class Engine {
 
   private modify(order: OrderRecord, req: OrderRequest, now: number, out: ExchangeEvent[]): void {
     const spec = this.deps.instruments(order.conId);
-    const v = validateOrder(req, spec, this.state.accounts.ids());
+    const v = validateOrder(req, spec, this.state.accounts.idList);
     if (!v.ok) {
       this.refuse(req, v.error, out);
       return;

@@ -230,7 +230,9 @@ export class Exchange {
       const cutoff = tMs - (this.options.retentionMs ?? DEFAULT_RETENTION_MS);
       const dropped = s.book.prune(cutoff);
       const before = s.executions.length;
-      s.executions.splice(0, s.executions.length, ...s.executions.filter((e) => e.timeMs >= cutoff));
+      // A backtest prunes every simulated hour, mostly with nothing to drop: no new array then.
+      if (s.executions.some((e) => e.timeMs < cutoff))
+        s.executions.splice(0, s.executions.length, ...s.executions.filter((e) => e.timeMs >= cutoff));
       if (dropped > 0 || s.executions.length !== before) this.persist();
     }
     const out: ExchangeEvent[] = [];

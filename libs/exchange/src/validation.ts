@@ -31,6 +31,14 @@ export function conformsToTick(price: number, minTick: number): boolean {
   return Math.abs(steps - Math.round(steps)) < 1e-6;
 }
 
+/** The limit's fault, then the stop's (TWS's order): a function, not a loop over a new array per order. */
+function badPrice(price: number | undefined, minTick: number): TwsNotice | undefined {
+  if (price === undefined) return undefined;
+  if (price <= 0) return ORDER_ERRORS.validation('The price must be positive');
+  if (!conformsToTick(price, minTick)) return ORDER_ERRORS.priceVariation();
+  return undefined;
+}
+
 function fail(error: TwsNotice): Validation {
   return { ok: false, error };
 }
@@ -63,11 +71,8 @@ export function validateOrder(
   if (needsStop && (auxPrice === undefined || !Number.isFinite(auxPrice))) {
     return fail(ORDER_ERRORS.validation('Missing stop price'));
   }
-  for (const price of [lmtPrice, auxPrice]) {
-    if (price === undefined) continue;
-    if (price <= 0) return fail(ORDER_ERRORS.validation('The price must be positive'));
-    if (!conformsToTick(price, spec.minTick)) return fail(ORDER_ERRORS.priceVariation());
-  }
+  const priceError = badPrice(lmtPrice, spec.minTick) ?? badPrice(auxPrice, spec.minTick);
+  if (priceError !== undefined) return fail(priceError);
   const account = req.account || accounts[0];
   if (account === undefined || !accounts.includes(account)) {
     return fail(ORDER_ERRORS.validation(`Invalid account code: ${req.account}`));
