@@ -46,7 +46,10 @@ const scenario = fc.record({
     }),
     { minLength: 6, maxLength: 6 },
   ),
-  cash: fc.dictionary(fc.constantFrom(...CURRENCIES), fc.integer({ min: -1e9, max: 1e9 }).map((c) => c / 100)),
+  cash: fc.dictionary(
+    fc.constantFrom(...CURRENCIES),
+    fc.integer({ min: -1e9, max: 1e9 }).map((c) => c / 100),
+  ),
   fills: fc.array(fill, { maxLength: 60 }),
   /** Per instrument: undefined = no quote (marked at the last fill price). */
   marks: fc.array(fc.option(price, { nil: undefined }), { minLength: 6, maxLength: 6 }),
