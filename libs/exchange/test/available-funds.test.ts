@@ -66,7 +66,9 @@ describe('availableFundsMicros', () => {
         const quotes: QuoteSource = {
           quoteAt: (conId): Quote | undefined => {
             const last = s.marks[conId - 100];
-            return last === undefined ? undefined : { bid: last, ask: last, last, bidSize: 1, askSize: 1, lastSize: 1 };
+            return last === undefined
+              ? undefined
+              : { bid: last, ask: last, last, bidSize: 1, askSize: 1, lastSize: 1, volume: 0 };
           },
         };
         const rates: MarginRates = { ...DEFAULT_MARGIN_RATES, STK: { init: s.initRate, maint: s.initRate } };
