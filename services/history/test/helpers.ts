@@ -213,6 +213,9 @@ export async function openFixture(kind: 'nats' | 'memory', config: Partial<Histo
   const schema = database.newSchema('hist');
   const responder = startResponder(testBus.bus, broker);
   const apps: History[] = [];
+  // The read model consumes a stream of order events: the test's, or else this fixture's own (the system's ORDERS
+  // where the server has it), made when the first app starts — never one an earlier test happened to leave.
+  let stream: { name: string; own: boolean } | undefined;
   const base: Partial<HistoryConfig> = {
     schema,
     brokers: [broker],
@@ -231,11 +234,16 @@ export async function openFixture(kind: 'nats' | 'memory', config: Partial<Histo
     responder,
     config: base,
     async startApp(extra = {}) {
+      const own = { ...base, ...extra };
+      if (own.ordersStream === undefined) {
+        stream ??= await ensureTestStream(testBus.bus, broker);
+        own.ordersStream = stream.name;
+      }
       const app = await start({
         bus: testBus.bus,
         db: database.db as never,
         logger: testLogger,
-        config: { ...base, ...extra },
+        config: own,
         clock: () => NOW,
       });
       apps.push(app);
@@ -245,6 +253,7 @@ export async function openFixture(kind: 'nats' | 'memory', config: Partial<Histo
       responder.release();
       for (const a of apps) await a.stop();
       responder.close();
+      if (stream?.own) await testBus.bus.jetstream.deleteStream(stream.name);
       await testBus.close();
       await database.close();
     },
