@@ -24,6 +24,7 @@ const UNIT_TESTS = [
   'libs/exchange/test/available-funds.test.ts',
   'libs/bus/test/stream-spec.test.ts',
   'libs/contracts/test/bar-buckets.test.ts',
+  'libs/contracts/test/bar-columns.test.ts',
   'libs/contracts/test/broker-capabilities.test.ts',
   'libs/contracts/test/calendar.test.ts',
   'libs/contracts/test/catalog.test.ts',

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus, Subscription } from '@trading-system/bus';
 import {
+  type BarColumns,
+  BarColumnsBuilder,
   type BarData,
   type BarEncoding,
   ContractError,
@@ -69,38 +71,45 @@ export interface TextResult {
 
 /** Historical bars of one query, whole. Throws ContractError for a refused request or a failed stream. */
 export async function fetchBars(bus: Bus, query: HistBarsQuery, options: StreamOptions = {}): Promise<BarsResult> {
-  const requestId = options.requestId ?? randomUUID();
-  const { chunks, end } = await collect(
-    bus,
-    requestId,
-    () =>
-      bus.request<HistBarsReply>(
-        Subjects.histBars.build(),
-        // Packed chunks: half the bytes and a fraction of the decode cost; older services answer with objects.
-        { v: 1, requestId, query, encoding: options.encoding ?? 'packed' },
-        { timeoutMs: options.requestTimeoutMs ?? 30_000 },
-      ),
-    options,
-  );
   const bars: BarData[] = [];
-  let instrument: Instrument | undefined;
-  let timeframe: string | undefined;
-  for (const c of chunks) {
-    if (c.type === 'bars') for (const b of c.bars) bars.push(b);
-    else throw new HistoryStreamError(`unexpected ${c.type} chunk in a bars stream`);
-    instrument = c.instrument;
-    timeframe = c.timeframe;
-  }
-  if (bars.length !== end.rows)
-    throw new HistoryStreamError(`stream announced ${end.rows} bars, ${bars.length} arrived`);
+  const r = await collectBars(bus, query, options, {
+    packed: (m) => unpackBars(m.rows, bars),
+    objects: (m) => {
+      for (const b of m.bars) bars.push(b);
+    },
+  });
+  if (bars.length !== r.end.rows)
+    throw new HistoryStreamError(`stream announced ${r.end.rows} bars, ${bars.length} arrived`);
+  return { ...r.head, bars, partial: r.end.partial, missing: r.end.missing, elapsedMs: r.end.elapsedMs };
+}
+
+export interface BarColumnsResult extends Omit<BarsResult, 'bars'> {
+  readonly columns: BarColumns;
+}
+
+/**
+ * Historical bars of one query as columns (typed arrays of doubles, see BarColumns): no object per bar, each chunk
+ * decoded into the arrays as it arrives while later ones are still read and sent. For analysis of long series; the
+ * exact decimal strings are on `fetchBars`' object form.
+ */
+export async function fetchBarColumns(
+  bus: Bus,
+  query: HistBarsQuery,
+  options: StreamOptions = {},
+): Promise<BarColumnsResult> {
+  const cols = new BarColumnsBuilder(4_096);
+  const r = await collectBars(bus, query, options, {
+    packed: (m) => cols.appendPacked(m.rows, m.count),
+    objects: (m) => cols.appendBars(m.bars),
+  });
+  if (cols.length !== r.end.rows)
+    throw new HistoryStreamError(`stream announced ${r.end.rows} bars, ${cols.length} arrived`);
   return {
-    requestId,
-    instrument,
-    timeframe,
-    bars,
-    partial: end.partial,
-    missing: end.missing,
-    elapsedMs: end.elapsedMs,
+    ...r.head,
+    columns: cols.columns(),
+    partial: r.end.partial,
+    missing: r.end.missing,
+    elapsedMs: r.end.elapsedMs,
   };
 }
 
@@ -111,7 +120,9 @@ export async function fetchExport(
   options: StreamOptions = {},
 ): Promise<TextResult> {
   const requestId = options.requestId ?? randomUUID();
-  const { chunks, end } = await collect(
+  let text = '';
+  let contentType: string | undefined;
+  const end = await collect(
     bus,
     requestId,
     () =>
@@ -121,35 +132,68 @@ export async function fetchExport(
         { timeoutMs: options.requestTimeoutMs ?? 30_000 },
       ),
     options,
+    (c) => {
+      if (c.type !== 'text') throw new HistoryStreamError(`unexpected ${c.type} chunk in a text stream`);
+      contentType = c.contentType;
+      text += c.data;
+    },
   );
-  let text = '';
-  let contentType: string | undefined;
-  for (const c of chunks) {
-    if (c.type !== 'text') throw new HistoryStreamError(`unexpected ${c.type} chunk in a text stream`);
-    contentType = c.contentType;
-    text += c.data;
-  }
   return { requestId, contentType, text, rows: end.rows, partial: end.partial, missing: end.missing };
 }
 
-type DataChunk = Extract<HistStreamMessage, { type: 'bars' | 'text' }>;
+type DataChunk = Extract<HistStreamMessage, { type: 'bars' | 'bars-packed' | 'text' }>;
+type ObjectBarsChunk = Extract<HistStreamMessage, { type: 'bars' }>;
 
-/** A packed chunk as the object form, unpacked on arrival (while later chunks are still being read and sent). */
-function unpacked(m: HistPackedBarsChunk): DataChunk {
-  const bars: BarData[] = [];
-  unpackBars(m.rows, bars);
-  const { rows: _rows, count: _count, ...rest } = m;
-  return { ...rest, type: 'bars', bars };
+/** hist.bars with each bar chunk handed, in index order, to the form's decoder. */
+async function collectBars(
+  bus: Bus,
+  query: HistBarsQuery,
+  options: StreamOptions,
+  decode: { packed: (m: HistPackedBarsChunk) => void; objects: (m: ObjectBarsChunk) => void },
+): Promise<{
+  head: { requestId: string; instrument: Instrument | undefined; timeframe: string | undefined };
+  end: HistEnd;
+}> {
+  const requestId = options.requestId ?? randomUUID();
+  let instrument: Instrument | undefined;
+  let timeframe: string | undefined;
+  const end = await collect(
+    bus,
+    requestId,
+    () =>
+      bus.request<HistBarsReply>(
+        Subjects.histBars.build(),
+        // Packed chunks: half the bytes and a fraction of the decode cost; older services answer with objects.
+        { v: 1, requestId, query, encoding: options.encoding ?? 'packed' },
+        { timeoutMs: options.requestTimeoutMs ?? 30_000 },
+      ),
+    options,
+    (c) => {
+      if (c.type === 'bars-packed') decode.packed(c);
+      else if (c.type === 'bars') decode.objects(c);
+      else throw new HistoryStreamError(`unexpected ${c.type} chunk in a bars stream`);
+      instrument = c.instrument;
+      timeframe = c.timeframe;
+    },
+  );
+  return { head: { requestId, instrument, timeframe }, end };
 }
 
+/**
+ * Subscribes to the request's stream, sends it, and hands each data chunk to `take` in index order as soon as it
+ * and every earlier one are here (a chunk ahead of its turn waits in a map), so decoding overlaps the service's
+ * reading and sending. Resolves with the `end` after checking that exactly the announced chunks arrived.
+ */
 async function collect(
   bus: Bus,
   requestId: string,
   send: () => Promise<HistBarsReply | HistExportReply>,
   options: StreamOptions,
-): Promise<{ chunks: DataChunk[]; end: HistEnd }> {
+  take: (c: DataChunk) => void,
+): Promise<HistEnd> {
   const idleMs = options.idleTimeoutMs ?? 120_000;
-  const chunks = new Map<number, DataChunk>();
+  const early = new Map<number, DataChunk>();
+  let next = 0;
   let sub: Subscription | undefined;
   let timer: NodeJS.Timeout | undefined;
   let fail: (err: Error) => void = () => undefined;
@@ -168,7 +212,20 @@ async function collect(
       const m = msg.data;
       if (m.type === 'progress') options.onProgress?.(m);
       else if (m.type === 'end') resolve(m);
-      else chunks.set(m.index, m.type === 'bars-packed' ? unpacked(m) : m);
+      else if (m.index < next || early.has(m.index))
+        reject(new HistoryStreamError(`chunk ${m.index} of the stream of ${requestId} arrived twice`));
+      else if (m.index > next) early.set(m.index, m);
+      else {
+        try {
+          take(m);
+          for (next++; early.has(next); next++) {
+            take(early.get(next) as DataChunk);
+            early.delete(next);
+          }
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      }
     });
   });
   try {
@@ -176,15 +233,10 @@ async function collect(
     if (!reply.ok) throw ContractError.fromReply(reply);
     const end = await ended;
     if (end.error !== undefined) throw new HistoryStreamError(end.error.message, end.error.code);
-    const ordered: DataChunk[] = [];
-    for (let i = 0; i < end.chunks; i++) {
-      const c = chunks.get(i);
-      if (c === undefined) throw new HistoryStreamError(`chunk ${i} of ${end.chunks} did not arrive`);
-      ordered.push(c);
-    }
-    if (chunks.size !== end.chunks)
-      throw new HistoryStreamError(`stream announced ${end.chunks} chunks, ${chunks.size} arrived`);
-    return { chunks: ordered, end };
+    if (next < end.chunks) throw new HistoryStreamError(`chunk ${next} of ${end.chunks} did not arrive`);
+    if (next > end.chunks || early.size > 0)
+      throw new HistoryStreamError(`stream announced ${end.chunks} chunks, ${next + early.size} arrived`);
+    return end;
   } catch (err) {
     fail(err instanceof Error ? err : new Error(String(err)));
     throw err;

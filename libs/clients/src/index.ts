@@ -4,7 +4,9 @@
  * client per service; history's streamed requests are the first).
  */
 export {
+  type BarColumnsResult,
   type BarsResult,
+  fetchBarColumns,
   fetchBars,
   fetchExport,
   HistoryStreamError,

@@ -1,4 +1,5 @@
 export * from './account.js';
+export * from './bar-columns.js';
 export * from './broker-capabilities.js';
 export * from './broker-commands.js';
 export * from './broker-events.js';

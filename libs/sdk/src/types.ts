@@ -5,6 +5,7 @@
  */
 import type {
   AccountSummary,
+  BarColumns,
   BarData,
   BrokerConnectionInput,
   BrokerInfo,
@@ -123,6 +124,12 @@ export interface HistoricalMeta {
 
 /** Bars in time order, with the request's metadata as extra properties (still a plain array for tabulating). */
 export type HistoricalData = HistoricalBar[] & HistoricalMeta;
+
+/**
+ * Bars as columns (typed arrays: `tsStartMs`, `open`, …, `close`, `volume`, `wap`/`count` NaN when absent, `gap`),
+ * for years of bars in a notebook or an indicator loop without an object per bar. Doubles, not exact decimals.
+ */
+export type HistoricalColumns = BarColumns & HistoricalMeta;
 
 /** A level-1 quote (the full current state after each change). */
 export interface Quote {

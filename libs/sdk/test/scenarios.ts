@@ -178,6 +178,24 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string, 
     expect([...times].sort((a, b) => a - b)).toEqual(times);
   });
 
+  test('the same bars as columns: one typed array per field, the numbers the array form has', async () => {
+    // Ending two hours back: the hour holding the end is complete before either call, so both see the same bars.
+    const opts = { whatToShow: 'TRADES', useRTH: true, end: new Date(Date.now() - 7_200_000) } as const;
+    const bars = await system().getHistoricalData('AAPL', 'SMART', '2 D', '1 hour', opts);
+    const cols = await system().getHistoricalColumns('AAPL', 'SMART', '2 D', '1 hour', opts);
+    expect(cols.partial).toBe(false);
+    expect(cols.instrument?.symbol).toBe('AAPL');
+    expect(cols.timeframe).toBe(bars.timeframe);
+    expect(cols.length).toBeGreaterThan(0);
+    expect(cols.length).toBe(bars.length);
+    expect(cols.close).toBeInstanceOf(Float64Array);
+    for (const [k, b] of bars.entries()) {
+      expect(cols.tsStartMs[k]).toBe(b.time.getTime());
+      expect([cols.open[k], cols.high[k], cols.low[k], cols.close[k]]).toEqual([b.open, b.high, b.low, b.close]);
+      expect(cols.volume[k]).toBe(b.volume);
+    }
+  });
+
   test('historical data exported to CSV', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sdk-'));
     try {

@@ -1,5 +1,6 @@
-import { fetchBars } from '@trading-system/clients';
+import { fetchBarColumns, fetchBars } from '@trading-system/clients';
 import {
+  BarColumnsBuilder,
   BROKER_STATUS_STREAM,
   type HistBarsQuery,
   type HistProgress,
@@ -136,6 +137,16 @@ describe('hist.bars over NATS + Postgres', () => {
     expect(r.bars).toEqual(expected7m(from, NOW));
     const asObjects = await fetchBars(f.bus, q({ startMs: from, endMs: NOW, barSize: '7m' }), { encoding: 'objects' });
     expect(asObjects.bars).toEqual(r.bars);
+    // Resampled bars travel as packed rows too and arrive as the same columns.
+    const cols = await fetchBarColumns(f.bus, q({ startMs: from, endMs: NOW, barSize: '7m' }));
+    const want = new BarColumnsBuilder();
+    want.appendBars(r.bars);
+    expect(cols.timeframe).toBe('7m');
+    expect(cols.columns.length).toBe(r.bars.length);
+    expect(cols.columns.close.subarray(0, r.bars.length)).toEqual(want.columns().close.subarray(0, r.bars.length));
+    expect(cols.columns.tsStartMs.subarray(0, r.bars.length)).toEqual(
+      want.columns().tsStartMs.subarray(0, r.bars.length),
+    );
   });
 
   test('a failing chunk is reported as partial with its range and code; a repeat fetches only that range', async () => {

@@ -1,4 +1,5 @@
-import { fetchBars } from '@trading-system/clients';
+import { fetchBarColumns, fetchBars } from '@trading-system/clients';
+import { BarColumnsBuilder } from '@trading-system/contracts';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { CON_ID, DAY, type Fixture, MIN, NOW, openFixture, syntheticBars } from './helpers.js';
 
@@ -45,6 +46,17 @@ test('a year of 1-minute bars: cold back-fill with progress, then a warm answer 
   expect(warm.bars).toEqual(expected);
   // ~33 packed chunks of 3,000 (fetchBars' default) and ~100 object chunks of 1,000 give the same year.
   expect((await fetchBars(f.bus, query, { encoding: 'objects' })).bars).toEqual(expected);
+  // As columns, decoded chunk by chunk on arrival: the same year, each decimal the double Number() reads from it.
+  const want = new BarColumnsBuilder();
+  want.appendBars(expected);
+  const wanted = want.columns();
+  for (const encoding of ['packed', 'objects'] as const) {
+    const { columns, partial } = await fetchBarColumns(f.bus, query, { encoding });
+    expect(partial).toBe(false);
+    expect(columns.length).toBe(expected.length);
+    for (const k of ['tsStartMs', 'tsEndMs', 'open', 'high', 'low', 'close', 'volume', 'wap', 'count', 'gap'] as const)
+      expect(columns[k].subarray(0, columns.length), `${encoding} ${k}`).toEqual(wanted[k].subarray(0, wanted.length));
+  }
   console.log(
     `year of 1m bars: ${warm.bars.length} bars; cold ${Math.round(coldMs)} ms (${fetches} fetches); warm ${timings
       .map(Math.round)
