@@ -26,9 +26,7 @@ try {
       paper: true,
     });
   }
-  console.log(
-    `broker ${broker.name}: ${broker.state}, ${broker.host}:${broker.port}, accounts ${broker.accounts.join(', ')}`,
-  );
+  console.log(`broker ${broker.name}: ${broker.state}, ${broker.endpoint}, accounts ${broker.accounts.join(', ')}`);
 
   // Historical data: numbers for analysis, the exact decimal strings in `bar.exact`.
   const bars = await ts.getHistoricalData('AAPL', 'SMART', '5 D', '1 hour', { whatToShow: 'TRADES', useRTH: true });

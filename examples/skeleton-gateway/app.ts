@@ -65,6 +65,7 @@ class Refusal extends Error {
 export async function start(deps: SkeletonDeps): Promise<SkeletonGateway> {
   const { bus, broker, venue } = deps;
   const instanceId = `skel-${Date.now().toString(36)}`;
+  const startedAtMs = Date.now();
   let accounts: readonly string[] = [];
   let state: BrokerStatus['state'] = 'disconnected';
   let session = 0;
@@ -78,8 +79,8 @@ export async function start(deps: SkeletonDeps): Promise<SkeletonGateway> {
     broker,
     gatewayType: 'skeleton',
     state,
-    farms: [],
-    clientId: 0,
+    // The venue has one data source: its own quotes. A real broker lists its feeds (contracts broker-health.ts).
+    feeds: [{ name: 'venue', kind: 'market', state: state === 'connected' ? 'ok' : 'broken', sinceMs: startedAtMs }],
     accounts: [...accounts],
     paper: true,
     tsMs: Date.now(),

@@ -4,7 +4,10 @@
  */
 import type { Bus } from '@trading-system/bus';
 import {
+  type BrokerDetails,
+  type BrokerNotice,
   type BrokerStatusReply,
+  brokerStatusOf,
   type HistOrdersReply,
   type MdSnapshotReply,
   Subjects,
@@ -44,22 +47,35 @@ async function probe(
   }
 }
 
+/** A broker type's own details as `<type> key=value ...`, whatever the type (contracts brokers/<type>.ts). */
+export function detailsText(d: BrokerDetails): string {
+  const { type, ...rest } = d;
+  const pairs = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return [type, ...pairs].join(' ');
+}
+
+/** The last notice as `last notice <kind> (<code>: <message>)`, its hint after it when there is one. */
+export function noticeText(n: BrokerNotice): string {
+  return `last notice ${n.kind} (${n.code}: ${n.message})${n.hint === undefined ? '' : `; ${n.hint}`}`;
+}
+
 export function probeSystem(bus: Bus, broker: string, timeoutMs: number): Promise<ProbeResult[]> {
   const opts = { timeoutMs };
   return Promise.all([
     probe(
-      `broker ${broker} (gateway-ib)`,
+      `broker ${broker} (gateway)`,
       () => bus.request<BrokerStatusReply>(Subjects.brokerCommand.build({ broker, verb: 'status' }), { v: 1 }, opts),
       (r: Extract<BrokerStatusReply, { ok: true }>) => {
-        const s = r.status;
-        const broken = s.farms.filter((f) => f.state === 'broken').map((f) => f.name);
+        // An older gateway answers in the previous shape: read it in the current one.
+        const s = brokerStatusOf(r.status) ?? r.status;
+        const broken = (s.feeds ?? []).filter((f) => f.state === 'broken').map((f) => f.name);
         const parts = [
           s.state,
           `accounts ${s.accounts.join(',') || '-'}`,
           s.paper ? 'paper' : 'LIVE',
-          `clientId ${s.clientId}`,
-          ...(broken.length > 0 ? [`broken farms ${broken.join(',')}`] : []),
-          ...(s.lastCode === undefined ? [] : [`last IB code ${s.lastCode}`]),
+          ...(s.details === undefined ? [] : [detailsText(s.details)]),
+          ...(broken.length > 0 ? [`broken feeds ${broken.join(',')}`] : []),
+          ...(s.notice === undefined ? [] : [noticeText(s.notice)]),
         ];
         return {
           state: s.state === 'connected' ? 'ok' : s.state === 'degraded' ? 'degraded' : 'down',

@@ -24,10 +24,11 @@ async function postJson(path, body) {
   return res.json();
 }
 
-function cell(text, cls) {
+function cell(text, cls, title) {
   const td = document.createElement('td');
   td.textContent = text === undefined || text === null ? '' : String(text);
   if (cls) td.className = cls;
+  if (title) td.title = title;
   return td;
 }
 
@@ -76,11 +77,11 @@ function drawBrokers() {
         cell(b.broker),
         cell(b.state, `state-${b.state}`),
         cell((b.accounts || []).join(', ')),
-        cell((b.farms || []).map((f) => `${f.name}:${f.state}`).join(' ')),
+        cell((b.feeds || []).map((f) => `${f.name}:${f.state}`).join(' ')),
         cell(`${fmtNum(b.linesUsed ?? '?')} / ${fmtNum(b.linesBudget ?? '?')}`, 'num lines'),
         pacingCell(b),
         cell(b.historyBudget ? `${b.historyBudget.max} per ${Math.round(b.historyBudget.windowMs / 60000)} min` : ''),
-        cell(b.lastCode ? `${b.lastCode} ${b.lastCodeMessage || ''}` : ''),
+        cell(b.notice ? `${b.notice.kind} (${b.notice.code}) ${b.notice.message}` : '', '', b.notice?.hint),
       ],
       { 'data-broker': b.broker },
     ),

@@ -13,6 +13,7 @@
  */
 import {
   type BrokerStatus,
+  brokerStatusOf,
   type FeedHealth,
   type HistoryForecastReply,
   Subjects,
@@ -37,7 +38,7 @@ export interface QuoteView {
 
 /** What the page shows of a broker: the gateway's listing, then every status it publishes, and its load. */
 export type BrokerView = Pick<BrokerStatus, 'broker' | 'state' | 'accounts' | 'paper'> &
-  Partial<Pick<BrokerStatus, 'farms' | 'lastCode' | 'lastCodeMessage' | 'tsMs'>> & {
+  Partial<Pick<BrokerStatus, 'feeds' | 'notice' | 'tsMs'>> & {
     /** Streaming market-data lines the broker allows (its capabilities); absent until announced. */
     readonly linesBudget?: number;
     /** Lines held now, as feed health reports them (line-tally.ts); absent until a health message arrived. */
@@ -157,10 +158,9 @@ export async function startBridge(deps: {
       state: s.state,
       accounts: s.accounts,
       paper: s.paper,
-      farms: s.farms,
+      feeds: s.feeds,
       tsMs: s.tsMs,
-      ...(s.lastCode === undefined ? {} : { lastCode: s.lastCode }),
-      ...(s.lastCodeMessage === undefined ? {} : { lastCodeMessage: s.lastCodeMessage }),
+      ...(s.notice === undefined ? {} : { notice: s.notice }),
       ...(s.capabilities === undefined ? {} : { linesBudget: s.capabilities.marketDataLines }),
       ...(s.capabilities?.history?.requestWindow === undefined
         ? {}
@@ -173,7 +173,10 @@ export async function startBridge(deps: {
     if (s.state === 'connected') watch(s.broker);
   };
 
-  const statusSub = system.bus.subscribe<BrokerStatus>(Subjects.brokerStatus.pattern, (m) => onStatus(m.data));
+  // A status stored by an older gateway (BROKER_STATUS keeps the last) is read in the current shape.
+  const statusSub = system.bus.subscribe<BrokerStatus>(Subjects.brokerStatus.pattern, (m) =>
+    onStatus(brokerStatusOf(m.data) ?? m.data),
+  );
   const healthSub = system.bus.subscribe<FeedHealth>(Subjects.mdHealth.pattern, (m) => {
     const now = Date.now();
     tally.add(m.data, now);

@@ -11,13 +11,13 @@ import { BROKER_EVENT_SCHEMAS } from './broker-events.js';
 import {
   AddBrokerReply,
   AddBrokerRequest,
-  BrokerOrderIdReservation,
   BrokerStatus,
   ListBrokersReply,
   ListBrokersRequest,
   RemoveBrokerReply,
   RemoveBrokerRequest,
 } from './broker-status.js';
+import { IbOrderIdReservation } from './brokers/ib.js';
 import { catalogExamples } from './catalog-examples.js';
 import type { CatalogEntry, MessageCatalog, SubjectKind } from './catalog-types.js';
 import {
@@ -265,16 +265,17 @@ const entries: CatalogEntry[] = [
   row('event', Subjects.brokerStatus, {
     message: BrokerStatus,
     stream: BROKER_STATUS_STREAM.name,
-    producer: GW,
+    producer: 'every gateway',
     consumers: 'orders, market-data, history, dashboards, SDK',
-    description: 'Connection state, last IB code, farms; on change and every 5 s; last value kept in BROKER_STATUS.',
+    description:
+      'Connection state, data feeds, last notice, broker-type details; on change and every 5 s; last value kept in BROKER_STATUS.',
   }),
   row('stream', Subjects.brokerOrderIds, {
-    message: BrokerOrderIdReservation,
+    message: IbOrderIdReservation,
     stream: BROKER_ORDER_IDS_STREAM.name,
     producer: GW,
     consumers: 'gateway-ib (the same broker, after a restart)',
-    description: 'Reserved broker order id high-water mark; written before any id below it is handed out.',
+    description: "gateway-ib's reserved IB order id high-water mark; written before any id below it is handed out.",
   }),
   ...Object.entries(gatewayCommands).map(([verb, c]) =>
     row(

@@ -83,17 +83,17 @@ export const errorRegistry = {
     retryable: false,
   },
   BROKER_DISCONNECTED: {
-    description: 'The broker connection is down (socket closed or IB 1100 connectivity lost).',
+    description: "The broker connection is down (its session closed, or the broker's own link lost).",
     hint: 'Wait for `broker.<name>.status` to report connected, then retry.',
     retryable: true,
   },
   BROKER_UNREACHABLE: {
     description:
-      'Nothing accepts connections at the broker address (host:port) given to addBroker: no TWS / IB Gateway runs ' +
-      'there, or its API socket is off. Nothing was added.',
+      'Nothing answers where the connection given to addBroker points (no broker, gateway or simulator runs at that ' +
+      "address, or it refuses connections), as the broker type's gateway found before any session. Nothing was added.",
     hint:
-      'Start TWS or IB Gateway with the API enabled (TWS: File → Global Configuration → API → Settings, "Enable ' +
-      'ActiveX and Socket Clients"; ports 7497 TWS paper, 4002 Gateway paper), or trade on the built-in paper broker `sim`.',
+      'Start what the message names at that address (the broker type\'s gateway says what: for `ib` TWS / IB Gateway ' +
+      'with the API enabled, or ib-sim), or trade on the built-in paper broker `sim`.',
     retryable: true,
   },
   ACCOUNT_UNKNOWN: {

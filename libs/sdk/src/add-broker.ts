@@ -1,23 +1,21 @@
 /**
  * addBroker: ask the gateway for a named broker connection and wait until its session is connected. An address
- * where nothing listens is reported at once as BROKER_UNREACHABLE with what to start, and nothing stays added:
- * embedded (the gateway runs in this process) a TCP probe answers before the gateway is even asked; deployed, the
- * gateway's first status of the new connection says so (IB code 502, "couldn't connect", before any session), and
- * the connection is removed again so the gateway does not keep retrying it.
+ * where nothing answers is reported at once as BROKER_UNREACHABLE, worded by the broker's own gateway (its status's
+ * notice of kind `unreachable`, before any session: what it could not reach, and a hint naming what to start), and
+ * nothing stays added: the connection is removed again so the gateway does not keep retrying it. The SDK knows no
+ * broker type's words: every type's gateway says what applies to it (gateway-ib: TWS / IB Gateway or ib-sim;
+ * gateway-alpaca: the trading URL or alpaca-sim; gateway-paper: its quote source).
  */
 import type { Bus } from '@trading-system/bus';
 import {
   type AddBrokerReply,
   type BrokerConnection,
   type BrokerInfo,
+  type BrokerNotice,
   type BrokerStatus,
   Subjects,
 } from '@trading-system/contracts';
-import { unreachableReason } from './broker-probe.js';
 import { sdkError, type TradingSystemError } from './errors.js';
-
-/** IB's "couldn't connect to TWS" (the API client could not open the socket). */
-const IB_CANNOT_CONNECT = 502;
 
 export interface AddBrokerDeps {
   readonly bus: Bus;
@@ -26,12 +24,13 @@ export interface AddBrokerDeps {
     body: unknown,
     what: string,
   ) => Promise<Extract<T, { ok: true }>>;
-  readonly remove: (name: string, type: string) => Promise<void>;
+  readonly remove: (name: string, gateway: string) => Promise<void>;
   /** The built-in broker to suggest instead, when embedded (`sim` on ib-sim's address). */
   readonly builtIn: { readonly broker: string; readonly at?: string } | undefined;
-  /** True when the gateway runs in this process (embedded): probe the address ourselves. */
-  readonly gatewayLocal: boolean;
 }
+
+/** The notice's hint as a sentence of its own (gateways write it in lower case, to follow a semicolon too). */
+const sentence = (hint: string): string => `${hint.charAt(0).toUpperCase()}${hint.slice(1)}`;
 
 export async function addBroker(
   deps: AddBrokerDeps,
@@ -41,23 +40,20 @@ export async function addBroker(
   connection: BrokerConnection,
   waitMs: number,
 ): Promise<BrokerInfo> {
-  // Types reached at a network address (ib) are probed and diagnosed by it; others (paper) have none to check.
-  const address = 'host' in connection ? { host: connection.host, port: connection.port } : undefined;
-  const where = address === undefined ? `broker type ${connection.type}` : `${address.host}:${address.port}`;
-  const unreachable = (why: string): TradingSystemError =>
+  const builtIn =
+    deps.builtIn === undefined
+      ? ''
+      : `, or use the built-in paper broker '${deps.builtIn.broker}'${deps.builtIn.at === undefined ? '' : ` (ib-sim on ${deps.builtIn.at})`}`;
+  const unreachable = (where: string, n: BrokerNotice): TradingSystemError =>
     sdkError(
       'BROKER_UNREACHABLE',
-      `broker ${name}: nothing accepts connections at ${where} (${why}). Start TWS or IB Gateway there with the API ` +
-        'enabled' +
-        (deps.builtIn === undefined
-          ? ', or trade on the paper broker `sim` (ib-sim)'
-          : `, or use the built-in paper broker '${deps.builtIn.broker}'${deps.builtIn.at === undefined ? '' : ` (ib-sim on ${deps.builtIn.at})`}`),
+      `broker ${name}: nothing accepts connections at ${where} (${n.message || n.code}).` +
+        (n.hint === undefined ? '' : ` ${sentence(n.hint)}`) +
+        builtIn,
+      { details: { broker: name, type: connection.type, notice: n } },
     );
-  if (deps.gatewayLocal && address !== undefined) {
-    const why = await unreachableReason(address.host, address.port, 3_000);
-    if (why !== undefined) throw unreachable(why);
-  }
   const askedAt = Date.now();
+  let last: BrokerStatus | undefined;
   let settle: (s: BrokerStatus) => void = () => undefined;
   const outcome = new Promise<BrokerStatus>((resolve) => {
     settle = resolve;
@@ -65,8 +61,11 @@ export async function addBroker(
   // Subscribed before asking, so a session that connects (or fails) at once is not missed.
   const sub = deps.bus.subscribe<BrokerStatus>(Subjects.brokerStatus.build({ broker: name }), (m) => {
     const s = m.data;
+    if (s.tsMs < askedAt) return;
+    last = s;
     if (s.state === 'connected') settle(s);
-    else if (s.tsMs >= askedAt && (s.session ?? 0) === 0 && s.lastCode === IB_CANNOT_CONNECT) settle(s);
+    // Unreachable before any session: the address is wrong or nothing runs there (not a later outage).
+    else if ((s.session ?? 0) === 0 && s.notice?.kind === 'unreachable') settle(s);
   });
   try {
     const r = await deps.call<AddBrokerReply>(
@@ -81,18 +80,21 @@ export async function addBroker(
     });
     const seen = await Promise.race([outcome, late]);
     clearTimeout(timer);
-    if (seen === undefined)
+    if (seen === undefined) {
+      const n = last?.notice;
       throw sdkError(
         'BROKER_DISCONNECTED',
-        `broker ${name} was added but its session did not connect within ${waitMs} ms: ` +
-          (connection.type === 'ib'
-            ? `check that TWS / IB Gateway runs at ${where} with the API enabled and clientId ${connection.clientId} free `
-            : `check what it connects to (${where}) `) +
-          `(${Subjects.brokerStatus.build({ broker: name })} says why; removeBroker('${name}') to give up)`,
+        `broker ${name} was added but its session did not connect within ${waitMs} ms` +
+          (n === undefined
+            ? ''
+            : ` (last notice ${n.kind} ${n.code}: ${n.message}${n.hint === undefined ? '' : `; ${n.hint}`})`) +
+          `: check what it connects to (${r.broker.endpoint}); ${Subjects.brokerStatus.build({ broker: name })} ` +
+          `says why, removeBroker('${name}') to give up`,
       );
-    if (seen.state !== 'connected') {
+    }
+    if (seen.state !== 'connected' && seen.notice !== undefined) {
       await deps.remove(name, gateway);
-      throw unreachable(seen.lastCodeMessage ?? `IB code ${IB_CANNOT_CONNECT}`);
+      throw unreachable(r.broker.endpoint, seen.notice);
     }
     return { ...r.broker, state: 'connected', accounts: seen.accounts };
   } finally {

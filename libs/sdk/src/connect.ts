@@ -3,7 +3,7 @@
  * whole system started in this process (services/embedded: in-process bus, PGlite, ib-sim as broker `sim`).
  */
 import { type Bus, createNatsBus, redactUrl } from '@trading-system/bus';
-import { catalog } from '@trading-system/contracts';
+import { type BrokerType, catalog } from '@trading-system/contracts';
 import type { Embedded, EmbeddedNaming } from '@trading-system/embedded';
 import {
   createLogger,
@@ -22,8 +22,18 @@ export interface OpenOptions {
   readonly natsUrl?: string;
   /** Broker connection used when a call names none (default `sim`, or BROKER_NAME). */
   readonly defaultBroker?: string;
-  /** Gateway type token for addBroker / removeBroker / listBrokers (default GATEWAY_TYPE, else `ib`). */
+  /**
+   * Token of the system's gateway (`gateway.<token>.cmd.*`): where removeBroker / listBrokers go when they name no
+   * broker type (default GATEWAY_TYPE, else `ib`, the default stack's gateway). It says nothing about the broker type
+   * it hosts: addBroker learns that from the gateway itself (listBrokers' `brokerType`).
+   */
   readonly gatewayType?: string;
+  /**
+   * The gateway token hosting each broker type, where it is not the type's own name (`{ ib: 'ib_east' }`); the
+   * embedded system knows its own. A type not named here goes to the system's gateway when that one says it hosts
+   * the type, else to the token of the type's name.
+   */
+  readonly gateways?: Readonly<Partial<Record<BrokerType, string>>>;
   /** Deadline of one request, ms (default 15 000). History downloads have their own idle timeout. */
   readonly requestTimeoutMs?: number;
   /** Log level of the SDK and, embedded, of every service (default LOG_LEVEL or `warn`); logs go to stderr. */

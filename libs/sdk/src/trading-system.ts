@@ -15,6 +15,7 @@ import {
   BROKER_TYPES,
   BrokerConnection,
   type BrokerInfo,
+  type BrokerType,
   type CancelAllOrdersReply,
   type GetOrderReply,
   type HistOrdersReply,
@@ -80,18 +81,16 @@ import type {
   Trade,
 } from './types.js';
 
-/**
- * The broker type of the gateway a system brings with it (the embedded system's gateway-ib; a deployed stack's
- * GATEWAY_TYPE gateway): addBroker of this type goes to that gateway's token.
- */
-const SYSTEM_GATEWAY_BROKER_TYPE = 'ib';
-
 export class TradingSystem {
   /** `embedded`: the system runs inside this process; `nats`: connected to a deployed stack. */
   readonly mode: 'embedded' | 'nats';
   /** Broker used when a call names none. */
   readonly defaultBroker: string;
   readonly gatewayType: string;
+  /** Gateway token per broker type, when known without asking (options, the embedded system's own). */
+  private readonly gateways: Readonly<Partial<Record<BrokerType, string>>>;
+  /** The broker type each asked gateway token said it hosts (undefined: it did not say). */
+  private readonly hostedTypes = new Map<string, Promise<string | undefined>>();
   private readonly conn: Connection;
   private readonly timeoutMs: number;
   private readonly cleanups = new Set<() => Promise<void>>();
@@ -108,6 +107,11 @@ export class TradingSystem {
     const env = options.env ?? process.env;
     this.defaultBroker = conn.embedded?.broker ?? options.defaultBroker ?? env.BROKER_NAME ?? 'sim';
     this.gatewayType = conn.embedded?.gatewayType ?? options.gatewayType ?? env.GATEWAY_TYPE ?? 'ib';
+    const e = conn.embedded;
+    this.gateways = {
+      ...(e === undefined ? {} : { ib: e.gatewayType, paper: e.paperGatewayType, alpaca: e.alpacaGatewayType }),
+      ...options.gateways,
+    };
     this.timeoutMs = options.requestTimeoutMs ?? 15_000;
   }
 
@@ -143,12 +147,13 @@ export class TradingSystem {
   // Brokers
 
   /**
-   * Opens a named broker connection of broker `type` (one of contracts' BROKER_TYPES: `ib`, which ib-sim speaks
-   * too) with that type's settings (`config`, its schema in contracts brokers/), and resolves once its session is
+   * Opens a named broker connection of broker `type` (one of contracts' BROKER_TYPES: `ib`, `paper`, `alpaca`)
+   * with that type's settings (`config`, its schema in contracts brokers/), and resolves once its session is
    * connected, so the next call can use it (`waitMs`, default 15 s; 0 = do not wait). The OMS
    * routes orders to it at once (a deployed OMS adopts announced brokers unless its operator set
-   * ORDERS_ADOPT_BROKERS=false). Nothing listening at host:port is a BrokerError `BROKER_UNREACHABLE` at once
-   * (embedded and deployed), and nothing stays added. A type the contract does not know is a BrokerError
+   * ORDERS_ADOPT_BROKERS=false). Nothing answering where the connection points is a BrokerError
+   * `BROKER_UNREACHABLE` as soon as the type's gateway says so (its message and hint: what to start), and nothing
+   * stays added. A type the contract does not know is a BrokerError
    * `BROKER_TYPE_UNKNOWN` at once, naming the known ones (details.known); nothing is asked.
    */
   async addBroker<T extends string>(
@@ -171,7 +176,7 @@ export class TradingSystem {
       {
         bus: this.bus,
         call: (subject, body, what) => this.call(subject, body, what),
-        remove: (n, t) => this.removeBroker(n, t),
+        remove: (n, gateway) => this.removeBroker(n, gateway),
         builtIn:
           embedded === undefined
             ? undefined
@@ -179,27 +184,50 @@ export class TradingSystem {
                 broker: embedded.broker,
                 ...(embedded.sim === undefined ? {} : { at: `${embedded.sim.host}:${embedded.sim.port}` }),
               },
-        gatewayLocal: embedded !== undefined,
       },
       name,
-      this.gatewayOf(type),
+      await this.gatewayOf(type),
       connection.data,
       options.waitMs ?? 15_000,
     );
   }
 
   /**
-   * The subject token of the gateway hosting broker type `t` (`gateway.<token>.cmd.*`): this system's own token
-   * (embedded, `gatewayType`, GATEWAY_TYPE) for its gateway's type, `ib`; any other type's gateway answers on its
-   * type's name. Anything else is taken as a token already (removeBroker / listBrokers callers that pass one).
+   * The subject token of the gateway hosting broker type `t` (`gateway.<token>.cmd.*`): the one named for it
+   * (`gateways`, the embedded system's own); else the system's gateway (`gatewayType`, GATEWAY_TYPE) when it says it
+   * hosts `t`; else the type's own name. Anything not a broker type is taken as a token already (removeBroker /
+   * listBrokers callers that pass one).
    */
-  private gatewayOf(t: string): string {
-    return t === SYSTEM_GATEWAY_BROKER_TYPE ? this.gatewayType : t;
+  private async gatewayOf(t: string): Promise<string> {
+    if (!isBrokerType(t)) return t;
+    const named = this.gateways[t];
+    if (named !== undefined) return named;
+    if (this.gatewayType === t) return t;
+    return (await this.hostedType(this.gatewayType)) === t ? this.gatewayType : t;
+  }
+
+  /** The broker type gateway `token` hosts, as it says (asked once); undefined when it does not answer or say. */
+  private hostedType(token: string): Promise<string | undefined> {
+    let known = this.hostedTypes.get(token);
+    if (known === undefined) {
+      known = this.bus
+        .request<ListBrokersReply>(
+          Subjects.gatewayCommand.build({ type: token, verb: 'listBrokers' }),
+          { v: 1 },
+          {
+            timeoutMs: Math.min(this.timeoutMs, 5_000),
+          },
+        )
+        .then((r) => (r.ok ? r.brokerType : undefined))
+        .catch(() => undefined);
+      this.hostedTypes.set(token, known);
+    }
+    return known;
   }
 
   async removeBroker(name: string, type = this.gatewayType): Promise<void> {
     await this.call<RemoveBrokerReply>(
-      Subjects.gatewayCommand.build({ type: this.gatewayOf(type), verb: 'removeBroker' }),
+      Subjects.gatewayCommand.build({ type: await this.gatewayOf(type), verb: 'removeBroker' }),
       { v: 1, name },
       `removeBroker ${name}`,
     );
@@ -207,7 +235,7 @@ export class TradingSystem {
 
   async listBrokers(type = this.gatewayType): Promise<BrokerInfo[]> {
     const r = await this.call<ListBrokersReply>(
-      Subjects.gatewayCommand.build({ type: this.gatewayOf(type), verb: 'listBrokers' }),
+      Subjects.gatewayCommand.build({ type: await this.gatewayOf(type), verb: 'listBrokers' }),
       { v: 1 },
       'listBrokers',
     );

@@ -3,6 +3,7 @@
  * with `addBroker(name, 'alpaca', …)`, orders routed to it by name, and the OMS's reading of Alpaca's words: a DAY
  * order still working at the close is `expired` in the ledger, not `cancelled`.
  */
+import { type AddressInfo, createServer } from 'node:net';
 import {
   DEFAULT_CREDENTIALS,
   type ManualClock,
@@ -51,10 +52,49 @@ afterAll(async () => {
 
 const awayLimit = (symbol: string): string => (Math.floor(sim.control.quote(symbol).ask * 50) / 100).toFixed(2);
 
-test('the embedded system lists the alpaca broker on its gateway', async () => {
+test('the embedded system lists the alpaca broker on its gateway: its URL as endpoint, details of its type', async () => {
   const listed = await ts.listBrokers('alpaca');
-  expect(listed.find((b) => b.name === BROKER)).toMatchObject({ state: 'connected', paper: true });
+  expect(listed.find((b) => b.name === BROKER)).toMatchObject({
+    state: 'connected',
+    paper: true,
+    endpoint: sim.baseUrl.replace(/\/$/, ''),
+    details: { type: 'alpaca', feed: 'iex' },
+  });
 });
+
+test("nothing at the trading URL: BROKER_UNREACHABLE in gateway-alpaca's words (check the URL, alpaca-sim), nothing added", async () => {
+  const closed = await closedPort();
+  const url = `http://127.0.0.1:${closed}`;
+  const err = await ts
+    .addBroker('alpaca_nowhere', 'alpaca', {
+      tradingUrl: url,
+      dataUrl: url,
+      keyIdEnv: 'SDK_TEST_ALPACA_KEY',
+      secretKeyEnv: 'SDK_TEST_ALPACA_SECRET',
+    })
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  expect(err).toMatchObject({ code: 'BROKER_UNREACHABLE' });
+  const message = (err as Error).message;
+  expect(message).toContain(`nothing accepts connections at ${url} (`);
+  expect(message).toMatch(/Check the trading URL .*alpaca-sim/);
+  expect(message).not.toMatch(/TWS|IB Gateway/);
+  expect((await ts.listBrokers('alpaca')).map((b) => b.name)).not.toContain('alpaca_nowhere');
+});
+
+/** A port nothing listens on (bound, then closed). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 test('a DAY order working at the close is expired in the OMS (Alpaca says expired, not canceled)', async () => {
   const r = await ts.submitLimitOrder('AAPL', 'SMART', 'BUY', 5, awayLimit('AAPL'), { broker: BROKER, tif: 'DAY' });

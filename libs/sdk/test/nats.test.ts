@@ -106,6 +106,37 @@ test('a broker added over NATS takes orders at once: the OMS adopts it (ORDERS_A
   }
 }, 60_000);
 
+test("a client's own gateway token (GATEWAY_TYPE) names no broker type: paper brokers go to gateway-paper, ib ones to gateway-ib", async () => {
+  // Before: the token was taken to host `ib`, so an ib broker went to the paper gateway (refused there).
+  const client = await TradingSystem.open({
+    natsUrl: testNats.url,
+    defaultBroker: broker,
+    env: { GATEWAY_TYPE: system.paperGatewayType },
+    gateways: { ib: system.gatewayType },
+    logLevel: 'silent',
+  });
+  const paper = `${broker}_paper`;
+  const ib = `${broker}_ib3`;
+  const added: Array<() => Promise<void>> = [];
+  try {
+    const p = await client.addBroker(paper, 'paper', { quotesFrom: live });
+    added.push(() => client.removeBroker(paper));
+    expect(p).toMatchObject({
+      state: 'connected',
+      endpoint: `quotes from ${live}`,
+      details: { type: 'paper', quotesFrom: live },
+    });
+    expect((await client.listBrokers()).map((b) => b.name)).toEqual([paper]);
+    const i = await client.addBroker(ib, 'ib', { host: '127.0.0.1', port: system.sim?.port ?? 0, clientId: 79 });
+    added.push(() => client.removeBroker(ib, 'ib'));
+    expect(i).toMatchObject({ state: 'connected', details: { type: 'ib', clientId: 79 } });
+    expect((await client.listBrokers('ib')).map((b) => b.name)).toContain(ib);
+  } finally {
+    for (const remove of added) await remove();
+    await client.shutdown();
+  }
+}, 60_000);
+
 test('a broker type nobody knows: BROKER_TYPE_UNKNOWN naming it and the known types, at once, nothing asked', async () => {
   // Before: the request went to gateway.<type>.cmd.addBroker and came back NO_RESPONDERS, naming only a subject.
   const asked: string[] = [];

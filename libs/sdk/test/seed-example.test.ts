@@ -98,10 +98,10 @@ test('embedded: nothing listening at the broker address is reported at once, wit
     expect(err).toMatchObject({ code: 'BROKER_UNREACHABLE' });
     expect((err as BrokerError).message).toMatch(
       new RegExp(
-        `nothing accepts connections at 127\\.0\\.0\\.1:${closed} \\(ECONNREFUSED\\).*TWS or IB Gateway.*'sim'`,
+        `nothing accepts connections at 127\\.0\\.0\\.1:${closed} \\(.*ECONNREFUSED.*\\)\\. Start TWS or IB Gateway at 127\\.0\\.0\\.1:${closed} .*ib-sim.*'sim'`,
       ),
     );
-    expect((err as BrokerError).hint).toMatch(/API enabled.*built-in paper broker `sim`/);
+    expect((err as BrokerError).hint).toMatch(/Start what the message names.*built-in paper broker `sim`/);
     // Nothing was added, nothing retries in the background.
     expect((await ts.listBrokers()).map((b) => b.name)).toEqual(['sim']);
   } finally {

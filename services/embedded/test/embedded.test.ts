@@ -50,7 +50,9 @@ test('ib-sim listens on the port it reports, and gateway-ib is connected to it a
       { timeoutMs: 5_000 },
     ),
   );
-  expect(list.brokers.map((b) => [b.name, b.state, b.port])).toEqual([['sim', 'connected', sim.port]]);
+  expect(list.brokers.map((b) => [b.name, b.state, b.endpoint])).toEqual([
+    ['sim', 'connected', `${sim.host}:${sim.port}`],
+  ]);
 });
 
 test('an order travels orders → gateway-ib → ib-sim and its status comes back as events', async () => {

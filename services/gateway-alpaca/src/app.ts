@@ -124,7 +124,12 @@ export async function start(deps: AlpacaGatewayDeps): Promise<AlpacaGateway> {
     log.info({ broker: req.name }, 'alpaca broker removed (its orders stay at Alpaca)');
     return { v: 1, ok: true, name: req.name };
   });
-  serve('listBrokers', async () => ({ v: 1, ok: true, brokers: [...brokers.values()].map((b) => b.info()) }));
+  serve('listBrokers', async () => ({
+    v: 1,
+    ok: true,
+    brokers: [...brokers.values()].map((b) => b.info()),
+    brokerType: 'alpaca',
+  }));
 
   return {
     brokers: () => [...brokers.values()].map((b) => b.info()),

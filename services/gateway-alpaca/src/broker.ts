@@ -11,6 +11,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Bus, Subscription } from '@trading-system/bus';
 import {
+  type AlpacaBrokerDetails,
   BROKER_COMMAND_VERBS,
   type BrokerCapabilities,
   type BrokerCommandVerb,
@@ -21,6 +22,7 @@ import {
   type BrokerMdSubscribeRequest,
   type BrokerMdUnsubscribeRequest,
   type BrokerModifyOrderRequest,
+  type BrokerNotice,
   type BrokerOrder,
   type BrokerPlaceOrderRequest,
   type BrokerStatus,
@@ -29,6 +31,7 @@ import {
   compareDecimal,
   errorReply,
   errorReplyOf,
+  type FeedStatus,
   type FetchHistoryRequest,
   type Instrument,
   normalizeDecimal,
@@ -95,6 +98,14 @@ export interface AlpacaBrokerOptions {
 /** Alpaca's crypto orders: market, limit and stop limit, good till cancelled or immediate or cancel. */
 const CRYPTO_TYPES: ReadonlySet<string> = new Set(['MKT', 'LMT', 'STP LMT']);
 const CRYPTO_TIFS: ReadonlySet<string> = new Set(['GTC', 'IOC']);
+/** Socket errors that say nothing answers at the address (as against a connection that broke). */
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 /** How far back, before the newest order, reconciliation reads closed orders (IB keeps about a day too). */
 const RECENT_CLOSED_MS = 24 * 3_600_000;
 /** Alpaca's statuses after which an order changes no more. */
@@ -129,7 +140,14 @@ export class AlpacaBroker {
   private session = 0;
   private stopped = false;
   private state: ConnectionState = 'disconnected';
-  private lastProblem: string | undefined = 'not connected yet';
+  private notice: BrokerNotice | undefined = {
+    kind: 'other',
+    code: 'connecting',
+    message: 'not connected yet',
+    atMs: Date.now(),
+  };
+  /** When the REST API last went from serving to not (or back), epoch ms: the `rest` feed's sinceMs. */
+  private restSinceMs = Date.now();
   private accounts: string[] = [];
   private readonly assetsByConId = new Map<number, AlpacaAsset>();
   private readonly assetsBySymbol = new Map<string, AlpacaAsset>();
@@ -167,9 +185,9 @@ export class AlpacaBroker {
       },
       {
         update: (u) => this.enqueue(() => this.onUpdate(u), 'trade update'),
-        state: (s, why) => {
+        state: (s, why, errorCode) => {
           if (s === 'up') this.enqueue(() => this.onConnected(), 'catch-up after connect');
-          else this.setState('disconnected', why);
+          else this.setState('disconnected', why, errorCode);
         },
         malformed: (err) => this.log.warn({ err }, 'malformed trade_updates message ignored'),
       },
@@ -227,9 +245,33 @@ export class AlpacaBroker {
     this.work = this.work.then(fn).catch((err: unknown) => this.log.error({ err }, `${what} failed`));
   }
 
-  private setState(next: ConnectionState, problem?: string): void {
-    this.lastProblem = next === 'connected' ? undefined : problem;
-    if (next === this.state) return;
+  /**
+   * `code`: the socket error's code when the connection failed (ECONNREFUSED ...), else our word for the problem.
+   * Nothing answering before the first session is `unreachable`, with what to check.
+   */
+  private setState(next: ConnectionState, problem?: string, code?: string): void {
+    const before = this.notice;
+    if (next === 'connected') this.notice = undefined;
+    else if (problem !== undefined) {
+      const unreachable = this.session === 0 && code !== undefined && UNREACHABLE_CODES.has(code);
+      const origin = new URL(this.config.tradingUrl).origin;
+      this.notice = {
+        kind: unreachable ? 'unreachable' : 'other',
+        code: code ?? 'disconnected',
+        message: problem,
+        atMs: Date.now(),
+        ...(unreachable
+          ? { hint: `check the trading URL ${origin}: Alpaca's API, or alpaca-sim running there (npm run alpaca-sim)` }
+          : {}),
+      };
+    }
+    if (next === this.state) {
+      // Same state, new news (the first attempt found nothing at the address): said now, not at the next period.
+      if (this.notice !== undefined && (this.notice.kind !== before?.kind || this.notice.code !== before.code))
+        this.publishStatus();
+      return;
+    }
+    if (next === 'connected' || this.state === 'connected') this.restSinceMs = Date.now();
     this.state = next;
     this.log.info({ state: next, problem }, 'alpaca connection state');
     this.publishStatus();
@@ -245,30 +287,46 @@ export class AlpacaBroker {
       broker: this.config.name,
       gatewayType: 'alpaca',
       state: this.state,
-      ...(this.lastProblem === undefined ? {} : { lastCodeMessage: this.lastProblem }),
-      farms: [],
-      clientId: 0,
+      feeds: this.feeds(),
+      ...(this.notice === undefined ? {} : { notice: this.notice }),
       accounts: this.accounts,
       paper: this.config.paper,
       tsMs: Date.now(),
       instanceId: this.instanceId,
       session: this.session,
       capabilities: this.capabilities(),
+      details: this.details(),
     };
   }
 
+  /**
+   * Alpaca's data feeds: the market-data streams (stocks on the feed's, crypto its own; inactive until a line
+   * opens them) and the REST API (history and instrument definitions), serving while the connection is up.
+   */
+  private feeds(): FeedStatus[] {
+    return [
+      { name: `stream-${this.config.feed}`, kind: 'market', ...this.data.feed() },
+      { name: 'stream-crypto', kind: 'market', ...this.cryptoData.feed() },
+      { name: 'rest', kind: 'history', state: this.state === 'connected' ? 'ok' : 'broken', sinceMs: this.restSinceMs },
+    ];
+  }
+
+  private details(): AlpacaBrokerDetails {
+    return { type: 'alpaca', feed: this.config.feed };
+  }
+
   info(): BrokerInfo {
+    // The URL without user info, query or fragment: keys travel in headers, never here.
     const url = new URL(this.config.tradingUrl);
     return {
       name: this.config.name,
       gatewayType: 'alpaca',
-      host: url.hostname,
-      port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-      clientId: 0,
+      endpoint: `${url.origin}${url.pathname === '/' ? '' : url.pathname}`,
       paper: this.config.paper,
       state: this.state,
       accounts: this.accounts,
       capabilities: this.capabilities(),
+      details: this.details(),
     };
   }
 

@@ -32,6 +32,8 @@ export class DataStream {
   private backoffMs: number;
   private retry: NodeJS.Timeout | undefined;
   private readonly symbols = new Set<string>();
+  /** When the feed state (feed()) last changed, epoch ms. */
+  private since = Date.now();
 
   constructor(
     private readonly o: DataStreamOptions,
@@ -39,6 +41,14 @@ export class DataStream {
     private readonly onError: (message: string) => void,
   ) {
     this.backoffMs = o.minBackoffMs ?? 250;
+  }
+
+  /**
+   * The stream as a status feed: inactive while it holds no line (closed until the first), ok once authenticated,
+   * broken while it is (re)connecting.
+   */
+  feed(): { state: 'ok' | 'broken' | 'inactive'; sinceMs: number } {
+    return { state: this.stopped ? 'inactive' : this.ready ? 'ok' : 'broken', sinceMs: this.since };
   }
 
   get lines(): number {
@@ -55,6 +65,7 @@ export class DataStream {
     this.symbols.add(symbol);
     if (this.stopped) {
       this.stopped = false;
+      this.since = Date.now();
       this.connect();
     } else if (this.ready) this.send('subscribe', [symbol]);
   }
@@ -87,6 +98,7 @@ export class DataStream {
     });
     ws.on('close', () => {
       if (this.socket === ws) this.socket = undefined;
+      if (this.ready) this.since = Date.now();
       this.ready = false;
       if (this.stopped) return;
       const wait = this.backoffMs;
@@ -103,6 +115,7 @@ export class DataStream {
           ws.send(JSON.stringify({ action: 'auth', key: this.o.keys.keyId, secret: this.o.keys.secretKey }));
         else if (m.msg === 'authenticated') {
           this.ready = true;
+          this.since = Date.now();
           this.backoffMs = this.o.minBackoffMs ?? 250;
           if (this.symbols.size > 0) this.send('subscribe', [...this.symbols]);
         }
@@ -135,6 +148,7 @@ export class DataStream {
   }
 
   stop(): void {
+    if (!this.stopped) this.since = Date.now();
     this.stopped = true;
     clearTimeout(this.retry);
     this.socket?.terminate();

@@ -10,8 +10,11 @@ import { AlpacaTradeUpdate } from './wire.js';
 
 export interface TradeStreamHandlers {
   update(u: AlpacaTradeUpdate): void;
-  /** `up` once authorized and listening; `down` on every loss (with why). */
-  state(s: 'up' | 'down', why?: string): void;
+  /**
+   * `up` once authorized and listening; `down` on every loss (with why, and the socket error's code when the
+   * connection itself failed: ECONNREFUSED, ENOTFOUND ...).
+   */
+  state(s: 'up' | 'down', why?: string, errorCode?: string): void;
   /** An update that does not parse (logged by the caller, not fatal). */
   malformed(err: unknown): void;
 }
@@ -47,6 +50,7 @@ export class TradeStream {
     const ws = new WebSocket(this.o.url);
     this.socket = ws;
     let up = false;
+    let errorCode: string | undefined;
     const handshake = setTimeout(() => ws.terminate(), this.o.handshakeTimeoutMs ?? 10_000);
     ws.on('open', () => {
       ws.send(JSON.stringify({ action: 'auth', key: this.o.keys.keyId, secret: this.o.keys.secretKey }));
@@ -78,14 +82,15 @@ export class TradeStream {
         else this.h.malformed(parsed.error);
       }
     });
-    ws.on('error', () => {
-      // 'close' follows and handles it.
+    ws.on('error', (err: NodeJS.ErrnoException) => {
+      // 'close' follows and handles it; the code tells it an address where nothing answers.
+      errorCode = err.code;
     });
     ws.on('close', (code) => {
       clearTimeout(handshake);
       if (this.socket === ws) this.socket = undefined;
       if (this.stopped) return;
-      this.h.state('down', `trade_updates closed (${code}${up ? '' : ', before listening'})`);
+      this.h.state('down', `trade_updates closed (${code}${up ? '' : ', before listening'})`, errorCode);
       const wait = this.backoffMs;
       this.backoffMs = Math.min(this.backoffMs * 2, this.o.maxBackoffMs ?? 10_000);
       this.retry = setTimeout(() => this.connect(), wait);

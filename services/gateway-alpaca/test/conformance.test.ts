@@ -7,7 +7,10 @@ import { startHarness } from './helpers.js';
 
 const factory: ConformanceFactory = {
   name: 'gateway-alpaca on alpaca-sim',
-  setup: { instruments: { STK: { secType: 'STK', symbol: 'AAPL' }, CRYPTO: { secType: 'CRYPTO', symbol: 'BTC/USD' } } },
+  setup: {
+    brokerType: 'alpaca',
+    instruments: { STK: { secType: 'STK', symbol: 'AAPL' }, CRYPTO: { secType: 'CRYPTO', symbol: 'BTC/USD' } },
+  },
   start: startHarness,
 };
 

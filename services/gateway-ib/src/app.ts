@@ -131,7 +131,12 @@ export async function start(deps: GatewayDeps): Promise<Gateway> {
     logger.info({ broker: req.name }, 'broker removed');
     return { v: 1, ok: true, name: req.name };
   });
-  serve('listBrokers', async () => ({ v: 1, ok: true, brokers: [...brokers.values()].map((b) => b.info()) }));
+  serve('listBrokers', async () => ({
+    v: 1,
+    ok: true,
+    brokers: [...brokers.values()].map((b) => b.info()),
+    brokerType: HOSTED_TYPE,
+  }));
 
   return {
     broker: (name) => brokers.get(name),

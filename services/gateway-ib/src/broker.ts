@@ -251,13 +251,12 @@ export class HostedBroker {
     return {
       name: this.name,
       gatewayType: this.gatewayType,
-      host: this.config.host,
-      port: this.config.port,
-      clientId: this.config.clientId,
+      endpoint: `${this.config.host}:${this.config.port}`,
       paper: this.config.paper,
       state: this.conn.status().state,
       accounts: [...this.conn.managedAccounts],
       capabilities: this.capabilities,
+      details: this.conn.details(),
     };
   }
 

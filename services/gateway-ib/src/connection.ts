@@ -13,15 +13,18 @@ import type { ContractDetails } from '@stoqey/ib';
 import type { Bus } from '@trading-system/bus';
 import {
   type BrokerCapabilities,
+  type BrokerNotice,
   type BrokerStatus,
   ContractError,
-  type FarmStatus,
+  type FeedStatus,
+  type IbBrokerDetails,
   type IbConnectionConfig,
+  type NoticeKind,
   Subjects,
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import { OutboundGovernor, type Priority, systemClock } from './governor.js';
-import { classifyIbCode, type IbCodeInfo } from './ib-error-classes.js';
+import { classifyIbCode, type FarmKind, type IbCodeInfo } from './ib-error-classes.js';
 import {
   createIbPort,
   type IbEvents,
@@ -97,6 +100,13 @@ export interface QueuedCall {
   drop(): boolean;
 }
 
+/** IB's farm kinds as the neutral feed kinds of the status. */
+const FEED_KIND: Readonly<Record<FarmKind, FeedStatus['kind']>> = {
+  market: 'market',
+  hmds: 'history',
+  secdef: 'reference',
+};
+
 export type SessionPhase = 'connecting' | 'ready' | 'down' | 'stopped';
 
 /** Receives every IB code whose id is an order id (below the reqId space), whether or not a sink is registered. */
@@ -113,13 +123,14 @@ export class BrokerConnection {
   private readonly sinks = new Map<number, RequestSink>();
   private readonly listeners: SessionListener[] = [];
   private readonly streamListeners: Array<Partial<IbStreamEvents>> = [];
-  private readonly farms = new Map<string, FarmStatus>();
+  /** IB's data farms, as the status's feeds (market, hmds → history, secdef → reference). */
+  private readonly farms = new Map<string, FeedStatus>();
   // Far above IB order ids: IB reports errors for both under one "id", so the two spaces must not overlap.
   private nextReqId = FIRST_REQ_ID;
   private orderCodes: OrderCodeHandler | undefined;
   private phase: SessionPhase = 'down';
   private ibLinkLost = false;
-  private lastCode: { code: number; message: string; atMs: number } | undefined;
+  private notice: BrokerNotice | undefined;
   private lastMessageMs: number | undefined;
   private accounts: readonly string[] = [];
   private everReady = false;
@@ -351,8 +362,7 @@ export class BrokerConnection {
       broker: this.name,
       gatewayType: this.gatewayType,
       state: this.state(),
-      farms: [...this.farms.values()],
-      clientId: this.config.clientId,
+      feeds: [...this.farms.values()],
       accounts: [...this.accounts],
       paper: this.config.paper,
       tsMs: now,
@@ -360,16 +370,16 @@ export class BrokerConnection {
       session: this.sessions,
       capabilities: this.capabilities,
     };
-    if (this.lastCode !== undefined) {
-      s.lastCode = this.lastCode.code;
-      s.lastCodeMessage = this.lastCode.message;
-      s.lastCodeAtMs = this.lastCode.atMs;
-    }
-    if (this.refused !== undefined) s.lastCodeMessage = this.refused;
+    if (this.notice !== undefined) s.notice = this.notice;
     if (this.lastMessageMs !== undefined) s.lastMessageAgeMs = Math.max(0, now - this.lastMessageMs);
-    const sv = this.port.serverVersion;
-    if (sv > 0) s.serverVersion = sv;
+    s.details = this.details();
     return s;
+  }
+
+  /** What only an IB connection says about itself (contracts brokers/ib.ts): its clientId and TWS's version. */
+  details(): IbBrokerDetails {
+    const sv = this.port.serverVersion;
+    return { type: 'ib', clientId: this.config.clientId, ...(sv > 0 ? { serverVersion: sv } : {}) };
   }
 
   /** The session's state as its status says it (connected, degraded, disconnected). */
@@ -424,6 +434,7 @@ export class BrokerConnection {
     const paperViolation = this.config.paper && this.accounts.some((a) => !isPaperAccount(a));
     if (paperViolation) {
       this.refused = `declared paper but the session manages live accounts (${this.accounts.join(',')}): refusing`;
+      this.notice = { kind: 'refused', code: 'paper-guard', message: this.refused, atMs: Date.now() };
       this.log.error({ accounts: this.accounts }, this.refused);
       this.goDown(this.refused);
       return;
@@ -455,18 +466,18 @@ export class BrokerConnection {
     switch (info.cls) {
       case 'connectivity-lost':
         this.ibLinkLost = true;
-        this.noteCode(code, message);
+        this.noteCode(code, message, 'connectivity-lost');
         this.log.warn({ code, message }, 'IB connectivity lost');
         return;
       case 'restored-data-lost':
         this.ibLinkLost = false;
-        this.noteCode(code, message);
+        this.noteCode(code, message, 'restored-data-lost');
         this.log.warn({ code, message }, 'IB connectivity restored, data lost: resubscribing');
         this.notify((l) => l.dataLost?.(`IB ${code}`, true));
         return;
       case 'restored-data-kept':
         this.ibLinkLost = false;
-        this.noteCode(code, message);
+        this.noteCode(code, message, 'restored');
         this.log.info({ code, message }, 'IB connectivity restored, data kept');
         return;
       case 'farm-broken':
@@ -474,8 +485,12 @@ export class BrokerConnection {
         this.onFarm(code, message, info);
         return;
       case 'fatal':
-        this.noteCode(code, message);
-        this.log.error({ code, message, reqId }, 'IB session unusable');
+        // 502: nothing accepts connections at host:port (before any session): say what to start there.
+        this.noteCode(code, message, code === 502 ? 'unreachable' : 'other');
+        // Nothing at the address is a condition of the environment, said in the status with what to start (and
+        // retried): a warning. Anything else fatal is the session refusing us: an error.
+        if (code === 502) this.log.warn({ code, message }, 'IB unreachable: nothing accepts connections there');
+        else this.log.error({ code, message, reqId }, 'IB session unusable');
         if (this.phase !== 'ready' && this.phase !== 'stopped' && code !== 502) return;
         this.goDown(`IB ${code}: ${message}`);
         return;
@@ -495,10 +510,10 @@ export class BrokerConnection {
   private onFarm(code: number, message: string, info: IbCodeInfo): void {
     const kind = info.farm ?? 'market';
     const name = /:\s*([A-Za-z0-9._-]+)\s*$/.exec(message)?.[1] ?? kind;
-    const state: FarmStatus['state'] = info.cls === 'farm-broken' ? 'broken' : info.inactive ? 'inactive' : 'ok';
+    const state: FeedStatus['state'] = info.cls === 'farm-broken' ? 'broken' : info.inactive ? 'inactive' : 'ok';
     const prev = this.farms.get(name);
     if (prev?.state === state) return;
-    this.farms.set(name, { name, kind, state, sinceMs: Date.now() });
+    this.farms.set(name, { name, kind: FEED_KIND[kind], state, sinceMs: Date.now() });
     this.scheduleStatus();
     this.log.info({ farm: name, kind, state, code }, 'farm state');
     if (state === 'ok' && prev?.state === 'broken' && kind === 'market') {
@@ -506,9 +521,20 @@ export class BrokerConnection {
     }
   }
 
-  private noteCode(code: number, message: string): void {
-    this.lastCode = { code, message, atMs: Date.now() };
+  private noteCode(code: number, message: string, kind: NoticeKind): void {
+    this.notice = {
+      kind,
+      code: String(code),
+      message,
+      atMs: Date.now(),
+      ...(kind === 'unreachable' ? { hint: this.unreachableHint() } : {}),
+    };
     this.scheduleStatus();
+  }
+
+  private unreachableHint(): string {
+    const at = `${this.config.host}:${this.config.port}`;
+    return `start TWS or IB Gateway at ${at} with the API enabled and clientId ${this.config.clientId} free, or ib-sim there (npm run sim)`;
   }
 
   private notify(fn: (l: SessionListener) => void): void {

@@ -12,12 +12,7 @@
  * the stream), and starts at max(loaded mark, IB's nextValidId, any id IB reported in use).
  */
 import type { Bus } from '@trading-system/bus';
-import {
-  BROKER_ORDER_IDS_STREAM,
-  type BrokerOrderIdReservation,
-  ContractError,
-  Subjects,
-} from '@trading-system/contracts';
+import { BROKER_ORDER_IDS_STREAM, ContractError, type IbOrderIdReservation, Subjects } from '@trading-system/contracts';
 
 /** IB order ids are 32-bit signed integers. */
 const MAX_ORDER_ID = 2_147_483_647;
@@ -40,11 +35,11 @@ export function busOrderIdStore(
   const subject = Subjects.brokerOrderIds.build({ broker });
   return {
     async load() {
-      const last = await bus.jetstream.lastMessage<BrokerOrderIdReservation>(BROKER_ORDER_IDS_STREAM.name, subject);
+      const last = await bus.jetstream.lastMessage<IbOrderIdReservation>(BROKER_ORDER_IDS_STREAM.name, subject);
       return last?.data.highWater;
     },
     async save(highWater) {
-      const body: BrokerOrderIdReservation = { v: 1, broker, highWater, clientId, instanceId, tsMs: now() };
+      const body: IbOrderIdReservation = { v: 1, broker, highWater, clientId, instanceId, tsMs: now() };
       await bus.jetstream.publish(subject, body, { msgId: `${broker}:ids:${instanceId}:${highWater}` });
     },
   };

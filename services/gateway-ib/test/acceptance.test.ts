@@ -148,7 +148,7 @@ test('ticks and fills survive a dropped connection: back within 5 s, nothing dup
   await resting;
 
   const down = first<{ state: string }>(`broker.${broker}.status`, (s) => s.state === 'disconnected');
-  const up = first<{ state: string; clientId: number }>(
+  const up = first<{ state: string; details?: { clientId?: number } }>(
     `broker.${broker}.status`,
     (s) => s.state === 'connected',
     10_000,
@@ -165,7 +165,7 @@ test('ticks and fills survive a dropped connection: back within 5 s, nothing dup
   await down;
   const status = await up;
   const reconnectedAt = Date.now();
-  expect(status.clientId).toBe(clientId);
+  expect(status.details?.clientId).toBe(clientId);
   const tickAfter = first<{ tsInitMs: number }>(tick, (t) => t.tsInitMs >= reconnectedAt);
   await Promise.all([tickAfter, lateFill]);
   expect(Date.now() - reconnectedAt).toBeLessThan(5_000);

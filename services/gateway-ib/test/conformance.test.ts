@@ -65,6 +65,7 @@ const factory: ConformanceFactory = {
   name: 'gateway-ib on ib-sim',
   // What gateway-ib takes is what it announces in its status; the suite reads it there. Here only what proves it.
   setup: {
+    brokerType: 'ib',
     instruments: {
       STK: { secType: 'STK', symbol: 'AAPL' },
       CASH: { secType: 'CASH', symbol: 'EUR', currency: 'USD' },

@@ -1,11 +1,11 @@
-import type {
-  AddBrokerReply,
+import {
+  type AddBrokerReply,
   BrokerStatus,
-  BrokerStatusReply,
-  ListBrokersReply,
-  RemoveBrokerReply,
+  type BrokerStatusReply,
+  type ListBrokersReply,
+  type RemoveBrokerReply,
+  Subjects,
 } from '@trading-system/contracts';
-import { Subjects } from '@trading-system/contracts';
 import { uniqueName, until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Harness, nextMessage, startHarness } from './helpers.js';
@@ -36,31 +36,31 @@ describe('broker connection', () => {
     expect(s).toMatchObject({
       broker: h.broker,
       state: 'connected',
-      clientId: h.clientId,
       accounts: ['DU1234567'],
       paper: true,
-      serverVersion: 178,
+      details: { type: 'ib', clientId: h.clientId, serverVersion: 178 },
     });
+    expect(BrokerStatus.safeParse(s).success).toBe(true);
     expect(s.lastMessageAgeMs).toBeGreaterThanOrEqual(0);
   });
 
-  test('1100 degrades the connection, 1102 restores it; both published as data', async () => {
+  test('1100 degrades the connection, 1102 restores it; both published as neutral notices', async () => {
     const degraded = nextMessage<BrokerStatus>(h.bus, statusSubject(), (s) => s.state === 'degraded');
     h.sim.control.broadcast(1100);
-    expect(await degraded).toMatchObject({ lastCode: 1100 });
+    expect((await degraded).notice).toMatchObject({ kind: 'connectivity-lost', code: '1100' });
     const restored = nextMessage<BrokerStatus>(h.bus, statusSubject(), (s) => s.state === 'connected');
     h.sim.control.broadcast(1102);
-    expect(await restored).toMatchObject({ lastCode: 1102 });
+    expect((await restored).notice).toMatchObject({ kind: 'restored', code: '1102' });
   });
 
   test('a broken market farm is degraded with the farm named; OK again reconnects', async () => {
     const broken = nextMessage<BrokerStatus>(h.bus, statusSubject(), (s) => s.state === 'degraded');
     h.sim.control.broadcast(2103, { farm: 'usfarm' });
     const s = await broken;
-    expect(s.farms).toContainEqual(expect.objectContaining({ name: 'usfarm', kind: 'market', state: 'broken' }));
+    expect(s.feeds).toContainEqual(expect.objectContaining({ name: 'usfarm', kind: 'market', state: 'broken' }));
     const ok = nextMessage<BrokerStatus>(h.bus, statusSubject(), (x) => x.state === 'connected');
     h.sim.control.broadcast(2104, { farm: 'usfarm' });
-    expect((await ok).farms).toContainEqual(expect.objectContaining({ name: 'usfarm', state: 'ok' }));
+    expect((await ok).feeds).toContainEqual(expect.objectContaining({ name: 'usfarm', state: 'ok' }));
   });
 
   test('a socket drop is published as disconnected, then the session comes back with the same clientId', async () => {
@@ -71,7 +71,7 @@ describe('broker connection', () => {
     expect(h.sim.control.dropClient(h.clientId)).toBe(1);
     await down;
     const s = await up;
-    expect(s.clientId).toBe(h.clientId);
+    expect(s.details).toMatchObject({ type: 'ib', clientId: h.clientId });
     expect(conn?.sessions).toBe(before + 1);
     expect(h.sim.control.sessions().map((x) => x.clientId)).toEqual([h.clientId]);
   });
@@ -93,7 +93,10 @@ describe('gateway commands', () => {
       { v: 1, name, connection: { type: 'ib', host: '127.0.0.1', port: h.sim.port, clientId: 77 } },
       { timeoutMs: 2_000 },
     );
-    expect(added).toMatchObject({ ok: true, broker: { name, clientId: 77 } });
+    expect(added).toMatchObject({
+      ok: true,
+      broker: { name, endpoint: `127.0.0.1:${h.sim.port}`, details: { type: 'ib', clientId: 77 } },
+    });
     await connected;
     const dup = await h.bus.request<AddBrokerReply>(
       cmd('addBroker'),
@@ -103,6 +106,7 @@ describe('gateway commands', () => {
     expect(dup).toMatchObject({ ok: false, code: 'BROKER_EXISTS' });
     const list = await h.bus.request<ListBrokersReply>(cmd('listBrokers'), { v: 1 }, { timeoutMs: 2_000 });
     expect(list.ok && list.brokers.map((b) => b.name).sort()).toEqual([h.broker, name].sort());
+    expect(list.ok && list.brokerType).toBe('ib');
     const removed = await h.bus.request<RemoveBrokerReply>(cmd('removeBroker'), { v: 1, name }, { timeoutMs: 2_000 });
     expect(removed).toMatchObject({ ok: true, name });
     await until(() => h.sim.control.sessions().every((s) => s.clientId !== 77), 2_000, 'session 77 closed');
@@ -137,7 +141,7 @@ describe('gateway commands', () => {
     expect(list.ok && list.brokers.map((b) => b.name)).not.toContain(name);
   });
 
-  test('a broker that cannot reach its host reports disconnected and keeps retrying', async () => {
+  test('a broker that cannot reach its host reports disconnected, unreachable with what to start, and keeps retrying', async () => {
     const name = uniqueName('nohost');
     const added = await h.bus.request<AddBrokerReply>(
       cmd('addBroker'),
@@ -145,11 +149,13 @@ describe('gateway commands', () => {
       { timeoutMs: 2_000 },
     );
     expect(added).toMatchObject({ ok: true, broker: { state: 'disconnected' } });
-    await nextMessage<BrokerStatus>(
+    const s = await nextMessage<BrokerStatus>(
       h.bus,
       Subjects.brokerStatus.build({ broker: name }),
-      (s) => s.state === 'disconnected',
+      (x) => x.state === 'disconnected' && x.notice !== undefined,
     );
+    expect(s.notice).toMatchObject({ kind: 'unreachable', code: '502' });
+    expect(s.notice?.hint).toMatch(/^start TWS or IB Gateway at 127\.0\.0\.1:1 .*ib-sim/);
     await h.bus.request(cmd('removeBroker'), { v: 1, name }, { timeoutMs: 2_000 });
   });
 });

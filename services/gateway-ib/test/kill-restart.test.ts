@@ -11,10 +11,10 @@ import { NoRespondersError, RequestTimeoutError } from '@trading-system/bus';
 import {
   BROKER_ORDER_IDS_STREAM,
   type BrokerCancelOrderReply,
-  type BrokerOrderIdReservation,
   type BrokerPlaceOrderReply,
   type BrokerReconciliationSnapshot,
   catalog,
+  type IbOrderIdReservation,
   type ReconcileReply,
   Subjects,
 } from '@trading-system/contracts';
@@ -145,7 +145,7 @@ test('kill -9 mid-flow: no acknowledged order lost, no order id reused, no cance
   expect(inFlightAtKill).toBeGreaterThan(0);
 
   // What the killed instance reserved, durably, before handing out any id.
-  const mark = await nats.bus.jetstream.lastMessage<BrokerOrderIdReservation>(
+  const mark = await nats.bus.jetstream.lastMessage<IbOrderIdReservation>(
     BROKER_ORDER_IDS_STREAM.name,
     Subjects.brokerOrderIds.build({ broker }),
   );

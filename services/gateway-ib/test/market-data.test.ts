@@ -134,7 +134,7 @@ describe('market data', () => {
     const connected = nextMessage<BrokerStatus>(
       h.bus,
       statusSubject,
-      (s) => s.state === 'connected' && s.lastCode === 1101,
+      (s) => s.state === 'connected' && s.notice?.kind === 'restored-data-lost',
     );
     const started = Date.now();
     h.sim.control.nightlyReset({ dataLost: true });
@@ -142,7 +142,7 @@ describe('market data', () => {
     await nextMessage<Tick>(h.bus, tickSubject(AAPL), (t) => t.tsInitMs > started);
     expect(Date.now() - started).toBeLessThan(5_000);
     const s = await connected;
-    expect(s.farms.every((f) => f.state !== 'broken')).toBe(true);
+    expect(s.feeds.every((f) => f.state !== 'broken')).toBe(true);
     await until(() => simLines() === 1, 2_000, 'exactly one line');
     await unsubscribe(AAPL);
     await until(() => simLines() === 0, 2_000, 'no orphan line');

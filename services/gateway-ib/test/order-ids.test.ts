@@ -1,5 +1,5 @@
 /** The order id allocator over its real store (JetStream on the test NATS): unique ids, durable marks, refusals. */
-import { BROKER_ORDER_IDS_STREAM, type BrokerOrderIdReservation, catalog, Subjects } from '@trading-system/contracts';
+import { BROKER_ORDER_IDS_STREAM, catalog, IbOrderIdReservation, Subjects } from '@trading-system/contracts';
 import { createTestNatsBus, type TestBus, uniqueName } from '@trading-system/testkit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { busOrderIdStore, OrderIdAllocator } from '../src/order-ids.js';
@@ -21,7 +21,7 @@ afterAll(async () => {
 
 const mark = async (broker: string) =>
   (
-    await nats.bus.jetstream.lastMessage<BrokerOrderIdReservation>(
+    await nats.bus.jetstream.lastMessage<IbOrderIdReservation>(
       BROKER_ORDER_IDS_STREAM.name,
       Subjects.brokerOrderIds.build({ broker }),
     )
@@ -60,4 +60,17 @@ test('no id without a readable mark: SERVICE_UNAVAILABLE (retryable); a working 
   const again = new OrderIdAllocator(busOrderIdStore(nats.bus, broker, 7, 'inst-c'), 10);
   again.raiseTo(3);
   expect(await again.take()).toBe(3);
+});
+
+test('a mark stored by the gateway before the broker-neutral status (then BrokerOrderIdReservation) is read after the upgrade', async () => {
+  const broker = uniqueName('ids');
+  // Exactly what the previous version wrote: the same subject, stream and body.
+  const previous = { v: 1, broker, highWater: 5_000, clientId: 7, instanceId: 'old-inst', tsMs: 1_700_000_000_000 };
+  await nats.bus.jetstream.publish(Subjects.brokerOrderIds.build({ broker }), previous, {
+    msgId: `${broker}:ids:old-inst:5000`,
+  });
+  expect(IbOrderIdReservation.parse(await mark(broker))).toEqual(previous);
+  const upgraded = new OrderIdAllocator(busOrderIdStore(nats.bus, broker, 7, 'new-inst'), 10);
+  upgraded.raiseTo(12); // IB's nextValidId, below the stored mark
+  expect(await upgraded.take()).toBe(5_000);
 });

@@ -17,7 +17,7 @@ test('a connection declared paper refuses a session that manages live accounts, 
   const refused = await nextMessage<BrokerStatus>(
     h.bus,
     Subjects.brokerStatus.build({ broker: h.broker }),
-    (s) => s.state === 'disconnected' && (s.lastCodeMessage ?? '').includes('declared paper'),
+    (s) => s.state === 'disconnected' && s.notice?.kind === 'refused' && s.notice.message.includes('declared paper'),
   );
   expect(refused.accounts).toEqual(['U7654321']);
   expect(h.gateway.broker(h.broker)?.conn.sessions).toBe(0);

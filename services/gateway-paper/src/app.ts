@@ -129,7 +129,12 @@ export async function start(deps: PaperGatewayDeps): Promise<PaperGateway> {
     log.info({ broker: req.name }, 'paper broker removed (its books stay: adding it again resumes them)');
     return { v: 1, ok: true, name: req.name };
   });
-  serve('listBrokers', async () => ({ v: 1, ok: true, brokers: [...brokers.values()].map((b) => b.info()) }));
+  serve('listBrokers', async () => ({
+    v: 1,
+    ok: true,
+    brokers: [...brokers.values()].map((b) => b.info()),
+    brokerType: 'paper',
+  }));
 
   return {
     brokers: () => [...brokers.values()].map((b) => b.info()),

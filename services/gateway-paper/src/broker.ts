@@ -15,12 +15,14 @@ import {
   type BrokerMdSubscribeRequest,
   type BrokerMdUnsubscribeRequest,
   type BrokerModifyOrderRequest,
+  type BrokerNotice,
   type BrokerPlaceOrderRequest,
   type BrokerStatus,
   type ConnectionState,
   errorReply,
   type Instrument,
   orderCapabilityProblem,
+  type PaperBrokerDetails,
   type ReconcileRequest,
   type SecType,
   Subjects,
@@ -76,6 +78,8 @@ export class PaperBroker {
   private readonly barLines = new Map<number, Subscription>();
   private readonly instanceId = `paper-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   private state: ConnectionState = 'degraded';
+  /** When the quote source last went from quoting to not (or back), epoch ms: its feed's sinceMs. */
+  private sourceSinceMs = Date.now();
   private timers: NodeJS.Timeout[] = [];
   private readonly log: Logger;
 
@@ -173,6 +177,7 @@ export class PaperBroker {
     if (next === 'connected') this.watchOpenOrders();
     if (next !== this.state) {
       this.state = next;
+      this.sourceSinceMs = Date.now();
       this.publishStatus();
     }
   }
@@ -222,17 +227,44 @@ export class PaperBroker {
       broker: this.config.name,
       gatewayType: 'paper',
       state: this.state,
-      ...(this.state === 'connected'
-        ? {}
-        : { lastCodeMessage: `quote source ${this.config.quotesFrom} is ${source?.state ?? 'unknown'}` }),
-      farms: [],
-      clientId: 0,
+      // One feed: the source whose quotes price our orders (or the replay of its history).
+      feeds: [
+        {
+          name: this.replay === undefined ? this.config.quotesFrom : `replay-${this.config.quotesFrom}`,
+          kind: 'market',
+          state: this.state === 'connected' ? 'ok' : 'broken',
+          sinceMs: this.sourceSinceMs,
+        },
+      ],
+      ...(this.state === 'connected' ? {} : { notice: this.sourceNotice(source) }),
       accounts: this.venue.accounts(),
       paper: true,
       tsMs: Date.now(),
       instanceId: this.instanceId,
       session: 1,
       capabilities: this.capabilities(),
+      details: this.details(),
+    };
+  }
+
+  /** Why the paper broker does not trade: its quote source is down, or was never heard of. */
+  private sourceNotice(source: BrokerStatus | undefined): BrokerNotice {
+    const from = this.config.quotesFrom;
+    return {
+      kind: source === undefined ? 'unreachable' : 'other',
+      code: source === undefined ? 'source-unknown' : `source-${source.state}`,
+      message: `quote source ${from} is ${source?.state ?? 'unknown'}`,
+      hint: `the paper broker prices orders at ${from}'s quotes: add broker ${from} (or start its gateway) and let it connect`,
+      atMs: this.sourceSinceMs,
+    };
+  }
+
+  private details(): PaperBrokerDetails {
+    return {
+      type: 'paper',
+      quotesFrom: this.config.quotesFrom,
+      account: this.config.account ?? 'PAPER',
+      ...(this.config.replay === undefined ? {} : { replay: this.config.replay }),
     };
   }
 
@@ -240,13 +272,12 @@ export class PaperBroker {
     return {
       name: this.config.name,
       gatewayType: 'paper',
-      host: this.config.quotesFrom,
-      port: 0,
-      clientId: 0,
+      endpoint: `quotes from ${this.config.quotesFrom}`,
       paper: true,
       state: this.state,
       accounts: this.venue.accounts(),
       capabilities: this.capabilities(),
+      details: this.details(),
     };
   }
 

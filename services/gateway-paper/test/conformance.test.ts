@@ -21,6 +21,7 @@ const factory: ConformanceFactory = {
     // The source shows at most 30 lots of 100 shares at the touch; the core fills at most what is shown.
     partialFillQuantity: '3100',
     brokerLink: 'in-process',
+    brokerType: 'paper',
   },
   async start() {
     const h = await startHarness();

@@ -355,53 +355,66 @@ describe('chunks follow what the broker announces', () => {
       await g.close();
     }
   }, 60_000);
-  test("with the gateway down, a restarted history serves the cache on the broker's last status kept in BROKER_STATUS", async () => {
-    const g = await openFixture('nats');
-    try {
-      const first = await g.startApp();
-      const query = q({ broker: g.broker, startMs: NOW - 2 * DAY, endMs: NOW });
-      const cold = await fetchBars(g.bus, query);
-      expect(cold.bars.length).toBeGreaterThan(0);
-      await first.stop();
-      // What a gateway leaves behind: its last status in the last-value stream (gateways ensure it at start).
-      await g.bus.jetstream.ensureStream({
-        name: BROKER_STATUS_STREAM.name,
-        subjects: BROKER_STATUS_STREAM.subjects,
-        storage: BROKER_STATUS_STREAM.storage,
-        duplicateWindowMs: BROKER_STATUS_STREAM.duplicateWindowMs,
-        maxMsgsPerSubject: BROKER_STATUS_STREAM.maxMsgsPerSubject,
-      });
-      const status = Subjects.brokerStatus.build({ broker: g.broker });
-      g.bus.publish(status, {
-        v: 1,
-        broker: g.broker,
-        gatewayType: 'ib',
-        state: 'connected',
-        farms: [],
-        clientId: 1,
-        accounts: [],
-        paper: true,
-        tsMs: NOW,
-        capabilities: g.responder.capabilities,
-      });
-      await poll('the status stored', () => g.bus.jetstream.lastMessage(BROKER_STATUS_STREAM.name, status), {
-        timeoutMs: 10_000,
-      });
-      g.responder.close(); // the gateway is gone: status and fetchHistory have no responder
-      await g.startApp(); // a fresh process: no announcement in memory
-      const cached = await fetchBars(g.bus, { ...query, cachedOnly: true });
-      expect(cached.missing).toEqual([]);
-      expect(cached.bars).toEqual(cold.bars);
-      // A range not cached says so instead of failing on the missing gateway.
-      const older = await fetchBars(g.bus, {
-        ...query,
-        startMs: NOW - 9 * DAY,
-        endMs: NOW - 8 * DAY,
-        cachedOnly: true,
-      });
-      expect(older.missing.map((m) => m.code)).toEqual(['HISTORY_PARTIAL']);
-    } finally {
-      await g.close();
-    }
-  }, 60_000);
+  // The status kept may be one the previous gateway version wrote (IB's farms, codes and clientId): read as well.
+  const keptStatuses = {
+    current: { feeds: [], details: { type: 'ib', clientId: 1 } },
+    'previous version': {
+      farms: [],
+      clientId: 1,
+      lastCode: 2104,
+      lastCodeMessage: 'Market data farm connection is OK',
+    },
+  } as const;
+  test.each(Object.keys(keptStatuses) as (keyof typeof keptStatuses)[])(
+    "with the gateway down, a restarted history serves the cache on the broker's last status kept in BROKER_STATUS (%s shape)",
+    async (shape) => {
+      const g = await openFixture('nats');
+      try {
+        const first = await g.startApp();
+        const query = q({ broker: g.broker, startMs: NOW - 2 * DAY, endMs: NOW });
+        const cold = await fetchBars(g.bus, query);
+        expect(cold.bars.length).toBeGreaterThan(0);
+        await first.stop();
+        // What a gateway leaves behind: its last status in the last-value stream (gateways ensure it at start).
+        await g.bus.jetstream.ensureStream({
+          name: BROKER_STATUS_STREAM.name,
+          subjects: BROKER_STATUS_STREAM.subjects,
+          storage: BROKER_STATUS_STREAM.storage,
+          duplicateWindowMs: BROKER_STATUS_STREAM.duplicateWindowMs,
+          maxMsgsPerSubject: BROKER_STATUS_STREAM.maxMsgsPerSubject,
+        });
+        const status = Subjects.brokerStatus.build({ broker: g.broker });
+        g.bus.publish(status, {
+          v: 1,
+          broker: g.broker,
+          gatewayType: 'ib',
+          state: 'connected',
+          ...keptStatuses[shape],
+          accounts: [],
+          paper: true,
+          tsMs: NOW,
+          capabilities: g.responder.capabilities,
+        });
+        await poll('the status stored', () => g.bus.jetstream.lastMessage(BROKER_STATUS_STREAM.name, status), {
+          timeoutMs: 10_000,
+        });
+        g.responder.close(); // the gateway is gone: status and fetchHistory have no responder
+        await g.startApp(); // a fresh process: no announcement in memory
+        const cached = await fetchBars(g.bus, { ...query, cachedOnly: true });
+        expect(cached.missing).toEqual([]);
+        expect(cached.bars).toEqual(cold.bars);
+        // A range not cached says so instead of failing on the missing gateway.
+        const older = await fetchBars(g.bus, {
+          ...query,
+          startMs: NOW - 9 * DAY,
+          endMs: NOW - 8 * DAY,
+          cachedOnly: true,
+        });
+        expect(older.missing.map((m) => m.code)).toEqual(['HISTORY_PARTIAL']);
+      } finally {
+        await g.close();
+      }
+    },
+    60_000,
+  );
 });

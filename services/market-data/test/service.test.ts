@@ -116,7 +116,7 @@ describe('leases and gateway lines', () => {
     const other = uniqueName('b');
     const g2 = fakeGateway(h.bus, other);
     try {
-      const status = { v: 1, broker: other, gatewayType: 'ib', state: 'connected', farms: [], clientId: 1 };
+      const status = { v: 1, broker: other, gatewayType: 'ib', state: 'connected', feeds: [] };
       const capabilities = {
         assetClasses: ['STK'],
         orderTypes: { MKT: ['DAY'] },

@@ -165,7 +165,7 @@ describe("the broker's announced capabilities", () => {
     expect(x.gateway.placed()).toEqual([]);
 
     // The OMS follows what the broker publishes on broker.<name>.status, not what it asked for first.
-    const status = { v: 1, broker: x.broker, gatewayType: 'ib', state: 'connected', farms: [], clientId: 7 };
+    const status = { v: 1, broker: x.broker, gatewayType: 'ib', state: 'connected', feeds: [] };
     x.bus.publish(Subjects.brokerStatus.build({ broker: x.broker }), {
       ...status,
       accounts: [ACCOUNT],

@@ -11,9 +11,10 @@ const usage = 'trading-system status [--json]';
 export const statusCommand: Command = {
   name: 'status',
   usage,
-  summary: 'broker connection and service health (gateway-ib, orders, market-data, history)',
-  help: `Asks each part of the system to answer (5 s each): the broker connection's status from gateway-ib (state,
-accounts, farms, last IB code), the OMS's trading mode, market-data and history.
+  summary: 'broker connection and service health (its gateway, orders, market-data, history)',
+  help: `Asks each part of the system to answer (5 s each): the broker connection's status from its gateway (state,
+accounts, the broker type's details, broken data feeds, last notice), the OMS's trading mode, market-data and
+history.
 Exit 0 when everything answers and the broker is connected, 1 when something is degraded or down, 3 when
 nothing answers.`,
   async run(argv, io) {

@@ -37,3 +37,11 @@ export type AlpacaConnectionConfig = z.infer<typeof AlpacaConnectionConfig>;
 /** An `alpaca` connection as addBroker carries it: the settings, tagged with their broker type. */
 export const AlpacaBrokerConnection = AlpacaConnectionConfig.extend({ type: z.literal('alpaca') });
 export type AlpacaBrokerConnection = z.infer<typeof AlpacaBrokerConnection>;
+
+/** What an `alpaca` connection adds to its status and info (BrokerStatus.details, BrokerInfo.details). */
+export const AlpacaBrokerDetails = z.object({
+  type: z.literal('alpaca'),
+  /** The market-data feed the connection uses. */
+  feed: z.enum(['iex', 'sip']),
+});
+export type AlpacaBrokerDetails = z.infer<typeof AlpacaBrokerDetails>;

@@ -1,12 +1,13 @@
 /**
  * Connection settings per broker type, as addBroker carries them: a union discriminated by `type`. Each type's
  * schema lives in its own file here, owned by the gateway that hosts the type and published with the others; a new
- * broker type adds its file and one member below, and nothing else in the contract changes.
+ * broker type adds its file and one member to each union below (connection, details), and nothing else in the
+ * contract changes.
  */
 import { z } from 'zod';
-import { AlpacaBrokerConnection } from './alpaca.js';
-import { IbBrokerConnection } from './ib.js';
-import { PaperBrokerConnection } from './paper.js';
+import { AlpacaBrokerConnection, AlpacaBrokerDetails } from './alpaca.js';
+import { IbBrokerConnection, IbBrokerDetails } from './ib.js';
+import { PaperBrokerConnection, PaperBrokerDetails } from './paper.js';
 
 export * from './alpaca.js';
 export * from './ib.js';
@@ -28,3 +29,11 @@ export const BROKER_TYPES: readonly BrokerType[] = BrokerConnection.options.map(
 export function isBrokerType(t: string): t is BrokerType {
   return (BROKER_TYPES as readonly string[]).includes(t);
 }
+
+/**
+ * What a connection of each type says about itself beyond the neutral status (BrokerStatus.details,
+ * BrokerInfo.details): a union discriminated by `type`, the broker type (not the gateway's token, which an operator
+ * may set to anything). For people and diagnostics; nothing branches on it but the type's own gateway and tools.
+ */
+export const BrokerDetails = z.discriminatedUnion('type', [IbBrokerDetails, PaperBrokerDetails, AlpacaBrokerDetails]);
+export type BrokerDetails = z.infer<typeof BrokerDetails>;

@@ -29,3 +29,15 @@ export type PaperConnectionConfig = z.infer<typeof PaperConnectionConfig>;
 /** A `paper` connection as addBroker carries it: the settings, tagged with their broker type. */
 export const PaperBrokerConnection = PaperConnectionConfig.extend({ type: z.literal('paper') });
 export type PaperBrokerConnection = z.infer<typeof PaperBrokerConnection>;
+
+/** What a `paper` connection adds to its status and info (BrokerStatus.details, BrokerInfo.details). */
+export const PaperBrokerDetails = z.object({
+  type: z.literal('paper'),
+  /** The broker whose quotes price the orders. */
+  quotesFrom: BrokerName,
+  /** The paper account. */
+  account: AccountId,
+  /** Set when prices come from a replay of the source's history instead of its live quotes. */
+  replay: z.object({ fromMs: EpochMs, speed: z.number().positive() }).optional(),
+});
+export type PaperBrokerDetails = z.infer<typeof PaperBrokerDetails>;

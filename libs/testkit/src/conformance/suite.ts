@@ -12,9 +12,11 @@
 import type { Subscription } from '@trading-system/bus';
 import {
   BrokerCapabilities,
-  type BrokerStatus,
+  BrokerNotice,
+  BrokerStatus,
   type ConnectionState,
   capabilityProblems,
+  FeedStatus,
   OrderType,
   type SecType,
   Subjects,
@@ -150,6 +152,22 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
       if (!r.ok) return;
       expect(r.status).toMatchObject({ broker: t.broker, state: 'connected' });
       expect(r.status.accounts).toContain(t.account);
+    });
+
+    test('reports its health in the broker-neutral status: its data feeds, a well-formed notice, details of its type', async () => {
+      const r = await c.command('status', { v: 1 });
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      const parsed = BrokerStatus.safeParse(r.status);
+      expect(parsed.error?.issues ?? [], 'the status in the current shape').toEqual([]);
+      const s = r.status;
+      // Every broker has a data source: a status names at least one feed, and each is well-formed.
+      expect(s.feeds.length, 'BrokerStatus.feeds').toBeGreaterThan(0);
+      for (const f of s.feeds) expect(FeedStatus.safeParse(f).success, `feed ${f.name}`).toBe(true);
+      if (s.notice !== undefined) expect(BrokerNotice.safeParse(s.notice).success, 'BrokerStatus.notice').toBe(true);
+      if (setup.brokerType !== undefined) expect(s.details?.type, 'BrokerStatus.details.type').toBe(setup.brokerType);
+      // No broker's own words outside `details`: the keys are the neutral contract's.
+      expect(Object.keys(s).filter((k) => !(k in BrokerStatus.shape))).toEqual([]);
     });
 
     test('announces its capabilities in its status: well-formed, the same when published, its instrument among them', async () => {

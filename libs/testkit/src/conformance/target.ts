@@ -36,6 +36,11 @@ export interface ConformanceSetup {
    * the suite proves that a restart of the gateway loses no open order and duplicates no fill.
    */
   readonly brokerLink?: 'remote' | 'in-process';
+  /**
+   * The broker type the gateway hosts (contracts brokers/): its status must then carry `details` of that type.
+   * Absent: a type the contract does not know yet (a skeleton), whose status may carry no details.
+   */
+  readonly brokerType?: string;
 }
 
 /** A running gateway + broker under test. */
