@@ -27,7 +27,7 @@ afterAll(async () => {
 /** The fault's duration: the flow keeps running against the outage meanwhile. */
 const outage = () => new Promise((r) => setTimeout(r, OUTAGE_MS));
 
-type Status = { state: string; lastCode?: number; instanceId?: string };
+type Status = { state: string; notice?: { kind: string; code: string }; instanceId?: string };
 const brokerStatus = async (): Promise<Status | undefined> => {
   const { system } = suite;
   const r = await ask<{ ok: boolean; status?: Status }>(
@@ -80,10 +80,15 @@ test('IB connectivity lost and restored mid-flow: 1100 then 1102, 1100 then 1101
   await suite.scenario('ib 1100-1102-1101', async () => {
     for (const restored of [1102, 1101]) {
       await system.control('/broadcast', { code: 1100 });
-      await untilStatus('degraded by 1100', (s) => s.lastCode === 1100 && s.state !== 'connected');
+      await untilStatus('degraded by 1100', (s) => s.notice?.kind === 'connectivity-lost' && s.state !== 'connected');
       await outage();
       await system.control('/broadcast', { code: restored });
-      await untilStatus(`restored by ${restored}`, (s) => s.lastCode === restored && s.state === 'connected');
+      // IB's codes as gateway-ib words them in the neutral notice (its own code kept as text).
+      const kind = restored === 1101 ? 'restored-data-lost' : 'restored';
+      await untilStatus(
+        `restored by ${restored}`,
+        (s) => s.notice?.kind === kind && s.notice.code === String(restored) && s.state === 'connected',
+      );
     }
   });
 }, 420_000);

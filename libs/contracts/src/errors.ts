@@ -92,7 +92,7 @@ export const errorRegistry = {
       'Nothing answers where the connection given to addBroker points (no broker, gateway or simulator runs at that ' +
       "address, or it refuses connections), as the broker type's gateway found before any session. Nothing was added.",
     hint:
-      'Start what the message names at that address (the broker type\'s gateway says what: for `ib` TWS / IB Gateway ' +
+      "Start what the message names at that address (the broker type's gateway says what: for `ib` TWS / IB Gateway " +
       'with the API enabled, or ib-sim), or trade on the built-in paper broker `sim`.',
     retryable: true,
   },
