@@ -7,7 +7,6 @@ import {
   type BrokerDetails,
   type BrokerNotice,
   type BrokerStatusReply,
-  brokerStatusOf,
   type HistOrdersReply,
   type MdSnapshotReply,
   Subjects,
@@ -66,9 +65,9 @@ export function probeSystem(bus: Bus, broker: string, timeoutMs: number): Promis
       `broker ${broker} (gateway)`,
       () => bus.request<BrokerStatusReply>(Subjects.brokerCommand.build({ broker, verb: 'status' }), { v: 1 }, opts),
       (r: Extract<BrokerStatusReply, { ok: true }>) => {
-        // An older gateway answers in the previous shape: read it in the current one.
-        const s = brokerStatusOf(r.status) ?? r.status;
-        const broken = (s.feeds ?? []).filter((f) => f.state === 'broken').map((f) => f.name);
+        // An older gateway's answer in the previous shape arrives in the current one (BrokerStatus reads both).
+        const s = r.status;
+        const broken = s.feeds.filter((f) => f.state === 'broken').map((f) => f.name);
         const parts = [
           s.state,
           `accounts ${s.accounts.join(',') || '-'}`,

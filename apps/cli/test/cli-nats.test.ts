@@ -86,7 +86,9 @@ describe('with NATS_URL: the CLI talks to the running services', () => {
     expect(status.code, status.stdout + status.stderr).toBe(0);
     expect(status.stderr).not.toMatch(/starting the system/);
     expect(status.stdout).toMatch(
-      new RegExp(`broker ${broker} \\(gateway-ib\\)\\s+ok\\s+\\d+\\s+connected, accounts DU1234567, paper`),
+      new RegExp(
+        `broker ${broker} \\(gateway\\)\\s+ok\\s+\\d+\\s+connected, accounts DU1234567, paper, ib clientId=\\d+`,
+      ),
     );
     for (const c of ['orders', 'market-data', 'history'])
       expect(status.stdout).toMatch(new RegExp(`^${c}\\s+ok\\s+\\d+`, 'm'));

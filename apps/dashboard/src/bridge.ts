@@ -13,7 +13,6 @@
  */
 import {
   type BrokerStatus,
-  brokerStatusOf,
   type FeedHealth,
   type HistoryForecastReply,
   Subjects,
@@ -173,10 +172,8 @@ export async function startBridge(deps: {
     if (s.state === 'connected') watch(s.broker);
   };
 
-  // A status stored by an older gateway (BROKER_STATUS keeps the last) is read in the current shape.
-  const statusSub = system.bus.subscribe<BrokerStatus>(Subjects.brokerStatus.pattern, (m) =>
-    onStatus(brokerStatusOf(m.data) ?? m.data),
-  );
+  // A status of an older gateway arrives in the current shape too (BrokerStatus reads both).
+  const statusSub = system.bus.subscribe<BrokerStatus>(Subjects.brokerStatus.pattern, (m) => onStatus(m.data));
   const healthSub = system.bus.subscribe<FeedHealth>(Subjects.mdHealth.pattern, (m) => {
     const now = Date.now();
     tally.add(m.data, now);

@@ -4,6 +4,7 @@ import { BrokerNotice, FeedStatus } from './broker-health.js';
 import { BrokerConnection, BrokerDetails } from './brokers/index.js';
 import { AccountId, BrokerName, DurationMs, EpochMs, GatewayType, V1 } from './common.js';
 import { okReply } from './errors.js';
+import { currentFromPrevious, PreviousBrokerStatus } from './stored-broker-status.js';
 
 /**
  * connected: session up, every data feed serving. degraded: session up but something is impaired (a feed broken,
@@ -17,10 +18,9 @@ export type ConnectionState = z.infer<typeof ConnectionState>;
  * value in stream BROKER_STATUS (one message per subject), so a newcomer reads the current state at once.
  * Consumers: orders (refuse with BROKER_DISCONNECTED, reconcile on reconnect), market-data, history, dashboards,
  * SDK. The same for every broker type: what only one type knows goes in `details`, its schema in that type's file
- * (brokers/). A status stored by an older gateway has another shape: read stored statuses with brokerStatusOf
- * (legacy-broker-status.ts).
+ * (brokers/).
  */
-export const BrokerStatus = z.object({
+export const CurrentBrokerStatus = z.object({
   v: V1,
   broker: BrokerName,
   /** Token of the gateway hosting the connection (`gateway.<gatewayType>.cmd.*`; its GATEWAY_TYPE, default its broker type). */
@@ -59,7 +59,17 @@ export const BrokerStatus = z.object({
   /** What only this broker type says about the connection (brokers/<type>.ts), tagged with the broker type. */
   details: BrokerDetails.optional(),
 });
-export type BrokerStatus = z.infer<typeof BrokerStatus>;
+
+/**
+ * What readers parse: the current shape, or the previous version's (stored-broker-status.ts) given in the current
+ * one, so a status a not-yet-upgraded gateway publishes, or one kept in BROKER_STATUS from before, reads the same.
+ * Gateways write CurrentBrokerStatus (the conformance suite holds them to it).
+ */
+export const BrokerStatus = z.union([
+  CurrentBrokerStatus,
+  PreviousBrokerStatus.transform((p): z.output<typeof CurrentBrokerStatus> => currentFromPrevious(p)),
+]);
+export type BrokerStatus = z.output<typeof BrokerStatus>;
 
 /**
  * `gateway.<type>.cmd.addBroker` (operator / runtime → gateway of that type): open a named broker connection.

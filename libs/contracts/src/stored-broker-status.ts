@@ -1,42 +1,58 @@
 /**
- * Reading a BrokerStatus in any shape a gateway ever published it. Until the broker-neutral status, gateway-ib's
- * status carried IB's words (`farms`, `lastCode`/`lastCodeMessage`/`lastCodeAtMs`, `clientId`, `serverVersion`) and
+ * The BrokerStatus of the previous version, read only. Until the broker-neutral status, gateway-ib's status carried
+ * IB's words (`farms`, `lastCode`/`lastCodeMessage`/`lastCodeAtMs`, `clientId`, `serverVersion`) and
  * gateway-paper/-alpaca filled them with placeholders. BROKER_STATUS keeps the last status per broker, so after an
  * upgrade a reader may get one written by the previous version (history's fallback while the gateway is down, a
- * dashboard or CLI reading the stream) until that broker's gateway publishes again. This reads both: the old shape
- * is worded in the new (feeds, notice, details) by the IB contract's frozen tables (brokers/ib.ts). Nothing writes
- * the old shape any more.
+ * dashboard, the CLI) until that broker's gateway publishes again, and a gateway not yet upgraded still publishes
+ * it. BrokerStatus (broker-status.ts) accepts this shape and gives it in the current one, worded by the IB contract's
+ * frozen tables (brokers/ib.ts). Nothing writes it any more; a new broker never adds here.
  */
+import { z } from 'zod';
+import { BrokerCapabilities } from './broker-capabilities.js';
 import type { BrokerNotice, FeedStatus } from './broker-health.js';
-import { BrokerStatus } from './broker-status.js';
 import { LEGACY_IB_FEED_KINDS, LEGACY_IB_NOTICE_KINDS } from './brokers/ib.js';
+import { AccountId, BrokerName, DurationMs, EpochMs, GatewayType, V1 } from './common.js';
 
-type Legacy = Record<string, unknown> & {
-  farms?: Array<{ name: string; kind: string; state: FeedStatus['state']; sinceMs: number }>;
-  lastCode?: number;
-  lastCodeMessage?: string;
-  lastCodeAtMs?: number;
-  clientId?: number;
-  serverVersion?: number;
-  tsMs?: number;
-};
+export const PreviousBrokerStatus = z
+  .object({
+    v: V1,
+    broker: BrokerName,
+    gatewayType: GatewayType,
+    state: z.enum(['connected', 'degraded', 'disconnected']),
+    lastCode: z.int().optional(),
+    lastCodeMessage: z.string().optional(),
+    lastCodeAtMs: EpochMs.optional(),
+    farms: z.array(
+      z.object({
+        name: z.string().min(1).max(64),
+        kind: z.string(),
+        state: z.enum(['ok', 'broken', 'inactive']),
+        sinceMs: EpochMs,
+      }),
+    ),
+    lastMessageAgeMs: DurationMs.optional(),
+    clientId: z.int().nonnegative(),
+    serverVersion: z.int().optional(),
+    accounts: z.array(AccountId),
+    paper: z.boolean(),
+    tsMs: EpochMs,
+    instanceId: z.string().min(1).max(64).optional(),
+    session: z.int().nonnegative().optional(),
+    capabilities: BrokerCapabilities.optional(),
+  })
+  .meta({ description: 'The status of the previous version (IB words): read, never written.' });
+export type PreviousBrokerStatus = z.infer<typeof PreviousBrokerStatus>;
 
-const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-
-/** The status in the current shape; undefined when `raw` is no BrokerStatus of any version. */
-export function brokerStatusOf(raw: unknown): BrokerStatus | undefined {
-  if (!isRecord(raw)) return undefined;
-  const current = BrokerStatus.safeParse(raw);
-  if (current.success) return current.data;
-  if (!('farms' in raw) && !('clientId' in raw)) return undefined;
-  const { farms, lastCode, lastCodeMessage, lastCodeAtMs, clientId, serverVersion, ...rest } = raw as Legacy;
-  const feeds: FeedStatus[] = (farms ?? []).map((f) => ({
+/** A previous-version status in the current words (the fields of broker-status.ts's CurrentBrokerStatus). */
+export function currentFromPrevious(p: PreviousBrokerStatus) {
+  const { farms, lastCode, lastCodeMessage, lastCodeAtMs, clientId, serverVersion, ...rest } = p;
+  const feeds: FeedStatus[] = farms.map((f) => ({
     name: f.name,
     kind: LEGACY_IB_FEED_KINDS[f.kind] ?? 'market',
     state: f.state,
     sinceMs: f.sinceMs,
   }));
-  const atMs = lastCodeAtMs ?? (typeof rest.tsMs === 'number' ? rest.tsMs : 0);
+  const atMs = lastCodeAtMs ?? p.tsMs;
   let notice: BrokerNotice | undefined;
   if (lastCode !== undefined)
     notice = {
@@ -48,13 +64,12 @@ export function brokerStatusOf(raw: unknown): BrokerStatus | undefined {
   else if (lastCodeMessage !== undefined) notice = { kind: 'other', code: 'message', message: lastCodeMessage, atMs };
   // Only gateway-ib wrote IB codes, farms or a server version; paper and alpaca wrote clientId 0 and nothing else.
   const wasIb = lastCode !== undefined || serverVersion !== undefined || feeds.length > 0;
-  const upgraded = BrokerStatus.safeParse({
+  return {
     ...rest,
     feeds,
     ...(notice === undefined ? {} : { notice }),
-    ...(wasIb && clientId !== undefined
-      ? { details: { type: 'ib', clientId, ...(serverVersion === undefined ? {} : { serverVersion }) } }
+    ...(wasIb
+      ? { details: { type: 'ib' as const, clientId, ...(serverVersion === undefined ? {} : { serverVersion }) } }
       : {}),
-  });
-  return upgraded.success ? upgraded.data : undefined;
+  };
 }

@@ -28,6 +28,8 @@ const schemasOf = (e: CatalogEntry) => [e.message, e.request, e.reply].filter((s
 function objectVariants(schema: ZodType): z.ZodObject[] {
   if (schema instanceof z.ZodObject) return [schema];
   if (schema instanceof z.ZodUnion) return (schema.options as ZodType[]).flatMap(objectVariants);
+  // A previous version read into the current one (BrokerStatus): the shape it reads is the object before the pipe.
+  if (schema instanceof z.ZodPipe) return objectVariants(schema.in as ZodType);
   throw new Error(`unexpected top-level schema type ${schema.def.type}`);
 }
 

@@ -1,6 +1,9 @@
 /** Statuses kept in BROKER_STATUS by the previous gateway version read in the broker-neutral shape. */
 import { describe, expect, test } from 'vitest';
-import { BrokerInfo, BrokerStatus, brokerStatusOf, ListBrokersReply } from '../src/index.js';
+import { BrokerInfo, BrokerStatus, CurrentBrokerStatus, ListBrokersReply } from '../src/index.js';
+
+/** What a reader (the bus, any parse) gets from a status of any version; undefined when it is none. */
+const brokerStatusOf = (raw: unknown) => BrokerStatus.safeParse(raw).data;
 
 /** What gateway-ib published before the broker-neutral status (IB's farms, code, clientId, server version). */
 const previousIb = {
@@ -26,9 +29,9 @@ const previousIb = {
   session: 2,
 };
 
-describe('brokerStatusOf', () => {
+describe('BrokerStatus reads the previous version', () => {
   test("a previous-version IB status: farms become feeds, the code a neutral notice, IB's ids details", () => {
-    expect(BrokerStatus.safeParse(previousIb).success).toBe(false);
+    expect(CurrentBrokerStatus.safeParse(previousIb).success).toBe(false);
     const s = brokerStatusOf(previousIb);
     expect(s).toEqual({
       v: 1,
@@ -100,12 +103,12 @@ describe('brokerStatusOf', () => {
 describe('the neutral shapes', () => {
   test('details must be of a known broker type, tagged with it', () => {
     const base = brokerStatusOf(previousIb);
-    expect(BrokerStatus.safeParse({ ...base, details: { type: 'alpaca', feed: 'iex' } }).success).toBe(true);
+    expect(CurrentBrokerStatus.safeParse({ ...base, details: { type: 'alpaca', feed: 'iex' } }).success).toBe(true);
     expect(
-      BrokerStatus.safeParse({ ...base, details: { type: 'paper', quotesFrom: 'sim', account: 'P' } }).success,
+      CurrentBrokerStatus.safeParse({ ...base, details: { type: 'paper', quotesFrom: 'sim', account: 'P' } }).success,
     ).toBe(true);
-    expect(BrokerStatus.safeParse({ ...base, details: { clientId: 1 } }).success).toBe(false);
-    expect(BrokerStatus.safeParse({ ...base, details: { type: 'ib' } }).success).toBe(false);
+    expect(CurrentBrokerStatus.safeParse({ ...base, details: { clientId: 1 } }).success).toBe(false);
+    expect(CurrentBrokerStatus.safeParse({ ...base, details: { type: 'ib' } }).success).toBe(false);
   });
 
   test('an endpoint never carries credentials (no user info in a URL)', () => {

@@ -3,7 +3,6 @@ import {
   BROKER_STATUS_STREAM,
   type BrokerStatus,
   type BrokerStatusReply,
-  brokerStatusOf,
   type HistoryCapabilities,
   parseTimeframe,
   Subjects,
@@ -80,8 +79,8 @@ export class BrokerHistory {
         BROKER_STATUS_STREAM.name,
         Subjects.brokerStatus.build({ broker }),
       );
-      // Kept by whichever gateway version published last: read in the current shape.
-      return last === undefined ? undefined : (brokerStatusOf(last.data) ?? last.data).capabilities?.history;
+      // Kept by whichever gateway version published last: the bus reads either shape (BrokerStatus).
+      return last?.data.capabilities?.history;
     } catch (err) {
       // No BROKER_STATUS stream (nothing set it up on this server) or a status of an older shape: there is no
       // retained word to fall back on, and the caller reports the failed question itself.
