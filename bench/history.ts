@@ -54,7 +54,7 @@ export const history: Scenario = {
       await hist.ready;
       const query = (duration: string): HistBarsQuery => ({
         broker: gw.broker,
-        instrument: { conId: AAPL_CONID },
+        instrument: { id: String(AAPL_CONID) },
         barSize: '1 min',
         whatToShow: 'TRADES',
         useRth: true,
@@ -100,7 +100,7 @@ export const history: Scenario = {
         const t0 = performance.now();
         const r = await sql<{ rows: string }>`
           select rows from ${sql.table(`${schema}.bar_blocks`)}
-           where broker = ${gw.broker} and con_id = ${AAPL_CONID} and bar_size = '1m' and what_to_show = 'TRADES'
+           where broker = ${gw.broker} and instrument_id = ${AAPL_CONID} and bar_size = '1m' and what_to_show = 'TRADES'
              and use_rth and block_ms > ${w.firstMs - 86_400_000} and block_ms <= ${w.lastMs}
            order by block_ms`.execute(database.db);
         const ms = performance.now() - t0;

@@ -53,8 +53,9 @@ export const scaling: Scenario = {
   name: 'scaling',
   title: 'Scaling: instruments subscribed, consumers of one instrument',
   async run(ctx: ScenarioContext): Promise<Outcome> {
-    const conIds = buildCatalog(SIM_START_MS).instruments.map((i) => i.conId);
-    const ordered = [AAPL_CONID, ...conIds.filter((c) => c !== AAPL_CONID)];
+    const instrumentIds = buildCatalog(SIM_START_MS).instruments.map((i) => String(i.conId));
+    const aapl = String(AAPL_CONID);
+    const ordered = [aapl, ...instrumentIds.filter((c) => c !== aapl)];
     const sim = await startSimProc({ highRateTicksPerSec: SCALING_RATE, maxMarketDataLines: 2_000 });
     const extraBuses: Bus[] = [];
     try {
@@ -74,8 +75,8 @@ export const scaling: Scenario = {
         for (const n of CONSUMER_POINTS) {
           while (extraBuses.length < n - 1)
             extraBuses.push(await openBus(ctx.infra.natsUrl, `bench-consumer-${extraBuses.length}`));
-          const s = await measureThroughBus(ctx.bus, gw.broker, [AAPL_CONID], cpuOf, {
-            request: n === 1 ? [AAPL_CONID] : [],
+          const s = await measureThroughBus(ctx.bus, gw.broker, [String(AAPL_CONID)], cpuOf, {
+            request: n === 1 ? [String(AAPL_CONID)] : [],
             consumers: [ctx.bus, ...extraBuses.slice(0, n - 1)],
           });
           consumers.push(point(n, s, s.cpu.gateway ?? Number.NaN, s.cpu.consumer ?? Number.NaN));

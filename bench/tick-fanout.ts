@@ -81,7 +81,7 @@ async function measureSystem(
 ): Promise<StreamStats> {
   const gw = await startGatewayProc(ctx.bus, { natsUrl: ctx.infra.natsUrl, simPort, clientId });
   try {
-    return await measureThroughBus(ctx.bus, gw.broker, [AAPL_CONID], {
+    return await measureThroughBus(ctx.bus, gw.broker, [String(AAPL_CONID)], {
       bench: selfCpuSeconds,
       gateway: gw.proc.cpuSeconds,
       sim: () => cpuSeconds(simPid),
@@ -91,23 +91,23 @@ async function measureSystem(
   }
 }
 
-/** Subscribes `conIds` through the gateway, one bus subscriber per instrument, and measures one window. */
+/** Subscribes `instrumentIds` through the gateway, one bus subscriber per instrument, and measures one window. */
 export interface ThroughBusOptions {
-  /** Instruments to mdSubscribe first (default: all of `conIds`; the rest are subscribed already). */
-  readonly request?: readonly number[];
+  /** Instruments to mdSubscribe first (default: all of `instrumentIds`; the rest are subscribed already). */
+  readonly request?: readonly string[];
   /** Bus connections that each subscribe to every instrument (default: `bus` alone). */
   readonly consumers?: readonly Bus[];
   readonly subscribeTimeoutMs?: number;
 }
 
 /**
- * Listens to `conIds` through the gateway (one subscriber per instrument per consumer connection), subscribes
+ * Listens to `instrumentIds` through the gateway (one subscriber per instrument per consumer connection), subscribes
  * `request` at the gateway, and measures one window. Latency covers every consumer; trades/s the first one.
  */
 export async function measureThroughBus(
   bus: Bus,
   broker: string,
-  conIds: readonly number[],
+  instrumentIds: readonly string[],
   cpuOf: Record<string, () => number>,
   options: ThroughBusOptions = {},
 ): Promise<StreamStats & { subscribeMs: number }> {
@@ -118,8 +118,8 @@ export async function measureThroughBus(
   let delivered = 0;
   let trades = 0;
   const subs = [];
-  for (const conId of conIds) {
-    const subject = Subjects.mdTick.build({ broker, instrument: conId });
+  for (const instrumentId of instrumentIds) {
+    const subject = Subjects.mdTick.build({ broker, instrument: instrumentId });
     let lastVolume = Number.NaN;
     for (const [k, consumer] of consumers.entries()) {
       const first = k === 0;
@@ -145,15 +145,15 @@ export async function measureThroughBus(
   const subject = Subjects.brokerCommand.build({ broker, verb: 'mdSubscribe' });
   // At most SUBSCRIBE_CONCURRENCY in flight: gateway-ib's contract lookup times out (10 s) when hundreds of
   // reqContractDetails wait behind its 40 msg/s governor at once.
-  const queue = [...(options.request ?? conIds)];
+  const queue = [...(options.request ?? instrumentIds)];
   const worker = async (): Promise<void> => {
-    for (let conId = queue.shift(); conId !== undefined; conId = queue.shift()) {
+    for (let instrumentId = queue.shift(); instrumentId !== undefined; instrumentId = queue.shift()) {
       const r = await bus.request<BrokerMdSubscribeReply>(
         subject,
-        { v: 1, instrument: { conId }, streams: ['ticks'] },
+        { v: 1, instrument: { id: instrumentId }, streams: ['ticks'] },
         { timeoutMs: options.subscribeTimeoutMs ?? 60_000 },
       );
-      if (!r.ok) throw new Error(`mdSubscribe ${conId}: ${r.code} ${r.message}`);
+      if (!r.ok) throw new Error(`mdSubscribe ${instrumentId}: ${r.code} ${r.message}`);
     }
   };
   await Promise.all(Array.from({ length: SUBSCRIBE_CONCURRENCY }, worker));

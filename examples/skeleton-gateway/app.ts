@@ -19,7 +19,7 @@ import {
   orderCapabilityProblem,
   Subjects,
 } from '@trading-system/contracts';
-import { brokerOrderIdOf, toCommission, toExecution, toOrderStatus } from './parsing.js';
+import { brokerOrderIdOf, toCommission, toExecution, toOrderStatus, venueSymbolId } from './parsing.js';
 
 /**
  * What the venue takes and serves, announced in every status (BrokerStatus.capabilities): the OMS denies orders
@@ -126,9 +126,11 @@ export async function start(deps: SkeletonDeps): Promise<SkeletonGateway> {
     // only, so every instrument is one.
     const problem = orderCapabilityProblem(CAPABILITIES, { ...req, secType: 'STK' });
     if (problem !== undefined) throw new Refusal(problem.code, problem.message);
+    const symbolId = venueSymbolId(req.instrument.id);
+    if (symbolId === undefined) throw new Refusal('CONTRACT_UNKNOWN', `no instrument ${req.instrument.id} here`);
     const venueOrderId = await venue.submit({
       clientRef: req.clientOrderId,
-      symbolId: req.instrument.conId,
+      symbolId,
       side: req.side === 'BUY' ? 'buy' : 'sell',
       qty: Number(req.quantity),
       kind: req.orderType === 'MKT' ? 'market' : 'limit',

@@ -26,6 +26,16 @@ const STATUS: Readonly<Record<VenueOrder['state'], BrokerOrderStatus['status']>>
  */
 export const brokerOrderIdOf = (venueOrderId: string): string => BrokerOrderId.parse(venueOrderId);
 
+/**
+ * Instrument ids are opaque strings the gateway assigns, stable forever; this venue keys its symbols by integer, so
+ * the id is that integer's decimal string (as gateway-ib does with IB's conId). Only this file reads an id back:
+ * one that is not such a number was never ours (undefined: the caller refuses it before anything reaches the venue).
+ */
+export const instrumentIdOf = (symbolId: number): string => String(symbolId);
+export function venueSymbolId(instrumentId: string): number | undefined {
+  return /^[1-9][0-9]{0,14}$/.test(instrumentId) ? Number(instrumentId) : undefined;
+}
+
 export function toOrderStatus(broker: string, o: VenueOrder, nowMs: number, n: number): BrokerOrderStatus {
   return {
     v: 1,
@@ -59,7 +69,7 @@ export function toExecution(broker: string, account: string, f: VenueFill, nowMs
       clientOrderId: f.clientRef,
       execId: f.fillId,
       account,
-      conId: f.symbolId,
+      instrumentId: instrumentIdOf(f.symbolId),
       side: f.side === 'buy' ? 'BUY' : 'SELL',
       quantity: String(f.qty),
       price: String(f.price),

@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
 
 interface Side {
-  conId?: number;
+  instrumentId?: string;
   bid?: string;
   ask?: string;
   iv?: number;

@@ -30,7 +30,7 @@ describe('embedded default (no NATS_URL)', () => {
     const wrote = /wrote (\d+) bars \(1 M of 1 min AAPL\) to .*aapl\.csv in [\d.]+ s/.exec(r.stdout);
     expect(wrote, r.stdout).not.toBeNull();
     const lines = readFileSync(file, 'utf8').trimEnd().split(/\r?\n/);
-    expect(lines[0]).toBe('symbol,conId,timeframe,tsStartMs,start,open,high,low,close,volume,wap,count,gap');
+    expect(lines[0]).toBe('symbol,instrumentId,timeframe,tsStartMs,start,open,high,low,close,volume,wap,count,gap');
     expect(lines.length - 1).toBe(Number(wrote?.[1]));
     const starts = lines.slice(1).map((l) => Number(l.split(',')[3]));
     // One bar per RTH minute (390 a full day, fewer on an early close) of every session of the span, strictly in

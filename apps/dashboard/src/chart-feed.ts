@@ -1,8 +1,8 @@
 /**
  * Live data of the charts: one Server-Sent Events stream per open chart (`GET /api/bars/live`), fed by one
  * market-data lease per series however many pages show it. The lease asks market-data for completed bars of the
- * chart's timeframe (`md.bar.<timeframe>.<broker>.<conId>`, published when a bar closes) and keeps the instrument's
- * quote line open; the chart's ticks (`md.tick.<broker>.<conId>`) are forwarded too, so the page can draw the bar
+ * chart's timeframe (`md.bar.<timeframe>.<broker>.<instrumentId>`, published when a bar closes) and keeps the instrument's
+ * quote line open; the chart's ticks (`md.tick.<broker>.<instrumentId>`) are forwarded too, so the page can draw the bar
  * still forming between two completed ones. The lease is renewed at half its lifetime and released when the last
  * page showing the series goes away.
  */
@@ -21,7 +21,7 @@ import type { Logger } from '@trading-system/runtime';
 
 export interface SeriesKey {
   readonly broker: string;
-  readonly conId: number;
+  readonly instrumentId: string;
   /** Canonical timeframe token (`5s`, `1m`, `1h`). */
   readonly timeframe: string;
 }
@@ -77,7 +77,7 @@ export class ChartFeeds {
 
   /** Streams the series' live bars and ticks to `res` until the page closes it. */
   async attach(res: ServerResponse, series: SeriesKey): Promise<void> {
-    const key = `${series.broker}:${series.conId}:${series.timeframe}`;
+    const key = `${series.broker}:${series.instrumentId}:${series.timeframe}`;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -126,7 +126,7 @@ export class ChartFeeds {
 
   private async openFeed(feed: Feed, s: SeriesKey): Promise<void> {
     const { bus } = this.deps;
-    const inst = { broker: s.broker, instrument: s.conId };
+    const inst = { broker: s.broker, instrument: s.instrumentId };
     // Subscribed before the lease: a bar that closes right after the grant is not missed.
     feed.subs.push(
       bus.subscribe<Bar>(Subjects.mdBar.build({ ...inst, timeframe: s.timeframe }), (m) =>
@@ -143,7 +143,7 @@ export class ChartFeeds {
           v: 1,
           leaseId: feed.leaseId,
           broker: s.broker,
-          instrument: { conId: s.conId },
+          instrument: { id: s.instrumentId },
           ttlMs: LEASE_TTL_MS,
           streams: ['ticks'],
           timeframes: [s.timeframe],

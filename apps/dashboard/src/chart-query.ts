@@ -3,7 +3,7 @@
  * for the history (`GET /api/bars`), the qualified series for the live stream (`GET /api/bars/live`). Checked here
  * so that a malformed address is a 400 naming the field; history and market-data check again.
  */
-import { BarSizeSpec, SpanSpec, Timeframe } from '@trading-system/contracts';
+import { BarSizeSpec, InstrumentId, SpanSpec, Timeframe } from '@trading-system/contracts';
 import { z } from 'zod';
 
 const broker = z.string().min(1).max(64);
@@ -28,7 +28,7 @@ export type BarsQuery = z.infer<typeof BarsQuery>;
 
 export const LiveBarsQuery = z.object({
   broker,
-  conId: z.coerce.number().int().positive(),
+  instrumentId: InstrumentId,
   /** The canonical token /api/bars answered with. */
   timeframe: Timeframe,
 });

@@ -99,7 +99,7 @@ export function routes(deps: RouteDeps): (req: IncomingMessage, res: ServerRespo
     return {
       broker: q.broker,
       symbol: data.instrument?.localSymbol ?? q.symbol,
-      conId: data.instrument?.conId,
+      instrumentId: data.instrument?.id,
       // An empty answer names no timeframe: the canonical form of the one asked for.
       timeframe: data.timeframe ?? parseBarSize(q.timeframe),
       bars: data.map((b) => toBarView(b.exact)),

@@ -36,7 +36,7 @@ const sum = (a: string | undefined, b: string | undefined): string | undefined =
   a === undefined ? b : b === undefined ? a : addDecimal(a, b);
 
 export interface AggregatePosition {
-  readonly conId: number;
+  readonly instrumentId: string;
   readonly symbol: string;
   readonly secType: string;
   readonly currency: string;
@@ -46,16 +46,16 @@ export interface AggregatePosition {
   readonly brokers: readonly string[];
 }
 
-/** One row per instrument (conId) across brokers and accounts; flat rows (quantity 0) left out. */
+/** One row per instrument (instrumentId) across brokers and accounts; flat rows (quantity 0) left out. */
 export function aggregatePositions(positions: readonly Position[]): AggregatePosition[] {
-  const byConId = new Map<number, AggregatePosition>();
+  const byInstrumentId = new Map<string, AggregatePosition>();
   for (const p of positions) {
     if (Number(p.quantity) === 0) continue;
-    const prev = byConId.get(p.conId);
+    const prev = byInstrumentId.get(p.instrumentId);
     const marketValue = sum(prev?.marketValue, p.marketValue);
     const unrealizedPnl = sum(prev?.unrealizedPnl, p.unrealizedPnl);
-    byConId.set(p.conId, {
-      conId: p.conId,
+    byInstrumentId.set(p.instrumentId, {
+      instrumentId: p.instrumentId,
       symbol: p.symbol,
       secType: p.secType,
       currency: p.currency,
@@ -65,7 +65,7 @@ export function aggregatePositions(positions: readonly Position[]): AggregatePos
       brokers: [...new Set([...(prev?.brokers ?? []), p.broker])],
     });
   }
-  return [...byConId.values()];
+  return [...byInstrumentId.values()];
 }
 
 const ACCOUNT_FIGURES = ['netLiquidation', 'totalCashValue', 'buyingPower', 'grossPositionValue'] as const;

@@ -38,12 +38,12 @@ test("a reason: the OMS's rejection first (code and message), else what an event
 });
 
 test('positions summed per instrument across brokers, exactly; flat ones left out', () => {
-  const p = (broker: string, conId: number, quantity: string, marketValue?: string): Position =>
+  const p = (broker: string, instrumentId: string, quantity: string, marketValue?: string): Position =>
     ({
       broker,
       account: 'DU1',
-      conId,
-      symbol: `S${conId}`,
+      instrumentId,
+      symbol: `S${instrumentId}`,
       secType: 'STK',
       currency: 'USD',
       quantity,
@@ -57,7 +57,7 @@ test('positions summed per instrument across brokers, exactly; flat ones left ou
   ]);
   expect(rows).toEqual([
     {
-      conId: 1,
+      instrumentId: '1',
       symbol: 'S1',
       secType: 'STK',
       currency: 'USD',
@@ -65,7 +65,7 @@ test('positions summed per instrument across brokers, exactly; flat ones left ou
       marketValue: '30.3',
       brokers: ['a', 'b'],
     },
-    { conId: 3, symbol: 'S3', secType: 'STK', currency: 'USD', quantity: '-5', brokers: ['b'] },
+    { instrumentId: '3', symbol: 'S3', secType: 'STK', currency: 'USD', quantity: '-5', brokers: ['b'] },
   ]);
 });
 

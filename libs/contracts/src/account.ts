@@ -1,18 +1,21 @@
 import { z } from 'zod';
-import { AccountId, BrokerName, ConId, Currency, EpochMs, EventId, V1 } from './common.js';
+import { AccountId, BrokerName, Currency, InstrumentId, EpochMs, EventId, V1 } from './common.js';
 import { Price, SignedDecimal } from './decimal.js';
 import { okReply } from './errors.js';
 import { SecType } from './instrument.js';
+import { readingLegacyConId } from './legacy-instrument-id.js';
 
 /**
  * A position in one instrument of one account. Source: the broker (gateway-ib, `account.<broker>.*`) or the OMS
  * ledger (`orders.positions`, from fills). Quantity is signed: negative = short.
  */
-export const Position = z.object({
+export const Position = readingLegacyConId(
+  'instrumentId',
+  z.object({
   broker: BrokerName,
   account: AccountId,
-  conId: ConId,
-  /** Short label for humans (`AAPL`, `ESZ5`); the conId is the identity. */
+  instrumentId: InstrumentId,
+  /** Short label for humans (`AAPL`, `ESZ5`); the instrumentId is the identity. */
   symbol: z.string().max(64),
   secType: SecType,
   currency: Currency,
@@ -24,7 +27,8 @@ export const Position = z.object({
   marketValue: SignedDecimal.optional(),
   unrealizedPnl: SignedDecimal.optional(),
   realizedPnl: SignedDecimal.optional(),
-});
+}),
+);
 export type Position = z.infer<typeof Position>;
 
 /**

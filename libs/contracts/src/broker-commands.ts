@@ -4,7 +4,7 @@ import { BrokerStatus } from './broker-status.js';
 import { AccountId, BrokerOrderId, ClientOrderId, DurationMs, EpochMs, RequestId, V1 } from './common.js';
 import { OrderPrice, OrderQuantity } from './decimal.js';
 import { okReply } from './errors.js';
-import { Instrument, InstrumentByConId, InstrumentRef } from './instrument.js';
+import { Instrument, InstrumentById, InstrumentRef } from './instrument.js';
 import { BarData, MdStreamKind, Tick } from './market-data.js';
 import { OptionChainReply, OptionChainRequest } from './options.js';
 import { OrderSide, OrderType, orderPriceProblems, TimeInForce } from './order-commands.js';
@@ -28,13 +28,13 @@ import { WhatToShow } from './what-to-show.js';
  * longer, so that "unknown" only happens when the gateway itself died or hung.
  */
 
-/** The order as sent to the broker: fully resolved (conId, account). */
+/** The order as sent to the broker: fully resolved (instrument id, account). */
 const brokerOrderShape = {
   v: V1,
   /** Our id; sent as IB orderRef so every later broker event carries it back. */
   clientOrderId: ClientOrderId,
   account: AccountId,
-  instrument: InstrumentByConId,
+  instrument: InstrumentById,
   side: OrderSide,
   /** At most 15 significant digits: what @stoqey/ib's double carries exactly. */
   quantity: OrderQuantity,
@@ -99,12 +99,12 @@ export const QualifyContractReply = okReply({ instruments: z.array(Instrument).m
 export type QualifyContractReply = z.infer<typeof QualifyContractReply>;
 
 /**
- * `mdSubscribe`: open broker market-data lines for a conId (market-data's line manager calls this; it owns the
+ * `mdSubscribe`: open broker market-data lines for an instrument (market-data's line manager calls this; it owns the
  * line budget and ref counting, the gateway does not). Data then flows on `md.tick.*` / `md.rtbar.*`.
  */
 export const BrokerMdSubscribeRequest = z.object({
   v: V1,
-  instrument: InstrumentByConId,
+  instrument: InstrumentById,
   streams: z.array(MdStreamKind).min(1),
   /** What 5-s real-time bars are built from (IB allows TRADES, MIDPOINT, BID, ASK). */
   rtBarsWhatToShow: z.enum(['TRADES', 'MIDPOINT', 'BID', 'ASK']).default('TRADES'),
@@ -124,10 +124,10 @@ export const BrokerMdSubscribeReply = okReply({
 });
 export type BrokerMdSubscribeReply = z.infer<typeof BrokerMdSubscribeReply>;
 
-/** `mdUnsubscribe`: close the lines for a conId. */
+/** `mdUnsubscribe`: close the lines for an instrument. */
 export const BrokerMdUnsubscribeRequest = z.object({
   v: V1,
-  instrument: InstrumentByConId,
+  instrument: InstrumentById,
   streams: z.array(MdStreamKind).min(1),
 });
 export type BrokerMdUnsubscribeRequest = z.infer<typeof BrokerMdUnsubscribeRequest>;
@@ -140,7 +140,7 @@ export type BrokerMdUnsubscribeReply = z.infer<typeof BrokerMdUnsubscribeReply>;
  */
 export const BrokerMdSnapshotRequest = z.object({
   v: V1,
-  instrument: InstrumentByConId,
+  instrument: InstrumentById,
   /** Accept delayed data when there is no live subscription (IB market data type 3). */
   allowDelayed: z.boolean().default(false),
 });
@@ -161,7 +161,7 @@ export const FetchHistoryRequest = z
     v: V1,
     /** Correlates log lines across history and gateway. */
     requestId: RequestId,
-    instrument: InstrumentByConId,
+    instrument: InstrumentById,
     /** Bar size, a canonical timeframe token the broker serves directly ("1m", "5m", "1h", "1d"). */
     timeframe: Timeframe,
     /** Start of the range, epoch ms (inclusive, by bar start); excludes `spanMs`. */
@@ -217,7 +217,7 @@ export const HistoryForecastRequest = z.object({
   requestIdPrefix: z.string().min(1).max(64).optional(),
   more: z
     .object({
-      instrument: InstrumentByConId,
+      instrument: InstrumentById,
       timeframe: Timeframe,
       whatToShow: WhatToShow,
       count: z.int().nonnegative().max(10_000_000),

@@ -4,16 +4,17 @@ import {
   AccountId,
   BrokerName,
   ClientOrderId,
-  ConId,
   Currency,
   EpochMs,
   EventId,
   RecordedBrokerOrderId,
   RequestId,
   V1,
+  InstrumentId,
 } from './common.js';
 import { Decimal, Price, Quantity, SignedDecimal } from './decimal.js';
 import { Instrument } from './instrument.js';
+import { readingLegacyConId } from './legacy-instrument-id.js';
 import { OrderSide, OrderType, TimeInForce } from './order-commands.js';
 
 /**
@@ -158,12 +159,14 @@ export const BrokerExternalOrder = z.object({ ...brokerEventBase, order: BrokerO
 export type BrokerExternalOrder = z.infer<typeof BrokerExternalOrder>;
 
 /** One execution (fill) as the broker reports it. */
-export const BrokerExecutionData = z.object({
+export const BrokerExecutionData = readingLegacyConId(
+  'instrumentId',
+  z.object({
   ...orderIdentity,
   /** Broker execution id; corrections carry a new execId with the same prefix (IB). */
   execId: z.string().min(1).max(64),
   account: AccountId,
-  conId: ConId,
+  instrumentId: InstrumentId,
   /** IB BOT/SLD, converted to BUY/SELL. */
   side: OrderSide,
   quantity: Quantity,
@@ -173,7 +176,8 @@ export const BrokerExecutionData = z.object({
   exchange: z.string().max(32),
   /** Execution time at the broker, epoch ms. */
   execTimeMs: EpochMs,
-});
+}),
+);
 export type BrokerExecutionData = z.infer<typeof BrokerExecutionData>;
 
 /** `broker.<broker>.evt.execution`: IB execDetails. `eventId` = `exec-<execId>`. */

@@ -2,14 +2,14 @@
  * Example payloads per catalog pattern, shown in docs/subjects.md as `nats` CLI commands for users of other
  * languages. The tests parse each one with its schema, so they cannot drift from the contracts.
  */
-const aapl = { conId: 265598 };
+const aapl = { id: '265598' };
 const t0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 
 export const catalogExamples: Readonly<Record<string, unknown>> = {
   'md.tick.*.*': {
     v: 1,
     broker: 'sim',
-    conId: 265598,
+    instrumentId: '265598',
     bid: '187.24',
     ask: '187.26',
     last: '187.25',
@@ -47,7 +47,7 @@ export const catalogExamples: Readonly<Record<string, unknown>> = {
     v: 1,
     clientOrderId: 'demo-1',
     account: 'DU1234567',
-    instrument: { conId: 265598, exchange: 'SMART' },
+    instrument: { id: '265598', exchange: 'SMART' },
     side: 'BUY',
     quantity: '10',
     orderType: 'LMT',
@@ -60,7 +60,7 @@ export const catalogExamples: Readonly<Record<string, unknown>> = {
     clientOrderId: 'demo-1',
     orderId: '7',
     account: 'DU1234567',
-    instrument: { conId: 265598, exchange: 'SMART' },
+    instrument: { id: '265598', exchange: 'SMART' },
     side: 'BUY',
     quantity: '10',
     orderType: 'LMT',

@@ -52,9 +52,28 @@ export const StrategyTag = tokenId('Strategy tag for attribution');
 /** Largest value of a 32-bit signed integer: TWS keeps conIds and client ids as Java ints. */
 export const MAX_INT32 = 2_147_483_647;
 
-/** IB contract id: the dot-free instrument key used in subjects (`md.tick.<broker>.<conId>`); 1..2^31-1. */
-export const ConId = z.int().positive().max(MAX_INT32).meta({ description: 'IB contract id (conId), 1..2147483647' });
-export type ConId = z.infer<typeof ConId>;
+/**
+ * Our id of an instrument: an opaque string the gateway that qualified it chose, in the token alphabet so it is
+ * the instrument's subject token (`md.tick.<broker>.<instrumentId>`), a log field and a ledger key without
+ * escaping. Stable forever: a gateway never renames an instrument, since ledgers, bar caches and subjects keep it.
+ * Each gateway keeps its venue's native key behind it (gateway-ib: the decimal string of IB's conId, "265598";
+ * gateway-alpaca: the Alpaca asset UUID; gateway-paper: its source broker's ids) and only that gateway reads it
+ * back; everyone else compares ids for equality only, never orders or parses them.
+ */
+export const InstrumentId = tokenId('Instrument id, opaque, e.g. "265598" (IB) or a UUID ([A-Za-z0-9_-], ≤ 64)');
+export type InstrumentId = z.infer<typeof InstrumentId>;
+
+/**
+ * An instrument key as the version before the broker-neutral instrument id wrote it: IB's integer conId (or
+ * gateway-alpaca's hashed stand-in). Read only, for stored history that cannot be rewritten (append-only
+ * order_events, immutable streams): readers take it as its decimal string, which is the id gateway-ib assigns
+ * to the same contract. Nothing writes it any more.
+ */
+export const LegacyConId = z
+  .int()
+  .positive()
+  .max(MAX_INT32)
+  .meta({ description: 'Instrument key as written before instrument ids (IB conId integer); read only' });
 
 /**
  * A broker's id of one of its orders: an opaque string the broker (its gateway) chose, in the token alphabet so it

@@ -26,7 +26,7 @@ export const errorRegistry = {
   },
   INVALID_SUBJECT_TOKEN: {
     description: 'A subject token is empty or contains `.`, `*`, `>` or whitespace.',
-    hint: 'Use dot-free identifiers: broker names like `ib_paper`, instruments by IB conId.',
+    hint: 'Use dot-free identifiers: broker names like `ib_paper`, instruments by their instrument id.',
     retryable: false,
   },
   NOT_FOUND: {
@@ -103,11 +103,11 @@ export const errorRegistry = {
   },
   CONTRACT_AMBIGUOUS: {
     description: 'The instrument description matches more than one contract.',
-    hint: 'Add exchange, currency, expiry, strike, right or tradingClass, or use the conId from the candidates.',
+    hint: 'Add exchange, currency, expiry, strike, right or tradingClass, or use the id of one of the candidates.',
     retryable: false,
   },
   CONTRACT_UNKNOWN: {
-    description: 'No contract matches the instrument description or conId (IB error 200).',
+    description: 'No contract matches the instrument description or instrument id (IB error 200).',
     hint: 'Check symbol, secType, exchange and currency; qualify with broker.<name>.cmd.qualifyContract.',
     retryable: false,
   },

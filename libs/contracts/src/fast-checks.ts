@@ -55,7 +55,7 @@ const TICK_SIZES = ['bidSize', 'askSize', 'lastSize', 'volume'] as const;
 const TICK_KEYS = new Set<string>([
   'v',
   'broker',
-  'conId',
+  'instrumentId',
   'tsEventMs',
   'tsInitMs',
   'delayed',
@@ -66,8 +66,7 @@ const TICK_KEYS = new Set<string>([
 /** `Tick` (md.tick.*). */
 export function fastTick(v: unknown): { value: unknown } | undefined {
   if (!isObject(v) || v.v !== 1 || !token(v.broker)) return undefined;
-  const conId = v.conId;
-  if (typeof conId !== 'number' || !Number.isSafeInteger(conId) || conId <= 0) return undefined;
+  if (!token(v.instrumentId)) return undefined;
   if (!epochMs(v.tsEventMs) || !epochMs(v.tsInitMs) || typeof v.delayed !== 'boolean') return undefined;
   for (const k of TICK_PRICES) if (k in v && !price(v[k])) return undefined;
   for (const k of TICK_SIZES) if (k in v && !decimal(v[k])) return undefined;

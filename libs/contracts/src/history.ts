@@ -3,7 +3,6 @@ import {
   AccountId,
   BrokerName,
   ClientOrderId,
-  ConId,
   Currency,
   DurationMs,
   EpochMs,
@@ -11,6 +10,7 @@ import {
   RequestId,
   StrategyTag,
   V1,
+  InstrumentId,
 } from './common.js';
 import { Price, Quantity, SignedDecimal } from './decimal.js';
 import { ErrorCodeSchema, okReply } from './errors.js';
@@ -33,7 +33,7 @@ import { WhatToShow } from './what-to-show.js';
 export const HistBarsQuery = z
   .object({
     broker: BrokerName,
-    /** A conId, or a description (symbol, secType, exchange, ...) the service qualifies. */
+    /** An instrument id, or a description (symbol, secType, exchange, ...) the service qualifies. */
     instrument: InstrumentRef,
     /** Range start, epoch ms (with endMs); excludes `duration`. */
     startMs: EpochMs.optional(),
@@ -212,7 +212,7 @@ const auditFilter = {
   account: AccountId.optional(),
   strategy: StrategyTag.optional(),
   clientOrderId: ClientOrderId.optional(),
-  conId: ConId.optional(),
+  instrumentId: InstrumentId.optional(),
   /** Underlying symbol of the instrument (`AAPL`; trimmed and upper-cased), exact match (added in v1, optional). */
   symbol: SymbolName.optional(),
   /** Time window on tsEventMs, epoch ms (from inclusive, to exclusive). */
@@ -250,7 +250,7 @@ export const TradeRecord = z.object({
   clientOrderId: ClientOrderId,
   broker: BrokerName,
   account: AccountId,
-  conId: ConId,
+  instrumentId: InstrumentId,
   symbol: z.string().max(64),
   strategy: StrategyTag.optional(),
   side: OrderSide,

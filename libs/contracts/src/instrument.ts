@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ConId, Currency } from './common.js';
+import { Currency, InstrumentId } from './common.js';
 import { BrokerPositiveDecimal, OrderPrice, PositiveDecimal, Price } from './decimal.js';
+import { readingLegacyConId } from './legacy-instrument-id.js';
 
 /** Security types we trade or quote (IB `secType`). */
 export const SecType = z.enum(['STK', 'CASH', 'FUT', 'OPT', 'CMDTY', 'IND', 'CRYPTO']).meta({
@@ -84,13 +85,16 @@ export const RequestedCurrency = z
   .meta({ description: 'Currency code, e.g. "USD" (trimmed and upper-cased)' });
 
 /**
- * A fully qualified instrument (IB contract details), as returned by `qualifyContract` and cached by services.
- * Published by gateway-ib; consumed by every service that needs tick size, multiplier or trading hours.
+ * A fully qualified instrument (the broker's contract details), as returned by `qualifyContract` and cached by
+ * services. Published by the gateways; consumed by every service that needs tick size, multiplier or trading hours.
+ * Reads a record written before instrument ids (integer `conId`) as the id its decimal string is.
  */
-export const Instrument = z
+export const Instrument = readingLegacyConId(
+  'id',
+  z
   .object({
-    /** IB contract id: the instrument's identity and its subject token. */
-    conId: ConId,
+    /** The instrument's identity and subject token, assigned by the gateway that qualified it (InstrumentId). */
+    id: InstrumentId,
     secType: SecType,
     /** Underlying symbol (`AAPL`, `EUR` for EUR.USD, `ES`). */
     symbol: z.string().min(1).max(32),
@@ -134,16 +138,23 @@ export const Instrument = z
       need('right', 'OPT');
     }
     if (i.secType === 'FUT') need('expiry', 'FUT');
-  });
+  }),
+);
 export type Instrument = z.infer<typeof Instrument>;
 
-/** An instrument by its IB contract id (fastest; no qualification round trip). */
-export const InstrumentByConId = z.object({
-  conId: ConId,
-  /** Routing exchange for orders/market data (default: the instrument's own, `SMART` for stocks). */
-  exchange: RequestedExchange.optional(),
-});
-export type InstrumentByConId = z.infer<typeof InstrumentByConId>;
+/**
+ * An instrument by its id (fastest; no qualification round trip). A request written before instrument ids
+ * (`{ conId }`) reads as the id its decimal string is.
+ */
+export const InstrumentById = readingLegacyConId(
+  'id',
+  z.object({
+    id: InstrumentId,
+    /** Routing exchange for orders/market data (default: the instrument's own, `SMART` for stocks). */
+    exchange: RequestedExchange.optional(),
+  }),
+);
+export type InstrumentById = z.infer<typeof InstrumentById>;
 
 /**
  * A partial description to qualify (IB `reqContractDetails`): `{ secType: 'STK', symbol: 'AAPL' }` is enough for
@@ -166,19 +177,19 @@ export const InstrumentDescription = z.object({
 });
 export type InstrumentDescription = z.infer<typeof InstrumentDescription>;
 
-/** What requests name an instrument with: a conId, or a description the receiver qualifies first. */
-export const InstrumentRef = z.union([InstrumentByConId, InstrumentDescription]).meta({
-  description: 'Instrument reference: { conId } or a partial description { secType, symbol, ... } to qualify',
+/** What requests name an instrument with: an instrument id, or a description the receiver qualifies first. */
+export const InstrumentRef = z.union([InstrumentById, InstrumentDescription]).meta({
+  description: 'Instrument reference: { id } or a partial description { secType, symbol, ... } to qualify',
 });
 export type InstrumentRef = z.infer<typeof InstrumentRef>;
 
-export function isConIdRef(ref: InstrumentRef): ref is InstrumentByConId {
-  return 'conId' in ref;
+export function isIdRef(ref: InstrumentRef): ref is InstrumentById {
+  return 'id' in ref;
 }
 
 /** Short human label for logs and docs (`AAPL STK SMART`, `ESZ5 FUT CME`). */
 export function instrumentLabel(i: Instrument | InstrumentRef): string {
   if ('localSymbol' in i && i.localSymbol !== undefined && 'secType' in i) return `${i.localSymbol} ${i.secType}`;
   if ('symbol' in i) return `${i.symbol} ${i.secType}${i.exchange ? ` ${i.exchange}` : ''}`;
-  return `conId ${i.conId}`;
+  return `instrument ${i.id}`;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BrokerName, ConId, DurationMs, EpochMs, LeaseId, V1 } from './common.js';
+import { BrokerName, DurationMs, EpochMs, InstrumentId, LeaseId, V1 } from './common.js';
 import { Decimal, Price } from './decimal.js';
 import { ErrorCodeSchema, okReply } from './errors.js';
 import { Instrument, InstrumentRef } from './instrument.js';
@@ -7,14 +7,14 @@ import { OptionGreeks } from './options.js';
 import { BarSizeSpec, Timeframe } from './timeframe.js';
 
 /**
- * Level-1 quote state of one instrument on `md.tick.<broker>.<conId>`.
- * Published by gateway-ib (conflated: each message is the FULL current state after a change, not a delta; a field
+ * Level-1 quote state of one instrument on `md.tick.<broker>.<instrumentId>`.
+ * Published by the gateways (conflated: each message is the FULL current state after a change, not a delta; a field
  * is absent while unknown). Consumed by market-data (last-quote cache, bars), orders (price collar), SDK.
  */
 export const Tick = z.object({
   v: V1,
   broker: BrokerName,
-  conId: ConId,
+  instrumentId: InstrumentId,
   bid: Price.optional(),
   ask: Price.optional(),
   last: Price.optional(),
@@ -65,13 +65,13 @@ export type BarData = z.infer<typeof BarData>;
 
 /**
  * A bar of any timeframe for one instrument.
- * `md.rtbar.<broker>.<conId>`: IB 5-second real-time bars, published by gateway-ib (timeframe `5s`).
- * `md.bar.<timeframe>.<broker>.<conId>`: completed bars aggregated by market-data. Consumers: strategies, SDK.
+ * `md.rtbar.<broker>.<instrumentId>`: IB 5-second real-time bars, published by gateway-ib (timeframe `5s`).
+ * `md.bar.<timeframe>.<broker>.<instrumentId>`: completed bars aggregated by market-data. Consumers: strategies, SDK.
  */
 export const Bar = BarData.extend({
   v: V1,
   broker: BrokerName,
-  conId: ConId,
+  instrumentId: InstrumentId,
   timeframe: Timeframe,
   /** False for an in-progress update of the current bar; completed bars (`md.bar.*`) always have true. */
   complete: z.boolean(),
@@ -108,7 +108,7 @@ export type MdSubscribeRequest = z.infer<typeof MdSubscribeRequest>;
 
 export const MdSubscribeReply = okReply({
   leaseId: LeaseId,
-  /** The qualified instrument; its conId is the subject token. */
+  /** The qualified instrument; its id is the subject token. */
   instrument: Instrument,
   /** Concrete subjects to subscribe to for the requested data. */
   subjects: z.array(z.string()),
@@ -172,13 +172,13 @@ export const MdSnapshotReply = okReply({ items: z.array(MdSnapshotItem) });
 export type MdSnapshotReply = z.infer<typeof MdSnapshotReply>;
 
 /**
- * `md.health.<broker>.<conId>` (market-data → anyone): published on every state change and every 10 s while a
+ * `md.health.<broker>.<instrumentId>` (market-data → anyone): published on every state change and every 10 s while a
  * line is open. Consumers: orders (refuse collars on stale data), dashboards.
  */
 export const FeedHealth = z.object({
   v: V1,
   broker: BrokerName,
-  conId: ConId,
+  instrumentId: InstrumentId,
   state: FeedState,
   /** Age of the latest tick at tsMs, ms; absent if none arrived yet. */
   lastTickAgeMs: DurationMs.optional(),

@@ -5,7 +5,7 @@ import { okReply } from './errors.js';
 import { Exchange, Expiry, Instrument, InstrumentRef } from './instrument.js';
 
 /**
- * Option analytics on an option's quote stream (`Tick.greeks` on `md.tick.<broker>.<conId>`), as the broker
+ * Option analytics on an option's quote stream (`Tick.greeks` on `md.tick.<broker>.<instrumentId>`), as the broker
  * computes them: implied volatility and greeks of its model, and the implied volatility of the bid, ask and
  * last prices. Published by the gateway with the rest of the quote state; absent fields are not known yet.
  * Analytics, not ledger values: plain numbers. Per unit of the underlying (not multiplied by the multiplier).

@@ -5,11 +5,11 @@ import {
   BrokerName,
   BrokerOrderId,
   ClientOrderId,
-  ConId,
   EpochMs,
   PageRequest,
   StrategyTag,
   V1,
+  InstrumentId,
 } from './common.js';
 import { Decimal, PositiveDecimal, Price, Quantity, SignedDecimal } from './decimal.js';
 import { ErrorCodeSchema, okReply } from './errors.js';
@@ -116,8 +116,8 @@ export const ListOrdersRequest = z.object({
   sinceMs: EpochMs.optional(),
   /** Only orders created before this time, epoch ms (with sinceMs: a date range). */
   untilMs: EpochMs.optional(),
-  /** Only orders for this instrument (IB conId). */
-  conId: ConId.optional(),
+  /** Only orders for this instrument (its id). */
+  instrumentId: InstrumentId.optional(),
   /** Only orders whose instrument symbol is this (`AAPL`; all expiries/strikes of a future or option). */
   symbol: SymbolName.optional(),
   ...PageRequest,
@@ -143,7 +143,7 @@ export type OrdersPositionsRequest = z.infer<typeof OrdersPositionsRequest>;
 export const PositionDifference = z.object({
   broker: BrokerName,
   account: AccountId,
-  conId: z.int().positive(),
+  instrumentId: InstrumentId,
   /** Signed quantity from the OMS fills. */
   ledgerQuantity: SignedDecimal,
   /** Signed quantity in the broker's snapshot taken for this comparison ("0" when it holds none). */
@@ -154,7 +154,7 @@ export const OrdersPositionsReply = okReply({
   positions: z.array(Position),
   /** The brokers' positions in the snapshots taken for this request (non-zero ones, the account filter applied). */
   brokerPositions: z.array(Position).optional(),
-  /** Accounts × instruments where ledger and broker snapshot disagree, by broker, account, conId; empty when equal. */
+  /** Accounts × instruments where ledger and broker snapshot disagree, by broker, account, instrumentId; empty when equal. */
   differences: z.array(PositionDifference).optional(),
 });
 export type OrdersPositionsReply = z.infer<typeof OrdersPositionsReply>;

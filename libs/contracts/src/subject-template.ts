@@ -1,9 +1,10 @@
+import { TOKEN_ID_PATTERN } from './common.js';
 import { ContractError } from './errors.js';
 
 /**
  * Subject builders: the only way services form subjects. A template such as `md.tick.<broker>.<instrument>`
  * gives a typed builder, its NATS wildcard pattern (for the catalog and subscriptions) and a parser.
- * Tokens are dot-free: instruments are keyed by IB conId (`instrumentToken(265598)` → `'265598'`).
+ * Tokens are dot-free: instruments are keyed by their InstrumentId (`instrumentToken('265598')` → `'265598'`).
  */
 export class SubjectTokenError extends ContractError {
   override readonly name = 'SubjectTokenError';
@@ -39,12 +40,12 @@ export function isValidToken(token: string): boolean {
   return tokenProblem(token) === undefined;
 }
 
-/** The dot-free instrument token of a conId. */
-export function instrumentToken(conId: number): string {
-  if (!Number.isSafeInteger(conId) || conId <= 0)
-    throw new SubjectTokenError('instrument', String(conId), 'is not a conId');
-  return String(conId);
+/** The instrument token of an instrument id (the id itself, checked against the token alphabet). */
+export function instrumentToken(id: string): string {
+  if (!INSTRUMENT_ID_RE.test(id)) throw new SubjectTokenError('instrument', id, 'is not an instrument id');
+  return id;
 }
+const INSTRUMENT_ID_RE = new RegExp(TOKEN_ID_PATTERN);
 
 type ParamNames<T extends string> = T extends `${string}<${infer P}>${infer Rest}` ? P | ParamNames<Rest> : never;
 /** Parameter object of a template; `O` narrows some params (e.g. `kind`) to a union of literals. */
@@ -86,7 +87,7 @@ export function subjectTemplate<T extends string, O extends Partial<Record<Param
           throw new SubjectTokenError(p.param, '', 'is missing');
         }
         if (typeof v === 'number') {
-          // Numbers are conIds and similar integer keys; anything else has no canonical dot-free form.
+          // Numbers are integer keys (indexes, counts); anything else has no canonical dot-free form.
           if (!Number.isSafeInteger(v) || v < 0)
             throw new SubjectTokenError(p.param, String(v), 'is not a whole number');
           return String(v);

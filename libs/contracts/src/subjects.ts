@@ -7,12 +7,12 @@ import { subjectTemplate } from './subject-template.js';
 export type GatewayCommandVerb = 'addBroker' | 'removeBroker' | 'listBrokers';
 export const GATEWAY_COMMAND_VERBS: readonly GatewayCommandVerb[] = ['addBroker', 'removeBroker', 'listBrokers'];
 
-/** An instrument token: the IB conId, as a number or its decimal string. */
-type Inst = { instrument: string | number };
+/** An instrument token: the InstrumentId. */
+type Inst = { instrument: string };
 
 /**
  * Every subject of the system. Usage:
- *   Subjects.mdTick.build({ broker: 'sim', instrument: 265598 })  → 'md.tick.sim.265598'
+ *   Subjects.mdTick.build({ broker: 'sim', instrument: '265598' })  → 'md.tick.sim.265598'
  *   Subjects.mdTick.filter({ broker: 'sim' })                      → 'md.tick.sim.*'
  *   Subjects.mdTick.pattern                                        → 'md.tick.*.*'
  *   Subjects.mdTick.parse('md.tick.sim.265598')                    → { broker: 'sim', instrument: '265598' }

@@ -41,7 +41,7 @@ const METALS: ReadonlySet<string> = new Set(['XAU', 'XAG', 'XPT', 'XPD']);
 const PAIR = /^([A-Z]{3})[./]?([A-Z]{3})$/;
 
 export function canonicalInstrumentRef(ref: InstrumentRef): InstrumentRef {
-  if ('conId' in ref) return ref;
+  if ('id' in ref) return ref;
   const m = PAIR.exec(ref.symbol.trim().toUpperCase());
   if (m === null) return ref;
   const base = m[1] as string;

@@ -49,7 +49,7 @@ const JUNK = [null, true, 1, 'x', [], {}, [1]];
 const tick = {
   v: 1,
   broker: 'ib_paper',
-  conId: 265598,
+  instrumentId: '265598',
   bid: '187.25',
   ask: '187.27',
   last: '187.26',
@@ -70,7 +70,7 @@ describe('fastTick holds to Tick', () => {
   const check = fastCheckOf(Tick) as FastCheck;
   test('valid ticks take the fast path', () => {
     expect(holdsToSchema(Tick, check, tick)).toBe('fast');
-    const minimal = { v: 1, broker: 'b', conId: 1, tsEventMs: 0, tsInitMs: 0, delayed: true };
+    const minimal = { v: 1, broker: 'b', instrumentId: '1', tsEventMs: 0, tsInitMs: 0, delayed: true };
     expect(holdsToSchema(Tick, check, minimal)).toBe('fast');
     for (const d of GOOD_DECIMALS) expect(holdsToSchema(Tick, check, { ...tick, last: d, volume: d })).toBe('fast');
   });
@@ -79,7 +79,7 @@ describe('fastTick holds to Tick', () => {
     const samples: unknown[] = [...JUNK];
     for (const k of ['bid', 'ask', 'last', 'open', 'high', 'low', 'close', 'bidSize', 'askSize', 'lastSize', 'volume'])
       samples.push(...variants(tick, k, [...BAD_DECIMALS, '-1', '-0', 1, null, undefined, '1'.repeat(33)]));
-    for (const k of ['tsEventMs', 'tsInitMs', 'conId']) samples.push(...variants(tick, k, [...BAD_INTS, 0, undefined]));
+    for (const k of ['tsEventMs', 'tsInitMs', 'instrumentId']) samples.push(...variants(tick, k, [...BAD_INTS, 0, undefined]));
     samples.push(...variants(tick, 'v', [2, '1', undefined]));
     samples.push(...variants(tick, 'broker', ['', 'a.b', 'a b', 'x'.repeat(65), 1, undefined]));
     samples.push(...variants(tick, 'delayed', ['false', 0, undefined]));
@@ -111,7 +111,7 @@ const chunk = {
   index: 0,
   total: 2,
   instrument: {
-    conId: 265598,
+    instrumentId: '265598',
     secType: 'STK',
     symbol: 'AAPL',
     localSymbol: 'AAPL',
@@ -150,7 +150,7 @@ describe('fastHistStream holds to HistStreamMessage', () => {
       ...variants(chunk, 'index', [...BAD_INTS, undefined]),
       ...variants(chunk, 'total', [0, ...BAD_INTS]),
       ...variants(chunk, 'timeframe', ['1 min', '60s', '', 1, undefined]),
-      ...variants(chunk, 'instrument', [{}, { ...chunk.instrument, conId: 0 }, { ...chunk.instrument, x: 1 }, null]),
+      ...variants(chunk, 'instrument', [{}, { ...chunk.instrument, instrumentId: '0' }, { ...chunk.instrument, x: 1 }, null]),
       ...variants(chunk, 'requestId', ['a.b', '', undefined]),
       ...variants(chunk, 'bars', [{}, 'x', undefined]),
       ...variants(chunk, 'v', [2, undefined]),

@@ -16,7 +16,7 @@ import {
   HistStreamMessage,
   Instrument,
   InstrumentRef,
-  isConIdRef,
+  isIdRef,
   isErrorCode,
   jsonByteLength,
   MAX_PAYLOAD_BYTES,
@@ -35,7 +35,7 @@ import {
 const order = {
   v: 1,
   broker: 'sim',
-  instrument: { conId: 265598 },
+  instrument: { id: '265598' },
   side: 'BUY',
   quantity: '10',
   orderType: 'LMT',
@@ -82,7 +82,7 @@ describe('order commands', () => {
     expect(issue({ quantity: '999999999999999' })).toBeUndefined();
     expect(issue({ limitPrice: '0.000000000001' })).toBeUndefined();
     // A JSON integer beyond 2^53 arrives rounded; it is never a valid id or time.
-    expect(issue({ instrument: { conId: JSON.parse('9007199254740993') } })?.[0]).toMatch(/^instrument/);
+    expect(issue({ instrument: { id: JSON.parse('9007199254740993') } })?.[0]).toMatch(/^instrument/);
     const modify = (patch: Record<string, unknown>) =>
       ModifyOrder.safeParse({ v: 1, clientOrderId: 'a', ...patch }).success;
     expect(modify({ quantity: '12345678901234567' })).toBe(false);
@@ -106,8 +106,8 @@ describe('order commands', () => {
     for (const symbol of ['', '   ', 'BRK  B', 'A\nB', 'X'.repeat(33), 'AAPL\u0000'])
       expect(desc({ symbol }).error?.issues[0]?.path, JSON.stringify(symbol)).toEqual(['symbol']);
     expect(desc({ currency: 'dollars' }).success).toBe(false);
-    expect(SubmitOrder.parse({ ...order, instrument: { conId: 265598, exchange: 'smart' } }).instrument).toEqual({
-      conId: 265598,
+    expect(SubmitOrder.parse({ ...order, instrument: { id: '265598', exchange: 'smart' } }).instrument).toEqual({
+      instrumentId: '265598',
       exchange: 'SMART',
     });
   });
@@ -119,7 +119,7 @@ describe('order commands', () => {
       expect(BrokerCancelOrderRequest.safeParse({ v: 1, clientOrderId: 'c', orderId }).success, String(orderId)).toBe(
         false,
       );
-    expect(InstrumentRef.safeParse({ conId: 2 ** 31 }).success).toBe(false);
+    expect(InstrumentRef.safeParse({ instrumentId: '2' ** 31 }).success).toBe(false);
     const status = {
       v: 1,
       eventId: 'e1',
@@ -149,7 +149,7 @@ describe('order commands', () => {
 
 describe('instruments', () => {
   const opt = {
-    conId: 1,
+    instrumentId: '1',
     secType: 'OPT',
     symbol: 'AAPL',
     localSymbol: 'AAPL  261218C00200000',
@@ -170,13 +170,13 @@ describe('instruments', () => {
     expect(Instrument.safeParse({ ...opt, expiry: '20260231' }).success).toBe(false);
     expect(Instrument.safeParse({ ...opt, expiry: '2026-12-18' }).success).toBe(false);
   });
-  test('a reference is a conId or a description', () => {
-    const byId = InstrumentRef.parse({ conId: 265598 });
-    expect(isConIdRef(byId)).toBe(true);
+  test('a reference is a instrumentId or a description', () => {
+    const byId = InstrumentRef.parse({ instrumentId: '265598' });
+    expect(isIdRef(byId)).toBe(true);
     const desc = InstrumentRef.parse({ secType: 'FUT', symbol: 'ES', exchange: 'CME', expiry: '202612' });
-    expect(isConIdRef(desc)).toBe(false);
+    expect(isIdRef(desc)).toBe(false);
     expect(InstrumentRef.safeParse({ symbol: 'AAPL' }).success).toBe(false);
-    expect(InstrumentRef.safeParse({ conId: -1 }).success).toBe(false);
+    expect(InstrumentRef.safeParse({ instrumentId: -1 }).success).toBe(false);
   });
 });
 
@@ -210,7 +210,7 @@ describe('events', () => {
     expect(OrderFilled.safeParse({ ...fill, seq: 0 }).success).toBe(false);
   });
   test('a tick needs its instrument and times, prices are strings', () => {
-    const tick = { v: 1, broker: 'sim', conId: 1, tsEventMs: 1, tsInitMs: 1, delayed: false, bid: '1.5' };
+    const tick = { v: 1, broker: 'sim', instrumentId: '1', tsEventMs: 1, tsInitMs: 1, delayed: false, bid: '1.5' };
     expect(Tick.safeParse(tick).success).toBe(true);
     expect(Tick.safeParse({ ...tick, bid: 1.5 }).success).toBe(false);
     expect(Tick.safeParse({ ...tick, broker: 'a.b' }).success).toBe(false);
@@ -224,7 +224,7 @@ describe('events', () => {
     expect(HistStreamMessage.parse(progress).type).toBe('progress');
   });
   test('a bars query takes exactly one of startMs / duration', () => {
-    const q = { broker: 'sim', instrument: { conId: 1 }, barSize: '1 hour' };
+    const q = { broker: 'sim', instrument: { id: '1' }, barSize: '1 hour' };
     expect(HistBarsQuery.safeParse({ ...q, duration: '5 D' }).success).toBe(true);
     expect(HistBarsQuery.safeParse({ ...q, startMs: 1, endMs: 2 }).success).toBe(true);
     expect(HistBarsQuery.safeParse(q).success).toBe(false);

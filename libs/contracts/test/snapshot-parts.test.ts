@@ -8,7 +8,7 @@ const exec = (i: number): BrokerExecutionData => ({
   clientOrderId: `c-${i}`,
   execId: `x-${i}`,
   account: 'PAPER',
-  conId: 265598,
+  instrumentId: '265598',
   side: 'BUY',
   quantity: '1',
   price: '100',
@@ -20,7 +20,7 @@ const exec = (i: number): BrokerExecutionData => ({
 const position: Position = {
   broker: 'paper',
   account: 'PAPER',
-  conId: 265598,
+  instrumentId: '265598',
   symbol: 'AAPL',
   secType: 'STK',
   currency: 'USD',

@@ -24,7 +24,7 @@ describe('symbol forms', () => {
     });
   });
 
-  test('spot metals are CMDTY; stocks, IB-form pairs, other types and conIds stay as given', () => {
+  test('spot metals are CMDTY; stocks, IB-form pairs, other types and instrumentIds stay as given', () => {
     expect(canonicalInstrumentRef(stock('XAUUSD'))).toEqual({
       secType: 'CMDTY',
       symbol: 'XAUUSD',
@@ -38,7 +38,7 @@ describe('symbol forms', () => {
       stock('USDUSD'),
       { secType: 'CASH' as const, symbol: 'EUR', currency: 'USD' },
       { secType: 'FUT' as const, symbol: 'EURUSD' },
-      { conId: 12087792 },
+      { instrumentId: '12087792' },
     ])
       expect(canonicalInstrumentRef(ref)).toBe(ref);
   });

@@ -65,56 +65,56 @@ export async function valuePositions(
 ): Promise<Position[]> {
   const unpriced = positions.filter((p) => p.marketPrice === undefined && Number(p.quantity) !== 0);
   if (unpriced.length === 0) return [...positions];
-  const conIds = [...new Set(unpriced.map((p) => p.conId))];
-  const prices = new Map<number, string>();
+  const instrumentIds = [...new Set(unpriced.map((p) => p.instrumentId))];
+  const prices = new Map<string, string>();
   try {
     const r = unwrapReply(
       await bus.request<MdSnapshotReply>(
         Subjects.mdSnapshot.build(),
-        { v: 1, broker, instruments: conIds.map((conId) => ({ conId })), cachedOnly: false },
+        { v: 1, broker, instruments: instrumentIds.map((id) => ({ id })), cachedOnly: false },
         { timeoutMs },
       ),
     );
     r.items.forEach((item, i) => {
-      const conId = conIds[i];
-      if (conId === undefined || !item.ok) return;
+      const instrumentId = instrumentIds[i];
+      if (instrumentId === undefined || !item.ok) return;
       const { last, bid, ask, close } = item.tick;
       const mid =
         bid !== undefined && ask !== undefined ? roundDecimal(mulDecimal(addDecimal(bid, ask), '0.5'), 12) : undefined;
       const price = last ?? mid ?? close;
-      if (price !== undefined) prices.set(conId, price);
+      if (price !== undefined) prices.set(instrumentId, price);
     });
   } catch (err) {
     for (const p of unpriced) onMissing(p, toSdkError(err, 'quote snapshot').message);
     return [...positions];
   }
-  const multipliers = new Map<number, string>();
+  const multipliers = new Map<string, string>();
   await Promise.all(
     unpriced
-      .filter((p) => !UNIT_MULTIPLIER.has(p.secType) && prices.has(p.conId))
+      .filter((p) => !UNIT_MULTIPLIER.has(p.secType) && prices.has(p.instrumentId))
       .map(async (p) => {
         try {
           const q = unwrapReply(
             await bus.request<QualifyContractReply>(
               Subjects.brokerCommand.build({ broker, verb: 'qualifyContract' }),
-              { v: 1, instrument: { conId: p.conId }, allowMany: false },
+              { v: 1, instrument: { id: p.instrumentId }, allowMany: false },
               { timeoutMs },
             ),
           );
-          multipliers.set(p.conId, q.instruments[0]?.multiplier ?? '1');
+          multipliers.set(p.instrumentId, q.instruments[0]?.multiplier ?? '1');
         } catch (err) {
           onMissing(p, toSdkError(err, 'contract multiplier').message);
         }
       }),
   );
   return positions.map((p) => {
-    const price = prices.get(p.conId);
+    const price = prices.get(p.instrumentId);
     if (!unpriced.includes(p)) return p;
     if (price === undefined) {
       onMissing(p, 'no quote in the snapshot');
       return p;
     }
-    const multiplier = UNIT_MULTIPLIER.has(p.secType) ? '1' : multipliers.get(p.conId);
+    const multiplier = UNIT_MULTIPLIER.has(p.secType) ? '1' : multipliers.get(p.instrumentId);
     if (multiplier === undefined) return { ...p, marketPrice: price };
     const marketValue = roundDecimal(mulDecimal(mulDecimal(p.quantity, price), multiplier), 2);
     return {

@@ -29,8 +29,7 @@ export function toInstrumentRef(
     typeof symbolOrContract === 'string'
       ? { ...options, symbol: symbolOrContract, ...(exchange === undefined ? {} : { exchange }) }
       : { ...options, ...symbolOrContract, ...(exchange === undefined ? {} : { exchange }) };
-  if (c.conId !== undefined)
-    return c.exchange === undefined ? { conId: c.conId } : { conId: c.conId, exchange: c.exchange };
+  if ('id' in c) return c.exchange === undefined ? { id: c.id } : { id: c.id, exchange: c.exchange };
   const secType = c.secType ?? 'STK';
   const right = c.right === undefined ? undefined : c.right === 'CALL' ? 'C' : c.right === 'PUT' ? 'P' : c.right;
   return {
@@ -65,7 +64,7 @@ export function toBar(b: BarData): HistoricalBar {
 export function toQuote(t: Tick, symbol: string): Quote {
   const q: Record<string, unknown> = {
     symbol,
-    conId: t.conId,
+    instrumentId: t.instrumentId,
     broker: t.broker,
     time: new Date(t.tsEventMs),
     delayed: t.delayed,
@@ -121,7 +120,7 @@ export function toTrade(t: TradeRecord): Trade {
     broker: t.broker,
     account: t.account,
     symbol: t.symbol,
-    conId: t.conId,
+    instrumentId: t.instrumentId,
     ...(t.strategy === undefined ? {} : { strategy: t.strategy }),
     side: t.side,
     quantity: Number(t.quantity),

@@ -53,7 +53,7 @@ export async function openQuoteSubscription(
   };
   const first = await subscribe();
   const { instrument } = first;
-  const tickSubject = Subjects.mdTick.build({ broker: options.broker, instrument: String(instrument.conId) });
+  const tickSubject = Subjects.mdTick.build({ broker: options.broker, instrument: String(instrument.id) });
   const sub: Subscription = bus.subscribe<Tick>(tickSubject, (m) => onQuote(toQuote(m.data, instrument.localSymbol)));
   const renew = setInterval(
     () => {

@@ -26,7 +26,7 @@ export interface OptionChainListing {
 export interface OptionChain {
   readonly symbol: string;
   /** The underlying's contract id. */
-  readonly conId: number;
+  readonly instrumentId: string;
   readonly expirations: readonly string[];
   readonly strikes: readonly number[];
   readonly listings: readonly OptionChainListing[];
@@ -46,7 +46,7 @@ export function optionChainRequest(symbol: Symbolish, options: OptionChainOption
 export function toOptionChain(c: ChainMessage): OptionChain {
   return {
     symbol: c.underlying.symbol,
-    conId: c.underlying.conId,
+    instrumentId: c.underlying.id,
     expirations: c.expirations,
     strikes: c.strikes.map(Number),
     listings: c.listings.map((l) => ({

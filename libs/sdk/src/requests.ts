@@ -18,7 +18,7 @@ export type Symbolish = string | Contract;
 export type Side = OrderSide | 'buy' | 'sell';
 
 export function describeSymbol(s: Symbolish): string {
-  return typeof s === 'string' ? s : s.symbol;
+  return typeof s === 'string' ? s : 'symbol' in s ? s.symbol : `instrument ${s.id}`;
 }
 
 /** Drops undefined values (the schemas are strict about optional fields being absent, not undefined). */

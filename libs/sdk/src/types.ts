@@ -44,9 +44,20 @@ export type DecimalInput = number | string;
 /**
  * An instrument as a trader names it (IB contract fields). `symbol` alone means a US stock (`STK`, USD, SMART);
  * forex is `{ symbol: 'EUR', secType: 'CASH', currency: 'USD', exchange: 'IDEALPRO' }`; futures need `expiry`
- * (YYYYMM or YYYYMMDD); options need `expiry`, `strike` and `right`. `conId` skips qualification.
+ * (YYYYMM or YYYYMMDD); options need `expiry`, `strike` and `right`. An instrument's id (`{ id: '265598' }`, as
+ * `instrumentId` on ticks, bars, positions and orders shows it) skips qualification.
  */
-export interface Contract {
+export type Contract = ContractDescription | ContractById;
+
+/** An instrument by its id (opaque, assigned by the broker's gateway): no qualification round trip. */
+export interface ContractById {
+  readonly id: string;
+  /** Routing exchange (default: the instrument's own). */
+  readonly exchange?: string;
+}
+
+/** An instrument by its contract fields, qualified by the broker. */
+export interface ContractDescription {
   readonly symbol: string;
   /** STK (default), CASH, FUT, OPT, CMDTY, IND. */
   readonly secType?: SecType;
@@ -64,12 +75,10 @@ export interface Contract {
   readonly multiplier?: DecimalInput;
   readonly localSymbol?: string;
   readonly tradingClass?: string;
-  /** IB contract id: when given, the other fields are not needed. */
-  readonly conId?: number;
 }
 
 /** Contract fields that may accompany a `(symbol, exchange)` pair in the spec-style calls. */
-export type ContractOptions = Omit<Contract, 'symbol' | 'exchange' | 'conId'>;
+export type ContractOptions = Omit<ContractDescription, 'symbol' | 'exchange'>;
 
 /** Where a request goes: broker connection name (default: the TradingSystem's default broker, `sim`). */
 export interface BrokerOption {
@@ -134,7 +143,7 @@ export type HistoricalColumns = BarColumns & HistoricalMeta;
 /** A level-1 quote (the full current state after each change). */
 export interface Quote {
   readonly symbol: string;
-  readonly conId: number;
+  readonly instrumentId: string;
   readonly broker: string;
   readonly bid?: number;
   readonly ask?: number;
@@ -264,7 +273,7 @@ export interface Trade {
   readonly broker: string;
   readonly account: string;
   readonly symbol: string;
-  readonly conId: number;
+  readonly instrumentId: string;
   readonly strategy?: string;
   readonly side: OrderSide;
   readonly quantity: number;

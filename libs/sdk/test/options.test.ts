@@ -5,7 +5,7 @@ import { optionChainRequest, optionContract, toOptionChain } from '../src/option
 
 const message: ChainMessage = {
   underlying: {
-    conId: 265598,
+    instrumentId: '265598',
     secType: 'STK',
     symbol: 'AAPL',
     localSymbol: 'AAPL',
@@ -30,7 +30,7 @@ const message: ChainMessage = {
 describe('option chain in the SDK', () => {
   test('strikes as numbers, the exact message kept; the request qualifies the underlying, exchange filters', () => {
     const chain = toOptionChain(message);
-    expect(chain).toMatchObject({ symbol: 'AAPL', conId: 265598, strikes: [175, 177.5, 180] });
+    expect(chain).toMatchObject({ symbol: 'AAPL', instrumentId: '265598', strikes: [175, 177.5, 180] });
     expect(chain.listings[0]?.multiplier).toBe(100);
     expect(optionChainRequest('AAPL', { exchange: 'CBOE' })).toEqual({
       v: 1,
@@ -60,7 +60,7 @@ describe('option chain in the SDK', () => {
     const tick: Tick = {
       v: 1,
       broker: 'sim',
-      conId: 1,
+      instrumentId: '1',
       bid: '2.35',
       ask: '2.38',
       tsEventMs: 1,

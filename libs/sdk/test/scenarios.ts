@@ -225,7 +225,7 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string, 
       15_000,
       'a quote',
     );
-    expect(quote.conId).toBe(sub?.instrument.conId);
+    expect(quote.instrumentId).toBe(sub?.instrument.id);
     expect(quote.time).toBeInstanceOf(Date);
     await sub?.unsubscribe();
     for await (const q of system().marketData('AAPL', 'SMART', { broker: live() })) {

@@ -73,7 +73,7 @@ describe('contracts', () => {
     expect(toInstrumentRef('AAPL')).toEqual({ secType: 'STK', symbol: 'AAPL', exchange: 'SMART', currency: 'USD' });
     expect(toInstrumentRef('SAP', 'IBIS', { currency: 'EUR' })).toMatchObject({ exchange: 'IBIS', currency: 'EUR' });
   });
-  test('forex, futures, options, commodities and conIds', () => {
+  test('forex, futures, options, commodities and instrumentIds', () => {
     expect(toInstrumentRef({ symbol: 'EUR', secType: 'CASH' })).toMatchObject({
       exchange: 'IDEALPRO',
       currency: 'USD',
@@ -87,7 +87,7 @@ describe('contracts', () => {
       toInstrumentRef({ symbol: 'AAPL', secType: 'OPT', expiry: '20261218', strike: 200, right: 'CALL' }),
     ).toMatchObject({ strike: '200', right: 'C' });
     expect(toInstrumentRef({ symbol: 'XAUUSD', secType: 'CMDTY' })).toMatchObject({ secType: 'CMDTY' });
-    expect(toInstrumentRef({ symbol: 'AAPL', conId: 265598 })).toEqual({ conId: 265598 });
-    expect(toInstrumentRef({ symbol: 'AAPL', conId: 265598 }, 'NASDAQ')).toEqual({ conId: 265598, exchange: 'NASDAQ' });
+    expect(toInstrumentRef({ symbol: 'AAPL', instrumentId: '265598' })).toEqual({ instrumentId: '265598' });
+    expect(toInstrumentRef({ symbol: 'AAPL', instrumentId: '265598' }, 'NASDAQ')).toEqual({ instrumentId: '265598', exchange: 'NASDAQ' });
   });
 });

@@ -166,7 +166,7 @@ export function runStorageSuite(name: string, makeDb: MakeDb): void {
     test('int8, jsonb and timestamptz round-trip through parameters', async () =>
       withService(makeDb, async ({ db }) => {
         const at = new Date('2031-05-06T07:08:09.123Z');
-        const attrs = { side: 'BUY', legs: [{ conId: 265598, ratio: 1 }], note: 'quote " and \\ backslash' };
+        const attrs = { side: 'BUY', legs: [{ instrumentId: '265598', ratio: 1 }], note: 'quote " and \\ backslash' };
         await db.insertInto('items').values({ sku: 'x', amount: '1', qty: '9007199254740993', attrs, at }).execute();
         const row = await db.selectFrom('items').selectAll().executeTakeFirstOrThrow();
         expect(row.qty).toBe('9007199254740993');

@@ -35,7 +35,7 @@ const order = (clientOrderId: string, over: object = {}) => ({
   v: 1 as const,
   clientOrderId,
   account: 'PAPER1',
-  instrument: { conId: 1 },
+  instrument: { id: '1' },
   side: 'BUY' as const,
   quantity: '3',
   orderType: 'MKT' as const,

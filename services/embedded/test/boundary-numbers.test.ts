@@ -29,7 +29,7 @@ function submitJson(fields: Record<string, unknown>, raw: Record<string, string>
   const body = {
     v: 1,
     broker,
-    instrument: { conId: AAPL },
+    instrument: { id: AAPL },
     side: 'BUY',
     quantity: '1',
     orderType: 'LMT',
@@ -68,7 +68,7 @@ describe('numbers, limits, names and ids at the boundary', () => {
     await refused(submitJson({ quantity: '9007199254740993' }), /quantity: more than 15/);
     await refused(submitJson({ limitPrice: '99999999999999999999.99' }), /limitPrice: more than 15/);
     await refused(submitJson({ quantity: '1e21' }), /quantity: exponent/);
-    await refused(submitJson({ instrument: '@' }, { instrument: '{"conId":9007199254740993}' }), /instrument/);
+    await refused(submitJson({ instrument: '@' }, { instrument: '{"instrumentId":9007199254740993}' }), /instrument/);
     const modify = ErrorReply.parse(
       await ask(Subjects.ordersModify.build(), '{"v":1,"clientOrderId":"x","quantity":"12345678901234567"}'),
     );

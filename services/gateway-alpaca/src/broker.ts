@@ -49,7 +49,8 @@ import { alpacaTimeframe, historyCapabilities, toBarData } from './history.js';
 import {
   alpacaTif,
   brokerState,
-  conIdOf,
+  instrumentIdOf,
+  legacyInstrumentIdOf,
   execIdOf,
   fillBetween,
   orderIdOf,
@@ -149,7 +150,11 @@ export class AlpacaBroker {
   /** When the REST API last went from serving to not (or back), epoch ms: the `rest` feed's sinceMs. */
   private restSinceMs = Date.now();
   private accounts: string[] = [];
-  private readonly assetsByConId = new Map<number, AlpacaAsset>();
+  /**
+   * Assets by instrument id: the asset UUID, and also the hashed id the version before used (legacyInstrumentIdOf),
+   * so requests naming instruments as stored by that version (ledger rows, cached bars) still find the asset.
+   */
+  private readonly assetsById = new Map<string, AlpacaAsset>();
   private readonly assetsBySymbol = new Map<string, AlpacaAsset>();
   /** Our orders by clientOrderId: the Alpaca order that currently carries it (a replace moves it on). */
   private readonly orders = new Map<string, AlpacaOrder>();
@@ -160,8 +165,8 @@ export class AlpacaBroker {
   private readonly stream: TradeStream;
   private readonly data: DataStream;
   private readonly cryptoData: DataStream;
-  /** conId of each symbol we hold a line for (stream messages name symbols). */
-  private readonly lineConIds = new Map<string, number>();
+  /** Instrument id of each symbol we hold a line for (stream messages name symbols). */
+  private readonly lineIds = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   /** Serialises catch-ups and stream updates, so a reconnect's REST reading and live updates never interleave. */
   private work: Promise<void> = Promise.resolve();
@@ -210,8 +215,8 @@ export class AlpacaBroker {
   }
 
   private onQuote(q: StreamQuote): void {
-    const conId = this.lineConIds.get(q.symbol);
-    if (conId === undefined || this.stopped) return;
+    const instrumentId = this.lineIds.get(q.symbol);
+    if (instrumentId === undefined || this.stopped) return;
     const num = (n: number | undefined) => (n === undefined ? undefined : normalizeDecimal(n.toFixed(10)));
     const t = Date.parse(q.t);
     const now = Date.now();
@@ -223,10 +228,10 @@ export class AlpacaBroker {
       last: num(q.last),
       lastSize: num(q.lastSize),
     };
-    this.bus.publish(Subjects.mdTick.build({ broker: this.config.name, instrument: conId }), {
+    this.bus.publish(Subjects.mdTick.build({ broker: this.config.name, instrument: instrumentId }), {
       v: 1,
       broker: this.config.name,
-      conId,
+      instrumentId,
       ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
       tsEventMs: Number.isNaN(t) ? now : t,
       tsInitMs: now,
@@ -351,18 +356,19 @@ export class AlpacaBroker {
     const crypto = await this.port.assets('crypto');
     for (const a of [...stocks, ...crypto]) {
       if (secTypeOf(a.class) === undefined) continue;
-      this.assetsByConId.set(conIdOf(a.id), a);
+      this.assetsById.set(instrumentIdOf(a.id), a);
+      this.assetsById.set(legacyInstrumentIdOf(a.id), a);
       this.assetsBySymbol.set(a.symbol.toUpperCase(), a);
     }
   }
 
   /** The asset's symbol for a position (Alpaca names crypto positions without the slash). */
   private positionSymbol(p: AlpacaPosition): string {
-    return this.assetsByConId.get(conIdOf(p.asset_id))?.symbol ?? p.symbol;
+    return this.assetsById.get(instrumentIdOf(p.asset_id))?.symbol ?? p.symbol;
   }
 
-  private instrumentOf(conId: number): Instrument | undefined {
-    const a = this.assetsByConId.get(conId);
+  private instrumentOf(id: string): Instrument | undefined {
+    const a = this.assetsById.get(id);
     return a === undefined ? undefined : toInstrument(a);
   }
 
@@ -372,7 +378,7 @@ export class AlpacaBroker {
     try {
       const account = await this.port.account();
       this.accounts = [account.account_number];
-      if (this.assetsByConId.size === 0) await this.loadAssets();
+      if (this.assetsById.size === 0) await this.loadAssets();
       const first = this.session === 0;
       this.session += 1;
       const orders = await this.recentOrders();
@@ -441,7 +447,7 @@ export class AlpacaBroker {
     const before = this.seen.get(o.id) ?? { filled: '0', avgPrice: undefined, status: '' };
     const filled = normalizeDecimal(o.filled_qty);
     const account = this.accounts[0] ?? 'ALPACA';
-    const conId = conIdOf(o.asset_id);
+    const instrumentId = instrumentIdOf(o.asset_id);
     if (compareDecimal(filled, before.filled) > 0) {
       const isStreamFill = u !== undefined && (u.event === 'fill' || u.event === 'partial_fill');
       const recovered = fillBetween(before, { filled, avgPrice: o.filled_avg_price ?? undefined });
@@ -454,7 +460,7 @@ export class AlpacaBroker {
           : recovered;
       if (fill !== undefined) {
         const t = Date.parse(u?.timestamp ?? o.filled_at ?? o.updated_at ?? '');
-        const x = toExecution(o, account, conId, { ...fill, cumQty: filled, timeMs: Number.isNaN(t) ? Date.now() : t });
+        const x = toExecution(o, account, instrumentId, { ...fill, cumQty: filled, timeMs: Number.isNaN(t) ? Date.now() : t });
         this.executions.push(x);
         await this.publishEvent('execution', { eventId: eventIdOf('exec', x.execId), execution: x });
         // Alpaca charges no commission on stocks: one report of 0 per execution, as the contract wants one.
@@ -468,7 +474,7 @@ export class AlpacaBroker {
     }
     this.remember(o);
     if (before.status === o.status && compareDecimal(filled, before.filled) === 0 && u === undefined) return;
-    const instrument = this.instrumentOf(conId);
+    const instrument = this.instrumentOf(instrumentId);
     const order = instrument === undefined ? undefined : toBrokerOrder(o, instrument, account);
     if (order === undefined) return;
     const key = [o.id, o.status, filled];
@@ -539,10 +545,10 @@ export class AlpacaBroker {
       },
       mdSubscribe: (b: BrokerMdSubscribeRequest) => this.mdSubscribe(b),
       mdUnsubscribe: async (b: BrokerMdUnsubscribeRequest) => {
-        const a = this.assetsByConId.get(b.instrument.conId);
+        const a = this.assetsById.get(b.instrument.id);
         if (a !== undefined && b.streams.includes('ticks')) {
           this.streamOf(a).unsubscribe(a.symbol);
-          this.lineConIds.delete(a.symbol);
+          this.lineIds.delete(a.symbol);
         }
         return { v: 1, ok: true };
       },
@@ -645,9 +651,9 @@ export class AlpacaBroker {
   }
 
   private qualify(b: QualifyContractRequest) {
-    const ref = b.instrument as { conId?: number; secType?: string; symbol?: string };
+    const ref = b.instrument as { id?: string; secType?: string; symbol?: string };
     let a: AlpacaAsset | undefined;
-    if (ref.conId !== undefined) a = this.assetsByConId.get(ref.conId);
+    if (ref.id !== undefined) a = this.assetsById.get(ref.id);
     else if (ref.symbol !== undefined) {
       const found = this.assetsBySymbol.get(ref.symbol.toUpperCase());
       if (found !== undefined && (ref.secType === undefined || ref.secType === secTypeOf(found.class))) a = found;
@@ -655,7 +661,7 @@ export class AlpacaBroker {
     if (a === undefined)
       throw new ContractError(
         'CONTRACT_UNKNOWN',
-        this.assetsByConId.size === 0
+        this.assetsById.size === 0
           ? `${this.config.name} has not loaded Alpaca's assets yet (not connected)`
           : 'no such US stock or crypto pair at Alpaca',
       );
@@ -665,11 +671,11 @@ export class AlpacaBroker {
   private checkOrder(b: BrokerPlaceOrderRequest): AlpacaAsset {
     this.connected();
     this.knownAccount(b.account);
-    const a = this.assetsByConId.get(b.instrument.conId);
+    const a = this.assetsById.get(b.instrument.id);
     if (a === undefined)
       throw new ContractError(
         'CONTRACT_UNKNOWN',
-        `conId ${b.instrument.conId} is not a US stock or crypto pair at Alpaca`,
+        `instrument ${b.instrument.id} is not a US stock or crypto pair at Alpaca`,
       );
     const secType = secTypeOf(a.class) ?? 'STK';
     const problem = orderCapabilityProblem(this.capabilities(), { ...b, secType });
@@ -731,7 +737,7 @@ export class AlpacaBroker {
     this.checkOrder(b);
     const o = await this.ourOpenOrder(b.clientOrderId, b.orderId);
     const same = toAlpacaOrder(b, o.symbol);
-    if (same.side !== o.side || same.type !== o.type || o.symbol !== this.assetsByConId.get(b.instrument.conId)?.symbol)
+    if (same.side !== o.side || same.type !== o.type || o.symbol !== this.assetsById.get(b.instrument.id)?.symbol)
       throw new ContractError('ORDER_MODIFY_UNSUPPORTED', 'Alpaca replaces quantity, prices and TIF only');
     const r = await this.alpaca('modify', () =>
       this.port.replaceOrder(o.id, {
@@ -753,9 +759,9 @@ export class AlpacaBroker {
   private async fetchHistory(b: FetchHistoryRequest) {
     this.connected();
     const began = Date.now();
-    const a = this.assetsByConId.get(b.instrument.conId);
+    const a = this.assetsById.get(b.instrument.id);
     if (a === undefined)
-      throw new ContractError('CONTRACT_UNKNOWN', `conId ${b.instrument.conId} is not a US stock at Alpaca`);
+      throw new ContractError('CONTRACT_UNKNOWN', `instrument ${b.instrument.id} is not a US stock at Alpaca`);
     if (b.whatToShow !== 'TRADES')
       throw new ContractError('HISTORY_DATA_TYPE_REFUSED', `Alpaca's bars are trades only, not ${b.whatToShow}`);
     const timeframe = alpacaTimeframe(b.timeframe);
@@ -796,20 +802,20 @@ export class AlpacaBroker {
 
   private async mdSubscribe(b: BrokerMdSubscribeRequest) {
     this.connected();
-    const a = this.assetsByConId.get(b.instrument.conId);
+    const a = this.assetsById.get(b.instrument.id);
     if (a === undefined)
-      throw new ContractError('CONTRACT_UNKNOWN', `conId ${b.instrument.conId} is not a US stock at Alpaca`);
+      throw new ContractError('CONTRACT_UNKNOWN', `instrument ${b.instrument.id} is not a US stock at Alpaca`);
     if (b.streams.includes('rtbars'))
       throw new ContractError('SERVICE_UNAVAILABLE', 'Alpaca streams 1-minute bars, not 5-second bars: ticks only');
     const stream = this.streamOf(a);
     if (!stream.has(a.symbol) && this.data.lines + this.cryptoData.lines >= this.capabilities().marketDataLines)
       throw new ContractError('LINE_BUDGET_EXHAUSTED', `all ${this.capabilities().marketDataLines} lines are in use`);
-    this.lineConIds.set(a.symbol, b.instrument.conId);
+    this.lineIds.set(a.symbol, instrumentIdOf(a.id));
     stream.subscribe(a.symbol);
     return {
       v: 1,
       ok: true,
-      subjects: [Subjects.mdTick.build({ broker: this.config.name, instrument: b.instrument.conId })],
+      subjects: [Subjects.mdTick.build({ broker: this.config.name, instrument: instrumentIdOf(a.id) })],
       delayed: false,
       instanceId: this.instanceId,
     };
@@ -817,13 +823,13 @@ export class AlpacaBroker {
 
   private async mdSnapshot(b: BrokerMdSnapshotRequest) {
     this.connected();
-    const a = this.assetsByConId.get(b.instrument.conId);
+    const a = this.assetsById.get(b.instrument.id);
     if (a === undefined)
-      throw new ContractError('CONTRACT_UNKNOWN', `conId ${b.instrument.conId} is not a US stock at Alpaca`);
+      throw new ContractError('CONTRACT_UNKNOWN', `instrument ${b.instrument.id} is not a US stock at Alpaca`);
     const q = await this.alpaca('read', () =>
       a.class === 'crypto' ? this.port.latestCryptoQuote(a.symbol) : this.port.latestQuote(a.symbol, this.config.feed),
     );
-    return { v: 1, ok: true, tick: toTick(this.config.name, b.instrument.conId, q, Date.now()) };
+    return { v: 1, ok: true, tick: toTick(this.config.name, instrumentIdOf(a.id), q, Date.now()) };
   }
 
   /** Publishes a reconciliation snapshot of `orders` and the positions, in parts that fit a message; their count. */
@@ -833,7 +839,7 @@ export class AlpacaBroker {
     const completedOrders: BrokerOrder[] = [];
     const executions: BrokerExecutionData[] = [];
     for (const o of orders) {
-      const instrument = this.instrumentOf(conIdOf(o.asset_id));
+      const instrument = this.instrumentOf(instrumentIdOf(o.asset_id));
       const order = instrument === undefined ? undefined : toBrokerOrder(o, instrument, account);
       if (order === undefined) continue;
       const final = ['cancelled', 'expired', 'filled', 'rejected'].includes(order.status);
@@ -848,7 +854,7 @@ export class AlpacaBroker {
         const t = Date.parse(o.filled_at ?? o.updated_at ?? '');
         if (fill !== undefined)
           executions.push(
-            toExecution(o, account, conIdOf(o.asset_id), {
+            toExecution(o, account, instrumentIdOf(o.asset_id), {
               ...fill,
               cumQty: o.filled_qty,
               timeMs: Number.isNaN(t) ? atMs : t,

@@ -2,9 +2,10 @@
  * Alpaca's words to the contract's and back, pure: order statuses to BrokerOrderState, orders, fills, positions,
  * the account and quotes to contract messages, and our placeOrder to Alpaca's order request.
  *
- * Identities. The contract names instruments by 31-bit integers (IB's conId), Alpaca by UUIDs: conId = hash(asset
- * id), derived rather than allocated, so every gateway instance (and a restart) computes the same one with no table
- * to keep; a hash can collide (about one chance in 2^31 per pair). Broker order ids are strings: ours is the order's
+ * Identities. An instrument's id is its Alpaca asset UUID as Alpaca writes it (hex and dashes: subject-safe, stable
+ * forever, the same in every gateway instance). The version before named instruments by 31-bit integers hashed
+ * from the UUID (legacyInstrumentIdOf); ledger rows and bar caches written then still name them so, and the gateway
+ * keeps accepting those ids as aliases of the asset (broker.ts assetsById). Broker order ids are strings: ours is the order's
  * client_order_id at Alpaca, which Alpaca keys orders by too (orders:by_client_order_id). Not Alpaca's UUID, since a
  * replace answers with a new order (new UUID) while the order id must stay: the replacement carries
  * `<clientOrderId>.<suffix>` as its client_order_id (ours never contain a dot), so the root is always ours.
@@ -37,7 +38,13 @@ export function stableInt(s: string): number {
   return n === 0 ? 1 : n;
 }
 
-export const conIdOf = (assetId: string): number => stableInt(`asset:${assetId}`);
+/** The instrument id of an Alpaca asset: the asset UUID itself (see Identities above). */
+export const instrumentIdOf = (assetId: string): string => assetId;
+/**
+ * The id the version before gave an asset (hash of its UUID as a decimal string, what it used as an IB-style conId).
+ * Only read: requests naming instruments by ids stored then still resolve to the asset; nothing new carries it.
+ */
+export const legacyInstrumentIdOf = (assetId: string): string => String(stableInt(`asset:${assetId}`));
 /** The broker order id of our order: its root client_order_id at Alpaca, stable across replaces (see above). */
 export const orderIdOf = (rootClientOrderId: string): string => rootClientOrderId;
 
@@ -127,7 +134,7 @@ export function toInstrument(a: AlpacaAsset): Instrument {
   const crypto = a.class === 'crypto';
   const quoteCurrency = crypto ? (a.symbol.split('/')[1] ?? 'USD') : 'USD';
   return {
-    conId: conIdOf(a.id),
+    id: instrumentIdOf(a.id),
     secType: crypto ? 'CRYPTO' : 'STK',
     symbol: a.symbol,
     localSymbol: a.symbol,
@@ -205,7 +212,7 @@ export function fillBetween(
 export function toExecution(
   o: AlpacaOrder,
   account: string,
-  conId: number,
+  instrumentId: string,
   fill: { quantity: string; price: string; cumQty: string; timeMs: number },
 ): BrokerExecutionData {
   const root = rootClientOrderId(o.client_order_id);
@@ -215,7 +222,7 @@ export function toExecution(
     clientOrderId: root,
     execId: execIdOf(o.id, fill.cumQty),
     account,
-    conId,
+    instrumentId,
     side: o.side === 'buy' ? 'BUY' : 'SELL',
     quantity: fill.quantity,
     price: fill.price,
@@ -232,7 +239,7 @@ export function toPosition(broker: string, account: string, p: AlpacaPosition, s
   return {
     broker,
     account,
-    conId: conIdOf(p.asset_id),
+    instrumentId: instrumentIdOf(p.asset_id),
     symbol,
     secType: secTypeOf(p.asset_class) ?? 'STK',
     currency: 'USD',
@@ -278,12 +285,12 @@ export function toAccountSummary(broker: string, a: AlpacaAccount, nowMs: number
 /** A JSON number of Alpaca's quote as decimal text (shortest round-trip form). */
 const numText = (n: number): string => normalizeDecimal(n.toFixed(10));
 
-export function toTick(broker: string, conId: number, q: AlpacaQuote, nowMs: number): Tick {
+export function toTick(broker: string, instrumentId: string, q: AlpacaQuote, nowMs: number): Tick {
   const t = Date.parse(q.t);
   return {
     v: 1,
     broker,
-    conId,
+    instrumentId,
     bid: numText(q.bp),
     ask: numText(q.ap),
     bidSize: numText(q.bs),

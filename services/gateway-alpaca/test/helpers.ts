@@ -20,7 +20,7 @@ import {
 } from '@trading-system/testkit';
 import { BrokerClient, type ConformanceTarget } from '@trading-system/testkit/conformance';
 import { start } from '../src/app.js';
-import { conIdOf } from '../src/mapping.js';
+import { instrumentIdOf } from '../src/mapping.js';
 
 /** A Wednesday, 11:00 New York: the sim's stocks trade (outside a session nothing fills). */
 const SESSION_START = Date.parse('2024-03-13T15:00:00Z');
@@ -67,7 +67,7 @@ export async function startHarness(
         'APCA-API-SECRET-KEY': DEFAULT_CREDENTIALS.secretKey,
       },
     });
-    return conIdOf(((await r.json()) as { id: string }).id);
+    return instrumentIdOf(((await r.json()) as { id: string }).id);
   };
   const broker = uniqueName('cf');
   const url = `http://127.0.0.1:${proxy.port}`;
@@ -95,9 +95,9 @@ export async function startHarness(
     broker,
     bus,
     account: ACCOUNT,
-    orderInstrument: { conId: await assetId('AAPL') },
+    orderInstrument: { id: await assetId('AAPL') },
     orderQuantity: '10',
-    quoteInstrument: { conId: await assetId('MSFT') },
+    quoteInstrument: { id: await assetId('MSFT') },
     async cutLink() {
       proxy.cut();
     },

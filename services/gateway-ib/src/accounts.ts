@@ -21,6 +21,7 @@ import type { Logger } from '@trading-system/runtime';
 import type { BrokerConnection } from './connection.js';
 import { toDecimalString } from './parsing/numbers.js';
 import { fingerprint } from './parsing/orders.js';
+import { instrumentIdOf } from './parsing/contracts.js';
 
 const SUMMARY_TAGS = [
   'AccountType',
@@ -239,7 +240,7 @@ export class Accounts {
     const p: Position = dropUndefined({
       broker: this.conn.name,
       account,
-      conId: contract.conId,
+      instrumentId: instrumentIdOf(contract.conId),
       symbol: (contract.localSymbol || contract.symbol || String(contract.conId)).slice(0, 64),
       secType: secType.data,
       currency: contract.currency,

@@ -1,7 +1,7 @@
 /**
- * Contract lookup and qualification for one broker connection (IB reqContractDetails), cached by conId for the
- * life of the process (IB contract details of a conId do not change intraday). A description's answer is cached
- * too (key → conIds), and identical lookups in flight share one IB request.
+ * Contract lookup and qualification for one broker connection (IB reqContractDetails), cached by instrument id (the
+ * conId's decimal string, parsing/contracts.ts) for the life of the process (IB contract details of a conId do not change intraday). A description's answer is cached
+ * too (key → ids), and identical lookups in flight share one IB request.
  * Errors are typed: CONTRACT_UNKNOWN (IB 200 / no match), CONTRACT_AMBIGUOUS (several matches, candidates in
  * details), TIMEOUT, BROKER_DISCONNECTED.
  */
@@ -11,11 +11,11 @@ import {
   canonicalInstrumentRef,
   type Instrument,
   type InstrumentRef,
-  isConIdRef,
+  isIdRef,
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import type { BrokerConnection } from './connection.js';
-import { descriptionKey, toIbContract, toInstrument } from './parsing/contracts.js';
+import { conIdOf, descriptionKey, toIbContract, toInstrument } from './parsing/contracts.js';
 
 const MAX_CANDIDATES = 50;
 
@@ -25,8 +25,8 @@ export interface ContractCacheOptions {
 }
 
 export class ContractCache {
-  private readonly byConId = new Map<number, Instrument>();
-  private readonly byKey = new Map<string, readonly number[]>();
+  private readonly byId = new Map<string, Instrument>();
+  private readonly byKey = new Map<string, readonly string[]>();
   private readonly inflight = new Map<string, Promise<readonly Instrument[]>>();
   private readonly failInflight = new Set<(err: ContractError) => void>();
   private readonly timeoutMs: number;
@@ -47,9 +47,9 @@ export class ContractCache {
     });
   }
 
-  /** Cached instrument of a conId, if known (no IB round trip). */
-  get(conId: number): Instrument | undefined {
-    return this.byConId.get(conId);
+  /** Cached instrument of an instrument id, if known (no IB round trip). */
+  get(id: string): Instrument | undefined {
+    return this.byId.get(id);
   }
 
   /** Exactly one instrument (CONTRACT_AMBIGUOUS otherwise). */
@@ -75,15 +75,16 @@ export class ContractCache {
   }
 
   private cached(ref: InstrumentRef): readonly Instrument[] | undefined {
-    if (isConIdRef(ref)) {
-      const i = this.byConId.get(ref.conId);
+    if (isIdRef(ref)) {
+      conIdOf(ref.id); // an id no IB gateway assigned is refused here (CONTRACT_UNKNOWN), never sent to IB
+      const i = this.byId.get(ref.id);
       return i === undefined ? undefined : [i];
     }
     const ids = this.byKey.get(descriptionKey(ref));
     if (ids === undefined) return undefined;
     const out: Instrument[] = [];
     for (const id of ids) {
-      const i = this.byConId.get(id);
+      const i = this.byId.get(id);
       if (i === undefined) return undefined;
       out.push(i);
     }
@@ -122,10 +123,10 @@ export class ContractCache {
         contractDetailsEnd: () => {
           try {
             const instruments = details.map(toInstrument);
-            for (const i of instruments) this.byConId.set(i.conId, i);
+            for (const i of instruments) this.byId.set(i.id, i);
             this.byKey.set(
               descriptionKey(ref),
-              instruments.map((i) => i.conId),
+              instruments.map((i) => i.id),
             );
             finish(undefined, instruments);
           } catch (err) {
@@ -156,7 +157,7 @@ export class ContractCache {
 }
 
 function describe(ref: InstrumentRef): string {
-  if (isConIdRef(ref)) return `conId ${ref.conId}`;
+  if (isIdRef(ref)) return `instrument ${ref.id}`;
   return [ref.symbol, ref.secType, ref.exchange, ref.currency, ref.expiry, ref.strike, ref.right]
     .filter((x) => x !== undefined)
     .join(' ');

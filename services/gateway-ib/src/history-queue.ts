@@ -96,14 +96,14 @@ export class HistoryQueue {
   }
 
   /**
-   * Qualifies the conId (cached: one IB lookup per instrument), then queues the request in IB's words; the answer
+   * Qualifies the instrument (cached: one IB lookup per instrument), then queues the request in IB's words; the answer
    * keeps the bars starting in the range (IB counts D and Y durations in sessions, which may reach further).
    */
   async fetch(req: FetchHistoryRequest): Promise<HistoryResult> {
     const spanMs = req.startMs === undefined ? (req.spanMs ?? 0) : (req.endMs ?? Date.now()) - req.startMs;
     const ib = toIbHistoryParams(req.timeframe, spanMs);
-    if (this.contracts.get(req.instrument.conId) === undefined) {
-      await this.contracts.qualifyOne({ conId: req.instrument.conId });
+    if (this.contracts.get(req.instrument.id) === undefined) {
+      await this.contracts.qualifyOne({ id: req.instrument.id });
     }
     const { timeframe: _, ...rest } = req;
     const r = await this.enqueue({ ...rest, ...ib });
@@ -181,9 +181,9 @@ export class HistoryQueue {
     job.entry = entry;
     // At IB from here on for the scheduler's count of open requests, whatever happens next.
     this.atIb.add(job);
-    const instrument = this.contracts.get(req.instrument.conId);
+    const instrument = this.contracts.get(req.instrument.id);
     if (instrument === undefined) {
-      this.fail(job, new ContractError('INTERNAL_ERROR', `conId ${req.instrument.conId} was not qualified`));
+      this.fail(job, new ContractError('INTERNAL_ERROR', `instrument ${req.instrument.id} was not qualified`));
       return;
     }
     const reqId = this.conn.allocReqId();
@@ -353,7 +353,7 @@ function pacedOf(
 ): PacedRequest {
   const exchange = req.instrument.exchange ?? '';
   const identity = [
-    req.instrument.conId,
+    req.instrument.id,
     exchange,
     req.endMs ?? 'now',
     req.duration,
@@ -364,7 +364,7 @@ function pacedOf(
   return {
     identity,
     // By conId and whatToShow only: IB counts a contract's requests together whatever route a client names.
-    series: `${req.instrument.conId}|${req.whatToShow}`,
+    series: `${req.instrument.id}|${req.whatToShow}`,
     barSeconds: req.barSeconds,
     bidAsk: req.whatToShow === 'BID_ASK',
   };

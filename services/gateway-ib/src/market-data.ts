@@ -1,15 +1,15 @@
 /**
- * Market-data lines of one broker connection. Reference counted: N subscribers of one conId and stream cost
+ * Market-data lines of one broker connection. Reference counted: N subscribers of one instrumentId and stream cost
  * ONE IB request; the IB line is cancelled when the last one leaves. The account's line budget
  * (`marketDataLines`) is enforced before anything is sent (LINE_BUDGET_EXHAUSTED).
  *
  * Ticks are conflated: each IB callback updates the line's state in place and marks it dirty; one flush per
- * event-loop turn publishes the full state on `md.tick.<broker>.<conId>` (hot path: an array lookup, a string
- * compare, no allocation unless the value changed). 5-second real-time bars go to `md.rtbar.<broker>.<conId>`.
+ * event-loop turn publishes the full state on `md.tick.<broker>.<instrumentId>` (hot path: an array lookup, a string
+ * compare, no allocation unless the value changed). 5-second real-time bars go to `md.rtbar.<broker>.<instrumentId>`.
  *
  * After a reconnect, an IB 1101 or a market farm coming back, every live line is re-requested under a new reqId
  * (within the governor's rate: 100 lines take ~2.5 s at 40 msg/s). A line with no tick for `staleAfterMs`
- * is reported stale on `md.health.<broker>.<conId>` (and live again when ticks resume).
+ * is reported stale on `md.health.<broker>.<instrumentId>` (and live again when ticks resume).
  */
 import type { Bus } from '@trading-system/bus';
 import {
@@ -51,7 +51,7 @@ export interface MarketDataOptions {
 type FeedMark = 'live' | 'stale' | 'down';
 
 interface Line {
-  readonly conId: number;
+  readonly instrumentId: string;
   readonly instrument: Instrument;
   readonly exchange: string | undefined;
   tickRefs: number;
@@ -76,7 +76,7 @@ interface Line {
 const GENERIC_TICKS = '233'; // RTVolume: trades with exchange time
 
 export class MarketData {
-  private readonly lines = new Map<number, Line>();
+  private readonly lines = new Map<string, Line>();
   private readonly dirty: Line[] = [];
   private flushScheduled = false;
   private readonly staleAfterMs: number;
@@ -122,18 +122,18 @@ export class MarketData {
     return n;
   }
 
-  refs(conId: number): { ticks: number; rtbars: number } {
-    const l = this.lines.get(conId);
+  refs(instrumentId: string): { ticks: number; rtbars: number } {
+    const l = this.lines.get(instrumentId);
     return { ticks: l?.tickRefs ?? 0, rtbars: l?.barRefs ?? 0 };
   }
 
   async subscribe(req: BrokerMdSubscribeRequest): Promise<{ subjects: string[]; delayed: boolean }> {
     this.conn.requireReady();
-    const conId = req.instrument.conId;
-    let line = this.lines.get(conId);
+    const instrumentId = req.instrument.id;
+    let line = this.lines.get(instrumentId);
     if (line === undefined) {
-      const instrument = await this.contracts.qualifyOne({ conId });
-      line = this.lines.get(conId) ?? this.newLine(instrument, req.instrument.exchange);
+      const instrument = await this.contracts.qualifyOne({ id: instrumentId });
+      line = this.lines.get(instrumentId) ?? this.newLine(instrument, req.instrument.exchange);
     }
     const wantsTicks = req.streams.includes('ticks');
     const wantsBars = req.streams.includes('rtbars');
@@ -167,8 +167,8 @@ export class MarketData {
    */
   async snapshot(req: BrokerMdSnapshotRequest): Promise<Tick> {
     this.conn.requireReady();
-    const conId = req.instrument.conId;
-    const instrument = await this.contracts.qualifyOne({ conId });
+    const instrumentId = req.instrument.id;
+    const instrument = await this.contracts.qualifyOne({ id: instrumentId });
     if (this.linesInUse + this.snapshotsRunning >= this.conn.config.marketDataLines) {
       throw new ContractError('LINE_BUDGET_EXHAUSTED', `no market-data line free on ${this.conn.name} for a snapshot`);
     }
@@ -185,7 +185,7 @@ export class MarketData {
         offDown();
         this.conn.unregister(reqId);
         this.snapshotsRunning--;
-        if (err === undefined) resolve(toTick(broker, conId, state, Date.now()));
+        if (err === undefined) resolve(toTick(broker, instrumentId, state, Date.now()));
         else reject(err);
       };
       const timer = setTimeout(
@@ -231,7 +231,7 @@ export class MarketData {
   }
 
   unsubscribe(req: BrokerMdUnsubscribeRequest): void {
-    const line = this.lines.get(req.instrument.conId);
+    const line = this.lines.get(req.instrument.id);
     if (line === undefined) return;
     if (req.streams.includes('ticks') && line.tickRefs > 0) {
       line.tickRefs--;
@@ -241,7 +241,7 @@ export class MarketData {
       line.barRefs--;
       if (line.barRefs === 0) this.cancel(line, 'rtbars');
     }
-    if (line.tickRefs === 0 && line.barRefs === 0) this.lines.delete(line.conId);
+    if (line.tickRefs === 0 && line.barRefs === 0) this.lines.delete(line.instrumentId);
   }
 
   stop(): void {
@@ -251,7 +251,7 @@ export class MarketData {
   private newLine(instrument: Instrument, exchange: string | undefined): Line {
     const broker = this.conn.name;
     const line: Line = {
-      conId: instrument.conId,
+      instrumentId: instrument.id,
       instrument,
       exchange,
       tickRefs: 0,
@@ -262,15 +262,15 @@ export class MarketData {
       barCall: undefined,
       barWhatToShow: 'TRADES',
       allowDelayed: false,
-      tickSubject: Subjects.mdTick.build({ broker, instrument: instrument.conId }),
-      barSubject: Subjects.mdRtBar.build({ broker, instrument: instrument.conId }),
+      tickSubject: Subjects.mdTick.build({ broker, instrument: instrument.id }),
+      barSubject: Subjects.mdRtBar.build({ broker, instrument: instrument.id }),
       state: newTickState(Date.now()),
       dirty: false,
       lastTickMs: Date.now(),
       feed: 'live',
       lastError: undefined,
     };
-    this.lines.set(line.conId, line);
+    this.lines.set(line.instrumentId, line);
     return line;
   }
 
@@ -310,7 +310,7 @@ export class MarketData {
           : isLineBudgetExceeded(code, message)
             ? 'line budget exhausted at IB'
             : 'failed';
-        this.log.warn({ conId: line.conId, code, message, kind }, 'market-data line refused by IB');
+        this.log.warn({ instrumentId: line.instrumentId, code, message, kind }, 'market-data line refused by IB');
         this.conn.unregister(reqId);
         if (line.tickReqId === reqId) line.tickReqId = undefined;
         this.mark(line, 'down');
@@ -331,17 +331,17 @@ export class MarketData {
     const broker = this.conn.name;
     this.conn.register(reqId, {
       realtimeBar: (timeSec, ohlc, volume, wap, count) => {
-        const bar = toRtBar(broker, line.conId, timeSec, ohlc, volume, wap, count, Date.now());
+        const bar = toRtBar(broker, line.instrumentId, timeSec, ohlc, volume, wap, count, Date.now());
         if (bar === undefined) return;
         try {
           this.bus.publish(line.barSubject, bar);
         } catch (err) {
-          this.log.error({ err, conId: line.conId }, 'publishing a real-time bar failed');
+          this.log.error({ err, instrumentId: line.instrumentId }, 'publishing a real-time bar failed');
         }
       },
       code: (code, message, info) => {
         if (info.cls === 'warning') return;
-        this.log.warn({ conId: line.conId, code, message }, 'real-time bars refused by IB');
+        this.log.warn({ instrumentId: line.instrumentId, code, message }, 'real-time bars refused by IB');
         this.conn.unregister(reqId);
         if (line.barReqId === reqId) line.barReqId = undefined;
       },
@@ -411,10 +411,10 @@ export class MarketData {
       // and nothing may be published for a closed line (found by the broker conformance suite).
       if (line.tickRefs === 0) continue;
       try {
-        this.bus.publish(line.tickSubject, toTick(broker, line.conId, line.state, now));
+        this.bus.publish(line.tickSubject, toTick(broker, line.instrumentId, line.state, now));
         this.published++;
       } catch (err) {
-        this.log.error({ err, conId: line.conId }, 'publishing a tick failed');
+        this.log.error({ err, instrumentId: line.instrumentId }, 'publishing a tick failed');
       }
     }
     this.dirty.length = 0;
@@ -425,7 +425,7 @@ export class MarketData {
     for (const line of this.lines.values()) {
       if (line.tickRefs === 0 || line.feed !== 'live' || line.tickReqId === undefined) continue;
       if (now - line.lastTickMs > this.staleAfterMs) {
-        this.log.warn({ conId: line.conId, silentMs: now - line.lastTickMs }, 'market-data line stale');
+        this.log.warn({ instrumentId: line.instrumentId, silentMs: now - line.lastTickMs }, 'market-data line stale');
         this.mark(line, 'stale');
       }
     }
@@ -438,16 +438,16 @@ export class MarketData {
     const health: FeedHealth = {
       v: 1,
       broker: this.conn.name,
-      conId: line.conId,
+      instrumentId: line.instrumentId,
       state: feed === 'live' && line.state.delayed ? 'delayed' : feed,
       lastTickAgeMs: Math.max(0, now - line.lastTickMs),
       leases: line.tickRefs,
       tsMs: now,
     };
     try {
-      this.bus.publish(Subjects.mdHealth.build({ broker: this.conn.name, instrument: line.conId }), health);
+      this.bus.publish(Subjects.mdHealth.build({ broker: this.conn.name, instrument: line.instrumentId }), health);
     } catch (err) {
-      this.log.error({ err, conId: line.conId }, 'publishing feed health failed');
+      this.log.error({ err, instrumentId: line.instrumentId }, 'publishing feed health failed');
     }
   }
 }

@@ -10,6 +10,7 @@ import type { BrokerConnection } from './connection.js';
 import type { ContractCache } from './contract-cache.js';
 import type { IbOptionChainListing } from './ib-port.js';
 import { toOptionChain } from './parsing/options.js';
+import { conIdOf } from './parsing/contracts.js';
 
 export interface OptionChainCacheOptions {
   /** How long to wait for IB's end message, ms. */
@@ -51,7 +52,7 @@ export class OptionChainCache {
         `${underlying.localSymbol} ${underlying.secType} has no option chain`,
       );
     }
-    const key = `${underlying.conId}|${req.exchange ?? ''}`;
+    const key = `${underlying.id}|${req.exchange ?? ''}`;
     const now = Date.now();
     const cached = this.chains.get(key);
     if (cached !== undefined && now - cached.tsMs < this.maxAgeMs) return cached;
@@ -105,7 +106,7 @@ export class OptionChainCache {
       const futFop = underlying.secType === 'FUT' ? underlying.exchange : '';
       try {
         this.conn.send('data', 'reqSecDefOptParams', (port) =>
-          port.reqSecDefOptParams(reqId, underlying.symbol, futFop, underlying.secType, underlying.conId),
+          port.reqSecDefOptParams(reqId, underlying.symbol, futFop, underlying.secType, conIdOf(underlying.id)),
         );
       } catch (err) {
         finish(err instanceof ContractError ? err : new ContractError('INTERNAL_ERROR', String(err), { cause: err }));

@@ -35,7 +35,7 @@ import { isCancelRefusal, isOrderCancelledNotice } from './ib-error-classes.js';
 import type { IbOrderStatusUpdate } from './ib-port.js';
 import type { OpenOrderRounds } from './open-orders.js';
 import { type KnownOrder, mismatch, OrderRegistry } from './order-registry.js';
-import { tradingContract } from './parsing/contracts.js';
+import { instrumentIdOf, tradingContract } from './parsing/contracts.js';
 import { priceOrUndefined, toDecimalString } from './parsing/numbers.js';
 import {
   brokerIds,
@@ -149,7 +149,7 @@ export class Orders {
     this.checkAccount(req.account);
     const known = await this.verify(ibOrderIdOf(req.orderId), req, deadline);
     const instrument = await this.within(deadline, 'qualifying the contract', () =>
-      this.contracts.qualifyOne({ conId: req.instrument.conId }),
+      this.contracts.qualifyOne({ id: req.instrument.id }),
     );
     this.checkCapabilities(req, instrument);
     await this.writePlace(known, 'modify', instrument, req, deadline);
@@ -200,7 +200,7 @@ export class Orders {
     const deadline = this.deadline();
     this.checkAccount(req.account);
     const instrument = await this.within(deadline, 'qualifying the contract', () =>
-      this.contracts.qualifyOne({ conId: req.instrument.conId }),
+      this.contracts.qualifyOne({ id: req.instrument.id }),
     );
     this.checkCapabilities(req, instrument);
     this.conn.requireReady();
@@ -404,7 +404,8 @@ export class Orders {
   private async instrumentOf(contract: Contract): Promise<Instrument> {
     const conId = contract.conId;
     if (conId === undefined || conId <= 0) throw new ContractError('CONTRACT_UNKNOWN', 'IB order without conId');
-    return this.contracts.get(conId) ?? (await this.contracts.qualifyOne({ conId }));
+    const id = instrumentIdOf(conId);
+    return this.contracts.get(id) ?? (await this.contracts.qualifyOne({ id }));
   }
 
   private publish(kind: BrokerEventKind, eventId: string, body: Record<string, unknown>): void {

@@ -103,9 +103,9 @@ const factory: ConformanceFactory = {
       broker,
       bus,
       account: ACCOUNT,
-      orderInstrument: { conId: AAPL },
+      orderInstrument: { id: String(AAPL) },
       orderQuantity: '100',
-      quoteInstrument: { conId: EURUSD },
+      quoteInstrument: { id: String(EURUSD) },
       async cutLink() {
         proxy.cut();
       },

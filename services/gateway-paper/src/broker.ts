@@ -43,6 +43,7 @@ import { Shadow } from './shadow.js';
 
 import { PaperStore } from './store.js';
 import { PaperVenue, type PlaceRequest } from './venue.js';
+import { instrumentIdOfKey } from './instrument-keys.js';
 
 export interface PaperBrokerConfig {
   /** Broker connection name: the `<broker>` token of its subjects. */
@@ -73,9 +74,9 @@ export interface BrokerOptions {
 export class PaperBroker {
   private readonly subs: Subscription[] = [];
   /** Instruments whose source ticks are re-published under our name (subscribed through us). */
-  private readonly tickLines = new Set<number>();
-  /** Source 5-s bar subscriptions re-published under our name, by conId. */
-  private readonly barLines = new Map<number, Subscription>();
+  private readonly tickLines = new Set<string>();
+  /** Source 5-s bar subscriptions re-published under our name, by instrumentId. */
+  private readonly barLines = new Map<string, Subscription>();
   private readonly instanceId = `paper-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   private state: ConnectionState = 'degraded';
   /** When the quote source last went from quoting to not (or back), epoch ms: its feed's sinceMs. */
@@ -165,8 +166,8 @@ export class PaperBroker {
 
   private onTick(t: Tick): void {
     if (this.venue.quotes.update(t) && this.venue.hasOpenOrders()) this.step();
-    if (this.tickLines.has(t.conId))
-      this.bus.publish(Subjects.mdTick.build({ broker: this.config.name, instrument: t.conId }), {
+    if (this.tickLines.has(t.instrumentId))
+      this.bus.publish(Subjects.mdTick.build({ broker: this.config.name, instrument: t.instrumentId }), {
         ...t,
         broker: this.config.name,
       });
@@ -183,21 +184,21 @@ export class PaperBroker {
   }
 
   /** A quote line for an instrument: the source's live ticks, or its history replayed. */
-  private async watch(conId: number): Promise<void> {
-    if (this.replay === undefined) return this.shadow.watch(conId);
-    const i = await this.ensureInstrument(conId);
-    await this.replay.watch(conId, Number(i.minTick));
+  private async watch(instrumentId: string): Promise<void> {
+    if (this.replay === undefined) return this.shadow.watch(instrumentId);
+    const i = await this.ensureInstrument(instrumentId);
+    await this.replay.watch(instrumentId, Number(i.minTick));
   }
 
-  private watching(conId: number): boolean {
-    return this.replay === undefined ? this.shadow.watching(conId) : this.replay.watching(conId);
+  private watching(instrumentId: string): boolean {
+    return this.replay === undefined ? this.shadow.watching(instrumentId) : this.replay.watching(instrumentId);
   }
 
   /** Quote lines for every working order's instrument (after a start, or when the source comes back). */
   private watchOpenOrders(): void {
-    for (const conId of new Set(this.venue.openOrders().map((o) => o.conId)))
-      if (!this.watching(conId))
-        this.watch(conId).catch((err: unknown) => this.log.warn({ err, conId }, 'no quote line'));
+    for (const instrumentId of new Set(this.venue.openOrders().map((o) => instrumentIdOfKey(o.conId))))
+      if (!this.watching(instrumentId))
+        this.watch(instrumentId).catch((err: unknown) => this.log.warn({ err, instrumentId }, 'no quote line'));
   }
 
   /**
@@ -306,13 +307,13 @@ export class PaperBroker {
       historyForecast: (b: object) => this.shadow.command('historyForecast', b as never),
       mdSubscribe: (b: BrokerMdSubscribeRequest) => this.mdSubscribe(b),
       mdUnsubscribe: async (b: BrokerMdUnsubscribeRequest) => {
-        const conId = b.instrument.conId;
-        if (b.streams.includes('ticks')) this.tickLines.delete(conId);
+        const instrumentId = b.instrument.id;
+        if (b.streams.includes('ticks')) this.tickLines.delete(instrumentId);
         if (b.streams.includes('rtbars')) {
           if (this.replay !== undefined)
             throw new Refusal('SERVICE_UNAVAILABLE', 'a replaying paper broker serves ticks only, no 5-s bars');
-          this.barLines.get(conId)?.unsubscribe();
-          this.barLines.delete(conId);
+          this.barLines.get(instrumentId)?.unsubscribe();
+          this.barLines.delete(instrumentId);
         }
         return { v: 1, ok: true };
       },
@@ -375,20 +376,20 @@ export class PaperBroker {
   }
 
   /** The instrument as the source qualifies it, cached in our books. */
-  private async ensureInstrument(conId: number): Promise<Instrument> {
-    const known = this.venue.instrument(conId);
+  private async ensureInstrument(instrumentId: string): Promise<Instrument> {
+    const known = this.venue.instrument(instrumentId);
     if (known !== undefined) return known;
-    const r = await this.shadow.command('qualifyContract', { v: 1, instrument: { conId }, allowMany: false });
+    const r = await this.shadow.command('qualifyContract', { v: 1, instrument: { id: instrumentId }, allowMany: false });
     const i = r.instruments[0];
-    if (i === undefined) throw new Refusal('CONTRACT_UNKNOWN', `conId ${conId} is unknown to the quote source`);
+    if (i === undefined) throw new Refusal('CONTRACT_UNKNOWN', `instrument ${instrumentId} is unknown to the quote source`);
     await this.venue.addInstrument(i);
     return i;
   }
 
   /** The instrument and a quote line for it. */
-  private async prepare(conId: number): Promise<void> {
-    await this.ensureInstrument(conId);
-    await this.watch(conId);
+  private async prepare(instrumentId: string): Promise<void> {
+    await this.ensureInstrument(instrumentId);
+    await this.watch(instrumentId);
   }
 
   private toPlace(b: BrokerPlaceOrderRequest): PlaceRequest {
@@ -396,7 +397,7 @@ export class PaperBroker {
     return {
       clientOrderId: b.clientOrderId,
       account: b.account,
-      conId: b.instrument.conId,
+      instrumentId: b.instrument.id,
       side: b.side,
       quantity: b.quantity,
       orderType: b.orderType,
@@ -409,15 +410,15 @@ export class PaperBroker {
 
   /** What the broker does not announce is refused here, unsent, with the announcement's own reading. */
   private checkCapabilities(b: BrokerPlaceOrderRequest): void {
-    const i = this.venue.instrument(b.instrument.conId);
-    if (i === undefined) throw new Refusal('CONTRACT_UNKNOWN', `conId ${b.instrument.conId} is not qualified`);
+    const i = this.venue.instrument(b.instrument.id);
+    if (i === undefined) throw new Refusal('CONTRACT_UNKNOWN', `instrument ${b.instrument.id} is not qualified`);
     const problem = orderCapabilityProblem(this.capabilities(), { ...b, secType: i.secType });
     if (problem !== undefined) throw new Refusal(problem.code, problem.message, { rule: problem.rule });
   }
 
   private async placeOrder(b: BrokerPlaceOrderRequest) {
     const req = this.toPlace(b);
-    await this.prepare(req.conId);
+    await this.prepare(req.instrumentId);
     this.checkCapabilities(b);
     const orderId = await this.venue.place(req);
     return { v: 1, ok: true, clientOrderId: b.clientOrderId, orderId: String(orderId) };
@@ -425,7 +426,7 @@ export class PaperBroker {
 
   private async modifyOrder(b: BrokerModifyOrderRequest) {
     const req = this.toPlace(b);
-    await this.prepare(req.conId);
+    await this.prepare(req.instrumentId);
     this.checkCapabilities(b);
     await this.venue.modify(this.coreOrderId(b), req);
     return { v: 1, ok: true, clientOrderId: b.clientOrderId, orderId: b.orderId };
@@ -439,46 +440,46 @@ export class PaperBroker {
   }
 
   private async mdSubscribe(b: BrokerMdSubscribeRequest) {
-    const conId = b.instrument.conId;
+    const instrumentId = b.instrument.id;
     const subjects: string[] = [];
     if (b.streams.includes('ticks')) {
-      await this.watch(conId);
-      this.tickLines.add(conId);
-      subjects.push(Subjects.mdTick.build({ broker: this.config.name, instrument: conId }));
+      await this.watch(instrumentId);
+      this.tickLines.add(instrumentId);
+      subjects.push(Subjects.mdTick.build({ broker: this.config.name, instrument: instrumentId }));
     }
     if (b.streams.includes('rtbars')) {
       if (this.replay !== undefined)
         throw new Refusal('SERVICE_UNAVAILABLE', 'a replaying paper broker serves ticks only, no 5-s bars');
       // Bars are the source's, re-published under our name while subscribed.
       await this.shadow.command('mdSubscribe', { ...b, streams: ['rtbars'] });
-      if (!this.barLines.has(conId))
+      if (!this.barLines.has(instrumentId))
         this.barLines.set(
-          conId,
+          instrumentId,
           this.bus.subscribe<Record<string, unknown>>(
-            Subjects.mdRtBar.build({ broker: this.config.quotesFrom, instrument: conId }),
+            Subjects.mdRtBar.build({ broker: this.config.quotesFrom, instrument: instrumentId }),
             (m) =>
-              this.bus.publish(Subjects.mdRtBar.build({ broker: this.config.name, instrument: conId }), {
+              this.bus.publish(Subjects.mdRtBar.build({ broker: this.config.name, instrument: instrumentId }), {
                 ...m.data,
                 broker: this.config.name,
               }),
           ),
         );
-      subjects.push(Subjects.mdRtBar.build({ broker: this.config.name, instrument: conId }));
+      subjects.push(Subjects.mdRtBar.build({ broker: this.config.name, instrument: instrumentId }));
     }
     return { v: 1, ok: true, subjects, delayed: false, instanceId: this.instanceId };
   }
 
   /** Our latest quote when we hold a line; else the source's snapshot, which also primes the quotes we match on. */
   private async mdSnapshot(b: BrokerMdSnapshotRequest) {
-    const conId = b.instrument.conId;
-    await this.prepare(conId);
-    const last = this.venue.quotes.lastTick(conId);
-    if (last !== undefined && this.venue.quotes.quoteAt(conId) !== undefined)
+    const instrumentId = b.instrument.id;
+    await this.prepare(instrumentId);
+    const last = this.venue.quotes.lastTick(instrumentId);
+    if (last !== undefined && this.venue.quotes.quoteOf(instrumentId) !== undefined)
       return { v: 1, ok: true, tick: { ...last, broker: this.config.name } };
     if (this.replay !== undefined)
       throw new Refusal(
         'HISTORY_NO_DATA',
-        `the replay has no quote for ${conId} at ${new Date(this.clock.nowMs()).toISOString()}`,
+        `the replay has no quote for ${instrumentId} at ${new Date(this.clock.nowMs()).toISOString()}`,
       );
     const r = await this.shadow.command('mdSnapshot', b);
     this.venue.quotes.update(r.tick);
@@ -490,7 +491,7 @@ export class PaperBroker {
     await this.relay.flushed();
     const now = Date.now();
     const order = (o: Parameters<typeof toBrokerOrder>[0]) => {
-      const i = this.venue.instrument(o.conId);
+      const i = this.venue.instrument(instrumentIdOfKey(o.conId));
       return i === undefined ? [] : [toBrokerOrder(o, i)];
     };
     const parts = snapshotParts({

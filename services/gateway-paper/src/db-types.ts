@@ -11,7 +11,7 @@ export interface StateTable {
 
 export interface InstrumentsTable {
   broker: string;
-  con_id: number;
+  instrument_id: string;
   instrument: unknown;
 }
 
@@ -21,7 +21,7 @@ export interface OrdersTable {
   perm_id: number;
   client_order_id: string;
   account: string;
-  con_id: number;
+  instrument_id: string;
   side: string;
   quantity: string;
   order_type: string;
@@ -39,7 +39,7 @@ export interface ExecutionsTable {
   order_id: number;
   client_order_id: string;
   account: string;
-  con_id: number;
+  instrument_id: string;
   side: string;
   quantity: string;
   price: string;
@@ -52,7 +52,7 @@ export interface ExecutionsTable {
 export interface PositionsTable {
   broker: string;
   account: string;
-  con_id: number;
+  instrument_id: string;
   quantity: string;
   cost_basis: string;
   realized_pnl: string;

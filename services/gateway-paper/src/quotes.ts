@@ -5,6 +5,7 @@
  */
 import type { Tick } from '@trading-system/contracts';
 import type { Quote, QuoteSource } from '@trading-system/exchange';
+import { exchangeKeyOf } from './instrument-keys.js';
 
 /**
  * Displayed size when the source shows none: the source is a price feed, not a book, so the order fills as if the
@@ -16,30 +17,37 @@ export class QuoteBook implements QuoteSource {
   private readonly quotes = new Map<number, Quote>();
   private readonly ticks = new Map<number, Tick>();
 
-  quoteAt(conId: number): Quote | undefined {
-    return this.quotes.get(conId);
+  /** The core's read (its integer key, instrument-keys.ts). */
+  quoteAt(key: number): Quote | undefined {
+    return this.quotes.get(key);
+  }
+
+  quoteOf(instrumentId: string): Quote | undefined {
+    return this.quotes.get(exchangeKeyOf(instrumentId));
   }
 
   /** The last tick of the source for an instrument (its fields are what `mdSnapshot` answers). */
-  lastTick(conId: number): Tick | undefined {
-    return this.ticks.get(conId);
+  lastTick(instrumentId: string): Tick | undefined {
+    return this.ticks.get(exchangeKeyOf(instrumentId));
   }
 
   /** Takes a tick; true when the instrument now has a two-sided quote the core can match against. */
   update(t: Tick): boolean {
-    const prev = this.ticks.get(t.conId);
+    const key = exchangeKeyOf(t.instrumentId);
+    const prev = this.ticks.get(key);
     // Ticks may carry only what changed: keep the fields the new one leaves out.
     const merged: Tick = prev === undefined ? t : { ...prev, ...stripUndefined(t) };
-    this.ticks.set(t.conId, merged);
+    this.ticks.set(key, merged);
     const q = toQuote(merged);
-    if (q === undefined) this.quotes.delete(t.conId);
-    else this.quotes.set(t.conId, q);
+    if (q === undefined) this.quotes.delete(key);
+    else this.quotes.set(key, q);
     return q !== undefined;
   }
 
-  forget(conId: number): void {
-    this.quotes.delete(conId);
-    this.ticks.delete(conId);
+  forget(instrumentId: string): void {
+    const key = exchangeKeyOf(instrumentId);
+    this.quotes.delete(key);
+    this.ticks.delete(key);
   }
 }
 

@@ -42,7 +42,7 @@ export function priceInBar(b: BarData, t: number): number {
 }
 
 interface Line {
-  readonly conId: number;
+  readonly instrumentId: string;
   readonly minTick: number;
   bars: BarData[];
   /** End of the fetched range, epoch ms. */
@@ -57,7 +57,7 @@ interface Line {
 const EMPTY_CHUNKS_AT_THE_END = 12;
 
 export class ReplayFeed {
-  private readonly lines = new Map<number, Line>();
+  private readonly lines = new Map<string, Line>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -70,15 +70,15 @@ export class ReplayFeed {
     this.timer = setInterval(() => this.emitAll(), TICK_EVERY_MS);
   }
 
-  watching(conId: number): boolean {
-    return this.lines.has(conId);
+  watching(instrumentId: string): boolean {
+    return this.lines.has(instrumentId);
   }
 
   /** Starts replaying an instrument; resolves once its first quote is out (or no history exists at this time). */
-  async watch(conId: number, minTick: number): Promise<void> {
-    if (this.lines.has(conId)) return;
+  async watch(instrumentId: string, minTick: number): Promise<void> {
+    if (this.lines.has(instrumentId)) return;
     const line: Line = {
-      conId,
+      instrumentId,
       minTick,
       bars: [],
       loadedUntil: this.clock.nowMs() - 1,
@@ -86,7 +86,7 @@ export class ReplayFeed {
       emptyChunks: 0,
       failedAtMs: 0,
     };
-    this.lines.set(conId, line);
+    this.lines.set(instrumentId, line);
     await this.load(line);
     this.emit(line);
   }
@@ -99,7 +99,7 @@ export class ReplayFeed {
         {
           v: 1,
           requestId: randomUUID(),
-          instrument: { conId: line.conId },
+          instrument: { id: line.instrumentId },
           startMs: endMs - CHUNK_MS,
           endMs,
           timeframe: '1m',
@@ -115,7 +115,7 @@ export class ReplayFeed {
     })()
       .catch((err: unknown) => {
         line.failedAtMs = Date.now();
-        this.onError(err, `history of ${line.conId} for the replay`);
+        this.onError(err, `history of ${line.instrumentId} for the replay`);
       })
       .finally(() => {
         line.loading = undefined;
@@ -143,7 +143,7 @@ export class ReplayFeed {
     this.onTick({
       v: 1,
       broker: this.broker,
-      conId: line.conId,
+      instrumentId: line.instrumentId,
       bid: bid.toFixed(digits),
       ask: (bid + tick).toFixed(digits),
       last: price.toFixed(digits),

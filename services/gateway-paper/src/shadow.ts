@@ -1,6 +1,6 @@
 /**
- * The broker the paper broker shadows (its quote source): instruments are qualified by it (its conIds), quotes are
- * its `md.tick.<source>.<conId>` ticks, history and option chains are its answers. Only the bus contract is used,
+ * The broker the paper broker shadows (its quote source): instruments are qualified by it (its instrument ids, passed
+ * through), quotes are its `md.tick.<source>.<instrumentId>` ticks, history and option chains are its answers. Only the bus contract is used,
  * so any gateway type can be shadowed. Lines are opened with the source's `mdSubscribe` and reopened when its
  * gateway instance changes (a restarted gateway has forgotten them).
  */
@@ -24,7 +24,7 @@ export interface ShadowListener {
 }
 
 export class Shadow {
-  private readonly lines = new Map<number, Subscription>();
+  private readonly lines = new Map<string, Subscription>();
   private statusSub: Subscription | undefined;
   private instanceId: string | undefined;
   last: BrokerStatus | undefined;
@@ -55,33 +55,33 @@ export class Shadow {
     if (s.instanceId !== undefined) this.instanceId = s.instanceId;
     this.last = s;
     this.listener.status(s);
-    if (restarted) for (const conId of this.lines.keys()) this.reopen(conId);
+    if (restarted) for (const instrumentId of this.lines.keys()) this.reopen(instrumentId);
   }
 
-  private reopen(conId: number): void {
-    this.command('mdSubscribe', { v: 1, instrument: { conId }, streams: ['ticks'] }).catch((err: unknown) =>
-      this.onError(err, `reopening the quote line of ${conId}`),
+  private reopen(instrumentId: string): void {
+    this.command('mdSubscribe', { v: 1, instrument: { id: instrumentId }, streams: ['ticks'] }).catch((err: unknown) =>
+      this.onError(err, `reopening the quote line of ${instrumentId}`),
     );
   }
 
   /** Opens the source's tick line for an instrument (once; later calls are free). */
-  async watch(conId: number): Promise<void> {
-    if (this.lines.has(conId)) return;
-    const sub = this.bus.subscribe<Tick>(Subjects.mdTick.build({ broker: this.name, instrument: conId }), (m) =>
+  async watch(instrumentId: string): Promise<void> {
+    if (this.lines.has(instrumentId)) return;
+    const sub = this.bus.subscribe<Tick>(Subjects.mdTick.build({ broker: this.name, instrument: instrumentId }), (m) =>
       this.listener.tick(m.data),
     );
-    this.lines.set(conId, sub);
+    this.lines.set(instrumentId, sub);
     try {
-      await this.command('mdSubscribe', { v: 1, instrument: { conId }, streams: ['ticks'] });
+      await this.command('mdSubscribe', { v: 1, instrument: { id: instrumentId }, streams: ['ticks'] });
     } catch (err) {
       sub.unsubscribe();
-      this.lines.delete(conId);
+      this.lines.delete(instrumentId);
       throw err;
     }
   }
 
-  watching(conId: number): boolean {
-    return this.lines.has(conId);
+  watching(instrumentId: string): boolean {
+    return this.lines.has(instrumentId);
   }
 
   /** Sends a command to the source; an error reply becomes a Refusal with the source's code. */
@@ -106,12 +106,12 @@ export class Shadow {
 
   async stop(): Promise<void> {
     this.statusSub?.unsubscribe();
-    const conIds = [...this.lines.keys()];
+    const instrumentIds = [...this.lines.keys()];
     for (const s of this.lines.values()) s.unsubscribe();
     this.lines.clear();
     // Our lines at the source are closed politely; a source already gone is no error of ours.
     await Promise.allSettled(
-      conIds.map((conId) => this.command('mdUnsubscribe', { v: 1, instrument: { conId }, streams: ['ticks'] }, 2_000)),
+      instrumentIds.map((instrumentId) => this.command('mdUnsubscribe', { v: 1, instrument: { id: instrumentId }, streams: ['ticks'] }, 2_000)),
     );
   }
 }

@@ -10,6 +10,7 @@ import type { Kysely } from '@trading-system/storage';
 import type { PaperDb } from './db-types.js';
 import { microsToDecimal, numberToDecimal } from './decimals.js';
 import type { Fact } from './facts.js';
+import { instrumentIdOfKey } from './instrument-keys.js';
 
 export interface CashRow {
   readonly account: string;
@@ -69,8 +70,8 @@ export class PaperStore {
   async saveInstrument(i: Instrument): Promise<void> {
     await this.db
       .insertInto('instruments')
-      .values({ broker: this.broker, con_id: i.conId, instrument: JSON.stringify(i) })
-      .onConflict((oc) => oc.columns(['broker', 'con_id']).doUpdateSet({ instrument: JSON.stringify(i) }))
+      .values({ broker: this.broker, instrument_id: i.id, instrument: JSON.stringify(i) })
+      .onConflict((oc) => oc.columns(['broker', 'instrument_id']).doUpdateSet({ instrument: JSON.stringify(i) }))
       .execute();
   }
 
@@ -88,7 +89,7 @@ export class PaperStore {
           perm_id: o.permId,
           client_order_id: o.orderRef,
           account: o.account,
-          con_id: o.conId,
+          instrument_id: instrumentIdOfKey(o.conId),
           side: o.action,
           quantity: numberToDecimal(o.totalQuantity),
           order_type: o.orderType,
@@ -114,7 +115,7 @@ export class PaperStore {
             order_id: x.orderId,
             client_order_id: x.orderRef,
             account: x.account,
-            con_id: x.conId,
+            instrument_id: instrumentIdOfKey(x.conId),
             side: x.side === 'BOT' ? 'BUY' : 'SELL',
             quantity: numberToDecimal(x.shares),
             price: numberToDecimal(x.price),
@@ -134,8 +135,8 @@ export class PaperStore {
         };
         await tx
           .insertInto('positions')
-          .values({ broker, account: p.account, con_id: p.conId, ...row })
-          .onConflict((oc) => oc.columns(['broker', 'account', 'con_id']).doUpdateSet(row))
+          .values({ broker, account: p.account, instrument_id: instrumentIdOfKey(p.conId), ...row })
+          .onConflict((oc) => oc.columns(['broker', 'account', 'instrument_id']).doUpdateSet(row))
           .execute();
       }
       for (const m of c.cash) {

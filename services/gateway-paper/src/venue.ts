@@ -29,6 +29,7 @@ import {
 import { type MarketHours, toSpec } from './instruments.js';
 import { QuoteBook } from './quotes.js';
 import type { CashRow, PaperStore } from './store.js';
+import { exchangeKeyOf, instrumentIdOfKey } from './instrument-keys.js';
 
 /** Orders of the paper broker belong to one core client: the gateway is the only API client of its core. */
 export const CLIENT_ID = 0;
@@ -51,7 +52,7 @@ export interface VenueOptions {
 export interface PlaceRequest {
   readonly clientOrderId: string;
   readonly account: string;
-  readonly conId: number;
+  readonly instrumentId: string;
   readonly side: 'BUY' | 'SELL';
   readonly quantity: string;
   readonly orderType: string;
@@ -63,7 +64,7 @@ export interface PlaceRequest {
 
 export class PaperVenue {
   readonly quotes = new QuoteBook();
-  private readonly instruments = new Map<number, Instrument>();
+  private readonly instruments = new Map<string, Instrument>();
   private readonly specs = new Map<number, InstrumentSpec>();
   private queue: Promise<unknown> = Promise.resolve();
   private stepQueued = false;
@@ -94,16 +95,16 @@ export class PaperVenue {
   }
 
   private remember(i: Instrument): void {
-    this.instruments.set(i.conId, i);
-    this.specs.set(i.conId, toSpec(i, this.options.hours));
+    this.instruments.set(i.id, i);
+    this.specs.set(exchangeKeyOf(i.id), toSpec(i, this.options.hours));
   }
 
-  instrument(conId: number): Instrument | undefined {
-    return this.instruments.get(conId);
+  instrument(id: string): Instrument | undefined {
+    return this.instruments.get(id);
   }
 
   async addInstrument(i: Instrument): Promise<void> {
-    if (this.instruments.has(i.conId)) return;
+    if (this.instruments.has(i.id)) return;
     await this.options.store.saveInstrument(i);
     this.remember(i);
   }
@@ -193,7 +194,7 @@ export class PaperVenue {
     return {
       orderId,
       clientId: CLIENT_ID,
-      conId: req.conId,
+      conId: exchangeKeyOf(req.instrumentId),
       action: req.side,
       totalQuantity: Number(req.quantity),
       orderType: req.orderType,
@@ -218,7 +219,7 @@ export class PaperVenue {
     for (const e of events) {
       switch (e.kind) {
         case 'openOrder': {
-          const i = this.instruments.get(e.order.conId);
+          const i = this.instruments.get(instrumentIdOfKey(e.order.conId));
           if (i !== undefined) facts.push(openOrderFact(e.order, i, now));
           touched.set(e.order.orderId, e.order);
           break;

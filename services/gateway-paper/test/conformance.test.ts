@@ -29,9 +29,9 @@ const factory: ConformanceFactory = {
       broker: h.broker,
       bus: h.bus,
       account: ACCOUNT,
-      orderInstrument: { conId: AAPL },
+      orderInstrument: { id: AAPL },
       orderQuantity: '100',
-      quoteInstrument: { conId: EURUSD },
+      quoteInstrument: { id: EURUSD },
       async restartGateway() {
         await h.stopPaper();
         await h.startPaper();

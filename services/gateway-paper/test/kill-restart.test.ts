@@ -68,7 +68,7 @@ describe('gateway-paper: kill -9 mid-flow and restart on the same database', () 
 
   test('answered orders and committed fills survive, nothing is duplicated, ids are never reused', async () => {
     const before = await connected();
-    const snap = await c.command('mdSnapshot', { v: 1, instrument: { conId: AAPL } });
+    const snap = await c.command('mdSnapshot', { v: 1, instrument: { id: AAPL } });
     if (!snap.ok) throw new Error(`no quote: ${snap.code}`);
     const bid = Number(snap.tick.bid);
     const far = (Math.floor(bid * 0.9 * 100) / 100).toFixed(2);
@@ -78,7 +78,7 @@ describe('gateway-paper: kill -9 mid-flow and restart on the same database', () 
       v: 1,
       clientOrderId: `kr-${i}-${randomUUID().slice(0, 8)}`,
       account: ACCOUNT,
-      instrument: { conId: AAPL },
+      instrument: { id: AAPL },
       side: 'BUY',
       quantity: '10',
       orderType: i % 2 === 0 ? 'MKT' : 'LMT',

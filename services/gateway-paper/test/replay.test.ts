@@ -56,7 +56,7 @@ describe('gateway-paper replaying history', () => {
     });
     try {
       const startedAt = Date.now();
-      expect(await c.command('mdSubscribe', { v: 1, instrument: { conId: AAPL }, streams: ['ticks'] })).toMatchObject({
+      expect(await c.command('mdSubscribe', { v: 1, instrument: { id: AAPL }, streams: ['ticks'] })).toMatchObject({
         ok: true,
       });
       await vi.waitFor(() => expect(ticks.length).toBeGreaterThan(10), { timeout: 10_000 });
@@ -75,7 +75,7 @@ describe('gateway-paper replaying history', () => {
       const bars = await c.command('fetchHistory', {
         v: 1,
         requestId: randomUUID(),
-        instrument: { conId: AAPL },
+        instrument: { id: AAPL },
         startMs: FROM,
         endMs: FROM + 3_600_000,
         timeframe: '1m',
@@ -91,7 +91,7 @@ describe('gateway-paper replaying history', () => {
         v: 1,
         clientOrderId,
         account: ACCOUNT,
-        instrument: { conId: AAPL },
+        instrument: { id: AAPL },
         side: 'BUY',
         quantity: '10',
         orderType: 'MKT',
@@ -111,7 +111,7 @@ describe('gateway-paper replaying history', () => {
         { v: 1 },
         { timeoutMs: 5_000 },
       );
-      expect(held.ok && held.positions.find((p) => p.conId === AAPL)?.quantity).toBe('10');
+      expect(held.ok && held.positions.find((p) => p.instrumentId === AAPL)?.quantity).toBe('10');
       const summary = await src.bus.request<AccountSummaryReply>(
         Subjects.accountSummary.build({ broker }),
         { v: 1, account: ACCOUNT },

@@ -33,7 +33,7 @@ export async function queryOrders(
   if (q.account !== undefined) s = s.where('account', '=', q.account);
   if (q.strategy !== undefined) s = s.where('strategy', '=', q.strategy);
   if (q.clientOrderId !== undefined) s = s.where('client_order_id', '=', q.clientOrderId);
-  if (q.conId !== undefined) s = s.where('con_id', '=', q.conId);
+  if (q.instrumentId !== undefined) s = s.where('instrument_id', '=', q.instrumentId);
   if (q.symbol !== undefined) s = s.where('symbol', '=', q.symbol);
   if (q.fromMs !== undefined) s = s.where('created_at_ms', '>=', q.fromMs);
   if (q.toMs !== undefined) s = s.where('created_at_ms', '<', q.toMs);
@@ -84,7 +84,7 @@ export async function queryTrades(
   if (q.account !== undefined) s = s.where('account', '=', q.account);
   if (q.strategy !== undefined) s = s.where('strategy', '=', q.strategy);
   if (q.clientOrderId !== undefined) s = s.where('client_order_id', '=', q.clientOrderId);
-  if (q.conId !== undefined) s = s.where('con_id', '=', q.conId);
+  if (q.instrumentId !== undefined) s = s.where('instrument_id', '=', q.instrumentId);
   if (q.symbol !== undefined) s = s.where('symbol', '=', q.symbol);
   if (q.fromMs !== undefined) s = s.where('ts_event_ms', '>=', q.fromMs);
   if (q.toMs !== undefined) s = s.where('ts_event_ms', '<', q.toMs);
@@ -122,7 +122,7 @@ function toTrade(r: TradesTable): TradeRecord {
     clientOrderId: r.client_order_id,
     broker: r.broker,
     account: r.account,
-    conId: r.con_id,
+    instrumentId: r.instrument_id,
     symbol: r.symbol,
     side: r.side as TradeRecord['side'],
     quantity: r.quantity,

@@ -96,7 +96,7 @@ export async function backfill(
       {
         v: 1,
         requestId: `${prefix}${i}`,
-        instrument: { conId: series.conId },
+        instrument: { id: series.instrumentId },
         timeframe: series.timeframe,
         startMs: chunk.startMs,
         endMs: chunk.endMs,

@@ -9,7 +9,7 @@ import type { SeriesKey } from './series.js';
 /** The key columns of a series' rows. */
 interface SeriesColumns {
   readonly broker: string;
-  readonly con_id: number;
+  readonly instrument_id: string;
   readonly bar_size: string;
   readonly what_to_show: string;
   readonly use_rth: boolean;
@@ -48,7 +48,7 @@ export class BarStore {
   private seriesWhere(s: SeriesKey): SeriesColumns {
     return {
       broker: s.broker,
-      con_id: s.conId,
+      instrument_id: s.instrumentId,
       bar_size: s.timeframe,
       what_to_show: s.whatToShow,
       use_rth: s.useRth,
@@ -63,7 +63,7 @@ export class BarStore {
    */
   private async lockBlocks(trx: Trx, s: SeriesKey, firstMs: number, lastMs: number): Promise<void> {
     const span = blockSpanMs(s.timeframe);
-    const key = `${this.schema}/${s.broker}/${s.conId}/${s.timeframe}/${s.whatToShow}/${s.useRth}/`;
+    const key = `${this.schema}/${s.broker}/${s.instrumentId}/${s.timeframe}/${s.whatToShow}/${s.useRth}/`;
     await sql`
       select pg_advisory_xact_lock(hashtextextended(${key} || b::text, 0))
         from generate_series(${blockStart(firstMs, span)}::bigint, ${blockStart(lastMs, span)}::bigint, ${span}::bigint) b`.execute(
@@ -79,16 +79,16 @@ export class BarStore {
     const hi = blockStart(lastMs, span) + span;
     await sql`
       insert into ${sql.table(`${this.schema}.bar_blocks`)}
-             (broker, con_id, bar_size, what_to_show, use_rth, block_ms, first_ms, last_ms, n, rows)
-      select broker, con_id, bar_size, what_to_show, use_rth,
+             (broker, instrument_id, bar_size, what_to_show, use_rth, block_ms, first_ms, last_ms, n, rows)
+      select broker, instrument_id, bar_size, what_to_show, use_rth,
              ts_start_ms - ((ts_start_ms % ${span}::bigint) + ${span}::bigint) % ${span}::bigint,
              min(ts_start_ms), max(ts_start_ms), count(*), string_agg(packed, ';' order by ts_start_ms)
         from ${sql.table(`${this.schema}.bars`)}
-       where broker = ${k.broker} and con_id = ${k.con_id} and bar_size = ${k.bar_size}
+       where broker = ${k.broker} and instrument_id = ${k.instrument_id} and bar_size = ${k.bar_size}
          and what_to_show = ${k.what_to_show} and use_rth = ${k.use_rth}
          and ts_start_ms >= ${lo}::bigint and ts_start_ms < ${hi}::bigint
        group by 1, 2, 3, 4, 5, 6
-      on conflict (broker, con_id, bar_size, what_to_show, use_rth, block_ms) do update
+      on conflict (broker, instrument_id, bar_size, what_to_show, use_rth, block_ms) do update
          set first_ms = excluded.first_ms, last_ms = excluded.last_ms, n = excluded.n, rows = excluded.rows`.execute(
       trx,
     );

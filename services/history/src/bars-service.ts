@@ -84,7 +84,7 @@ export class BarsService {
     );
     const series: SeriesKey = {
       broker: q.broker,
-      conId: instrument.conId,
+      instrumentId: instrument.id,
       timeframe: plan.baseTimeframe,
       whatToShow,
       useRth: q.useRth,

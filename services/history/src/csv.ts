@@ -18,7 +18,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 export const BAR_CSV_HEADER = csvLine([
   'symbol',
-  'conId',
+  'instrumentId',
   'timeframe',
   'tsStartMs',
   'start',
@@ -31,10 +31,10 @@ export const BAR_CSV_HEADER = csvLine([
   'count',
   'gap',
 ]);
-export function barCsvLine(symbol: string, conId: number, timeframe: string, b: BarData): string {
+export function barCsvLine(symbol: string, instrumentId: string, timeframe: string, b: BarData): string {
   return csvLine([
     symbol,
-    conId,
+    instrumentId,
     timeframe,
     b.tsStartMs,
     iso(b.tsStartMs),
@@ -54,7 +54,7 @@ export const ORDER_CSV_HEADER = csvLine([
   'broker',
   'account',
   'symbol',
-  'conId',
+  'instrumentId',
   'side',
   'quantity',
   'orderType',
@@ -75,7 +75,7 @@ export function orderCsvLine(o: OrderView): string {
     o.broker,
     o.account,
     o.instrument.symbol,
-    o.instrument.conId,
+    o.instrument.id,
     o.side,
     o.quantity,
     o.orderType,
@@ -98,7 +98,7 @@ export const TRADE_CSV_HEADER = csvLine([
   'broker',
   'account',
   'symbol',
-  'conId',
+  'instrumentId',
   'side',
   'quantity',
   'price',
@@ -116,7 +116,7 @@ export function tradeCsvLine(t: TradeRecord): string {
     t.broker,
     t.account,
     t.symbol,
-    t.conId,
+    t.instrumentId,
     t.side,
     t.quantity,
     t.price,

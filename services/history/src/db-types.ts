@@ -2,7 +2,7 @@
  * columns the database fills (bigserial, defaults) are optional. */
 export interface BarsTable {
   broker: string;
-  con_id: number;
+  instrument_id: string;
   bar_size: string;
   what_to_show: string;
   use_rth: boolean;
@@ -25,7 +25,7 @@ export interface BarsTable {
 /** Packed rows of a series' bars per block span (migration 0006, bar-blocks.ts), derived from `bars`. */
 export interface BarBlocksTable {
   broker: string;
-  con_id: number;
+  instrument_id: string;
   bar_size: string;
   what_to_show: string;
   use_rth: boolean;
@@ -40,7 +40,7 @@ export interface CoverageTable {
   /** bigserial, set by the database. */
   id?: string;
   broker: string;
-  con_id: number;
+  instrument_id: string;
   bar_size: string;
   what_to_show: string;
   use_rth: boolean;
@@ -52,7 +52,7 @@ export interface CoverageTable {
 
 export interface InstrumentsTable {
   broker: string;
-  con_id: number;
+  instrument_id: string;
   instrument: unknown;
   updated_at?: Date;
 }
@@ -61,7 +61,7 @@ export interface OrdersTable {
   client_order_id: string;
   broker: string;
   account: string;
-  con_id: number;
+  instrument_id: string;
   symbol: string;
   strategy: string | null;
   state: string;
@@ -87,7 +87,7 @@ export interface TradesTable {
   client_order_id: string;
   broker: string;
   account: string;
-  con_id: number;
+  instrument_id: string;
   symbol: string;
   strategy: string | null;
   side: string;

@@ -114,7 +114,7 @@ export class DownloadEta {
           v: 1,
           requestIdPrefix: this.prefix,
           more: {
-            instrument: { conId: s.conId },
+            instrument: { id: s.instrumentId },
             timeframe: s.timeframe,
             whatToShow: s.whatToShow,
             count: notSubmitted,

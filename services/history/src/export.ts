@@ -30,7 +30,7 @@ export async function runExport(
     if (p === undefined) throw new TypeError('bars export without prepared bars');
     const bars = await deps.bars.barObjects(p);
     header = BAR_CSV_HEADER;
-    lines = bars.map((b) => barCsvLine(p.instrument.symbol, p.instrument.conId, p.plan.timeframe, b));
+    lines = bars.map((b) => barCsvLine(p.instrument.symbol, p.instrument.id, p.plan.timeframe, b));
   } else if (spec.what === 'orders') {
     const { limit: _l, cursor: _c, ...q } = spec.query;
     const { orders } = await queryOrders(deps.db, { ...q, includeEvents: false });

@@ -3,7 +3,7 @@ import {
   ContractError,
   Instrument,
   type InstrumentRef,
-  isConIdRef,
+  isIdRef,
   type QualifyContractReply,
   Subjects,
 } from '@trading-system/contracts';
@@ -11,8 +11,8 @@ import type { Kysely } from '@trading-system/storage';
 import type { HistoryDb } from './db-types.js';
 
 /**
- * Resolves a request's instrument to a qualified Instrument: a conId is looked up in our table first (zero
- * broker traffic on a warm request); a description, or an unknown conId, is qualified by the broker's gateway
+ * Resolves a request's instrument to a qualified Instrument: a instrumentId is looked up in our table first (zero
+ * broker traffic on a warm request); a description, or an unknown instrumentId, is qualified by the broker's gateway
  * (`broker.<name>.cmd.qualifyContract`) and remembered.
  */
 export class InstrumentResolver {
@@ -23,12 +23,12 @@ export class InstrumentResolver {
   ) {}
 
   async resolve(broker: string, ref: InstrumentRef): Promise<Instrument> {
-    if (isConIdRef(ref)) {
+    if (isIdRef(ref)) {
       const row = await this.db
         .selectFrom('instruments')
         .select('instrument')
         .where('broker', '=', broker)
-        .where('con_id', '=', ref.conId)
+        .where('instrument_id', '=', ref.id)
         .executeTakeFirst();
       if (row !== undefined) return Instrument.parse(row.instrument);
     }
@@ -41,8 +41,8 @@ export class InstrumentResolver {
     const instrument = reply.instruments[0] as Instrument;
     await this.db
       .insertInto('instruments')
-      .values({ broker, con_id: instrument.conId, instrument: JSON.stringify(instrument) })
-      .onConflict((oc) => oc.columns(['broker', 'con_id']).doUpdateSet({ instrument: JSON.stringify(instrument) }))
+      .values({ broker, instrument_id: instrument.id, instrument: JSON.stringify(instrument) })
+      .onConflict((oc) => oc.columns(['broker', 'instrument_id']).doUpdateSet({ instrument: JSON.stringify(instrument) }))
       .execute();
     return instrument;
   }

@@ -119,7 +119,7 @@ export function tradeFromFill(
     clientOrderId: e.clientOrderId,
     broker: e.broker,
     account: e.account,
-    conId: view.instrument.conId,
+    instrumentId: view.instrument.id,
     symbol: view.instrument.symbol,
     side: e.side,
     quantity: e.quantity,

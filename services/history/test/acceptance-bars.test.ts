@@ -154,7 +154,7 @@ test('1 year of 1-minute AAPL bars: zero pacing errors cold, zero IB requests wa
   if (queue === undefined) throw new Error('the gateway has no history queue for the broker');
   const query = {
     broker,
-    instrument: { conId: AAPL },
+    instrument: { id: AAPL },
     barSize: '1 min',
     whatToShow: 'TRADES' as const,
     useRth: true,

@@ -139,7 +139,7 @@ async function submit(body: Record<string, unknown>): Promise<{ id: string; repl
     v: 1,
     clientOrderId: id,
     broker,
-    instrument: { conId: AAPL },
+    instrument: { id: AAPL },
     ...body,
   });
   return { id, reply };

@@ -77,7 +77,7 @@ describe('pure', () => {
 
 const series = (broker: string, timeframe = '1m'): SeriesKey => ({
   broker,
-  conId: 265598,
+  instrumentId: '265598',
   timeframe,
   whatToShow: 'TRADES',
   useRth: false,
@@ -182,7 +182,7 @@ describe('migration 0006-bar-blocks', () => {
       const rows = (s: SeriesKey, token: string, bars: readonly BarData[]) =>
         bars.map((b) => ({
           broker: s.broker,
-          con_id: s.conId,
+          instrument_id: s.instrumentId,
           bar_size: token,
           what_to_show: s.whatToShow,
           use_rth: s.useRth,

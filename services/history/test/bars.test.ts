@@ -26,7 +26,7 @@ afterAll(async () => {
 
 const q = (over: Partial<HistBarsQuery>): HistBarsQuery => ({
   broker: f.broker,
-  instrument: { conId: CON_ID },
+  instrument: { id: CON_ID },
   barSize: '1 min',
   whatToShow: 'TRADES',
   useRth: true,
@@ -92,7 +92,7 @@ describe('hist.bars over NATS + Postgres', () => {
     const store = new BarStore(f.database.db.withSchema(f.schema) as never, f.schema);
     const series = {
       broker: f.broker,
-      conId: CON_ID,
+      instrumentId: CON_ID,
       timeframe: '1m',
       whatToShow: 'TRADES' as const,
       useRth: true,
@@ -217,7 +217,7 @@ describe('restart', () => {
     try {
       const query: HistBarsQuery = {
         broker: g.broker,
-        instrument: { conId: CON_ID },
+        instrument: { id: CON_ID },
         barSize: '1 min',
         whatToShow: 'TRADES',
         useRth: true,
@@ -261,7 +261,7 @@ describe('chunks follow what the broker announces', () => {
       };
       const r = await fetchBars(g.bus, {
         broker: g.broker,
-        instrument: { conId: CON_ID },
+        instrument: { id: CON_ID },
         barSize: '1 min',
         whatToShow: 'TRADES',
         useRth: true,
@@ -277,7 +277,7 @@ describe('chunks follow what the broker announces', () => {
       const before = g.responder.fetches.length;
       const hourly = await fetchBars(g.bus, {
         broker: g.broker,
-        instrument: { conId: CON_ID },
+        instrument: { id: CON_ID },
         barSize: '1 hour',
         whatToShow: 'TRADES',
         useRth: true,
@@ -292,7 +292,7 @@ describe('chunks follow what the broker announces', () => {
       // 30-second bars cannot be built from minute bars: refused, nothing asked.
       const refused = await fetchBars(g.bus, {
         broker: g.broker,
-        instrument: { conId: CON_ID },
+        instrument: { id: CON_ID },
         barSize: '30s',
         whatToShow: 'TRADES',
         useRth: true,
@@ -322,7 +322,7 @@ describe('chunks follow what the broker announces', () => {
       g.responder.failing = [{ startMs: 0, endMs: NOW - 3 * DAY }];
       const query = {
         broker: g.broker,
-        instrument: { conId: CON_ID },
+        instrument: { id: CON_ID },
         barSize: '1 min',
         whatToShow: 'TRADES' as const,
         useRth: true,

@@ -26,7 +26,7 @@ describe('embedded: in-process bus + PGlite', () => {
     await f.startApp({ ordersStream: stream });
     const query = {
       broker: f.broker,
-      instrument: { conId: CON_ID },
+      instrument: { id: CON_ID },
       barSize: '1 min',
       whatToShow: 'TRADES' as const,
       useRth: true,
@@ -48,7 +48,7 @@ describe('embedded: in-process bus + PGlite', () => {
 
     const csv = await fetchExport(f.bus, { what: 'bars', query: { ...query, barSize: '1 hour' } });
     const lines = csv.text.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('symbol,conId,timeframe,tsStartMs,start,open,high,low,close,volume,wap,count,gap');
+    expect(lines[0]).toBe('symbol,instrumentId,timeframe,tsStartMs,start,open,high,low,close,volume,wap,count,gap');
     expect(lines).toHaveLength(hourly.bars.length + 1);
     const b = hourly.bars[0];
     expect(lines[1]).toBe(

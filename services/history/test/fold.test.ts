@@ -24,7 +24,7 @@ describe('order view fold', () => {
     expect(start.state).toBe('accepted'); // inputs are never changed
     const fill = rest[3] as Extract<OrderEvent, { kind: 'filled' }>;
     expect(tradeFromFill(view, fill)).toMatchObject({
-      conId: 265598,
+      instrumentId: '265598',
       symbol: 'AAPL',
       strategy: 'meanrev',
       price: '187.30',

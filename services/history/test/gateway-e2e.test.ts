@@ -105,7 +105,7 @@ afterAll(async () => {
 const sent = (): number => gateway.broker(broker)?.history.stats.sent ?? -1;
 const query = (over: object = {}) => ({
   broker,
-  instrument: { conId: AAPL },
+  instrument: { id: AAPL },
   barSize: '1 min',
   whatToShow: 'TRADES' as const,
   useRth: true,
@@ -131,14 +131,14 @@ describe('history against gateway-ib + ib-sim over TCP', () => {
     expect(sent() - before).toBe(coldSent);
     expect(warm.bars).toEqual(cold.bars);
 
-    // The original spec's way: symbol + exchange instead of a conId (qualified by the gateway, same cache).
+    // The original spec's way: symbol + exchange instead of a instrumentId (qualified by the gateway, same cache).
     const bySymbol = await fetchBars(
       nats.bus,
       query({ instrument: { secType: 'STK', symbol: 'AAPL', exchange: 'SMART', currency: 'USD' } }),
     );
     expect(sent() - before).toBe(coldSent);
     expect(bySymbol.bars).toEqual(cold.bars);
-    expect(bySymbol.instrument?.conId).toBe(AAPL);
+    expect(bySymbol.instrument?.id).toBe(AAPL);
   }, 30_000);
 
   test("IB's own 5-minute bars line up with our resample of its 1-minute bars", async () => {

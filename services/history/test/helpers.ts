@@ -103,7 +103,7 @@ export function syntheticBars(from: number, to: number, barMs: number): BarData[
 }
 
 export const INSTRUMENT: Instrument = {
-  conId: CON_ID,
+  instrumentId: CON_ID,
   secType: 'STK',
   symbol: 'AAPL',
   localSymbol: 'AAPL',

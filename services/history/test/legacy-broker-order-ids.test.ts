@@ -70,7 +70,7 @@ describe.each(['pglite', 'pg'] as const)('a read model from before migration 000
         client_order_id: view.clientOrderId,
         broker,
         account: ACCOUNT,
-        con_id: view.instrument.conId,
+        con_id: view.instrument.id,
         symbol: view.instrument.symbol,
         strategy: view.strategy ?? null,
         state: view.state,

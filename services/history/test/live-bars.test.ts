@@ -113,7 +113,7 @@ describe('live bars into the history cache', () => {
     const leaseId = uniqueName('lease');
     const reply = await nats.bus.request(
       mdSubjects.subscribe,
-      { v: 1, leaseId, broker, instrument: { conId: AAPL }, ttlMs: 60_000, timeframes: ['1s'] },
+      { v: 1, leaseId, broker, instrument: { id: AAPL }, ttlMs: 60_000, timeframes: ['1s'] },
       { timeoutMs: 10_000 },
     );
     expect(reply).toMatchObject({ ok: true });
@@ -129,7 +129,7 @@ describe('live bars into the history cache', () => {
     const sentBefore = gateway.broker(broker)?.history.stats.sent ?? -1;
     const got = await fetchBars(nats.bus, {
       broker,
-      instrument: { conId: AAPL },
+      instrument: { id: AAPL },
       barSize: '1 secs',
       whatToShow: 'TRADES',
       useRth: false,
@@ -143,7 +143,7 @@ describe('live bars into the history cache', () => {
 
   test("a live bar never replaces the broker's bar at the same time, and its coverage extends the run before it", async () => {
     const store = new BarStore(database.db.withSchema(schema) as never, schema);
-    const series = { broker, conId: 1, timeframe: '1m', whatToShow: 'TRADES' as const, useRth: false };
+    const series = { broker, instrumentId: '1', timeframe: '1m', whatToShow: 'TRADES' as const, useRth: false };
     const t0 = Date.parse('2026-03-10T14:30:00Z');
     const bar = (i: number, close: string): BarData => ({
       tsStartMs: t0 + i * 60_000,
@@ -171,7 +171,7 @@ describe('live bars into the history cache', () => {
     const base: Bar = {
       v: 1,
       broker,
-      conId: AAPL,
+      instrumentId: AAPL,
       timeframe: '1m',
       complete: true,
       tsInitMs: 0,

@@ -69,7 +69,7 @@ function expectedTrades() {
       clientOrderId: events[0]?.clientOrderId,
       broker: f.broker,
       account,
-      conId: 265598,
+      instrumentId: '265598',
       symbol: 'AAPL',
       strategy: 'meanrev',
       side: 'BUY',
@@ -84,7 +84,7 @@ function expectedTrades() {
       clientOrderId: events[0]?.clientOrderId,
       broker: f.broker,
       account,
-      conId: 265598,
+      instrumentId: '265598',
       symbol: 'AAPL',
       strategy: 'meanrev',
       side: 'BUY',
@@ -162,7 +162,7 @@ describe('order and trade history from the ORDERS stream', () => {
     expect(csv.rows).toBe(2);
     const lines = csv.text.split('\r\n');
     expect(lines[0]).toBe(
-      'execId,clientOrderId,broker,account,symbol,conId,side,quantity,price,commission,commissionCurrency,realizedPnl,strategy,tsEventMs,time',
+      'execId,clientOrderId,broker,account,symbol,instrumentId,side,quantity,price,commission,commissionCurrency,realizedPnl,strategy,tsEventMs,time',
     );
     expect(lines[1]).toContain(',AAPL,265598,BUY,60,187.30,0.65,USD,,meanrev,');
     expect(lines).toHaveLength(4); // header, 2 fills, trailing empty after the last CRLF
@@ -174,7 +174,7 @@ describe('order and trade history from the ORDERS stream', () => {
       query: { broker: f.broker, symbol: 'MSFT', fromMs: T0, toMs: T0 + 1_000, includeEvents: false, limit: 200 },
     });
     const lines = csv.text.trimEnd().split('\r\n');
-    expect(lines[0]?.startsWith('clientOrderId,broker,account,symbol,conId,side,quantity,orderType,limitPrice')).toBe(
+    expect(lines[0]?.startsWith('clientOrderId,broker,account,symbol,instrumentId,side,quantity,orderType,limitPrice')).toBe(
       true,
     );
     expect(lines).toHaveLength(2);

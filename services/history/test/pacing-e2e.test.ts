@@ -90,10 +90,10 @@ interface Observed {
   readonly p: HistProgress;
 }
 
-async function download(stack: SimStack, broker: string, conId: number, progress: Observed[]) {
+async function download(stack: SimStack, broker: string, instrumentId: string, progress: Observed[]) {
   const q: HistBarsQuery = {
     broker,
-    instrument: { conId },
+    instrument: { id: instrumentId },
     duration: '2 D',
     barSize: '5 secs',
     useRth: true,
@@ -191,7 +191,7 @@ describe('history pacing across concurrent downloads (ib-sim over a jittery TCP 
       stack.brokers.map((broker) =>
         fetchBars(stack.nats.bus, {
           broker,
-          instrument: { conId: AAPL },
+          instrument: { id: AAPL },
           duration: '1 D',
           barSize: '5 secs',
           useRth: false,

@@ -186,7 +186,7 @@ describe('resample', () => {
     const plan = planBarRange(
       {
         broker: 'sim',
-        instrument: { conId: 1 },
+        instrument: { id: '1' },
         barSize: '3 days',
         whatToShow: 'TRADES',
         useRth: true,
@@ -236,7 +236,7 @@ describe('durations', () => {
   test('planBarRange applies it to a query with a duration; explicit start/end win', () => {
     const q = {
       broker: 'sim',
-      instrument: { conId: 1 },
+      instrument: { id: '1' },
       barSize: '1 hour',
       whatToShow: 'TRADES',
       useRth: true,

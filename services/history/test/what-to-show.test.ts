@@ -45,7 +45,7 @@ describe('whatToShow defaults and symbol forms', () => {
     expect(dotted.bars.every((b) => b.volume === '0')).toBe(true);
 
     const plain = await fetchBars(stack.nats.bus, query(asTyped('EURUSD')));
-    expect(plain.instrument?.conId).toBe(dotted.instrument?.conId);
+    expect(plain.instrument?.id).toBe(dotted.instrument?.id);
     expect(plain.bars).toEqual(dotted.bars);
 
     const explicit = await fetchBars(stack.nats.bus, query(asTyped('EUR.USD'), { whatToShow: 'MIDPOINT' }));
@@ -87,13 +87,13 @@ describe('whatToShow defaults and symbol forms', () => {
 
   test("the gateway turns IB's refusal of a whatToShow into the same typed error", async () => {
     const pair = await fetchBars(stack.nats.bus, query(asTyped('EUR.USD')));
-    const conId = pair.instrument?.conId as number;
+    const instrumentId = pair.instrument?.id as number;
     const reply = await stack.nats.bus.request<FetchHistoryReply>(
       Subjects.brokerCommand.build({ broker: stack.broker, verb: 'fetchHistory' }),
       {
         v: 1,
         requestId: randomUUID(),
-        instrument: { conId },
+        instrument: { id: instrumentId },
         startMs: TUESDAY_1100_ET - 3_600_000,
         endMs: TUESDAY_1100_ET,
         timeframe: '5m',

@@ -16,7 +16,7 @@ afterAll(async () => {
 test('a year of 1-minute bars: cold back-fill with progress, then a warm answer from one query', async () => {
   const query = {
     broker: f.broker,
-    instrument: { conId: CON_ID },
+    instrument: { id: CON_ID },
     barSize: '1 min',
     whatToShow: 'TRADES' as const,
     useRth: true,

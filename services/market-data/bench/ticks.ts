@@ -10,7 +10,7 @@ import { Line } from '../src/line.js';
 const N = Number(process.argv[2] ?? 1_000_000);
 const T0 = Date.parse('2024-03-12T14:00:00Z');
 const instrument = {
-  conId: 265598,
+  instrumentId: '265598',
   secType: 'STK' as const,
   symbol: 'AAPL',
   localSymbol: 'AAPL',
@@ -23,7 +23,7 @@ const prices = Array.from({ length: 64 }, (_, i) => (187 + (i % 17) * 0.01).toFi
 const ticks: Tick[] = Array.from({ length: 100_000 }, (_, i) => ({
   v: 1,
   broker: 'sim',
-  conId: 265598,
+  instrumentId: '265598',
   bid: prices[i % 64] as string,
   ask: prices[(i + 1) % 64] as string,
   last: prices[(i * 7) % 64] as string,

@@ -1,7 +1,7 @@
 /**
  * market-data: leases on `md.subscribe` / `md.unsubscribe` → one gateway subscription per broker + instrument
  * (however many clients), the last-quote cache behind `md.snapshot`, bars of any timeframe on
- * `md.bar.<timeframe>.<broker>.<conId>`, feed health on `md.health.<broker>.<conId>`.
+ * `md.bar.<timeframe>.<broker>.<instrumentId>`, feed health on `md.health.<broker>.<instrumentId>`.
  *
  * Run ONE instance per NATS system: leases live in this process (a second instance would hold a second set of
  * gateway references). A crash loses the leases; clients renew with the same lease id and get them back.
@@ -15,7 +15,7 @@ import {
   type FeedHealth,
   type Instrument,
   type InstrumentRef,
-  isConIdRef,
+  isIdRef,
   type MdSnapshotItem,
   type MdSnapshotReply,
   type MdSnapshotRequest,
@@ -93,9 +93,9 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
       instrument,
       cfg,
       {
-        bar: (bar) => publish(Subjects.mdBar.build({ timeframe: bar.timeframe, broker, instrument: bar.conId }), bar),
+        bar: (bar) => publish(Subjects.mdBar.build({ timeframe: bar.timeframe, broker, instrument: bar.instrumentId }), bar),
         health: (h, changed) => {
-          publish(Subjects.mdHealth.build({ broker, instrument: h.conId }), h);
+          publish(Subjects.mdHealth.build({ broker, instrument: h.instrumentId }), h);
           const fields = { ...h, ...(changed === undefined ? {} : { from: changed.from }) };
           if (changed === undefined) log.debug(fields, 'feed health');
           else if (h.state === 'stale' || h.state === 'down') log.warn(fields, 'feed state changed');
@@ -143,10 +143,10 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
       if (byStream?.has(s)) continue;
       const sub =
         s === 'ticks'
-          ? bus.subscribe<Tick>(Subjects.mdTick.build({ broker: line.broker, instrument: line.conId }), (m) =>
+          ? bus.subscribe<Tick>(Subjects.mdTick.build({ broker: line.broker, instrument: line.instrumentId }), (m) =>
               line.onTick(m.data),
             )
-          : bus.subscribe<Bar>(Subjects.mdRtBar.build({ broker: line.broker, instrument: line.conId }), (m) =>
+          : bus.subscribe<Bar>(Subjects.mdRtBar.build({ broker: line.broker, instrument: line.instrumentId }), (m) =>
               line.onRtBar(m.data),
             );
       byStream?.set(s, sub);
@@ -159,7 +159,7 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
         if (r.instanceId !== undefined) line.streamInstance.set(s, r.instanceId);
       }
       if (r.delayed) line.delayed = true;
-      log.info({ broker: line.broker, conId: line.conId, streams }, 'gateway line opened');
+      log.info({ broker: line.broker, instrumentId: line.instrumentId, streams }, 'gateway line opened');
     } catch (err) {
       for (const s of streams) if (!line.gatewayStreams.has(s)) closeSub(line, s);
       if (err instanceof RequestTimeoutError) compensate(line, streams);
@@ -191,7 +191,7 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
         if (rest.length === 0) unresolved.delete(line.key);
         else unresolved.set(line.key, rest);
         try {
-          await gateway.unsubscribe(line.broker, line.conId, streams);
+          await gateway.unsubscribe(line.broker, line.instrumentId, streams);
           log.info({ key: line.key, streams }, 'unresolved gateway subscribe given back');
         } catch (err) {
           log.warn({ err, key: line.key, streams }, 'giving back an unresolved gateway subscribe failed');
@@ -228,11 +228,11 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
     if (streams.includes('rtbars')) line.rtbarsClosed();
     if (open.length === 0) return;
     try {
-      await gateway.unsubscribe(line.broker, line.conId, open);
-      log.info({ broker: line.broker, conId: line.conId, streams: open }, 'gateway line released');
+      await gateway.unsubscribe(line.broker, line.instrumentId, open);
+      log.info({ broker: line.broker, instrumentId: line.instrumentId, streams: open }, 'gateway line released');
     } catch (err) {
       // The gateway is unreachable or refused: its line is gone with its session, or it will be refused again.
-      log.warn({ err, broker: line.broker, conId: line.conId, streams: open }, 'gateway release failed');
+      log.warn({ err, broker: line.broker, instrumentId: line.instrumentId, streams: open }, 'gateway release failed');
     }
   };
 
@@ -261,10 +261,10 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
         for (const s of streams) if (r.instanceId !== undefined) line.streamInstance.set(s, r.instanceId);
         if (r.delayed) line.delayed = true;
         line.requested();
-        log.info({ broker: line.broker, conId: line.conId, streams, instanceId }, 'gateway line asked for again');
+        log.info({ broker: line.broker, instrumentId: line.instrumentId, streams, instanceId }, 'gateway line asked for again');
       } catch (err) {
         if (err instanceof RequestTimeoutError) compensate(line, streams);
-        log.warn({ err, broker: line.broker, conId: line.conId, streams }, 'asking a new gateway instance failed');
+        log.warn({ err, broker: line.broker, instrumentId: line.instrumentId, streams }, 'asking a new gateway instance failed');
       }
     });
 
@@ -292,7 +292,7 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
     timeframes: readonly string[],
     ttlMs: number,
   ): Promise<{ line: Line; expiresAtMs: number }> => {
-    const key = lineKey(broker, instrument.conId);
+    const key = lineKey(broker, instrument.id);
     return queue.run(key, async () => {
       const existing = table.get(leaseId);
       if (existing !== undefined && existing.key !== key)
@@ -352,7 +352,7 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
           req.ttlMs,
         );
         const out: string[] = [];
-        const inst = { broker: req.broker, instrument: instrument.conId };
+        const inst = { broker: req.broker, instrument: instrument.id };
         if (req.streams.includes('ticks')) out.push(Subjects.mdTick.build(inst));
         if (req.streams.includes('rtbars')) out.push(Subjects.mdRtBar.build(inst));
         for (const timeframe of timeframes) out.push(Subjects.mdBar.build({ ...inst, timeframe }));
@@ -398,10 +398,10 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
     cachedOnly: boolean,
   ): Promise<z.infer<typeof MdSnapshotItem>> => {
     try {
-      let line = isConIdRef(ref) ? lines.get(lineKey(broker, ref.conId)) : undefined;
+      let line = isIdRef(ref) ? lines.get(lineKey(broker, ref.id)) : undefined;
       if (line === undefined) {
-        const instrument = cachedOnly && isConIdRef(ref) ? undefined : await gateway.qualify(broker, ref);
-        line = instrument === undefined ? undefined : lines.get(lineKey(broker, instrument.conId));
+        const instrument = cachedOnly && isIdRef(ref) ? undefined : await gateway.qualify(broker, ref);
+        line = instrument === undefined ? undefined : lines.get(lineKey(broker, instrument.id));
         if (line === undefined) {
           if (cachedOnly || instrument === undefined)
             return { ok: false, code: 'NOT_FOUND', message: 'no line open for the instrument (cachedOnly)' };

@@ -19,7 +19,7 @@ import { VolumeSum } from './volume.js';
 
 export interface AggregatorOptions {
   readonly broker: string;
-  readonly conId: number;
+  readonly instrumentId: string;
   /** Canonical timeframe token, e.g. `7m`. */
   readonly timeframe: string;
   readonly tfMs: number;
@@ -156,11 +156,11 @@ export class BarAggregator {
     this.open = false;
     this.doneUntilMs = this.endMs;
     this.emitted++;
-    const { broker, conId, timeframe } = this.opts;
+    const { broker, instrumentId, timeframe } = this.opts;
     this.opts.onBar({
       v: 1,
       broker,
-      conId,
+      instrumentId,
       timeframe,
       complete: true,
       tsInitMs: this.opts.now(),

@@ -1,6 +1,6 @@
 /**
  * The commands market-data sends to a broker's gateway (`broker.<name>.cmd.*`): contract qualification (cached
- * per conId and per description, contracts do not change while we run) and opening/closing lines.
+ * per instrumentId and per description, contracts do not change while we run) and opening/closing lines.
  */
 import type { Bus } from '@trading-system/bus';
 import {
@@ -9,7 +9,7 @@ import {
   type ErrorReply,
   type Instrument,
   type InstrumentRef,
-  isConIdRef,
+  isIdRef,
   type QualifyContractReply,
   Subjects,
 } from '@trading-system/contracts';
@@ -25,14 +25,14 @@ export class GatewayClient {
   ) {}
 
   qualify(broker: string, ref: InstrumentRef): Promise<Instrument> {
-    const key = isConIdRef(ref) ? `${broker}/${ref.conId}` : `${broker}/${JSON.stringify(ref)}`;
+    const key = isIdRef(ref) ? `${broker}/${ref.id}` : `${broker}/${JSON.stringify(ref)}`;
     let p = this.instruments.get(key);
     if (p === undefined) {
       p = this.request<QualifyContractReply>(broker, 'qualifyContract', { v: 1, instrument: ref, allowMany: false })
         .then((r) => {
           const i = r.instruments[0];
           if (i === undefined) throw new GatewayCommandError('CONTRACT_UNKNOWN', 'qualifyContract returned nothing');
-          this.instruments.set(`${broker}/${i.conId}`, Promise.resolve(i));
+          this.instruments.set(`${broker}/${i.id}`, Promise.resolve(i));
           return i;
         })
         .catch((err: unknown) => {
@@ -51,14 +51,14 @@ export class GatewayClient {
   ): Promise<{ subjects: string[]; delayed: boolean; instanceId: string | undefined }> {
     const r = await this.request<BrokerMdSubscribeReply>(broker, 'mdSubscribe', {
       v: 1,
-      instrument: { conId: instrument.conId },
+      instrument: { id: instrument.id },
       streams,
     });
     return { subjects: r.subjects, delayed: r.delayed, instanceId: r.instanceId };
   }
 
-  async unsubscribe(broker: string, conId: number, streams: readonly StreamKind[]): Promise<void> {
-    await this.request<BrokerMdUnsubscribeReply>(broker, 'mdUnsubscribe', { v: 1, instrument: { conId }, streams });
+  async unsubscribe(broker: string, instrumentId: string, streams: readonly StreamKind[]): Promise<void> {
+    await this.request<BrokerMdUnsubscribeReply>(broker, 'mdUnsubscribe', { v: 1, instrument: { id: instrumentId }, streams });
   }
 
   private async request<R extends { ok: boolean }>(

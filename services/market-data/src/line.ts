@@ -66,18 +66,18 @@ export class Line {
     private readonly events: LineEvents,
     private readonly now: () => number,
   ) {
-    this.key = lineKey(broker, instrument.conId);
+    this.key = lineKey(broker, instrument.id);
     this.session = sessionFor(instrument);
     this.openedAtMs = now();
     this.requestedAtMs = this.openedAtMs;
     this.healthAtMs = this.openedAtMs;
   }
 
-  get conId(): number {
-    return this.instrument.conId;
+  get instrumentId(): string {
+    return this.instrument.id;
   }
 
-  /** Hot path: one tick from `md.tick.<broker>.<conId>`. */
+  /** Hot path: one tick from `md.tick.<broker>.<instrumentId>`. */
   onTick(t: Tick): void {
     this.lastTick = t;
     this.lastTickAtMs = this.now();
@@ -99,7 +99,7 @@ export class Line {
   /**
    * Whether the cached state is a whole quote: bid and ask (an index, which has no quotes: a last or close), plus
    * greeks for options. gateway-ib publishes the state after each event-loop turn, so the first ticks of a line may
-   * hold only part of IB's opening burst (a bid without the ask, greeks without bid/ask, only the conId).
+   * hold only part of IB's opening burst (a bid without the ask, greeks without bid/ask, only the instrumentId).
    */
   quoteComplete(): boolean {
     const t = this.lastTick;
@@ -156,7 +156,7 @@ export class Line {
     const source: Source = withRtbars && tfMs % RTBAR_MS === 0 ? 'rtbars' : 'ticks';
     const agg = new BarAggregator({
       broker: this.broker,
-      conId: this.conId,
+      instrumentId: this.instrumentId,
       timeframe,
       tfMs,
       session: this.session,
@@ -205,7 +205,7 @@ export class Line {
     const h: FeedHealth = {
       v: 1,
       broker: this.broker,
-      conId: this.conId,
+      instrumentId: this.instrumentId,
       state: this.state,
       leases: this.leases,
       ticksPerSec: elapsed > 0 ? Math.round(((this.ticks - this.ticksAtHealth) * 1000 * 100) / elapsed) / 100 : 0,
@@ -235,6 +235,6 @@ export class Line {
   }
 }
 
-export function lineKey(broker: string, conId: number): string {
-  return `${broker}/${conId}`;
+export function lineKey(broker: string, instrumentId: string): string {
+  return `${broker}/${instrumentId}`;
 }

@@ -51,18 +51,18 @@ let h: MdHarness;
 let broker: string;
 
 /** 50 instruments that trade at SIM_START: the 9 stocks, the 10 unexpired futures, the 31 nearest options. */
-function chooseInstruments(): Array<{ conId: number; secType: string }> {
+function chooseInstruments(): Array<{ instrumentId: string; secType: string }> {
   const today = '20240312';
   const all = buildCatalog(SIM_START).instruments;
   const stocks = all.filter((i) => i.secType === 'STK');
   const futures = all.filter((i) => i.secType === 'FUT' && i.lastTradeDate >= today);
   const options = all
     .filter((i) => i.secType === 'OPT' && i.lastTradeDate >= today)
-    .sort((a, b) => a.lastTradeDate.localeCompare(b.lastTradeDate) || a.conId - b.conId);
+    .sort((a, b) => a.lastTradeDate.localeCompare(b.lastTradeDate) || a.instrumentId - b.instrumentId);
   const firstExpiry = options[0]?.lastTradeDate;
   const nearest = options.filter((o) => o.lastTradeDate === firstExpiry);
   const picked = [...stocks, ...futures, ...nearest].slice(0, 50);
-  return picked.map((i) => ({ conId: i.conId, secType: i.secType }));
+  return picked.map((i) => ({ instrumentId: i.id, secType: i.secType }));
 }
 
 beforeAll(async () => {
@@ -131,9 +131,9 @@ function record(bus: Bus) {
   const subs = [
     bus.subscribe<Tick>(Subjects.mdTick.filter({ broker }), (m) => {
       tickCount++;
-      const list = ticks.get(m.data.conId) ?? [];
+      const list = ticks.get(m.data.instrumentId) ?? [];
       list.push({ tick: m.data, atMs: Date.now(), seq: ++seq });
-      ticks.set(m.data.conId, list);
+      ticks.set(m.data.instrumentId, list);
     }),
     bus.subscribe<Bar>(Subjects.mdBar.filter({ broker }), (m) => {
       bars.push(m.data);
@@ -179,7 +179,7 @@ describe('acceptance: 50 instruments, 10 minutes, a socket drop in the middle', 
               v: 1,
               leaseId: leaseIds[i],
               broker,
-              instrument: { conId: inst.conId },
+              instrument: { id: inst.id },
               ttlMs: RUN_MS + 300_000,
               timeframes: TIMEFRAMES.map((t) => t.tf),
             },
@@ -188,21 +188,21 @@ describe('acceptance: 50 instruments, 10 minutes, a socket drop in the middle', 
         ),
       );
       for (const [i, r] of replies.entries())
-        expect(r, `subscribe ${instruments[i]?.conId}`).toMatchObject({ ok: true });
+        expect(r, `subscribe ${instruments[i]?.instrumentId}`).toMatchObject({ ok: true });
       const runStartMs = Date.now();
       expect(md.linesInUse).toBe(50);
 
       // one snapshot request for all 50, answered with 50 ticks in request order
       const snap = await client.bus.request<MdSnapshotReply>(
         h.subjects.snapshot,
-        { v: 1, broker, instruments: instruments.map((i) => ({ conId: i.conId })) },
+        { v: 1, broker, instruments: instruments.map((i) => ({ instrumentId: i.id })) },
         { timeoutMs: 10_000 },
       );
       if (!snap.ok) throw new Error(`snapshot refused: ${snap.code} ${snap.message}`);
       expect(snap.items).toHaveLength(50);
       const snapTicks = snap.items.map((item, i) => {
-        if (!item.ok) throw new Error(`snapshot item ${instruments[i]?.conId}: ${item.code} ${item.message}`);
-        expect(item.tick.conId).toBe(instruments[i]?.conId);
+        if (!item.ok) throw new Error(`snapshot item ${instruments[i]?.instrumentId}: ${item.code} ${item.message}`);
+        expect(item.tick.instrumentId).toBe(instruments[i]?.instrumentId);
         return item.tick;
       });
 
@@ -216,9 +216,9 @@ describe('acceptance: 50 instruments, 10 minutes, a socket drop in the middle', 
       await until(
         () => {
           for (const inst of instruments) {
-            if (resumedAt.has(inst.conId)) continue;
-            const t = rec.ticks.get(inst.conId)?.find((x) => x.seq > downSeq);
-            if (t !== undefined) resumedAt.set(inst.conId, t.atMs);
+            if (resumedAt.has(inst.id)) continue;
+            const t = rec.ticks.get(inst.id)?.find((x) => x.seq > downSeq);
+            if (t !== undefined) resumedAt.set(inst.id, t.atMs);
           }
           return resumedAt.size === instruments.length;
         },
@@ -245,7 +245,7 @@ describe('acceptance: 50 instruments, 10 minutes, a socket drop in the middle', 
 
       // the snapshot answered ticks the gateway had published
       for (const [i, t] of snapTicks.entries()) {
-        const seen = rec.ticks.get(t.conId) ?? [];
+        const seen = rec.ticks.get(t.instrumentId) ?? [];
         expect(
           seen.some((x) => isDeepStrictEqual(x.tick, t)),
           `snapshot tick ${i} is a published tick`,
@@ -257,16 +257,16 @@ describe('acceptance: 50 instruments, 10 minutes, a socket drop in the middle', 
       let gapBars = 0;
       const gapPerTf: Record<string, number> = {};
       const perTf: Record<string, number> = {};
-      // instruments (as `<tf>/<conId>`) with a bar equal to the reference before the drop / after the resumption
+      // instruments (as `<tf>/<instrumentId>`) with a bar equal to the reference before the drop / after the resumption
       const cleanBefore = new Set<string>();
       const cleanAfter = new Set<string>();
       for (const inst of instruments) {
-        const ticks = rec.ticks.get(inst.conId) ?? [];
-        const resumed = resumedAt.get(inst.conId) ?? dropAtMs;
+        const ticks = rec.ticks.get(inst.id) ?? [];
+        const resumed = resumedAt.get(inst.id) ?? dropAtMs;
         for (const { tf, ms } of TIMEFRAMES) {
           const ref = referenceBars(ticks, ms, sessionRuleOf(inst.secType));
-          const got = rec.bars.filter((b) => b.conId === inst.conId && b.timeframe === tf);
-          const where = `${inst.secType} ${inst.conId} ${tf}`;
+          const got = rec.bars.filter((b) => b.instrumentId === inst.id && b.timeframe === tf);
+          const where = `${inst.secType} ${inst.id} ${tf}`;
           expect(new Set(got.map((b) => b.tsStartMs)).size, `${where}: each bar published once`).toBe(got.length);
           const around = acrossTheDrop(ref, dropAtMs, resumed);
           for (const b of got) {
@@ -285,13 +285,13 @@ describe('acceptance: 50 instruments, 10 minutes, a socket drop in the middle', 
               ...want?.bar,
               tsInitMs: 0,
               broker,
-              conId: inst.conId,
+              instrumentId: inst.id,
               timeframe: tf,
             });
             compared++;
             perTf[tf] = (perTf[tf] ?? 0) + 1;
-            if (b.tsEndMs <= dropAtMs) cleanBefore.add(`${tf}/${inst.conId}`);
-            if (b.tsStartMs >= resumed) cleanAfter.add(`${tf}/${inst.conId}`);
+            if (b.tsEndMs <= dropAtMs) cleanBefore.add(`${tf}/${inst.id}`);
+            if (b.tsStartMs >= resumed) cleanAfter.add(`${tf}/${inst.id}`);
           }
           // the bar being built when the socket dropped is flagged (when it completed within the run)
           const open = ref.find(
@@ -332,11 +332,11 @@ describe('acceptance: 50 instruments, 10 minutes, a socket drop in the middle', 
         }),
       );
       for (const inst of instruments) {
-        expect(cleanBefore.has(`1m/${inst.conId}`), `${inst.conId}: an exact 1m bar before the drop`).toBe(true);
-        expect(cleanAfter.has(`1m/${inst.conId}`), `${inst.conId}: an exact 1m bar after the drop`).toBe(true);
+        expect(cleanBefore.has(`1m/${inst.id}`), `${inst.id}: an exact 1m bar before the drop`).toBe(true);
+        expect(cleanAfter.has(`1m/${inst.id}`), `${inst.id}: an exact 1m bar after the drop`).toBe(true);
         // the plan puts a 7m boundary of every grid between the start and the drop (not in a shortened run)
         if (RUN_MS >= 600_000)
-          expect(cleanBefore.has(`7m/${inst.conId}`), `${inst.conId}: an exact 7m bar before the drop`).toBe(true);
+          expect(cleanBefore.has(`7m/${inst.id}`), `${inst.id}: an exact 7m bar before the drop`).toBe(true);
       }
       expect(gapBars).toBeGreaterThan(0);
     },

@@ -11,7 +11,7 @@ function agg(timeframe: string, tfMs: number) {
   const bars: Bar[] = [];
   const a = new BarAggregator({
     broker: 'sim',
-    conId: 1,
+    instrumentId: '1',
     timeframe,
     tfMs,
     session: stk,
@@ -125,7 +125,7 @@ describe('bar aggregator', () => {
 const tick = (over: Partial<Tick>): Tick => ({
   v: 1,
   broker: 'sim',
-  conId: 1,
+  instrumentId: '1',
   tsEventMs: T0,
   tsInitMs: T0,
   delayed: false,

@@ -50,7 +50,7 @@ function connection(): IbConnectionConfig {
 const subscribe = (leaseId: string) =>
   h.bus.request<MdSubscribeReply>(
     h.subjects.subscribe,
-    { v: 1, leaseId, broker, instrument: { conId: AAPL }, ttlMs: 60_000 },
+    { v: 1, leaseId, broker, instrument: { id: AAPL }, ttlMs: 60_000 },
     { timeoutMs: 10_000 },
   );
 const gatewayCmd = (verb: 'addBroker' | 'removeBroker', body: object) =>

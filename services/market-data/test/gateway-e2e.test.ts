@@ -46,7 +46,7 @@ const simLines = () => sim.control.sessions().flatMap((s) => s.marketDataTickerI
 const subscribeVia = (bus: TestBus['bus'], leaseId: string, extra: object = {}) =>
   bus.request<MdSubscribeReply>(
     h.subjects.subscribe,
-    { v: 1, leaseId, broker, instrument: { conId: AAPL }, ttlMs: 5_000, ...extra },
+    { v: 1, leaseId, broker, instrument: { id: AAPL }, ttlMs: 5_000, ...extra },
     { timeoutMs: 10_000 },
   );
 const unsubscribe = (leaseId: string) =>
@@ -57,7 +57,7 @@ describe('with gateway-ib and ib-sim', () => {
     const clients = await Promise.all([0, 1, 2].map(() => createTestNatsBus(testCatalog)));
     const ids = clients.map(() => uniqueName('c'));
     const replies = await Promise.all(clients.map((c, i) => subscribeVia(c.bus, ids[i] ?? '')));
-    for (const r of replies) expect(r).toMatchObject({ ok: true, instrument: { conId: AAPL, symbol: 'AAPL' } });
+    for (const r of replies) expect(r).toMatchObject({ ok: true, instrument: { id: AAPL, symbol: 'AAPL' } });
     // the reply means the gateway queued reqMktData; the sim gets it a moment later
     await until(() => simLines() === 1, 5_000, 'the IB line at the sim');
     expect(gateway.broker(broker)?.marketData.refs(AAPL).ticks).toBe(1);
@@ -94,7 +94,7 @@ describe('with gateway-ib and ib-sim', () => {
       for (const b of got) {
         const want = expected.get(b.tsStartMs);
         expect(want, `${tf} bar at ${b.tsStartMs}`).toBeDefined();
-        expect({ ...b, tsInitMs: 0 }).toEqual({ ...want, tsInitMs: 0, broker, conId: AAPL, timeframe: tf });
+        expect({ ...b, tsInitMs: 0 }).toEqual({ ...want, tsInitMs: 0, broker, instrumentId: AAPL, timeframe: tf });
         compared++;
       }
     }
@@ -121,7 +121,7 @@ describe('with gateway-ib and ib-sim', () => {
     const snap = await h.bus.request<{
       ok: boolean;
       items: Array<{ ok: boolean; state?: string; ageMs?: number; tick?: Tick }>;
-    }>(h.subjects.snapshot, { v: 1, broker, instruments: [{ conId: AAPL }], cachedOnly: true }, { timeoutMs: 5_000 });
+    }>(h.subjects.snapshot, { v: 1, broker, instruments: [{ instrumentId: AAPL }], cachedOnly: true }, { timeoutMs: 5_000 });
     expect(snap.items[0]).toMatchObject({ ok: true, state: 'live' });
     expect(snap.items[0]?.tick?.tsEventMs ?? 0).toBeGreaterThan(resetAt);
     expect(snap.items[0]?.ageMs ?? 1e9).toBeLessThan(2_000);
@@ -139,8 +139,8 @@ describe('with gateway-ib and ib-sim', () => {
  * bucket is dropped; a volume decrease flags the open bar and the next one as gap. The last bucket is left out (it
  * may still be open).
  */
-function referenceBars(ticks: readonly Tick[], tfMs: number): Map<number, Omit<Bar, 'broker' | 'conId' | 'timeframe'>> {
-  const out = new Map<number, Omit<Bar, 'broker' | 'conId' | 'timeframe'>>();
+function referenceBars(ticks: readonly Tick[], tfMs: number): Map<number, Omit<Bar, 'broker' | 'instrumentId' | 'timeframe'>> {
+  const out = new Map<number, Omit<Bar, 'broker' | 'instrumentId' | 'timeframe'>>();
   let prevVolume: number | undefined;
   let newest = Number.NEGATIVE_INFINITY;
   let gapNext = false;

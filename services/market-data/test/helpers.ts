@@ -65,12 +65,12 @@ export async function startMd(
   };
 }
 
-export function instrument(conId: number): Instrument {
+export function instrument(instrumentId: string): Instrument {
   return {
-    conId,
+    instrumentId,
     secType: 'STK',
-    symbol: `T${conId}`,
-    localSymbol: `T${conId}`,
+    symbol: `T${instrumentId}`,
+    localSymbol: `T${instrumentId}`,
     exchange: 'SMART',
     currency: 'USD',
     minTick: '0.01',
@@ -81,7 +81,7 @@ export function instrument(conId: number): Instrument {
 /** The outer boundary when no gateway runs: answers broker.<name>.cmd.* like gateway-ib and counts the lines. */
 export function fakeGateway(bus: Bus, broker: string) {
   const refs = new Map<number, number>();
-  const calls: Array<{ verb: string; conId: number; streams?: string[] }> = [];
+  const calls: Array<{ verb: string; instrumentId: string; streams?: string[] }> = [];
   let refuseNext: string | undefined;
   let delayNextMs = 0;
   const waiters: Array<() => void> = [];
@@ -92,15 +92,15 @@ export function fakeGateway(bus: Bus, broker: string) {
   const subs = [
     bus.serve(
       Subjects.brokerCommand.build({ broker, verb: 'qualifyContract' }),
-      (req: { instrument: { conId: number } }) => ({
+      (req: { instrument: { id: number } }) => ({
         v: 1,
         ok: true,
-        instruments: [instrument(req.instrument.conId)],
+        instruments: [instrument(req.instrument.id)],
       }),
     ),
     bus.serve(
       Subjects.brokerCommand.build({ broker, verb: 'mdSubscribe' }),
-      async (req: { instrument: { conId: number }; streams: string[] }) => {
+      async (req: { instrument: { id: number }; streams: string[] }) => {
         if (delayNextMs > 0) {
           // a slow gateway: the answer comes after the caller gave up
           const ms = delayNextMs;
@@ -112,19 +112,19 @@ export function fakeGateway(bus: Bus, broker: string) {
           refuseNext = undefined;
           return { v: 1, ok: false, code, message: 'refused by the test gateway' };
         }
-        const c = req.instrument.conId;
+        const c = req.instrument.id;
         refs.set(c, (refs.get(c) ?? 0) + 1);
-        note({ verb: 'mdSubscribe', conId: c, streams: req.streams });
+        note({ verb: 'mdSubscribe', instrumentId: c, streams: req.streams });
         return { v: 1, ok: true, subjects: [Subjects.mdTick.build({ broker, instrument: c })], delayed: false };
       },
     ),
     bus.serve(
       Subjects.brokerCommand.build({ broker, verb: 'mdUnsubscribe' }),
-      (req: { instrument: { conId: number }; streams: string[] }) => {
-        const c = req.instrument.conId;
+      (req: { instrument: { id: number }; streams: string[] }) => {
+        const c = req.instrument.id;
         // like gateway-ib: releasing a line it does not hold changes nothing
         if ((refs.get(c) ?? 0) > 0) refs.set(c, (refs.get(c) ?? 0) - 1);
-        note({ verb: 'mdUnsubscribe', conId: c, streams: req.streams });
+        note({ verb: 'mdUnsubscribe', instrumentId: c, streams: req.streams });
         return { v: 1, ok: true };
       },
     ),

@@ -13,7 +13,7 @@
  */
 import type { Bar, Tick } from '@trading-system/contracts';
 
-export type RefBar = Omit<Bar, 'broker' | 'conId' | 'timeframe' | 'tsInitMs'>;
+export type RefBar = Omit<Bar, 'broker' | 'instrumentId' | 'timeframe' | 'tsInitMs'>;
 
 /** A tick as the client received it: the message and the client's receipt time (epoch ms). */
 export interface Received {

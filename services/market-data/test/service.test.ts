@@ -25,61 +25,61 @@ afterAll(async () => {
   await h.close();
 });
 
-let nextConId = 1000;
-const subscribe = (conId: number, leaseId: string, extra: object = {}) =>
+let nextInstrumentId = 1000;
+const subscribe = (instrumentId: string, leaseId: string, extra: object = {}) =>
   h.bus.request<MdSubscribeReply>(
     h.subjects.subscribe,
-    { v: 1, leaseId, broker, instrument: { conId }, ttlMs: 5_000, ...extra },
+    { v: 1, leaseId, broker, instrument: { id: instrumentId }, ttlMs: 5_000, ...extra },
     { timeoutMs: 5_000 },
   );
 const unsubscribe = (leaseId: string) =>
   h.bus.request<MdUnsubscribeReply>(h.subjects.unsubscribe, { v: 1, leaseId }, { timeoutMs: 5_000 });
-const snapshot = (conIds: number[], cachedOnly = false) =>
+const snapshot = (instrumentIds: string[], cachedOnly = false) =>
   h.bus.request<MdSnapshotReply>(
     h.subjects.snapshot,
-    { v: 1, broker, instruments: conIds.map((conId) => ({ conId })), cachedOnly },
+    { v: 1, broker, instruments: instrumentIds.map((instrumentId) => ({ instrumentId })), cachedOnly },
     { timeoutMs: 5_000 },
   );
-const tick = (conId: number, over: Partial<Tick>): Tick => ({
+const tick = (instrumentId: string, over: Partial<Tick>): Tick => ({
   v: 1,
   broker,
-  conId,
+  instrumentId,
   tsEventMs: Date.now(),
   tsInitMs: Date.now(),
   delayed: false,
   ...over,
 });
-const publishTick = (conId: number, over: Partial<Tick>) =>
-  h.bus.publish(Subjects.mdTick.build({ broker, instrument: conId }), tick(conId, over));
-const gatewayCalls = (conId: number, verb: string) => gw.calls.filter((c) => c.conId === conId && c.verb === verb);
+const publishTick = (instrumentId: string, over: Partial<Tick>) =>
+  h.bus.publish(Subjects.mdTick.build({ broker, instrument: instrumentId }), tick(instrumentId, over));
+const gatewayCalls = (instrumentId: string, verb: string) => gw.calls.filter((c) => c.instrumentId === instrumentId && c.verb === verb);
 
 describe('leases and gateway lines', () => {
   test('three clients on one instrument → one gateway line, released with the last lease', async () => {
-    const conId = nextConId++;
-    const replies = await Promise.all(['a', 'b', 'c'].map((id) => subscribe(conId, uniqueName(id))));
+    const instrumentId = nextInstrumentId++;
+    const replies = await Promise.all(['a', 'b', 'c'].map((id) => subscribe(instrumentId, uniqueName(id))));
     for (const r of replies) {
-      expect(r).toMatchObject({ ok: true, subjects: [Subjects.mdTick.build({ broker, instrument: conId })] });
+      expect(r).toMatchObject({ ok: true, subjects: [Subjects.mdTick.build({ broker, instrument: instrumentId })] });
     }
-    expect(gatewayCalls(conId, 'mdSubscribe')).toHaveLength(1);
-    expect(h.md.leases.leasesOn(`${broker}/${conId}`)).toBe(3);
+    expect(gatewayCalls(instrumentId, 'mdSubscribe')).toHaveLength(1);
+    expect(h.md.leases.leasesOn(`${broker}/${instrumentId}`)).toBe(3);
     const ids = replies.map((r) => (r.ok ? r.leaseId : ''));
     expect(await unsubscribe(ids[0] ?? '')).toMatchObject({ ok: true, lineReleased: false });
     expect(await unsubscribe(ids[1] ?? '')).toMatchObject({ ok: true, lineReleased: false });
-    expect(gatewayCalls(conId, 'mdUnsubscribe')).toHaveLength(0);
+    expect(gatewayCalls(instrumentId, 'mdUnsubscribe')).toHaveLength(0);
     expect(await unsubscribe(ids[2] ?? '')).toMatchObject({ ok: true, lineReleased: true });
-    expect(gatewayCalls(conId, 'mdUnsubscribe')).toHaveLength(1);
-    expect(gw.refs.get(conId)).toBe(0);
+    expect(gatewayCalls(instrumentId, 'mdUnsubscribe')).toHaveLength(1);
+    expect(gw.refs.get(instrumentId)).toBe(0);
     expect(await unsubscribe(ids[2] ?? '')).toMatchObject({ ok: false, code: 'LEASE_NOT_FOUND' });
   });
 
   test('a client that vanishes without unsubscribing frees the line when its lease ends; renewals keep it', async () => {
-    const conId = nextConId++;
+    const instrumentId = nextInstrumentId++;
     const crashed = uniqueName('crash');
     const renewing = uniqueName('renew');
-    expect((await subscribe(conId, crashed)).ok).toBe(true);
-    expect((await subscribe(conId, renewing)).ok).toBe(true);
+    expect((await subscribe(instrumentId, crashed)).ok).toBe(true);
+    expect((await subscribe(instrumentId, renewing)).ok).toBe(true);
     h.advance(3_000);
-    expect((await subscribe(conId, renewing)).ok).toBe(true); // renewal before ttl
+    expect((await subscribe(instrumentId, renewing)).ok).toBe(true); // renewal before ttl
     h.advance(2_500); // crashed lease is 5.5 s old: expired; the renewed one has 2.5 s left
     await withTimeout(
       (async () => {
@@ -88,13 +88,13 @@ describe('leases and gateway lines', () => {
       3_000,
       'the crashed lease to expire',
     );
-    expect(gatewayCalls(conId, 'mdUnsubscribe')).toHaveLength(0);
+    expect(gatewayCalls(instrumentId, 'mdUnsubscribe')).toHaveLength(0);
     h.advance(3_000); // now the renewing client stops renewing too
-    await gw.until(() => gatewayCalls(conId, 'mdUnsubscribe').length === 1, 3_000, 'the line release');
-    expect(gw.refs.get(conId)).toBe(0);
+    await gw.until(() => gatewayCalls(instrumentId, 'mdUnsubscribe').length === 1, 3_000, 'the line release');
+    expect(gw.refs.get(instrumentId)).toBe(0);
     await withTimeout(
       (async () => {
-        while (h.md.lines().has(`${broker}/${conId}`)) await new Promise((r) => setTimeout(r, 5));
+        while (h.md.lines().has(`${broker}/${instrumentId}`)) await new Promise((r) => setTimeout(r, 5));
       })(),
       3_000,
       'the line to close',
@@ -102,13 +102,13 @@ describe('leases and gateway lines', () => {
   });
 
   test('a gateway refusal is passed on and leaves no lease or line behind', async () => {
-    const conId = nextConId++;
+    const instrumentId = nextInstrumentId++;
     gw.refuseNext('LINE_BUDGET_EXHAUSTED');
     const leaseId = uniqueName('l');
-    expect(await subscribe(conId, leaseId)).toMatchObject({ ok: false, code: 'LINE_BUDGET_EXHAUSTED' });
+    expect(await subscribe(instrumentId, leaseId)).toMatchObject({ ok: false, code: 'LINE_BUDGET_EXHAUSTED' });
     expect(h.md.leases.get(leaseId)).toBeUndefined();
-    expect(h.md.lines().has(`${broker}/${conId}`)).toBe(false);
-    expect((await subscribe(conId, leaseId)).ok).toBe(true);
+    expect(h.md.lines().has(`${broker}/${instrumentId}`)).toBe(false);
+    expect((await subscribe(instrumentId, leaseId)).ok).toBe(true);
     await unsubscribe(leaseId);
   });
 
@@ -137,17 +137,17 @@ describe('leases and gateway lines', () => {
       });
       await seen;
       announced.stop();
-      const sub = (conId: number, leaseId: string) =>
+      const sub = (instrumentId: string, leaseId: string) =>
         h.bus.request<MdSubscribeReply>(
           h.subjects.subscribe,
-          { v: 1, leaseId, broker: other, instrument: { conId }, ttlMs: 5_000 },
+          { v: 1, leaseId, broker: other, instrument: { id: instrumentId }, ttlMs: 5_000 },
           { timeoutMs: 5_000 },
         );
-      const [a, b] = [nextConId++, nextConId++];
+      const [a, b] = [nextInstrumentId++, nextInstrumentId++];
       const first = uniqueName('l');
       expect((await sub(a, first)).ok).toBe(true);
       expect(await sub(b, uniqueName('l'))).toMatchObject({ ok: false, code: 'LINE_BUDGET_EXHAUSTED' });
-      expect(g2.calls.filter((c) => c.conId === b)).toEqual([]);
+      expect(g2.calls.filter((c) => c.instrumentId === b)).toEqual([]);
       // A second lease on the open line needs no new line.
       expect((await sub(a, uniqueName('l'))).ok).toBe(true);
       await unsubscribe(first);
@@ -163,7 +163,7 @@ describe('leases and gateway lines', () => {
     gw2.delayNext(300);
     const r = await own.bus.request<MdSubscribeReply>(
       own.subjects.subscribe,
-      { v: 1, leaseId: uniqueName('slow'), broker: b2, instrument: { conId: 9 }, ttlMs: 60_000 },
+      { v: 1, leaseId: uniqueName('slow'), broker: b2, instrument: { id: '9' }, ttlMs: 60_000 },
       { timeoutMs: 5_000 },
     );
     expect(r).toMatchObject({ ok: false, code: 'TIMEOUT' });
@@ -175,11 +175,11 @@ describe('leases and gateway lines', () => {
     // a retry right after the timeout waits for the give-back, then opens the line once
     gw2.delayNext(300);
     const leaseId = uniqueName('retry');
-    const body = { v: 1, leaseId, broker: b2, instrument: { conId: 10 }, ttlMs: 60_000 };
+    const body = { v: 1, leaseId, broker: b2, instrument: { id: '10' }, ttlMs: 60_000 };
     const req = () => own.bus.request<MdSubscribeReply>(own.subjects.subscribe, body, { timeoutMs: 5_000 });
     expect(await req()).toMatchObject({ ok: false, code: 'TIMEOUT' });
     expect(await req()).toMatchObject({ ok: true });
-    expect(gw2.calls.filter((c) => c.conId === 10).map((c) => c.verb)).toEqual([
+    expect(gw2.calls.filter((c) => c.instrumentId === 10).map((c) => c.verb)).toEqual([
       'mdSubscribe',
       'mdUnsubscribe',
       'mdSubscribe',
@@ -190,20 +190,20 @@ describe('leases and gateway lines', () => {
   });
 
   test('invalid requests are refused with a code: monthly bars, a lease id reused on another line', async () => {
-    expect(await subscribe(nextConId++, uniqueName('m'), { timeframes: ['1mo'] })).toMatchObject({
+    expect(await subscribe(nextInstrumentId++, uniqueName('m'), { timeframes: ['1mo'] })).toMatchObject({
       ok: false,
       code: 'VALIDATION_FAILED',
     });
     const id = uniqueName('dup');
-    expect((await subscribe(nextConId++, id)).ok).toBe(true);
-    expect(await subscribe(nextConId++, id)).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
+    expect((await subscribe(nextInstrumentId++, id)).ok).toBe(true);
+    expect(await subscribe(nextInstrumentId++, id)).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
     await unsubscribe(id);
   });
 });
 
 describe('last-quote cache and health', () => {
   test('a newcomer gets the latest quote at once; many instruments in one request; cachedOnly misses', async () => {
-    const [a, b] = [nextConId++, nextConId++];
+    const [a, b] = [nextInstrumentId++, nextInstrumentId++];
     const leases = [uniqueName('q'), uniqueName('q')];
     await subscribe(a, leases[0] ?? '');
     await subscribe(b, leases[1] ?? '');
@@ -213,7 +213,7 @@ describe('last-quote cache and health', () => {
     publishTick(b, { bid: '20.1', ask: '20.5', bidSize: '300' });
     await ticks.next((t) => t.bid === '20.1');
     ticks.stop();
-    const r = await snapshot([a, b, nextConId++], true);
+    const r = await snapshot([a, b, nextInstrumentId++], true);
     expect(r.ok).toBe(true);
     const items = r.ok ? r.items : [];
     expect(items[0]).toMatchObject({
@@ -227,7 +227,7 @@ describe('last-quote cache and health', () => {
   });
 
   test('without cachedOnly, an unwatched instrument is fetched through a line of its own', async () => {
-    const c = nextConId++;
+    const c = nextInstrumentId++;
     const pending = snapshot([c]);
     await gw.until(() => gatewayCalls(c, 'mdSubscribe').length === 1, 3_000, 'the snapshot line');
     // the line is open: ticks now reach the cache
@@ -244,19 +244,19 @@ describe('last-quote cache and health', () => {
   });
 
   test('a feed that stops is marked stale with its age (snapshot and md.health), live again with the next tick', async () => {
-    const conId = nextConId++;
-    const health = collect<FeedHealth>(h.bus, Subjects.mdHealth.build({ broker, instrument: conId }));
+    const instrumentId = nextInstrumentId++;
+    const health = collect<FeedHealth>(h.bus, Subjects.mdHealth.build({ broker, instrument: instrumentId }));
     const leaseId = uniqueName('s');
-    await subscribe(conId, leaseId);
-    publishTick(conId, { bid: '1', ask: '2' });
+    await subscribe(instrumentId, leaseId);
+    publishTick(instrumentId, { bid: '1', ask: '2' });
     const stale = await health.next((m) => m.state === 'stale', 3_000, 'stale health');
     expect(stale.lastTickAgeMs).toBeGreaterThanOrEqual(400);
     expect(stale.leases).toBe(1);
-    const r = await snapshot([conId], true);
+    const r = await snapshot([instrumentId], true);
     const item = r.ok ? r.items[0] : undefined;
     expect(item).toMatchObject({ ok: true, state: 'stale' });
     expect(item?.ok && item.ageMs).toBeGreaterThanOrEqual(400);
-    publishTick(conId, { bid: '1.5', ask: '2' });
+    publishTick(instrumentId, { bid: '1.5', ask: '2' });
     const live = await health.next((m) => m.state === 'live' && m.tsMs >= stale.tsMs, 3_000, 'live health');
     expect(live.lastTickAgeMs).toBeLessThan(400);
     health.stop();
@@ -266,21 +266,21 @@ describe('last-quote cache and health', () => {
 
 describe('bars', () => {
   test('1s and 3s bars from ticks, published complete; a stale feed flags the bars around the outage', async () => {
-    const conId = nextConId++;
+    const instrumentId = nextInstrumentId++;
     const leaseId = uniqueName('bars');
     // tick times 60 s ahead: only trades complete bars here, never the timer
     const base = Math.ceil((Date.now() + 60_000) / 3_000) * 3_000;
-    const bars = collect<Bar>(h.bus, Subjects.mdBar.filter({ broker, instrument: conId }));
-    expect(await subscribe(conId, leaseId, { timeframes: ['1s', '3s'] })).toMatchObject({
+    const bars = collect<Bar>(h.bus, Subjects.mdBar.filter({ broker, instrument: instrumentId }));
+    expect(await subscribe(instrumentId, leaseId, { timeframes: ['1s', '3s'] })).toMatchObject({
       ok: true,
       subjects: [
-        Subjects.mdTick.build({ broker, instrument: conId }),
-        Subjects.mdBar.build({ timeframe: '1s', broker, instrument: conId }),
-        Subjects.mdBar.build({ timeframe: '3s', broker, instrument: conId }),
+        Subjects.mdTick.build({ broker, instrument: instrumentId }),
+        Subjects.mdBar.build({ timeframe: '1s', broker, instrument: instrumentId }),
+        Subjects.mdBar.build({ timeframe: '3s', broker, instrument: instrumentId }),
       ],
     });
     const trade = (dt: number, last: string, volume: string) =>
-      publishTick(conId, { last, volume, bid: last, ask: last, tsEventMs: base + dt });
+      publishTick(instrumentId, { last, volume, bid: last, ask: last, tsEventMs: base + dt });
     trade(-500, '100', '1000'); // baseline: not a trade
     trade(100, '100.5', '1010');
     trade(400, '101', '1015');
@@ -302,7 +302,7 @@ describe('bars', () => {
     });
     await withTimeout(
       (async () => {
-        while (h.md.lines().get(`${broker}/${conId}`)?.state !== 'stale') await new Promise((r) => setTimeout(r, 10));
+        while (h.md.lines().get(`${broker}/${instrumentId}`)?.state !== 'stale') await new Promise((r) => setTimeout(r, 10));
       })(),
       3_000,
       'the line to go stale',
@@ -332,18 +332,18 @@ describe('bars', () => {
 
 describe('5-second bars, poison input, shutdown', () => {
   test('with rtbars, 10s bars are built from the 5-s bars; without them, from trades', async () => {
-    const conId = nextConId++;
+    const instrumentId = nextInstrumentId++;
     const leaseId = uniqueName('rt');
-    const bars = collect<Bar>(h.bus, Subjects.mdBar.filter({ broker, instrument: conId }));
-    const r = await subscribe(conId, leaseId, { streams: ['ticks', 'rtbars'], timeframes: ['10s', '3s'] });
-    expect(r.ok && r.subjects).toContain(Subjects.mdRtBar.build({ broker, instrument: conId }));
-    expect(gatewayCalls(conId, 'mdSubscribe')[0]?.streams).toEqual(['ticks', 'rtbars']);
+    const bars = collect<Bar>(h.bus, Subjects.mdBar.filter({ broker, instrument: instrumentId }));
+    const r = await subscribe(instrumentId, leaseId, { streams: ['ticks', 'rtbars'], timeframes: ['10s', '3s'] });
+    expect(r.ok && r.subjects).toContain(Subjects.mdRtBar.build({ broker, instrument: instrumentId }));
+    expect(gatewayCalls(instrumentId, 'mdSubscribe')[0]?.streams).toEqual(['ticks', 'rtbars']);
     const base = Math.ceil((Date.now() + 60_000) / 10_000) * 10_000;
     const rt = (i: number, o: string, hi: string, lo: string, c: string) =>
-      h.bus.publish(Subjects.mdRtBar.build({ broker, instrument: conId }), {
+      h.bus.publish(Subjects.mdRtBar.build({ broker, instrument: instrumentId }), {
         v: 1,
         broker,
-        conId,
+        instrumentId,
         timeframe: '5s',
         complete: true,
         tsInitMs: Date.now(),
@@ -375,25 +375,25 @@ describe('5-second bars, poison input, shutdown', () => {
     expect(bars.seen.filter((b) => b.timeframe === '3s')).toEqual([]);
     bars.stop();
     await unsubscribe(leaseId);
-    expect(gatewayCalls(conId, 'mdUnsubscribe')[0]?.streams?.sort()).toEqual(['rtbars', 'ticks']);
+    expect(gatewayCalls(instrumentId, 'mdUnsubscribe')[0]?.streams?.sort()).toEqual(['rtbars', 'ticks']);
   });
 
   test('a malformed tick is refused by the bus; the cache keeps the last good one and goes on', async () => {
-    const conId = nextConId++;
+    const instrumentId = nextInstrumentId++;
     const leaseId = uniqueName('p');
-    await subscribe(conId, leaseId);
-    const subject = Subjects.mdTick.build({ broker, instrument: conId });
+    await subscribe(instrumentId, leaseId);
+    const subject = Subjects.mdTick.build({ broker, instrument: instrumentId });
     const ticks = collect<Tick>(h.bus, subject);
     const rejected = () => h.bus.stats().rejected.bad_json + h.bus.stats().rejected.schema;
     const before = rejected();
-    publishTick(conId, { bid: '1', ask: '2' });
+    publishTick(instrumentId, { bid: '1', ask: '2' });
     h.bus.publishRaw(subject, new TextEncoder().encode('{"v":1,"bid":"NaN"'));
-    h.bus.publishRaw(subject, new TextEncoder().encode(JSON.stringify(tick(conId, { bid: '1e5' }))));
-    publishTick(conId, { bid: '1.25', ask: '2' });
+    h.bus.publishRaw(subject, new TextEncoder().encode(JSON.stringify(tick(instrumentId, { bid: '1e5' }))));
+    publishTick(instrumentId, { bid: '1.25', ask: '2' });
     await ticks.next((t) => t.bid === '1.25');
     ticks.stop();
     expect(rejected() - before).toBeGreaterThanOrEqual(4); // two bad messages, two subscribers
-    const r = await snapshot([conId], true);
+    const r = await snapshot([instrumentId], true);
     expect(r.ok && r.items[0]).toMatchObject({ ok: true, tick: { bid: '1.25' } });
     await unsubscribe(leaseId);
   });
@@ -410,7 +410,7 @@ describe('5-second bars, poison input, shutdown', () => {
     const gw2 = fakeGateway(own.bus, b2);
     const r = await own.bus.request<MdSubscribeReply>(
       own.subjects.subscribe,
-      { v: 1, leaseId: uniqueName('s'), broker: b2, instrument: { conId: 7 }, ttlMs: 60_000 },
+      { v: 1, leaseId: uniqueName('s'), broker: b2, instrument: { id: '7' }, ttlMs: 60_000 },
       { timeoutMs: 5_000 },
     );
     expect(r.ok).toBe(true);
@@ -441,10 +441,10 @@ describe('5-second bars, poison input, shutdown', () => {
     const own = await startMd({});
     const b2 = uniqueName('b');
     const gw2 = fakeGateway(own.bus, b2);
-    for (const conId of [1, 2]) {
+    for (const instrumentId of [1, 2]) {
       const r = await own.bus.request<MdSubscribeReply>(
         own.subjects.subscribe,
-        { v: 1, leaseId: uniqueName('s'), broker: b2, instrument: { conId }, ttlMs: 60_000 },
+        { v: 1, leaseId: uniqueName('s'), broker: b2, instrument: { id: instrumentId }, ttlMs: 60_000 },
         { timeoutMs: 5_000 },
       );
       expect(r.ok).toBe(true);

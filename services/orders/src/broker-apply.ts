@@ -117,7 +117,7 @@ export async function applyExecution(
       client_order_id: row.client_order_id,
       broker,
       account: e.account,
-      con_id: e.conId,
+      instrument_id: e.instrumentId,
       side: e.side,
       quantity: e.quantity,
       price: e.price,

@@ -125,13 +125,13 @@ export async function startBrokerEventConsumer(
           .values({
             broker,
             account: p.account,
-            con_id: p.conId,
+            instrument_id: p.instrumentId,
             position: JSON.stringify(p),
             updated_at_ms: String(now),
           })
           .onConflict((oc) =>
             oc
-              .columns(['broker', 'account', 'con_id'])
+              .columns(['broker', 'account', 'instrument_id'])
               .doUpdateSet({ position: JSON.stringify(p), updated_at_ms: String(now) }),
           )
           .execute();

@@ -71,6 +71,6 @@ export interface OmsContext {
   readonly settings: Settings;
   /** Orders whose placeOrder is in flight in this process: reconciliation must not judge them yet. */
   readonly inFlight: Set<string>;
-  /** Qualified instruments by `<broker>:<conId>` (contract details do not change within a session). */
+  /** Qualified instruments by `<broker>:<instrumentId>` (contract details do not change within a session). */
   readonly instruments: Map<string, Instrument>;
 }

@@ -8,7 +8,7 @@ export interface OrdersTable {
   broker: string;
   account: string;
   strategy: string | null;
-  con_id: number | null;
+  instrument_id: string | null;
   instrument: unknown;
   side: string;
   quantity: string;
@@ -53,7 +53,7 @@ export interface FillsTable {
   client_order_id: string;
   broker: string;
   account: string;
-  con_id: number;
+  instrument_id: string;
   side: string;
   quantity: string;
   price: string;
@@ -91,7 +91,7 @@ export interface CommandsTable {
 export interface BrokerPositionsTable {
   broker: string;
   account: string;
-  con_id: number;
+  instrument_id: string;
   position: unknown;
   updated_at_ms: string;
 }

@@ -9,7 +9,7 @@ import {
   type ErrorCode,
   errorReply,
   type Instrument,
-  isConIdRef,
+  isIdRef,
   type OrderCommandReply,
   type SubmitOrder,
 } from '@trading-system/contracts';
@@ -71,7 +71,7 @@ export async function handleSubmit(ctx: OmsContext, req: SubmitOrder): Promise<O
   const withAccount = { ...base, account: account.value };
 
   const instrument = await qualify(ctx, req);
-  if (!('conId' in instrument)) return recordDenial(ctx, withAccount, instrument);
+  if (!('secType' in instrument)) return recordDenial(ctx, withAccount, instrument);
   const order = { ...withAccount, instrument };
 
   const invalid = validateOrderParams(req, instrument, status.capabilities);
@@ -79,14 +79,14 @@ export async function handleSubmit(ctx: OmsContext, req: SubmitOrder): Promise<O
 
   // Independent reads: in flight together (one round trip of latency on a pool).
   const [position, accountOpen, strategyOpen] = await Promise.all([
-    ledgerPosition(ctx.db, req.broker, account.value, instrument.conId),
+    ledgerPosition(ctx.db, req.broker, account.value, instrument.id),
     countOpenOrders(ctx.db, { account: account.value }),
     req.strategy === undefined ? 0 : countOpenOrders(ctx.db, { strategy: req.strategy }),
   ]);
   const now = ctx.clock();
   const rateAccount = ctx.live.countAndRecord(`account:${account.value}`, now);
   const rateStrategy = req.strategy === undefined ? 0 : ctx.live.countAndRecord(`strategy:${req.strategy}`, now);
-  const denial = await checkRiskWithQuote(ctx, req.broker, instrument.conId, {
+  const denial = await checkRiskWithQuote(ctx, req.broker, instrument.id, {
     order: {
       account: account.value,
       strategy: req.strategy,
@@ -155,7 +155,7 @@ async function send(ctx: OmsContext, order: NewOrder & { account: string }, inst
     v: 1,
     clientOrderId: order.clientOrderId,
     account: order.account,
-    instrument: { conId: instrument.conId, exchange: instrument.exchange },
+    instrument: { id: instrument.id, exchange: instrument.exchange },
     side: order.side,
     quantity: order.quantity,
     orderType: order.orderType,
@@ -281,8 +281,8 @@ async function duplicateReply(ctx: OmsContext, clientOrderId: string, hash: stri
 
 async function qualify(ctx: OmsContext, req: SubmitOrder): Promise<Instrument | Denial> {
   const ref = req.instrument;
-  if (isConIdRef(ref)) {
-    const cached = ctx.instruments.get(`${req.broker}:${ref.conId}`);
+  if (isIdRef(ref)) {
+    const cached = ctx.instruments.get(`${req.broker}:${ref.id}`);
     if (cached !== undefined) return cached;
   }
   const outcome = await ctx.brokers.call(req.broker, 'qualifyContract', { v: 1, instrument: ref, allowMany: false });
@@ -294,6 +294,6 @@ async function qualify(ctx: OmsContext, req: SubmitOrder): Promise<Instrument | 
   const [instrument, second] = outcome.reply.instruments;
   if (instrument === undefined || second !== undefined)
     return deny('CONTRACT_AMBIGUOUS', 'instrument', 'the instrument reference matches several contracts');
-  ctx.instruments.set(`${req.broker}:${instrument.conId}`, instrument);
+  ctx.instruments.set(`${req.broker}:${instrument.id}`, instrument);
   return instrument;
 }

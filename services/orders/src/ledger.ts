@@ -98,7 +98,7 @@ export async function insertOrder<K extends 'accepted' | 'denied'>(
     broker: o.broker,
     account: o.account ?? UNKNOWN_ACCOUNT,
     strategy: o.strategy ?? null,
-    con_id: o.instrument?.conId ?? null,
+    instrument_id: o.instrument?.id ?? null,
     instrument: o.instrument === undefined ? null : JSON.stringify(o.instrument),
     side: o.side,
     quantity: o.quantity,

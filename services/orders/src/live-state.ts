@@ -12,11 +12,11 @@ export class LiveState {
   private readonly commands = new Map<string, number[]>();
 
   onTick(t: Tick): void {
-    this.quotes.set(`${t.broker}:${t.conId}`, { bid: t.bid, ask: t.ask, last: t.last });
+    this.quotes.set(`${t.broker}:${t.instrumentId}`, { bid: t.bid, ask: t.ask, last: t.last });
   }
 
-  quote(broker: string, conId: number): Quote | undefined {
-    return this.quotes.get(`${broker}:${conId}`);
+  quote(broker: string, instrumentId: string): Quote | undefined {
+    return this.quotes.get(`${broker}:${instrumentId}`);
   }
 
   /**

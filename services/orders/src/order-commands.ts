@@ -281,7 +281,7 @@ async function modifyOne(ctx: OmsContext, req: ModifyOrder): Promise<OrderComman
   if (compareDecimal(next.quantity, row.filled_qty) < 0)
     return errorReply('VALIDATION_FAILED', `quantity ${next.quantity} is below the filled ${row.filled_qty}`);
   const now = ctx.clock();
-  const denial = await checkRiskWithQuote(ctx, row.broker, instrument.conId, {
+  const denial = await checkRiskWithQuote(ctx, row.broker, instrument.id, {
     order: {
       account: row.account,
       strategy: row.strategy ?? undefined,
@@ -294,7 +294,7 @@ async function modifyOne(ctx: OmsContext, req: ModifyOrder): Promise<OrderComman
     },
     mode: ctx.settings.tradingState.mode,
     config: ctx.settings.risk,
-    position: await ledgerPosition(ctx.db, row.broker, row.account, instrument.conId),
+    position: await ledgerPosition(ctx.db, row.broker, row.account, instrument.id),
     // The order being modified is already open: it does not count against the open-order limit.
     accountCounts: { openOrders: 0, commandsLastSecond: ctx.live.countAndRecord(`account:${row.account}`, now) },
     strategyCounts: {
@@ -308,7 +308,7 @@ async function modifyOne(ctx: OmsContext, req: ModifyOrder): Promise<OrderComman
     clientOrderId: row.client_order_id,
     orderId: row.broker_order_id,
     account: row.account,
-    instrument: { conId: instrument.conId, exchange: instrument.exchange },
+    instrument: { id: instrument.id, exchange: instrument.exchange },
     side: row.side as 'BUY' | 'SELL',
     quantity: next.quantity,
     orderType: next.orderType,

@@ -17,13 +17,13 @@ import { type Db, FINAL_STATES, type Trx } from './ledger.js';
 const signedQty = sql<string>`sum(case when side = 'BUY' then quantity else -quantity end)`;
 
 /** Signed position of an account in one instrument, from the fills in the ledger ("0" when flat). */
-export async function ledgerPosition(db: Db | Trx, broker: string, account: string, conId: number): Promise<string> {
+export async function ledgerPosition(db: Db | Trx, broker: string, account: string, instrumentId: string): Promise<string> {
   const row = await db
     .selectFrom('fills')
     .select(signedQty.as('qty'))
     .where('broker', '=', broker)
     .where('account', '=', account)
-    .where('con_id', '=', conId)
+    .where('instrument_id', '=', instrumentId)
     .executeTakeFirst();
   return row?.qty === null || row?.qty === undefined ? '0' : normalizeDecimal(row.qty);
 }
@@ -31,7 +31,7 @@ export async function ledgerPosition(db: Db | Trx, broker: string, account: stri
 export interface LedgerPosition {
   readonly broker: string;
   readonly account: string;
-  readonly conId: number;
+  readonly instrumentId: string;
   readonly quantity: string;
   /** Σ signed (price × quantity) of the fills, for the average cost of an open position. */
   readonly signedNotional: string;
@@ -43,20 +43,20 @@ export async function ledgerPositions(
 ): Promise<LedgerPosition[]> {
   let q = db
     .selectFrom('fills')
-    .select(['broker', 'account', 'con_id'])
+    .select(['broker', 'account', 'instrument_id'])
     .select(signedQty.as('qty'))
     .select(sql<string>`sum(case when side = 'BUY' then price * quantity else -(price * quantity) end)`.as('notional'))
-    .groupBy(['broker', 'account', 'con_id'])
+    .groupBy(['broker', 'account', 'instrument_id'])
     .orderBy('broker')
     .orderBy('account')
-    .orderBy('con_id');
+    .orderBy('instrument_id');
   if (filter.broker !== undefined) q = q.where('broker', '=', filter.broker);
   if (filter.account !== undefined) q = q.where('account', '=', filter.account);
   const rows = await q.execute();
   return rows.map((r) => ({
     broker: r.broker,
     account: r.account,
-    conId: r.con_id,
+    instrumentId: r.instrument_id,
     quantity: normalizeDecimal(r.qty),
     signedNotional: normalizeDecimal(r.notional),
   }));
@@ -106,21 +106,21 @@ export class BrokerSnapshotUnavailableError extends ContractError {
 
 /**
  * Differences per broker, account and instrument between ledger and broker quantities, compared as exact decimals
- * ("0" where one side has none), sorted by broker, account, conId. Only the brokers in `compared` are compared.
+ * ("0" where one side has none), sorted by broker, account, instrumentId. Only the brokers in `compared` are compared.
  */
 export function positionDifferences(
-  ledger: readonly Pick<Position, 'broker' | 'account' | 'conId' | 'quantity'>[],
-  broker: readonly Pick<Position, 'broker' | 'account' | 'conId' | 'quantity'>[],
+  ledger: readonly Pick<Position, 'broker' | 'account' | 'instrumentId' | 'quantity'>[],
+  broker: readonly Pick<Position, 'broker' | 'account' | 'instrumentId' | 'quantity'>[],
   compared: ReadonlySet<string>,
 ): PositionDifference[] {
-  const key = (p: { broker: string; account: string; conId: number }) =>
-    `${p.broker}\u0000${p.account}\u0000${p.conId}`;
+  const key = (p: { broker: string; account: string; instrumentId: string }) =>
+    `${p.broker}\u0000${p.account}\u0000${p.instrumentId}`;
   const rows = new Map<string, PositionDifference>();
-  const row = (p: { broker: string; account: string; conId: number }) => {
+  const row = (p: { broker: string; account: string; instrumentId: string }) => {
     const k = key(p);
     let r = rows.get(k);
     if (r === undefined) {
-      r = { broker: p.broker, account: p.account, conId: p.conId, ledgerQuantity: '0', brokerQuantity: '0' };
+      r = { broker: p.broker, account: p.account, instrumentId: p.instrumentId, ledgerQuantity: '0', brokerQuantity: '0' };
       rows.set(k, r);
     }
     return r;
@@ -138,6 +138,10 @@ export function positionDifferences(
           ? a.account < b.account
             ? -1
             : 1
-          : a.conId - b.conId,
+          : a.instrumentId < b.instrumentId
+            ? -1
+            : a.instrumentId > b.instrumentId
+              ? 1
+              : 0,
     );
 }

@@ -48,7 +48,7 @@ export async function handleList(ctx: OmsContext, req: ListOrdersRequest): Promi
   if (req.strategy !== undefined) q = q.where('strategy', '=', req.strategy);
   if (req.sinceMs !== undefined) q = q.where('created_at_ms', '>=', String(req.sinceMs));
   if (req.untilMs !== undefined) q = q.where('created_at_ms', '<', String(req.untilMs));
-  if (req.conId !== undefined) q = q.where('con_id', '=', req.conId);
+  if (req.instrumentId !== undefined) q = q.where('instrument_id', '=', req.instrumentId);
   if (req.symbol !== undefined) q = q.where(sql<string>`instrument->>'symbol'`, '=', req.symbol);
   if (req.status === 'open') q = q.where('state', 'not in', [...FINAL_STATES]);
   if (req.status === 'final') q = q.where('state', 'in', [...FINAL_STATES]);
@@ -111,7 +111,7 @@ export async function handlePositions(ctx: OmsContext, req: OrdersPositionsReque
       .selectFrom('orders')
       .select('instrument')
       .where('broker', '=', p.broker)
-      .where('con_id', '=', p.conId)
+      .where('instrument_id', '=', p.instrumentId)
       .where('instrument', 'is not', null)
       .executeTakeFirst();
     const i = sample === undefined ? undefined : json<Instrument>(sample.instrument);
@@ -119,7 +119,7 @@ export async function handlePositions(ctx: OmsContext, req: OrdersPositionsReque
     positions.push({
       broker: p.broker,
       account: p.account,
-      conId: p.conId,
+      instrumentId: p.instrumentId,
       symbol: i.localSymbol,
       secType: i.secType,
       currency: i.currency,

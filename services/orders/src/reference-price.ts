@@ -23,23 +23,23 @@ const snapshots = new WeakMap<object, Map<string, Snapshot>>();
 export async function referenceQuote(
   ctx: OmsContext,
   broker: string,
-  conId: number,
+  instrumentId: string,
   needed: boolean,
 ): Promise<Quote | undefined> {
-  const live = ctx.live.quote(broker, conId);
+  const live = ctx.live.quote(broker, instrumentId);
   if (live !== undefined || !needed) return live;
   let mine = snapshots.get(ctx.live);
   if (mine === undefined) {
     mine = new Map();
     snapshots.set(ctx.live, mine);
   }
-  const key = `${broker}:${conId}`;
+  const key = `${broker}:${instrumentId}`;
   const now = ctx.clock();
   const kept = mine.get(key);
   if (kept !== undefined && now - kept.atMs < SNAPSHOT_TTL_MS) return kept.quote;
-  const outcome = await ctx.brokers.call(broker, 'mdSnapshot', { v: 1, instrument: { conId }, allowDelayed: true });
+  const outcome = await ctx.brokers.call(broker, 'mdSnapshot', { v: 1, instrument: { id: instrumentId }, allowDelayed: true });
   if (outcome.kind !== 'sent') {
-    ctx.logger.debug({ broker, conId, outcome }, 'no broker snapshot for a reference price');
+    ctx.logger.debug({ broker, instrumentId, outcome }, 'no broker snapshot for a reference price');
     return undefined;
   }
   const { bid, ask, last } = outcome.reply.tick;
@@ -52,9 +52,9 @@ export async function referenceQuote(
 export async function checkRiskWithQuote(
   ctx: OmsContext,
   broker: string,
-  conId: number,
+  instrumentId: string,
   input: Omit<RiskInput, 'quote'>,
 ): Promise<Denial | undefined> {
-  const quote = await referenceQuote(ctx, broker, conId, referenceNeeded(input));
+  const quote = await referenceQuote(ctx, broker, instrumentId, referenceNeeded(input));
   return checkRisk({ ...input, quote });
 }

@@ -118,7 +118,7 @@ const submit = (over: Record<string, unknown>) =>
       clientOrderId: `c-${randomUUID()}`,
       broker,
       account: ACCOUNT,
-      instrument: { conId: AAPL },
+      instrument: { id: AAPL },
       side: 'BUY',
       quantity: '10',
       orderType: 'LMT',

@@ -66,7 +66,7 @@ describe('end to end: the fate of every order is established from the broker', (
       v: 1,
       clientOrderId: id,
       broker,
-      instrument: { conId: AAPL },
+      instrument: { id: AAPL },
       side: 'BUY',
       quantity: '3',
       orderType: 'LMT',
@@ -134,7 +134,7 @@ describe('end to end: the fate of every order is established from the broker', (
     // Streaming quotes give the OMS the reference price of its default collar, also while the gateway is paused.
     const md = await nats.request<{ ok: boolean }>(
       Subjects.brokerCommand.build({ broker, verb: 'mdSubscribe' }),
-      { v: 1, instrument: { conId: AAPL }, streams: ['ticks'] },
+      { v: 1, instrument: { id: AAPL }, streams: ['ticks'] },
       { timeoutMs: 20_000 },
     );
     expect(md.ok, JSON.stringify(md)).toBe(true);

@@ -88,12 +88,12 @@ interface SimExecution {
   readonly orderRef: string;
   readonly shares: number;
   readonly side: 'BOT' | 'SLD';
-  readonly conId: number;
+  readonly instrumentId: string;
   readonly account: string;
 }
 interface SimPosition {
   readonly account: string;
-  readonly conId: number;
+  readonly instrumentId: string;
   readonly position: number;
 }
 
@@ -186,15 +186,15 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
 
     // Reference prices for limit orders: some cross (fill at once), most rest near the market.
     const ref = new Map<number, number>();
-    for (const conId of INSTRUMENTS) {
+    for (const instrumentId of INSTRUMENTS) {
       const r = await bus.request<{ ok: boolean; tick?: { bid?: string; ask?: string; last?: string } }>(
         Subjects.brokerCommand.build({ broker, verb: 'mdSnapshot' }),
-        { v: 1, instrument: { conId } },
+        { v: 1, instrument: { id: instrumentId } },
         { timeoutMs: 20_000 },
       );
       const px = Number(r.tick?.last ?? r.tick?.bid ?? r.tick?.ask);
       expect(px, JSON.stringify(r)).toBeGreaterThan(0);
-      ref.set(conId, px);
+      ref.set(instrumentId, px);
     }
 
     // A trader trades what they watch: streaming quotes give the OMS the reference price its default risk limits
@@ -203,13 +203,13 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
     // the first 24 orders at once would otherwise each ask the broker for a snapshot, and some were denied
     // RISK_NO_REFERENCE_PRICE.
     const ticked = new Set<number>();
-    const ticks = bus.subscribe<{ conId: number }>(Subjects.mdTick.filter({ broker }), (m) => {
-      ticked.add(m.data.conId);
+    const ticks = bus.subscribe<{ instrumentId: string }>(Subjects.mdTick.filter({ broker }), (m) => {
+      ticked.add(m.data.instrumentId);
     });
-    for (const conId of INSTRUMENTS) {
+    for (const instrumentId of INSTRUMENTS) {
       const r = await bus.request<{ ok: boolean }>(
         Subjects.brokerCommand.build({ broker, verb: 'mdSubscribe' }),
-        { v: 1, instrument: { conId }, streams: ['ticks'] },
+        { v: 1, instrument: { id: instrumentId }, streams: ['ticks'] },
         { timeoutMs: 20_000 },
       );
       expect(r.ok, JSON.stringify(r)).toBe(true);
@@ -233,8 +233,8 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
       for (;;) {
         const i = next++;
         if (i >= ORDERS) break;
-        const conId = pick(INSTRUMENTS);
-        const px = ref.get(conId) ?? 0;
+        const instrumentId = pick(INSTRUMENTS);
+        const px = ref.get(instrumentId) ?? 0;
         const side = random() < 0.5 ? 'BUY' : 'SELL';
         const market = random() < 0.4;
         // Limit prices within ±1% of the reference: about a quarter cross, the rest rest on the book.
@@ -245,7 +245,7 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
           v: 1,
           clientOrderId,
           broker,
-          instrument: { conId },
+          instrument: { id: instrumentId },
           side,
           quantity: String(1 + Math.floor(random() * 10)),
           orderType: market ? 'MKT' : 'LMT',
@@ -464,12 +464,12 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
     // Ledger positions (orders.positions) equal ib-sim's per account and instrument, as exact decimal strings.
     const pos = await call(bus, Subjects.ordersPositions.build(), { v: 1, broker }, stats);
     const ledgerPos = new Map(
-      ((pos as { positions?: Array<{ account: string; conId: number; quantity: string }> }).positions ?? [])
+      ((pos as { positions?: Array<{ account: string; instrumentId: string; quantity: string }> }).positions ?? [])
         .filter((p) => p.quantity !== '0')
-        .map((p) => [`${p.account}|${p.conId}`, p.quantity]),
+        .map((p) => [`${p.account}|${p.instrumentId}`, p.quantity]),
     );
     const simPos = new Map(
-      simPositions.filter((p) => p.position !== 0).map((p) => [`${p.account}|${p.conId}`, String(p.position)]),
+      simPositions.filter((p) => p.position !== 0).map((p) => [`${p.account}|${p.instrumentId}`, String(p.position)]),
     );
     expect(Object.fromEntries(ledgerPos)).toEqual(Object.fromEntries(simPos));
     expect(mismatches).toEqual([]);

@@ -145,7 +145,7 @@ async function submit(broker: BrokerName, body: Record<string, unknown>): Promis
     v: 1,
     clientOrderId: id,
     broker,
-    instrument: { conId: AAPL },
+    instrument: { id: AAPL },
     side: 'BUY',
     ...body,
   });
@@ -227,12 +227,12 @@ test('identical exec ids at two brokers: every fill once in the ledger, in histo
   // Positions: 15 shares at each broker, in the ledger as at the broker.
   for (const broker of BROKERS) {
     const r = await request<OrdersPositionsReply>(Subjects.ordersPositions.build(), { v: 1, broker });
-    expect(r.ok && r.positions.map((x) => [x.broker, x.conId, x.quantity])).toEqual([[broker, AAPL, '15']]);
+    expect(r.ok && r.positions.map((x) => [x.broker, x.instrumentId, x.quantity])).toEqual([[broker, AAPL, '15']]);
     expect(
       sims
         .get(broker)
         ?.control.positions()
-        .map((x) => [x.conId, x.position]),
+        .map((x) => [x.instrumentId, x.position]),
     ).toEqual([[AAPL, 15]]);
   }
 }, 180_000);

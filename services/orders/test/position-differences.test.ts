@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { positionDifferences } from '../src/positions.js';
 
-const p = (broker: string, account: string, conId: number, quantity: string) => ({ broker, account, conId, quantity });
+const p = (broker: string, account: string, instrumentId: string, quantity: string) => ({ broker, account, instrumentId, quantity });
 
 describe('positionDifferences', () => {
   test('equal quantities in any decimal spelling are no difference', () => {
@@ -19,12 +19,12 @@ describe('positionDifferences', () => {
       new Set(['sim']),
     );
     expect(d).toEqual([
-      { broker: 'sim', account: 'DU1', conId: 5, ledgerQuantity: '0', brokerQuantity: '1000' },
-      { broker: 'sim', account: 'DU1', conId: 9, ledgerQuantity: '-3', brokerQuantity: '0' },
+      { broker: 'sim', account: 'DU1', instrumentId: '5', ledgerQuantity: '0', brokerQuantity: '1000' },
+      { broker: 'sim', account: 'DU1', instrumentId: '9', ledgerQuantity: '-3', brokerQuantity: '0' },
       {
         broker: 'sim',
         account: 'DU2',
-        conId: 7,
+        instrumentId: '7',
         ledgerQuantity: '9007199254740993',
         brokerQuantity: '9007199254740992',
       },

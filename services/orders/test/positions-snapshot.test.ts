@@ -107,7 +107,7 @@ const request = <T>(subject: string, body: unknown): Promise<T> =>
   client.request<T>(subject, body, { timeoutMs: 15_000 });
 const positions = (body: Record<string, unknown> = { broker: BROKER }) =>
   request<OrdersPositionsReply>(Subjects.ordersPositions.build(), { v: 1, ...body });
-const simPosition = () => sim.control.positions().find((p) => p.conId === AAPL && p.account === ACCOUNT)?.position;
+const simPosition = () => sim.control.positions().find((p) => p.instrumentId === AAPL && p.account === ACCOUNT)?.position;
 
 /** Buys `quantity` AAPL at market as another API client of the same login: an order the OMS never sees. */
 async function buyAtSimDirectly(quantity: number): Promise<void> {
@@ -118,7 +118,7 @@ async function buyAtSimDirectly(quantity: number): Promise<void> {
     const orderId = await ready;
     ib.placeOrder(
       orderId,
-      { conId: AAPL, symbol: 'AAPL', secType: SecType.STK, exchange: 'SMART', currency: 'USD' },
+      { instrumentId: AAPL, symbol: 'AAPL', secType: SecType.STK, exchange: 'SMART', currency: 'USD' },
       { action: OrderAction.BUY, orderType: OrderType.MKT, totalQuantity: quantity, account: ACCOUNT, transmit: true },
     );
     const before = simPosition() ?? 0;
@@ -136,7 +136,7 @@ describe('orders.positions compares the ledger with a fresh broker snapshot', ()
       clientOrderId: id,
       broker: BROKER,
       account: ACCOUNT,
-      instrument: { conId: AAPL },
+      instrument: { id: AAPL },
       side: 'BUY',
       quantity: '10',
       orderType: 'MKT',
@@ -152,10 +152,10 @@ describe('orders.positions compares the ledger with a fresh broker snapshot', ()
       const x = await positions();
       return x.ok && x.brokerPositions?.some((b) => b.quantity === '10') ? x : undefined;
     });
-    expect(p.ok && p.positions.map((x) => [x.broker, x.account, x.conId, x.quantity])).toEqual([
+    expect(p.ok && p.positions.map((x) => [x.broker, x.account, x.instrumentId, x.quantity])).toEqual([
       [BROKER, ACCOUNT, AAPL, '10'],
     ]);
-    expect(p.ok && p.brokerPositions?.map((x) => [x.broker, x.account, x.conId, x.quantity])).toEqual([
+    expect(p.ok && p.brokerPositions?.map((x) => [x.broker, x.account, x.instrumentId, x.quantity])).toEqual([
       [BROKER, ACCOUNT, AAPL, '10'],
     ]);
     expect(p.ok && p.differences).toEqual([]);
@@ -166,7 +166,7 @@ describe('orders.positions compares the ledger with a fresh broker snapshot', ()
   test('1,000 shares bought at ib-sim by another client: one difference, exact decimals', async () => {
     await buyAtSimDirectly(1_000);
     expect(simPosition()).toBe(1_010);
-    const expected = [{ broker: BROKER, account: ACCOUNT, conId: AAPL, ledgerQuantity: '10', brokerQuantity: '1010' }];
+    const expected = [{ broker: BROKER, account: ACCOUNT, instrumentId: AAPL, ledgerQuantity: '10', brokerQuantity: '1010' }];
     const p = await waitUntil(async () => {
       const x = await positions();
       return x.ok && (x.differences?.length ?? 0) > 0 ? x : undefined;

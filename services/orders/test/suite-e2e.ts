@@ -120,7 +120,7 @@ describe('end to end: orders + gateway-ib + ib-sim as processes', () => {
     const id = `e-${randomUUID()}`;
     const r = await nats.bus.request<Reply>(
       Subjects.ordersSubmit.build(),
-      { v: 1, clientOrderId: id, broker, instrument: { conId: AAPL }, side: 'BUY', quantity: '10', orderType: 'MKT' },
+      { v: 1, clientOrderId: id, broker, instrument: { id: AAPL }, side: 'BUY', quantity: '10', orderType: 'MKT' },
       { timeoutMs: 15_000 },
     );
     expect(r.ok, JSON.stringify(r)).toBe(true);
@@ -150,7 +150,7 @@ describe('end to end: orders + gateway-ib + ib-sim as processes', () => {
         v: 1,
         clientOrderId: rest,
         broker,
-        instrument: { conId: AAPL },
+        instrument: { id: AAPL },
         side: 'BUY',
         quantity: '5',
         orderType: 'LMT',
@@ -184,7 +184,7 @@ describe('end to end: orders + gateway-ib + ib-sim as processes', () => {
     const id = `k-${randomUUID()}`;
     const r = await nats.bus.request<Reply>(
       Subjects.ordersSubmit.build(),
-      { v: 1, clientOrderId: id, broker, instrument: { conId: AAPL }, side: 'BUY', quantity: '7', orderType: 'MKT' },
+      { v: 1, clientOrderId: id, broker, instrument: { id: AAPL }, side: 'BUY', quantity: '7', orderType: 'MKT' },
       { timeoutMs: 15_000 },
     );
     expect(r.ok, JSON.stringify(r)).toBe(true);
@@ -239,7 +239,7 @@ describe('end to end: orders + gateway-ib + ib-sim as processes', () => {
           v: 1,
           clientOrderId: id,
           broker,
-          instrument: { conId: AAPL },
+          instrument: { id: AAPL },
           side: 'BUY',
           quantity: '1',
           orderType: 'LMT',

@@ -82,7 +82,7 @@ describe('intake', () => {
     };
     await denied({ broker: uniqueName('nosuch') }, 'BROKER_UNKNOWN', 'broker');
     await denied({ account: 'DU999' }, 'ACCOUNT_UNKNOWN', 'account');
-    await denied({ instrument: { conId: 1 } }, 'CONTRACT_UNKNOWN', 'instrument');
+    await denied({ instrument: { id: '1' } }, 'CONTRACT_UNKNOWN', 'instrument');
     // Type parameters are checked by the schema already: the sender refuses before anything travels.
     await expect(submit(x, { limitPrice: undefined })).rejects.toThrow(/LMT needs limitPrice/);
     await denied({ limitPrice: '150.255' }, 'PRICE_NOT_ON_TICK', 'tickSize');
@@ -102,10 +102,10 @@ describe('intake', () => {
       lastRejection: { kind: 'denied', code: 'RISK_NO_REFERENCE_PRICE', message: noQuote.message },
     });
 
-    x.bus.publish(Subjects.mdTick.build({ broker: x.broker, instrument: AAPL.conId }), {
+    x.bus.publish(Subjects.mdTick.build({ broker: x.broker, instrument: AAPL.instrumentId }), {
       v: 1,
       broker: x.broker,
-      conId: AAPL.conId,
+      instrumentId: AAPL.instrumentId,
       bid: '150.1',
       ask: '150.3',
       last: '150.2',
@@ -306,7 +306,7 @@ describe('migration 0006-last-rejection', () => {
             client_order_id: id,
             broker,
             account: ACCOUNT,
-            con_id: AAPL.conId,
+            instrument_id: AAPL.instrumentId,
             instrument: JSON.stringify(AAPL),
             side: 'BUY',
             quantity: '10',

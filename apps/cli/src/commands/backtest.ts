@@ -182,7 +182,7 @@ async function loadData(
         ...(i === undefined
           ? {}
           : {
-              conId: i.conId,
+              instrumentId: i.id,
               // The backtest core knows IB's asset classes; a crypto pair's bars run as the default class.
               ...(i.secType === 'CRYPTO' ? {} : { secType: i.secType }),
               currency: i.currency,

@@ -22,7 +22,7 @@ export const chainCommand: Command = {
   --expiry YYYYMMDD  the expiry to show (default the nearest); "all" lists every expiry and strike without quotes
   --exchange X       listings of one exchange (default every one; quotes are SMART-routed)
   --strikes N        the N strikes nearest the underlying price (default all)
-  --json             { symbol, conId, expirations, strikes, expiry, rows: [{ strike, call, put }] } with greeks
+  --json             { symbol, instrumentId, expirations, strikes, expiry, rows: [{ strike, call, put }] } with greeks
 To trade one: trading-system order buy 1 AAPL --sec-type OPT --expiry 20240315 --strike 175 --right C --type lmt --limit 2.50`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
@@ -42,7 +42,7 @@ To trade one: trading-system order buy 1 AAPL --sec-type OPT --expiry 20240315 -
     const ts = await io.system({ broker: values.broker });
     const chain = await ts.getOptionChain(symbol, values.exchange === undefined ? {} : { exchange: values.exchange });
     if (values.expiry === 'all') {
-      const summary = { symbol, conId: chain.conId, expirations: chain.expirations, strikes: chain.exact.strikes };
+      const summary = { symbol, instrumentId: chain.instrumentId, expirations: chain.expirations, strikes: chain.exact.strikes };
       if (values.json) writeJson(io.stdout, { ...summary, listings: chain.exact.listings });
       else
         io.stdout.write(
@@ -68,7 +68,7 @@ To trade one: trading-system order buy 1 AAPL --sec-type OPT --expiry 20240315 -
         ),
       ).items;
     if (nearest !== undefined) {
-      const [under] = await snapshot([{ conId: chain.conId }]);
+      const [under] = await snapshot([{ id: chain.instrumentId }]);
       const tick = under?.ok ? under.tick : undefined;
       const ref = Number(tick?.last ?? tick?.bid ?? strikes[Math.floor(strikes.length / 2)]);
       strikes = strikes
@@ -96,7 +96,7 @@ To trade one: trading-system order buy 1 AAPL --sec-type OPT --expiry 20240315 -
     if (values.json) {
       writeJson(io.stdout, {
         symbol,
-        conId: chain.conId,
+        instrumentId: chain.instrumentId,
         expirations: chain.expirations,
         strikes: chain.exact.strikes,
         expiry,

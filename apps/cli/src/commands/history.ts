@@ -187,7 +187,7 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
 }
 
 function symbolOf(q: HistBarsQuery): string {
-  return 'symbol' in q.instrument ? q.instrument.symbol : `conId ${q.instrument.conId}`;
+  return 'symbol' in q.instrument ? q.instrument.symbol : `instrumentId ${q.instrument.id}`;
 }
 
 function reportPartial(

@@ -13,7 +13,7 @@ export interface ChainRow {
 
 /** One side of a row in the JSON form: the quote and greeks, or why there is none. */
 export interface ChainSide {
-  readonly conId?: number;
+  readonly instrumentId?: string;
   readonly bid?: string;
   readonly ask?: string;
   readonly last?: string;
@@ -33,7 +33,7 @@ export function chainSide(item: Item | undefined): ChainSide | undefined {
   const g = t.greeks ?? {};
   return Object.fromEntries(
     Object.entries({
-      conId: t.conId,
+      instrumentId: t.instrumentId,
       bid: t.bid,
       ask: t.ask,
       last: t.last,

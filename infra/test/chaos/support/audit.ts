@@ -13,7 +13,7 @@
  * - stateDifferences: a final ledger state the broker contradicts (filled vs not Filled, cancelled while still
  *   working or filled at the broker) or a filled quantity other than the broker's.
  * - notFinal: ledger orders not in a final state once settled.
- * - positionDifferences: (account, conId) where orders.positions differs from ib-sim's positions.
+ * - positionDifferences: (account, instrumentId) where orders.positions differs from ib-sim's positions.
  * - historyDifferences: order events not in history's read model exactly once, orders whose state there differs
  *   from the ledger, trades ≠ fills.
  * - untyped / unanswered: refusals without a registry code; commands with no final answer.
@@ -39,7 +39,7 @@ interface SimExecution {
 }
 interface SimPosition {
   readonly account: string;
-  readonly conId: number;
+  readonly instrumentId: string;
   readonly position: number;
 }
 interface LedgerOrder {
@@ -341,18 +341,18 @@ export class Auditor {
     // Positions: the OMS's ledger positions against ib-sim's.
     const pos = await this.bus.request<{
       ok: boolean;
-      positions?: { account: string; conId: number; quantity: string }[];
+      positions?: { account: string; instrumentId: string; quantity: string }[];
     }>(Subjects.ordersPositions.build(), { v: 1, broker: this.system.broker }, { timeoutMs: 15_000 });
     if (!pos.ok) note('positionDifferences', `orders.positions refused: ${JSON.stringify(pos)}`);
     const ledgerPos = new Map(
       (pos.positions ?? [])
         .filter((p) => num(p.quantity) !== 0)
-        .map((p) => [`${p.account}|${p.conId}`, num(p.quantity)]),
+        .map((p) => [`${p.account}|${p.instrumentId}`, num(p.quantity)]),
     );
     const simPos = new Map(
       (await this.system.control<{ positions: SimPosition[] }>('/positions')).positions
         .filter((p) => p.position !== 0)
-        .map((p) => [`${p.account}|${p.conId}`, p.position]),
+        .map((p) => [`${p.account}|${p.instrumentId}`, p.position]),
     );
     for (const key of new Set([...ledgerPos.keys(), ...simPos.keys()]))
       if (ledgerPos.get(key) !== simPos.get(key))

@@ -141,7 +141,7 @@ export interface FlowOptions {
   readonly clients: readonly Bus[];
   readonly scale: FlowScale;
   readonly seed: number;
-  /** Last price per conId: limit prices are placed around it. */
+  /** Last price per instrumentId: limit prices are placed around it. */
   readonly reference: ReadonlyMap<number, number>;
   readonly record: FlowRecord;
 }
@@ -160,8 +160,8 @@ export async function runFlow(o: FlowOptions): Promise<void> {
     for (;;) {
       const i = next++;
       if (i >= o.scale.orders) break;
-      const conId = INSTRUMENTS[Math.floor(random() * INSTRUMENTS.length)] as number;
-      const px = o.reference.get(conId) ?? 0;
+      const instrumentId = INSTRUMENTS[Math.floor(random() * INSTRUMENTS.length)] as number;
+      const px = o.reference.get(instrumentId) ?? 0;
       const side = random() < 0.5 ? 'BUY' : 'SELL';
       const market = random() < 0.3;
       const offset = (random() * 0.02 - 0.015) * (side === 'BUY' ? 1 : -1);
@@ -169,7 +169,7 @@ export async function runFlow(o: FlowOptions): Promise<void> {
       const spec = {
         v: 1,
         broker: o.broker,
-        instrument: { conId },
+        instrument: { id: instrumentId },
         side,
         quantity,
         orderType: market ? 'MKT' : 'LMT',

@@ -46,15 +46,15 @@ export async function startChaosSuite(): Promise<ChaosSuite> {
     throw err;
   }
   const reference = new Map<number, number>();
-  for (const conId of INSTRUMENTS) {
+  for (const instrumentId of INSTRUMENTS) {
     const r = await system.bus.request<{ ok: boolean; tick?: { bid?: string; ask?: string; last?: string } }>(
       Subjects.brokerCommand.build({ broker: system.broker, verb: 'mdSnapshot' }),
-      { v: 1, instrument: { conId } },
+      { v: 1, instrument: { id: instrumentId } },
       { timeoutMs: 20_000 },
     );
     const px = Number(r.tick?.last ?? r.tick?.bid ?? r.tick?.ask);
-    if (!(px > 0)) throw new Error(`no reference price for ${conId}: ${JSON.stringify(r)}`);
-    reference.set(conId, px);
+    if (!(px > 0)) throw new Error(`no reference price for ${instrumentId}: ${JSON.stringify(r)}`);
+    reference.set(instrumentId, px);
   }
   const records: FlowRecord[] = [];
   const audit = auditor;

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { AccountId, BrokerName, EpochMs } from '../common.js';
 
 export const PaperConnectionConfig = z.object({
-  /** The broker whose live quotes price the orders, and whose instruments (conIds) and history it uses (`sim`). */
+  /** The broker whose live quotes price the orders, and whose instruments (ids) and history it uses (`sim`). */
   quotesFrom: BrokerName,
   /** The paper account's id (default `PAPER`). */
   account: AccountId.default('PAPER'),

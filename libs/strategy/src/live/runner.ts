@@ -100,7 +100,7 @@ interface Line {
   readonly symbol: string;
   readonly minTick: number;
   readonly bars: QuoteBarBuilder;
-  /** The qualified contract (by conId) the run's orders and bar requests name. */
+  /** The qualified contract (by instrumentId) the run's orders and bar requests name. */
   readonly contract: Contract;
   /** The timer completing the slot in progress, and that slot's end. */
   cancelClose: (() => void) | undefined;
@@ -181,7 +181,7 @@ export class LiveRun {
     const o = this.o;
     if (o.instruments.length === 0) throw new StrategyUsageError('a live run needs at least one symbol');
     this.params = resolveParams(this.strategy, o.params ?? {});
-    const symbols = o.instruments.map((i) => (typeof i === 'string' ? i : i.symbol));
+    const symbols = o.instruments.map((i) => (typeof i === 'string' ? i : 'symbol' in i ? i.symbol : i.id));
     if (new Set(symbols).size !== symbols.length)
       throw new StrategyUsageError(`a symbol appears twice: ${symbols.join(', ')}`);
     this.fanout = new TimeframeFanout(symbols, o.timeframe, this.strategy.timeframes ?? []);
@@ -201,7 +201,7 @@ export class LiveRun {
         symbol,
         minTick: Number(sub.instrument.minTick),
         bars: new QuoteBarBuilder(symbol, o.timeframe),
-        contract: { symbol, conId: sub.instrument.conId },
+        contract: { id: sub.instrument.id },
         cancelClose: undefined,
         closeDue: Number.NaN,
         barChain: Promise.resolve(),

@@ -16,8 +16,8 @@ export function toMicros(decimal: string): bigint {
 }
 
 export interface FillLedger {
-  /** Signed quantity per conId (BUY +, SELL −). */
-  readonly position: ReadonlyMap<number, bigint>;
+  /** Signed quantity per instrumentId (BUY +, SELL −). */
+  readonly position: ReadonlyMap<string, bigint>;
   /** Cash the fills moved, micros: − bought notional + sold notional − commissions (multiplier 1 instruments). */
   readonly cashMicros: bigint;
 }
@@ -26,12 +26,12 @@ export function ledgerOf(
   executions: readonly EventOf<'execution'>['execution'][],
   commissions: readonly EventOf<'commissionReport'>[],
 ): FillLedger {
-  const position = new Map<number, bigint>();
+  const position = new Map<string, bigint>();
   let cash = 0n;
   for (const x of executions) {
     const sign = x.side === 'BUY' ? 1n : -1n;
     const qty = BigInt(x.quantity);
-    position.set(x.conId, (position.get(x.conId) ?? 0n) + sign * qty);
+    position.set(x.instrumentId, (position.get(x.instrumentId) ?? 0n) + sign * qty);
     cash -= sign * qty * toMicros(x.price);
   }
   for (const c of commissions) cash -= toMicros(c.commission);

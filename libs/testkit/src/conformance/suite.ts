@@ -259,7 +259,7 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
           );
           expect(await o.final(id)).toMatchObject({ status: 'filled', remaining: '0' });
           const xs = await o.fillsComplete(id, Number(t.orderQuantity));
-          for (const x of xs) expect(x).toMatchObject({ orderId, account: t.account, conId: t.orderInstrument.conId });
+          for (const x of xs) expect(x).toMatchObject({ orderId, account: t.account, instrumentId: t.orderInstrument.id });
         });
       }
     }
@@ -410,13 +410,13 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
         c.all('execution').map((e) => e.execution),
         c.all('commissionReport'),
       );
-      const conId = t.orderInstrument.conId;
+      const instrumentId = t.orderInstrument.id;
       await vi.waitFor(
         async () => {
           const r = await c.command('positions', { v: 1, account: t.account });
           expect(r.ok).toBe(true);
-          const held = r.ok ? r.positions.find((p) => p.conId === conId && p.account === t.account) : undefined;
-          expect(BigInt(held?.quantity ?? '0')).toBe(ledger.position.get(conId) ?? 0n);
+          const held = r.ok ? r.positions.find((p) => p.instrumentId === instrumentId && p.account === t.account) : undefined;
+          expect(BigInt(held?.quantity ?? '0')).toBe(ledger.position.get(instrumentId) ?? 0n);
         },
         { timeout: 10_000, interval: 200 },
       );
@@ -457,39 +457,39 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
     });
 
     test(`market data: ticks after subscribe, none after unsubscribe${remote ? ', ticks again after a reconnect' : ''}`, async () => {
-      const conId = t.orderInstrument.conId;
-      const other = t.quoteInstrument.conId;
-      const ticks: { conId: number; atMs: number }[] = [];
-      const subs = [conId, other].map((id) =>
+      const instrumentId = t.orderInstrument.id;
+      const other = t.quoteInstrument.id;
+      const ticks: { instrumentId: string; atMs: number }[] = [];
+      const subs = [instrumentId, other].map((id) =>
         t.bus.subscribe<Tick>(Subjects.mdTick.build({ broker: t.broker, instrument: id }), (m) => {
-          ticks.push({ conId: m.data.conId, atMs: Date.now() });
+          ticks.push({ instrumentId: m.data.instrumentId, atMs: Date.now() });
         }),
       );
-      const ticksOf = (id: number, since: number) => ticks.filter((x) => x.conId === id && x.atMs >= since).length;
+      const ticksOf = (id: string, since: number) => ticks.filter((x) => x.instrumentId === id && x.atMs >= since).length;
       try {
-        const sub = (id: number) => c.command('mdSubscribe', { v: 1, instrument: { conId: id }, streams: ['ticks'] });
+        const sub = (id: string) => c.command('mdSubscribe', { v: 1, instrument: { id }, streams: ['ticks'] });
         // One line at a time below; a broker announcing no lines must refuse the first.
         if (announced().marketDataLines === 0) {
-          expect(await sub(conId), 'no market-data lines announced').toMatchObject({ ok: false });
+          expect(await sub(instrumentId), 'no market-data lines announced').toMatchObject({ ok: false });
           return;
         }
-        expect(await sub(conId)).toMatchObject({ ok: true });
-        await vi.waitFor(() => expect(ticksOf(conId, 0)).toBeGreaterThan(0), { timeout: 10_000 });
+        expect(await sub(instrumentId)).toMatchObject({ ok: true });
+        await vi.waitFor(() => expect(ticksOf(instrumentId, 0)).toBeGreaterThan(0), { timeout: 10_000 });
 
-        const un = await c.command('mdUnsubscribe', { v: 1, instrument: { conId }, streams: ['ticks'] });
+        const un = await c.command('mdUnsubscribe', { v: 1, instrument: { id: instrumentId }, streams: ['ticks'] });
         expect(un).toMatchObject({ ok: true });
         const unsubscribedAt = Date.now();
         // No quiet period to wait out: another line's ticks show time passing while this one stays silent.
         expect(await sub(other)).toMatchObject({ ok: true });
         await vi.waitFor(() => expect(ticksOf(other, unsubscribedAt)).toBeGreaterThanOrEqual(5), { timeout: 10_000 });
-        expect(ticksOf(conId, unsubscribedAt)).toBe(0);
+        expect(ticksOf(instrumentId, unsubscribedAt)).toBe(0);
 
         // An in-process broker has no link to cut: its ticks across a restart are proved above.
         if (remote) {
           const restoredAt = await whileCut(async () => undefined);
           await vi.waitFor(() => expect(ticksOf(other, restoredAt)).toBeGreaterThan(0), { timeout: 10_000 });
         }
-        await c.command('mdUnsubscribe', { v: 1, instrument: { conId: other }, streams: ['ticks'] });
+        await c.command('mdUnsubscribe', { v: 1, instrument: { id: other }, streams: ['ticks'] });
       } finally {
         for (const s of subs) s.unsubscribe();
       }

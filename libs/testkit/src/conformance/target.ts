@@ -52,14 +52,14 @@ export interface ConformanceTarget {
   /** The trading account orders go to; the broker must report it in its status. */
   readonly account: string;
   /**
-   * The instrument the order scenarios trade, by conId (liquid, open now, priced in the account's currency). Its
+   * The instrument the order scenarios trade, by instrumentId (liquid, open now, priced in the account's currency). Its
    * asset class must be one the broker announces, and it must start flat.
    */
-  readonly orderInstrument: { readonly conId: number; readonly exchange?: string };
+  readonly orderInstrument: { readonly id: string; readonly exchange?: string };
   /** Quantity of one order in the scenarios (whole units). */
   readonly orderQuantity: string;
   /** A second instrument with live quotes now (market-data scenarios watch it beside the order instrument). */
-  readonly quoteInstrument: { readonly conId: number };
+  readonly quoteInstrument: { readonly id: string };
   /** Cuts the gateway↔broker link and keeps it cut: the broker keeps working (orders rest and fill). Remote only. */
   cutLink?(): Promise<void>;
   /** Lets the gateway reach the broker again (it reconnects on its own). Remote only. */

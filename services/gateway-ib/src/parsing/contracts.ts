@@ -1,15 +1,37 @@
 import type { Contract, ContractDetails } from '@stoqey/ib';
 import {
+  ContractError,
   Instrument,
-  type InstrumentByConId,
+  type InstrumentById,
   type InstrumentDescription,
   type InstrumentRef,
-  isConIdRef,
+  isIdRef,
 } from '@trading-system/contracts';
 import { toDecimalString } from './numbers.js';
 
 export class ContractParseError extends Error {
   override readonly name = 'ContractParseError';
+}
+
+/**
+ * The instrument id gateway-ib assigns to an IB contract: its conId as a decimal string ("265598"). Stable forever
+ * (IB never reuses a conId), and it keeps every ledger row, cached bar and subject token written when instruments
+ * were keyed by the conId itself. Everyone else treats the id as opaque; only this gateway reads it back.
+ */
+export function instrumentIdOf(conId: number): string {
+  return String(conId);
+}
+
+const CON_ID = /^[1-9][0-9]{0,9}$/;
+
+/**
+ * IB's conId behind an instrument id. An id that is not a conId's decimal string was never assigned by an IB
+ * gateway (an Alpaca asset UUID, a typo): refused with CONTRACT_UNKNOWN before anything is sent to IB.
+ */
+export function conIdOf(id: string): number {
+  const n = CON_ID.test(id) ? Number(id) : Number.NaN;
+  if (!(n <= 2_147_483_647)) throw new ContractError('CONTRACT_UNKNOWN', `${JSON.stringify(id)} is not an IB instrument id`);
+  return n;
 }
 
 /** IB contract details → contract `Instrument`. Throws ContractParseError when IB's answer is unusable. */
@@ -20,7 +42,7 @@ export function toInstrument(cd: ContractDetails): Instrument {
   const multiplier = c.multiplier !== undefined && c.multiplier > 0 ? toDecimalString(c.multiplier) : undefined;
   const expiry = (c.lastTradeDateOrContractMonth ?? '').slice(0, 8);
   const candidate = {
-    conId: c.conId,
+    id: c.conId === undefined ? undefined : instrumentIdOf(c.conId),
     secType: c.secType,
     symbol: c.symbol,
     localSymbol: c.localSymbol || c.symbol,
@@ -52,12 +74,13 @@ function dropUndefined<T extends Record<string, unknown>>(o: T): T {
 
 /** The IB contract to ask about for a reference (reqContractDetails / reqMktData). */
 export function toIbContract(ref: InstrumentRef): Contract {
-  if (isConIdRef(ref)) return conIdContract(ref);
+  if (isIdRef(ref)) return conIdContract(ref);
   return descriptionContract(ref);
 }
 
-export function conIdContract(ref: InstrumentByConId): Contract {
-  return ref.exchange === undefined ? { conId: ref.conId } : { conId: ref.conId, exchange: ref.exchange };
+export function conIdContract(ref: InstrumentById): Contract {
+  const conId = conIdOf(ref.id);
+  return ref.exchange === undefined ? { conId } : { conId, exchange: ref.exchange };
 }
 
 function descriptionContract(d: InstrumentDescription): Contract {
@@ -77,7 +100,7 @@ function descriptionContract(d: InstrumentDescription): Contract {
 /** The contract to send for market data / history of a qualified instrument (conId + routing exchange). */
 export function tradingContract(i: Instrument, exchange?: string): Contract {
   return {
-    conId: i.conId,
+    conId: conIdOf(i.id),
     exchange: exchange ?? i.exchange,
     currency: i.currency,
     secType: i.secType as Contract['secType'],
@@ -86,7 +109,7 @@ export function tradingContract(i: Instrument, exchange?: string): Contract {
 
 /** Stable cache key of a description (field order independent). */
 export function descriptionKey(ref: InstrumentRef): string {
-  if (isConIdRef(ref)) return `conId:${ref.conId}`;
+  if (isIdRef(ref)) return `conId:${conIdOf(ref.id)}`;
   const entries = Object.entries(ref)
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => a.localeCompare(b));

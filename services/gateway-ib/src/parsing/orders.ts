@@ -15,6 +15,7 @@ import {
 } from '@trading-system/contracts';
 import { priceOrUndefined, toDecimalString } from './numbers.js';
 import { parseTwsTime } from './time.js';
+import { instrumentIdOf } from './contracts.js';
 
 export class OrderParseError extends Error {
   override readonly name = 'OrderParseError';
@@ -176,7 +177,7 @@ export function toExecution(contract: Contract, e: Execution, zone = 'UTC'): Bro
     ...brokerIds(e.orderId, e.permId),
     execId: e.execId,
     account: e.acctNumber ?? '',
-    conId: contract.conId,
+    instrumentId: instrumentIdOf(contract.conId),
     side,
     quantity,
     price,

@@ -4,7 +4,7 @@ import { priceOrUndefined, sizeOrUndefined, toDecimalString } from './numbers.js
 /** One IB 5-second real-time bar (`time` = bar start, epoch seconds) → contract Bar, or undefined if empty. */
 export function toRtBar(
   broker: string,
-  conId: number,
+  instrumentId: string,
   timeSec: number,
   ohlc: readonly [number, number, number, number],
   volume: number,
@@ -22,7 +22,7 @@ export function toRtBar(
   const bar: Bar = {
     v: 1,
     broker,
-    conId,
+    instrumentId,
     timeframe: '5s',
     complete: true,
     tsInitMs,

@@ -177,8 +177,8 @@ export function applyOptionComputation(s: TickState, c: IbOptionComputation, now
 }
 
 /** The contract message for the current state (absent fields stay absent). */
-export function toTick(broker: string, conId: number, s: TickState, tsInitMs: number): Tick {
-  const t: Tick = { v: 1, broker, conId, tsEventMs: Math.floor(s.tsEventMs), tsInitMs, delayed: s.delayed };
+export function toTick(broker: string, instrumentId: string, s: TickState, tsInitMs: number): Tick {
+  const t: Tick = { v: 1, broker, instrumentId, tsEventMs: Math.floor(s.tsEventMs), tsInitMs, delayed: s.delayed };
   if (s.bid !== undefined) t.bid = s.bid;
   if (s.ask !== undefined) t.ask = s.ask;
   if (s.last !== undefined) t.last = s.last;

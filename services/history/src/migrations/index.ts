@@ -6,6 +6,7 @@ import * as tradesByBroker from './0004-trades-by-broker.js';
 import * as eventsByBroker from './0005-events-by-broker.js';
 import * as barBlocks from './0006-bar-blocks.js';
 import * as stringBrokerOrderIds from './0007-string-broker-order-ids.js';
+import * as instrumentIds from './0008-instrument-ids.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-init': init,
@@ -15,4 +16,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005-events-by-broker': eventsByBroker,
   '0006-bar-blocks': barBlocks,
   '0007-string-broker-order-ids': stringBrokerOrderIds,
+  '0008-instrument-ids': instrumentIds,
 };

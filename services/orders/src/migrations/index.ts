@@ -7,6 +7,7 @@ import * as appendOnlyEvents from './0005-append-only-events.js';
 import * as lastRejection from './0006-last-rejection.js';
 import * as brokerNeutralStatus from './0007-broker-neutral-status.js';
 import * as stringBrokerOrderIds from './0008-string-broker-order-ids.js';
+import * as instrumentIds from './0009-instrument-ids.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-init': init,
@@ -17,4 +18,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006-last-rejection': lastRejection,
   '0007-broker-neutral-status': brokerNeutralStatus,
   '0008-string-broker-order-ids': stringBrokerOrderIds,
+  '0009-instrument-ids': instrumentIds,
 };
