@@ -96,7 +96,7 @@ export function probeSystem(bus: Bus, broker: string, timeoutMs: number): Promis
       () =>
         bus.request<MdSnapshotReply>(
           Subjects.mdSnapshot.build(),
-          { v: 1, broker, instruments: [{ instrumentId: '1' }], cachedOnly: true },
+          { v: 1, broker, instruments: [{ id: '1' }], cachedOnly: true },
           opts,
         ),
       () => ({ state: 'ok', detail: 'answers md.snapshot' }),

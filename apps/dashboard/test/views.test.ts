@@ -50,10 +50,10 @@ test('positions summed per instrument across brokers, exactly; flat ones left ou
       ...(marketValue ? { marketValue } : {}),
     }) as Position;
   const rows = aggregatePositions([
-    p('a', 1, '0.1', '10.1'),
-    p('b', 1, '0.2', '20.2'),
-    p('a', 2, '0'),
-    p('b', 3, '-5'),
+    p('a', '1', '0.1', '10.1'),
+    p('b', '1', '0.2', '20.2'),
+    p('a', '2', '0'),
+    p('b', '3', '-5'),
   ]);
   expect(rows).toEqual([
     {

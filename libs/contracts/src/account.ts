@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AccountId, BrokerName, Currency, InstrumentId, EpochMs, EventId, V1 } from './common.js';
+import { AccountId, BrokerName, Currency, EpochMs, EventId, InstrumentId, V1 } from './common.js';
 import { Price, SignedDecimal } from './decimal.js';
 import { okReply } from './errors.js';
 import { SecType } from './instrument.js';
@@ -12,22 +12,22 @@ import { readingLegacyConId } from './legacy-instrument-id.js';
 export const Position = readingLegacyConId(
   'instrumentId',
   z.object({
-  broker: BrokerName,
-  account: AccountId,
-  instrumentId: InstrumentId,
-  /** Short label for humans (`AAPL`, `ESZ5`); the instrumentId is the identity. */
-  symbol: z.string().max(64),
-  secType: SecType,
-  currency: Currency,
-  /** Signed quantity: positive long, negative short, "0" flat (sent once when a position closes). */
-  quantity: SignedDecimal,
-  /** Average cost per unit including multiplier as the broker reports it (IB avgCost). */
-  avgCost: SignedDecimal.optional(),
-  marketPrice: Price.optional(),
-  marketValue: SignedDecimal.optional(),
-  unrealizedPnl: SignedDecimal.optional(),
-  realizedPnl: SignedDecimal.optional(),
-}),
+    broker: BrokerName,
+    account: AccountId,
+    instrumentId: InstrumentId,
+    /** Short label for humans (`AAPL`, `ESZ5`); the instrumentId is the identity. */
+    symbol: z.string().max(64),
+    secType: SecType,
+    currency: Currency,
+    /** Signed quantity: positive long, negative short, "0" flat (sent once when a position closes). */
+    quantity: SignedDecimal,
+    /** Average cost per unit including multiplier as the broker reports it (IB avgCost). */
+    avgCost: SignedDecimal.optional(),
+    marketPrice: Price.optional(),
+    marketValue: SignedDecimal.optional(),
+    unrealizedPnl: SignedDecimal.optional(),
+    realizedPnl: SignedDecimal.optional(),
+  }),
 );
 export type Position = z.infer<typeof Position>;
 

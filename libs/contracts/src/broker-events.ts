@@ -7,10 +7,10 @@ import {
   Currency,
   EpochMs,
   EventId,
+  InstrumentId,
   RecordedBrokerOrderId,
   RequestId,
   V1,
-  InstrumentId,
 } from './common.js';
 import { Decimal, Price, Quantity, SignedDecimal } from './decimal.js';
 import { Instrument } from './instrument.js';
@@ -162,21 +162,21 @@ export type BrokerExternalOrder = z.infer<typeof BrokerExternalOrder>;
 export const BrokerExecutionData = readingLegacyConId(
   'instrumentId',
   z.object({
-  ...orderIdentity,
-  /** Broker execution id; corrections carry a new execId with the same prefix (IB). */
-  execId: z.string().min(1).max(64),
-  account: AccountId,
-  instrumentId: InstrumentId,
-  /** IB BOT/SLD, converted to BUY/SELL. */
-  side: OrderSide,
-  quantity: Quantity,
-  price: Price,
-  cumQty: Quantity,
-  avgPrice: Price,
-  exchange: z.string().max(32),
-  /** Execution time at the broker, epoch ms. */
-  execTimeMs: EpochMs,
-}),
+    ...orderIdentity,
+    /** Broker execution id; corrections carry a new execId with the same prefix (IB). */
+    execId: z.string().min(1).max(64),
+    account: AccountId,
+    instrumentId: InstrumentId,
+    /** IB BOT/SLD, converted to BUY/SELL. */
+    side: OrderSide,
+    quantity: Quantity,
+    price: Price,
+    cumQty: Quantity,
+    avgPrice: Price,
+    exchange: z.string().max(32),
+    /** Execution time at the broker, epoch ms. */
+    execTimeMs: EpochMs,
+  }),
 );
 export type BrokerExecutionData = z.infer<typeof BrokerExecutionData>;
 

@@ -6,11 +6,11 @@ import {
   Currency,
   DurationMs,
   EpochMs,
+  InstrumentId,
   PageRequest,
   RequestId,
   StrategyTag,
   V1,
-  InstrumentId,
 } from './common.js';
 import { Price, Quantity, SignedDecimal } from './decimal.js';
 import { ErrorCodeSchema, okReply } from './errors.js';

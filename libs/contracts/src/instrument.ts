@@ -92,53 +92,53 @@ export const RequestedCurrency = z
 export const Instrument = readingLegacyConId(
   'id',
   z
-  .object({
-    /** The instrument's identity and subject token, assigned by the gateway that qualified it (InstrumentId). */
-    id: InstrumentId,
-    secType: SecType,
-    /** Underlying symbol (`AAPL`, `EUR` for EUR.USD, `ES`). */
-    symbol: z.string().min(1).max(32),
-    /** Exchange-local symbol (`AAPL`, `EUR.USD`, `ESZ5`, `AAPL  251219C00200000`). */
-    localSymbol: z.string().min(1).max(64),
-    /** Exchange the contract was qualified on (`SMART` for routed stocks). */
-    exchange: Exchange,
-    /** Listing exchange of a SMART-routed stock (`NASDAQ`); resolves ambiguity between listings. */
-    primaryExchange: Exchange.optional(),
-    currency: Currency,
-    /** FUT/OPT: last trade date YYYYMMDD. */
-    expiry: Expiry.optional(),
-    /** OPT: strike price. */
-    strike: Price.optional(),
-    /** OPT: call or put. */
-    right: OptionRight.optional(),
-    /** FUT/OPT: contract multiplier (`"50"` for ES, `"100"` for equity options); absent means 1. */
-    multiplier: PositiveDecimal.optional(),
-    /** Minimum price increment; order prices must be a whole multiple of it (PRICE_NOT_ON_TICK). */
-    minTick: PositiveDecimal,
-    /** Smallest order quantity the broker accepts (IB ContractDetails.minSize), when the broker says. */
-    minSize: PositiveDecimal.optional(),
-    /** Order quantities must be a whole multiple of it (IB ContractDetails.sizeIncrement), when the broker says. */
-    sizeIncrement: PositiveDecimal.optional(),
-    /** IB trading class (`ES`, `NMS`); distinguishes e.g. weekly from monthly options. */
-    tradingClass: z.string().max(32).optional(),
-    /** IANA time zone of the trading hours (`America/New_York`). */
-    timeZone: z.string().max(64).optional(),
-    /** Human-readable name (`APPLE INC`). */
-    longName: z.string().max(256).optional(),
-  })
-  .check((ctx) => {
-    const i = ctx.value;
-    const need = (field: keyof typeof i, when: string) => {
-      if (i[field] === undefined)
-        ctx.issues.push({ code: 'custom', message: `${field} is required for ${when}`, input: i, path: [field] });
-    };
-    if (i.secType === 'OPT') {
-      need('expiry', 'OPT');
-      need('strike', 'OPT');
-      need('right', 'OPT');
-    }
-    if (i.secType === 'FUT') need('expiry', 'FUT');
-  }),
+    .object({
+      /** The instrument's identity and subject token, assigned by the gateway that qualified it (InstrumentId). */
+      id: InstrumentId,
+      secType: SecType,
+      /** Underlying symbol (`AAPL`, `EUR` for EUR.USD, `ES`). */
+      symbol: z.string().min(1).max(32),
+      /** Exchange-local symbol (`AAPL`, `EUR.USD`, `ESZ5`, `AAPL  251219C00200000`). */
+      localSymbol: z.string().min(1).max(64),
+      /** Exchange the contract was qualified on (`SMART` for routed stocks). */
+      exchange: Exchange,
+      /** Listing exchange of a SMART-routed stock (`NASDAQ`); resolves ambiguity between listings. */
+      primaryExchange: Exchange.optional(),
+      currency: Currency,
+      /** FUT/OPT: last trade date YYYYMMDD. */
+      expiry: Expiry.optional(),
+      /** OPT: strike price. */
+      strike: Price.optional(),
+      /** OPT: call or put. */
+      right: OptionRight.optional(),
+      /** FUT/OPT: contract multiplier (`"50"` for ES, `"100"` for equity options); absent means 1. */
+      multiplier: PositiveDecimal.optional(),
+      /** Minimum price increment; order prices must be a whole multiple of it (PRICE_NOT_ON_TICK). */
+      minTick: PositiveDecimal,
+      /** Smallest order quantity the broker accepts (IB ContractDetails.minSize), when the broker says. */
+      minSize: PositiveDecimal.optional(),
+      /** Order quantities must be a whole multiple of it (IB ContractDetails.sizeIncrement), when the broker says. */
+      sizeIncrement: PositiveDecimal.optional(),
+      /** IB trading class (`ES`, `NMS`); distinguishes e.g. weekly from monthly options. */
+      tradingClass: z.string().max(32).optional(),
+      /** IANA time zone of the trading hours (`America/New_York`). */
+      timeZone: z.string().max(64).optional(),
+      /** Human-readable name (`APPLE INC`). */
+      longName: z.string().max(256).optional(),
+    })
+    .check((ctx) => {
+      const i = ctx.value;
+      const need = (field: keyof typeof i, when: string) => {
+        if (i[field] === undefined)
+          ctx.issues.push({ code: 'custom', message: `${field} is required for ${when}`, input: i, path: [field] });
+      };
+      if (i.secType === 'OPT') {
+        need('expiry', 'OPT');
+        need('strike', 'OPT');
+        need('right', 'OPT');
+      }
+      if (i.secType === 'FUT') need('expiry', 'FUT');
+    }),
 );
 export type Instrument = z.infer<typeof Instrument>;
 

@@ -10,8 +10,9 @@ import { LegacyConId } from './common.js';
  */
 export function readingLegacyConId<T extends z.ZodType>(key: 'id' | 'instrumentId', schema: T) {
   return z.preprocess((v) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v) || key in v || !('conId' in v)) return v;
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || !('conId' in v)) return v;
     const { conId, ...rest } = v as Record<string, unknown>;
+    if (rest[key] !== undefined) return v;
     return LegacyConId.safeParse(conId).success ? { ...rest, [key]: String(conId) } : v;
   }, schema);
 }

@@ -6,10 +6,10 @@ import {
   BrokerOrderId,
   ClientOrderId,
   EpochMs,
+  InstrumentId,
   PageRequest,
   StrategyTag,
   V1,
-  InstrumentId,
 } from './common.js';
 import { Decimal, PositiveDecimal, Price, Quantity, SignedDecimal } from './decimal.js';
 import { ErrorCodeSchema, okReply } from './errors.js';

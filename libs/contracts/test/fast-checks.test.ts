@@ -79,7 +79,8 @@ describe('fastTick holds to Tick', () => {
     const samples: unknown[] = [...JUNK];
     for (const k of ['bid', 'ask', 'last', 'open', 'high', 'low', 'close', 'bidSize', 'askSize', 'lastSize', 'volume'])
       samples.push(...variants(tick, k, [...BAD_DECIMALS, '-1', '-0', 1, null, undefined, '1'.repeat(33)]));
-    for (const k of ['tsEventMs', 'tsInitMs', 'instrumentId']) samples.push(...variants(tick, k, [...BAD_INTS, 0, undefined]));
+    for (const k of ['tsEventMs', 'tsInitMs', 'instrumentId'])
+      samples.push(...variants(tick, k, [...BAD_INTS, 0, undefined]));
     samples.push(...variants(tick, 'v', [2, '1', undefined]));
     samples.push(...variants(tick, 'broker', ['', 'a.b', 'a b', 'x'.repeat(65), 1, undefined]));
     samples.push(...variants(tick, 'delayed', ['false', 0, undefined]));
@@ -111,7 +112,7 @@ const chunk = {
   index: 0,
   total: 2,
   instrument: {
-    instrumentId: '265598',
+    id: '265598',
     secType: 'STK',
     symbol: 'AAPL',
     localSymbol: 'AAPL',
@@ -150,7 +151,12 @@ describe('fastHistStream holds to HistStreamMessage', () => {
       ...variants(chunk, 'index', [...BAD_INTS, undefined]),
       ...variants(chunk, 'total', [0, ...BAD_INTS]),
       ...variants(chunk, 'timeframe', ['1 min', '60s', '', 1, undefined]),
-      ...variants(chunk, 'instrument', [{}, { ...chunk.instrument, instrumentId: '0' }, { ...chunk.instrument, x: 1 }, null]),
+      ...variants(chunk, 'instrument', [
+        {},
+        { ...chunk.instrument, instrumentId: '0' },
+        { ...chunk.instrument, x: 1 },
+        null,
+      ]),
       ...variants(chunk, 'requestId', ['a.b', '', undefined]),
       ...variants(chunk, 'bars', [{}, 'x', undefined]),
       ...variants(chunk, 'v', [2, undefined]),

@@ -112,7 +112,7 @@ describe('packed bars', () => {
 
   test('the bars-packed chunk schema checks the rows and their count', () => {
     const instrument = {
-      instrumentId: '265598',
+      id: '265598',
       secType: 'STK',
       symbol: 'AAPL',
       localSymbol: 'AAPL',

@@ -16,14 +16,15 @@ import {
   HistStreamMessage,
   Instrument,
   InstrumentRef,
-  isIdRef,
   isErrorCode,
+  isIdRef,
   jsonByteLength,
   MAX_PAYLOAD_BYTES,
   ModifyOrder,
   OrderEvent,
   OrderFilled,
   okReply,
+  Position,
   parseOrThrow,
   registryCodeOf,
   SubmitOrder,
@@ -107,7 +108,7 @@ describe('order commands', () => {
       expect(desc({ symbol }).error?.issues[0]?.path, JSON.stringify(symbol)).toEqual(['symbol']);
     expect(desc({ currency: 'dollars' }).success).toBe(false);
     expect(SubmitOrder.parse({ ...order, instrument: { id: '265598', exchange: 'smart' } }).instrument).toEqual({
-      instrumentId: '265598',
+      id: '265598',
       exchange: 'SMART',
     });
   });
@@ -119,7 +120,11 @@ describe('order commands', () => {
       expect(BrokerCancelOrderRequest.safeParse({ v: 1, clientOrderId: 'c', orderId }).success, String(orderId)).toBe(
         false,
       );
-    expect(InstrumentRef.safeParse({ instrumentId: '2' ** 31 }).success).toBe(false);
+    for (const id of ['', 'a.b', 'a*', 'a b', 'x'.repeat(65), 265598])
+      expect(InstrumentRef.safeParse({ id }).success, String(id)).toBe(false);
+    expect(InstrumentRef.parse({ id: '61e69015-8549-4bfd-b9c3-01e75843f47d' })).toEqual({
+      id: '61e69015-8549-4bfd-b9c3-01e75843f47d',
+    });
     const status = {
       v: 1,
       eventId: 'e1',
@@ -149,7 +154,7 @@ describe('order commands', () => {
 
 describe('instruments', () => {
   const opt = {
-    instrumentId: '1',
+    id: '1',
     secType: 'OPT',
     symbol: 'AAPL',
     localSymbol: 'AAPL  261218C00200000',
@@ -170,13 +175,24 @@ describe('instruments', () => {
     expect(Instrument.safeParse({ ...opt, expiry: '20260231' }).success).toBe(false);
     expect(Instrument.safeParse({ ...opt, expiry: '2026-12-18' }).success).toBe(false);
   });
-  test('a reference is a instrumentId or a description', () => {
-    const byId = InstrumentRef.parse({ instrumentId: '265598' });
+  test('a reference is an instrument id or a description', () => {
+    const byId = InstrumentRef.parse({ id: '265598' });
     expect(isIdRef(byId)).toBe(true);
     const desc = InstrumentRef.parse({ secType: 'FUT', symbol: 'ES', exchange: 'CME', expiry: '202612' });
     expect(isIdRef(desc)).toBe(false);
     expect(InstrumentRef.safeParse({ symbol: 'AAPL' }).success).toBe(false);
-    expect(InstrumentRef.safeParse({ instrumentId: -1 }).success).toBe(false);
+    expect(InstrumentRef.safeParse({ id: -1 }).success).toBe(false);
+  });
+
+  test('records written before instrument ids read with the conId as the id (decimal string)', () => {
+    expect(InstrumentRef.parse({ conId: 265598, exchange: 'SMART' })).toEqual({ id: '265598', exchange: 'SMART' });
+    expect(Instrument.parse({ ...opt, id: undefined, conId: 1 })).toMatchObject({ id: '1', secType: 'OPT' });
+    expect(Instrument.parse({ ...opt, id: undefined, conId: 1 })).not.toHaveProperty('conId');
+    // an id wins over a stray conId; a conId that was never valid stays refused
+    expect(Instrument.parse({ ...opt, conId: 2 }).id).toBe('1');
+    expect(Instrument.safeParse({ ...opt, id: undefined, conId: 0 }).success).toBe(false);
+    const position = { broker: 'sim', account: 'DU1', symbol: 'AAPL', secType: 'STK', currency: 'USD', quantity: '5' };
+    expect(Position.parse({ ...position, conId: 265598 }).instrumentId).toBe('265598');
   });
 });
 

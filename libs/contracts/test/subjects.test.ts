@@ -40,7 +40,7 @@ type AnyBuild = (p?: Record<string, string | number>) => string;
 
 describe('subject builders', () => {
   test('examples', () => {
-    expect(Subjects.mdTick.build({ broker: 'sim', instrument: 265598 })).toBe('md.tick.sim.265598');
+    expect(Subjects.mdTick.build({ broker: 'sim', instrument: '265598' })).toBe('md.tick.sim.265598');
     expect(Subjects.mdBar.build({ timeframe: '1h', broker: 'sim', instrument: '8314' })).toBe('md.bar.1h.sim.8314');
     expect(Subjects.orderEvent.build({ broker: 'sim', account: 'DU1', kind: 'filled' })).toBe(
       'orders.evt.sim.DU1.filled',
@@ -53,7 +53,7 @@ describe('subject builders', () => {
     expect(Subjects.mdTick.pattern).toBe('md.tick.*.*');
     expect(Subjects.mdTick.filter({ broker: 'sim' })).toBe('md.tick.sim.*');
     expect(Subjects.orderEvent.filter({ kind: 'filled' })).toBe('orders.evt.*.*.filled');
-    expect(instrumentToken(265598)).toBe('265598');
+    expect(instrumentToken('265598')).toBe('265598');
   });
 
   test.each(Object.keys(Subjects) as SubjectName[])('%s round-trips and is in the catalog', (name) => {
@@ -98,9 +98,14 @@ describe('subject builders', () => {
   });
 
   test('a number token must be a whole non-negative number', () => {
-    expect(() => Subjects.mdTick.build({ broker: 'sim', instrument: 1.5 })).toThrow(SubjectTokenError);
-    expect(() => Subjects.mdTick.build({ broker: 'sim', instrument: Number.NaN })).toThrow(SubjectTokenError);
-    expect(() => instrumentToken(0)).toThrow(SubjectTokenError);
+    const build = Subjects.histStream.build as AnyBuild;
+    expect(() => build({ requestId: 1.5 })).toThrow(SubjectTokenError);
+    expect(() => build({ requestId: Number.NaN })).toThrow(SubjectTokenError);
+  });
+
+  test('an instrument token is an instrument id (token alphabet, at most 64)', () => {
+    expect(instrumentToken('61e69015-8549-4bfd-b9c3-01e75843f47d')).toBe('61e69015-8549-4bfd-b9c3-01e75843f47d');
+    for (const bad of ['', 'a.b', 'x'.repeat(65), 'a b']) expect(() => instrumentToken(bad)).toThrow(SubjectTokenError);
   });
 
   test('a missing parameter is refused, not turned into a wildcard', () => {

@@ -38,7 +38,7 @@ describe('symbol forms', () => {
       stock('USDUSD'),
       { secType: 'CASH' as const, symbol: 'EUR', currency: 'USD' },
       { secType: 'FUT' as const, symbol: 'EURUSD' },
-      { instrumentId: '12087792' },
+      { id: '12087792' },
     ])
       expect(canonicalInstrumentRef(ref)).toBe(ref);
   });

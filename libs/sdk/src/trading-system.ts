@@ -481,7 +481,10 @@ export class TradingSystem {
       );
       if (options.value === false) return r.positions;
       return valuePositions(this.bus, broker, r.positions, this.timeoutMs, (p, why) =>
-        this.conn.logger.debug({ broker, instrumentId: p.instrumentId, symbol: p.symbol, why }, 'position left without a price'),
+        this.conn.logger.debug(
+          { broker, instrumentId: p.instrumentId, symbol: p.symbol, why },
+          'position left without a price',
+        ),
       );
     };
     if (options.broker !== undefined) return Object.assign(await one(options.broker), { unavailable: [] });

@@ -5,7 +5,7 @@ import { optionChainRequest, optionContract, toOptionChain } from '../src/option
 
 const message: ChainMessage = {
   underlying: {
-    instrumentId: '265598',
+    id: '265598',
     secType: 'STK',
     symbol: 'AAPL',
     localSymbol: 'AAPL',

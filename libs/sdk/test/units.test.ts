@@ -87,7 +87,7 @@ describe('contracts', () => {
       toInstrumentRef({ symbol: 'AAPL', secType: 'OPT', expiry: '20261218', strike: 200, right: 'CALL' }),
     ).toMatchObject({ strike: '200', right: 'C' });
     expect(toInstrumentRef({ symbol: 'XAUUSD', secType: 'CMDTY' })).toMatchObject({ secType: 'CMDTY' });
-    expect(toInstrumentRef({ symbol: 'AAPL', instrumentId: '265598' })).toEqual({ instrumentId: '265598' });
-    expect(toInstrumentRef({ symbol: 'AAPL', instrumentId: '265598' }, 'NASDAQ')).toEqual({ instrumentId: '265598', exchange: 'NASDAQ' });
+    expect(toInstrumentRef({ id: '265598' })).toEqual({ id: '265598' });
+    expect(toInstrumentRef({ id: '265598' }, 'NASDAQ')).toEqual({ id: '265598', exchange: 'NASDAQ' });
   });
 });

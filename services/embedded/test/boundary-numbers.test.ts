@@ -17,7 +17,7 @@ beforeAll(async () => {
 }, 90_000);
 afterAll(() => b?.close(), 30_000);
 
-const AAPL = 265598;
+const AAPL = '265598';
 
 /** The request as raw JSON text, so number literals travel exactly as written. */
 async function ask(subject: string, json: string): Promise<Record<string, unknown>> {

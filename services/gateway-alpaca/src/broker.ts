@@ -49,10 +49,10 @@ import { alpacaTimeframe, historyCapabilities, toBarData } from './history.js';
 import {
   alpacaTif,
   brokerState,
-  instrumentIdOf,
-  legacyInstrumentIdOf,
   execIdOf,
   fillBetween,
+  instrumentIdOf,
+  legacyInstrumentIdOf,
   orderIdOf,
   replacementClientOrderId,
   rootClientOrderId,
@@ -460,7 +460,11 @@ export class AlpacaBroker {
           : recovered;
       if (fill !== undefined) {
         const t = Date.parse(u?.timestamp ?? o.filled_at ?? o.updated_at ?? '');
-        const x = toExecution(o, account, instrumentId, { ...fill, cumQty: filled, timeMs: Number.isNaN(t) ? Date.now() : t });
+        const x = toExecution(o, account, instrumentId, {
+          ...fill,
+          cumQty: filled,
+          timeMs: Number.isNaN(t) ? Date.now() : t,
+        });
         this.executions.push(x);
         await this.publishEvent('execution', { eventId: eventIdOf('exec', x.execId), execution: x });
         // Alpaca charges no commission on stocks: one report of 0 per execution, as the contract wants one.

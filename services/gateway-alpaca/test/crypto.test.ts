@@ -32,7 +32,7 @@ const order = (clientOrderId: string, o: { orderType: 'MKT' | 'LMT' | 'STP'; tif
   v: 1 as const,
   clientOrderId,
   account: ACCOUNT,
-  instrument: { id: btc.instrumentId },
+  instrument: { id: btc.id },
   side: 'BUY' as const,
   quantity: '0.015',
   ...o,
@@ -58,10 +58,10 @@ test('a fractional GTC market order on BTC/USD fills; the position is BTC/USD, C
     ok: true,
   });
   const x = await c.waitFor('execution', (e) => e.execution.clientOrderId === 'btc-gtc-1', 'the fill');
-  expect(x.execution).toMatchObject({ quantity: '0.015', cumQty: '0.015', instrumentId: btc.instrumentId });
+  expect(x.execution).toMatchObject({ quantity: '0.015', cumQty: '0.015', instrumentId: btc.id });
   const p = await c.command('positions', { v: 1 });
   if (!p.ok) throw new Error('no positions');
-  expect(p.positions.find((x) => x.instrumentId === btc.instrumentId)).toMatchObject({
+  expect(p.positions.find((x) => x.instrumentId === btc.id)).toMatchObject({
     symbol: 'BTC/USD',
     secType: 'CRYPTO',
     quantity: '0.015',
@@ -81,7 +81,7 @@ test('crypto orders are GTC or IOC, MKT/LMT/STP LMT: DAY and STP are refused bef
 });
 
 test('mdSnapshot of BTC/USD: a quote from the crypto data API', async () => {
-  const r = await c.command('mdSnapshot', { v: 1, instrument: { id: btc.instrumentId } });
+  const r = await c.command('mdSnapshot', { v: 1, instrument: { id: btc.id } });
   if (!r.ok) throw new Error(`mdSnapshot: ${r.code} ${r.message}`);
   expect(Number(r.tick.ask)).toBeGreaterThan(Number(r.tick.bid));
   expect(Number(r.tick.bid)).toBeGreaterThan(1_000);
@@ -94,7 +94,7 @@ test('fetchHistory of BTC/USD: 1-minute bars from the crypto data API through a 
   const r = await c.command('fetchHistory', {
     v: 1,
     requestId: 'btc-hist-1',
-    instrument: { id: btc.instrumentId },
+    instrument: { id: btc.id },
     timeframe: '1m',
     whatToShow: 'TRADES',
     useRth: false,
@@ -149,17 +149,17 @@ test("decimalText keeps the digits sent and rounds only past the contract's 12 p
 
 test('BTC/USD quotes stream on the crypto data stream: ticks after mdSubscribe', async () => {
   const ticks: Tick[] = [];
-  const sub = h.bus.subscribe<Tick>(Subjects.mdTick.build({ broker: h.broker, instrument: btc.instrumentId }), (m) => {
+  const sub = h.bus.subscribe<Tick>(Subjects.mdTick.build({ broker: h.broker, instrument: btc.id }), (m) => {
     ticks.push(m.data);
   });
   try {
-    const md = await c.command('mdSubscribe', { v: 1, instrument: { id: btc.instrumentId }, streams: ['ticks'] });
+    const md = await c.command('mdSubscribe', { v: 1, instrument: { id: btc.id }, streams: ['ticks'] });
     expect(md).toMatchObject({ ok: true });
     // Quotes (bid/ask) and trades (last) of the pair, at a bitcoin's price.
     await vi.waitFor(() => expect(ticks.some((t) => Number(t.ask ?? t.last) > 1_000)).toBe(true), { timeout: 10_000 });
-    expect(
-      await c.command('mdUnsubscribe', { v: 1, instrument: { id: btc.instrumentId }, streams: ['ticks'] }),
-    ).toMatchObject({ ok: true });
+    expect(await c.command('mdUnsubscribe', { v: 1, instrument: { id: btc.id }, streams: ['ticks'] })).toMatchObject({
+      ok: true,
+    });
   } finally {
     sub.unsubscribe();
   }

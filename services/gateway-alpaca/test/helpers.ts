@@ -60,7 +60,7 @@ export async function startHarness(
     log: silentBusLogger,
     connection: { servers: nats.url, name: 'gateway-alpaca-conformance' },
   });
-  const assetId = async (symbol: string): Promise<number> => {
+  const assetId = async (symbol: string): Promise<string> => {
     const r = await fetch(`${sim.baseUrl}/v2/assets/${symbol}`, {
       headers: {
         'APCA-API-KEY-ID': DEFAULT_CREDENTIALS.keyId,

@@ -19,9 +19,9 @@ import {
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import type { BrokerConnection } from './connection.js';
+import { instrumentIdOf } from './parsing/contracts.js';
 import { toDecimalString } from './parsing/numbers.js';
 import { fingerprint } from './parsing/orders.js';
-import { instrumentIdOf } from './parsing/contracts.js';
 
 const SUMMARY_TAGS = [
   'AccountType',

@@ -9,8 +9,8 @@ import type { Logger } from '@trading-system/runtime';
 import type { BrokerConnection } from './connection.js';
 import type { ContractCache } from './contract-cache.js';
 import type { IbOptionChainListing } from './ib-port.js';
-import { toOptionChain } from './parsing/options.js';
 import { conIdOf } from './parsing/contracts.js';
+import { toOptionChain } from './parsing/options.js';
 
 export interface OptionChainCacheOptions {
   /** How long to wait for IB's end message, ms. */

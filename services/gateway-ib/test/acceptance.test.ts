@@ -12,7 +12,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { manualClock, type RunningSim, startSim } from '@trading-system/ib-sim';
 import { natsUrl, uniqueName } from '@trading-system/testkit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { AAPL, storedEvents, TUESDAY_1100_ET, withTimeout } from './helpers.js';
+import { AAPL, AAPL_CON_ID, storedEvents, TUESDAY_1100_ET, withTimeout } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const broker = uniqueName('acc');
@@ -99,7 +99,7 @@ test('ticks and fills survive a dropped connection: back within 5 s, nothing dup
   const gotTick = first<{ bid?: string }>(tick, (t) => t.bid !== undefined);
   const sub = await request<{ ok: boolean }>(`broker.${broker}.cmd.mdSubscribe`, {
     v: 1,
-    instrument: { conId: AAPL },
+    instrument: { id: AAPL },
     streams: ['ticks'],
   });
   expect(sub.ok).toBe(true);
@@ -109,7 +109,7 @@ test('ticks and fills survive a dropped connection: back within 5 s, nothing dup
     v: 1,
     clientOrderId,
     account: 'DU1234567',
-    instrument: { conId: AAPL },
+    instrument: { id: AAPL },
     side: 'BUY',
     quantity: '10',
     tif: 'GTC',
@@ -129,7 +129,7 @@ test('ticks and fills survive a dropped connection: back within 5 s, nothing dup
   let target = Number.POSITIVE_INFINITY;
   let fillAt = 0;
   for (let t = now + 60_000; t <= now + 3_600_000; t += 250) {
-    const ask = sim.control.quotes.quoteAt(AAPL, t).ask;
+    const ask = sim.control.quotes.quoteAt(AAPL_CON_ID, t).ask;
     if (ask < target) {
       target = ask;
       fillAt = t;

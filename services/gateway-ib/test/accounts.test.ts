@@ -30,7 +30,7 @@ describe('accounts', () => {
     const update = nextMessage<AccountPositionUpdated>(
       h.bus,
       Subjects.accountEvent.build({ broker: h.broker, kind: 'position' }),
-      (u) => u.position.conId === AAPL,
+      (u) => u.position.instrumentId === AAPL,
     );
     const before = await h.bus.request<BrokerPositionsReply>(cmd('positions'), { v: 1 }, { timeoutMs: 5_000 });
     expect(before).toMatchObject({ ok: true, positions: [] });
@@ -40,7 +40,7 @@ describe('accounts', () => {
         v: 1,
         clientOrderId: 'acct-buy-1',
         account: ACCOUNT,
-        instrument: { conId: AAPL },
+        instrument: { id: AAPL },
         side: 'BUY',
         quantity: '30',
         orderType: 'MKT',
@@ -61,7 +61,7 @@ describe('accounts', () => {
       { v: 1, account: ACCOUNT },
       { timeoutMs: 5_000 },
     );
-    expect(after.ok && after.positions.map((p) => [p.conId, p.quantity])).toEqual([[AAPL, '30']]);
+    expect(after.ok && after.positions.map((p) => [p.instrumentId, p.quantity])).toEqual([[AAPL, '30']]);
   });
 
   test('account summary carries the main figures and raw values; PnL updates stream', async () => {

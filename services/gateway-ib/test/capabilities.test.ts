@@ -39,7 +39,7 @@ const place = (over: Record<string, unknown>) =>
       v: 1,
       clientOrderId: `o-${randomUUID().slice(0, 18)}`,
       account: ACCOUNT,
-      instrument: { conId: AAPL },
+      instrument: { id: AAPL },
       side: 'BUY',
       quantity: '100',
       orderType: 'LMT',

@@ -18,12 +18,12 @@ describe('outbound governor against ib-sim', () => {
     const b = h.gateway.broker(h.broker);
     const sentBefore = b?.conn.governor.totalSent ?? 0;
     const started = Date.now();
-    // Distinct unknown conIds: each is its own IB reqContractDetails (no cache hit, no dedup).
+    // Distinct unknown instrumentIds: each is its own IB reqContractDetails (no cache hit, no dedup).
     const replies = await Promise.all(
       Array.from({ length: 150 }, (_, i) =>
         h.bus.request<QualifyContractReply>(
           Subjects.brokerCommand.build({ broker: h.broker, verb: 'qualifyContract' }),
-          { v: 1, instrument: { conId: 900_000_000 + i } },
+          { v: 1, instrument: { id: String(900_000_000 + i) } },
           { timeoutMs: 15_000 },
         ),
       ),

@@ -11,7 +11,9 @@ import type { BrokerOptions } from '../src/broker.js';
 
 /** A Tuesday, 11:00 New York: US stocks, futures and FX are all open in ib-sim. */
 export const TUESDAY_1100_ET = Date.parse('2024-03-12T15:00:00Z');
-export const AAPL = 265598;
+/** AAPL's IB conId (ib-sim speaks it) and the instrument id gateway-ib gives it (the conId's decimal string). */
+export const AAPL_CON_ID = 265598;
+export const AAPL = String(AAPL_CON_ID);
 
 export const testLogger = createLogger({
   service: 'gateway-ib-test',

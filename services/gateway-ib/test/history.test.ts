@@ -30,7 +30,7 @@ const fetchHistory = (
     {
       v: 1,
       requestId: randomUUID(),
-      instrument: { conId: AAPL },
+      instrument: { id: AAPL },
       startMs: (body.endMs ?? Date.now()) - spanMs,
       timeframe: '5s',
       whatToShow: 'TRADES',
@@ -119,7 +119,7 @@ describe('fetchHistory', () => {
 
   test('IB refusals come back as typed errors', async () => {
     const cash = await fetchHistory({
-      instrument: { conId: 15016059 },
+      instrument: { id: '15016059' },
       whatToShow: 'TRADES',
       timeframe: '1h',
       spanMs: 86_400_000,
@@ -131,7 +131,7 @@ describe('fetchHistory', () => {
       code: 'HISTORY_DATA_TYPE_REFUSED',
       details: { brokerCode: 162, supported: ['MIDPOINT', 'BID', 'ASK', 'BID_ASK'] },
     });
-    const unknown = await fetchHistory({ instrument: { conId: 999_999_999 } });
+    const unknown = await fetchHistory({ instrument: { id: '999999999' } });
     expect(unknown).toMatchObject({ ok: false, code: 'CONTRACT_UNKNOWN' });
   });
 });

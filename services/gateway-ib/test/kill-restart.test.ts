@@ -57,7 +57,7 @@ const limitBuy = (clientOrderId: string) => ({
   v: 1,
   clientOrderId,
   account: ACCOUNT,
-  instrument: { conId: AAPL },
+  instrument: { id: AAPL },
   side: 'BUY',
   quantity: '1',
   orderType: 'LMT',

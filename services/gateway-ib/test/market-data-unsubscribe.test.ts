@@ -32,7 +32,7 @@ afterAll(async () => {
 
 const cmd = (verb: 'mdSubscribe' | 'mdUnsubscribe' | 'status') =>
   Subjects.brokerCommand.build({ broker: h.broker, verb });
-const body = { v: 1, instrument: { conId: AAPL }, streams: ['ticks'] };
+const body = { v: 1, instrument: { id: AAPL }, streams: ['ticks'] };
 
 /**
  * A request on the observer connection whose reply is seen by a callback, in wire order with the ticks;

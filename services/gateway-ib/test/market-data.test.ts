@@ -29,29 +29,29 @@ const cmd = (verb: 'qualifyContract' | 'mdSubscribe' | 'mdUnsubscribe') =>
   Subjects.brokerCommand.build({ broker: h.broker, verb });
 const qualify = (body: object) =>
   h.bus.request<QualifyContractReply>(cmd('qualifyContract'), { v: 1, ...body }, { timeoutMs: 5_000 });
-const subscribe = (conId: number, streams: string[] = ['ticks']) =>
+const subscribe = (instrumentId: string, streams: string[] = ['ticks']) =>
   h.bus.request<BrokerMdSubscribeReply>(
     cmd('mdSubscribe'),
-    { v: 1, instrument: { conId }, streams },
+    { v: 1, instrument: { id: instrumentId }, streams },
     { timeoutMs: 5_000 },
   );
-const unsubscribe = (conId: number, streams: string[] = ['ticks']) =>
+const unsubscribe = (instrumentId: string, streams: string[] = ['ticks']) =>
   h.bus.request<BrokerMdUnsubscribeReply>(
     cmd('mdUnsubscribe'),
-    { v: 1, instrument: { conId }, streams },
+    { v: 1, instrument: { id: instrumentId }, streams },
     { timeoutMs: 5_000 },
   );
 const simLines = () => h.sim.control.sessions().flatMap((s) => s.marketDataTickerIds).length;
-const tickSubject = (conId: number) => Subjects.mdTick.build({ broker: h.broker, instrument: conId });
+const tickSubject = (instrumentId: string) => Subjects.mdTick.build({ broker: h.broker, instrument: instrumentId });
 
 describe('contracts', () => {
-  test('a description qualifies to one instrument, cached by conId afterwards', async () => {
+  test('a description qualifies to one instrument, cached by id afterwards', async () => {
     const cache = h.gateway.broker(h.broker)?.contracts;
     const r = await qualify({ instrument: { secType: 'STK', symbol: 'AAPL', exchange: 'SMART', currency: 'USD' } });
-    expect(r).toMatchObject({ ok: true, instruments: [{ conId: AAPL, symbol: 'AAPL', secType: 'STK' }] });
+    expect(r).toMatchObject({ ok: true, instruments: [{ id: AAPL, symbol: 'AAPL', secType: 'STK' }] });
     const calls = cache?.ibRequests;
-    const again = await qualify({ instrument: { conId: AAPL } });
-    expect(again).toMatchObject({ ok: true, instruments: [{ conId: AAPL }] });
+    const again = await qualify({ instrument: { id: AAPL } });
+    expect(again).toMatchObject({ ok: true, instruments: [{ id: AAPL }] });
     const same = await qualify({ instrument: { currency: 'USD', exchange: 'SMART', symbol: 'AAPL', secType: 'STK' } });
     expect(same.ok).toBe(true);
     expect(cache?.ibRequests).toBe(calls);
@@ -62,7 +62,7 @@ describe('contracts', () => {
       ok: false,
       code: 'CONTRACT_UNKNOWN',
     });
-    expect(await qualify({ instrument: { conId: 999_999_999 } })).toMatchObject({
+    expect(await qualify({ instrument: { id: '999999999' } })).toMatchObject({
       ok: false,
       code: 'CONTRACT_UNKNOWN',
     });
@@ -82,7 +82,7 @@ describe('market data', () => {
     for (const r of replies) expect(r).toMatchObject({ ok: true, subjects: [tickSubject(AAPL)], delayed: false });
     const t = await first;
     expect(Number(t.ask)).toBeGreaterThan(Number(t.bid));
-    expect(t).toMatchObject({ broker: h.broker, conId: AAPL, delayed: false });
+    expect(t).toMatchObject({ broker: h.broker, instrumentId: AAPL, delayed: false });
     expect(t.tsInitMs).toBeGreaterThanOrEqual(t.tsEventMs - 1_000);
     expect(simLines()).toBe(1);
     const md = h.gateway.broker(h.broker)?.marketData;
@@ -98,12 +98,12 @@ describe('market data', () => {
   test('the line budget is enforced before anything is sent', async () => {
     const ids = await qualify({ instrument: { secType: 'STK', symbol: 'MSFT' } });
     const spy = await qualify({ instrument: { secType: 'STK', symbol: 'SPY' } });
-    const msft = ids.ok ? (ids.instruments[0]?.conId ?? 0) : 0;
-    const spyId = spy.ok ? (spy.instruments[0]?.conId ?? 0) : 0;
+    const msft = ids.ok ? (ids.instruments[0]?.id ?? '') : '';
+    const spyId = spy.ok ? (spy.instruments[0]?.id ?? '') : '';
     expect((await subscribe(AAPL)).ok).toBe(true);
     expect((await subscribe(msft)).ok).toBe(true);
     expect((await subscribe(spyId)).ok).toBe(true);
-    const over = await subscribe(15016059); // USD.JPY
+    const over = await subscribe('15016059'); // USD.JPY
     expect(over).toMatchObject({ ok: false, code: 'LINE_BUDGET_EXHAUSTED' });
     expect(simLines()).toBe(3);
     // A second consumer of an open line costs nothing and is accepted.
@@ -193,17 +193,17 @@ describe('market data', () => {
   test('a broker snapshot answers with the full L1 state and frees its line', async () => {
     const r = await h.bus.request<BrokerMdSnapshotReply>(
       Subjects.brokerCommand.build({ broker: h.broker, verb: 'mdSnapshot' }),
-      { v: 1, instrument: { conId: AAPL } },
+      { v: 1, instrument: { id: AAPL } },
       { timeoutMs: 15_000 },
     );
     expect(r.ok).toBe(true);
     const t = r.ok ? r.tick : undefined;
-    expect(t).toMatchObject({ broker: h.broker, conId: AAPL, delayed: false });
+    expect(t).toMatchObject({ broker: h.broker, instrumentId: AAPL, delayed: false });
     expect(Number(t?.ask)).toBeGreaterThan(Number(t?.bid));
     expect(simLines()).toBe(0);
     const unknown = await h.bus.request<BrokerMdSnapshotReply>(
       Subjects.brokerCommand.build({ broker: h.broker, verb: 'mdSnapshot' }),
-      { v: 1, instrument: { conId: 999_999_999 } },
+      { v: 1, instrument: { id: '999999999' } },
       { timeoutMs: 15_000 },
     );
     expect(unknown).toMatchObject({ ok: false, code: 'CONTRACT_UNKNOWN' });
@@ -218,7 +218,7 @@ describe('market data', () => {
     );
     expect(await subscribe(AAPL, ['rtbars'])).toMatchObject({ ok: true });
     const b = await bar;
-    expect(b).toMatchObject({ conId: AAPL, timeframe: '5s', complete: true });
+    expect(b).toMatchObject({ instrumentId: AAPL, timeframe: '5s', complete: true });
     expect(b.tsEndMs - b.tsStartMs).toBe(5_000);
     await unsubscribe(AAPL, ['rtbars']);
   }, 10_000);

@@ -30,7 +30,7 @@ describe('option chain', () => {
     const r = await chainOf({ underlying: { secType: 'STK', symbol: 'AAPL', currency: 'USD' } });
     if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
     const { chain } = r;
-    expect(chain.underlying).toMatchObject({ conId: 265598, symbol: 'AAPL', secType: 'STK' });
+    expect(chain.underlying).toMatchObject({ id: '265598', symbol: 'AAPL', secType: 'STK' });
     expect(chain.listings.map((l) => l.exchange)).toContain('SMART');
     expect(chain.listings.every((l) => l.tradingClass === 'AAPL' && l.multiplier === '100')).toBe(true);
     expect(chain.expirations.length).toBeGreaterThanOrEqual(6);
@@ -39,10 +39,10 @@ describe('option chain', () => {
     expect(chain.strikes.every((k) => /^\d+(\.\d+)?$/.test(k))).toBe(true);
     const chains = h.gateway.broker(h.broker)?.optionChains;
     const calls = chains?.ibRequests;
-    const again = await chainOf({ underlying: { conId: 265598 } });
+    const again = await chainOf({ underlying: { id: '265598' } });
     expect(again.ok && again.chain.tsMs).toBe(chain.tsMs);
     expect(chains?.ibRequests).toBe(calls);
-    const cboe = await chainOf({ underlying: { conId: 265598 }, exchange: 'CBOE' });
+    const cboe = await chainOf({ underlying: { id: '265598' }, exchange: 'CBOE' });
     expect(cboe.ok && cboe.chain.listings.map((l) => l.exchange)).toEqual(['CBOE']);
   });
 
@@ -58,7 +58,7 @@ describe('option chain', () => {
 
 describe('greeks on the quote stream', () => {
   test('an option line publishes iv, delta, gamma, vega, theta and the underlying price with its quote', async () => {
-    const r = await chainOf({ underlying: { conId: 265598 } });
+    const r = await chainOf({ underlying: { id: '265598' } });
     if (!r.ok) throw new Error(r.message);
     const expiry = r.chain.expirations[2] as string;
     const strike = r.chain.strikes[8] as string;
@@ -70,15 +70,15 @@ describe('greeks on the quote stream', () => {
     if (!q.ok) throw new Error(q.message);
     const option = q.instruments[0];
     expect(option).toMatchObject({ secType: 'OPT', expiry, right: 'P', multiplier: '100' });
-    const conId = option?.conId as number;
+    const instrumentId = option?.id as string;
     const tick = nextMessage<Tick>(
       h.bus,
-      Subjects.mdTick.build({ broker: h.broker, instrument: conId }),
+      Subjects.mdTick.build({ broker: h.broker, instrument: instrumentId }),
       (t) => t.greeks?.delta !== undefined && t.greeks.bidIv !== undefined && t.bid !== undefined,
     );
     const sub = await h.bus.request<BrokerMdSubscribeReply>(
       Subjects.brokerCommand.build({ broker: h.broker, verb: 'mdSubscribe' }),
-      { v: 1, instrument: { conId }, streams: ['ticks'] },
+      { v: 1, instrument: { id: instrumentId }, streams: ['ticks'] },
       { timeoutMs: 5_000 },
     );
     expect(sub.ok).toBe(true);

@@ -36,7 +36,7 @@ const resting = (clientOrderId: string, over: Record<string, unknown> = {}) => (
   v: 1,
   clientOrderId,
   account: ACCOUNT,
-  instrument: { conId: AAPL },
+  instrument: { id: AAPL },
   side: 'BUY',
   quantity: '1',
   orderType: 'LMT',

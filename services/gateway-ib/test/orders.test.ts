@@ -17,6 +17,7 @@ import { until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   AAPL,
+  AAPL_CON_ID,
   type Harness,
   nextMessage,
   startHarness,
@@ -44,7 +45,7 @@ const order = (clientOrderId: string, over: Record<string, unknown> = {}) => ({
   v: 1,
   clientOrderId,
   account: ACCOUNT,
-  instrument: { conId: AAPL },
+  instrument: { id: AAPL },
   side: 'BUY',
   quantity: '100',
   orderType: 'MKT',
@@ -54,7 +55,7 @@ const order = (clientOrderId: string, over: Record<string, unknown> = {}) => ({
 });
 const place = (body: object) => h.bus.request<BrokerPlaceOrderReply>(cmd('placeOrder'), body, { timeoutMs: 5_000 });
 const coid = () => `o-${randomUUID().slice(0, 18)}`;
-const quote = () => h.sim.control.quotes.quoteAt(AAPL, clock.now());
+const quote = () => h.sim.control.quotes.quoteAt(AAPL_CON_ID, clock.now());
 const conn = () => h.gateway.broker(h.broker)?.conn;
 const orders = () => h.gateway.broker(h.broker)?.orders;
 
@@ -71,7 +72,7 @@ describe('orders', () => {
     expect(r).toMatchObject({ ok: true, clientOrderId: id });
     const orderId = r.ok ? r.orderId : 'none';
     const x = (await exec).execution;
-    expect(x).toMatchObject({ orderId, side: 'BUY', quantity: '100', account: ACCOUNT, conId: AAPL });
+    expect(x).toMatchObject({ orderId, side: 'BUY', quantity: '100', account: ACCOUNT, instrumentId: AAPL });
     expect(x.price).toBe(String(quote().ask));
     expect((await exec).eventId).toBe(`exec-${x.execId.replace(/[^A-Za-z0-9_-]/g, '_')}`);
     expect(await filled).toMatchObject({ orderId, filled: '100', remaining: '0' });
@@ -194,7 +195,7 @@ describe('reconciliation', () => {
     try {
       other.placeOrder(
         id,
-        { conId: AAPL, symbol: 'AAPL', secType: SecType.STK, exchange: 'SMART', currency: 'USD' },
+        { conId: AAPL_CON_ID, symbol: 'AAPL', secType: SecType.STK, exchange: 'SMART', currency: 'USD' },
         {
           action: OrderAction.BUY,
           orderType: OrderType.LMT,
@@ -222,7 +223,7 @@ describe('reconciliation', () => {
       const s = await snap;
       expect(s.openOrders.some((o) => o.quantity === '7' && o.clientOrderId === undefined)).toBe(false);
       expect(s.openOrders.some((o) => o.quantity === '7')).toBe(true);
-      expect(s.positions.some((p) => p.conId === AAPL)).toBe(true);
+      expect(s.positions.some((p) => p.instrumentId === AAPL)).toBe(true);
       expect((await external).order.clientOrderId).toBe('tws-7');
     } finally {
       other.disconnect();
@@ -236,7 +237,7 @@ describe('reconciliation', () => {
     let target = Number.POSITIVE_INFINITY;
     let fillAt = 0;
     for (let t = now + 250; t <= now + 3_600_000; t += 250) {
-      const a = h.sim.control.quotes.quoteAt(AAPL, t).ask;
+      const a = h.sim.control.quotes.quoteAt(AAPL_CON_ID, t).ask;
       if (a < target) {
         target = a;
         fillAt = t;

@@ -16,7 +16,7 @@ import {
 import { parseTwsTime, toIbUtcTime } from '../src/parsing/time.js';
 
 const AAPL = {
-  conId: 265598,
+  id: '265598',
   secType: 'STK' as const,
   symbol: 'AAPL',
   localSymbol: 'AAPL',
@@ -45,7 +45,7 @@ describe('orders', () => {
         v: 1,
         clientOrderId: 'o-1',
         account: 'DU1',
-        instrument: { conId: 1 },
+        instrument: { id: '1' },
         side: 'SELL',
         quantity: '10',
         orderType: 'STP LMT',

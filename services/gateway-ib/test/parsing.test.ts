@@ -42,11 +42,11 @@ describe('ticks', () => {
     applyTickSize(s, 8, 1_234_500, 4_000);
     applyTickSize(s, 5, 100, 4_000);
     expect(applyTickPrice(s, 99, 1, 4_000)).toBe(false); // unknown tick type
-    const t = toTick('sim', 265598, s, 5_000);
+    const t = toTick('sim', '265598', s, 5_000);
     expect(t).toEqual({
       v: 1,
       broker: 'sim',
-      conId: 265598,
+      instrumentId: '265598',
       bid: '187.24',
       ask: '187.26',
       last: '187.25',
@@ -100,7 +100,7 @@ describe('contracts', () => {
 
   test('contract details become an Instrument', () => {
     expect(toInstrument(details({}))).toEqual({
-      conId: 265598,
+      id: '265598',
       secType: 'STK',
       symbol: 'AAPL',
       localSymbol: 'AAPL',
@@ -132,7 +132,10 @@ describe('contracts', () => {
   });
 
   test('references become IB contracts; description keys ignore field order', () => {
-    expect(toIbContract({ conId: 1, exchange: 'SMART' })).toEqual({ conId: 1, exchange: 'SMART' });
+    expect(toIbContract({ id: '1', exchange: 'SMART' })).toEqual({ conId: 1, exchange: 'SMART' });
+    // an id no IB gateway assigned (an Alpaca asset UUID, a conId out of range) is refused, never sent to IB
+    for (const id of ['61e69015-8549-4bfd-b9c3-01e75843f47d', '0', '2147483648', '01', 'AAPL'])
+      expect(() => toIbContract({ id }), id).toThrow(expect.objectContaining({ code: 'CONTRACT_UNKNOWN' }));
     expect(toIbContract({ secType: 'OPT', symbol: 'AAPL', expiry: '202404', strike: '180', right: 'C' })).toEqual({
       secType: 'OPT',
       symbol: 'AAPL',
@@ -186,9 +189,9 @@ describe('history parsing', () => {
   });
 
   test('real-time bars become 5s Bars', () => {
-    const b = toRtBar('sim', 1, 1710255600, [1, 2, 0.5, 1.5], 10, 1.1, 3, 9);
+    const b = toRtBar('sim', '1', 1710255600, [1, 2, 0.5, 1.5], 10, 1.1, 3, 9);
     expect(b).toMatchObject({ timeframe: '5s', tsStartMs: 1710255600000, tsEndMs: 1710255605000, complete: true });
-    expect(toRtBar('sim', 1, 1710255600, [-1, 2, 0.5, 1.5], 10, 1.1, 3, 9)).toBeUndefined();
+    expect(toRtBar('sim', '1', 1710255600, [-1, 2, 0.5, 1.5], 10, 1.1, 3, 9)).toBeUndefined();
   });
 });
 

@@ -16,7 +16,15 @@ import { Subjects } from '@trading-system/contracts';
 import { type ManualClock, manualClock } from '@trading-system/ib-sim';
 import { until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AAPL, type Harness, nextMessage, startHarness, storedEvents, TUESDAY_1100_ET } from './helpers.js';
+import {
+  AAPL,
+  AAPL_CON_ID,
+  type Harness,
+  nextMessage,
+  startHarness,
+  storedEvents,
+  TUESDAY_1100_ET,
+} from './helpers.js';
 
 const ACCOUNT = 'DU1234567';
 let h: Harness;
@@ -38,7 +46,7 @@ const order = (clientOrderId: string, over: Record<string, unknown> = {}) => ({
   v: 1,
   clientOrderId,
   account: ACCOUNT,
-  instrument: { conId: AAPL },
+  instrument: { id: AAPL },
   side: 'BUY',
   quantity: '10',
   orderType: 'MKT',
@@ -77,7 +85,7 @@ describe('orderRejected carries the broker code, text and the refused request', 
 
   test('a modification: 105 (side changed) leaves the order working; 104 (already filled)', async () => {
     const id = coid();
-    const far = String((Math.round(h.sim.control.quotes.quoteAt(AAPL, clock.now()).bid * 100) - 500) / 100);
+    const far = String((Math.round(h.sim.control.quotes.quoteAt(AAPL_CON_ID, clock.now()).bid * 100) - 500) / 100);
     const submitted = nextMessage<BrokerOrderStatus>(
       h.bus,
       evt('orderStatus'),
@@ -135,7 +143,7 @@ describe('orderRejected carries the broker code, text and the refused request', 
 
   test("IB cancelling on its own (IOC remainder) is reported with 202; our own cancel's 202 is not", async () => {
     const ioc = coid();
-    const far = String((Math.round(h.sim.control.quotes.quoteAt(AAPL, clock.now()).bid * 100) - 500) / 100);
+    const far = String((Math.round(h.sim.control.quotes.quoteAt(AAPL_CON_ID, clock.now()).bid * 100) - 500) / 100);
     const rej = rejection((r) => r.clientOrderId === ioc);
     const iocId = await placed(order(ioc, { orderType: 'LMT', limitPrice: far, tif: 'IOC' }));
     expect(await rej).toMatchObject({ orderId: iocId, brokerCode: 202, action: 'broker' });

@@ -49,7 +49,7 @@ test('two sims fill in the same second with the same exec id; both fills are sto
         v: 1,
         clientOrderId: `x-${randomUUID().slice(0, 20)}`,
         account: 'DU1234567',
-        instrument: { conId: AAPL },
+        instrument: { id: AAPL },
         side: 'BUY',
         quantity: '5',
         orderType: 'MKT',

@@ -36,14 +36,13 @@ import type { Kysely } from '@trading-system/storage';
 import type { PaperDb } from './db-types.js';
 import { Refusal } from './errors.js';
 import { coreOrderIdOf, toAccountSummary, toBrokerOrder, toExecutionData, toPosition } from './facts.js';
+import { instrumentIdOfKey } from './instrument-keys.js';
 import type { MarketHours } from './instruments.js';
 import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
 import { ReplayFeed, type ReplayOptions, replayClock } from './replay.js';
 import { Shadow } from './shadow.js';
-
 import { PaperStore } from './store.js';
 import { PaperVenue, type PlaceRequest } from './venue.js';
-import { instrumentIdOfKey } from './instrument-keys.js';
 
 export interface PaperBrokerConfig {
   /** Broker connection name: the `<broker>` token of its subjects. */
@@ -379,9 +378,14 @@ export class PaperBroker {
   private async ensureInstrument(instrumentId: string): Promise<Instrument> {
     const known = this.venue.instrument(instrumentId);
     if (known !== undefined) return known;
-    const r = await this.shadow.command('qualifyContract', { v: 1, instrument: { id: instrumentId }, allowMany: false });
+    const r = await this.shadow.command('qualifyContract', {
+      v: 1,
+      instrument: { id: instrumentId },
+      allowMany: false,
+    });
     const i = r.instruments[0];
-    if (i === undefined) throw new Refusal('CONTRACT_UNKNOWN', `instrument ${instrumentId} is unknown to the quote source`);
+    if (i === undefined)
+      throw new Refusal('CONTRACT_UNKNOWN', `instrument ${instrumentId} is unknown to the quote source`);
     await this.venue.addInstrument(i);
     return i;
   }

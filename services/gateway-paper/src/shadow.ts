@@ -111,7 +111,9 @@ export class Shadow {
     this.lines.clear();
     // Our lines at the source are closed politely; a source already gone is no error of ours.
     await Promise.allSettled(
-      instrumentIds.map((instrumentId) => this.command('mdUnsubscribe', { v: 1, instrument: { id: instrumentId }, streams: ['ticks'] }, 2_000)),
+      instrumentIds.map((instrumentId) =>
+        this.command('mdUnsubscribe', { v: 1, instrument: { id: instrumentId }, streams: ['ticks'] }, 2_000),
+      ),
     );
   }
 }

@@ -26,10 +26,10 @@ import {
   positionFact,
   rejectionFact,
 } from './facts.js';
+import { exchangeKeyOf, instrumentIdOfKey } from './instrument-keys.js';
 import { type MarketHours, toSpec } from './instruments.js';
 import { QuoteBook } from './quotes.js';
 import type { CashRow, PaperStore } from './store.js';
-import { exchangeKeyOf, instrumentIdOfKey } from './instrument-keys.js';
 
 /** Orders of the paper broker belong to one core client: the gateway is the only API client of its core. */
 export const CLIENT_ID = 0;

@@ -20,8 +20,8 @@ import { type PaperGateway, start } from '../src/app.js';
 
 /** A Wednesday, 11:00 New York: US stocks and FX are open in ib-sim (outside a session it fills nothing). */
 export const SESSION_START = Date.parse('2024-03-13T15:00:00Z');
-export const AAPL = 265598;
-export const EURUSD = 12087792;
+export const AAPL = '265598';
+export const EURUSD = '12087792';
 export const ACCOUNT = 'PAPER';
 
 export const testLogger = createLogger({

@@ -42,7 +42,9 @@ export class InstrumentResolver {
     await this.db
       .insertInto('instruments')
       .values({ broker, instrument_id: instrument.id, instrument: JSON.stringify(instrument) })
-      .onConflict((oc) => oc.columns(['broker', 'instrument_id']).doUpdateSet({ instrument: JSON.stringify(instrument) }))
+      .onConflict((oc) =>
+        oc.columns(['broker', 'instrument_id']).doUpdateSet({ instrument: JSON.stringify(instrument) }),
+      )
       .execute();
     return instrument;
   }

@@ -18,7 +18,13 @@ export function liveSeriesOf(bar: Bar, history: HistoryCapabilities | undefined)
   if (!bar.complete || bar.gap) return undefined;
   if (history?.bars.some((b) => b.timeframe === bar.timeframe) !== true) return undefined;
   if (bar.timeframe.endsWith('mo') || timeframeSeconds(bar.timeframe) > MAX_LIVE_SECONDS) return undefined;
-  return { broker: bar.broker, instrumentId: bar.instrumentId, timeframe: bar.timeframe, whatToShow: 'TRADES', useRth: false };
+  return {
+    broker: bar.broker,
+    instrumentId: bar.instrumentId,
+    timeframe: bar.timeframe,
+    whatToShow: 'TRADES',
+    useRth: false,
+  };
 }
 
 export interface LiveBarStats {

@@ -40,7 +40,7 @@ const END = Date.parse('2024-03-12T21:00:00Z');
  * each, on a busy 2-core CI runner): 100 ms was measured to be too little (61 admitted within 4.91 s).
  */
 const MARGIN_MS = 400;
-const AAPL = 265598;
+const AAPL = '265598';
 
 /** What ib-sim itself received and refused (counted at its reqHistoricalData handler). */
 const tap = {

@@ -49,7 +49,7 @@ import { testLogger } from './helpers.js';
 
 /** Tuesday 2024-03-12 11:00 New York: the session is open, market orders fill at once. */
 const TUESDAY_1100_ET = Date.parse('2024-03-12T15:00:00Z');
-const AAPL = 265598;
+const AAPL = '265598';
 
 let server: PrivateNats;
 const buses: Bus[] = [];

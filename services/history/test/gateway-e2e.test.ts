@@ -24,7 +24,7 @@ import { testLogger } from './helpers.js';
 const TUESDAY_1100_ET = Date.parse('2024-03-12T15:00:00Z');
 const MONDAY_OPEN = Date.parse('2024-03-11T13:30:00Z');
 const MONDAY_CLOSE = Date.parse('2024-03-11T20:00:00Z');
-const AAPL = 265598;
+const AAPL = '265598';
 
 let sim: RunningSim;
 let nats: TestBus;

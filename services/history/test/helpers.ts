@@ -40,7 +40,7 @@ export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
 /** Wednesday 2024-03-13 21:00 UTC: the session of that day has just closed. */
 export const NOW = Date.parse('2024-03-13T21:00:00Z');
-export const CON_ID = 265598;
+export const CON_ID = '265598';
 
 /** The synthetic session: weekdays 14:30–21:00 UTC (weekends are known-empty ranges). */
 export function inSession(t: number): boolean {
@@ -103,7 +103,7 @@ export function syntheticBars(from: number, to: number, barMs: number): BarData[
 }
 
 export const INSTRUMENT: Instrument = {
-  instrumentId: CON_ID,
+  id: CON_ID,
   secType: 'STK',
   symbol: 'AAPL',
   localSymbol: 'AAPL',

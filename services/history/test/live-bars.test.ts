@@ -30,7 +30,7 @@ const DAY_MS = 86_400_000;
 
 /** ib-sim's session is open at this instant; ticks are stamped with real time by the gateway. */
 const TUESDAY_1100_ET = Date.parse('2024-03-12T15:00:00Z');
-const AAPL = 265598;
+const AAPL = '265598';
 
 /** The real catalog plus this file's own market-data request subjects (other files may serve the global ones). */
 const MD_REQUESTS = new Set(['md.subscribe', 'md.unsubscribe', 'md.snapshot']);

@@ -2,7 +2,7 @@
 import type { Instrument, OrderEvent } from '@trading-system/contracts';
 import { INSTRUMENT } from './helpers.js';
 
-const MSFT: Instrument = { ...INSTRUMENT, instrumentId: '272093', symbol: 'MSFT', localSymbol: 'MSFT' };
+const MSFT: Instrument = { ...INSTRUMENT, id: '272093', symbol: 'MSFT', localSymbol: 'MSFT' };
 export const T0 = Date.parse('2024-03-12T15:00:00Z');
 
 export function orderStory(broker: string, account: string, tag: string): OrderEvent[] {

@@ -174,9 +174,9 @@ describe('order and trade history from the ORDERS stream', () => {
       query: { broker: f.broker, symbol: 'MSFT', fromMs: T0, toMs: T0 + 1_000, includeEvents: false, limit: 200 },
     });
     const lines = csv.text.trimEnd().split('\r\n');
-    expect(lines[0]?.startsWith('clientOrderId,broker,account,symbol,instrumentId,side,quantity,orderType,limitPrice')).toBe(
-      true,
-    );
+    expect(
+      lines[0]?.startsWith('clientOrderId,broker,account,symbol,instrumentId,side,quantity,orderType,limitPrice'),
+    ).toBe(true);
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(`,${account},MSFT,272093,SELL,5,LMT,410.125,,GTC,,cancelled,0,,`);
     const none = await fetchExport(f.bus, {

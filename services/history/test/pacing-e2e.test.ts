@@ -18,8 +18,8 @@ const SCALE = 60;
 const JITTER_MS = 250;
 /** Tuesday 2024-03-12 11:00 New York. */
 const TUESDAY_1100_ET = Date.parse('2024-03-12T15:00:00Z');
-const AAPL = 265598;
-const MSFT = 272093;
+const AAPL = '265598';
+const MSFT = '272093';
 
 interface Tap {
   requests: number;

@@ -87,7 +87,7 @@ describe('whatToShow defaults and symbol forms', () => {
 
   test("the gateway turns IB's refusal of a whatToShow into the same typed error", async () => {
     const pair = await fetchBars(stack.nats.bus, query(asTyped('EUR.USD')));
-    const instrumentId = pair.instrument?.id as number;
+    const instrumentId = pair.instrument?.id as string;
     const reply = await stack.nats.bus.request<FetchHistoryReply>(
       Subjects.brokerCommand.build({ broker: stack.broker, verb: 'fetchHistory' }),
       {

@@ -93,7 +93,8 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
       instrument,
       cfg,
       {
-        bar: (bar) => publish(Subjects.mdBar.build({ timeframe: bar.timeframe, broker, instrument: bar.instrumentId }), bar),
+        bar: (bar) =>
+          publish(Subjects.mdBar.build({ timeframe: bar.timeframe, broker, instrument: bar.instrumentId }), bar),
         health: (h, changed) => {
           publish(Subjects.mdHealth.build({ broker, instrument: h.instrumentId }), h);
           const fields = { ...h, ...(changed === undefined ? {} : { from: changed.from }) };
@@ -261,10 +262,16 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
         for (const s of streams) if (r.instanceId !== undefined) line.streamInstance.set(s, r.instanceId);
         if (r.delayed) line.delayed = true;
         line.requested();
-        log.info({ broker: line.broker, instrumentId: line.instrumentId, streams, instanceId }, 'gateway line asked for again');
+        log.info(
+          { broker: line.broker, instrumentId: line.instrumentId, streams, instanceId },
+          'gateway line asked for again',
+        );
       } catch (err) {
         if (err instanceof RequestTimeoutError) compensate(line, streams);
-        log.warn({ err, broker: line.broker, instrumentId: line.instrumentId, streams }, 'asking a new gateway instance failed');
+        log.warn(
+          { err, broker: line.broker, instrumentId: line.instrumentId, streams },
+          'asking a new gateway instance failed',
+        );
       }
     });
 

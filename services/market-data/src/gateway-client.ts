@@ -58,7 +58,11 @@ export class GatewayClient {
   }
 
   async unsubscribe(broker: string, instrumentId: string, streams: readonly StreamKind[]): Promise<void> {
-    await this.request<BrokerMdUnsubscribeReply>(broker, 'mdUnsubscribe', { v: 1, instrument: { id: instrumentId }, streams });
+    await this.request<BrokerMdUnsubscribeReply>(broker, 'mdUnsubscribe', {
+      v: 1,
+      instrument: { id: instrumentId },
+      streams,
+    });
   }
 
   private async request<R extends { ok: boolean }>(

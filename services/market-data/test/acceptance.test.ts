@@ -51,18 +51,18 @@ let h: MdHarness;
 let broker: string;
 
 /** 50 instruments that trade at SIM_START: the 9 stocks, the 10 unexpired futures, the 31 nearest options. */
-function chooseInstruments(): Array<{ instrumentId: string; secType: string }> {
+function chooseInstruments(): Array<{ id: string; secType: string }> {
   const today = '20240312';
   const all = buildCatalog(SIM_START).instruments;
   const stocks = all.filter((i) => i.secType === 'STK');
   const futures = all.filter((i) => i.secType === 'FUT' && i.lastTradeDate >= today);
   const options = all
     .filter((i) => i.secType === 'OPT' && i.lastTradeDate >= today)
-    .sort((a, b) => a.lastTradeDate.localeCompare(b.lastTradeDate) || a.instrumentId - b.instrumentId);
+    .sort((a, b) => a.lastTradeDate.localeCompare(b.lastTradeDate) || a.conId - b.conId);
   const firstExpiry = options[0]?.lastTradeDate;
   const nearest = options.filter((o) => o.lastTradeDate === firstExpiry);
   const picked = [...stocks, ...futures, ...nearest].slice(0, 50);
-  return picked.map((i) => ({ instrumentId: i.id, secType: i.secType }));
+  return picked.map((i) => ({ id: String(i.conId), secType: i.secType }));
 }
 
 beforeAll(async () => {
@@ -124,7 +124,7 @@ function planRun(secTypes: readonly string[], runMs: number): { startAtMs: numbe
 /** Everything the client receives, in arrival order (one sequence across subjects: one connection, one socket). */
 function record(bus: Bus) {
   let seq = 0;
-  const ticks = new Map<number, Array<Received & { seq: number }>>();
+  const ticks = new Map<string, Array<Received & { seq: number }>>();
   let tickCount = 0;
   const bars: Bar[] = [];
   const status: Array<{ s: BrokerStatus; seq: number; atMs: number }> = [];
@@ -187,22 +187,21 @@ describe('acceptance: 50 instruments, 10 minutes, a socket drop in the middle', 
           ),
         ),
       );
-      for (const [i, r] of replies.entries())
-        expect(r, `subscribe ${instruments[i]?.instrumentId}`).toMatchObject({ ok: true });
+      for (const [i, r] of replies.entries()) expect(r, `subscribe ${instruments[i]?.id}`).toMatchObject({ ok: true });
       const runStartMs = Date.now();
       expect(md.linesInUse).toBe(50);
 
       // one snapshot request for all 50, answered with 50 ticks in request order
       const snap = await client.bus.request<MdSnapshotReply>(
         h.subjects.snapshot,
-        { v: 1, broker, instruments: instruments.map((i) => ({ instrumentId: i.id })) },
+        { v: 1, broker, instruments: instruments.map((i) => ({ id: i.id })) },
         { timeoutMs: 10_000 },
       );
       if (!snap.ok) throw new Error(`snapshot refused: ${snap.code} ${snap.message}`);
       expect(snap.items).toHaveLength(50);
       const snapTicks = snap.items.map((item, i) => {
-        if (!item.ok) throw new Error(`snapshot item ${instruments[i]?.instrumentId}: ${item.code} ${item.message}`);
-        expect(item.tick.instrumentId).toBe(instruments[i]?.instrumentId);
+        if (!item.ok) throw new Error(`snapshot item ${instruments[i]?.id}: ${item.code} ${item.message}`);
+        expect(item.tick.instrumentId).toBe(instruments[i]?.id);
         return item.tick;
       });
 
@@ -212,7 +211,7 @@ describe('acceptance: 50 instruments, 10 minutes, a socket drop in the middle', 
       expect(sim.control.dropClient(CLIENT_ID)).toBe(1);
       await until(() => rec.status.some((x) => x.s.state === 'disconnected'), 10_000, 'the gateway to report the drop');
       const downSeq = rec.status.find((x) => x.s.state === 'disconnected')?.seq ?? 0;
-      const resumedAt = new Map<number, number>();
+      const resumedAt = new Map<string, number>();
       await until(
         () => {
           for (const inst of instruments) {

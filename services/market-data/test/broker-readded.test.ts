@@ -11,7 +11,7 @@ import { createTestNatsBus, type TestBus, uniqueName, until } from '@trading-sys
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { collect, type MdHarness, startMd, testCatalog, testLogger } from './helpers.js';
 
-const AAPL = 265598;
+const AAPL = '265598';
 // Inside a regular session (Wednesday 11:00 New York): the sim streams ticks.
 const WEDNESDAY_1100_ET = Date.parse('2024-03-13T15:00:00Z');
 

@@ -10,7 +10,7 @@ import { createTestNatsBus, type TestBus, uniqueName, until } from '@trading-sys
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { collect, type MdHarness, startMd, testCatalog, testLogger } from './helpers.js';
 
-const AAPL = 265598;
+const AAPL = '265598';
 const TUESDAY_1100_ET = Date.parse('2024-03-12T15:00:00Z');
 
 let sim: RunningSim;
@@ -121,7 +121,7 @@ describe('with gateway-ib and ib-sim', () => {
     const snap = await h.bus.request<{
       ok: boolean;
       items: Array<{ ok: boolean; state?: string; ageMs?: number; tick?: Tick }>;
-    }>(h.subjects.snapshot, { v: 1, broker, instruments: [{ instrumentId: AAPL }], cachedOnly: true }, { timeoutMs: 5_000 });
+    }>(h.subjects.snapshot, { v: 1, broker, instruments: [{ id: AAPL }], cachedOnly: true }, { timeoutMs: 5_000 });
     expect(snap.items[0]).toMatchObject({ ok: true, state: 'live' });
     expect(snap.items[0]?.tick?.tsEventMs ?? 0).toBeGreaterThan(resetAt);
     expect(snap.items[0]?.ageMs ?? 1e9).toBeLessThan(2_000);
@@ -139,7 +139,10 @@ describe('with gateway-ib and ib-sim', () => {
  * bucket is dropped; a volume decrease flags the open bar and the next one as gap. The last bucket is left out (it
  * may still be open).
  */
-function referenceBars(ticks: readonly Tick[], tfMs: number): Map<number, Omit<Bar, 'broker' | 'instrumentId' | 'timeframe'>> {
+function referenceBars(
+  ticks: readonly Tick[],
+  tfMs: number,
+): Map<number, Omit<Bar, 'broker' | 'instrumentId' | 'timeframe'>> {
   const out = new Map<number, Omit<Bar, 'broker' | 'instrumentId' | 'timeframe'>>();
   let prevVolume: number | undefined;
   let newest = Number.NEGATIVE_INFINITY;

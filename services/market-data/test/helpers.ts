@@ -67,7 +67,7 @@ export async function startMd(
 
 export function instrument(instrumentId: string): Instrument {
   return {
-    instrumentId,
+    id: instrumentId,
     secType: 'STK',
     symbol: `T${instrumentId}`,
     localSymbol: `T${instrumentId}`,
@@ -80,7 +80,7 @@ export function instrument(instrumentId: string): Instrument {
 
 /** The outer boundary when no gateway runs: answers broker.<name>.cmd.* like gateway-ib and counts the lines. */
 export function fakeGateway(bus: Bus, broker: string) {
-  const refs = new Map<number, number>();
+  const refs = new Map<string, number>();
   const calls: Array<{ verb: string; instrumentId: string; streams?: string[] }> = [];
   let refuseNext: string | undefined;
   let delayNextMs = 0;
@@ -92,7 +92,7 @@ export function fakeGateway(bus: Bus, broker: string) {
   const subs = [
     bus.serve(
       Subjects.brokerCommand.build({ broker, verb: 'qualifyContract' }),
-      (req: { instrument: { id: number } }) => ({
+      (req: { instrument: { id: string } }) => ({
         v: 1,
         ok: true,
         instruments: [instrument(req.instrument.id)],
@@ -100,7 +100,7 @@ export function fakeGateway(bus: Bus, broker: string) {
     ),
     bus.serve(
       Subjects.brokerCommand.build({ broker, verb: 'mdSubscribe' }),
-      async (req: { instrument: { id: number }; streams: string[] }) => {
+      async (req: { instrument: { id: string }; streams: string[] }) => {
         if (delayNextMs > 0) {
           // a slow gateway: the answer comes after the caller gave up
           const ms = delayNextMs;
@@ -120,7 +120,7 @@ export function fakeGateway(bus: Bus, broker: string) {
     ),
     bus.serve(
       Subjects.brokerCommand.build({ broker, verb: 'mdUnsubscribe' }),
-      (req: { instrument: { id: number }; streams: string[] }) => {
+      (req: { instrument: { id: string }; streams: string[] }) => {
         const c = req.instrument.id;
         // like gateway-ib: releasing a line it does not hold changes nothing
         if ((refs.get(c) ?? 0) > 0) refs.set(c, (refs.get(c) ?? 0) - 1);

@@ -26,6 +26,7 @@ afterAll(async () => {
 });
 
 let nextInstrumentId = 1000;
+const nextId = () => String(nextInstrumentId++);
 const subscribe = (instrumentId: string, leaseId: string, extra: object = {}) =>
   h.bus.request<MdSubscribeReply>(
     h.subjects.subscribe,
@@ -37,7 +38,7 @@ const unsubscribe = (leaseId: string) =>
 const snapshot = (instrumentIds: string[], cachedOnly = false) =>
   h.bus.request<MdSnapshotReply>(
     h.subjects.snapshot,
-    { v: 1, broker, instruments: instrumentIds.map((instrumentId) => ({ instrumentId })), cachedOnly },
+    { v: 1, broker, instruments: instrumentIds.map((id) => ({ id })), cachedOnly },
     { timeoutMs: 5_000 },
   );
 const tick = (instrumentId: string, over: Partial<Tick>): Tick => ({
@@ -51,11 +52,12 @@ const tick = (instrumentId: string, over: Partial<Tick>): Tick => ({
 });
 const publishTick = (instrumentId: string, over: Partial<Tick>) =>
   h.bus.publish(Subjects.mdTick.build({ broker, instrument: instrumentId }), tick(instrumentId, over));
-const gatewayCalls = (instrumentId: string, verb: string) => gw.calls.filter((c) => c.instrumentId === instrumentId && c.verb === verb);
+const gatewayCalls = (instrumentId: string, verb: string) =>
+  gw.calls.filter((c) => c.instrumentId === instrumentId && c.verb === verb);
 
 describe('leases and gateway lines', () => {
   test('three clients on one instrument → one gateway line, released with the last lease', async () => {
-    const instrumentId = nextInstrumentId++;
+    const instrumentId = nextId();
     const replies = await Promise.all(['a', 'b', 'c'].map((id) => subscribe(instrumentId, uniqueName(id))));
     for (const r of replies) {
       expect(r).toMatchObject({ ok: true, subjects: [Subjects.mdTick.build({ broker, instrument: instrumentId })] });
@@ -73,7 +75,7 @@ describe('leases and gateway lines', () => {
   });
 
   test('a client that vanishes without unsubscribing frees the line when its lease ends; renewals keep it', async () => {
-    const instrumentId = nextInstrumentId++;
+    const instrumentId = nextId();
     const crashed = uniqueName('crash');
     const renewing = uniqueName('renew');
     expect((await subscribe(instrumentId, crashed)).ok).toBe(true);
@@ -102,7 +104,7 @@ describe('leases and gateway lines', () => {
   });
 
   test('a gateway refusal is passed on and leaves no lease or line behind', async () => {
-    const instrumentId = nextInstrumentId++;
+    const instrumentId = nextId();
     gw.refuseNext('LINE_BUDGET_EXHAUSTED');
     const leaseId = uniqueName('l');
     expect(await subscribe(instrumentId, leaseId)).toMatchObject({ ok: false, code: 'LINE_BUDGET_EXHAUSTED' });
@@ -143,7 +145,7 @@ describe('leases and gateway lines', () => {
           { v: 1, leaseId, broker: other, instrument: { id: instrumentId }, ttlMs: 5_000 },
           { timeoutMs: 5_000 },
         );
-      const [a, b] = [nextInstrumentId++, nextInstrumentId++];
+      const [a, b] = [nextId(), nextId()];
       const first = uniqueName('l');
       expect((await sub(a, first)).ok).toBe(true);
       expect(await sub(b, uniqueName('l'))).toMatchObject({ ok: false, code: 'LINE_BUDGET_EXHAUSTED' });
@@ -170,7 +172,7 @@ describe('leases and gateway lines', () => {
     await gw2.until(() => gw2.calls.some((c) => c.verb === 'mdUnsubscribe'), 3_000, 'the compensating release');
     // given back after the late subscribe landed, not before (a release that overtook it would leave a line open)
     expect(gw2.calls.map((c) => c.verb)).toEqual(['mdSubscribe', 'mdUnsubscribe']);
-    expect(gw2.refs.get(9)).toBe(0);
+    expect(gw2.refs.get('9')).toBe(0);
     expect(own.md.lines().size).toBe(0);
     // a retry right after the timeout waits for the give-back, then opens the line once
     gw2.delayNext(300);
@@ -179,31 +181,31 @@ describe('leases and gateway lines', () => {
     const req = () => own.bus.request<MdSubscribeReply>(own.subjects.subscribe, body, { timeoutMs: 5_000 });
     expect(await req()).toMatchObject({ ok: false, code: 'TIMEOUT' });
     expect(await req()).toMatchObject({ ok: true });
-    expect(gw2.calls.filter((c) => c.instrumentId === 10).map((c) => c.verb)).toEqual([
+    expect(gw2.calls.filter((c) => c.instrumentId === '10').map((c) => c.verb)).toEqual([
       'mdSubscribe',
       'mdUnsubscribe',
       'mdSubscribe',
     ]);
-    expect(gw2.refs.get(10)).toBe(1);
+    expect(gw2.refs.get('10')).toBe(1);
     gw2.stop();
     await own.close();
   });
 
   test('invalid requests are refused with a code: monthly bars, a lease id reused on another line', async () => {
-    expect(await subscribe(nextInstrumentId++, uniqueName('m'), { timeframes: ['1mo'] })).toMatchObject({
+    expect(await subscribe(nextId(), uniqueName('m'), { timeframes: ['1mo'] })).toMatchObject({
       ok: false,
       code: 'VALIDATION_FAILED',
     });
     const id = uniqueName('dup');
-    expect((await subscribe(nextInstrumentId++, id)).ok).toBe(true);
-    expect(await subscribe(nextInstrumentId++, id)).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
+    expect((await subscribe(nextId(), id)).ok).toBe(true);
+    expect(await subscribe(nextId(), id)).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
     await unsubscribe(id);
   });
 });
 
 describe('last-quote cache and health', () => {
   test('a newcomer gets the latest quote at once; many instruments in one request; cachedOnly misses', async () => {
-    const [a, b] = [nextInstrumentId++, nextInstrumentId++];
+    const [a, b] = [nextId(), nextId()];
     const leases = [uniqueName('q'), uniqueName('q')];
     await subscribe(a, leases[0] ?? '');
     await subscribe(b, leases[1] ?? '');
@@ -213,7 +215,7 @@ describe('last-quote cache and health', () => {
     publishTick(b, { bid: '20.1', ask: '20.5', bidSize: '300' });
     await ticks.next((t) => t.bid === '20.1');
     ticks.stop();
-    const r = await snapshot([a, b, nextInstrumentId++], true);
+    const r = await snapshot([a, b, nextId()], true);
     expect(r.ok).toBe(true);
     const items = r.ok ? r.items : [];
     expect(items[0]).toMatchObject({
@@ -227,7 +229,7 @@ describe('last-quote cache and health', () => {
   });
 
   test('without cachedOnly, an unwatched instrument is fetched through a line of its own', async () => {
-    const c = nextInstrumentId++;
+    const c = nextId();
     const pending = snapshot([c]);
     await gw.until(() => gatewayCalls(c, 'mdSubscribe').length === 1, 3_000, 'the snapshot line');
     // the line is open: ticks now reach the cache
@@ -244,7 +246,7 @@ describe('last-quote cache and health', () => {
   });
 
   test('a feed that stops is marked stale with its age (snapshot and md.health), live again with the next tick', async () => {
-    const instrumentId = nextInstrumentId++;
+    const instrumentId = nextId();
     const health = collect<FeedHealth>(h.bus, Subjects.mdHealth.build({ broker, instrument: instrumentId }));
     const leaseId = uniqueName('s');
     await subscribe(instrumentId, leaseId);
@@ -266,7 +268,7 @@ describe('last-quote cache and health', () => {
 
 describe('bars', () => {
   test('1s and 3s bars from ticks, published complete; a stale feed flags the bars around the outage', async () => {
-    const instrumentId = nextInstrumentId++;
+    const instrumentId = nextId();
     const leaseId = uniqueName('bars');
     // tick times 60 s ahead: only trades complete bars here, never the timer
     const base = Math.ceil((Date.now() + 60_000) / 3_000) * 3_000;
@@ -302,7 +304,8 @@ describe('bars', () => {
     });
     await withTimeout(
       (async () => {
-        while (h.md.lines().get(`${broker}/${instrumentId}`)?.state !== 'stale') await new Promise((r) => setTimeout(r, 10));
+        while (h.md.lines().get(`${broker}/${instrumentId}`)?.state !== 'stale')
+          await new Promise((r) => setTimeout(r, 10));
       })(),
       3_000,
       'the line to go stale',
@@ -332,7 +335,7 @@ describe('bars', () => {
 
 describe('5-second bars, poison input, shutdown', () => {
   test('with rtbars, 10s bars are built from the 5-s bars; without them, from trades', async () => {
-    const instrumentId = nextInstrumentId++;
+    const instrumentId = nextId();
     const leaseId = uniqueName('rt');
     const bars = collect<Bar>(h.bus, Subjects.mdBar.filter({ broker, instrument: instrumentId }));
     const r = await subscribe(instrumentId, leaseId, { streams: ['ticks', 'rtbars'], timeframes: ['10s', '3s'] });
@@ -379,7 +382,7 @@ describe('5-second bars, poison input, shutdown', () => {
   });
 
   test('a malformed tick is refused by the bus; the cache keeps the last good one and goes on', async () => {
-    const instrumentId = nextInstrumentId++;
+    const instrumentId = nextId();
     const leaseId = uniqueName('p');
     await subscribe(instrumentId, leaseId);
     const subject = Subjects.mdTick.build({ broker, instrument: instrumentId });
@@ -415,8 +418,8 @@ describe('5-second bars, poison input, shutdown', () => {
     );
     expect(r.ok).toBe(true);
     for (let i = 0; i < 20; i++)
-      own.bus.publish(Subjects.mdTick.build({ broker: b2, instrument: 7 }), {
-        ...tick(7, { bid: String(i) }),
+      own.bus.publish(Subjects.mdTick.build({ broker: b2, instrument: '7' }), {
+        ...tick('7', { bid: String(i) }),
         broker: b2,
       });
     const summary = () =>

@@ -17,7 +17,12 @@ import { type Db, FINAL_STATES, type Trx } from './ledger.js';
 const signedQty = sql<string>`sum(case when side = 'BUY' then quantity else -quantity end)`;
 
 /** Signed position of an account in one instrument, from the fills in the ledger ("0" when flat). */
-export async function ledgerPosition(db: Db | Trx, broker: string, account: string, instrumentId: string): Promise<string> {
+export async function ledgerPosition(
+  db: Db | Trx,
+  broker: string,
+  account: string,
+  instrumentId: string,
+): Promise<string> {
   const row = await db
     .selectFrom('fills')
     .select(signedQty.as('qty'))
@@ -120,7 +125,13 @@ export function positionDifferences(
     const k = key(p);
     let r = rows.get(k);
     if (r === undefined) {
-      r = { broker: p.broker, account: p.account, instrumentId: p.instrumentId, ledgerQuantity: '0', brokerQuantity: '0' };
+      r = {
+        broker: p.broker,
+        account: p.account,
+        instrumentId: p.instrumentId,
+        ledgerQuantity: '0',
+        brokerQuantity: '0',
+      };
       rows.set(k, r);
     }
     return r;

@@ -292,9 +292,17 @@ async function storeBrokerPositions(ctx: OmsContext, broker: string, positions: 
     for (const p of positions)
       await trx
         .insertInto('broker_positions')
-        .values({ broker, account: p.account, instrument_id: p.instrumentId, position: JSON.stringify(p), updated_at_ms: now })
+        .values({
+          broker,
+          account: p.account,
+          instrument_id: p.instrumentId,
+          position: JSON.stringify(p),
+          updated_at_ms: now,
+        })
         .onConflict((oc) =>
-          oc.columns(['broker', 'account', 'instrument_id']).doUpdateSet({ position: JSON.stringify(p), updated_at_ms: now }),
+          oc
+            .columns(['broker', 'account', 'instrument_id'])
+            .doUpdateSet({ position: JSON.stringify(p), updated_at_ms: now }),
         )
         .execute();
   });

@@ -37,7 +37,11 @@ export async function referenceQuote(
   const now = ctx.clock();
   const kept = mine.get(key);
   if (kept !== undefined && now - kept.atMs < SNAPSHOT_TTL_MS) return kept.quote;
-  const outcome = await ctx.brokers.call(broker, 'mdSnapshot', { v: 1, instrument: { id: instrumentId }, allowDelayed: true });
+  const outcome = await ctx.brokers.call(broker, 'mdSnapshot', {
+    v: 1,
+    instrument: { id: instrumentId },
+    allowDelayed: true,
+  });
   if (outcome.kind !== 'sent') {
     ctx.logger.debug({ broker, instrumentId, outcome }, 'no broker snapshot for a reference price');
     return undefined;

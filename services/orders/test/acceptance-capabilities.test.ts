@@ -36,7 +36,7 @@ import { waitUntil } from './harness.js';
 
 /** Tuesday 2024-03-12 11:00 New York: the session is open. */
 const TUESDAY_1100_ET = Date.parse('2024-03-12T15:00:00Z');
-const AAPL = 265598;
+const AAPL = '265598';
 const ACCOUNT = 'DU1234567';
 const broker = 'sim';
 const logger = createLogger({ service: 'capabilities-test', level: process.env.TEST_LOG === '1' ? 'debug' : 'silent' });

@@ -24,7 +24,7 @@ import type { OrdersDb } from '../src/index.js';
 import { waitUntil } from './harness.js';
 import { ask, freePort, type Proc, spawnTs, stopProc } from './processes.js';
 
-const AAPL = 265598;
+const AAPL = '265598';
 /** How often the OMS looks for orders awaiting the broker, and how long after an order's last change it may judge it. */
 const INTERVAL_MS = 500;
 const GRACE_MS = 1_000;

@@ -29,7 +29,7 @@ const CLIENTS = 4;
 /** Commands each client keeps in flight, so the gateway's 50 msg/s governor, not the round trip, sets the pace. */
 const WINDOW = 6;
 const KILLS = 5;
-const INSTRUMENTS = [265598, 756733, 272093]; // AAPL, SPY, MSFT
+const INSTRUMENTS = ['265598', '756733', '272093']; // AAPL, SPY, MSFT
 const FINAL: ReadonlySet<string> = new Set(['filled', 'cancelled', 'expired', 'rejected', 'denied']);
 
 type Reply = { ok: boolean; code?: string; message?: string; order?: { state: OrderState; account: string } };
@@ -185,7 +185,7 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
     const ledger = database.db.withSchema(schema);
 
     // Reference prices for limit orders: some cross (fill at once), most rest near the market.
-    const ref = new Map<number, number>();
+    const ref = new Map<string, number>();
     for (const instrumentId of INSTRUMENTS) {
       const r = await bus.request<{ ok: boolean; tick?: { bid?: string; ask?: string; last?: string } }>(
         Subjects.brokerCommand.build({ broker, verb: 'mdSnapshot' }),
@@ -202,7 +202,7 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
     // flow starts once a quote of each instrument was on the bus (the OMS, subscribed since its start, has it too):
     // the first 24 orders at once would otherwise each ask the broker for a snapshot, and some were denied
     // RISK_NO_REFERENCE_PRICE.
-    const ticked = new Set<number>();
+    const ticked = new Set<string>();
     const ticks = bus.subscribe<{ instrumentId: string }>(Subjects.mdTick.filter({ broker }), (m) => {
       ticked.add(m.data.instrumentId);
     });

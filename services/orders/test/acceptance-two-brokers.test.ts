@@ -40,7 +40,7 @@ import { waitUntil } from './harness.js';
 
 /** Tuesday 2024-03-12 11:00 New York: the session is open. */
 const TUESDAY_1100_ET = Date.parse('2024-03-12T15:00:00Z');
-const AAPL = 265598;
+const AAPL = '265598';
 const BROKERS = ['sim', 'ib2'] as const;
 type BrokerName = (typeof BROKERS)[number];
 const logger = createLogger({ service: 'two-brokers-test', level: process.env.TEST_LOG === '1' ? 'debug' : 'silent' });
@@ -170,11 +170,11 @@ test('identical exec ids at two brokers: every fill once in the ledger, in histo
   const quotes = sims.get('sim')?.control.quotes;
   if (quotes === undefined) throw new Error('no quotes');
   const now = TUESDAY_1100_ET;
-  const askNow = quotes.quoteAt(AAPL, now).ask;
+  const askNow = quotes.quoteAt(Number(AAPL), now).ask;
   let fillAt = now;
   let limit = askNow;
   for (let t = now + 250; t < now + 3_600_000; t += 250) {
-    const ask = quotes.quoteAt(AAPL, t).ask;
+    const ask = quotes.quoteAt(Number(AAPL), t).ask;
     if (ask <= askNow - 0.05) {
       fillAt = t;
       limit = ask;
@@ -232,7 +232,7 @@ test('identical exec ids at two brokers: every fill once in the ledger, in histo
       sims
         .get(broker)
         ?.control.positions()
-        .map((x) => [x.instrumentId, x.position]),
+        .map((x) => [String(x.conId), x.position]),
     ).toEqual([[AAPL, 15]]);
   }
 }, 180_000);

@@ -34,7 +34,7 @@ import { type OrdersConfig, type OrdersDb, type RiskConfig, type RunningOrders, 
 import { EMPTY_RISK_CONFIG } from '../src/risk-checks.js';
 
 export const AAPL: Instrument = {
-  instrumentId: '265598',
+  id: '265598',
   secType: 'STK',
   symbol: 'AAPL',
   localSymbol: 'AAPL',
@@ -146,8 +146,8 @@ function serveFakeGateway(bus: Bus, broker: string): { gateway: FakeGateway; sub
     })),
     bus.serve(Subjects.brokerCommand.build({ broker, verb: 'qualifyContract' }), (body: Record<string, unknown>) => {
       gateway.calls.push({ verb: 'qualifyContract', body });
-      const ref = body.instrument as { instrumentId?: string; symbol?: string };
-      if (ref.id === AAPL.instrumentId || ref.symbol === 'AAPL') return { v: 1, ok: true, instruments: [AAPL] };
+      const ref = body.instrument as { id?: string; symbol?: string };
+      if (ref.id === AAPL.id || ref.symbol === 'AAPL') return { v: 1, ok: true, instruments: [AAPL] };
       return { v: 1, ok: false, code: 'CONTRACT_UNKNOWN', message: 'no such contract' };
     }),
     bus.serve(Subjects.brokerCommand.build({ broker, verb: 'placeOrder' }), async (body: Record<string, unknown>) => {
@@ -300,7 +300,7 @@ export const lmtBuy = (broker: string, extra: Record<string, unknown> = {}): Rec
   v: 1,
   broker,
   account: ACCOUNT,
-  instrument: { id: AAPL.instrumentId },
+  instrument: { id: AAPL.id },
   side: 'BUY',
   quantity: '100',
   orderType: 'LMT',

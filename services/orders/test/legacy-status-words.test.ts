@@ -34,7 +34,7 @@ describe.each(['nats-pg', 'memory-pglite'] as const)('a ledger from before migra
             client_order_id: id,
             broker,
             account: ACCOUNT,
-            con_id: AAPL.instrumentId,
+            con_id: AAPL.id,
             instrument: JSON.stringify(AAPL),
             side: 'BUY',
             quantity: '100',

@@ -29,7 +29,7 @@ export function exec(x: Harness, clientOrderId: string, orderId: string, execId:
       clientOrderId,
       execId,
       account: ACCOUNT,
-      instrumentId: AAPL.instrumentId,
+      instrumentId: AAPL.id,
       side: 'BUY',
       quantity: qty,
       price: '150.2',
@@ -54,13 +54,21 @@ export function status(x: Harness, clientOrderId: string, orderId: string, s: st
   });
 }
 
-/** A position event for a fresh instrumentId: once it is visible, every earlier broker event has been consumed. */
+/** A position event for a fresh instrument: once it is visible, every earlier broker event has been consumed. */
 export async function sentinel(x: Harness, quantity = '1'): Promise<void> {
-  const instrumentId = 1 + Math.floor(Math.random() * 1e9);
+  const instrumentId = String(1 + Math.floor(Math.random() * 1e9));
   await x.brokerEvent('position', {
     eventId: `pos-${randomUUID()}`,
     tsEventMs: Date.now(),
-    position: { broker: x.broker, account: ACCOUNT, instrumentId, symbol: 'X', secType: 'STK', currency: 'USD', quantity },
+    position: {
+      broker: x.broker,
+      account: ACCOUNT,
+      instrumentId,
+      symbol: 'X',
+      secType: 'STK',
+      currency: 'USD',
+      quantity,
+    },
   });
   // Read from the table the broker-event consumer writes (orders.positions compares with a fresh broker snapshot).
   await waitUntil(async () =>

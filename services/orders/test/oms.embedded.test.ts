@@ -23,7 +23,7 @@ test('embedded mode: submit, fill from a broker event, get with history, positio
         clientOrderId,
         execId: `${h.broker}-1`,
         account: ACCOUNT,
-        instrumentId: AAPL.instrumentId,
+        instrumentId: AAPL.id,
         side: 'BUY' as const,
         quantity: '100',
         price: '150.25',

@@ -38,7 +38,7 @@ import { waitUntil } from './harness.js';
 
 /** Tuesday 2024-03-12 11:00 New York: the session is open and market orders fill at once. */
 const TUESDAY_1100_ET = Date.parse('2024-03-12T15:00:00Z');
-const AAPL = 265598;
+const AAPL = '265598';
 const ACCOUNT = 'DU1234567';
 const BROKER = 'sim';
 const logger = createLogger({ service: 'positions-test', level: process.env.TEST_LOG === '1' ? 'debug' : 'silent' });
@@ -107,7 +107,8 @@ const request = <T>(subject: string, body: unknown): Promise<T> =>
   client.request<T>(subject, body, { timeoutMs: 15_000 });
 const positions = (body: Record<string, unknown> = { broker: BROKER }) =>
   request<OrdersPositionsReply>(Subjects.ordersPositions.build(), { v: 1, ...body });
-const simPosition = () => sim.control.positions().find((p) => p.instrumentId === AAPL && p.account === ACCOUNT)?.position;
+const simPosition = () =>
+  sim.control.positions().find((p) => String(p.conId) === AAPL && p.account === ACCOUNT)?.position;
 
 /** Buys `quantity` AAPL at market as another API client of the same login: an order the OMS never sees. */
 async function buyAtSimDirectly(quantity: number): Promise<void> {
@@ -118,7 +119,7 @@ async function buyAtSimDirectly(quantity: number): Promise<void> {
     const orderId = await ready;
     ib.placeOrder(
       orderId,
-      { instrumentId: AAPL, symbol: 'AAPL', secType: SecType.STK, exchange: 'SMART', currency: 'USD' },
+      { conId: Number(AAPL), symbol: 'AAPL', secType: SecType.STK, exchange: 'SMART', currency: 'USD' },
       { action: OrderAction.BUY, orderType: OrderType.MKT, totalQuantity: quantity, account: ACCOUNT, transmit: true },
     );
     const before = simPosition() ?? 0;
@@ -166,7 +167,9 @@ describe('orders.positions compares the ledger with a fresh broker snapshot', ()
   test('1,000 shares bought at ib-sim by another client: one difference, exact decimals', async () => {
     await buyAtSimDirectly(1_000);
     expect(simPosition()).toBe(1_010);
-    const expected = [{ broker: BROKER, account: ACCOUNT, instrumentId: AAPL, ledgerQuantity: '10', brokerQuantity: '1010' }];
+    const expected = [
+      { broker: BROKER, account: ACCOUNT, instrumentId: AAPL, ledgerQuantity: '10', brokerQuantity: '1010' },
+    ];
     const p = await waitUntil(async () => {
       const x = await positions();
       return x.ok && (x.differences?.length ?? 0) > 0 ? x : undefined;

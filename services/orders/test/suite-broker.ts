@@ -48,7 +48,7 @@ describe('broker events', () => {
               clientOrderId: id,
               execId,
               account: ACCOUNT,
-              instrumentId: AAPL.instrumentId,
+              instrumentId: AAPL.id,
               side: 'BUY',
               quantity: qty,
               price: qty === '60' ? '150.2' : '150.25',
@@ -96,7 +96,7 @@ describe('broker events', () => {
       {
         broker: x.broker,
         account: ACCOUNT,
-        instrumentId: AAPL.instrumentId,
+        instrumentId: AAPL.id,
         symbol: 'AAPL',
         secType: 'STK',
         currency: 'USD',
@@ -108,12 +108,12 @@ describe('broker events', () => {
       { v: 1, broker: x.broker },
     );
     expect(pos.positions).toEqual([
-      expect.objectContaining({ instrumentId: AAPL.instrumentId, quantity: '100', account: ACCOUNT, symbol: 'AAPL' }),
+      expect.objectContaining({ instrumentId: AAPL.id, quantity: '100', account: ACCOUNT, symbol: 'AAPL' }),
     ]);
     expect(pos.differences).toContainEqual({
       broker: x.broker,
       account: ACCOUNT,
-      instrumentId: AAPL.instrumentId,
+      instrumentId: AAPL.id,
       ledgerQuantity: '100',
       brokerQuantity: '90',
     });
@@ -183,7 +183,7 @@ describe('broker events', () => {
       ).orders.map((o) => o.clientOrderId);
     expect(await bySymbol({ symbol: 'AAPL', sinceMs: 0, untilMs: Date.now() + 1000 })).toEqual([id]);
     expect(await bySymbol({ symbol: 'MSFT' })).toEqual([]);
-    expect(await bySymbol({ instrumentId: AAPL.instrumentId, untilMs: 1 })).toEqual([]);
+    expect(await bySymbol({ instrumentId: AAPL.id, untilMs: 1 })).toEqual([]);
   });
 });
 
@@ -228,7 +228,7 @@ describe('unresolved orders and reconciliation', () => {
           clientOrderId: lostId,
           execId: `rx-${lostId}`,
           account: ACCOUNT,
-          instrumentId: AAPL.instrumentId,
+          instrumentId: AAPL.id,
           side: 'BUY',
           quantity: '50',
           price: '150.25',

@@ -19,7 +19,7 @@ import type { OrdersDb } from '../src/index.js';
 import { waitUntil } from './harness.js';
 import { ask, freePort, type Proc, spawnTs, stopProc } from './processes.js';
 
-const AAPL = 265598;
+const AAPL = '265598';
 
 type Reply = { ok: boolean; code?: string; order?: Record<string, unknown>; events?: OrderEvent[] };
 

@@ -102,10 +102,10 @@ describe('intake', () => {
       lastRejection: { kind: 'denied', code: 'RISK_NO_REFERENCE_PRICE', message: noQuote.message },
     });
 
-    x.bus.publish(Subjects.mdTick.build({ broker: x.broker, instrument: AAPL.instrumentId }), {
+    x.bus.publish(Subjects.mdTick.build({ broker: x.broker, instrument: AAPL.id }), {
       v: 1,
       broker: x.broker,
-      instrumentId: AAPL.instrumentId,
+      instrumentId: AAPL.id,
       bid: '150.1',
       ask: '150.3',
       last: '150.2',
@@ -306,7 +306,7 @@ describe('migration 0006-last-rejection', () => {
             client_order_id: id,
             broker,
             account: ACCOUNT,
-            instrument_id: AAPL.instrumentId,
+            instrument_id: AAPL.id,
             instrument: JSON.stringify(AAPL),
             side: 'BUY',
             quantity: '10',

@@ -4,7 +4,7 @@ import { type OrderParams, resolveAccount, validateOrderParams } from '../src/va
 import { TEST_CAPABILITIES } from './harness.js';
 
 const stk: Instrument = {
-  instrumentId: '265598',
+  id: '265598',
   secType: 'STK',
   symbol: 'AAPL',
   localSymbol: 'AAPL',
@@ -12,7 +12,7 @@ const stk: Instrument = {
   currency: 'USD',
   minTick: '0.01',
 };
-const fut: Instrument = { ...stk, instrumentId: '1', secType: 'FUT', expiry: '20261218', minTick: '0.25', multiplier: '50' };
+const fut: Instrument = { ...stk, id: '1', secType: 'FUT', expiry: '20261218', minTick: '0.25', multiplier: '50' };
 const broker: BrokerCapabilities = TEST_CAPABILITIES;
 const lmt: OrderParams = { orderType: 'LMT', tif: 'DAY', quantity: '10', limitPrice: '100.05', outsideRth: false };
 

@@ -42,7 +42,12 @@ To trade one: trading-system order buy 1 AAPL --sec-type OPT --expiry 20240315 -
     const ts = await io.system({ broker: values.broker });
     const chain = await ts.getOptionChain(symbol, values.exchange === undefined ? {} : { exchange: values.exchange });
     if (values.expiry === 'all') {
-      const summary = { symbol, instrumentId: chain.instrumentId, expirations: chain.expirations, strikes: chain.exact.strikes };
+      const summary = {
+        symbol,
+        instrumentId: chain.instrumentId,
+        expirations: chain.expirations,
+        strikes: chain.exact.strikes,
+      };
       if (values.json) writeJson(io.stdout, { ...summary, listings: chain.exact.listings });
       else
         io.stdout.write(

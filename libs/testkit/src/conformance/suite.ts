@@ -259,7 +259,8 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
           );
           expect(await o.final(id)).toMatchObject({ status: 'filled', remaining: '0' });
           const xs = await o.fillsComplete(id, Number(t.orderQuantity));
-          for (const x of xs) expect(x).toMatchObject({ orderId, account: t.account, instrumentId: t.orderInstrument.id });
+          for (const x of xs)
+            expect(x).toMatchObject({ orderId, account: t.account, instrumentId: t.orderInstrument.id });
         });
       }
     }
@@ -415,7 +416,9 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
         async () => {
           const r = await c.command('positions', { v: 1, account: t.account });
           expect(r.ok).toBe(true);
-          const held = r.ok ? r.positions.find((p) => p.instrumentId === instrumentId && p.account === t.account) : undefined;
+          const held = r.ok
+            ? r.positions.find((p) => p.instrumentId === instrumentId && p.account === t.account)
+            : undefined;
           expect(BigInt(held?.quantity ?? '0')).toBe(ledger.position.get(instrumentId) ?? 0n);
         },
         { timeout: 10_000, interval: 200 },
@@ -465,7 +468,8 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
           ticks.push({ instrumentId: m.data.instrumentId, atMs: Date.now() });
         }),
       );
-      const ticksOf = (id: string, since: number) => ticks.filter((x) => x.instrumentId === id && x.atMs >= since).length;
+      const ticksOf = (id: string, since: number) =>
+        ticks.filter((x) => x.instrumentId === id && x.atMs >= since).length;
       try {
         const sub = (id: string) => c.command('mdSubscribe', { v: 1, instrument: { id }, streams: ['ticks'] });
         // One line at a time below; a broker announcing no lines must refuse the first.

@@ -30,7 +30,8 @@ const CON_ID = /^[1-9][0-9]{0,9}$/;
  */
 export function conIdOf(id: string): number {
   const n = CON_ID.test(id) ? Number(id) : Number.NaN;
-  if (!(n <= 2_147_483_647)) throw new ContractError('CONTRACT_UNKNOWN', `${JSON.stringify(id)} is not an IB instrument id`);
+  if (!(n <= 2_147_483_647))
+    throw new ContractError('CONTRACT_UNKNOWN', `${JSON.stringify(id)} is not an IB instrument id`);
   return n;
 }
 

@@ -13,9 +13,9 @@ import {
   type Instrument,
   MAX_INT32,
 } from '@trading-system/contracts';
+import { instrumentIdOf } from './contracts.js';
 import { priceOrUndefined, toDecimalString } from './numbers.js';
 import { parseTwsTime } from './time.js';
-import { instrumentIdOf } from './contracts.js';
 
 export class OrderParseError extends Error {
   override readonly name = 'OrderParseError';

@@ -11,7 +11,9 @@ import { type Kysely, sql } from '@trading-system/storage';
 export async function up(db: Kysely<any>): Promise<void> {
   for (const table of ['instruments', 'orders', 'executions', 'positions']) {
     await sql`alter table ${sql.table(table)} rename column con_id to instrument_id`.execute(db);
-    await sql`alter table ${sql.table(table)} alter column instrument_id type text using instrument_id::text`.execute(db);
+    await sql`alter table ${sql.table(table)} alter column instrument_id type text using instrument_id::text`.execute(
+      db,
+    );
   }
   await sql`
     update instruments set instrument = (instrument - 'conId') || jsonb_build_object('id', instrument->>'conId')

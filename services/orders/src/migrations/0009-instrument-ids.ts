@@ -13,7 +13,9 @@ import { type Kysely, sql } from '@trading-system/storage';
 export async function up(db: Kysely<any>): Promise<void> {
   for (const table of ['orders', 'fills', 'broker_positions']) {
     await sql`alter table ${sql.table(table)} rename column con_id to instrument_id`.execute(db);
-    await sql`alter table ${sql.table(table)} alter column instrument_id type text using instrument_id::text`.execute(db);
+    await sql`alter table ${sql.table(table)} alter column instrument_id type text using instrument_id::text`.execute(
+      db,
+    );
   }
   // The instrument object at `path` (a fixed jsonb path) in column `json` with its conId renamed to id.
   const renamed = (json: string, path: string) =>
