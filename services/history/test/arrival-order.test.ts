@@ -276,7 +276,7 @@ describe('stale rows an earlier version left are derived again at the first star
           client_order_id: stale.clientOrderId,
           broker: stale.broker,
           account: stale.account,
-          instrument_id: stale.instrument.id,
+          con_id: stale.instrument.id,
           symbol: stale.instrument.symbol,
           strategy: stale.strategy ?? null,
           state: stale.state,

@@ -182,7 +182,7 @@ describe('migration 0006-bar-blocks', () => {
       const rows = (s: SeriesKey, token: string, bars: readonly BarData[]) =>
         bars.map((b) => ({
           broker: s.broker,
-          instrument_id: s.instrumentId,
+          con_id: Number(s.instrumentId),
           bar_size: token,
           what_to_show: s.whatToShow,
           use_rth: s.useRth,

@@ -306,7 +306,7 @@ describe('migration 0006-last-rejection', () => {
             client_order_id: id,
             broker,
             account: ACCOUNT,
-            instrument_id: AAPL.id,
+            con_id: AAPL.id,
             instrument: JSON.stringify(AAPL),
             side: 'BUY',
             quantity: '10',

@@ -21,6 +21,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     where instrument ? 'conId'`.execute(db);
   await sql`
     update orders set view = jsonb_set(view, '{instrument}',
-      (view->'instrument' - 'conId') || jsonb_build_object('id', view->'instrument'->>'conId'))
-    where view->'instrument' ? 'conId'`.execute(db);
+      ((view->'instrument') - 'conId') || jsonb_build_object('id', view->'instrument'->>'conId'))
+    where (view->'instrument') ? 'conId'`.execute(db);
 }

@@ -17,19 +17,20 @@ export async function up(db: Kysely<any>): Promise<void> {
       db,
     );
   }
-  // The instrument object at `path` (a fixed jsonb path) in column `json` with its conId renamed to id.
+  // The instrument object at `path` (a fixed jsonb path) in column `json` with its conId renamed to id. The
+  // parentheses matter: `#>` and `->` bind looser than `-`.
   const renamed = (json: string, path: string) =>
-    sql.raw(`(${json} #> '{${path}}' - 'conId') || jsonb_build_object('id', ${json} #>> '{${path},conId}')`);
+    sql.raw(`((${json} #> '{${path}}') - 'conId') || jsonb_build_object('id', ${json} #>> '{${path},conId}')`);
   await sql`
     update orders set instrument = (instrument - 'conId') || jsonb_build_object('id', instrument->>'conId')
     where instrument ? 'conId'`.execute(db);
   await sql`
     update orders set submit_reply = jsonb_set(submit_reply, '{order,instrument}',
       ${renamed('submit_reply', 'order,instrument')})
-    where submit_reply #> '{order,instrument}' ? 'conId'`.execute(db);
+    where (submit_reply #> '{order,instrument}') ? 'conId'`.execute(db);
   await sql`
     update external_orders set order_json = jsonb_set(order_json, '{instrument}', ${renamed('order_json', 'instrument')})
-    where order_json->'instrument' ? 'conId'`.execute(db);
+    where (order_json->'instrument') ? 'conId'`.execute(db);
   await sql`
     update broker_positions set position = (position - 'conId') || jsonb_build_object('instrumentId', position->>'conId')
     where position ? 'conId'`.execute(db);
