@@ -444,7 +444,7 @@ describe('5-second bars, poison input, shutdown', () => {
     const own = await startMd({});
     const b2 = uniqueName('b');
     const gw2 = fakeGateway(own.bus, b2);
-    for (const instrumentId of [1, 2]) {
+    for (const instrumentId of ['1', '2']) {
       const r = await own.bus.request<MdSubscribeReply>(
         own.subjects.subscribe,
         { v: 1, leaseId: uniqueName('s'), broker: b2, instrument: { id: instrumentId }, ttlMs: 60_000 },
