@@ -215,12 +215,12 @@ async function showChart(form) {
   drawChartMarkers();
   const missing = body.partial ? ` · partial: ${body.missing.map((m) => m.message).join('; ')}` : '';
   chartStatus(chartSummary() + missing);
-  if (body.conId === undefined) {
+  if (body.instrumentId === undefined) {
     // Nothing came back to name the instrument by (an empty cache): no live stream to open for it.
     document.querySelector('#chart-live').textContent = 'no live bars: the instrument is unknown (nothing cached)';
     return;
   }
-  const live = new URLSearchParams({ broker: body.broker, conId: String(body.conId), timeframe: body.timeframe });
+  const live = new URLSearchParams({ broker: body.broker, instrumentId: body.instrumentId, timeframe: body.timeframe });
   const source = new EventSource(`/api/bars/live?${live}`);
   chart.source = source;
   source.addEventListener('bar', (e) => onLiveBar(JSON.parse(e.data)));

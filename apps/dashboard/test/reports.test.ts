@@ -97,7 +97,7 @@ describe('over HTTP', () => {
     expect(bad).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
     expect(String(bad.body.message)).toMatch(/timeframe/);
     expect((await get('/api/bars?broker=sim&symbol=AAPL&timeframe=1m&duration=forever')).status).toBe(400);
-    expect((await get('/api/bars/live?broker=sim&instrumentId=AAPL&timeframe=1m')).status).toBe(400);
+    expect((await get('/api/bars/live?broker=sim&instrumentId=a.b&timeframe=1m')).status).toBe(400);
     expect((await get('/api/bars/live?broker=sim&instrumentId=265598&timeframe=60s')).status).toBe(400); // not canonical
     const cached = await get('/api/bars?broker=sim&symbol=AAPL&timeframe=1d&duration=5%20D&cachedOnly=true');
     expect(cached.status, JSON.stringify(cached.body)).toBe(200);
