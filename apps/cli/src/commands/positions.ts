@@ -40,6 +40,7 @@ export const positionsCommand: Command = {
           { header: 'broker', value: (p) => p.broker },
           { header: 'account', value: (p) => p.account },
           { header: 'symbol', value: (p) => p.symbol },
+          { header: 'instrument', value: (p) => p.instrumentId },
           { header: 'type', value: (p) => p.secType },
           { header: 'qty', value: (p) => p.quantity },
           { header: 'avg cost', value: (p) => p.avgCost },

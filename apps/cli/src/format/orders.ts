@@ -28,6 +28,8 @@ const columns: readonly Column<Order>[] = [
   { header: 'side', value: (o) => o.side },
   { header: 'qty', value: (o) => o.quantity },
   { header: 'symbol', value: (o) => o.symbol },
+  // The instrument's id (what `{ id }` names it by in a request), since one symbol may be several instruments.
+  { header: 'instrument', value: (o) => o.instrument.id },
   { header: 'type', value: (o) => o.orderType },
   { header: 'limit', value: (o) => o.limitPrice },
   { header: 'stop', value: (o) => o.stopPrice },

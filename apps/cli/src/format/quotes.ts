@@ -13,6 +13,7 @@ const tick =
 
 export const quoteColumns: readonly Column<QuoteRow>[] = [
   { header: 'symbol', value: (r) => r.symbol },
+  { header: 'instrument', value: (r) => (r.ok ? r.tick.instrumentId : undefined) },
   { header: 'bid', value: tick('bid') },
   { header: 'ask', value: tick('ask') },
   { header: 'last', value: tick('last') },
