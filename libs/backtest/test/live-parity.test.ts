@@ -95,7 +95,7 @@ test('the crossover over shipped 6E minutes: backtest and live through the syste
       {
         instrument: {
           ...shipped.instrument,
-          conId: sixE.conId,
+          instrumentId: String(sixE.conId),
           isOpen: (t, outsideRth) => sixE.schedule.isOpen(t, outsideRth),
           sessionEndAfter: (t) => (sixE.schedule.sessionAt(t, false) ?? sixE.schedule.nextSessionAfter(t, false)).endMs,
         },

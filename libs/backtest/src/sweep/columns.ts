@@ -27,7 +27,7 @@ export function toShared(series: BarSeriesInput): SharedSeries {
       ...(series.instrument.exchange === undefined ? {} : { exchange: series.instrument.exchange }),
       ...(series.instrument.minTick === undefined ? {} : { minTick: series.instrument.minTick }),
       ...(series.instrument.multiplier === undefined ? {} : { multiplier: series.instrument.multiplier }),
-      ...(series.instrument.conId === undefined ? {} : { conId: series.instrument.conId }),
+      ...(series.instrument.instrumentId === undefined ? {} : { instrumentId: series.instrument.instrumentId }),
     },
     length: n,
     time: shared(n),
