@@ -37,9 +37,10 @@ interface SimExecution {
   readonly orderRef: string;
   readonly shares: number;
 }
+/** ib-sim's position (its control API speaks IB's conId; gateway-ib's instrument id is its decimal string). */
 interface SimPosition {
   readonly account: string;
-  readonly instrumentId: string;
+  readonly conId: number;
   readonly position: number;
 }
 interface LedgerOrder {
@@ -352,7 +353,7 @@ export class Auditor {
     const simPos = new Map(
       (await this.system.control<{ positions: SimPosition[] }>('/positions')).positions
         .filter((p) => p.position !== 0)
-        .map((p) => [`${p.account}|${p.instrumentId}`, p.position]),
+        .map((p) => [`${p.account}|${String(p.conId)}`, p.position]),
     );
     for (const key of new Set([...ledgerPos.keys(), ...simPos.keys()]))
       if (ledgerPos.get(key) !== simPos.get(key))

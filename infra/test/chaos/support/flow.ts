@@ -12,7 +12,7 @@ import { type Bus, NoRespondersError, RequestTimeoutError } from '@trading-syste
 import { describeError, isErrorCode, Subjects } from '@trading-system/contracts';
 
 /** AAPL, SPY, MSFT in ib-sim's catalog. */
-export const INSTRUMENTS = [265598, 756733, 272093] as const;
+export const INSTRUMENTS = ['265598', '756733', '272093'] as const;
 
 export interface FlowScale {
   /** Orders per fault scenario (CHAOS_ORDERS, default 120). */
@@ -142,7 +142,7 @@ export interface FlowOptions {
   readonly scale: FlowScale;
   readonly seed: number;
   /** Last price per instrumentId: limit prices are placed around it. */
-  readonly reference: ReadonlyMap<number, number>;
+  readonly reference: ReadonlyMap<string, number>;
   readonly record: FlowRecord;
 }
 
@@ -160,7 +160,7 @@ export async function runFlow(o: FlowOptions): Promise<void> {
     for (;;) {
       const i = next++;
       if (i >= o.scale.orders) break;
-      const instrumentId = INSTRUMENTS[Math.floor(random() * INSTRUMENTS.length)] as number;
+      const instrumentId = INSTRUMENTS[Math.floor(random() * INSTRUMENTS.length)] as string;
       const px = o.reference.get(instrumentId) ?? 0;
       const side = random() < 0.5 ? 'BUY' : 'SELL';
       const market = random() < 0.3;

@@ -45,7 +45,7 @@ export async function startChaosSuite(): Promise<ChaosSuite> {
     await system.stop();
     throw err;
   }
-  const reference = new Map<number, number>();
+  const reference = new Map<string, number>();
   for (const instrumentId of INSTRUMENTS) {
     const r = await system.bus.request<{ ok: boolean; tick?: { bid?: string; ask?: string; last?: string } }>(
       Subjects.brokerCommand.build({ broker: system.broker, verb: 'mdSnapshot' }),
