@@ -131,7 +131,7 @@ function systemRoundTrip(bus: Bus, broker: string, failuresSeen: string[]): () =
         v: 1,
         clientOrderId,
         broker,
-        instrument: { id: AAPL_CONID },
+        instrument: { id: String(AAPL_CONID) },
         side: 'BUY',
         quantity: '1',
         orderType: 'LMT',
