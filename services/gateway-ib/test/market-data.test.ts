@@ -66,6 +66,14 @@ describe('contracts', () => {
       ok: false,
       code: 'CONTRACT_UNKNOWN',
     });
+    // An id no IB gateway assigned (an Alpaca asset UUID) is refused before anything is sent to IB.
+    const cache = h.gateway.broker(h.broker)?.contracts;
+    const asked = cache?.ibRequests;
+    expect(await qualify({ instrument: { id: '61e69015-8549-4bfd-b9c3-01e75843f47d' } })).toMatchObject({
+      ok: false,
+      code: 'CONTRACT_UNKNOWN',
+    });
+    expect(cache?.ibRequests).toBe(asked);
     const amb = await qualify({ instrument: { secType: 'FUT', symbol: 'ES' } });
     expect(amb).toMatchObject({ ok: false, code: 'CONTRACT_AMBIGUOUS' });
     const candidates = (amb as { details?: { candidates?: unknown[] } }).details?.candidates ?? [];
