@@ -88,12 +88,12 @@ interface SimExecution {
   readonly orderRef: string;
   readonly shares: number;
   readonly side: 'BOT' | 'SLD';
-  readonly instrumentId: string;
+  readonly conId: number;
   readonly account: string;
 }
 interface SimPosition {
   readonly account: string;
-  readonly instrumentId: string;
+  readonly conId: number;
   readonly position: number;
 }
 
@@ -469,7 +469,7 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
         .map((p) => [`${p.account}|${p.instrumentId}`, p.quantity]),
     );
     const simPos = new Map(
-      simPositions.filter((p) => p.position !== 0).map((p) => [`${p.account}|${p.instrumentId}`, String(p.position)]),
+      simPositions.filter((p) => p.position !== 0).map((p) => [`${p.account}|${String(p.conId)}`, String(p.position)]),
     );
     expect(Object.fromEntries(ledgerPos)).toEqual(Object.fromEntries(simPos));
     expect(mismatches).toEqual([]);
