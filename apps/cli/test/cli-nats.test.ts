@@ -97,8 +97,8 @@ describe('with NATS_URL: the CLI talks to the running services', () => {
     expect(sj.components.map((c) => c.state)).toEqual(['ok', 'ok', 'ok', 'ok']);
 
     expect(quote.code, quote.stderr).toBe(0);
-    expect(quote.stdout).toMatch(/^symbol\s+bid\s+ask\s+last/);
-    expect(quote.stdout).toMatch(/^AAPL\s+\d+(\.\d+)?\s+\d+(\.\d+)?\s+\d+(\.\d+)?\s/m);
+    expect(quote.stdout).toMatch(/^symbol\s+instrument\s+bid\s+ask\s+last/);
+    expect(quote.stdout).toMatch(/^AAPL\s+265598\s+\d+(\.\d+)?\s+\d+(\.\d+)?\s+\d+(\.\d+)?\s/m);
     expect(quote.stdout).toMatch(/^MSFT\s+\d/m);
 
     expect(account.code, account.stderr).toBe(0);
@@ -140,7 +140,9 @@ describe('with NATS_URL: the CLI talks to the running services', () => {
       limitPrice: '100.50',
       tif: 'GTC',
     });
-    expect(open.stdout).toMatch(new RegExp(`^${id}\\s+BUY\\s+10\\s+AAPL\\s+LMT\\s+100.50\\s+GTC\\s+submitted`, 'm'));
+    expect(open.stdout).toMatch(
+      new RegExp(`^${id}\\s+BUY\\s+10\\s+AAPL\\s+265598\\s+LMT\\s+100.50\\s+GTC\\s+submitted`, 'm'),
+    );
 
     const cancelled = await runCli(['cancel', id ?? '', '--json'], { env });
     expect(cancelled.code, cancelled.stderr).toBe(0);
@@ -257,10 +259,12 @@ describe('with NATS_URL: the CLI talks to the running services', () => {
       const table = await runCli(['positions'], { env });
       expect(table.code, table.stderr).toBe(0);
       expect(table.stdout).toMatch(
-        /^broker\s+account\s+symbol\s+type\s+qty\s+avg cost\s+mkt price\s+mkt value\s+unreal\. PnL/,
+        /^broker\s+account\s+symbol\s+instrument\s+type\s+qty\s+avg cost\s+mkt price\s+mkt value\s+unreal\. PnL/,
       );
       // broker, account, AAPL, STK, 4, avg cost, then price, value and PnL all present.
-      expect(table.stdout).toMatch(/^sim2\s+DU1234567\s+AAPL\s+STK\s+4\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+-?[\d.]+\s/m);
+      expect(table.stdout).toMatch(
+        /^sim2\s+DU1234567\s+AAPL\s+265598\s+STK\s+4\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+-?[\d.]+\s/m,
+      );
       const accounts = await runCli(['account', '--json'], { env });
       expect((JSON.parse(accounts.stdout) as { broker: string }[]).map((a) => a.broker).sort()).toEqual(
         [broker, 'sim2'].sort(),
