@@ -80,7 +80,7 @@ test('an order travels orders → gateway-ib → ib-sim and its status comes bac
       ),
     );
     const id = reply.order.clientOrderId;
-    expect(reply.order.instrument.id).toBeGreaterThan(0);
+    expect(reply.order.instrument.id).toBe('265598'); // gateway-ib's id of AAPL: its conId as a decimal string
     const submitted = (): boolean =>
       events.some((e) => e.clientOrderId === id && e.kind === 'statusChanged' && e.to === 'submitted');
     await new Promise<void>((resolve, reject) => {
