@@ -1,4 +1,5 @@
 import type { BarData } from './market-data.js';
+import { eachPackedRow, packedInt } from './packed-bars.js';
 
 /**
  * Bars as columns: one typed array per field instead of one object (and six strings) per bar. For analysis —
@@ -54,12 +55,6 @@ function decimalAt(s: string, from: number, to: number): number {
   if (digits > 15) return Number(s.slice(from, to));
   const v = scale === 0 ? n : n / (POW10[scale] as number);
   return negative ? -v : v;
-}
-
-function intAt(s: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) n = n * 10 + (s.charCodeAt(i) - 48);
-  return n;
 }
 
 /**
@@ -130,33 +125,20 @@ export class BarColumnsBuilder {
    */
   appendPacked(rows: string, count = 0): void {
     if (count > 0) this.reserve(count);
-    const len = rows.length;
-    let p = 0;
-    while (p < len) {
+    eachPackedRow(rows, (p, a, b, c, d, e, f, g, h, i) => {
       if (this.n === this.cap) this.reserve(1);
-      const a = rows.indexOf(',', p);
-      const b = rows.indexOf(',', a + 1);
-      const c = rows.indexOf(',', b + 1);
-      const d = rows.indexOf(',', c + 1);
-      const e = rows.indexOf(',', d + 1);
-      const f = rows.indexOf(',', e + 1);
-      const g = rows.indexOf(',', f + 1);
-      const h = rows.indexOf(',', g + 1);
-      const i = rows.indexOf(',', h + 1);
       const k = this.n++;
-      this.tsStartMs[k] = intAt(rows, p, a);
-      this.tsEndMs[k] = intAt(rows, a + 1, b);
+      this.tsStartMs[k] = packedInt(rows, p, a);
+      this.tsEndMs[k] = packedInt(rows, a + 1, b);
       this.open[k] = decimalAt(rows, b + 1, c);
       this.high[k] = decimalAt(rows, c + 1, d);
       this.low[k] = decimalAt(rows, d + 1, e);
       this.close[k] = decimalAt(rows, e + 1, f);
       this.volume[k] = decimalAt(rows, f + 1, g);
       this.wap[k] = h > g + 1 ? decimalAt(rows, g + 1, h) : Number.NaN;
-      this.count[k] = i > h + 1 ? intAt(rows, h + 1, i) : Number.NaN;
+      this.count[k] = i > h + 1 ? packedInt(rows, h + 1, i) : Number.NaN;
       this.gap[k] = rows.charCodeAt(i + 1) === 49 ? 1 : 0;
-      // i + 1 is the gap digit, i + 2 the ';' (or the end).
-      p = i + 3;
-    }
+    });
   }
 
   /** Appends bars of the object form (a service that answers with `bars` chunks, resampled series). */

@@ -57,18 +57,35 @@ export function packBars(bars: readonly BarData[]): string {
 }
 
 /** The integer spelled by `rows[from, to)` (digits only; the pattern has checked them). */
-function int(rows: string, from: number, to: number): number {
+export function packedInt(rows: string, from: number, to: number): number {
   let n = 0;
   for (let i = from; i < to; i++) n = n * 10 + (rows.charCodeAt(i) - 48);
   return n;
 }
 
 /**
- * The bars of a `rows` string that passed PACKED_BARS_PATTERN (the bus has checked it: it is the chunk schema's
- * rule), appended to `out`. Absent wap/count stay absent, as in the JSON form. One pass of indexOf over the string:
- * no per-row string or array besides the bar's own field strings.
+ * Where the fields of one packed row lie: `p` its start and `a`…`i` its nine commas, so field k spans from the
+ * comma before it (+1) to the next; the gap digit is at `i + 1`.
  */
-export function unpackBars(rows: string, out: BarData[]): void {
+export type PackedRowVisitor = (
+  p: number,
+  a: number,
+  b: number,
+  c: number,
+  d: number,
+  e: number,
+  f: number,
+  g: number,
+  h: number,
+  i: number,
+) => void;
+
+/**
+ * Calls `visit` for each row of a `rows` string that passed PACKED_BARS_PATTERN (the bus has checked it: it is the
+ * chunk schema's rule), in order. One pass of indexOf over the string; no string or array made per row. The one
+ * place that knows the row layout for readers (`unpackBars`, BarColumnsBuilder).
+ */
+export function eachPackedRow(rows: string, visit: PackedRowVisitor): void {
   const len = rows.length;
   let p = 0;
   while (p < len) {
@@ -81,9 +98,21 @@ export function unpackBars(rows: string, out: BarData[]): void {
     const g = rows.indexOf(',', f + 1);
     const h = rows.indexOf(',', g + 1);
     const i = rows.indexOf(',', h + 1);
+    visit(p, a, b, c, d, e, f, g, h, i);
+    // i + 1 is the gap digit, i + 2 the ';' (or the end).
+    p = i + 3;
+  }
+}
+
+/**
+ * The bars of a checked `rows` string (see eachPackedRow), appended to `out`. Absent wap/count stay absent, as in
+ * the JSON form; no string besides the bar's own field strings.
+ */
+export function unpackBars(rows: string, out: BarData[]): void {
+  eachPackedRow(rows, (p, a, b, c, d, e, f, g, h, i) => {
     const bar: BarData = {
-      tsStartMs: int(rows, p, a),
-      tsEndMs: int(rows, a + 1, b),
+      tsStartMs: packedInt(rows, p, a),
+      tsEndMs: packedInt(rows, a + 1, b),
       open: rows.slice(b + 1, c),
       high: rows.slice(c + 1, d),
       low: rows.slice(d + 1, e),
@@ -92,9 +121,7 @@ export function unpackBars(rows: string, out: BarData[]): void {
       gap: rows.charCodeAt(i + 1) === 49,
     };
     if (h > g + 1) bar.wap = rows.slice(g + 1, h);
-    if (i > h + 1) bar.count = int(rows, h + 1, i);
+    if (i > h + 1) bar.count = packedInt(rows, h + 1, i);
     out.push(bar);
-    // i + 1 is the gap digit, i + 2 the ';' (or the end).
-    p = i + 3;
-  }
+  });
 }
