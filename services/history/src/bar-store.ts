@@ -15,8 +15,11 @@ interface SeriesColumns {
   readonly use_rth: boolean;
 }
 
-/** The stored row of one bar of a series. */
-function barRow(k: SeriesColumns, b: BarData) {
+/**
+ * The stored row of one bar of a series, after its key columns `k` (exported for tests that write rows with an
+ * earlier version's key columns).
+ */
+export function barRow<K extends object = SeriesColumns>(k: K, b: BarData) {
   return {
     ...k,
     ts_start_ms: b.tsStartMs,

@@ -9,7 +9,7 @@ import { insertMany, type Kysely, migrateToLatest } from '@trading-system/storag
 import { openPgliteTestDatabase, openPgTestDatabase, type TestDatabase } from '@trading-system/testkit';
 import { afterAll, describe, expect, test } from 'vitest';
 import { BARS_PER_BLOCK, blockSpanMs, blockStart, type PackedRun, regroup, trimRows } from '../src/bar-blocks.js';
-import { BarStore } from '../src/bar-store.js';
+import { BarStore, barRow } from '../src/bar-store.js';
 import { migrations } from '../src/migrations/index.js';
 import type { SeriesKey } from '../src/series.js';
 import { DAY, HOUR, MIN, NOW, syntheticBars } from './helpers.js';
@@ -180,23 +180,18 @@ describe('migration 0006-bar-blocks', () => {
       });
       // Rows as the earlier version wrote them: two series, minute bars over three days and hourly bars.
       const rows = (s: SeriesKey, token: string, bars: readonly BarData[]) =>
-        bars.map((b) => ({
-          broker: s.broker,
-          con_id: Number(s.instrumentId),
-          bar_size: token,
-          what_to_show: s.whatToShow,
-          use_rth: s.useRth,
-          ts_start_ms: b.tsStartMs,
-          ts_end_ms: b.tsEndMs,
-          open: b.open,
-          high: b.high,
-          low: b.low,
-          close: b.close,
-          volume: b.volume,
-          wap: b.wap ?? null,
-          count: b.count ?? null,
-          gap: b.gap,
-        }));
+        bars.map((b) =>
+          barRow(
+            {
+              broker: s.broker,
+              con_id: Number(s.instrumentId),
+              bar_size: token,
+              what_to_show: s.whatToShow,
+              use_rth: s.useRth,
+            },
+            b,
+          ),
+        );
       const minutes = series('old');
       const hours = series('old', '1h');
       await insertMany(db, 'bars', rows(minutes, '1m', syntheticBars(NOW - 3 * DAY, NOW, MIN)), { schema });

@@ -3,58 +3,27 @@
  * hold IB's integers. After the upgrade (migration 0007) every order is found and hist.orders hands its ids out as
  * strings, its events as well, and a rebuild from the ORDERS stream (the same integers) gives the same. PGlite and Postgres.
  */
-import { catalog, type HistOrdersReply, Subjects } from '@trading-system/contracts';
-import { type Kysely, migrateToLatest, sql } from '@trading-system/storage';
-import {
-  createTestMemoryBus,
-  openPgliteTestDatabase,
-  openPgTestDatabase,
-  type TestBus,
-  type TestDatabase,
-  uniqueName,
-  until,
-} from '@trading-system/testkit';
+import { type HistOrdersReply, Subjects } from '@trading-system/contracts';
+import { sql } from '@trading-system/storage';
+import { uniqueName, until } from '@trading-system/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
-import { type History, start } from '../src/app.js';
-import { migrations } from '../src/migrations/index.js';
 import { foldOrder } from '../src/order-view.js';
-import { testLogger } from './helpers.js';
 import { orderStory } from './order-events.js';
+import { openUpgradeFixture, type UpgradeFixture } from './upgrade-fixture.js';
 
 const ACCOUNT = 'DU1234567';
 
-let app: History | undefined;
-let testBus: TestBus | undefined;
-let database: TestDatabase<unknown> | undefined;
+let f: UpgradeFixture | undefined;
 afterEach(async () => {
-  await app?.stop();
-  app = undefined;
-  await testBus?.close();
-  testBus = undefined;
-  await database?.close();
-  database = undefined;
+  await f?.close();
+  f = undefined;
 });
 
 describe.each(['pglite', 'pg'] as const)('a read model from before migration 0007 (%s)', (kind) => {
   test('its integer broker ids read as strings; every order found, after a rebuild too', async () => {
-    testBus = await createTestMemoryBus(catalog);
-    const bus = testBus.bus;
-    database = kind === 'pg' ? await openPgTestDatabase<unknown>() : await openPgliteTestDatabase<unknown>();
-    const broker = uniqueName('b');
-    const stream = uniqueName('ORDERS_');
-    await bus.jetstream.ensureStream({
-      name: stream,
-      subjects: ['orders.evt.>'],
-      storage: 'memory',
-      duplicateWindowMs: 60_000,
-    });
-    const schema = database.newSchema('hist');
-    // biome-ignore lint/suspicious/noExplicitAny: the old version's rows are written untyped, as it wrote them
-    const db = database.db as Kysely<any>;
-    await migrateToLatest(db, {
-      schema,
-      migrations: Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '0007')),
-    });
+    f = await openUpgradeFixture(kind);
+    const { bus, broker, schema, db } = f;
+    await f.migrateBefore('0007');
     // The first order of the story, its ids as the old version wrote them: IB's integers.
     const story = orderStory(broker, ACCOUNT, uniqueName('t'));
     const id = story[0]?.clientOrderId;
@@ -102,21 +71,7 @@ describe.each(['pglite', 'pg'] as const)('a read model from before migration 000
     // Folded by the current fold already: the start does not fold again, the migration alone makes the ids strings.
     await s.updateTable('read_model').set({ folded_version: 2 }).execute();
 
-    const history = await start({
-      bus,
-      db: database.db as never,
-      logger: testLogger,
-      config: {
-        schema,
-        brokers: [broker],
-        ensureOrdersStream: false,
-        ordersStream: stream,
-        ordersFilterSubject: 'orders.evt.>',
-        ordersDurable: uniqueName('d'),
-        liveBars: false,
-      },
-    });
-    app = history;
+    const history = await f.startHistory();
     const read = () =>
       bus.request<HistOrdersReply>(
         Subjects.histOrders.build(),

@@ -5,33 +5,17 @@
  * reports (the conId's decimal string) without asking a broker, and every order and trade is found by it; a rebuild
  * from the ORDERS stream (the old events, conIds in them) gives the same. PGlite and Postgres.
  */
-import {
-  type BarData,
-  catalog,
-  type HistOrdersReply,
-  type HistTradesReply,
-  type OrderEvent,
-  Subjects,
-} from '@trading-system/contracts';
-import { insertMany, type Kysely, migrateToLatest, sql } from '@trading-system/storage';
-import {
-  createTestMemoryBus,
-  openPgliteTestDatabase,
-  openPgTestDatabase,
-  type TestBus,
-  type TestDatabase,
-  uniqueName,
-  until,
-} from '@trading-system/testkit';
+import { type HistOrdersReply, type HistTradesReply, type OrderEvent, Subjects } from '@trading-system/contracts';
+import { insertMany, sql } from '@trading-system/storage';
+import { uniqueName, until } from '@trading-system/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
-import { type History, start } from '../src/app.js';
-import { BarStore } from '../src/bar-store.js';
+import { BarStore, barRow } from '../src/bar-store.js';
 import { InstrumentResolver } from '../src/instruments.js';
-import { migrations } from '../src/migrations/index.js';
 import { foldOrder, tradeFromFill } from '../src/order-view.js';
 import type { SeriesKey } from '../src/series.js';
-import { DAY, INSTRUMENT, MIN, NOW, syntheticBars, testLogger } from './helpers.js';
+import { DAY, INSTRUMENT, MIN, NOW, syntheticBars } from './helpers.js';
 import { orderStory } from './order-events.js';
+import { openUpgradeFixture, type UpgradeFixture } from './upgrade-fixture.js';
 
 const ACCOUNT = 'DU1234567';
 const CON_ID = 265598;
@@ -43,65 +27,34 @@ function old<T extends { id: string }>(i: T): Omit<T, 'id'> & { conId: number } 
   return { conId: Number(id), ...rest };
 }
 
-let app: History | undefined;
-let testBus: TestBus | undefined;
-let database: TestDatabase<unknown> | undefined;
+let f: UpgradeFixture | undefined;
 afterEach(async () => {
-  await app?.stop();
-  app = undefined;
-  await testBus?.close();
-  testBus = undefined;
-  await database?.close();
-  database = undefined;
+  await f?.close();
+  f = undefined;
 });
 
 describe.each(['pglite', 'pg'] as const)('a history database from before migration 0008 (%s)', (kind) => {
   test('its conIds read as instrument ids: every cached bar, order and trade is found', async () => {
-    testBus = await createTestMemoryBus(catalog);
-    const bus = testBus.bus;
-    database = kind === 'pg' ? await openPgTestDatabase<unknown>() : await openPgliteTestDatabase<unknown>();
-    const broker = uniqueName('b');
-    const stream = uniqueName('ORDERS_');
-    await bus.jetstream.ensureStream({
-      name: stream,
-      subjects: ['orders.evt.>'],
-      storage: 'memory',
-      duplicateWindowMs: 60_000,
-    });
-    const schema = database.newSchema('hist');
-    // biome-ignore lint/suspicious/noExplicitAny: the old version's rows are written untyped, as it wrote them
-    const db = database.db as Kysely<any>;
+    f = await openUpgradeFixture(kind);
+    const { bus, broker, database, schema, db } = f;
     const s = db.withSchema(schema);
-    const upTo = (last: string) =>
-      migrateToLatest(db, {
-        schema,
-        migrations: Object.fromEntries(Object.entries(migrations).filter(([n]) => n < last)),
-      });
 
     // The bar cache: minute bars over three days stored before bar blocks existed (0006 packs them), and their
     // coverage, keyed by the conId.
-    await upTo('0006');
+    await f.migrateBefore('0006');
     const bars = syntheticBars(NOW - 3 * DAY, NOW, MIN);
     const series = { broker, con_id: CON_ID, bar_size: '1m', what_to_show: 'TRADES', use_rth: false };
-    const barRow = (b: BarData) => ({
-      ...series,
-      ts_start_ms: b.tsStartMs,
-      ts_end_ms: b.tsEndMs,
-      open: b.open,
-      high: b.high,
-      low: b.low,
-      close: b.close,
-      volume: b.volume,
-      wap: b.wap ?? null,
-      count: b.count ?? null,
-      gap: b.gap,
-    });
-    await insertMany(db, 'bars', bars.map(barRow), { schema });
+    await insertMany(
+      db,
+      'bars',
+      bars.map((b) => barRow(series, b)),
+      { schema },
+    );
     await s
       .insertInto('coverage')
       .values({ ...series, start_ms: NOW - 3 * DAY, end_ms: NOW, bar_count: bars.length })
       .execute();
-    await upTo('0008');
+    await f.migrateBefore('0008');
     await s
       .insertInto('instruments')
       .values({ broker, con_id: CON_ID, instrument: JSON.stringify(old(INSTRUMENT)) })
@@ -179,21 +132,7 @@ describe.each(['pglite', 'pg'] as const)('a history database from before migrati
       });
     await s.updateTable('read_model').set({ folded_version: 2 }).execute();
 
-    const history = await start({
-      bus,
-      db: database.db as never,
-      logger: testLogger,
-      config: {
-        schema,
-        brokers: [broker],
-        ensureOrdersStream: false,
-        ordersStream: stream,
-        ordersFilterSubject: 'orders.evt.>',
-        ordersDurable: uniqueName('d'),
-        liveBars: false,
-      },
-    });
-    app = history;
+    const history = await f.startHistory();
 
     // Every cached bar, by the id, from the cache: no gateway answers on this bus, so nothing may ask one.
     const key: SeriesKey = { broker, instrumentId: ID, timeframe: '1m', whatToShow: 'TRADES', useRth: false };

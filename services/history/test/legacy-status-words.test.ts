@@ -4,21 +4,13 @@
  * for good, so the read model must fold them, after a rebuild too, and its audit query hands them out in the
  * current words. In-process bus with PGlite and with Postgres.
  */
-import { catalog, type HistOrdersReply, type OrderEvent, Subjects } from '@trading-system/contracts';
+import { type HistOrdersReply, type OrderEvent, Subjects } from '@trading-system/contracts';
 import { type Kysely, sql } from '@trading-system/storage';
-import {
-  createTestMemoryBus,
-  openPgliteTestDatabase,
-  openPgTestDatabase,
-  type TestBus,
-  type TestDatabase,
-  uniqueName,
-  until,
-} from '@trading-system/testkit';
+import { uniqueName, until } from '@trading-system/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
-import { type History, start } from '../src/app.js';
-import { INSTRUMENT, testLogger } from './helpers.js';
+import { INSTRUMENT } from './helpers.js';
 import { T0 } from './order-events.js';
+import { openUpgradeFixture, type UpgradeFixture } from './upgrade-fixture.js';
 
 const ACCOUNT = 'DU1234567';
 
@@ -67,52 +59,22 @@ function oldWordsOrder(broker: string): OrderEvent[] {
   ];
 }
 
-let app: History | undefined;
-let testBus: TestBus | undefined;
-let database: TestDatabase<unknown> | undefined;
+let f: UpgradeFixture | undefined;
 afterEach(async () => {
-  await app?.stop();
-  app = undefined;
-  await testBus?.close();
-  testBus = undefined;
-  await database?.close();
-  database = undefined;
+  await f?.close();
+  f = undefined;
 });
 
 describe.each(['pglite', 'pg'] as const)('events in the old status words (%s)', (kind) => {
   test('fold, survive a rebuild, and read in the current words', async () => {
-    testBus = await createTestMemoryBus(catalog);
-    const bus = testBus.bus;
-    database = kind === 'pg' ? await openPgTestDatabase<unknown>() : await openPgliteTestDatabase<unknown>();
-    const broker = uniqueName('b');
-    const stream = uniqueName('ORDERS_');
-    await bus.jetstream.ensureStream({
-      name: stream,
-      subjects: ['orders.evt.>'],
-      storage: 'memory',
-      duplicateWindowMs: 60_000,
-    });
+    f = await openUpgradeFixture(kind);
+    const { bus, broker, database, schema } = f;
     const events = oldWordsOrder(broker);
     for (const e of events)
       await bus.jetstream.publish(Subjects.orderEvent.build({ broker, account: ACCOUNT, kind: e.kind }), e, {
         msgId: `${broker}:${e.eventId}`,
       });
-    const schema = database.newSchema('hist');
-    const history = await start({
-      bus,
-      db: database.db as never,
-      logger: testLogger,
-      config: {
-        schema,
-        brokers: [broker],
-        ensureOrdersStream: false,
-        ordersStream: stream,
-        ordersFilterSubject: 'orders.evt.>',
-        ordersDurable: uniqueName('d'),
-        liveBars: false,
-      },
-    });
-    app = history;
+    const history = await f.startHistory();
     const read = async () => {
       await until(() => history.readModel.stats.applied === events.length, 10_000, 'every event applied');
       return bus.request<HistOrdersReply>(
