@@ -8,10 +8,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Subjects } from '@trading-system/contracts';
-import { migrateToLatest, sql } from '@trading-system/storage';
+import { sql } from '@trading-system/storage';
 import { afterEach, describe, expect, test } from 'vitest';
-import { migrations } from '../src/migrations/index.js';
 import { AAPL, ACCOUNT, type Harness, startHarness, waitUntil } from './harness.js';
+import { migrateBefore, writeTrail } from './legacy-ledger.js';
 import { db, get, type Reply } from './oms-helpers.js';
 
 let h: Harness | undefined;
@@ -31,8 +31,7 @@ describe.each(['nats-pg', 'memory-pglite'] as const)('a ledger from before migra
     const execId = `old-exec-${randomUUID()}`;
     h = await startHarness(kind, {
       prepare: async (database, schema, broker) => {
-        const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '0009'));
-        await migrateToLatest(database, { schema, migrations: before });
+        await migrateBefore(database, schema, '0009');
         const s = database.withSchema(schema);
         const now = Date.now();
         const order = {
@@ -105,34 +104,7 @@ describe.each(['nats-pg', 'memory-pglite'] as const)('a ledger from before migra
             permId: '9061',
           },
         ];
-        for (const [i, e] of events.entries()) {
-          const eventId = randomUUID();
-          const seq = i + 1;
-          const payload = {
-            ...e,
-            v: 1,
-            eventId,
-            clientOrderId: id,
-            seq,
-            broker,
-            account: ACCOUNT,
-            tsEventMs: now,
-            tsInitMs: now,
-          };
-          await s
-            .insertInto('order_events')
-            .values({
-              event_id: eventId,
-              client_order_id: id,
-              seq,
-              kind: e.kind,
-              subject: `orders.evt.${broker}.${e.kind}`,
-              payload: JSON.stringify(payload),
-              created_at_ms: now,
-              published_at: new Date(),
-            })
-            .execute();
-        }
+        await writeTrail(s, { clientOrderId: id, broker, account: ACCOUNT, atMs: now }, events);
         await s
           .insertInto('fills')
           .values({

@@ -5,10 +5,10 @@
  * and an order of the old ledger goes on with the new words. Postgres and PGlite.
  */
 import { randomUUID } from 'node:crypto';
-import { migrateToLatest, sql } from '@trading-system/storage';
+import { sql } from '@trading-system/storage';
 import { afterEach, describe, expect, test } from 'vitest';
-import { migrations } from '../src/migrations/index.js';
 import { AAPL, ACCOUNT, type Harness, startHarness, waitUntil } from './harness.js';
+import { migrateBefore, writeTrail } from './legacy-ledger.js';
 import { db, get, status } from './oms-helpers.js';
 
 let h: Harness | undefined;
@@ -24,8 +24,7 @@ describe.each(['nats-pg', 'memory-pglite'] as const)('a ledger from before migra
     const id = `old-${randomUUID()}`;
     h = await startHarness(kind, {
       prepare: async (database, schema, broker) => {
-        const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '0007'));
-        await migrateToLatest(database, { schema, migrations: before });
+        await migrateBefore(database, schema, '0007');
         const s = database.withSchema(schema);
         const now = Date.now();
         await s
@@ -57,34 +56,12 @@ describe.each(['nats-pg', 'memory-pglite'] as const)('a ledger from before migra
           { from: 'pendingSubmit', to: 'submitted', brokerStatus: 'PreSubmitted', brokerOrderId: ORDER_ID },
           { from: 'pendingCancel', to: 'submitted', brokerStatus: 'cancel refused: TIMEOUT' },
         ];
-        for (const [i, change] of changes.entries()) {
-          const eventId = randomUUID();
-          const seq = i + 1;
-          const payload = {
-            v: 1,
-            eventId,
-            clientOrderId: id,
-            seq,
-            broker,
-            account: ACCOUNT,
-            tsEventMs: now,
-            tsInitMs: now,
-            kind: 'statusChanged',
-            ...change,
-          };
-          await s
-            .insertInto('order_events')
-            .values({
-              event_id: eventId,
-              client_order_id: id,
-              seq,
-              kind: 'statusChanged',
-              subject: `orders.evt.${broker}.statusChanged`,
-              payload: JSON.stringify(payload),
-              created_at_ms: now,
-            })
-            .execute();
-        }
+        await writeTrail(
+          s,
+          { clientOrderId: id, broker, account: ACCOUNT, atMs: now },
+          changes.map((change) => ({ kind: 'statusChanged', ...change })),
+          { published: false },
+        );
         await s
           .insertInto('external_orders')
           .values({
