@@ -19,6 +19,7 @@ export * from './market-data.js';
 export * from './options.js';
 export * from './order-commands.js';
 export * from './order-events.js';
+export * from './order-fold.js';
 export * from './orders-service.js';
 export * from './packed-bars.js';
 export * from './payload.js';

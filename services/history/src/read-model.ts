@@ -1,9 +1,15 @@
 import type { Bus, Consumer, JetStreamMessage } from '@trading-system/bus';
-import { inCurrentWords, type OrderEvent, type OrderView, type TradeRecord } from '@trading-system/contracts';
+import {
+  type FoldedOrder,
+  foldOrder,
+  inCurrentWords,
+  type OrderEvent,
+  type OrderView,
+  type TradeRecord,
+} from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import { type Kysely, sql, type Transaction } from '@trading-system/storage';
 import type { HistoryDb } from './db-types.js';
-import { type FoldedOrder, foldOrder } from './order-view.js';
 
 /** Version of the fold the rows were last derived with (read_model.folded_version); raise it to refold at start. */
 // 2: views carry lastRejection (the reason of a denial or broker rejection, as the OMS keeps it).

@@ -7,13 +7,18 @@
  */
 
 import type { Bus } from '@trading-system/bus';
-import { type HistOrdersReply, type HistTradesReply, type OrderEvent, Subjects } from '@trading-system/contracts';
+import {
+  type HistOrdersReply,
+  type HistTradesReply,
+  type OrderEvent,
+  Subjects,
+  viewFromAccepted,
+} from '@trading-system/contracts';
 import { type Kysely, migrateToLatest, sql } from '@trading-system/storage';
 import { uniqueName } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { History } from '../src/app.js';
 import { migrations } from '../src/migrations/index.js';
-import { viewFromAccepted } from '../src/order-view.js';
 import { ensureTestStream, type Fixture, openFixture } from './helpers.js';
 import { orderStory } from './order-events.js';
 

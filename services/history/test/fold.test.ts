@@ -1,7 +1,13 @@
-import type { OrderEvent } from '@trading-system/contracts';
+import {
+  applyOrderEvent,
+  foldOrder,
+  type OrderEvent,
+  tradeFromFill,
+  viewFromAccepted,
+  viewFromDenied,
+} from '@trading-system/contracts';
 import { describe, expect, test } from 'vitest';
 import { csvField, csvLine, textChunks } from '../src/csv.js';
-import { applyEvent, foldOrder, tradeFromFill, viewFromAccepted, viewFromDenied } from '../src/order-view.js';
 import { orderStory } from './order-events.js';
 
 describe('order view fold', () => {
@@ -9,7 +15,7 @@ describe('order view fold', () => {
     const [accepted, ...rest] = orderStory('sim', 'DU1', 't').slice(0, 5);
     if (accepted?.kind !== 'accepted') throw new Error('story starts with accepted');
     const start = viewFromAccepted(accepted);
-    const view = rest.reduce((v, e) => applyEvent(v, e), start);
+    const view = rest.reduce((v, e) => applyOrderEvent(v, e), start);
     expect(view).toMatchObject({
       state: 'filled',
       filledQty: '100',
@@ -35,12 +41,12 @@ describe('order view fold', () => {
     const [accepted, , , , fill] = orderStory('sim', 'DU1', 't');
     if (accepted?.kind !== 'accepted' || fill?.kind !== 'filled') throw new Error('story shape changed');
     const start = viewFromAccepted(accepted);
-    expect(applyEvent(start, { ...fill, brokerOrderId: '11', permId: '4242' })).toMatchObject({
+    expect(applyOrderEvent(start, { ...fill, brokerOrderId: '11', permId: '4242' })).toMatchObject({
       brokerOrderId: '11',
       permId: '4242',
     });
     const known = { ...start, brokerOrderId: '7', permId: '9001' };
-    expect(applyEvent(known, { ...fill, brokerOrderId: '11', permId: '4242' })).toMatchObject({
+    expect(applyOrderEvent(known, { ...fill, brokerOrderId: '11', permId: '4242' })).toMatchObject({
       brokerOrderId: '7',
       permId: '9001',
     });
@@ -82,14 +88,14 @@ describe('order view fold', () => {
       message: 'Order rejected - reason: margin',
       tsInitMs: accepted.tsInitMs + 5,
     };
-    expect(applyEvent(view, rejected).lastRejection).toEqual({
+    expect(applyOrderEvent(view, rejected).lastRejection).toEqual({
       kind: 'rejected',
       brokerCode: 201,
       message: 'Order rejected - reason: margin',
       atMs: accepted.tsInitMs + 5,
     });
     const never = { ...rejected, brokerCode: 0, reasonCode: 'NEVER_REACHED_BROKER' as const, message: 'never sent' };
-    expect(applyEvent(view, never).lastRejection).toEqual({
+    expect(applyOrderEvent(view, never).lastRejection).toEqual({
       kind: 'rejected',
       code: 'NEVER_REACHED_BROKER',
       message: 'never sent',

@@ -3,11 +3,10 @@
  * hold IB's integers. After the upgrade (migration 0007) every order is found and hist.orders hands its ids out as
  * strings, its events as well, and a rebuild from the ORDERS stream (the same integers) gives the same. PGlite and Postgres.
  */
-import { type HistOrdersReply, Subjects } from '@trading-system/contracts';
+import { foldOrder, type HistOrdersReply, Subjects } from '@trading-system/contracts';
 import { sql } from '@trading-system/storage';
 import { uniqueName, until } from '@trading-system/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
-import { foldOrder } from '../src/order-view.js';
 import { orderStory } from './order-events.js';
 import { openUpgradeFixture, type UpgradeFixture } from './upgrade-fixture.js';
 

@@ -5,13 +5,19 @@
  * reports (the conId's decimal string) without asking a broker, and every order and trade is found by it; a rebuild
  * from the ORDERS stream (the old events, conIds in them) gives the same. PGlite and Postgres.
  */
-import { type HistOrdersReply, type HistTradesReply, type OrderEvent, Subjects } from '@trading-system/contracts';
+import {
+  foldOrder,
+  type HistOrdersReply,
+  type HistTradesReply,
+  type OrderEvent,
+  Subjects,
+  tradeFromFill,
+} from '@trading-system/contracts';
 import { insertMany, sql } from '@trading-system/storage';
 import { uniqueName, until } from '@trading-system/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
 import { BarStore, barRow } from '../src/bar-store.js';
 import { InstrumentResolver } from '../src/instruments.js';
-import { foldOrder, tradeFromFill } from '../src/order-view.js';
 import type { SeriesKey } from '../src/series.js';
 import { DAY, INSTRUMENT, MIN, NOW, syntheticBars } from './helpers.js';
 import { orderStory } from './order-events.js';

@@ -1,24 +1,23 @@
-import {
-  type OrderEvent,
-  type OrderState,
-  type OrderView,
-  orderRejectionOf,
-  type TradeRecord,
-} from '@trading-system/contracts';
+import type { TradeRecord } from './history.js';
+import type { OrderEvent, OrderState } from './order-events.js';
+import { type OrderView, orderRejectionOf } from './orders-service.js';
 
 /**
- * Pure folding of order events into the read model: the OrderView an `accepted` (or `denied`) event starts, each
- * later event applied in the order's sequence (`seq`), and the TradeRecord of each fill. A denial without the order's fields (an
- * event written before OrderDenied carried them, or refused before the instrument was known) has no view: it stays
- * in the event log only.
- * The view's `createdAtMs` / `updatedAtMs` are the OMS's own (orders.get): when it recorded the first / latest event,
- * i.e. the events' `tsInitMs`. `tsEventMs` is the source's time (a fill's execution time at the broker).
+ * THE fold of order events into an order's view (OrderView) and its trades (TradeRecord): the one derivation of an
+ * order from its events, used by the OMS (orders.get / orders.list / command replies: the view it stores with each
+ * event it records), by history's read model (hist.orders / hist.trades, folded from the ORDERS stream) and by the
+ * SDK (`onOrderView`). So the services cannot disagree about an order they hold the same events of.
+ *
+ * An `accepted` event starts the view, as does a `denied` one carrying the refused order (one without it, written
+ * before OrderDenied carried the order or refused before the instrument was known, starts none: it stays in the event
+ * log only). Every later event is applied in the order's sequence (`seq`). The view's `createdAtMs` / `updatedAtMs`
+ * are the OMS's recording times (the events' `tsInitMs`); `tsEventMs` is the source's time (a fill's execution time).
  */
 export function viewFromAccepted(e: Extract<OrderEvent, { kind: 'accepted' }>): OrderView {
   return startView(e, e, 'accepted');
 }
 
-/** The view of a denied order, as orders.list shows it; undefined when the event does not carry the order. */
+/** The view of a denied order; undefined when the event does not carry the order. */
 export function viewFromDenied(e: Extract<OrderEvent, { kind: 'denied' }>): OrderView | undefined {
   const { instrument, side, quantity, orderType, tif, outsideRth } = e;
   if (
@@ -36,12 +35,18 @@ export function viewFromDenied(e: Extract<OrderEvent, { kind: 'denied' }>): Orde
   };
 }
 
+/** The view `e` starts, when it is an order's starting event (accepted, or a denial carrying the order). */
+export function startOrderView(e: OrderEvent): OrderView | undefined {
+  if (e.kind === 'accepted') return viewFromAccepted(e);
+  if (e.kind === 'denied') return viewFromDenied(e);
+  return undefined;
+}
+
 type OrderFields = Pick<
   OrderView,
   'instrument' | 'side' | 'quantity' | 'orderType' | 'tif' | 'outsideRth' | 'limitPrice' | 'stopPrice'
 >;
 
-/** The view an order's first event starts (times are the OMS's recording time, tsInitMs). */
 function startView(e: OrderEvent, o: OrderFields, state: 'accepted' | 'denied'): OrderView {
   const view: OrderView = {
     clientOrderId: e.clientOrderId,
@@ -76,8 +81,11 @@ const STATE_OF_KIND: Partial<Record<OrderEvent['kind'], OrderState>> = {
   unresolved: 'unresolved',
 };
 
-/** The view after `e` (a new object; the input is not changed). */
-export function applyEvent(view: OrderView, e: OrderEvent): OrderView {
+/**
+ * The view after `e` (a new object; the input is not changed). The state is the one the event names: the OMS
+ * checked the transition before recording it, so the fold does not judge it again.
+ */
+export function applyOrderEvent(view: OrderView, e: OrderEvent): OrderView {
   const next: OrderView = { ...view, lastSeq: Math.max(view.lastSeq, e.seq), updatedAtMs: e.tsInitMs };
   const state = STATE_OF_KIND[e.kind];
   if (state !== undefined) next.state = state;
@@ -94,7 +102,6 @@ export function applyEvent(view: OrderView, e: OrderEvent): OrderView {
       if (e.stopPrice !== undefined) next.stopPrice = e.stopPrice;
       break;
     case 'rejected':
-      // As the OMS keeps it on the order (one derivation in contracts).
       next.lastRejection = orderRejectionOf(e);
       break;
     case 'partiallyFilled':
@@ -110,6 +117,7 @@ export function applyEvent(view: OrderView, e: OrderEvent): OrderView {
   return next;
 }
 
+/** The trade of one fill of the order `view` shows (commission as the fill carries it; see foldOrder). */
 export function tradeFromFill(
   view: OrderView,
   e: Extract<OrderEvent, { kind: 'filled' | 'partiallyFilled' }>,
@@ -132,13 +140,13 @@ export function tradeFromFill(
   return t;
 }
 
-/** What an order's stored events fold to. */
+/** What an order's events fold to. */
 export interface FoldedOrder {
   /** Undefined while the event that starts the order (accepted, or a denial carrying it) has not arrived. */
   readonly view: OrderView | undefined;
-  /** One per fill event, each with its own broker's latest commission report; empty while `view` is. */
+  /** One per execution (broker, execId), each with its broker's latest commission report; empty while `view` is. */
   readonly trades: readonly TradeRecord[];
-  /** Sequence numbers below the highest one that no stored event has: events still on their way (or lost). */
+  /** Sequence numbers below the highest one that no event has: events still on their way (or lost). */
   readonly missingSeqs: readonly number[];
 }
 
@@ -147,42 +155,41 @@ function bySeq(a: OrderEvent, b: OrderEvent): number {
   return a.seq - b.seq || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
 }
 
+const eventKey = (e: OrderEvent): string => `${e.broker}|${e.eventId}`;
+const execKey = (e: { broker: string; execId: string }): string => `${e.broker}|${e.execId}`;
+
 /**
- * Folds every stored event of one order, whatever order they arrived in: the view starts at the order's first
- * starting event and takes the others in `seq` order; every fill is a trade, and a commission report sets its
- * fill's commission whether it arrived before or after the fill. Duplicates must be removed by the caller (by
- * eventId); the result depends only on the set of events.
+ * Folds every event of one order, whatever order they arrived in and however often each came (a redelivery or
+ * republish has the same eventId and counts once): the view starts at the order's first starting event and takes
+ * the others in `seq` order; every execution is one trade, and a commission report sets its fill's commission
+ * whether it arrived before or after the fill. The result depends only on the set of events.
  */
 export function foldOrder(events: readonly OrderEvent[]): FoldedOrder {
-  const sorted = [...events].sort(bySeq);
+  const unique = new Map<string, OrderEvent>();
+  for (const e of events) if (!unique.has(eventKey(e))) unique.set(eventKey(e), e);
+  const sorted = [...unique.values()].sort(bySeq);
   const seen = new Set(sorted.map((e) => e.seq));
   const top = sorted.at(-1)?.seq ?? 0;
   const missingSeqs: number[] = [];
   for (let s = 1; s < top; s += 1) if (!seen.has(s)) missingSeqs.push(s);
 
-  let start: { view: OrderView; event: OrderEvent } | undefined;
-  for (const e of sorted) {
-    const v = e.kind === 'accepted' ? viewFromAccepted(e) : e.kind === 'denied' ? viewFromDenied(e) : undefined;
-    if (v !== undefined) {
-      start = { view: v, event: e };
-      break;
-    }
-  }
+  const startAt = sorted.findIndex((e) => startOrderView(e) !== undefined);
+  const first = sorted[startAt];
+  const start = first === undefined ? undefined : startOrderView(first);
   if (start === undefined) return { view: undefined, trades: [], missingSeqs };
-  const first = start.event;
-  const view = sorted.reduce((v, e) => (e === first ? v : applyEvent(v, e)), start.view);
+  const view = sorted.reduce((v, e, i) => (i === startAt ? v : applyOrderEvent(v, e)), start);
 
   const commissions = new Map<string, Extract<OrderEvent, { kind: 'commission' }>>();
-  for (const e of sorted) if (e.kind === 'commission') commissions.set(`${e.broker}|${e.execId}`, e);
+  for (const e of sorted) if (e.kind === 'commission') commissions.set(execKey(e), e);
   const trades: TradeRecord[] = [];
   const traded = new Set<string>();
   for (const e of sorted) {
     if (e.kind !== 'filled' && e.kind !== 'partiallyFilled') continue;
     // One trade per execution: a second fill event of one exec id (republished under a new eventId) is no trade.
-    if (traded.has(`${e.broker}|${e.execId}`)) continue;
-    traded.add(`${e.broker}|${e.execId}`);
+    if (traded.has(execKey(e))) continue;
+    traded.add(execKey(e));
     const t = tradeFromFill(view, e);
-    const c = commissions.get(`${e.broker}|${e.execId}`);
+    const c = commissions.get(execKey(e));
     if (c !== undefined) {
       t.commission = c.commission;
       t.commissionCurrency = c.currency;
@@ -191,4 +198,32 @@ export function foldOrder(events: readonly OrderEvent[]): FoldedOrder {
     trades.push(t);
   }
   return { view, trades, missingSeqs };
+}
+
+/**
+ * The fold of a live stream of many orders' events, one event at a time (the SDK's `onOrderView`): each order's
+ * events are kept (once per eventId) and folded again on each arrival, so an event that overtakes an earlier one
+ * still yields the view of the set received. `forget` drops an order the caller no longer follows.
+ */
+export class OrderFolds {
+  private readonly byOrder = new Map<string, OrderEvent[]>();
+
+  /** Adds `events` of one order (e.g. orders.get's history of an order first seen mid-stream) and folds it. */
+  add(...events: readonly OrderEvent[]): FoldedOrder | undefined {
+    const first = events[0];
+    if (first === undefined) return undefined;
+    const kept = this.byOrder.get(first.clientOrderId) ?? [];
+    for (const e of events) if (!kept.some((k) => eventKey(k) === eventKey(e))) kept.push(e);
+    this.byOrder.set(first.clientOrderId, kept);
+    return foldOrder(kept);
+  }
+
+  /** Whether any event of the order was added. */
+  has(clientOrderId: string): boolean {
+    return this.byOrder.has(clientOrderId);
+  }
+
+  forget(clientOrderId: string): void {
+    this.byOrder.delete(clientOrderId);
+  }
 }
