@@ -17,9 +17,9 @@
  * unlimited (no partial fills from bars). At a level a leg crosses, a limit sees the level itself (it fills at its
  * price) and a stop sees the level with spread and slippage (it fills as a market order there).
  *
- * Quote-driven fills (`fills: { mode: 'quotes', source }`): the exchange core reads `source.quoteAt(conId, t)`, e.g.
- * ib-sim's own price model of the same data; orders act at exactly their arrival time and resting orders are
- * matched every `stepMs` (250 ms, as ib-sim does). Bars still drive `onBar`.
+ * Quote-driven fills (`fills: { mode: 'quotes', source }`): the exchange core reads `source.quoteAt(instrumentId, t)`
+ * (the series' instrument id), e.g. ib-sim's own price model of the same data; orders act at exactly their arrival
+ * time and resting orders are matched every `stepMs` (250 ms, as ib-sim does). Bars still drive `onBar`.
  */
 import {
   type CommissionSchedule,
@@ -157,7 +157,7 @@ class BacktestRun {
   private readonly symbols: string[];
   private readonly specList: InstrumentSpec[];
   private readonly multipliers: number[];
-  private readonly quotes = new Map<number, MutableQuote>();
+  private readonly quotes = new Map<string, MutableQuote>();
   private readonly clock = { t: 0 };
   private readonly exchange: Exchange;
   private readonly stats: StatsAccumulator;
@@ -185,21 +185,24 @@ class BacktestRun {
     if (new Set(this.symbols).size !== this.symbols.length)
       throw new RangeError(`a symbol appears twice: ${this.symbols.join(', ')}`);
     const specs = new Map<string, InstrumentSpec>();
-    for (const [i, d] of o.data.entries()) specs.set(d.instrument.symbol, instrumentSpec(d.instrument, 1_000 + i));
+    for (const d of o.data) specs.set(d.instrument.symbol, instrumentSpec(d.instrument));
     this.specList = this.symbols.map((s) => specs.get(s) as InstrumentSpec);
     this.multipliers = this.specList.map((s) => s.multiplier);
-    const byConId = new Map<number, InstrumentSpec>();
+    const byId = new Map<string, InstrumentSpec>();
     for (const s of this.specList) {
       if (s.currency !== this.currency)
         throw new RangeError(
           `${s.symbol} trades in ${s.currency}; this backtester values the account in one currency (${this.currency})`,
         );
-      byConId.set(s.conId, s);
+      const other = byId.get(s.instrumentId);
+      if (other !== undefined)
+        throw new RangeError(`${other.symbol} and ${s.symbol} have one instrument id (${s.instrumentId})`);
+      byId.set(s.instrumentId, s);
     }
-    const barQuotes: QuoteSource = { quoteAt: (conId) => this.quotes.get(conId) as Quote | undefined };
+    const barQuotes: QuoteSource = { quoteAt: (id) => this.quotes.get(id) as Quote | undefined };
     this.exchange = Exchange.open({
       quotes: this.fills.mode === 'quotes' ? this.fills.source : barQuotes,
-      instruments: (conId) => byConId.get(conId),
+      instruments: (id) => byId.get(id),
       clock: { nowMs: () => this.clock.t },
       accounts: [{ id: ACCOUNT, baseCurrency: this.currency, startingCash: { [this.currency]: this.startCash } }],
       ...(o.commissions === undefined ? {} : { commissions: o.commissions }),
@@ -255,10 +258,10 @@ class BacktestRun {
 
   private setQuote(spec: InstrumentSpec, price: number, exact: boolean): void {
     const off = exact ? 0 : (this.spread / 2 + this.slippage) * spec.minTick;
-    let q = this.quotes.get(spec.conId);
+    let q = this.quotes.get(spec.instrumentId);
     if (q === undefined) {
       q = { bid: 0, ask: 0, last: 0, bidSize: UNLIMITED, askSize: UNLIMITED, lastSize: 0, volume: 0 };
-      this.quotes.set(spec.conId, q);
+      this.quotes.set(spec.instrumentId, q);
     }
     q.bid = price - off;
     q.ask = price + off;
@@ -275,7 +278,7 @@ class BacktestRun {
     const levels: Array<{ price: number; exact: boolean }> = [];
     const inLeg = (p: number): boolean => (up ? p > from && p <= to : p < from && p >= to);
     for (const ord of this.exchange.openOrders(CLIENT_ID)) {
-      if (ord.conId !== spec.conId) continue;
+      if (ord.instrumentId !== spec.instrumentId) continue;
       const buy = ord.action === 'BUY';
       const stopPending = (ord.orderType === 'STP' || ord.orderType === 'STP LMT') && !ord.triggered;
       const limited = ord.orderType === 'LMT' || (ord.orderType === 'STP LMT' && ord.triggered);

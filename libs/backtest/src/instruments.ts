@@ -13,9 +13,9 @@ export interface InstrumentOptions {
   readonly minTick?: number;
   readonly multiplier?: number;
   /**
-   * The instrument's id when known (contracts InstrumentId, e.g. from history's answer). A decimal one (gateway-ib's
-   * and ib-sim's, the conId's decimal string) is also the exchange core's integer key for it, so a quote source keyed
-   * that way (ib-sim's `quoteAt(conId, t)`) prices it; otherwise the core's key is assigned.
+   * The instrument's id (contracts InstrumentId, e.g. from history's answer), which the exchange core keys it by,
+   * so a quote source (`fills: { mode: 'quotes' }`) is asked for the instrument under its real id. Data that
+   * carries none (a CSV file) is keyed by its symbol, unique within a run.
    */
   readonly instrumentId?: string;
   readonly isOpen?: (tMs: number, outsideRth: boolean) => boolean;
@@ -24,10 +24,10 @@ export interface InstrumentOptions {
 
 const DAY_MS = 86_400_000;
 
-export function instrumentSpec(o: InstrumentOptions, fallbackConId: number): InstrumentSpec {
+export function instrumentSpec(o: InstrumentOptions): InstrumentSpec {
   const secType = o.secType ?? 'STK';
   return {
-    conId: coreKeyOf(o.instrumentId) ?? fallbackConId,
+    instrumentId: o.instrumentId ?? o.symbol,
     secType,
     symbol: o.symbol,
     currency: o.currency ?? 'USD',
@@ -37,13 +37,6 @@ export function instrumentSpec(o: InstrumentOptions, fallbackConId: number): Ins
     isOpen: o.isOpen ?? (() => true),
     sessionEndAfter: o.sessionEndAfter ?? ((tMs) => (Math.floor(tMs / DAY_MS) + 1) * DAY_MS),
   };
-}
-
-/** The exchange core's integer key of an id that is a positive 31-bit decimal; undefined for any other id. */
-function coreKeyOf(id: string | undefined): number | undefined {
-  if (id === undefined || !/^[1-9][0-9]{0,9}$/.test(id)) return undefined;
-  const n = Number(id);
-  return n <= 2_147_483_647 ? n : undefined;
 }
 
 /** The strategy API's one tick rounding, re-exported for the backtester's users. */

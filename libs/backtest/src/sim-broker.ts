@@ -213,7 +213,7 @@ export class SimBroker {
     const events = this.exchange.placeOrder({
       orderId: o.coreId,
       clientId: CLIENT_ID,
-      conId: spec.conId,
+      instrumentId: spec.instrumentId,
       action: o.side,
       totalQuantity: o.quantity,
       orderType: o.type,

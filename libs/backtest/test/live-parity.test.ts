@@ -105,7 +105,7 @@ test('the crossover over shipped 6E minutes: backtest and live through the syste
     timeframe: '1m',
     from: FROM,
     to: TO,
-    fills: { mode: 'quotes', source: { quoteAt: (conId, t) => sim.control.quotes.quoteAt(conId, t) } },
+    fills: { mode: 'quotes', source: { quoteAt: (id, t) => sim.control.quotes.quoteAt(Number(id), t) } },
     latencyMs: 0,
     log: 'silent',
   });

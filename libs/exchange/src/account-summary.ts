@@ -9,6 +9,7 @@
  * SettledCash = TotalCashValue: the sim settles at trade time. A currency without a known FX rate to the
  * base is left out of the BASE sums and listed in `unconverted`.
  */
+import type { InstrumentId } from '@trading-system/contracts';
 import type { AccountState, PositionState } from './accounts.js';
 import { formatMicros, notionalMicros, toMicros } from './money.js';
 import type { FxRateToBase, QuoteSource, SecType } from './ports.js';
@@ -32,7 +33,7 @@ export const DEFAULT_MARGIN_RATES: MarginRates = {
 export const BUYING_POWER_MULTIPLE = 4n;
 
 export interface PortfolioItem {
-  readonly conId: number;
+  readonly instrumentId: InstrumentId;
   readonly symbol: string;
   readonly secType: SecType;
   readonly currency: string;
@@ -70,10 +71,10 @@ export interface AccountSummary {
 
 /** Marks at the quote's last price; with no quote, at the position's last fill price. */
 export function portfolioItem(p: PositionState, quotes: QuoteSource, tMs: number): PortfolioItem {
-  const marketPrice = quotes.quoteAt(p.conId, tMs)?.last ?? p.lastFillPrice;
+  const marketPrice = quotes.quoteAt(p.instrumentId, tMs)?.last ?? p.lastFillPrice;
   const marketValue = p.qty === 0 ? 0n : notionalMicros(p.qty, marketPrice, p.multiplier);
   return {
-    conId: p.conId,
+    instrumentId: p.instrumentId,
     symbol: p.symbol,
     secType: p.secType,
     currency: p.currency,
@@ -196,7 +197,7 @@ export function availableFundsMicros(
   // Other currencies' ledger rows: summarize converts each row's cash and market value sums, not each position.
   let foreign: Map<string, LedgerRow> | undefined;
   for (const p of account.positions.values()) {
-    const marketPrice = quotes.quoteAt(p.conId, tMs)?.last ?? p.lastFillPrice;
+    const marketPrice = quotes.quoteAt(p.instrumentId, tMs)?.last ?? p.lastFillPrice;
     const marketValue = p.qty === 0 ? 0n : notionalMicros(p.qty, marketPrice, p.multiplier);
     const abs = marketValue < 0n ? -marketValue : marketValue;
     if (p.currency === base) {

@@ -9,6 +9,7 @@
  * by notional, a simplification of daily variation margin). Hence, exactly:
  *   cash − start = Σ realised − Σ basis,   NetLiquidation − start = Σ realised + Σ unrealised.
  */
+import type { InstrumentId } from '@trading-system/contracts';
 import { ExchangeStateError } from './errors.js';
 import { notionalMicros } from './money.js';
 import type { InstrumentSpec, SecType } from './ports.js';
@@ -23,7 +24,7 @@ export interface AccountConfig {
 }
 
 export interface PositionState {
-  readonly conId: number;
+  readonly instrumentId: InstrumentId;
   readonly symbol: string;
   readonly secType: SecType;
   readonly currency: string;
@@ -41,12 +42,12 @@ export interface AccountState {
   readonly id: string;
   readonly baseCurrency: string;
   readonly cash: Map<string, bigint>;
-  readonly positions: Map<number, PositionState>;
+  readonly positions: Map<InstrumentId, PositionState>;
 }
 
 export interface PositionView {
   readonly account: string;
-  readonly conId: number;
+  readonly instrumentId: InstrumentId;
   readonly symbol: string;
   readonly secType: SecType;
   readonly currency: string;
@@ -68,7 +69,7 @@ export interface FillBooking {
 export function positionView(account: string, p: PositionState): PositionView {
   return {
     account,
-    conId: p.conId,
+    instrumentId: p.instrumentId,
     symbol: p.symbol,
     secType: p.secType,
     currency: p.currency,
@@ -142,10 +143,10 @@ export class Accounts {
     const s = BigInt(side);
     const gross = notionalMicros(qty, price, spec.multiplier);
     account.cash.set(spec.currency, (account.cash.get(spec.currency) ?? 0n) - (s * gross + commissionMicros));
-    let p = account.positions.get(spec.conId);
+    let p = account.positions.get(spec.instrumentId);
     if (!p) {
       p = {
-        conId: spec.conId,
+        instrumentId: spec.instrumentId,
         symbol: spec.symbol,
         secType: spec.secType,
         currency: spec.currency,
@@ -156,7 +157,7 @@ export class Accounts {
         realizedMicros: 0n,
         lastFillPrice: price,
       };
-      account.positions.set(spec.conId, p);
+      account.positions.set(spec.instrumentId, p);
     }
     p.lastFillPrice = price;
     let realized: bigint | undefined;

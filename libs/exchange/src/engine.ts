@@ -77,7 +77,7 @@ export class Engine {
       this.refuse(req, ORDER_ERRORS.duplicateOrderId(), out);
       return;
     }
-    const spec = this.deps.instruments(req.conId);
+    const spec = this.deps.instruments(req.instrumentId);
     const v = validateOrder(req, spec, this.state.accounts.idList);
     if (!v.ok) {
       this.refuse(req, v.error, out);
@@ -121,7 +121,7 @@ export class Engine {
       clientId: req.clientId,
       permId: this.state.book.takePermId(),
       account: v.account,
-      conId: spec.conId,
+      instrumentId: spec.instrumentId,
       symbol: spec.symbol,
       secType: spec.secType,
       currency: spec.currency,
@@ -152,7 +152,7 @@ export class Engine {
   }
 
   private modify(order: OrderRecord, req: OrderRequest, now: number, out: ExchangeEvent[]): void {
-    const spec = this.deps.instruments(order.conId);
+    const spec = this.deps.instruments(order.instrumentId);
     const v = validateOrder(req, spec, this.state.accounts.idList);
     if (!v.ok) {
       this.refuse(req, v.error, out);
@@ -164,7 +164,7 @@ export class Engine {
     }
     // An empty account on the modification means "unchanged", not "the default account".
     const accountChanged = Boolean(req.account) && req.account !== order.account;
-    if (req.conId !== order.conId || v.order.action !== order.action || accountChanged) {
+    if (req.instrumentId !== order.instrumentId || v.order.action !== order.action || accountChanged) {
       this.refuse(req, ORDER_ERRORS.modifyMismatch(), out);
       return;
     }
@@ -210,7 +210,7 @@ export class Engine {
   /** Expires DAY orders past their session end, then matches every live order at tMs. */
   step(tMs: number, out: ExchangeEvent[]): void {
     for (const order of this.state.book.live()) {
-      const spec = this.deps.instruments(order.conId);
+      const spec = this.deps.instruments(order.instrumentId);
       if (!spec) continue;
       this.work(order, spec, tMs, false, out);
     }
@@ -229,7 +229,7 @@ export class Engine {
     const immediate = order.tif === 'IOC' || order.tif === 'FOK';
     if (immediate && !onAcceptance) return;
     const open = spec.isOpen(t, order.outsideRth);
-    const quote = open ? this.deps.quotes.quoteAt(order.conId, t) : undefined;
+    const quote = open ? this.deps.quotes.quoteAt(order.instrumentId, t) : undefined;
     if (quote) {
       // The matching rules read six fields: a small view, not a copy of the whole record, per look.
       const remaining = remainingOf(order);
@@ -273,7 +273,7 @@ export class Engine {
     });
     if (!this.deps.accountEvents) return;
     const account = this.state.accounts.get(order.account);
-    const position = account.positions.get(spec.conId);
+    const position = account.positions.get(spec.instrumentId);
     if (position) {
       out.push({ kind: 'position', position: positionView(account.id, position) });
       out.push({ kind: 'portfolio', account: account.id, item: portfolioItem(position, this.deps.quotes, t) });

@@ -17,7 +17,7 @@
  *   change is complete and saved):
  *     `placeOrder(req)` new order, or modification when `req.orderId` is live for `req.clientId`;
  *     `cancelOrder(clientId, orderId)`; `globalCancel()` (every client's live orders);
- *     `step(tMs?)` expire DAY orders and match live orders against `quoteAt(conId, tMs)` (default: clock);
+ *     `step(tMs?)` expire DAY orders and match live orders against `quoteAt(instrumentId, tMs)` (default: clock);
  *     `rejectNext(reason, code = 201)` fault hook: the next new order is rejected (Inactive);
  *     `reset()` back to the configured starting state; `flush()` writes a throttled save now.
  * - Queries: `hasOpenOrders()`, `openOrders(clientId?)`, `completedOrders()`, `order(clientId, orderId)`, `nextOrderId(clientId)`,
@@ -49,7 +49,13 @@ import { microsToNumber } from './money.js';
 import { OrderBook } from './order-book.js';
 import type { OrderRecord, OrderRequest } from './order-types.js';
 import type { Clock, FxRateToBase, InstrumentLookup, InstrumentSpec, QuoteSource } from './ports.js';
-import { type CoreState, decodeSnapshot, type ExchangeSnapshot, encodeSnapshot } from './snapshot.js';
+import {
+  type CoreState,
+  decodeSnapshot,
+  type ExchangeSnapshot,
+  encodeSnapshot,
+  type LegacyInstrumentId,
+} from './snapshot.js';
 import type { StateStore } from './state-store.js';
 
 export interface ExchangeOptions {
@@ -64,6 +70,11 @@ export interface ExchangeOptions {
   readonly store?: StateStore;
   /** Start from the configured state even when the store holds one. */
   readonly fresh?: boolean;
+  /**
+   * How a stored version-1 state's integer instrument keys read as ids (default: their decimal strings). Only a
+   * caller that once keyed non-decimal ids by its own integers (gateway-paper's hashed Alpaca UUIDs) passes one.
+   */
+  readonly legacyInstrumentId?: LegacyInstrumentId;
   /**
    * 0 (default): save after every change, before events are delivered. > 0: coalesce saves, at most one per
    * this many wall-clock ms (a crash loses at most that window); call `flush()` on shutdown.
@@ -110,12 +121,15 @@ export class Exchange {
 
   static open(options: ExchangeOptions): Exchange {
     const stored = options.fresh ? undefined : options.store?.load();
-    return new Exchange(options, stored === undefined ? Exchange.initialState(options) : decodeSnapshot(stored));
+    return new Exchange(
+      options,
+      stored === undefined ? Exchange.initialState(options) : decodeSnapshot(stored, options.legacyInstrumentId),
+    );
   }
 
   /** A core restored from a snapshot (e.g. one taken with `toSnapshot()`), on the given ports. */
   static fromSnapshot(options: ExchangeOptions, snapshot: unknown): Exchange {
-    return new Exchange(options, decodeSnapshot(snapshot));
+    return new Exchange(options, decodeSnapshot(snapshot, options.legacyInstrumentId));
   }
 
   private static initialState(options: ExchangeOptions): CoreState {
@@ -151,12 +165,12 @@ export class Exchange {
 
   private hasMarginFor(order: OrderRecord, spec: InstrumentSpec, tMs: number): boolean {
     const account = this.engine.state.accounts.get(order.account);
-    const held = account.positions.get(spec.conId)?.qty ?? 0;
+    const held = account.positions.get(spec.instrumentId)?.qty ?? 0;
     const side = order.action === 'BUY' ? 1 : -1;
     const closing = held !== 0 && Math.sign(held) !== side ? Math.min(Math.abs(held), order.totalQuantity) : 0;
     const opening = order.totalQuantity - closing;
     if (opening === 0) return true;
-    const quote = this.options.quotes.quoteAt(spec.conId, tMs);
+    const quote = this.options.quotes.quoteAt(spec.instrumentId, tMs);
     const price = order.lmtPrice ?? order.auxPrice ?? (side === 1 ? quote?.ask : quote?.bid);
     const rate =
       spec.currency === account.baseCurrency

@@ -2,6 +2,7 @@
  * Executions as IB reports them (spec §3.8) and reqExecutions' filter. execIds follow IB's shape
  * `0000e0d5.65a3c2b1.01.01`: an 8-hex-digit sequence, the fill's epoch seconds in hex, then `.01.01`.
  */
+import type { InstrumentId } from '@trading-system/contracts';
 import { isValidZone, localToInstant } from '@trading-system/contracts';
 import type { SecType } from './ports.js';
 
@@ -11,7 +12,7 @@ export interface ExecutionRecord {
   readonly clientId: number;
   readonly permId: number;
   readonly account: string;
-  readonly conId: number;
+  readonly instrumentId: InstrumentId;
   readonly symbol: string;
   readonly secType: SecType;
   readonly currency: string;

@@ -40,7 +40,7 @@ export function bookFill(
     clientId: order.clientId,
     permId: order.permId,
     account: order.account,
-    conId: order.conId,
+    instrumentId: order.instrumentId,
     symbol: order.symbol,
     secType: order.secType,
     currency: order.currency,

@@ -38,6 +38,6 @@ export {
   type TimeInForce,
 } from './order-types.js';
 export type * from './ports.js';
-export { type ExchangeSnapshot, SNAPSHOT_VERSION } from './snapshot.js';
+export { type ExchangeSnapshot, type LegacyInstrumentId, SNAPSHOT_VERSION } from './snapshot.js';
 export { FileStateStore, type FileStateStoreOptions, MemoryStateStore, type StateStore } from './state-store.js';
 export { conformsToTick, type Validation, type ValidOrder, validateOrder } from './validation.js';

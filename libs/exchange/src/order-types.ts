@@ -1,7 +1,8 @@
 /**
  * Orders as the core sees them. `OrderRequest` is what a placeOrder carries after the wire front has resolved
- * the contract to a conId; `OrderRecord` is the core's (serialisable) state of one order.
+ * the contract to an instrument id (the contracts InstrumentId, opaque); `OrderRecord` is the core's (serialisable) state of one order.
  */
+import type { InstrumentId } from '@trading-system/contracts';
 import type { SecType } from './ports.js';
 
 export type OrderAction = 'BUY' | 'SELL';
@@ -27,7 +28,7 @@ export interface OrderRequest {
   readonly orderId: number;
   /** The API connection's clientId that owns the order. */
   readonly clientId: number;
-  readonly conId: number;
+  readonly instrumentId: InstrumentId;
   /** `BUY` / `SELL` (`SSHORT` is treated as `SELL`). */
   readonly action: string;
   readonly totalQuantity: number;
@@ -53,7 +54,7 @@ export interface OrderRecord {
   /** Account-wide unique id, assigned by the core, constant for the order's life. */
   readonly permId: number;
   readonly account: string;
-  readonly conId: number;
+  readonly instrumentId: InstrumentId;
   readonly symbol: string;
   readonly secType: SecType;
   readonly currency: string;

@@ -4,6 +4,8 @@
  * these shapes, a backtester or paper broker wires its own.
  */
 
+import type { InstrumentId } from '@trading-system/contracts';
+
 export type SecType = 'STK' | 'CASH' | 'FUT' | 'OPT' | 'CMDTY' | 'IND';
 
 /** Top of book at one instant. Prices in the instrument's currency; sizes in shares/contracts/base units. */
@@ -20,16 +22,20 @@ export interface Quote {
 }
 
 /**
- * Deterministic prices: `quoteAt(conId, tMs)` is a pure function of its arguments. `undefined` means no
+ * Deterministic prices: `quoteAt(instrumentId, tMs)` is a pure function of its arguments. `undefined` means no
  * quote exists (the instrument is unknown to the source); such orders simply do not match.
  */
 export interface QuoteSource {
-  quoteAt(conId: number, tMs: number): Quote | undefined;
+  quoteAt(instrumentId: InstrumentId, tMs: number): Quote | undefined;
 }
 
-/** The static facts about an instrument the core needs. */
+/**
+ * The static facts about an instrument the core needs. Instruments are keyed by the contracts' opaque
+ * InstrumentId, compared for equality only: a paper broker passes its source's ids, a simulator of a venue with
+ * its own integer keys (ib-sim's conId) their decimal strings.
+ */
 export interface InstrumentSpec {
-  readonly conId: number;
+  readonly instrumentId: InstrumentId;
   readonly secType: SecType;
   readonly symbol: string;
   /** Trade currency: cash moves and commissions are booked in it. */
@@ -49,7 +55,7 @@ export interface InstrumentSpec {
   sessionEndAfter(tMs: number): number;
 }
 
-export type InstrumentLookup = (conId: number) => InstrumentSpec | undefined;
+export type InstrumentLookup = (instrumentId: InstrumentId) => InstrumentSpec | undefined;
 
 export interface Clock {
   nowMs(): number;

@@ -1,6 +1,9 @@
 /**
  * The core's whole state as plain JSON (bigints as decimal strings), and its validation on the way back in:
  * a state file is outside input, so it is parsed, never trusted.
+ * Version 2 keys instruments by the contracts' InstrumentId (a string); version 1 (written before) keyed them by
+ * an integer `conId`, and is still read: each integer becomes the id `legacyInstrumentId` names (by default its
+ * decimal string, which is the id gateway-ib and ib-sim give the same contract).
  */
 import { z } from 'zod';
 import type { AccountState, PositionState } from './accounts.js';
@@ -9,7 +12,7 @@ import type { ExecutionRecord } from './executions.js';
 import type { OrderBookState } from './order-book.js';
 import type { OrderRecord } from './order-types.js';
 
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 
 const micros = z.string().regex(/^-?\d+$/);
 const secType = z.enum(['STK', 'CASH', 'FUT', 'OPT', 'CMDTY', 'IND']);
@@ -20,7 +23,7 @@ const orderSchema = z.object({
   clientId: z.number().int(),
   permId: z.number().int(),
   account: z.string(),
-  conId: z.number().int(),
+  instrumentId: z.string().min(1),
   symbol: z.string(),
   secType,
   currency: z.string(),
@@ -55,7 +58,7 @@ const executionSchema = z.object({
   clientId: z.number().int(),
   permId: z.number().int(),
   account: z.string(),
-  conId: z.number().int(),
+  instrumentId: z.string().min(1),
   symbol: z.string(),
   secType,
   currency: z.string(),
@@ -74,7 +77,7 @@ const executionSchema = z.object({
 });
 
 const positionSchema = z.object({
-  conId: z.number().int(),
+  instrumentId: z.string().min(1),
   symbol: z.string(),
   secType,
   currency: z.string(),
@@ -150,9 +153,44 @@ export function encodeSnapshot(state: CoreState, savedAtMs: number): ExchangeSna
   };
 }
 
+/** How a version-1 snapshot's integer instrument key reads as an InstrumentId. */
+export type LegacyInstrumentId = (key: number) => string;
+
+const decimalId: LegacyInstrumentId = (key) => String(key);
+
+/**
+ * A version-1 snapshot rewritten as version 2 (`conId: number` → `instrumentId`); anything else unchanged, so a
+ * malformed one still fails the version-2 schema below. Copies: the input is never mutated.
+ */
+function upgradeV1(input: unknown, legacy: LegacyInstrumentId): unknown {
+  if (typeof input !== 'object' || input === null || (input as { version?: unknown }).version !== 1) return input;
+  const rekey = (list: unknown): unknown =>
+    Array.isArray(list)
+      ? list.map((r: unknown) => {
+          if (typeof r !== 'object' || r === null) return r;
+          const { conId, ...rest } = r as { conId?: unknown };
+          return Number.isInteger(conId) ? { ...rest, instrumentId: legacy(conId as number) } : r;
+        })
+      : list;
+  const s = input as { orders?: unknown; executions?: unknown; accounts?: unknown };
+  return {
+    ...s,
+    version: 2,
+    orders: rekey(s.orders),
+    executions: rekey(s.executions),
+    accounts: Array.isArray(s.accounts)
+      ? s.accounts.map((a: unknown) =>
+          typeof a === 'object' && a !== null
+            ? { ...a, positions: rekey((a as { positions?: unknown }).positions) }
+            : a,
+        )
+      : s.accounts,
+  };
+}
+
 /** Parses untrusted JSON into live state; throws InvalidSnapshotError (with the zod issues as cause). */
-export function decodeSnapshot(input: unknown): CoreState {
-  const parsed = snapshotSchema.safeParse(input);
+export function decodeSnapshot(input: unknown, legacy: LegacyInstrumentId = decimalId): CoreState {
+  const parsed = snapshotSchema.safeParse(upgradeV1(input, legacy));
   if (!parsed.success) {
     throw new InvalidSnapshotError(`invalid exchange snapshot: ${z.prettifyError(parsed.error)}`, {
       cause: parsed.error,
@@ -178,8 +216,8 @@ export function decodeSnapshot(input: unknown): CoreState {
     baseCurrency: a.baseCurrency,
     cash: new Map(a.cash.map(([c, v]) => [c, BigInt(v)])),
     positions: new Map(
-      a.positions.map((p): [number, PositionState] => [
-        p.conId,
+      a.positions.map((p): [string, PositionState] => [
+        p.instrumentId,
         { ...p, costBasisMicros: BigInt(p.costBasisMicros), realizedMicros: BigInt(p.realizedMicros) },
       ]),
     ),

@@ -14,23 +14,23 @@ describe('positions and average cost (IB convention)', () => {
     const { ex } = harness();
     ex.placeOrder(order({ totalQuantity: 100 }));
     const [p] = ex.positions(ACCT);
-    expect(p).toMatchObject({ account: ACCT, conId: AAPL.conId, position: 100 });
+    expect(p).toMatchObject({ account: ACCT, instrumentId: AAPL.instrumentId, position: 100 });
     expect(p?.avgCost).toBeCloseTo(100.0235, 10);
     expect(formatMicros(ex.cashMicros(ACCT, 'USD'))).toBe('989997.65');
   });
 
   test('derivatives: avgCost per contract includes the multiplier', () => {
     const { ex } = harness();
-    ex.placeOrder(order({ conId: AAPL_C.conId, totalQuantity: 2 }));
+    ex.placeOrder(order({ instrumentId: AAPL_C.instrumentId, totalQuantity: 2 }));
     expect(ex.positions(ACCT)[0]?.avgCost).toBeCloseTo(152.65, 10); // (2 × 1.52 × 100 + 1.30) / 2
-    ex.placeOrder(order({ conId: ES.conId, totalQuantity: 1 }));
-    expect(ex.positions(ACCT).find((p) => p.conId === ES.conId)?.avgCost).toBeCloseTo(240_013.35, 6);
+    ex.placeOrder(order({ instrumentId: ES.instrumentId, totalQuantity: 1 }));
+    expect(ex.positions(ACCT).find((p) => p.instrumentId === ES.instrumentId)?.avgCost).toBeCloseTo(240_013.35, 6);
   });
 
   test('adding at a new price averages the cost', () => {
     const { ex, quotes } = harness();
     ex.placeOrder(order({ totalQuantity: 100 })); // 100.02 + 0.35
-    quotes.set(AAPL.conId, { bid: 101.98, ask: 102 });
+    quotes.set(AAPL.instrumentId, { bid: 101.98, ask: 102 });
     ex.placeOrder(order({ totalQuantity: 100 })); // 102.00 + 0.35
     expect(ex.positions(ACCT)[0]?.avgCost).toBeCloseTo((10002.35 + 10200.35) / 200, 10);
   });
@@ -39,7 +39,7 @@ describe('positions and average cost (IB convention)', () => {
     const { ex, quotes } = harness();
     const open = ex.placeOrder(order({ totalQuantity: 100 }));
     expect(commissions(open)[0]?.realizedPnL).toBeUndefined();
-    quotes.set(AAPL.conId, { bid: 101, ask: 101.02 });
+    quotes.set(AAPL.instrumentId, { bid: 101, ask: 101.02 });
     const close = ex.placeOrder(order({ action: 'SELL', totalQuantity: 100 }));
     expect(commissions(close)[0]?.realizedPnL).toBeCloseTo(97.3, 10);
     const [p] = ex.positions(ACCT);
@@ -50,14 +50,14 @@ describe('positions and average cost (IB convention)', () => {
   test('a sell through zero closes the long and opens a short with the rest', () => {
     const { ex, quotes } = harness();
     ex.placeOrder(order({ totalQuantity: 100 }));
-    quotes.set(AAPL.conId, { bid: 101, ask: 101.02 });
+    quotes.set(AAPL.instrumentId, { bid: 101, ask: 101.02 });
     const flip = ex.placeOrder(order({ action: 'SELL', totalQuantity: 300 }));
     expect(commissions(flip)[0]).toMatchObject({ commission: 1.05 });
     expect(commissions(flip)[0]?.realizedPnL).toBeCloseTo(97.3, 10); // commission 0.35 of 1.05 on the closing part
     const [p] = ex.positions(ACCT);
     expect(p?.position).toBe(-200);
     expect(p?.avgCost).toBeCloseTo(20_199.3 / 200, 10);
-    quotes.set(AAPL.conId, { bid: 99.98, ask: 100 });
+    quotes.set(AAPL.instrumentId, { bid: 99.98, ask: 100 });
     const cover = ex.placeOrder(order({ totalQuantity: 200 }));
     expect(commissions(cover)[0]?.realizedPnL).toBeCloseTo(20_199.3 - 20_000 - 0.7, 10);
   });
@@ -65,7 +65,7 @@ describe('positions and average cost (IB convention)', () => {
   test('unrealised PnL marks against the quote source last price', () => {
     const { ex, quotes } = harness();
     ex.placeOrder(order({ totalQuantity: 100 }));
-    quotes.set(AAPL.conId, { bid: 101.49, ask: 101.51, last: 101.5 });
+    quotes.set(AAPL.instrumentId, { bid: 101.49, ask: 101.51, last: 101.5 });
     const [item] = ex.portfolio(ACCT);
     expect(item).toMatchObject({ position: 100, marketPrice: 101.5, marketValueMicros: 10_150_000_000n });
     expect(formatMicros(item?.unrealizedPnLMicros ?? 0n)).toBe('147.65');
@@ -103,11 +103,11 @@ describe('account summary arithmetic', () => {
       if (!b) continue;
       const bid = Number((Math.round((b.mid * (1 + (rnd() - 0.5) * 0.02)) / b.tick) * b.tick).toFixed(5));
       const ask = Number((bid + b.tick).toFixed(5));
-      quotes.set(b.spec.conId, { bid, ask, last: bid, bidSize: 10 * b.lot, askSize: 10 * b.lot });
+      quotes.set(b.spec.instrumentId, { bid, ask, last: bid, bidSize: 10 * b.lot, askSize: 10 * b.lot });
       clock.t += 1_000;
       const events = ex.placeOrder(
         order({
-          conId: b.spec.conId,
+          instrumentId: b.spec.instrumentId,
           action: rnd() < 0.5 ? 'BUY' : 'SELL',
           totalQuantity: b.lot * (1 + Math.floor(rnd() * 3)),
         }),
@@ -119,10 +119,10 @@ describe('account summary arithmetic', () => {
     }
     expect(executions).toHaveLength(120);
     // cash = start − Σ(signed qty × price × multiplier) − Σ commissions, computed here from the reports.
-    const mult = new Map(books.map((b) => [b.spec.conId, BigInt(b.spec.multiplier)]));
+    const mult = new Map(books.map((b) => [b.spec.instrumentId, BigInt(b.spec.multiplier)]));
     let cash = 1_000_000_000_000n;
     for (const e of executions) {
-      const gross = BigInt(e.shares) * toMicros(e.price) * (mult.get(e.conId) ?? 0n);
+      const gross = BigInt(e.shares) * toMicros(e.price) * (mult.get(e.instrumentId) ?? 0n);
       cash -= e.side === 'BOT' ? gross : -gross;
     }
     for (const c of reported) cash -= toMicros(c.commission);
@@ -132,9 +132,9 @@ describe('account summary arithmetic', () => {
     // Positions equal the signed sum of the fills.
     for (const b of books) {
       const qty = executions
-        .filter((e) => e.conId === b.spec.conId)
+        .filter((e) => e.instrumentId === b.spec.instrumentId)
         .reduce((s, e) => s + (e.side === 'BOT' ? e.shares : -e.shares), 0);
-      expect(ex.positions(ACCT).find((p) => p.conId === b.spec.conId)?.position ?? 0).toBe(qty);
+      expect(ex.positions(ACCT).find((p) => p.instrumentId === b.spec.instrumentId)?.position ?? 0).toBe(qty);
     }
     // NetLiquidation = cash + Σ marked value, and its change equals realised + unrealised, exactly.
     const marked = ex.portfolio(ACCT).reduce((s, p) => s + p.marketValueMicros, 0n);
@@ -156,7 +156,7 @@ describe('account summary arithmetic', () => {
   test('known values for one stock position', () => {
     const { ex, quotes } = harness();
     ex.placeOrder(order({ totalQuantity: 1000 })); // 100,020.00 + 3.50
-    quotes.set(AAPL.conId, { bid: 101, ask: 101.02, last: 101 });
+    quotes.set(AAPL.instrumentId, { bid: 101, ask: 101.02, last: 101 });
     const values = ex.accountValues(ACCT);
     expect(value(values, 'TotalCashValue')).toBe('899976.50');
     expect(value(values, 'GrossPositionValue')).toBe('101000.00');
@@ -180,7 +180,7 @@ describe('account summary arithmetic', () => {
       fxRateToBase: (ccy) => (ccy === 'EUR' ? 1.1 : undefined),
     });
     expect(ex.accounts()).toEqual(['DU1111111', 'DU2222222']);
-    ex.placeOrder(order({ account: 'DU2222222', conId: SAP.conId, totalQuantity: 10 })); // 1500.40 EUR + 0.35
+    ex.placeOrder(order({ account: 'DU2222222', instrumentId: SAP.instrumentId, totalQuantity: 10 })); // 1500.40 EUR + 0.35
     expect(formatMicros(ex.cashMicros('DU2222222', 'EUR'))).toBe('8499.25');
     const s = ex.accountSummary('DU2222222');
     expect(formatMicros(s.totalCashValue)).toBe(formatMicros(50_000_000_000n + (8_499_250_000n * 11n) / 10n));

@@ -14,11 +14,11 @@ const CURRENCIES = ['USD', 'EUR', 'JPY', 'XXX'] as const;
 /** XXX has no rate: summarize leaves it out of the BASE sums. */
 const fx: FxRateToBase = (currency) => ({ EUR: 1.0873, JPY: 0.006711, USD: 1 })[currency as 'EUR' | 'JPY' | 'USD'];
 
-function instrument(conId: number, secType: SecType, currency: string, multiplier: number): InstrumentSpec {
+function instrument(key: number, secType: SecType, currency: string, multiplier: number): InstrumentSpec {
   return {
-    conId,
+    instrumentId: `i${key}`,
     secType,
-    symbol: `S${conId}`,
+    symbol: `S${key}`,
     currency,
     exchange: 'SMART',
     minTick: 0.01,
@@ -64,8 +64,8 @@ describe('availableFundsMicros', () => {
         const accounts = new Accounts([account]);
         const specs = s.instruments.map((i, k) => instrument(100 + k, i.secType, i.currency, i.multiplier));
         const quotes: QuoteSource = {
-          quoteAt: (conId): Quote | undefined => {
-            const last = s.marks[conId - 100];
+          quoteAt: (instrumentId): Quote | undefined => {
+            const last = s.marks[Number(instrumentId.slice(1)) - 100];
             return last === undefined
               ? undefined
               : { bid: last, ask: last, last, bidSize: 1, askSize: 1, lastSize: 1, volume: 0 };

@@ -38,7 +38,7 @@ describe('default schedule', () => {
 describe('commissions on executions', () => {
   test('the minimum is charged once per order across partial fills', () => {
     const { ex, quotes } = harness();
-    quotes.set(AAPL.conId, { bid: 9.99, ask: 10, askSize: 50 });
+    quotes.set(AAPL.instrumentId, { bid: 9.99, ask: 10, askSize: 50 });
     const all = [...ex.placeOrder(order({ totalQuantity: 150 })), ...ex.step(), ...ex.step()];
     expect(commissions(all).map((c) => c.commission)).toEqual([0.35, 0, 0.18]);
     expect(commissions(all).every((c) => c.currency === 'USD')).toBe(true);
@@ -46,7 +46,7 @@ describe('commissions on executions', () => {
 
   test('each execution gets a commission report with its execId', () => {
     const { ex } = harness();
-    const events = ex.placeOrder(order({ conId: ES.conId, totalQuantity: 2 }));
+    const events = ex.placeOrder(order({ instrumentId: ES.instrumentId, totalQuantity: 2 }));
     const exec = events.find((e) => e.kind === 'execution');
     expect(commissions(events)).toEqual([
       {
@@ -63,13 +63,17 @@ describe('commissions on executions', () => {
   test('per-currency overrides and a configurable schedule', () => {
     const { ex } = harness({ commissions: { STK: { perUnit: 0.01 }, 'STK:EUR': { perUnit: 0.02, min: 1.25 } } });
     expect(commissions(ex.placeOrder(order({ totalQuantity: 10 })))[0]?.commission).toBe(0.1);
-    const sap = commissions(ex.placeOrder(order({ conId: SAP.conId, totalQuantity: 10 })))[0];
+    const sap = commissions(ex.placeOrder(order({ instrumentId: SAP.instrumentId, totalQuantity: 10 })))[0];
     expect(sap).toMatchObject({ commission: 1.25, currency: 'EUR' });
-    expect(commissions(ex.placeOrder(order({ conId: EURUSD.conId, totalQuantity: 20_000 })))[0]?.commission).toBe(0);
+    expect(
+      commissions(ex.placeOrder(order({ instrumentId: EURUSD.instrumentId, totalQuantity: 20_000 })))[0]?.commission,
+    ).toBe(0);
   });
 
   test('options: commission per contract, min 1.00', () => {
     const { ex } = harness();
-    expect(commissions(ex.placeOrder(order({ conId: AAPL_C.conId, totalQuantity: 1 })))[0]?.commission).toBe(1);
+    expect(
+      commissions(ex.placeOrder(order({ instrumentId: AAPL_C.instrumentId, totalQuantity: 1 })))[0]?.commission,
+    ).toBe(1);
   });
 });

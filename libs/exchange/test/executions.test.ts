@@ -6,7 +6,7 @@ describe('execIds', () => {
   test("IB's shape: sequence.epochSecondsHex.01.01, unique per fill", () => {
     expect(makeExecId(0xe0d5, Date.parse('2024-01-14T11:17:05Z'))).toBe('0000e0d5.65a3c2b1.01.01');
     const { ex, quotes } = harness();
-    quotes.set(AAPL.conId, { bid: 100, ask: 100.02, askSize: 100 });
+    quotes.set(AAPL.instrumentId, { bid: 100, ask: 100.02, askSize: 100 });
     ex.placeOrder(order({ totalQuantity: 300 }));
     ex.step();
     ex.step();
@@ -25,7 +25,9 @@ describe('reqExecutions filter', () => {
     h.clock.t += 60_000;
     h.ex.placeOrder(order({ clientId: 2, action: 'SELL', orderRef: 'b' })); // AAPL SLD, 15:01:00
     h.clock.t += 60_000;
-    h.ex.placeOrder(order({ clientId: 2, conId: ES.conId, totalQuantity: 1, account: 'DU7654321', orderRef: 'c' })); // 15:02
+    h.ex.placeOrder(
+      order({ clientId: 2, instrumentId: ES.instrumentId, totalQuantity: 1, account: 'DU7654321', orderRef: 'c' }),
+    ); // 15:02
     return h;
   }
   const refs = (list: readonly { orderRef: string }[]) => list.map((e) => e.orderRef);
@@ -72,7 +74,7 @@ describe('reqExecutions filter', () => {
       orderId: expect.any(Number),
       clientId: 1,
       account: 'DU1234567',
-      conId: AAPL.conId,
+      instrumentId: AAPL.instrumentId,
       secType: 'STK',
       currency: 'USD',
       exchange: 'SMART',

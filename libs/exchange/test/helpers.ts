@@ -19,7 +19,8 @@ export function rthEnd(tMs: number): number {
 
 function spec(conId: number, secType: SecType, symbol: string, extra: Partial<InstrumentSpec> = {}): InstrumentSpec {
   return {
-    conId,
+    // IB-style decimal ids, as ib-sim keys its catalog: the core treats them as opaque strings.
+    instrumentId: String(conId),
     secType,
     symbol,
     currency: 'USD',
@@ -47,10 +48,10 @@ export const SAP = spec(14204, 'STK', 'SAP', { currency: 'EUR', exchange: 'IBIS'
 const ALL = [AAPL, EURUSD, ES, AAPL_C, SPX, SAP];
 
 export class ScriptedQuotes implements QuoteSource {
-  private readonly quotes = new Map<number, Quote>();
+  private readonly quotes = new Map<string, Quote>();
 
-  set(conId: number, q: Partial<Quote> & { bid: number; ask: number }): void {
-    this.quotes.set(conId, {
+  set(instrumentId: string, q: Partial<Quote> & { bid: number; ask: number }): void {
+    this.quotes.set(instrumentId, {
       last: q.last ?? q.bid,
       bidSize: 1_000,
       askSize: 1_000,
@@ -60,8 +61,8 @@ export class ScriptedQuotes implements QuoteSource {
     });
   }
 
-  quoteAt(conId: number): Quote | undefined {
-    return this.quotes.get(conId);
+  quoteAt(instrumentId: string): Quote | undefined {
+    return this.quotes.get(instrumentId);
   }
 }
 
@@ -81,16 +82,16 @@ export interface Harness {
 
 export function harness(options: Partial<ExchangeOptions> = {}): Harness {
   const quotes = new ScriptedQuotes();
-  quotes.set(AAPL.conId, { bid: 100, ask: 100.02, last: 100.01 });
-  quotes.set(EURUSD.conId, { bid: 1.0845, ask: 1.08455, bidSize: 1_000_000, askSize: 1_000_000 });
-  quotes.set(ES.conId, { bid: 4800, ask: 4800.25, bidSize: 20, askSize: 20 });
-  quotes.set(AAPL_C.conId, { bid: 1.5, ask: 1.52, bidSize: 50, askSize: 50 });
-  quotes.set(SAP.conId, { bid: 150, ask: 150.04 });
+  quotes.set(AAPL.instrumentId, { bid: 100, ask: 100.02, last: 100.01 });
+  quotes.set(EURUSD.instrumentId, { bid: 1.0845, ask: 1.08455, bidSize: 1_000_000, askSize: 1_000_000 });
+  quotes.set(ES.instrumentId, { bid: 4800, ask: 4800.25, bidSize: 20, askSize: 20 });
+  quotes.set(AAPL_C.instrumentId, { bid: 1.5, ask: 1.52, bidSize: 50, askSize: 50 });
+  quotes.set(SAP.instrumentId, { bid: 150, ask: 150.04 });
   const clock = new TestClock();
   const ex = Exchange.open({
     quotes,
     clock,
-    instruments: (conId) => ALL.find((i) => i.conId === conId),
+    instruments: (instrumentId) => ALL.find((i) => i.instrumentId === instrumentId),
     ...options,
   });
   const events: ExchangeEvent[] = [];
@@ -104,7 +105,7 @@ export function order(o: Partial<OrderRequest> = {}): OrderRequest {
   return {
     orderId: nextId++,
     clientId: 1,
-    conId: AAPL.conId,
+    instrumentId: AAPL.instrumentId,
     action: 'BUY',
     totalQuantity: 100,
     orderType: 'MKT',

@@ -14,7 +14,7 @@ describe('validation answers exactly as TWS', () => {
     ],
     [
       'stop off the futures tick',
-      { conId: ES.conId, orderType: 'STP', auxPrice: 4800.1 },
+      { instrumentId: ES.instrumentId, orderType: 'STP', auxPrice: 4800.1 },
       110,
       'The price does not conform to the minimum price variation for this contract.',
     ],
@@ -38,7 +38,7 @@ describe('validation answers exactly as TWS', () => {
       321,
       "Error validating request.-'bM' : cause - Unsupported order type: TRAIL",
     ],
-    ['unknown contract', { conId: 999 }, 200, 'No security definition has been found for the request'],
+    ['unknown contract', { instrumentId: '999' }, 200, 'No security definition has been found for the request'],
     [
       'unknown account',
       { account: 'DU0000000' },
@@ -105,7 +105,7 @@ describe('rejections', () => {
       'Order rejected - reason:YOUR ORDER IS NOT ACCEPTED. IN ORDER TO OBTAIN THE DESIRED POSITION YOUR EQUITY WITH LOAN VALUE MUST EXCEED THE INITIAL MARGIN.',
     );
     expect(ex.order(1, 32)?.status).toBe('Inactive');
-    quotes.set(AAPL.conId, { bid: 100, ask: 100.02, bidSize: 100_000, askSize: 100_000 });
+    quotes.set(AAPL.instrumentId, { bid: 100, ask: 100.02, bidSize: 100_000, askSize: 100_000 });
     expect(orderFlow(ex.placeOrder(order({ orderId: 33, totalQuantity: 39_000 })))).toContain('execution');
     expect(errors(ex.placeOrder(order({ orderId: 34, totalQuantity: 5_000 })))[0]?.code).toBe(201);
     expect(orderFlow(ex.placeOrder(order({ orderId: 35, action: 'SELL', totalQuantity: 39_000 })))).toContain(
@@ -118,7 +118,7 @@ describe('rejections', () => {
 
   test('indices are not tradable: 201 and Inactive', () => {
     const { ex } = harness();
-    const events = ex.placeOrder(order({ conId: SPX.conId }));
+    const events = ex.placeOrder(order({ instrumentId: SPX.instrumentId }));
     expect(errors(events)[0]?.message).toBe('Order rejected - reason:IND contracts cannot be traded.');
     expect(orderFlow(events).slice(-1)).toEqual(['status:Inactive']);
   });
@@ -149,9 +149,10 @@ describe('modify', () => {
       message: 'Order being modified does not match original order',
     });
     expect(
-      errors(ex.placeOrder(order({ orderId: 41, conId: ES.conId, orderType: 'LMT', lmtPrice: 99 })))[0]?.code,
+      errors(ex.placeOrder(order({ orderId: 41, instrumentId: ES.instrumentId, orderType: 'LMT', lmtPrice: 99 })))[0]
+        ?.code,
     ).toBe(105);
-    expect(ex.order(1, 41)).toMatchObject({ action: 'BUY', conId: AAPL.conId, status: 'Submitted' });
+    expect(ex.order(1, 41)).toMatchObject({ action: 'BUY', instrumentId: AAPL.instrumentId, status: 'Submitted' });
   });
 
   test('an empty account on the modification keeps the order account; another account is 105', () => {

@@ -41,11 +41,11 @@ describe('market orders', () => {
 
   test('orders larger than the displayed size fill in steps of at most that size', () => {
     const { ex, quotes, clock } = harness();
-    quotes.set(AAPL.conId, { bid: 100, ask: 100.02, askSize: 300 });
+    quotes.set(AAPL.instrumentId, { bid: 100, ask: 100.02, askSize: 300 });
     const first = ex.placeOrder(order({ orderId: 10, totalQuantity: 700 }));
     expect(execs(first).map((e) => e.shares)).toEqual([300]);
     expect(statuses(first).at(-1)).toMatchObject({ status: 'Submitted', filled: 300, remaining: 400 });
-    quotes.set(AAPL.conId, { bid: 100.01, ask: 100.04, askSize: 300 });
+    quotes.set(AAPL.instrumentId, { bid: 100.01, ask: 100.04, askSize: 300 });
     clock.t += 1_000;
     const second = ex.step();
     expect(execs(second).map((e) => [e.shares, e.cumQty])).toEqual([[300, 600]]);
@@ -60,9 +60,9 @@ describe('market orders', () => {
 
   test('a zero displayed size fills nothing until size shows up', () => {
     const { ex, quotes } = harness();
-    quotes.set(AAPL.conId, { bid: 100, ask: 100.02, askSize: 0 });
+    quotes.set(AAPL.instrumentId, { bid: 100, ask: 100.02, askSize: 0 });
     expect(execs(ex.placeOrder(order()))).toEqual([]);
-    quotes.set(AAPL.conId, { bid: 100, ask: 100.02, askSize: 500 });
+    quotes.set(AAPL.instrumentId, { bid: 100, ask: 100.02, askSize: 500 });
     expect(execs(ex.step()).map((e) => e.shares)).toEqual([100]);
   });
 });
@@ -78,7 +78,7 @@ describe('limit orders', () => {
       'status:Submitted',
     ]);
     expect(ex.step()).toEqual([]);
-    quotes.set(AAPL.conId, { bid: 99.4, ask: 99.48 });
+    quotes.set(AAPL.instrumentId, { bid: 99.4, ask: 99.48 });
     clock.t += 1_000;
     const [e] = execs(ex.step());
     expect(e).toMatchObject({ side: 'BOT', price: 99.48 });
@@ -87,9 +87,9 @@ describe('limit orders', () => {
   test('SELL LMT above the bid rests, fills at the bid once the bid reaches the limit', () => {
     const { ex, quotes } = harness();
     ex.placeOrder(order({ action: 'SELL', orderType: 'LMT', lmtPrice: 100.5 }));
-    quotes.set(AAPL.conId, { bid: 100.49, ask: 100.51 });
+    quotes.set(AAPL.instrumentId, { bid: 100.49, ask: 100.51 });
     expect(execs(ex.step())).toEqual([]);
-    quotes.set(AAPL.conId, { bid: 100.5, ask: 100.52 });
+    quotes.set(AAPL.instrumentId, { bid: 100.5, ask: 100.52 });
     expect(execs(ex.step())[0]).toMatchObject({ side: 'SLD', price: 100.5 });
   });
 
@@ -105,10 +105,10 @@ describe('stop orders', () => {
     const { ex, quotes } = harness();
     const placed = ex.placeOrder(order({ orderId: 40, orderType: 'STP', auxPrice: 101 }));
     expect(orderFlow(placed)).toEqual(['open:PreSubmitted', 'status:PreSubmitted']);
-    quotes.set(AAPL.conId, { bid: 100.9, ask: 100.95, last: 100.99 });
+    quotes.set(AAPL.instrumentId, { bid: 100.9, ask: 100.95, last: 100.99 });
     expect(ex.step()).toEqual([]);
     expect(ex.order(1, 40)?.status).toBe('PreSubmitted');
-    quotes.set(AAPL.conId, { bid: 101.01, ask: 101.03, last: 101 });
+    quotes.set(AAPL.instrumentId, { bid: 101.01, ask: 101.03, last: 101 });
     const events = ex.step();
     expect(orderFlow(events).slice(0, 3)).toEqual(['open:Submitted', 'status:Submitted', 'execution']);
     expect(execs(events)[0]).toMatchObject({ side: 'BOT', price: 101.03 });
@@ -117,24 +117,24 @@ describe('stop orders', () => {
   test('SELL STP triggers when last <= stop and fills at the bid', () => {
     const { ex, quotes } = harness();
     ex.placeOrder(order({ action: 'SELL', orderType: 'STP', auxPrice: 99 }));
-    quotes.set(AAPL.conId, { bid: 98.9, ask: 98.95, last: 99 });
+    quotes.set(AAPL.instrumentId, { bid: 98.9, ask: 98.95, last: 99 });
     expect(execs(ex.step())[0]).toMatchObject({ side: 'SLD', price: 98.9 });
   });
 
   test('STP LMT: triggered but limit not reachable waits Submitted; stays triggered when last retreats', () => {
     const { ex, quotes } = harness();
     ex.placeOrder(order({ orderId: 50, action: 'SELL', orderType: 'STP LMT', auxPrice: 99, lmtPrice: 98.8 }));
-    quotes.set(AAPL.conId, { bid: 98.5, ask: 98.6, last: 98.9 });
+    quotes.set(AAPL.instrumentId, { bid: 98.5, ask: 98.6, last: 98.9 });
     expect(execs(ex.step())).toEqual([]);
     expect(ex.order(1, 50)).toMatchObject({ status: 'Submitted', triggered: true });
-    quotes.set(AAPL.conId, { bid: 98.8, ask: 98.85, last: 99.5 });
+    quotes.set(AAPL.instrumentId, { bid: 98.8, ask: 98.85, last: 99.5 });
     expect(execs(ex.step())[0]).toMatchObject({ side: 'SLD', price: 98.8 });
   });
 
   test('BUY STP LMT fills at the ask at or below the limit once triggered', () => {
     const { ex, quotes } = harness();
     ex.placeOrder(order({ orderType: 'STP LMT', auxPrice: 100.5, lmtPrice: 100.6 }));
-    quotes.set(AAPL.conId, { bid: 100.55, ask: 100.58, last: 100.5 });
+    quotes.set(AAPL.instrumentId, { bid: 100.55, ask: 100.58, last: 100.5 });
     expect(execs(ex.step())[0]).toMatchObject({ side: 'BOT', price: 100.58 });
   });
 });
@@ -174,7 +174,7 @@ describe('orders live independently of connections', () => {
     const detached: string[] = [];
     const off = ex.onEvent((e) => detached.push(e.kind));
     off();
-    quotes.set(AAPL.conId, { bid: 98.9, ask: 98.98 });
+    quotes.set(AAPL.instrumentId, { bid: 98.9, ask: 98.98 });
     clock.t += 60_000;
     ex.step();
     expect(detached).toEqual([]);

@@ -20,7 +20,7 @@ describe('state file', () => {
     const path = tempPath();
     const first = harness({ store: new FileStateStore(path) });
     first.ex.placeOrder(order({ orderId: 1, totalQuantity: 300, orderRef: 'x' }));
-    first.ex.placeOrder(order({ orderId: 2, conId: ES.conId, action: 'SELL', totalQuantity: 2 }));
+    first.ex.placeOrder(order({ orderId: 2, instrumentId: ES.instrumentId, action: 'SELL', totalQuantity: 2 }));
     first.ex.placeOrder(order({ orderId: 3, orderType: 'LMT', lmtPrice: 95, tif: 'GTC' }));
     first.ex.placeOrder(order({ orderId: 4, orderType: 'STP', auxPrice: 120, tif: 'DAY', clientId: 9 }));
     expect(existsSync(path)).toBe(true);
@@ -38,10 +38,10 @@ describe('state file', () => {
       formatMicros(first.ex.cashMicros('DU1234567', 'USD')),
     );
     // The restored GTC order keeps working.
-    second.quotes.set(AAPL.conId, { bid: 94.9, ask: 94.95 });
+    second.quotes.set(AAPL.instrumentId, { bid: 94.9, ask: 94.95 });
     second.ex.step();
     expect(second.ex.order(1, 3)?.status).toBe('Filled');
-    expect(second.ex.positions().find((p) => p.conId === AAPL.conId)?.position).toBe(400);
+    expect(second.ex.positions().find((p) => p.instrumentId === AAPL.instrumentId)?.position).toBe(400);
     // Saved again after the fill.
     const third = harness({ store: new FileStateStore(path) });
     expect(third.ex.executions()).toHaveLength(3);
@@ -51,7 +51,7 @@ describe('state file', () => {
     const path = tempPath();
     harness({ store: new FileStateStore(path) }).ex.placeOrder(order());
     const json = JSON.parse(readFileSync(path, 'utf8'));
-    expect(json.version).toBe(1);
+    expect(json.version).toBe(2);
     expect(json.accounts[0].cash).toEqual([['USD', '989997650000']]);
     expect(json.executions[0].commissionMicros).toBe('350000');
   });
@@ -125,8 +125,43 @@ describe('state file', () => {
     expect(h.ex.placeOrder(order({ orderId: 1 }))[0]).toMatchObject({ kind: 'error', code: 103 });
   });
 
+  test('a version-1 file (integer conId keys) opens with its keys as ids, as the caller names them', () => {
+    const h = harness();
+    h.ex.placeOrder(order({ orderId: 1 }));
+    h.ex.placeOrder(order({ orderId: 2, orderType: 'LMT', lmtPrice: 90, tif: 'GTC' }));
+    const v2 = h.ex.toSnapshot();
+    const asV1 = <T extends { instrumentId: string }>({ instrumentId, ...rest }: T) => ({
+      ...rest,
+      conId: Number(instrumentId),
+    });
+    const v1 = {
+      ...v2,
+      version: 1,
+      orders: v2.orders.map(asV1),
+      executions: v2.executions.map(asV1),
+      accounts: v2.accounts.map((a) => ({ ...a, positions: a.positions.map(asV1) })),
+    };
+    const byDecimal = Exchange.fromSnapshot({ quotes: h.quotes, clock: h.clock, instruments: () => AAPL }, v1);
+    expect(byDecimal.toSnapshot()).toEqual({ ...v2, savedAtMs: byDecimal.toSnapshot().savedAtMs });
+    const named = Exchange.fromSnapshot(
+      { quotes: h.quotes, clock: h.clock, instruments: () => AAPL, legacyInstrumentId: (k) => `id-${k}` },
+      v1,
+    );
+    expect(named.openOrders().map((o) => o.instrumentId)).toEqual([`id-${AAPL.instrumentId}`]);
+    expect(named.positions().map((p) => [p.instrumentId, p.position])).toEqual([[`id-${AAPL.instrumentId}`, 100]]);
+    expect(() =>
+      Exchange.fromSnapshot(
+        { quotes: h.quotes, clock: h.clock, instruments: () => AAPL },
+        {
+          ...v1,
+          orders: [{ ...v1.orders[0], conId: 'x' }],
+        },
+      ),
+    ).toThrow(InvalidSnapshotError);
+  });
+
   test('a missing file means a clean start', () => {
     const h = harness({ store: new FileStateStore(tempPath()) });
-    expect(h.ex.toSnapshot()).toMatchObject({ version: 1, orders: [], executions: [], savedAtMs: T0 });
+    expect(h.ex.toSnapshot()).toMatchObject({ version: 2, orders: [], executions: [], savedAtMs: T0 });
   });
 });

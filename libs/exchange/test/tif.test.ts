@@ -44,7 +44,7 @@ describe('GTC', () => {
     clock.t = rthEnd(T0) + 2 * HOUR;
     expect(ex.step()).toEqual([]);
     clock.t = T0 + 48 * HOUR;
-    quotes.set(AAPL.conId, { bid: 94.9, ask: 94.95 });
+    quotes.set(AAPL.instrumentId, { bid: 94.9, ask: 94.95 });
     expect(orderFlow(ex.step())).toContain('execution');
     expect(ex.order(1, 4)?.status).toBe('Filled');
   });
@@ -67,7 +67,7 @@ describe('GTC', () => {
 describe('IOC', () => {
   test('fills what the displayed size allows and cancels the rest', () => {
     const { ex, quotes } = harness();
-    quotes.set(AAPL.conId, { bid: 100, ask: 100.02, askSize: 300 });
+    quotes.set(AAPL.instrumentId, { bid: 100, ask: 100.02, askSize: 300 });
     const events = ex.placeOrder(order({ orderId: 7, totalQuantity: 500, tif: 'IOC' }));
     expect(orderFlow(events)).toEqual([
       'open:PreSubmitted',

@@ -47,7 +47,7 @@ function fillWhileCut(sim: RunningSim, clock: ManualClock, clientOrderIds: reado
     if (o === undefined || o.lmtPrice === undefined) throw new Error(`${id} is not a resting limit order at the sim`);
     const limit = o.lmtPrice;
     const reaches = (t: number): boolean => {
-      const q = sim.control.quotes.quoteAt(o.conId, t);
+      const q = sim.control.quotes.quoteAt(Number(o.instrumentId), t);
       return o.action === 'BUY' ? q.ask <= limit : q.bid >= limit;
     };
     let t = clock.now();

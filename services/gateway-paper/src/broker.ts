@@ -36,7 +36,6 @@ import type { Kysely } from '@trading-system/storage';
 import type { PaperDb } from './db-types.js';
 import { Refusal } from './errors.js';
 import { coreOrderIdOf, toAccountSummary, toBrokerOrder, toExecutionData, toPosition } from './facts.js';
-import { instrumentIdOfKey } from './instrument-keys.js';
 import type { MarketHours } from './instruments.js';
 import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
 import { ReplayFeed, type ReplayOptions, replayClock } from './replay.js';
@@ -195,7 +194,7 @@ export class PaperBroker {
 
   /** Quote lines for every working order's instrument (after a start, or when the source comes back). */
   private watchOpenOrders(): void {
-    for (const instrumentId of new Set(this.venue.openOrders().map((o) => instrumentIdOfKey(o.conId))))
+    for (const instrumentId of new Set(this.venue.openOrders().map((o) => o.instrumentId)))
       if (!this.watching(instrumentId))
         this.watch(instrumentId).catch((err: unknown) => this.log.warn({ err, instrumentId }, 'no quote line'));
   }
@@ -354,12 +353,12 @@ export class PaperBroker {
   private positions(account: string | undefined) {
     if (account !== undefined) this.knownAccount(account);
     const marks = new Map(
-      this.venue.accounts().flatMap((a) => this.venue.portfolio(a).map((p) => [`${a}/${p.conId}`, p] as const)),
+      this.venue.accounts().flatMap((a) => this.venue.portfolio(a).map((p) => [`${a}/${p.instrumentId}`, p] as const)),
     );
     return this.venue
       .positions(account)
       .filter((p) => p.position !== 0)
-      .map((p) => toPosition(this.config.name, p, marks.get(`${p.account}/${p.conId}`)));
+      .map((p) => toPosition(this.config.name, p, marks.get(`${p.account}/${p.instrumentId}`)));
   }
 
   private summaries(account: string | undefined) {
@@ -478,7 +477,7 @@ export class PaperBroker {
     const instrumentId = b.instrument.id;
     await this.prepare(instrumentId);
     const last = this.venue.quotes.lastTick(instrumentId);
-    if (last !== undefined && this.venue.quotes.quoteOf(instrumentId) !== undefined)
+    if (last !== undefined && this.venue.quotes.quoteAt(instrumentId) !== undefined)
       return { v: 1, ok: true, tick: { ...last, broker: this.config.name } };
     if (this.replay !== undefined)
       throw new Refusal(
@@ -495,7 +494,7 @@ export class PaperBroker {
     await this.relay.flushed();
     const now = Date.now();
     const order = (o: Parameters<typeof toBrokerOrder>[0]) => {
-      const i = this.venue.instrument(instrumentIdOfKey(o.conId));
+      const i = this.venue.instrument(o.instrumentId);
       return i === undefined ? [] : [toBrokerOrder(o, i)];
     };
     const parts = snapshotParts({

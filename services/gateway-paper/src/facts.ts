@@ -23,7 +23,6 @@ import type {
   PositionView,
 } from '@trading-system/exchange';
 import { averagePrice, microsToDecimal, numberToDecimal } from './decimals.js';
-import { instrumentIdOfKey } from './instrument-keys.js';
 
 /** One contract event to publish: its kind, its deterministic id, its body without the common fields. */
 export interface Fact {
@@ -132,7 +131,7 @@ export function toExecutionData(x: ExecutionRecord): BrokerExecutionData {
     ...(x.orderRef === '' ? {} : { clientOrderId: x.orderRef }),
     execId: x.execId,
     account: x.account,
-    instrumentId: instrumentIdOfKey(x.conId),
+    instrumentId: x.instrumentId,
     side: x.side === 'BOT' ? 'BUY' : 'SELL',
     quantity: numberToDecimal(x.shares),
     price: numberToDecimal(x.price),
@@ -195,7 +194,7 @@ export function toPosition(broker: string, p: PositionView, item: PortfolioItem 
   return {
     broker,
     account: p.account,
-    instrumentId: instrumentIdOfKey(p.conId),
+    instrumentId: p.instrumentId,
     symbol: p.symbol,
     secType: p.secType,
     currency: p.currency,
@@ -216,7 +215,7 @@ export function toPosition(broker: string, p: PositionView, item: PortfolioItem 
 export function positionFact(broker: string, p: PositionView, nowMs: number, seq: string): Fact {
   return {
     kind: 'position',
-    eventId: token(`pos-${p.account}-${instrumentIdOfKey(p.conId)}-${seq}`),
+    eventId: token(`pos-${p.account}-${p.instrumentId}-${seq}`),
     body: { tsEventMs: nowMs, tsInitMs: nowMs, position: toPosition(broker, p, undefined) },
   };
 }

@@ -10,7 +10,6 @@ import {
   sessionAt,
 } from '@trading-system/contracts';
 import type { InstrumentSpec } from '@trading-system/exchange';
-import { exchangeKeyOf } from './instrument-keys.js';
 
 /**
  * `calendar`: orders match only inside the instrument's session (regular hours, or extended with outsideRth), as
@@ -29,7 +28,7 @@ export function toSpec(i: Instrument, hours: MarketHours): InstrumentSpec {
     );
   const calendar = calendarForInstrument(i);
   return {
-    conId: exchangeKeyOf(i.id),
+    instrumentId: i.id,
     secType: i.secType,
     symbol: i.symbol,
     currency: i.currency,

@@ -5,7 +5,6 @@
  */
 import type { Tick } from '@trading-system/contracts';
 import type { Quote, QuoteSource } from '@trading-system/exchange';
-import { exchangeKeyOf } from './instrument-keys.js';
 
 /**
  * Displayed size when the source shows none: the source is a price feed, not a book, so the order fills as if the
@@ -14,26 +13,21 @@ import { exchangeKeyOf } from './instrument-keys.js';
 export const UNLIMITED_SIZE = 1e12;
 
 export class QuoteBook implements QuoteSource {
-  private readonly quotes = new Map<number, Quote>();
-  private readonly ticks = new Map<number, Tick>();
+  private readonly quotes = new Map<string, Quote>();
+  private readonly ticks = new Map<string, Tick>();
 
-  /** The core's read (its integer key, instrument-keys.ts). */
-  quoteAt(key: number): Quote | undefined {
-    return this.quotes.get(key);
-  }
-
-  quoteOf(instrumentId: string): Quote | undefined {
-    return this.quotes.get(exchangeKeyOf(instrumentId));
+  quoteAt(instrumentId: string): Quote | undefined {
+    return this.quotes.get(instrumentId);
   }
 
   /** The last tick of the source for an instrument (its fields are what `mdSnapshot` answers). */
   lastTick(instrumentId: string): Tick | undefined {
-    return this.ticks.get(exchangeKeyOf(instrumentId));
+    return this.ticks.get(instrumentId);
   }
 
   /** Takes a tick; true when the instrument now has a two-sided quote the core can match against. */
   update(t: Tick): boolean {
-    const key = exchangeKeyOf(t.instrumentId);
+    const key = t.instrumentId;
     const prev = this.ticks.get(key);
     // Ticks may carry only what changed: keep the fields the new one leaves out.
     const merged: Tick = prev === undefined ? t : { ...prev, ...stripUndefined(t) };
@@ -45,9 +39,8 @@ export class QuoteBook implements QuoteSource {
   }
 
   forget(instrumentId: string): void {
-    const key = exchangeKeyOf(instrumentId);
-    this.quotes.delete(key);
-    this.ticks.delete(key);
+    this.quotes.delete(instrumentId);
+    this.ticks.delete(instrumentId);
   }
 }
 

@@ -10,7 +10,6 @@ import type { Kysely } from '@trading-system/storage';
 import type { PaperDb } from './db-types.js';
 import { microsToDecimal, numberToDecimal } from './decimals.js';
 import type { Fact } from './facts.js';
-import { instrumentIdOfKey } from './instrument-keys.js';
 
 export interface CashRow {
   readonly account: string;
@@ -89,7 +88,7 @@ export class PaperStore {
           perm_id: o.permId,
           client_order_id: o.orderRef,
           account: o.account,
-          instrument_id: instrumentIdOfKey(o.conId),
+          instrument_id: o.instrumentId,
           side: o.action,
           quantity: numberToDecimal(o.totalQuantity),
           order_type: o.orderType,
@@ -115,7 +114,7 @@ export class PaperStore {
             order_id: x.orderId,
             client_order_id: x.orderRef,
             account: x.account,
-            instrument_id: instrumentIdOfKey(x.conId),
+            instrument_id: x.instrumentId,
             side: x.side === 'BOT' ? 'BUY' : 'SELL',
             quantity: numberToDecimal(x.shares),
             price: numberToDecimal(x.price),
@@ -135,7 +134,7 @@ export class PaperStore {
         };
         await tx
           .insertInto('positions')
-          .values({ broker, account: p.account, instrument_id: instrumentIdOfKey(p.conId), ...row })
+          .values({ broker, account: p.account, instrument_id: p.instrumentId, ...row })
           .onConflict((oc) => oc.columns(['broker', 'account', 'instrument_id']).doUpdateSet(row))
           .execute();
       }

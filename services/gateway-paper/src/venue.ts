@@ -26,8 +26,8 @@ import {
   positionFact,
   rejectionFact,
 } from './facts.js';
-import { exchangeKeyOf, instrumentIdOfKey } from './instrument-keys.js';
 import { type MarketHours, toSpec } from './instruments.js';
+import { legacyInstrumentIds } from './legacy-keys.js';
 import { QuoteBook } from './quotes.js';
 import type { CashRow, PaperStore } from './store.js';
 
@@ -65,7 +65,7 @@ export interface PlaceRequest {
 export class PaperVenue {
   readonly quotes = new QuoteBook();
   private readonly instruments = new Map<string, Instrument>();
-  private readonly specs = new Map<number, InstrumentSpec>();
+  private readonly specs = new Map<string, InstrumentSpec>();
   private queue: Promise<unknown> = Promise.resolve();
   private stepQueued = false;
   private rejections = 0;
@@ -81,8 +81,9 @@ export class PaperVenue {
     // The core's lookups are bound late: the venue holds the instrument cache and the quotes.
     let venue: PaperVenue | undefined;
     const exchangeOptions = {
-      quotes: { quoteAt: (conId: number) => venue?.quotes.quoteAt(conId) },
-      instruments: (conId: number) => venue?.specs.get(conId),
+      quotes: { quoteAt: (id: string) => venue?.quotes.quoteAt(id) },
+      instruments: (id: string) => venue?.specs.get(id),
+      legacyInstrumentId: legacyInstrumentIds(known),
       clock: options.clock,
       accounts: options.accounts,
       accountEvents: false,
@@ -96,7 +97,7 @@ export class PaperVenue {
 
   private remember(i: Instrument): void {
     this.instruments.set(i.id, i);
-    this.specs.set(exchangeKeyOf(i.id), toSpec(i, this.options.hours));
+    this.specs.set(i.id, toSpec(i, this.options.hours));
   }
 
   instrument(id: string): Instrument | undefined {
@@ -194,7 +195,7 @@ export class PaperVenue {
     return {
       orderId,
       clientId: CLIENT_ID,
-      conId: exchangeKeyOf(req.instrumentId),
+      instrumentId: req.instrumentId,
       action: req.side,
       totalQuantity: Number(req.quantity),
       orderType: req.orderType,
@@ -215,11 +216,11 @@ export class PaperVenue {
     const touched = new Map<number, OrderRecord>();
     const executions: ExecutionRecord[] = [];
     const filledAccounts = new Set<string>();
-    const filledConIds = new Set<number>();
+    const filledInstruments = new Set<string>();
     for (const e of events) {
       switch (e.kind) {
         case 'openOrder': {
-          const i = this.instruments.get(instrumentIdOfKey(e.order.conId));
+          const i = this.instruments.get(e.order.instrumentId);
           if (i !== undefined) facts.push(openOrderFact(e.order, i, now));
           touched.set(e.order.orderId, e.order);
           break;
@@ -230,7 +231,7 @@ export class PaperVenue {
         case 'execution':
           executions.push(e.execution);
           filledAccounts.add(e.execution.account);
-          filledConIds.add(e.execution.conId);
+          filledInstruments.add(e.execution.instrumentId);
           facts.push(executionFact(e.execution, now), commissionFact(e.execution, now));
           break;
         case 'error': {
@@ -254,7 +255,7 @@ export class PaperVenue {
       }
     const positions = this.exchange
       .positions()
-      .filter((p) => filledAccounts.has(p.account) && filledConIds.has(p.conId));
+      .filter((p) => filledAccounts.has(p.account) && filledInstruments.has(p.instrumentId));
     for (const p of positions) facts.push(positionFact(this.options.broker, p, now, executions.at(-1)?.execId ?? ''));
     const cash: CashRow[] = [];
     for (const account of filledAccounts)

@@ -93,7 +93,7 @@ describe('order faults', () => {
     m.clock.set(at ?? 0);
     const filled = m.sim.control.orders().completed.find((o) => o.clientId === 21 && o.orderId === 2);
     expect(filled?.status).toBe('Filled');
-    expect(m.sim.control.positions().find((p) => p.conId === AAPL_ID)?.position).toBe(100);
+    expect(m.sim.control.positions().find((p) => p.instrumentId === String(AAPL_ID))?.position).toBe(100);
     c = await connectRecorder(m.sim.port, 21);
   });
 });

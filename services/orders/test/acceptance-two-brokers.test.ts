@@ -232,7 +232,7 @@ test('identical exec ids at two brokers: every fill once in the ledger, in histo
       sims
         .get(broker)
         ?.control.positions()
-        .map((x) => [String(x.conId), x.position]),
+        .map((x) => [x.instrumentId, x.position]),
     ).toEqual([[AAPL, 15]]);
   }
 }, 180_000);

@@ -108,7 +108,7 @@ const request = <T>(subject: string, body: unknown): Promise<T> =>
 const positions = (body: Record<string, unknown> = { broker: BROKER }) =>
   request<OrdersPositionsReply>(Subjects.ordersPositions.build(), { v: 1, ...body });
 const simPosition = () =>
-  sim.control.positions().find((p) => String(p.conId) === AAPL && p.account === ACCOUNT)?.position;
+  sim.control.positions().find((p) => p.instrumentId === AAPL && p.account === ACCOUNT)?.position;
 
 /** Buys `quantity` AAPL at market as another API client of the same login: an order the OMS never sees. */
 async function buyAtSimDirectly(quantity: number): Promise<void> {

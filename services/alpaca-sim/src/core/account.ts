@@ -63,7 +63,7 @@ export function totals(exchange: Exchange, catalog: AssetCatalog, model: MarketM
   let initial = 0n;
   let maintenance = 0n;
   for (const p of exchange.positions(CORE_ACCOUNT)) {
-    const asset = catalog.byConIdOf(p.conId);
+    const asset = catalog.byIdOf(p.instrumentId);
     if (!asset || p.position === 0) continue;
     const value = valueMicros(p.position, marksOf(model, asset, tMs).current);
     if (value > 0n) longValue += value;

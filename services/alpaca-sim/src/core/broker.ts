@@ -138,7 +138,7 @@ export class Broker {
   }
 
   positionUnits(asset: Asset): number {
-    return this.exchange.positions(CORE_ACCOUNT).find((p) => p.conId === asset.conId)?.position ?? 0;
+    return this.exchange.positions(CORE_ACCOUNT).find((p) => p.instrumentId === asset.id)?.position ?? 0;
   }
 
   private checkFunds(o: NewOrder, replacing?: SimOrder): void {
@@ -347,7 +347,7 @@ export class Broker {
     const events = this.exchange.placeOrder({
       orderId: record.coreOrderId,
       clientId: CLIENT,
-      conId: record.asset.conId,
+      instrumentId: record.asset.id,
       action: record.side === 'buy' ? 'BUY' : 'SELL',
       totalQuantity: coreTotalUnits,
       orderType: CORE_TYPES[record.type],

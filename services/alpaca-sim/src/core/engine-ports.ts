@@ -18,7 +18,8 @@ import type { MarketModel } from '../market/prices.js';
 export function instrumentSpec(asset: Asset): InstrumentSpec {
   const crypto = asset.class === 'crypto';
   return {
-    conId: asset.conId,
+    // The core keys instruments by the asset's UUID, the id Alpaca (and so gateway-alpaca) names it by.
+    instrumentId: asset.id,
     // The core's margin and commission tables are not used (Alpaca's rules live in broker.ts); the type only
     // labels the instrument.
     secType: crypto ? 'CASH' : 'STK',
@@ -33,14 +34,14 @@ export function instrumentSpec(asset: Asset): InstrumentSpec {
 }
 
 export function instrumentLookup(catalog: AssetCatalog): InstrumentLookup {
-  const specs = new Map(catalog.all.map((a) => [a.conId, instrumentSpec(a)]));
-  return (conId) => specs.get(conId);
+  const specs = new Map(catalog.all.map((a) => [a.id, instrumentSpec(a)]));
+  return (id) => specs.get(id);
 }
 
 export function coreQuotes(catalog: AssetCatalog, model: MarketModel): QuoteSource {
   return {
-    quoteAt(conId: number, tMs: number): Quote | undefined {
-      const asset = catalog.byConIdOf(conId);
+    quoteAt(id: string, tMs: number): Quote | undefined {
+      const asset = catalog.byIdOf(id);
       if (!asset) return undefined;
       const q = model.quoteAt(asset, tMs);
       const last = model.lastTrade(asset, tMs);

@@ -97,7 +97,7 @@ export function tradingRoutes(d: TradingDeps): Route[] {
       .positions(CORE_ACCOUNT)
       .filter((p) => p.position !== 0)
       .flatMap((p) => {
-        const asset = catalog.byConIdOf(p.conId);
+        const asset = catalog.byIdOf(p.instrumentId);
         return asset ? [positionJson(asset, p, broker.marks(asset), broker.heldForSells(asset))] : [];
       });
   const route = (
@@ -123,7 +123,7 @@ export function tradingRoutes(d: TradingDeps): Route[] {
     route('GET', /^\/v2\/positions\/(.+)$/, (r) => {
       const asset = catalog.find(r.params[0] ?? '');
       const p =
-        asset && broker.exchange.positions(CORE_ACCOUNT).find((x) => x.conId === asset.conId && x.position !== 0);
+        asset && broker.exchange.positions(CORE_ACCOUNT).find((x) => x.instrumentId === asset.id && x.position !== 0);
       if (!asset || !p) throw API_ERRORS.notFound('position does not exist');
       return { status: 200, body: positionJson(asset, p, broker.marks(asset), broker.heldForSells(asset)) };
     }),

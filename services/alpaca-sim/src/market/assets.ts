@@ -103,7 +103,6 @@ export class AssetCatalog {
   readonly all: readonly Asset[] = build();
   private readonly bySymbol = new Map<string, Asset>();
   private readonly byId = new Map<string, Asset>();
-  private readonly byConId = new Map<number, Asset>();
 
   constructor() {
     for (const a of this.all) {
@@ -111,7 +110,6 @@ export class AssetCatalog {
       // Positions name crypto without the slash (BTCUSD); both spellings find the asset.
       if (a.class === 'crypto') this.bySymbol.set(a.symbol.replace('/', ''), a);
       this.byId.set(a.id, a);
-      this.byConId.set(a.conId, a);
     }
   }
 
@@ -120,8 +118,9 @@ export class AssetCatalog {
     return this.bySymbol.get(symbolOrId.toUpperCase()) ?? this.byId.get(symbolOrId.toLowerCase());
   }
 
-  byConIdOf(conId: number): Asset | undefined {
-    return this.byConId.get(conId);
+  /** By asset id exactly as the catalog holds it (the exchange core's instrument key). */
+  byIdOf(id: string): Asset | undefined {
+    return this.byId.get(id);
   }
 }
 

@@ -17,6 +17,7 @@ import type { Session } from '../server/session.js';
 import type { SimContext } from '../server/sim-context.js';
 import * as acc from '../wire/account-encoders.js';
 import * as ord from '../wire/order-encoders.js';
+import { coreIdOf } from './ports.js';
 import { type PnlSubscription, Subscriptions } from './subscriptions.js';
 
 /** Ledger tags of reqAccountSummary's `$LEDGER` groups. */
@@ -83,8 +84,9 @@ export class ExchangeFront {
     }
   }
 
-  instrument(conId: number): Instrument | undefined {
-    return this.sim.catalog.get(conId);
+  /** The catalog's instrument behind a core id (the core holds only ids made by coreIdOf: conId strings). */
+  instrument(id: string): Instrument | undefined {
+    return this.sim.catalog.get(Number(id));
   }
 
   /** `yyyyMMdd HH:mm:ss <zone>` in TWS's zone (execution and completion times). */
@@ -128,7 +130,7 @@ export class ExchangeFront {
         break;
       case 'position': {
         const p = event.position;
-        const i = this.instrument(p.conId);
+        const i = this.instrument(p.instrumentId);
         if (!i) break;
         for (const s of this.subs.positions) s.send(acc.position(p.account, i, p.position, p.avgCost));
         break;
@@ -149,23 +151,26 @@ export class ExchangeFront {
   }
 
   sendOpenOrder(s: Session, o: Readonly<OrderRecord>, whatIf?: ord.WhatIfState): void {
-    const i = this.instrument(o.conId);
+    const i = this.instrument(o.instrumentId);
     if (!i) {
-      this.sim.log.warn({ conId: o.conId, orderId: o.orderId }, 'order on an instrument missing from the catalog');
+      this.sim.log.warn(
+        { instrumentId: o.instrumentId, orderId: o.orderId },
+        'order on an instrument missing from the catalog',
+      );
       return;
     }
     s.send(ord.openOrder(s.serverVersion, o, i, whatIf));
   }
 
   sendCompletedOrder(s: Session, o: Readonly<OrderRecord>): void {
-    const i = this.instrument(o.conId);
+    const i = this.instrument(o.instrumentId);
     if (!i) return;
     s.send(ord.completedOrder(s.serverVersion, o, i, this.twsTime(o.completedAtMs ?? o.updatedAtMs)));
   }
 
   /** execDetails, and with `withCommission` its commissionReport (reqExecutions replies carry both). */
   sendExecution(s: Session, reqId: number, e: ExecutionRecord, withCommission: boolean): void {
-    const i = this.instrument(e.conId);
+    const i = this.instrument(e.instrumentId);
     if (!i) return;
     s.send(ord.execDetails(s.serverVersion, reqId, e, i, this.twsTime(e.timeMs)));
     if (withCommission) {
@@ -181,7 +186,7 @@ export class ExchangeFront {
   }
 
   sendPortfolio(s: Session, account: string, item: PortfolioItem): void {
-    const i = this.instrument(item.conId);
+    const i = this.instrument(item.instrumentId);
     if (!i) return;
     const unrealized = microsToNumber(item.unrealizedPnLMicros);
     s.send(
@@ -253,14 +258,15 @@ export class ExchangeFront {
 
   sendPnl(s: Session, sub: PnlSubscription): void {
     const now = this.sim.clock.now();
-    if (sub.conId === undefined) {
+    const conId = sub.conId;
+    if (conId === undefined) {
       const summary = this.exchange.accountSummary(sub.account, now);
       const unrealized = microsToNumber(summary.unrealizedPnL);
       const realized = microsToNumber(summary.realizedPnL);
       s.send(acc.pnl(sub.reqId, unrealized + realized, unrealized, realized));
       return;
     }
-    const item = this.exchange.portfolio(sub.account, now).find((p) => p.conId === sub.conId);
+    const item = this.exchange.portfolio(sub.account, now).find((p) => p.instrumentId === coreIdOf(conId));
     if (!item) {
       s.send(acc.pnlSingle(sub.reqId, 0, 0, 0, 0, 0));
       return;

@@ -15,9 +15,12 @@ import type { Catalog } from '../instruments/catalog.js';
 import type { Instrument } from '../instruments/instrument.js';
 import type { QuoteSource as SimQuotes } from '../market/quote-source.js';
 
+/** The exchange core's (opaque) id of a sim instrument: its conId's decimal string, as gateway-ib names it. */
+export const coreIdOf = (conId: number): string => String(conId);
+
 export function instrumentSpec(i: Instrument): InstrumentSpec {
   return {
-    conId: i.conId,
+    instrumentId: coreIdOf(i.conId),
     secType: i.secType,
     symbol: i.symbol,
     currency: i.currency,
@@ -30,14 +33,15 @@ export function instrumentSpec(i: Instrument): InstrumentSpec {
 }
 
 export function instrumentLookup(catalog: Catalog): InstrumentLookup {
-  const cache = new Map<number, InstrumentSpec>();
-  return (conId) => {
-    const hit = cache.get(conId);
+  const cache = new Map<string, InstrumentSpec>();
+  return (id) => {
+    const hit = cache.get(id);
     if (hit) return hit;
-    const i = catalog.get(conId);
+    // Every id the core holds was made by coreIdOf, so it reads back as the conId.
+    const i = catalog.get(Number(id));
     if (!i) return undefined;
     const spec = instrumentSpec(i);
-    cache.set(conId, spec);
+    cache.set(id, spec);
     return spec;
   };
 }
@@ -48,18 +52,19 @@ export function instrumentLookup(catalog: Catalog): InstrumentLookup {
  */
 export function coreQuotes(catalog: Catalog, quotes: SimQuotes): QuoteSource {
   let instant = Number.NaN;
-  const memo = new Map<number, Quote>();
+  const memo = new Map<string, Quote>();
   return {
-    quoteAt(conId: number, tMs: number): Quote | undefined {
+    quoteAt(id: string, tMs: number): Quote | undefined {
+      const conId = Number(id);
       if (!catalog.get(conId)) return undefined;
       if (tMs !== instant) {
         instant = tMs;
         memo.clear();
       }
-      let q = memo.get(conId);
+      let q = memo.get(id);
       if (!q) {
         q = quotes.quoteAt(conId, tMs);
-        memo.set(conId, q);
+        memo.set(id, q);
       }
       return q;
     },

@@ -19,7 +19,7 @@ import {
 } from '@trading-system/exchange';
 import type { Instrument } from '../instruments/instrument.js';
 import type { WhatIfState } from '../wire/order-encoders.js';
-import { instrumentSpec } from './ports.js';
+import { coreIdOf, instrumentSpec } from './ports.js';
 
 export type WhatIfResult =
   | { readonly ok: true; readonly order: OrderRecord; readonly state: WhatIfState }
@@ -41,7 +41,7 @@ export function previewOrder(
   const buy = o.action === 'BUY';
   const quote = quoteAt(instrument.conId, nowMs);
   const price = o.lmtPrice ?? (quote ? (buy ? quote.ask : quote.bid) : undefined) ?? o.auxPrice ?? 0;
-  const held = exchange.positions(o.account).find((p) => p.conId === instrument.conId)?.position ?? 0;
+  const held = exchange.positions(o.account).find((p) => p.instrumentId === coreIdOf(instrument.conId))?.position ?? 0;
   const after = held + (buy ? o.totalQuantity : -o.totalQuantity);
   const deltaQty = Math.abs(after) - Math.abs(held);
   const deltaValue = notionalMicros(Math.abs(deltaQty), price, instrument.multiplier) * (deltaQty < 0 ? -1n : 1n);
@@ -62,7 +62,7 @@ export function previewOrder(
     clientId: req.clientId,
     permId: 0,
     account: o.account,
-    conId: instrument.conId,
+    instrumentId: coreIdOf(instrument.conId),
     symbol: instrument.symbol,
     secType: instrument.secType,
     currency: instrument.currency,

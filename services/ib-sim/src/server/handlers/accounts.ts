@@ -17,7 +17,7 @@ export function registerAccountHandlers(registry: HandlerRegistry, front: Exchan
 
   registry.register(IN.REQ_POSITIONS, (session) => {
     for (const p of exchange.positions()) {
-      const i = front.instrument(p.conId);
+      const i = front.instrument(p.instrumentId);
       if (i) session.send(acc.position(p.account, i, p.position, p.avgCost));
     }
     session.send(acc.positionEnd());
@@ -36,7 +36,7 @@ export function registerAccountHandlers(registry: HandlerRegistry, front: Exchan
     const modelCode = r.optionalStr();
     for (const p of exchange.positions()) {
       if (account !== '' && p.account !== account) continue;
-      const i = front.instrument(p.conId);
+      const i = front.instrument(p.instrumentId);
       if (i) session.send(acc.positionMulti(reqId, p.account, i, p.position, p.avgCost, modelCode));
     }
     session.send(acc.positionMultiEnd(reqId));

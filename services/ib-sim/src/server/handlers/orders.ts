@@ -6,6 +6,7 @@
 
 import { FilterTimeError } from '@trading-system/exchange';
 import type { ExchangeFront } from '../../broker/front.js';
+import { coreIdOf } from '../../broker/ports.js';
 import { previewOrder } from '../../broker/what-if.js';
 import { resolveInstrument } from '../../instruments/contract-query.js';
 import { MessageParseError } from '../../wire/fields.js';
@@ -32,7 +33,7 @@ export function registerOrderHandlers(registry: HandlerRegistry, front: Exchange
     const req = {
       orderId: m.orderId,
       clientId,
-      conId: instrument?.conId ?? 0,
+      instrumentId: coreIdOf(instrument?.conId ?? 0),
       action: m.action,
       totalQuantity: m.totalQuantity,
       orderType: m.orderType,
