@@ -192,12 +192,12 @@ export function rulesByEntry(cat: MessageCatalog = catalog): Map<CatalogEntry, R
 }
 
 /** JetStream API subjects to ensure (info, create, update) a stream. */
-function streamOwner(stream: string): string[] {
+function streamOwnerOf(stream: string): string[] {
   return ['INFO', 'CREATE', 'UPDATE'].map((op) => `$JS.API.STREAM.${op}.${stream}`);
 }
 
 /** JetStream API subjects to create, read and pull a durable consumer of a stream, and to ack its messages. */
-function consumerOwner(stream: string): string[] {
+function consumerOwnerOf(stream: string): string[] {
   return [
     `$JS.API.CONSUMER.INFO.${stream}.*`,
     `$JS.API.CONSUMER.CREATE.${stream}.*`,
@@ -212,37 +212,44 @@ function consumerOwner(stream: string): string[] {
 /** Every bus user (jetstreamManager) asks for the account's JetStream info first. */
 const JS_INFO = '$JS.API.INFO';
 
-/** System subjects (not in the catalog) each user may publish. */
-export const SYSTEM_PUBLISH: Readonly<Record<NatsUser, readonly string[]>> = {
-  'gateway-ib': [
-    JS_INFO,
-    ...streamOwner(BROKER_EVENTS_STREAM.name),
-    ...streamOwner(BROKER_ORDER_IDS_STREAM.name),
-    ...streamOwner(BROKER_STATUS_STREAM.name),
-    // Its last reserved id after a restart (the newest message of broker.<name>.orderIds).
-    `$JS.API.STREAM.MSG.GET.${BROKER_ORDER_IDS_STREAM.name}`,
-  ],
-  'gateway-paper': [JS_INFO, ...streamOwner(BROKER_EVENTS_STREAM.name), ...streamOwner(BROKER_STATUS_STREAM.name)],
-  'gateway-alpaca': [JS_INFO, ...streamOwner(BROKER_EVENTS_STREAM.name), ...streamOwner(BROKER_STATUS_STREAM.name)],
-  orders: [
-    JS_INFO,
-    ...streamOwner(ORDERS_STREAM.name),
-    ...streamOwner(BROKER_EVENTS_STREAM.name),
-    ...consumerOwner(BROKER_EVENTS_STREAM.name),
-  ],
-  'market-data': [JS_INFO],
-  history: [
-    JS_INFO,
-    ...streamOwner(ORDERS_STREAM.name),
-    ...consumerOwner(ORDERS_STREAM.name),
-    // A broker's last status (its history announcement) while its gateway is down: the cache stays readable.
-    `$JS.API.STREAM.MSG.GET.${BROKER_STATUS_STREAM.name}`,
-  ],
-  // Streams and consumers: create, edit, delete, purge. Not $JS.ACK: acking another's messages would lose them.
-  operator: ['$JS.API.>'],
-  client: [JS_INFO],
-  dashboard: [JS_INFO],
-};
+/** System subjects (not in the catalog) each user may publish; `stream` names a stream as the server knows it. */
+function systemPublish(stream: (name: string) => string): Readonly<Record<NatsUser, readonly string[]>> {
+  const streamOwner = (name: string) => streamOwnerOf(stream(name));
+  const consumerOwner = (name: string) => consumerOwnerOf(stream(name));
+  return {
+    'gateway-ib': [
+      JS_INFO,
+      ...streamOwner(BROKER_EVENTS_STREAM.name),
+      ...streamOwner(BROKER_ORDER_IDS_STREAM.name),
+      ...streamOwner(BROKER_STATUS_STREAM.name),
+      // Its last reserved id after a restart (the newest message of broker.<name>.orderIds).
+      `$JS.API.STREAM.MSG.GET.${stream(BROKER_ORDER_IDS_STREAM.name)}`,
+    ],
+    'gateway-paper': [JS_INFO, ...streamOwner(BROKER_EVENTS_STREAM.name), ...streamOwner(BROKER_STATUS_STREAM.name)],
+    'gateway-alpaca': [JS_INFO, ...streamOwner(BROKER_EVENTS_STREAM.name), ...streamOwner(BROKER_STATUS_STREAM.name)],
+    orders: [
+      JS_INFO,
+      ...streamOwner(ORDERS_STREAM.name),
+      ...streamOwner(BROKER_EVENTS_STREAM.name),
+      ...consumerOwner(BROKER_EVENTS_STREAM.name),
+    ],
+    'market-data': [JS_INFO],
+    history: [
+      JS_INFO,
+      ...streamOwner(ORDERS_STREAM.name),
+      ...consumerOwner(ORDERS_STREAM.name),
+      // A broker's last status (its history announcement) while its gateway is down: the cache stays readable.
+      `$JS.API.STREAM.MSG.GET.${stream(BROKER_STATUS_STREAM.name)}`,
+    ],
+    // Streams and consumers: create, edit, delete, purge. Not $JS.ACK: acking another's messages would lose them.
+    operator: ['$JS.API.>'],
+    client: [JS_INFO],
+    dashboard: [JS_INFO],
+  };
+}
+
+/** System subjects (not in the catalog) each user may publish, without a bus namespace. */
+export const SYSTEM_PUBLISH = systemPublish((name) => name);
 
 /** Durable consumers each consuming service names (documentation; the API subjects above use `*`). */
 export const DURABLES: Readonly<Partial<Record<NatsUser, string>>> = {
@@ -280,13 +287,19 @@ export function subscribeGrant(match: string): string {
   return end === tokens.length ? match : [...tokens.slice(0, end), '>'].join('.');
 }
 
-/** The permissions of every user, from the catalog and the rules. */
-export function natsPermissions(cat: MessageCatalog = catalog): UserPermissions[] {
+/**
+ * The permissions of every user, from the catalog and the rules. With a bus namespace (BUS_NAMESPACE of the
+ * system's services and clients) the catalog subjects are `<ns>.<subject>` and the streams `<ns>_<NAME>`, as the
+ * bus puts them on the wire; reply inboxes are not namespaced.
+ */
+export function natsPermissions(cat: MessageCatalog = catalog, namespace = ''): UserPermissions[] {
   const byEntry = rulesByEntry(cat);
   const rulesUsed = [...new Set(byEntry.values())];
+  const onWire = (subject: string) => (namespace === '' ? subject : `${namespace}.${subject}`);
+  const system = namespace === '' ? SYSTEM_PUBLISH : systemPublish((name) => `${namespace}_${name}`);
   return NATS_USERS.map((user) => {
     const publish = rulesUsed.filter((r) => r.publish.includes(user)).map((r) => r.match);
-    const subscribe = rulesUsed.filter((r) => r.subscribe.includes(user)).map((r) => subscribeGrant(r.match));
+    const subscribe = rulesUsed.filter((r) => r.subscribe.includes(user)).map((r) => onWire(subscribeGrant(r.match)));
     const serves = [...byEntry].some(([entry, r]) => entry.kind === 'request' && r.subscribe.includes(user));
     const service = PROBED[user];
     // The container healthcheck asks the service itself one cheap question, with the service's own user.
@@ -295,7 +308,7 @@ export function natsPermissions(cat: MessageCatalog = catalog): UserPermissions[
     if (probe !== undefined && !publish.includes(probe)) publish.push(probe);
     return {
       user,
-      publish: [...publish, ...SYSTEM_PUBLISH[user]],
+      publish: [...publish.map(onWire), ...system[user]],
       subscribe: [...subscribe, `${inboxPrefixOf(user)}.>`],
       allowResponses: serves,
     };
@@ -314,9 +327,9 @@ export function subjectMatches(pattern: string, subject: string): boolean {
 }
 
 /** The server configuration block (included by nats.conf); public keys come from the environment. */
-export function renderAuthConf(cat: MessageCatalog = catalog): string {
+export function renderAuthConf(cat: MessageCatalog = catalog, namespace = ''): string {
   const list = (xs: readonly string[]) => `[\n${xs.map((x) => `          ${JSON.stringify(x)}`).join('\n')}\n        ]`;
-  const users = natsPermissions(cat).map(
+  const users = natsPermissions(cat, namespace).map(
     (p) => `    # ${USER_DESCRIPTIONS[p.user]}
     {
       nkey: $${nkeyVariableOf(p.user)}

@@ -139,6 +139,25 @@ describe('the matrix is derived from the catalog', () => {
     expect(readFileSync(AUTH_CONF_PATH, 'utf8')).toBe(renderAuthConf());
   });
 
+  test('with a bus namespace, catalog subjects and streams carry it as the bus puts them on the wire; inboxes do not', () => {
+    const plain = natsPermissions();
+    const spaced = natsPermissions(catalog, 'ns1');
+    const onWire = (x: string) =>
+      x.startsWith('_INBOX.') || x === '$JS.API.INFO' || x === '$JS.API.>'
+        ? x
+        : x.startsWith('$JS.')
+          ? x.replace(
+              /(STREAM\.(?:INFO|CREATE|UPDATE|MSG\.GET)\.|CONSUMER\.(?:INFO|CREATE|DURABLE\.CREATE|MSG\.NEXT)\.|\$JS\.ACK\.)/,
+              '$1ns1_',
+            )
+          : `ns1.${x}`;
+    for (const [i, p] of plain.entries()) {
+      expect(spaced[i]?.publish).toEqual(p.publish.map(onWire));
+      expect(spaced[i]?.subscribe).toEqual(p.subscribe.map(onWire));
+    }
+    expect(spaced.find((p) => p.user === 'history')?.publish).toContain('$JS.API.CONSUMER.MSG.NEXT.ns1_ORDERS.*');
+  });
+
   test('a subject added to the catalog without a rule is an error, not a silent gap', () => {
     const extra = { ...catalog.entries[0], pattern: 'orders.newThing' } as (typeof catalog.entries)[number];
     const grown = { entries: [...catalog.entries, extra], lookup: catalog.lookup };

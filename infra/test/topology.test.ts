@@ -77,11 +77,15 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The inherited environment without anything that would point a child at another NATS or database. */
+/**
+ * The inherited environment without anything that would point a child at another NATS or database, nor the test
+ * file's bus namespace: the topology runs as compose runs it, on a server of its own whose permissions name plain
+ * subjects.
+ */
 function baseEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(NATS_|DATABASE_|PGLITE_|IB_|BROKER_|ORDERS_|HISTORY_|MD_|LOG_)/.test(k)) env[k] = v;
+    if (v !== undefined && !/^(NATS_|BUS_|DATABASE_|PGLITE_|IB_|BROKER_|ORDERS_|HISTORY_|MD_|LOG_)/.test(k)) env[k] = v;
   }
   return env;
 }

@@ -33,7 +33,9 @@ export function runCli(
     processGroup?: boolean;
   } = {},
 ): Promise<CliResult> {
-  const { NATS_URL: _n, DATABASE_URL: _d, LOG_LEVEL: _l, BROKER_NAME: _b, ...rest } = process.env;
+  // Without the test file's BUS_NAMESPACE too: the systems the CLI tests talk to are configured from scratch
+  // (no namespace) on a NATS server of their own, or embedded.
+  const { NATS_URL: _n, DATABASE_URL: _d, LOG_LEVEL: _l, BROKER_NAME: _b, BUS_NAMESPACE: _ns, ...rest } = process.env;
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {

@@ -19,6 +19,12 @@ export interface BusOptions {
   readonly maxPayloadBytes?: number;
   /** Told about every message in and out and every handler run (metrics); absent = nothing is measured. */
   readonly observer?: BusObserver;
+  /**
+   * Which system on a shared server this bus belongs to: subjects go out as `<namespace>.<subject>` and streams
+   * are named `<namespace>_<NAME>` (namespaced-transport.ts); handlers and callers never see the prefix. Empty or
+   * absent: no prefix (production's default).
+   */
+  readonly namespace?: string;
 }
 
 const NO_OBSERVER: BusObserver = {

@@ -108,3 +108,13 @@ export class BusClosedError extends Error {
 export class BusConnectionError extends Error {
   override readonly name = 'BusConnectionError';
 }
+
+/** A bus namespace that is not one subject token usable in a stream name (letters, digits, `_`, `-`; ≤ 32). */
+export class InvalidNamespaceError extends Error {
+  override readonly name = 'InvalidNamespaceError';
+  constructor(readonly namespace: string) {
+    super(
+      `invalid bus namespace ${JSON.stringify(namespace)}: expected 1-32 letters, digits, '_' or '-' (one subject token)`,
+    );
+  }
+}

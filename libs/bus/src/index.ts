@@ -3,6 +3,8 @@ export type { BusLogger, BusOptions } from './bus-context.js';
 export * from './errors.js';
 export { createMemoryBus, type MemoryBusOptions } from './memory-bus.js';
 export { MSG_ID_HEADER } from './memory-jetstream.js';
+export { deleteNamespaceStreams } from './namespace-streams.js';
+export { checkNamespace, NAMESPACE_PATTERN } from './namespaced-transport.js';
 export { createNatsBus, createNatsBusOnConnection, type NatsBus, type NatsBusOptions } from './nats-bus.js';
 export {
   connectNats,

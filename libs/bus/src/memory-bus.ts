@@ -2,6 +2,7 @@ import type { Bus } from './bus.js';
 import type { BusOptions } from './bus-context.js';
 import { createBusOnTransport } from './bus-core.js';
 import { MemoryTransport } from './memory-transport.js';
+import { withNamespace } from './namespaced-transport.js';
 
 export interface MemoryBusOptions extends BusOptions {
   /** The emulated server's max_payload (default 1 MiB, NATS's default). */
@@ -16,5 +17,5 @@ export function createMemoryBus(options: MemoryBusOptions): Bus {
   const transport = new MemoryTransport(
     options.serverMaxPayloadBytes === undefined ? {} : { maxPayloadBytes: options.serverMaxPayloadBytes },
   );
-  return createBusOnTransport(transport, options);
+  return createBusOnTransport(withNamespace(transport, options.namespace), options);
 }

@@ -3,6 +3,7 @@ import type { Bus } from './bus.js';
 import type { BusOptions } from './bus-context.js';
 import { createBusOnTransport } from './bus-core.js';
 import type { BusConnectionError } from './errors.js';
+import { withNamespace } from './namespaced-transport.js';
 import { connectNats, type NatsConnectionConfig, type NatsConnectionEvent } from './nats-connect.js';
 import { NatsTransport } from './nats-transport.js';
 
@@ -20,7 +21,12 @@ export interface NatsBusOptions extends BusOptions {
 export async function createNatsBus(options: NatsBusOptions): Promise<NatsBus> {
   const { nc, closed } = await connectNats(options.connection, options.log, options.onConnectionEvent);
   try {
-    const bus = await createNatsBusOnConnection(nc, options);
+    const { namespace, inboxPrefix } = options.connection;
+    const bus = await createNatsBusOnConnection(nc, {
+      ...options,
+      ...(options.namespace === undefined && namespace !== undefined ? { namespace } : {}),
+      ...(inboxPrefix === undefined ? {} : { inboxPrefix }),
+    });
     return Object.assign(bus, { closed });
   } catch (err) {
     await nc.close();
@@ -28,7 +34,14 @@ export async function createNatsBus(options: NatsBusOptions): Promise<NatsBus> {
   }
 }
 
-/** The bus over a connection opened elsewhere; the bus takes it over (drain() drains and closes it). */
-export async function createNatsBusOnConnection(nc: NatsConnection, options: BusOptions): Promise<Bus> {
-  return createBusOnTransport(await NatsTransport.create(nc, options.log), options);
+/**
+ * The bus over a connection opened elsewhere; the bus takes it over (drain() drains and closes it). `inboxPrefix`:
+ * the connection's, when not `_INBOX` (replies to it are not namespaced).
+ */
+export async function createNatsBusOnConnection(
+  nc: NatsConnection,
+  options: BusOptions & { readonly inboxPrefix?: string },
+): Promise<Bus> {
+  const transport = await NatsTransport.create(nc, options.log);
+  return createBusOnTransport(withNamespace(transport, options.namespace, options.inboxPrefix), options);
 }

@@ -31,6 +31,11 @@ export interface NatsConnectionConfig {
    * infra/nats may only receive on `_INBOX.<user>.>`, so no one reads another's replies.
    */
   readonly inboxPrefix?: string;
+  /**
+   * The bus namespace of this connection (BUS_NAMESPACE): see BusOptions.namespace. Not a connection option of
+   * nats.js; it travels here so that every service's config reaches its bus the same way as the inbox prefix.
+   */
+  readonly namespace?: string;
   /** TLS; a CA file alone verifies the server, cert + key add client authentication. */
   readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
   /** Reconnect attempts per server once connected before giving up for good (default 60; -1 forever). */

@@ -7,6 +7,7 @@
  * never echoed; cross-field checks run once every single field is valid (zod skips object refinements otherwise).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { NAMESPACE_PATTERN } from '@trading-system/bus';
 import { z } from 'zod';
 
 const blankToUndefined = (value: unknown): unknown => (value === '' ? undefined : value);
@@ -58,6 +59,12 @@ export const natsConfigShape = {
   ).describe(
     'prefix of reply inboxes (default _INBOX); the users of infra/nats may only receive on _INBOX.<user>, ' +
       'so set _INBOX.<user> when connecting as one of them',
+  ),
+  BUS_NAMESPACE: optionalEnv(
+    z.string().regex(NAMESPACE_PATTERN, { message: "expected 1-32 letters, digits, '_' or '-'" }),
+  ).describe(
+    'which system on a shared NATS server this is: subjects become <ns>.<subject>, streams <ns>_<NAME>; every ' +
+      'service and client of one system must use the same value (default none: plain subjects and stream names)',
   ),
   NATS_TLS_CA: optionalEnv(existingFile).describe('path to the CA certificate (PEM) that signed the NATS server'),
   NATS_TLS_CERT: optionalEnv(existingFile).describe('path to the client certificate (PEM) for mutual TLS'),

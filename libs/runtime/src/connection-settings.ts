@@ -18,6 +18,8 @@ export interface NatsConnectionSettings {
   readonly credsFile?: string;
   /** Reply inbox prefix (NATS_INBOX_PREFIX); undefined = nats.js's _INBOX. */
   readonly inboxPrefix?: string;
+  /** Bus namespace (BUS_NAMESPACE); undefined = plain subjects and stream names. */
+  readonly namespace?: string;
   /** Present when any TLS file is set, or when a server URL uses tls://. Paths, read by the bus. */
   readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
   /** Bounded: after this many failed attempts the connection closes for good and the service calls fatal(). */
@@ -51,6 +53,7 @@ export function natsConnectionSettings(config: NatsConfig): NatsConnectionSettin
     ...(nkeySeed === undefined ? {} : { nkeySeed }),
     ...(config.NATS_CREDS_FILE === undefined ? {} : { credsFile: config.NATS_CREDS_FILE }),
     ...(config.NATS_INBOX_PREFIX === undefined ? {} : { inboxPrefix: config.NATS_INBOX_PREFIX }),
+    ...(config.BUS_NAMESPACE === undefined ? {} : { namespace: config.BUS_NAMESPACE }),
     ...(wantsTls
       ? {
           tls: {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_CREDENTIALS } from '@trading-system/alpaca-sim';
 import { EmbeddedConfig, startEmbedded } from '@trading-system/embedded';
 import { createLogger, loadConfig } from '@trading-system/runtime';
-import { databaseUrl, openPgTestDatabase, startPrivateNats } from '@trading-system/testkit';
+import { databaseUrl, namespaceEnv, openPgTestDatabase, startPrivateNats } from '@trading-system/testkit';
 import { expect, test } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -72,6 +72,7 @@ test('examples/multi-broker.ts on a deployed stack (NATS_URL): the same run thro
   if (!nats.private) throw new Error('nats-server is not installed: this test runs a whole system on its own server');
   const database = await openPgTestDatabase<unknown>({ poolMax: 1 });
   const config = loadConfig(EmbeddedConfig, {
+    ...namespaceEnv(), // the script inherits this file's namespace with the environment
     NATS_URL: nats.url,
     DATABASE_URL: await databaseUrl(),
     DATABASE_POOL_MAX: '4',

@@ -1,3 +1,4 @@
+export * from './namespace.js';
 export * from './nats.js';
 export * from './poll.js';
 export * from './postgres.js';

@@ -15,6 +15,7 @@ import {
   createNatsBus,
 } from '@trading-system/bus';
 import type { MessageCatalog } from '@trading-system/contracts';
+import { testNamespace } from './namespace.js';
 import { resolveServiceUrl } from './resolve-service.js';
 
 export const LOCAL_NATS_URL = 'nats://127.0.0.1:4222';
@@ -24,6 +25,11 @@ export class TestNatsUnavailableError extends Error {
 }
 
 let resolved: Promise<string> | undefined;
+
+/** True once this process asked for the test NATS URL. */
+export function natsUrlResolved(): boolean {
+  return resolved !== undefined;
+}
 
 /** The NATS URL tests use; resolved once per process (a started container is reused and reaped on exit). */
 export function natsUrl(): Promise<string> {
@@ -77,6 +83,8 @@ export interface TestBus {
 
 export interface TestBusOptions {
   readonly log?: BusLogger;
+  /** Bus namespace (default: the test file's, testNamespace(); '' = none). */
+  readonly namespace?: string;
   readonly maxPayloadBytes?: number;
   readonly observer?: BusObserver;
 }
@@ -117,13 +125,15 @@ function fixture(kind: 'nats' | 'memory', bus: Bus, cleanupBus: () => Promise<Bu
   };
 }
 
-/** A NATS bus on the test server, its own connection, a fresh subject prefix. */
+/** A NATS bus on the test server, its own connection, a fresh subject prefix, the test file's namespace. */
 export async function createTestNatsBus(catalog: MessageCatalog, options: TestBusOptions = {}): Promise<TestBus> {
   const url = await natsUrl();
+  const namespace = options.namespace ?? testNamespace();
   const make = (log: BusLogger): Promise<Bus> =>
     createNatsBus({
       catalog,
       log,
+      ...(namespace === undefined ? {} : { namespace }),
       connection: { servers: url, name: `test-${process.pid}`, maxReconnectAttempts: 2 },
       ...(options.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: options.maxPayloadBytes }),
       ...(options.observer === undefined ? {} : { observer: options.observer }),
@@ -137,6 +147,7 @@ export async function createTestMemoryBus(catalog: MessageCatalog, options: Test
   const bus = createMemoryBus({
     catalog,
     log: options.log ?? silentBusLogger,
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
     ...(options.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: options.maxPayloadBytes }),
     ...(options.observer === undefined ? {} : { observer: options.observer }),
   });

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { manualClock, type RunningSim, startSim } from '@trading-system/ib-sim';
-import { natsUrl, uniqueName } from '@trading-system/testkit';
+import { natsUrl, uniqueName, wireSubject } from '@trading-system/testkit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { AAPL, AAPL_CON_ID, storedEvents, TUESDAY_1100_ET, withTimeout } from './helpers.js';
 
@@ -26,11 +26,11 @@ const stderr: string[] = [];
 
 const json = (x: unknown) => new TextEncoder().encode(JSON.stringify(x));
 const request = async <T>(subject: string, body: unknown, timeout = 5_000): Promise<T> =>
-  (await nc.request(subject, json(body), { timeout })).json<T>();
+  (await nc.request(wireSubject(subject), json(body), { timeout })).json<T>();
 
 /** Resolves with the first message on `subject` matching `match`. */
 function first<T>(subject: string, match: (m: T) => boolean, ms = 8_000): Promise<T> {
-  const sub = nc.subscribe(subject);
+  const sub = nc.subscribe(wireSubject(subject));
   const p = (async () => {
     for await (const m of sub) {
       const data = m.json<T>();

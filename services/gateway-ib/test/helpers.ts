@@ -5,7 +5,15 @@ import type { Bus, Received } from '@trading-system/bus';
 import { BROKER_EVENTS_STREAM, catalog, IbConnectionConfig } from '@trading-system/contracts';
 import { type RunningSim, type SimOptions, scaledClock, startSim } from '@trading-system/ib-sim';
 import { createLogger } from '@trading-system/runtime';
-import { createTestNatsBus, natsUrl, type TestBus, uniqueName } from '@trading-system/testkit';
+import {
+  busSubject,
+  createTestNatsBus,
+  natsUrl,
+  type TestBus,
+  uniqueName,
+  wireStream,
+  wireSubject,
+} from '@trading-system/testkit';
 import { type Gateway, type GatewayDeps, start } from '../src/app.js';
 import type { BrokerOptions } from '../src/broker.js';
 
@@ -109,12 +117,14 @@ export async function storedEvents<T = Record<string, unknown>>(
   const nc = await connect({ servers: await natsUrl() });
   try {
     const js = jetstream(nc);
-    const consumer = await js.consumers.get(BROKER_EVENTS_STREAM.name, { filter_subjects: filter });
+    const consumer = await js.consumers.get(wireStream(BROKER_EVENTS_STREAM.name), {
+      filter_subjects: wireSubject(filter),
+    });
     const out: Array<{ subject: string; data: T }> = [];
     for (;;) {
       const m = await consumer.next({ expires: 1_000 });
       if (m === null) break;
-      out.push({ subject: m.subject, data: m.json<T>() });
+      out.push({ subject: busSubject(m.subject), data: m.json<T>() });
     }
     return out;
   } finally {

@@ -14,7 +14,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { BrokerMdSubscribeReply } from '@trading-system/contracts';
 import { Subjects } from '@trading-system/contracts';
-import { natsUrl, until } from '@trading-system/testkit';
+import { natsUrl, until, wireSubject } from '@trading-system/testkit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { AAPL, type Harness, nextMessage, startHarness } from './helpers.js';
 
@@ -54,7 +54,7 @@ function rawRequest(subject: string, payload: unknown, onReply?: () => void): Pr
         resolve(m.json<Record<string, unknown>>());
       },
     });
-    nc.publish(subject, JSON.stringify(payload), { reply: inbox });
+    nc.publish(wireSubject(subject), JSON.stringify(payload), { reply: inbox });
   });
 }
 
@@ -63,7 +63,7 @@ test('80 rounds of subscribe, ticks, unsubscribe: not one tick is published afte
   let late = 0;
   let ticks = 0;
   let closed = false;
-  const sub = nc.subscribe(subject, {
+  const sub = nc.subscribe(wireSubject(subject), {
     callback: () => {
       ticks++;
       if (closed) late++;

@@ -14,7 +14,7 @@ import type {
 } from '@trading-system/contracts';
 import { IbConnectionConfig, Subjects } from '@trading-system/contracts';
 import { IN } from '@trading-system/ib-sim';
-import { natsUrl, until } from '@trading-system/testkit';
+import { natsUrl, until, wireSubject } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Gateway, start } from '../src/app.js';
 import { AAPL, type Harness, nextMessage, startHarness, testLogger } from './helpers.js';
@@ -116,17 +116,25 @@ describe('same order', () => {
       // Not a broker order id at all (ids are strings): refused by the contract.
       for (const orderId of [7, 0, -1, '', 'a.b']) {
         const started = Date.now();
-        const m = await nc.request(cmd('cancelOrder'), JSON.stringify({ v: 1, clientOrderId: coid(), orderId }), {
-          timeout: 2_000,
-        });
+        const m = await nc.request(
+          wireSubject(cmd('cancelOrder')),
+          JSON.stringify({ v: 1, clientOrderId: coid(), orderId }),
+          {
+            timeout: 2_000,
+          },
+        );
         expect(Date.now() - started).toBeLessThan(500);
         expect(m.json()).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
       }
       // A broker order id, but not the decimal form of one IB could hold: names no order of ours.
       for (const orderId of ['0', '-1', '007', '2147483648', 'x1']) {
-        const m = await nc.request(cmd('cancelOrder'), JSON.stringify({ v: 1, clientOrderId: coid(), orderId }), {
-          timeout: 2_000,
-        });
+        const m = await nc.request(
+          wireSubject(cmd('cancelOrder')),
+          JSON.stringify({ v: 1, clientOrderId: coid(), orderId }),
+          {
+            timeout: 2_000,
+          },
+        );
         expect(m.json()).toMatchObject({ ok: false, code: 'BROKER_ORDER_MISMATCH', details: { reason: 'notOpen' } });
       }
       // An account-summary round trip on the same socket (the sim answers each request): anything the gateway
