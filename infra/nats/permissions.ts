@@ -45,12 +45,13 @@ export const NATS_USERS = [...SERVICE_USERS, 'operator', 'client', 'dashboard'] 
 export type NatsUser = (typeof NATS_USERS)[number];
 
 export const USER_DESCRIPTIONS: Readonly<Record<NatsUser, string>> = {
-  'gateway-ib': 'gateway-ib: serves broker.*.cmd.*, gateway.*.cmd.*, account.*; publishes broker events, status, ticks',
+  'gateway-ib':
+    'gateway-ib: serves broker.*.cmd.*, gateway.*.cmd.*, account.*; publishes broker events, status, ticks, trades',
   'gateway-paper':
-    'gateway-paper: serves broker.*.cmd.*, gateway.*.cmd.*, account.*; publishes broker events, status, ticks; ' +
+    'gateway-paper: serves broker.*.cmd.*, gateway.*.cmd.*, account.*; publishes broker events, status, ticks, trades; ' +
     'reads its quote source (ticks, bars, status, read commands)',
   'gateway-alpaca':
-    'gateway-alpaca: serves broker.*.cmd.*, gateway.*.cmd.*, account.*; publishes broker events, status, ticks',
+    'gateway-alpaca: serves broker.*.cmd.*, gateway.*.cmd.*, account.*; publishes broker events, status, ticks, trades',
   orders: 'orders (the OMS): serves orders.*; the only sender of broker order commands; publishes the ORDERS stream',
   'market-data': 'market-data: serves md.subscribe/unsubscribe/snapshot; publishes bars and feed health',
   history: 'history: serves hist.*; streams hist.stream.*; reads the ORDERS stream into its read model',
@@ -94,9 +95,10 @@ export const RULES: readonly Rule[] = [
   // Market data
   rule('md.tick.*.*', GATEWAYS, ['market-data', 'orders', ...SHADOW, ...READERS]),
   // gateway-alpaca streams no 5-s bars.
+  rule('md.trade.*.*', GATEWAYS, ['market-data', ...SHADOW, ...READERS]),
   rule('md.rtbar.*.*', ['gateway-ib', 'gateway-paper'], ['market-data', ...SHADOW, ...READERS]),
   rule('md.bar.*.*.*', ['market-data'], ['history', ...READERS]),
-  rule('md.health.*.*', ['gateway-ib', 'market-data'], ['orders', ...READERS]),
+  rule('md.health.*.*', ['market-data'], ['orders', ...READERS]),
   rule('md.subscribe', ['orders', ...READERS], ['market-data']),
   rule('md.unsubscribe', ['orders', ...READERS], ['market-data']),
   rule('md.snapshot', ['orders', ...READERS], ['market-data']),

@@ -1,7 +1,7 @@
 /**
  * Market-data lines in use per broker, counted from the feed health messages (`md.health.<broker>.<instrumentId>`):
- * market-data publishes one per open line every MD_HEALTH_EVERY_MS (10 s by default) and on every state change,
- * the gateway on its own changes. No message says a line was released, so a line counts while its latest message
+ * market-data (their only producer) publishes one per open line every MD_HEALTH_EVERY_MS (10 s by default) and on
+ * every state change. No message says a line was released, so a line counts while its latest message
  * is younger than `forgetAfterMs` and says it is held (a lease on it, state not `down`). Pure: time comes in.
  */
 import type { FeedHealth } from '@trading-system/contracts';

@@ -8,9 +8,9 @@ import { parseTimeframe, Timeframe } from './timeframe.js';
 /**
  * What one broker connection takes and serves, announced by its gateway in every `BrokerStatus` (and in the
  * `status` reply), so that every consumer reads it from the broker instead of keeping its own per-broker rules:
- * the OMS denies an order outside it (nothing is sent), history plans its requests within `history`, market-data
- * keeps within `marketDataLines`, and the conformance suite holds the gateway to it (everything claimed works,
- * everything else is refused). A gateway enforces its own announcement too: it refuses what it does not claim.
+ * the OMS denies an order outside it (nothing is sent), history plans its requests within `history`, the gateway
+ * refuses lines beyond `marketDataLines` (market-data passes the refusal on), and the conformance suite holds the
+ * gateway to it (everything claimed works, everything else is refused). A gateway enforces its own announcement too: it refuses what it does not claim.
  *
  * Broker-neutral: order types and TIFs are the domain's, asset classes are SecType values, bar sizes are domain
  * timeframes; each gateway maps them onto its broker. Absent lists mean "none" (a gateway claims explicitly).

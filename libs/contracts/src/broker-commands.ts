@@ -99,8 +99,10 @@ export const QualifyContractReply = okReply({ instruments: z.array(Instrument).m
 export type QualifyContractReply = z.infer<typeof QualifyContractReply>;
 
 /**
- * `mdSubscribe`: open broker market-data lines for an instrument (market-data's line manager calls this; it owns the
- * line budget and ref counting, the gateway does not). Data then flows on `md.tick.*` / `md.rtbar.*`.
+ * `mdSubscribe`: open broker market-data lines for an instrument (market-data calls it once per line however many
+ * leases it holds; a shadowing paper broker calls it too). The gateway owns the broker's lines: it ref-counts its
+ * callers per instrument and stream and enforces the line budget it announces (LINE_BUDGET_EXHAUSTED). Data then
+ * flows on `md.tick.*`, `md.trade.*` (when the reply lists it: exact trades) and `md.rtbar.*`.
  */
 export const BrokerMdSubscribeRequest = z.object({
   v: V1,

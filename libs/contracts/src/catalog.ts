@@ -41,6 +41,7 @@ import {
   MdUnsubscribeReply,
   MdUnsubscribeRequest,
   Tick,
+  Trade,
 } from './market-data.js';
 import { CancelAllOrders, CancelOrder, ModifyOrder, SubmitOrder } from './order-commands.js';
 import { ORDER_EVENT_SCHEMAS } from './order-events.js';
@@ -124,6 +125,13 @@ const entries: CatalogEntry[] = [
     producer: GW,
     consumers: 'market-data, orders, SDK',
     description: 'L1 quote state (full state after each change) of one instrument; instrument token = instrument id.',
+  }),
+  row('event', Subjects.mdTrade, {
+    message: Trade,
+    producer: 'gateway-ib, gateway-alpaca, gateway-paper (shadowing)',
+    consumers: 'market-data, SDK',
+    description:
+      'Exact trades, one message per trade (not conflated), while a ticks line is open; announced by listing the subject in the mdSubscribe reply.',
   }),
   row('event', Subjects.mdRtBar, {
     message: Bar,

@@ -40,6 +40,32 @@ export const Tick = z.object({
 });
 export type Tick = z.infer<typeof Tick>;
 
+/**
+ * One exact trade of one instrument on `md.trade.<broker>.<instrumentId>`, as the broker reported it (IB: each
+ * RTVolume, generic tick 233). Not conflated: one message per trade, in the broker's order. Published by a gateway
+ * while it holds a `ticks` line for the instrument, beside the quote state on `md.tick.*`; a gateway that does so
+ * lists this subject in its `mdSubscribe` reply (the announcement market-data reads). Consumers: market-data
+ * (bars), SDK.
+ */
+export const Trade = z.object({
+  v: V1,
+  broker: BrokerName,
+  instrumentId: InstrumentId,
+  /** Trade price, exact decimal string. */
+  price: Price,
+  /** Trade size in shares / contracts / units (never lots), exact decimal string, > 0. */
+  size: Decimal,
+  /** Session volume after this trade, when the broker says (IB RTVolume's total volume). */
+  volume: Decimal.optional(),
+  /** Exchange (or broker) time of the trade, epoch ms. */
+  tsEventMs: EpochMs,
+  /** When the gateway built this message, epoch ms. */
+  tsInitMs: EpochMs,
+  /** True when the line carries delayed data. */
+  delayed: z.boolean(),
+});
+export type Trade = z.infer<typeof Trade>;
+
 /** The OHLCV body of one bar, shared by live bars and historical chunks. */
 export const BarData = z.object({
   /** Bar open time (inclusive), epoch ms. */
@@ -172,8 +198,8 @@ export const MdSnapshotReply = okReply({ items: z.array(MdSnapshotItem) });
 export type MdSnapshotReply = z.infer<typeof MdSnapshotReply>;
 
 /**
- * `md.health.<broker>.<instrumentId>` (market-data → anyone): published on every state change and every 10 s while a
- * line is open. Consumers: orders (refuse collars on stale data), dashboards.
+ * `md.health.<broker>.<instrumentId>` (market-data → anyone; market-data is its only producer): published on every
+ * state change and every 10 s while a line is open. Consumers: orders (refuse collars on stale data), dashboards.
  */
 export const FeedHealth = z.object({
   v: V1,

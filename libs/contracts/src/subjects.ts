@@ -24,11 +24,13 @@ export const Subjects = {
   // Market data
   /** L1 ticks, gateway-ib → anyone (core NATS). */
   mdTick: subjectTemplate<'md.tick.<broker>.<instrument>', Inst>('md.tick.<broker>.<instrument>'),
+  /** Exact trades, one message per trade, gateways → anyone (core NATS). */
+  mdTrade: subjectTemplate<'md.trade.<broker>.<instrument>', Inst>('md.trade.<broker>.<instrument>'),
   /** IB 5-second real-time bars, gateway-ib → anyone (core NATS). */
   mdRtBar: subjectTemplate<'md.rtbar.<broker>.<instrument>', Inst>('md.rtbar.<broker>.<instrument>'),
   /** Completed bars of any timeframe, market-data → anyone (core NATS). */
   mdBar: subjectTemplate<'md.bar.<timeframe>.<broker>.<instrument>', Inst>('md.bar.<timeframe>.<broker>.<instrument>'),
-  /** Feed health per instrument line, market-data → anyone. */
+  /** Feed health per instrument line, market-data (its only producer) → anyone. */
   mdHealth: subjectTemplate<'md.health.<broker>.<instrument>', Inst>('md.health.<broker>.<instrument>'),
   mdSubscribe: subjectTemplate('md.subscribe'),
   mdUnsubscribe: subjectTemplate('md.unsubscribe'),

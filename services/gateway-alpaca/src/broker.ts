@@ -41,6 +41,7 @@ import {
   type ReconcileRequest,
   Subjects,
   snapshotParts,
+  type Trade,
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import { AlpacaApiError, type AlpacaPort, AlpacaUnreachable, type OrdersQuery } from './alpaca-port.js';
@@ -228,15 +229,28 @@ export class AlpacaBroker {
       last: num(q.last),
       lastSize: num(q.lastSize),
     };
+    const tsEventMs = Number.isNaN(t) ? now : t;
     this.bus.publish(Subjects.mdTick.build({ broker: this.config.name, instrument: instrumentId }), {
       v: 1,
       broker: this.config.name,
       instrumentId,
       ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
-      tsEventMs: Number.isNaN(t) ? now : t,
+      tsEventMs,
       tsInitMs: now,
       delayed: false,
     });
+    // A stream trade ('t', the only message with a last price) is also an exact trade: market-data's bars use it.
+    if (fields.last !== undefined && fields.lastSize !== undefined && fields.lastSize !== '0')
+      this.bus.publish(Subjects.mdTrade.build({ broker: this.config.name, instrument: instrumentId }), {
+        v: 1,
+        broker: this.config.name,
+        instrumentId,
+        price: fields.last,
+        size: fields.lastSize,
+        tsEventMs,
+        tsInitMs: now,
+        delayed: false,
+      } satisfies Trade);
   }
 
   start(): void {
@@ -819,7 +833,10 @@ export class AlpacaBroker {
     return {
       v: 1,
       ok: true,
-      subjects: [Subjects.mdTick.build({ broker: this.config.name, instrument: instrumentIdOf(a.id) })],
+      subjects: [
+        Subjects.mdTick.build({ broker: this.config.name, instrument: instrumentIdOf(a.id) }),
+        Subjects.mdTrade.build({ broker: this.config.name, instrument: instrumentIdOf(a.id) }),
+      ],
       delayed: false,
       instanceId: this.instanceId,
     };

@@ -5,11 +5,14 @@
  *
  * Ticks are conflated: each IB callback updates the line's state in place and marks it dirty; one flush per
  * event-loop turn publishes the full state on `md.tick.<broker>.<instrumentId>` (hot path: an array lookup, a string
- * compare, no allocation unless the value changed). 5-second real-time bars go to `md.rtbar.<broker>.<instrumentId>`.
+ * compare, no allocation unless the value changed). Exact trades are not conflated: each RTVolume (generic tick 233)
+ * that carries a trade is published at once on `md.trade.<broker>.<instrumentId>` (market-data builds bars from
+ * them), and is merged into the quote state as its last/volume. 5-second real-time bars go to
+ * `md.rtbar.<broker>.<instrumentId>`.
  *
  * After a reconnect, an IB 1101 or a market farm coming back, every live line is re-requested under a new reqId
- * (within the governor's rate: 100 lines take ~2.5 s at 40 msg/s). A line with no tick for `staleAfterMs`
- * is reported stale on `md.health.<broker>.<instrumentId>` (and live again when ticks resume).
+ * (within the governor's rate: 100 lines take ~2.5 s at 40 msg/s). A line with no tick for `staleAfterMs` is
+ * logged stale (and live again when ticks resume); feed health on `md.health.*` is market-data's alone.
  */
 import type { Bus } from '@trading-system/bus';
 import {
@@ -17,7 +20,6 @@ import {
   type BrokerMdSubscribeRequest,
   type BrokerMdUnsubscribeRequest,
   ContractError,
-  type FeedHealth,
   type Instrument,
   type MdStreamKind,
   Subjects,
@@ -31,10 +33,15 @@ import { tradingContract } from './parsing/contracts.js';
 import { toRtBar } from './parsing/rtbars.js';
 import {
   applyOptionComputation,
+  applyRtVolume,
   applyTickPrice,
   applyTickSize,
   applyTickString,
+  isRtVolume,
   newTickState,
+  parseRtVolume,
+  type RtVolume,
+  rtVolumeTrade,
   type TickState,
   toTick,
 } from './parsing/ticks.js';
@@ -48,7 +55,7 @@ export interface MarketDataOptions {
   readonly snapshotTimeoutMs?: number;
 }
 
-type FeedMark = 'live' | 'stale' | 'down';
+export type FeedMark = 'live' | 'stale' | 'down';
 
 interface Line {
   readonly instrumentId: string;
@@ -65,6 +72,7 @@ interface Line {
   allowDelayed: boolean;
   readonly tickSubject: string;
   readonly barSubject: string;
+  readonly tradeSubject: string;
   readonly state: TickState;
   dirty: boolean;
   lastTickMs: number;
@@ -85,6 +93,8 @@ export class MarketData {
   ibRequests = 0;
   resubscriptions = 0;
   published = 0;
+  /** Exact trades published on `md.trade.*`. */
+  tradesPublished = 0;
   /** IB tick callbacks handled (price, size, string). */
   ticksIn = 0;
   private snapshotsRunning = 0;
@@ -150,6 +160,8 @@ export class MarketData {
       line.tickRefs++;
       if (line.tickReqId === undefined) this.requestTicks(line);
       subjects.push(line.tickSubject);
+      // An index has values, not trades: announcing none leaves market-data to build its bars from `last`.
+      if (line.instrument.secType !== 'IND') subjects.push(line.tradeSubject);
     }
     if (wantsBars) {
       line.barWhatToShow = req.rtBarsWhatToShow;
@@ -264,6 +276,7 @@ export class MarketData {
       allowDelayed: false,
       tickSubject: Subjects.mdTick.build({ broker, instrument: instrument.id }),
       barSubject: Subjects.mdRtBar.build({ broker, instrument: instrument.id }),
+      tradeSubject: Subjects.mdTrade.build({ broker, instrument: instrument.id }),
       state: newTickState(Date.now()),
       dirty: false,
       lastTickMs: Date.now(),
@@ -290,7 +303,13 @@ export class MarketData {
       },
       tickString: (field, value) => {
         this.ticksIn++;
-        if (applyTickString(state, field, value)) this.touch(line);
+        if (!isRtVolume(field)) {
+          if (applyTickString(state, field, value)) this.touch(line);
+          return;
+        }
+        const rt = parseRtVolume(value);
+        this.publishTrade(line, rt);
+        if (applyRtVolume(state, rt)) this.touch(line);
       },
       optionComputation: (c) => {
         this.ticksIn++;
@@ -401,6 +420,18 @@ export class MarketData {
     }
   }
 
+  private publishTrade(line: Line, rt: RtVolume): void {
+    if (line.tickRefs === 0) return;
+    const trade = rtVolumeTrade(this.conn.name, line.instrumentId, rt, line.state.delayed, Date.now());
+    if (trade === undefined) return;
+    try {
+      this.bus.publish(line.tradeSubject, trade);
+      this.tradesPublished++;
+    } catch (err) {
+      this.log.error({ err, instrumentId: line.instrumentId }, 'publishing a trade failed');
+    }
+  }
+
   private flush(): void {
     this.flushScheduled = false;
     const now = Date.now();
@@ -431,23 +462,20 @@ export class MarketData {
     }
   }
 
+  /**
+   * The gateway's own view of a line (live / stale / down), for its logs and `feedOf`. Not published: feed health
+   * on `md.health.*` has one producer, market-data, whose lines carry the leases and tick rate consumers read.
+   */
   private mark(line: Line, feed: FeedMark): void {
     if (line.feed === feed) return;
+    const from = line.feed;
     line.feed = feed;
-    const now = Date.now();
-    const health: FeedHealth = {
-      v: 1,
-      broker: this.conn.name,
-      instrumentId: line.instrumentId,
-      state: feed === 'live' && line.state.delayed ? 'delayed' : feed,
-      lastTickAgeMs: Math.max(0, now - line.lastTickMs),
-      leases: line.tickRefs,
-      tsMs: now,
-    };
-    try {
-      this.bus.publish(Subjects.mdHealth.build({ broker: this.conn.name, instrument: line.instrumentId }), health);
-    } catch (err) {
-      this.log.error({ err, instrumentId: line.instrumentId }, 'publishing feed health failed');
-    }
+    if (feed === 'live' && from !== 'live')
+      this.log.info({ instrumentId: line.instrumentId, from }, 'market-data line live again');
+  }
+
+  /** The gateway's view of an open line's feed (tests, diagnostics); undefined when no line is open. */
+  feedOf(instrumentId: string): FeedMark | undefined {
+    return this.lines.get(instrumentId)?.feed;
   }
 }

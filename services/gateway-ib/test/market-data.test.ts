@@ -7,8 +7,9 @@ import type {
   FeedHealth,
   QualifyContractReply,
   Tick,
+  Trade,
 } from '@trading-system/contracts';
-import { Subjects } from '@trading-system/contracts';
+import { Subjects, Trade as TradeSchema } from '@trading-system/contracts';
 import { until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AAPL, type Harness, nextMessage, startHarness } from './helpers.js';
@@ -43,6 +44,7 @@ const unsubscribe = (instrumentId: string, streams: string[] = ['ticks']) =>
   );
 const simLines = () => h.sim.control.sessions().flatMap((s) => s.marketDataTickerIds).length;
 const tickSubject = (instrumentId: string) => Subjects.mdTick.build({ broker: h.broker, instrument: instrumentId });
+const tradeSubject = (instrumentId: string) => Subjects.mdTrade.build({ broker: h.broker, instrument: instrumentId });
 
 describe('contracts', () => {
   test('a description qualifies to one instrument, cached by id afterwards', async () => {
@@ -87,7 +89,8 @@ describe('market data', () => {
   test('three consumers of one instrument cost one IB line; ticks flow; the line closes with the last one', async () => {
     const first = nextMessage<Tick>(h.bus, tickSubject(AAPL), (t) => t.bid !== undefined && t.ask !== undefined);
     const replies = await Promise.all([subscribe(AAPL), subscribe(AAPL), subscribe(AAPL)]);
-    for (const r of replies) expect(r).toMatchObject({ ok: true, subjects: [tickSubject(AAPL)], delayed: false });
+    for (const r of replies)
+      expect(r).toMatchObject({ ok: true, subjects: [tickSubject(AAPL), tradeSubject(AAPL)], delayed: false });
     const t = await first;
     expect(Number(t.ask)).toBeGreaterThan(Number(t.bid));
     expect(t).toMatchObject({ broker: h.broker, instrumentId: AAPL, delayed: false });
@@ -101,6 +104,39 @@ describe('market data', () => {
     await unsubscribe(AAPL);
     await until(() => simLines() === 0, 2_000, 'IB line cancelled');
     expect(md?.linesInUse).toBe(0);
+  });
+
+  test('every RTVolume trade is published on md.trade at once, exact, with its exchange time; the quote state follows', async () => {
+    const trades: Trade[] = [];
+    const ticks: Tick[] = [];
+    const subs = [
+      h.bus.subscribe<Trade>(tradeSubject(AAPL), (m) => void trades.push(m.data)),
+      h.bus.subscribe<Tick>(tickSubject(AAPL), (m) => void ticks.push(m.data)),
+    ];
+    try {
+      expect((await subscribe(AAPL)).ok).toBe(true);
+      await until(() => trades.length >= 3, 10_000, 'three trades');
+      for (const t of trades) {
+        expect(TradeSchema.parse(t)).toEqual(t);
+        expect(t).toMatchObject({ broker: h.broker, instrumentId: AAPL, delayed: false });
+        expect(Number(t.size)).toBeGreaterThan(0);
+        expect(t.tsInitMs).toBeGreaterThanOrEqual(t.tsEventMs);
+      }
+      // the session volume after each trade rises by the trade's size (ib-sim: one trade per second)
+      for (let i = 1; i < trades.length; i++) {
+        const [a, b] = [trades[i - 1], trades[i]];
+        if (a?.volume !== undefined && b?.volume !== undefined)
+          expect(Number(b.volume)).toBeGreaterThanOrEqual(Number(a.volume));
+      }
+      // each trade is merged into the quote state as its last price
+      const last = trades.at(-1);
+      await until(() => ticks.some((t) => t.last === last?.price), 5_000, 'the quote state to carry the last trade');
+    } finally {
+      for (const s of subs) s.unsubscribe();
+      await unsubscribe(AAPL);
+    }
+    const n = h.gateway.broker(h.broker)?.marketData.tradesPublished ?? 0;
+    expect(n).toBeGreaterThanOrEqual(3);
   });
 
   test('the line budget is enforced before anything is sent', async () => {
@@ -184,18 +220,25 @@ describe('market data', () => {
     await unsubscribe(AAPL);
   });
 
-  test('a line that goes silent is reported stale, and live again when ticks resume', async () => {
-    await subscribe(AAPL);
-    await nextMessage<Tick>(h.bus, tickSubject(AAPL));
-    const healthSubject = Subjects.mdHealth.build({ broker: h.broker, instrument: AAPL });
-    const stale = nextMessage<FeedHealth>(h.bus, healthSubject, (x) => x.state === 'stale');
-    h.sim.control.setReplyDelay(1_500);
-    const s = await stale;
-    expect(s.lastTickAgeMs).toBeGreaterThanOrEqual(400);
-    const live = nextMessage<FeedHealth>(h.bus, healthSubject, (x) => x.state === 'live');
-    h.sim.control.setReplyDelay(0);
-    await live;
-    await unsubscribe(AAPL);
+  test('a line that goes silent is marked stale, and live again when ticks resume; the gateway publishes no md.health', async () => {
+    const health: FeedHealth[] = [];
+    const sub = h.bus.subscribe<FeedHealth>(Subjects.mdHealth.build({ broker: h.broker, instrument: AAPL }), (m) => {
+      health.push(m.data);
+    });
+    const md = h.gateway.broker(h.broker)?.marketData;
+    try {
+      await subscribe(AAPL);
+      await nextMessage<Tick>(h.bus, tickSubject(AAPL));
+      h.sim.control.setReplyDelay(1_500);
+      await until(() => md?.feedOf(AAPL) === 'stale', 3_000, 'the line marked stale');
+      h.sim.control.setReplyDelay(0);
+      await until(() => md?.feedOf(AAPL) === 'live', 5_000, 'the line live again');
+      // feed health has one producer, market-data (none runs here)
+      expect(health).toEqual([]);
+    } finally {
+      sub.unsubscribe();
+      await unsubscribe(AAPL);
+    }
   });
 
   test('a broker snapshot answers with the full L1 state and frees its line', async () => {

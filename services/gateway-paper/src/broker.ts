@@ -29,6 +29,7 @@ import {
   snapshotParts,
   type Tick,
   type TimeInForce,
+  type Trade,
 } from '@trading-system/contracts';
 import type { AccountConfig, Clock } from '@trading-system/exchange';
 import type { Logger } from '@trading-system/runtime';
@@ -127,6 +128,7 @@ export class PaperBroker {
       options.sourceTimeoutMs,
       {
         tick: (t) => broker?.onTick(t),
+        trade: (t) => broker?.onTrade(t),
         status: (s) => broker?.onSourceStatus(s),
       },
       (err, what) => log.warn({ err }, `quote source: ${what} failed`),
@@ -166,6 +168,15 @@ export class PaperBroker {
     if (this.venue.quotes.update(t) && this.venue.hasOpenOrders()) this.step();
     if (this.tickLines.has(t.instrumentId))
       this.bus.publish(Subjects.mdTick.build({ broker: this.config.name, instrument: t.instrumentId }), {
+        ...t,
+        broker: this.config.name,
+      });
+  }
+
+  /** The source's exact trades, re-published under our name while we hold the line (replays have none). */
+  private onTrade(t: Trade): void {
+    if (this.tickLines.has(t.instrumentId))
+      this.bus.publish(Subjects.mdTrade.build({ broker: this.config.name, instrument: t.instrumentId }), {
         ...t,
         broker: this.config.name,
       });
@@ -449,6 +460,8 @@ export class PaperBroker {
       await this.watch(instrumentId);
       this.tickLines.add(instrumentId);
       subjects.push(Subjects.mdTick.build({ broker: this.config.name, instrument: instrumentId }));
+      if (this.replay === undefined && this.shadow.tradesOf(instrumentId))
+        subjects.push(Subjects.mdTrade.build({ broker: this.config.name, instrument: instrumentId }));
     }
     if (b.streams.includes('rtbars')) {
       if (this.replay !== undefined)

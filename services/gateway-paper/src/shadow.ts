@@ -12,6 +12,7 @@ import {
   type ErrorReply,
   Subjects,
   type Tick,
+  type Trade,
 } from '@trading-system/contracts';
 import type { z } from 'zod';
 import { Refusal } from './errors.js';
@@ -20,11 +21,15 @@ type Reply<V extends BrokerCommandVerb> = Extract<z.infer<(typeof BROKER_COMMAND
 
 export interface ShadowListener {
   tick(t: Tick): void;
+  /** An exact trade of the source (`md.trade.<source>.*`), for sources that announce them. */
+  trade(t: Trade): void;
   status(s: BrokerStatus): void;
 }
 
 export class Shadow {
   private readonly lines = new Map<string, Subscription>();
+  /** Instruments whose source line announced exact trades (its mdSubscribe reply listed `md.trade.*`). */
+  private readonly tradeLines = new Set<string>();
   private statusSub: Subscription | undefined;
   private instanceId: string | undefined;
   last: BrokerStatus | undefined;
@@ -67,17 +72,29 @@ export class Shadow {
   /** Opens the source's tick line for an instrument (once; later calls are free). */
   async watch(instrumentId: string): Promise<void> {
     if (this.lines.has(instrumentId)) return;
-    const sub = this.bus.subscribe<Tick>(Subjects.mdTick.build({ broker: this.name, instrument: instrumentId }), (m) =>
-      this.listener.tick(m.data),
-    );
+    const inst = { broker: this.name, instrument: instrumentId };
+    const ticks = this.bus.subscribe<Tick>(Subjects.mdTick.build(inst), (m) => this.listener.tick(m.data));
+    const trades = this.bus.subscribe<Trade>(Subjects.mdTrade.build(inst), (m) => this.listener.trade(m.data));
+    const sub: Subscription = {
+      unsubscribe() {
+        ticks.unsubscribe();
+        trades.unsubscribe();
+      },
+    };
     this.lines.set(instrumentId, sub);
     try {
-      await this.command('mdSubscribe', { v: 1, instrument: { id: instrumentId }, streams: ['ticks'] });
+      const r = await this.command('mdSubscribe', { v: 1, instrument: { id: instrumentId }, streams: ['ticks'] });
+      if (r.subjects.includes(Subjects.mdTrade.build(inst))) this.tradeLines.add(instrumentId);
     } catch (err) {
       sub.unsubscribe();
       this.lines.delete(instrumentId);
       throw err;
     }
+  }
+
+  /** True when the source publishes exact trades for the instrument's line. */
+  tradesOf(instrumentId: string): boolean {
+    return this.tradeLines.has(instrumentId);
   }
 
   watching(instrumentId: string): boolean {

@@ -26,6 +26,7 @@ import {
   parseTimeframe,
   Subjects,
   type Tick,
+  type Trade,
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import type { z } from 'zod';
@@ -71,10 +72,6 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
   const lines = new Map<string, Line>();
   const lineSubs = new Map<string, Map<StreamKind, Subscription>>();
   const queue = new KeyedQueue();
-  /** Streaming lines each broker announces it may hold (BrokerStatus.capabilities.marketDataLines). */
-  const lineBudgets = new Map<string, number>();
-  /** Lines whose ticks are being opened at the gateway now (they count against the budget already). */
-  const openingTicks = new Set<string>();
   const subs: Subscription[] = [];
   let stopping = false;
   let snapshotSeq = 0;
@@ -111,50 +108,29 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
   };
 
   /**
-   * Refuses, before asking the gateway, a new tick line beyond the budget the broker announces: lines already open,
-   * and being opened, count. A broker that announced no budget is left to refuse on its own.
+   * Opens gateway streams; the bus subscription comes first so no early tick is missed. The line budget is the
+   * gateway's (it sees every consumer of the broker's lines): a line beyond it comes back LINE_BUDGET_EXHAUSTED.
    */
-  const checkLineBudget = (line: Line, streams: readonly StreamKind[]): void => {
-    const budget = lineBudgets.get(line.broker);
-    if (budget === undefined || !streams.includes('ticks') || line.gatewayStreams.has('ticks')) return;
-    let used = 0;
-    for (const l of lines.values())
-      if (l.broker === line.broker && (l.gatewayStreams.has('ticks') || openingTicks.has(l.key))) used++;
-    if (used >= budget)
-      throw new ContractError('LINE_BUDGET_EXHAUSTED', `all ${budget} market-data lines of ${line.broker} are in use`, {
-        details: { lines: budget },
-      });
-  };
-
-  /** Opens gateway streams; the bus subscription comes first so no early tick is missed. */
   const openStreams = async (line: Line, streams: readonly StreamKind[]): Promise<void> => {
     if (streams.length === 0) return;
-    checkLineBudget(line, streams);
-    if (streams.includes('ticks')) openingTicks.add(line.key);
-    try {
-      await openGatewayStreams(line, streams);
-    } finally {
-      openingTicks.delete(line.key);
-    }
+    await openGatewayStreams(line, streams);
   };
 
   const openGatewayStreams = async (line: Line, streams: readonly StreamKind[]): Promise<void> => {
     const byStream = lineSubs.get(line.key);
     for (const s of streams) {
       if (byStream?.has(s)) continue;
+      const inst = { broker: line.broker, instrument: line.instrumentId };
       const sub =
         s === 'ticks'
-          ? bus.subscribe<Tick>(Subjects.mdTick.build({ broker: line.broker, instrument: line.instrumentId }), (m) =>
-              line.onTick(m.data),
-            )
-          : bus.subscribe<Bar>(Subjects.mdRtBar.build({ broker: line.broker, instrument: line.instrumentId }), (m) =>
-              line.onRtBar(m.data),
-            );
+          ? quoteAndTradeSubs(line)
+          : bus.subscribe<Bar>(Subjects.mdRtBar.build(inst), (m) => line.onRtBar(m.data));
       byStream?.set(s, sub);
     }
     try {
       await settleUnresolved(line.key, false);
       const r = await gateway.subscribe(line.broker, line.instrument, streams);
+      if (streams.includes('ticks') && r.subjects.includes(tradeSubjectOf(line))) line.exactTrades = true;
       for (const s of streams) {
         line.gatewayStreams.add(s);
         if (r.instanceId !== undefined) line.streamInstance.set(s, r.instanceId);
@@ -166,6 +142,24 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
       if (err instanceof RequestTimeoutError) compensate(line, streams);
       throw err;
     }
+  };
+
+  const tradeSubjectOf = (line: Line): string =>
+    Subjects.mdTrade.build({ broker: line.broker, instrument: line.instrumentId });
+
+  /** A ticks stream is the quote state and, from gateways that publish them, the exact trades bars are built from. */
+  const quoteAndTradeSubs = (line: Line): Subscription => {
+    const quotes = bus.subscribe<Tick>(
+      Subjects.mdTick.build({ broker: line.broker, instrument: line.instrumentId }),
+      (m) => line.onTick(m.data),
+    );
+    const trades = bus.subscribe<Trade>(tradeSubjectOf(line), (m) => line.onTrade(m.data));
+    return {
+      unsubscribe() {
+        quotes.unsubscribe();
+        trades.unsubscribe();
+      },
+    };
   };
 
   /**
@@ -259,6 +253,8 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
       await settleUnresolved(line.key, false);
       try {
         const r = await gateway.subscribe(line.broker, line.instrument, streams);
+        // the new instance may be another version: its reply says again whether it publishes exact trades
+        if (streams.includes('ticks')) line.exactTrades = r.subjects.includes(tradeSubjectOf(line));
         for (const s of streams) if (r.instanceId !== undefined) line.streamInstance.set(s, r.instanceId);
         if (r.delayed) line.delayed = true;
         line.requested();
@@ -361,6 +357,7 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
         const out: string[] = [];
         const inst = { broker: req.broker, instrument: instrument.id };
         if (req.streams.includes('ticks')) out.push(Subjects.mdTick.build(inst));
+        if (req.streams.includes('ticks') && line.exactTrades) out.push(Subjects.mdTrade.build(inst));
         if (req.streams.includes('rtbars')) out.push(Subjects.mdRtBar.build(inst));
         for (const timeframe of timeframes) out.push(Subjects.mdBar.build({ ...inst, timeframe }));
         return { v: 1, ok: true, leaseId: req.leaseId, instrument, subjects: out, expiresAtMs, delayed: line.delayed };
@@ -383,8 +380,7 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
       return { v: 1, ok: true, items };
     }),
     bus.subscribe<BrokerStatus>(Subjects.brokerStatus.filter(), (m) => {
-      const { broker, state, instanceId, capabilities } = m.data;
-      if (capabilities !== undefined) lineBudgets.set(broker, capabilities.marketDataLines);
+      const { broker, state, instanceId } = m.data;
       if (state === 'disconnected') {
         for (const line of lines.values()) if (line.broker === broker) line.brokerDown();
         return;

@@ -9,6 +9,7 @@ import {
   type FeedState,
   type Instrument,
   type Tick,
+  type Trade,
   timeframeSeconds,
 } from '@trading-system/contracts';
 import { BarAggregator } from './bar-aggregator.js';
@@ -47,6 +48,14 @@ export class Line {
   state: FeedState = 'live';
   ticks = 0;
   leases = 0;
+  /**
+   * True once the gateway is known to publish exact trades for the line (its mdSubscribe reply listed
+   * `md.trade.*`, or a trade arrived): bars come from those only. Until then, and for a gateway that never
+   * announces them, trades are guessed from the quote state's volume changes (`extractor`, the fallback).
+   */
+  exactTrades = false;
+  /** Exact trades received (md.trade). */
+  trades = 0;
   readonly extractor = new TradeExtractor();
   /** Aggregators fed by trades (hot path iterates this array). */
   tickAggs: BarAggregator[] = [];
@@ -83,13 +92,22 @@ export class Line {
     this.lastTickAtMs = this.now();
     this.ticks++;
     const x = this.extractor;
-    if (x.next(t)) {
+    if (!this.exactTrades && x.next(t)) {
       const aggs = this.tickAggs;
       if (x.reset) for (const a of aggs) a.feedLost();
       for (let i = 0; i < aggs.length; i++) aggs[i]?.addTrade(x.tsMs, x.price, x.priceNum, x.size);
     }
     if (this.state !== 'live' || t.delayed !== this.delayed) this.changeState(t.delayed ? 'delayed' : 'live');
     if (this.tickWaiters.length > 0) this.tickWaiters = this.tickWaiters.filter((w) => !w());
+  }
+
+  /** Hot path: one exact trade from `md.trade.<broker>.<instrumentId>`. */
+  onTrade(t: Trade): void {
+    this.exactTrades = true;
+    this.trades++;
+    const aggs = this.tickAggs;
+    const priceNum = Number(t.price);
+    for (let i = 0; i < aggs.length; i++) aggs[i]?.addTrade(t.tsEventMs, t.price, priceNum, t.size);
   }
 
   onRtBar(b: Bar): void {

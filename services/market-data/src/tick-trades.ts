@@ -2,7 +2,8 @@ import type { Tick } from '@trading-system/contracts';
 import { volumeDelta } from './volume.js';
 
 /**
- * Turns the conflated L1 state stream of one instrument (`md.tick.*`: each message is the FULL state after a
+ * The FALLBACK for lines whose gateway announces no exact trades (`md.trade.*`, see README "Bars"): an index, a
+ * replaying paper broker, an older gateway. Turns the conflated L1 state stream of one instrument (`md.tick.*`: each message is the FULL state after a
  * change) into trades, pure. Rules (README.md, "Bars"):
  * - with a cumulative session `volume`: a trade happened when volume went UP; its size is the increase, its price
  *   the tick's `last`, its time the tick's `tsEventMs`. Several trades conflated into one message become one trade

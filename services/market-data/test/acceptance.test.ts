@@ -15,7 +15,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Bus } from '@trading-system/bus';
-import type { Bar, BrokerStatus, MdSnapshotReply, MdSubscribeReply, Tick } from '@trading-system/contracts';
+import type { Bar, BrokerStatus, MdSnapshotReply, MdSubscribeReply, Tick, Trade } from '@trading-system/contracts';
 import { IbConnectionConfig, Subjects } from '@trading-system/contracts';
 import { type Gateway, start as startGateway } from '@trading-system/gateway-ib';
 import { buildCatalog, type RunningSim, scaledClock, startSim } from '@trading-system/ib-sim';
@@ -25,6 +25,7 @@ import { type MdHarness, startMd, testCatalog, testLogger } from './helpers.js';
 import {
   bucketStartEnd,
   type Received,
+  type ReceivedTrade,
   type RefBarWithTiming,
   referenceBars,
   sessionRuleOf,
@@ -126,6 +127,7 @@ function record(bus: Bus) {
   let seq = 0;
   const ticks = new Map<string, Array<Received & { seq: number }>>();
   let tickCount = 0;
+  const trades = new Map<string, ReceivedTrade[]>();
   const bars: Bar[] = [];
   const status: Array<{ s: BrokerStatus; seq: number; atMs: number }> = [];
   const subs = [
@@ -134,6 +136,11 @@ function record(bus: Bus) {
       const list = ticks.get(m.data.instrumentId) ?? [];
       list.push({ tick: m.data, atMs: Date.now(), seq: ++seq });
       ticks.set(m.data.instrumentId, list);
+    }),
+    bus.subscribe<Trade>(Subjects.mdTrade.filter({ broker }), (m) => {
+      const list = trades.get(m.data.instrumentId) ?? [];
+      list.push({ trade: m.data, atMs: Date.now() });
+      trades.set(m.data.instrumentId, list);
     }),
     bus.subscribe<Bar>(Subjects.mdBar.filter({ broker }), (m) => {
       bars.push(m.data);
@@ -144,6 +151,7 @@ function record(bus: Bus) {
   ];
   return {
     ticks,
+    trades,
     bars,
     status,
     tickCount: () => tickCount,
@@ -260,10 +268,10 @@ describe('acceptance: 50 instruments, 10 minutes, a socket drop in the middle', 
       const cleanBefore = new Set<string>();
       const cleanAfter = new Set<string>();
       for (const inst of instruments) {
-        const ticks = rec.ticks.get(inst.id) ?? [];
+        const trades = rec.trades.get(inst.id) ?? [];
         const resumed = resumedAt.get(inst.id) ?? dropAtMs;
         for (const { tf, ms } of TIMEFRAMES) {
-          const ref = referenceBars(ticks, ms, sessionRuleOf(inst.secType));
+          const ref = referenceBars(trades, ms, sessionRuleOf(inst.secType));
           const got = rec.bars.filter((b) => b.instrumentId === inst.id && b.timeframe === tf);
           const where = `${inst.secType} ${inst.id} ${tf}`;
           expect(new Set(got.map((b) => b.tsStartMs)).size, `${where}: each bar published once`).toBe(got.length);

@@ -2,7 +2,7 @@
  * market-data against the real gateway-ib connected to ib-sim over TCP, all on real NATS. The sim streams 200
  * trades/s so ticks are conflated by the gateway the way a busy instrument's are.
  */
-import type { Bar, BrokerStatus, FeedHealth, MdSubscribeReply, Tick } from '@trading-system/contracts';
+import type { Bar, BrokerStatus, FeedHealth, MdSubscribeReply, Tick, Trade } from '@trading-system/contracts';
 import { IbConnectionConfig, Subjects } from '@trading-system/contracts';
 import { type Gateway, start as startGateway } from '@trading-system/gateway-ib';
 import { type RunningSim, scaledClock, startSim } from '@trading-system/ib-sim';
@@ -73,22 +73,24 @@ describe('with gateway-ib and ib-sim', () => {
     h.advance(-5_001); // back to real time: the bar timer of the next tests runs on the same clock as the ticks
   }, 30_000);
 
-  test('bars built from the sim ticks equal bars computed independently from the same ticks', async () => {
+  test('bars built from the exact trades equal bars computed independently from the same trades; volume changes of the quotes are not guessed into trades', async () => {
     const leaseId = uniqueName('bars');
-    const ticks = collect<Tick>(h.bus, Subjects.mdTick.build({ broker, instrument: AAPL }));
+    const trades = collect<Trade>(h.bus, Subjects.mdTrade.build({ broker, instrument: AAPL }));
     const bars = collect<Bar>(h.bus, Subjects.mdBar.filter({ broker, instrument: AAPL }));
-    expect(await subscribeVia(h.bus, leaseId, { timeframes: ['1s', '2s', '5s'], ttlMs: 60_000 })).toMatchObject({
-      ok: true,
-    });
+    const r = await subscribeVia(h.bus, leaseId, { timeframes: ['1s', '2s', '5s'], ttlMs: 60_000 });
+    expect(r).toMatchObject({ ok: true });
+    // gateway-ib announces its trades; market-data passes the subject on to its client
+    expect(r.ok && r.subjects).toContain(Subjects.mdTrade.build({ broker, instrument: AAPL }));
+    expect(h.md.lines().get(`${broker}/${AAPL}`)?.exactTrades).toBe(true);
     await bars.count(2, (b) => b.timeframe === '5s', 20_000);
-    ticks.stop();
+    trades.stop();
     bars.stop();
     await unsubscribe(leaseId);
-    expect(ticks.seen.length).toBeGreaterThan(20);
+    expect(trades.seen.length).toBeGreaterThan(5);
     let compared = 0;
     for (const tf of ['1s', '2s', '5s']) {
       const tfMs = Number.parseInt(tf, 10) * 1000;
-      const expected = referenceBars(ticks.seen, tfMs);
+      const expected = referenceBars(trades.seen, tfMs);
       const got = bars.seen.filter((b) => b.timeframe === tf);
       expect(got.length).toBeGreaterThan(0);
       for (const b of got) {
@@ -112,8 +114,9 @@ describe('with gateway-ib and ib-sim', () => {
     const resetAt = Date.now();
     sim.control.dropAll();
     await status.next((s) => s.state === 'disconnected', 10_000, 'the gateway to report the drop');
-    // market-data's health carries ticksPerSec, gateway-ib's view of the line (same subject) does not
-    await health.next((m) => m.state === 'down' && m.ticksPerSec !== undefined, 5_000, 'the line marked down');
+    await health.next((m) => m.state === 'down', 5_000, 'the line marked down');
+    // one producer of md.health: every message is market-data's (gateway-ib publishes none; only market-data counts ticks)
+    expect(health.seen.every((m) => m.ticksPerSec !== undefined)).toBe(true);
     await until(() => line?.state === 'live', 15_000, 'ticks to flow again');
     const gapBar = await bars.next((b) => b.gap && b.tsEndMs > resetAt, 15_000, 'a bar flagged gap');
     expect(gapBar.complete).toBe(true);
@@ -133,34 +136,18 @@ describe('with gateway-ib and ib-sim', () => {
 });
 
 /**
- * The reference: the documented rules written the plain way. Trades are volume increases (the first tick is the
- * baseline; a decrease restarts the count), priced at `last`, at `tsEventMs`; bucket = floor(t / tf) (these
- * timeframes divide the half hour, so the 09:30 session grid is the epoch grid); a trade older than the newest
- * bucket is dropped; a volume decrease flags the open bar and the next one as gap. The last bucket is left out (it
- * may still be open).
+ * The reference: the documented rules written the plain way. Every exact trade counts, at its price, size and
+ * `tsEventMs`; bucket = floor(t / tf) (these timeframes divide the half hour, so the 09:30 session grid is the epoch
+ * grid); a trade older than the newest bucket is dropped. The last bucket is left out (it may still be open).
  */
 function referenceBars(
-  ticks: readonly Tick[],
+  trades: readonly Trade[],
   tfMs: number,
 ): Map<number, Omit<Bar, 'broker' | 'instrumentId' | 'timeframe'>> {
   const out = new Map<number, Omit<Bar, 'broker' | 'instrumentId' | 'timeframe'>>();
-  let prevVolume: number | undefined;
   let newest = Number.NEGATIVE_INFINITY;
-  let gapNext = false;
-  for (const t of ticks) {
-    if (t.volume === undefined) continue;
-    const v = Number(t.volume);
-    const prev = prevVolume;
-    prevVolume = v;
-    if (prev === undefined || v === prev) continue;
-    const size = v > prev ? v - prev : v;
-    if (v < prev) {
-      // a reset: the bar open now and the next one to open are flagged
-      const open = out.get(newest);
-      if (open !== undefined) open.gap = true;
-      gapNext = true;
-    }
-    if (t.last === undefined) continue;
+  for (const t of trades) {
+    const size = Number(t.size);
     const start = Math.floor(t.tsEventMs / tfMs) * tfMs;
     if (start < newest) continue;
     const b = out.get(start);
@@ -171,20 +158,19 @@ function referenceBars(
         tsInitMs: 0,
         tsStartMs: start,
         tsEndMs: start + tfMs,
-        open: t.last,
-        high: t.last,
-        low: t.last,
-        close: t.last,
+        open: t.price,
+        high: t.price,
+        low: t.price,
+        close: t.price,
         volume: String(size),
         count: 1,
-        gap: gapNext,
+        gap: false,
       });
-      gapNext = false;
       newest = start;
     } else {
-      if (Number(t.last) > Number(b.high)) b.high = t.last;
-      if (Number(t.last) < Number(b.low)) b.low = t.last;
-      b.close = t.last;
+      if (Number(t.price) > Number(b.high)) b.high = t.price;
+      if (Number(t.price) < Number(b.low)) b.low = t.price;
+      b.close = t.price;
       b.volume = String(Number(b.volume) + size);
       b.count = (b.count ?? 0) + 1;
     }

@@ -78,8 +78,12 @@ export function instrument(instrumentId: string): Instrument {
   };
 }
 
-/** The outer boundary when no gateway runs: answers broker.<name>.cmd.* like gateway-ib and counts the lines. */
-export function fakeGateway(bus: Bus, broker: string) {
+/**
+ * The outer boundary when no gateway runs: answers broker.<name>.cmd.* like gateway-ib and counts the lines.
+ * `trades`: announce exact trades (`md.trade.*` in the mdSubscribe reply), as gateway-ib does; without it the
+ * gateway is one that publishes quote state only.
+ */
+export function fakeGateway(bus: Bus, broker: string, opts: { trades?: boolean } = {}) {
   const refs = new Map<string, number>();
   const calls: Array<{ verb: string; instrumentId: string; streams?: string[] }> = [];
   let refuseNext: string | undefined;
@@ -115,7 +119,9 @@ export function fakeGateway(bus: Bus, broker: string) {
         const c = req.instrument.id;
         refs.set(c, (refs.get(c) ?? 0) + 1);
         note({ verb: 'mdSubscribe', instrumentId: c, streams: req.streams });
-        return { v: 1, ok: true, subjects: [Subjects.mdTick.build({ broker, instrument: c })], delayed: false };
+        const subjects = [Subjects.mdTick.build({ broker, instrument: c })];
+        if (opts.trades === true) subjects.push(Subjects.mdTrade.build({ broker, instrument: c }));
+        return { v: 1, ok: true, subjects, delayed: false };
       },
     ),
     bus.serve(

@@ -1,23 +1,26 @@
 /**
- * An independent recomputation of market-data's bars from the ticks a client recorded: the documented rules
- * (README.md, "Bars") written the plain way, sharing no code with src/ (its own time-zone arithmetic too, via
- * Intl's `longOffset` instead of wall-clock parts).
- * - a trade is a rise of the cumulative `volume` (the first tick is the baseline); its size is the rise (a fall is
- *   a reset: the new volume is the size, and the open bar and the next one are flagged gap), its price `last`, its
- *   time `tsEventMs`; a rise without `last` is no trade. A tick without `volume` (the first ones of a line can come
- *   before the volume field) trades when `last` or `lastSize` differs from the tick before, of size `lastSize`;
+ * An independent recomputation of market-data's bars from the exact trades a client recorded (`md.trade.*`): the
+ * documented rules (README.md, "Bars") written the plain way, sharing no code with src/ (its own time-zone
+ * arithmetic too, via Intl's `longOffset` instead of wall-clock parts).
+ * - every trade counts, at its price, size and `tsEventMs`;
  * - bucket: the latest session open ≤ t, then every timeframe, cut short at the next session open;
  * - a trade whose bucket starts before the newest bucket opened so far is dropped (bars are never reopened);
  * - OHLC from trade prices, volume the sum of sizes, count the number of trades.
  * Sizes are whole numbers in ib-sim, so they are summed exactly as BigInt.
  */
-import type { Bar, Tick } from '@trading-system/contracts';
+import type { Bar, Tick, Trade } from '@trading-system/contracts';
 
 export type RefBar = Omit<Bar, 'broker' | 'instrumentId' | 'timeframe' | 'tsInitMs'>;
 
 /** A tick as the client received it: the message and the client's receipt time (epoch ms). */
 export interface Received {
   readonly tick: Tick;
+  readonly atMs: number;
+}
+
+/** A trade as the client received it. */
+export interface ReceivedTrade {
+  readonly trade: Trade;
   readonly atMs: number;
 }
 
@@ -93,38 +96,19 @@ function whole(decimal: string): bigint {
   return BigInt(decimal);
 }
 
-export function referenceBars(ticks: readonly Received[], tfMs: number, rule: SessionRule): RefBarWithTiming[] {
+export function referenceBars(trades: readonly ReceivedTrade[], tfMs: number, rule: SessionRule): RefBarWithTiming[] {
   const bars: Building[] = [];
-  let prevVolume: bigint | undefined;
-  let prevTick: Tick | undefined;
-  let gapNext = false;
-  for (const { tick, atMs } of ticks) {
-    const before = prevTick;
-    prevTick = tick;
+  for (const { trade, atMs } of trades) {
     const newest = bars[bars.length - 1];
-    let size: bigint;
-    if (tick.volume !== undefined) {
-      const v = whole(tick.volume);
-      const prev = prevVolume;
-      prevVolume = v;
-      if (prev === undefined || v === prev) continue;
-      size = v > prev ? v - prev : v;
-      if (v < prev) {
-        if (newest !== undefined) newest.bar.gap = true;
-        gapNext = true;
-      }
-    } else {
-      if (before === undefined || (tick.last === before.last && tick.lastSize === before.lastSize)) continue;
-      size = whole(tick.lastSize ?? '0');
-    }
-    if (tick.last === undefined) continue;
-    const { start, end } = bucketStartEnd(rule, tfMs, tick.tsEventMs);
+    const size = whole(trade.size);
+    const price = trade.price;
+    const { start, end } = bucketStartEnd(rule, tfMs, trade.tsEventMs);
     if (newest !== undefined && start < newest.bar.tsStartMs) continue;
     if (newest !== undefined && start === newest.bar.tsStartMs) {
       const b = newest.bar;
-      if (Number(tick.last) > Number(b.high)) b.high = tick.last;
-      if (Number(tick.last) < Number(b.low)) b.low = tick.last;
-      b.close = tick.last;
+      if (Number(price) > Number(b.high)) b.high = price;
+      if (Number(price) < Number(b.low)) b.low = price;
+      b.close = price;
       newest.volume += size;
       b.volume = String(newest.volume);
       b.count = (b.count ?? 0) + 1;
@@ -136,18 +120,17 @@ export function referenceBars(ticks: readonly Received[], tfMs: number, rule: Se
         complete: true,
         tsStartMs: start,
         tsEndMs: end,
-        open: tick.last,
-        high: tick.last,
-        low: tick.last,
-        close: tick.last,
+        open: price,
+        high: price,
+        low: price,
+        close: price,
         volume: String(size),
         count: 1,
-        gap: gapNext,
+        gap: false,
       },
       volume: size,
       firstTradeAtMs: atMs,
     });
-    gapNext = false;
   }
   return bars.map(({ bar, firstTradeAtMs }) => ({ bar, firstTradeAtMs }));
 }

@@ -5,6 +5,7 @@ import type {
   MdSubscribeReply,
   MdUnsubscribeReply,
   Tick,
+  Trade,
 } from '@trading-system/contracts';
 import { Subjects } from '@trading-system/contracts';
 import { createLogger } from '@trading-system/runtime';
@@ -112,50 +113,6 @@ describe('leases and gateway lines', () => {
     expect(h.md.lines().has(`${broker}/${instrumentId}`)).toBe(false);
     expect((await subscribe(instrumentId, leaseId)).ok).toBe(true);
     await unsubscribe(leaseId);
-  });
-
-  test("a new line beyond the broker's announced budget is refused without asking the gateway", async () => {
-    const other = uniqueName('b');
-    const g2 = fakeGateway(h.bus, other);
-    try {
-      const status = { v: 1, broker: other, gatewayType: 'ib', state: 'connected', feeds: [] };
-      const capabilities = {
-        assetClasses: ['STK'],
-        orderTypes: { MKT: ['DAY'] },
-        outsideRth: [],
-        fractionalQuantity: [],
-        modify: true,
-        marketDataLines: 1,
-      };
-      // The service reads the same subject: once this subscriber has the status, so has the service's.
-      const announced = collect(h.bus, Subjects.brokerStatus.build({ broker: other }));
-      const seen = announced.next();
-      h.bus.publish(Subjects.brokerStatus.build({ broker: other }), {
-        ...status,
-        accounts: [],
-        paper: true,
-        tsMs: Date.now(),
-        capabilities,
-      });
-      await seen;
-      announced.stop();
-      const sub = (instrumentId: string, leaseId: string) =>
-        h.bus.request<MdSubscribeReply>(
-          h.subjects.subscribe,
-          { v: 1, leaseId, broker: other, instrument: { id: instrumentId }, ttlMs: 5_000 },
-          { timeoutMs: 5_000 },
-        );
-      const [a, b] = [nextId(), nextId()];
-      const first = uniqueName('l');
-      expect((await sub(a, first)).ok).toBe(true);
-      expect(await sub(b, uniqueName('l'))).toMatchObject({ ok: false, code: 'LINE_BUDGET_EXHAUSTED' });
-      expect(g2.calls.filter((c) => c.instrumentId === b)).toEqual([]);
-      // A second lease on the open line needs no new line.
-      expect((await sub(a, uniqueName('l'))).ok).toBe(true);
-      await unsubscribe(first);
-    } finally {
-      g2.stop();
-    }
   });
 
   test('a gateway answer that comes too late is given back, so the IB line cannot leak', async () => {
@@ -267,6 +224,71 @@ describe('last-quote cache and health', () => {
 });
 
 describe('bars', () => {
+  test('from a gateway announcing exact trades: bars from md.trade only, every extreme kept, quote volume ignored', async () => {
+    const tradingBroker = uniqueName('tr');
+    const tgw = fakeGateway(h.bus, tradingBroker, { trades: true });
+    const instrumentId = nextId();
+    const leaseId = uniqueName('trades');
+    const base = Math.ceil((Date.now() + 60_000) / 1_000) * 1_000;
+    const bars = collect<Bar>(h.bus, Subjects.mdBar.filter({ broker: tradingBroker, instrument: instrumentId }));
+    const inst = { broker: tradingBroker, instrument: instrumentId };
+    try {
+      const r = await h.bus.request<MdSubscribeReply>(
+        h.subjects.subscribe,
+        { v: 1, leaseId, broker: tradingBroker, instrument: { id: instrumentId }, ttlMs: 5_000, timeframes: ['1s'] },
+        { timeoutMs: 5_000 },
+      );
+      expect(r).toMatchObject({
+        ok: true,
+        subjects: [
+          Subjects.mdTick.build(inst),
+          Subjects.mdTrade.build(inst),
+          Subjects.mdBar.build({ ...inst, timeframe: '1s' }),
+        ],
+      });
+      const trade = (dt: number, price: string, size: string) =>
+        h.bus.publish(Subjects.mdTrade.build(inst), {
+          v: 1,
+          broker: tradingBroker,
+          instrumentId,
+          price,
+          size,
+          tsEventMs: base + dt,
+          tsInitMs: Date.now(),
+          delayed: false,
+        } satisfies Trade);
+      const quote = (dt: number, last: string, volume: string) =>
+        h.bus.publish(Subjects.mdTick.build(inst), {
+          ...tick(instrumentId, { last, volume, bid: last, ask: last, tsEventMs: base + dt }),
+          broker: tradingBroker,
+        });
+      quote(-500, '100', '1000');
+      // three trades conflated into one quote update: its volume and last hide the 103.25 high and the 99.75 low
+      trade(100, '100.5', '10');
+      trade(200, '103.25', '0.5');
+      trade(300, '99.75', '4');
+      trade(400, '101', '5');
+      quote(400, '101', '1019.5');
+      trade(1_100, '101.5', '1'); // completes the first bar
+      const first = await bars.next();
+      expect(first).toMatchObject({
+        tsStartMs: base,
+        open: '100.5',
+        high: '103.25',
+        low: '99.75',
+        close: '101',
+        volume: '19.5',
+        count: 4,
+        gap: false,
+      });
+      expect(h.md.lines().get(`${tradingBroker}/${instrumentId}`)?.exactTrades).toBe(true);
+    } finally {
+      bars.stop();
+      await unsubscribe(leaseId);
+      tgw.stop();
+    }
+  });
+
   test('1s and 3s bars from ticks, published complete; a stale feed flags the bars around the outage', async () => {
     const instrumentId = nextId();
     const leaseId = uniqueName('bars');

@@ -29,6 +29,7 @@ import { BrokerClient } from './broker-client.js';
 import { ledgerOf, toMicros } from './ledger.js';
 import { buyPrices, newClientOrderId, OrderDriver, type PriceGrid, priceGrid } from './orders.js';
 import type { ConformanceFactory, ConformanceTarget } from './target.js';
+import { exactTradesTest } from './trades.js';
 
 /**
  * How a broker may report a time-in-force end (DAY at the close, IOC/FOK remainders): `expired` when it tells expiry
@@ -498,6 +499,8 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
         for (const s of subs) s.unsubscribe();
       }
     }, 40_000);
+
+    exactTradesTest({ target: () => t, client: () => c, marketDataLines: () => announced().marketDataLines });
 
     // Last: the broker's market is closed afterwards. A broker announcing DAY and GTC limit orders proves DAY expiry.
     test('DAY orders expire at the session end, GTC orders keep working (when both are announced)', async (ctx) => {

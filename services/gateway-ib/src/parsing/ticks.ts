@@ -1,4 +1,4 @@
-import type { OptionGreeks, Tick } from '@trading-system/contracts';
+import type { OptionGreeks, Tick, Trade } from '@trading-system/contracts';
 import type { IbOptionComputation } from '../ib-port.js';
 import { priceOrUndefined, sizeOrUndefined } from './numbers.js';
 
@@ -93,9 +93,60 @@ export function applyTickSize(s: TickState, field: number, value: number | undef
   return true;
 }
 
+/** One RTVolume (tick 48) string, `price;size;epochMillis;totalVolume;vwap;singleTrade`, as decimal strings. */
+export interface RtVolume {
+  readonly price: string | undefined;
+  readonly size: string | undefined;
+  /** Exchange time, epoch ms; undefined when absent or not a positive number. */
+  readonly tsMs: number | undefined;
+  readonly volume: string | undefined;
+}
+
+export function parseRtVolume(value: string): RtVolume {
+  const parts = value.split(';');
+  const ms = Number(parts[2]);
+  return {
+    price: priceOrUndefined(parts[0] === '' ? undefined : Number(parts[0])),
+    size: sizeOrUndefined(parts[1] === '' ? undefined : Number(parts[1])),
+    tsMs: Number.isFinite(ms) && ms > 0 ? ms : undefined,
+    volume: sizeOrUndefined(parts[3] === '' ? undefined : Number(parts[3])),
+  };
+}
+
 /**
- * tickString: LAST_TIMESTAMP (epoch seconds) sets the event time; RT_VOLUME
- * (`price;size;epochMillis;totalVolume;vwap;singleTrade`) carries a trade with its exchange time.
+ * The exact trade an RTVolume carries, or undefined when it carries none: IB also sends RTVolume without a price
+ * or with size 0 (a volume correction, an unreported trade), which change the session volume but are no trade.
+ */
+export function rtVolumeTrade(
+  broker: string,
+  instrumentId: string,
+  rt: RtVolume,
+  delayed: boolean,
+  nowMs: number,
+): Trade | undefined {
+  if (rt.price === undefined || rt.size === undefined || rt.size === '0') return undefined;
+  const t: Trade = {
+    v: 1,
+    broker,
+    instrumentId,
+    price: rt.price,
+    size: rt.size,
+    tsEventMs: Math.floor(rt.tsMs ?? nowMs),
+    tsInitMs: nowMs,
+    delayed,
+  };
+  if (rt.volume !== undefined) t.volume = rt.volume;
+  return t;
+}
+
+/** True for the tickString field that carries RTVolume. */
+export function isRtVolume(field: number): boolean {
+  return field === RT_VOLUME;
+}
+
+/**
+ * tickString: LAST_TIMESTAMP (epoch seconds) sets the event time; RT_VOLUME (see parseRtVolume) updates the quote
+ * state's last, lastSize and volume at the trade's exchange time. The trade itself is published apart (Trade).
  */
 export function applyTickString(s: TickState, field: number, value: string): boolean {
   if (field === LAST_TIMESTAMP || field === DELAYED_LAST_TIMESTAMP) {
@@ -105,25 +156,24 @@ export function applyTickString(s: TickState, field: number, value: string): boo
     return false;
   }
   if (field !== RT_VOLUME) return false;
-  const parts = value.split(';');
-  const price = priceOrUndefined(parts[0] === '' ? undefined : Number(parts[0]));
-  const size = sizeOrUndefined(parts[1] === '' ? undefined : Number(parts[1]));
-  const ms = Number(parts[2]);
-  const volume = sizeOrUndefined(parts[3] === '' ? undefined : Number(parts[3]));
+  return applyRtVolume(s, parseRtVolume(value));
+}
+
+export function applyRtVolume(s: TickState, rt: RtVolume): boolean {
   let changed = false;
-  if (price !== undefined) {
-    s.last = price;
+  if (rt.price !== undefined) {
+    s.last = rt.price;
     changed = true;
   }
-  if (size !== undefined) {
-    s.lastSize = size;
+  if (rt.size !== undefined) {
+    s.lastSize = rt.size;
     changed = true;
   }
-  if (volume !== undefined && volume !== s.volume) {
-    s.volume = volume;
+  if (rt.volume !== undefined && rt.volume !== s.volume) {
+    s.volume = rt.volume;
     changed = true;
   }
-  if (changed && Number.isFinite(ms) && ms > 0) s.tsEventMs = ms;
+  if (changed && rt.tsMs !== undefined) s.tsEventMs = rt.tsMs;
   return changed;
 }
 
