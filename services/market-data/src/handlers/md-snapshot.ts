@@ -1,0 +1,83 @@
+/**
+ * `md.snapshot`: the cached quote of up to 100 instruments, in request order. An instrument without a line gets a
+ * short lease of market-data's own (unless `cachedOnly`), which keeps the line warm for follow-ups.
+ */
+import {
+  type InstrumentRef,
+  isIdRef,
+  type MdSnapshotItem,
+  type MdSnapshotReply,
+  type MdSnapshotRequest,
+} from '@trading-system/contracts';
+import type { Logger } from '@trading-system/runtime';
+import type { z } from 'zod';
+import type { MarketDataConfig } from '../config.js';
+import { asContractError } from '../errors.js';
+import type { GatewayClient } from '../gateway-client.js';
+import type { GatewayLines } from '../gateway-lines.js';
+import type { Leases } from '../leases.js';
+import { lineKey } from '../line.js';
+
+export function mdSnapshotHandler(
+  gateway: GatewayClient,
+  lines: GatewayLines,
+  leases: Leases,
+  cfg: MarketDataConfig,
+  log: Logger,
+  now: () => number,
+): (req: MdSnapshotRequest) => Promise<MdSnapshotReply> {
+  let snapshotSeq = 0;
+
+  const snapshotOne = async (
+    broker: string,
+    ref: InstrumentRef,
+    cachedOnly: boolean,
+  ): Promise<z.infer<typeof MdSnapshotItem>> => {
+    try {
+      let line = isIdRef(ref) ? lines.get(lineKey(broker, ref.id)) : undefined;
+      if (line === undefined) {
+        const instrument = cachedOnly && isIdRef(ref) ? undefined : await gateway.qualify(broker, ref);
+        line = instrument === undefined ? undefined : lines.get(lineKey(broker, instrument.id));
+        if (line === undefined) {
+          if (cachedOnly || instrument === undefined)
+            return { ok: false, code: 'NOT_FOUND', message: 'no line open for the instrument (cachedOnly)' };
+          // An instrument nobody watches: take a short lease of our own; it keeps the line warm for follow-ups.
+          snapshotSeq++;
+          const leaseId = `snapshot-${process.pid}-${now()}-${snapshotSeq}`;
+          ({ line } = await leases.grant({
+            leaseId,
+            broker,
+            instrument,
+            streams: ['ticks'],
+            timeframes: [],
+            ttlMs: cfg.snapshotLeaseMs,
+          }));
+        }
+      }
+      // A line in its opening burst (just opened here or by a subscriber, or re-requested from a new gateway
+      // instance) answers once its state is a complete quote, or at the deadline with what it has (complete:
+      // false). Waiting here rather than asking the broker for a snapshot (broker.<b>.cmd.mdSnapshot, which ends
+      // at IB's tickSnapshotEnd): the line is already streaming and stays warm for follow-ups, while a broker
+      // snapshot would take a second IB line of the budget per instrument, up to ~11 s each, and give a quote
+      // from outside the cache the next snapshot answers from. A line past its burst answers at once: what it
+      // lacks then (an option IB computes no greeks for) will not come within the deadline either.
+      if (!cachedOnly) {
+        const l = line;
+        const ready = l.opening(cfg.snapshotWaitMs) ? () => l.quoteComplete() : () => l.lastTick !== undefined;
+        await l.waitUntil(ready, cfg.snapshotWaitMs);
+      }
+      const tick = line.lastTick;
+      if (tick === undefined) return { ok: false, code: 'TIMEOUT', message: 'no tick arrived for the instrument yet' };
+      return { ok: true, tick, ageMs: line.ageMs() ?? 0, state: line.state, complete: line.quoteComplete() };
+    } catch (err) {
+      const e = asContractError(err);
+      if (e.code === 'INTERNAL_ERROR') log.error({ err, broker }, 'snapshot failed');
+      return { ok: false, code: e.code, message: e.message };
+    }
+  };
+
+  return async (req) => {
+    const items = await Promise.all(req.instruments.map((ref) => snapshotOne(req.broker, ref, req.cachedOnly)));
+    return { v: 1, ok: true, items };
+  };
+}
