@@ -18,6 +18,7 @@ import {
   catalog,
   decimalEquals,
   FINAL_ORDER_STATES,
+  foldOrder,
   type GetOrderReply,
   type HistOrdersReply,
   type HistTradesReply,
@@ -363,6 +364,8 @@ test('every order is in history with the same view as orders.list / orders.get, 
   // permId: the OMS may learn it from an execution only; the fill event carries it to history.
   expect(accepted.every((v) => v.permId !== undefined)).toBe(true);
   expect(viewDiffs(o.omsOrders, o.histOrders)).toEqual([]);
+  // Both are the one fold of the order's events: the OMS's view is what its own event history folds to.
+  for (const [id, oms] of o.omsGet) expect(foldOrder(oms.events ?? []).view, id).toEqual(oms.order);
   expect(o.histOrders.map((v) => v.clientOrderId)).toContain(o.ids.denied);
   for (const v of o.omsOrders) expect(o.histGet.get(v.clientOrderId)?.orders.map((x) => x.state)).toEqual([v.state]);
 });

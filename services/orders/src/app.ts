@@ -32,6 +32,7 @@ import { appendEvent, lockOrder, patchOrder, toOrderView } from './ledger.js';
 import { LiveState } from './live-state.js';
 import { migrations } from './migrations/index.js';
 import { handleCancel, handleCancelAll, handleModify, releaseUnansweredCommands } from './order-commands.js';
+import { foldUnviewedOrders } from './order-views.js';
 import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
 import { handleGet, handleList, handlePositions } from './queries.js';
 import { ReconcileScheduler } from './reconcile-scheduler.js';
@@ -86,6 +87,7 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
     instruments: new Map(),
     inFlight: new Set(),
   };
+  await foldUnviewedOrders(db, log);
   await settleInFlight(ctx);
   await releaseUnansweredCommands(ctx);
   relay.kick();

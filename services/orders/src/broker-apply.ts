@@ -238,6 +238,22 @@ export async function applyBrokerStatus(trx: Trx, row: OrderRow, f: StatusFact, 
     hasFills: compareDecimal(row.filled_qty, '0') > 0,
   });
   if (to === undefined || to === from || !canTransition(from, to)) {
+    // Broker ids learned without a change of state are still recorded as an event: the order's view is the fold
+    // of its events (here and in every consumer of the stream), so a fact only a column held would be lost to it.
+    if (ids.broker_order_id !== undefined || ids.perm_id !== undefined)
+      return appendEvent(
+        trx,
+        row,
+        'statusChanged',
+        {
+          from,
+          to: from,
+          brokerStatus: f.status,
+          ...(ids.broker_order_id === undefined ? {} : { brokerOrderId: ids.broker_order_id }),
+          ...(ids.perm_id === undefined ? {} : { permId: ids.perm_id }),
+        },
+        { nowMs, tsEventMs: f.tsEventMs, patch: ids },
+      );
     if (Object.keys(ids).length > 0) await patchOrder(trx, row.client_order_id, ids);
     return { ...row, ...ids };
   }

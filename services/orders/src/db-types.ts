@@ -34,6 +34,11 @@ export interface OrdersTable {
   cancel_requested_at_ms: string | null;
   /** The latest denial or broker rejection of the order or of a change to it (OrderView.lastRejection), JSON. */
   last_rejection: unknown;
+  /**
+   * The order's OrderView as its events fold (contracts foldOrder), JSON, written with each event; null for a denial
+   * that does not carry its order (refused before the instrument was known).
+   */
+  view: unknown;
 }
 
 export interface OrderEventsTable {

@@ -11,6 +11,7 @@ import {
   type Instrument,
   isIdRef,
   type OrderCommandReply,
+  type OrderState,
   type SubmitOrder,
 } from '@trading-system/contracts';
 import { isUniqueViolation } from '@trading-system/storage';
@@ -194,6 +195,18 @@ async function send(ctx: OmsContext, order: NewOrder & { account: string }, inst
         'statusChanged',
         { from: 'accepted', to: 'pendingSubmit', brokerOrderId },
         { ...opts, patch: { state: 'pendingSubmit', broker_order_id: brokerOrderId } },
+      );
+    } else if (outcome.kind === 'sent' && row.broker_order_id === null) {
+      // Moved on by broker events that did not name the broker's order id: the place reply's id is news, recorded
+      // as an event so the order's view (the fold of its events) has it.
+      const state = row.state as OrderState;
+      const brokerOrderId = outcome.reply.orderId;
+      row = await appendEvent(
+        trx,
+        row,
+        'statusChanged',
+        { from: state, to: state, brokerOrderId },
+        { ...opts, patch: { broker_order_id: brokerOrderId } },
       );
     } else if (outcome.kind === 'sent') {
       row = { ...row, broker_order_id: outcome.reply.orderId };

@@ -5,8 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  compareDecimal,
-  divDecimal,
+  applyOrderEvent,
   type Instrument,
   isFinalOrderState,
   ORDER_EVENT_SCHEMAS,
@@ -19,6 +18,7 @@ import {
   orderRejectionOf,
   parseOrThrow,
   Subjects,
+  startOrderView,
   type TimeInForce,
   UNKNOWN_ACCOUNT,
 } from '@trading-system/contracts';
@@ -120,10 +120,13 @@ export async function insertOrder<K extends 'accepted' | 'denied'>(
     broker_acked_at_ms: null,
     cancel_requested_at_ms: null,
     last_rejection: null,
+    view: null,
     ...extra,
   };
   const { row: ev, event } = eventRow(row, kind, body, { nowMs, tsEventMs: nowMs }, 1);
   row.last_rejection = storedRejection(event) ?? null;
+  const view = startOrderView(event);
+  row.view = view === undefined ? null : JSON.stringify(view);
   // The order's row in a CTE: the foreign key of its event is checked at the end of the statement, when both exist.
   await db
     .with('o', (q) => q.insertInto('orders').values(row).returning('client_order_id'))
@@ -193,11 +196,15 @@ export async function appendEvent<K extends OrderEventKind>(
   const seq = order.last_seq + 1;
   const { row: ev, event } = eventRow(order, kind, body, opts, seq);
   const rejection = storedRejection(event);
+  // The view folds one more event, in the same statement as the event itself (no read of the order's events).
+  const before = toOrderView(order);
+  const view = before === undefined ? startOrderView(event) : applyOrderEvent(before, event);
   const changes = {
     ...opts.patch,
     last_seq: seq,
     updated_at_ms: String(opts.nowMs),
     ...(rejection === undefined ? {} : { last_rejection: rejection }),
+    ...(view === undefined ? {} : { view: JSON.stringify(view) }),
   };
   const patch = opts.derive === undefined ? changes : { ...changes, ...opts.derive({ ...order, ...changes }) };
   // One statement (a data-modifying CTE): the event row and the order's new columns in a single round trip.
@@ -231,40 +238,14 @@ function instrumentOf(row: OrderRow): Instrument | undefined {
   return (typeof v === 'string' ? JSON.parse(v) : v) as Instrument;
 }
 
-/** The OMS view of an order; undefined when it was denied before its instrument was known. */
+/**
+ * The OMS view of an order: the fold of its events (contracts order-fold.ts) as stored with the latest one;
+ * undefined when it was denied before its instrument was known.
+ */
 export function toOrderView(row: OrderRow): OrderView | undefined {
-  const instrument = instrumentOf(row);
-  if (instrument === undefined) return undefined;
-  const filled = row.filled_qty;
-  return {
-    clientOrderId: row.client_order_id,
-    broker: row.broker,
-    account: row.account,
-    instrument,
-    side: row.side as OrderSide,
-    quantity: row.quantity,
-    orderType: row.order_type as OrderType,
-    ...(row.limit_price === null ? {} : { limitPrice: row.limit_price }),
-    ...(row.stop_price === null ? {} : { stopPrice: row.stop_price }),
-    tif: row.tif as TimeInForce,
-    outsideRth: row.outside_rth,
-    ...(row.strategy === null ? {} : { strategy: row.strategy }),
-    state: row.state as OrderState,
-    filledQty: filled,
-    ...(compareDecimal(filled, '0') === 0 ? {} : { avgFillPrice: divDecimal(row.fill_notional, filled, 8) }),
-    ...(row.broker_order_id === null ? {} : { brokerOrderId: row.broker_order_id }),
-    ...(row.perm_id === null ? {} : { permId: row.perm_id }),
-    ...(row.last_rejection === null || row.last_rejection === undefined
-      ? {}
-      : {
-          lastRejection: (typeof row.last_rejection === 'string'
-            ? JSON.parse(row.last_rejection)
-            : row.last_rejection) as NonNullable<OrderView['lastRejection']>,
-        }),
-    lastSeq: row.last_seq,
-    createdAtMs: Number(row.created_at_ms),
-    updatedAtMs: Number(row.updated_at_ms),
-  };
+  const v = row.view;
+  if (v === null || v === undefined) return undefined;
+  return (typeof v === 'string' ? JSON.parse(v) : v) as OrderView;
 }
 
 /** Instrument of a stored row (for events that carry it). */

@@ -35,6 +35,8 @@ export async function handleGet(ctx: OmsContext, req: GetOrderRequest): Promise<
     .selectFrom('order_events')
     .select('payload')
     .where('client_order_id', '=', req.clientOrderId)
+    // The events the view folds: one appended since the row was read is left to the next read.
+    .where('seq', '<=', row.last_seq)
     .orderBy('seq')
     .execute();
   return { v: 1, ok: true, order: view, events: events.map((e) => inCurrentWords(json<OrderEvent>(e.payload))) };

@@ -1,4 +1,4 @@
-import { BROKER_STATUS_STREAM, Subjects } from '@trading-system/contracts';
+import { BROKER_STATUS_STREAM, foldOrder, Subjects } from '@trading-system/contracts';
 import { afterEach, describe, expect, test } from 'vitest';
 import { AAPL, ACCOUNT, type Harness, startHarness, waitUntil } from './harness.js';
 import { db, exec, get, type Reply, sentinel, stateOf, status, submit } from './oms-helpers.js';
@@ -77,6 +77,8 @@ describe('broker events', () => {
     await sentinel(x);
     const after = await get(x, id);
     expect(after.events).toEqual(before.events);
+    // The OMS's view is the one fold of its events (contracts foldOrder), as history and the SDK fold them.
+    expect(after.order).toEqual(foldOrder(after.events ?? []).view);
     const fills = await db(x).selectFrom('fills').selectAll().where('client_order_id', '=', id).execute();
     expect(fills.map((f) => [f.quantity, f.commission])).toEqual([
       ['60', '0.35'],

@@ -4,7 +4,7 @@
  * records (its HTTP control surface). Included by nats.test.ts so no other test serves orders.* meanwhile.
  */
 import { randomUUID } from 'node:crypto';
-import { catalog, decimalEquals, type OrderEvent, Subjects } from '@trading-system/contracts';
+import { catalog, decimalEquals, foldOrder, type OrderEvent, Subjects } from '@trading-system/contracts';
 import {
   createTestNatsBus,
   databaseUrl,
@@ -176,6 +176,11 @@ describe('end to end: orders + gateway-ib + ib-sim as processes', () => {
     );
     expect(c.ok, JSON.stringify(c)).toBe(true);
     await until(rest, 'cancelled');
+    // The OMS's view of each order is the one fold of its own events (contracts foldOrder), the fold history keeps.
+    for (const o of [id, rest]) {
+      const g = await get(o);
+      expect(g.order, o).toEqual(foldOrder(g.events ?? []).view);
+    }
   }, 90_000);
 
   test('kill -9 between ledger write and publish: after restart every event is published once, fills match ib-sim', async () => {

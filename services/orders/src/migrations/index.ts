@@ -8,6 +8,7 @@ import * as lastRejection from './0006-last-rejection.js';
 import * as brokerNeutralStatus from './0007-broker-neutral-status.js';
 import * as stringBrokerOrderIds from './0008-string-broker-order-ids.js';
 import * as instrumentIds from './0009-instrument-ids.js';
+import * as orderViews from './0010-order-views.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-init': init,
@@ -19,4 +20,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0007-broker-neutral-status': brokerNeutralStatus,
   '0008-string-broker-order-ids': stringBrokerOrderIds,
   '0009-instrument-ids': instrumentIds,
+  '0010-order-views': orderViews,
 };
