@@ -46,6 +46,7 @@ import { toBar, toInstrumentRef, toOrder, toTrade } from './convert.js';
 import { ClosedError, sdkError, TradingSystemError, toSdkError, ValidationError } from './errors.js';
 import { openQuoteSubscription, quoteIterator } from './market-data.js';
 import { type OptionChain, type OptionChainOptions, optionChainRequest, toOptionChain } from './options.js';
+import { followOrderViews } from './order-views.js';
 import {
   allPages,
   barsQuery,
@@ -460,6 +461,32 @@ export class TradingSystem {
     return () => {
       this.cleanups.delete(cleanup);
       sub.unsubscribe();
+    };
+  }
+
+  /**
+   * Each order's view after every event of it, as `getOrderStatus` would answer it: the event folded with the
+   * order's earlier ones by the one fold of order events (contracts `foldOrder`, the OMS's and history's too), with
+   * the event that changed it. An order that began before the subscription is completed from `orders.get` first.
+   * Returns the function that stops the updates. Filter by `broker` to see one broker's orders only.
+   */
+  onOrderView(callback: (order: Order, event: OrderEvent) => void, options: { broker?: string } = {}): () => void {
+    this.assertOpen();
+    const stop = followOrderViews(
+      {
+        bus: this.bus,
+        logger: this.conn.logger,
+        getOrder: (id) =>
+          this.call<GetOrderReply>(Subjects.ordersGet.build(), { v: 1, clientOrderId: id }, `order ${id}`),
+      },
+      (view, event) => callback(toOrder(view), event),
+      options.broker,
+    );
+    const cleanup = async (): Promise<void> => stop();
+    this.cleanups.add(cleanup);
+    return () => {
+      this.cleanups.delete(cleanup);
+      stop();
     };
   }
 

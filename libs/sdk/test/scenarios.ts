@@ -16,6 +16,7 @@ import { expect, test } from 'vitest';
 import {
   ClosedError,
   NotFoundError,
+  type Order,
   OrderDeniedError,
   type OrderEvent,
   type Quote,
@@ -250,6 +251,12 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string, 
       listeners.add(push);
       return () => listeners.delete(push);
     };
+    // The views onOrderView folds from the events: one subscription from the start, one from mid-life (completed
+    // from orders.get); both must end where getOrderStatus does.
+    const views = new Map<string, Order>();
+    const offViews = ts.onOrderView((o) => views.set(o.orderId, o), { broker: broker() });
+    const lateViews = new Map<string, Order>();
+    let offLate: (() => void) | undefined;
     try {
       const r = await ts.submitLimitOrder('AAPL', 'SMART', 'BUY', 5, 1.0, { tif: 'GTC', strategy: 'sdk-test' });
       expect(['accepted', 'pendingSubmit', 'submitted']).toContain(r.status);
@@ -265,6 +272,7 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string, 
       expect(status.status).toBe('submitted');
       expect(status.strategy).toBe('sdk-test');
 
+      offLate = ts.onOrderView((o) => lateViews.set(o.orderId, o), { broker: broker() });
       await ts.modifyOrder(id, { limitPrice: '1.01' });
       await waitFor(watch, (e) => e.clientOrderId === id && e.kind === 'modified', 15_000, 'modified');
       expect((await ts.getOrderStatus(id)).limitPrice).toBe('1.01');
@@ -279,8 +287,17 @@ export function sdkScenarios(system: () => TradingSystem, broker: () => string, 
         10_000,
       );
       expect(history.map((o) => [o.orderId, o.status])).toEqual([[id, 'cancelled']]);
+      const final = await ts.getOrderStatus(id);
+      await expect.poll(() => views.get(id)?.status, { timeout: 10_000 }).toBe('cancelled');
+      expect(views.get(id)).toEqual(final);
+      await expect.poll(() => lateViews.get(id)?.status, { timeout: 10_000 }).toBe('cancelled');
+      expect(lateViews.get(id)).toEqual(final);
+      // History folds the same events with the same fold: the same order.
+      expect(history[0]).toEqual(final);
     } finally {
       off();
+      offViews();
+      offLate?.();
     }
   });
 
