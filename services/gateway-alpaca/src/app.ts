@@ -6,6 +6,7 @@
  */
 import { type Bus, type Subscription, toStreamConfig } from '@trading-system/bus';
 import {
+  ALPACA_BROKER_TYPE,
   AlpacaBrokerConnection,
   BROKER_EVENTS_STREAM,
   BROKER_STATUS_STREAM,
@@ -46,12 +47,13 @@ export interface AlpacaGateway {
 }
 
 export async function start(deps: AlpacaGatewayDeps): Promise<AlpacaGateway> {
-  const gatewayType = deps.gatewayType ?? 'alpaca';
+  const gatewayType = deps.gatewayType ?? ALPACA_BROKER_TYPE;
   const log = deps.logger.child({ component: 'gateway-alpaca' });
   // The last status per broker, kept so a newcomer (or history while this gateway is down) reads it at once.
   await deps.bus.jetstream.ensureStream(toStreamConfig(BROKER_STATUS_STREAM));
   await deps.bus.jetstream.ensureStream(toStreamConfig(BROKER_EVENTS_STREAM));
   const options: AlpacaBrokerOptions = {
+    gatewayType,
     statusEveryMs: deps.brokerOptions?.statusEveryMs ?? 5_000,
     minBackoffMs: deps.brokerOptions?.minBackoffMs ?? 250,
     maxBackoffMs: deps.brokerOptions?.maxBackoffMs ?? 10_000,
@@ -102,7 +104,7 @@ export async function start(deps: AlpacaGatewayDeps): Promise<AlpacaGateway> {
     );
   };
   serve('addBroker', async (req: { name: string; connection: { type: string } }) => {
-    if (req.connection.type !== 'alpaca')
+    if (req.connection.type !== ALPACA_BROKER_TYPE)
       throw new ContractError(
         'BROKER_TYPE_UNKNOWN',
         `gateway ${gatewayType} hosts alpaca brokers, not ${req.connection.type}`,
@@ -128,7 +130,7 @@ export async function start(deps: AlpacaGatewayDeps): Promise<AlpacaGateway> {
     v: 1,
     ok: true,
     brokers: [...brokers.values()].map((b) => b.info()),
-    brokerType: 'alpaca',
+    brokerType: ALPACA_BROKER_TYPE,
   }));
 
   return {

@@ -11,6 +11,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Bus, Subscription } from '@trading-system/bus';
 import {
+  ALPACA_BROKER_TYPE,
   type AlpacaBrokerDetails,
   BROKER_COMMAND_VERBS,
   type BrokerCapabilities,
@@ -85,6 +86,8 @@ export interface AlpacaBrokerConfig {
 }
 
 export interface AlpacaBrokerOptions {
+  /** Token of the gateway hosting the broker (`gateway.<type>.cmd.*`), as its status and info report it. */
+  readonly gatewayType: string;
   readonly statusEveryMs: number;
   readonly minBackoffMs: number;
   readonly maxBackoffMs: number;
@@ -304,7 +307,7 @@ export class AlpacaBroker {
     return {
       v: 1,
       broker: this.config.name,
-      gatewayType: 'alpaca',
+      gatewayType: this.options.gatewayType,
       state: this.state,
       feeds: this.feeds(),
       ...(this.notice === undefined ? {} : { notice: this.notice }),
@@ -331,7 +334,7 @@ export class AlpacaBroker {
   }
 
   private details(): AlpacaBrokerDetails {
-    return { type: 'alpaca', feed: this.config.feed };
+    return { type: ALPACA_BROKER_TYPE, feed: this.config.feed };
   }
 
   info(): BrokerInfo {
@@ -339,7 +342,7 @@ export class AlpacaBroker {
     const url = new URL(this.config.tradingUrl);
     return {
       name: this.config.name,
-      gatewayType: 'alpaca',
+      gatewayType: this.options.gatewayType,
       endpoint: `${url.origin}${url.pathname === '/' ? '' : url.pathname}`,
       paper: this.config.paper,
       state: this.state,

@@ -4,7 +4,7 @@
  * `ALPACA_SECRETS_FILE` (a docker secret) when the broker starts, never from here, so they never reach the config
  * dump of the service's start-up log.
  */
-import { BrokerName, GatewayType } from '@trading-system/contracts';
+import { ALPACA_BROKER_TYPE, BrokerName, GatewayType } from '@trading-system/contracts';
 import { metricsConfigShape } from '@trading-system/metrics';
 import { checkNatsConfig, defaultedEnv, logConfigShape, natsConfigShape, optionalEnv } from '@trading-system/runtime';
 import { z } from 'zod';
@@ -14,7 +14,7 @@ export const AlpacaGatewayConfig = z
     ...natsConfigShape,
     ...logConfigShape,
     ...metricsConfigShape,
-    GATEWAY_TYPE: defaultedEnv(GatewayType, 'alpaca').describe(
+    GATEWAY_TYPE: defaultedEnv(GatewayType, ALPACA_BROKER_TYPE).describe(
       'gateway type token of gateway.<type>.cmd.* (default alpaca)',
     ),
     BROKER_NAME: defaultedEnv(BrokerName, 'alpaca').describe('name of the Alpaca broker (default alpaca)'),

@@ -14,6 +14,7 @@ import {
   errorReply,
   errorReplyOf,
   type GatewayCommandVerb,
+  PAPER_BROKER_TYPE,
   Subjects,
 } from '@trading-system/contracts';
 import type { Clock } from '@trading-system/exchange';
@@ -50,7 +51,7 @@ export interface PaperGateway {
 
 export async function start(deps: PaperGatewayDeps): Promise<PaperGateway> {
   const schema = deps.schema ?? 'paper';
-  const gatewayType = deps.gatewayType ?? 'paper';
+  const gatewayType = deps.gatewayType ?? PAPER_BROKER_TYPE;
   const log = deps.logger.child({ component: 'gateway-paper' });
   await migrateToLatest(deps.db, { schema, migrations });
   const db = deps.db.withSchema(schema) as Kysely<PaperDb>;
@@ -58,6 +59,7 @@ export async function start(deps: PaperGatewayDeps): Promise<PaperGateway> {
   await deps.bus.jetstream.ensureStream(toStreamConfig(BROKER_STATUS_STREAM));
   await deps.bus.jetstream.ensureStream(toStreamConfig(BROKER_EVENTS_STREAM));
   const options: BrokerOptions = {
+    gatewayType,
     clock: deps.clock ?? { nowMs: () => Date.now() },
     statusEveryMs: deps.brokerOptions?.statusEveryMs ?? 5_000,
     stepEveryMs: deps.brokerOptions?.stepEveryMs ?? 1_000,
@@ -98,11 +100,11 @@ export async function start(deps: PaperGatewayDeps): Promise<PaperGateway> {
     );
   };
   serve('addBroker', async (req: { name: string; connection: { type: string } }) => {
-    if (req.connection.type !== 'paper')
+    if (req.connection.type !== PAPER_BROKER_TYPE)
       throw new ContractError(
         'BROKER_TYPE_UNKNOWN',
         `gateway-paper hosts broker type paper, not ${req.connection.type}`,
-        { details: { type: req.connection.type, known: ['paper'] } },
+        { details: { type: req.connection.type, known: [PAPER_BROKER_TYPE] } },
       );
     const parsed = PaperBrokerConnection.safeParse(req.connection);
     if (!parsed.success)
@@ -133,7 +135,7 @@ export async function start(deps: PaperGatewayDeps): Promise<PaperGateway> {
     v: 1,
     ok: true,
     brokers: [...brokers.values()].map((b) => b.info()),
-    brokerType: 'paper',
+    brokerType: PAPER_BROKER_TYPE,
   }));
 
   return {

@@ -22,6 +22,7 @@ import {
   errorReply,
   type Instrument,
   orderCapabilityProblem,
+  PAPER_BROKER_TYPE,
   type PaperBrokerDetails,
   type ReconcileRequest,
   type SecType,
@@ -61,6 +62,8 @@ export interface PaperBrokerConfig {
 }
 
 export interface BrokerOptions {
+  /** Token of the gateway hosting the broker (`gateway.<type>.cmd.*`), as its status and info report it. */
+  readonly gatewayType: string;
   readonly clock: Clock;
   /** Status publish period, ms. */
   readonly statusEveryMs: number;
@@ -86,6 +89,7 @@ export class PaperBroker {
   private constructor(
     private readonly bus: Bus,
     readonly config: PaperBrokerConfig,
+    private readonly gatewayType: string,
     private readonly venue: PaperVenue,
     private readonly shadow: Shadow,
     private readonly relay: OutboxRelay,
@@ -143,7 +147,7 @@ export class PaperBroker {
             (t) => broker?.onTick(t),
             (err, what) => log.warn({ err }, `replay: ${what} failed`),
           );
-    broker = new PaperBroker(bus, config, venue, shadow, relay, clock, replay, log);
+    broker = new PaperBroker(bus, config, options.gatewayType, venue, shadow, relay, clock, replay, log);
     broker.serve();
     await shadow.start();
     broker.timers.push(
@@ -235,7 +239,7 @@ export class PaperBroker {
     return {
       v: 1,
       broker: this.config.name,
-      gatewayType: 'paper',
+      gatewayType: this.gatewayType,
       state: this.state,
       // One feed: the source whose quotes price our orders (or the replay of its history).
       feeds: [
@@ -271,7 +275,7 @@ export class PaperBroker {
 
   private details(): PaperBrokerDetails {
     return {
-      type: 'paper',
+      type: PAPER_BROKER_TYPE,
       quotesFrom: this.config.quotesFrom,
       account: this.config.account ?? 'PAPER',
       ...(this.config.replay === undefined ? {} : { replay: this.config.replay }),
@@ -281,7 +285,7 @@ export class PaperBroker {
   info(): BrokerInfo {
     return {
       name: this.config.name,
-      gatewayType: 'paper',
+      gatewayType: this.gatewayType,
       endpoint: `quotes from ${this.config.quotesFrom}`,
       paper: true,
       state: this.state,

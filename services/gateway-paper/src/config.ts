@@ -2,7 +2,7 @@
  * gateway-paper configuration, from the environment: one paper broker (`BROKER_NAME`) shadowing the quotes of
  * another (`PAPER_QUOTES_FROM`), its books in Postgres schema `PAPER_DB_SCHEMA` (PGlite without DATABASE_URL).
  */
-import { AccountId, BrokerName, GatewayType } from '@trading-system/contracts';
+import { AccountId, BrokerName, GatewayType, PAPER_BROKER_TYPE } from '@trading-system/contracts';
 import { metricsConfigShape } from '@trading-system/metrics';
 import {
   checkDatabaseConfig,
@@ -21,7 +21,7 @@ export const PaperGatewayConfig = z
     ...databaseConfigShape,
     ...logConfigShape,
     ...metricsConfigShape,
-    GATEWAY_TYPE: defaultedEnv(GatewayType, 'paper').describe(
+    GATEWAY_TYPE: defaultedEnv(GatewayType, PAPER_BROKER_TYPE).describe(
       'gateway type token of gateway.<type>.cmd.* (default paper)',
     ),
     BROKER_NAME: defaultedEnv(BrokerName, 'paper').describe('name of the paper broker (default paper)'),

@@ -34,13 +34,16 @@ export const AlpacaConnectionConfig = z.object({
 });
 export type AlpacaConnectionConfig = z.infer<typeof AlpacaConnectionConfig>;
 
+/** The broker type (`alpaca`); also the default token of the gateway hosting it (its GATEWAY_TYPE). */
+export const ALPACA_BROKER_TYPE = 'alpaca';
+
 /** An `alpaca` connection as addBroker carries it: the settings, tagged with their broker type. */
-export const AlpacaBrokerConnection = AlpacaConnectionConfig.extend({ type: z.literal('alpaca') });
+export const AlpacaBrokerConnection = AlpacaConnectionConfig.extend({ type: z.literal(ALPACA_BROKER_TYPE) });
 export type AlpacaBrokerConnection = z.infer<typeof AlpacaBrokerConnection>;
 
 /** What an `alpaca` connection adds to its status and info (BrokerStatus.details, BrokerInfo.details). */
 export const AlpacaBrokerDetails = z.object({
-  type: z.literal('alpaca'),
+  type: z.literal(ALPACA_BROKER_TYPE),
   /** The market-data feed the connection uses. */
   feed: z.enum(['iex', 'sip']),
 });

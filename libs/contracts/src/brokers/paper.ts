@@ -26,13 +26,16 @@ export const PaperConnectionConfig = z.object({
 });
 export type PaperConnectionConfig = z.infer<typeof PaperConnectionConfig>;
 
+/** The broker type (`paper`); also the default token of the gateway hosting it (its GATEWAY_TYPE). */
+export const PAPER_BROKER_TYPE = 'paper';
+
 /** A `paper` connection as addBroker carries it: the settings, tagged with their broker type. */
-export const PaperBrokerConnection = PaperConnectionConfig.extend({ type: z.literal('paper') });
+export const PaperBrokerConnection = PaperConnectionConfig.extend({ type: z.literal(PAPER_BROKER_TYPE) });
 export type PaperBrokerConnection = z.infer<typeof PaperBrokerConnection>;
 
 /** What a `paper` connection adds to its status and info (BrokerStatus.details, BrokerInfo.details). */
 export const PaperBrokerDetails = z.object({
-  type: z.literal('paper'),
+  type: z.literal(PAPER_BROKER_TYPE),
   /** The broker whose quotes price the orders. */
   quotesFrom: BrokerName,
   /** The paper account. */
