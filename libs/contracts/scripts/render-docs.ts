@@ -99,7 +99,7 @@ const AREAS: readonly { title: string; prefixes: readonly string[]; intro: strin
     title: 'Market data',
     prefixes: ['md.'],
     intro:
-      'Ticks and 5-s bars come from gateway-ib; leases, snapshots, completed bars and feed health from market-data.',
+      'Ticks and 5-s bars come from the gateway hosting the broker (any gateway: ib, paper, alpaca); leases, snapshots, completed bars and feed health from market-data.',
   },
   {
     title: 'Orders',
@@ -111,7 +111,7 @@ const AREAS: readonly { title: string; prefixes: readonly string[]; intro: strin
     title: 'Brokers and gateways',
     prefixes: ['broker.', 'gateway.'],
     intro:
-      'One broker connection per name (`ib_paper`, `sim`), hosted by the gateway of its type. Commands are request/reply; broker facts go to the BROKER_EVENTS stream.',
+      'One broker connection per name (`ib_paper`, `sim`), hosted by the gateway of its type (gateway-ib, gateway-paper, gateway-alpaca: "any gateway" below; each serves the same contract). Commands are request/reply; broker facts go to the BROKER_EVENTS stream.',
   },
   { title: 'Accounts', prefixes: ['account.'], intro: 'Positions and account values as the broker reports them.' },
   {

@@ -87,14 +87,18 @@ function row(
   return { pattern, template, kind, ...spec, ...(example === undefined ? {} : { example }) };
 }
 
-const GW = 'gateway-ib';
+/**
+ * Producer of every broker-side subject: whichever gateway hosts the broker (gateway-ib, gateway-paper,
+ * gateway-alpaca, or one added later); the contract is the same for each.
+ */
+const GW = 'any gateway';
 const CLIENTS = 'SDK, CLI, strategies';
 
 const brokerCommandText: Record<BrokerCommandVerb, [string, string]> = {
-  placeOrder: ['orders', 'Send a new order (IB placeOrder, orderRef = clientOrderId). Reply = sent, not filled.'],
+  placeOrder: ['orders', 'Send a new order, tagged with its clientOrderId at the broker. Reply = sent, not filled.'],
   modifyOrder: ['orders', 'Send the full modified order under its broker order id.'],
   cancelOrder: ['orders', 'Cancel one order by its broker order id.'],
-  cancelAll: ['orders, operators', 'IB global cancel: every open order of the connection.'],
+  cancelAll: ['orders, operators', 'Global cancel: every open order of the connection.'],
   qualifyContract: ['orders, market-data, history, SDK', 'Resolve an instrument reference to full contract details.'],
   optionChain: ['SDK, CLI', 'Option chain of an underlying: expirations and strikes per exchange (cached).'],
   mdSubscribe: ['market-data', 'Open market-data lines for an instrument (ticks / 5-s bars).'],
@@ -128,7 +132,7 @@ const entries: CatalogEntry[] = [
   }),
   row('event', Subjects.mdTrade, {
     message: Trade,
-    producer: 'gateway-ib, gateway-alpaca, gateway-paper (shadowing)',
+    producer: GW,
     consumers: 'market-data, SDK',
     description:
       'Exact trades, one message per trade (not conflated), while a ticks line is open; announced by listing the subject in the mdSubscribe reply.',
@@ -137,7 +141,7 @@ const entries: CatalogEntry[] = [
     message: Bar,
     producer: GW,
     consumers: 'market-data, SDK',
-    description: 'IB 5-second real-time bars (timeframe 5s).',
+    description: '5-second real-time bars (timeframe 5s), from gateways whose broker streams them.',
   }),
   row('event', Subjects.mdBar, {
     message: Bar,
@@ -273,7 +277,7 @@ const entries: CatalogEntry[] = [
   row('event', Subjects.brokerStatus, {
     message: BrokerStatus,
     stream: BROKER_STATUS_STREAM.name,
-    producer: 'every gateway',
+    producer: GW,
     consumers: 'orders, market-data, history, dashboards, SDK',
     description:
       'Connection state, data feeds, last notice, broker-type details; on change and every 5 s; last value kept in BROKER_STATUS.',
@@ -281,7 +285,7 @@ const entries: CatalogEntry[] = [
   row('stream', Subjects.brokerOrderIds, {
     message: IbOrderIdReservation,
     stream: BROKER_ORDER_IDS_STREAM.name,
-    producer: GW,
+    producer: 'gateway-ib',
     consumers: 'gateway-ib (the same broker, after a restart)',
     description: "gateway-ib's reserved IB order id high-water mark; written before any id below it is handed out.",
   }),
