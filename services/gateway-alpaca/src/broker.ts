@@ -34,6 +34,7 @@ import {
   errorReplyOf,
   type FeedStatus,
   type FetchHistoryRequest,
+  historyBarLimit,
   type Instrument,
   normalizeDecimal,
   orderCapabilityProblem,
@@ -785,9 +786,13 @@ export class AlpacaBroker {
       throw new ContractError('CONTRACT_UNKNOWN', `instrument ${b.instrument.id} is not a US stock at Alpaca`);
     if (b.whatToShow !== 'TRADES')
       throw new ContractError('HISTORY_DATA_TYPE_REFUSED', `Alpaca's bars are trades only, not ${b.whatToShow}`);
-    const timeframe = alpacaTimeframe(b.timeframe);
+    // Only what is announced: the history service plans from the announcement, and a size served off it would be
+    // one no limit was promised for.
+    const timeframe = historyBarLimit(this.capabilities(), b.timeframe) && alpacaTimeframe(b.timeframe);
     if (timeframe === undefined)
-      throw new ContractError('VALIDATION_FAILED', `timeframe: Alpaca serves no ${b.timeframe} bars`);
+      throw new ContractError('VALIDATION_FAILED', `timeframe: this broker announces no ${b.timeframe} bars`, {
+        details: { served: this.capabilities().history?.bars.map((x) => x.timeframe) ?? [] },
+      });
     const seconds = parseTimeframe(b.timeframe).seconds ?? 31 * 86_400;
     const endMs = b.endMs ?? (await this.alpaca('read', () => this.port.clock())).nowMs;
     const startMs = b.startMs ?? endMs - (b.spanMs ?? 0);

@@ -70,11 +70,12 @@ export async function startHarness(
     return instrumentIdOf(((await r.json()) as { id: string }).id);
   };
   const broker = uniqueName('cf');
+  const gatewayType = uniqueName('g');
   const url = `http://127.0.0.1:${proxy.port}`;
   const gateway = await start({
     bus,
     logger: testLogger,
-    gatewayType: uniqueName('g'),
+    gatewayType,
     env: { TEST_ALPACA_KEY: DEFAULT_CREDENTIALS.keyId, TEST_ALPACA_SECRET: DEFAULT_CREDENTIALS.secretKey },
     brokers: [
       {
@@ -93,6 +94,7 @@ export async function startHarness(
   return {
     sim,
     broker,
+    gatewayType,
     bus,
     account: ACCOUNT,
     orderInstrument: { id: await assetId('AAPL') },

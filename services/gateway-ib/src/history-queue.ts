@@ -97,7 +97,8 @@ export class HistoryQueue {
 
   /**
    * Qualifies the instrument (cached: one IB lookup per instrument), then queues the request in IB's words; the answer
-   * keeps the bars starting in the range (IB counts D and Y durations in sessions, which may reach further).
+   * keeps the bars starting in the range (IB counts D and Y durations in sessions, which may reach further, and
+   * takes no duration under 30 S).
    */
   async fetch(req: FetchHistoryRequest): Promise<HistoryResult> {
     const spanMs = req.startMs === undefined ? (req.spanMs ?? 0) : (req.endMs ?? Date.now()) - req.startMs;
@@ -107,7 +108,8 @@ export class HistoryQueue {
     }
     const { timeframe: _, ...rest } = req;
     const r = await this.enqueue({ ...rest, ...ib });
-    const from = req.startMs ?? (req.endMs === undefined ? Number.NEGATIVE_INFINITY : req.endMs - spanMs);
+    // A span back from the broker's now ends where IB says the answer ends (its now, not ours).
+    const from = req.startMs ?? (req.endMs ?? r.endMs) - spanMs;
     const to = req.endMs ?? Number.POSITIVE_INFINITY;
     return { ...r, bars: r.bars.filter((b) => b.tsStartMs >= from && b.tsStartMs < to) };
   }

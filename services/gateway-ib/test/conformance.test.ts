@@ -87,10 +87,11 @@ const factory: ConformanceFactory = {
       connection: { servers: nats.url, name: 'gateway-ib-conformance' },
     });
     const broker = uniqueName('cf');
+    const gatewayType = uniqueName('g');
     const gateway = await start({
       bus,
       logger: testLogger,
-      gatewayType: uniqueName('g'),
+      gatewayType,
       brokers: [
         {
           name: broker,
@@ -101,6 +102,7 @@ const factory: ConformanceFactory = {
     });
     return {
       broker,
+      gatewayType,
       bus,
       account: ACCOUNT,
       orderInstrument: { id: String(AAPL) },

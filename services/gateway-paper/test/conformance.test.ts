@@ -27,6 +27,7 @@ const factory: ConformanceFactory = {
     const h = await startHarness();
     return {
       broker: h.broker,
+      gatewayType: h.gatewayType,
       bus: h.bus,
       account: ACCOUNT,
       orderInstrument: { id: AAPL },

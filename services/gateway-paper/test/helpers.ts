@@ -93,6 +93,8 @@ export async function startSource(): Promise<Source> {
 
 export interface PaperHarness extends Source {
   readonly broker: string;
+  /** The paper gateway's command token (the same across restarts). */
+  readonly gatewayType: string;
   /** The paper market's time is the wall clock plus this offset (a test moves it past a session end). */
   offsetMs: number;
   /** Starts the paper gateway (again) on the same database. */
@@ -104,10 +106,12 @@ export interface PaperHarness extends Source {
 export async function startHarness(): Promise<PaperHarness> {
   const src = await startSource();
   const broker = uniqueName('paper');
+  const gatewayType = uniqueName('gp');
   let paper: PaperGateway | undefined;
   const h: PaperHarness = {
     ...src,
     broker,
+    gatewayType,
     offsetMs: 0,
     async startPaper() {
       paper = await start({
@@ -115,7 +119,7 @@ export async function startHarness(): Promise<PaperHarness> {
         db: src.database.db,
         logger: testLogger,
         schema: src.schema,
-        gatewayType: uniqueName('gp'),
+        gatewayType,
         // The sim's market runs in March 2024 whatever the wall time: match whenever it quotes.
         brokers: [{ name: broker, quotesFrom: src.source, account: ACCOUNT, marketHours: 'always' }],
         clock: { nowMs: () => Date.now() + h.offsetMs },

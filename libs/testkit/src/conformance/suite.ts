@@ -26,6 +26,7 @@ import {
 } from '@trading-system/contracts';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { BrokerClient } from './broker-client.js';
+import { historyLimitTests } from './history-limits.js';
 import { ledgerOf, toMicros } from './ledger.js';
 import { buyPrices, newClientOrderId, OrderDriver, type PriceGrid, priceGrid } from './orders.js';
 import type { ConformanceFactory, ConformanceTarget } from './target.js';
@@ -154,6 +155,7 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
       if (!r.ok) return;
       expect(r.status).toMatchObject({ broker: t.broker, state: 'connected' });
       expect(r.status.accounts).toContain(t.account);
+      if (t.gatewayType !== undefined) expect(r.status.gatewayType, 'BrokerStatus.gatewayType').toBe(t.gatewayType);
     });
 
     test('reports its health in the broker-neutral status: its data feeds, a well-formed notice, details of its type', async () => {
@@ -459,6 +461,8 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
         if (i > 0) expect(b.tsStartMs).toBeGreaterThanOrEqual(r.bars[i - 1]?.tsEndMs ?? 0);
       }
     });
+
+    historyLimitTests({ setup, target: () => t, client: () => c, announced });
 
     test(`market data: ticks after subscribe, none after unsubscribe${remote ? ', ticks again after a reconnect' : ''}`, async () => {
       const instrumentId = t.orderInstrument.id;

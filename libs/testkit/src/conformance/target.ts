@@ -47,6 +47,11 @@ export interface ConformanceSetup {
 export interface ConformanceTarget {
   /** The broker connection's name: the suite talks on `broker.<broker>.*` only. */
   readonly broker: string;
+  /**
+   * The token the gateway serves its commands under (`gateway.<type>.cmd.*`, its GATEWAY_TYPE); when given, the
+   * broker's status and info must name it (`gatewayType`), whatever the broker type.
+   */
+  readonly gatewayType?: string;
   /** A bus connected to the NATS server the gateway uses (the suite creates its own consumers on it). */
   readonly bus: Bus;
   /** The trading account orders go to; the broker must report it in its status. */

@@ -47,14 +47,16 @@ export function toIbBarSize(token: string): IbBarSize | undefined {
 }
 
 const DAY_S = 86_400;
+/** IB refuses a duration under 30 S (error 321, "duration is invalid"): a shorter span asks for 30 S and is cut. */
+const MIN_DURATION_S = 30;
 
 /**
- * IB duration string covering `spanMs` with the unit IB accepts for it: seconds up to one day, whole days up to a
- * year, else years. D/Y count trading periods back from the end, which covers at least the calendar span.
+ * IB duration string covering `spanMs` with the unit IB accepts for it: seconds (at least 30) up to one day, whole
+ * days up to a year, else years. D/Y count trading periods back from the end, which covers at least the calendar span.
  */
 export function ibDurationCovering(spanMs: number): string {
   const seconds = Math.ceil(spanMs / 1_000);
-  if (seconds <= DAY_S) return `${Math.max(seconds, 1)} S`;
+  if (seconds <= DAY_S) return `${Math.max(seconds, MIN_DURATION_S)} S`;
   const days = Math.ceil(seconds / DAY_S);
   if (days <= 365) return `${days} D`;
   return `${Math.ceil(days / 365)} Y`;
