@@ -1,68 +1,36 @@
 /**
  * One named broker connection: one IB API session with a FIXED clientId (IB ties orders to it), reconnected
  * with exponential backoff, its health kept as data (`BrokerStatus`) and published on `broker.<name>.status`
- * on every change and every `statusEveryMs`. Owns the outbound governor and the reqId space of the session,
- * and routes every per-request callback to the sink registered for that reqId.
+ * on every change and every `statusEveryMs` (its farms, notice and IB link in session-health.ts). Owns the outbound
+ * governor and the reqId space of the session; ib-event-routing.ts routes every per-request callback to the sink
+ * registered for its reqId.
  *
  * Capabilities (market data, contracts, history) subscribe to session transitions:
  * - `ready(kind)`: the session is usable; kind `first` or `reconnect`.
  * - `dataLost()`: IB says live subscriptions are gone (1101, reconnect, market farm back after broken).
  * - `down()`: the socket is gone; in-flight requests will never be answered.
  */
-import type { ContractDetails } from '@stoqey/ib';
 import type { Bus } from '@trading-system/bus';
 import {
   type BrokerCapabilities,
-  type BrokerNotice,
   type BrokerStatus,
   ContractError,
-  type FeedStatus,
   type IbBrokerDetails,
   type IbConnectionConfig,
-  type NoticeKind,
   Subjects,
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import { OutboundGovernor, type Priority, systemClock } from './governor.js';
-import { classifyIbCode, type FarmKind, type IbCodeInfo } from './ib-error-classes.js';
-import {
-  createIbPort,
-  type IbEvents,
-  type IbOptionChainListing,
-  type IbOptionComputation,
-  type IbPort,
-  type IbStreamEvents,
-} from './ib-port.js';
+import { classifyIbCode, type IbCodeInfo } from './ib-error-classes.js';
+import { routeIbEvents, type SessionEvents } from './ib-event-routing.js';
+import { createIbPort, type IbPort, type IbStreamEvents } from './ib-port.js';
 import { IbWriteError } from './ib-writes.js';
 import type { OrderIdAllocator } from './order-ids.js';
 import { isPaperAccount } from './paper-guard.js';
-import type { IbHistoricalBar } from './parsing/history.js';
-import { streamRouter } from './stream-router.js';
+import type { RequestSink } from './request-sink.js';
+import { SessionHealth } from './session-health.js';
 
-/** Per-reqId callbacks; a capability registers one per request it sends. */
-export interface RequestSink {
-  tickPrice?(field: number, value: number): void;
-  tickSize?(field: number, value: number | undefined): void;
-  tickString?(field: number, value: string): void;
-  marketDataType?(type: number): void;
-  snapshotEnd?(): void;
-  contractDetails?(details: ContractDetails): void;
-  contractDetailsEnd?(): void;
-  optionComputation?(c: IbOptionComputation): void;
-  secDefOptParams?(listing: IbOptionChainListing): void;
-  secDefOptParamsEnd?(): void;
-  historicalBar?(bar: IbHistoricalBar): void;
-  historicalEnd?(marker: string): void;
-  realtimeBar?(
-    timeSec: number,
-    ohlc: readonly [number, number, number, number],
-    volume: number,
-    wap: number,
-    count: number,
-  ): void;
-  /** An IB error/notice for this reqId, already classified. */
-  code?(code: number, message: string, info: IbCodeInfo): void;
-}
+export type { RequestSink } from './request-sink.js';
 
 export interface SessionListener {
   ready?(kind: 'first' | 'reconnect'): void;
@@ -100,13 +68,6 @@ export interface QueuedCall {
   drop(): boolean;
 }
 
-/** IB's farm kinds as the neutral feed kinds of the status. */
-const FEED_KIND: Readonly<Record<FarmKind, FeedStatus['kind']>> = {
-  market: 'market',
-  hmds: 'history',
-  secdef: 'reference',
-};
-
 export type SessionPhase = 'connecting' | 'ready' | 'down' | 'stopped';
 
 /** Receives every IB code whose id is an order id (below the reqId space), whether or not a sink is registered. */
@@ -123,15 +84,12 @@ export class BrokerConnection {
   private readonly sinks = new Map<number, RequestSink>();
   private readonly listeners: SessionListener[] = [];
   private readonly streamListeners: Array<Partial<IbStreamEvents>> = [];
-  /** IB's data farms, as the status's feeds (market, hmds → history, secdef → reference). */
-  private readonly farms = new Map<string, FeedStatus>();
+  /** Farms, notice, IB's own link, last message: the status's health part (session-health.ts). */
+  private readonly health: SessionHealth;
   // Far above IB order ids: IB reports errors for both under one "id", so the two spaces must not overlap.
   private nextReqId = FIRST_REQ_ID;
   private orderCodes: OrderCodeHandler | undefined;
   private phase: SessionPhase = 'down';
-  private ibLinkLost = false;
-  private notice: BrokerNotice | undefined;
-  private lastMessageMs: number | undefined;
   private accounts: readonly string[] = [];
   private everReady = false;
   private attempts = 0;
@@ -170,7 +128,9 @@ export class BrokerConnection {
     this.governor = new OutboundGovernor({ perSecond: config.maxMessagesPerSecond }, systemClock, (err) =>
       this.log.error({ err }, 'sending to IB failed'),
     );
-    this.port = createIbPort({ host: config.host, port: config.port, clientId: config.clientId }, this.events());
+    this.health = new SessionHealth(config, log, () => this.scheduleStatus());
+    const events = routeIbEvents(this.sinks, this.streamListeners, this.sessionEvents(), () => this.health.seen(), log);
+    this.port = createIbPort({ host: config.host, port: config.port, clientId: config.clientId }, events);
     this.statusTimer = setInterval(() => this.publishStatus(), options.statusEveryMs ?? 5_000);
     this.statusTimer.unref();
   }
@@ -362,7 +322,7 @@ export class BrokerConnection {
       broker: this.name,
       gatewayType: this.gatewayType,
       state: this.state(),
-      feeds: [...this.farms.values()],
+      feeds: this.health.feeds(),
       accounts: [...this.accounts],
       paper: this.config.paper,
       tsMs: now,
@@ -370,8 +330,9 @@ export class BrokerConnection {
       session: this.sessions,
       capabilities: this.capabilities,
     };
-    if (this.notice !== undefined) s.notice = this.notice;
-    if (this.lastMessageMs !== undefined) s.lastMessageAgeMs = Math.max(0, now - this.lastMessageMs);
+    const { notice, lastMessageMs } = this.health;
+    if (notice !== undefined) s.notice = notice;
+    if (lastMessageMs !== undefined) s.lastMessageAgeMs = Math.max(0, now - lastMessageMs);
     s.details = this.details();
     return s;
   }
@@ -388,10 +349,7 @@ export class BrokerConnection {
   }
 
   private state(): BrokerStatus['state'] {
-    if (this.phase !== 'ready') return 'disconnected';
-    if (this.ibLinkLost) return 'degraded';
-    for (const f of this.farms.values()) if (f.state === 'broken') return 'degraded';
-    return 'connected';
+    return this.health.state(this.phase === 'ready');
   }
 
   private connect(): void {
@@ -434,7 +392,7 @@ export class BrokerConnection {
     const paperViolation = this.config.paper && this.accounts.some((a) => !isPaperAccount(a));
     if (paperViolation) {
       this.refused = `declared paper but the session manages live accounts (${this.accounts.join(',')}): refusing`;
-      this.notice = { kind: 'refused', code: 'paper-guard', message: this.refused, atMs: Date.now() };
+      this.health.notice = { kind: 'refused', code: 'paper-guard', message: this.refused, atMs: Date.now() };
       this.log.error({ accounts: this.accounts }, this.refused);
       this.goDown(this.refused);
       return;
@@ -442,7 +400,7 @@ export class BrokerConnection {
     this.phase = 'ready';
     this.attempts = 0;
     this.sessions++;
-    this.ibLinkLost = false;
+    this.health.ibLinkLost = false;
     const kind = this.everReady ? 'reconnect' : 'first';
     this.everReady = true;
     this.log.info({ kind, serverVersion: this.port.serverVersion, accounts: this.accounts }, 'IB session ready');
@@ -465,28 +423,30 @@ export class BrokerConnection {
     }
     switch (info.cls) {
       case 'connectivity-lost':
-        this.ibLinkLost = true;
-        this.noteCode(code, message, 'connectivity-lost');
+        this.health.ibLinkLost = true;
+        this.health.noteCode(code, message, 'connectivity-lost');
         this.log.warn({ code, message }, 'IB connectivity lost');
         return;
       case 'restored-data-lost':
-        this.ibLinkLost = false;
-        this.noteCode(code, message, 'restored-data-lost');
+        this.health.ibLinkLost = false;
+        this.health.noteCode(code, message, 'restored-data-lost');
         this.log.warn({ code, message }, 'IB connectivity restored, data lost: resubscribing');
         this.notify((l) => l.dataLost?.(`IB ${code}`, true));
         return;
       case 'restored-data-kept':
-        this.ibLinkLost = false;
-        this.noteCode(code, message, 'restored');
+        this.health.ibLinkLost = false;
+        this.health.noteCode(code, message, 'restored');
         this.log.info({ code, message }, 'IB connectivity restored, data kept');
         return;
       case 'farm-broken':
-      case 'farm-ok':
-        this.onFarm(code, message, info);
+      case 'farm-ok': {
+        const back = this.health.onFarm(code, message, info);
+        if (back !== undefined) this.notify((l) => l.dataLost?.(`farm ${back} back`, true));
         return;
+      }
       case 'fatal':
         // 502: nothing accepts connections at host:port (before any session): say what to start there.
-        this.noteCode(code, message, code === 502 ? 'unreachable' : 'other');
+        this.health.noteCode(code, message, code === 502 ? 'unreachable' : 'other');
         // Nothing at the address is a condition of the environment, said in the status with what to start (and
         // retried): a warning. Anything else fatal is the session refusing us: an error.
         if (code === 502) this.log.warn({ code, message }, 'IB unreachable: nothing accepts connections there');
@@ -505,36 +465,6 @@ export class BrokerConnection {
           this.log.warn({ code, reqId, message, cls: info.cls }, 'IB error for unknown request');
         }
     }
-  }
-
-  private onFarm(code: number, message: string, info: IbCodeInfo): void {
-    const kind = info.farm ?? 'market';
-    const name = /:\s*([A-Za-z0-9._-]+)\s*$/.exec(message)?.[1] ?? kind;
-    const state: FeedStatus['state'] = info.cls === 'farm-broken' ? 'broken' : info.inactive ? 'inactive' : 'ok';
-    const prev = this.farms.get(name);
-    if (prev?.state === state) return;
-    this.farms.set(name, { name, kind: FEED_KIND[kind], state, sinceMs: Date.now() });
-    this.scheduleStatus();
-    this.log.info({ farm: name, kind, state, code }, 'farm state');
-    if (state === 'ok' && prev?.state === 'broken' && kind === 'market') {
-      this.notify((l) => l.dataLost?.(`farm ${name} back`, true));
-    }
-  }
-
-  private noteCode(code: number, message: string, kind: NoticeKind): void {
-    this.notice = {
-      kind,
-      code: String(code),
-      message,
-      atMs: Date.now(),
-      ...(kind === 'unreachable' ? { hint: this.unreachableHint() } : {}),
-    };
-    this.scheduleStatus();
-  }
-
-  private unreachableHint(): string {
-    const at = `${this.config.host}:${this.config.port}`;
-    return `start TWS or IB Gateway at ${at} with the API enabled and clientId ${this.config.clientId} free, or ib-sim there (npm run sim)`;
   }
 
   private notify(fn: (l: SessionListener) => void): void {
@@ -564,45 +494,15 @@ export class BrokerConnection {
     }
   }
 
-  private events(): IbEvents {
-    const seen = (): void => {
-      this.lastMessageMs = Date.now();
-    };
-    const sink = (reqId: number): RequestSink | undefined => {
-      this.lastMessageMs = Date.now();
-      return this.sinks.get(reqId);
-    };
+  /** The session's part of IB's callbacks (ib-event-routing.ts routes the rest to sinks and stream listeners). */
+  private sessionEvents(): SessionEvents {
     return {
-      onConnected: seen,
       onDisconnected: () => this.goDown('socket closed'),
-      onNextValidId: (id) => {
-        seen();
-        this.becomeReady(id);
-      },
+      onNextValidId: (id) => this.becomeReady(id),
       onManagedAccounts: (accounts) => {
-        seen();
         this.accounts = accounts;
       },
-      onCode: (code, reqId, message) => {
-        seen();
-        this.onCode(code, reqId, message);
-      },
-      onTickPrice: (reqId, field, value) => sink(reqId)?.tickPrice?.(field, value),
-      onTickSize: (reqId, field, value) => sink(reqId)?.tickSize?.(field, value),
-      onTickString: (reqId, field, value) => sink(reqId)?.tickString?.(field, value),
-      onMarketDataType: (reqId, type) => sink(reqId)?.marketDataType?.(type),
-      onTickSnapshotEnd: (reqId) => sink(reqId)?.snapshotEnd?.(),
-      onContractDetails: (reqId, cd) => sink(reqId)?.contractDetails?.(cd),
-      onContractDetailsEnd: (reqId) => sink(reqId)?.contractDetailsEnd?.(),
-      onOptionComputation: (reqId, c) => sink(reqId)?.optionComputation?.(c),
-      onSecDefOptParams: (reqId, listing) => sink(reqId)?.secDefOptParams?.(listing),
-      onSecDefOptParamsEnd: (reqId) => sink(reqId)?.secDefOptParamsEnd?.(),
-      onHistoricalBar: (reqId, bar) => sink(reqId)?.historicalBar?.(bar),
-      onHistoricalEnd: (reqId, marker) => sink(reqId)?.historicalEnd?.(marker),
-      onRealtimeBar: (reqId, t, ohlc, v, wap, count) => sink(reqId)?.realtimeBar?.(t, ohlc, v, wap, count),
-      stream: streamRouter(this.streamListeners, seen, (err, event) =>
-        this.log.error({ err, event }, 'IB callback handler failed'),
-      ),
+      onCode: (code, reqId, message) => this.onCode(code, reqId, message),
     };
   }
 }
