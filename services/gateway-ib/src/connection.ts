@@ -24,8 +24,8 @@ import { OutboundGovernor, type Priority, systemClock } from './governor.js';
 import { classifyIbCode, type IbCodeInfo } from './ib-error-classes.js';
 import { routeIbEvents, type SessionEvents } from './ib-event-routing.js';
 import { createIbPort, type IbPort, type IbStreamEvents } from './ib-port.js';
-import { IbWriteError } from './ib-writes.js';
 import type { OrderIdAllocator } from './order-ids.js';
+import { OrderWrites } from './order-writes.js';
 import { isPaperAccount } from './paper-guard.js';
 import type { RequestSink } from './request-sink.js';
 import { SessionHealth } from './session-health.js';
@@ -81,6 +81,8 @@ export class BrokerConnection {
   readonly config: IbConnectionConfig;
   readonly governor: OutboundGovernor;
   private readonly port: IbPort;
+  /** Order messages with a time budget (order-writes.ts): placeOrder, cancelOrder. */
+  readonly orderWrites: OrderWrites;
   private readonly sinks = new Map<number, RequestSink>();
   private readonly listeners: SessionListener[] = [];
   private readonly streamListeners: Array<Partial<IbStreamEvents>> = [];
@@ -131,6 +133,7 @@ export class BrokerConnection {
     this.health = new SessionHealth(config, log, () => this.scheduleStatus());
     const events = routeIbEvents(this.sinks, this.streamListeners, this.sessionEvents(), () => this.health.seen(), log);
     this.port = createIbPort({ host: config.host, port: config.port, clientId: config.clientId }, events);
+    this.orderWrites = new OrderWrites(this, this.port);
     this.statusTimer = setInterval(() => this.publishStatus(), options.statusEveryMs ?? 5_000);
     this.statusTimer.unref();
   }
@@ -225,83 +228,6 @@ export class BrokerConnection {
         return true;
       },
     };
-  }
-
-  /**
-   * Queues one order message (placeOrder for a new order or a modification, cancelOrder) and resolves once
-   * @stoqey/ib has written it to the socket. Every failure means nothing was sent: BROKER_BUSY at once when the
-   * messages ahead cannot drain within `budgetMs` (details.retryAfterMs), or when its turn did not come within
-   * `budgetMs` after all (cancels jumped ahead); BROKER_DISCONNECTED when the session went down first;
-   * ORDER_REJECTED when the library refused to encode it (details.brokerCode).
-   */
-  writeOrderMessage(
-    priority: 'order' | 'cancel',
-    what: string,
-    budgetMs: number,
-    call: (port: IbPort) => Promise<void>,
-  ): Promise<void> {
-    this.requireReady();
-    try {
-      this.admit(priority, what, budgetMs);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const started = Date.now();
-    return new Promise<void>((resolve, reject) => {
-      const notSent = (err: unknown): void => {
-        if (err instanceof IbWriteError && err.code !== undefined) {
-          reject(
-            new ContractError('ORDER_REJECTED', `${what} refused before sending: ${err.message}`, {
-              cause: err,
-              details: { brokerCode: err.code },
-            }),
-          );
-          return;
-        }
-        reject(
-          new ContractError('BROKER_DISCONNECTED', `${what} not sent: ${this.name} session ended`, { cause: err }),
-        );
-      };
-      this.governor.submit(
-        priority,
-        () => {
-          if (this.phase !== 'ready') {
-            notSent(undefined);
-            return;
-          }
-          try {
-            call(this.port).then(resolve, notSent);
-          } catch (err) {
-            notSent(err);
-          }
-        },
-        {
-          deadlineMs: started + budgetMs,
-          onDrop: (reason) =>
-            reason === 'deadline'
-              ? reject(this.busy(what, this.governor.estimateWaitMs(priority), budgetMs))
-              : notSent(undefined),
-        },
-      );
-    });
-  }
-
-  /**
-   * Throws BROKER_BUSY when an order message submitted now could not be written within `budgetMs`. A tenth of
-   * the budget is held back for timer drift: what is admitted goes out in time, what is not is refused at once.
-   */
-  admit(priority: 'order' | 'cancel', what: string, budgetMs: number): void {
-    const waitMs = this.governor.estimateWaitMs(priority);
-    if (waitMs > budgetMs * 0.9) throw this.busy(what, waitMs, budgetMs * 0.9);
-  }
-
-  private busy(what: string, waitMs: number, budgetMs: number): ContractError {
-    const retryAfterMs = Math.max(100, Math.ceil(waitMs - budgetMs));
-    return new ContractError(
-      'BROKER_BUSY',
-      `${what} not sent: ${this.name}'s outbound queue needs ~${Math.ceil(waitMs)} ms, budget ${budgetMs} ms`,
-      { details: { retryAfterMs, queued: this.governor.queued } },
-    );
   }
 
   requireReady(): void {

@@ -168,7 +168,7 @@ export class Orders {
     const before = known.cancelRequested;
     known.cancelRequested = true;
     try {
-      await this.conn.writeOrderMessage('cancel', 'cancelOrder', this.left(deadline, 'cancelOrder'), (p) =>
+      await this.conn.orderWrites.write('cancel', 'cancelOrder', this.left(deadline, 'cancelOrder'), (p) =>
         p.cancelOrder(known.orderId),
       );
     } catch (err) {
@@ -205,7 +205,7 @@ export class Orders {
     this.checkCapabilities(req, instrument);
     this.conn.requireReady();
     // Refused before an id is spent on it when the queue is already too long.
-    this.conn.admit('order', 'placeOrder', this.left(deadline, 'placeOrder'));
+    this.conn.orderWrites.admit('order', 'placeOrder', this.left(deadline, 'placeOrder'));
     // An id taken but then refused for time is simply never used: ids may be skipped, never reused.
     const orderId = await this.within(deadline, 'reserving an order id', () => this.conn.takeOrderId());
     let written!: (ok: boolean) => void;
@@ -232,7 +232,7 @@ export class Orders {
     const contract = tradingContract(instrument, req.instrument.exchange);
     const order = toIbOrder(req);
     const what = kind === 'place' ? 'placeOrder' : 'modifyOrder';
-    const write = this.conn.writeOrderMessage('order', what, this.left(deadline, what), (p) => {
+    const write = this.conn.orderWrites.write('order', what, this.left(deadline, what), (p) => {
       known.lastSent = kind;
       return p.placeOrder(known.orderId, contract, order);
     });
