@@ -3,6 +3,7 @@
  * of ledger positions with a broker snapshot taken for it (`orders.positions`).
  */
 import {
+  addDecimal,
   ContractError,
   compareDecimal,
   type ErrorCode,
@@ -155,4 +156,69 @@ export function positionDifferences(
               ? 1
               : 0,
     );
+}
+
+/** A ledger position under the instrument's current id, with every id its fills were recorded under. */
+export interface CanonicalLedgerPosition extends LedgerPosition {
+  /** The ids the ledger holds fills of this instrument under (the current one, and older ones it replaced). */
+  readonly recordedAs: readonly string[];
+}
+
+/** Current id per (broker, recorded id), learned from the brokers' gateways: ids are stable, so never forgotten. */
+const currentIds = new WeakMap<BrokerClient, Map<string, string>>();
+
+/**
+ * The id the broker's gateway now gives the instrument a ledger row was recorded under: a gateway that renamed its
+ * instruments keeps the old ids as aliases (gateway-alpaca: the hashed ids of the version before, now the asset
+ * UUID), and qualifying by an alias answers the instrument under its current id. An id the broker no longer knows,
+ * or a broker that does not answer now, leaves the id as recorded (asked again next time).
+ */
+async function currentIdOf(brokers: BrokerClient, broker: string, id: string): Promise<string> {
+  let known = currentIds.get(brokers);
+  if (known === undefined) {
+    known = new Map();
+    currentIds.set(brokers, known);
+  }
+  const key = `${broker}\u0000${id}`;
+  const hit = known.get(key);
+  if (hit !== undefined) return hit;
+  const outcome = await brokers.call(broker, 'qualifyContract', { v: 1, instrument: { id }, allowMany: false });
+  if (outcome.kind !== 'sent') return id;
+  const current = outcome.reply.instruments[0]?.id ?? id;
+  known.set(key, current);
+  return current;
+}
+
+/**
+ * Ledger positions merged per instrument: rows recorded under an older id of an instrument (fills before its
+ * gateway renamed it) add to the row of its current id, so each instrument shows once and compares with the
+ * broker's position, which is reported under the current id. Exact decimal sums; order as `ledgerPositions`.
+ */
+export async function canonicalLedgerPositions(
+  brokers: BrokerClient,
+  ledger: readonly LedgerPosition[],
+): Promise<CanonicalLedgerPosition[]> {
+  const merged = new Map<string, CanonicalLedgerPosition>();
+  for (const p of ledger) {
+    const instrumentId = await currentIdOf(brokers, p.broker, p.instrumentId);
+    const key = `${p.broker}\u0000${p.account}\u0000${instrumentId}`;
+    const seen = merged.get(key);
+    merged.set(
+      key,
+      seen === undefined
+        ? { ...p, instrumentId, recordedAs: [p.instrumentId] }
+        : {
+            ...seen,
+            quantity: addDecimal(seen.quantity, p.quantity),
+            signedNotional: addDecimal(seen.signedNotional, p.signedNotional),
+            recordedAs: [...seen.recordedAs, p.instrumentId],
+          },
+    );
+  }
+  const order = (p: CanonicalLedgerPosition) => [p.broker, p.account, p.instrumentId] as const;
+  return [...merged.values()].sort((a, b) => {
+    const [x, y] = [order(a), order(b)];
+    for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (x[i] as string) < (y[i] as string) ? -1 : 1;
+    return 0;
+  });
 }

@@ -19,6 +19,7 @@ import { FINAL_STATES, findOrder, toOrderView } from './ledger.js';
 import {
   BrokerSnapshotUnavailableError,
   brokerPositionsSnapshot,
+  canonicalLedgerPositions,
   ledgerPositions,
   positionDifferences,
 } from './positions.js';
@@ -91,12 +92,12 @@ export async function handlePositions(ctx: OmsContext, req: OrdersPositionsReque
     ...(req.broker === undefined ? {} : { broker: req.broker }),
     ...(req.account === undefined ? {} : { account: req.account }),
   };
-  const ledger = await ledgerPositions(ctx.db, filter);
+  const recorded = await ledgerPositions(ctx.db, filter);
   const scope =
     req.broker === undefined
-      ? [...new Set([...ctx.routes.names(), ...ledger.map((p) => p.broker)])].sort()
+      ? [...new Set([...ctx.routes.names(), ...recorded.map((p) => p.broker)])].sort()
       : [req.broker];
-  if (req.broker !== undefined && !ctx.routes.has(req.broker) && ledger.length === 0)
+  if (req.broker !== undefined && !ctx.routes.has(req.broker) && recorded.length === 0)
     return errorReply('BROKER_UNKNOWN', `the OMS routes to no broker ${req.broker} and its ledger has no fills there`);
   let brokerPositions: Position[];
   try {
@@ -106,6 +107,8 @@ export async function handlePositions(ctx: OmsContext, req: OrdersPositionsReque
     if (err instanceof BrokerSnapshotUnavailableError) return errorReply(err.code, err.message, err.details);
     throw err;
   }
+  // Fills recorded under an instrument's older id count in its current id's row (the id the broker reports).
+  const ledger = await canonicalLedgerPositions(ctx.brokers, recorded);
 
   const positions: Position[] = [];
   for (const p of ledger) {
@@ -113,7 +116,7 @@ export async function handlePositions(ctx: OmsContext, req: OrdersPositionsReque
       .selectFrom('orders')
       .select('instrument')
       .where('broker', '=', p.broker)
-      .where('instrument_id', '=', p.instrumentId)
+      .where('instrument_id', 'in', p.recordedAs)
       .where('instrument', 'is not', null)
       .executeTakeFirst();
     const i = sample === undefined ? undefined : json<Instrument>(sample.instrument);

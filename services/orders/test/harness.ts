@@ -79,6 +79,11 @@ export interface FakeGateway {
   capabilities: BrokerCapabilities | undefined;
   /** What `positions` answers (the broker's positions now); `'silent'`: no answer, as a gateway that hangs. */
   positions: Position[] | 'silent';
+  /**
+   * Old ids the gateway still qualifies, each to the instrument under its current id (gateway-alpaca keeps the
+   * hashed ids of the version before as aliases of the asset UUID).
+   */
+  readonly aliases: Map<string, Instrument>;
   placed(): Array<Record<string, unknown>>;
 }
 
@@ -124,6 +129,7 @@ function serveFakeGateway(bus: Bus, broker: string): { gateway: FakeGateway; sub
     nextOrderId: 100,
     capabilities: TEST_CAPABILITIES,
     positions: [],
+    aliases: new Map(),
     placed() {
       return this.calls.filter((c) => c.verb === 'placeOrder').map((c) => c.body);
     },
@@ -147,6 +153,8 @@ function serveFakeGateway(bus: Bus, broker: string): { gateway: FakeGateway; sub
     bus.serve(Subjects.brokerCommand.build({ broker, verb: 'qualifyContract' }), (body: Record<string, unknown>) => {
       gateway.calls.push({ verb: 'qualifyContract', body });
       const ref = body.instrument as { id?: string; symbol?: string };
+      const alias = ref.id === undefined ? undefined : gateway.aliases.get(ref.id);
+      if (alias !== undefined) return { v: 1, ok: true, instruments: [alias] };
       if (ref.id === AAPL.id || ref.symbol === 'AAPL') return { v: 1, ok: true, instruments: [AAPL] };
       return { v: 1, ok: false, code: 'CONTRACT_UNKNOWN', message: 'no such contract' };
     }),
