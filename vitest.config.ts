@@ -32,6 +32,8 @@ const UNIT_TESTS = [
   'libs/contracts/test/fast-checks.test.ts',
   'libs/contracts/test/packed-bars.test.ts',
   'libs/contracts/test/recorded-broker-status.test.ts',
+  'libs/contracts/test/requests.test.ts',
+  'libs/clients/test/clients.test.ts',
   'libs/contracts/test/schemas.test.ts',
   'libs/contracts/test/subject-match.test.ts',
   'libs/contracts/test/subjects.test.ts',

@@ -3,9 +3,9 @@
  * registry code (SDK TradingSystemError, contracts ContractError, bus errors): a request the system calls invalid is
  * a usage error, a system that does not answer is unreachable, anything else a failed command.
  */
-import { BusClosedError, NoRespondersError, RequestTimeoutError, redactUrl } from '@trading-system/bus';
-import { ContractError, errorRegistry } from '@trading-system/contracts';
-import { ClosedError, TradingSystemError } from '@trading-system/sdk';
+import { BusClosedError, redactUrl } from '@trading-system/bus';
+import { errorRegistry, registryCodeOf } from '@trading-system/contracts';
+import { ClosedError } from '@trading-system/sdk';
 import { ExitCode } from './exit-codes.js';
 
 /** The command line is wrong. `hint` says how to write it. */
@@ -71,14 +71,8 @@ export function describeFailure(err: unknown, natsUrl: string | undefined): Fail
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof ClosedError || err instanceof BusClosedError)
     return { exitCode: ExitCode.unreachable, code: 'SERVICE_UNAVAILABLE', message, hint: systemHint(natsUrl) };
-  const code =
-    err instanceof TradingSystemError || err instanceof ContractError
-      ? err.code
-      : err instanceof NoRespondersError
-        ? 'NO_RESPONDERS'
-        : err instanceof RequestTimeoutError
-          ? 'TIMEOUT'
-          : undefined;
+  // SDK errors, error replies and the bus's own failures all carry their registry code.
+  const code = registryCodeOf(err);
   if (code === undefined) return { exitCode: ExitCode.failed, code: 'INTERNAL_ERROR', message, hint: undefined };
   if (UNREACHABLE.has(code)) return { exitCode: ExitCode.unreachable, code, message, hint: systemHint(natsUrl) };
   const hint = errorRegistry[code].hint;

@@ -3,15 +3,8 @@
  * A probe never throws; it reports what it saw.
  */
 import type { Bus } from '@trading-system/bus';
-import {
-  type BrokerDetails,
-  type BrokerNotice,
-  type BrokerStatusReply,
-  type HistOrdersReply,
-  type MdSnapshotReply,
-  Subjects,
-  type TradingStateReply,
-} from '@trading-system/contracts';
+import { serviceClients } from '@trading-system/clients';
+import { type BrokerDetails, type BrokerNotice, ContractError, registryCodeOf } from '@trading-system/contracts';
 
 export type ProbeState = 'ok' | 'degraded' | 'down';
 
@@ -23,26 +16,25 @@ export interface ProbeResult {
   readonly latencyMs?: number;
 }
 
-async function probe(
+async function probe<R>(
   component: string,
-  ask: () => Promise<{ ok: boolean; code?: string; message?: string }>,
-  judge: (reply: never) => { state: ProbeState; detail: string },
+  ask: () => Promise<R>,
+  judge: (reply: R) => { state: ProbeState; detail: string },
 ): Promise<ProbeResult> {
   const started = performance.now();
   try {
     const reply = await ask();
-    const latencyMs = Math.round(performance.now() - started);
-    if (!reply.ok) return { component, state: 'degraded', detail: `${reply.code}: ${reply.message}`, latencyMs };
-    return { component, ...judge(reply as never), latencyMs };
+    return { component, ...judge(reply), latencyMs: Math.round(performance.now() - started) };
   } catch (err) {
-    const name = err instanceof Error ? err.name : 'Error';
-    const detail =
-      name === 'NoRespondersError'
-        ? 'no responder'
-        : name === 'RequestTimeoutError'
-          ? 'no answer (timeout)'
-          : String(err);
-    return { component, state: 'down', detail };
+    const code = registryCodeOf(err);
+    if (code === 'NO_RESPONDERS') return { component, state: 'down', detail: 'no responder' };
+    if (code === 'TIMEOUT') return { component, state: 'down', detail: 'no answer (timeout)' };
+    // It answered, with an error of its own: up, but not well.
+    if (err instanceof ContractError) {
+      const latencyMs = Math.round(performance.now() - started);
+      return { component, state: 'degraded', detail: `${err.code}: ${err.message}`, latencyMs };
+    }
+    return { component, state: 'down', detail: String(err) };
   }
 }
 
@@ -59,12 +51,12 @@ export function noticeText(n: BrokerNotice): string {
 }
 
 export function probeSystem(bus: Bus, broker: string, timeoutMs: number): Promise<ProbeResult[]> {
-  const opts = { timeoutMs };
+  const clients = serviceClients(bus, { timeoutMs });
   return Promise.all([
     probe(
       `broker ${broker} (gateway)`,
-      () => bus.request<BrokerStatusReply>(Subjects.brokerCommand.build({ broker, verb: 'status' }), { v: 1 }, opts),
-      (r: Extract<BrokerStatusReply, { ok: true }>) => {
+      () => clients.brokers.call(broker, 'status', { v: 1 }),
+      (r) => {
         // An older gateway's answer in the previous shape arrives in the current one (BrokerStatus reads both).
         const s = r.status;
         const broken = s.feeds.filter((f) => f.state === 'broken').map((f) => f.name);
@@ -84,8 +76,8 @@ export function probeSystem(bus: Bus, broker: string, timeoutMs: number): Promis
     ),
     probe(
       'orders',
-      () => bus.request<TradingStateReply>(Subjects.ordersTradingState.build(), { v: 1 }, opts),
-      (r: Extract<TradingStateReply, { ok: true }>) => ({
+      () => clients.orders.tradingState({ v: 1 }),
+      (r) => ({
         state: r.state.mode === 'active' ? 'ok' : 'degraded',
         detail: `trading ${r.state.mode}${r.state.reason === undefined ? '' : ` (${r.state.reason})`}`,
       }),
@@ -93,17 +85,12 @@ export function probeSystem(bus: Bus, broker: string, timeoutMs: number): Promis
     probe(
       'market-data',
       // A cache-only snapshot: answered by market-data itself, no broker round trip.
-      () =>
-        bus.request<MdSnapshotReply>(
-          Subjects.mdSnapshot.build(),
-          { v: 1, broker, instruments: [{ id: '1' }], cachedOnly: true },
-          opts,
-        ),
+      () => clients.marketData.snapshot({ v: 1, broker, instruments: [{ id: '1' }], cachedOnly: true }),
       () => ({ state: 'ok', detail: 'answers md.snapshot' }),
     ),
     probe(
       'history',
-      () => bus.request<HistOrdersReply>(Subjects.histOrders.build(), { v: 1, query: { broker, limit: 1 } }, opts),
+      () => clients.history.orders({ v: 1, query: { broker, limit: 1 } }),
       () => ({ state: 'ok', detail: 'answers hist.orders' }),
     ),
   ]);

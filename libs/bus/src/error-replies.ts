@@ -1,5 +1,14 @@
 import { type ErrorCode, type ErrorReply, errorReply, errorReplyOf } from '@trading-system/contracts';
-import type { InvalidMessageError, ValidationIssue } from './errors.js';
+import {
+  BusClosedError,
+  BusConnectionError,
+  InvalidMessageError,
+  InvalidSubjectError,
+  NoRespondersError,
+  RequestTimeoutError,
+  UnknownSubjectError,
+  type ValidationIssue,
+} from './errors.js';
 
 /**
  * The typed answers of the bus itself: to a request refused before its handler ran, and to a handler that failed.
@@ -62,9 +71,32 @@ export function refusalReply(err: InvalidMessageError): ErrorReply {
 }
 
 /**
+ * The bus's own errors met inside a handler: its request to another service failed, or it sent an invalid message.
+ * They carry codes for the caller of the bus, but passed through as they are they would tell this request's caller
+ * that *its* message was invalid or that nobody answers *its* subject; a handler that means that says so itself.
+ */
+const BUS_ERRORS = [
+  InvalidMessageError,
+  UnknownSubjectError,
+  InvalidSubjectError,
+  NoRespondersError,
+  RequestTimeoutError,
+  BusClosedError,
+  BusConnectionError,
+];
+
+/** Whether a handler's error is one the bus raised for the handler's own bus calls (see BUS_ERRORS). */
+export function isBusCallError(err: unknown): boolean {
+  return BUS_ERRORS.some((cls) => err instanceof cls);
+}
+
+/**
  * The reply to a handler that threw: the error's own registry code when it carries one (a ContractError, a
- * storage error marked SERVICE_UNAVAILABLE, ...), INTERNAL_ERROR otherwise.
+ * storage error marked SERVICE_UNAVAILABLE, ...), INTERNAL_ERROR otherwise — and for the bus's errors of the
+ * handler's own calls (BUS_ERRORS).
  */
 export function handlerErrorReply(err: unknown): ErrorReply {
-  return errorReplyOf(err) ?? errorReply('INTERNAL_ERROR', err instanceof Error ? err.message : String(err));
+  const message = err instanceof Error ? err.message : String(err);
+  if (isBusCallError(err)) return errorReply('INTERNAL_ERROR', message);
+  return errorReplyOf(err) ?? errorReply('INTERNAL_ERROR', message);
 }

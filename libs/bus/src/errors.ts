@@ -1,4 +1,10 @@
+import type { ErrorCode } from '@trading-system/contracts';
 import type { RejectReason } from './bus.js';
+
+/*
+ * Every error a caller of the bus can meet carries the registry code (libs/contracts errors.ts) it stands for, so
+ * clients, services, the SDK and the CLI read `registryCodeOf(err)` instead of each mapping the bus's classes.
+ */
 
 /** A zod issue, kept structurally so the bus's public errors do not depend on zod's types. */
 export interface ValidationIssue {
@@ -15,6 +21,10 @@ export type InvalidMessageReason = RejectReason | 'unserialisable';
  */
 export class InvalidMessageError extends Error {
   override readonly name = 'InvalidMessageError';
+  /** Outbound: the caller's message is wrong (VALIDATION_FAILED); inbound: what arrived is not a valid message. */
+  readonly code: ErrorCode;
+  /** The failing fields, in the shape of a VALIDATION_FAILED reply's `details`. */
+  readonly details: { readonly issues: ReadonlyArray<{ readonly path: string; readonly message: string }> };
   constructor(
     readonly subject: string,
     readonly reason: InvalidMessageReason,
@@ -23,6 +33,8 @@ export class InvalidMessageError extends Error {
     options?: ErrorOptions,
   ) {
     super(`${direction} message on ${subject} rejected (${reason})${describe(issues)}`, options);
+    this.code = direction === 'outbound' ? 'VALIDATION_FAILED' : 'INVALID_MESSAGE';
+    this.details = { issues: issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) };
   }
 }
 
@@ -37,6 +49,8 @@ function describe(issues: readonly ValidationIssue[]): string {
 /** The subject has no catalog entry (or its entry has no schema for this use): nothing is sent. */
 export class UnknownSubjectError extends Error {
   override readonly name = 'UnknownSubjectError';
+  /** A subject the catalog does not know is a program's mistake, not a caller's input. */
+  readonly code: ErrorCode = 'INTERNAL_ERROR';
   constructor(
     readonly subject: string,
     detail = 'no catalog entry matches it',
@@ -48,6 +62,7 @@ export class UnknownSubjectError extends Error {
 /** Not a valid NATS subject (empty token, whitespace, or a wildcard where none is allowed). */
 export class InvalidSubjectError extends Error {
   override readonly name = 'InvalidSubjectError';
+  readonly code: ErrorCode = 'INVALID_SUBJECT_TOKEN';
   constructor(readonly subject: string) {
     super(`invalid subject: ${JSON.stringify(subject)}`);
   }
@@ -59,7 +74,7 @@ export class InvalidSubjectError extends Error {
  */
 export class PermissionDeniedError extends Error {
   override readonly name = 'PermissionDeniedError';
-  readonly code = 'PERMISSION_DENIED';
+  readonly code: ErrorCode = 'PERMISSION_DENIED';
   constructor(
     readonly subject: string,
     readonly operation: 'publish' | 'subscribe',
@@ -72,6 +87,7 @@ export class PermissionDeniedError extends Error {
 /** Nobody serves the request subject (NATS 503 "no responders"; in memory: no matching subscription). */
 export class NoRespondersError extends Error {
   override readonly name = 'NoRespondersError';
+  readonly code: ErrorCode = 'NO_RESPONDERS';
   constructor(
     readonly subject: string,
     options?: ErrorOptions,
@@ -82,6 +98,7 @@ export class NoRespondersError extends Error {
 
 export class RequestTimeoutError extends Error {
   override readonly name = 'RequestTimeoutError';
+  readonly code: ErrorCode = 'TIMEOUT';
   constructor(
     readonly subject: string,
     readonly timeoutMs: number,
@@ -99,6 +116,7 @@ export class JetStreamError extends Error {
 /** The bus was drained; nothing more can be published or subscribed. */
 export class BusClosedError extends Error {
   override readonly name = 'BusClosedError';
+  readonly code: ErrorCode = 'SERVICE_UNAVAILABLE';
   constructor(operation: string) {
     super(`bus is closed: cannot ${operation}`);
   }
@@ -107,6 +125,7 @@ export class BusClosedError extends Error {
 /** The NATS connection could not be opened, or was lost for good (reconnect attempts exhausted). */
 export class BusConnectionError extends Error {
   override readonly name = 'BusConnectionError';
+  readonly code: ErrorCode = 'SERVICE_UNAVAILABLE';
 }
 
 /** A bus namespace that is not one subject token usable in a stream name (letters, digits, `_`, `-`; ≤ 32). */

@@ -24,6 +24,7 @@ export * from './orders-service.js';
 export * from './packed-bars.js';
 export * from './payload.js';
 export * from './recorded-broker-status.js';
+export * from './requests.js';
 export * from './snapshot-parts.js';
 export * from './stored-broker-status.js';
 export * from './streams.js';

@@ -4,19 +4,15 @@
  * filled here from one market-data snapshot per broker (exact decimals: value = qty × price × multiplier,
  * unrealized PnL = value − qty × avgCost, IB's avgCost including the multiplier).
  */
-import type { Bus } from '@trading-system/bus';
+import type { ServiceClients } from '@trading-system/clients';
 import {
   type AccountSummary,
   addDecimal,
   type ErrorCode,
-  type MdSnapshotReply,
   mulDecimal,
   type Position,
-  type QualifyContractReply,
   roundDecimal,
-  Subjects,
   subDecimal,
-  unwrapReply,
 } from '@trading-system/contracts';
 import { toSdkError } from './errors.js';
 
@@ -57,10 +53,9 @@ const UNIT_MULTIPLIER = new Set(['STK', 'CASH', 'CMDTY', 'IND', 'BOND', 'CRYPTO'
  * keeps the fields empty, and `onMissing` hears why.
  */
 export async function valuePositions(
-  bus: Bus,
+  clients: ServiceClients,
   broker: string,
   positions: readonly Position[],
-  timeoutMs: number,
   onMissing: (p: Position, why: string) => void,
 ): Promise<Position[]> {
   const unpriced = positions.filter((p) => p.marketPrice === undefined && Number(p.quantity) !== 0);
@@ -68,13 +63,12 @@ export async function valuePositions(
   const instrumentIds = [...new Set(unpriced.map((p) => p.instrumentId))];
   const prices = new Map<string, string>();
   try {
-    const r = unwrapReply(
-      await bus.request<MdSnapshotReply>(
-        Subjects.mdSnapshot.build(),
-        { v: 1, broker, instruments: instrumentIds.map((id) => ({ id })), cachedOnly: false },
-        { timeoutMs },
-      ),
-    );
+    const r = await clients.marketData.snapshot({
+      v: 1,
+      broker,
+      instruments: instrumentIds.map((id) => ({ id })),
+      cachedOnly: false,
+    });
     r.items.forEach((item, i) => {
       const instrumentId = instrumentIds[i];
       if (instrumentId === undefined || !item.ok) return;
@@ -94,14 +88,8 @@ export async function valuePositions(
       .filter((p) => !UNIT_MULTIPLIER.has(p.secType) && prices.has(p.instrumentId))
       .map(async (p) => {
         try {
-          const q = unwrapReply(
-            await bus.request<QualifyContractReply>(
-              Subjects.brokerCommand.build({ broker, verb: 'qualifyContract' }),
-              { v: 1, instrument: { id: p.instrumentId }, allowMany: false },
-              { timeoutMs },
-            ),
-          );
-          multipliers.set(p.instrumentId, q.instruments[0]?.multiplier ?? '1');
+          const instrument = await clients.brokers.qualify(broker, { id: p.instrumentId });
+          multipliers.set(p.instrumentId, instrument.multiplier ?? '1');
         } catch (err) {
           onMissing(p, toSdkError(err, 'contract multiplier').message);
         }

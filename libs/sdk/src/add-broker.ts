@@ -7,8 +7,8 @@
  * gateway-alpaca: the trading URL or alpaca-sim; gateway-paper: its quote source).
  */
 import type { Bus } from '@trading-system/bus';
+import type { GatewayClient } from '@trading-system/clients';
 import {
-  type AddBrokerReply,
   type BrokerConnection,
   type BrokerInfo,
   type BrokerNotice,
@@ -19,11 +19,9 @@ import { sdkError, type TradingSystemError } from './errors.js';
 
 export interface AddBrokerDeps {
   readonly bus: Bus;
-  readonly call: <T extends { ok: boolean }>(
-    subject: string,
-    body: unknown,
-    what: string,
-  ) => Promise<Extract<T, { ok: true }>>;
+  readonly gateways: GatewayClient;
+  /** Runs one client call, turning what it throws into a TradingSystemError saying `what` failed. */
+  readonly ask: <R>(what: string, call: () => Promise<R>) => Promise<R>;
   readonly remove: (name: string, gateway: string) => Promise<void>;
   /** The built-in broker to suggest instead, when embedded (`sim` on ib-sim's address). */
   readonly builtIn: { readonly broker: string; readonly at?: string } | undefined;
@@ -68,10 +66,8 @@ export async function addBroker(
     else if ((s.session ?? 0) === 0 && s.notice?.kind === 'unreachable') settle(s);
   });
   try {
-    const r = await deps.call<AddBrokerReply>(
-      Subjects.gatewayCommand.build({ type: gateway, verb: 'addBroker' }),
-      { v: 1, name, connection },
-      `addBroker ${name}`,
+    const r = await deps.ask(`addBroker ${name}`, () =>
+      deps.gateways.call(gateway, 'addBroker', { v: 1, name, connection }),
     );
     if (waitMs === 0 || r.broker.state === 'connected') return r.broker;
     let timer: NodeJS.Timeout | undefined;

@@ -3,14 +3,8 @@
  * the registry `code` (libs/contracts errors.ts), the registry's `hint` (what to do next), `retryable` and the
  * service's `details`. Callers branch with `instanceof` on the subclass or on `err.code`.
  */
-import {
-  BusClosedError,
-  InvalidMessageError,
-  NoRespondersError,
-  PermissionDeniedError,
-  RequestTimeoutError,
-} from '@trading-system/bus';
-import { ContractError, type ErrorCode, type ErrorDetails, errorRegistry } from '@trading-system/contracts';
+import { BusClosedError } from '@trading-system/bus';
+import { type ErrorCode, type ErrorDetails, errorRegistry, registryCodeOf } from '@trading-system/contracts';
 
 export class TradingSystemError extends Error {
   override readonly name: string = 'TradingSystemError';
@@ -107,23 +101,18 @@ export function sdkError(
   return new Cls(code, message, options);
 }
 
-/** Converts whatever a bus call or a service threw into a TradingSystemError (already-typed errors pass through). */
+/**
+ * Converts whatever a client call or a service threw into a TradingSystemError (already-typed errors pass
+ * through). Error replies (ContractError) and the bus's own failures (no responders, timeout, permission, invalid
+ * message) carry their registry codes; a closed bus is this object having been shut down.
+ */
 export function toSdkError(err: unknown, what: string): TradingSystemError {
   if (err instanceof TradingSystemError) return err;
-  if (err instanceof ContractError)
-    return sdkError(err.code, `${what}: ${err.message}`, {
-      cause: err,
-      ...(err.details === undefined ? {} : { details: err.details }),
-    });
-  if (err instanceof PermissionDeniedError)
-    return sdkError('PERMISSION_DENIED', `${what}: ${err.message}`, { cause: err });
-  if (err instanceof NoRespondersError)
-    return sdkError('NO_RESPONDERS', `${what}: no service answers (${err.message})`, { cause: err });
-  if (err instanceof RequestTimeoutError) return sdkError('TIMEOUT', `${what}: ${err.message}`, { cause: err });
-  if (err instanceof InvalidMessageError)
-    return sdkError('VALIDATION_FAILED', `${what}: ${err.message}`, { cause: err });
-  if (err instanceof BusClosedError)
-    return new ClosedError('SERVICE_UNAVAILABLE', `${what}: ${err.message}`, { cause: err });
   const message = err instanceof Error ? err.message : String(err);
-  return sdkError('INTERNAL_ERROR', `${what}: ${message}`, { cause: err });
+  if (err instanceof BusClosedError)
+    return new ClosedError('SERVICE_UNAVAILABLE', `${what}: ${message}`, { cause: err });
+  const code = registryCodeOf(err) ?? 'INTERNAL_ERROR';
+  const details = (err as { details?: unknown } | undefined)?.details;
+  const plain = typeof details === 'object' && details !== null && !Array.isArray(details);
+  return sdkError(code, `${what}: ${message}`, { cause: err, ...(plain ? { details: details as ErrorDetails } : {}) });
 }

@@ -6,14 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Bus, Subscription } from '@trading-system/bus';
-import {
-  type InstrumentRef,
-  type MdSubscribeReply,
-  type MdUnsubscribeReply,
-  Subjects,
-  type Tick,
-  unwrapReply,
-} from '@trading-system/contracts';
+import type { MarketDataClient } from '@trading-system/clients';
+import { type InstrumentRef, type OkReplyOf, registryCodeOf, Subjects, type Tick } from '@trading-system/contracts';
 import { toQuote } from './convert.js';
 import { toSdkError } from './errors.js';
 import type { MarketDataSubscription, Quote } from './types.js';
@@ -22,31 +16,26 @@ export interface LeaseOptions {
   readonly broker: string;
   readonly instrument: InstrumentRef;
   readonly ttlMs: number;
-  readonly timeoutMs: number;
   readonly onError?: ((err: Error) => void) | undefined;
 }
 
 export async function openQuoteSubscription(
   bus: Bus,
+  md: MarketDataClient,
   options: LeaseOptions,
   onQuote: (q: Quote) => void,
 ): Promise<MarketDataSubscription> {
   const leaseId = `sdk-${randomUUID()}`;
-  const subscribe = async (): Promise<Extract<MdSubscribeReply, { ok: true }>> => {
+  const subscribe = async (): Promise<OkReplyOf<'md.subscribe'>> => {
     try {
-      const reply = await bus.request<MdSubscribeReply>(
-        Subjects.mdSubscribe.build(),
-        {
-          v: 1,
-          leaseId,
-          broker: options.broker,
-          instrument: options.instrument,
-          ttlMs: options.ttlMs,
-          streams: ['ticks'],
-        },
-        { timeoutMs: options.timeoutMs },
-      );
-      return unwrapReply(reply);
+      return await md.subscribe({
+        v: 1,
+        leaseId,
+        broker: options.broker,
+        instrument: options.instrument,
+        ttlMs: options.ttlMs,
+        streams: ['ticks'],
+      });
     } catch (err) {
       throw toSdkError(err, 'market data subscription');
     }
@@ -70,14 +59,10 @@ export async function openQuoteSubscription(
         clearInterval(renew);
         sub.unsubscribe();
         try {
-          const reply = await bus.request<MdUnsubscribeReply>(
-            Subjects.mdUnsubscribe.build(),
-            { v: 1, leaseId },
-            { timeoutMs: options.timeoutMs },
-          );
-          // An expired lease is already released: that is what unsubscribe wanted.
-          if (!reply.ok && reply.code !== 'LEASE_NOT_FOUND') unwrapReply(reply);
+          await md.unsubscribe({ v: 1, leaseId });
         } catch (err) {
+          // An expired lease is already released: that is what unsubscribe wanted.
+          if (registryCodeOf(err) === 'LEASE_NOT_FOUND') return;
           throw toSdkError(err, 'market data unsubscribe');
         }
       })();

@@ -1,5 +1,5 @@
 /** Pure builders of the request bodies the TradingSystem sends, and the paging loop of list requests. */
-import type { HistBarsQuery, OrderSide, OrderType } from '@trading-system/contracts';
+import type { HistBarsQuery, OrderSide, OrderType, RequestBody } from '@trading-system/contracts';
 import { toDecimal, toInstrumentRef } from './convert.js';
 import { ValidationError } from './errors.js';
 import type {
@@ -95,7 +95,7 @@ export function submitRequest(
   orderType: OrderType,
   prices: { limitPrice?: DecimalInput; stopPrice?: DecimalInput },
   options: OrderOptions,
-) {
+): RequestBody<'orders.submit'> {
   const upper = side.toUpperCase();
   if (upper !== 'BUY' && upper !== 'SELL')
     throw new ValidationError('VALIDATION_FAILED', `side must be BUY or SELL, got ${side}`);
@@ -103,7 +103,7 @@ export function submitRequest(
     v: 1,
     broker: options.broker ?? broker,
     instrument: toInstrumentRef(symbol, exchange, options),
-    side: upper,
+    side: upper as OrderSide,
     quantity: toDecimal(quantity, 'quantity'),
     orderType,
     tif: options.tif ?? 'DAY',
@@ -114,7 +114,7 @@ export function submitRequest(
   };
 }
 
-export function modifyRequest(orderId: string, changes: ModifyOrderChanges) {
+export function modifyRequest(orderId: string, changes: ModifyOrderChanges): RequestBody<'orders.modify'> {
   return {
     v: 1,
     clientOrderId: orderId,
@@ -125,7 +125,7 @@ export function modifyRequest(orderId: string, changes: ModifyOrderChanges) {
   };
 }
 
-export function listOrdersRequest(filter: OrderFilter, cursor: string | undefined) {
+export function listOrdersRequest(filter: OrderFilter, cursor: string | undefined): RequestBody<'orders.list'> {
   return {
     v: 1,
     status: filter.status ?? 'open',

@@ -7,35 +7,27 @@
 import { writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import type { Bus, Subscription } from '@trading-system/bus';
-import { type BarsResult, fetchBarColumns, fetchBars, fetchExport } from '@trading-system/clients';
 import {
-  type AccountPositionsReply,
+  type BarsResult,
+  GatewayClient,
+  MarketDataClient,
+  type ServiceClients,
+  serviceClients,
+} from '@trading-system/clients';
+import {
   type AccountSummary,
-  type AccountSummaryReply,
   BROKER_TYPES,
   BrokerConnection,
   type BrokerInfo,
   type BrokerType,
-  type CancelAllOrdersReply,
-  type GetOrderReply,
-  type HistOrdersReply,
-  type HistTradesReply,
   isBrokerType,
-  type ListBrokersReply,
-  type ListOrdersReply,
-  type OptionChainReply,
-  type OrderCommandReply,
   type OrderEvent,
   type OrderType,
   type Position,
-  type RemoveBrokerReply,
   type RiskLimits,
-  type RiskLimitsReply,
   Subjects,
   type TradingMode,
   type TradingState,
-  type TradingStateReply,
-  unwrapReply,
 } from '@trading-system/contracts';
 import type { Embedded } from '@trading-system/embedded';
 import { createLogger, type Logger } from '@trading-system/runtime';
@@ -78,6 +70,7 @@ import type {
   OrderOptions,
   OrderResult,
   Quote,
+  QuoteSnapshot,
   RiskLimitsInput,
   Trade,
 } from './types.js';
@@ -94,6 +87,8 @@ export class TradingSystem {
   private readonly hostedTypes = new Map<string, Promise<string | undefined>>();
   private readonly conn: Connection;
   private readonly timeoutMs: number;
+  /** One typed client per service (libs/clients); every call below goes through one of them. */
+  private readonly clients: ServiceClients;
   private readonly cleanups = new Set<() => Promise<void>>();
   private closed: Promise<void> | undefined;
   private signalStopping: () => void = () => undefined;
@@ -114,6 +109,7 @@ export class TradingSystem {
       ...options.gateways,
     };
     this.timeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.clients = serviceClients(conn.bus, { timeoutMs: this.timeoutMs });
   }
 
   /** Connects (NATS_URL / `natsUrl`) or starts the embedded system; call `shutdown()` when done. */
@@ -176,7 +172,8 @@ export class TradingSystem {
     return addBroker(
       {
         bus: this.bus,
-        call: (subject, body, what) => this.call(subject, body, what),
+        gateways: this.clients.gateways,
+        ask: (what, fn) => this.ask(what, fn),
         remove: (n, gateway) => this.removeBroker(n, gateway),
         builtIn:
           embedded === undefined
@@ -211,15 +208,10 @@ export class TradingSystem {
   private hostedType(token: string): Promise<string | undefined> {
     let known = this.hostedTypes.get(token);
     if (known === undefined) {
-      known = this.bus
-        .request<ListBrokersReply>(
-          Subjects.gatewayCommand.build({ type: token, verb: 'listBrokers' }),
-          { v: 1 },
-          {
-            timeoutMs: Math.min(this.timeoutMs, 5_000),
-          },
-        )
-        .then((r) => (r.ok ? r.brokerType : undefined))
+      // A short wait: this only picks a default, and a gateway that does not answer hosts nothing we can use.
+      known = new GatewayClient(this.bus, { timeoutMs: Math.min(this.timeoutMs, 5_000) })
+        .call(token, 'listBrokers', { v: 1 })
+        .then((r) => r.brokerType)
         .catch(() => undefined);
       this.hostedTypes.set(token, known);
     }
@@ -227,19 +219,13 @@ export class TradingSystem {
   }
 
   async removeBroker(name: string, type = this.gatewayType): Promise<void> {
-    await this.call<RemoveBrokerReply>(
-      Subjects.gatewayCommand.build({ type: await this.gatewayOf(type), verb: 'removeBroker' }),
-      { v: 1, name },
-      `removeBroker ${name}`,
-    );
+    const gateway = await this.gatewayOf(type);
+    await this.ask(`removeBroker ${name}`, () => this.clients.gateways.call(gateway, 'removeBroker', { v: 1, name }));
   }
 
   async listBrokers(type = this.gatewayType): Promise<BrokerInfo[]> {
-    const r = await this.call<ListBrokersReply>(
-      Subjects.gatewayCommand.build({ type: await this.gatewayOf(type), verb: 'listBrokers' }),
-      { v: 1 },
-      'listBrokers',
-    );
+    const gateway = await this.gatewayOf(type);
+    const r = await this.ask('listBrokers', () => this.clients.gateways.call(gateway, 'listBrokers', { v: 1 }));
     return r.brokers;
   }
 
@@ -257,13 +243,8 @@ export class TradingSystem {
     options: HistoricalDataOptions = {},
   ): Promise<HistoricalData> {
     const query = barsQuery(this.defaultBroker, symbol, exchange, duration, barSize, options);
-    this.assertOpen();
-    try {
-      const r = await fetchBars(this.bus, query, { requestTimeoutMs: this.timeoutMs });
-      return Object.assign(r.bars.map(toBar), historicalMeta(r));
-    } catch (err) {
-      throw toSdkError(err, `historical data for ${describeSymbol(symbol)}`);
-    }
+    const r = await this.ask(`historical data for ${describeSymbol(symbol)}`, () => this.clients.history.bars(query));
+    return Object.assign(r.bars.map(toBar), historicalMeta(r));
   }
 
   /**
@@ -278,13 +259,9 @@ export class TradingSystem {
     options: HistoricalDataOptions = {},
   ): Promise<HistoricalColumns> {
     const query = barsQuery(this.defaultBroker, symbol, exchange, duration, barSize, options);
-    this.assertOpen();
-    try {
-      const r = await fetchBarColumns(this.bus, query, { requestTimeoutMs: this.timeoutMs });
-      return { ...r.columns, ...historicalMeta(r) };
-    } catch (err) {
-      throw toSdkError(err, `historical data for ${describeSymbol(symbol)}`);
-    }
+    const what = `historical data for ${describeSymbol(symbol)}`;
+    const r = await this.ask(what, () => this.clients.history.columns(query));
+    return { ...r.columns, ...historicalMeta(r) };
   }
 
   /**
@@ -300,19 +277,8 @@ export class TradingSystem {
     options: HistoricalDataOptions = {},
   ): Promise<ExportResult> {
     const query = barsQuery(this.defaultBroker, symbol, exchange, duration, barSize, options);
-    this.assertOpen();
-    let text: string;
-    let rows: number;
-    let partial: boolean;
-    try {
-      ({ text, rows, partial } = await fetchExport(
-        this.bus,
-        { what: 'bars', query },
-        { requestTimeoutMs: this.timeoutMs },
-      ));
-    } catch (err) {
-      throw toSdkError(err, `export of ${describeSymbol(symbol)}`);
-    }
+    const what = `export of ${describeSymbol(symbol)}`;
+    const { text, rows, partial } = await this.ask(what, () => this.clients.history.export({ what: 'bars', query }));
     await writeFile(filename, text, 'utf8');
     return { filename, rows, partial };
   }
@@ -329,11 +295,11 @@ export class TradingSystem {
     this.assertOpen();
     const subscription = await openQuoteSubscription(
       this.bus,
+      this.clients.marketData,
       {
         broker: options.broker ?? this.defaultBroker,
         instrument: toInstrumentRef(symbol, exchange, options),
         ttlMs: options.leaseTtlMs ?? 60_000,
-        timeoutMs: this.timeoutMs,
         onError: options.onError ?? ((err) => this.conn.logger.warn({ err }, 'market data lease renewal failed')),
       },
       callback,
@@ -354,14 +320,38 @@ export class TradingSystem {
    * contract with `optionContract(chain, expiry, strike, right)`. Option quotes carry `greeks`.
    */
   async getOptionChain(symbol: Symbolish, options: OptionChainOptions = {}): Promise<OptionChain> {
-    const subject = Subjects.brokerCommand.build({ broker: options.broker ?? this.defaultBroker, verb: 'optionChain' });
+    const broker = options.broker ?? this.defaultBroker;
     const what = `option chain of ${describeSymbol(symbol)}`;
-    return toOptionChain((await this.call<OptionChainReply>(subject, optionChainRequest(symbol, options), what)).chain);
+    const body = optionChainRequest(symbol, options);
+    return toOptionChain((await this.ask(what, () => this.clients.brokers.call(broker, 'optionChain', body))).chain);
   }
 
   /** Quotes as an async iterator: `for await (const q of ts.marketData('AAPL', 'SMART')) { ... break; }`. */
   marketData(symbol: Symbolish, exchange?: string, options: MarketDataOptions = {}): AsyncGenerator<Quote, void> {
     return quoteIterator((onQuote) => this.subscribeMarketData(symbol, exchange, onQuote, options), this.stopping);
+  }
+
+  /**
+   * The latest quote of up to 100 instruments in one request (market-data's cache, else one broker snapshot each),
+   * a row per instrument in the order given: `{ ok: true, tick, ageMs, state }` or `{ ok: false, code, message }`
+   * for one that has none (unknown contract, no data) — one bad symbol does not fail the others.
+   */
+  async getQuoteSnapshots(
+    contracts: readonly Symbolish[],
+    options: { exchange?: string; broker?: string; cachedOnly?: boolean; timeoutMs?: number } = {},
+  ): Promise<QuoteSnapshot[]> {
+    const body = {
+      v: 1 as const,
+      broker: options.broker ?? this.defaultBroker,
+      instruments: contracts.map((c) => toInstrumentRef(c, options.exchange)),
+      cachedOnly: options.cachedOnly ?? false,
+    };
+    // A snapshot of many instruments the cache lacks waits for the broker's, one line each: callers may wait longer.
+    const md =
+      options.timeoutMs === undefined
+        ? this.clients.marketData
+        : new MarketDataClient(this.bus, { timeoutMs: options.timeoutMs });
+    return (await this.ask('quote snapshot', () => md.snapshot(body))).items;
   }
 
   // Orders
@@ -413,36 +403,24 @@ export class TradingSystem {
   /** Changes quantity (new total), prices or TIF of a working order; the outcome arrives as order updates. */
   async modifyOrder(orderId: string, changes: ModifyOrderChanges): Promise<Order> {
     const body = modifyRequest(orderId, changes);
-    const r = await this.call<OrderCommandReply>(Subjects.ordersModify.build(), body, `modify ${orderId}`);
+    const r = await this.ask(`modify ${orderId}`, () => this.clients.orders.modify(body));
     return toOrder(r.order);
   }
 
   async cancelOrder(orderId: string): Promise<Order> {
-    const r = await this.call<OrderCommandReply>(
-      Subjects.ordersCancel.build(),
-      { v: 1, clientOrderId: orderId },
-      `cancel ${orderId}`,
-    );
+    const r = await this.ask(`cancel ${orderId}`, () => this.clients.orders.cancel({ v: 1, clientOrderId: orderId }));
     return toOrder(r.order);
   }
 
   async getOrderStatus(orderId: string): Promise<Order> {
-    const r = await this.call<GetOrderReply>(
-      Subjects.ordersGet.build(),
-      { v: 1, clientOrderId: orderId },
-      `order ${orderId}`,
-    );
+    const r = await this.ask(`order ${orderId}`, () => this.clients.orders.get({ v: 1, clientOrderId: orderId }));
     return toOrder(r.order);
   }
 
   /** Orders known to the OMS, newest first (default: open ones only), all pages. */
   async getAllOrders(filter: OrderFilter = {}): Promise<Order[]> {
     const orders = await allPages(async (cursor) => {
-      const r = await this.call<ListOrdersReply>(
-        Subjects.ordersList.build(),
-        listOrdersRequest(filter, cursor),
-        'list orders',
-      );
+      const r = await this.ask('list orders', () => this.clients.orders.list(listOrdersRequest(filter, cursor)));
       return { items: r.orders, nextCursor: r.nextCursor };
     });
     return orders.map(toOrder);
@@ -501,13 +479,10 @@ export class TradingSystem {
     options: { broker?: string; account?: string; value?: boolean } = {},
   ): Promise<AcrossBrokers<Position>> {
     const one = async (broker: string): Promise<Position[]> => {
-      const r = await this.call<AccountPositionsReply>(
-        Subjects.accountPositions.build({ broker }),
-        { v: 1, ...optional({ account: options.account }) },
-        `positions of ${broker}`,
-      );
+      const body = { v: 1 as const, ...optional({ account: options.account }) };
+      const r = await this.ask(`positions of ${broker}`, () => this.clients.brokers.positions(broker, body));
       if (options.value === false) return r.positions;
-      return valuePositions(this.bus, broker, r.positions, this.timeoutMs, (p, why) =>
+      return valuePositions(this.clients, broker, r.positions, (p, why) =>
         this.conn.logger.debug(
           { broker, instrumentId: p.instrumentId, symbol: p.symbol, why },
           'position left without a price',
@@ -528,11 +503,8 @@ export class TradingSystem {
     options: { broker?: string; account?: string } = {},
   ): Promise<AccountSummary | AcrossBrokers<AccountSummary>> {
     const accountsOf = async (broker: string): Promise<AccountSummary[]> => {
-      const r = await this.call<AccountSummaryReply>(
-        Subjects.accountSummary.build({ broker }),
-        { v: 1, ...optional({ account: options.account }) },
-        `account of ${broker}`,
-      );
+      const body = { v: 1 as const, ...optional({ account: options.account }) };
+      const r = await this.ask(`account of ${broker}`, () => this.clients.brokers.accountSummary(broker, body));
       return r.accounts;
     };
     if (options.broker === undefined) return acrossBrokers(await this.brokerNames(), accountsOf);
@@ -551,17 +523,13 @@ export class TradingSystem {
 
   /** Asks the OMS to cancel every open order (of one broker, account or strategy when given); the ids it asked for. */
   async cancelAll(filter: { broker?: string; account?: string; strategy?: string } = {}): Promise<string[]> {
-    const r = await this.call<CancelAllOrdersReply>(
-      Subjects.ordersCancelAll.build(),
-      { v: 1, ...optional(filter) },
-      'cancel all orders',
-    );
+    const r = await this.ask('cancel all orders', () => this.clients.orders.cancelAll({ v: 1, ...optional(filter) }));
     return r.cancelRequested;
   }
 
   /** The OMS's trading mode: `active`, `reducingOnly` (only orders that reduce a position) or `halted`. */
   async getTradingState(): Promise<TradingState> {
-    return (await this.call<TradingStateReply>(Subjects.ordersTradingState.build(), { v: 1 }, 'trading state')).state;
+    return (await this.ask('trading state', () => this.clients.orders.tradingState({ v: 1 }))).state;
   }
 
   /**
@@ -573,17 +541,17 @@ export class TradingSystem {
     options: { reason?: string; changedBy?: string } = {},
   ): Promise<TradingState> {
     const set = { mode, reason: options.reason ?? `set to ${mode}`, changedBy: options.changedBy ?? whoAmI() };
-    const r = await this.call<TradingStateReply>(Subjects.ordersTradingState.build(), { v: 1, set }, `trading ${mode}`);
+    const r = await this.ask(`trading ${mode}`, () => this.clients.orders.tradingState({ v: 1, set }));
     return r.state;
   }
 
   /** The OMS's risk limits: the default set, or one account's / strategy's (`scope`). Absent = not checked. */
   async getRiskLimits(scope: { account?: string; strategy?: string } = {}): Promise<RiskLimits> {
     const body = {
-      v: 1,
+      v: 1 as const,
       ...(scope.account === undefined && scope.strategy === undefined ? {} : { scope: optional(scope) }),
     };
-    return (await this.call<RiskLimitsReply>(Subjects.ordersRiskLimits.build(), body, 'risk limits')).limits;
+    return (await this.ask('risk limits', () => this.clients.orders.riskLimits(body))).limits;
   }
 
   /**
@@ -595,11 +563,11 @@ export class TradingSystem {
     scope: { account?: string; strategy?: string } = {},
   ): Promise<RiskLimits> {
     const body = {
-      v: 1,
+      v: 1 as const,
       set: riskLimitsRequest(limits),
       ...(scope.account === undefined && scope.strategy === undefined ? {} : { scope: optional(scope) }),
     };
-    return (await this.call<RiskLimitsReply>(Subjects.ordersRiskLimits.build(), body, 'set risk limits')).limits;
+    return (await this.ask('set risk limits', () => this.clients.orders.riskLimits(body))).limits;
   }
 
   // History
@@ -608,7 +576,7 @@ export class TradingSystem {
   async getOrderHistory(filter: HistoryFilter & { status?: 'open' | 'final' | 'all' } = {}): Promise<Order[]> {
     const orders = await allPages(async (cursor) => {
       const query = { ...historyQuery(filter, cursor), ...optional({ status: filter.status }) };
-      const r = await this.call<HistOrdersReply>(Subjects.histOrders.build(), { v: 1, query }, 'order history');
+      const r = await this.ask('order history', () => this.clients.history.orders({ v: 1, query }));
       return { items: r.orders, nextCursor: r.nextCursor };
     });
     return orders.map(toOrder);
@@ -618,7 +586,7 @@ export class TradingSystem {
   async getTradeHistory(filter: HistoryFilter = {}): Promise<Trade[]> {
     const trades = await allPages(async (cursor) => {
       const query = historyQuery(filter, cursor);
-      const r = await this.call<HistTradesReply>(Subjects.histTrades.build(), { v: 1, query }, 'trade history');
+      const r = await this.ask('trade history', () => this.clients.history.trades({ v: 1, query }));
       return { items: r.trades, nextCursor: r.nextCursor };
     });
     return trades.map(toTrade);
@@ -666,19 +634,16 @@ export class TradingSystem {
   ): Promise<OrderResult> {
     const body = submitRequest(this.defaultBroker, symbol, exchange, side, quantity, orderType, prices, options);
     const what = `${orderType} order for ${describeSymbol(symbol)}`;
-    const r = await this.call<OrderCommandReply>(Subjects.ordersSubmit.build(), body, what);
+    const r = await this.ask(what, () => this.clients.orders.submit(body));
     const order = toOrder(r.order);
     return { orderId: order.orderId, status: order.status, order };
   }
 
-  private async call<T extends { ok: boolean }>(
-    subject: string,
-    body: unknown,
-    what: string,
-  ): Promise<Extract<T, { ok: true }>> {
+  /** One call of a service client; whatever it throws becomes a TradingSystemError saying `what` failed. */
+  private async ask<R>(what: string, call: () => Promise<R>): Promise<R> {
     this.assertOpen();
     try {
-      return unwrapReply(await this.bus.request<T>(subject, body, { timeoutMs: this.timeoutMs }));
+      return await call();
     } catch (err) {
       throw toSdkError(err, what);
     }

@@ -11,6 +11,7 @@ import type {
   BrokerInfo,
   BrokerType,
   Instrument,
+  MdSnapshotReply,
   OptionGreeks,
   OrderEvent,
   OrderSide,
@@ -317,3 +318,6 @@ export interface ExportResult {
 export type { RiskLimits, TradingMode, TradingState } from '@trading-system/contracts';
 export type { AcrossBrokers, UnavailableBroker } from './accounts.js';
 export type { AccountSummary as AccountInfo };
+
+/** One instrument's row of getQuoteSnapshots: its latest L1 state, or why there is none (registry code). */
+export type QuoteSnapshot = Extract<MdSnapshotReply, { ok: true }>['items'][number];

@@ -1,5 +1,4 @@
-import { NoRespondersError, RequestTimeoutError } from '@trading-system/bus';
-import { ContractError, type ErrorCode } from '@trading-system/contracts';
+import { ContractError, type ErrorCode, registryCodeOf } from '@trading-system/contracts';
 
 /** Base of this package's errors; `code` is the registry code a reply carries. */
 export class HistoryError extends ContractError {
@@ -21,10 +20,7 @@ export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The registry code of an error when it carries one, else INTERNAL_ERROR. */
+/** The registry code of an error when it carries one (the bus's errors do), else INTERNAL_ERROR. */
 export function errorCode(err: unknown): ErrorCode {
-  if (err instanceof ContractError) return err.code;
-  if (err instanceof RequestTimeoutError) return 'TIMEOUT';
-  if (err instanceof NoRespondersError) return 'NO_RESPONDERS';
-  return 'INTERNAL_ERROR';
+  return registryCodeOf(err) ?? 'INTERNAL_ERROR';
 }

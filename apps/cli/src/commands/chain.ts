@@ -2,8 +2,7 @@
  * `chain <symbol>`: the option chain of an underlying as a table by expiry and strike (calls left, puts right,
  * bid / ask / IV / delta), one snapshot of every listed option of the expiry through market-data's md.snapshot.
  */
-import type { InstrumentRef, MdSnapshotReply } from '@trading-system/contracts';
-import { Subjects, unwrapReply } from '@trading-system/contracts';
+import type { InstrumentRef } from '@trading-system/contracts';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -64,14 +63,7 @@ To trade one: trading-system order buy 1 AAPL --sec-type OPT --expiry 20240315 -
       throw new UsageError(`${symbol} has no expiry ${expiry}`, `listed: ${chain.expirations.join(' ')}`);
     let strikes = [...chain.exact.strikes];
     const broker = values.broker ?? ts.defaultBroker;
-    const snapshot = async (instruments: InstrumentRef[]) =>
-      unwrapReply(
-        await ts.bus.request<MdSnapshotReply>(
-          Subjects.mdSnapshot.build(),
-          { v: 1, broker, instruments, cachedOnly: false },
-          { timeoutMs: 30_000 },
-        ),
-      ).items;
+    const snapshot = (instruments: InstrumentRef[]) => ts.getQuoteSnapshots(instruments, { broker, timeoutMs: 30_000 });
     if (nearest !== undefined) {
       const [under] = await snapshot([{ id: chain.instrumentId }]);
       const tick = under?.ok ? under.tick : undefined;

@@ -1,5 +1,4 @@
 /** `quote <symbol…>`: one snapshot of the latest quote of each symbol (market-data's md.snapshot). */
-import { type MdSnapshotReply, Subjects, unwrapReply } from '@trading-system/contracts';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
@@ -24,14 +23,8 @@ export const quoteCommand: Command = {
     const symbols = positionals.map((s) => s.toUpperCase());
     const instruments = symbols.map((s) => instrumentFrom(s, values));
     const ts = await io.system({ broker: values.broker });
-    const reply = unwrapReply(
-      await ts.bus.request<MdSnapshotReply>(
-        Subjects.mdSnapshot.build(),
-        { v: 1, broker: values.broker ?? ts.defaultBroker, instruments, cachedOnly: false },
-        { timeoutMs: 15_000 },
-      ),
-    );
-    const rows: QuoteRow[] = reply.items.map((item, i) => ({ symbol: symbols[i] ?? '?', ...item }));
+    const items = await ts.getQuoteSnapshots(instruments, values.broker === undefined ? {} : { broker: values.broker });
+    const rows: QuoteRow[] = items.map((item, i) => ({ symbol: symbols[i] ?? '?', ...item }));
     if (values.json) writeJson(io.stdout, rows);
     else io.stdout.write(renderTable(rows, quoteColumns));
     const failed = rows.filter((r) => !r.ok);
