@@ -11,13 +11,8 @@
  * (`historyForecast`) when a status arrives (every 5 s per broker; one question in flight at a time): the gateway
  * does not publish it, so this is the one figure read by request rather than pushed.
  */
-import {
-  type BrokerStatus,
-  type FeedHealth,
-  type HistoryForecastReply,
-  Subjects,
-  unwrapReply,
-} from '@trading-system/contracts';
+import { BrokerClient } from '@trading-system/clients';
+import { type BrokerStatus, type FeedHealth, Subjects } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import type { MarketDataSubscription, Quote, TradingSystem } from '@trading-system/sdk';
 import type { EventHub, HubMessage } from './event-hub.js';
@@ -104,14 +99,9 @@ export async function startBridge(deps: {
   const askPacing = (broker: string): void => {
     if (asking.has(broker) || stopped) return;
     asking.add(broker);
-    system.bus
-      .request<HistoryForecastReply>(
-        Subjects.brokerCommand.build({ broker, verb: 'historyForecast' }),
-        { v: 1 },
-        { timeoutMs: 5_000 },
-      )
-      .then((reply) => {
-        const r = unwrapReply(reply);
+    new BrokerClient(system.bus, { timeoutMs: 5_000 })
+      .call(broker, 'historyForecast', { v: 1 })
+      .then((r) => {
         const pacing = { queued: r.queued, open: r.open, atMs: r.nowMs };
         if (!stopped) setLoad(broker, ({ pacingProblem: _, ...prev }) => ({ ...prev, pacing }));
       })

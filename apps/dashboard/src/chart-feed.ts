@@ -9,14 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Bus, Subscription } from '@trading-system/bus';
-import {
-  type Bar,
-  type MdSubscribeReply,
-  type MdUnsubscribeReply,
-  Subjects,
-  type Tick,
-  unwrapReply,
-} from '@trading-system/contracts';
+import { MarketDataClient } from '@trading-system/clients';
+import { type Bar, registryCodeOf, Subjects, type Tick } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 
 export interface SeriesKey {
@@ -136,21 +130,17 @@ export class ChartFeeds {
         if (m.data.last !== undefined) this.send(feed, 'tick', { t: m.data.tsEventMs, last: m.data.last });
       }),
     );
+    const md = new MarketDataClient(bus, { timeoutMs: this.deps.timeoutMs });
     const lease = async (): Promise<void> => {
-      const reply = await bus.request<MdSubscribeReply>(
-        Subjects.mdSubscribe.build(),
-        {
-          v: 1,
-          leaseId: feed.leaseId,
-          broker: s.broker,
-          instrument: { id: s.instrumentId },
-          ttlMs: LEASE_TTL_MS,
-          streams: ['ticks'],
-          timeframes: [s.timeframe],
-        },
-        { timeoutMs: this.deps.timeoutMs },
-      );
-      unwrapReply(reply);
+      await md.subscribe({
+        v: 1,
+        leaseId: feed.leaseId,
+        broker: s.broker,
+        instrument: { id: s.instrumentId },
+        ttlMs: LEASE_TTL_MS,
+        streams: ['ticks'],
+        timeframes: [s.timeframe],
+      });
     };
     try {
       await lease();
@@ -182,15 +172,14 @@ export class ChartFeeds {
       return; // never granted: nothing to release
     }
     try {
-      const reply = await this.deps.bus.request<MdUnsubscribeReply>(
-        Subjects.mdUnsubscribe.build(),
-        { v: 1, leaseId: feed.leaseId },
-        { timeoutMs: this.deps.timeoutMs },
-      );
-      if (!reply.ok && reply.code !== 'LEASE_NOT_FOUND') unwrapReply(reply);
+      await new MarketDataClient(this.deps.bus, { timeoutMs: this.deps.timeoutMs }).unsubscribe({
+        v: 1,
+        leaseId: feed.leaseId,
+      });
     } catch (err) {
-      // It expires by itself within its lifetime.
-      this.deps.logger.warn({ err, series: feed.key }, 'chart lease release failed');
+      // An expired lease is released already; any other failure: it expires by itself within its lifetime.
+      if (registryCodeOf(err) !== 'LEASE_NOT_FOUND')
+        this.deps.logger.warn({ err, series: feed.key }, 'chart lease release failed');
     }
   }
 }

@@ -1,12 +1,6 @@
 import type { Bus } from '@trading-system/bus';
-import {
-  ContractError,
-  Instrument,
-  type InstrumentRef,
-  isIdRef,
-  type QualifyContractReply,
-  Subjects,
-} from '@trading-system/contracts';
+import { BrokerClient } from '@trading-system/clients';
+import { Instrument, type InstrumentRef, isIdRef } from '@trading-system/contracts';
 import type { Kysely } from '@trading-system/storage';
 import type { HistoryDb } from './db-types.js';
 
@@ -16,11 +10,16 @@ import type { HistoryDb } from './db-types.js';
  * (`broker.<name>.cmd.qualifyContract`) and remembered.
  */
 export class InstrumentResolver {
+  /** The services' one qualification cache (libs/clients); our table keeps what it learns across restarts. */
+  private readonly brokers: BrokerClient;
+
   constructor(
     private readonly db: Kysely<HistoryDb>,
-    private readonly bus: Bus,
-    private readonly timeoutMs: number,
-  ) {}
+    bus: Bus,
+    timeoutMs: number,
+  ) {
+    this.brokers = new BrokerClient(bus, { timeoutMs });
+  }
 
   async resolve(broker: string, ref: InstrumentRef): Promise<Instrument> {
     if (isIdRef(ref)) {
@@ -32,13 +31,7 @@ export class InstrumentResolver {
         .executeTakeFirst();
       if (row !== undefined) return Instrument.parse(row.instrument);
     }
-    const reply = await this.bus.request<QualifyContractReply>(
-      Subjects.brokerCommand.build({ broker, verb: 'qualifyContract' }),
-      { v: 1, instrument: ref, allowMany: false },
-      { timeoutMs: this.timeoutMs },
-    );
-    if (!reply.ok) throw ContractError.fromReply(reply);
-    const instrument = reply.instruments[0] as Instrument;
+    const instrument = await this.brokers.qualify(broker, ref);
     await this.db
       .insertInto('instruments')
       .values({ broker, instrument_id: instrument.id, instrument: JSON.stringify(instrument) })

@@ -84,7 +84,6 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
     routes: new BrokerRoutes(config.brokers, config.adoptBrokers === true),
     relay,
     settings: await loadSettings(db, config.initialRisk, clock()),
-    instruments: new Map(),
     inFlight: new Set(),
   };
   await foldUnviewedOrders(db, log);

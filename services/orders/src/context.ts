@@ -3,7 +3,7 @@
  * Built once by app.ts; handlers receive it instead of importing singletons.
  */
 import type { Bus } from '@trading-system/bus';
-import type { Instrument, StreamSpec, TradingState } from '@trading-system/contracts';
+import type { StreamSpec, TradingState } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import type { BrokerClient } from './broker-client.js';
 import type { BrokerRoutes } from './broker-routes.js';
@@ -71,6 +71,4 @@ export interface OmsContext {
   readonly settings: Settings;
   /** Orders whose placeOrder is in flight in this process: reconciliation must not judge them yet. */
   readonly inFlight: Set<string>;
-  /** Qualified instruments by `<broker>:<instrumentId>` (contract details do not change within a session). */
-  readonly instruments: Map<string, Instrument>;
 }

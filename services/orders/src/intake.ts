@@ -9,7 +9,6 @@ import {
   type ErrorCode,
   errorReply,
   type Instrument,
-  isIdRef,
   type OrderCommandReply,
   type OrderState,
   type SubmitOrder,
@@ -293,20 +292,11 @@ async function duplicateReply(ctx: OmsContext, clientOrderId: string, hash: stri
 }
 
 async function qualify(ctx: OmsContext, req: SubmitOrder): Promise<Instrument | Denial> {
-  const ref = req.instrument;
-  if (isIdRef(ref)) {
-    const cached = ctx.instruments.get(`${req.broker}:${ref.id}`);
-    if (cached !== undefined) return cached;
-  }
-  const outcome = await ctx.brokers.call(req.broker, 'qualifyContract', { v: 1, instrument: ref, allowMany: false });
+  const outcome = await ctx.brokers.qualify(req.broker, req.instrument);
   if (outcome.kind === 'unknown') return deny('TIMEOUT', 'instrument', outcome.message);
   if (outcome.kind === 'refused') {
     const code: ErrorCode = outcome.code === 'NO_RESPONDERS' ? 'BROKER_DISCONNECTED' : outcome.code;
     return deny(code, 'instrument', outcome.message);
   }
-  const [instrument, second] = outcome.reply.instruments;
-  if (instrument === undefined || second !== undefined)
-    return deny('CONTRACT_AMBIGUOUS', 'instrument', 'the instrument reference matches several contracts');
-  ctx.instruments.set(`${req.broker}:${instrument.id}`, instrument);
-  return instrument;
+  return outcome.instrument;
 }
