@@ -454,8 +454,7 @@ export class TradingSystem {
       {
         bus: this.bus,
         logger: this.conn.logger,
-        getOrder: (id) =>
-          this.call<GetOrderReply>(Subjects.ordersGet.build(), { v: 1, clientOrderId: id }, `order ${id}`),
+        getOrder: (id) => this.ask(`order ${id}`, () => this.clients.orders.get({ v: 1, clientOrderId: id })),
       },
       (view, event) => callback(toOrder(view), event),
       options.broker,
