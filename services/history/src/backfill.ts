@@ -1,11 +1,6 @@
 import type { Bus } from '@trading-system/bus';
-import {
-  type FetchHistoryReply,
-  type HistoryBarLimit,
-  type HistoryCapabilities,
-  type MissingRange,
-  Subjects,
-} from '@trading-system/contracts';
+import { requestBroker } from '@trading-system/clients';
+import type { HistoryBarLimit, HistoryCapabilities, MissingRange } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import type { BarStore } from './bar-store.js';
 import { type PlannedChunk, planChunks } from './chunk-plan.js';
@@ -72,7 +67,6 @@ export async function backfill(
   let done = 0;
   let fetched = 0;
   let refused: HistoryError | undefined;
-  const subject = Subjects.brokerCommand.build({ broker: series.broker, verb: 'fetchHistory' });
   const aborted = new Promise<'aborted'>((resolve) => {
     if (signal.aborted) resolve('aborted');
     else signal.addEventListener('abort', () => resolve('aborted'), { once: true });
@@ -91,8 +85,10 @@ export async function backfill(
     // IB's pacing may hold the chunk for minutes; the gateway does not count that wait against timeoutMs, so
     // neither may we: allow the wait the broker forecasts for it, with room for the forecast to be late.
     const pacingWaitMs = Math.max(eta.nextChunkWaitMs(), eta.queueDrainMs());
-    const request = deps.bus.request<FetchHistoryReply>(
-      subject,
+    const request = requestBroker(
+      deps.bus,
+      series.broker,
+      'fetchHistory',
       {
         v: 1,
         requestId: `${prefix}${i}`,

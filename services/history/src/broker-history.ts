@@ -1,4 +1,5 @@
 import { type Bus, InvalidMessageError, JetStreamError } from '@trading-system/bus';
+import { requestBroker } from '@trading-system/clients';
 import {
   BROKER_STATUS_STREAM,
   type BrokerStatus,
@@ -55,11 +56,7 @@ export class BrokerHistory {
   private async ask(broker: string): Promise<HistoryCapabilities | HistoryError> {
     let reply: BrokerStatusReply;
     try {
-      reply = await this.bus.request<BrokerStatusReply>(
-        Subjects.brokerCommand.build({ broker, verb: 'status' }),
-        { v: 1 },
-        { timeoutMs: this.timeoutMs },
-      );
+      reply = await requestBroker(this.bus, broker, 'status', { v: 1 }, { timeoutMs: this.timeoutMs });
     } catch (err) {
       const retained = await this.retained(broker);
       if (retained !== undefined) return retained;

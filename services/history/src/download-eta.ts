@@ -1,5 +1,6 @@
 import { type Bus, NoRespondersError } from '@trading-system/bus';
-import { type HistoryCapabilities, type HistoryForecastReply, Subjects } from '@trading-system/contracts';
+import { requestBroker } from '@trading-system/clients';
+import type { HistoryCapabilities, HistoryForecastReply } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import type { SeriesKey } from './series.js';
 
@@ -108,8 +109,10 @@ export class DownloadEta {
   private async ask(notSubmitted: number): Promise<void> {
     const s = this.series;
     try {
-      const reply = await this.bus.request<HistoryForecastReply>(
-        Subjects.brokerCommand.build({ broker: s.broker, verb: 'historyForecast' }),
+      const reply = await requestBroker(
+        this.bus,
+        s.broker,
+        'historyForecast',
         {
           v: 1,
           requestIdPrefix: this.prefix,

@@ -1,47 +1,26 @@
 /**
- * The commands market-data sends to a broker's gateway (`broker.<name>.cmd.*`): contract qualification (cached
- * per instrumentId and per description, contracts do not change while we run) and opening/closing lines.
+ * The commands market-data sends to a broker's gateway (`broker.<name>.cmd.*`): contract qualification (the
+ * services' one cache, libs/clients' BrokerClient: per instrument id and per description, concurrent asks shared,
+ * failures not kept) and opening/closing lines. A gateway's error reply becomes a GatewayCommandError naming the
+ * command and the broker; the bus's failures (no responders, timeout) pass as they are, with their registry codes.
  */
 import type { Bus } from '@trading-system/bus';
-import {
-  type BrokerMdSubscribeReply,
-  type BrokerMdUnsubscribeReply,
-  type ErrorReply,
-  type Instrument,
-  type InstrumentRef,
-  isIdRef,
-  type QualifyContractReply,
-  Subjects,
-} from '@trading-system/contracts';
+import { BrokerClient } from '@trading-system/clients';
+import { ContractError, type Instrument, type InstrumentRef } from '@trading-system/contracts';
 import { GatewayCommandError } from './errors.js';
 import type { StreamKind } from './lease-table.js';
 
 export class GatewayClient {
-  private readonly instruments = new Map<string, Promise<Instrument>>();
+  private readonly brokers: BrokerClient;
 
-  constructor(
-    private readonly bus: Bus,
-    private readonly timeoutMs: number,
-  ) {}
+  constructor(bus: Bus, timeoutMs: number) {
+    this.brokers = new BrokerClient(bus, { timeoutMs });
+  }
 
   qualify(broker: string, ref: InstrumentRef): Promise<Instrument> {
-    const key = isIdRef(ref) ? `${broker}/${ref.id}` : `${broker}/${JSON.stringify(ref)}`;
-    let p = this.instruments.get(key);
-    if (p === undefined) {
-      p = this.request<QualifyContractReply>(broker, 'qualifyContract', { v: 1, instrument: ref, allowMany: false })
-        .then((r) => {
-          const i = r.instruments[0];
-          if (i === undefined) throw new GatewayCommandError('CONTRACT_UNKNOWN', 'qualifyContract returned nothing');
-          this.instruments.set(`${broker}/${i.id}`, Promise.resolve(i));
-          return i;
-        })
-        .catch((err: unknown) => {
-          this.instruments.delete(key); // failures are not cached: the broker may be back next time
-          throw err;
-        });
-      this.instruments.set(key, p);
-    }
-    return p;
+    return this.brokers.qualify(broker, ref).catch((err: unknown) => {
+      throw labelled(err, 'qualifyContract', broker);
+    });
   }
 
   async subscribe(
@@ -49,33 +28,36 @@ export class GatewayClient {
     instrument: Instrument,
     streams: readonly StreamKind[],
   ): Promise<{ subjects: string[]; delayed: boolean; instanceId: string | undefined }> {
-    const r = await this.request<BrokerMdSubscribeReply>(broker, 'mdSubscribe', {
-      v: 1,
-      instrument: { id: instrument.id },
-      streams,
-    });
-    return { subjects: r.subjects, delayed: r.delayed, instanceId: r.instanceId };
+    try {
+      const r = await this.brokers.call(broker, 'mdSubscribe', {
+        v: 1,
+        instrument: { id: instrument.id },
+        streams: [...streams],
+      });
+      return { subjects: r.subjects, delayed: r.delayed, instanceId: r.instanceId };
+    } catch (err) {
+      throw labelled(err, 'mdSubscribe', broker);
+    }
   }
 
   async unsubscribe(broker: string, instrumentId: string, streams: readonly StreamKind[]): Promise<void> {
-    await this.request<BrokerMdUnsubscribeReply>(broker, 'mdUnsubscribe', {
-      v: 1,
-      instrument: { id: instrumentId },
-      streams,
-    });
+    try {
+      await this.brokers.call(broker, 'mdUnsubscribe', {
+        v: 1,
+        instrument: { id: instrumentId },
+        streams: [...streams],
+      });
+    } catch (err) {
+      throw labelled(err, 'mdUnsubscribe', broker);
+    }
   }
+}
 
-  private async request<R extends { ok: boolean }>(
-    broker: string,
-    verb: 'qualifyContract' | 'mdSubscribe' | 'mdUnsubscribe',
-    body: object,
-  ): Promise<Extract<R, { ok: true }>> {
-    const subject = Subjects.brokerCommand.build({ broker, verb });
-    const reply = await this.bus.request<R>(subject, body, { timeoutMs: this.timeoutMs });
-    if (reply.ok) return reply as Extract<R, { ok: true }>;
-    const e = reply as unknown as ErrorReply;
-    throw new GatewayCommandError(e.code, `${verb} on ${broker}: ${e.message}`, {
-      ...(e.details === undefined ? {} : { details: e.details }),
-    });
-  }
+/** The gateway's refusal with the command and broker named; anything else as it is. */
+function labelled(err: unknown, verb: string, broker: string): unknown {
+  if (!(err instanceof ContractError) || err instanceof GatewayCommandError) return err;
+  return new GatewayCommandError(err.code, `${verb} on ${broker}: ${err.message}`, {
+    cause: err,
+    ...(err.details === undefined ? {} : { details: err.details }),
+  });
 }
