@@ -77,6 +77,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Files run in parallel (see the integration project). Most integration files wait on sockets, timers and
+    // child processes rather than compute, so on 2 cores three at once keep the CPUs busy without starving the
+    // timing-sensitive ones; VITEST_MAX_WORKERS overrides it for a bigger or busier machine.
+    maxWorkers: Number(process.env.VITEST_MAX_WORKERS) || 3,
     reporters: ['default'],
     projects: [
       // Pure modules share no state worth isolating: one worker thread reuses what earlier files imported.
@@ -87,9 +91,10 @@ export default defineConfig({
           name: 'integration',
           include: ALL_TESTS,
           exclude: ['**/node_modules/**', ...UNIT_TESTS],
-          // Test files share one NATS server, and the services they start answer global subjects (orders.*, md.*,
-          // hist.*): two files running an OMS at once would answer each other's requests. One file at a time.
-          fileParallelism: false,
+          // Test files share one NATS server and run in parallel: each is its own system there, with its own bus
+          // namespace (libs/testkit namespace-setup.ts: subjects <ns>.*, streams <ns>_*), its own Postgres schemas
+          // (createTestSchemaName) and free ports, so two files running an OMS never answer each other.
+          setupFiles: ['libs/testkit/src/namespace-setup.ts'],
         },
       },
     ],

@@ -52,7 +52,11 @@ beforeAll(async () => {
     logger: createLogger({ service: 'sdk-test', level: 'silent' }),
     naming: {
       gatewayType: uniqueName('g').replace(/[^A-Za-z0-9_-]/g, '_'),
-      schemas: { orders: database.newSchema('orders'), history: database.newSchema('hist') },
+      schemas: {
+        orders: database.newSchema('orders'),
+        history: database.newSchema('hist'),
+        paper: database.newSchema('paper'),
+      },
       durableSuffix: `-${broker}`,
     },
   });

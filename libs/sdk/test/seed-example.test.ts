@@ -32,11 +32,15 @@ import { BrokerError, TradingSystem } from '../src/index.js';
 const TWS_PAPER_PORT = 7497;
 const tsx = `${REPO_ROOT}node_modules/.bin/tsx`;
 
-/** The inherited environment without anything that would point a child at another NATS, database or broker. */
+/**
+ * The inherited environment without anything that would point a child at another NATS, database or broker, nor
+ * the test file's bus namespace: the example's systems here are configured from scratch.
+ */
 function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(NATS_|DATABASE_|PGLITE_|IB_|BROKER_|ORDERS_|HISTORY_|MD_|LOG_|SIM_)/.test(k)) env[k] = v;
+    if (v !== undefined && !/^(NATS_|BUS_|DATABASE_|PGLITE_|IB_|BROKER_|ORDERS_|HISTORY_|MD_|LOG_|SIM_)/.test(k))
+      env[k] = v;
   }
   return env;
 }

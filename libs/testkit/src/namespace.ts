@@ -47,3 +47,12 @@ export function namespaceEnv(): Record<string, string> {
   const ns = testNamespace();
   return ns === undefined ? {} : { [NAMESPACE_ENV]: ns };
 }
+
+/**
+ * `{ namespace }` of this file for a bus or NATS connection a test builds itself (createNatsBus), so it meets the
+ * child processes that inherit BUS_NAMESPACE with the environment; `{}` outside the integration setup.
+ */
+export function namespaceOption(): { namespace?: string } {
+  const ns = testNamespace();
+  return ns === undefined ? {} : { namespace: ns };
+}

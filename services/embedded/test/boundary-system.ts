@@ -86,7 +86,7 @@ async function startParts(options: BoundaryOptions, undo: Array<() => Promise<un
     logger: createLogger({ service: 'boundary-test', level: 'debug', destination: sink }),
     naming: {
       gatewayType,
-      schemas: { orders: ordersSchema, history: database.newSchema('hist') },
+      schemas: { orders: ordersSchema, history: database.newSchema('hist'), paper: database.newSchema('paper') },
       durableSuffix: `-${broker}`,
       scopeHistoryToBroker: options.scopeHistory ?? true,
     },

@@ -9,6 +9,7 @@ import { start as startIbGateway } from '@trading-system/gateway-ib';
 import { type ManualClock, manualClock, type RunningSim, startSim } from '@trading-system/ib-sim';
 import { createLogger } from '@trading-system/runtime';
 import {
+  namespaceOption,
   openPgTestDatabase,
   type PrivateNats,
   silentBusLogger,
@@ -60,7 +61,8 @@ export async function startSource(): Promise<Source> {
   const bus = await createNatsBus({
     catalog,
     log: silentBusLogger,
-    connection: { servers: nats.url, name: 'gateway-paper-test' },
+    // The file's namespace: kill-restart.test.ts runs the paper gateway as a child inheriting BUS_NAMESPACE.
+    connection: { servers: nats.url, name: 'gateway-paper-test', ...namespaceOption() },
   });
   const database = await openPgTestDatabase<unknown>();
   const source = uniqueName('src');

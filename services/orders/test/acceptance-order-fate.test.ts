@@ -12,6 +12,7 @@ import { type Bus, createNatsBus } from '@trading-system/bus';
 import { catalog, type OrderEvent, Subjects } from '@trading-system/contracts';
 import {
   databaseUrl,
+  namespaceOption,
   openPgTestDatabase,
   type PrivateNats,
   silentBusLogger,
@@ -98,7 +99,11 @@ describe('end to end: the fate of every order is established from the broker', (
 
   beforeAll(async () => {
     server = await startPrivateNats();
-    nats = await createNatsBus({ catalog, log: silentBusLogger, connection: { servers: server.url, name: 'fate' } });
+    nats = await createNatsBus({
+      catalog,
+      log: silentBusLogger,
+      connection: { servers: server.url, name: 'fate', ...namespaceOption() },
+    });
     database = await openPgTestDatabase<OrdersDb>();
     schema = database.newSchema('fate');
     const simPort = await freePort();

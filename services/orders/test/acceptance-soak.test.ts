@@ -12,6 +12,7 @@ import { catalog, normalizeDecimal, type OrderState, Subjects } from '@trading-s
 import { sql } from '@trading-system/storage';
 import {
   databaseUrl,
+  namespaceOption,
   openPgTestDatabase,
   type PrivateNats,
   silentBusLogger,
@@ -126,7 +127,7 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
   beforeAll(async () => {
     server = await startPrivateNats();
     const connect = (name: string) =>
-      createNatsBus({ catalog, log: silentBusLogger, connection: { servers: server.url, name } });
+      createNatsBus({ catalog, log: silentBusLogger, connection: { servers: server.url, name, ...namespaceOption() } });
     nats = await connect('soak-observer');
     for (let n = 0; n < CLIENTS; n++) clients.push(await connect(`soak-client-${n}`));
     database = await openPgTestDatabase<OrdersDb>();
