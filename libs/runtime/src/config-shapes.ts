@@ -160,8 +160,10 @@ export function checkNatsConfig(config: NatsConfig, ctx: z.RefinementCtx): void 
     );
   }
   if (config.NATS_URL === undefined) {
+    // BUS_NAMESPACE is no connection setting: an embedded system is a namespace of its own already, so one set for a
+    // whole environment (a test file's, a shell's) is harmless there.
     const optionalKeys = Object.keys(natsConfigShape).filter(
-      (k) => k !== 'NATS_URL' && k !== 'NATS_MAX_RECONNECTS' && k !== 'NATS_RECONNECT_WAIT_MS',
+      (k) => k !== 'NATS_URL' && k !== 'NATS_MAX_RECONNECTS' && k !== 'NATS_RECONNECT_WAIT_MS' && k !== 'BUS_NAMESPACE',
     ) as Array<keyof NatsConfig>;
     const stray = optionalKeys.filter((k) => config[k] !== undefined);
     for (const key of stray) issue(key, 'is set but NATS_URL is not (embedded mode would ignore it); set NATS_URL');

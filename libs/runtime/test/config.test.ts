@@ -161,6 +161,19 @@ describe('loadConfig', () => {
     expect(redactConfig(config)).toMatchObject({ NATS_PASSWORD: '[redacted]', NATS_USER: 'svc', NATS_TLS_KEY: key });
   });
 
+  test('BUS_NAMESPACE reaches the NATS settings; one subject token only; harmless without NATS_URL', () => {
+    expect(
+      natsConnectionSettings(loadConfig(Service, { NATS_URL: 'nats://a:4222', BUS_NAMESPACE: 'ci_7-a' })),
+    ).toMatchObject({ namespace: 'ci_7-a' });
+    expect(natsConnectionSettings(loadConfig(Service, { NATS_URL: 'nats://a:4222' }))).not.toHaveProperty('namespace');
+    for (const bad of ['a.b', 'a*', 'x'.repeat(33)]) {
+      expect(issuesOf(() => loadConfig(Service, { BUS_NAMESPACE: bad })).map((i) => i.variable)).toEqual([
+        'BUS_NAMESPACE',
+      ]);
+    }
+    expect(loadConfig(Service, { BUS_NAMESPACE: 'ns1' }).BUS_NAMESPACE).toBe('ns1');
+  });
+
   test('DATABASE_URL selects pg, and its password is masked when the config is logged', () => {
     const config = loadConfig(Service, {
       DATABASE_URL: 'postgres://app:hunter2@db:5432/trading',

@@ -35,7 +35,7 @@ function startFixture(env: Record<string, string>): Child {
     proc.once('close', (code, signal) => resolve({ code, signal })),
   );
   const findLog = (msg: string) => jsonLines(out).find((l) => l.msg === msg);
-  const waitForLog = (msg: string, timeoutMs = 15_000) =>
+  const waitForLog = (msg: string, timeoutMs = CHILD_WAIT_MS) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`no "${msg}" log within ${timeoutMs} ms:\n${out}\n${err}`)),
@@ -59,6 +59,12 @@ function startFixture(env: Record<string, string>): Child {
   return { proc, stdout: () => out, stderr: () => err, exited, waitForLog };
 }
 
+/**
+ * A child is `node --import tsx` compiling the fixture: seconds on an idle machine, far more beside other test files
+ * on 2 cores. The waits end as soon as the log line or exit is there; only a hung child waits the whole bound.
+ */
+const CHILD_WAIT_MS = 60_000;
+
 function jsonLines(text: string): Record<string, unknown>[] {
   return text
     .split('\n')
@@ -66,7 +72,7 @@ function jsonLines(text: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-async function exitWithin(child: Child, timeoutMs = 15_000) {
+async function exitWithin(child: Child, timeoutMs = CHILD_WAIT_MS) {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -81,7 +87,7 @@ async function exitWithin(child: Child, timeoutMs = 15_000) {
   }
 }
 
-describe('runService in a child process', () => {
+describe('runService in a child process', { timeout: 2 * CHILD_WAIT_MS }, () => {
   test('bad config exits 78 and prints every problem with its hint', async () => {
     const child = startFixture({
       WORKER_ID: '',
