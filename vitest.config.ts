@@ -17,6 +17,7 @@ const UNIT_TESTS = [
   'apps/dashboard/test/line-tally.test.ts',
   'apps/dashboard/test/views.test.ts',
   'infra/test/config-docs.test.ts',
+  'infra/test/layers.test.ts',
   'infra/test/readme.test.ts',
   'libs/backtest/test/csv-time.test.ts',
   'libs/backtest/test/engine.test.ts',

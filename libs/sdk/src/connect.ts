@@ -1,10 +1,10 @@
 /**
  * How a TradingSystem reaches the system: a NATS connection to a deployed stack (NATS_URL / `natsUrl`), or the
- * whole system started in this process (services/embedded: in-process bus, PGlite, ib-sim as broker `sim`).
+ * whole system started in this process through the in-process runtime port (in-process.ts; by default the
+ * embedded system: in-process bus, PGlite, ib-sim as broker `sim`).
  */
 import { type Bus, createNatsBus, redactUrl } from '@trading-system/bus';
-import { type BrokerType, catalog } from '@trading-system/contracts';
-import type { Embedded, EmbeddedNaming } from '@trading-system/embedded';
+import { type BrokerType, ContractError, catalog } from '@trading-system/contracts';
 import {
   createLogger,
   type Logger,
@@ -14,8 +14,8 @@ import {
   natsConnectionSettings,
   secretValues,
 } from '@trading-system/runtime';
-import { unreachableReason } from './broker-probe.js';
 import { sdkError, toSdkError } from './errors.js';
+import { defaultRuntime, type InProcessRuntime, type InProcessSystem } from './in-process.js';
 
 export interface OpenOptions {
   /** NATS server(s) of a deployed stack (default `process.env.NATS_URL`); unset = start the system in-process. */
@@ -48,9 +48,9 @@ export interface OpenOptions {
     readonly pgliteDataDir?: string;
     /** PostgreSQL instead of PGlite (DATABASE_URL of the environment is ignored here: embedded means self-contained). */
     readonly databaseUrl?: string;
-    /** Names for several systems on one NATS server / database (tests). */
-    readonly naming?: EmbeddedNaming;
   };
+  /** What starts the system in this process when there is no NATS_URL (default: the embedded system's package). */
+  readonly runtime?: InProcessRuntime;
 }
 
 export interface Connection {
@@ -60,7 +60,7 @@ export interface Connection {
   /** Where things are, for people (no credentials). */
   readonly where: string[];
   /** The in-process system, when embedded. */
-  readonly embedded: Embedded | undefined;
+  readonly embedded: InProcessSystem | undefined;
   close(): Promise<void>;
 }
 
@@ -95,41 +95,32 @@ export async function connect(options: OpenOptions): Promise<Connection> {
     }
   }
   const logger = createLogger({ service: 'sdk', level, destination: process.stderr });
-  // Loaded only here: a client of a deployed system (NATS_URL) never loads the services' code (~2 s per process).
-  const { EmbeddedConfig, startEmbedded } = await import('@trading-system/embedded');
-  const simPort = options.embedded?.simPort ?? (env.SIM_PORT === '' ? undefined : env.SIM_PORT);
-  const config = loadConfig(EmbeddedConfig, {
-    ...env,
-    NATS_URL: undefined,
-    DATABASE_URL: options.embedded?.databaseUrl,
-    LOG_LEVEL: level,
-    // TWS paper's port, so code written for paper TWS (`port: 7497`) reaches the built-in ib-sim; when a TWS or
-    // another system holds it, any free port (and 7497 keeps reaching whoever holds it).
-    SIM_PORT: String(simPort ?? 7497),
-    SIM_PORT_FALLBACK: simPort === undefined ? 'true' : 'false',
-    PGLITE_DATA_DIR: options.embedded?.pgliteDataDir ?? env.PGLITE_DATA_DIR ?? 'memory://',
-    ...(options.defaultBroker === undefined ? {} : { BROKER_NAME: options.defaultBroker }),
-  });
-  if (!config.SIM_ENABLED) {
-    // A script on a real TWS / IB Gateway: nothing there is said at once, not after the broker wait and its retries.
-    const why = await unreachableReason(config.IB_HOST, config.IB_PORT, 3_000);
-    if (why !== undefined)
-      throw sdkError(
-        'BROKER_UNREACHABLE',
-        `broker ${config.BROKER_NAME}: nothing accepts connections at ${config.IB_HOST}:${config.IB_PORT} (${why}). ` +
-          'Start TWS or IB Gateway there with the API enabled, or leave SIM_ENABLED unset to trade on the built-in ' +
-          'paper broker `sim` (ib-sim)',
-      );
+  const runtime = options.runtime ?? (await defaultRuntime());
+  const e = options.embedded;
+  let embedded: InProcessSystem;
+  try {
+    embedded = await runtime.start({
+      env,
+      logger,
+      logLevel: level,
+      ...(options.defaultBroker === undefined ? {} : { defaultBroker: options.defaultBroker }),
+      ...(e?.simPort === undefined ? {} : { simPort: e.simPort }),
+      ...(e?.pgliteDataDir === undefined ? {} : { pgliteDataDir: e.pgliteDataDir }),
+      ...(e?.databaseUrl === undefined ? {} : { databaseUrl: e.databaseUrl }),
+    });
+  } catch (err) {
+    // The runtime's refusals carry registry codes (BROKER_UNREACHABLE: what to start); they are the SDK's errors.
+    if (err instanceof ContractError)
+      throw sdkError(err.code, err.message, {
+        cause: err,
+        ...(err.details === undefined ? {} : { details: err.details }),
+      });
+    throw err;
   }
-  const embedded = await startEmbedded({
-    config,
-    logger,
-    ...(options.embedded?.naming === undefined ? {} : { naming: options.embedded.naming }),
-  });
   return embeddedConnection(embedded, logger, () => embedded.stop());
 }
 
 /** A connection to an in-process system; `close` is what ending the connection does to it (stop it, or nothing). */
-export function embeddedConnection(embedded: Embedded, logger: Logger, close: () => Promise<void>): Connection {
+export function embeddedConnection(embedded: InProcessSystem, logger: Logger, close: () => Promise<void>): Connection {
   return { bus: embedded.bus, mode: 'embedded', logger, where: embedded.describe(), embedded, close };
 }

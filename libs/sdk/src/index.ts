@@ -14,6 +14,7 @@ export {
   TradingSystemError,
   ValidationError,
 } from './errors.js';
+export type { InProcessRuntime, InProcessStart, InProcessSystem } from './in-process.js';
 export {
   type OptionChain,
   type OptionChainListing,

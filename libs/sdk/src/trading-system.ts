@@ -29,13 +29,13 @@ import {
   type TradingMode,
   type TradingState,
 } from '@trading-system/contracts';
-import type { Embedded } from '@trading-system/embedded';
 import { createLogger, type Logger } from '@trading-system/runtime';
 import { type AcrossBrokers, acrossBrokers, valuePositions } from './accounts.js';
 import { addBroker } from './add-broker.js';
 import { type Connection, connect, embeddedConnection, type OpenOptions } from './connect.js';
 import { toBar, toInstrumentRef, toOrder, toTrade } from './convert.js';
 import { ClosedError, sdkError, TradingSystemError, toSdkError, ValidationError } from './errors.js';
+import type { InProcessSystem } from './in-process.js';
 import { openQuoteSubscription, quoteIterator } from './market-data.js';
 import { type OptionChain, type OptionChainOptions, optionChainRequest, toOptionChain } from './options.js';
 import { followOrderViews } from './order-views.js';
@@ -123,7 +123,7 @@ export class TradingSystem {
    * stops it.
    */
   static attach(
-    system: Embedded,
+    system: InProcessSystem,
     options: { readonly logger?: Logger; readonly requestTimeoutMs?: number } = {},
   ): TradingSystem {
     const logger = options.logger ?? createLogger({ service: 'sdk', level: 'warn', destination: process.stderr });
