@@ -19,6 +19,21 @@ export interface MigrateOptions {
   readonly migrations: Readonly<Record<string, Migration>>;
 }
 
+/**
+ * Kysely's migrator looks for its tables by introspecting every schema of the database; a schema another
+ * connection drops meanwhile (test files in parallel on one database, each dropping its own at the end) fails that
+ * look-up with 3F000 naming the other schema. Nothing of ours was applied then (the batch is one transaction):
+ * trying again is safe.
+ */
+const OTHER_SCHEMA_ATTEMPTS = 5;
+
+function otherSchemaVanished(err: unknown, schema: string): boolean {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  if (e?.code !== '3F000' || typeof e.message !== 'string') return false;
+  const named = /schema "([^"]+)" does not exist/.exec(e.message)?.[1];
+  return named !== undefined && named !== schema;
+}
+
 /** Applies pending migrations; returns the names applied now (empty when already up to date). */
 export async function migrateToLatest<DB>(db: Kysely<DB>, options: MigrateOptions): Promise<string[]> {
   const { schema } = options;
@@ -40,10 +55,15 @@ export async function migrateToLatest<DB>(db: Kysely<DB>, options: MigrateOption
     migrationTableSchema: schema,
   });
   let outcome: MigrationResultSet;
-  try {
-    outcome = await migrator.migrateToLatest();
-  } catch (err) {
-    throw new MigrationError(schema, undefined, { cause: err });
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      outcome = await migrator.migrateToLatest();
+    } catch (err) {
+      if (attempt < OTHER_SCHEMA_ATTEMPTS && otherSchemaVanished(err, schema)) continue;
+      throw new MigrationError(schema, undefined, { cause: err });
+    }
+    if (outcome.error === undefined || attempt >= OTHER_SCHEMA_ATTEMPTS || !otherSchemaVanished(outcome.error, schema))
+      break;
   }
   const results: readonly MigrationResult[] = outcome.results ?? [];
   if (outcome.error !== undefined) {
