@@ -51,12 +51,24 @@ const FARMS: ReadonlySet<string> = new Set(['market', 'hmds', 'secdef']);
 
 type Route = (body: Body) => Record<string, unknown>;
 
+/**
+ * The sim's records as a TWS user reads them: the exchange core keys instruments by their InstrumentId (the conId's
+ * decimal string in ib-sim), and this surface speaks IB's integer `conId` beside it, as it did before the core's ids
+ * were strings (scripts, the chaos audit and the soak compare positions by it).
+ */
+function withConId<T extends { readonly instrumentId: string }>(r: T): T & { readonly conId: number } {
+  return { ...r, conId: Number(r.instrumentId) };
+}
+
 function routes(control: SimControl): Record<string, Route> {
   return {
     'GET /sessions': () => ({ sessions: control.sessions() }),
-    'GET /orders': () => control.orders(),
-    'GET /positions': () => ({ positions: control.positions() }),
-    'GET /executions': () => ({ executions: control.exchange.executions() }),
+    'GET /orders': () => {
+      const { open, completed } = control.orders();
+      return { open: open.map(withConId), completed: completed.map(withConId) };
+    },
+    'GET /positions': () => ({ positions: control.positions().map(withConId) }),
+    'GET /executions': () => ({ executions: control.exchange.executions().map(withConId) }),
     'POST /drop-client': (b) => ({ dropped: control.dropClient(int(b, 'clientId')) }),
     'POST /drop-all': () => ({ dropped: control.dropAll() }),
     'POST /nightly-reset': (b) => {
