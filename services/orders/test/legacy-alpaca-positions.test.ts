@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { type Instrument, Subjects } from '@trading-system/contracts';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ACCOUNT, type Harness, startHarness, waitUntil } from './harness.js';
-import { migrateBefore, writeTrail } from './legacy-ledger.js';
+import { migrateBefore, writeOrderRow, writeTrail } from './legacy-ledger.js';
 import { get, type Reply } from './oms-helpers.js';
 
 let h: Harness | undefined;
@@ -41,31 +41,19 @@ describe('an Alpaca ledger from before the asset-UUID ids', () => {
         await migrateBefore(database, schema, '0009');
         const s = database.withSchema(schema);
         const now = Date.now();
-        await s
-          .insertInto('orders')
-          .values({
-            client_order_id: id,
-            broker,
-            account: ACCOUNT,
-            con_id: HASHED,
-            instrument: JSON.stringify(OLD_ASSET),
-            side: 'BUY',
-            quantity: '100',
-            order_type: 'LMT',
-            limit_price: '150',
-            tif: 'DAY',
-            outside_rth: false,
-            state: 'partiallyFilled',
-            filled_qty: '40',
-            fill_notional: '6000',
-            broker_order_id: '61',
-            broker_acked_at_ms: now,
-            last_seq: 3,
-            request_hash: 'x',
-            created_at_ms: now,
-            updated_at_ms: now,
-          })
-          .execute();
+        await writeOrderRow(s, {
+          client_order_id: id,
+          broker,
+          account: ACCOUNT,
+          con_id: HASHED,
+          instrument: OLD_ASSET,
+          state: 'partiallyFilled',
+          filled_qty: '40',
+          fill_notional: '6000',
+          broker_order_id: '61',
+          last_seq: 3,
+          atMs: now,
+        });
         const accepted = {
           kind: 'accepted',
           instrument: OLD_ASSET,

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from '@trading-system/storage';
 import { afterEach, describe, expect, test } from 'vitest';
 import { AAPL, ACCOUNT, type Harness, startHarness, waitUntil } from './harness.js';
-import { migrateBefore, writeTrail } from './legacy-ledger.js';
+import { migrateBefore, writeOrderRow, writeTrail } from './legacy-ledger.js';
 import { db, get } from './oms-helpers.js';
 
 let h: Harness | undefined;
@@ -48,33 +48,21 @@ describe.each(['nats-pg', 'memory-pglite'] as const)('a ledger from before migra
           createdAtMs: now,
           updatedAtMs: now,
         };
-        await s
-          .insertInto('orders')
-          .values({
-            client_order_id: id,
-            broker,
-            account: ACCOUNT,
-            con_id: AAPL.id,
-            instrument: JSON.stringify(AAPL),
-            side: 'BUY',
-            quantity: '100',
-            order_type: 'LMT',
-            limit_price: '150',
-            tif: 'DAY',
-            outside_rth: false,
-            state: 'partiallyFilled',
-            filled_qty: '40',
-            fill_notional: '6000',
-            broker_order_id: ORDER_ID,
-            perm_id: PERM_ID,
-            broker_acked_at_ms: now,
-            last_seq: 4,
-            request_hash: 'x',
-            submit_reply: JSON.stringify({ v: 1, ok: true, order }),
-            created_at_ms: now,
-            updated_at_ms: now,
-          })
-          .execute();
+        await writeOrderRow(s, {
+          client_order_id: id,
+          broker,
+          account: ACCOUNT,
+          con_id: AAPL.id,
+          instrument: AAPL,
+          state: 'partiallyFilled',
+          filled_qty: '40',
+          fill_notional: '6000',
+          broker_order_id: ORDER_ID,
+          perm_id: PERM_ID,
+          last_seq: 4,
+          submit_reply: { v: 1, ok: true, order },
+          atMs: now,
+        });
         const fill = {
           execId,
           side: 'BUY',

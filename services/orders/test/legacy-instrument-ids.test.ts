@@ -11,7 +11,7 @@ import { Subjects } from '@trading-system/contracts';
 import { sql } from '@trading-system/storage';
 import { afterEach, describe, expect, test } from 'vitest';
 import { AAPL, ACCOUNT, type Harness, startHarness, waitUntil } from './harness.js';
-import { migrateBefore, writeTrail } from './legacy-ledger.js';
+import { migrateBefore, writeOrderRow, writeTrail } from './legacy-ledger.js';
 import { db, get, type Reply } from './oms-helpers.js';
 
 let h: Harness | undefined;
@@ -52,33 +52,21 @@ describe.each(['nats-pg', 'memory-pglite'] as const)('a ledger from before migra
           createdAtMs: now,
           updatedAtMs: now,
         };
-        await s
-          .insertInto('orders')
-          .values({
-            client_order_id: id,
-            broker,
-            account: ACCOUNT,
-            con_id: CON_ID,
-            instrument: JSON.stringify(OLD_AAPL),
-            side: 'BUY',
-            quantity: '100',
-            order_type: 'LMT',
-            limit_price: '150',
-            tif: 'DAY',
-            outside_rth: false,
-            state: 'partiallyFilled',
-            filled_qty: '40',
-            fill_notional: '6000',
-            broker_order_id: '61',
-            perm_id: '9061',
-            broker_acked_at_ms: now,
-            last_seq: 3,
-            request_hash: 'x',
-            submit_reply: JSON.stringify({ v: 1, ok: true, order }),
-            created_at_ms: now,
-            updated_at_ms: now,
-          })
-          .execute();
+        await writeOrderRow(s, {
+          client_order_id: id,
+          broker,
+          account: ACCOUNT,
+          con_id: CON_ID,
+          instrument: OLD_AAPL,
+          state: 'partiallyFilled',
+          filled_qty: '40',
+          fill_notional: '6000',
+          broker_order_id: '61',
+          perm_id: '9061',
+          last_seq: 3,
+          submit_reply: { v: 1, ok: true, order },
+          atMs: now,
+        });
         const events = [
           {
             kind: 'accepted',

@@ -52,3 +52,47 @@ export async function writeTrail(
       .execute();
   }
 }
+
+/**
+ * Writes one order's row as the earlier version stored it: a BUY 100 LMT 150 DAY order (the upgrade tests' one
+ * order), with the columns that differ from test to test given (ids, instrument, how far it got).
+ */
+export async function writeOrderRow(
+  // biome-ignore lint/suspicious/noExplicitAny: the old version's rows are written untyped, as it wrote them
+  s: Kysely<any>,
+  row: {
+    readonly client_order_id: string;
+    readonly broker: string;
+    readonly account: string;
+    readonly con_id: number | string;
+    readonly instrument: unknown;
+    readonly state: string;
+    readonly filled_qty: string;
+    readonly fill_notional: string;
+    readonly broker_order_id: string | number;
+    readonly perm_id?: string | number;
+    readonly last_seq: number;
+    readonly submit_reply?: unknown;
+    readonly atMs: number;
+  },
+): Promise<void> {
+  const { atMs, instrument, submit_reply, ...columns } = row;
+  await s
+    .insertInto('orders')
+    .values({
+      ...columns,
+      instrument: JSON.stringify(instrument),
+      side: 'BUY',
+      quantity: '100',
+      order_type: 'LMT',
+      limit_price: '150',
+      tif: 'DAY',
+      outside_rth: false,
+      broker_acked_at_ms: atMs,
+      request_hash: 'x',
+      ...(submit_reply === undefined ? {} : { submit_reply: JSON.stringify(submit_reply) }),
+      created_at_ms: atMs,
+      updated_at_ms: atMs,
+    })
+    .execute();
+}

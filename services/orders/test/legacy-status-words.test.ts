@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from '@trading-system/storage';
 import { afterEach, describe, expect, test } from 'vitest';
 import { AAPL, ACCOUNT, type Harness, startHarness, waitUntil } from './harness.js';
-import { migrateBefore, writeTrail } from './legacy-ledger.js';
+import { migrateBefore, writeOrderRow, writeTrail } from './legacy-ledger.js';
 import { db, get, status } from './oms-helpers.js';
 
 let h: Harness | undefined;
@@ -27,31 +27,19 @@ describe.each(['nats-pg', 'memory-pglite'] as const)('a ledger from before migra
         await migrateBefore(database, schema, '0007');
         const s = database.withSchema(schema);
         const now = Date.now();
-        await s
-          .insertInto('orders')
-          .values({
-            client_order_id: id,
-            broker,
-            account: ACCOUNT,
-            con_id: AAPL.id,
-            instrument: JSON.stringify(AAPL),
-            side: 'BUY',
-            quantity: '100',
-            order_type: 'LMT',
-            limit_price: '150',
-            tif: 'DAY',
-            outside_rth: false,
-            state: 'submitted',
-            filled_qty: '0',
-            fill_notional: '0',
-            broker_order_id: ORDER_ID,
-            broker_acked_at_ms: now,
-            last_seq: 2,
-            request_hash: 'x',
-            created_at_ms: now,
-            updated_at_ms: now,
-          })
-          .execute();
+        await writeOrderRow(s, {
+          client_order_id: id,
+          broker,
+          account: ACCOUNT,
+          con_id: AAPL.id,
+          instrument: AAPL,
+          state: 'submitted',
+          filled_qty: '0',
+          fill_notional: '0',
+          broker_order_id: ORDER_ID,
+          last_seq: 2,
+          atMs: now,
+        });
         const changes = [
           { from: 'pendingSubmit', to: 'submitted', brokerStatus: 'PreSubmitted', brokerOrderId: ORDER_ID },
           { from: 'pendingCancel', to: 'submitted', brokerStatus: 'cancel refused: TIMEOUT' },
