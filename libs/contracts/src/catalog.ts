@@ -1,64 +1,15 @@
 import type { ZodType } from 'zod';
-import {
-  ACCOUNT_EVENT_SCHEMAS,
-  AccountPositionsReply,
-  AccountPositionsRequest,
-  AccountSummaryReply,
-  AccountSummaryRequest,
-} from './account.js';
+import { ACCOUNT_EVENT_SCHEMAS } from './account.js';
 import { BROKER_COMMANDS, type BrokerCommandVerb } from './broker-commands.js';
 import { BROKER_EVENT_SCHEMAS } from './broker-events.js';
-import {
-  AddBrokerReply,
-  AddBrokerRequest,
-  BrokerStatus,
-  ListBrokersReply,
-  ListBrokersRequest,
-  RemoveBrokerReply,
-  RemoveBrokerRequest,
-} from './broker-status.js';
+import { BrokerStatus } from './broker-status.js';
 import { IbOrderIdReservation } from './brokers/ib.js';
 import { catalogExamples } from './catalog-examples.js';
 import type { CatalogEntry, MessageCatalog, SubjectKind } from './catalog-types.js';
-import {
-  HistBarsReply,
-  HistBarsRequest,
-  HistExportReply,
-  HistExportRequest,
-  HistOrdersReply,
-  HistOrdersRequest,
-  HistStreamMessage,
-  HistTradesReply,
-  HistTradesRequest,
-} from './history.js';
-import {
-  Bar,
-  FeedHealth,
-  MdSnapshotReply,
-  MdSnapshotRequest,
-  MdSubscribeReply,
-  MdSubscribeRequest,
-  MdUnsubscribeReply,
-  MdUnsubscribeRequest,
-  Tick,
-  Trade,
-} from './market-data.js';
-import { CancelAllOrders, CancelOrder, ModifyOrder, SubmitOrder } from './order-commands.js';
+import { HistBarsReply, HistBarsRequest, HistStreamMessage } from './history.js';
+import { Bar, FeedHealth, Tick, Trade } from './market-data.js';
 import { ORDER_EVENT_SCHEMAS } from './order-events.js';
-import {
-  CancelAllOrdersReply,
-  GetOrderReply,
-  GetOrderRequest,
-  ListOrdersReply,
-  ListOrdersRequest,
-  OrderCommandReply,
-  OrdersPositionsReply,
-  OrdersPositionsRequest,
-  RiskLimitsReply,
-  RiskLimitsRequest,
-  TradingStateReply,
-  TradingStateRequest,
-} from './orders-service.js';
+import { GATEWAY_COMMANDS, REQUESTS, type RequestName } from './requests.js';
 import { BROKER_EVENTS_STREAM, BROKER_ORDER_IDS_STREAM, BROKER_STATUS_STREAM, ORDERS_STREAM } from './streams.js';
 import { createCatalog } from './subject-match.js';
 import { type GatewayCommandVerb, Subjects } from './subjects.js';
@@ -71,6 +22,12 @@ interface Spec {
   readonly request?: ZodType;
   readonly reply?: ZodType;
   readonly stream?: string;
+}
+
+/** The catalog row of a plain request/reply API: its subject and schemas from REQUESTS, the words from `spec`. */
+function requestRow(name: RequestName, spec: Omit<Spec, 'request' | 'reply'>): CatalogEntry {
+  const { subject, request, reply } = REQUESTS[name];
+  return row('request', subject, { ...spec, request, reply });
 }
 
 /** A catalog row from a template; `fixed` replaces named params by literals (e.g. `{ kind: 'filled' }`). */
@@ -112,14 +69,10 @@ const brokerCommandText: Record<BrokerCommandVerb, [string, string]> = {
   status: ['orders, market-data, history, SDK', 'Current connection status (same body as broker.<broker>.status).'],
 };
 
-const gatewayCommands: Record<GatewayCommandVerb, { request: ZodType; reply: ZodType; description: string }> = {
-  addBroker: { request: AddBrokerRequest, reply: AddBrokerReply, description: 'Open a named broker connection.' },
-  removeBroker: {
-    request: RemoveBrokerRequest,
-    reply: RemoveBrokerReply,
-    description: 'Close and forget a broker connection.',
-  },
-  listBrokers: { request: ListBrokersRequest, reply: ListBrokersReply, description: 'Broker connections hosted.' },
+const gatewayCommandText: Record<GatewayCommandVerb, string> = {
+  addBroker: 'Open a named broker connection.',
+  removeBroker: 'Close and forget a broker connection.',
+  listBrokers: 'Broker connections hosted.',
 };
 
 const entries: CatalogEntry[] = [
@@ -155,88 +108,64 @@ const entries: CatalogEntry[] = [
     consumers: 'orders, dashboards, SDK',
     description: 'Feed state of one instrument line (live / delayed / stale / down), on change and every 10 s.',
   }),
-  row('request', Subjects.mdSubscribe, {
-    request: MdSubscribeRequest,
-    reply: MdSubscribeReply,
+  requestRow('md.subscribe', {
     producer: 'market-data',
     consumers: `${CLIENTS}, orders`,
     description: 'Open or renew a market-data lease (ttlMs); lines are ref-counted across leases.',
   }),
-  row('request', Subjects.mdUnsubscribe, {
-    request: MdUnsubscribeRequest,
-    reply: MdUnsubscribeReply,
+  requestRow('md.unsubscribe', {
     producer: 'market-data',
     consumers: CLIENTS,
     description: 'End a lease now.',
   }),
-  row('request', Subjects.mdSnapshot, {
-    request: MdSnapshotRequest,
-    reply: MdSnapshotReply,
+  requestRow('md.snapshot', {
     producer: 'market-data',
     consumers: CLIENTS,
     description: 'Latest L1 state of up to 100 instruments.',
   }),
   // Orders service
-  row('request', Subjects.ordersSubmit, {
-    request: SubmitOrder,
-    reply: OrderCommandReply,
+  requestRow('orders.submit', {
     producer: 'orders',
     consumers: CLIENTS,
     description: 'Submit an order (idempotent on clientOrderId); risk-checked, denied with RISK_*/TRADING_* codes.',
   }),
-  row('request', Subjects.ordersModify, {
-    request: ModifyOrder,
-    reply: OrderCommandReply,
+  requestRow('orders.modify', {
     producer: 'orders',
     consumers: CLIENTS,
     description: 'Modify quantity, prices or TIF of a working order.',
   }),
-  row('request', Subjects.ordersCancel, {
-    request: CancelOrder,
-    reply: OrderCommandReply,
+  requestRow('orders.cancel', {
     producer: 'orders',
     consumers: CLIENTS,
     description: 'Cancel one order (allowed even when trading is halted).',
   }),
-  row('request', Subjects.ordersCancelAll, {
-    request: CancelAllOrders,
-    reply: CancelAllOrdersReply,
+  requestRow('orders.cancelAll', {
     producer: 'orders',
     consumers: `${CLIENTS}, operators`,
     description: 'Cancel every open order matching the filters.',
   }),
-  row('request', Subjects.ordersGet, {
-    request: GetOrderRequest,
-    reply: GetOrderReply,
+  requestRow('orders.get', {
     producer: 'orders',
     consumers: CLIENTS,
     description: 'The OMS view of one order.',
   }),
-  row('request', Subjects.ordersList, {
-    request: ListOrdersRequest,
-    reply: ListOrdersReply,
+  requestRow('orders.list', {
     producer: 'orders',
     consumers: CLIENTS,
     description: 'Orders, newest first, paged.',
   }),
-  row('request', Subjects.ordersPositions, {
-    request: OrdersPositionsRequest,
-    reply: OrdersPositionsReply,
+  requestRow('orders.positions', {
     producer: 'orders',
     consumers: CLIENTS,
     description:
       'Positions according to the OMS ledger (from fills) and their differences from a broker snapshot taken for the request.',
   }),
-  row('request', Subjects.ordersTradingState, {
-    request: TradingStateRequest,
-    reply: TradingStateReply,
+  requestRow('orders.tradingState', {
     producer: 'orders',
     consumers: 'operators, SDK',
     description: 'Read or set the trading mode: active / reducingOnly / halted.',
   }),
-  row('request', Subjects.ordersRiskLimits, {
-    request: RiskLimitsRequest,
-    reply: RiskLimitsReply,
+  requestRow('orders.riskLimits', {
     producer: 'orders',
     consumers: 'operators, SDK',
     description: 'Read or replace the pre-trade risk limits.',
@@ -289,31 +218,27 @@ const entries: CatalogEntry[] = [
     consumers: 'gateway-ib (the same broker, after a restart)',
     description: "gateway-ib's reserved IB order id high-water mark; written before any id below it is handed out.",
   }),
-  ...Object.entries(gatewayCommands).map(([verb, c]) =>
+  ...Object.entries(GATEWAY_COMMANDS).map(([verb, { request, reply }]) =>
     row(
       'request',
       Subjects.gatewayCommand,
       {
-        request: c.request,
-        reply: c.reply,
+        request,
+        reply,
         producer: 'gateway of <type>',
         consumers: 'runtime, operators',
-        description: c.description,
+        description: gatewayCommandText[verb as GatewayCommandVerb],
       },
       { verb },
     ),
   ),
   // Accounts
-  row('request', Subjects.accountPositions, {
-    request: AccountPositionsRequest,
-    reply: AccountPositionsReply,
+  requestRow('account.positions', {
     producer: GW,
     consumers: CLIENTS,
     description: 'Positions as the broker reports them.',
   }),
-  row('request', Subjects.accountSummary, {
-    request: AccountSummaryRequest,
-    reply: AccountSummaryReply,
+  requestRow('account.summary', {
     producer: GW,
     consumers: CLIENTS,
     description: 'Account values (net liquidation, cash, margin) and PnL.',
@@ -334,23 +259,17 @@ const entries: CatalogEntry[] = [
     consumers: CLIENTS,
     description: 'Historical bars; reply acknowledges, data streams on hist.stream.<requestId>.',
   }),
-  row('request', Subjects.histOrders, {
-    request: HistOrdersRequest,
-    reply: HistOrdersReply,
+  requestRow('hist.orders', {
     producer: 'history',
     consumers: CLIENTS,
     description: 'Order audit trail, paged.',
   }),
-  row('request', Subjects.histTrades, {
-    request: HistTradesRequest,
-    reply: HistTradesReply,
+  requestRow('hist.trades', {
     producer: 'history',
     consumers: CLIENTS,
     description: 'Fills, paged.',
   }),
-  row('request', Subjects.histExport, {
-    request: HistExportRequest,
-    reply: HistExportReply,
+  requestRow('hist.export', {
     producer: 'history',
     consumers: CLIENTS,
     description: 'CSV export of bars, orders or trades, streamed on hist.stream.<requestId>.',

@@ -50,7 +50,8 @@ import { Subjects } from './subjects.js';
 /**
  * Every request/reply API of the bus by name, with its subject and its request and reply schemas — what the typed
  * clients (libs/clients) are built from, so the reply type of a call follows from the name a caller gives and no
- * caller chooses a generic. The catalog holds the same schemas for the same subjects (a test checks each pair).
+ * caller chooses a generic. The catalog builds its request rows from it (and from GATEWAY_COMMANDS), so each pair of
+ * schemas is written once.
  *
  * Streamed replies (`hist.bars`, and `hist.export`'s chunks) are not plain request/reply: their client reassembles
  * the chunks (libs/clients history.ts). Broker commands (`broker.<broker>.cmd.<verb>`) are typed by BROKER_COMMANDS
