@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { type Instrument, Subjects } from '@trading-system/contracts';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ACCOUNT, type Harness, startHarness, waitUntil } from './harness.js';
-import { migrateBefore, writeOrderRow, writeTrail } from './legacy-ledger.js';
+import { acceptedEvent, migrateBefore, writeOrderRow, writeTrail } from './legacy-ledger.js';
 import { get, type Reply } from './oms-helpers.js';
 
 let h: Harness | undefined;
@@ -54,16 +54,7 @@ describe('an Alpaca ledger from before the asset-UUID ids', () => {
           last_seq: 3,
           atMs: now,
         });
-        const accepted = {
-          kind: 'accepted',
-          instrument: OLD_ASSET,
-          side: 'BUY',
-          quantity: '100',
-          orderType: 'LMT',
-          limitPrice: '150',
-          tif: 'DAY',
-          outsideRth: false,
-        };
+        const accepted = acceptedEvent(OLD_ASSET);
         const fill = {
           kind: 'partiallyFilled',
           execId,

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from '@trading-system/storage';
 import { afterEach, describe, expect, test } from 'vitest';
 import { AAPL, ACCOUNT, type Harness, startHarness, waitUntil } from './harness.js';
-import { migrateBefore, writeOrderRow, writeTrail } from './legacy-ledger.js';
+import { acceptedEvent, migrateBefore, writeOrderRow, writeTrail } from './legacy-ledger.js';
 import { db, get } from './oms-helpers.js';
 
 let h: Harness | undefined;
@@ -75,16 +75,7 @@ describe.each(['nats-pg', 'memory-pglite'] as const)('a ledger from before migra
           permId: PERM_ID,
         };
         const events = [
-          {
-            kind: 'accepted',
-            instrument: AAPL,
-            side: 'BUY',
-            quantity: '100',
-            orderType: 'LMT',
-            limitPrice: '150',
-            tif: 'DAY',
-            outsideRth: false,
-          },
+          acceptedEvent(AAPL),
           { kind: 'statusChanged', from: 'accepted', to: 'pendingSubmit', brokerOrderId: ORDER_ID },
           {
             kind: 'statusChanged',

@@ -11,7 +11,7 @@ import { Subjects } from '@trading-system/contracts';
 import { sql } from '@trading-system/storage';
 import { afterEach, describe, expect, test } from 'vitest';
 import { AAPL, ACCOUNT, type Harness, startHarness, waitUntil } from './harness.js';
-import { migrateBefore, writeOrderRow, writeTrail } from './legacy-ledger.js';
+import { acceptedEvent, migrateBefore, writeOrderRow, writeTrail } from './legacy-ledger.js';
 import { db, get, type Reply } from './oms-helpers.js';
 
 let h: Harness | undefined;
@@ -68,16 +68,7 @@ describe.each(['nats-pg', 'memory-pglite'] as const)('a ledger from before migra
           atMs: now,
         });
         const events = [
-          {
-            kind: 'accepted',
-            instrument: OLD_AAPL,
-            side: 'BUY',
-            quantity: '100',
-            orderType: 'LMT',
-            limitPrice: '150',
-            tif: 'DAY',
-            outsideRth: false,
-          },
+          acceptedEvent(OLD_AAPL),
           { kind: 'statusChanged', from: 'accepted', to: 'submitted', brokerStatus: 'working', brokerOrderId: '61' },
           {
             kind: 'partiallyFilled',

@@ -96,3 +96,17 @@ export async function writeOrderRow(
     })
     .execute();
 }
+
+/** The `accepted` event of that same order (writeOrderRow's), as every version wrote it. */
+export function acceptedEvent(instrument: unknown): { readonly kind: 'accepted' } & Record<string, unknown> {
+  return {
+    kind: 'accepted',
+    instrument,
+    side: 'BUY',
+    quantity: '100',
+    orderType: 'LMT',
+    limitPrice: '150',
+    tif: 'DAY',
+    outsideRth: false,
+  };
+}
