@@ -62,7 +62,11 @@ export class ChartFeeds {
     for (const f of this.feeds.values()) for (const res of f.clients) res.write(': keepalive\n\n');
   }, KEEPALIVE_MS).unref();
 
-  constructor(private readonly deps: { readonly bus: Bus; readonly logger: Logger; readonly timeoutMs: number }) {}
+  private readonly md: MarketDataClient;
+
+  constructor(private readonly deps: { readonly bus: Bus; readonly logger: Logger; readonly timeoutMs: number }) {
+    this.md = new MarketDataClient(deps.bus, { timeoutMs: deps.timeoutMs });
+  }
 
   /** Open series (for tests and the operator's curiosity): key → pages showing it. */
   get open(): ReadonlyMap<string, number> {
@@ -130,9 +134,8 @@ export class ChartFeeds {
         if (m.data.last !== undefined) this.send(feed, 'tick', { t: m.data.tsEventMs, last: m.data.last });
       }),
     );
-    const md = new MarketDataClient(bus, { timeoutMs: this.deps.timeoutMs });
     const lease = async (): Promise<void> => {
-      await md.subscribe({
+      await this.md.subscribe({
         v: 1,
         leaseId: feed.leaseId,
         broker: s.broker,
@@ -172,10 +175,7 @@ export class ChartFeeds {
       return; // never granted: nothing to release
     }
     try {
-      await new MarketDataClient(this.deps.bus, { timeoutMs: this.deps.timeoutMs }).unsubscribe({
-        v: 1,
-        leaseId: feed.leaseId,
-      });
+      await this.md.unsubscribe({ v: 1, leaseId: feed.leaseId });
     } catch (err) {
       // An expired lease is released already; any other failure: it expires by itself within its lifetime.
       if (registryCodeOf(err) !== 'LEASE_NOT_FOUND')
