@@ -79,7 +79,7 @@ export async function handleSubmit(ctx: OmsContext, req: SubmitOrder): Promise<O
 
   // Independent reads: in flight together (one round trip of latency on a pool).
   const [position, accountOpen, strategyOpen] = await Promise.all([
-    ledgerPosition(ctx.db, req.broker, account.value, instrument.id),
+    ledgerPosition(ctx.db, ctx.brokers, req.broker, account.value, instrument.id),
     countOpenOrders(ctx.db, { account: account.value }),
     req.strategy === undefined ? 0 : countOpenOrders(ctx.db, { strategy: req.strategy }),
   ]);

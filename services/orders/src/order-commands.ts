@@ -294,7 +294,7 @@ async function modifyOne(ctx: OmsContext, req: ModifyOrder): Promise<OrderComman
     },
     mode: ctx.settings.tradingState.mode,
     config: ctx.settings.risk,
-    position: await ledgerPosition(ctx.db, row.broker, row.account, instrument.id),
+    position: await ledgerPosition(ctx.db, ctx.brokers, row.broker, row.account, instrument.id),
     // The order being modified is already open: it does not count against the open-order limit.
     accountCounts: { openOrders: 0, commandsLastSecond: ctx.live.countAndRecord(`account:${row.account}`, now) },
     strategyCounts: {

@@ -17,21 +17,36 @@ import { type Db, FINAL_STATES, type Trx } from './ledger.js';
 
 const signedQty = sql<string>`sum(case when side = 'BUY' then quantity else -quantity end)`;
 
-/** Signed position of an account in one instrument, from the fills in the ledger ("0" when flat). */
+/**
+ * Signed position of an account in one instrument, from the fills in the ledger ("0" when flat), for the pre-trade
+ * risk checks. Fills recorded under an older id of the instrument (before its gateway renamed it) count too: each
+ * other id the account's fills name is mapped by `currentIdOf`, the mapping `orders.positions` merges rows by, so a
+ * max-position or reducing-only decision sees the same position the positions query shows. Ids are asked of the
+ * gateway once (cached), in flight together; an id it cannot map stays as recorded (not this instrument).
+ */
 export async function ledgerPosition(
   db: Db | Trx,
+  brokers: BrokerClient,
   broker: string,
   account: string,
   instrumentId: string,
 ): Promise<string> {
-  const row = await db
+  const rows = await db
     .selectFrom('fills')
+    .select('instrument_id')
     .select(signedQty.as('qty'))
     .where('broker', '=', broker)
     .where('account', '=', account)
-    .where('instrument_id', '=', instrumentId)
-    .executeTakeFirst();
-  return row?.qty === null || row?.qty === undefined ? '0' : normalizeDecimal(row.qty);
+    .groupBy('instrument_id')
+    .execute();
+  const counted = await Promise.all(
+    rows.map(async (r) =>
+      r.instrument_id === instrumentId || (await currentIdOf(brokers, broker, r.instrument_id)) === instrumentId
+        ? r.qty
+        : '0',
+    ),
+  );
+  return normalizeDecimal(counted.reduce((sum, q) => addDecimal(sum, q), '0'));
 }
 
 export interface LedgerPosition {

@@ -1,0 +1,130 @@
+/**
+ * Pre-trade risk on a position traded across the instrument-id upgrade: the version before named an Alpaca asset by
+ * a hashed decimal id, gateway-alpaca now by the asset UUID (keeping the hashed id as an alias of it). A ledger with
+ * 40 bought under the old id (written by the version before) and 60 under the UUID holds 100: the max-position and
+ * reducing-only checks of a submit decide on 100, not on the 60 under the current id alone.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Instrument, Subjects } from '@trading-system/contracts';
+import { afterEach, describe, expect, test } from 'vitest';
+import { ACCOUNT, type Harness, startHarness, waitUntil } from './harness.js';
+import { acceptedEvent, migrateBefore, writeOrderRow, writeTrail } from './legacy-ledger.js';
+import { get, type Reply, submit } from './oms-helpers.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const HASHED = 1_739_204_611;
+const UUID = '7f1c2a54-3d0e-4b8a-9c61-2e5f0a9d4b17';
+const ASSET: Instrument = {
+  id: UUID,
+  secType: 'STK',
+  symbol: 'AAPL',
+  localSymbol: 'AAPL',
+  exchange: 'NASDAQ',
+  currency: 'USD',
+  minTick: '0.01',
+};
+const { id: _, ...rest } = ASSET;
+const OLD_ASSET = { conId: HASHED, ...rest };
+
+describe('risk checks on a ledger from before the asset-UUID ids', () => {
+  test('max position and reducing-only count fills under the old id and the UUID together', async () => {
+    const id = `old-${randomUUID()}`;
+    const execId = `old-exec-${randomUUID()}`;
+    h = await startHarness('nats-pg', {
+      risk: { default: { maxPosition: '100' }, accounts: {}, strategies: {} },
+      prepare: async (database, schema, broker) => {
+        await migrateBefore(database, schema, '0009');
+        const s = database.withSchema(schema);
+        const now = Date.now();
+        await writeOrderRow(s, {
+          client_order_id: id,
+          broker,
+          account: ACCOUNT,
+          con_id: HASHED,
+          instrument: OLD_ASSET,
+          state: 'partiallyFilled',
+          filled_qty: '40',
+          fill_notional: '6000',
+          broker_order_id: '61',
+          last_seq: 3,
+          atMs: now,
+        });
+        await writeTrail(s, { clientOrderId: id, broker, account: ACCOUNT, atMs: now }, [
+          acceptedEvent(OLD_ASSET),
+          { kind: 'statusChanged', from: 'accepted', to: 'submitted', brokerStatus: 'working', brokerOrderId: '61' },
+          {
+            kind: 'partiallyFilled',
+            execId,
+            side: 'BUY',
+            price: '150',
+            quantity: '40',
+            cumQty: '40',
+            leavesQty: '60',
+            avgPrice: '150',
+            brokerOrderId: '61',
+          },
+        ]);
+        await s
+          .insertInto('fills')
+          .values({
+            exec_id: execId,
+            client_order_id: id,
+            broker,
+            account: ACCOUNT,
+            con_id: HASHED,
+            side: 'BUY',
+            quantity: '40',
+            price: '150',
+            exec_time_ms: now,
+            created_at_ms: now,
+          })
+          .execute();
+      },
+    });
+    const x = h;
+    // The gateway qualifies the asset by its UUID, and by the old id as an alias of it.
+    x.gateway.aliases.set(UUID, ASSET);
+    x.gateway.aliases.set(String(HASHED), ASSET);
+    const now = Date.now();
+    await x.brokerEvent('execution', {
+      eventId: `exec-${execId}-2`,
+      tsEventMs: now,
+      execution: {
+        orderId: '61',
+        clientOrderId: id,
+        execId: `${execId}-2`,
+        account: ACCOUNT,
+        instrumentId: UUID,
+        side: 'BUY',
+        quantity: '60',
+        price: '151',
+        cumQty: '100',
+        avgPrice: '150.6',
+        exchange: 'NASDAQ',
+        execTimeMs: now,
+      },
+    });
+    await waitUntil(async () => ((await get(x, id)).order?.state === 'filled' ? true : undefined));
+
+    const order = (side: 'BUY' | 'SELL', quantity: string) => submit(x, { instrument: { id: UUID }, side, quantity });
+    // 100 held: one more is 101, beyond ±100 (60 alone would allow it).
+    expect(await order('BUY', '1')).toMatchObject({ ok: false, code: 'RISK_MAX_POSITION' });
+    // Selling 200 ends at -100, within ±100 (60 alone would end at -140).
+    expect(await order('SELL', '200')).toMatchObject({ ok: true });
+
+    const mode = (m: string) =>
+      x.request<Reply>(Subjects.ordersTradingState.build(), {
+        v: 1,
+        set: { mode: m, reason: 'test', changedBy: 'operator:test' },
+      });
+    expect(await mode('reducingOnly')).toMatchObject({ ok: true });
+    // Reducing-only: selling the 100 held reduces it (against 60 alone it would go short), one more does not.
+    expect(await order('SELL', '101')).toMatchObject({ ok: false, code: 'TRADING_REDUCING_ONLY' });
+    expect(await order('SELL', '100')).toMatchObject({ ok: true });
+  }, 120_000);
+});
