@@ -39,6 +39,14 @@ export const CurrentBrokerStatus = z.object({
   /** Publisher time, epoch ms. */
   tsMs: EpochMs,
   /**
+   * The broker's clock at `tsMs`, epoch ms, as the gateway last learned it (IB: reqCurrentTime, whole seconds;
+   * Alpaca: its clock endpoint; paper: its quote source's clock, or its replay's), so "the last N days" and "now"
+   * are counted on the broker's time, not the reader's: a reader's broker now is `brokerTimeMs + (its now − tsMs)`.
+   * Absent until the gateway learned it (before the first session) and from gateways older than this field: then
+   * readers count from their own clock.
+   */
+  brokerTimeMs: EpochMs.optional(),
+  /**
    * Identity of the gateway instance hosting the connection: new on every gateway start (process start, or the
    * broker added again), never reused. A change means the previous instance is gone with whatever it held in
    * memory (queued commands it had not written to the broker): reconcile then. Optional only for gateways older
@@ -129,3 +137,15 @@ export const ListBrokersReply = okReply({
   brokerType: z.string().min(1).max(64).optional(),
 });
 export type ListBrokersReply = z.infer<typeof ListBrokersReply>;
+
+/**
+ * The broker's clock now, by a status it published: its `brokerTimeMs` carried forward by the time passed since
+ * (`nowMs − tsMs`, on the reader's clock, which is taken to agree with the gateway's). Undefined when the status
+ * carries no broker time (an older gateway, or none learned yet): the reader then counts from its own clock.
+ */
+export function brokerNowMs(
+  status: { readonly tsMs: number; readonly brokerTimeMs?: number | undefined },
+  nowMs: number,
+): number | undefined {
+  return status.brokerTimeMs === undefined ? undefined : status.brokerTimeMs + Math.max(0, nowMs - status.tsMs);
+}

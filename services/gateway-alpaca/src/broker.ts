@@ -146,6 +146,8 @@ export class AlpacaBroker {
   private session = 0;
   private stopped = false;
   private state: ConnectionState = 'disconnected';
+  /** Alpaca's time minus ours, ms (learnClock); undefined before the first connect. */
+  private clockOffsetMs: number | undefined;
   private notice: BrokerNotice | undefined = {
     kind: 'other',
     code: 'connecting',
@@ -304,7 +306,18 @@ export class AlpacaBroker {
     return { ...ALPACA_CAPABILITIES, history: historyCapabilities(this.config.maxRequestsPerMinute) };
   }
 
+  /**
+   * Alpaca's clock against ours (BrokerStatus.brokerTimeMs): read at every connect from its clock endpoint, taken at
+   * the middle of the round trip. alpaca-sim's runs in the past, and history counts "the last N days" from it.
+   */
+  private async learnClock(): Promise<void> {
+    const sent = Date.now();
+    const { nowMs } = await this.port.clock();
+    this.clockOffsetMs = Math.round(nowMs - (sent + Date.now()) / 2);
+  }
+
   status(): BrokerStatus {
+    const tsMs = Date.now();
     return {
       v: 1,
       broker: this.config.name,
@@ -314,7 +327,8 @@ export class AlpacaBroker {
       ...(this.notice === undefined ? {} : { notice: this.notice }),
       accounts: this.accounts,
       paper: this.config.paper,
-      tsMs: Date.now(),
+      tsMs,
+      ...(this.clockOffsetMs === undefined ? {} : { brokerTimeMs: tsMs + this.clockOffsetMs }),
       instanceId: this.instanceId,
       session: this.session,
       capabilities: this.capabilities(),
@@ -396,6 +410,7 @@ export class AlpacaBroker {
     try {
       const account = await this.port.account();
       this.accounts = [account.account_number];
+      await this.learnClock();
       if (this.assetsById.size === 0) await this.loadAssets();
       const first = this.session === 0;
       this.session += 1;

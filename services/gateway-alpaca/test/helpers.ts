@@ -100,6 +100,7 @@ export async function startHarness(
     orderInstrument: { id: await assetId('AAPL') },
     orderQuantity: '10',
     quoteInstrument: { id: await assetId('MSFT') },
+    brokerNow: () => clock.now(),
     async cutLink() {
       proxy.cut();
     },

@@ -20,6 +20,7 @@ import {
   Subjects,
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
+import { IbClock } from './broker-clock.js';
 import { OutboundGovernor, type Priority, systemClock } from './governor.js';
 import { classifyIbCode, type IbCodeInfo } from './ib-error-classes.js';
 import { routeIbEvents, type SessionEvents } from './ib-event-routing.js';
@@ -106,6 +107,8 @@ export class BrokerConnection {
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly gatewayType: string;
+  /** IB's clock (BrokerStatus.brokerTimeMs). */
+  private readonly brokerClock = new IbClock();
   /** Connections made (first + reconnects); tests and status use it. */
   sessions = 0;
   /** IB error 100 (message rate exceeded) seen: must stay 0, the governor exists to prevent it. */
@@ -134,7 +137,10 @@ export class BrokerConnection {
     const events = routeIbEvents(this.sinks, this.streamListeners, this.sessionEvents(), () => this.health.seen(), log);
     this.port = createIbPort({ host: config.host, port: config.port, clientId: config.clientId }, events);
     this.orderWrites = new OrderWrites(this, this.port);
-    this.statusTimer = setInterval(() => this.publishStatus(), options.statusEveryMs ?? 5_000);
+    this.statusTimer = setInterval(() => {
+      this.askBrokerTime();
+      this.publishStatus();
+    }, options.statusEveryMs ?? 5_000);
     this.statusTimer.unref();
   }
 
@@ -259,8 +265,16 @@ export class BrokerConnection {
     const { notice, lastMessageMs } = this.health;
     if (notice !== undefined) s.notice = notice;
     if (lastMessageMs !== undefined) s.lastMessageAgeMs = Math.max(0, now - lastMessageMs);
+    const brokerTimeMs = this.brokerClock.brokerTimeAt(now);
+    if (brokerTimeMs !== undefined) s.brokerTimeMs = brokerTimeMs;
     s.details = this.details();
     return s;
+  }
+
+  /** IB's time now (reqCurrentTime's offset applied to ours), or ours until IB first answered. */
+  brokerNowMs(): number {
+    const now = Date.now();
+    return this.brokerClock.brokerTimeAt(now) ?? now;
   }
 
   /** What only an IB connection says about itself (contracts brokers/ib.ts): its clientId and TWS's version. */
@@ -332,9 +346,21 @@ export class BrokerConnection {
     this.log.info({ kind, serverVersion: this.port.serverVersion, accounts: this.accounts }, 'IB session ready');
     const mdType = { live: 1, frozen: 2, delayed: 3, delayedFrozen: 4 } as const;
     this.send('data', 'reqMarketDataType', (p) => p.reqMarketDataType(mdType[this.config.marketDataType]));
+    this.brokerClock.reset();
+    this.askBrokerTime();
     this.scheduleStatus();
     this.notify((l) => l.ready?.(kind));
     if (kind === 'reconnect') this.notify((l) => l.dataLost?.('reconnect', false));
+  }
+
+  /** Asks IB's time when due (session start, then once a minute): BrokerStatus.brokerTimeMs. */
+  private askBrokerTime(): void {
+    if (this.phase !== 'ready' || !this.brokerClock.due()) return;
+    this.brokerClock.asked();
+    this.send('data', 'reqCurrentTime', (p) => {
+      this.brokerClock.asked();
+      p.reqCurrentTime();
+    });
   }
 
   private onCode(code: number, reqId: number, message: string): void {
@@ -427,6 +453,10 @@ export class BrokerConnection {
       onNextValidId: (id) => this.becomeReady(id),
       onManagedAccounts: (accounts) => {
         this.accounts = accounts;
+      },
+      onCurrentTime: (epochSec) => {
+        this.brokerClock.answered(epochSec);
+        this.scheduleStatus();
       },
       onCode: (code, reqId, message) => this.onCode(code, reqId, message),
     };

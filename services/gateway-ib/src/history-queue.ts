@@ -101,7 +101,8 @@ export class HistoryQueue {
    * takes no duration under 30 S).
    */
   async fetch(req: FetchHistoryRequest): Promise<HistoryResult> {
-    const spanMs = req.startMs === undefined ? (req.spanMs ?? 0) : (req.endMs ?? Date.now()) - req.startMs;
+    // "From startMs up to now" is up to IB's now (its clock may be far from ours: a simulator's, a replay's).
+    const spanMs = req.startMs === undefined ? (req.spanMs ?? 0) : (req.endMs ?? this.conn.brokerNowMs()) - req.startMs;
     const ib = toIbHistoryParams(req.timeframe, spanMs);
     if (this.contracts.get(req.instrument.id) === undefined) {
       await this.contracts.qualifyOne({ id: req.instrument.id });
@@ -267,7 +268,7 @@ export class HistoryQueue {
           toIbEndDateTime(req.endMs),
           // Up to now: the span back from when it is sent (a paced request may have waited since it was queued).
           req.endMs === undefined && req.startMs !== undefined
-            ? ibDurationCovering(Date.now() - req.startMs)
+            ? ibDurationCovering(this.conn.brokerNowMs() - req.startMs)
             : req.duration,
           req.barSize,
           req.whatToShow,

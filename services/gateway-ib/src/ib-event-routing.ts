@@ -1,7 +1,7 @@
 /**
  * Routes @stoqey/ib's callbacks (through our port's `IbEvents`) to whom they belong: per-request callbacks to the
  * sink registered for their reqId, order and account callbacks to every stream listener, session callbacks
- * (connected, closed, next valid id, accounts, codes) to the connection. Every callback marks that IB said something.
+ * (connected, closed, next valid id, accounts, IB's time, codes) to the connection. Every callback marks that IB said something.
  */
 import type { Logger } from '@trading-system/runtime';
 import type { IbEvents, IbStreamEvents } from './ib-port.js';
@@ -12,6 +12,7 @@ export interface SessionEvents {
   onDisconnected(): void;
   onNextValidId(id: number): void;
   onManagedAccounts(accounts: readonly string[]): void;
+  onCurrentTime(epochSec: number): void;
   onCode(code: number, reqId: number, message: string): void;
 }
 
@@ -36,6 +37,10 @@ export function routeIbEvents(
     onManagedAccounts: (accounts) => {
       seen();
       session.onManagedAccounts(accounts);
+    },
+    onCurrentTime: (epochSec) => {
+      seen();
+      session.onCurrentTime(epochSec);
     },
     onCode: (code, reqId, message) => {
       seen();

@@ -30,6 +30,8 @@ export interface IbEvents {
   /** Session usable; `orderId` is the next order id IB accepts for this clientId. */
   onNextValidId(orderId: number): void;
   onManagedAccounts(accounts: readonly string[]): void;
+  /** IB's clock (reqCurrentTime's answer), epoch seconds. */
+  onCurrentTime(epochSec: number): void;
   /** Every IB error / notice; reqId -1 when not tied to a request. */
   onCode(code: number, reqId: number, message: string): void;
   onTickPrice(reqId: number, field: number, value: number): void;
@@ -145,6 +147,8 @@ export interface IbPort {
   reqContractDetails(reqId: number, contract: Contract): void;
   reqSecDefOptParams(reqId: number, symbol: string, futFopExchange: string, secType: string, conId: number): void;
   reqIds(): void;
+  /** Asks IB's time (answered through onCurrentTime). */
+  reqCurrentTime(): void;
   /**
    * Sends placeOrder (new order or modification). The promise resolves once the message has been handed to the
    * TCP socket (@stoqey/ib's `sent` event for this orderId: its own command buffer and rate limiter are behind
@@ -195,6 +199,7 @@ export function createIbPort(endpoint: IbEndpoint, events: IbEvents): IbPort {
     });
     on(EventName.sent, (tokens: unknown[]) => writes.sent(tokens, ib.serverVersion));
     on(EventName.nextValidId, (id: number) => events.onNextValidId(id));
+    on(EventName.currentTime, (time: number) => events.onCurrentTime(time));
     on(EventName.managedAccounts, (list: string) =>
       events.onManagedAccounts(
         list
@@ -403,6 +408,7 @@ export function createIbPort(endpoint: IbEndpoint, events: IbEvents): IbPort {
     reqSecDefOptParams: (reqId, symbol, futFopExchange, secType, conId) =>
       void current().reqSecDefOptParams(reqId, symbol, futFopExchange, secType, conId),
     reqIds: () => void current().reqIds(),
+    reqCurrentTime: () => void current().reqCurrentTime(),
     placeOrder: (orderId, contract, order) =>
       orderMessage('place', orderId, (ib) => ib.placeOrder(orderId, contract, order)),
     cancelOrder: (orderId) => orderMessage('cancel', orderId, (ib) => ib.cancelOrder(orderId)),

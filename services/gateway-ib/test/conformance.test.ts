@@ -108,6 +108,7 @@ const factory: ConformanceFactory = {
       orderInstrument: { id: String(AAPL) },
       orderQuantity: '100',
       quoteInstrument: { id: String(EURUSD) },
+      brokerNow: () => clock.now(),
       async cutLink() {
         proxy.cut();
       },

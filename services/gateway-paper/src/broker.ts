@@ -18,6 +18,7 @@ import {
   type BrokerNotice,
   type BrokerPlaceOrderRequest,
   type BrokerStatus,
+  brokerNowMs,
   type ConnectionState,
   errorReply,
   type Instrument,
@@ -236,6 +237,8 @@ export class PaperBroker {
 
   status(): BrokerStatus {
     const source = this.shadow.last;
+    const tsMs = Date.now();
+    const brokerTimeMs = this.brokerTimeAt(tsMs, source);
     return {
       v: 1,
       broker: this.config.name,
@@ -253,12 +256,24 @@ export class PaperBroker {
       ...(this.state === 'connected' ? {} : { notice: this.sourceNotice(source) }),
       accounts: this.venue.accounts(),
       paper: true,
-      tsMs: Date.now(),
+      tsMs,
+      ...(brokerTimeMs === undefined ? {} : { brokerTimeMs }),
       instanceId: this.instanceId,
       session: 1,
       capabilities: this.capabilities(),
       details: this.details(),
     };
+  }
+
+  /**
+   * The paper broker's time for BrokerStatus.brokerTimeMs: a replay's clock (the market it replays is that moment's),
+   * else its quote source's clock as the source announces it, since the source's quotes and history are what it
+   * serves (its history requests go to the source, counted back from the source's now). Undefined while the source
+   * announces none.
+   */
+  private brokerTimeAt(atMs: number, source: BrokerStatus | undefined): number | undefined {
+    if (this.replay !== undefined) return this.clock.nowMs();
+    return source === undefined ? undefined : brokerNowMs(source, atMs);
   }
 
   /** Why the paper broker does not trade: its quote source is down, or was never heard of. */

@@ -33,6 +33,8 @@ const factory: ConformanceFactory = {
       orderInstrument: { id: AAPL },
       orderQuantity: '100',
       quoteInstrument: { id: EURUSD },
+      // The paper broker's time is its quote source's: gateway-ib's on ib-sim, in March 2024.
+      brokerNow: () => h.clock.now(),
       async restartGateway() {
         await h.stopPaper();
         await h.startPaper();

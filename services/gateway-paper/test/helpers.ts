@@ -50,6 +50,8 @@ export interface Source {
   /** The schema the paper books go to (created by the gateway's migrations, dropped with the database). */
   readonly schema: string;
   readonly source: string;
+  /** The sim's clock (March 2024, advancing at wall speed): the source broker's time. */
+  readonly clock: ManualClock;
   stop(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ export async function startSource(): Promise<Source> {
     database,
     schema: database.newSchema('paper'),
     source,
+    clock,
     async stop() {
       await ib.stop();
       await bus.drain();

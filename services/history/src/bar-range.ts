@@ -51,8 +51,10 @@ export function durationStart(
 
 /**
  * The range a query asks for (see durationStart for `duration`), fetched in bar sizes the broker serves (`served`,
- * its announcement). Intraday base ranges are aligned to bar boundaries; the end is capped at the last completed bar
- * (the bar in progress is never cached). Throws VALIDATION_FAILED when no served size tiles the timeframe.
+ * its announcement). A query without `endMs` ends at `nowMs`, the broker's now. Intraday base ranges are aligned to
+ * bar boundaries; the end is capped at the last bar completed by `latestMs` (the bar in progress is never cached):
+ * the later of the broker's now and ours, since bars built live here (market-data's) are stamped by our clock, which
+ * a simulated broker's may trail. Throws VALIDATION_FAILED when no served size tiles the timeframe.
  */
 export function planBarRange(
   q: HistBarsQuery,
@@ -60,6 +62,7 @@ export function planBarRange(
   served: readonly string[],
   timeZone?: string,
   calendar?: CalendarId,
+  latestMs: number = nowMs,
 ): BarPlan {
   const timeframe = barSizeToTimeframe(q.barSize);
   const baseTimeframe = sourceTimeframe(timeframe, served);
@@ -79,10 +82,10 @@ export function planBarRange(
   const targetMs = (parseTimeframe(timeframe).seconds ?? Number.POSITIVE_INFINITY) * 1_000;
   const grid = barGridFor(calendar, q.useRth ? 'regular' : 'extended', timeZone, targetMs);
   let bStart = startMs;
-  let bEnd = Math.min(endMs, nowMs);
+  let bEnd = Math.min(endMs, latestMs);
   if (!direct) {
     bStart = bucketStart(startMs, timeframe, grid);
-    bEnd = Math.min(bucketEnd(bucketStart(Math.max(endMs - 1, bStart), timeframe, grid), timeframe, grid), nowMs);
+    bEnd = Math.min(bucketEnd(bucketStart(Math.max(endMs - 1, bStart), timeframe, grid), timeframe, grid), latestMs);
   }
   if (intraday) {
     bStart = Math.floor(bStart / baseMs) * baseMs;

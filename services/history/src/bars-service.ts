@@ -75,12 +75,16 @@ export class BarsService {
     if (!supported.includes(whatToShow)) throw whatToShowRefused(instrument, whatToShow, supported);
     const history = await this.deps.brokers.of(q.broker);
     const served = history.bars.map((b) => b.timeframe);
+    const ours = this.deps.now();
+    // "The last N days" end at the broker's now (its announced clock), not ours.
+    const brokerNow = this.deps.brokers.nowOf(q.broker, ours);
     const plan = planBarRange(
       q,
-      this.deps.now(),
+      brokerNow,
       served,
       instrument.timeZone ?? 'UTC',
       calendarForInstrument(instrument),
+      Math.max(brokerNow, ours),
     );
     const series: SeriesKey = {
       broker: q.broker,
@@ -94,9 +98,10 @@ export class BarsService {
 
   /**
    * Fills the cache for `p` (unless cachedOnly) and returns the ranges still missing, with the reason of each. A
-   * hole older than the broker keeps bars of the series' size (its announced `maxLookbackMs` back from this
-   * service's clock) is reported as HISTORY_BEYOND_LOOKBACK. It is still asked for: the limit is counted from the
-   * broker's now, which a simulator or a replay sets in the past, so only the broker's answer is final.
+   * hole older than the broker keeps bars of the series' size (its announced `maxLookbackMs` back from the broker's
+   * now: its announced clock, else this service's) is reported as HISTORY_BEYOND_LOOKBACK. It is still asked for:
+   * the broker's now is known only to a second or so (and not at all from older gateways), so only the broker's
+   * answer is final.
    */
   async fill(
     p: PreparedBars,
@@ -107,7 +112,7 @@ export class BarsService {
   ): Promise<MissingRange[]> {
     return this.withLock(seriesId(p.series), async () => {
       const range = p.plan.base;
-      const oldest = oldestServedMs(p, this.deps.now());
+      const oldest = oldestServedMs(p, this.deps.brokers.nowOf(p.series.broker, this.deps.now()));
       const beyond = (m: Range): MissingRange =>
         hole(
           m,

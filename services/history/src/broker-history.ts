@@ -4,6 +4,7 @@ import {
   BROKER_STATUS_STREAM,
   type BrokerStatus,
   type BrokerStatusReply,
+  brokerNowMs,
   type HistoryCapabilities,
   parseTimeframe,
   Subjects,
@@ -23,6 +24,12 @@ const FRESH_MS = 30_000;
  */
 export class BrokerHistory {
   private readonly known = new Map<string, { caps: HistoryCapabilities; atMs: number }>();
+  /**
+   * Each broker's clock as its status last announced it (BrokerStatus.brokerTimeMs): the broker's time when it was
+   * heard, and when that was on this process's monotonic clock, so its now is carried forward by elapsed time only
+   * (whatever clock this service is given, and whatever clock the gateway stamps its status with).
+   */
+  private readonly clocks = new Map<string, { brokerMs: number; heardAtPerfMs: number }>();
   /** One question per broker at a time: a burst of requests (or live bars) shares it. */
   private readonly asking = new Map<string, Promise<HistoryCapabilities | HistoryError>>();
 
@@ -48,6 +55,16 @@ export class BrokerHistory {
     throw asked;
   }
 
+  /**
+   * The broker's now, from the time its last status announced (asked with its capabilities in `of`), so "the last N
+   * days" and the lookback limit are counted back from the broker's now (a simulator's or a replay's may be years
+   * away from ours); `ours` when the broker announces no time (an older gateway, or none learned yet).
+   */
+  nowOf(broker: string, ours: number): number {
+    const c = this.clocks.get(broker);
+    return c === undefined ? ours : Math.round(c.brokerMs + (performance.now() - c.heardAtPerfMs));
+  }
+
   /** The last announcement, when one was had: for callers that must not wait for the broker (live bars). */
   lastKnown(broker: string): HistoryCapabilities | undefined {
     return this.known.get(broker)?.caps;
@@ -63,10 +80,17 @@ export class BrokerHistory {
       return new HistoryError(errorCode(err), `status of broker ${broker}: ${errorMessage(err)}`);
     }
     if (!reply.ok) return new HistoryError(reply.code, reply.message);
+    // A status made for this question: its broker time is the broker's now (within the round trip).
+    this.heard(broker, reply.status.brokerTimeMs);
     const history = reply.status.capabilities?.history;
     if (history === undefined)
       return new HistoryError('BROKER_CAPABILITIES_UNKNOWN', `broker ${broker} announces no historical data`);
     return history;
+  }
+
+  private heard(broker: string, brokerMs: number | undefined): void {
+    if (brokerMs === undefined) this.clocks.delete(broker);
+    else this.clocks.set(broker, { brokerMs, heardAtPerfMs: performance.now() });
   }
 
   /** The history announcement of the status the broker's gateway last published (kept in BROKER_STATUS). */
@@ -76,7 +100,9 @@ export class BrokerHistory {
         BROKER_STATUS_STREAM.name,
         Subjects.brokerStatus.build({ broker }),
       );
-      // Kept by whichever gateway version published last: the bus reads either shape (BrokerStatus).
+      // Kept by whichever gateway version published last: the bus reads either shape (BrokerStatus). Published some
+      // time ago: its broker time is carried forward to now by the wall time since (brokerNowMs).
+      if (last !== undefined) this.heard(broker, brokerNowMs(last.data, Date.now()));
       return last?.data.capabilities?.history;
     } catch (err) {
       // No BROKER_STATUS stream (nothing set it up on this server) or a status of an older shape: there is no

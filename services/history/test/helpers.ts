@@ -120,6 +120,8 @@ export interface Responder {
   failing: { startMs: number; endMs: number }[];
   /** What the status announces (gateway-ib's capabilities unless a test changes them). */
   capabilities: BrokerCapabilities;
+  /** The broker's clock its status announces (BrokerStatus.brokerTimeMs); undefined: none, as older gateways. */
+  brokerTime: (() => number) | undefined;
   /** Hold every fetch after this many until release() (undefined = answer at once). */
   holdAfter: number | undefined;
   release(): void;
@@ -133,6 +135,7 @@ export function startResponder(bus: Bus, broker: string, clock: () => number = (
     fetches: [],
     failing: [],
     capabilities: ibCapabilities(100),
+    brokerTime: undefined,
     holdAfter: undefined,
     release() {
       for (const go of held.splice(0)) go();
@@ -178,6 +181,7 @@ export function startResponder(bus: Bus, broker: string, clock: () => number = (
         accounts: [],
         paper: true,
         tsMs: clock(),
+        ...(r.brokerTime === undefined ? {} : { brokerTimeMs: r.brokerTime() }),
         capabilities: r.capabilities,
       },
     })),

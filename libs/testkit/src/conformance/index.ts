@@ -3,7 +3,7 @@
  * and the main entry is also loaded outside vitest (bench/).
  */
 export { BrokerClient, type EventOf, type RecordedEvent } from './broker-client.js';
-export { brokerConformanceSuite } from './suite.js';
+export { BROKER_TIME_TOLERANCE_MS, brokerConformanceSuite } from './suite.js';
 export type {
   ConformanceFactory,
   ConformanceSetup,

@@ -14,6 +14,7 @@ import {
   BrokerCapabilities,
   BrokerNotice,
   type BrokerStatus,
+  brokerNowMs,
   type ConnectionState,
   CurrentBrokerStatus,
   capabilityProblems,
@@ -37,6 +38,12 @@ import { exactTradesTest } from './trades.js';
  * from a cancel (Alpaca), `cancelled` when it cannot (IB); the contract allows both (BrokerOrderState).
  */
 const TIF_END: readonly string[] = ['cancelled', 'expired'];
+
+/**
+ * How far the broker time a gateway announces may be from the broker's clock: whole seconds from IB (reqCurrentTime)
+ * and Alpaca's sim, a round trip, and the time a status spends on the bus before the suite reads it.
+ */
+export const BROKER_TIME_TOLERANCE_MS = 5_000;
 
 export function brokerConformanceSuite(factory: ConformanceFactory, opts: { timeoutMs?: number } = {}): void {
   describe(`broker conformance: ${factory.name}`, { timeout: opts.timeoutMs ?? 20_000 }, () => {
@@ -192,6 +199,22 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
       expect(mine.assetClasses).toContain(orderSecType);
       const published = await nextPublishedStatus();
       expect(published.capabilities).toEqual(mine);
+    });
+
+    test("announces the broker's clock in its status, within a tolerance of the broker's own", async () => {
+      // The status as it answers now and as it publishes: both carry the broker's time (history counts from it).
+      for (const [how, s] of [
+        ['answered', await statusIs('connected')],
+        ['published', await nextPublishedStatus()],
+      ] as const) {
+        expect(s.brokerTimeMs, `BrokerStatus.brokerTimeMs (${how})`).toBeDefined();
+        const brokerNow = t.brokerNow?.();
+        const announced = brokerNowMs(s, Date.now());
+        if (brokerNow === undefined || announced === undefined) continue;
+        expect(Math.abs(announced - brokerNow), `broker time ${how} vs the broker's clock, ms`).toBeLessThanOrEqual(
+          BROKER_TIME_TOLERANCE_MS,
+        );
+      }
     });
 
     test('qualifies an instrument of every asset class it announces', async () => {

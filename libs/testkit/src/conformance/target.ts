@@ -65,6 +65,12 @@ export interface ConformanceTarget {
   readonly orderQuantity: string;
   /** A second instrument with live quotes now (market-data scenarios watch it beside the order instrument). */
   readonly quoteInstrument: { readonly id: string };
+  /**
+   * The broker's own clock now, epoch ms (a simulator's clock, which may run at another time than ours): the suite
+   * holds the broker time the gateway announces (BrokerStatus.brokerTimeMs) to it, within BROKER_TIME_TOLERANCE_MS.
+   * Absent: the suite checks only that a broker time is announced.
+   */
+  brokerNow?(): number;
   /** Cuts the gateway↔broker link and keeps it cut: the broker keeps working (orders rest and fill). Remote only. */
   cutLink?(): Promise<void>;
   /** Lets the gateway reach the broker again (it reconnects on its own). Remote only. */
