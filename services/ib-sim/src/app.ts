@@ -39,6 +39,12 @@ export interface SimOptions {
   readonly pacing?: Partial<PacingOptions>;
   /** > 0 switches streaming to N LAST+RTVolume ticks per second per subscription (benchmarks). */
   readonly highRateTicksPerSec?: number;
+  /**
+   * Clock of the trade time in RTVolume (generic tick 233) of streaming lines: `wall` (default) the sim process's
+   * Date.now(), or `sim` the sim clock. With a scaled clock, `sim` keeps trades, bars and sessions in one time
+   * (high-rate mode always stamps the wall emit time: clients measure latency with it).
+   */
+  readonly tradeTimes?: 'wall' | 'sim';
   readonly maxClients?: number;
   readonly maxMessagesPerSecond?: number;
   readonly maxMarketDataLines?: number;
@@ -93,6 +99,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
     maxOpenHistorical: 50,
     pacing: { ...DEFAULT_PACING, ...options.pacing },
     highRateTicksPerSec: options.highRateTicksPerSec ?? 0,
+    tradeTimes: options.tradeTimes ?? 'wall',
     delayedByMs: 15 * 60_000,
   });
   if (settings.accounts.length === 0) throw new RangeError('at least one account is required');

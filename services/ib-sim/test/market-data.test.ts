@@ -180,6 +180,30 @@ describe('reqRealTimeBars and high-rate mode', () => {
     await fast.stop();
   });
 
+  test('tradeTimes sim: RTVolume carries the (scaled) sim clock, the wall clock by default', async () => {
+    const rtTimes = async (sim: RunningSim): Promise<number[]> => {
+      const k = await connectClient(sim.port, 1);
+      const times: number[] = [];
+      loose(k.ib).on(EventName.tickString, ((id: number, type: number, value: string) => {
+        if (id === 1 && type === 48) times.push(Number(value.split(';')[2]));
+      }) as never);
+      k.ib.reqMktData(1, AAPL, '233', false, false);
+      await expect.poll(() => times.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+      k.ib.cancelMktData(1);
+      k.close();
+      await sim.stop();
+      return times;
+    };
+    const clock = scaledClock(TUESDAY_1100_ET, 20);
+    const simStamped = await rtTimes(await startTestSim({ clock, tradeTimes: 'sim' }));
+    // 2024 market time, advancing 20× the wall: within the sim clock's span, not the wall's
+    for (const t of simStamped) expect(t).toBeGreaterThan(TUESDAY_1100_ET);
+    for (const t of simStamped) expect(t).toBeLessThanOrEqual(clock.now());
+    const wallBefore = Date.now();
+    const wallStamped = await rtTimes(await startTestSim({ clock: scaledClock(TUESDAY_1100_ET, 20) }));
+    for (const t of wallStamped) expect(t).toBeGreaterThanOrEqual(wallBefore);
+  });
+
   test('high-rate mode: N ticks/s per subscription with the emit time in RTVolume', async () => {
     const fast = await startTestSim({ highRateTicksPerSec: 2_000 });
     const k = await connectClient(fast.port, 1);

@@ -28,6 +28,12 @@ export class TickStream {
     private readonly delayed: boolean,
     private readonly delayedByMs: number,
     private readonly generic: ReadonlySet<number>,
+    /**
+     * The `epochMillis` of an RTVolume trade, given the sim time the trade is seen at: the sim process's wall clock
+     * by default (what consumers measuring latency read), or that sim time, so a scaled clock stamps trades in its
+     * own time (tests that run market time faster than the wall).
+     */
+    private readonly tradeStamp: (simMs: number) => number = () => Date.now(),
   ) {}
 
   private type(live: number): number {
@@ -174,7 +180,7 @@ export class TickStream {
       out.push(enc.tickPrice(id, this.type(TICK.LAST), q.last, size(q.lastSize), 0));
       out.push(enc.tickSize(id, this.type(TICK.VOLUME), size(q.volume)));
       out.push(enc.tickString(id, this.type(TICK.LAST_TIMESTAMP), String(second)));
-      if (this.generic.has(233)) out.push(this.rtVolume(q.last, q.lastSize, q.volume, Date.now()));
+      if (this.generic.has(233)) out.push(this.rtVolume(q.last, q.lastSize, q.volume, this.tradeStamp(t)));
     } else if (!this.instrument.hasTrades && this.instrument.secType === 'IND' && q.last !== prev.last) {
       out.push(enc.tickPrice(id, this.type(TICK.LAST), q.last, '0', 0));
     }

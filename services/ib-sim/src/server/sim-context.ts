@@ -24,6 +24,11 @@ export interface SimSettings {
   readonly pacing: PacingOptions;
   /** > 0: every streaming subscription emits this many LAST+RTVolume ticks per (wall) second. */
   readonly highRateTicksPerSec: number;
+  /**
+   * Clock of RTVolume's trade time: `wall` (the sim process's Date.now(), the default: latency measurements read it)
+   * or `sim` (the sim clock, so a scaled clock's trades are stamped in market time).
+   */
+  readonly tradeTimes: 'wall' | 'sim';
   /** Delay of delayed market data (types 3/4), sim ms. */
   readonly delayedByMs: number;
 }

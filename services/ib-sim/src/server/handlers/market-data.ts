@@ -118,7 +118,15 @@ export function registerMarketDataHandlers(registry: HandlerRegistry): void {
     }
     const now = sim.clock.now();
     const type = announcedType(session, instrument, now);
-    const stream = new TickStream(sim.quotes, instrument, tickerId, type >= 3, sim.settings.delayedByMs, generic.ticks);
+    const stream = new TickStream(
+      sim.quotes,
+      instrument,
+      tickerId,
+      type >= 3,
+      sim.settings.delayedByMs,
+      generic.ticks,
+      sim.settings.tradeTimes === 'sim' ? (simMs) => simMs : () => Date.now(),
+    );
     session.send(enc.tickReqParams(tickerId, instrument.minTick, instrument.secType === 'STK' ? '9c0001' : '', 3));
     session.send(enc.marketDataType(tickerId, type));
     for (const m of stream.initial(now)) session.send(m);
