@@ -53,6 +53,12 @@ export interface MarketDataOptions {
   readonly checkEveryMs?: number;
   /** Give up on a broker snapshot after this long (IB answers within ~11 s), ms. */
   readonly snapshotTimeoutMs?: number;
+  /**
+   * Clock of the stamps on what is published (tick/trade `tsEventMs` where IB gives no time, `tsInitMs`), epoch ms.
+   * Default Date.now; a test running a scaled sim clock passes that clock so every stamp is in market time.
+   * Staleness stays on the wall clock (it is about the socket, not the market).
+   */
+  readonly now?: () => number;
 }
 
 export type FeedMark = 'live' | 'stale' | 'down';
@@ -99,6 +105,7 @@ export class MarketData {
   ticksIn = 0;
   private snapshotsRunning = 0;
   private readonly snapshotTimeoutMs: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly conn: BrokerConnection,
@@ -109,6 +116,7 @@ export class MarketData {
   ) {
     this.staleAfterMs = options.staleAfterMs ?? 30_000;
     this.snapshotTimeoutMs = options.snapshotTimeoutMs ?? 12_000;
+    this.now = options.now ?? Date.now;
     this.checkTimer = setInterval(() => this.checkStale(), options.checkEveryMs ?? 1_000);
     this.checkTimer.unref();
     conn.on({
@@ -186,7 +194,7 @@ export class MarketData {
     }
     this.snapshotsRunning++;
     const reqId = this.conn.allocReqId();
-    const state = newTickState(Date.now());
+    const state = newTickState(this.now());
     const broker = this.conn.name;
     return new Promise<Tick>((resolve, reject) => {
       let settled = false;
@@ -197,7 +205,7 @@ export class MarketData {
         offDown();
         this.conn.unregister(reqId);
         this.snapshotsRunning--;
-        if (err === undefined) resolve(toTick(broker, instrumentId, state, Date.now()));
+        if (err === undefined) resolve(toTick(broker, instrumentId, state, this.now()));
         else reject(err);
       };
       const timer = setTimeout(
@@ -208,10 +216,10 @@ export class MarketData {
         down: () => finish(new ContractError('BROKER_DISCONNECTED', 'broker disconnected during the snapshot')),
       });
       this.conn.register(reqId, {
-        tickPrice: (field, value) => void applyTickPrice(state, field, value, Date.now()),
-        tickSize: (field, value) => void applyTickSize(state, field, value, Date.now()),
+        tickPrice: (field, value) => void applyTickPrice(state, field, value, this.now()),
+        tickSize: (field, value) => void applyTickSize(state, field, value, this.now()),
         tickString: (field, value) => void applyTickString(state, field, value),
-        optionComputation: (c) => void applyOptionComputation(state, c, Date.now()),
+        optionComputation: (c) => void applyOptionComputation(state, c, this.now()),
         marketDataType: (type) => {
           state.delayed = type === 3 || type === 4;
         },
@@ -277,7 +285,7 @@ export class MarketData {
       tickSubject: Subjects.mdTick.build({ broker, instrument: instrument.id }),
       barSubject: Subjects.mdRtBar.build({ broker, instrument: instrument.id }),
       tradeSubject: Subjects.mdTrade.build({ broker, instrument: instrument.id }),
-      state: newTickState(Date.now()),
+      state: newTickState(this.now()),
       dirty: false,
       lastTickMs: Date.now(),
       feed: 'live',
@@ -295,11 +303,11 @@ export class MarketData {
     this.conn.register(reqId, {
       tickPrice: (field, value) => {
         this.ticksIn++;
-        if (applyTickPrice(state, field, value, Date.now())) this.touch(line);
+        if (applyTickPrice(state, field, value, this.now())) this.touch(line);
       },
       tickSize: (field, value) => {
         this.ticksIn++;
-        if (applyTickSize(state, field, value, Date.now())) this.touch(line);
+        if (applyTickSize(state, field, value, this.now())) this.touch(line);
       },
       tickString: (field, value) => {
         this.ticksIn++;
@@ -313,7 +321,7 @@ export class MarketData {
       },
       optionComputation: (c) => {
         this.ticksIn++;
-        if (applyOptionComputation(state, c, Date.now())) this.touch(line);
+        if (applyOptionComputation(state, c, this.now())) this.touch(line);
       },
       marketDataType: (type) => {
         state.delayed = type === 3 || type === 4;
@@ -350,7 +358,7 @@ export class MarketData {
     const broker = this.conn.name;
     this.conn.register(reqId, {
       realtimeBar: (timeSec, ohlc, volume, wap, count) => {
-        const bar = toRtBar(broker, line.instrumentId, timeSec, ohlc, volume, wap, count, Date.now());
+        const bar = toRtBar(broker, line.instrumentId, timeSec, ohlc, volume, wap, count, this.now());
         if (bar === undefined) return;
         try {
           this.bus.publish(line.barSubject, bar);
@@ -422,7 +430,7 @@ export class MarketData {
 
   private publishTrade(line: Line, rt: RtVolume): void {
     if (line.tickRefs === 0) return;
-    const trade = rtVolumeTrade(this.conn.name, line.instrumentId, rt, line.state.delayed, Date.now());
+    const trade = rtVolumeTrade(this.conn.name, line.instrumentId, rt, line.state.delayed, this.now());
     if (trade === undefined) return;
     try {
       this.bus.publish(line.tradeSubject, trade);
@@ -434,7 +442,7 @@ export class MarketData {
 
   private flush(): void {
     this.flushScheduled = false;
-    const now = Date.now();
+    const now = this.now();
     const broker = this.conn.name;
     for (const line of this.dirty) {
       line.dirty = false;
