@@ -34,6 +34,8 @@ export async function startMd(
   config: Partial<MarketDataConfig> = {},
   bus?: TestBus,
   logger: MarketDataDeps['logger'] = testLogger,
+  /** The service's clock (default the wall); `advance` moves it further. A scaled sim clock runs market time. */
+  clock: () => number = Date.now,
 ): Promise<MdHarness> {
   const nats = bus ?? (await createTestNatsBus(testCatalog));
   let offset = 0;
@@ -46,7 +48,7 @@ export async function startMd(
     bus: nats.bus,
     logger,
     config: { sweepEveryMs: 20, ...config },
-    clock: () => Date.now() + offset,
+    clock: () => clock() + offset,
     subjects,
   };
   const md = await start(deps);
