@@ -86,7 +86,7 @@ describe('md.snapshot of instruments without a line', () => {
       for (const [i, item] of reply.items.entries()) {
         const ref = instruments[i];
         const name = `round ${round} ${JSON.stringify(ref)}`;
-        expect(item.ok, name).toBe(true);
+        expect(item.ok, `${name}: ${item.ok ? 'ok' : `${item.code} ${item.message}`}`).toBe(true);
         if (!item.ok) continue;
         const t = item.tick;
         const whole =
