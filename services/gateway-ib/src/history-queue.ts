@@ -193,7 +193,8 @@ export class HistoryQueue {
     job.reqId = reqId;
     job.sentMs = Date.now();
     const bars: BarData[] = [];
-    const endOf = barEndFn(job.paced.barSeconds);
+    // Bar ends on the exchange's local grid (a session's first bar starts at its open, inside a grid slot).
+    const endOf = barEndFn(job.paced.barSeconds, instrument.timeZone);
     const answered = (): void => this.scheduler.answered(entry);
     this.conn.register(reqId, {
       historicalBar: (b) => {

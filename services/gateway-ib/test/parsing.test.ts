@@ -188,6 +188,25 @@ describe('history parsing', () => {
     ).toThrow(/OHLC/);
   });
 
+  test("intraday bars end on the exchange zone's grid from local midnight, not at start + size", () => {
+    const end3h = barEndFn(3 * 3600, 'US/Eastern');
+    // A session's first 3-hour bar starts at the 09:30 open (13:30 UTC in summer time) and ends at 12:00.
+    expect(end3h(Date.parse('2024-03-11T13:30:00Z'))).toBe(Date.parse('2024-03-11T16:00:00Z'));
+    expect(end3h(Date.parse('2024-03-11T16:00:00Z'))).toBe(Date.parse('2024-03-11T19:00:00Z'));
+    // Another day, in winter time (UTC−5), after the summer one: the day is found again.
+    expect(end3h(Date.parse('2024-01-10T14:30:00Z'))).toBe(Date.parse('2024-01-10T17:00:00Z'));
+    // The last slot of a day ends at the next local midnight.
+    expect(end3h(Date.parse('2024-01-10T02:00:00Z'))).toBe(Date.parse('2024-01-10T05:00:00Z'));
+    expect(barEndFn(3600, 'US/Eastern')(Date.parse('2024-03-11T13:30:00Z'))).toBe(Date.parse('2024-03-11T14:00:00Z'));
+    // No zone, or one this runtime does not know: start + size, as before.
+    expect(barEndFn(3 * 3600)(Date.parse('2024-03-11T13:30:00Z'))).toBe(Date.parse('2024-03-11T16:30:00Z'));
+    expect(barEndFn(3 * 3600, 'Nowhere/Else')(Date.parse('2024-03-11T13:30:00Z'))).toBe(
+      Date.parse('2024-03-11T16:30:00Z'),
+    );
+    // Days: start + size whatever the zone.
+    expect(barEndFn(86_400, 'US/Eastern')(Date.parse('2024-03-11T00:00:00Z'))).toBe(Date.parse('2024-03-12T00:00:00Z'));
+  });
+
   test('real-time bars become 5s Bars', () => {
     const b = toRtBar('sim', '1', 1710255600, [1, 2, 0.5, 1.5], 10, 1.1, 3, 9);
     expect(b).toMatchObject({ timeframe: '5s', tsStartMs: 1710255600000, tsEndMs: 1710255605000, complete: true });

@@ -1,4 +1,4 @@
-import type { BarData } from '@trading-system/contracts';
+import { type BarData, fromWall, toWall } from '@trading-system/contracts';
 import { priceOrUndefined, sizeOrUndefined, toDecimalString } from './numbers.js';
 
 export class HistoryParseError extends Error {
@@ -49,9 +49,33 @@ export interface IbHistoricalBar {
   readonly wap: number;
 }
 
-/** Bar end for an IB bar size: start + size, or the next calendar month's start (UTC) for monthly bars. */
-export function barEndFn(barSeconds: number | undefined): (startMs: number) => number {
-  if (barSeconds !== undefined) return (startMs) => startMs + barSeconds * 1000;
+const DAY_MS = 86_400_000;
+
+/**
+ * Bar end for an IB bar size. Intraday bars sit on a grid from local midnight in the exchange's time zone (`timeZone`,
+ * IB's timeZoneId), and IB dates a session's first bar at the open, inside a grid slot: a 3-hour RTH bar of a US
+ * stock starts 09:30 and ends at 12:00, where the next starts, not 12:30. So an intraday bar ends at the grid's next
+ * boundary after its start (every IB intraday size divides a day); without a known, valid zone, at start + size.
+ * Daily and weekly bars end at start + size; monthly at the next calendar month's start (UTC).
+ */
+export function barEndFn(barSeconds: number | undefined, timeZone?: string): (startMs: number) => number {
+  if (barSeconds !== undefined) {
+    const sizeMs = barSeconds * 1000;
+    const zone = sizeMs < DAY_MS && timeZone !== undefined && isZone(timeZone) ? timeZone : undefined;
+    if (zone === undefined) return (startMs) => startMs + sizeMs;
+    // The local day of the last bar, kept: bars come in time order, so the zone is consulted once per day, not per bar
+    // (a year of minute bars is a quarter of a million).
+    let dayStart = Number.POSITIVE_INFINITY;
+    let dayEnd = Number.NEGATIVE_INFINITY;
+    return (startMs) => {
+      if (startMs < dayStart || startMs >= dayEnd) {
+        const w = toWall(zone, startMs);
+        dayStart = fromWall(zone, w.year, w.month, w.day, 0);
+        dayEnd = fromWall(zone, w.year, w.month, w.day + 1, 0);
+      }
+      return Math.min(dayEnd, dayStart + (Math.floor((startMs - dayStart) / sizeMs) + 1) * sizeMs);
+    };
+  }
   return (startMs) => {
     const d = new Date(startMs);
     return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
@@ -82,4 +106,15 @@ export function toBarData(b: IbHistoricalBar, endOf: (startMs: number) => number
   if (wap !== undefined) bar.wap = wap;
   if (b.count !== undefined && b.count >= 0) bar.count = b.count;
   return bar;
+}
+
+/** Whether the runtime knows the zone (IB sends ids such as `US/Eastern`; an unknown one must not fail a request). */
+function isZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    // RangeError: not a zone this runtime knows; the caller falls back to start + size.
+    return false;
+  }
 }
