@@ -57,11 +57,18 @@ export async function backfill(
   options: BackfillOptions,
   onProgress: (p: BackfillProgress) => void,
   signal: AbortSignal,
+  /** The instrument's time zone: intraday chunks end on its bar grid (chunk-plan.ts gridFloor). */
+  timeZone?: string,
 ): Promise<BackfillResult> {
   const limit = barLimit(series, history);
   if (limit instanceof HistoryError) return { fetched: 0, failed: [], aborted: false, refused: limit };
   const announced = limit.maxSpanMs;
-  const chunks = planChunks(missing, series.timeframe, Math.min(announced, options.maxChunkSpanMs ?? announced));
+  const chunks = planChunks(
+    missing,
+    series.timeframe,
+    Math.min(announced, options.maxChunkSpanMs ?? announced),
+    timeZone,
+  );
   const failed: MissingRange[] = [];
   let next = 0;
   let done = 0;

@@ -4,12 +4,14 @@ import {
   barSizeToTimeframe,
   type CalendarId,
   type HistBarsQuery,
+  latestSession,
   parseSpan,
   parseTimeframe,
   tradingDaysBackStart,
   weekdaysBackStart,
 } from '@trading-system/contracts';
 import { sourceTimeframe } from './broker-history.js';
+import { gridFloor } from './chunk-plan.js';
 import type { Range } from './coverage.js';
 import { HistoryError } from './errors.js';
 import { bucketEnd, bucketStart } from './resample.js';
@@ -65,7 +67,12 @@ export function planBarRange(
   latestMs: number = nowMs,
 ): BarPlan {
   const timeframe = barSizeToTimeframe(q.barSize);
-  const baseTimeframe = sourceTimeframe(timeframe, served);
+  const targetMs = (parseTimeframe(timeframe).seconds ?? Number.POSITIVE_INFINITY) * 1_000;
+  const grid = barGridFor(calendar, q.useRth ? 'regular' : 'extended', timeZone, targetMs);
+  const baseTimeframe = sourceTimeframe(
+    timeframe,
+    served.filter((s) => s === timeframe || nestsInSessions(s, targetMs, grid, q.endMs ?? nowMs, timeZone)),
+  );
   if (baseTimeframe === undefined)
     throw new HistoryError(
       'VALIDATION_FAILED',
@@ -79,8 +86,6 @@ export function planBarRange(
   const baseSeconds = parseTimeframe(baseTimeframe).seconds;
   const intraday = baseSeconds !== undefined && baseSeconds * 1_000 < DAY_MS;
   const baseMs = (baseSeconds ?? 0) * 1_000;
-  const targetMs = (parseTimeframe(timeframe).seconds ?? Number.POSITIVE_INFINITY) * 1_000;
-  const grid = barGridFor(calendar, q.useRth ? 'regular' : 'extended', timeZone, targetMs);
   let bStart = startMs;
   let bEnd = Math.min(endMs, latestMs);
   if (!direct) {
@@ -88,8 +93,10 @@ export function planBarRange(
     bEnd = Math.min(bucketEnd(bucketStart(Math.max(endMs - 1, bStart), timeframe, grid), timeframe, grid), latestMs);
   }
   if (intraday) {
-    bStart = Math.floor(bStart / baseMs) * baseMs;
-    bEnd = Math.floor(bEnd / baseMs) * baseMs;
+    // On the broker's bar grid (local midnight in the instrument's zone): on the epoch grid a 3-hour range of a New
+    // York stock would end inside a bar, and the bar in progress (09:30–12:00 at 11:00) would be cached.
+    bStart = gridFloor(bStart, baseMs, timeZone);
+    bEnd = gridFloor(bEnd, baseMs, timeZone);
   }
   return {
     timeframe,
@@ -99,4 +106,25 @@ export function planBarRange(
     base: { startMs: bStart, endMs: Math.max(bStart, bEnd) },
     ...(grid === undefined ? {} : { grid }),
   };
+}
+
+/**
+ * Whether bars of `base` nest in the session-anchored buckets of an intraday target (calendarBucket: a grid from
+ * each session's open). The broker's base bars sit on its grid from local midnight (gridFloor), so they nest only
+ * when the open is on that grid: 30-minute bars do at a 09:30 open, 1-hour bars do not (their 12:00–13:00 bar would
+ * straddle the 12:30 end of a 3-hour bucket from 09:30, its hour counted in one bucket and its end in the next).
+ * Daily and longer targets or bases, and targets on no calendar, are not concerned.
+ */
+function nestsInSessions(
+  base: string,
+  targetMs: number,
+  grid: BarGrid | undefined,
+  atMs: number,
+  timeZone: string | undefined,
+): boolean {
+  const baseSeconds = parseTimeframe(base).seconds;
+  if (grid === undefined || targetMs >= DAY_MS || baseSeconds === undefined || baseSeconds * 1_000 >= DAY_MS)
+    return true;
+  const open = latestSession(grid.calendar, atMs, grid.hours)[grid.hours].openMs;
+  return gridFloor(open, baseSeconds * 1_000, timeZone) === open;
 }

@@ -137,6 +137,7 @@ export class BarsService {
         this.deps.backfill,
         (pr) => out.progress(pr.done, pr.total, pr.etaMs, pr.tick || pr.done === pr.total),
         signal,
+        p.instrument.timeZone ?? 'UTC',
       );
       if (result.refused !== undefined) throw result.refused;
       const still = subtract(range, await this.deps.store.coverage(p.series, range));
