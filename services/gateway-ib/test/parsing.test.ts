@@ -203,6 +203,13 @@ describe('history parsing', () => {
     expect(barEndFn(3 * 3600, 'Nowhere/Else')(Date.parse('2024-03-11T13:30:00Z'))).toBe(
       Date.parse('2024-03-11T16:30:00Z'),
     );
+    // Weeks: dated at their first trading day, ending at the next Monday (a Tuesday-dated week must not overlap it).
+    expect(barEndFn(7 * 86_400, 'US/Eastern')(Date.parse('2024-01-02T00:00:00Z'))).toBe(
+      Date.parse('2024-01-08T00:00:00Z'),
+    );
+    expect(barEndFn(7 * 86_400)(Date.parse('2024-01-08T00:00:00Z'))).toBe(Date.parse('2024-01-15T00:00:00Z'));
+    // Months: dated at their first trading day, ending at the first of the next month.
+    expect(barEndFn(undefined)(Date.parse('2023-04-03T00:00:00Z'))).toBe(Date.parse('2023-05-01T00:00:00Z'));
     // Days: start + size whatever the zone.
     expect(barEndFn(86_400, 'US/Eastern')(Date.parse('2024-03-11T00:00:00Z'))).toBe(Date.parse('2024-03-12T00:00:00Z'));
   });

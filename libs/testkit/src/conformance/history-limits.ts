@@ -44,9 +44,11 @@ function expectWellFormed(r: FetchHistoryReply, what: string): void {
   for (const [i, b] of r.bars.entries()) {
     expect(b.tsEndMs, `${what}: bar ${i} ends after it starts`).toBeGreaterThan(b.tsStartMs);
     const prev = r.bars[i - 1];
-    // Starts strictly rising. Not held to: each bar ending before the next starts, which gateway-ib breaks for bars
-    // longer than the gap IB leaves between its session-aligned starts (3h bars at 08:00 and 10:00).
-    if (prev !== undefined) expect(b.tsStartMs, `${what}: bar ${i} in time order`).toBeGreaterThan(prev.tsStartMs);
+    if (prev === undefined) continue;
+    expect(b.tsStartMs, `${what}: bar ${i} in time order`).toBeGreaterThan(prev.tsStartMs);
+    // No bar reaches into the next: a bar dated at a session's open inside its grid slot (IB's 3-hour bar from 09:30)
+    // ends at the slot's end, where the next starts, not a bar length after its start.
+    expect(prev.tsEndMs, `${what}: bar ${i - 1} ends by the start of bar ${i}`).toBeLessThanOrEqual(b.tsStartMs);
   }
 }
 

@@ -50,17 +50,25 @@ export interface IbHistoricalBar {
 }
 
 const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+/** 1970-01-01 was a Thursday: Mondays are 4 days past a multiple of a week since the epoch. */
+const MONDAY_OFFSET_MS = 4 * DAY_MS;
 
 /**
  * Bar end for an IB bar size. Intraday bars sit on a grid from local midnight in the exchange's time zone (`timeZone`,
  * IB's timeZoneId), and IB dates a session's first bar at the open, inside a grid slot: a 3-hour RTH bar of a US
  * stock starts 09:30 and ends at 12:00, where the next starts, not 12:30. So an intraday bar ends at the grid's next
  * boundary after its start (every IB intraday size divides a day); without a known, valid zone, at start + size.
- * Daily and weekly bars end at start + size; monthly at the next calendar month's start (UTC).
+ * Daily bars end at start + size, weekly at the next Monday 00:00 UTC, monthly at the first of the next month (UTC;
+ * a month's bar is dated at its first trading day, April 3rd, and must end where May's, dated May 1st, starts).
  */
 export function barEndFn(barSeconds: number | undefined, timeZone?: string): (startMs: number) => number {
   if (barSeconds !== undefined) {
     const sizeMs = barSeconds * 1000;
+    // Weekly bars are dated at the week's first trading day (a Tuesday after a Monday holiday): they end at the next
+    // Monday 00:00 UTC (the civil week grid history resamples on too), not 7 days on over the next week's bar.
+    if (sizeMs === WEEK_MS)
+      return (startMs) => Math.floor((startMs - MONDAY_OFFSET_MS) / WEEK_MS + 1) * WEEK_MS + MONDAY_OFFSET_MS;
     const zone = sizeMs < DAY_MS && timeZone !== undefined && isZone(timeZone) ? timeZone : undefined;
     if (zone === undefined) return (startMs) => startMs + sizeMs;
     // The local day of the last bar, kept: bars come in time order, so the zone is consulted once per day, not per bar
@@ -78,7 +86,7 @@ export function barEndFn(barSeconds: number | undefined, timeZone?: string): (st
   }
   return (startMs) => {
     const d = new Date(startMs);
-    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
   };
 }
 
