@@ -2,7 +2,7 @@
  * Pre-trade risk on a position traded across the instrument-id upgrade: the version before named an Alpaca asset by
  * a hashed decimal id, gateway-alpaca now by the asset UUID (keeping the hashed id as an alias of it). A ledger with
  * 40 bought under the old id (written by the version before) and 60 under the UUID holds 100: the max-position and
- * reducing-only checks of a submit decide on 100, not on the 60 under the current id alone.
+ * reducing-only checks of a submit, and of a modify, decide on 100, not on the 60 under the current id alone.
  */
 import { randomUUID } from 'node:crypto';
 import { type Instrument, Subjects } from '@trading-system/contracts';
@@ -115,7 +115,13 @@ describe('risk checks on a ledger from before the asset-UUID ids', () => {
     // 100 held: one more is 101, beyond ±100 (60 alone would allow it).
     expect(await order('BUY', '1')).toMatchObject({ ok: false, code: 'RISK_MAX_POSITION' });
     // Selling 200 ends at -100, within ±100 (60 alone would end at -140).
-    expect(await order('SELL', '200')).toMatchObject({ ok: true });
+    const sell = await order('SELL', '200');
+    expect(sell).toMatchObject({ ok: true });
+    // A modify is checked on the same position: 180 ends at -80 (60 alone: -140), 201 at -101.
+    const modify = (quantity: string) =>
+      x.request<Reply>(Subjects.ordersModify.build(), { v: 1, clientOrderId: sell.order?.clientOrderId, quantity });
+    expect(await modify('201')).toMatchObject({ ok: false, code: 'RISK_MAX_POSITION' });
+    expect(await modify('180')).toMatchObject({ ok: true });
 
     const mode = (m: string) =>
       x.request<Reply>(Subjects.ordersTradingState.build(), {
