@@ -57,16 +57,6 @@ export class Session {
     setTimeout(() => this.write(frame), due - Date.now());
   }
 
-  /** Runs `fn` with the socket corked, so the frames it sends leave in one writev instead of one write each. */
-  corked(fn: () => void): void {
-    this.socket.cork();
-    try {
-      fn();
-    } finally {
-      this.socket.uncork();
-    }
-  }
-
   private write(frame: Buffer): void {
     if (this.state === 'closed' || this.socket.destroyed) return;
     if (this.socket.writableLength > MAX_BUFFERED_BYTES) {

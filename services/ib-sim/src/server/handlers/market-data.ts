@@ -14,6 +14,7 @@ import * as enc from '../../wire/encoders.js';
 import type { FieldReader } from '../../wire/fields.js';
 import { IN } from '../../wire/message-ids.js';
 import type { HandlerRegistry } from '../dispatcher.js';
+import { pumpHighRate } from '../high-rate-pump.js';
 import type { Session } from '../session.js';
 import type { SimContext } from '../sim-context.js';
 import { TWS_ERRORS, validationError } from '../tws-errors.js';
@@ -64,23 +65,7 @@ function announcedType(session: Session, instrument: Instrument, nowMs: number):
 }
 
 function startStream(session: Session, sim: SimContext, stream: TickStream, instrument: Instrument): () => void {
-  const highRate = sim.settings.highRateTicksPerSec;
-  if (highRate > 0) {
-    const started = Date.now();
-    let emitted = 0;
-    const timer = setInterval(() => {
-      if (session.congested) return;
-      const due = Math.floor(((Date.now() - started) * highRate) / 1000);
-      const batch = Math.min(due - emitted, 5_000);
-      const now = sim.clock.now();
-      // One writev per batch: a write per frame (two per trade) cost the sim half its CPU at 120k trades/s.
-      session.corked(() => {
-        for (let i = 0; i < batch; i++) for (const m of stream.highRateTick(now, Date.now())) session.send(m);
-      });
-      emitted = batch === due - emitted ? due : emitted + batch;
-    }, 1);
-    return () => clearInterval(timer);
-  }
+  if (sim.settings.highRateTicksPerSec > 0) return pumpHighRate(session, sim, stream);
   return sim.clock.setRepeating(() => {
     for (const m of stream.update(sim.clock.now())) session.send(m);
   }, instrument.tickIntervalMs);
