@@ -23,6 +23,7 @@ const UNIT_TESTS = [
   'libs/backtest/test/engine.test.ts',
   'libs/backtest/test/stats.test.ts',
   'libs/exchange/test/available-funds.test.ts',
+  'libs/bus/test/codec.test.ts',
   'libs/bus/test/stream-spec.test.ts',
   'libs/contracts/test/bar-buckets.test.ts',
   'libs/contracts/test/bar-columns.test.ts',

@@ -2,17 +2,21 @@ import type { ZodType } from 'zod';
 import { MAX_DECIMAL_LENGTH, SIGNED_DECIMAL_PATTERN } from './decimal.js';
 import { HistStreamMessage } from './history.js';
 import { Instrument } from './instrument.js';
-import { Tick } from './market-data.js';
+import { Tick, Trade } from './market-data.js';
 import { Timeframe } from './timeframe.js';
 
 /**
- * Hand-written validators for the hot subjects (ticks, history bar chunks), used by the bus in front of the zod
+ * Hand-written validators for the hot subjects (ticks, trades, history bar chunks), used by the bus in front of the zod
  * schema they shadow. Zod stays the definition: a fast check only ever ANSWERS YES for a value the schema accepts
  * unchanged (no default to fill, no unknown key to strip), and returns undefined for everything else, after which
  * the bus runs the schema itself. So a bad message is still refused by zod, with zod's issues, and the fast path
  * cannot accept anything the schema would not (test/fast-checks.test.ts holds each check to its schema).
  * Cost: a year of 1-minute bars (~100k) costs ~250 ms in zod (five decimal checks of several regexes per bar),
  * a few ms here.
+ *
+ * A check that answers with the very value it was given (`{ value: v }`) has checked EVERY key of it as a JSON
+ * primitive (string, finite number, boolean): the bus then skips re-parsing its own JSON on the way out
+ * (`isFlatCheck`), since JSON cannot change such a plain object.
  */
 export type FastCheck = (value: unknown) => { readonly value: unknown } | undefined;
 
@@ -73,6 +77,27 @@ export function fastTick(v: unknown): { value: unknown } | undefined {
   return onlyKnownKeys(v, TICK_KEYS) ? { value: v } : undefined;
 }
 
+const TRADE_KEYS = new Set<string>([
+  'v',
+  'broker',
+  'instrumentId',
+  'price',
+  'size',
+  'volume',
+  'tsEventMs',
+  'tsInitMs',
+  'delayed',
+]);
+
+/** `Trade` (md.trade.*): one per trade, a gateway's most frequent message on a wide subscription. */
+export function fastTrade(v: unknown): { value: unknown } | undefined {
+  if (!isObject(v) || v.v !== 1 || !token(v.broker) || !token(v.instrumentId)) return undefined;
+  if (!price(v.price) || !decimal(v.size)) return undefined;
+  if ('volume' in v && !decimal(v.volume)) return undefined;
+  if (!epochMs(v.tsEventMs) || !epochMs(v.tsInitMs) || typeof v.delayed !== 'boolean') return undefined;
+  return onlyKnownKeys(v, TRADE_KEYS) ? { value: v } : undefined;
+}
+
 const BAR_KEYS = new Set(['tsStartMs', 'tsEndMs', 'open', 'high', 'low', 'close', 'volume', 'wap', 'count', 'gap']);
 
 /** One `BarData` with `gap` present (a missing `gap` takes zod's default, so it goes to zod). */
@@ -106,8 +131,17 @@ export function fastHistStream(v: unknown): { value: unknown } | undefined {
 
 const FAST_CHECKS = new Map<ZodType, FastCheck>([
   [Tick, fastTick],
+  [Trade, fastTrade],
   [HistStreamMessage, fastHistStream],
 ]);
+
+/** Checks that answer with the value itself, every key a checked JSON primitive (see the top of this file). */
+const FLAT_CHECKS = new Set<FastCheck>([fastTick, fastTrade]);
+
+/** True for a check whose YES means the value is a flat record of checked JSON primitives. */
+export function isFlatCheck(check: FastCheck): boolean {
+  return FLAT_CHECKS.has(check);
+}
 
 /** The fast check shadowing `schema`, when there is one. */
 export function fastCheckOf(schema: ZodType): FastCheck | undefined {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { ZodType } from 'zod';
-import { type FastCheck, fastCheckOf, HistStreamMessage, Tick } from '../src/index.js';
+import { type FastCheck, fastCheckOf, HistStreamMessage, Tick, Trade } from '../src/index.js';
 
 /**
  * Each fast check against the zod schema it shadows: on every sample, a fast YES must come with zod's own success
@@ -88,6 +88,46 @@ describe('fastTick holds to Tick', () => {
     let refused = 0;
     for (const s of samples) {
       if (holdsToSchema(Tick, check, s) === 'zod' && !Tick.safeParse(s).success) refused += 1;
+    }
+    expect(refused).toBeGreaterThan(samples.length / 2);
+  });
+});
+
+const trade = {
+  v: 1,
+  broker: 'ib_paper',
+  instrumentId: '265598',
+  price: '187.26',
+  size: '5',
+  volume: '1234567',
+  tsEventMs: 1_710_255_600_000,
+  tsInitMs: 1_710_255_600_001,
+  delayed: false,
+};
+
+describe('fastTrade holds to Trade', () => {
+  const check = fastCheckOf(Trade) as FastCheck;
+  test('valid trades take the fast path', () => {
+    expect(holdsToSchema(Trade, check, trade)).toBe('fast');
+    const [noVolume] = variants(trade, 'volume', [undefined]);
+    expect(holdsToSchema(Trade, check, noVolume)).toBe('fast');
+    for (const d of GOOD_DECIMALS) expect(holdsToSchema(Trade, check, { ...trade, price: d, size: d })).toBe('fast');
+    expect(holdsToSchema(Trade, check, { ...trade, price: '-37.63' })).toBe('fast');
+  });
+
+  test('every mutation is either refused by both or accepted with zod output', () => {
+    const samples: unknown[] = [...JUNK];
+    for (const k of ['price', 'size', 'volume'])
+      samples.push(...variants(trade, k, [...BAD_DECIMALS, '-1', '-0', 1, null, undefined, '1'.repeat(33)]));
+    for (const k of ['tsEventMs', 'tsInitMs', 'instrumentId'])
+      samples.push(...variants(trade, k, [...BAD_INTS, 0, undefined]));
+    samples.push(...variants(trade, 'v', [2, '1', undefined]));
+    samples.push(...variants(trade, 'broker', ['', 'a.b', 'a b', 'x'.repeat(65), 1, undefined]));
+    samples.push(...variants(trade, 'delayed', ['false', 0, undefined]));
+    samples.push({ ...trade, extra: 1 }, { ...trade, __proto__: { price: 'x' } });
+    let refused = 0;
+    for (const s of samples) {
+      if (holdsToSchema(Trade, check, s) === 'zod' && !Trade.safeParse(s).success) refused += 1;
     }
     expect(refused).toBeGreaterThan(samples.length / 2);
   });
