@@ -209,21 +209,25 @@ export class BrokerConnection {
 
   /**
    * Queues one outbound IB call in the governor. Throws BROKER_DISCONNECTED when the session is not usable, so
-   * callers never wait on a request that was never sent.
+   * callers never wait on a request that was never sent. `messages`: how many IB messages `call` writes.
    */
-  send(priority: Priority, what: string, call: (port: IbPort) => void): QueuedCall {
+  send(priority: Priority, what: string, call: (port: IbPort) => void, messages = 1): QueuedCall {
     this.requireReady();
     let sent = false;
     let dropped = false;
-    this.governor.submit(priority, () => {
-      if (dropped) return;
-      if (this.phase !== 'ready') {
-        this.log.debug({ what }, 'dropping queued IB call: session not ready');
-        return;
-      }
-      sent = true;
-      call(this.port);
-    });
+    this.governor.submit(
+      priority,
+      () => {
+        if (dropped) return;
+        if (this.phase !== 'ready') {
+          this.log.debug({ what }, 'dropping queued IB call: session not ready');
+          return;
+        }
+        sent = true;
+        call(this.port);
+      },
+      { messages },
+    );
     return {
       get sent() {
         return sent;

@@ -48,24 +48,29 @@ export class RateWindow {
     this.windowMs = 1_000 + guard;
   }
 
-  /** Milliseconds to wait before one more message may go at `nowMs` (0 = now). */
-  waitMs(nowMs: number): number {
+  /**
+   * Milliseconds to wait before `messages` more (one send that writes that many IB messages, e.g.
+   * reqMarketDataType + reqMktData) may go at `nowMs` (0 = now).
+   */
+  waitMs(nowMs: number, messages = 1): number {
     this.prune(nowMs);
     let wait = 0;
-    if (this.stamps.length >= this.perSecond) {
-      const oldest = this.stamps[this.stamps.length - this.perSecond] ?? nowMs;
+    const secondRoom = this.perSecond - messages;
+    if (this.stamps.length > secondRoom) {
+      const oldest = this.stamps[this.stamps.length - secondRoom - 1] ?? nowMs;
       wait = Math.max(wait, oldest + this.windowMs - nowMs);
     }
+    const tickRoom = Math.max(0, this.perTick - messages);
     const inTick = this.countSince(nowMs - 100);
-    if (inTick >= this.perTick) {
-      const oldestInTick = this.stamps[this.stamps.length - this.perTick] ?? nowMs;
+    if (inTick > tickRoom) {
+      const oldestInTick = this.stamps[this.stamps.length - tickRoom - 1] ?? nowMs;
       wait = Math.max(wait, oldestInTick + 100 - nowMs);
     }
     return Math.max(0, wait);
   }
 
-  record(nowMs: number): void {
-    this.stamps.push(nowMs);
+  record(nowMs: number, messages = 1): void {
+    for (let i = 0; i < messages; i++) this.stamps.push(nowMs);
   }
 
   /** Messages sent in the sliding window (1 000 ms + guard) ending at `nowMs`. */
@@ -93,6 +98,15 @@ export class PriorityLanes<T> {
 
   push(priority: Priority, item: T): void {
     this.lanes[priority].push(item);
+  }
+
+  /** The item `shift` would return, left in place. */
+  peek(): T | undefined {
+    for (const p of PRIORITY_ORDER) {
+      const item = this.lanes[p][0];
+      if (item !== undefined) return item;
+    }
+    return undefined;
   }
 
   shift(): T | undefined {
@@ -144,6 +158,8 @@ export const systemClock: GovernorClock = {
 export type DropReason = 'deadline' | 'cleared' | 'stopped';
 
 export interface SubmitOptions {
+  /** IB messages the send writes (default 1): the window counts each one, as TWS does. */
+  readonly messages?: number;
   /** Clock ms after which the entry must not be sent any more: it is dropped with reason `deadline` instead. */
   readonly deadlineMs?: number;
   /** Called once when the entry leaves the queue unsent. */
@@ -152,6 +168,7 @@ export interface SubmitOptions {
 
 interface Entry {
   readonly send: () => void;
+  readonly messages: number;
   /** Clock ms when it was queued (its wait is counted when it goes). */
   readonly queuedAtMs: number;
   readonly deadlineMs: number | undefined;
@@ -178,8 +195,12 @@ export class OutboundGovernor {
   }
 
   submit(priority: Priority, send: () => void, options: SubmitOptions = {}): void {
+    const messages = options.messages ?? 1;
+    if (!(Number.isInteger(messages) && messages >= 1 && messages <= this.window.perSecond))
+      throw new RangeError(`a send writes 1..${this.window.perSecond} messages, got ${messages}`);
     this.lanes.push(priority, {
       send,
+      messages,
       queuedAtMs: this.clock.now(),
       deadlineMs: options.deadlineMs,
       onDrop: options.onDrop,
@@ -242,9 +263,15 @@ export class OutboundGovernor {
   private pump(): void {
     if (this.cancelTimer !== undefined) return;
     for (;;) {
-      if (this.lanes.size === 0) return;
+      const next = this.lanes.peek();
+      if (next === undefined) return;
       const now = this.clock.now();
-      const wait = this.window.waitMs(now);
+      if (next.deadlineMs !== undefined && now > next.deadlineMs) {
+        this.lanes.shift();
+        this.dropOne(next, 'deadline');
+        continue;
+      }
+      const wait = this.window.waitMs(now, next.messages);
       if (wait > 0) {
         this.cancelTimer = this.clock.setTimeout(() => {
           this.cancelTimer = undefined;
@@ -254,11 +281,7 @@ export class OutboundGovernor {
       }
       const entry = this.lanes.shift();
       if (entry === undefined) return;
-      if (entry.deadlineMs !== undefined && now > entry.deadlineMs) {
-        this.dropOne(entry, 'deadline');
-        continue;
-      }
-      this.window.record(now);
+      this.window.record(now, entry.messages);
       this.sent++;
       this.waited += now - entry.queuedAtMs;
       try {

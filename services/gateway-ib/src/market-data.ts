@@ -240,10 +240,15 @@ export class MarketData {
       const contract = tradingContract(instrument, req.instrument.exchange);
       const allowDelayed = req.allowDelayed && this.conn.config.marketDataType === 'live';
       try {
-        this.conn.send('data', 'reqMktData snapshot', (p) => {
-          if (allowDelayed) p.reqMarketDataType(3);
-          p.reqMktData(reqId, contract, '', true);
-        });
+        this.conn.send(
+          'data',
+          'reqMktData snapshot',
+          (p) => {
+            if (allowDelayed) p.reqMarketDataType(3);
+            p.reqMktData(reqId, contract, '', true);
+          },
+          allowDelayed ? 2 : 1,
+        );
       } catch (err) {
         finish(err instanceof ContractError ? err : new ContractError('INTERNAL_ERROR', String(err), { cause: err }));
       }
@@ -346,10 +351,15 @@ export class MarketData {
     const contract = tradingContract(line.instrument, line.exchange);
     const allowDelayed = line.allowDelayed && this.conn.config.marketDataType === 'live';
     this.ibRequests++;
-    line.tickCall = this.conn.send('data', 'reqMktData', (p) => {
-      if (allowDelayed) p.reqMarketDataType(3);
-      p.reqMktData(reqId, contract, GENERIC_TICKS, false);
-    });
+    line.tickCall = this.conn.send(
+      'data',
+      'reqMktData',
+      (p) => {
+        if (allowDelayed) p.reqMarketDataType(3);
+        p.reqMktData(reqId, contract, GENERIC_TICKS, false);
+      },
+      allowDelayed ? 2 : 1,
+    );
   }
 
   private requestBars(line: Line): void {

@@ -2,6 +2,7 @@ import type { QualifyContractReply } from '@trading-system/contracts';
 import { Subjects } from '@trading-system/contracts';
 import { until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { IbPort } from '../src/ib-port.js';
 import { type Harness, startHarness } from './helpers.js';
 
 let h: Harness;
@@ -40,4 +41,55 @@ describe('outbound governor against ib-sim', () => {
     // 150 messages at ≤ 40 per sliding second cannot take less than ~2.75 s.
     expect(elapsed).toBeGreaterThanOrEqual(2_700);
   }, 20_000);
+});
+
+describe('the governor at IB’s own ceiling (50 msg/s) against ib-sim', () => {
+  let h50: Harness;
+  beforeAll(async () => {
+    h50 = await startHarness({ connection: { maxMessagesPerSecond: 50 } });
+    await until(() => h50.gateway.broker(h50.broker)?.conn.isReady === true, 5_000, 'session ready');
+  });
+  afterAll(async () => {
+    await h50.close();
+  });
+
+  test('a burst held at 50/s for seconds: every message goes, by priority, and ib-sim never counts 51 in a second', async () => {
+    const conn = h50.gateway.broker(h50.broker)?.conn;
+    if (conn === undefined) throw new Error('no session');
+    const sentBefore = conn.governor.totalSent;
+    const order: string[] = [];
+    const one = (lane: string) => (p: IbPort) => {
+      order.push(lane);
+      p.reqIds();
+    };
+    // 280 messages in 240 sends (40 of them two messages, as reqMarketDataType + reqMktData are): ≥ 5.6 s at 50/s.
+    for (let i = 0; i < 200; i++) conn.send('data', `d${i}`, one('data'));
+    for (let i = 0; i < 40; i++)
+      conn.send(
+        'data',
+        `pair${i}`,
+        (p) => {
+          order.push('data');
+          p.reqMarketDataType(1);
+          p.reqIds();
+        },
+        2,
+      );
+    // Submitted last, behind the whole backlog: they leave next, before any data still queued.
+    const goneBefore = order.length;
+    for (let i = 0; i < 5; i++) conn.send('cancel', `c${i}`, one('cancel'));
+    await until(() => conn.governor.queued === 0, 20_000, 'the backlog drained');
+    // The session's own requests (status, accounts) may go in between: at least ours.
+    expect(conn.governor.totalSent - sentBefore).toBeGreaterThanOrEqual(245);
+    expect(order.length).toBe(245);
+    expect(goneBefore).toBeLessThan(240);
+    expect(order.slice(goneBefore, goneBefore + 5)).toEqual(Array(5).fill('cancel'));
+    // Counted by ib-sim at arrival, in a sliding second, as TWS counts: never above 50, never error 100.
+    await until(() => h50.sim.control.rateSeen().peakPerSecond > 0, 5_000, 'the sim counted');
+    const seen = h50.sim.control.rateSeen();
+    expect(seen.exceeded).toBe(0);
+    expect(seen.peakPerSecond).toBeLessThanOrEqual(50);
+    expect(conn.rateViolations).toBe(0);
+    expect(conn.sessions).toBe(1);
+  }, 30_000);
 });

@@ -25,6 +25,18 @@ describe('RateWindow', () => {
     expect(sent.at(-1)).toBeLessThan(5_200);
   });
 
+  test('a send of several messages counts each of them (reqMarketDataType + reqMktData is two)', () => {
+    const w = new RateWindow({ perSecond: 5, perTick: 5, guardMs: 0 });
+    w.record(0, 2);
+    w.record(0, 2);
+    expect(w.countLastSecond(0)).toBe(4);
+    expect(w.waitMs(0, 1)).toBe(0);
+    // Two more would make six in the second: the pair waits until the first pair leaves the window.
+    expect(w.waitMs(0, 2)).toBe(1_000);
+    expect(w.waitMs(999, 2)).toBe(1);
+    expect(w.waitMs(1_000, 2)).toBe(0);
+  });
+
   test('refuses a nonsense limit', () => {
     expect(() => new RateWindow({ perSecond: 0 })).toThrow(RangeError);
     expect(() => new RateWindow({ perSecond: 50, guardMs: -1 })).toThrow(RangeError);
@@ -163,6 +175,22 @@ describe('OutboundGovernor', () => {
     g.submit('order', () => undefined, { onDrop: (r) => dropped.push(`c:${r}`) });
     g.stop();
     expect(dropped).toEqual(['b:cleared', 'a:cleared', 'c:stopped']);
+  });
+
+  test('a send of two messages waits for room for both, and a send of more than the limit is refused', () => {
+    const clock = manual();
+    const out: string[] = [];
+    const g = new OutboundGovernor({ perSecond: 3, perTick: 3, guardMs: 0 }, clock);
+    g.submit('data', () => out.push('a'));
+    g.submit('data', () => out.push('b'));
+    g.submit('data', () => out.push('pair'), { messages: 2 });
+    expect(out).toEqual(['a', 'b']);
+    clock.advance(999);
+    expect(out).toEqual(['a', 'b']);
+    clock.advance(1);
+    expect(out).toEqual(['a', 'b', 'pair']);
+    expect(() => g.submit('data', () => undefined, { messages: 4 })).toThrow(RangeError);
+    expect(() => g.submit('data', () => undefined, { messages: 0 })).toThrow(RangeError);
   });
 
   test('a throwing send is reported and the queue goes on', () => {
