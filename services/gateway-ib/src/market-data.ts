@@ -6,8 +6,10 @@
  * Ticks are conflated: each IB callback updates the line's state in place and marks it dirty; one flush per
  * event-loop turn publishes the full state on `md.tick.<broker>.<instrumentId>` (hot path: an array lookup, a string
  * compare, no allocation unless the value changed). Exact trades are not conflated: each RTVolume (generic tick 233)
- * that carries a trade is published at once on `md.trade.<broker>.<instrumentId>` (market-data builds bars from
- * them), and is merged into the quote state as its last/volume. 5-second real-time bars go to
+ * that carries a trade is published on `md.trade.<broker>.<instrumentId>` (market-data builds bars from them), in
+ * arrival order, by the same flush just before the ticks, and is merged into the quote state as its last/volume.
+ * One flush per turn means one NATS write per turn: publishing each trade from its IB callback made a write per
+ * socket read besides the flush's, the largest CPU cost of a wide subscription. 5-second real-time bars go to
  * `md.rtbar.<broker>.<instrumentId>`.
  *
  * After a reconnect, an IB 1101 or a market farm coming back, every live line is re-requested under a new reqId
@@ -24,6 +26,7 @@ import {
   type MdStreamKind,
   Subjects,
   type Tick,
+  type Trade,
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import type { BrokerConnection, QueuedCall } from './connection.js';
@@ -92,6 +95,9 @@ const GENERIC_TICKS = '233'; // RTVolume: trades with exchange time
 export class MarketData {
   private readonly lines = new Map<string, Line>();
   private readonly dirty: Line[] = [];
+  /** Trades of this turn, in arrival order, with their lines (published by `flush`). */
+  private readonly trades: Trade[] = [];
+  private readonly tradeLines: Line[] = [];
   private flushScheduled = false;
   private readonly staleAfterMs: number;
   private readonly checkTimer: NodeJS.Timeout;
@@ -432,26 +438,40 @@ export class MarketData {
     if (line.dirty) return;
     line.dirty = true;
     this.dirty.push(line);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private publishTrade(line: Line, rt: RtVolume): void {
     if (line.tickRefs === 0) return;
     const trade = rtVolumeTrade(this.conn.name, line.instrumentId, rt, line.state.delayed, this.now());
     if (trade === undefined) return;
-    try {
-      this.bus.publish(line.tradeSubject, trade);
-      this.tradesPublished++;
-    } catch (err) {
-      this.log.error({ err, instrumentId: line.instrumentId }, 'publishing a trade failed');
-    }
+    this.trades.push(trade);
+    this.tradeLines.push(line);
+    this.scheduleFlush();
   }
 
   private flush(): void {
     this.flushScheduled = false;
+    const { trades, tradeLines } = this;
+    for (let i = 0; i < trades.length; i++) {
+      const line = tradeLines[i] as Line;
+      // Closed since the trade arrived: as for ticks below, nothing goes out for a line already answered closed.
+      if (line.tickRefs === 0) continue;
+      try {
+        this.bus.publish(line.tradeSubject, trades[i]);
+        this.tradesPublished++;
+      } catch (err) {
+        this.log.error({ err, instrumentId: line.instrumentId }, 'publishing a trade failed');
+      }
+    }
+    trades.length = 0;
+    tradeLines.length = 0;
     const now = this.now();
     const broker = this.conn.name;
     for (const line of this.dirty) {
