@@ -216,9 +216,18 @@ export function createIbPort(endpoint: IbEndpoint, events: IbEvents): IbPort {
       events.onCode(code, reqId ?? -1, err?.message ?? '');
     });
     on(EventName.info, (message: string, code: number) => events.onCode(code, -1, message));
-    on(EventName.tickPrice, (reqId: number, field: number, value: number) => events.onTickPrice(reqId, field, value));
-    on(EventName.tickSize, (reqId: number, field: number, value: number) => events.onTickSize(reqId, field, value));
-    on(EventName.tickString, (reqId: number, field: number, value: string) => events.onTickString(reqId, field, value));
+    // The three tick callbacks carry every trade and quote (tens of thousands a second on a wide subscription):
+    // fixed-arity listeners, without the rest-and-spread of `on` (an array per callback).
+    const emitter = ib as unknown as LooseEmitter;
+    emitter.on(EventName.tickPrice, ((reqId: number, field: number, value: number) => {
+      if (api === ib) events.onTickPrice(reqId, field, value);
+    }) as never);
+    emitter.on(EventName.tickSize, ((reqId: number, field: number, value: number) => {
+      if (api === ib) events.onTickSize(reqId, field, value);
+    }) as never);
+    emitter.on(EventName.tickString, ((reqId: number, field: number, value: string) => {
+      if (api === ib) events.onTickString(reqId, field, value);
+    }) as never);
     on(EventName.marketDataType, (reqId: number, type: number) => events.onMarketDataType(reqId, type));
     on(EventName.tickSnapshotEnd, (reqId: number) => events.onTickSnapshotEnd(reqId));
     on(EventName.contractDetails, (reqId: number, cd: ContractDetails) => events.onContractDetails(reqId, cd));
