@@ -37,6 +37,9 @@ export function barRow<K extends object = SeriesColumns>(k: K, b: BarData) {
 
 type Trx = Kysely<HistoryDb>;
 
+/** Blocks read by the first page of a packed read (see blockRuns). */
+const FIRST_PAGE_BLOCKS = 4;
+
 /**
  * Bars and coverage of cached series. A chunk's bars, the blocks they fall in (bar-blocks.ts) and its coverage row
  * are written in ONE transaction, so a crash never leaves coverage claiming bars that are not there (a restarted
@@ -271,9 +274,13 @@ export class BarStore {
     return regroup(this.blockRuns(s, range, blocksPerPage), perChunk);
   }
 
+  /**
+   * The first page is small (FIRST_PAGE_BLOCKS): the first chunk goes out after a few blocks are read instead of
+   * a whole page, so the client starts decoding while the rest is still being read.
+   */
   private async *blockRuns(s: SeriesKey, range: Range, blocksPerPage: number): AsyncGenerator<PackedRun> {
     const k = this.seriesWhere(s);
-    const read = (fromBlockMs: number) =>
+    const read = (fromBlockMs: number, limit: number) =>
       this.db
         .selectFrom('bar_blocks')
         .select(['block_ms', 'first_ms', 'last_ms', 'n', 'rows'])
@@ -281,17 +288,19 @@ export class BarStore {
         .where('block_ms', '>=', fromBlockMs)
         .where('block_ms', '<', range.endMs)
         .orderBy('block_ms')
-        .limit(blocksPerPage)
+        .limit(limit)
         .execute();
-    let pending: ReturnType<typeof read> | undefined = read(blockStart(range.startMs, blockSpanMs(s.timeframe)));
+    let limit = Math.min(FIRST_PAGE_BLOCKS, blocksPerPage);
+    let pending: ReturnType<typeof read> | undefined = read(blockStart(range.startMs, blockSpanMs(s.timeframe)), limit);
     while (pending !== undefined) {
       const page = await pending;
       pending = undefined;
       const lastBlock = page.at(-1);
-      if (page.length === blocksPerPage && lastBlock !== undefined) {
+      if (page.length === limit && lastBlock !== undefined) {
         // A full page: the next one is read while this one is sent. Its error, if the caller stops early, is
         // nobody's to handle.
-        pending = read(Number(lastBlock.block_ms) + 1);
+        limit = blocksPerPage;
+        pending = read(Number(lastBlock.block_ms) + 1, limit);
         pending.catch(() => undefined);
       }
       for (const b of page) {

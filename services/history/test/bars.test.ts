@@ -109,6 +109,7 @@ describe('hist.bars over NATS + Postgres', () => {
       [390, 3],
       [1, 7],
       [5_000, 3],
+      [390, 64], // a first page of 4 blocks (FIRST_PAGE_BLOCKS), then the rest in one
     ] as const) {
       const chunks = [];
       for await (const c of store.packedChunks(series, range, perChunk, perQuery)) chunks.push(c);

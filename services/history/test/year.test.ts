@@ -44,7 +44,7 @@ test('a year of 1-minute bars: cold back-fill with progress, then a warm answer 
   }
   expect(f.responder.fetches.length).toBe(fetches);
   expect(warm.bars).toEqual(expected);
-  // ~33 packed chunks of 3,000 (fetchBars' default) and ~100 object chunks of 1,000 give the same year.
+  // ~122 packed chunks of 800 (fetchBars' default) and ~100 object chunks of 1,000 give the same year.
   expect((await fetchBars(f.bus, query, { encoding: 'objects' })).bars).toEqual(expected);
   // As columns, decoded chunk by chunk on arrival: the same year, each decimal the double Number() reads from it.
   const want = new BarColumnsBuilder();
