@@ -47,7 +47,16 @@ export interface StreamOptions {
    * the same BarData either way, and a service that predates `packed` answers with objects.
    */
   readonly encoding?: BarEncoding;
+  /**
+   * Flow control of hist.bars (default DEFAULT_STREAM_WINDOW chunks): the service sends at most this many chunks
+   * beyond the last one acknowledged here (each is acknowledged once decoded), so a read of years never queues
+   * more than a window in NATS and in this process. A service that predates it ignores it.
+   */
+  readonly window?: number;
 }
+
+/** Chunks in flight per flow-controlled stream: ~1 MB of 800-bar packed chunks, far more than one round trip needs. */
+export const DEFAULT_STREAM_WINDOW = 16;
 
 export interface BarsResult {
   readonly requestId: string;
@@ -164,7 +173,13 @@ async function collectBars(
       bus.request<HistBarsReply>(
         Subjects.histBars.build(),
         // Packed chunks: half the bytes and a fraction of the decode cost; older services answer with objects.
-        { v: 1, requestId, query, encoding: options.encoding ?? 'packed' },
+        {
+          v: 1,
+          requestId,
+          query,
+          encoding: options.encoding ?? 'packed',
+          window: options.window ?? DEFAULT_STREAM_WINDOW,
+        },
         { timeoutMs: options.requestTimeoutMs ?? 30_000 },
       ),
     options,
@@ -175,6 +190,8 @@ async function collectBars(
       instrument = c.instrument;
       timeframe = c.timeframe;
     },
+    // Cumulative: the highest chunk taken so far, after each turn that took some.
+    (index) => bus.publish(Subjects.histAck.build({ requestId }), { v: 1, requestId, index }),
   );
   return { head: { requestId, instrument, timeframe }, end };
 }
@@ -182,7 +199,8 @@ async function collectBars(
 /**
  * Subscribes to the request's stream, sends it, and hands each data chunk to `take` in index order as soon as it
  * and every earlier one are here (a chunk ahead of its turn waits in a map), so decoding overlaps the service's
- * reading and sending. Resolves with the `end` after checking that exactly the announced chunks arrived.
+ * reading and sending; `ack`, when given, hears the index of the last chunk taken after each such turn.
+ * Resolves with the `end` after checking that exactly the announced chunks arrived.
  */
 async function collect(
   bus: Bus,
@@ -190,6 +208,7 @@ async function collect(
   send: () => Promise<HistBarsReply | HistExportReply>,
   options: StreamOptions,
   take: (c: DataChunk) => void,
+  ack?: (index: number) => void,
 ): Promise<HistEnd> {
   const idleMs = options.idleTimeoutMs ?? 120_000;
   const early = new Map<number, DataChunk>();
@@ -222,6 +241,7 @@ async function collect(
             take(early.get(next) as DataChunk);
             early.delete(next);
           }
+          ack?.(next - 1);
         } catch (err) {
           reject(err instanceof Error ? err : new Error(String(err)));
         }

@@ -9,6 +9,7 @@ export { GatewayClient } from './gateway.js';
 export {
   type BarColumnsResult,
   type BarsResult,
+  DEFAULT_STREAM_WINDOW,
   fetchBarColumns,
   fetchBars,
   fetchExport,

@@ -121,7 +121,10 @@ export const catalogExamples: Readonly<Record<string, unknown>> = {
     v: 1,
     requestId: 'bars-1',
     query: { broker: 'sim', instrument: aapl, duration: '5 D', barSize: '1 hour', whatToShow: 'TRADES', useRth: true },
+    encoding: 'packed',
+    window: 16,
   },
+  'hist.ack.*': { v: 1, requestId: 'bars-1', index: 3 },
   'hist.orders': { v: 1, query: { broker: 'sim', limit: 100 } },
   'hist.trades': { v: 1, query: { broker: 'sim', fromMs: t0, limit: 100 } },
   'hist.export': {

@@ -6,7 +6,7 @@ import { BrokerStatus } from './broker-status.js';
 import { IbOrderIdReservation } from './brokers/ib.js';
 import { catalogExamples } from './catalog-examples.js';
 import type { CatalogEntry, MessageCatalog, SubjectKind } from './catalog-types.js';
-import { HistBarsReply, HistBarsRequest, HistStreamMessage } from './history.js';
+import { HistBarsReply, HistBarsRequest, HistStreamAck, HistStreamMessage } from './history.js';
 import { Bar, FeedHealth, Tick, Trade } from './market-data.js';
 import { ORDER_EVENT_SCHEMAS } from './order-events.js';
 import { GATEWAY_COMMANDS, REQUESTS, type RequestName } from './requests.js';
@@ -279,6 +279,13 @@ const entries: CatalogEntry[] = [
     producer: 'history',
     consumers: 'the requester',
     description: 'Chunks (bars / text), progress and the final `end` of one request; subscribe before requesting.',
+  }),
+  row('event', Subjects.histAck, {
+    message: HistStreamAck,
+    producer: 'the requester',
+    consumers: 'history',
+    description:
+      'Chunks of a flow-controlled hist.bars stream taken so far (cumulative index); the service sends at most `window` beyond it.',
   }),
 ];
 

@@ -73,6 +73,9 @@ export type HistBarsQuery = z.infer<typeof HistBarsQuery>;
 export const BarEncoding = z.enum(['objects', 'packed']);
 export type BarEncoding = z.infer<typeof BarEncoding>;
 
+/** Largest flow-control window of a streamed request, in chunks. */
+export const MAX_STREAM_WINDOW = 1_024;
+
 /** `hist.bars`: historical bars, streamed on `hist.stream.<requestId>` as `bars` (or `bars-packed`) chunks. */
 export const HistBarsRequest = z.object({
   v: V1,
@@ -80,8 +83,26 @@ export const HistBarsRequest = z.object({
   query: HistBarsQuery,
   /** Chunk form of the bars (default objects). */
   encoding: BarEncoding.optional(),
+  /**
+   * Flow control (added in v1): the service publishes at most this many data chunks beyond the last one the
+   * requester acknowledged on `hist.ack.<requestId>` (HistStreamAck), so a long read never queues more than a
+   * window in NATS and in the requester. Absent: no acknowledgements expected (requesters before it); a service
+   * that predates it ignores the field and never waits.
+   */
+  window: z.int().min(1).max(MAX_STREAM_WINDOW).optional(),
 });
 export type HistBarsRequest = z.infer<typeof HistBarsRequest>;
+
+/**
+ * `hist.ack.<requestId>`: the requester of a flow-controlled stream (HistBarsRequest.window) has taken every data
+ * chunk up to and including `index`. Cumulative: a later ack replaces earlier ones, so a lost one costs nothing.
+ */
+export const HistStreamAck = z.object({
+  v: V1,
+  requestId: RequestId,
+  index: z.int().nonnegative(),
+});
+export type HistStreamAck = z.infer<typeof HistStreamAck>;
 
 /** Acknowledgement of a streamed history request (hist.bars, hist.export). */
 const streamAckShape = {

@@ -75,6 +75,8 @@ export const Subjects = {
   histExport: subjectTemplate('hist.export'),
   /** Chunks, progress and end of one streamed history request, history → the requester. */
   histStream: subjectTemplate('hist.stream.<requestId>'),
+  /** Acknowledgements of a flow-controlled stream's chunks, the requester → history (HistBarsRequest.window). */
+  histAck: subjectTemplate('hist.ack.<requestId>'),
 } as const;
 
 export type SubjectName = keyof typeof Subjects;

@@ -155,11 +155,15 @@ export class BarsService {
     });
   }
 
-  /** Streams the cached bars of `p` as chunks, packed when asked (and representable). */
+  /**
+   * Streams the cached bars of `p` as chunks, packed when asked (and representable); each chunk waits for the
+   * requester's flow-control window (StreamPublisher.ready) when it asked for one.
+   */
   async stream(p: PreparedBars, out: StreamPublisher, encoding: BarEncoding = 'objects'): Promise<void> {
     const packed = encoding === 'packed' && p.plan.base.endMs <= PACKED_LAST_END_MS;
     if (packed && !p.plan.resample) {
       for await (const c of this.deps.store.packedChunks(p.series, p.plan.base, PACKED_BARS_PER_CHUNK)) {
+        await out.ready();
         out.publishPackedBars(p.instrument, p.plan.timeframe, c.parts, c.n);
       }
       return;
@@ -169,6 +173,7 @@ export class BarsService {
       if (bars.every(packable)) {
         for (let i = 0; i < bars.length; i += PACKED_BARS_PER_CHUNK) {
           const chunk = bars.slice(i, i + PACKED_BARS_PER_CHUNK);
+          await out.ready();
           out.publishPackedBars(p.instrument, p.plan.timeframe, [packBars(chunk)], chunk.length);
         }
         return;
@@ -176,12 +181,16 @@ export class BarsService {
     }
     if (!p.plan.resample) {
       for (const g of await this.deps.store.barsJsonGroups(p.series, p.plan.base, BARS_PER_CHUNK)) {
+        await out.ready();
         out.publishBarsJson(p.instrument, p.plan.timeframe, g.json, g.n);
       }
       return;
     }
     const bars = await this.barObjects(p);
-    for (const chunk of chunkBySize(bars, DEFAULT_CHUNK_BYTES)) out.publishBars(p.instrument, p.plan.timeframe, chunk);
+    for (const chunk of chunkBySize(bars, DEFAULT_CHUNK_BYTES)) {
+      await out.ready();
+      out.publishBars(p.instrument, p.plan.timeframe, chunk);
+    }
   }
 
   /** The bars of `p` as objects (resampled when the timeframe is not an IB size), in time order. */

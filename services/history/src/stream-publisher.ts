@@ -1,7 +1,8 @@
-import type { Bus } from '@trading-system/bus';
+import type { Bus, Subscription } from '@trading-system/bus';
 import {
   type HistEnd,
   type HistProgress,
+  type HistStreamAck,
   type Instrument,
   MAX_PAYLOAD_BYTES,
   type MissingRange,
@@ -10,6 +11,9 @@ import {
 import { HistoryError } from './errors.js';
 
 const encoder = new TextEncoder();
+
+/** How long a flow-controlled stream waits for the requester to acknowledge a chunk before it gives up, ms. */
+export const ACK_TIMEOUT_MS = 30_000;
 
 /**
  * Publishes one request's stream on `hist.stream.<requestId>`: data chunks in index order, progress at most once
@@ -24,6 +28,11 @@ export class StreamPublisher {
   private ended = false;
   /** Wall time for `elapsedMs` (monotonic; independent of the injected clock, which tests pin). */
   private readonly startedAt = performance.now();
+  /** Flow control (HistBarsRequest.window): chunks that may be unacknowledged, the highest acknowledged index. */
+  private window = Number.POSITIVE_INFINITY;
+  private acked = -1;
+  private ackSub: Subscription | undefined;
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly bus: Bus,
@@ -32,6 +41,50 @@ export class StreamPublisher {
     private readonly progressEveryMs = 1_000,
   ) {
     this.subject = Subjects.histStream.build({ requestId });
+  }
+
+  /**
+   * From now on at most `window` data chunks go out beyond the last one the requester acknowledged on
+   * `hist.ack.<requestId>` (see `ready`). Subscribed before the first chunk is published, on the connection that
+   * publishes it, so NATS has the subscription before the requester can see a chunk to acknowledge.
+   */
+  flowControl(window: number, ackTimeoutMs = ACK_TIMEOUT_MS): void {
+    this.window = window;
+    this.ackTimeoutMs = ackTimeoutMs;
+    this.ackSub = this.bus.subscribe<HistStreamAck>(Subjects.histAck.build({ requestId: this.requestId }), (m) => {
+      if (m.data.index <= this.acked) return;
+      this.acked = m.data.index;
+      this.wake?.();
+    });
+  }
+
+  private ackTimeoutMs = ACK_TIMEOUT_MS;
+
+  /**
+   * Resolves when the next data chunk may go out: at once without flow control, else once fewer than `window`
+   * published chunks are unacknowledged. Rejects with TIMEOUT when no acknowledgement comes for ackTimeoutMs (the
+   * requester went away): the stream ends with that error instead of waiting for ever.
+   */
+  async ready(): Promise<void> {
+    while (this.index - 1 - this.acked >= this.window) {
+      const acked = this.acked;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          this.wake = resolve;
+          timer = setTimeout(
+            () =>
+              reject(
+                new HistoryError('TIMEOUT', `no acknowledgement of chunk ${acked + 1} for ${this.ackTimeoutMs} ms`),
+              ),
+            this.ackTimeoutMs,
+          );
+        });
+      } finally {
+        clearTimeout(timer);
+        this.wake = undefined;
+      }
+    }
   }
 
   get chunks(): number {
@@ -134,6 +187,7 @@ export class StreamPublisher {
   end(missing: readonly MissingRange[], error?: HistEnd['error']): void {
     if (this.ended) return;
     this.ended = true;
+    this.ackSub?.unsubscribe();
     const msg: HistEnd = {
       v: 1,
       requestId: this.requestId,

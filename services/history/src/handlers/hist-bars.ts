@@ -13,6 +13,7 @@ export function histBarsHandler(
     streamed.throwIfStopped();
     const prepared = await bars.prepare(req.query);
     return streamed.start(req.requestId, async (out) => {
+      if (req.window !== undefined) out.flowControl(req.window);
       const missing = await bars.fill(prepared, req.query, req.requestId, out, streamed.signal);
       streamed.throwIfStopped();
       await bars.stream(prepared, out, req.encoding ?? 'objects');
