@@ -27,6 +27,11 @@ const CURVE: ReadonlyArray<readonly [string, number]> = [
   ['1 Y', 3],
 ];
 const LONGEST_YEARS = [5, 3, 2];
+/**
+ * BENCH_HISTORY_YEARS=N caps the extension of the cache (0: none, 1 Y only; for profiling runs, which then take
+ * about a minute instead of several). Unset: the longest of LONGEST_YEARS that fits the run's deadline.
+ */
+const YEARS_CAP = process.env.BENCH_HISTORY_YEARS === undefined ? 5 : Number(process.env.BENCH_HISTORY_YEARS);
 
 export const history: Scenario = {
   name: 'history',
@@ -127,7 +132,7 @@ export const history: Scenario = {
 
       // Back-filling N more years costs about N × the cold year; within a run's deadline, take the longest that fits.
       const remainingS = ctx.deadlineMs === undefined ? Number.POSITIVE_INFINITY : (ctx.deadlineMs - Date.now()) / 1000;
-      const years = LONGEST_YEARS.find((y) => ((y - 1) * cold.ms) / 1000 + 30 < remainingS);
+      const years = LONGEST_YEARS.find((y) => y <= YEARS_CAP && ((y - 1) * cold.ms) / 1000 + 30 < remainingS);
       let coldLong: { ms: number; bars: number } | undefined;
       const points = [...CURVE];
       if (years !== undefined) {
