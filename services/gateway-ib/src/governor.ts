@@ -2,14 +2,11 @@
  * The outbound governor: every message gateway-ib sends to one IB connection passes here, so IB's limit of
  * 50 messages/second per connection (error 100, then disconnection) is never reached, whoever asks.
  *
- * Policy (pure, `RateWindow`): at most `perSecond` (the configured rate) in any sliding second, at most IB's 50 in
- * any sliding window of 1 000 ms + `guardMs`, and at most `perTick` in any sliding 100 ms window (smooth: a burst
- * is spread instead of spent at once). Each IB message counts, not each send. TWS counts a sliding second at
- * *arrival*; we stamp at *send*. A message delayed on the way (the event loop, the socket, TWS reading late and
- * stamping a batch at once) moves closer to the ones after it, so 50 sent in exactly one second can be 51 in
- * TWS's: IB's ceiling is therefore counted over a longer window, whose guard covers a receiver that reads up to
- * `guardMs` late (200 ms by default: at a configured 50/s the sustained rate is 50 per 1.2 s ≈ 41.7/s; the
- * default 40/s is below it and unchanged). 50 ms was not enough: a loaded machine drew error 100 at 50/s.
+ * Policy (pure, `RateWindow`): at most `perSecond` messages in any sliding window of 1 000 ms + `guardMs` and at
+ * most `perTick` in any sliding 100 ms window (smooth: a burst is spread instead of spent at once). TWS counts a
+ * sliding second at *arrival*; we stamp at *send*. A message delayed on the way (the event loop, the socket, TWS
+ * reading late and stamping a batch at once) moves closer to the ones after it, so a window that is exactly one
+ * second at the sender can hold 51 at TWS: the guard absorbs that jitter (50 ms costs 5 % of the ceiling).
  * Messages sent outside the governor (the API handshake's START_API) are recorded with `noteUnpaced` so they count.
  * Priorities: cancels first, then orders, then everything else (data, contracts, history), FIFO within one.
  *
@@ -27,25 +24,20 @@ export interface RateWindowOptions {
   readonly perSecond: number;
   /** Messages per sliding 100 ms (default ceil(perSecond / 10)). */
   readonly perTick?: number;
-  /** Added to the one-second window IB's 50 are counted over, to absorb send→arrival jitter (default 200 ms). */
+  /** Added to the one-second window to absorb send→arrival jitter (default 50 ms). */
   readonly guardMs?: number;
 }
 
-/** IB's limit: messages per second per connection, counted by TWS at arrival (error 100 above it). */
-export const IB_MESSAGES_PER_SECOND = 50;
-
-/** Default `guardMs`: covers a TWS (or ib-sim) that reads and stamps up to 200 ms late (a busy or descheduled loop). */
-export const DEFAULT_GUARD_MS = 200;
+/** Default `guardMs`: covers a TWS (or ib-sim) event loop busy for tens of ms before it reads and stamps. */
+export const DEFAULT_GUARD_MS = 50;
 
 /** Sliding-window accounting of sent messages. Pure: time is passed in. */
 export class RateWindow {
   private readonly stamps: number[] = [];
   readonly perSecond: number;
   readonly perTick: number;
-  /** The sliding window IB's 50 are counted over, ms (1 000 + guard). */
+  /** The sliding window the per-second budget is counted over, ms (1 000 + guard). */
   readonly windowMs: number;
-  /** The sustained pace the two windows allow, ms per message. */
-  readonly msPerMessage: number;
 
   constructor(options: RateWindowOptions) {
     if (!(options.perSecond >= 1)) throw new RangeError(`perSecond must be ≥ 1, got ${options.perSecond}`);
@@ -54,7 +46,6 @@ export class RateWindow {
     this.perSecond = options.perSecond;
     this.perTick = options.perTick ?? Math.max(1, Math.ceil(options.perSecond / 10));
     this.windowMs = 1_000 + guard;
-    this.msPerMessage = Math.max(1_000 / this.perSecond, this.windowMs / IB_MESSAGES_PER_SECOND);
   }
 
   /**
@@ -64,15 +55,10 @@ export class RateWindow {
   waitMs(nowMs: number, messages = 1): number {
     this.prune(nowMs);
     let wait = 0;
-    const ibRoom = IB_MESSAGES_PER_SECOND - messages;
-    if (this.stamps.length > ibRoom) {
-      const oldest = this.stamps[this.stamps.length - ibRoom - 1] ?? nowMs;
-      wait = Math.max(wait, oldest + this.windowMs - nowMs);
-    }
     const secondRoom = this.perSecond - messages;
-    if (this.countSince(nowMs - 1_000) > secondRoom) {
+    if (this.stamps.length > secondRoom) {
       const oldest = this.stamps[this.stamps.length - secondRoom - 1] ?? nowMs;
-      wait = Math.max(wait, oldest + 1_000 - nowMs);
+      wait = Math.max(wait, oldest + this.windowMs - nowMs);
     }
     const tickRoom = Math.max(0, this.perTick - messages);
     const inTick = this.countSince(nowMs - 100);
@@ -229,7 +215,7 @@ export class OutboundGovernor {
    */
   estimateWaitMs(priority: Priority): number {
     const ahead = this.lanes.aheadOf(priority);
-    return Math.ceil(ahead * this.window.msPerMessage) + this.window.waitMs(this.clock.now());
+    return Math.ceil((ahead * this.window.windowMs) / this.window.perSecond) + this.window.waitMs(this.clock.now());
   }
 
   /** Counts one message that was sent without the governor (START_API in the handshake) against the window. */

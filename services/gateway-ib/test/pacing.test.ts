@@ -66,9 +66,6 @@ describe('RateWindow', () => {
     // The first tick of every other second is held up on the way (a busy event loop at either end).
     const delay = (ms: number) => (i: number) => (i % 100 < 5 ? ms : 0);
     expect(peakAtReceiver(new RateWindow({ perSecond: 50 }), 1_000, delay(40))).toBeLessThanOrEqual(50);
-    // The default guard covers a receiver reading 150 ms late (a loaded machine drew error 100 with 50 ms).
-    expect(peakAtReceiver(new RateWindow({ perSecond: 50 }), 1_000, delay(150))).toBeLessThanOrEqual(50);
-    expect(peakAtReceiver(new RateWindow({ perSecond: 50, guardMs: 50 }), 1_000, delay(150))).toBeGreaterThan(50);
     expect(peakAtReceiver(new RateWindow({ perSecond: 50, guardMs: 20 }), 1_000, delay(19))).toBeLessThanOrEqual(50);
     // Without the guard the same jitter breaks IB's limit: what the guard is for.
     expect(peakAtReceiver(new RateWindow({ perSecond: 50, guardMs: 0 }), 1_000, delay(10))).toBeGreaterThan(50);
