@@ -14,11 +14,13 @@ import {
   type SubmitOrder,
 } from '@trading-system/contracts';
 import { isUniqueViolation } from '@trading-system/storage';
+import type { BrokerOutcome } from './broker-client.js';
 import { brokerStatus } from './broker-status.js';
 import type { OmsContext } from './context.js';
 import { OrderNotFoundError } from './errors.js';
 import {
   appendEvent,
+  appendEventIfUnchanged,
   findOrder,
   insertOrder,
   lockOrder,
@@ -43,8 +45,8 @@ export async function handleSubmit(ctx: OmsContext, req: SubmitOrder): Promise<O
   const { clientOrderId: given, v: _v, ...content } = req;
   const clientOrderId = given ?? newClientOrderId();
   const hash = requestHash(content);
-  const existing = await findOrder(ctx.db, clientOrderId);
-  if (existing !== undefined) return duplicateReply(ctx, clientOrderId, hash);
+  // A repeated clientOrderId is found with the risk reads below (one round trip for all of them); before that,
+  // every refusal is recorded by an insert that a repeat fails (unique violation), which answers it the same way.
 
   const base: NewOrder = {
     clientOrderId,
@@ -78,11 +80,14 @@ export async function handleSubmit(ctx: OmsContext, req: SubmitOrder): Promise<O
   if (!invalid.ok) return recordDenial(ctx, order, invalid);
 
   // Independent reads: in flight together (one round trip of latency on a pool).
-  const [position, accountOpen, strategyOpen] = await Promise.all([
+  const [existing, position, accountOpen, strategyOpen] = await Promise.all([
+    findOrder(ctx.db, clientOrderId),
     ledgerPosition(ctx.db, ctx.brokers, req.broker, account.value, instrument.id),
     countOpenOrders(ctx.db, { account: account.value }),
     req.strategy === undefined ? 0 : countOpenOrders(ctx.db, { strategy: req.strategy }),
   ]);
+  // A repeat is answered before it counts towards the command rate: it is not a new command.
+  if (existing !== undefined) return duplicateReply(ctx, clientOrderId, hash);
   const now = ctx.clock();
   const rateAccount = ctx.live.countAndRecord(`account:${account.value}`, now);
   const rateStrategy = req.strategy === undefined ? 0 : ctx.live.countAndRecord(`strategy:${req.strategy}`, now);
@@ -125,8 +130,9 @@ async function acceptAndSend(
   instrument: Instrument,
   req: SubmitOrder,
 ): Promise<OrderCommandReply> {
+  let accepted: OrderRow;
   try {
-    await insertOrder(
+    accepted = await insertOrder(
       ctx.db,
       order,
       'accepted',
@@ -147,10 +153,15 @@ async function acceptAndSend(
     throw err;
   }
   ctx.relay.kick();
-  return send(ctx, order, instrument);
+  return send(ctx, order, instrument, accepted);
 }
 
-async function send(ctx: OmsContext, order: NewOrder & { account: string }, instrument: Instrument) {
+async function send(
+  ctx: OmsContext,
+  order: NewOrder & { account: string },
+  instrument: Instrument,
+  accepted: OrderRow,
+) {
   const outcome = await ctx.brokers.call(order.broker, 'placeOrder', {
     v: 1,
     clientOrderId: order.clientOrderId,
@@ -179,60 +190,96 @@ async function send(ctx: OmsContext, order: NewOrder & { account: string }, inst
   };
   // The stored reply is written in the same statement as the order's change.
   const withReply = (row: OrderRow) => ({ submit_reply: JSON.stringify(replyFor(row)) });
-  const reply = await ctx.db.transaction().execute(async (trx) => {
-    let row = await lockOrder(trx, order.clientOrderId);
-    if (row === undefined) throw new OrderNotFoundError(order.clientOrderId);
-    const now = ctx.clock();
-    const opts = { nowMs: now, tsEventMs: now, derive: withReply };
-    // Broker events may have moved the order on already (consumed concurrently): only `accepted` is ours to move.
-    // "sent" means written to the broker's socket, not that the broker has it: pendingSubmit until it says so.
-    if (outcome.kind === 'sent' && row.state === 'accepted') {
-      const brokerOrderId = outcome.reply.orderId;
-      row = await appendEvent(
-        trx,
-        row,
-        'statusChanged',
-        { from: 'accepted', to: 'pendingSubmit', brokerOrderId },
-        { ...opts, patch: { state: 'pendingSubmit', broker_order_id: brokerOrderId } },
-      );
-    } else if (outcome.kind === 'sent' && row.broker_order_id === null) {
-      // Moved on by broker events that did not name the broker's order id: the place reply's id is news, recorded
-      // as an event so the order's view (the fold of its events) has it.
-      const state = row.state as OrderState;
-      const brokerOrderId = outcome.reply.orderId;
-      row = await appendEvent(
-        trx,
-        row,
-        'statusChanged',
-        { from: state, to: state, brokerOrderId },
-        { ...opts, patch: { broker_order_id: brokerOrderId } },
-      );
-    } else if (outcome.kind === 'sent') {
-      row = { ...row, broker_order_id: outcome.reply.orderId };
-      await patchOrder(trx, row.client_order_id, { broker_order_id: outcome.reply.orderId, ...withReply(row) });
-    } else if (row.state === 'accepted' && outcome.kind === 'refused') {
-      row = await appendEvent(
-        trx,
-        row,
-        'rejected',
-        { brokerCode: outcome.brokerCode, message: `${outcome.code}: ${outcome.message}` },
-        { ...opts, patch: { state: 'rejected' } },
-      );
-    } else if (row.state === 'accepted' && outcome.kind === 'unknown') {
-      row = await appendEvent(
-        trx,
-        row,
-        'unresolved',
-        { reason: outcome.message },
-        { ...opts, patch: { state: 'unresolved' } },
-      );
-    } else await patchOrder(trx, row.client_order_id, withReply(row));
-    return { reply: replyFor(row), cancelWaiting: row.cancel_requested_at_ms !== null && row.broker_order_id !== null };
-  });
+  const reply =
+    (await recordSentFast(ctx, accepted, outcome, withReply, replyFor)) ??
+    (await ctx.db.transaction().execute(async (trx) => {
+      let row = await lockOrder(trx, order.clientOrderId);
+      if (row === undefined) throw new OrderNotFoundError(order.clientOrderId);
+      const now = ctx.clock();
+      const opts = { nowMs: now, tsEventMs: now, derive: withReply };
+      // Broker events may have moved the order on already (consumed concurrently): only `accepted` is ours to move.
+      // "sent" means written to the broker's socket, not that the broker has it: pendingSubmit until it says so.
+      if (outcome.kind === 'sent' && row.state === 'accepted') {
+        const brokerOrderId = outcome.reply.orderId;
+        row = await appendEvent(
+          trx,
+          row,
+          'statusChanged',
+          { from: 'accepted', to: 'pendingSubmit', brokerOrderId },
+          { ...opts, patch: { state: 'pendingSubmit', broker_order_id: brokerOrderId } },
+        );
+      } else if (outcome.kind === 'sent' && row.broker_order_id === null) {
+        // Moved on by broker events that did not name the broker's order id: the place reply's id is news, recorded
+        // as an event so the order's view (the fold of its events) has it.
+        const state = row.state as OrderState;
+        const brokerOrderId = outcome.reply.orderId;
+        row = await appendEvent(
+          trx,
+          row,
+          'statusChanged',
+          { from: state, to: state, brokerOrderId },
+          { ...opts, patch: { broker_order_id: brokerOrderId } },
+        );
+      } else if (outcome.kind === 'sent') {
+        row = { ...row, broker_order_id: outcome.reply.orderId };
+        await patchOrder(trx, row.client_order_id, { broker_order_id: outcome.reply.orderId, ...withReply(row) });
+      } else if (row.state === 'accepted' && outcome.kind === 'refused') {
+        row = await appendEvent(
+          trx,
+          row,
+          'rejected',
+          { brokerCode: outcome.brokerCode, message: `${outcome.code}: ${outcome.message}` },
+          { ...opts, patch: { state: 'rejected' } },
+        );
+      } else if (row.state === 'accepted' && outcome.kind === 'unknown') {
+        row = await appendEvent(
+          trx,
+          row,
+          'unresolved',
+          { reason: outcome.message },
+          { ...opts, patch: { state: 'unresolved' } },
+        );
+      } else await patchOrder(trx, row.client_order_id, withReply(row));
+      return { reply: replyFor(row), cancelWaiting: cancelWaiting(row) };
+    }));
   ctx.relay.kick();
   // A cancel asked while the place request was in flight waited for the broker order id: it has one now.
   if (reply.cancelWaiting) sendRememberedCancel(ctx, order.clientOrderId);
   return reply.reply;
+}
+
+/** A cancel asked while the place request was in flight waited for the broker order id: true when it has one now. */
+const cancelWaiting = (row: OrderRow): boolean => row.cancel_requested_at_ms !== null && row.broker_order_id !== null;
+
+/**
+ * The common case of the place reply, in one statement: the gateway wrote the order and nothing else touched it
+ * since our insert (still `accepted`, event 1, no broker order id), so it moves to pendingSubmit with the broker's
+ * order id and the stored reply. Undefined when it had moved on (a broker event got there first) or the gateway
+ * did not send it: the caller takes the locking transaction, which handles every case.
+ */
+async function recordSentFast(
+  ctx: OmsContext,
+  accepted: OrderRow,
+  outcome: BrokerOutcome<'placeOrder'>,
+  withReply: (row: OrderRow) => { submit_reply: string },
+  replyFor: (row: OrderRow) => OrderCommandReply,
+): Promise<{ reply: OrderCommandReply; cancelWaiting: boolean } | undefined> {
+  if (outcome.kind !== 'sent') return undefined;
+  const brokerOrderId = outcome.reply.orderId;
+  const now = ctx.clock();
+  const row = await appendEventIfUnchanged(
+    ctx.db,
+    accepted,
+    'statusChanged',
+    { from: 'accepted', to: 'pendingSubmit', brokerOrderId },
+    {
+      nowMs: now,
+      tsEventMs: now,
+      patch: { state: 'pendingSubmit', broker_order_id: brokerOrderId },
+      derive: withReply,
+    },
+  );
+  return row === undefined ? undefined : { reply: replyFor(row), cancelWaiting: cancelWaiting(row) };
 }
 
 async function recordDenial(ctx: OmsContext, order: NewOrder, d: Denial): Promise<OrderCommandReply> {

@@ -22,7 +22,7 @@ import {
   type TimeInForce,
   UNKNOWN_ACCOUNT,
 } from '@trading-system/contracts';
-import type { Kysely, Transaction } from '@trading-system/storage';
+import { type Kysely, sql, type Transaction } from '@trading-system/storage';
 import type { OrdersDb, OrdersTable } from './db-types.js';
 import { assertTransition } from './order-state.js';
 
@@ -215,6 +215,76 @@ export async function appendEvent<K extends OrderEventKind>(
     .where('client_order_id', '=', order.client_order_id)
     .execute();
   return { ...order, ...patch };
+}
+
+/**
+ * appendEvent without a transaction or a row lock: ONE statement that applies the event only when the order is
+ * still exactly as the caller last saw it (`order`: same state, same last_seq, still without a broker order id).
+ * The order update and the event insert are one data-modifying statement, so both land or neither; a concurrent
+ * writer that got there first (a broker event, a remembered cancel) holds the row lock until it commits, after
+ * which this statement re-checks its condition against the new row and changes nothing. Returns the row as stored
+ * after the event, or undefined when the order had moved on (the caller then takes the locking path).
+ * Why: the place reply is the hot path of a submit; BEGIN, SELECT ... FOR UPDATE, the change and COMMIT were four
+ * round trips (each a loopback write plus a scheduler turn on a busy machine), this is one.
+ */
+export async function appendEventIfUnchanged<K extends OrderEventKind>(
+  db: Db,
+  order: OrderRow,
+  kind: K,
+  body: EventBody<K>,
+  opts: AppendOptions,
+): Promise<OrderRow | undefined> {
+  const to = opts.patch?.state as OrderState | undefined;
+  if (to !== undefined && to !== order.state) assertTransition(order.state as OrderState, to);
+  const seq = order.last_seq + 1;
+  const { row: ev, event } = eventRow(order, kind, body, opts, seq);
+  const rejection = storedRejection(event);
+  const before = toOrderView(order);
+  const view = before === undefined ? startOrderView(event) : applyOrderEvent(before, event);
+  const changes = {
+    ...opts.patch,
+    last_seq: seq,
+    updated_at_ms: String(opts.nowMs),
+    ...(rejection === undefined ? {} : { last_rejection: rejection }),
+    ...(view === undefined ? {} : { view: JSON.stringify(view) }),
+  };
+  const patch = opts.derive === undefined ? changes : { ...changes, ...opts.derive({ ...order, ...changes }) };
+  // The event row is selected from the update's result, so it exists only when the update matched. Explicit
+  // casts: in INSERT ... SELECT the parameters are not typed by the target columns.
+  const stored = await db
+    .with('o', (q) =>
+      q
+        .updateTable('orders')
+        .set(patch)
+        .where('client_order_id', '=', order.client_order_id)
+        .where('state', '=', order.state)
+        .where('last_seq', '=', order.last_seq)
+        .where('broker_order_id', 'is', null)
+        .returningAll(),
+    )
+    .with('ev', (q) =>
+      q
+        .insertInto('order_events')
+        .columns(['event_id', 'client_order_id', 'seq', 'kind', 'subject', 'payload', 'created_at_ms'])
+        .expression((eb) =>
+          eb
+            .selectFrom('o')
+            .select([
+              sql<string>`${ev.event_id}::text`.as('event_id'),
+              'o.client_order_id',
+              sql<number>`${ev.seq}::integer`.as('seq'),
+              sql<string>`${ev.kind}::text`.as('kind'),
+              sql<string>`${ev.subject}::text`.as('subject'),
+              sql<unknown>`${ev.payload}::jsonb`.as('payload'),
+              sql<string>`${ev.created_at_ms}::bigint`.as('created_at_ms'),
+            ]),
+        )
+        .returning('id'),
+    )
+    .selectFrom('o')
+    .selectAll()
+    .executeTakeFirst();
+  return stored === undefined ? undefined : (stored as OrderRow);
 }
 
 /** The refusal a denied or rejected event records on its order (OrderView.lastRejection), as stored JSON. */
