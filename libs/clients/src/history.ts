@@ -55,8 +55,11 @@ export interface StreamOptions {
   readonly window?: number;
 }
 
-/** Chunks in flight per flow-controlled stream: ~1 MB of 800-bar packed chunks, far more than one round trip needs. */
-export const DEFAULT_STREAM_WINDOW = 16;
+/**
+ * Chunks in flight per flow-controlled stream: ~4 MB of 800-bar packed chunks. Interleaved warm reads of a year
+ * (7 each, one run, load ~5): median 215 ms with 16, 153 ms with 64, 227 ms with 1,024 (no pacing in effect).
+ */
+export const DEFAULT_STREAM_WINDOW = 64;
 
 export interface BarsResult {
   readonly requestId: string;
