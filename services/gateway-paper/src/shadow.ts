@@ -5,8 +5,10 @@
  * gateway instance changes (a restarted gateway has forgotten them).
  */
 import type { Bus, Subscription } from '@trading-system/bus';
+import { requestBroker } from '@trading-system/clients';
 import {
-  type BROKER_COMMANDS,
+  type BrokerCommandBody,
+  type BrokerCommandOk,
   type BrokerCommandVerb,
   type BrokerStatus,
   type ErrorReply,
@@ -14,10 +16,7 @@ import {
   type Tick,
   type Trade,
 } from '@trading-system/contracts';
-import type { z } from 'zod';
 import { Refusal } from './errors.js';
-
-type Reply<V extends BrokerCommandVerb> = Extract<z.infer<(typeof BROKER_COMMANDS)[V]['reply']>, { ok: true }>;
 
 export interface ShadowListener {
   tick(t: Tick): void;
@@ -104,20 +103,19 @@ export class Shadow {
   /** Sends a command to the source; an error reply becomes a Refusal with the source's code. */
   async command<V extends BrokerCommandVerb>(
     verb: V,
-    body: z.input<(typeof BROKER_COMMANDS)[V]['request']>,
+    body: BrokerCommandBody<V>,
     timeoutMs = this.timeoutMs,
-  ): Promise<Reply<V>> {
-    const subject = Subjects.brokerCommand.build({ broker: this.name, verb });
-    let reply: { ok: boolean };
+  ): Promise<BrokerCommandOk<V>> {
+    let reply: BrokerCommandOk<V> | ErrorReply;
     try {
-      reply = await this.bus.request<{ ok: boolean }>(subject, body, { timeoutMs });
+      reply = await requestBroker(this.bus, this.name, verb, body, { timeoutMs });
     } catch (err) {
       throw new Refusal('SERVICE_UNAVAILABLE', `quote source ${this.name} did not answer ${verb}`, undefined, {
         cause: err,
       });
     }
-    if (reply.ok) return reply as Reply<V>;
-    const e = reply as unknown as ErrorReply;
+    if (reply.ok) return reply as BrokerCommandOk<V>;
+    const e = reply as ErrorReply;
     throw new Refusal(e.code, `${this.name}: ${e.message}`, e.details);
   }
 
