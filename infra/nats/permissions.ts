@@ -54,7 +54,8 @@ export const USER_DESCRIPTIONS: Readonly<Record<NatsUser, string>> = {
     'gateway-alpaca: serves broker.*.cmd.*, gateway.*.cmd.*, account.*; publishes broker events, status, ticks, trades',
   orders: 'orders (the OMS): serves orders.*; the only sender of broker order commands; publishes the ORDERS stream',
   'market-data': 'market-data: serves md.subscribe/unsubscribe/snapshot; publishes bars and feed health',
-  history: 'history: serves hist.*; streams hist.stream.*; reads the ORDERS stream into its read model',
+  history:
+    'history: serves hist.*; streams hist.stream.* (paced by hist.ack.*); reads the ORDERS stream into its read model',
   operator: 'operator: everything a client may, plus trading state, risk limits, brokers, streams (JetStream API)',
   client: 'client (SDK, CLI, strategies): submits through the OMS; reads market data, orders, history, accounts',
   dashboard: 'dashboard: read-only (queries, market data, events); changes nothing',
@@ -151,6 +152,8 @@ export const RULES: readonly Rule[] = [
   rule('hist.trades', READERS, ['history']),
   rule('hist.export', READERS, ['history']),
   rule('hist.stream.*', ['history'], READERS),
+  // A flow-controlled stream's requester acknowledges the chunks it has taken (HistBarsRequest.window).
+  rule('hist.ack.*', READERS, ['history']),
 ];
 
 /** Tokenwise match of a rule pattern against a catalog pattern (whose `*` tokens are literal here). */

@@ -269,6 +269,8 @@ describe('the rules of issue 15, checked on the server without the rule table', 
       'hist.orders',
       'hist.trades',
       'hist.export',
+      // acknowledging the chunks of one's own bar stream only paces that read
+      sample('hist.ack.*'),
       sample('account.*.positions'),
       sample('account.*.summary'),
       sample('broker.*.cmd.status'),
