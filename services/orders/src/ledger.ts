@@ -183,20 +183,17 @@ function eventRow<K extends OrderEventKind>(
   return { row, event };
 }
 
-/** Appends one event to a locked order and applies `patch`; returns the updated row. */
-export async function appendEvent<K extends OrderEventKind>(
-  trx: Trx,
-  order: OrderRow,
-  kind: K,
-  body: EventBody<K>,
-  opts: AppendOptions,
-): Promise<OrderRow> {
+/**
+ * The next event of an order and the order's new columns (state patch, last_seq, rejection, and the view folded one
+ * more event — in the same statement as the event itself, no read of the order's events); checks the transition.
+ * Shared by the locking path (appendEvent) and the one-statement path (appendEventIfUnchanged).
+ */
+function nextEvent<K extends OrderEventKind>(order: OrderRow, kind: K, body: EventBody<K>, opts: AppendOptions) {
   const to = opts.patch?.state as OrderState | undefined;
   if (to !== undefined && to !== order.state) assertTransition(order.state as OrderState, to);
   const seq = order.last_seq + 1;
   const { row: ev, event } = eventRow(order, kind, body, opts, seq);
   const rejection = storedRejection(event);
-  // The view folds one more event, in the same statement as the event itself (no read of the order's events).
   const before = toOrderView(order);
   const view = before === undefined ? startOrderView(event) : applyOrderEvent(before, event);
   const changes = {
@@ -207,6 +204,18 @@ export async function appendEvent<K extends OrderEventKind>(
     ...(view === undefined ? {} : { view: JSON.stringify(view) }),
   };
   const patch = opts.derive === undefined ? changes : { ...changes, ...opts.derive({ ...order, ...changes }) };
+  return { ev, patch };
+}
+
+/** Appends one event to a locked order and applies `patch`; returns the updated row. */
+export async function appendEvent<K extends OrderEventKind>(
+  trx: Trx,
+  order: OrderRow,
+  kind: K,
+  body: EventBody<K>,
+  opts: AppendOptions,
+): Promise<OrderRow> {
+  const { ev, patch } = nextEvent(order, kind, body, opts);
   // One statement (a data-modifying CTE): the event row and the order's new columns in a single round trip.
   await trx
     .with('ev', (q) => q.insertInto('order_events').values(ev).returning('id'))
@@ -234,21 +243,7 @@ export async function appendEventIfUnchanged<K extends OrderEventKind>(
   body: EventBody<K>,
   opts: AppendOptions,
 ): Promise<OrderRow | undefined> {
-  const to = opts.patch?.state as OrderState | undefined;
-  if (to !== undefined && to !== order.state) assertTransition(order.state as OrderState, to);
-  const seq = order.last_seq + 1;
-  const { row: ev, event } = eventRow(order, kind, body, opts, seq);
-  const rejection = storedRejection(event);
-  const before = toOrderView(order);
-  const view = before === undefined ? startOrderView(event) : applyOrderEvent(before, event);
-  const changes = {
-    ...opts.patch,
-    last_seq: seq,
-    updated_at_ms: String(opts.nowMs),
-    ...(rejection === undefined ? {} : { last_rejection: rejection }),
-    ...(view === undefined ? {} : { view: JSON.stringify(view) }),
-  };
-  const patch = opts.derive === undefined ? changes : { ...changes, ...opts.derive({ ...order, ...changes }) };
+  const { ev, patch } = nextEvent(order, kind, body, opts);
   // The event row is selected from the update's result, so it exists only when the update matched. Explicit
   // casts: in INSERT ... SELECT the parameters are not typed by the target columns.
   const stored = await db
