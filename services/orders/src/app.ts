@@ -115,14 +115,14 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
       (err: unknown) => log.error({ err, broker }, 'broker adopted, but its event consumer did not start'),
     );
   };
+  ctx.routes.onAdopted = adopt;
   try {
     subs.push(bus.subscribe<Tick>(Subjects.mdTick.pattern, (m) => ctx.live.onTick(m.data)));
     subs.push(
       bus.subscribe<BrokerStatus>(Subjects.brokerStatus.pattern, (m) => {
         const change = ctx.live.onStatus(m.data);
-        if (ctx.routes.adoptIfNew(m.data.broker)) adopt(m.data.broker);
-        else if (!ctx.routes.has(m.data.broker)) return;
-        else if (change.restarted) reconcile(m.data.broker, 'gateway restarted');
+        if (ctx.routes.adoptIfNew(m.data.broker) || !ctx.routes.has(m.data.broker)) return;
+        if (change.restarted) reconcile(m.data.broker, 'gateway restarted');
         else if (change.connected) reconcile(m.data.broker, 'connected');
       }),
     );

@@ -5,6 +5,8 @@
  */
 export class BrokerRoutes {
   private readonly routes = new Set<string>();
+  /** Called once per adopted broker (the service starts its event consumer and reconciles it). */
+  onAdopted: (name: string) => void = () => undefined;
 
   constructor(
     configured: readonly { readonly name: string }[],
@@ -21,10 +23,16 @@ export class BrokerRoutes {
     return [...this.routes];
   }
 
-  /** Adds `name` when adoption is on and it is new; true when it was added. */
+  /** Whether brokers announced at run time are adopted (ORDERS_ADOPT_BROKERS). */
+  get adopting(): boolean {
+    return this.adopt;
+  }
+
+  /** Adds `name` when adoption is on and it is new (and tells onAdopted); true when it was added. */
   adoptIfNew(name: string): boolean {
     if (!this.adopt || this.routes.has(name)) return false;
     this.routes.add(name);
+    this.onAdopted(name);
     return true;
   }
 }

@@ -15,7 +15,7 @@ import {
 } from '@trading-system/contracts';
 import { isUniqueViolation } from '@trading-system/storage';
 import type { BrokerOutcome } from './broker-client.js';
-import { brokerStatus } from './broker-status.js';
+import { brokerStatus, routable } from './broker-status.js';
 import type { OmsContext } from './context.js';
 import { OrderNotFoundError } from './errors.js';
 import {
@@ -63,7 +63,7 @@ export async function handleSubmit(ctx: OmsContext, req: SubmitOrder): Promise<O
     outsideRth: req.outsideRth,
     requestHash: hash,
   };
-  if (!ctx.routes.has(req.broker))
+  if (!(await routable(ctx, req.broker)))
     return recordDenial(ctx, base, deny('BROKER_UNKNOWN', 'broker', `no broker connection named ${req.broker}`));
 
   const status = await brokerStatus(ctx, req.broker);

@@ -17,7 +17,7 @@ import {
   type TimeInForce,
 } from '@trading-system/contracts';
 import { isUniqueViolation } from '@trading-system/storage';
-import { brokerStatus } from './broker-status.js';
+import { brokerStatus, routable } from './broker-status.js';
 import type { OmsContext } from './context.js';
 import {
   appendEvent,
@@ -140,13 +140,18 @@ export async function handleCancel(ctx: OmsContext, req: CancelOrder): Promise<O
   // A cancel answered before whose order works again (it never reached the broker: the gateway died with it, and
   // reconciliation put the order back to what the broker reports): its stored answer must not stand for this
   // request, or the order could never be cancelled. While the earlier cancel is pending (pendingCancel) it stands.
-  const current = await findOrder(ctx.db, req.clientOrderId);
-  if (current !== undefined && isCancellable(current.state as OrderState))
-    await ctx.db
+  // Decided under the order's row lock, which the cancel that moves it to pendingCancel takes too: read first and
+  // deleted after without it, a cancel racing another could see the order still working, then drop the answer the
+  // other had just stored (its pendingCancel committed in between) and send the cancel a second time.
+  await ctx.db.transaction().execute(async (trx) => {
+    const current = await lockOrder(trx, req.clientOrderId);
+    if (current === undefined || !isCancellable(current.state as OrderState)) return;
+    await trx
       .deleteFrom('commands')
       .where('command_id', '=', `cancel:${req.clientOrderId}`)
       .where('reply', 'is not', null)
       .execute();
+  });
   return once(ctx, `cancel:${req.clientOrderId}`, req.clientOrderId, () => cancelOne(ctx, req.clientOrderId));
 }
 
@@ -269,7 +274,8 @@ async function modifyOne(ctx: OmsContext, req: ModifyOrder): Promise<OrderComman
     stopPrice: req.stopPrice ?? row.stop_price ?? undefined,
     outsideRth: row.outside_rth,
   };
-  if (!ctx.routes.has(row.broker)) return errorReply('BROKER_UNKNOWN', `no broker connection named ${row.broker}`);
+  if (!(await routable(ctx, row.broker)))
+    return errorReply('BROKER_UNKNOWN', `no broker connection named ${row.broker}`);
   const status = await brokerStatus(ctx, row.broker);
   if (!('broker' in status)) return errorReply(status.code, status.message, { rule: status.rule });
   if (status.capabilities?.modify === false)

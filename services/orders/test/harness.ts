@@ -218,6 +218,11 @@ export interface HarnessOptions {
   /** Further brokers routed to by the same OMS, each with its own fake gateway (`others`). */
   readonly otherBrokers?: number;
   /**
+   * How the OMS learns of the other brokers: configured (the default), adopted at run time (ORDERS_ADOPT_BROKERS
+   * on, nothing configured), or not at all (adoption off: their gateways answer, but the OMS must not route there).
+   */
+  readonly others?: 'configured' | 'adopted' | 'unrouted';
+  /**
    * Runs on the fresh schema before the OMS starts (and migrates it): a ledger left by an earlier version.
    * Receives the unscoped database, the schema and the (first) broker's name.
    */
@@ -252,7 +257,10 @@ export async function startHarness(kind: 'nats-pg' | 'memory-pglite', opts: Harn
 
   const config: OrdersConfig = {
     schema,
-    brokers: [broker, ...others.map((o) => o.broker)].map((name) => ({ name })),
+    brokers: [broker, ...((opts.others ?? 'configured') === 'configured' ? others.map((o) => o.broker) : [])].map(
+      (name) => ({ name }),
+    ),
+    adoptBrokers: opts.others === 'adopted',
     initialRisk: opts.risk ?? EMPTY_RISK_CONFIG,
     brokerTimeoutMs: opts.brokerTimeoutMs ?? 3_000,
     relayPollMs: 200,

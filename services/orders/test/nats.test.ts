@@ -9,3 +9,4 @@ import './suite-broker-ids.js';
 import './suite-e2e.js';
 import './suite-order-fate.js';
 import './suite-command-claims.js';
+import './suite-adoption.js';

@@ -156,7 +156,7 @@ describe('broker events', () => {
     expect((await get(x, id)).order?.limitPrice).toBe('150.30');
 
     const cancels = await Promise.all(
-      [1, 2, 3].map(() => x.request<Reply>(Subjects.ordersCancel.build(), { v: 1, clientOrderId: id })),
+      [1, 2, 3, 4, 5, 6].map(() => x.request<Reply>(Subjects.ordersCancel.build(), { v: 1, clientOrderId: id })),
     );
     expect(cancels.every((c) => c.ok && c.order?.state === 'pendingCancel')).toBe(true);
     expect(x.gateway.calls.filter((c) => c.verb === 'cancelOrder')).toHaveLength(1);
