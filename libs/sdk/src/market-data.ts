@@ -43,7 +43,36 @@ export async function openQuoteSubscription(
   const first = await subscribe();
   const { instrument } = first;
   const tickSubject = Subjects.mdTick.build({ broker: options.broker, instrument: String(instrument.id) });
-  const sub: Subscription = bus.subscribe<Tick>(tickSubject, (m) => onQuote(toQuote(m.data, instrument.localSymbol)));
+  // The line may have opened (or been open) before this subscription reached the server, and its ticks gone by:
+  // outside trading hours a line's opening batch is all there is. So the first quote is the line's cached state,
+  // asked for after subscribing (the request follows the SUB on this connection, and market-data reads the
+  // ticks that went by before it reads the request), unless a live tick came first; a live tick equal to the
+  // cached one is then not delivered twice.
+  let cached: string | undefined;
+  let heard = false;
+  let ended = false;
+  const sub: Subscription = bus.subscribe<Tick>(tickSubject, (m) => {
+    if (!heard) {
+      heard = true;
+      if (cached !== undefined && tickKey(m.data) === cached) return;
+    }
+    onQuote(toQuote(m.data, instrument.localSymbol));
+  });
+  md.snapshot({ v: 1, broker: options.broker, instruments: [{ id: instrument.id }], cachedOnly: true }).then(
+    (r) => {
+      const item = r.items[0];
+      if (heard || ended || item === undefined || !item.ok) return;
+      cached = tickKey(item.tick);
+      onQuote(toQuote(item.tick, instrument.localSymbol));
+    },
+    // No cached state to start from: the first live tick is the first quote, as before.
+    (err: unknown) =>
+      options.onError?.(
+        new Error(`the cached quote to start from was not available: ${err instanceof Error ? err.message : err}`, {
+          cause: err,
+        }),
+      ),
+  );
   const renew = setInterval(
     () => {
       subscribe().catch((err: unknown) => options.onError?.(err instanceof Error ? err : new Error(String(err))));
@@ -51,11 +80,12 @@ export async function openQuoteSubscription(
     Math.max(1_000, Math.floor(options.ttlMs / 2)),
   );
   renew.unref();
-  let ended: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
   return {
     instrument,
     unsubscribe() {
-      ended ??= (async () => {
+      ended = true;
+      stopped ??= (async () => {
         clearInterval(renew);
         sub.unsubscribe();
         try {
@@ -66,10 +96,14 @@ export async function openQuoteSubscription(
           throw toSdkError(err, 'market data unsubscribe');
         }
       })();
-      return ended;
+      return stopped;
     },
   };
 }
+
+/** One tick's identity, whatever order its fields were decoded in (the same state published once). */
+const tickKey = (t: Tick): string =>
+  JSON.stringify([t.tsInitMs, t.tsEventMs, t.bid, t.ask, t.last, t.bidSize, t.askSize, t.lastSize, t.volume]);
 
 /**
  * The async-iterator form: quotes are buffered (newest `bufferSize` kept: a slow consumer skips stale quotes rather

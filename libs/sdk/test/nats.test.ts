@@ -18,7 +18,7 @@ import {
   type TestDatabase,
   uniqueName,
 } from '@trading-system/testkit';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BrokerError, type Quote, TradingSystem } from '../src/index.js';
 import { sdkScenarios, startSessionSim } from './scenarios.js';
 
@@ -96,25 +96,15 @@ describe('NATS + Postgres, services started in-process, SDK over NATS', () => {
   );
 });
 
-// Known flake (stop 29, open on issue 17): in a full parallel run one of these two failed once each in two runs —
-// the adopted broker BROKER_UNKNOWN at the first submit, or no first quote within 10 s — and passes alone and on
-// re-run; the cause (a status or quote line racing the file's earlier brokers) is not found yet. One retry each,
-// so a real regression (fails twice) still fails the suite.
-test('a broker added over NATS takes orders at once: the OMS adopts it (ORDERS_ADOPT_BROKERS defaults to true)', {
-  timeout: 60_000,
-  retry: 1,
-}, async () => {
+test('a broker added over NATS takes orders at once: the OMS adopts it (ORDERS_ADOPT_BROKERS defaults to true)', async () => {
   const port = system.sim?.port ?? 0;
   const name = `${broker}_2`;
   const info = await ts.addBroker(name, 'ib', { host: '127.0.0.1', port, clientId: 77 });
   try {
     expect(info).toMatchObject({ name, state: 'connected' });
-    // The OMS adopts the broker from its first broker.status, which can reach it after addBroker's reply (open on
-    // issue 17: it failed the first submit with BROKER_UNKNOWN in 2 of 3 full CI runs): submit until it routes.
-    const r = await vi.waitFor(() => ts.submitLimitOrder('AAPL', 'SMART', 'BUY', 1, '100', { broker: name }), {
-      timeout: 15_000,
-      interval: 250,
-    });
+    // At once: the OMS asks the gateway about a broker it has not heard of yet instead of refusing BROKER_UNKNOWN
+    // (its first broker.status can reach the OMS after addBroker's reply reached us).
+    const r = await ts.submitLimitOrder('AAPL', 'SMART', 'BUY', 1, '100', { broker: name });
     expect(r.order.broker).toBe(name);
     expect((await ts.cancelOrder(r.orderId)).broker).toBe(name);
   } finally {
@@ -179,45 +169,53 @@ test('a broker type nobody knows: BROKER_TYPE_UNKNOWN naming it and the known ty
   }
 });
 
-test('outside trading hours every subscriber still gets a first quote, each quote once', {
-  timeout: 60_000,
-  retry: 1,
-}, async () => {
-  // A Saturday: the sim sends one batch of ticks when a line opens and nothing after it.
+test('outside trading hours every subscriber gets a first quote at once, each quote once — joining an open line too', async () => {
+  // A Saturday: the sim sends one batch of ticks when a line opens and nothing after it. A subscriber that joins a
+  // line already open (or whose SUB reaches the server after the batch went by) would otherwise wait for a tick
+  // that never comes: its first quote is the line's cached state.
   const closed = await startSim({ port: 0, clock: scaledClock(Date.parse('2024-03-16T15:00:00Z'), 1) });
   const name = `${broker}_closed`;
   await ts.addBroker(name, 'ib', { host: '127.0.0.1', port: closed.port, clientId: 12 });
+  const open: Array<{ unsubscribe(): Promise<void> }> = [];
+  const firstQuote = async (who: string): Promise<Quote[]> => {
+    const quotes: Quote[] = [];
+    let arrived: () => void = () => undefined;
+    const first = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const sub = await ts.subscribeMarketData(
+      'AAPL',
+      'SMART',
+      (q) => {
+        quotes.push(q);
+        arrived();
+      },
+      { broker: name },
+    );
+    open.push(sub);
+    await Promise.race([
+      first,
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`${who} subscriber: no quote in 10 s`)), 10_000)),
+    ]);
+    expect(quotes[0]?.symbol, who).toBe('AAPL');
+    expect(quotes[0]?.last ?? quotes[0]?.bid, who).toBeGreaterThan(0);
+    return quotes;
+  };
   try {
-    for (const who of ['first', 'second']) {
-      const quotes: Quote[] = [];
-      let arrived: () => void = () => undefined;
-      const first = new Promise<void>((resolve) => {
-        arrived = resolve;
-      });
-      const sub = await ts.subscribeMarketData(
-        'AAPL',
-        'SMART',
-        (q) => {
-          quotes.push(q);
-          arrived();
-        },
-        { broker: name },
-      );
-      try {
-        await Promise.race([
-          first,
-          new Promise((_, reject) =>
-            setTimeout(() => reject(new Error(`${who} subscriber: no quote in 10 s`)), 10_000),
-          ),
-        ]);
-        expect(quotes[0]?.symbol, who).toBe('AAPL');
-        expect(quotes[0]?.last ?? quotes[0]?.bid, who).toBeGreaterThan(0);
-        expect(new Set(quotes.map((q) => JSON.stringify(q))).size, who).toBe(quotes.length);
-      } finally {
-        await sub.unsubscribe();
-      }
-    }
+    const opener = await firstQuote('the line opener');
+    const joiner = await firstQuote('a subscriber joining the open line');
+    // A round trip: anything the joiner would get twice has arrived by now.
+    await ts.listBrokers();
+    for (const [who, quotes] of [
+      ['opener', opener],
+      ['joiner', joiner],
+    ] as const)
+      expect(new Set(quotes.map((q) => JSON.stringify(q))).size, who).toBe(quotes.length);
+    for (const s of open.splice(0)) await s.unsubscribe();
+    // The line closed with its last lease: a new subscriber opens it again and gets that line's batch.
+    await firstQuote('a subscriber reopening the line');
   } finally {
+    for (const s of open) await s.unsubscribe();
     await ts.removeBroker(name, system.gatewayType);
     await closed.stop();
   }
