@@ -3,8 +3,11 @@
  * one) and an order's append-only trail with the envelope every event has always had.
  */
 import { randomUUID } from 'node:crypto';
+import type { Instrument } from '@trading-system/contracts';
 import { type Kysely, migrateToLatest } from '@trading-system/storage';
 import { migrations } from '../src/migrations/index.js';
+import { ACCOUNT, type Harness, waitUntil } from './harness.js';
+import { get } from './oms-helpers.js';
 
 /** Applies the OMS's migrations named before `first`: the schema as the version without `first` left it. */
 export async function migrateBefore(database: Kysely<unknown>, schema: string, first: string): Promise<void> {
@@ -109,4 +112,114 @@ export function acceptedEvent(instrument: unknown): { readonly kind: 'accepted' 
     tif: 'DAY',
     outsideRth: false,
   };
+}
+
+/**
+ * An Alpaca asset across the instrument-id upgrade: the version before named it by a hashed decimal id (stored in
+ * the integer con_id columns then), gateway-alpaca now by the asset UUID, keeping the hashed id as an alias of it.
+ */
+export function alpacaAssetAcrossUpgrade(uuid: string): {
+  readonly hashed: number;
+  readonly asset: Instrument;
+  readonly oldAsset: Record<string, unknown>;
+} {
+  const hashed = 1_739_204_611;
+  const asset: Instrument = {
+    id: uuid,
+    secType: 'STK',
+    symbol: 'AAPL',
+    localSymbol: 'AAPL',
+    exchange: 'NASDAQ',
+    currency: 'USD',
+    minTick: '0.01',
+  };
+  const { id: _, ...rest } = asset;
+  return { hashed, asset, oldAsset: { conId: hashed, ...rest } };
+}
+
+/**
+ * The upgrade tests' order (writeOrderRow's BUY 100, broker order 61) as the version before left it with 40 bought
+ * under the asset's hashed id: its row, its trail (accepted, submitted, the partial fill) and the fill.
+ */
+export async function writeFortyBoughtUnderHashedId(
+  // biome-ignore lint/suspicious/noExplicitAny: the old version's rows are written untyped, as it wrote them
+  s: Kysely<any>,
+  order: { readonly clientOrderId: string; readonly execId: string; readonly broker: string; readonly account: string },
+  uuid: string,
+): Promise<void> {
+  const { hashed, oldAsset } = alpacaAssetAcrossUpgrade(uuid);
+  const { clientOrderId, execId, broker, account } = order;
+  const now = Date.now();
+  await writeOrderRow(s, {
+    client_order_id: clientOrderId,
+    broker,
+    account,
+    con_id: hashed,
+    instrument: oldAsset,
+    state: 'partiallyFilled',
+    filled_qty: '40',
+    fill_notional: '6000',
+    broker_order_id: '61',
+    last_seq: 3,
+    atMs: now,
+  });
+  await writeTrail(s, { clientOrderId, broker, account, atMs: now }, [
+    acceptedEvent(oldAsset),
+    { kind: 'statusChanged', from: 'accepted', to: 'submitted', brokerStatus: 'working', brokerOrderId: '61' },
+    {
+      kind: 'partiallyFilled',
+      execId,
+      side: 'BUY',
+      price: '150',
+      quantity: '40',
+      cumQty: '40',
+      leavesQty: '60',
+      avgPrice: '150',
+      brokerOrderId: '61',
+    },
+  ]);
+  await s
+    .insertInto('fills')
+    .values({
+      exec_id: execId,
+      client_order_id: clientOrderId,
+      broker,
+      account,
+      con_id: hashed,
+      side: 'BUY',
+      quantity: '40',
+      price: '150',
+      exec_time_ms: now,
+      created_at_ms: now,
+    })
+    .execute();
+}
+
+/** The rest of that order (60) filled after the upgrade, reported under the UUID; resolves once it is filled. */
+export async function fillRestUnderUuid(
+  x: Harness,
+  clientOrderId: string,
+  execId: string,
+  uuid: string,
+): Promise<void> {
+  const now = Date.now();
+  await x.brokerEvent('execution', {
+    eventId: `exec-${execId}-2`,
+    tsEventMs: now,
+    execution: {
+      orderId: '61',
+      clientOrderId,
+      execId: `${execId}-2`,
+      account: ACCOUNT,
+      instrumentId: uuid,
+      side: 'BUY',
+      quantity: '60',
+      price: '151',
+      cumQty: '100',
+      avgPrice: '150.6',
+      exchange: 'NASDAQ',
+      execTimeMs: now,
+    },
+  });
+  await waitUntil(async () => ((await get(x, clientOrderId)).order?.state === 'filled' ? true : undefined));
 }

@@ -5,11 +5,16 @@
  * reducing-only checks of a submit, and of a modify, decide on 100, not on the 60 under the current id alone.
  */
 import { randomUUID } from 'node:crypto';
-import { type Instrument, Subjects } from '@trading-system/contracts';
+import { Subjects } from '@trading-system/contracts';
 import { afterEach, describe, expect, test } from 'vitest';
-import { ACCOUNT, type Harness, startHarness, waitUntil } from './harness.js';
-import { acceptedEvent, migrateBefore, writeOrderRow, writeTrail } from './legacy-ledger.js';
-import { get, type Reply, submit } from './oms-helpers.js';
+import { ACCOUNT, type Harness, startHarness } from './harness.js';
+import {
+  alpacaAssetAcrossUpgrade,
+  fillRestUnderUuid,
+  migrateBefore,
+  writeFortyBoughtUnderHashedId,
+} from './legacy-ledger.js';
+import { type Reply, submit } from './oms-helpers.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -17,19 +22,8 @@ afterEach(async () => {
   h = undefined;
 });
 
-const HASHED = 1_739_204_611;
 const UUID = '7f1c2a54-3d0e-4b8a-9c61-2e5f0a9d4b17';
-const ASSET: Instrument = {
-  id: UUID,
-  secType: 'STK',
-  symbol: 'AAPL',
-  localSymbol: 'AAPL',
-  exchange: 'NASDAQ',
-  currency: 'USD',
-  minTick: '0.01',
-};
-const { id: _, ...rest } = ASSET;
-const OLD_ASSET = { conId: HASHED, ...rest };
+const { hashed, asset } = alpacaAssetAcrossUpgrade(UUID);
 
 describe('risk checks on a ledger from before the asset-UUID ids', () => {
   test('max position and reducing-only count fills under the old id and the UUID together', async () => {
@@ -39,77 +33,18 @@ describe('risk checks on a ledger from before the asset-UUID ids', () => {
       risk: { default: { maxPosition: '100' }, accounts: {}, strategies: {} },
       prepare: async (database, schema, broker) => {
         await migrateBefore(database, schema, '0009');
-        const s = database.withSchema(schema);
-        const now = Date.now();
-        await writeOrderRow(s, {
-          client_order_id: id,
-          broker,
-          account: ACCOUNT,
-          con_id: HASHED,
-          instrument: OLD_ASSET,
-          state: 'partiallyFilled',
-          filled_qty: '40',
-          fill_notional: '6000',
-          broker_order_id: '61',
-          last_seq: 3,
-          atMs: now,
-        });
-        await writeTrail(s, { clientOrderId: id, broker, account: ACCOUNT, atMs: now }, [
-          acceptedEvent(OLD_ASSET),
-          { kind: 'statusChanged', from: 'accepted', to: 'submitted', brokerStatus: 'working', brokerOrderId: '61' },
-          {
-            kind: 'partiallyFilled',
-            execId,
-            side: 'BUY',
-            price: '150',
-            quantity: '40',
-            cumQty: '40',
-            leavesQty: '60',
-            avgPrice: '150',
-            brokerOrderId: '61',
-          },
-        ]);
-        await s
-          .insertInto('fills')
-          .values({
-            exec_id: execId,
-            client_order_id: id,
-            broker,
-            account: ACCOUNT,
-            con_id: HASHED,
-            side: 'BUY',
-            quantity: '40',
-            price: '150',
-            exec_time_ms: now,
-            created_at_ms: now,
-          })
-          .execute();
+        await writeFortyBoughtUnderHashedId(
+          database.withSchema(schema),
+          { clientOrderId: id, execId, broker, account: ACCOUNT },
+          UUID,
+        );
       },
     });
     const x = h;
     // The gateway qualifies the asset by its UUID, and by the old id as an alias of it.
-    x.gateway.aliases.set(UUID, ASSET);
-    x.gateway.aliases.set(String(HASHED), ASSET);
-    const now = Date.now();
-    await x.brokerEvent('execution', {
-      eventId: `exec-${execId}-2`,
-      tsEventMs: now,
-      execution: {
-        orderId: '61',
-        clientOrderId: id,
-        execId: `${execId}-2`,
-        account: ACCOUNT,
-        instrumentId: UUID,
-        side: 'BUY',
-        quantity: '60',
-        price: '151',
-        cumQty: '100',
-        avgPrice: '150.6',
-        exchange: 'NASDAQ',
-        execTimeMs: now,
-      },
-    });
-    await waitUntil(async () => ((await get(x, id)).order?.state === 'filled' ? true : undefined));
+    x.gateway.aliases.set(UUID, asset);
+    x.gateway.aliases.set(String(hashed), asset);
+    await fillRestUnderUuid(x, id, execId, UUID);
 
     const order = (side: 'BUY' | 'SELL', quantity: string) => submit(x, { instrument: { id: UUID }, side, quantity });
     // 100 held: one more is 101, beyond ±100 (60 alone would allow it).
