@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from '@trading-system/storage';
 import { afterEach, describe, expect, test } from 'vitest';
 import { AAPL, ACCOUNT, type Harness, startHarness, waitUntil } from './harness.js';
-import { acceptedEvent, migrateBefore, writeOrderRow, writeTrail } from './legacy-ledger.js';
+import { migrateBefore, writeFortyBought } from './legacy-ledger.js';
 import { db, get } from './oms-helpers.js';
 
 let h: Harness | undefined;
@@ -29,80 +29,18 @@ describe.each(['nats-pg', 'memory-pglite'] as const)('a ledger from before migra
       prepare: async (database, schema, broker) => {
         await migrateBefore(database, schema, '0008');
         const s = database.withSchema(schema);
-        const now = Date.now();
-        const order = {
-          clientOrderId: id,
-          broker,
-          account: ACCOUNT,
-          instrument: AAPL,
-          side: 'BUY',
-          quantity: '100',
-          orderType: 'LMT',
-          limitPrice: '150',
-          tif: 'DAY',
-          outsideRth: false,
-          state: 'pendingSubmit',
-          filledQty: '0',
-          brokerOrderId: ORDER_ID,
-          lastSeq: 2,
-          createdAtMs: now,
-          updatedAtMs: now,
-        };
-        await writeOrderRow(s, {
-          client_order_id: id,
-          broker,
-          account: ACCOUNT,
-          con_id: AAPL.id,
-          instrument: AAPL,
-          state: 'partiallyFilled',
-          filled_qty: '40',
-          fill_notional: '6000',
-          broker_order_id: ORDER_ID,
-          perm_id: PERM_ID,
-          last_seq: 4,
-          submit_reply: { v: 1, ok: true, order },
-          atMs: now,
-        });
-        const fill = {
-          execId,
-          side: 'BUY',
-          price: '150',
-          quantity: '40',
-          cumQty: '40',
-          leavesQty: '60',
-          avgPrice: '150',
-          brokerOrderId: ORDER_ID,
-          permId: PERM_ID,
-        };
-        const events = [
-          acceptedEvent(AAPL),
-          { kind: 'statusChanged', from: 'accepted', to: 'pendingSubmit', brokerOrderId: ORDER_ID },
+        const { atMs: now } = await writeFortyBought(
+          s,
+          { clientOrderId: id, execId, broker, account: ACCOUNT },
           {
-            kind: 'statusChanged',
-            from: 'pendingSubmit',
-            to: 'submitted',
-            brokerStatus: 'working',
+            conId: AAPL.id,
+            instrument: AAPL,
             brokerOrderId: ORDER_ID,
             permId: PERM_ID,
+            viaPendingSubmit: true,
+            withSubmitReply: true,
           },
-          { kind: 'partiallyFilled', ...fill },
-        ];
-        await writeTrail(s, { clientOrderId: id, broker, account: ACCOUNT, atMs: now }, events);
-        await s
-          .insertInto('fills')
-          .values({
-            exec_id: execId,
-            client_order_id: id,
-            broker,
-            account: ACCOUNT,
-            con_id: AAPL.id,
-            side: 'BUY',
-            quantity: '40',
-            price: '150',
-            exec_time_ms: now,
-            created_at_ms: now,
-          })
-          .execute();
+        );
         const external = { account: ACCOUNT, status: 'working', order_json: JSON.stringify({}), updated_at_ms: now };
         await s
           .insertInto('external_orders')

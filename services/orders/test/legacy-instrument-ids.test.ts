@@ -11,7 +11,7 @@ import { Subjects } from '@trading-system/contracts';
 import { sql } from '@trading-system/storage';
 import { afterEach, describe, expect, test } from 'vitest';
 import { AAPL, ACCOUNT, type Harness, startHarness, waitUntil } from './harness.js';
-import { acceptedEvent, migrateBefore, writeOrderRow, writeTrail } from './legacy-ledger.js';
+import { migrateBefore, writeFortyBought } from './legacy-ledger.js';
 import { db, get, type Reply } from './oms-helpers.js';
 
 let h: Harness | undefined;
@@ -33,72 +33,11 @@ describe.each(['nats-pg', 'memory-pglite'] as const)('a ledger from before migra
       prepare: async (database, schema, broker) => {
         await migrateBefore(database, schema, '0009');
         const s = database.withSchema(schema);
-        const now = Date.now();
-        const order = {
-          clientOrderId: id,
-          broker,
-          account: ACCOUNT,
-          instrument: OLD_AAPL,
-          side: 'BUY',
-          quantity: '100',
-          orderType: 'LMT',
-          limitPrice: '150',
-          tif: 'DAY',
-          outsideRth: false,
-          state: 'pendingSubmit',
-          filledQty: '0',
-          brokerOrderId: '61',
-          lastSeq: 2,
-          createdAtMs: now,
-          updatedAtMs: now,
-        };
-        await writeOrderRow(s, {
-          client_order_id: id,
-          broker,
-          account: ACCOUNT,
-          con_id: CON_ID,
-          instrument: OLD_AAPL,
-          state: 'partiallyFilled',
-          filled_qty: '40',
-          fill_notional: '6000',
-          broker_order_id: '61',
-          perm_id: '9061',
-          last_seq: 3,
-          submit_reply: { v: 1, ok: true, order },
-          atMs: now,
-        });
-        const events = [
-          acceptedEvent(OLD_AAPL),
-          { kind: 'statusChanged', from: 'accepted', to: 'submitted', brokerStatus: 'working', brokerOrderId: '61' },
-          {
-            kind: 'partiallyFilled',
-            execId,
-            side: 'BUY',
-            price: '150',
-            quantity: '40',
-            cumQty: '40',
-            leavesQty: '60',
-            avgPrice: '150',
-            brokerOrderId: '61',
-            permId: '9061',
-          },
-        ];
-        await writeTrail(s, { clientOrderId: id, broker, account: ACCOUNT, atMs: now }, events);
-        await s
-          .insertInto('fills')
-          .values({
-            exec_id: execId,
-            client_order_id: id,
-            broker,
-            account: ACCOUNT,
-            con_id: CON_ID,
-            side: 'BUY',
-            quantity: '40',
-            price: '150',
-            exec_time_ms: now,
-            created_at_ms: now,
-          })
-          .execute();
+        const { atMs: now } = await writeFortyBought(
+          s,
+          { clientOrderId: id, execId, broker, account: ACCOUNT },
+          { conId: CON_ID, instrument: OLD_AAPL, brokerOrderId: '61', permId: '9061', withSubmitReply: true },
+        );
         const position = { broker, account: ACCOUNT, conId: CON_ID, symbol: 'AAPL', secType: 'STK', currency: 'USD' };
         await s
           .insertInto('broker_positions')

@@ -138,34 +138,41 @@ export function alpacaAssetAcrossUpgrade(uuid: string): {
 }
 
 /**
- * The upgrade tests' order (writeOrderRow's BUY 100, broker order 61) as the version before left it with 40 bought
- * under the asset's hashed id: its row, its trail (accepted, submitted, the partial fill) and the fill.
+ * The upgrade tests' order (writeOrderRow's BUY 100) as an earlier version left it with 40 bought: its row, its
+ * trail (accepted, [pendingSubmit,] submitted, the partial fill) and the fill, with the ids in the old version's
+ * types and the instrument in its shape (`conId` where `id` is now).
  */
-export async function writeFortyBoughtUnderHashedId(
+export async function writeFortyBought(
   // biome-ignore lint/suspicious/noExplicitAny: the old version's rows are written untyped, as it wrote them
   s: Kysely<any>,
   order: { readonly clientOrderId: string; readonly execId: string; readonly broker: string; readonly account: string },
-  uuid: string,
-): Promise<void> {
-  const { hashed, oldAsset } = alpacaAssetAcrossUpgrade(uuid);
+  old: {
+    readonly conId: number | string;
+    readonly instrument: unknown;
+    readonly brokerOrderId: number | string;
+    readonly permId?: number | string;
+    /** The trail passes through pendingSubmit (with the broker order id) before submitted. */
+    readonly viaPendingSubmit?: boolean;
+    /** The stored submit reply (an order still pendingSubmit in it, as the reply said then). */
+    readonly withSubmitReply?: boolean;
+  },
+): Promise<{ readonly atMs: number }> {
   const { clientOrderId, execId, broker, account } = order;
+  const { conId, instrument, brokerOrderId, permId } = old;
   const now = Date.now();
-  await writeOrderRow(s, {
-    client_order_id: clientOrderId,
-    broker,
-    account,
-    con_id: hashed,
-    instrument: oldAsset,
-    state: 'partiallyFilled',
-    filled_qty: '40',
-    fill_notional: '6000',
-    broker_order_id: '61',
-    last_seq: 3,
-    atMs: now,
-  });
-  await writeTrail(s, { clientOrderId, broker, account, atMs: now }, [
-    acceptedEvent(oldAsset),
-    { kind: 'statusChanged', from: 'accepted', to: 'submitted', brokerStatus: 'working', brokerOrderId: '61' },
+  const ids = { brokerOrderId, ...(permId === undefined ? {} : { permId }) };
+  const steps: Array<{ readonly kind: string } & Record<string, unknown>> = [
+    acceptedEvent(instrument),
+    ...(old.viaPendingSubmit === true
+      ? [{ kind: 'statusChanged', from: 'accepted', to: 'pendingSubmit', brokerOrderId }]
+      : []),
+    {
+      kind: 'statusChanged',
+      from: old.viaPendingSubmit === true ? 'pendingSubmit' : 'accepted',
+      to: 'submitted',
+      brokerStatus: 'working',
+      ...(old.viaPendingSubmit === true ? ids : { brokerOrderId }),
+    },
     {
       kind: 'partiallyFilled',
       execId,
@@ -175,9 +182,43 @@ export async function writeFortyBoughtUnderHashedId(
       cumQty: '40',
       leavesQty: '60',
       avgPrice: '150',
-      brokerOrderId: '61',
+      ...ids,
     },
-  ]);
+  ];
+  const submitted = {
+    clientOrderId,
+    broker,
+    account,
+    instrument,
+    side: 'BUY',
+    quantity: '100',
+    orderType: 'LMT',
+    limitPrice: '150',
+    tif: 'DAY',
+    outsideRth: false,
+    state: 'pendingSubmit',
+    filledQty: '0',
+    brokerOrderId,
+    lastSeq: 2,
+    createdAtMs: now,
+    updatedAtMs: now,
+  };
+  await writeOrderRow(s, {
+    client_order_id: clientOrderId,
+    broker,
+    account,
+    con_id: conId,
+    instrument,
+    state: 'partiallyFilled',
+    filled_qty: '40',
+    fill_notional: '6000',
+    broker_order_id: brokerOrderId,
+    ...(permId === undefined ? {} : { perm_id: permId }),
+    last_seq: steps.length,
+    ...(old.withSubmitReply === true ? { submit_reply: { v: 1, ok: true, order: submitted } } : {}),
+    atMs: now,
+  });
+  await writeTrail(s, { clientOrderId, broker, account, atMs: now }, steps);
   await s
     .insertInto('fills')
     .values({
@@ -185,7 +226,7 @@ export async function writeFortyBoughtUnderHashedId(
       client_order_id: clientOrderId,
       broker,
       account,
-      con_id: hashed,
+      con_id: conId,
       side: 'BUY',
       quantity: '40',
       price: '150',
@@ -193,6 +234,18 @@ export async function writeFortyBoughtUnderHashedId(
       created_at_ms: now,
     })
     .execute();
+  return { atMs: now };
+}
+
+/** writeFortyBought for an Alpaca asset under its hashed id (broker order 61). */
+export async function writeFortyBoughtUnderHashedId(
+  // biome-ignore lint/suspicious/noExplicitAny: the old version's rows are written untyped, as it wrote them
+  s: Kysely<any>,
+  order: { readonly clientOrderId: string; readonly execId: string; readonly broker: string; readonly account: string },
+  uuid: string,
+): Promise<void> {
+  const { hashed, oldAsset } = alpacaAssetAcrossUpgrade(uuid);
+  await writeFortyBought(s, order, { conId: hashed, instrument: oldAsset, brokerOrderId: '61' });
 }
 
 /** The rest of that order (60) filled after the upgrade, reported under the UUID; resolves once it is filled. */
