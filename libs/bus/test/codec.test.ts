@@ -1,4 +1,4 @@
-import { Tick, Trade } from '@trading-system/contracts';
+import { catalog, Tick, Trade } from '@trading-system/contracts';
 import { describe, expect, test } from 'vitest';
 import { encodeValidated } from '../src/codec.js';
 import { InvalidMessageError } from '../src/index.js';
@@ -14,17 +14,8 @@ const tick = {
   tsInitMs: 1_710_255_600_001,
   delayed: false,
 };
-const trade = {
-  v: 1,
-  broker: 'ib_paper',
-  instrumentId: '265598',
-  price: '187.26',
-  size: '5',
-  volume: '1234567',
-  tsEventMs: 1_710_255_600_000,
-  tsInitMs: 1_710_255_600_001,
-  delayed: false,
-};
+/** The catalog's own example trade (docs/subjects.md shows it): one sample of the schema, not a copy per test. */
+const trade = catalog.lookup('md.trade.sim.265598')?.example as Trade;
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 describe('encodeValidated', () => {

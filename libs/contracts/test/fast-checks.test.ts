@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { ZodType } from 'zod';
-import { type FastCheck, fastCheckOf, HistStreamMessage, Tick, Trade } from '../src/index.js';
+import { catalog, type FastCheck, fastCheckOf, HistStreamMessage, Tick, Trade } from '../src/index.js';
 
 /**
  * Each fast check against the zod schema it shadows: on every sample, a fast YES must come with zod's own success
@@ -93,17 +93,8 @@ describe('fastTick holds to Tick', () => {
   });
 });
 
-const trade = {
-  v: 1,
-  broker: 'ib_paper',
-  instrumentId: '265598',
-  price: '187.26',
-  size: '5',
-  volume: '1234567',
-  tsEventMs: 1_710_255_600_000,
-  tsInitMs: 1_710_255_600_001,
-  delayed: false,
-};
+/** The catalog's own example trade (docs/subjects.md shows it), as the bus codec test uses it. */
+const trade = catalog.lookup('md.trade.sim.265598')?.example as Trade;
 
 describe('fastTrade holds to Trade', () => {
   const check = fastCheckOf(Trade) as FastCheck;
