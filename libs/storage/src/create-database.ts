@@ -33,6 +33,11 @@ export type DatabaseOptions =
       readonly dataDir?: string;
       /** See PgliteDialectConfig.acquireTimeoutMs. */
       readonly acquireTimeoutMs?: number;
+      /**
+       * A cluster to start from (`pgliteClusterImage`) instead of running initdb: an in-memory database in ~1.3 s
+       * instead of ~3.5 s (tests open dozens).
+       */
+      readonly image?: Blob;
     };
 
 export interface Database<DB> {
@@ -63,6 +68,7 @@ export async function createDatabase<DB>(options: DatabaseOptions): Promise<Data
 
   const pglite = await PGlite.create({
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.image === undefined ? {} : { loadDataDir: options.image }),
     parsers: pgliteParsers,
   });
   const db = new Kysely<DB>({
@@ -127,4 +133,14 @@ function once(fn: () => Promise<void>): () => Promise<void> {
     done ??= fn();
     return done;
   };
+}
+
+/** A fresh PGlite cluster as an image (its data directory, uncompressed) for `createDatabase({ image })`. */
+export async function pgliteClusterImage(): Promise<Blob> {
+  const pglite = await PGlite.create();
+  try {
+    return await pglite.dumpDataDir('none');
+  } finally {
+    await pglite.close();
+  }
 }

@@ -7,7 +7,7 @@ export {
   type WaitForDatabaseOptions,
   waitForDatabase,
 } from './availability.js';
-export { createDatabase, type Database, type DatabaseOptions } from './create-database.js';
+export { createDatabase, type Database, type DatabaseOptions, pgliteClusterImage } from './create-database.js';
 export {
   ConnectionBusyError,
   constraintName,
