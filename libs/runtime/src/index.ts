@@ -39,8 +39,3 @@ export {
   type ServiceContext,
   type ServiceHandle,
 } from './run-service.js';
-export {
-  requestSubjectsOf,
-  type StartWhenDatabaseReadyOptions,
-  startWhenDatabaseReady,
-} from './start-when-database-ready.js';

@@ -17,7 +17,8 @@ import {
   throughProxy,
 } from '@trading-system/testkit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createLogger, startWhenDatabaseReady } from '../src/index.js';
+import { createLogger } from '../src/index.js';
+import { startWhenDatabaseReady } from '../src/start-when-database-ready.js';
 
 let server: PrivateNats;
 let serviceBus: Bus;

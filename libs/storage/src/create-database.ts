@@ -2,7 +2,6 @@
  * One entry point for both backends. Services take a `Database<DB>` and never learn which one they run on;
  * the type mapping (see type-parsing.ts) is identical on both.
  */
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import { classifyDatabaseError } from './availability.js';
@@ -47,6 +46,12 @@ export interface Database<DB> {
   close(): Promise<void>;
 }
 
+/**
+ * PGlite is loaded when a PGlite database is opened, not with this module: a service or CLI command on Postgres
+ * would otherwise pay ~0.3 s of start-up for a WebAssembly build of Postgres it never runs.
+ */
+const loadPglite = () => import('@electric-sql/pglite');
+
 export async function createDatabase<DB>(options: DatabaseOptions): Promise<Database<DB>> {
   if (options.kind === 'pg') {
     const pool = new pg.Pool({
@@ -66,6 +71,7 @@ export async function createDatabase<DB>(options: DatabaseOptions): Promise<Data
     return { db, kind: 'pg', close: once(() => db.destroy()) };
   }
 
+  const { PGlite } = await loadPglite();
   const pglite = await PGlite.create({
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.image === undefined ? {} : { loadDataDir: options.image }),
@@ -137,6 +143,7 @@ function once(fn: () => Promise<void>): () => Promise<void> {
 
 /** A fresh PGlite cluster as an image (its data directory, uncompressed) for `createDatabase({ image })`. */
 export async function pgliteClusterImage(): Promise<Blob> {
+  const { PGlite } = await loadPglite();
   const pglite = await PGlite.create();
   try {
     return await pglite.dumpDataDir('none');

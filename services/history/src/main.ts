@@ -2,13 +2,8 @@
 import { openBus } from '@trading-system/bus';
 import { catalog } from '@trading-system/contracts';
 import { startServiceMetrics } from '@trading-system/metrics';
-import {
-  databaseOptions,
-  loadConfig,
-  natsConnectionSettings,
-  runService,
-  startWhenDatabaseReady,
-} from '@trading-system/runtime';
+import { databaseOptions, loadConfig, natsConnectionSettings, runService } from '@trading-system/runtime';
+import { startWhenDatabaseReady } from '@trading-system/runtime/database-ready';
 import { createDatabase } from '@trading-system/storage';
 import { start } from './app.js';
 import { HistoryEnvConfig } from './config.js';
