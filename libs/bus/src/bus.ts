@@ -12,9 +12,11 @@
  * - Every receive is validated too. An invalid inbound message (reason `bad_json`, `oversize`, `schema`,
  *   `unknown_subject`) is logged (`log.warn({ subject, reason, err })`), counted in `stats().rejected`, and never
  *   reaches a handler; on a durable consumer it is terminated. The subscription goes on with the next message.
- * - Handlers of one subscription or one durable consumer run one at a time, in arrival order. A handler that throws
- *   is logged and counted (`handlerErrors`); it never stops the subscription.
+ * - Handlers of one subscription or one durable consumer run one at a time, in arrival order (a consumer with
+ *   `lanes`: one at a time and in order per key). A handler that throws is logged and counted (`handlerErrors`);
+ *   it never stops the subscription.
  */
+import type { ConsumerLanesConfig } from './consumer-lanes.js';
 
 /** Why an inbound message was refused before reaching a handler. */
 export type RejectReason = 'bad_json' | 'oversize' | 'schema' | 'unknown_subject';
@@ -196,6 +198,11 @@ export interface ConsumerConfig {
   readonly deliver: 'all' | 'new';
   /** Delay before redelivering a message whose handler threw (default 0: at once). */
   readonly retryDelayMs?: number;
+  /**
+   * Handle messages of different keys side by side (consumer-lanes.ts); absent = one message at a time. A message
+   * held for SERVICE_UNAVAILABLE then holds its own lane (and what waits behind it), not the others.
+   */
+  readonly lanes?: ConsumerLanesConfig;
 }
 
 /**

@@ -1,5 +1,6 @@
 export * from './bus.js';
 export type { BusLogger, BusOptions } from './bus-context.js';
+export type { ConsumerLanesConfig } from './consumer-lanes.js';
 export * from './errors.js';
 export { createMemoryBus, type MemoryBusOptions } from './memory-bus.js';
 export { MSG_ID_HEADER } from './memory-jetstream.js';

@@ -1,6 +1,7 @@
 import type { Consumer, ConsumerConfig, JetStreamHandler, JetStreamMessage, JetStreamPort } from './bus.js';
 import { type BusContext, secondsSince } from './bus-context.js';
 import { decodeValidated, encodeValidated, findSchema, requireSchema } from './codec.js';
+import { ConsumerLanes } from './consumer-lanes.js';
 import { UnknownSubjectError } from './errors.js';
 import type { RawConsumer, RawJetStream, RawJsMsg } from './transport.js';
 
@@ -49,18 +50,29 @@ export function createJetStreamPort(
 ): { port: JetStreamPort; stopAll(): Promise<void> } {
   const running = new Set<RawConsumer>();
 
-  async function handle<T>(
+  /** Decodes a delivered message (terming an invalid one: undefined) and returns its handling, to run now or later. */
+  function receive<T>(
     cfg: ConsumerConfig,
     m: RawJsMsg,
     handler: JetStreamHandler<T>,
     stopping: AbortSignal,
-  ): Promise<void> {
+  ): { readonly data: unknown; readonly run: () => Promise<void> } | undefined {
     const decoded = decodeValidated(m.subject, m.data, findSchema(ctx.catalog, m.subject), ctx.maxPayloadBytes);
     if (!decoded.ok) {
       ctx.reject(decoded.error);
       m.term(`${decoded.error.reason}: ${decoded.error.message}`.slice(0, 256));
-      return;
+      return undefined;
     }
+    return { data: decoded.value, run: () => handle(cfg, m, decoded.value as T, handler, stopping) };
+  }
+
+  async function handle<T>(
+    cfg: ConsumerConfig,
+    m: RawJsMsg,
+    data: T,
+    handler: JetStreamHandler<T>,
+    stopping: AbortSignal,
+  ): Promise<void> {
     ctx.received += 1;
     const family = ctx.family(m.subject);
     ctx.observe.received(family, 'stream');
@@ -73,7 +85,7 @@ export function createJetStreamPort(
     };
     const msg: JetStreamMessage<T> = {
       subject: m.subject,
-      data: decoded.value as T,
+      data,
       headers: m.headers,
       seq: m.seq,
       deliveryCount: m.deliveryCount,
@@ -165,11 +177,24 @@ export function createJetStreamPort(
     async consume<T>(cfg: ConsumerConfig, handler: JetStreamHandler<T>): Promise<Consumer> {
       assertUsable(`consume ${cfg.stream}/${cfg.durable}`, true);
       const stopping = new AbortController();
-      const inner = await raw.consume(cfg, (m) => handle(cfg, m, handler, stopping.signal));
+      const lanesCfg = cfg.lanes;
+      const lanes =
+        lanesCfg === undefined
+          ? undefined
+          : new ConsumerLanes(lanesCfg.max, (err) =>
+              ctx.log.error({ stream: cfg.stream, durable: cfg.durable, err }, 'consumer lane task failed'),
+            );
+      const inner = await raw.consume(cfg, (m) => {
+        const received = receive(cfg, m, handler, stopping.signal);
+        if (received === undefined) return Promise.resolve();
+        if (lanes === undefined || lanesCfg === undefined) return received.run();
+        return lanes.admit(lanesCfg.keyOf(m.subject, received.data), received.run);
+      });
       const consumer: RawConsumer = {
         async stop() {
           stopping.abort();
           await inner.stop();
+          await lanes?.drain();
         },
       };
       running.add(consumer);

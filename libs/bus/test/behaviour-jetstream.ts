@@ -334,5 +334,79 @@ export function runJetStreamSuite(name: string, makeBus: MakeTestBus): void {
       hold.resolve();
       await Promise.all([ca.stop(), cb.stop()]);
     });
+
+    test('lanes: one key at a time in order, keys side by side up to max, a keyless message alone', async () => {
+      const { t, cfg } = await setup();
+      // Key = the subject's account token; a message whose id starts with x has no key.
+      const on = (acct: string, id: string) =>
+        t.bus.jetstream.publish(t.subject('orders', acct, 'filled'), { id, act: 'ack' }, { msgId: id });
+      for (const [acct, id] of [
+        ['A', 'a1'],
+        ['B', 'b1'],
+        ['A', 'a2'],
+        ['C', 'c1'],
+        ['A', 'x'],
+        ['A', 'a3'],
+        ['B', 'b2'],
+      ] as const)
+        await on(acct, id);
+      const gates = new Map<string, ReturnType<typeof deferred>>();
+      const gate = (id: string) => {
+        let g = gates.get(id);
+        if (g === undefined) {
+          g = deferred();
+          gates.set(id, g);
+        }
+        return g;
+      };
+      const events: string[] = [];
+      const starts = new Collector<string>();
+      let running = 0;
+      let most = 0;
+      const consumer = await t.bus.jetstream.consume<OrderEvent>(
+        cfg({
+          lanes: {
+            max: 3,
+            keyOf: (subject, data) => ((data as OrderEvent).id.startsWith('x') ? undefined : subject.split('.').at(-2)),
+          },
+        }),
+        async (m) => {
+          running += 1;
+          most = Math.max(most, running);
+          events.push(`start ${m.data.id}`);
+          starts.push(m.data.id);
+          await gate(m.data.id).promise;
+          events.push(`end ${m.data.id}`);
+          running -= 1;
+          await m.ack();
+        },
+      );
+      try {
+        expect(await starts.waitFor(2)).toEqual(['a1', 'b1']); // a2 waits behind a1, and counts towards max
+        gate('b1').resolve(undefined);
+        expect((await starts.waitFor(3))[2]).toBe('c1'); // not a2: a1 still runs
+        gate('a1').resolve(undefined);
+        expect((await starts.waitFor(4))[3]).toBe('a2');
+        gate('c1').resolve(undefined);
+        gate('a2').resolve(undefined);
+        expect((await starts.waitFor(5))[4]).toBe('x'); // after everything before it ended
+        expect(events.slice(0, events.indexOf('start x'))).toEqual(
+          expect.arrayContaining(['end a1', 'end a2', 'end b1', 'end c1']),
+        );
+        gate('x').resolve(undefined);
+        expect((await starts.waitFor(7)).slice(5).sort()).toEqual(['a3', 'b2']);
+        expect(events.indexOf('start a3')).toBeGreaterThan(events.indexOf('end x'));
+        gate('a3').resolve(undefined);
+        gate('b2').resolve(undefined);
+      } finally {
+        for (const g of gates.values()) g.resolve(undefined);
+        await consumer.stop();
+      }
+      // Side by side, and never more than max admitted (two ran at once here; a2 waited behind a1 as the third).
+      expect(most).toBe(2);
+      const ends = events.filter((e) => e.startsWith('end')).map((e) => e.slice(4));
+      expect(ends.filter((id) => id.startsWith('a'))).toEqual(['a1', 'a2', 'a3']);
+      expect(ends.filter((id) => id.startsWith('b'))).toEqual(['b1', 'b2']);
+    });
   });
 }
