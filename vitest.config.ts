@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './scripts/longest-first-sequencer.js';
 
 const ALL_TESTS = [
   'libs/*/test/**/*.test.ts',
@@ -85,6 +86,7 @@ export default defineConfig({
     // timing-sensitive ones; VITEST_MAX_WORKERS overrides it for a bigger or busier machine.
     maxWorkers: Number(process.env.VITEST_MAX_WORKERS) || 3,
     reporters: ['default'],
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       // Pure modules share no state worth isolating: one worker thread reuses what earlier files imported.
       { extends: true, test: { name: 'unit', include: UNIT_TESTS, pool: 'threads', isolate: false } },
