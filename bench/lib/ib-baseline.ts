@@ -18,9 +18,10 @@ export function connectBare(port: number, clientId: number, timeoutMs = 15_000):
   // maxReqPerSec as gateway-ib configures it: the library paces what it sends at IB's 50 msg/s.
   const ib = new IBApi({ host: '127.0.0.1', port, maxReqPerSec: 50 });
   const errors = new Map<number, number>();
-  ib.on(EventName.error, (_err: Error, code: number) => {
-    errors.set(code, (errors.get(code) ?? 0) + 1);
-  });
+  const count = (code: number): void => void errors.set(code, (errors.get(code) ?? 0) + 1);
+  ib.on(EventName.error, (_err: Error, code: number) => count(code));
+  // A code for no request (id -1: error 100 among them) arrives as `info`, not `error` (@stoqey/ib's decoder).
+  ib.on(EventName.info, (_message: string, code: number) => count(code));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       ib.disconnect();

@@ -5,6 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Bus } from '@trading-system/bus';
 import { type BrokerStatusReply, Subjects } from '@trading-system/contracts';
+import type { RateCounts, RateSeen } from '@trading-system/ib-sim';
+
+export type { RateCounts } from '@trading-system/ib-sim';
+
 import { waitFor } from './infra.js';
 import { type Proc, spawnTs } from './procs.js';
 
@@ -22,13 +26,26 @@ export interface SimProc {
   readonly port: number;
   /** The sim's clock now, epoch ms (it started at SIM_START_MS and runs at real speed). */
   simNow(): number;
+  /** The message-rate limit as the sim counted it for one clientId's connections (its control `GET /rate`). */
+  rateOf(clientId: number): Promise<RateCounts>;
 }
 
 export async function startSimProc(options: SimProcOptions = {}, nodeArgs: readonly string[] = []): Promise<SimProc> {
   const proc = spawnTs('ib-sim', 'bench/proc/sim.ts', { args: [JSON.stringify(options)], nodeArgs });
   const ready = await proc.ready;
   const wallStartMs = Number(ready.wallStartMs);
-  return { proc, port: Number(ready.port), simNow: () => SIM_START_MS + (Date.now() - wallStartMs) };
+  const controlUrl = `http://127.0.0.1:${Number(ready.controlPort)}`;
+  return {
+    proc,
+    port: Number(ready.port),
+    simNow: () => SIM_START_MS + (Date.now() - wallStartMs),
+    async rateOf(clientId) {
+      const res = await fetch(`${controlUrl}/rate`);
+      const body = (await res.json()) as { rate: RateSeen };
+      const mine = body.rate.byClient.find((c) => c.clientId === clientId);
+      return mine ?? { peakPerSecond: 0, exceeded: 0, breaches: 0 };
+    },
+  };
 }
 
 export const uniqueToken = (prefix: string): string => `${prefix}${randomBytes(5).toString('hex')}`;

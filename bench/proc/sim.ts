@@ -1,9 +1,12 @@
 /**
  * ib-sim as a bench process: `tsx bench/proc/sim.ts '<json options>'`. Options: highRateTicksPerSec,
  * maxMarketDataLines, maxMessagesPerSecond. The sim clock starts on a Tuesday 11:00 New York (every market open)
- * and runs at real speed; historical pacing is off. Prints `READY {"port":N}` once listening; SIGTERM stops it.
+ * and runs at real speed; historical pacing is off. Prints `READY {"port":N,"controlPort":M}` once listening (the
+ * control HTTP port: `GET /rate` is the limit's count per clientId); warnings (each breach of the message rate,
+ * with its window) go to stdout as JSON lines. SIGTERM stops it.
  */
-import { scaledClock, startSim } from '@trading-system/ib-sim';
+import { scaledClock, startControlHttp, startSim } from '@trading-system/ib-sim';
+import { createLogger } from '@trading-system/runtime';
 import { z } from 'zod';
 
 const Options = z.object({
@@ -23,11 +26,13 @@ const sim = await startSim({
   pacing: { enabled: false },
   replay: false,
   maxClients: 64,
+  logger: createLogger({ service: 'ib-sim', level: 'warn' }),
   ...options,
 });
-process.stdout.write(`READY ${JSON.stringify({ port: sim.port, wallStartMs })}\n`);
+const control = await startControlHttp(sim.control, 0);
+process.stdout.write(`READY ${JSON.stringify({ port: sim.port, controlPort: control.port, wallStartMs })}\n`);
 const stop = (): void => {
-  sim.stop().then(
+  Promise.all([control.close(), sim.stop()]).then(
     () => process.exit(0),
     (err: unknown) => {
       process.stderr.write(`ib-sim stop failed: ${String(err)}\n`);

@@ -4,6 +4,7 @@
  * Listens on 127.0.0.1 by default: it can drop clients and reject orders, so it is not for open networks.
  *
  *   GET  /sessions  /orders  /positions  /executions
+ *   GET  /rate                          (the message-rate limit as the sim counted it, per clientId: rateSeen)
  *   POST /drop-client {clientId}        POST /drop-all
  *   POST /nightly-reset {dataLost?}     POST /farm {kind: market|hmds|secdef, ok, name?}
  *   POST /reject-next {reason, code?}   POST /delay {ms}          POST /stall-history {stalled}
@@ -69,6 +70,7 @@ function routes(control: SimControl): Record<string, Route> {
     },
     'GET /positions': () => ({ positions: control.positions().map(withConId) }),
     'GET /executions': () => ({ executions: control.exchange.executions().map(withConId) }),
+    'GET /rate': () => ({ rate: control.rateSeen() }),
     'POST /drop-client': (b) => ({ dropped: control.dropClient(int(b, 'clientId')) }),
     'POST /drop-all': () => ({ dropped: control.dropAll() }),
     'POST /nightly-reset': (b) => {

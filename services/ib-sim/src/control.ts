@@ -10,6 +10,7 @@ import type { Clock } from './clock.js';
 import type { Catalog } from './instruments/catalog.js';
 import type { QuoteSource } from './market/quote-source.js';
 import type { HandlerRegistry } from './server/dispatcher.js';
+import type { RateSeen } from './server/rate-book.js';
 import type { SimContext } from './server/sim-context.js';
 import { noticeText } from './server/tws-errors.js';
 
@@ -71,10 +72,10 @@ export interface SimControl {
   /** How many API messages of this id (IN.* of the TWS protocol) clients have sent since the sim started. */
   receivedCount(messageId: number): number;
   /**
-   * The client message rate as the sim measured it (at arrival, sliding second, every connection since start):
-   * the peak count and how many messages went over the limit.
+   * The client message rate as the sim measured it (when read, sliding second, every connection since start, and
+   * per clientId): the peak count, how many messages went over the limit, and the breaches (one error 100 each).
    */
-  rateSeen(): { peakPerSecond: number; exceeded: number };
+  rateSeen(): RateSeen;
 }
 
 export type FarmKind = 'market' | 'hmds' | 'secdef';
@@ -178,7 +179,7 @@ export function createControl(sim: SimContext, registry: HandlerRegistry, front:
       return sim.received.get(messageId) ?? 0;
     },
     rateSeen() {
-      return { ...sim.rate };
+      return sim.rate.seen();
     },
   };
   return control;

@@ -1,6 +1,7 @@
 export { type RunningSim, type SimOptions, startSim } from './app.js';
 export { type Clock, type ManualClock, manualClock, realClock, scaledClock } from './clock.js';
 export type { SessionInfo, SimControl } from './control.js';
+export { type ControlHttp, startControlHttp } from './control-http.js';
 export { buildCatalog, Catalog } from './instruments/catalog.js';
 export { type ContractQuery, findInstruments, resolveInstrument } from './instruments/contract-query.js';
 export type { Instrument, SecType } from './instruments/instrument.js';
@@ -9,6 +10,7 @@ export type { Logger } from './logger.js';
 export { type Quote, QuoteSource, roundToTick } from './market/quote-source.js';
 export type { Handler } from './server/dispatcher.js';
 export { HandlerRegistry } from './server/dispatcher.js';
+export type { RateCounts, RateSeen } from './server/rate-book.js';
 export type { Session } from './server/session.js';
 export type { SimContext } from './server/sim-context.js';
 export { readContract } from './wire/contract-fields.js';

@@ -88,6 +88,13 @@ describe('handshake and START_API', () => {
     } finally {
       clearInterval(flood);
     }
+    // Counted on this client's connection, as a bench or a test in another process reads it: one error 100 per
+    // breach, every message over the limit, and nothing put on another clientId.
+    const mine = sim.control.rateSeen().byClient.find((c) => c.clientId === 18);
+    expect(mine?.breaches).toBeGreaterThanOrEqual(1);
+    expect(mine?.exceeded).toBeGreaterThan(mine?.breaches ?? 0);
+    expect(mine?.peakPerSecond).toBeGreaterThan(50);
+    expect(sim.control.rateSeen().byClient.filter((c) => c.clientId !== 18 && c.breaches > 0)).toEqual([]);
   });
 
   test('frames split across TCP writes and merged into one write are both understood', async () => {

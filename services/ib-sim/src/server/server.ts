@@ -12,7 +12,7 @@ import { FieldReader, MessageParseError } from '../wire/fields.js';
 import { FrameDecoder, FramingError, parseHandshake, splitFields } from '../wire/framing.js';
 import { IN, SERVER_VERSION_MAX, SERVER_VERSION_MIN } from '../wire/message-ids.js';
 import type { HandlerRegistry } from './dispatcher.js';
-import { RateLimiter } from './rate-limiter.js';
+import { type CountedMessage, RateLimiter } from './rate-limiter.js';
 import { Session } from './session.js';
 import type { SimContext } from './sim-context.js';
 import { noticeText, readError, TWS_ERRORS } from './tws-errors.js';
@@ -78,7 +78,9 @@ export class TwsServer {
     const limiter = new RateLimiter(this.sim.settings.maxMessagesPerSecond);
     const frames = new FrameDecoder();
     let hello = Buffer.alloc(0);
+    let reads = 0;
     socket.on('data', (chunk: Buffer) => {
+      reads++;
       try {
         if (session.state === 'closed') return;
         if (session.state === 'handshake') {
@@ -96,7 +98,7 @@ export class TwsServer {
         }
         for (const payload of frames.push(chunk)) {
           if (session.closed) return;
-          this.onMessage(session, payload, limiter);
+          this.onMessage(session, payload, limiter, reads);
         }
       } catch (err) {
         if (err instanceof FramingError) {
@@ -133,12 +135,16 @@ export class TwsServer {
     return true;
   }
 
-  private onMessage(session: Session, payload: Buffer, limiter: RateLimiter): void {
-    const verdict = limiter.hit(Date.now());
-    const rate = this.sim.rate;
-    if (limiter.peak > rate.peakPerSecond) rate.peakPerSecond = limiter.peak;
-    if (verdict !== 'ok') rate.exceeded++;
-    if (verdict === 'warn') session.error(-1, TWS_ERRORS.rateExceeded.code, TWS_ERRORS.rateExceeded.text);
+  private onMessage(session: Session, payload: Buffer, limiter: RateLimiter, read: number): void {
+    const verdict = limiter.hit(Date.now(), leadingMessageId(payload), read);
+    this.sim.rate.note(session.clientId, limiter, verdict);
+    if (verdict === 'warn') {
+      session.error(-1, TWS_ERRORS.rateExceeded.code, TWS_ERRORS.rateExceeded.text);
+      session.log.warn(
+        { clientId: session.clientId, ...describeWindow(limiter.inWindow()) },
+        'client message rate over the limit: error 100',
+      );
+    }
     if (verdict === 'disconnect') {
       session.close('sustained message rate above limit');
       return;
@@ -206,4 +212,37 @@ export class TwsServer {
     session.log.info({ clientId }, 'api started');
     for (const listener of this.sim.apiStartListeners) listener(session);
   }
+}
+
+/** The message id (first field) of a payload, -1 when it does not start with digits; for the breach report only. */
+function leadingMessageId(payload: Buffer): number {
+  let id = 0;
+  let i = 0;
+  for (; i < payload.length && i < 9; i++) {
+    const c = payload[i] ?? 0;
+    if (c < 0x30 || c > 0x39) break;
+    id = id * 10 + (c - 0x30);
+  }
+  return i > 0 && payload[i] === 0 ? id : -1;
+}
+
+/**
+ * A breach's window as evidence: how many messages, over how many ms between the first and the last read, and
+ * the socket reads that brought them (when, how many, which message ids). Many messages in a few reads means
+ * they reached the sim bunched (read late), not sent bunched.
+ */
+function describeWindow(window: readonly CountedMessage[]): Record<string, unknown> {
+  const reads: Array<{ atMs: number; count: number; ids: number[] }> = [];
+  let lastRead = -1;
+  for (const m of window) {
+    const last = reads[reads.length - 1];
+    if (last !== undefined && m.read === lastRead) {
+      last.count++;
+      last.ids.push(m.messageId);
+    } else reads.push({ atMs: m.atMs, count: 1, ids: [m.messageId] });
+    lastRead = m.read;
+  }
+  const first = window[0]?.atMs ?? 0;
+  const last = window[window.length - 1]?.atMs ?? 0;
+  return { inWindow: window.length, firstAtMs: first, spanMs: last - first, reads };
 }

@@ -11,6 +11,7 @@ import type { HistoricalPacer, PacingOptions } from '../history/pacing.js';
 import type { Catalog } from '../instruments/catalog.js';
 import type { Logger } from '../logger.js';
 import type { QuoteSource } from '../market/quote-source.js';
+import { RateBook } from './rate-book.js';
 import type { Session } from './session.js';
 
 export interface SimSettings {
@@ -48,8 +49,8 @@ export class SimContext {
   readonly stalledHistorical: Array<() => void> = [];
   /** API messages received after START_API, by message id (what a client actually sent the broker). */
   readonly received = new Map<number, number>();
-  /** The message-rate limit as the sim measured it, over every connection: what a client's pacing achieved. */
-  readonly rate = { peakPerSecond: 0, exceeded: 0 };
+  /** The message-rate limit as the sim measured it, over every connection and per clientId (rate-book.ts). */
+  readonly rate = new RateBook();
   /** Called once a session's API has started (after nextValidId and the farm notices). */
   readonly apiStartListeners: Array<(session: Session) => void> = [];
   private readonly nextOrderIds = new Map<number, number>();
