@@ -1,3 +1,4 @@
+import { seededRandom } from '@trading-system/testkit';
 import { describe, expect, test } from 'vitest';
 import { type GovernorClock, OutboundGovernor } from '../src/governor.js';
 import { RateWindow } from '../src/rate-window.js';
@@ -38,18 +39,6 @@ function peakPerSecond(reads: readonly number[]): number {
     peak = Math.max(peak, i - j + 1);
   }
   return peak;
-}
-
-/** Deterministic PRNG (mulberry32): the same seed, the same lags. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 describe('RateWindow (proven-read window)', () => {
@@ -129,7 +118,7 @@ function runAgainstLaggyTws(options: {
   answeredShare: number;
 }) {
   const clock = manual();
-  const random = prng(options.seed);
+  const random = seededRandom(options.seed);
   const reads: number[] = [];
   let lastRead = 0;
   const tws = (answer?: () => void): void => {
@@ -185,7 +174,7 @@ describe('OutboundGovernor against a TWS that reads late', () => {
 
   test('the same load stamped at write time with a 50 ms guard (the window before) breaks the limit', () => {
     // What the proof replaces: 50 per 1 050 ms counted at write time, and the same lags.
-    const random = prng(7);
+    const random = seededRandom(7);
     const written: number[] = [];
     let t = 0;
     while (written.length < 1_000) {

@@ -15,6 +15,7 @@ import {
   namespaceOption,
   openPgTestDatabase,
   type PrivateNats,
+  seededRandom,
   silentBusLogger,
   startPrivateNats,
   type TestDatabase,
@@ -34,18 +35,6 @@ const INSTRUMENTS = ['265598', '756733', '272093']; // AAPL, SPY, MSFT
 const FINAL: ReadonlySet<string> = new Set(['filled', 'cancelled', 'expired', 'rejected', 'denied']);
 
 type Reply = { ok: boolean; code?: string; message?: string; order?: { state: OrderState; account: string } };
-
-/** mulberry32: the run is reproducible from its seed (printed on failure). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Codes after which the same command is simply sent again (the OMS is down, restarting or still busy with it). */
 const RETRYABLE: ReadonlySet<string> = new Set(['SERVICE_UNAVAILABLE', 'TIMEOUT']);
@@ -228,7 +217,7 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
     const lane = async (n: number, l: number) => {
       const bus = clients[n];
       if (bus === undefined) throw new Error(`no client ${n}`);
-      const random = rng(seed + n * 1_000 + l);
+      const random = seededRandom(seed + n * 1_000 + l);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
       const pending: Promise<void>[] = [];
       for (;;) {

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Bus, NoRespondersError, RequestTimeoutError } from '@trading-system/bus';
 import { describeError, isErrorCode, Subjects } from '@trading-system/contracts';
+import { seededRandom } from '@trading-system/testkit';
 
 /** AAPL, SPY, MSFT in ib-sim's catalog. */
 export const INSTRUMENTS = ['265598', '756733', '272093'] as const;
@@ -124,17 +125,8 @@ export async function command(
   }
 }
 
-/** mulberry32: a scenario's flow is reproducible from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A scenario's flow is reproducible from its seed. */
+export const rng = seededRandom;
 
 export interface FlowOptions {
   readonly broker: string;
