@@ -20,7 +20,7 @@ import { type Forecast, HistoryScheduler, type ScheduledJob } from './history-sc
 import { isHistoryNoData, isPacingViolation } from './ib-error-classes.js';
 import { type IbBarSize, ibDurationCovering, toIbHistoryParams } from './parsing/bar-sizes.js';
 import { tradingContract } from './parsing/contracts.js';
-import { barEndFn, parseFinishedMarker, toBarData, toIbEndDateTime } from './parsing/history.js';
+import { appendBar, barEndFn, parseFinishedMarker, toBarData, toIbEndDateTime } from './parsing/history.js';
 
 export interface HistoryResult {
   readonly bars: BarData[];
@@ -200,7 +200,7 @@ export class HistoryQueue {
       historicalBar: (b) => {
         answered();
         try {
-          bars.push(toBarData(b, endOf));
+          appendBar(bars, toBarData(b, endOf));
         } catch (err) {
           this.log.error({ err, requestId: req.requestId }, 'unusable historical bar');
           this.fail(job, new ContractError('INTERNAL_ERROR', 'IB sent an unusable bar', { cause: err }));

@@ -116,6 +116,18 @@ export function toBarData(b: IbHistoricalBar, endOf: (startMs: number) => number
   return bar;
 }
 
+/**
+ * Appends a bar of an answer (time order), ending the bar before it at this one's start where its grid end reaches
+ * past it: a session's last and the next session's first bar can share a grid slot (a 3-hour slot 15:00–18:00 holds
+ * IDEALPRO's 17:00 close and its 17:15 open, and CME's 16:00 close and 17:00 open), and the closing bar ends where
+ * the opening one starts, not at 18:00 over it.
+ */
+export function appendBar(bars: BarData[], bar: BarData): void {
+  const prev = bars.at(-1);
+  if (prev !== undefined && prev.tsEndMs > bar.tsStartMs && prev.tsStartMs < bar.tsStartMs) prev.tsEndMs = bar.tsStartMs;
+  bars.push(bar);
+}
+
 /** Whether the runtime knows the zone (IB sends ids such as `US/Eastern`; an unknown one must not fail a request). */
 function isZone(zone: string): boolean {
   try {

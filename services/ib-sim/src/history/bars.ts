@@ -225,16 +225,28 @@ function mergeBars(group: Bar[], tradeDate: string): Bar {
   };
 }
 
-/** Intraday grid slots of a session, aligned to local midnight of the session's calendar days. */
+/**
+ * Intraday grid slots of a session: a grid from local midnight, restarted at every local midnight the session
+ * crosses (a CME or IDEALPRO session opens the evening before its trade date), each slot cut at the session's ends
+ * and at midnight. Every size divides a 24-hour day, so on ordinary days this is one grid; on a daylight-saving day
+ * (23 or 25 hours) a grid carried on from the evening before would sit an hour off the next day's for 2-, 3-, 4- and
+ * 8-hour bars all that trade date — gateway-ib ends bars and history cuts chunks on the per-day grid.
+ */
 function intradaySlots(instrument: Instrument, session: Session, seconds: number): Array<[number, number]> {
   const zone = instrument.schedule.timeZoneId;
-  const w = toWall(zone, session.startMs);
-  const midnight = fromWall(zone, w.year, w.month, w.day, 0);
   const stepMs = seconds * 1000;
   const slots: Array<[number, number]> = [];
-  let slot = midnight + Math.floor((session.startMs - midnight) / stepMs) * stepMs;
-  for (; slot < session.endMs; slot += stepMs) {
-    slots.push([Math.max(slot, session.startMs), Math.min(slot + stepMs, session.endMs)]);
+  let midnight = Number.NEGATIVE_INFINITY;
+  let nextMidnight = Number.NEGATIVE_INFINITY;
+  for (let t = session.startMs; t < session.endMs; ) {
+    if (t >= nextMidnight) {
+      const w = toWall(zone, t);
+      midnight = fromWall(zone, w.year, w.month, w.day, 0);
+      nextMidnight = fromWall(zone, w.year, w.month, w.day + 1, 0);
+    }
+    const end = Math.min(midnight + (Math.floor((t - midnight) / stepMs) + 1) * stepMs, nextMidnight, session.endMs);
+    slots.push([t, end]);
+    t = end;
   }
   return slots;
 }
