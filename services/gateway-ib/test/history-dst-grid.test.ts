@@ -62,10 +62,12 @@ describe('AAPL across the change to summer time: 09:30 New York is 14:30 UTC on 
     const got = await bars(AAPL, '1h');
     const day = (d: string, open: string, hours: number[]) => [
       [`03-${d}T${open}`, `03-${d}T${String(hours[0]).padStart(2, '0')}:00`],
-      ...hours.slice(0, -1).map((hr, i) => [
-        `03-${d}T${String(hr).padStart(2, '0')}:00`,
-        `03-${d}T${String(hours[i + 1]).padStart(2, '0')}:00`,
-      ]),
+      ...hours
+        .slice(0, -1)
+        .map((hr, i) => [
+          `03-${d}T${String(hr).padStart(2, '0')}:00`,
+          `03-${d}T${String(hours[i + 1]).padStart(2, '0')}:00`,
+        ]),
     ];
     expect(spans(got)).toEqual([
       ...day('08', '14:30', [15, 16, 17, 18, 19, 20, 21]),

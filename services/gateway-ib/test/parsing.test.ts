@@ -2,7 +2,14 @@ import type { ContractDetails } from '@stoqey/ib';
 import { describe, expect, test } from 'vitest';
 import { classifyIbCode, isHistoryNoData, isPacingViolation } from '../src/ib-error-classes.js';
 import { descriptionKey, toIbContract, toInstrument } from '../src/parsing/contracts.js';
-import { barEndFn, parseFinishedMarker, parseIbTime, toBarData, toIbEndDateTime } from '../src/parsing/history.js';
+import {
+  appendBar,
+  barEndFn,
+  parseFinishedMarker,
+  parseIbTime,
+  toBarData,
+  toIbEndDateTime,
+} from '../src/parsing/history.js';
 import { priceOrUndefined, sizeOrUndefined, toDecimalString } from '../src/parsing/numbers.js';
 import { toRtBar } from '../src/parsing/rtbars.js';
 import { applyTickPrice, applyTickSize, applyTickString, newTickState, toTick } from '../src/parsing/ticks.js';
@@ -242,5 +249,48 @@ describe('IB code classes', () => {
     ).toBe(true);
     expect(isPacingViolation(162, 'HMDS query returned no data')).toBe(false);
     expect(isHistoryNoData(162, 'HMDS query returned no data: AAPL@SMART Trades')).toBe(true);
+  });
+});
+
+describe('bar ends on daylight-saving days (23 and 25 hours long)', () => {
+  const HOUR = 3_600_000;
+  const z = (s: string) => Date.parse(`${s}Z`);
+  test('3-hour bars: the grid of each local day from its midnight, the last slot cut at the next midnight', () => {
+    const ny = barEndFn(3 * 3600, 'America/New_York');
+    // Sunday 2024-03-10 (23 h): midnight 05:00 UTC (EST), slots in elapsed hours, the last 22:00–24:00 EDT.
+    expect(ny(z('2024-03-10T05:00:00'))).toBe(z('2024-03-10T08:00:00'));
+    expect(ny(z('2024-03-10T21:15:00'))).toBe(z('2024-03-10T23:00:00'));
+    expect(ny(z('2024-03-11T02:00:00'))).toBe(z('2024-03-11T04:00:00'));
+    // Monday: its own grid from 04:00 UTC (EDT).
+    expect(ny(z('2024-03-11T04:00:00'))).toBe(z('2024-03-11T07:00:00'));
+    // Sunday 2024-11-03 (25 h): midnight 04:00 UTC (EDT), the last slot 23:00–24:00 EST.
+    expect(ny(z('2024-11-04T04:00:00'))).toBe(z('2024-11-04T05:00:00'));
+    expect(ny(z('2024-11-04T05:00:00'))).toBe(z('2024-11-04T08:00:00'));
+    // Berlin, 2024-03-31 (23 h) and 2024-10-27 (25 h).
+    const berlin = barEndFn(3 * 3600, 'Europe/Berlin');
+    expect(berlin(z('2024-03-31T20:00:00'))).toBe(z('2024-03-31T22:00:00'));
+    expect(berlin(z('2024-03-31T22:00:00'))).toBe(z('2024-04-01T01:00:00'));
+    expect(berlin(z('2024-10-27T22:00:00'))).toBe(z('2024-10-27T23:00:00'));
+    // An hour divides both days: hour bars are an hour long through either change.
+    const hours = barEndFn(3600, 'America/New_York');
+    for (let t = z('2024-11-03T03:00:00'); t < z('2024-11-04T06:00:00'); t += HOUR) expect(hours(t)).toBe(t + HOUR);
+  });
+
+  test("a session's closing bar ends where the next session's opening bar in the same slot starts", () => {
+    const endOf = barEndFn(3 * 3600, 'America/New_York');
+    const bar = (time: string) =>
+      toBarData(
+        { time: String(z(time) / 1000), open: 1, high: 1, low: 1, close: 1, volume: 1, count: 1, wap: 1 },
+        endOf,
+      );
+    const bars: ReturnType<typeof bar>[] = [];
+    for (const t of ['2024-03-11T16:00:00', '2024-03-11T19:00:00', '2024-03-11T21:15:00', '2024-03-11T22:00:00'])
+      appendBar(bars, bar(t));
+    expect(bars.map((b) => [b.tsStartMs, b.tsEndMs])).toEqual([
+      [z('2024-03-11T16:00:00'), z('2024-03-11T19:00:00')],
+      [z('2024-03-11T19:00:00'), z('2024-03-11T21:15:00')],
+      [z('2024-03-11T21:15:00'), z('2024-03-11T22:00:00')],
+      [z('2024-03-11T22:00:00'), z('2024-03-12T01:00:00')],
+    ]);
   });
 });

@@ -80,3 +80,73 @@ describe('the bar grid of the instrument zone', () => {
     expect(base(false)).toBe('1h');
   });
 });
+
+/**
+ * Daylight-saving days are 23 or 25 hours long: the grid restarts at each local midnight (elapsed hours from it, the
+ * last slot cut at the next midnight), as gateway-ib ends bars and ib-sim builds them, in both directions and in a
+ * European zone (changes on 2024-03-31 and 2024-10-27 at 01:00 UTC) as well as New York (2024-03-10, 2024-11-03).
+ */
+describe('the bar grid on daylight-saving days', () => {
+  const BERLIN = 'Europe/Berlin';
+  const changes = [
+    { zone: NY, day: '2024-03-10', hours: 23, midnight: '2024-03-10T05:00:00Z', next: '2024-03-11T04:00:00Z' },
+    { zone: NY, day: '2024-11-03', hours: 25, midnight: '2024-11-03T04:00:00Z', next: '2024-11-04T05:00:00Z' },
+    { zone: BERLIN, day: '2024-03-31', hours: 23, midnight: '2024-03-30T23:00:00Z', next: '2024-03-31T22:00:00Z' },
+    { zone: BERLIN, day: '2024-10-27', hours: 25, midnight: '2024-10-26T22:00:00Z', next: '2024-10-27T23:00:00Z' },
+  ];
+
+  for (const c of changes)
+    test(`${c.zone} ${c.day} (${c.hours} h): slots from its midnight, cut at the next, the next day on its own grid`, () => {
+      const midnight = utc(c.midnight);
+      const next = utc(c.next);
+      expect(next - midnight).toBe(c.hours * HOUR);
+      for (const size of [30 * 60_000, HOUR, 2 * HOUR, 3 * HOUR, 4 * HOUR, 8 * HOUR]) {
+        // Every instant of the day floors to midnight + a whole number of slots, never past the instant.
+        for (let t = midnight; t < next; t += 15 * 60_000) {
+          const f = gridFloor(t, size, c.zone);
+          expect((f - midnight) % size).toBe(0);
+          expect(t - f).toBeGreaterThanOrEqual(0);
+          expect(t - f).toBeLessThan(size);
+        }
+        // The day after starts a fresh grid at its own midnight (an hour off the elapsed grid carried on).
+        expect(gridFloor(next + 1, size, c.zone)).toBe(next);
+        expect(gridFloor(next - 1, size, c.zone)).toBe(midnight + Math.floor((next - 1 - midnight) / size) * size);
+      }
+    });
+
+  test('New York 3-hour slots on 2024-03-10: 00:00 EST, then 04:00, 07:00 … 22:00 EDT, the last cut at 24:00', () => {
+    const starts = [];
+    for (let t = utc('2024-03-10T05:00:00Z'); t < utc('2024-03-11T04:00:00Z'); t += HOUR)
+      starts.push(gridFloor(t, 3 * HOUR, NY));
+    expect([...new Set(starts)].map((t) => new Date(t).toISOString().slice(11, 16))).toEqual([
+      '05:00',
+      '08:00',
+      '11:00',
+      '14:00',
+      '17:00',
+      '20:00',
+      '23:00',
+      '02:00',
+    ]);
+  });
+
+  test('chunks across both changes end on the grid of their own local day, in New York and Berlin', () => {
+    for (const zone of [NY, BERLIN])
+      for (const [from, to] of [
+        ['2024-03-01T00:00:00Z', '2024-04-05T00:00:00Z'],
+        ['2024-10-20T00:00:00Z', '2024-11-10T00:00:00Z'],
+      ]) {
+        const start = gridFloor(utc(from as string), 3 * HOUR, zone);
+        const end = gridFloor(utc(to as string), 3 * HOUR, zone);
+        for (const span of [DAY, 4 * DAY + 5 * HOUR]) {
+          const chunks = planChunks([{ startMs: start, endMs: end }], '3h', span, zone);
+          for (const [i, ch] of chunks.entries()) {
+            expect(gridFloor(ch.endMs, 3 * HOUR, zone), `${zone} ${new Date(ch.endMs).toISOString()}`).toBe(ch.endMs);
+            expect(ch.startMs).toBe(i === 0 ? start : chunks[i - 1]?.endMs);
+            expect(ch.endMs - ch.startMs).toBeLessThanOrEqual(span);
+          }
+          expect(chunks.at(-1)?.endMs).toBe(end);
+        }
+      }
+  });
+});

@@ -124,7 +124,8 @@ export function toBarData(b: IbHistoricalBar, endOf: (startMs: number) => number
  */
 export function appendBar(bars: BarData[], bar: BarData): void {
   const prev = bars.at(-1);
-  if (prev !== undefined && prev.tsEndMs > bar.tsStartMs && prev.tsStartMs < bar.tsStartMs) prev.tsEndMs = bar.tsStartMs;
+  if (prev !== undefined && prev.tsEndMs > bar.tsStartMs && prev.tsStartMs < bar.tsStartMs)
+    prev.tsEndMs = bar.tsStartMs;
   bars.push(bar);
 }
 
