@@ -7,10 +7,10 @@
  * ib-sim over TCP, gateway-ib and orders in-process on a private nats-server and Postgres.
  */
 import { randomUUID } from 'node:crypto';
-import { EventName, IBApi, OrderAction, OrderType, SecType } from '@stoqey/ib';
 import { type Bus, createNatsBus } from '@trading-system/bus';
 import {
   BROKER_EVENTS_STREAM,
+  type BrokerPlaceOrderReply,
   catalog,
   errorRegistry,
   type GetOrderReply,
@@ -41,6 +41,8 @@ const TUESDAY_1100_ET = Date.parse('2024-03-12T15:00:00Z');
 const AAPL = '265598';
 const ACCOUNT = 'DU1234567';
 const BROKER = 'sim';
+/** A second API client of the same login (its own clientId), which the OMS is not told of. */
+const OTHER = 'sim-other';
 const logger = createLogger({ service: 'positions-test', level: process.env.TEST_LOG === '1' ? 'debug' : 'silent' });
 
 let server: PrivateNats;
@@ -70,11 +72,13 @@ beforeAll(async () => {
     logger,
     brokers: [
       { name: BROKER, connection: IbConnectionConfig.parse({ host: '127.0.0.1', port: sim.port, clientId: 7 }) },
+      { name: OTHER, connection: IbConnectionConfig.parse({ host: '127.0.0.1', port: sim.port, clientId: 99 }) },
     ],
     brokerOptions: { connection: { minBackoffMs: 50, maxBackoffMs: 500, statusEveryMs: 1_000 } },
   });
   gateway = g;
   await waitUntil(() => g.broker(BROKER)?.conn.isReady === true || undefined, 15_000);
+  await waitUntil(() => g.broker(OTHER)?.conn.isReady === true || undefined, 15_000);
   orders = await startOrders({
     bus: await connect('orders'),
     db: database.db as Kysely<OrdersDb>,
@@ -112,21 +116,20 @@ const simPosition = () =>
 
 /** Buys `quantity` AAPL at market as another API client of the same login: an order the OMS never sees. */
 async function buyAtSimDirectly(quantity: number): Promise<void> {
-  const ib = new IBApi({ host: '127.0.0.1', port: sim.port });
-  const ready = new Promise<number>((resolve) => ib.once(EventName.nextValidId, (id: number) => resolve(id)));
-  ib.connect(99);
-  try {
-    const orderId = await ready;
-    ib.placeOrder(
-      orderId,
-      { conId: Number(AAPL), symbol: 'AAPL', secType: SecType.STK, exchange: 'SMART', currency: 'USD' },
-      { action: OrderAction.BUY, orderType: OrderType.MKT, totalQuantity: quantity, account: ACCOUNT, transmit: true },
-    );
-    const before = simPosition() ?? 0;
-    await waitUntil(() => ((simPosition() ?? 0) >= before + quantity ? true : undefined), 10_000);
-  } finally {
-    ib.disconnect();
-  }
+  const before = simPosition() ?? 0;
+  const r = await request<BrokerPlaceOrderReply>(Subjects.brokerCommand.build({ broker: OTHER, verb: 'placeOrder' }), {
+    v: 1,
+    clientOrderId: `other-${randomUUID()}`,
+    account: ACCOUNT,
+    instrument: { id: AAPL },
+    side: 'BUY',
+    quantity: String(quantity),
+    orderType: 'MKT',
+    tif: 'DAY',
+    outsideRth: false,
+  });
+  expect(r.ok).toBe(true);
+  await waitUntil(() => ((simPosition() ?? 0) >= before + quantity ? true : undefined), 10_000);
 }
 
 describe('orders.positions compares the ledger with a fresh broker snapshot', () => {
