@@ -101,5 +101,5 @@ describe.each(['pglite', 'pg'] as const)('events in the old status words (%s)', 
 
     await history.readModel.rebuild();
     expect(await read()).toEqual(first);
-  });
+  }, 120_000); // PGlite's start-up and a rebuild: 11 s at load 7 on two cores, over the 5 s default
 });
