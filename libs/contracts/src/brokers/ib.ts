@@ -17,11 +17,8 @@ export const IbConnectionConfig = z.object({
   paper: z.boolean().default(true),
   /** IB market data type: live, frozen, delayed or delayed-frozen. */
   marketDataType: z.enum(['live', 'frozen', 'delayed', 'delayedFrozen']).default('live'),
-  /**
-   * Outbound messages per second to IB (IB's limit is 50). At least 2: the gateway's governor keeps one place of
-   * the second for the probe that proves earlier messages read.
-   */
-  maxMessagesPerSecond: z.int().min(2).max(50).default(40),
+  /** Outbound messages per second to IB (IB's limit is 50). */
+  maxMessagesPerSecond: z.int().min(1).max(50).default(40),
   /** Concurrent market-data lines allowed by the account (IB default 100). */
   marketDataLines: z.int().min(1).max(10_000).default(100),
 });
