@@ -9,10 +9,6 @@ import type { RequestSink } from './request-sink.js';
 import { streamRouter } from './stream-router.js';
 
 export interface SessionEvents {
-  /** TCP and handshake done; @stoqey/ib has written START_API. */
-  onConnected(): void;
-  /** A callback named this reqId (or order id): the request it answers has been read by IB. */
-  onAnswer(id: number): void;
   onDisconnected(): void;
   onNextValidId(id: number): void;
   onManagedAccounts(accounts: readonly string[]): void;
@@ -29,14 +25,10 @@ export function routeIbEvents(
 ): IbEvents {
   const sink = (reqId: number): RequestSink | undefined => {
     seen();
-    session.onAnswer(reqId);
     return sinks.get(reqId);
   };
   return {
-    onConnected: () => {
-      seen();
-      session.onConnected();
-    },
+    onConnected: seen,
     onDisconnected: () => session.onDisconnected(),
     onNextValidId: (id) => {
       seen();
@@ -52,7 +44,6 @@ export function routeIbEvents(
     },
     onCode: (code, reqId, message) => {
       seen();
-      if (reqId >= 0) session.onAnswer(reqId);
       session.onCode(code, reqId, message);
     },
     onTickPrice: (reqId, field, value) => sink(reqId)?.tickPrice?.(field, value),
