@@ -78,9 +78,35 @@ function listensOn(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * An ib-sim of this file's own on 7497, the port the example names. Test files run in parallel, and an embedded
+ * system started with the defaults puts its ib-sim on 7497 whenever it is free: the example must not reach another
+ * file's sim (another clock, maybe a closed market: no quote, so the OMS refuses the order RISK_NO_REFERENCE_PRICE,
+ * as it did once in CI). Waits until 7497 is free and takes it.
+ */
+function simOnTwsPaperPort(): Promise<RunningSim> {
+  return poll(
+    `port ${TWS_PAPER_PORT} free for this file's ib-sim (another test's ib-sim, or a TWS, holds it)`,
+    async () => {
+      try {
+        return await startSim({ port: TWS_PAPER_PORT });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') return undefined;
+        throw err;
+      }
+    },
+    { timeoutMs: 180_000, intervalMs: 250 },
+  );
+}
+
 test('embedded: the seed example connects to ib_paper on 7497 and places its order there', async () => {
+  // The example's embedded system puts its own ib-sim on 7497 when it is free: wait until no other file's holds it.
+  await poll(`port ${TWS_PAPER_PORT} free`, async () => !(await listensOn(TWS_PAPER_PORT)), {
+    timeoutMs: 180_000,
+    intervalMs: 250,
+  });
   expectSeedOutput(await runExample({}));
-}, 120_000);
+}, 300_000);
 
 test('embedded: nothing listening at the broker address is reported at once, with what to do, and no error log', async () => {
   const lines: string[] = [];
@@ -187,10 +213,8 @@ test('NATS + Postgres, each service its own process: the seed example runs uncha
     await admin.close();
   }
   const dbUrl = Object.assign(new URL(base), { pathname: `/${dbName}` }).href;
-  // The paper TWS of the example: an ib-sim on 7497 unless something already answers there (then that one is
-  // reached, as the example would reach a running TWS). The deployment's own broker `sim` uses the same ib-sim.
-  const taken = await listensOn(TWS_PAPER_PORT);
-  sim = await startSim({ port: taken ? 0 : TWS_PAPER_PORT });
+  // The paper TWS of the example: our own ib-sim on 7497. The deployment's own broker `sim` uses the same ib-sim.
+  sim = await simOnTwsPaperPort();
   const common = { ...cleanEnv(), NATS_URL: nats.url, LOG_LEVEL: 'warn' };
   const service = (name: string, env: Record<string, string> = {}) =>
     procs.push({ name, proc: spawnTs(`services/${name}/src/main.ts`, [], { ...common, ...env }, { clean: true }) });
@@ -252,7 +276,7 @@ test('NATS + Postgres, each service its own process: the seed example runs uncha
   } finally {
     await client.shutdown();
   }
-}, 240_000);
+}, 420_000);
 
 /** A port nothing listens on (taken from the OS, then released). */
 function closedPort(): Promise<number> {
