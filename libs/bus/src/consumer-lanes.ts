@@ -52,9 +52,4 @@ export class ConsumerLanes {
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all(this.inFlight);
   }
-
-  /** Tasks admitted and not done (for tests and metrics). */
-  get size(): number {
-    return this.inFlight.size;
-  }
 }

@@ -177,18 +177,16 @@ export function createJetStreamPort(
     async consume<T>(cfg: ConsumerConfig, handler: JetStreamHandler<T>): Promise<Consumer> {
       assertUsable(`consume ${cfg.stream}/${cfg.durable}`, true);
       const stopping = new AbortController();
-      const lanesCfg = cfg.lanes;
+      const { lanes: lanesCfg } = cfg;
       const lanes =
-        lanesCfg === undefined
-          ? undefined
-          : new ConsumerLanes(lanesCfg.max, (err) =>
-              ctx.log.error({ stream: cfg.stream, durable: cfg.durable, err }, 'consumer lane task failed'),
-            );
+        lanesCfg &&
+        new ConsumerLanes(lanesCfg.max, (err) =>
+          ctx.log.error({ stream: cfg.stream, durable: cfg.durable, err }, 'consumer lane task failed'),
+        );
       const inner = await raw.consume(cfg, (m) => {
         const received = receive(cfg, m, handler, stopping.signal);
         if (received === undefined) return Promise.resolve();
-        if (lanes === undefined || lanesCfg === undefined) return received.run();
-        return lanes.admit(lanesCfg.keyOf(m.subject, received.data), received.run);
+        return lanes && lanesCfg ? lanes.admit(lanesCfg.keyOf(m.subject, received.data), received.run) : received.run();
       });
       const consumer: RawConsumer = {
         async stop() {

@@ -185,17 +185,13 @@ export async function writeFortyBought(
       ...ids,
     },
   ];
+  // The submit reply stored then: the order's terms (acceptedEvent's) as the reply showed it, still pendingSubmit.
+  const { kind: _accepted, ...terms } = acceptedEvent(instrument);
   const submitted = {
     clientOrderId,
     broker,
     account,
-    instrument,
-    side: 'BUY',
-    quantity: '100',
-    orderType: 'LMT',
-    limitPrice: '150',
-    tif: 'DAY',
-    outsideRth: false,
+    ...terms,
     state: 'pendingSubmit',
     filledQty: '0',
     brokerOrderId,
@@ -203,6 +199,7 @@ export async function writeFortyBought(
     createdAtMs: now,
     updatedAtMs: now,
   };
+
   await writeOrderRow(s, {
     client_order_id: clientOrderId,
     broker,
