@@ -130,13 +130,21 @@ export class BrokerConnection {
     this.minBackoffMs = options.minBackoffMs ?? 250;
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
     this.gatewayType = options.gatewayType ?? 'ib';
-    this.governor = new OutboundGovernor({ perSecond: config.maxMessagesPerSecond }, systemClock, (err) =>
-      this.log.error({ err }, 'sending to IB failed'),
+    this.governor = new OutboundGovernor(
+      // The probe: reqCurrentTime, whose answer proves every message before it read (governor.ts).
+      { perSecond: config.maxMessagesPerSecond, probe: () => this.port.reqCurrentTime() },
+      systemClock,
+      (err) => this.log.error({ err }, 'sending to IB failed'),
     );
     this.health = new SessionHealth(config, log, () => this.scheduleStatus());
     const events = routeIbEvents(this.sinks, this.streamListeners, this.sessionEvents(), () => this.health.seen(), log);
     this.port = createIbPort({ host: config.host, port: config.port, clientId: config.clientId }, events);
     this.orderWrites = new OrderWrites(this, this.port);
+    // A new order's first answer proves its placeOrder read (its id was never used before: nothing else answers it).
+    this.onStream({
+      onOpenOrder: (orderId) => this.governor.answered(orderId),
+      onOrderStatus: (s) => this.governor.answered(s.orderId),
+    });
     this.statusTimer = setInterval(() => {
       this.askBrokerTime();
       this.publishStatus();
@@ -209,9 +217,10 @@ export class BrokerConnection {
 
   /**
    * Queues one outbound IB call in the governor. Throws BROKER_DISCONNECTED when the session is not usable, so
-   * callers never wait on a request that was never sent. `messages`: how many IB messages `call` writes.
+   * callers never wait on a request that was never sent. `messages`: how many IB messages `call` writes;
+   * `answeredBy`: the fresh reqId its first answer names (the proof that IB read it; governor.ts).
    */
-  send(priority: Priority, what: string, call: (port: IbPort) => void, messages = 1): QueuedCall {
+  send(priority: Priority, what: string, call: (port: IbPort) => void, messages = 1, answeredBy?: number): QueuedCall {
     this.requireReady();
     let sent = false;
     let dropped = false;
@@ -226,7 +235,7 @@ export class BrokerConnection {
         sent = true;
         call(this.port);
       },
-      { messages },
+      answeredBy === undefined ? { messages } : { messages, answeredBy },
     );
     return {
       get sent() {
@@ -301,8 +310,6 @@ export class BrokerConnection {
     this.phase = 'connecting';
     this.attempts++;
     this.log.info({ host: this.config.host, port: this.config.port, clientId: this.config.clientId }, 'connecting');
-    // @stoqey/ib sends START_API itself on connect: TWS counts it, so the window must too.
-    this.governor.noteUnpaced();
     this.port.connect();
   }
 
@@ -341,6 +348,8 @@ export class BrokerConnection {
       this.goDown(this.refused);
       return;
     }
+    // nextValidId answers START_API, the one message of the session so far: it is read.
+    this.governor.sessionStarted();
     this.phase = 'ready';
     this.attempts = 0;
     this.sessions++;
@@ -361,10 +370,16 @@ export class BrokerConnection {
   private askBrokerTime(): void {
     if (this.phase !== 'ready' || !this.brokerClock.due()) return;
     this.brokerClock.asked();
-    this.send('data', 'reqCurrentTime', (p) => {
-      this.brokerClock.asked();
-      p.reqCurrentTime();
-    });
+    // Its answer is paired with it in the governor like a probe's (one reqCurrentTime answered per question).
+    this.governor.submit(
+      'data',
+      () => {
+        if (this.phase !== 'ready') return;
+        this.brokerClock.asked();
+        this.port.reqCurrentTime();
+      },
+      { isProbe: true },
+    );
   }
 
   private onCode(code: number, reqId: number, message: string): void {
@@ -458,7 +473,13 @@ export class BrokerConnection {
       onManagedAccounts: (accounts) => {
         this.accounts = accounts;
       },
+      onConnected: () => {
+        // @stoqey/ib has just written START_API itself: TWS counts it, so the window does, from now.
+        this.governor.noteUnpaced();
+      },
+      onAnswer: (id) => this.governor.answered(id),
       onCurrentTime: (epochSec) => {
+        this.governor.currentTimeAnswered();
         this.brokerClock.answered(epochSec);
         this.scheduleStatus();
       },

@@ -148,7 +148,7 @@ export class ContractCache {
       });
       this.ibRequests++;
       try {
-        this.conn.send('data', 'reqContractDetails', (p) => p.reqContractDetails(reqId, toIbContract(ref)));
+        this.conn.send('data', 'reqContractDetails', (p) => p.reqContractDetails(reqId, toIbContract(ref)), 1, reqId);
       } catch (err) {
         finish(err instanceof ContractError ? err : new ContractError('INTERNAL_ERROR', String(err), { cause: err }));
       }

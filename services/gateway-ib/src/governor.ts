@@ -1,95 +1,37 @@
 /**
- * The outbound governor: every message gateway-ib sends to one IB connection passes here, so IB's limit of
- * 50 messages/second per connection (error 100, then disconnection) is never reached, whoever asks.
+ * The outbound governor: every message gateway-ib writes to one IB connection passes here — START_API included
+ * (`noteUnpaced`), every request, order and cancel, and the probes it sends itself — so IB's limit of 50
+ * messages/second per connection (error 100, then disconnection) is never reached, whoever asks.
  *
- * Policy (pure, `RateWindow`): at most `perSecond` messages in any sliding window of 1 000 ms + `guardMs` and at
- * most `perTick` in any sliding 100 ms window (smooth: a burst is spread instead of spent at once). TWS counts a
- * sliding second at *arrival*; we stamp at *send*. A message delayed on the way (the event loop, the socket, TWS
- * reading late and stamping a batch at once) moves closer to the ones after it, so a window that is exactly one
- * second at the sender can hold 51 at TWS: the guard absorbs that jitter (50 ms costs 5 % of the ceiling).
- * Messages sent outside the governor (the API handshake's START_API) are recorded with `noteUnpaced` so they count.
+ * The window (rate-window.ts) counts a message until one second after it is *proven read* by TWS, which is what
+ * makes a breach impossible however late TWS reads. Proofs: the first answer to a request that names it
+ * (`answeredBy`: a fresh reqId, or the order id of a new order), the session's first nextValidId (START_API), and
+ * reqCurrentTime's answer — which the governor sends itself as a probe when messages stay unproven (every
+ * `probeEvery` of them, when the queue goes idle, and whenever only a proof can make room; one place in the
+ * window is kept for it). Answers to a probe or to a request prove every message written before it too: one
+ * socket, read in order.
+ *
  * Priorities: cancels first, then orders, then everything else (data, contracts, history), FIFO within one.
  *
- * Nothing leaves the queue silently: an entry is either sent or dropped with a reason (`onDrop`): its deadline
- * passed before its turn came (the order path gives every order message one, so an order never waits longer than
- * the gateway's queue budget), the session went down (`clear`), or the governor stopped. `estimateWaitMs` lets a
+ * The queue never drops an entry silently: each is either sent or dropped with a reason (`onDrop`): its deadline
+ * passed before its turn came (the order path gives every order message one, so an order is never sent after its
+ * client was told it failed), the session went down (`clear`), or the governor stopped. `estimateWaitMs` lets a
  * caller refuse at once instead of queueing behind a backlog that cannot drain within its budget.
  */
+import { RateWindow, type RateWindowOptions, TWS_WINDOW_MS as TWS_SECOND_MS } from './rate-window.js';
+
+export { RateWindow, type RateWindowOptions } from './rate-window.js';
 
 export type Priority = 'cancel' | 'order' | 'data';
 const PRIORITY_ORDER: readonly Priority[] = ['cancel', 'order', 'data'];
 
-export interface RateWindowOptions {
-  /** Messages per sliding second (IB's ceiling is 50; default 40 leaves room for @stoqey/ib's own handshake). */
-  readonly perSecond: number;
-  /** Messages per sliding 100 ms (default ceil(perSecond / 10)). */
-  readonly perTick?: number;
-  /** Added to the one-second window to absorb send→arrival jitter (default 50 ms). */
-  readonly guardMs?: number;
-}
-
-/** Default `guardMs`: covers a TWS (or ib-sim) event loop busy for tens of ms before it reads and stamps. */
-export const DEFAULT_GUARD_MS = 50;
-
-/** Sliding-window accounting of sent messages. Pure: time is passed in. */
-export class RateWindow {
-  private readonly stamps: number[] = [];
-  readonly perSecond: number;
-  readonly perTick: number;
-  /** The sliding window the per-second budget is counted over, ms (1 000 + guard). */
-  readonly windowMs: number;
-
-  constructor(options: RateWindowOptions) {
-    if (!(options.perSecond >= 1)) throw new RangeError(`perSecond must be ≥ 1, got ${options.perSecond}`);
-    const guard = options.guardMs ?? DEFAULT_GUARD_MS;
-    if (!(guard >= 0)) throw new RangeError(`guardMs must be ≥ 0, got ${guard}`);
-    this.perSecond = options.perSecond;
-    this.perTick = options.perTick ?? Math.max(1, Math.ceil(options.perSecond / 10));
-    this.windowMs = 1_000 + guard;
-  }
-
-  /**
-   * Milliseconds to wait before `messages` more (one send that writes that many IB messages, e.g.
-   * reqMarketDataType + reqMktData) may go at `nowMs` (0 = now).
-   */
-  waitMs(nowMs: number, messages = 1): number {
-    this.prune(nowMs);
-    let wait = 0;
-    const secondRoom = this.perSecond - messages;
-    if (this.stamps.length > secondRoom) {
-      const oldest = this.stamps[this.stamps.length - secondRoom - 1] ?? nowMs;
-      wait = Math.max(wait, oldest + this.windowMs - nowMs);
-    }
-    const tickRoom = Math.max(0, this.perTick - messages);
-    const inTick = this.countSince(nowMs - 100);
-    if (inTick > tickRoom) {
-      const oldestInTick = this.stamps[this.stamps.length - tickRoom - 1] ?? nowMs;
-      wait = Math.max(wait, oldestInTick + 100 - nowMs);
-    }
-    return Math.max(0, wait);
-  }
-
-  record(nowMs: number, messages = 1): void {
-    for (let i = 0; i < messages; i++) this.stamps.push(nowMs);
-  }
-
-  /** Messages sent in the sliding window (1 000 ms + guard) ending at `nowMs`. */
-  countLastSecond(nowMs: number): number {
-    this.prune(nowMs);
-    return this.stamps.length;
-  }
-
-  private countSince(fromMs: number): number {
-    let n = 0;
-    for (let i = this.stamps.length - 1; i >= 0 && (this.stamps[i] ?? 0) > fromMs; i--) n++;
-    return n;
-  }
-
-  private prune(nowMs: number): void {
-    let drop = 0;
-    while (drop < this.stamps.length && (this.stamps[drop] ?? 0) <= nowMs - this.windowMs) drop++;
-    if (drop > 0) this.stamps.splice(0, drop);
-  }
+export interface GovernorOptions extends RateWindowOptions {
+  /** Writes one reqCurrentTime (the probe: TWS answers it in order, proving everything before it read). */
+  readonly probe: () => void;
+  /** Unproven messages after which a probe goes (default 10). */
+  readonly probeEvery?: number;
+  /** A probe goes this long after the queue went idle with messages still unproven, ms (default 250). */
+  readonly idleProbeMs?: number;
 }
 
 /** Three FIFO lanes, drained highest priority first. Pure. */
@@ -160,6 +102,13 @@ export type DropReason = 'deadline' | 'cleared' | 'stopped';
 export interface SubmitOptions {
   /** IB messages the send writes (default 1): the window counts each one, as TWS does. */
   readonly messages?: number;
+  /**
+   * The id (a fresh reqId, or the order id of a new order) whose first answer proves this send read: `answered`
+   * with it. Only ids TWS cannot answer before reading this send (not a modified order's id).
+   */
+  readonly answeredBy?: number;
+  /** The send writes one reqCurrentTime: its answer (`currentTimeAnswered`) proves it read. */
+  readonly isProbe?: boolean;
   /** Clock ms after which the entry must not be sent any more: it is dropped with reason `deadline` instead. */
   readonly deadlineMs?: number;
   /** Called once when the entry leaves the queue unsent. */
@@ -169,6 +118,8 @@ export interface SubmitOptions {
 interface Entry {
   readonly send: () => void;
   readonly messages: number;
+  readonly answeredBy: number | undefined;
+  readonly isProbe: boolean;
   /** Clock ms when it was queued (its wait is counted when it goes). */
   readonly queuedAtMs: number;
   readonly deadlineMs: number | undefined;
@@ -182,25 +133,40 @@ interface Entry {
 export class OutboundGovernor {
   private readonly window: RateWindow;
   private readonly lanes = new PriorityLanes<Entry>();
+  private readonly probe: () => void;
+  private readonly probeEvery: number;
+  private readonly idleProbeMs: number;
+  /** Ids whose first answer proves a send read → the sequence number of that send's last message. */
+  private readonly awaiting = new Map<number, number>();
+  /** Sequence numbers of the reqCurrentTime messages not answered yet, oldest first (TWS answers in order). */
+  private readonly probesOut: number[] = [];
   private cancelTimer: (() => void) | undefined;
+  private cancelIdleProbe: (() => void) | undefined;
   private sent = 0;
   private waited = 0;
+  private probes = 0;
 
   constructor(
-    options: RateWindowOptions,
+    options: GovernorOptions,
     private readonly clock: GovernorClock = systemClock,
     private readonly onError: (err: unknown) => void = () => undefined,
   ) {
     this.window = new RateWindow(options);
+    this.probe = options.probe;
+    this.probeEvery = options.probeEvery ?? 10;
+    this.idleProbeMs = options.idleProbeMs ?? 250;
   }
 
   submit(priority: Priority, send: () => void, options: SubmitOptions = {}): void {
     const messages = options.messages ?? 1;
-    if (!(Number.isInteger(messages) && messages >= 1 && messages <= this.window.perSecond))
-      throw new RangeError(`a send writes 1..${this.window.perSecond} messages, got ${messages}`);
+    // One place of the window is the probe's: a send may fill the others.
+    if (!(Number.isInteger(messages) && messages >= 1 && messages < this.window.perSecond))
+      throw new RangeError(`a send writes 1..${this.window.perSecond - 1} messages, got ${messages}`);
     this.lanes.push(priority, {
       send,
       messages,
+      answeredBy: options.answeredBy,
+      isProbe: options.isProbe ?? false,
       queuedAtMs: this.clock.now(),
       deadlineMs: options.deadlineMs,
       onDrop: options.onDrop,
@@ -208,23 +174,52 @@ export class OutboundGovernor {
     this.pump();
   }
 
+  /** An answer naming `id` arrived: the send registered with it (and everything before it) is read. */
+  answered(id: number): void {
+    const seq = this.awaiting.get(id);
+    if (seq === undefined) return;
+    this.awaiting.delete(id);
+    this.proveThrough(seq);
+  }
+
+  /** IB answered a reqCurrentTime: the oldest one outstanding (and everything before it) is read. */
+  currentTimeAnswered(): void {
+    const seq = this.probesOut.shift();
+    if (seq !== undefined) this.proveThrough(seq);
+  }
+
+  /** The session's first nextValidId: START_API, the only message before it, is read. */
+  sessionStarted(): void {
+    this.window.allRead(this.clock.now());
+    this.pump();
+  }
+
   /**
    * How long an entry submitted now in `priority` would wait for its turn, ms: the entries that go before it at
-   * the sustained rate, plus what the window makes the next one wait. An estimate (later cancels may still jump
-   * ahead); the deadline given to `submit` is the hard bound.
+   * the sustained rate (each holds its place a second plus the time to its proof), plus what the window makes
+   * the next one wait. An estimate (later cancels may still jump ahead); the deadline given to `submit` is the
+   * hard bound.
    */
   estimateWaitMs(priority: Priority): number {
     const ahead = this.lanes.aheadOf(priority);
-    return Math.ceil((ahead * this.window.windowMs) / this.window.perSecond) + this.window.waitMs(this.clock.now());
+    const now = this.clock.now();
+    const next = this.window.waitMs(now, 1, 1);
+    const hold = this.window.meanHoldMs;
+    const nextWait = Number.isFinite(next) ? next : hold - TWS_SECOND_MS;
+    return Math.ceil((ahead * hold) / (this.window.perSecond - 1)) + nextWait;
   }
 
-  /** Counts one message that was sent without the governor (START_API in the handshake) against the window. */
+  /** Counts one message written without the governor (@stoqey/ib's START_API, as it is written) against the window. */
   noteUnpaced(): void {
     this.window.record(this.clock.now());
   }
 
-  /** Drops everything queued (on disconnect), telling each entry's owner (reason `cleared`). */
+  /**
+   * The session went down: drops everything queued, telling each entry's owner (reason `cleared`), and starts a
+   * new window (TWS counts per connection; nothing answers the old socket's messages any more).
+   */
   clear(): number {
+    this.newWindow();
     return this.drop(this.lanes.clear(), 'cleared');
   }
 
@@ -236,6 +231,11 @@ export class OutboundGovernor {
     return this.sent;
   }
 
+  /** Probes the governor sent itself (reqCurrentTime, to prove messages read). */
+  get probesSent(): number {
+    return this.probes;
+  }
+
   /** Summed time the sent entries waited in the queue, ms (÷ totalSent: the mean wait). */
   get totalWaitMs(): number {
     return this.waited;
@@ -244,7 +244,23 @@ export class OutboundGovernor {
   stop(): void {
     this.cancelTimer?.();
     this.cancelTimer = undefined;
+    this.newWindow();
     this.drop(this.lanes.clear(), 'stopped');
+  }
+
+  private newWindow(): void {
+    this.window.reset();
+    this.awaiting.clear();
+    this.probesOut.length = 0;
+    this.cancelIdleProbe?.();
+    this.cancelIdleProbe = undefined;
+  }
+
+  private proveThrough(seq: number): void {
+    this.window.readThrough(seq, this.clock.now());
+    for (const [id, s] of this.awaiting) if (s <= seq) this.awaiting.delete(id);
+    // A reqCurrentTime already proven read still gets its answer: keep it queued so the answers stay paired.
+    this.pump();
   }
 
   private drop(entries: readonly Entry[], reason: DropReason): number {
@@ -260,28 +276,60 @@ export class OutboundGovernor {
     }
   }
 
+  /** A probe is wanted when enough messages wait for a proof and none is on its way. */
+  private probeWanted(blocked: boolean): boolean {
+    if (this.probesOut.length > 0 || this.window.unproven === 0) return false;
+    return blocked || this.window.unproven >= this.probeEvery;
+  }
+
+  private sendProbe(now: number): void {
+    this.probesOut.push(this.window.record(now));
+    this.probes++;
+    try {
+      this.probe();
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+
   private pump(): void {
     if (this.cancelTimer !== undefined) return;
     for (;;) {
-      const next = this.lanes.peek();
-      if (next === undefined) return;
       const now = this.clock.now();
-      if (next.deadlineMs !== undefined && now > next.deadlineMs) {
+      const next = this.lanes.peek();
+      if (next !== undefined && next.deadlineMs !== undefined && now > next.deadlineMs) {
         this.lanes.shift();
         this.dropOne(next, 'deadline');
         continue;
       }
-      const wait = this.window.waitMs(now, next.messages);
+      const wait = next === undefined ? 0 : this.window.waitMs(now, next.messages, 1);
+      if (this.probeWanted(wait === Number.POSITIVE_INFINITY)) {
+        // The probe may take the kept place; only our own 100 ms smoothing can make it wait.
+        const probeWait = this.window.waitMs(now, 1, 0);
+        if (probeWait === 0) {
+          this.sendProbe(now);
+          continue;
+        }
+        if (Number.isFinite(probeWait)) {
+          this.schedule(probeWait);
+          return;
+        }
+      }
+      if (next === undefined) {
+        this.scheduleIdleProbe();
+        return;
+      }
+      // Infinity: only a proof makes room; it is on its way (answered / currentTimeAnswered pump again).
+      if (wait === Number.POSITIVE_INFINITY) return;
       if (wait > 0) {
-        this.cancelTimer = this.clock.setTimeout(() => {
-          this.cancelTimer = undefined;
-          this.pump();
-        }, wait);
+        this.schedule(wait);
         return;
       }
       const entry = this.lanes.shift();
       if (entry === undefined) return;
-      this.window.record(now, entry.messages);
+      const seq = this.window.record(now, entry.messages);
+      if (entry.answeredBy !== undefined) this.awaiting.set(entry.answeredBy, seq);
+      if (entry.isProbe) this.probesOut.push(seq);
       this.sent++;
       this.waited += now - entry.queuedAtMs;
       try {
@@ -290,5 +338,24 @@ export class OutboundGovernor {
         this.onError(err);
       }
     }
+  }
+
+  private schedule(ms: number): void {
+    this.cancelTimer = this.clock.setTimeout(() => {
+      this.cancelTimer = undefined;
+      this.pump();
+    }, ms);
+  }
+
+  /** The queue is empty but messages are unproven: probe once it stays so for `idleProbeMs`. */
+  private scheduleIdleProbe(): void {
+    if (this.cancelIdleProbe !== undefined || this.window.unproven === 0 || this.probesOut.length > 0) return;
+    this.cancelIdleProbe = this.clock.setTimeout(() => {
+      this.cancelIdleProbe = undefined;
+      if (this.lanes.size > 0 || this.probesOut.length > 0 || this.window.unproven === 0) return;
+      const now = this.clock.now();
+      if (this.window.waitMs(now, 1, 0) === 0) this.sendProbe(now);
+      else this.pump();
+    }, this.idleProbeMs);
   }
 }

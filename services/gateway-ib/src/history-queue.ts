@@ -262,20 +262,26 @@ export class HistoryQueue {
     );
     const contract = tradingContract(instrument, req.instrument.exchange);
     try {
-      this.conn.send('data', 'reqHistoricalData', (p) => {
-        p.reqHistoricalData(
-          reqId,
-          contract,
-          toIbEndDateTime(req.endMs),
-          // Up to now: the span back from when it is sent (a paced request may have waited since it was queued).
-          req.endMs === undefined && req.startMs !== undefined
-            ? ibDurationCovering(this.conn.brokerNowMs() - req.startMs)
-            : req.duration,
-          req.barSize,
-          req.whatToShow,
-          req.useRth,
-        );
-      });
+      this.conn.send(
+        'data',
+        'reqHistoricalData',
+        (p) => {
+          p.reqHistoricalData(
+            reqId,
+            contract,
+            toIbEndDateTime(req.endMs),
+            // Up to now: the span back from when it is sent (a paced request may have waited since it was queued).
+            req.endMs === undefined && req.startMs !== undefined
+              ? ibDurationCovering(this.conn.brokerNowMs() - req.startMs)
+              : req.duration,
+            req.barSize,
+            req.whatToShow,
+            req.useRth,
+          );
+        },
+        1,
+        reqId,
+      );
     } catch (err) {
       this.fail(job, asContractError(err));
     }

@@ -9,6 +9,10 @@ import type { RequestSink } from './request-sink.js';
 import { streamRouter } from './stream-router.js';
 
 export interface SessionEvents {
+  /** TCP and handshake done; @stoqey/ib has written START_API. */
+  onConnected(): void;
+  /** A callback named this reqId (or order id): the request it answers has been read by IB. */
+  onAnswer(id: number): void;
   onDisconnected(): void;
   onNextValidId(id: number): void;
   onManagedAccounts(accounts: readonly string[]): void;
@@ -25,10 +29,14 @@ export function routeIbEvents(
 ): IbEvents {
   const sink = (reqId: number): RequestSink | undefined => {
     seen();
+    session.onAnswer(reqId);
     return sinks.get(reqId);
   };
   return {
-    onConnected: seen,
+    onConnected: () => {
+      seen();
+      session.onConnected();
+    },
     onDisconnected: () => session.onDisconnected(),
     onNextValidId: (id) => {
       seen();
@@ -44,6 +52,7 @@ export function routeIbEvents(
     },
     onCode: (code, reqId, message) => {
       seen();
+      if (reqId >= 0) session.onAnswer(reqId);
       session.onCode(code, reqId, message);
     },
     onTickPrice: (reqId, field, value) => sink(reqId)?.tickPrice?.(field, value),

@@ -254,6 +254,7 @@ export class MarketData {
             p.reqMktData(reqId, contract, '', true);
           },
           allowDelayed ? 2 : 1,
+          reqId,
         );
       } catch (err) {
         finish(err instanceof ContractError ? err : new ContractError('INTERNAL_ERROR', String(err), { cause: err }));
@@ -365,6 +366,7 @@ export class MarketData {
         p.reqMktData(reqId, contract, GENERIC_TICKS, false);
       },
       allowDelayed ? 2 : 1,
+      reqId,
     );
   }
 

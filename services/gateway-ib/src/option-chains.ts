@@ -105,8 +105,13 @@ export class OptionChainCache {
       // futFopExchange names the exchange of futures options; for stock and index options "" means every one.
       const futFop = underlying.secType === 'FUT' ? underlying.exchange : '';
       try {
-        this.conn.send('data', 'reqSecDefOptParams', (port) =>
-          port.reqSecDefOptParams(reqId, underlying.symbol, futFop, underlying.secType, conIdOf(underlying.id)),
+        this.conn.send(
+          'data',
+          'reqSecDefOptParams',
+          (port) =>
+            port.reqSecDefOptParams(reqId, underlying.symbol, futFop, underlying.secType, conIdOf(underlying.id)),
+          1,
+          reqId,
         );
       } catch (err) {
         finish(err instanceof ContractError ? err : new ContractError('INTERNAL_ERROR', String(err), { cause: err }));

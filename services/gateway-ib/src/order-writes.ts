@@ -28,13 +28,15 @@ export class OrderWrites {
    * Queues one order message and resolves once @stoqey/ib has written it to the socket. BROKER_BUSY at once when
    * the messages ahead cannot drain within `budgetMs` (details.retryAfterMs), or when its turn did not come within
    * `budgetMs` after all (cancels jumped ahead); BROKER_DISCONNECTED when the session went down first;
-   * ORDER_REJECTED when the library refused to encode it (details.brokerCode).
+   * ORDER_REJECTED when the library refused to encode it (details.brokerCode). `newOrderId`: the id of a new
+   * order (never sent before), whose first answer proves the message read (governor.ts); not for a modification.
    */
   write(
     priority: 'order' | 'cancel',
     what: string,
     budgetMs: number,
     call: (port: IbPort) => Promise<void>,
+    newOrderId?: number,
   ): Promise<void> {
     const { session } = this;
     session.requireReady();
@@ -73,6 +75,7 @@ export class OrderWrites {
           }
         },
         {
+          ...(newOrderId === undefined ? {} : { answeredBy: newOrderId }),
           deadlineMs: started + budgetMs,
           onDrop: (reason) =>
             reason === 'deadline'

@@ -232,10 +232,16 @@ export class Orders {
     const contract = tradingContract(instrument, req.instrument.exchange);
     const order = toIbOrder(req);
     const what = kind === 'place' ? 'placeOrder' : 'modifyOrder';
-    const write = this.conn.orderWrites.write('order', what, this.left(deadline, what), (p) => {
-      known.lastSent = kind;
-      return p.placeOrder(known.orderId, contract, order);
-    });
+    const write = this.conn.orderWrites.write(
+      'order',
+      what,
+      this.left(deadline, what),
+      (p) => {
+        known.lastSent = kind;
+        return p.placeOrder(known.orderId, contract, order);
+      },
+      kind === 'place' ? known.orderId : undefined,
+    );
     known.lastWrite = write.catch(() => undefined);
     await write;
   }
