@@ -140,10 +140,16 @@ export class BrokerConnection {
     const events = routeIbEvents(this.sinks, this.streamListeners, this.sessionEvents(), () => this.health.seen(), log);
     this.port = createIbPort({ host: config.host, port: config.port, clientId: config.clientId }, events);
     this.orderWrites = new OrderWrites(this, this.port);
-    // A new order's first answer proves its placeOrder read (its id was never used before: nothing else answers it).
+    // A new order's first answer proves its placeOrder read (its id was never used before: nothing else answers it)
+    // — when it is about our clientId's order: another client's order (reqAllOpenOrders) may carry the same number.
+    const ours = (clientId: number | undefined): boolean => clientId === config.clientId;
     this.onStream({
-      onOpenOrder: (orderId) => this.governor.answered(orderId),
-      onOrderStatus: (s) => this.governor.answered(s.orderId),
+      onOpenOrder: (orderId, _contract, order) => {
+        if (ours(order.clientId)) this.governor.answered(orderId);
+      },
+      onOrderStatus: (s) => {
+        if (ours(s.clientId)) this.governor.answered(s.orderId);
+      },
     });
     this.statusTimer = setInterval(() => {
       this.askBrokerTime();
