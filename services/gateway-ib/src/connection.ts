@@ -28,6 +28,7 @@ import { createIbPort, type IbPort, type IbStreamEvents } from './ib-port.js';
 import type { OrderIdAllocator } from './order-ids.js';
 import { OrderWrites } from './order-writes.js';
 import { isPaperAccount } from './paper-guard.js';
+import { IB_MESSAGES_PER_SECOND } from './rate-window.js';
 import type { RequestSink } from './request-sink.js';
 import { SessionHealth } from './session-health.js';
 
@@ -132,7 +133,11 @@ export class BrokerConnection {
     this.gatewayType = options.gatewayType ?? 'ib';
     this.governor = new OutboundGovernor(
       // The probe: reqCurrentTime, whose answer proves every message before it read (governor.ts).
-      { perSecond: config.maxMessagesPerSecond, probe: () => this.port.reqCurrentTime() },
+      {
+        perSecond: config.maxMessagesPerSecond,
+        ceiling: IB_MESSAGES_PER_SECOND,
+        probe: () => this.port.reqCurrentTime(),
+      },
       systemClock,
       (err) => this.log.error({ err }, 'sending to IB failed'),
     );

@@ -3,8 +3,9 @@
  * (`noteUnpaced`), every request, order and cancel, and the probes it sends itself — so IB's limit of 50
  * messages/second per connection (error 100, then disconnection) is never reached, whoever asks.
  *
- * The window (rate-window.ts) counts a message until one second after it is *proven read* by TWS, which is what
- * makes a breach impossible however late TWS reads. Proofs: the first answer to a request that names it
+ * The window (rate-window.ts) holds two limits: the configured rate, counted at write time, and IB's ceiling,
+ * counted until one second after a message is *proven read* by TWS, which is what makes a breach impossible
+ * however late TWS reads. Proofs: the first answer to a request that names it
  * (`answeredBy`: a fresh reqId, or the order id of a new order), the session's first nextValidId (START_API), and
  * reqCurrentTime's answer — which the governor sends itself as a probe when messages stay unproven (every
  * `probeEvery` of them, when the queue goes idle, and whenever only a proof can make room; one place in the
@@ -160,8 +161,10 @@ export class OutboundGovernor {
   submit(priority: Priority, send: () => void, options: SubmitOptions = {}): void {
     const messages = options.messages ?? 1;
     // One place of the window is the probe's: a send may fill the others.
-    if (!(Number.isInteger(messages) && messages >= 1 && messages < this.window.perSecond))
-      throw new RangeError(`a send writes 1..${this.window.perSecond - 1} messages, got ${messages}`);
+    // One place of the ceiling is the probe's: a send may fill the others, within the configured rate.
+    const most = Math.min(this.window.perSecond, this.window.ceiling - 1);
+    if (!(Number.isInteger(messages) && messages >= 1 && messages <= most))
+      throw new RangeError(`a send writes 1..${most} messages, got ${messages}`);
     this.lanes.push(priority, {
       send,
       messages,
@@ -196,7 +199,7 @@ export class OutboundGovernor {
 
   /**
    * How long an entry submitted now in `priority` would wait for its turn, ms: the entries that go before it at
-   * the sustained rate (each holds its place a second plus the time to its proof), plus what the window makes
+   * the sustained rate (the configured one, or less while proofs come late), plus what the window makes
    * the next one wait. An estimate (later cancels may still jump ahead); the deadline given to `submit` is the
    * hard bound.
    */
@@ -204,9 +207,9 @@ export class OutboundGovernor {
     const ahead = this.lanes.aheadOf(priority);
     const now = this.clock.now();
     const next = this.window.waitMs(now, 1, 1);
-    const hold = this.window.meanHoldMs;
-    const nextWait = Number.isFinite(next) ? next : hold - TWS_SECOND_MS;
-    return Math.ceil((ahead * hold) / (this.window.perSecond - 1)) + nextWait;
+    const perSecond = this.window.sustainedPerSecond;
+    const nextWait = Number.isFinite(next) ? next : TWS_SECOND_MS;
+    return Math.ceil((ahead * TWS_SECOND_MS) / perSecond) + nextWait;
   }
 
   /** Counts one message written without the governor (@stoqey/ib's START_API, as it is written) against the window. */
@@ -283,7 +286,7 @@ export class OutboundGovernor {
   }
 
   private sendProbe(now: number): void {
-    this.probesOut.push(this.window.record(now));
+    this.probesOut.push(this.window.record(now, 1, true));
     this.probes++;
     try {
       this.probe();
@@ -302,10 +305,10 @@ export class OutboundGovernor {
         this.dropOne(next, 'deadline');
         continue;
       }
-      const wait = next === undefined ? 0 : this.window.waitMs(now, next.messages, 1);
+      const wait = next === undefined ? 0 : this.window.waitMs(now, next.messages, 1, next.isProbe);
       if (this.probeWanted(wait === Number.POSITIVE_INFINITY)) {
         // The probe may take the kept place; only our own 100 ms smoothing can make it wait.
-        const probeWait = this.window.waitMs(now, 1, 0);
+        const probeWait = this.window.waitMs(now, 1, 0, true);
         if (probeWait === 0) {
           this.sendProbe(now);
           continue;
@@ -327,7 +330,7 @@ export class OutboundGovernor {
       }
       const entry = this.lanes.shift();
       if (entry === undefined) return;
-      const seq = this.window.record(now, entry.messages);
+      const seq = this.window.record(now, entry.messages, entry.isProbe);
       if (entry.answeredBy !== undefined) this.awaiting.set(entry.answeredBy, seq);
       if (entry.isProbe) this.probesOut.push(seq);
       this.sent++;
@@ -354,7 +357,7 @@ export class OutboundGovernor {
       this.cancelIdleProbe = undefined;
       if (this.lanes.size > 0 || this.probesOut.length > 0 || this.window.unproven === 0) return;
       const now = this.clock.now();
-      if (this.window.waitMs(now, 1, 0) === 0) this.sendProbe(now);
+      if (this.window.waitMs(now, 1, 0, true) === 0) this.sendProbe(now);
       else this.pump();
     }, this.idleProbeMs);
   }

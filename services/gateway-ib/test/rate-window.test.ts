@@ -109,8 +109,29 @@ describe('RateWindow (proven-read window)', () => {
     expect(w.waitMs(0, 2, 1)).toBe(0);
   });
 
+  test('below the ceiling the configured rate is counted at write time, and a probe is not held to it', () => {
+    const w = new RateWindow({ perSecond: 3, ceiling: 10, perTick: 10 });
+    for (let i = 0; i < 3; i++) w.record(0);
+    // Nothing proven, but the ceiling has room: time alone frees the configured rate's places.
+    expect(w.waitMs(0, 1, 1)).toBe(1_000);
+    expect(w.waitMs(999, 1, 1)).toBe(1);
+    expect(w.waitMs(1_000, 1, 1)).toBe(0);
+    // A probe takes a place of the ceiling only.
+    expect(w.waitMs(0, 1, 0, true)).toBe(0);
+    w.record(0, 1, true);
+    expect(w.counted(0)).toBe(4);
+    // Unproven messages still fill the ceiling: past it, only a proof makes room.
+    for (let t = 1_000; t <= 3_000; t += 1_000) for (let i = 0; i < 3; i++) w.record(t);
+    expect(w.counted(3_000)).toBe(13 - 0);
+    expect(w.waitMs(4_000, 1, 1)).toBe(Number.POSITIVE_INFINITY);
+    w.allRead(4_100);
+    expect(w.waitMs(4_100, 1, 1)).toBe(1_000);
+    expect(w.waitMs(5_100, 1, 1)).toBe(0);
+  });
+
   test('refuses a nonsense limit', () => {
     expect(() => new RateWindow({ perSecond: 1 })).toThrow(RangeError);
+    expect(() => new RateWindow({ perSecond: 40, ceiling: 39 })).toThrow(RangeError);
     expect(() => new RateWindow({ perSecond: 50, perTick: 0 })).toThrow(RangeError);
   });
 });
@@ -122,6 +143,7 @@ describe('RateWindow (proven-read window)', () => {
  */
 function runAgainstLaggyTws(options: {
   perSecond: number;
+  ceiling?: number;
   seed: number;
   stallMs: number;
   offered: number;
@@ -142,7 +164,11 @@ function runAgainstLaggyTws(options: {
     if (answer !== undefined) clock.setTimeout(answer, at - clock.now() + random() * 3);
   };
   const g: OutboundGovernor = new OutboundGovernor(
-    { perSecond: options.perSecond, probe: () => tws(() => g.currentTimeAnswered()) },
+    {
+      perSecond: options.perSecond,
+      ...(options.ceiling === undefined ? {} : { ceiling: options.ceiling }),
+      probe: () => tws(() => g.currentTimeAnswered()),
+    },
     clock,
   );
   let sent = 0;
@@ -201,6 +227,41 @@ describe('OutboundGovernor against a TWS that reads late', () => {
       return lastRead;
     });
     expect(peakPerSecond(reads)).toBeGreaterThan(50);
+  });
+
+  test('configured at 40 under IB’s 50: no breach whatever the lag, and a burst of answerless messages keeps 40/s', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const { reads, sent } = runAgainstLaggyTws({
+        perSecond: 40,
+        ceiling: 50,
+        seed,
+        stallMs: 2_000,
+        offered: 1_000,
+        offerEveryMs: 20,
+        answeredShare: 0.8,
+      });
+      expect(peakPerSecond(reads), `seed ${seed}`).toBeLessThanOrEqual(50);
+      expect(sent, `seed ${seed}`).toBe(1_000);
+    }
+    // 400 cancels at once (nothing answers them; only probes prove them) to a quick reader: 40/s, probes aside.
+    const { reads, g, sent } = runAgainstLaggyTws({
+      perSecond: 40,
+      ceiling: 50,
+      seed: 5,
+      stallMs: 0,
+      offered: 400,
+      offerEveryMs: 0,
+      answeredShare: 0,
+    });
+    expect(sent).toBe(400);
+    const span = (reads.at(-1) ?? 0) - (reads[0] ?? 0);
+    // 400 at 40/s is 9.9 s from the first to the last. With nothing answered, every place of the ceiling is held
+    // a second plus the wait for its probe (probes every 10, reader lags to 140 ms): ~35/s here (11.4 s), the
+    // price of the proof for answerless traffic only — answered messages prove themselves.
+    expect(span).toBeGreaterThanOrEqual(9_900);
+    expect(span).toBeLessThan(12_000);
+    expect(g.probesSent).toBeLessThanOrEqual(45);
+    expect(peakPerSecond(reads)).toBeLessThanOrEqual(50);
   });
 
   test('with answers proving most messages, a quick reader gets close to the configured rate', () => {
