@@ -9,6 +9,7 @@ export class IbClock {
   /** When the pending question went out (our clock), undefined when none is pending. */
   private askedAtMs: number | undefined;
   private lastAskMs = Number.NEGATIVE_INFINITY;
+  private answeredThisSession = false;
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -24,6 +25,7 @@ export class IbClock {
   reset(): void {
     this.lastAskMs = Number.NEGATIVE_INFINITY;
     this.askedAtMs = undefined;
+    this.answeredThisSession = false;
   }
 
   /** The question leaves now. */
@@ -34,13 +36,16 @@ export class IbClock {
 
   /**
    * IB's answer, whole epoch seconds: taken as the middle of its second (so the error is at most half a second
-   * either way) at the middle of the round trip.
+   * either way) at the middle of the round trip. True for the session's first answer.
    */
-  answered(epochSec: number): void {
+  answered(epochSec: number): boolean {
     const at = this.now();
     const sent = this.askedAtMs ?? at;
     this.askedAtMs = undefined;
     this.offsetMs = Math.round(epochSec * 1000 + 500 - (sent + at) / 2);
+    const first = !this.answeredThisSession;
+    this.answeredThisSession = true;
+    return first;
   }
 
   /** IB's time at our `atMs`, or undefined before IB first answered. */

@@ -491,8 +491,9 @@ export class BrokerConnection {
       onAnswer: (id) => this.governor.answered(id),
       onCurrentTime: (epochSec) => {
         this.governor.currentTimeAnswered();
-        this.brokerClock.answered(epochSec);
-        this.scheduleStatus();
+        // The governor's probes are answered here too, several a second in a burst: the first answer of a session
+        // is news for the status (IB's time becomes known); later offsets go out with the periodic status.
+        if (this.brokerClock.answered(epochSec)) this.scheduleStatus();
       },
       onCode: (code, reqId, message) => this.onCode(code, reqId, message),
     };
