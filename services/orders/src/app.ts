@@ -27,6 +27,7 @@ import { startBrokerEventConsumer } from './broker-events.js';
 import { BrokerRoutes } from './broker-routes.js';
 import type { OmsContext, OrdersConfig } from './context.js';
 import type { OrdersDb } from './db-types.js';
+import { DeferredFlush } from './deferred-flush.js';
 import { handleSubmit } from './intake.js';
 import { appendEvent, lockOrder, patchOrder, toOrderView } from './ledger.js';
 import { LiveState } from './live-state.js';
@@ -66,8 +67,10 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
   await bus.jetstream.ensureStream(toStreamConfig(config.ordersStream));
   await bus.jetstream.ensureStream(toStreamConfig(config.brokerEventsStream));
 
+  const deferred = new DeferredFlush();
   const relay = startOutboxRelay({
     db,
+    deferred,
     bus,
     logger: log.child({ component: 'outbox' }),
     pollMs: config.relayPollMs,
@@ -83,6 +86,7 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
     brokers: new BrokerClient(bus, config.brokerTimeoutMs),
     routes: new BrokerRoutes(config.brokers, config.adoptBrokers === true),
     relay,
+    deferred,
     settings: await loadSettings(db, config.initialRisk, clock()),
     inFlight: new Set(),
   };

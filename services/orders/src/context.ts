@@ -7,6 +7,7 @@ import type { StreamSpec, TradingState } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import type { BrokerClient } from './broker-client.js';
 import type { BrokerRoutes } from './broker-routes.js';
+import type { DeferredFlush } from './deferred-flush.js';
 import type { Db } from './ledger.js';
 import type { LiveState } from './live-state.js';
 import type { OutboxRelay } from './outbox-relay.js';
@@ -68,6 +69,8 @@ export interface OmsContext {
   /** Where orders may go, and each broker's rules. */
   readonly routes: BrokerRoutes;
   readonly relay: OutboxRelay;
+  /** Ledger writes committed without waiting for their flush (the place reply), made durable before publishing. */
+  readonly deferred: DeferredFlush;
   readonly settings: Settings;
   /** Orders whose placeOrder is in flight in this process: reconciliation must not judge them yet. */
   readonly inFlight: Set<string>;

@@ -119,6 +119,13 @@ export interface ExternalOrdersTable {
   updated_at_ms: string;
 }
 
+/** One row; the outbox relay's flush barrier updates it (deferred-flush.ts). */
+export interface FlushBarrierTable {
+  id: number;
+  /** bigint: a string as pg returns it (never read). */
+  n: string;
+}
+
 export interface OrdersDb {
   external_orders: ExternalOrdersTable;
   orders: OrdersTable;
@@ -129,4 +136,5 @@ export interface OrdersDb {
   commands: CommandsTable;
   broker_positions: BrokerPositionsTable;
   settings: SettingsTable;
+  flush_barrier: FlushBarrierTable;
 }

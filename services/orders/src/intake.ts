@@ -267,17 +267,22 @@ async function recordSentFast(
   if (outcome.kind !== 'sent') return undefined;
   const brokerOrderId = outcome.reply.orderId;
   const now = ctx.clock();
-  const row = await appendEventIfUnchanged(
-    ctx.db,
-    accepted,
-    'statusChanged',
-    { from: 'accepted', to: 'pendingSubmit', brokerOrderId },
-    {
-      nowMs: now,
-      tsEventMs: now,
-      patch: { state: 'pendingSubmit', broker_order_id: brokerOrderId },
-      derive: withReply,
-    },
+  // Committed without waiting for its WAL flush: the client's reply need not wait for a second flush (the accepted
+  // order is durable; losing this write to a Postgres crash leaves the order as a crash between send and record
+  // does, for reconciliation), and the relay makes it durable before its event is published (deferred-flush.ts).
+  const row = await ctx.deferred.write(ctx.db, (trx) =>
+    appendEventIfUnchanged(
+      trx,
+      accepted,
+      'statusChanged',
+      { from: 'accepted', to: 'pendingSubmit', brokerOrderId },
+      {
+        nowMs: now,
+        tsEventMs: now,
+        patch: { state: 'pendingSubmit', broker_order_id: brokerOrderId },
+        derive: withReply,
+      },
+    ),
   );
   return row === undefined ? undefined : { reply: replyFor(row), cancelWaiting: cancelWaiting(row) };
 }

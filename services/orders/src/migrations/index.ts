@@ -9,6 +9,7 @@ import * as brokerNeutralStatus from './0007-broker-neutral-status.js';
 import * as stringBrokerOrderIds from './0008-string-broker-order-ids.js';
 import * as instrumentIds from './0009-instrument-ids.js';
 import * as orderViews from './0010-order-views.js';
+import * as flushBarrier from './0011-flush-barrier.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-init': init,
@@ -21,4 +22,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0008-string-broker-order-ids': stringBrokerOrderIds,
   '0009-instrument-ids': instrumentIds,
   '0010-order-views': orderViews,
+  '0011-flush-barrier': flushBarrier,
 };
