@@ -6,3 +6,4 @@ export * from './private-nats.js';
 export * from './processes.js';
 export * from './seeded-random.js';
 export * from './tcp-proxy.js';
+export * from './wall-speed.js';

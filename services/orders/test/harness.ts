@@ -1,20 +1,21 @@
 /**
- * Test harness: the orders app on a real bus (NATS or in-process) and a real database (Postgres or PGlite), with a
- * fake gateway at the outermost wire (`broker.<b>.cmd.*` answered on the bus) that records what was sent.
+ * Test harnesses: the orders app on a real bus (NATS or in-process) and a real database (Postgres or PGlite), with
+ * one of two gateways at the outermost wire:
+ *  - `startFlowHarness`: a real broker, gateway-paper in-process on the same bus and database (paper-broker.ts, the
+ *    gateway paper-conformance.test.ts holds to the broker conformance suite), for the normal order flows;
+ *  - `startHarness`: the fault-injection gateway (fault-gateway.ts, no broker), for faults a real broker will not
+ *    produce on demand; its tests publish the broker events themselves.
  * Every harness uses a fresh broker name (so subjects, durables and event filters never collide) and schema.
  */
 import type { Bus, Subscription } from '@trading-system/bus';
 import {
   type BROKER_EVENT_SCHEMAS,
   BROKER_EVENTS_STREAM,
-  type BrokerCapabilities,
+  type BrokerCommandVerb,
   type BrokerEventKind,
-  type BrokerReconciliationSnapshot,
   catalog,
-  type Instrument,
   ORDERS_STREAM,
   type OrderEvent,
-  type Position,
   Subjects,
 } from '@trading-system/contracts';
 import { createLogger } from '@trading-system/runtime';
@@ -29,73 +30,25 @@ import {
   type TestDatabase,
   uniqueName,
 } from '@trading-system/testkit';
+import { BrokerClient } from '@trading-system/testkit/conformance';
 import type { z } from 'zod';
 import { type OrdersConfig, type OrdersDb, type RiskConfig, type RunningOrders, start } from '../src/index.js';
 import { EMPTY_RISK_CONFIG } from '../src/risk-checks.js';
+import { AAPL, ACCOUNT, type FaultGateway, serveFaultGateway } from './fault-gateway.js';
+import { type PaperBroker, startPaperBroker } from './paper-broker.js';
 
-export const AAPL: Instrument = {
-  id: '265598',
-  secType: 'STK',
-  symbol: 'AAPL',
-  localSymbol: 'AAPL',
-  exchange: 'SMART',
-  primaryExchange: 'NASDAQ',
-  currency: 'USD',
-  minTick: '0.01',
-};
-export const ACCOUNT = 'DU111';
+export { AAPL, ACCOUNT, type FaultGateway, type PlaceBehaviour, TEST_CAPABILITIES } from './fault-gateway.js';
 
-/** What the fake gateways announce unless a test changes it: IB's capabilities (gateway-ib's defaults). */
-export const TEST_CAPABILITIES: BrokerCapabilities = {
-  assetClasses: ['STK', 'CASH', 'FUT', 'OPT'],
-  orderTypes: {
-    MKT: ['DAY', 'GTC', 'IOC', 'FOK'],
-    LMT: ['DAY', 'GTC', 'IOC', 'FOK'],
-    STP: ['DAY', 'GTC'],
-    'STP LMT': ['DAY', 'GTC'],
-  },
-  outsideRth: ['LMT', 'STP', 'STP LMT'],
-  fractionalQuantity: [],
-  modify: true,
-  marketDataLines: 100,
-};
+export type HarnessKind = 'nats-pg' | 'memory-pglite';
+export const HARNESS_KINDS: readonly HarnessKind[] = ['nats-pg', 'memory-pglite'];
 
-export type PlaceBehaviour = 'ok' | 'refuse' | 'hang';
-
-export interface FakeGateway {
-  readonly calls: Array<{ verb: string; body: Record<string, unknown> }>;
-  place: PlaceBehaviour;
-  /** Snapshot to publish on `reconcile` (none by default). */
-  snapshot:
-    | ((
-        reconId: string,
-      ) => Omit<
-        BrokerReconciliationSnapshot,
-        'v' | 'eventId' | 'broker' | 'reconId' | 'part' | 'parts' | 'tsEventMs' | 'tsInitMs'
-      >)
-    | undefined;
-  nextOrderId: number;
-  /** What `status` announces (BrokerStatus.capabilities); undefined: a gateway older than capabilities. */
-  capabilities: BrokerCapabilities | undefined;
-  /** What `positions` answers (the broker's positions now); `'silent'`: no answer, as a gateway that hangs. */
-  positions: Position[] | 'silent';
-  /**
-   * Old ids the gateway still qualifies, each to the instrument under its current id (gateway-alpaca keeps the
-   * hashed ids of the version before as aliases of the asset UUID).
-   */
-  readonly aliases: Map<string, Instrument>;
-  placed(): Array<Record<string, unknown>>;
-}
-
-export interface Harness {
+/** What both harnesses give: the OMS, its bus and database, and the order events it published. */
+export interface OmsHarness {
   readonly broker: string;
   readonly bus: Bus;
   readonly testBus: TestBus;
   readonly database: TestDatabase<OrdersDb>;
   readonly schema: string;
-  readonly gateway: FakeGateway;
-  /** The further brokers of `otherBrokers`, in order. */
-  readonly others: ReadonlyArray<{ readonly broker: string; readonly gateway: FakeGateway }>;
   /** Order events seen on `orders.evt.<broker>.>` (core subscription). */
   readonly events: OrderEvent[];
   app: RunningOrders;
@@ -115,98 +68,25 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The OMS against the fault-injection gateway. */
+export interface Harness extends OmsHarness {
+  readonly gateway: FaultGateway;
+  /** The further brokers of `otherBrokers`, in order. */
+  readonly others: ReadonlyArray<{ readonly broker: string; readonly gateway: FaultGateway }>;
+}
+
+/** The OMS against a real broker (gateway-paper). */
+export interface FlowHarness extends OmsHarness {
+  readonly paper: PaperBroker;
+  /** What the broker did: every event it stored on BROKER_EVENTS (its statuses, fills, commissions), in order. */
+  readonly brokerSide: BrokerClient;
+  /** Every broker command the OMS sent to the paper broker, in order, as seen on the wire (not answered here). */
+  readonly commands: ReadonlyArray<{ readonly verb: BrokerCommandVerb; readonly body: Record<string, unknown> }>;
+}
+
 /** Polls `fn` until it gives a value (testkit's poll, every 25 ms); the OMS suites' name for it. */
 export function waitUntil<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
   return poll('the condition', fn, { timeoutMs, intervalMs: 25 });
-}
-
-/** The fake gateway of one broker: answers `broker.<broker>.cmd.*` on the bus and records what was sent. */
-function serveFakeGateway(bus: Bus, broker: string): { gateway: FakeGateway; subs: Subscription[] } {
-  const gateway: FakeGateway = {
-    calls: [],
-    place: 'ok',
-    snapshot: undefined,
-    nextOrderId: 100,
-    capabilities: TEST_CAPABILITIES,
-    positions: [],
-    aliases: new Map(),
-    placed() {
-      return this.calls.filter((c) => c.verb === 'placeOrder').map((c) => c.body);
-    },
-  };
-  const subs = [
-    bus.serve(Subjects.brokerCommand.build({ broker, verb: 'status' }), () => ({
-      v: 1,
-      ok: true,
-      status: {
-        v: 1,
-        broker,
-        gatewayType: 'ib',
-        state: 'connected',
-        feeds: [],
-        accounts: [ACCOUNT],
-        paper: true,
-        tsMs: Date.now(),
-        ...(gateway.capabilities === undefined ? {} : { capabilities: gateway.capabilities }),
-      },
-    })),
-    bus.serve(Subjects.brokerCommand.build({ broker, verb: 'qualifyContract' }), (body: Record<string, unknown>) => {
-      gateway.calls.push({ verb: 'qualifyContract', body });
-      const ref = body.instrument as { id?: string; symbol?: string };
-      const alias = ref.id === undefined ? undefined : gateway.aliases.get(ref.id);
-      if (alias !== undefined) return { v: 1, ok: true, instruments: [alias] };
-      if (ref.id === AAPL.id || ref.symbol === 'AAPL') return { v: 1, ok: true, instruments: [AAPL] };
-      return { v: 1, ok: false, code: 'CONTRACT_UNKNOWN', message: 'no such contract' };
-    }),
-    bus.serve(Subjects.brokerCommand.build({ broker, verb: 'placeOrder' }), async (body: Record<string, unknown>) => {
-      gateway.calls.push({ verb: 'placeOrder', body });
-      // A reply that comes too late for the OMS (which gave up at brokerTimeoutMs): the outcome is unknown to it.
-      if (gateway.place === 'hang') await new Promise((r) => setTimeout(r, 2_000));
-      else if (gateway.place === 'refuse')
-        return { v: 1, ok: false, code: 'BROKER_DISCONNECTED', message: 'socket closed', details: { brokerCode: 504 } };
-      gateway.nextOrderId += 1;
-      return { v: 1, ok: true, clientOrderId: body.clientOrderId, orderId: String(gateway.nextOrderId) };
-    }),
-    bus.serve(Subjects.brokerCommand.build({ broker, verb: 'cancelOrder' }), (body: Record<string, unknown>) => {
-      gateway.calls.push({ verb: 'cancelOrder', body });
-      return { v: 1, ok: true, clientOrderId: body.clientOrderId, orderId: body.orderId };
-    }),
-    bus.serve(Subjects.brokerCommand.build({ broker, verb: 'modifyOrder' }), (body: Record<string, unknown>) => {
-      gateway.calls.push({ verb: 'modifyOrder', body });
-      return { v: 1, ok: true, clientOrderId: body.clientOrderId, orderId: body.orderId };
-    }),
-    bus.serve(Subjects.brokerCommand.build({ broker, verb: 'positions' }), async (body: Record<string, unknown>) => {
-      gateway.calls.push({ verb: 'positions', body });
-      if (gateway.positions === 'silent') await new Promise((r) => setTimeout(r, 5_000));
-      return { v: 1, ok: true, positions: gateway.positions === 'silent' ? [] : gateway.positions };
-    }),
-    bus.serve(Subjects.brokerCommand.build({ broker, verb: 'reconcile' }), async (body: { reconId: string }) => {
-      gateway.calls.push({ verb: 'reconcile', body });
-      // As gateway-ib: the time it asked the broker, before the snapshot is taken.
-      const requestedAtMs = Date.now();
-      const snap = gateway.snapshot?.(body.reconId);
-      if (snap !== undefined) {
-        const now = Date.now();
-        const msg = {
-          v: 1,
-          eventId: `recon-${body.reconId}`,
-          broker,
-          reconId: body.reconId,
-          part: 1,
-          parts: 1,
-          tsEventMs: now,
-          tsInitMs: now,
-          requestedAtMs,
-          ...snap,
-        };
-        await bus.jetstream.publish(Subjects.brokerEvent.build({ broker, kind: 'reconciliationSnapshot' }), msg, {
-          msgId: `${broker}:${msg.eventId}`,
-        });
-      }
-      return { v: 1, ok: true, reconId: body.reconId, parts: 1 };
-    }),
-  ];
-  return { gateway, subs };
 }
 
 export interface HarnessOptions {
@@ -230,25 +110,31 @@ export interface HarnessOptions {
   readonly prepare?: (db: Kysely<any>, schema: string, broker: string) => Promise<void>;
 }
 
-export async function startHarness(kind: 'nats-pg' | 'memory-pglite', opts: HarnessOptions = {}): Promise<Harness> {
+/** The bus, database and OMS of a harness around gateways served by `attach` (started before the OMS). */
+async function startOms(
+  kind: HarnessKind,
+  opts: HarnessOptions,
+  attach: (
+    bus: Bus,
+    database: TestDatabase<OrdersDb>,
+  ) => Promise<{
+    broker: string;
+    others: string[];
+    subs: Subscription[];
+    stop(): Promise<void>;
+  }>,
+): Promise<OmsHarness> {
   const testBus = kind === 'nats-pg' ? await createTestNatsBus(catalog) : await createTestMemoryBus(catalog);
   const database = kind === 'nats-pg' ? await openPgTestDatabase<OrdersDb>() : await openPgliteTestDatabase<OrdersDb>();
   const bus = testBus.bus;
-  const broker = uniqueName('b');
+  const gateways = await attach(bus, database);
+  const { broker, others, subs } = gateways;
   const schema = database.newSchema('orders');
   const logger = createLogger({ service: 'orders-test', level: process.env.TEST_LOG === '1' ? 'debug' : 'silent' });
   if (opts.prepare !== undefined) await opts.prepare(database.db, schema, broker);
 
-  const { gateway, subs } = serveFakeGateway(bus, broker);
-  const others: Array<{ broker: string; gateway: FakeGateway }> = [];
-  for (let i = 0; i < (opts.otherBrokers ?? 0); i++) {
-    const other = uniqueName('b');
-    const served = serveFakeGateway(bus, other);
-    subs.push(...served.subs);
-    others.push({ broker: other, gateway: served.gateway });
-  }
   const events: OrderEvent[] = [];
-  for (const b of [broker, ...others.map((o) => o.broker)])
+  for (const b of [broker, ...others])
     subs.push(
       bus.subscribe<OrderEvent>(Subjects.orderEvent.filter({ broker: b }), (m) => {
         events.push(m.data);
@@ -257,9 +143,7 @@ export async function startHarness(kind: 'nats-pg' | 'memory-pglite', opts: Harn
 
   const config: OrdersConfig = {
     schema,
-    brokers: [broker, ...((opts.others ?? 'configured') === 'configured' ? others.map((o) => o.broker) : [])].map(
-      (name) => ({ name }),
-    ),
+    brokers: [broker, ...((opts.others ?? 'configured') === 'configured' ? others : [])].map((name) => ({ name })),
     adoptBrokers: opts.others === 'adopted',
     initialRisk: opts.risk ?? EMPTY_RISK_CONFIG,
     brokerTimeoutMs: opts.brokerTimeoutMs ?? 3_000,
@@ -274,14 +158,12 @@ export async function startHarness(kind: 'nats-pg' | 'memory-pglite', opts: Harn
   const run = () => start({ bus, db: database.db, logger, config });
   let app = await run();
 
-  const h: Harness = {
+  return {
     broker,
     bus,
     testBus,
     database,
     schema,
-    gateway,
-    others,
     events,
     get app() {
       return app;
@@ -305,11 +187,68 @@ export async function startHarness(kind: 'nats-pg' | 'memory-pglite', opts: Harn
     async close() {
       await app.stop();
       for (const s of subs) s.unsubscribe();
+      await gateways.stop();
       await testBus.close();
       await database.close();
     },
   };
-  return h;
+}
+
+/** The OMS against the fault-injection gateway (one per broker): for faults, never for the normal flows. */
+export async function startHarness(kind: HarnessKind, opts: HarnessOptions = {}): Promise<Harness> {
+  let gateway: FaultGateway | undefined;
+  const others: Array<{ broker: string; gateway: FaultGateway }> = [];
+  const oms = await startOms(kind, opts, async (bus) => {
+    const broker = uniqueName('b');
+    const served = serveFaultGateway(bus, broker);
+    gateway = served.gateway;
+    const subs = [...served.subs];
+    for (let i = 0; i < (opts.otherBrokers ?? 0); i++) {
+      const other = uniqueName('b');
+      const more = serveFaultGateway(bus, other);
+      subs.push(...more.subs);
+      others.push({ broker: other, gateway: more.gateway });
+    }
+    return { broker, others: others.map((o) => o.broker), subs, stop: async () => undefined };
+  });
+  if (gateway === undefined) throw new Error('the fault gateway was not served');
+  return Object.assign(oms, { gateway, others });
+}
+
+/** Broker commands the OMS sends, recorded on the wire by the flow harness. */
+const SENT_VERBS: readonly BrokerCommandVerb[] = ['placeOrder', 'modifyOrder', 'cancelOrder', 'cancelAll'];
+
+/**
+ * The OMS against a real paper broker (gateway-paper on ib-sim's quotes) on the same bus and database: for the
+ * normal order flows, asserted on what the broker did. Options of the fault harness about further brokers do not
+ * apply.
+ */
+export async function startFlowHarness(
+  kind: HarnessKind,
+  opts: Omit<HarnessOptions, 'otherBrokers' | 'others'> = {},
+): Promise<FlowHarness> {
+  let paper: PaperBroker | undefined;
+  let brokerSide: BrokerClient | undefined;
+  const commands: Array<{ verb: BrokerCommandVerb; body: Record<string, unknown> }> = [];
+  const oms = await startOms(kind, opts, async (bus, database) => {
+    const p = await startPaperBroker({ bus, db: database.db, schema: database.newSchema('paper'), account: ACCOUNT });
+    paper = p;
+    const client = new BrokerClient(bus, p.broker);
+    await client.record();
+    brokerSide = client;
+    const subs = SENT_VERBS.map((verb) =>
+      bus.subscribe<Record<string, unknown>>(Subjects.brokerCommand.build({ broker: p.broker, verb }), (m) => {
+        commands.push({ verb, body: m.data });
+      }),
+    );
+    const stop = async () => {
+      await client.stop();
+      await p.stop();
+    };
+    return { broker: p.broker, others: [], subs, stop };
+  });
+  if (paper === undefined || brokerSide === undefined) throw new Error('the paper broker did not start');
+  return Object.assign(oms, { paper, brokerSide, commands });
 }
 
 export const lmtBuy = (broker: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({

@@ -1,6 +1,7 @@
 /**
- * Every test that serves orders.* on the shared NATS server lives behind this one file: vitest runs files in
- * parallel but the tests of one file in sequence, so two OMS instances never answer the same request subject.
+ * The fault-injection suites on NATS + Postgres, each test with its own OMS and fault-injection gateway
+ * (fault-gateway.ts), in sequence in this one file. The normal order flows run against a real broker in
+ * flows.test.ts (gateway-paper; paper-conformance.test.ts proves that gateway conformant).
  */
 import './suite-intake.js';
 import './suite-broker.js';

@@ -1,7 +1,7 @@
 /** Request helpers and sentinels shared by the NATS suites. */
 import { randomUUID } from 'node:crypto';
 import { type OrderEvent, Subjects } from '@trading-system/contracts';
-import { AAPL, ACCOUNT, type Harness, lmtBuy, waitUntil } from './harness.js';
+import { AAPL, ACCOUNT, lmtBuy, type OmsHarness, waitUntil } from './harness.js';
 
 export type Reply = {
   ok: boolean;
@@ -11,14 +11,14 @@ export type Reply = {
 } & Record<string, unknown>;
 
 export const coid = () => `c-${randomUUID()}`;
-export const submit = (x: Harness, extra: Record<string, unknown> = {}) =>
+export const submit = (x: OmsHarness, extra: Record<string, unknown> = {}) =>
   x.request<Reply>(Subjects.ordersSubmit.build(), lmtBuy(x.broker, { clientOrderId: coid(), ...extra }));
-export const get = (x: Harness, clientOrderId: string) =>
+export const get = (x: OmsHarness, clientOrderId: string) =>
   x.request<Reply & { events?: OrderEvent[] }>(Subjects.ordersGet.build(), { v: 1, clientOrderId });
-export const stateOf = async (x: Harness, id: string) => (await get(x, id)).order?.state;
-export const db = (x: Harness) => x.database.db.withSchema(x.schema);
+export const stateOf = async (x: OmsHarness, id: string) => (await get(x, id)).order?.state;
+export const db = (x: OmsHarness) => x.database.db.withSchema(x.schema);
 
-export function exec(x: Harness, clientOrderId: string, orderId: string, execId: string, qty: string, cum: string) {
+export function exec(x: OmsHarness, clientOrderId: string, orderId: string, execId: string, qty: string, cum: string) {
   const now = Date.now();
   return x.brokerEvent('execution', {
     eventId: `exec-${execId}`,
@@ -41,7 +41,7 @@ export function exec(x: Harness, clientOrderId: string, orderId: string, execId:
   });
 }
 
-export function status(x: Harness, clientOrderId: string, orderId: string, s: string, n: number) {
+export function status(x: OmsHarness, clientOrderId: string, orderId: string, s: string, n: number) {
   return x.brokerEvent('orderStatus', {
     eventId: `status-${x.broker}-${orderId}-${n}`,
     tsEventMs: Date.now(),
@@ -55,7 +55,7 @@ export function status(x: Harness, clientOrderId: string, orderId: string, s: st
 }
 
 /** A position event for a fresh instrument: once it is visible, every earlier broker event has been consumed. */
-export async function sentinel(x: Harness, quantity = '1'): Promise<void> {
+export async function sentinel(x: OmsHarness, quantity = '1'): Promise<void> {
   const instrumentId = String(1 + Math.floor(Math.random() * 1e9));
   await x.brokerEvent('position', {
     eventId: `pos-${randomUUID()}`,
@@ -84,7 +84,7 @@ export async function sentinel(x: Harness, quantity = '1'): Promise<void> {
 }
 
 /** Publishes one more order's events and waits for them, so anything published before is in the stream too. */
-export async function sentinelOrders(x: Harness): Promise<void> {
+export async function sentinelOrders(x: OmsHarness): Promise<void> {
   const r = await submit(x);
   await x.app.relay.flush();
   await waitUntil(() => x.events.find((e) => e.clientOrderId === r.order?.clientOrderId && e.kind === 'statusChanged'));

@@ -10,7 +10,7 @@ afterEach(async () => {
 
 describe('brokers adopted at run time', () => {
   test('the first order to a broker whose status has not reached the OMS is routed, not refused BROKER_UNKNOWN', async () => {
-    // The fake gateways publish no broker.<name>.status at all: the OMS hears of the broker first from the order,
+    // The fault-injection gateways publish no broker.<name>.status at all: the OMS hears of the broker first from the order,
     // as it does when addBroker's reply reaches the client before the status reaches the OMS.
     h = await startHarness('nats-pg', { otherBrokers: 1, others: 'adopted' });
     const x = h;

@@ -1,5 +1,6 @@
 /**
- * Every order's fate is established (issue 15, items 1 and 2), against the fake gateway on real NATS + Postgres:
+ * Every order's fate is established (issue 15, items 1 and 2), against the fault-injection gateway on real NATS +
+ * Postgres (the normal pendingSubmit → submitted path runs against gateway-paper in flows.test.ts):
  * an order is submitted only on the broker's acknowledgement, a place refusal rejects it, periodic reconciliation
  * settles orders that await the broker without any restart or status change, an order the broker never received is
  * rejected NEVER_REACHED_BROKER, a gateway restart (new instanceId) reconciles, and a cancel of an order without a
@@ -68,7 +69,7 @@ async function untilState(x: Harness, id: string, state: string, timeoutMs = 10_
 }
 
 describe('pendingSubmit: written to the broker, submitted only on its acknowledgement', () => {
-  test('the place reply makes an order pendingSubmit; the broker status makes it submitted', async () => {
+  test('a held status is an acknowledgement: pendingSubmit becomes submitted (the normal path: flows.test.ts)', async () => {
     h = await startHarness('nats-pg', { reconcileIntervalMs: 600_000 });
     const x = h;
     const r = await submit(x);
