@@ -7,13 +7,15 @@
  * Faults (hanging or refused places, disagreeing snapshots, replays, old gateways) are the fault-injection suites'.
  */
 import { requestBroker } from '@trading-system/clients';
-import { foldOrder, type OrderEvent, Subjects } from '@trading-system/contracts';
+import { foldOrder, Subjects } from '@trading-system/contracts';
 import { sql } from '@trading-system/storage';
 import { uniqueName } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AAPL, type FlowHarness, HARNESS_KINDS, lmtBuy, startFlowHarness, waitUntil } from './harness.js';
 import { coid, db, get, type Reply, stateOf } from './oms-helpers.js';
 import { BEYOND_THE_TOUCH } from './paper-broker.js';
+
+const byExecId = (a: { exec_id: string }, b: { exec_id: string }) => (a.exec_id < b.exec_id ? -1 : 1);
 
 describe.each(HARNESS_KINDS)('order flows against gateway-paper (%s)', { timeout: 60_000 }, (kind) => {
   let x: FlowHarness;
@@ -142,7 +144,7 @@ describe.each(HARNESS_KINDS)('order flows against gateway-paper (%s)', { timeout
     expect(filled.order).toMatchObject({ filledQty: '100', avgFillPrice: last?.avgPrice });
     const kinds = (filled.events ?? []).map((e) => e.kind);
     expect(kinds[0]).toBe('accepted');
-    expect(kinds.at(-1) === 'filled' || kinds.includes('filled')).toBe(true);
+    expect(kinds).toContain('filled');
     expect((filled.events ?? []).map((e) => e.seq)).toEqual(kinds.map((_, i) => i + 1));
 
     // Every broker fill once, with the commission the broker charged for it.
@@ -157,9 +159,8 @@ describe.each(HARNESS_KINDS)('order flows against gateway-paper (%s)', { timeout
           .selectFrom('fills')
           .select(['exec_id', 'quantity', 'price', 'commission'])
           .where('client_order_id', '=', id)
-          .orderBy('exec_id')
           .execute();
-        return rows.every((f) => f.commission !== null) ? rows : undefined;
+        return rows.every((f) => f.commission !== null) ? rows.sort(byExecId) : undefined;
       });
     const expected = executions
       .map((e, i) => ({
@@ -168,11 +169,10 @@ describe.each(HARNESS_KINDS)('order flows against gateway-paper (%s)', { timeout
         price: e.price,
         commission: commissions[i]?.commission,
       }))
-      .sort((a, b) => a.exec_id.localeCompare(b.exec_id));
+      .sort(byExecId);
     expect(await ledgerFills()).toEqual(expected);
-    const withCommissions = await untilState(id, 'filled').then(async () => (await get(x, id)).events ?? []);
-    expect(withCommissions.filter((e) => e.kind === 'commission')).toHaveLength(executions.length);
     const view = await get(x, id);
+    expect(view.events?.filter((e) => e.kind === 'commission')).toHaveLength(executions.length);
     // The OMS's view is the one fold of its events (contracts foldOrder), as history and the SDK fold them.
     expect(view.order).toEqual(foldOrder(view.events ?? []).view);
 
@@ -235,8 +235,8 @@ describe.each(HARNESS_KINDS)('order flows against gateway-paper (%s)', { timeout
       [1, 2, 3, 4, 5, 6].map(() => request(Subjects.ordersCancel.build(), { v: 1, clientOrderId: id })),
     );
     expect(cancels.every((c) => c.ok)).toBe(true);
-    // The first answer is before the broker's confirmation can have arrived; later ones may come after it.
-    expect(cancels[0]?.order?.state).toBe('pendingCancel');
+    // Answers given before the broker's confirmation arrived say pendingCancel; later ones may say cancelled.
+    expect(cancels.some((c) => c.order?.state === 'pendingCancel')).toBe(true);
     for (const c of cancels) expect(['pendingCancel', 'cancelled']).toContain(c.order?.state);
     await untilState(id, 'cancelled');
     expect(sent('cancelOrder', id)).toHaveLength(1);
@@ -322,7 +322,6 @@ describe.each(HARNESS_KINDS)('order flows against gateway-paper (%s)', { timeout
     expect(ended.order?.filledQty).toBe('0');
     expect((await brokerEnded(day, ['cancelled', 'expired'])).status).toBe(ended.order?.state);
     expect(await stateOf(x, gtc)).toBe('submitted');
-    const kinds = (ended.events ?? []).map((e: OrderEvent) => e.kind);
-    expect(kinds.at(-1)).toBe(ended.order?.state);
+    expect(ended.events?.at(-1)?.kind).toBe(ended.order?.state);
   });
 });
