@@ -92,7 +92,9 @@ describe.each(HARNESS_KINDS)('order flows against gateway-paper (%s)', { timeout
     const r = await submit({ limitPrice: await restingPrice() });
     const id = String(r.order?.clientOrderId);
     const orderId = String(r.order?.brokerOrderId);
-    expect(r).toMatchObject({ ok: true, order: { state: 'pendingSubmit', brokerOrderId: orderId } });
+    // The reply tells the state when it was built: the broker's acknowledgement may have been applied already.
+    expect(r).toMatchObject({ ok: true, order: { brokerOrderId: orderId } });
+    expect(['pendingSubmit', 'submitted']).toContain(r.order?.state);
     const acked = await untilState(id, 'submitted');
     const changes = (acked.events ?? []).filter((e) => e.kind === 'statusChanged');
     const ack = await x.brokerSide.waitFor('orderStatus', (e) => e.clientOrderId === id, `a status of ${id}`);
@@ -108,7 +110,8 @@ describe.each(HARNESS_KINDS)('order flows against gateway-paper (%s)', { timeout
     const req = lmtBuy(x.broker, { clientOrderId: coid(), limitPrice: await restingPrice() });
     const id = String(req.clientOrderId);
     const replies = await Promise.all(Array.from({ length: 8 }, () => request(Subjects.ordersSubmit.build(), req)));
-    expect(replies[0]).toMatchObject({ ok: true, order: { state: 'pendingSubmit', clientOrderId: id } });
+    expect(replies[0]).toMatchObject({ ok: true, order: { clientOrderId: id } });
+    expect(['pendingSubmit', 'submitted']).toContain(replies[0]?.order?.state);
     expect(new Set(replies.map((r) => JSON.stringify(r))).size).toBe(1);
     expect(sent('placeOrder', id)).toHaveLength(1);
     const rows = await db(x).selectFrom('orders').select('client_order_id').where('client_order_id', '=', id).execute();
@@ -136,7 +139,7 @@ describe.each(HARNESS_KINDS)('order flows against gateway-paper (%s)', { timeout
   test("a market order fills at the broker: its fills and commissions once in the ledger, the view the fold of the events, positions equal to the broker's", async () => {
     const r = await submit({ orderType: 'MKT', limitPrice: undefined });
     const id = String(r.order?.clientOrderId);
-    expect(r).toMatchObject({ ok: true, order: { state: 'pendingSubmit' } });
+    expect(r.ok).toBe(true);
     const filled = await untilState(id, 'filled');
     const executions = x.brokerSide.all('execution', (e) => e.execution.clientOrderId === id).map((e) => e.execution);
     expect(executions.length).toBeGreaterThan(0);
@@ -219,8 +222,8 @@ describe.each(HARNESS_KINDS)('order flows against gateway-paper (%s)', { timeout
     await untilState(id, 'submitted');
     const newPrice = (Number(price) - 0.05).toFixed(2);
     const mod = await request(Subjects.ordersModify.build(), { v: 1, clientOrderId: id, limitPrice: newPrice });
-    // The reply says the modification was sent; it takes effect when the broker shows the new values.
-    expect(mod).toMatchObject({ ok: true, order: { limitPrice: price } });
+    // The modification takes effect when the broker shows the new values (suite-broker.ts pins the reply's view).
+    expect(mod.ok).toBe(true);
     expect(x.commands.filter((c) => c.verb === 'modifyOrder')).toEqual([
       { verb: 'modifyOrder', body: expect.objectContaining({ limitPrice: newPrice, orderId }) },
     ]);

@@ -9,7 +9,8 @@ afterEach(async () => {
   h = undefined;
 });
 
-// The normal flow (fills, commissions, modify, cancel, queries against a real broker) is flows.test.ts's.
+// The normal flow (fills, commissions, modify, cancel, queries against a real broker) is flows.test.ts's; here
+// what only a scripted broker shows deterministically: replays, overfills, disagreement, replies before the broker.
 describe('broker events', () => {
   test('replayed fills apply once, commissions once, overfills are flagged, a disagreeing broker is a difference', async () => {
     h = await startHarness('nats-pg');
@@ -120,6 +121,47 @@ describe('broker events', () => {
       ledgerQuantity: '100',
       brokerQuantity: '90',
     });
+  });
+
+  test('the replies before the broker confirms: a modify answers the old view, a repeated broker view changes nothing, every cancel answers pending', async () => {
+    h = await startHarness('nats-pg');
+    const x = h;
+    const r = await submit(x);
+    const id = String(r.order?.clientOrderId);
+    const orderId = String(r.order?.brokerOrderId);
+    const mod = await x.request<Reply>(Subjects.ordersModify.build(), { v: 1, clientOrderId: id, limitPrice: '150.3' });
+    // The reply says the modification was sent; it takes effect when the broker shows the new values.
+    expect(mod).toMatchObject({ ok: true, order: { limitPrice: '150.25' } });
+    expect(x.gateway.calls.filter((c) => c.verb === 'modifyOrder')).toHaveLength(1);
+    expect(x.gateway.calls.find((c) => c.verb === 'modifyOrder')?.body).toMatchObject({ limitPrice: '150.3', orderId });
+    const brokerView = {
+      orderId,
+      permId: `p${orderId}`,
+      clientOrderId: id,
+      account: ACCOUNT,
+      instrument: AAPL,
+      side: 'BUY' as const,
+      quantity: '100',
+      orderType: 'LMT' as const,
+      limitPrice: '150.30',
+      tif: 'DAY' as const,
+      outsideRth: false,
+      status: 'working' as const,
+      filled: '0',
+      remaining: '100',
+    };
+    for (const n of [1, 2]) // the second, identical view changes nothing
+      await x.brokerEvent('openOrder', { eventId: `oo-${x.broker}-${n}`, tsEventMs: Date.now(), order: brokerView });
+    await sentinel(x);
+    const modified = (await get(x, id)).events?.filter((e) => e.kind === 'modified') ?? [];
+    expect(modified).toEqual([expect.objectContaining({ limitPrice: '150.30', quantity: '100' })]);
+    expect((await get(x, id)).order?.limitPrice).toBe('150.30');
+
+    const cancels = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map(() => x.request<Reply>(Subjects.ordersCancel.build(), { v: 1, clientOrderId: id })),
+    );
+    expect(cancels.every((c) => c.ok && c.order?.state === 'pendingCancel')).toBe(true);
+    expect(x.gateway.calls.filter((c) => c.verb === 'cancelOrder')).toHaveLength(1);
   });
 });
 
