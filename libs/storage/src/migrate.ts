@@ -1,15 +1,23 @@
 /**
  * Per-service migrations. Each service owns one Postgres schema; its tables and its migration bookkeeping
- * (`<schema>.kysely_migration`, `<schema>.kysely_migration_lock`) live there, so services migrate independently.
+ * (`<schema>.kysely_migration`, `<schema>.kysely_migration_lock`, as Kysely's migrator kept them, so databases it
+ * migrated carry on) live there, so services migrate independently.
  *
  * Migrations are written against `Kysely<any>` (frozen in time, never against the current DB type) and receive
  * a db already scoped with `withSchema(schema)`: `db.schema.createTable('fills')` lands in the service schema.
  * Raw SQL inside a migration may use unqualified names too: each runs with `search_path = <schema>, public`.
  * Pending migrations run in name order, all in one transaction (Postgres has transactional DDL): either the
  * whole batch applies or none of it does.
+ *
+ * Why not Kysely's Migrator: it looks for its own tables by introspecting every schema of the database, and that
+ * look-up calls functions per column (pg_get_serial_sequence) that read the catalog as it is now, not as its scan
+ * saw it — so another connection renaming a column or dropping a table or schema anywhere in the database (test
+ * files in parallel on one database do, all the time) failed a migration that had nothing to do with it (42703,
+ * 42P01, 3F000), and the look-up's cost grew with every schema in the database. Here every statement names our
+ * schema, and concurrent migrators of one schema queue on its lock row.
  */
-import { type Kysely, sql } from 'kysely';
-import { type Migration, type MigrationResult, type MigrationResultSet, Migrator } from 'kysely/migration';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import { MigrationError } from './errors.js';
 
 export interface MigrateOptions {
@@ -19,56 +27,73 @@ export interface MigrateOptions {
   readonly migrations: Readonly<Record<string, Migration>>;
 }
 
-/**
- * Kysely's migrator looks for its tables by introspecting every schema of the database; a schema another
- * connection drops meanwhile (test files in parallel on one database, each dropping its own at the end) fails that
- * look-up with 3F000 naming the other schema. Nothing of ours was applied then (the batch is one transaction):
- * trying again is safe.
- */
-const OTHER_SCHEMA_ATTEMPTS = 5;
-
-function otherSchemaVanished(err: unknown, schema: string): boolean {
-  const e = err as { code?: unknown; message?: unknown } | undefined;
-  if (e?.code !== '3F000' || typeof e.message !== 'string') return false;
-  const named = /schema "([^"]+)" does not exist/.exec(e.message)?.[1];
-  return named !== undefined && named !== schema;
-}
+const LOCK_ROW = 'migration_lock';
 
 /** Applies pending migrations; returns the names applied now (empty when already up to date). */
 export async function migrateToLatest<DB>(db: Kysely<DB>, options: MigrateOptions): Promise<string[]> {
   const { schema } = options;
-  const searchPath = `"${schema.replaceAll('"', '""')}", public`;
-  // Kysely's migrator runs the pending batch in one transaction (holding its advisory lock outside it); each
-  // migration first pins search_path for the rest of that transaction.
-  const migrations: Record<string, Migration> = {};
-  for (const [name, migration] of Object.entries(options.migrations)) {
-    migrations[name] = {
-      up: async (trx) => {
-        await sql`select set_config('search_path', ${searchPath}, true)`.execute(trx);
-        await migration.up(trx);
-      },
-    };
+  const names = Object.keys(options.migrations).sort();
+  try {
+    await ensureBookkeeping(db, schema);
+  } catch (err) {
+    throw new MigrationError(schema, undefined, { cause: err });
   }
-  const migrator = new Migrator({
-    db: db.withSchema(schema),
-    provider: { getMigrations: async () => migrations },
-    migrationTableSchema: schema,
-  });
-  let outcome: MigrationResultSet;
-  for (let attempt = 1; ; attempt += 1) {
+  let running: string | undefined;
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const table = (name: string) => sql.table(`${schema}.${name}`);
+      // One migrator of this schema at a time: the others wait here, then find the batch applied.
+      await sql`select id from ${table('kysely_migration_lock')} where id = ${LOCK_ROW} for update`.execute(trx);
+      const done = (
+        await sql<{ name: string }>`select name from ${table('kysely_migration')} order by name`.execute(trx)
+      ).rows.map((r) => r.name);
+      const unknown = done.filter((name) => !(name in options.migrations));
+      if (unknown.length > 0)
+        throw new Error(`the schema was migrated by a newer version: ${unknown.join(', ')} is not known here`);
+      const pending = names.filter((name) => !done.includes(name));
+      const last = done.at(-1);
+      const early = last === undefined ? undefined : pending.find((name) => name < last);
+      if (early !== undefined) throw new Error(`migration ${early} sorts before ${last}, which was applied already`);
+      const scoped = trx.withSchema(schema) as Transaction<unknown>;
+      for (const name of pending) {
+        running = name;
+        await sql`select set_config('search_path', ${searchPath(schema)}, true)`.execute(trx);
+        // biome-ignore lint/style/noNonNullAssertion: `name` comes from the record's own keys
+        await options.migrations[name]!.up(scoped as Kysely<unknown>);
+        await sql`insert into ${table('kysely_migration')} (name, timestamp) values (${name}, ${new Date().toISOString()})`.execute(
+          trx,
+        );
+      }
+      running = undefined;
+      return pending;
+    });
+  } catch (err) {
+    throw new MigrationError(schema, running, { cause: err });
+  }
+}
+
+const searchPath = (schema: string): string => `"${schema.replaceAll('"', '""')}", public`;
+
+/** The schema and its two bookkeeping tables (as Kysely created them), each created when missing. */
+async function ensureBookkeeping<DB>(db: Kysely<DB>, schema: string): Promise<void> {
+  const id = sql.id(schema);
+  // `if not exists` does not stop two sessions creating the same object at once from failing (a unique violation
+  // on the catalog): the loser finds it there and goes on.
+  const tolerate = async (statement: ReturnType<typeof sql>): Promise<void> => {
     try {
-      outcome = await migrator.migrateToLatest();
+      await statement.execute(db);
     } catch (err) {
-      if (attempt < OTHER_SCHEMA_ATTEMPTS && otherSchemaVanished(err, schema)) continue;
-      throw new MigrationError(schema, undefined, { cause: err });
+      if ((err as { code?: unknown }).code !== '23505' && (err as { code?: unknown }).code !== '42P07') throw err;
     }
-    if (outcome.error === undefined || attempt >= OTHER_SCHEMA_ATTEMPTS || !otherSchemaVanished(outcome.error, schema))
-      break;
-  }
-  const results: readonly MigrationResult[] = outcome.results ?? [];
-  if (outcome.error !== undefined) {
-    const failed = results.find((r) => r.status === 'Error')?.migrationName;
-    throw new MigrationError(schema, failed, { cause: outcome.error });
-  }
-  return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  };
+  await tolerate(sql`create schema if not exists ${id}`);
+  await tolerate(
+    sql`create table if not exists ${sql.table(`${schema}.kysely_migration`)} (name varchar(255) primary key, timestamp varchar(255) not null)`,
+  );
+  await tolerate(
+    sql`create table if not exists ${sql.table(`${schema}.kysely_migration_lock`)} (id varchar(255) primary key, is_locked integer not null default 0)`,
+  );
+  await sql`insert into ${sql.table(`${schema}.kysely_migration_lock`)} (id, is_locked) values (${LOCK_ROW}, 0) on conflict (id) do nothing`.execute(
+    db,
+  );
 }

@@ -4,6 +4,7 @@ import {
   insertMany,
   isUniqueViolation,
   type Kysely,
+  type Migration,
   MigrationError,
   migrateToLatest,
   sql,
@@ -106,6 +107,34 @@ export function runStorageSuite(name: string, makeDb: MakeDb): void {
         expect(tables.rows).toEqual([]);
         // The migration lock was released: a good batch applies straight after.
         expect(await migrateToLatest(t.db, { schema, migrations: serviceMigrations })).toHaveLength(2);
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('two migrators of one schema at once: the batch applies once, the other finds it applied', async () => {
+      const t = await makeDb();
+      try {
+        const schema = t.newSchema('svc');
+        const runs = await Promise.all([
+          migrateToLatest(t.db, { schema, migrations: serviceMigrations }),
+          migrateToLatest(t.db, { schema, migrations: serviceMigrations }),
+        ]);
+        expect(runs.map((r) => r.length).sort()).toEqual([0, 2]);
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('a schema migrated by a newer version is refused, naming the migration this one does not know', async () => {
+      const t = await makeDb();
+      try {
+        const schema = t.newSchema('svc');
+        await migrateToLatest(t.db, { schema, migrations: serviceMigrations });
+        const older = { '0001_init': serviceMigrations['0001_init'] as Migration };
+        const err = await migrateToLatest(t.db, { schema, migrations: older }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(MigrationError);
+        expect(String((err as Error).message)).toContain('0002_accounts_and_note');
       } finally {
         await t.close();
       }
