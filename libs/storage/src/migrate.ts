@@ -58,7 +58,6 @@ export async function migrateToLatest<DB>(db: Kysely<DB>, options: MigrateOption
       for (const name of pending) {
         running = name;
         await sql`select set_config('search_path', ${searchPath(schema)}, true)`.execute(trx);
-        // biome-ignore lint/style/noNonNullAssertion: `name` comes from the record's own keys
         await options.migrations[name]!.up(scoped as Kysely<unknown>);
         await sql`insert into ${table('kysely_migration')} (name, timestamp) values (${name}, ${new Date().toISOString()})`.execute(
           trx,
