@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionBusyError, createDatabase, migrateToLatest, sql } from '@trading-system/storage';
-import { openPgliteTestDatabase } from '@trading-system/testkit';
+import { openPgliteTestDatabase, pgliteTestImage } from '@trading-system/testkit';
 import { expect, test } from 'vitest';
 import { runStorageSuite } from './behaviour.js';
 import { serviceMigrations, type TestDb } from './fixtures.js';
@@ -12,7 +12,9 @@ runStorageSuite('PGlite (in-memory)', () => openPgliteTestDatabase<TestDb>());
 test('a PGlite data directory keeps schema, rows and migration history across close and reopen', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'pglite-'));
   try {
-    const first = await createDatabase<TestDb>({ kind: 'pglite', dataDir });
+    // The directory starts from the process's fresh cluster rather than an initdb of its own: what is under test is
+    // what a close and reopen keep, not initdb.
+    const first = await createDatabase<TestDb>({ kind: 'pglite', dataDir, image: await pgliteTestImage() });
     await migrateToLatest(first.db, { schema: 'svc', migrations: serviceMigrations });
     await first.db.withSchema('svc').insertInto('items').values({ sku: 'kept', amount: '0.1' }).execute();
     await first.close();
@@ -31,7 +33,11 @@ test('a PGlite data directory keeps schema, rows and migration history across cl
 });
 
 test('a query on the outer db inside a PGlite transaction fails with ConnectionBusyError instead of hanging', async () => {
-  const database = await createDatabase<TestDb>({ kind: 'pglite', acquireTimeoutMs: 200 });
+  const database = await createDatabase<TestDb>({
+    kind: 'pglite',
+    acquireTimeoutMs: 200,
+    image: await pgliteTestImage(),
+  });
   try {
     const err = await database.db
       .transaction()

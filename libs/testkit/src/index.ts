@@ -1,5 +1,6 @@
 export * from './namespace.js';
 export * from './nats.js';
+export * from './pglite-image.js';
 export * from './poll.js';
 export * from './postgres.js';
 export * from './private-nats.js';

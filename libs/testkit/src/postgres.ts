@@ -6,7 +6,8 @@
  * so test files run in parallel against one database without colliding.
  */
 import { randomBytes } from 'node:crypto';
-import { createDatabase, type Kysely, pgliteClusterImage, sql } from '@trading-system/storage';
+import { createDatabase, type Kysely, sql } from '@trading-system/storage';
+import { pgliteTestImage } from './pglite-image.js';
 import { resolveServiceUrl } from './resolve-service.js';
 
 export const LOCAL_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -99,15 +100,8 @@ export async function openPgTestDatabase<DB>(options: { poolMax?: number } = {})
 }
 
 /** An in-memory PGlite; `schema` is created too, so tests read the same on both backends. */
-/** One fresh cluster image per test process: every in-memory test database starts from it instead of initdb. */
-let clusterImage: Promise<Blob> | undefined;
-
 export async function openPgliteTestDatabase<DB>(): Promise<TestDatabase<DB>> {
-  clusterImage ??= pgliteClusterImage().catch((err: unknown) => {
-    clusterImage = undefined; // the next database tries again rather than inheriting this failure
-    throw err;
-  });
-  const database = await createDatabase<DB>({ kind: 'pglite', image: await clusterImage });
+  const database = await createDatabase<DB>({ kind: 'pglite', image: await pgliteTestImage() });
   const schema = createTestSchemaName();
   await sql`create schema ${sql.id(schema)}`.execute(database.db);
   return { kind: 'pglite', db: database.db, schema, newSchema: createTestSchemaName, close: database.close };
