@@ -15,6 +15,7 @@ import {
   namespaceOption,
   openPgTestDatabase,
   type PrivateNats,
+  poll,
   seededRandom,
   silentBusLogger,
   startPrivateNats,
@@ -103,7 +104,10 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
 
   const control = async <T>(path: string): Promise<T> =>
     (await (await fetch(`http://127.0.0.1:${controlPort}${path}`)).json()) as T;
+  /** Wall ms from each spawn of the OMS until it served (the first start, then one per kill). */
+  const startsMs: number[] = [];
   const startOrders = async () => {
+    const spawnedAt = Date.now();
     orders = spawnTs('services/orders/src/main.ts', [], ordersEnv);
     outputs.push(orders.output);
     // Until it has migrated and serves, the OMS's stand-in answers SERVICE_UNAVAILABLE: wait for a real answer.
@@ -111,6 +115,7 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
       const r = await ask<{ ok: boolean }>(nats, Subjects.ordersTradingState.build(), { v: 1 });
       return r?.ok === true ? true : undefined;
     }, 60_000);
+    startsMs.push(Date.now() - spawnedAt);
   };
 
   beforeAll(async () => {
@@ -318,36 +323,42 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
           await call(b, Subjects.ordersCancel.build(), { v: 1, clientOrderId: o.client_order_id }, stats);
       }),
     );
-    const settled = await waitUntil(async () => {
-      const open = await ledger
-        .selectFrom('orders')
-        .select(['client_order_id', 'state'])
-        .where('state', 'not in', [...FINAL])
-        .execute();
-      const unpublished = await ledger
-        .selectFrom('order_events')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('published_at', 'is', null)
-        .executeTakeFirstOrThrow();
-      const simOpen = (await control<{ open: SimOrder[] }>('/orders')).open;
-      const fills = await ledger
-        .selectFrom('fills')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .executeTakeFirstOrThrow();
-      const execs = (await control<{ executions: SimExecution[] }>('/executions')).executions;
-      const state = { open, unpublished: Number(unpublished.n), simOpen: simOpen.length, fills: Number(fills.n) };
-      // Orders still open are cancelled again, as a client would (cancelAll may have met a restart).
-      for (const o of open.slice(0, 20))
-        if (o.state === 'pendingSubmit' || o.state === 'submitted' || o.state === 'partiallyFilled')
-          await bus
-            .request(Subjects.ordersCancel.build(), { v: 1, clientOrderId: o.client_order_id }, { timeoutMs: 12_000 })
-            .catch((err: unknown) => {
-              if (!(err instanceof NoRespondersError) && !(err instanceof RequestTimeoutError)) throw err;
-            });
-      return open.length === 0 && state.unpublished === 0 && state.simOpen === 0 && state.fills === execs.length
-        ? state
-        : undefined;
-    }, 300_000).catch(async (err: unknown) => {
+    // Every 200 ms, not waitUntil's 25: each look has ib-sim serialise ~2,000 orders and ~1,000 executions, CPU the
+    // broker (and on a loaded runner the OMS beside it) needs for the cancels being waited for.
+    const settled = await poll(
+      'the soak to settle',
+      async () => {
+        const open = await ledger
+          .selectFrom('orders')
+          .select(['client_order_id', 'state'])
+          .where('state', 'not in', [...FINAL])
+          .execute();
+        const unpublished = await ledger
+          .selectFrom('order_events')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('published_at', 'is', null)
+          .executeTakeFirstOrThrow();
+        const simOpen = (await control<{ open: SimOrder[] }>('/orders')).open;
+        const fills = await ledger
+          .selectFrom('fills')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow();
+        const execs = (await control<{ executions: SimExecution[] }>('/executions')).executions;
+        const state = { open, unpublished: Number(unpublished.n), simOpen: simOpen.length, fills: Number(fills.n) };
+        // Orders still open are cancelled again, as a client would (cancelAll may have met a restart).
+        for (const o of open.slice(0, 20))
+          if (o.state === 'pendingSubmit' || o.state === 'submitted' || o.state === 'partiallyFilled')
+            await bus
+              .request(Subjects.ordersCancel.build(), { v: 1, clientOrderId: o.client_order_id }, { timeoutMs: 12_000 })
+              .catch((err: unknown) => {
+                if (!(err instanceof NoRespondersError) && !(err instanceof RequestTimeoutError)) throw err;
+              });
+        return open.length === 0 && state.unpublished === 0 && state.simOpen === 0 && state.fills === execs.length
+          ? state
+          : undefined;
+      },
+      { timeoutMs: 300_000, intervalMs: 200 },
+    ).catch(async (err: unknown) => {
       const open = await ledger
         .selectFrom('orders')
         .select(['client_order_id', 'state'])
@@ -473,7 +484,7 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
       `soak${server.private ? '' : ' (shared NATS)'} seed=${seed} orders=${rows.length} duplicates=${stats.duplicates} cancels=${stats.cancels} ` +
         `modifies=${stats.modifies} kills=${stats.kills} retries=${stats.retries} fills=${fills.length} ` +
         `atSim=${atSim.size} unsentAfterKill=${missing.length} finalCancels=${stillOpen.length} states=${JSON.stringify(byState)} ` +
-        `positions=${JSON.stringify(Object.fromEntries(simPos))} run=${runMs}ms settle=${settleMs}ms total=${Date.now() - started}ms`,
+        `positions=${JSON.stringify(Object.fromEntries(simPos))} run=${runMs}ms settle=${settleMs}ms total=${Date.now() - started}ms starts=${JSON.stringify(startsMs)}ms`,
     );
   }, 900_000);
 });
