@@ -1,5 +1,5 @@
 /**
- * Setup file of the integration project (vitest.config.ts): runs before each test file, in that file's process.
+ * Setup file of the integration project (vitest.config.ts): runs before each test file, in the worker running it.
  * Gives the file its own bus namespace (see namespace.ts) and deletes the namespace's streams from the shared
  * NATS server once the file is done, so parallel files never meet and runs leave nothing behind.
  */
