@@ -14,7 +14,7 @@ import { cpuSeconds, selfCpuSeconds } from './lib/procs.js';
 import { isMain, type Outcome, runStandalone, type Scenario, type ScenarioContext } from './lib/scenario.js';
 import { fmtInt, fmtMs, round } from './lib/stats.js';
 import { SIM_START_MS, startGatewayProc, startSimProc } from './lib/system.js';
-import { measureThroughBus, type StreamStats } from './tick-fanout.js';
+import { measureBare, measureThroughBus, type StreamStats } from './tick-fanout.js';
 
 const SCALING_RATE = 25;
 const INSTRUMENT_POINTS = [1, 10, 100, 1_000];
@@ -59,6 +59,11 @@ export const scaling: Scenario = {
     const sim = await startSimProc({ highRateTicksPerSec: SCALING_RATE, maxMarketDataLines: 2_000 });
     const extraBuses: Bus[] = [];
     try {
+      // The same-run baseline of the widest point: a bare @stoqey/ib client on the same sim, every instrument.
+      const widest = ordered.slice(0, Math.min(INSTRUMENT_POINTS.at(-1) ?? 1, ordered.length));
+      progress(`scaling: bare client, ${widest.length} instruments (subscribing at 40/s)`);
+      const bare = await measureBare(sim.port, sim.proc.child.pid, 932, { conIds: widest.map(Number) });
+      progress(`scaling: bare ${fmtInt(bare.tradesPerSec)} trades/s, p99 ${fmtMs(bare.latencyMs.p99)}`);
       const gw = await startGatewayProc(ctx.bus, {
         natsUrl: ctx.infra.natsUrl,
         simPort: sim.port,
@@ -103,11 +108,15 @@ export const scaling: Scenario = {
         const row = (label: string, p: Point) => ({
           target: `${label} (info)`,
           measured: `${fmtInt(p.messagesPerSec)} msgs/s published, ${fmtInt(p.deliveredPerSec)} delivered, p99 ${fmtMs(p.p99Ms)}, gateway ${p.gatewayUsPerMsg} µs/msg, consumer ${p.consumerUsPerMsg} µs/msg`,
-          baseline: label.includes('instrument') ? `offered ${fmtInt(p.n * SCALING_RATE)} trades/s` : '-',
+          baseline: !label.includes('instrument')
+            ? '-'
+            : p.n === widest.length
+              ? `offered ${fmtInt(p.n * SCALING_RATE)} trades/s; bare @stoqey/ib on the same sim, ${p.n} instruments: ${fmtInt(bare.tradesPerSec)} trades/s, p50 ${fmtMs(bare.latencyMs.p50)} p99 ${fmtMs(bare.latencyMs.p99)}`
+              : `offered ${fmtInt(p.n * SCALING_RATE)} trades/s`,
           pass: undefined,
         });
         return {
-          metrics: { ratePerInstrument: SCALING_RATE, catalogSize: ordered.length, consumers, instruments },
+          metrics: { ratePerInstrument: SCALING_RATE, catalogSize: ordered.length, consumers, instruments, bare },
           checks: [
             ...consumers.map((p) => row(`${p.n} consumer(s) of one instrument`, p)),
             ...instruments.map((p) => row(`${p.n} instrument(s) subscribed`, p)),

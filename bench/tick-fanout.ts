@@ -56,7 +56,17 @@ async function measureWindow(
   return { seconds, cpu };
 }
 
-async function measureBare(simPort: number, simPid: number | undefined, clientId: number): Promise<StreamStats> {
+/**
+ * The baseline: a bare @stoqey/ib client subscribed to `conIds` (default AAPL) on the sim, RTVolume trades counted
+ * and timed as the system's are. Subscriptions go one per `paceMs` (under IB's 50 msg/s) before the window.
+ */
+export async function measureBare(
+  simPort: number,
+  simPid: number | undefined,
+  clientId: number,
+  options: { readonly conIds?: readonly number[]; readonly paceMs?: number } = {},
+): Promise<StreamStats> {
+  const conIds = options.conIds ?? [AAPL_CONID];
   const c = await connectBare(simPort, clientId);
   const win: Window = { measuring: false };
   const latency = new Reservoir();
@@ -66,9 +76,12 @@ async function measureBare(simPort: number, simPid: number | undefined, clientId
     trades++;
     latency.add(Date.now() - Number(value.split(';')[2]));
   });
-  c.ib.reqMktData(1, aaplContract, '233', false, false);
+  for (const [i, conId] of conIds.entries()) {
+    if (i > 0) await sleep(options.paceMs ?? 25);
+    c.ib.reqMktData(i + 1, conId === AAPL_CONID ? aaplContract : { conId, exchange: 'SMART' }, '233', false, false);
+  }
   const { seconds, cpu } = await measureWindow(win, { bench: selfCpuSeconds, sim: () => cpuSeconds(simPid) });
-  c.ib.cancelMktData(1);
+  // Closing the connection ends its lines at the sim (as at TWS): no cancel per line.
   c.close();
   return { tradesPerSec: trades / seconds, messagesPerSec: trades / seconds, latencyMs: latency.summary(), cpu };
 }
