@@ -27,6 +27,9 @@ interface Point {
   readonly deliveredPerSec: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** p99 of sim emit → gateway-ib built the message, and of gateway-ib built it → the callback. */
+  readonly p99ToGatewayMs?: number;
+  readonly p99FromGatewayMs?: number;
   readonly gatewayUsPerMsg: number;
   readonly consumerUsPerMsg: number;
   readonly subscribeMsPerInstrument?: number;
@@ -43,6 +46,9 @@ function point(n: number, s: StreamStats, gatewayCpu: number, consumerCpu: numbe
     deliveredPerSec: Math.round(delivered),
     p50Ms: s.latencyMs.p50,
     p99Ms: s.latencyMs.p99,
+    ...(s.splitMs === undefined
+      ? {}
+      : { p99ToGatewayMs: s.splitMs.toGateway.p99, p99FromGatewayMs: s.splitMs.fromGateway.p99 }),
     gatewayUsPerMsg: per(gatewayCpu, s.messagesPerSec),
     consumerUsPerMsg: per(consumerCpu, delivered),
     ...extra,
@@ -107,7 +113,7 @@ export const scaling: Scenario = {
         }
         const row = (label: string, p: Point) => ({
           target: `${label} (info)`,
-          measured: `${fmtInt(p.messagesPerSec)} msgs/s published, ${fmtInt(p.deliveredPerSec)} delivered, p99 ${fmtMs(p.p99Ms)}, gateway ${p.gatewayUsPerMsg} µs/msg, consumer ${p.consumerUsPerMsg} µs/msg`,
+          measured: `${fmtInt(p.messagesPerSec)} msgs/s published, ${fmtInt(p.deliveredPerSec)} delivered, p99 ${fmtMs(p.p99Ms)}${p.p99ToGatewayMs === undefined ? '' : ` (sim → gateway-ib ${fmtMs(p.p99ToGatewayMs)}, gateway-ib → callback ${fmtMs(p.p99FromGatewayMs ?? Number.NaN)})`}, gateway ${p.gatewayUsPerMsg} µs/msg, consumer ${p.consumerUsPerMsg} µs/msg`,
           baseline: !label.includes('instrument')
             ? '-'
             : p.n === widest.length

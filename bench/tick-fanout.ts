@@ -31,6 +31,11 @@ export interface StreamStats {
   /** Messages per second delivered to all consumers together (= messagesPerSec with one consumer). */
   readonly deliveredPerSec?: number;
   readonly latencyMs: Percentiles;
+  /**
+   * Through the system only, the latency split at gateway-ib's stamp (Tick.tsInitMs): sim emit → gateway built the
+   * message, and gateway built it → the callback (NATS, the consumer's queue).
+   */
+  readonly splitMs?: { readonly toGateway: Percentiles; readonly fromGateway: Percentiles };
   /** CPU seconds per second of wall time over the window, per process. */
   readonly cpu: Record<string, number>;
 }
@@ -127,6 +132,8 @@ export async function measureThroughBus(
   const consumers = options.consumers ?? [bus];
   const win: Window = { measuring: false };
   const latency = new Reservoir();
+  const toGateway = new Reservoir();
+  const fromGateway = new Reservoir();
   let messages = 0;
   let delivered = 0;
   let trades = 0;
@@ -144,7 +151,10 @@ export async function measureThroughBus(
             return;
           }
           delivered++;
-          latency.add(Date.now() - t.tsEventMs);
+          const now = Date.now();
+          latency.add(now - t.tsEventMs);
+          toGateway.add(t.tsInitMs - t.tsEventMs);
+          fromGateway.add(now - t.tsInitMs);
           if (!first) return;
           messages++;
           const v = Number(t.volume);
@@ -178,6 +188,7 @@ export async function measureThroughBus(
     messagesPerSec: messages / seconds,
     deliveredPerSec: delivered / seconds,
     latencyMs: latency.summary(),
+    splitMs: { toGateway: toGateway.summary(), fromGateway: fromGateway.summary() },
     cpu,
     subscribeMs,
   };
