@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
   type BarData,
@@ -5,6 +6,7 @@ import {
   countPackedBars,
   Decimal,
   HistStreamMessage,
+  PACKED_BARS_PATTERN,
   PACKED_MAX_INT,
   Price,
   packBars,
@@ -108,6 +110,30 @@ describe('packed bars', () => {
       `${good}\n`,
     ];
     for (const rows of bad) expect(countPackedBars(rows), rows).toBeUndefined();
+  });
+
+  test('countPackedBars accepts exactly the strings PACKED_BARS_PATTERN (the published rule) matches', () => {
+    const pattern = new RegExp(PACKED_BARS_PATTERN);
+    const good = packBars([bar, { ...bar, wap: undefined, count: undefined, gap: true }]);
+    // Near-misses: valid rows with a few characters replaced, inserted or removed, from the alphabet that matters.
+    const edit = fc.record({
+      at: fc.nat(),
+      drop: fc.nat({ max: 3 }),
+      put: fc.stringMatching(/^[-0-9.,;]{0,4}$/),
+    });
+    fc.assert(
+      fc.property(fc.array(edit, { maxLength: 3 }), (edits) => {
+        let rows = good;
+        for (const e of edits) {
+          const at = e.at % (rows.length + 1);
+          rows = rows.slice(0, at) + e.put + rows.slice(at + e.drop);
+        }
+        const n = countPackedBars(rows);
+        expect(n !== undefined, rows).toBe(pattern.test(rows));
+        if (n !== undefined) expect(n, rows).toBe(rows === '' ? 0 : rows.split(';').length);
+      }),
+      { numRuns: 5_000 },
+    );
   });
 
   test('the bars-packed chunk schema checks the rows and their count', () => {
