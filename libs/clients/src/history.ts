@@ -111,7 +111,10 @@ export async function fetchBarColumns(
 ): Promise<BarColumnsResult> {
   const cols = new BarColumnsBuilder(4_096);
   const r = await collectBars(bus, query, options, {
-    packed: (m) => cols.appendPacked(m.rows, m.count),
+    packed: (m) => {
+      if (m.barsAtMost !== undefined) cols.reserve(m.barsAtMost, true);
+      cols.appendPacked(m.rows, m.count);
+    },
     objects: (m) => cols.appendBars(m.bars),
   });
   if (cols.length !== r.end.rows)

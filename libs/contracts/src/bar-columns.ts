@@ -67,11 +67,15 @@ export class BarColumnsBuilder {
     return this.n;
   }
 
-  /** Makes room for `more` bars (a chunk announces its count, so a chunk grows the arrays at most once). */
-  reserve(more: number): void {
+  /**
+   * Makes room for `more` bars (a chunk announces its count, so a chunk grows the arrays at most once), doubling
+   * the capacity; `exact` allocates just that (a stream's announced total: no second copy, no spare half).
+   */
+  reserve(more: number, exact = false): void {
     const need = this.n + more;
     if (need <= this.cap) return;
     let cap = this.cap;
+    if (exact) cap = need;
     while (cap < need) cap *= 2;
     const grow = <A extends Float64Array | Uint8Array>(a: A, make: (n: number) => A): A => {
       const b = make(cap);

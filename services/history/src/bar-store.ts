@@ -274,6 +274,18 @@ export class BarStore {
     return regroup(this.blockRuns(s, range, blocksPerPage), perChunk);
   }
 
+  /** Bars of the blocks a packed read of `range` reads (at least as many as it sends: its edges are trimmed). */
+  async blockBarsAtMost(s: SeriesKey, range: Range): Promise<number> {
+    const r = await this.db
+      .selectFrom('bar_blocks')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('n'), sql<string>`0`).as('n'))
+      .where((eb) => eb.and(this.seriesWhere(s)))
+      .where('block_ms', '>=', blockStart(range.startMs, blockSpanMs(s.timeframe)))
+      .where('block_ms', '<', range.endMs)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
   /**
    * The first page is small (FIRST_PAGE_BLOCKS): the first chunk goes out after a few blocks are read instead of
    * a whole page, so the client starts decoding while the rest is still being read.

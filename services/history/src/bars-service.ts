@@ -162,9 +162,13 @@ export class BarsService {
   async stream(p: PreparedBars, out: StreamPublisher, encoding: BarEncoding = 'objects'): Promise<void> {
     const packed = encoding === 'packed' && p.plan.base.endMs <= PACKED_LAST_END_MS;
     if (packed && !p.plan.resample) {
+      // Counted beside the first page's read; told on the first chunk so the requester sizes its arrays once.
+      const atMost = this.deps.store.blockBarsAtMost(p.series, p.plan.base);
+      atMost.catch(() => undefined);
       for await (const c of this.deps.store.packedChunks(p.series, p.plan.base, PACKED_BARS_PER_CHUNK)) {
         await out.ready();
-        out.publishPackedBars(p.instrument, p.plan.timeframe, c.parts, c.n);
+        const hint = out.chunks === 0 ? await atMost : undefined;
+        out.publishPackedBars(p.instrument, p.plan.timeframe, c.parts, c.n, hint);
       }
       return;
     }

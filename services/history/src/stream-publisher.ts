@@ -115,10 +115,17 @@ export class StreamPublisher {
   }
 
   /**
-   * A `bars-packed` chunk of `n` bars whose rows are `parts` joined by ';'. Packed rows hold only digits and `-.,;`
+   * A `bars-packed` chunk of `n` bars whose rows are `parts` joined by ';' (`barsAtMost`: the stream's bound, for
+   * the first chunk). Packed rows hold only digits and `-.,;`
    * (no JSON escaping needed, one byte per character), so each part is copied once, straight into the bytes.
    */
-  publishPackedBars(instrument: Instrument, timeframe: string, parts: readonly string[], n: number): void {
+  publishPackedBars(
+    instrument: Instrument,
+    timeframe: string,
+    parts: readonly string[],
+    n: number,
+    barsAtMost?: number,
+  ): void {
     const head = JSON.stringify({
       v: 1,
       requestId: this.requestId,
@@ -127,6 +134,7 @@ export class StreamPublisher {
       instrument,
       timeframe,
       count: n,
+      barsAtMost,
     });
     const open = encoder.encode(`${head.slice(0, -1)},"rows":"`);
     let size = open.byteLength + 2 + Math.max(0, parts.length - 1);
