@@ -19,7 +19,7 @@ import { BarData } from './market-data.js';
 import { OrderSide } from './order-commands.js';
 import { OrderEvent, OrderState } from './order-events.js';
 import { OrderView } from './orders-service.js';
-import { countPackedBars, PACKED_BARS_PATTERN } from './packed-bars.js';
+import { countPackedBars, PACKED_BARS_PATTERN, PACKED_DELTA_BARS_PATTERN } from './packed-bars.js';
 import { BarSizeSpec, SpanSpec, Timeframe } from './timeframe.js';
 import { WhatToShow } from './what-to-show.js';
 
@@ -84,6 +84,12 @@ export const HistBarsRequest = z.object({
   /** Chunk form of the bars (default objects). */
   encoding: BarEncoding.optional(),
   /**
+   * With `encoding: 'packed'`: the requester also reads `bars-delta` chunks (rows that leave out the times that
+   * follow from the row before, see packed-bars.ts; a third fewer bytes for regular bars), and the service may send
+   * them instead of `bars-packed`. Added in v1: a service that predates it ignores the field.
+   */
+  deltaTimes: z.boolean().optional(),
+  /**
    * Flow control (added in v1): the service publishes at most this many data chunks beyond the last one the
    * requester acknowledged on `hist.ack.<requestId>` (HistStreamAck), so a long read never queues more than a
    * window in NATS and in the requester. Absent: no acknowledgements expected (requesters before it); a service
@@ -130,47 +136,60 @@ export const HistBarsChunk = z.object({
 });
 export type HistBarsChunk = z.infer<typeof HistBarsChunk>;
 
+/** The two packed chunk forms: `rows` checked against the form's grammar and counted. */
+function packedChunk<T extends 'bars-packed' | 'bars-delta'>(type: T, pattern: string, delta: boolean) {
+  return z
+    .object({
+      ...streamBase,
+      type: z.literal(type),
+      index: z.int().nonnegative(),
+      total: z.int().positive().optional(),
+      instrument: Instrument,
+      timeframe: Timeframe,
+      /** Number of bars in `rows`. */
+      count: z.int().nonnegative(),
+      /**
+       * On the first chunk, when the service knows it: the whole stream carries at most this many bars, so a
+       * requester filling arrays sizes them once instead of growing them (five years of 1-minute bars: ~500k). A
+       * hint only: `end.rows` is the count. Added in v1 (optional; absent from older services).
+       */
+      barsAtMost: z.int().nonnegative().optional(),
+      rows: z.string().meta({ pattern }),
+    })
+    .check((ctx) => {
+      const n = countPackedBars(ctx.value.rows, delta);
+      if (n === undefined)
+        ctx.issues.push({
+          code: 'custom',
+          message: `rows is not in the ${delta ? 'delta' : 'packed'} bar form`,
+          input: ctx.value,
+          path: ['rows'],
+        });
+      else if (n !== ctx.value.count)
+        ctx.issues.push({
+          code: 'custom',
+          message: `rows holds ${n} bars, count says ${ctx.value.count}`,
+          input: ctx.value,
+          path: ['count'],
+        });
+    });
+}
+
 /**
  * A chunk of bars in the packed form (asked for with `encoding: 'packed'`), in time order; chunks arrive in index
  * order. `rows` = `tsStartMs,tsEndMs,open,high,low,close,volume,wap,count,gap` per bar, bars separated by `;`
  * (wap and count empty when absent, gap 1/0; decimals as in BarData; integers at most 15 digits).
  */
-export const HistPackedBarsChunk = z
-  .object({
-    ...streamBase,
-    type: z.literal('bars-packed'),
-    index: z.int().nonnegative(),
-    total: z.int().positive().optional(),
-    instrument: Instrument,
-    timeframe: Timeframe,
-    /** Number of bars in `rows`. */
-    count: z.int().nonnegative(),
-    /**
-     * On the first chunk, when the service knows it: the whole stream carries at most this many bars, so a
-     * requester filling arrays sizes them once instead of growing them (five years of 1-minute bars: ~500k). A hint
-     * only: `end.rows` is the count. Added in v1 (optional; absent from older services).
-     */
-    barsAtMost: z.int().nonnegative().optional(),
-    rows: z.string().meta({ pattern: PACKED_BARS_PATTERN }),
-  })
-  .check((ctx) => {
-    const n = countPackedBars(ctx.value.rows);
-    if (n === undefined)
-      ctx.issues.push({
-        code: 'custom',
-        message: 'rows is not in the packed bar form',
-        input: ctx.value,
-        path: ['rows'],
-      });
-    else if (n !== ctx.value.count)
-      ctx.issues.push({
-        code: 'custom',
-        message: `rows holds ${n} bars, count says ${ctx.value.count}`,
-        input: ctx.value,
-        path: ['count'],
-      });
-  });
+export const HistPackedBarsChunk = packedChunk('bars-packed', PACKED_BARS_PATTERN, false);
 export type HistPackedBarsChunk = z.infer<typeof HistPackedBarsChunk>;
+
+/**
+ * A chunk of bars in the delta form (asked for with `encoding: 'packed', deltaTimes: true`): the rows of a
+ * `bars-packed` chunk, except that after the first row a time that follows from the row before is left empty
+ * (packed-bars.ts, PACKED_DELTA_BARS_PATTERN). Each chunk reads on its own: its first row spells both times.
+ */
+export const HistDeltaBarsChunk = packedChunk('bars-delta', PACKED_DELTA_BARS_PATTERN, true);
+export type HistDeltaBarsChunk = z.infer<typeof HistDeltaBarsChunk>;
 
 /** A chunk of text (CSV export); concatenate `data` of all chunks in index order. */
 export const HistTextChunk = z.object({
@@ -227,6 +246,7 @@ export type HistEnd = z.infer<typeof HistEnd>;
 export const HistStreamMessage = z.discriminatedUnion('type', [
   HistBarsChunk,
   HistPackedBarsChunk,
+  HistDeltaBarsChunk,
   HistTextChunk,
   HistProgress,
   HistEnd,

@@ -7,6 +7,7 @@ import {
   Decimal,
   HistStreamMessage,
   PACKED_BARS_PATTERN,
+  PACKED_DELTA_BARS_PATTERN,
   PACKED_MAX_INT,
   Price,
   packBars,
@@ -112,29 +113,56 @@ describe('packed bars', () => {
     for (const rows of bad) expect(countPackedBars(rows), rows).toBeUndefined();
   });
 
-  test('countPackedBars accepts exactly the strings PACKED_BARS_PATTERN (the published rule) matches', () => {
-    const pattern = new RegExp(PACKED_BARS_PATTERN);
-    const good = packBars([bar, { ...bar, wap: undefined, count: undefined, gap: true }]);
-    // Near-misses: valid rows with a few characters replaced, inserted or removed, from the alphabet that matters.
-    const edit = fc.record({
-      at: fc.nat(),
-      drop: fc.nat({ max: 3 }),
-      put: fc.stringMatching(/^[-0-9.,;]{0,4}$/),
-    });
-    fc.assert(
-      fc.property(fc.array(edit, { maxLength: 3 }), (edits) => {
-        let rows = good;
-        for (const e of edits) {
-          const at = e.at % (rows.length + 1);
-          rows = rows.slice(0, at) + e.put + rows.slice(at + e.drop);
-        }
-        const n = countPackedBars(rows);
-        expect(n !== undefined, rows).toBe(pattern.test(rows));
-        if (n !== undefined) expect(n, rows).toBe(rows === '' ? 0 : rows.split(';').length);
-      }),
-      { numRuns: 5_000 },
-    );
+  test('the delta form leaves out the times that follow from the row before, and reads back', () => {
+    const next = { ...bar, tsStartMs: bar.tsEndMs, tsEndMs: bar.tsEndMs + 60_000 };
+    const later = { ...bar, tsStartMs: next.tsEndMs + 3_600_000, tsEndMs: next.tsEndMs + 3_660_000 };
+    const longer = { ...bar, tsStartMs: later.tsEndMs, tsEndMs: later.tsEndMs + 120_000 };
+    const bars = [bar, next, later, longer];
+    const rows = packBars(bars, true);
+    expect(rows.split(';').map((r) => r.split(',').slice(0, 2).join(','))).toEqual([
+      `${bar.tsStartMs},${bar.tsEndMs}`,
+      ',',
+      `${later.tsStartMs},`,
+      `,${longer.tsEndMs}`,
+    ]);
+    expect(countPackedBars(rows, true)).toBe(4);
+    expect(countPackedBars(rows)).toBeUndefined();
+    expect(unpack(rows)).toEqual(bars);
+    // A chunk's first row spells its times.
+    expect(countPackedBars(rows.slice(rows.indexOf(';') + 1), true)).toBeUndefined();
   });
+
+  for (const delta of [false, true])
+    test(`countPackedBars accepts exactly the strings ${delta ? 'PACKED_DELTA_BARS_PATTERN' : 'PACKED_BARS_PATTERN'} (the published rule) matches`, () => {
+      const pattern = new RegExp(delta ? PACKED_DELTA_BARS_PATTERN : PACKED_BARS_PATTERN);
+      const second = {
+        ...bar,
+        tsStartMs: bar.tsEndMs,
+        tsEndMs: bar.tsEndMs + 60_000,
+        wap: undefined,
+        count: undefined,
+      };
+      const good = packBars([bar, { ...second, gap: true }], delta);
+      // Near-misses: valid rows with a few characters replaced, inserted or removed, from the alphabet that matters.
+      const edit = fc.record({
+        at: fc.nat(),
+        drop: fc.nat({ max: 3 }),
+        put: fc.stringMatching(/^[-0-9.,;]{0,4}$/),
+      });
+      fc.assert(
+        fc.property(fc.array(edit, { maxLength: 3 }), (edits) => {
+          let rows = good;
+          for (const e of edits) {
+            const at = e.at % (rows.length + 1);
+            rows = rows.slice(0, at) + e.put + rows.slice(at + e.drop);
+          }
+          const n = countPackedBars(rows, delta);
+          expect(n !== undefined, rows).toBe(pattern.test(rows));
+          if (n !== undefined) expect(n, rows).toBe(rows === '' ? 0 : rows.split(';').length);
+        }),
+        { numRuns: 5_000 },
+      );
+    });
 
   test('the bars-packed chunk schema checks the rows and their count', () => {
     const instrument = {
@@ -153,5 +181,9 @@ describe('packed bars', () => {
     expect(wrongCount.error?.issues[0]).toMatchObject({ path: ['count'], message: 'rows holds 2 bars, count says 3' });
     const badRows = HistStreamMessage.safeParse({ ...base, count: 2, rows: rows.replace('187.25', '187,25') });
     expect(badRows.error?.issues[0]).toMatchObject({ path: ['rows'] });
+    // bars-delta: the delta grammar; a bars-packed chunk may not leave times out.
+    const delta = packBars([bar, { ...bar, tsStartMs: bar.tsEndMs, tsEndMs: bar.tsEndMs + 60_000 }], true);
+    expect(HistStreamMessage.safeParse({ ...base, type: 'bars-delta', count: 2, rows: delta }).success).toBe(true);
+    expect(HistStreamMessage.safeParse({ ...base, count: 2, rows: delta }).success).toBe(false);
   });
 });

@@ -83,16 +83,25 @@ export class BarStore {
     const span = blockSpanMs(s.timeframe);
     const lo = blockStart(firstMs, span);
     const hi = blockStart(lastMs, span) + span;
+    // Each block's rows in the delta form (contracts packed-bars.ts): a time that follows from the row before in
+    // the block is left empty, so its first row spells both. Migration 0009 builds the same (a frozen copy).
     await sql`
       insert into ${sql.table(`${this.schema}.bar_blocks`)}
              (broker, instrument_id, bar_size, what_to_show, use_rth, block_ms, first_ms, last_ms, n, rows)
-      select broker, instrument_id, bar_size, what_to_show, use_rth,
-             ts_start_ms - ((ts_start_ms % ${span}::bigint) + ${span}::bigint) % ${span}::bigint,
-             min(ts_start_ms), max(ts_start_ms), count(*), string_agg(packed, ';' order by ts_start_ms)
-        from ${sql.table(`${this.schema}.bars`)}
-       where broker = ${k.broker} and instrument_id = ${k.instrument_id} and bar_size = ${k.bar_size}
-         and what_to_show = ${k.what_to_show} and use_rth = ${k.use_rth}
-         and ts_start_ms >= ${lo}::bigint and ts_start_ms < ${hi}::bigint
+      select broker, instrument_id, bar_size, what_to_show, use_rth, block_ms,
+             min(ts_start_ms), max(ts_start_ms), count(*), string_agg(row, ';' order by ts_start_ms)
+        from (select broker, instrument_id, bar_size, what_to_show, use_rth, block_ms, ts_start_ms,
+                     case when ts_start_ms = lag(ts_end_ms) over w then '' else ts_start_ms::text end || ',' ||
+                     case when ts_end_ms - ts_start_ms = lag(ts_end_ms - ts_start_ms) over w then ''
+                          else ts_end_ms::text end ||
+                     regexp_replace(packed, '^[0-9]+,[0-9]+', '') as row
+                from (select *, ts_start_ms - ((ts_start_ms % ${span}::bigint) + ${span}::bigint) % ${span}::bigint
+                               as block_ms
+                        from ${sql.table(`${this.schema}.bars`)}
+                       where broker = ${k.broker} and instrument_id = ${k.instrument_id} and bar_size = ${k.bar_size}
+                         and what_to_show = ${k.what_to_show} and use_rth = ${k.use_rth}
+                         and ts_start_ms >= ${lo}::bigint and ts_start_ms < ${hi}::bigint) b
+              window w as (partition by block_ms order by ts_start_ms)) r
        group by 1, 2, 3, 4, 5, 6
       on conflict (broker, instrument_id, bar_size, what_to_show, use_rth, block_ms) do update
          set first_ms = excluded.first_ms, last_ms = excluded.last_ms, n = excluded.n, rows = excluded.rows`.execute(
@@ -105,11 +114,22 @@ export class BarStore {
    * instead of the block being rebuilt from up to a whole block of `bars` rows on every live bar. False when the
    * block does not exist yet or the bar falls before its last one (a hole filled): the caller rebuilds it.
    */
-  private async appendToBlock(trx: Trx, s: SeriesKey, tsStartMs: number, packed: string): Promise<boolean> {
+  private async appendToBlock(trx: Trx, s: SeriesKey, b: BarData, packed: string): Promise<boolean> {
+    const { tsStartMs, tsEndMs } = b;
+    // The delta form: its times left empty when they follow from the block's last bar (read from `bars`).
+    const k = this.seriesWhere(s);
+    const times = sql<string>`coalesce((
+      select case when p.ts_end_ms = ${tsStartMs}::bigint then '' else ${String(tsStartMs)} end || ',' ||
+             case when p.ts_end_ms - p.ts_start_ms = ${tsEndMs - tsStartMs}::bigint then '' else ${String(tsEndMs)} end
+        from ${sql.table(`${this.schema}.bars`)} p
+       where p.broker = ${k.broker} and p.instrument_id = ${k.instrument_id} and p.bar_size = ${k.bar_size}
+         and p.what_to_show = ${k.what_to_show} and p.use_rth = ${k.use_rth}
+         and p.ts_start_ms = ${sql.ref('bar_blocks.last_ms')}), ${`${tsStartMs},${tsEndMs}`})`;
+    const tail = packed.slice(packed.indexOf(',', packed.indexOf(',') + 1));
     const r = await trx
       .updateTable('bar_blocks')
       .set((eb) => ({
-        rows: sql<string>`${sql.ref('rows')} || ';' || ${packed}`,
+        rows: sql<string>`${sql.ref('rows')} || ';' || ${times} || ${tail}`,
         last_ms: tsStartMs,
         n: eb('n', '+', 1),
       }))
@@ -194,7 +214,7 @@ export class BarStore {
         .returning('packed')
         .executeTakeFirst();
       if (inserted?.packed === undefined) return false;
-      if (!(await this.appendToBlock(trx, s, b.tsStartMs, inserted.packed)))
+      if (!(await this.appendToBlock(trx, s, b, inserted.packed)))
         await this.rebuildBlocks(trx, s, b.tsStartMs, b.tsStartMs);
       const extended = await trx
         .updateTable('coverage')
@@ -266,7 +286,7 @@ export class BarStore {
 
   /**
    * The packed warm path: bars of `range` in time order, `perChunk` per chunk (the last may have fewer), each chunk
-   * the packed rows (contracts packed-bars.ts) of whole blocks and cut ones, as parts to be joined by ';'; only the first and last block are trimmed to
+   * the delta-form rows (contracts packed-bars.ts) of whole blocks and cut ones, as parts to be joined by ';'; only the first and last block are trimmed to
    * the range. Blocks are read `blocksPerPage` rows per query (keyset on block_ms), the next page while the
    * previous one is sent, so the first chunk goes out while later ones are still being read.
    */

@@ -20,6 +20,7 @@ import {
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import { type BackfillOptions, backfill } from './backfill.js';
+import { absoluteTimes } from './bar-blocks.js';
 import { type BarPlan, planBarRange } from './bar-range.js';
 import type { BarStore } from './bar-store.js';
 import type { BrokerHistory } from './broker-history.js';
@@ -156,19 +157,23 @@ export class BarsService {
   }
 
   /**
-   * Streams the cached bars of `p` as chunks, packed when asked (and representable); each chunk waits for the
-   * requester's flow-control window (StreamPublisher.ready) when it asked for one.
+   * Streams the cached bars of `p` as chunks, packed when asked (and representable; in the delta form when the
+   * requester reads it); each chunk waits for the requester's flow-control window (StreamPublisher.ready) when it
+   * asked for one.
    */
-  async stream(p: PreparedBars, out: StreamPublisher, encoding: BarEncoding = 'objects'): Promise<void> {
+  async stream(p: PreparedBars, out: StreamPublisher, encoding: BarEncoding = 'objects', delta = false): Promise<void> {
     const packed = encoding === 'packed' && p.plan.base.endMs <= PACKED_LAST_END_MS;
+    const type = delta ? 'bars-delta' : 'bars-packed';
     if (packed && !p.plan.resample) {
       // Counted beside the first page's read; told on the first chunk so the requester sizes its arrays once.
       const atMost = this.deps.store.blockBarsAtMost(p.series, p.plan.base);
       atMost.catch(() => undefined);
+      // Blocks hold the delta form; a requester that does not read it gets every time spelled out.
       for await (const c of this.deps.store.packedChunks(p.series, p.plan.base, PACKED_BARS_PER_CHUNK)) {
         await out.ready();
         const hint = out.chunks === 0 ? await atMost : undefined;
-        out.publishPackedBars(p.instrument, p.plan.timeframe, c.parts, c.n, hint);
+        const parts = delta ? c.parts : [absoluteTimes(c.parts.join(';'))];
+        out.publishPackedBars(type, p.instrument, p.plan.timeframe, parts, c.n, hint);
       }
       return;
     }
@@ -178,7 +183,7 @@ export class BarsService {
         for (let i = 0; i < bars.length; i += PACKED_BARS_PER_CHUNK) {
           const chunk = bars.slice(i, i + PACKED_BARS_PER_CHUNK);
           await out.ready();
-          out.publishPackedBars(p.instrument, p.plan.timeframe, [packBars(chunk)], chunk.length);
+          out.publishPackedBars(type, p.instrument, p.plan.timeframe, [packBars(chunk, delta)], chunk.length);
         }
         return;
       }

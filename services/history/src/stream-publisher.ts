@@ -115,11 +115,12 @@ export class StreamPublisher {
   }
 
   /**
-   * A `bars-packed` chunk of `n` bars whose rows are `parts` joined by ';' (`barsAtMost`: the stream's bound, for
-   * the first chunk). Packed rows hold only digits and `-.,;`
+   * A `bars-packed` or `bars-delta` chunk of `n` bars whose rows are `parts` joined by ';' (`barsAtMost`: the
+   * stream's bound, for the first chunk). Packed rows hold only digits and `-.,;`
    * (no JSON escaping needed, one byte per character), so each part is copied once, straight into the bytes.
    */
   publishPackedBars(
+    type: 'bars-packed' | 'bars-delta',
     instrument: Instrument,
     timeframe: string,
     parts: readonly string[],
@@ -129,7 +130,7 @@ export class StreamPublisher {
     const head = JSON.stringify({
       v: 1,
       requestId: this.requestId,
-      type: 'bars-packed',
+      type,
       index: this.index,
       instrument,
       timeframe,

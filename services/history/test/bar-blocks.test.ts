@@ -4,11 +4,19 @@
  * concurrently into shared blocks, after live bars filling a hole or extending a block, and after the migration
  * fills them for bars an earlier version stored. Pure parts on their own; storage on PGlite and Postgres.
  */
-import { type BarData, packBars } from '@trading-system/contracts';
+import { type BarData, countPackedBars, packBars, unpackBars } from '@trading-system/contracts';
 import { insertMany, type Kysely, migrateToLatest } from '@trading-system/storage';
 import { openPgliteTestDatabase, openPgTestDatabase, type TestDatabase } from '@trading-system/testkit';
 import { afterAll, describe, expect, test } from 'vitest';
-import { BARS_PER_BLOCK, blockSpanMs, blockStart, type PackedRun, regroup, trimRows } from '../src/bar-blocks.js';
+import {
+  absoluteTimes,
+  BARS_PER_BLOCK,
+  blockSpanMs,
+  blockStart,
+  type PackedRun,
+  regroup,
+  trimRows,
+} from '../src/bar-blocks.js';
 import { BarStore, barRow } from '../src/bar-store.js';
 import { migrations } from '../src/migrations/index.js';
 import type { SeriesKey } from '../src/series.js';
@@ -39,9 +47,15 @@ describe('pure', () => {
     expect(blockStart(-DAY, DAY)).toBe(-DAY);
   });
 
-  test('trimRows keeps the rows starting inside the range', () => {
-    const bars = syntheticBars(NOW - 2 * HOUR, NOW, MIN);
-    const run = { rows: packBars(bars), n: bars.length };
+  test('trimRows keeps the rows starting inside the range, the first one with its times spelled out', () => {
+    // Minute bars with a break (a two-hour session, a pause, then five-minute bars): times left out, and not.
+    const bars = [
+      ...syntheticBars(NOW - 2 * HOUR, NOW - 30 * MIN, MIN),
+      ...syntheticBars(NOW - 25 * MIN, NOW, 5 * MIN),
+    ];
+    const run = { rows: packBars(bars, true), n: bars.length };
+    expect(run.rows.startsWith(`${bars[0]?.tsStartMs},${bars[0]?.tsEndMs},`)).toBe(true);
+    expect(run.rows).toContain(';,,');
     for (const [from, to] of [
       [NOW - 2 * HOUR, NOW],
       [NOW - 90 * MIN, NOW - 30 * MIN],
@@ -52,8 +66,19 @@ describe('pure', () => {
       [0, NOW - 3 * HOUR],
     ] as const) {
       const kept = bars.filter((b) => b.tsStartMs >= from && b.tsStartMs < to);
-      expect(trimRows(run, from, to)).toEqual({ rows: packBars(kept), n: kept.length });
+      expect(trimRows(run, from, to)).toEqual({ rows: packBars(kept, true), n: kept.length });
+      // Absolute rows are delta rows too.
+      expect(trimRows({ rows: packBars(bars), n: bars.length }, from, to)).toEqual({
+        rows: packBars(kept),
+        n: kept.length,
+      });
     }
+  });
+
+  test('absoluteTimes spells out every time of delta rows', () => {
+    const bars = [...syntheticBars(NOW - 3 * DAY, NOW, MIN), ...syntheticBars(NOW, NOW + 2 * DAY, HOUR)];
+    expect(absoluteTimes(packBars(bars, true))).toBe(packBars(bars));
+    expect(absoluteTimes('')).toBe('');
   });
 
   test('regroup makes full chunks of whole and cut runs, every row once and in order', async () => {
@@ -61,10 +86,19 @@ describe('pure', () => {
     const byDay = new Map<number, BarData[]>();
     for (const b of bars)
       byDay.set(blockStart(b.tsStartMs, DAY), [...(byDay.get(blockStart(b.tsStartMs, DAY)) ?? []), b]);
-    const runs = [...byDay.values()].map((d) => ({ rows: packBars(d), n: d.length }));
+    const runs = [...byDay.values()].map((d) => ({ rows: packBars(d, true), n: d.length }));
     for (const perChunk of [1, 7, 389, 390, 391, 1_000, 5_000]) {
       const chunks = await collect(regroup(runsOf(runs), perChunk));
-      expect(chunks.map((c) => c.parts.join(';')).join(';')).toBe(packBars(bars));
+      // Each chunk reads on its own in the delta form (a cut run's rest spells its first row's times).
+      let at = 0;
+      for (const c of chunks) {
+        const read: BarData[] = [];
+        unpackBars(c.parts.join(';'), read);
+        expect(countPackedBars(c.parts.join(';'), true)).toBe(c.n);
+        expect(read).toEqual(bars.slice(at, at + c.n));
+        at += c.n;
+      }
+      expect(at).toBe(bars.length);
       expect(chunks.map((c) => c.n)).toEqual(
         Array.from({ length: Math.ceil(bars.length / perChunk) }, (_, i) =>
           Math.min(perChunk, bars.length - i * perChunk),
@@ -83,12 +117,23 @@ const series = (broker: string, timeframe = '1m'): SeriesKey => ({
   useRth: false,
 });
 
-/** The packed warm read of `range` equals the bars stored in it, as `bars` holds them. */
+/**
+ * The packed warm read of `range` equals the bars stored in it, as `bars` holds them: each chunk a valid delta-form
+ * string on its own, decoding to its share of them, and no longer than their delta form.
+ */
 async function expectBlocksMatch(store: BarStore, s: SeriesKey, startMs: number, endMs: number): Promise<number> {
   const stored = await store.bars(s, { startMs, endMs });
   const chunks = await collect(store.packedChunks(s, { startMs, endMs }, 1_000, 2));
-  expect(chunks.map((c) => c.parts.join(';')).join(';')).toBe(packBars(stored));
-  expect(chunks.reduce((n, c) => n + c.n, 0)).toBe(stored.length);
+  const read: BarData[] = [];
+  let bytes = 0;
+  for (const c of chunks) {
+    const rows = c.parts.join(';');
+    expect(countPackedBars(rows, true)).toBe(c.n);
+    unpackBars(rows, read);
+    bytes += rows.length;
+  }
+  expect(read).toEqual(stored);
+  expect(bytes).toBeLessThanOrEqual(packBars(stored, true).length + chunks.length * 30);
   return stored.length;
 }
 

@@ -1,16 +1,21 @@
 import { fetchBarColumns, fetchBars } from '@trading-system/clients';
 import {
   BarColumnsBuilder,
+  type BarData,
   BROKER_STATUS_STREAM,
   type HistBarsQuery,
+  type HistBarsReply,
   type HistProgress,
+  type HistStreamMessage,
   latestSession,
   nextSession,
   packBars,
   Subjects,
+  unpackBars,
 } from '@trading-system/contracts';
 import { poll, until } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { absoluteTimes } from '../src/bar-blocks.js';
 import { BarStore } from '../src/bar-store.js';
 import { CON_ID, DAY, type Fixture, HOUR, MIN, NOW, openFixture, syntheticBars } from './helpers.js';
 
@@ -113,7 +118,11 @@ describe('hist.bars over NATS + Postgres', () => {
     ] as const) {
       const chunks = [];
       for await (const c of store.packedChunks(series, range, perChunk, perQuery)) chunks.push(c);
-      expect(chunks.map((c) => c.parts.join(';')).join(';')).toBe(packBars(cold.bars));
+      // Each chunk in the delta form on its own; together the cold bars.
+      const read: BarData[] = [];
+      for (const c of chunks) unpackBars(c.parts.join(';'), read);
+      expect(read).toEqual(cold.bars);
+      expect(chunks.map((c) => absoluteTimes(c.parts.join(';'))).join(';')).toBe(packBars(cold.bars));
       expect(chunks.every((c) => c.n <= perChunk && c.parts.join(';').split(';').length === c.n)).toBe(true);
       expect(chunks).toHaveLength(Math.ceil(1170 / perChunk));
     }
@@ -127,6 +136,27 @@ describe('hist.bars over NATS + Postgres', () => {
     expect(fetched.map((x) => x.endMs)).toEqual([NOW - 7 * DAY + 3 * HOUR, NOW - 6 * DAY + 3 * HOUR, NOW - 5 * DAY]);
     expect(fetched.map((x) => x.startMs)).toEqual([NOW - 7 * DAY, NOW - 7 * DAY + 3 * HOUR, NOW - 6 * DAY + 3 * HOUR]);
     expect(r.bars).toEqual(syntheticBars(NOW - 7 * DAY, NOW - 4 * DAY, MIN));
+  });
+
+  test('a requester that does not read delta times gets bars-packed chunks with every time spelled out', async () => {
+    // As a client before bars-delta asks: encoding packed, no deltaTimes (cached range of the first test).
+    const requestId = `no-delta-${Date.now()}`;
+    const chunks: HistStreamMessage[] = [];
+    const sub = f.bus.subscribe<HistStreamMessage>(Subjects.histStream.build({ requestId }), (m) => {
+      chunks.push(m.data);
+    });
+    const reply = await f.bus.request<HistBarsReply>(
+      Subjects.histBars.build(),
+      { v: 1, requestId, query: q({ startMs: NOW - 5 * DAY, endMs: NOW }), encoding: 'packed' },
+      { timeoutMs: 10_000 },
+    );
+    expect(reply.ok).toBe(true);
+    await expect.poll(() => chunks.at(-1)?.type).toBe('end');
+    sub.unsubscribe();
+    const data = chunks.filter((c) => c.type !== 'end' && c.type !== 'progress');
+    expect(new Set(data.map((c) => c.type))).toEqual(new Set(['bars-packed']));
+    const rows = data.map((c) => (c.type === 'bars-packed' ? c.rows : '')).join(';');
+    expect(rows).toBe(packBars(syntheticBars(NOW - 5 * DAY, NOW, MIN)));
   });
 
   test('7-minute bars equal an independent resample of the minute bars, with no extra fetch', async () => {

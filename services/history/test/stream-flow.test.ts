@@ -26,7 +26,7 @@ async function send(out: StreamPublisher, chunks: number): Promise<{ sent: numbe
   try {
     for (let i = 0; i < chunks; i++) {
       await out.ready();
-      out.publishPackedBars(INSTRUMENT, '1m', [ROW], 1);
+      out.publishPackedBars('bars-packed', INSTRUMENT, '1m', [ROW], 1);
       sent++;
     }
     return { sent };

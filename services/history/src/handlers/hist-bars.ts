@@ -16,7 +16,7 @@ export function histBarsHandler(
       if (req.window !== undefined) out.flowControl(req.window);
       const missing = await bars.fill(prepared, req.query, req.requestId, out, streamed.signal);
       streamed.throwIfStopped();
-      await bars.stream(prepared, out, req.encoding ?? 'objects');
+      await bars.stream(prepared, out, req.encoding ?? 'objects', req.deltaTimes === true);
       observer.served(out.barsPublished);
       out.end(missing);
     });

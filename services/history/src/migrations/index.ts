@@ -7,6 +7,7 @@ import * as eventsByBroker from './0005-events-by-broker.js';
 import * as barBlocks from './0006-bar-blocks.js';
 import * as stringBrokerOrderIds from './0007-string-broker-order-ids.js';
 import * as instrumentIds from './0008-instrument-ids.js';
+import * as barBlocksDelta from './0009-bar-blocks-delta.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-init': init,
@@ -17,4 +18,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006-bar-blocks': barBlocks,
   '0007-string-broker-order-ids': stringBrokerOrderIds,
   '0008-instrument-ids': instrumentIds,
+  '0009-bar-blocks-delta': barBlocksDelta,
 };
