@@ -32,7 +32,7 @@ const NUMERIC_FIELDS = 9;
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /**
- * Columns filled chunk by chunk, as a stream's chunks arrive (`appendPacked` for `bars-packed` rows,
+ * Columns filled chunk by chunk, as a stream's chunks arrive (`appendPacked` for `bars-packed` and `bars-delta` rows,
  * `appendBars` for object chunks), growing by doubling; `columns()` gives the result.
  */
 export class BarColumnsBuilder {
