@@ -162,14 +162,15 @@ export class BarsService {
    * asked for one.
    */
   async stream(p: PreparedBars, out: StreamPublisher, encoding: BarEncoding = 'objects', delta = false): Promise<void> {
-    const packed = encoding === 'packed' && p.plan.base.endMs <= PACKED_LAST_END_MS;
+    const range = servedRange(p);
+    const packed = encoding === 'packed' && range.endMs <= PACKED_LAST_END_MS;
     const type = delta ? 'bars-delta' : 'bars-packed';
     if (packed && !p.plan.resample) {
       // Counted beside the first page's read; told on the first chunk so the requester sizes its arrays once.
-      const atMost = this.deps.store.blockBarsAtMost(p.series, p.plan.base);
+      const atMost = this.deps.store.blockBarsAtMost(p.series, range);
       atMost.catch(() => undefined);
       // Blocks hold the delta form; a requester that does not read it gets every time spelled out.
-      for await (const c of this.deps.store.packedChunks(p.series, p.plan.base, PACKED_BARS_PER_CHUNK)) {
+      for await (const c of this.deps.store.packedChunks(p.series, range, PACKED_BARS_PER_CHUNK)) {
         await out.ready();
         const hint = out.chunks === 0 ? await atMost : undefined;
         const parts = delta ? c.parts : [absoluteTimes(c.parts.join(';'))];
@@ -189,7 +190,7 @@ export class BarsService {
       }
     }
     if (!p.plan.resample) {
-      for (const g of await this.deps.store.barsJsonGroups(p.series, p.plan.base, BARS_PER_CHUNK)) {
+      for (const g of await this.deps.store.barsJsonGroups(p.series, range, BARS_PER_CHUNK)) {
         await out.ready();
         out.publishBarsJson(p.instrument, p.plan.timeframe, g.json, g.n);
       }
@@ -204,7 +205,7 @@ export class BarsService {
 
   /** The bars of `p` as objects (resampled when the timeframe is not an IB size), in time order. */
   async barObjects(p: PreparedBars): Promise<BarData[]> {
-    const base = await this.deps.store.bars(p.series, p.plan.base);
+    const base = await this.deps.store.bars(p.series, servedRange(p));
     if (!p.plan.resample) return base;
     const { startMs, endMs } = p.plan.requested;
     return resample(base, p.plan.timeframe, p.plan.grid).filter((b) => b.tsEndMs > startMs && b.tsStartMs < endMs);
@@ -222,6 +223,16 @@ export class BarsService {
       if (this.locks.get(key) === tail) this.locks.delete(key);
     }
   }
+}
+
+/**
+ * The base bars to read for `p`: its base range, whose start is floored to a bar boundary for the cache (whole bars
+ * fetched and covered) — without resampling, from the requested start on, so a range starting inside a bar starts
+ * with the next bar (bars by tsStartMs in [start, end), as the gateway answers), not the one it started in.
+ */
+function servedRange(p: PreparedBars): Range {
+  if (p.plan.resample) return p.plan.base;
+  return { startMs: Math.max(p.plan.base.startMs, p.plan.requested.startMs), endMs: p.plan.base.endMs };
 }
 
 /** The typed refusal of a whatToShow the instrument has no data of, naming the ones it has. */

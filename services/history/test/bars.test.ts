@@ -138,6 +138,21 @@ describe('hist.bars over NATS + Postgres', () => {
     expect(r.bars).toEqual(syntheticBars(NOW - 7 * DAY, NOW - 4 * DAY, MIN));
   });
 
+  test('a range starting inside a bar starts with the next bar, as the gateway answers it', async () => {
+    // Tuesday 18:00:30 UTC, inside the session: the 18:00 bar starts before the range (cached range of the first test).
+    const startMs = NOW - DAY - 3 * HOUR + 30_000;
+    const want = syntheticBars(NOW - 5 * DAY, NOW, MIN).filter((b) => b.tsStartMs >= startMs);
+    const before = f.responder.fetches.length;
+    for (const encoding of ['packed', 'objects'] as const) {
+      const r = await fetchBars(f.bus, q({ startMs, endMs: NOW }), { encoding });
+      expect(r.bars[0]?.tsStartMs, encoding).toBe(NOW - DAY - 3 * HOUR + MIN);
+      expect(r.bars, encoding).toEqual(want);
+    }
+    const cols = await fetchBarColumns(f.bus, q({ startMs, endMs: NOW }));
+    expect(cols.columns.length).toBe(want.length);
+    expect(f.responder.fetches.length).toBe(before);
+  });
+
   test('a requester that does not read delta times gets bars-packed chunks with every time spelled out', async () => {
     // As a client before bars-delta asks: encoding packed, no deltaTimes (cached range of the first test).
     const requestId = `no-delta-${Date.now()}`;
