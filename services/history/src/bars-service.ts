@@ -36,11 +36,12 @@ import type { StreamPublisher } from './stream-publisher.js';
 /** Bars per chunk on the warm path: ≤ ~350 bytes per bar worst case keeps a chunk far below 1 MiB. */
 const BARS_PER_CHUNK = 1_000;
 /**
- * Bars per packed chunk: ~62 kB at a typical ~77 bytes per row (≤ ~210 kB worst case, six 32-character decimals).
- * Kept well under 128 kB on purpose: a larger string or buffer is a large object (V8's large-object space, a fresh
- * mmap from malloc) on every hop — the service's message bytes, NATS's frame, the client's decoded text and parsed
- * `rows` — and paying for fresh pages four times per chunk cost about twice the CPU of the same bytes in 800-bar
- * chunks (client decode + check of a year: best ~100 ms at 3,000 bars per chunk, ~45 ms at 800, same process).
+ * Bars per packed chunk: ~62 kB at a typical ~77 bytes per absolute row, ~40 kB at ~50 in the delta form (≤ ~210
+ * kB worst case, six 32-character decimals). Kept well under 128 kB on purpose: a larger string or buffer is a
+ * large object (V8's large-object space, a fresh mmap from malloc) on every hop — the service's message bytes,
+ * NATS's frame, the client's decoded text and parsed `rows` — and paying for fresh pages four times per chunk cost
+ * about twice the CPU of the same bytes in 800-bar chunks (client decode + check of a year: best ~100 ms at 3,000
+ * bars per chunk, ~45 ms at 800, same process).
  */
 const PACKED_BARS_PER_CHUNK = 800;
 /** Packed integers have at most 15 digits: ranges ending later (with a year to spare for tsEndMs) go as objects. */
