@@ -190,8 +190,14 @@ export interface ConsumerConfig {
   readonly durable: string;
   /** Only messages on subjects matching this pattern (all the stream's subjects when absent). */
   readonly filterSubject?: string;
-  /** A delivered message not acked/naked/termed within this time is delivered again. */
+  /**
+   * A delivered message not acked/naked/termed within this time is delivered again. While this process holds it
+   * (its handler runs, or it waits in a lane) the bus signals it in progress every third of this, up to
+   * `workingMaxMs`: so this need only cover a process that died holding it.
+   */
   readonly ackWaitMs: number;
+  /** How long a held message is kept in progress at most (default 4 × ackWaitMs): a stuck handler lets it go. */
+  readonly workingMaxMs?: number;
   /** Deliveries per message at most. When the last one fails (handler throws) the bus terminates the message. */
   readonly maxDeliver: number;
   /** Where a new durable starts: every stored message, or only those published after its creation. */

@@ -43,6 +43,54 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', done, { once: true });
   });
 }
+/**
+ * Keeps the deliveries a consumer holds (handled now, or admitted to a lane and waiting for their turn) its own:
+ * each gets an in-progress signal (`working`) every third of the ack wait, until its handling ends or it has been
+ * held `workingMaxMs`. So the ack wait only has to cover a process that died with them — its messages come back
+ * after it, not after the longest a live handler may take — while a handler stuck past the cap lets its message go
+ * to another consumer of the durable. One timer per consumer, not per message.
+ */
+class WorkingHeartbeat {
+  private readonly held = new Map<RawJsMsg, number>();
+  private readonly timer: ReturnType<typeof setInterval>;
+  private readonly maxMs: number;
+
+  constructor(cfg: ConsumerConfig, onError: (err: unknown) => void) {
+    this.maxMs = cfg.workingMaxMs ?? 4 * cfg.ackWaitMs;
+    this.timer = setInterval(
+      () => {
+        const now = Date.now();
+        for (const [m, since] of this.held) {
+          if (now - since >= this.maxMs) {
+            this.held.delete(m);
+            continue;
+          }
+          try {
+            m.working();
+          } catch (err) {
+            onError(err);
+          }
+        }
+      },
+      Math.max(50, Math.floor(cfg.ackWaitMs / 3)),
+    );
+    this.timer.unref();
+  }
+
+  add(m: RawJsMsg): void {
+    this.held.set(m, Date.now());
+  }
+
+  delete(m: RawJsMsg): void {
+    this.held.delete(m);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.held.clear();
+  }
+}
+
 export function createJetStreamPort(
   raw: RawJetStream,
   ctx: BusContext,
@@ -183,13 +231,19 @@ export function createJetStreamPort(
         new ConsumerLanes(lanesCfg.max, (err) =>
           ctx.log.error({ stream: cfg.stream, durable: cfg.durable, err }, 'consumer lane task failed'),
         );
+      const working = new WorkingHeartbeat(cfg, (err) =>
+        ctx.log.warn({ stream: cfg.stream, durable: cfg.durable, err }, 'in-progress signal failed'),
+      );
       const inner = await raw.consume(cfg, (m) => {
         const received = receive(cfg, m, handler, stopping.signal);
         if (received === undefined) return Promise.resolve();
-        return lanes && lanesCfg ? lanes.admit(lanesCfg.keyOf(m.subject, received.data), received.run) : received.run();
+        working.add(m);
+        const run = (): Promise<void> => received.run().finally(() => working.delete(m));
+        return lanes && lanesCfg ? lanes.admit(lanesCfg.keyOf(m.subject, received.data), run) : run();
       });
       const consumer: RawConsumer = {
         async stop() {
+          working.stop();
           stopping.abort();
           await inner.stop();
           await lanes?.drain();

@@ -223,6 +223,34 @@ export function runJetStreamSuite(name: string, makeBus: MakeTestBus): void {
       await c.stop();
     });
 
+    test('a handler slower than the ack wait keeps its message (in progress), and so do messages waiting in its lane', async () => {
+      const { t, cfg } = await setup();
+      const got = new Collector<Delivery>();
+      const arrivals: string[] = [];
+      const record = recorder(got);
+      // Four ack waits of work for the first message of key A; the second of A waits in its lane all that time.
+      const c = await t.bus.jetstream.consume<OrderEvent>(
+        cfg({ ackWaitMs: 300, lanes: { max: 4, keyOf: (subject) => subject.split('.').at(-2) } }),
+        async (m) => {
+          arrivals.push(`${m.data.id}:${m.deliveryCount}`);
+          if (m.data.id === 'slow') await new Promise((r) => setTimeout(r, 1_200));
+          await record(m);
+        },
+      );
+      const on = (acct: string, id: string) =>
+        t.bus.jetstream.publish(t.subject('orders', acct, 'filled'), { id, act: 'ack' }, { msgId: id });
+      await on('A', 'slow');
+      await on('A', 'behind');
+      const [first, second] = await got.waitFor(2);
+      expect([first?.id, first?.count, second?.id, second?.count]).toEqual(['slow', 1, 'behind', 1]);
+      // A message published after them is handled next; neither came back meanwhile (a redelivery was due at 300 ms,
+      // and would have arrived while the slow one ran).
+      await on('B', 'after');
+      await got.waitFor(3);
+      expect(arrivals).toEqual(['slow:1', 'behind:1', 'after:1']);
+      await c.stop();
+    });
+
     test('a handler crash naks: the message comes back and the next one is still processed', async () => {
       const { t, cfg, publish } = await setup();
       const got = new Collector<Delivery>();
@@ -320,12 +348,12 @@ export function runJetStreamSuite(name: string, makeBus: MakeTestBus): void {
       await c.stop();
     });
 
-    test('two consumers on one durable share its messages; a held message goes to the other after ack wait', async () => {
+    test('two consumers on one durable share its messages; a message held past workingMaxMs goes to the other after its ack wait', async () => {
       const { t, cfg, publish } = await setup();
       const hold = deferred();
       const a = new Collector<Delivery>();
       const b = new Collector<Delivery>();
-      const ca = await t.bus.jetstream.consume(cfg({ ackWaitMs: 400 }), recorder(a, hold.promise));
+      const ca = await t.bus.jetstream.consume(cfg({ ackWaitMs: 400, workingMaxMs: 800 }), recorder(a, hold.promise));
       await publish('held', 'hold');
       await a.waitFor(1);
       const cb = await t.bus.jetstream.consume(cfg({ ackWaitMs: 400 }), recorder(b));

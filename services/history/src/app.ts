@@ -91,7 +91,8 @@ export async function start(deps: HistoryDeps): Promise<History> {
     stream: config.ordersStream,
     filterSubject: config.ordersFilterSubject,
     durableBase: config.ordersDurable,
-    ackWaitMs: 30_000,
+    // Only a process that died holding an event waits this out: a live one keeps what it holds in progress (the bus).
+    ackWaitMs: 5_000,
     maxDeliver: 10,
   });
   await readModel.refoldOnce();

@@ -31,7 +31,8 @@ export const ORDERS_DEFAULTS = Object.freeze({
   ordersStream: ORDERS_STREAM,
   brokerEventsStream: BROKER_EVENTS_STREAM,
   durablePrefix: DURABLE_CONSUMERS.ordersBrokerEvents,
-  ackWaitMs: 30_000,
+  // Only a process that died holding an event waits this out: a live one keeps what it holds in progress (the bus).
+  ackWaitMs: 5_000,
 } satisfies OrdersConfig);
 
 // What a broker takes is its own announcement now (BrokerStatus.capabilities); the per-broker ':nogtc' suffix of
