@@ -85,7 +85,10 @@ async function ensureBookkeeping<DB>(db: Kysely<DB>, schema: string): Promise<vo
       if ((err as { code?: unknown }).code !== '23505' && (err as { code?: unknown }).code !== '42P07') throw err;
     }
   };
-  await tolerate(sql`create schema if not exists ${id}`);
+  // Looked up first: `create schema if not exists` needs the CREATE right on the database even when the schema is
+  // there, and a service's role has only its own schema (infra/postgres/roles.psql creates it for the role).
+  const found = await sql`select 1 from pg_namespace where nspname = ${schema}`.execute(db);
+  if (found.rows.length === 0) await tolerate(sql`create schema if not exists ${id}`);
   await tolerate(
     sql`create table if not exists ${sql.table(`${schema}.kysely_migration`)} (name varchar(255) primary key, timestamp varchar(255) not null)`,
   );
