@@ -306,9 +306,21 @@ export function brokerConformanceSuite(factory: ConformanceFactory, opts: { time
       }
     });
 
-    test('refuses a fractional quantity unless it announces fractions for the asset class', async (ctx) => {
-      if (announced().fractionalQuantity.includes(orderSecType)) ctx.skip();
-      expect(await o.refused(o.body(newClientOrderId(), { quantity: '0.5' }))).toBe(true);
+    test('a fractional quantity: taken when it announces fractions for the asset class (rests, cancels), refused when not', async () => {
+      if (!announced().fractionalQuantity.includes(orderSecType)) {
+        expect(await o.refused(o.body(newClientOrderId(), { quantity: '0.5' }))).toBe(true);
+        return;
+      }
+      // Brokers that take fractions take them at least as a DAY limit (Alpaca: DAY only); a GTC limit otherwise.
+      const tif = (['DAY', 'GTC'] as const).find((t) => takes('LMT', t));
+      expect(tif, 'fractions are announced, but no LMT DAY or GTC to place one with').toBeDefined();
+      const id = newClientOrderId();
+      const body = o.body(id, { quantity: '0.5', orderType: 'LMT', tif, ...buyPrices('LMT', await quote(), 'rest') });
+      const orderId = await o.place(body);
+      expect(await o.working(id)).toMatchObject({ orderId });
+      await o.cancel(id, orderId);
+      expect(await o.final(id)).toMatchObject({ status: 'cancelled', filled: '0' });
+      expect(o.executions(id)).toEqual([]);
     });
 
     const quantity = setup.partialFillQuantity;
