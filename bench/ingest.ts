@@ -31,7 +31,7 @@ function barRows(n: number): Row[] {
     const p = 180 + Math.sin(i / 500) * 10;
     return {
       broker: 'bench',
-      con_id: 265598,
+      instrument_id: '265598',
       bar_size: '1 min',
       what_to_show: 'TRADES',
       use_rth: true,
@@ -55,7 +55,7 @@ function fillRows(n: number): Row[] {
     client_order_id: `o-bench-${i >> 2}`,
     broker: 'bench',
     account: 'DU1234567',
-    con_id: 265598,
+    instrument_id: '265598',
     side: i % 2 === 0 ? 'BUY' : 'SELL',
     quantity: String(1 + (i % 100)),
     price: (180 + (i % 300) / 100).toFixed(2),
@@ -67,14 +67,14 @@ function fillRows(n: number): Row[] {
   }));
 }
 
-/** The orders ledger's fills table (services/orders migration 0001) minus its foreign key. */
+/** The orders ledger's fills table (services/orders migrations 0001 and 0009: instrument ids) minus its foreign key. */
 async function createFills(db: Kysely<unknown>, schema: string): Promise<void> {
   await sql`create table ${sql.id(schema, 'fills')} (
       exec_id text primary key,
       client_order_id text not null,
       broker text not null,
       account text not null,
-      con_id integer not null,
+      instrument_id text not null,
       side text not null,
       quantity numeric not null,
       price numeric not null,
@@ -84,7 +84,7 @@ async function createFills(db: Kysely<unknown>, schema: string): Promise<void> {
       exec_time_ms bigint not null,
       created_at_ms bigint not null
     )`.execute(db);
-  await sql`create index on ${sql.id(schema, 'fills')} (broker, account, con_id)`.execute(db);
+  await sql`create index on ${sql.id(schema, 'fills')} (broker, account, instrument_id)`.execute(db);
 }
 
 const csvCell = (v: string | number | boolean | null): string => {
