@@ -23,7 +23,14 @@ export class Session {
   /** Sim-wide reply delay (control surface); applied per message, order preserved. */
   replyDelayMs = 0;
   private readonly resources = new Map<string, () => void>();
-  private lastDueMs = 0;
+  /**
+   * Frames held back by the reply delay, in send order, each with the time it is due: one timer drains them from
+   * the front. A timer per frame (as before) could fire out of order once the delay dropped while frames were still
+   * held — the later ones got the same due time with shorter timeouts, and Node orders equal expiries of different
+   * timeouts as it likes — and TWS never reorders a connection's messages (a snapshot's end overtook its ticks).
+   */
+  private readonly held: Array<{ readonly dueMs: number; readonly frame: Buffer }> = [];
+  private heldTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly closeListeners: Array<(reason: string) => void> = [];
 
   constructor(
@@ -48,13 +55,28 @@ export class Session {
   send(fields: enc.Fields): void {
     if (this.state === 'closed') return;
     const frame = encodeFrame(fields);
-    if (this.replyDelayMs <= 0 && this.lastDueMs <= Date.now()) {
+    if (this.replyDelayMs <= 0 && this.held.length === 0) {
       this.write(frame);
       return;
     }
-    const due = Math.max(this.lastDueMs, Date.now() + this.replyDelayMs);
-    this.lastDueMs = due;
-    setTimeout(() => this.write(frame), due - Date.now());
+    const dueMs = Math.max(this.held.at(-1)?.dueMs ?? 0, Date.now() + this.replyDelayMs);
+    this.held.push({ dueMs, frame });
+    this.armHeld();
+  }
+
+  private armHeld(): void {
+    const first = this.held[0];
+    if (first === undefined || this.heldTimer !== undefined) return;
+    this.heldTimer = setTimeout(
+      () => {
+        this.heldTimer = undefined;
+        const now = Date.now();
+        while (this.held[0] !== undefined && this.held[0].dueMs <= now)
+          this.write((this.held.shift() as { frame: Buffer }).frame);
+        this.armHeld();
+      },
+      Math.max(0, first.dueMs - Date.now()),
+    );
   }
 
   private write(frame: Buffer): void {
@@ -100,6 +122,8 @@ export class Session {
   close(reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    clearTimeout(this.heldTimer);
+    this.held.length = 0;
     this.log.info({ reason, clientId: this.clientId }, 'session closed');
     for (const key of [...this.resources.keys()]) this.release(key);
     for (const listener of this.closeListeners) listener(reason);
