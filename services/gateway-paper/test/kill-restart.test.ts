@@ -132,6 +132,16 @@ describe('gateway-paper: kill -9 mid-flow and restart on the same database', () 
       expect(r.ok).toBe(true);
       if (r.ok && answered.has(b.clientOrderId)) expect(r.orderId).toBe(answered.get(b.clientOrderId));
     }
+    // A market order placed again after the restart fills when the new instance has its first quote from its
+    // source: wait for every one of them to say filled before the final snapshot (not only those filled before).
+    const marketIds = bodies.filter((b) => b.orderType === 'MKT').map((b) => b.clientOrderId);
+    await c.waitUntil(
+      () =>
+        marketIds.every((id) => c.all('orderStatus', (x) => x.clientOrderId === id && x.status === 'filled').length > 0)
+          ? true
+          : undefined,
+      'every market order filled',
+    );
     const reconId2 = randomUUID();
     await c.command('reconcile', { v: 1, reconId: reconId2 });
     const s2 = await c.waitFor('reconciliationSnapshot', (x) => x.reconId === reconId2, 'the final snapshot');
