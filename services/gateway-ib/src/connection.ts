@@ -21,7 +21,7 @@ import {
 } from '@trading-system/contracts';
 import type { Logger } from '@trading-system/runtime';
 import { IbClock } from './broker-clock.js';
-import { OutboundGovernor, type Priority, systemClock } from './governor.js';
+import { OutboundGovernor, orderAnswer, type Priority, reqAnswer, systemClock } from './governor.js';
 import { classifyIbCode, type IbCodeInfo } from './ib-error-classes.js';
 import { routeIbEvents, type SessionEvents } from './ib-event-routing.js';
 import { createIbPort, type IbPort, type IbStreamEvents } from './ib-port.js';
@@ -150,10 +150,10 @@ export class BrokerConnection {
     const ours = (clientId: number | undefined): boolean => clientId === config.clientId;
     this.onStream({
       onOpenOrder: (orderId, _contract, order) => {
-        if (ours(order.clientId)) this.governor.answered(orderId);
+        if (ours(order.clientId)) this.governor.answered(orderAnswer(orderId));
       },
       onOrderStatus: (s) => {
-        if (ours(s.clientId)) this.governor.answered(s.orderId);
+        if (ours(s.clientId)) this.governor.answered(orderAnswer(s.orderId));
       },
     });
     this.statusTimer = setInterval(() => {
@@ -246,7 +246,7 @@ export class BrokerConnection {
         sent = true;
         call(this.port);
       },
-      answeredBy === undefined ? { messages } : { messages, answeredBy },
+      answeredBy === undefined ? { messages } : { messages, answeredBy: reqAnswer(answeredBy) },
     );
     return {
       get sent() {
@@ -488,7 +488,7 @@ export class BrokerConnection {
         // @stoqey/ib has just written START_API itself: TWS counts it, so the window does, from now.
         this.governor.noteUnpaced();
       },
-      onAnswer: (id) => this.governor.answered(id),
+      onRequestAnswered: (reqId) => this.governor.answered(reqAnswer(reqId)),
       onCurrentTime: (epochSec) => {
         this.governor.currentTimeAnswered();
         // The governor's probes are answered here too, several a second in a burst: the first answer of a session

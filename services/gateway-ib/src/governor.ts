@@ -100,6 +100,14 @@ export const systemClock: GovernorClock = {
 /** Why a queued entry left the queue unsent. */
 export type DropReason = 'deadline' | 'cleared' | 'stopped';
 
+/**
+ * What an answer names: a request id or an order id. IB numbers the two apart (reqIds are ours, order ids come from
+ * nextValidId), so the same number can be both at once: a tick for reqId 1005 says nothing about order 1005.
+ */
+export type AnswerKey = `req:${number}` | `order:${number}`;
+export const reqAnswer = (reqId: number): AnswerKey => `req:${reqId}`;
+export const orderAnswer = (orderId: number): AnswerKey => `order:${orderId}`;
+
 export interface SubmitOptions {
   /** IB messages the send writes (default 1): the window counts each one, as TWS does. */
   readonly messages?: number;
@@ -107,7 +115,7 @@ export interface SubmitOptions {
    * The id (a fresh reqId, or the order id of a new order) whose first answer proves this send read: `answered`
    * with it. Only ids TWS cannot answer before reading this send (not a modified order's id).
    */
-  readonly answeredBy?: number;
+  readonly answeredBy?: AnswerKey;
   /** The send writes one reqCurrentTime: its answer (`currentTimeAnswered`) proves it read. */
   readonly isProbe?: boolean;
   /** Clock ms after which the entry must not be sent any more: it is dropped with reason `deadline` instead. */
@@ -119,7 +127,7 @@ export interface SubmitOptions {
 interface Entry {
   readonly send: () => void;
   readonly messages: number;
-  readonly answeredBy: number | undefined;
+  readonly answeredBy: AnswerKey | undefined;
   readonly isProbe: boolean;
   /** Clock ms when it was queued (its wait is counted when it goes). */
   readonly queuedAtMs: number;
@@ -138,7 +146,7 @@ export class OutboundGovernor {
   private readonly probeEvery: number;
   private readonly idleProbeMs: number;
   /** Ids whose first answer proves a send read → the sequence number of that send's last message. */
-  private readonly awaiting = new Map<number, number>();
+  private readonly awaiting = new Map<AnswerKey, number>();
   /** Sequence numbers of the reqCurrentTime messages not answered yet, oldest first (TWS answers in order). */
   private readonly probesOut: number[] = [];
   private cancelTimer: (() => void) | undefined;
@@ -177,11 +185,11 @@ export class OutboundGovernor {
     this.pump();
   }
 
-  /** An answer naming `id` arrived: the send registered with it (and everything before it) is read. */
-  answered(id: number): void {
-    const seq = this.awaiting.get(id);
+  /** An answer naming `key` arrived: the send registered with it (and everything before it) is read. */
+  answered(key: AnswerKey): void {
+    const seq = this.awaiting.get(key);
     if (seq === undefined) return;
-    this.awaiting.delete(id);
+    this.awaiting.delete(key);
     this.proveThrough(seq);
   }
 

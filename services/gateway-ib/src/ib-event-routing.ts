@@ -11,8 +11,11 @@ import { streamRouter } from './stream-router.js';
 export interface SessionEvents {
   /** TCP and handshake done; @stoqey/ib has written START_API. */
   onConnected(): void;
-  /** A callback named this reqId (or order id): the request it answers has been read by IB. */
-  onAnswer(id: number): void;
+  /**
+   * A callback named this reqId: the request it answers has been read by IB. Not IB's error messages: they name a
+   * reqId or an order id alike, and may be about an old request of the same number.
+   */
+  onRequestAnswered(reqId: number): void;
   onDisconnected(): void;
   onNextValidId(id: number): void;
   onManagedAccounts(accounts: readonly string[]): void;
@@ -29,7 +32,7 @@ export function routeIbEvents(
 ): IbEvents {
   const sink = (reqId: number): RequestSink | undefined => {
     seen();
-    session.onAnswer(reqId);
+    session.onRequestAnswered(reqId);
     return sinks.get(reqId);
   };
   return {
@@ -52,7 +55,6 @@ export function routeIbEvents(
     },
     onCode: (code, reqId, message) => {
       seen();
-      if (reqId >= 0) session.onAnswer(reqId);
       session.onCode(code, reqId, message);
     },
     onTickPrice: (reqId, field, value) => sink(reqId)?.tickPrice?.(field, value),

@@ -5,7 +5,7 @@
  * BROKER_DISCONNECTED when the session went down first, ORDER_REJECTED when the library refused to encode it.
  */
 import { ContractError } from '@trading-system/contracts';
-import type { OutboundGovernor } from './governor.js';
+import { type OutboundGovernor, orderAnswer } from './governor.js';
 import type { IbPort } from './ib-port.js';
 import { IbWriteError } from './ib-writes.js';
 
@@ -75,7 +75,7 @@ export class OrderWrites {
           }
         },
         {
-          ...(newOrderId === undefined ? {} : { answeredBy: newOrderId }),
+          ...(newOrderId === undefined ? {} : { answeredBy: orderAnswer(newOrderId) }),
           deadlineMs: started + budgetMs,
           onDrop: (reason) =>
             reason === 'deadline'

@@ -1,6 +1,6 @@
 import { seededRandom } from '@trading-system/testkit';
 import { describe, expect, test } from 'vitest';
-import { type GovernorClock, OutboundGovernor } from '../src/governor.js';
+import { type GovernorClock, OutboundGovernor, orderAnswer, reqAnswer } from '../src/governor.js';
 import { RateWindow } from '../src/rate-window.js';
 
 /** A manual clock: time moves only when the test says so; timers fire in time order. */
@@ -170,9 +170,9 @@ function runAgainstLaggyTws(options: {
         i % 7 === 0 ? 'data' : 'order',
         () => {
           sent++;
-          tws(answered ? () => g.answered(id) : undefined);
+          tws(answered ? () => g.answered(reqAnswer(id)) : undefined);
         },
-        answered ? { answeredBy: id } : {},
+        answered ? { answeredBy: reqAnswer(id) } : {},
       );
     }, i * options.offerEveryMs);
   }
@@ -301,8 +301,8 @@ describe('OutboundGovernor', () => {
     const clock = manual();
     let probes = 0;
     const g = new OutboundGovernor({ perSecond: 50, probe: () => probes++ }, clock);
-    g.submit('data', () => undefined, { answeredBy: 7 });
-    g.answered(7);
+    g.submit('data', () => undefined, { answeredBy: reqAnswer(7) });
+    g.answered(reqAnswer(7));
     clock.advance(1_000);
     expect(probes).toBe(0);
     g.submit('data', () => undefined);
@@ -314,6 +314,29 @@ describe('OutboundGovernor', () => {
     for (let i = 0; i < 10; i++) g.submit('data', () => undefined);
     clock.advance(1_000);
     expect(probes).toBe(2);
+  });
+
+  test('a reqId and an order id of the same number are told apart', () => {
+    const clock = manual();
+    const out: string[] = [];
+    const g = new OutboundGovernor({ perSecond: 3, perTick: 3, probe: () => out.push('probe') }, clock);
+    // A market-data line on reqId 5, long read; then a new order that happens to get id 5.
+    g.submit('data', () => out.push('line 5'), { answeredBy: reqAnswer(5) });
+    g.answered(reqAnswer(5));
+    clock.advance(2_000);
+    g.submit('order', () => out.push('place 5'), { answeredBy: orderAnswer(5) });
+    g.submit('order', () => out.push('place 6'), { answeredBy: orderAnswer(6) });
+    g.submit('data', () => out.push('next'));
+    // Two places taken (the third is the probe's): the next send waits for a proof.
+    expect(out).toEqual(['line 5', 'place 5', 'place 6', 'probe']);
+    // The line's ticks go on naming reqId 5: they prove nothing about order 5.
+    g.answered(reqAnswer(5));
+    clock.advance(5_000);
+    expect(out).toEqual(['line 5', 'place 5', 'place 6', 'probe']);
+    // Order 6's own status proves it and order 5 before it; a second later their places are free.
+    g.answered(orderAnswer(6));
+    clock.advance(1_000);
+    expect(out).toEqual(['line 5', 'place 5', 'place 6', 'probe', 'next']);
   });
 
   test('the broker clock’s reqCurrentTime pairs with its answer like a probe (answers come in order)', () => {
@@ -373,12 +396,12 @@ describe('OutboundGovernor', () => {
     const clock = manual();
     const out: string[] = [];
     const g = new OutboundGovernor({ perSecond: 4, perTick: 4, probe: () => out.push('probe') }, clock);
-    g.submit('data', () => out.push('a'), { answeredBy: 1 });
-    g.submit('data', () => out.push('b'), { answeredBy: 2 });
-    g.submit('data', () => out.push('pair'), { messages: 2, answeredBy: 3 });
+    g.submit('data', () => out.push('a'), { answeredBy: reqAnswer(1) });
+    g.submit('data', () => out.push('b'), { answeredBy: reqAnswer(2) });
+    g.submit('data', () => out.push('pair'), { messages: 2, answeredBy: reqAnswer(3) });
     // The pair needs b's place too, and b is not proven read: the probe asks.
     expect(out).toEqual(['a', 'b', 'probe']);
-    g.answered(1);
+    g.answered(reqAnswer(1));
     clock.advance(5_000);
     expect(out).toEqual(['a', 'b', 'probe']);
     g.currentTimeAnswered();
