@@ -32,6 +32,7 @@ export const SqlState = {
   foreignKeyViolation: '23503',
   serializationFailure: '40001',
   deadlockDetected: '40P01',
+  duplicateTable: '42P07',
 } as const;
 
 /**

@@ -18,7 +18,7 @@
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Migration } from 'kysely/migration';
-import { MigrationError } from './errors.js';
+import { isUniqueViolation, MigrationError, pgErrorCode, SqlState } from './errors.js';
 
 export interface MigrateOptions {
   /** The service's Postgres schema, e.g. 'orders'. Created when missing. */
@@ -75,27 +75,34 @@ const searchPath = (schema: string): string => `"${schema.replaceAll('"', '""')}
 
 /** The schema and its two bookkeeping tables (as Kysely created them), each created when missing. */
 async function ensureBookkeeping<DB>(db: Kysely<DB>, schema: string): Promise<void> {
-  const id = sql.id(schema);
-  // `if not exists` does not stop two sessions creating the same object at once from failing (a unique violation
-  // on the catalog): the loser finds it there and goes on.
-  const tolerate = async (statement: ReturnType<typeof sql>): Promise<void> => {
+  const migrationTable = sql.table(`${schema}.kysely_migration`);
+  const lockTable = sql.table(`${schema}.kysely_migration_lock`);
+  // One look-up, so a service that starts on a migrated schema creates nothing. Looked up rather than `if not
+  // exists`: `create schema if not exists` needs the CREATE right on the database even when the schema is there,
+  // and a service's role has only its own schema (infra/postgres/roles.psql creates it for the role).
+  const { rows } = await sql<{ schema: boolean; migrations: boolean; lock: boolean }>`select
+      exists (select 1 from pg_namespace where nspname = ${schema}) as schema,
+      to_regclass(${`"${schema.replaceAll('"', '""')}".kysely_migration`}) is not null as migrations,
+      to_regclass(${`"${schema.replaceAll('"', '""')}".kysely_migration_lock`}) is not null as lock`.execute(db);
+  const found = rows[0];
+  // Two sessions creating the same object at once: the loser fails (a catalog unique violation, or "exists"),
+  // finds it there and goes on.
+  const create = async (statement: ReturnType<typeof sql>): Promise<void> => {
     try {
       await statement.execute(db);
     } catch (err) {
-      if ((err as { code?: unknown }).code !== '23505' && (err as { code?: unknown }).code !== '42P07') throw err;
+      if (!isUniqueViolation(err) && pgErrorCode(err) !== SqlState.duplicateTable) throw err;
     }
   };
-  // Looked up first: `create schema if not exists` needs the CREATE right on the database even when the schema is
-  // there, and a service's role has only its own schema (infra/postgres/roles.psql creates it for the role).
-  const found = await sql`select 1 from pg_namespace where nspname = ${schema}`.execute(db);
-  if (found.rows.length === 0) await tolerate(sql`create schema if not exists ${id}`);
-  await tolerate(
-    sql`create table if not exists ${sql.table(`${schema}.kysely_migration`)} (name varchar(255) primary key, timestamp varchar(255) not null)`,
-  );
-  await tolerate(
-    sql`create table if not exists ${sql.table(`${schema}.kysely_migration_lock`)} (id varchar(255) primary key, is_locked integer not null default 0)`,
-  );
-  await sql`insert into ${sql.table(`${schema}.kysely_migration_lock`)} (id, is_locked) values (${LOCK_ROW}, 0) on conflict (id) do nothing`.execute(
-    db,
-  );
+  if (found?.schema !== true) await create(sql`create schema if not exists ${sql.id(schema)}`);
+  if (found?.migrations !== true)
+    await create(
+      sql`create table if not exists ${migrationTable} (name varchar(255) primary key, timestamp varchar(255) not null)`,
+    );
+  if (found?.lock !== true) {
+    await create(
+      sql`create table if not exists ${lockTable} (id varchar(255) primary key, is_locked integer not null default 0)`,
+    );
+    await sql`insert into ${lockTable} (id, is_locked) values (${LOCK_ROW}, 0) on conflict (id) do nothing`.execute(db);
+  }
 }
