@@ -46,7 +46,7 @@ export class DeferredFlush {
    * the WAL through it.
    */
   async barrier(db: Db): Promise<void> {
-    if (this.inFlight === 0 && this.finished === this.flushedThrough) return;
+    if (!this.pending) return;
     const through = this.finished;
     // A synchronous commit waits for the WAL flush through its commit record only when its transaction wrote WAL
     // (an id alone is not enough): this update is that write.
@@ -54,7 +54,7 @@ export class DeferredFlush {
     this.flushedThrough = Math.max(this.flushedThrough, through);
   }
 
-  /** True while some deferred write may not be durable yet (tests). */
+  /** True while some deferred write may not be durable yet. */
   get pending(): boolean {
     return this.inFlight > 0 || this.finished !== this.flushedThrough;
   }

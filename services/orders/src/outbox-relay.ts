@@ -25,7 +25,7 @@ export interface OutboxRelayOptions {
   readonly db: Db;
   readonly bus: Bus;
   /** Deferred-flush ledger writes: made durable before a batch that may hold their events is published. */
-  readonly deferred?: DeferredFlush;
+  readonly deferred: DeferredFlush;
   readonly logger: Logger;
   /** Safety-net poll interval, ms (a missed kick or a failed publish is retried after it). */
   readonly pollMs: number;
@@ -55,7 +55,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     if (rows.length === 0 || stopped) return 0;
     // Never publish an event the ledger could still lose: a row written without waiting for its flush is made
     // durable first (deferred-flush.ts).
-    await opts.deferred?.barrier(db);
+    await opts.deferred.barrier(db);
     // Published back to back (one connection keeps their order) and acknowledged together; the rows of the acked
     // prefix are marked in one statement. A failed publish leaves it and every later row unmarked for the next pass
     // (an acked later row published again is dropped by the stream's duplicate window).
