@@ -103,7 +103,7 @@ test('kill -9 mid-flow: no acknowledged order lost, no order id reused, no cance
     { ...limitBuy(filledRef), orderType: 'MKT', limitPrice: undefined, tif: 'DAY' },
     { timeoutMs: 5_000 },
   );
-  expect(fill).toMatchObject({ ok: true });
+  expect(fill, JSON.stringify(fill)).toMatchObject({ ok: true });
   await expect
     .poll(() => sim.control.orders().completed.some((o) => o.orderRef === filledRef && o.status === 'Filled'))
     .toBe(true);
