@@ -1,4 +1,4 @@
-export { type Kysely, sql, type Transaction } from 'kysely';
+export { type Expression, type Kysely, type RawBuilder, type SqlBool, sql, type Transaction } from 'kysely';
 export type { Migration } from 'kysely/migration';
 export {
   classifyDatabaseError,

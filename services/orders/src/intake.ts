@@ -270,9 +270,9 @@ async function recordSentFast(
   // Committed without waiting for its WAL flush: the client's reply need not wait for a second flush (the accepted
   // order is durable; losing this write to a Postgres crash leaves the order as a crash between send and record
   // does, for reconciliation), and the relay makes it durable before its event is published (deferred-flush.ts).
-  const row = await ctx.deferred.write(ctx.db, (trx) =>
+  const row = await ctx.deferred.write((deferCommit) =>
     appendEventIfUnchanged(
-      trx,
+      ctx.db,
       accepted,
       'statusChanged',
       { from: 'accepted', to: 'pendingSubmit', brokerOrderId },
@@ -281,6 +281,7 @@ async function recordSentFast(
         tsEventMs: now,
         patch: { state: 'pendingSubmit', broker_order_id: brokerOrderId },
         derive: withReply,
+        alsoWhere: deferCommit,
       },
     ),
   );

@@ -22,7 +22,7 @@ import {
   type TimeInForce,
   UNKNOWN_ACCOUNT,
 } from '@trading-system/contracts';
-import { type Kysely, sql, type Transaction } from '@trading-system/storage';
+import { type Expression, type Kysely, type SqlBool, sql, type Transaction } from '@trading-system/storage';
 import type { OrdersDb, OrdersTable } from './db-types.js';
 import { assertTransition } from './order-state.js';
 
@@ -144,6 +144,8 @@ export interface AppendOptions {
   readonly patch?: Partial<Omit<OrderRow, 'client_order_id' | 'last_seq'>>;
   /** Further columns computed from the row as it will be after this event, written in the same statement. */
   readonly derive?: (next: OrderRow) => Partial<Omit<OrderRow, 'client_order_id' | 'last_seq'>>;
+  /** A further condition of the order's update (appendEventIfUnchanged: DeferredFlush's DEFER_COMMIT). */
+  readonly alsoWhere?: Expression<SqlBool>;
 }
 
 /** The stored row of event number `seq` of `order`, validated against its contract (a bad event never lands). */
@@ -255,6 +257,7 @@ export async function appendEventIfUnchanged<K extends OrderEventKind>(
         .where('state', '=', order.state)
         .where('last_seq', '=', order.last_seq)
         .where('broker_order_id', 'is', null)
+        .$if(opts.alsoWhere !== undefined, (q) => q.where(opts.alsoWhere as Expression<SqlBool>))
         .returningAll(),
     )
     .with('ev', (q) =>

@@ -1,9 +1,9 @@
 /**
- * DeferredFlush on a real Postgres: a deferred write commits with synchronous_commit off (visible at once, its WAL
- * flush left to the server), and the barrier the relay calls before publishing has flushed the WAL through every
+ * DeferredFlush on a real Postgres: a deferred write (one statement carrying DEFER_COMMIT) commits with
+ * synchronous_commit off (visible at once, its WAL flush left to the server), and the barrier the relay calls before publishing has flushed the WAL through every
  * deferred write that had committed — also one still in flight when the barrier began.
  */
-import { migrateToLatest, sql } from '@trading-system/storage';
+import { migrateToLatest, type RawBuilder, type SqlBool, sql } from '@trading-system/storage';
 import { openPgTestDatabase, type TestDatabase } from '@trading-system/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DeferredFlush } from '../src/deferred-flush.js';
@@ -26,7 +26,10 @@ afterAll(async () => {
   await database?.close();
 });
 
-const insert = (trx: Db, id: number) => sql`insert into ${notes} (id) values (${id})`.execute(trx);
+/** A deferred write as the OMS makes them: one statement, DEFER_COMMIT in the condition of its write. */
+const deferredInsert = (deferCommit: RawBuilder<SqlBool>, id: number) =>
+  sql<{ setting: string }>`insert into ${notes} (id) select ${id} where ${deferCommit}
+    returning current_setting('synchronous_commit') as setting`.execute(db);
 const setting = async (q: Db): Promise<string> =>
   (await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(q)).rows[0]?.synchronous_commit ?? '';
 const lsn = async (fn: 'pg_current_wal_insert_lsn' | 'pg_current_wal_flush_lsn'): Promise<bigint> => {
@@ -37,12 +40,9 @@ const lsn = async (fn: 'pg_current_wal_insert_lsn' | 'pg_current_wal_flush_lsn')
 describe('DeferredFlush', () => {
   test('a deferred write commits with synchronous_commit off; the barrier flushes the WAL through it', async () => {
     const flush = new DeferredFlush();
-    const inside = await flush.write(db, async (trx) => {
-      await insert(trx, 1);
-      return setting(trx);
-    });
+    const inside = await flush.write(async (deferCommit) => (await deferredInsert(deferCommit, 1)).rows[0]?.setting);
+    // Off in the statement's own transaction, whose commit comes after it; the pool's sessions keep the default.
     expect(inside).toBe('off');
-    // Only that transaction: the pool's sessions keep the server's default.
     expect(await setting(db)).toBe('on');
     const rows = await sql`select id from ${notes}`.execute(database.db);
     expect(rows.rows).toEqual([{ id: 1 }]);
@@ -63,8 +63,8 @@ describe('DeferredFlush', () => {
     const inWrite = new Promise<void>((r) => {
       entered = r;
     });
-    const writing = flush.write(db, async (trx) => {
-      await insert(trx, 2);
+    const writing = flush.write(async (deferCommit) => {
+      await deferredInsert(deferCommit, 2);
       entered();
       await gate;
     });
@@ -83,7 +83,7 @@ describe('DeferredFlush', () => {
 
   test('a failed deferred write rolls back and is reported', async () => {
     const flush = new DeferredFlush();
-    await expect(flush.write(db, (trx) => insert(trx, 1))).rejects.toThrow(/duplicate key/);
+    await expect(flush.write((deferCommit) => deferredInsert(deferCommit, 1))).rejects.toThrow(/duplicate key/);
     await flush.barrier(db);
     expect(flush.pending).toBe(false);
   });
