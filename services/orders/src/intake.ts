@@ -30,7 +30,7 @@ import {
   toOrderView,
 } from './ledger.js';
 import { sendRememberedCancel } from './order-commands.js';
-import { countOpenOrders, ledgerPosition } from './positions.js';
+import { submitReads } from './positions.js';
 import { checkRiskWithQuote } from './reference-price.js';
 import { requestHash } from './request-hash.js';
 import { type Denial, deny, resolveAccount, validateOrderParams } from './validation.js';
@@ -79,15 +79,16 @@ export async function handleSubmit(ctx: OmsContext, req: SubmitOrder): Promise<O
   const invalid = validateOrderParams(req, instrument, status.capabilities);
   if (!invalid.ok) return recordDenial(ctx, order, invalid);
 
-  // Independent reads: in flight together (one round trip of latency on a pool).
-  const [existing, position, accountOpen, strategyOpen] = await Promise.all([
-    findOrder(ctx.db, clientOrderId),
-    ledgerPosition(ctx.db, ctx.brokers, req.broker, account.value, instrument.id),
-    countOpenOrders(ctx.db, { account: account.value }),
-    req.strategy === undefined ? 0 : countOpenOrders(ctx.db, { strategy: req.strategy }),
-  ]);
+  // One statement: the repeat check, the position and the open-order counts (positions.ts submitReads).
+  const reads = await submitReads(ctx.db, ctx.brokers, {
+    clientOrderId,
+    broker: req.broker,
+    account: account.value,
+    instrumentId: instrument.id,
+    strategy: req.strategy,
+  });
   // A repeat is answered before it counts towards the command rate: it is not a new command.
-  if (existing !== undefined) return duplicateReply(ctx, clientOrderId, hash);
+  if (reads.exists) return duplicateReply(ctx, clientOrderId, hash);
   const now = ctx.clock();
   const rateAccount = ctx.live.countAndRecord(`account:${account.value}`, now);
   const rateStrategy = req.strategy === undefined ? 0 : ctx.live.countAndRecord(`strategy:${req.strategy}`, now);
@@ -104,13 +105,13 @@ export async function handleSubmit(ctx: OmsContext, req: SubmitOrder): Promise<O
     },
     mode: ctx.settings.tradingState.mode,
     config: ctx.settings.risk,
-    position,
+    position: reads.position,
     accountCounts: {
-      openOrders: accountOpen,
+      openOrders: reads.accountOpen,
       commandsLastSecond: rateAccount,
     },
     strategyCounts: {
-      openOrders: strategyOpen,
+      openOrders: reads.strategyOpen,
       commandsLastSecond: rateStrategy,
     },
   });

@@ -31,14 +31,27 @@ export async function ledgerPosition(
   account: string,
   instrumentId: string,
 ): Promise<string> {
-  const rows = await db
+  const rows = await positionRows(db, broker, account).execute();
+  return positionOf(brokers, broker, instrumentId, rows);
+}
+
+/** The account's signed quantity per instrument id its fills name. */
+const positionRows = (db: Db | Trx, broker: string, account: string) =>
+  db
     .selectFrom('fills')
     .select('instrument_id')
     .select(signedQty.as('qty'))
     .where('broker', '=', broker)
     .where('account', '=', account)
-    .groupBy('instrument_id')
-    .execute();
+    .groupBy('instrument_id');
+
+/** The position in `instrumentId` from the per-id rows, older ids mapped by `currentIdOf`. */
+async function positionOf(
+  brokers: BrokerClient,
+  broker: string,
+  instrumentId: string,
+  rows: readonly { instrument_id: string; qty: string }[],
+): Promise<string> {
   const counted = await Promise.all(
     rows.map(async (r) =>
       r.instrument_id === instrumentId || (await currentIdOf(brokers, broker, r.instrument_id)) === instrumentId
@@ -47,6 +60,64 @@ export async function ledgerPosition(
     ),
   );
   return normalizeDecimal(counted.reduce((sum, q) => addDecimal(sum, q), '0'));
+}
+
+/** What a submit reads before its risk checks. */
+export interface SubmitReads {
+  /** The clientOrderId is already in the ledger (a repeat). */
+  readonly exists: boolean;
+  /** Signed position of the account in the instrument (ledgerPosition). */
+  readonly position: string;
+  readonly accountOpen: number;
+  /** 0 without a strategy. */
+  readonly strategyOpen: number;
+}
+
+/**
+ * A submit's reads in ONE statement: whether its clientOrderId is taken, the account's position in the instrument,
+ * and the open orders of its account and strategy. Four queries side by side took four pool connections and
+ * ~1.6-2.2 ms; one is one round trip. The position is the same figure as ledgerPosition (same rows, same mapping).
+ */
+export async function submitReads(
+  db: Db,
+  brokers: BrokerClient,
+  q: {
+    readonly clientOrderId: string;
+    readonly broker: string;
+    readonly account: string;
+    readonly instrumentId: string;
+    readonly strategy: string | undefined;
+  },
+): Promise<SubmitReads> {
+  const open = (filter: { account?: string; strategy?: string }) =>
+    openOrders(db, filter).select((eb) => eb.fn.countAll<string>().as('n'));
+  const { strategy } = q;
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb
+        .exists(db.selectFrom('orders').select('client_order_id').where('client_order_id', '=', q.clientOrderId))
+        .as('exists'),
+      eb
+        .selectFrom(positionRows(db, q.broker, q.account).as('p'))
+        .select(
+          sql<
+            { instrument_id: string; qty: string }[]
+          >`coalesce(json_agg(json_build_object('instrument_id', p.instrument_id, 'qty', p.qty::text)), '[]')`.as(
+            'rows',
+          ),
+        )
+        .as('positions'),
+      open({ account: q.account }).as('account_open'),
+      (strategy === undefined ? sql<string>`0` : open({ strategy })).as('strategy_open'),
+    ])
+    .executeTakeFirstOrThrow();
+  const rows = typeof row.positions === 'string' ? JSON.parse(row.positions) : (row.positions ?? []);
+  return {
+    exists: row.exists === true,
+    position: await positionOf(brokers, q.broker, q.instrumentId, rows),
+    accountOpen: Number(row.account_open),
+    strategyOpen: Number(row.strategy_open),
+  };
 }
 
 export interface LedgerPosition {
@@ -84,14 +155,18 @@ export async function ledgerPositions(
 }
 
 export async function countOpenOrders(db: Db, filter: { account?: string; strategy?: string }): Promise<number> {
-  let q = db
-    .selectFrom('orders')
+  const row = await openOrders(db, filter)
     .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('state', 'not in', [...FINAL_STATES]);
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The open orders of an account and/or a strategy. */
+function openOrders(db: Db, filter: { account?: string; strategy?: string }) {
+  let q = db.selectFrom('orders').where('state', 'not in', [...FINAL_STATES]);
   if (filter.account !== undefined) q = q.where('account', '=', filter.account);
   if (filter.strategy !== undefined) q = q.where('strategy', '=', filter.strategy);
-  const row = await q.executeTakeFirstOrThrow();
-  return Number(row.n);
+  return q;
 }
 
 /**
