@@ -5,6 +5,7 @@ import {
   MAX_REQUEST_BYTES,
   registryCodeOf,
 } from '@trading-system/contracts';
+import type { ZodType } from 'zod';
 import type {
   Bus,
   Headers,
@@ -59,14 +60,19 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
     ctx.observe.sent(family, kind);
   }
 
-  /** Decodes and validates for one subscriber; undefined (after counting and logging) when rejected. */
-  function accept(m: RawMsg): { value: unknown } | undefined {
+  /**
+   * Decodes and validates for one subscriber (with its own `schema` when it gave one, see SubscribeOptions);
+   * undefined (after counting and logging) when rejected.
+   */
+  function accept(m: RawMsg, own?: ZodType): { value: unknown } | undefined {
     if (isInbox(m.subject)) {
       // Raw inbox traffic has no schema of its own; only `request` reads replies, with the request's reply schema.
       ctx.log.debug({ subject: m.subject }, 'inbox message ignored by a subscription');
       return undefined;
     }
-    const decoded = decodeValidated(m.subject, m.data, findSchema(ctx.catalog, m.subject), ctx.maxPayloadBytes);
+    const entry = findSchema(ctx.catalog, m.subject);
+    const schema = entry === undefined ? undefined : (own ?? entry);
+    const decoded = decodeValidated(m.subject, m.data, schema, ctx.maxPayloadBytes);
     if (!decoded.ok) {
       ctx.reject(decoded.error);
       return undefined;
@@ -89,7 +95,7 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
     const raw = transport.subscribe(subject, opts.queue, (m) => {
       queue.push(async () => {
         if (!active) return;
-        const ok = accept(m);
+        const ok = accept(m, opts.schema);
         if (ok === undefined) return;
         const started = performance.now();
         let failed = false;

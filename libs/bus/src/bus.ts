@@ -16,6 +16,7 @@
  *   `lanes`: one at a time and in order per key). A handler that throws is logged and counted (`handlerErrors`);
  *   it never stops the subscription.
  */
+import type { ZodType } from 'zod';
 import type { ConsumerLanesConfig } from './consumer-lanes.js';
 
 /** Why an inbound message was refused before reaching a handler. */
@@ -54,6 +55,13 @@ export interface RequestOptions {
 export interface SubscribeOptions {
   /** Queue group: each message goes to one member of the group (round-robin in memory, server's choice on NATS). */
   readonly queue?: string;
+  /**
+   * The schema this subscriber's messages are checked with, in place of the catalog entry's: one of libs/contracts'
+   * forms that leave a part to the receiver's own decode, which refuses it with a typed error (e.g.
+   * HistStreamMessageDecodedRows: packed bar rows read once, by the decode, instead of checked first). The subject
+   * must still be in the catalog.
+   */
+  readonly schema?: ZodType;
 }
 
 export interface ServeOptions<Req = unknown> extends SubscribeOptions {

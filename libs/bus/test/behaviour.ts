@@ -4,6 +4,7 @@
  */
 import type { TestBus, TestBusOptions } from '@trading-system/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
+import { z } from 'zod';
 import { BusClosedError, InvalidMessageError, type Received, UnknownSubjectError } from '../src/index.js';
 import { Collector, capturingLogger, type Tick } from './support.js';
 
@@ -159,6 +160,23 @@ export function runBusSuite(name: string, makeBus: MakeTestBus): void {
       expect(rejections.map((l) => l.reason)).toEqual(['bad_json', 'bad_json', 'schema', 'schema', 'oversize']);
       expect(rejections.every((l) => l.subject === subject && l.err?.type === 'InvalidMessageError')).toBe(true);
       expect(rejections[3]?.err?.message).toContain('price');
+    });
+
+    test("a subscriber's own schema replaces the catalog's for it alone; uncatalogued subjects stay refused", async () => {
+      const t = await make();
+      // A looser form of Tick, as libs/contracts gives for a part the receiver's decode checks itself.
+      const ownSchema = z.object({ symbol: z.string(), price: z.string(), size: z.number() });
+      const own = new Collector<Tick>();
+      const plain = new Collector<Tick>();
+      t.bus.subscribe<Tick>(t.subject('tick', '*'), (m) => own.push(m.data), { schema: ownSchema });
+      t.bus.subscribe<Tick>(t.subject('tick', '*'), (m) => plain.push(m.data));
+      t.bus.subscribe(t.subject('unlisted', '*'), () => own.push(tick('never')), { schema: ownSchema });
+      t.bus.publishRaw(t.subject('unlisted', 'x'), utf8(JSON.stringify(tick('MSFT'))));
+      t.bus.publishRaw(t.subject('tick', 'MSFT'), utf8(JSON.stringify(tick('MSFT', 'not a price'))));
+      t.bus.publish(t.subject('tick', 'MSFT'), tick('MSFT'));
+      expect(await own.waitFor(2)).toEqual([tick('MSFT', 'not a price'), tick('MSFT')]);
+      expect(await plain.waitFor(1)).toEqual([tick('MSFT')]);
+      expect(t.bus.stats().rejected).toMatchObject({ schema: 1, unknown_subject: 1 });
     });
 
     test('a subscription whose handler throws goes on with the next message', async () => {

@@ -6,6 +6,7 @@ import {
   type BarData,
   type BarEncoding,
   ContractError,
+  countPackedBars,
   type ErrorCode,
   type HistBarsQuery,
   type HistBarsReply,
@@ -16,6 +17,7 @@ import {
   type HistPackedBarsChunk,
   type HistProgress,
   type HistStreamMessage,
+  HistStreamMessageDecodedRows,
   type Instrument,
   type MissingRange,
   Subjects,
@@ -87,7 +89,15 @@ export interface TextResult {
 export async function fetchBars(bus: Bus, query: HistBarsQuery, options: StreamOptions = {}): Promise<BarsResult> {
   const bars: BarData[] = [];
   const r = await collectBars(bus, query, options, {
-    packed: (m) => unpackBars(m.rows, bars),
+    // unpackBars trusts its rows: they are counted against the form first (the object path's check).
+    packed: (m) => {
+      const n = countPackedBars(m.rows, m.type === 'bars-delta');
+      if (n === undefined)
+        throw new HistoryStreamError(`chunk ${m.index}: rows not in the ${m.type} form`, 'INVALID_MESSAGE');
+      if (n !== m.count)
+        throw new HistoryStreamError(`chunk ${m.index} holds ${n} bars, announced ${m.count}`, 'INVALID_MESSAGE');
+      unpackBars(m.rows, bars);
+    },
     objects: (m) => {
       for (const b of m.bars) bars.push(b);
     },
@@ -115,7 +125,10 @@ export async function fetchBarColumns(
   const r = await collectBars(bus, query, options, {
     packed: (m) => {
       if (m.barsAtMost !== undefined) cols.reserve(m.barsAtMost, true);
-      cols.appendPacked(m.rows, m.count);
+      // The decode checks the rows (PackedRowsError); the count is checked here.
+      const n = cols.appendPacked(m.rows, m.count, m.type === 'bars-delta');
+      if (n !== m.count)
+        throw new HistoryStreamError(`chunk ${m.index} holds ${n} bars, announced ${m.count}`, 'INVALID_MESSAGE');
     },
     objects: (m) => cols.appendBars(m.bars),
   });
@@ -259,30 +272,36 @@ async function collect(
       else timer = setTimeout(check, idleMs - silentMs);
     };
     timer = setTimeout(check, idleMs);
-    sub = bus.subscribe<HistStreamMessage>(Subjects.histStream.build({ requestId }), (msg) => {
-      lastMessageAt = performance.now();
-      const m = msg.data;
-      if (m.type === 'progress') options.onProgress?.(m);
-      else if (m.type === 'end') resolve(m);
-      else if (m.index < next || early.has(m.index))
-        reject(new HistoryStreamError(`chunk ${m.index} of the stream of ${requestId} arrived twice`));
-      else if (m.index > next) early.set(m.index, m);
-      else {
-        try {
-          take(m);
-          for (next++; early.has(next); next++) {
-            take(early.get(next) as DataChunk);
-            early.delete(next);
+    // Packed rows are checked by the decode of every `take` (fetchBars counts them first, appendPacked refuses
+    // them as it reads), so the bus checks the rest of each message and leaves the rows to it.
+    sub = bus.subscribe<HistStreamMessage>(
+      Subjects.histStream.build({ requestId }),
+      (msg) => {
+        lastMessageAt = performance.now();
+        const m = msg.data;
+        if (m.type === 'progress') options.onProgress?.(m);
+        else if (m.type === 'end') resolve(m);
+        else if (m.index < next || early.has(m.index))
+          reject(new HistoryStreamError(`chunk ${m.index} of the stream of ${requestId} arrived twice`));
+        else if (m.index > next) early.set(m.index, m);
+        else {
+          try {
+            take(m);
+            for (next++; early.has(next); next++) {
+              take(early.get(next) as DataChunk);
+              early.delete(next);
+            }
+            if (ack !== undefined && next - 1 - acked >= ack.every) {
+              acked = next - 1;
+              ack.send(acked);
+            }
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
           }
-          if (ack !== undefined && next - 1 - acked >= ack.every) {
-            acked = next - 1;
-            ack.send(acked);
-          }
-        } catch (err) {
-          reject(err instanceof Error ? err : new Error(String(err)));
         }
-      }
-    });
+      },
+      { schema: HistStreamMessageDecodedRows },
+    );
   });
   try {
     const reply = await send();

@@ -5,14 +5,17 @@
  * served on the bus the way those services serve (bus.serve with the catalog's schemas on both sides).
  */
 import type { Bus } from '@trading-system/bus';
-import { BrokerClient, OrdersClient } from '@trading-system/clients';
+import { BrokerClient, fetchBarColumns, fetchBars, OrdersClient } from '@trading-system/clients';
 import {
   ContractError,
   catalog,
   errorRegistry,
   errorReply,
+  type HistBarsQuery,
+  type HistBarsRequest,
   type Instrument,
   type InstrumentRef,
+  packBars,
   registryCodeOf,
   Subjects,
 } from '@trading-system/contracts';
@@ -183,5 +186,67 @@ describe('BrokerClient: the one qualification cache', () => {
     expect(brokers.cached('b', AAPL.id)).toEqual(AAPL);
     await brokers.qualify('a', { id: AAPL.id });
     expect([askedA.length, askedB.length]).toEqual([2, 1]);
+  });
+});
+
+describe('history streams: a packed chunk is checked by its decode', () => {
+  const query: HistBarsQuery = {
+    broker: 'ib',
+    instrument: { id: AAPL.id },
+    barSize: '1 min',
+    whatToShow: 'TRADES',
+    useRth: true,
+    cachedOnly: true,
+    duration: '1 D',
+  };
+  const good = packBars(
+    [0, 1].map((k) => ({
+      tsStartMs: 60_000 * k,
+      tsEndMs: 60_000 * (k + 1),
+      open: '187.25',
+      high: '187.5',
+      low: '187',
+      close: '187.3',
+      volume: '100',
+      gap: false,
+    })),
+    true,
+  );
+  /** A history stand-in answering hist.bars with one bars-delta chunk of `rows` (published as raw bytes) and its end. */
+  function serveOneChunk(rows: string, count: number): void {
+    bus.serve<HistBarsRequest>(Subjects.histBars.build(), (req) => {
+      const stream = Subjects.histStream.build({ requestId: req.requestId });
+      const base = { v: 1, requestId: req.requestId };
+      const chunk = { ...base, type: 'bars-delta', index: 0, instrument: AAPL, timeframe: '1m', count, rows };
+      bus.publishRaw(stream, new TextEncoder().encode(JSON.stringify(chunk)));
+      bus.publish(stream, { ...base, type: 'end', chunks: 1, rows: count, partial: false, missing: [], elapsedMs: 1 });
+      return { v: 1, ok: true, requestId: req.requestId, streamSubject: stream };
+    });
+  }
+  const refusal = async (p: Promise<unknown>) => {
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ContractError);
+    return err as ContractError;
+  };
+
+  test('well-formed rows arrive as columns and as objects', async () => {
+    serveOneChunk(good, 2);
+    expect((await fetchBarColumns(bus, query)).columns.close[1]).toBe(187.3);
+    expect((await fetchBars(bus, query)).bars[1]?.close).toBe('187.3');
+  });
+
+  test('rows not in the form, or another count than announced, fail the read with INVALID_MESSAGE (not a timeout)', async () => {
+    serveOneChunk(good.replace('187.25', '187,25'), 2);
+    expect((await refusal(fetchBarColumns(bus, query))).code).toBe('INVALID_MESSAGE');
+    expect((await refusal(fetchBars(bus, query))).code).toBe('INVALID_MESSAGE');
+  });
+
+  test('a chunk holding another number of bars than its count fails the read', async () => {
+    serveOneChunk(good, 3);
+    expect((await refusal(fetchBarColumns(bus, query))).message).toContain('announced 3');
+    expect((await refusal(fetchBars(bus, query))).message).toContain('announced 3');
   });
 });

@@ -1,6 +1,6 @@
 import type { ZodType } from 'zod';
 import { MAX_DECIMAL_LENGTH, SIGNED_DECIMAL_PATTERN } from './decimal.js';
-import { HistStreamMessage } from './history.js';
+import { HistStreamMessage, HistStreamMessageDecodedRows } from './history.js';
 import { Instrument } from './instrument.js';
 import { Tick, Trade } from './market-data.js';
 import { Timeframe } from './timeframe.js';
@@ -133,6 +133,8 @@ const FAST_CHECKS = new Map<ZodType, FastCheck>([
   [Tick, fastTick],
   [Trade, fastTrade],
   [HistStreamMessage, fastHistStream],
+  // The same `bars` chunks (only packed ones differ, and they go to zod in both).
+  [HistStreamMessageDecodedRows, fastHistStream],
 ]);
 
 /** Checks that answer with the value itself, every key a checked JSON primitive (see the top of this file). */

@@ -136,43 +136,51 @@ export const HistBarsChunk = z.object({
 });
 export type HistBarsChunk = z.infer<typeof HistBarsChunk>;
 
-/** The two packed chunk forms: `rows` checked against the form's grammar and counted. */
-function packedChunk<T extends 'bars-packed' | 'bars-delta'>(type: T, pattern: string, delta: boolean) {
-  return z
-    .object({
-      ...streamBase,
-      type: z.literal(type),
-      index: z.int().nonnegative(),
-      total: z.int().positive().optional(),
-      instrument: Instrument,
-      timeframe: Timeframe,
-      /** Number of bars in `rows`. */
-      count: z.int().nonnegative(),
-      /**
-       * On the first chunk, when the service knows it: the whole stream carries at most this many bars, so a
-       * requester filling arrays sizes them once instead of growing them (five years of 1-minute bars: ~500k). A
-       * hint only: `end.rows` is the count. Added in v1 (optional; absent from older services).
-       */
-      barsAtMost: z.int().nonnegative().optional(),
-      rows: z.string().meta({ pattern }),
-    })
-    .check((ctx) => {
-      const n = countPackedBars(ctx.value.rows, delta);
-      if (n === undefined)
-        ctx.issues.push({
-          code: 'custom',
-          message: `rows is not in the ${delta ? 'delta' : 'packed'} bar form`,
-          input: ctx.value,
-          path: ['rows'],
-        });
-      else if (n !== ctx.value.count)
-        ctx.issues.push({
-          code: 'custom',
-          message: `rows holds ${n} bars, count says ${ctx.value.count}`,
-          input: ctx.value,
-          path: ['count'],
-        });
-    });
+/**
+ * The two packed chunk forms: `rows` checked against the form's grammar and counted, unless `rowsChecked` is false
+ * (HistStreamMessageDecodedRows: for a receiver whose decode of `rows` is the check).
+ */
+function packedChunk<T extends 'bars-packed' | 'bars-delta'>(
+  type: T,
+  pattern: string,
+  delta: boolean,
+  rowsChecked = true,
+) {
+  const chunk = z.object({
+    ...streamBase,
+    type: z.literal(type),
+    index: z.int().nonnegative(),
+    total: z.int().positive().optional(),
+    instrument: Instrument,
+    timeframe: Timeframe,
+    /** Number of bars in `rows`. */
+    count: z.int().nonnegative(),
+    /**
+     * On the first chunk, when the service knows it: the whole stream carries at most this many bars, so a
+     * requester filling arrays sizes them once instead of growing them (five years of 1-minute bars: ~500k). A
+     * hint only: `end.rows` is the count. Added in v1 (optional; absent from older services).
+     */
+    barsAtMost: z.int().nonnegative().optional(),
+    rows: z.string().meta({ pattern }),
+  });
+  if (!rowsChecked) return chunk;
+  return chunk.check((ctx) => {
+    const n = countPackedBars(ctx.value.rows, delta);
+    if (n === undefined)
+      ctx.issues.push({
+        code: 'custom',
+        message: `rows is not in the ${delta ? 'delta' : 'packed'} bar form`,
+        input: ctx.value,
+        path: ['rows'],
+      });
+    else if (n !== ctx.value.count)
+      ctx.issues.push({
+        code: 'custom',
+        message: `rows holds ${n} bars, count says ${ctx.value.count}`,
+        input: ctx.value,
+        path: ['count'],
+      });
+  });
 }
 
 /**
@@ -252,6 +260,22 @@ export const HistStreamMessage = z.discriminatedUnion('type', [
   HistEnd,
 ]);
 export type HistStreamMessage = z.infer<typeof HistStreamMessage>;
+
+/**
+ * HistStreamMessage for a receiver whose decode of a packed chunk's `rows` is its check (fetchBarColumns:
+ * BarColumnsBuilder.appendPacked refuses rows not in the form, and a count other than `count`, with a typed
+ * error): everything else as HistStreamMessage, `rows` only a string, so the bus does not read a chunk's characters
+ * once to check them before the decode reads them again. Given to the bus as a subscription's `schema`; what this
+ * accepts and HistStreamMessage refuses is only ever such rows.
+ */
+export const HistStreamMessageDecodedRows = z.discriminatedUnion('type', [
+  HistBarsChunk,
+  packedChunk('bars-packed', PACKED_BARS_PATTERN, false, false),
+  packedChunk('bars-delta', PACKED_DELTA_BARS_PATTERN, true, false),
+  HistTextChunk,
+  HistProgress,
+  HistEnd,
+]);
 
 /** Filters shared by order and trade history. */
 const auditFilter = {

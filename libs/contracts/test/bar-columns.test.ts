@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { type BarColumns, BarColumnsBuilder, type BarData, packBars, unpackBars } from '../src/index.js';
+import {
+  type BarColumns,
+  BarColumnsBuilder,
+  type BarData,
+  countPackedBars,
+  PACKED_BARS_PATTERN,
+  PACKED_DELTA_BARS_PATTERN,
+  PackedRowsError,
+  packBars,
+  unpackBars,
+} from '../src/index.js';
 
 /** A decimal of the wire grammar: `-?(0|[1-9]\d*)(\.\d{1,12})?`, ≤ 32 characters. */
 const decimal = (signed: boolean) =>
@@ -142,5 +152,69 @@ describe('BarColumnsBuilder', () => {
     b.appendPacked('', 0);
     b.appendBars([]);
     expect(b.columns().length).toBe(0);
+  });
+
+  /**
+   * Rows near the form: a valid chunk's rows with a few characters replaced, inserted or deleted (from the
+   * characters of the form, and one that is not), so most are refused somewhere inside a row.
+   */
+  const nearRows = fc
+    .tuple(
+      chunkArb,
+      fc.boolean(),
+      fc.array(
+        fc.tuple(fc.nat(), fc.constantFrom('replace', 'insert', 'delete'), fc.constantFrom(...'0123456789-.,;x')),
+        { maxLength: 3 },
+      ),
+    )
+    .map(([bars, delta, edits]) => {
+      let rows = packBars(bars, delta);
+      for (const [at, op, ch] of edits) {
+        const i = rows.length === 0 ? 0 : at % (rows.length + (op === 'insert' ? 1 : 0));
+        if (op === 'insert') rows = rows.slice(0, i) + ch + rows.slice(i);
+        else if (rows.length > 0) rows = rows.slice(0, i) + (op === 'replace' ? ch : '') + rows.slice(i + 1);
+      }
+      return rows;
+    });
+
+  test('the decode is the check: it accepts exactly the rows of the form (the published patterns), else throws PackedRowsError and keeps nothing', () => {
+    fc.assert(
+      fc.property(nearRows, fc.boolean(), (rows, delta) => {
+        const pattern = new RegExp(delta ? PACKED_DELTA_BARS_PATTERN : PACKED_BARS_PATTERN);
+        const b = new BarColumnsBuilder(1);
+        b.appendPacked('0,60000,1,1,1,1,0,,,0', 1, delta); // a chunk before: a refused one must not disturb it
+        let taken: number | PackedRowsError;
+        try {
+          taken = b.appendPacked(rows, 0, delta);
+        } catch (err) {
+          if (!(err instanceof PackedRowsError)) throw err;
+          taken = err;
+        }
+        if (pattern.test(rows)) {
+          expect(taken).toBe(countPackedBars(rows, delta));
+          const objects: BarData[] = [];
+          unpackBars(rows, objects);
+          const c = b.columns();
+          expect(c.length).toBe(1 + objects.length);
+          for (const [k, bar] of objects.entries()) expect(row(c, k + 1)).toEqual(expected(bar));
+        } else {
+          expect(taken).toBeInstanceOf(PackedRowsError);
+          expect((taken as PackedRowsError).code).toBe('INVALID_MESSAGE');
+          expect(b.length).toBe(1);
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  test('rows cut short or run on are refused, not read past', () => {
+    const rows = packBars([
+      { tsStartMs: 0, tsEndMs: 60_000, open: '1.5', high: '2', low: '1', close: '1.75', volume: '10', gap: false },
+    ]);
+    for (let cut = 1; cut < rows.length; cut++)
+      expect(() => new BarColumnsBuilder().appendPacked(rows.slice(0, cut), 0, false)).toThrow(PackedRowsError);
+    expect(() => new BarColumnsBuilder().appendPacked(`${rows};`, 0, false)).toThrow(PackedRowsError);
+    expect(() => new BarColumnsBuilder().appendPacked(`${rows};,,1,1,1,1,1,,,0`, 0, false)).toThrow(PackedRowsError);
+    expect(new BarColumnsBuilder().appendPacked(`${rows};,,1,1,1,1,1,,,0`, 0, true)).toBe(2);
   });
 });
