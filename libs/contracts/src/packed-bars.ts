@@ -157,8 +157,8 @@ export type PackedRowVisitor = (
 ) => void;
 
 /**
- * Calls `visit` for each row of a `rows` string that passed PACKED_BARS_PATTERN (the bus has checked it: it is the
- * chunk schema's rule), in order. One pass of indexOf over the string; no string or array made per row. The one
+ * Calls `visit` for each row of a `rows` string that passed countPackedBars (the chunk schema's rule, or the
+ * reader's own count where the bus left the rows to it), in order. One pass of indexOf over the string; no string or array made per row. The one
  * place that knows the row layout for readers (`unpackBars`, BarColumnsBuilder).
  */
 export function eachPackedRow(rows: string, visit: PackedRowVisitor): void {
