@@ -1,7 +1,7 @@
 /** Every command, in the order `--help` lists them. */
 import type { Command } from '../command.js';
 import { accountCommand } from './account.js';
-import { backtestCommand } from './backtest.js';
+import { backtestCommand } from './backtest-command.js';
 import { cancelCommand } from './cancel.js';
 import { chainCommand } from './chain.js';
 import { historyCommand } from './history.js';
@@ -10,7 +10,7 @@ import { ordersCommand } from './orders.js';
 import { positionsCommand } from './positions.js';
 import { quoteCommand } from './quote.js';
 import { riskCommand } from './risk.js';
-import { runCommand } from './run.js';
+import { runCommand } from './run-command.js';
 import { simCommand } from './sim.js';
 import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
