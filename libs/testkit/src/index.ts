@@ -5,6 +5,7 @@ export * from './poll.js';
 export * from './postgres.js';
 export * from './private-nats.js';
 export * from './processes.js';
+export * from './responder-kills.js';
 export * from './seeded-random.js';
 export * from './tcp-proxy.js';
 export * from './wall-speed.js';

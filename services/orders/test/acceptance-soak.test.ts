@@ -16,6 +16,7 @@ import {
   openPgTestDatabase,
   type PrivateNats,
   poll,
+  ResponderKills,
   seededRandom,
   silentBusLogger,
   startPrivateNats,
@@ -45,38 +46,11 @@ class StuckCommandError extends Error {
 }
 
 /**
- * The OMS's SIGKILLs as they happen. A request the killed process held is never answered (NATS tells a requester
- * nothing when its responder dies), so every lane sat out the 12 s timeout after each kill: ~55 s of a ~115 s run
- * spent waiting for answers that could not come. Such a request is sent again once the restarted OMS serves and
- * has seen a quote of every instrument (as at the start of the flow, for its reference prices) — when the timeout
- * used to send it again, only without the idle wait.
+ * The OMS's kills: a request the killed process held (every lane has one) is sent again once the restarted OMS
+ * serves and has seen a quote of every instrument (as at the start of the flow, for its reference prices), instead
+ * of after its 12 s timeout — ~55 s of a ~115 s run were spent waiting for answers that could not come.
  */
-class Kills {
-  private fire: (recovered: Promise<void>) => void = () => undefined;
-  /** Settles at the next kill, with the promise of the OMS serving (and quoted) again. */
-  next: Promise<{ readonly recovered: Promise<void> }> = this.arm();
-  /** Errors of requests given up at a kill that ended otherwise than in a timeout: each fails the test. */
-  readonly abandonedErrors: unknown[] = [];
-
-  /** Records a kill; returns what to call once the OMS serves again. */
-  happened(): () => void {
-    let recover: () => void = () => undefined;
-    this.fire(
-      new Promise<void>((resolve) => {
-        recover = resolve;
-      }),
-    );
-    this.next = this.arm();
-    return recover;
-  }
-
-  private arm(): Promise<{ readonly recovered: Promise<void> }> {
-    return new Promise((resolve) => {
-      this.fire = (recovered) => resolve({ recovered });
-    });
-  }
-}
-const kills = new Kills();
+const kills = new ResponderKills();
 
 /**
  * Sends one command until it gets an answer: timeouts, no-responders and a kill of the OMS while it held the
@@ -89,18 +63,12 @@ async function call(bus: Bus, subject: string, body: unknown, stats: { retries: 
   let last = '';
   for (;;) {
     try {
-      const request = bus.request<Reply>(subject, body, { timeoutMs: 12_000 });
-      const r = await Promise.race([request, kills.next]);
+      const r = await kills.request(bus.request<Reply>(subject, body, { timeoutMs: 12_000 }));
       if ('recovered' in r) {
-        // Given up: it ends in its timeout (or in a reply the dead process wrote just before), which the retry
-        // replaces; anything else is a defect the test reports.
-        request.catch((err: unknown) => {
-          if (!(err instanceof RequestTimeoutError)) kills.abandonedErrors.push(err);
-        });
         last = 'OMS killed while it held the request';
         await r.recovered;
-      } else if (r.ok || r.code === undefined || !RETRYABLE.has(r.code)) return r;
-      else last = `${r.code}: ${r.message}`;
+      } else if (r.reply.ok || r.reply.code === undefined || !RETRYABLE.has(r.reply.code)) return r.reply;
+      else last = `${r.reply.code}: ${r.reply.message}`;
     } catch (err) {
       if (!(err instanceof NoRespondersError) && !(err instanceof RequestTimeoutError)) throw err;
       last = err.name;
@@ -344,11 +312,14 @@ describe('acceptance soak: 2,000 orders, 4 clients, duplicates, cancels, modifie
         await waitUntil(() => (stats.submitted >= at || done ? true : undefined), 600_000);
         if (done) return;
         await stopProc(orders, 'SIGKILL');
-        const recovered = kills.happened();
+        const recovered = kills.killed();
         stats.kills += 1;
-        await startOrders();
-        await quotedSinceNow();
-        recovered();
+        try {
+          await startOrders();
+          await quotedSinceNow();
+        } finally {
+          recovered();
+        }
       }
     };
 
