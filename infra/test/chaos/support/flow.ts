@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Bus, NoRespondersError, RequestTimeoutError } from '@trading-system/bus';
 import { describeError, isErrorCode, Subjects } from '@trading-system/contracts';
-import { seededRandom } from '@trading-system/testkit';
+import { type ResponderKills, seededRandom } from '@trading-system/testkit';
 
 /** AAPL, SPY, MSFT in ib-sim's catalog. */
 export const INSTRUMENTS = ['265598', '756733', '272093'] as const;
@@ -84,12 +84,16 @@ export function newRecord(prefix: string): FlowRecord {
   };
 }
 
-/** One command until it has a final answer (or the deadline passes: then undefined, recorded as unanswered). */
+/**
+ * One command until it has a final answer (or the deadline passes: then undefined, recorded as unanswered). One the
+ * OMS held when a scenario killed it (`omsKills`) is sent again once the OMS serves again, not after its timeout.
+ */
 export async function command(
   bus: Bus,
   subject: string,
   body: Record<string, unknown>,
   record: FlowRecord,
+  omsKills: ResponderKills,
   deadlineMs = 120_000,
 ): Promise<Reply | undefined> {
   const deadline = Date.now() + deadlineMs;
@@ -98,7 +102,13 @@ export async function command(
     try {
       // The SDK's default: longer than the OMS's wait for a repeated clientOrderId still being handled (its broker
       // timeout + 5 s), after which it answers with the order as it stands.
-      const r = await bus.request<Reply>(subject, body, { timeoutMs: 15_000 });
+      const sent = await omsKills.request(bus.request<Reply>(subject, body, { timeoutMs: 15_000 }));
+      if ('recovered' in sent) {
+        record.retries += 1;
+        await sent.recovered;
+        continue;
+      }
+      const r = sent.reply;
       if (r.ok || r.code === undefined || !RETRYABLE.has(r.code)) {
         const code = r.ok ? 'ok' : (r.code ?? 'none');
         record.codes[code] = (record.codes[code] ?? 0) + 1;
@@ -136,6 +146,8 @@ export interface FlowOptions {
   /** Last price per instrumentId: limit prices are placed around it. */
   readonly reference: ReadonlyMap<string, number>;
   readonly record: FlowRecord;
+  /** The OMS's kills by the scenario's fault (commands it held are sent again once it serves). */
+  readonly omsKills: ResponderKills;
 }
 
 /**
@@ -175,7 +187,7 @@ export async function runFlow(o: FlowOptions): Promise<void> {
       for (let attempt = 0; ; attempt++) {
         clientOrderId = `${record.prefix}-${i}-${randomUUID().slice(0, 8)}`;
         record.quantities.set(clientOrderId, new Set([quantity]));
-        r = await command(client, Subjects.ordersSubmit.build(), { ...spec, clientOrderId }, record);
+        r = await command(client, Subjects.ordersSubmit.build(), { ...spec, clientOrderId }, record, o.omsKills);
         if (r !== undefined) record.submits.set(clientOrderId, r);
         const again =
           r !== undefined && !r.ok && r.code !== undefined && isErrorCode(r.code) && describeError(r.code).retryable;
@@ -188,12 +200,18 @@ export async function runFlow(o: FlowOptions): Promise<void> {
       const roll = random();
       if (roll < 0.35) {
         record.cancelsAsked.add(clientOrderId);
-        pending.push(command(client, Subjects.ordersCancel.build(), { v: 1, clientOrderId }, record));
+        pending.push(command(client, Subjects.ordersCancel.build(), { v: 1, clientOrderId }, record, o.omsKills));
       } else if (roll < 0.45) {
         const newQuantity = String(6 + Math.floor(random() * 5));
         record.quantities.get(clientOrderId)?.add(newQuantity);
         pending.push(
-          command(client, Subjects.ordersModify.build(), { v: 1, clientOrderId, quantity: newQuantity }, record),
+          command(
+            client,
+            Subjects.ordersModify.build(),
+            { v: 1, clientOrderId, quantity: newQuantity },
+            record,
+            o.omsKills,
+          ),
         );
       }
     }

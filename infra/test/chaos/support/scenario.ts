@@ -8,6 +8,7 @@
  */
 import type { Bus } from '@trading-system/bus';
 import { Subjects } from '@trading-system/contracts';
+import { ResponderKills } from '@trading-system/testkit';
 import { expect } from 'vitest';
 import { SERVICES, type System, startSystem, waitFor } from '../../support/system.js';
 import { type Audit, Auditor, MUST_BE_ZERO } from './audit.js';
@@ -24,6 +25,8 @@ export interface ChaosSuite {
     fault: (until: (share: number) => Promise<void>) => Promise<void>,
     at?: number,
   ): Promise<Audit>;
+  /** The OMS's kills: a fault that kills it says so here, and again once it serves (flow.ts `command`). */
+  readonly omsKills: ResponderKills;
   /** Every service answers again (after a fault that took them away). */
   allReady(): Promise<void>;
   /** Stops everything with SIGTERM; each process's exit code (0 when it stopped cleanly). */
@@ -58,6 +61,7 @@ export async function startChaosSuite(): Promise<ChaosSuite> {
   }
   const records: FlowRecord[] = [];
   const audit = auditor;
+  const omsKills = new ResponderKills();
 
   const allReady = async () => {
     for (const name of SERVICES) await system.ready(name, 120_000);
@@ -65,6 +69,7 @@ export async function startChaosSuite(): Promise<ChaosSuite> {
 
   return {
     system,
+    omsKills,
     allReady,
     async scenario(name, fault, at = 0.3) {
       const seed = baseSeed + records.length * 100_000;
@@ -73,7 +78,7 @@ export async function startChaosSuite(): Promise<ChaosSuite> {
       const started = Date.now();
       let faultMs = 0;
       let faultAt = 0;
-      const flow = runFlow({ broker: system.broker, clients, scale, seed, reference, record });
+      const flow = runFlow({ broker: system.broker, clients, scale, seed, reference, record, omsKills });
       const until = (share: number) =>
         waitFor(`${name}: ${Math.round(share * 100)} % of the flow answered`, 120_000, async () =>
           record.answered >= Math.floor(scale.orders * share) ? true : undefined,
