@@ -19,6 +19,21 @@ interface Snapshot {
 
 /** Snapshots per OMS (its live state), so two OMS instances in one process never share them. */
 const snapshots = new WeakMap<object, Map<string, Snapshot>>();
+/**
+ * Snapshot requests in flight per OMS: orders arriving together for an instrument with no quote (a burst after a
+ * restart) share one request. Each asked on its own, and market data queues behind orders at the gateway's governor:
+ * the burst's requests came back too late and its orders were denied RISK_NO_REFERENCE_PRICE.
+ */
+const asking = new WeakMap<object, Map<string, Promise<Quote | undefined>>>();
+
+function mapOf<V>(maps: WeakMap<object, Map<string, V>>, owner: object): Map<string, V> {
+  let mine = maps.get(owner);
+  if (mine === undefined) {
+    mine = new Map();
+    maps.set(owner, mine);
+  }
+  return mine;
+}
 
 export async function referenceQuote(
   ctx: OmsContext,
@@ -28,15 +43,24 @@ export async function referenceQuote(
 ): Promise<Quote | undefined> {
   const live = ctx.live.quote(broker, instrumentId);
   if (live !== undefined || !needed) return live;
-  let mine = snapshots.get(ctx.live);
-  if (mine === undefined) {
-    mine = new Map();
-    snapshots.set(ctx.live, mine);
-  }
   const key = `${broker}:${instrumentId}`;
-  const now = ctx.clock();
-  const kept = mine.get(key);
-  if (kept !== undefined && now - kept.atMs < SNAPSHOT_TTL_MS) return kept.quote;
+  const kept = mapOf(snapshots, ctx.live).get(key);
+  if (kept !== undefined && ctx.clock() - kept.atMs < SNAPSHOT_TTL_MS) return kept.quote;
+  const inFlight = mapOf(asking, ctx.live);
+  let pending = inFlight.get(key);
+  if (pending === undefined) {
+    pending = askSnapshot(ctx, broker, instrumentId, key).finally(() => inFlight.delete(key));
+    inFlight.set(key, pending);
+  }
+  return pending;
+}
+
+async function askSnapshot(
+  ctx: OmsContext,
+  broker: string,
+  instrumentId: string,
+  key: string,
+): Promise<Quote | undefined> {
   const outcome = await ctx.brokers.call(broker, 'mdSnapshot', {
     v: 1,
     instrument: { id: instrumentId },
@@ -48,7 +72,7 @@ export async function referenceQuote(
   }
   const { bid, ask, last } = outcome.reply.tick;
   const quote: Quote = { bid, ask, last };
-  mine.set(key, { quote, atMs: now });
+  mapOf(snapshots, ctx.live).set(key, { quote, atMs: ctx.clock() });
   return quote;
 }
 

@@ -67,6 +67,11 @@ export interface FaultGateway {
    * hashed ids of the version before as aliases of the asset UUID).
    */
   readonly aliases: Map<string, Instrument>;
+  /**
+   * What `mdSnapshot` answers, after `afterMs` (a broker's market-data latency); undefined: no answer (no
+   * responder), as before snapshots were served here.
+   */
+  quote: { readonly bid: string; readonly ask: string; readonly afterMs: number } | undefined;
   placed(): Array<Record<string, unknown>>;
 }
 
@@ -80,6 +85,7 @@ export function serveFaultGateway(bus: Bus, broker: string): { gateway: FaultGat
     capabilities: TEST_CAPABILITIES,
     positions: [],
     aliases: new Map(),
+    quote: undefined,
     placed() {
       return this.calls.filter((c) => c.verb === 'placeOrder').map((c) => c.body);
     },
@@ -116,6 +122,25 @@ export function serveFaultGateway(bus: Bus, broker: string): { gateway: FaultGat
         return { v: 1, ok: false, code: 'BROKER_DISCONNECTED', message: 'socket closed', details: { brokerCode: 504 } };
       gateway.nextOrderId += 1;
       return { v: 1, ok: true, clientOrderId: body.clientOrderId, orderId: String(gateway.nextOrderId) };
+    }),
+    bus.serve(Subjects.brokerCommand.build({ broker, verb: 'mdSnapshot' }), async (body: Record<string, unknown>) => {
+      gateway.calls.push({ verb: 'mdSnapshot', body });
+      const q = gateway.quote;
+      if (q === undefined) return { v: 1, ok: false, code: 'MARKET_DATA_NOT_PERMITTED', message: 'no quote here' };
+      await new Promise((r) => setTimeout(r, q.afterMs));
+      const instrumentId = String((body.instrument as { id: string }).id);
+      const now = Date.now();
+      const tick = {
+        v: 1,
+        broker,
+        instrumentId,
+        bid: q.bid,
+        ask: q.ask,
+        tsEventMs: now,
+        tsInitMs: now,
+        delayed: false,
+      };
+      return { v: 1, ok: true, tick };
     }),
     bus.serve(Subjects.brokerCommand.build({ broker, verb: 'cancelOrder' }), (body: Record<string, unknown>) => {
       gateway.calls.push({ verb: 'cancelOrder', body });

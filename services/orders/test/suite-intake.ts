@@ -126,6 +126,24 @@ describe('intake', () => {
   });
 });
 
+describe('reference prices', () => {
+  test('orders arriving together without a quote share one broker snapshot, and none is denied for want of it', async () => {
+    h = await startHarness('nats-pg', {
+      risk: { default: { priceCollarPercent: '5' }, accounts: {}, strategies: {} },
+    });
+    const x = h;
+    // The broker takes its time (a market-data request queued behind orders at its governor): each order asking on
+    // its own sent five requests, and under load their answers came too late (RISK_NO_REFERENCE_PRICE).
+    x.gateway.quote = { bid: '150.1', ask: '150.3', afterMs: 300 };
+    const burst = await Promise.all([1, 2, 3, 4, 5].map(() => submit(x)));
+    expect(burst.map((r) => r.code ?? r.order?.state)).toEqual(Array(5).fill('pendingSubmit'));
+    expect(x.gateway.calls.filter((c) => c.verb === 'mdSnapshot')).toHaveLength(1);
+    // Kept for its lifetime: the next order asks nothing.
+    expect((await submit(x)).ok).toBe(true);
+    expect(x.gateway.calls.filter((c) => c.verb === 'mdSnapshot')).toHaveLength(1);
+  });
+});
+
 describe("the broker's announced capabilities", () => {
   test('none announced: every order is denied unsent; modify: false announced later: a modify is refused unsent', async () => {
     h = await startHarness('nats-pg');
