@@ -93,6 +93,47 @@ describe('fastTick holds to Tick', () => {
   });
 });
 
+const greeks = {
+  iv: 0.25,
+  delta: -0.45,
+  gamma: 2.6e-9,
+  vega: 0.12,
+  theta: -0.03,
+  modelPrice: 4.1,
+  underlyingPrice: 187.26,
+  pvDividend: 0,
+  bidIv: 0.24,
+  askIv: 0.26,
+  lastIv: 0.25,
+};
+
+describe("fastTick holds to Tick's greeks", () => {
+  const check = fastCheckOf(Tick) as FastCheck;
+  test('an option tick takes the fast path', () => {
+    expect(holdsToSchema(Tick, check, { ...tick, greeks })).toBe('fast');
+    expect(holdsToSchema(Tick, check, { ...tick, greeks: {} })).toBe('fast');
+    expect(holdsToSchema(Tick, check, { ...tick, greeks: { askIv: 0.88, delta: 1.5 } })).toBe('fast');
+  });
+
+  test('every mutation of the greeks is either refused by both or accepted with zod output', () => {
+    const samples: unknown[] = JUNK.map((g) => ({ ...tick, greeks: g }));
+    for (const k of Object.keys(greeks)) {
+      const bad = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -1, -1e-12, 1.6, -1.6, '1', null];
+      for (const g of variants(greeks, k, [...bad, undefined, 0, -0])) samples.push({ ...tick, greeks: g });
+    }
+    samples.push({ ...tick, greeks: { ...greeks, extra: 1 } }, { ...tick, greeks: { __proto__: { iv: 1 } } });
+    class Greeks {
+      iv = 1;
+    }
+    samples.push({ ...tick, greeks: new Greeks() }, { ...tick, greeks: [0.1] });
+    let refused = 0;
+    for (const s of samples) {
+      if (holdsToSchema(Tick, check, s) === 'zod' && !Tick.safeParse(s).success) refused += 1;
+    }
+    expect(refused).toBeGreaterThan(samples.length / 3);
+  });
+});
+
 /** The catalog's own example trade (docs/subjects.md shows it), as the bus codec test uses it. */
 const trade = catalog.lookup('md.trade.sim.265598')?.example as Trade;
 
