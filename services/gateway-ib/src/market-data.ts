@@ -99,6 +99,8 @@ export class MarketData {
   private readonly trades: Trade[] = [];
   private readonly tradeLines: Line[] = [];
   private flushScheduled = false;
+  /** Set by `stop`: the socket still delivers until it closes, but nothing more is published. */
+  private stopped = false;
   private readonly staleAfterMs: number;
   private readonly checkTimer: NodeJS.Timeout;
   /** IB market-data requests sent (reqMktData + reqRealTimeBars), for tests and metrics. */
@@ -276,7 +278,12 @@ export class MarketData {
     if (line.tickRefs === 0 && line.barRefs === 0) this.lines.delete(line.instrumentId);
   }
 
+  /**
+   * Ends publishing: the broker stops the connection and then the bus drains, while IB data already read keeps
+   * arriving; flushing it onto a closed bus logged one error per trade (1,891 lines in one bench shutdown).
+   */
   stop(): void {
+    this.stopped = true;
     clearInterval(this.checkTimer);
   }
 
@@ -461,7 +468,7 @@ export class MarketData {
   private flush(): void {
     this.flushScheduled = false;
     const { trades, tradeLines } = this;
-    for (let i = 0; i < trades.length; i++) {
+    for (let i = 0; i < trades.length && !this.stopped; i++) {
       const line = tradeLines[i] as Line;
       // Closed since the trade arrived: as for ticks below, nothing goes out for a line already answered closed.
       if (line.tickRefs === 0) continue;
@@ -480,7 +487,7 @@ export class MarketData {
       line.dirty = false;
       // Unsubscribed since the tick arrived (the same event-loop turn): its unsubscribe was answered ok already,
       // and nothing may be published for a closed line (found by the broker conformance suite).
-      if (line.tickRefs === 0) continue;
+      if (line.tickRefs === 0 || this.stopped) continue;
       try {
         this.bus.publish(line.tickSubject, toTick(broker, line.instrumentId, line.state, now));
         this.published++;
