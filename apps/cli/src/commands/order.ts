@@ -180,8 +180,9 @@ async function awaitOrder(
     settle = resolve;
   });
   let checking = Promise.resolve();
+  let listening = true;
   const stop = ts.onOrderUpdate((e) => {
-    if (e.clientOrderId !== orderId) return;
+    if (!listening || e.clientOrderId !== orderId) return;
     // Re-read the OMS view on each event (it folds every event into one state); one read at a time, in order.
     checking = checking.then(async () => {
       const o = await ts.getOrderStatus(orderId);
@@ -203,6 +204,9 @@ async function awaitOrder(
     });
     await Promise.race([finished, interrupted, deadline]);
     clearTimeout(timer);
+    // The caller shuts the system down when this returns: no read may begin after it. An event coming while the
+    // last read was awaited chained one more, which then ran on a closed system and crashed the command.
+    listening = false;
     await checking;
     return latest;
   } finally {
