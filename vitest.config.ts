@@ -87,6 +87,10 @@ export default defineConfig({
     maxWorkers: Number(process.env.VITEST_MAX_WORKERS) || 3,
     reporters: ['default'],
     sequence: { sequencer: LongestFirstSequencer },
+    // An embedded system a test starts (in its worker or as a child process) puts its ib-sim on a free port, never on
+    // TWS paper's 7497: files run in parallel, and the seed example's test (which takes 7497, as the example names
+    // it) once reached another file's system there and was reset under it when that file shut its system down.
+    env: { SIM_PORT: '0' },
     projects: [
       // Pure modules share no state worth isolating: one worker thread reuses what earlier files imported.
       { extends: true, test: { name: 'unit', include: UNIT_TESTS, pool: 'threads', isolate: false } },

@@ -47,7 +47,7 @@ async function screenshot(page: Page, name: string): Promise<void> {
 beforeAll(async () => {
   shots = await mkdtemp(join(tmpdir(), 'dashboard-test-'));
   process.stdout.write(`dashboard screenshots: ${shots}\n`);
-  ts = await TradingSystem.open({ env: {}, logLevel: 'silent' });
+  ts = await TradingSystem.open({ env: {}, logLevel: 'silent', embedded: { simPort: 0 } });
   liveSim = await startSim({ port: 0, clock: liveClock });
   await ts.addBroker(LIVE, 'ib', { host: '127.0.0.1', port: liveSim.port, clientId: 21 });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });

@@ -78,7 +78,7 @@ describe('over HTTP', () => {
   let d: Dashboard;
 
   beforeAll(async () => {
-    ts = await TradingSystem.open({ env: {}, logLevel: 'silent' });
+    ts = await TradingSystem.open({ env: {}, logLevel: 'silent', embedded: { simPort: 0 } });
     const config = DashboardConfig.parse({ DASHBOARD_PORT: '0', DASHBOARD_WATCHLIST: '', DASHBOARD_REPORTS_DIR: root });
     d = await startDashboard({ system: ts, config, logger: createLogger({ service: 'test', level: 'silent' }) });
   }, 60_000);

@@ -42,7 +42,7 @@ let added = false;
 
 beforeAll(async () => {
   sim = await startSim({ port: 0, clock });
-  ts = await TradingSystem.open({ env: {}, logLevel: 'silent' });
+  ts = await TradingSystem.open({ env: {}, logLevel: 'silent', embedded: { simPort: 0 } });
   await ts.addBroker('replay', 'ib', { host: '127.0.0.1', port: sim.port, clientId: 43 });
   added = true;
 }, 60_000);

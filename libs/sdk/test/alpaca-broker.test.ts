@@ -36,7 +36,7 @@ beforeAll(async () => {
   }, 10);
   stopClock = () => clearInterval(timer);
   sim = await startAlpacaSim({ port: 0, clock, tickMs: 100 });
-  ts = await TradingSystem.open({ env: {}, logLevel: 'silent' });
+  ts = await TradingSystem.open({ env: {}, logLevel: 'silent', embedded: { simPort: 0 } });
   await ts.addBroker(BROKER, 'alpaca', {
     tradingUrl: sim.baseUrl,
     dataUrl: sim.baseUrl,

@@ -11,7 +11,7 @@ let liveSim: RunningSim;
 let liveAdded = false;
 
 beforeAll(async () => {
-  ts = await TradingSystem.open({ env: {}, logLevel: 'silent' });
+  ts = await TradingSystem.open({ env: {}, logLevel: 'silent', embedded: { simPort: 0 } });
   liveSim = await startSessionSim();
   await ts.addBroker(LIVE, 'ib', { host: '127.0.0.1', port: liveSim.port, clientId: 11 });
   liveAdded = true;
@@ -102,7 +102,7 @@ test('quotes keep coming past the lease lifetime: the SDK renews the lease', asy
 }, 30_000);
 
 test('a TradingSystem that was shut down refuses further calls', async () => {
-  const other = await TradingSystem.open({ env: {}, logLevel: 'silent' });
+  const other = await TradingSystem.open({ env: {}, logLevel: 'silent', embedded: { simPort: 0 } });
   // An async iterator waiting for quotes ends when the system shuts down, instead of hanging.
   let seen = 0;
   for await (const _ of other.marketData('AAPL', 'SMART')) {

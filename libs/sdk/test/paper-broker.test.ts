@@ -13,7 +13,7 @@ let ts: TradingSystem;
 let liveSim: RunningSim;
 
 beforeAll(async () => {
-  ts = await TradingSystem.open({ env: {}, logLevel: 'silent' });
+  ts = await TradingSystem.open({ env: {}, logLevel: 'silent', embedded: { simPort: 0 } });
   // A sim inside a regular session (the built-in sim follows the wall clock: no quotes outside trading hours).
   liveSim = await startSessionSim();
   await ts.addBroker(LIVE, 'ib', { host: '127.0.0.1', port: liveSim.port, clientId: 11 });

@@ -19,7 +19,7 @@ let added = false;
 
 beforeAll(async () => {
   sim = await startSim({ port: 0, clock: scaledClock(Date.parse('2024-03-13T15:00:00Z'), 1) });
-  ts = await TradingSystem.open({ env: {}, logLevel: 'silent' });
+  ts = await TradingSystem.open({ env: {}, logLevel: 'silent', embedded: { simPort: 0 } });
   await ts.addBroker(BROKER, 'ib', { host: '127.0.0.1', port: sim.port, clientId: 41 });
   added = true;
   await ts.setRiskLimits({ maxOrderQuantity: 20 }, { strategy: TAG });
