@@ -185,6 +185,20 @@ describe('last-quote cache and health', () => {
     for (const l of leases) await unsubscribe(l);
   });
 
+  test('a cached-only snapshot answers from every tick that arrived before it, also one read together with it', async () => {
+    const a = nextId();
+    const lease = uniqueName('q');
+    await subscribe(a, lease);
+    // Published and asked back to back on one connection: the server hands the tick and the request over together,
+    // and the tick's handler runs a microtask after the request's began (20 rounds: most share a socket read).
+    for (let i = 0; i < 20; i++) {
+      publishTick(a, { bid: `${10 + i}`, ask: `${11 + i}` });
+      const r = await snapshot([a], true);
+      expect(r.ok ? r.items[0] : r, `round ${i}`).toMatchObject({ ok: true, tick: { bid: `${10 + i}` } });
+    }
+    await unsubscribe(lease);
+  });
+
   test('without cachedOnly, an unwatched instrument is fetched through a line of its own', async () => {
     const c = nextId();
     const pending = snapshot([c]);
