@@ -98,10 +98,17 @@ describe.each(HARNESS_KINDS)('order flows against gateway-paper (%s)', { timeout
     const acked = await untilState(id, 'submitted');
     const changes = (acked.events ?? []).filter((e) => e.kind === 'statusChanged');
     const ack = await x.brokerSide.waitFor('orderStatus', (e) => e.clientOrderId === id, `a status of ${id}`);
-    expect(changes).toMatchObject([
-      { from: 'accepted', to: 'pendingSubmit', brokerOrderId: orderId },
-      { from: 'pendingSubmit', to: 'submitted', brokerStatus: ack.status },
-    ]);
+    // Two histories are right: the place reply recorded first (pendingSubmit, then the broker's acknowledgement),
+    // or the acknowledgement overtaking it — applied while the order was still accepted, one change naming the
+    // broker's id too (seen in CI under load). The fault harness, whose broker never acknowledges, holds the first.
+    expect(changes).toMatchObject(
+      changes[0]?.to === 'pendingSubmit'
+        ? [
+            { from: 'accepted', to: 'pendingSubmit', brokerOrderId: orderId },
+            { from: 'pendingSubmit', to: 'submitted', brokerStatus: ack.status },
+          ]
+        : [{ from: 'accepted', to: 'submitted', brokerOrderId: orderId, brokerStatus: ack.status }],
+    );
     const row = await db(x).selectFrom('orders').selectAll().where('client_order_id', '=', id).executeTakeFirst();
     expect(row?.broker_acked_at_ms).not.toBeNull();
   });
