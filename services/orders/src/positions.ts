@@ -89,8 +89,6 @@ export async function submitReads(
     readonly strategy: string | undefined;
   },
 ): Promise<SubmitReads> {
-  const open = (filter: { account?: string; strategy?: string }) =>
-    openOrders(db, filter).select((eb) => eb.fn.countAll<string>().as('n'));
   const { strategy } = q;
   const row = await db
     .selectNoFrom((eb) => [
@@ -107,8 +105,8 @@ export async function submitReads(
           ),
         )
         .as('positions'),
-      open({ account: q.account }).as('account_open'),
-      (strategy === undefined ? sql<string>`0` : open({ strategy })).as('strategy_open'),
+      openOrderCount(db, { account: q.account }).as('account_open'),
+      (strategy === undefined ? sql<string>`0` : openOrderCount(db, { strategy })).as('strategy_open'),
     ])
     .executeTakeFirstOrThrow();
   const rows = typeof row.positions === 'string' ? JSON.parse(row.positions) : (row.positions ?? []);
@@ -154,19 +152,12 @@ export async function ledgerPositions(
   }));
 }
 
-export async function countOpenOrders(db: Db, filter: { account?: string; strategy?: string }): Promise<number> {
-  const row = await openOrders(db, filter)
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
-/** The open orders of an account and/or a strategy. */
-function openOrders(db: Db, filter: { account?: string; strategy?: string }) {
+/** The count of open orders of an account or a strategy, as a sub-select. */
+function openOrderCount(db: Db, filter: { account?: string; strategy?: string }) {
   let q = db.selectFrom('orders').where('state', 'not in', [...FINAL_STATES]);
   if (filter.account !== undefined) q = q.where('account', '=', filter.account);
   if (filter.strategy !== undefined) q = q.where('strategy', '=', filter.strategy);
-  return q;
+  return q.select((eb) => eb.fn.countAll<string>().as('n'));
 }
 
 /**
