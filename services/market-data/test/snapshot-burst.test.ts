@@ -37,7 +37,10 @@ beforeAll(async () => {
     ],
   });
   await until(() => gateway.broker(broker)?.conn.isReady === true, 10_000, 'the gateway session');
-  h = await startMd({ snapshotLeaseMs: SNAPSHOT_LEASE_MS }, nats);
+  // What is tested is the quote's wholeness, not the deadline: a round opens 100 lines through the gateway's
+  // 40 msg/s governor (and qualifies 91 options first), so on a loaded runner the last line's opening burst came
+  // after the default 5 s wait (TIMEOUT in CI at load ~15). A longer wait changes nothing a quick line answers.
+  h = await startMd({ snapshotLeaseMs: SNAPSHOT_LEASE_MS, snapshotWaitMs: 15_000 }, nats);
 }, 30_000);
 afterAll(async () => {
   await h?.close();
