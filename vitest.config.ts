@@ -65,6 +65,7 @@ const UNIT_TESTS = [
   'services/market-data/test/bar-aggregator.test.ts',
   'services/market-data/test/lease-table.test.ts',
   'services/market-data/test/sessions.test.ts',
+  'services/orders/test/batch-writer.test.ts',
   'services/orders/test/config.test.ts',
   'services/orders/test/order-lanes.test.ts',
   'services/orders/test/order-state.test.ts',
