@@ -23,7 +23,7 @@ import {
 } from './broker-apply.js';
 import type { OmsContext } from './context.js';
 import { CommissionBeforeFillError } from './errors.js';
-import { isOpenRow, type OrderRow, type Trx } from './ledger.js';
+import { isOpenRow, lockOrders, type OrderRow, type Trx } from './ledger.js';
 import { sendRememberedCancel } from './order-commands.js';
 
 type BrokerEvent = { [K in BrokerEventKind]: z.output<(typeof BROKER_EVENT_SCHEMAS)[K]> };
@@ -99,6 +99,12 @@ export async function startBrokerEventConsumer(
         .returning('event_id')
         .execute();
       const claimed = new Set(rows.map((r) => r.event_id));
+      const orders = new Set<string>();
+      for (const e of events) {
+        const id = claimed.has(e.data.eventId) ? orderOf(e.kind, e.data) : undefined;
+        if (id !== undefined) orders.add(id);
+      }
+      await lockOrders(trx, broker, [...orders]);
       const out: EventOutcome[] = [];
       for (const e of events) {
         // delete: only the first delivery of an id in this batch applies it.
@@ -238,34 +244,39 @@ export function orderLanes(): (subject: string, data: unknown) => string | undef
   const execs = new Map<string, string>();
   return (subject, data) => {
     const kind = subject.slice(subject.lastIndexOf('.') + 1) as BrokerEventKind;
-    switch (kind) {
-      case 'orderStatus':
-        return (data as BrokerEvent['orderStatus']).clientOrderId;
-      case 'orderRejected':
-        return (data as BrokerEvent['orderRejected']).clientOrderId;
-      case 'openOrder':
-        return (data as BrokerEvent['openOrder']).order.clientOrderId;
-      case 'execution': {
-        const e = (data as BrokerEvent['execution']).execution;
-        if (e.clientOrderId !== undefined) {
-          execs.set(e.execId, e.clientOrderId);
-          if (execs.size > REMEMBERED_EXECS) execs.delete(execs.keys().next().value as string);
-        }
-        return e.clientOrderId;
-      }
-      case 'commissionReport': {
-        const { execId } = data as BrokerEvent['commissionReport'];
-        const key = execs.get(execId);
-        execs.delete(execId);
-        return key;
-      }
-      default:
-        return undefined;
+    const event = data as BrokerEvent[BrokerEventKind];
+    if (kind === 'commissionReport') {
+      const { execId } = event as BrokerEvent['commissionReport'];
+      const key = execs.get(execId);
+      execs.delete(execId);
+      return key;
     }
+    const key = orderOf(kind, event);
+    if (kind === 'execution' && key !== undefined) {
+      execs.set((event as BrokerEvent['execution']).execution.execId, key);
+      if (execs.size > REMEMBERED_EXECS) execs.delete(execs.keys().next().value as string);
+    }
+    return key;
   };
 }
 
 const REMEMBERED_EXECS = 10_000;
+
+/** Our clientOrderId of the order an event names, where the event itself says it. */
+function orderOf(kind: BrokerEventKind, data: BrokerEvent[BrokerEventKind]): string | undefined {
+  switch (kind) {
+    case 'orderStatus':
+      return (data as BrokerEvent['orderStatus']).clientOrderId;
+    case 'orderRejected':
+      return (data as BrokerEvent['orderRejected']).clientOrderId;
+    case 'openOrder':
+      return (data as BrokerEvent['openOrder']).order.clientOrderId;
+    case 'execution':
+      return (data as BrokerEvent['execution']).execution.clientOrderId;
+    default:
+      return undefined;
+  }
+}
 
 /** The order to send a remembered cancel for: open, with a broker order id now, and a cancel waiting. */
 function cancelWaiting(row: OrderRow | undefined): string | undefined {
