@@ -1,4 +1,5 @@
 import { BROKER_STATUS_STREAM, foldOrder, Subjects } from '@trading-system/contracts';
+import { sql } from '@trading-system/storage';
 import { afterEach, describe, expect, test } from 'vitest';
 import { AAPL, ACCOUNT, type Harness, startHarness, waitUntil } from './harness.js';
 import { db, exec, get, type Reply, sentinel, stateOf, submit } from './oms-helpers.js';
@@ -121,6 +122,69 @@ describe('broker events', () => {
       ledgerQuantity: '100',
       brokerQuantity: '90',
     });
+  });
+
+  test('a burst of events for many orders is applied in batches: each once, a redelivery in the burst once', async () => {
+    h = await startHarness('nats-pg');
+    const x = h;
+    const orders = await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        const r = await submit(x);
+        return { id: String(r.order?.clientOrderId), orderId: String(r.order?.brokerOrderId) };
+      }),
+    );
+    const cancelled = (o: (typeof orders)[number]) => ({
+      eventId: `status-${x.broker}-${o.orderId}-cancelled`,
+      tsEventMs: Date.now(),
+      orderId: o.orderId,
+      clientOrderId: o.id,
+      status: 'cancelled' as const,
+      filled: '0',
+      remaining: '100',
+    });
+    // All at once, and the first order's status twice under two stream ids (the stream keeps both; the inbox not).
+    const first = orders[0] as (typeof orders)[number];
+    await Promise.all([
+      ...orders.map((o) => x.brokerEvent('orderStatus', cancelled(o))),
+      x.brokerEvent('orderStatus', cancelled(first), `${x.broker}:again-${first.id}`),
+    ]);
+    await waitUntil(async () => {
+      const open = await db(x)
+        .selectFrom('orders')
+        .select('client_order_id')
+        .where(
+          'client_order_id',
+          'in',
+          orders.map((o) => o.id),
+        )
+        .where('state', '!=', 'cancelled')
+        .execute();
+      return open.length === 0 ? true : undefined;
+    });
+    await sentinel(x);
+    const events = await db(x)
+      .selectFrom('order_events')
+      .select(['client_order_id', 'kind'])
+      .where(
+        'client_order_id',
+        'in',
+        orders.map((o) => o.id),
+      )
+      .where('kind', '=', 'cancelled')
+      .execute();
+    expect(events.map((e) => e.client_order_id).sort()).toEqual(orders.map((o) => o.id).sort());
+    for (const o of orders) {
+      const got = await get(x, o.id);
+      expect(got.order).toEqual(foldOrder(got.events ?? []).view);
+    }
+    // In batches: fewer transactions than events (the inbox rows one transaction inserted share its xmin).
+    const claims = await db(x)
+      .selectFrom('inbox')
+      .select([sql<string>`count(*)`.as('events'), sql<string>`count(distinct xmin::text)`.as('transactions')])
+      .where('event_id', 'like', `status-${x.broker}-%-cancelled`)
+      .executeTakeFirstOrThrow();
+    expect(Number(claims.events)).toBe(orders.length);
+    expect(Number(claims.transactions)).toBeLessThan(orders.length / 2);
   });
 
   test('the replies before the broker confirms: a modify answers the old view, a repeated broker view changes nothing, every cancel answers pending', async () => {
