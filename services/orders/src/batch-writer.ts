@@ -36,18 +36,15 @@ export class BatchWriter<T, R> {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
-        let results: readonly R[] | undefined;
         try {
-          results = await this.writeBatch(batch.map((b) => b.item));
+          const results = await this.writeBatch(batch.map((b) => b.item));
+          for (const [i, b] of batch.entries()) b.resolve(results[i] as R);
+          continue;
         } catch (err) {
           if (batch.length === 1) {
             batch[0]?.reject(err);
             continue;
           }
-        }
-        if (results !== undefined) {
-          for (const [i, b] of batch.entries()) b.resolve(results[i] as R);
-          continue;
         }
         // The batch failed as a whole: each item alone, so only the one that cannot be written fails.
         for (const b of batch) {

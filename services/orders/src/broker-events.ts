@@ -217,7 +217,7 @@ export async function startBrokerEventConsumer(
       maxDeliver: 20,
       deliver: 'all',
       retryDelayMs: 250,
-      lanes: { max: EVENT_LANES, keyOf: orderLanes() },
+      lanes: { max: MAX_BATCH, keyOf: orderLanes() },
     },
     handle,
   );
@@ -230,7 +230,6 @@ export async function startBrokerEventConsumer(
  * lanes of one transaction each no better, both bound by round trips. Only the writer holds a connection.
  */
 const MAX_BATCH = 64;
-const EVENT_LANES = MAX_BATCH;
 
 /**
  * The lanes of one consumer: an event goes in the lane of the order it is about, by our clientOrderId; a commission

@@ -17,23 +17,17 @@ interface Snapshot {
   readonly atMs: number;
 }
 
-/** Snapshots per OMS (its live state), so two OMS instances in one process never share them. */
-const snapshots = new WeakMap<object, Map<string, Snapshot>>();
 /**
- * Snapshot requests in flight per OMS: orders arriving together for an instrument with no quote (a burst after a
+ * Per OMS (keyed by its live state, so two OMS instances in one process never share them): the snapshots kept, and
+ * the snapshot requests in flight — orders arriving together for an instrument with no quote (a burst after a
  * restart) share one request. Each asked on its own, and market data queues behind orders at the gateway's governor:
  * the burst's requests came back too late and its orders were denied RISK_NO_REFERENCE_PRICE.
  */
-const asking = new WeakMap<object, Map<string, Promise<Quote | undefined>>>();
-
-function mapOf<V>(maps: WeakMap<object, Map<string, V>>, owner: object): Map<string, V> {
-  let mine = maps.get(owner);
-  if (mine === undefined) {
-    mine = new Map();
-    maps.set(owner, mine);
-  }
-  return mine;
+interface References {
+  readonly kept: Map<string, Snapshot>;
+  readonly asking: Map<string, Promise<Quote | undefined>>;
 }
+const perOms = new WeakMap<object, References>();
 
 export async function referenceQuote(
   ctx: OmsContext,
@@ -43,14 +37,19 @@ export async function referenceQuote(
 ): Promise<Quote | undefined> {
   const live = ctx.live.quote(broker, instrumentId);
   if (live !== undefined || !needed) return live;
+  let refs = perOms.get(ctx.live);
+  if (refs === undefined) {
+    refs = { kept: new Map(), asking: new Map() };
+    perOms.set(ctx.live, refs);
+  }
   const key = `${broker}:${instrumentId}`;
-  const kept = mapOf(snapshots, ctx.live).get(key);
+  const kept = refs.kept.get(key);
   if (kept !== undefined && ctx.clock() - kept.atMs < SNAPSHOT_TTL_MS) return kept.quote;
-  const inFlight = mapOf(asking, ctx.live);
-  let pending = inFlight.get(key);
+  const { asking } = refs;
+  let pending = asking.get(key);
   if (pending === undefined) {
-    pending = askSnapshot(ctx, broker, instrumentId, key).finally(() => inFlight.delete(key));
-    inFlight.set(key, pending);
+    pending = askSnapshot(ctx, broker, instrumentId, refs.kept, key).finally(() => asking.delete(key));
+    asking.set(key, pending);
   }
   return pending;
 }
@@ -59,6 +58,7 @@ async function askSnapshot(
   ctx: OmsContext,
   broker: string,
   instrumentId: string,
+  kept: Map<string, Snapshot>,
   key: string,
 ): Promise<Quote | undefined> {
   const outcome = await ctx.brokers.call(broker, 'mdSnapshot', {
@@ -72,7 +72,7 @@ async function askSnapshot(
   }
   const { bid, ask, last } = outcome.reply.tick;
   const quote: Quote = { bid, ask, last };
-  mapOf(snapshots, ctx.live).set(key, { quote, atMs: ctx.clock() });
+  kept.set(key, { quote, atMs: ctx.clock() });
   return quote;
 }
 
