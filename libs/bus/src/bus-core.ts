@@ -285,6 +285,7 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
     request,
     jetstream: js.port,
     stats: () => ctx.snapshot(),
+    flush: () => transport.flush(),
     async drain() {
       if (state !== 'open') return;
       state = 'draining';

@@ -158,6 +158,12 @@ export interface Bus {
    */
   requestRaw(subject: string, bytes: Uint8Array, opts: RequestOptions): Promise<Uint8Array>;
   stats(): BusStats;
+  /**
+   * Resolves once the server has processed everything this connection sent before the call — subscriptions and
+   * serves included. A service awaits it at the end of its start, so that "started" means "answers": another
+   * connection's request sent after that can no longer beat the subscription to the server (no responders).
+   */
+  flush(): Promise<void>;
   /** Stops consumers, lets queued handlers finish, then closes the connection (NATS) or the bus (memory). */
   drain(): Promise<void>;
 }

@@ -152,6 +152,11 @@ export class MemoryTransport implements Transport {
     });
   }
 
+  /** In process a subscription is in place when subscribe returns: nothing is in flight to a server. */
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
   async drain(): Promise<void> {
     // Let deliveries already queued on microtasks run before the subscriptions go away.
     await new Promise<void>((resolve) => setImmediate(resolve));

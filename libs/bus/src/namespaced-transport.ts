@@ -94,6 +94,7 @@ export function withNamespace(
         throw renamed(subject, err);
       }
     },
+    flush: () => inner.flush(),
     drain: () => inner.drain(),
   };
 }

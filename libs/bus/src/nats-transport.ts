@@ -74,6 +74,10 @@ export class NatsTransport implements Transport {
     }
   }
 
+  flush(): Promise<void> {
+    return this.nc.flush();
+  }
+
   async drain(): Promise<void> {
     if (!this.nc.isClosed()) await this.nc.drain();
   }

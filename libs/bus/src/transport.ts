@@ -52,6 +52,8 @@ export interface Transport {
   /** Resolves with the first reply; rejects with NoRespondersError or RequestTimeoutError. */
   request(subject: string, data: Uint8Array, headers: Headers, timeoutMs: number): Promise<RawMsg>;
   readonly jetstream: RawJetStream;
+  /** Resolves once the server has processed what was sent before (a PING/PONG round trip on NATS). */
+  flush(): Promise<void>;
   /** Flushes what was published, closes subscriptions and the connection. */
   drain(): Promise<void>;
 }

@@ -132,6 +132,8 @@ export async function start(deps: AlpacaGatewayDeps): Promise<AlpacaGateway> {
     brokers: [...brokers.values()].map((b) => b.info()),
     brokerType: ALPACA_BROKER_TYPE,
   }));
+  // Started means answering: the server holds our subscriptions before a client can ask.
+  await deps.bus.flush();
 
   return {
     brokers: () => [...brokers.values()].map((b) => b.info()),

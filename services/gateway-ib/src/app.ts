@@ -137,6 +137,8 @@ export async function start(deps: GatewayDeps): Promise<Gateway> {
     brokers: [...brokers.values()].map((b) => b.info()),
     brokerType: HOSTED_TYPE,
   }));
+  // Started means answering: the server holds our subscriptions before a client can ask.
+  await bus.flush();
 
   return {
     broker: (name) => brokers.get(name),

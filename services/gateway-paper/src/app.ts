@@ -137,6 +137,8 @@ export async function start(deps: PaperGatewayDeps): Promise<PaperGateway> {
     brokers: [...brokers.values()].map((b) => b.info()),
     brokerType: PAPER_BROKER_TYPE,
   }));
+  // Started means answering: the server holds our subscriptions before a client can ask.
+  await deps.bus.flush();
 
   return {
     brokers: () => [...brokers.values()].map((b) => b.info()),

@@ -129,6 +129,8 @@ export async function start(deps: HistoryDeps): Promise<History> {
     : undefined;
   if (live !== undefined) server.add(live.subscription);
 
+  // Started means answering: the server holds our subscriptions before a client can ask.
+  await deps.bus.flush();
   log.info({ schema: config.schema, brokers: config.brokers ?? 'all', liveBars: config.liveBars }, 'history started');
   return {
     readModel,

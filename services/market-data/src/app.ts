@@ -99,6 +99,8 @@ export async function start(deps: MarketDataDeps): Promise<MarketDataService> {
     for (const line of lines.lines.values()) line.sweep();
     summary.maybeLog(lines.lines, leases.table.size);
   }, cfg.sweepEveryMs);
+  // Started means answering: the server holds our subscriptions before a client can ask.
+  await bus.flush();
 
   return {
     lines: () => lines.lines,

@@ -149,6 +149,8 @@ export async function start(deps: OrdersDeps): Promise<RunningOrders> {
     await relay.stop();
     throw err;
   }
+  // Started means answering: the server holds the orders.* subscriptions before a client can submit.
+  await bus.flush();
   for (const b of config.brokers) reconcile(b.name, 'start');
   scheduler.start();
   log.info(
