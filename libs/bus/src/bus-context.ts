@@ -102,17 +102,79 @@ export function secondsSince(start: number): number {
   return (performance.now() - start) / 1_000;
 }
 
-/** Runs tasks one at a time in push order; a task never rejects (callers catch inside). */
+/**
+ * Runs a subscription's tasks one at a time in push order; a task never throws or rejects (callers catch inside).
+ * A task pushed while the queue is idle runs at once, inside the transport's delivery call, and so does every task
+ * queued behind a task that finished synchronously: messages are handled in the order they were read, also across
+ * subscriptions and request handlers (which run at once too) — a request read together with ticks sees the state
+ * after them. A task that returns a promise holds the tasks behind it until it settles.
+ */
 export class SerialQueue {
-  private tail: Promise<void> = Promise.resolve();
+  private readonly waiting: Array<() => unknown> = [];
+  private head = 0;
+  private busy = false;
+  private drained: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined;
 
-  push(task: () => Promise<void>): void {
-    this.tail = this.tail.then(task);
+  push(task: () => unknown): void {
+    if (this.busy) this.waiting.push(task);
+    else this.run(task);
   }
 
+  /** Resolves once every task pushed so far has finished. */
   idle(): Promise<void> {
-    return this.tail;
+    if (!this.busy) return Promise.resolve();
+    if (this.drained === undefined) {
+      let resolve: () => void = () => undefined;
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.drained = { promise, resolve };
+    }
+    return this.drained.promise;
   }
+
+  private run(first: () => unknown): void {
+    this.busy = true;
+    for (let task: (() => unknown) | undefined = first; task !== undefined; task = this.next()) {
+      const result = task();
+      if (isThenable(result)) {
+        const resume = (): void => {
+          const following = this.next();
+          if (following === undefined) this.settle();
+          else this.run(following);
+        };
+        result.then(resume, resume);
+        return;
+      }
+    }
+    this.settle();
+  }
+
+  private next(): (() => unknown) | undefined {
+    if (this.head === this.waiting.length) return undefined;
+    const task = this.waiting[this.head];
+    this.head += 1;
+    if (this.head === this.waiting.length) {
+      this.waiting.length = 0;
+      this.head = 0;
+    }
+    return task;
+  }
+
+  private settle(): void {
+    this.busy = false;
+    const drained = this.drained;
+    this.drained = undefined;
+    drained?.resolve();
+  }
+}
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 export function errorMessage(err: unknown): string {

@@ -19,7 +19,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from './bus.js';
-import { BusContext, type BusOptions, errorMessage, SerialQueue, secondsSince } from './bus-context.js';
+import { BusContext, type BusOptions, errorMessage, isThenable, SerialQueue, secondsSince } from './bus-context.js';
 import { decodeValidated, encodeValidated, findSchema, isInbox, requireSchema } from './codec.js';
 import { handlerErrorReply, refusalCode, refusalReply } from './error-replies.js';
 import {
@@ -93,19 +93,28 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
     let active = true;
     queues.add(queue);
     const raw = transport.subscribe(subject, opts.queue, (m) => {
-      queue.push(async () => {
+      queue.push(() => {
         if (!active) return;
         const ok = accept(m, opts.schema);
         if (ok === undefined) return;
         const started = performance.now();
-        let failed = false;
+        const handled = (err?: unknown): void => {
+          if (err !== undefined) ctx.handlerFailed(m.subject, err);
+          ctx.observe.handled(ctx.family(m.subject), 'subscription', secondsSince(started), err !== undefined);
+        };
+        let result: unknown;
         try {
-          await handler(received<T>(m, ok.value));
+          result = handler(received<T>(m, ok.value));
         } catch (err) {
-          failed = true;
-          ctx.handlerFailed(m.subject, err);
+          handled(err ?? new Error('handler threw undefined'));
+          return;
         }
-        ctx.observe.handled(ctx.family(m.subject), 'subscription', secondsSince(started), failed);
+        // A synchronous handler is done here; an async one holds the subscription's later messages until it settles.
+        if (!isThenable(result)) return handled();
+        return Promise.resolve(result).then(
+          () => handled(),
+          (err: unknown) => handled(err ?? new Error('handler rejected with undefined')),
+        );
       });
     });
     rawSubs.add(raw);

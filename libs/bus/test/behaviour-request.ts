@@ -1,7 +1,7 @@
 /** Request/reply half of the shared behaviour suite. */
 
 import { ContractError, ErrorReply, errorRegistry } from '@trading-system/contracts';
-import type { TestBus, TestBusOptions } from '@trading-system/testkit';
+import { type TestBus, type TestBusOptions, until } from '@trading-system/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
 import { InvalidMessageError, NoRespondersError, RequestTimeoutError } from '../src/index.js';
 import type { MakeTestBus } from './behaviour.js';
@@ -33,6 +33,43 @@ export function runRequestSuite(name: string, makeBus: MakeTestBus): void {
       expect(rep).toEqual({ ok: true, text: 'HI' });
       const err = await t.bus.request<EchoReply>(t.subject('echo'), { text: 'missing' }, { timeoutMs: 2_000 });
       expect(err).toEqual({ ok: false, code: 'NOT_FOUND', message: 'no such thing' });
+    });
+
+    test('messages are handled in the order they were read: a request sent right after events sees their state', async () => {
+      // The server hands events and a request published back to back over together; a synchronous subscription
+      // handler runs at once (not a microtask later), so the request's handler sees every event before it.
+      const t = await make();
+      let last = '';
+      t.bus.subscribe<{ symbol: string; price: string }>(t.subject('tick', '*'), (m) => {
+        last = m.data.price;
+      });
+      t.bus.serve<{ text: string }, EchoReply>(t.subject('echo'), () => ({ ok: true, text: last }));
+      await t.bus.flush();
+      for (let i = 1; i <= 30; i++) {
+        for (let k = 0; k < 3; k++)
+          t.bus.publish(t.subject('tick', 'AAPL'), { symbol: 'AAPL', price: `${i}.${k}`, size: 1 });
+        const rep = await t.bus.request<EchoReply>(t.subject('echo'), { text: 'last?' }, { timeoutMs: 2_000 });
+        expect(rep, `round ${i}`).toEqual({ ok: true, text: `${i}.2` });
+      }
+    });
+
+    test('an async subscription handler holds the later messages of its subscription until it settles', async () => {
+      const t = await make();
+      const seen: string[] = [];
+      const gate = deferred<void>();
+      t.bus.subscribe<{ symbol: string }>(t.subject('tick', '*'), async (m) => {
+        seen.push(`start ${m.data.symbol}`);
+        if (m.data.symbol === 'A') await gate.promise;
+        seen.push(`end ${m.data.symbol}`);
+      });
+      t.bus.publish(t.subject('tick', 'A'), { symbol: 'A', price: '1', size: 1 });
+      t.bus.publish(t.subject('tick', 'B'), { symbol: 'B', price: '1', size: 1 });
+      await t.bus.flush();
+      await until(() => seen.length === 1, 5_000, 'the first handler to start');
+      expect(seen).toEqual(['start A']);
+      gate.resolve();
+      await until(() => seen.length === 4, 5_000, 'both handlers to end');
+      expect(seen).toEqual(['start A', 'end A', 'start B', 'end B']);
     });
 
     test('request/reply: a throwing or invalid handler answers INTERNAL_ERROR; a queue group serves once', async () => {

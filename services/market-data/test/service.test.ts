@@ -189,8 +189,8 @@ describe('last-quote cache and health', () => {
     const a = nextId();
     const lease = uniqueName('q');
     await subscribe(a, lease);
-    // Published and asked back to back on one connection: the server hands the tick and the request over together,
-    // and the tick's handler runs a microtask after the request's began (20 rounds: most share a socket read).
+    // Published and asked back to back on one connection: the server hands the tick and the request over together
+    // (20 rounds: most share a socket read), and the bus handles them in that order.
     for (let i = 0; i < 20; i++) {
       publishTick(a, { bid: `${10 + i}`, ask: `${11 + i}` });
       const r = await snapshot([a], true);

@@ -77,12 +77,9 @@ export function mdSnapshotHandler(
   };
 
   return async (req) => {
-    // Answered from the state after every tick that reached this process before the request. nats.js hands all the
-    // messages of one socket read to their handlers at once, and a subscription's handler runs from its queue a
-    // microtask later, so a request read together with ticks was answered from the state before them: a
-    // cached-only snapshot found no tick on a line whose opening batch came in the same read — and outside trading
-    // hours no tick comes after it (the SDK's first quote of such a line never came).
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Answered from the state after every tick that reached this process before the request, also ticks read in
+    // the same socket read: the bus handles messages in the order they were read (a tick's synchronous handler runs
+    // before a request read after it starts; libs/bus SerialQueue).
     const items = await Promise.all(req.instruments.map((ref) => snapshotOne(req.broker, ref, req.cachedOnly)));
     return { v: 1, ok: true, items };
   };
