@@ -52,19 +52,34 @@ export async function insertMany<DB, T extends keyof DB & string>(
 
   const run = async (executor: Kysely<DB>): Promise<number> => {
     const columns = await readColumns(executor, qualified, columnNames);
-    let inserted = 0;
-    for (let start = 0; start < rows.length; start += chunkRows) {
+    const render = (start: number): string[] => {
       const chunk = rows.slice(start, start + chunkRows);
-      const arrays = columns.map((column) =>
+      return columns.map((column) =>
         textArrayLiteral(chunk.map((row, i) => renderValue(row as Record<string, unknown>, column, start + i))),
       );
-      const result = await sql`insert into ${sql.table(qualified)} (${sql.join(columns.map((c) => sql.ref(c.name)))})
+    };
+    let inserted = 0;
+    let arrays = render(0);
+    for (let start = 0; start < rows.length; start += chunkRows) {
+      const pending = sql`insert into ${sql.table(qualified)} (${sql.join(columns.map((c) => sql.ref(c.name)))})
         select ${sql.join(columns.map((c, i) => sql`${sql.ref(`u.c${i}`)}::${sql.raw(c.type)}`))}
         from unnest(${sql.join(arrays.map((values) => sql`${values}::text[]`))}) as u(${sql.join(
           columns.map((_, i) => sql.id(`c${i}`)),
         )})
         ${options.onConflictDoNothing ? sql`on conflict do nothing` : sql``}`.execute(executor);
+      // The next chunk is rendered while the server inserts this one (this process and the server's backend run
+      // side by side); a failed insert still ends the loop at its await, before anything else is sent.
+      const next = start + chunkRows;
+      let rendered: string[] | undefined;
+      try {
+        rendered = next < rows.length ? render(next) : undefined;
+      } catch (err) {
+        await pending.catch(() => undefined);
+        throw err;
+      }
+      const result = await pending;
       inserted += Number(result.numAffectedRows ?? 0n);
+      if (rendered !== undefined) arrays = rendered;
     }
     return inserted;
   };

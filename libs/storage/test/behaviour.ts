@@ -1,6 +1,7 @@
 // One behaviour suite for both backends: whatever a service can observe must be the same on pg and PGlite.
 import {
   constraintName,
+  InsertManyError,
   insertMany,
   isUniqueViolation,
   type Kysely,
@@ -334,6 +335,20 @@ export function runStorageSuite(name: string, makeDb: MakeDb): void {
         const rows = Array.from({ length: 50 }, (_, i) => ({ sku: i === 49 ? 'sku-0' : `sku-${i}`, amount: '1' }));
         const err = await insertMany(db, 'items', rows, { schema, chunkRows: 10 }).catch((e: unknown) => e);
         expect(isUniqueViolation(err)).toBe(true);
+        const count = await db
+          .selectFrom('items')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow();
+        expect(count.n).toBe('0');
+      }));
+
+    test('insertMany: a row refused while an earlier chunk is being inserted fails the call and leaves none', async () =>
+      withService(makeDb, async ({ db, schema }) => {
+        // The next chunk is rendered while the current one is inserted; a value it refuses (undefined) must not
+        // leave the chunk in flight committed.
+        const rows = Array.from({ length: 30 }, (_, i) => ({ sku: `sku-${i}`, amount: i === 25 ? undefined : '1' }));
+        const err = await insertMany(db, 'items', rows as never, { schema, chunkRows: 10 }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(InsertManyError);
         const count = await db
           .selectFrom('items')
           .select((eb) => eb.fn.countAll<string>().as('n'))
