@@ -17,6 +17,7 @@ import { type MdHarness, startMd, testCatalog, testLogger } from './helpers.js';
 const WEDNESDAY_1100_ET = Date.parse('2024-03-13T15:00:00Z');
 const STOCKS = ['AAPL', 'SPY', 'MSFT', 'AMZN', 'NVDA', 'TSLA', 'GOOGL', 'IBM', 'QQQ'];
 const SNAPSHOT_LEASE_MS = 5_000;
+const SNAPSHOT_WAIT_MS = 40_000;
 
 let sim: RunningSim;
 let nats: TestBus;
@@ -37,10 +38,12 @@ beforeAll(async () => {
     ],
   });
   await until(() => gateway.broker(broker)?.conn.isReady === true, 10_000, 'the gateway session');
-  // What is tested is the quote's wholeness, not the deadline: a round opens 100 lines through the gateway's
-  // 40 msg/s governor (and qualifies 91 options first), so on a loaded runner the last line's opening burst came
-  // after the default 5 s wait (TIMEOUT in CI at load ~15). A longer wait changes nothing a quick line answers.
-  h = await startMd({ snapshotLeaseMs: SNAPSHOT_LEASE_MS, snapshotWaitMs: 15_000 }, nats);
+  // What is tested is the quote's wholeness, not the deadline: a round sends the previous round's 100 cancels and
+  // 100 new lines through the gateway's 40 msg/s governor, whose window holds each message until IB's answer
+  // proves it read (+1 s), so on a starved runner the last line's opening burst came after the default 5 s wait
+  // (TIMEOUT in CI at load ~15), and once after 15 s (the 100th line of round 3, a full run beside two CPU hogs).
+  // A longer wait changes nothing a quick line answers.
+  h = await startMd({ snapshotLeaseMs: SNAPSHOT_LEASE_MS, snapshotWaitMs: SNAPSHOT_WAIT_MS }, nats);
 }, 30_000);
 afterAll(async () => {
   await h?.close();
@@ -82,7 +85,7 @@ describe('md.snapshot of instruments without a line', () => {
       const reply = await nats.bus.request<MdSnapshotReply>(
         h.subjects.snapshot,
         { v: 1, broker, instruments, cachedOnly: false },
-        { timeoutMs: 30_000 },
+        { timeoutMs: SNAPSHOT_WAIT_MS + 20_000 },
       );
       if (!reply.ok) throw new Error(JSON.stringify(reply));
       expect(reply.items).toHaveLength(instruments.length);
@@ -102,5 +105,5 @@ describe('md.snapshot of instruments without a line', () => {
       await until(() => h.md.lines().size === 0, 10_000, 'the snapshot lines to close');
     }
     expect(partial).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 });
