@@ -115,6 +115,8 @@ export class SerialQueue {
   private busy = false;
   private drained: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined;
 
+  constructor(private readonly onEscape: (err: unknown) => void) {}
+
   push(task: () => unknown): void {
     if (this.busy) this.waiting.push(task);
     else this.run(task);
@@ -136,7 +138,14 @@ export class SerialQueue {
   private run(first: () => unknown): void {
     this.busy = true;
     for (let task: (() => unknown) | undefined = first; task !== undefined; task = this.next()) {
-      const result = task();
+      let result: unknown;
+      try {
+        result = task();
+      } catch (err) {
+        // Tasks catch their own errors; one that escapes anyway is reported and must not leave the queue busy.
+        this.onEscape(err);
+        continue;
+      }
       if (isThenable(result)) {
         const resume = (): void => {
           const following = this.next();

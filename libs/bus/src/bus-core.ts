@@ -89,7 +89,9 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
 
   function subscribe<T>(subject: string, handler: MessageHandler<T>, opts: SubscribeOptions = {}): Subscription {
     assertUsable(`subscribe to ${subject}`, true);
-    const queue = new SerialQueue();
+    const queue = new SerialQueue((err) =>
+      ctx.log.error({ subject, err }, 'subscription task failed outside its handler'),
+    );
     let active = true;
     queues.add(queue);
     const raw = transport.subscribe(subject, opts.queue, (m) => {

@@ -7,7 +7,7 @@ import { until } from '@trading-system/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
 import { type BusObserver, NoRespondersError, RequestTimeoutError } from '../src/index.js';
 import type { MakeTestBus } from './behaviour.js';
-import { Collector, type EchoReply } from './support.js';
+import { Collector, capturingLogger, type EchoReply } from './support.js';
 
 type Seen =
   | { readonly what: 'sent'; readonly family: string; readonly kind: string }
@@ -44,6 +44,24 @@ export function runObserverSuite(name: string, makeBus: MakeTestBus): void {
       open.push(t);
       return { t, seen: rec.seen };
     };
+
+    test('an observer that throws is reported and does not stop the subscription', async () => {
+      const { log, lines } = capturingLogger();
+      let throws = 1;
+      const observer: BusObserver = {
+        ...recordingObserver().observer,
+        handled: () => {
+          if (throws-- > 0) throw new Error('metrics broke');
+        },
+      };
+      const t = await makeBus({ observer, log });
+      open.push(t);
+      const got = new Collector<string>();
+      t.bus.subscribe<{ symbol: string }>(t.subject('tick', '*'), (m) => got.push(m.data.symbol));
+      for (const symbol of ['A', 'B', 'C']) t.bus.publish(t.subject('tick', symbol), { symbol, price: '1', size: 1 });
+      expect(await got.waitFor(3)).toEqual(['A', 'B', 'C']);
+      expect(lines.some((l) => l.msg === 'subscription task failed outside its handler')).toBe(true);
+    });
 
     test('publish and subscription: sent and received under the catalog pattern, handler time measured', async () => {
       const { t, seen } = await make();
