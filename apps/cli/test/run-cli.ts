@@ -60,7 +60,9 @@ export function runCli(
       reject(new Error(`trading-system ${args.join(' ')} did not end in ${options.timeoutMs ?? 60_000} ms\n${stderr}`));
     }, options.timeoutMs ?? 60_000);
     child.once('error', reject);
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': the process can be gone while its last output still waits in the pipe (an `account`
+    // that printed its table and exited 0 came back with an empty stdout in a full run beside three CPU hogs).
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
     });
