@@ -87,6 +87,12 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
     return m.reply === undefined ? base : { ...base, reply: m.reply };
   }
 
+  /** A subscription's handler ended (`err` when it failed): counted, and observed with its duration. */
+  function handled(subject: string, started: number, err: unknown): void {
+    if (err !== undefined) ctx.handlerFailed(subject, err);
+    ctx.observe.handled(ctx.family(subject), 'subscription', secondsSince(started), err !== undefined);
+  }
+
   function subscribe<T>(subject: string, handler: MessageHandler<T>, opts: SubscribeOptions = {}): Subscription {
     assertUsable(`subscribe to ${subject}`, true);
     const queue = new SerialQueue((err) =>
@@ -100,22 +106,18 @@ export function createBusOnTransport(transport: Transport, options: BusOptions):
         const ok = accept(m, opts.schema);
         if (ok === undefined) return;
         const started = performance.now();
-        const handled = (err?: unknown): void => {
-          if (err !== undefined) ctx.handlerFailed(m.subject, err);
-          ctx.observe.handled(ctx.family(m.subject), 'subscription', secondsSince(started), err !== undefined);
-        };
         let result: unknown;
         try {
           result = handler(received<T>(m, ok.value));
         } catch (err) {
-          handled(err ?? new Error('handler threw undefined'));
+          handled(m.subject, started, err ?? new Error('handler threw undefined'));
           return;
         }
         // A synchronous handler is done here; an async one holds the subscription's later messages until it settles.
-        if (!isThenable(result)) return handled();
+        if (!isThenable(result)) return handled(m.subject, started, undefined);
         return Promise.resolve(result).then(
-          () => handled(),
-          (err: unknown) => handled(err ?? new Error('handler rejected with undefined')),
+          () => handled(m.subject, started, undefined),
+          (err: unknown) => handled(m.subject, started, err ?? new Error('handler rejected with undefined')),
         );
       });
     });

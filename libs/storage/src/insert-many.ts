@@ -70,16 +70,13 @@ export async function insertMany<DB, T extends keyof DB & string>(
       // The next chunk is rendered while the server inserts this one (this process and the server's backend run
       // side by side); a failed insert still ends the loop at its await, before anything else is sent.
       const next = start + chunkRows;
-      let rendered: string[] | undefined;
       try {
-        rendered = next < rows.length ? render(next) : undefined;
+        if (next < rows.length) arrays = render(next);
       } catch (err) {
         await pending.catch(() => undefined);
         throw err;
       }
-      const result = await pending;
-      inserted += Number(result.numAffectedRows ?? 0n);
-      if (rendered !== undefined) arrays = rendered;
+      inserted += Number((await pending).numAffectedRows ?? 0n);
     }
     return inserted;
   };
