@@ -181,14 +181,22 @@ async function awaitOrder(
   });
   let checking = Promise.resolve();
   let listening = true;
+  let failure: { readonly error: unknown } | undefined;
   const stop = ts.onOrderUpdate((e) => {
     if (!listening || e.clientOrderId !== orderId) return;
     // Re-read the OMS view on each event (it folds every event into one state); one read at a time, in order.
     checking = checking.then(async () => {
-      const o = await ts.getOrderStatus(orderId);
-      if (o.status !== latest.status || o.filledQuantity !== latest.filledQuantity) onChange(o);
-      latest = o;
-      if (done(o.status)) settle();
+      if (!listening || failure) return;
+      try {
+        const o = await ts.getOrderStatus(orderId);
+        if (o.status !== latest.status || o.filledQuantity !== latest.filledQuantity) onChange(o);
+        latest = o;
+        if (done(o.status)) settle();
+      } catch (error) {
+        // A failed re-read ends the wait with that error, not as an unhandled rejection that kills the command.
+        failure = { error };
+        settle();
+      }
     });
   });
   try {
@@ -204,13 +212,15 @@ async function awaitOrder(
     });
     await Promise.race([finished, interrupted, deadline]);
     clearTimeout(timer);
-    // The caller shuts the system down when this returns: no read may begin after it. An event coming while the
-    // last read was awaited chained one more, which then ran on a closed system and crashed the command.
-    listening = false;
-    await checking;
+    if (failure) throw failure.error;
     return latest;
   } finally {
+    // The caller shuts the system down when this returns, on every path (the early return above included): no
+    // read may begin after it, and the one under way must end first. An event that came while the first read was
+    // awaited had chained one more, which ran on a closed system and crashed the command.
+    listening = false;
     stop();
+    await checking;
   }
 }
 
