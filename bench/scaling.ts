@@ -17,8 +17,10 @@ import { SIM_START_MS, startGatewayProc, startSimProc } from './lib/system.js';
 import { measureBare, measureThroughBus, type StreamStats } from './tick-fanout.js';
 
 const SCALING_RATE = 25;
-const INSTRUMENT_POINTS = [1, 10, 100, 1_000];
-const CONSUMER_POINTS = [1, 10, 100];
+/** BENCH_SCALING=widest: the 1 and 795-instrument points only (for profiling and A/B runs: ~1.5 min, not 2). */
+const WIDEST_ONLY = process.env.BENCH_SCALING === 'widest';
+const INSTRUMENT_POINTS = WIDEST_ONLY ? [1, 1_000] : [1, 10, 100, 1_000];
+const CONSUMER_POINTS = WIDEST_ONLY ? [1] : [1, 10, 100];
 
 interface Point {
   readonly n: number;
