@@ -69,6 +69,17 @@ export interface FillsTable {
   created_at_ms: string;
 }
 
+/** Kept by a trigger on fills (migration 0012): their signed sums per (broker, account, instrument id). */
+export interface LedgerPositionsTable {
+  broker: string;
+  account: string;
+  instrument_id: string;
+  /** Σ signed quantity (BUY +, SELL −), NUMERIC as a string. */
+  quantity: string;
+  /** Σ signed price × quantity. */
+  notional: string;
+}
+
 export interface FlaggedExecutionsTable {
   exec_id: string;
   broker: string;
@@ -131,6 +142,7 @@ export interface OrdersDb {
   orders: OrdersTable;
   order_events: OrderEventsTable;
   fills: FillsTable;
+  ledger_positions: LedgerPositionsTable;
   flagged_executions: FlaggedExecutionsTable;
   inbox: InboxTable;
   commands: CommandsTable;

@@ -35,15 +35,16 @@ export async function ledgerPosition(
   return positionOf(brokers, broker, instrumentId, rows);
 }
 
-/** The account's signed quantity per instrument id its fills name. */
+/**
+ * The account's signed quantity per instrument id its fills name: the sums a trigger on fills keeps (migration
+ * 0012), one row per instrument — not the fills themselves, which a year of trading makes hundreds of thousands.
+ */
 const positionRows = (db: Db | Trx, broker: string, account: string) =>
   db
-    .selectFrom('fills')
-    .select('instrument_id')
-    .select(signedQty.as('qty'))
+    .selectFrom('ledger_positions')
+    .select(['instrument_id', 'quantity as qty'])
     .where('broker', '=', broker)
-    .where('account', '=', account)
-    .groupBy('instrument_id');
+    .where('account', '=', account);
 
 /** The position in `instrumentId` from the per-id rows, older ids mapped by `currentIdOf`. */
 async function positionOf(

@@ -10,6 +10,7 @@ import * as stringBrokerOrderIds from './0008-string-broker-order-ids.js';
 import * as instrumentIds from './0009-instrument-ids.js';
 import * as orderViews from './0010-order-views.js';
 import * as flushBarrier from './0011-flush-barrier.js';
+import * as ledgerPositions from './0012-ledger-positions.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-init': init,
@@ -23,4 +24,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0009-instrument-ids': instrumentIds,
   '0010-order-views': orderViews,
   '0011-flush-barrier': flushBarrier,
+  '0012-ledger-positions': ledgerPositions,
 };
