@@ -87,12 +87,11 @@ interface Sums {
   readonly notional: string;
 }
 
-/** Both sides as exact decimal text, keyed rows in one order; zero rows of the kept table left out (see below). */
+/** Both sides as exact decimal text, keyed rows in one order: a row on one side exactly when the other has it. */
 async function bothSides(db: Db, schema: string): Promise<{ kept: Sums[]; summed: Sums[] }> {
   const kept = await sql<Sums>`
     select broker, account, instrument_id, quantity::text as quantity, notional::text as notional
       from ${sql.table(`${schema}.ledger_positions`)}
-     where not (quantity = 0 and notional = 0)
      order by 1, 2, 3`.execute(db);
   const summed = await sql<Sums>`
     select broker, account, instrument_id,
@@ -100,8 +99,6 @@ async function bothSides(db: Db, schema: string): Promise<{ kept: Sums[]; summed
            sum(case when side = 'BUY' then price * quantity else -(price * quantity) end)::text as notional
       from ${sql.table(`${schema}.fills`)}
      group by 1, 2, 3
-    having not (sum(case when side = 'BUY' then quantity else -quantity end) = 0
-            and sum(case when side = 'BUY' then price * quantity else -(price * quantity) end) = 0)
      order by 1, 2, 3`.execute(db);
   // NUMERIC text keeps its scale (1.50 vs 1.5): compare the values, not their spelling.
   const norm = (rows: readonly Sums[]) =>
@@ -156,6 +153,26 @@ describe.each(['pg', 'pglite'] as const)('ledger_positions (%s)', (kind) => {
       expect(summed.length).toBeGreaterThan(0);
       expect(kept, `round ${round}`).toEqual(summed);
     }
+    // Every fill of one key deleted: its row goes, as the sum over fills has none. A key whose fills net to zero
+    // in quantity and notional keeps its row (the sum over fills shows it flat).
+    await db.deleteFrom('fills').where('broker', '=', 'ib').where('account', '=', 'DU1').execute();
+    const flat = (side: string) => ({
+      ...randomFill(next, 'o-1'),
+      broker: 'ib',
+      account: 'DU9',
+      instrument_id: 'FLAT',
+      side,
+      quantity: '5',
+      price: '10.5',
+    });
+    await db
+      .insertInto('fills')
+      .values([flat('BUY'), flat('SELL')])
+      .execute();
+    const { kept, summed } = await bothSides(db, schema);
+    expect(kept.some((r) => r.broker === 'ib' && r.account === 'DU1')).toBe(false);
+    expect(kept).toContainEqual({ broker: 'ib', account: 'DU9', instrument_id: 'FLAT', quantity: '0', notional: '0' });
+    expect(kept).toEqual(summed);
     await sql`truncate ${sql.table(`${schema}.fills`)}`.execute(database.db);
     const left = await db.selectFrom('ledger_positions').selectAll().execute();
     expect(left).toEqual([]);

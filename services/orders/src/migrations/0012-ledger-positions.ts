@@ -29,16 +29,25 @@ export async function up(db: Kysely<any>): Promise<void> {
   // One upsert per (broker, account, instrument) a statement touched, from its transition tables: a row-level
   // trigger updated the same position row once per fill, and a statement inserting many fills of one instrument
   // then walked an ever longer chain of that row's versions (300,000 fills in one statement: 257 s). Keys in order,
-  // so two statements lock the rows they share in the same order; keys whose sums did not move are not written.
-  const upsert = (signed: string) => `
+  // so two statements lock the rows they share in the same order; on an update or delete, keys whose sums did not
+  // move (a commission recorded) are not written.
+  const upsert = (signed: string, onlyMoved: boolean) => `
       insert into ledger_positions as p (broker, account, instrument_id, quantity, notional)
       select broker, account, instrument_id, sum(q), sum(n)
         from (${signed}) d
        group by broker, account, instrument_id
-      having sum(q) <> 0 or sum(n) <> 0
+      ${onlyMoved ? 'having sum(q) <> 0 or sum(n) <> 0' : ''}
        order by broker, account, instrument_id
       on conflict (broker, account, instrument_id)
       do update set quantity = p.quantity + excluded.quantity, notional = p.notional + excluded.notional`;
+  // A row exists exactly while fills of its key do, as the sum over fills has a row: a key whose last fill was
+  // deleted (or moved to another key) goes.
+  const dropEmptied = `
+      delete from ledger_positions p
+       using (select distinct broker, account, instrument_id from old_fills) o
+       where p.broker = o.broker and p.account = o.account and p.instrument_id = o.instrument_id
+         and not exists (select 1 from fills f
+                          where f.broker = o.broker and f.account = o.account and f.instrument_id = o.instrument_id)`;
   const rows = (table: string, sign: 1 | -1) => `
         select broker, account, instrument_id,
                ${sign} * (case when side = 'BUY' then quantity else -quantity end) as q,
@@ -50,11 +59,13 @@ export async function up(db: Kysely<any>): Promise<void> {
       if tg_op = 'TRUNCATE' then
         delete from ledger_positions;
       elsif tg_op = 'INSERT' then
-        ${sql.raw(upsert(rows('new_fills', 1)))};
+        ${sql.raw(upsert(rows('new_fills', 1), false))};
       elsif tg_op = 'DELETE' then
-        ${sql.raw(upsert(rows('old_fills', -1)))};
+        ${sql.raw(upsert(rows('old_fills', -1), true))};
+        ${sql.raw(dropEmptied)};
       else
-        ${sql.raw(upsert(`${rows('old_fills', -1)} union all ${rows('new_fills', 1)}`))};
+        ${sql.raw(upsert(`${rows('old_fills', -1)} union all ${rows('new_fills', 1)}`, true))};
+        ${sql.raw(dropEmptied)};
       end if;
       return null;
     end
