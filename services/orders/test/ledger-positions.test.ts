@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { migrateToLatest, sql } from '@trading-system/storage';
-import { openPgliteTestDatabase, openPgTestDatabase, type TestDatabase } from '@trading-system/testkit';
+import { openPgliteTestDatabase, openPgTestDatabase, seededRandom, type TestDatabase } from '@trading-system/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { Db } from '../src/ledger.js';
 import { migrations } from '../src/migrations/index.js';
@@ -22,18 +22,6 @@ async function open(kind: 'pg' | 'pglite'): Promise<{ database: TestDatabase<unk
   const database = kind === 'pg' ? await openPgTestDatabase() : await openPgliteTestDatabase();
   opened.push(database);
   return { database, schema: database.newSchema('orders') };
-}
-
-/** A deterministic generator (mulberry32): a failure replays with the same fills. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const BROKERS = ['ib', 'alpaca'];
@@ -113,7 +101,7 @@ describe.each(['pg', 'pglite'] as const)('ledger_positions (%s)', (kind) => {
     await migrateToLatest(database.db, { schema, migrations });
     const db = database.db.withSchema(schema) as unknown as Db;
     await anOrder(db, 'o-1');
-    const next = rng(20261204);
+    const next = seededRandom(20261204);
     const execIds: string[] = [];
     for (let round = 0; round < 6; round++) {
       const batch = Array.from({ length: 40 }, () => randomFill(next, 'o-1'));
@@ -183,7 +171,7 @@ describe.each(['pg', 'pglite'] as const)('ledger_positions (%s)', (kind) => {
     await migrateBefore(database.db, schema, '0012');
     const db = database.db.withSchema(schema) as unknown as Db;
     await anOrder(db, 'o-old');
-    const next = rng(7);
+    const next = seededRandom(7);
     await db
       .insertInto('fills')
       .values(Array.from({ length: 60 }, () => randomFill(next, 'o-old')))
