@@ -156,8 +156,13 @@ describe('end to end: the fate of every order is established from the broker', (
   });
 
   test('an order is pendingSubmit until ib-sim acknowledges it, then submitted', async () => {
-    const warm = `w-${randomUUID()}`;
-    await waitUntil(async () => ((await submit(warm)).ok ? true : undefined), 30_000); // a quote has arrived
+    // Until a quote has arrived the collar denies (RISK_NO_REFERENCE_PRICE, retryable): each try under a new id,
+    // as a client retries — the same id would be a repeat of the denied order and answered with its denial again
+    // (a first try denied on a loaded runner then failed the test after 30 s).
+    const warm = await waitUntil(async () => {
+      const id = `w-${randomUUID()}`;
+      return (await submit(id)).ok ? id : undefined;
+    }, 30_000);
     await until(warm, 'submitted');
     await control('/delay', { ms: 1_500 });
     try {
