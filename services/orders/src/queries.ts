@@ -82,6 +82,30 @@ export async function handleList(ctx: OmsContext, req: ListOrdersRequest): Promi
   };
 }
 
+const instrumentKey = (broker: string, instrumentId: string): string => `${broker}\u0000${instrumentId}`;
+
+/**
+ * The instrument each (broker, instrument id) was ordered as, from one order of it: one statement for all the
+ * keys, an index probe each (orders_instrument), where a query per position scanned the ledger for each.
+ */
+async function instrumentsOf(
+  ctx: OmsContext,
+  keys: readonly { readonly broker: string; readonly instrumentId: string }[],
+): Promise<Map<string, Instrument>> {
+  const found = new Map<string, Instrument>();
+  if (keys.length === 0) return found;
+  const { rows } = await sql<{ broker: string; instrument_id: string; instrument: unknown }>`
+    select k.broker, k.instrument_id, o.instrument
+      from unnest(${keys.map((k) => k.broker)}::text[], ${keys.map((k) => k.instrumentId)}::text[])
+           as k(broker, instrument_id)
+     cross join lateral (
+       select instrument from ${sql.table(`${ctx.config.schema}.orders`)} o
+        where o.broker = k.broker and o.instrument_id = k.instrument_id and o.instrument is not null
+        limit 1) o`.execute(ctx.db);
+  for (const r of rows) found.set(instrumentKey(r.broker, r.instrument_id), json<Instrument>(r.instrument));
+  return found;
+}
+
 /**
  * Ledger positions, and their differences from the brokers' positions in snapshots taken for this request (every
  * broker in scope: the requested one, else every routed broker and every broker the ledger has fills of). A broker
@@ -110,16 +134,13 @@ export async function handlePositions(ctx: OmsContext, req: OrdersPositionsReque
   // Fills recorded under an instrument's older id count in its current id's row (the id the broker reports).
   const ledger = await canonicalLedgerPositions(ctx.brokers, recorded);
 
+  const instruments = await instrumentsOf(
+    ctx,
+    ledger.flatMap((p) => p.recordedAs.map((instrumentId) => ({ broker: p.broker, instrumentId }))),
+  );
   const positions: Position[] = [];
   for (const p of ledger) {
-    const sample = await ctx.db
-      .selectFrom('orders')
-      .select('instrument')
-      .where('broker', '=', p.broker)
-      .where('instrument_id', 'in', p.recordedAs)
-      .where('instrument', 'is not', null)
-      .executeTakeFirst();
-    const i = sample === undefined ? undefined : json<Instrument>(sample.instrument);
+    const i = p.recordedAs.map((id) => instruments.get(instrumentKey(p.broker, id))).find((x) => x !== undefined);
     if (i === undefined) continue;
     positions.push({
       broker: p.broker,

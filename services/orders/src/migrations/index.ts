@@ -11,6 +11,7 @@ import * as instrumentIds from './0009-instrument-ids.js';
 import * as orderViews from './0010-order-views.js';
 import * as flushBarrier from './0011-flush-barrier.js';
 import * as ledgerPositions from './0012-ledger-positions.js';
+import * as ordersByInstrument from './0013-orders-by-instrument.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-init': init,
@@ -25,4 +26,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0010-order-views': orderViews,
   '0011-flush-barrier': flushBarrier,
   '0012-ledger-positions': ledgerPositions,
+  '0013-orders-by-instrument': ordersByInstrument,
 };
