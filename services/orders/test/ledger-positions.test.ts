@@ -141,6 +141,20 @@ describe.each(['pg', 'pglite'] as const)('ledger_positions (%s)', (kind) => {
       expect(summed.length).toBeGreaterThan(0);
       expect(kept, `round ${round}`).toEqual(summed);
     }
+    // Every fill of one key moved to another key by one update: the first key's row goes.
+    await db
+      .updateTable('fills')
+      .set({ account: 'DU7' })
+      .where('broker', '=', 'alpaca')
+      .where('account', '=', 'DU2')
+      .where('instrument_id', '=', '265598')
+      .execute();
+    const moved = await bothSides(db, schema);
+    expect(moved.kept.some((r) => r.broker === 'alpaca' && r.account === 'DU2' && r.instrument_id === '265598')).toBe(
+      false,
+    );
+    expect(moved.kept.some((r) => r.broker === 'alpaca' && r.account === 'DU7')).toBe(true);
+    expect(moved.kept).toEqual(moved.summed);
     // Every fill of one key deleted: its row goes, as the sum over fills has none. A key whose fills net to zero
     // in quantity and notional keeps its row (the sum over fills shows it flat).
     await db.deleteFrom('fills').where('broker', '=', 'ib').where('account', '=', 'DU1').execute();

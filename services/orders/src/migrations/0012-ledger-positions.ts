@@ -65,7 +65,12 @@ export async function up(db: Kysely<any>): Promise<void> {
         ${sql.raw(dropEmptied)};
       else
         ${sql.raw(upsert(`${rows('old_fills', -1)} union all ${rows('new_fills', 1)}`, true))};
-        ${sql.raw(dropEmptied)};
+        -- Only a key some fill left, and no fill of the statement has now, can have become empty; a commission
+        -- recorded (the common update) moves no fill and skips the look at fills.
+        if exists (select broker, account, instrument_id from old_fills
+                   except select broker, account, instrument_id from new_fills) then
+          ${sql.raw(dropEmptied)};
+        end if;
       end if;
       return null;
     end
@@ -83,11 +88,6 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     create trigger fills_positions_truncate after truncate on fills
       for each statement execute function fills_keep_positions()`.execute(db);
-  await sql`
-    insert into ledger_positions (broker, account, instrument_id, quantity, notional)
-    select broker, account, instrument_id,
-           sum(case when side = 'BUY' then quantity else -quantity end),
-           sum(case when side = 'BUY' then price * quantity else -(price * quantity) end)
-      from fills
-     group by broker, account, instrument_id`.execute(db);
+  // The fills already in the ledger, summed as the insert trigger sums a statement's.
+  await sql.raw(upsert(rows('fills', 1), false)).execute(db);
 }
