@@ -84,6 +84,48 @@ describe('orders', () => {
     expect(comm).toHaveLength(1);
   });
 
+  test('a burst of fills: the stream holds every fact once, in the order the gateway published them, when flushed() resolves', async () => {
+    // Facts are published without waiting for each acknowledgement (orders.ts publishNow): their order on the
+    // stream must still be the order they were issued in, and flushed() must still mean "all of them stored".
+    const ids = Array.from({ length: 40 }, coid);
+    type Fact = { subject: string; data: Record<string, unknown> };
+    const seen: Fact[] = [];
+    const sub = h.bus.subscribe<Record<string, unknown>>(evt('>'), (m) => void seen.push(m));
+    const execIdOf = (f: Fact): unknown =>
+      f.subject.endsWith('.execution') ? (f.data.execution as { execId: string }).execId : undefined;
+    const ours = (facts: readonly Fact[]): string[] => {
+      const mine = facts.filter((f) => ids.some((id) => JSON.stringify(f.data).includes(id)));
+      const execIds = new Set(mine.map(execIdOf).filter((x) => x !== undefined));
+      return facts
+        .filter((f) => mine.includes(f) || (f.subject.endsWith('.commissionReport') && execIds.has(f.data.execId)))
+        .map((f) => `${f.subject.split('.').at(-1)}:${String(f.data.eventId)}`);
+    };
+    try {
+      const replies = await Promise.all(ids.map((id) => place(order(id, { quantity: '1' }))));
+      expect(replies.every((r) => r.ok)).toBe(true);
+      await until(
+        () => ours(seen).filter((k) => k.startsWith('commissionReport:')).length === ids.length,
+        10_000,
+        'a commission report for each fill',
+      );
+      await orders()?.flushed();
+      const live = ours(seen);
+      const stored = ours(
+        (await storedEvents(`broker.${h.broker}.evt.>`)).map((m) => ({ subject: m.subject, data: m.data })),
+      );
+      expect(stored).toEqual(live);
+      expect(new Set(stored).size).toBe(stored.length);
+      const execs = stored.filter((k) => k.startsWith('execution:'));
+      expect(execs).toHaveLength(ids.length);
+      for (const e of execs) {
+        const c = stored.indexOf(`commissionReport:comm-${e.slice('execution:exec-'.length)}`);
+        expect(c).toBeGreaterThan(stored.indexOf(e));
+      }
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
   test('a retried placeOrder with the same clientOrderId changes nothing', async () => {
     const id = coid();
     const a = await place(order(id, { orderType: 'LMT', limitPrice: '1' }));
