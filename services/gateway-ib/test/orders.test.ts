@@ -95,7 +95,7 @@ describe('orders', () => {
       f.subject.endsWith('.execution') ? (f.data.execution as { execId: string }).execId : undefined;
     const ours = (facts: readonly Fact[]): string[] => {
       const mine = facts.filter((f) => ids.some((id) => JSON.stringify(f.data).includes(id)));
-      const execIds = new Set(mine.map(execIdOf).filter((x) => x !== undefined));
+      const execIds = new Set<unknown>(mine.map(execIdOf).filter((x) => x !== undefined));
       return facts
         .filter((f) => mine.includes(f) || (f.subject.endsWith('.commissionReport') && execIds.has(f.data.execId)))
         .map((f) => `${f.subject.split('.').at(-1)}:${String(f.data.eventId)}`);
