@@ -21,8 +21,10 @@ import { registerConnectionHandlers } from './server/handlers/connection.js';
 import { registerContractHandlers } from './server/handlers/contracts.js';
 import { registerHistoricalHandlers } from './server/handlers/historical.js';
 import { registerMarketDataHandlers } from './server/handlers/market-data.js';
+import { registerMarketExtrasHandlers } from './server/handlers/market-extras.js';
 import { registerOptionHandlers } from './server/handlers/options.js';
 import { registerOrderHandlers } from './server/handlers/orders.js';
+import { registerReferenceRequestHandlers } from './server/handlers/reference-requests.js';
 import { TwsServer } from './server/server.js';
 import { SimContext, type SimSettings } from './server/sim-context.js';
 
@@ -108,8 +110,10 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   registerConnectionHandlers(registry);
   registerContractHandlers(registry);
   registerMarketDataHandlers(registry);
+  registerMarketExtrasHandlers(registry);
   registerHistoricalHandlers(registry);
   registerOptionHandlers(registry);
+  registerReferenceRequestHandlers(registry);
   const exchange = Exchange.open({
     quotes: coreQuotes(catalog, quotes),
     instruments: instrumentLookup(catalog),

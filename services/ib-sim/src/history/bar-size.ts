@@ -108,7 +108,21 @@ export function checkStep(duration: Duration, bar: BarSize): string | undefined 
   return undefined;
 }
 
-export const WHAT_TO_SHOW = ['TRADES', 'MIDPOINT', 'BID', 'ASK', 'BID_ASK', 'ADJUSTED_LAST'] as const;
+/**
+ * whatToShow values reqHistoricalData accepts. HISTORICAL_VOLATILITY / OPTION_IMPLIED_VOLATILITY are bars of
+ * annualised volatility; SCHEDULE is answered with HISTORICAL_SCHEDULE (106), never with bars.
+ */
+export const WHAT_TO_SHOW = [
+  'TRADES',
+  'MIDPOINT',
+  'BID',
+  'ASK',
+  'BID_ASK',
+  'ADJUSTED_LAST',
+  'HISTORICAL_VOLATILITY',
+  'OPTION_IMPLIED_VOLATILITY',
+  'SCHEDULE',
+] as const;
 export type WhatToShow = (typeof WHAT_TO_SHOW)[number];
 
 export function parseWhatToShow(text: string): WhatToShow | undefined {

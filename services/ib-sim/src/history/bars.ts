@@ -2,6 +2,8 @@
  * Historical bars: pure functions of (instrument, window, bar size, whatToShow, useRTH). Intraday bars sit on
  * a grid aligned to local midnight in the instrument's time zone and are clipped to sessions (so a US stock's
  * first 1-hour RTH bar is 09:30–10:00); daily bars are one per session, weekly/monthly group daily bars.
+ * Volatility bars (HISTORICAL_VOLATILITY, OPTION_IMPLIED_VOLATILITY) sample the series of volatility.ts the way
+ * price bars sample prices, unrounded, with volume, WAP and count -1 as for MIDPOINT.
  */
 
 import { dayNumberToDate, fromWall, toWall } from '@trading-system/contracts';
@@ -12,6 +14,7 @@ import { roundToTick } from '../market/quote-source.js';
 import type { BarSeries, ReplayBar } from '../market/replay.js';
 import { floorIndex } from '../market/replay.js';
 import type { BarSize, Duration, WhatToShow } from './bar-size.js';
+import { type VolatilityKind, volatilityAt } from './volatility.js';
 
 export interface Bar {
   readonly startMs: number;
@@ -37,7 +40,7 @@ export interface BarQuery {
 }
 
 /** Start of the request window. D counts sessions back from the end, W/M/Y are calendar spans. */
-export function windowStart(q: BarQuery): number {
+export function windowStart(q: Pick<BarQuery, 'instrument' | 'endMs' | 'duration' | 'useRth'>): number {
   const { duration, endMs, instrument } = q;
   switch (duration.unit) {
     case 'S':
@@ -63,17 +66,22 @@ export function windowStart(q: BarQuery): number {
   }
 }
 
-type Side = 'trade' | 'mid' | 'bid' | 'ask';
+type Side = 'trade' | 'mid' | 'bid' | 'ask' | VolatilityKind;
 
 function sideOf(what: WhatToShow): Side {
   if (what === 'TRADES' || what === 'ADJUSTED_LAST') return 'trade';
   if (what === 'BID') return 'bid';
   if (what === 'ASK') return 'ask';
+  if (what === 'HISTORICAL_VOLATILITY' || what === 'OPTION_IMPLIED_VOLATILITY') return what;
   return 'mid';
 }
 
-/** Price of one side at exactly tMs. */
+const isVolatility = (side: Side): side is VolatilityKind =>
+  side === 'HISTORICAL_VOLATILITY' || side === 'OPTION_IMPLIED_VOLATILITY';
+
+/** Price (or volatility) of one side at exactly tMs. */
 function priceAt(source: QuoteSource, instrument: Instrument, tMs: number, side: Side): number {
+  if (isVolatility(side)) return volatilityAt(source, instrument, side, tMs);
   if (side === 'trade') {
     return instrument.hasTrades ? source.tradePriceAt(instrument, tMs) : source.midAt(instrument, tMs);
   }
@@ -167,7 +175,8 @@ function makeBar(
   const { instrument } = q;
   const side = sideOf(q.whatToShow);
   let ohlc: Ohlcv | undefined;
-  const s = fileSeries(source, instrument.conId, startMs, endMs);
+  // Replayed files hold prices; volatility is always derived from the path.
+  const s = isVolatility(side) ? undefined : fileSeries(source, instrument.conId, startMs, endMs);
   if (s && s.resolution === 'minute' && endMs - startMs >= 60_000) {
     ohlc = fromMinuteFile(s, startMs, endMs, fileSideAdjust(s, instrument, side));
     if (!ohlc) return undefined;
@@ -182,7 +191,7 @@ function makeBar(
     volume = ohlc.volume ?? Math.max(0, source.volumeAt(instrument, endMs - 1) - source.volumeAt(instrument, startMs));
   }
   const tick = instrument.minTick;
-  const r = (p: number): number => roundToTick(p, side === 'mid' ? tick / 2 : tick);
+  const r = (p: number): number => (isVolatility(side) ? p : roundToTick(p, side === 'mid' ? tick / 2 : tick));
   const high = Math.max(ohlc.high, ohlc.open, ohlc.close);
   const low = Math.min(ohlc.low, ohlc.open, ohlc.close);
   const avgTrade = instrument.secType === 'STK' ? 150 : 3;

@@ -23,6 +23,25 @@ export interface ContractQuery {
   readonly includeExpired: boolean;
 }
 
+/** A query naming only a symbol and security type (and a conId when the request carries one): every other attribute any. */
+export function symbolQuery(symbol: string, secType: string, conId = 0): ContractQuery {
+  return {
+    conId,
+    symbol,
+    secType,
+    lastTradeDateOrContractMonth: '',
+    strike: undefined,
+    right: '',
+    multiplier: '',
+    exchange: '',
+    primaryExch: '',
+    currency: '',
+    localSymbol: '',
+    tradingClass: '',
+    includeExpired: false,
+  };
+}
+
 const norm = (s: string): string => s.trim().toUpperCase();
 
 function normRight(right: string): string {

@@ -16,6 +16,7 @@ import { type CountedMessage, RateLimiter } from './rate-limiter.js';
 import { Session } from './session.js';
 import type { SimContext } from './sim-context.js';
 import { noticeText, readError, TWS_ERRORS } from './tws-errors.js';
+import { answerUnsupported } from './unsupported-requests.js';
 
 /** Farm notices real TWS sends right after START_API (spec §1.3). */
 const CONNECT_NOTICES: ReadonlyArray<[number, string]> = [
@@ -178,7 +179,7 @@ export class TwsServer {
       this.sim.received.set(messageId, (this.sim.received.get(messageId) ?? 0) + 1);
       const handler = this.registry.get(messageId);
       if (!handler) {
-        session.log.warn({ messageId }, 'unsupported message ignored');
+        answerUnsupported(session, messageId, reader);
         return;
       }
       handler(session, reader, this.sim);

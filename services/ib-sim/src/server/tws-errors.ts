@@ -30,6 +30,13 @@ export const TWS_ERRORS = {
   impliedTimeZone: { code: 2174, text: '' },
   competingSession: { code: 10197, text: 'No market data during competing live session' },
   endDateInvalid: { code: 10314, text: '' },
+  // Reference data and miscellaneous requests (handlers/reference-data.ts, news.ts, scanner.ts, fa.ts).
+  noScannerSubscription: { code: 365, text: 'No scanner subscription found for ticker id:' },
+  /** A paper account without the Reuters fundamentals entitlement (every report type, 2024-2026 captures). */
+  fundamentalsNotAllowed: { code: 10358, text: 'Fundamentals data is not allowed.' },
+  newsArticleNoData: { code: 10172, text: 'Failed to request news article: No data available' },
+  /** reqWshMetaData / reqWshEventData without the Wall Street Horizon subscription. */
+  wshNotAllowed: { code: 10276, text: 'News feed is not allowed.' },
 } as const;
 
 /** 162 — HMDS refusals and notices. */
@@ -48,6 +55,25 @@ export function readError(messageId: number | string, detail: string): { code: n
 /** 321 — request validation. The two letters are an obfuscated class name in real TWS. */
 export function validationError(cause: string): { code: number; text: string } {
   return { code: 321, text: `Error validating request.-'bM' : cause - ${cause}` };
+}
+
+/**
+ * 321 with the class letters TWS puts in the text of that request, where captures show them (ibx's reference
+ * gateway traces): 'cd' market rules, 'ca' historical news, 'cg' news articles, 'co' scanner, 'bL' fundamentals,
+ * 'V' smart components, 'b9' requestFA, 'b1' replaceFA.
+ */
+export function validationErrorIn(letters: string, cause: string): { code: number; text: string } {
+  return { code: 321, text: `Error validating request.-'${letters}' : cause - ${cause}` };
+}
+
+/** 322 with the class letters of the request (see validationErrorIn). */
+export function processingErrorIn(letters: string, cause: string): { code: number; text: string } {
+  return { code: 322, text: `Error processing request.-'${letters}' : cause - ${cause}` };
+}
+
+/** 165 — HMDS notices that do not end the request (e.g. a scan with no rows). */
+export function hmdsQueryMessage(detail: string): { code: number; text: string } {
+  return { code: 165, text: `Historical Market Data Service query message:${detail}` };
 }
 
 /** 322 — limits while processing a request. */

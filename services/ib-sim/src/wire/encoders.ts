@@ -6,6 +6,7 @@
  */
 import type { Instrument } from '../instruments/instrument.js';
 import { multiplierText } from '../instruments/instrument.js';
+import { marketRuleIds } from '../instruments/market-rules.js';
 import { asciiEscape, fmtDouble, fmtInt } from './fields.js';
 import { OUT, SV } from './message-ids.js';
 
@@ -79,10 +80,7 @@ export function contractData(reqId: number, i: Instrument, extras: ContractDataE
     '0', // aggGroup
     i.underSymbol,
     i.underSecType,
-    i.validExchanges
-      .split(',')
-      .map(() => (i.secType === 'CASH' ? '239' : i.secType === 'FUT' ? '32' : '26'))
-      .join(','),
+    marketRuleIds(i),
     i.lastTradeDate,
     i.stockType,
     i.minSize,

@@ -1,7 +1,7 @@
 /**
- * reqHistoricalData (every bar size, duration, whatToShow, endDateTime form, keepUpToDate),
- * cancelHistoricalData, reqHeadTimestamp / cancelHeadTimestamp — with IB's validation texts, the step table,
- * pacing, and the 50-open-requests limit.
+ * reqHistoricalData (every bar size, duration, whatToShow, endDateTime form, keepUpToDate; SCHEDULE answered with
+ * HISTORICAL_SCHEDULE), cancelHistoricalData, reqHeadTimestamp / cancelHeadTimestamp — with IB's validation texts,
+ * the step table, pacing, and the 50-open-requests limit. Registers the histogram and historical-ticks handlers too.
  */
 
 import {
@@ -21,19 +21,33 @@ import {
   IMPLIED_ZONE_WARNING,
   parseEndDate,
 } from '../../history/dates.js';
+import { historicalSchedule } from '../../history/schedule.js';
+import { hasVolatilityData, type VolatilityKind } from '../../history/volatility.js';
 import { resolveInstrument } from '../../instruments/contract-query.js';
 import type { Instrument } from '../../instruments/instrument.js';
 import { readContract } from '../../wire/contract-fields.js';
 import * as enc from '../../wire/encoders.js';
 import { fmtDouble } from '../../wire/fields.js';
+import * as histEnc from '../../wire/history-encoders.js';
 import { IN } from '../../wire/message-ids.js';
 import type { HandlerRegistry } from '../dispatcher.js';
 import type { Session } from '../session.js';
 import type { SimContext } from '../sim-context.js';
 import { hmdsError, processingError, TWS_ERRORS, validationError } from '../tws-errors.js';
+import { registerHistogramHandlers } from './histogram.js';
+import { registerHistoricalTickHandlers } from './historical-ticks.js';
 
 const histKey = (reqId: number): string => `hist:${reqId}`;
 const KEEP_UP_TO_DATE_INTERVAL_MS = 5_000;
+/**
+ * HMDS's names of the volatility series in its "no data" refusal. `OptionImpliedVol` is verbatim from TWS
+ * (`No historical market data for SPY/OPT@IBVOL OptionImpliedVol 3600`, ib_insync issue 458: volatility comes
+ * from the IBVOL source, the number is the bar length in seconds); `HistoricalVol` is its unverified analogue.
+ */
+const VOLATILITY_LABEL: Readonly<Record<VolatilityKind, string>> = {
+  HISTORICAL_VOLATILITY: 'HistoricalVol',
+  OPTION_IMPLIED_VOLATILITY: 'OptionImpliedVol',
+};
 
 function fail(session: Session, reqId: number, e: { code: number; text: string }): void {
   session.error(reqId, e.code, e.text);
@@ -76,6 +90,11 @@ interface HistoricalRequest {
 }
 
 function answer(session: Session, sim: SimContext, req: HistoricalRequest): void {
+  if (req.whatToShow === 'SCHEDULE') {
+    const s = historicalSchedule(req.instrument, req.endMs, req.duration.duration, req.useRth);
+    session.send(histEnc.historicalSchedule(req.reqId, s.startDateTime, s.endDateTime, s.timeZone, s.sessions));
+    return;
+  }
   const zone = req.instrument.schedule.timeZoneId;
   const q = {
     instrument: req.instrument,
@@ -142,6 +161,8 @@ export function registerHistoricalHandlers(registry: HandlerRegistry): void {
     if (!whatToShow) return fail(session, reqId, validationError(`What to show value of ${whatToShowText} rejected.`));
     if (formatDate !== 1 && formatDate !== 2)
       return fail(session, reqId, validationError(`Date formatting selection of ${formatDate} rejected.`));
+    if (whatToShow === 'SCHEDULE' && barSize.unit !== 'day')
+      return fail(session, reqId, validationError('Only daily resolution supported for Schedule requests'));
     if (keepUpToDate) {
       if (endDateTime.trim() !== '')
         return fail(session, reqId, validationError('End date not supported with live updates'));
@@ -166,6 +187,18 @@ export function registerHistoricalHandlers(registry: HandlerRegistry): void {
         reqId,
         hmdsError(
           `No historical market data for ${instrument.symbol}/${instrument.secType}@${instrument.exchange} Last ${barSize.text}`,
+        ),
+      );
+    }
+    if (
+      (whatToShow === 'HISTORICAL_VOLATILITY' || whatToShow === 'OPTION_IMPLIED_VOLATILITY') &&
+      !hasVolatilityData(instrument, whatToShow)
+    ) {
+      return fail(
+        session,
+        reqId,
+        hmdsError(
+          `No historical market data for ${instrument.symbol}/${instrument.secType}@IBVOL ${VOLATILITY_LABEL[whatToShow]} ${barSize.seconds}`,
         ),
       );
     }
@@ -251,4 +284,7 @@ export function registerHistoricalHandlers(registry: HandlerRegistry): void {
   registry.register(IN.CANCEL_HEAD_TIMESTAMP, (_session, r) => {
     r.int(); // reqId: the answer is already sent; nothing to cancel
   });
+
+  registerHistogramHandlers(registry);
+  registerHistoricalTickHandlers(registry);
 }

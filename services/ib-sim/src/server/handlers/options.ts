@@ -3,7 +3,7 @@
  * of a trading class, then 76), calculateImpliedVolatility and calculateOptionPrice (answered once with a
  * tickOptionComputation of tick type 53 on the request id) and their cancels.
  */
-import { findInstruments, resolveInstrument } from '../../instruments/contract-query.js';
+import { findInstruments, resolveInstrument, symbolQuery } from '../../instruments/contract-query.js';
 import type { Instrument } from '../../instruments/instrument.js';
 import type { OptionSpec } from '../../market/option-model.js';
 import { computationAtVol, computationFromPrice } from '../../market/option-ticks.js';
@@ -64,25 +64,7 @@ export function optionChain(options: readonly Instrument[], exchangeFilter: stri
 
 function underlyingOf(sim: SimContext, symbol: string, secType: string, conId: number): Instrument | undefined {
   if (conId > 0) return sim.catalog.get(conId);
-  const hits = findInstruments(
-    sim.catalog,
-    {
-      conId: 0,
-      symbol,
-      secType,
-      lastTradeDateOrContractMonth: '',
-      strike: undefined,
-      right: '',
-      multiplier: '',
-      exchange: '',
-      primaryExch: '',
-      currency: '',
-      localSymbol: '',
-      tradingClass: '',
-      includeExpired: false,
-    },
-    sim.todayYmd(),
-  );
+  const hits = findInstruments(sim.catalog, symbolQuery(symbol, secType), sim.todayYmd());
   return hits.length === 1 ? hits[0] : undefined;
 }
 
