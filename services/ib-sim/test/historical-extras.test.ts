@@ -265,6 +265,18 @@ describe('reqHistogramData', () => {
     raw.send(['88', '901', '265598', '', '', '', '', '', '', 'SMART', '', '', '', '', '0', '1', 'three days']);
     const err = await raw.waitFor((m) => m[0] === '4' && m[2] === '901');
     expect(err[3]).toBe('321');
+    // Periods past a year in days/weeks/months, or past HISTOGRAM_MAX_YEARS, are refused at once: "99999999 days"
+    // walked every session back with the sim's event loop blocked for 18 s.
+    for (const [id, period] of [
+      ['903', '99999999 days'],
+      ['904', '53 weeks'],
+      ['905', '13 months'],
+      ['906', '6 years'],
+    ] as const) {
+      raw.send(['88', id, '265598', '', '', '', '', '', '', 'SMART', '', '', '', '', '0', '1', period]);
+      const tooLong = await raw.waitFor((m) => m[0] === '4' && m[2] === id, `the refusal of ${period}`, 1_000);
+      expect(tooLong[3]).toBe('321');
+    }
     raw.send(['89', '901']); // cancel of a finished histogram: silently accepted
     raw.send(['88', '902', '265598', '', '', '', '', '', '', 'SMART', '', '', '', '', '0', '1', '2 weeks']);
     await raw.waitFor((m) => m[0] === '89' && m[1] === '902');

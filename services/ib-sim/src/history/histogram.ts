@@ -50,6 +50,21 @@ export function parseHistogramPeriod(text: string): Duration | undefined {
   return { count, unit, seconds: count * UNIT_SECONDS[unit] };
 }
 
+/** Longest histogram period in years: the histogram is built on the sim's one thread while every client waits. */
+export const HISTOGRAM_MAX_YEARS = 5;
+
+/**
+ * Why a well-formed period is refused, or undefined. Days, weeks and months past a year must be asked in years, as
+ * for bar durations (the same 321 text); years are capped at HISTOGRAM_MAX_YEARS — "99999999 days" walked every
+ * session back for 18 s with the sim's event loop blocked for all its clients.
+ */
+export function histogramPeriodRefusal(d: Duration): string | undefined {
+  if ((d.unit === 'D' && d.count > 365) || (d.unit === 'W' && d.count > 52) || (d.unit === 'M' && d.count > 12))
+    return 'Historical data requests for durations longer than 365 days must be made in years.';
+  if (d.unit === 'Y' && d.count > HISTOGRAM_MAX_YEARS) return 'Historical data requested duration is invalid.';
+  return undefined;
+}
+
 /** At most this many trade prices are looked up per request; longer periods use longer chunks. */
 const MAX_CHUNKS = 100_000;
 

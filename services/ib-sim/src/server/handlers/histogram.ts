@@ -3,7 +3,7 @@
  * sim's trades (history/histogram.ts). One answer per request, nothing kept open: cancelHistogramData (89) has
  * nothing left to stop and, like TWS for a finished request, says nothing.
  */
-import { buildHistogram, parseHistogramPeriod } from '../../history/histogram.js';
+import { buildHistogram, histogramPeriodRefusal, parseHistogramPeriod } from '../../history/histogram.js';
 import { resolveInstrument } from '../../instruments/contract-query.js';
 import { readContract } from '../../wire/contract-fields.js';
 import { histogramData } from '../../wire/history-encoders.js';
@@ -25,6 +25,8 @@ export function registerHistogramHandlers(registry: HandlerRegistry): void {
     const period = parseHistogramPeriod(periodText);
     // Unverified text: no capture of TWS refusing a malformed period was found.
     if (!period) return fail(validationError(`Invalid time period: ${periodText}`));
+    const tooLong = histogramPeriodRefusal(period);
+    if (tooLong !== undefined) return fail(validationError(tooLong));
     // A histogram is of trades (HMDS data "Last"): quote-only instruments have none, as for TRADES bars.
     if (!instrument.hasTrades)
       return fail(
