@@ -14,6 +14,9 @@ import type { RateSeen } from './server/rate-book.js';
 import type { SimContext } from './server/sim-context.js';
 import { noticeText } from './server/tws-errors.js';
 
+/** Session hold prefixes of the streaming market-data requests a 1101 (data lost) ends. */
+const DATA_LOST_PREFIXES = ['mkt:', 'rtb:', 'depth:', 'tbt:'] as const;
+
 export interface SessionInfo {
   readonly connectionId: number;
   readonly clientId: number | undefined;
@@ -126,7 +129,9 @@ export function createControl(sim: SimContext, registry: HandlerRegistry, front:
           continue;
         }
         s.error(options.reqId ?? -1, code, text);
-        if (code === 1101) for (const key of s.keys('mkt:')) s.release(key);
+        // "Market and account data subscription requests must be resubmitted" (IB's text for 1101): every
+        // streaming market-data request of the connection ends — quotes, 5-s bars, depth, tick-by-tick.
+        if (code === 1101) for (const prefix of DATA_LOST_PREFIXES) for (const key of s.keys(prefix)) s.release(key);
       }
     },
     setReplyDelay(ms) {

@@ -147,15 +147,20 @@ describe('reqMktData', () => {
     c.ib.cancelMktData(7);
   });
 
-  test('1101 (data lost) drops server-side subscriptions', async () => {
+  test('1101 (data lost) drops server-side subscriptions: quotes, tick-by-tick and depth alike', async () => {
     await expect.poll(() => sim.control.marketDataLines).toBe(0);
     const first = nextEvent(c.ib, EventName.tickPrice, (id: number) => id === 11);
+    const tbt = nextEvent(c.ib, EventName.tickByTickBidAsk, (id: number) => id === 12);
+    const depth = nextEvent(c.ib, EventName.updateMktDepthL2, (id: number) => id === 13);
     c.ib.reqMktData(11, AAPL, '', false, false);
-    await first;
-    expect(sim.control.marketDataLines).toBe(1);
+    c.ib.reqTickByTickData(12, AAPL, 'BidAsk', 0, false);
+    c.ib.reqMktDepth(13, AAPL, 5, true);
+    await Promise.all([first, tbt, depth]);
+    expect(sim.control.marketDataLines).toBe(3);
     const notice = nextEvent(c.ib, EventName.info, (_m: string, code: number) => code === 1101);
     sim.control.broadcast(1101);
     await notice;
+    // "Market and account data subscription requests must be resubmitted": every stream ended, every line back.
     expect(sim.control.marketDataLines).toBe(0);
   });
 });
