@@ -1,4 +1,4 @@
-import { EventName, SecType, WhatToShow } from '@stoqey/ib';
+import { EventName, SecType, TickByTickDataType, WhatToShow } from '@stoqey/ib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunningSim } from '../src/app.js';
 import { scaledClock } from '../src/clock.js';
@@ -153,7 +153,7 @@ describe('reqMktData', () => {
     const tbt = nextEvent(c.ib, EventName.tickByTickBidAsk, (id: number) => id === 12);
     const depth = nextEvent(c.ib, EventName.updateMktDepthL2, (id: number) => id === 13);
     c.ib.reqMktData(11, AAPL, '', false, false);
-    c.ib.reqTickByTickData(12, AAPL, 'BidAsk', 0, false);
+    c.ib.reqTickByTickData(12, AAPL, TickByTickDataType.BidAsk, 0, false);
     c.ib.reqMktDepth(13, AAPL, 5, true);
     await Promise.all([first, tbt, depth]);
     expect(sim.control.marketDataLines).toBe(3);
