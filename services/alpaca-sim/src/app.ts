@@ -9,11 +9,15 @@ import { type Clock, realClock } from './clock.js';
 import { type AlpacaSimControl, createControl } from './control.js';
 import type { AccountIdentity } from './core/account.js';
 import { CORE_ACCOUNT } from './core/account.js';
+import { ActivityLog } from './core/activities.js';
 import { Broker } from './core/broker.js';
 import { coreClock, coreQuotes, instrumentLookup } from './core/engine-ports.js';
 import { initialFaults, RateLimiter } from './faults.js';
+import { accountRoutes } from './http/account-routes.js';
+import { dataHistoryRoutes } from './http/data-history-routes.js';
 import { dataRoutes } from './http/data-routes.js';
-import { type Credentials, createRestServer } from './http/router.js';
+import { dataSnapshotRoutes } from './http/data-snapshot-routes.js';
+import { type Credentials, createRestServer, type TlsKeyPair } from './http/router.js';
 import { tradingRoutes } from './http/trading-routes.js';
 import { type Logger, silentLogger } from './logger.js';
 import { AssetCatalog } from './market/assets.js';
@@ -44,12 +48,17 @@ export interface AlpacaSimOptions {
   /** Wall ms a data-stream client has to authenticate (default 10,000). */
   readonly authTimeoutMs?: number;
   readonly logger?: Logger;
+  /**
+   * Serve https/wss instead of http/ws. Clients that build their stream URLs themselves need it: the official JS
+   * SDK turns any `dataStreamUrl` into `wss://…/v2/{feed}`.
+   */
+  readonly tls?: TlsKeyPair;
 }
 
 export interface RunningAlpacaSim {
   readonly port: number;
   readonly host: string;
-  /** `http://host:port`: the trading and the data base URL alike. */
+  /** `http://host:port` (`https://` with `tls`): the trading and the data base URL alike. */
   readonly baseUrl: string;
   readonly control: AlpacaSimControl;
   stop(): Promise<void>;
@@ -81,13 +90,22 @@ export async function startAlpacaSim(options: AlpacaSimOptions = {}): Promise<Ru
     createdAtMs: clock.now(),
     lastEquityMicros: BigInt(Math.round(startingCash * 1_000_000)),
   };
+  const activities = new ActivityLog(broker);
   const faults = initialFaults();
+  const market = { catalog, model, clock };
   const server = createRestServer({
-    routes: [...tradingRoutes({ broker, catalog, model, clock, identity }), ...dataRoutes({ catalog, model, clock })],
+    routes: [
+      ...tradingRoutes({ broker, catalog, model, clock, identity }),
+      ...accountRoutes({ broker, catalog, model, clock, identity, activities, startingCash }),
+      ...dataRoutes(market),
+      ...dataHistoryRoutes(market),
+      ...dataSnapshotRoutes(market),
+    ],
     credentials,
     faults,
     limiter: new RateLimiter(options.rateLimitPerMinute ?? 200, options.rateLimitClock),
     log: log.child({ component: 'rest' }),
+    tls: options.tls,
   });
   const trading = new TradingStream(credentials, log.child({ component: 'trading-stream' }));
   const data = new DataStream({
@@ -137,7 +155,7 @@ export async function startAlpacaSim(options: AlpacaSimOptions = {}): Promise<Ru
   return {
     port: address.port,
     host: address.address,
-    baseUrl: `http://${address.address}:${address.port}`,
+    baseUrl: `${options.tls ? 'https' : 'http'}://${address.address}:${address.port}`,
     control,
     stop: async () => {
       clearInterval(ticker);

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { API_ERRORS, ApiError } from '../core/errors.js';
 import { type FaultState, type RateLimiter, rateHeaders } from '../faults.js';
@@ -42,6 +43,14 @@ export interface RestDeps {
   readonly faults: FaultState;
   readonly limiter: RateLimiter;
   readonly log: Logger;
+  /** Serve https (and so wss) with this key pair, as Alpaca's hosts do; plain http without it. */
+  readonly tls?: TlsKeyPair;
+}
+
+export interface TlsKeyPair {
+  /** PEM. */
+  readonly key: string | Buffer;
+  readonly cert: string | Buffer;
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -84,7 +93,7 @@ export function createRestServer(deps: RestDeps): Server {
     const url = new URL(req.url ?? '/', 'http://sim');
     // `:` in `/v2/orders:by_client_order_id` may arrive percent-encoded.
     const path = decodeURIComponent(url.pathname);
-    let api: Api = path.startsWith('/v2/stocks') || path.startsWith('/v1beta3') ? 'data' : 'trading';
+    let api: Api = path.startsWith('/v2/stocks') || path.startsWith('/v1beta') ? 'data' : 'trading';
     let headers: Record<string, string> = {};
     try {
       let params: string[] | undefined;
@@ -121,7 +130,8 @@ export function createRestServer(deps: RestDeps): Server {
       send(res, 500, API_ERRORS.internal().body(), headers);
     }
   };
-  return createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: unknown) => log.error({ err }, 'reply failed'));
-  });
+  };
+  return deps.tls ? createTlsServer({ key: deps.tls.key, cert: deps.tls.cert }, listener) : createServer(listener);
 }

@@ -11,7 +11,9 @@
  *
  * Errors use Alpaca's codes: 400 invalid syntax, 401 not authenticated, 402 auth failed, 403 already
  * authenticated, 404 auth timeout, 406 connection limit exceeded. Data is published by `pump(from, to)`: the
- * trades of every second in (from, to], the quote at each second when it changed, and the minute bars that closed.
+ * trades of every second in (from, to], the quote at each second where it changed from the second before, and the minute bars that closed.
+ * An upgrade request with `Content-Type: application/msgpack` switches the connection to MessagePack on binary
+ * frames (frame-codec.ts), as Alpaca's SDKs ask.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -20,8 +22,10 @@ import type { Credentials } from '../http/router.js';
 import type { Logger } from '../logger.js';
 import type { Asset, AssetCatalog } from '../market/assets.js';
 import { barOf } from '../market/bars.js';
+import { sameQuote } from '../market/history.js';
 import type { MarketModel } from '../market/prices.js';
 import { barWire, quoteWire, tradeWire } from '../market/wire.js';
+import { codecFor, type FrameCodec, FrameDecodeError } from './frame-codec.js';
 
 export const DATA_FEEDS: Readonly<Record<string, Asset['class']>> = {
   '/v2/iex': 'us_equity',
@@ -37,11 +41,11 @@ const QUIET_STOCK = ['updatedBars', 'dailyBars', 'statuses', 'lulds'] as const;
 
 interface Client {
   readonly socket: WebSocket;
+  readonly codec: FrameCodec;
   readonly feed: string;
   readonly assetClass: Asset['class'];
   authenticated: boolean;
   readonly subs: Record<Channel, Set<string>>;
-  readonly lastQuote: Map<string, string>;
   authTimer: NodeJS.Timeout | undefined;
 }
 
@@ -66,8 +70,8 @@ export class DataStream {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, feed));
   }
 
-  private send(client: Client, messages: readonly unknown[]): void {
-    if (messages.length > 0) client.socket.send(JSON.stringify(messages));
+  private send(client: Client, messages: readonly Record<string, unknown>[]): void {
+    if (messages.length > 0) client.socket.send(client.codec.encode(messages));
   }
 
   private error(client: Client, code: number, msg: string): void {
@@ -78,11 +82,11 @@ export class DataStream {
     const assetClass = DATA_FEEDS[feed] ?? 'us_equity';
     const client: Client = {
       socket,
+      codec: codecFor(req),
       feed,
       assetClass,
       authenticated: false,
       subs: { trades: new Set(), quotes: new Set(), bars: new Set() },
-      lastQuote: new Map(),
       authTimer: undefined,
     };
     this.clients.add(client);
@@ -91,7 +95,7 @@ export class DataStream {
       this.clients.delete(client);
     });
     socket.on('error', (err) => this.o.log.warn({ err }, 'data stream socket error'));
-    socket.on('message', (raw) => this.onMessage(client, raw.toString()));
+    socket.on('message', (raw, isBinary) => this.onMessage(client, raw as Buffer, isBinary));
     this.send(client, [{ T: 'success', msg: 'connected' }]);
     const key = req.headers['apca-api-key-id'];
     if (key !== undefined) {
@@ -127,16 +131,20 @@ export class DataStream {
     this.send(client, [{ T: 'success', msg: 'authenticated' }]);
   }
 
-  private onMessage(client: Client, raw: string): void {
-    let msg: Record<string, unknown>;
+  private onMessage(client: Client, raw: Buffer, isBinary: boolean): void {
+    let parsed: unknown;
     try {
-      const parsed: unknown = JSON.parse(raw);
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-      msg = parsed as Record<string, unknown>;
-    } catch {
+      parsed = client.codec.decode(raw, isBinary);
+    } catch (err) {
+      if (!(err instanceof FrameDecodeError)) throw err;
       this.error(client, 400, 'invalid syntax');
       return;
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      this.error(client, 400, 'invalid syntax');
+      return;
+    }
+    const msg = parsed as Record<string, unknown>;
     if (msg.action === 'auth') {
       this.authenticate(client, msg.key, msg.secret);
       return;
@@ -199,18 +207,17 @@ export class DataStream {
     const from = Math.max(fromMs, toMs - 60_000);
     for (const client of this.clients) {
       if (!client.authenticated) continue;
-      const out: unknown[] = [];
+      const out: Record<string, unknown>[] = [];
       const trades = this.wanted(client, 'trades');
       const quotes = this.wanted(client, 'quotes');
       const bars = this.wanted(client, 'bars');
       for (let s = Math.floor(from / 1000) * 1000; s <= toMs; s += 1000) {
         for (const a of quotes) {
           if (s <= from || !model.isTrading(a, s)) continue;
-          const wire = quoteWire(a, model.quoteAt(a, s));
-          const key = `${wire.bp}/${wire.ap}/${wire.bs}/${wire.as}`;
-          if (client.lastQuote.get(a.symbol) === key) continue;
-          client.lastQuote.set(a.symbol, key);
-          out.push({ T: 'q', S: a.symbol, ...wire });
+          const q = model.quoteAt(a, s);
+          // The same rule as the historical quotes (history.ts), so both tell one story.
+          if (sameQuote(q, model.quoteAt(a, s - 1000))) continue;
+          out.push({ T: 'q', S: a.symbol, ...quoteWire(a, q) });
         }
         for (const a of trades) {
           const t = model.tradeInSecond(a, s);
