@@ -106,4 +106,29 @@ describe('md.snapshot of instruments without a line', () => {
     }
     expect(partial).toEqual([]);
   }, 300_000);
+
+  test("a line whose first tick comes after the snapshot lease's length still answers: the lease outlasts the wait", async () => {
+    // IB's answers held back: the line opens (its lease granted) well before its first tick, and the service's
+    // clock passes the lease's length meanwhile, as a busy gateway's governor made happen in CI.
+    sim.control.setReplyDelay(1_500);
+    try {
+      const reply = nats.bus.request<MdSnapshotReply>(
+        h.subjects.snapshot,
+        { v: 1, broker, instruments: [{ secType: 'STK', symbol: 'MSFT', exchange: 'SMART', currency: 'USD' }] },
+        { timeoutMs: 15_000 },
+      );
+      // The lease is granted once the gateway has the line; IB's first tick is still 1.5 s away then.
+      await until(() => h.md.leases.size === 1, 10_000, 'the snapshot lease');
+      h.advance(SNAPSHOT_LEASE_MS + 1);
+      const r = await reply;
+      if (!r.ok) throw new Error(JSON.stringify(r));
+      expect(r.items[0]).toMatchObject({ ok: true, complete: true });
+      expect(h.md.lines().size).toBe(1);
+    } finally {
+      sim.control.setReplyDelay(0);
+    }
+    // The answer left a lease of SNAPSHOT_LEASE_MS for follow-ups: it ends after that, not after the wait's length.
+    h.advance(SNAPSHOT_LEASE_MS + 1);
+    await until(() => h.md.lines().size === 0, 10_000, 'the snapshot line to close');
+  }, 60_000);
 });

@@ -35,6 +35,7 @@ export function mdSnapshotHandler(
   ): Promise<z.infer<typeof MdSnapshotItem>> => {
     try {
       let line = isIdRef(ref) ? lines.get(lineKey(broker, ref.id)) : undefined;
+      let ownLease: Parameters<Leases['grant']>[0] | undefined;
       if (line === undefined) {
         const instrument = cachedOnly && isIdRef(ref) ? undefined : await gateway.qualify(broker, ref);
         line = instrument === undefined ? undefined : lines.get(lineKey(broker, instrument.id));
@@ -42,16 +43,20 @@ export function mdSnapshotHandler(
           if (cachedOnly || instrument === undefined)
             return { ok: false, code: 'NOT_FOUND', message: 'no line open for the instrument (cachedOnly)' };
           // An instrument nobody watches: take a short lease of our own; it keeps the line warm for follow-ups.
+          // It must outlast the wait below: a lease of snapshotLeaseMs alone expired while a busy gateway's
+          // governor still held the line's first request (100 fresh lines are 200 IB messages at 40/s), the
+          // sweep closed the line, and the snapshot answered TIMEOUT at its deadline although the quote came.
+          // Shortened to snapshotLeaseMs from the answer once the wait is over.
           snapshotSeq++;
-          const leaseId = `snapshot-${process.pid}-${now()}-${snapshotSeq}`;
-          ({ line } = await leases.grant({
-            leaseId,
+          ownLease = {
+            leaseId: `snapshot-${process.pid}-${now()}-${snapshotSeq}`,
             broker,
             instrument,
             streams: ['ticks'],
             timeframes: [],
             ttlMs: cfg.snapshotLeaseMs,
-          }));
+          };
+          ({ line } = await leases.grant({ ...ownLease, ttlMs: cfg.snapshotWaitMs + cfg.snapshotLeaseMs }));
         }
       }
       // A line in its opening burst (just opened here or by a subscriber, or re-requested from a new gateway
@@ -65,6 +70,7 @@ export function mdSnapshotHandler(
         const l = line;
         const ready = l.opening(cfg.snapshotWaitMs) ? () => l.quoteComplete() : () => l.lastTick !== undefined;
         await l.waitUntil(ready, cfg.snapshotWaitMs);
+        if (ownLease !== undefined) await leases.grant(ownLease);
       }
       const tick = line.lastTick;
       if (tick === undefined) return { ok: false, code: 'TIMEOUT', message: 'no tick arrived for the instrument yet' };
