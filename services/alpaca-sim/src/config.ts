@@ -20,6 +20,7 @@ usage: npm run alpaca-sim -- [flags]
   --rate-limit N       requests per minute per key (default 200)
   --tick-ms N          wall ms between matching steps and data pushes (default 250)
   --control-port N     HTTP control surface (0: a free port)    --log-level L     pino level (default info)
+  --tls-cert F --tls-key F   serve https/wss with this PEM pair (Alpaca's JS SDK opens stock data only as wss://)
   --help               this text
 `;
 
@@ -39,6 +40,8 @@ const OPTIONS = {
   'tick-ms': STRING,
   'control-port': STRING,
   'log-level': STRING,
+  'tls-cert': STRING,
+  'tls-key': STRING,
 } as const satisfies ParseArgsOptionsConfig;
 
 /** The flags' schema; the credentials default to ALPACA_SIM_KEY_ID / ALPACA_SIM_SECRET_KEY of `env`. */
@@ -69,6 +72,8 @@ export function alpacaSimFlags(env: Env) {
       .logLevel()
       .default('info')
       .describe('a pino level: fatal, error, warn, info, debug, trace, silent'),
+    'tls-cert': z.string().min(1).optional().describe('a PEM certificate file'),
+    'tls-key': z.string().min(1).optional().describe('a PEM private key file'),
   });
 }
 export type AlpacaSimFlags = DeepReadonly<z.output<ReturnType<typeof alpacaSimFlags>>>;
@@ -76,6 +81,26 @@ export type AlpacaSimFlags = DeepReadonly<z.output<ReturnType<typeof alpacaSimFl
 /** Parses and validates alpaca-sim's flags; throws FlagsError naming the flag and what it expects. */
 export function loadAlpacaSimFlags(argv: readonly string[], env: Env): AlpacaSimFlags {
   return loadFlags(alpacaSimFlags(env), OPTIONS, argv);
+}
+
+/**
+ * The https/wss key pair of --tls-cert and --tls-key, or undefined for plain http/ws. Both or neither; a file that
+ * cannot be read is refused by name (never quoting it: it holds a private key).
+ */
+export function alpacaSimTls(flags: AlpacaSimFlags): { cert: Buffer; key: Buffer } | undefined {
+  const certPath = flags['tls-cert'];
+  const keyPath = flags['tls-key'];
+  if (certPath === undefined && keyPath === undefined) return undefined;
+  if (certPath === undefined || keyPath === undefined)
+    throw new FlagsError(['--tls-cert and --tls-key go together: give both, or neither for plain http']);
+  const read = (flag: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch {
+      throw new FlagsError([`${flag}: cannot read ${path}`]);
+    }
+  };
+  return { cert: read('--tls-cert', certPath), key: read('--tls-key', keyPath) };
 }
 
 /**

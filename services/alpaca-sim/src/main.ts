@@ -3,7 +3,7 @@ import { FlagsError } from '@trading-system/runtime';
 import pino from 'pino';
 import { startAlpacaSim } from './app.js';
 import { realClock, scaledClock } from './clock.js';
-import { alpacaSimCredentials, loadAlpacaSimFlags, USAGE } from './config.js';
+import { alpacaSimCredentials, alpacaSimTls, loadAlpacaSimFlags, USAGE } from './config.js';
 import { startControlHttp } from './control-http.js';
 
 async function main(): Promise<void> {
@@ -17,7 +17,9 @@ async function main(): Promise<void> {
     flags['time-scale'] === 1 && flags.start === undefined
       ? realClock()
       : scaledClock(flags.start ?? Date.now(), flags['time-scale']);
+  const tls = alpacaSimTls(flags);
   const sim = await startAlpacaSim({
+    ...(tls === undefined ? {} : { tls }),
     port: flags.port,
     host: flags.host,
     credentials: alpacaSimCredentials(flags),

@@ -2,10 +2,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
+import { throwawayCertificate } from './sdk-harness.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const run = (...args: string[]) =>
@@ -79,5 +81,57 @@ test('starts with the given keys, serves the clock, stops on SIGTERM', async () 
     expect(code).toBe(0);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
+
+test('--tls-cert and --tls-key: https on the same port, verified against the given certificate; one alone exits 2', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'alpaca-sim-tls-main-'));
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  const { cert, key } = throwawayCertificate();
+  writeFileSync(certFile, cert);
+  writeFileSync(keyFile, key);
+  const alone = run('--tls-cert', certFile);
+  expect(alone.status).toBe(2);
+  expect(alone.stderr).toContain('--tls-cert and --tls-key go together');
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', MAIN, '--port', '0', '--tls-cert', certFile, '--tls-key', keyFile],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  try {
+    let out = '';
+    let port: number | undefined;
+    while (port === undefined) {
+      const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+      out += chunk.toString();
+      const line = out.split('\n').find((l) => l.includes('alpaca-sim listening'));
+      if (line) port = (JSON.parse(line) as { port: number }).port;
+    }
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = httpsGet(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/v2/clock',
+          ca: cert,
+          headers: { 'APCA-API-KEY-ID': 'SIMKEY', 'APCA-API-SECRET-KEY': 'SIMSECRET' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        },
+      );
+      req.on('error', reject);
+    });
+    expect(status).toBe(200);
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
   }
 });
