@@ -30,23 +30,6 @@ export const EXTRAS_ERRORS = {
   },
 } as const;
 
-interface ExtrasCounts {
-  tickByTick: number;
-  /** Open depth requests per conId. */
-  readonly depth: Map<number, number>;
-}
-
-const counts = new WeakMap<SimContext, ExtrasCounts>();
-
-function countsOf(sim: SimContext): ExtrasCounts {
-  let c = counts.get(sim);
-  if (c === undefined) {
-    c = { tickByTick: 0, depth: new Map() };
-    counts.set(sim, c);
-  }
-  return c;
-}
-
 /** Deep-book (and tick-by-tick) subscriptions the account's line allowance buys. */
 export function deepBookLimit(sim: SimContext): number {
   return Math.min(60, Math.max(3, Math.floor(sim.settings.maxMarketDataLines / 100)));
@@ -64,29 +47,27 @@ export function returnLines(sim: SimContext, weight: number): void {
 }
 
 export function tickByTickFull(sim: SimContext): boolean {
-  return countsOf(sim).tickByTick >= deepBookLimit(sim);
+  return sim.tickByTickOpen >= deepBookLimit(sim);
 }
 
 export function takeTickByTick(sim: SimContext): () => void {
-  const c = countsOf(sim);
-  c.tickByTick++;
+  sim.tickByTickOpen++;
   return () => {
-    c.tickByTick--;
+    sim.tickByTickOpen--;
   };
 }
 
 /** True when a depth request for conId needs a new deep book and none is left. */
 export function depthFull(sim: SimContext, conId: number): boolean {
-  const c = countsOf(sim);
-  return !c.depth.has(conId) && c.depth.size >= deepBookLimit(sim);
+  return !sim.deepBooks.has(conId) && sim.deepBooks.size >= deepBookLimit(sim);
 }
 
 export function takeDepth(sim: SimContext, conId: number): () => void {
-  const c = countsOf(sim);
-  c.depth.set(conId, (c.depth.get(conId) ?? 0) + 1);
+  const books = sim.deepBooks;
+  books.set(conId, (books.get(conId) ?? 0) + 1);
   return () => {
-    const left = (c.depth.get(conId) ?? 1) - 1;
-    if (left <= 0) c.depth.delete(conId);
-    else c.depth.set(conId, left);
+    const left = (books.get(conId) ?? 1) - 1;
+    if (left <= 0) books.delete(conId);
+    else books.set(conId, left);
   };
 }

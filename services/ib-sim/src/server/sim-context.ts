@@ -38,6 +38,10 @@ export class SimContext {
   readonly sessions = new Set<Session>();
   /** Active streaming market-data lines across all clients (snapshots do not count). */
   marketDataLines = 0;
+  /** Open tick-by-tick requests across all clients (TWS limits the account, not the socket). */
+  tickByTickOpen = 0;
+  /** Open market-depth requests per conId across all clients: a deep book per distinct security. */
+  readonly deepBooks = new Map<number, number>();
   /** Open historical requests: keepUpToDate subscriptions and stalled requests. */
   openHistorical = 0;
   /** Control: hold historical requests unanswered until released. */
