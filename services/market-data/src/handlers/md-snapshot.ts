@@ -15,7 +15,7 @@ import type { MarketDataConfig } from '../config.js';
 import { asContractError } from '../errors.js';
 import type { GatewayClient } from '../gateway-client.js';
 import type { GatewayLines } from '../gateway-lines.js';
-import type { Leases } from '../leases.js';
+import type { LeaseRequest, Leases } from '../leases.js';
 import { lineKey } from '../line.js';
 
 export function mdSnapshotHandler(
@@ -35,7 +35,7 @@ export function mdSnapshotHandler(
   ): Promise<z.infer<typeof MdSnapshotItem>> => {
     try {
       let line = isIdRef(ref) ? lines.get(lineKey(broker, ref.id)) : undefined;
-      let ownLease: Parameters<Leases['grant']>[0] | undefined;
+      let ownLease: LeaseRequest | undefined;
       if (line === undefined) {
         const instrument = cachedOnly && isIdRef(ref) ? undefined : await gateway.qualify(broker, ref);
         line = instrument === undefined ? undefined : lines.get(lineKey(broker, instrument.id));
