@@ -1,10 +1,11 @@
 /** alpaca-sim as a process: --help, a refused flag or value, and a real start whose port serves Alpaca's clock. */
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcessByStdio, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import { throwawayCertificate } from './sdk-harness.js';
@@ -12,6 +13,17 @@ import { throwawayCertificate } from './sdk-harness.js';
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const run = (...args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+
+/** The port a started sim logs in its "alpaca-sim listening" line. */
+async function listeningPort(child: ChildProcessByStdio<null, Readable, null>): Promise<number> {
+  let out = '';
+  for (;;) {
+    const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+    out += chunk.toString();
+    const line = out.split('\n').find((l) => l.includes('alpaca-sim listening'));
+    if (line) return (JSON.parse(line) as { port: number }).port;
+  }
+}
 
 test('--help prints the flags and exits 0 without starting a server', () => {
   const r = run('--help');
@@ -59,14 +71,7 @@ test('starts with the given keys, serves the clock, stops on SIGTERM', async () 
     },
   );
   try {
-    let out = '';
-    let port: number | undefined;
-    while (port === undefined) {
-      const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
-      out += chunk.toString();
-      const line = out.split('\n').find((l) => l.includes('alpaca-sim listening'));
-      if (line) port = (JSON.parse(line) as { port: number }).port;
-    }
+    const port = await listeningPort(child);
     const ok = await fetch(`http://127.0.0.1:${port}/v2/clock`, {
       headers: { 'APCA-API-KEY-ID': 'K1', 'APCA-API-SECRET-KEY': 'S1' },
     });
@@ -102,14 +107,7 @@ test('--tls-cert and --tls-key: https on the same port, verified against the giv
     },
   );
   try {
-    let out = '';
-    let port: number | undefined;
-    while (port === undefined) {
-      const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
-      out += chunk.toString();
-      const line = out.split('\n').find((l) => l.includes('alpaca-sim listening'));
-      if (line) port = (JSON.parse(line) as { port: number }).port;
-    }
+    const port = await listeningPort(child);
     const status = await new Promise<number | undefined>((resolve, reject) => {
       const req = httpsGet(
         {

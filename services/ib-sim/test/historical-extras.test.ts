@@ -460,54 +460,34 @@ describe('bid/ask attribute bits and golden field counts', () => {
   test('mask bit 1 askPastHigh / bit 2 bidPastLow (IB EDecoder, ib_async) against the session prints', async () => {
     const raw = await RawClient.started(sim.port, 8);
     const open = '20240311 09:30:00 US/Eastern';
-    raw.send([
-      '96',
-      '801',
-      '265598',
-      '',
-      '',
-      '',
-      '',
-      '',
-      '',
-      'SMART',
-      '',
-      '',
-      '',
-      '',
-      '0',
-      open,
-      '',
-      '300',
-      'BID_ASK',
-      '1',
-      '1',
-      '',
-    ]);
-    raw.send([
-      '96',
-      '802',
-      '265598',
-      '',
-      '',
-      '',
-      '',
-      '',
-      '',
-      'SMART',
-      '',
-      '',
-      '',
-      '',
-      '0',
-      open,
-      '',
-      '1000',
-      'TRADES',
-      '1',
-      '0',
-      '',
-    ]);
+    // reqHistoricalTicks of AAPL from the open: reqId, count, whatToShow, ignoreSize.
+    const ticksFromOpen = (reqId: string, count: string, what: string, ignoreSize: string) =>
+      raw.send([
+        '96',
+        reqId,
+        '265598',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        'SMART',
+        '',
+        '',
+        '',
+        '',
+        '0',
+        open,
+        '',
+        count,
+        what,
+        '1',
+        ignoreSize,
+        '',
+      ]);
+    ticksFromOpen('801', '300', 'BID_ASK', '1');
+    ticksFromOpen('802', '1000', 'TRADES', '0');
     const quotes = await raw.waitFor((m) => m[0] === '97' && m[1] === '801');
     const trades = await raw.waitFor((m) => m[0] === '98' && m[1] === '802');
     const prints = Array.from({ length: Number(trades[2]) }, (_, i) => ({
